@@ -1,0 +1,98 @@
+/**
+ * The table of served resources: one row per resource, the single source of truth for REST
+ * paths, discovery (short names, categories), storage keys and kind lookups.
+ */
+
+export interface Subresource {
+  name: string;
+  kind: string;
+  group?: string;
+  version?: string;
+  verbs: string[];
+}
+
+export interface ResourceInfo {
+  /** Plural lower-case name, as in URLs: "pods". */
+  resource: string;
+  singular: string;
+  kind: string;
+  listKind: string;
+  /** API group; "" for the core group. */
+  group: string;
+  version: string;
+  namespaced: boolean;
+  shortNames: string[];
+  categories: string[];
+  verbs: string[];
+  subresources: Subresource[];
+}
+
+const RW = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
+const STATUS = (kind: string): Subresource => ({ name: 'status', kind, verbs: ['get', 'patch', 'update'] });
+const SCALE: Subresource = { name: 'scale', kind: 'Scale', group: 'autoscaling', version: 'v1', verbs: ['get', 'patch', 'update'] };
+
+function row(r: Omit<ResourceInfo, 'listKind' | 'verbs' | 'shortNames' | 'categories' | 'subresources'> & Partial<ResourceInfo>): ResourceInfo {
+  return {
+    listKind: `${r.kind}List`,
+    verbs: RW,
+    shortNames: [],
+    categories: [],
+    subresources: [],
+    ...r,
+  };
+}
+
+export const RESOURCES: readonly ResourceInfo[] = [
+  row({ resource: 'namespaces', singular: 'namespace', kind: 'Namespace', group: '', version: 'v1', namespaced: false, shortNames: ['ns'], verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'], subresources: [STATUS('Namespace')] }),
+  row({ resource: 'nodes', singular: 'node', kind: 'Node', group: '', version: 'v1', namespaced: false, shortNames: ['no'], subresources: [STATUS('Node')] }),
+  row({
+    resource: 'pods',
+    singular: 'pod',
+    kind: 'Pod',
+    group: '',
+    version: 'v1',
+    namespaced: true,
+    shortNames: ['po'],
+    categories: ['all'],
+    subresources: [
+      STATUS('Pod'),
+      { name: 'binding', kind: 'Binding', verbs: ['create'] },
+      { name: 'log', kind: 'Pod', verbs: ['get'] },
+    ],
+  }),
+  row({ resource: 'services', singular: 'service', kind: 'Service', group: '', version: 'v1', namespaced: true, shortNames: ['svc'], categories: ['all'], verbs: ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'], subresources: [STATUS('Service')] }),
+  row({ resource: 'endpoints', singular: 'endpoints', kind: 'Endpoints', group: '', version: 'v1', namespaced: true, shortNames: ['ep'] }),
+  row({ resource: 'events', singular: 'event', kind: 'Event', group: '', version: 'v1', namespaced: true, shortNames: ['ev'] }),
+  row({ resource: 'deployments', singular: 'deployment', kind: 'Deployment', group: 'apps', version: 'v1', namespaced: true, shortNames: ['deploy'], categories: ['all'], subresources: [STATUS('Deployment'), SCALE] }),
+  row({ resource: 'replicasets', singular: 'replicaset', kind: 'ReplicaSet', group: 'apps', version: 'v1', namespaced: true, shortNames: ['rs'], categories: ['all'], subresources: [STATUS('ReplicaSet'), SCALE] }),
+  row({ resource: 'leases', singular: 'lease', kind: 'Lease', group: 'coordination.k8s.io', version: 'v1', namespaced: true }),
+];
+
+const byResource = new Map(RESOURCES.map((r) => [r.resource, r]));
+const byKind = new Map(RESOURCES.map((r) => [`${r.group}/${r.kind}`, r]));
+
+/** The row for a plural resource name, or undefined. */
+export function resourceInfo(resource: string): ResourceInfo | undefined {
+  return byResource.get(resource);
+}
+
+/** The row for apiVersion + kind ("apps/v1", "Deployment"), or undefined. */
+export function resourceForKind(apiVersion: string, kind: string): ResourceInfo | undefined {
+  const group = apiVersion.includes('/') ? apiVersion.split('/')[0]! : '';
+  return byKind.get(`${group}/${kind}`);
+}
+
+/** "apps/v1" or "v1". */
+export function apiVersionOf(info: ResourceInfo): string {
+  return info.group ? `${info.group}/${info.version}` : info.version;
+}
+
+/** "deployments.apps" or "pods": how upstream names a resource in messages. */
+export function qualifiedName(info: ResourceInfo): string {
+  return info.group ? `${info.resource}.${info.group}` : info.resource;
+}
+
+/** The etcd key prefix of a resource, e.g. "/registry/apps/deployments/". */
+export function storagePrefix(info: ResourceInfo): string {
+  return info.group ? `/registry/${info.group}/${info.resource}/` : `/registry/${info.resource}/`;
+}

@@ -1,0 +1,61 @@
+/**
+ * The seam between the apiserver's front ends (gRPC service, Kubernetes REST facade) and its
+ * storage-backed registry. Both front ends call this and nothing else; errors are ApiError.
+ */
+import type { KubeObject } from '@kubelab/api';
+import type { WatchEventType } from '@kubelab/proto';
+
+export interface ListQuery {
+  /** "" = all namespaces (or cluster-scoped). */
+  namespace: string;
+  labelSelector?: string;
+  fieldSelector?: string;
+  limit?: number;
+  continue?: string;
+  resourceVersion?: string;
+}
+
+export interface ListPage {
+  items: KubeObject[];
+  /** The store revision the list was read at. */
+  resourceVersion: string;
+  /** Non-empty when more items follow (limit + continue). */
+  continue: string;
+}
+
+export interface WatchQuery extends ListQuery {
+  allowBookmarks?: boolean;
+  timeoutSeconds?: number;
+}
+
+export interface RegistryEvent {
+  type: WatchEventType;
+  object: KubeObject;
+}
+
+export interface WriteOptions {
+  dryRun?: boolean;
+  fieldManager?: string;
+}
+
+export interface DeleteOpts {
+  propagationPolicy?: 'Background' | 'Foreground' | 'Orphan';
+  gracePeriodSeconds?: number;
+  preconditionUid?: string;
+  preconditionResourceVersion?: string;
+}
+
+export interface Registry {
+  create(resource: string, namespace: string, obj: KubeObject, opts?: WriteOptions): Promise<KubeObject>;
+  get(resource: string, namespace: string, name: string): Promise<KubeObject>;
+  list(resource: string, q: ListQuery): Promise<ListPage>;
+  /** Replaces spec/metadata (status is kept); CAS on metadata.resourceVersion when given. */
+  update(resource: string, namespace: string, name: string, obj: KubeObject, opts?: WriteOptions): Promise<KubeObject>;
+  /** Replaces only status; CAS on metadata.resourceVersion when given. */
+  updateStatus(resource: string, namespace: string, name: string, obj: KubeObject): Promise<KubeObject>;
+  /** Returns the deleted object, or (graceful pod delete, finalizers) the object marked for deletion. */
+  delete(resource: string, namespace: string, name: string, opts?: DeleteOpts): Promise<KubeObject>;
+  /** Ends when the signal aborts or timeoutSeconds pass; throws ApiError('Expired') on a compacted revision. */
+  watch(resource: string, q: WatchQuery, signal: AbortSignal): AsyncIterable<RegistryEvent>;
+  bind(namespace: string, name: string, nodeName: string, podUid?: string): Promise<KubeObject>;
+}

@@ -1,0 +1,184 @@
+/**
+ * Typed client of the apiserver's gRPC Resources service. Every unary call carries a deadline;
+ * errors come back as ApiError with the Kubernetes reason they were raised with.
+ */
+import * as grpc from '@grpc/grpc-js';
+import {
+  ApiError,
+  CHANNEL_OPTIONS,
+  resourcesService,
+  type ListResponse,
+  type ObjectResponse,
+  type WatchEvent,
+  type WatchEventType,
+} from '@kubelab/proto';
+import type { KubeObject } from '@kubelab/api';
+
+export interface ListOptions {
+  namespace?: string;
+  labelSelector?: string;
+  fieldSelector?: string;
+  limit?: number;
+  continue?: string;
+  resourceVersion?: string;
+}
+
+export interface ListResult<T> {
+  items: T[];
+  resourceVersion: string;
+  continue: string;
+}
+
+export interface WatchOptions extends ListOptions {
+  allowBookmarks?: boolean;
+  timeoutSeconds?: number;
+}
+
+export interface DeleteOptions {
+  propagationPolicy?: 'Background' | 'Foreground' | 'Orphan';
+  gracePeriodSeconds?: number;
+  preconditionUid?: string;
+  preconditionResourceVersion?: string;
+}
+
+export interface Event<T> {
+  type: WatchEventType;
+  object: T;
+}
+
+type Unary<Req, Res> = (req: Req, md: grpc.Metadata, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res: Res) => void) => grpc.ClientUnaryCall;
+
+export class ApiClient {
+  private readonly raw: grpc.Client & Record<string, unknown>;
+  readonly address: string;
+  private readonly deadlineMs: number;
+
+  constructor(address: string, opts: { deadlineMs?: number } = {}) {
+    const Ctor = resourcesService();
+    this.address = address;
+    this.raw = new Ctor(address, grpc.credentials.createInsecure(), CHANNEL_OPTIONS) as grpc.Client & Record<string, unknown>;
+    this.deadlineMs = opts.deadlineMs ?? 10_000;
+  }
+
+  private call<Req, Res>(method: string, req: Req): Promise<Res> {
+    const fn = (this.raw[method] as Unary<Req, Res>).bind(this.raw);
+    return new Promise((resolve, reject) => {
+      fn(req, new grpc.Metadata(), { deadline: Date.now() + this.deadlineMs }, (err, res) => {
+        if (err) reject(ApiError.fromGrpc(err));
+        else resolve(res);
+      });
+    });
+  }
+
+  private async object<T>(method: string, req: unknown): Promise<T> {
+    const res = await this.call<unknown, ObjectResponse>(method, req);
+    return JSON.parse(res.object.toString('utf8')) as T;
+  }
+
+  create<T extends KubeObject>(resource: string, obj: T, namespace = obj.metadata.namespace ?? ''): Promise<T> {
+    return this.object('Create', { target: { resource, namespace, name: '' }, object: Buffer.from(JSON.stringify(obj)) });
+  }
+
+  get<T extends KubeObject>(resource: string, namespace: string, name: string): Promise<T> {
+    return this.object('Get', { target: { resource, namespace, name } });
+  }
+
+  async list<T extends KubeObject>(resource: string, opts: ListOptions = {}): Promise<ListResult<T>> {
+    const res = await this.call<unknown, ListResponse>('List', {
+      target: { resource, namespace: opts.namespace ?? '', name: '' },
+      labelSelector: opts.labelSelector ?? '',
+      fieldSelector: opts.fieldSelector ?? '',
+      limit: opts.limit ?? 0,
+      continue: opts.continue ?? '',
+      resourceVersion: opts.resourceVersion ?? '',
+    });
+    return {
+      items: res.items.map((b) => JSON.parse(b.toString('utf8')) as T),
+      resourceVersion: res.resourceVersion,
+      continue: res.continue,
+    };
+  }
+
+  /** Writes the whole object; metadata.resourceVersion, when set, must still be current. */
+  update<T extends KubeObject>(resource: string, obj: T): Promise<T> {
+    return this.object('Update', {
+      target: { resource, namespace: obj.metadata.namespace ?? '', name: obj.metadata.name ?? '' },
+      object: Buffer.from(JSON.stringify(obj)),
+    });
+  }
+
+  /** Writes only .status (and nothing else) of the object. */
+  updateStatus<T extends KubeObject>(resource: string, obj: T): Promise<T> {
+    return this.object('UpdateStatus', {
+      target: { resource, namespace: obj.metadata.namespace ?? '', name: obj.metadata.name ?? '' },
+      object: Buffer.from(JSON.stringify(obj)),
+    });
+  }
+
+  delete<T extends KubeObject = KubeObject>(resource: string, namespace: string, name: string, opts: DeleteOptions = {}): Promise<T> {
+    return this.object('Delete', {
+      target: { resource, namespace, name },
+      propagationPolicy: opts.propagationPolicy ?? '',
+      hasGracePeriod: opts.gracePeriodSeconds !== undefined,
+      gracePeriodSeconds: opts.gracePeriodSeconds ?? 0,
+      preconditionUid: opts.preconditionUid ?? '',
+      preconditionResourceVersion: opts.preconditionResourceVersion ?? '',
+    });
+  }
+
+  bind(namespace: string, name: string, nodeName: string, podUid = ''): Promise<KubeObject> {
+    return this.object('Bind', { namespace, name, nodeName, podUid });
+  }
+
+  /**
+   * Streams events until the server ends the stream, the signal aborts, or an error arrives
+   * (thrown as ApiError; an ERROR event with reason Expired is thrown as ApiError('Expired')).
+   */
+  async *watch<T extends KubeObject>(resource: string, opts: WatchOptions, signal: AbortSignal): AsyncGenerator<Event<T>> {
+    const stream = (this.raw.Watch as (req: unknown, md: grpc.Metadata) => grpc.ClientReadableStream<WatchEvent>).call(
+      this.raw,
+      {
+        target: { resource, namespace: opts.namespace ?? '', name: '' },
+        labelSelector: opts.labelSelector ?? '',
+        fieldSelector: opts.fieldSelector ?? '',
+        resourceVersion: opts.resourceVersion ?? '',
+        allowBookmarks: opts.allowBookmarks ?? false,
+        timeoutSeconds: opts.timeoutSeconds ?? 0,
+      },
+      new grpc.Metadata(),
+    );
+    const onAbort = (): void => stream.cancel();
+    signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      for await (const ev of stream as AsyncIterable<WatchEvent>) {
+        const object = JSON.parse(ev.object.toString('utf8')) as T;
+        if (ev.type === 'ERROR') {
+          const st = object as unknown as { reason?: string; message?: string };
+          throw new ApiError(st.reason === 'Expired' || st.reason === 'Gone' ? 'Expired' : 'InternalError', st.message ?? 'watch error');
+        }
+        yield { type: ev.type, object };
+      }
+    } catch (err) {
+      if (signal.aborted) return;
+      throw ApiError.from(err);
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+      stream.cancel();
+    }
+  }
+
+  close(): void {
+    this.raw.close();
+  }
+}
+
+/** Key of an object in caches and work queues: "namespace/name", or "name" when cluster-scoped. */
+export function objectKey(obj: KubeObject): string {
+  const ns = obj.metadata.namespace;
+  return ns ? `${ns}/${obj.metadata.name ?? ''}` : (obj.metadata.name ?? '');
+}
+
+export function splitKey(key: string): { namespace: string; name: string } {
+  const i = key.indexOf('/');
+  return i < 0 ? { namespace: '', name: key } : { namespace: key.slice(0, i), name: key.slice(i + 1) };
+}

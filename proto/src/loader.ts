@@ -1,0 +1,48 @@
+import { fileURLToPath } from 'node:url';
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+
+/** Absolute path of the .proto file shipped with this package. */
+export const PROTO_PATH = fileURLToPath(new URL('../proto/kubelab.proto', import.meta.url));
+
+let cached: grpc.GrpcObject | undefined;
+
+/** Loads the kubelab.v1 package once per process. */
+export function loadKubelabPackage(): grpc.GrpcObject {
+  if (!cached) {
+    const def = protoLoader.loadSync(PROTO_PATH, {
+      keepCase: false,
+      longs: Number,
+      enums: String,
+      defaults: true,
+      oneofs: true,
+    });
+    const root = grpc.loadPackageDefinition(def);
+    cached = (root.kubelab as grpc.GrpcObject).v1 as grpc.GrpcObject;
+  }
+  return cached;
+}
+
+/** The Resources service definition, for servers (addService) and clients. */
+export function resourcesService(): grpc.ServiceClientConstructor {
+  return loadKubelabPackage().Resources as grpc.ServiceClientConstructor;
+}
+
+/** gRPC channel options used by every kubelab client and server (keepalive so dead peers are noticed). */
+export const CHANNEL_OPTIONS: grpc.ChannelOptions = {
+  'grpc.keepalive_time_ms': 10_000,
+  'grpc.keepalive_timeout_ms': 5_000,
+  'grpc.keepalive_permit_without_calls': 1,
+  'grpc.max_receive_message_length': 64 * 1024 * 1024,
+  'grpc.max_send_message_length': 64 * 1024 * 1024,
+};
+
+/** Server options: accept the clients' keepalive pings without calling them abusive. */
+export const SERVER_OPTIONS: grpc.ChannelOptions = {
+  'grpc.keepalive_time_ms': 10_000,
+  'grpc.keepalive_timeout_ms': 5_000,
+  'grpc.keepalive_permit_without_calls': 1,
+  'grpc.http2.min_ping_interval_without_data_ms': 5_000,
+  'grpc.max_receive_message_length': 64 * 1024 * 1024,
+  'grpc.max_send_message_length': 64 * 1024 * 1024,
+};
