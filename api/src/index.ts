@@ -5,3 +5,5 @@ export * from './fields.js';
 export * from './names.js';
 export * from './hash.js';
 export * from './time.js';
+export * from './validation/index.js';
+export * from './defaults/index.js';

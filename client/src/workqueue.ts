@@ -68,9 +68,13 @@ export class WorkQueue {
   private async take(signal: AbortSignal): Promise<string | undefined> {
     while (this.queue.length === 0) {
       if (signal.aborted) return undefined;
-      await new Promise<void>((r) => {
-        this.waiters.push(r);
-        signal.addEventListener('abort', () => r(), { once: true });
+      await new Promise<void>((resolve) => {
+        const wake = (): void => {
+          signal.removeEventListener('abort', wake);
+          resolve();
+        };
+        this.waiters.push(wake);
+        signal.addEventListener('abort', wake, { once: true });
       });
     }
     const key = this.queue.shift()!;

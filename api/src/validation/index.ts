@@ -1,0 +1,48 @@
+/**
+ * Validation of objects by resource, as the apiserver runs it after defaulting. Pure: returns
+ * field errors, or throws the upstream-shaped 422 Invalid ApiError via assertValid.
+ */
+import { resourceInfo } from '../resources.js';
+import type { KubeObject } from '../types.js';
+import { invalidError, type FieldError } from './errors.js';
+import { validateObjectMeta } from './meta.js';
+import { validatePod, validatePodUpdate } from './pod.js';
+import { validateDeployment, validateDeploymentUpdate, validateReplicaSet, validateReplicaSetUpdate } from './apps.js';
+import { validateService, validateServiceUpdate } from './service.js';
+import { validateEndpoints, validateEvent, validateLease, validateNamespace, validateNode } from './other.js';
+
+export { invalidError, fieldErrorString, errorBody, goValue, type FieldError, type FieldErrorType } from './errors.js';
+export { validateObjectMeta, validateLabels, qualifiedNameErrors, labelValueErrors, checkDns1035, portNameErrors, type MetaRules } from './meta.js';
+export { validatePod, validatePodSpec, validatePodUpdate, validatePodTemplate, type PodSpecRules } from './pod.js';
+export { validateDeployment, validateDeploymentUpdate, validateReplicaSet, validateReplicaSetUpdate } from './apps.js';
+export { validateService, validateServiceUpdate } from './service.js';
+export { validateNamespace, validateNode, validateLease, validateEndpoints, validateEvent } from './other.js';
+
+type Validator = (obj: KubeObject, old?: KubeObject) => FieldError[];
+
+const VALIDATORS: Record<string, Validator> = {
+  pods: (o, old) => (old ? validatePodUpdate(o, old) : validatePod(o)),
+  deployments: (o, old) => (old ? validateDeploymentUpdate(o, old) : validateDeployment(o)),
+  replicasets: (o, old) => (old ? validateReplicaSetUpdate(o, old) : validateReplicaSet(o)),
+  services: (o, old) => (old ? validateServiceUpdate(o, old) : validateService(o)),
+  namespaces: (o) => validateNamespace(o),
+  nodes: (o) => validateNode(o),
+  leases: (o) => validateLease(o),
+  endpoints: (o) => validateEndpoints(o),
+  events: (o) => validateEvent(o),
+};
+
+/** Field errors of obj (an update when old is given); unknown resources get metadata checks only. */
+export function validateObject(resource: string, obj: KubeObject, old?: KubeObject): FieldError[] {
+  const v = VALIDATORS[resource];
+  if (v) return v(obj, old);
+  return validateObjectMeta(obj.metadata, { namespaced: resourceInfo(resource)?.namespaced ?? true });
+}
+
+/** Throws ApiError('Invalid') (`Kind.group "name" is invalid: ...`) when obj does not validate. */
+export function assertValid(resource: string, obj: KubeObject, old?: KubeObject): void {
+  const errs = validateObject(resource, obj, old);
+  if (errs.length === 0) return;
+  const info = resourceInfo(resource);
+  throw invalidError(info?.kind ?? obj.kind ?? resource, info?.group ?? '', obj.metadata?.name ?? obj.metadata?.generateName ?? '', errs);
+}

@@ -1,0 +1,34 @@
+/** apiserver settings from the environment, checked up front so that bad values fail clearly. */
+import { env } from '@kubelab/client';
+import { parseCIDR, parsePortRange } from './registry/allocator.js';
+import { DEFAULT_NODEPORT_RANGE, DEFAULT_SERVICE_CIDR } from './registry/registry.js';
+
+export interface ApiserverConfig {
+  etcdEndpoints: string[];
+  grpcPort: number;
+  restPort: number;
+  serviceCIDR: string;
+  nodePortRange: string;
+  /** Seconds between etcd compactions (0 = never). */
+  compactIntervalSeconds: number;
+}
+
+function port(name: string, fallback: string): number {
+  const v = Number(env(name, fallback));
+  if (!Number.isInteger(v) || v < 0 || v > 65535) throw new Error(`${name} must be a port number, got ${JSON.stringify(process.env[name])}`);
+  return v;
+}
+
+export function readConfig(): ApiserverConfig {
+  const etcdEndpoints = env('KUBELAB_ETCD', 'http://etcd:2379')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const serviceCIDR = env('KUBELAB_SERVICE_CIDR', DEFAULT_SERVICE_CIDR);
+  const nodePortRange = env('KUBELAB_NODEPORT_RANGE', DEFAULT_NODEPORT_RANGE);
+  parseCIDR(serviceCIDR);
+  parsePortRange(nodePortRange);
+  const compactIntervalSeconds = Number(env('KUBELAB_COMPACT_INTERVAL_SECONDS', '300'));
+  if (!Number.isFinite(compactIntervalSeconds) || compactIntervalSeconds < 0) throw new Error('KUBELAB_COMPACT_INTERVAL_SECONDS must be a number >= 0');
+  return { etcdEndpoints, grpcPort: port('KUBELAB_GRPC_PORT', '7000'), restPort: port('KUBELAB_REST_PORT', '6443'), serviceCIDR, nodePortRange, compactIntervalSeconds };
+}

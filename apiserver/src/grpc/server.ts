@@ -1,0 +1,38 @@
+/** Starting and stopping the gRPC server that serves the Resources service. */
+import * as grpc from '@grpc/grpc-js';
+import type { Logger } from 'pino';
+import { SERVER_OPTIONS, resourcesService } from '@kubelab/proto';
+import type { Registry } from '../registry/types.js';
+import { resourcesHandlers } from './service.js';
+
+export interface GrpcServerOptions {
+  registry: Registry;
+  port: number;
+  /** Listen address (default 0.0.0.0). */
+  host?: string;
+  log: Logger;
+}
+
+export async function startGrpcServer(opts: GrpcServerOptions): Promise<{ server: grpc.Server; port: number }> {
+  const server = new grpc.Server(SERVER_OPTIONS);
+  server.addService(resourcesService().service, resourcesHandlers(opts.registry, opts.log.child({ server: 'grpc' })));
+  const address = `${opts.host ?? '0.0.0.0'}:${opts.port}`;
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+  );
+  return { server, port };
+}
+
+/** Lets running calls finish for up to graceMs, then cuts the rest (watches never finish on their own). */
+export function stopGrpcServer(server: grpc.Server, graceMs = 2_000): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setTimeout(() => {
+      server.forceShutdown();
+      resolve();
+    }, graceMs);
+    server.tryShutdown(() => {
+      clearTimeout(t);
+      resolve();
+    });
+  });
+}

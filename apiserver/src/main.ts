@@ -1,0 +1,43 @@
+/**
+ * kubelab apiserver: the only component that talks to etcd. Serves the Resources gRPC service
+ * (KUBELAB_GRPC_PORT, default 7000) and the Kubernetes REST facade (KUBELAB_REST_PORT, 6443).
+ */
+import { runMain } from '@kubelab/client';
+import { readConfig } from './config.js';
+import { EtcdStore } from './storage/etcd.js';
+import { runCompactor } from './storage/compactor.js';
+import { waitForStore, withStoreRetry } from './storage/connect.js';
+import { StoreRegistry } from './registry/registry.js';
+import { bootstrap } from './registry/bootstrap.js';
+import { startGrpcServer, stopGrpcServer } from './grpc/server.js';
+import { startRestServer } from './rest/server.js';
+
+runMain('apiserver', async (signal, log) => {
+  const cfg = readConfig();
+  log.info({ etcd: cfg.etcdEndpoints, grpcPort: cfg.grpcPort, restPort: cfg.restPort, serviceCIDR: cfg.serviceCIDR, nodePortRange: cfg.nodePortRange }, 'starting');
+  const store = new EtcdStore({ endpoints: cfg.etcdEndpoints, log: log.child({ part: 'etcd' }) });
+  const revision = await waitForStore(store, log, signal);
+  if (revision === undefined) return store.close();
+  log.info({ revision }, 'connected to etcd');
+
+  const registry = new StoreRegistry(store, { log: log.child({ part: 'registry' }), serviceCIDR: cfg.serviceCIDR, nodePortRange: cfg.nodePortRange });
+  await withStoreRetry('bootstrap', () => bootstrap(registry, { serviceCIDR: cfg.serviceCIDR, log }), log, signal);
+  if (cfg.compactIntervalSeconds > 0) void runCompactor(store, cfg.compactIntervalSeconds * 1000, log.child({ part: 'compactor' }), signal);
+
+  const grpc = await startGrpcServer({ registry, port: cfg.grpcPort, log });
+  const rest = await startRestServer({ registry, port: cfg.restPort, log, signal });
+  log.info({ grpcPort: grpc.port, restPort: cfg.restPort }, 'apiserver ready');
+
+  if (!signal.aborted) await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
+  log.info('stopping servers');
+  await Promise.all([
+    stopGrpcServer(grpc.server),
+    new Promise<void>((resolve) => {
+      rest.close(() => resolve());
+      rest.closeAllConnections();
+    }),
+  ]);
+  await registry.close();
+  await store.close();
+  log.info('apiserver stopped');
+});

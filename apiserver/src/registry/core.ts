@@ -1,0 +1,132 @@
+/**
+ * What every registry operation shares: resource lookup, storage keys, the JSON codec (the stored
+ * bytes carry no resourceVersion; reads set it from the key's mod revision) and the
+ * read-modify-CAS loop all writes of existing objects go through.
+ */
+import type { Logger } from 'pino';
+import { ApiError, conflict, notFound } from '@kubelab/proto';
+import { canonical, resourceInfo, rfc3339, storagePrefix, systemClock, type Clock, type KubeObject, type ResourceInfo } from '@kubelab/api';
+import { KeyExistsError, RevisionConflictError, type KeyValue, type Store, type TxnOp } from '../storage/store.js';
+
+export interface Stored {
+  obj: KubeObject;
+  rev: number;
+}
+
+/** What a mutation wants written: the new object, or its removal, plus extra txn ops. */
+export interface Mutation {
+  obj: KubeObject;
+  delete?: boolean;
+  extraOps?: TxnOp[];
+}
+
+const MAX_RETRIES = 20;
+
+export class Core {
+  constructor(
+    readonly store: Store,
+    readonly clock: Clock = systemClock,
+    readonly log?: Logger,
+  ) {}
+
+  info(resource: string): ResourceInfo {
+    const info = resourceInfo(resource);
+    if (!info) throw new ApiError('NotFound', 'the server could not find the requested resource', { kind: resource });
+    return info;
+  }
+
+  /** "" for cluster-scoped resources, else the namespace (which may be "" = all, for lists). */
+  ns(info: ResourceInfo, namespace: string | undefined): string {
+    return info.namespaced ? (namespace ?? '') : '';
+  }
+
+  key(info: ResourceInfo, namespace: string, name: string): string {
+    return info.namespaced ? `${storagePrefix(info)}${namespace}/${name}` : `${storagePrefix(info)}${name}`;
+  }
+
+  /** Key prefix of a collection; namespace "" = every namespace. */
+  prefix(info: ResourceInfo, namespace: string): string {
+    return info.namespaced && namespace ? `${storagePrefix(info)}${namespace}/` : storagePrefix(info);
+  }
+
+  now(offsetSeconds = 0): string {
+    return rfc3339(this.clock.now() + offsetSeconds * 1000);
+  }
+
+  decode(value: Buffer, rev: number): KubeObject {
+    const obj = JSON.parse(value.toString('utf8')) as KubeObject;
+    obj.metadata = obj.metadata ?? {};
+    obj.metadata.resourceVersion = String(rev);
+    return obj;
+  }
+
+  decodeKv(kv: KeyValue): KubeObject {
+    return this.decode(kv.value, kv.modRevision);
+  }
+
+  encode(obj: KubeObject): Buffer {
+    const { resourceVersion: _rv, ...meta } = obj.metadata;
+    return Buffer.from(JSON.stringify({ ...obj, metadata: meta }));
+  }
+
+  async get(info: ResourceInfo, namespace: string, name: string): Promise<Stored | undefined> {
+    const kv = await this.store.get(this.key(info, namespace, name));
+    return kv ? { obj: this.decodeKv(kv), rev: kv.modRevision } : undefined;
+  }
+
+  async mustGet(info: ResourceInfo, namespace: string, name: string): Promise<Stored> {
+    const s = await this.get(info, namespace, name);
+    if (!s) throw notFound(info.resource, name, info.group);
+    return s;
+  }
+
+  /**
+   * Reads the object, lets `mutate` decide what to write (undefined = nothing), and writes it
+   * with CAS on the revision read; on a lost race it starts over, unless expectedRev was given
+   * (a client's resourceVersion), which makes a stale read a 409 Conflict.
+   */
+  async guaranteedUpdate(
+    info: ResourceInfo,
+    namespace: string,
+    name: string,
+    mutate: (cur: KubeObject, rev: number) => Promise<Mutation | undefined> | Mutation | undefined,
+    expectedRev?: number,
+  ): Promise<KubeObject> {
+    const key = this.key(info, namespace, name);
+    for (let attempt = 0; ; attempt++) {
+      const cur = await this.mustGet(info, namespace, name);
+      if (expectedRev !== undefined && cur.rev !== expectedRev) throw conflict(info.resource, name, info.group);
+      const m = await mutate(structuredClone(cur.obj), cur.rev);
+      if (!m) return cur.obj;
+      if (!m.delete && !m.extraOps?.length && this.encode(m.obj).equals(this.encode(cur.obj))) return cur.obj;
+      const main: TxnOp = m.delete ? { type: 'delete', key, modRevision: cur.rev } : { type: 'update', key, value: this.encode(m.obj), modRevision: cur.rev };
+      try {
+        const rev = await this.store.txn([main, ...(m.extraOps ?? [])]);
+        m.obj.metadata.resourceVersion = String(rev);
+        return m.obj;
+      } catch (err) {
+        const lostRace = err instanceof RevisionConflictError || err instanceof KeyExistsError;
+        if (!lostRace) throw err;
+        if (err.key === key && expectedRev !== undefined) throw conflict(info.resource, name, info.group);
+        if (attempt >= MAX_RETRIES) throw conflict(info.resource, name, info.group);
+      }
+    }
+  }
+}
+
+/** The content that makes generation move: everything except metadata and status. */
+export function specOf(obj: KubeObject): string {
+  const { metadata: _m, status: _s, ...rest } = obj;
+  return JSON.stringify(canonical(rest));
+}
+
+export function hasStatus(info: ResourceInfo): boolean {
+  return info.subresources.some((s) => s.name === 'status');
+}
+
+/** Parses a resourceVersion ("" → undefined); anything but a non-negative integer is a 400. */
+export function parseResourceVersion(rv: string | undefined): number | undefined {
+  if (rv === undefined || rv === '') return undefined;
+  if (!/^\d+$/.test(rv)) throw new ApiError('BadRequest', `invalid resource version: ${JSON.stringify(rv)}`);
+  return Number(rv);
+}

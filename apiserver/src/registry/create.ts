@@ -1,0 +1,92 @@
+/** Create: name generation, server-set metadata, defaults, validation, namespace checks, one txn. */
+import { randomUUID } from 'node:crypto';
+import { ApiError, alreadyExists, badRequest, notFound } from '@kubelab/proto';
+import { apiVersionOf, applyDefaults, assertValid, generateName, resourceInfo, type KubeObject, type ResourceInfo } from '@kubelab/api';
+import { KeyExistsError, RevisionConflictError, type TxnOp } from '../storage/store.js';
+import type { Core } from './core.js';
+import type { Strategy } from './strategy.js';
+import type { WriteOptions } from './types.js';
+
+const SERVER_SET = ['uid', 'resourceVersion', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'generation', 'selfLink', 'managedFields'];
+const NAMESPACES = resourceInfo('namespaces')!;
+
+export const NAMESPACE_MISMATCH = 'the namespace of the provided object does not match the namespace sent on the request';
+
+export function assertObject(obj: unknown): asserts obj is KubeObject {
+  if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) throw badRequest('the request body must be a JSON object');
+  const meta = (obj as KubeObject).metadata;
+  if (meta !== undefined && (meta === null || typeof meta !== 'object' || Array.isArray(meta))) throw badRequest('metadata must be an object');
+}
+
+/** The namespace an object is stored under: the request's, which the body may repeat but not contradict. */
+export function resolveNamespace(info: ResourceInfo, requested: string, obj: KubeObject): string {
+  if (!info.namespaced) {
+    delete obj.metadata.namespace;
+    return '';
+  }
+  const body = obj.metadata.namespace;
+  if (requested && body && body !== requested) throw badRequest(NAMESPACE_MISMATCH);
+  const ns = requested || body || 'default';
+  obj.metadata.namespace = ns;
+  return ns;
+}
+
+/** The namespace's revision, to be re-checked in the txn; 404 if missing, 403 if terminating. */
+async function namespaceGuard(core: Core, info: ResourceInfo, ns: string, name: string): Promise<TxnOp> {
+  const cur = await core.get(NAMESPACES, '', ns);
+  if (!cur) throw notFound('namespaces', ns);
+  if (cur.obj.metadata.deletionTimestamp || (cur.obj.status as { phase?: string } | undefined)?.phase === 'Terminating') {
+    throw new ApiError('Forbidden', `${info.resource} "${name}" is forbidden: unable to create new content in namespace ${ns} because it is being terminated`, {
+      name,
+      kind: info.resource,
+      group: info.group || undefined,
+    });
+  }
+  return { type: 'check', key: core.key(NAMESPACES, '', ns), modRevision: cur.rev };
+}
+
+export async function createObject(core: Core, strategy: Strategy, resource: string, namespace: string, input: KubeObject, opts: WriteOptions = {}): Promise<KubeObject> {
+  assertObject(input);
+  const info = core.info(resource);
+  const base = structuredClone(input);
+  base.metadata = base.metadata ?? {};
+  const ns = resolveNamespace(info, namespace, base);
+  base.apiVersion = apiVersionOf(info);
+  base.kind = info.kind;
+  for (const f of SERVER_SET) delete base.metadata[f];
+  const generated = !base.metadata.name && !!base.metadata.generateName;
+
+  for (let attempt = 0; ; attempt++) {
+    const obj = structuredClone(base);
+    if (generated) obj.metadata.name = generateName(obj.metadata.generateName!);
+    obj.metadata.uid = randomUUID();
+    obj.metadata.creationTimestamp = core.now();
+    obj.metadata.generation = 1;
+    applyDefaults(resource, obj);
+    strategy.prepareForCreate?.(obj);
+    assertValid(resource, obj);
+    const name = obj.metadata.name!;
+    const key = core.key(info, ns, name);
+    const guard = info.namespaced ? [await namespaceGuard(core, info, ns, name)] : [];
+    // Checked up front when the outcome matters before the txn (dry-run, allocations).
+    if ((opts.dryRun || strategy.sideEffects) && !generated && (await core.store.get(key))) throw alreadyExists(info.resource, name, info.group);
+    if (opts.dryRun) return obj;
+    const extra = (await strategy.sideEffects?.(obj, undefined)) ?? [];
+    try {
+      const rev = await core.store.txn([{ type: 'create', key, value: core.encode(obj) }, ...guard, ...extra]);
+      obj.metadata.resourceVersion = String(rev);
+      return obj;
+    } catch (err) {
+      if (err instanceof KeyExistsError && err.key === key) {
+        if (generated && attempt < 5) continue;
+        const existing = err.current ? core.decodeKv(err.current) : undefined;
+        const e = alreadyExists(info.resource, name, info.group);
+        if (existing?.metadata.deletionTimestamp) throw new ApiError('AlreadyExists', `object is being deleted: ${e.message}`, e.details);
+        throw e;
+      }
+      // A namespace or an allocation changed under us: look again (each round lets one racer win).
+      if ((err instanceof KeyExistsError || err instanceof RevisionConflictError) && attempt < 100) continue;
+      throw err;
+    }
+  }
+}

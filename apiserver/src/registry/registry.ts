@@ -1,0 +1,143 @@
+/**
+ * The Registry over a Store: the one implementation both front ends (gRPC, REST) use.
+ */
+import type { Logger } from 'pino';
+import { systemClock, type Clock, type KubeObject } from '@kubelab/api';
+import type { Store } from '../storage/store.js';
+import { parseCIDR, parsePortRange } from './allocator.js';
+import { Core } from './core.js';
+import { createObject } from './create.js';
+import { deleteObject } from './delete.js';
+import { HubSet } from './hub.js';
+import { listObjects } from './list.js';
+import { finalizeNamespace, markNamespaceTerminating } from './namespaces.js';
+import { buildStrategies, type Strategy } from './strategy.js';
+import { bindPod, updateObject, updateStatus } from './update.js';
+import { watchObjects } from './watch.js';
+import type { DeleteOpts, ListPage, ListQuery, Registry, RegistryEvent, WatchQuery, WriteOptions } from './types.js';
+
+export interface RegistryOptions {
+  clock?: Clock;
+  log?: Logger;
+  /** Service cluster IP range; the first address is kept for `kubernetes`. */
+  serviceCIDR?: string;
+  /** NodePort range, "min-max". */
+  nodePortRange?: string;
+  bookmarkIntervalMs?: number;
+  /** Events a watcher may lag behind before it is ended with Expired. */
+  watchBufferSize?: number;
+  /** Events each shared watch keeps for watchers that start a little in the past. */
+  watchHistorySize?: number;
+  /** How long a shared storage watch outlives its last watcher. */
+  watchLingerMs?: number;
+  /** Pause between passes while a terminating namespace still has objects. */
+  namespacePollMs?: number;
+  random?: () => number;
+}
+
+export const DEFAULT_SERVICE_CIDR = '10.244.128.0/17';
+export const DEFAULT_NODEPORT_RANGE = '30000-30099';
+
+export class StoreRegistry implements Registry {
+  readonly core: Core;
+  private readonly strategies: Record<string, Strategy>;
+  private readonly hubs: HubSet;
+  private readonly background = new Set<Promise<void>>();
+  private readonly finalizing = new Set<string>();
+  private readonly stopping = new AbortController();
+  private readonly bookmarkIntervalMs: number;
+  private readonly namespacePollMs: number;
+
+  constructor(
+    readonly store: Store,
+    opts: RegistryOptions = {},
+  ) {
+    this.core = new Core(store, opts.clock ?? systemClock, opts.log);
+    this.strategies = buildStrategies({
+      store,
+      serviceRange: parseCIDR(opts.serviceCIDR ?? DEFAULT_SERVICE_CIDR),
+      nodePortRange: parsePortRange(opts.nodePortRange ?? DEFAULT_NODEPORT_RANGE),
+      random: opts.random,
+    });
+    this.hubs = new HubSet(store, (v, rev) => this.core.decode(v, rev), {
+      historySize: opts.watchHistorySize ?? 1_000,
+      bufferSize: opts.watchBufferSize ?? 10_000,
+      lingerMs: opts.watchLingerMs ?? 120_000,
+      log: opts.log,
+    });
+    this.bookmarkIntervalMs = opts.bookmarkIntervalMs ?? 10_000;
+    this.namespacePollMs = opts.namespacePollMs ?? 1_000;
+  }
+
+  private strategy(resource: string): Strategy {
+    return this.strategies[resource] ?? {};
+  }
+
+  create(resource: string, namespace: string, obj: KubeObject, opts?: WriteOptions): Promise<KubeObject> {
+    return createObject(this.core, this.strategy(resource), resource, namespace, obj, opts);
+  }
+
+  async get(resource: string, namespace: string, name: string): Promise<KubeObject> {
+    const info = this.core.info(resource);
+    return (await this.core.mustGet(info, this.core.ns(info, namespace), name)).obj;
+  }
+
+  list(resource: string, q: ListQuery): Promise<ListPage> {
+    return listObjects(this.core, this.core.info(resource), q);
+  }
+
+  update(resource: string, namespace: string, name: string, obj: KubeObject, opts?: WriteOptions): Promise<KubeObject> {
+    return updateObject(this.core, this.strategy(resource), resource, namespace, name, obj, opts);
+  }
+
+  updateStatus(resource: string, namespace: string, name: string, obj: KubeObject): Promise<KubeObject> {
+    return updateStatus(this.core, resource, namespace, name, obj);
+  }
+
+  async delete(resource: string, namespace: string, name: string, opts: DeleteOpts = {}): Promise<KubeObject> {
+    if (resource === 'namespaces') {
+      const ns = await markNamespaceTerminating(this.core, name, opts);
+      this.finalizeNamespace(name);
+      return ns;
+    }
+    return deleteObject(this.core, this.strategy(resource), resource, namespace, name, opts);
+  }
+
+  watch(resource: string, q: WatchQuery, signal: AbortSignal): AsyncIterable<RegistryEvent> {
+    const info = this.core.info(resource);
+    return watchObjects(this.core, this.hubs, info, q, signal, { bookmarkIntervalMs: this.bookmarkIntervalMs });
+  }
+
+  bind(namespace: string, name: string, nodeName: string, podUid?: string): Promise<KubeObject> {
+    return bindPod(this.core, namespace, name, nodeName, podUid);
+  }
+
+  /** Starts (once) the background task that empties and removes a terminating namespace. */
+  finalizeNamespace(name: string): void {
+    if (this.finalizing.has(name) || this.stopping.signal.aborted) return;
+    this.finalizing.add(name);
+    const task = finalizeNamespace(
+      this.core,
+      name,
+      (resource, ns, n, opts) => this.delete(resource, ns, n, opts),
+      this.stopping.signal,
+      this.namespacePollMs,
+    ).finally(() => {
+      this.finalizing.delete(name);
+      this.background.delete(task);
+    });
+    this.background.add(task);
+  }
+
+  /** Resolves when no background task (namespace cleanup) is running. */
+  async idle(): Promise<void> {
+    while (this.background.size) await Promise.all([...this.background]);
+  }
+
+  /** Stops background work and ends every watch. */
+  async close(): Promise<void> {
+    this.stopping.abort();
+    this.hubs.stopAll();
+    await this.idle();
+  }
+}

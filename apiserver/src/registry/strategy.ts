@@ -1,0 +1,46 @@
+/**
+ * Per-resource behaviour around the generic registry: server-set fields on create/update and
+ * extra storage writes (allocations) that must commit in the same txn as the object.
+ */
+import type { KubeObject } from '@kubelab/api';
+import type { Store, TxnOp } from '../storage/store.js';
+import type { IPRange, PortRange } from './allocator.js';
+import { podStrategy } from './strategies/pods.js';
+import { workloadStrategy } from './strategies/workloads.js';
+import { namespaceStrategy } from './strategies/namespaces.js';
+import { serviceStrategy } from './strategies/services.js';
+
+export interface Strategy {
+  /** After defaulting, before validation, on create. */
+  prepareForCreate?(obj: KubeObject): void;
+  /** After defaulting and carrying server fields over, before validation, on update. */
+  prepareForUpdate?(obj: KubeObject, old: KubeObject): void;
+  /**
+   * Extra txn ops for writing `next` over `prev` (create: prev undefined; delete: next
+   * undefined). May fill in allocated values on next. Throws ApiError for bad requests.
+   */
+  sideEffects?(next: KubeObject | undefined, prev: KubeObject | undefined): Promise<TxnOp[]>;
+  /** PUT of a missing object creates it. */
+  allowCreateOnUpdate?: boolean;
+}
+
+export interface StrategyConfig {
+  store: Store;
+  serviceRange: IPRange;
+  nodePortRange: PortRange;
+  random?: () => number;
+}
+
+export function buildStrategies(cfg: StrategyConfig): Record<string, Strategy> {
+  return {
+    pods: podStrategy,
+    deployments: workloadStrategy,
+    replicasets: workloadStrategy,
+    namespaces: namespaceStrategy,
+    services: serviceStrategy(cfg),
+    endpoints: { allowCreateOnUpdate: true },
+    events: { allowCreateOnUpdate: true },
+    leases: { allowCreateOnUpdate: true },
+    nodes: {},
+  };
+}

@@ -1,0 +1,58 @@
+/** Reading request bodies and decoding them (JSON or YAML) into objects. */
+import type { IncomingMessage } from 'node:http';
+import { parse as parseYaml } from 'yaml';
+import { ApiError } from '@kubelab/proto';
+import { baseType } from './media.js';
+
+/** Upstream's default request body limit (3 MiB). */
+export const MAX_BODY_BYTES = 3 * 1024 * 1024;
+
+export async function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    const b = chunk as Buffer;
+    size += b.length;
+    if (size > limit) throw new ApiError('BadRequest', `the request body is too large: limit is ${limit} bytes`);
+    chunks.push(b);
+  }
+  return Buffer.concat(chunks);
+}
+
+const JSON_TYPES = new Set(['', 'application/json']);
+const YAML_TYPES = new Set(['application/yaml', 'application/x-yaml', 'text/yaml']);
+
+export function unsupportedMediaType(contentType: string, accepted: string[]): ApiError {
+  const note = contentType === 'application/vnd.kubernetes.protobuf' ? ' (protobuf request bodies are not supported yet; send JSON or YAML)' : '';
+  return new ApiError('UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: ${accepted.join(', ')}${note}`);
+}
+
+function decodeError(e: unknown): ApiError {
+  const msg = e instanceof Error ? e.message : String(e);
+  return new ApiError('BadRequest', `error decoding body: ${msg.split('\n')[0]}`);
+}
+
+/** Parses JSON text; the error names what was wrong, as a 400. */
+export function parseJsonBody(buf: Buffer): unknown {
+  try {
+    return JSON.parse(buf.toString('utf8'));
+  } catch (e) {
+    throw decodeError(e);
+  }
+}
+
+export function parseYamlBody(buf: Buffer): unknown {
+  try {
+    return parseYaml(buf.toString('utf8'));
+  } catch (e) {
+    throw decodeError(e);
+  }
+}
+
+/** Decodes a create/update body by its Content-Type; protobuf and anything unknown are 415. */
+export function decodeBody(buf: Buffer, contentType: string | undefined): unknown {
+  const t = baseType(contentType);
+  if (JSON_TYPES.has(t)) return parseJsonBody(buf);
+  if (YAML_TYPES.has(t)) return parseYamlBody(buf);
+  throw unsupportedMediaType(t, ['application/json', 'application/yaml']);
+}

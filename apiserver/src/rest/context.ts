@@ -1,0 +1,18 @@
+/** What every REST handler gets: the exchange, the parsed request line, and the registry. */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
+import type { Registry } from '../registry/types.js';
+import type { MediaRange } from './media.js';
+
+export interface RequestContext {
+  req: IncomingMessage;
+  res: ServerResponse;
+  method: string;
+  url: URL;
+  query: URLSearchParams;
+  accept: MediaRange[];
+  registry: Registry;
+  log: Logger;
+  /** Aborted when the client goes away or the server shuts down. */
+  signal: AbortSignal;
+}

@@ -1,0 +1,40 @@
+/** GET of one object or a collection, as the object, a List, or a Table. */
+import { ApiError } from '@kubelab/proto';
+import type { RequestContext } from '../context.js';
+import { responseFormat, tableVersion } from '../media.js';
+import type { ResourceRoute } from '../paths.js';
+import { includeObject, listQuery } from '../query.js';
+import { sendObject } from '../respond.js';
+import { buildTable } from '../tables/index.js';
+import { listOf, withTypeMeta } from './objects.js';
+
+function notAcceptable(): ApiError {
+  return new ApiError('NotAcceptable', 'only the following media types are accepted: application/json, application/yaml, application/json;as=Table;v=v1;g=meta.k8s.io');
+}
+
+export async function getObject(ctx: RequestContext, route: ResourceRoute, name: string): Promise<void> {
+  const table = tableVersion(ctx.accept);
+  const format = responseFormat(ctx.accept);
+  if (!table && !format) throw notAcceptable();
+  const include = includeObject(ctx.query);
+  const obj = withTypeMeta(await ctx.registry.get(route.info.resource, route.namespace, name), route.info);
+  if (table) {
+    sendObject(ctx.res, 200, buildTable(route.info.resource, [obj], { version: table, includeObject: include, resourceVersion: obj.metadata.resourceVersion ?? '' }));
+    return;
+  }
+  sendObject(ctx.res, 200, obj, format);
+}
+
+export async function listObjects(ctx: RequestContext, route: ResourceRoute): Promise<void> {
+  const table = tableVersion(ctx.accept);
+  const format = responseFormat(ctx.accept);
+  if (!table && !format) throw notAcceptable();
+  const include = includeObject(ctx.query);
+  const page = await ctx.registry.list(route.info.resource, listQuery(ctx.query, route.namespace));
+  if (table) {
+    const items = page.items.map((o) => withTypeMeta(o, route.info));
+    sendObject(ctx.res, 200, buildTable(route.info.resource, items, { version: table, includeObject: include, resourceVersion: page.resourceVersion, continue: page.continue }));
+    return;
+  }
+  sendObject(ctx.res, 200, listOf(route.info, page.items, page.resourceVersion, page.continue), format);
+}

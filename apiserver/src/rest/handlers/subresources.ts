@@ -1,0 +1,135 @@
+/** Subresources: `status` (GET/PUT/PATCH), `pods/binding` (POST), `pods/log` (not yet), `scale`. */
+import { fromLabelSelector, selectorToString, type KubeObject, type LabelSelector } from '@kubelab/api';
+import { ApiError } from '@kubelab/proto';
+import type { RequestContext } from '../context.js';
+import { decodeBody, readBody } from '../body.js';
+import { responseFormat } from '../media.js';
+import type { ResourceRoute } from '../paths.js';
+import { dryRun } from '../query.js';
+import { sendObject, successStatus } from '../respond.js';
+import { checkTypeMeta, withTypeMeta } from './objects.js';
+import { applyPatch, patchedObject, readModifyWrite, readPatch } from './patch.js';
+import { readObject } from './write.js';
+
+// ---- status ----
+
+export async function putStatus(ctx: RequestContext, route: ResourceRoute, name: string): Promise<void> {
+  const obj = await readObject(ctx, { ...route, name });
+  const { resource } = route.info;
+  const result = dryRun(ctx.query) ? { ...(await ctx.registry.get(resource, route.namespace, name)), status: obj.status } : await ctx.registry.updateStatus(resource, route.namespace, name, obj);
+  sendObject(ctx.res, 200, withTypeMeta(result as KubeObject, route.info), responseFormat(ctx.accept) ?? 'json');
+}
+
+export async function patchStatus(ctx: RequestContext, route: ResourceRoute, name: string): Promise<void> {
+  const r = { ...route, name };
+  const patch = await readPatch(ctx);
+  const { resource } = route.info;
+  const dry = dryRun(ctx.query);
+  const result = await readModifyWrite(
+    () => ctx.registry.get(resource, route.namespace, name),
+    (cur) => patchedObject(r, cur, patch),
+    (next) => (dry ? Promise.resolve(next) : ctx.registry.updateStatus(resource, route.namespace, name, next)),
+  );
+  sendObject(ctx.res, 200, withTypeMeta(result, route.info), responseFormat(ctx.accept) ?? 'json');
+}
+
+// ---- pods/binding ----
+
+export async function createBinding(ctx: RequestContext, route: ResourceRoute, name: string): Promise<void> {
+  const body = decodeBody(await readBody(ctx.req), ctx.req.headers['content-type']);
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new ApiError('BadRequest', 'error decoding body: expected a Binding object');
+  const b = body as Record<string, unknown>;
+  checkTypeMeta(b, 'v1', 'Binding');
+  const meta = (b['metadata'] ?? {}) as Record<string, unknown>;
+  if (typeof meta['name'] === 'string' && meta['name'] !== '' && meta['name'] !== name) {
+    throw new ApiError('BadRequest', `the name of the object (${meta['name']}) does not match the name on the URL (${name})`);
+  }
+  const target = (b['target'] ?? {}) as Record<string, unknown>;
+  const node = typeof target['name'] === 'string' ? target['name'] : '';
+  if (!node) {
+    throw new ApiError('Invalid', `Binding "${name}" is invalid: target.name: Required value`, {
+      name,
+      kind: 'Binding',
+      causes: [{ reason: 'FieldValueRequired', message: 'Required value', field: 'target.name' }],
+    });
+  }
+  const uid = typeof meta['uid'] === 'string' && meta['uid'] ? meta['uid'] : undefined;
+  if (!dryRun(ctx.query)) await ctx.registry.bind(route.namespace, name, node, uid);
+  sendObject(ctx.res, 201, successStatus(201));
+}
+
+// ---- pods/log ----
+
+export async function podLog(ctx: RequestContext, route: ResourceRoute, name: string): Promise<void> {
+  await ctx.registry.get(route.info.resource, route.namespace, name); // 404 for a missing pod
+  throw new ApiError('ServiceUnavailable', 'logs are not available yet');
+}
+
+// ---- scale (autoscaling/v1 Scale over spec.replicas) ----
+
+export function toScale(obj: KubeObject): Record<string, unknown> {
+  const spec = (obj.spec ?? {}) as { replicas?: number; selector?: LabelSelector };
+  const status = (obj.status ?? {}) as { replicas?: number };
+  const m = obj.metadata;
+  const metadata: Record<string, unknown> = { name: m.name, namespace: m.namespace, uid: m.uid, resourceVersion: m.resourceVersion, creationTimestamp: m.creationTimestamp };
+  return {
+    kind: 'Scale',
+    apiVersion: 'autoscaling/v1',
+    metadata,
+    spec: { replicas: spec.replicas ?? 1 },
+    status: { replicas: status.replicas ?? 0, selector: selectorToString(fromLabelSelector(spec.selector)) },
+  };
+}
+
+function replicasOf(scale: unknown, name: string): { replicas: number; resourceVersion?: string } {
+  if (scale === null || typeof scale !== 'object' || Array.isArray(scale)) throw new ApiError('BadRequest', 'error decoding body: expected a Scale object');
+  const s = scale as { metadata?: { resourceVersion?: unknown }; spec?: { replicas?: unknown } };
+  const replicas = s.spec?.replicas ?? 0;
+  if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0) {
+    const msg = typeof replicas === 'number' && replicas < 0 ? 'must be greater than or equal to 0' : 'must be an integer';
+    throw new ApiError('Invalid', `Scale.autoscaling "${name}" is invalid: spec.replicas: Invalid value: ${JSON.stringify(replicas)}: ${msg}`, {
+      name,
+      group: 'autoscaling',
+      kind: 'Scale',
+      causes: [{ reason: 'FieldValueInvalid', message: `Invalid value: ${JSON.stringify(replicas)}: ${msg}`, field: 'spec.replicas' }],
+    });
+  }
+  const rv = s.metadata?.resourceVersion;
+  return typeof rv === 'string' && rv !== '' ? { replicas, resourceVersion: rv } : { replicas };
+}
+
+function withReplicas(obj: KubeObject, replicas: number, resourceVersion?: string): KubeObject {
+  const next = { ...obj, spec: { ...((obj.spec ?? {}) as Record<string, unknown>), replicas } };
+  if (resourceVersion !== undefined) next.metadata = { ...next.metadata, resourceVersion };
+  return next;
+}
+
+export async function getScale(ctx: RequestContext, route: ResourceRoute, name: string): Promise<void> {
+  sendObject(ctx.res, 200, toScale(await ctx.registry.get(route.info.resource, route.namespace, name)), responseFormat(ctx.accept) ?? 'json');
+}
+
+async function writeScale(ctx: RequestContext, route: ResourceRoute, name: string, compute: (current: KubeObject) => { replicas: number; resourceVersion?: string }): Promise<void> {
+  const { resource } = route.info;
+  const dry = dryRun(ctx.query);
+  const result = await readModifyWrite(
+    () => ctx.registry.get(resource, route.namespace, name),
+    (cur) => {
+      const { replicas, resourceVersion } = compute(cur);
+      return withReplicas(cur, replicas, resourceVersion);
+    },
+    (next) => (dry ? Promise.resolve(next) : ctx.registry.update(resource, route.namespace, name, next, {})),
+  );
+  sendObject(ctx.res, 200, toScale(result), responseFormat(ctx.accept) ?? 'json');
+}
+
+export async function putScale(ctx: RequestContext, route: ResourceRoute, name: string): Promise<void> {
+  const body = decodeBody(await readBody(ctx.req), ctx.req.headers['content-type']);
+  if (body !== null && typeof body === 'object' && !Array.isArray(body)) checkTypeMeta(body as Record<string, unknown>, 'autoscaling/v1', 'Scale');
+  const wanted = replicasOf(body, name);
+  await writeScale(ctx, route, name, () => wanted);
+}
+
+export async function patchScale(ctx: RequestContext, route: ResourceRoute, name: string): Promise<void> {
+  const patch = await readPatch(ctx);
+  await writeScale(ctx, route, name, (cur) => replicasOf(applyPatch(patch.type, toScale(cur), patch.body), name));
+}

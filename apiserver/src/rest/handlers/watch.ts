@@ -1,0 +1,70 @@
+/**
+ * `?watch=true`: a chunked stream of JSON watch events, one per line. With a Table Accept header
+ * each object is a one-row Table, with columnDefinitions only in the first. Registry errors
+ * (e.g. Expired for a compacted resourceVersion) become an ERROR event carrying the Status.
+ * The stream ends on timeoutSeconds, on client disconnect (which aborts the registry watch) and
+ * on server shutdown.
+ */
+import { once } from 'node:events';
+import { ApiError } from '@kubelab/proto';
+import type { RequestContext } from '../context.js';
+import { tableVersion } from '../media.js';
+import type { ResourceRoute } from '../paths.js';
+import { includeObject, watchQuery } from '../query.js';
+import { buildTable } from '../tables/index.js';
+import { withTypeMeta } from './objects.js';
+
+export async function serveWatch(ctx: RequestContext, route: ResourceRoute): Promise<void> {
+  const q = watchQuery(ctx.query, route.namespace);
+  if (route.name !== undefined) {
+    const byName = `metadata.name=${route.name}`;
+    q.fieldSelector = q.fieldSelector ? `${q.fieldSelector},${byName}` : byName;
+  }
+  const table = tableVersion(ctx.accept);
+  const include = includeObject(ctx.query);
+  const { info } = route;
+
+  const ac = new AbortController();
+  const stop = (): void => ac.abort();
+  ctx.signal.addEventListener('abort', stop, { once: true });
+  const timer = q.timeoutSeconds ? setTimeout(stop, q.timeoutSeconds * 1000) : undefined;
+
+  const { res } = ctx;
+  res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
+  res.flushHeaders();
+  res.socket?.setNoDelay(true);
+
+  const send = async (event: unknown): Promise<void> => {
+    if (res.destroyed || res.writableEnded) return;
+    if (!res.write(`${JSON.stringify(event)}\n`)) {
+      await once(res, 'drain', { signal: ac.signal }).catch(() => undefined);
+    }
+  };
+
+  let headersSent = false;
+  try {
+    for await (const ev of ctx.registry.watch(info.resource, q, ac.signal)) {
+      if (ac.signal.aborted) break;
+      let object: unknown = ev.object;
+      if (ev.type === 'ADDED' || ev.type === 'MODIFIED' || ev.type === 'DELETED') {
+        const typed = withTypeMeta(ev.object, info);
+        object = table
+          ? buildTable(info.resource, [typed], { version: table, includeObject: include, noHeaders: headersSent, resourceVersion: typed.metadata.resourceVersion ?? '' })
+          : typed;
+        headersSent = true;
+      }
+      await send({ type: ev.type, object });
+    }
+  } catch (err) {
+    if (!ac.signal.aborted) {
+      const status = ApiError.from(err).toStatus();
+      ctx.log.debug({ reason: status.reason, message: status.message }, 'watch ended with an error');
+      await send({ type: 'ERROR', object: status });
+    }
+  } finally {
+    if (timer) clearTimeout(timer);
+    ctx.signal.removeEventListener('abort', stop);
+    ac.abort();
+    if (!res.writableEnded) res.end();
+  }
+}

@@ -1,0 +1,76 @@
+/** POST (create), PUT (update), DELETE of one object, and DELETE of a collection. */
+import type { KubeObject } from '@kubelab/api';
+import { ApiError } from '@kubelab/proto';
+import type { RequestContext } from '../context.js';
+import { decodeBody, readBody } from '../body.js';
+import { responseFormat } from '../media.js';
+import type { ResourceRoute } from '../paths.js';
+import { deleteDryRun, deleteOptions, listQuery, writeOptions } from '../query.js';
+import { sendObject } from '../respond.js';
+import { listOf, objectForRoute, withTypeMeta } from './objects.js';
+
+/** Reads and decodes the body as an object of the route's kind. */
+export async function readObject(ctx: RequestContext, route: ResourceRoute): Promise<KubeObject> {
+  const buf = await readBody(ctx.req);
+  const body = decodeBody(buf, ctx.req.headers['content-type']);
+  return objectForRoute(body, route);
+}
+
+export async function createObject(ctx: RequestContext, route: ResourceRoute): Promise<void> {
+  const obj = await readObject(ctx, route);
+  const created = await ctx.registry.create(route.info.resource, route.namespace, obj, writeOptions(ctx.query));
+  sendObject(ctx.res, 201, withTypeMeta(created, route.info), responseFormat(ctx.accept) ?? 'json');
+}
+
+export async function updateObject(ctx: RequestContext, route: ResourceRoute, name: string): Promise<void> {
+  const obj = await readObject(ctx, { ...route, name });
+  const updated = await ctx.registry.update(route.info.resource, route.namespace, name, obj, writeOptions(ctx.query));
+  sendObject(ctx.res, 200, withTypeMeta(updated, route.info), responseFormat(ctx.accept) ?? 'json');
+}
+
+/** The optional DeleteOptions body (JSON or YAML); an empty body is no options. */
+async function readDeleteBody(ctx: RequestContext): Promise<unknown> {
+  const buf = await readBody(ctx.req);
+  if (buf.length === 0) return undefined;
+  return decodeBody(buf, ctx.req.headers['content-type']);
+}
+
+export async function deleteObject(ctx: RequestContext, route: ResourceRoute, name: string): Promise<void> {
+  const body = await readDeleteBody(ctx);
+  const opts = deleteOptions(ctx.query, body);
+  const dry = deleteDryRun(ctx.query, body);
+  const { resource } = route.info;
+  const result = dry ? await ctx.registry.get(resource, route.namespace, name) : await ctx.registry.delete(resource, route.namespace, name, opts);
+  // Like upstream: 202 while the deletion is still pending (graceful pod deletion, finalizers).
+  const code = result.metadata.deletionTimestamp && !dry ? 202 : 200;
+  sendObject(ctx.res, code, withTypeMeta(result, route.info), responseFormat(ctx.accept) ?? 'json');
+}
+
+export async function deleteCollection(ctx: RequestContext, route: ResourceRoute): Promise<void> {
+  const body = await readDeleteBody(ctx);
+  const opts = deleteOptions(ctx.query, body);
+  const dry = deleteDryRun(ctx.query, body);
+  const { resource } = route.info;
+  const q = listQuery(ctx.query, route.namespace);
+  const deleted: KubeObject[] = [];
+  let resourceVersion = '';
+  for (;;) {
+    const page = await ctx.registry.list(resource, q);
+    resourceVersion = page.resourceVersion;
+    for (const item of page.items) {
+      if (dry) {
+        deleted.push(item);
+        continue;
+      }
+      try {
+        deleted.push(await ctx.registry.delete(resource, item.metadata.namespace ?? '', item.metadata.name ?? '', opts));
+      } catch (err) {
+        // Gone in the meantime: that is what was asked for.
+        if (ApiError.from(err).reason !== 'NotFound') throw err;
+      }
+    }
+    if (!page.continue) break;
+    q.continue = page.continue;
+  }
+  sendObject(ctx.res, 200, listOf(route.info, deleted, resourceVersion), responseFormat(ctx.accept) ?? 'json');
+}

@@ -1,0 +1,250 @@
+/**
+ * Integration test: the real kubectl binaries (1.27, the default 1.32, 1.33) against the REST
+ * facade over an in-memory registry. Not part of the unit run; run with
+ *   node --test apiserver/dist/rest/kubectl.itest.js
+ * All traffic stays on 127.0.0.1.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { parse as parseYaml } from 'yaml';
+import type { KubeObject } from '@kubelab/api';
+import { findKubectl, TestCluster } from './testing/harness.js';
+
+const DEPLOY = `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  labels: {app: web}
+spec:
+  replicas: 2
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      containers:
+      - name: nginx
+        image: nginx:1.25
+        env: [{name: A, value: "1"}, {name: KEEP, value: "k"}]
+        ports: [{containerPort: 80}]
+`;
+
+const DEPLOY_CHANGED = DEPLOY.replace('replicas: 2', 'replicas: 3').replace('nginx:1.25', 'nginx:1.26').replace('{name: A, value: "1"}', '{name: B, value: "2"}');
+
+const SERVICE = `apiVersion: v1
+kind: Service
+metadata:
+  name: web-svc
+spec:
+  selector: {app: web}
+  ports: [{port: 8080, targetPort: 80}]
+`;
+
+const NO_SELECTOR = `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: broken
+spec:
+  replicas: 1
+  template:
+    metadata:
+      labels: {app: broken}
+    spec:
+      containers:
+      - name: c
+        image: nginx
+`;
+
+const UNKNOWN_KIND = `apiVersion: v1
+kind: Foo
+metadata:
+  name: x
+`;
+
+const VERSIONS = ['kubectl.1.27', 'kubectl', 'kubectl.1.33'];
+
+function containers(d: KubeObject): { image: string; env?: { name: string; value: string }[] }[] {
+  return ((d.spec as { template: { spec: { containers: never[] } } }).template.spec.containers);
+}
+
+for (const name of VERSIONS) {
+  const bin = findKubectl(name);
+  describe(`${name} against the REST facade`, { skip: bin ? false : `${name} not installed` }, () => {
+    const cluster = new TestCluster();
+    const kubectl = (...args: string[]) => cluster.run(bin!, args);
+    let minor = 0;
+
+    before(async () => {
+      await cluster.start();
+      const v = await kubectl('version', '--client', '-o', 'json');
+      minor = Number((JSON.parse(v.stdout) as { clientVersion: { minor: string } }).clientVersion.minor.replace(/\D.*$/, ''));
+    });
+    after(() => cluster.stop());
+
+    test('apply -f creates; apply -f with a change sends a strategic merge patch', async () => {
+      const f = cluster.file('deploy.yaml', DEPLOY);
+      const r1 = await kubectl('apply', '-f', f);
+      assert.equal(r1.code, 0, r1.stderr);
+      assert.equal(r1.stdout.trim(), 'deployment.apps/web created');
+      const created = await cluster.registry.get('deployments', 'default', 'web');
+      assert.ok(created.metadata.annotations?.['kubectl.kubernetes.io/last-applied-configuration'], 'last-applied stored verbatim');
+
+      const r2 = await kubectl('apply', '-f', cluster.file('deploy2.yaml', DEPLOY_CHANGED));
+      assert.equal(r2.code, 0, r2.stderr);
+      assert.equal(r2.stdout.trim(), 'deployment.apps/web configured');
+      const d = await cluster.registry.get('deployments', 'default', 'web');
+      assert.equal((d.spec as { replicas: number }).replicas, 3);
+      assert.equal(containers(d)[0]!.image, 'nginx:1.26');
+      assert.deepEqual(containers(d)[0]!.env, [{ name: 'B', value: '2' }, { name: 'KEEP', value: 'k' }], 'env merged by name, A deleted');
+      assert.equal(d.metadata.generation, 2);
+
+      const r3 = await kubectl('apply', '-f', cluster.file('deploy2.yaml', DEPLOY_CHANGED));
+      assert.equal(r3.stdout.trim(), 'deployment.apps/web unchanged');
+    });
+
+    test('get pods,deploy,rs,svc,nodes prints the server-side tables', async () => {
+      const r = await kubectl('get', 'pods,deploy,rs,svc,nodes');
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE/);
+      assert.match(r.stdout, /pod\/running\s+1\/1\s+Running\s+3 \(5m\d*s? ago\)/);
+      assert.match(r.stdout, /pod\/crashing\s+0\/1\s+CrashLoopBackOff\s+0/);
+      assert.match(r.stdout, /pod\/creating\s+0\/1\s+ContainerCreating/);
+      assert.match(r.stdout, /NAME\s+READY\s+UP-TO-DATE\s+AVAILABLE\s+AGE/);
+      assert.match(r.stdout, /deployment\.apps\/web\s+0\/3\s+0\s+0/);
+      assert.match(r.stdout, /node\/node-1\s+Ready\s+control-plane\s+\S+\s+v1\.32\.0-kubelab/);
+
+      const wide = await kubectl('get', 'pods', '-o', 'wide');
+      assert.match(wide.stdout, /running\s+1\/1\s+Running\s+.*10\.244\.0\.9\s+node-1\s+<none>\s+<none>/);
+      const all = await kubectl('get', 'pods', '-A', '--show-labels');
+      assert.match(all.stdout, /^NAMESPACE\s+NAME/m);
+      assert.match(all.stdout, /default\s+running/);
+    });
+
+    test('get deploy -o yaml returns the object', async () => {
+      const r = await kubectl('get', 'deploy', 'web', '-o', 'yaml');
+      assert.equal(r.code, 0, r.stderr);
+      const d = parseYaml(r.stdout) as KubeObject;
+      assert.equal(d.kind, 'Deployment');
+      assert.equal(d.apiVersion, 'apps/v1');
+      assert.equal(containers(d)[0]!.image, 'nginx:1.26');
+      const list = parseYaml((await kubectl('get', 'deploy', '-o', 'yaml')).stdout) as { kind: string; items: KubeObject[] };
+      assert.equal(list.kind, 'List');
+      assert.equal(list.items[0]!.metadata.name, 'web');
+    });
+
+    test('get ns', async () => {
+      const r = await kubectl('get', 'ns');
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /NAME\s+STATUS\s+AGE/);
+      assert.match(r.stdout, /default\s+Active/);
+      assert.match(r.stdout, /kube-system\s+Active/);
+    });
+
+    test('create -f creates; a second create is AlreadyExists', async () => {
+      const f = cluster.file('svc.yaml', SERVICE);
+      const r = await kubectl('create', '-f', f);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout.trim(), 'service/web-svc created');
+      const again = await kubectl('create', '-f', f);
+      assert.notEqual(again.code, 0);
+      assert.match(again.stderr, /Error from server \(AlreadyExists\).*services "web-svc" already exists/);
+    });
+
+    test('expose deployment web --type=NodePort --port=80', async () => {
+      const r = await kubectl('expose', 'deployment', 'web', '--type=NodePort', '--port=80');
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout.trim(), 'service/web exposed');
+      const svc = await cluster.registry.get('services', 'default', 'web');
+      assert.deepEqual((svc.spec as { selector: unknown }).selector, { app: 'web' });
+      const get = await kubectl('get', 'svc', 'web');
+      assert.match(get.stdout, /web\s+NodePort\s+10\.244\.128\.\d+\s+<none>\s+80:\d+\/TCP/);
+    });
+
+    test('a Deployment without spec.selector is rendered as the Invalid error, and nothing is stored', async () => {
+      const f = cluster.file('broken.yaml', NO_SELECTOR);
+      for (const verb of ['apply', 'create']) {
+        const r = await kubectl(verb, '-f', f);
+        assert.notEqual(r.code, 0);
+        assert.match(r.stderr, /The Deployment "broken" is invalid: spec\.selector: Required value/, verb);
+      }
+      await assert.rejects(cluster.registry.get('deployments', 'default', 'broken'));
+    });
+
+    test('NotFound and unknown kinds', async () => {
+      const r = await kubectl('get', 'pod', 'nope');
+      assert.notEqual(r.code, 0);
+      assert.equal(r.stderr.trim(), 'Error from server (NotFound): pods "nope" not found');
+      const u = await kubectl('apply', '-f', cluster.file('foo.yaml', UNKNOWN_KIND));
+      assert.notEqual(u.code, 0);
+      assert.match(u.stderr, /no matches for kind "Foo" in version "v1"/);
+      const t = await kubectl('get', 'foos');
+      assert.match(t.stderr, /the server doesn't have a resource type "foos"/);
+    });
+
+    test('scale and label go through the scale subresource and merge patches', async () => {
+      const s = await kubectl('scale', 'deployment', 'web', '--replicas=4');
+      assert.equal(s.code, 0, s.stderr);
+      assert.equal(s.stdout.trim(), 'deployment.apps/web scaled');
+      const l = await kubectl('label', 'deployment', 'web', 'tier=fe');
+      assert.equal(l.stdout.trim(), 'deployment.apps/web labeled');
+      const d = await cluster.registry.get('deployments', 'default', 'web');
+      assert.equal((d.spec as { replicas: number }).replicas, 4);
+      assert.equal(d.metadata.labels?.['tier'], 'fe');
+    });
+
+    test('create deployment: JSON before 1.32; 1.32+ send protobuf, answered with a clear 415', async () => {
+      const r = await kubectl('create', 'deployment', 'made', '--image=nginx');
+      if (minor < 32) {
+        assert.equal(r.code, 0, r.stderr);
+        assert.equal(r.stdout.trim(), 'deployment.apps/made created');
+      } else {
+        assert.notEqual(r.code, 0);
+        assert.match(r.stderr, /protobuf request bodies are not supported yet/);
+      }
+    });
+
+    test('get pods -w streams changes', async () => {
+      const child = spawn(bin!, ['get', 'pods', '-w'], { env: cluster.env() });
+      let out = '';
+      child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+      child.stderr.on('data', (b: Buffer) => (out += b.toString()));
+      const until = async (what: RegExp): Promise<void> => {
+        for (let i = 0; i < 200 && !what.test(out); i++) await new Promise((r) => setTimeout(r, 50));
+        assert.match(out, what);
+      };
+      try {
+        await until(/crashing/);
+        await until(/creating/);
+        // The watch request must be open before the change, or the new pod would only be seen by a re-list.
+        for (let i = 0; i < 100 && cluster.registry.activeWatches === 0; i++) await new Promise((r) => setTimeout(r, 50));
+        assert.equal(cluster.registry.activeWatches, 1);
+        await cluster.registry.create('pods', 'default', { metadata: { name: 'watched' }, spec: { containers: [{ name: 'c', image: 'i' }] }, status: { phase: 'Pending' } });
+        await until(/watched\s+0\/1\s+Pending/);
+      } finally {
+        child.kill();
+      }
+      for (let i = 0; i < 100 && cluster.registry.activeWatches > 0; i++) await new Promise((r) => setTimeout(r, 50));
+      assert.equal(cluster.registry.activeWatches, 0, 'client disconnect ends the registry watch');
+    });
+
+    test('delete --dry-run=server deletes nothing', async () => {
+      const r = await kubectl('delete', 'pod', 'running', '--dry-run=server');
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout.trim(), 'pod "running" deleted (server dry run)');
+      await cluster.registry.get('pods', 'default', 'running');
+    });
+
+    test('delete -f deletes (and waits for the object to be gone)', async () => {
+      const r = await kubectl('delete', '-f', cluster.file('deploy.yaml', DEPLOY));
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout.trim(), 'deployment.apps "web" deleted');
+      await assert.rejects(cluster.registry.get('deployments', 'default', 'web'));
+      assert.ok(cluster.registry.calls.includes('delete deployments default/web Background'));
+      const svc = await kubectl('delete', 'svc', 'web', 'web-svc');
+      assert.equal(svc.code, 0, svc.stderr);
+      assert.match(svc.stdout, /service "web" deleted/);
+    });
+  });
+}

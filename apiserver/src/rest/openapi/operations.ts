@@ -1,0 +1,34 @@
+/**
+ * The minimal OpenAPI surface kubectl needs: one PATCH operation per resource, tagged with its
+ * group-version-kind and declaring the `fieldValidation` query parameter. That tells kubectl's
+ * query-param verifier the server validates fields itself, so `apply`/`create -f` skip client-side
+ * schema validation. No schemas are published, so `kubectl explain` is not supported.
+ */
+import { createHash } from 'node:crypto';
+import { RESOURCES, type ResourceInfo } from '@kubelab/api';
+
+export interface PatchOperation {
+  /** "/apis/apps/v1/namespaces/{namespace}/deployments/{name}" */
+  path: string;
+  gvk: { group: string; version: string; kind: string };
+}
+
+export const QUERY_PARAMS = ['fieldValidation', 'fieldManager', 'dryRun'] as const;
+
+/** "api/v1" or "apis/apps/v1": the key of a group-version in the OpenAPI v3 index. */
+export function gvKey(group: string, version: string): string {
+  return group ? `apis/${group}/${version}` : `api/${version}`;
+}
+
+function operationFor(r: ResourceInfo): PatchOperation {
+  const ns = r.namespaced ? '/namespaces/{namespace}' : '';
+  return { path: `/${gvKey(r.group, r.version)}${ns}/${r.resource}/{name}`, gvk: { group: r.group, version: r.version, kind: r.kind } };
+}
+
+export function patchOperations(filter?: { group: string; version: string }): PatchOperation[] {
+  return RESOURCES.filter((r) => !filter || (r.group === filter.group && r.version === filter.version)).map(operationFor);
+}
+
+export function contentHash(body: string): string {
+  return createHash('sha256').update(body).digest('hex').slice(0, 32).toUpperCase();
+}

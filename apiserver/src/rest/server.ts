@@ -1,0 +1,97 @@
+/**
+ * The Kubernetes REST facade of the apiserver: plain HTTP/1.1 with keep-alive, one request
+ * context per exchange, errors rendered as upstream Status objects, and every request logged at
+ * debug level. Nothing a client sends can crash the process.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import { ApiError } from '@kubelab/proto';
+import type { Registry } from '../registry/types.js';
+import type { RequestContext } from './context.js';
+import { parseAccept } from './media.js';
+import { sendError } from './respond.js';
+import { route } from './router.js';
+
+export interface RestServerOptions {
+  registry: Registry;
+  port: number;
+  log: Logger;
+  signal: AbortSignal;
+  /** Listen address; all interfaces when omitted. */
+  host?: string;
+}
+
+export async function startRestServer(opts: RestServerOptions): Promise<http.Server> {
+  const log = opts.log.child({ server: 'rest' });
+  let nextId = 0;
+
+  const handle = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
+    const started = Date.now();
+    const id = ++nextId;
+    const reqLog = log.child({ req: id });
+    const ac = new AbortController();
+    const abort = (): void => ac.abort();
+    res.on('close', abort);
+    // A connection reset mid-request surfaces in the handler; never as an unhandled 'error' event.
+    req.on('error', (err) => reqLog.debug({ err: err.message }, 'request stream error'));
+    res.on('error', (err) => reqLog.debug({ err: err.message }, 'response stream error'));
+    opts.signal.addEventListener('abort', abort, { once: true });
+    try {
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      const ctx: RequestContext = {
+        req,
+        res,
+        method: (req.method ?? 'GET').toUpperCase(),
+        url,
+        query: url.searchParams,
+        accept: parseAccept(req.headers.accept),
+        registry: opts.registry,
+        log: reqLog,
+        signal: ac.signal,
+      };
+      await route(ctx);
+    } catch (err) {
+      const status = sendError(res, err);
+      if (status.code >= 500 && !(err instanceof ApiError)) reqLog.error({ err }, 'request failed');
+    } finally {
+      opts.signal.removeEventListener('abort', abort);
+      reqLog.debug({ method: req.method, url: req.url, status: res.statusCode, ms: Date.now() - started, agent: req.headers['user-agent'] }, 'request');
+    }
+  };
+
+  const server = http.createServer({ keepAlive: true }, (req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      log.error({ err }, 'unexpected error in request handler');
+      if (!res.headersSent) res.writeHead(500);
+      res.end();
+    });
+  });
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 70_000;
+  // Watches are long-lived responses; only the request itself must arrive in time.
+  server.requestTimeout = 60_000;
+  server.on('clientError', (err, socket) => {
+    log.debug({ err: err.message }, 'client error');
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    else socket.destroy();
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, opts.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const addr = server.address() as AddressInfo | null;
+  log.info({ address: addr?.address, port: addr?.port }, 'Kubernetes REST API listening (http)');
+
+  const close = (): void => {
+    server.close();
+    server.closeAllConnections();
+  };
+  if (opts.signal.aborted) close();
+  else opts.signal.addEventListener('abort', close, { once: true });
+  return server;
+}

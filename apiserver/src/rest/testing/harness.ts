@@ -1,0 +1,135 @@
+/**
+ * Test harness for the REST facade: a FakeRegistry seeded with a small cluster, the server on
+ * 127.0.0.1:<random port>, a throw-away HOME with a kubeconfig, and a runner for the real
+ * kubectl binaries (so each test sees a fresh discovery cache).
+ */
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { delimiter, dirname, join } from 'node:path';
+import pino from 'pino';
+import { startRestServer } from '../server.js';
+import { FakeRegistry } from './fake-registry.js';
+
+/** Resolves a kubectl binary on PATH, or beside the machine's (gcloud-installed) kubectl. */
+export function findKubectl(name: string): string | undefined {
+  const dirs = (process.env['PATH'] ?? '').split(delimiter).filter((d) => d.length > 0);
+  for (const d of dirs) {
+    const p = join(d, name);
+    if (existsSync(p)) return p;
+  }
+  for (const d of dirs) {
+    const p = join(d, 'kubectl');
+    if (!existsSync(p)) continue;
+    const beside = join(dirname(realpathSync(p)), name);
+    if (existsSync(beside)) return beside;
+  }
+  return undefined;
+}
+
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+const ago = (s: number): string => new Date(Date.now() - s * 1000).toISOString().replace(/\.\d+Z$/, 'Z');
+
+export async function seed(reg: FakeRegistry): Promise<void> {
+  for (const ns of ['default', 'kube-system']) await reg.create('namespaces', '', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
+  await reg.create('nodes', '', {
+    metadata: { name: 'node-1', labels: { 'node-role.kubernetes.io/control-plane': '' } },
+    status: { conditions: [{ type: 'Ready', status: 'True' }], nodeInfo: { kubeletVersion: 'v1.32.0-kubelab' }, addresses: [{ type: 'InternalIP', address: '10.244.0.2' }] },
+  });
+  const container = { name: 'c', image: 'nginx' };
+  await reg.create('pods', 'default', {
+    metadata: { name: 'running' },
+    spec: { containers: [container], nodeName: 'node-1' },
+    status: {
+      phase: 'Running',
+      podIP: '10.244.0.9',
+      containerStatuses: [{ name: 'c', ready: true, restartCount: 3, state: { running: {} }, lastState: { terminated: { exitCode: 1, finishedAt: ago(300) } } }],
+    },
+  });
+  await reg.create('pods', 'default', {
+    metadata: { name: 'crashing' },
+    spec: { containers: [container], nodeName: 'node-1' },
+    status: { phase: 'Running', containerStatuses: [{ name: 'c', ready: false, restartCount: 0, state: { waiting: { reason: 'CrashLoopBackOff' } }, lastState: {} }] },
+  });
+  await reg.create('pods', 'default', {
+    metadata: { name: 'creating' },
+    spec: { containers: [container] },
+    status: { phase: 'Pending', containerStatuses: [{ name: 'c', ready: false, restartCount: 0, state: { waiting: { reason: 'ContainerCreating' } }, lastState: {} }] },
+  });
+}
+
+export class TestCluster {
+  readonly registry = new FakeRegistry();
+  readonly dir = mkdtempSync(join(tmpdir(), 'kubelab-rest-'));
+  private readonly ac = new AbortController();
+  server: Server | undefined;
+  port = 0;
+
+  async start(): Promise<this> {
+    await seed(this.registry);
+    this.server = await startRestServer({
+      registry: this.registry,
+      port: 0,
+      host: '127.0.0.1',
+      log: pino({ level: process.env['LOG_LEVEL'] ?? 'silent' }),
+      signal: this.ac.signal,
+    });
+    this.port = (this.server.address() as AddressInfo).port;
+    writeFileSync(
+      join(this.dir, 'kubeconfig'),
+      [
+        'apiVersion: v1',
+        'kind: Config',
+        'clusters:',
+        `- cluster: {server: "http://127.0.0.1:${this.port}"}`,
+        '  name: kubelab',
+        'contexts:',
+        '- context: {cluster: kubelab, user: me, namespace: default}',
+        '  name: kubelab',
+        'current-context: kubelab',
+        'users:',
+        '- name: me',
+        '  user: {}',
+        '',
+      ].join('\n'),
+    );
+    return this;
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  env(): NodeJS.ProcessEnv {
+    return { ...process.env, HOME: this.dir, KUBECONFIG: join(this.dir, 'kubeconfig'), KUBECACHEDIR: join(this.dir, 'cache') };
+  }
+
+  file(name: string, text: string): string {
+    const p = join(this.dir, name);
+    writeFileSync(p, text);
+    return p;
+  }
+
+  run(bin: string, args: string[], timeoutMs = 30_000): Promise<RunResult> {
+    return new Promise((resolve) => {
+      execFile(bin, args, { env: this.env(), timeout: timeoutMs, cwd: this.dir }, (err, stdout, stderr) => {
+        const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : 1) : 0;
+        resolve({ code, stdout: String(stdout), stderr: String(stderr) });
+      });
+    });
+  }
+
+  async stop(): Promise<void> {
+    const closed = this.server ? new Promise<void>((resolve) => this.server!.once('close', () => resolve())) : Promise.resolve();
+    this.ac.abort();
+    await closed;
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,252 @@
+/**
+ * Store on a real etcd (v3 API through the `etcd3` client). Unary calls carry a deadline and
+ * map a missing etcd to ApiError('ServiceUnavailable'); the client reconnects by itself when etcd
+ * comes back, and watchers resume from their last revision. A watch or read at a compacted
+ * revision becomes ApiError('Expired', 'too old resource version: X (Y)').
+ */
+import { Etcd3, isRecoverableError, type ICompare, type IKeyValue, type IRangeRequest, type IRequestOp, type Watcher } from 'etcd3';
+import type { Logger } from 'pino';
+import { ApiError } from '@kubelab/proto';
+import { AsyncQueue } from '../util/queue.js';
+import {
+  KeyExistsError,
+  RevisionConflictError,
+  expiredError,
+  type DeleteResult,
+  type KeyValue,
+  type Store,
+  type StoreEvent,
+  type StoreListOptions,
+  type StoreListResult,
+  type TxnOp,
+} from './store.js';
+
+export interface EtcdStoreOptions {
+  /** etcd endpoints, e.g. ["http://etcd:2379"]. */
+  endpoints: string[];
+  /** Deadline of each unary call. */
+  callTimeoutMs?: number;
+  log?: Logger;
+}
+
+export class EtcdStore implements Store {
+  private readonly client: Etcd3;
+  private readonly log: Logger | undefined;
+
+  constructor(opts: EtcdStoreOptions) {
+    const timeout = opts.callTimeoutMs ?? 5_000;
+    this.log = opts.log;
+    this.client = new Etcd3({
+      hosts: opts.endpoints,
+      dialTimeout: timeout,
+      defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: Date.now() + timeout }),
+      grpcOptions: { 'grpc.keepalive_time_ms': 10_000, 'grpc.keepalive_timeout_ms': 5_000, 'grpc.max_receive_message_length': 64 * 1024 * 1024 },
+    });
+  }
+
+  async get(key: string): Promise<KeyValue | undefined> {
+    const res = await this.call(() => this.client.kv.range({ key: Buffer.from(key) }));
+    const kv = res.kvs[0];
+    return kv ? toKeyValue(kv) : undefined;
+  }
+
+  async list(prefix: string, opts: StoreListOptions = {}): Promise<StoreListResult> {
+    const req: IRangeRequest = {
+      key: Buffer.from(opts.startKey !== undefined && opts.startKey > prefix ? opts.startKey : prefix),
+      range_end: prefixEnd(prefix),
+    };
+    if (opts.limit && opts.limit > 0) req.limit = opts.limit;
+    if (opts.revision !== undefined) req.revision = opts.revision;
+    const res = await this.call(() => this.client.kv.range(req), opts.revision);
+    return { kvs: res.kvs.map(toKeyValue), revision: opts.revision ?? Number(res.header.revision), more: res.more };
+  }
+
+  create(key: string, value: Buffer): Promise<number> {
+    return this.txn([{ type: 'create', key, value }]);
+  }
+
+  update(key: string, value: Buffer, expectedModRevision: number): Promise<number> {
+    return this.txn([{ type: 'update', key, value, modRevision: expectedModRevision }]);
+  }
+
+  async delete(key: string, expectedModRevision?: number): Promise<DeleteResult | undefined> {
+    const compare: ICompare[] = expectedModRevision === undefined ? [] : [modEquals(key, expectedModRevision)];
+    const res = await this.call(() =>
+      this.client.kv.txn({
+        compare,
+        success: [{ request_delete_range: { key: Buffer.from(key), prev_kv: true } }],
+        failure: [{ request_range: { key: Buffer.from(key) } }],
+      }),
+    );
+    if (!res.succeeded) {
+      const cur = res.responses[0]?.response_range.kvs[0];
+      throw new RevisionConflictError(key, cur ? toKeyValue(cur) : undefined);
+    }
+    const prev = res.responses[0]?.response_delete_range.prev_kvs[0];
+    if (!prev) return undefined;
+    return { revision: Number(res.header.revision), prev: toKeyValue(prev) };
+  }
+
+  async txn(ops: TxnOp[]): Promise<number> {
+    const compare: ICompare[] = [];
+    const success: IRequestOp[] = [];
+    for (const op of ops) {
+      const key = Buffer.from(op.key);
+      if (op.type === 'create') {
+        compare.push({ key, target: 'Create', result: 'Equal', create_revision: 0 });
+        success.push({ request_put: { key, value: op.value } });
+      } else if (op.type === 'update') {
+        compare.push(modEquals(op.key, op.modRevision));
+        success.push({ request_put: { key, value: op.value } });
+      } else if (op.type === 'delete') {
+        if (op.modRevision !== undefined) compare.push(modEquals(op.key, op.modRevision));
+        success.push({ request_delete_range: { key } });
+      } else {
+        compare.push(modEquals(op.key, op.modRevision));
+      }
+    }
+    const failure: IRequestOp[] = ops.map((op) => ({ request_range: { key: Buffer.from(op.key) } }));
+    const res = await this.call(() => this.client.kv.txn({ compare, success, failure }));
+    if (res.succeeded) return Number(res.header.revision);
+    // Find the first op whose precondition does not hold against the values read instead.
+    for (let i = 0; i < ops.length; i++) {
+      const op = ops[i]!;
+      const raw = res.responses[i]?.response_range.kvs[0];
+      const cur = raw ? toKeyValue(raw) : undefined;
+      if (op.type === 'create' && cur) throw new KeyExistsError(op.key, cur);
+      if (op.type !== 'create' && op.modRevision !== undefined && (cur?.modRevision ?? 0) !== op.modRevision) throw new RevisionConflictError(op.key, cur);
+    }
+    throw new RevisionConflictError(ops[0]?.key ?? '', undefined);
+  }
+
+  async *watch(prefix: string, fromRevision: number, signal: AbortSignal): AsyncGenerator<StoreEvent> {
+    await this.assertNotCompacted(prefix, fromRevision);
+    const queue = new AsyncQueue<StoreEvent>();
+    const watcher: Watcher = this.client.watch().prefix(prefix).withPreviousKV().startRevision(String(fromRevision)).watcher();
+    watcher.on('put', (kv, prev) => queue.push(toEvent('put', kv, prev)));
+    watcher.on('delete', (kv, prev) => queue.push(toEvent('delete', kv, prev)));
+    watcher.on('disconnected', (err) => this.log?.warn({ prefix, err: err.message }, 'etcd watch disconnected; resuming when etcd is back'));
+    watcher.on('connected', () => this.log?.debug({ prefix }, 'etcd watch connected'));
+    watcher.on('error', (err) => {
+      // etcd cancels a watcher whose start revision was compacted away (no reason given).
+      const next = Number(watcher.request.start_revision ?? fromRevision);
+      this.assertNotCompacted(prefix, next).then(
+        () => queue.fail(new ApiError('InternalError', `etcd watch on ${prefix} failed: ${err.message}`)),
+        (e: unknown) => queue.fail(e),
+      );
+    });
+    const onAbort = (): void => queue.close();
+    if (signal.aborted) onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      yield* queue;
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+      watcher.cancel().catch(() => undefined);
+    }
+  }
+
+  /** Throws ApiError('Expired') when reading at `revision` is no longer possible. */
+  private async assertNotCompacted(prefix: string, revision: number): Promise<void> {
+    try {
+      await this.client.kv.range({ key: Buffer.from(prefix), range_end: prefixEnd(prefix), revision, limit: 1, keys_only: true });
+    } catch (err) {
+      const msg = errorMessage(err);
+      if (msg.includes('future revision')) return;
+      if (msg.includes('compacted')) throw expiredError(revision - 1, await this.oldestRevision(revision));
+      throw toApiError(err);
+    }
+  }
+
+  /** The compacted revision (the oldest still readable), found by bisection between lo (gone) and now. */
+  private async oldestRevision(lo: number): Promise<number> {
+    try {
+      let hi = await this.currentRevision();
+      while (hi - lo > 1) {
+        const mid = Math.floor((lo + hi) / 2);
+        try {
+          await this.client.kv.range({ key: Buffer.from('\0'), revision: mid, count_only: true });
+          hi = mid;
+        } catch (err) {
+          if (!errorMessage(err).includes('compacted')) return hi;
+          lo = mid;
+        }
+      }
+      return hi;
+    } catch {
+      return lo + 1;
+    }
+  }
+
+  async currentRevision(): Promise<number> {
+    const res = await this.call(() => this.client.kv.range({ key: Buffer.from('\0'), count_only: true }));
+    return Number(res.header.revision);
+  }
+
+  async compact(revision: number): Promise<void> {
+    await this.call(() => this.client.kv.compact({ revision, physical: true }), revision);
+  }
+
+  async close(): Promise<void> {
+    this.client.close();
+  }
+
+  private async call<T>(fn: () => Promise<T>, readRevision?: number): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      if (readRevision !== undefined && errorMessage(err).includes('compacted')) throw expiredError(readRevision, await this.oldestRevision(readRevision));
+      throw toApiError(err);
+    }
+  }
+}
+
+function modEquals(key: string, rev: number): ICompare {
+  return { key: Buffer.from(key), target: 'Mod', result: 'Equal', mod_revision: rev };
+}
+
+/** etcd's range_end for "every key with this prefix". */
+export function prefixEnd(prefix: string): Buffer {
+  const b = Buffer.from(prefix, 'utf8');
+  for (let i = b.length - 1; i >= 0; i--) {
+    if (b[i]! < 0xff) {
+      const out = Buffer.from(b.subarray(0, i + 1));
+      out[i] = b[i]! + 1;
+      return out;
+    }
+  }
+  return Buffer.from([0]);
+}
+
+function toKeyValue(kv: IKeyValue): KeyValue {
+  return { key: kv.key.toString('utf8'), value: kv.value, modRevision: Number(kv.mod_revision), createRevision: Number(kv.create_revision) };
+}
+
+function toEvent(type: 'put' | 'delete', kv: IKeyValue, prev: IKeyValue | undefined): StoreEvent {
+  return {
+    type,
+    key: kv.key.toString('utf8'),
+    value: type === 'put' ? kv.value : Buffer.alloc(0),
+    prevValue: prev?.value,
+    modRevision: Number(kv.mod_revision),
+    createRevision: Number(type === 'put' ? kv.create_revision : (prev?.create_revision ?? 0)),
+  };
+}
+
+function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** Maps an etcd3 client error to the ApiError the apiserver reports. */
+export function toApiError(err: unknown): ApiError {
+  if (err instanceof ApiError) return err;
+  const msg = errorMessage(err);
+  const e = err as { isBrokenCircuitError?: boolean; name?: string };
+  const transient =
+    (err instanceof Error && isRecoverableError(err)) ||
+    e.isBrokenCircuitError === true ||
+    e.name === 'ClientClosedError' ||
+    /unavailable|deadline|ECONNREFUSED|ENOTFOUND|EAI_AGAIN|No connection established|connection|leader/i.test(msg);
+  if (transient) return new ApiError('ServiceUnavailable', `etcd is unavailable: ${msg}`);
+  return new ApiError('InternalError', `etcd: ${msg}`);
+}

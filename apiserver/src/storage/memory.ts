@@ -1,0 +1,167 @@
+/**
+ * In-memory Store with etcd's semantics (global revision starting at 1, per-key create/mod
+ * revisions, atomic txns, watch replay from a revision, reads at a past revision, compaction),
+ * for unit tests. setAvailable(false) makes every call fail as if etcd were down.
+ */
+import { ApiError } from '@kubelab/proto';
+import { AsyncQueue } from '../util/queue.js';
+import {
+  KeyExistsError,
+  RevisionConflictError,
+  expiredError,
+  type DeleteResult,
+  type KeyValue,
+  type Store,
+  type StoreEvent,
+  type StoreListOptions,
+  type StoreListResult,
+  type TxnOp,
+} from './store.js';
+
+interface MemWatcher {
+  prefix: string;
+  queue: AsyncQueue<StoreEvent>;
+}
+
+export class MemoryStore implements Store {
+  private rev = 1;
+  private compacted = 0;
+  private readonly kvs = new Map<string, KeyValue>();
+  /** Every event with modRevision >= compacted, oldest first. */
+  private log: LoggedEvent[] = [];
+  private readonly watchers = new Set<MemWatcher>();
+  private available = true;
+
+  /** Simulates etcd going away (false) and coming back (true). */
+  setAvailable(up: boolean): void {
+    this.available = up;
+  }
+
+  private up(): void {
+    if (!this.available) throw new ApiError('ServiceUnavailable', 'etcd is unavailable: memory store is down');
+  }
+
+  async get(key: string): Promise<KeyValue | undefined> {
+    this.up();
+    const kv = this.kvs.get(key);
+    return kv ? copy(kv) : undefined;
+  }
+
+  async list(prefix: string, opts: StoreListOptions = {}): Promise<StoreListResult> {
+    this.up();
+    const revision = opts.revision ?? this.rev;
+    const state = revision === this.rev ? this.kvs : this.stateAt(revision);
+    const start = opts.startKey !== undefined && opts.startKey > prefix ? opts.startKey : prefix;
+    const keys = [...state.keys()].filter((k) => k.startsWith(prefix) && Buffer.compare(Buffer.from(k), Buffer.from(start)) >= 0);
+    keys.sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+    const limit = opts.limit && opts.limit > 0 ? opts.limit : keys.length;
+    const kvs = keys.slice(0, limit).map((k) => copy(state.get(k)!));
+    return { kvs, revision, more: keys.length > limit };
+  }
+
+  /** The key-values as of a past revision: today's state with later events undone. */
+  private stateAt(revision: number): Map<string, KeyValue> {
+    if (revision < this.compacted) throw expiredError(revision, this.compacted);
+    if (revision > this.rev) throw new ApiError('BadRequest', `revision ${revision} is in the future (current ${this.rev})`);
+    const state = new Map(this.kvs);
+    for (let i = this.log.length - 1; i >= 0; i--) {
+      const ev = this.log[i]!;
+      if (ev.modRevision <= revision) break;
+      if (ev.prevValue === undefined) state.delete(ev.key);
+      else state.set(ev.key, { key: ev.key, value: ev.prevValue, modRevision: ev.prevModRevision, createRevision: ev.createRevision });
+    }
+    return state;
+  }
+
+  async create(key: string, value: Buffer): Promise<number> {
+    return this.txn([{ type: 'create', key, value }]);
+  }
+
+  async update(key: string, value: Buffer, expectedModRevision: number): Promise<number> {
+    return this.txn([{ type: 'update', key, value, modRevision: expectedModRevision }]);
+  }
+
+  async delete(key: string, expectedModRevision?: number): Promise<DeleteResult | undefined> {
+    this.up();
+    const prev = this.kvs.get(key);
+    if (expectedModRevision === undefined && !prev) return undefined;
+    const revision = await this.txn([{ type: 'delete', key, modRevision: expectedModRevision }]);
+    return { revision, prev: copy(prev!) };
+  }
+
+  async txn(ops: TxnOp[]): Promise<number> {
+    this.up();
+    for (const op of ops) {
+      const cur = this.kvs.get(op.key);
+      const curCopy = cur ? copy(cur) : undefined;
+      if (op.type === 'create' && cur) throw new KeyExistsError(op.key, curCopy);
+      if ((op.type === 'update' || op.type === 'check' || op.type === 'delete') && op.modRevision !== undefined && (cur?.modRevision ?? 0) !== op.modRevision)
+        throw new RevisionConflictError(op.key, curCopy);
+    }
+    const writes = ops.filter((op) => op.type !== 'check' && !(op.type === 'delete' && !this.kvs.has(op.key)));
+    if (writes.length === 0) return this.rev;
+    const rev = ++this.rev;
+    for (const op of writes) {
+      const prev = this.kvs.get(op.key);
+      if (op.type === 'delete') {
+        this.kvs.delete(op.key);
+        this.emit({ type: 'delete', key: op.key, value: Buffer.alloc(0), prevValue: prev!.value, prevModRevision: prev!.modRevision, modRevision: rev, createRevision: prev!.createRevision });
+      } else if (op.type === 'create' || op.type === 'update') {
+        const kv: KeyValue = { key: op.key, value: Buffer.from(op.value), modRevision: rev, createRevision: prev?.createRevision ?? rev };
+        this.kvs.set(op.key, kv);
+        this.emit({ type: 'put', key: op.key, value: kv.value, prevValue: prev?.value, prevModRevision: prev?.modRevision ?? 0, modRevision: rev, createRevision: kv.createRevision });
+      }
+    }
+    return rev;
+  }
+
+  private emit(ev: LoggedEvent): void {
+    this.log.push(ev);
+    for (const w of this.watchers) if (ev.key.startsWith(w.prefix)) w.queue.push(publicEvent(ev));
+  }
+
+  async *watch(prefix: string, fromRevision: number, signal: AbortSignal): AsyncGenerator<StoreEvent> {
+    this.up();
+    if (fromRevision < this.compacted) throw expiredError(fromRevision - 1, this.compacted);
+    const w: MemWatcher = { prefix, queue: new AsyncQueue<StoreEvent>() };
+    for (const ev of this.log) if (ev.modRevision >= fromRevision && ev.key.startsWith(prefix)) w.queue.push(publicEvent(ev));
+    this.watchers.add(w);
+    const onAbort = (): void => w.queue.close();
+    if (signal.aborted) onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      yield* w.queue;
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+      this.watchers.delete(w);
+    }
+  }
+
+  async currentRevision(): Promise<number> {
+    this.up();
+    return this.rev;
+  }
+
+  async compact(revision: number): Promise<void> {
+    this.up();
+    if (revision <= this.compacted) throw new ApiError('Expired', `mvcc: required revision has been compacted`);
+    if (revision > this.rev) throw new ApiError('BadRequest', `mvcc: required revision is a future revision`);
+    this.compacted = revision;
+    this.log = this.log.filter((ev) => ev.modRevision >= revision);
+  }
+
+  async close(): Promise<void> {
+    for (const w of this.watchers) w.queue.close();
+    this.watchers.clear();
+  }
+}
+
+type LoggedEvent = StoreEvent & { prevModRevision: number };
+
+function publicEvent(ev: LoggedEvent): StoreEvent {
+  return { type: ev.type, key: ev.key, value: ev.value, prevValue: ev.prevValue, modRevision: ev.modRevision, createRevision: ev.createRevision };
+}
+
+function copy(kv: KeyValue): KeyValue {
+  return { key: kv.key, value: Buffer.from(kv.value), modRevision: kv.modRevision, createRevision: kv.createRevision };
+}

@@ -1,0 +1,43 @@
+/**
+ * `kubelab join`: one more kubelet node that lasts. A plain container (not a compose replica, which
+ * a later `up` would scale away) on the lab's network, with the lab's labels, so `down` finds it.
+ */
+import type { LabDocker } from './docker.js';
+import { CLUSTER_LABEL, COMPONENT_LABEL, JOINED_LABEL, PROJECT_LABEL } from './labels.js';
+import { nextNodeName } from './node-name.js';
+import type { LabSettings } from './settings.js';
+
+export interface JoinResult {
+  name: string;
+  id: string;
+}
+
+export async function joinNode(docker: LabDocker, s: LabSettings): Promise<JoinResult> {
+  if (!(await docker.networks()).some((n) => n.name === s.network)) {
+    throw new Error(`the lab ${s.project} is not running (no Docker network "${s.network}"): run ./kubelab up first`);
+  }
+  const joined = await docker.containers([`${CLUSTER_LABEL}=${s.cluster}`, JOINED_LABEL]);
+  const name = nextNodeName(s.project, joined.map((c) => c.name));
+  const e = s.env;
+  const env: Record<string, string> = {
+    KUBELAB_CLUSTER: s.cluster,
+    KUBELAB_NETWORK: s.network,
+    KUBELAB_APISERVER: 'apiserver:7000',
+    KUBELAB_NODE_NAME: name,
+    KUBELAB_SERVICE_CIDR: e.KUBELAB_SERVICE_CIDR || '10.244.128.0/17',
+    KUBELAB_NODEPORT_RANGE: e.KUBELAB_NODEPORT_RANGE || '30000-30099',
+    KUBELAB_PAUSE_IMAGE: e.KUBELAB_PAUSE_IMAGE || 'kubelab/busybox:latest',
+    LOG_LEVEL: e.LOG_LEVEL || 'info',
+  };
+  const id = await docker.runContainer({
+    name,
+    hostname: name,
+    image: e.KUBELAB_IMAGE || 'kubelab/kubelab:dev',
+    cmd: ['node', '/app/kubelet/dist/main.js'],
+    env,
+    labels: { [CLUSTER_LABEL]: s.cluster, [COMPONENT_LABEL]: 'kubelet', [PROJECT_LABEL]: s.project, [JOINED_LABEL]: '1' },
+    binds: [`${e.KUBELAB_DOCKER_SOCK || '/var/run/docker.sock'}:/var/run/docker.sock`],
+    network: s.network,
+  });
+  return { name, id };
+}

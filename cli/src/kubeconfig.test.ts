@@ -1,0 +1,96 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import YAML from 'yaml';
+import { labKubeconfig, mergeKubeconfig, removeFromKubeconfig } from './kubeconfig.js';
+
+const lab = { name: 'kubelab', server: 'http://127.0.0.1:6443' };
+
+const USER = `# my clusters
+apiVersion: v1
+kind: Config
+clusters:
+- name: prod
+  cluster:
+    server: https://prod.example:6443
+    certificate-authority-data: AAAA
+- name: kubelab
+  cluster:
+    server: http://127.0.0.1:9999
+contexts:
+- name: prod
+  context: {cluster: prod, user: admin, namespace: web}
+users:
+- name: admin
+  user: {token: secret}
+current-context: prod
+preferences: {colors: true}
+`;
+
+describe('labKubeconfig', () => {
+  it('is a complete kubeconfig whose current context points at the lab', () => {
+    const doc = YAML.parse(labKubeconfig(lab));
+    assert.equal(doc['current-context'], 'kubelab');
+    assert.deepEqual(doc.clusters, [{ name: 'kubelab', cluster: { server: 'http://127.0.0.1:6443' } }]);
+    assert.deepEqual(doc.contexts, [{ name: 'kubelab', context: { cluster: 'kubelab', user: 'kubelab' } }]);
+    assert.deepEqual(doc.users, [{ name: 'kubelab', user: {} }]);
+  });
+});
+
+describe('mergeKubeconfig', () => {
+  it('creates a whole file from nothing', () => {
+    const doc = YAML.parse(mergeKubeconfig(undefined, lab));
+    assert.equal(doc.kind, 'Config');
+    assert.equal(doc['current-context'], 'kubelab');
+    assert.equal(doc.clusters.length, 1);
+  });
+
+  it('replaces entries of the same name, adds missing ones, keeps the rest and the comments', () => {
+    const text = mergeKubeconfig(USER, lab);
+    const doc = YAML.parse(text);
+    assert.match(text, /^# my clusters/);
+    assert.deepEqual(doc.clusters.map((c: { name: string }) => c.name), ['prod', 'kubelab']);
+    assert.equal(doc.clusters[1].cluster.server, 'http://127.0.0.1:6443');
+    assert.equal(doc.clusters[0].cluster['certificate-authority-data'], 'AAAA');
+    assert.deepEqual(doc.contexts.map((c: { name: string }) => c.name), ['prod', 'kubelab']);
+    assert.deepEqual(doc.contexts[0].context, { cluster: 'prod', user: 'admin', namespace: 'web' });
+    assert.deepEqual(doc.users.map((u: { name: string }) => u.name), ['admin', 'kubelab']);
+    assert.equal(doc.users[0].user.token, 'secret');
+    assert.equal(doc['current-context'], 'kubelab');
+    assert.deepEqual(doc.preferences, { colors: true });
+  });
+
+  it('is idempotent', () => {
+    const once = mergeKubeconfig(USER, lab);
+    assert.equal(mergeKubeconfig(once, lab), once);
+  });
+
+  it('copes with lists kubectl wrote as null', () => {
+    const doc = YAML.parse(mergeKubeconfig('apiVersion: v1\nkind: Config\nclusters: null\ncontexts: null\nusers: null\n', lab));
+    assert.equal(doc.clusters[0].name, 'kubelab');
+    assert.equal(doc.users[0].name, 'kubelab');
+  });
+
+  it('refuses a file that is not YAML or not a mapping, naming it', () => {
+    assert.throws(() => mergeKubeconfig('clusters: [\n', lab, '/home/u/.kube/config'), /\/home\/u\/\.kube\/config is not valid YAML/);
+    assert.throws(() => mergeKubeconfig('- a\n- b\n', lab, 'cfg'), /cfg is not a kubeconfig/);
+  });
+});
+
+describe('removeFromKubeconfig', () => {
+  it('removes the lab entries and clears current-context', () => {
+    const merged = mergeKubeconfig(USER, lab);
+    const doc = YAML.parse(removeFromKubeconfig(merged, 'kubelab', lab.server)!);
+    assert.deepEqual(doc.clusters.map((c: { name: string }) => c.name), ['prod']);
+    assert.deepEqual(doc.contexts.map((c: { name: string }) => c.name), ['prod']);
+    assert.deepEqual(doc.users.map((u: { name: string }) => u.name), ['admin']);
+    assert.equal(doc['current-context'], '');
+  });
+
+  it('leaves a same-named cluster that points elsewhere, and reports no change', () => {
+    assert.equal(removeFromKubeconfig(USER, 'kubelab', lab.server), null);
+  });
+
+  it('reports no change for a missing file', () => {
+    assert.equal(removeFromKubeconfig(undefined, 'kubelab', lab.server), null);
+  });
+});

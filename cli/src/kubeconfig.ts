@@ -1,0 +1,98 @@
+/**
+ * Kubeconfig documents (pure): the lab's own, and merging it into / removing it from a user's file
+ * while keeping everything else (other entries, comments, preferences) as it was.
+ */
+import YAML, { isMap, isSeq, type Document } from 'yaml';
+
+export interface KubeconfigTarget {
+  /** Name of the cluster, context and user entries. */
+  name: string;
+  server: string;
+}
+
+const LISTS = ['clusters', 'contexts', 'users'] as const;
+/** Lists flush with their key, as kubectl writes them. */
+const STYLE = { indentSeq: false } as const;
+
+function entries(t: KubeconfigTarget): Record<(typeof LISTS)[number], object> {
+  return {
+    clusters: { name: t.name, cluster: { server: t.server } },
+    contexts: { name: t.name, context: { cluster: t.name, user: t.name } },
+    users: { name: t.name, user: {} },
+  };
+}
+
+/** The lab's own kubeconfig, with its context current. */
+export function labKubeconfig(t: KubeconfigTarget): string {
+  const e = entries(t);
+  const config = {
+    apiVersion: 'v1',
+    kind: 'Config',
+    clusters: [e.clusters],
+    contexts: [e.contexts],
+    users: [e.users],
+    'current-context': t.name,
+    preferences: {},
+  };
+  return YAML.stringify(config, STYLE);
+}
+
+function parse(text: string | undefined, file: string): Document {
+  if (!text?.trim()) return new YAML.Document({ apiVersion: 'v1', kind: 'Config', clusters: [], contexts: [], users: [], 'current-context': '', preferences: {} });
+  const doc = YAML.parseDocument(text);
+  if (doc.errors.length > 0) throw new Error(`${file} is not valid YAML: ${doc.errors[0]!.message}`);
+  if (doc.contents !== null && !isMap(doc.contents)) throw new Error(`${file} is not a kubeconfig (expected a mapping at the top)`);
+  return doc;
+}
+
+function indexByName(doc: Document, list: string, name: string): number {
+  const seq = doc.get(list);
+  if (!isSeq(seq)) return -1;
+  return seq.items.findIndex((item) => isMap(item) && item.get('name') === name);
+}
+
+/** Adds or replaces the lab's cluster, context and user entries (by name), and makes it current. */
+export function mergeKubeconfig(text: string | undefined, t: KubeconfigTarget, file = 'kubeconfig'): string {
+  const doc = parse(text, file);
+  const e = entries(t);
+  for (const list of LISTS) {
+    const node = doc.createNode(e[list]);
+    const seq = doc.get(list);
+    if (!isSeq(seq)) {
+      doc.set(list, doc.createNode([e[list]]));
+      continue;
+    }
+    const i = indexByName(doc, list, t.name);
+    if (i >= 0) seq.items[i] = node;
+    else seq.items.push(node);
+  }
+  doc.set('current-context', t.name);
+  return doc.toString(STYLE);
+}
+
+/**
+ * Removes the entries named `name` (only when its cluster points at `server`, so that a user's own
+ * context of that name stays); clears current-context if it was theirs. Null when nothing changed.
+ */
+export function removeFromKubeconfig(text: string | undefined, name: string, server: string, file = 'kubeconfig'): string | null {
+  if (!text?.trim()) return null;
+  const doc = parse(text, file);
+  const clusters = doc.get('clusters');
+  const at = indexByName(doc, 'clusters', name);
+  const cluster = isSeq(clusters) && at >= 0 ? clusters.items[at] : undefined;
+  if (!isMap(cluster) || doc.getIn(['clusters', at, 'cluster', 'server']) !== server) return null;
+  let changed = false;
+  for (const list of LISTS) {
+    const seq = doc.get(list);
+    const i = indexByName(doc, list, name);
+    if (isSeq(seq) && i >= 0) {
+      seq.items.splice(i, 1);
+      changed = true;
+    }
+  }
+  if (doc.get('current-context') === name) {
+    doc.set('current-context', '');
+    changed = true;
+  }
+  return changed ? doc.toString(STYLE) : null;
+}

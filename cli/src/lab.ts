@@ -1,0 +1,188 @@
+/**
+ * The lab as a library, used by the `kubelab` command and by the end-to-end tests: bring a lab up
+ * (build, images, compose, wait for Ready nodes, kubeconfig), take it down (by label, leaving
+ * nothing), run compose on it, join a node, print its status, build its images.
+ */
+import { realpath, rm } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { dockerState, preflight, removeContainers, sweepLab, type LabScope } from './cleanup.js';
+import { runCompose, type ComposeTarget } from './compose.js';
+import { diagnose } from './diagnose.js';
+import { DockerodeLab, type LabDocker } from './docker.js';
+import { type RunOptions, type RunResult } from './exec.js';
+import { DockerCliBuilder } from './images/builder.js';
+import { buildImages, type BuiltImage } from './images/build.js';
+import { chooseSource, imageEnv, knownSource } from './images/source.js';
+import { joinNode, type JoinResult } from './join.js';
+import { labKubeconfig, mergeKubeconfig, removeFromKubeconfig } from './kubeconfig.js';
+import { labKubeconfigPath, readIfExists, userKubeconfigPath, writePrivate } from './kubeconfig-file.js';
+import { CLUSTER_LABEL, COMPONENT_LABEL, COMPOSE_PROJECT_LABEL } from './labels.js';
+import { waitForApiserver, waitForNodes } from './nodes.js';
+import { consoleLog, since, type Log } from './output.js';
+import { ensureDocker, ensureNpmBuild } from './prepare.js';
+import { labSettings, type LabInput, type LabSettings } from './settings.js';
+import { printStatus } from './status.js';
+
+export type { LabInput, LabSettings } from './settings.js';
+export type { RunResult } from './exec.js';
+export type { Log } from './output.js';
+
+export interface LabOptions extends LabInput {
+  log?: Log;
+  /** Defaults to the engine at DOCKER_HOST or /var/run/docker.sock. */
+  docker?: LabDocker;
+}
+
+export interface LabUpOptions extends LabOptions {
+  /** npm dependencies and `tsc -b` when stale (default true). */
+  build?: boolean;
+  /** Run scripts/ensure-docker.sh first (default true). */
+  ensureDocker?: boolean;
+  /** Upsert the lab's context into $KUBECONFIG's first file or ~/.kube/config (default true). */
+  mergeKubeconfig?: boolean;
+  /** For the whole of `up`, image builds included (default 10 minutes). */
+  timeoutMs?: number;
+}
+
+export interface LabUpResult {
+  project: string;
+  /** The lab's own kubeconfig file. */
+  kubeconfig: string;
+  /** The user kubeconfig the context was merged into, if any. */
+  mergedInto?: string;
+  apiUrl: string;
+  nodes: string[];
+  seconds: number;
+}
+
+const scopeOf = (s: LabSettings): LabScope => ({ project: s.project, cluster: s.cluster, network: s.network, subnet: s.subnet });
+
+async function composeTarget(s: LabSettings, docker: LabDocker): Promise<ComposeTarget> {
+  const source = (await knownSource(s.env, docker)) ?? 'offline';
+  return { composeFile: s.composeFile, project: s.project, env: { ...s.env, ...imageEnv(source, s.env) } };
+}
+
+/** Runs `compose <args>` on a lab (its compose file, project name and environment). */
+export async function compose(target: LabOptions, args: string[], opts: RunOptions = {}): Promise<RunResult> {
+  const s = labSettings(target);
+  return runCompose(await composeTarget(s, target.docker ?? new DockerodeLab()), args, opts);
+}
+
+/** Builds the lab's images where their inputs changed. */
+export async function labImages(o: LabOptions & { force?: boolean } = {}): Promise<BuiltImage[]> {
+  const s = labSettings(o);
+  const log = o.log ?? consoleLog;
+  const docker = o.docker ?? new DockerodeLab();
+  const builder = new DockerCliBuilder(s.env);
+  const source = await chooseSource(s.env, docker, (image, ms) => builder.pull(image, ms), log);
+  return buildImages({ root: s.root, source, docker, builder, log, force: o.force });
+}
+
+async function removeLeftovers(docker: LabDocker, s: LabSettings, log: Log): Promise<void> {
+  const pre = preflight(scopeOf(s), await dockerState(docker, scopeOf(s)));
+  if (pre.errors.length > 0) throw new Error(pre.errors.join('\n'));
+  if (pre.removeContainers.length + pre.removeNetworks.length === 0) return;
+  log(`removing what an earlier run of ${s.project} left behind: ${pre.removeContainers.length} container(s), ${pre.removeNetworks.length} network(s)`);
+  await removeContainers(docker, pre.removeContainers);
+  for (const n of pre.removeNetworks) await docker.removeNetwork(n.id);
+}
+
+async function withDiagnosis<T>(docker: LabDocker, s: LabSettings, f: () => Promise<T>): Promise<T> {
+  try {
+    return await f();
+  } catch (err) {
+    const details = await diagnose(docker, s.cluster);
+    if (details && err instanceof Error) err.message += `\n${details}`;
+    throw err;
+  }
+}
+
+async function mergeIntoUserKubeconfig(s: LabSettings): Promise<string> {
+  let path = userKubeconfigPath(s.env);
+  path = await realpath(path).catch(() => path);
+  await writePrivate(path, mergeKubeconfig(await readIfExists(path), { name: s.project, server: s.apiUrl }, path));
+  return path;
+}
+
+export async function labUp(o: LabUpOptions): Promise<LabUpResult> {
+  const t0 = Date.now();
+  const log = o.log ?? consoleLog;
+  const s = labSettings(o);
+  const deadline = t0 + (o.timeoutMs ?? 10 * 60_000);
+  if (o.build ?? true) await ensureNpmBuild(s.root, log);
+  if (o.ensureDocker ?? true) await ensureDocker(s.root, log);
+  const docker = o.docker ?? new DockerodeLab();
+  await labImages({ ...o, log, docker });
+  await removeLeftovers(docker, s, log);
+  const target = await composeTarget(s, docker);
+  log(`starting lab ${s.project}: ${s.nodes} node(s), network ${s.network} (${s.subnet}), API ${s.apiUrl}…`);
+  await withDiagnosis(docker, s, async () => {
+    const r = await runCompose(target, ['up', '-d', '--remove-orphans'], { onLine: (l) => l.trim() && log(`  ${l}`), timeoutMs: Math.max(deadline - Date.now(), 1000) });
+    if (r.code !== 0) throw new Error(`compose up failed (exit code ${r.code})`);
+  });
+  const wait = { deadline, log };
+  const nodes = await withDiagnosis(docker, s, async () => {
+    await waitForApiserver(s.apiUrl, wait);
+    return waitForNodes(s.apiUrl, s.nodes, wait);
+  });
+  const kubeconfig = labKubeconfigPath(s.root, s.project);
+  await writePrivate(kubeconfig, labKubeconfig({ name: s.project, server: s.apiUrl }));
+  const mergedInto = (o.mergeKubeconfig ?? true) ? await mergeIntoUserKubeconfig(s) : undefined;
+  const seconds = (Date.now() - t0) / 1000;
+  log(`lab ${s.project} is up in ${since(t0)}: ${nodes.length} node(s) Ready`);
+  return { project: s.project, kubeconfig, mergedInto, apiUrl: s.apiUrl, nodes, seconds };
+}
+
+/** Removes the lab: its containers (pods and joined nodes too), network, volume and kubeconfig entries. */
+export async function labDown(target: string | (LabOptions & { keepKubeconfig?: boolean })): Promise<void> {
+  const o = typeof target === 'string' ? { project: target } : target;
+  const t0 = Date.now();
+  const log = o.log ?? consoleLog;
+  const s = labSettings(o);
+  const docker = o.docker ?? new DockerodeLab();
+  const ofProject = await docker.containers([`${COMPOSE_PROJECT_LABEL}=${s.project}`]);
+  const clusters = new Set([s.cluster, ...ofProject.map((c) => c.labels[CLUSTER_LABEL]).filter((c): c is string => !!c)]);
+  // Kubelets first (they would start pods again), with pods and joined nodes: compose does not
+  // know them, and their network endpoints would stop it from removing the network.
+  for (const cluster of clusters) {
+    const all = await docker.containers([`${CLUSTER_LABEL}=${cluster}`]);
+    await removeContainers(docker, all.filter((c) => c.labels[COMPONENT_LABEL] === 'kubelet' || !(COMPOSE_PROJECT_LABEL in c.labels)));
+  }
+  try {
+    const r = await runCompose(await composeTarget(s, docker), ['down', '-v', '--remove-orphans', '--timeout', '5'], { onLine: (l) => l.trim() && log(`  ${l}`) });
+    if (r.code !== 0) log(`compose down exited with code ${r.code}; removing the rest by label`);
+  } catch (err) {
+    log(`compose did not run (${(err as Error).message}); removing the lab by label`);
+  }
+  for (const cluster of clusters) await sweepLab(docker, { ...scopeOf(s), cluster }, log);
+  if (!o.keepKubeconfig) await forgetKubeconfig(s, log);
+  log(`lab ${s.project} is down (${since(t0)})`);
+}
+
+async function forgetKubeconfig(s: LabSettings, log: Log): Promise<void> {
+  const own = labKubeconfigPath(s.root, s.project);
+  await rm(own, { force: true });
+  if (s.project !== 'kubelab') await rm(dirname(own), { recursive: true, force: true });
+  let user = userKubeconfigPath(s.env);
+  user = await realpath(user).catch(() => user);
+  const text = await readIfExists(user);
+  const next = removeFromKubeconfig(text, s.project, s.apiUrl, user);
+  if (next !== null) {
+    await writePrivate(user, next);
+    log(`removed context "${s.project}" from ${user}`);
+  }
+}
+
+export async function labJoin(o: LabOptions = {}): Promise<JoinResult> {
+  const s = labSettings(o);
+  const docker = o.docker ?? new DockerodeLab();
+  const t = await composeTarget(s, docker);
+  return joinNode(docker, { ...s, env: t.env });
+}
+
+export async function labStatus(o: LabOptions = {}): Promise<void> {
+  const s = labSettings(o);
+  await printStatus(o.docker ?? new DockerodeLab(), s, o.log ?? consoleLog);
+}
+
+export { labSettings };

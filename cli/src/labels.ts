@@ -1,0 +1,8 @@
+/** Labels kubelab and compose put on what they create. */
+export const CLUSTER_LABEL = 'io.kubelab.cluster';
+export const COMPONENT_LABEL = 'io.kubelab.component';
+export const PROJECT_LABEL = 'io.kubelab.project';
+export const JOINED_LABEL = 'io.kubelab.joined';
+export const COMPOSE_PROJECT_LABEL = 'com.docker.compose.project';
+export const POD_NAME_LABEL = 'io.kubernetes.pod.name';
+export const POD_NAMESPACE_LABEL = 'io.kubernetes.pod.namespace';

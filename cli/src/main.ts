@@ -1,0 +1,110 @@
+#!/usr/bin/env node
+/** The `kubelab` command (run through the ./kubelab shim at the repository root). */
+import { relative } from 'node:path';
+import { Command, InvalidArgumentError } from 'commander';
+import { labDown, labImages, labJoin, labSettings, labStatus, labUp, type LabUpResult } from './lab.js';
+import { labKubeconfigPath } from './kubeconfig-file.js';
+import { consoleLog } from './output.js';
+
+function int(name: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`${name} must be a whole number`);
+    return n;
+  };
+}
+
+function friendly(err: unknown): string {
+  const e = err as NodeJS.ErrnoException & { address?: string };
+  if ((e.code === 'ECONNREFUSED' || e.code === 'ENOENT' || e.code === 'EACCES') && /docker\.sock/.test(`${e.address ?? ''} ${e.message}`)) {
+    return `cannot reach the Docker engine (${e.message}): is it running? scripts/ensure-docker.sh installs and starts it${e.code === 'EACCES' ? '; or add yourself to the docker group' : ''}`;
+  }
+  return e instanceof Error ? e.message : String(err);
+}
+
+function nextSteps(r: LabUpResult, root: string): string[] {
+  const rel = relative(process.cwd(), r.kubeconfig) || r.kubeconfig;
+  const lines = [
+    `  API:        ${r.apiUrl}`,
+    `  nodes:      ${r.nodes.join(', ') || '(none)'}`,
+    `  kubeconfig: ${rel}${r.mergedInto ? ` (context "${r.project}" is now current in ${r.mergedInto})` : ''}`,
+    '',
+    'Next:',
+  ];
+  if (!r.mergedInto) lines.push(`  export KUBECONFIG=${r.kubeconfig}`);
+  const self = relative(process.cwd(), `${root}kubelab`) || './kubelab';
+  lines.push(
+    '  kubectl get nodes',
+    '  kubectl create deployment web --image=kubelab/echo --replicas=3 --port=80',
+    '  kubectl expose deployment web --type=NodePort --port=80',
+    `  ${self.includes('/') ? self : `./${self}`} status      # containers and nodes`,
+    `  ${self.includes('/') ? self : `./${self}`} down        # removes the lab and everything it started`,
+  );
+  return lines;
+}
+
+const program = new Command()
+  .name('kubelab')
+  .description('A Kubernetes-style lab cluster: real components as containers on a real Docker network')
+  .option('-p, --project <name>', 'lab (compose project) name; env KUBELAB_PROJECT, default "kubelab"')
+  .showHelpAfterError();
+
+const project = (): { project?: string } => {
+  const p = program.opts<{ project?: string }>().project;
+  return p ? { project: p } : {};
+};
+
+program
+  .command('up')
+  .description('build what is stale, start the lab, wait for its nodes, write a kubeconfig')
+  .option('-n, --nodes <n>', 'kubelet nodes (env KUBELAB_NODES, default 2)', int('--nodes'))
+  .option('--api-port <port>', 'host port of the Kubernetes API (env KUBELAB_API_PORT, default 6443)', int('--api-port'))
+  .option('--no-kubeconfig-merge', 'do not add the context to $KUBECONFIG / ~/.kube/config')
+  .option('--no-build', 'skip npm install / tsc -b (use the dist/ folders as they are)')
+  .option('--timeout <seconds>', 'give up after this long (default 600)', int('--timeout'))
+  .action(async (o: { nodes?: number; apiPort?: number; kubeconfigMerge: boolean; build: boolean; timeout?: number }) => {
+    const r = await labUp({ ...project(), nodes: o.nodes, apiPort: o.apiPort, mergeKubeconfig: o.kubeconfigMerge, build: o.build, timeoutMs: o.timeout ? o.timeout * 1000 : undefined });
+    for (const line of nextSteps(r, labSettings(project()).root)) consoleLog(line);
+  });
+
+program
+  .command('down')
+  .description('remove the lab: components, pods, joined nodes, network, data volume, kubeconfig context')
+  .option('--keep-kubeconfig', 'leave the kubeconfig context in place')
+  .action(async (o: { keepKubeconfig?: boolean }) => labDown({ ...project(), keepKubeconfig: o.keepKubeconfig }));
+
+program
+  .command('status')
+  .description("the lab's containers and nodes")
+  .action(async () => labStatus(project()));
+
+program
+  .command('join')
+  .description('add one more kubelet node that lasts (until down)')
+  .action(async () => {
+    const r = await labJoin(project());
+    consoleLog(`node ${r.name} is starting (container ${r.id.slice(0, 12)}); kubectl get nodes shows it once Ready`);
+  });
+
+program
+  .command('images')
+  .description("build the lab's images where their inputs changed")
+  .option('--force', 'rebuild every image')
+  .action(async (o: { force?: boolean }) => {
+    await labImages({ ...project(), force: o.force });
+  });
+
+program
+  .command('kubeconfig')
+  .description("print the path of the lab's kubeconfig")
+  .action(() => {
+    const s = labSettings(project());
+    consoleLog(labKubeconfigPath(s.root, s.project));
+  });
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  process.stderr.write(`kubelab: ${friendly(err)}\n`);
+  process.exitCode = 1;
+}

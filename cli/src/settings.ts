@@ -1,0 +1,93 @@
+/**
+ * One lab's settings, resolved from explicit options, then the given env, then process.env, then
+ * defaults. The project name is the compose project; the cluster id (container labels) and the
+ * Docker network default to it, so two labs with different projects never touch each other.
+ */
+import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+
+export type Env = Record<string, string | undefined>;
+
+export interface LabInput {
+  project?: string;
+  apiPort?: number;
+  nodes?: number;
+  /** KUBELAB_* (and other) variables, over process.env. */
+  env?: Env;
+}
+
+export interface LabSettings {
+  root: string;
+  composeFile: string;
+  project: string;
+  cluster: string;
+  network: string;
+  subnet: string;
+  apiPort: number;
+  nodes: number;
+  apiUrl: string;
+  /** The environment for compose and docker: process.env, the input env, the resolved values. */
+  env: Record<string, string>;
+}
+
+export const DEFAULT_PROJECT = 'kubelab';
+export const DEFAULT_SUBNET = '10.244.0.0/16';
+
+/** The repository root: cli/dist/settings.js → ../../ */
+export const repoRoot = (): string => fileURLToPath(new URL('../../', import.meta.url));
+
+const PROJECT_RE = /^[a-z0-9][a-z0-9_-]*$/;
+
+export function validateProject(project: string): string {
+  if (!PROJECT_RE.test(project)) {
+    throw new Error(
+      `KUBELAB_PROJECT: Invalid value: "${project}": a project name must consist of lower case alphanumeric characters, '-' or '_', and start with an alphanumeric character`,
+    );
+  }
+  return project;
+}
+
+function intSetting(name: string, raw: string | number, min: number, max: number): number {
+  const n = typeof raw === 'number' ? raw : Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new Error(`${name}: Invalid value: "${raw}": must be an integer from ${min} to ${max}`);
+  }
+  return n;
+}
+
+function clean(env: Env): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) if (v !== undefined) out[k] = v;
+  return out;
+}
+
+export function labSettings(input: LabInput = {}, processEnv: Env = process.env, root = repoRoot()): LabSettings {
+  const env = clean({ ...processEnv, ...(input.env ?? {}) });
+  const pick = (k: string): string | undefined => (env[k] === '' ? undefined : env[k]);
+  const project = validateProject(input.project ?? pick('KUBELAB_PROJECT') ?? DEFAULT_PROJECT);
+  const cluster = pick('KUBELAB_CLUSTER') ?? project;
+  const network = pick('KUBELAB_NETWORK') ?? project;
+  const apiPort = intSetting('KUBELAB_API_PORT', input.apiPort ?? pick('KUBELAB_API_PORT') ?? 6443, 1, 65535);
+  const nodes = intSetting('KUBELAB_NODES', input.nodes ?? pick('KUBELAB_NODES') ?? 2, 0, 100);
+  const bind = pick('KUBELAB_BIND_ADDRESS');
+  const host = !bind || bind === '0.0.0.0' ? '127.0.0.1' : bind;
+  return {
+    root,
+    composeFile: join(root, 'docker-compose.yml'),
+    project,
+    cluster,
+    network,
+    subnet: pick('KUBELAB_SUBNET') ?? DEFAULT_SUBNET,
+    apiPort,
+    nodes,
+    apiUrl: `http://${host}:${apiPort}`,
+    env: {
+      ...env,
+      KUBELAB_PROJECT: project,
+      KUBELAB_CLUSTER: cluster,
+      KUBELAB_NETWORK: network,
+      KUBELAB_API_PORT: String(apiPort),
+      KUBELAB_NODES: String(nodes),
+    },
+  };
+}

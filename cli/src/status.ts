@@ -1,0 +1,35 @@
+/** `kubelab status`: the lab's component containers, a count of pod containers, and its nodes. */
+import type { LabDocker } from './docker.js';
+import { CLUSTER_LABEL, COMPONENT_LABEL, POD_NAME_LABEL } from './labels.js';
+import { readyNodes } from './nodes.js';
+import type { Log } from './output.js';
+import type { LabSettings } from './settings.js';
+
+export function table(rows: string[][]): string[] {
+  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
+  return rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]! + 3))).join('').trimEnd());
+}
+
+export async function printStatus(docker: LabDocker, s: LabSettings, log: Log): Promise<void> {
+  const all = await docker.containers([`${CLUSTER_LABEL}=${s.cluster}`]);
+  const components = all.filter((c) => COMPONENT_LABEL in c.labels).sort((a, b) => a.name.localeCompare(b.name));
+  const pods = all.filter((c) => POD_NAME_LABEL in c.labels);
+  if (components.length === 0) {
+    log(`lab ${s.project} is not running (no containers with label ${CLUSTER_LABEL}=${s.cluster})${pods.length ? `; ${pods.length} pod container(s) left over: ./kubelab down removes them` : ''}`);
+    return;
+  }
+  log(`lab ${s.project} (cluster ${s.cluster}, network ${s.network}, API ${s.apiUrl})`);
+  for (const line of table([['CONTAINER', 'COMPONENT', 'STATE', 'STATUS'], ...components.map((c) => [c.name, c.labels[COMPONENT_LABEL] ?? '', c.state, c.status])])) log(line);
+  log(`pod containers: ${pods.length} (${pods.filter((c) => c.state === 'running').length} running)`);
+  try {
+    const res = await fetch(`${s.apiUrl}/api/v1/nodes`, { signal: AbortSignal.timeout(3000) });
+    if (!res.ok) throw new Error(`HTTP ${res.status}`);
+    const body = (await res.json()) as { items?: { metadata?: { name?: string } }[] };
+    const ready = new Set(readyNodes(body).ready);
+    const names = (body.items ?? []).map((n) => n.metadata?.name ?? '?');
+    log('');
+    for (const line of table([['NODE', 'STATUS'], ...names.map((n) => [n, ready.has(n) ? 'Ready' : 'NotReady'])])) log(line);
+  } catch (err) {
+    log(`nodes: the apiserver at ${s.apiUrl} does not answer (${(err as Error).message})`);
+  }
+}

@@ -1,0 +1,51 @@
+/** controller-manager settings, from the environment. */
+
+export const ALL_CONTROLLERS = ['deployment', 'replicaset', 'endpoints', 'garbagecollector', 'nodelifecycle'] as const;
+export type ControllerName = (typeof ALL_CONTROLLERS)[number];
+
+export interface Config {
+  /** KUBELAB_APISERVER: gRPC address of the apiserver (default apiserver:7000). */
+  apiserver: string;
+  /** KUBELAB_NODE_GRACE_SECONDS: heartbeat silence before a node is marked Unknown (default 40). */
+  nodeGraceSeconds: number;
+  /** KUBELAB_POD_EVICTION_SECONDS: not-ready time before a node's pods are deleted (default 60). */
+  podEvictionSeconds: number;
+  /** KUBELAB_NODE_MONITOR_PERIOD_SECONDS: how often node health is checked (default 5). */
+  nodeMonitorPeriodSeconds: number;
+  /** KUBELAB_CONTROLLERS: comma-separated names, "*" for all (default), "-name" to leave one out. */
+  controllers: Set<ControllerName>;
+}
+
+function seconds(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < 0) throw new Error(`${name}: Invalid value: "${raw}": must be a non-negative number of seconds`);
+  return n;
+}
+
+export function parseControllers(raw: string | undefined): Set<ControllerName> {
+  const out = new Set<ControllerName>();
+  const terms = (raw ?? '*').split(',').map((t) => t.trim()).filter(Boolean);
+  for (const t of terms) {
+    if (t === '*') ALL_CONTROLLERS.forEach((c) => out.add(c));
+    else if (t.startsWith('-')) out.delete(checkName(t.slice(1)));
+    else out.add(checkName(t));
+  }
+  return out;
+}
+
+function checkName(n: string): ControllerName {
+  if ((ALL_CONTROLLERS as readonly string[]).includes(n)) return n as ControllerName;
+  throw new Error(`KUBELAB_CONTROLLERS: Unsupported value: "${n}": supported values: "*", ${ALL_CONTROLLERS.map((c) => `"${c}"`).join(', ')}`);
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  return {
+    apiserver: env.KUBELAB_APISERVER || 'apiserver:7000',
+    nodeGraceSeconds: seconds(env, 'KUBELAB_NODE_GRACE_SECONDS', 40),
+    podEvictionSeconds: seconds(env, 'KUBELAB_POD_EVICTION_SECONDS', 60),
+    nodeMonitorPeriodSeconds: seconds(env, 'KUBELAB_NODE_MONITOR_PERIOD_SECONDS', 5),
+    controllers: parseControllers(env.KUBELAB_CONTROLLERS),
+  };
+}

@@ -1,0 +1,27 @@
+/**
+ * @kubelab/kubelet: one per node; registers the Node, keeps its Lease, and runs the pods bound
+ * to it as Docker containers (a sandbox holding the pod IP + app containers in its network
+ * namespace).
+ *
+ * Environment: KUBELAB_APISERVER, KUBELAB_CLUSTER, KUBELAB_NETWORK, KUBELAB_NODE_NAME,
+ * KUBELAB_PAUSE_IMAGE, KUBELAB_PAUSE_COMMAND, KUBELAB_LEASE_SECONDS, KUBELAB_CRASHLOOP_BASE_SECONDS,
+ * KUBELAB_CRASHLOOP_MAX_SECONDS, KUBELAB_NODE_CPU/MEMORY/PODS and more: see config.ts.
+ */
+export * from './api.js';
+export * from './config.js';
+export * from './backoff.js';
+export * from './images.js';
+export * from './status.js';
+export * from './statusmanager.js';
+export * from './sync.js';
+export * from './podworkers.js';
+export * from './housekeeping.js';
+export * from './nodeinfo.js';
+export * from './node.js';
+export * from './kubelet.js';
+export * from './quantity.js';
+export * from './runtime/runtime.js';
+export * from './runtime/dockerspec.js';
+export * from './runtime/limiter.js';
+export { DockerRuntime, type DockerRuntimeOptions } from './runtime/docker.js';
+export { FakeRuntime, type FakeRuntimeOptions } from './runtime/fake.js';

@@ -1,0 +1,121 @@
+/**
+ * Wiring: find out who and where this node is, then run node registration, the pod informer,
+ * the pod workers and housekeeping until the signal aborts. Shutting down never touches pods:
+ * their containers keep running and are adopted by the next kubelet.
+ */
+import * as os from 'node:os';
+import type { Logger } from 'pino';
+import type { Clock } from '@kubelab/api';
+import { Backoff, sleep } from '@kubelab/client';
+import { ApiEventRecorder } from '@kubelab/client/events';
+import { errMessage, type KubeletApi, type PodSource } from './api.js';
+import type { KubeletConfig } from './config.js';
+import { Housekeeper } from './housekeeping.js';
+import { ImageManager } from './images.js';
+import { NodeAgent, readHostFacts } from './node.js';
+import { chooseNodeIP, chooseNodeName, selfContainer } from './nodeinfo.js';
+import { PodWorkers } from './podworkers.js';
+import type { ContainerRuntime } from './runtime/runtime.js';
+import { StatusManager } from './statusmanager.js';
+import { PodSyncer } from './sync.js';
+
+export interface KubeletDeps {
+  cfg: KubeletConfig;
+  api: KubeletApi;
+  clock: Clock;
+  log: Logger;
+  hostname: string;
+  /** A runtime not bound to a node yet: used to find the own container and wait for the engine. */
+  probeRuntime: ContainerRuntime;
+  newRuntime(nodeName: string): ContainerRuntime;
+  newPodSource(nodeName: string): PodSource;
+  interfaces?: ReturnType<typeof os.networkInterfaces>;
+}
+
+/** Waits (with back-off) until the container runtime answers; false if aborted first. */
+async function waitForRuntime(rt: ContainerRuntime, log: Logger, signal: AbortSignal): Promise<boolean> {
+  const backoff = new Backoff(500, 10_000);
+  while (!signal.aborted) {
+    try {
+      const info = await rt.info();
+      log.info({ runtime: `${info.name}://${info.version}` }, 'container runtime is up');
+      return true;
+    } catch (err) {
+      const wait = backoff.next();
+      log.warn({ err: errMessage(err), retryInMs: wait }, 'container runtime is not reachable; waiting');
+      await sleep(wait, signal);
+    }
+  }
+  return false;
+}
+
+export async function runKubelet(d: KubeletDeps, signal: AbortSignal): Promise<void> {
+  const { cfg, log } = d;
+  if (!(await waitForRuntime(d.probeRuntime, log, signal))) return;
+  const self = await selfContainer((id) => d.probeRuntime.inspect(id), d.hostname);
+  const nodeName = chooseNodeName(cfg.nodeName, self, d.hostname);
+  const hostIP = chooseNodeIP(self, cfg.network, (d.interfaces ?? os.networkInterfaces()) as Parameters<typeof chooseNodeIP>[2]);
+  const nlog = log.child({ node: nodeName });
+  nlog.info({ hostIP, container: self?.name, cluster: cfg.cluster, network: cfg.network }, 'kubelet starting');
+
+  const runtime = d.newRuntime(nodeName);
+  const pods = d.newPodSource(nodeName);
+  const images = new ImageManager(runtime, d.clock, { baseMs: cfg.imageBackoffBaseSeconds * 1000, maxMs: cfg.imageBackoffMaxSeconds * 1000 }, nlog);
+  const recorder = new ApiEventRecorder(d.api, { component: 'kubelet', host: nodeName, clock: d.clock, log: nlog });
+  const syncer = new PodSyncer({
+    recorder,
+    runtime,
+    images,
+    clock: d.clock,
+    log: nlog,
+    network: cfg.network,
+    pauseImage: cfg.pauseImage,
+    crashLoop: { baseMs: cfg.crashLoopBaseSeconds * 1000, maxMs: cfg.crashLoopMaxSeconds * 1000 },
+  });
+  const workers = new PodWorkers({
+    api: d.api,
+    pods,
+    runtime,
+    syncer,
+    status: new StatusManager(d.api, nlog),
+    clock: d.clock,
+    log: nlog,
+    cluster: cfg.cluster,
+    node: nodeName,
+    network: cfg.network,
+    hostIP,
+    workers: cfg.podWorkers,
+    resyncMs: cfg.resyncSeconds * 1000,
+    orphanGraceSeconds: cfg.orphanGraceSeconds,
+  });
+  const housekeeper = new Housekeeper({
+    runtime,
+    pods,
+    cluster: cfg.cluster,
+    node: nodeName,
+    enqueue: (uid) => workers.queue.add(uid),
+    tidy: () => syncer.backoff.gc(),
+    log: nlog,
+    intervalMs: cfg.housekeepingSeconds * 1000,
+  });
+  const overrides: { cpu?: string; memory?: string; pods?: string } = {};
+  if (cfg.nodeCpu) overrides.cpu = cfg.nodeCpu;
+  if (cfg.nodeMemory) overrides.memory = cfg.nodeMemory;
+  if (cfg.nodePods) overrides.pods = cfg.nodePods;
+  const agent = new NodeAgent({
+    api: d.api,
+    runtime,
+    clock: d.clock,
+    log: nlog,
+    nodeName,
+    hostIP,
+    facts: readHostFacts(nodeName),
+    overrides,
+    leaseMs: cfg.leaseSeconds * 1000,
+    leaseDurationSeconds: cfg.leaseDurationSeconds,
+    statusMs: cfg.nodeStatusSeconds * 1000,
+    reportMs: cfg.nodeStatusReportSeconds * 1000,
+  });
+  await Promise.all([agent.run(signal), pods.run(signal), workers.run(signal), housekeeper.run(signal)]);
+  nlog.info('kubelet stopped; pod containers keep running');
+}

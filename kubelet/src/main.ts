@@ -1,0 +1,45 @@
+/** kubelet entry point: read the environment, build the real dependencies, run until signalled. */
+import * as os from 'node:os';
+import Dockerode from 'dockerode';
+import { systemClock, type Pod } from '@kubelab/api';
+import { ApiClient, Informer, runMain } from '@kubelab/client';
+import { loadConfig } from './config.js';
+import { runKubelet } from './kubelet.js';
+import { DockerRuntime } from './runtime/docker.js';
+
+runMain('kubelet', async (signal, log) => {
+  const cfg = loadConfig(process.env);
+  const client = new ApiClient(cfg.apiserver);
+  const docker = new Dockerode();
+  const runtimeFor = (node: string): DockerRuntime =>
+    new DockerRuntime({
+      docker,
+      cluster: cfg.cluster,
+      node,
+      network: cfg.network,
+      pauseImage: cfg.pauseImage,
+      pauseCommand: cfg.pauseCommand,
+      log,
+      timeoutMs: cfg.dockerTimeoutSeconds * 1000,
+      pullTimeoutMs: cfg.imagePullTimeoutSeconds * 1000,
+      refreshPullTimeoutMs: cfg.imageRefreshTimeoutSeconds * 1000,
+      concurrency: cfg.dockerConcurrency,
+    });
+  try {
+    await runKubelet(
+      {
+        cfg,
+        api: client,
+        clock: systemClock,
+        log,
+        hostname: os.hostname(),
+        probeRuntime: runtimeFor(''),
+        newRuntime: runtimeFor,
+        newPodSource: (node) => new Informer<Pod>(client, 'pods', { fieldSelector: `spec.nodeName=${node}` }, log.child({ informer: 'pods' })),
+      },
+      signal,
+    );
+  } finally {
+    client.close();
+  }
+});

@@ -1,0 +1,235 @@
+/**
+ * Node registration and heartbeats: create (or refresh) the Node, renew its Lease in
+ * kube-node-lease every few seconds, and write node status when it changes or has not been
+ * written for a while. Survives apiserver restarts; a deleted Node is registered again.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import { readFileSync, statfsSync } from 'node:fs';
+import * as os from 'node:os';
+import type { Logger } from 'pino';
+import type { Clock, Lease, Node } from '@kubelab/api';
+import { Backoff, sleep } from '@kubelab/client';
+import { errMessage, isReason, type KubeletApi } from './api.js';
+import {
+  NODE_LEASE_NAMESPACE,
+  buildLease,
+  buildNode,
+  buildNodeStatus,
+  goArch,
+  microTime,
+  nodeLabels,
+  statusFingerprint,
+  type HostFacts,
+  type NodeHealth,
+  type Overrides,
+} from './nodeinfo.js';
+import type { ContainerRuntime } from './runtime/runtime.js';
+
+export interface NodeAgentOptions {
+  api: KubeletApi;
+  runtime: Pick<ContainerRuntime, 'info'>;
+  clock: Clock;
+  log: Logger;
+  nodeName: string;
+  hostIP: string;
+  facts: HostFacts;
+  overrides: Overrides;
+  leaseMs: number;
+  leaseDurationSeconds: number;
+  /** How often the Node is looked at. */
+  statusMs: number;
+  /** An unchanged status is still written this often (heartbeat). */
+  reportMs: number;
+}
+
+export class NodeAgent {
+  private nodeUid: string | undefined;
+  private lastWrite = Number.NEGATIVE_INFINITY;
+  private readonly log: Logger;
+
+  constructor(private readonly o: NodeAgentOptions) {
+    this.log = o.log.child({ part: 'node' });
+  }
+
+  get uid(): string | undefined {
+    return this.nodeUid;
+  }
+
+  private async health(): Promise<NodeHealth> {
+    try {
+      return { runtime: await this.o.runtime.info() };
+    } catch (err) {
+      return { notReady: `container runtime is down: ${errMessage(err)}` };
+    }
+  }
+
+  /** Creates the Node, or adds our labels to the existing one, then writes its status. */
+  async register(): Promise<Node> {
+    const name = this.o.nodeName;
+    const health = await this.health();
+    let node: Node;
+    try {
+      node = await this.o.api.get<Node>('nodes', '', name);
+    } catch (err) {
+      if (!isReason(err, 'NotFound')) throw err;
+      const status = buildNodeStatus({ facts: this.o.facts, overrides: this.o.overrides, health, hostname: name, ip: this.o.hostIP, now: this.o.clock.now() });
+      try {
+        node = await this.o.api.create<Node>('nodes', buildNode(name, this.o.facts.arch, status), '');
+        this.log.info({ uid: node.metadata.uid }, 'node registered');
+      } catch (e) {
+        if (!isReason(e, 'AlreadyExists')) throw e;
+        node = await this.o.api.get<Node>('nodes', '', name);
+      }
+    }
+    const want = nodeLabels(name, this.o.facts.arch);
+    const labels = node.metadata.labels ?? {};
+    if (Object.entries(want).some(([k, v]) => labels[k] !== v)) {
+      node = await this.o.api.update<Node>('nodes', { ...node, metadata: { ...node.metadata, labels: { ...labels, ...want } } });
+    }
+    this.nodeUid = node.metadata.uid;
+    await this.writeStatus(node, health, true);
+    return node;
+  }
+
+  /** Writes the status when it changed or the last write is older than reportMs. */
+  private async writeStatus(node: Node, health: NodeHealth, force: boolean): Promise<boolean> {
+    let current = node;
+    for (let attempt = 1; ; attempt++) {
+      const now = this.o.clock.now();
+      const status = buildNodeStatus({ facts: this.o.facts, overrides: this.o.overrides, health, hostname: this.o.nodeName, ip: this.o.hostIP, old: current.status, now });
+      const merged = { ...(current.status ?? {}), ...status };
+      if (!force && statusFingerprint(merged) === statusFingerprint(current.status) && now - this.lastWrite < this.o.reportMs) return false;
+      try {
+        await this.o.api.updateStatus<Node>('nodes', { ...current, status: merged });
+        this.lastWrite = now;
+        return true;
+      } catch (err) {
+        if (!isReason(err, 'Conflict') || attempt >= 3) throw err;
+        current = await this.o.api.get<Node>('nodes', '', this.o.nodeName);
+      }
+    }
+  }
+
+  /** One status check: re-registers a deleted Node, else writes status if needed. */
+  async syncStatus(): Promise<void> {
+    let node: Node;
+    try {
+      node = await this.o.api.get<Node>('nodes', '', this.o.nodeName);
+    } catch (err) {
+      if (!isReason(err, 'NotFound')) throw err;
+      this.log.warn('the Node object is gone; registering again');
+      await this.register();
+      await this.renewLease();
+      return;
+    }
+    this.nodeUid = node.metadata.uid;
+    await this.writeStatus(node, await this.health(), false);
+  }
+
+  async renewLease(): Promise<void> {
+    const name = this.o.nodeName;
+    const now = this.o.clock.now();
+    let lease: Lease;
+    try {
+      lease = await this.o.api.get<Lease>('leases', NODE_LEASE_NAMESPACE, name);
+    } catch (err) {
+      if (!isReason(err, 'NotFound')) throw err;
+      await this.createLease(now);
+      return;
+    }
+    lease.spec = { ...lease.spec, holderIdentity: name, leaseDurationSeconds: this.o.leaseDurationSeconds, renewTime: microTime(now) };
+    const owner = lease.metadata.ownerReferences?.[0];
+    if (this.nodeUid && owner?.uid !== this.nodeUid) {
+      lease.metadata.ownerReferences = buildLease(name, this.nodeUid, this.o.leaseDurationSeconds, now).metadata.ownerReferences;
+    }
+    await this.o.api.update<Lease>('leases', lease);
+  }
+
+  private async createLease(now: number): Promise<void> {
+    const lease = buildLease(this.o.nodeName, this.nodeUid, this.o.leaseDurationSeconds, now);
+    try {
+      await this.o.api.create<Lease>('leases', lease, NODE_LEASE_NAMESPACE);
+    } catch (err) {
+      if (isReason(err, 'AlreadyExists')) return;
+      if (!isReason(err, 'NotFound')) throw err;
+      // The namespace itself is missing.
+      try {
+        await this.o.api.create('namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NODE_LEASE_NAMESPACE } }, '');
+      } catch (e) {
+        if (!isReason(e, 'AlreadyExists')) throw e;
+      }
+      await this.o.api.create<Lease>('leases', lease, NODE_LEASE_NAMESPACE);
+    }
+  }
+
+  private async every(signal: AbortSignal, ms: number, what: string, fn: () => Promise<void>): Promise<void> {
+    let failing = false;
+    while (!signal.aborted) {
+      try {
+        await fn();
+        if (failing) this.log.info(`${what}: recovered`);
+        failing = false;
+      } catch (err) {
+        if (!failing) this.log.warn({ err: errMessage(err) }, `${what} failed; retrying`);
+        else this.log.debug({ err: errMessage(err) }, `${what} failed; retrying`);
+        failing = true;
+      }
+      await sleep(ms, signal);
+    }
+  }
+
+  async run(signal: AbortSignal): Promise<void> {
+    const backoff = new Backoff(500, 10_000);
+    while (!signal.aborted) {
+      try {
+        await this.register();
+        break;
+      } catch (err) {
+        const wait = backoff.next();
+        this.log.warn({ err: errMessage(err), retryInMs: wait }, 'node registration failed; retrying');
+        await sleep(wait, signal);
+      }
+    }
+    await Promise.all([
+      this.every(signal, this.o.leaseMs, 'lease renewal', () => this.renewLease()),
+      this.every(signal, this.o.statusMs, 'node status update', () => this.syncStatus()),
+    ]);
+  }
+}
+
+function readText(path: string): string {
+  try {
+    return readFileSync(path, 'utf8').trim();
+  } catch {
+    return '';
+  }
+}
+
+function osImage(): string {
+  const m = /^PRETTY_NAME="?([^"\n]*)"?$/m.exec(readText('/etc/os-release'));
+  return m?.[1] ?? `${os.type()} ${os.release()}`;
+}
+
+/** Facts of the machine (container) this kubelet runs on; ids are unique per node name. */
+export function readHostFacts(nodeName: string): HostFacts {
+  const seed = createHash('sha256').update(`${readText('/etc/machine-id')}/${nodeName}`).digest('hex');
+  let storageBytes: number | undefined;
+  try {
+    const s = statfsSync('/');
+    storageBytes = s.blocks * s.bsize;
+  } catch {
+    storageBytes = undefined;
+  }
+  const facts: HostFacts = {
+    cpus: Math.max(1, os.cpus().length),
+    memoryBytes: os.totalmem(),
+    arch: goArch(process.arch),
+    machineID: seed.slice(0, 32),
+    systemUUID: `${seed.slice(32, 40)}-${seed.slice(40, 44)}-${seed.slice(44, 48)}-${seed.slice(48, 52)}-${seed.slice(52, 64)}`,
+    bootID: readText('/proc/sys/kernel/random/boot_id') || randomUUID(),
+    kernelVersion: os.release(),
+    osImage: osImage(),
+  };
+  if (storageBytes) facts.storageBytes = storageBytes;
+  return facts;
+}

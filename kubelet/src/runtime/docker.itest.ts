@@ -1,0 +1,236 @@
+/**
+ * Integration test of DockerRuntime + the pod workers against the real Docker engine. Everything
+ * it makes carries io.kubelab.cluster=kubelet-itest and is removed by that label (also leftovers
+ * of an earlier failed run). Traffic only goes to 127.0.0.1 inside the test's own containers.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import Dockerode from 'dockerode';
+import { systemClock, type Pod } from '@kubelab/api';
+import { ImageManager } from '../images.js';
+import { PodWorkers } from '../podworkers.js';
+import { StatusManager } from '../statusmanager.js';
+import { PodSyncer } from '../sync.js';
+import { FakeApi, FakePods, makePod, silentLogger } from '../testing/fakes.js';
+import { DockerRuntime } from './docker.js';
+import { drainProgress } from './jsonlines.js';
+import { ImageError, LABELS, SANDBOX_NAME, type RuntimeEvent } from './runtime.js';
+
+const CLUSTER = 'kubelet-itest';
+const LABEL = `${LABELS.cluster}=${CLUSTER}`;
+const IMAGE = 'kubelab-itest/busybox:1';
+const NETWORK = `kubelet-itest-${process.pid}`;
+const NODE = 'itest-node';
+const docker = new Dockerode();
+const log = silentLogger();
+
+function ipToInt(ip: string): number {
+  return ip.split('.').reduce((n, o) => n * 256 + Number(o), 0);
+}
+
+function overlaps(a: string, b: string): boolean {
+  const [ipA, lenA] = a.split('/') as [string, string];
+  const [ipB, lenB] = b.split('/') as [string, string];
+  const len = Math.min(Number(lenA), Number(lenB));
+  const mask = len === 0 ? 0 : (0xffffffff << (32 - len)) >>> 0;
+  return ((ipToInt(ipA) & mask) >>> 0) === ((ipToInt(ipB) & mask) >>> 0);
+}
+
+/** 10.251.0.0/24 unless a Docker network or a host interface already uses it; then the next free /24. */
+async function pickSubnet(): Promise<string> {
+  const used: string[] = [];
+  for (const n of await docker.listNetworks()) for (const c of n.IPAM?.Config ?? []) if (c.Subnet && c.Subnet.includes('.')) used.push(c.Subnet);
+  for (const list of Object.values(os.networkInterfaces())) for (const i of list ?? []) if (i.family === 'IPv4' && i.cidr) used.push(i.cidr);
+  for (let third = 0; third < 256; third++) {
+    const cand = `10.251.${third}.0/24`;
+    if (!used.some((u) => overlaps(u, cand))) return cand;
+  }
+  throw new Error('no free /24 in 10.251.0.0/16');
+}
+
+async function cleanup(): Promise<void> {
+  for (const c of await docker.listContainers({ all: true, filters: { label: [LABEL] } })) await docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => undefined);
+  for (const n of await docker.listNetworks({ filters: { label: [LABEL] } })) await docker.getNetwork(n.Id).remove().catch(() => undefined);
+  for (const i of await docker.listImages({ filters: { label: [LABEL] } })) await docker.getImage(i.Id).remove({ force: true }).catch(() => undefined);
+}
+
+async function buildImage(): Promise<void> {
+  const dir = mkdtempSync(join(os.tmpdir(), 'kubelet-itest-'));
+  try {
+    copyFileSync('/usr/bin/busybox', join(dir, 'busybox'));
+    writeFileSync(join(dir, 'Dockerfile'), ['FROM scratch', 'COPY busybox /bin/busybox', 'RUN ["/bin/busybox", "--install", "-s", "/bin"]', `LABEL ${LABEL}`, ''].join('\n'));
+    const stream = await docker.buildImage({ context: dir, src: ['Dockerfile', 'busybox'] }, { t: IMAGE, forcerm: true, labels: { [LABELS.cluster]: CLUSTER } } as never);
+    await drainProgress(stream as unknown as AsyncIterable<unknown>);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Runs a command in a container; returns stdout and the exit code. */
+async function exec(id: string, cmd: string[]): Promise<{ out: string; code: number }> {
+  const e = await docker.getContainer(id).exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
+  const stream = await e.start({ hijack: true, stdin: false });
+  const out = new PassThrough();
+  const chunks: Buffer[] = [];
+  out.on('data', (b: Buffer) => chunks.push(b));
+  docker.modem.demuxStream(stream, out, new PassThrough());
+  await new Promise<void>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`exec ${cmd.join(' ')} timed out`)), 15_000);
+    stream.on('end', () => {
+      clearTimeout(t);
+      resolve();
+    });
+  });
+  const info = await e.inspect();
+  return { out: Buffer.concat(chunks).toString('utf8'), code: info.ExitCode ?? -1 };
+}
+
+async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, ms = 15_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('DockerRuntime against the real engine', { timeout: 180_000 }, () => {
+  let subnet = '';
+  const runtime = new DockerRuntime({ cluster: CLUSTER, node: NODE, network: NETWORK, pauseImage: IMAGE, pauseCommand: ['sleep', '2147483647'], log, timeoutMs: 30_000 });
+
+  before(async () => {
+    await cleanup();
+    subnet = await pickSubnet();
+    await docker.createNetwork({ Name: NETWORK, Driver: 'bridge', Labels: { [LABELS.cluster]: CLUSTER }, IPAM: { Driver: 'default', Config: [{ Subnet: subnet }] } });
+    await buildImage();
+  });
+
+  after(async () => {
+    await cleanup();
+  });
+
+  it('answers info and handles images without a registry', async () => {
+    const info = await runtime.info();
+    assert.equal(info.name, 'docker');
+    assert.match(info.version, /^\d+\.\d+/);
+    const img = await runtime.ensureImage(IMAGE, 'IfNotPresent');
+    assert.match(img.imageId, /^sha256:/);
+    assert.equal(img.pulled, false);
+    await assert.rejects(runtime.ensureImage('kubelab-itest/absent:1', 'Never'), (e: unknown) => e instanceof ImageError && e.reason === 'ErrImageNeverPull');
+  });
+
+  it('runs a pod: sandbox IP on the network, shared namespace, restart after a kill, graceful delete', async () => {
+    const api = new FakeApi();
+    const pods = new FakePods(api, NODE);
+    const images = new ImageManager(runtime, systemClock, { baseMs: 1000, maxMs: 5000 }, log);
+    const syncer = new PodSyncer({ runtime, images, clock: systemClock, log, network: NETWORK, pauseImage: IMAGE, crashLoop: { baseMs: 1000, maxMs: 5000 } });
+    const workers = new PodWorkers({
+      api,
+      pods,
+      runtime,
+      syncer,
+      status: new StatusManager(api, log),
+      clock: systemClock,
+      log,
+      cluster: CLUSTER,
+      node: NODE,
+      network: NETWORK,
+      hostIP: '127.0.0.1',
+      workers: 2,
+      resyncMs: 10_000,
+      orphanGraceSeconds: 1,
+    });
+    const pod = api.put<Pod>(
+      'pods',
+      makePod('itest-web', NODE, {
+        terminationGracePeriodSeconds: 1,
+        containers: [
+          {
+            name: 'web',
+            image: IMAGE,
+            command: ['sh', '-c', 'mkdir -p /www && echo hello-kubelab > /www/index.html && exec httpd -f -p 8080 -h /www'],
+            resources: { limits: { memory: '64Mi', cpu: '500m' } },
+          },
+        ],
+      }),
+    );
+    const uid = pod.metadata.uid!;
+    const mine = { [LABELS.cluster]: CLUSTER, [LABELS.node]: NODE, [LABELS.podUid]: uid };
+
+    await workers.reconcile(uid);
+    await workers.reconcile(uid);
+    let containers = await runtime.listPodContainers(mine);
+    assert.equal(containers.length, 2, 'one sandbox + one app container, not duplicated by a second sync');
+    const pause = containers.find((c) => c.containerName === SANDBOX_NAME)!;
+    const app = containers.find((c) => c.containerName === 'web')!;
+    assert.equal(pause.state, 'running');
+    assert.equal(app.state, 'running');
+    assert.ok(app.sandboxId && pause.id.startsWith(app.sandboxId));
+    const ip = pause.networks[NETWORK]!;
+    assert.ok(overlaps(`${ip}/32`, subnet), `pod IP ${ip} is in ${subnet}`);
+
+    const status = api.peek<Pod>('pods', 'default', 'itest-web')!.status!;
+    assert.equal(status.podIP, ip);
+    assert.equal(status.phase, 'Running');
+    assert.equal(status.containerStatuses?.[0]?.ready, true);
+    assert.equal(status.qosClass, 'Guaranteed', 'limits only: requests default to them');
+
+    const raw = await docker.getContainer(app.id).inspect();
+    assert.equal(raw.HostConfig.Memory, 64 * 1024 * 1024);
+    assert.equal(raw.HostConfig.NanoCpus, 500_000_000);
+    assert.equal(raw.Name, `/k8s_web_itest-web_default_${uid.replace(/-/g, '').slice(0, 8)}_0`);
+
+    // Same network namespace: the server in the app answers on the sandbox's loopback, and the hostname is the pod's.
+    const fromPause = await waitFor('httpd', async () => {
+      const r = await exec(pause.id, ['wget', '-qO-', 'http://127.0.0.1:8080/']);
+      return r.code === 0 ? r : undefined;
+    });
+    assert.equal(fromPause.out.trim(), 'hello-kubelab');
+    assert.equal((await exec(app.id, ['hostname'])).out.trim(), 'itest-web');
+
+    // Kill the app: Docker reports the death, the next sync restarts it in the same sandbox.
+    const ac = new AbortController();
+    const died = (async (): Promise<RuntimeEvent | undefined> => {
+      for await (const ev of runtime.events(ac.signal)) if (ev.type === 'die' && ev.id === app.id) return ev;
+      return undefined;
+    })();
+    await new Promise((r) => setTimeout(r, 300)); // let the event stream connect
+    await docker.getContainer(app.id).kill();
+    const giveUp = setTimeout(() => ac.abort(), 15_000);
+    const ev = await died;
+    clearTimeout(giveUp);
+    ac.abort();
+    assert.equal(ev?.podUid, uid, 'a die event with the pod uid');
+    await workers.reconcile(uid);
+    containers = await runtime.listPodContainers(mine);
+    const web = containers.filter((c) => c.containerName === 'web').sort((a, b) => b.restartCount - a.restartCount);
+    assert.equal(web.length, 2, 'the new instance and the killed one (kept for logs)');
+    assert.equal(web[0]!.state, 'running');
+    assert.equal(web[0]!.restartCount, 1);
+    assert.equal(web[1]!.state, 'exited');
+    assert.equal(web[1]!.exitCode, 137);
+    assert.ok(containers.find((c) => c.containerName === SANDBOX_NAME && c.id === pause.id), 'the sandbox stayed');
+    const again = await waitFor('restarted httpd', async () => {
+      const r = await exec(pause.id, ['wget', '-qO-', 'http://127.0.0.1:8080/']);
+      return r.code === 0 ? r : undefined;
+    });
+    assert.equal(again.out.trim(), 'hello-kubelab');
+    const st = api.peek<Pod>('pods', 'default', 'itest-web')!.status!;
+    assert.equal(st.containerStatuses?.[0]?.restartCount, 1);
+    assert.equal(st.containerStatuses?.[0]?.lastState.terminated?.exitCode, 137);
+
+    // Graceful deletion: everything goes, then the pod object.
+    const stored = api.peek<Pod>('pods', 'default', 'itest-web')!;
+    stored.metadata.deletionTimestamp = new Date().toISOString();
+    stored.metadata.deletionGracePeriodSeconds = 1;
+    api.put('pods', stored);
+    await workers.reconcile(uid);
+    assert.deepEqual(await runtime.listPodContainers(mine), []);
+    assert.equal(api.peek('pods', 'default', 'itest-web'), undefined);
+  });
+});

@@ -1,0 +1,293 @@
+/**
+ * The Docker implementation of ContainerRuntime, on dockerode (socket /var/run/docker.sock, or
+ * DOCKER_HOST). Every call has a deadline; quick calls and slow ones (pull, stop) each go through
+ * their own semaphore so a burst of work cannot flood the daemon nor starve quick calls.
+ */
+import Dockerode from 'dockerode';
+import type { Logger } from 'pino';
+import type { Container, Pod } from '@kubelab/api';
+import { appCreateOptions, pauseCreateOptions } from './dockerspec.js';
+import { drainProgress, jsonLines } from './jsonlines.js';
+import { toEvent, toRuntimeContainer, toRuntimeError } from './dockerconvert.js';
+import { Semaphore, withTimeout } from './limiter.js';
+import {
+  ImageError,
+  LABELS,
+  RuntimeError,
+  type ContainerRuntime,
+  type ImageResult,
+  type PullPolicy,
+  type RuntimeContainer,
+  type RuntimeEvent,
+  type RuntimeInfo,
+  type Sandbox,
+} from './runtime.js';
+
+export interface DockerRuntimeOptions {
+  cluster: string;
+  node: string;
+  network: string;
+  pauseImage: string;
+  pauseCommand: string[];
+  log: Logger;
+  docker?: Dockerode;
+  /** Deadline of ordinary calls (default 30 s). */
+  timeoutMs?: number;
+  /** Deadline of a pull of a missing image (default 60 s). */
+  pullTimeoutMs?: number;
+  /** Deadline of the refreshing pull of policy Always when a local copy exists (default 10 s). */
+  refreshPullTimeoutMs?: number;
+  /** Concurrent calls per lane (default 8). */
+  concurrency?: number;
+}
+
+export class DockerRuntime implements ContainerRuntime {
+  private readonly docker: Dockerode;
+  private readonly quick: Semaphore;
+  private readonly slow: Semaphore;
+  private readonly timeoutMs: number;
+  private readonly pullTimeoutMs: number;
+  private readonly refreshPullTimeoutMs: number;
+  private readonly inspectCache = new Map<string, { key: string; c: RuntimeContainer }>();
+  private readonly imageRefs = new Map<string, string>();
+  private readonly log: Logger;
+
+  constructor(private readonly o: DockerRuntimeOptions) {
+    this.docker = o.docker ?? new Dockerode();
+    this.quick = new Semaphore(o.concurrency ?? 8);
+    this.slow = new Semaphore(o.concurrency ?? 8);
+    this.timeoutMs = o.timeoutMs ?? 30_000;
+    this.pullTimeoutMs = o.pullTimeoutMs ?? 60_000;
+    this.refreshPullTimeoutMs = o.refreshPullTimeoutMs ?? 10_000;
+    this.log = o.log.child({ runtime: 'docker' });
+  }
+
+  /** One Docker call: a lane slot, a deadline, and errors as RuntimeError. */
+  private async call<T>(what: string, fn: (signal: AbortSignal) => Promise<T>, opts: { timeoutMs?: number; lane?: Semaphore } = {}): Promise<T> {
+    const ms = opts.timeoutMs ?? this.timeoutMs;
+    return (opts.lane ?? this.quick).run(async () => {
+      try {
+        return await withTimeout(`docker ${what}`, ms, fn);
+      } catch (err) {
+        throw toRuntimeError(what, err);
+      }
+    });
+  }
+
+  async listPodContainers(labels: Record<string, string>): Promise<RuntimeContainer[]> {
+    const filters = { label: Object.entries(labels).map(([k, v]) => `${k}=${v}`) };
+    const list = await this.call('list containers', (abortSignal) => this.docker.listContainers({ all: true, filters, abortSignal } as Dockerode.ContainerListOptions));
+    if (this.inspectCache.size > 5000) this.inspectCache.clear();
+    const out = await Promise.all(
+      list.map(async (info) => {
+        const key = `${info.State}`;
+        const hit = this.inspectCache.get(info.Id);
+        if (hit && hit.key === key) return hit.c;
+        const c = await this.inspect(info.Id);
+        if (c) this.inspectCache.set(info.Id, { key, c });
+        return c;
+      }),
+    );
+    return out.filter((c): c is RuntimeContainer => c !== undefined);
+  }
+
+  async inspect(id: string): Promise<RuntimeContainer | undefined> {
+    let info: Dockerode.ContainerInspectInfo;
+    try {
+      info = await this.call(`inspect ${short(id)}`, (abortSignal) => this.docker.getContainer(id).inspect({ abortSignal }));
+    } catch (err) {
+      if (err instanceof RuntimeError && err.status === 404) return undefined;
+      throw err;
+    }
+    return toRuntimeContainer(info, await this.imageRef(info.Image));
+  }
+
+  /** docker-pullable://repo@digest when the image came from a registry, else its id. */
+  private async imageRef(imageId: string): Promise<string> {
+    const hit = this.imageRefs.get(imageId);
+    if (hit) return hit;
+    let ref = imageId;
+    try {
+      const img = await this.call(`inspect image ${short(imageId)}`, (abortSignal) => this.docker.getImage(imageId).inspect({ abortSignal } as Dockerode.ImageInspectOptions));
+      const digest = img.RepoDigests?.[0];
+      if (digest) ref = `docker-pullable://${digest}`;
+    } catch {
+      return ref; // not cached: try again next time
+    }
+    this.imageRefs.set(imageId, ref);
+    return ref;
+  }
+
+  private async localImage(image: string): Promise<string | undefined> {
+    try {
+      const img = await this.call(`inspect image ${image}`, (abortSignal) => this.docker.getImage(image).inspect({ abortSignal } as Dockerode.ImageInspectOptions));
+      return img.Id;
+    } catch (err) {
+      if (err instanceof RuntimeError && err.status === 404) return undefined;
+      throw err;
+    }
+  }
+
+  private async pull(image: string, timeoutMs: number): Promise<void> {
+    await this.call(
+      `pull ${image}`,
+      async (abortSignal) => {
+        const stream = (await this.docker.pull(image, { abortSignal })) as NodeJS.ReadableStream & { destroy?: () => void };
+        abortSignal.addEventListener('abort', () => stream.destroy?.(), { once: true });
+        await drainProgress(stream as AsyncIterable<unknown>);
+      },
+      { timeoutMs, lane: this.slow },
+    );
+  }
+
+  async ensureImage(image: string, policy: PullPolicy): Promise<ImageResult> {
+    if (!image || /\s/.test(image)) throw new ImageError('InvalidImageName', `Failed to apply default image tag "${image}": couldn't parse image name "${image}": invalid reference format`);
+    const local = await this.localImage(image);
+    if (policy === 'Never') {
+      if (local) return { imageId: local, pulled: false };
+      throw new ImageError('ErrImageNeverPull', `Container image "${image}" is not present with pull policy of Never`);
+    }
+    if (local && policy === 'IfNotPresent') return { imageId: local, pulled: false };
+    if (local) {
+      try {
+        await this.pull(image, this.refreshPullTimeoutMs);
+        return { imageId: (await this.localImage(image)) ?? local, pulled: true };
+      } catch (err) {
+        const msg = err instanceof Error ? err.message : String(err);
+        this.log.info({ image, err: msg }, 'pull failed; using the local image');
+        return { imageId: local, pulled: false, pullError: msg };
+      }
+    }
+    try {
+      await this.pull(image, this.pullTimeoutMs);
+    } catch (err) {
+      throw new ImageError('ErrImagePull', err instanceof Error ? err.message : String(err));
+    }
+    const id = await this.localImage(image);
+    if (!id) throw new ImageError('ErrImagePull', `image "${image}" is still missing after a successful pull`);
+    return { imageId: id, pulled: true };
+  }
+
+  private async create(opts: Dockerode.ContainerCreateOptions): Promise<string> {
+    const c = await this.call(`create ${opts.name ?? ''}`, (abortSignal) => this.docker.createContainer({ ...opts, abortSignal }));
+    return c.id;
+  }
+
+  async createPause(pod: Pod, attempt = 0): Promise<Sandbox> {
+    const opts = pauseCreateOptions(pod, {
+      cluster: this.o.cluster,
+      node: this.o.node,
+      network: this.o.network,
+      image: this.o.pauseImage,
+      command: this.o.pauseCommand,
+      attempt,
+    });
+    const id = await this.create(opts);
+    try {
+      await this.start(id);
+      const c = await this.inspect(id);
+      const ip = c?.networks[this.o.network];
+      if (!c || c.state !== 'running') throw new RuntimeError(`sandbox ${opts.name ?? id} is not running (state ${c?.state ?? 'missing'})`);
+      if (!ip) throw new RuntimeError(`sandbox ${opts.name ?? id} got no IP address on network ${this.o.network}`);
+      return { id, ip };
+    } catch (err) {
+      await this.remove(id).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  createContainer(pod: Pod, container: Container, sandboxId: string, restartCount: number): Promise<string> {
+    return this.create(appCreateOptions(pod, container, { cluster: this.o.cluster, node: this.o.node, sandboxId, restartCount }));
+  }
+
+  async start(id: string): Promise<void> {
+    try {
+      await this.call(`start ${short(id)}`, (abortSignal) => this.docker.getContainer(id).start({ abortSignal }));
+    } catch (err) {
+      if (err instanceof RuntimeError && err.status === 304) return; // already running
+      throw err;
+    } finally {
+      this.inspectCache.delete(id);
+    }
+  }
+
+  async stop(id: string, graceSeconds: number): Promise<void> {
+    const t = Math.max(0, Math.round(graceSeconds));
+    try {
+      await this.call(`stop ${short(id)}`, (abortSignal) => this.docker.getContainer(id).stop({ t, abortSignal }), {
+        timeoutMs: t * 1000 + this.timeoutMs,
+        lane: this.slow,
+      });
+    } catch (err) {
+      if (err instanceof RuntimeError && (err.status === 304 || err.status === 404)) return;
+      throw err;
+    } finally {
+      this.inspectCache.delete(id);
+    }
+  }
+
+  async remove(id: string): Promise<void> {
+    try {
+      await this.call(`remove ${short(id)}`, (abortSignal) => this.docker.getContainer(id).remove({ force: true, v: true, abortSignal } as Dockerode.ContainerRemoveOptions));
+    } catch (err) {
+      if (err instanceof RuntimeError && err.status === 404) return;
+      // "removal of container ... is already in progress"
+      if (err instanceof RuntimeError && err.status === 409 && /already in progress/.test(err.message)) return;
+      throw err;
+    } finally {
+      this.inspectCache.delete(id);
+    }
+  }
+
+  async info(): Promise<RuntimeInfo> {
+    const [version, info] = await Promise.all([
+      this.call('version', (abortSignal) => (this.docker.version as (o: object) => Promise<Dockerode.DockerVersion>).call(this.docker, { abortSignal })),
+      this.call('info', (abortSignal) => (this.docker.info as (o: object) => Promise<{ OperatingSystem?: string; KernelVersion?: string }>).call(this.docker, { abortSignal })),
+    ]);
+    return {
+      name: 'docker',
+      version: version.Version,
+      operatingSystem: info.OperatingSystem ?? '',
+      kernelVersion: info.KernelVersion ?? version.KernelVersion ?? '',
+    };
+  }
+
+  async *events(signal: AbortSignal): AsyncGenerator<RuntimeEvent> {
+    if (signal.aborted) return;
+    const ac = new AbortController();
+    const onAbort = (): void => ac.abort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    const connectTimer = setTimeout(() => ac.abort(), this.timeoutMs);
+    let stream: (NodeJS.ReadableStream & { destroy?: () => void }) | undefined;
+    try {
+      stream = (await this.docker.getEvents({
+        filters: {
+          type: ['container'],
+          event: ['start', 'die', 'destroy', 'oom'],
+          label: [`${LABELS.cluster}=${this.o.cluster}`, `${LABELS.node}=${this.o.node}`],
+        },
+        abortSignal: ac.signal,
+      } as Dockerode.GetEventsOptions)) as NodeJS.ReadableStream & { destroy?: () => void };
+      clearTimeout(connectTimer);
+      ac.signal.addEventListener('abort', () => stream?.destroy?.(), { once: true });
+      for await (const raw of jsonLines(stream as AsyncIterable<unknown>)) {
+        const ev = toEvent(raw);
+        if (!ev) continue;
+        this.inspectCache.delete(ev.id);
+        yield ev;
+      }
+    } catch (err) {
+      if (signal.aborted) return;
+      if (ac.signal.aborted && !stream) throw new RuntimeError(`docker events: timed out after ${this.timeoutMs / 1000}s`);
+      throw toRuntimeError('events', err);
+    } finally {
+      clearTimeout(connectTimer);
+      signal.removeEventListener('abort', onAbort);
+      stream?.destroy?.();
+    }
+  }
+}
+
+function short(id: string): string {
+  return id.length > 12 ? id.slice(0, 12) : id;
+}

@@ -1,0 +1,78 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { Readable } from 'node:stream';
+import type Dockerode from 'dockerode';
+import { toEvent, toRuntimeContainer, toRuntimeError } from './dockerconvert.js';
+import { drainProgress, jsonLines } from './jsonlines.js';
+
+function info(state: Partial<Dockerode.ContainerInspectInfo['State']>, extra: Record<string, unknown> = {}): Dockerode.ContainerInspectInfo {
+  return {
+    Id: 'abc123',
+    Name: '/k8s_app_web_default_12345678_0',
+    Created: '2026-01-01T00:00:00.5Z',
+    Image: 'sha256:img',
+    Config: { Image: 'img:1', Labels: { 'io.kubernetes.container.name': 'app', 'io.kubelab.restart-count': '2', 'io.kubernetes.pod.uid': 'u1' } },
+    HostConfig: { NetworkMode: 'container:pause999' },
+    NetworkSettings: { Networks: {} },
+    State: { Status: 'running', Running: true, Paused: false, Restarting: false, OOMKilled: false, Dead: false, Pid: 1, ExitCode: 0, Error: '', StartedAt: '2026-01-01T00:00:01Z', FinishedAt: '0001-01-01T00:00:00Z', ...state },
+    ...extra,
+  } as unknown as Dockerode.ContainerInspectInfo;
+}
+
+describe('docker inspect → runtime container', () => {
+  it('maps a running app container', () => {
+    const c = toRuntimeContainer(info({}), 'docker-pullable://img@sha256:1');
+    assert.equal(c.state, 'running');
+    assert.equal(c.name, 'k8s_app_web_default_12345678_0');
+    assert.equal(c.containerName, 'app');
+    assert.equal(c.restartCount, 2);
+    assert.equal(c.podUid, 'u1');
+    assert.equal(c.sandboxId, 'pause999');
+    assert.equal(c.finishedAt, undefined, 'the zero time means never');
+    assert.equal(c.imageRef, 'docker-pullable://img@sha256:1');
+  });
+
+  it('an exited container carries code, times and OOM', () => {
+    const c = toRuntimeContainer(info({ Status: 'exited', ExitCode: 137, OOMKilled: true, FinishedAt: '2026-01-01T00:01:00Z' }), 'x');
+    assert.equal(c.state, 'exited');
+    assert.equal(c.exitCode, 137);
+    assert.equal(c.oomKilled, true);
+    assert.equal(c.finishedAt, '2026-01-01T00:01:00Z');
+  });
+
+  it('a container whose start failed counts as exited with the error', () => {
+    const c = toRuntimeContainer(info({ Status: 'created', ExitCode: 0, Error: 'exec: "nope": executable file not found', StartedAt: '0001-01-01T00:00:00Z' }), 'x');
+    assert.equal(c.state, 'exited');
+    assert.equal(c.exitCode, 128);
+    assert.match(c.startError ?? '', /executable file not found/);
+    assert.equal(c.finishedAt, '2026-01-01T00:00:00.5Z');
+    assert.equal(toRuntimeContainer(info({ Status: 'created', StartedAt: '0001-01-01T00:00:00Z' }), 'x').state, 'created');
+  });
+
+  it('sandbox IPs per network', () => {
+    const c = toRuntimeContainer(info({}, { HostConfig: { NetworkMode: 'kubelab' }, NetworkSettings: { Networks: { kubelab: { IPAddress: '10.244.0.9' }, none: { IPAddress: '' } } } }), 'x');
+    assert.deepEqual(c.networks, { kubelab: '10.244.0.9' });
+    assert.equal(c.sandboxId, undefined);
+  });
+});
+
+describe('docker events and errors', () => {
+  it('reads container events with their pod labels', () => {
+    const ev = toEvent({ Type: 'container', Action: 'die', Actor: { ID: 'abc', Attributes: { 'io.kubernetes.pod.uid': 'u1', 'io.kubernetes.container.name': 'app', exitCode: '1' } }, time: 1, timeNano: 1_700_000_000_123_456_789 });
+    assert.deepEqual(ev, { type: 'die', id: 'abc', podUid: 'u1', containerName: 'app', time: 1_700_000_000_123 });
+    assert.equal(toEvent({ Type: 'container', Action: 'exec_start: sh', Actor: { ID: 'abc' } }), undefined);
+  });
+
+  it('keeps the daemon\'s message and status code', () => {
+    const e = toRuntimeError('create web', Object.assign(new Error('(HTTP code 409) unexpected - Conflict '), { statusCode: 409, json: { message: 'Conflict. The container name "/web" is already in use' } }));
+    assert.equal(e.status, 409);
+    assert.equal(e.message, 'docker create web: Conflict. The container name "/web" is already in use');
+  });
+
+  it('splits JSON lines across chunk boundaries, and surfaces progress errors', async () => {
+    const out = [];
+    for await (const o of jsonLines(Readable.from([Buffer.from('{"a":1}\n{"b"'), Buffer.from(':2}\n\n{"c":3}')]))) out.push(o);
+    assert.deepEqual(out, [{ a: 1 }, { b: 2 }, { c: 3 }]);
+    await assert.rejects(drainProgress(Readable.from([Buffer.from('{"status":"Pulling"}\n{"errorDetail":{"message":"manifest unknown"},"error":"manifest unknown"}\n')])), /manifest unknown/);
+  });
+});

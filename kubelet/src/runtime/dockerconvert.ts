@@ -1,0 +1,95 @@
+/**
+ * Pure conversions from Docker's answers (inspect, events, errors) into the runtime's terms; no
+ * I/O, so they are unit-tested directly.
+ */
+import type Dockerode from 'dockerode';
+import { TimeoutError } from './limiter.js';
+import { LABELS, RuntimeError, labelFields, type RuntimeContainer, type RuntimeEvent, type RuntimeState } from './runtime.js';
+
+interface DockerErrorLike {
+  statusCode?: number;
+  message?: string;
+  json?: { message?: string } | null;
+}
+
+const ZERO_TIME = '0001-01-01T00:00:00Z';
+
+export function toRuntimeError(what: string, err: unknown): RuntimeError {
+  if (err instanceof RuntimeError) return err;
+  if (err instanceof TimeoutError) return new RuntimeError(err.message, 0);
+  const e = (err ?? {}) as DockerErrorLike;
+  const msg = (e.json && typeof e.json === 'object' && e.json.message) || e.message || String(err);
+  return new RuntimeError(`docker ${what}: ${String(msg).trim()}`, typeof e.statusCode === 'number' ? e.statusCode : 0);
+}
+
+function time(t: string | undefined): string | undefined {
+  if (!t || t.startsWith(ZERO_TIME.slice(0, 4))) return undefined;
+  return t;
+}
+
+function stateOf(status: string, error: string): RuntimeState {
+  switch (status) {
+    case 'running':
+    case 'paused':
+    case 'restarting':
+      return 'running';
+    case 'created':
+      return error ? 'exited' : 'created';
+    case 'exited':
+    case 'dead':
+    case 'removing':
+      return 'exited';
+    default:
+      return 'unknown';
+  }
+}
+
+export function toRuntimeContainer(info: Dockerode.ContainerInspectInfo, imageRef: string): RuntimeContainer {
+  const labels = info.Config?.Labels ?? {};
+  const st = info.State;
+  const state = stateOf(st.Status, st.Error ?? '');
+  const networks: Record<string, string> = {};
+  for (const [name, n] of Object.entries(info.NetworkSettings?.Networks ?? {})) {
+    if (n?.IPAddress) networks[name] = n.IPAddress;
+  }
+  const mode = info.HostConfig?.NetworkMode ?? '';
+  const c: RuntimeContainer = {
+    id: info.Id,
+    name: info.Name.replace(/^\//, ''),
+    labels,
+    ...labelFields(labels),
+    state,
+    createdAt: info.Created,
+    image: info.Config?.Image ?? '',
+    imageRef,
+    networks,
+  };
+  const startedAt = time(st.StartedAt);
+  const finishedAt = time(st.FinishedAt);
+  if (startedAt) c.startedAt = startedAt;
+  if (state === 'exited') {
+    if (st.Error) c.startError = st.Error;
+    c.exitCode = st.ExitCode || (st.Error ? 128 : 0);
+    c.oomKilled = st.OOMKilled === true;
+    c.finishedAt = finishedAt ?? startedAt ?? info.Created;
+  }
+  if (mode.startsWith('container:')) c.sandboxId = mode.slice('container:'.length);
+  return c;
+}
+
+export function toEvent(raw: Record<string, unknown>): RuntimeEvent | undefined {
+  const action = String(raw.Action ?? raw.status ?? '');
+  const type = action === 'start' || action === 'die' || action === 'destroy' || action === 'oom' ? action : undefined;
+  const actor = raw.Actor as { ID?: string; Attributes?: Record<string, string> } | undefined;
+  const id = actor?.ID ?? (typeof raw.id === 'string' ? raw.id : '');
+  if (!type || !id) return undefined;
+  const attrs = actor?.Attributes ?? {};
+  const nano = Number(raw.timeNano);
+  return {
+    type,
+    id,
+    podUid: attrs[LABELS.podUid] ?? '',
+    containerName: attrs[LABELS.containerName] ?? '',
+    time: Number.isFinite(nano) && nano > 0 ? Math.floor(nano / 1e6) : Number(raw.time ?? 0) * 1000,
+  };
+}

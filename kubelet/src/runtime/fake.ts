@@ -1,0 +1,234 @@
+/**
+ * An in-memory ContainerRuntime for unit tests: containers are records whose state tests drive
+ * (exit, die, vanish), images are a set, and every call is recorded.
+ */
+import type { Container, Pod, Clock } from '@kubelab/api';
+import { appCreateOptions, pauseCreateOptions } from './dockerspec.js';
+import {
+  ImageError,
+  RuntimeError,
+  labelFields,
+  type ContainerRuntime,
+  type ImageResult,
+  type PullPolicy,
+  type RuntimeContainer,
+  type RuntimeEvent,
+  type RuntimeInfo,
+  type Sandbox,
+} from './runtime.js';
+
+export interface FakeRuntimeOptions {
+  cluster: string;
+  node: string;
+  network: string;
+  clock: Clock;
+  pauseImage?: string;
+}
+
+export class FakeRuntime implements ContainerRuntime {
+  readonly containers = new Map<string, RuntimeContainer>();
+  /** Images present locally. */
+  readonly images = new Set<string>();
+  /** Images a pull would fetch; anything else fails to pull with pullErrors' message or a default. */
+  readonly registry = new Set<string>();
+  readonly pullErrors = new Map<string, string>();
+  readonly calls: string[] = [];
+  /** Exit code a stop produces (SIGTERM honoured: 0; else 137). */
+  stopExitCode = 137;
+  /** Makes the next call of that name throw. */
+  readonly failNext = new Map<string, Error>();
+  /** Containers whose start fails (by container name label) with this message. */
+  readonly startErrors = new Map<string, string>();
+  down = false;
+  private seq = 0;
+  private ipSeq = 2;
+  private readonly listeners = new Set<(e: RuntimeEvent) => void>();
+
+  constructor(private readonly o: FakeRuntimeOptions) {
+    this.images.add(o.pauseImage ?? 'pause:fake');
+  }
+
+  private iso(): string {
+    return new Date(this.o.clock.now()).toISOString();
+  }
+
+  private enter(name: string): void {
+    this.calls.push(name);
+    if (this.down) throw new RuntimeError(`docker ${name}: connect ENOENT /var/run/docker.sock`);
+    const err = this.failNext.get(name);
+    if (err) {
+      this.failNext.delete(name);
+      throw err;
+    }
+  }
+
+  private emit(type: RuntimeEvent['type'], c: RuntimeContainer): void {
+    const ev: RuntimeEvent = { type, id: c.id, podUid: c.podUid, containerName: c.containerName, time: this.o.clock.now() };
+    for (const l of this.listeners) l(ev);
+  }
+
+  /** Calls of one kind, e.g. count('create'). */
+  count(name: string): number {
+    return this.calls.filter((c) => c === name).length;
+  }
+
+  listPodContainers(labels: Record<string, string>): Promise<RuntimeContainer[]> {
+    this.enter('list');
+    const out = [...this.containers.values()].filter((c) => Object.entries(labels).every(([k, v]) => c.labels[k] === v));
+    return Promise.resolve(out.map((c) => structuredClone(c)));
+  }
+
+  ensureImage(image: string, policy: PullPolicy): Promise<ImageResult> {
+    this.enter('ensureImage');
+    const local = this.images.has(image);
+    if (policy === 'Never') {
+      if (local) return Promise.resolve({ imageId: `sha256:${image}`, pulled: false });
+      return Promise.reject(new ImageError('ErrImageNeverPull', `Container image "${image}" is not present with pull policy of Never`));
+    }
+    if (local && policy === 'IfNotPresent') return Promise.resolve({ imageId: `sha256:${image}`, pulled: false });
+    this.calls.push('pull');
+    if (this.registry.has(image)) {
+      this.images.add(image);
+      return Promise.resolve({ imageId: `sha256:${image}`, pulled: true });
+    }
+    const msg = this.pullErrors.get(image) ?? `pull access denied for ${image}, repository does not exist or may require 'docker login'`;
+    if (local) return Promise.resolve({ imageId: `sha256:${image}`, pulled: false, pullError: msg });
+    return Promise.reject(new ImageError('ErrImagePull', msg));
+  }
+
+  private add(labels: Record<string, string>, name: string, image: string, sandboxId?: string): RuntimeContainer {
+    const id = (++this.seq).toString(16).padStart(12, '0') + 'f'.repeat(52);
+    for (const c of this.containers.values()) {
+      if (c.name === name) throw new RuntimeError(`docker create ${name}: Conflict. The container name "/${name}" is already in use by container "${c.id}"`, 409);
+    }
+    const c: RuntimeContainer = {
+      id,
+      name,
+      labels,
+      ...labelFields(labels),
+      state: 'created',
+      createdAt: this.iso(),
+      image,
+      imageRef: `docker-pullable://${image}@sha256:0000`,
+      networks: {},
+    };
+    if (sandboxId) c.sandboxId = sandboxId;
+    this.containers.set(id, c);
+    return c;
+  }
+
+  createPause(pod: Pod, attempt = 0): Promise<Sandbox> {
+    this.enter('createPause');
+    const opts = pauseCreateOptions(pod, { cluster: this.o.cluster, node: this.o.node, network: this.o.network, image: this.o.pauseImage ?? 'pause:fake', command: ['sleep', 'inf'], attempt });
+    const c = this.add(opts.Labels ?? {}, opts.name ?? '', opts.Image ?? '');
+    c.state = 'running';
+    c.startedAt = this.iso();
+    c.networks[this.o.network] = `10.244.0.${this.ipSeq++}`;
+    this.emit('start', c);
+    return Promise.resolve({ id: c.id, ip: c.networks[this.o.network]! });
+  }
+
+  createContainer(pod: Pod, container: Container, sandboxId: string, restartCount: number): Promise<string> {
+    this.enter('create');
+    if (!this.images.has(container.image)) return Promise.reject(new RuntimeError(`docker create: No such image: ${container.image}`, 404));
+    const opts = appCreateOptions(pod, container, { cluster: this.o.cluster, node: this.o.node, sandboxId, restartCount });
+    return Promise.resolve(this.add(opts.Labels ?? {}, opts.name ?? '', container.image, sandboxId).id);
+  }
+
+  start(id: string): Promise<void> {
+    this.enter('start');
+    const c = this.containers.get(id);
+    if (!c) return Promise.reject(new RuntimeError(`docker start: No such container: ${id}`, 404));
+    if (c.state === 'running') return Promise.resolve();
+    const err = this.startErrors.get(c.containerName);
+    if (err) {
+      c.state = 'exited';
+      c.exitCode = 128;
+      c.startError = err;
+      c.finishedAt = this.iso();
+      return Promise.reject(new RuntimeError(`docker start: ${err}`, 400));
+    }
+    c.state = 'running';
+    c.startedAt = this.iso();
+    this.emit('start', c);
+    return Promise.resolve();
+  }
+
+  stop(id: string, graceSeconds: number): Promise<void> {
+    this.enter('stop');
+    this.calls.push(`stop:${graceSeconds}`);
+    const c = this.containers.get(id);
+    if (c && c.state === 'running') this.exit(id, this.stopExitCode);
+    return Promise.resolve();
+  }
+
+  remove(id: string): Promise<void> {
+    this.enter('remove');
+    const c = this.containers.get(id);
+    if (c) {
+      this.containers.delete(id);
+      this.emit('destroy', c);
+    }
+    return Promise.resolve();
+  }
+
+  inspect(id: string): Promise<RuntimeContainer | undefined> {
+    this.enter('inspect');
+    for (const c of this.containers.values()) if (c.id.startsWith(id)) return Promise.resolve(structuredClone(c));
+    return Promise.resolve(undefined);
+  }
+
+  info(): Promise<RuntimeInfo> {
+    this.enter('info');
+    return Promise.resolve({ name: 'docker', version: '20.10.24', operatingSystem: 'Fake OS', kernelVersion: '6.1.0-fake' });
+  }
+
+  async *events(signal: AbortSignal): AsyncGenerator<RuntimeEvent> {
+    const buf: RuntimeEvent[] = [];
+    let wake: (() => void) | undefined;
+    const l = (e: RuntimeEvent): void => {
+      buf.push(e);
+      wake?.();
+    };
+    this.listeners.add(l);
+    const onAbort = (): void => wake?.();
+    signal.addEventListener('abort', onAbort);
+    try {
+      while (!signal.aborted) {
+        const e = buf.shift();
+        if (e) yield e;
+        else await new Promise<void>((r) => (wake = r));
+      }
+    } finally {
+      this.listeners.delete(l);
+      signal.removeEventListener('abort', onAbort);
+    }
+  }
+
+  // ---- test controls ----
+
+  /** The container ends with this exit code at the clock's current time. */
+  exit(id: string, exitCode: number, opts: { oom?: boolean } = {}): void {
+    const c = this.containers.get(id);
+    if (!c) throw new Error(`no container ${id}`);
+    c.state = 'exited';
+    c.exitCode = exitCode;
+    c.oomKilled = opts.oom === true;
+    c.finishedAt = this.iso();
+    this.emit('die', c);
+  }
+
+  /** Containers of a pod (by pod uid), optionally of one container name, newest first. */
+  podContainers(uid: string, name?: string): RuntimeContainer[] {
+    return [...this.containers.values()]
+      .filter((c) => c.podUid === uid && (name === undefined || c.containerName === name))
+      .sort((a, b) => b.restartCount - a.restartCount || Number.parseInt(b.id.slice(0, 12), 16) - Number.parseInt(a.id.slice(0, 12), 16));
+  }
+
+  /** Adds a container directly (as if a previous kubelet had made it). */
+  inject(c: Partial<RuntimeContainer> & { labels: Record<string, string> }): RuntimeContainer {
+    const full = this.add(c.labels, c.name ?? `injected-${this.seq + 1}`, c.image ?? 'img:1', c.sandboxId);
+    Object.assign(full, c, { id: full.id });
+    return full;
+  }
+}

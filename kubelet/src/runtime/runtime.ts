@@ -1,0 +1,151 @@
+/**
+ * The seam between the kubelet and whatever runs containers. The kubelet only ever speaks in
+ * pods (a sandbox + app containers, found again by their labels); the runtime speaks Docker (or
+ * memory, in tests). Every container the runtime makes carries the labels in LABELS.
+ */
+import type { Container, Pod } from '@kubelab/api';
+
+export const LABELS = {
+  cluster: 'io.kubelab.cluster',
+  node: 'io.kubelab.node',
+  podUid: 'io.kubernetes.pod.uid',
+  podNamespace: 'io.kubernetes.pod.namespace',
+  podName: 'io.kubernetes.pod.name',
+  containerName: 'io.kubernetes.container.name',
+  restartCount: 'io.kubelab.restart-count',
+  containerHash: 'io.kubelab.container-hash',
+  gracePeriod: 'io.kubernetes.pod.terminationGracePeriod',
+} as const;
+
+/** The container name of the pod sandbox (the "pause" container) in labels and Docker names. */
+export const SANDBOX_NAME = 'POD';
+
+export type RuntimeState = 'created' | 'running' | 'exited' | 'unknown';
+
+export interface RuntimeContainer {
+  id: string;
+  /** The runtime's name, without a leading slash. */
+  name: string;
+  labels: Record<string, string>;
+  /** From labels; "" when missing. */
+  podUid: string;
+  podName: string;
+  podNamespace: string;
+  containerName: string;
+  restartCount: number;
+  /** The spec hash label of app containers ("" for the sandbox or when missing). */
+  hash: string;
+  state: RuntimeState;
+  exitCode?: number;
+  oomKilled?: boolean;
+  /** Set when the container could not be started (it then counts as exited). */
+  startError?: string;
+  /** ISO timestamps; createdAt always set, the others when they happened. */
+  createdAt: string;
+  startedAt?: string;
+  finishedAt?: string;
+  /** The image as asked for, and the reference status reports as imageID. */
+  image: string;
+  imageRef: string;
+  /** The sandbox this container shares its network namespace with (app containers). */
+  sandboxId?: string;
+  /** IPv4 address per network (sandboxes). */
+  networks: Record<string, string>;
+}
+
+export type PullPolicy = 'Always' | 'IfNotPresent' | 'Never';
+
+export interface ImageResult {
+  /** The local image id (sha256:...). */
+  imageId: string;
+  /** True when this call pulled the image. */
+  pulled: boolean;
+  /** A pull that failed although a local copy could be used (policy Always, offline lab). */
+  pullError?: string;
+}
+
+/** Why an image is not there: reason ErrImagePull or ErrImageNeverPull, and Docker's message. */
+export class ImageError extends Error {
+  constructor(
+    readonly reason: 'ErrImagePull' | 'ErrImageNeverPull' | 'InvalidImageName',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ImageError';
+  }
+}
+
+/** A failed runtime call: what was attempted and the runtime's own message. */
+export class RuntimeError extends Error {
+  constructor(
+    message: string,
+    /** HTTP-ish status of the runtime (404 missing, 409 conflict, 0 timeout/transport). */
+    readonly status = 0,
+  ) {
+    super(message);
+    this.name = 'RuntimeError';
+  }
+}
+
+export interface Sandbox {
+  id: string;
+  ip: string;
+}
+
+export interface RuntimeEvent {
+  type: 'start' | 'die' | 'destroy' | 'oom';
+  id: string;
+  podUid: string;
+  containerName: string;
+  /** Milliseconds since the epoch. */
+  time: number;
+}
+
+export interface RuntimeInfo {
+  /** "docker" */
+  name: string;
+  version: string;
+  operatingSystem: string;
+  kernelVersion: string;
+}
+
+export interface ContainerRuntime {
+  /** All containers (any state) whose labels include every pair of `labels`. */
+  listPodContainers(labels: Record<string, string>): Promise<RuntimeContainer[]>;
+  /** Makes the image available according to the policy; throws ImageError. */
+  ensureImage(image: string, policy: PullPolicy): Promise<ImageResult>;
+  /** Creates and starts the pod's sandbox on the cluster network; attempt numbers recreations. */
+  createPause(pod: Pod, attempt?: number): Promise<Sandbox>;
+  /** Creates (does not start) an app container in the sandbox's network namespace; returns its id. */
+  createContainer(pod: Pod, container: Container, sandboxId: string, restartCount: number): Promise<string>;
+  start(id: string): Promise<void>;
+  /** SIGTERM (or the image's stop signal), SIGKILL after graceSeconds. Missing or stopped: no-op. */
+  stop(id: string, graceSeconds: number): Promise<void>;
+  /** Force-removes the container; missing: no-op. */
+  remove(id: string): Promise<void>;
+  /** undefined when the container does not exist. Accepts an id prefix. */
+  inspect(id: string): Promise<RuntimeContainer | undefined>;
+  /** start/die/destroy/oom of this cluster's containers, until the signal aborts or the stream breaks. */
+  events(signal: AbortSignal): AsyncIterable<RuntimeEvent>;
+  /** Version and host facts, also a liveness check. */
+  info(): Promise<RuntimeInfo>;
+}
+
+/** Reads the labels of a runtime container into the parsed fields of RuntimeContainer. */
+export function labelFields(labels: Record<string, string>): Pick<RuntimeContainer, 'podUid' | 'podName' | 'podNamespace' | 'containerName' | 'restartCount' | 'hash'> {
+  const rc = Number.parseInt(labels[LABELS.restartCount] ?? '0', 10);
+  return {
+    podUid: labels[LABELS.podUid] ?? '',
+    podName: labels[LABELS.podName] ?? '',
+    podNamespace: labels[LABELS.podNamespace] ?? '',
+    containerName: labels[LABELS.containerName] ?? '',
+    restartCount: Number.isFinite(rc) && rc >= 0 ? rc : 0,
+    hash: labels[LABELS.containerHash] ?? '',
+  };
+}
+
+/** Newest first: higher restart count, then later creation. */
+export function newestFirst(a: RuntimeContainer, b: RuntimeContainer): number {
+  if (a.restartCount !== b.restartCount) return b.restartCount - a.restartCount;
+  return Date.parse(b.createdAt) - Date.parse(a.createdAt);
+}

@@ -1,0 +1,84 @@
+/** Assembles a kubelet over fakes (runtime, apiserver, clock) for unit tests. */
+import type { Pod } from '@kubelab/api';
+import { MemoryEventRecorder } from '@kubelab/client/events';
+import { ImageManager } from '../images.js';
+import { PodWorkers } from '../podworkers.js';
+import { FakeRuntime } from '../runtime/fake.js';
+import { StatusManager } from '../statusmanager.js';
+import { PodSyncer } from '../sync.js';
+import { FakeApi, FakePods, ManualClock, silentLogger } from './fakes.js';
+
+export const NODE = 'node-1';
+export const CLUSTER = 'test';
+export const NETWORK = 'testnet';
+export const HOST_IP = '10.244.0.100';
+export const PAUSE = 'pause:fake';
+
+export interface Harness {
+  clock: ManualClock;
+  api: FakeApi;
+  runtime: FakeRuntime;
+  pods: FakePods;
+  syncer: PodSyncer;
+  status: StatusManager;
+  workers: PodWorkers;
+  events: MemoryEventRecorder;
+  /** Stores the pod in the fake apiserver and returns the stored copy. */
+  add(pod: Pod): Pod;
+  /** The pod as the apiserver has it now. */
+  get(pod: Pod): Pod | undefined;
+  /** reconcile(uid) of the pod. */
+  sync(pod: Pod): Promise<void>;
+}
+
+/** A kubelet over fakes; `from` shares another harness's world (a restarted kubelet). */
+export function harness(opts: { crashBaseMs?: number; crashMaxMs?: number; imageBaseMs?: number; from?: Harness } = {}): Harness {
+  const clock = opts.from?.clock ?? new ManualClock();
+  const log = silentLogger();
+  const api = opts.from?.api ?? new FakeApi();
+  const runtime = opts.from?.runtime ?? new FakeRuntime({ cluster: CLUSTER, node: NODE, network: NETWORK, clock, pauseImage: PAUSE });
+  runtime.images.add('img:1');
+  const pods = new FakePods(api, NODE);
+  const images = new ImageManager(runtime, clock, { baseMs: opts.imageBaseMs ?? 10_000, maxMs: 300_000 }, log);
+  const events = new MemoryEventRecorder();
+  const syncer = new PodSyncer({
+    recorder: events,
+    runtime,
+    images,
+    clock,
+    log,
+    network: NETWORK,
+    pauseImage: PAUSE,
+    crashLoop: { baseMs: opts.crashBaseMs ?? 10_000, maxMs: opts.crashMaxMs ?? 300_000 },
+  });
+  const status = new StatusManager(api, log);
+  const workers = new PodWorkers({
+    api,
+    pods,
+    runtime,
+    syncer,
+    status,
+    clock,
+    log,
+    cluster: CLUSTER,
+    node: NODE,
+    network: NETWORK,
+    hostIP: HOST_IP,
+    workers: 1,
+    resyncMs: 10_000,
+    orphanGraceSeconds: 2,
+  });
+  return {
+    clock,
+    api,
+    runtime,
+    pods,
+    syncer,
+    status,
+    workers,
+    events,
+    add: (pod) => api.put('pods', pod),
+    get: (pod) => api.peek<Pod>('pods', pod.metadata.namespace ?? 'default', pod.metadata.name ?? ''),
+    sync: (pod) => workers.reconcile(pod.metadata.uid ?? ''),
+  };
+}

@@ -1,0 +1,37 @@
+/**
+ * Wires the scheduler to informers, a work queue and an event recorder and runs it until the
+ * signal aborts. Single replica for now: leader election would wrap runScheduler().
+ */
+import type { Logger } from 'pino';
+import { systemClock, type Node, type Pod } from '@kubelab/api';
+import { Informer, WorkQueue, type ApiClient } from '@kubelab/client';
+import { ApiEventRecorder } from '@kubelab/client/events';
+import type { Config } from './config.js';
+import { Scheduler } from './scheduler.js';
+
+function abortable(p: Promise<unknown>, signal: AbortSignal): Promise<boolean> {
+  if (signal.aborted) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const onAbort = (): void => resolve(false);
+    signal.addEventListener('abort', onAbort, { once: true });
+    void p.then(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve(!signal.aborted);
+    });
+  });
+}
+
+export async function runScheduler(client: ApiClient, cfg: Config, log: Logger, signal: AbortSignal): Promise<void> {
+  const pods = new Informer<Pod>(client, 'pods', {}, log.child({ informer: 'pods' }));
+  const nodes = new Informer<Node>(client, 'nodes', {}, log.child({ informer: 'nodes' }));
+  const queue = new WorkQueue({ baseDelayMs: 1000, maxDelayMs: 10_000 });
+  const recorder = new ApiEventRecorder(client, { component: cfg.schedulerName, clock: systemClock, log: log.child({ recorder: cfg.schedulerName }) });
+  const scheduler = new Scheduler({ api: client, pods, nodes, queue, recorder, clock: systemClock, log, schedulerName: cfg.schedulerName });
+  const informers = Promise.all([pods.run(signal), nodes.run(signal)]);
+  if (await abortable(Promise.all([pods.waitForSync(), nodes.waitForSync()]), signal)) {
+    log.info({ workers: cfg.workers }, 'caches synced; scheduling');
+    await queue.run(cfg.workers, (key) => scheduler.reconcile(key), signal, log);
+  }
+  await informers;
+  await recorder.flush();
+}
