@@ -81,7 +81,8 @@ describe('walking skeleton: kubectl → apiserver → controllers → scheduler 
     const bad = DEPLOY.replace('  selector:\n    matchLabels: {app: web}\n', '').replace('name: web', 'name: bad');
     const r = await k(['apply', '-f', '-'], bad);
     assert.notEqual(r.code, 0);
-    assert.match(r.stderr, /The Deployment "bad" is invalid: .*spec\.selector: Required value/);
+    // Upstream reports both: the missing selector, and (selecting nothing) that it does not match the template's labels.
+    assert.match(r.stderr, /The Deployment "bad" is invalid: \n\* spec\.selector: Required value\n/);
     const get = await k(['get', 'deployment', 'bad']);
     assert.match(get.stderr, /NotFound.*deployments\.apps "bad" not found/);
   });
@@ -133,7 +134,8 @@ describe('walking skeleton: kubectl → apiserver → controllers → scheduler 
   it('reaches the ClusterIP from inside a pod', async () => {
     const [pod] = await readyPods();
     const id = pod!.status.containerStatuses![0]!.containerID!.replace(/^docker:\/\//, '');
-    const r = await run('docker', ['exec', id, 'wget', '-qO-', '-T', '5', `http://${clusterIP}:80/`]);
+    // (busybox-static's `wget -T` crashes; `timeout` bounds it instead)
+    const r = await run('docker', ['exec', id, 'timeout', '10', 'wget', '-qO-', `http://${clusterIP}:80/`]);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /hello from web-/);
   });
