@@ -62,7 +62,7 @@ async function readyPods(): Promise<Pod[]> {
 
 describe('walking skeleton: kubectl → apiserver → controllers → scheduler → kubelet → kube-proxy', { timeout: 15 * 60_000 }, () => {
   before(async () => {
-    const lab = await labUp({ project, apiPort: Number(E2E_ENV.KUBELAB_API_PORT), nodes: 2, env: E2E_ENV, mergeKubeconfig: false });
+    const lab = await labUp({ project, apiPort: Number(E2E_ENV.KUBELAB_API_PORT), nodes: 2, env: E2E_ENV, mergeKubeconfig: false, build: false });
     kubeconfig = lab.kubeconfig;
     console.log(`  lab up in ${lab.seconds.toFixed(1)}s, kubeconfig ${kubeconfig}`);
   });

@@ -1,16 +1,23 @@
 /**
  * The lab the end-to-end tests run against: a compose project of its own, on its own network and
- * ports, so that a developer's `./kubelab up` lab is left alone.
+ * ports, so that a developer's `./kubelab up` lab is left alone. KUBELAB_E2E_SLOT=1..3 picks
+ * another set (name, subnet, ports) so that two e2e runs on one machine do not collide.
  */
+const slot = Number(process.env.KUBELAB_E2E_SLOT ?? 0);
+const name = slot ? `kubelab-e2e-${slot}` : 'kubelab-e2e';
+const octet = 247 + slot;
+const ports = 31100 + slot * 20;
+
 export const E2E_ENV: Record<string, string> = {
-  KUBELAB_PROJECT: 'kubelab-e2e',
-  KUBELAB_CLUSTER: 'kubelab-e2e',
-  KUBELAB_NETWORK: 'kubelab-e2e',
-  KUBELAB_SUBNET: '10.247.0.0/16',
-  KUBELAB_POD_RANGE: '10.247.0.0/17',
-  KUBELAB_SERVICE_CIDR: '10.247.128.0/17',
-  KUBELAB_API_PORT: '16444',
-  KUBELAB_NODEPORT_RANGE: '31100-31119',
+  KUBELAB_PROJECT: name,
+  KUBELAB_CLUSTER: name,
+  KUBELAB_NETWORK: name,
+  KUBELAB_SUBNET: `10.${octet}.0.0/16`,
+  KUBELAB_POD_RANGE: `10.${octet}.0.0/17`,
+  KUBELAB_SERVICE_CIDR: `10.${octet}.128.0/17`,
+  KUBELAB_API_PORT: String(16444 + slot),
+  KUBELAB_API_GRPC_PORT: String(17000 + slot),
+  KUBELAB_NODEPORT_RANGE: `${ports}-${ports + 19}`,
   KUBELAB_OFFLINE_IMAGES: '1',
 };
 

@@ -1,0 +1,92 @@
+/**
+ * Components restarted at awkward moments: the lab heals, nothing is duplicated or lost.
+ */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { httpGet } from '../lib/http.js';
+import { run, waitFor } from '../lib/kubectl.js';
+import { podContainers, serviceContainers, useE2eLab } from '../lib/e2e-lab.js';
+
+interface Deploy {
+  status: { readyReplicas?: number; replicas?: number };
+}
+interface PodList {
+  items: { metadata: { name: string }; status: { phase?: string } }[];
+}
+
+const DEPLOY = (replicas: number) => `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  replicas: ${replicas}
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+      - {name: echo, image: kubelab/echo, ports: [{containerPort: 80}]}
+`;
+
+async function restart(service: string): Promise<void> {
+  const ids = await serviceContainers(service);
+  assert.ok(ids.length > 0, `a running ${service} container`);
+  const r = await run('docker', ['restart', '-t', '2', ...ids], { timeoutMs: 60_000 });
+  assert.equal(r.code, 0, r.stderr);
+}
+
+describe('resilience: components restarted', { timeout: 10 * 60_000 }, () => {
+  const lab = useE2eLab(2);
+  const readyReplicas = async (n: number) => ((await lab.kJson<Deploy>(['get', 'deploy', 'web'])).status.readyReplicas === n ? true : undefined);
+
+  it('a restarted kubelet adopts its pods: same containers, none duplicated', async () => {
+    await lab.kOk(['apply', '-f', '-'], DEPLOY(4));
+    await waitFor('4 ready replicas', () => readyReplicas(4), 120_000);
+    const before = await podContainers();
+    assert.equal(before.length, 8, 'a pause and an app container per pod');
+    await restart('kubelet');
+    await waitFor('both nodes Ready again', async () => {
+      const out = await lab.kOk(['get', 'nodes', '--no-headers']);
+      return out.trim().split('\n').filter((l) => /\sReady\s/.test(l)).length === 2 ? true : undefined;
+    }, 60_000);
+    // Give the restarted kubelets a full sync and housekeeping pass to (wrongly) act.
+    const pods = await lab.kJson<PodList>(['get', 'pods', '-l', 'app=web']);
+    assert.equal(pods.items.length, 4);
+    await waitFor('4 ready replicas after the kubelet restart', () => readyReplicas(4), 60_000);
+    assert.deepEqual(await podContainers(), before, 'the same containers still run');
+  });
+
+  it('an apiserver restart: watches resume, a scale-up converges', async () => {
+    await restart('apiserver');
+    await waitFor('the apiserver to answer', async () => ((await lab.k(['get', 'ns', 'default'])).code === 0 ? true : undefined), 60_000);
+    await lab.kOk(['scale', 'deploy', 'web', '--replicas=5']);
+    await waitFor('5 ready replicas', () => readyReplicas(5), 90_000);
+  });
+
+  it('an etcd restart: the apiserver reconnects and writes land', async () => {
+    await restart('etcd');
+    await waitFor('a write to succeed after the etcd restart', async () => ((await lab.k(['apply', '-f', '-'], 'apiVersion: v1\nkind: Namespace\nmetadata: {name: after-etcd}\n')).code === 0 ? true : undefined), 90_000);
+    await lab.kOk(['scale', 'deploy', 'web', '--replicas=3']);
+    await waitFor('3 replicas after the scale-down', async () => {
+      const pods = await lab.kJson<PodList>(['get', 'pods', '-l', 'app=web']);
+      return pods.items.length === 3 ? true : undefined;
+    }, 90_000);
+  });
+
+  it('controller-manager and scheduler restarted mid-scale: the deployment converges, once', async () => {
+    await lab.kOk(['scale', 'deploy', 'web', '--replicas=6']);
+    await Promise.all([restart('controller-manager'), restart('scheduler')]);
+    await waitFor('6 ready replicas', () => readyReplicas(6), 120_000);
+    const pods = await lab.kJson<PodList>(['get', 'pods', '-l', 'app=web']);
+    assert.equal(pods.items.length, 6, 'no extra pods');
+    assert.equal((await podContainers()).length, 12);
+  });
+
+  it('a kube-proxy restart: the node port answers again', async () => {
+    await lab.kOk(['expose', 'deployment', 'web', '--type=NodePort', '--port=80']);
+    const svc = await lab.kJson<{ spec: { ports: { nodePort: number }[] } }>(['get', 'svc', 'web']);
+    const url = `http://127.0.0.1:${svc.spec.ports[0]!.nodePort}/`;
+    await waitFor('the node port to answer', async () => ((await httpGet(url)).status === 200 ? true : undefined), 30_000);
+    await restart('kube-proxy');
+    await waitFor('the node port to answer after the restart', async () => ((await httpGet(url)).status === 200 ? true : undefined), 60_000);
+  });
+});
