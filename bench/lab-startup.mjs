@@ -1,0 +1,56 @@
+#!/usr/bin/env node
+// Benchmark: seconds from `up` to all nodes Ready (images already built), and from applying a
+// 3-replica Deployment to 3 pods Running+Ready (seen through the REST API, polled every 50 ms).
+// Runs on a lab of its own (e2e slot 2 unless KUBELAB_E2E_SLOT says otherwise).
+// Usage: npx tsc -b && node bench/lab-startup.mjs [rounds=2]
+process.env.KUBELAB_E2E_SLOT ??= '2';
+const { labUp, labDown } = await import('@kubelab/cli/lab');
+const { E2E_ENV } = await import('../tests/dist/lib/lab.js');
+
+const rounds = Number(process.argv[2] ?? 2);
+const api = `http://127.0.0.1:${E2E_ENV.KUBELAB_API_PORT}`;
+const quiet = () => {};
+
+const deployment = (name) => ({
+  apiVersion: 'apps/v1',
+  kind: 'Deployment',
+  metadata: { name },
+  spec: {
+    replicas: 3,
+    selector: { matchLabels: { app: name } },
+    template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'echo', image: 'kubelab/echo', ports: [{ containerPort: 80 }] }] } },
+  },
+});
+
+async function readyPods(app) {
+  const res = await fetch(`${api}/api/v1/namespaces/default/pods?labelSelector=app%3D${app}`);
+  const list = await res.json();
+  return list.items.filter((p) => p.status?.phase === 'Running' && (p.status.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True')).length;
+}
+
+function stats(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  return `median ${s[Math.floor(s.length / 2)].toFixed(2)}s (min ${s[0].toFixed(2)}, max ${s[s.length - 1].toFixed(2)}, n=${s.length})`;
+}
+
+const upTimes = [];
+const applyTimes = [];
+for (let r = 0; r < rounds; r++) {
+  const t0 = performance.now();
+  await labUp({ project: E2E_ENV.KUBELAB_PROJECT, apiPort: Number(E2E_ENV.KUBELAB_API_PORT), nodes: 2, env: E2E_ENV, mergeKubeconfig: false, build: false, log: quiet });
+  upTimes.push((performance.now() - t0) / 1000);
+  for (let i = 0; i < 3; i++) {
+    const name = `bench-${r}-${i}`;
+    const t1 = performance.now();
+    const res = await fetch(`${api}/apis/apps/v1/namespaces/default/deployments`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(deployment(name)) });
+    if (res.status !== 201) throw new Error(`create: ${res.status} ${await res.text()}`);
+    while ((await readyPods(name)) < 3) {
+      if (performance.now() - t1 > 120_000) throw new Error('3 pods not ready within 120 s');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    applyTimes.push((performance.now() - t1) / 1000);
+  }
+  await labDown({ project: E2E_ENV.KUBELAB_PROJECT, env: E2E_ENV, log: quiet });
+}
+console.log(`up → 2 nodes Ready (images built): ${stats(upTimes)}`);
+console.log(`apply 3-replica Deployment → 3 pods Running+Ready: ${stats(applyTimes)}`);
