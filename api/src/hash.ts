@@ -34,11 +34,7 @@ function fnv32a(s: string): number {
 export function podTemplateHash(template: PodTemplateSpec, collisionCount = 0): string {
   const t = structuredClone(template);
   if (t.metadata?.labels) delete t.metadata.labels['pod-template-hash'];
-  let h = fnv32a(JSON.stringify(canonical(t)) + (collisionCount ? String(collisionCount) : ''));
-  let out = '';
-  do {
-    out += SAFE[h % SAFE.length];
-    h = Math.floor(h / SAFE.length);
-  } while (h > 0);
-  return out;
+  const h = fnv32a(JSON.stringify(canonical(t)) + (collisionCount ? String(collisionCount) : ''));
+  // As upstream: each digit of the decimal hash mapped onto the safe alphabet ("7d4b9c8f6d").
+  return [...String(h)].map((d) => SAFE[d.charCodeAt(0) % SAFE.length]).join('');
 }

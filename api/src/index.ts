@@ -1,4 +1,5 @@
 export * from './types.js';
+export * from './workload-types.js';
 export * from './resources.js';
 export * from './labels.js';
 export * from './fields.js';

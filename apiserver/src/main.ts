@@ -11,6 +11,7 @@ import { StoreRegistry } from './registry/registry.js';
 import { bootstrap } from './registry/bootstrap.js';
 import { startGrpcServer, stopGrpcServer } from './grpc/server.js';
 import { startRestServer } from './rest/server.js';
+import { KubeletConnector } from './kubelets/connector.js';
 
 runMain('apiserver', async (signal, log) => {
   const cfg = readConfig();
@@ -25,7 +26,8 @@ runMain('apiserver', async (signal, log) => {
   if (cfg.compactIntervalSeconds > 0) void runCompactor(store, cfg.compactIntervalSeconds * 1000, log.child({ part: 'compactor' }), signal);
 
   const grpc = await startGrpcServer({ registry, port: cfg.grpcPort, log });
-  const rest = await startRestServer({ registry, port: cfg.restPort, log, signal });
+  const kubelets = new KubeletConnector({ registry, log: log.child({ part: 'kubelets' }) });
+  const rest = await startRestServer({ registry, port: cfg.restPort, log, signal, kubelets, streams: kubelets.streamBackends() });
   log.info({ grpcPort: grpc.port, restPort: cfg.restPort }, 'apiserver ready');
 
   if (!signal.aborted) await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
@@ -37,6 +39,7 @@ runMain('apiserver', async (signal, log) => {
       rest.closeAllConnections();
     }),
   ]);
+  kubelets.close();
   await registry.close();
   await store.close();
   log.info('apiserver stopped');

@@ -1,6 +1,6 @@
 /** controller-manager settings, from the environment. */
 
-export const ALL_CONTROLLERS = ['deployment', 'replicaset', 'endpoints', 'garbagecollector', 'nodelifecycle'] as const;
+export const ALL_CONTROLLERS = ['deployment', 'replicaset', 'endpoints', 'endpointslice', 'job', 'cronjob', 'daemonset', 'statefulset', 'serviceaccount', 'garbagecollector', 'nodelifecycle'] as const;
 export type ControllerName = (typeof ALL_CONTROLLERS)[number];
 
 export interface Config {

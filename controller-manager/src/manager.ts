@@ -3,7 +3,7 @@
  * until the signal aborts. Single replica for now: leader election would wrap run().
  */
 import type { Logger } from 'pino';
-import { systemClock, type Deployment, type Endpoints, type KubeObject, type Lease, type Node, type Pod, type ReplicaSet, type Service } from '@kubelab/api';
+import { systemClock, type CronJob, type DaemonSet, type Deployment, type Endpoints, type EndpointSlice, type Job, type KubeObject, type Lease, type Namespace, type Node, type Pod, type ReplicaSet, type Service, type StatefulSet } from '@kubelab/api';
 import { WorkQueue, type ApiClient } from '@kubelab/client';
 import { ApiEventRecorder } from '@kubelab/client/events';
 import type { Cache, Controller } from './api.js';
@@ -13,10 +13,20 @@ import { DeploymentController } from './controllers/deployment.js';
 import { ReplicaSetController } from './controllers/replicaset.js';
 import { EndpointsController } from './controllers/endpoints.js';
 import { GarbageCollector } from './controllers/garbagecollector.js';
+import { EndpointSliceController } from './controllers/endpointslice.js';
+import { JobController } from './controllers/job.js';
+import { CronJobController } from './controllers/cronjob.js';
+import { DaemonSetController } from './controllers/daemonset.js';
+import { StatefulSetController } from './controllers/statefulset.js';
+import { ServiceAccountController } from './controllers/serviceaccount.js';
 import { NodeLifecycleController, NODE_LEASE_NAMESPACE } from './controllers/nodelifecycle.js';
 
 /** Upstream's default --concurrent-*-syncs. */
-const WORKERS = { deployment: 5, replicaset: 5, endpoints: 5, garbagecollector: 20 };
+const WORKERS = { deployment: 5, replicaset: 5, endpoints: 5, endpointslice: 5, job: 5, cronjob: 5, daemonset: 2, statefulset: 5, garbagecollector: 20 };
+
+/** Owner → dependent kinds the garbage collector follows (dependents are checked for dangling owners). */
+export const GC_RESOURCES = ['deployments', 'replicasets', 'pods', 'services', 'endpoints', 'endpointslices', 'jobs', 'cronjobs', 'daemonsets', 'statefulsets'];
+export const GC_DEPENDENTS = ['replicasets', 'pods', 'jobs', 'endpointslices'];
 
 interface QueueRun {
   ctrl: Controller;
@@ -69,11 +79,41 @@ export class ControllerManager {
       const ctrl = new EndpointsController({ api: client, services: inf.get<Service>('services'), pods: inf.get<Pod>('pods'), endpoints: inf.get<Endpoints>('endpoints'), queue: q, log: log.child({ controller: 'endpoints' }) });
       this.queued.push({ ctrl, queue: q, workers: WORKERS.endpoints });
     }
+    if (on('endpointslice')) {
+      const q = queue();
+      const ctrl = new EndpointSliceController({ api: client, services: inf.get<Service>('services'), pods: inf.get<Pod>('pods'), slices: inf.get<EndpointSlice>('endpointslices'), queue: q, clock, log: log.child({ controller: 'endpointslice' }) });
+      this.queued.push({ ctrl, queue: q, workers: WORKERS.endpointslice });
+    }
+    if (on('job')) {
+      const q = queue();
+      const ctrl = new JobController({ api: client, jobs: inf.get<Job>('jobs'), pods: inf.get<Pod>('pods'), queue: q, recorder: recorder('job-controller'), clock, log: log.child({ controller: 'job' }) });
+      this.queued.push({ ctrl, queue: q, workers: WORKERS.job });
+    }
+    if (on('cronjob')) {
+      const q = queue();
+      const ctrl = new CronJobController({ api: client, cronjobs: inf.get<CronJob>('cronjobs'), jobs: inf.get<Job>('jobs'), queue: q, recorder: recorder('cronjob-controller'), clock, log: log.child({ controller: 'cronjob' }) });
+      this.queued.push({ ctrl, queue: q, workers: WORKERS.cronjob });
+    }
+    if (on('daemonset')) {
+      const q = queue();
+      const ctrl = new DaemonSetController({ api: client, daemonsets: inf.get<DaemonSet>('daemonsets'), pods: inf.get<Pod>('pods'), nodes: inf.get<Node>('nodes'), queue: q, recorder: recorder('daemonset-controller'), clock, log: log.child({ controller: 'daemonset' }) });
+      this.queued.push({ ctrl, queue: q, workers: WORKERS.daemonset });
+    }
+    if (on('statefulset')) {
+      const q = queue();
+      const ctrl = new StatefulSetController({ api: client, statefulsets: inf.get<StatefulSet>('statefulsets'), pods: inf.get<Pod>('pods'), queue: q, recorder: recorder('statefulset-controller'), clock, log: log.child({ controller: 'statefulset' }) });
+      this.queued.push({ ctrl, queue: q, workers: WORKERS.statefulset });
+    }
+    if (on('serviceaccount')) {
+      const q = queue();
+      const ctrl = new ServiceAccountController({ api: client, namespaces: inf.get<Namespace>('namespaces'), serviceaccounts: inf.get('serviceaccounts'), queue: q, log: log.child({ controller: 'serviceaccount' }) });
+      this.queued.push({ ctrl, queue: q, workers: 1 });
+    }
     if (on('garbagecollector')) {
       const q = queue();
       const caches: Record<string, Cache<KubeObject>> = {};
-      for (const r of ['deployments', 'replicasets', 'pods', 'services', 'endpoints']) caches[r] = inf.get(r);
-      const ctrl = new GarbageCollector({ api: client, caches, queue: q, log: log.child({ controller: 'garbagecollector' }) });
+      for (const r of GC_RESOURCES) caches[r] = inf.get(r);
+      const ctrl = new GarbageCollector({ api: client, caches, dependents: GC_DEPENDENTS, queue: q, log: log.child({ controller: 'garbagecollector' }) });
       this.queued.push({ ctrl, queue: q, workers: WORKERS.garbagecollector });
     }
     if (on('nodelifecycle')) {

@@ -6,6 +6,7 @@
  * Environment: KUBELAB_APISERVER, KUBELAB_CLUSTER, KUBELAB_NETWORK, KUBELAB_NODE_NAME,
  * KUBELAB_PAUSE_IMAGE, KUBELAB_PAUSE_COMMAND, KUBELAB_LEASE_SECONDS, KUBELAB_CRASHLOOP_BASE_SECONDS,
  * KUBELAB_CRASHLOOP_MAX_SECONDS, KUBELAB_NODE_CPU/MEMORY/PODS and more: see config.ts.
+ * KUBELAB_KUBELET_PORT (default 10250): the kubelet gRPC API (logs, exec, port-forward, stats), see server/.
  */
 export * from './api.js';
 export * from './config.js';
@@ -25,3 +26,15 @@ export * from './runtime/dockerspec.js';
 export * from './runtime/limiter.js';
 export { DockerRuntime, type DockerRuntimeOptions } from './runtime/docker.js';
 export { FakeRuntime, type FakeRuntimeOptions } from './runtime/fake.js';
+export * from './probes/types.js';
+export * from './probes/prober.js';
+export * from './probes/manager.js';
+export * from './probes/timers.js';
+export * from './hooks.js';
+export * from './kill.js';
+export * from './initstatus.js';
+export * from './env/expand.js';
+export * from './env/objects.js';
+export * from './env/resolve.js';
+export * from './env/services.js';
+export * from './volumes/manager.js';

@@ -10,11 +10,18 @@ import { Backoff, sleep } from '@kubelab/client';
 import { ApiEventRecorder } from '@kubelab/client/events';
 import { errMessage, type KubeletApi, type PodSource } from './api.js';
 import type { KubeletConfig } from './config.js';
+import { ApiEnvObjects, type EnvApi } from './env/objects.js';
+import { HookRunner } from './hooks.js';
+import { VolumeManager } from './volumes/manager.js';
+import { parseQuantity } from './quantity.js';
 import { Housekeeper } from './housekeeping.js';
 import { ImageManager } from './images.js';
 import { NodeAgent, readHostFacts } from './node.js';
 import { chooseNodeIP, chooseNodeName, selfContainer } from './nodeinfo.js';
 import { PodWorkers } from './podworkers.js';
+import { ProbeManager } from './probes/manager.js';
+import { RealProber } from './probes/prober.js';
+import { realTimers } from './probes/timers.js';
 import type { ContainerRuntime } from './runtime/runtime.js';
 import { StatusManager } from './statusmanager.js';
 import { PodSyncer } from './sync.js';
@@ -30,6 +37,15 @@ export interface KubeletDeps {
   newRuntime(nodeName: string): ContainerRuntime;
   newPodSource(nodeName: string): PodSource;
   interfaces?: ReturnType<typeof os.networkInterfaces>;
+  /** Serves the kubelet API (logs, exec, port-forward, stats) for the node until the signal aborts. */
+  serveApi?: (nodeName: string, runtime: ContainerRuntime, log: Logger, signal: AbortSignal) => Promise<void>;
+  /** The port serveApi listens on, reported in the Node's daemonEndpoints. */
+  kubeletPort?: number;
+}
+
+/** The real ApiClient can list (services for env); the narrow KubeletApi does not promise it. */
+function hasList(api: KubeletApi): api is KubeletApi & EnvApi {
+  return typeof (api as Partial<EnvApi>).list === 'function';
 }
 
 /** Waits (with back-off) until the container runtime answers; false if aborted first. */
@@ -62,7 +78,20 @@ export async function runKubelet(d: KubeletDeps, signal: AbortSignal): Promise<v
   const pods = d.newPodSource(nodeName);
   const images = new ImageManager(runtime, d.clock, { baseMs: cfg.imageBackoffBaseSeconds * 1000, maxMs: cfg.imageBackoffMaxSeconds * 1000 }, nlog);
   const recorder = new ApiEventRecorder(d.api, { component: 'kubelet', host: nodeName, clock: d.clock, log: nlog });
+  let enqueue: (uid: string) => void = () => undefined;
+  const prober = new RealProber(runtime);
+  const envObjects = hasList(d.api) ? new ApiEnvObjects(d.api) : undefined;
+  const probes = new ProbeManager({ prober, timers: realTimers, clock: d.clock, log: nlog, recorder, onChange: (uid) => enqueue(uid) });
   const syncer = new PodSyncer({
+    hooks: new HookRunner({ prober, log: nlog, recorder, sleep: (ms) => sleep(ms, signal) }),
+    hostIP,
+    allocatable: {
+      cpu: parseQuantity(cfg.nodeCpu) ?? os.cpus().length,
+      memory: parseQuantity(cfg.nodeMemory) ?? os.totalmem(),
+    },
+    ...(envObjects ? { envObjects } : {}),
+    volumes: new VolumeManager({ runtime, cluster: cfg.cluster, node: nodeName, log: nlog, ...(envObjects ? { objects: envObjects } : {}) }),
+    probes,
     recorder,
     runtime,
     images,
@@ -87,7 +116,9 @@ export async function runKubelet(d: KubeletDeps, signal: AbortSignal): Promise<v
     workers: cfg.podWorkers,
     resyncMs: cfg.resyncSeconds * 1000,
     orphanGraceSeconds: cfg.orphanGraceSeconds,
+    probes,
   });
+  enqueue = (uid) => workers.queue.add(uid);
   const housekeeper = new Housekeeper({
     runtime,
     pods,
@@ -115,7 +146,8 @@ export async function runKubelet(d: KubeletDeps, signal: AbortSignal): Promise<v
     leaseDurationSeconds: cfg.leaseDurationSeconds,
     statusMs: cfg.nodeStatusSeconds * 1000,
     reportMs: cfg.nodeStatusReportSeconds * 1000,
+    kubeletPort: d.kubeletPort,
   });
-  await Promise.all([agent.run(signal), pods.run(signal), workers.run(signal), housekeeper.run(signal)]);
+  await Promise.all([agent.run(signal), pods.run(signal), workers.run(signal), housekeeper.run(signal), d.serveApi?.(nodeName, runtime, nlog, signal)]);
   nlog.info('kubelet stopped; pod containers keep running');
 }

@@ -6,11 +6,15 @@ import { ApiClient, Informer, runMain } from '@kubelab/client';
 import { loadConfig } from './config.js';
 import { runKubelet } from './kubelet.js';
 import { DockerRuntime } from './runtime/docker.js';
+import { kubeletPortFromEnv } from './server/config.js';
+import { DockerBackend } from './server/docker.js';
+import { runKubeletServer } from './server/server.js';
 
 runMain('kubelet', async (signal, log) => {
   const cfg = loadConfig(process.env);
   const client = new ApiClient(cfg.apiserver);
   const docker = new Dockerode();
+  const kubeletPort = kubeletPortFromEnv(process.env);
   const runtimeFor = (node: string): DockerRuntime =>
     new DockerRuntime({
       docker,
@@ -35,6 +39,9 @@ runMain('kubelet', async (signal, log) => {
         hostname: os.hostname(),
         probeRuntime: runtimeFor(''),
         newRuntime: runtimeFor,
+        kubeletPort,
+        serveApi: (node, runtime, nlog, sig) =>
+          runKubeletServer({ port: kubeletPort, log: nlog, backend: new DockerBackend({ docker, runtime, cluster: cfg.cluster, node, network: cfg.network, log: nlog }) }, sig),
         newPodSource: (node) => new Informer<Pod>(client, 'pods', { fieldSelector: `spec.nodeName=${node}` }, log.child({ informer: 'pods' })),
       },
       signal,

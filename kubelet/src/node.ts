@@ -40,6 +40,8 @@ export interface NodeAgentOptions {
   statusMs: number;
   /** An unchanged status is still written this often (heartbeat). */
   reportMs: number;
+  /** Reported as status.daemonEndpoints.kubeletEndpoint.Port (default 10250). */
+  kubeletPort?: number;
 }
 
 export class NodeAgent {
@@ -72,7 +74,7 @@ export class NodeAgent {
       node = await this.o.api.get<Node>('nodes', '', name);
     } catch (err) {
       if (!isReason(err, 'NotFound')) throw err;
-      const status = buildNodeStatus({ facts: this.o.facts, overrides: this.o.overrides, health, hostname: name, ip: this.o.hostIP, now: this.o.clock.now() });
+      const status = buildNodeStatus({ facts: this.o.facts, overrides: this.o.overrides, health, hostname: name, ip: this.o.hostIP, now: this.o.clock.now(), kubeletPort: this.o.kubeletPort });
       try {
         node = await this.o.api.create<Node>('nodes', buildNode(name, this.o.facts.arch, status), '');
         this.log.info({ uid: node.metadata.uid }, 'node registered');
@@ -96,7 +98,7 @@ export class NodeAgent {
     let current = node;
     for (let attempt = 1; ; attempt++) {
       const now = this.o.clock.now();
-      const status = buildNodeStatus({ facts: this.o.facts, overrides: this.o.overrides, health, hostname: this.o.nodeName, ip: this.o.hostIP, old: current.status, now });
+      const status = buildNodeStatus({ facts: this.o.facts, overrides: this.o.overrides, health, hostname: this.o.nodeName, ip: this.o.hostIP, old: current.status, now, kubeletPort: this.o.kubeletPort });
       const merged = { ...(current.status ?? {}), ...status };
       if (!force && statusFingerprint(merged) === statusFingerprint(current.status) && now - this.lastWrite < this.o.reportMs) return false;
       try {

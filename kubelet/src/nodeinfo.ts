@@ -113,7 +113,7 @@ function nodeCondition(old: NodeCondition[] | undefined, now: string, type: stri
   };
 }
 
-export function buildNodeStatus(o: { facts: HostFacts; overrides: Overrides; health: NodeHealth; hostname: string; ip: string; old?: NodeStatus; now: number }): NodeStatus {
+export function buildNodeStatus(o: { facts: HostFacts; overrides: Overrides; health: NodeHealth; hostname: string; ip: string; old?: NodeStatus; now: number; kubeletPort?: number }): NodeStatus {
   const { facts, overrides } = o;
   const now = rfc3339(o.now);
   const capacity: Record<string, string> = {
@@ -143,7 +143,7 @@ export function buildNodeStatus(o: { facts: HostFacts; overrides: Overrides; hea
       { type: 'InternalIP', address: o.ip },
       { type: 'Hostname', address: o.hostname },
     ],
-    daemonEndpoints: { kubeletEndpoint: { Port: 10250 } },
+    daemonEndpoints: { kubeletEndpoint: { Port: o.kubeletPort ?? 10250 } },
     nodeInfo: {
       machineID: facts.machineID,
       systemUUID: facts.systemUUID,

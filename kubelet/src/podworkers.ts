@@ -9,7 +9,8 @@ import { Backoff, WorkQueue, sleep } from '@kubelab/client';
 import { errMessage, isReason, type KubeletApi, type PodSource } from './api.js';
 import { gracePeriodOf } from './runtime/dockerspec.js';
 import { LABELS, type ContainerRuntime, type RuntimeContainer } from './runtime/runtime.js';
-import { computePodStatus } from './status.js';
+import { computePodStatus, runningSandbox } from './status.js';
+import type { ProbeManager } from './probes/manager.js';
 import type { StatusManager } from './statusmanager.js';
 import type { PodSyncer } from './sync.js';
 
@@ -28,6 +29,8 @@ export interface PodWorkersOptions {
   workers: number;
   resyncMs: number;
   orphanGraceSeconds: number;
+  /** Prober workers (liveness/readiness/startup); without it probes are not run. */
+  probes?: ProbeManager;
 }
 
 export class PodWorkers {
@@ -95,8 +98,10 @@ export class PodWorkers {
     }
     const result = await this.o.syncer.syncPod(pod, containers);
     const after = await this.o.runtime.listPodContainers(this.labelsOf(uid));
+    this.o.probes?.sync(pod, after, runningSandbox(after)?.networks[this.o.network]);
+    const probes = this.o.probes?.view(uid);
     await this.o.status.sync(pod, (current) =>
-      computePodStatus({ pod: current, containers: after, waiting: result.waiting, hostIP: this.o.hostIP, network: this.o.network, now: this.o.clock.now() }),
+      computePodStatus({ pod: current, containers: after, waiting: result.waiting, hostIP: this.o.hostIP, network: this.o.network, now: this.o.clock.now(), ...(probes ? { probes } : {}) }),
     );
     if (result.requeueAfterMs !== undefined) this.schedule(uid, result.requeueAfterMs);
   }
@@ -106,6 +111,7 @@ export class PodWorkers {
     const ns = pod.metadata.namespace ?? 'default';
     const name = pod.metadata.name ?? '';
     const grace = pod.metadata.deletionGracePeriodSeconds ?? gracePeriodOf(pod);
+    this.o.probes?.removePod(uid);
     if (containers.length > 0) {
       this.log.info({ pod: `${ns}/${name}`, uid, gracePeriodSeconds: grace }, 'killing pod');
       await this.o.syncer.killPod(containers, grace, pod);
@@ -121,6 +127,7 @@ export class PodWorkers {
   }
 
   private forget(uid: string): void {
+    this.o.probes?.removePod(uid);
     this.o.syncer.forget(uid);
     this.o.status.forget(uid);
     const t = this.timers.get(uid);

@@ -3,7 +3,10 @@
  * container states and reasons, the phase (getPhase), conditions with stable transition times,
  * IPs, start time and QoS class.
  */
-import { canonical, rfc3339, type ContainerState, type ContainerStatus, type Pod, type PodCondition, type PodStatus } from '@kubelab/api';
+import { canonical, rfc3339, type Container, type ContainerState, type ContainerStatus, type Pod, type PodCondition, type PodStatus } from '@kubelab/api';
+import type { ProbeView } from './probes/manager.js';
+import { probeOf } from './probes/types.js';
+import { initContainerStatuses, incompleteInits, initCounts, isSidecarName } from './initstatus.js';
 import { qosClass } from './quantity.js';
 import { SANDBOX_NAME, newestFirst, type RuntimeContainer } from './runtime/runtime.js';
 
@@ -21,6 +24,8 @@ export interface StatusInput {
   hostIP: string;
   network: string;
   now: number;
+  /** Probe results; containers with a readiness/startup probe are not ready/started without one. */
+  probes?: ProbeView;
 }
 
 const TERMINAL = new Set(['Succeeded', 'Failed']);
@@ -54,6 +59,15 @@ export function shouldRestart(restartPolicy: string | undefined, exitCode: numbe
 /** True when every app container has run and none will be restarted (restartPolicy Never/OnFailure). */
 export function podFinished(pod: Pod, containers: RuntimeContainer[]): boolean {
   if (pod.spec.containers.length === 0) return false;
+  if (pod.spec.restartPolicy === 'Never') {
+    // A failed init container of a never-restarting pod fails the pod.
+    const failedInit = (pod.spec.initContainers ?? []).some((spec) => {
+      if (spec['restartPolicy'] === 'Always') return false;
+      const cur = instancesOf(containers, spec.name)[0];
+      return cur !== undefined && cur.state === 'exited' && (cur.exitCode !== 0 || cur.startError !== undefined);
+    });
+    if (failedInit) return true;
+  }
   return pod.spec.containers.every((spec) => {
     const cur = instancesOf(containers, spec.name)[0];
     return cur !== undefined && cur.state === 'exited' && !shouldRestart(pod.spec.restartPolicy, cur.exitCode ?? 0);
@@ -75,13 +89,20 @@ export function terminatedState(c: RuntimeContainer): ContainerState {
   return { terminated: t };
 }
 
-export function containerStatuses(pod: Pod, containers: RuntimeContainer[], waiting: ReadonlyMap<string, Waiting>): ContainerStatus[] {
-  return pod.spec.containers.map((spec) => {
+export function containerStatuses(
+  pod: Pod,
+  containers: RuntimeContainer[],
+  waiting: ReadonlyMap<string, Waiting>,
+  probes?: ProbeView,
+  specs: Container[] = pod.spec.containers,
+  notCreated = 'ContainerCreating',
+): ContainerStatus[] {
+  return specs.map((spec) => {
     const [cur, prev] = instancesOf(containers, spec.name);
     const w = waiting.get(spec.name);
     const status: ContainerStatus = {
       name: spec.name,
-      state: { waiting: { reason: 'ContainerCreating' } },
+      state: { waiting: { reason: notCreated } },
       lastState: {},
       ready: false,
       restartCount: cur?.restartCount ?? 0,
@@ -92,14 +113,14 @@ export function containerStatuses(pod: Pod, containers: RuntimeContainer[], wait
     if (cur) status.containerID = `docker://${cur.id}`;
     const previous = prev && prev.state === 'exited' ? terminatedState(prev) : {};
     if (!cur || cur.state === 'created' || cur.state === 'unknown') {
-      status.state = { waiting: w ?? { reason: 'ContainerCreating' } };
+      status.state = { waiting: w ?? { reason: notCreated } };
       status.lastState = previous;
     } else if (cur.state === 'running') {
       const startedAt = iso(cur.startedAt);
       status.state = { running: startedAt ? { startedAt } : {} };
       status.lastState = previous;
-      status.ready = true;
-      status.started = true;
+      status.started = probeOf(spec, 'startup') ? (probes?.started(spec.name, cur.id) ?? false) : true;
+      status.ready = status.started && (probeOf(spec, 'readiness') ? (probes?.ready(spec.name, cur.id) ?? false) : true);
     } else if (w) {
       // Exited and waiting to be restarted (back-off, or the new one could not be made).
       status.state = { waiting: w };
@@ -113,9 +134,12 @@ export function containerStatuses(pod: Pod, containers: RuntimeContainer[], wait
   });
 }
 
-/** Upstream's getPhase for pods without init containers. */
-export function podPhase(pod: Pod, statuses: ContainerStatus[]): NonNullable<PodStatus['phase']> {
+/** Upstream's getPhase: init containers first (pending or failed initialization), then the app containers. */
+export function podPhase(pod: Pod, statuses: ContainerStatus[], initStatuses: ContainerStatus[] = []): NonNullable<PodStatus['phase']> {
   if (isTerminalPhase(pod.status?.phase)) return pod.status!.phase!;
+  const { pending, failed } = initCounts(pod, initStatuses);
+  if (failed > 0 && pod.spec.restartPolicy === 'Never') return 'Failed';
+  if (pending > 0 && !statuses.some((s) => s.state.running || s.state.terminated || s.lastState.terminated)) return 'Pending';
   let waiting = 0;
   let running = 0;
   let stopped = 0;
@@ -158,16 +182,20 @@ function condition(old: PodCondition[] | undefined, now: number, type: string, o
 
 const MANAGED = new Set(['PodReadyToStartContainers', 'Initialized', 'Ready', 'ContainersReady', 'PodScheduled']);
 
-export function podConditions(pod: Pod, phase: string, statuses: ContainerStatus[], sandboxReady: boolean, now: number): PodCondition[] {
+export function podConditions(pod: Pod, phase: string, statuses: ContainerStatus[], sandboxReady: boolean, now: number, initStatuses: ContainerStatus[] = []): PodCondition[] {
   const old = pod.status?.conditions;
+  const incomplete = incompleteInits(pod, initStatuses);
+  const initialized = incomplete.length === 0;
   const terminal = isTerminalPhase(phase);
-  const unready = statuses.filter((s) => !s.ready).map((s) => s.name);
+  const unready = [...initStatuses.filter((s) => isSidecarName(pod, s.name)), ...statuses].filter((s) => !s.ready).map((s) => s.name);
   const ready = !terminal && unready.length === 0;
   const notReadyReason = terminal ? 'PodCompleted' : 'ContainersNotReady';
   const notReadyMessage = terminal ? undefined : `containers with unready status: [${unready.join(' ')}]`;
   const out: PodCondition[] = [
     condition(old, now, 'PodReadyToStartContainers', sandboxReady && !terminal),
-    condition(old, now, 'Initialized', true, terminal && phase === 'Succeeded' ? 'PodCompleted' : undefined),
+    initialized
+      ? condition(old, now, 'Initialized', true, terminal && phase === 'Succeeded' ? 'PodCompleted' : undefined)
+      : condition(old, now, 'Initialized', false, 'ContainersNotInitialized', `containers with incomplete status: [${incomplete.join(' ')}]`),
     ready ? condition(old, now, 'Ready', true) : condition(old, now, 'Ready', false, notReadyReason, notReadyMessage),
     ready ? condition(old, now, 'ContainersReady', true) : condition(old, now, 'ContainersReady', false, notReadyReason, notReadyMessage),
   ];
@@ -180,13 +208,16 @@ export function podConditions(pod: Pod, phase: string, statuses: ContainerStatus
 export function computePodStatus(input: StatusInput): PodStatus {
   const { pod, containers, now } = input;
   const old = pod.status ?? {};
-  const statuses = containerStatuses(pod, containers, input.waiting);
-  const phase = podPhase(pod, statuses);
+  const inits = pod.spec.initContainers ?? [];
+  const initStatuses = inits.length > 0 ? initContainerStatuses(pod, containers, input.waiting, input.probes) : [];
+  const initDone = incompleteInits(pod, initStatuses).length === 0;
+  const statuses = containerStatuses(pod, containers, input.waiting, input.probes, pod.spec.containers, initDone ? 'ContainerCreating' : 'PodInitializing');
+  const phase = podPhase(pod, statuses, initStatuses);
   const sandbox = runningSandbox(containers);
   const sandboxIP = sandbox?.networks[input.network];
   const status: PodStatus = {
     phase,
-    conditions: podConditions(pod, phase, statuses, sandboxIP !== undefined, now),
+    conditions: podConditions(pod, phase, statuses, sandboxIP !== undefined, now, initStatuses),
   };
   if (old.reason) status.reason = old.reason;
   if (old.message) status.message = old.message;
@@ -201,6 +232,7 @@ export function computePodStatus(input: StatusInput): PodStatus {
     status.podIPs = [{ ip: podIP }];
   }
   status.startTime = old.startTime ?? rfc3339(now);
+  if (inits.length > 0) status.initContainerStatuses = initStatuses;
   status.containerStatuses = statuses;
   status.qosClass = old.qosClass ?? qosClass(pod);
   return status;

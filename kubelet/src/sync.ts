@@ -9,9 +9,17 @@ import type { Clock, Container, Pod } from '@kubelab/api';
 import type { EventRecorder } from '@kubelab/client/events';
 import { errMessage } from './api.js';
 import { RestartBackoff, goDuration } from './backoff.js';
+import type { EnvObjects } from './env/objects.js';
+import { resolveEnv } from './env/resolve.js';
+import { hookOf, type HookRunner } from './hooks.js';
+import { PodKiller } from './kill.js';
+import { VolumeSetupError, type VolumeManager, type VolumeSource } from './volumes/manager.js';
 import { ImagePullError, type ImageManager } from './images.js';
+import type { ProbeVerdicts } from './probes/manager.js';
+import { probeOf } from './probes/types.js';
 import { containerHash, gracePeriodOf, pullPolicyOf } from './runtime/dockerspec.js';
-import { SANDBOX_NAME, type ContainerRuntime, type RuntimeContainer, type Sandbox } from './runtime/runtime.js';
+import { isSidecar } from './initstatus.js';
+import { LABELS, SANDBOX_NAME, newestFirst, type ContainerConfig, type ContainerRuntime, type RuntimeContainer, type Sandbox } from './runtime/runtime.js';
 import { instancesOf, isTerminalPhase, podFinished, shouldRestart, type Waiting } from './status.js';
 
 export interface SyncerOptions {
@@ -24,7 +32,20 @@ export interface SyncerOptions {
   crashLoop: { baseMs: number; maxMs: number };
   /** Events about pods (Created, Started, BackOff, ...); best effort. */
   recorder?: EventRecorder;
+  /** Liveness/startup verdicts of the prober: a failed instance is killed and restarted per restartPolicy. */
+  probes?: ProbeVerdicts;
+  /** postStart/preStop hooks; without it hooks are not run. */
+  hooks?: HookRunner;
+  /** The node's IP (status.hostIP in env). */
+  hostIP?: string;
+  /** ConfigMaps, Secrets and Services for env; without it such references count as missing. */
+  envObjects?: EnvObjects;
+  /** Node allocatable cpu (cores) and memory (bytes), for resourceFieldRef without limits. */
+  allocatable?: { cpu: number; memory: number };
+  /** Pod volumes (emptyDir, configMap, secret, downwardAPI, projected, hostPath); without it none are mounted. */
+  volumes?: VolumeManager;
 }
+
 
 export interface SyncResult {
   /** Why containers are waiting (CrashLoopBackOff, ErrImagePull, ...), for the status. */
@@ -51,11 +72,16 @@ function podRef(pod: Pod): string {
 export class PodSyncer {
   readonly backoff: RestartBackoff;
   private readonly createErrors = new Map<string, { message: string; at: number }>();
+  /** The pod's volume sources as of its last sync, by pod uid. */
+  private readonly podVolumes = new Map<string, Map<string, VolumeSource>>();
   /** What the last one-off event per pod/container was about, so a state is reported once. */
   private readonly reported = new Map<string, string>();
 
+  private readonly killer: PodKiller;
+
   constructor(private readonly o: SyncerOptions) {
     this.backoff = new RestartBackoff(o.clock, o.crashLoop.baseMs, o.crashLoop.maxMs);
+    this.killer = new PodKiller({ ...o, event: (pod, type, reason, message) => this.event(pod, type, reason, message) });
   }
 
   private get runtime(): ContainerRuntime {
@@ -77,7 +103,7 @@ export class PodSyncer {
     const res: SyncResult = { waiting: new Map() };
     const log = this.o.log.child({ pod: podRef(pod), uid: pod.metadata.uid });
     const grace = gracePeriodOf(pod);
-    const specNames = new Set(pod.spec.containers.map((c) => c.name));
+    const specNames = new Set([...pod.spec.containers, ...(pod.spec.initContainers ?? [])].map((c) => c.name));
     for (const c of containers) {
       if (c.containerName !== SANDBOX_NAME && !specNames.has(c.containerName)) {
         log.info({ container: c.containerName, id: c.id.slice(0, 12) }, 'removing a container the pod spec does not have');
@@ -92,6 +118,20 @@ export class PodSyncer {
     }
     const sandbox = await this.ensureSandbox(pod, own, res, log);
     if (!sandbox) return res;
+    if (this.o.volumes) {
+      const uid = pod.metadata.uid ?? '';
+      try {
+        this.podVolumes.set(uid, await this.o.volumes.setUp(pod, { podIP: sandbox.ip, hostIP: this.o.hostIP ?? '', allocatable: this.o.allocatable ?? { cpu: 1, memory: 0 } }));
+        this.reported.delete(`${uid}/#volumes`);
+      } catch (err) {
+        if (!(err instanceof VolumeSetupError)) throw err;
+        log.warn({ err: err.message }, 'FailedMount');
+        this.eventOnce(`${uid}/#volumes`, err.message, pod, 'Warning', 'FailedMount', err.message);
+        requeue(res, this.o.crashLoop.baseMs);
+        return res;
+      }
+    }
+    if (!(await this.syncInitContainers(pod, sandbox, own, res, log))) return res;
     for (const spec of pod.spec.containers) {
       await this.syncContainer(pod, spec, sandbox, instancesOf(own, spec.name), res, log);
     }
@@ -148,7 +188,41 @@ export class PodSyncer {
     }
   }
 
-  private async syncContainer(pod: Pod, spec: Container, sandbox: Sandbox, instances: RuntimeContainer[], res: SyncResult, log: Logger): Promise<void> {
+  /**
+   * Init containers run one at a time, in order, each to a successful exit in this sandbox,
+   * before any app container; a failed one is restarted (with back-off) unless restartPolicy is
+   * Never. Sidecars (restartPolicy Always) only need to be running (and started) to let the next
+   * one go, and are kept running like app containers. Returns true once all are done.
+   */
+  private async syncInitContainers(pod: Pod, sandbox: Sandbox, containers: RuntimeContainer[], res: SyncResult, log: Logger): Promise<boolean> {
+    const initPolicy = pod.spec.restartPolicy === 'Never' ? 'Never' : 'OnFailure';
+    let allDone = true;
+    for (const spec of pod.spec.initContainers ?? []) {
+      const instances = instancesOf(containers, spec.name);
+      const cur = instances[0];
+      const here = cur !== undefined && sameId(cur.sandboxId, sandbox.id);
+      if (isSidecar(spec)) {
+        await this.syncContainer(pod, spec, sandbox, instances, res, log, 'Always');
+        if (!allDone) continue;
+        const now = (await this.runtime.listPodContainers({ [LABELS.podUid]: pod.metadata.uid ?? '', [LABELS.containerName]: spec.name })).sort(newestFirst)[0];
+        const started = now?.state === 'running' && (!probeOf(spec, 'startup') || this.o.probes?.started?.(pod.metadata.uid ?? '', spec.name, now.id) === true);
+        if (!started) allDone = false;
+        continue;
+      }
+      if (!allDone) return false;
+      if (here && cur.state === 'exited' && cur.exitCode === 0 && !cur.startError) continue;
+      if (cur && !here && cur.state === 'exited') {
+        // Done in an earlier sandbox: a new sandbox runs every init container again.
+        await this.startNew(pod, spec, sandbox, cur.restartCount + 1, instances, res, log.child({ container: spec.name, init: true }));
+        return false;
+      }
+      await this.syncContainer(pod, spec, sandbox, instances, res, log, initPolicy);
+      return false;
+    }
+    return allDone;
+  }
+
+  private async syncContainer(pod: Pod, spec: Container, sandbox: Sandbox, instances: RuntimeContainer[], res: SyncResult, log: Logger, restartPolicy: string | undefined = pod.spec.restartPolicy): Promise<void> {
     const grace = gracePeriodOf(pod);
     const clog = log.child({ container: spec.name });
     // Never two running copies: keep the newest.
@@ -188,15 +262,29 @@ export class PodSyncer {
       if (why) {
         clog.info({ id: cur.id.slice(0, 12) }, `${why}; it will be replaced`);
         if (why === 'container spec changed') this.event(pod, 'Normal', 'Killing', `Container ${spec.name} definition changed, will be restarted`);
-        await this.runtime.stop(cur.id, grace);
+        await this.killContainer(pod, spec, cur, grace, sandbox.ip);
         return this.startNew(pod, spec, sandbox, cur.restartCount + 1, live, res, clog);
       }
-      await this.prune(live.slice(1));
-      return;
+      const bad = this.o.probes?.unhealthy(pod.metadata.uid ?? '', spec.name, cur.id);
+      if (!bad) {
+        await this.prune(live.slice(1));
+        return;
+      }
+      const restart = restartPolicy !== 'Never';
+      clog.info({ id: cur.id.slice(0, 12), probe: bad }, `container failed its ${bad} probe; killing it`);
+      this.event(pod, 'Normal', 'Killing', `Container ${spec.name} failed ${bad} probe${restart ? ', will be restarted' : ''}`);
+      const probeGrace = probeOf(spec, bad)?.terminationGracePeriodSeconds;
+      await this.killContainer(pod, spec, cur, typeof probeGrace === 'number' && probeGrace >= 0 ? probeGrace : grace, sandbox.ip);
+      const stopped = await this.runtime.inspect(cur.id);
+      if (!stopped || stopped.state !== 'exited') {
+        requeue(res, 0);
+        return;
+      }
+      cur = stopped;
     }
     if (cur.state !== 'exited') return; // unknown: look again next sync
 
-    if (!shouldRestart(pod.spec.restartPolicy, cur.exitCode ?? 0)) {
+    if (!shouldRestart(restartPolicy, cur.exitCode ?? 0)) {
       await this.prune(live.slice(1));
       return;
     }
@@ -242,9 +330,26 @@ export class PodSyncer {
       else this.eventOnce(key, `${err.reason}@${now}`, pod, 'Warning', 'Failed', err.reason === 'ErrImagePull' ? `Failed to pull image "${spec.image}": ${err.message}` : err.message);
       return;
     }
+    let config: ContainerConfig;
+    try {
+      const r = await resolveEnv(pod, spec, { podIP: sandbox.ip, hostIP: this.o.hostIP ?? '', allocatable: this.o.allocatable ?? { cpu: 1, memory: 0 }, ...(this.o.envObjects ? { objects: this.o.envObjects } : {}) });
+      config = { env: r.env.map(([k, v]) => `${k}=${v}`) };
+      if (this.o.volumes) config.mounts = this.o.volumes.mounts(spec, this.podVolumes.get(uid) ?? new Map());
+      if (r.command) config.command = r.command;
+      if (r.args) config.args = r.args;
+    } catch (err) {
+      // A missing ConfigMap/Secret (or the apiserver being away): try again after a while.
+      const message = errMessage(err);
+      log.warn({ err: message }, 'CreateContainerConfigError');
+      this.eventOnce(`${key}#config`, message, pod, 'Warning', 'Failed', `Error: ${message}`);
+      res.waiting.set(spec.name, { reason: 'CreateContainerConfigError', message });
+      requeue(res, this.o.crashLoop.baseMs);
+      return;
+    }
+    this.reported.delete(`${key}#config`);
     let id: string;
     try {
-      id = await this.runtime.createContainer(pod, spec, sandbox.id, restartCount);
+      id = await this.runtime.createContainer(pod, spec, sandbox.id, restartCount, config);
     } catch (err) {
       const message = errMessage(err);
       log.warn({ err: message }, 'CreateContainerError');
@@ -260,6 +365,16 @@ export class PodSyncer {
       await this.runtime.start(id);
       log.info({ id: id.slice(0, 12), restartCount }, 'container started');
       this.event(pod, 'Normal', 'Started', `Started container ${spec.name}`);
+      if (this.o.hooks && hookOf(spec, 'postStart')) {
+        const failure = await this.o.hooks.run('postStart', pod, spec, id, sandbox.ip, this.o.hooks.postStartTimeoutMs());
+        if (failure !== undefined) {
+          // Upstream: the container is killed and then handled like any exited container.
+          this.event(pod, 'Normal', 'Killing', 'FailedPostStartHook');
+          await this.runtime.stop(id, gracePeriodOf(pod));
+          res.waiting.set(spec.name, { reason: 'PostStartHookError', message: failure });
+          requeue(res, 0);
+        }
+      }
     } catch (err) {
       // The container stays, exited with the error: the next sync restarts it with back-off.
       log.warn({ err: errMessage(err) }, 'container failed to start');
@@ -279,19 +394,19 @@ export class PodSyncer {
     await this.runtime.remove(c.id);
   }
 
-  /** Stops app containers gracefully (in parallel), then removes everything of the pod. */
-  async killPod(containers: RuntimeContainer[], graceSeconds: number, pod?: Pod): Promise<void> {
-    const apps = containers.filter((c) => c.containerName !== SANDBOX_NAME && c.state === 'running');
-    if (pod) for (const c of apps) this.event(pod, 'Normal', 'Killing', `Stopping container ${c.containerName}`);
-    const stops = await Promise.allSettled(apps.map((c) => this.runtime.stop(c.id, graceSeconds)));
-    for (const s of stops) if (s.status === 'rejected') this.o.log.warn({ err: errMessage(s.reason) }, 'graceful stop failed; removing by force');
-    // Apps before the sandbox whose namespaces they share.
-    const order = [...containers].sort((a, b) => Number(a.containerName === SANDBOX_NAME) - Number(b.containerName === SANDBOX_NAME));
-    for (const c of order) await this.runtime.remove(c.id);
+  /** Stops one running container: preStop, then the stop signal with the rest of the grace period. */
+  killContainer(pod: Pod | undefined, spec: Container | undefined, c: RuntimeContainer, graceSeconds: number, podIP: string): Promise<void> {
+    return this.killer.killContainer(pod, spec, c, graceSeconds, podIP);
+  }
+
+  /** Stops app containers gracefully (in parallel, preStop hooks first), then removes everything of the pod and its volumes. */
+  killPod(containers: RuntimeContainer[], graceSeconds: number, pod?: Pod): Promise<void> {
+    return this.killer.killPod(containers, graceSeconds, pod);
   }
 
   /** Drops all per-pod memory (back-offs, errors). */
   forget(uid: string): void {
+    this.podVolumes.delete(uid);
     this.backoff.forgetPrefix(`${uid}/`);
     for (const k of [...this.createErrors.keys()]) if (k.startsWith(`${uid}/`)) this.createErrors.delete(k);
     for (const k of [...this.reported.keys()]) if (k.startsWith(`${uid}/`)) this.reported.delete(k);

@@ -46,3 +46,8 @@ export const SERVER_OPTIONS: grpc.ChannelOptions = {
   'grpc.max_receive_message_length': 64 * 1024 * 1024,
   'grpc.max_send_message_length': 64 * 1024 * 1024,
 };
+
+/** The Kubelet service definition (logs, exec/attach, port-forward, stats), served by every kubelet. */
+export function kubeletService(): grpc.ServiceClientConstructor {
+  return loadKubelabPackage().Kubelet as grpc.ServiceClientConstructor;
+}

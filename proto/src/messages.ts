@@ -73,3 +73,105 @@ export interface BindRequest {
 export interface ObjectResponse {
   object: Buffer;
 }
+
+// ---- Kubelet service ----
+
+export interface PodRef {
+  namespace: string;
+  name: string;
+  uid: string;
+}
+
+export interface LogsRequest {
+  pod: PodRef;
+  container: string;
+  follow: boolean;
+  previous: boolean;
+  hasTailLines: boolean;
+  tailLines: number;
+  sinceSeconds: number;
+  sinceTime: string;
+  timestamps: boolean;
+  limitBytes: number;
+}
+
+export interface Chunk {
+  data: Buffer;
+}
+
+export interface ExecStart {
+  pod: PodRef;
+  container: string;
+  command: string[];
+  stdin: boolean;
+  stdout: boolean;
+  stderr: boolean;
+  tty: boolean;
+  attach: boolean;
+}
+
+export interface TerminalSize {
+  width: number;
+  height: number;
+}
+
+/** One of the fields is set; `input` names it (proto-loader oneofs: true). */
+export interface ExecInput {
+  start?: ExecStart;
+  stdin?: Buffer;
+  resize?: TerminalSize;
+  stdinClose?: boolean;
+  input?: 'start' | 'stdin' | 'resize' | 'stdinClose';
+}
+
+export interface ExecExit {
+  code: number;
+  error: string;
+}
+
+export interface ExecOutput {
+  stdout?: Buffer;
+  stderr?: Buffer;
+  exit?: ExecExit;
+  output?: 'stdout' | 'stderr' | 'exit';
+}
+
+export interface PortForwardData {
+  pod?: PodRef | null;
+  port: number;
+  data: Buffer;
+}
+
+export interface StatsRequest {
+  pod?: PodRef | null;
+}
+
+export interface CpuStats {
+  usageNanoCores: number;
+  usageCoreNanoSeconds: number;
+}
+
+export interface MemoryStats {
+  workingSetBytes: number;
+  usageBytes: number;
+}
+
+export interface ContainerStats {
+  name: string;
+  startTime: string;
+  cpu: CpuStats;
+  memory: MemoryStats;
+}
+
+export interface PodStats {
+  pod: PodRef;
+  containers: ContainerStats[];
+}
+
+export interface StatsResponse {
+  nodeName: string;
+  timestamp: string;
+  nodeCpu: CpuStats;
+  nodeMemory: MemoryStats;
+  pods: PodStats[];
+}

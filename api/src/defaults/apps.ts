@@ -9,7 +9,7 @@ function rec(v: unknown): Obj | undefined {
 }
 
 /** Template specs get pod-spec defaults; template metadata shows creationTimestamp: null as upstream prints it. */
-function defaultTemplate(spec: Obj): void {
+export function defaultTemplate(spec: Obj): void {
   const t = rec(spec.template);
   if (!t) return;
   const meta = rec(t.metadata) ?? {};

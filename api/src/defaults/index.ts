@@ -6,10 +6,12 @@ import type { KubeObject } from '../types.js';
 import { defaultDeployment, defaultReplicaSet } from './apps.js';
 import { defaultPod } from './pod.js';
 import { defaultService } from './service.js';
+import { defaultCronJob, defaultDaemonSet, defaultHPA, defaultJob, defaultSecret, defaultStatefulSet } from './batch.js';
 
 export { defaultPod, defaultPodSpec, defaultContainer, defaultPullPolicy, podQOSClass } from './pod.js';
 export { defaultDeployment, defaultReplicaSet } from './apps.js';
 export { defaultService } from './service.js';
+export { defaultJob, defaultJobSpec, defaultCronJob, defaultDaemonSet, defaultStatefulSet, defaultSecret, defaultHPA } from './batch.js';
 
 export const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
 
@@ -27,6 +29,12 @@ const DEFAULTERS: Record<string, (o: KubeObject) => void> = {
   replicasets: defaultReplicaSet,
   services: defaultService,
   namespaces: defaultNamespace,
+  jobs: defaultJob,
+  cronjobs: defaultCronJob,
+  daemonsets: defaultDaemonSet,
+  statefulsets: defaultStatefulSet,
+  secrets: defaultSecret,
+  horizontalpodautoscalers: defaultHPA,
 };
 
 export function applyDefaults<T extends KubeObject>(resource: string, obj: T): T {

@@ -20,7 +20,7 @@ export function goLabelSelector(sel: LabelSelector | undefined): GoRepr {
   return new GoRepr(`v1.LabelSelector{MatchLabels:${ml}, MatchExpressions:${me}}`);
 }
 
-function validateSelector(selRaw: unknown, field: string, what: string): FieldError[] {
+export function validateSelector(selRaw: unknown, field: string, what: string): FieldError[] {
   if (selRaw === undefined || selRaw === null) return [required(field)];
   const sel = asRecord(selRaw) as LabelSelector;
   const errs = validateLabels(sel.matchLabels, `${field}.matchLabels`);
@@ -39,7 +39,7 @@ function validateSelector(selRaw: unknown, field: string, what: string): FieldEr
 }
 
 /** The template labels must be selected by the selector (a missing selector selects nothing). */
-function validateTemplateMatches(spec: Record<string, unknown>, field: string): FieldError[] {
+export function validateTemplateMatches(spec: Record<string, unknown>, field: string): FieldError[] {
   const template = asRecord(spec.template);
   const labels = asRecord(asRecord(template.metadata).labels) as Record<string, string>;
   const rawLabels = asRecord(template.metadata).labels as Record<string, string> | undefined;
@@ -64,7 +64,7 @@ function validateWorkloadSpec(spec: Record<string, unknown>, what: string): Fiel
 }
 
 /** "25%" or 1: returns a message when the value is not a valid intstr percentage or count. */
-function validateIntOrPercent(v: unknown, field: string): FieldError[] {
+export function validateIntOrPercent(v: unknown, field: string): FieldError[] {
   if (v === undefined || v === null) return [];
   if (typeof v === 'number') return nonNegativeInt(v, field);
   if (typeof v === 'string') {
@@ -103,7 +103,7 @@ export function validateReplicaSet(rs: KubeObject): FieldError[] {
 }
 
 /** apps/v1 selectors are immutable. */
-function selectorUnchanged(obj: KubeObject, old: KubeObject): FieldError[] {
+export function selectorUnchanged(obj: KubeObject, old: KubeObject): FieldError[] {
   const a = asRecord(obj.spec).selector as LabelSelector | undefined;
   const b = asRecord(old.spec).selector as LabelSelector | undefined;
   if (JSON.stringify(canonical(a ?? {})) === JSON.stringify(canonical(b ?? {}))) return [];

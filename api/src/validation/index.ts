@@ -10,6 +10,10 @@ import { validatePod, validatePodUpdate } from './pod.js';
 import { validateDeployment, validateDeploymentUpdate, validateReplicaSet, validateReplicaSetUpdate } from './apps.js';
 import { validateService, validateServiceUpdate } from './service.js';
 import { validateEndpoints, validateEvent, validateLease, validateNamespace, validateNode } from './other.js';
+import { validateCronJob, validateJob, validateJobUpdate } from './batch.js';
+import { validateDaemonSet, validateDaemonSetUpdate, validateStatefulSet, validateStatefulSetUpdate } from './workloads.js';
+import { validateConfigMap, validateConfigMapUpdate, validateSecret, validateSecretUpdate, validateServiceAccount } from './config.js';
+import { validateEndpointSlice, validateHPA, validateIngress, validatePDB } from './extras.js';
 
 export { invalidError, fieldErrorString, errorBody, goValue, type FieldError, type FieldErrorType } from './errors.js';
 export { validateObjectMeta, validateLabels, qualifiedNameErrors, labelValueErrors, checkDns1035, portNameErrors, type MetaRules } from './meta.js';
@@ -17,6 +21,11 @@ export { validatePod, validatePodSpec, validatePodUpdate, validatePodTemplate, t
 export { validateDeployment, validateDeploymentUpdate, validateReplicaSet, validateReplicaSetUpdate } from './apps.js';
 export { validateService, validateServiceUpdate } from './service.js';
 export { validateNamespace, validateNode, validateLease, validateEndpoints, validateEvent } from './other.js';
+export { validateJob, validateJobUpdate, validateJobSpec, validateCronJob, JOB_RESTART_POLICIES, CRONJOB_NAME_MAX } from './batch.js';
+export { validateDaemonSet, validateDaemonSetUpdate, validateStatefulSet, validateStatefulSetUpdate } from './workloads.js';
+export { validateConfigMap, validateConfigMapUpdate, validateSecret, validateSecretUpdate, validateServiceAccount, configKeyErrors } from './config.js';
+export { validateEndpointSlice, validateHPA, validateIngress, validatePDB } from './extras.js';
+export { cronScheduleError } from './cron.js';
 
 type Validator = (obj: KubeObject, old?: KubeObject) => FieldError[];
 
@@ -30,6 +39,17 @@ const VALIDATORS: Record<string, Validator> = {
   leases: (o) => validateLease(o),
   endpoints: (o) => validateEndpoints(o),
   events: (o) => validateEvent(o),
+  jobs: (o, old) => (old ? validateJobUpdate(o, old) : validateJob(o)),
+  cronjobs: (o) => validateCronJob(o),
+  daemonsets: (o, old) => (old ? validateDaemonSetUpdate(o, old) : validateDaemonSet(o)),
+  statefulsets: (o, old) => (old ? validateStatefulSetUpdate(o, old) : validateStatefulSet(o)),
+  configmaps: (o, old) => (old ? validateConfigMapUpdate(o, old) : validateConfigMap(o)),
+  secrets: (o, old) => (old ? validateSecretUpdate(o, old) : validateSecret(o)),
+  serviceaccounts: (o) => validateServiceAccount(o),
+  horizontalpodautoscalers: (o) => validateHPA(o),
+  poddisruptionbudgets: (o) => validatePDB(o),
+  ingresses: (o) => validateIngress(o),
+  endpointslices: (o) => validateEndpointSlice(o),
 };
 
 /** Field errors of obj (an update when old is given); unknown resources get metadata checks only. */

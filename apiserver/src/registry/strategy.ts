@@ -9,6 +9,7 @@ import { podStrategy } from './strategies/pods.js';
 import { workloadStrategy } from './strategies/workloads.js';
 import { namespaceStrategy } from './strategies/namespaces.js';
 import { serviceStrategy } from './strategies/services.js';
+import { emptyStatusStrategy, jobStrategy } from './strategies/batch.js';
 
 export interface Strategy {
   /** After defaulting, before validation, on create. */
@@ -42,5 +43,13 @@ export function buildStrategies(cfg: StrategyConfig): Record<string, Strategy> {
     events: { allowCreateOnUpdate: true },
     leases: { allowCreateOnUpdate: true },
     nodes: {},
+    jobs: jobStrategy,
+    cronjobs: emptyStatusStrategy,
+    daemonsets: workloadStrategy,
+    statefulsets: workloadStrategy,
+    horizontalpodautoscalers: emptyStatusStrategy,
+    poddisruptionbudgets: emptyStatusStrategy,
+    ingresses: emptyStatusStrategy,
+    endpointslices: { allowCreateOnUpdate: true },
   };
 }

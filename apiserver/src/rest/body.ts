@@ -1,8 +1,9 @@
-/** Reading request bodies and decoding them (JSON or YAML) into objects. */
+/** Reading request bodies and decoding them (JSON, YAML or Kubernetes protobuf) into objects. */
 import type { IncomingMessage } from 'node:http';
 import { parse as parseYaml } from 'yaml';
 import { ApiError } from '@kubelab/proto';
 import { baseType } from './media.js';
+import { decodeKubernetesProtobuf, PROTOBUF_MEDIA_TYPE, ProtobufError } from './protobuf/index.js';
 
 /** Upstream's default request body limit (3 MiB). */
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
@@ -23,8 +24,8 @@ const JSON_TYPES = new Set(['', 'application/json']);
 const YAML_TYPES = new Set(['application/yaml', 'application/x-yaml', 'text/yaml']);
 
 export function unsupportedMediaType(contentType: string, accepted: string[]): ApiError {
-  const note = contentType === 'application/vnd.kubernetes.protobuf' ? ' (protobuf request bodies are not supported yet; send JSON or YAML)' : '';
-  return new ApiError('UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: ${accepted.join(', ')}${note}`);
+  void contentType;
+  return new ApiError('UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: ${accepted.join(', ')}`);
 }
 
 function decodeError(e: unknown): ApiError {
@@ -49,10 +50,24 @@ export function parseYamlBody(buf: Buffer): unknown {
   }
 }
 
-/** Decodes a create/update body by its Content-Type; protobuf and anything unknown are 415. */
+/**
+ * Decodes a Kubernetes protobuf body (what kubectl 1.32+ typed clients send) into its JSON form;
+ * anything undecodable is a 400 naming what was wrong.
+ */
+export function parseProtobufBody(buf: Buffer): unknown {
+  try {
+    return decodeKubernetesProtobuf(buf);
+  } catch (e) {
+    if (e instanceof ProtobufError) throw new ApiError('BadRequest', `error decoding protobuf body: ${e.message}`);
+    throw e;
+  }
+}
+
+/** Decodes a create/update body by its Content-Type; anything unknown is 415. */
 export function decodeBody(buf: Buffer, contentType: string | undefined): unknown {
   const t = baseType(contentType);
   if (JSON_TYPES.has(t)) return parseJsonBody(buf);
   if (YAML_TYPES.has(t)) return parseYamlBody(buf);
-  throw unsupportedMediaType(t, ['application/json', 'application/yaml']);
+  if (t === PROTOBUF_MEDIA_TYPE) return parseProtobufBody(buf);
+  throw unsupportedMediaType(t, ['application/json', 'application/yaml', PROTOBUF_MEDIA_TYPE]);
 }

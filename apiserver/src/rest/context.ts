@@ -1,6 +1,7 @@
 /** What every REST handler gets: the exchange, the parsed request line, and the registry. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
+import type { KubeletConnector } from '../kubelets/connector.js';
 import type { Registry } from '../registry/types.js';
 import type { MediaRange } from './media.js';
 
@@ -15,4 +16,6 @@ export interface RequestContext {
   log: Logger;
   /** Aborted when the client goes away or the server shuts down. */
   signal: AbortSignal;
+  /** The way to the kubelets (pods/log, exec, port-forward); absent in tests without nodes. */
+  kubelets?: KubeletConnector;
 }

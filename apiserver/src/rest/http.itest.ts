@@ -71,7 +71,9 @@ describe('REST facade over HTTP', () => {
     assert.equal((await call('PUT', '/api/v1/namespaces/default/pods')).status, 405);
     assert.equal((await call('DELETE', '/api/v1/namespaces')).status, 405, 'namespaces have no deletecollection verb');
     assert.equal((await call('POST', '/api/v1/pods', {})).status, 405);
-    assert.equal((await call('GET', '/api/v1/namespaces/default/pods/running/exec')).status, 404);
+    const plainExec = await call('GET', '/api/v1/namespaces/default/pods/running/exec?command=true&stdout=true');
+    assert.equal(plainExec.status, 400, 'exec needs an upgrade (streams/)');
+    assert.equal(plainExec.json['message'], 'Upgrade request required');
   });
 
   test('aggregated discovery only when asked, with the asked version echoed', async () => {
@@ -94,8 +96,11 @@ describe('REST facade over HTTP', () => {
     const ns = await call('POST', '/api/v1/namespaces/default/pods', { kind: 'Pod', metadata: { name: 'x', namespace: 'other' } });
     assert.equal(ns.status, 400);
     const pb = await call('POST', '/apis/apps/v1/namespaces/default/deployments', Buffer.from('k8s\0\x0a'), { 'Content-Type': 'application/vnd.kubernetes.protobuf' });
-    assert.equal(pb.status, 415);
-    assert.equal(pb.json['reason'], 'UnsupportedMediaType');
+    assert.equal(pb.status, 400, 'truncated protobuf is a 400, not a crash');
+    assert.match(pb.json['message'], /^error decoding protobuf body: .*truncated/);
+    const xml = await call('POST', '/apis/apps/v1/namespaces/default/deployments', '<x/>', { 'Content-Type': 'application/xml' });
+    assert.equal(xml.status, 415);
+    assert.equal(xml.json['reason'], 'UnsupportedMediaType');
     const notObject = await call('POST', '/api/v1/namespaces/default/pods', '[1]');
     assert.equal(notObject.status, 400);
   });
@@ -184,8 +189,15 @@ describe('REST facade over HTTP', () => {
     assert.equal(neg.status, 422);
 
     const log = await call('GET', '/api/v1/namespaces/default/pods/running/log?container=c');
-    assert.equal(log.status, 503);
-    assert.equal(log.json['message'], 'logs are not available yet');
+    assert.equal(log.status, 503, 'no kubelet connector in this harness');
+    const badContainer = await call('GET', '/api/v1/namespaces/default/pods/running/log?container=x');
+    assert.equal(badContainer.status, 400);
+    assert.equal(badContainer.json['message'], 'container x is not valid for pod running');
+    const waiting = await call('GET', '/api/v1/namespaces/default/pods/crashing/log');
+    assert.equal(waiting.status, 400);
+    assert.equal(waiting.json['message'], 'container "c" in pod "crashing" is waiting to start: CrashLoopBackOff');
+    const negTail = await call('GET', '/api/v1/namespaces/default/pods/running/log?tailLines=-1');
+    assert.equal(negTail.status, 422);
   });
 
   test('DELETE: body options, preconditions, collection with a label selector', async () => {
@@ -245,6 +257,7 @@ describe('REST facade over HTTP', () => {
     const url = index.json['paths']['apis/apps/v1'].serverRelativeURL as string;
     const doc = await call('GET', url);
     assert.equal(doc.json['openapi'], '3.0.0');
-    assert.equal((await call('GET', '/openapi/v3/apis/batch/v1')).status, 404);
+    assert.equal((await call('GET', '/openapi/v3/apis/batch/v1')).status, 200);
+    assert.equal((await call('GET', '/openapi/v3/apis/storage.k8s.io/v1')).status, 404);
   });
 });

@@ -17,7 +17,9 @@ test('discovery paths', () => {
   assert.deepEqual(parsePath('/api/v1'), { kind: 'resourceList', group: '', version: 'v1' });
   assert.deepEqual(parsePath('/apis/apps/v1'), { kind: 'resourceList', group: 'apps', version: 'v1' });
   assert.deepEqual(parsePath('/apis/apps'), { kind: 'group', group: 'apps' });
-  assert.equal(route('/apis/batch/v1'), 'unknown');
+  assert.equal(route('/apis/batch/v1'), 'resourceList');
+  assert.equal(route('/apis/batch/v2'), 'unknown');
+  assert.equal(route('/apis/extensions/v1beta1'), 'unknown');
   assert.equal(route('/apis/apps/v2'), 'unknown');
   assert.equal(route('/api/v2'), 'unknown');
 });

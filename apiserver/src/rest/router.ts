@@ -12,6 +12,7 @@ import { openapiV3Document, openapiV3Index, parseV3Key } from './openapi/v3.js';
 import { parsePath } from './paths.js';
 import { errMethodNotAllowed, errNotFoundPath, sendBytes, sendJson, sendText } from './respond.js';
 import { servesGroupVersion } from './paths.js';
+import { matchStreamPath, rejectPlainStreamRequest } from './streams/dispatch.js';
 import { versionInfo } from './version.js';
 
 const HEALTH = new Set(['/healthz', '/readyz', '/livez']);
@@ -68,6 +69,9 @@ export async function route(ctx: RequestContext): Promise<void> {
     sendJson(ctx.res, 200, emptyCrdList());
     return;
   }
+
+  const stream = matchStreamPath(path);
+  if (stream) await rejectPlainStreamRequest(ctx.registry, stream, ctx.query, ctx.method);
 
   const parsed = parsePath(path);
   switch (parsed.kind) {

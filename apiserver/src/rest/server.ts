@@ -4,14 +4,18 @@
  * debug level. Nothing a client sends can crash the process.
  */
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { ApiError } from '@kubelab/proto';
+import type { KubeletConnector } from '../kubelets/connector.js';
 import type { Registry } from '../registry/types.js';
 import type { RequestContext } from './context.js';
 import { parseAccept } from './media.js';
 import { sendError } from './respond.js';
 import { route } from './router.js';
+import { matchStreamPath, serveStreamUpgrade } from './streams/dispatch.js';
+import type { StreamBackends } from './streams/types.js';
 
 export interface RestServerOptions {
   registry: Registry;
@@ -20,6 +24,10 @@ export interface RestServerOptions {
   signal: AbortSignal;
   /** Listen address; all interfaces when omitted. */
   host?: string;
+  /** Reaches the kubelets for pods/log (and the exec/port-forward backends). */
+  kubelets?: KubeletConnector;
+  /** Backends for pods/exec, attach and portforward; those answer 503 when absent. */
+  streams?: StreamBackends;
 }
 
 export async function startRestServer(opts: RestServerOptions): Promise<http.Server> {
@@ -50,6 +58,7 @@ export async function startRestServer(opts: RestServerOptions): Promise<http.Ser
         log: reqLog,
         signal: ac.signal,
       };
+      if (opts.kubelets) ctx.kubelets = opts.kubelets;
       await route(ctx);
     } catch (err) {
       const status = sendError(res, err);
@@ -65,6 +74,33 @@ export async function startRestServer(opts: RestServerOptions): Promise<http.Ser
       log.error({ err }, 'unexpected error in request handler');
       if (!res.headersSent) res.writeHead(500);
       res.end();
+    });
+  });
+  // Upgrade requests: the stream subresources take the socket over; any other URL is served as a
+  // plain request on that socket (Node routes every Upgrade request here once a listener exists).
+  const upgraded = new Set<Duplex>();
+  server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+    upgraded.add(socket);
+    socket.once('close', () => upgraded.delete(socket));
+    let pathname = '';
+    try {
+      pathname = new URL(req.url ?? '/', 'http://localhost').pathname;
+    } catch {
+      /* served below as a plain request, which answers the bad URL */
+    }
+    const path = matchStreamPath(pathname);
+    if (path) {
+      void serveStreamUpgrade(req, socket, head, path, { registry: opts.registry, streams: opts.streams, log });
+      return;
+    }
+    const res = new http.ServerResponse(req);
+    res.shouldKeepAlive = false;
+    res.assignSocket(socket as Socket);
+    res.on('finish', () => socket.end());
+    socket.on('error', () => socket.destroy());
+    handle(req, res).catch((err: unknown) => {
+      log.error({ err }, 'unexpected error in upgrade request handler');
+      socket.destroy();
     });
   });
   server.keepAliveTimeout = 65_000;
@@ -90,6 +126,7 @@ export async function startRestServer(opts: RestServerOptions): Promise<http.Ser
   const close = (): void => {
     server.close();
     server.closeAllConnections();
+    for (const s of upgraded) s.destroy(); // exec/attach/port-forward sessions
   };
   if (opts.signal.aborted) close();
   else opts.signal.addEventListener('abort', close, { once: true });

@@ -91,7 +91,7 @@ test('with one live owner left, only the dangling reference is removed', async (
 test('unknown owner kinds are never assumed gone', async () => {
   const { api, settle } = setup();
   const p = pod('x', {});
-  p.metadata.ownerReferences = [{ apiVersion: 'batch/v1', kind: 'Job', name: 'j', uid: 'u' }];
+  p.metadata.ownerReferences = [{ apiVersion: 'example.com/v1', kind: 'Widget', name: 'j', uid: 'u' }];
   await api.create('pods', p);
   await settle();
   assert.ok(api.peek('pods', 'default', 'x'));

@@ -3,6 +3,7 @@
  * DOCKER_HOST). Every call has a deadline; quick calls and slow ones (pull, stop) each go through
  * their own semaphore so a burst of work cannot flood the daemon nor starve quick calls.
  */
+import { PassThrough } from 'node:stream';
 import Dockerode from 'dockerode';
 import type { Logger } from 'pino';
 import type { Container, Pod } from '@kubelab/api';
@@ -14,13 +15,16 @@ import {
   ImageError,
   LABELS,
   RuntimeError,
+  type ContainerConfig,
   type ContainerRuntime,
+  type ExecResult,
   type ImageResult,
   type PullPolicy,
   type RuntimeContainer,
   type RuntimeEvent,
   type RuntimeInfo,
   type Sandbox,
+  type VolumeOptions,
 } from './runtime.js';
 
 export interface DockerRuntimeOptions {
@@ -45,6 +49,8 @@ export class DockerRuntime implements ContainerRuntime {
   private readonly docker: Dockerode;
   private readonly quick: Semaphore;
   private readonly slow: Semaphore;
+  /** Probes and hooks: their own lane, so long-running commands never hold up quick calls. */
+  private readonly execLane: Semaphore;
   private readonly timeoutMs: number;
   private readonly pullTimeoutMs: number;
   private readonly refreshPullTimeoutMs: number;
@@ -56,6 +62,7 @@ export class DockerRuntime implements ContainerRuntime {
     this.docker = o.docker ?? new Dockerode();
     this.quick = new Semaphore(o.concurrency ?? 8);
     this.slow = new Semaphore(o.concurrency ?? 8);
+    this.execLane = new Semaphore(o.concurrency ?? 8);
     this.timeoutMs = o.timeoutMs ?? 30_000;
     this.pullTimeoutMs = o.pullTimeoutMs ?? 60_000;
     this.refreshPullTimeoutMs = o.refreshPullTimeoutMs ?? 10_000;
@@ -196,8 +203,8 @@ export class DockerRuntime implements ContainerRuntime {
     }
   }
 
-  createContainer(pod: Pod, container: Container, sandboxId: string, restartCount: number): Promise<string> {
-    return this.create(appCreateOptions(pod, container, { cluster: this.o.cluster, node: this.o.node, sandboxId, restartCount }));
+  createContainer(pod: Pod, container: Container, sandboxId: string, restartCount: number, config?: ContainerConfig): Promise<string> {
+    return this.create(appCreateOptions(pod, container, { cluster: this.o.cluster, node: this.o.node, sandboxId, restartCount, ...(config ? { config } : {}) }));
   }
 
   async start(id: string): Promise<void> {
@@ -237,6 +244,68 @@ export class DockerRuntime implements ContainerRuntime {
     } finally {
       this.inspectCache.delete(id);
     }
+  }
+
+  async exec(id: string, cmd: string[], timeoutMs: number): Promise<ExecResult> {
+    return this.call(
+      `exec ${short(id)}`,
+      async (abortSignal) => {
+        const e = await this.docker.getContainer(id).exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true, abortSignal } as Dockerode.ExecCreateOptions);
+        const stream = await e.start({ hijack: true, stdin: false, abortSignal } as Dockerode.ExecStartOptions);
+        const chunks: Buffer[] = [];
+        const sink = new PassThrough();
+        sink.on('data', (b: Buffer) => chunks.push(b));
+        this.docker.modem.demuxStream(stream, sink, sink);
+        abortSignal.addEventListener('abort', () => stream.destroy(), { once: true });
+        await new Promise<void>((resolve, reject) => {
+          stream.on('end', resolve);
+          stream.on('close', resolve);
+          stream.on('error', reject);
+        });
+        const info = (await e.inspect({ abortSignal } as Dockerode.ExecInspectOptions)) as Dockerode.ExecInspectInfo;
+        return { exitCode: info.ExitCode ?? -1, output: Buffer.concat(chunks).toString('utf8') };
+      },
+      { timeoutMs, lane: this.execLane },
+    );
+  }
+
+  async ensureVolume(name: string, labels: Record<string, string>, opts: VolumeOptions = {}): Promise<void> {
+    const driver = opts.tmpfs
+      ? { Driver: 'local', DriverOpts: { type: 'tmpfs', device: 'tmpfs', ...(opts.tmpfs.sizeBytes ? { o: `size=${Math.ceil(opts.tmpfs.sizeBytes)}` } : {}) } }
+      : {};
+    await this.call(`create volume ${name}`, (abortSignal) => this.docker.createVolume({ Name: name, Labels: labels, ...driver, abortSignal } as Dockerode.VolumeCreateOptions));
+  }
+
+  async writeVolume(name: string, archive: Buffer): Promise<void> {
+    // A never-started helper container holding the volume; only the cluster label, so housekeeping leaves it alone.
+    const helper = await this.create({
+      name: `kubelab_volume_writer_${name}_${Date.now().toString(36)}`,
+      Image: this.o.pauseImage,
+      Entrypoint: [...this.o.pauseCommand],
+      Labels: { [LABELS.cluster]: this.o.cluster },
+      HostConfig: { Mounts: [{ Type: 'volume', Source: name, Target: '/kubelab-volume' }] },
+    });
+    try {
+      await this.call(`write volume ${name}`, (abortSignal) => this.docker.getContainer(helper).putArchive(archive, { path: '/kubelab-volume', abortSignal }));
+    } finally {
+      await this.remove(helper);
+    }
+  }
+
+  async removeVolumes(labels: Record<string, string>): Promise<number> {
+    const filters = { label: Object.entries(labels).map(([k, v]) => `${k}=${v}`) };
+    const res = await this.call('list volumes', (abortSignal) => (this.docker.listVolumes as (o: object) => Promise<{ Volumes?: { Name: string }[] }>).call(this.docker, { filters, abortSignal }));
+    let n = 0;
+    for (const v of res.Volumes ?? []) {
+      try {
+        await this.call(`remove volume ${v.Name}`, (abortSignal) => (this.docker.getVolume(v.Name).remove as (o: object) => Promise<unknown>).call(this.docker.getVolume(v.Name), { abortSignal }));
+        n++;
+      } catch (err) {
+        if (err instanceof RuntimeError && err.status === 404) continue;
+        throw err;
+      }
+    }
+    return n;
   }
 
   async info(): Promise<RuntimeInfo> {

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import type Dockerode from 'dockerode';
 import { canonical, defaultPullPolicy, type Container, type Pod } from '@kubelab/api';
 import { parseQuantity, resourcesOf } from '../quantity.js';
-import { LABELS, SANDBOX_NAME, type PullPolicy } from './runtime.js';
+import { LABELS, SANDBOX_NAME, type ContainerConfig, type Mount, type PullPolicy } from './runtime.js';
 
 export interface Placement {
   cluster: string;
@@ -100,6 +100,16 @@ export function pullPolicyOf(c: Container): PullPolicy {
 
 const LOG_CONFIG = { Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '2' } };
 
+/** Named volumes as Mounts; host paths as Binds (which, like DirectoryOrCreate, make a missing directory). */
+export function mountConfig(mounts: Mount[]): Pick<Dockerode.HostConfig, 'Mounts' | 'Binds'> {
+  const out: Pick<Dockerode.HostConfig, 'Mounts' | 'Binds'> = {};
+  const vols = mounts.filter((m) => m.type === 'volume');
+  const binds = mounts.filter((m) => m.type === 'bind');
+  if (vols.length) out.Mounts = vols.map((m) => ({ Type: 'volume', Source: m.source, Target: m.target, ReadOnly: m.readOnly }));
+  if (binds.length) out.Binds = binds.map((m) => `${m.source}:${m.target}${m.readOnly ? ':ro' : ''}`);
+  return out;
+}
+
 export interface PauseOptions extends Placement {
   network: string;
   image: string;
@@ -130,6 +140,8 @@ export function pauseCreateOptions(pod: Pod, o: PauseOptions): Dockerode.Contain
 export interface AppOptions extends Placement {
   sandboxId: string;
   restartCount: number;
+  /** Resolved env and expanded command/args; the hash label still comes from the spec. */
+  config?: ContainerConfig;
 }
 
 export function appCreateOptions(pod: Pod, c: Container, o: AppOptions): Dockerode.ContainerCreateOptions {
@@ -137,7 +149,7 @@ export function appCreateOptions(pod: Pod, c: Container, o: AppOptions): Dockero
     name: dockerName(pod, c.name, o.restartCount),
     Image: c.image,
     Labels: { ...podLabels(pod, o, c.name, o.restartCount), [LABELS.containerHash]: containerHash(c) },
-    Env: envList(c),
+    Env: o.config ? [...o.config.env] : envList(c),
     Tty: c.tty === true,
     OpenStdin: c.stdin === true,
     StdinOnce: c.stdinOnce === true,
@@ -146,8 +158,9 @@ export function appCreateOptions(pod: Pod, c: Container, o: AppOptions): Dockero
       RestartPolicy: { Name: 'no' },
       LogConfig: LOG_CONFIG,
       ...resourceConfig(c),
+      ...mountConfig(o.config?.mounts ?? []),
     },
-    ...commandLine(c),
+    ...commandLine(o.config ? { ...c, command: o.config.command, args: o.config.args } : c),
   };
   if (c.workingDir) opts.WorkingDir = c.workingDir;
   return opts;

@@ -2,19 +2,23 @@
  * An in-memory ContainerRuntime for unit tests: containers are records whose state tests drive
  * (exit, die, vanish), images are a set, and every call is recorded.
  */
+import type Dockerode from 'dockerode';
 import type { Container, Pod, Clock } from '@kubelab/api';
 import { appCreateOptions, pauseCreateOptions } from './dockerspec.js';
 import {
   ImageError,
   RuntimeError,
   labelFields,
+  type ContainerConfig,
   type ContainerRuntime,
+  type ExecResult,
   type ImageResult,
   type PullPolicy,
   type RuntimeContainer,
   type RuntimeEvent,
   type RuntimeInfo,
   type Sandbox,
+  type VolumeOptions,
 } from './runtime.js';
 
 export interface FakeRuntimeOptions {
@@ -40,6 +44,14 @@ export class FakeRuntime implements ContainerRuntime {
   /** Containers whose start fails (by container name label) with this message. */
   readonly startErrors = new Map<string, string>();
   down = false;
+  /** Answers exec calls (probes, hooks); default: exit 0, no output. Throw to simulate a timeout. */
+  execHandler: (c: RuntimeContainer, cmd: string[], timeoutMs: number) => ExecResult | Promise<ExecResult> = () => ({ exitCode: 0, output: '' });
+  /** Volumes by name: labels and every archive written into them. */
+  readonly volumes = new Map<string, { labels: Record<string, string>; writes: Buffer[]; opts: VolumeOptions }>();
+  /** The Docker create options of every app container, by id. */
+  readonly createOptions = new Map<string, Dockerode.ContainerCreateOptions>();
+  /** Every exec: container name label and command. */
+  readonly execs: { container: string; cmd: string[] }[] = [];
   private seq = 0;
   private ipSeq = 2;
   private readonly listeners = new Set<(e: RuntimeEvent) => void>();
@@ -128,11 +140,13 @@ export class FakeRuntime implements ContainerRuntime {
     return Promise.resolve({ id: c.id, ip: c.networks[this.o.network]! });
   }
 
-  createContainer(pod: Pod, container: Container, sandboxId: string, restartCount: number): Promise<string> {
+  createContainer(pod: Pod, container: Container, sandboxId: string, restartCount: number, config?: ContainerConfig): Promise<string> {
     this.enter('create');
     if (!this.images.has(container.image)) return Promise.reject(new RuntimeError(`docker create: No such image: ${container.image}`, 404));
-    const opts = appCreateOptions(pod, container, { cluster: this.o.cluster, node: this.o.node, sandboxId, restartCount });
-    return Promise.resolve(this.add(opts.Labels ?? {}, opts.name ?? '', container.image, sandboxId).id);
+    const opts = appCreateOptions(pod, container, { cluster: this.o.cluster, node: this.o.node, sandboxId, restartCount, ...(config ? { config } : {}) });
+    const id = this.add(opts.Labels ?? {}, opts.name ?? '', container.image, sandboxId).id;
+    this.createOptions.set(id, opts);
+    return Promise.resolve(id);
   }
 
   start(id: string): Promise<void> {
@@ -176,6 +190,41 @@ export class FakeRuntime implements ContainerRuntime {
     this.enter('inspect');
     for (const c of this.containers.values()) if (c.id.startsWith(id)) return Promise.resolve(structuredClone(c));
     return Promise.resolve(undefined);
+  }
+
+  async exec(id: string, cmd: string[], timeoutMs: number): Promise<ExecResult> {
+    this.enter('exec');
+    const c = [...this.containers.values()].find((x) => x.id.startsWith(id));
+    if (!c) throw new RuntimeError(`docker exec: No such container: ${id}`, 404);
+    if (c.state !== 'running') throw new RuntimeError(`docker exec: Container ${id} is not running`, 409);
+    this.execs.push({ container: c.containerName, cmd: [...cmd] });
+    return this.execHandler(c, cmd, timeoutMs);
+  }
+
+  ensureVolume(name: string, labels: Record<string, string>, opts: VolumeOptions = {}): Promise<void> {
+    this.enter('ensureVolume');
+    if (!this.volumes.has(name)) this.volumes.set(name, { labels: { ...labels }, writes: [], opts });
+    return Promise.resolve();
+  }
+
+  writeVolume(name: string, archive: Buffer): Promise<void> {
+    this.enter('writeVolume');
+    const v = this.volumes.get(name);
+    if (!v) return Promise.reject(new RuntimeError(`docker create: volume ${name} not found`, 404));
+    v.writes.push(archive);
+    return Promise.resolve();
+  }
+
+  removeVolumes(labels: Record<string, string>): Promise<number> {
+    this.enter('removeVolumes');
+    let n = 0;
+    for (const [name, v] of [...this.volumes]) {
+      if (Object.entries(labels).every(([k, val]) => v.labels[k] === val)) {
+        this.volumes.delete(name);
+        n++;
+      }
+    }
+    return Promise.resolve(n);
   }
 
   info(): Promise<RuntimeInfo> {

@@ -101,6 +101,36 @@ export interface RuntimeEvent {
   time: number;
 }
 
+/** A pod volume in a container: a Docker named volume, or a bind mount of a host path. */
+export interface Mount {
+  type: 'volume' | 'bind';
+  /** Volume name, or host path. */
+  source: string;
+  target: string;
+  readOnly: boolean;
+}
+
+export interface VolumeOptions {
+  /** emptyDir medium Memory: a tmpfs, optionally limited to sizeBytes. */
+  tmpfs?: { sizeBytes?: number };
+}
+
+/** What the kubelet resolved for a container before creating it. */
+export interface ContainerConfig {
+  /** NAME=value */
+  env: string[];
+  command?: string[];
+  args?: string[];
+  mounts?: Mount[];
+}
+
+/** What a command run in a container produced. */
+export interface ExecResult {
+  exitCode: number;
+  /** stdout and stderr, interleaved as they came. */
+  output: string;
+}
+
 export interface RuntimeInfo {
   /** "docker" */
   name: string;
@@ -116,8 +146,11 @@ export interface ContainerRuntime {
   ensureImage(image: string, policy: PullPolicy): Promise<ImageResult>;
   /** Creates and starts the pod's sandbox on the cluster network; attempt numbers recreations. */
   createPause(pod: Pod, attempt?: number): Promise<Sandbox>;
-  /** Creates (does not start) an app container in the sandbox's network namespace; returns its id. */
-  createContainer(pod: Pod, container: Container, sandboxId: string, restartCount: number): Promise<string>;
+  /**
+   * Creates (does not start) an app container in the sandbox's network namespace; returns its id.
+   * config carries the resolved env and the $(VAR)-expanded command/args (default: literal env).
+   */
+  createContainer(pod: Pod, container: Container, sandboxId: string, restartCount: number, config?: ContainerConfig): Promise<string>;
   start(id: string): Promise<void>;
   /** SIGTERM (or the image's stop signal), SIGKILL after graceSeconds. Missing or stopped: no-op. */
   stop(id: string, graceSeconds: number): Promise<void>;
@@ -127,6 +160,17 @@ export interface ContainerRuntime {
   inspect(id: string): Promise<RuntimeContainer | undefined>;
   /** start/die/destroy/oom of this cluster's containers, until the signal aborts or the stream breaks. */
   events(signal: AbortSignal): AsyncIterable<RuntimeEvent>;
+  /**
+   * Runs cmd inside the running container and waits for it to end (probes, hooks). Throws
+   * RuntimeError: status 404 when the container is missing, 0 when timeoutMs passed first.
+   */
+  exec(id: string, cmd: string[], timeoutMs: number): Promise<ExecResult>;
+  /** Creates the named volume with these labels if it does not exist (in memory: a tmpfs one). */
+  ensureVolume(name: string, labels: Record<string, string>, opts?: VolumeOptions): Promise<void>;
+  /** Extracts a tar archive into the root of the named volume (pod volumes with content). */
+  writeVolume(name: string, archive: Buffer): Promise<void>;
+  /** Removes every volume whose labels include all of `labels`; returns how many went. */
+  removeVolumes(labels: Record<string, string>): Promise<number>;
   /** Version and host facts, also a liveness check. */
   info(): Promise<RuntimeInfo>;
 }

@@ -1,12 +1,18 @@
 /** Assembles a kubelet over fakes (runtime, apiserver, clock) for unit tests. */
-import type { Pod } from '@kubelab/api';
+import type { KubeObject, Pod } from '@kubelab/api';
 import { MemoryEventRecorder } from '@kubelab/client/events';
 import { ImageManager } from '../images.js';
 import { PodWorkers } from '../podworkers.js';
 import { FakeRuntime } from '../runtime/fake.js';
 import { StatusManager } from '../statusmanager.js';
 import { PodSyncer } from '../sync.js';
+import { ApiEnvObjects } from '../env/objects.js';
+import { HookRunner } from '../hooks.js';
+import { VolumeManager } from '../volumes/manager.js';
+import { ProbeManager } from '../probes/manager.js';
 import { FakeApi, FakePods, ManualClock, silentLogger } from './fakes.js';
+import { FakeProber } from './prober.js';
+import { ManualTimers } from './timers.js';
 
 export const NODE = 'node-1';
 export const CLUSTER = 'test';
@@ -23,6 +29,13 @@ export interface Harness {
   status: StatusManager;
   workers: PodWorkers;
   events: MemoryEventRecorder;
+  timers: ManualTimers;
+  prober: FakeProber;
+  probes: ProbeManager;
+  /** Uids the probe manager asked to sync. */
+  probeChanges: string[];
+  /** Sleeps of sleep hooks (ms); each advances the clock. */
+  sleeps: number[];
   /** Stores the pod in the fake apiserver and returns the stored copy. */
   add(pod: Pod): Pod;
   /** The pod as the apiserver has it now. */
@@ -41,7 +54,34 @@ export function harness(opts: { crashBaseMs?: number; crashMaxMs?: number; image
   const pods = new FakePods(api, NODE);
   const images = new ImageManager(runtime, clock, { baseMs: opts.imageBaseMs ?? 10_000, maxMs: 300_000 }, log);
   const events = new MemoryEventRecorder();
+  const timers = new ManualTimers(clock);
+  const prober = new FakeProber();
+  const probeChanges: string[] = [];
+  const probes = new ProbeManager({ prober, timers, clock, log, recorder: events, onChange: (uid) => probeChanges.push(uid) });
+  const sleeps: number[] = [];
+  const hooks = new HookRunner({
+    prober,
+    log,
+    recorder: events,
+    sleep: (ms) => {
+      sleeps.push(ms);
+      clock.advance(ms);
+      return Promise.resolve();
+    },
+  });
+  const envObjects = new ApiEnvObjects({
+    get: (r, ns, n) => api.get(r, ns, n),
+    list: <T extends KubeObject>(r: string, o?: { namespace?: string }) => Promise.resolve({ items: api.list<T>(r).filter((x) => !o?.namespace || x.metadata.namespace === o.namespace) }),
+  });
+  const volumes = new VolumeManager({ runtime, cluster: CLUSTER, node: NODE, log, objects: envObjects, version: () => `v${++versions}` });
+  let versions = 0;
   const syncer = new PodSyncer({
+    volumes,
+    envObjects,
+    hostIP: HOST_IP,
+    allocatable: { cpu: 4, memory: 8 * 1024 ** 3 },
+    hooks,
+    probes,
     recorder: events,
     runtime,
     images,
@@ -67,6 +107,7 @@ export function harness(opts: { crashBaseMs?: number; crashMaxMs?: number; image
     workers: 1,
     resyncMs: 10_000,
     orphanGraceSeconds: 2,
+    probes,
   });
   return {
     clock,
@@ -77,6 +118,11 @@ export function harness(opts: { crashBaseMs?: number; crashMaxMs?: number; image
     status,
     workers,
     events,
+    timers,
+    prober,
+    probes,
+    probeChanges,
+    sleeps,
     add: (pod) => api.put('pods', pod),
     get: (pod) => api.peek<Pod>('pods', pod.metadata.namespace ?? 'default', pod.metadata.name ?? ''),
     sync: (pod) => workers.reconcile(pod.metadata.uid ?? ''),

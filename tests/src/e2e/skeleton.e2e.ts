@@ -4,6 +4,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { writeFileSync, mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
@@ -105,8 +106,11 @@ describe('walking skeleton: kubectl → apiserver → controllers → scheduler 
     console.log(`  apply → 3 pods Running+Ready: ${((Date.now() - t0) / 1000).toFixed(1)}s`);
     assert.equal(new Set(pods.map((p) => p.status.podIP)).size, 3, 'distinct pod IPs');
     assert.equal(new Set(pods.map((p) => p.spec.nodeName)).size, 2, 'spread over both nodes');
-    const out = await kOk(['get', 'pods,deploy,rs,svc,nodes']);
-    assert.match(out, /deployment\.apps\/web\s+3\/3/);
+    // The Deployment's status follows its pods' readiness a moment later.
+    const out = await waitFor('the deployment and replicaset to report 3 ready', async () => {
+      const o = await kOk(['get', 'pods,deploy,rs,svc,nodes']);
+      return /deployment\.apps\/web\s+3\/3/.test(o) ? o : undefined;
+    }, 30_000);
     assert.match(out, /replicaset\.apps\/web-\w+\s+3\s+3\s+3/);
   });
 
@@ -164,6 +168,99 @@ describe('walking skeleton: kubectl → apiserver → controllers → scheduler 
       const out = await kOk(['get', 'nodes', '--no-headers']);
       return out.trim().split('\n').filter((l) => /\sReady\s/.test(l)).length === 3 ? true : undefined;
     }, 90_000);
+  });
+
+  it('kubectl logs shows the echo server\'s request lines (pod, deploy/web, --tail, bad container)', async () => {
+    const pods = await readyPods();
+    const logs = await Promise.all(pods.map((p) => kOk(['logs', p.metadata.name])));
+    for (const [i, l] of logs.entries()) assert.match(l, new RegExp(`echo listening on :80 as ${pods[i]!.metadata.name}`), l);
+    assert.ok(logs.some((l) => /"GET \/ HTTP\/1\.1" 200/.test(l)), `some pod logged the NodePort requests:\n${logs.join('\n')}`);
+    assert.match(await kOk(['logs', 'deploy/web']), /echo listening on :80 as web-/);
+    const name = pods[0]!.metadata.name;
+    const tail = await kOk(['logs', name, '--tail=1', '--timestamps']);
+    assert.equal(tail.trimEnd().split('\n').length, 1, tail);
+    assert.match(tail, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+Z /);
+    const bad = await k(['logs', name, '-c', 'nope']);
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.stderr, new RegExp(`container "?nope"? is not valid for pod "?${name}"?`));
+  });
+
+  it('kubectl logs -f streams new request lines as they happen', async () => {
+    const pods = await readyPods();
+    const name = pods[0]!.metadata.name;
+    const ip = pods[0]!.status.podIP!;
+    const child = spawn('kubectl', ['logs', '-f', '--tail=0', name], { env: { ...process.env, KUBECONFIG: kubeconfig }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+    try {
+      await new Promise((r) => setTimeout(r, 1500));
+      const other = pods[1]!.status.containerStatuses![0]!.containerID!.replace(/^docker:\/\//, '');
+      const r = await run('docker', ['exec', other, 'timeout', '10', 'wget', '-qO-', `http://${ip}:80/followed`]);
+      assert.equal(r.code, 0, r.stderr);
+      await waitFor('the followed request line', async () => (/"GET \/followed HTTP\/1\.1" 200/.test(out) ? true : undefined), 15_000);
+    } finally {
+      child.kill('SIGTERM');
+    }
+  });
+
+  it('kubectl exec runs commands in the pod: hostname, exit code, stdin', async () => {
+    const [pod] = await readyPods();
+    const name = pod!.metadata.name;
+    assert.equal((await kOk(['exec', name, '--', 'hostname'])).trim(), name);
+    const failed = await k(['exec', name, '--', 'sh', '-c', 'exit 3']);
+    assert.equal(failed.code, 3, failed.stderr);
+    assert.equal(await kOk(['exec', '-i', name, '--', 'cat'], 'through stdin\n'), 'through stdin\n');
+  });
+
+  it('kubectl port-forward reaches the pod\'s port from 127.0.0.1', async () => {
+    const [pod] = await readyPods();
+    const name = pod!.metadata.name;
+    const child = spawn('kubectl', ['port-forward', `pod/${name}`, ':80'], { env: { ...process.env, KUBECONFIG: kubeconfig }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+    child.stderr.on('data', (b: Buffer) => (out += b.toString()));
+    try {
+      const port = await waitFor('port-forward to listen', async () => /Forwarding from 127\.0\.0\.1:(\d+) -> 80/.exec(out)?.[1], 20_000);
+      const r = await httpGet(`http://127.0.0.1:${port}/`);
+      assert.equal(r.status, 200);
+      assert.match(r.body, new RegExp(`hello from ${name}`));
+    } finally {
+      child.kill('SIGTERM');
+    }
+  });
+
+  it('runs a Job to completion (kubectl wait) and kubectl get all lists the new kinds', async () => {
+    const job = `apiVersion: batch/v1
+kind: Job
+metadata:
+  name: x
+spec:
+  template:
+    spec:
+      restartPolicy: Never
+      containers:
+      - name: main
+        image: kubelab/busybox
+        command: ["sh", "-c", "echo done"]
+`;
+    await kOk(['apply', '-f', '-'], job);
+    const waited = await k(['wait', '--for=condition=complete', 'job/x', '--timeout=60s']);
+    assert.equal(waited.code, 0, waited.stderr + waited.stdout);
+    assert.match(waited.stdout, /job\.batch\/x condition met/);
+    const j = await kJson<{ status: { succeeded?: number; completionTime?: string } }>(['get', 'job', 'x']);
+    assert.equal(j.status.succeeded, 1);
+    assert.ok(j.status.completionTime);
+    const all = await k(['get', 'all']);
+    assert.equal(all.code, 0, all.stderr);
+    assert.match(all.stdout, /job\.batch\/x\s+Complete\s+1\/1/);
+    assert.match(all.stdout, /deployment\.apps\/web/);
+    const logs = await k(['logs', 'job/x']);
+    assert.equal(logs.stdout.trim(), 'done', logs.stderr);
+    await kOk(['delete', 'job', 'x']);
+    await waitFor('the job\'s pods to be gone', async () => {
+      const pods = await kJson<List<Pod>>(['get', 'pods', '-l', 'job-name=x']);
+      return pods.items.length === 0 ? true : undefined;
+    }, 60_000);
   });
 
   it('deletes everything with kubectl delete -f', async () => {

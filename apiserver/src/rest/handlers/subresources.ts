@@ -1,4 +1,4 @@
-/** Subresources: `status` (GET/PUT/PATCH), `pods/binding` (POST), `pods/log` (not yet), `scale`. */
+/** Subresources: `status` (GET/PUT/PATCH), `pods/binding` (POST), `pods/log` (podlog.ts), `scale`. */
 import { fromLabelSelector, selectorToString, type KubeObject, type LabelSelector } from '@kubelab/api';
 import { ApiError } from '@kubelab/proto';
 import type { RequestContext } from '../context.js';
@@ -9,6 +9,7 @@ import { dryRun } from '../query.js';
 import { sendObject, successStatus } from '../respond.js';
 import { checkTypeMeta, withTypeMeta } from './objects.js';
 import { applyPatch, patchedObject, readModifyWrite, readPatch } from './patch.js';
+import { servePodLog } from './podlog.js';
 import { readObject } from './write.js';
 
 // ---- status ----
@@ -61,8 +62,7 @@ export async function createBinding(ctx: RequestContext, route: ResourceRoute, n
 // ---- pods/log ----
 
 export async function podLog(ctx: RequestContext, route: ResourceRoute, name: string): Promise<void> {
-  await ctx.registry.get(route.info.resource, route.namespace, name); // 404 for a missing pod
-  throw new ApiError('ServiceUnavailable', 'logs are not available yet');
+  await servePodLog(ctx, route, name);
 }
 
 // ---- scale (autoscaling/v1 Scale over spec.replicas) ----

@@ -7,6 +7,10 @@ import { nodePrinter } from './nodes.js';
 import { podPrinter } from './pods.js';
 import { endpointsPrinter, servicePrinter } from './services.js';
 import type { Printer, TableRow } from './types.js';
+import { cronJobPrinter, jobPrinter } from './batch.js';
+import { daemonSetPrinter, statefulSetPrinter } from './workloads.js';
+import { configMapPrinter, secretPrinter, serviceAccountPrinter } from './config.js';
+import { endpointSlicePrinter, hpaPrinter, ingressPrinter, pdbPrinter } from './extras.js';
 
 const PRINTERS: Record<string, Printer> = {
   pods: podPrinter,
@@ -18,6 +22,17 @@ const PRINTERS: Record<string, Printer> = {
   namespaces: namespacePrinter,
   events: eventPrinter,
   leases: leasePrinter,
+  jobs: jobPrinter,
+  cronjobs: cronJobPrinter,
+  daemonsets: daemonSetPrinter,
+  statefulsets: statefulSetPrinter,
+  configmaps: configMapPrinter,
+  secrets: secretPrinter,
+  serviceaccounts: serviceAccountPrinter,
+  horizontalpodautoscalers: hpaPrinter,
+  ingresses: ingressPrinter,
+  endpointslices: endpointSlicePrinter,
+  poddisruptionbudgets: pdbPrinter,
 };
 
 export function printerFor(resource: string): Printer {

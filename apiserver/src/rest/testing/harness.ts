@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import pino from 'pino';
 import { startRestServer } from '../server.js';
+import type { StreamBackends } from '../streams/types.js';
 import { FakeRegistry } from './fake-registry.js';
 
 /** Resolves a kubectl binary on PATH, or beside the machine's (gcloud-installed) kubectl. */
@@ -72,6 +73,9 @@ export class TestCluster {
   server: Server | undefined;
   port = 0;
 
+  /** `streams`: backends for exec/attach/port-forward (absent: those answer 503). */
+  constructor(private readonly streams?: StreamBackends) {}
+
   async start(): Promise<this> {
     await seed(this.registry);
     this.server = await startRestServer({
@@ -80,6 +84,7 @@ export class TestCluster {
       host: '127.0.0.1',
       log: pino({ level: process.env['LOG_LEVEL'] ?? 'silent' }),
       signal: this.ac.signal,
+      ...(this.streams ? { streams: this.streams } : {}),
     });
     this.port = (this.server.address() as AddressInfo).port;
     writeFileSync(

@@ -1,0 +1,60 @@
+/** Light validation of store-only kinds: HorizontalPodAutoscaler, PodDisruptionBudget, Ingress, EndpointSlice. */
+import type { KubeObject } from '../types.js';
+import { invalid, notSupported, required, type FieldError } from './errors.js';
+import { asArray, asRecord, validateObjectMeta } from './meta.js';
+import { validateIntOrPercent } from './apps.js';
+
+export function validateHPA(hpa: KubeObject): FieldError[] {
+  const errs = validateObjectMeta(hpa.metadata, { namespaced: true });
+  const spec = asRecord(hpa.spec);
+  const ref = asRecord(spec.scaleTargetRef);
+  if (!ref.kind) errs.push(required('spec.scaleTargetRef.kind'));
+  if (!ref.name) errs.push(required('spec.scaleTargetRef.name'));
+  const min = spec.minReplicas;
+  const max = spec.maxReplicas;
+  if (min !== undefined && min !== null && (typeof min !== 'number' || min < 1)) errs.push(invalid('spec.minReplicas', min, 'must be greater than or equal to 1'));
+  if (typeof max !== 'number' || max < 1) errs.push(invalid('spec.maxReplicas', max ?? 0, 'must be greater than 0'));
+  else if (typeof min === 'number' && max < min) errs.push(invalid('spec.maxReplicas', max, 'must be greater than or equal to `minReplicas`'));
+  return errs;
+}
+
+export function validatePDB(pdb: KubeObject): FieldError[] {
+  const errs = validateObjectMeta(pdb.metadata, { namespaced: true });
+  const spec = asRecord(pdb.spec);
+  if (spec.minAvailable !== undefined && spec.maxUnavailable !== undefined) errs.push(invalid('spec', spec, 'minAvailable and maxUnavailable cannot be both set'));
+  errs.push(...validateIntOrPercent(spec.minAvailable, 'spec.minAvailable'));
+  errs.push(...validateIntOrPercent(spec.maxUnavailable, 'spec.maxUnavailable'));
+  return errs;
+}
+
+const PATH_TYPES = ['Exact', 'ImplementationSpecific', 'Prefix'];
+
+export function validateIngress(ing: KubeObject): FieldError[] {
+  const errs = validateObjectMeta(ing.metadata, { namespaced: true });
+  const spec = asRecord(ing.spec);
+  const rules = asArray(spec.rules);
+  if (!spec.defaultBackend && rules.length === 0) errs.push(invalid('spec.rules', rules, 'either `defaultBackend` or `rules` must be specified'));
+  rules.forEach((r, i) => {
+    asArray(asRecord(asRecord(r).http).paths).forEach((p, j) => {
+      const f = `spec.rules[${i}].http.paths[${j}]`;
+      const pt = asRecord(p).pathType;
+      if (pt === undefined || pt === '') errs.push(required(`${f}.pathType`, 'pathType must be specified'));
+      else if (!PATH_TYPES.includes(String(pt))) errs.push(notSupported(`${f}.pathType`, pt, PATH_TYPES));
+    });
+  });
+  return errs;
+}
+
+const ADDRESS_TYPES = ['IPv4', 'IPv6', 'FQDN'];
+
+export function validateEndpointSlice(es: KubeObject): FieldError[] {
+  const errs = validateObjectMeta(es.metadata, { namespaced: true });
+  const t = es['addressType'];
+  if (t === undefined || t === '') errs.push(required('addressType'));
+  else if (!ADDRESS_TYPES.includes(String(t))) errs.push(notSupported('addressType', t, ADDRESS_TYPES));
+  asArray(es['endpoints']).forEach((e, i) => {
+    const a = asArray(asRecord(e).addresses);
+    if (a.length === 0) errs.push(required(`endpoints[${i}].addresses`, 'must contain at least 1 address'));
+  });
+  return errs;
+}

@@ -1,0 +1,3 @@
+export * from './types.js';
+export * from './connector.js';
+export * from './logquery.js';
