@@ -66,5 +66,8 @@ export interface ComposeTarget {
 
 export async function runCompose(t: ComposeTarget, args: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
   const c = await detectCompose(t.env);
-  return run(c.cmd, composeArgv(c, t.composeFile, t.project, args), { cwd: undefined, ...opts, env: t.env });
+  // docker-compose v1 gives up on a slow engine after 60 s (a busy 2-core machine stopping a
+  // container that publishes many ports gets there); wait longer unless the user says otherwise.
+  const env = { COMPOSE_HTTP_TIMEOUT: '300', ...t.env };
+  return run(c.cmd, composeArgv(c, t.composeFile, t.project, args), { cwd: undefined, ...opts, env });
 }

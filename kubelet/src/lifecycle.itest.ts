@@ -1,8 +1,8 @@
 /**
  * The pod lifecycle on the real Docker engine with the real pod workers, prober and hooks:
- * readiness and liveness probes, init container ordering, preStop on deletion. Everything carries
- * io.kubelab.cluster=kubelet-lifecycle-itest and is removed by that label. Probe traffic goes only
- * to the test's own pods on its own network.
+ * readiness and liveness probes, init container ordering, volumes, env, preStop on deletion.
+ * Everything carries io.kubelab.cluster=kubelet-lifecycle-itest-<pid> and is removed by that label
+ * (leftovers of dead runs too). Probe traffic goes only to the test's own pods on its own network.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -23,7 +23,11 @@ import { LABELS } from './runtime/runtime.js';
 import { StatusManager } from './statusmanager.js';
 import { PodSyncer } from './sync.js';
 import { DockerTestEnv, waitFor } from './testing/dockerenv.js';
-import { FakeApi, FakePods, makePod, silentLogger } from './testing/fakes.js';
+import { randomUUID } from 'node:crypto';
+import { FakeApi, FakePods, makePod as makeBasePod, silentLogger } from './testing/fakes.js';
+
+/** Pods with random uids: container and volume names stay unique across concurrent runs. */
+const makePod: typeof makeBasePod = (name, node, spec, meta) => makeBasePod(name, node, spec, { uid: randomUUID(), ...meta });
 
 const env = new DockerTestEnv('kubelet-lifecycle-itest');
 const NODE = 'lifecycle-node';
@@ -105,8 +109,9 @@ describe('pod lifecycle on Docker', { timeout: 240_000 }, () => {
             image: env.image,
             command: ['sh', '-c', 'mkdir -p /www /tmp && touch /tmp/alive && exec httpd -f -p 8080 -h /www'],
             ports: [{ name: 'http', containerPort: 8080 }],
-            readinessProbe: { httpGet: { path: '/ready.html', port: 'http' }, periodSeconds: 1, failureThreshold: 1 },
-            livenessProbe: { exec: { command: ['cat', '/tmp/alive'] }, periodSeconds: 1, failureThreshold: 2 },
+            // Generous timeouts: a busy 2-core machine can take over a second for a docker exec.
+            readinessProbe: { httpGet: { path: '/ready.html', port: 'http' }, periodSeconds: 1, failureThreshold: 1, timeoutSeconds: 5 },
+            livenessProbe: { exec: { command: ['cat', '/tmp/alive'] }, periodSeconds: 1, failureThreshold: 2, timeoutSeconds: 5 },
           },
         ],
       }),
@@ -192,7 +197,8 @@ describe('pod lifecycle on Docker', { timeout: 240_000 }, () => {
     assert.equal(msg, 'hi volumes');
     assert.equal((await env.exec(reader.id, ['cat', '/site/index.html'])).out, 'from-configmap');
     assert.notEqual((await env.exec(reader.id, ['sh', '-c', 'echo x > /site/new'])).code, 0, 'configMap volumes are read-only');
-    assert.match((await env.exec(reader.id, ['cat', '/proc/mounts'])).out, /^tmpfs \/ram tmpfs .*size=16384k/m, 'a Memory emptyDir is a tmpfs');
+    const mounts = (await env.exec(reader.id, ['cat', '/proc/mounts'])).out;
+    assert.match(mounts, /^tmpfs \/ram tmpfs .*size=16384k/m, `a Memory emptyDir is a tmpfs: ${mounts}`);
 
     api.put<KubeObject>('configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'site', namespace: 'default' }, data: { 'index.html': 'updated', greeting: 'hi' } } as KubeObject);
     workers.queue.add(pod.metadata.uid!);

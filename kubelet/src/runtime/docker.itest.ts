@@ -1,117 +1,44 @@
 /**
  * Integration test of DockerRuntime + the pod workers against the real Docker engine. Everything
- * it makes carries io.kubelab.cluster=kubelet-itest and is removed by that label (also leftovers
- * of an earlier failed run). Traffic only goes to 127.0.0.1 inside the test's own containers.
+ * it makes carries io.kubelab.cluster=kubelet-itest-<pid> and is removed by that label (also
+ * leftovers of earlier runs that died). Traffic only goes to 127.0.0.1 inside the test's own containers.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import * as os from 'node:os';
-import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
-import Dockerode from 'dockerode';
+import { randomUUID } from 'node:crypto';
 import { systemClock, type Pod } from '@kubelab/api';
 import { ImageManager } from '../images.js';
 import { PodWorkers } from '../podworkers.js';
 import { StatusManager } from '../statusmanager.js';
 import { PodSyncer } from '../sync.js';
-import { FakeApi, FakePods, makePod, silentLogger } from '../testing/fakes.js';
+import { DockerTestEnv, overlaps, waitFor } from '../testing/dockerenv.js';
+import { FakeApi, FakePods, makePod as makeBasePod, silentLogger } from '../testing/fakes.js';
 import { DockerRuntime } from './docker.js';
-import { drainProgress } from './jsonlines.js';
 import { ImageError, LABELS, SANDBOX_NAME, type RuntimeEvent } from './runtime.js';
 
-const CLUSTER = 'kubelet-itest';
-const LABEL = `${LABELS.cluster}=${CLUSTER}`;
-const IMAGE = 'kubelab-itest/busybox:1';
-const NETWORK = `kubelet-itest-${process.pid}`;
+const env = new DockerTestEnv('kubelet-itest');
+const CLUSTER = env.cluster;
+const IMAGE = env.image;
+const NETWORK = env.network;
 const NODE = 'itest-node';
-const docker = new Dockerode();
+const docker = env.docker;
 const log = silentLogger();
+const exec = (id: string, cmd: string[]) => env.exec(id, cmd);
 
-function ipToInt(ip: string): number {
-  return ip.split('.').reduce((n, o) => n * 256 + Number(o), 0);
-}
-
-function overlaps(a: string, b: string): boolean {
-  const [ipA, lenA] = a.split('/') as [string, string];
-  const [ipB, lenB] = b.split('/') as [string, string];
-  const len = Math.min(Number(lenA), Number(lenB));
-  const mask = len === 0 ? 0 : (0xffffffff << (32 - len)) >>> 0;
-  return ((ipToInt(ipA) & mask) >>> 0) === ((ipToInt(ipB) & mask) >>> 0);
-}
-
-/** 10.251.0.0/24 unless a Docker network or a host interface already uses it; then the next free /24. */
-async function pickSubnet(): Promise<string> {
-  const used: string[] = [];
-  for (const n of await docker.listNetworks()) for (const c of n.IPAM?.Config ?? []) if (c.Subnet && c.Subnet.includes('.')) used.push(c.Subnet);
-  for (const list of Object.values(os.networkInterfaces())) for (const i of list ?? []) if (i.family === 'IPv4' && i.cidr) used.push(i.cidr);
-  for (let third = 0; third < 256; third++) {
-    const cand = `10.251.${third}.0/24`;
-    if (!used.some((u) => overlaps(u, cand))) return cand;
-  }
-  throw new Error('no free /24 in 10.251.0.0/16');
-}
-
-async function cleanup(): Promise<void> {
-  for (const c of await docker.listContainers({ all: true, filters: { label: [LABEL] } })) await docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => undefined);
-  for (const n of await docker.listNetworks({ filters: { label: [LABEL] } })) await docker.getNetwork(n.Id).remove().catch(() => undefined);
-  for (const i of await docker.listImages({ filters: { label: [LABEL] } })) await docker.getImage(i.Id).remove({ force: true }).catch(() => undefined);
-}
-
-async function buildImage(): Promise<void> {
-  const dir = mkdtempSync(join(os.tmpdir(), 'kubelet-itest-'));
-  try {
-    copyFileSync('/usr/bin/busybox', join(dir, 'busybox'));
-    writeFileSync(join(dir, 'Dockerfile'), ['FROM scratch', 'COPY busybox /bin/busybox', 'RUN ["/bin/busybox", "--install", "-s", "/bin"]', `LABEL ${LABEL}`, ''].join('\n'));
-    const stream = await docker.buildImage({ context: dir, src: ['Dockerfile', 'busybox'] }, { t: IMAGE, forcerm: true, labels: { [LABELS.cluster]: CLUSTER } } as never);
-    await drainProgress(stream as unknown as AsyncIterable<unknown>);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-/** Runs a command in a container; returns stdout and the exit code. */
-async function exec(id: string, cmd: string[]): Promise<{ out: string; code: number }> {
-  const e = await docker.getContainer(id).exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
-  const stream = await e.start({ hijack: true, stdin: false });
-  const out = new PassThrough();
-  const chunks: Buffer[] = [];
-  out.on('data', (b: Buffer) => chunks.push(b));
-  docker.modem.demuxStream(stream, out, new PassThrough());
-  await new Promise<void>((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`exec ${cmd.join(' ')} timed out`)), 15_000);
-    stream.on('end', () => {
-      clearTimeout(t);
-      resolve();
-    });
-  });
-  const info = await e.inspect();
-  return { out: Buffer.concat(chunks).toString('utf8'), code: info.ExitCode ?? -1 };
-}
-
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, ms = 15_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+/** Pods with random uids: names stay unique across concurrent runs. */
+const makePod: typeof makeBasePod = (name, node, spec, meta) => makeBasePod(name, node, spec, { uid: randomUUID(), ...meta });
 
 describe('DockerRuntime against the real engine', { timeout: 180_000 }, () => {
   let subnet = '';
   const runtime = new DockerRuntime({ cluster: CLUSTER, node: NODE, network: NETWORK, pauseImage: IMAGE, pauseCommand: ['sleep', '2147483647'], log, timeoutMs: 30_000 });
 
   before(async () => {
-    await cleanup();
-    subnet = await pickSubnet();
-    await docker.createNetwork({ Name: NETWORK, Driver: 'bridge', Labels: { [LABELS.cluster]: CLUSTER }, IPAM: { Driver: 'default', Config: [{ Subnet: subnet }] } });
-    await buildImage();
+    await env.setUp();
+    subnet = env.subnet;
   });
 
   after(async () => {
-    await cleanup();
+    await env.cleanup();
   });
 
   it('answers info and handles images without a registry', async () => {

@@ -23,27 +23,50 @@ export function overlaps(a: string, b: string): boolean {
   return ((ipToInt(ipA) & mask) >>> 0) === ((ipToInt(ipB) & mask) >>> 0);
 }
 
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * One run's Docker world: cluster id `<prefix>-<pid>`, so two runs of the same test (say, two
+ * `npm test`s) never touch each other's things; leftovers of dead runs are removed at set-up.
+ */
 export class DockerTestEnv {
   readonly docker = new Dockerode();
+  readonly cluster: string;
   readonly network: string;
   readonly image: string;
   subnet = '';
 
-  constructor(readonly cluster: string) {
-    this.network = `${cluster}-${process.pid}`;
-    this.image = `${cluster}/busybox:1`;
+  constructor(readonly prefix: string) {
+    this.cluster = `${prefix}-${process.pid}`;
+    this.network = this.cluster;
+    this.image = `${prefix}/busybox:${process.pid}`;
+  }
+
+  /** Removes everything labelled with a cluster id of this prefix whose run is gone (or this run). */
+  async cleanup(): Promise<void> {
+    const d = this.docker;
+    const mine = (labels: Record<string, string> | undefined): boolean => {
+      const v = labels?.[LABELS.cluster] ?? '';
+      if (!v.startsWith(`${this.prefix}-`)) return false;
+      const pid = Number(v.slice(this.prefix.length + 1));
+      return !Number.isInteger(pid) || pid === process.pid || !alive(pid);
+    };
+    const f = { filters: { label: [LABELS.cluster] } };
+    for (const c of await d.listContainers({ all: true, ...f })) if (mine(c.Labels)) await d.getContainer(c.Id).remove({ force: true, v: true }).catch(() => undefined);
+    for (const v of (await d.listVolumes(f)).Volumes ?? []) if (mine(v.Labels ?? undefined)) await d.getVolume(v.Name).remove().catch(() => undefined);
+    for (const n of await d.listNetworks(f)) if (mine(n.Labels)) await d.getNetwork(n.Id).remove().catch(() => undefined);
+    for (const i of await d.listImages(f)) if (mine(i.Labels ?? undefined)) await d.getImage(i.Id).remove({ force: true }).catch(() => undefined);
   }
 
   private get label(): string {
     return `${LABELS.cluster}=${this.cluster}`;
-  }
-
-  async cleanup(): Promise<void> {
-    const d = this.docker;
-    for (const c of await d.listContainers({ all: true, filters: { label: [this.label] } })) await d.getContainer(c.Id).remove({ force: true, v: true }).catch(() => undefined);
-    for (const v of (await d.listVolumes({ filters: { label: [this.label] } })).Volumes ?? []) await d.getVolume(v.Name).remove().catch(() => undefined);
-    for (const n of await d.listNetworks({ filters: { label: [this.label] } })) await d.getNetwork(n.Id).remove().catch(() => undefined);
-    for (const i of await d.listImages({ filters: { label: [this.label] } })) await d.getImage(i.Id).remove({ force: true }).catch(() => undefined);
   }
 
   private async pickSubnet(): Promise<string> {
