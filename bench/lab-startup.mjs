@@ -4,11 +4,28 @@
 // Runs on a lab of its own (e2e slot 2 unless KUBELAB_E2E_SLOT says otherwise).
 // Usage: npx tsc -b && node bench/lab-startup.mjs [rounds=2]
 process.env.KUBELAB_E2E_SLOT ??= '2';
-const { labUp, labDown } = await import('@kubelab/cli/lab');
+const { labUp, labDown, labApiAccess } = await import('@kubelab/cli/lab');
 const { E2E_ENV } = await import('../tests/dist/lib/lab.js');
+const https = await import('node:https');
 
 const rounds = Number(process.argv[2] ?? 2);
-const api = `http://127.0.0.1:${E2E_ENV.KUBELAB_API_PORT}`;
+const api = `https://127.0.0.1:${E2E_ENV.KUBELAB_API_PORT}`;
+let pki; // the lab's CA and admin token, read after each `up`
+
+// One request to the lab's API over HTTPS with its CA and token: { status, text }.
+function call(method, path, body) {
+  return new Promise((resolve, reject) => {
+    const headers = { Authorization: `Bearer ${pki.token}`, Accept: 'application/json', ...(body ? { 'Content-Type': 'application/json' } : {}) };
+    const req = https.request(new URL(path, api), { method, ca: pki.caCert, headers }, (res) => {
+      let text = '';
+      res.on('data', (c) => (text += c));
+      res.on('end', () => resolve({ status: res.statusCode, text }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
 const quiet = () => {};
 
 const deployment = (name) => ({
@@ -23,8 +40,7 @@ const deployment = (name) => ({
 });
 
 async function readyPods(app) {
-  const res = await fetch(`${api}/api/v1/namespaces/default/pods?labelSelector=app%3D${app}`);
-  const list = await res.json();
+  const list = JSON.parse((await call('GET', `/api/v1/namespaces/default/pods?labelSelector=app%3D${app}`)).text);
   return list.items.filter((p) => p.status?.phase === 'Running' && (p.status.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True')).length;
 }
 
@@ -39,11 +55,12 @@ for (let r = 0; r < rounds; r++) {
   const t0 = performance.now();
   await labUp({ project: E2E_ENV.KUBELAB_PROJECT, apiPort: Number(E2E_ENV.KUBELAB_API_PORT), nodes: 2, env: E2E_ENV, mergeKubeconfig: false, build: false, log: quiet });
   upTimes.push((performance.now() - t0) / 1000);
+  pki = await labApiAccess({ project: E2E_ENV.KUBELAB_PROJECT, env: E2E_ENV });
   for (let i = 0; i < 3; i++) {
     const name = `bench-${r}-${i}`;
     const t1 = performance.now();
-    const res = await fetch(`${api}/apis/apps/v1/namespaces/default/deployments`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(deployment(name)) });
-    if (res.status !== 201) throw new Error(`create: ${res.status} ${await res.text()}`);
+    const res = await call('POST', '/apis/apps/v1/namespaces/default/deployments', JSON.stringify(deployment(name)));
+    if (res.status !== 201) throw new Error(`create: ${res.status} ${res.text}`);
     while ((await readyPods(name)) < 3) {
       if (performance.now() - t1 > 120_000) throw new Error('3 pods not ready within 120 s');
       await new Promise((r) => setTimeout(r, 50));

@@ -11,6 +11,12 @@ export interface ApiserverConfig {
   nodePortRange: string;
   /** Seconds between etcd compactions (0 = never). */
   compactIntervalSeconds: number;
+  /** TLS and token files (KUBELAB_TLS_CERT, KUBELAB_TLS_KEY, KUBELAB_TOKEN_FILE); unset: plain HTTP, no auth. */
+  tlsCertFile?: string;
+  tlsKeyFile?: string;
+  tokenFile?: string;
+  /** Where the apiserver makes its own PKI when the configured files are missing (KUBELAB_PKI_GENERATE_DIR). */
+  pkiGenerateDir: string;
 }
 
 function port(name: string, fallback: string): number {
@@ -30,5 +36,17 @@ export function readConfig(): ApiserverConfig {
   parsePortRange(nodePortRange);
   const compactIntervalSeconds = Number(env('KUBELAB_COMPACT_INTERVAL_SECONDS', '300'));
   if (!Number.isFinite(compactIntervalSeconds) || compactIntervalSeconds < 0) throw new Error('KUBELAB_COMPACT_INTERVAL_SECONDS must be a number >= 0');
-  return { etcdEndpoints, grpcPort: port('KUBELAB_GRPC_PORT', '7000'), restPort: port('KUBELAB_REST_PORT', '6443'), serviceCIDR, nodePortRange, compactIntervalSeconds };
+  const optional = (name: string): string | undefined => env(name, '') || undefined;
+  return {
+    etcdEndpoints,
+    grpcPort: port('KUBELAB_GRPC_PORT', '7000'),
+    restPort: port('KUBELAB_REST_PORT', '6443'),
+    serviceCIDR,
+    nodePortRange,
+    compactIntervalSeconds,
+    tlsCertFile: optional('KUBELAB_TLS_CERT'),
+    tlsKeyFile: optional('KUBELAB_TLS_KEY'),
+    tokenFile: optional('KUBELAB_TOKEN_FILE'),
+    pkiGenerateDir: env('KUBELAB_PKI_GENERATE_DIR', '/var/lib/kubelab/pki'),
+  };
 }

@@ -12,6 +12,7 @@ import { bootstrap } from './registry/bootstrap.js';
 import { startGrpcServer, stopGrpcServer } from './grpc/server.js';
 import { startRestServer } from './rest/server.js';
 import { KubeletConnector } from './kubelets/connector.js';
+import { loadServingPki } from './serving-pki.js';
 
 runMain('apiserver', async (signal, log) => {
   const cfg = readConfig();
@@ -25,9 +26,10 @@ runMain('apiserver', async (signal, log) => {
   await withStoreRetry('bootstrap', () => bootstrap(registry, { serviceCIDR: cfg.serviceCIDR, log }), log, signal);
   if (cfg.compactIntervalSeconds > 0) void runCompactor(store, cfg.compactIntervalSeconds * 1000, log.child({ part: 'compactor' }), signal);
 
+  const pki = await loadServingPki(cfg, log);
   const grpc = await startGrpcServer({ registry, port: cfg.grpcPort, log });
   const kubelets = new KubeletConnector({ registry, log: log.child({ part: 'kubelets' }) });
-  const rest = await startRestServer({ registry, port: cfg.restPort, log, signal, kubelets, streams: kubelets.streamBackends() });
+  const rest = await startRestServer({ registry, port: cfg.restPort, log, signal, kubelets, streams: kubelets.streamBackends(), ...(pki ?? {}) });
   log.info({ grpcPort: grpc.port, restPort: cfg.restPort }, 'apiserver ready');
 
   if (!signal.aborted) await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));

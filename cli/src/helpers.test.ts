@@ -32,9 +32,13 @@ describe('labSettings', () => {
     assert.equal(s.project, 'dev');
     assert.equal(s.cluster, 'dev');
     assert.equal(s.network, 'dev');
-    assert.equal(s.apiUrl, 'http://127.0.0.1:6443');
+    assert.equal(s.apiUrl, 'https://127.0.0.1:6443');
     assert.equal(s.env.KUBELAB_NODES, '2');
     assert.equal(s.composeFile, '/r/docker-compose.yml');
+    assert.equal(s.pkiDir, '/r/.kubelab/dev/pki');
+    assert.equal(s.env.KUBELAB_PKI_DIR, '/r/.kubelab/dev/pki');
+    assert.equal(labSettings({}, {}, '/r/').pkiDir, '/r/.kubelab/pki');
+    assert.equal(labSettings({}, { KUBELAB_PKI_DIR: '/etc/p' }, '/r/').pkiDir, '/etc/p');
   });
   it('takes options over the given env over process env', () => {
     const s = labSettings({ apiPort: 16443, env: { KUBELAB_NODES: '3', KUBELAB_CLUSTER: 'c' } }, { KUBELAB_NODES: '5', KUBELAB_API_PORT: '1' }, '/r/');
@@ -49,8 +53,8 @@ describe('labSettings', () => {
     assert.throws(() => labSettings({}, { KUBELAB_API_PORT: '70000' }, '/r/'), /KUBELAB_API_PORT/);
   });
   it('uses a specific bind address for the API URL, loopback for 0.0.0.0', () => {
-    assert.equal(labSettings({}, { KUBELAB_BIND_ADDRESS: '0.0.0.0' }, '/r/').apiUrl, 'http://127.0.0.1:6443');
-    assert.equal(labSettings({}, { KUBELAB_BIND_ADDRESS: '10.0.0.5' }, '/r/').apiUrl, 'http://10.0.0.5:6443');
+    assert.equal(labSettings({}, { KUBELAB_BIND_ADDRESS: '0.0.0.0' }, '/r/').apiUrl, 'https://127.0.0.1:6443');
+    assert.equal(labSettings({}, { KUBELAB_BIND_ADDRESS: '10.0.0.5' }, '/r/').apiUrl, 'https://10.0.0.5:6443');
   });
 });
 

@@ -14,6 +14,11 @@ export function labKubeconfigPath(root: string, project: string): string {
   return project === 'kubelab' ? join(root, '.kubelab', 'kubeconfig') : join(root, '.kubelab', project, 'kubeconfig');
 }
 
+/** The lab's PKI (CA, apiserver certificate, admin token), beside its kubeconfig: .kubelab/pki or .kubelab/<project>/pki. */
+export function labPkiDir(root: string, project: string): string {
+  return project === 'kubelab' ? join(root, '.kubelab', 'pki') : join(root, '.kubelab', project, 'pki');
+}
+
 export async function readIfExists(path: string): Promise<string | undefined> {
   try {
     return await readFile(path, 'utf8');

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import YAML from 'yaml';
 import { labKubeconfig, mergeKubeconfig, removeFromKubeconfig } from './kubeconfig.js';
 
-const lab = { name: 'kubelab', server: 'http://127.0.0.1:6443' };
+const lab = { name: 'kubelab', server: 'https://127.0.0.1:6443' };
 
 const USER = `# my clusters
 apiVersion: v1
@@ -30,9 +30,17 @@ describe('labKubeconfig', () => {
   it('is a complete kubeconfig whose current context points at the lab', () => {
     const doc = YAML.parse(labKubeconfig(lab));
     assert.equal(doc['current-context'], 'kubelab');
-    assert.deepEqual(doc.clusters, [{ name: 'kubelab', cluster: { server: 'http://127.0.0.1:6443' } }]);
+    assert.deepEqual(doc.clusters, [{ name: 'kubelab', cluster: { server: 'https://127.0.0.1:6443' } }]);
     assert.deepEqual(doc.contexts, [{ name: 'kubelab', context: { cluster: 'kubelab', user: 'kubelab' } }]);
     assert.deepEqual(doc.users, [{ name: 'kubelab', user: {} }]);
+  });
+
+  it('carries the CA as certificate-authority-data and the bearer token', () => {
+    const pem = '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n';
+    const doc = YAML.parse(labKubeconfig({ ...lab, caCert: pem, token: 'ab'.repeat(32) }));
+    assert.equal(Buffer.from(doc.clusters[0].cluster['certificate-authority-data'], 'base64').toString(), pem);
+    assert.equal(doc.clusters[0].cluster.server, 'https://127.0.0.1:6443');
+    assert.deepEqual(doc.users, [{ name: 'kubelab', user: { token: 'ab'.repeat(32) } }]);
   });
 });
 
@@ -49,7 +57,7 @@ describe('mergeKubeconfig', () => {
     const doc = YAML.parse(text);
     assert.match(text, /^# my clusters/);
     assert.deepEqual(doc.clusters.map((c: { name: string }) => c.name), ['prod', 'kubelab']);
-    assert.equal(doc.clusters[1].cluster.server, 'http://127.0.0.1:6443');
+    assert.equal(doc.clusters[1].cluster.server, 'https://127.0.0.1:6443');
     assert.equal(doc.clusters[0].cluster['certificate-authority-data'], 'AAAA');
     assert.deepEqual(doc.contexts.map((c: { name: string }) => c.name), ['prod', 'kubelab']);
     assert.deepEqual(doc.contexts[0].context, { cluster: 'prod', user: 'admin', namespace: 'web' });
@@ -88,6 +96,12 @@ describe('removeFromKubeconfig', () => {
 
   it('leaves a same-named cluster that points elsewhere, and reports no change', () => {
     assert.equal(removeFromKubeconfig(USER, 'kubelab', lab.server), null);
+  });
+
+  it('also removes the entry an older kubelab wrote with http://', () => {
+    const old = mergeKubeconfig(USER, { ...lab, server: 'http://127.0.0.1:6443' });
+    const doc = YAML.parse(removeFromKubeconfig(old, 'kubelab', lab.server)!);
+    assert.deepEqual(doc.clusters.map((c: { name: string }) => c.name), ['prod']);
   });
 
   it('reports no change for a missing file', () => {

@@ -8,6 +8,10 @@ export interface KubeconfigTarget {
   /** Name of the cluster, context and user entries. */
   name: string;
   server: string;
+  /** The cluster CA (PEM): certificate-authority-data. */
+  caCert?: string;
+  /** The user's bearer token. */
+  token?: string;
 }
 
 const LISTS = ['clusters', 'contexts', 'users'] as const;
@@ -16,9 +20,9 @@ const STYLE = { indentSeq: false } as const;
 
 function entries(t: KubeconfigTarget): Record<(typeof LISTS)[number], object> {
   return {
-    clusters: { name: t.name, cluster: { server: t.server } },
+    clusters: { name: t.name, cluster: { server: t.server, ...(t.caCert ? { 'certificate-authority-data': Buffer.from(t.caCert).toString('base64') } : {}) } },
     contexts: { name: t.name, context: { cluster: t.name, user: t.name } },
-    users: { name: t.name, user: {} },
+    users: { name: t.name, user: t.token ? { token: t.token } : {} },
   };
 }
 
@@ -80,7 +84,9 @@ export function removeFromKubeconfig(text: string | undefined, name: string, ser
   const clusters = doc.get('clusters');
   const at = indexByName(doc, 'clusters', name);
   const cluster = isSeq(clusters) && at >= 0 ? clusters.items[at] : undefined;
-  if (!isMap(cluster) || doc.getIn(['clusters', at, 'cluster', 'server']) !== server) return null;
+  // The lab's entry of an older kubelab pointed at http://; it is the lab's all the same.
+  const own = [server, server.replace(/^https:/, 'http:')];
+  if (!isMap(cluster) || !own.includes(String(doc.getIn(['clusters', at, 'cluster', 'server'])))) return null;
   let changed = false;
   for (const list of LISTS) {
     const seq = doc.get(list);

@@ -15,7 +15,10 @@ import { buildImages, type BuiltImage } from './images/build.js';
 import { chooseSource, imageEnv, knownSource } from './images/source.js';
 import { joinNode, type JoinResult } from './join.js';
 import { labKubeconfig, mergeKubeconfig, removeFromKubeconfig } from './kubeconfig.js';
-import { labKubeconfigPath, readIfExists, userKubeconfigPath, writePrivate } from './kubeconfig-file.js';
+import { ensurePki, readPki } from '@kubelab/client/pki';
+import type { ApiAccess } from './api-get.js';
+import { labKubeconfigPath, labPkiDir, readIfExists, userKubeconfigPath, writePrivate } from './kubeconfig-file.js';
+import type { KubeconfigTarget } from './kubeconfig.js';
 import { CLUSTER_LABEL, COMPONENT_LABEL, COMPOSE_PROJECT_LABEL } from './labels.js';
 import { waitForApiserver, waitForNodes } from './nodes.js';
 import { consoleLog, since, type Log } from './output.js';
@@ -26,6 +29,8 @@ import { printStatus } from './status.js';
 export type { LabInput, LabSettings } from './settings.js';
 export type { RunResult } from './exec.js';
 export type { Log } from './output.js';
+export type { ApiAccess } from './api-get.js';
+export { apiGet } from './api-get.js';
 
 export interface LabOptions extends LabInput {
   log?: Log;
@@ -97,10 +102,10 @@ async function withDiagnosis<T>(docker: LabDocker, s: LabSettings, f: () => Prom
   }
 }
 
-async function mergeIntoUserKubeconfig(s: LabSettings): Promise<string> {
+async function mergeIntoUserKubeconfig(s: LabSettings, entry: KubeconfigTarget): Promise<string> {
   let path = userKubeconfigPath(s.env);
   path = await realpath(path).catch(() => path);
-  await writePrivate(path, mergeKubeconfig(await readIfExists(path), { name: s.project, server: s.apiUrl }, path));
+  await writePrivate(path, mergeKubeconfig(await readIfExists(path), entry, path));
   return path;
 }
 
@@ -114,6 +119,9 @@ export async function labUp(o: LabUpOptions): Promise<LabUpResult> {
   const docker = o.docker ?? new DockerodeLab();
   await labImages({ ...o, log, docker });
   await removeLeftovers(docker, s, log);
+  const pki = await ensurePki(s.pkiDir, s.serviceCIDR);
+  log(pki.generated ? `made the lab's CA, apiserver certificate and admin token in ${s.pkiDir} (${pki.reason})` : `using the lab's CA, certificate and token in ${s.pkiDir}`);
+  const api = { url: s.apiUrl, caCert: pki.material.caCert, token: pki.material.token };
   const target = await composeTarget(s, docker);
   log(`starting lab ${s.project}: ${s.nodes} node(s), network ${s.network} (${s.subnet}), API ${s.apiUrl}…`);
   await withDiagnosis(docker, s, async () => {
@@ -122,12 +130,13 @@ export async function labUp(o: LabUpOptions): Promise<LabUpResult> {
   });
   const wait = { deadline, log };
   const nodes = await withDiagnosis(docker, s, async () => {
-    await waitForApiserver(s.apiUrl, wait);
-    return waitForNodes(s.apiUrl, s.nodes, wait);
+    await waitForApiserver(api, wait);
+    return waitForNodes(api, s.nodes, wait);
   });
   const kubeconfig = labKubeconfigPath(s.root, s.project);
-  await writePrivate(kubeconfig, labKubeconfig({ name: s.project, server: s.apiUrl }));
-  const mergedInto = (o.mergeKubeconfig ?? true) ? await mergeIntoUserKubeconfig(s) : undefined;
+  const entry: KubeconfigTarget = { name: s.project, server: s.apiUrl, caCert: api.caCert, token: api.token };
+  await writePrivate(kubeconfig, labKubeconfig(entry));
+  const mergedInto = (o.mergeKubeconfig ?? true) ? await mergeIntoUserKubeconfig(s, entry) : undefined;
   const seconds = (Date.now() - t0) / 1000;
   log(`lab ${s.project} is up in ${since(t0)}: ${nodes.length} node(s) Ready`);
   return { project: s.project, kubeconfig, mergedInto, apiUrl: s.apiUrl, nodes, seconds };
@@ -162,6 +171,7 @@ export async function labDown(target: string | (LabOptions & { keepKubeconfig?: 
 async function forgetKubeconfig(s: LabSettings, log: Log): Promise<void> {
   const own = labKubeconfigPath(s.root, s.project);
   await rm(own, { force: true });
+  if (s.pkiDir === labPkiDir(s.root, s.project)) await rm(s.pkiDir, { recursive: true, force: true }); // not a directory the user named
   if (s.project !== 'kubelab') await rm(dirname(own), { recursive: true, force: true });
   let user = userKubeconfigPath(s.env);
   user = await realpath(user).catch(() => user);
@@ -183,6 +193,14 @@ export async function labJoin(o: LabOptions = {}): Promise<JoinResult> {
 export async function labStatus(o: LabOptions = {}): Promise<void> {
   const s = labSettings(o);
   await printStatus(o.docker ?? new DockerodeLab(), s, o.log ?? consoleLog);
+}
+
+/** The lab's API URL, CA (PEM) and admin token, for HTTPS requests of one's own (after `up`). */
+export async function labApiAccess(o: LabOptions = {}): Promise<ApiAccess> {
+  const s = labSettings(o);
+  const pki = await readPki(s.pkiDir);
+  if (!pki) throw new Error(`lab ${s.project}: no CA and token in ${s.pkiDir} (is it up?)`);
+  return { url: s.apiUrl, caCert: pki.caCert, token: pki.token };
 }
 
 export { labSettings };

@@ -1,4 +1,5 @@
-/** Waiting for the lab through its REST API: apiserver health, then Ready nodes. */
+/** Waiting for the lab through its REST API (HTTPS, the lab's CA and token): apiserver health, then Ready nodes. */
+import { apiGet, type ApiAccess } from './api-get.js';
 import { since, type Log } from './output.js';
 
 interface NodeList {
@@ -12,22 +13,6 @@ export function readyNodes(body: unknown): { ready: string[]; total: number } {
     .filter((n) => (n.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True'))
     .map((n) => n.metadata?.name ?? '?');
   return { ready, total: items.length };
-}
-
-async function get(url: string): Promise<{ status: number; body: unknown } | undefined> {
-  try {
-    const res = await fetch(url, { signal: AbortSignal.timeout(5000) });
-    const text = await res.text();
-    let body: unknown = text;
-    try {
-      body = JSON.parse(text);
-    } catch {
-      /* not JSON (e.g. "ok") */
-    }
-    return { status: res.status, body };
-  } catch {
-    return undefined; // not listening yet
-  }
 }
 
 export interface WaitOptions {
@@ -54,12 +39,12 @@ export async function waitUntil(what: string, check: () => Promise<boolean>, des
   }
 }
 
-export async function waitForApiserver(apiUrl: string, o: WaitOptions): Promise<void> {
+export async function waitForApiserver(api: ApiAccess, o: WaitOptions): Promise<void> {
   let last = 'no answer yet';
   await waitUntil(
-    `the apiserver at ${apiUrl}/healthz`,
+    `the apiserver at ${api.url}/healthz`,
     async () => {
-      const r = await get(`${apiUrl}/healthz`);
+      const r = await apiGet(api, '/healthz');
       last = r ? `HTTP ${r.status}` : 'no answer yet';
       return r?.status === 200;
     },
@@ -68,13 +53,13 @@ export async function waitForApiserver(apiUrl: string, o: WaitOptions): Promise<
   );
 }
 
-export async function waitForNodes(apiUrl: string, count: number, o: WaitOptions): Promise<string[]> {
+export async function waitForNodes(api: ApiAccess, count: number, o: WaitOptions): Promise<string[]> {
   let state = { ready: [] as string[], total: 0 };
   let last = '';
   await waitUntil(
     `${count} node${count === 1 ? '' : 's'} to be Ready`,
     async () => {
-      const r = await get(`${apiUrl}/api/v1/nodes`);
+      const r = await apiGet(api, '/api/v1/nodes');
       if (r?.status === 200) state = readyNodes(r.body);
       last = r ? (r.status === 200 ? '' : ` (GET /api/v1/nodes: HTTP ${r.status})`) : ' (apiserver not answering)';
       return state.ready.length >= count;

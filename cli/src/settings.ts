@@ -5,6 +5,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
+import { labPkiDir } from './kubeconfig-file.js';
 
 export type Env = Record<string, string | undefined>;
 
@@ -25,13 +26,19 @@ export interface LabSettings {
   subnet: string;
   apiPort: number;
   nodes: number;
+  /** https://<host>:<apiPort> */
   apiUrl: string;
+  /** The service CIDR (KUBELAB_SERVICE_CIDR): its first address + 1 is in the apiserver's certificate. */
+  serviceCIDR: string;
+  /** Host directory of the lab's PKI (KUBELAB_PKI_DIR), mounted read-only into the apiserver. */
+  pkiDir: string;
   /** The environment for compose and docker: process.env, the input env, the resolved values. */
   env: Record<string, string>;
 }
 
 export const DEFAULT_PROJECT = 'kubelab';
 export const DEFAULT_SUBNET = '10.244.0.0/16';
+export const DEFAULT_SERVICE_CIDR = '10.244.128.0/17';
 
 /** The repository root: cli/dist/settings.js → ../../ */
 export const repoRoot = (): string => fileURLToPath(new URL('../../', import.meta.url));
@@ -71,6 +78,7 @@ export function labSettings(input: LabInput = {}, processEnv: Env = process.env,
   const nodes = intSetting('KUBELAB_NODES', input.nodes ?? pick('KUBELAB_NODES') ?? 2, 0, 100);
   const bind = pick('KUBELAB_BIND_ADDRESS');
   const host = !bind || bind === '0.0.0.0' ? '127.0.0.1' : bind;
+  const pkiDir = pick('KUBELAB_PKI_DIR') ?? labPkiDir(root, project);
   return {
     root,
     composeFile: join(root, 'docker-compose.yml'),
@@ -80,7 +88,9 @@ export function labSettings(input: LabInput = {}, processEnv: Env = process.env,
     subnet: pick('KUBELAB_SUBNET') ?? DEFAULT_SUBNET,
     apiPort,
     nodes,
-    apiUrl: `http://${host}:${apiPort}`,
+    apiUrl: `https://${host}:${apiPort}`,
+    serviceCIDR: pick('KUBELAB_SERVICE_CIDR') ?? DEFAULT_SERVICE_CIDR,
+    pkiDir,
     env: {
       ...env,
       KUBELAB_PROJECT: project,
@@ -88,6 +98,7 @@ export function labSettings(input: LabInput = {}, processEnv: Env = process.env,
       KUBELAB_NETWORK: network,
       KUBELAB_API_PORT: String(apiPort),
       KUBELAB_NODES: String(nodes),
+      KUBELAB_PKI_DIR: pkiDir,
     },
   };
 }

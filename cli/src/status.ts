@@ -1,4 +1,6 @@
 /** `kubelab status`: the lab's component containers, a count of pod containers, and its nodes. */
+import { readPki } from '@kubelab/client/pki';
+import { apiGet } from './api-get.js';
 import type { LabDocker } from './docker.js';
 import { CLUSTER_LABEL, COMPONENT_LABEL, POD_NAME_LABEL } from './labels.js';
 import { readyNodes } from './nodes.js';
@@ -22,9 +24,12 @@ export async function printStatus(docker: LabDocker, s: LabSettings, log: Log): 
   for (const line of table([['CONTAINER', 'COMPONENT', 'STATE', 'STATUS'], ...components.map((c) => [c.name, c.labels[COMPONENT_LABEL] ?? '', c.state, c.status])])) log(line);
   log(`pod containers: ${pods.length} (${pods.filter((c) => c.state === 'running').length} running)`);
   try {
-    const res = await fetch(`${s.apiUrl}/api/v1/nodes`, { signal: AbortSignal.timeout(3000) });
-    if (!res.ok) throw new Error(`HTTP ${res.status}`);
-    const body = (await res.json()) as { items?: { metadata?: { name?: string } }[] };
+    const pki = await readPki(s.pkiDir);
+    if (!pki) throw new Error(`no CA and token in ${s.pkiDir}`);
+    const res = await apiGet({ url: s.apiUrl, caCert: pki.caCert, token: pki.token }, '/api/v1/nodes', 3000);
+    if (!res) throw new Error('no answer');
+    if (res.status !== 200) throw new Error(`HTTP ${res.status}`);
+    const body = res.body as { items?: { metadata?: { name?: string } }[] };
     const ready = new Set(readyNodes(body).ready);
     const names = (body.items ?? []).map((n) => n.metadata?.name ?? '?');
     log('');

@@ -30,6 +30,25 @@ export interface KubeletConfig {
   nodeCpu?: string;
   nodeMemory?: string;
   nodePods?: string;
+  /** `docker` (default) or `hollow` (no containers at all; see runtime/hollow.ts). */
+  runtime: 'docker' | 'hollow';
+  /** Hollow only: 0 runs one node named as usual; N runs N nodes named <name>-0 … <name>-(N-1). */
+  hollowNodes: number;
+  /** Hollow only: the CIDR fake pod IPs come from. */
+  hollowPodRange: string;
+  /** KUBELAB_RUNTIME_TIMING=1: every container runtime call is logged at debug level with its duration. */
+  runtimeTiming: boolean;
+}
+
+/** `--runtime=hollow` / `--runtime hollow` on the command line, else KUBELAB_RUNTIME. */
+function runtimeChoice(env: Env, argv: readonly string[]): 'docker' | 'hollow' {
+  let v = str(env, 'KUBELAB_RUNTIME', 'docker');
+  argv.forEach((a, i) => {
+    if (a.startsWith('--runtime=')) v = a.slice('--runtime='.length);
+    else if (a === '--runtime' && argv[i + 1] !== undefined) v = argv[i + 1]!;
+  });
+  if (v !== 'docker' && v !== 'hollow') throw new Error(`KUBELAB_RUNTIME: Unsupported value: "${v}": supported values: "docker", "hollow"`);
+  return v;
 }
 
 type Env = Record<string, string | undefined>;
@@ -61,7 +80,7 @@ function quantity(env: Env, name: string): string | undefined {
   return v;
 }
 
-export function loadConfig(env: Env): KubeletConfig {
+export function loadConfig(env: Env, argv: readonly string[] = []): KubeletConfig {
   const pauseCommand = str(env, 'KUBELAB_PAUSE_COMMAND', 'sleep 2147483647').split(/\s+/).filter((s) => s.length > 0);
   const cfg: KubeletConfig = {
     apiserver: str(env, 'KUBELAB_APISERVER', 'apiserver:7000'),
@@ -86,6 +105,10 @@ export function loadConfig(env: Env): KubeletConfig {
     imagePullTimeoutSeconds: num(env, 'KUBELAB_IMAGE_PULL_TIMEOUT_SECONDS', 60, 1),
     imageRefreshTimeoutSeconds: num(env, 'KUBELAB_IMAGE_REFRESH_TIMEOUT_SECONDS', 10, 1),
     orphanGraceSeconds: num(env, 'KUBELAB_ORPHAN_GRACE_SECONDS', 2, 0),
+    runtime: runtimeChoice(env, argv),
+    hollowNodes: int(env, 'KUBELAB_HOLLOW_NODES', 0, 0),
+    hollowPodRange: str(env, 'KUBELAB_HOLLOW_POD_RANGE', '10.200.0.0/16'),
+    runtimeTiming: str(env, 'KUBELAB_RUNTIME_TIMING', '') === '1',
   };
   if (pauseCommand.length === 0) throw new Error('KUBELAB_PAUSE_COMMAND: Required value: the command the sandbox container runs');
   if (cfg.crashLoopMaxSeconds < cfg.crashLoopBaseSeconds) throw new Error('KUBELAB_CRASHLOOP_MAX_SECONDS: Invalid value: must be greater than or equal to KUBELAB_CRASHLOOP_BASE_SECONDS');

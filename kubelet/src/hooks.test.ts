@@ -105,6 +105,31 @@ describe('preStop hook and graceful termination', () => {
     assert.equal(h.get(pod), undefined);
   });
 
+  it('stops sidecars after the regular containers, within the same grace period', async () => {
+    const h = harness();
+    const order: string[] = [];
+    h.prober.onCall = (c) => {
+      order.push(c.container);
+      h.clock.advance(4_000);
+    };
+    const pod = h.add(
+      makePod('web', NODE, {
+        terminationGracePeriodSeconds: 20,
+        initContainers: [{ name: 'side', image: 'img:1', restartPolicy: 'Always', lifecycle: { preStop: HOOK } }],
+        containers: [{ name: 'app', image: 'img:1', lifecycle: { preStop: HOOK } }],
+      }),
+    );
+    await h.sync(pod);
+    await h.sync(pod);
+    assert.equal(newest(h, pod, 'side')?.state, 'running');
+    deleteGracefully(h, pod);
+    const before = h.runtime.calls.length;
+    await h.sync(pod);
+    assert.deepEqual(order, ['app', 'side']);
+    const stops = h.runtime.calls.slice(before).filter((c) => c.startsWith('stop:'));
+    assert.deepEqual(stops, ['stop:16', 'stop:12'], 'the app gets 20-4 s, the sidecar what is left after that (16-4)');
+  });
+
   it('runs preStop when a liveness failure kills the container', async () => {
     const h = harness();
     h.prober.set('app', 'exec:check', false, 'unhealthy');

@@ -139,4 +139,20 @@ describe('init containers', () => {
     assert.equal(s.initContainerStatuses?.[0]?.started, true);
     assert.equal(s.initContainerStatuses?.[0]?.ready, true);
   });
+
+  it('a sidecar in crash back-off does not hold up the app containers once they ran', async () => {
+    const h = harness({ crashBaseMs: 10_000 });
+    const pod = h.add(makePod('web', NODE, { initContainers: [{ name: 'side', image: 'img:1', restartPolicy: 'Always' }] }));
+    await h.sync(pod);
+    assert.equal(newest(h, pod, 'app')?.state, 'running');
+    h.runtime.exit(newest(h, pod, 'side')!.id, 1);
+    await h.sync(pod);
+    h.runtime.exit(newest(h, pod, 'side')!.id, 1);
+    await h.sync(pod);
+    assert.equal(h.get(pod)?.status?.initContainerStatuses?.[0]?.state.waiting?.reason, 'CrashLoopBackOff');
+    h.runtime.exit(newest(h, pod, 'app')!.id, 1);
+    await h.sync(pod);
+    assert.equal(newest(h, pod, 'app')?.restartCount, 1, 'the app is restarted meanwhile');
+    assert.equal(newest(h, pod, 'app')?.state, 'running');
+  });
 });

@@ -2,7 +2,7 @@
  * Stopping containers the Kubernetes way: the preStop hook first (bounded by the grace period),
  * then the stop signal (SIGTERM or the image's StopSignal) with what is left of the grace period
  * (at least 2 s after a hook), then SIGKILL (Docker's stop does the last two). A pod is killed
- * apps first, in parallel, then its sandbox and its volumes.
+ * regular containers first (in parallel), then sidecars, then its sandbox and its volumes.
  */
 import type { Logger } from 'pino';
 import type { Clock, Container, Pod } from '@kubelab/api';
@@ -44,8 +44,15 @@ export class PodKiller {
     if (pod) for (const c of apps) this.o.event(pod, 'Normal', 'Killing', `Stopping container ${c.containerName}`);
     const specs = pod ? [...pod.spec.containers, ...(pod.spec.initContainers ?? [])] : [];
     const podIP = containers.find((c) => c.containerName === SANDBOX_NAME && c.state === 'running')?.networks[this.o.network] ?? '';
-    const stops = await Promise.allSettled(apps.map((c) => this.killContainer(pod, specs.find((s) => s.name === c.containerName), c, graceSeconds, podIP)));
-    for (const s of stops) if (s.status === 'rejected') this.o.log.warn({ err: errMessage(s.reason) }, 'graceful stop failed; removing by force');
+    // Regular containers first, then sidecars (init containers), like upstream's termination order.
+    const regular = new Set(pod?.spec.containers.map((c) => c.name) ?? []);
+    const t0 = this.o.clock.now();
+    for (const group of [apps.filter((c) => regular.has(c.containerName)), apps.filter((c) => !regular.has(c.containerName))]) {
+      if (group.length === 0) continue;
+      const left = Math.max(0, graceSeconds - Math.floor((this.o.clock.now() - t0) / 1000));
+      const stops = await Promise.allSettled(group.map((c) => this.killContainer(pod, specs.find((s) => s.name === c.containerName), c, left, podIP)));
+      for (const s of stops) if (s.status === 'rejected') this.o.log.warn({ err: errMessage(s.reason) }, 'graceful stop failed; removing by force');
+    }
     // Apps before the sandbox whose namespaces they share.
     const order = [...containers].sort((a, b) => Number(a.containerName === SANDBOX_NAME) - Number(b.containerName === SANDBOX_NAME));
     for (const c of order) await this.o.runtime.remove(c.id);

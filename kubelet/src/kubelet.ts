@@ -20,7 +20,7 @@ import { NodeAgent, readHostFacts } from './node.js';
 import { chooseNodeIP, chooseNodeName, selfContainer } from './nodeinfo.js';
 import { PodWorkers } from './podworkers.js';
 import { ProbeManager } from './probes/manager.js';
-import { RealProber } from './probes/prober.js';
+import { RealProber, type Prober } from './probes/prober.js';
 import { realTimers } from './probes/timers.js';
 import type { ContainerRuntime } from './runtime/runtime.js';
 import { StatusManager } from './statusmanager.js';
@@ -41,6 +41,8 @@ export interface KubeletDeps {
   serveApi?: (nodeName: string, runtime: ContainerRuntime, log: Logger, signal: AbortSignal) => Promise<void>;
   /** The port serveApi listens on, reported in the Node's daemonEndpoints. */
   kubeletPort?: number;
+  /** Runs probes and hooks; default: the real prober (HTTP/TCP/gRPC to the pod IP, exec in the runtime). */
+  newProber?: (runtime: ContainerRuntime) => Prober;
 }
 
 /** The real ApiClient can list (services for env); the narrow KubeletApi does not promise it. */
@@ -79,7 +81,7 @@ export async function runKubelet(d: KubeletDeps, signal: AbortSignal): Promise<v
   const images = new ImageManager(runtime, d.clock, { baseMs: cfg.imageBackoffBaseSeconds * 1000, maxMs: cfg.imageBackoffMaxSeconds * 1000 }, nlog);
   const recorder = new ApiEventRecorder(d.api, { component: 'kubelet', host: nodeName, clock: d.clock, log: nlog });
   let enqueue: (uid: string) => void = () => undefined;
-  const prober = new RealProber(runtime);
+  const prober = d.newProber?.(runtime) ?? new RealProber(runtime);
   const envObjects = hasList(d.api) ? new ApiEnvObjects(d.api) : undefined;
   const probes = new ProbeManager({ prober, timers: realTimers, clock: d.clock, log: nlog, recorder, onChange: (uid) => enqueue(uid) });
   const syncer = new PodSyncer({

@@ -4,18 +4,34 @@ import Dockerode from 'dockerode';
 import { systemClock, type Pod } from '@kubelab/api';
 import { ApiClient, Informer, runMain } from '@kubelab/client';
 import { loadConfig } from './config.js';
+import { runHollowKubelets } from './hollow.js';
 import { runKubelet } from './kubelet.js';
 import { DockerRuntime } from './runtime/docker.js';
+import type { ContainerRuntime } from './runtime/runtime.js';
+import { timedRuntime } from './runtime/timed.js';
 import { kubeletPortFromEnv } from './server/config.js';
 import { DockerBackend } from './server/docker.js';
 import { runKubeletServer } from './server/server.js';
 
 runMain('kubelet', async (signal, log) => {
-  const cfg = loadConfig(process.env);
+  const cfg = loadConfig(process.env, process.argv.slice(2));
   const client = new ApiClient(cfg.apiserver);
+  const newPodSource = (node: string): Informer<Pod> => new Informer<Pod>(client, 'pods', { fieldSelector: `spec.nodeName=${node}` }, log.child({ informer: 'pods', node }));
+  if (cfg.runtime === 'hollow') {
+    try {
+      await runHollowKubelets({ cfg, api: client, clock: systemClock, log, hostname: os.hostname(), newPodSource }, signal);
+    } finally {
+      client.close();
+    }
+    return;
+  }
   const docker = new Dockerode();
   const kubeletPort = kubeletPortFromEnv(process.env);
-  const runtimeFor = (node: string): DockerRuntime =>
+  const runtimeFor = (node: string): ContainerRuntime => {
+    const rt = dockerRuntimeFor(node);
+    return cfg.runtimeTiming ? timedRuntime(rt, log.child({ node })) : rt;
+  };
+  const dockerRuntimeFor = (node: string): DockerRuntime =>
     new DockerRuntime({
       docker,
       cluster: cfg.cluster,
@@ -42,7 +58,7 @@ runMain('kubelet', async (signal, log) => {
         kubeletPort,
         serveApi: (node, runtime, nlog, sig) =>
           runKubeletServer({ port: kubeletPort, log: nlog, backend: new DockerBackend({ docker, runtime, cluster: cfg.cluster, node, network: cfg.network, log: nlog }) }, sig),
-        newPodSource: (node) => new Informer<Pod>(client, 'pods', { fieldSelector: `spec.nodeName=${node}` }, log.child({ informer: 'pods' })),
+        newPodSource,
       },
       signal,
     );

@@ -10,15 +10,15 @@ import type { EventRecorder } from '@kubelab/client/events';
 import { errMessage } from './api.js';
 import { RestartBackoff, goDuration } from './backoff.js';
 import type { EnvObjects } from './env/objects.js';
-import { resolveEnv } from './env/resolve.js';
+import { ContainerConfigs } from './containerconfig.js';
 import { hookOf, type HookRunner } from './hooks.js';
 import { PodKiller } from './kill.js';
-import { VolumeSetupError, type VolumeManager, type VolumeSource } from './volumes/manager.js';
+import { VolumeSetupError, type VolumeManager } from './volumes/manager.js';
 import { ImagePullError, type ImageManager } from './images.js';
 import type { ProbeVerdicts } from './probes/manager.js';
 import { probeOf } from './probes/types.js';
 import { containerHash, gracePeriodOf, pullPolicyOf } from './runtime/dockerspec.js';
-import { isSidecar } from './initstatus.js';
+import { syncInitContainers, type InitSyncHost } from './initsync.js';
 import { LABELS, SANDBOX_NAME, newestFirst, type ContainerConfig, type ContainerRuntime, type RuntimeContainer, type Sandbox } from './runtime/runtime.js';
 import { instancesOf, isTerminalPhase, podFinished, shouldRestart, type Waiting } from './status.js';
 
@@ -72,8 +72,7 @@ function podRef(pod: Pod): string {
 export class PodSyncer {
   readonly backoff: RestartBackoff;
   private readonly createErrors = new Map<string, { message: string; at: number }>();
-  /** The pod's volume sources as of its last sync, by pod uid. */
-  private readonly podVolumes = new Map<string, Map<string, VolumeSource>>();
+  private readonly configs: ContainerConfigs;
   /** What the last one-off event per pod/container was about, so a state is reported once. */
   private readonly reported = new Map<string, string>();
 
@@ -81,6 +80,7 @@ export class PodSyncer {
 
   constructor(private readonly o: SyncerOptions) {
     this.backoff = new RestartBackoff(o.clock, o.crashLoop.baseMs, o.crashLoop.maxMs);
+    this.configs = new ContainerConfigs(o);
     this.killer = new PodKiller({ ...o, event: (pod, type, reason, message) => this.event(pod, type, reason, message) });
   }
 
@@ -118,20 +118,24 @@ export class PodSyncer {
     }
     const sandbox = await this.ensureSandbox(pod, own, res, log);
     if (!sandbox) return res;
-    if (this.o.volumes) {
-      const uid = pod.metadata.uid ?? '';
-      try {
-        this.podVolumes.set(uid, await this.o.volumes.setUp(pod, { podIP: sandbox.ip, hostIP: this.o.hostIP ?? '', allocatable: this.o.allocatable ?? { cpu: 1, memory: 0 } }));
-        this.reported.delete(`${uid}/#volumes`);
-      } catch (err) {
-        if (!(err instanceof VolumeSetupError)) throw err;
-        log.warn({ err: err.message }, 'FailedMount');
-        this.eventOnce(`${uid}/#volumes`, err.message, pod, 'Warning', 'FailedMount', err.message);
-        requeue(res, this.o.crashLoop.baseMs);
-        return res;
-      }
+    const uid = pod.metadata.uid ?? '';
+    try {
+      await this.configs.setUpVolumes(pod, sandbox.ip);
+      this.reported.delete(`${uid}/#volumes`);
+    } catch (err) {
+      if (!(err instanceof VolumeSetupError)) throw err;
+      log.warn({ err: err.message }, 'FailedMount');
+      this.eventOnce(`${uid}/#volumes`, err.message, pod, 'Warning', 'FailedMount', err.message);
+      requeue(res, this.o.crashLoop.baseMs);
+      return res;
     }
-    if (!(await this.syncInitContainers(pod, sandbox, own, res, log))) return res;
+    const initHost: InitSyncHost = {
+      runtime: this.runtime,
+      ...(this.o.probes ? { probes: this.o.probes } : {}),
+      syncContainer: (p, spec, sb, instances, r, l, policy) => this.syncContainer(p, spec, sb, instances, r, l, policy),
+      startNew: (p, spec, sb, rc, older, r, l) => this.startNew(p, spec, sb, rc, older, r, l),
+    };
+    if (!(await syncInitContainers(initHost, pod, sandbox, own, res, log))) return res;
     for (const spec of pod.spec.containers) {
       await this.syncContainer(pod, spec, sandbox, instancesOf(own, spec.name), res, log);
     }
@@ -186,40 +190,6 @@ export class PodSyncer {
       requeue(res, err instanceof ImagePullError && err.retryInMs !== undefined ? err.retryInMs : this.o.crashLoop.baseMs);
       return undefined;
     }
-  }
-
-  /**
-   * Init containers run one at a time, in order, each to a successful exit in this sandbox,
-   * before any app container; a failed one is restarted (with back-off) unless restartPolicy is
-   * Never. Sidecars (restartPolicy Always) only need to be running (and started) to let the next
-   * one go, and are kept running like app containers. Returns true once all are done.
-   */
-  private async syncInitContainers(pod: Pod, sandbox: Sandbox, containers: RuntimeContainer[], res: SyncResult, log: Logger): Promise<boolean> {
-    const initPolicy = pod.spec.restartPolicy === 'Never' ? 'Never' : 'OnFailure';
-    let allDone = true;
-    for (const spec of pod.spec.initContainers ?? []) {
-      const instances = instancesOf(containers, spec.name);
-      const cur = instances[0];
-      const here = cur !== undefined && sameId(cur.sandboxId, sandbox.id);
-      if (isSidecar(spec)) {
-        await this.syncContainer(pod, spec, sandbox, instances, res, log, 'Always');
-        if (!allDone) continue;
-        const now = (await this.runtime.listPodContainers({ [LABELS.podUid]: pod.metadata.uid ?? '', [LABELS.containerName]: spec.name })).sort(newestFirst)[0];
-        const started = now?.state === 'running' && (!probeOf(spec, 'startup') || this.o.probes?.started?.(pod.metadata.uid ?? '', spec.name, now.id) === true);
-        if (!started) allDone = false;
-        continue;
-      }
-      if (!allDone) return false;
-      if (here && cur.state === 'exited' && cur.exitCode === 0 && !cur.startError) continue;
-      if (cur && !here && cur.state === 'exited') {
-        // Done in an earlier sandbox: a new sandbox runs every init container again.
-        await this.startNew(pod, spec, sandbox, cur.restartCount + 1, instances, res, log.child({ container: spec.name, init: true }));
-        return false;
-      }
-      await this.syncContainer(pod, spec, sandbox, instances, res, log, initPolicy);
-      return false;
-    }
-    return allDone;
   }
 
   private async syncContainer(pod: Pod, spec: Container, sandbox: Sandbox, instances: RuntimeContainer[], res: SyncResult, log: Logger, restartPolicy: string | undefined = pod.spec.restartPolicy): Promise<void> {
@@ -332,11 +302,7 @@ export class PodSyncer {
     }
     let config: ContainerConfig;
     try {
-      const r = await resolveEnv(pod, spec, { podIP: sandbox.ip, hostIP: this.o.hostIP ?? '', allocatable: this.o.allocatable ?? { cpu: 1, memory: 0 }, ...(this.o.envObjects ? { objects: this.o.envObjects } : {}) });
-      config = { env: r.env.map(([k, v]) => `${k}=${v}`) };
-      if (this.o.volumes) config.mounts = this.o.volumes.mounts(spec, this.podVolumes.get(uid) ?? new Map());
-      if (r.command) config.command = r.command;
-      if (r.args) config.args = r.args;
+      config = await this.configs.build(pod, spec, sandbox.ip);
     } catch (err) {
       // A missing ConfigMap/Secret (or the apiserver being away): try again after a while.
       const message = errMessage(err);
@@ -406,7 +372,7 @@ export class PodSyncer {
 
   /** Drops all per-pod memory (back-offs, errors). */
   forget(uid: string): void {
-    this.podVolumes.delete(uid);
+    this.configs.forget(uid);
     this.backoff.forgetPrefix(`${uid}/`);
     for (const k of [...this.createErrors.keys()]) if (k.startsWith(`${uid}/`)) this.createErrors.delete(k);
     for (const k of [...this.reported.keys()]) if (k.startsWith(`${uid}/`)) this.reported.delete(k);

@@ -7,7 +7,8 @@ import type { Core } from './core.js';
 import type { Strategy } from './strategy.js';
 import type { WriteOptions } from './types.js';
 
-const SERVER_SET = ['uid', 'resourceVersion', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'generation', 'selfLink', 'managedFields'];
+// managedFields are not server-set here: the REST facade computes them (rest/ssa) before the create.
+const SERVER_SET = ['uid', 'resourceVersion', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'generation', 'selfLink'];
 const NAMESPACES = resourceInfo('namespaces')!;
 
 export const NAMESPACE_MISMATCH = 'the namespace of the provided object does not match the namespace sent on the request';

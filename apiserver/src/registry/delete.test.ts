@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ApiError } from '@kubelab/proto';
 import type { KubeObject } from '@kubelab/api';
-import { newRegistry, pod } from './testing.js';
+import { EventReader, newRegistry, pod } from './testing.js';
 
 const isReason = (r: string) => (e: unknown): boolean => e instanceof ApiError && e.reason === r;
 
@@ -112,6 +112,29 @@ describe('registry: delete', () => {
     await registry.create('pods', 'default', owned('p3', owner2));
     await registry.delete('replicasets', 'default', 'api');
     assert.equal((await registry.get('pods', 'default', 'p3')).metadata.ownerReferences?.[0]?.uid, owner2.metadata.uid);
+  });
+
+  it('Orphan marks the owner deleting (orphan finalizer) before it strips dependents, so controllers stop adopting', async () => {
+    const { registry } = await newRegistry();
+    const owner = await registry.create('replicasets', 'default', rs('web'));
+    await registry.create('pods', 'default', owned('p1', owner));
+    const ac = new AbortController();
+    const rsEvents = new EventReader(registry.watch('replicasets', { namespace: 'default', resourceVersion: owner.metadata.resourceVersion! }, ac.signal));
+    const podEvents = new EventReader(registry.watch('pods', { namespace: 'default', resourceVersion: owner.metadata.resourceVersion! }, ac.signal));
+    await registry.delete('replicasets', 'default', 'web', { propagationPolicy: 'Orphan' });
+    const [marked, deleted] = await rsEvents.take(2);
+    const [added, stripped] = await podEvents.take(2);
+    ac.abort();
+    assert.equal(marked?.type, 'MODIFIED');
+    assert.ok(marked?.object.metadata.deletionTimestamp);
+    assert.deepEqual(marked?.object.metadata.finalizers, ['orphan']);
+    assert.equal(deleted?.type, 'DELETED');
+    assert.equal(added?.type, 'ADDED');
+    assert.equal(stripped?.type, 'MODIFIED');
+    assert.equal(stripped?.object.metadata.ownerReferences, undefined);
+    assert.ok(Number(marked!.object.metadata.resourceVersion) < Number(stripped!.object.metadata.resourceVersion));
+    assert.ok(Number(stripped!.object.metadata.resourceVersion) < Number(deleted!.object.metadata.resourceVersion));
+    await assert.rejects(registry.get('replicasets', 'default', 'web'), isReason('NotFound'));
   });
 
   it('deletes a namespace after deleting its contents; system namespaces are protected', async () => {

@@ -93,7 +93,21 @@ export async function deleteObject(core: Core, strategy: Strategy, resource: str
     const cur = await core.get(info, ns, name);
     if (!cur) throw notFound(info.resource, name, info.group);
     checkPreconditions(info, name, cur.obj, cur.rev, opts);
-    if (opts.propagationPolicy === 'Orphan') await orphanDependents(core, cur.obj);
+    if (opts.propagationPolicy === 'Orphan') {
+      if (info.resource !== 'pods' && !cur.obj.metadata.deletionTimestamp) {
+        // Like upstream's orphan finalizer: the owner is marked deleting first, so its controller
+        // stops adopting (it would otherwise re-adopt the dependents between strip and delete).
+        try {
+          await core.store.update(key, core.encode(markOrphaning(core, cur.obj)), cur.rev);
+        } catch (err) {
+          if (!(err instanceof RevisionConflictError) || attempt >= 20) throw err;
+          continue;
+        }
+        await orphanDependents(core, cur.obj);
+        return finishOrphaning(core, strategy, info, key, ns, name);
+      }
+      await orphanDependents(core, cur.obj);
+    }
     const plan = planDeletion(core, info, cur.obj, opts);
     try {
       if (plan.kind === 'keep') return cur.obj;
@@ -102,6 +116,43 @@ export async function deleteObject(core: Core, strategy: Strategy, resource: str
         plan.obj.metadata.resourceVersion = String(rev);
         return plan.obj;
       }
+      const extra = (await strategy.sideEffects?.(undefined, cur.obj)) ?? [];
+      const rev = await core.store.txn([{ type: 'delete', key, modRevision: cur.rev }, ...extra]);
+      cur.obj.metadata.resourceVersion = String(rev);
+      return cur.obj;
+    } catch (err) {
+      if (!(err instanceof RevisionConflictError) || attempt >= 20) throw err;
+      if (err.key === key && !err.current) throw notFound(info.resource, name, info.group);
+    }
+  }
+}
+
+const ORPHAN = 'orphan';
+
+function markOrphaning(core: Core, obj: KubeObject): KubeObject {
+  const next = structuredClone(obj);
+  next.metadata.deletionTimestamp = core.now(0);
+  next.metadata.deletionGracePeriodSeconds = 0;
+  next.metadata.finalizers = [...(next.metadata.finalizers ?? []), ORPHAN];
+  next.metadata.generation = (next.metadata.generation ?? 1) + 1;
+  return next;
+}
+
+/** After the dependents are orphaned: drops the orphan finalizer; deletes the object if none remain. */
+async function finishOrphaning(core: Core, strategy: Strategy, info: ResourceInfo, key: string, ns: string, name: string): Promise<KubeObject> {
+  for (let attempt = 0; ; attempt++) {
+    const cur = await core.get(info, ns, name);
+    if (!cur) throw notFound(info.resource, name, info.group);
+    const finalizers = (cur.obj.metadata.finalizers ?? []).filter((f) => f !== ORPHAN);
+    try {
+      if (finalizers.length) {
+        const next = structuredClone(cur.obj);
+        next.metadata.finalizers = finalizers;
+        const rev = await core.store.update(key, core.encode(next), cur.rev);
+        next.metadata.resourceVersion = String(rev);
+        return next;
+      }
+      delete cur.obj.metadata.finalizers;
       const extra = (await strategy.sideEffects?.(undefined, cur.obj)) ?? [];
       const rev = await core.store.txn([{ type: 'delete', key, modRevision: cur.rev }, ...extra]);
       cur.obj.metadata.resourceVersion = String(rev);

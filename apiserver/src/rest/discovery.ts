@@ -5,6 +5,10 @@
  */
 import { RESOURCES, type ResourceInfo } from '@kubelab/api';
 import type { DiscoveryVersion } from './media.js';
+import { METRICS_RESOURCES } from './metrics/resources.js';
+
+/** Everything discovery lists: the stored resources and the metrics API (served from kubelet stats). */
+const SERVED: ResourceInfo[] = [...RESOURCES, ...METRICS_RESOURCES];
 
 interface GroupVersion {
   group: string;
@@ -27,19 +31,19 @@ export function groupVersions(): GroupVersion[] {
 const gvString = (g: string, v: string): string => (g ? `${g}/${v}` : v);
 
 function resourcesOf(group: string, version: string): ResourceInfo[] {
-  return RESOURCES.filter((r) => r.group === group && r.version === version);
+  return SERVED.filter((r) => r.group === group && r.version === version);
 }
 
 export function apiVersions(serverAddress: string): Record<string, unknown> {
   return {
     kind: 'APIVersions',
-    versions: [...new Set(RESOURCES.filter((r) => r.group === '').map((r) => r.version))],
+    versions: [...new Set(SERVED.filter((r) => r.group === '').map((r) => r.version))],
     serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress }],
   };
 }
 
 function apiGroup(group: string): Record<string, unknown> {
-  const versions = [...new Set(RESOURCES.filter((r) => r.group === group).map((r) => r.version))].map((v) => ({
+  const versions = [...new Set(SERVED.filter((r) => r.group === group).map((r) => r.version))].map((v) => ({
     groupVersion: gvString(group, v),
     version: v,
   }));
@@ -47,7 +51,7 @@ function apiGroup(group: string): Record<string, unknown> {
 }
 
 export function apiGroupList(): Record<string, unknown> {
-  const groups = [...new Set(RESOURCES.filter((r) => r.group !== '').map((r) => r.group))];
+  const groups = [...new Set(SERVED.filter((r) => r.group !== '').map((r) => r.group))];
   return { kind: 'APIGroupList', apiVersion: 'v1', groups: groups.map(apiGroup) };
 }
 
@@ -102,7 +106,7 @@ function discoveryResource(r: ResourceInfo): Record<string, unknown> {
 }
 
 function discoveryGroup(name: string): Record<string, unknown> {
-  const versions = [...new Set(RESOURCES.filter((r) => r.group === name).map((r) => r.version))];
+  const versions = [...new Set(SERVED.filter((r) => r.group === name).map((r) => r.version))];
   return {
     metadata: { name, creationTimestamp: null },
     versions: versions.map((v) => ({ version: v, resources: resourcesOf(name, v).map(discoveryResource), freshness: 'Current' })),
@@ -111,7 +115,7 @@ function discoveryGroup(name: string): Record<string, unknown> {
 
 /** The aggregated document for `/api` (core only) or `/apis` (every named group). */
 export function aggregatedDiscovery(root: 'api' | 'apis', version: DiscoveryVersion): Record<string, unknown> {
-  const names = root === 'api' ? [''] : [...new Set(RESOURCES.filter((r) => r.group !== '').map((r) => r.group))];
+  const names = root === 'api' ? [''] : [...new Set(SERVED.filter((r) => r.group !== '').map((r) => r.group))];
   return {
     kind: 'APIGroupDiscoveryList',
     apiVersion: `apidiscovery.k8s.io/${version}`,

@@ -13,6 +13,7 @@ import { parsePath } from './paths.js';
 import { errMethodNotAllowed, errNotFoundPath, sendBytes, sendJson, sendText } from './respond.js';
 import { servesGroupVersion } from './paths.js';
 import { matchStreamPath, rejectPlainStreamRequest } from './streams/dispatch.js';
+import { serveMetrics } from './metrics/serve.js';
 import { versionInfo } from './version.js';
 
 const HEALTH = new Set(['/healthz', '/readyz', '/livez']);
@@ -69,6 +70,8 @@ export async function route(ctx: RequestContext): Promise<void> {
     sendJson(ctx.res, 200, emptyCrdList());
     return;
   }
+
+  if (await serveMetrics(ctx, path)) return;
 
   const stream = matchStreamPath(path);
   if (stream) await rejectPlainStreamRequest(ctx.registry, stream, ctx.query, ctx.method);

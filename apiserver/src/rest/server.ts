@@ -1,9 +1,11 @@
 /**
- * The Kubernetes REST facade of the apiserver: plain HTTP/1.1 with keep-alive, one request
- * context per exchange, errors rendered as upstream Status objects, and every request logged at
- * debug level. Nothing a client sends can crash the process.
+ * The Kubernetes REST facade of the apiserver: HTTP/1.1 with keep-alive over TLS (node:https)
+ * when a certificate is configured, else plain HTTP; a bearer token when one is configured (see
+ * auth.ts); one request context per exchange, errors rendered as upstream Status objects, and
+ * every request logged at debug level. Nothing a client sends can crash the process.
  */
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
@@ -11,6 +13,7 @@ import { ApiError } from '@kubelab/proto';
 import type { KubeletConnector } from '../kubelets/connector.js';
 import type { Registry } from '../registry/types.js';
 import type { RequestContext } from './context.js';
+import { authenticated, sendUnauthorized } from './auth.js';
 import { parseAccept } from './media.js';
 import { sendError } from './respond.js';
 import { route } from './router.js';
@@ -28,6 +31,10 @@ export interface RestServerOptions {
   kubelets?: KubeletConnector;
   /** Backends for pods/exec, attach and portforward; those answer 503 when absent. */
   streams?: StreamBackends;
+  /** PEM certificate (chain) and key: serve HTTPS. Plain HTTP when omitted. */
+  tls?: { cert: string; key: string };
+  /** The admin bearer token every non-public request must carry. No authentication when omitted. */
+  token?: string;
 }
 
 export async function startRestServer(opts: RestServerOptions): Promise<http.Server> {
@@ -47,6 +54,10 @@ export async function startRestServer(opts: RestServerOptions): Promise<http.Ser
     opts.signal.addEventListener('abort', abort, { once: true });
     try {
       const url = new URL(req.url ?? '/', 'http://localhost');
+      if (!authenticated(req, url.pathname, opts.token)) {
+        sendUnauthorized(res);
+        return;
+      }
       const ctx: RequestContext = {
         req,
         res,
@@ -69,13 +80,18 @@ export async function startRestServer(opts: RestServerOptions): Promise<http.Ser
     }
   };
 
-  const server = http.createServer({ keepAlive: true }, (req, res) => {
+  const onRequest = (req: http.IncomingMessage, res: http.ServerResponse): void => {
     handle(req, res).catch((err: unknown) => {
       log.error({ err }, 'unexpected error in request handler');
       if (!res.headersSent) res.writeHead(500);
       res.end();
     });
-  });
+  };
+  // No ALPN: clients (kubectl's Go transport) then speak HTTP/1.1, which the upgrades need.
+  // https.Server has http.Server's whole surface (close/closeAllConnections/'upgrade'/timeouts).
+  const server: http.Server = opts.tls
+    ? (https.createServer({ cert: opts.tls.cert, key: opts.tls.key, keepAlive: true, minVersion: 'TLSv1.2' }, onRequest) as unknown as http.Server)
+    : http.createServer({ keepAlive: true }, onRequest);
   // Upgrade requests: the stream subresources take the socket over; any other URL is served as a
   // plain request on that socket (Node routes every Upgrade request here once a listener exists).
   const upgraded = new Set<Duplex>();
@@ -89,7 +105,8 @@ export async function startRestServer(opts: RestServerOptions): Promise<http.Ser
       /* served below as a plain request, which answers the bad URL */
     }
     const path = matchStreamPath(pathname);
-    if (path) {
+    // Unauthenticated upgrades fall through to handle(), which answers 401.
+    if (path && authenticated(req, pathname, opts.token)) {
       void serveStreamUpgrade(req, socket, head, path, { registry: opts.registry, streams: opts.streams, log });
       return;
     }
@@ -107,6 +124,7 @@ export async function startRestServer(opts: RestServerOptions): Promise<http.Ser
   server.headersTimeout = 70_000;
   // Watches are long-lived responses; only the request itself must arrive in time.
   server.requestTimeout = 60_000;
+  server.on('tlsClientError', (err) => log.debug({ err: err.message }, 'TLS handshake failed'));
   server.on('clientError', (err, socket) => {
     log.debug({ err: err.message }, 'client error');
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
@@ -121,7 +139,8 @@ export async function startRestServer(opts: RestServerOptions): Promise<http.Ser
     });
   });
   const addr = server.address() as AddressInfo | null;
-  log.info({ address: addr?.address, port: addr?.port }, 'Kubernetes REST API listening (http)');
+  const scheme = opts.tls ? 'https' : 'http';
+  log.info({ address: addr?.address, port: addr?.port, scheme, authentication: opts.token ? 'bearer token' : 'none' }, `Kubernetes REST API listening (${scheme})`);
 
   const close = (): void => {
     server.close();

@@ -263,6 +263,21 @@ spec:
     }, 60_000);
   });
 
+  it('kubectl drain moves a node\'s pods elsewhere through evictions; uncordon makes it schedulable again', async () => {
+    const pods = await readyPods();
+    const node = pods[0]!.spec.nodeName!;
+    const r = await k(['drain', node, '--ignore-daemonsets', '--delete-emptydir-data', '--timeout=120s']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, new RegExp(`node/${node} (cordoned|drained)`));
+    assert.match(r.stdout, /evicting pod default\/web-|pod\/web-\S+ evicted/);
+    await waitFor('3 ready web pods, none on the drained node', async () => {
+      const ready = await readyPods();
+      return ready.length === 3 && ready.every((p) => p.spec.nodeName !== node) ? true : undefined;
+    }, 120_000);
+    assert.match(await kOk(['get', 'node', node]), /SchedulingDisabled/);
+    assert.match(await kOk(['uncordon', node]), new RegExp(`node/${node} uncordoned`));
+  });
+
   it('deletes everything with kubectl delete -f', async () => {
     const file = join(dir, 'deploy.yaml');
     assert.match(await kOk(['delete', '-f', file]), /deployment\.apps "web" deleted/);

@@ -5,7 +5,8 @@
  */
 const slot = Number(process.env.KUBELAB_E2E_SLOT ?? 0);
 const name = slot ? `kubelab-e2e-${slot}` : 'kubelab-e2e';
-const octet = 247 + slot;
+// KUBELAB_E2E_OCTET overrides the second octet of the subnet when a slot's range is taken by another network.
+const octet = Number(process.env.KUBELAB_E2E_OCTET ?? 247 + slot);
 const ports = 31100 + slot * 20;
 
 export const E2E_ENV: Record<string, string> = {

@@ -16,6 +16,8 @@ import { applyJsonPatch } from '../patch/json-patch.js';
 import { applyMergePatch } from '../patch/merge-patch.js';
 import { applyStrategicMergePatch } from '../patch/strategic.js';
 import { objectForRoute, withTypeMeta } from './objects.js';
+import { forceOf, recordUpdate, serverSideApply, writeContext } from '../ssa/hooks.js';
+import type { WriteContext } from '../ssa/managed.js';
 
 export const PATCH_ATTEMPTS = 5;
 
@@ -73,9 +75,12 @@ export async function readModifyWrite(
 }
 
 /** The patched object, checked to still be the object of this URL. */
-export function patchedObject(route: ResourceRoute, current: KubeObject, patch: ParsedPatch): KubeObject {
-  const out = applyPatch(patch.type, current, patch.body);
-  const obj = objectForRoute(out, route);
+export function patchedObject(route: ResourceRoute, current: KubeObject, patch: ParsedPatch, write?: WriteContext & { force: boolean }): KubeObject {
+  // With a write context, managedFields are kept: an apply is a server-side apply, others updates.
+  const out =
+    write && patch.type === 'apply' ? serverSideApply(current, objectForRoute(applyStrategicMergePatch({}, patch.body), route), write) : applyPatch(patch.type, current, patch.body);
+  let obj = objectForRoute(out, route);
+  if (write && patch.type !== 'apply') obj = recordUpdate(current, obj, write);
   if (obj.metadata === null || typeof obj.metadata !== 'object') throw new ApiError('BadRequest', 'the patch removed metadata');
   if (current.metadata.uid && obj.metadata.uid && obj.metadata.uid !== current.metadata.uid) {
     throw new ApiError('Invalid', `${route.info.kind} "${route.name ?? ''}" is invalid: metadata.uid: Invalid value: "${obj.metadata.uid}": field is immutable`, {
@@ -94,7 +99,8 @@ async function applyPatchCreate(ctx: RequestContext, route: ResourceRoute, patch
   } catch (err) {
     if (ApiError.from(err).reason !== 'NotFound') throw err;
   }
-  const obj = objectForRoute(applyStrategicMergePatch({}, patch.body), route);
+  const config = objectForRoute(applyStrategicMergePatch({}, patch.body), route);
+  const obj = serverSideApply(undefined, config, { ...writeContext(route.info, ctx.query, ctx.req), force: forceOf(ctx.query) });
   return ctx.registry.create(route.info.resource, route.namespace, obj, writeOptions(ctx.query));
 }
 
@@ -114,7 +120,7 @@ export async function patchObject(ctx: RequestContext, route: ResourceRoute, nam
   const { resource } = route.info;
   const result = await readModifyWrite(
     () => ctx.registry.get(resource, route.namespace, name),
-    (cur) => patchedObject(r, cur, patch),
+    (cur) => patchedObject(r, cur, patch, { ...writeContext(route.info, ctx.query, ctx.req), force: forceOf(ctx.query) }),
     (next) => ctx.registry.update(resource, route.namespace, name, next, opts),
   );
   sendObject(ctx.res, 200, withTypeMeta(result, route.info), format);

@@ -9,6 +9,7 @@ import { isWatch } from '../query.js';
 import { errMethodNotAllowed, errNotFoundPath } from '../respond.js';
 import { patchObject } from './patch.js';
 import { getObject, listObjects } from './read.js';
+import { createEviction } from './eviction.js';
 import { createBinding, getScale, patchScale, patchStatus, podLog, putScale, putStatus } from './subresources.js';
 import { serveWatch } from './watch.js';
 import { createObject, deleteCollection, deleteObject, updateObject } from './write.js';
@@ -70,6 +71,8 @@ function subresourceHandler(ctx: RequestContext, route: ResourceRoute, name: str
       return undefined;
     case 'binding':
       return m === 'POST' ? () => createBinding(ctx, route, name) : undefined;
+    case 'eviction':
+      return m === 'POST' ? () => createEviction(ctx, route, name) : undefined;
     case 'log':
       return m === 'GET' ? () => podLog(ctx, route, name) : undefined;
     default:

@@ -1,5 +1,6 @@
 /** Subresources: `status` (GET/PUT/PATCH), `pods/binding` (POST), `pods/log` (podlog.ts), `scale`. */
 import { fromLabelSelector, selectorToString, type KubeObject, type LabelSelector } from '@kubelab/api';
+import { recordUpdate, writeContext } from '../ssa/hooks.js';
 import { ApiError } from '@kubelab/proto';
 import type { RequestContext } from '../context.js';
 import { decodeBody, readBody } from '../body.js';
@@ -115,7 +116,7 @@ async function writeScale(ctx: RequestContext, route: ResourceRoute, name: strin
     () => ctx.registry.get(resource, route.namespace, name),
     (cur) => {
       const { replicas, resourceVersion } = compute(cur);
-      return withReplicas(cur, replicas, resourceVersion);
+      return recordUpdate(cur, withReplicas(cur, replicas, resourceVersion), writeContext(route.info, ctx.query, ctx.req, 'scale'));
     },
     (next) => (dry ? Promise.resolve(next) : ctx.registry.update(resource, route.namespace, name, next, {})),
   );

@@ -8,6 +8,7 @@ import type { ResourceRoute } from '../paths.js';
 import { deleteDryRun, deleteOptions, listQuery, writeOptions } from '../query.js';
 import { sendObject } from '../respond.js';
 import { listOf, objectForRoute, withTypeMeta } from './objects.js';
+import { recordUpdate, writeContext } from '../ssa/hooks.js';
 
 /** Reads and decodes the body as an object of the route's kind. */
 export async function readObject(ctx: RequestContext, route: ResourceRoute): Promise<KubeObject> {
@@ -17,13 +18,15 @@ export async function readObject(ctx: RequestContext, route: ResourceRoute): Pro
 }
 
 export async function createObject(ctx: RequestContext, route: ResourceRoute): Promise<void> {
-  const obj = await readObject(ctx, route);
+  const obj = recordUpdate(undefined, await readObject(ctx, route), writeContext(route.info, ctx.query, ctx.req));
   const created = await ctx.registry.create(route.info.resource, route.namespace, obj, writeOptions(ctx.query));
   sendObject(ctx.res, 201, withTypeMeta(created, route.info), responseFormat(ctx.accept) ?? 'json');
 }
 
 export async function updateObject(ctx: RequestContext, route: ResourceRoute, name: string): Promise<void> {
-  const obj = await readObject(ctx, { ...route, name });
+  let obj = await readObject(ctx, { ...route, name });
+  const prev = await ctx.registry.get(route.info.resource, route.namespace, name).catch(() => undefined);
+  obj = recordUpdate(prev, obj, writeContext(route.info, ctx.query, ctx.req));
   const updated = await ctx.registry.update(route.info.resource, route.namespace, name, obj, writeOptions(ctx.query));
   sendObject(ctx.res, 200, withTypeMeta(updated, route.info), responseFormat(ctx.accept) ?? 'json');
 }

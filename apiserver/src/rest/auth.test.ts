@@ -1,0 +1,39 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { IncomingMessage } from 'node:http';
+import { authenticated, bearerToken, isPublicPath, tokenMatches } from './auth.js';
+
+const TOKEN = 'a'.repeat(64);
+const req = (authorization?: string): IncomingMessage => ({ headers: authorization === undefined ? {} : { authorization } }) as IncomingMessage;
+
+test('bearerToken: parses the Bearer scheme only', () => {
+  assert.equal(bearerToken(`Bearer ${TOKEN}`), TOKEN);
+  assert.equal(bearerToken(`bearer  ${TOKEN} `), TOKEN);
+  assert.equal(bearerToken(`Basic ${TOKEN}`), undefined);
+  assert.equal(bearerToken('Bearer'), undefined);
+  assert.equal(bearerToken(undefined), undefined);
+});
+
+test('tokenMatches: exact match only', () => {
+  assert.equal(tokenMatches(TOKEN, TOKEN), true);
+  assert.equal(tokenMatches(TOKEN, `${TOKEN}a`), false);
+  assert.equal(tokenMatches(TOKEN, TOKEN.slice(1)), false);
+  assert.equal(tokenMatches(TOKEN, 'b'.repeat(64)), false);
+  assert.equal(tokenMatches(TOKEN, ''), false);
+  assert.equal(tokenMatches(TOKEN, undefined), false);
+  assert.equal(tokenMatches('', ''), false);
+});
+
+test('isPublicPath: health checks and version only', () => {
+  for (const p of ['/healthz', '/livez', '/readyz', '/version', '/healthz/ping', '/readyz/etcd']) assert.equal(isPublicPath(p), true, p);
+  for (const p of ['/', '/api', '/apis', '/api/v1/namespaces', '/healthzz', '/openapi/v2', '/versions']) assert.equal(isPublicPath(p), false, p);
+});
+
+test('authenticated: token required on API paths when configured', () => {
+  assert.equal(authenticated(req(), '/api/v1/pods', undefined), true);
+  assert.equal(authenticated(req(), '/api/v1/pods', TOKEN), false);
+  assert.equal(authenticated(req('Bearer wrong'), '/api/v1/pods', TOKEN), false);
+  assert.equal(authenticated(req(`Bearer ${TOKEN}`), '/api/v1/pods', TOKEN), true);
+  assert.equal(authenticated(req(), '/healthz', TOKEN), true);
+  assert.equal(authenticated(req('Bearer wrong'), '/version', TOKEN), true);
+});

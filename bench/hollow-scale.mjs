@@ -1,0 +1,135 @@
+#!/usr/bin/env node
+// Benchmark: scale of the control plane with hollow (kubemark-style) nodes. One kubelet container
+// runs HOLLOW_NODES (50) hollow nodes (KUBELAB_RUNTIME=hollow, no Docker containers for pods);
+// prints the time until they are all Ready, then the time from creating a REPLICAS (200) replica
+// Deployment, pinned to the hollow nodes by node affinity, to all its pods Ready. Asserts nothing.
+// Runs on a 2-node lab of its own (e2e slot 8 unless KUBELAB_E2E_SLOT says otherwise); with
+// USE_RUNNING_LAB=1 it uses that lab as it is and leaves it up. The hollow kubelet runs from the
+// kubelab/kubelab:dev image with this checkout's kubelet/dist mounted over /app/kubelet/dist
+// (HOLLOW_FROM_IMAGE=1: the image's own), so the image need not be rebuilt.
+// Usage: npx tsc -b && node bench/hollow-scale.mjs
+process.env.KUBELAB_E2E_SLOT ??= '8';
+const lab = await import('@kubelab/cli/lab');
+const { labUp, labDown } = lab;
+const http = await import('node:http');
+const https = await import('node:https');
+const { E2E_ENV, repoRoot } = await import('../tests/dist/lib/lab.js');
+const { default: Dockerode } = await import('dockerode');
+
+const HOLLOW_NODES = Number(process.env.HOLLOW_NODES ?? 50);
+const REPLICAS = Number(process.env.REPLICAS ?? 200);
+// The lab's API: HTTPS with its CA and admin token when the lab has them (labApiAccess), else plain HTTP.
+let access = { url: `http://127.0.0.1:${E2E_ENV.KUBELAB_API_PORT}` };
+
+/** One request to the lab's API: { status, text }. */
+function call(method, path, body) {
+  return new Promise((resolve, reject) => {
+    const url = new URL(path, access.url);
+    const headers = { Accept: 'application/json', ...(body ? { 'Content-Type': 'application/json' } : {}), ...(access.token ? { Authorization: `Bearer ${access.token}` } : {}) };
+    const req = (url.protocol === 'https:' ? https : http).request(url, { method, headers, ...(access.caCert ? { ca: access.caCert } : {}) }, (res) => {
+      let text = '';
+      res.on('data', (c) => (text += c));
+      res.on('end', () => resolve({ status: res.statusCode, text }));
+    });
+    req.on('error', reject);
+    req.end(body === undefined ? undefined : JSON.stringify(body));
+  });
+}
+const docker = new Dockerode();
+const quiet = () => {};
+const base = 'hollow';
+const names = Array.from({ length: HOLLOW_NODES }, (_, i) => `${base}-${i}`);
+const ownLab = !process.env.USE_RUNNING_LAB;
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+/** undefined on an error answer (the caller polls again). */
+const getJson = async (path) => {
+  const res = await call('GET', path);
+  if (res.status !== 200) {
+    console.error(`GET ${path}: ${res.status} ${res.text.slice(0, 200)}`);
+    return undefined;
+  }
+  return JSON.parse(res.text);
+};
+const isReady = (o) => (o.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
+
+async function until(what, timeoutMs, fn) {
+  const t0 = Date.now();
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() - t0 > timeoutMs) throw new Error(`${what}: not reached in ${timeoutMs / 1000} s`);
+    await sleep(200);
+  }
+}
+
+if (ownLab) await labUp({ project: E2E_ENV.KUBELAB_PROJECT, apiPort: Number(E2E_ENV.KUBELAB_API_PORT), nodes: 2, env: E2E_ENV, mergeKubeconfig: false, build: false, log: quiet });
+if (typeof lab.labApiAccess === 'function') access = await lab.labApiAccess({ project: E2E_ENV.KUBELAB_PROJECT, env: E2E_ENV }).catch(() => access);
+let container;
+try {
+  const t0 = performance.now();
+  container = await docker.createContainer({
+    name: `${E2E_ENV.KUBELAB_PROJECT}-hollow`,
+    Image: process.env.KUBELAB_IMAGE ?? 'kubelab/kubelab:dev',
+    Cmd: ['node', '/app/kubelet/dist/main.js'],
+    Env: [
+      `KUBELAB_CLUSTER=${E2E_ENV.KUBELAB_CLUSTER}`,
+      `KUBELAB_NETWORK=${E2E_ENV.KUBELAB_NETWORK}`,
+      'KUBELAB_APISERVER=apiserver:7000',
+      'KUBELAB_RUNTIME=hollow',
+      `KUBELAB_HOLLOW_NODES=${HOLLOW_NODES}`,
+      `KUBELAB_NODE_NAME=${base}`,
+      `LOG_LEVEL=${process.env.LOG_LEVEL ?? 'warn'}`,
+    ],
+    Labels: { 'io.kubelab.cluster': E2E_ENV.KUBELAB_CLUSTER, 'io.kubelab.bench': 'hollow-scale' },
+    HostConfig: {
+      NetworkMode: E2E_ENV.KUBELAB_NETWORK,
+      Init: true,
+      ...(process.env.HOLLOW_FROM_IMAGE ? {} : { Binds: [`${repoRoot}kubelet/dist:/app/kubelet/dist:ro`] }),
+    },
+  });
+  await container.start();
+  await until(`${HOLLOW_NODES} hollow nodes Ready`, 180_000, async () => {
+    const list = await getJson('/api/v1/nodes');
+    return list && list.items.filter((n) => n.metadata.name.startsWith(`${base}-`) && isReady(n)).length >= HOLLOW_NODES;
+  });
+  const nodesSecs = (performance.now() - t0) / 1000;
+  console.log(`${HOLLOW_NODES} hollow nodes Ready in ${nodesSecs.toFixed(2)} s (one kubelet container)`);
+
+  await call('DELETE', '/apis/apps/v1/namespaces/default/deployments/hollow-scale'); // a previous run's
+  await until('no pods of a previous run', 300_000, async () => (await getJson('/api/v1/namespaces/default/pods?labelSelector=app%3Dhollow-scale'))?.items.length === 0);
+  const t1 = performance.now();
+  const res = await call('POST', '/apis/apps/v1/namespaces/default/deployments', {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'hollow-scale' },
+    spec: {
+      replicas: REPLICAS,
+      selector: { matchLabels: { app: 'hollow-scale' } },
+      template: {
+        metadata: { labels: { app: 'hollow-scale' } },
+        spec: {
+          affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'kubernetes.io/hostname', operator: 'In', values: names }] }] } } },
+          containers: [{ name: 'app', image: 'kubelab/echo', ports: [{ containerPort: 80 }] }],
+        },
+      },
+    },
+  });
+  if (res.status !== 201) throw new Error(`create deployment: ${res.status} ${res.text}`);
+  let last;
+  await until(`${REPLICAS} pods Ready`, 300_000, async () => {
+    const list = await getJson('/api/v1/namespaces/default/pods?labelSelector=app%3Dhollow-scale');
+    if (!list) return false;
+    last = list.items;
+    return list.items.filter(isReady).length >= REPLICAS;
+  });
+  const podSecs = (performance.now() - t1) / 1000;
+  const perNode = new Map();
+  for (const p of last) perNode.set(p.spec.nodeName, (perNode.get(p.spec.nodeName) ?? 0) + 1);
+  const counts = [...perNode.values()];
+  console.log(`${REPLICAS}-replica Deployment → ${REPLICAS} pods Ready in ${podSecs.toFixed(2)} s (${(REPLICAS / podSecs).toFixed(1)} pods/s) on ${perNode.size} hollow nodes (${Math.min(...counts)}–${Math.max(...counts)} pods each)`);
+  await call('DELETE', '/apis/apps/v1/namespaces/default/deployments/hollow-scale');
+} finally {
+  await container?.remove({ force: true }).catch(() => undefined);
+  // The hollow Node objects stay behind (NotReady once their leases lapse) unless the lab goes.
+  if (ownLab) await labDown({ project: E2E_ENV.KUBELAB_PROJECT, env: E2E_ENV, log: quiet });
+}
