@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { preflight, sweepLab, type DockerState, type LabScope } from './cleanup.js';
+import { parseNameservers, preflight, sweepLab, type DockerState, type LabScope } from './cleanup.js';
 import type { LabContainer, LabNetwork } from './docker.js';
 import { FakeLabDocker } from './docker-fake.js';
 import { joinNode } from './join.js';
@@ -14,6 +14,14 @@ const composed = { ...ours, 'com.docker.compose.project': 'lab' };
 const state = (s: Partial<DockerState>): DockerState => ({ containers: [], networks: [], volumes: [], ...s });
 
 describe('preflight', () => {
+  it('refuses a subnet that holds the host\'s DNS server (its bridge route would cut DNS off)', () => {
+    const p = preflight({ ...scope, subnet: '10.255.0.0/16' }, state({ nameservers: ['10.255.255.53'] }));
+    assert.equal(p.errors.length, 1);
+    assert.match(p.errors[0]!, /KUBELAB_SUBNET 10\.255\.0\.0\/16 contains 10\.255\.255\.53, this host's DNS server/);
+    assert.deepEqual(preflight(scope, state({ nameservers: ['10.255.255.53'] })).errors, []);
+    assert.deepEqual(parseNameservers('# x\nnameserver 10.255.255.53\nnameserver ::1\nsearch a\n'), ['10.255.255.53']);
+  });
+
   it('removes leftovers of a lab that is gone: pod containers and our old network', () => {
     const p = preflight(scope, state({
       containers: [container('pod1', { ...ours, 'io.kubernetes.pod.name': 'web' }), container('other', { 'io.kubelab.cluster': 'else' })],

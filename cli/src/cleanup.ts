@@ -3,6 +3,7 @@
  * earlier run left behind: leftovers of a lab that is gone are removed, a running lab is kept,
  * and names or address ranges that belong to someone else stop `up` with a clear message.
  */
+import { readFileSync } from 'node:fs';
 import type { LabContainer, LabDocker, LabNetwork, LabVolume } from './docker.js';
 import { CLUSTER_LABEL, COMPONENT_LABEL, COMPOSE_PROJECT_LABEL } from './labels.js';
 import type { Log } from './output.js';
@@ -21,6 +22,13 @@ export interface DockerState {
   networks: LabNetwork[];
   /** Volumes with the cluster label or the compose project label. */
   volumes: LabVolume[];
+  /** This host's DNS servers (from /etc/resolv.conf): a lab subnet over one would cut DNS off. */
+  nameservers?: string[];
+}
+
+/** The IPv4 nameservers of a resolv.conf text. */
+export function parseNameservers(resolvConf: string): string[] {
+  return [...resolvConf.matchAll(/^\s*nameserver\s+(\d+\.\d+\.\d+\.\d+)\s*$/gm)].map((m) => m[1]!);
 }
 
 export interface Preflight {
@@ -52,6 +60,11 @@ export function preflight(s: LabScope, state: DockerState): Preflight {
       errors.push(`KUBELAB_SUBNET ${s.subnet} overlaps ${clash}, the subnet of Docker network "${n.name}": choose a free range with KUBELAB_SUBNET, KUBELAB_POD_RANGE and KUBELAB_SERVICE_CIDR`);
     }
   }
+  for (const ns of state.nameservers ?? []) {
+    if (cidrsOverlap(`${ns}/32`, s.subnet)) {
+      errors.push(`KUBELAB_SUBNET ${s.subnet} contains ${ns}, this host's DNS server: the lab's bridge would cut the host off from it; choose another range with KUBELAB_SUBNET, KUBELAB_POD_RANGE and KUBELAB_SERVICE_CIDR`);
+    }
+  }
   return {
     fresh,
     removeContainers: fresh ? state.containers.filter((c) => isOurs(c.labels, s)) : [],
@@ -70,7 +83,13 @@ export async function dockerState(docker: LabDocker, s: LabScope): Promise<Docke
   ]);
   const containers = [...new Map([...byCluster, ...byProject].map((c) => [c.id, c])).values()];
   const volumes = [...new Map([...volCluster, ...volProject].map((v) => [v.name, v])).values()];
-  return { containers, networks, volumes };
+  let nameservers: string[] = [];
+  try {
+    nameservers = parseNameservers(readFileSync('/etc/resolv.conf', 'utf8'));
+  } catch {
+    // no resolv.conf: nothing to protect
+  }
+  return { containers, networks, volumes, nameservers };
 }
 
 /** Kubelets first (they would start pods again), then everything else at once. */

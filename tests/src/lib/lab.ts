@@ -4,6 +4,7 @@
  * another set (name, subnet, ports) so that two e2e runs on one machine do not collide.
  */
 const slot = Number(process.env.KUBELAB_E2E_SLOT ?? 0);
+if (!Number.isInteger(slot) || slot < 0 || slot > 7) throw new Error(`KUBELAB_E2E_SLOT: Invalid value: "${process.env.KUBELAB_E2E_SLOT}": must be an integer from 0 to 7`);
 const name = slot ? `kubelab-e2e-${slot}` : 'kubelab-e2e';
 // KUBELAB_E2E_OCTET overrides the second octet of the subnet when a slot's range is taken by another network.
 const octet = Number(process.env.KUBELAB_E2E_OCTET ?? 247 + slot);
