@@ -3,12 +3,12 @@
 // runs HOLLOW_NODES (50) hollow nodes (KUBELAB_RUNTIME=hollow, no Docker containers for pods);
 // prints the time until they are all Ready, then the time from creating a REPLICAS (200) replica
 // Deployment, pinned to the hollow nodes by node affinity, to all its pods Ready. Asserts nothing.
-// Runs on a 2-node lab of its own (e2e slot 8 unless KUBELAB_E2E_SLOT says otherwise); with
+// Runs on a 2-node lab of its own (e2e slot 3 unless KUBELAB_E2E_SLOT says otherwise); with
 // USE_RUNNING_LAB=1 it uses that lab as it is and leaves it up. The hollow kubelet runs from the
 // kubelab/kubelab:dev image with this checkout's kubelet/dist mounted over /app/kubelet/dist
 // (HOLLOW_FROM_IMAGE=1: the image's own), so the image need not be rebuilt.
 // Usage: npx tsc -b && node bench/hollow-scale.mjs
-process.env.KUBELAB_E2E_SLOT ??= '8';
+process.env.KUBELAB_E2E_SLOT ??= '3';
 const lab = await import('@kubelab/cli/lab');
 const { labUp, labDown } = lab;
 const http = await import('node:http');

@@ -7,10 +7,10 @@
 //  kubelab: pods POSTed one by one through the REST API (N=20, each waited for), create → Ready
 //         condition True seen by a watch (p50/p99); a 100-replica Deployment: create → 100 Ready
 //         (pods/s) and per pod (ADDED seen → Ready seen) p50/p99.
-// Runs on a 2-node lab of its own (e2e slot 8 unless KUBELAB_E2E_SLOT says otherwise), brought up
+// Runs on a 2-node lab of its own (e2e slot 3 unless KUBELAB_E2E_SLOT says otherwise), brought up
 // from the images already built and torn down at the end (KEEP_LAB=1 keeps it).
 // Usage: npx tsc -b && node bench/pod-startup.mjs
-process.env.KUBELAB_E2E_SLOT ??= '8';
+process.env.KUBELAB_E2E_SLOT ??= '2';
 const lab = await import('@kubelab/cli/lab');
 const { labUp, labDown } = lab;
 const http = await import('node:http');

@@ -98,10 +98,20 @@ export class DockerodeLab implements LabDocker {
   }
 
   async removeNetwork(id: string): Promise<void> {
-    try {
-      await this.docker.getNetwork(id).remove();
-    } catch (err) {
-      if (!isNotFound(err)) throw err;
+    // Docker 20.10 sometimes keeps endpoints of just-removed containers for a moment, or for good.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.docker.getNetwork(id).remove();
+        return;
+      } catch (err) {
+        if (isNotFound(err)) return;
+        const msg = err instanceof Error ? err.message : String(err);
+        if (!msg.includes('active endpoints')) throw err;
+        if (attempt >= 5) {
+          throw new Error(`Docker network ${id} still has endpoints of removed containers (a known Docker engine bug): restart the Docker engine, then run \`./kubelab down\` again`);
+        }
+        await new Promise((r) => setTimeout(r, 1000 * attempt));
+      }
     }
   }
 
