@@ -11,10 +11,11 @@ import { objectKey } from '@kubelab/client';
 import type { EventRecorder } from '@kubelab/client/events';
 import type { ApiLike, Cache, Controller, KeyQueue } from '../api.js';
 import { Expectations } from './expectations.js';
+import { ownedPodHandlers } from './owned-pods.js';
 import { podKey } from './replicaset-pods.js';
 import { daemonPod, REVISION_LABEL, shouldRunOn, targetNode, templateHash } from './daemonset-nodes.js';
 import { errorMessage, isConflict, isNotFound, semanticEqual } from '../util/objects.js';
-import { enqueueOwnerHandlers, ownedBy } from '../util/owned.js';
+import { ownedBy } from '../util/owned.js';
 import { isPodAvailable, isPodReady } from '../util/pods.js';
 
 export interface DaemonSetControllerDeps {
@@ -47,21 +48,7 @@ export class DaemonSetController implements Controller {
     this.caches = [d.daemonsets, d.pods, d.nodes];
     this.expectations = new Expectations(d.clock);
     d.daemonsets.addHandlers({ add: (x) => this.queue.add(objectKey(x)), update: (_o, x) => this.queue.add(objectKey(x)), delete: (x) => this.expectations.delete(objectKey(x)) });
-    const owner = enqueueOwnerHandlers<Pod>(d.daemonsets as Cache<KubeObject>, 'DaemonSet', this.queue);
-    d.pods.addHandlers({
-      add: (p) => {
-        this.observe(p, 'add');
-        owner.add(p);
-      },
-      update: (o, p) => {
-        if (p.metadata.deletionTimestamp && !o.metadata.deletionTimestamp) this.observe(p, 'delete');
-        owner.update(o, p);
-      },
-      delete: (p) => {
-        this.observe(p, 'delete');
-        owner.delete(p);
-      },
-    });
+    d.pods.addHandlers(ownedPodHandlers(d.daemonsets as Cache<KubeObject>, 'DaemonSet', this.queue, this.expectations));
     const all = (): void => {
       for (const ds of d.daemonsets.list()) this.queue.add(objectKey(ds));
     };
@@ -73,14 +60,6 @@ export class DaemonSetController implements Controller {
       },
       delete: all,
     });
-  }
-
-  private observe(pod: Pod, what: 'add' | 'delete'): void {
-    const ref = pod.metadata.ownerReferences?.find((r) => r.controller && r.kind === 'DaemonSet');
-    if (!ref) return;
-    const key = `${pod.metadata.namespace ?? ''}/${ref.name}`;
-    if (what === 'add') this.expectations.creationObserved(key);
-    else this.expectations.deletionObserved(key, podKey(pod));
   }
 
   async reconcile(key: string): Promise<void> {

@@ -13,11 +13,12 @@ import { objectKey, splitKey } from '@kubelab/client';
 import type { EventRecorder } from '@kubelab/client/events';
 import type { ApiLike, Cache, Controller, KeyQueue } from '../api.js';
 import { Expectations } from './expectations.js';
+import { ownedPodHandlers } from './owned-pods.js';
 import { backoffRemainingMs, buildStatus, classifyPods, condition, finishedAt, isJobFinished, readyCount, restartsOf, setCondition } from './job-status.js';
 import { podKey } from './replicaset-pods.js';
 import { slowStartBatch } from '../util/batch.js';
 import { errorMessage, isNotFound, semanticEqual } from '../util/objects.js';
-import { enqueueOwnerHandlers, ownedBy, podFromTemplate } from '../util/owned.js';
+import { ownedBy, podFromTemplate } from '../util/owned.js';
 
 export const JOB_UID_LABEL = 'batch.kubernetes.io/controller-uid';
 export const JOB_NAME_LABEL = 'batch.kubernetes.io/job-name';
@@ -47,29 +48,7 @@ export class JobController implements Controller {
       update: (_o, j) => this.queue.add(objectKey(j)),
       delete: (j) => this.expectations.delete(objectKey(j)),
     });
-    const owner = enqueueOwnerHandlers<Pod>(d.jobs as Cache<KubeObject>, 'Job', this.queue);
-    d.pods.addHandlers({
-      add: (p) => {
-        this.observe(p, 'add');
-        owner.add(p);
-      },
-      update: (o, p) => {
-        if (p.metadata.deletionTimestamp && !o.metadata.deletionTimestamp) this.observe(p, 'delete');
-        owner.update(o, p);
-      },
-      delete: (p) => {
-        this.observe(p, 'delete');
-        owner.delete(p);
-      },
-    });
-  }
-
-  private observe(pod: Pod, what: 'add' | 'delete'): void {
-    const ref = pod.metadata.ownerReferences?.find((r) => r.controller && r.kind === 'Job');
-    if (!ref) return;
-    const key = `${pod.metadata.namespace ?? ''}/${ref.name}`;
-    if (what === 'add') this.expectations.creationObserved(key);
-    else this.expectations.deletionObserved(key, podKey(pod));
+    d.pods.addHandlers(ownedPodHandlers(d.jobs as Cache<KubeObject>, 'Job', this.queue, this.expectations));
   }
 
   private now(): number {
