@@ -3,7 +3,13 @@
  * map a missing etcd to ApiError('ServiceUnavailable'); the client reconnects by itself when etcd
  * comes back, and watchers resume from their last revision. A watch or read at a compacted
  * revision becomes ApiError('Expired', 'too old resource version: X (Y)').
+ *
+ * The etcd3 client's own fault handling is switched off: with one etcd there is nowhere to fail
+ * over to, its circuit breaker turned three slow calls into five seconds of refusing every call
+ * (lease renewals included, so nodes went NotReady under load), and its retries tripled the load
+ * of an etcd that was already slow. Callers retry with their own back-off instead.
  */
+import { noop } from 'cockatiel';
 import { Etcd3, isRecoverableError, type ICompare, type IKeyValue, type IRangeRequest, type IRequestOp, type Watcher } from 'etcd3';
 import type { Logger } from 'pino';
 import { ApiError } from '@kubelab/proto';
@@ -39,6 +45,7 @@ export class EtcdStore implements Store {
     this.client = new Etcd3({
       hosts: opts.endpoints,
       dialTimeout: timeout,
+      faultHandling: { host: () => noop, global: noop },
       defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: Date.now() + timeout }),
       grpcOptions: { 'grpc.keepalive_time_ms': 10_000, 'grpc.keepalive_timeout_ms': 5_000, 'grpc.max_receive_message_length': 64 * 1024 * 1024 },
     });

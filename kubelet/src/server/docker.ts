@@ -12,7 +12,8 @@ import { LABELS, SANDBOX_NAME, newestFirst, type ContainerRuntime, type RuntimeC
 import type { ExecOptions, ExecProcess, ExecResult, KubeletBackend, LogOptions } from './backend.js';
 import { Demuxer } from './demux.js';
 import { ByteLimit, dockerLogOptions } from './logopts.js';
-import { cpuOf, memoryOf, sumCpu, sumMemory, type DockerStats } from './stats.js';
+import { StatsCollector } from './collector.js';
+import { sumCpu, sumMemory, type DockerStats } from './stats.js';
 
 export interface DockerBackendOptions {
   docker: Dockerode;
@@ -60,9 +61,15 @@ function splitOutput(src: Readable, tty: boolean, stdout: PassThrough, stderr: P
 
 export class DockerBackend implements KubeletBackend {
   private readonly now: () => number;
+  private readonly collector: StatsCollector;
 
   constructor(private readonly o: DockerBackendOptions) {
     this.now = o.now ?? Date.now;
+    this.collector = new StatsCollector({
+      now: this.now,
+      read: async (id, signal) => (await o.docker.getContainer(id).stats({ stream: false, 'one-shot': true, abortSignal: signal } as { stream: false; 'one-shot': boolean })) as unknown as DockerStats,
+      onError: (id, err) => o.log.debug({ id: id.slice(0, 12), err: dockerMessage(err) }, 'no stats for container'),
+    });
   }
 
   private async podContainers(pod: PodRef): Promise<RuntimeContainer[]> {
@@ -212,17 +219,11 @@ export class DockerBackend implements KubeletBackend {
     }
     if (pod?.uid) labels[LABELS.podUid] = pod.uid;
     const running = (await this.o.runtime.listPodContainers(labels)).filter((c) => c.state === 'running' && c.containerName !== SANDBOX_NAME);
-    const sampled = await Promise.all(
-      running.map(async (c) => {
-        try {
-          const raw = (await this.o.docker.getContainer(c.id).stats({ stream: false })) as unknown as DockerStats;
-          return { c, cpu: cpuOf(raw), memory: memoryOf(raw) };
-        } catch (err) {
-          this.o.log.debug({ id: c.id.slice(0, 12), err: dockerMessage(err) }, 'no stats for container');
-          return undefined;
-        }
-      }),
-    );
+    const usage = await this.collector.usage(running.map((c) => (c.startedAt ? { id: c.id, startedAt: c.startedAt } : { id: c.id })));
+    const sampled = running.map((c) => {
+      const u = usage.get(c.id);
+      return u ? { c, cpu: u.cpu, memory: u.memory } : undefined;
+    });
     const byPod = new Map<string, PodStats>();
     for (const s of sampled) {
       if (!s) continue;

@@ -1,4 +1,4 @@
-/** Docker's stats JSON → kubelet summary numbers (CPU nanocores + cumulative, memory working set). */
+/** Docker's stats JSON → kubelet summary numbers (memory working set; sums). CPU rates: collector.ts. */
 import type { CpuStats, MemoryStats } from '@kubelab/proto';
 
 /** The part of Docker's /containers/{id}/stats answer we read. */
@@ -8,24 +8,6 @@ export interface DockerStats {
   cpu_stats?: { cpu_usage?: { total_usage?: number; percpu_usage?: number[] }; system_cpu_usage?: number; online_cpus?: number };
   precpu_stats?: { cpu_usage?: { total_usage?: number }; system_cpu_usage?: number };
   memory_stats?: { usage?: number; stats?: Record<string, number> };
-}
-
-export function cpuOf(s: DockerStats): CpuStats {
-  const total = s.cpu_stats?.cpu_usage?.total_usage ?? 0;
-  const pre = s.precpu_stats?.cpu_usage?.total_usage ?? 0;
-  const cpuDelta = pre > 0 && total >= pre ? total - pre : 0;
-  let nano = 0;
-  const readMs = s.read ? Date.parse(s.read) : NaN;
-  const prereadMs = s.preread ? Date.parse(s.preread) : NaN;
-  if (cpuDelta > 0 && Number.isFinite(readMs) && Number.isFinite(prereadMs) && readMs > prereadMs && prereadMs > 0) {
-    // CPU nanoseconds used per wall nanosecond elapsed = cores; times 1e9 = nanocores.
-    nano = (cpuDelta / ((readMs - prereadMs) * 1e6)) * 1e9;
-  } else if (cpuDelta > 0) {
-    const sys = (s.cpu_stats?.system_cpu_usage ?? 0) - (s.precpu_stats?.system_cpu_usage ?? 0);
-    const cpus = s.cpu_stats?.online_cpus || s.cpu_stats?.cpu_usage?.percpu_usage?.length || 1;
-    if (sys > 0) nano = (cpuDelta / sys) * cpus * 1e9;
-  }
-  return { usageNanoCores: Math.round(nano), usageCoreNanoSeconds: total };
 }
 
 export function memoryOf(s: DockerStats): MemoryStats {

@@ -18,12 +18,7 @@ const VERSIONS = [
   { label: '1.33', bin: findKubectl('kubectl.1.33'), ns: 'v133' },
 ];
 /** Steps known not to work yet, with the reason (node:test reports them as todo). */
-const TODO: Record<string, string> = {
-  // Passed in a quiet lab; in a full `npm test` run the kubelets' Docker stats answered too slowly
-  // for all three versions polling at once, and the stalled nodes then lost pods. Not run until the
-  // stats path is made cheap (see the kubelet issue).
-  'top nodes/pods': 'kubelet stats too slow under load',
-};
+const TODO: Record<string, string> = {};
 
 const lab = useE2eLab(2);
 const matrix = new Matrix([...VERSIONS.map((v) => v.label), 'client-node']);

@@ -3,8 +3,8 @@ import { rfc3339, type KubeObject, type Node, type Pod } from '@kubelab/api';
 import type { StatsResponse } from '@kubelab/proto';
 import { METRICS_API_VERSION } from './resources.js';
 
-/** The sampling window the kubelet's CPU rate is computed over (Docker's two stats reads). */
-export const METRICS_WINDOW = '1s';
+/** The sampling window the kubelet's CPU rate is computed over (its stats collector's refresh age). */
+export const METRICS_WINDOW = '10s';
 
 export interface Usage {
   cpu: string;

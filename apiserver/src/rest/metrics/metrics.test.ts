@@ -101,7 +101,7 @@ test('node metrics: Ready nodes only, a failing node skipped, labels copied', as
     {
       metadata: { name: 'node-1', creationTimestamp: '1970-01-01T00:00:00Z', labels: { zone: 'a' } },
       timestamp: '2026-11-23T00:00:00Z',
-      window: '1s',
+      window: '10s',
       usage: { cpu: '3000005n', memory: `${8 * 1024 + 8}Ki` },
     },
   ]);
@@ -138,7 +138,7 @@ test('pod metrics: per namespace, all namespaces, selectors, pause container dro
   assert.deepEqual(web.containers, [{ name: 'c', usage: { cpu: '2000000n', memory: '8192Ki' } }]);
   assert.deepEqual(web.metadata.labels, { app: 'web' });
   assert.equal(web.metadata.namespace, 'default');
-  assert.equal(web.window, '1s');
+  assert.equal(web.window, '10s');
   const all = (await metricsResponse(deps, { resource: 'pods', namespace: '' }, q)) as Json;
   assert.deepEqual(all['items'].map((i: Json) => `${i.metadata.namespace}/${i.metadata.name}`).sort(), ['default/db-1', 'default/web-1', 'other/x-1']);
   const sel = (await metricsResponse(deps, { resource: 'pods', namespace: '' }, new URLSearchParams('labelSelector=app%3Dx'))) as Json;
