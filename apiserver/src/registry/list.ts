@@ -1,36 +1,16 @@
 /**
- * List with label/field selectors and limit/continue. The continue token (opaque base64 JSON,
- * shaped like upstream's) holds the next key and the revision of the first page, and later pages
- * are read at that revision so that a paginated list is one consistent snapshot.
+ * List with label/field selectors, limit/continue and upstream's resourceVersion /
+ * resourceVersionMatch semantics (see readplan.ts). A paginated list is one consistent snapshot:
+ * the continue token (continue.ts) carries the first page's revision and later pages are read at it.
  */
-import { ApiError, badRequest } from '@kubelab/proto';
-import { matches, matchesFields, parseFieldSelector, parseLabelSelector, storagePrefix, type KubeObject, type ResourceInfo } from '@kubelab/api';
+import { ApiError } from '@kubelab/proto';
+import { matches, matchesFields, parseFieldSelector, parseLabelSelector, type KubeObject, type ResourceInfo } from '@kubelab/api';
+import { FutureRevisionError } from '../storage/store.js';
+import { encodeContinue, LATEST_REVISION } from './continue.js';
 import type { Core } from './core.js';
+import { DEFAULT_FRESHNESS, waitForRevision, type FreshnessSettings } from './freshness.js';
+import { ContinueExpiredError, listTooOld, planList, tooLargeResourceVersion } from './readplan.js';
 import type { ListPage, ListQuery } from './types.js';
-
-interface ContinueToken {
-  v: string;
-  rv: number;
-  start: string;
-}
-
-export function encodeContinue(rv: number, start: string): string {
-  const t: ContinueToken = { v: 'meta.k8s.io/v1', rv, start };
-  return Buffer.from(JSON.stringify(t)).toString('base64');
-}
-
-export function decodeContinue(token: string): ContinueToken {
-  try {
-    const t = JSON.parse(Buffer.from(token, 'base64').toString('utf8')) as Partial<ContinueToken>;
-    if (t.v !== 'meta.k8s.io/v1' || typeof t.rv !== 'number' || typeof t.start !== 'string' || t.start.startsWith('/')) throw new Error('bad token');
-    return t as ContinueToken;
-  } catch {
-    throw badRequest('continue key is not valid: the continue token is malformed');
-  }
-}
-
-const CONTINUE_EXPIRED =
-  'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.';
 
 export type Matcher = (obj: KubeObject) => boolean;
 
@@ -40,19 +20,16 @@ export function matcher(q: { labelSelector?: string; fieldSelector?: string }): 
   return (obj) => matches(labels, obj.metadata?.labels) && matchesFields(fields, obj);
 }
 
-export async function listObjects(core: Core, info: ResourceInfo, q: ListQuery): Promise<ListPage> {
+export async function listObjects(core: Core, info: ResourceInfo, q: ListQuery, freshness: FreshnessSettings = DEFAULT_FRESHNESS): Promise<ListPage> {
   const ns = core.ns(info, q.namespace);
   const prefix = core.prefix(info, ns);
   const match = matcher(q);
   const limit = q.limit && q.limit > 0 ? Math.floor(q.limit) : 0;
-  let startKey = prefix;
-  let revision: number | undefined;
-  if (q.continue) {
-    const t = decodeContinue(q.continue);
-    startKey = storagePrefix(info) + t.start;
-    if (!startKey.startsWith(prefix)) throw badRequest('continue key is not valid: the continue token does not belong to this list');
-    revision = t.rv;
-  }
+  const plan = planList(q, prefix);
+  if (plan.kind === 'notOlderThan') await waitForRevision(core.store, plan.revision, freshness);
+  const firstKey = plan.kind === 'continue' ? plan.startKey : prefix;
+  let startKey = firstKey;
+  let revision = plan.kind === 'exact' || plan.kind === 'continue' ? plan.revision : undefined;
   const items: KubeObject[] = [];
   let next: string | undefined;
   try {
@@ -73,13 +50,16 @@ export async function listObjects(core: Core, info: ResourceInfo, q: ListQuery):
       startKey = `${last.key}\0`;
     }
   } catch (err) {
-    if (q.continue && err instanceof ApiError && err.reason === 'Expired') throw new ApiError('Expired', CONTINUE_EXPIRED);
+    if (err instanceof FutureRevisionError) throw tooLargeResourceVersion(err.requested, err.current, 0);
+    if (err instanceof ApiError && err.reason === 'Expired') {
+      throw plan.kind === 'continue' ? new ContinueExpiredError(encodeContinue(firstKey, prefix, LATEST_REVISION)) : listTooOld();
+    }
     throw err;
   }
   return {
     items,
     resourceVersion: String(revision),
-    continue: next ? encodeContinue(revision!, next.slice(storagePrefix(info).length)) : '',
+    continue: next ? encodeContinue(next, prefix, revision!) : '',
   };
 }
 

@@ -5,16 +5,17 @@ import type { Logger } from 'pino';
 import { systemClock, type Clock, type KubeObject } from '@kubelab/api';
 import type { Store } from '../storage/store.js';
 import { parseCIDR, parsePortRange } from './allocator.js';
-import { Core } from './core.js';
+import { Core, parseResourceVersion } from './core.js';
 import { createObject } from './create.js';
 import { deleteObject } from './delete.js';
+import { DEFAULT_FRESHNESS, waitForRevision, type FreshnessSettings } from './freshness.js';
 import { HubSet } from './hub.js';
 import { listObjects } from './list.js';
 import { finalizeNamespace, markNamespaceTerminating } from './namespaces.js';
 import { buildStrategies, type Strategy } from './strategy.js';
 import { bindPod, updateObject, updateStatus } from './update.js';
 import { watchObjects } from './watch.js';
-import type { DeleteOpts, ListPage, ListQuery, Registry, RegistryEvent, WatchQuery, WriteOptions } from './types.js';
+import type { DeleteOpts, GetOptions, ListPage, ListQuery, Registry, RegistryEvent, WatchQuery, WriteOptions } from './types.js';
 
 export interface RegistryOptions {
   clock?: Clock;
@@ -32,6 +33,10 @@ export interface RegistryOptions {
   watchLingerMs?: number;
   /** Pause between passes while a terminating namespace still has objects. */
   namespacePollMs?: number;
+  /** How long a read "not older than N" waits for the store to reach N before a 504 (upstream: 3 s). */
+  resourceVersionWaitMs?: number;
+  /** Pause between looks at the store's revision while waiting. */
+  resourceVersionPollMs?: number;
   random?: () => number;
 }
 
@@ -47,6 +52,7 @@ export class StoreRegistry implements Registry {
   private readonly stopping = new AbortController();
   private readonly bookmarkIntervalMs: number;
   private readonly namespacePollMs: number;
+  private readonly freshness: FreshnessSettings;
 
   constructor(
     readonly store: Store,
@@ -67,6 +73,7 @@ export class StoreRegistry implements Registry {
     });
     this.bookmarkIntervalMs = opts.bookmarkIntervalMs ?? 10_000;
     this.namespacePollMs = opts.namespacePollMs ?? 1_000;
+    this.freshness = { waitMs: opts.resourceVersionWaitMs ?? DEFAULT_FRESHNESS.waitMs, pollMs: opts.resourceVersionPollMs ?? DEFAULT_FRESHNESS.pollMs };
   }
 
   private strategy(resource: string): Strategy {
@@ -77,13 +84,15 @@ export class StoreRegistry implements Registry {
     return createObject(this.core, this.strategy(resource), resource, namespace, obj, opts);
   }
 
-  async get(resource: string, namespace: string, name: string): Promise<KubeObject> {
+  async get(resource: string, namespace: string, name: string, opts: GetOptions = {}): Promise<KubeObject> {
     const info = this.core.info(resource);
+    const rv = parseResourceVersion(opts.resourceVersion);
+    if (rv) await waitForRevision(this.store, rv, this.freshness);
     return (await this.core.mustGet(info, this.core.ns(info, namespace), name)).obj;
   }
 
   list(resource: string, q: ListQuery): Promise<ListPage> {
-    return listObjects(this.core, this.core.info(resource), q);
+    return listObjects(this.core, this.core.info(resource), q, this.freshness);
   }
 
   update(resource: string, namespace: string, name: string, obj: KubeObject, opts?: WriteOptions): Promise<KubeObject> {

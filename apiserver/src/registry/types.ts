@@ -12,6 +12,14 @@ export interface ListQuery {
   fieldSelector?: string;
   limit?: number;
   continue?: string;
+  /** "" (unset) = latest; "0" = any; "N" = see resourceVersionMatch. */
+  resourceVersion?: string;
+  /** "Exact" | "NotOlderThan" | unset (legacy: Exact with a limit, else NotOlderThan). */
+  resourceVersionMatch?: string;
+}
+
+export interface GetOptions {
+  /** "" / "0" = latest; "N" = not older than N (waits briefly, then 504 Too large resource version). */
   resourceVersion?: string;
 }
 
@@ -47,7 +55,7 @@ export interface DeleteOpts {
 
 export interface Registry {
   create(resource: string, namespace: string, obj: KubeObject, opts?: WriteOptions): Promise<KubeObject>;
-  get(resource: string, namespace: string, name: string): Promise<KubeObject>;
+  get(resource: string, namespace: string, name: string, opts?: GetOptions): Promise<KubeObject>;
   list(resource: string, q: ListQuery): Promise<ListPage>;
   /** Replaces spec/metadata (status is kept); CAS on metadata.resourceVersion when given. */
   update(resource: string, namespace: string, name: string, obj: KubeObject, opts?: WriteOptions): Promise<KubeObject>;

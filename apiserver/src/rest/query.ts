@@ -6,6 +6,7 @@
 import { parseFieldSelector, parseLabelSelector } from '@kubelab/api';
 import { ApiError } from '@kubelab/proto';
 import type { DeleteOpts, ListQuery, WatchQuery, WriteOptions } from '../registry/types.js';
+import { assertValidListOptions, versionOptions } from './listoptions.js';
 import type { IncludeObject } from './tables/index.js';
 
 function bad(param: string, value: string, why: string): ApiError {
@@ -30,7 +31,7 @@ export function isWatch(q: URLSearchParams): boolean {
   return flag(q, 'watch');
 }
 
-export function listQuery(q: URLSearchParams, namespace: string): ListQuery {
+function selectorQuery(q: URLSearchParams, namespace: string): ListQuery {
   const out: ListQuery = { namespace };
   const labelSelector = q.get('labelSelector');
   if (labelSelector) {
@@ -42,23 +43,37 @@ export function listQuery(q: URLSearchParams, namespace: string): ListQuery {
     parseFieldSelector(fieldSelector);
     out.fieldSelector = fieldSelector;
   }
+  return out;
+}
+
+/** LIST (and deletecollection) options; resourceVersionMatch and friends validated as upstream (422). */
+export function listQuery(q: URLSearchParams, namespace: string): ListQuery {
+  const out = selectorQuery(q, namespace);
   const limit = nonNegativeInt(q, 'limit');
   if (limit) out.limit = limit;
-  const cont = q.get('continue');
-  if (cont) out.continue = cont;
-  const rv = q.get('resourceVersion');
-  if (rv !== null) out.resourceVersion = rv;
+  const v = versionOptions(q);
+  assertValidListOptions(v, false);
+  if (v.continue) out.continue = v.continue;
+  if (v.resourceVersion !== undefined) out.resourceVersion = v.resourceVersion;
+  if (v.resourceVersionMatch) out.resourceVersionMatch = v.resourceVersionMatch;
   return out;
 }
 
 export function watchQuery(q: URLSearchParams, namespace: string): WatchQuery {
-  const out: WatchQuery = listQuery(q, namespace);
-  delete out.limit;
-  delete out.continue;
+  const out: WatchQuery = selectorQuery(q, namespace);
+  nonNegativeInt(q, 'limit'); // malformed is still a 400; a watch has no pages
+  const v = versionOptions(q);
+  assertValidListOptions(v, true);
+  if (v.resourceVersion !== undefined) out.resourceVersion = v.resourceVersion;
   if (flag(q, 'allowWatchBookmarks')) out.allowBookmarks = true;
   const timeout = nonNegativeInt(q, 'timeoutSeconds');
   if (timeout !== undefined) out.timeoutSeconds = timeout;
   return out;
+}
+
+/** GET of one object: resourceVersion "N" asks for a state not older than N. */
+export function getResourceVersion(q: URLSearchParams): string | undefined {
+  return q.get('resourceVersion') || undefined;
 }
 
 /** `dryRun=All` → true; any other non-empty value is rejected like upstream. */

@@ -40,6 +40,9 @@ export function sendError(res: ServerResponse, err: unknown): StatusObject {
     res.end();
     return status;
   }
+  // As upstream: a retry period in the details is also the Retry-After header (client-go reads only the header).
+  const retry = status.details?.retryAfterSeconds;
+  if (retry && retry > 0) res.setHeader('Retry-After', String(retry));
   sendJson(res, status.code, status);
   return status;
 }

@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { ApiError } from '@kubelab/proto';
-import { KeyExistsError, RevisionConflictError, type Store, type StoreEvent } from './store.js';
+import { FutureRevisionError, KeyExistsError, RevisionConflictError, type Store, type StoreEvent } from './store.js';
 
 const b = (s: string): Buffer => Buffer.from(s);
 
@@ -92,6 +92,18 @@ export function storeContract(name: string, open: () => Promise<Store>, close: (
       const old = await store.list(p, { revision: rA });
       assert.deepEqual(old.kvs.map((kv) => kv.value.toString()), ['a', 'b']);
       assert.equal(old.revision, rA);
+    });
+
+    it('refuses to read at a revision that does not exist yet', async () => {
+      fresh();
+      const rev = await store.create(`${p}a`, b('1'));
+      const now = await store.currentRevision();
+      await assert.rejects(
+        store.list(p, { revision: now + 1000 }),
+        (e: unknown) => e instanceof FutureRevisionError && e.requested === now + 1000 && e.current >= now,
+      );
+      const atNow = await store.list(p, { revision: rev });
+      assert.deepEqual([atNow.revision, atNow.kvs.length], [rev, 1]);
     });
 
     it('applies a txn atomically or not at all', async () => {

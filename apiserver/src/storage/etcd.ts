@@ -2,7 +2,8 @@
  * Store on a real etcd (v3 API through the `etcd3` client). Unary calls carry a deadline and
  * map a missing etcd to ApiError('ServiceUnavailable'); the client reconnects by itself when etcd
  * comes back, and watchers resume from their last revision. A watch or read at a compacted
- * revision becomes ApiError('Expired', 'too old resource version: X (Y)').
+ * revision becomes ApiError('Expired', 'too old resource version: X (Y)'); a read at a revision
+ * etcd has not reached yet becomes FutureRevisionError.
  *
  * The etcd3 client's own fault handling is switched off: with one etcd there is nowhere to fail
  * over to, its circuit breaker turned three slow calls into five seconds of refusing every call
@@ -15,6 +16,7 @@ import type { Logger } from 'pino';
 import { ApiError } from '@kubelab/proto';
 import { AsyncQueue } from '../util/queue.js';
 import {
+  FutureRevisionError,
   KeyExistsError,
   RevisionConflictError,
   expiredError,
@@ -64,7 +66,7 @@ export class EtcdStore implements Store {
     };
     if (opts.limit && opts.limit > 0) req.limit = opts.limit;
     if (opts.revision !== undefined) req.revision = opts.revision;
-    const res = await this.call(() => this.client.kv.range(req), opts.revision);
+    const res = await this.call(() => this.client.kv.range(req), opts.revision, true);
     return { kvs: res.kvs.map(toKeyValue), revision: opts.revision ?? Number(res.header.revision), more: res.more };
   }
 
@@ -198,11 +200,15 @@ export class EtcdStore implements Store {
     this.client.close();
   }
 
-  private async call<T>(fn: () => Promise<T>, readRevision?: number): Promise<T> {
+  /** Runs one unary call; `readRevision`: the call reads (or compacts) at that revision. */
+  private async call<T>(fn: () => Promise<T>, readRevision?: number, isRead = false): Promise<T> {
     try {
       return await fn();
     } catch (err) {
       if (readRevision !== undefined && errorMessage(err).includes('compacted')) throw expiredError(readRevision, await this.oldestRevision(readRevision));
+      if (isRead && readRevision !== undefined && errorMessage(err).includes('future revision')) {
+        throw new FutureRevisionError(readRevision, await this.currentRevision().catch(() => 0));
+      }
       throw toApiError(err);
     }
   }

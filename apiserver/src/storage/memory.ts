@@ -6,6 +6,7 @@
 import { ApiError } from '@kubelab/proto';
 import { AsyncQueue } from '../util/queue.js';
 import {
+  FutureRevisionError,
   KeyExistsError,
   RevisionConflictError,
   expiredError,
@@ -62,7 +63,7 @@ export class MemoryStore implements Store {
   /** The key-values as of a past revision: today's state with later events undone. */
   private stateAt(revision: number): Map<string, KeyValue> {
     if (revision < this.compacted) throw expiredError(revision, this.compacted);
-    if (revision > this.rev) throw new ApiError('BadRequest', `revision ${revision} is in the future (current ${this.rev})`);
+    if (revision > this.rev) throw new FutureRevisionError(revision, this.rev);
     const state = new Map(this.kvs);
     for (let i = this.log.length - 1; i >= 0; i--) {
       const ev = this.log[i]!;

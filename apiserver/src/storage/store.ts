@@ -5,7 +5,8 @@
  *
  * Errors: a failed precondition throws KeyExistsError / RevisionConflictError (the registry turns
  * them into AlreadyExists / Conflict with resource names); a store that cannot be reached throws
- * ApiError('ServiceUnavailable'); a watch or read at a compacted revision throws ApiError('Expired').
+ * ApiError('ServiceUnavailable'); a watch or read at a compacted revision throws ApiError('Expired');
+ * a read at a revision that does not exist yet throws FutureRevisionError.
  */
 import { ApiError } from '@kubelab/proto';
 
@@ -85,8 +86,20 @@ export class RevisionConflictError extends Error {
   }
 }
 
+/** A read asked for a revision newer than the store's current one (etcd: "required revision is a future revision"). */
+export class FutureRevisionError extends Error {
+  constructor(
+    readonly requested: number,
+    readonly current: number,
+  ) {
+    super(`revision ${requested} is in the future (current ${current})`);
+    this.name = 'FutureRevisionError';
+  }
+}
+
 export interface Store {
   get(key: string): Promise<KeyValue | undefined>;
+  /** With opts.revision: Expired when compacted, FutureRevisionError when newer than the current revision. */
   list(prefix: string, opts?: StoreListOptions): Promise<StoreListResult>;
   /** Creates a key that must not exist; returns the new revision. Throws KeyExistsError. */
   create(key: string, value: Buffer): Promise<number>;

@@ -3,7 +3,7 @@ import { ApiError } from '@kubelab/proto';
 import type { RequestContext } from '../context.js';
 import { responseFormat, tableVersion } from '../media.js';
 import type { ResourceRoute } from '../paths.js';
-import { includeObject, listQuery } from '../query.js';
+import { getResourceVersion, includeObject, listQuery } from '../query.js';
 import { sendObject } from '../respond.js';
 import { buildTable } from '../tables/index.js';
 import { listOf, withTypeMeta } from './objects.js';
@@ -17,7 +17,9 @@ export async function getObject(ctx: RequestContext, route: ResourceRoute, name:
   const format = responseFormat(ctx.accept);
   if (!table && !format) throw notAcceptable();
   const include = includeObject(ctx.query);
-  const obj = withTypeMeta(await ctx.registry.get(route.info.resource, route.namespace, name), route.info);
+  const resourceVersion = getResourceVersion(ctx.query);
+  const stored = await ctx.registry.get(route.info.resource, route.namespace, name, resourceVersion ? { resourceVersion } : undefined);
+  const obj = withTypeMeta(stored, route.info);
   if (table) {
     sendObject(ctx.res, 200, buildTable(route.info.resource, [obj], { version: table, includeObject: include, resourceVersion: obj.metadata.resourceVersion ?? '' }));
     return;

@@ -73,7 +73,10 @@ export async function deleteCollection(ctx: RequestContext, route: ResourceRoute
       }
     }
     if (!page.continue) break;
+    // Later pages come from the token (its revision); a resourceVersion next to it is refused.
     q.continue = page.continue;
+    delete q.resourceVersion;
+    delete q.resourceVersionMatch;
   }
   sendObject(ctx.res, 200, listOf(route.info, deleted, resourceVersion), responseFormat(ctx.accept) ?? 'json');
 }

@@ -66,6 +66,43 @@ export async function seed(reg: FakeRegistry): Promise<void> {
   });
 }
 
+/** A kubeconfig at <dir>/kubeconfig for http://127.0.0.1:<port>, namespace default, no credentials. */
+export function writeKubeconfig(dir: string, port: number): void {
+  writeFileSync(
+    join(dir, 'kubeconfig'),
+    [
+      'apiVersion: v1',
+      'kind: Config',
+      'clusters:',
+      `- cluster: {server: "http://127.0.0.1:${port}"}`,
+      '  name: kubelab',
+      'contexts:',
+      '- context: {cluster: kubelab, user: me, namespace: default}',
+      '  name: kubelab',
+      'current-context: kubelab',
+      'users:',
+      '- name: me',
+      '  user: {}',
+      '',
+    ].join('\n'),
+  );
+}
+
+/** The environment for a kubectl that uses only <dir> (kubeconfig, HOME, discovery cache). */
+export function kubectlEnv(dir: string): NodeJS.ProcessEnv {
+  return { ...process.env, HOME: dir, KUBECONFIG: join(dir, 'kubeconfig'), KUBECACHEDIR: join(dir, 'cache') };
+}
+
+/** Runs a binary with kubectlEnv(dir) in dir; never rejects. */
+export function runIn(dir: string, bin: string, args: string[], timeoutMs = 30_000): Promise<RunResult> {
+  return new Promise((resolve) => {
+    execFile(bin, args, { env: kubectlEnv(dir), timeout: timeoutMs, cwd: dir }, (err, stdout, stderr) => {
+      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : 1) : 0;
+      resolve({ code, stdout: String(stdout), stderr: String(stderr) });
+    });
+  });
+}
+
 export class TestCluster {
   readonly registry = new FakeRegistry();
   readonly dir = mkdtempSync(join(tmpdir(), 'kubelab-rest-'));
@@ -87,24 +124,7 @@ export class TestCluster {
       ...(this.streams ? { streams: this.streams } : {}),
     });
     this.port = (this.server.address() as AddressInfo).port;
-    writeFileSync(
-      join(this.dir, 'kubeconfig'),
-      [
-        'apiVersion: v1',
-        'kind: Config',
-        'clusters:',
-        `- cluster: {server: "http://127.0.0.1:${this.port}"}`,
-        '  name: kubelab',
-        'contexts:',
-        '- context: {cluster: kubelab, user: me, namespace: default}',
-        '  name: kubelab',
-        'current-context: kubelab',
-        'users:',
-        '- name: me',
-        '  user: {}',
-        '',
-      ].join('\n'),
-    );
+    writeKubeconfig(this.dir, this.port);
     return this;
   }
 
@@ -113,7 +133,7 @@ export class TestCluster {
   }
 
   env(): NodeJS.ProcessEnv {
-    return { ...process.env, HOME: this.dir, KUBECONFIG: join(this.dir, 'kubeconfig'), KUBECACHEDIR: join(this.dir, 'cache') };
+    return kubectlEnv(this.dir);
   }
 
   file(name: string, text: string): string {
@@ -123,12 +143,7 @@ export class TestCluster {
   }
 
   run(bin: string, args: string[], timeoutMs = 30_000): Promise<RunResult> {
-    return new Promise((resolve) => {
-      execFile(bin, args, { env: this.env(), timeout: timeoutMs, cwd: this.dir }, (err, stdout, stderr) => {
-        const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : 1) : 0;
-        resolve({ code, stdout: String(stdout), stderr: String(stderr) });
-      });
-    });
+    return runIn(this.dir, bin, args, timeoutMs);
   }
 
   async stop(): Promise<void> {
