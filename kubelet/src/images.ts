@@ -1,8 +1,11 @@
 /**
  * Image pulls with upstream's waiting reasons: a failed pull is ErrImagePull, and until its
  * back-off (per pod and image) has passed the container shows ImagePullBackOff without a new
- * attempt. For policy Always a failed refresh of a present image is remembered for a while, so
- * an offline lab does not wait for the registry on every restart.
+ * attempt. A failed pull asks to be looked at again after half a base back-off (at most half the
+ * current one), so the status moves on to ImagePullBackOff for the rest of the wait instead of
+ * showing ErrImagePull until the next attempt. For policy Always a failed refresh of a present
+ * image is remembered for a while, so an offline lab does not wait for the registry on every
+ * restart.
  */
 import type { Logger } from 'pino';
 import type { Clock } from '@kubelab/api';
@@ -74,7 +77,7 @@ export class ImageManager {
       this.backoff.next(key, now);
       this.failures.set(key, { reason: err.reason, message: err.message, at: now });
       this.log.warn({ image, podUid, err: err.message }, 'image pull failed');
-      throw new ImagePullError('ErrImagePull', err.message, this.backoff.delay(key));
+      throw new ImagePullError('ErrImagePull', err.message, Math.ceil(Math.min(this.backoff.delay(key), this.backoff.baseMs) / 2));
     }
   }
 

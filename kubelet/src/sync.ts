@@ -297,6 +297,7 @@ export class PodSyncer {
       res.waiting.set(spec.name, { reason: err.reason, message: err.message });
       if (err.retryInMs !== undefined) requeue(res, err.retryInMs);
       if (err.reason === 'ImagePullBackOff') this.eventOnce(key, 'ImagePullBackOff', pod, 'Normal', 'BackOff', `Back-off pulling image "${spec.image}"`);
+      else if (err.reason === 'ErrImageNeverPull') this.eventOnce(key, `${err.reason}@${now}`, pod, 'Warning', 'ErrImageNeverPull', err.message);
       else this.eventOnce(key, `${err.reason}@${now}`, pod, 'Warning', 'Failed', err.reason === 'ErrImagePull' ? `Failed to pull image "${spec.image}": ${err.message}` : err.message);
       return;
     }

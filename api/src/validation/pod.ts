@@ -54,7 +54,23 @@ function validateContainer(c: Record<string, unknown>, field: string, volumes: S
     if (!m.name) errs.push(required(`${field}.volumeMounts[${i}].name`));
     else if (!volumes.has(String(m.name))) errs.push(notFoundValue(`${field}.volumeMounts[${i}].name`, m.name));
     if (!m.mountPath) errs.push(required(`${field}.volumeMounts[${i}].mountPath`));
+    // Upstream reports these two under `volumeMounts.subPath` (no index): its field path quirk, kept.
+    const subPath = typeof m.subPath === 'string' ? m.subPath : '';
+    const expr = typeof m.subPathExpr === 'string' ? m.subPathExpr : '';
+    if (subPath) errs.push(...localDescendingPath(subPath, `${field}.volumeMounts.subPath`));
+    if (expr) {
+      if (subPath) errs.push(invalid(`${field}.volumeMounts[${i}].subPathExpr`, expr, 'subPathExpr and subPath are mutually exclusive'));
+      errs.push(...localDescendingPath(expr, `${field}.volumeMounts.subPathExpr`));
+    }
   }
+  return errs;
+}
+
+/** A path inside a volume: relative, without `..` elements (upstream's validateLocalDescendingPath). */
+function localDescendingPath(path: string, field: string): FieldError[] {
+  const errs: FieldError[] = [];
+  if (path.startsWith('/')) errs.push(invalid(field, path, 'must be a relative path'));
+  if (path.split('/').includes('..')) errs.push(invalid(field, path, "must not contain '..'"));
   return errs;
 }
 

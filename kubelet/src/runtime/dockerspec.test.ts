@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Container } from '@kubelab/api';
 import { makePod } from '../testing/fakes.js';
-import { appCreateOptions, commandLine, containerHash, dockerName, envList, pauseCreateOptions, podHostname, pullPolicyOf, resourceConfig } from './dockerspec.js';
+import { appCreateOptions, commandLine, containerHash, dockerName, envList, mountConfig, pauseCreateOptions, podHostname, pullPolicyOf, resourceConfig } from './dockerspec.js';
 
 const c = (extra: Partial<Container> = {}): Container => ({ name: 'app', image: 'img:1', ...extra });
 
@@ -13,6 +13,24 @@ describe('docker create options', () => {
     assert.deepEqual(commandLine(c({ command: ['httpd'] })), { Entrypoint: ['httpd'], Cmd: [] });
     assert.deepEqual(commandLine(c({ args: ['--port', '80'] })), { Cmd: ['--port', '80'] });
     assert.deepEqual(commandLine(c({ command: [], args: [] })), {});
+  });
+
+  it('mounts: volumes as Mounts, host paths as Binds, a path with a colon as a bind Mount', () => {
+    assert.deepEqual(mountConfig([]), {});
+    assert.deepEqual(
+      mountConfig([
+        { type: 'volume', source: 'kubelab-u-data', target: '/data', readOnly: false },
+        { type: 'bind', source: '/var/lib/docker/volumes/kubelab-u-data/_data/sub', target: '/sub', readOnly: true },
+        { type: 'bind', source: '/srv/a:b', target: '/odd', readOnly: false },
+      ]),
+      {
+        Mounts: [
+          { Type: 'volume', Source: 'kubelab-u-data', Target: '/data', ReadOnly: false },
+          { Type: 'bind', Source: '/srv/a:b', Target: '/odd', ReadOnly: false },
+        ],
+        Binds: ['/var/lib/docker/volumes/kubelab-u-data/_data/sub:/sub:ro'],
+      },
+    );
   });
 
   it('env: literal values only, empty when unset', () => {

@@ -100,12 +100,17 @@ export function pullPolicyOf(c: Container): PullPolicy {
 
 const LOG_CONFIG = { Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '2' } };
 
-/** Named volumes as Mounts; host paths as Binds (which, like DirectoryOrCreate, make a missing directory). */
+/**
+ * Named volumes as Mounts; host paths as Binds (which, like DirectoryOrCreate, make a missing
+ * directory, e.g. the subPath of an emptyDir). A host path the `src:dst` syntax cannot carry (a
+ * ':' in either path) goes as a bind Mount, which needs the source to exist.
+ */
 export function mountConfig(mounts: Mount[]): Pick<Dockerode.HostConfig, 'Mounts' | 'Binds'> {
   const out: Pick<Dockerode.HostConfig, 'Mounts' | 'Binds'> = {};
-  const vols = mounts.filter((m) => m.type === 'volume');
-  const binds = mounts.filter((m) => m.type === 'bind');
-  if (vols.length) out.Mounts = vols.map((m) => ({ Type: 'volume', Source: m.source, Target: m.target, ReadOnly: m.readOnly }));
+  const plain = (m: Mount): boolean => !m.source.includes(':') && !m.target.includes(':');
+  const asMount = mounts.filter((m) => m.type === 'volume' || !plain(m));
+  const binds = mounts.filter((m) => m.type === 'bind' && plain(m));
+  if (asMount.length) out.Mounts = asMount.map((m) => ({ Type: m.type, Source: m.source, Target: m.target, ReadOnly: m.readOnly }));
   if (binds.length) out.Binds = binds.map((m) => `${m.source}:${m.target}${m.readOnly ? ':ro' : ''}`);
   return out;
 }

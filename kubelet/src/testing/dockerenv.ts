@@ -1,7 +1,7 @@
 /**
  * Shared set-up of integration tests against the real Docker engine: everything carries
  * io.kubelab.cluster=<cluster> and is removed by that label; a bridge network on a free /24 of
- * 10.251.0.0/16 and a busybox image built from scratch (no registry needed).
+ * 10.251.0.0/16 (else of 10.252-10.254) and a busybox image built from scratch (no registry needed).
  */
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
@@ -73,11 +73,14 @@ export class DockerTestEnv {
     const used: string[] = [];
     for (const n of await this.docker.listNetworks()) for (const c of n.IPAM?.Config ?? []) if (c.Subnet && c.Subnet.includes('.')) used.push(c.Subnet);
     for (const list of Object.values(os.networkInterfaces())) for (const i of list ?? []) if (i.family === 'IPv4' && i.cidr) used.push(i.cidr);
-    for (let third = 255; third >= 0; third--) {
-      const cand = `10.251.${third}.0/24`;
-      if (!used.some((u) => overlaps(u, cand))) return cand;
+    // 10.251/16 first; the next ones when something else (another test's network) holds all of it.
+    for (const second of [251, 252, 253, 254]) {
+      for (let third = 255; third >= 0; third--) {
+        const cand = `10.${second}.${third}.0/24`;
+        if (!used.some((u) => overlaps(u, cand))) return cand;
+      }
     }
-    throw new Error('no free /24 in 10.251.0.0/16');
+    throw new Error('no free /24 in 10.251.0.0/16 - 10.254.0.0/16');
   }
 
   async setUp(): Promise<void> {

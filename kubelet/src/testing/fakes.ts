@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import pino, { type Logger } from 'pino';
 import { alreadyExists, conflict, notFound, ApiError } from '@kubelab/proto';
-import { matchesFields, parseFieldSelector, type Clock, type KubeObject, type Pod } from '@kubelab/api';
+import { matchesFields, parseFieldSelector, type Clock, type ContainerStatus, type KubeObject, type Pod, type PodStatus } from '@kubelab/api';
 import type { DeleteOptions, Handlers } from '@kubelab/client';
 import type { KubeletApi, PodSource } from '../api.js';
 
@@ -135,6 +135,21 @@ export class FakeApi implements KubeletApi {
     }
     this.store.delete(this.key(resource, namespace, name));
     return Promise.resolve(structuredClone(cur) as T);
+  }
+}
+
+/** A FakeApi that remembers every pod status written, so short-lived states can be asserted. */
+export class RecordingApi extends FakeApi {
+  readonly written: { name: string; status: PodStatus; at: number }[] = [];
+
+  override updateStatus<T extends KubeObject>(resource: string, obj: T): Promise<T> {
+    if (resource === 'pods') this.written.push({ name: obj.metadata.name ?? '', status: structuredClone((obj as unknown as Pod).status ?? {}), at: Date.now() });
+    return super.updateStatus(resource, obj);
+  }
+
+  /** The statuses written for one container of one pod, oldest first. */
+  containerHistory(pod: string, container: string): ContainerStatus[] {
+    return this.written.filter((w) => w.name === pod).flatMap((w) => w.status.containerStatuses?.filter((c) => c.name === container) ?? []);
   }
 }
 

@@ -2,8 +2,12 @@
  * Pod volumes on Docker: emptyDir (medium Memory: a tmpfs-backed volume) and content volumes (configMap, secret, downwardAPI,
  * projected) are Docker named volumes labelled with the cluster, node and pod uid, removed with
  * the pod; content volumes are (re)written whenever their files change, so updates reach running
- * pods; hostPath is a bind mount of the host's path.
+ * pods; hostPath is a bind mount of the host's path. A subPath (or expanded subPathExpr) of any
+ * of them is a bind mount of that part of the volume's host directory: the engine makes a
+ * missing directory, as upstream does; a file of a content volume is bound as the version
+ * current at container start (like upstream, such a mount does not see later updates).
  */
+import { posix } from 'node:path';
 import type { Logger } from 'pino';
 import type { Container, Pod } from '@kubelab/api';
 import type { EnvObjects } from '../env/objects.js';
@@ -11,6 +15,8 @@ import type { EnvContext } from '../env/resolve.js';
 import { parseQuantity } from '../quantity.js';
 import { LABELS, type ContainerRuntime, type Mount, type VolumeOptions } from '../runtime/runtime.js';
 import { atomicLayout, filesHash, volumeFiles, VolumeSetupError } from './content.js';
+import { DockerLayoutHostDirs, type VolumeHostDirs } from './hostdirs.js';
+import { subPathOf, wantsSubPath } from './subpath.js';
 import { tar } from './tar.js';
 
 export const VOLUME_LABEL = 'io.kubelab.volume';
@@ -20,6 +26,10 @@ export interface VolumeSource {
   source: string;
   /** configMap/secret/downwardAPI/projected are always mounted read-only. */
   readOnly: boolean;
+  /** The volume's directory on the engine's host, when a container mounts a subPath of it. */
+  hostDir?: string;
+  /** Why a subPath of this volume cannot be mounted. */
+  noSubPath?: string;
 }
 
 export interface VolumeManagerOptions {
@@ -30,6 +40,8 @@ export interface VolumeManagerOptions {
   objects?: EnvObjects;
   /** Version names of rewritten content (default: a timestamp). */
   version?: () => string;
+  /** Host directories of named volumes, for subPath mounts (default: Docker's layout under /var/lib/docker). */
+  hostDirs?: VolumeHostDirs;
 }
 
 export { VolumeSetupError };
@@ -41,23 +53,39 @@ export function dockerVolumeName(uid: string, volume: string): string {
 
 type Obj = Record<string, unknown>;
 
+function mountsOf(c: Container): Obj[] {
+  return ((c['volumeMounts'] as unknown[] | undefined) ?? []).filter((m): m is Obj => typeof m === 'object' && m !== null);
+}
+
+/** Names of the pod's volumes that some container mounts only a part of. */
+function subPathVolumes(pod: Pod): Set<string> {
+  const out = new Set<string>();
+  for (const c of [...(pod.spec.initContainers ?? []), ...pod.spec.containers]) for (const m of mountsOf(c)) if (wantsSubPath(m)) out.add(String(m['name'] ?? ''));
+  return out;
+}
+
 export class VolumeManager {
   /** Last written content hash per docker volume name. */
   private readonly written = new Map<string, string>();
   private seq = 0;
+  private readonly hostDirs: VolumeHostDirs;
 
-  constructor(private readonly o: VolumeManagerOptions) {}
+  constructor(private readonly o: VolumeManagerOptions) {
+    this.hostDirs = o.hostDirs ?? new DockerLayoutHostDirs();
+  }
 
   /** Makes every volume of the pod exist with current content; returns the sources by volume name. */
   async setUp(pod: Pod, ctx: Omit<EnvContext, 'objects'>): Promise<Map<string, VolumeSource>> {
     const uid = pod.metadata.uid ?? '';
     const out = new Map<string, VolumeSource>();
+    const partly = subPathVolumes(pod);
     for (const raw of (pod.spec['volumes'] as unknown[] | undefined) ?? []) {
       const vol = raw as Obj;
       const name = String(vol['name'] ?? '');
       const hostPath = vol['hostPath'] as Obj | undefined;
       if (hostPath) {
-        out.set(name, { type: 'bind', source: String(hostPath['path'] ?? ''), readOnly: false });
+        const path = String(hostPath['path'] ?? '');
+        out.set(name, { type: 'bind', source: path, readOnly: false, hostDir: path });
         continue;
       }
       const files = await volumeFiles(vol, pod, this.o.objects, { ...ctx, ...(this.o.objects ? { objects: this.o.objects } : {}) }).catch((err: unknown) => {
@@ -90,27 +118,38 @@ export class VolumeManager {
           this.written.set(dv, hash);
         }
       }
-      out.set(name, { type: 'volume', source: dv, readOnly: files !== undefined });
+      const src: VolumeSource = { type: 'volume', source: dv, readOnly: files !== undefined };
+      if (partly.has(name)) {
+        if (opts.tmpfs) src.noSubPath = `subPath is not supported for emptyDir volume "${name}" with medium Memory: Docker 20.10 cannot mount a part of a tmpfs volume; mount the whole volume instead`;
+        else src.hostDir = await this.hostDirs.hostDir(dv);
+      }
+      out.set(name, src);
     }
     return out;
   }
 
-  /** The container's volumeMounts as runtime mounts. */
-  mounts(c: Container, sources: ReadonlyMap<string, VolumeSource>): Mount[] {
+  /**
+   * The container's volumeMounts as runtime mounts; env (the container's resolved environment)
+   * expands subPathExpr. Throws VolumeSetupError (CreateContainerConfigError) for a bad subPath.
+   */
+  mounts(c: Container, sources: ReadonlyMap<string, VolumeSource>, env: Iterable<readonly [string, string]> = []): Mount[] {
     const out: Mount[] = [];
-    for (const raw of (c['volumeMounts'] as unknown[] | undefined) ?? []) {
-      const m = raw as Obj;
+    const vars = new Map<string, string>();
+    for (const [k, v] of env) vars.set(k, v);
+    for (const m of mountsOf(c)) {
       const name = String(m['name'] ?? '');
       const src = sources.get(name);
       if (!src) throw new VolumeSetupError(`volume "${name}" not found in the pod's volumes`);
-      const subPath = typeof m['subPath'] === 'string' ? m['subPath'] : '';
-      if (subPath && src.type !== 'bind') throw new VolumeSetupError(`subPath is not supported for volume "${name}" on this runtime`);
-      out.push({
-        type: src.type,
-        source: subPath ? `${src.source.replace(/\/$/, '')}/${subPath}` : src.source,
-        target: String(m['mountPath'] ?? ''),
-        readOnly: src.readOnly || m['readOnly'] === true,
-      });
+      const target = String(m['mountPath'] ?? '');
+      const readOnly = src.readOnly || m['readOnly'] === true;
+      const sub = subPathOf(m, vars);
+      if (!sub) {
+        out.push({ type: src.type, source: src.source, target, readOnly });
+        continue;
+      }
+      if (src.noSubPath) throw new VolumeSetupError(src.noSubPath);
+      if (!src.hostDir) throw new VolumeSetupError(`failed to prepare subPath for volumeMount "${name}" of container "${c.name}": the volume's host directory is unknown`);
+      out.push({ type: 'bind', source: posix.join(src.hostDir, sub), target, readOnly });
     }
     return out;
   }
