@@ -163,3 +163,15 @@ describe('pod workers loop', () => {
     assert.equal(h.runtime.count('stop'), 0);
   });
 });
+
+describe('which pod updates start a sync', () => {
+  it('a status-only update does not; spec, labels or deletion do', async () => {
+    const { statusOnlyChange } = await import('./podworkers.js');
+    const base = makePod('web', NODE, { containers: [{ name: 'app', image: 'kubelab/echo:1' }] });
+    const withStatus: Pod = { ...base, metadata: { ...base.metadata, resourceVersion: '9', managedFields: [] }, status: { phase: 'Running' } };
+    assert.equal(statusOnlyChange(base, withStatus), true);
+    assert.equal(statusOnlyChange(base, { ...base, metadata: { ...base.metadata, labels: { a: 'b' } } }), false);
+    assert.equal(statusOnlyChange(base, { ...base, metadata: { ...base.metadata, deletionTimestamp: '2026-01-01T00:00:00Z' } }), false);
+    assert.equal(statusOnlyChange(base, { ...base, spec: { ...base.spec, activeDeadlineSeconds: 5 } }), false);
+  });
+});

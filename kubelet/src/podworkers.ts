@@ -33,6 +33,19 @@ export interface PodWorkersOptions {
   probes?: ProbeManager;
 }
 
+/**
+ * True when an update changed nothing but the status (and the bookkeeping that goes with it).
+ * Like upstream's kubelet, such updates (mostly this kubelet's own status writes) start no sync:
+ * the status manager owns the status, and the periodic resync catches anything else.
+ */
+export function statusOnlyChange(old: Pod, cur: Pod): boolean {
+  const strip = (p: Pod): string => {
+    const { resourceVersion: _rv, managedFields: _mf, ...meta } = p.metadata;
+    return JSON.stringify({ meta, spec: p.spec });
+  };
+  return strip(old) === strip(cur);
+}
+
 export class PodWorkers {
   readonly queue = new WorkQueue({ baseDelayMs: 200, maxDelayMs: 30_000 });
   private readonly timers = new Map<string, { at: number; timer: NodeJS.Timeout }>();
@@ -42,7 +55,9 @@ export class PodWorkers {
     this.log = o.log.child({ part: 'podworkers' });
     o.pods.addHandlers({
       add: (p) => this.enqueue(p),
-      update: (_old, p) => this.enqueue(p),
+      update: (old, p) => {
+        if (!statusOnlyChange(old, p)) this.enqueue(p);
+      },
       delete: (p) => this.enqueue(p),
     });
   }

@@ -11,6 +11,7 @@ import { appCreateOptions, pauseCreateOptions } from './dockerspec.js';
 import { drainProgress, jsonLines } from './jsonlines.js';
 import { toEvent, toRuntimeContainer, toRuntimeError } from './dockerconvert.js';
 import { Semaphore, withTimeout } from './limiter.js';
+import { PodListCache } from './podcache.js';
 import {
   ImageError,
   LABELS,
@@ -56,6 +57,11 @@ export class DockerRuntime implements ContainerRuntime {
   private readonly refreshPullTimeoutMs: number;
   private readonly inspectCache = new Map<string, { key: string; c: RuntimeContainer }>();
   private readonly imageRefs = new Map<string, string>();
+  /** Local image ids by name, briefly: every pod start asks for its images. */
+  private readonly localImages = new Map<string, { id: string; at: number }>();
+  private readonly podLists = new PodListCache();
+  /** Containers this kubelet started whose `start` event has not come yet: that event tells nothing new. */
+  private readonly startedHere = new Map<string, number>();
   private readonly log: Logger;
 
   constructor(private readonly o: DockerRuntimeOptions) {
@@ -82,6 +88,25 @@ export class DockerRuntime implements ContainerRuntime {
   }
 
   async listPodContainers(labels: Record<string, string>): Promise<RuntimeContainer[]> {
+    const uid = this.onePod(labels);
+    if (uid === undefined) return this.list(labels);
+    const hit = this.podLists.get(uid);
+    if (hit) return hit;
+    const gen = this.podLists.generation(uid);
+    const items = await this.list(labels);
+    this.podLists.put(uid, gen, items);
+    return items;
+  }
+
+  /** The pod uid when labels select exactly one pod of this node (the cacheable list), else undefined. */
+  private onePod(labels: Record<string, string>): string | undefined {
+    const keys = Object.keys(labels);
+    const uid = labels[LABELS.podUid];
+    if (!uid || keys.length !== 3 || labels[LABELS.cluster] !== this.o.cluster || labels[LABELS.node] !== this.o.node) return undefined;
+    return uid;
+  }
+
+  private async list(labels: Record<string, string>): Promise<RuntimeContainer[]> {
     const filters = { label: Object.entries(labels).map(([k, v]) => `${k}=${v}`) };
     const list = await this.call('list containers', (abortSignal) => this.docker.listContainers({ all: true, filters, abortSignal } as Dockerode.ContainerListOptions));
     if (this.inspectCache.size > 5000) this.inspectCache.clear();
@@ -125,11 +150,16 @@ export class DockerRuntime implements ContainerRuntime {
     return ref;
   }
 
-  private async localImage(image: string): Promise<string | undefined> {
+  private async localImage(image: string, fresh = false): Promise<string | undefined> {
+    const hit = this.localImages.get(image);
+    if (!fresh && hit && Date.now() - hit.at < LOCAL_IMAGE_TTL_MS) return hit.id;
     try {
       const img = await this.call(`inspect image ${image}`, (abortSignal) => this.docker.getImage(image).inspect({ abortSignal } as Dockerode.ImageInspectOptions));
+      if (this.localImages.size > 1000) this.localImages.clear();
+      this.localImages.set(image, { id: img.Id, at: Date.now() });
       return img.Id;
     } catch (err) {
+      this.localImages.delete(image);
       if (err instanceof RuntimeError && err.status === 404) return undefined;
       throw err;
     }
@@ -158,7 +188,7 @@ export class DockerRuntime implements ContainerRuntime {
     if (local) {
       try {
         await this.pull(image, this.refreshPullTimeoutMs);
-        return { imageId: (await this.localImage(image)) ?? local, pulled: true };
+        return { imageId: (await this.localImage(image, true)) ?? local, pulled: true };
       } catch (err) {
         const msg = err instanceof Error ? err.message : String(err);
         this.log.info({ image, err: msg }, 'pull failed; using the local image');
@@ -170,14 +200,21 @@ export class DockerRuntime implements ContainerRuntime {
     } catch (err) {
       throw new ImageError('ErrImagePull', err instanceof Error ? err.message : String(err));
     }
-    const id = await this.localImage(image);
+    const id = await this.localImage(image, true);
     if (!id) throw new ImageError('ErrImagePull', `image "${image}" is still missing after a successful pull`);
     return { imageId: id, pulled: true };
   }
 
   private async create(opts: Dockerode.ContainerCreateOptions): Promise<string> {
-    const c = await this.call(`create ${opts.name ?? ''}`, (abortSignal) => this.docker.createContainer({ ...opts, abortSignal }));
-    return c.id;
+    const uid = opts.Labels?.[LABELS.podUid];
+    if (uid) this.podLists.podChanged(uid);
+    try {
+      const c = await this.call(`create ${opts.name ?? ''}`, (abortSignal) => this.docker.createContainer({ ...opts, abortSignal }));
+      return c.id;
+    } finally {
+      // Again after the call: a list that ran meanwhile may or may not hold the new container.
+      if (uid) this.podLists.podChanged(uid);
+    }
   }
 
   async createPause(pod: Pod, attempt = 0): Promise<Sandbox> {
@@ -210,12 +247,20 @@ export class DockerRuntime implements ContainerRuntime {
   async start(id: string): Promise<void> {
     try {
       await this.call(`start ${short(id)}`, (abortSignal) => this.docker.getContainer(id).start({ abortSignal }));
+      if (this.startedHere.size > 1000) this.startedHere.clear();
+      this.startedHere.set(id, Date.now());
     } catch (err) {
       if (err instanceof RuntimeError && err.status === 304) return; // already running
       throw err;
     } finally {
-      this.inspectCache.delete(id);
+      this.changed(id);
     }
+  }
+
+  /** After a change this kubelet made to a container: forget what was known about it. */
+  private changed(id: string, removed = false): void {
+    this.inspectCache.delete(id);
+    this.podLists.containerChanged(id, removed);
   }
 
   async stop(id: string, graceSeconds: number): Promise<void> {
@@ -229,7 +274,7 @@ export class DockerRuntime implements ContainerRuntime {
       if (err instanceof RuntimeError && (err.status === 304 || err.status === 404)) return;
       throw err;
     } finally {
-      this.inspectCache.delete(id);
+      this.changed(id);
     }
   }
 
@@ -242,7 +287,7 @@ export class DockerRuntime implements ContainerRuntime {
       if (err instanceof RuntimeError && err.status === 409 && /already in progress/.test(err.message)) return;
       throw err;
     } finally {
-      this.inspectCache.delete(id);
+      this.changed(id, true);
     }
   }
 
@@ -339,10 +384,17 @@ export class DockerRuntime implements ContainerRuntime {
       } as Dockerode.GetEventsOptions)) as NodeJS.ReadableStream & { destroy?: () => void };
       clearTimeout(connectTimer);
       ac.signal.addEventListener('abort', () => stream?.destroy?.(), { once: true });
+      // Changes from now on are seen; lists taken before this moment may have missed some.
+      this.podLists.setLive(true);
       for await (const raw of jsonLines(stream as AsyncIterable<unknown>)) {
         const ev = toEvent(raw);
         if (!ev) continue;
+        const startedAt = this.startedHere.get(ev.id);
+        this.startedHere.delete(ev.id);
+        if (ev.type === 'start' && startedAt !== undefined && Date.now() - startedAt < 10_000) continue;
         this.inspectCache.delete(ev.id);
+        if (ev.podUid) this.podLists.podChanged(ev.podUid);
+        else this.podLists.containerChanged(ev.id);
         yield ev;
       }
     } catch (err) {
@@ -350,12 +402,16 @@ export class DockerRuntime implements ContainerRuntime {
       if (ac.signal.aborted && !stream) throw new RuntimeError(`docker events: timed out after ${this.timeoutMs / 1000}s`);
       throw toRuntimeError('events', err);
     } finally {
+      this.podLists.setLive(false);
       clearTimeout(connectTimer);
       signal.removeEventListener('abort', onAbort);
       stream?.destroy?.();
     }
   }
 }
+
+/** How long a local image lookup is reused (pulls and failures refresh it). */
+const LOCAL_IMAGE_TTL_MS = 10_000;
 
 function short(id: string): string {
   return id.length > 12 ? id.slice(0, 12) : id;
