@@ -2,6 +2,7 @@
  * The life of a kubelab process: one pino root logger, and a main that runs until the first
  * SIGTERM/SIGINT aborts its signal (a second one exits at once).
  */
+import { startCpuProfile } from './cpuprofile.js';
 import pino, { type Logger } from 'pino';
 
 export function createLogger(component: string): Logger {
@@ -28,11 +29,12 @@ export function runMain(component: string, main: (signal: AbortSignal, log: Logg
   process.on('unhandledRejection', (err) => {
     log.error({ err }, 'unhandled rejection');
   });
+  const writeProfile = startCpuProfile(component, log);
   main(ac.signal, log).then(
-    () => process.exit(0),
+    () => writeProfile().then(() => process.exit(0)),
     (err: unknown) => {
       log.fatal({ err }, `${component} failed`);
-      process.exit(1);
+      void writeProfile().then(() => process.exit(1));
     },
   );
 }
