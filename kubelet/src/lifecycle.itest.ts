@@ -8,23 +8,15 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import pino from 'pino';
 import { sleep } from '@kubelab/client';
-import { MemoryEventRecorder } from '@kubelab/client/events';
-import { systemClock, type KubeObject, type Pod } from '@kubelab/api';
-import { ApiEnvObjects } from './env/objects.js';
-import { HookRunner } from './hooks.js';
-import { VolumeManager } from './volumes/manager.js';
-import { ImageManager } from './images.js';
-import { PodWorkers } from './podworkers.js';
-import { ProbeManager } from './probes/manager.js';
-import { RealProber } from './probes/prober.js';
-import { realTimers } from './probes/timers.js';
-import { DockerRuntime } from './runtime/docker.js';
-import { LABELS } from './runtime/runtime.js';
-import { StatusManager } from './statusmanager.js';
-import { PodSyncer } from './sync.js';
-import { DockerTestEnv, waitFor } from './testing/dockerenv.js';
 import { randomUUID } from 'node:crypto';
-import { FakeApi, FakePods, makePod as makeBasePod, silentLogger } from './testing/fakes.js';
+import type { MemoryEventRecorder } from '@kubelab/client/events';
+import type { KubeObject, Pod } from '@kubelab/api';
+import type { PodWorkers } from './podworkers.js';
+import type { DockerRuntime } from './runtime/docker.js';
+import { LABELS } from './runtime/runtime.js';
+import { DockerTestEnv, waitFor } from './testing/dockerenv.js';
+import { startDockerKubelet, type DockerKubelet } from './testing/dockerkubelet.js';
+import { FakeApi, makePod as makeBasePod, silentLogger } from './testing/fakes.js';
 
 /** Pods with random uids: container and volume names stay unique across concurrent runs. */
 const makePod: typeof makeBasePod = (name, node, spec, meta) => makeBasePod(name, node, spec, { uid: randomUUID(), ...meta });
@@ -34,63 +26,20 @@ const NODE = 'lifecycle-node';
 const log = process.env.KUBELET_ITEST_LOG ? pino({ level: process.env.KUBELET_ITEST_LOG }) : silentLogger();
 
 describe('pod lifecycle on Docker', { timeout: 240_000 }, () => {
-  const ac = new AbortController();
   const api = new FakeApi();
-  const pods = new FakePods(api, NODE);
-  const events = new MemoryEventRecorder();
+  let kubelet: DockerKubelet;
   let runtime: DockerRuntime;
   let workers: PodWorkers;
-  let running: Promise<void> | undefined;
+  let events: MemoryEventRecorder;
 
   before(async () => {
     await env.setUp();
-    runtime = new DockerRuntime({ cluster: env.cluster, node: NODE, network: env.network, pauseImage: env.image, pauseCommand: ['sleep', '2147483647'], log, timeoutMs: 30_000 });
-    const prober = new RealProber(runtime);
-    let enqueue: (uid: string) => void = () => undefined;
-    const probes = new ProbeManager({ prober, timers: realTimers, clock: systemClock, log, recorder: events, onChange: (uid) => enqueue(uid) });
-    const objects = new ApiEnvObjects({
-      get: (r, ns, n) => api.get(r, ns, n),
-      list: <T extends KubeObject>(r: string, o?: { namespace?: string }) => Promise.resolve({ items: api.list<T>(r).filter((x) => !o?.namespace || x.metadata.namespace === o.namespace) }),
-    });
-    const syncer = new PodSyncer({
-      envObjects: objects,
-      hostIP: '127.0.0.1',
-      volumes: new VolumeManager({ runtime, cluster: env.cluster, node: NODE, log, objects }),
-      runtime,
-      images: new ImageManager(runtime, systemClock, { baseMs: 1000, maxMs: 5000 }, log),
-      clock: systemClock,
-      log,
-      network: env.network,
-      pauseImage: env.image,
-      crashLoop: { baseMs: 1000, maxMs: 5000 },
-      recorder: events,
-      probes,
-      hooks: new HookRunner({ prober, log, recorder: events, sleep: (ms) => sleep(ms, ac.signal) }),
-    });
-    workers = new PodWorkers({
-      api,
-      pods,
-      runtime,
-      syncer,
-      status: new StatusManager(api, log),
-      clock: systemClock,
-      log,
-      cluster: env.cluster,
-      node: NODE,
-      network: env.network,
-      hostIP: '127.0.0.1',
-      workers: 4,
-      resyncMs: 2_000,
-      orphanGraceSeconds: 1,
-      probes,
-    });
-    enqueue = (uid) => workers.queue.add(uid);
-    running = workers.run(ac.signal);
+    kubelet = startDockerKubelet({ env, api, node: NODE, log, crashLoop: { baseMs: 1000, maxMs: 5000 }, imageBackoff: { baseMs: 1000, maxMs: 5000 }, resyncMs: 2_000 });
+    ({ runtime, workers, events } = kubelet);
   });
 
   after(async () => {
-    ac.abort();
-    await running?.catch(() => undefined);
+    await kubelet?.stop();
     await env.cleanup();
   });
 
