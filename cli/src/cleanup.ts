@@ -92,7 +92,6 @@ export async function dockerState(docker: LabDocker, s: LabScope): Promise<Docke
   return { containers, networks, volumes, nameservers };
 }
 
-/** Kubelets first (they would start pods again), then everything else at once. */
 /**
  * Removes containers in an order Docker copes with: kubelets first (they would start pods
  * again), then the pods' app containers, then their sandboxes, then the rest, a few at a time.

@@ -210,6 +210,7 @@ export class DockerRuntime implements ContainerRuntime {
     if (uid) this.podLists.podChanged(uid);
     try {
       const c = await this.call(`create ${opts.name ?? ''}`, (abortSignal) => this.docker.createContainer({ ...opts, abortSignal }));
+      if (uid) this.podLists.own(c.id, uid);
       return c.id;
     } finally {
       // Again after the call: a list that ran meanwhile may or may not hold the new container.

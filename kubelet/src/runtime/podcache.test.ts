@@ -75,7 +75,15 @@ describe('pod list cache', () => {
     cache.containerChanged('a');
     assert.equal(cache.get('u1'), undefined);
     assert.ok(cache.get('u2'));
+    cache.own('new', 'u2');
+    cache.containerChanged('new');
+    assert.equal(cache.get('u2'), undefined, 'a container created for u2 is known as its own');
+    cache.put('u2', cache.generation('u2'), [{ ...c('b'), podUid: 'u2' }]);
+    cache.put('u3', cache.generation('u3'), [{ ...c('d'), podUid: 'u3' }]);
+    cache.containerChanged('new');
+    assert.ok(cache.get('u3'), 'only its pod is dropped');
     cache.containerChanged('never-listed');
     assert.equal(cache.get('u2'), undefined);
+    assert.equal(cache.get('u3'), undefined);
   });
 });

@@ -68,6 +68,12 @@ export class PodListCache {
     this.entries.set(uid, { at: this.now(), items: [...items] });
   }
 
+  /** Records which pod a new container belongs to. */
+  own(id: string, uid: string): void {
+    if (this.owners.size >= 20_000) this.reset();
+    this.owners.set(id, uid);
+  }
+
   podChanged(uid: string): void {
     if (this.generations.size >= 5000) this.reset();
     this.generations.set(uid, ++this.counter);
