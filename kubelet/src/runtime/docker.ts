@@ -8,12 +8,12 @@ import Dockerode from 'dockerode';
 import type { Logger } from 'pino';
 import type { Container, Pod } from '@kubelab/api';
 import { appCreateOptions, pauseCreateOptions } from './dockerspec.js';
-import { drainProgress, jsonLines } from './jsonlines.js';
+import { jsonLines } from './jsonlines.js';
 import { toEvent, toRuntimeContainer, toRuntimeError } from './dockerconvert.js';
 import { Semaphore, withTimeout } from './limiter.js';
 import { PodListCache } from './podcache.js';
+import { DockerImages } from './dockerimages.js';
 import {
-  ImageError,
   LABELS,
   RuntimeError,
   type ContainerConfig,
@@ -53,12 +53,8 @@ export class DockerRuntime implements ContainerRuntime {
   /** Probes and hooks: their own lane, so long-running commands never hold up quick calls. */
   private readonly execLane: Semaphore;
   private readonly timeoutMs: number;
-  private readonly pullTimeoutMs: number;
-  private readonly refreshPullTimeoutMs: number;
   private readonly inspectCache = new Map<string, { key: string; c: RuntimeContainer }>();
-  private readonly imageRefs = new Map<string, string>();
-  /** Local image ids by name, briefly: every pod start asks for its images. */
-  private readonly localImages = new Map<string, { id: string; at: number }>();
+  private readonly images: DockerImages;
   private readonly podLists = new PodListCache();
   /** Containers this kubelet started whose `start` event has not come yet: that event tells nothing new. */
   private readonly startedHere = new Map<string, number>();
@@ -70,9 +66,15 @@ export class DockerRuntime implements ContainerRuntime {
     this.slow = new Semaphore(o.concurrency ?? 8);
     this.execLane = new Semaphore(o.concurrency ?? 8);
     this.timeoutMs = o.timeoutMs ?? 30_000;
-    this.pullTimeoutMs = o.pullTimeoutMs ?? 60_000;
-    this.refreshPullTimeoutMs = o.refreshPullTimeoutMs ?? 10_000;
     this.log = o.log.child({ runtime: 'docker' });
+    this.images = new DockerImages({
+      docker: this.docker,
+      call: (what, fn, opts) => this.call(what, fn, opts),
+      slow: this.slow,
+      pullTimeoutMs: o.pullTimeoutMs ?? 60_000,
+      refreshPullTimeoutMs: o.refreshPullTimeoutMs ?? 10_000,
+      log: this.log,
+    });
   }
 
   /** One Docker call: a lane slot, a deadline, and errors as RuntimeError. */
@@ -131,78 +133,11 @@ export class DockerRuntime implements ContainerRuntime {
       if (err instanceof RuntimeError && err.status === 404) return undefined;
       throw err;
     }
-    return toRuntimeContainer(info, await this.imageRef(info.Image));
+    return toRuntimeContainer(info, await this.images.ref(info.Image));
   }
 
-  /** docker-pullable://repo@digest when the image came from a registry, else its id. */
-  private async imageRef(imageId: string): Promise<string> {
-    const hit = this.imageRefs.get(imageId);
-    if (hit) return hit;
-    let ref = imageId;
-    try {
-      const img = await this.call(`inspect image ${short(imageId)}`, (abortSignal) => this.docker.getImage(imageId).inspect({ abortSignal } as Dockerode.ImageInspectOptions));
-      const digest = img.RepoDigests?.[0];
-      if (digest) ref = `docker-pullable://${digest}`;
-    } catch {
-      return ref; // not cached: try again next time
-    }
-    this.imageRefs.set(imageId, ref);
-    return ref;
-  }
-
-  private async localImage(image: string, fresh = false): Promise<string | undefined> {
-    const hit = this.localImages.get(image);
-    if (!fresh && hit && Date.now() - hit.at < LOCAL_IMAGE_TTL_MS) return hit.id;
-    try {
-      const img = await this.call(`inspect image ${image}`, (abortSignal) => this.docker.getImage(image).inspect({ abortSignal } as Dockerode.ImageInspectOptions));
-      if (this.localImages.size > 1000) this.localImages.clear();
-      this.localImages.set(image, { id: img.Id, at: Date.now() });
-      return img.Id;
-    } catch (err) {
-      this.localImages.delete(image);
-      if (err instanceof RuntimeError && err.status === 404) return undefined;
-      throw err;
-    }
-  }
-
-  private async pull(image: string, timeoutMs: number): Promise<void> {
-    await this.call(
-      `pull ${image}`,
-      async (abortSignal) => {
-        const stream = (await this.docker.pull(image, { abortSignal })) as NodeJS.ReadableStream & { destroy?: () => void };
-        abortSignal.addEventListener('abort', () => stream.destroy?.(), { once: true });
-        await drainProgress(stream as AsyncIterable<unknown>);
-      },
-      { timeoutMs, lane: this.slow },
-    );
-  }
-
-  async ensureImage(image: string, policy: PullPolicy): Promise<ImageResult> {
-    if (!image || /\s/.test(image)) throw new ImageError('InvalidImageName', `Failed to apply default image tag "${image}": couldn't parse image name "${image}": invalid reference format`);
-    const local = await this.localImage(image);
-    if (policy === 'Never') {
-      if (local) return { imageId: local, pulled: false };
-      throw new ImageError('ErrImageNeverPull', `Container image "${image}" is not present with pull policy of Never`);
-    }
-    if (local && policy === 'IfNotPresent') return { imageId: local, pulled: false };
-    if (local) {
-      try {
-        await this.pull(image, this.refreshPullTimeoutMs);
-        return { imageId: (await this.localImage(image, true)) ?? local, pulled: true };
-      } catch (err) {
-        const msg = err instanceof Error ? err.message : String(err);
-        this.log.info({ image, err: msg }, 'pull failed; using the local image');
-        return { imageId: local, pulled: false, pullError: msg };
-      }
-    }
-    try {
-      await this.pull(image, this.pullTimeoutMs);
-    } catch (err) {
-      throw new ImageError('ErrImagePull', err instanceof Error ? err.message : String(err));
-    }
-    const id = await this.localImage(image, true);
-    if (!id) throw new ImageError('ErrImagePull', `image "${image}" is still missing after a successful pull`);
-    return { imageId: id, pulled: true };
+  ensureImage(image: string, policy: PullPolicy): Promise<ImageResult> {
+    return this.images.ensure(image, policy);
   }
 
   private async create(opts: Dockerode.ContainerCreateOptions): Promise<string> {
@@ -410,9 +345,6 @@ export class DockerRuntime implements ContainerRuntime {
     }
   }
 }
-
-/** How long a local image lookup is reused (pulls and failures refresh it). */
-const LOCAL_IMAGE_TTL_MS = 10_000;
 
 function short(id: string): string {
   return id.length > 12 ? id.slice(0, 12) : id;
