@@ -9,7 +9,7 @@
 //         (pods/s) and per pod (ADDED seen → Ready seen) p50/p99.
 // Runs on a 2-node lab of its own (e2e slot 3 unless KUBELAB_E2E_SLOT says otherwise), brought up
 // from the images already built and torn down at the end (KEEP_LAB=1 keeps it).
-// Usage: npx tsc -b && node bench/pod-startup.mjs
+// Usage: npx tsc -b && node bench/pod-startup.mjs   (FLOOR_INFLIGHT=1,4,8,16: only where the floor saturates)
 process.env.KUBELAB_E2E_SLOT ??= '2';
 const lab = await import('@kubelab/cli/lab');
 const { labUp, labDown } = lab;
@@ -87,26 +87,32 @@ async function floorCleanup() {
   for (let i = 0; i < sorted.length; i += 8) await Promise.all(sorted.slice(i, i + 8).map((c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)));
 }
 
-async function measureFloor() {
-  let seq = 0;
-  for (let i = 0; i < WARMUP; i++) await floorPod(seq++);
-  const serial = [];
-  for (let i = 0; i < N_SERIAL; i++) serial.push(await floorPod(seq++));
-  await floorCleanup();
+/** The floor's rate with `inflight` pods being made at once: { rate, lat }. */
+async function floorRate(inflight, n, seq) {
   const t0 = performance.now();
   let next = 0;
   const lat = [];
   await Promise.all(
-    Array.from({ length: 4 }, async () => {
-      while (next < N_PARALLEL) {
+    Array.from({ length: inflight }, async () => {
+      while (next < n) {
         next++;
-        lat.push(await floorPod(seq++));
+        lat.push(await floorPod(seq.n++));
       }
     }),
   );
   const secs = (performance.now() - t0) / 1000;
   await floorCleanup();
-  return { serial, parallelRate: N_PARALLEL / secs, parallelLat: lat };
+  return { rate: n / secs, lat };
+}
+
+async function measureFloor() {
+  const seq = { n: 0 };
+  for (let i = 0; i < WARMUP; i++) await floorPod(seq.n++);
+  const serial = [];
+  for (let i = 0; i < N_SERIAL; i++) serial.push(await floorPod(seq.n++));
+  await floorCleanup();
+  const par = await floorRate(4, N_PARALLEL, seq);
+  return { serial, parallelRate: par.rate, parallelLat: par.lat };
 }
 
 // ---------- kubelab ----------
@@ -234,6 +240,17 @@ const up = await upOnce().catch(async (err) => {
 if (typeof lab.labApiAccess === 'function') access = await lab.labApiAccess({ project: E2E_ENV.KUBELAB_PROJECT, env: E2E_ENV }).catch(() => access);
 console.log(`lab ${up.project} up in ${up.seconds.toFixed(1)} s: ${up.nodes.join(', ')}`);
 try {
+  if (process.env.FLOOR_INFLIGHT) {
+    // FLOOR_INFLIGHT=1,4,8,16: only the floor's rate at each number of pods in flight (where Docker saturates).
+    const seq = { n: 100_000 };
+    for (const k of process.env.FLOOR_INFLIGHT.split(',').map(Number)) console.log(`Docker floor, ${k} in flight: ${(await floorRate(k, N_PARALLEL, seq)).rate.toFixed(2)} pods/s over ${N_PARALLEL}`);
+  } else await kubelabVsFloor();
+} finally {
+  await floorCleanup().catch(() => undefined);
+  if (!process.env.KEEP_LAB) await labDown({ project: E2E_ENV.KUBELAB_PROJECT, env: E2E_ENV, log: quiet });
+}
+
+async function kubelabVsFloor() {
   const floor = await measureFloor();
   const serial = await measureSerial();
   const burst = await measureBurst();
@@ -250,7 +267,4 @@ try {
   console.log('');
   console.log(`ratio one by one p50: ${(k50 / f50).toFixed(2)}× the floor p50 (goal ≤ 1.15×); p99 ${fmt(k99)} (goal ≤ 600 ms)`);
   console.log(`ratio burst: ${((100 * burstRate) / floor.parallelRate).toFixed(0)}% of the 4-in-flight floor rate (goal ≥ 100%)`);
-} finally {
-  await floorCleanup().catch(() => undefined);
-  if (!process.env.KEEP_LAB) await labDown({ project: E2E_ENV.KUBELAB_PROJECT, env: E2E_ENV, log: quiet });
 }
