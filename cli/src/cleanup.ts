@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { LabContainer, LabDocker, LabNetwork, LabVolume } from './docker.js';
-import { CLUSTER_LABEL, COMPONENT_LABEL, COMPOSE_PROJECT_LABEL } from './labels.js';
+import { CLUSTER_LABEL, COMPONENT_LABEL, COMPOSE_PROJECT_LABEL, POD_CONTAINER_LABEL, SANDBOX_CONTAINER } from './labels.js';
 import type { Log } from './output.js';
 import { cidrsOverlap } from './subnet.js';
 
@@ -103,7 +103,7 @@ export async function removeContainers(docker: LabDocker, containers: LabContain
     if (c.labels[COMPONENT_LABEL] === 'kubelet') return 0;
     const name = c.labels[POD_CONTAINER_LABEL];
     if (name === undefined) return 3;
-    return name === 'POD' ? 2 : 1;
+    return name === SANDBOX_CONTAINER ? 2 : 1;
   };
   for (let r = 0; r <= 3; r++) {
     const batch = containers.filter((c) => rank(c) === r);
@@ -111,7 +111,6 @@ export async function removeContainers(docker: LabDocker, containers: LabContain
   }
 }
 
-const POD_CONTAINER_LABEL = 'io.kubernetes.container.name';
 const REMOVE_AT_ONCE = 8;
 
 export interface SweepResult {

@@ -6,3 +6,6 @@ export const JOINED_LABEL = 'io.kubelab.joined';
 export const COMPOSE_PROJECT_LABEL = 'com.docker.compose.project';
 export const POD_NAME_LABEL = 'io.kubernetes.pod.name';
 export const POD_NAMESPACE_LABEL = 'io.kubernetes.pod.namespace';
+export const POD_CONTAINER_LABEL = 'io.kubernetes.container.name';
+/** POD_CONTAINER_LABEL of a pod's sandbox (pause) container. */
+export const SANDBOX_CONTAINER = 'POD';

@@ -20,7 +20,6 @@ import { LABELS, type RuntimeContainer } from './runtime/runtime.js';
 import { DockerTestEnv, waitFor } from './testing/dockerenv.js';
 import { startDockerKubelet, type DockerKubelet } from './testing/dockerkubelet.js';
 import { makePod as makeBasePod, RecordingApi, silentLogger } from './testing/fakes.js';
-import { DockerInspectHostDirs, DockerLayoutHostDirs } from './volumes/hostdirs.js';
 import { dockerVolumeName } from './volumes/manager.js';
 
 const makePod: typeof makeBasePod = (name, node, spec, meta) => makeBasePod(name, node, spec, { uid: randomUUID(), ...meta });
@@ -58,7 +57,6 @@ describe('kubelet failure paths on Docker', { timeout: 120_000 }, () => {
       // No help from a periodic resync: back-off states must come from the kubelet's own requeues.
       resyncMs: 60_000,
       pullTimeoutMs: PULL_TIMEOUT_MS,
-      hostDirs: new DockerInspectHostDirs(env.docker),
     });
   });
 
@@ -246,7 +244,7 @@ describe('kubelet failure paths on Docker', { timeout: 120_000 }, () => {
 
       const vol = dockerVolumeName(pod.metadata.uid!, 'shared');
       const mountpoint = (await env.docker.getVolume(vol).inspect()).Mountpoint;
-      assert.equal(await new DockerLayoutHostDirs().hostDir(vol), mountpoint, "the kubelet's default layout matches this engine");
+      assert.equal(await kubelet.runtime.volumeDir(vol), mountpoint, "the runtime's volume directory is the engine's");
       const binds = (await env.docker.getContainer(part.id).inspect()).Mounts.map((m) => `${m.Source}:${m.Destination}`);
       assert.ok(binds.includes(`${mountpoint}/part:/part`), binds.join('\n'));
 

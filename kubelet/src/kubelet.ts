@@ -13,7 +13,6 @@ import type { KubeletConfig } from './config.js';
 import { ApiEnvObjects, type EnvApi } from './env/objects.js';
 import { HookRunner } from './hooks.js';
 import { VolumeManager } from './volumes/manager.js';
-import type { VolumeHostDirs } from './volumes/hostdirs.js';
 import { parseQuantity } from './quantity.js';
 import { Housekeeper } from './housekeeping.js';
 import { ImageManager } from './images.js';
@@ -44,8 +43,6 @@ export interface KubeletDeps {
   kubeletPort?: number;
   /** Runs probes and hooks; default: the real prober (HTTP/TCP/gRPC to the pod IP, exec in the runtime). */
   newProber?: (runtime: ContainerRuntime) => Prober;
-  /** Where the engine keeps a named volume's files (for subPath mounts); default: Docker's usual layout. */
-  volumeHostDirs?: VolumeHostDirs;
 }
 
 /** The real ApiClient can list (services for env); the narrow KubeletApi does not promise it. */
@@ -95,7 +92,7 @@ export async function runKubelet(d: KubeletDeps, signal: AbortSignal): Promise<v
       memory: parseQuantity(cfg.nodeMemory) ?? os.totalmem(),
     },
     ...(envObjects ? { envObjects } : {}),
-    volumes: new VolumeManager({ runtime, cluster: cfg.cluster, node: nodeName, log: nlog, ...(envObjects ? { objects: envObjects } : {}), ...(d.volumeHostDirs ? { hostDirs: d.volumeHostDirs } : {}) }),
+    volumes: new VolumeManager({ runtime, cluster: cfg.cluster, node: nodeName, log: nlog, ...(envObjects ? { objects: envObjects } : {}) }),
     probes,
     recorder,
     runtime,

@@ -6,7 +6,6 @@ import { ApiClient, Informer, runMain } from '@kubelab/client';
 import { loadConfig } from './config.js';
 import { runHollowKubelets } from './hollow.js';
 import { runKubelet } from './kubelet.js';
-import { DockerInspectHostDirs } from './volumes/hostdirs.js';
 import { DockerRuntime } from './runtime/docker.js';
 import type { ContainerRuntime } from './runtime/runtime.js';
 import { timedRuntime } from './runtime/timed.js';
@@ -60,8 +59,6 @@ runMain('kubelet', async (signal, log) => {
         serveApi: (node, runtime, nlog, sig) =>
           runKubeletServer({ port: kubeletPort, log: nlog, backend: new DockerBackend({ docker, runtime, cluster: cfg.cluster, node, network: cfg.network, log: nlog }) }, sig),
         newPodSource,
-        // The engine says where each volume lives (its data root may not be /var/lib/docker).
-        volumeHostDirs: new DockerInspectHostDirs(docker, cfg.dockerTimeoutSeconds * 1000),
       },
       signal,
     );

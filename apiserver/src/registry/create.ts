@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { ApiError, alreadyExists, badRequest, notFound } from '@kubelab/proto';
 import { apiVersionOf, applyDefaults, assertValid, generateName, resourceInfo, type KubeObject, type ResourceInfo } from '@kubelab/api';
 import { KeyExistsError, RevisionConflictError, type TxnOp } from '../storage/store.js';
-import type { Core, Stored } from './core.js';
+import type { Core } from './core.js';
 import type { Strategy } from './strategy.js';
 import type { WriteOptions } from './types.js';
 
@@ -33,22 +33,12 @@ export function resolveNamespace(info: ResourceInfo, requested: string, obj: Kub
 }
 
 /**
- * Namespaces as last read, for the check every namespaced create makes. Reading the namespace
- * from etcd on each create was a third of the apiserver's etcd reads in a burst of pods. The
- * entry's revision is compared in the create's txn, so a stale entry can only fail that txn,
- * which drops the entry and tries again with a fresh read.
+ * The namespace's revision, to be re-checked in the txn; 404 if missing, 403 if terminating.
+ * Read from core.namespaces unless `fresh`: the create's txn compares the revision, so a stale
+ * entry only fails that txn, and the retry reads afresh.
  */
-const namespaceCache = new WeakMap<Core, Map<string, Stored>>();
-
-function cachedNamespaces(core: Core): Map<string, Stored> {
-  let m = namespaceCache.get(core);
-  if (!m) namespaceCache.set(core, (m = new Map()));
-  return m;
-}
-
-/** The namespace's revision, to be re-checked in the txn; 404 if missing, 403 if terminating. */
 async function namespaceGuard(core: Core, info: ResourceInfo, ns: string, name: string, fresh: boolean): Promise<TxnOp> {
-  const cache = cachedNamespaces(core);
+  const cache = core.namespaces;
   let cur = fresh ? undefined : cache.get(ns);
   if (!cur) {
     cur = await core.get(NAMESPACES, '', ns);

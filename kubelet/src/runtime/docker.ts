@@ -55,6 +55,8 @@ export class DockerRuntime implements ContainerRuntime {
   private readonly timeoutMs: number;
   private readonly inspectCache = new Map<string, { key: string; c: RuntimeContainer }>();
   private readonly images: DockerImages;
+  /** Host directories of named volumes (they do not move while the volume exists). */
+  private readonly volumeDirs = new Map<string, string>();
   private readonly podLists = new PodListCache();
   /** Containers this kubelet started whose `start` event has not come yet: that event tells nothing new. */
   private readonly startedHere = new Map<string, number>();
@@ -271,6 +273,18 @@ export class DockerRuntime implements ContainerRuntime {
     } finally {
       await this.remove(helper);
     }
+  }
+
+  async volumeDir(name: string): Promise<string> {
+    const hit = this.volumeDirs.get(name);
+    if (hit) return hit;
+    const v = this.docker.getVolume(name);
+    const inspect = v.inspect as (o: object) => Promise<{ Mountpoint?: string }>;
+    const info = await this.call(`inspect volume ${name}`, (abortSignal) => inspect.call(v, { abortSignal }));
+    if (!info.Mountpoint) throw new RuntimeError(`docker volume inspect ${name}: no Mountpoint (a volume driver without a host directory)`);
+    if (this.volumeDirs.size > 5000) this.volumeDirs.clear();
+    this.volumeDirs.set(name, info.Mountpoint);
+    return info.Mountpoint;
   }
 
   async removeVolumes(labels: Record<string, string>): Promise<number> {

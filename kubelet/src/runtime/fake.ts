@@ -215,6 +215,13 @@ export class FakeRuntime implements ContainerRuntime {
     return Promise.resolve();
   }
 
+  /** Docker's layout of its local volume driver under the default data root. */
+  volumeDir(name: string): Promise<string> {
+    this.enter('volumeDir');
+    if (!this.volumes.has(name)) return Promise.reject(new RuntimeError(`docker volume inspect: no such volume: ${name}`, 404));
+    return Promise.resolve(`/var/lib/docker/volumes/${name}/_data`);
+  }
+
   removeVolumes(labels: Record<string, string>): Promise<number> {
     this.enter('removeVolumes');
     let n = 0;

@@ -169,6 +169,11 @@ export interface ContainerRuntime {
   ensureVolume(name: string, labels: Record<string, string>, opts?: VolumeOptions): Promise<void>;
   /** Extracts a tar archive into the root of the named volume (pod volumes with content). */
   writeVolume(name: string, archive: Buffer): Promise<void>;
+  /**
+   * The directory on the engine's host that holds the named volume's files: a subPath of a volume
+   * is mounted as a bind of a part of it (Docker 20.10 cannot mount a part of a named volume).
+   */
+  volumeDir(name: string): Promise<string>;
   /** Removes every volume whose labels include all of `labels`; returns how many went. */
   removeVolumes(labels: Record<string, string>): Promise<number>;
   /** Version and host facts, also a liveness check. */

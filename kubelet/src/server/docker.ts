@@ -219,7 +219,7 @@ export class DockerBackend implements KubeletBackend {
     }
     if (pod?.uid) labels[LABELS.podUid] = pod.uid;
     const running = (await this.o.runtime.listPodContainers(labels)).filter((c) => c.state === 'running' && c.containerName !== SANDBOX_NAME);
-    const usage = await this.collector.usage(running.map((c) => (c.startedAt ? { id: c.id, startedAt: c.startedAt } : { id: c.id })));
+    const usage = await this.collector.usage(running);
     const sampled = running.map((c) => {
       const u = usage.get(c.id);
       return u ? { c, cpu: u.cpu, memory: u.memory } : undefined;

@@ -17,7 +17,6 @@ import { realTimers } from '../probes/timers.js';
 import { DockerRuntime } from '../runtime/docker.js';
 import { StatusManager } from '../statusmanager.js';
 import { PodSyncer } from '../sync.js';
-import type { VolumeHostDirs } from '../volumes/hostdirs.js';
 import { VolumeManager } from '../volumes/manager.js';
 import type { DockerTestEnv } from './dockerenv.js';
 import { FakePods, type FakeApi } from './fakes.js';
@@ -31,7 +30,6 @@ export interface DockerKubeletOptions {
   imageBackoff: { baseMs: number; maxMs: number };
   resyncMs: number;
   pullTimeoutMs?: number;
-  hostDirs?: VolumeHostDirs;
 }
 
 export interface DockerKubelet {
@@ -66,7 +64,7 @@ export function startDockerKubelet(o: DockerKubeletOptions): DockerKubelet {
   const syncer = new PodSyncer({
     envObjects: objects,
     hostIP: '127.0.0.1',
-    volumes: new VolumeManager({ runtime, cluster: env.cluster, node, log, objects, ...(o.hostDirs ? { hostDirs: o.hostDirs } : {}) }),
+    volumes: new VolumeManager({ runtime, cluster: env.cluster, node, log, objects }),
     runtime,
     images: new ImageManager(runtime, systemClock, o.imageBackoff, log),
     clock: systemClock,

@@ -15,7 +15,6 @@ import type { EnvContext } from '../env/resolve.js';
 import { parseQuantity } from '../quantity.js';
 import { LABELS, type ContainerRuntime, type Mount, type VolumeOptions } from '../runtime/runtime.js';
 import { atomicLayout, filesHash, volumeFiles, VolumeSetupError } from './content.js';
-import { DockerLayoutHostDirs, type VolumeHostDirs } from './hostdirs.js';
 import { subPathOf, wantsSubPath } from './subpath.js';
 import { tar } from './tar.js';
 
@@ -40,8 +39,6 @@ export interface VolumeManagerOptions {
   objects?: EnvObjects;
   /** Version names of rewritten content (default: a timestamp). */
   version?: () => string;
-  /** Host directories of named volumes, for subPath mounts (default: Docker's layout under /var/lib/docker). */
-  hostDirs?: VolumeHostDirs;
 }
 
 export { VolumeSetupError };
@@ -68,11 +65,7 @@ export class VolumeManager {
   /** Last written content hash per docker volume name. */
   private readonly written = new Map<string, string>();
   private seq = 0;
-  private readonly hostDirs: VolumeHostDirs;
-
-  constructor(private readonly o: VolumeManagerOptions) {
-    this.hostDirs = o.hostDirs ?? new DockerLayoutHostDirs();
-  }
+  constructor(private readonly o: VolumeManagerOptions) {}
 
   /** Makes every volume of the pod exist with current content; returns the sources by volume name. */
   async setUp(pod: Pod, ctx: Omit<EnvContext, 'objects'>): Promise<Map<string, VolumeSource>> {
@@ -121,7 +114,7 @@ export class VolumeManager {
       const src: VolumeSource = { type: 'volume', source: dv, readOnly: files !== undefined };
       if (partly.has(name)) {
         if (opts.tmpfs) src.noSubPath = `subPath is not supported for emptyDir volume "${name}" with medium Memory: Docker 20.10 cannot mount a part of a tmpfs volume; mount the whole volume instead`;
-        else src.hostDir = await this.hostDirs.hostDir(dv);
+        else src.hostDir = await this.o.runtime.volumeDir(dv);
       }
       out.set(name, src);
     }

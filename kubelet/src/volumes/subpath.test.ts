@@ -3,7 +3,6 @@ import assert from 'node:assert/strict';
 import type { KubeObject, Pod } from '@kubelab/api';
 import { harness, NODE, type Harness } from '../testing/harness.js';
 import { makePod } from '../testing/fakes.js';
-import { DockerLayoutHostDirs } from './hostdirs.js';
 import { dockerVolumeName } from './manager.js';
 import { checkSubPath, expandSubPathExpr, subPathOf } from './subpath.js';
 
@@ -44,11 +43,6 @@ describe('subPath: the path', () => {
     assert.throws(() => expandSubPathExpr('$(ZED)/$(EMPTY)/$(POD)', env), { message: 'missing value for EMPTY, ZED' });
     assert.equal(subPathOf({ subPathExpr: '$(POD)', subPath: 'ignored' }, env), 'web-0', 'subPathExpr wins');
     assert.throws(() => subPathOf({ subPathExpr: '$(ABS)' }, new Map([['ABS', '/x']])), /must not be an absolute path/);
-  });
-
-  it("Docker's volume layout, under any root", async () => {
-    assert.equal(await new DockerLayoutHostDirs().hostDir('v1'), '/var/lib/docker/volumes/v1/_data');
-    assert.equal(await new DockerLayoutHostDirs('/data/docker/').hostDir('v1'), '/data/docker/volumes/v1/_data');
   });
 });
 
