@@ -1,4 +1,11 @@
-/** Where env values come from outside the pod: ConfigMaps, Secrets and Services, read through the API. */
+/**
+ * Where env values and volume contents come from outside the pod: ConfigMaps, Secrets and
+ * Services, read through the API. Like upstream's kubelet (which serves them from watch caches),
+ * a running pod does not depend on the apiserver being up: when a read fails for any reason but
+ * NotFound (the apiserver is down, restarting or cut off), the last answer read for the same
+ * object is used instead, so containers are still restarted and volumes kept while it is away.
+ * Only a pod whose objects were never read fails (CreateContainerConfigError, FailedMount).
+ */
 import type { KubeObject, Service } from '@kubelab/api';
 import { isReason } from '../api.js';
 
@@ -28,16 +35,35 @@ function b64(v: string): string {
   return Buffer.from(v, 'base64').toString('utf8');
 }
 
+/** Objects remembered at most (the oldest read goes first). */
+const LAST_KNOWN_MAX = 4096;
+
 export class ApiEnvObjects implements EnvObjects {
+  /** The last successful answer per read ("configmaps/ns/name", "services/ns"); NotFound forgets it. */
+  private readonly lastKnown = new Map<string, unknown>();
+
   constructor(private readonly api: EnvApi) {}
 
-  private async read(resource: string, namespace: string, name: string): Promise<DataObject | undefined> {
+  /** Runs a read; on NotFound answers undefined, on any other failure the last answer if there is one. */
+  private async remembered<T>(key: string, fetch: () => Promise<T>): Promise<T | undefined> {
     try {
-      return await this.api.get<DataObject>(resource, namespace, name);
+      const v = await fetch();
+      this.lastKnown.delete(key); // re-inserted last: the map's order is the age of the reads
+      if (this.lastKnown.size >= LAST_KNOWN_MAX) this.lastKnown.delete(this.lastKnown.keys().next().value as string);
+      this.lastKnown.set(key, v);
+      return v;
     } catch (err) {
-      if (isReason(err, 'NotFound')) return undefined;
+      if (isReason(err, 'NotFound')) {
+        this.lastKnown.delete(key);
+        return undefined;
+      }
+      if (this.lastKnown.has(key)) return this.lastKnown.get(key) as T;
       throw err;
     }
+  }
+
+  private read(resource: string, namespace: string, name: string): Promise<DataObject | undefined> {
+    return this.remembered(`${resource}/${namespace}/${name}`, () => this.api.get<DataObject>(resource, namespace, name));
   }
 
   async configMap(namespace: string, name: string): Promise<Record<string, string> | undefined> {
@@ -57,15 +83,10 @@ export class ApiEnvObjects implements EnvObjects {
   }
 
   async services(namespace: string): Promise<Service[]> {
-    return (await this.api.list<Service>('services', { namespace })).items;
+    return (await this.remembered(`services/${namespace}`, async () => (await this.api.list<Service>('services', { namespace })).items)) ?? [];
   }
 
-  async service(namespace: string, name: string): Promise<Service | undefined> {
-    try {
-      return await this.api.get<Service>('services', namespace, name);
-    } catch (err) {
-      if (isReason(err, 'NotFound')) return undefined;
-      throw err;
-    }
+  service(namespace: string, name: string): Promise<Service | undefined> {
+    return this.remembered(`services/${namespace}/${name}`, () => this.api.get<Service>('services', namespace, name));
   }
 }

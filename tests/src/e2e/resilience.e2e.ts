@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { httpGet } from '../lib/http.js';
 import { run, waitFor } from '../lib/kubectl.js';
 import { podContainers, serviceContainers, useE2eLab } from '../lib/e2e-lab.js';
+import { E2E_ENV } from '../lib/lab.js';
 
 interface Deploy {
   status: { readyReplicas?: number; replicas?: number };
@@ -26,6 +27,30 @@ spec:
       containers:
       - {name: echo, image: kubelab/echo, ports: [{containerPort: 80}]}
 `;
+
+const CRASHY = `apiVersion: v1
+kind: ConfigMap
+metadata: {name: crashy-config}
+data: {GREETING: hello}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: crashy}
+spec:
+  containers:
+  - name: c
+    image: kubelab/busybox
+    command: ["sh", "-c", "cat /config/GREETING; echo; echo $GREETING; sleep 1; exit 1"]
+    envFrom: [{configMapRef: {name: crashy-config}}]
+    volumeMounts: [{name: config, mountPath: /config}]
+  volumes: [{name: config, configMap: {name: crashy-config}}]
+`;
+
+/** The pod's app containers that Docker knows of, running or exited (one per restart). */
+async function appContainers(pod: string): Promise<number> {
+  const r = await run('docker', ['ps', '-aq', '--filter', `label=io.kubelab.cluster=${E2E_ENV.KUBELAB_CLUSTER}`, '--filter', `label=io.kubernetes.pod.name=${pod}`, '--filter', 'label=io.kubernetes.container.name=c']);
+  return r.stdout.split('\n').filter((l) => l.trim() !== '').length;
+}
 
 async function restart(service: string): Promise<void> {
   const ids = await serviceContainers(service);
@@ -88,5 +113,24 @@ describe('resilience: components restarted', { timeout: 10 * 60_000 }, () => {
     await waitFor('the node port to answer', async () => ((await httpGet(url)).status === 200 ? true : undefined), 30_000);
     await restart('kube-proxy');
     await waitFor('the node port to answer after the restart', async () => ((await httpGet(url)).status === 200 ? true : undefined), 60_000);
+  });
+
+  it('the apiserver stopped: a crash-looping pod with ConfigMap env and volume is still restarted', async () => {
+    await lab.kOk(['apply', '-f', '-'], CRASHY);
+    await waitFor('crashy to have restarted once', async () => ((await lab.kJson<{ status: { containerStatuses?: { restartCount: number }[] } }>(['get', 'pod', 'crashy'])).status.containerStatuses?.[0]?.restartCount ?? 0) >= 1 ? true : undefined, 60_000);
+    const logs = await lab.kOk(['logs', 'crashy']);
+    assert.match(logs, /hello\s+hello/, 'the ConfigMap reached both the volume and the environment');
+    const ids = await serviceContainers('apiserver');
+    assert.ok(ids.length > 0, 'a running apiserver container');
+    const before = await appContainers('crashy');
+    assert.equal((await run('docker', ['stop', '-t', '2', ...ids], { timeoutMs: 60_000 })).code, 0);
+    try {
+      // Upstream's kubelet keeps restarting it from what it read before; so must ours.
+      await waitFor('a restart while the apiserver is stopped', async () => ((await appContainers('crashy')) > before ? true : undefined), 90_000);
+    } finally {
+      assert.equal((await run('docker', ['start', ...ids], { timeoutMs: 60_000 })).code, 0);
+    }
+    await waitFor('the apiserver to answer', async () => ((await lab.k(['get', 'ns', 'default'])).code === 0 ? true : undefined), 60_000);
+    await lab.kOk(['delete', 'pod', 'crashy', '--wait=true', '--timeout=60s']);
   });
 });
