@@ -36,7 +36,7 @@ export class ContainerConfigs {
   async build(pod: Pod, spec: Container, podIP: string): Promise<ContainerConfig> {
     const r = await resolveEnv(pod, spec, this.context(podIP));
     const config: ContainerConfig = { env: r.env.map(([k, v]) => `${k}=${v}`) };
-    if (this.o.volumes) config.mounts = this.o.volumes.mounts(spec, this.podVolumes.get(pod.metadata.uid ?? '') ?? new Map(), r.env);
+    if (this.o.volumes) config.mounts = await this.o.volumes.mounts(spec, this.podVolumes.get(pod.metadata.uid ?? '') ?? new Map(), r.env);
     if (r.command) config.command = r.command;
     if (r.args) config.args = r.args;
     return config;

@@ -255,4 +255,28 @@ describe('kubelet failure paths on Docker', { timeout: 120_000 }, () => {
       rmSync(hostRoot, { recursive: true, force: true });
     }
   });
+
+  it('subPath: a link made by the pod out of its volume is refused, one inside it is followed', async () => {
+    const pod = start(
+      makePod('sublinks', NODE, {
+        terminationGracePeriodSeconds: 1,
+        volumes: [{ name: 'shared', emptyDir: {} }],
+        initContainers: [{ name: 'links', image: env.image, command: ['sh', '-c', 'mkdir -p /data/real && echo inside > /data/real/f && ln -s / /data/esc && ln -s real /data/alias'], volumeMounts: [{ name: 'shared', mountPath: '/data' }] }],
+        containers: [
+          { name: 'out', image: env.image, command: ['sleep', '3600'], volumeMounts: [{ name: 'shared', mountPath: '/host', subPath: 'esc' }] },
+          { name: 'in', image: env.image, command: ['sleep', '3600'], volumeMounts: [{ name: 'shared', mountPath: '/alias', subPath: 'alias' }] },
+        ],
+      }),
+    );
+    const waiting = await waitFor('"out" refused', () => {
+      const w = get('sublinks')?.status?.containerStatuses?.find((c) => c.name === 'out')?.state.waiting;
+      return w?.reason === 'CreateContainerConfigError' ? w : undefined;
+    });
+    assert.match(waiting.message ?? '', /subpath "esc" not within volume path: "esc" is a symbolic link that leads outside the volume/);
+    assert.deepEqual(await instances(pod, 'out'), [], 'no container was made with the node\'s root mounted');
+    await waitFor('"in" running', () => (get('sublinks')?.status?.containerStatuses?.find((c) => c.name === 'in')?.state.running ? true : undefined));
+    const inside = (await instances(pod, 'in'))[0]!;
+    assert.equal((await env.exec(inside.id, ['cat', '/alias/f'])).out.trim(), 'inside');
+    await remove('sublinks');
+  });
 });

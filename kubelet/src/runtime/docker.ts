@@ -13,6 +13,7 @@ import { toEvent, toRuntimeContainer, toRuntimeError } from './dockerconvert.js'
 import { Semaphore, withTimeout } from './limiter.js';
 import { PodListCache } from './podcache.js';
 import { DockerImages } from './dockerimages.js';
+import { DockerVolumes } from './dockervolumes.js';
 import {
   LABELS,
   RuntimeError,
@@ -55,8 +56,7 @@ export class DockerRuntime implements ContainerRuntime {
   private readonly timeoutMs: number;
   private readonly inspectCache = new Map<string, { key: string; c: RuntimeContainer }>();
   private readonly images: DockerImages;
-  /** Host directories of named volumes (they do not move while the volume exists). */
-  private readonly volumeDirs = new Map<string, string>();
+  private readonly volumes: DockerVolumes;
   private readonly podLists = new PodListCache();
   /** Containers this kubelet started whose `start` event has not come yet: that event tells nothing new. */
   private readonly startedHere = new Map<string, number>();
@@ -76,6 +76,15 @@ export class DockerRuntime implements ContainerRuntime {
       pullTimeoutMs: o.pullTimeoutMs ?? 60_000,
       refreshPullTimeoutMs: o.refreshPullTimeoutMs ?? 10_000,
       log: this.log,
+    });
+    this.volumes = new DockerVolumes({
+      docker: this.docker,
+      call: (what, fn, opts) => this.call(what, fn, opts),
+      create: (opts) => this.create(opts),
+      remove: (id) => this.remove(id),
+      cluster: o.cluster,
+      pauseImage: o.pauseImage,
+      pauseCommand: o.pauseCommand,
     });
   }
 
@@ -252,55 +261,24 @@ export class DockerRuntime implements ContainerRuntime {
     );
   }
 
-  async ensureVolume(name: string, labels: Record<string, string>, opts: VolumeOptions = {}): Promise<void> {
-    const driver = opts.tmpfs
-      ? { Driver: 'local', DriverOpts: { type: 'tmpfs', device: 'tmpfs', ...(opts.tmpfs.sizeBytes ? { o: `size=${Math.ceil(opts.tmpfs.sizeBytes)}` } : {}) } }
-      : {};
-    await this.call(`create volume ${name}`, (abortSignal) => this.docker.createVolume({ Name: name, Labels: labels, ...driver, abortSignal } as Dockerode.VolumeCreateOptions));
+  ensureVolume(name: string, labels: Record<string, string>, opts: VolumeOptions = {}): Promise<void> {
+    return this.volumes.ensure(name, labels, opts);
   }
 
-  async writeVolume(name: string, archive: Buffer): Promise<void> {
-    // A never-started helper container holding the volume; only the cluster label, so housekeeping leaves it alone.
-    const helper = await this.create({
-      name: `kubelab_volume_writer_${name}_${Date.now().toString(36)}`,
-      Image: this.o.pauseImage,
-      Entrypoint: [...this.o.pauseCommand],
-      Labels: { [LABELS.cluster]: this.o.cluster },
-      HostConfig: { Mounts: [{ Type: 'volume', Source: name, Target: '/kubelab-volume' }] },
-    });
-    try {
-      await this.call(`write volume ${name}`, (abortSignal) => this.docker.getContainer(helper).putArchive(archive, { path: '/kubelab-volume', abortSignal }));
-    } finally {
-      await this.remove(helper);
-    }
+  writeVolume(name: string, archive: Buffer): Promise<void> {
+    return this.volumes.write(name, archive);
   }
 
-  async volumeDir(name: string): Promise<string> {
-    const hit = this.volumeDirs.get(name);
-    if (hit) return hit;
-    const v = this.docker.getVolume(name);
-    const inspect = v.inspect as (o: object) => Promise<{ Mountpoint?: string }>;
-    const info = await this.call(`inspect volume ${name}`, (abortSignal) => inspect.call(v, { abortSignal }));
-    if (!info.Mountpoint) throw new RuntimeError(`docker volume inspect ${name}: no Mountpoint (a volume driver without a host directory)`);
-    if (this.volumeDirs.size > 5000) this.volumeDirs.clear();
-    this.volumeDirs.set(name, info.Mountpoint);
-    return info.Mountpoint;
+  resolveSubPath(name: string, subPath: string): Promise<string> {
+    return this.volumes.resolveSubPath(name, subPath);
   }
 
-  async removeVolumes(labels: Record<string, string>): Promise<number> {
-    const filters = { label: Object.entries(labels).map(([k, v]) => `${k}=${v}`) };
-    const res = await this.call('list volumes', (abortSignal) => (this.docker.listVolumes as (o: object) => Promise<{ Volumes?: { Name: string }[] }>).call(this.docker, { filters, abortSignal }));
-    let n = 0;
-    for (const v of res.Volumes ?? []) {
-      try {
-        await this.call(`remove volume ${v.Name}`, (abortSignal) => (this.docker.getVolume(v.Name).remove as (o: object) => Promise<unknown>).call(this.docker.getVolume(v.Name), { abortSignal }));
-        n++;
-      } catch (err) {
-        if (err instanceof RuntimeError && err.status === 404) continue;
-        throw err;
-      }
-    }
-    return n;
+  volumeDir(name: string): Promise<string> {
+    return this.volumes.dir(name);
+  }
+
+  removeVolumes(labels: Record<string, string>): Promise<number> {
+    return this.volumes.removeAll(labels);
   }
 
   async info(): Promise<RuntimeInfo> {

@@ -5,6 +5,7 @@
 import type Dockerode from 'dockerode';
 import type { Container, Pod, Clock } from '@kubelab/api';
 import { appCreateOptions, pauseCreateOptions } from './dockerspec.js';
+import { resolveInVolume, type VolumePathStat } from '../volumes/subpath.js';
 import {
   ImageError,
   RuntimeError,
@@ -48,6 +49,8 @@ export class FakeRuntime implements ContainerRuntime {
   execHandler: (c: RuntimeContainer, cmd: string[], timeoutMs: number) => ExecResult | Promise<ExecResult> = () => ({ exitCode: 0, output: '' });
   /** Volumes by name: labels and every archive written into them. */
   readonly volumes = new Map<string, { labels: Record<string, string>; writes: Buffer[]; opts: VolumeOptions }>();
+  /** What lstat finds at paths inside volumes, by volume name then path (absent: does not exist). */
+  readonly volumePaths = new Map<string, Map<string, VolumePathStat>>();
   /** The Docker create options of every app container, by id. */
   readonly createOptions = new Map<string, Dockerode.ContainerCreateOptions>();
   /** Every exec: container name label and command. */
@@ -220,6 +223,12 @@ export class FakeRuntime implements ContainerRuntime {
     this.enter('volumeDir');
     if (!this.volumes.has(name)) return Promise.reject(new RuntimeError(`docker volume inspect: no such volume: ${name}`, 404));
     return Promise.resolve(`/var/lib/docker/volumes/${name}/_data`);
+  }
+
+  resolveSubPath(name: string, subPath: string): Promise<string> {
+    this.enter('resolveSubPath');
+    if (!this.volumes.has(name)) return Promise.reject(new RuntimeError(`docker create: volume ${name} not found`, 404));
+    return resolveInVolume(subPath, (rel) => Promise.resolve(this.volumePaths.get(name)?.get(rel)));
   }
 
   removeVolumes(labels: Record<string, string>): Promise<number> {

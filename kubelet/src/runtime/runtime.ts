@@ -174,6 +174,12 @@ export interface ContainerRuntime {
    * is mounted as a bind of a part of it (Docker 20.10 cannot mount a part of a named volume).
    */
   volumeDir(name: string): Promise<string>;
+  /**
+   * The subPath of the named volume with every symbolic link in it resolved, relative to the
+   * volume's directory (volumes/subpath.ts resolveInVolume); VolumeSetupError when a link the
+   * pod made leads outside the volume.
+   */
+  resolveSubPath(name: string, subPath: string): Promise<string>;
   /** Removes every volume whose labels include all of `labels`; returns how many went. */
   removeVolumes(labels: Record<string, string>): Promise<number>;
   /** Version and host facts, also a liveness check. */

@@ -123,9 +123,11 @@ export class VolumeManager {
 
   /**
    * The container's volumeMounts as runtime mounts; env (the container's resolved environment)
-   * expands subPathExpr. Throws VolumeSetupError (CreateContainerConfigError) for a bad subPath.
+   * expands subPathExpr. Throws VolumeSetupError (CreateContainerConfigError) for a bad subPath,
+   * also one that a symbolic link in the volume leads out of it (hostPath parts are not checked:
+   * a hostPath volume already gives its pod that part of the host).
    */
-  mounts(c: Container, sources: ReadonlyMap<string, VolumeSource>, env: Iterable<readonly [string, string]> = []): Mount[] {
+  async mounts(c: Container, sources: ReadonlyMap<string, VolumeSource>, env: Iterable<readonly [string, string]> = []): Promise<Mount[]> {
     const out: Mount[] = [];
     const vars = new Map<string, string>();
     for (const [k, v] of env) vars.set(k, v);
@@ -140,9 +142,18 @@ export class VolumeManager {
         out.push({ type: src.type, source: src.source, target, readOnly });
         continue;
       }
+      const failed = `failed to prepare subPath for volumeMount "${name}" of container "${c.name}"`;
       if (src.noSubPath) throw new VolumeSetupError(src.noSubPath);
-      if (!src.hostDir) throw new VolumeSetupError(`failed to prepare subPath for volumeMount "${name}" of container "${c.name}": the volume's host directory is unknown`);
-      out.push({ type: 'bind', source: posix.join(src.hostDir, sub), target, readOnly });
+      if (!src.hostDir) throw new VolumeSetupError(`${failed}: the volume's host directory is unknown`);
+      let rel = sub;
+      if (src.type === 'volume') {
+        try {
+          rel = await this.o.runtime.resolveSubPath(src.source, sub);
+        } catch (err) {
+          throw new VolumeSetupError(`${failed}: ${err instanceof Error ? err.message : String(err)}`);
+        }
+      }
+      out.push({ type: 'bind', source: rel === '' ? src.hostDir : posix.join(src.hostDir, rel), target, readOnly });
     }
     return out;
   }

@@ -4,7 +4,7 @@ import type { KubeObject, Pod } from '@kubelab/api';
 import { harness, NODE, type Harness } from '../testing/harness.js';
 import { makePod } from '../testing/fakes.js';
 import { dockerVolumeName } from './manager.js';
-import { checkSubPath, expandSubPathExpr, subPathOf } from './subpath.js';
+import { checkSubPath, expandSubPathExpr, resolveInVolume, subPathOf, type VolumePathStat } from './subpath.js';
 
 function hostConfig(h: Harness, pod: Pod, name: string) {
   const c = h.runtime.podContainers(pod.metadata.uid!, name)[0];
@@ -124,5 +124,48 @@ describe('subPath: mounts of every volume type', () => {
     assert.deepEqual(waitingOf(h, pod, 'abs'), { reason: 'CreateContainerConfigError', message: 'error SubPath `/etc` must not be an absolute path' });
     assert.equal(h.runtime.podContainers(pod.metadata.uid!, 'fine').length, 1);
     assert.ok(h.events.lines().includes('Warning Failed Error: missing value for NOPE'), h.events.lines().join('\n'));
+  });
+
+  it('follows symbolic links inside the volume, refuses one that leads out of it (CVE-2017-1002101)', async () => {
+    const h = harness();
+    const pod = h.add(
+      makePod('links', NODE, {
+        volumes: [{ name: 'disk', emptyDir: {} }],
+        containers: [
+          { name: 'out', image: 'img:1', volumeMounts: [{ name: 'disk', mountPath: '/d', subPath: 'esc/etc' }] },
+          { name: 'in', image: 'img:1', volumeMounts: [{ name: 'disk', mountPath: '/d', subPath: 'current/logs' }] },
+        ],
+      }),
+    );
+    // What a container of the pod could have made before: esc -> /, current -> releases/v2.
+    h.runtime.volumePaths.set(dockerVolumeName(pod.metadata.uid!, 'disk'), new Map<string, VolumePathStat>([['esc', { link: null }], ['current', { link: 'releases/v2' }], ['releases', {}], ['releases/v2', {}]]));
+    await h.sync(pod);
+    assert.deepEqual(waitingOf(h, pod, 'out'), {
+      reason: 'CreateContainerConfigError',
+      message: 'failed to prepare subPath for volumeMount "disk" of container "out": subpath "esc/etc" not within volume path: "esc" is a symbolic link that leads outside the volume',
+    });
+    assert.deepEqual(hostConfig(h, pod, 'in').Binds, [`${dataDir(pod, 'disk')}/releases/v2/logs:/d`], 'the resolved path is bound, not the link');
+  });
+});
+
+describe('subPath: resolveInVolume', () => {
+  const fs = (entries: Record<string, VolumePathStat>) => (rel: string) => Promise.resolve(entries[rel]);
+
+  it('keeps a path without links; the missing rest is the engine\'s to make', async () => {
+    assert.equal(await resolveInVolume('a/b/c', fs({ a: {}, 'a/b': {} })), 'a/b/c');
+    assert.equal(await resolveInVolume('new/dir', fs({})), 'new/dir');
+    assert.equal(await resolveInVolume('', fs({})), '');
+  });
+
+  it('replaces each link by where it leads, again for links behind links', async () => {
+    const tree = fs({ app: { link: 'v1' }, v1: {}, 'v1/conf': { link: 'shared/conf' }, shared: {}, 'shared/conf': {}, top: { link: '' } });
+    assert.equal(await resolveInVolume('app/conf/x.yaml', tree), 'shared/conf/x.yaml');
+    assert.equal(await resolveInVolume('top/app', tree), 'v1');
+  });
+
+  it('refuses a link out of the volume wherever it is on the path', async () => {
+    await assert.rejects(resolveInVolume('x', fs({ x: { link: null } })), /subpath "x" not within volume path: "x" is a symbolic link/);
+    await assert.rejects(resolveInVolume('a/b/c', fs({ a: {}, 'a/b': { link: null } })), /"a\/b" is a symbolic link that leads outside the volume/);
+    await assert.rejects(resolveInVolume('in/up', fs({ in: { link: 'd' }, d: {}, 'd/up': { link: null } })), /"d\/up" is a symbolic link/);
   });
 });

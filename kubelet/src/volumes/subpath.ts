@@ -45,3 +45,33 @@ export function subPathOf(mount: Obj, env: ReadonlyMap<string, string>): string 
   const expr = str(mount['subPathExpr']);
   return checkSubPath(expr !== '' ? expandSubPathExpr(expr, env) : str(mount['subPath']));
 }
+
+/**
+ * What lstat tells of one path inside a volume: `link` is set for a symbolic link, to where it
+ * leads once fully resolved (relative to the volume's root, "" = the root), or null when it
+ * leads outside the volume.
+ */
+export interface VolumePathStat {
+  link?: string | null;
+}
+
+/**
+ * Resolves a cleaned subPath inside its volume the way the engine would, one element at a time,
+ * and refuses one that a symbolic link made by the pod leads out of the volume (upstream's fix of
+ * CVE-2017-1002101: without it, a link `x -> /` and a mount of subPath `x` bind the node's root).
+ * Returns the path with every link resolved, to be bound instead of the one asked for. From the
+ * first element that does not exist on, nothing can be a link: the engine makes those directories.
+ */
+export async function resolveInVolume(subPath: string, lstat: (rel: string) => Promise<VolumePathStat | undefined>): Promise<string> {
+  const parts = subPath.split('/').filter((p) => p !== '' && p !== '.');
+  let cur = '';
+  for (let i = 0; i < parts.length; i++) {
+    const next = cur === '' ? parts[i]! : `${cur}/${parts[i]!}`;
+    const st = await lstat(next);
+    if (!st) return [next, ...parts.slice(i + 1)].join('/');
+    if (st.link === undefined) cur = next;
+    else if (st.link === null) throw new VolumeSetupError(`subpath "${subPath}" not within volume path: "${next}" is a symbolic link that leads outside the volume`);
+    else cur = st.link;
+  }
+  return cur;
+}
