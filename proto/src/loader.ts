@@ -30,6 +30,9 @@ export function resourcesService(): grpc.ServiceClientConstructor {
 
 /** gRPC channel options used by every kubelab client and server (keepalive so dead peers are noticed). */
 export const CHANNEL_OPTIONS: grpc.ChannelOptions = {
+  // A restarted apiserver is found again within 2 s (grpc-js would back off up to 120 s).
+  'grpc.initial_reconnect_backoff_ms': 250,
+  'grpc.max_reconnect_backoff_ms': 2_000,
   'grpc.keepalive_time_ms': 10_000,
   'grpc.keepalive_timeout_ms': 5_000,
   'grpc.keepalive_permit_without_calls': 1,
