@@ -130,6 +130,20 @@ describe('status writes', () => {
     assert.equal(h.api.count('updateStatus'), writes);
   });
 
+  it('a failed status write keeps the sync that a crash-loop back-off asked for', async () => {
+    const h = harness({ crashBaseMs: 10_000 });
+    const pod = h.add(makePod('web', NODE));
+    const uid = pod.metadata.uid!;
+    await h.sync(pod);
+    h.runtime.exit(h.runtime.podContainers(uid, 'app')[0]!.id, 1);
+    await h.sync(pod); // the first restart
+    h.runtime.exit(h.runtime.podContainers(uid, 'app').find((c) => c.state === 'running')!.id, 1);
+    h.api.fail('updateStatus', new ApiError('ServiceUnavailable', 'apiserver away'));
+    await assert.rejects(h.sync(pod), /apiserver away/);
+    const inMs = h.workers.scheduledIn(uid);
+    assert.ok(inMs !== undefined && inMs > 0 && inMs <= 10_000, `the restart after the back-off is still scheduled (${inMs} ms)`);
+  });
+
   it('other errors propagate so the queue retries with back-off', async () => {
     const h = harness();
     const pod = h.add(makePod('web', NODE));

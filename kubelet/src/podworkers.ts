@@ -85,6 +85,12 @@ export class PodWorkers {
     this.timers.set(uid, { at, timer });
   }
 
+  /** Milliseconds until the sync scheduled for the pod, if one is. */
+  scheduledIn(uid: string): number | undefined {
+    const t = this.timers.get(uid);
+    return t ? Math.max(0, t.at - Date.now()) : undefined;
+  }
+
   resyncAll(): void {
     for (const p of this.o.pods.list()) this.enqueue(p);
   }
@@ -112,13 +118,14 @@ export class PodWorkers {
       return;
     }
     const result = await this.o.syncer.syncPod(pod, containers);
+    // Before the status write, which fails while the apiserver is away: a back-off restart stays on time.
+    if (result.requeueAfterMs !== undefined) this.schedule(uid, result.requeueAfterMs);
     const after = await this.o.runtime.listPodContainers(this.labelsOf(uid));
     this.o.probes?.sync(pod, after, runningSandbox(after)?.networks[this.o.network]);
     const probes = this.o.probes?.view(uid);
     await this.o.status.sync(pod, (current) =>
       computePodStatus({ pod: current, containers: after, waiting: result.waiting, hostIP: this.o.hostIP, network: this.o.network, now: this.o.clock.now(), ...(probes ? { probes } : {}) }),
     );
-    if (result.requeueAfterMs !== undefined) this.schedule(uid, result.requeueAfterMs);
   }
 
   /** Graceful deletion: stop with the grace period, remove everything, then delete the pod for good. */
