@@ -5,8 +5,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { httpGet } from '../lib/http.js';
 import { run, waitFor } from '../lib/kubectl.js';
-import { podContainers, serviceContainers, useE2eLab } from '../lib/e2e-lab.js';
-import { E2E_ENV } from '../lib/lab.js';
+import { containerInstances, podContainers, serviceContainers, useE2eLab } from '../lib/e2e-lab.js';
 
 interface Deploy {
   status: { readyReplicas?: number; replicas?: number };
@@ -45,12 +44,6 @@ spec:
     volumeMounts: [{name: config, mountPath: /config}]
   volumes: [{name: config, configMap: {name: crashy-config}}]
 `;
-
-/** The pod's app containers that Docker knows of, running or exited (one per restart). */
-async function appContainers(pod: string): Promise<number> {
-  const r = await run('docker', ['ps', '-aq', '--filter', `label=io.kubelab.cluster=${E2E_ENV.KUBELAB_CLUSTER}`, '--filter', `label=io.kubernetes.pod.name=${pod}`, '--filter', 'label=io.kubernetes.container.name=c']);
-  return r.stdout.split('\n').filter((l) => l.trim() !== '').length;
-}
 
 async function restart(service: string): Promise<void> {
   const ids = await serviceContainers(service);
@@ -122,11 +115,11 @@ describe('resilience: components restarted', { timeout: 10 * 60_000 }, () => {
     assert.match(logs, /hello\s+hello/, 'the ConfigMap reached both the volume and the environment');
     const ids = await serviceContainers('apiserver');
     assert.ok(ids.length > 0, 'a running apiserver container');
-    const before = await appContainers('crashy');
+    const before = await containerInstances('crashy', 'c');
     assert.equal((await run('docker', ['stop', '-t', '2', ...ids], { timeoutMs: 60_000 })).code, 0);
     try {
       // Upstream's kubelet keeps restarting it from what it read before; so must ours.
-      await waitFor('a restart while the apiserver is stopped', async () => ((await appContainers('crashy')) > before ? true : undefined), 90_000);
+      await waitFor('a restart while the apiserver is stopped', async () => ((await containerInstances('crashy', 'c')) > before ? true : undefined), 90_000);
     } finally {
       assert.equal((await run('docker', ['start', ...ids], { timeoutMs: 60_000 })).code, 0);
     }

@@ -36,6 +36,13 @@ export async function serviceContainers(service: string): Promise<string[]> {
   return r.stdout.split('\n').filter((l) => l.trim() !== '');
 }
 
+/** How many instances of one container of a pod Docker holds, running or exited (one per restart). */
+export async function containerInstances(pod: string, container: string): Promise<number> {
+  const r = await run('docker', ['ps', '-aq', '--filter', `label=io.kubelab.cluster=${E2E_ENV.KUBELAB_CLUSTER}`, '--filter', `label=io.kubernetes.pod.name=${pod}`, '--filter', `label=io.kubernetes.container.name=${container}`]);
+  if (r.code !== 0) throw new Error(`docker ps: ${r.stderr}`);
+  return r.stdout.split('\n').filter((l) => l.trim() !== '').length;
+}
+
 /** IDs of the running containers of the lab's pods. */
 export async function podContainers(): Promise<string[]> {
   const r = await run('docker', ['ps', '-q', '--no-trunc', '--filter', `label=io.kubelab.cluster=${E2E_ENV.KUBELAB_CLUSTER}`, '--filter', 'label=io.kubernetes.pod.uid']);
