@@ -3,6 +3,7 @@
  * a later `up` would scale away) on the lab's network, with the lab's labels, so `down` finds it.
  */
 import type { LabDocker } from './docker.js';
+import { kubelabImage } from './images/source.js';
 import { CLUSTER_LABEL, COMPONENT_LABEL, JOINED_LABEL, PROJECT_LABEL } from './labels.js';
 import { nextNodeName } from './node-name.js';
 import type { LabSettings } from './settings.js';
@@ -32,7 +33,7 @@ export async function joinNode(docker: LabDocker, s: LabSettings): Promise<JoinR
   const id = await docker.runContainer({
     name,
     hostname: name,
-    image: e.KUBELAB_IMAGE || 'kubelab/kubelab:dev',
+    image: kubelabImage(e),
     cmd: ['node', '/app/kubelet/dist/main.js'],
     env,
     labels: { [CLUSTER_LABEL]: s.cluster, [COMPONENT_LABEL]: 'kubelet', [PROJECT_LABEL]: s.project, [JOINED_LABEL]: '1' },

@@ -12,7 +12,7 @@ import { DockerodeLab, type LabDocker } from './docker.js';
 import { type RunOptions, type RunResult } from './exec.js';
 import { DockerCliBuilder } from './images/builder.js';
 import { buildImages, type BuiltImage } from './images/build.js';
-import { chooseSource, imageEnv, knownSource } from './images/source.js';
+import { chooseSource, imageEnv, imageTag, knownSource } from './images/source.js';
 import { joinNode, type JoinResult } from './join.js';
 import { labKubeconfig, mergeKubeconfig, removeFromKubeconfig } from './kubeconfig.js';
 import { ensurePki, readPki } from '@kubelab/client/pki';
@@ -80,7 +80,7 @@ export async function labImages(o: LabOptions & { force?: boolean } = {}): Promi
   const docker = o.docker ?? new DockerodeLab();
   const builder = new DockerCliBuilder(s.env);
   const source = await chooseSource(s.env, docker, (image, ms) => builder.pull(image, ms), log);
-  return buildImages({ root: s.root, source, docker, builder, log, force: o.force });
+  return buildImages({ root: s.root, source, docker, builder, log, force: o.force, tag: imageTag(s.env) });
 }
 
 async function removeLeftovers(docker: LabDocker, s: LabSettings, log: Log): Promise<void> {

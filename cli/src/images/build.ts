@@ -30,6 +30,8 @@ export interface BuildImagesOptions {
   only?: string[];
   /** Overrides the catalog (tests). */
   specs?: ImageSpec[];
+  /** Tag of the images built from this checkout's code (default dev). */
+  tag?: string;
 }
 
 export interface BuiltImage {
@@ -66,7 +68,8 @@ async function applyTags(spec: ImageSpec, id: string, o: BuildImagesOptions): Pr
 async function buildOne(spec: ImageSpec, o: BuildImagesOptions): Promise<BuiltImage> {
   const t0 = Date.now();
   const dockerfilePath = join(o.root, 'images', spec.dir, spec.dockerfile);
-  const dockerfile = await readFile(dockerfilePath, 'utf8');
+  let dockerfile = await readFile(dockerfilePath, 'utf8');
+  for (const [from, to] of Object.entries(spec.bases ?? {})) dockerfile = dockerfile.replaceAll(from, to);
   const ctx = await spec.context();
   for (const w of ctx.warnings) o.log(`  warning: ${w}`);
   const extra = [FORMAT, `source ${o.source}`, `dockerfile ${createHash('sha256').update(dockerfile).digest('hex')}`, ...(await baseIds(dockerfileBases(dockerfile), o))];
@@ -91,7 +94,7 @@ async function buildOne(spec: ImageSpec, o: BuildImagesOptions): Promise<BuiltIm
 }
 
 export async function buildImages(o: BuildImagesOptions): Promise<BuiltImage[]> {
-  const specs = o.specs ?? catalog(o.root, o.source);
+  const specs = o.specs ?? catalog(o.root, o.source, o.tag);
   const out: BuiltImage[] = [];
   for (const spec of specs) {
     if (o.only && !o.only.includes(spec.name) && (await o.docker.image(spec.name))) continue;

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { appPlan, modulesPlan } from './app-plan.js';
 import type { PlanEntry } from './plan.js';
 import { busyboxRootfs, etcdRootfs, nodeRootfs } from './rootfs.js';
-import { ETCD_IMAGE, KUBELAB_IMAGE, type ImageSource } from './source.js';
+import { ETCD_IMAGE, type ImageSource } from './source.js';
 
 export interface ImageContext {
   entries: PlanEntry[];
@@ -21,6 +21,8 @@ export interface ImageSpec {
   dockerfile: string;
   /** The build context besides the Dockerfile. */
   context: () => Promise<ImageContext>;
+  /** Base images the Dockerfile names, replaced before the build (name in the file → image to use). */
+  bases?: Record<string, string>;
 }
 
 const plain = (f: () => Promise<PlanEntry[]>) => async (): Promise<ImageContext> => ({ entries: await f(), warnings: [] });
@@ -46,7 +48,8 @@ function appContext(root: string): () => Promise<ImageContext> {
   };
 }
 
-export function catalog(root: string, source: ImageSource): ImageSpec[] {
+/** `tag`: of the images built from this checkout's code (KUBELAB_IMAGE_TAG, see source.ts). */
+export function catalog(root: string, source: ImageSource, tag = 'dev'): ImageSpec[] {
   const spec = (name: string, dir: string, context: ImageSpec['context'], more: Partial<ImageSpec> = {}): ImageSpec => ({
     name,
     dir,
@@ -59,9 +62,10 @@ export function catalog(root: string, source: ImageSource): ImageSpec[] {
   const busybox = spec('kubelab/busybox:latest', 'busybox', source === 'offline' ? plain(() => busyboxRootfs('rootfs')) : none, {
     freeAliases: ['busybox:latest'],
   });
-  const deps = spec('kubelab/kubelab-deps:dev', 'kubelab-deps', plain(async () => [...(await modulesPlan(root, 'app')), ...(source === 'upstream' ? busyboxTools() : [])]));
+  const depsImage = `kubelab/kubelab-deps:${tag}`;
+  const deps = spec(depsImage, 'kubelab-deps', plain(async () => [...(await modulesPlan(root, 'app')), ...(source === 'upstream' ? busyboxTools() : [])]));
   // The same Dockerfile for both sources: it builds on kubelab-deps.
-  const kubelab = spec(KUBELAB_IMAGE, 'kubelab', appContext(root), { dockerfile: 'Dockerfile' });
+  const kubelab = spec(`kubelab/kubelab:${tag}`, 'kubelab', appContext(root), { dockerfile: 'Dockerfile', bases: { 'kubelab/kubelab-deps:dev': depsImage } });
   const etcd = spec(ETCD_IMAGE[source], 'etcd', source === 'offline' ? plain(() => etcdRootfs('rootfs')) : none);
   const echo = spec('kubelab/echo:latest', 'echo', echoContext(root), { aliases: ['kubelab/echo:1'] });
   if (source === 'upstream') return [busybox, etcd, deps, kubelab, echo];

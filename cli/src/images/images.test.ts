@@ -11,7 +11,8 @@ import type { ImageSpec } from './catalog.js';
 import { dockerfileBases } from './dockerfile.js';
 import { isStandardLibDir, parseLdd } from './ldd.js';
 import { hashPlan, stagePlan, type PlanEntry } from './plan.js';
-import { forcedSource, imageEnv } from './source.js';
+import { catalog } from './catalog.js';
+import { forcedSource, imageEnv, imageTag } from './source.js';
 
 const dirs: string[] = [];
 const tmp = (): string => {
@@ -220,5 +221,14 @@ describe('image source', () => {
   it('gives compose the image names unless the environment sets them', () => {
     assert.deepEqual(imageEnv('offline', {}), { KUBELAB_IMAGE: 'kubelab/kubelab:dev', KUBELAB_ETCD_IMAGE: 'kubelab/etcd:3.4' });
     assert.deepEqual(imageEnv('upstream', { KUBELAB_IMAGE: 'me/kl:1' }), { KUBELAB_IMAGE: 'me/kl:1', KUBELAB_ETCD_IMAGE: 'kubelab/etcd:3.5' });
+  });
+  it('KUBELAB_IMAGE_TAG names the images built from this checkout, and the base they build on', () => {
+    assert.equal(imageEnv('offline', { KUBELAB_IMAGE_TAG: 'wt1' }).KUBELAB_IMAGE, 'kubelab/kubelab:wt1');
+    assert.throws(() => imageTag({ KUBELAB_IMAGE_TAG: 'a b' }), /KUBELAB_IMAGE_TAG: Invalid value: "a b"/);
+    const specs = catalog('/r', 'offline', 'wt1');
+    const app = specs.find((s) => s.dir === 'kubelab');
+    assert.equal(app?.name, 'kubelab/kubelab:wt1');
+    assert.deepEqual(app?.bases, { 'kubelab/kubelab-deps:dev': 'kubelab/kubelab-deps:wt1' });
+    assert.ok(specs.some((s) => s.name === 'kubelab/kubelab-deps:wt1'));
   });
 });

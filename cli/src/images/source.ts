@@ -9,6 +9,21 @@ import type { Log } from '../output.js';
 export type ImageSource = 'offline' | 'upstream';
 
 export const KUBELAB_IMAGE = 'kubelab/kubelab:dev';
+
+/**
+ * The tag of the images built from this checkout (kubelab/kubelab, kubelab/kubelab-deps):
+ * KUBELAB_IMAGE_TAG [dev]. Two checkouts on one engine keep their own images with different tags.
+ */
+export function imageTag(env: Record<string, string | undefined>): string {
+  const tag = env.KUBELAB_IMAGE_TAG?.trim() || 'dev';
+  if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(tag)) throw new Error(`KUBELAB_IMAGE_TAG: Invalid value: "${tag}": must be a Docker tag (letters, digits, '_', '.', '-')`);
+  return tag;
+}
+
+/** The kubelab image for this environment: KUBELAB_IMAGE, else kubelab/kubelab:<KUBELAB_IMAGE_TAG>. */
+export function kubelabImage(env: Record<string, string | undefined>): string {
+  return env.KUBELAB_IMAGE || `kubelab/kubelab:${imageTag(env)}`;
+}
 export const UPSTREAM_PROBE_IMAGE = 'node:20-bookworm-slim';
 export const SOURCE_LABEL = 'io.kubelab.source';
 
@@ -25,7 +40,7 @@ export function forcedSource(env: Record<string, string | undefined>): ImageSour
 export async function knownSource(env: Record<string, string | undefined>, docker: LabDocker): Promise<ImageSource | undefined> {
   const forced = forcedSource(env);
   if (forced) return forced;
-  const label = (await docker.image(KUBELAB_IMAGE))?.labels[SOURCE_LABEL];
+  const label = (await docker.image(kubelabImage(env)))?.labels[SOURCE_LABEL];
   return label === 'offline' || label === 'upstream' ? label : undefined;
 }
 
@@ -49,7 +64,7 @@ export async function chooseSource(
 /** Image variables for compose, where the environment does not set them already. */
 export function imageEnv(source: ImageSource, env: Record<string, string | undefined>): Record<string, string> {
   return {
-    KUBELAB_IMAGE: env.KUBELAB_IMAGE || KUBELAB_IMAGE,
+    KUBELAB_IMAGE: kubelabImage(env),
     KUBELAB_ETCD_IMAGE: env.KUBELAB_ETCD_IMAGE || ETCD_IMAGE[source],
   };
 }
