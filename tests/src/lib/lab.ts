@@ -1,13 +1,14 @@
 /**
  * The lab the end-to-end tests run against: a compose project of its own, on its own network and
- * ports, so that a developer's `./kubelab up` lab is left alone. KUBELAB_E2E_SLOT=1..3 picks
+ * ports, so that a developer's `./kubelab up` lab is left alone. KUBELAB_E2E_SLOT=1..9 picks
  * another set (name, subnet, ports) so that two e2e runs on one machine do not collide.
  */
 const slot = Number(process.env.KUBELAB_E2E_SLOT ?? 0);
-if (!Number.isInteger(slot) || slot < 0 || slot > 7) throw new Error(`KUBELAB_E2E_SLOT: Invalid value: "${process.env.KUBELAB_E2E_SLOT}": must be an integer from 0 to 7`);
+if (!Number.isInteger(slot) || slot < 0 || slot > 9) throw new Error(`KUBELAB_E2E_SLOT: Invalid value: "${process.env.KUBELAB_E2E_SLOT}": must be an integer from 0 to 9`);
 const name = slot ? `kubelab-e2e-${slot}` : 'kubelab-e2e';
 // KUBELAB_E2E_OCTET overrides the second octet of the subnet when a slot's range is taken by another network.
-const octet = Number(process.env.KUBELAB_E2E_OCTET ?? 247 + slot);
+// Slots 0-7 use 10.247-10.254, 8 and 9 use 10.245 and 10.246: never 10.255, which holds this machine's DNS server.
+const octet = Number(process.env.KUBELAB_E2E_OCTET ?? (slot <= 7 ? 247 + slot : 237 + slot));
 const ports = 31100 + slot * 20;
 
 export const E2E_ENV: Record<string, string> = {
