@@ -1,20 +1,23 @@
 /** Reading request bodies and decoding them (JSON, YAML or Kubernetes protobuf) into objects. */
 import type { IncomingMessage } from 'node:http';
 import { parse as parseYaml } from 'yaml';
-import { ApiError } from '@kubelab/proto';
+import { ApiError, entityTooLarge } from '@kubelab/proto';
 import { baseType } from './media.js';
 import { decodeKubernetesProtobuf, PROTOBUF_MEDIA_TYPE, ProtobufError } from './protobuf/index.js';
 
-/** Upstream's default request body limit (3 MiB). */
+/** Upstream's default request body limit (3 MiB: twice etcd's 1.5 MiB, for JSON's overhead). */
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
 
+/** Reads the whole body; over `limit` bytes (announced or sent) is upstream's 413. */
 export async function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<Buffer> {
+  const announced = Number(req.headers['content-length']);
+  if (Number.isFinite(announced) && announced > limit) throw entityTooLarge(`limit is ${limit}`);
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     const b = chunk as Buffer;
     size += b.length;
-    if (size > limit) throw new ApiError('BadRequest', `the request body is too large: limit is ${limit} bytes`);
+    if (size > limit) throw entityTooLarge(`limit is ${limit}`);
     chunks.push(b);
   }
   return Buffer.concat(chunks);
