@@ -1,6 +1,6 @@
 /** Update, status update and pod binding: read, mutate, CAS (see Core.guaranteedUpdate). */
 import { ApiError, badRequest, conflict } from '@kubelab/proto';
-import { apiVersionOf, applyDefaults, assertValid, goValue, invalidError, resourceInfo, type KubeObject, type ResourceInfo } from '@kubelab/api';
+import { apiVersionOf, applyDefaults, assertValid, assertValidStatus, goValue, invalidError, resourceInfo, type KubeObject, type ResourceInfo } from '@kubelab/api';
 import { hasStatus, parseResourceVersion, specOf, type Core, type Mutation } from './core.js';
 import { assertObject, createObject, resolveNamespace } from './create.js';
 import { asTooLarge, assertStorable } from './limits.js';
@@ -122,6 +122,7 @@ export async function updateStatus(core: Core, resource: string, namespace: stri
       uidPrecondition(info, objName, body.metadata.uid, cur.metadata.uid);
       if (body.status === undefined) delete cur.status;
       else cur.status = body.status;
+      assertValidStatus(resource, cur);
       return storable(core, info, ns, objName, { obj: cur });
     },
     expected,
