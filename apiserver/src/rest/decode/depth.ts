@@ -26,7 +26,7 @@ export function assertNestingDepth(value: unknown, max = MAX_NESTING_DEPTH): voi
     if (v === null || typeof v !== 'object') continue;
     if (depth >= max) throw tooDeep(path, max);
     // Paths are only kept for the first levels: enough to say where.
-    const keep = path.length < 4;
+    const keep = path.length < 5;
     if (Array.isArray(v)) v.forEach((x, i) => stack.push({ v: x, depth: depth + 1, path: keep ? [...path, `[${i}]`] : path }));
     else for (const [k, x] of Object.entries(v)) stack.push({ v: x, depth: depth + 1, path: keep ? [...path, `.${k}`] : path });
   }
