@@ -4,7 +4,7 @@ import { ApiError, alreadyExists, badRequest, notFound } from '@kubelab/proto';
 import { apiVersionOf, applyDefaults, assertValid, generateName, resourceInfo, type KubeObject, type ResourceInfo } from '@kubelab/api';
 import { KeyExistsError, RevisionConflictError, type TxnOp } from '../storage/store.js';
 import type { Core } from './core.js';
-import { asTooLarge, assertStorable } from './limits.js';
+import { assertNestingDepth, asTooLarge, assertStorable } from './limits.js';
 import type { Strategy } from './strategy.js';
 import type { WriteOptions } from './types.js';
 
@@ -18,6 +18,8 @@ export function assertObject(obj: unknown): asserts obj is KubeObject {
   if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) throw badRequest('the request body must be a JSON object');
   const meta = (obj as KubeObject).metadata;
   if (meta !== undefined && (meta === null || typeof meta !== 'object' || Array.isArray(meta))) throw badRequest('metadata must be an object');
+  // The REST facade checked its bodies already; gRPC objects are checked here.
+  assertNestingDepth(obj);
 }
 
 /** The namespace an object is stored under: the request's, which the body may repeat but not contradict. */

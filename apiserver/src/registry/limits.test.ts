@@ -56,3 +56,17 @@ describe('registry: the etcd request size limit', () => {
     });
   });
 });
+
+describe('registry: the nesting limit', () => {
+  it('refuses an object nested deeper than 500 levels with a 400, whoever sends it (gRPC included)', async () => {
+    const { registry } = await newRegistry();
+    let deep: unknown = 'x';
+    for (let i = 0; i < 100_000; i++) deep = [deep];
+    const cm: KubeObject = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'deep', annotations: {} }, data: {}, extra: deep } as KubeObject;
+    await assert.rejects(registry.create('configmaps', 'default', cm), (e: unknown) => {
+      assert.ok(e instanceof ApiError && e.reason === 'BadRequest', String(e));
+      assert.match(e.message, /exceeded max depth of 500 \(under "extra\[0\]\[0\]\[0\]\.\.\."\)/);
+      return true;
+    });
+  });
+});

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ApiError } from '@kubelab/proto';
-import { assertNestingDepth, MAX_NESTING_DEPTH } from './depth.js';
+import { assertNestingDepth, MAX_NESTING_DEPTH } from '../../registry/limits.js';
 import { fieldSchemaFor } from './field-schema.js';
 import { duplicateKeys } from './json-scan.js';
 import { readJson, readYaml } from './request-body.js';

@@ -7,7 +7,7 @@
 import { ApiError } from '@kubelab/proto';
 import { baseType } from '../media.js';
 import { decodeKubernetesProtobuf, PROTOBUF_MEDIA_TYPE, ProtobufError } from '../protobuf/index.js';
-import { assertNestingDepth } from './depth.js';
+import { assertNestingDepth } from '../../registry/limits.js';
 import { duplicateKeys } from './json-scan.js';
 import { duplicateField } from './strict.js';
 import { parseYamlDocument } from './yaml-body.js';

@@ -7,7 +7,7 @@
  * YAML decoder does (`line 4: key "replicas" already set in map`), the last one wins.
  */
 import { isMap, isScalar, Lexer, LineCounter, parseDocument, type Node } from 'yaml';
-import { MAX_NESTING_DEPTH, tooDeep } from './depth.js';
+import { MAX_NESTING_DEPTH, tooDeep } from '../../registry/limits.js';
 
 /** The yaml package's bound on alias expansion (also its default). */
 export const MAX_ALIAS_COUNT = 100;
