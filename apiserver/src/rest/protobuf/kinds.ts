@@ -2,7 +2,8 @@
 import { Schema, type Table } from './schema.js';
 import { META_V1 } from './schema-meta.js';
 import { CORE_V1 } from './schema-core.js';
-import { APPS_V1, AUTHENTICATION_V1, AUTOSCALING_V1, AUTOSCALING_V2, BATCH_V1, COORDINATION_V1, DISCOVERY_V1, NETWORKING_V1, POLICY_V1, RBAC_V1, SCHEDULING_V1 } from './schema-groups.js';
+import { APPS_V1, AUTHENTICATION_V1, AUTOSCALING_V1, AUTOSCALING_V2, BATCH_V1, NETWORKING_V1, POLICY_V1, RBAC_V1, SCHEDULING_V1 } from './schema-groups.js';
+import { COORDINATION_V1, DISCOVERY_V1 } from './schema-leases-slices.js';
 
 interface GroupVersion {
   table: Table;
