@@ -2,7 +2,8 @@
 import { canonical } from '../hash.js';
 import type { KubeObject } from '../types.js';
 import { forbidden, invalid, notSupported, required, type FieldError } from './errors.js';
-import { asRecord, nonNegativeInt, validateObjectMeta } from './meta.js';
+import { asArray, asRecord, nonNegativeInt, validateObjectMeta } from './meta.js';
+import { validateResourceList } from './resources.js';
 import { validatePodTemplate } from './pod.js';
 import { selectorUnchanged, validateIntOrPercent, validateSelector, validateTemplateMatches } from './apps.js';
 
@@ -53,6 +54,11 @@ export function validateStatefulSet(sts: KubeObject): FieldError[] {
   else if (!UPDATE_TYPES.includes(String(us.type))) errs.push(invalid('spec.updateStrategy', us.type, "must be 'RollingUpdate' or 'OnDelete'"));
   else if (us.type === 'OnDelete' && us.rollingUpdate) errs.push(invalid('spec.updateStrategy.rollingUpdate', '(object)', "only allowed for updateStrategy 'RollingUpdate'"));
   errs.push(...nonNegativeInt(asRecord(us.rollingUpdate).partition, 'spec.updateStrategy.rollingUpdate.partition'));
+  for (const [i, t] of asArray(spec.volumeClaimTemplates).entries()) {
+    const r = asRecord(asRecord(asRecord(t).spec).resources);
+    const f = `spec.volumeClaimTemplates[${i}].spec.resources`;
+    errs.push(...validateResourceList(r.requests, `${f}.requests`).errs, ...validateResourceList(r.limits, `${f}.limits`).errs);
+  }
   return errs;
 }
 
