@@ -17,7 +17,7 @@ import { VolumeSetupError, type VolumeManager } from './volumes/manager.js';
 import { ImagePullError, type ImageManager } from './images.js';
 import type { ProbeVerdicts } from './probes/manager.js';
 import { probeOf } from './probes/types.js';
-import { containerHash, gracePeriodOf, pullPolicyOf } from './runtime/dockerspec.js';
+import { containerHash, gracePeriodOf, pullPolicyOf } from './podspec.js';
 import { syncInitContainers, type InitSyncHost } from './initsync.js';
 import { LABELS, SANDBOX_NAME, newestFirst, type ContainerConfig, type ContainerRuntime, type RuntimeContainer, type Sandbox } from './runtime/runtime.js';
 import { instancesOf, isTerminalPhase, podFinished, shouldRestart, type Waiting } from './status.js';

@@ -7,7 +7,8 @@ import type Dockerode from 'dockerode';
 import type { Container, Pod, Clock } from '@kubelab/api';
 import type { ExecOptions } from '@kubelab/proto';
 import { logFrom, playedSession } from './fakestreams.js';
-import { appCreateOptions, pauseCreateOptions } from './dockerspec.js';
+import { appCreateOptions } from './containerspec.js';
+import { pauseCreateOptions } from './sandboxspec.js';
 import { resolveInVolume, type VolumePathStat } from '../volumes/subpath.js';
 import {
   ImageError,
