@@ -12,7 +12,7 @@ import { LABELS, type ContainerRuntime, type RuntimeContainer } from './runtime/
 import { computePodStatus, runningSandbox } from './status.js';
 import type { ProbeManager } from './probes/manager.js';
 import type { StatusManager } from './statusmanager.js';
-import type { PodSyncer } from './sync.js';
+import type { PodSyncer } from './pod/syncer.js';
 
 export interface PodWorkersOptions {
   api: KubeletApi;
