@@ -1,18 +1,21 @@
 /**
- * What the steps of a pod sync share. SyncerDeps is made once per kubelet: the runtime, images,
- * back-offs and what was already reported. A SyncContext is made per sync of one pod: the pod,
- * its log, the result being built (why containers wait, when to sync again) and, once there is
- * one, its running sandbox.
+ * What the steps of a pod sync share. SyncerDeps is made once per kubelet (from SyncerOptions):
+ * the runtime, images, back-offs and what was already reported. A SyncContext is made per sync of
+ * one pod: the pod, its log, the result being built (why containers wait, when to sync again)
+ * and, once there is one, its running sandbox.
  */
 import type { Logger } from 'pino';
 import type { Clock, Container, Pod } from '@kubelab/api';
+import type { EventRecorder } from '@kubelab/client/events';
 import type { RestartBackoff } from '../backoff.js';
+import type { EnvObjects } from '../env/objects.js';
 import type { HookRunner } from '../hooks.js';
 import type { ImageManager } from '../images.js';
 import { gracePeriodOf } from '../podspec.js';
 import type { ProbeVerdicts } from '../probes/manager.js';
 import type { ContainerRuntime, Sandbox } from '../runtime/runtime.js';
 import type { Waiting } from '../status.js';
+import type { VolumeManager } from '../volumes/manager.js';
 import type { ContainerConfigs } from './containerconfig.js';
 import type { EventType, PodEvents } from './events.js';
 import type { PodKiller } from './kill.js';
@@ -24,8 +27,7 @@ export interface SyncResult {
   requeueAfterMs?: number;
 }
 
-/** The kubelet-wide parts every step may use. */
-export interface SyncerDeps {
+export interface SyncerOptions {
   runtime: ContainerRuntime;
   images: ImageManager;
   clock: Clock;
@@ -33,10 +35,24 @@ export interface SyncerDeps {
   network: string;
   pauseImage: string;
   crashLoop: { baseMs: number; maxMs: number };
-  /** Liveness/startup verdicts of the prober. */
+  /** Events about pods (Created, Started, BackOff, ...); best effort. */
+  recorder?: EventRecorder;
+  /** Liveness/startup verdicts of the prober: a failed instance is killed and restarted per restartPolicy. */
   probes?: ProbeVerdicts;
   /** postStart/preStop hooks; without it hooks are not run. */
   hooks?: HookRunner;
+  /** The node's IP (status.hostIP in env). */
+  hostIP?: string;
+  /** ConfigMaps, Secrets and Services for env; without it such references count as missing. */
+  envObjects?: EnvObjects;
+  /** Node allocatable cpu (cores) and memory (bytes), for resourceFieldRef without limits. */
+  allocatable?: { cpu: number; memory: number };
+  /** Pod volumes (emptyDir, configMap, secret, downwardAPI, projected, hostPath); without it none are mounted. */
+  volumes?: VolumeManager;
+}
+
+/** The kubelet-wide parts every step may use. */
+export interface SyncerDeps extends Pick<SyncerOptions, 'runtime' | 'images' | 'clock' | 'log' | 'network' | 'pauseImage' | 'crashLoop' | 'probes' | 'hooks'> {
   configs: ContainerConfigs;
   killer: PodKiller;
   /** Crash-loop back-off per pod uid/container name. */

@@ -8,52 +8,22 @@
  * count, and a new one is only made when the newest existing one is finished. The steps share one
  * SyncContext per sync (context.ts).
  */
-import type { Logger } from 'pino';
-import type { Clock, Container, Pod } from '@kubelab/api';
-import type { EventRecorder } from '@kubelab/client/events';
+import type { Container, Pod } from '@kubelab/api';
 import { RestartBackoff } from '../backoff.js';
-import type { EnvObjects } from '../env/objects.js';
-import type { HookRunner } from '../hooks.js';
-import type { ImageManager } from '../images.js';
-import type { ProbeVerdicts } from '../probes/manager.js';
-import type { ContainerRuntime, RuntimeContainer } from '../runtime/runtime.js';
+import type { RuntimeContainer } from '../runtime/runtime.js';
 import { instancesOf, isTerminalPhase, podFinished } from '../status.js';
-import { VolumeSetupError, type VolumeManager } from '../volumes/manager.js';
+import { VolumeSetupError } from '../volumes/manager.js';
 import { ContainerConfigs } from './containerconfig.js';
 import { syncContainer } from './containers.js';
-import { SyncContext, type SandboxSync, type SyncerDeps, type SyncResult } from './context.js';
+import { SyncContext, type SandboxSync, type SyncerDeps, type SyncerOptions, type SyncResult } from './context.js';
 import { PodEvents } from './events.js';
 import { syncInitContainers } from './initcontainers.js';
 import { PodKiller } from './kill.js';
 import { ensureSandbox } from './sandbox.js';
 import { removeUnknown, teardownFinished } from './teardown.js';
 
-export type { SyncResult } from './context.js';
+export type { SyncerOptions, SyncResult } from './context.js';
 export { BACKOFF_RESET_RUN_MS } from './crashloop.js';
-
-export interface SyncerOptions {
-  runtime: ContainerRuntime;
-  images: ImageManager;
-  clock: Clock;
-  log: Logger;
-  network: string;
-  pauseImage: string;
-  crashLoop: { baseMs: number; maxMs: number };
-  /** Events about pods (Created, Started, BackOff, ...); best effort. */
-  recorder?: EventRecorder;
-  /** Liveness/startup verdicts of the prober: a failed instance is killed and restarted per restartPolicy. */
-  probes?: ProbeVerdicts;
-  /** postStart/preStop hooks; without it hooks are not run. */
-  hooks?: HookRunner;
-  /** The node's IP (status.hostIP in env). */
-  hostIP?: string;
-  /** ConfigMaps, Secrets and Services for env; without it such references count as missing. */
-  envObjects?: EnvObjects;
-  /** Node allocatable cpu (cores) and memory (bytes), for resourceFieldRef without limits. */
-  allocatable?: { cpu: number; memory: number };
-  /** Pod volumes (emptyDir, configMap, secret, downwardAPI, projected, hostPath); without it none are mounted. */
-  volumes?: VolumeManager;
-}
 
 export class PodSyncer {
   /** Crash-loop back-off per pod uid/container name. */
