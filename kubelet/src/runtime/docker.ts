@@ -11,8 +11,8 @@ import type { Logger } from 'pino';
 import type { Container, Pod } from '@kubelab/api';
 import { appCreateOptions } from './containerspec.js';
 import { pauseCreateOptions } from './sandboxspec.js';
-import { jsonLines } from './jsonlines.js';
-import { toEvent, toRuntimeContainer, toRuntimeError } from './dockerconvert.js';
+import { toRuntimeContainer, toRuntimeError } from './dockerconvert.js';
+import { dockerEvents } from './dockerevents.js';
 import { Semaphore, withTimeout } from './limiter.js';
 import { PodListCache } from './podcache.js';
 import { DockerImages } from './dockerimages.js';
@@ -312,45 +312,15 @@ export class DockerRuntime implements ContainerRuntime {
   }
 
   async *events(signal: AbortSignal): AsyncGenerator<RuntimeEvent> {
-    if (signal.aborted) return;
-    const ac = new AbortController();
-    const onAbort = (): void => ac.abort();
-    signal.addEventListener('abort', onAbort, { once: true });
-    const connectTimer = setTimeout(() => ac.abort(), this.timeoutMs);
-    let stream: (NodeJS.ReadableStream & { destroy?: () => void }) | undefined;
-    try {
-      stream = (await this.docker.getEvents({
-        filters: {
-          type: ['container'],
-          event: ['start', 'die', 'destroy', 'oom'],
-          label: [`${LABELS.cluster}=${this.o.cluster}`, `${LABELS.node}=${this.o.node}`],
-        },
-        abortSignal: ac.signal,
-      } as Dockerode.GetEventsOptions)) as NodeJS.ReadableStream & { destroy?: () => void };
-      clearTimeout(connectTimer);
-      ac.signal.addEventListener('abort', () => stream?.destroy?.(), { once: true });
-      // Changes from now on are seen; lists taken before this moment may have missed some.
-      this.podLists.setLive(true);
-      for await (const raw of jsonLines(stream as AsyncIterable<unknown>)) {
-        const ev = toEvent(raw);
-        if (!ev) continue;
-        const startedAt = this.startedHere.get(ev.id);
-        this.startedHere.delete(ev.id);
-        if (ev.type === 'start' && startedAt !== undefined && Date.now() - startedAt < 10_000) continue;
-        this.inspectCache.delete(ev.id);
-        if (ev.podUid) this.podLists.podChanged(ev.podUid);
-        else this.podLists.containerChanged(ev.id);
-        yield ev;
-      }
-    } catch (err) {
-      if (signal.aborted) return;
-      if (ac.signal.aborted && !stream) throw new RuntimeError(`docker events: timed out after ${this.timeoutMs / 1000}s`);
-      throw toRuntimeError('events', err);
-    } finally {
-      this.podLists.setLive(false);
-      clearTimeout(connectTimer);
-      signal.removeEventListener('abort', onAbort);
-      stream?.destroy?.();
+    const live = (on: boolean): void => this.podLists.setLive(on);
+    for await (const ev of dockerEvents({ docker: this.docker, cluster: this.o.cluster, node: this.o.node, timeoutMs: this.timeoutMs, live }, signal)) {
+      const startedAt = this.startedHere.get(ev.id);
+      this.startedHere.delete(ev.id);
+      if (ev.type === 'start' && startedAt !== undefined && Date.now() - startedAt < 10_000) continue;
+      this.inspectCache.delete(ev.id);
+      if (ev.podUid) this.podLists.podChanged(ev.podUid);
+      else this.podLists.containerChanged(ev.id);
+      yield ev;
     }
   }
 }
