@@ -1,9 +1,10 @@
 /**
  * Docker's hijacked exec and attach connections as ContainerStreams: the output (multiplexed
  * unless there is a tty) split into stdout and stderr with back-pressure, stdin written through,
- * and the exit code asked for once the output has ended.
+ * and the exit code asked for once the output has ended (again while Docker has none yet).
  */
 import { PassThrough, Writable, type Duplex, type Readable } from 'node:stream';
+import type Dockerode from 'dockerode';
 import type { ExecResult } from '@kubelab/proto';
 import { errMessage } from '../api.js';
 import { Demuxer } from './demux.js';
@@ -26,6 +27,25 @@ export function splitOutput(src: Readable, tty: boolean, stdout: PassThrough, st
   src.on('end', done);
   src.on('close', done);
   src.on('error', done);
+}
+
+/**
+ * Docker records an exec's exit code when its process ends, which may be a moment after the output
+ * ended: while it still counts as running it is asked again after these pauses (ms, ~5 s in all).
+ */
+const EXIT_RETRY_MS = [10, 20, 40, 80, 160, 320, 640, 1280, 2560];
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** The exit code of an exec once Docker has it; undefined when it never reported one. */
+export async function exitCodeOf(inspect: () => Promise<Pick<Dockerode.ExecInspectInfo, 'Running' | 'ExitCode'>>, pause = sleep): Promise<number | undefined> {
+  for (let i = 0; ; i++) {
+    const info = await inspect();
+    if (!info.Running && info.ExitCode !== null && info.ExitCode !== undefined) return info.ExitCode;
+    const ms = EXIT_RETRY_MS[i];
+    if (ms === undefined) return undefined;
+    await pause(ms);
+  }
 }
 
 export interface SessionOptions {

@@ -13,7 +13,7 @@ import { errMessage } from '../api.js';
 import { Demuxer } from './demux.js';
 import type { DockerCall } from './dockerimages.js';
 import { toDockerLogOptions, toStatsSample, type DockerStats } from './dockerconvert.js';
-import { hijackedSession, splitOutput } from './dockersession.js';
+import { exitCodeOf, hijackedSession, splitOutput } from './dockersession.js';
 import type { Semaphore } from './limiter.js';
 import { RuntimeError, type AttachOptions, type CommandResult, type ContainerLogOptions, type ContainerStatsSample, type ContainerStream, type RuntimeContainer } from './runtime.js';
 
@@ -34,27 +34,8 @@ export interface DockerStreamsOptions {
 
 /** Deadline of one stats call. */
 const STATS_TIMEOUT_MS = 10_000;
-/**
- * Docker records an exec's exit code when its process ends, which may be a moment after the output
- * ended: while it still counts as running it is asked again after these pauses (ms, ~5 s in all).
- */
-const EXIT_RETRY_MS = [10, 20, 40, 80, 160, 320, 640, 1280, 2560];
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
 function short(id: string): string {
   return id.length > 12 ? id.slice(0, 12) : id;
-}
-
-/** The exit code of an exec once Docker has it; undefined when it never reported one. */
-async function exitCodeOf(inspect: () => Promise<Dockerode.ExecInspectInfo>): Promise<number | undefined> {
-  for (let i = 0; ; i++) {
-    const info = await inspect();
-    if (!info.Running && info.ExitCode !== null && info.ExitCode !== undefined) return info.ExitCode;
-    const pause = EXIT_RETRY_MS[i];
-    if (pause === undefined) return undefined;
-    await sleep(pause);
-  }
 }
 
 export class DockerStreams {
