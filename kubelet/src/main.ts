@@ -10,7 +10,7 @@ import { DockerRuntime } from './runtime/docker.js';
 import type { ContainerRuntime } from './runtime/runtime.js';
 import { timedRuntime } from './runtime/timed.js';
 import { kubeletPortFromEnv } from './server/config.js';
-import { DockerBackend } from './server/docker.js';
+import { RuntimeBackend } from './server/runtimebackend.js';
 import { runKubeletServer } from './server/server.js';
 
 runMain('kubelet', async (signal, log) => {
@@ -57,7 +57,7 @@ runMain('kubelet', async (signal, log) => {
         newRuntime: runtimeFor,
         kubeletPort,
         serveApi: (node, runtime, nlog, sig) =>
-          runKubeletServer({ port: kubeletPort, log: nlog, backend: new DockerBackend({ docker, runtime, cluster: cfg.cluster, node, network: cfg.network, log: nlog }) }, sig),
+          runKubeletServer({ port: kubeletPort, log: nlog, backend: new RuntimeBackend({ runtime, cluster: cfg.cluster, node, network: cfg.network, log: nlog }) }, sig),
         newPodSource,
       },
       signal,
