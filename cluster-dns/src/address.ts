@@ -1,0 +1,67 @@
+/**
+ * The kube-dns Service's ClusterIP on this container's own interface, as a /32: pods then reach
+ * the DNS server at that address directly (by ARP on the lab's bridge), with no proxy between.
+ * kube-proxy leaves that Service alone (its service.kubernetes.io/service-proxy-name label), so
+ * only this container answers ARP for it. The real binder runs the `ip` command (busybox's in
+ * the lab image); the fake one records, for tests.
+ */
+import { execFile } from 'node:child_process';
+
+export interface AddressBinder {
+  /** Makes `ip` (or nothing) the one service address on the interface; idempotent. */
+  bind(ip: string | undefined): Promise<void>;
+}
+
+export type ExecFn = (file: string, args: string[]) => Promise<string>;
+
+export const execCommand: ExecFn = (file, args) =>
+  new Promise((resolve, reject) => {
+    execFile(file, args, { timeout: 10_000 }, (err, stdout, stderr) => {
+      if (err) reject(new Error(`${file} ${args.join(' ')}: ${String(stderr).trim() || err.message}`));
+      else resolve(String(stdout));
+    });
+  });
+
+export class IpAddressBinder implements AddressBinder {
+  private readonly file: string;
+  private readonly prefixArgs: string[];
+  private current: string | undefined;
+
+  /** `command` may carry leading arguments, e.g. "busybox ip". */
+  constructor(
+    command: string,
+    private readonly iface: string,
+    private readonly exec: ExecFn = execCommand,
+  ) {
+    const [file, ...rest] = command.trim().split(/\s+/);
+    if (!file) throw new Error('KUBELAB_IP_CMD: Required value: the ip command');
+    this.file = file;
+    this.prefixArgs = rest;
+  }
+
+  private run(args: string[]): Promise<string> {
+    return this.exec(this.file, [...this.prefixArgs, ...args]);
+  }
+
+  async bind(ip: string | undefined): Promise<void> {
+    if (ip === this.current) return;
+    if (this.current) await this.run(['addr', 'del', `${this.current}/32`, 'dev', this.iface]).catch((err: Error) => {
+      if (!/cannot assign requested address/i.test(err.message)) throw err;
+    });
+    this.current = undefined;
+    if (ip) {
+      await this.run(['addr', 'add', `${ip}/32`, 'dev', this.iface]).catch((err: Error) => {
+        if (!/file exists/i.test(err.message)) throw err;
+      });
+      this.current = ip;
+    }
+  }
+}
+
+export class FakeAddressBinder implements AddressBinder {
+  readonly calls: (string | undefined)[] = [];
+  bind(ip: string | undefined): Promise<void> {
+    this.calls.push(ip);
+    return Promise.resolve();
+  }
+}
