@@ -7,6 +7,7 @@ import { PassThrough } from 'node:stream';
 import Dockerode from 'dockerode';
 import type { Logger } from 'pino';
 import type { Container, Pod } from '@kubelab/api';
+import { podResolverConfig, resolvConfText, type DnsSettings } from '../dns/poddns.js';
 import { appCreateOptions, pauseCreateOptions } from './dockerspec.js';
 import { jsonLines } from './jsonlines.js';
 import { toEvent, toRuntimeContainer, toRuntimeError } from './dockerconvert.js';
@@ -45,6 +46,8 @@ export interface DockerRuntimeOptions {
   refreshPullTimeoutMs?: number;
   /** Concurrent calls per lane (default 8). */
   concurrency?: number;
+  /** Cluster DNS for the pods' /etc/resolv.conf and /etc/hosts (none: Docker's own files). */
+  dns?: DnsSettings;
 }
 
 export class DockerRuntime implements ContainerRuntime {
@@ -173,11 +176,13 @@ export class DockerRuntime implements ContainerRuntime {
       image: this.o.pauseImage,
       command: this.o.pauseCommand,
       attempt,
+      ...(this.o.dns ? { clusterDomain: this.o.dns.clusterDomain } : {}),
     });
     const id = await this.create(opts);
     try {
       await this.start(id);
-      const c = await this.inspect(id);
+      const resolvConf = this.o.dns && podResolverConfig(pod, this.o.dns);
+      const [c] = await Promise.all([this.inspect(id), resolvConf && this.writeResolvConf(id, resolvConfText(resolvConf))]);
       const ip = c?.networks[this.o.network];
       if (!c || c.state !== 'running') throw new RuntimeError(`sandbox ${opts.name ?? id} is not running (state ${c?.state ?? 'missing'})`);
       if (!ip) throw new RuntimeError(`sandbox ${opts.name ?? id} got no IP address on network ${this.o.network}`);
@@ -186,6 +191,17 @@ export class DockerRuntime implements ContainerRuntime {
       await this.remove(id).catch(() => undefined);
       throw err;
     }
+  }
+
+  /**
+   * Docker gives every container on a user-defined network its embedded DNS (127.0.0.11), which
+   * would also answer for the lab's own containers and pods (PTR of a pod IP: its Docker name), and
+   * a copy into the running sandbox fails (the file is a mount point): so a shell in the sandbox
+   * rewrites the file in place, as dockershim rewrote it. Its app containers share the file.
+   */
+  private async writeResolvConf(id: string, text: string): Promise<void> {
+    const r = await this.exec(id, ['sh', '-c', 'printf "%s" "$1" > /etc/resolv.conf', 'sh', text], 10_000);
+    if (r.exitCode !== 0) throw new RuntimeError(`sandbox ${short(id)}: writing /etc/resolv.conf failed (exit ${r.exitCode}: ${r.output.trim()}); the pause image (KUBELAB_PAUSE_IMAGE) needs sh and printf`);
   }
 
   createContainer(pod: Pod, container: Container, sandboxId: string, restartCount: number, config?: ContainerConfig): Promise<string> {

@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import type Dockerode from 'dockerode';
 import { canonical, defaultPullPolicy, type Container, type Pod } from '@kubelab/api';
+import { hostsOptions } from '../dns/poddns.js';
 import { parseQuantity, resourcesOf } from '../quantity.js';
 import { LABELS, SANDBOX_NAME, type ContainerConfig, type Mount, type PullPolicy } from './runtime.js';
 
@@ -120,15 +121,20 @@ export interface PauseOptions extends Placement {
   image: string;
   command: string[];
   attempt: number;
+  /** Cluster DNS: /etc/hosts gets the pod's hostAliases and, with a subdomain, its FQDN. */
+  clusterDomain?: string;
 }
 
 export function pauseCreateOptions(pod: Pod, o: PauseOptions): Dockerode.ContainerCreateOptions {
+  // App containers share the sandbox's /etc/hosts and /etc/resolv.conf (Docker's container: mode).
+  const { ExtraHosts, Domainname } = o.clusterDomain ? hostsOptions(pod, o.clusterDomain) : {};
   return {
     name: dockerName(pod, SANDBOX_NAME, o.attempt),
     Image: o.image,
     Entrypoint: [...o.command],
     Cmd: [],
     Hostname: podHostname(pod),
+    ...(Domainname ? { Domainname } : {}),
     Labels: podLabels(pod, o, SANDBOX_NAME, o.attempt),
     Tty: false,
     // The sandbox only holds the namespaces; nothing to shut down gracefully.
@@ -137,6 +143,7 @@ export function pauseCreateOptions(pod: Pod, o: PauseOptions): Dockerode.Contain
       NetworkMode: o.network,
       RestartPolicy: { Name: 'no' },
       LogConfig: LOG_CONFIG,
+      ...(ExtraHosts ? { ExtraHosts } : {}),
     },
     NetworkingConfig: { EndpointsConfig: { [o.network]: {} } },
   };
