@@ -22,10 +22,44 @@ export interface HandlerDeps {
   count?(what: 'zone' | 'forwarded' | 'failed' | 'bad'): void;
 }
 
+/** Replies kept at most; past it the cache starts again empty. */
+const REPLY_CACHE_SIZE = 10_000;
+
 export class QueryHandler {
-  constructor(private readonly d: HandlerDeps) {}
+  /**
+   * Zone replies by the query's bytes after its ID (flags, question, OPT) and transport: the
+   * same query gets the same reply but for the ID, until the zone changes (its serial moves).
+   */
+  private readonly replies = new Map<string, Buffer>();
+  private repliesSerial = -1;
+
+  constructor(private readonly d: HandlerDeps & { replyCache?: boolean }) {}
 
   async handle(raw: Buffer, transport: Transport): Promise<Buffer | undefined> {
+    if (this.d.replyCache === false || raw.length < 12) return this.answer(raw, transport);
+    if (this.repliesSerial !== this.d.zone.serial) {
+      this.replies.clear();
+      this.repliesSerial = this.d.zone.serial;
+    }
+    const key = transport + raw.toString('latin1', 2);
+    const hit = this.replies.get(key);
+    if (hit) {
+      this.d.count?.('zone');
+      const reply = Buffer.from(hit);
+      reply.writeUInt16BE(raw.readUInt16BE(0), 0); // the ID: the first two bytes (RFC 1035 4.1.1)
+      return reply;
+    }
+    const serial = this.d.zone.serial;
+    const reply = await this.answer(raw, transport, (r) => {
+      if (serial !== this.d.zone.serial) return;
+      if (this.replies.size >= REPLY_CACHE_SIZE) this.replies.clear();
+      this.replies.set(key, r);
+    });
+    return reply;
+  }
+
+  /** `cache` is given the replies made from the zone alone (not forwarded, no CNAME chased out of it). */
+  private async answer(raw: Buffer, transport: Transport, cache?: (reply: Buffer) => void): Promise<Buffer | undefined> {
     let query: DecodedPacket;
     try {
       query = dnsPacket.decode(raw);
@@ -46,7 +80,9 @@ export class QueryHandler {
     if (outcome.forward) return this.forward(raw, query, q, transport);
     this.d.count?.('zone');
     if (outcome.chase) return encodeReply(query, await this.chase(outcome, outcome.chase, transport, optOf(query) !== undefined), limit);
-    return encodeReply(query, outcome, limit);
+    const reply = encodeReply(query, outcome, limit);
+    cache?.(reply);
+    return reply;
   }
 
   private async forward(raw: Buffer, query: DecodedPacket, q: Question, transport: Transport): Promise<Buffer> {

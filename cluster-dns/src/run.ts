@@ -83,7 +83,9 @@ export async function runClusterDns(deps: RunDeps, signal: AbortSignal): Promise
   const handle = async (key: string): Promise<void> => {
     if (key !== 'bind' || !cfg.bindServiceIP) return;
     const ip = services.hasSynced() ? ownAddress() : undefined;
+    if (ip === undefined) await server.listenAlsoOn(undefined);
     await deps.binder.bind(ip);
+    if (ip !== undefined) await server.listenAlsoOn(ip);
     log.info({ service: cfg.dnsService, ip: ip ?? null, iface: cfg.iface }, 'cluster-dns: service address on the interface');
   };
   if (services.hasSynced()) queue.add('bind');

@@ -21,6 +21,7 @@ export interface DnsServerOptions {
 
 export class DnsServer {
   private udp: dgram.Socket | undefined;
+  private extra: { ip: string; sock: dgram.Socket } | undefined;
   private tcp: net.Server | undefined;
   private readonly conns = new Set<net.Socket>();
 
@@ -28,23 +29,8 @@ export class DnsServer {
 
   /** Binds both sockets; resolves with the ports they got (port 0 picks one, the same for both when free). */
   async start(): Promise<{ udpPort: number; tcpPort: number }> {
-    const udp = dgram.createSocket({ type: 'udp4', reuseAddr: false });
-    this.udp = udp;
-    udp.on('message', (msg, rinfo) => {
-      this.o.handler.handle(msg, 'udp').then(
-        (reply) => reply && udp.send(reply, rinfo.port, rinfo.address),
-        (err: unknown) => this.o.log.error({ err }, 'dns: a UDP query failed'),
-      );
-    });
-    udp.on('error', (err) => this.o.log.error({ err }, 'dns: UDP socket error'));
-    await new Promise<void>((resolve, reject) => {
-      udp.once('error', reject);
-      udp.bind(this.o.port, this.o.host, () => {
-        udp.off('error', reject);
-        resolve();
-      });
-    });
-    const udpPort = udp.address().port;
+    this.udp = await this.bindUdp(this.o.host, this.o.port);
+    const udpPort = this.udp.address().port;
     const tcp = net.createServer((sock) => this.onConnection(sock));
     this.tcp = tcp;
     tcp.on('error', (err) => this.o.log.error({ err }, 'dns: TCP server error'));
@@ -56,6 +42,39 @@ export class DnsServer {
       });
     });
     return { udpPort, tcpPort: (tcp.address() as net.AddressInfo).port };
+  }
+
+  /**
+   * A UDP socket of its own on one more local address (the kube-dns ClusterIP): a reply from the
+   * wildcard socket would leave from the interface's primary address, and a resolver drops a reply
+   * from an address it did not ask. TCP needs nothing: a connection keeps the address it came to.
+   */
+  async listenAlsoOn(ip: string | undefined): Promise<void> {
+    if (ip === this.extra?.ip) return;
+    this.extra?.sock.close();
+    this.extra = undefined;
+    if (ip === undefined || !this.udp) return;
+    this.extra = { ip, sock: await this.bindUdp(ip, this.udp.address().port) };
+  }
+
+  private async bindUdp(host: string, port: number): Promise<dgram.Socket> {
+    // reuseAddr: a socket on one address beside the wildcard one on the same port needs it on both.
+    const udp = dgram.createSocket({ type: 'udp4', reuseAddr: true });
+    udp.on('message', (msg, rinfo) => {
+      this.o.handler.handle(msg, 'udp').then(
+        (reply) => reply && udp.send(reply, rinfo.port, rinfo.address),
+        (err: unknown) => this.o.log.error({ err }, 'dns: a UDP query failed'),
+      );
+    });
+    await new Promise<void>((resolve, reject) => {
+      udp.once('error', reject);
+      udp.bind(port, host, () => {
+        udp.off('error', reject);
+        resolve();
+      });
+    });
+    udp.on('error', (err) => this.o.log.error({ err, host }, 'dns: UDP socket error'));
+    return udp;
   }
 
   private onConnection(sock: net.Socket): void {
@@ -95,6 +114,7 @@ export class DnsServer {
 
   async close(): Promise<void> {
     this.udp?.close();
+    this.extra?.sock.close();
     for (const c of this.conns) c.destroy();
     await new Promise<void>((r) => (this.tcp ? this.tcp.close(() => r()) : r()));
   }

@@ -50,7 +50,8 @@ export function encodeReply(query: DecodedPacket, r: Resolution, limit?: number)
     authorities: r.authorities,
     additionals: [...r.additionals, ...opt],
   };
-  if (limit === undefined || dnsPacket.encodingLength(packet) <= limit) return dnsPacket.encode(packet);
+  const whole = dnsPacket.encode(packet);
+  if (limit === undefined || whole.length <= limit) return whole;
   packet.flags = (packet.flags ?? 0) | dnsPacket.TRUNCATED_RESPONSE;
   packet.additionals = opt;
   packet.authorities = [];
