@@ -24,8 +24,8 @@ export function slice(ns: string, svc: string, name: string, endpoints: Endpoint
   };
 }
 
-/** One query to a DNS server on loopback over UDP or TCP; rejects after timeoutMs. */
-export async function ask(port: number, name: string, type: string, o: { tcp?: boolean; edns?: boolean; timeoutMs?: number; id?: number } = {}): Promise<DecodedPacket> {
+/** One query to a DNS server (loopback unless `host`) over UDP or TCP; rejects after timeoutMs. */
+export async function ask(port: number, name: string, type: string, o: { tcp?: boolean; edns?: boolean; timeoutMs?: number; id?: number; host?: string } = {}): Promise<DecodedPacket> {
   const packet = dnsPacket.encode({
     id: o.id ?? 4242,
     type: 'query',
@@ -33,11 +33,11 @@ export async function ask(port: number, name: string, type: string, o: { tcp?: b
     questions: [{ name, type: type as RecordType, class: 'IN' }],
     additionals: o.edns ? [{ name: '.', type: 'OPT', udpPayloadSize: 4096, extendedRcode: 0, ednsVersion: 0, flags: 0, flag_do: false, options: [] }] : [],
   });
-  return dnsPacket.decode(await exchange(port, packet, o.tcp ?? false, o.timeoutMs ?? 3000));
+  return dnsPacket.decode(await exchange(port, packet, o.tcp ?? false, o.timeoutMs ?? 3000, o.host));
 }
 
-/** Sends raw bytes to a DNS server on loopback and resolves with the raw reply. */
-export function exchange(port: number, packet: Buffer, tcp: boolean, timeoutMs = 3000): Promise<Buffer> {
+/** Sends raw bytes to a DNS server (loopback unless `host`) and resolves with the raw reply. */
+export function exchange(port: number, packet: Buffer, tcp: boolean, timeoutMs = 3000, host = '127.0.0.1'): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       close();
@@ -53,10 +53,10 @@ export function exchange(port: number, packet: Buffer, tcp: boolean, timeoutMs =
       const s = dgram.createSocket('udp4');
       close = () => s.close();
       s.on('message', (m) => done(m));
-      s.send(packet, port, '127.0.0.1');
+      s.send(packet, port, host);
       return;
     }
-    const s = net.connect(port, '127.0.0.1');
+    const s = net.connect(port, host);
     close = () => s.destroy();
     let buf = Buffer.alloc(0);
     const len = Buffer.alloc(2);
