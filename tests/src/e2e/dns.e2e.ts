@@ -8,9 +8,9 @@ import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ask, rcodeOf } from '@kubelab/cluster-dns/testing';
 import { clusterDNSAddress } from '@kubelab/api';
-import { useE2eLab } from '../lib/e2e-lab.js';
+import { serviceContainers, useE2eLab } from '../lib/e2e-lab.js';
 import { E2E_ENV } from '../lib/lab.js';
-import { waitFor } from '../lib/kubectl.js';
+import { run, waitFor } from '../lib/kubectl.js';
 
 const lab = useE2eLab(2, { KUBELAB_DNS_UPSTREAM: 'none' });
 const DNS_IP = clusterDNSAddress(E2E_ENV.KUBELAB_SERVICE_CIDR!);
@@ -229,5 +229,35 @@ describe('cluster DNS: kube-dns, records from pods, the search path, forwarding'
     const fromPod = (await lab.kOk(['exec', 'resolver', '--', 'node', '-e', script])).trim().split(' ');
     assert.equal(fromPod[0], 'ESERVFAIL');
     assert.ok(Number(fromPod[1]) < 4000, `SERVFAIL after ${fromPod[1]} ms in the pod`);
+  });
+
+  it('keeps answering from its cache while the apiserver is away, and comes back after its own restart', async () => {
+    const ip = await clusterIP('web');
+    const webA = async (): Promise<string[] | undefined> => {
+      try {
+        const r = await ask(53, 'web.default.svc.cluster.local', 'A', { host: DNS_IP, timeoutMs: 1000 });
+        return rcodeOf(r) === 'NOERROR' ? (data(r) as string[]) : undefined;
+      } catch {
+        return undefined;
+      }
+    };
+    const [apiserver] = await serviceContainers('apiserver');
+    assert.ok(apiserver, 'the apiserver container');
+    assert.equal((await run('docker', ['stop', '-t', '1', apiserver])).code, 0);
+    try {
+      assert.deepEqual(await webA(), [ip], 'answered with the apiserver stopped');
+    } finally {
+      assert.equal((await run('docker', ['start', apiserver])).code, 0);
+    }
+    const [dns] = await serviceContainers('cluster-dns');
+    assert.ok(dns, 'the cluster-dns container');
+    assert.equal((await run('docker', ['restart', '-t', '1', dns])).code, 0);
+    assert.deepEqual(await waitFor('web to resolve again after the restarts', webA, 90_000), [ip]);
+    await lab.kOk(['create', 'service', 'clusterip', 'late', '--tcp=80:80']);
+    const late = await clusterIP('late');
+    assert.match((await waitFor('a Service made after the restarts', async () => {
+      const r = await sh('box', 'nslookup late.default.svc.cluster.local');
+      return r.code === 0 ? r : undefined;
+    }, 60_000)).out, new RegExp(`Address: ${late.replace(/\./g, '\\.')}$`, 'm'));
   });
 });
