@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { makePod } from '../testing/fakes.js';
-import { pauseCreateOptions } from '../runtime/dockerspec.js';
+import { pauseCommandLine, pauseCreateOptions } from '../runtime/dockerspec.js';
 import { dnsSettingsFromEnv, hostsOptions, parseResolvConf, podResolverConfig, resolvConfText, type DnsSettings } from './poddns.js';
 
 const NODE_RESOLV = 'nameserver 127.0.0.11\nsearch corp.example\noptions ndots:0 timeout:2\n';
@@ -79,3 +79,15 @@ describe('pod DNS: /etc/hosts through the sandbox', () => {
     assert.deepEqual(opts.HostConfig?.ExtraHosts, ['foo.local:127.0.0.1', 'bar.local:127.0.0.1', 'foo.remote:10.1.2.3']);
   });
 });
+
+describe('pod DNS: the sandbox writes its resolv.conf before it pauses', () => {
+  it('wraps the pause command in a shell that writes the file, then its marker, then execs the command', () => {
+    assert.deepEqual(pauseCommandLine(['sleep', '9'], undefined), ['sleep', '9']);
+    const line = pauseCommandLine(['sleep', '9'], 'nameserver 10.0.0.10\n');
+    assert.deepEqual(line.slice(3), ['nameserver 10.0.0.10\n', 'sleep', '9']);
+    assert.equal(line[2], `printf '%s' "$0" > /etc/resolv.conf && : > /etc/.kubelab-resolv-written && exec "$@"`);
+    const opts = pauseCreateOptions(makePod('p', 'n'), { cluster: 'c', node: 'n', network: 'net', image: 'pause', command: ['sleep', '9'], attempt: 0, resolvConf: 'x' });
+    assert.deepEqual(opts.Entrypoint, pauseCommandLine(['sleep', '9'], 'x'));
+  });
+});
+

@@ -3,12 +3,13 @@
  * DOCKER_HOST). Every call has a deadline; quick calls and slow ones (pull, stop) each go through
  * their own semaphore so a burst of work cannot flood the daemon nor starve quick calls.
  */
+import type { IncomingMessage } from 'node:http';
 import { PassThrough } from 'node:stream';
 import Dockerode from 'dockerode';
 import type { Logger } from 'pino';
 import type { Container, Pod } from '@kubelab/api';
 import { podResolverConfig, resolvConfText, type DnsSettings } from '../dns/poddns.js';
-import { appCreateOptions, pauseCreateOptions } from './dockerspec.js';
+import { RESOLV_WRITTEN_MARKER, appCreateOptions, pauseCreateOptions } from './dockerspec.js';
 import { jsonLines } from './jsonlines.js';
 import { toEvent, toRuntimeContainer, toRuntimeError } from './dockerconvert.js';
 import { Semaphore, withTimeout } from './limiter.js';
@@ -169,6 +170,7 @@ export class DockerRuntime implements ContainerRuntime {
   }
 
   async createPause(pod: Pod, attempt = 0): Promise<Sandbox> {
+    const resolv = this.o.dns && podResolverConfig(pod, this.o.dns);
     const opts = pauseCreateOptions(pod, {
       cluster: this.o.cluster,
       node: this.o.node,
@@ -177,12 +179,12 @@ export class DockerRuntime implements ContainerRuntime {
       command: this.o.pauseCommand,
       attempt,
       ...(this.o.dns ? { clusterDomain: this.o.dns.clusterDomain } : {}),
+      ...(resolv ? { resolvConf: resolvConfText(resolv) } : {}),
     });
     const id = await this.create(opts);
     try {
       await this.start(id);
-      const resolvConf = this.o.dns && podResolverConfig(pod, this.o.dns);
-      const [c] = await Promise.all([this.inspect(id), resolvConf && this.writeResolvConf(id, resolvConfText(resolvConf))]);
+      const [c] = await Promise.all([this.inspect(id), resolv && this.resolvWritten(id)]);
       const ip = c?.networks[this.o.network];
       if (!c || c.state !== 'running') throw new RuntimeError(`sandbox ${opts.name ?? id} is not running (state ${c?.state ?? 'missing'})`);
       if (!ip) throw new RuntimeError(`sandbox ${opts.name ?? id} got no IP address on network ${this.o.network}`);
@@ -194,14 +196,24 @@ export class DockerRuntime implements ContainerRuntime {
   }
 
   /**
-   * Docker gives every container on a user-defined network its embedded DNS (127.0.0.11), which
-   * would also answer for the lab's own containers and pods (PTR of a pod IP: its Docker name), and
-   * a copy into the running sandbox fails (the file is a mount point): so a shell in the sandbox
-   * rewrites the file in place, as dockershim rewrote it. Its app containers share the file.
+   * Resolves once the sandbox has written the pod's /etc/resolv.conf (its marker file exists), so
+   * no app container starts with Docker's; throws when the sandbox stopped first or took too long.
    */
-  private async writeResolvConf(id: string, text: string): Promise<void> {
-    const r = await this.exec(id, ['sh', '-c', 'printf "%s" "$1" > /etc/resolv.conf', 'sh', text], 10_000);
-    if (r.exitCode !== 0) throw new RuntimeError(`sandbox ${short(id)}: writing /etc/resolv.conf failed (exit ${r.exitCode}: ${r.output.trim()}); the pause image (KUBELAB_PAUSE_IMAGE) needs sh and printf`);
+  private async resolvWritten(id: string): Promise<void> {
+    const deadline = Date.now() + 10_000;
+    for (let wait = 2; ; wait = Math.min(wait * 2, 100)) {
+      try {
+        const res = (await this.call(`stat ${short(id)}:${RESOLV_WRITTEN_MARKER}`, (abortSignal) => this.docker.getContainer(id).infoArchive({ path: RESOLV_WRITTEN_MARKER, abortSignal }))) as IncomingMessage;
+        res.resume();
+        return;
+      } catch (err) {
+        if (!(err instanceof RuntimeError && err.status === 404)) throw err;
+      }
+      const c = await this.inspect(id);
+      if (c?.state !== 'running' || Date.now() > deadline)
+        throw new RuntimeError(`sandbox ${short(id)} did not write /etc/resolv.conf (state ${c?.state ?? 'missing'}); the pause image (KUBELAB_PAUSE_IMAGE) needs sh and printf`);
+      await new Promise((r) => setTimeout(r, wait));
+    }
   }
 
   createContainer(pod: Pod, container: Container, sandboxId: string, restartCount: number, config?: ContainerConfig): Promise<string> {

@@ -123,6 +123,23 @@ export interface PauseOptions extends Placement {
   attempt: number;
   /** Cluster DNS: /etc/hosts gets the pod's hostAliases and, with a subdomain, its FQDN. */
   clusterDomain?: string;
+  /** The pod's /etc/resolv.conf, when Docker's own is not right for it (dns/poddns.ts). */
+  resolvConf?: string;
+}
+
+/** What the sandbox creates once its /etc/resolv.conf is written (the kubelet waits for it). */
+export const RESOLV_WRITTEN_MARKER = '/etc/.kubelab-resolv-written';
+
+/**
+ * The sandbox's command, writing the pod's /etc/resolv.conf first when it has one. Docker gives
+ * every container on a user-defined network its embedded DNS (127.0.0.11), which would also
+ * answer for the lab's own containers and pods (the PTR of a pod IP: its Docker name), and the
+ * file cannot be copied in (it is a mount point): so the sandbox's own shell rewrites it in place
+ * before it becomes the pause process, as dockershim rewrote it; app containers share the file.
+ */
+export function pauseCommandLine(command: string[], resolvConf: string | undefined): string[] {
+  if (resolvConf === undefined) return [...command];
+  return ['sh', '-c', `printf '%s' "$0" > /etc/resolv.conf && : > ${RESOLV_WRITTEN_MARKER} && exec "$@"`, resolvConf, ...command];
 }
 
 export function pauseCreateOptions(pod: Pod, o: PauseOptions): Dockerode.ContainerCreateOptions {
@@ -131,7 +148,7 @@ export function pauseCreateOptions(pod: Pod, o: PauseOptions): Dockerode.Contain
   return {
     name: dockerName(pod, SANDBOX_NAME, o.attempt),
     Image: o.image,
-    Entrypoint: [...o.command],
+    Entrypoint: pauseCommandLine(o.command, o.resolvConf),
     Cmd: [],
     Hostname: podHostname(pod),
     ...(Domainname ? { Domainname } : {}),
