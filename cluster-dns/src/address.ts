@@ -27,16 +27,31 @@ export class IpAddressBinder implements AddressBinder {
   private readonly prefixArgs: string[];
   private current: string | undefined;
 
-  /** `command` may carry leading arguments, e.g. "busybox ip". */
+  private readonly arping: string[];
+
+  /**
+   * `command` may carry leading arguments, e.g. "busybox ip"; `arping` (e.g. "/bin/busybox
+   * arping", "" for none) announces a newly added address, so that pods that knew it at another
+   * container's MAC (a recreated cluster-dns) learn the new one at once instead of in seconds.
+   */
   constructor(
     command: string,
     private readonly iface: string,
     private readonly exec: ExecFn = execCommand,
+    arping = '',
   ) {
     const [file, ...rest] = command.trim().split(/\s+/);
     if (!file) throw new Error('KUBELAB_IP_CMD: Required value: the ip command');
     this.file = file;
     this.prefixArgs = rest;
+    this.arping = arping.trim().split(/\s+/).filter((a) => a !== '');
+  }
+
+  /** Best effort: an unsolicited ARP reply for the address (neighbours update their caches). */
+  private async announce(ip: string): Promise<void> {
+    const [file, ...rest] = this.arping;
+    if (!file) return;
+    await this.exec(file, [...rest, '-U', '-c', '1', '-I', this.iface, '-s', ip, ip]).catch(() => undefined);
   }
 
   private run(args: string[]): Promise<string> {
@@ -54,6 +69,7 @@ export class IpAddressBinder implements AddressBinder {
         if (!/file exists/i.test(err.message)) throw err;
       });
       this.current = ip;
+      await this.announce(ip);
     }
   }
 }

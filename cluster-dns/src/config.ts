@@ -16,6 +16,7 @@ export interface ClusterDnsConfig {
   bindServiceIP: boolean;
   iface: string;
   ipCommand: string;
+  arpingCommand: string;
   /** The resolvers names outside the cluster go to when the kube-dns ConfigMap names none. */
   upstreams: Upstream[];
   forwardTimeoutMs: number;
@@ -66,6 +67,7 @@ export function loadConfig(env: Env = process.env, resolvConf: () => string = ()
     bindServiceIP: bool(env, 'KUBELAB_DNS_BIND_SERVICE_IP', true),
     iface: str(env, 'KUBELAB_DNS_IFACE', 'eth0'),
     ipCommand: str(env, 'KUBELAB_IP_CMD', '/bin/ip'),
+    arpingCommand: env.KUBELAB_ARPING_CMD ?? '/bin/busybox arping',
     upstreams: upstreamText === 'none' ? [] : upstreamText ? parseUpstreamList(upstreamText, 'KUBELAB_DNS_UPSTREAM') : resolvConfNameservers(resolvConf()),
     forwardTimeoutMs: int(env, 'KUBELAB_DNS_FORWARD_TIMEOUT_MS', 2000, 50, 30_000),
     maxForwards: int(env, 'KUBELAB_DNS_MAX_FORWARDS', 256, 1, 65_536),
