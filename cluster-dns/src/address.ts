@@ -58,19 +58,22 @@ export class IpAddressBinder implements AddressBinder {
     return this.exec(this.file, [...this.prefixArgs, ...args]);
   }
 
+  /** Adds the address again each time (someone may have removed it); announces it only when it was missing. */
   async bind(ip: string | undefined): Promise<void> {
-    if (ip === this.current) return;
-    if (this.current) await this.run(['addr', 'del', `${this.current}/32`, 'dev', this.iface]).catch((err: Error) => {
-      if (!/cannot assign requested address/i.test(err.message)) throw err;
-    });
-    this.current = undefined;
-    if (ip) {
-      await this.run(['addr', 'add', `${ip}/32`, 'dev', this.iface]).catch((err: Error) => {
-        if (!/file exists/i.test(err.message)) throw err;
+    if (this.current && this.current !== ip) {
+      await this.run(['addr', 'del', `${this.current}/32`, 'dev', this.iface]).catch((err: Error) => {
+        if (!/cannot assign requested address/i.test(err.message)) throw err;
       });
-      this.current = ip;
-      await this.announce(ip);
     }
+    this.current = undefined;
+    if (!ip) return;
+    let existed = false;
+    await this.run(['addr', 'add', `${ip}/32`, 'dev', this.iface]).catch((err: Error) => {
+      if (!/file exists/i.test(err.message)) throw err;
+      existed = true;
+    });
+    this.current = ip;
+    if (!existed) await this.announce(ip);
   }
 }
 

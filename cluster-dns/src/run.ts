@@ -2,7 +2,8 @@
  * cluster-dns's life: informers over Services, EndpointSlices and the kube-dns ConfigMap feed the
  * zone and the upstream choice; the DNS server starts once the caches are synced (or after
  * SYNC_WAIT_MS without the apiserver, as CoreDNS does, answering from what it has); the kube-dns
- * ClusterIP follows its Service onto the interface.
+ * ClusterIP follows its Service onto the interface, and the Service's endpoints name this
+ * container (publish.ts).
  */
 import type { Logger } from 'pino';
 import type { ConfigMap, EndpointSlice, Service } from '@kubelab/api';
@@ -11,6 +12,7 @@ import type { AddressBinder } from './address.js';
 import type { ClusterDnsConfig } from './config.js';
 import { Forwarder } from './forward.js';
 import { QueryHandler } from './handler.js';
+import { interfaceAddress, publishEndpoints } from './publish.js';
 import { serviceKey, clusterIPv4s } from './records.js';
 import { DnsServer } from './server.js';
 import { configMapUpstreams, upstreamsFor, type UpstreamConfig } from './upstreams.js';
@@ -80,19 +82,27 @@ export async function runClusterDns(deps: RunDeps, signal: AbortSignal): Promise
   log.info({ ...ports, host: cfg.host, domain: cfg.domain, services: zone.size.services, upstreams: cfg.upstreams }, 'cluster-dns serving');
   deps.onListening?.(ports);
 
+  let bound: string | undefined | null = null;
   const handle = async (key: string): Promise<void> => {
     if (key !== 'bind' || !cfg.bindServiceIP) return;
     const ip = services.hasSynced() ? ownAddress() : undefined;
     if (ip === undefined) await server.listenAlsoOn(undefined);
     await deps.binder.bind(ip);
     if (ip !== undefined) await server.listenAlsoOn(ip);
-    log.info({ service: cfg.dnsService, ip: ip ?? null, iface: cfg.iface }, 'cluster-dns: service address on the interface');
+    if (ip !== bound) log.info({ service: cfg.dnsService, ip: ip ?? null, iface: cfg.iface }, 'cluster-dns: service address on the interface');
+    bound = ip;
+    const svc = services.get(cfg.dnsService);
+    const own = interfaceAddress(cfg.iface, ip);
+    if (svc && own) await publishEndpoints(client, svc, own, log);
   };
   if (services.hasSynced()) queue.add('bind');
   else void synced.then(() => queue.add('bind'));
+  // Again now and then: the address and the endpoints come back if someone removed them.
+  const resync = setInterval(() => queue.add('bind'), 60_000);
   try {
     await queue.run(1, handle, signal, log);
   } finally {
+    clearInterval(resync);
     await server.close();
     await Promise.allSettled(informers);
   }

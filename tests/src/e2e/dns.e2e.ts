@@ -141,6 +141,13 @@ describe('cluster DNS: kube-dns, records from pods, the search path, forwarding'
       assert.deepEqual(data(r), [await clusterIP('kubernetes')]);
       assert.equal(r.flag_aa, true);
     }
+    const [dns] = await serviceContainers('cluster-dns');
+    const dnsAddr = (await run('docker', ['inspect', '-f', '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}', dns!])).stdout.trim();
+    const eps = await waitFor('the kube-dns endpoints', async () => {
+      const out = (await lab.k(['get', 'endpoints', '-n', 'kube-system', 'kube-dns', '-o', 'jsonpath={.subsets[*].addresses[*].ip}'])).stdout.trim();
+      return out || undefined;
+    }, 60_000);
+    assert.equal(eps, dnsAddr, 'kubectl get endpoints kube-dns -n kube-system names the cluster-dns container');
   });
 
   it('gives a ClusterFirst pod the cluster resolver and its namespace search path, and hostAliases in /etc/hosts', async () => {
