@@ -3,13 +3,13 @@
  * DOCKER_HOST). Every call has a deadline; quick calls and slow ones (pull, stop) each go through
  * their own semaphore so a burst of work cannot flood the daemon nor starve quick calls.
  */
-import type { IncomingMessage } from 'node:http';
 import { PassThrough } from 'node:stream';
 import Dockerode from 'dockerode';
 import type { Logger } from 'pino';
 import type { Container, Pod } from '@kubelab/api';
 import { podResolverConfig, resolvConfText, type DnsSettings } from '../dns/poddns.js';
-import { RESOLV_WRITTEN_MARKER, appCreateOptions, pauseCreateOptions } from './dockerspec.js';
+import { appCreateOptions, pauseCreateOptions } from './dockerspec.js';
+import { resolvWritten } from './dockerdns.js';
 import { jsonLines } from './jsonlines.js';
 import { toEvent, toRuntimeContainer, toRuntimeError } from './dockerconvert.js';
 import { Semaphore, withTimeout } from './limiter.js';
@@ -184,7 +184,7 @@ export class DockerRuntime implements ContainerRuntime {
     const id = await this.create(opts);
     try {
       await this.start(id);
-      const [c] = await Promise.all([this.inspect(id), resolv && this.resolvWritten(id)]);
+      const [c] = await Promise.all([this.inspect(id), resolv && resolvWritten(id, { docker: this.docker, call: (what, fn) => this.call(what, fn), inspect: (i) => this.inspect(i) })]);
       const ip = c?.networks[this.o.network];
       if (!c || c.state !== 'running') throw new RuntimeError(`sandbox ${opts.name ?? id} is not running (state ${c?.state ?? 'missing'})`);
       if (!ip) throw new RuntimeError(`sandbox ${opts.name ?? id} got no IP address on network ${this.o.network}`);
@@ -192,27 +192,6 @@ export class DockerRuntime implements ContainerRuntime {
     } catch (err) {
       await this.remove(id).catch(() => undefined);
       throw err;
-    }
-  }
-
-  /**
-   * Resolves once the sandbox has written the pod's /etc/resolv.conf (its marker file exists), so
-   * no app container starts with Docker's; throws when the sandbox stopped first or took too long.
-   */
-  private async resolvWritten(id: string): Promise<void> {
-    const deadline = Date.now() + 10_000;
-    for (let wait = 2; ; wait = Math.min(wait * 2, 100)) {
-      try {
-        const res = (await this.call(`stat ${short(id)}:${RESOLV_WRITTEN_MARKER}`, (abortSignal) => this.docker.getContainer(id).infoArchive({ path: RESOLV_WRITTEN_MARKER, abortSignal }))) as IncomingMessage;
-        res.resume();
-        return;
-      } catch (err) {
-        if (!(err instanceof RuntimeError && err.status === 404)) throw err;
-      }
-      const c = await this.inspect(id);
-      if (c?.state !== 'running' || Date.now() > deadline)
-        throw new RuntimeError(`sandbox ${short(id)} did not write /etc/resolv.conf (state ${c?.state ?? 'missing'}); the pause image (KUBELAB_PAUSE_IMAGE) needs sh and printf`);
-      await new Promise((r) => setTimeout(r, wait));
     }
   }
 
