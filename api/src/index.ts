@@ -6,5 +6,6 @@ export * from './fields.js';
 export * from './names.js';
 export * from './hash.js';
 export * from './time.js';
+export * from './clusterdns.js';
 export * from './validation/index.js';
 export * from './defaults/index.js';

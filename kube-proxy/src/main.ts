@@ -7,7 +7,7 @@
  * KUBELAB_LB_IP (127.0.0.1), KUBELAB_NODEPORT_ADDRESS (0.0.0.0), KUBELAB_PROXY_CONNECT_TIMEOUT_MS
  * (3000), KUBELAB_PROXY_UDP_IDLE_MS (30000), LOG_LEVEL.
  */
-import type { Endpoints, Service } from '@kubelab/api';
+import { SERVICE_PROXY_NAME_LABEL, type Endpoints, type Service } from '@kubelab/api';
 import { ApiClient, Informer, env, runMain } from '@kubelab/client';
 import { SocketListenerFactory } from './factory.js';
 import { runLoop } from './loop.js';
@@ -25,7 +25,9 @@ runMain('kube-proxy', async (signal, log) => {
   const iface = env('KUBELAB_PROXY_IFACE', 'eth0');
   const serviceCidr = env('KUBELAB_SERVICE_CIDR', '10.244.128.0/17');
   const client = new ApiClient(apiserver);
-  const services = new Informer<Service>(client, 'services', {}, log.child({ informer: 'services' }));
+  // As upstream: a Service labelled service.kubernetes.io/service-proxy-name is another proxy's
+  // (kube-dns: cluster-dns holds its ClusterIP), so this one never claims its address.
+  const services = new Informer<Service>(client, 'services', { labelSelector: `!${SERVICE_PROXY_NAME_LABEL}` }, log.child({ informer: 'services' }));
   const endpoints = new Informer<Endpoints>(client, 'endpoints', {}, log.child({ informer: 'endpoints' }));
   const proxier = new Proxier({
     services,

@@ -1,9 +1,11 @@
 /** kubelet entry point: read the environment, build the real dependencies, run until signalled. */
+import { readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import Dockerode from 'dockerode';
 import { systemClock, type Pod } from '@kubelab/api';
 import { ApiClient, Informer, runMain } from '@kubelab/client';
 import { loadConfig } from './config.js';
+import { dnsSettingsFromEnv } from './dns/poddns.js';
 import { runHollowKubelets } from './hollow.js';
 import { runKubelet } from './kubelet.js';
 import { DockerRuntime } from './runtime/docker.js';
@@ -12,6 +14,15 @@ import { timedRuntime } from './runtime/timed.js';
 import { kubeletPortFromEnv } from './server/config.js';
 import { RuntimeBackend } from './server/runtimebackend.js';
 import { runKubeletServer } from './server/server.js';
+
+/** The node's resolver for dnsPolicy Default: the kubelet container's own (Docker's embedded DNS). */
+function readResolvConf(): string {
+  try {
+    return readFileSync('/etc/resolv.conf', 'utf8');
+  } catch {
+    return '';
+  }
+}
 
 runMain('kubelet', async (signal, log) => {
   const cfg = loadConfig(process.env, process.argv.slice(2));
@@ -26,6 +37,7 @@ runMain('kubelet', async (signal, log) => {
     return;
   }
   const docker = new Dockerode();
+  const dns = dnsSettingsFromEnv(process.env, readResolvConf());
   const kubeletPort = kubeletPortFromEnv(process.env);
   const runtimeFor = (node: string): ContainerRuntime => {
     const rt = dockerRuntimeFor(node);
@@ -44,6 +56,7 @@ runMain('kubelet', async (signal, log) => {
       pullTimeoutMs: cfg.imagePullTimeoutSeconds * 1000,
       refreshPullTimeoutMs: cfg.imageRefreshTimeoutSeconds * 1000,
       concurrency: cfg.dockerConcurrency,
+      dns,
     });
   try {
     await runKubelet(

@@ -2,6 +2,7 @@
 import { canonical } from '../hash.js';
 import { checkLabel, checkSubdomain } from '../names.js';
 import type { KubeObject } from '../types.js';
+import { validatePodDNS } from './poddns.js';
 import { duplicate, forbidden, invalid, notFoundValue, notSupported, required, type FieldError } from './errors.js';
 import { PORT_RANGE_ERROR, asArray, asRecord, isValidPort, portNameErrors, validateLabels, validateObjectMeta } from './meta.js';
 import { validateResourceList, validateResourceRequirements } from './resources.js';
@@ -138,6 +139,7 @@ export function validatePodSpec(specRaw: unknown, field: string, rules: PodSpecR
     const msg = checkLabel(spec.hostname);
     if (msg) errs.push(invalid(`${field}.hostname`, spec.hostname, msg));
   }
+  errs.push(...validatePodDNS(spec, field));
   return errs;
 }
 

@@ -9,8 +9,10 @@ import type { Duplex, Readable } from 'node:stream';
 import Dockerode from 'dockerode';
 import type { Logger } from 'pino';
 import type { Container, Pod } from '@kubelab/api';
+import { podResolverConfig, resolvConfText, type DnsSettings } from '../dns/poddns.js';
 import { appCreateOptions } from './containerspec.js';
 import { pauseCreateOptions } from './sandboxspec.js';
+import { resolvWritten } from './dockerdns.js';
 import { toRuntimeContainer, toRuntimeError } from './dockerconvert.js';
 import { dockerEvents } from './dockerevents.js';
 import { Semaphore, withTimeout } from './limiter.js';
@@ -55,6 +57,8 @@ export interface DockerRuntimeOptions {
   refreshPullTimeoutMs?: number;
   /** Concurrent calls per lane (default 8). */
   concurrency?: number;
+  /** Cluster DNS for the pods' /etc/resolv.conf and /etc/hosts (none: Docker's own files). */
+  dns?: DnsSettings;
 }
 
 export class DockerRuntime implements ContainerRuntime {
@@ -185,6 +189,7 @@ export class DockerRuntime implements ContainerRuntime {
   }
 
   async createPause(pod: Pod, attempt = 0): Promise<Sandbox> {
+    const resolv = this.o.dns && podResolverConfig(pod, this.o.dns);
     const opts = pauseCreateOptions(pod, {
       cluster: this.o.cluster,
       node: this.o.node,
@@ -192,11 +197,13 @@ export class DockerRuntime implements ContainerRuntime {
       image: this.o.pauseImage,
       command: this.o.pauseCommand,
       attempt,
+      ...(this.o.dns ? { clusterDomain: this.o.dns.clusterDomain } : {}),
+      ...(resolv ? { resolvConf: resolvConfText(resolv) } : {}),
     });
     const id = await this.create(opts);
     try {
       await this.start(id);
-      const c = await this.inspect(id);
+      const [c] = await Promise.all([this.inspect(id), resolv && resolvWritten(id, { docker: this.docker, call: (what, fn) => this.call(what, fn), inspect: (i) => this.inspect(i) })]);
       const ip = c?.networks[this.o.network];
       if (!c || c.state !== 'running') throw new RuntimeError(`sandbox ${opts.name ?? id} is not running (state ${c?.state ?? 'missing'})`);
       if (!ip) throw new RuntimeError(`sandbox ${opts.name ?? id} got no IP address on network ${this.o.network}`);
