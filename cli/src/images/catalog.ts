@@ -67,7 +67,8 @@ export function catalog(root: string, source: ImageSource, tag = 'dev'): ImageSp
   // The same Dockerfile for both sources: it builds on kubelab-deps.
   const kubelab = spec(`kubelab/kubelab:${tag}`, 'kubelab', appContext(root), { dockerfile: 'Dockerfile', bases: { 'kubelab/kubelab-deps:dev': depsImage } });
   const etcd = spec(ETCD_IMAGE[source], 'etcd', source === 'offline' ? plain(() => etcdRootfs('rootfs')) : none);
-  const echo = spec('kubelab/echo:latest', 'echo', echoContext(root), { aliases: ['kubelab/echo:1'] });
+  // Also tagged with the checkout's tag (not dev), so that tests of one checkout run its own echo.
+  const echo = spec('kubelab/echo:latest', 'echo', echoContext(root), { aliases: ['kubelab/echo:1', ...(tag === 'dev' ? [] : [`kubelab/echo:${tag}`])] });
   if (source === 'upstream') return [busybox, etcd, deps, kubelab, echo];
   const nodeBase = spec('kubelab/node-base:dev', 'node-base', plain(() => nodeRootfs('rootfs')));
   return [busybox, nodeBase, etcd, deps, kubelab, echo];
