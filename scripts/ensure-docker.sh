@@ -109,6 +109,8 @@ main() {
   if [ "${KUBELAB_OFFLINE_IMAGES:-}" != 0 ]; then
     static_busybox || missing+=(busybox-static)
     have etcd || missing+=(etcd-server)
+    have nft || missing+=(nftables)           # kube-proxy's kernel forwarding (else: user space)
+    have conntrack || missing+=(conntrack)
   fi
 
   if [ "${#missing[@]}" -gt 0 ]; then

@@ -113,10 +113,14 @@ export class ControllerManager {
     }
     if (on('loadbalancer')) {
       const cidr = parsePoolCidr('KUBELAB_LB_POOL', cfg.lbPool);
-      if (overlaps(cidr, parsePoolCidr('KUBELAB_SERVICE_CIDR', cfg.serviceCIDR))) throw new Error(`KUBELAB_LB_POOL: Invalid value: "${cfg.lbPool}": overlaps KUBELAB_SERVICE_CIDR ${cfg.serviceCIDR}: pick a block of the lab's subnet outside the pod range and the service CIDR`);
-      const q = queue();
-      const ctrl = new LoadBalancerController({ api: client, services: inf.get<Service>('services'), pool: new AddressPool(cidr), queue: q, recorder: recorder('service-controller'), log: log.child({ controller: 'loadbalancer' }) });
-      this.queued.push({ ctrl, queue: q, workers: 1 });
+      if (overlaps(cidr, parsePoolCidr('KUBELAB_SERVICE_CIDR', cfg.serviceCIDR))) {
+        // Not fatal: every other controller keeps working; LoadBalancer Services stay <pending>.
+        log.error(`KUBELAB_LB_POOL: Invalid value: "${cfg.lbPool}": overlaps KUBELAB_SERVICE_CIDR ${cfg.serviceCIDR}: pick a block of the lab's subnet outside the pod range and the service CIDR; the loadbalancer controller is off`);
+      } else {
+        const q = queue();
+        const ctrl = new LoadBalancerController({ api: client, services: inf.get<Service>('services'), pool: new AddressPool(cidr), queue: q, recorder: recorder('service-controller'), log: log.child({ controller: 'loadbalancer' }) });
+        this.queued.push({ ctrl, queue: q, workers: 1 });
+      }
     }
     if (on('garbagecollector')) {
       const q = queue();

@@ -4,7 +4,8 @@
 // Also: READY_PATH (default /ready) answers 200, or 503 after GET /admin/unready (until
 // GET /admin/ready), for readiness probes; GET /bytes?n=N streams N zero bytes (benchmarks);
 // a WebSocket upgrade on any path echoes every message back; UDP_PORT (default PORT) echoes
-// each datagram back prefixed with the pod name ("<pod>: <data>").
+// each datagram back prefixed with the pod name ("<pod>: <data>"). LOG_REQUESTS=0 stops the
+// per-request log line (benchmarks).
 'use strict';
 const crypto = require('node:crypto');
 const dgram = require('node:dgram');
@@ -23,6 +24,7 @@ const podName = process.env.POD_NAME || os.hostname();
 const podIP = process.env.POD_IP || firstIPv4();
 
 const readyPath = process.env.READY_PATH || '/ready';
+const logRequests = process.env.LOG_REQUESTS !== '0';
 let ready = true;
 const ZEROS = Buffer.alloc(64 * 1024);
 
@@ -65,7 +67,7 @@ const server = http.createServer((req, res) => {
   const body = `hello from ${podName} (${podIP})\n`;
   res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(body) });
   res.end(req.method === 'HEAD' ? undefined : body);
-  console.log(`${new Date().toISOString()} ${req.socket.remoteAddress} "${req.method} ${req.url} HTTP/${req.httpVersion}" 200`);
+  if (logRequests) console.log(`${new Date().toISOString()} ${req.socket.remoteAddress} "${req.method} ${req.url} HTTP/${req.httpVersion}" 200`);
 });
 
 // WebSocket (RFC 6455) echo: text and binary messages come back as sent; ping → pong; close.

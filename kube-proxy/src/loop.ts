@@ -8,7 +8,15 @@ import type { Logger } from 'pino';
 import type { EndpointSlice, Pod, Service } from '@kubelab/api';
 import { Informer, WorkQueue, objectKey } from '@kubelab/client';
 import type { PodNodes } from './pod-nodes.js';
-import type { Proxier } from './proxier.js';
+
+/** What the loop drives: the user-space Proxier or the kernel (nftables) one. */
+export interface ServiceProxier {
+  syncService(key: string): Promise<void>;
+  syncAll(): Promise<void>;
+  /** Pod IPs of the nodes changed (traffic policy Local). */
+  syncNodes?(): Promise<void>;
+  close(): void;
+}
 import type { SliceIndex } from './slices.js';
 
 export interface LoopDeps {
@@ -17,7 +25,7 @@ export interface LoopDeps {
   sliceIndex: SliceIndex;
   pods?: Informer<Pod>;
   podNodes?: PodNodes;
-  proxier: Proxier;
+  proxier: ServiceProxier;
   queue: WorkQueue;
   log: Logger;
   /** Default 60 s. */
@@ -25,6 +33,7 @@ export interface LoopDeps {
 }
 
 const ALL = 'all';
+const NODES = 'nodes';
 const SVC = 'svc/';
 
 export const serviceQueueKey = (svcKey: string): string => SVC + svcKey;
@@ -40,7 +49,16 @@ export async function runLoop(deps: LoopDeps, signal: AbortSignal): Promise<void
     delete: (s) => onKeys(sliceIndex.remove(s)),
   });
   const podNodes = deps.podNodes;
-  if (deps.pods && podNodes) deps.pods.addHandlers({ add: (p) => podNodes.put(p), update: (o, n) => podNodes.put(n, o), delete: (p) => podNodes.remove(p) });
+  const nodesChanged = (): void => {
+    if (proxier.syncNodes) queue.add(NODES);
+  };
+  if (deps.pods && podNodes) {
+    deps.pods.addHandlers({
+      add: (p) => (podNodes.put(p), nodesChanged()),
+      update: (o, n) => (podNodes.put(n, o), o.status?.podIP !== n.status?.podIP && nodesChanged()),
+      delete: (p) => (podNodes.remove(p), nodesChanged()),
+    });
+  }
 
   const informers = [services.run(signal), slices.run(signal), ...(deps.pods ? [deps.pods.run(signal)] : [])];
   const synced = Promise.all([services.waitForSync(), slices.waitForSync()]);
@@ -60,6 +78,7 @@ export async function runLoop(deps: LoopDeps, signal: AbortSignal): Promise<void
       log.debug({ services: services.list().length, ms: Math.round(performance.now() - t0) }, 'full sync done');
       return;
     }
+    if (key === NODES) return started ? proxier.syncNodes?.() : undefined;
     // Before the first full sync a service key is covered by it (and the interface not yet listed).
     if (started && key.startsWith(SVC)) await proxier.syncService(key.slice(SVC.length));
   };

@@ -17,6 +17,13 @@ export class PodNodes {
     if (ip && cur && cur.pod === `${pod.metadata.namespace}/${pod.metadata.name}`) this.byIP.delete(ip);
   }
 
+  /** Pod IPs by node. */
+  byNode(): Map<string, string[]> {
+    const out = new Map<string, string[]>();
+    for (const [ip, { node }] of this.byIP) out.set(node, [...(out.get(node) ?? []), ip]);
+    return out;
+  }
+
   nodeOf(ip: string): string | undefined {
     return this.byIP.get(ip)?.node;
   }

@@ -2,7 +2,7 @@
 import { join } from 'node:path';
 import { appPlan, modulesPlan } from './app-plan.js';
 import type { PlanEntry } from './plan.js';
-import { busyboxRootfs, etcdRootfs, nodeRootfs } from './rootfs.js';
+import { busyboxRootfs, etcdRootfs, nodeRootfs, netfilterTools } from './rootfs.js';
 import { ETCD_IMAGE, type ImageSource } from './source.js';
 
 export interface ImageContext {
@@ -63,7 +63,7 @@ export function catalog(root: string, source: ImageSource, tag = 'dev'): ImageSp
     freeAliases: ['busybox:latest'],
   });
   const depsImage = `kubelab/kubelab-deps:${tag}`;
-  const deps = spec(depsImage, 'kubelab-deps', plain(async () => [...(await modulesPlan(root, 'app')), ...(source === 'upstream' ? busyboxTools() : [])]));
+  const deps = spec(depsImage, 'kubelab-deps', plain(async () => [...(await modulesPlan(root, 'app')), ...(source === 'upstream' ? busyboxTools() : await netfilterTools('netfilter'))]));
   // The same Dockerfile for both sources: it builds on kubelab-deps.
   const kubelab = spec(`kubelab/kubelab:${tag}`, 'kubelab', appContext(root), { dockerfile: 'Dockerfile', bases: { 'kubelab/kubelab-deps:dev': depsImage } });
   const etcd = spec(ETCD_IMAGE[source], 'etcd', source === 'offline' ? plain(() => etcdRootfs('rootfs')) : none);
