@@ -139,7 +139,8 @@ const restarted = performance.now();
 await waitFor('all Services programmed after a restart', async () => ((await portState(lastIP, 80)) === 'listening' && (await portState(firstIP, 80)) === 'listening' ? true : undefined), 600_000, 50);
 const resynced = performance.now();
 
-console.log(`\nService networking (kube-proxy user space; lab ${project}, ${new Date().toISOString()})\n`);
+const mode = /"mode":"(\w+)"/.exec(await run('docker', ['logs', proxyId]).catch(() => ''))?.[1] ?? '?';
+console.log(`\nService networking (kube-proxy mode ${mode}; lab ${project}, ${new Date().toISOString()})\n`);
 const table = [['', 'pod → pod direct', 'pod → ClusterIP → pod', ''], ...rows];
 const w = table[0].map((_, i) => Math.max(...table.map((r) => String(r[i]).length)));
 for (const r of table) console.log(r.map((c, i) => String(c).padEnd(w[i] + 2)).join('').trimEnd());
