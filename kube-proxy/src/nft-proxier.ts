@@ -78,8 +78,20 @@ export class NftProxier {
     await this.forget(gone);
   }
 
-  /** Makes the table anew and every Service's rules in one transaction (at start and on resync). */
+  /**
+   * At start: makes the table anew with every Service's rules in one transaction. Later (the
+   * periodic resync): only when the table went missing (someone flushed the ruleset), so that
+   * affinity sets and round-robin counters are kept.
+   */
   async syncAll(): Promise<void> {
+    if (this.started) {
+      const present = await this.o.run(this.o.nftCmd ?? 'nft', ['list', 'chain', 'ip', 'kubelab', 'postrouting'], '').then(
+        () => true,
+        () => false,
+      );
+      if (present) return;
+      this.o.log.warn('the nftables table ip kubelab is gone; making it again');
+    }
     const t0 = performance.now();
     this.applied.clear();
     const nodes = this.o.nodePods();
