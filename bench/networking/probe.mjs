@@ -1,7 +1,5 @@
-// Host-side probes: which pod answers a plain GET (new connection), and whether a TCP port has a
-// listener (accepted: ECONNRESET from a listener without endpoints counts as programmed).
+// Host-side probe: which pod answers a plain GET on a new connection (undefined: none).
 import * as http from 'node:http';
-import * as net from 'node:net';
 
 export function whoAnswers(host, port, timeoutMs = 1000) {
   return new Promise((resolve) => {
@@ -12,19 +10,5 @@ export function whoAnswers(host, port, timeoutMs = 1000) {
     });
     req.on('timeout', () => req.destroy());
     req.on('error', () => resolve(undefined));
-  });
-}
-
-/** 'listening' (accepted, even if reset later), 'refused', or 'unreachable'. */
-export function portState(host, port, timeoutMs = 500) {
-  return new Promise((resolve) => {
-    const s = net.connect({ host, port });
-    const done = (v) => {
-      s.destroy();
-      resolve(v);
-    };
-    s.setTimeout(timeoutMs, () => done('unreachable'));
-    s.once('connect', () => done('listening'));
-    s.once('error', (e) => done(e.code === 'ECONNREFUSED' ? 'refused' : 'unreachable'));
   });
 }
