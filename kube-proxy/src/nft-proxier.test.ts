@@ -27,6 +27,7 @@ test('start builds everything in one transaction; a change is one transaction fo
   assert.match(t.calls[0]!.input, /^add table ip kubelab\ndelete table ip kubelab/);
   t.slices.set('default/s1', tcpSlices('s1', [{ ip: '10.244.0.5', port: 80 }]));
   await t.p.syncService('default/s1');
+  await t.p.settled();
   const nft = t.calls.filter((c) => c.file === 'nft');
   assert.equal(nft.length, 2);
   assert.doesNotMatch(nft[1]!.input, /10\.244\.128\.3 /, 'only the changed service is in the transaction');

@@ -39,6 +39,8 @@ export class NftProxier {
   private readonly lbPool: Cidr | undefined;
   private nodes = new Map<string, Set<string>>();
   private started = false;
+  /** conntrack deletions run one after another, off the sync path (a sync never waits for them). */
+  private forgetting: Promise<void> = Promise.resolve();
 
   constructor(private readonly o: NftProxierOptions) {
     this.cidr = parseCidr(o.serviceCidr ?? '10.244.128.0/18');
@@ -75,7 +77,7 @@ export class NftProxier {
     if (p.script.length > 0) await this.nft(p.script);
     const gone = this.commit(key, p);
     if (p.script.length > 0) this.o.log.info({ service: key, endpoints: [...p.backends] }, 'service rules applied');
-    await this.forget(gone);
+    this.forgetLater(gone);
   }
 
   /**
@@ -106,7 +108,7 @@ export class NftProxier {
     for (const [k, p] of plans) gone.push(...this.commit(k, p));
     this.started = true;
     this.o.log.info({ services: keys.length, rules: lines.length, ms: Math.round(performance.now() - t0) }, 'all service rules applied');
-    await this.forget(gone);
+    this.forgetLater(gone);
   }
 
   /** Brings the node pod-IP sets up to date (for Local services). */
@@ -125,15 +127,23 @@ export class NftProxier {
     this.nodes = new Map([...want].map(([n, ips]) => [n, new Set(ips)]));
   }
 
-  /** Deletes the conntrack entries of endpoints no Service has any more. */
-  private async forget(gone: string[]): Promise<void> {
+  private forgetLater(gone: string[]): void {
     if (!this.o.conntrackCmd || gone.length === 0) return;
-    const live = new Set([...this.backends.values()].flatMap((s) => [...s]));
+    this.forgetting = this.forgetting.then(() => this.forget(gone));
+  }
+
+  /** Resolves when the conntrack deletions asked for so far are done (tests). */
+  settled(): Promise<void> {
+    return this.forgetting;
+  }
+
+  /** Deletes the conntrack entries of endpoints no Service has any more (checked when it runs). */
+  private async forget(gone: string[]): Promise<void> {
     for (const b of gone) {
-      if (live.has(b)) continue;
+      if ([...this.backends.values()].some((s) => s.has(b))) continue;
       const [ip, port] = b.split(':');
       for (const proto of ['tcp', 'udp']) {
-        await this.o.run(this.o.conntrackCmd, ['-D', '-p', proto, '--reply-src', ip!, '--reply-port-src', port!], '').catch(() => undefined); // exit 1: nothing to delete
+        await this.o.run(this.o.conntrackCmd!, ['-D', '-p', proto, '--reply-src', ip!, '--reply-port-src', port!], '').catch(() => undefined); // exit 1: nothing to delete
       }
     }
   }
