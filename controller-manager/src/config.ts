@@ -1,6 +1,6 @@
 /** controller-manager settings, from the environment. */
 
-export const ALL_CONTROLLERS = ['deployment', 'replicaset', 'endpoints', 'endpointslice', 'job', 'cronjob', 'daemonset', 'statefulset', 'serviceaccount', 'garbagecollector', 'nodelifecycle'] as const;
+export const ALL_CONTROLLERS = ['deployment', 'replicaset', 'endpoints', 'endpointslice', 'job', 'cronjob', 'daemonset', 'statefulset', 'serviceaccount', 'garbagecollector', 'nodelifecycle', 'loadbalancer'] as const;
 export type ControllerName = (typeof ALL_CONTROLLERS)[number];
 
 export interface Config {
@@ -14,6 +14,10 @@ export interface Config {
   nodeMonitorPeriodSeconds: number;
   /** KUBELAB_CONTROLLERS: comma-separated names, "*" for all (default), "-name" to leave one out. */
   controllers: Set<ControllerName>;
+  /** KUBELAB_LB_POOL: LoadBalancer addresses (default 10.244.192.0/24); never inside KUBELAB_SERVICE_CIDR. */
+  lbPool: string;
+  /** KUBELAB_SERVICE_CIDR (default 10.244.128.0/18): only checked against the pool. */
+  serviceCIDR: string;
 }
 
 function seconds(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -47,5 +51,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     podEvictionSeconds: seconds(env, 'KUBELAB_POD_EVICTION_SECONDS', 60),
     nodeMonitorPeriodSeconds: seconds(env, 'KUBELAB_NODE_MONITOR_PERIOD_SECONDS', 5),
     controllers: parseControllers(env.KUBELAB_CONTROLLERS),
+    lbPool: env.KUBELAB_LB_POOL || '10.244.192.0/24',
+    serviceCIDR: env.KUBELAB_SERVICE_CIDR || '10.244.128.0/18',
   };
 }
