@@ -2,7 +2,7 @@
  * kube-proxy: Services and Endpoints → ClusterIP /32s on its interface and userspace TCP/UDP
  * forwarding (cluster IP ports, and node ports for NodePort/LoadBalancer services).
  *
- * Environment: KUBELAB_APISERVER (apiserver:7000), KUBELAB_PROXY_IFACE (eth0), KUBELAB_IP_CMD
+ * Environment: KUBELAB_APISERVER (apiserver:7000; several as "a:7000,b:7000"), KUBELAB_PROXY_IFACE (eth0), KUBELAB_IP_CMD
  * (/bin/ip; may carry arguments, e.g. "busybox ip"), KUBELAB_SERVICE_CIDR (10.244.128.0/17),
  * KUBELAB_LB_IP (127.0.0.1), KUBELAB_NODEPORT_ADDRESS (0.0.0.0), KUBELAB_PROXY_CONNECT_TIMEOUT_MS
  * (3000), KUBELAB_PROXY_UDP_IDLE_MS (30000), LOG_LEVEL.
