@@ -5,7 +5,10 @@
  *                                       alias names every apiserver) and is looked up again every check
  *   KUBELAB_LB_PORTS [6443,7000]        ports to listen on; each forwards to the same port of a backend
  *   KUBELAB_LB_HEALTH_PORT [6443]       HTTPS port of the health check (GET /readyz, certificate not checked)
- *   KUBELAB_LB_CHECK_INTERVAL_MS [1000], KUBELAB_LB_CONNECT_TIMEOUT_MS [1000]
+ *   KUBELAB_LB_CHECK_INTERVAL_MS [1000], KUBELAB_LB_CHECK_TIMEOUT_MS [2000]
+ *   KUBELAB_LB_CONNECT_TIMEOUT_MS [250]  before the next apiserver is tried: a killed apiserver's
+ *                                       address stops answering at all (no refusal), while a live
+ *                                       one's kernel completes the handshake in well under a millisecond
  */
 
 export interface LbConfig {
@@ -14,6 +17,7 @@ export interface LbConfig {
   healthPort: number;
   healthPath: string;
   checkIntervalMs: number;
+  checkTimeoutMs: number;
   connectTimeoutMs: number;
 }
 
@@ -40,6 +44,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LbConfig {
     healthPort: port('KUBELAB_LB_HEALTH_PORT', env.KUBELAB_LB_HEALTH_PORT?.trim() || '6443'),
     healthPath: '/readyz',
     checkIntervalMs: positive('KUBELAB_LB_CHECK_INTERVAL_MS', env.KUBELAB_LB_CHECK_INTERVAL_MS, 1_000),
-    connectTimeoutMs: positive('KUBELAB_LB_CONNECT_TIMEOUT_MS', env.KUBELAB_LB_CONNECT_TIMEOUT_MS, 1_000),
+    checkTimeoutMs: positive('KUBELAB_LB_CHECK_TIMEOUT_MS', env.KUBELAB_LB_CHECK_TIMEOUT_MS, 2_000),
+    connectTimeoutMs: positive('KUBELAB_LB_CONNECT_TIMEOUT_MS', env.KUBELAB_LB_CONNECT_TIMEOUT_MS, 250),
   };
 }

@@ -17,7 +17,7 @@ const resolveAll = async (name: string): Promise<string[]> => (isIP(name) ? [nam
 runMain('apiserver-lb', async (signal, log) => {
   const cfg = loadConfig();
   log.info({ backends: cfg.backends, ports: cfg.ports, healthPort: cfg.healthPort }, 'starting');
-  const checker = new HttpsChecker(cfg.healthPort, cfg.healthPath, cfg.connectTimeoutMs);
+  const checker = new HttpsChecker(cfg.healthPort, cfg.healthPath, cfg.checkTimeoutMs);
   const pool = new BackendPool(cfg.backends, resolveAll, checker, log.child({ part: 'backends' }));
   await pool.refresh();
   const proxies = cfg.ports.map((p) => new LbProxy(p, p, pool, cfg.connectTimeoutMs, log));

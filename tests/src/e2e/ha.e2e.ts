@@ -11,6 +11,7 @@ import { labApiAccess, labDown, labUp, type ApiAccess } from '@kubelab/cli/lab';
 import { httpGet } from '../lib/http.js';
 import { E2E_ENV } from '../lib/lab.js';
 import { kubectl, kubectlJson, kubectlOk, waitFor } from '../lib/kubectl.js';
+import { podContainers } from '../lib/e2e-lab.js';
 import { containerOf, docker, etcdLeader, etcdStatus, etcdMembers, holderService, rawRequest, secondsSince, waitForEtcdQuorum } from '../lib/ha-lab.js';
 
 const WEB = `apiVersion: apps/v1
@@ -90,11 +91,14 @@ describe('ha: every part of the control plane has a spare', { timeout: 15 * 60_0
 
   it('an apiserver killed: kubectl, the components and the Service carry on', async () => {
     const victim = await containerOf('apiserver');
+    const running = await podContainers();
     const t0 = Date.now();
     await docker(['kill', victim]);
     await waitFor('kubectl to answer', async () => ((await k(['get', 'ns', 'default', '-o', 'name'])).code === 0 ? true : undefined), 30_000);
     const answered = secondsSince(t0);
     await serving(3);
+    const now = new Set(await podContainers());
+    assert.deepEqual(running.filter((id) => !now.has(id)), [], 'the kubelets, relisting from the other apiserver, left every running container alone');
     console.log(`  takeover: apiserver killed → kubectl answered after ${answered}, the Deployment scaled 2→3 and its Service answered after ${secondsSince(t0)}`);
     await docker(['start', victim]);
   });

@@ -1,7 +1,7 @@
 /**
  * Looking into and breaking an HA lab (`up --ha`) for the end-to-end tests: its containers by
- * compose service, the etcd members and their raft leader (etcd's JSON gateway, asked inside the
- * member's own container), the holders of the leader election Leases, and raw HTTPS requests to
+ * compose service, the etcd members and their raft leader (etcd's JSON gateway on each member's
+ * address on the lab's own network), the holders of the leader election Leases, and raw HTTPS requests to
  * the API with their status line and headers (kubectl retries a 503 with Retry-After by itself).
  */
 import https from 'node:https';
@@ -37,14 +37,18 @@ export interface EtcdStatus {
   leader: string;
 }
 
-/** What each running etcd member says about itself (undefined for one that does not answer). */
+/** A container's address on the lab's network. */
+export async function ipOf(id: string): Promise<string> {
+  return (await docker(['inspect', '-f', '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}', id])).trim();
+}
+
+/** What each running etcd member says about itself, asked on its client port (undefined for one that does not answer). */
 export async function etcdStatus(service: string): Promise<EtcdStatus | undefined> {
   const ids = await serviceContainers(service);
   if (ids.length === 0) return undefined;
-  const r = await run('docker', ['exec', ids[0]!, '/bin/busybox', 'wget', '-q', '-O', '-', '--post-data', '{}', 'http://127.0.0.1:2379/v3/maintenance/status'], { timeoutMs: 10_000 });
-  if (r.code !== 0) return undefined;
   try {
-    const s = JSON.parse(r.stdout) as { header?: { member_id?: string }; leader?: string };
+    const res = await fetch(`http://${await ipOf(ids[0]!)}:2379/v3/maintenance/status`, { method: 'POST', body: '{}', signal: AbortSignal.timeout(3_000) });
+    const s = (await res.json()) as { header?: { member_id?: string }; leader?: string };
     return { service, memberId: s.header?.member_id ?? '', leader: s.leader ?? '' };
   } catch {
     return undefined;
@@ -59,10 +63,10 @@ export async function etcdLeader(): Promise<string | undefined> {
   return all.find((s) => s.memberId === [...leaders][0])?.service;
 }
 
-/** Member names in the cluster's member list, as one running member reports it. */
+/** Member names in the cluster's member list, as the first member reports it. */
 export async function etcdMembers(): Promise<string[]> {
-  const out = await docker(['exec', await containerOf('etcd'), '/bin/busybox', 'wget', '-q', '-O', '-', '--post-data', '{}', 'http://127.0.0.1:2379/v3/cluster/member/list']);
-  const list = JSON.parse(out) as { members?: { name?: string }[] };
+  const res = await fetch(`http://${await ipOf(await containerOf('etcd'))}:2379/v3/cluster/member/list`, { method: 'POST', body: '{}', signal: AbortSignal.timeout(3_000) });
+  const list = (await res.json()) as { members?: { name?: string }[] };
   return (list.members ?? []).map((m) => m.name ?? '').sort();
 }
 
