@@ -4,7 +4,7 @@
 // HTTPS every 50 ms: an apiserver killed (until a request through the balancer answers again),
 // the etcd raft leader killed (until the members agree on a new one, asked on their client ports
 // on the lab's network, and the slowest write during it), the leading scheduler and controller-manager killed (until another process holds
-// the Lease). Then what the balancer costs: request latency through it against straight to an
+// the Lease); etcd quorum lost and restored. Then what the balancer costs: request latency through it against straight to an
 // apiserver (kept-alive and new connections), and its idle CPU and memory.
 // Runs on a lab of its own (e2e slot 3 unless KUBELAB_E2E_SLOT says otherwise).
 // Usage: npx tsc -b && node bench/ha.mjs [rounds=1]
@@ -88,7 +88,7 @@ async function up(ha) {
   return s;
 }
 
-const results = { plain: [], ha: [], apiserver: [], etcd: [], etcdWrite: [], etcdFailed: 0, scheduler: [], cm: [] };
+const results = { plain: [], ha: [], apiserver: [], etcd: [], etcdWrite: [], etcdFailed: 0, scheduler: [], cm: [], refusedMs: [], quorumBack: [], apiBack: [] };
 for (let r = 0; r < rounds; r++) {
   results.plain.push(await up(false));
   await labDown({ project, env: E2E_ENV, log: quiet });
@@ -134,6 +134,19 @@ for (let r = 0; r < rounds; r++) {
     results[key].push((await until(async () => { const h = await holder(lease); return h && h !== old; })).seconds);
     docker('start', id);
   }
+  // etcd quorum lost (2 of 3 members stopped): how soon a request gets its 503; then the members
+  // started again: until etcd has a leader, and until the API answers.
+  const stopped = ['etcd-2', 'etcd-3'].map(containerOf);
+  docker('stop', '-t', '2', ...stopped);
+  const refused = await call('GET', '/api/v1/namespaces/default/configmaps');
+  if (refused.status !== 503) throw new Error(`expected 503 without quorum, got ${refused.status} ${refused.text}`);
+  results.refusedMs.push(refused.ms);
+  const t0 = performance.now();
+  docker('start', ...stopped);
+  await until(() => etcdLeader(), 120_000);
+  results.quorumBack.push((performance.now() - t0) / 1000);
+  await until(async () => (await call('GET', '/api/v1/namespaces/default/configmaps')).status === 200, 120_000);
+  results.apiBack.push((performance.now() - t0) / 1000);
   if (r === rounds - 1) await balancerCost();
   await labDown({ project, env: E2E_ENV, log: quiet });
 }
@@ -168,4 +181,5 @@ console.log(`up → 2 nodes Ready (images built): plain ${fmt(results.plain)}; -
 console.log(`takeover, apiserver killed → the API answers through the balancer: ${fmt(results.apiserver, 's', 2)}`);
 console.log(`takeover, etcd raft leader killed → a new leader: ${fmt(results.etcd, 's', 2)}; slowest write meanwhile ${fmt(results.etcdWrite.map((x) => x / 1000), 's', 2)} (${results.etcdFailed} writes failed)`);
 console.log(`takeover, leading scheduler killed → the standby holds kube-scheduler: ${fmt(results.scheduler)}`);
+console.log(`etcd quorum lost (2 of 3 members stopped) → 503 with Retry-After after ${fmt(results.refusedMs, 'ms', 0)}; members started again → etcd has a leader after ${fmt(results.quorumBack)}, the API answers after ${fmt(results.apiBack)}`);
 console.log(`takeover, leading controller-manager killed → the standby holds kube-controller-manager: ${fmt(results.cm)} (lease duration 8 s, retry 1 s)`);
