@@ -13,6 +13,7 @@ import { type RunOptions, type RunResult } from './exec.js';
 import { DockerCliBuilder } from './images/builder.js';
 import { buildImages, type BuiltImage } from './images/build.js';
 import { chooseSource, imageEnv, imageTag, knownSource } from './images/source.js';
+import { ALL_PROFILES_ARGS, profileArgs, runsHa } from './ha.js';
 import { joinNode, type JoinResult } from './join.js';
 import { labKubeconfig, mergeKubeconfig, removeFromKubeconfig } from './kubeconfig.js';
 import { ensurePki, readPki } from '@kubelab/client/pki';
@@ -59,6 +60,7 @@ export interface LabUpResult {
   apiUrl: string;
   nodes: string[];
   seconds: number;
+  ha: boolean;
 }
 
 const scopeOf = (s: LabSettings): LabScope => ({ project: s.project, cluster: s.cluster, network: s.network, subnet: s.subnet });
@@ -126,9 +128,11 @@ export async function labUp(o: LabUpOptions): Promise<LabUpResult> {
   const ingress = await chooseIngressPorts(s.env, new URL(s.apiUrl).hostname, s.cluster);
   Object.assign(s.env, ingress);
   const target = await composeTarget(s, docker);
-  log(`starting lab ${s.project}: ${s.nodes} node(s), network ${s.network} (${s.subnet}), API ${s.apiUrl}…`);
+  const ha = s.ha || (await runsHa(docker, s.project));
+  if (ha && !s.ha) log(`lab ${s.project} runs the HA profile: keeping it (./kubelab down first for a plain lab)`);
+  log(`starting lab ${s.project}${ha ? ' (HA: 3 etcd members, 2 apiservers, 2 schedulers, 2 controller-managers)' : ''}: ${s.nodes} node(s), network ${s.network} (${s.subnet}), API ${s.apiUrl}…`);
   await withDiagnosis(docker, s, async () => {
-    const r = await runCompose(target, ['up', '-d', '--remove-orphans'], { onLine: (l) => l.trim() && log(`  ${l}`), timeoutMs: Math.max(deadline - Date.now(), 1000) });
+    const r = await runCompose(target, [...profileArgs(ha), 'up', '-d', '--remove-orphans'], { onLine: (l) => l.trim() && log(`  ${l}`), timeoutMs: Math.max(deadline - Date.now(), 1000) });
     if (r.code !== 0) throw new Error(`compose up failed (exit code ${r.code})`);
   });
   const wait = { deadline, log };
@@ -142,7 +146,7 @@ export async function labUp(o: LabUpOptions): Promise<LabUpResult> {
   const mergedInto = (o.mergeKubeconfig ?? true) ? await mergeIntoUserKubeconfig(s, entry) : undefined;
   const seconds = (Date.now() - t0) / 1000;
   log(`lab ${s.project} is up in ${since(t0)}: ${nodes.length} node(s) Ready; Ingress on http://${new URL(s.apiUrl).hostname}:${ingress.KUBELAB_INGRESS_HTTP_PORT} and https://…:${ingress.KUBELAB_INGRESS_HTTPS_PORT}`);
-  return { project: s.project, kubeconfig, mergedInto, apiUrl: s.apiUrl, nodes, seconds };
+  return { project: s.project, kubeconfig, mergedInto, apiUrl: s.apiUrl, nodes, seconds, ha };
 }
 
 /** Removes the lab: its containers (pods and joined nodes too), network, volume and kubeconfig entries. */
@@ -161,7 +165,7 @@ export async function labDown(target: string | (LabOptions & { keepKubeconfig?: 
     await removeContainers(docker, all.filter((c) => c.labels[COMPONENT_LABEL] === 'kubelet' || !(COMPOSE_PROJECT_LABEL in c.labels)));
   }
   try {
-    const r = await runCompose(await composeTarget(s, docker), ['down', '-v', '--remove-orphans', '--timeout', '5'], { onLine: (l) => l.trim() && log(`  ${l}`) });
+    const r = await runCompose(await composeTarget(s, docker), [...ALL_PROFILES_ARGS, 'down', '-v', '--remove-orphans', '--timeout', '5'], { onLine: (l) => l.trim() && log(`  ${l}`) });
     if (r.code !== 0) log(`compose down exited with code ${r.code}; removing the rest by label`);
   } catch (err) {
     log(`compose did not run (${(err as Error).message}); removing the lab by label`);

@@ -26,7 +26,7 @@ function friendly(err: unknown): string {
 function nextSteps(r: LabUpResult, root: string): string[] {
   const rel = relative(process.cwd(), r.kubeconfig) || r.kubeconfig;
   const lines = [
-    `  API:        ${r.apiUrl}`,
+    `  API:        ${r.apiUrl}${r.ha ? ' (balanced over 2 apiservers; kubectl get leases -n kube-system shows the leaders)' : ''}`,
     `  nodes:      ${r.nodes.join(', ') || '(none)'}`,
     `  kubeconfig: ${rel}${r.mergedInto ? ` (context "${r.project}" is now current in ${r.mergedInto})` : ''}`,
     '',
@@ -63,8 +63,9 @@ program
   .option('--no-kubeconfig-merge', 'do not add the context to $KUBECONFIG / ~/.kube/config')
   .option('--no-build', 'skip npm install / tsc -b (use the dist/ folders as they are)')
   .option('--timeout <seconds>', 'give up after this long (default 600)', int('--timeout'))
-  .action(async (o: { nodes?: number; apiPort?: number; kubeconfigMerge: boolean; build: boolean; timeout?: number }) => {
-    const r = await labUp({ ...project(), nodes: o.nodes, apiPort: o.apiPort, mergeKubeconfig: o.kubeconfigMerge, build: o.build, timeoutMs: o.timeout ? o.timeout * 1000 : undefined });
+  .option('--ha', 'high availability: 3 etcd members, 2 apiservers, 2 schedulers, 2 controller-managers (env KUBELAB_HA=1)')
+  .action(async (o: { nodes?: number; apiPort?: number; kubeconfigMerge: boolean; build: boolean; timeout?: number; ha?: boolean }) => {
+    const r = await labUp({ ...project(), nodes: o.nodes, apiPort: o.apiPort, mergeKubeconfig: o.kubeconfigMerge, build: o.build, timeoutMs: o.timeout ? o.timeout * 1000 : undefined, ...(o.ha ? { ha: true } : {}) });
     for (const line of nextSteps(r, labSettings(project()).root)) consoleLog(line);
   });
 

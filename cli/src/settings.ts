@@ -5,6 +5,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
+import { haFromEnv } from './ha.js';
 import { labPkiDir } from './kubeconfig-file.js';
 
 export type Env = Record<string, string | undefined>;
@@ -13,6 +14,8 @@ export interface LabInput {
   project?: string;
   apiPort?: number;
   nodes?: number;
+  /** The HA profile (KUBELAB_HA): 3 etcd members, 2 apiservers, 2 schedulers, 2 controller-managers. */
+  ha?: boolean;
   /** KUBELAB_* (and other) variables, over process.env. */
   env?: Env;
 }
@@ -26,6 +29,8 @@ export interface LabSettings {
   subnet: string;
   apiPort: number;
   nodes: number;
+  /** The HA profile was asked for (a lab that already runs it stays HA anyway). */
+  ha: boolean;
   /** https://<host>:<apiPort> */
   apiUrl: string;
   /** The service CIDR (KUBELAB_SERVICE_CIDR): its first address + 1 is in the apiserver's certificate. */
@@ -88,6 +93,7 @@ export function labSettings(input: LabInput = {}, processEnv: Env = process.env,
     subnet: pick('KUBELAB_SUBNET') ?? DEFAULT_SUBNET,
     apiPort,
     nodes,
+    ha: input.ha ?? haFromEnv(pick('KUBELAB_HA')),
     apiUrl: `https://${host}:${apiPort}`,
     serviceCIDR: pick('KUBELAB_SERVICE_CIDR') ?? DEFAULT_SERVICE_CIDR,
     pkiDir,

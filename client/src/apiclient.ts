@@ -1,11 +1,15 @@
 /**
  * Typed client of the apiserver's gRPC Resources service. Every unary call carries a deadline;
  * errors come back as ApiError with the Kubernetes reason they were raised with.
+ *
+ * Failover between apiservers (endpoints.ts): a read that fails in transport (the apiserver died
+ * under it) is sent once more, to the next live apiserver; a write is sent again only when it
+ * never left this process, so a create is never made twice; a broken watch throws, and the
+ * informer relists and watches again, now on a live apiserver.
  */
 import * as grpc from '@grpc/grpc-js';
 import {
   ApiError,
-  CHANNEL_OPTIONS,
   resourcesService,
   type ListResponse,
   type ObjectResponse,
@@ -13,6 +17,7 @@ import {
   type WatchEventType,
 } from '@kubelab/proto';
 import type { KubeObject } from '@kubelab/api';
+import { ApiEndpoints, FAILOVER_CHANNEL_OPTIONS, isTransportFailure, neverSent } from './endpoints.js';
 
 export interface ListOptions {
   namespace?: string;
@@ -48,26 +53,54 @@ export interface Event<T> {
 
 type Unary<Req, Res> = (req: Req, md: grpc.Metadata, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res: Res) => void) => grpc.ClientUnaryCall;
 
+type RawClient = grpc.Client & Record<string, unknown>;
+
+/** Calls safe to repeat whatever happened to the first attempt. */
+const READS = new Set(['Get', 'List']);
+
 export class ApiClient {
-  private readonly raw: grpc.Client & Record<string, unknown>;
+  private readonly endpoints: ApiEndpoints<RawClient>;
+  /** KUBELAB_APISERVER as given: one host:port, or several separated by commas. */
   readonly address: string;
   private readonly deadlineMs: number;
 
   constructor(address: string, opts: { deadlineMs?: number } = {}) {
     const Ctor = resourcesService();
     this.address = address;
-    this.raw = new Ctor(address, grpc.credentials.createInsecure(), CHANNEL_OPTIONS) as grpc.Client & Record<string, unknown>;
+    this.endpoints = new ApiEndpoints(address, (target) => new Ctor(target, grpc.credentials.createInsecure(), FAILOVER_CHANNEL_OPTIONS) as RawClient);
     this.deadlineMs = opts.deadlineMs ?? 10_000;
   }
 
-  private call<Req, Res>(method: string, req: Req): Promise<Res> {
-    const fn = (this.raw[method] as Unary<Req, Res>).bind(this.raw);
+  /** The apiserver target calls go to now. */
+  currentTarget(): string {
+    return this.endpoints.target();
+  }
+
+  private once<Req, Res>(client: RawClient, method: string, req: Req): Promise<Res> {
+    const fn = (client[method] as Unary<Req, Res>).bind(client);
     return new Promise((resolve, reject) => {
       fn(req, new grpc.Metadata(), { deadline: Date.now() + this.deadlineMs }, (err, res) => {
-        if (err) reject(ApiError.fromGrpc(err));
+        if (err) reject(err);
         else resolve(res);
       });
     });
+  }
+
+  private async call<Req, Res>(method: string, req: Req): Promise<Res> {
+    const first = this.endpoints.pick();
+    try {
+      return await this.once<Req, Res>(first.client, method, req);
+    } catch (err) {
+      if (!isTransportFailure(err)) throw ApiError.from(err);
+      this.endpoints.failed(first.index);
+      if (!READS.has(method) && !neverSent(err)) throw ApiError.from(err);
+    }
+    try {
+      return await this.once<Req, Res>(this.endpoints.pick().client, method, req);
+    } catch (err) {
+      if (isTransportFailure(err)) this.endpoints.failed(this.endpoints.pick().index);
+      throw ApiError.from(err);
+    }
   }
 
   private async object<T>(method: string, req: unknown): Promise<T> {
@@ -135,8 +168,9 @@ export class ApiClient {
    * (thrown as ApiError; an ERROR event with reason Expired is thrown as ApiError('Expired')).
    */
   async *watch<T extends KubeObject>(resource: string, opts: WatchOptions, signal: AbortSignal): AsyncGenerator<Event<T>> {
-    const stream = (this.raw.Watch as (req: unknown, md: grpc.Metadata) => grpc.ClientReadableStream<WatchEvent>).call(
-      this.raw,
+    const { client, index } = this.endpoints.pick();
+    const stream = (client.Watch as (req: unknown, md: grpc.Metadata) => grpc.ClientReadableStream<WatchEvent>).call(
+      client,
       {
         target: { resource, namespace: opts.namespace ?? '', name: '' },
         labelSelector: opts.labelSelector ?? '',
@@ -160,6 +194,7 @@ export class ApiClient {
       }
     } catch (err) {
       if (signal.aborted) return;
+      if (isTransportFailure(err)) this.endpoints.failed(index);
       throw ApiError.from(err);
     } finally {
       signal.removeEventListener('abort', onAbort);
@@ -168,7 +203,7 @@ export class ApiClient {
   }
 
   close(): void {
-    this.raw.close();
+    this.endpoints.close();
   }
 }
 

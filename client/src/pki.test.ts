@@ -73,3 +73,16 @@ test('ensurePki: writes once, reuses valid files, remakes invalid ones keeping t
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test('ensurePki: apiservers sharing an empty directory end up with one CA, certificate and token', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'kubelab-pki-shared-'));
+  try {
+    const made = await Promise.all([ensurePki(dir, CIDR), ensurePki(dir, CIDR), ensurePki(dir, CIDR)]);
+    assert.equal(made.filter((m) => m.generated).length, 1, 'one of them made it, the others waited and read it');
+    for (const m of made) assert.deepEqual(m.material, made[0]!.material);
+    for (const name of ['apiserver-2', 'apiserver-lb']) assert.equal(new X509Certificate(made[0]!.material.cert).checkHost(name), name);
+    await assert.rejects(stat(join(dir, '.lock')), /ENOENT/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});

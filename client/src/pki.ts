@@ -5,7 +5,7 @@
  * `@kubelab/client/pki` (not from the index: only the CLI and the apiserver need it).
  */
 import { X509Certificate, createPrivateKey, randomBytes, webcrypto } from 'node:crypto';
-import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as x509 from '@peculiar/x509';
 
@@ -51,10 +51,14 @@ export function kubernetesServiceIP(serviceCIDR: string): string {
   return [24, 16, 8, 0].map((s) => (first >>> s) & 255).join('.');
 }
 
-/** Names and addresses the apiserver's serving certificate is valid for. */
+/**
+ * Names and addresses the apiserver's serving certificate is valid for: every apiserver of the
+ * lab (`apiserver`, and `apiserver-2` of the HA profile) and the balancer in front of them
+ * (`apiserver-lb`, reached on 127.0.0.1 from the host), since one certificate serves them all.
+ */
 export function apiserverSANs(serviceCIDR: string): { dns: string[]; ips: string[] } {
   return {
-    dns: ['localhost', 'apiserver', 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local'],
+    dns: ['localhost', 'apiserver', 'apiserver-2', 'apiserver-lb', 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local'],
     ips: ['127.0.0.1', kubernetesServiceIP(serviceCIDR)],
   };
 }
@@ -184,6 +188,38 @@ export async function writePki(dir: string, m: PkiMaterial): Promise<void> {
  * valid existing token) and written there. `reason` says why it was made.
  */
 export async function ensurePki(dir: string, serviceCIDR: string, now = new Date()): Promise<{ material: PkiMaterial; generated: boolean; reason?: string }> {
+  const existing = await readPki(dir);
+  if (existing && checkPki(existing, serviceCIDR, now) === undefined) return { material: existing, generated: false };
+  // Several apiservers may share the directory (the HA profile without `kubelab up`): one makes
+  // the PKI, the others wait for it, so that they all serve one CA, certificate and token.
+  return withDirLock(dir, () => ensureUnlocked(dir, serviceCIDR, now));
+}
+
+const LOCK = '.lock';
+const LOCK_STALE_MS = 30_000;
+
+async function withDirLock<T>(dir: string, fn: () => Promise<T>): Promise<T> {
+  await mkdir(dir, { recursive: true, mode: 0o755 });
+  const lock = join(dir, LOCK);
+  for (;;) {
+    try {
+      await mkdir(lock);
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const age = await stat(lock).then((st) => Date.now() - st.mtimeMs, () => 0);
+      if (age > LOCK_STALE_MS) await rm(lock, { recursive: true, force: true });
+      else await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    await rm(lock, { recursive: true, force: true });
+  }
+}
+
+async function ensureUnlocked(dir: string, serviceCIDR: string, now: Date): Promise<{ material: PkiMaterial; generated: boolean; reason?: string }> {
   const existing = await readPki(dir);
   const reason = existing ? checkPki(existing, serviceCIDR, now) : 'none yet';
   if (existing && reason === undefined) return { material: existing, generated: false };

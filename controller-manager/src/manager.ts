@@ -1,6 +1,6 @@
 /**
  * Wires the controllers to shared informers, work queues and event recorders, and runs them
- * until the signal aborts. Single replica for now: leader election would wrap run().
+ * until the signal aborts (main.ts builds one only in the holder of the leader election Lease).
  */
 import type { Logger } from 'pino';
 import { systemClock, type CronJob, type DaemonSet, type Deployment, type Endpoints, type EndpointSlice, type Job, type KubeObject, type Lease, type Namespace, type Node, type Pod, type ReplicaSet, type Service, type StatefulSet } from '@kubelab/api';

@@ -4,7 +4,7 @@
  * network namespace with one route each. Mode nftables (the default where `nft` works): kernel
  * DNAT and masquerade; mode userspace: Node.js TCP/UDP forwarders.
  *
- * Environment: KUBELAB_APISERVER (apiserver:7000), KUBELAB_PROXY_MODE (nftables | userspace;
+ * Environment: KUBELAB_APISERVER (apiserver:7000; several as "a:7000,b:7000"), KUBELAB_PROXY_MODE (nftables | userspace;
  * default: nftables when the nft command works), KUBELAB_PROXY_IFACE (eth0), KUBELAB_IP_CMD
  * (/bin/ip; may carry arguments), KUBELAB_NFT_CMD (nft), KUBELAB_CONNTRACK_CMD (conntrack),
  * KUBELAB_SERVICE_CIDR (10.244.128.0/18), KUBELAB_LB_POOL (10.244.192.0/24),

@@ -1,17 +1,18 @@
-/** kubelab scheduler: binds unscheduled pods to nodes until SIGTERM. */
+/** kubelab scheduler: binds unscheduled pods to nodes until SIGTERM (the Lease holder only). */
 import { setMaxListeners } from 'node:events';
-import { ApiClient, runMain } from '@kubelab/client';
+import { ApiClient, leaderElectionConfig, runMain } from '@kubelab/client';
 import { loadConfig } from './config.js';
 import { runScheduler } from './run.js';
 
 runMain('scheduler', async (signal, log) => {
   const cfg = loadConfig();
+  const election = leaderElectionConfig('kube-scheduler');
   // Every worker and informer legitimately waits on this one signal.
   setMaxListeners(1000, signal);
-  log.info({ apiserver: cfg.apiserver, schedulerName: cfg.schedulerName, workers: cfg.workers }, 'starting');
+  log.info({ apiserver: cfg.apiserver, schedulerName: cfg.schedulerName, workers: cfg.workers, leaderElection: election.enabled ? { lease: `${election.namespace}/${election.name}`, identity: election.identity } : false }, 'starting');
   const client = new ApiClient(cfg.apiserver);
   try {
-    await runScheduler(client, cfg, log, signal);
+    await runScheduler(client, cfg, log, signal, election);
   } finally {
     client.close();
   }

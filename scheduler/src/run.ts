@@ -1,10 +1,12 @@
 /**
  * Wires the scheduler to informers, a work queue and an event recorder and runs it until the
- * signal aborts. Single replica for now: leader election would wrap runScheduler().
+ * signal aborts. With leader election (the default) every replica keeps its informers warm, as
+ * upstream's kube-scheduler does, but only the holder of the kube-system/kube-scheduler Lease
+ * runs the workers that bind pods; losing the lease rejects (the process exits, crash-only).
  */
 import type { Logger } from 'pino';
 import { systemClock, type Node, type Pod } from '@kubelab/api';
-import { Informer, WorkQueue, type ApiClient } from '@kubelab/client';
+import { createLeaderElector, Informer, WorkQueue, type ApiClient, type LeaderElectionConfig } from '@kubelab/client';
 import { ApiEventRecorder } from '@kubelab/client/events';
 import type { Config } from './config.js';
 import { Scheduler } from './scheduler.js';
@@ -21,7 +23,7 @@ function abortable(p: Promise<unknown>, signal: AbortSignal): Promise<boolean> {
   });
 }
 
-export async function runScheduler(client: ApiClient, cfg: Config, log: Logger, signal: AbortSignal): Promise<void> {
+export async function runScheduler(client: ApiClient, cfg: Config, log: Logger, signal: AbortSignal, election?: LeaderElectionConfig): Promise<void> {
   const pods = new Informer<Pod>(client, 'pods', {}, log.child({ informer: 'pods' }));
   const nodes = new Informer<Node>(client, 'nodes', {}, log.child({ informer: 'nodes' }));
   const queue = new WorkQueue({ baseDelayMs: 1000, maxDelayMs: 10_000 });
@@ -29,8 +31,16 @@ export async function runScheduler(client: ApiClient, cfg: Config, log: Logger, 
   const scheduler = new Scheduler({ api: client, pods, nodes, queue, recorder, clock: systemClock, log, schedulerName: cfg.schedulerName });
   const informers = Promise.all([pods.run(signal), nodes.run(signal)]);
   if (await abortable(Promise.all([pods.waitForSync(), nodes.waitForSync()]), signal)) {
-    log.info({ workers: cfg.workers }, 'caches synced; scheduling');
-    await queue.run(cfg.workers, (key) => scheduler.reconcile(key), signal, log);
+    const schedule = async (until: AbortSignal): Promise<void> => {
+      log.info({ workers: cfg.workers }, 'caches synced; scheduling');
+      await queue.run(cfg.workers, (key) => scheduler.reconcile(key), until, log);
+    };
+    if (election?.enabled) {
+      const elector = createLeaderElector(election, { api: client, log: log.child({ part: 'leaderelection' }), recorder });
+      await elector.run(signal, schedule);
+    } else {
+      await schedule(signal);
+    }
   }
   await informers;
   await recorder.flush();

@@ -5,16 +5,18 @@
  * revision becomes ApiError('Expired', 'too old resource version: X (Y)'); a read at a revision
  * etcd has not reached yet becomes FutureRevisionError.
  *
- * The etcd3 client's own fault handling is switched off: with one etcd there is nowhere to fail
- * over to, its circuit breaker turned three slow calls into five seconds of refusing every call
- * (lease renewals included, so nodes went NotReady under load), and its retries tripled the load
- * of an etcd that was already slow. Callers retry with their own back-off instead.
+ * The etcd3 client's own fault handling is switched off: its circuit breaker turned three slow
+ * calls into five seconds of refusing every call (lease renewals included, so nodes went NotReady
+ * under load), and its retries tripled the load of an etcd that was already slow. Failing over
+ * between members (the HA profile) is etcd-failover.ts's: one name for every member, and a short
+ * retry of calls etcd refused as unavailable.
  */
 import { noop } from 'cockatiel';
 import { Etcd3, isRecoverableError, type ICompare, type IKeyValue, type IRangeRequest, type IRequestOp, type Watcher } from 'etcd3';
 import type { Logger } from 'pino';
 import { ApiError } from '@kubelab/proto';
 import { AsyncQueue } from '../util/queue.js';
+import { etcdGrpcOptions, withFailover } from './etcd-failover.js';
 import {
   FutureRevisionError,
   KeyExistsError,
@@ -49,7 +51,7 @@ export class EtcdStore implements Store {
       dialTimeout: timeout,
       faultHandling: { host: () => noop, global: noop },
       defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: Date.now() + timeout }),
-      grpcOptions: { 'grpc.keepalive_time_ms': 10_000, 'grpc.keepalive_timeout_ms': 5_000, 'grpc.max_receive_message_length': 64 * 1024 * 1024 },
+      grpcOptions: etcdGrpcOptions(),
     });
   }
 
@@ -203,7 +205,7 @@ export class EtcdStore implements Store {
   /** Runs one unary call; `readRevision`: the call reads (or compacts) at that revision. */
   private async call<T>(fn: () => Promise<T>, readRevision?: number, isRead = false): Promise<T> {
     try {
-      return await fn();
+      return await withFailover(fn);
     } catch (err) {
       if (readRevision !== undefined && errorMessage(err).includes('compacted')) throw expiredError(readRevision, await this.oldestRevision(readRevision));
       if (isRead && readRevision !== undefined && errorMessage(err).includes('future revision')) {
@@ -260,6 +262,6 @@ export function toApiError(err: unknown): ApiError {
     e.isBrokenCircuitError === true ||
     e.name === 'ClientClosedError' ||
     /unavailable|deadline|ECONNREFUSED|ENOTFOUND|EAI_AGAIN|No connection established|connection|leader/i.test(msg);
-  if (transient) return new ApiError('ServiceUnavailable', `etcd is unavailable: ${msg}`);
+  if (transient) return new ApiError('ServiceUnavailable', `etcd is unavailable: ${msg}`, { retryAfterSeconds: 1 });
   return new ApiError('InternalError', `etcd: ${msg}`);
 }
