@@ -24,6 +24,9 @@ export function run(cmd: string, args: string[], opts: { input?: string; timeout
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 60_000);
     child.on('error', reject);
+    // A child that exits before reading its input (most do: kubectl reads stdin only with -f -)
+    // makes the write fail with EPIPE; the exit code and output say what happened.
+    child.stdin.on('error', () => undefined);
     child.on('close', (code) => {
       clearTimeout(timer);
       resolve({ code: code ?? -1, stdout, stderr });
