@@ -1,5 +1,9 @@
 export * from './types.js';
 export * from './workload-types.js';
+export * from './storage-types.js';
+export * from './autoscaling-types.js';
+export * from './nodeselector.js';
+export * from './volumematch.js';
 export * from './resources.js';
 export * from './labels.js';
 export * from './fields.js';
@@ -8,3 +12,4 @@ export * from './hash.js';
 export * from './time.js';
 export * from './validation/index.js';
 export * from './defaults/index.js';
+export * from './conversion/index.js';
