@@ -1,7 +1,7 @@
 /** kubelet entry point: read the environment, build the real dependencies, run until signalled. */
 import * as os from 'node:os';
 import Dockerode from 'dockerode';
-import { systemClock, type Pod } from '@kubelab/api';
+import { systemClock, type PersistentVolume, type Pod } from '@kubelab/api';
 import { ApiClient, Informer, runMain } from '@kubelab/client';
 import { loadConfig } from './config.js';
 import { runHollowKubelets } from './hollow.js';
@@ -59,6 +59,7 @@ runMain('kubelet', async (signal, log) => {
         serveApi: (node, runtime, nlog, sig) =>
           runKubeletServer({ port: kubeletPort, log: nlog, backend: new DockerBackend({ docker, runtime, cluster: cfg.cluster, node, network: cfg.network, log: nlog }) }, sig),
         newPodSource,
+        newVolumeSource: () => new Informer<PersistentVolume>(client, 'persistentvolumes', {}, log.child({ informer: 'persistentvolumes' })),
       },
       signal,
     );

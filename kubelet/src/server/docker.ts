@@ -13,6 +13,7 @@ import type { ExecOptions, ExecProcess, ExecResult, KubeletBackend, LogOptions }
 import { Demuxer } from './demux.js';
 import { ByteLimit, dockerLogOptions } from './logopts.js';
 import { StatsCollector } from './collector.js';
+import { OwnUsage } from './ownusage.js';
 import { sumCpu, sumMemory, type DockerStats } from './stats.js';
 
 export interface DockerBackendOptions {
@@ -62,6 +63,7 @@ function splitOutput(src: Readable, tty: boolean, stdout: PassThrough, stderr: P
 export class DockerBackend implements KubeletBackend {
   private readonly now: () => number;
   private readonly collector: StatsCollector;
+  private readonly own = new OwnUsage();
 
   constructor(private readonly o: DockerBackendOptions) {
     this.now = o.now ?? Date.now;
@@ -235,11 +237,12 @@ export class DockerBackend implements KubeletBackend {
       p.containers.push({ name: s.c.containerName, startTime: s.c.startedAt ?? s.c.createdAt, cpu: s.cpu, memory: s.memory });
     }
     const ok = sampled.filter((s): s is NonNullable<typeof s> => s !== undefined);
+    const own = this.own.sample();
     return {
       nodeName: this.o.node,
       timestamp: new Date(this.now()).toISOString(),
-      nodeCpu: sumCpu(ok.map((s) => s.cpu)),
-      nodeMemory: sumMemory(ok.map((s) => s.memory)),
+      nodeCpu: sumCpu([own.cpu, ...ok.map((s) => s.cpu)]),
+      nodeMemory: sumMemory([own.memory, ...ok.map((s) => s.memory)]),
       pods: [...byPod.values()],
     };
   }
