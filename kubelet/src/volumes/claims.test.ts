@@ -32,7 +32,7 @@ function claim(api: FakeApi, name: string, volumeName?: string): PersistentVolum
 function dockerPV(api: FakeApi, name: string, claimUid: string): PersistentVolume {
   return api.put<PersistentVolume>('persistentvolumes', {
     metadata: { name, finalizers: [DOCKER_VOLUME_FINALIZER] },
-    spec: { capacity: { storage: '1Gi' }, claimRef: { namespace: 'default', name: 'www-web-0', uid: claimUid }, csi: { driver: 'kubelab.io/docker-volume', volumeHandle: `lab-${name}`, volumeAttributes: { node: 'node-1' } } },
+    spec: { capacity: { storage: '1Gi' }, persistentVolumeReclaimPolicy: 'Delete', claimRef: { namespace: 'default', name: 'www-web-0', uid: claimUid }, csi: { driver: 'kubelab.io/docker-volume', volumeHandle: `lab-${name}`, volumeAttributes: { node: 'node-1' } } },
   } as PersistentVolume);
 }
 

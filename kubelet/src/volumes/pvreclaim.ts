@@ -4,8 +4,8 @@
  * `kubelab.io/docker-volume` finalizer is being deleted, its Docker volume is removed, then the
  * finalizer, and the apiserver lets the PV go. A volume still mounted by a container (its pod is
  * still shutting down) is tried again a little later. A PV whose node no longer exists is handled
- * by any kubelet (the lab's nodes share one Docker engine). Retain volumes never get here: the
- * provisioner deletes only Released Delete volumes.
+ * by any kubelet (the lab's nodes share one Docker engine). A Retain PV deleted by hand keeps its
+ * Docker volume (only its finalizer goes), as upstream keeps the disk of a retained volume.
  */
 import type { Logger } from 'pino';
 import { DOCKER_VOLUME_FINALIZER, type KubeObject, type PersistentVolume } from '@kubelab/api';
@@ -73,7 +73,8 @@ export class DockerVolumeReclaimer {
     try {
       const pv = await this.o.api.get<PersistentVolume>('persistentvolumes', '', name);
       if (!wantsReclaim(pv) || !(await this.mine(pv))) return;
-      const removed = await this.o.runtime.removeVolumes({ [LABELS.cluster]: this.o.cluster, [PV_LABEL]: name });
+      // Retain: deleting the PV object leaves the data (as upstream); the lab's delete sweeps it with the cluster.
+      const removed = pv.spec.persistentVolumeReclaimPolicy === 'Delete' ? await this.o.runtime.removeVolumes({ [LABELS.cluster]: this.o.cluster, [PV_LABEL]: name }) : 0;
       const finalizers = (pv.metadata.finalizers ?? []).filter((f) => f !== DOCKER_VOLUME_FINALIZER);
       await this.o.api.update('persistentvolumes', { ...pv, metadata: { ...pv.metadata, finalizers } });
       this.o.log.info({ volume: name, dockerVolume: pv.spec.csi?.volumeHandle, removed }, 'removed the Docker volume of a deleted PersistentVolume');

@@ -11,7 +11,8 @@ export interface E2eLab {
   kJson<T>(args: string[]): Promise<T>;
 }
 
-export function useE2eLab(nodes = 2): E2eLab {
+/** `env`: more settings for this file's lab (over E2E_ENV). */
+export function useE2eLab(nodes = 2, env: Record<string, string> = {}): E2eLab {
   const lab: E2eLab = {
     kubeconfig: '',
     k: (args, input) => kubectl(args, { kubeconfig: lab.kubeconfig, input }),
@@ -19,7 +20,7 @@ export function useE2eLab(nodes = 2): E2eLab {
     kJson: (args) => kubectlJson(args, { kubeconfig: lab.kubeconfig }),
   };
   before(async () => {
-    const up = await labUp({ project: E2E_ENV.KUBELAB_PROJECT, apiPort: Number(E2E_ENV.KUBELAB_API_PORT), nodes, env: E2E_ENV, mergeKubeconfig: false, build: false });
+    const up = await labUp({ project: E2E_ENV.KUBELAB_PROJECT, apiPort: Number(E2E_ENV.KUBELAB_API_PORT), nodes, env: { ...E2E_ENV, ...env }, mergeKubeconfig: false, build: false });
     lab.kubeconfig = up.kubeconfig;
     console.log(`  lab up in ${up.seconds.toFixed(1)}s, kubeconfig ${up.kubeconfig}`);
   });
