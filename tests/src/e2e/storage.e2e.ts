@@ -127,8 +127,9 @@ describe('storage: StatefulSet Basics, claims that outlive pods, reclaim policie
     assert.equal((await run('docker', ['stop', '-t', '5', ...components, ...podContainers], { timeoutMs: 180_000 })).code, 0);
     assert.equal((await run('docker', ['start', ...components], { timeoutMs: 120_000 })).code, 0);
     await waitFor('the API after the start', async () => ((await lab.k(['get', 'nodes'])).code === 0 ? true : undefined), 180_000);
-    await waitForWeb(lab, 3, 300_000);
-    for (const i of [0, 1]) assert.equal(await served(lab, `web-${i}`), `web-${i}`);
+    // The stored pod status is the one from before the stop until the kubelets have looked again: ask the pods themselves.
+    for (const i of [0, 1]) await waitFor(`web-${i} serving its own data again`, async () => ((await served(lab, `web-${i}`)) === `web-${i}` ? true : undefined), 300_000, 2000);
+    await waitForWeb(lab, 3, 120_000);
   });
 
   it('reclaim: a Delete claim takes its Docker volume along, a Retain one keeps it Released', async () => {

@@ -17,7 +17,7 @@ const pdb = (status: Partial<NonNullable<PodDisruptionBudget['status']>> | undef
 
 test('a budget the controller has not processed yet refuses', () => {
   const d = decide(pod('a'), pdb(undefined), 0);
-  assert.deepEqual(d, { kind: 'refuse', message: 'The disruption budget web-pdb is still being processed by the server.' });
+  assert.deepEqual(d, { kind: 'refuse', message: 'The disruption budget web-pdb is still being processed by the server.', retryAfterSeconds: 10 });
   assert.equal(decide(pod('a'), pdb({ disruptionsAllowed: 1 }, {}, 2), 0).kind, 'refuse');
 });
 

@@ -14,8 +14,8 @@ export type BudgetDecision =
   | { kind: 'allow' }
   /** Delete after writing this status. */
   | { kind: 'spend'; status: PodDisruptionBudget['status'] }
-  /** 429 TooManyRequests with this cause. */
-  | { kind: 'refuse'; message: string }
+  /** 429 TooManyRequests with this cause (and a Retry-After, which clients wait out by themselves). */
+  | { kind: 'refuse'; message: string; retryAfterSeconds?: number }
   /** 403 Forbidden. */
   | { kind: 'forbid'; message: string };
 
@@ -37,7 +37,7 @@ export function decide(pod: Pod, pdb: PodDisruptionBudget, now: number): BudgetD
     // IfHealthyBudget: an unready pod may go while the budget is met.
     if ((pdb.status?.observedGeneration ?? 0) >= (pdb.metadata.generation ?? 1) && status.currentHealthy >= status.desiredHealthy && status.desiredHealthy > 0) return { kind: 'allow' };
   }
-  if ((pdb.status?.observedGeneration ?? 0) < (pdb.metadata.generation ?? 1)) return { kind: 'refuse', message: `The disruption budget ${name} is still being processed by the server.` };
+  if ((pdb.status?.observedGeneration ?? 0) < (pdb.metadata.generation ?? 1)) return { kind: 'refuse', message: `The disruption budget ${name} is still being processed by the server.`, retryAfterSeconds: 10 };
   if (status.disruptionsAllowed < 0) return { kind: 'forbid', message: 'pdb disruptions allowed is negative' };
   if (Object.keys(status.disruptedPods ?? {}).length > MAX_DISRUPTED_PODS) return { kind: 'forbid', message: 'DisruptedPods map too big - too many evictions not confirmed by PDB controller' };
   if (status.disruptionsAllowed === 0) return { kind: 'refuse', message: `The disruption budget ${name} needs ${status.desiredHealthy} healthy pods and has ${status.currentHealthy} currently` };

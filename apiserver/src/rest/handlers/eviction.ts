@@ -2,8 +2,8 @@
  * `pods/{name}/eviction` (policy/v1 Eviction, as `kubectl drain` sends it), as upstream: a pod no
  * budget protects is deleted; a pod selected by more than one PodDisruptionBudget is refused
  * (500); otherwise the budget's status decides (eviction-budget.ts) and the eviction is written
- * into it before the pod is deleted. A refusal is upstream's 429 (Retry-After 10), which kubectl
- * drain retries.
+ * into it before the pod is deleted. A refusal is upstream's 429, which kubectl drain retries
+ * every 5 s, saying so (a budget not yet processed also says Retry-After: 10).
  */
 import { fromLabelSelector, matches, type Pod, type PodDisruptionBudget } from '@kubelab/api';
 import { ApiError } from '@kubelab/proto';
@@ -35,7 +35,7 @@ async function checkBudget(ctx: RequestContext, ns: string, pod: Pod, dry: boole
     const pdb = budgets[0]!;
     const d = decide(pod, pdb, Date.now());
     if (d.kind === 'allow') return;
-    if (d.kind === 'refuse') throw new ApiError('TooManyRequests', VIOLATION, { causes: [{ reason: 'DisruptionBudget', message: d.message }], retryAfterSeconds: 10 });
+    if (d.kind === 'refuse') throw new ApiError('TooManyRequests', VIOLATION, { causes: [{ reason: 'DisruptionBudget', message: d.message }], ...(d.retryAfterSeconds ? { retryAfterSeconds: d.retryAfterSeconds } : {}) });
     if (d.kind === 'forbid') throw new ApiError('Forbidden', d.message);
     if (dry) return;
     try {
