@@ -44,7 +44,7 @@ export function storageAndScalingControllers(w: Wiring): QueuedController[] {
     const queue = new WorkQueue();
     out.push({ ctrl: make(queue), queue, workers });
   };
-  const volumes = (): { volumes: ReturnType<typeof inf.get<PersistentVolume>>; claims: ReturnType<typeof inf.get<PersistentVolumeClaim>> } => ({ volumes: inf.get<PersistentVolume>('persistentvolumes'), claims: inf.get<PersistentVolumeClaim>('persistentvolumeclaims') });
+  const volumes = () => ({ volumes: inf.get<PersistentVolume>('persistentvolumes'), claims: inf.get<PersistentVolumeClaim>('persistentvolumeclaims') });
   if (on('persistentvolume-binder')) {
     add(WORKERS.binder, (queue) => new PersistentVolumeBinder({ api, ...volumes(), classes: inf.get<StorageClass>('storageclasses'), queue, recorder: w.recorder('persistentvolume-controller'), clock, log: log.child({ controller: 'persistentvolume-binder' }) }));
   }
