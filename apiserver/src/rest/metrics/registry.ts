@@ -2,7 +2,8 @@
  * The metrics API for in-cluster controllers (the HPA controller reads PodMetrics over gRPC, as
  * upstream's reads them from metrics.k8s.io): a Registry that answers get/list of
  * `pods.metrics.k8s.io` and `nodes.metrics.k8s.io` from the kubelets' stats, exactly as the REST
- * endpoints do, and hands everything else to the stored registry. Read-only; no watch.
+ * endpoints do (through a cache of its own, with a shorter life than `kubectl top`'s), and hands
+ * everything else to the stored registry. Read-only; no watch.
  */
 import { ApiError } from '@kubelab/proto';
 import type { KubeObject } from '@kubelab/api';
@@ -10,7 +11,7 @@ import type { Logger } from 'pino';
 import type { ListQuery, Registry } from '../../registry/types.js';
 import { metricsResponse, type MetricsRoute } from './handler.js';
 import { METRICS_GROUP } from './resources.js';
-import { metricsCacheFor, type StatsSource } from './source.js';
+import { MetricsCache, type StatsSource } from './source.js';
 
 export const POD_METRICS = `pods.${METRICS_GROUP}`;
 export const NODE_METRICS = `nodes.${METRICS_GROUP}`;
@@ -27,8 +28,14 @@ function routeOf(resource: string, namespace: string, name?: string): MetricsRou
   return name === undefined ? base : { ...base, name };
 }
 
+/**
+ * How long an answer is reused for these readers: the HPAs of one sync period ask together; longer
+ * would only add to their reaction time (the kubelets cache their samples themselves).
+ */
+export const CONTROLLER_METRICS_TTL_MS = 2000;
+
 export function withMetrics(registry: Registry, source: StatsSource, log?: Logger): Registry {
-  const deps = { registry, cache: metricsCacheFor(source, log) };
+  const deps = { registry, cache: new MetricsCache({ source, ttlMs: CONTROLLER_METRICS_TTL_MS, ...(log ? { log } : {}) }) };
   const isMetrics = (r: string): boolean => r === POD_METRICS || r === NODE_METRICS;
   const readOnly = (r: string): ApiError => new ApiError('MethodNotAllowed', `the server does not allow this method on the requested resource (${r})`);
   return {
