@@ -2,7 +2,7 @@
 # Makes sure a Docker engine answers `docker info`, that compose is there (v2 plugin or v1), and
 # that the host has what the offline images are built from (a static busybox, etcd).
 # Idempotent: when everything is in place it only checks. On Debian/Ubuntu as root it installs
-# what is missing (docker.io docker-compose busybox-static etcd-server) and starts the engine:
+# what is missing (docker.io docker-compose busybox-static etcd-server, and nftables and conntrack for kube-proxy) and starts the engine:
 # with systemctl under systemd, with `service` under another init, else `dockerd` in the background
 # (log: /var/log/kubelab-dockerd.log). KUBELAB_OFFLINE_IMAGES=0 skips busybox and etcd.
 set -euo pipefail
@@ -109,6 +109,8 @@ main() {
   if [ "${KUBELAB_OFFLINE_IMAGES:-}" != 0 ]; then
     static_busybox || missing+=(busybox-static)
     have etcd || missing+=(etcd-server)
+    have nft || missing+=(nftables)           # kube-proxy's kernel forwarding (else: user space)
+    have conntrack || missing+=(conntrack)
   fi
 
   if [ "${#missing[@]}" -gt 0 ]; then

@@ -1,6 +1,8 @@
 /**
  * Field selectors: `metadata.name=web,spec.nodeName!=n1,status.phase==Running`, terms in any
- * order, matched against any dotted path of the object ("" for a missing field).
+ * order, parsed as upstream's fields.ParseSelector (`\,` `\=` `\\` escapes), matched against a
+ * dotted path of the object ("" for a missing field). Which fields a resource may be selected by
+ * is upstream's list (fieldLabelError): a typo is a 400, never a selector that matches everything.
  */
 import { ApiError } from '@kubelab/proto';
 
@@ -10,17 +12,102 @@ export interface FieldRequirement {
   value: string;
 }
 
+const OPERATORS = ['!=', '==', '='] as const;
+
+/** Splits on commas that are not escaped. */
+function splitTerms(s: string): string[] {
+  const out: string[] = [];
+  let cur = '';
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i]!;
+    if (c === '\\' && i + 1 < s.length) {
+      cur += c + s[++i]!;
+    } else if (c === ',') {
+      out.push(cur);
+      cur = '';
+    } else cur += c;
+  }
+  out.push(cur);
+  return out;
+}
+
+/** The first unescaped operator of a term. */
+function splitTerm(term: string): { lhs: string; op: '=' | '!='; rhs: string } | undefined {
+  for (let i = 0; i < term.length; i++) {
+    if (term[i] === '\\') {
+      i++;
+      continue;
+    }
+    for (const op of OPERATORS) {
+      if (term.startsWith(op, i)) return { lhs: term.slice(0, i), op: op === '!=' ? '!=' : '=', rhs: term.slice(i + op.length) };
+    }
+  }
+  return undefined;
+}
+
+function unescape(v: string): string {
+  let out = '';
+  for (let i = 0; i < v.length; i++) {
+    const c = v[i]!;
+    if (c === '\\') {
+      const n = v[i + 1];
+      if (n !== '\\' && n !== ',' && n !== '=') throw new ApiError('BadRequest', `invalid field selector: invalid escape sequence: ${c}${n ?? ''}`);
+      out += n;
+      i++;
+    } else if (c === ',' || c === '=') {
+      throw new ApiError('BadRequest', `invalid field selector: unescaped character in value: ${c}`);
+    } else out += c;
+  }
+  return out;
+}
+
 export function parseFieldSelector(s: string | undefined): FieldRequirement[] {
   if (!s) return [];
-  return s
-    .split(',')
-    .map((t) => t.trim())
-    .filter((t) => t.length > 0)
-    .map((term) => {
-      const m = /^([^!=]+)(==|!=|=)(.*)$/.exec(term);
-      if (!m) throw new ApiError('BadRequest', `invalid selector: '${s}'; can't understand '${term}'`);
-      return { path: m[1]!.trim(), op: m[2] === '!=' ? '!=' : '=', value: m[3]!.trim() };
-    });
+  const out: FieldRequirement[] = [];
+  for (const part of splitTerms(s)) {
+    if (part.trim() === '') continue;
+    const t = splitTerm(part);
+    if (!t || t.lhs.trim() === '') throw new ApiError('BadRequest', `invalid selector: '${s}'; can't understand '${part}'`);
+    out.push({ path: t.lhs.trim(), op: t.op, value: unescape(t.rhs.trim()) });
+  }
+  return out;
+}
+
+const META = ['metadata.name', 'metadata.namespace'];
+/** Upstream's field label conversions per resource (the rest accept only metadata.name/namespace). */
+const SELECTABLE: Record<string, string[]> = {
+  pods: [...META, 'spec.nodeName', 'spec.restartPolicy', 'spec.schedulerName', 'spec.serviceAccountName', 'spec.hostNetwork', 'status.phase', 'status.podIP', 'status.nominatedNodeName'],
+  nodes: ['metadata.name', 'spec.unschedulable'],
+  namespaces: ['metadata.name', 'status.phase'],
+  secrets: [...META, 'type'],
+  events: [
+    ...META,
+    'involvedObject.kind',
+    'involvedObject.namespace',
+    'involvedObject.name',
+    'involvedObject.uid',
+    'involvedObject.apiVersion',
+    'involvedObject.resourceVersion',
+    'involvedObject.fieldPath',
+    'reason',
+    'reportingComponent',
+    'type',
+  ],
+  replicasets: [...META, 'status.replicas'],
+  jobs: [...META, 'status.successful'],
+};
+
+/** Upstream's message for a field a resource cannot be selected by, or undefined when all are fine. */
+export function fieldLabelError(resource: string, reqs: FieldRequirement[]): string | undefined {
+  const custom = SELECTABLE[resource];
+  for (const r of reqs) {
+    if (custom) {
+      if (!custom.includes(r.path)) return `field label not supported: ${r.path}`;
+    } else if (!META.includes(r.path)) {
+      return `"${r.path}" is not a known field selector: only "metadata.name", "metadata.namespace"`;
+    }
+  }
+  return undefined;
 }
 
 /** Reads a dotted path; numbers and booleans compare by their string form. */

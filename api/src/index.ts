@@ -10,6 +10,7 @@ export * from './fields.js';
 export * from './names.js';
 export * from './hash.js';
 export * from './time.js';
+export * from './clusterdns.js';
 export * from './validation/index.js';
 export * from './defaults/index.js';
 export * from './conversion/index.js';

@@ -1,59 +1,24 @@
 /**
- * Label selectors: the string syntax kubectl sends (`a=b,c!=d,e in (x,y),f notin (z),g,!h`) and
- * the LabelSelector objects of Deployments and ReplicaSets, parsed into one requirement list.
+ * Label selectors: the string syntax kubectl sends (`a=b,c!=d,e in (x,y),f notin (z),g,!h`, see
+ * label-parser.ts) and the LabelSelector objects of Deployments and ReplicaSets, parsed into one
+ * requirement list, and matching labels against it.
  */
 import { ApiError } from '@kubelab/proto';
+import { parseSelectorString, type Operator, type Requirement } from './label-parser.js';
 import type { LabelSelector } from './types.js';
 
-export type Operator = '=' | '!=' | 'in' | 'notin' | 'exists' | '!';
-
-export interface Requirement {
-  key: string;
-  op: Operator;
-  values: string[];
-}
+export type { Operator, Requirement } from './label-parser.js';
 
 export type Selector = Requirement[];
 
-/** Splits on commas that are not inside parentheses. */
-function splitTerms(s: string): string[] {
-  const out: string[] = [];
-  let depth = 0;
-  let cur = '';
-  for (const ch of s) {
-    if (ch === '(') depth++;
-    if (ch === ')') depth--;
-    if (ch === ',' && depth === 0) {
-      out.push(cur);
-      cur = '';
-    } else cur += ch;
-  }
-  out.push(cur);
-  return out.map((t) => t.trim()).filter((t) => t.length > 0);
-}
-
-function parseTerm(term: string): Requirement {
-  const set = /^(\S+)\s+(in|notin)\s*\(([^)]*)\)$/.exec(term);
-  if (set) {
-    const values = set[3]!.split(',').map((v) => v.trim()).filter((v) => v.length > 0);
-    return { key: set[1]!, op: set[2] as 'in' | 'notin', values };
-  }
-  if (term.startsWith('!')) return { key: term.slice(1).trim(), op: '!', values: [] };
-  const ne = term.indexOf('!=');
-  if (ne > 0) return { key: term.slice(0, ne).trim(), op: '!=', values: [term.slice(ne + 2).trim()] };
-  const eq = term.indexOf('=');
-  if (eq > 0) {
-    const v = term.slice(term[eq + 1] === '=' ? eq + 2 : eq + 1).trim();
-    return { key: term.slice(0, eq).trim(), op: '=', values: [v] };
-  }
-  if (/^[A-Za-z0-9._/-]+$/.test(term)) return { key: term, op: 'exists', values: [] };
-  throw new ApiError('BadRequest', `unable to parse requirement: found '${term}', expected: key, !key, key=value, key!=value, key in (values) or key notin (values)`);
-}
-
-/** Parses the string form; an empty string selects everything. */
+/** Parses the string form (upstream's syntax and messages); an empty string selects everything. */
 export function parseLabelSelector(s: string | undefined): Selector {
   if (!s) return [];
-  return splitTerms(s).map(parseTerm);
+  try {
+    return parseSelectorString(s);
+  } catch (e) {
+    throw new ApiError('BadRequest', e instanceof Error ? e.message : String(e));
+  }
 }
 
 /** Converts a LabelSelector object into requirements. An empty selector selects everything. */
@@ -85,8 +50,19 @@ export function matches(sel: Selector, labels: Record<string, string> | undefine
         return has;
       case '!':
         return !has;
+      case 'gt':
+      case 'lt':
+        return has && compareInt(v!, r.values[0] ?? '', r.op);
     }
   });
+}
+
+/** `n>3` / `n<3`: the label must be an integer on the right side of the bound. */
+function compareInt(label: string, bound: string, op: 'gt' | 'lt'): boolean {
+  if (!/^[+-]?\d+$/.test(label)) return false;
+  const a = BigInt(label);
+  const b = BigInt(bound);
+  return op === 'gt' ? a > b : a < b;
 }
 
 /** The string form, as kubectl prints it: "app=web,tier in (a,b)". */
@@ -104,6 +80,10 @@ export function selectorToString(sel: Selector): string {
           return r.key;
         case '!':
           return `!${r.key}`;
+        case 'gt':
+          return `${r.key}>${r.values[0] ?? ''}`;
+        case 'lt':
+          return `${r.key}<${r.values[0] ?? ''}`;
       }
     })
     .join(',');

@@ -18,7 +18,7 @@ after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 interface Machine {
   uid?: number;
   debian?: boolean;
-  /** Commands present from the start: docker, dockerd, docker-compose, busybox, etcd. */
+  /** Commands present from the start: docker, dockerd, docker-compose, busybox, etcd, nft, conntrack. */
   installed?: string[];
   engineUp?: boolean;
   /** apt's package lists are there already (no apt-get update needed). */
@@ -52,9 +52,11 @@ function machine(m: Machine) {
     'docker-compose': 'exit 0',
     busybox: 'exit 0',
     etcd: 'exit 0',
+    nft: 'exit 0',
+    conntrack: 'exit 0',
   };
   // What `apt-get install` puts on PATH, per package.
-  const provides: Record<string, string[]> = { 'docker.io': ['docker', 'dockerd'], 'docker-compose': ['docker-compose'], 'busybox-static': ['busybox'], 'etcd-server': ['etcd'] };
+  const provides: Record<string, string[]> = { 'docker.io': ['docker', 'dockerd'], 'docker-compose': ['docker-compose'], 'busybox-static': ['busybox'], 'etcd-server': ['etcd'], nftables: ['nft'], conntrack: ['conntrack'] };
   for (const [cmd, body] of Object.entries(stubs)) stub(cmd, body, pkgs);
   for (const cmd of m.installed ?? []) stub(cmd, stubs[cmd]!);
   if (m.engineUp) writeFileSync(join(state, 'engine-up'), '');
@@ -80,31 +82,31 @@ function machine(m: Machine) {
 }
 
 describe('scripts/ensure-docker.sh', () => {
-  it('on a fresh Debian machine as root: updates apt lists, installs all four packages, starts dockerd', () => {
+  it('on a fresh Debian machine as root: updates apt lists, installs all six packages, starts dockerd', () => {
     const r = machine({}).run();
     assert.equal(r.code, 0, r.err + r.out);
     const apt = r.calls.filter((c) => c.startsWith('apt-get'));
-    assert.deepEqual(apt, ['apt-get update -q', 'apt-get install -y -q docker.io docker-compose busybox-static etcd-server']);
+    assert.deepEqual(apt, ['apt-get update -q', 'apt-get install -y -q docker.io docker-compose busybox-static etcd-server nftables conntrack']);
     assert.ok(r.calls.includes('dockerd '), r.calls.join('\n'));
     assert.match(r.out, /starting dockerd in the background/);
     assert.match(r.out, /Docker engine 20\.10-test answers; compose: docker-compose \(v1\)/);
   });
 
   it('does nothing but check when everything is there', () => {
-    const r = machine({ installed: ['docker', 'dockerd', 'docker-compose', 'busybox', 'etcd'], engineUp: true }).run();
+    const r = machine({ installed: ['docker', 'dockerd', 'docker-compose', 'busybox', 'etcd', 'nft', 'conntrack'], engineUp: true }).run();
     assert.equal(r.code, 0, r.err);
     assert.deepEqual(r.calls.filter((c) => /^(apt-get|dockerd)/.test(c)), []);
   });
 
   it('only starts the engine when the packages are there but dockerd is not running', () => {
-    const r = machine({ installed: ['docker', 'dockerd', 'docker-compose', 'busybox', 'etcd'] }).run();
+    const r = machine({ installed: ['docker', 'dockerd', 'docker-compose', 'busybox', 'etcd', 'nft', 'conntrack'] }).run();
     assert.equal(r.code, 0, r.err);
     assert.deepEqual(r.calls.filter((c) => c.startsWith('apt-get')), []);
     assert.ok(r.calls.includes('dockerd '));
   });
 
   it('installs only what is missing, without apt-get update when the lists know the package', () => {
-    const r = machine({ installed: ['docker', 'dockerd', 'docker-compose', 'busybox'], engineUp: true, aptLists: true }).run();
+    const r = machine({ installed: ['docker', 'dockerd', 'docker-compose', 'busybox', 'nft', 'conntrack'], engineUp: true, aptLists: true }).run();
     assert.equal(r.code, 0, r.err);
     assert.deepEqual(r.calls.filter((c) => /^(apt-get|dockerd)/.test(c)), ['apt-get install -y -q etcd-server']);
   });
@@ -112,7 +114,7 @@ describe('scripts/ensure-docker.sh', () => {
   it('as a normal user: says which packages to install with sudo, installs nothing', () => {
     const r = machine({ uid: 1000 }).run();
     assert.equal(r.code, 1);
-    assert.match(r.err, /run as root to install them: sudo apt-get install -y docker\.io docker-compose busybox-static etcd-server/);
+    assert.match(r.err, /run as root to install them: sudo apt-get install -y docker\.io docker-compose busybox-static etcd-server nftables conntrack/);
     assert.deepEqual(r.calls.filter((c) => c.startsWith('apt-get')), []);
   });
 

@@ -25,7 +25,7 @@ export async function joinNode(docker: LabDocker, s: LabSettings): Promise<JoinR
     KUBELAB_NETWORK: s.network,
     KUBELAB_APISERVER: 'apiserver:7000',
     KUBELAB_NODE_NAME: name,
-    KUBELAB_SERVICE_CIDR: e.KUBELAB_SERVICE_CIDR || '10.244.128.0/17',
+    KUBELAB_SERVICE_CIDR: e.KUBELAB_SERVICE_CIDR || '10.244.128.0/18',
     KUBELAB_NODEPORT_RANGE: e.KUBELAB_NODEPORT_RANGE || '30000-30099',
     KUBELAB_PAUSE_IMAGE: e.KUBELAB_PAUSE_IMAGE || 'kubelab/busybox:latest',
     LOG_LEVEL: e.LOG_LEVEL || 'info',

@@ -23,6 +23,7 @@ import { CLUSTER_LABEL, COMPONENT_LABEL, COMPOSE_PROJECT_LABEL } from './labels.
 import { waitForApiserver, waitForNodes } from './nodes.js';
 import { consoleLog, since, type Log } from './output.js';
 import { ensureDocker, ensureNpmBuild } from './prepare.js';
+import { chooseIngressPorts } from './ingress-ports.js';
 import { labSettings, type LabInput, type LabSettings } from './settings.js';
 import { printStatus } from './status.js';
 
@@ -122,6 +123,8 @@ export async function labUp(o: LabUpOptions): Promise<LabUpResult> {
   const pki = await ensurePki(s.pkiDir, s.serviceCIDR);
   log(pki.generated ? `made the lab's CA, apiserver certificate and admin token in ${s.pkiDir} (${pki.reason})` : `using the lab's CA, certificate and token in ${s.pkiDir}`);
   const api = { url: s.apiUrl, caCert: pki.material.caCert, token: pki.material.token };
+  const ingress = await chooseIngressPorts(s.env, new URL(s.apiUrl).hostname, s.cluster);
+  Object.assign(s.env, ingress);
   const target = await composeTarget(s, docker);
   log(`starting lab ${s.project}: ${s.nodes} node(s), network ${s.network} (${s.subnet}), API ${s.apiUrl}…`);
   await withDiagnosis(docker, s, async () => {
@@ -138,7 +141,7 @@ export async function labUp(o: LabUpOptions): Promise<LabUpResult> {
   await writePrivate(kubeconfig, labKubeconfig(entry));
   const mergedInto = (o.mergeKubeconfig ?? true) ? await mergeIntoUserKubeconfig(s, entry) : undefined;
   const seconds = (Date.now() - t0) / 1000;
-  log(`lab ${s.project} is up in ${since(t0)}: ${nodes.length} node(s) Ready`);
+  log(`lab ${s.project} is up in ${since(t0)}: ${nodes.length} node(s) Ready; Ingress on http://${new URL(s.apiUrl).hostname}:${ingress.KUBELAB_INGRESS_HTTP_PORT} and https://…:${ingress.KUBELAB_INGRESS_HTTPS_PORT}`);
   return { project: s.project, kubeconfig, mergedInto, apiUrl: s.apiUrl, nodes, seconds };
 }
 

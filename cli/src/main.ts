@@ -2,7 +2,8 @@
 /** The `kubelab` command (run through the ./kubelab shim at the repository root). */
 import { relative } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
-import { labDown, labImages, labJoin, labSettings, labStatus, labUp, type LabUpResult } from './lab.js';
+import { labApiAccess, labDown, labImages, labJoin, labSettings, labStatus, labUp, type LabUpResult } from './lab.js';
+import { runTunnel } from './tunnel.js';
 import { labKubeconfigPath } from './kubeconfig-file.js';
 import { consoleLog } from './output.js';
 
@@ -84,6 +85,15 @@ program
   .action(async () => {
     const r = await labJoin(project());
     consoleLog(`node ${r.name} is starting (container ${r.id.slice(0, 12)}); kubectl get nodes shows it once Ready`);
+  });
+
+program
+  .command('tunnel')
+  .description('forward 127.0.0.1:<port> to each LoadBalancer Service (for Docker Desktop, like minikube tunnel)')
+  .action(async () => {
+    const ac = new AbortController();
+    process.once('SIGINT', () => ac.abort());
+    await runTunnel(await labApiAccess(project()), new URL(labSettings(project()).apiUrl).hostname, consoleLog, ac.signal);
   });
 
 program

@@ -38,7 +38,7 @@ export interface LabSettings {
 
 export const DEFAULT_PROJECT = 'kubelab';
 export const DEFAULT_SUBNET = '10.244.0.0/16';
-export const DEFAULT_SERVICE_CIDR = '10.244.128.0/17';
+export const DEFAULT_SERVICE_CIDR = '10.244.128.0/18';
 
 /** The repository root: cli/dist/settings.js → ../../ */
 export const repoRoot = (): string => fileURLToPath(new URL('../../', import.meta.url));

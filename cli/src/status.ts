@@ -3,6 +3,7 @@ import { readPki } from '@kubelab/client/pki';
 import { apiGet } from './api-get.js';
 import type { LabDocker } from './docker.js';
 import { CLUSTER_LABEL, COMPONENT_LABEL, POD_NAME_LABEL } from './labels.js';
+import { publishedIngressPorts } from './ingress-ports.js';
 import { readyNodes } from './nodes.js';
 import type { Log } from './output.js';
 import type { LabSettings } from './settings.js';
@@ -23,6 +24,9 @@ export async function printStatus(docker: LabDocker, s: LabSettings, log: Log): 
   log(`lab ${s.project} (cluster ${s.cluster}, network ${s.network}, API ${s.apiUrl})`);
   for (const line of table([['CONTAINER', 'COMPONENT', 'STATE', 'STATUS'], ...components.map((c) => [c.name, c.labels[COMPONENT_LABEL] ?? '', c.state, c.status])])) log(line);
   log(`pod containers: ${pods.length} (${pods.filter((c) => c.state === 'running').length} running)`);
+  const ingress = await publishedIngressPorts(s.cluster);
+  const url = (c: number, proto: string): string[] => ingress.filter(([, p]) => p === c).map(([h]) => `${proto}://${new URL(s.apiUrl).hostname}:${h}`);
+  if (ingress.length > 0) log(`ingress: ${[...url(80, 'http'), ...url(443, 'https')].join(', ')}`);
   try {
     const pki = await readPki(s.pkiDir);
     if (!pki) throw new Error(`no CA and token in ${s.pkiDir}`);

@@ -12,6 +12,7 @@ export const ALL_CONTROLLERS = [
   'serviceaccount',
   'garbagecollector',
   'nodelifecycle',
+  'loadbalancer',
   'persistentvolume-binder',
   'volume-provisioner',
   'storage-protection',
@@ -37,6 +38,10 @@ export interface Config {
   hpaSyncSeconds: number;
   /** KUBELAB_HPA_DOWNSCALE_STABILIZATION_SECONDS: scale-down stabilization window of HPAs without behavior (upstream's default 300). */
   hpaDownscaleStabilizationSeconds: number;
+  /** KUBELAB_LB_POOL: LoadBalancer addresses (default 10.244.192.0/24); never inside KUBELAB_SERVICE_CIDR. */
+  lbPool: string;
+  /** KUBELAB_SERVICE_CIDR (default 10.244.128.0/18): only checked against the pool. */
+  serviceCIDR: string;
 }
 
 function seconds(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -73,5 +78,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     cluster: env.KUBELAB_CLUSTER || 'kubelab',
     hpaSyncSeconds: seconds(env, 'KUBELAB_HPA_SYNC_PERIOD_SECONDS', 15),
     hpaDownscaleStabilizationSeconds: seconds(env, 'KUBELAB_HPA_DOWNSCALE_STABILIZATION_SECONDS', 300),
+    lbPool: env.KUBELAB_LB_POOL || '10.244.192.0/24',
+    serviceCIDR: env.KUBELAB_SERVICE_CIDR || '10.244.128.0/18',
   };
 }

@@ -19,6 +19,8 @@ import { CronJobController } from './controllers/cronjob.js';
 import { DaemonSetController } from './controllers/daemonset.js';
 import { storageAndScalingControllers } from './storage-scaling.js';
 import { ServiceAccountController } from './controllers/serviceaccount.js';
+import { LoadBalancerController } from './controllers/loadbalancer.js';
+import { AddressPool, overlaps, parsePoolCidr } from './controllers/loadbalancer-pool.js';
 import { NodeLifecycleController, NODE_LEASE_NAMESPACE } from './controllers/nodelifecycle.js';
 
 /** Upstream's default --concurrent-*-syncs. */
@@ -104,6 +106,17 @@ export class ControllerManager {
       const q = queue();
       const ctrl = new ServiceAccountController({ api: client, namespaces: inf.get<Namespace>('namespaces'), serviceaccounts: inf.get('serviceaccounts'), queue: q, log: log.child({ controller: 'serviceaccount' }) });
       this.queued.push({ ctrl, queue: q, workers: 1 });
+    }
+    if (on('loadbalancer')) {
+      const cidr = parsePoolCidr('KUBELAB_LB_POOL', cfg.lbPool);
+      if (overlaps(cidr, parsePoolCidr('KUBELAB_SERVICE_CIDR', cfg.serviceCIDR))) {
+        // Not fatal: every other controller keeps working; LoadBalancer Services stay <pending>.
+        log.error(`KUBELAB_LB_POOL: Invalid value: "${cfg.lbPool}": overlaps KUBELAB_SERVICE_CIDR ${cfg.serviceCIDR}: pick a block of the lab's subnet outside the pod range and the service CIDR; the loadbalancer controller is off`);
+      } else {
+        const q = queue();
+        const ctrl = new LoadBalancerController({ api: client, services: inf.get<Service>('services'), pool: new AddressPool(cidr), queue: q, recorder: recorder('service-controller'), log: log.child({ controller: 'loadbalancer' }) });
+        this.queued.push({ ctrl, queue: q, workers: 1 });
+      }
     }
     if (on('garbagecollector')) {
       const q = queue();

@@ -6,6 +6,8 @@
 export interface Backend {
   ip: string;
   port: number;
+  /** The node the endpoint runs on (EndpointSlice endpoints[].nodeName), for traffic policy Local. */
+  nodeName?: string;
 }
 
 export function backendKey(b: Backend): string {
@@ -17,8 +19,11 @@ export interface BackendPicker {
   /**
    * Every backend once, starting with the one whose turn it is, and moves the turn on by one.
    * The first is the choice; the rest are the fail-over order. Empty when there are no backends.
+   * `client` is the connecting address (session affinity, internalTrafficPolicy Local).
    */
-  candidates(): Backend[];
+  candidates(client?: string): Backend[];
+  /** Which candidate the connection really went to (session affinity follows fail-over). */
+  chose?(client: string | undefined, b: Backend): void;
 }
 
 export class RoundRobin implements BackendPicker {
@@ -55,11 +60,12 @@ export class RoundRobin implements BackendPicker {
     return this.backends.length;
   }
 
-  candidates(): Backend[] {
+  /** `advance: false` leaves the turn where it is (a sticky client took its own backend). */
+  candidates(_client?: string, advance = true): Backend[] {
     const n = this.backends.length;
     if (n === 0) return [];
     const start = this.cursor;
-    this.cursor = (start + 1) % n;
+    if (advance) this.cursor = (start + 1) % n;
     return Array.from({ length: n }, (_, i) => this.backends[(start + i) % n]!);
   }
 }

@@ -1,117 +1,68 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cidrContains, parseCidr } from './cidr.js';
-import { backendsFor, computeDesired } from './desired.js';
-import { eps, svc } from './testing.js';
+import { desiredFor } from './desired.js';
+import { slice, svc } from './testing.js';
 
-const cidr = parseCidr('10.244.128.0/17');
-const opts = { serviceCidr: cidr, nodePortHost: '0.0.0.0' };
+const opts = { serviceCidr: parseCidr('10.244.128.0/18'), lbPool: parseCidr('10.244.192.0/24'), nodePortHost: '0.0.0.0' };
 
 test('CIDR parsing and membership', () => {
-  assert.ok(cidrContains(cidr, '10.244.128.1'));
-  assert.ok(cidrContains(cidr, '10.244.255.255'));
-  assert.ok(!cidrContains(cidr, '10.244.127.255'));
-  assert.ok(!cidrContains(cidr, '127.0.0.1'));
-  assert.ok(!cidrContains(cidr, 'nope'));
-  assert.ok(cidrContains(parseCidr('0.0.0.0/0'), '1.2.3.4'));
-  assert.throws(() => parseCidr('10.0.0.0/33'), /invalid CIDR address: 10.0.0.0\/33/);
-  assert.throws(() => parseCidr('10.0.0/8'), /invalid CIDR/);
+  const c = parseCidr('10.244.128.0/18');
+  assert.ok(cidrContains(c, '10.244.128.1'));
+  assert.ok(cidrContains(c, '10.244.191.255'));
+  assert.ok(!cidrContains(c, '10.244.192.0'));
+  assert.throws(() => parseCidr('10.0.0.0/33'));
 });
 
-test('ClusterIP service: address and one listener per port; endpoints matched by port name', () => {
-  const s = svc('web', {
-    type: 'ClusterIP',
-    clusterIP: '10.244.128.10',
-    ports: [
-      { name: 'http', port: 80, protocol: 'TCP' },
-      { name: 'dns', port: 53, protocol: 'UDP' },
-    ],
-  });
-  const e = eps('web', [
-    {
-      addresses: [{ ip: '10.244.0.5' }, { ip: '10.244.0.6' }],
-      notReadyAddresses: [{ ip: '10.244.0.7' }],
-      ports: [
-        { name: 'dns', port: 5353, protocol: 'UDP' },
-        { name: 'http', port: 8080, protocol: 'TCP' },
-      ],
-    },
-  ]);
-  const d = computeDesired([s], (k) => (k === 'default/web' ? e : undefined), opts);
-  assert.deepEqual([...d.addresses], ['10.244.128.10']);
-  assert.deepEqual([...d.listeners.keys()].sort(), ['TCP/10.244.128.10:80', 'UDP/10.244.128.10:53']);
-  assert.equal(d.listeners.get('TCP/10.244.128.10:80')!.pool, 'default/web:http/TCP');
-  assert.deepEqual(d.pools.get('default/web:http/TCP'), [
-    { ip: '10.244.0.5', port: 8080 },
-    { ip: '10.244.0.6', port: 8080 },
-  ]);
-  assert.deepEqual(d.pools.get('default/web:dns/UDP'), [
-    { ip: '10.244.0.5', port: 5353 },
-    { ip: '10.244.0.6', port: 5353 },
-  ]);
+test('ClusterIP: address and one listener per port; named target ports resolved per slice', () => {
+  const s = svc('web', { clusterIP: '10.244.128.10', ports: [{ name: 'http', port: 80, targetPort: 'web' }, { name: 'dns', port: 53, protocol: 'UDP' }] });
+  const slices = [
+    slice('web', [{ ip: '10.244.0.5' }], [{ name: 'http', port: 8080 }, { name: 'dns', port: 5353, protocol: 'UDP' }], { name: 'web-a' }),
+    slice('web', [{ ip: '10.244.0.6' }], [{ name: 'http', port: 9090 }], { name: 'web-b' }),
+  ];
+  const d = desiredFor(s, slices, opts);
+  assert.deepEqual(d.addresses, ['10.244.128.10']);
+  assert.deepEqual(d.listeners.map((l) => l.key), ['TCP/10.244.128.10:80', 'UDP/10.244.128.10:53']);
+  assert.deepEqual(d.pools.get('default/web:http/TCP')!.backends, [{ ip: '10.244.0.5', port: 8080 }, { ip: '10.244.0.6', port: 9090 }]);
+  assert.deepEqual(d.pools.get('default/web:dns/UDP')!.backends, [{ ip: '10.244.0.5', port: 5353 }]);
 });
 
-test('NodePort and LoadBalancer services also listen on the node port', () => {
-  const np = svc('np', { type: 'NodePort', clusterIP: '10.244.128.11', ports: [{ port: 80, nodePort: 30001 }] });
-  const lb = svc('lb', { type: 'LoadBalancer', clusterIP: '10.244.128.12', ports: [{ port: 80, nodePort: 30002 }] });
-  const ci = svc('ci', { type: 'ClusterIP', clusterIP: '10.244.128.13', ports: [{ port: 80, nodePort: 30003 }] });
-  const d = computeDesired([np, lb, ci], () => undefined, opts);
-  assert.deepEqual([...d.listeners.keys()].sort(), [
-    'TCP/0.0.0.0:30001',
-    'TCP/0.0.0.0:30002',
-    'TCP/10.244.128.11:80',
-    'TCP/10.244.128.12:80',
-    'TCP/10.244.128.13:80',
-  ]);
-  assert.equal(d.listeners.get('TCP/0.0.0.0:30001')!.pool, 'default/np:/TCP');
-  assert.deepEqual(d.pools.get('default/np:/TCP'), []);
+test('only ready endpoints count: not ready, terminating (ready false) are left out; unset means ready', () => {
+  const s = svc('web', { clusterIP: '10.244.128.10', ports: [{ port: 80 }] });
+  const sl = slice('web', [{ ip: '10.244.0.1' }, { ip: '10.244.0.2', ready: false }, { ip: '10.244.0.3', ready: false, serving: true, terminating: true }], [{ port: 80 }]);
+  sl.endpoints!.push({ addresses: ['10.244.0.4'] });
+  const d = desiredFor(s, [sl], opts);
+  assert.deepEqual(d.pools.get('default/web:/TCP')!.backends.map((b) => b.ip), ['10.244.0.1', '10.244.0.4']);
 });
 
-test('headless, ExternalName, unallocated and SCTP are not proxied; outside-CIDR IPs get no address', () => {
-  const d = computeDesired(
-    [
-      svc('headless', { clusterIP: 'None', ports: [{ port: 80 }] }),
-      svc('ext', { type: 'ExternalName', externalName: 'example.invalid', ports: [{ port: 80 }] }),
-      svc('pending', { ports: [{ port: 80 }] }),
-      svc('sctp', { clusterIP: '10.244.128.20', ports: [{ port: 90, protocol: 'SCTP' }] }),
-      svc('local', { clusterIP: '127.0.0.1', ports: [{ port: 9999 }] }),
-    ],
-    () => undefined,
-    opts,
-  );
-  assert.deepEqual([...d.listeners.keys()].sort(), ['TCP/127.0.0.1:9999']);
-  assert.deepEqual([...d.addresses], ['10.244.128.20']);
-  assert.ok(d.warnings.some((w) => w.includes('spec.ports[0].protocol: SCTP')));
+test('LoadBalancer: node port and the status IPs inside the pool; others ignored', () => {
+  const s = svc('lb', { type: 'LoadBalancer', clusterIP: '10.244.128.30', ports: [{ port: 8080, nodePort: 30007 }] });
+  s.status = { loadBalancer: { ingress: [{ ip: '10.244.192.7' }, { ip: '192.168.1.1' }] } };
+  const d = desiredFor(s, [], opts);
+  assert.deepEqual(d.addresses, ['10.244.128.30', '10.244.192.7']);
+  assert.deepEqual(d.listeners.map((l) => l.key), ['TCP/10.244.128.30:8080', 'TCP/10.244.192.7:8080', 'TCP/0.0.0.0:30007']);
 });
 
-test('a clash on a listen address is settled by service key and reported', () => {
-  const a = svc('a', { type: 'NodePort', clusterIP: '10.244.128.1', ports: [{ port: 80, nodePort: 30005 }] });
-  const b = svc('b', { type: 'NodePort', clusterIP: '10.244.128.2', ports: [{ port: 80, nodePort: 30005 }] });
-  const d = computeDesired([b, a], () => undefined, opts);
-  assert.equal(d.listeners.get('TCP/0.0.0.0:30005')!.pool, 'default/a:/TCP');
-  assert.ok(d.warnings.some((w) => w.startsWith('default/b: spec.ports[0].nodePort: 30005/TCP')));
+test('headless, ExternalName, unallocated and SCTP are not proxied', () => {
+  assert.equal(desiredFor(svc('h', { clusterIP: 'None', ports: [{ port: 80 }] }), [], opts).listeners.length, 0);
+  assert.equal(desiredFor(svc('x', { type: 'ExternalName', externalName: 'a.example', ports: [{ port: 80 }] }), [], opts).listeners.length, 0);
+  assert.equal(desiredFor(undefined, [], opts).listeners.length, 0);
+  const sctp = desiredFor(svc('s', { clusterIP: '10.244.128.9', ports: [{ port: 9, protocol: 'SCTP' }] }), [], opts);
+  assert.equal(sctp.listeners.length, 0);
+  assert.match(sctp.warnings[0]!, /spec.ports\[0\].protocol: SCTP is not proxied/);
 });
 
-test('backendsFor: single-port fallback only when both sides have one port', () => {
-  const one = svc('s', { clusterIP: '10.244.128.3', ports: [{ name: 'web', port: 80 }] });
-  const two = svc('s', { clusterIP: '10.244.128.3', ports: [{ name: 'web', port: 80 }, { name: 'admin', port: 81 }] });
-  const e = eps('s', [{ addresses: [{ ip: '10.244.0.9' }], ports: [{ name: 'other', port: 8080, protocol: 'TCP' }] }]);
-  assert.deepEqual(backendsFor(e, one, one.spec.ports![0]!), [{ ip: '10.244.0.9', port: 8080 }]);
-  assert.deepEqual(backendsFor(e, two, two.spec.ports![0]!), []);
-  assert.deepEqual(backendsFor(undefined, one, one.spec.ports![0]!), []);
+test('session affinity: ClientIP with the configured timeout, or upstream\'s 3 h default', () => {
+  const s = svc('a', { clusterIP: '10.244.128.9', sessionAffinity: 'ClientIP', sessionAffinityConfig: { clientIP: { timeoutSeconds: 5 } }, ports: [{ port: 80 }] });
+  assert.equal(desiredFor(s, [], opts).pools.get('default/a:/TCP')!.policy.affinitySeconds, 5);
+  const d = desiredFor(svc('b', { clusterIP: '10.244.128.9', sessionAffinity: 'ClientIP', ports: [{ port: 80 }] }), [], opts);
+  assert.equal(d.pools.get('default/b:/TCP')!.policy.affinitySeconds, 10_800);
 });
 
-test('backendsFor: addresses of several subsets, deduplicated', () => {
-  const s = svc('s', { clusterIP: '10.244.128.3', ports: [{ name: 'web', port: 80 }] });
-  const e = eps('s', [
-    { addresses: [{ ip: '10.244.0.1' }, { ip: '10.244.0.2' }], ports: [{ name: 'web', port: 8080 }] },
-    { addresses: [{ ip: '10.244.0.2' }, { ip: '10.244.0.3' }], ports: [{ name: 'web', port: 9090 }] },
-    { addresses: [{ ip: '10.244.0.1' }], ports: [{ name: 'web', port: 8080 }] },
-  ]);
-  assert.deepEqual(backendsFor(e, s, s.spec.ports![0]!), [
-    { ip: '10.244.0.1', port: 8080 },
-    { ip: '10.244.0.2', port: 8080 },
-    { ip: '10.244.0.2', port: 9090 },
-    { ip: '10.244.0.3', port: 9090 },
-  ]);
+test('internalTrafficPolicy Local: the cluster IP uses a Local pool, node ports one that is not', () => {
+  const s = svc('l', { type: 'NodePort', clusterIP: '10.244.128.9', internalTrafficPolicy: 'Local', ports: [{ port: 80, nodePort: 30001 }] });
+  const d = desiredFor(s, [], opts);
+  assert.deepEqual(d.listeners.map((l) => [l.key, l.pool]), [['TCP/10.244.128.9:80', 'default/l:/TCP'], ['TCP/0.0.0.0:30001', 'default/l:/TCP@external']]);
+  assert.equal(d.pools.get('default/l:/TCP')!.policy.local, true);
+  assert.equal(d.pools.get('default/l:/TCP@external')!.policy.local, undefined);
 });

@@ -1,10 +1,13 @@
 /**
- * Desired state of the proxy, computed from Services and Endpoints (pure): which cluster IPs the
- * interface must carry, which sockets must listen, and which backends each service port has.
+ * Desired state of one Service (pure): which addresses kube-proxy's interface must carry for it,
+ * which sockets must listen, and the backends and policy of each of its pools. Computing one
+ * Service at a time keeps the cost of a change independent of how many Services there are.
  */
-import type { Endpoints, Service, ServicePort } from '@kubelab/api';
+import type { EndpointSlice, Service, ServicePort } from '@kubelab/api';
 import type { Backend } from './balancer.js';
 import { cidrContains, isIPv4, type Cidr } from './cidr.js';
+import type { PoolPolicy } from './pool.js';
+import { backendsFromSlices } from './slices.js';
 
 export type Protocol = 'TCP' | 'UDP';
 
@@ -14,25 +17,35 @@ export interface ListenerSpec {
   protocol: Protocol;
   host: string;
   port: number;
-  /** The service port whose pool serves this listener. */
+  /** The pool that serves this listener. */
   pool: string;
 }
 
-export interface DesiredState {
-  /** Cluster IPs inside the service CIDR, to be carried as /32s by the interface. */
-  addresses: Set<string>;
-  listeners: Map<string, ListenerSpec>;
-  /** Pool key (`ns/name:portName/protocol`) → ready backends. */
-  pools: Map<string, Backend[]>;
-  /** Things skipped, for the log: clashes and unusable fields. */
+export interface PoolSpec {
+  backends: Backend[];
+  policy: PoolPolicy;
+}
+
+export interface ServiceDesired {
+  /** Cluster IPs inside the service CIDR and load-balancer IPs inside the pool, as /32s. */
+  addresses: string[];
+  listeners: ListenerSpec[];
+  /** Pool key (`ns/name:portName/protocol`, `…@external` for node ports and LB IPs when it differs) → spec. */
+  pools: Map<string, PoolSpec>;
+  /** Things skipped, for the log. */
   warnings: string[];
 }
 
 export interface DesiredOptions {
   serviceCidr: Cidr;
+  /** Load-balancer IPs kube-proxy may bind (KUBELAB_LB_POOL); undefined: none. */
+  lbPool?: Cidr;
   /** Where node ports listen; "0.0.0.0" in the lab, 127.0.0.1 in tests. */
   nodePortHost: string;
 }
+
+/** Upstream's default for sessionAffinityConfig.clientIP.timeoutSeconds (3 hours). */
+export const DEFAULT_AFFINITY_SECONDS = 10_800;
 
 export function serviceKey(svc: Service): string {
   return `${svc.metadata.namespace ?? ''}/${svc.metadata.name ?? ''}`;
@@ -54,73 +67,62 @@ export function clusterIPOf(svc: Service): string | undefined {
   return ip;
 }
 
-function protocolOf(p: ServicePort): Protocol | undefined {
-  const proto = p.protocol ?? 'TCP';
-  return proto === 'TCP' || proto === 'UDP' ? proto : undefined;
+/** The load-balancer IPs in status.loadBalancer.ingress that lie in the pool. */
+export function loadBalancerIPs(svc: Service, pool: Cidr | undefined): string[] {
+  if (svc.spec.type !== 'LoadBalancer' || !pool) return [];
+  const ips = (svc.status?.loadBalancer?.ingress ?? []).map((i) => i.ip).filter((ip): ip is string => !!ip && isIPv4(ip));
+  return [...new Set(ips.filter((ip) => cidrContains(pool, ip)))];
 }
 
-/**
- * The backends of one service port: the ready addresses of every subset, with the subset's port
- * of the same name and protocol; when the service has a single port of this protocol and the
- * subset has a single port of it, that port is taken whatever its name.
- */
-export function backendsFor(eps: Endpoints | undefined, svc: Service, port: ServicePort): Backend[] {
-  if (!eps) return [];
-  const proto = port.protocol ?? 'TCP';
-  const name = port.name ?? '';
-  const svcSameProto = (svc.spec.ports ?? []).filter((p) => (p.protocol ?? 'TCP') === proto);
-  const out: Backend[] = [];
+function affinityOf(svc: Service): number | undefined {
+  if (svc.spec.sessionAffinity !== 'ClientIP') return undefined;
+  const cfg = svc.spec['sessionAffinityConfig'] as { clientIP?: { timeoutSeconds?: number } } | undefined;
+  const t = cfg?.clientIP?.timeoutSeconds;
+  return typeof t === 'number' && Number.isInteger(t) && t > 0 ? t : DEFAULT_AFFINITY_SECONDS;
+}
+
+export function desiredFor(svc: Service | undefined, slices: EndpointSlice[], opts: DesiredOptions): ServiceDesired {
+  const out: ServiceDesired = { addresses: [], listeners: [], pools: new Map(), warnings: [] };
+  if (!svc || svc.spec.type === 'ExternalName' || svc.spec.clusterIP === 'None') return out;
+  const key = serviceKey(svc);
+  const ip = clusterIPOf(svc);
+  if (!ip && svc.spec.clusterIP) out.warnings.push(`${key}: spec.clusterIP: ${svc.spec.clusterIP} is not an IPv4 address; skipped`);
+  if (ip && cidrContains(opts.serviceCidr, ip)) out.addresses.push(ip);
+  const lbIPs = loadBalancerIPs(svc, opts.lbPool);
+  out.addresses.push(...lbIPs);
+  const withNodePorts = svc.spec.type === 'NodePort' || svc.spec.type === 'LoadBalancer';
+  const affinitySeconds = affinityOf(svc);
+  const internalLocal = svc.spec['internalTrafficPolicy'] === 'Local';
   const seen = new Set<string>();
-  for (const subset of eps.subsets ?? []) {
-    const ports = (subset.ports ?? []).filter((p) => (p.protocol ?? 'TCP') === proto);
-    let target = ports.find((p) => (p.name ?? '') === name);
-    if (!target && ports.length === 1 && svcSameProto.length === 1) target = ports[0];
-    if (!target || !Number.isInteger(target.port) || target.port <= 0) continue;
-    for (const a of subset.addresses ?? []) {
-      if (!isIPv4(a.ip)) continue;
-      const k = `${a.ip}:${target.port}`;
-      if (seen.has(k)) continue;
-      seen.add(k);
-      out.push({ ip: a.ip, port: target.port });
+  for (const [i, port] of (svc.spec.ports ?? []).entries()) {
+    const protocol = port.protocol ?? 'TCP';
+    if (protocol !== 'TCP' && protocol !== 'UDP') {
+      out.warnings.push(`${key}: spec.ports[${i}].protocol: ${protocol} is not proxied; skipped`);
+      continue;
     }
+    const backends = backendsFromSlices(slices, port);
+    const internal = poolKey(key, port);
+    out.pools.set(internal, { backends, policy: { affinitySeconds, local: internalLocal } });
+    // External traffic enters through the one kube-proxy that stands for every node, so every
+    // ready endpoint is local to the node it enters on (see README, "Services").
+    let external = internal;
+    if (internalLocal) {
+      external = `${internal}@external`;
+      out.pools.set(external, { backends, policy: { affinitySeconds } });
+    }
+    const want = (host: string, p: number | undefined, pool: string, field: string): void => {
+      if (!p || !Number.isInteger(p) || p <= 0 || p > 65535) return;
+      const lk = listenerKey(protocol, host, p);
+      if (seen.has(lk)) {
+        out.warnings.push(`${key}: ${field}: ${p}/${protocol} on ${host} is used twice; skipped`);
+        return;
+      }
+      seen.add(lk);
+      out.listeners.push({ key: lk, protocol, host, port: p, pool });
+    };
+    if (ip) want(ip, port.port, internal, `spec.ports[${i}].port`);
+    for (const lb of lbIPs) want(lb, port.port, external, `spec.ports[${i}].port`);
+    if (withNodePorts) want(opts.nodePortHost, port.nodePort, external, `spec.ports[${i}].nodePort`);
   }
   return out;
-}
-
-/** Services are taken in key order, so that a clash is always settled the same way. */
-export function computeDesired(services: Service[], endpointsOf: (key: string) => Endpoints | undefined, opts: DesiredOptions): DesiredState {
-  const state: DesiredState = { addresses: new Set(), listeners: new Map(), pools: new Map(), warnings: [] };
-  const sorted = [...services].sort((a, b) => (serviceKey(a) < serviceKey(b) ? -1 : serviceKey(a) > serviceKey(b) ? 1 : 0));
-  for (const svc of sorted) {
-    if (svc.spec.type === 'ExternalName') continue;
-    const key = serviceKey(svc);
-    const ip = clusterIPOf(svc);
-    if (!ip && svc.spec.clusterIP && svc.spec.clusterIP !== 'None') state.warnings.push(`${key}: spec.clusterIP: ${svc.spec.clusterIP} is not an IPv4 address; skipped`);
-    if (svc.spec.clusterIP === 'None') continue;
-    const withNodePorts = svc.spec.type === 'NodePort' || svc.spec.type === 'LoadBalancer';
-    if (ip && cidrContains(opts.serviceCidr, ip)) state.addresses.add(ip);
-    const eps = endpointsOf(key);
-    for (const [i, port] of (svc.spec.ports ?? []).entries()) {
-      const protocol = protocolOf(port);
-      if (!protocol) {
-        state.warnings.push(`${key}: spec.ports[${i}].protocol: ${port.protocol} is not proxied; skipped`);
-        continue;
-      }
-      const pool = poolKey(key, port);
-      state.pools.set(pool, backendsFor(eps, svc, port));
-      const want = (host: string, p: number | undefined, field: string): void => {
-        if (!p || !Number.isInteger(p) || p <= 0 || p > 65535) return;
-        const lk = listenerKey(protocol, host, p);
-        const prev = state.listeners.get(lk);
-        if (prev) {
-          state.warnings.push(`${key}: ${field}: ${p}/${protocol} on ${host} is already used by ${prev.pool}; skipped`);
-          return;
-        }
-        state.listeners.set(lk, { key: lk, protocol, host, port: p, pool });
-      };
-      if (ip) want(ip, port.port, `spec.ports[${i}].port`);
-      if (withNodePorts) want(opts.nodePortHost, port.nodePort, `spec.ports[${i}].nodePort`);
-    }
-  }
-  return state;
 }

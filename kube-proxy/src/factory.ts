@@ -37,6 +37,10 @@ export class FakeListener implements ProxyListener {
   close(): void {
     this.closed = true;
   }
+  readonly closedTo: string[] = [];
+  closeConnectionsTo(backends: Set<string>): void {
+    this.closedTo.push(...backends);
+  }
 }
 
 export class FakeListenerFactory implements ListenerFactory {

@@ -14,6 +14,8 @@ export interface ProxyListener {
   readonly listening: Promise<void>;
   /** Stops accepting; forwarded connections may finish. */
   close(): void;
+  /** Closes (resets) the forwarded connections to these backends (`ip:port`): they left the pool. */
+  closeConnectionsTo(backends: Set<string>): void;
 }
 
 export interface ListenerFactory {

@@ -1,62 +1,89 @@
 /**
- * The run loop: informer events only enqueue keys; one key ("sync") reconciles the whole proxy,
- * keys "lb/<ns>/<name>" reconcile one LoadBalancer status. The first sync waits for both caches
- * (so that a restart never removes addresses of services not yet listed), and a periodic resync
- * looks at the interface again.
+ * The run loop: informer events only enqueue keys. A Service or EndpointSlice change enqueues
+ * that Service's key, which syncs that Service alone; the key "all" (once both caches synced, so
+ * that a restart never removes addresses of services not yet listed, and then periodically)
+ * looks at the interface again and syncs everything. One worker: syncs never interleave.
  */
 import type { Logger } from 'pino';
-import type { Endpoints, Service } from '@kubelab/api';
+import type { EndpointSlice, Pod, Service } from '@kubelab/api';
 import { Informer, WorkQueue, objectKey } from '@kubelab/client';
-import { reconcileLoadBalancer, type StatusWriter } from './lbstatus.js';
-import type { Proxier } from './proxier.js';
+import type { PodNodes } from './pod-nodes.js';
+
+/** What the loop drives: the user-space Proxier or the kernel (nftables) one. */
+export interface ServiceProxier {
+  syncService(key: string): Promise<void>;
+  syncAll(): Promise<void>;
+  /** Pod IPs of the nodes changed (traffic policy Local). */
+  syncNodes?(): Promise<void>;
+  close(): void;
+}
+import type { SliceIndex } from './slices.js';
 
 export interface LoopDeps {
   services: Informer<Service>;
-  endpoints: Informer<Endpoints>;
-  proxier: Proxier;
-  status: StatusWriter;
-  lbIP: string;
+  slices: Informer<EndpointSlice>;
+  sliceIndex: SliceIndex;
+  pods?: Informer<Pod>;
+  podNodes?: PodNodes;
+  proxier: ServiceProxier;
+  queue: WorkQueue;
   log: Logger;
   /** Default 60 s. */
   resyncMs?: number;
 }
 
-const SYNC = 'sync';
-const LB = 'lb/';
+const ALL = 'all';
+const NODES = 'nodes';
+const SVC = 'svc/';
+
+export const serviceQueueKey = (svcKey: string): string => SVC + svcKey;
 
 export async function runLoop(deps: LoopDeps, signal: AbortSignal): Promise<void> {
-  const { services, endpoints, proxier, log } = deps;
-  const queue = new WorkQueue({ baseDelayMs: 200, maxDelayMs: 30_000 });
-  const onService = (svc: Service): void => {
-    queue.add(SYNC);
-    queue.add(LB + objectKey(svc));
-  };
+  const { services, slices, sliceIndex, proxier, queue, log } = deps;
+  const onService = (svc: Service): void => queue.add(serviceQueueKey(objectKey(svc)));
+  const onKeys = (keys: string[]): void => keys.forEach((k) => queue.add(serviceQueueKey(k)));
   services.addHandlers({ add: onService, update: (_o, n) => onService(n), delete: onService });
-  endpoints.addHandlers({ add: () => queue.add(SYNC), update: () => queue.add(SYNC), delete: () => queue.add(SYNC) });
-
-  const informers = [services.run(signal), endpoints.run(signal)];
-  const synced = Promise.all([services.waitForSync(), endpoints.waitForSync()]);
-  await Promise.race([synced, new Promise<void>((r) => signal.addEventListener('abort', () => r(), { once: true }))]);
-  if (!signal.aborted) {
-    log.info({ services: services.list().length, endpoints: endpoints.list().length }, 'caches synced');
-    proxier.requestAddressListing();
-    queue.add(SYNC);
+  slices.addHandlers({
+    add: (s) => onKeys(sliceIndex.put(s)),
+    update: (o, n) => onKeys(sliceIndex.put(n, o)),
+    delete: (s) => onKeys(sliceIndex.remove(s)),
+  });
+  const podNodes = deps.podNodes;
+  const nodesChanged = (): void => {
+    if (proxier.syncNodes) queue.add(NODES);
+  };
+  if (deps.pods && podNodes) {
+    deps.pods.addHandlers({
+      add: (p) => (podNodes.put(p), nodesChanged()),
+      update: (o, n) => (podNodes.put(n, o), o.status?.podIP !== n.status?.podIP && nodesChanged()),
+      delete: (p) => (podNodes.remove(p), nodesChanged()),
+    });
   }
 
-  const resync = setInterval(() => {
-    proxier.requestAddressListing();
-    queue.add(SYNC);
-  }, deps.resyncMs ?? 60_000);
+  const informers = [services.run(signal), slices.run(signal), ...(deps.pods ? [deps.pods.run(signal)] : [])];
+  const synced = Promise.all([services.waitForSync(), slices.waitForSync()]);
+  await Promise.race([synced, new Promise<void>((r) => signal.addEventListener('abort', () => r(), { once: true }))]);
+  if (!signal.aborted) {
+    log.info({ services: services.list().length, endpointSlices: slices.list().length }, 'caches synced');
+    queue.add(ALL);
+  }
+  const resync = setInterval(() => queue.add(ALL), deps.resyncMs ?? 60_000);
 
+  let started = false;
   const handle = async (key: string): Promise<void> => {
-    if (key === SYNC) return proxier.sync();
-    if (key.startsWith(LB)) {
-      const svcKey = key.slice(LB.length);
-      await reconcileLoadBalancer(services.get(svcKey), deps.lbIP, deps.status, log);
+    if (key === ALL) {
+      started = true;
+      const t0 = performance.now();
+      await proxier.syncAll();
+      log.debug({ services: services.list().length, ms: Math.round(performance.now() - t0) }, 'full sync done');
+      return;
     }
+    if (key === NODES) return started ? proxier.syncNodes?.() : undefined;
+    // Before the first full sync a service key is covered by it (and the interface not yet listed).
+    if (started && key.startsWith(SVC)) await proxier.syncService(key.slice(SVC.length));
   };
   try {
-    await queue.run(2, handle, signal, log);
+    await queue.run(1, handle, signal, log);
   } finally {
     clearInterval(resync);
     proxier.close();

@@ -74,6 +74,34 @@ export class IpCommandAddressManager implements AddressManager {
   }
 }
 
+/**
+ * Makes every address of a CIDR local to kube-proxy's network namespace with one route
+ * (`ip route add local <cidr> dev <iface> table local`): it answers ARP for all of them and
+ * sockets can bind any of them, so no Service needs an address of its own.
+ */
+export async function addLocalRoute(command: string, iface: string, cidr: string, exec: ExecFn = execCommand): Promise<void> {
+  const [file, ...rest] = command.trim().split(/\s+/);
+  try {
+    await exec(file!, [...rest, 'route', 'add', 'local', cidr, 'dev', iface, 'table', 'local']);
+  } catch (err) {
+    if (!/file exists/i.test(messageOf(err))) throw err;
+  }
+}
+
+/** Addresses come from local routes: adding is a no-op; listing and removing clean up /32s of older versions. */
+export class LocalRouteAddressManager implements AddressManager {
+  constructor(private readonly inner: AddressManager) {}
+  list(): Promise<string[]> {
+    return this.inner.list();
+  }
+  add(): Promise<void> {
+    return Promise.resolve();
+  }
+  remove(ip: string): Promise<void> {
+    return this.inner.remove(ip);
+  }
+}
+
 function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }

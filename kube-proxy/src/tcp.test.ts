@@ -6,13 +6,13 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as http from 'node:http';
 import * as net from 'node:net';
-import type { Endpoints, Service } from '@kubelab/api';
+import type { Service } from '@kubelab/api';
 import { RoundRobin, type Backend } from './balancer.js';
 import { SocketListenerFactory } from './factory.js';
 import { FakeAddressManager } from './netlink.js';
 import { Proxier } from './proxier.js';
 import { TcpProxy } from './tcp.js';
-import { MapStore, capturingLog, freePort, silentLog, svc, tcpEndpoints, waitFor } from './testing.js';
+import { MapStore, SliceStore, capturingLog, freePort, silentLog, svc, tcpSlices, waitFor } from './testing.js';
 
 const closers: (() => void)[] = [];
 after(() => {
@@ -69,11 +69,13 @@ test('proxier forwards a 127.0.0.1 "ClusterIP" round-robin, follows endpoint cha
   const port = await freePort();
 
   const services = new MapStore<Service>([svc('web', { type: 'ClusterIP', clusterIP: '127.0.0.1', ports: [{ name: 'http', port }] })]);
-  const endpoints = new MapStore<Endpoints>([tcpEndpoints('web', [a, b])]);
+  const slices = new SliceStore();
+  slices.set('default/web', tcpSlices('web', [a, b], 'http'));
   const addresses = new FakeAddressManager();
-  const proxier = new Proxier({ services, endpoints, addresses, listeners: new SocketListenerFactory(silentLog, { connectTimeoutMs: 1000 }), log: silentLog });
+  const proxier = new Proxier({ services, slices: slices.of, addresses, listeners: new SocketListenerFactory(silentLog, { connectTimeoutMs: 1000 }), log: silentLog });
   closers.push(() => proxier.close());
-  await proxier.sync();
+  const sync = (): Promise<void> => proxier.syncService('default/web');
+  await proxier.syncAll();
   await proxier.listenersReady();
   assert.deepEqual(addresses.calls, ['list'], '127.0.0.1 is outside the service CIDR: never added');
 
@@ -82,29 +84,29 @@ test('proxier forwards a 127.0.0.1 "ClusterIP" round-robin, follows endpoint cha
   assert.equal(ten.filter((x) => x === 'B').length, 5);
   for (let i = 1; i < ten.length; i++) assert.notEqual(ten[i], ten[i - 1], `requests alternate: ${ten.join('')}`);
 
-  endpoints.put(tcpEndpoints('web', [b]));
-  await proxier.sync();
+  slices.set('default/web', tcpSlices('web', [b], 'http'));
+  await sync();
   assert.deepEqual(await getMany(port, 5), ['B', 'B', 'B', 'B', 'B']);
 
-  endpoints.put(tcpEndpoints('web', [{ ip: '127.0.0.1', port: deadPort }, a]));
-  await proxier.sync();
+  slices.set('default/web', tcpSlices('web', [{ ip: '127.0.0.1', port: deadPort }, a], 'http'));
+  await sync();
   assert.deepEqual(await getMany(port, 4), ['A', 'A', 'A', 'A'], 'the dead endpoint is skipped');
 
-  endpoints.put(tcpEndpoints('web', [{ ip: '127.0.0.1', port: deadPort }]));
-  await proxier.sync();
+  slices.set('default/web', tcpSlices('web', [{ ip: '127.0.0.1', port: deadPort }], 'http'));
+  await sync();
   const onlyDead = await connectAndWaitClose(port);
   assert.equal(onlyDead.data, '');
   assert.ok(onlyDead.ms < 1000, `closed after every endpoint failed (${onlyDead.ms} ms)`);
 
-  endpoints.remove('default/web');
-  await proxier.sync();
+  slices.set('default/web', []);
+  await sync();
   const none = await connectAndWaitClose(port);
   assert.equal(none.data, '');
   assert.ok(none.ms < 500, `closed promptly without endpoints (${none.ms} ms)`);
   assert.equal(none.error, 'ECONNRESET', 'the client is reset');
 
   services.remove('default/web');
-  await proxier.sync();
+  await sync();
   const gone = await connectAndWaitClose(port);
   assert.equal(gone.error, 'ECONNREFUSED', 'listener closed with its service');
 });
@@ -201,4 +203,35 @@ test('a busy port is retried until it is free', async () => {
   squatter.close();
   await proxy.listening;
   assert.equal(proxy.boundPort, port);
+});
+
+test('a connection to an endpoint that leaves the pool is reset; others stay', async () => {
+  const echo = net.createServer((s) => s.on('error', () => {}).pipe(s));
+  const echo2 = net.createServer((s) => s.on('error', () => {}).pipe(s));
+  await new Promise<void>((r) => echo.listen(0, '127.0.0.1', r));
+  await new Promise<void>((r) => echo2.listen(0, '127.0.0.1', r));
+  closers.push(() => echo.close(), () => echo2.close());
+  const e1 = { ip: '127.0.0.1', port: (echo.address() as net.AddressInfo).port };
+  const e2 = { ip: '127.0.0.1', port: (echo2.address() as net.AddressInfo).port };
+  const pool = new RoundRobin([e1, e2]);
+  const proxy = new TcpProxy({ host: '127.0.0.1', port: 0, pool, log: silentLog }).start();
+  closers.push(() => proxy.close({ destroyConnections: true }));
+  await proxy.listening;
+  const open = async (): Promise<{ c: net.Socket; closed: () => boolean }> => {
+    const c = net.connect({ host: '127.0.0.1', port: proxy.boundPort! });
+    let closed = false;
+    c.on('error', () => {});
+    c.on('close', () => (closed = true));
+    let got = '';
+    c.on('data', (d) => (got += d.toString()));
+    c.write('x');
+    await waitFor(() => got === 'x', 2000, 'echo');
+    return { c, closed: () => closed };
+  };
+  const first = await open();
+  const second = await open();
+  proxy.closeConnectionsTo(new Set([`${e1.ip}:${e1.port}`]));
+  await waitFor(() => first.closed(), 2000, 'the connection to the removed endpoint to close');
+  assert.equal(second.closed(), false);
+  second.c.destroy();
 });

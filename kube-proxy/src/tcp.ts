@@ -25,6 +25,12 @@ export interface TcpProxyOptions {
 const defaultDial = (b: Backend): net.Socket => net.connect({ host: b.ip, port: b.port, allowHalfOpen: true });
 
 function reset(s: net.Socket): void {
+  if (s.destroyed) return;
+  // A half-closed socket cannot be reset (EINVAL, and seen here to leave libuv spinning): destroy it.
+  if (s.readyState !== 'open' && s.readyState !== 'opening') {
+    s.destroy();
+    return;
+  }
   try {
     s.resetAndDestroy();
   } catch {
@@ -34,7 +40,8 @@ function reset(s: net.Socket): void {
 
 export class TcpProxy implements ProxyListener {
   private server: net.Server | undefined;
-  private readonly conns = new Set<net.Socket>();
+  /** Client sides → the upstream socket and backend they were spliced to (none yet while connecting). */
+  private readonly conns = new Map<net.Socket, { upstream: net.Socket; backend: string } | undefined>();
   private pool: BackendPicker;
   private readonly log: Logger;
   private readonly connectTimeoutMs: number;
@@ -77,7 +84,16 @@ export class TcpProxy implements ProxyListener {
     this.bind.stop();
     this.server?.close();
     this.server = undefined;
-    if (opts.destroyConnections) for (const c of this.conns) c.destroy();
+    if (opts.destroyConnections) for (const c of this.conns.keys()) c.destroy();
+  }
+
+  closeConnectionsTo(backends: Set<string>): void {
+    for (const [client, s] of this.conns) {
+      if (!s || !backends.has(s.backend)) continue;
+      this.log.debug({ backend: s.backend }, 'endpoint left the pool; resetting its connection');
+      reset(client);
+      reset(s.upstream);
+    }
   }
 
   private tryListen(): void {
@@ -102,10 +118,10 @@ export class TcpProxy implements ProxyListener {
   }
 
   private onConnection(client: net.Socket): void {
-    this.conns.add(client);
+    this.conns.set(client, undefined);
     client.on('close', () => this.conns.delete(client));
     client.on('error', (err) => this.log.debug({ err: err.message }, 'client connection error'));
-    const candidates = this.pool.candidates();
+    const candidates = this.pool.candidates(client.remoteAddress);
     if (candidates.length === 0) {
       this.log.debug({ client: `${client.remoteAddress}:${client.remotePort}` }, 'no endpoints; resetting client');
       reset(client);
@@ -151,6 +167,7 @@ export class TcpProxy implements ProxyListener {
     const onConnect = (): void => {
       if (settled) return;
       settle();
+      if (i > 0) this.pool.chose?.(client.remoteAddress, backend);
       this.splice(client, upstream, backend);
     };
     const onClientGone = (): void => {
@@ -165,6 +182,9 @@ export class TcpProxy implements ProxyListener {
   }
 
   private splice(client: net.Socket, upstream: net.Socket, backend: Backend): void {
+    if (this.conns.has(client)) this.conns.set(client, { upstream, backend: backendKey(backend) });
+    client.setNoDelay(true);
+    upstream.setNoDelay(true);
     client.setKeepAlive(true, 60_000);
     upstream.setKeepAlive(true, 60_000);
     const done = (err: NodeJS.ErrnoException | null): void => {

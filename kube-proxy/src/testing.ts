@@ -1,6 +1,6 @@
 /** Fixtures for this package's tests: objects, in-memory stores, a silent logger. */
 import pino from 'pino';
-import type { Endpoints, KubeObject, Service } from '@kubelab/api';
+import type { EndpointSlice, KubeObject, Service } from '@kubelab/api';
 import { objectKey } from '@kubelab/client';
 import type { Store } from './proxier.js';
 
@@ -10,19 +10,40 @@ export function svc(name: string, spec: Service['spec'], ns = 'default'): Servic
   return { metadata: { name, namespace: ns, resourceVersion: '1' }, spec };
 }
 
-export function eps(name: string, subsets: Endpoints['subsets'], ns = 'default'): Endpoints {
-  return { metadata: { name, namespace: ns, resourceVersion: '1' }, subsets };
+/** One EndpointSlice of a service: endpoints (ready unless said otherwise) and named ports. */
+export function slice(
+  service: string,
+  endpoints: { ip: string; ready?: boolean; serving?: boolean; terminating?: boolean; node?: string }[],
+  ports: { name?: string; port: number; protocol?: string }[],
+  opts: { ns?: string; name?: string } = {},
+): EndpointSlice {
+  const ns = opts.ns ?? 'default';
+  return {
+    metadata: { name: opts.name ?? `${service}-abc`, namespace: ns, resourceVersion: '1', labels: { 'kubernetes.io/service-name': service } },
+    addressType: 'IPv4',
+    endpoints: endpoints.map((e) => ({
+      addresses: [e.ip],
+      conditions: { ready: e.ready ?? true, serving: e.serving ?? e.ready ?? true, terminating: e.terminating ?? false },
+      ...(e.node ? { nodeName: e.node } : {}),
+    })),
+    ports: ports.map((p) => ({ name: p.name ?? '', port: p.port, protocol: p.protocol ?? 'TCP' })),
+  };
 }
 
-/** Ready endpoints of one unnamed TCP port. */
-export function tcpEndpoints(name: string, backends: { ip: string; port: number }[], ns = 'default'): Endpoints {
+/** Ready endpoints of one unnamed TCP port, as one slice per target port. */
+export function tcpSlices(service: string, backends: { ip: string; port: number }[], portName = ''): EndpointSlice[] {
   const byPort = new Map<number, string[]>();
   for (const b of backends) byPort.set(b.port, [...(byPort.get(b.port) ?? []), b.ip]);
-  return eps(
-    name,
-    [...byPort].map(([port, ips]) => ({ addresses: ips.map((ip) => ({ ip })), ports: [{ port, protocol: 'TCP' }] })),
-    ns,
-  );
+  return [...byPort].map(([port, ips]) => slice(service, ips.map((ip) => ({ ip })), [{ name: portName, port }], { name: `${service}-${port}` }));
+}
+
+/** Slices by service key, for a Proxier's `slices` option. */
+export class SliceStore {
+  private readonly m = new Map<string, EndpointSlice[]>();
+  set(svcKey: string, slices: EndpointSlice[]): void {
+    this.m.set(svcKey, slices);
+  }
+  of = (svcKey: string): EndpointSlice[] => this.m.get(svcKey) ?? [];
 }
 
 export class MapStore<T extends KubeObject> implements Store<T> {

@@ -106,7 +106,7 @@ export class UdpProxy implements ProxyListener {
     const key = `${client.address}:${client.port}`;
     let s = this.sessions.get(key);
     if (!s) {
-      const backend = this.pool.candidates()[0];
+      const backend = this.pool.candidates(client.address)[0];
       if (!backend) {
         this.log.debug({ client: key }, 'no endpoints; datagram dropped');
         return;
@@ -160,6 +160,10 @@ export class UdpProxy implements ProxyListener {
       if (left > 0) this.armIdle(key, s, left);
       else if (this.sessions.get(key) === s) this.endSession(key);
     }, ms);
+  }
+
+  closeConnectionsTo(backends: Set<string>): void {
+    for (const [key, s] of [...this.sessions]) if (backends.has(backendKey(s.backend))) this.endSession(key);
   }
 
   private endSession(key: string): void {

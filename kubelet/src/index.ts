@@ -7,6 +7,8 @@
  * KUBELAB_PAUSE_IMAGE, KUBELAB_PAUSE_COMMAND, KUBELAB_LEASE_SECONDS, KUBELAB_CRASHLOOP_BASE_SECONDS,
  * KUBELAB_CRASHLOOP_MAX_SECONDS, KUBELAB_NODE_CPU/MEMORY/PODS and more: see config.ts.
  * KUBELAB_KUBELET_PORT (default 10250): the kubelet gRPC API (logs, exec, port-forward, stats), see server/.
+ * Pod DNS (dns/poddns.ts): KUBELAB_CLUSTER_DNS (default the 10th address of KUBELAB_SERVICE_CIDR,
+ * the kube-dns Service; `none`: pods get the node's resolver), KUBELAB_CLUSTER_DOMAIN (cluster.local).
  *
  * Hollow nodes (kubemark-style, for scale tests; see hollow.ts, runtime/hollow.ts):
  * KUBELAB_RUNTIME=hollow (or `--runtime=hollow`) runs pods without Docker (instant start, fake IPs
@@ -23,7 +25,7 @@ export * from './backoff.js';
 export * from './images.js';
 export * from './status.js';
 export * from './statusmanager.js';
-export * from './sync.js';
+export * from './pod/syncer.js';
 export * from './podworkers.js';
 export * from './housekeeping.js';
 export * from './nodeinfo.js';
@@ -31,7 +33,10 @@ export * from './node.js';
 export * from './kubelet.js';
 export * from './quantity.js';
 export * from './runtime/runtime.js';
+export * from './podspec.js';
 export * from './runtime/dockerspec.js';
+export * from './runtime/sandboxspec.js';
+export * from './runtime/containerspec.js';
 export * from './runtime/limiter.js';
 export { DockerRuntime, type DockerRuntimeOptions } from './runtime/docker.js';
 export { FakeRuntime, type FakeRuntimeOptions } from './runtime/fake.js';
@@ -42,7 +47,7 @@ export * from './probes/prober.js';
 export * from './probes/manager.js';
 export * from './probes/timers.js';
 export * from './hooks.js';
-export * from './kill.js';
+export * from './pod/kill.js';
 export * from './initstatus.js';
 export * from './env/expand.js';
 export * from './env/objects.js';

@@ -26,7 +26,7 @@ import { RealProber, type Prober } from './probes/prober.js';
 import { realTimers } from './probes/timers.js';
 import type { ContainerRuntime } from './runtime/runtime.js';
 import { StatusManager } from './statusmanager.js';
-import { PodSyncer } from './sync.js';
+import { PodSyncer } from './pod/syncer.js';
 
 export interface KubeletDeps {
   cfg: KubeletConfig;

@@ -1,17 +1,29 @@
 /** kubelet entry point: read the environment, build the real dependencies, run until signalled. */
+import { readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import Dockerode from 'dockerode';
 import { systemClock, type PersistentVolume, type Pod } from '@kubelab/api';
 import { ApiClient, Informer, runMain } from '@kubelab/client';
 import { loadConfig } from './config.js';
+import { dnsSettingsFromEnv } from './dns/poddns.js';
 import { runHollowKubelets } from './hollow.js';
 import { runKubelet } from './kubelet.js';
 import { DockerRuntime } from './runtime/docker.js';
 import type { ContainerRuntime } from './runtime/runtime.js';
 import { timedRuntime } from './runtime/timed.js';
 import { kubeletPortFromEnv } from './server/config.js';
-import { DockerBackend } from './server/docker.js';
+import { RuntimeBackend } from './server/runtimebackend.js';
+import { OwnUsage } from './server/ownusage.js';
 import { runKubeletServer } from './server/server.js';
+
+/** The node's resolver for dnsPolicy Default: the kubelet container's own (Docker's embedded DNS). */
+function readResolvConf(): string {
+  try {
+    return readFileSync('/etc/resolv.conf', 'utf8');
+  } catch {
+    return '';
+  }
+}
 
 runMain('kubelet', async (signal, log) => {
   const cfg = loadConfig(process.env, process.argv.slice(2));
@@ -26,6 +38,7 @@ runMain('kubelet', async (signal, log) => {
     return;
   }
   const docker = new Dockerode();
+  const dns = dnsSettingsFromEnv(process.env, readResolvConf());
   const kubeletPort = kubeletPortFromEnv(process.env);
   const runtimeFor = (node: string): ContainerRuntime => {
     const rt = dockerRuntimeFor(node);
@@ -44,6 +57,7 @@ runMain('kubelet', async (signal, log) => {
       pullTimeoutMs: cfg.imagePullTimeoutSeconds * 1000,
       refreshPullTimeoutMs: cfg.imageRefreshTimeoutSeconds * 1000,
       concurrency: cfg.dockerConcurrency,
+      dns,
     });
   try {
     await runKubelet(
@@ -57,7 +71,7 @@ runMain('kubelet', async (signal, log) => {
         newRuntime: runtimeFor,
         kubeletPort,
         serveApi: (node, runtime, nlog, sig) =>
-          runKubeletServer({ port: kubeletPort, log: nlog, backend: new DockerBackend({ docker, runtime, cluster: cfg.cluster, node, network: cfg.network, log: nlog }) }, sig),
+          runKubeletServer({ port: kubeletPort, log: nlog, backend: new RuntimeBackend({ runtime, cluster: cfg.cluster, node, network: cfg.network, log: nlog, own: new OwnUsage() }) }, sig),
         newPodSource,
         newVolumeSource: () => new Informer<PersistentVolume>(client, 'persistentvolumes', {}, log.child({ informer: 'persistentvolumes' })),
       },

@@ -7,12 +7,12 @@ import type { Logger } from 'pino';
 import type { Clock, Pod } from '@kubelab/api';
 import { Backoff, WorkQueue, sleep } from '@kubelab/client';
 import { errMessage, isReason, type KubeletApi, type PodSource } from './api.js';
-import { gracePeriodOf } from './runtime/dockerspec.js';
+import { gracePeriodOf } from './podspec.js';
 import { LABELS, type ContainerRuntime, type RuntimeContainer } from './runtime/runtime.js';
 import { computePodStatus, runningSandbox } from './status.js';
 import type { ProbeManager } from './probes/manager.js';
 import type { StatusManager } from './statusmanager.js';
-import type { PodSyncer } from './sync.js';
+import type { PodSyncer } from './pod/syncer.js';
 
 export interface PodWorkersOptions {
   api: KubeletApi;

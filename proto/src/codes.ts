@@ -10,6 +10,7 @@
  * | stale resourceVersion    | ABORTED            | Conflict           | 409  |
  * | revision compacted       | OUT_OF_RANGE       | Expired            | 410  |
  * | media type unsupported   | INVALID_ARGUMENT   | UnsupportedMediaType | 415 |
+ * | body or object too large | INVALID_ARGUMENT   | RequestEntityTooLarge | 413 |
  * | too many requests        | RESOURCE_EXHAUSTED | TooManyRequests    | 429  |
  * | etcd / peer down         | UNAVAILABLE        | ServiceUnavailable | 503  |
  * | deadline passed          | DEADLINE_EXCEEDED  | Timeout            | 504  |
@@ -31,6 +32,7 @@ export type StatusReason =
   | 'Conflict'
   | 'Expired'
   | 'UnsupportedMediaType'
+  | 'RequestEntityTooLarge'
   | 'TooManyRequests'
   | 'ServiceUnavailable'
   | 'Timeout'
@@ -55,6 +57,8 @@ export const REASONS: Record<StatusReason, ReasonInfo> = {
   Expired: { grpc: GrpcStatus.OUT_OF_RANGE, http: 410 },
   Gone: { grpc: GrpcStatus.OUT_OF_RANGE, http: 410 },
   UnsupportedMediaType: { grpc: GrpcStatus.INVALID_ARGUMENT, http: 415 },
+  // As etcd answers an oversized request (InvalidArgument): retrying the same bytes cannot succeed.
+  RequestEntityTooLarge: { grpc: GrpcStatus.INVALID_ARGUMENT, http: 413 },
   NotAcceptable: { grpc: GrpcStatus.INVALID_ARGUMENT, http: 406 },
   TooManyRequests: { grpc: GrpcStatus.RESOURCE_EXHAUSTED, http: 429 },
   ServiceUnavailable: { grpc: GrpcStatus.UNAVAILABLE, http: 503 },
@@ -199,4 +203,9 @@ export function conflict(resource: string, name: string, group = '', why = 'the 
 
 export function badRequest(message: string): ApiError {
   return new ApiError('BadRequest', message);
+}
+
+/** `Request entity too large: <why>` (413), upstream's NewRequestEntityTooLargeError. */
+export function entityTooLarge(why: string): ApiError {
+  return new ApiError('RequestEntityTooLarge', `Request entity too large: ${why}`);
 }

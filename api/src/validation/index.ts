@@ -9,7 +9,7 @@ import { validateObjectMeta } from './meta.js';
 import { validatePod, validatePodUpdate } from './pod.js';
 import { validateDeployment, validateDeploymentUpdate, validateReplicaSet, validateReplicaSetUpdate } from './apps.js';
 import { validateService, validateServiceUpdate } from './service.js';
-import { validateEndpoints, validateEvent, validateLease, validateNamespace, validateNode } from './other.js';
+import { validateEndpoints, validateEvent, validateLease, validateNamespace, validateNode, validateNodeStatus } from './other.js';
 import { validateCronJob, validateJob, validateJobUpdate } from './batch.js';
 import { validateDaemonSet, validateDaemonSetUpdate, validateStatefulSet, validateStatefulSetUpdate } from './workloads.js';
 import { validateConfigMap, validateConfigMapUpdate, validateSecret, validateSecretUpdate, validateServiceAccount } from './config.js';
@@ -30,7 +30,8 @@ export { validateObjectMeta, validateLabels, qualifiedNameErrors, labelValueErro
 export { validatePod, validatePodSpec, validatePodUpdate, validatePodTemplate, type PodSpecRules } from './pod.js';
 export { validateDeployment, validateDeploymentUpdate, validateReplicaSet, validateReplicaSetUpdate } from './apps.js';
 export { validateService, validateServiceUpdate } from './service.js';
-export { validateNamespace, validateNode, validateLease, validateEndpoints, validateEvent } from './other.js';
+export { validateNamespace, validateNode, validateNodeStatus, validateLease, validateEndpoints, validateEvent } from './other.js';
+export { validateResourceList, validateResourceRequirements, NEGATIVE_ERROR, type ResourceListRules } from './resources.js';
 export { validateJob, validateJobUpdate, validateJobSpec, validateCronJob, JOB_RESTART_POLICIES, CRONJOB_NAME_MAX } from './batch.js';
 export { validateDaemonSet, validateDaemonSetUpdate, validateStatefulSet, validateStatefulSetUpdate } from './workloads.js';
 export { validateConfigMap, validateConfigMapUpdate, validateSecret, validateSecretUpdate, validateServiceAccount, configKeyErrors } from './config.js';
@@ -74,6 +75,19 @@ export function validateObject(resource: string, obj: KubeObject, old?: KubeObje
   const v = VALIDATORS[resource];
   if (v) return v(obj, old);
   return validateObjectMeta(obj.metadata, { namespaced: resourceInfo(resource)?.namespaced ?? true });
+}
+
+/** What a status update (`/status`) must satisfy; most resources check nothing there. */
+const STATUS_VALIDATORS: Record<string, (obj: KubeObject) => FieldError[]> = {
+  nodes: validateNodeStatus,
+};
+
+/** Throws the 422 when the status written through `/status` does not validate. */
+export function assertValidStatus(resource: string, obj: KubeObject): void {
+  const errs = STATUS_VALIDATORS[resource]?.(obj) ?? [];
+  if (errs.length === 0) return;
+  const info = resourceInfo(resource);
+  throw invalidError(info?.kind ?? obj.kind ?? resource, info?.group ?? '', obj.metadata?.name ?? '', errs);
 }
 
 /** Throws ApiError('Invalid') (`Kind.group "name" is invalid: ...`) when obj does not validate. */

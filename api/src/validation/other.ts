@@ -3,6 +3,7 @@ import { checkLabel } from '../names.js';
 import type { KubeObject } from '../types.js';
 import { invalid, notSupported, required, type FieldError } from './errors.js';
 import { IP_ERROR, PORT_RANGE_ERROR, asArray, asRecord, isValidIP, isValidPort, nonNegativeInt, qualifiedNameErrors, validateObjectMeta } from './meta.js';
+import { validateResourceList } from './resources.js';
 
 export function validateNamespace(ns: KubeObject): FieldError[] {
   const errs = validateObjectMeta(ns.metadata, { namespaced: false, checkName: checkLabel });
@@ -26,7 +27,13 @@ export function validateNode(node: KubeObject): FieldError[] {
     if (!t.effect) errs.push(required(`${f}.effect`));
     else if (!TAINT_EFFECTS.includes(String(t.effect))) errs.push(notSupported(`${f}.effect`, t.effect, TAINT_EFFECTS));
   }
-  return errs;
+  return [...errs, ...validateNodeStatus(node)];
+}
+
+/** Capacity and allocatable as upstream's ValidateNode checks them (`status.capacity.cpu`). */
+export function validateNodeStatus(node: KubeObject): FieldError[] {
+  const status = asRecord(node.status);
+  return [...validateResourceList(status.capacity, 'status.capacity', { dotted: true }).errs, ...validateResourceList(status.allocatable, 'status.allocatable', { dotted: true }).errs];
 }
 
 export function validateLease(lease: KubeObject): FieldError[] {

@@ -2,9 +2,11 @@
 import { canonical } from '../hash.js';
 import { checkLabel, checkSubdomain } from '../names.js';
 import type { KubeObject } from '../types.js';
+import { validatePodDNS } from './poddns.js';
 import { duplicate, forbidden, invalid, notFoundValue, notSupported, required, type FieldError } from './errors.js';
 import { PORT_RANGE_ERROR, asArray, asRecord, isValidPort, portNameErrors, validateLabels, validateObjectMeta } from './meta.js';
 import { validateClaimVolumeSource } from './storage.js';
+import { validateResourceList, validateResourceRequirements } from './resources.js';
 
 export const RESTART_POLICIES = ['Always', 'OnFailure', 'Never'];
 const DNS_POLICIES = ['ClusterFirstWithHostNet', 'ClusterFirst', 'Default', 'None'];
@@ -41,6 +43,7 @@ function validateContainer(c: Record<string, unknown>, field: string, volumes: S
   if (typeof c.image !== 'string' || c.image === '') errs.push(required(`${field}.image`));
   else if (c.image.trim() !== c.image) errs.push(invalid(`${field}.image`, c.image, 'must not have leading or trailing whitespace'));
   errs.push(...validatePorts(c.ports, `${field}.ports`));
+  errs.push(...validateResourceRequirements(c.resources, `${field}.resources`));
   if (c.imagePullPolicy === undefined || c.imagePullPolicy === '') errs.push(required(`${field}.imagePullPolicy`));
   else if (!PULL_POLICIES.includes(String(c.imagePullPolicy))) errs.push(notSupported(`${field}.imagePullPolicy`, c.imagePullPolicy, PULL_POLICIES));
   if (c.terminationMessagePolicy !== undefined && !TERMINATION_MESSAGE_POLICIES.includes(String(c.terminationMessagePolicy)))
@@ -117,6 +120,11 @@ export function validatePodSpec(specRaw: unknown, field: string, rules: PodSpecR
   if (!Array.isArray(spec.containers) || spec.containers.length === 0) errs.push(required(`${field}.containers`));
   containerList('initContainers');
   containerList('containers');
+  for (const [i, raw] of asArray(spec.ephemeralContainers).entries()) {
+    if (Object.keys(asRecord(asRecord(raw).resources)).length) errs.push(forbidden(`${field}.ephemeralContainers[${i}].resources`, 'cannot be set for an Ephemeral Container'));
+  }
+  if (spec.overhead !== undefined) errs.push(...validateResourceList(spec.overhead, `${field}.overhead`, { containerNames: true }).errs);
+  if (spec.resources !== undefined) errs.push(...validateResourceRequirements(spec.resources, `${field}.resources`));
   const allowed = rules.restartPolicies ?? RESTART_POLICIES;
   if (spec.restartPolicy === undefined || spec.restartPolicy === '') errs.push(required(`${field}.restartPolicy`));
   else if (!allowed.includes(String(spec.restartPolicy))) errs.push(notSupported(`${field}.restartPolicy`, spec.restartPolicy, allowed));
@@ -135,6 +143,7 @@ export function validatePodSpec(specRaw: unknown, field: string, rules: PodSpecR
     const msg = checkLabel(spec.hostname);
     if (msg) errs.push(invalid(`${field}.hostname`, spec.hostname, msg));
   }
+  errs.push(...validatePodDNS(spec, field));
   return errs;
 }
 

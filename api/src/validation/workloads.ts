@@ -5,6 +5,7 @@ import { forbidden, invalid, notSupported, required, type FieldError } from './e
 import { asArray, asRecord, nonNegativeInt, validateObjectMeta } from './meta.js';
 import { checkLabel } from '../names.js';
 import { validateClaimSpec } from './storage.js';
+import { validateResourceList } from './resources.js';
 import { validatePodTemplate } from './pod.js';
 import { selectorUnchanged, validateIntOrPercent, validateSelector, validateTemplateMatches } from './apps.js';
 
@@ -83,6 +84,11 @@ export function validateStatefulSet(sts: KubeObject): FieldError[] {
   else if (!UPDATE_TYPES.includes(String(us.type))) errs.push(invalid('spec.updateStrategy', us.type, "must be 'RollingUpdate' or 'OnDelete'"));
   else if (us.type === 'OnDelete' && us.rollingUpdate) errs.push(invalid('spec.updateStrategy.rollingUpdate', '(object)', "only allowed for updateStrategy 'RollingUpdate'"));
   errs.push(...nonNegativeInt(asRecord(us.rollingUpdate).partition, 'spec.updateStrategy.rollingUpdate.partition'));
+  for (const [i, t] of asArray(spec.volumeClaimTemplates).entries()) {
+    const r = asRecord(asRecord(asRecord(t).spec).resources);
+    const f = `spec.volumeClaimTemplates[${i}].spec.resources`;
+    errs.push(...validateResourceList(r.requests, `${f}.requests`).errs, ...validateResourceList(r.limits, `${f}.limits`).errs);
+  }
   return errs;
 }
 

@@ -7,7 +7,7 @@ import * as grpc from '@grpc/grpc-js';
 import type { Readable, Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import type { KubeObject, Node, Pod } from '@kubelab/api';
-import { ApiError, CHANNEL_OPTIONS, kubeletService, type Chunk, type ExecInput, type ExecOutput, type LogsRequest, type PodRef, type PortForwardData, type StatsResponse } from '@kubelab/proto';
+import { ApiError, CHANNEL_OPTIONS, execStart, kubeletService, logsRequest, type Chunk, type ExecInput, type ExecOutput, type LogsRequest, type PodRef, type PortForwardData, type StatsResponse } from '@kubelab/proto';
 import type { StreamBackends } from '../rest/streams/types.js';
 import { execSession, logsStream, portForwardStream } from './grpcstreams.js';
 import type { ExecBackend, PodKey, PodLogOptions, PortForwardBackend } from './types.js';
@@ -79,27 +79,14 @@ export class KubeletConnector {
   /** The container's log; resolves once the kubelet accepted the request (errors reject). */
   async logs(pod: PodKey | Pod, opts: PodLogOptions): Promise<Readable> {
     const { client, ref } = await this.forPod(pod);
-    const req: LogsRequest = {
-      pod: ref,
-      container: opts.container,
-      follow: opts.follow,
-      previous: opts.previous,
-      hasTailLines: opts.tailLines !== undefined,
-      tailLines: opts.tailLines ?? 0,
-      sinceSeconds: opts.sinceSeconds ?? 0,
-      sinceTime: opts.sinceTime ?? '',
-      timestamps: opts.timestamps,
-      limitBytes: opts.limitBytes ?? 0,
-    };
-    return await logsStream(client.Logs(req));
+    return await logsStream(client.Logs(logsRequest(ref, opts.container, opts)));
   }
 
   private backend(pod: PodKey, container: string, attach: boolean): ExecBackend {
     return {
       start: async (req) => {
         const { client, ref } = await this.forPod(pod);
-        const c = req.container || container;
-        return await execSession(client.Exec(), { start: { pod: ref, container: c, command: req.command, stdin: req.stdin, stdout: req.stdout, stderr: req.stderr, tty: req.tty, attach } });
+        return await execSession(client.Exec(), { start: execStart(ref, req.container || container, req, attach) });
       },
     };
   }

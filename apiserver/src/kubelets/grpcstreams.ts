@@ -6,7 +6,7 @@
  */
 import type * as grpc from '@grpc/grpc-js';
 import { Duplex, PassThrough, Writable, type Readable } from 'node:stream';
-import { ApiError, type Chunk, type ExecInput, type ExecOutput, type PortForwardData } from '@kubelab/proto';
+import { ApiError, execResultOf, type Chunk, type ExecInput, type ExecOutput, type ExecResult, type PortForwardData } from '@kubelab/proto';
 import type { ExecSession } from './types.js';
 
 type Call = grpc.ClientReadableStream<unknown> | grpc.ClientDuplexStream<unknown, unknown>;
@@ -54,8 +54,8 @@ export async function execSession(call: grpc.ClientDuplexStream<ExecInput, ExecO
   await ready(call);
   const stdout = new PassThrough();
   const stderr = new PassThrough();
-  let settle: (r: { code: number } | { error: string }) => void = () => undefined;
-  const exit = new Promise<{ code: number } | { error: string }>((resolve) => {
+  let settle: (r: ExecResult) => void = () => undefined;
+  const exit = new Promise<ExecResult>((resolve) => {
     settle = resolve;
   });
   const push = (dst: PassThrough, b: Buffer): void => {
@@ -65,7 +65,7 @@ export async function execSession(call: grpc.ClientDuplexStream<ExecInput, ExecO
     }
   };
   let finished = false;
-  const finish = (r: { code: number } | { error: string }): void => {
+  const finish = (r: ExecResult): void => {
     if (finished) return;
     finished = true;
     stdout.end();
@@ -76,7 +76,7 @@ export async function execSession(call: grpc.ClientDuplexStream<ExecInput, ExecO
     if (m.output === 'stdout' && m.stdout) push(stdout, m.stdout);
     else if (m.output === 'stderr' && m.stderr) push(stderr, m.stderr);
     else if (m.output === 'exit' && m.exit) {
-      finish(m.exit.error ? { error: m.exit.error } : { code: m.exit.code });
+      finish(execResultOf(m.exit));
       call.end();
     }
   });

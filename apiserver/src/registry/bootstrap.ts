@@ -1,11 +1,12 @@
 /**
  * Objects every cluster has, created at start-up if missing (idempotent): the system
- * namespaces and the `kubernetes` service on the first service IP. Also resumes the cleanup
- * of namespaces that were terminating when the apiserver stopped.
+ * namespaces, the `kubernetes` service on the first service IP and the `kube-dns` service on the
+ * 10th (clusterdns.ts). Also resumes the cleanup of namespaces that were terminating when the
+ * apiserver stopped.
  */
 import type { Logger } from 'pino';
 import { ApiError } from '@kubelab/proto';
-import type { KubeObject } from '@kubelab/api';
+import { CLUSTER_DNS_NAMESPACE, CLUSTER_DNS_SERVICE, SERVICE_PROXY_NAME_LABEL, clusterDNSAddress, type KubeObject } from '@kubelab/api';
 import { intToIp, parseCIDR } from './allocator.js';
 import { DEFAULT_SERVICE_CIDR, type StoreRegistry } from './registry.js';
 
@@ -30,9 +31,48 @@ export function kubernetesService(serviceCIDR = DEFAULT_SERVICE_CIDR): KubeObjec
   };
 }
 
+/**
+ * kube-dns as upstream's (its labels, ports `dns` 53/UDP and `dns-tcp` 53/TCP) without a selector:
+ * its server is the cluster-dns container, which holds this ClusterIP itself, so kube-proxy is
+ * told to leave it alone.
+ */
+export function kubeDnsService(serviceCIDR = DEFAULT_SERVICE_CIDR): KubeObject {
+  const ip = clusterDNSAddress(serviceCIDR);
+  return {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: {
+      name: CLUSTER_DNS_SERVICE,
+      namespace: CLUSTER_DNS_NAMESPACE,
+      labels: { 'k8s-app': 'kube-dns', 'kubernetes.io/cluster-service': 'true', 'kubernetes.io/name': 'KubeDNS', [SERVICE_PROXY_NAME_LABEL]: 'cluster-dns' },
+    },
+    spec: {
+      type: 'ClusterIP',
+      clusterIP: ip,
+      clusterIPs: [ip],
+      sessionAffinity: 'None',
+      ports: [
+        { name: 'dns', protocol: 'UDP', port: 53, targetPort: 53 },
+        { name: 'dns-tcp', protocol: 'TCP', port: 53, targetPort: 53 },
+      ],
+    },
+  };
+}
+
+/** kube-dns, unless its address is taken (a Service made before the lab had DNS): then a warning. */
+async function ensureKubeDns(registry: StoreRegistry, serviceCIDR: string | undefined, log?: Logger): Promise<void> {
+  try {
+    await ensure(registry, 'services', CLUSTER_DNS_NAMESPACE, kubeDnsService(serviceCIDR), log);
+  } catch (err) {
+    if (!(err instanceof ApiError && err.reason === 'Invalid')) throw err;
+    log?.warn({ err: err.message }, 'bootstrap: kube-dns not created; pods will not reach cluster DNS until its address is free (delete the Service holding it, then restart the apiserver)');
+  }
+}
+
 export async function bootstrap(registry: StoreRegistry, opts: { serviceCIDR?: string; log?: Logger } = {}): Promise<void> {
   for (const name of SYSTEM_NAMESPACES) await ensure(registry, 'namespaces', '', { apiVersion: 'v1', kind: 'Namespace', metadata: { name } }, opts.log);
   await ensure(registry, 'services', 'default', kubernetesService(opts.serviceCIDR), opts.log);
+  await ensureKubeDns(registry, opts.serviceCIDR, opts.log);
   const namespaces = await registry.list('namespaces', { namespace: '' });
   for (const ns of namespaces.items) if (ns.metadata.deletionTimestamp && ns.metadata.name) registry.finalizeNamespace(ns.metadata.name);
 }

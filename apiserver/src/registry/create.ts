@@ -4,6 +4,7 @@ import { ApiError, alreadyExists, badRequest, notFound } from '@kubelab/proto';
 import { apiVersionOf, applyDefaults, assertValid, generateName, resourceInfo, type KubeObject, type ResourceInfo } from '@kubelab/api';
 import { KeyExistsError, RevisionConflictError, type TxnOp } from '../storage/store.js';
 import type { Core } from './core.js';
+import { assertNestingDepth, asTooLarge, assertStorable } from './limits.js';
 import type { Strategy } from './strategy.js';
 import type { WriteOptions } from './types.js';
 
@@ -17,6 +18,8 @@ export function assertObject(obj: unknown): asserts obj is KubeObject {
   if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) throw badRequest('the request body must be a JSON object');
   const meta = (obj as KubeObject).metadata;
   if (meta !== undefined && (meta === null || typeof meta !== 'object' || Array.isArray(meta))) throw badRequest('metadata must be an object');
+  // The REST facade checked its bodies already; gRPC objects are checked here.
+  assertNestingDepth(obj);
 }
 
 /** The namespace an object is stored under: the request's, which the body may repeat but not contradict. */
@@ -85,10 +88,16 @@ export async function createObject(core: Core, strategy: Strategy, resource: str
     const guard = info.namespaced ? [await namespaceGuard(core, info, ns, name, !!opts.dryRun || attempt > 0)] : [];
     // Checked up front when the outcome matters before the txn (dry-run, allocations).
     if ((opts.dryRun || strategy.sideEffects) && !generated && (await core.store.get(key))) throw alreadyExists(info.resource, name, info.group);
-    if (opts.dryRun) return obj;
+    if (opts.dryRun) {
+      assertStorable(info, name, [{ type: 'create', key, value: core.encode(obj) }, ...guard]);
+      return obj;
+    }
+    // Side effects may fill allocated values into obj: encode it after them.
     const extra = (await strategy.sideEffects?.(obj, undefined)) ?? [];
+    const ops: TxnOp[] = [{ type: 'create', key, value: core.encode(obj) }, ...guard, ...extra];
+    assertStorable(info, name, ops);
     try {
-      const rev = await core.store.txn([{ type: 'create', key, value: core.encode(obj) }, ...guard, ...extra]);
+      const rev = await core.store.txn(ops);
       obj.metadata.resourceVersion = String(rev);
       return obj;
     } catch (err) {
@@ -101,7 +110,7 @@ export async function createObject(core: Core, strategy: Strategy, resource: str
       }
       // A namespace or an allocation changed under us: look again (each round lets one racer win).
       if ((err instanceof KeyExistsError || err instanceof RevisionConflictError) && attempt < 100) continue;
-      throw err;
+      throw asTooLarge(err, info, name);
     }
   }
 }

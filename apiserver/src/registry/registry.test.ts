@@ -36,6 +36,26 @@ describe('registry: bootstrap', () => {
     await bootstrap(again);
     assert.equal((await again.get('services', 'default', 'kubernetes')).metadata.uid, svc.metadata.uid);
   });
+
+  it('creates kube-dns in kube-system on the 10th service address, for cluster-dns to hold', async () => {
+    const { registry } = await newRegistry();
+    const svc = await registry.get('services', 'kube-system', 'kube-dns');
+    const spec = svc.spec as { clusterIP: string; selector?: unknown; ports: { name: string; protocol: string; port: number }[] };
+    assert.equal(spec.clusterIP, '10.244.128.10');
+    assert.equal(spec.selector, undefined);
+    assert.deepEqual(spec.ports.map((p) => [p.name, p.protocol, p.port]), [['dns', 'UDP', 53], ['dns-tcp', 'TCP', 53]]);
+    assert.equal(svc.metadata.labels?.['k8s-app'], 'kube-dns');
+    assert.equal(svc.metadata.labels?.['service.kubernetes.io/service-proxy-name'], 'cluster-dns');
+  });
+
+  it('leaves kube-dns out, without failing, when a Service already holds its address', async () => {
+    const { store } = await newRegistry();
+    const registry = new StoreRegistry(store);
+    await registry.delete('services', 'kube-system', 'kube-dns');
+    await registry.create('services', 'default', { apiVersion: 'v1', kind: 'Service', metadata: { name: 'squatter' }, spec: { clusterIP: '10.244.128.10', ports: [{ port: 80 }] } });
+    await bootstrap(registry);
+    await assert.rejects(registry.get('services', 'kube-system', 'kube-dns'), reason('NotFound'));
+  });
 });
 
 describe('registry: create and get', () => {

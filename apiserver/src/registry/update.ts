@@ -1,8 +1,9 @@
 /** Update, status update and pod binding: read, mutate, CAS (see Core.guaranteedUpdate). */
 import { ApiError, badRequest, conflict } from '@kubelab/proto';
-import { apiVersionOf, applyDefaults, assertValid, goValue, invalidError, resourceInfo, type KubeObject, type ResourceInfo } from '@kubelab/api';
+import { apiVersionOf, applyDefaults, assertValid, assertValidStatus, goValue, invalidError, resourceInfo, type KubeObject, type ResourceInfo } from '@kubelab/api';
 import { hasStatus, parseResourceVersion, specOf, type Core, type Mutation } from './core.js';
 import { assertObject, createObject, resolveNamespace } from './create.js';
+import { asTooLarge, assertStorable } from './limits.js';
 import type { Strategy } from './strategy.js';
 import type { WriteOptions } from './types.js';
 
@@ -14,6 +15,12 @@ function checkName(name: string, obj: KubeObject): string {
   const n = name || bodyName;
   if (!n) throw badRequest('resource name may not be empty');
   return n;
+}
+
+/** The mutation, once its write is known to fit in etcd (see limits.ts). */
+function storable(core: Core, info: ResourceInfo, ns: string, name: string, m: Mutation): Mutation {
+  if (!m.delete) assertStorable(info, name, [{ type: 'update', key: core.key(info, ns, name), value: core.encode(m.obj), modRevision: 0 }, ...(m.extraOps ?? [])]);
+  return m;
 }
 
 function uidPrecondition(info: ResourceInfo, name: string, want: string | undefined, have: string | undefined): void {
@@ -82,14 +89,14 @@ export async function updateObject(core: Core, strategy: Strategy, resource: str
         noNewFinalizers(info, next, cur);
         assertValid(resource, next, cur);
         if (specOf(next) !== specOf(cur)) m.generation = (cur.metadata.generation ?? 0) + 1;
-        if (opts.dryRun) throw new DryRunResult(next);
+        if (opts.dryRun) throw new DryRunResult(storable(core, info, ns, objName, { obj: next }).obj);
         if (readyToDelete(next)) return { obj: next, delete: true, extraOps: (await strategy.sideEffects?.(undefined, cur)) ?? [] };
-        return { obj: next, extraOps: (await strategy.sideEffects?.(next, cur)) ?? [] };
+        return storable(core, info, ns, objName, { obj: next, extraOps: (await strategy.sideEffects?.(next, cur)) ?? [] });
       },
       expected,
     ).catch((err: unknown) => {
       if (err instanceof DryRunResult) return err.obj;
-      throw err;
+      throw asTooLarge(err, info, objName);
     });
   }
 }
@@ -115,10 +122,13 @@ export async function updateStatus(core: Core, resource: string, namespace: stri
       uidPrecondition(info, objName, body.metadata.uid, cur.metadata.uid);
       if (body.status === undefined) delete cur.status;
       else cur.status = body.status;
-      return { obj: cur };
+      assertValidStatus(resource, cur);
+      return storable(core, info, ns, objName, { obj: cur });
     },
     expected,
-  );
+  ).catch((err: unknown) => {
+    throw asTooLarge(err, info, objName);
+  });
 }
 
 export async function bindPod(core: Core, namespace: string, name: string, nodeName: string, podUid?: string): Promise<KubeObject> {
@@ -133,6 +143,6 @@ export async function bindPod(core: Core, namespace: string, name: string, nodeN
       throw conflict('pods/binding', name, '', `pod ${name} is already assigned to node "${spec.nodeName}"`);
     }
     pod.spec = { ...spec, nodeName };
-    return { obj: pod };
+    return storable(core, PODS, namespace || 'default', name, { obj: pod });
   });
 }

@@ -2,7 +2,7 @@
 import { join } from 'node:path';
 import { appPlan, modulesPlan } from './app-plan.js';
 import type { PlanEntry } from './plan.js';
-import { busyboxRootfs, etcdRootfs, nodeRootfs } from './rootfs.js';
+import { busyboxRootfs, etcdRootfs, nodeRootfs, netfilterTools } from './rootfs.js';
 import { ETCD_IMAGE, type ImageSource } from './source.js';
 
 export interface ImageContext {
@@ -63,11 +63,12 @@ export function catalog(root: string, source: ImageSource, tag = 'dev'): ImageSp
     freeAliases: ['busybox:latest'],
   });
   const depsImage = `kubelab/kubelab-deps:${tag}`;
-  const deps = spec(depsImage, 'kubelab-deps', plain(async () => [...(await modulesPlan(root, 'app')), ...(source === 'upstream' ? busyboxTools() : [])]));
+  const deps = spec(depsImage, 'kubelab-deps', plain(async () => [...(await modulesPlan(root, 'app')), ...(source === 'upstream' ? busyboxTools() : await netfilterTools('netfilter'))]));
   // The same Dockerfile for both sources: it builds on kubelab-deps.
   const kubelab = spec(`kubelab/kubelab:${tag}`, 'kubelab', appContext(root), { dockerfile: 'Dockerfile', bases: { 'kubelab/kubelab-deps:dev': depsImage } });
   const etcd = spec(ETCD_IMAGE[source], 'etcd', source === 'offline' ? plain(() => etcdRootfs('rootfs')) : none);
-  const echo = spec('kubelab/echo:latest', 'echo', echoContext(root), { aliases: ['kubelab/echo:1'] });
+  // Also tagged with the checkout's tag (not dev), so that tests of one checkout run its own echo.
+  const echo = spec('kubelab/echo:latest', 'echo', echoContext(root), { aliases: ['kubelab/echo:1', ...(tag === 'dev' ? [] : [`kubelab/echo:${tag}`])] });
   if (source === 'upstream') return [busybox, etcd, deps, kubelab, echo];
   const nodeBase = spec('kubelab/node-base:dev', 'node-base', plain(() => nodeRootfs('rootfs')));
   return [busybox, nodeBase, etcd, deps, kubelab, echo];

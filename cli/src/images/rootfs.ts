@@ -106,3 +106,16 @@ export async function etcdRootfs(prefix: string): Promise<PlanEntry[]> {
     { kind: 'dir', dest: posix.join(prefix, 'var/lib/etcd'), mode: 0o700 },
   ];
 }
+
+/**
+ * The host's nft and conntrack (Debian's nftables and conntrack) with their libraries, for
+ * kube-proxy's kernel forwarding; absent on the host, kube-proxy runs in user space instead.
+ */
+export async function netfilterTools(prefix: string): Promise<PlanEntry[]> {
+  const entries: PlanEntry[] = [{ kind: 'dir', dest: posix.join(prefix, 'usr/sbin'), mode: 0o755 }];
+  for (const name of ['nft', 'conntrack']) {
+    const bin = await which(name, ['/usr/sbin', '/sbin']);
+    if (bin) entries.push(...(await binaryRootfs(prefix, bin, `usr/sbin/${name}`)));
+  }
+  return entries;
+}

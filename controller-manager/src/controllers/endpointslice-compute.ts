@@ -52,7 +52,9 @@ export function desiredSlices(svc: Service, pods: Pod[]): DesiredSlice[] {
     const serving = isPodReady(pod);
     const ep: EndpointSliceEndpoint = {
       addresses: [ip],
-      conditions: { ready: publishNotReady || (serving && !terminating), serving: publishNotReady || serving, terminating },
+      // As upstream: serving is the pod's readiness even while it terminates; ready also needs it
+      // not terminating, unless publishNotReadyAddresses says every address is ready.
+      conditions: { ready: publishNotReady || (serving && !terminating), serving, terminating },
     };
     if (pod.spec.hostname && pod.spec['subdomain'] === svc.metadata.name) ep.hostname = pod.spec.hostname;
     if (pod.spec.nodeName) ep.nodeName = pod.spec.nodeName;

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { EndpointSlice, Pod, Service } from '@kubelab/api';
 import { EndpointSliceController } from './endpointslice.js';
+import { desiredSlices } from './endpointslice-compute.js';
 import { FakeApi } from '../testing/fakeapi.js';
 import { drain, FakeCache, ManualQueue } from '../testing/fakecache.js';
 import { pod, readyStatus, silentLog } from '../testing/fixtures.js';
@@ -61,4 +62,11 @@ test('slices of a deleted service are removed', async () => {
   await api.delete('services', 'default', 'web');
   await settle();
   assert.equal(api.objects('endpointslices').length, 0);
+});
+
+test('publishNotReadyAddresses: every endpoint ready, serving still the pod\'s readiness', () => {
+  const svc: Service = { metadata: { name: 's', namespace: 'default' }, spec: { selector: { app: 'a' }, publishNotReadyAddresses: true, ports: [{ port: 80 }] } };
+  const notReady: Pod = { metadata: { name: 'p', namespace: 'default', labels: { app: 'a' } }, spec: { containers: [{ name: 'c', image: 'x' }] }, status: { phase: 'Running', podIP: '10.244.0.9', conditions: [{ type: 'Ready', status: 'False' }] } };
+  const [slice] = desiredSlices(svc, [notReady]);
+  assert.deepEqual(slice!.endpoints![0]!.conditions, { ready: true, serving: false, terminating: false });
 });

@@ -10,7 +10,7 @@ import { systemClock, type Pod } from '@kubelab/api';
 import { ImageManager } from '../images.js';
 import { PodWorkers } from '../podworkers.js';
 import { StatusManager } from '../statusmanager.js';
-import { PodSyncer } from '../sync.js';
+import { PodSyncer } from '../pod/syncer.js';
 import { DockerTestEnv, overlaps, waitFor } from '../testing/dockerenv.js';
 import { FakeApi, FakePods, makePod as makeBasePod, silentLogger } from '../testing/fakes.js';
 import { DockerRuntime } from './docker.js';

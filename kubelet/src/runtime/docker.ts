@@ -1,25 +1,37 @@
 /**
  * The Docker implementation of ContainerRuntime, on dockerode (socket /var/run/docker.sock, or
- * DOCKER_HOST). Every call has a deadline; quick calls and slow ones (pull, stop) each go through
- * their own semaphore so a burst of work cannot flood the daemon nor starve quick calls.
+ * DOCKER_HOST): every Docker call of the kubelet goes through here. Every call has a deadline;
+ * quick calls and slow ones (pull, stop) each go through their own semaphore so a burst of work
+ * cannot flood the daemon nor starve quick calls. Images, volumes and streams (exec, attach,
+ * logs, port-forward, stats) are in dockerimages.ts, dockervolumes.ts and dockerstreams.ts.
  */
-import { PassThrough } from 'node:stream';
+import type { Duplex, Readable } from 'node:stream';
 import Dockerode from 'dockerode';
 import type { Logger } from 'pino';
 import type { Container, Pod } from '@kubelab/api';
-import { appCreateOptions, pauseCreateOptions } from './dockerspec.js';
-import { jsonLines } from './jsonlines.js';
-import { toEvent, toRuntimeContainer, toRuntimeError } from './dockerconvert.js';
+import { podResolverConfig, resolvConfText, type DnsSettings } from '../dns/poddns.js';
+import { appCreateOptions } from './containerspec.js';
+import { pauseCreateOptions } from './sandboxspec.js';
+import { resolvWritten } from './dockerdns.js';
+import { toRuntimeContainer, toRuntimeError } from './dockerconvert.js';
+import { dockerEvents } from './dockerevents.js';
 import { Semaphore, withTimeout } from './limiter.js';
 import { PodListCache } from './podcache.js';
 import { DockerImages } from './dockerimages.js';
+import { DockerInfo } from './dockerinfo.js';
+import { DockerStreams } from './dockerstreams.js';
 import { DockerVolumes } from './dockervolumes.js';
+import type { ExecOptions } from '@kubelab/proto';
 import {
   LABELS,
   RuntimeError,
+  type AttachOptions,
+  type CommandResult,
   type ContainerConfig,
+  type ContainerLogOptions,
   type ContainerRuntime,
-  type ExecResult,
+  type ContainerStatsSample,
+  type ContainerStream,
   type ImageResult,
   type PullPolicy,
   type RuntimeContainer,
@@ -45,19 +57,20 @@ export interface DockerRuntimeOptions {
   refreshPullTimeoutMs?: number;
   /** Concurrent calls per lane (default 8). */
   concurrency?: number;
+  /** Cluster DNS for the pods' /etc/resolv.conf and /etc/hosts (none: Docker's own files). */
+  dns?: DnsSettings;
 }
 
 export class DockerRuntime implements ContainerRuntime {
   private readonly docker: Dockerode;
   private readonly quick: Semaphore;
   private readonly slow: Semaphore;
-  /** Probes and hooks: their own lane, so long-running commands never hold up quick calls. */
-  private readonly execLane: Semaphore;
   private readonly timeoutMs: number;
   private readonly inspectCache = new Map<string, { key: string; c: RuntimeContainer }>();
   private readonly images: DockerImages;
   private readonly volumes: DockerVolumes;
-  private lastInfo: { info: RuntimeInfo; at: number } | undefined;
+  private readonly streams: DockerStreams;
+  private readonly engine: DockerInfo;
   private readonly podLists = new PodListCache();
   /** Containers this kubelet started whose `start` event has not come yet: that event tells nothing new. */
   private readonly startedHere = new Map<string, number>();
@@ -67,7 +80,6 @@ export class DockerRuntime implements ContainerRuntime {
     this.docker = o.docker ?? new Dockerode();
     this.quick = new Semaphore(o.concurrency ?? 8);
     this.slow = new Semaphore(o.concurrency ?? 8);
-    this.execLane = new Semaphore(o.concurrency ?? 8);
     this.timeoutMs = o.timeoutMs ?? 30_000;
     this.log = o.log.child({ runtime: 'docker' });
     this.images = new DockerImages({
@@ -86,6 +98,17 @@ export class DockerRuntime implements ContainerRuntime {
       cluster: o.cluster,
       pauseImage: o.pauseImage,
       pauseCommand: o.pauseCommand,
+    });
+    this.engine = new DockerInfo(this.docker, (what, fn) => this.call(what, fn));
+    this.streams = new DockerStreams({
+      docker: this.docker,
+      call: (what, fn, opts) => this.call(what, fn, opts),
+      execLane: new Semaphore(o.concurrency ?? 8),
+      statsLane: new Semaphore(o.concurrency ?? 8),
+      network: o.network,
+      container: (id) => this.known(id),
+      connectTimeoutMs: this.timeoutMs,
+      log: this.log,
     });
   }
 
@@ -166,6 +189,7 @@ export class DockerRuntime implements ContainerRuntime {
   }
 
   async createPause(pod: Pod, attempt = 0): Promise<Sandbox> {
+    const resolv = this.o.dns && podResolverConfig(pod, this.o.dns);
     const opts = pauseCreateOptions(pod, {
       cluster: this.o.cluster,
       node: this.o.node,
@@ -173,11 +197,13 @@ export class DockerRuntime implements ContainerRuntime {
       image: this.o.pauseImage,
       command: this.o.pauseCommand,
       attempt,
+      ...(this.o.dns ? { clusterDomain: this.o.dns.clusterDomain } : {}),
+      ...(resolv ? { resolvConf: resolvConfText(resolv) } : {}),
     });
     const id = await this.create(opts);
     try {
       await this.start(id);
-      const c = await this.inspect(id);
+      const [c] = await Promise.all([this.inspect(id), resolv && resolvWritten(id, { docker: this.docker, call: (what, fn) => this.call(what, fn), inspect: (i) => this.inspect(i) })]);
       const ip = c?.networks[this.o.network];
       if (!c || c.state !== 'running') throw new RuntimeError(`sandbox ${opts.name ?? id} is not running (state ${c?.state ?? 'missing'})`);
       if (!ip) throw new RuntimeError(`sandbox ${opts.name ?? id} got no IP address on network ${this.o.network}`);
@@ -239,27 +265,33 @@ export class DockerRuntime implements ContainerRuntime {
     }
   }
 
-  async exec(id: string, cmd: string[], timeoutMs: number): Promise<ExecResult> {
-    return this.call(
-      `exec ${short(id)}`,
-      async (abortSignal) => {
-        const e = await this.docker.getContainer(id).exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true, abortSignal } as Dockerode.ExecCreateOptions);
-        const stream = await e.start({ hijack: true, stdin: false, abortSignal } as Dockerode.ExecStartOptions);
-        const chunks: Buffer[] = [];
-        const sink = new PassThrough();
-        sink.on('data', (b: Buffer) => chunks.push(b));
-        this.docker.modem.demuxStream(stream, sink, sink);
-        abortSignal.addEventListener('abort', () => stream.destroy(), { once: true });
-        await new Promise<void>((resolve, reject) => {
-          stream.on('end', resolve);
-          stream.on('close', resolve);
-          stream.on('error', reject);
-        });
-        const info = (await e.inspect({ abortSignal } as Dockerode.ExecInspectOptions)) as Dockerode.ExecInspectInfo;
-        return { exitCode: info.ExitCode ?? -1, output: Buffer.concat(chunks).toString('utf8') };
-      },
-      { timeoutMs, lane: this.execLane },
-    );
+  /** The container as the last list saw it (enough for what never changes, like tty), else inspected. */
+  private async known(id: string): Promise<RuntimeContainer | undefined> {
+    return this.inspectCache.get(id)?.c ?? (await this.inspect(id));
+  }
+
+  exec(id: string, cmd: string[], timeoutMs: number): Promise<CommandResult> {
+    return this.streams.run(id, cmd, timeoutMs);
+  }
+
+  execStream(id: string, opts: ExecOptions): Promise<ContainerStream> {
+    return this.streams.exec(id, opts);
+  }
+
+  attach(id: string, opts: AttachOptions): Promise<ContainerStream> {
+    return this.streams.attach(id, opts);
+  }
+
+  logs(id: string, opts: ContainerLogOptions): Promise<Readable> {
+    return this.streams.logs(id, opts);
+  }
+
+  portForward(sandboxId: string, port: number): Promise<Duplex> {
+    return this.streams.portForward(sandboxId, port);
+  }
+
+  containerStats(id: string): Promise<ContainerStatsSample> {
+    return this.streams.stats(id);
   }
 
   ensureVolume(name: string, labels: Record<string, string>, opts: VolumeOptions = {}): Promise<void> {
@@ -282,81 +314,23 @@ export class DockerRuntime implements ContainerRuntime {
     return this.volumes.removeAll(labels);
   }
 
-  /**
-   * Between full reads (every INFO_REFRESH_MS) the engine is only pinged: its /info runs `runc
-   * --version` and `docker-init --version` and counts every container and image, measured here at
-   * 150–2000 ms during a burst, while /_ping costs it next to nothing.
-   */
-  async info(): Promise<RuntimeInfo> {
-    const known = this.lastInfo;
-    if (known && Date.now() - known.at < INFO_REFRESH_MS) {
-      await this.call('ping', (abortSignal) => (this.docker.ping as (o: object) => Promise<unknown>).call(this.docker, { abortSignal }));
-      return known.info;
-    }
-    const info = await this.readInfo();
-    this.lastInfo = { info, at: Date.now() };
-    return info;
-  }
-
-  private async readInfo(): Promise<RuntimeInfo> {
-    const [version, info] = await Promise.all([
-      this.call('version', (abortSignal) => (this.docker.version as (o: object) => Promise<Dockerode.DockerVersion>).call(this.docker, { abortSignal })),
-      this.call('info', (abortSignal) => (this.docker.info as (o: object) => Promise<{ OperatingSystem?: string; KernelVersion?: string }>).call(this.docker, { abortSignal })),
-    ]);
-    return {
-      name: 'docker',
-      version: version.Version,
-      operatingSystem: info.OperatingSystem ?? '',
-      kernelVersion: info.KernelVersion ?? version.KernelVersion ?? '',
-    };
+  info(): Promise<RuntimeInfo> {
+    return this.engine.info();
   }
 
   async *events(signal: AbortSignal): AsyncGenerator<RuntimeEvent> {
-    if (signal.aborted) return;
-    const ac = new AbortController();
-    const onAbort = (): void => ac.abort();
-    signal.addEventListener('abort', onAbort, { once: true });
-    const connectTimer = setTimeout(() => ac.abort(), this.timeoutMs);
-    let stream: (NodeJS.ReadableStream & { destroy?: () => void }) | undefined;
-    try {
-      stream = (await this.docker.getEvents({
-        filters: {
-          type: ['container'],
-          event: ['start', 'die', 'destroy', 'oom'],
-          label: [`${LABELS.cluster}=${this.o.cluster}`, `${LABELS.node}=${this.o.node}`],
-        },
-        abortSignal: ac.signal,
-      } as Dockerode.GetEventsOptions)) as NodeJS.ReadableStream & { destroy?: () => void };
-      clearTimeout(connectTimer);
-      ac.signal.addEventListener('abort', () => stream?.destroy?.(), { once: true });
-      // Changes from now on are seen; lists taken before this moment may have missed some.
-      this.podLists.setLive(true);
-      for await (const raw of jsonLines(stream as AsyncIterable<unknown>)) {
-        const ev = toEvent(raw);
-        if (!ev) continue;
-        const startedAt = this.startedHere.get(ev.id);
-        this.startedHere.delete(ev.id);
-        if (ev.type === 'start' && startedAt !== undefined && Date.now() - startedAt < 10_000) continue;
-        this.inspectCache.delete(ev.id);
-        if (ev.podUid) this.podLists.podChanged(ev.podUid);
-        else this.podLists.containerChanged(ev.id);
-        yield ev;
-      }
-    } catch (err) {
-      if (signal.aborted) return;
-      if (ac.signal.aborted && !stream) throw new RuntimeError(`docker events: timed out after ${this.timeoutMs / 1000}s`);
-      throw toRuntimeError('events', err);
-    } finally {
-      this.podLists.setLive(false);
-      clearTimeout(connectTimer);
-      signal.removeEventListener('abort', onAbort);
-      stream?.destroy?.();
+    const live = (on: boolean): void => this.podLists.setLive(on);
+    for await (const ev of dockerEvents({ docker: this.docker, cluster: this.o.cluster, node: this.o.node, timeoutMs: this.timeoutMs, live }, signal)) {
+      const startedAt = this.startedHere.get(ev.id);
+      this.startedHere.delete(ev.id);
+      if (ev.type === 'start' && startedAt !== undefined && Date.now() - startedAt < 10_000) continue;
+      this.inspectCache.delete(ev.id);
+      if (ev.podUid) this.podLists.podChanged(ev.podUid);
+      else this.podLists.containerChanged(ev.id);
+      yield ev;
     }
   }
 }
-
-/** How often info() reads the engine's version and host facts again (in between it pings). */
-const INFO_REFRESH_MS = 5 * 60_000;
 
 function short(id: string): string {
   return id.length > 12 ? id.slice(0, 12) : id;

@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import type Dockerode from 'dockerode';
-import { toEvent, toRuntimeContainer, toRuntimeError } from './dockerconvert.js';
+import { memoryOf, toDockerLogOptions, toEvent, toRuntimeContainer, toRuntimeError, toStatsSample } from './dockerconvert.js';
 import { drainProgress, jsonLines } from './jsonlines.js';
 
 function info(state: Partial<Dockerode.ContainerInspectInfo['State']>, extra: Record<string, unknown> = {}): Dockerode.ContainerInspectInfo {
@@ -74,5 +74,31 @@ describe('docker events and errors', () => {
     for await (const o of jsonLines(Readable.from([Buffer.from('{"a":1}\n{"b"'), Buffer.from(':2}\n\n{"c":3}')]))) out.push(o);
     assert.deepEqual(out, [{ a: 1 }, { b: 2 }, { c: 3 }]);
     await assert.rejects(drainProgress(Readable.from([Buffer.from('{"status":"Pulling"}\n{"errorDetail":{"message":"manifest unknown"},"error":"manifest unknown"}\n')])), /manifest unknown/);
+  });
+
+  it('a container made with a terminal says so', () => {
+    assert.equal(toRuntimeContainer(info({}), 'ref').tty, undefined);
+    assert.equal(toRuntimeContainer(info({}, { Config: { Image: 'img:1', Labels: {}, Tty: true } }), 'ref').tty, true);
+  });
+
+  it('log options: tail, since in whole unix seconds', () => {
+    assert.deepEqual(toDockerLogOptions({ follow: true, timestamps: true, tailLines: 3, sinceMs: Date.parse('2026-01-01T00:00:30.5Z') }), {
+      follow: true,
+      stdout: true,
+      stderr: true,
+      timestamps: true,
+      tail: 3,
+      since: Date.parse('2026-01-01T00:00:30Z') / 1000,
+    });
+    assert.deepEqual(toDockerLogOptions({ follow: false, timestamps: false }), { follow: false, stdout: true, stderr: true, timestamps: false });
+  });
+
+  it('stats: working set = usage - inactive_file (cgroup v2 and v1 names), never negative; the read time', () => {
+    assert.deepEqual(memoryOf({ memory_stats: { usage: 1000, stats: { inactive_file: 300 } } }), { usageBytes: 1000, workingSetBytes: 700 });
+    assert.equal(memoryOf({ memory_stats: { usage: 1000, stats: { total_inactive_file: 100 } } }).workingSetBytes, 900);
+    assert.equal(memoryOf({ memory_stats: { usage: 10, stats: { inactive_file: 300 } } }).workingSetBytes, 0);
+    const s = toStatsSample({ read: '2026-01-01T00:00:10Z', cpu_stats: { cpu_usage: { total_usage: 42 } }, memory_stats: { usage: 5 } }, 7);
+    assert.deepEqual(s, { timestamp: Date.parse('2026-01-01T00:00:10Z'), cpuUsageCoreNanoSeconds: 42, memory: { usageBytes: 5, workingSetBytes: 5 } });
+    assert.equal(toStatsSample({ read: '0001-01-01T00:00:00Z' }, 7).timestamp, 7, 'a zero read time: now');
   });
 });

@@ -1,10 +1,11 @@
 /**
- * Pure conversions from Docker's answers (inspect, events, errors) into the runtime's terms; no
- * I/O, so they are unit-tested directly.
+ * Pure conversions between Docker's terms (inspect, events, errors, stats, log queries) and the
+ * runtime's; no I/O, so they are unit-tested directly.
  */
 import type Dockerode from 'dockerode';
 import { TimeoutError } from './limiter.js';
-import { LABELS, RuntimeError, labelFields, type RuntimeContainer, type RuntimeEvent, type RuntimeState } from './runtime.js';
+import type { MemoryStats } from '@kubelab/proto';
+import { LABELS, RuntimeError, labelFields, type ContainerLogOptions, type ContainerStatsSample, type RuntimeContainer, type RuntimeEvent, type RuntimeState } from './runtime.js';
 
 interface DockerErrorLike {
   statusCode?: number;
@@ -64,6 +65,7 @@ export function toRuntimeContainer(info: Dockerode.ContainerInspectInfo, imageRe
     imageRef,
     networks,
   };
+  if (info.Config?.Tty === true) c.tty = true;
   const startedAt = time(st.StartedAt);
   const finishedAt = time(st.FinishedAt);
   if (startedAt) c.startedAt = startedAt;
@@ -91,5 +93,47 @@ export function toEvent(raw: Record<string, unknown>): RuntimeEvent | undefined 
     podUid: attrs[LABELS.podUid] ?? '',
     containerName: attrs[LABELS.containerName] ?? '',
     time: Number.isFinite(nano) && nano > 0 ? Math.floor(nano / 1e6) : Number(raw.time ?? 0) * 1000,
+  };
+}
+
+export interface DockerLogOptions {
+  follow: boolean;
+  stdout: true;
+  stderr: true;
+  timestamps: boolean;
+  tail?: number;
+  /** Unix seconds. */
+  since?: number;
+}
+
+export function toDockerLogOptions(o: ContainerLogOptions): DockerLogOptions {
+  const d: DockerLogOptions = { follow: o.follow, stdout: true, stderr: true, timestamps: o.timestamps };
+  if (o.tailLines !== undefined) d.tail = o.tailLines;
+  if (o.sinceMs !== undefined) d.since = Math.max(0, Math.floor(o.sinceMs / 1000));
+  return d;
+}
+
+/** The part of Docker's /containers/{id}/stats answer we read. */
+export interface DockerStats {
+  read?: string;
+  cpu_stats?: { cpu_usage?: { total_usage?: number } };
+  memory_stats?: { usage?: number; stats?: Record<string, number> };
+}
+
+export function memoryOf(s: DockerStats): MemoryStats {
+  const usage = s.memory_stats?.usage ?? 0;
+  const st = s.memory_stats?.stats ?? {};
+  // cgroup v2 names it inactive_file, v1 total_inactive_file.
+  const inactive = st['inactive_file'] ?? st['total_inactive_file'] ?? 0;
+  return { usageBytes: usage, workingSetBytes: Math.max(0, usage - inactive) };
+}
+
+/** A stats answer as a sample; `now` stands in for a missing or unreadable read time. */
+export function toStatsSample(s: DockerStats, now: number): ContainerStatsSample {
+  const read = s.read ? Date.parse(s.read) : Number.NaN;
+  return {
+    timestamp: Number.isFinite(read) && read > 0 ? read : now,
+    cpuUsageCoreNanoSeconds: s.cpu_stats?.cpu_usage?.total_usage ?? 0,
+    memory: memoryOf(s),
   };
 }

@@ -2,7 +2,10 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Container } from '@kubelab/api';
 import { makePod } from '../testing/fakes.js';
-import { appCreateOptions, commandLine, containerHash, dockerName, envList, mountConfig, pauseCreateOptions, podHostname, pullPolicyOf, resourceConfig } from './dockerspec.js';
+import { containerHash, podHostname, pullPolicyOf } from '../podspec.js';
+import { appCreateOptions, commandLine, envList, mountConfig, resourceConfig } from './containerspec.js';
+import { dockerName } from './dockerspec.js';
+import { pauseCreateOptions } from './sandboxspec.js';
 
 const c = (extra: Partial<Container> = {}): Container => ({ name: 'app', image: 'img:1', ...extra });
 

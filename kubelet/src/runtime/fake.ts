@@ -2,17 +2,25 @@
  * An in-memory ContainerRuntime for unit tests: containers are records whose state tests drive
  * (exit, die, vanish), images are a set, and every call is recorded.
  */
+import type { Duplex, Readable } from 'node:stream';
 import type Dockerode from 'dockerode';
 import type { Container, Pod, Clock } from '@kubelab/api';
-import { appCreateOptions, pauseCreateOptions } from './dockerspec.js';
+import type { ExecOptions } from '@kubelab/proto';
+import { logFrom, playedSession } from './fakestreams.js';
+import { appCreateOptions } from './containerspec.js';
+import { pauseCreateOptions } from './sandboxspec.js';
 import { resolveInVolume, type VolumePathStat } from '../volumes/subpath.js';
 import {
   ImageError,
   RuntimeError,
   labelFields,
+  type AttachOptions,
   type ContainerConfig,
+  type ContainerLogOptions,
+  type ContainerStatsSample,
+  type ContainerStream,
   type ContainerRuntime,
-  type ExecResult,
+  type CommandResult,
   type ImageResult,
   type PullPolicy,
   type RuntimeContainer,
@@ -46,7 +54,18 @@ export class FakeRuntime implements ContainerRuntime {
   readonly startErrors = new Map<string, string>();
   down = false;
   /** Answers exec calls (probes, hooks); default: exit 0, no output. Throw to simulate a timeout. */
-  execHandler: (c: RuntimeContainer, cmd: string[], timeoutMs: number) => ExecResult | Promise<ExecResult> = () => ({ exitCode: 0, output: '' });
+  execHandler: (c: RuntimeContainer, cmd: string[], timeoutMs: number) => CommandResult | Promise<CommandResult> = () => ({ exitCode: 0, output: '' });
+  /**
+   * Answers execStream and attach; by default an exec plays what execHandler answers (output on
+   * stdout) and an attach shows nothing until it is closed.
+   */
+  streamHandler?: (c: RuntimeContainer, opts: ExecOptions, attach: boolean) => ContainerStream;
+  /** The log of each container (by id), as text. */
+  readonly logText = new Map<string, string>();
+  /** Answers port-forward to a sandbox; by default the connection is refused. */
+  portHandler: (sandbox: RuntimeContainer, port: number) => Promise<Duplex> = (_s, port) => Promise.reject(new RuntimeError(`connect ECONNREFUSED 10.244.0.2:${port}`));
+  /** Usage by container id; a running container without one uses nothing. */
+  readonly usage = new Map<string, ContainerStatsSample>();
   /** Volumes by name: labels and every archive written into them. */
   readonly volumes = new Map<string, { labels: Record<string, string>; writes: Buffer[]; opts: VolumeOptions }>();
   /** What lstat finds at paths inside volumes, by volume name then path (absent: does not exist). */
@@ -195,13 +214,50 @@ export class FakeRuntime implements ContainerRuntime {
     return Promise.resolve(undefined);
   }
 
-  async exec(id: string, cmd: string[], timeoutMs: number): Promise<ExecResult> {
+  async exec(id: string, cmd: string[], timeoutMs: number): Promise<CommandResult> {
     this.enter('exec');
-    const c = [...this.containers.values()].find((x) => x.id.startsWith(id));
-    if (!c) throw new RuntimeError(`docker exec: No such container: ${id}`, 404);
-    if (c.state !== 'running') throw new RuntimeError(`docker exec: Container ${id} is not running`, 409);
+    const c = this.running('exec', id);
     this.execs.push({ container: c.containerName, cmd: [...cmd] });
     return this.execHandler(c, cmd, timeoutMs);
+  }
+
+  private running(what: string, id: string): RuntimeContainer {
+    const c = [...this.containers.values()].find((x) => x.id.startsWith(id));
+    if (!c) throw new RuntimeError(`docker ${what}: No such container: ${id}`, 404);
+    if (c.state !== 'running') throw new RuntimeError(`docker ${what}: Container ${id} is not running`, 409);
+    return c;
+  }
+
+  async execStream(id: string, opts: ExecOptions): Promise<ContainerStream> {
+    this.enter('execStream');
+    const c = this.running('exec', id);
+    if (this.streamHandler) return this.streamHandler(c, opts, false);
+    const r = await this.execHandler(c, opts.command, 0);
+    return playedSession({ stdout: r.output }, Promise.resolve({ code: r.exitCode }));
+  }
+
+  async attach(id: string, opts: AttachOptions): Promise<ContainerStream> {
+    this.enter('attach');
+    const c = this.running('attach', id);
+    if (this.streamHandler) return this.streamHandler(c, { ...opts, command: [], tty: c.tty === true }, true);
+    return playedSession({}, new Promise(() => undefined));
+  }
+
+  async logs(id: string, opts: ContainerLogOptions): Promise<Readable> {
+    this.enter('logs');
+    if (!this.containers.has(id)) throw new RuntimeError(`docker logs: No such container: ${id}`, 404);
+    return logFrom(this.logText.get(id) ?? '', opts);
+  }
+
+  async portForward(sandboxId: string, port: number): Promise<Duplex> {
+    this.enter('portForward');
+    return this.portHandler(this.running('port-forward', sandboxId), port);
+  }
+
+  async containerStats(id: string): Promise<ContainerStatsSample> {
+    this.enter('containerStats');
+    this.running('stats', id);
+    return this.usage.get(id) ?? { timestamp: this.o.clock.now(), cpuUsageCoreNanoSeconds: 0, memory: { usageBytes: 0, workingSetBytes: 0 } };
   }
 
   ensureVolume(name: string, labels: Record<string, string>, opts: VolumeOptions = {}): Promise<void> {

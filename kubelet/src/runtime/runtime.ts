@@ -1,9 +1,14 @@
 /**
  * The seam between the kubelet and whatever runs containers. The kubelet only ever speaks in
  * pods (a sandbox + app containers, found again by their labels); the runtime speaks Docker (or
- * memory, in tests). Every container the runtime makes carries the labels in LABELS.
+ * memory, in tests). Every container the runtime makes carries the labels in LABELS. Like CRI, the
+ * seam is a runtime service (sandboxes, containers), a streaming service (exec, attach, logs,
+ * port-forward, stats), an image service and a volume service; the Docker implementation is
+ * docker.ts, the in-memory ones fake.ts (unit tests) and hollow.ts (hollow nodes).
  */
+import type { Duplex, Readable, Writable } from 'node:stream';
 import type { Container, Pod } from '@kubelab/api';
+import type { ExecOptions, ExecResult, MemoryStats } from '@kubelab/proto';
 
 export const LABELS = {
   cluster: 'io.kubelab.cluster',
@@ -51,6 +56,8 @@ export interface RuntimeContainer {
   sandboxId?: string;
   /** IPv4 address per network (sandboxes). */
   networks: Record<string, string>;
+  /** The container was made with a terminal (its output is then not multiplexed). */
+  tty?: boolean;
 }
 
 export type PullPolicy = 'Always' | 'IfNotPresent' | 'Never';
@@ -124,11 +131,50 @@ export interface ContainerConfig {
   mounts?: Mount[];
 }
 
-/** What a command run in a container produced. */
-export interface ExecResult {
+/** What a command run in a container to its end produced (probes, hooks: CRI's ExecSync). */
+export interface CommandResult {
   exitCode: number;
   /** stdout and stderr, interleaved as they came. */
   output: string;
+}
+
+/**
+ * A command run with its streams attached (kubectl exec), or an attach to the container's main
+ * process (kubectl attach). Only its setup is bounded by the runtime's deadlines.
+ */
+export interface ContainerStream {
+  /** Input of the process; writes are dropped unless stdin was asked for. End it to close stdin. */
+  stdin: Writable;
+  stdout: Readable;
+  /** Stays empty with a tty (the terminal carries both). */
+  stderr: Readable;
+  resize(width: number, height: number): void;
+  /** Settles once the output is complete: the exit code, or why there is none. */
+  exit: Promise<ExecResult>;
+  /** Drops the connection (the caller went away); the process itself is not killed. */
+  close(): void;
+}
+
+/** Which streams an attach connects. */
+export type AttachOptions = Omit<ExecOptions, 'command' | 'tty'>;
+
+/** Which part of a container's log to read. */
+export interface ContainerLogOptions {
+  /** Keep the stream open for new lines until the container stops. */
+  follow: boolean;
+  timestamps: boolean;
+  tailLines?: number;
+  /** Only lines from this moment on (ms since the epoch). */
+  sinceMs?: number;
+}
+
+/** One reading of a running container's usage (CRI's ContainerStats). */
+export interface ContainerStatsSample {
+  /** When the runtime read it (ms since the epoch). */
+  timestamp: number;
+  /** CPU time used since the container started. */
+  cpuUsageCoreNanoSeconds: number;
+  memory: MemoryStats;
 }
 
 export interface RuntimeInfo {
@@ -139,11 +185,10 @@ export interface RuntimeInfo {
   kernelVersion: string;
 }
 
-export interface ContainerRuntime {
+/** Sandboxes and containers, found again by their labels (CRI's RuntimeService). */
+export interface RuntimeService {
   /** All containers (any state) whose labels include every pair of `labels`. */
   listPodContainers(labels: Record<string, string>): Promise<RuntimeContainer[]>;
-  /** Makes the image available according to the policy; throws ImageError. */
-  ensureImage(image: string, policy: PullPolicy): Promise<ImageResult>;
   /** Creates and starts the pod's sandbox on the cluster network; attempt numbers recreations. */
   createPause(pod: Pod, attempt?: number): Promise<Sandbox>;
   /**
@@ -160,11 +205,37 @@ export interface ContainerRuntime {
   inspect(id: string): Promise<RuntimeContainer | undefined>;
   /** start/die/destroy/oom of this cluster's containers, until the signal aborts or the stream breaks. */
   events(signal: AbortSignal): AsyncIterable<RuntimeEvent>;
+  /** Version and host facts, also a liveness check. */
+  info(): Promise<RuntimeInfo>;
+}
+
+/** Commands, logs, ports and usage of running containers (the kubelet API's side of CRI). */
+export interface StreamingService {
   /**
    * Runs cmd inside the running container and waits for it to end (probes, hooks). Throws
    * RuntimeError: status 404 when the container is missing, 0 when timeoutMs passed first.
    */
-  exec(id: string, cmd: string[], timeoutMs: number): Promise<ExecResult>;
+  exec(id: string, cmd: string[], timeoutMs: number): Promise<CommandResult>;
+  /** Starts a command in the running container with the streams asked for (kubectl exec). */
+  execStream(id: string, opts: ExecOptions): Promise<ContainerStream>;
+  /** Connects to the streams of the container's main process (kubectl attach). */
+  attach(id: string, opts: AttachOptions): Promise<ContainerStream>;
+  /** stdout and stderr of the container merged, ending at the end of the log (follow: when it stops). */
+  logs(id: string, opts: ContainerLogOptions): Promise<Readable>;
+  /** A TCP connection to the port in the network namespace of the sandbox (kubectl port-forward). */
+  portForward(sandboxId: string, port: number): Promise<Duplex>;
+  /** Current usage of a running container. */
+  containerStats(id: string): Promise<ContainerStatsSample>;
+}
+
+/** Images (CRI's ImageService). */
+export interface ImageService {
+  /** Makes the image available according to the policy; throws ImageError. */
+  ensureImage(image: string, policy: PullPolicy): Promise<ImageResult>;
+}
+
+/** The pod volumes that live in the runtime (named volumes, labelled like containers). */
+export interface VolumeService {
   /** Creates the named volume with these labels if it does not exist (in memory: a tmpfs one). */
   ensureVolume(name: string, labels: Record<string, string>, opts?: VolumeOptions): Promise<void>;
   /** Extracts a tar archive into the root of the named volume (pod volumes with content). */
@@ -182,9 +253,10 @@ export interface ContainerRuntime {
   resolveSubPath(name: string, subPath: string): Promise<string>;
   /** Removes every volume whose labels include all of `labels`; returns how many went. */
   removeVolumes(labels: Record<string, string>): Promise<number>;
-  /** Version and host facts, also a liveness check. */
-  info(): Promise<RuntimeInfo>;
 }
+
+/** The one seam between the kubelet and whatever runs containers: every Docker call goes through it. */
+export interface ContainerRuntime extends RuntimeService, StreamingService, ImageService, VolumeService {}
 
 /** Reads the labels of a runtime container into the parsed fields of RuntimeContainer. */
 export function labelFields(labels: Record<string, string>): Pick<RuntimeContainer, 'podUid' | 'podName' | 'podNamespace' | 'containerName' | 'restartCount' | 'hash'> {

@@ -1,10 +1,10 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { StatsCollector, rate } from './collector.js';
-import type { DockerStats } from './stats.js';
+import type { ContainerStatsSample } from '../runtime/runtime.js';
 
-/** A fake Docker: cumulative CPU per container, read time = the fake clock. */
-function fakeDocker(clock: { t: number }) {
+/** A fake runtime's stats: cumulative CPU per container, read time = the fake clock. */
+function fakeStats(clock: { t: number }) {
   const cpu = new Map<string, number>();
   const calls: string[] = [];
   let gate: Promise<void> | undefined;
@@ -19,11 +19,11 @@ function fakeDocker(clock: { t: number }) {
         open();
       };
     },
-    read: async (id: string): Promise<DockerStats> => {
+    read: async (id: string): Promise<ContainerStatsSample> => {
       calls.push(id);
       if (gate) await gate;
       if (!cpu.has(id)) throw new Error(`no such container: ${id}`);
-      return { read: new Date(clock.t).toISOString(), cpu_stats: { cpu_usage: { total_usage: cpu.get(id) ?? 0 } }, memory_stats: { usage: 1000, stats: { inactive_file: 200 } } };
+      return { timestamp: clock.t, cpuUsageCoreNanoSeconds: cpu.get(id) ?? 0, memory: { usageBytes: 1000, workingSetBytes: 800 } };
     },
   };
 }
@@ -37,7 +37,7 @@ describe('stats collector', () => {
 
   it('first sample: average since start; later: the rate between its own samples', async () => {
     const clock = { t: Date.parse('2026-01-01T00:00:10Z') };
-    const d = fakeDocker(clock);
+    const d = fakeStats(clock);
     const c = new StatsCollector({ read: d.read, now: () => clock.t, maxAgeMs: 10_000 });
     d.cpu.set('a', 2_000_000_000); // 2 s of CPU over 10 s → 0.2 cores
     const first = await c.usage([{ id: 'a', startedAt: '2026-01-01T00:00:00Z' }]);
@@ -55,9 +55,9 @@ describe('stats collector', () => {
     assert.equal(fresh.get('a')?.cpu.usageCoreNanoSeconds, 7_000_000_000);
   });
 
-  it('serves fresh samples without calling Docker, and shares one refresh between requests', async () => {
+  it('serves fresh samples without calling the runtime, and shares one refresh between requests', async () => {
     const clock = { t: 1_000_000 };
-    const d = fakeDocker(clock);
+    const d = fakeStats(clock);
     d.cpu.set('a', 1).set('b', 1);
     const c = new StatsCollector({ read: d.read, now: () => clock.t });
     const open = d.hold();
@@ -70,12 +70,12 @@ describe('stats collector', () => {
     assert.deepEqual(d.calls.sort(), ['a', 'b']);
     clock.t += 5_000;
     await c.usage([{ id: 'a' }, { id: 'b' }]);
-    assert.equal(d.calls.length, 2, 'no Docker call within maxAge');
+    assert.equal(d.calls.length, 2, 'no stats call within maxAge');
   });
 
   it('a container whose stats fail is left out; others are still reported', async () => {
     const clock = { t: 1_000_000 };
-    const d = fakeDocker(clock);
+    const d = fakeStats(clock);
     d.cpu.set('a', 1);
     const errors: string[] = [];
     const c = new StatsCollector({ read: d.read, now: () => clock.t, onError: (id) => errors.push(id) });
@@ -85,7 +85,7 @@ describe('stats collector', () => {
   });
 
   it('a call that hangs is cut off by the deadline', async () => {
-    const c = new StatsCollector({ read: () => new Promise<DockerStats>(() => undefined), timeoutMs: 20 });
+    const c = new StatsCollector({ read: () => new Promise<ContainerStatsSample>(() => undefined), timeoutMs: 20 });
     const u = await c.usage([{ id: 'stuck' }]);
     assert.equal(u.size, 0);
   });

@@ -9,7 +9,7 @@
  */
 import type { CpuStats, MemoryStats } from '@kubelab/proto';
 import { Semaphore, withTimeout } from '../runtime/limiter.js';
-import { memoryOf, type DockerStats } from './stats.js';
+import type { ContainerStatsSample } from '../runtime/runtime.js';
 
 /** A running container as the collector needs it. */
 export interface StatsTarget {
@@ -24,19 +24,19 @@ export interface ContainerUsage {
 }
 
 interface Sample extends ContainerUsage {
-  /** When Docker read it (ms since the epoch). */
+  /** When the runtime read it (ms since the epoch). */
   at: number;
   /** When this collector got it (its own clock). */
   fetchedAt: number;
 }
 
 export interface StatsCollectorOptions {
-  /** One-shot stats of one container. */
-  read: (id: string, signal: AbortSignal) => Promise<DockerStats>;
+  /** One reading of one container (the runtime's containerStats). */
+  read: (id: string) => Promise<ContainerStatsSample>;
   now?: () => number;
   /** Samples younger than this are served without a refresh; 10 s by default. */
   maxAgeMs?: number;
-  /** Docker stats calls in flight at once; 8 by default. */
+  /** Stats calls in flight at once; 8 by default. */
   concurrency?: number;
   /** Deadline of one stats call; 5 s by default. */
   timeoutMs?: number;
@@ -95,7 +95,7 @@ export class StatsCollector {
       await Promise.all(
         targets.map(async (t) => {
           try {
-            const raw = await this.sem.run(() => withTimeout(`stats of container ${t.id.slice(0, 12)}`, this.timeout, (signal) => this.o.read(t.id, signal)));
+            const raw = await this.sem.run(() => withTimeout(`stats of container ${t.id.slice(0, 12)}`, this.timeout, () => this.o.read(t.id)));
             this.samples.set(t.id, this.toSample(t, raw, this.samples.get(t.id)));
           } catch (err) {
             this.o.onError?.(t.id, err);
@@ -109,17 +109,16 @@ export class StatsCollector {
     return this.refreshing;
   }
 
-  private toSample(t: StatsTarget, raw: DockerStats, prev: Sample | undefined): Sample {
+  private toSample(t: StatsTarget, raw: ContainerStatsSample, prev: Sample | undefined): Sample {
     const fetchedAt = this.now();
-    const readAt = raw.read ? Date.parse(raw.read) : NaN;
-    const at = Number.isFinite(readAt) && readAt > 0 ? readAt : fetchedAt;
-    const total = raw.cpu_stats?.cpu_usage?.total_usage ?? 0;
+    const at = raw.timestamp;
+    const total = raw.cpuUsageCoreNanoSeconds;
     let nano: number;
     if (prev) nano = rate(prev.cpu.usageCoreNanoSeconds, prev.at, total, at);
     else {
       const started = t.startedAt ? Date.parse(t.startedAt) : NaN;
       nano = Number.isFinite(started) ? rate(0, started, total, at) : 0;
     }
-    return { at, fetchedAt, cpu: { usageNanoCores: nano, usageCoreNanoSeconds: total }, memory: memoryOf(raw) };
+    return { at, fetchedAt, cpu: { usageNanoCores: nano, usageCoreNanoSeconds: total }, memory: raw.memory };
   }
 }

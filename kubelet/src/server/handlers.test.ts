@@ -3,8 +3,9 @@ import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import { PassThrough, Writable, type Duplex, type Readable } from 'node:stream';
 import pino from 'pino';
-import { ApiError, type ExecInput, type PodRef, type StatsResponse } from '@kubelab/proto';
-import type { ExecOptions, ExecProcess, ExecResult, KubeletBackend, LogOptions } from './backend.js';
+import { ApiError, type ExecInput, type ExecResult, type LogOptions, type PodRef, type StatsResponse } from '@kubelab/proto';
+import type { ContainerStream } from '../runtime/runtime.js';
+import type { ExecStreamOptions, KubeletBackend } from './backend.js';
 import { execHandler, logsHandler } from './handlers.js';
 
 const log = pino({ level: 'silent' });
@@ -40,7 +41,7 @@ class FakeBackend implements KubeletBackend {
   stdin: Buffer[] = [];
   stdinEnded = false;
   resized: [number, number][] = [];
-  execCalls: { pod: PodRef; container: string; opts: ExecOptions }[] = [];
+  execCalls: { pod: PodRef; container: string; opts: ExecStreamOptions }[] = [];
   proc: { stdout: PassThrough; stderr: PassThrough; finish: (r: ExecResult) => void } | undefined;
   logs(pod: PodRef, container: string, _opts: LogOptions): Promise<Readable> {
     if (container !== 'app') return Promise.reject(new ApiError('NotFound', `container "${container}" in pod "${pod.name}" is not available`));
@@ -48,7 +49,7 @@ class FakeBackend implements KubeletBackend {
     s.end('line 1\nline 2\n');
     return Promise.resolve(s);
   }
-  exec(pod: PodRef, container: string, opts: ExecOptions): Promise<ExecProcess> {
+  exec(pod: PodRef, container: string, opts: ExecStreamOptions): Promise<ContainerStream> {
     this.execCalls.push({ pod, container, opts });
     const stdout = new PassThrough();
     const stderr = new PassThrough();

@@ -6,9 +6,9 @@
 import * as grpc from '@grpc/grpc-js';
 import type { Duplex, Readable } from 'node:stream';
 import type { Logger } from 'pino';
-import { ApiError, type Chunk, type ExecInput, type ExecOutput, type LogsRequest, type PodRef, type PortForwardData, type StatsRequest, type StatsResponse } from '@kubelab/proto';
-import type { ExecProcess, KubeletBackend } from './backend.js';
-import { logOptionsFromRequest } from './logopts.js';
+import { ApiError, execExit, execOptionsOf, logOptionsOf, type Chunk, type ExecInput, type ExecOutput, type LogsRequest, type PodRef, type PortForwardData, type StatsRequest, type StatsResponse } from '@kubelab/proto';
+import type { ContainerStream } from '../runtime/runtime.js';
+import type { KubeletBackend } from './backend.js';
 
 function toApiError(err: unknown, log: Logger, method: string): ApiError {
   const e = ApiError.from(err);
@@ -47,7 +47,7 @@ export function logsHandler(backend: KubeletBackend, log: Logger): grpc.handleSe
       const req = call.request;
       const pod = checkPod(req.pod);
       if (!req.container) throw new ApiError('BadRequest', `a container name must be specified for pod ${pod.name}`);
-      src = await backend.logs(pod, req.container, logOptionsFromRequest(req));
+      src = await backend.logs(pod, req.container, logOptionsOf(req));
       if (cancelled) return void src.destroy();
       // Headers now: the caller knows the logs exist before the first line (follow on a quiet container).
       call.sendMetadata(new grpc.Metadata());
@@ -60,7 +60,7 @@ export function logsHandler(backend: KubeletBackend, log: Logger): grpc.handleSe
 
 export function execHandler(backend: KubeletBackend, log: Logger): grpc.handleBidiStreamingCall<ExecInput, ExecOutput> {
   return (call) => {
-    let proc: ExecProcess | undefined;
+    let proc: ContainerStream | undefined;
     let starting = false;
     let done = false;
     const pending: ExecInput[] = [];
@@ -69,7 +69,7 @@ export function execHandler(backend: KubeletBackend, log: Logger): grpc.handleBi
       done = true;
       call.emit('error', toApiError(err, log, 'Exec').toGrpc());
     };
-    const apply = (p: ExecProcess, m: ExecInput): void => {
+    const apply = (p: ContainerStream, m: ExecInput): void => {
       if (m.input === 'stdin' && m.stdin) p.stdin.write(m.stdin);
       else if (m.input === 'resize' && m.resize) p.resize(m.resize.width, m.resize.height);
       else if (m.input === 'stdinClose') p.stdin.end();
@@ -80,7 +80,7 @@ export function execHandler(backend: KubeletBackend, log: Logger): grpc.handleBi
       const pod = checkPod(s.pod);
       if (!s.container) throw new ApiError('BadRequest', `a container name must be specified for pod ${pod.name}`);
       if (!s.attach && s.command.length === 0) throw new ApiError('BadRequest', 'you must specify at least 1 command');
-      const p = await backend.exec(pod, s.container, { command: s.command, stdin: s.stdin, stdout: s.stdout, stderr: s.stderr, tty: s.tty, attach: s.attach });
+      const p = await backend.exec(pod, s.container, { ...execOptionsOf(s), attach: s.attach });
       if (done) return p.close();
       proc = p;
       call.sendMetadata(new grpc.Metadata());
@@ -99,7 +99,7 @@ export function execHandler(backend: KubeletBackend, log: Logger): grpc.handleBi
       await outEnded;
       if (done) return;
       done = true;
-      call.write({ exit: 'code' in result ? { code: result.code, error: '' } : { code: 0, error: result.error } });
+      call.write({ exit: execExit(result) });
       call.end();
     };
     call.on('data', (m: ExecInput) => {

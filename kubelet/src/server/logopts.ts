@@ -1,55 +1,19 @@
-/** PodLogOptions as they arrive over gRPC, as Docker wants them, and the limitBytes cut-off. */
+/** The log options of a request in the runtime's terms, and the limitBytes cut-off. */
 import { Transform, type TransformCallback } from 'node:stream';
-import { ApiError, type LogsRequest } from '@kubelab/proto';
-import type { LogOptions } from './backend.js';
+import { ApiError, type LogOptions } from '@kubelab/proto';
+import type { ContainerLogOptions } from '../runtime/runtime.js';
 
-export function logOptionsFromRequest(r: LogsRequest): LogOptions {
-  const o: LogOptions = { follow: r.follow, previous: r.previous, timestamps: r.timestamps };
-  if (r.hasTailLines) o.tailLines = Math.max(0, r.tailLines);
-  if (r.sinceSeconds > 0) o.sinceSeconds = r.sinceSeconds;
-  if (r.sinceTime) o.sinceTime = r.sinceTime;
-  if (r.limitBytes > 0) o.limitBytes = r.limitBytes;
-  return o;
-}
-
-export function logsRequest(pod: LogsRequest['pod'], container: string, o: LogOptions): LogsRequest {
-  return {
-    pod,
-    container,
-    follow: o.follow,
-    previous: o.previous,
-    hasTailLines: o.tailLines !== undefined,
-    tailLines: o.tailLines ?? 0,
-    sinceSeconds: o.sinceSeconds ?? 0,
-    sinceTime: o.sinceTime ?? '',
-    timestamps: o.timestamps,
-    limitBytes: o.limitBytes ?? 0,
-  };
-}
-
-export interface DockerLogOptions {
-  follow: boolean;
-  stdout: true;
-  stderr: true;
-  timestamps: boolean;
-  tail?: number;
-  /** Unix seconds. */
-  since?: number;
-}
-
-/** Docker's logs query for the options; `follow` is dropped for a container that is not running. */
-export function dockerLogOptions(o: LogOptions, nowMs: number, running: boolean): DockerLogOptions {
-  const d: DockerLogOptions = { follow: o.follow && running, stdout: true, stderr: true, timestamps: o.timestamps };
-  if (o.tailLines !== undefined) d.tail = o.tailLines;
-  let sinceMs: number | undefined;
-  if (o.sinceSeconds !== undefined) sinceMs = nowMs - o.sinceSeconds * 1000;
+/** What to read of the container's log; `follow` is dropped for a container that is not running. */
+export function containerLogOptions(o: LogOptions, nowMs: number, running: boolean): ContainerLogOptions {
+  const c: ContainerLogOptions = { follow: o.follow && running, timestamps: o.timestamps };
+  if (o.tailLines !== undefined) c.tailLines = o.tailLines;
+  if (o.sinceSeconds !== undefined) c.sinceMs = nowMs - o.sinceSeconds * 1000;
   else if (o.sinceTime !== undefined) {
     const t = Date.parse(o.sinceTime);
     if (Number.isNaN(t)) throw new ApiError('BadRequest', `sinceTime: Invalid value: "${o.sinceTime}": must be an RFC3339 time`);
-    sinceMs = t;
+    c.sinceMs = t;
   }
-  if (sinceMs !== undefined) d.since = Math.max(0, Math.floor(sinceMs / 1000));
-  return d;
+  return c;
 }
 
 /** Passes the first `limit` bytes, then ends the output (and reports through onLimit so the source can be stopped). */

@@ -1,5 +1,5 @@
 /**
- * Integration test of the kubelet gRPC API (server + DockerBackend) against the real engine: a
+ * Integration test of the kubelet gRPC API (server + RuntimeBackend over DockerRuntime) against the real engine: a
  * pod made through DockerRuntime on the test's own network, then Logs, Exec, PortForward and
  * Stats through a real gRPC client on 127.0.0.1. Everything carries
  * io.kubelab.cluster=kubelet-server-itest and is removed by that label. Traffic goes only to
@@ -12,13 +12,12 @@ import * as os from 'node:os';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import Dockerode from 'dockerode';
-import { CHANNEL_OPTIONS, kubeletService, type Chunk, type ExecInput, type ExecOutput, type ExecStart, type LogsRequest, type PortForwardData, type StatsResponse } from '@kubelab/proto';
+import { CHANNEL_OPTIONS, kubeletService, logsRequest, type Chunk, type ExecInput, type ExecOutput, type ExecStart, type LogsRequest, type PortForwardData, type StatsResponse } from '@kubelab/proto';
 import { DockerRuntime } from '../runtime/docker.js';
 import { drainProgress } from '../runtime/jsonlines.js';
 import { LABELS } from '../runtime/runtime.js';
 import { makePod, silentLogger } from '../testing/fakes.js';
-import { DockerBackend } from './docker.js';
-import { logsRequest } from './logopts.js';
+import { RuntimeBackend } from './runtimebackend.js';
 import { startKubeletServer, type KubeletServer } from './server.js';
 
 const CLUSTER = 'kubelet-server-itest';
@@ -110,7 +109,7 @@ describe('kubelet gRPC API against the real engine', { timeout: 180_000 }, () =>
     await runtime.start(second);
     onceIds.push(second);
     await docker.getContainer(second).wait();
-    const backend = new DockerBackend({ docker, runtime, cluster: CLUSTER, node: NODE, network: NETWORK, log });
+    const backend = new RuntimeBackend({ runtime, cluster: CLUSTER, node: NODE, network: NETWORK, log });
     server = await startKubeletServer({ backend, port: 0, host: '127.0.0.1', log });
     const Ctor = kubeletService();
     client = new Ctor(`127.0.0.1:${server.port}`, grpc.credentials.createInsecure(), CHANNEL_OPTIONS) as unknown as Client;

@@ -16,7 +16,7 @@ import { RealProber } from '../probes/prober.js';
 import { realTimers } from '../probes/timers.js';
 import { DockerRuntime } from '../runtime/docker.js';
 import { StatusManager } from '../statusmanager.js';
-import { PodSyncer } from '../sync.js';
+import { PodSyncer } from '../pod/syncer.js';
 import { VolumeManager } from '../volumes/manager.js';
 import type { DockerTestEnv } from './dockerenv.js';
 import { FakePods, type FakeApi } from './fakes.js';

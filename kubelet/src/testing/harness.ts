@@ -5,7 +5,7 @@ import { ImageManager } from '../images.js';
 import { PodWorkers } from '../podworkers.js';
 import { FakeRuntime } from '../runtime/fake.js';
 import { StatusManager } from '../statusmanager.js';
-import { PodSyncer } from '../sync.js';
+import { PodSyncer } from '../pod/syncer.js';
 import { ApiEnvObjects } from '../env/objects.js';
 import { HookRunner } from '../hooks.js';
 import { VolumeManager } from '../volumes/manager.js';

@@ -173,9 +173,9 @@ describe('walking skeleton: kubectl → apiserver → controllers → scheduler 
   it('kubectl logs shows the echo server\'s request lines (pod, deploy/web, --tail, bad container)', async () => {
     const pods = await readyPods();
     const logs = await Promise.all(pods.map((p) => kOk(['logs', p.metadata.name])));
-    for (const [i, l] of logs.entries()) assert.match(l, new RegExp(`echo listening on :80 as ${pods[i]!.metadata.name}`), l);
+    for (const [i, l] of logs.entries()) assert.match(l, new RegExp(`echo listening on :80 \\(tcp and udp\\) as ${pods[i]!.metadata.name}`), l);
     assert.ok(logs.some((l) => /"GET \/ HTTP\/1\.1" 200/.test(l)), `some pod logged the NodePort requests:\n${logs.join('\n')}`);
-    assert.match(await kOk(['logs', 'deploy/web']), /echo listening on :80 as web-/);
+    assert.match(await kOk(['logs', 'deploy/web']), /echo listening on :80 \(tcp and udp\) as web-/);
     const name = pods[0]!.metadata.name;
     const tail = await kOk(['logs', name, '--tail=1', '--timestamps']);
     assert.equal(tail.trimEnd().split('\n').length, 1, tail);

@@ -8,7 +8,8 @@
 import { fromLabelSelector, matches, type Pod, type PodDisruptionBudget } from '@kubelab/api';
 import { ApiError } from '@kubelab/proto';
 import type { RequestContext } from '../context.js';
-import { decodeBody, readBody } from '../body.js';
+import { readBody } from '../body.js';
+import { readTypedBody } from '../decode/object-body.js';
 import type { ResourceRoute } from '../paths.js';
 import { deleteOptions, dryRun } from '../query.js';
 import { sendObject, successStatus } from '../respond.js';
@@ -48,9 +49,7 @@ async function checkBudget(ctx: RequestContext, ns: string, pod: Pod, dry: boole
 }
 
 export async function createEviction(ctx: RequestContext, route: ResourceRoute, name: string): Promise<void> {
-  const body = decodeBody(await readBody(ctx.req), ctx.req.headers['content-type']);
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new ApiError('BadRequest', 'error decoding body: expected an Eviction object');
-  const ev = body as Record<string, unknown>;
+  const ev = readTypedBody(ctx.res, ctx.query, await readBody(ctx.req), ctx.req.headers['content-type'], { apiVersion: 'policy/v1', kind: 'Eviction', group: 'policy' }, 'CreateOptions');
   if (ev['kind'] !== undefined && ev['kind'] !== 'Eviction') throw new ApiError('BadRequest', `the body of an eviction must be an Eviction, not ${String(ev['kind'])}`);
   const meta = (ev['metadata'] ?? {}) as Record<string, unknown>;
   if (typeof meta['name'] === 'string' && meta['name'] !== '' && meta['name'] !== name) {

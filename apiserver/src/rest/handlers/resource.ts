@@ -5,7 +5,7 @@
  */
 import type { RequestContext } from '../context.js';
 import type { ResourceRoute } from '../paths.js';
-import { isWatch } from '../query.js';
+import { assertSelectors, isWatch } from '../query.js';
 import { errMethodNotAllowed, errNotFoundPath } from '../respond.js';
 import { patchObject } from './patch.js';
 import { getObject, listObjects } from './read.js';
@@ -81,8 +81,16 @@ function subresourceHandler(ctx: RequestContext, route: ResourceRoute, name: str
   }
 }
 
+/** List, watch and deletecollection select objects: their selectors are checked before anything else. */
+function selects(ctx: RequestContext, route: ResourceRoute): boolean {
+  if (route.subresource !== undefined) return false;
+  if (route.name === undefined) return ctx.method === 'GET' || ctx.method === 'DELETE';
+  return ctx.method === 'GET' && isWatch(ctx.query);
+}
+
 export async function handleResource(rawCtx: RequestContext, route: ResourceRoute): Promise<void> {
   const ctx = { ...rawCtx, registry: registryFor(rawCtx.registry, route.info) };
+  if (selects(ctx, route)) assertSelectors(ctx.query, route.info.resource);
   let handler: Handler | undefined;
   if (route.name === undefined) {
     handler = collectionHandler(ctx, route);

@@ -3,7 +3,9 @@ import { fromLabelSelector, selectorToString, type KubeObject, type LabelSelecto
 import { recordUpdate, writeContext } from '../ssa/hooks.js';
 import { ApiError } from '@kubelab/proto';
 import type { RequestContext } from '../context.js';
-import { decodeBody, readBody } from '../body.js';
+import { readBody } from '../body.js';
+import { readTypedBody } from '../decode/object-body.js';
+import { addWarnings } from '../decode/strict.js';
 import { responseFormat } from '../media.js';
 import type { ResourceRoute } from '../paths.js';
 import { dryRun } from '../query.js';
@@ -16,7 +18,7 @@ import { readObject } from './write.js';
 // ---- status ----
 
 export async function putStatus(ctx: RequestContext, route: ResourceRoute, name: string): Promise<void> {
-  const obj = await readObject(ctx, { ...route, name });
+  const obj = await readObject(ctx, { ...route, name }, 'UpdateOptions');
   const { resource } = route.info;
   const result = dryRun(ctx.query) ? { ...(await ctx.registry.get(resource, route.namespace, name)), status: obj.status } : await ctx.registry.updateStatus(resource, route.namespace, name, obj);
   sendObject(ctx.res, 200, withTypeMeta(result as KubeObject, route.info), responseFormat(ctx.accept) ?? 'json');
@@ -27,20 +29,20 @@ export async function patchStatus(ctx: RequestContext, route: ResourceRoute, nam
   const patch = await readPatch(ctx);
   const { resource } = route.info;
   const dry = dryRun(ctx.query);
+  const warnings: string[] = [];
   const result = await readModifyWrite(
     () => ctx.registry.get(resource, route.namespace, name),
-    (cur) => patchedObject(r, cur, patch),
+    (cur) => patchedObject(r, cur, patch, undefined, warnings),
     (next) => (dry ? Promise.resolve(next) : ctx.registry.updateStatus(resource, route.namespace, name, next)),
   );
+  addWarnings(ctx.res, warnings);
   sendObject(ctx.res, 200, withTypeMeta(result, route.info), responseFormat(ctx.accept) ?? 'json');
 }
 
 // ---- pods/binding ----
 
 export async function createBinding(ctx: RequestContext, route: ResourceRoute, name: string): Promise<void> {
-  const body = decodeBody(await readBody(ctx.req), ctx.req.headers['content-type']);
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new ApiError('BadRequest', 'error decoding body: expected a Binding object');
-  const b = body as Record<string, unknown>;
+  const b = readTypedBody(ctx.res, ctx.query, await readBody(ctx.req), ctx.req.headers['content-type'], { apiVersion: 'v1', kind: 'Binding', group: '' }, 'CreateOptions');
   checkTypeMeta(b, 'v1', 'Binding');
   const meta = (b['metadata'] ?? {}) as Record<string, unknown>;
   if (typeof meta['name'] === 'string' && meta['name'] !== '' && meta['name'] !== name) {
@@ -124,8 +126,8 @@ async function writeScale(ctx: RequestContext, route: ResourceRoute, name: strin
 }
 
 export async function putScale(ctx: RequestContext, route: ResourceRoute, name: string): Promise<void> {
-  const body = decodeBody(await readBody(ctx.req), ctx.req.headers['content-type']);
-  if (body !== null && typeof body === 'object' && !Array.isArray(body)) checkTypeMeta(body as Record<string, unknown>, 'autoscaling/v1', 'Scale');
+  const body = readTypedBody(ctx.res, ctx.query, await readBody(ctx.req), ctx.req.headers['content-type'], { apiVersion: 'autoscaling/v1', kind: 'Scale', group: 'autoscaling' }, 'UpdateOptions');
+  checkTypeMeta(body, 'autoscaling/v1', 'Scale');
   const wanted = replicasOf(body, name);
   await writeScale(ctx, route, name, () => wanted);
 }

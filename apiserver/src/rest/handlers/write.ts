@@ -1,8 +1,11 @@
 /** POST (create), PUT (update), DELETE of one object, and DELETE of a collection. */
-import type { KubeObject } from '@kubelab/api';
+import { apiVersionOf, type KubeObject, type ResourceInfo } from '@kubelab/api';
 import { ApiError } from '@kubelab/proto';
 import type { RequestContext } from '../context.js';
-import { decodeBody, readBody } from '../body.js';
+import { readBody } from '../body.js';
+import { typedBody, type BodyKind } from '../decode/object-body.js';
+import { readRequestBody } from '../decode/request-body.js';
+import { fieldValidationOf, type OptionsKind } from '../decode/strict.js';
 import { responseFormat } from '../media.js';
 import type { ResourceRoute } from '../paths.js';
 import { deleteDryRun, deleteOptions, listQuery, writeOptions } from '../query.js';
@@ -10,21 +13,29 @@ import { sendObject } from '../respond.js';
 import { listOf, objectForRoute, withTypeMeta } from './objects.js';
 import { recordUpdate, writeContext } from '../ssa/hooks.js';
 
-/** Reads and decodes the body as an object of the route's kind. */
-export async function readObject(ctx: RequestContext, route: ResourceRoute): Promise<KubeObject> {
+export const bodyKind = (info: ResourceInfo): BodyKind => ({ apiVersion: apiVersionOf(info), kind: info.kind, group: info.group });
+
+/**
+ * Reads and decodes the body as an object of the route's kind, checked against its schema with
+ * the request's fieldValidation (unknown fields dropped, reported as it asks).
+ */
+export async function readObject(ctx: RequestContext, route: ResourceRoute, options: OptionsKind): Promise<KubeObject> {
+  const mode = fieldValidationOf(ctx.query, options);
   const buf = await readBody(ctx.req);
-  const body = decodeBody(buf, ctx.req.headers['content-type']);
-  return objectForRoute(body, route);
+  const { value, strict } = readRequestBody(buf, ctx.req.headers['content-type']);
+  const obj = objectForRoute(value, route);
+  typedBody(ctx.res, mode, bodyKind(route.info), obj as unknown as Record<string, unknown>, strict);
+  return obj;
 }
 
 export async function createObject(ctx: RequestContext, route: ResourceRoute): Promise<void> {
-  const obj = recordUpdate(undefined, await readObject(ctx, route), writeContext(route.info, ctx.query, ctx.req));
+  const obj = recordUpdate(undefined, await readObject(ctx, route, 'CreateOptions'), writeContext(route.info, ctx.query, ctx.req));
   const created = await ctx.registry.create(route.info.resource, route.namespace, obj, writeOptions(ctx.query));
   sendObject(ctx.res, 201, withTypeMeta(created, route.info), responseFormat(ctx.accept) ?? 'json');
 }
 
 export async function updateObject(ctx: RequestContext, route: ResourceRoute, name: string): Promise<void> {
-  let obj = await readObject(ctx, { ...route, name });
+  let obj = await readObject(ctx, { ...route, name }, 'UpdateOptions');
   const prev = await ctx.registry.get(route.info.resource, route.namespace, name).catch(() => undefined);
   obj = recordUpdate(prev, obj, writeContext(route.info, ctx.query, ctx.req));
   const updated = await ctx.registry.update(route.info.resource, route.namespace, name, obj, writeOptions(ctx.query));
@@ -35,7 +46,7 @@ export async function updateObject(ctx: RequestContext, route: ResourceRoute, na
 async function readDeleteBody(ctx: RequestContext): Promise<unknown> {
   const buf = await readBody(ctx.req);
   if (buf.length === 0) return undefined;
-  return decodeBody(buf, ctx.req.headers['content-type']);
+  return readRequestBody(buf, ctx.req.headers['content-type']).value;
 }
 
 export async function deleteObject(ctx: RequestContext, route: ResourceRoute, name: string): Promise<void> {

@@ -45,3 +45,25 @@ test('failures: missing paths and failed tests are Invalid, malformed patches Ba
   assert.throws(() => applyJsonPatch({}, [{ op: 'frob', path: '/a' }]), reason('BadRequest'));
   assert.throws(() => applyJsonPatch({}, [{ op: 'add', path: '/a' }]), reason('BadRequest'));
 });
+
+test('CVE-2019-1002100: copying a value onto itself stops at 3 MiB of copies (422); over 10,000 operations is 413', () => {
+  const doubling = Array.from({ length: 12 }, (_, i) => ({ op: 'copy', from: '/a', path: `/a/${i === 0 ? 'x' : 'x'.repeat(i + 1)}` }));
+  assert.throws(
+    () => applyJsonPatch({ a: { seed: 'y'.repeat(1024) } }, doubling),
+    (e: unknown) => {
+      assert.equal((e as { reason?: string }).reason, 'Invalid');
+      assert.match(String((e as Error).message), /Unable to complete the copy, the accumulated size increase of copy is \d+, exceeding the limit 3145728/);
+      return true;
+    },
+  );
+  // Eleven doublings of 1 KiB stay under the copy budget (the stored-size limit stops them later).
+  const out = applyJsonPatch({ a: { seed: 'y'.repeat(100) } }, doubling.slice(0, 11)) as { a: Record<string, unknown> };
+  assert.equal(Object.keys(out.a).length, 12);
+  const many = Array.from({ length: 10_001 }, () => ({ op: 'test', path: '', value: {} }));
+  assert.throws(() => applyJsonPatch({}, many), (e: unknown) => {
+    assert.equal((e as { reason?: string }).reason, 'RequestEntityTooLarge');
+    assert.equal((e as Error).message, 'Request entity too large: The allowed maximum operations in a JSON patch is 10000, got 10001');
+    return true;
+  });
+  assert.deepEqual(applyJsonPatch({}, many.slice(0, 10_000)), {});
+});

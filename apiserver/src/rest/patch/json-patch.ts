@@ -1,6 +1,16 @@
-/** JSON patch (RFC 6902): add, remove, replace, move, copy, test, on JSON pointers (RFC 6901). */
-import { ApiError } from '@kubelab/proto';
+/**
+ * JSON patch (RFC 6902): add, remove, replace, move, copy, test, on JSON pointers (RFC 6901).
+ * Bounded as upstream since CVE-2019-1002100: at most 10,000 operations (413), and `copy`
+ * operations may add at most 3 MiB in total (422), so a small patch cannot grow an object
+ * exponentially by copying a value onto itself.
+ */
+import { ApiError, entityTooLarge } from '@kubelab/proto';
 import { clone, deepEqual, isObject, type JsonObject } from './util.js';
+
+/** Upstream's maxJSONPatchOperations. */
+export const MAX_JSON_PATCH_OPERATIONS = 10_000;
+/** Upstream's JSONPatchMaxCopyBytes: twice etcd's request limit. */
+export const MAX_JSON_PATCH_COPY_BYTES = 3 * 1024 * 1024;
 
 interface Operation {
   op: string;
@@ -83,6 +93,7 @@ function replace(doc: unknown, path: string, value: unknown): unknown {
 
 function parseOps(patch: unknown): Operation[] {
   if (!Array.isArray(patch)) throw new ApiError('BadRequest', 'a JSON patch must be an array of operations');
+  if (patch.length > MAX_JSON_PATCH_OPERATIONS) throw entityTooLarge(`The allowed maximum operations in a JSON patch is ${MAX_JSON_PATCH_OPERATIONS}, got ${patch.length}`);
   return patch.map((o, i) => {
     if (!isObject(o) || typeof o['op'] !== 'string' || typeof o['path'] !== 'string') {
       throw new ApiError('BadRequest', `JSON patch operation ${i} needs string "op" and "path"`);
@@ -94,8 +105,19 @@ function parseOps(patch: unknown): Operation[] {
   });
 }
 
+/** A deep copy of `value` for a copy operation, counted against the copy budget. */
+function copied(value: unknown, budget: { used: number }): unknown {
+  const text = JSON.stringify(value);
+  budget.used += Buffer.byteLength(text);
+  if (budget.used > MAX_JSON_PATCH_COPY_BYTES) {
+    throw invalid(`Unable to complete the copy, the accumulated size increase of copy is ${budget.used}, exceeding the limit ${MAX_JSON_PATCH_COPY_BYTES}`);
+  }
+  return JSON.parse(text) as unknown;
+}
+
 export function applyJsonPatch(target: unknown, patch: unknown): unknown {
   let doc = clone(target);
+  const budget = { used: 0 };
   for (const op of parseOps(patch)) {
     const needsValue = op.op === 'add' || op.op === 'replace' || op.op === 'test';
     if (needsValue && !('value' in op)) throw new ApiError('BadRequest', `JSON patch "${op.op}" at "${op.path}" needs a value`);
@@ -118,7 +140,7 @@ export function applyJsonPatch(target: unknown, patch: unknown): unknown {
       }
       case 'copy': {
         if (op.from === undefined) throw new ApiError('BadRequest', `JSON patch "copy" at "${op.path}" needs "from"`);
-        doc = add(doc, op.path, clone(getAt(doc, op.from)));
+        doc = add(doc, op.path, copied(getAt(doc, op.from), budget));
         break;
       }
       case 'test':

@@ -20,3 +20,14 @@ export function deepEqual(a: unknown, b: unknown): boolean {
   }
   return false;
 }
+
+/** A string equal for deep-equal JSON values (object keys sorted): for Map/Set lookups. */
+export function stableKey(v: unknown): string {
+  if (v === null || typeof v !== 'object') return JSON.stringify(v) ?? 'undefined';
+  if (Array.isArray(v)) return `[${v.map(stableKey).join(',')}]`;
+  const o = v as JsonObject;
+  return `{${Object.keys(o)
+    .sort()
+    .map((k) => `${JSON.stringify(k)}:${stableKey(o[k])}`)
+    .join(',')}}`;
+}

@@ -104,6 +104,8 @@ export const BATCH_V1: Table = {
     4: 'selector:LabelSelector',
     5: 'manualSelector:bool!',
     6: 'template:PodTemplateSpec',
+    11: 'podFailurePolicy:PodFailurePolicy',
+    16: 'successPolicy:SuccessPolicy',
     8: 'ttlSecondsAfterFinished:int32!',
     9: 'completionMode!',
     10: 'suspend:bool!',
@@ -120,8 +122,16 @@ export const BATCH_V1: Table = {
     11: 'terminating:int32!',
     7: 'completedIndexes',
     10: 'failedIndexes!',
+    8: 'uncountedTerminatedPods:UncountedTerminatedPods',
     9: 'ready:int32!',
   },
+  PodFailurePolicy: { 1: 'rules:[]PodFailurePolicyRule' },
+  PodFailurePolicyRule: { 1: 'action', 2: 'onExitCodes:PodFailurePolicyOnExitCodesRequirement', 3: 'onPodConditions:[]PodFailurePolicyOnPodConditionsPattern' },
+  PodFailurePolicyOnExitCodesRequirement: { 1: 'containerName!', 2: 'operator', 3: 'values:[]int32' },
+  PodFailurePolicyOnPodConditionsPattern: { 1: 'type', 2: 'status' },
+  SuccessPolicy: { 1: 'rules:[]SuccessPolicyRule' },
+  SuccessPolicyRule: { 1: 'succeededIndexes!', 2: 'succeededCount:int32!' },
+  UncountedTerminatedPods: { 1: 'succeeded:[]string', 2: 'failed:[]string' },
   JobCondition: { 1: 'type!', 2: 'status!', 3: 'lastProbeTime:Time', 4: 'lastTransitionTime:Time', 5: 'reason', 6: 'message' },
   CronJob: { 1: 'metadata:ObjectMeta', 2: 'spec:CronJobSpec', 3: 'status:CronJobStatus' },
   CronJobSpec: {
@@ -251,7 +261,7 @@ export const AUTOSCALING_V2: Table = {
   ContainerResourceMetricStatus: { 1: 'name!', 2: 'current:MetricValueStatus', 3: 'container!' },
   ExternalMetricStatus: { 1: 'metric:MetricIdentifier', 2: 'current:MetricValueStatus' },
   MetricValueStatus: { 1: 'value:Quantity', 2: 'averageValue:Quantity', 3: 'averageUtilization:int32!' },
-  HorizontalPodAutoscalerCondition: { 1: 'type!', 2: 'status!', 3: 'lastTransitionTime:Time', 4: 'reason', 5: 'message' },
+  HorizontalPodAutoscalerCondition: { 1: 'type!', 2: 'status!', 3: 'lastTransitionTime:Time', 4: 'reason', 5: 'message', 6: 'observedGeneration:int64' },
 };
 
 export const AUTHENTICATION_V1: Table = {

@@ -4,10 +4,10 @@
  * command/args and the mounts.
  */
 import type { Container, Pod } from '@kubelab/api';
-import type { EnvObjects } from './env/objects.js';
-import { resolveEnv, type EnvContext } from './env/resolve.js';
-import type { ContainerConfig } from './runtime/runtime.js';
-import type { VolumeManager, VolumeSource } from './volumes/manager.js';
+import type { EnvObjects } from '../env/objects.js';
+import { resolveEnv, type EnvContext } from '../env/resolve.js';
+import type { ContainerConfig } from '../runtime/runtime.js';
+import type { VolumeManager, VolumeSource } from '../volumes/manager.js';
 
 export interface ContainerConfigOptions {
   hostIP?: string;

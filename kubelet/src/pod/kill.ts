@@ -6,10 +6,10 @@
  */
 import type { Logger } from 'pino';
 import type { Clock, Container, Pod } from '@kubelab/api';
-import { errMessage } from './api.js';
-import { hookOf, type HookRunner } from './hooks.js';
-import { SANDBOX_NAME, type ContainerRuntime, type RuntimeContainer } from './runtime/runtime.js';
-import type { VolumeManager } from './volumes/manager.js';
+import { errMessage } from '../api.js';
+import { hookOf, type HookRunner } from '../hooks.js';
+import { SANDBOX_NAME, type ContainerRuntime, type RuntimeContainer } from '../runtime/runtime.js';
+import type { VolumeManager } from '../volumes/manager.js';
 
 /** Upstream's floor of the grace period left for the stop after a preStop hook. */
 export const MIN_GRACE_AFTER_HOOK_SECONDS = 2;
