@@ -46,9 +46,9 @@ describe('storage: StatefulSet Basics, claims that outlive pods, reclaim policie
   });
 
   it("each pod's DNS name through the headless Service (the tutorial's nslookup web-0.nginx)", async () => {
-    // busybox's nslookup also tries the other search domains and may exit 1 for them: the answer is what counts.
+    // The lab's busybox nslookup does not apply the search path (the tutorial's busybox:1.28 did): the full name.
     for (const i of [0, 1]) {
-      const r = await lab.k(['run', `dns-test-${i}`, '--image=busybox', '--restart=Never', '--rm', '-i', '--', 'nslookup', `web-${i}.nginx`]);
+      const r = await lab.k(['run', `dns-test-${i}`, '--image=busybox', '--restart=Never', '--rm', '-i', '--', 'nslookup', `web-${i}.nginx.default.svc.cluster.local`]);
       const ip = (await lab.kJson<{ status: { podIP: string } }>(['get', 'pod', `web-${i}`])).status.podIP;
       assert.match(r.stdout, new RegExp(`Name:\\s+web-${i}\\.nginx\\.default\\.svc\\.cluster\\.local\\s+Address:\\s+${ip.replace(/\./g, '\\.')}`), `nslookup web-${i}.nginx: ${r.stdout}${r.stderr}`);
     }
@@ -64,6 +64,9 @@ describe('storage: StatefulSet Basics, claims that outlive pods, reclaim policie
     }, 180_000);
     assert.equal(after.size, 2);
     for (const i of [0, 1]) assert.equal(await served(lab, `web-${i}`), `web-${i}`);
+    // The new pods answer under their stable DNS names, short ones through the search path.
+    const out = await lab.kOk(['run', 'client', '--image=busybox', '--restart=Never', '--rm', '-i', '--', 'sh', '-c', 'wget -qO- http://web-0.nginx/; wget -qO- http://web-1.nginx/']);
+    assert.deepEqual(out.trim().split('\n').slice(0, 2), ['web-0', 'web-1']);
   });
 
   it('scale up to 5 in order, down to 3 in reverse order; all five claims are kept', async () => {
