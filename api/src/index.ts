@@ -1,5 +1,9 @@
 export * from './types.js';
 export * from './workload-types.js';
+export * from './storage-types.js';
+export * from './autoscaling-types.js';
+export * from './nodeselector.js';
+export * from './volumematch.js';
 export * from './resources.js';
 export * from './labels.js';
 export * from './fields.js';
@@ -9,3 +13,4 @@ export * from './time.js';
 export * from './clusterdns.js';
 export * from './validation/index.js';
 export * from './defaults/index.js';
+export * from './conversion/index.js';

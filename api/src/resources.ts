@@ -70,7 +70,10 @@ export const RESOURCES: readonly ResourceInfo[] = [
   row({ resource: 'configmaps', singular: 'configmap', kind: 'ConfigMap', group: '', version: 'v1', namespaced: true, shortNames: ['cm'] }),
   row({ resource: 'secrets', singular: 'secret', kind: 'Secret', group: '', version: 'v1', namespaced: true }),
   row({ resource: 'serviceaccounts', singular: 'serviceaccount', kind: 'ServiceAccount', group: '', version: 'v1', namespaced: true, shortNames: ['sa'] }),
+  row({ resource: 'persistentvolumes', singular: 'persistentvolume', kind: 'PersistentVolume', group: '', version: 'v1', namespaced: false, shortNames: ['pv'], subresources: [STATUS('PersistentVolume')] }),
+  row({ resource: 'persistentvolumeclaims', singular: 'persistentvolumeclaim', kind: 'PersistentVolumeClaim', group: '', version: 'v1', namespaced: true, shortNames: ['pvc'], subresources: [STATUS('PersistentVolumeClaim')] }),
   // apps/v1 in upstream's discovery order (alphabetical), which is the order of `kubectl get all`.
+  row({ resource: 'controllerrevisions', singular: 'controllerrevision', kind: 'ControllerRevision', group: 'apps', version: 'v1', namespaced: true }),
   row({ resource: 'daemonsets', singular: 'daemonset', kind: 'DaemonSet', group: 'apps', version: 'v1', namespaced: true, shortNames: ['ds'], categories: ['all'], subresources: [STATUS('DaemonSet')] }),
   row({ resource: 'deployments', singular: 'deployment', kind: 'Deployment', group: 'apps', version: 'v1', namespaced: true, shortNames: ['deploy'], categories: ['all'], subresources: [STATUS('Deployment'), SCALE] }),
   row({ resource: 'replicasets', singular: 'replicaset', kind: 'ReplicaSet', group: 'apps', version: 'v1', namespaced: true, shortNames: ['rs'], categories: ['all'], subresources: [STATUS('ReplicaSet'), SCALE] }),
@@ -83,6 +86,17 @@ export const RESOURCES: readonly ResourceInfo[] = [
   row({ resource: 'ingressclasses', singular: 'ingressclass', kind: 'IngressClass', group: 'networking.k8s.io', version: 'v1', namespaced: false }),
   row({ resource: 'poddisruptionbudgets', singular: 'poddisruptionbudget', kind: 'PodDisruptionBudget', group: 'policy', version: 'v1', namespaced: true, shortNames: ['pdb'], subresources: [STATUS('PodDisruptionBudget')] }),
   row({ resource: 'endpointslices', singular: 'endpointslice', kind: 'EndpointSlice', group: 'discovery.k8s.io', version: 'v1', namespaced: true }),
+  row({ resource: 'storageclasses', singular: 'storageclass', kind: 'StorageClass', group: 'storage.k8s.io', version: 'v1', namespaced: false, shortNames: ['sc'] }),
+];
+
+/**
+ * Resources also served at an older version of their group, converted to and from the stored one
+ * at the REST boundary (conversion/): autoscaling/v1 HorizontalPodAutoscalers (what `kubectl
+ * autoscale` up to 1.33 writes) are stored as autoscaling/v2. Listed after the stored version, so
+ * discovery prefers the stored one as upstream does.
+ */
+export const OLDER_VERSIONS: readonly ResourceInfo[] = [
+  row({ resource: 'horizontalpodautoscalers', singular: 'horizontalpodautoscaler', kind: 'HorizontalPodAutoscaler', group: 'autoscaling', version: 'v1', namespaced: true, shortNames: ['hpa'], categories: ['all'], subresources: [STATUS('HorizontalPodAutoscaler')] }),
 ];
 
 const byResource = new Map(RESOURCES.map((r) => [r.resource, r]));

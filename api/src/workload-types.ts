@@ -3,6 +3,7 @@
  * kinds, with upstream field names. Only what kubelab reads or writes is spelled out.
  */
 import type { KubeObject, LabelSelector, PodTemplateSpec } from './types.js';
+import type { PersistentVolumeClaim } from './storage-types.js';
 
 export interface JobCondition {
   type: string;
@@ -107,9 +108,11 @@ export interface StatefulSetSpec {
   serviceName?: string;
   podManagementPolicy?: 'OrderedReady' | 'Parallel';
   updateStrategy?: { type?: 'RollingUpdate' | 'OnDelete'; rollingUpdate?: { partition?: number } };
-  volumeClaimTemplates?: unknown[];
+  volumeClaimTemplates?: PersistentVolumeClaim[];
   minReadySeconds?: number;
   revisionHistoryLimit?: number;
+  persistentVolumeClaimRetentionPolicy?: { whenDeleted?: 'Retain' | 'Delete'; whenScaled?: 'Retain' | 'Delete' };
+  ordinals?: { start?: number };
 }
 
 export interface StatefulSetStatus {

@@ -13,6 +13,7 @@ import { startGrpcServer, stopGrpcServer } from './grpc/server.js';
 import { startRestServer } from './rest/server.js';
 import { KubeletConnector } from './kubelets/connector.js';
 import { loadServingPki } from './serving-pki.js';
+import { withMetrics } from './rest/metrics/registry.js';
 
 runMain('apiserver', async (signal, log) => {
   const cfg = readConfig();
@@ -27,8 +28,8 @@ runMain('apiserver', async (signal, log) => {
   if (cfg.compactIntervalSeconds > 0) void runCompactor(store, cfg.compactIntervalSeconds * 1000, log.child({ part: 'compactor' }), signal);
 
   const pki = await loadServingPki(cfg, log);
-  const grpc = await startGrpcServer({ registry, port: cfg.grpcPort, log });
   const kubelets = new KubeletConnector({ registry, log: log.child({ part: 'kubelets' }) });
+  const grpc = await startGrpcServer({ registry: withMetrics(registry, kubelets, log.child({ part: 'metrics' })), port: cfg.grpcPort, log });
   const rest = await startRestServer({ registry, port: cfg.restPort, log, signal, kubelets, streams: kubelets.streamBackends(), ...(pki ?? {}) });
   log.info({ grpcPort: grpc.port, restPort: cfg.restPort }, 'apiserver ready');
 

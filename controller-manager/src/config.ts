@@ -1,6 +1,24 @@
 /** controller-manager settings, from the environment. */
 
-export const ALL_CONTROLLERS = ['deployment', 'replicaset', 'endpoints', 'endpointslice', 'job', 'cronjob', 'daemonset', 'statefulset', 'serviceaccount', 'garbagecollector', 'nodelifecycle', 'loadbalancer'] as const;
+export const ALL_CONTROLLERS = [
+  'deployment',
+  'replicaset',
+  'endpoints',
+  'endpointslice',
+  'job',
+  'cronjob',
+  'daemonset',
+  'statefulset',
+  'serviceaccount',
+  'garbagecollector',
+  'nodelifecycle',
+  'loadbalancer',
+  'persistentvolume-binder',
+  'volume-provisioner',
+  'storage-protection',
+  'horizontalpodautoscaling',
+  'disruption',
+] as const;
 export type ControllerName = (typeof ALL_CONTROLLERS)[number];
 
 export interface Config {
@@ -14,6 +32,12 @@ export interface Config {
   nodeMonitorPeriodSeconds: number;
   /** KUBELAB_CONTROLLERS: comma-separated names, "*" for all (default), "-name" to leave one out. */
   controllers: Set<ControllerName>;
+  /** KUBELAB_CLUSTER: the cluster id (the provisioner's Docker volume names start with it). */
+  cluster: string;
+  /** KUBELAB_HPA_SYNC_PERIOD_SECONDS: how often each HPA is evaluated (upstream's default 15). */
+  hpaSyncSeconds: number;
+  /** KUBELAB_HPA_DOWNSCALE_STABILIZATION_SECONDS: scale-down stabilization window of HPAs without behavior (upstream's default 300). */
+  hpaDownscaleStabilizationSeconds: number;
   /** KUBELAB_LB_POOL: LoadBalancer addresses (default 10.244.192.0/24); never inside KUBELAB_SERVICE_CIDR. */
   lbPool: string;
   /** KUBELAB_SERVICE_CIDR (default 10.244.128.0/18): only checked against the pool. */
@@ -51,6 +75,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     podEvictionSeconds: seconds(env, 'KUBELAB_POD_EVICTION_SECONDS', 60),
     nodeMonitorPeriodSeconds: seconds(env, 'KUBELAB_NODE_MONITOR_PERIOD_SECONDS', 5),
     controllers: parseControllers(env.KUBELAB_CONTROLLERS),
+    cluster: env.KUBELAB_CLUSTER || 'kubelab',
+    hpaSyncSeconds: seconds(env, 'KUBELAB_HPA_SYNC_PERIOD_SECONDS', 15),
+    hpaDownscaleStabilizationSeconds: seconds(env, 'KUBELAB_HPA_DOWNSCALE_STABILIZATION_SECONDS', 300),
     lbPool: env.KUBELAB_LB_POOL || '10.244.192.0/24',
     serviceCIDR: env.KUBELAB_SERVICE_CIDR || '10.244.128.0/18',
   };

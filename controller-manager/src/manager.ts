@@ -3,7 +3,7 @@
  * until the signal aborts (main.ts builds one only in the holder of the leader election Lease).
  */
 import type { Logger } from 'pino';
-import { systemClock, type CronJob, type DaemonSet, type Deployment, type Endpoints, type EndpointSlice, type Job, type KubeObject, type Lease, type Namespace, type Node, type Pod, type ReplicaSet, type Service, type StatefulSet } from '@kubelab/api';
+import { systemClock, type CronJob, type DaemonSet, type Deployment, type Endpoints, type EndpointSlice, type Job, type KubeObject, type Lease, type Namespace, type Node, type Pod, type ReplicaSet, type Service } from '@kubelab/api';
 import { WorkQueue, type ApiClient } from '@kubelab/client';
 import { ApiEventRecorder } from '@kubelab/client/events';
 import type { Cache, Controller } from './api.js';
@@ -17,18 +17,18 @@ import { EndpointSliceController } from './controllers/endpointslice.js';
 import { JobController } from './controllers/job.js';
 import { CronJobController } from './controllers/cronjob.js';
 import { DaemonSetController } from './controllers/daemonset.js';
-import { StatefulSetController } from './controllers/statefulset.js';
+import { storageAndScalingControllers } from './storage-scaling.js';
 import { ServiceAccountController } from './controllers/serviceaccount.js';
 import { LoadBalancerController } from './controllers/loadbalancer.js';
 import { AddressPool, overlaps, parsePoolCidr } from './controllers/loadbalancer-pool.js';
 import { NodeLifecycleController, NODE_LEASE_NAMESPACE } from './controllers/nodelifecycle.js';
 
 /** Upstream's default --concurrent-*-syncs. */
-const WORKERS = { deployment: 5, replicaset: 5, endpoints: 5, endpointslice: 5, job: 5, cronjob: 5, daemonset: 2, statefulset: 5, garbagecollector: 20 };
+const WORKERS = { deployment: 5, replicaset: 5, endpoints: 5, endpointslice: 5, job: 5, cronjob: 5, daemonset: 2, garbagecollector: 20 };
 
 /** Owner → dependent kinds the garbage collector follows (dependents are checked for dangling owners). */
-export const GC_RESOURCES = ['deployments', 'replicasets', 'pods', 'services', 'endpoints', 'endpointslices', 'jobs', 'cronjobs', 'daemonsets', 'statefulsets'];
-export const GC_DEPENDENTS = ['replicasets', 'pods', 'jobs', 'endpointslices'];
+export const GC_RESOURCES = ['deployments', 'replicasets', 'pods', 'services', 'endpoints', 'endpointslices', 'jobs', 'cronjobs', 'daemonsets', 'statefulsets', 'persistentvolumeclaims', 'controllerrevisions'];
+export const GC_DEPENDENTS = ['replicasets', 'pods', 'jobs', 'endpointslices', 'persistentvolumeclaims', 'controllerrevisions'];
 
 interface QueueRun {
   ctrl: Controller;
@@ -101,11 +101,7 @@ export class ControllerManager {
       const ctrl = new DaemonSetController({ api: client, daemonsets: inf.get<DaemonSet>('daemonsets'), pods: inf.get<Pod>('pods'), nodes: inf.get<Node>('nodes'), queue: q, recorder: recorder('daemonset-controller'), clock, log: log.child({ controller: 'daemonset' }) });
       this.queued.push({ ctrl, queue: q, workers: WORKERS.daemonset });
     }
-    if (on('statefulset')) {
-      const q = queue();
-      const ctrl = new StatefulSetController({ api: client, statefulsets: inf.get<StatefulSet>('statefulsets'), pods: inf.get<Pod>('pods'), queue: q, recorder: recorder('statefulset-controller'), clock, log: log.child({ controller: 'statefulset' }) });
-      this.queued.push({ ctrl, queue: q, workers: WORKERS.statefulset });
-    }
+    this.queued.push(...storageAndScalingControllers({ client, cfg, inf, recorder, clock, log }));
     if (on('serviceaccount')) {
       const q = queue();
       const ctrl = new ServiceAccountController({ api: client, namespaces: inf.get<Namespace>('namespaces'), serviceaccounts: inf.get('serviceaccounts'), queue: q, log: log.child({ controller: 'serviceaccount' }) });

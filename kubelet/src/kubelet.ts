@@ -13,6 +13,8 @@ import type { KubeletConfig } from './config.js';
 import { ApiEnvObjects, type EnvApi } from './env/objects.js';
 import { HookRunner } from './hooks.js';
 import { VolumeManager } from './volumes/manager.js';
+import { ApiClaimObjects } from './volumes/claims.js';
+import { DockerVolumeReclaimer, type VolumeSource } from './volumes/pvreclaim.js';
 import { parseQuantity } from './quantity.js';
 import { Housekeeper } from './housekeeping.js';
 import { ImageManager } from './images.js';
@@ -43,6 +45,8 @@ export interface KubeletDeps {
   kubeletPort?: number;
   /** Runs probes and hooks; default: the real prober (HTTP/TCP/gRPC to the pod IP, exec in the runtime). */
   newProber?: (runtime: ContainerRuntime) => Prober;
+  /** PersistentVolumes (an informer): with it, this node removes the Docker volumes of deleted ones. */
+  newVolumeSource?: () => VolumeSource;
 }
 
 /** The real ApiClient can list (services for env); the narrow KubeletApi does not promise it. */
@@ -92,7 +96,7 @@ export async function runKubelet(d: KubeletDeps, signal: AbortSignal): Promise<v
       memory: parseQuantity(cfg.nodeMemory) ?? os.totalmem(),
     },
     ...(envObjects ? { envObjects } : {}),
-    volumes: new VolumeManager({ runtime, cluster: cfg.cluster, node: nodeName, log: nlog, ...(envObjects ? { objects: envObjects } : {}) }),
+    volumes: new VolumeManager({ runtime, cluster: cfg.cluster, node: nodeName, log: nlog, claims: new ApiClaimObjects(d.api), ...(envObjects ? { objects: envObjects } : {}) }),
     probes,
     recorder,
     runtime,
@@ -150,6 +154,7 @@ export async function runKubelet(d: KubeletDeps, signal: AbortSignal): Promise<v
     reportMs: cfg.nodeStatusReportSeconds * 1000,
     kubeletPort: d.kubeletPort,
   });
-  await Promise.all([agent.run(signal), pods.run(signal), workers.run(signal), housekeeper.run(signal), d.serveApi?.(nodeName, runtime, nlog, signal)]);
+  const reclaimer = d.newVolumeSource ? new DockerVolumeReclaimer({ api: d.api, volumes: d.newVolumeSource(), runtime, cluster: cfg.cluster, node: nodeName, log: nlog }) : undefined;
+  await Promise.all([agent.run(signal), pods.run(signal), workers.run(signal), housekeeper.run(signal), d.serveApi?.(nodeName, runtime, nlog, signal), reclaimer?.run(signal)]);
   nlog.info('kubelet stopped; pod containers keep running');
 }

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import Dockerode from 'dockerode';
-import { systemClock, type Pod } from '@kubelab/api';
+import { systemClock, type PersistentVolume, type Pod } from '@kubelab/api';
 import { ApiClient, Informer, runMain } from '@kubelab/client';
 import { loadConfig } from './config.js';
 import { dnsSettingsFromEnv } from './dns/poddns.js';
@@ -13,6 +13,7 @@ import type { ContainerRuntime } from './runtime/runtime.js';
 import { timedRuntime } from './runtime/timed.js';
 import { kubeletPortFromEnv } from './server/config.js';
 import { RuntimeBackend } from './server/runtimebackend.js';
+import { OwnUsage } from './server/ownusage.js';
 import { runKubeletServer } from './server/server.js';
 
 /** The node's resolver for dnsPolicy Default: the kubelet container's own (Docker's embedded DNS). */
@@ -70,8 +71,9 @@ runMain('kubelet', async (signal, log) => {
         newRuntime: runtimeFor,
         kubeletPort,
         serveApi: (node, runtime, nlog, sig) =>
-          runKubeletServer({ port: kubeletPort, log: nlog, backend: new RuntimeBackend({ runtime, cluster: cfg.cluster, node, network: cfg.network, log: nlog }) }, sig),
+          runKubeletServer({ port: kubeletPort, log: nlog, backend: new RuntimeBackend({ runtime, cluster: cfg.cluster, node, network: cfg.network, log: nlog, own: new OwnUsage() }) }, sig),
         newPodSource,
+        newVolumeSource: () => new Informer<PersistentVolume>(client, 'persistentvolumes', {}, log.child({ informer: 'persistentvolumes' })),
       },
       signal,
     );

@@ -3,7 +3,7 @@
  * (empty when it can). The reasons are upstream's strings, counted into "0/N nodes are
  * available: ..." messages.
  */
-import type { Node, Pod } from '@kubelab/api';
+import { nodeSelectorTermMatches, type Node, type NodeSelectorTerm, type Pod } from '@kubelab/api';
 import { allocatable, podRequests } from './resources.js';
 
 export interface Taint {
@@ -92,59 +92,13 @@ export const taintToleration: Filter = (pod, { node }) => {
   return [];
 };
 
-interface NodeSelectorRequirement {
-  key: string;
-  operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist' | 'Gt' | 'Lt';
-  values?: string[];
-}
-
-interface NodeSelectorTerm {
-  matchExpressions?: NodeSelectorRequirement[];
-  matchFields?: NodeSelectorRequirement[];
-}
-
-function requirementMatches(r: NodeSelectorRequirement, value: string | undefined): boolean {
-  const vals = r.values ?? [];
-  switch (r.operator) {
-    case 'In':
-      return value !== undefined && vals.includes(value);
-    case 'NotIn':
-      return value === undefined || !vals.includes(value);
-    case 'Exists':
-      return value !== undefined;
-    case 'DoesNotExist':
-      return value === undefined;
-    case 'Gt':
-    case 'Lt': {
-      if (value === undefined || vals.length !== 1) return false;
-      const a = Number(value);
-      const b = Number(vals[0]);
-      if (!Number.isInteger(a) || !Number.isInteger(b)) return false;
-      return r.operator === 'Gt' ? a > b : a < b;
-    }
-    default:
-      return false;
-  }
-}
-
-function termMatches(term: NodeSelectorTerm, node: Node): boolean {
-  const exprs = term.matchExpressions ?? [];
-  const fields = term.matchFields ?? [];
-  if (exprs.length === 0 && fields.length === 0) return false;
-  const labels = node.metadata.labels ?? {};
-  return (
-    exprs.every((r) => requirementMatches(r, Object.prototype.hasOwnProperty.call(labels, r.key) ? labels[r.key] : undefined)) &&
-    fields.every((r) => requirementMatches(r, r.key === 'metadata.name' ? node.metadata.name : undefined))
-  );
-}
-
 export const nodeAffinity: Filter = (pod, { node }) => {
   const labels = node.metadata.labels ?? {};
   const selector = (pod.spec.nodeSelector as Record<string, string> | undefined) ?? {};
   for (const [k, v] of Object.entries(selector)) if (labels[k] !== v) return [REASON.affinity];
   const affinity = pod.spec.affinity as { nodeAffinity?: { requiredDuringSchedulingIgnoredDuringExecution?: { nodeSelectorTerms?: NodeSelectorTerm[] } } } | undefined;
   const required = affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution;
-  if (required && !(required.nodeSelectorTerms ?? []).some((t) => termMatches(t, node))) return [REASON.affinity];
+  if (required && !(required.nodeSelectorTerms ?? []).some((t) => nodeSelectorTermMatches(t, node))) return [REASON.affinity];
   return [];
 };
 

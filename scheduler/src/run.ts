@@ -5,11 +5,12 @@
  * runs the workers that bind pods; losing the lease rejects (the process exits, crash-only).
  */
 import type { Logger } from 'pino';
-import { systemClock, type Node, type Pod } from '@kubelab/api';
+import { systemClock, type Node, type PersistentVolume, type PersistentVolumeClaim, type Pod, type StorageClass } from '@kubelab/api';
 import { createLeaderElector, Informer, WorkQueue, type ApiClient, type LeaderElectionConfig } from '@kubelab/client';
 import { ApiEventRecorder } from '@kubelab/client/events';
 import type { Config } from './config.js';
 import { Scheduler } from './scheduler.js';
+import { VolumeBinder } from './volumebinder.js';
 
 function abortable(p: Promise<unknown>, signal: AbortSignal): Promise<boolean> {
   if (signal.aborted) return Promise.resolve(false);
@@ -26,11 +27,16 @@ function abortable(p: Promise<unknown>, signal: AbortSignal): Promise<boolean> {
 export async function runScheduler(client: ApiClient, cfg: Config, log: Logger, signal: AbortSignal, election?: LeaderElectionConfig): Promise<void> {
   const pods = new Informer<Pod>(client, 'pods', {}, log.child({ informer: 'pods' }));
   const nodes = new Informer<Node>(client, 'nodes', {}, log.child({ informer: 'nodes' }));
+  const claims = new Informer<PersistentVolumeClaim>(client, 'persistentvolumeclaims', {}, log.child({ informer: 'persistentvolumeclaims' }));
+  const volumes = new Informer<PersistentVolume>(client, 'persistentvolumes', {}, log.child({ informer: 'persistentvolumes' }));
+  const classes = new Informer<StorageClass>(client, 'storageclasses', {}, log.child({ informer: 'storageclasses' }));
   const queue = new WorkQueue({ baseDelayMs: 1000, maxDelayMs: 10_000 });
   const recorder = new ApiEventRecorder(client, { component: cfg.schedulerName, clock: systemClock, log: log.child({ recorder: cfg.schedulerName }) });
-  const scheduler = new Scheduler({ api: client, pods, nodes, queue, recorder, clock: systemClock, log, schedulerName: cfg.schedulerName });
-  const informers = Promise.all([pods.run(signal), nodes.run(signal)]);
-  if (await abortable(Promise.all([pods.waitForSync(), nodes.waitForSync()]), signal)) {
+  const binder = new VolumeBinder({ api: client, claims, volumes, classes, nodes, clock: systemClock, log: log.child({ plugin: 'VolumeBinding' }) });
+  const scheduler = new Scheduler({ api: client, pods, nodes, queue, recorder, clock: systemClock, log, schedulerName: cfg.schedulerName, volumes: binder });
+  const all = [pods, nodes, claims, volumes, classes];
+  const informers = Promise.all(all.map((i) => i.run(signal)));
+  if (await abortable(Promise.all(all.map((i) => i.waitForSync())), signal)) {
     const schedule = async (until: AbortSignal): Promise<void> => {
       log.info({ workers: cfg.workers }, 'caches synced; scheduling');
       await queue.run(cfg.workers, (key) => scheduler.reconcile(key), until, log);

@@ -13,6 +13,9 @@ import type { EventRecorder } from '@kubelab/client/events';
 import type { Cache, KeyQueue, SchedulerApi } from './api.js';
 import { buildSnapshot, schedule } from './algorithm.js';
 import { AssumedPods } from './assumed.js';
+import { DEFAULT_FILTERS } from './filters.js';
+import type { VolumeBinder } from './volumebinder.js';
+import { podClaimNames } from './volumebinding.js';
 
 export const DEFAULT_SCHEDULER = 'default-scheduler';
 
@@ -29,6 +32,8 @@ export interface SchedulerDeps {
   initialBackoffMs?: number;
   maxBackoffMs?: number;
   maxUnschedulableBackoffMs?: number;
+  /** The VolumeBinding plugin (persistentVolumeClaim volumes); without it claims are not looked at. */
+  volumes?: VolumeBinder;
 }
 
 const same = (a: unknown, b: unknown): boolean => JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
@@ -56,7 +61,11 @@ export class Scheduler {
 
   constructor(private readonly d: SchedulerDeps) {
     this.queue = d.queue;
-    this.caches = [d.pods, d.nodes];
+    this.caches = [d.pods, d.nodes, ...(d.volumes?.caches ?? [])];
+    d.volumes?.onChange((waiting) => {
+      for (const k of waiting) this.queue.add(k);
+      this.retryUnschedulable('volumes changed');
+    });
     this.assumed = new AssumedPods(d.clock);
     this.schedulerName = d.schedulerName ?? DEFAULT_SCHEDULER;
     d.pods.addHandlers({
@@ -65,6 +74,7 @@ export class Scheduler {
       delete: (p) => {
         const key = objectKey(p);
         this.assumed.forget(key);
+        d.volumes?.forget(key);
         this.unschedulable.delete(key);
         this.attempts.delete(key);
         if (p.spec.nodeName) this.retryUnschedulable('pod deleted');
@@ -114,19 +124,56 @@ export class Scheduler {
     if (!pod || !this.responsibleFor(pod)) {
       this.unschedulable.delete(key);
       this.attempts.delete(key);
+      this.d.volumes?.forget(key);
+      return;
+    }
+    const vols = this.d.volumes;
+    const waiting = vols?.poll(key, pod);
+    if (waiting?.state === 'waiting') {
+      this.assumed.assume(key, pod, waiting.node);
+      this.queue.addAfter(key, 1000);
+      return;
+    }
+    if (waiting?.state === 'ready') return this.bindTo(key, pod, waiting.node);
+    if (waiting?.state === 'failed') {
+      this.assumed.forget(key);
+      this.d.recorder.event(pod, 'Warning', 'FailedScheduling', `running PreBind plugin "VolumeBinding": ${waiting.message}`);
+      this.retryLater(key, this.d.maxBackoffMs ?? 10_000);
       return;
     }
     if (this.assumed.has(key)) return; // a bind is in flight
+    const nodes = this.d.nodes.list();
+    const refused = vols?.preFilter(pod);
+    if (refused) return this.unschedulableNow(key, pod, `0/${nodes.length} nodes are available: ${refused}.`);
     const bound = this.d.pods.list().filter((p) => p.spec.nodeName);
     const extra = this.assumed.pending((k) => !!this.d.pods.get(k)?.spec.nodeName);
-    const result = schedule(pod, buildSnapshot(this.d.nodes.list(), [...bound, ...extra]));
+    const result = schedule(pod, buildSnapshot(nodes, [...bound, ...extra]), vols ? [...DEFAULT_FILTERS, vols.filter] : DEFAULT_FILTERS);
     if ('error' in result) return this.unschedulableNow(key, pod, result.error);
     // Assume before the first await: concurrent workers must see this pod on its node.
     this.assumed.assume(key, pod, result.node);
+    if (vols && podClaimNames(pod).length > 0) {
+      let ready: boolean;
+      try {
+        ready = await vols.assume(key, pod, result.node);
+      } catch (err) {
+        this.assumed.forget(key);
+        this.d.recorder.event(pod, 'Warning', 'FailedScheduling', `running PreBind plugin "VolumeBinding": binding volumes: ${ApiError.from(err).message}`);
+        this.retryLater(key, this.d.maxBackoffMs ?? 10_000);
+        return;
+      }
+      if (!ready) {
+        this.queue.addAfter(key, 1000);
+        return;
+      }
+    }
+    return this.bindTo(key, pod, result.node);
+  }
+
+  private async bindTo(key: string, pod: Pod, node: string): Promise<void> {
     const ns = pod.metadata.namespace ?? '';
     const name = pod.metadata.name ?? '';
     try {
-      await this.d.api.bind(ns, name, result.node, pod.metadata.uid ?? '');
+      await this.d.api.bind(ns, name, node, pod.metadata.uid ?? '');
     } catch (err) {
       this.assumed.forget(key);
       const e = ApiError.from(err);
@@ -140,8 +187,8 @@ export class Scheduler {
     }
     this.attempts.delete(key);
     this.unschedulable.delete(key);
-    this.d.log.info({ pod: key, node: result.node }, 'bound');
-    this.d.recorder.event(pod, 'Normal', 'Scheduled', `Successfully assigned ${ns}/${name} to ${result.node}`);
+    this.d.log.info({ pod: key, node: node }, 'bound');
+    this.d.recorder.event(pod, 'Normal', 'Scheduled', `Successfully assigned ${ns}/${name} to ${node}`);
   }
 
   private retryLater(key: string, maxMs: number): void {

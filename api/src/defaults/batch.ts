@@ -1,6 +1,7 @@
 /** Upstream's batch/v1 defaults for Jobs and CronJobs, and the apps/v1 ones for DaemonSets and StatefulSets. */
 import type { KubeObject } from '../types.js';
 import { defaultTemplate } from './apps.js';
+import { defaultPersistentVolumeClaim } from './storage.js';
 
 type Obj = Record<string, unknown>;
 
@@ -77,6 +78,10 @@ export function defaultStatefulSet(sts: KubeObject): void {
   spec.persistentVolumeClaimRetentionPolicy = retention;
   if (unset(retention.whenDeleted)) retention.whenDeleted = 'Retain';
   if (unset(retention.whenScaled)) retention.whenScaled = 'Retain';
+  for (const t of Array.isArray(spec.volumeClaimTemplates) ? spec.volumeClaimTemplates : []) {
+    const claim = rec(t);
+    if (claim) defaultPersistentVolumeClaim(claim as KubeObject);
+  }
   defaultTemplate(spec);
 }
 
@@ -90,9 +95,4 @@ export function defaultSecret(s: KubeObject): void {
     s['data'] = data;
   }
   delete s['stringData'];
-}
-
-export function defaultHPA(hpa: KubeObject): void {
-  const spec = rec(hpa.spec);
-  if (spec && unset(spec.minReplicas)) spec.minReplicas = 1;
 }

@@ -6,12 +6,16 @@ import type { KubeObject } from '../types.js';
 import { defaultDeployment, defaultReplicaSet } from './apps.js';
 import { defaultPod } from './pod.js';
 import { defaultService } from './service.js';
-import { defaultCronJob, defaultDaemonSet, defaultHPA, defaultJob, defaultSecret, defaultStatefulSet } from './batch.js';
+import { defaultCronJob, defaultDaemonSet, defaultJob, defaultSecret, defaultStatefulSet } from './batch.js';
+import { defaultHPA } from './autoscaling.js';
+import { defaultPersistentVolume, defaultPersistentVolumeClaim, defaultStorageClass } from './storage.js';
 
 export { defaultPod, defaultPodSpec, defaultContainer, defaultPullPolicy, podQOSClass } from './pod.js';
 export { defaultDeployment, defaultReplicaSet } from './apps.js';
 export { defaultService } from './service.js';
-export { defaultJob, defaultJobSpec, defaultCronJob, defaultDaemonSet, defaultStatefulSet, defaultSecret, defaultHPA } from './batch.js';
+export { defaultJob, defaultJobSpec, defaultCronJob, defaultDaemonSet, defaultStatefulSet, defaultSecret } from './batch.js';
+export { defaultHPA, DEFAULT_CPU_UTILIZATION, DEFAULT_SCALE_DOWN, DEFAULT_SCALE_UP } from './autoscaling.js';
+export { defaultPersistentVolume, defaultPersistentVolumeClaim, defaultStorageClass } from './storage.js';
 
 export const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
 
@@ -35,6 +39,9 @@ const DEFAULTERS: Record<string, (o: KubeObject) => void> = {
   statefulsets: defaultStatefulSet,
   secrets: defaultSecret,
   horizontalpodautoscalers: defaultHPA,
+  persistentvolumes: defaultPersistentVolume,
+  persistentvolumeclaims: defaultPersistentVolumeClaim,
+  storageclasses: defaultStorageClass,
 };
 
 export function applyDefaults<T extends KubeObject>(resource: string, obj: T): T {

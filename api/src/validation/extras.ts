@@ -1,22 +1,8 @@
-/** Light validation of store-only kinds: HorizontalPodAutoscaler, PodDisruptionBudget, Ingress, EndpointSlice. */
+/** Light validation of PodDisruptionBudget, Ingress and EndpointSlice (HorizontalPodAutoscaler: hpa.ts). */
 import type { KubeObject } from '../types.js';
 import { invalid, notSupported, required, type FieldError } from './errors.js';
 import { asArray, asRecord, validateObjectMeta } from './meta.js';
 import { validateIntOrPercent } from './apps.js';
-
-export function validateHPA(hpa: KubeObject): FieldError[] {
-  const errs = validateObjectMeta(hpa.metadata, { namespaced: true });
-  const spec = asRecord(hpa.spec);
-  const ref = asRecord(spec.scaleTargetRef);
-  if (!ref.kind) errs.push(required('spec.scaleTargetRef.kind'));
-  if (!ref.name) errs.push(required('spec.scaleTargetRef.name'));
-  const min = spec.minReplicas;
-  const max = spec.maxReplicas;
-  if (min !== undefined && min !== null && (typeof min !== 'number' || min < 1)) errs.push(invalid('spec.minReplicas', min, 'must be greater than or equal to 1'));
-  if (typeof max !== 'number' || max < 1) errs.push(invalid('spec.maxReplicas', max ?? 0, 'must be greater than 0'));
-  else if (typeof min === 'number' && max < min) errs.push(invalid('spec.maxReplicas', max, 'must be greater than or equal to `minReplicas`'));
-  return errs;
-}
 
 export function validatePDB(pdb: KubeObject): FieldError[] {
   const errs = validateObjectMeta(pdb.metadata, { namespaced: true });

@@ -13,7 +13,17 @@ import { validateEndpoints, validateEvent, validateLease, validateNamespace, val
 import { validateCronJob, validateJob, validateJobUpdate } from './batch.js';
 import { validateDaemonSet, validateDaemonSetUpdate, validateStatefulSet, validateStatefulSetUpdate } from './workloads.js';
 import { validateConfigMap, validateConfigMapUpdate, validateSecret, validateSecretUpdate, validateServiceAccount } from './config.js';
-import { validateEndpointSlice, validateHPA, validateIngress, validatePDB } from './extras.js';
+import { validateEndpointSlice, validateIngress, validatePDB } from './extras.js';
+import { validateHorizontalPodAutoscaler } from './hpa.js';
+import { validateControllerRevision, validateControllerRevisionUpdate } from './controllerrevision.js';
+import {
+  validatePersistentVolume,
+  validatePersistentVolumeClaim,
+  validatePersistentVolumeClaimUpdate,
+  validatePersistentVolumeUpdate,
+  validateStorageClass,
+  validateStorageClassUpdate,
+} from './storage.js';
 
 export { invalidError, fieldErrorString, errorBody, goValue, type FieldError, type FieldErrorType } from './errors.js';
 export { validateObjectMeta, validateLabels, qualifiedNameErrors, labelValueErrors, checkDns1035, portNameErrors, type MetaRules } from './meta.js';
@@ -25,7 +35,10 @@ export { validateResourceList, validateResourceRequirements, NEGATIVE_ERROR, typ
 export { validateJob, validateJobUpdate, validateJobSpec, validateCronJob, JOB_RESTART_POLICIES, CRONJOB_NAME_MAX } from './batch.js';
 export { validateDaemonSet, validateDaemonSetUpdate, validateStatefulSet, validateStatefulSetUpdate } from './workloads.js';
 export { validateConfigMap, validateConfigMapUpdate, validateSecret, validateSecretUpdate, validateServiceAccount, configKeyErrors } from './config.js';
-export { validateEndpointSlice, validateHPA, validateIngress, validatePDB } from './extras.js';
+export { validateEndpointSlice, validateIngress, validatePDB } from './extras.js';
+export { validateHorizontalPodAutoscaler } from './hpa.js';
+export { validateControllerRevision, validateControllerRevisionUpdate } from './controllerrevision.js';
+export * from './storage.js';
 export { cronScheduleError } from './cron.js';
 
 type Validator = (obj: KubeObject, old?: KubeObject) => FieldError[];
@@ -47,7 +60,11 @@ const VALIDATORS: Record<string, Validator> = {
   configmaps: (o, old) => (old ? validateConfigMapUpdate(o, old) : validateConfigMap(o)),
   secrets: (o, old) => (old ? validateSecretUpdate(o, old) : validateSecret(o)),
   serviceaccounts: (o) => validateServiceAccount(o),
-  horizontalpodautoscalers: (o) => validateHPA(o),
+  horizontalpodautoscalers: (o) => validateHorizontalPodAutoscaler(o),
+  persistentvolumes: (o, old) => (old ? validatePersistentVolumeUpdate(o, old) : validatePersistentVolume(o)),
+  persistentvolumeclaims: (o, old) => (old ? validatePersistentVolumeClaimUpdate(o, old) : validatePersistentVolumeClaim(o)),
+  storageclasses: (o, old) => (old ? validateStorageClassUpdate(o, old) : validateStorageClass(o)),
+  controllerrevisions: (o, old) => (old ? validateControllerRevisionUpdate(o, old) : validateControllerRevision(o)),
   poddisruptionbudgets: (o) => validatePDB(o),
   ingresses: (o) => validateIngress(o),
   endpointslices: (o) => validateEndpointSlice(o),

@@ -5,6 +5,7 @@ import type { KubeObject } from '../types.js';
 import { validatePodDNS } from './poddns.js';
 import { duplicate, forbidden, invalid, notFoundValue, notSupported, required, type FieldError } from './errors.js';
 import { PORT_RANGE_ERROR, asArray, asRecord, isValidPort, portNameErrors, validateLabels, validateObjectMeta } from './meta.js';
+import { validateClaimVolumeSource } from './storage.js';
 import { validateResourceList, validateResourceRequirements } from './resources.js';
 
 export const RESTART_POLICIES = ['Always', 'OnFailure', 'Never'];
@@ -80,14 +81,17 @@ function localDescendingPath(path: string, field: string): FieldError[] {
 export interface PodSpecRules {
   /** Allowed restart policies (Deployments and ReplicaSets allow only Always). */
   restartPolicies?: readonly string[];
+  /** Names containers may mount besides spec.volumes (a StatefulSet's volumeClaimTemplates). */
+  extraVolumes?: readonly string[];
 }
 
 export function validatePodSpec(specRaw: unknown, field: string, rules: PodSpecRules = {}): FieldError[] {
   const errs: FieldError[] = [];
   const spec = asRecord(specRaw);
-  const volumes = new Set<string>();
+  const volumes = new Set<string>(rules.extraVolumes ?? []);
   for (const [i, raw] of asArray(spec.volumes).entries()) {
     const v = asRecord(raw);
+    errs.push(...validateClaimVolumeSource(v, `${field}.volumes[${i}]`));
     const f = `${field}.volumes[${i}].name`;
     if (!v.name) errs.push(required(f));
     else {

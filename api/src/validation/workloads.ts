@@ -3,20 +3,22 @@ import { canonical } from '../hash.js';
 import type { KubeObject } from '../types.js';
 import { forbidden, invalid, notSupported, required, type FieldError } from './errors.js';
 import { asArray, asRecord, nonNegativeInt, validateObjectMeta } from './meta.js';
+import { checkLabel } from '../names.js';
+import { validateClaimSpec } from './storage.js';
 import { validateResourceList } from './resources.js';
 import { validatePodTemplate } from './pod.js';
 import { selectorUnchanged, validateIntOrPercent, validateSelector, validateTemplateMatches } from './apps.js';
 
 const UPDATE_TYPES = ['OnDelete', 'RollingUpdate'];
 
-function validateTemplated(spec: Record<string, unknown>, what: string): FieldError[] {
+function validateTemplated(spec: Record<string, unknown>, what: string, extraVolumes: string[] = []): FieldError[] {
   const errs = validateSelector(spec.selector, 'spec.selector', what);
   errs.push(...nonNegativeInt(spec.minReadySeconds, 'spec.minReadySeconds'));
   errs.push(...nonNegativeInt(spec.revisionHistoryLimit, 'spec.revisionHistoryLimit'));
   if (spec.template === undefined || spec.template === null) errs.push(required('spec.template'));
   else {
     errs.push(...validateTemplateMatches(spec, 'spec'));
-    errs.push(...validatePodTemplate(spec.template, 'spec.template', { restartPolicies: ['Always'] }));
+    errs.push(...validatePodTemplate(spec.template, 'spec.template', { restartPolicies: ['Always'], extraVolumes }));
   }
   return errs;
 }
@@ -43,9 +45,37 @@ export function validateDaemonSetUpdate(ds: KubeObject, old: KubeObject): FieldE
 
 const POD_MANAGEMENT = ['OrderedReady', 'Parallel'];
 
+const RETENTION = ['Retain', 'Delete'];
+
+/** Claim templates: named, each a valid claim spec; their names are volumes the template may mount. */
+function validateClaimTemplates(spec: Record<string, unknown>): { errs: FieldError[]; names: string[] } {
+  const errs: FieldError[] = [];
+  const names: string[] = [];
+  asArray(spec.volumeClaimTemplates).forEach((raw, i) => {
+    const t = asRecord(raw);
+    const f = `spec.volumeClaimTemplates[${i}]`;
+    const name = asRecord(t.metadata).name;
+    if (typeof name !== 'string' || name === '') errs.push(required(`${f}.metadata.name`));
+    else {
+      const msg = checkLabel(name);
+      if (msg) errs.push(invalid(`${f}.metadata.name`, name, msg));
+      names.push(name);
+    }
+    errs.push(...validateClaimSpec(t.spec, `${f}.spec`));
+  });
+  const policy = asRecord(spec.persistentVolumeClaimRetentionPolicy);
+  for (const k of ['whenDeleted', 'whenScaled']) {
+    const v = policy[k];
+    if (v !== undefined && !RETENTION.includes(String(v))) errs.push(notSupported(`spec.persistentVolumeClaimRetentionPolicy.${k}`, v, RETENTION));
+  }
+  errs.push(...nonNegativeInt(asRecord(spec.ordinals).start, 'spec.ordinals.start'));
+  return { errs, names };
+}
+
 export function validateStatefulSet(sts: KubeObject): FieldError[] {
   const spec = asRecord(sts.spec);
-  const errs = [...validateObjectMeta(sts.metadata, { namespaced: true }), ...validateTemplated(spec, 'statefulset')];
+  const claims = validateClaimTemplates(spec);
+  const errs = [...validateObjectMeta(sts.metadata, { namespaced: true }), ...validateTemplated(spec, 'statefulset', claims.names), ...claims.errs];
   errs.push(...nonNegativeInt(spec.replicas, 'spec.replicas'));
   if (spec.podManagementPolicy === undefined || spec.podManagementPolicy === '') errs.push(required('spec.podManagementPolicy', ''));
   else if (!POD_MANAGEMENT.includes(String(spec.podManagementPolicy))) errs.push(invalid('spec.podManagementPolicy', spec.podManagementPolicy, `must be 'OrderedReady' or 'Parallel'`));

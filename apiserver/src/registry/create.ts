@@ -79,6 +79,7 @@ export async function createObject(core: Core, strategy: Strategy, resource: str
     obj.metadata.creationTimestamp = core.now();
     obj.metadata.generation = 1;
     applyDefaults(resource, obj);
+    await strategy.admit?.(obj);
     strategy.prepareForCreate?.(obj);
     assertValid(resource, obj);
     const name = obj.metadata.name!;

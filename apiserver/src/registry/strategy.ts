@@ -10,8 +10,11 @@ import { workloadStrategy } from './strategies/workloads.js';
 import { namespaceStrategy } from './strategies/namespaces.js';
 import { serviceStrategy } from './strategies/services.js';
 import { emptyStatusStrategy, jobStrategy } from './strategies/batch.js';
+import { persistentVolumeClaimStrategy, persistentVolumeStrategy } from './strategies/storage.js';
 
 export interface Strategy {
+  /** After defaulting, before prepareForCreate, on create: what an admission plugin would set (may read the store). */
+  admit?(obj: KubeObject): Promise<void>;
   /** After defaulting, before validation, on create. */
   prepareForCreate?(obj: KubeObject): void;
   /** After defaulting and carrying server fields over, before validation, on update. */
@@ -51,5 +54,9 @@ export function buildStrategies(cfg: StrategyConfig): Record<string, Strategy> {
     poddisruptionbudgets: emptyStatusStrategy,
     ingresses: emptyStatusStrategy,
     endpointslices: { allowCreateOnUpdate: true },
+    persistentvolumes: persistentVolumeStrategy(),
+    persistentvolumeclaims: persistentVolumeClaimStrategy(cfg.store),
+    storageclasses: {},
+    controllerrevisions: {},
   };
 }

@@ -3,12 +3,13 @@
  * legacy (APIVersions, APIGroupList, APIGroup, APIResourceList) and aggregated
  * (apidiscovery.k8s.io v2 / v2beta1 APIGroupDiscoveryList).
  */
-import { RESOURCES, type ResourceInfo } from '@kubelab/api';
+import type { ResourceInfo } from '@kubelab/api';
+import { SERVED_RESOURCES } from './served.js';
 import type { DiscoveryVersion } from './media.js';
 import { METRICS_RESOURCES } from './metrics/resources.js';
 
 /** Everything discovery lists: the stored resources and the metrics API (served from kubelet stats). */
-const SERVED: ResourceInfo[] = [...RESOURCES, ...METRICS_RESOURCES];
+const SERVED: ResourceInfo[] = [...SERVED_RESOURCES, ...METRICS_RESOURCES];
 
 interface GroupVersion {
   group: string;
@@ -19,7 +20,7 @@ interface GroupVersion {
 export function groupVersions(): GroupVersion[] {
   const seen = new Set<string>();
   const out: GroupVersion[] = [];
-  for (const r of RESOURCES) {
+  for (const r of SERVED_RESOURCES) {
     const k = `${r.group}/${r.version}`;
     if (seen.has(k)) continue;
     seen.add(k);

@@ -6,7 +6,8 @@
  *   /api/v1/namespaces/<ns>/<res>[/<name>[/<sub>]]                 namespaced
  *   /apis/<g>/<v>/...                                              the same for named groups
  */
-import { RESOURCES, type ResourceInfo } from '@kubelab/api';
+import type { ResourceInfo } from '@kubelab/api';
+import { SERVED_RESOURCES } from './served.js';
 
 export type ParsedPath =
   | { kind: 'apiVersions' }
@@ -25,11 +26,11 @@ export interface ResourceRoute {
 }
 
 export function findResource(group: string, version: string, resource: string): ResourceInfo | undefined {
-  return RESOURCES.find((r) => r.group === group && r.version === version && r.resource === resource);
+  return SERVED_RESOURCES.find((r) => r.group === group && r.version === version && r.resource === resource);
 }
 
 export function servesGroupVersion(group: string, version: string): boolean {
-  return RESOURCES.some((r) => r.group === group && r.version === version);
+  return SERVED_RESOURCES.some((r) => r.group === group && r.version === version);
 }
 
 function resourceRoute(group: string, version: string, rest: string[]): ParsedPath {
@@ -83,7 +84,7 @@ export function parsePath(pathname: string): ParsedPath {
   if (segs[0] === 'apis') {
     if (segs.length === 1) return { kind: 'groupList' };
     const group = segs[1]!;
-    if (!RESOURCES.some((r) => r.group === group) || group === '') return { kind: 'unknown' };
+    if (!SERVED_RESOURCES.some((r) => r.group === group) || group === '') return { kind: 'unknown' };
     if (segs.length === 2) return { kind: 'group', group };
     const version = segs[2]!;
     if (!servesGroupVersion(group, version)) return { kind: 'unknown' };

@@ -1,150 +1,181 @@
 /**
- * StatefulSet controller: pods `<sts>-0 … <sts>-(N-1)` with stable names, hostname and subdomain
- * (spec.serviceName). OrderedReady creates the next ordinal only when every lower one is Running
- * and Ready, and scales down from the highest ordinal one pod at a time; Parallel does both at
- * once. RollingUpdate replaces out-of-date pods from the highest ordinal down to the partition,
- * one at a time. Failed pods are deleted and recreated. volumeClaimTemplates are not supported:
- * a Warning event says so.
+ * StatefulSet controller, following upstream's defaultStatefulSetControl: pods `<set>-0 …
+ * <set>-(N-1)` with stable names, hostname and subdomain; each pod's claims (from
+ * volumeClaimTemplates) are made before it and kept after it (statefulset-claims.ts); the
+ * template history lives in ControllerRevisions (statefulset-history.ts), and pods are labelled
+ * with the revision they were made from. OrderedReady creates the next ordinal only when the
+ * lower ones are Running and Ready and deletes the highest ordinal first, one at a time; Parallel
+ * does both at once. RollingUpdate replaces pods at ordinals >= partition whose revision is not the
+ * update revision, highest first, one at a time, waiting for each to be healthy; a missing pod
+ * below the partition is recreated at the current revision. OnDelete only recreates deleted pods
+ * (at the update revision). Failed pods are deleted and recreated.
  */
 import type { Logger } from 'pino';
-import { podTemplateHash, type Clock, type KubeObject, type Pod, type StatefulSet, type StatefulSetStatus } from '@kubelab/api';
+import type { Clock, ControllerRevision, KubeObject, PersistentVolumeClaim, Pod, StatefulSet, StatefulSetStatus } from '@kubelab/api';
 import { objectKey } from '@kubelab/client';
 import type { EventRecorder } from '@kubelab/client/events';
 import type { ApiLike, Cache, Controller, KeyQueue } from '../api.js';
 import { errorMessage, isAlreadyExists, isConflict, isNotFound, semanticEqual } from '../util/objects.js';
-import { enqueueOwnerHandlers, ownedBy, podFromTemplate } from '../util/owned.js';
-import { isPodAvailable, isPodReady } from '../util/pods.js';
+import { enqueueOwnerHandlers, ownedBy } from '../util/owned.js';
+import { isPodAvailable, isPodReady, msUntilAvailable } from '../util/pods.js';
+import { StatefulSetClaims } from './statefulset-claims.js';
+import { applyRevision, resolveRevisions, truncateHistory, type Revisions } from './statefulset-history.js';
+import { identityMatches, ordinalOf, POD_INDEX_LABEL, POD_NAME_LABEL, revisionOf, startOrdinal, statefulPod } from './statefulset-identity.js';
 
-export const POD_NAME_LABEL = 'statefulset.kubernetes.io/pod-name';
-export const POD_INDEX_LABEL = 'apps.kubernetes.io/pod-index';
-export const REVISION_LABEL = 'controller-revision-hash';
+export { POD_NAME_LABEL, POD_INDEX_LABEL, REVISION_LABEL, ordinalOf, statefulPod } from './statefulset-identity.js';
 
 export interface StatefulSetControllerDeps {
   api: ApiLike;
   statefulsets: Cache<StatefulSet>;
   pods: Cache<Pod>;
+  claims: Cache<PersistentVolumeClaim>;
+  revisions: Cache<ControllerRevision>;
   queue: KeyQueue;
   recorder: EventRecorder;
   clock: Clock;
   log: Logger;
 }
 
-/** The ordinal of a pod named `<sts>-<n>`, or undefined. */
-export function ordinalOf(sts: StatefulSet, pod: Pod): number | undefined {
-  const prefix = `${sts.metadata.name ?? ''}-`;
-  const name = pod.metadata.name ?? '';
-  if (!name.startsWith(prefix)) return undefined;
-  const rest = name.slice(prefix.length);
-  return /^(0|[1-9][0-9]*)$/.test(rest) ? Number(rest) : undefined;
-}
-
-export function updateRevision(sts: StatefulSet): string {
-  return `${sts.metadata.name ?? ''}-${podTemplateHash(sts.spec.template)}`;
-}
-
-/** The pod of ordinal `i`: stable name, hostname, subdomain and identity labels. */
-export function statefulPod(sts: StatefulSet, i: number, revision: string): Pod {
-  const name = `${sts.metadata.name ?? ''}-${i}`;
-  const pod = podFromTemplate(sts, 'apps/v1', 'StatefulSet', sts.spec.template, { name }, { [POD_NAME_LABEL]: name, [POD_INDEX_LABEL]: String(i), [REVISION_LABEL]: revision });
-  pod.spec.hostname = name;
-  if (sts.spec.serviceName) pod.spec['subdomain'] = sts.spec.serviceName;
-  return pod;
-}
-
 const runningAndReady = (p: Pod): boolean => p.status?.phase === 'Running' && isPodReady(p);
+const terminating = (p: Pod): boolean => !!p.metadata.deletionTimestamp;
+const finished = (p: Pod): boolean => p.status?.phase === 'Failed' || p.status?.phase === 'Succeeded';
+
+/** One pass over a set: what it decided to wait for, and when to look again. */
+interface Pass {
+  sts: StatefulSet;
+  current: StatefulSet;
+  update: StatefulSet;
+  revs: Revisions;
+  monotonic: boolean;
+  retryMs?: number;
+}
 
 export class StatefulSetController implements Controller {
   readonly name = 'statefulset-controller';
   readonly queue: KeyQueue;
   readonly caches: Cache<KubeObject>[];
-  private readonly warned = new Set<string>();
+  private readonly claims: StatefulSetClaims;
 
   constructor(private readonly d: StatefulSetControllerDeps) {
     this.queue = d.queue;
-    this.caches = [d.statefulsets, d.pods];
+    this.caches = [d.statefulsets, d.pods, d.claims, d.revisions];
+    this.claims = new StatefulSetClaims(d.api, d.claims, d.recorder);
     d.statefulsets.addHandlers({ add: (x) => this.queue.add(objectKey(x)), update: (_o, x) => this.queue.add(objectKey(x)) });
     d.pods.addHandlers(enqueueOwnerHandlers<Pod>(d.statefulsets as Cache<KubeObject>, 'StatefulSet', this.queue));
+    d.revisions.addHandlers(enqueueOwnerHandlers<ControllerRevision>(d.statefulsets as Cache<KubeObject>, 'StatefulSet', this.queue));
+    const claim = (c: PersistentVolumeClaim): void => {
+      for (const sts of d.statefulsets.list()) {
+        if (sts.metadata.namespace !== c.metadata.namespace) continue;
+        if ((sts.spec.volumeClaimTemplates ?? []).some((t) => (c.metadata.name ?? '').startsWith(`${t.metadata.name ?? ''}-${sts.metadata.name ?? ''}-`))) this.queue.add(objectKey(sts));
+      }
+    };
+    d.claims.addHandlers({ update: (_o, c) => claim(c), delete: claim });
   }
 
   async reconcile(key: string): Promise<void> {
     const sts = this.d.statefulsets.get(key);
-    if (!sts) {
-      this.warned.delete(key);
-      return;
-    }
-    const revision = updateRevision(sts);
+    if (!sts) return;
     const pods = ownedBy(this.d.pods.list(), sts);
+    const owned = ownedBy(this.d.revisions.list(), sts);
+    if (sts.metadata.deletionTimestamp) return; // the garbage collector takes pods and revisions
+    const revs = await resolveRevisions(this.d.api, sts, owned);
+    const pass: Pass = { sts, current: applyRevision(sts, revs.current), update: applyRevision(sts, revs.update), revs, monotonic: (sts.spec.podManagementPolicy ?? 'OrderedReady') === 'OrderedReady' };
+    let failure: unknown;
+    try {
+      await this.manage(pass, pods);
+    } catch (err) {
+      failure = err;
+    }
+    const fresh = ownedBy(this.d.pods.list(), sts);
+    await this.writeStatus(sts, this.status(pass, fresh));
+    const live = new Set([revs.current.metadata.name ?? '', revs.update.metadata.name ?? '', ...fresh.map(revisionOf)]);
+    await truncateHistory(this.d.api, sts, ownedBy(this.d.revisions.list(), sts), live);
+    if (failure !== undefined) throw failure;
+    if (pass.retryMs !== undefined) this.queue.addAfter(key, pass.retryMs);
+  }
+
+  /** Healthy for the set: running, ready and (minReadySeconds) available; else when to look again. */
+  private healthy(pass: Pass, p: Pod): boolean {
+    if (!runningAndReady(p) || terminating(p)) return false;
+    const min = pass.sts.spec.minReadySeconds ?? 0;
+    const now = this.d.clock.now();
+    if (isPodAvailable(p, min, now)) return true;
+    const wait = msUntilAvailable(p, min, now);
+    if (wait !== undefined) pass.retryMs = Math.min(pass.retryMs ?? wait, wait);
+    return false;
+  }
+
+  private async manage(pass: Pass, pods: Pod[]): Promise<void> {
+    const { sts, revs, monotonic } = pass;
+    const start = startOrdinal(sts);
+    const end = start + (sts.spec.replicas ?? 1);
     const byOrdinal = new Map<number, Pod>();
+    const condemned: Pod[] = [];
     for (const p of pods) {
       const i = ordinalOf(sts, p);
-      if (i !== undefined) byOrdinal.set(i, p);
+      if (i !== undefined && i >= start && i < end) byOrdinal.set(i, p);
+      else condemned.push(p);
     }
-    let manageError: unknown;
-    if (!sts.metadata.deletionTimestamp) {
-      try {
-        await this.manage(sts, revision, byOrdinal);
-      } catch (err) {
-        manageError = err;
-      }
-    }
-    await this.writeStatus(sts, this.status(sts, revision, pods));
-    if (manageError !== undefined) throw manageError;
-  }
+    condemned.sort((a, b) => (ordinalOf(sts, a) ?? -1) - (ordinalOf(sts, b) ?? -1));
+    const rolling = (sts.spec.updateStrategy?.type ?? 'RollingUpdate') === 'RollingUpdate';
+    const partition = start + (sts.spec.updateStrategy?.rollingUpdate?.partition ?? 0);
 
-  private async manage(sts: StatefulSet, revision: string, byOrdinal: Map<number, Pod>): Promise<void> {
-    const replicas = sts.spec.replicas ?? 1;
-    const ordered = (sts.spec.podManagementPolicy ?? 'OrderedReady') === 'OrderedReady';
-    // Failed pods go first; they are recreated on a later pass.
-    for (const [i, p] of byOrdinal) {
-      if (p.status?.phase === 'Failed' && !p.metadata.deletionTimestamp) {
+    for (let i = start; i < end; i++) {
+      const p = byOrdinal.get(i);
+      if (p && finished(p) && !terminating(p)) {
         await this.deletePod(sts, p);
         byOrdinal.delete(i);
-        if (ordered) return;
-      }
-    }
-    for (let i = 0; i < replicas; i++) {
-      const p = byOrdinal.get(i);
-      if (!p) {
-        await this.createPod(sts, i, revision);
-        if (ordered) return;
+        if (monotonic) return;
         continue;
       }
-      if (ordered && (p.metadata.deletionTimestamp || !runningAndReady(p))) return;
-    }
-    // Scale down: highest ordinal first.
-    const condemned = [...byOrdinal.keys()].filter((i) => i >= replicas).sort((a, b) => b - a);
-    if (condemned.length > 0) {
-      if (ordered) {
-        if (condemned.some((i) => byOrdinal.get(i)!.metadata.deletionTimestamp)) return;
-        await this.deletePod(sts, byOrdinal.get(condemned[0]!)!);
-        return;
+      if (!p) {
+        const fromCurrent = rolling && i < partition;
+        const set = fromCurrent ? pass.current : pass.update;
+        const revision = (fromCurrent ? revs.current : revs.update).metadata.name ?? '';
+        await this.claims.ensure(set, i, undefined);
+        await this.createPod(sts, statefulPod(set, i, revision));
+        if (monotonic) return;
+        continue;
       }
-      for (const i of condemned) {
-        const p = byOrdinal.get(i)!;
-        if (!p.metadata.deletionTimestamp) await this.deletePod(sts, p);
+      if (terminating(p) && monotonic) return;
+      if (!terminating(p)) {
+        await this.claims.ensure(sts, i, p);
+        if (!identityMatches(sts, p)) await this.fixIdentity(sts, p, i);
+        await this.claims.retain(sts, i, p, false);
       }
-      return;
+      if (monotonic && !this.healthy(pass, p)) return;
     }
-    // Rolling update from the highest ordinal down to the partition, one pod at a time.
-    if ((sts.spec.updateStrategy?.type ?? 'RollingUpdate') !== 'RollingUpdate') return;
-    const partition = sts.spec.updateStrategy?.rollingUpdate?.partition ?? 0;
-    for (let i = replicas - 1; i >= partition; i--) {
+
+    // Scale down: the highest ordinal first (OrderedReady: one at a time, the others healthy).
+    const firstUnhealthy = [...byOrdinal.values(), ...condemned].find((p) => !runningAndReady(p) || terminating(p));
+    for (let k = condemned.length - 1; k >= 0; k--) {
+      const p = condemned[k]!;
+      if (terminating(p)) {
+        if (monotonic) return;
+        continue;
+      }
+      if (monotonic && !runningAndReady(p) && p !== firstUnhealthy) return;
+      const ordinal = ordinalOf(sts, p);
+      if (ordinal !== undefined) await this.claims.retain(sts, ordinal, p, true);
+      await this.deletePod(sts, p);
+      if (monotonic) return;
+    }
+
+    if (!rolling) return;
+    const updateName = revs.update.metadata.name ?? '';
+    for (let i = end - 1; i >= partition; i--) {
       const p = byOrdinal.get(i);
-      if (!p || p.metadata.deletionTimestamp) return;
-      if (p.metadata.labels?.[REVISION_LABEL] !== revision) {
+      if (!p) return;
+      if (revisionOf(p) !== updateName && !terminating(p)) {
+        this.d.log.info({ statefulset: objectKey(sts), pod: p.metadata.name, revision: updateName }, 'rolling update: replacing pod');
         await this.deletePod(sts, p);
         return;
       }
-      if (!runningAndReady(p)) return;
+      if (!this.healthy(pass, p)) return;
     }
   }
 
-  private async createPod(sts: StatefulSet, i: number, revision: string): Promise<void> {
-    const pod = statefulPod(sts, i, revision);
-    if ((sts.spec.volumeClaimTemplates ?? []).length > 0 && !this.warned.has(objectKey(sts))) {
-      this.warned.add(objectKey(sts));
-      this.d.recorder.event(sts, 'Warning', 'VolumeClaimTemplatesIgnored', 'volumeClaimTemplates are not supported by kubelab; pods get no PersistentVolumeClaims');
-    }
+  private async createPod(sts: StatefulSet, pod: Pod): Promise<void> {
     try {
       await this.d.api.create('pods', pod, sts.metadata.namespace ?? 'default');
       this.d.recorder.event(sts, 'Normal', 'SuccessfulCreate', `create Pod ${pod.metadata.name} in StatefulSet ${sts.metadata.name} successful`);
@@ -166,24 +197,43 @@ export class StatefulSetController implements Controller {
     }
   }
 
-  private status(sts: StatefulSet, revision: string, pods: Pod[]): StatefulSetStatus {
-    const live = pods.filter((p) => p.status?.phase !== 'Failed' && p.status?.phase !== 'Succeeded');
-    const minReady = sts.spec.minReadySeconds ?? 0;
+  private async fixIdentity(sts: StatefulSet, p: Pod, ordinal: number): Promise<void> {
+    const labels = { ...(p.metadata.labels ?? {}), [POD_NAME_LABEL]: p.metadata.name ?? '', [POD_INDEX_LABEL]: String(ordinal) };
+    try {
+      await this.d.api.update('pods', { ...p, metadata: { ...p.metadata, labels } });
+      this.d.recorder.event(sts, 'Normal', 'SuccessfulUpdate', `update Pod ${p.metadata.name} in StatefulSet ${sts.metadata.name} successful`);
+    } catch (err) {
+      if (!isNotFound(err) && !isConflict(err)) throw err;
+    }
+  }
+
+  /** Upstream's computeReplicaStatus, then completeRollingUpdate. */
+  private status(pass: Pass, pods: Pod[]): StatefulSetStatus {
+    const { sts, revs } = pass;
+    const current = revs.current.metadata.name ?? '';
+    const update = revs.update.metadata.name ?? '';
     const now = this.d.clock.now();
-    const updated = live.filter((p) => p.metadata.labels?.[REVISION_LABEL] === revision).length;
-    const replicas = sts.spec.replicas ?? 1;
-    let currentRevision = sts.status?.currentRevision ?? revision;
-    const ready = live.filter(isPodReady).length;
-    if (updated === live.length && ready === replicas && live.length === replicas) currentRevision = revision;
-    const s: StatefulSetStatus = { replicas: live.length };
+    const min = sts.spec.minReadySeconds ?? 0;
+    const s: StatefulSetStatus = { replicas: 0, readyReplicas: 0, currentReplicas: 0, updatedReplicas: 0, availableReplicas: 0 };
+    for (const p of pods) {
+      s.replicas++;
+      if (runningAndReady(p) && !terminating(p)) {
+        s.readyReplicas!++;
+        if (isPodAvailable(p, min, now)) s.availableReplicas!++;
+      }
+      if (terminating(p)) continue;
+      if (revisionOf(p) === current) s.currentReplicas!++;
+      if (revisionOf(p) === update) s.updatedReplicas!++;
+    }
+    s.currentRevision = current;
+    s.updateRevision = update;
+    const rolling = (sts.spec.updateStrategy?.type ?? 'RollingUpdate') === 'RollingUpdate';
+    if (rolling && s.updatedReplicas === s.replicas && s.readyReplicas === s.replicas) {
+      s.currentReplicas = s.updatedReplicas;
+      s.currentRevision = update;
+    }
     if (sts.metadata.generation) s.observedGeneration = sts.metadata.generation;
-    s.readyReplicas = ready;
-    s.currentReplicas = live.filter((p) => p.metadata.labels?.[REVISION_LABEL] === currentRevision).length;
-    s.updatedReplicas = updated;
-    s.availableReplicas = live.filter((p) => isPodAvailable(p, minReady, now)).length;
-    s.currentRevision = currentRevision;
-    s.updateRevision = revision;
-    s.collisionCount = 0;
+    s.collisionCount = revs.collisionCount;
     return s;
   }
 

@@ -5,12 +5,13 @@
  */
 import type { Duplex, Readable } from 'node:stream';
 import type { Logger } from 'pino';
-import { ApiError, type LogOptions, type PodRef, type PodStats, type StatsResponse } from '@kubelab/proto';
+import { ApiError, type CpuStats, type LogOptions, type MemoryStats, type PodRef, type PodStats, type StatsResponse } from '@kubelab/proto';
 import { LABELS, SANDBOX_NAME, newestFirst, type ContainerRuntime, type ContainerStream, type RuntimeContainer } from '../runtime/runtime.js';
 import type { ExecStreamOptions, KubeletBackend } from './backend.js';
 import { ByteLimit, containerLogOptions } from './logopts.js';
 import { StatsCollector } from './collector.js';
 import { sumCpu, sumMemory } from './stats.js';
+import type { OwnUsage } from './ownusage.js';
 
 export interface RuntimeBackendOptions {
   runtime: Pick<ContainerRuntime, 'listPodContainers' | 'execStream' | 'attach' | 'logs' | 'portForward' | 'containerStats'>;
@@ -20,6 +21,8 @@ export interface RuntimeBackendOptions {
   log: Logger;
   /** For tests; Date.now by default. */
   now?: () => number;
+  /** The node's own usage (the kubelet process, ownusage.ts), added to the node totals. */
+  own?: Pick<OwnUsage, 'sample'>;
 }
 
 function message(err: unknown): string {
@@ -119,7 +122,8 @@ export class RuntimeBackend implements KubeletBackend {
       }
       p.containers.push({ name: s.c.containerName, startTime: s.c.startedAt ?? s.c.createdAt, cpu: s.cpu, memory: s.memory });
     }
-    const ok = sampled.filter((s): s is NonNullable<typeof s> => s !== undefined);
+    const ok: { cpu: CpuStats; memory: MemoryStats }[] = sampled.filter((s): s is NonNullable<typeof s> => s !== undefined);
+    if (this.o.own) ok.push(this.o.own.sample());
     return {
       nodeName: this.o.node,
       timestamp: new Date(this.now()).toISOString(),

@@ -1,7 +1,7 @@
 /**
  * Pod volumes on Docker: emptyDir (medium Memory: a tmpfs-backed volume) and content volumes (configMap, secret, downwardAPI,
  * projected) are Docker named volumes labelled with the cluster, node and pod uid, removed with
- * the pod; content volumes are (re)written whenever their files change, so updates reach running
+ * the pod; a persistentVolumeClaim is its PersistentVolume's Docker volume or host path (claims.ts); content volumes are (re)written whenever their files change, so updates reach running
  * pods; hostPath is a bind mount of the host's path. A subPath (or expanded subPathExpr) of any
  * of them is a bind mount of that part of the volume's host directory: the engine makes a
  * missing directory, as upstream does; a file of a content volume is bound as the version
@@ -9,13 +9,14 @@
  */
 import { posix } from 'node:path';
 import type { Logger } from 'pino';
-import type { Container, Pod } from '@kubelab/api';
+import { claimNameOf, type Container, type Pod } from '@kubelab/api';
 import type { EnvObjects } from '../env/objects.js';
 import type { EnvContext } from '../env/resolve.js';
 import { parseQuantity } from '../quantity.js';
 import { LABELS, type ContainerRuntime, type Mount, type VolumeOptions } from '../runtime/runtime.js';
 import { atomicLayout, filesHash, volumeFiles, VolumeSetupError } from './content.js';
 import { subPathOf, wantsSubPath } from './subpath.js';
+import { claimSource, PV_LABEL, type ClaimObjects } from './claims.js';
 import { tar } from './tar.js';
 
 export const VOLUME_LABEL = 'io.kubelab.volume';
@@ -37,6 +38,8 @@ export interface VolumeManagerOptions {
   node: string;
   log: Logger;
   objects?: EnvObjects;
+  /** PersistentVolumeClaims and their volumes (persistentVolumeClaim volumes); without it those fail to mount. */
+  claims?: ClaimObjects;
   /** Version names of rewritten content (default: a timestamp). */
   version?: () => string;
 }
@@ -75,6 +78,11 @@ export class VolumeManager {
     for (const raw of (pod.spec['volumes'] as unknown[] | undefined) ?? []) {
       const vol = raw as Obj;
       const name = String(vol['name'] ?? '');
+      const claimName = claimNameOf(vol);
+      if (claimName) {
+        out.set(name, await this.claimVolume(pod, name, claimName, vol, partly.has(name)));
+        continue;
+      }
       const hostPath = vol['hostPath'] as Obj | undefined;
       if (hostPath) {
         const path = String(hostPath['path'] ?? '');
@@ -118,6 +126,18 @@ export class VolumeManager {
       }
       out.set(name, src);
     }
+    return out;
+  }
+
+  /** A claim's volume: its Docker named volume (made on first use, labelled with its PV, kept with it), or its PV's host path. */
+  private async claimVolume(pod: Pod, name: string, claimName: string, vol: Obj, partly: boolean): Promise<VolumeSource> {
+    if (!this.o.claims) throw new VolumeSetupError(`volume "${name}": persistentVolumeClaim volumes need the kubelet's API access`);
+    const readOnly = (vol['persistentVolumeClaim'] as Obj)['readOnly'] === true;
+    const src = await claimSource(this.o.claims, pod.metadata.namespace ?? 'default', name, claimName, readOnly);
+    if (src.type === 'bind') return { type: 'bind', source: src.path, readOnly: src.readOnly, hostDir: src.path };
+    await this.o.runtime.ensureVolume(src.dockerVolume, { [LABELS.cluster]: this.o.cluster, [PV_LABEL]: src.pv });
+    const out: VolumeSource = { type: 'volume', source: src.dockerVolume, readOnly: src.readOnly };
+    if (partly) out.hostDir = await this.o.runtime.volumeDir(src.dockerVolume);
     return out;
   }
 

@@ -74,6 +74,16 @@ export class FakeSchedulerApi implements SchedulerApi {
     return obj;
   }
 
+  readonly updates: { resource: string; obj: KubeObject }[] = [];
+  /** Where update() writes go (a test's MapCache), like an informer following the write. */
+  onUpdate: ((resource: string, obj: KubeObject) => void) | undefined;
+
+  async update<T extends KubeObject>(resource: string, obj: T): Promise<T> {
+    this.updates.push({ resource, obj: structuredClone(obj) });
+    this.onUpdate?.(resource, obj);
+    return obj;
+  }
+
   placements(): Record<string, number> {
     const out: Record<string, number> = {};
     for (const b of this.binds) out[b.node] = (out[b.node] ?? 0) + 1;

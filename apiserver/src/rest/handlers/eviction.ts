@@ -1,9 +1,11 @@
 /**
- * `pods/{name}/eviction` (policy/v1 Eviction, as `kubectl drain` sends it): deletes the pod unless
- * a PodDisruptionBudget selecting it would drop below its healthy minimum, in which case the answer
- * is upstream's 429, which kubectl drain retries.
+ * `pods/{name}/eviction` (policy/v1 Eviction, as `kubectl drain` sends it), as upstream: a pod no
+ * budget protects is deleted; a pod selected by more than one PodDisruptionBudget is refused
+ * (500); otherwise the budget's status decides (eviction-budget.ts) and the eviction is written
+ * into it before the pod is deleted. A refusal is upstream's 429, which kubectl drain retries
+ * every 5 s, saying so (a budget not yet processed also says Retry-After: 10).
  */
-import { fromLabelSelector, matches, type KubeObject, type LabelSelector, type Pod } from '@kubelab/api';
+import { fromLabelSelector, matches, type Pod, type PodDisruptionBudget } from '@kubelab/api';
 import { ApiError } from '@kubelab/proto';
 import type { RequestContext } from '../context.js';
 import { readBody } from '../body.js';
@@ -11,40 +13,39 @@ import { readTypedBody } from '../decode/object-body.js';
 import type { ResourceRoute } from '../paths.js';
 import { deleteOptions, dryRun } from '../query.js';
 import { sendObject, successStatus } from '../respond.js';
+import { decide, ignoresBudgets } from './eviction-budget.js';
 
-interface Budget extends KubeObject {
-  spec?: { selector?: LabelSelector; minAvailable?: number | string; maxUnavailable?: number | string };
+const VIOLATION = "Cannot evict pod as it would violate the pod's disruption budget.";
+/** Conflicting status writes (other evictions, the controller) are retried this often. */
+const ATTEMPTS = 5;
+
+function selecting(budgets: PodDisruptionBudget[], pod: Pod): PodDisruptionBudget[] {
+  return budgets.filter((b) => {
+    const sel = fromLabelSelector(b.spec?.selector);
+    return sel.length > 0 && matches(sel, pod.metadata.labels);
+  });
 }
 
-const isHealthy = (p: Pod): boolean =>
-  !p.metadata.deletionTimestamp && p.status?.phase === 'Running' && (p.status.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
-
-/** An int, or a percentage of `total` rounded up (upstream rounds minAvailable/maxUnavailable up). */
-function scaled(v: number | string, total: number): number {
-  if (typeof v === 'number') return v;
-  const m = /^(\d+)%$/.exec(v);
-  if (!m) throw new ApiError('InternalError', `invalid intstr value ${JSON.stringify(v)} in a PodDisruptionBudget`);
-  return Math.ceil((Number(m[1]) * total) / 100);
-}
-
-/**
- * Why evicting `pod` is not allowed now, or undefined when it is: the first budget that selects the
- * pod and would be left with fewer healthy pods than it needs. An unhealthy pod may always go.
- */
-export function evictionBlocker(pod: Pod, budgets: Budget[], podsInNamespace: Pod[]): string | undefined {
-  if (!isHealthy(pod)) return undefined;
-  for (const pdb of budgets) {
-    const sel = fromLabelSelector(pdb.spec?.selector);
-    if (sel.length === 0 || !matches(sel, pod.metadata.labels)) continue;
-    const selected = podsInNamespace.filter((p) => matches(sel, p.metadata.labels));
-    const healthy = selected.filter(isHealthy).length;
-    const expected = selected.length;
-    const spec = pdb.spec ?? {};
-    const desired =
-      spec.minAvailable !== undefined ? scaled(spec.minAvailable, expected) : spec.maxUnavailable !== undefined ? expected - scaled(spec.maxUnavailable, expected) : expected;
-    if (healthy - 1 < desired) return `The disruption budget ${pdb.metadata.name ?? ''} needs ${desired} healthy pods and has ${healthy} currently`;
+/** Spends one disruption of the pod's budget, or throws the refusal; retries on conflicts. */
+async function checkBudget(ctx: RequestContext, ns: string, pod: Pod, dry: boolean): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    const list = await ctx.registry.list('poddisruptionbudgets', { namespace: ns });
+    const budgets = selecting(list.items as PodDisruptionBudget[], pod);
+    if (budgets.length === 0) return;
+    if (budgets.length > 1) throw new ApiError('InternalError', 'This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.');
+    const pdb = budgets[0]!;
+    const d = decide(pod, pdb, Date.now());
+    if (d.kind === 'allow') return;
+    if (d.kind === 'refuse') throw new ApiError('TooManyRequests', VIOLATION, { causes: [{ reason: 'DisruptionBudget', message: d.message }], ...(d.retryAfterSeconds ? { retryAfterSeconds: d.retryAfterSeconds } : {}) });
+    if (d.kind === 'forbid') throw new ApiError('Forbidden', d.message);
+    if (dry) return;
+    try {
+      await ctx.registry.updateStatus('poddisruptionbudgets', ns, pdb.metadata.name ?? '', { ...pdb, status: d.status });
+      return;
+    } catch (err) {
+      if (!(err instanceof ApiError && err.reason === 'Conflict') || attempt >= ATTEMPTS) throw err;
+    }
   }
-  return undefined;
 }
 
 export async function createEviction(ctx: RequestContext, route: ResourceRoute, name: string): Promise<void> {
@@ -56,13 +57,8 @@ export async function createEviction(ctx: RequestContext, route: ResourceRoute, 
   }
   const ns = route.namespace;
   const pod = (await ctx.registry.get('pods', ns, name)) as Pod;
-  const [budgets, pods] = await Promise.all([ctx.registry.list('poddisruptionbudgets', { namespace: ns }), ctx.registry.list('pods', { namespace: ns })]);
-  const why = evictionBlocker(pod, budgets.items as Budget[], pods.items as Pod[]);
-  if (why) {
-    throw new ApiError('TooManyRequests', "Cannot evict pod as it would violate the pod's disruption budget.", {
-      causes: [{ reason: 'DisruptionBudget', message: why }],
-    });
-  }
-  if (!dryRun(ctx.query)) await ctx.registry.delete('pods', ns, name, deleteOptions(new URLSearchParams(), ev['deleteOptions'] ?? {}));
+  const dry = dryRun(ctx.query);
+  if (!ignoresBudgets(pod)) await checkBudget(ctx, ns, pod, dry);
+  if (!dry) await ctx.registry.delete('pods', ns, name, deleteOptions(new URLSearchParams(), ev['deleteOptions'] ?? {}));
   sendObject(ctx.res, 201, successStatus(201));
 }

@@ -12,6 +12,7 @@ import { getObject, listObjects } from './read.js';
 import { createEviction } from './eviction.js';
 import { createBinding, getScale, patchScale, patchStatus, podLog, putScale, putStatus } from './subresources.js';
 import { serveWatch } from './watch.js';
+import { registryFor } from '../conversion.js';
 import { createObject, deleteCollection, deleteObject, updateObject } from './write.js';
 
 type Handler = () => Promise<void>;
@@ -87,7 +88,8 @@ function selects(ctx: RequestContext, route: ResourceRoute): boolean {
   return ctx.method === 'GET' && isWatch(ctx.query);
 }
 
-export async function handleResource(ctx: RequestContext, route: ResourceRoute): Promise<void> {
+export async function handleResource(rawCtx: RequestContext, route: ResourceRoute): Promise<void> {
+  const ctx = { ...rawCtx, registry: registryFor(rawCtx.registry, route.info) };
   if (selects(ctx, route)) assertSelectors(ctx.query, route.info.resource);
   let handler: Handler | undefined;
   if (route.name === undefined) {

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import protobuf from 'protobufjs';
 import { parse as parseYaml } from 'yaml';
-import { RESOURCES } from '@kubelab/api';
+import { SERVED_RESOURCES } from '../served.js';
 import { gvkYaml, openapiV2Json, openapiV2Protobuf } from './v2.js';
 import { openapiV3Document, openapiV3Index, parseV3Key } from './v3.js';
 import { contentHash, gvKey } from './operations.js';
@@ -55,7 +55,7 @@ test('OpenAPI v2 protobuf decodes as a gnostic Document with a PATCH per resourc
   const doc = Document.toObject(Document.decode(openapiV2Protobuf())) as Decoded;
   assert.equal(doc.swagger, '2.0');
   assert.equal(doc.info.title, 'Kubernetes');
-  assert.equal(doc.paths.path.length, RESOURCES.length);
+  assert.equal(doc.paths.path.length, SERVED_RESOURCES.length);
   const deploy = doc.paths.path.find((p) => p.name === '/apis/apps/v1/namespaces/{namespace}/deployments/{name}');
   assert.ok(deploy, 'deployments path');
   const params = deploy.value.patch.parameters.map((p) => p.parameter.nonBodyParameter.queryParameterSubSchema);

@@ -5,7 +5,8 @@
  * schema validation. No schemas are published, so `kubectl explain` is not supported.
  */
 import { createHash } from 'node:crypto';
-import { RESOURCES, type ResourceInfo } from '@kubelab/api';
+import type { ResourceInfo } from '@kubelab/api';
+import { SERVED_RESOURCES } from '../served.js';
 
 export interface PatchOperation {
   /** "/apis/apps/v1/namespaces/{namespace}/deployments/{name}" */
@@ -26,7 +27,7 @@ function operationFor(r: ResourceInfo): PatchOperation {
 }
 
 export function patchOperations(filter?: { group: string; version: string }): PatchOperation[] {
-  return RESOURCES.filter((r) => !filter || (r.group === filter.group && r.version === filter.version)).map(operationFor);
+  return SERVED_RESOURCES.filter((r) => !filter || (r.group === filter.group && r.version === filter.version)).map(operationFor);
 }
 
 export function contentHash(body: string): string {

@@ -38,6 +38,12 @@ function formatMetric(spec: Rec, current: Rec | undefined): string {
 }
 
 export function hpaTargets(hpa: KubeObject): string {
+  const v1Target = obj(hpa.spec)['targetCPUUtilizationPercentage'];
+  if (typeof v1Target === 'number') {
+    // autoscaling/v1 (kubectl get hpa.v1.autoscaling): the CPU target only.
+    const cur = obj(hpa.status)['currentCPUUtilizationPercentage'];
+    return `cpu: ${typeof cur === 'number' ? `${cur}%` : '<unknown>'}/${v1Target}%`;
+  }
   const metrics = list(obj(hpa.spec)['metrics']);
   if (metrics.length === 0) return '<none>';
   const currents = list(obj(hpa.status)['currentMetrics']);

@@ -11,6 +11,8 @@ import { cronJobPrinter, jobPrinter } from './batch.js';
 import { daemonSetPrinter, statefulSetPrinter } from './workloads.js';
 import { configMapPrinter, secretPrinter, serviceAccountPrinter } from './config.js';
 import { endpointSlicePrinter, hpaPrinter, ingressPrinter, pdbPrinter } from './extras.js';
+import { persistentVolumeClaimPrinter, persistentVolumePrinter, storageClassPrinter } from './storage.js';
+import { controllerRevisionPrinter } from './revisions.js';
 
 const PRINTERS: Record<string, Printer> = {
   pods: podPrinter,
@@ -33,6 +35,10 @@ const PRINTERS: Record<string, Printer> = {
   ingresses: ingressPrinter,
   endpointslices: endpointSlicePrinter,
   poddisruptionbudgets: pdbPrinter,
+  persistentvolumes: persistentVolumePrinter,
+  persistentvolumeclaims: persistentVolumeClaimPrinter,
+  storageclasses: storageClassPrinter,
+  controllerrevisions: controllerRevisionPrinter,
 };
 
 export function printerFor(resource: string): Printer {
