@@ -3,7 +3,10 @@
  * (build, images, compose, wait for Ready nodes, kubeconfig), take it down (by label, leaving
  * nothing), run compose on it, join a node, print its status, build its images.
  */
+import { existsSync } from 'node:fs';
 import { realpath, rm } from 'node:fs/promises';
+import { devNull } from 'node:os';
+import { labComposeEnvPath, writeComposeEnv } from './compose-env.js';
 import { dirname } from 'node:path';
 import { dockerState, preflight, removeContainers, sweepLab, type LabScope } from './cleanup.js';
 import { runCompose, type ComposeTarget } from './compose.js';
@@ -15,10 +18,10 @@ import { buildImages, type BuiltImage } from './images/build.js';
 import { chooseSource, imageEnv, imageTag, knownSource } from './images/source.js';
 import { ALL_PROFILES_ARGS, profileArgs, runsHa } from './ha.js';
 import { joinNode, type JoinResult } from './join.js';
-import { labKubeconfig, mergeKubeconfig, removeFromKubeconfig } from './kubeconfig.js';
+import { KubeconfigConflict, kubeconfigName, labKubeconfig, mergeKubeconfig, removeFromKubeconfig } from './kubeconfig.js';
 import { ensurePki, readPki } from '@kubelab/client/pki';
 import type { ApiAccess } from './api-get.js';
-import { labKubeconfigPath, labPkiDir, readIfExists, userKubeconfigPath, writePrivate } from './kubeconfig-file.js';
+import { labKubeconfigPath, labPkiDir, readIfExists, userKubeconfigPath, withFileLock, writePrivate } from './kubeconfig-file.js';
 import type { KubeconfigTarget } from './kubeconfig.js';
 import { CLUSTER_LABEL, COMPONENT_LABEL, COMPOSE_PROJECT_LABEL } from './labels.js';
 import { waitForApiserver, waitForNodes } from './nodes.js';
@@ -53,6 +56,8 @@ export interface LabUpOptions extends LabOptions {
 
 export interface LabUpResult {
   project: string;
+  /** The context's name in the kubeconfigs. */
+  context: string;
   /** The lab's own kubeconfig file. */
   kubeconfig: string;
   /** The user kubeconfig the context was merged into, if any. */
@@ -67,7 +72,8 @@ const scopeOf = (s: LabSettings): LabScope => ({ project: s.project, cluster: s.
 
 async function composeTarget(s: LabSettings, docker: LabDocker): Promise<ComposeTarget> {
   const source = (await knownSource(s.env, docker)) ?? 'offline';
-  return { composeFile: s.composeFile, project: s.project, env: { ...s.env, ...imageEnv(source, s.env) } };
+  const own = labComposeEnvPath(s.root, s.project);
+  return { composeFile: s.composeFile, project: s.project, envFile: existsSync(own) ? own : devNull, env: { ...s.env, ...imageEnv(source, s.env) } };
 }
 
 /** Runs `compose <args>` on a lab (its compose file, project name and environment). */
@@ -105,12 +111,21 @@ async function withDiagnosis<T>(docker: LabDocker, s: LabSettings, f: () => Prom
   }
 }
 
-async function mergeIntoUserKubeconfig(s: LabSettings, entry: KubeconfigTarget): Promise<string> {
+/** The user's kubeconfig it went into; undefined (and why, logged) when a same-named entry is someone else's. */
+export async function mergeIntoUserKubeconfig(s: LabSettings, entry: KubeconfigTarget, log: Log = consoleLog): Promise<string | undefined> {
   let path = userKubeconfigPath(s.env);
   path = await realpath(path).catch(() => path);
-  await writePrivate(path, mergeKubeconfig(await readIfExists(path), entry, path));
-  return path;
+  try {
+    await withFileLock(path, async () => writePrivate(path, mergeKubeconfig(await readIfExists(path), entry, path)));
+    return path;
+  } catch (err) {
+    if (!(err instanceof KubeconfigConflict)) throw err;
+    log(err.message);
+    return undefined;
+  }
 }
+
+export const kubeconfigEntry = (s: LabSettings, api: { caCert: string; token: string }): KubeconfigTarget => ({ name: kubeconfigName(s.project), server: s.apiUrl, caCert: api.caCert, token: api.token });
 
 export async function labUp(o: LabUpOptions): Promise<LabUpResult> {
   const t0 = Date.now();
@@ -131,6 +146,9 @@ export async function labUp(o: LabUpOptions): Promise<LabUpResult> {
   const ha = s.ha || (await runsHa(docker, s.project));
   if (ha && !s.ha) log(`lab ${s.project} runs the HA profile: keeping it (./kubelab down first for a plain lab)`);
   log(`starting lab ${s.project}${ha ? ' (HA: 3 etcd members, 2 apiservers, 2 schedulers, 2 controller-managers)' : ''}: ${s.nodes} node(s), network ${s.network} (${s.subnet}), API ${s.apiUrl}…`);
+  const written = await writeComposeEnv(s.root, s.composeFile, s.project, target.env, ha);
+  if (written.skipped) log(written.skipped);
+  target.envFile = written.file;
   await withDiagnosis(docker, s, async () => {
     const r = await runCompose(target, [...profileArgs(ha), 'up', '-d', '--remove-orphans'], { onLine: (l) => l.trim() && log(`  ${l}`), timeoutMs: Math.max(deadline - Date.now(), 1000) });
     if (r.code !== 0) throw new Error(`compose up failed (exit code ${r.code})`);
@@ -141,12 +159,12 @@ export async function labUp(o: LabUpOptions): Promise<LabUpResult> {
     return waitForNodes(api, s.nodes, wait);
   });
   const kubeconfig = labKubeconfigPath(s.root, s.project);
-  const entry: KubeconfigTarget = { name: s.project, server: s.apiUrl, caCert: api.caCert, token: api.token };
+  const entry = kubeconfigEntry(s, api);
   await writePrivate(kubeconfig, labKubeconfig(entry));
-  const mergedInto = (o.mergeKubeconfig ?? true) ? await mergeIntoUserKubeconfig(s, entry) : undefined;
+  const mergedInto = (o.mergeKubeconfig ?? true) ? await mergeIntoUserKubeconfig(s, entry, log) : undefined;
   const seconds = (Date.now() - t0) / 1000;
   log(`lab ${s.project} is up in ${since(t0)}: ${nodes.length} node(s) Ready; Ingress on http://${new URL(s.apiUrl).hostname}:${ingress.KUBELAB_INGRESS_HTTP_PORT} and https://…:${ingress.KUBELAB_INGRESS_HTTPS_PORT}`);
-  return { project: s.project, kubeconfig, mergedInto, apiUrl: s.apiUrl, nodes, seconds, ha };
+  return { project: s.project, context: entry.name, kubeconfig, mergedInto, apiUrl: s.apiUrl, nodes, seconds, ha };
 }
 
 /** Removes the lab: its containers (pods and joined nodes too), network, volume and kubeconfig entries. */
@@ -182,12 +200,13 @@ async function forgetKubeconfig(s: LabSettings, log: Log): Promise<void> {
   if (s.project !== 'kubelab') await rm(dirname(own), { recursive: true, force: true });
   let user = userKubeconfigPath(s.env);
   user = await realpath(user).catch(() => user);
-  const text = await readIfExists(user);
-  const next = removeFromKubeconfig(text, s.project, s.apiUrl, user);
-  if (next !== null) {
-    await writePrivate(user, next);
-    log(`removed context "${s.project}" from ${user}`);
-  }
+  const name = kubeconfigName(s.project);
+  const removed = await withFileLock(user, async () => {
+    const next = removeFromKubeconfig(await readIfExists(user), name, s.apiUrl, user);
+    if (next !== null) await writePrivate(user, next);
+    return next !== null;
+  });
+  if (removed) log(`removed context "${name}" from ${user}`);
 }
 
 export async function labJoin(o: LabOptions = {}): Promise<JoinResult> {

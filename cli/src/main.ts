@@ -28,7 +28,7 @@ function nextSteps(r: LabUpResult, root: string): string[] {
   const lines = [
     `  API:        ${r.apiUrl}${r.ha ? ' (balanced over 2 apiservers; kubectl get leases -n kube-system shows the leaders)' : ''}`,
     `  nodes:      ${r.nodes.join(', ') || '(none)'}`,
-    `  kubeconfig: ${rel}${r.mergedInto ? ` (context "${r.project}" is now current in ${r.mergedInto})` : ''}`,
+    `  kubeconfig: ${rel}${r.mergedInto ? ` (context "${r.context}" is now current in ${r.mergedInto})` : ''}`,
     '',
     'Next:',
   ];
