@@ -16,7 +16,7 @@ import { type RunOptions, type RunResult } from './exec.js';
 import { DockerCliBuilder } from './images/builder.js';
 import { buildImages, type BuiltImage } from './images/build.js';
 import { chooseSource, imageEnv, imageTag, knownSource } from './images/source.js';
-import { ALL_PROFILES_ARGS, profileArgs, runsHa } from './ha.js';
+import { ALL_PROFILES_ARGS, profileArgs, runsHa, waitForEtcdMembers } from './ha.js';
 import { joinNode, type JoinResult } from './join.js';
 import { KubeconfigConflict, kubeconfigName, labKubeconfig, mergeKubeconfig, removeFromKubeconfig } from './kubeconfig.js';
 import { ensurePki, readPki } from '@kubelab/client/pki';
@@ -156,6 +156,7 @@ export async function labUp(o: LabUpOptions): Promise<LabUpResult> {
   const wait = { deadline, log };
   const nodes = await withDiagnosis(docker, s, async () => {
     await waitForApiserver(api, wait);
+    if (ha) await waitForEtcdMembers(target, wait);
     return waitForNodes(api, s.nodes, wait);
   });
   const kubeconfig = labKubeconfigPath(s.root, s.project);

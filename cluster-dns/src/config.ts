@@ -12,11 +12,8 @@ export interface ClusterDnsConfig {
   ttl: number;
   /** `ns/name` of the Service whose ClusterIP this server answers on. */
   dnsService: string;
-  /** Whether to put that ClusterIP on `iface` (needs NET_ADMIN). */
-  bindServiceIP: boolean;
+  /** The interface whose address the kube-dns endpoints name. */
   iface: string;
-  ipCommand: string;
-  arpingCommand: string;
   /** The resolvers names outside the cluster go to when the kube-dns ConfigMap names none. */
   upstreams: Upstream[];
   forwardTimeoutMs: number;
@@ -36,12 +33,6 @@ function int(env: Env, name: string, fallback: number, min: number, max: number)
   const v = Number(raw);
   if (!Number.isInteger(v) || v < min || v > max) throw new Error(`${name}: Invalid value: "${raw}": must be an integer from ${min} to ${max}`);
   return v;
-}
-
-function bool(env: Env, name: string, fallback: boolean): boolean {
-  const raw = str(env, name, fallback ? '1' : '0');
-  if (!['0', '1', 'true', 'false'].includes(raw)) throw new Error(`${name}: Invalid value: "${raw}": must be 1 or 0`);
-  return raw === '1' || raw === 'true';
 }
 
 function readResolvConf(path: string): string {
@@ -64,10 +55,7 @@ export function loadConfig(env: Env = process.env, resolvConf: () => string = ()
     port: int(env, 'KUBELAB_DNS_PORT', 53, 0, 65535),
     ttl: int(env, 'KUBELAB_DNS_TTL', 5, 0, 3600),
     dnsService,
-    bindServiceIP: bool(env, 'KUBELAB_DNS_BIND_SERVICE_IP', true),
     iface: str(env, 'KUBELAB_DNS_IFACE', 'eth0'),
-    ipCommand: str(env, 'KUBELAB_IP_CMD', '/bin/ip'),
-    arpingCommand: env.KUBELAB_ARPING_CMD ?? '/bin/busybox arping',
     upstreams: upstreamText === 'none' ? [] : upstreamText ? parseUpstreamList(upstreamText, 'KUBELAB_DNS_UPSTREAM') : resolvConfNameservers(resolvConf()),
     forwardTimeoutMs: int(env, 'KUBELAB_DNS_FORWARD_TIMEOUT_MS', 2000, 50, 30_000),
     maxForwards: int(env, 'KUBELAB_DNS_MAX_FORWARDS', 256, 1, 65_536),

@@ -15,9 +15,9 @@ import { SERVICE_NAME_LABEL } from './records.js';
 export const MANAGED_BY = 'cluster-dns.kubelab.io';
 const MANAGED_BY_LABEL = 'endpointslice.kubernetes.io/managed-by';
 
-/** The IPv4 address of `iface` other than `except` (the service address this process added). */
-export function interfaceAddress(iface: string, except: string | undefined): string | undefined {
-  return networkInterfaces()[iface]?.find((a) => a.family === 'IPv4' && a.address !== except)?.address;
+/** The IPv4 address of `iface` (this container's address on the lab network). */
+export function interfaceAddress(iface: string): string | undefined {
+  return networkInterfaces()[iface]?.find((a) => a.family === 'IPv4')?.address;
 }
 
 type Api = Pick<ApiClient, 'get' | 'create' | 'update'>;

@@ -2,13 +2,12 @@
  * cluster-dns's life: informers over Services, EndpointSlices and the kube-dns ConfigMap feed the
  * zone and the upstream choice; the DNS server starts once the caches are synced (or after
  * SYNC_WAIT_MS without the apiserver, as CoreDNS does, answering from what it has); the kube-dns
- * ClusterIP follows its Service onto the interface, and the Service's endpoints name this
- * container (publish.ts).
+ * Service's endpoints name this container (publish.ts), so kube-proxy forwards its ClusterIP here
+ * as it does any other Service's.
  */
 import type { Logger } from 'pino';
 import type { ConfigMap, EndpointSlice, Service } from '@kubelab/api';
 import { ApiClient, Informer, WorkQueue, sleep } from '@kubelab/client';
-import type { AddressBinder } from './address.js';
 import type { ClusterDnsConfig } from './config.js';
 import { Forwarder } from './forward.js';
 import { QueryHandler } from './handler.js';
@@ -23,7 +22,6 @@ const SYNC_WAIT_MS = 5000;
 export interface RunDeps {
   cfg: ClusterDnsConfig;
   client: ApiClient;
-  binder: AddressBinder;
   log: Logger;
   /** Called with the bound ports once the server listens (tests). */
   onListening?(ports: { udpPort: number; tcpPort: number }): void;
@@ -43,12 +41,12 @@ export async function runClusterDns(deps: RunDeps, signal: AbortSignal): Promise
     update: (_o, s) => onService(s),
     delete: (s) => {
       zone.deleteService(s);
-      if (serviceKey(s) === cfg.dnsService) queue.add('bind');
+      if (serviceKey(s) === cfg.dnsService) queue.add('publish');
     },
   });
   const onService = (s: Service): void => {
     zone.upsertService(s);
-    if (serviceKey(s) === cfg.dnsService) queue.add('bind');
+    if (serviceKey(s) === cfg.dnsService) queue.add('publish');
   };
   slices.addHandlers({ add: (s) => zone.upsertSlice(s), update: (_o, s) => zone.upsertSlice(s), delete: (s) => zone.deleteSlice(s) });
 
@@ -82,23 +80,17 @@ export async function runClusterDns(deps: RunDeps, signal: AbortSignal): Promise
   log.info({ ...ports, host: cfg.host, domain: cfg.domain, services: zone.size.services, upstreams: cfg.upstreams }, 'cluster-dns serving');
   deps.onListening?.(ports);
 
-  let bound: string | undefined | null = null;
+  // Its endpoints name this container's own address: kube-proxy forwards the ClusterIP there.
   const handle = async (key: string): Promise<void> => {
-    if (key !== 'bind' || !cfg.bindServiceIP) return;
-    const ip = services.hasSynced() ? ownAddress() : undefined;
-    if (ip === undefined) await server.listenAlsoOn(undefined);
-    await deps.binder.bind(ip);
-    if (ip !== undefined) await server.listenAlsoOn(ip);
-    if (ip !== bound) log.info({ service: cfg.dnsService, ip: ip ?? null, iface: cfg.iface }, 'cluster-dns: service address on the interface');
-    bound = ip;
+    if (key !== 'publish') return;
     const svc = services.get(cfg.dnsService);
-    const own = interfaceAddress(cfg.iface, ip);
+    const own = interfaceAddress(cfg.iface);
     if (svc && own) await publishEndpoints(client, svc, own, log);
   };
-  if (services.hasSynced()) queue.add('bind');
-  else void synced.then(() => queue.add('bind'));
-  // Again now and then: the address and the endpoints come back if someone removed them.
-  const resync = setInterval(() => queue.add('bind'), 60_000);
+  if (services.hasSynced()) queue.add('publish');
+  else void synced.then(() => queue.add('publish'));
+  // Again now and then: the endpoints come back if someone removed them.
+  const resync = setInterval(() => queue.add('publish'), 60_000);
   try {
     await queue.run(1, handle, signal, log);
   } finally {

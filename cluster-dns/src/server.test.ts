@@ -202,29 +202,3 @@ describe('QueryHandler: the reply cache', () => {
     assert.deepEqual(a(await handler.handle(q(3), 'udp')).answers?.map((x) => ('data' in x ? x.data : '')), ['10.244.130.8']);
   });
 });
-
-describe('DnsServer: the service address', () => {
-  it('answers a resolver that asked the extra address from that address (a connected socket drops others)', async () => {
-    const zone = new Zone();
-    zone.upsertService(service('default', 'web', { clusterIP: '10.244.130.7' }));
-    const handler = new QueryHandler({ zone, options: { ttl: 5, reverseCidrs: [], dnsService: 'kube-system/kube-dns' }, forwarder: new Forwarder(), upstreams: () => [] });
-    const server = new DnsServer({ host: '0.0.0.0', port: 0, handler, log });
-    const { udpPort } = await server.start();
-    const askConnected = (host: string): Promise<Buffer> =>
-      new Promise((resolve, reject) => {
-        const s = dgram.createSocket('udp4');
-        const timer = setTimeout(() => (s.close(), reject(new Error(`no reply from ${host}`))), 1000);
-        s.on('message', (m) => (clearTimeout(timer), s.close(), resolve(m)));
-        s.connect(udpPort, host, () => s.send(dnsPacket.encode({ id: 1, type: 'query', questions: [{ name: 'web.default.svc.cluster.local', type: 'A' }] })));
-      });
-    try {
-      await assert.rejects(askConnected('127.0.0.2'), /no reply/);
-      await server.listenAlsoOn('127.0.0.2');
-      assert.equal(dnsPacket.decode(await askConnected('127.0.0.2')).answers?.length, 1);
-      await server.listenAlsoOn(undefined);
-      await assert.rejects(askConnected('127.0.0.2'), /no reply/);
-    } finally {
-      await server.close();
-    }
-  });
-});

@@ -21,7 +21,6 @@ export interface DnsServerOptions {
 
 export class DnsServer {
   private udp: dgram.Socket | undefined;
-  private extra: { ip: string; sock: dgram.Socket } | undefined;
   private tcp: net.Server | undefined;
   private readonly conns = new Set<net.Socket>();
 
@@ -42,19 +41,6 @@ export class DnsServer {
       });
     });
     return { udpPort, tcpPort: (tcp.address() as net.AddressInfo).port };
-  }
-
-  /**
-   * A UDP socket of its own on one more local address (the kube-dns ClusterIP): a reply from the
-   * wildcard socket would leave from the interface's primary address, and a resolver drops a reply
-   * from an address it did not ask. TCP needs nothing: a connection keeps the address it came to.
-   */
-  async listenAlsoOn(ip: string | undefined): Promise<void> {
-    if (ip === this.extra?.ip) return;
-    this.extra?.sock.close();
-    this.extra = undefined;
-    if (ip === undefined || !this.udp) return;
-    this.extra = { ip, sock: await this.bindUdp(ip, this.udp.address().port) };
   }
 
   private async bindUdp(host: string, port: number): Promise<dgram.Socket> {
@@ -114,7 +100,6 @@ export class DnsServer {
 
   async close(): Promise<void> {
     this.udp?.close();
-    this.extra?.sock.close();
     for (const c of this.conns) c.destroy();
     await new Promise<void>((r) => (this.tcp ? this.tcp.close(() => r()) : r()));
   }

@@ -33,8 +33,8 @@ export function kubernetesService(serviceCIDR = DEFAULT_SERVICE_CIDR): KubeObjec
 
 /**
  * kube-dns as upstream's (its labels, ports `dns` 53/UDP and `dns-tcp` 53/TCP) without a selector:
- * its server is the cluster-dns container, which holds this ClusterIP itself, so kube-proxy is
- * told to leave it alone.
+ * its server is the cluster-dns container, which writes the endpoints naming itself; kube-proxy
+ * forwards the ClusterIP to them as for any Service.
  */
 export function kubeDnsService(serviceCIDR = DEFAULT_SERVICE_CIDR): KubeObject {
   const ip = clusterDNSAddress(serviceCIDR);
@@ -44,7 +44,7 @@ export function kubeDnsService(serviceCIDR = DEFAULT_SERVICE_CIDR): KubeObject {
     metadata: {
       name: CLUSTER_DNS_SERVICE,
       namespace: CLUSTER_DNS_NAMESPACE,
-      labels: { 'k8s-app': 'kube-dns', 'kubernetes.io/cluster-service': 'true', 'kubernetes.io/name': 'KubeDNS', [SERVICE_PROXY_NAME_LABEL]: 'cluster-dns' },
+      labels: { 'k8s-app': 'kube-dns', 'kubernetes.io/cluster-service': 'true', 'kubernetes.io/name': 'KubeDNS' },
     },
     spec: {
       type: 'ClusterIP',
@@ -59,10 +59,24 @@ export function kubeDnsService(serviceCIDR = DEFAULT_SERVICE_CIDR): KubeObject {
   };
 }
 
+/**
+ * Labs made before kube-proxy served kube-dns labelled it as another proxy's (cluster-dns held the
+ * address itself): the label goes, so kube-proxy forwards it.
+ */
+async function dropOldProxyLabel(registry: StoreRegistry, log?: Logger): Promise<void> {
+  const svc = await registry.get('services', CLUSTER_DNS_NAMESPACE, CLUSTER_DNS_SERVICE);
+  const labels = { ...(svc.metadata.labels ?? {}) };
+  if (labels[SERVICE_PROXY_NAME_LABEL] !== 'cluster-dns') return;
+  delete labels[SERVICE_PROXY_NAME_LABEL];
+  await registry.update('services', CLUSTER_DNS_NAMESPACE, CLUSTER_DNS_SERVICE, { ...svc, metadata: { ...svc.metadata, labels } });
+  log?.info({ service: `${CLUSTER_DNS_NAMESPACE}/${CLUSTER_DNS_SERVICE}` }, 'bootstrap: kube-dns is served by kube-proxy now (label removed)');
+}
+
 /** kube-dns, unless its address is taken (a Service made before the lab had DNS): then a warning. */
 async function ensureKubeDns(registry: StoreRegistry, serviceCIDR: string | undefined, log?: Logger): Promise<void> {
   try {
     await ensure(registry, 'services', CLUSTER_DNS_NAMESPACE, kubeDnsService(serviceCIDR), log);
+    await dropOldProxyLabel(registry, log);
   } catch (err) {
     if (!(err instanceof ApiError && err.reason === 'Invalid')) throw err;
     log?.warn({ err: err.message }, 'bootstrap: kube-dns not created; pods will not reach cluster DNS until its address is free (delete the Service holding it, then restart the apiserver)');

@@ -37,7 +37,7 @@ describe('registry: bootstrap', () => {
     assert.equal((await again.get('services', 'default', 'kubernetes')).metadata.uid, svc.metadata.uid);
   });
 
-  it('creates kube-dns in kube-system on the 10th service address, for cluster-dns to hold', async () => {
+  it('creates kube-dns in kube-system on the 10th service address, without a selector (cluster-dns writes its endpoints)', async () => {
     const { registry } = await newRegistry();
     const svc = await registry.get('services', 'kube-system', 'kube-dns');
     const spec = svc.spec as { clusterIP: string; selector?: unknown; ports: { name: string; protocol: string; port: number }[] };
@@ -45,7 +45,18 @@ describe('registry: bootstrap', () => {
     assert.equal(spec.selector, undefined);
     assert.deepEqual(spec.ports.map((p) => [p.name, p.protocol, p.port]), [['dns', 'UDP', 53], ['dns-tcp', 'TCP', 53]]);
     assert.equal(svc.metadata.labels?.['k8s-app'], 'kube-dns');
-    assert.equal(svc.metadata.labels?.['service.kubernetes.io/service-proxy-name'], 'cluster-dns');
+    assert.equal(svc.metadata.labels?.['service.kubernetes.io/service-proxy-name'], undefined, 'kube-proxy serves it');
+  });
+
+  it('removes the old "another proxy" label from a kube-dns made by an earlier version', async () => {
+    const { store, registry } = await newRegistry();
+    const svc = await registry.get('services', 'kube-system', 'kube-dns');
+    await registry.update('services', 'kube-system', 'kube-dns', { ...svc, metadata: { ...svc.metadata, labels: { ...svc.metadata.labels, 'service.kubernetes.io/service-proxy-name': 'cluster-dns' } } });
+    const again = new StoreRegistry(store);
+    await bootstrap(again);
+    const labels = (await again.get('services', 'kube-system', 'kube-dns')).metadata.labels ?? {};
+    assert.equal(labels['service.kubernetes.io/service-proxy-name'], undefined);
+    assert.equal(labels['k8s-app'], 'kube-dns');
   });
 
   it('leaves kube-dns out, without failing, when a Service already holds its address', async () => {

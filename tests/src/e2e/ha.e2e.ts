@@ -62,7 +62,12 @@ describe('ha: every part of the control plane has a spare', { timeout: 15 * 60_0
     const up = await labUp({ project: E2E_ENV.KUBELAB_PROJECT, apiPort: Number(E2E_ENV.KUBELAB_API_PORT), nodes: 2, ha: true, env: E2E_ENV, mergeKubeconfig: false, build: false, timeoutMs: 5 * 60_000 });
     kubeconfig = up.kubeconfig;
     api = await labApiAccess({ project: E2E_ENV.KUBELAB_PROJECT, env: E2E_ENV });
-    console.log(`  up --ha: 2 nodes Ready in ${up.seconds.toFixed(1)} s`);
+    console.log(`  up --ha: 3 etcd members and 2 nodes Ready in ${up.seconds.toFixed(1)} s`);
+    // What every test below scales and reaches (set up here, so one failing test leaves the others theirs).
+    await kOk(['apply', '-f', '-'], WEB);
+    await kOk(['expose', 'deployment', 'web', '--type=NodePort', '--port=80']);
+    nodePort = (await kJson<{ spec: { ports: { nodePort: number }[] } }>(['get', 'svc', 'web'])).spec.ports[0]!.nodePort;
+    await serving(2);
   });
   after(async () => {
     if (process.env.KUBELAB_E2E_KEEP !== '1') await labDown({ project: E2E_ENV.KUBELAB_PROJECT, env: E2E_ENV });
@@ -83,10 +88,6 @@ describe('ha: every part of the control plane has a spare', { timeout: 15 * 60_0
     const events = await kOk(['get', 'events', '-n', 'kube-system', '--field-selector', 'reason=LeaderElection']);
     assert.match(events, /lease\/kube-scheduler\s+\S+ became leader/);
     assert.match(events, /lease\/kube-controller-manager\s+\S+ became leader/);
-    await kOk(['apply', '-f', '-'], WEB);
-    await kOk(['expose', 'deployment', 'web', '--type=NodePort', '--port=80']);
-    nodePort = (await kJson<{ spec: { ports: { nodePort: number }[] } }>(['get', 'svc', 'web'])).spec.ports[0]!.nodePort;
-    await serving(2);
   });
 
   it('an apiserver killed: kubectl, the components and the Service carry on', async () => {
