@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { realpath, rm } from 'node:fs/promises';
 import { devNull } from 'node:os';
 import { labComposeEnvPath, writeComposeEnv } from './compose-env.js';
+import { startLab, stopLab } from './lifecycle.js';
 import { dirname } from 'node:path';
 import { dockerState, preflight, removeContainers, sweepLab, type LabScope } from './cleanup.js';
 import { runCompose, type ComposeTarget } from './compose.js';
@@ -168,13 +169,18 @@ export async function labUp(o: LabUpOptions): Promise<LabUpResult> {
   return { project: s.project, context: entry.name, kubeconfig, mergedInto, apiUrl: s.apiUrl, nodes, seconds, ha };
 }
 
-/** Removes the lab: its containers (pods and joined nodes too), network, volume and kubeconfig entries. */
-export async function labDown(target: string | (LabOptions & { keepKubeconfig?: boolean })): Promise<void> {
+/**
+ * Removes the lab: its containers (pods and joined nodes too), network, and (unless `volumes` is
+ * false) its data volumes and kubeconfig entries. With `volumes: false` a later `up` finds every
+ * object again (etcd's volume and the PKI stay).
+ */
+export async function labDown(target: string | (LabOptions & { keepKubeconfig?: boolean; volumes?: boolean })): Promise<void> {
   const o = typeof target === 'string' ? { project: target } : target;
   const t0 = Date.now();
   const log = o.log ?? consoleLog;
   const s = labSettings(o);
   const docker = o.docker ?? new DockerodeLab();
+  const keepData = o.volumes === false;
   const ofProject = await docker.containers([`${COMPOSE_PROJECT_LABEL}=${s.project}`]);
   const clusters = new Set([s.cluster, ...ofProject.map((c) => c.labels[CLUSTER_LABEL]).filter((c): c is string => !!c)]);
   // Kubelets first (they would start pods again), with pods and joined nodes: compose does not
@@ -184,14 +190,14 @@ export async function labDown(target: string | (LabOptions & { keepKubeconfig?: 
     await removeContainers(docker, all.filter((c) => c.labels[COMPONENT_LABEL] === 'kubelet' || !(COMPOSE_PROJECT_LABEL in c.labels)));
   }
   try {
-    const r = await runCompose(await composeTarget(s, docker), [...ALL_PROFILES_ARGS, 'down', '-v', '--remove-orphans', '--timeout', '5'], { onLine: (l) => l.trim() && log(`  ${l}`) });
+    const r = await runCompose(await composeTarget(s, docker), [...ALL_PROFILES_ARGS, 'down', ...(keepData ? [] : ['-v']), '--remove-orphans', '--timeout', '5'], { onLine: (l) => l.trim() && log(`  ${l}`) });
     if (r.code !== 0) log(`compose down exited with code ${r.code}; removing the rest by label`);
   } catch (err) {
     log(`compose did not run (${(err as Error).message}); removing the lab by label`);
   }
-  for (const cluster of clusters) await sweepLab(docker, { ...scopeOf(s), cluster }, log);
-  if (!o.keepKubeconfig) await forgetKubeconfig(s, log);
-  log(`lab ${s.project} is down (${since(t0)})`);
+  for (const cluster of clusters) await sweepLab(docker, { ...scopeOf(s), cluster }, log, keepData);
+  if (!o.keepKubeconfig && !keepData) await forgetKubeconfig(s, log);
+  log(`lab ${s.project} is down (${since(t0)})${keepData ? ': its data volumes, PKI and kubeconfig entries are kept (./kubelab up finds every object again; ./kubelab delete removes them)' : ''}`);
 }
 
 async function forgetKubeconfig(s: LabSettings, log: Log): Promise<void> {
@@ -210,6 +216,27 @@ async function forgetKubeconfig(s: LabSettings, log: Log): Promise<void> {
   if (removed) log(`removed context "${name}" from ${user}`);
 }
 
+export async function labStop(o: LabOptions = {}): Promise<void> {
+  const s = labSettings(o);
+  const docker = o.docker ?? new DockerodeLab();
+  await stopLab(docker, await composeTarget(s, docker), s.cluster, o.log ?? consoleLog);
+}
+
+/** Starts a stopped lab and waits for its nodes to be Ready. */
+export async function labStart(o: LabOptions & { timeoutMs?: number } = {}): Promise<string[]> {
+  const t0 = Date.now();
+  const s = labSettings(o);
+  const log = o.log ?? consoleLog;
+  const docker = o.docker ?? new DockerodeLab();
+  await startLab(docker, await composeTarget(s, docker), s.cluster, log);
+  const api = await labApiAccess(o);
+  const wait = { deadline: t0 + (o.timeoutMs ?? 120_000), log };
+  await waitForApiserver(api, wait);
+  const nodes = await waitForNodes(api, s.nodes, wait);
+  log(`lab ${s.project} is started in ${since(t0)}: ${nodes.length} node(s) Ready`);
+  return nodes;
+}
+
 export async function labJoin(o: LabOptions = {}): Promise<JoinResult> {
   const s = labSettings(o);
   const docker = o.docker ?? new DockerodeLab();
@@ -217,9 +244,10 @@ export async function labJoin(o: LabOptions = {}): Promise<JoinResult> {
   return joinNode(docker, { ...s, env: t.env });
 }
 
-export async function labStatus(o: LabOptions = {}): Promise<void> {
+/** True when the lab is there and healthy. */
+export async function labStatus(o: LabOptions = {}): Promise<boolean> {
   const s = labSettings(o);
-  await printStatus(o.docker ?? new DockerodeLab(), s, o.log ?? consoleLog);
+  return printStatus(o.docker ?? new DockerodeLab(), s, o.log ?? consoleLog);
 }
 
 /** The lab's API URL, CA (PEM) and admin token, for HTTPS requests of one's own (after `up`). */
