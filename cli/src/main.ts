@@ -42,7 +42,7 @@ function nextSteps(r: LabUpResult, root: string): string[] {
     '  kubectl create deployment web --image=kubelab/echo --replicas=3 --port=80',
     '  kubectl expose deployment web --type=NodePort --port=80',
     `  ${self.includes('/') ? self : `./${self}`} status      # containers and nodes`,
-    `  ${self.includes('/') ? self : `./${self}`} down        # removes the lab and everything it started`,
+    `  ${self.includes('/') ? self : `./${self}`} stop        # for the night (start brings it back); delete removes everything`,
   );
   return lines;
 }
@@ -83,7 +83,7 @@ program
 
 program
   .command('start')
-  .description('start a stopped lab again and wait for its nodes (the kubelets adopt their pods)')
+  .description('start a stopped lab again and wait for its nodes (the kubelets start every pod again)')
   .action(async () => {
     await labStart(project());
   });
