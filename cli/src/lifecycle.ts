@@ -1,7 +1,7 @@
 /**
  * `stop` and `start`: the lab's containers stopped and started again, nothing removed (etcd's
- * data, the PKI, the pods' containers all stay), so every object is kept and the kubelets adopt
- * their pods' containers when they come back (their ordinary sync restarts what exited).
+ * data, the PKI, the pods' containers all stay), so every object is kept; the kubelets' sync
+ * starts every pod again when they come back (new containers for those a stop left exited).
  */
 import { runCompose, type ComposeTarget } from './compose.js';
 import { run } from './exec.js';
