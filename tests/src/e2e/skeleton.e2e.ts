@@ -5,6 +5,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { connect } from 'node:net';
 import { writeFileSync, mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
@@ -142,6 +143,26 @@ describe('walking skeleton: kubectl → apiserver → controllers → scheduler 
     const r = await run('docker', ['exec', id, 'timeout', '10', 'wget', '-qO-', `http://${clusterIP}:80/`]);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /hello from web-/);
+  });
+
+  it('keeps etcd to the apiserver: a pod cannot connect to etcd, the apiserver can; gRPC is not on the host', async () => {
+    const ps = await run('docker', ['ps', '-q', '--filter', `label=io.kubelab.cluster=${E2E_ENV.KUBELAB_CLUSTER}`, '--filter', 'label=io.kubelab.component=etcd']);
+    const etcdId = ps.stdout.trim().split('\n')[0]!;
+    const ip = (await run('docker', ['inspect', '-f', '{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}', etcdId])).stdout.trim().split(' ')[0]!;
+    assert.match(ip, /^\d+\.\d+\.\d+\.\d+$/, `etcd's address: ${ip}`);
+    const api = (await run('docker', ['ps', '-q', '--filter', `label=io.kubelab.cluster=${E2E_ENV.KUBELAB_CLUSTER}`, '--filter', 'label=io.kubelab.component=apiserver'])).stdout.trim().split('\n')[0]!;
+    const fromApi = await run('docker', ['exec', api, '/bin/busybox', 'timeout', '10', '/bin/busybox', 'wget', '-qO-', `http://${ip}:2379/health`]);
+    assert.equal(fromApi.code, 0, `the apiserver must reach etcd: ${fromApi.stderr}`);
+    const [pod] = await readyPods();
+    const id = pod!.status.containerStatuses![0]!.containerID!.replace(/^docker:\/\//, '');
+    const fromPod = await run('docker', ['exec', id, 'timeout', '5', 'wget', '-qO-', `http://${ip}:2379/health`]);
+    assert.notEqual(fromPod.code, 0, `a pod reached etcd at ${ip}:2379: ${fromPod.stdout}`);
+    const grpcPort = Number(E2E_ENV.KUBELAB_API_GRPC_PORT);
+    const open = await new Promise<boolean>((resolve) => {
+      const sock = connect({ host: '127.0.0.1', port: grpcPort }, () => (sock.destroy(), resolve(true)));
+      sock.on('error', () => resolve(false));
+    });
+    assert.equal(open, false, `something listens on the old gRPC host port ${grpcPort}`);
   });
 
   it('heals: docker rm -f of an app container → 3 ready pods again within a minute', async () => {
