@@ -120,8 +120,9 @@ export interface SweepResult {
 }
 
 /** Removes every container, network and volume carrying the cluster label (or the project's). */
-export async function sweepLab(docker: LabDocker, s: LabScope, log: Log): Promise<SweepResult> {
+export async function sweepLab(docker: LabDocker, s: LabScope, log: Log, keepVolumes = false): Promise<SweepResult> {
   const state = await dockerState(docker, s);
+  if (keepVolumes) state.volumes = [];
   await removeContainers(docker, state.containers);
   // Pods a kubelet was starting while it was removed.
   const late = await docker.containers([`${CLUSTER_LABEL}=${s.cluster}`]);

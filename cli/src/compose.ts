@@ -32,8 +32,8 @@ export function pickCompose(override: string | undefined, probe: ComposeProbe): 
 }
 
 /** The full command line for `compose <args>` on a lab. */
-export function composeArgv(c: ComposeCommand, composeFile: string, project: string, args: readonly string[]): string[] {
-  return [...c.args, '-f', composeFile, '-p', project, ...args];
+export function composeArgv(c: ComposeCommand, composeFile: string, project: string, args: readonly string[], envFile?: string): string[] {
+  return [...c.args, ...(envFile ? ['--env-file', envFile] : []), '-f', composeFile, '-p', project, ...args];
 }
 
 let detected: Promise<ComposeCommand> | undefined;
@@ -60,6 +60,8 @@ export function detectCompose(env: Record<string, string | undefined> = process.
 
 export interface ComposeTarget {
   composeFile: string;
+  /** Passed as --env-file (so the checkout's .env, the default lab's, never leaks into another lab). */
+  envFile?: string;
   project: string;
   env: Record<string, string>;
 }
@@ -69,5 +71,5 @@ export async function runCompose(t: ComposeTarget, args: readonly string[], opts
   // docker-compose v1 gives up on a slow engine after 60 s (a busy 2-core machine stopping a
   // container that publishes many ports gets there); wait longer unless the user says otherwise.
   const env = { COMPOSE_HTTP_TIMEOUT: '300', ...t.env };
-  return run(c.cmd, composeArgv(c, t.composeFile, t.project, args), { cwd: undefined, ...opts, env });
+  return run(c.cmd, composeArgv(c, t.composeFile, t.project, args, t.envFile), { cwd: undefined, ...opts, env });
 }

@@ -1,12 +1,44 @@
 /** Where kubeconfigs live, and writing them safely (temp file + rename, mode 0600). */
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 
-/** The file kubectl writes to: the first entry of $KUBECONFIG, else ~/.kube/config. */
-export function userKubeconfigPath(env: Record<string, string | undefined> = process.env): string {
-  const first = (env.KUBECONFIG ?? '').split(delimiter).find((p) => p.trim() !== '');
-  return first ?? join(homedir(), '.kube', 'config');
+/**
+ * The file kubectl writes new entries to (client-go's PathOptions.GetDefaultFilename): with one
+ * $KUBECONFIG entry that one; with several the first that exists, else the last; without
+ * $KUBECONFIG ~/.kube/config.
+ */
+export function userKubeconfigPath(env: Record<string, string | undefined> = process.env, exists: (p: string) => boolean = existsSync): string {
+  const files = (env.KUBECONFIG ?? '').split(delimiter).filter((p) => p.trim() !== '');
+  if (files.length === 0) return join(homedir(), '.kube', 'config');
+  if (files.length === 1) return files[0]!;
+  return files.find((f) => exists(f)) ?? files[files.length - 1]!;
+}
+
+/**
+ * Runs `f` holding `<path>.lock` (created exclusively, as client-go's lockFile does), so that two
+ * writers (kubectl, another `up`) do not lose each other's entries.
+ */
+export async function withFileLock<T>(path: string, f: () => Promise<T>, timeoutMs = 10_000): Promise<T> {
+  const lock = `${path}.lock`;
+  await mkdir(dirname(path), { recursive: true });
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await (await open(lock, 'wx')).close();
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      if (Date.now() > deadline) throw new Error(`${lock} is held by another writer for more than ${timeoutMs / 1000}s: if no kubectl or kubelab is running, remove it`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+  try {
+    return await f();
+  } finally {
+    await rm(lock, { force: true });
+  }
 }
 
 /** The lab's own kubeconfig: .kubelab/kubeconfig for the default project, else .kubelab/<project>/kubeconfig. */

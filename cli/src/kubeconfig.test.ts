@@ -1,7 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import YAML from 'yaml';
-import { labKubeconfig, mergeKubeconfig, removeFromKubeconfig } from './kubeconfig.js';
+import { KubeconfigConflict, kubeconfigName, labKubeconfig, mergeKubeconfig, removeFromKubeconfig } from './kubeconfig.js';
+import { userKubeconfigPath } from './kubeconfig-file.js';
 
 const lab = { name: 'kubelab', server: 'https://127.0.0.1:6443' };
 
@@ -15,7 +16,7 @@ clusters:
     certificate-authority-data: AAAA
 - name: kubelab
   cluster:
-    server: http://127.0.0.1:9999
+    server: http://127.0.0.1:6443
 contexts:
 - name: prod
   context: {cluster: prod, user: admin, namespace: web}
@@ -78,6 +79,25 @@ describe('mergeKubeconfig', () => {
     assert.equal(doc.users[0].name, 'kubelab');
   });
 
+  it('leaves a same-named entry for another server untouched, saying what to do', () => {
+    const theirs = USER.replace('http://127.0.0.1:6443', 'https://10.0.0.9:6443');
+    assert.throws(() => mergeKubeconfig(theirs, lab, 'cfg'), (err: Error) => {
+      assert.ok(err instanceof KubeconfigConflict);
+      assert.match(err.message, /cfg: cluster "kubelab" points at https:\/\/10\.0\.0\.9:6443, not at this lab \(https:\/\/127\.0\.0\.1:6443\): left untouched/);
+      assert.match(err.message, /kubectl config delete-cluster kubelab/);
+      return true;
+    });
+  });
+
+  it("keeps the namespace the user set on the lab's context", () => {
+    const once = mergeKubeconfig(USER, lab);
+    const withNs = once.replace('context:\n    cluster: kubelab\n    user: kubelab', 'context:\n    cluster: kubelab\n    user: kubelab\n    namespace: dev');
+    assert.notEqual(withNs, once);
+    const doc = YAML.parse(mergeKubeconfig(withNs, { ...lab, token: 'new' }));
+    assert.deepEqual(doc.contexts[1].context, { cluster: 'kubelab', user: 'kubelab', namespace: 'dev' });
+    assert.equal(doc.users[1].user.token, 'new');
+  });
+
   it('refuses a file that is not YAML or not a mapping, naming it', () => {
     assert.throws(() => mergeKubeconfig('clusters: [\n', lab, '/home/u/.kube/config'), /\/home\/u\/\.kube\/config is not valid YAML/);
     assert.throws(() => mergeKubeconfig('- a\n- b\n', lab, 'cfg'), /cfg is not a kubeconfig/);
@@ -95,7 +115,7 @@ describe('removeFromKubeconfig', () => {
   });
 
   it('leaves a same-named cluster that points elsewhere, and reports no change', () => {
-    assert.equal(removeFromKubeconfig(USER, 'kubelab', lab.server), null);
+    assert.equal(removeFromKubeconfig(USER.replace('http://127.0.0.1:6443', 'http://127.0.0.1:9999'), 'kubelab', lab.server), null);
   });
 
   it('also removes the entry an older kubelab wrote with http://', () => {
@@ -106,5 +126,22 @@ describe('removeFromKubeconfig', () => {
 
   it('reports no change for a missing file', () => {
     assert.equal(removeFromKubeconfig(undefined, 'kubelab', lab.server), null);
+  });
+});
+
+describe('kubeconfigName', () => {
+  it('is "kubelab" for the default lab and prefixed for the others', () => {
+    assert.equal(kubeconfigName('kubelab'), 'kubelab');
+    assert.equal(kubeconfigName('dev'), 'kubelab-dev');
+  });
+});
+
+describe('userKubeconfigPath', () => {
+  const has = (...files: string[]) => (p: string) => files.includes(p);
+  it('picks the file as kubectl does', () => {
+    assert.equal(userKubeconfigPath({ KUBECONFIG: '/a' }, has()), '/a');
+    assert.equal(userKubeconfigPath({ KUBECONFIG: '/a:/b:/c' }, has('/b', '/c')), '/b');
+    assert.equal(userKubeconfigPath({ KUBECONFIG: '/a::/c' }, has()), '/c');
+    assert.match(userKubeconfigPath({}, has()), /\.kube\/config$/);
   });
 });

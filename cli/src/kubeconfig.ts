@@ -55,10 +55,40 @@ function indexByName(doc: Document, list: string, name: string): number {
   return seq.items.findIndex((item) => isMap(item) && item.get('name') === name);
 }
 
-/** Adds or replaces the lab's cluster, context and user entries (by name), and makes it current. */
+/** The entries' name in a user's kubeconfig: "kubelab" for the default lab, else "kubelab-<project>" (as kind-, k3d-). */
+export function kubeconfigName(project: string): string {
+  return project === 'kubelab' ? 'kubelab' : `kubelab-${project}`;
+}
+
+/** A same-named entry in the user's file that is not the lab's: it stays, and this says why. */
+export class KubeconfigConflict extends Error {}
+
+const serverOf = (doc: Document, name: string): string | undefined => {
+  const at = indexByName(doc, 'clusters', name);
+  return at >= 0 ? String(doc.getIn(['clusters', at, 'cluster', 'server']) ?? '') : undefined;
+};
+
+/** Both the https:// server and the http:// one of an older kubelab count as the lab's. */
+const isOwn = (found: string, server: string): boolean => [server, server.replace(/^https:/, 'http:')].includes(found);
+
+/**
+ * Adds or replaces the lab's cluster, context and user entries (by name), and makes it current.
+ * An existing cluster entry of that name for another server is not the lab's: KubeconfigConflict,
+ * nothing changed. The namespace the user set on the context stays.
+ */
 export function mergeKubeconfig(text: string | undefined, t: KubeconfigTarget, file = 'kubeconfig'): string {
   const doc = parse(text, file);
   const e = entries(t);
+  const found = serverOf(doc, t.name);
+  if (found !== undefined && !isOwn(found, t.server)) {
+    throw new KubeconfigConflict(
+      `${file}: cluster "${t.name}" points at ${found || '(no server)'}, not at this lab (${t.server}): left untouched; ` +
+        `rename or delete it (kubectl config delete-cluster ${t.name}; kubectl config delete-context ${t.name}) to have kubelab add its own, or use KUBECONFIG=<the lab's own file>`,
+    );
+  }
+  const ctxAt = indexByName(doc, 'contexts', t.name);
+  const namespace = ctxAt >= 0 ? doc.getIn(['contexts', ctxAt, 'context', 'namespace']) : undefined;
+  if (typeof namespace === 'string' && namespace) (e.contexts as { context: Record<string, string> }).context.namespace = namespace;
   for (const list of LISTS) {
     const node = doc.createNode(e[list]);
     const seq = doc.get(list);
@@ -81,12 +111,8 @@ export function mergeKubeconfig(text: string | undefined, t: KubeconfigTarget, f
 export function removeFromKubeconfig(text: string | undefined, name: string, server: string, file = 'kubeconfig'): string | null {
   if (!text?.trim()) return null;
   const doc = parse(text, file);
-  const clusters = doc.get('clusters');
-  const at = indexByName(doc, 'clusters', name);
-  const cluster = isSeq(clusters) && at >= 0 ? clusters.items[at] : undefined;
-  // The lab's entry of an older kubelab pointed at http://; it is the lab's all the same.
-  const own = [server, server.replace(/^https:/, 'http:')];
-  if (!isMap(cluster) || !own.includes(String(doc.getIn(['clusters', at, 'cluster', 'server'])))) return null;
+  const found = serverOf(doc, name);
+  if (found === undefined || !isOwn(found, server)) return null;
   let changed = false;
   for (const list of LISTS) {
     const seq = doc.get(list);

@@ -3,7 +3,11 @@
  * (build, images, compose, wait for Ready nodes, kubeconfig), take it down (by label, leaving
  * nothing), run compose on it, join a node, print its status, build its images.
  */
+import { existsSync } from 'node:fs';
 import { realpath, rm } from 'node:fs/promises';
+import { devNull } from 'node:os';
+import { labComposeEnvPath, writeComposeEnv } from './compose-env.js';
+import { startLab, stopLab } from './lifecycle.js';
 import { dirname } from 'node:path';
 import { dockerState, preflight, removeContainers, sweepLab, type LabScope } from './cleanup.js';
 import { runCompose, type ComposeTarget } from './compose.js';
@@ -15,10 +19,10 @@ import { buildImages, type BuiltImage } from './images/build.js';
 import { chooseSource, imageEnv, imageTag, knownSource } from './images/source.js';
 import { ALL_PROFILES_ARGS, profileArgs, runsHa, waitForEtcdMembers } from './ha.js';
 import { joinNode, type JoinResult } from './join.js';
-import { labKubeconfig, mergeKubeconfig, removeFromKubeconfig } from './kubeconfig.js';
+import { KubeconfigConflict, kubeconfigName, labKubeconfig, mergeKubeconfig, removeFromKubeconfig } from './kubeconfig.js';
 import { ensurePki, readPki } from '@kubelab/client/pki';
 import type { ApiAccess } from './api-get.js';
-import { labKubeconfigPath, labPkiDir, readIfExists, userKubeconfigPath, writePrivate } from './kubeconfig-file.js';
+import { labKubeconfigPath, labPkiDir, readIfExists, userKubeconfigPath, withFileLock, writePrivate } from './kubeconfig-file.js';
 import type { KubeconfigTarget } from './kubeconfig.js';
 import { CLUSTER_LABEL, COMPONENT_LABEL, COMPOSE_PROJECT_LABEL } from './labels.js';
 import { waitForApiserver, waitForNodes } from './nodes.js';
@@ -53,6 +57,8 @@ export interface LabUpOptions extends LabOptions {
 
 export interface LabUpResult {
   project: string;
+  /** The context's name in the kubeconfigs. */
+  context: string;
   /** The lab's own kubeconfig file. */
   kubeconfig: string;
   /** The user kubeconfig the context was merged into, if any. */
@@ -67,7 +73,8 @@ const scopeOf = (s: LabSettings): LabScope => ({ project: s.project, cluster: s.
 
 async function composeTarget(s: LabSettings, docker: LabDocker): Promise<ComposeTarget> {
   const source = (await knownSource(s.env, docker)) ?? 'offline';
-  return { composeFile: s.composeFile, project: s.project, env: { ...s.env, ...imageEnv(source, s.env) } };
+  const own = labComposeEnvPath(s.root, s.project);
+  return { composeFile: s.composeFile, project: s.project, envFile: existsSync(own) ? own : devNull, env: { ...s.env, ...imageEnv(source, s.env) } };
 }
 
 /** Runs `compose <args>` on a lab (its compose file, project name and environment). */
@@ -105,12 +112,21 @@ async function withDiagnosis<T>(docker: LabDocker, s: LabSettings, f: () => Prom
   }
 }
 
-async function mergeIntoUserKubeconfig(s: LabSettings, entry: KubeconfigTarget): Promise<string> {
+/** The user's kubeconfig it went into; undefined (and why, logged) when a same-named entry is someone else's. */
+export async function mergeIntoUserKubeconfig(s: LabSettings, entry: KubeconfigTarget, log: Log = consoleLog): Promise<string | undefined> {
   let path = userKubeconfigPath(s.env);
   path = await realpath(path).catch(() => path);
-  await writePrivate(path, mergeKubeconfig(await readIfExists(path), entry, path));
-  return path;
+  try {
+    await withFileLock(path, async () => writePrivate(path, mergeKubeconfig(await readIfExists(path), entry, path)));
+    return path;
+  } catch (err) {
+    if (!(err instanceof KubeconfigConflict)) throw err;
+    log(err.message);
+    return undefined;
+  }
 }
+
+export const kubeconfigEntry = (s: LabSettings, api: { caCert: string; token: string }): KubeconfigTarget => ({ name: kubeconfigName(s.project), server: s.apiUrl, caCert: api.caCert, token: api.token });
 
 export async function labUp(o: LabUpOptions): Promise<LabUpResult> {
   const t0 = Date.now();
@@ -131,6 +147,9 @@ export async function labUp(o: LabUpOptions): Promise<LabUpResult> {
   const ha = s.ha || (await runsHa(docker, s.project));
   if (ha && !s.ha) log(`lab ${s.project} runs the HA profile: keeping it (./kubelab down first for a plain lab)`);
   log(`starting lab ${s.project}${ha ? ' (HA: 3 etcd members, 2 apiservers, 2 schedulers, 2 controller-managers)' : ''}: ${s.nodes} node(s), network ${s.network} (${s.subnet}), API ${s.apiUrl}…`);
+  const written = await writeComposeEnv(s.root, s.composeFile, s.project, target.env, ha);
+  if (written.skipped) log(written.skipped);
+  target.envFile = written.file;
   await withDiagnosis(docker, s, async () => {
     const r = await runCompose(target, [...profileArgs(ha), 'up', '-d', '--remove-orphans'], { onLine: (l) => l.trim() && log(`  ${l}`), timeoutMs: Math.max(deadline - Date.now(), 1000) });
     if (r.code !== 0) throw new Error(`compose up failed (exit code ${r.code})`);
@@ -142,21 +161,26 @@ export async function labUp(o: LabUpOptions): Promise<LabUpResult> {
     return waitForNodes(api, s.nodes, wait);
   });
   const kubeconfig = labKubeconfigPath(s.root, s.project);
-  const entry: KubeconfigTarget = { name: s.project, server: s.apiUrl, caCert: api.caCert, token: api.token };
+  const entry = kubeconfigEntry(s, api);
   await writePrivate(kubeconfig, labKubeconfig(entry));
-  const mergedInto = (o.mergeKubeconfig ?? true) ? await mergeIntoUserKubeconfig(s, entry) : undefined;
+  const mergedInto = (o.mergeKubeconfig ?? true) ? await mergeIntoUserKubeconfig(s, entry, log) : undefined;
   const seconds = (Date.now() - t0) / 1000;
   log(`lab ${s.project} is up in ${since(t0)}: ${nodes.length} node(s) Ready; Ingress on http://${new URL(s.apiUrl).hostname}:${ingress.KUBELAB_INGRESS_HTTP_PORT} and https://…:${ingress.KUBELAB_INGRESS_HTTPS_PORT}`);
-  return { project: s.project, kubeconfig, mergedInto, apiUrl: s.apiUrl, nodes, seconds, ha };
+  return { project: s.project, context: entry.name, kubeconfig, mergedInto, apiUrl: s.apiUrl, nodes, seconds, ha };
 }
 
-/** Removes the lab: its containers (pods and joined nodes too), network, volume and kubeconfig entries. */
-export async function labDown(target: string | (LabOptions & { keepKubeconfig?: boolean })): Promise<void> {
+/**
+ * Removes the lab: its containers (pods and joined nodes too), network, and (unless `volumes` is
+ * false) its data volumes and kubeconfig entries. With `volumes: false` a later `up` finds every
+ * object again (etcd's volume and the PKI stay).
+ */
+export async function labDown(target: string | (LabOptions & { keepKubeconfig?: boolean; volumes?: boolean })): Promise<void> {
   const o = typeof target === 'string' ? { project: target } : target;
   const t0 = Date.now();
   const log = o.log ?? consoleLog;
   const s = labSettings(o);
   const docker = o.docker ?? new DockerodeLab();
+  const keepData = o.volumes === false;
   const ofProject = await docker.containers([`${COMPOSE_PROJECT_LABEL}=${s.project}`]);
   const clusters = new Set([s.cluster, ...ofProject.map((c) => c.labels[CLUSTER_LABEL]).filter((c): c is string => !!c)]);
   // Kubelets first (they would start pods again), with pods and joined nodes: compose does not
@@ -166,14 +190,14 @@ export async function labDown(target: string | (LabOptions & { keepKubeconfig?: 
     await removeContainers(docker, all.filter((c) => c.labels[COMPONENT_LABEL] === 'kubelet' || !(COMPOSE_PROJECT_LABEL in c.labels)));
   }
   try {
-    const r = await runCompose(await composeTarget(s, docker), [...ALL_PROFILES_ARGS, 'down', '-v', '--remove-orphans', '--timeout', '5'], { onLine: (l) => l.trim() && log(`  ${l}`) });
+    const r = await runCompose(await composeTarget(s, docker), [...ALL_PROFILES_ARGS, 'down', ...(keepData ? [] : ['-v']), '--remove-orphans', '--timeout', '5'], { onLine: (l) => l.trim() && log(`  ${l}`) });
     if (r.code !== 0) log(`compose down exited with code ${r.code}; removing the rest by label`);
   } catch (err) {
     log(`compose did not run (${(err as Error).message}); removing the lab by label`);
   }
-  for (const cluster of clusters) await sweepLab(docker, { ...scopeOf(s), cluster }, log);
-  if (!o.keepKubeconfig) await forgetKubeconfig(s, log);
-  log(`lab ${s.project} is down (${since(t0)})`);
+  for (const cluster of clusters) await sweepLab(docker, { ...scopeOf(s), cluster }, log, keepData);
+  if (!o.keepKubeconfig && !keepData) await forgetKubeconfig(s, log);
+  log(`lab ${s.project} is down (${since(t0)})${keepData ? ': its data volumes, PKI and kubeconfig entries are kept (./kubelab up finds every object again; ./kubelab delete removes them)' : ''}`);
 }
 
 async function forgetKubeconfig(s: LabSettings, log: Log): Promise<void> {
@@ -183,12 +207,34 @@ async function forgetKubeconfig(s: LabSettings, log: Log): Promise<void> {
   if (s.project !== 'kubelab') await rm(dirname(own), { recursive: true, force: true });
   let user = userKubeconfigPath(s.env);
   user = await realpath(user).catch(() => user);
-  const text = await readIfExists(user);
-  const next = removeFromKubeconfig(text, s.project, s.apiUrl, user);
-  if (next !== null) {
-    await writePrivate(user, next);
-    log(`removed context "${s.project}" from ${user}`);
-  }
+  const name = kubeconfigName(s.project);
+  const removed = await withFileLock(user, async () => {
+    const next = removeFromKubeconfig(await readIfExists(user), name, s.apiUrl, user);
+    if (next !== null) await writePrivate(user, next);
+    return next !== null;
+  });
+  if (removed) log(`removed context "${name}" from ${user}`);
+}
+
+export async function labStop(o: LabOptions = {}): Promise<void> {
+  const s = labSettings(o);
+  const docker = o.docker ?? new DockerodeLab();
+  await stopLab(docker, await composeTarget(s, docker), s.cluster, o.log ?? consoleLog);
+}
+
+/** Starts a stopped lab and waits for its nodes to be Ready. */
+export async function labStart(o: LabOptions & { timeoutMs?: number } = {}): Promise<string[]> {
+  const t0 = Date.now();
+  const s = labSettings(o);
+  const log = o.log ?? consoleLog;
+  const docker = o.docker ?? new DockerodeLab();
+  await startLab(docker, await composeTarget(s, docker), s.cluster, log);
+  const api = await labApiAccess(o);
+  const wait = { deadline: t0 + (o.timeoutMs ?? 120_000), log };
+  await waitForApiserver(api, wait);
+  const nodes = await waitForNodes(api, s.nodes, wait);
+  log(`lab ${s.project} is started in ${since(t0)}: ${nodes.length} node(s) Ready`);
+  return nodes;
 }
 
 export async function labJoin(o: LabOptions = {}): Promise<JoinResult> {
@@ -198,9 +244,10 @@ export async function labJoin(o: LabOptions = {}): Promise<JoinResult> {
   return joinNode(docker, { ...s, env: t.env });
 }
 
-export async function labStatus(o: LabOptions = {}): Promise<void> {
+/** True when the lab is there and healthy. */
+export async function labStatus(o: LabOptions = {}): Promise<boolean> {
   const s = labSettings(o);
-  await printStatus(o.docker ?? new DockerodeLab(), s, o.log ?? consoleLog);
+  return printStatus(o.docker ?? new DockerodeLab(), s, o.log ?? consoleLog);
 }
 
 /** The lab's API URL, CA (PEM) and admin token, for HTTPS requests of one's own (after `up`). */

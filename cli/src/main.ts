@@ -2,10 +2,13 @@
 /** The `kubelab` command (run through the ./kubelab shim at the repository root). */
 import { relative } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
-import { labApiAccess, labDown, labImages, labJoin, labSettings, labStatus, labUp, type LabUpResult } from './lab.js';
+import { readFileSync } from 'node:fs';
+import { labApiAccess, labDown, labImages, labJoin, labSettings, labStart, labStatus, labStop, labUp, type LabUpResult } from './lab.js';
 import { runTunnel } from './tunnel.js';
 import { labKubeconfigPath } from './kubeconfig-file.js';
 import { consoleLog } from './output.js';
+
+const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 function int(name: string) {
   return (value: string): number => {
@@ -28,7 +31,7 @@ function nextSteps(r: LabUpResult, root: string): string[] {
   const lines = [
     `  API:        ${r.apiUrl}${r.ha ? ' (balanced over 2 apiservers; kubectl get leases -n kube-system shows the leaders)' : ''}`,
     `  nodes:      ${r.nodes.join(', ') || '(none)'}`,
-    `  kubeconfig: ${rel}${r.mergedInto ? ` (context "${r.project}" is now current in ${r.mergedInto})` : ''}`,
+    `  kubeconfig: ${rel}${r.mergedInto ? ` (context "${r.context}" is now current in ${r.mergedInto})` : ''}`,
     '',
     'Next:',
   ];
@@ -39,7 +42,7 @@ function nextSteps(r: LabUpResult, root: string): string[] {
     '  kubectl create deployment web --image=kubelab/echo --replicas=3 --port=80',
     '  kubectl expose deployment web --type=NodePort --port=80',
     `  ${self.includes('/') ? self : `./${self}`} status      # containers and nodes`,
-    `  ${self.includes('/') ? self : `./${self}`} down        # removes the lab and everything it started`,
+    `  ${self.includes('/') ? self : `./${self}`} stop        # for the night (start brings it back); delete removes everything`,
   );
   return lines;
 }
@@ -47,6 +50,10 @@ function nextSteps(r: LabUpResult, root: string): string[] {
 const program = new Command()
   .name('kubelab')
   .description('A Kubernetes-style lab cluster: real components as containers on a real Docker network')
+  .version(VERSION, '--version')
+  .exitOverride((err) => {
+    process.exit(err.code === 'commander.helpDisplayed' || err.code === 'commander.version' ? 0 : 2);
+  })
   .option('-p, --project <name>', 'lab (compose project) name; env KUBELAB_PROJECT, default "kubelab"')
   .showHelpAfterError();
 
@@ -70,19 +77,52 @@ program
   });
 
 program
+  .command('stop')
+  .description('stop every container of the lab; keeps everything (objects, pods, volumes, PKI, kubeconfig): start brings it back')
+  .action(async () => labStop(project()));
+
+program
+  .command('start')
+  .description('start a stopped lab again and wait for its nodes (the kubelets start every pod again)')
+  .action(async () => {
+    await labStart(project());
+  });
+
+program
   .command('down')
-  .description('remove the lab: components, pods, joined nodes, network, data volume, kubeconfig context')
-  .option('--keep-kubeconfig', 'leave the kubeconfig context in place')
-  .action(async (o: { keepKubeconfig?: boolean }) => labDown({ ...project(), keepKubeconfig: o.keepKubeconfig }));
+  .description("remove the lab's containers (pods, joined nodes) and network; keeps its data volumes, PKI and kubeconfig entries unless --volumes, so up finds every object again")
+  .option('-v, --volumes', 'also remove the data volumes (etcd, PersistentVolumes), the PKI and the kubeconfig entries')
+  .action(async (o: { volumes?: boolean }) => labDown({ ...project(), volumes: !!o.volumes }));
+
+program
+  .command('delete')
+  .description('down --volumes: remove the lab and everything it keeps, kubeconfig entries included (the next up starts clean)')
+  .action(async () => labDown({ ...project(), volumes: true }));
 
 program
   .command('status')
-  .description("the lab's containers and nodes")
-  .action(async () => labStatus(project()));
+  .description("the lab's containers and nodes; exit code 1 when the lab is absent or unhealthy")
+  .action(async () => {
+    if (!(await labStatus(project()))) process.exitCode = 1;
+  });
+
+program
+  .command('version')
+  .description("kubelab's version")
+  .action(() => consoleLog(VERSION));
+
+const node = program.command('node').description("the lab's kubelet nodes");
+node
+  .command('add')
+  .description('add one more kubelet node that lasts (until down); alias: kubelab join')
+  .action(async () => {
+    const r = await labJoin(project());
+    consoleLog(`node ${r.name} is starting (container ${r.id.slice(0, 12)}); kubectl get nodes shows it once Ready`);
+  });
 
 program
   .command('join')
-  .description('add one more kubelet node that lasts (until down)')
+  .description('add one more kubelet node that lasts (until down); same as node add')
   .action(async () => {
     const r = await labJoin(project());
     consoleLog(`node ${r.name} is starting (container ${r.id.slice(0, 12)}); kubectl get nodes shows it once Ready`);

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { haFromEnv } from './ha.js';
 import { labPkiDir } from './kubeconfig-file.js';
+import { recalledEnv } from './compose-env.js';
 
 export type Env = Record<string, string | undefined>;
 
@@ -73,10 +74,15 @@ function clean(env: Env): Record<string, string> {
   return out;
 }
 
+/**
+ * The settings the lab was last brought up with (its compose.env) come under the environment:
+ * `./kubelab status`, `stop`, a later `up` … act on the lab as it is, from a plain shell.
+ */
 export function labSettings(input: LabInput = {}, processEnv: Env = process.env, root = repoRoot()): LabSettings {
-  const env = clean({ ...processEnv, ...(input.env ?? {}) });
+  const given = clean({ ...processEnv, ...(input.env ?? {}) });
+  const project = validateProject(input.project ?? (given.KUBELAB_PROJECT || DEFAULT_PROJECT));
+  const env = { ...recalledEnv(root, project), ...given };
   const pick = (k: string): string | undefined => (env[k] === '' ? undefined : env[k]);
-  const project = validateProject(input.project ?? pick('KUBELAB_PROJECT') ?? DEFAULT_PROJECT);
   const cluster = pick('KUBELAB_CLUSTER') ?? project;
   const network = pick('KUBELAB_NETWORK') ?? project;
   const apiPort = intSetting('KUBELAB_API_PORT', input.apiPort ?? pick('KUBELAB_API_PORT') ?? 6443, 1, 65535);

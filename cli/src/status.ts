@@ -13,14 +13,16 @@ export function table(rows: string[][]): string[] {
   return rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]! + 3))).join('').trimEnd());
 }
 
-export async function printStatus(docker: LabDocker, s: LabSettings, log: Log): Promise<void> {
+/** True when the lab is healthy: every component running, the apiserver answering, every node Ready. */
+export async function printStatus(docker: LabDocker, s: LabSettings, log: Log): Promise<boolean> {
   const all = await docker.containers([`${CLUSTER_LABEL}=${s.cluster}`]);
   const components = all.filter((c) => COMPONENT_LABEL in c.labels).sort((a, b) => a.name.localeCompare(b.name));
   const pods = all.filter((c) => POD_NAME_LABEL in c.labels);
   if (components.length === 0) {
     log(`lab ${s.project} is not running (no containers with label ${CLUSTER_LABEL}=${s.cluster})${pods.length ? `; ${pods.length} pod container(s) left over: ./kubelab down removes them` : ''}`);
-    return;
+    return false;
   }
+  let healthy = components.every((c) => c.state === 'running');
   log(`lab ${s.project} (cluster ${s.cluster}, network ${s.network}, API ${s.apiUrl})`);
   for (const line of table([['CONTAINER', 'COMPONENT', 'STATE', 'STATUS'], ...components.map((c) => [c.name, c.labels[COMPONENT_LABEL] ?? '', c.state, c.status])])) log(line);
   log(`pod containers: ${pods.length} (${pods.filter((c) => c.state === 'running').length} running)`);
@@ -38,7 +40,10 @@ export async function printStatus(docker: LabDocker, s: LabSettings, log: Log): 
     const names = (body.items ?? []).map((n) => n.metadata?.name ?? '?');
     log('');
     for (const line of table([['NODE', 'STATUS'], ...names.map((n) => [n, ready.has(n) ? 'Ready' : 'NotReady'])])) log(line);
+    if (names.some((n) => !ready.has(n))) healthy = false;
   } catch (err) {
     log(`nodes: the apiserver at ${s.apiUrl} does not answer (${(err as Error).message})`);
+    healthy = false;
   }
+  return healthy;
 }

@@ -80,6 +80,14 @@ export class StoreRegistry implements Registry {
     return this.strategies[resource] ?? {};
   }
 
+  async storageReady(): Promise<void> {
+    await this.store.currentRevision();
+  }
+
+  watchHealth(): string | undefined {
+    return this.store.watchHealth?.();
+  }
+
   create(resource: string, namespace: string, obj: KubeObject, opts?: WriteOptions): Promise<KubeObject> {
     return createObject(this.core, this.strategy(resource), resource, namespace, obj, opts);
   }

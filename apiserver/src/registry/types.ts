@@ -54,6 +54,10 @@ export interface DeleteOpts {
 }
 
 export interface Registry {
+  /** Resolves when the storage answers a read (/readyz's etcd check). */
+  storageReady?(): Promise<void>;
+  /** Why the storage's watches are unhealthy right now, if they are (/readyz's etcd-watch check). */
+  watchHealth?(): string | undefined;
   create(resource: string, namespace: string, obj: KubeObject, opts?: WriteOptions): Promise<KubeObject>;
   get(resource: string, namespace: string, name: string, opts?: GetOptions): Promise<KubeObject>;
   list(resource: string, q: ListQuery): Promise<ListPage>;

@@ -10,6 +10,7 @@ import { aggregatedDiscoveryVersion } from './media.js';
 import { OPENAPI_V2_PROTO_TYPE, openapiV2Json, openapiV2Protobuf } from './openapi/v2.js';
 import { openapiV3Document, openapiV3Index, parseV3Key } from './openapi/v3.js';
 import { parsePath } from './paths.js';
+import { serveHealth } from './health.js';
 import { errMethodNotAllowed, errNotFoundPath, sendBytes, sendJson, sendText } from './respond.js';
 import { servesGroupVersion } from './paths.js';
 import { matchStreamPath, rejectPlainStreamRequest } from './streams/dispatch.js';
@@ -56,7 +57,7 @@ export async function route(ctx: RequestContext): Promise<void> {
   const path = ctx.url.pathname.replace(/\/+$/, '') || '/';
   if (HEALTH.has(path) || path.startsWith('/healthz/') || path.startsWith('/readyz/') || path.startsWith('/livez/')) {
     requireGet(ctx);
-    sendText(ctx.res, 200, 'ok');
+    if (!(await serveHealth(ctx.res, ctx.registry, path, ctx.url.searchParams))) sendText(ctx.res, 404, '404 page not found\n');
     return;
   }
   if (path === '/version') {

@@ -1,7 +1,8 @@
 /**
  * Store on a real etcd (v3 API through the `etcd3` client). Unary calls carry a deadline and
  * map a missing etcd to ApiError('ServiceUnavailable'); the client reconnects by itself when etcd
- * comes back, and watchers resume from their last revision. A watch or read at a compacted
+ * comes back, and watches resume from their last revision (etcd-watch.ts: a watchdog replaces a
+ * stuck watch client; a compacted start ends the watch with Expired). A watch or read at a compacted
  * revision becomes ApiError('Expired', 'too old resource version: X (Y)'); a read at a revision
  * etcd has not reached yet becomes FutureRevisionError.
  *
@@ -12,11 +13,11 @@
  * retry of calls etcd refused as unavailable.
  */
 import { noop } from 'cockatiel';
-import { Etcd3, isRecoverableError, type ICompare, type IKeyValue, type IRangeRequest, type IRequestOp, type Watcher } from 'etcd3';
+import { Etcd3, isRecoverableError, type ICompare, type IKeyValue, type IRangeRequest, type IRequestOp } from 'etcd3';
 import type { Logger } from 'pino';
 import { ApiError } from '@kubelab/proto';
-import { AsyncQueue } from '../util/queue.js';
 import { etcdGrpcOptions, withFailover } from './etcd-failover.js';
+import { DEFAULT_WATCH_TIMINGS, EtcdWatches, guardWatchManager, type WatchTimings } from './etcd-watch.js';
 import {
   FutureRevisionError,
   KeyExistsError,
@@ -37,22 +38,69 @@ export interface EtcdStoreOptions {
   /** Deadline of each unary call. */
   callTimeoutMs?: number;
   log?: Logger;
+  /** The watchdog's timings (tests shorten them). */
+  watchTimings?: Partial<WatchTimings>;
 }
 
 export class EtcdStore implements Store {
   private readonly client: Etcd3;
+  /** Watches run on a client of their own, replaced when its watch stream is stuck (etcd-watch.ts). */
+  private watchClient: Etcd3;
+  private watchGuard: { silence(): void };
+  private readonly newClient: () => Etcd3;
   private readonly log: Logger | undefined;
+  private readonly watches: EtcdWatches;
+  private resets = 0;
 
   constructor(opts: EtcdStoreOptions) {
     const timeout = opts.callTimeoutMs ?? 5_000;
     this.log = opts.log;
-    this.client = new Etcd3({
-      hosts: opts.endpoints,
-      dialTimeout: timeout,
-      faultHandling: { host: () => noop, global: noop },
-      defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: Date.now() + timeout }),
-      grpcOptions: etcdGrpcOptions(),
-    });
+    this.newClient = () =>
+      new Etcd3({
+        hosts: opts.endpoints,
+        dialTimeout: timeout,
+        faultHandling: { host: () => noop, global: noop },
+        defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: Date.now() + timeout }),
+        grpcOptions: etcdGrpcOptions(),
+      });
+    this.client = this.newClient();
+    this.watchClient = this.newClient();
+    this.watchGuard = guardWatchManager(this.watchClient, this.log);
+    this.watches = new EtcdWatches(
+      {
+        watchClient: () => this.watchClient,
+        ping: async () => void (await this.currentRevision()),
+        modifiedSince: async (prefix, revision) => {
+          const res = await this.call(() => this.client.kv.range({ key: Buffer.from(prefix), range_end: prefixEnd(prefix), min_mod_revision: String(revision + 1), count_only: true }));
+          return Number(res.count);
+        },
+        assertNotCompacted: (prefix, revision) => this.assertNotCompacted(prefix, revision),
+        resetWatchClient: (reason) => this.resetWatchClient(reason),
+      },
+      opts.log,
+      { ...DEFAULT_WATCH_TIMINGS, ...opts.watchTimings },
+    );
+  }
+
+  /** Why the watch layer is unhealthy right now, if it is (/readyz's etcd-watch check). */
+  watchHealth(): string | undefined {
+    return this.watches.health();
+  }
+
+  /** How many times the watch client was replaced (tests, metrics). */
+  get watchClientResets(): number {
+    return this.resets;
+  }
+
+  private resetWatchClient(reason: string): void {
+    const old = this.watchClient;
+    this.watchClient = this.newClient();
+    this.resets++;
+    this.log?.warn({ reason, resets: this.resets }, 'etcd watch stuck: replacing the watch client; every watch resumes from its own revision');
+    this.watches.clientReplaced();
+    this.watchGuard.silence();
+    this.watchGuard = guardWatchManager(this.watchClient, this.log);
+    old.close();
   }
 
   async get(key: string): Promise<KeyValue | undefined> {
@@ -130,35 +178,13 @@ export class EtcdStore implements Store {
     throw new RevisionConflictError(ops[0]?.key ?? '', undefined);
   }
 
-  async *watch(prefix: string, fromRevision: number, signal: AbortSignal): AsyncGenerator<StoreEvent> {
-    await this.assertNotCompacted(prefix, fromRevision);
-    const queue = new AsyncQueue<StoreEvent>();
-    const watcher: Watcher = this.client.watch().prefix(prefix).withPreviousKV().startRevision(String(fromRevision)).watcher();
-    watcher.on('put', (kv, prev) => queue.push(toEvent('put', kv, prev)));
-    watcher.on('delete', (kv, prev) => queue.push(toEvent('delete', kv, prev)));
-    watcher.on('disconnected', (err) => this.log?.warn({ prefix, err: err.message }, 'etcd watch disconnected; resuming when etcd is back'));
-    watcher.on('connected', () => this.log?.debug({ prefix }, 'etcd watch connected'));
-    watcher.on('error', (err) => {
-      // etcd cancels a watcher whose start revision was compacted away (no reason given).
-      const next = Number(watcher.request.start_revision ?? fromRevision);
-      this.assertNotCompacted(prefix, next).then(
-        () => queue.fail(new ApiError('InternalError', `etcd watch on ${prefix} failed: ${err.message}`)),
-        (e: unknown) => queue.fail(e),
-      );
-    });
-    const onAbort = (): void => queue.close();
-    if (signal.aborted) onAbort();
-    signal.addEventListener('abort', onAbort, { once: true });
-    try {
-      yield* queue;
-    } finally {
-      signal.removeEventListener('abort', onAbort);
-      watcher.cancel().catch(() => undefined);
-    }
+  /** Events from fromRevision on; recovers from stuck, cancelled and dropped streams (etcd-watch.ts). */
+  watch(prefix: string, fromRevision: number, signal: AbortSignal): AsyncGenerator<StoreEvent> {
+    return this.watches.watch(prefix, fromRevision, signal);
   }
 
   /** Throws ApiError('Expired') when reading at `revision` is no longer possible. */
-  private async assertNotCompacted(prefix: string, revision: number): Promise<void> {
+  async assertNotCompacted(prefix: string, revision: number): Promise<void> {
     try {
       await this.client.kv.range({ key: Buffer.from(prefix), range_end: prefixEnd(prefix), revision, limit: 1, keys_only: true });
     } catch (err) {
@@ -200,6 +226,7 @@ export class EtcdStore implements Store {
 
   async close(): Promise<void> {
     this.client.close();
+    this.watchClient.close();
   }
 
   /** Runs one unary call; `readRevision`: the call reads (or compacts) at that revision. */
@@ -235,17 +262,6 @@ export function prefixEnd(prefix: string): Buffer {
 
 function toKeyValue(kv: IKeyValue): KeyValue {
   return { key: kv.key.toString('utf8'), value: kv.value, modRevision: Number(kv.mod_revision), createRevision: Number(kv.create_revision) };
-}
-
-function toEvent(type: 'put' | 'delete', kv: IKeyValue, prev: IKeyValue | undefined): StoreEvent {
-  return {
-    type,
-    key: kv.key.toString('utf8'),
-    value: type === 'put' ? kv.value : Buffer.alloc(0),
-    prevValue: prev?.value,
-    modRevision: Number(kv.mod_revision),
-    createRevision: Number(type === 'put' ? kv.create_revision : (prev?.create_revision ?? 0)),
-  };
 }
 
 function errorMessage(err: unknown): string {

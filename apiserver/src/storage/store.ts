@@ -115,6 +115,8 @@ export interface Store {
    */
   watch(prefix: string, fromRevision: number, signal: AbortSignal): AsyncIterable<StoreEvent>;
   currentRevision(): Promise<number>;
+  /** Why the store's watches are unhealthy right now, if they are (a store that can tell). */
+  watchHealth?(): string | undefined;
   /** Discards history older than revision (as etcd compaction does). */
   compact(revision: number): Promise<void>;
   close(): Promise<void>;

@@ -1,0 +1,254 @@
+/**
+ * Watches on etcd that cannot stop silently. The `etcd3` client multiplexes every watcher on one
+ * stream and attaches them one at a time; when etcd answers a re-created watcher "created and
+ * cancelled" (its start revision was compacted while the stream was down), the client drops that
+ * watcher without advancing its attach queue, and every watcher behind it waits forever
+ * (`Failed to find watcher for IWatchResponse` in the log). So each watch here:
+ *  - runs attempts from its last received revision + 1; an attempt ends when its watcher errors or
+ *    is cancelled, and the next one starts once etcd answers — or the watch ends with Expired
+ *    (410) when that revision is compacted, so its clients relist;
+ *  - has a watchdog: a watcher that does not attach within ATTACH_TIMEOUT_MS while etcd answers
+ *    unary calls, or a connected one that misses keys modified under its prefix for two checks,
+ *    is stuck: the watch client is replaced (a new Etcd3 instance, so a new stream and a new
+ *    attach queue) and every watch resumes on it from its own revision.
+ * `health()` reports a watch that is stuck right now (/readyz's etcd-watch check).
+ */
+import { EventEmitter } from 'node:events';
+import type { Etcd3, IKeyValue, Watcher } from 'etcd3';
+import type { Logger } from 'pino';
+import { ApiError } from '@kubelab/proto';
+import { AsyncQueue } from '../util/queue.js';
+import type { StoreEvent } from './store.js';
+
+export interface WatchTimings {
+  /** How long a watcher may take to attach while etcd answers. */
+  attachTimeoutMs: number;
+  /** How often a connected watcher is checked against the keys etcd has. */
+  stallCheckMs: number;
+  /** Pause before the next attempt after a watcher ended. */
+  retryMs: number;
+}
+
+export const DEFAULT_WATCH_TIMINGS: WatchTimings = { attachTimeoutMs: 5_000, stallCheckMs: 3_000, retryMs: 500 };
+
+export interface WatchBackend {
+  /** The client watches are made on (replaced by reset()). */
+  watchClient(): Etcd3;
+  /** Resolves when etcd answers a unary call; rejects otherwise. */
+  ping(): Promise<void>;
+  /** Keys under prefix modified after `revision` (count). */
+  modifiedSince(prefix: string, revision: number): Promise<number>;
+  /** Throws ApiError('Expired') when `revision` can no longer be read; other errors when etcd does not answer. */
+  assertNotCompacted(prefix: string, revision: number): Promise<void>;
+  /** Replaces the watch client (closing the old one). */
+  resetWatchClient(reason: string): void;
+}
+
+type Outcome = 'ended' | 'reset';
+
+export class EtcdWatches {
+  private readonly resets = new EventEmitter();
+  private readonly stuck = new Map<object, string>();
+  private generation = 0;
+
+  constructor(
+    private readonly backend: WatchBackend,
+    private readonly log: Logger | undefined,
+    private readonly timings: WatchTimings = DEFAULT_WATCH_TIMINGS,
+  ) {
+    this.resets.setMaxListeners(0);
+  }
+
+  /** Called by the backend after it replaced the watch client. */
+  clientReplaced(): void {
+    this.generation++;
+    this.resets.emit('reset');
+  }
+
+  /** A reason when some watch is stuck and not yet recovered. */
+  health(): string | undefined {
+    return this.stuck.values().next().value;
+  }
+
+  async *watch(prefix: string, fromRevision: number, signal: AbortSignal): AsyncGenerator<StoreEvent> {
+    await this.backend.assertNotCompacted(prefix, fromRevision);
+    const state = { next: fromRevision };
+    try {
+      yield* this.attempts(prefix, state, signal);
+    } finally {
+      this.stuck.delete(state);
+    }
+  }
+
+  private async *attempts(prefix: string, state: { next: number }, signal: AbortSignal): AsyncGenerator<StoreEvent> {
+    while (!signal.aborted) {
+      const queue = new AsyncQueue<StoreEvent>();
+      const stop = this.attempt(prefix, state, queue);
+      const onAbort = (): void => queue.close();
+      signal.addEventListener('abort', onAbort, { once: true });
+      try {
+        for await (const ev of queue) yield ev;
+      } finally {
+        signal.removeEventListener('abort', onAbort);
+        stop();
+      }
+      if (signal.aborted) return;
+      await this.untilReadable(prefix, state.next, signal);
+    }
+  }
+
+  /** Waits until etcd can serve `revision` again; Expired (compacted) ends the watch. */
+  private async untilReadable(prefix: string, revision: number, signal: AbortSignal): Promise<void> {
+    for (;;) {
+      await sleep(this.timings.retryMs, signal);
+      if (signal.aborted) return;
+      try {
+        await this.backend.assertNotCompacted(prefix, revision);
+        return;
+      } catch (err) {
+        if (err instanceof ApiError && err.reason === 'Expired') {
+          this.log?.warn({ prefix, revision, err: err.message }, 'etcd watch: its history is compacted; its watchers get 410 Expired and relist');
+          throw err;
+        }
+      }
+    }
+  }
+
+  /** One watcher from state.next; returns its stopper. Ends `queue` (close) when the attempt is over. */
+  private attempt(prefix: string, state: { next: number }, queue: AsyncQueue<StoreEvent>): () => void {
+    const token = state;
+    const generation = this.generation;
+    let watcher: Watcher;
+    try {
+      watcher = this.backend.watchClient().watch().prefix(prefix).withPreviousKV().startRevision(String(state.next)).watcher();
+    } catch (err) {
+      // A closed or broken client: a new one for everybody, then the next attempt.
+      this.stuck.set(token, `${prefix}: the watch client failed: ${(err as Error).message}`);
+      if (generation === this.generation) this.backend.resetWatchClient(`${prefix}: ${(err as Error).message}`);
+      queue.close();
+      return () => undefined;
+    }
+    let connectingSince: number | undefined = Date.now();
+    let received = state.next - 1;
+    let suspect: { rev: number; at: number } | undefined;
+    let checking = false;
+
+    const end = (why: Outcome | string): void => {
+      if (queue.isClosed) return;
+      if (why !== 'ended' && why !== 'reset') this.log?.warn({ prefix, next: state.next, why }, 'etcd watch: re-creating the watcher');
+      queue.close();
+    };
+    const onEvent = (type: 'put' | 'delete') => (kv: IKeyValue, prev?: IKeyValue) => {
+      const ev = toEvent(type, kv, prev);
+      received = Math.max(received, ev.modRevision);
+      state.next = received + 1;
+      this.stuck.delete(token);
+      queue.push(ev);
+    };
+    watcher.on('put', onEvent('put'));
+    watcher.on('delete', onEvent('delete'));
+    watcher.on('connecting', () => (connectingSince ??= Date.now()));
+    watcher.on('connected', () => {
+      connectingSince = undefined;
+      this.stuck.delete(token);
+    });
+    watcher.on('disconnected', (err) => {
+      connectingSince ??= Date.now();
+      this.log?.warn({ prefix, err: err.message }, 'etcd watch disconnected; resuming when etcd is back');
+    });
+    // etcd cancels a watcher whose start revision was compacted away; the next attempt finds out.
+    watcher.on('error', (err) => end(`watcher failed: ${err.message}`));
+    watcher.on('end', () => end('ended'));
+    const onReset = (): void => end('reset');
+    this.resets.once('reset', onReset);
+
+    const stuck = (reason: string): void => {
+      this.stuck.set(token, `${prefix}: ${reason}`);
+      if (generation === this.generation) this.backend.resetWatchClient(`${prefix}: ${reason}`);
+      else end('reset');
+    };
+    const check = async (): Promise<void> => {
+      if (checking || queue.isClosed) return;
+      checking = true;
+      try {
+        if (connectingSince !== undefined) {
+          if (Date.now() - connectingSince < this.timings.attachTimeoutMs) return;
+          await this.backend.ping();
+          if (connectingSince !== undefined && !queue.isClosed) stuck(`not attached after ${Date.now() - connectingSince} ms while etcd answers`);
+          return;
+        }
+        const seen = received;
+        const missed = await this.backend.modifiedSince(prefix, seen);
+        if (missed === 0 || received !== seen) suspect = undefined;
+        else if (suspect?.rev !== seen) suspect = { rev: seen, at: Date.now() };
+        else if (Date.now() - suspect.at >= this.timings.stallCheckMs) stuck(`${missed} key(s) modified after revision ${seen} not delivered for ${Date.now() - suspect.at} ms`);
+      } catch {
+        // etcd does not answer: nothing to judge the watcher by until it does.
+      } finally {
+        checking = false;
+      }
+    };
+    const timer = setInterval(() => void check(), Math.max(100, Math.min(this.timings.attachTimeoutMs, this.timings.stallCheckMs) / 3));
+    timer.unref();
+    return () => {
+      clearInterval(timer);
+      this.resets.off('reset', onReset);
+      watcher.removeAllListeners();
+      watcher.on('error', () => undefined);
+      watcher.cancel().catch(() => undefined);
+    };
+  }
+}
+
+/**
+ * The etcd3 watch manager throws out of its stream handler when an answer names a watcher it
+ * already dropped (`Failed to find watcher for IWatchResponse`, e.g. the cancel that follows a
+ * "created and cancelled" answer): an unhandled rejection. Here it is logged and ignored; the
+ * watchdog above deals with what it leaves behind. `silence()` makes the manager of a replaced
+ * client ignore everything still in flight.
+ */
+export function guardWatchManager(client: Etcd3, log: Logger | undefined): { silence(): void } {
+  const manager = (client as unknown as { watchManager?: Record<string, unknown> }).watchManager;
+  let silenced = false;
+  for (const name of ['handleResponse', 'handleCreatedResponse']) {
+    const original = manager?.[name];
+    if (!manager || typeof original !== 'function') continue;
+    manager[name] = function guarded(this: unknown, res: unknown): void {
+      if (silenced) return;
+      try {
+        (original as (r: unknown) => void).call(this, res);
+      } catch (err) {
+        log?.warn({ err: (err as Error).message }, 'etcd watch: the etcd3 client could not place an answer (ignored)');
+      }
+    };
+  }
+  return {
+    silence: () => {
+      silenced = true;
+    },
+  };
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const t = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(t);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
+
+export function toEvent(type: 'put' | 'delete', kv: IKeyValue, prev: IKeyValue | undefined): StoreEvent {
+  return {
+    type,
+    key: kv.key.toString('utf8'),
+    value: type === 'put' ? kv.value : Buffer.alloc(0),
+    prevValue: prev?.value,
+    modRevision: Number(kv.mod_revision),
+    createRevision: Number(type === 'put' ? kv.create_revision : (prev?.create_revision ?? 0)),
+  };
+}
