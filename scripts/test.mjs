@@ -78,6 +78,18 @@ function finish() {
   process.exit(totals.fail > 0 || totals.pass === 0 ? 1 : 0);
 }
 
+log('lint (biome: floating promises, exhaustive switch, unused imports/variables)');
+if (run('npx', ['biome', 'lint', '--max-diagnostics=50']) !== 0) {
+  totals.fail++;
+  finish();
+}
+
+log('checking that every workspace declares what it imports');
+if (run(process.execPath, ['scripts/check-imports.mjs']) !== 0) {
+  totals.fail++;
+  finish();
+}
+
 log('build (tsc -b)');
 if (run('npx', ['tsc', '-b']) !== 0) {
   totals.fail++;

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { STORAGE, type Node, type PersistentVolume, type PersistentVolumeClaim, type StorageClass } from '@kubelab/api';
 import { MemoryEventRecorder } from '@kubelab/client/events';
 import { PersistentVolumeBinder } from './pvbinder.js';
-import { defaultStorageClass, DockerVolumeProvisioner } from './provisioner.js';
+import { DockerVolumeProvisioner } from './provisioner.js';
 import { FakeApi } from '../testing/fakeapi.js';
 import { drain, FakeCache, ManualQueue } from '../testing/fakecache.js';
 import { silentLog } from '../testing/fixtures.js';
