@@ -111,22 +111,14 @@ program
   .description("kubelab's version")
   .action(() => consoleLog(VERSION));
 
-const node = program.command('node').description("the lab's kubelet nodes");
-node
-  .command('add')
-  .description('add one more kubelet node that lasts (until down); alias: kubelab join')
-  .action(async () => {
-    const r = await labJoin(project());
-    consoleLog(`node ${r.name} is starting (container ${r.id.slice(0, 12)}); kubectl get nodes shows it once Ready`);
-  });
+async function addNode(): Promise<void> {
+  const r = await labJoin(project());
+  consoleLog(`node ${r.name} is starting (container ${r.id.slice(0, 12)}); kubectl get nodes shows it once Ready`);
+}
 
-program
-  .command('join')
-  .description('add one more kubelet node that lasts (until down); same as node add')
-  .action(async () => {
-    const r = await labJoin(project());
-    consoleLog(`node ${r.name} is starting (container ${r.id.slice(0, 12)}); kubectl get nodes shows it once Ready`);
-  });
+const node = program.command('node').description("the lab's kubelet nodes");
+node.command('add').description('add one more kubelet node that lasts (until down); alias: kubelab join').action(addNode);
+program.command('join').description('add one more kubelet node that lasts (until down); same as node add').action(addNode);
 
 program
   .command('tunnel')

@@ -23,13 +23,13 @@ import type { StoreEvent } from './store.js';
 export interface WatchTimings {
   /** How long a watcher may take to attach while etcd answers. */
   attachTimeoutMs: number;
-  /** How often a connected watcher is checked against the keys etcd has. */
+  /** How long keys modified under a connected watcher's prefix may go undelivered. */
   stallCheckMs: number;
   /** Pause before the next attempt after a watcher ended. */
   retryMs: number;
 }
 
-export const DEFAULT_WATCH_TIMINGS: WatchTimings = { attachTimeoutMs: 5_000, stallCheckMs: 3_000, retryMs: 500 };
+export const DEFAULT_WATCH_TIMINGS: WatchTimings = { attachTimeoutMs: 5_000, stallCheckMs: 5_000, retryMs: 500 };
 
 export interface WatchBackend {
   /** The client watches are made on (replaced by reset()). */
@@ -132,6 +132,7 @@ export class EtcdWatches {
     let received = state.next - 1;
     let suspect: { rev: number; at: number } | undefined;
     let checking = false;
+    let askedAt = 0;
 
     const end = (why: Outcome | string): void => {
       if (queue.isClosed) return;
@@ -177,6 +178,9 @@ export class EtcdWatches {
           if (connectingSince !== undefined && !queue.isClosed) stuck(`not attached after ${Date.now() - connectingSince} ms while etcd answers`);
           return;
         }
+        // Half the stall window between reads: a watch costs etcd one count every ~2.5 s.
+        if (Date.now() - askedAt < this.timings.stallCheckMs / 2) return;
+        askedAt = Date.now();
         const seen = received;
         const missed = await this.backend.modifiedSince(prefix, seen);
         if (missed === 0 || received !== seen) suspect = undefined;
