@@ -97,6 +97,16 @@ export class DockerodeLab implements LabDocker {
     }));
   }
 
+  private async disconnectAll(id: string): Promise<void> {
+    try {
+      const net = this.docker.getNetwork(id);
+      const info = (await net.inspect()) as { Containers?: Record<string, unknown> };
+      for (const container of Object.keys(info.Containers ?? {})) await net.disconnect({ Container: container, Force: true }).catch(() => undefined);
+    } catch {
+      // best effort: the next attempt says what is left
+    }
+  }
+
   async removeNetwork(id: string): Promise<void> {
     // Docker 20.10 sometimes keeps endpoints of just-removed containers for a moment, or for good.
     for (let attempt = 1; ; attempt++) {
@@ -110,6 +120,9 @@ export class DockerodeLab implements LabDocker {
         if (attempt >= 5) {
           throw new Error(`Docker network ${id} still has endpoints of removed containers (a known Docker engine bug): restart the Docker engine, then run \`./kubelab down\` again`);
         }
+        // The lab's own network: whatever is still attached (a pod container a kubelet was
+        // creating as it stopped, or a stale endpoint) is cut off by force.
+        await this.disconnectAll(id);
         await new Promise((r) => setTimeout(r, 1000 * attempt));
       }
     }
