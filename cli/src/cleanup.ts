@@ -128,8 +128,11 @@ export async function sweepLab(docker: LabDocker, s: LabScope, log: Log, keepVol
   const late = await docker.containers([`${CLUSTER_LABEL}=${s.cluster}`]);
   await removeContainers(docker, late);
   const networks = state.networks.filter((n) => isOurs(n.labels, s) || (n.name === s.network && n.labels[COMPOSE_PROJECT_LABEL] === s.project));
-  for (const n of networks) await docker.removeNetwork(n.id);
+  // A network that will not go must not keep the data: a later lab would start on it.
+  const failures: unknown[] = [];
+  for (const n of networks) await docker.removeNetwork(n.id).catch((err: unknown) => failures.push(err));
   for (const v of state.volumes) await docker.removeVolume(v.name);
+  if (failures.length > 0) throw failures[0];
   const result = { containers: state.containers.length + late.length, networks: networks.length, volumes: state.volumes.length };
   if (result.containers + result.networks + result.volumes > 0) {
     log(`removed ${result.containers} container(s), ${result.networks} network(s), ${result.volumes} volume(s) of cluster ${s.cluster}`);
