@@ -107,7 +107,7 @@ export const RUNTIME_STEPS: Step[] = [
     name: 'delete (pod, -f)',
     fn: async (c) => {
       match(await c.ok(['delete', 'pod', 'crash', '--grace-period=1']), /^pod "crash" deleted/);
-      match(await c.ok(['delete', '-f', join(tmp, 'cm1.yaml')]), /^configmap "cm1" deleted/);
+      match(await c.ok(['delete', '-f', join(tmp, `cm1-${c.ns}.yaml`)]), /^configmap "cm1" deleted/);
     },
   },
 ];

@@ -28,12 +28,12 @@ export const STEPS: Step[] = [
     },
   },
   { name: 'wait --for=condition=Available', fn: async (c) => match(await c.ok(['wait', '--for=condition=Available', 'deployment/web', '--timeout=90s']), /^deployment.apps\/web condition met/) },
-  { name: 'apply --server-side', fn: async (c) => match(await c.ok(['apply', '--server-side', '-f', file('ssa.yaml', cm('ssa', 'v1'))]), /^configmap\/ssa serverside-applied/) },
+  { name: 'apply --server-side', fn: async (c) => match(await c.ok(['apply', '--server-side', '-f', file(`ssa-${c.ns}.yaml`, cm('ssa', 'v1'))]), /^configmap\/ssa serverside-applied/) },
   {
     name: 'create -f / replace -f',
     fn: async (c) => {
-      match(await c.ok(['create', '-f', file('cm1.yaml', cm('cm1', 'a'))]), /^configmap\/cm1 created/);
-      match(await c.ok(['replace', '-f', file('cm1b.yaml', cm('cm1', 'b'))]), /^configmap\/cm1 replaced/);
+      match(await c.ok(['create', '-f', file(`cm1-${c.ns}.yaml`, cm('cm1', 'a'))]), /^configmap\/cm1 created/);
+      match(await c.ok(['replace', '-f', file(`cm1b-${c.ns}.yaml`, cm('cm1', 'b'))]), /^configmap\/cm1 replaced/);
       assert.equal(await c.ok(['get', 'cm', 'cm1', '-o', 'jsonpath={.data.key}']), 'b');
     },
   },
@@ -139,7 +139,7 @@ export const STEPS: Step[] = [
   {
     name: 'edit',
     fn: async (c) => {
-      const editor = file('editor.sh', '#!/bin/sh\nsed -i "s/key: b/key: edited/" "$1"\n');
+      const editor = file(`editor-${c.ns}.sh`, '#!/bin/sh\nsed -i "s/key: b/key: edited/" "$1"\n');
       chmodSync(editor, 0o755);
       match(await c.ok(['edit', 'configmap', 'cm1'], { env: { EDITOR: editor, KUBE_EDITOR: editor } }), /^configmap\/cm1 edited/);
       assert.equal(await c.ok(['get', 'cm', 'cm1', '-o', 'jsonpath={.data.key}']), 'edited');
