@@ -16,6 +16,7 @@
 import { EventEmitter } from 'node:events';
 import type { Etcd3, IKeyValue, Watcher } from 'etcd3';
 import type { Logger } from 'pino';
+import { sleep } from '@kubelab/client';
 import { ApiError } from '@kubelab/proto';
 import { AsyncQueue } from '../util/queue.js';
 import type { StoreEvent } from './store.js';
@@ -114,6 +115,14 @@ export class EtcdWatches {
     }
   }
 
+  /** Records a stuck watch and replaces the client it was made on; false when that client is already gone. */
+  private markStuck(token: object, generation: number, reason: string): boolean {
+    this.stuck.set(token, reason);
+    if (generation !== this.generation) return false;
+    this.backend.resetWatchClient(reason);
+    return true;
+  }
+
   /** One watcher from state.next; returns its stopper. Ends `queue` (close) when the attempt is over. */
   private attempt(prefix: string, state: { next: number }, queue: AsyncQueue<StoreEvent>): () => void {
     const token = state;
@@ -123,8 +132,7 @@ export class EtcdWatches {
       watcher = this.backend.watchClient().watch().prefix(prefix).withPreviousKV().startRevision(String(state.next)).watcher();
     } catch (err) {
       // A closed or broken client: a new one for everybody, then the next attempt.
-      this.stuck.set(token, `${prefix}: the watch client failed: ${(err as Error).message}`);
-      if (generation === this.generation) this.backend.resetWatchClient(`${prefix}: ${(err as Error).message}`);
+      this.markStuck(token, generation, `${prefix}: the watch client failed: ${(err as Error).message}`);
       queue.close();
       return () => undefined;
     }
@@ -164,9 +172,7 @@ export class EtcdWatches {
     this.resets.once('reset', onReset);
 
     const stuck = (reason: string): void => {
-      this.stuck.set(token, `${prefix}: ${reason}`);
-      if (generation === this.generation) this.backend.resetWatchClient(`${prefix}: ${reason}`);
-      else end('reset');
+      if (!this.markStuck(token, generation, `${prefix}: ${reason}`)) end('reset');
     };
     const check = async (): Promise<void> => {
       if (checking || queue.isClosed) return;
@@ -231,19 +237,6 @@ export function guardWatchManager(client: Etcd3, log: Logger | undefined): { sil
       silenced = true;
     },
   };
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const t = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(t);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
 }
 
 export function toEvent(type: 'put' | 'delete', kv: IKeyValue, prev: IKeyValue | undefined): StoreEvent {
