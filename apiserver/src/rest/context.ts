@@ -2,6 +2,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { KubeletConnector } from '../kubelets/connector.js';
+import type { UserInfo } from '../auth/user.js';
 import type { Registry } from '../registry/types.js';
 import type { MediaRange } from './media.js';
 
@@ -13,6 +14,8 @@ export interface RequestContext {
   query: URLSearchParams;
   accept: MediaRange[];
   registry: Registry;
+  /** The authenticated caller (anonymous on the public paths). */
+  user: UserInfo;
   log: Logger;
   /** Aborted when the client goes away or the server shuts down. */
   signal: AbortSignal;

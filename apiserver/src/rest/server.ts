@@ -13,7 +13,8 @@ import { ApiError } from '@kubelab/proto';
 import type { KubeletConnector } from '../kubelets/connector.js';
 import type { Registry } from '../registry/types.js';
 import type { RequestContext } from './context.js';
-import { authenticated, sendUnauthorized } from './auth.js';
+import { ADMIN_USER, ANONYMOUS_USER } from '../auth/user.js';
+import { authenticated, bearerToken, sendUnauthorized } from './auth.js';
 import { parseAccept } from './media.js';
 import { sendError } from './respond.js';
 import { route } from './router.js';
@@ -66,6 +67,8 @@ export async function startRestServer(opts: RestServerOptions): Promise<http.Ser
         query: url.searchParams,
         accept: parseAccept(req.headers.accept),
         registry: opts.registry,
+        // Today one admin token: its bearer (or anyone, without a token configured) is the admin.
+        user: opts.token === undefined || bearerToken(req.headers.authorization) !== undefined ? ADMIN_USER : ANONYMOUS_USER,
         log: reqLog,
         signal: ac.signal,
       };
