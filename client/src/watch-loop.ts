@@ -33,6 +33,8 @@ export interface WatchLoopOptions {
   signal: AbortSignal;
   /** Server-side end of each watch request (the loop reopens it). */
   timeoutSeconds?: number;
+  /** A pause before each reopen (a client that falls behind). */
+  reopenDelayMs?: number;
   /** Called for each event after it is recorded (e.g. to time deliveries). */
   onEvent?(type: ObservedType | 'BOOKMARK', key: string, rv: number): void;
   /** Called when the loop relists after a 410, or reopens a dropped stream. */
@@ -43,8 +45,21 @@ export function objectKeyOf(m: Meta | undefined): string {
   return m?.namespace ? `${m.namespace}/${m.name ?? ''}` : (m?.name ?? '');
 }
 
-async function relist(o: WatchLoopOptions): Promise<void> {
-  const res = await fetch(`${o.base}${o.path}`, { signal: o.signal });
+/** Runs fn with a signal of its own that the loop's signal aborts, and that is aborted after fn (no request outlives its turn). */
+async function scoped<T>(signal: AbortSignal, fn: (s: AbortSignal) => Promise<T>): Promise<T> {
+  const ac = new AbortController();
+  const onAbort = (): void => ac.abort();
+  signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    return await fn(ac.signal);
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+    ac.abort();
+  }
+}
+
+async function relist(o: WatchLoopOptions, signal: AbortSignal): Promise<void> {
+  const res = await fetch(`${o.base}${o.path}`, { signal });
   const body = (await res.json()) as WireObject;
   if (res.status !== 200) throw new Error(`list answered ${res.status}: ${body.message ?? ''}`);
   const items = (body.items ?? []).map((i) => ({ key: objectKeyOf(i.metadata), rv: Number(i.metadata?.resourceVersion) }));
@@ -52,10 +67,10 @@ async function relist(o: WatchLoopOptions): Promise<void> {
 }
 
 /** One watch request; resolves 'expired' on a 410, 'ended' otherwise (with why). */
-async function watchOnce(o: WatchLoopOptions): Promise<{ outcome: 'expired' | 'ended'; why: string }> {
+async function watchOnce(o: WatchLoopOptions, signal: AbortSignal): Promise<{ outcome: 'expired' | 'ended'; why: string }> {
   const q = new URLSearchParams({ watch: 'true', resourceVersion: String(o.history.resumeFrom), allowWatchBookmarks: 'true' });
   if (o.timeoutSeconds) q.set('timeoutSeconds', String(o.timeoutSeconds));
-  const res = await fetch(`${o.base}${o.path}?${q}`, { signal: o.signal });
+  const res = await fetch(`${o.base}${o.path}?${q}`, { signal });
   if (res.status === 410) return { outcome: 'expired', why: 'HTTP 410' };
   if (res.status !== 200 || !res.body) return { outcome: 'ended', why: `watch answered ${res.status}: ${await res.text()}` };
   const reader = res.body.getReader();
@@ -74,7 +89,6 @@ async function watchOnce(o: WatchLoopOptions): Promise<{ outcome: 'expired' | 'e
       const rv = Number(ev.object.metadata?.resourceVersion);
       switch (ev.type) {
         case 'ERROR': {
-          void reader.cancel().catch(() => undefined);
           const why = `ERROR ${ev.object.code ?? ''} ${ev.object.reason ?? ''}: ${ev.object.message ?? ''}`;
           return { outcome: ev.object.code === 410 ? 'expired' : 'ended', why };
         }
@@ -104,16 +118,16 @@ export async function runWatchLoop(o: WatchLoopOptions): Promise<void> {
   while (!o.signal.aborted) {
     try {
       if (!listed) {
-        await relist(o);
+        await scoped(o.signal, (s) => relist(o, s));
         listed = true;
       }
-      const { outcome, why } = await watchOnce(o);
+      const { outcome, why } = await scoped(o.signal, (s) => watchOnce(o, s));
       if (o.signal.aborted) return;
       if (outcome === 'expired') listed = false;
       else o.history.reopened();
       o.onRecover?.(outcome === 'expired' ? 'relist' : 'reopen', why);
       backoff.reset();
-      if (outcome === 'ended') await sleep(backoff.next(), o.signal);
+      if (outcome === 'ended') await sleep(o.reopenDelayMs ?? backoff.next(), o.signal);
     } catch (err) {
       if (o.signal.aborted) return;
       if (listed) o.history.reopened();

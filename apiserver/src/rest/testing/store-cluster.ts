@@ -13,7 +13,7 @@ import pino from 'pino';
 import { ApiClient } from '@kubelab/client';
 import { startGrpcServer, stopGrpcServer } from '../../grpc/server.js';
 import { bootstrap } from '../../registry/bootstrap.js';
-import { StoreRegistry } from '../../registry/registry.js';
+import { StoreRegistry, type RegistryOptions } from '../../registry/registry.js';
 import { EtcdStore } from '../../storage/etcd.js';
 import type { WatchTimings } from '../../storage/etcd-watch.js';
 import { TestEtcd } from '../../storage/testing/etcd-server.js';
@@ -36,6 +36,8 @@ export interface StoreClusterOptions {
   watchTimings?: Partial<WatchTimings>;
   /** Unary etcd call deadline. */
   callTimeoutMs?: number;
+  /** Registry settings (e.g. a short watch history, so that late watchers go to etcd). */
+  registry?: RegistryOptions;
 }
 
 export class StoreCluster {
@@ -61,7 +63,7 @@ export class StoreCluster {
       ...(this.opts.watchTimings ? { watchTimings: this.opts.watchTimings } : {}),
       ...(this.opts.callTimeoutMs ? { callTimeoutMs: this.opts.callTimeoutMs } : {}),
     });
-    this.registry = new StoreRegistry(this.store, { namespacePollMs: 50 });
+    this.registry = new StoreRegistry(this.store, { namespacePollMs: 50, ...this.opts.registry });
     await bootstrap(this.registry);
     this.rest = await startRestServer({ registry: this.registry, port: 0, host: '127.0.0.1', log, signal: this.ac.signal });
     const port = (this.rest.address() as AddressInfo).port;
