@@ -1,15 +1,18 @@
 /**
- * Watch fan-out: one storage watch per resource prefix, shared by every watcher of that
- * resource. The hub keeps a bounded history so that watchers starting at a recent revision are
- * served from memory; older starts get a storage watch of their own (which reports Expired when
- * compacted). Each watcher has a bounded backlog; one that falls too far behind is ended with
- * Expired so that it relists. The storage watch stops a while after the last watcher left.
+ * The watch cache of one resource (upstream's cacher): one list and then one storage watch per
+ * resource prefix, shared by every watcher of that resource and by the reads served from memory.
+ * The hub keeps the full state (cache-state.ts) and a bounded history, so that watchers starting
+ * at a recent revision are served from memory; older starts get a storage watch of their own
+ * (which reports Expired when compacted). Each watcher has a bounded backlog; one that falls too
+ * far behind is ended with Expired so that it relists. The hub stops a while after its last
+ * watcher left and its last cached read.
  */
 import type { Logger } from 'pino';
 import { ApiError } from '@kubelab/proto';
 import type { KubeObject } from '@kubelab/api';
 import { AsyncQueue } from '../util/queue.js';
-import type { Store, StoreEvent } from '../storage/store.js';
+import { FutureRevisionError, type Store, type StoreEvent, type StoreListResult } from '../storage/store.js';
+import { CacheState } from './cache-state.js';
 
 export interface HubEvent {
   type: 'put' | 'delete';
@@ -61,6 +64,10 @@ export class WatchHub {
   private gen = 0;
   private ac: AbortController | undefined;
   private linger: NodeJS.Timeout | undefined;
+  /** Every object under the prefix, complete at state.rev once synced. */
+  readonly state = new CacheState();
+  private synced = false;
+  private syncWaiters: (() => void)[] = [];
 
   constructor(
     private readonly store: Store,
@@ -75,6 +82,40 @@ export class WatchHub {
 
   get isRunning(): boolean {
     return this.running;
+  }
+
+  /** The state is filled and kept current (reads may be served from it). */
+  get isSynced(): boolean {
+    return this.running && this.synced;
+  }
+
+  /** Changes each time the hub (re)starts or stops: a check begun under one epoch does not apply to another. */
+  get epoch(): number {
+    return this.gen;
+  }
+
+  /** Starts the hub if it is not running, and keeps it from lingering out (a cached read). */
+  ensure(): void {
+    if (!this.running) this.start(undefined);
+    if (this.subs.size === 0) this.armLinger();
+  }
+
+  /** Resolves true once synced, false after ms (or when the hub fails first). */
+  whenSynced(ms: number): Promise<boolean> {
+    if (this.isSynced) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(t);
+        resolve(this.isSynced);
+      };
+      const t = setTimeout(done, ms);
+      this.syncWaiters.push(done);
+    });
+  }
+
+  /** The state is known (by a check against storage) to be current at `rev`. */
+  advance(rev: number, epoch: number): void {
+    if (epoch === this.gen && this.isSynced) this.state.rev = Math.max(this.state.rev, rev);
   }
 
   /** Events with rev >= from, in order. */
@@ -113,20 +154,32 @@ export class WatchHub {
     this.ac?.abort();
     this.ac = undefined;
     this.history = [];
+    this.state.clear();
+    this.synced = false;
     if (this.linger) clearTimeout(this.linger);
     this.linger = undefined;
   }
 
-  private start(from: number): void {
+  /** Lists at from - 1 (latest when from is undefined or in the future), then watches after the list. */
+  private start(from: number | undefined): void {
     this.running = true;
     const gen = ++this.gen;
     this.history = [];
-    this.floor = from - 1;
+    this.state.clear();
+    this.synced = false;
+    // Until the list answers, a start without a revision sends every subscriber to storage.
+    this.floor = from === undefined ? Number.MAX_SAFE_INTEGER : from - 1;
     const ac = new AbortController();
     this.ac = ac;
     void (async () => {
       try {
-        for await (const ev of this.store.watch(this.prefix, from, ac.signal)) {
+        const listed = await this.listAt(from === undefined ? undefined : from - 1);
+        if (gen !== this.gen) return;
+        this.state.fill(listed.kvs, listed.revision, (raw, rev) => this.decodeOrSkip(raw, rev));
+        if (from === undefined) this.floor = listed.revision;
+        this.synced = true;
+        for (const w of this.syncWaiters.splice(0)) w();
+        for await (const ev of this.store.watch(this.prefix, listed.revision + 1, ac.signal)) {
           if (gen !== this.gen) return;
           this.dispatch(ev);
         }
@@ -137,11 +190,31 @@ export class WatchHub {
     })();
   }
 
+  private async listAt(revision: number | undefined): Promise<StoreListResult> {
+    try {
+      return await this.store.list(this.prefix, revision === undefined ? {} : { revision });
+    } catch (err) {
+      // A watch from a revision etcd has not reached yet: the state as of now, events from then on.
+      if (err instanceof FutureRevisionError) return this.store.list(this.prefix);
+      throw err;
+    }
+  }
+
+  private decodeOrSkip(raw: Buffer, rev: number): KubeObject | undefined {
+    try {
+      return this.decode(raw, rev);
+    } catch (err) {
+      this.opts.log?.error({ prefix: this.prefix, err: (err as Error).message }, 'undecodable object in storage; left out of the watch cache');
+      return undefined;
+    }
+  }
+
   private failAll(err: unknown): void {
     this.opts.log?.debug({ prefix: this.prefix, err: (err as Error).message }, 'watch hub failed; ending its watchers');
     for (const sub of this.subs) sub.queue.fail(err);
     this.subs.clear();
     this.halt();
+    for (const w of this.syncWaiters.splice(0)) w();
   }
 
   private toHubEvent(ev: StoreEvent): HubEvent | undefined {
@@ -164,6 +237,7 @@ export class WatchHub {
   private dispatch(ev: StoreEvent): void {
     const he = this.toHubEvent(ev);
     if (!he) return;
+    this.state.apply(he);
     this.history.push(he);
     if (this.history.length > 2 * this.opts.historySize) {
       const drop = this.history.length - this.opts.historySize;
@@ -184,13 +258,18 @@ export class WatchHub {
   private unsubscribe(sub: Sub): void {
     sub.queue.close();
     if (!this.subs.delete(sub)) return;
-    if (this.subs.size === 0 && this.running && !this.linger) {
-      this.linger = setTimeout(() => {
-        this.linger = undefined;
-        if (this.subs.size === 0) this.halt();
-      }, this.opts.lingerMs);
-      this.linger.unref();
-    }
+    if (this.subs.size === 0) this.armLinger();
+  }
+
+  /** (Re)starts the countdown after which an unused hub stops. */
+  private armLinger(): void {
+    if (!this.running) return;
+    if (this.linger) clearTimeout(this.linger);
+    this.linger = setTimeout(() => {
+      this.linger = undefined;
+      if (this.subs.size === 0) this.halt();
+    }, this.opts.lingerMs);
+    this.linger.unref();
   }
 
   private async direct(from: number, queue: AsyncQueue<HubItem>, signal: AbortSignal): Promise<void> {
@@ -206,28 +285,5 @@ export class WatchHub {
     } catch (err) {
       queue.fail(err);
     }
-  }
-}
-
-/** One hub per storage prefix, created on first use. */
-export class HubSet {
-  private readonly hubs = new Map<string, WatchHub>();
-  constructor(
-    private readonly store: Store,
-    private readonly decode: Decode,
-    private readonly opts: HubOptions,
-  ) {}
-
-  get(prefix: string): WatchHub {
-    let hub = this.hubs.get(prefix);
-    if (!hub) {
-      hub = new WatchHub(this.store, prefix, this.decode, this.opts);
-      this.hubs.set(prefix, hub);
-    }
-    return hub;
-  }
-
-  stopAll(): void {
-    for (const hub of this.hubs.values()) hub.stop();
   }
 }

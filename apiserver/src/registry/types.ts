@@ -33,6 +33,13 @@ export interface ListPage {
 
 export interface WatchQuery extends ListQuery {
   allowBookmarks?: boolean;
+  /**
+   * Watch-list (upstream's WatchList): true = the state as ADDED events first (resourceVersion "":
+   * consistent, "0": any, "N": not older than N), then — with allowBookmarks — a BOOKMARK annotated
+   * `k8s.io/initial-events-end: "true"`; false = no initial state, changes from the start point
+   * ("": now, "0": any, "N": after N); unset = the legacy semantics.
+   */
+  sendInitialEvents?: boolean;
   timeoutSeconds?: number;
 }
 
