@@ -24,6 +24,8 @@ export interface HubEvent {
   prev: KubeObject | undefined;
   raw: Buffer;
   prevRaw: Buffer | undefined;
+  /** The encodings watchers share (watch-event.ts), made on first use. */
+  wire?: Map<string, string | Buffer>;
 }
 
 /** null = a bookmark tick, inserted by the consumer itself. */

@@ -46,6 +46,10 @@ export interface WatchQuery extends ListQuery {
 export interface RegistryEvent {
   type: WatchEventType;
   object: KubeObject;
+  /** JSON of `object`, shared by every watcher that gets this event (made once per event). */
+  objectJson?: () => string;
+  /** The REST watch line `{"type":…,"object":…}\n` (apiVersion/kind set) as UTF-8, shared likewise. */
+  watchLine?: () => Buffer;
 }
 
 export interface WriteOptions {

@@ -11,6 +11,7 @@ import type { Core } from './core.js';
 import { parseResourceVersion } from './core.js';
 import { listFromCache, waitFresh } from './cache-read.js';
 import { waitForRevision, type FreshnessSettings } from './freshness.js';
+import { sharedEvent } from './watch-event.js';
 import type { HubEvent, WatchHub } from './hub.js';
 import type { HubSet } from './hub-set.js';
 import { listAll, matcher, type Matcher } from './list.js';
@@ -78,18 +79,14 @@ async function startOf(core: Core, hub: WatchHub, info: ResourceInfo, q: WatchQu
   return fromCache();
 }
 
-function fresh(core: Core, raw: Buffer, rev: number): KubeObject {
-  return core.decode(raw, rev);
-}
-
 /** What a watcher with this filter sees of one storage event, if anything. */
-export function translate(core: Core, ev: HubEvent, keyPrefix: string, match: (o: KubeObject) => boolean): RegistryEvent | undefined {
+export function translate(core: Core, info: ResourceInfo, ev: HubEvent, keyPrefix: string, match: (o: KubeObject) => boolean): RegistryEvent | undefined {
   if (!ev.key.startsWith(keyPrefix)) return undefined;
   const was = !!ev.prev && match(ev.prev);
-  if (ev.type === 'delete') return was ? { type: 'DELETED', object: fresh(core, ev.prevRaw!, ev.rev) } : undefined;
+  if (ev.type === 'delete') return was ? sharedEvent(core, info, ev, 'DELETED', 'prev') : undefined;
   const is = !!ev.obj && match(ev.obj);
-  if (is) return { type: was ? 'MODIFIED' : 'ADDED', object: fresh(core, ev.raw, ev.rev) };
-  if (was) return { type: 'DELETED', object: fresh(core, ev.raw, ev.rev) };
+  if (is) return sharedEvent(core, info, ev, was ? 'MODIFIED' : 'ADDED', 'new');
+  if (was) return sharedEvent(core, info, ev, 'DELETED', 'new');
   return undefined;
 }
 
@@ -123,7 +120,7 @@ export async function* watchObjects(core: Core, hubs: HubSet, info: ResourceInfo
         continue;
       }
       last = item.rev;
-      const ev = translate(core, item, keyPrefix, match);
+      const ev = translate(core, info, item, keyPrefix, match);
       if (ev) yield ev;
     }
   } finally {
