@@ -14,3 +14,4 @@ export * from './clusterdns.js';
 export * from './validation/index.js';
 export * from './defaults/index.js';
 export * from './conversion/index.js';
+export * from './node-spec.js';
