@@ -4,7 +4,7 @@
  */
 import type { Logger } from 'pino';
 import { systemClock, type CronJob, type DaemonSet, type Deployment, type Endpoints, type EndpointSlice, type Job, type KubeObject, type Lease, type Namespace, type Node, type Pod, type ReplicaSet, type Service } from '@kubelab/api';
-import { WorkQueue, type ApiClient } from '@kubelab/client';
+import { WorkQueue, waitForCacheSync, type ApiClient } from '@kubelab/client';
 import { ApiEventRecorder } from '@kubelab/client/events';
 import type { Cache, Controller } from './api.js';
 import type { Config } from './config.js';
@@ -34,19 +34,6 @@ interface QueueRun {
   ctrl: Controller;
   queue: WorkQueue;
   workers: number;
-}
-
-/** Resolves when every cache has synced, or when the signal aborts (then false). */
-export async function waitForCaches(caches: Cache<KubeObject>[], signal: AbortSignal): Promise<boolean> {
-  if (signal.aborted) return false;
-  let onAbort: (() => void) | undefined;
-  const aborted = new Promise<void>((r) => {
-    onAbort = (): void => r();
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-  await Promise.race([Promise.all(caches.map((c) => c.waitForSync())), aborted]);
-  if (onAbort) signal.removeEventListener('abort', onAbort);
-  return !signal.aborted;
 }
 
 export class ControllerManager {
@@ -147,7 +134,7 @@ export class ControllerManager {
     for (const { ctrl, queue, workers } of this.queued) {
       runs.push(
         (async () => {
-          if (!(await waitForCaches(ctrl.caches, signal))) return;
+          if (!(await waitForCacheSync(ctrl.caches, signal))) return;
           this.log.info({ controller: ctrl.name, workers }, 'caches synced; starting workers');
           ctrl.onSynced?.();
           await queue.run(workers, (key) => ctrl.reconcile(key), signal, this.log.child({ controller: ctrl.name }));
@@ -158,7 +145,7 @@ export class ControllerManager {
       const nl = this.nodeLifecycle;
       runs.push(
         (async () => {
-          if (!(await waitForCaches(nl.caches, signal))) return;
+          if (!(await waitForCacheSync(nl.caches, signal))) return;
           this.log.info({ controller: nl.name }, 'caches synced; monitoring node health');
           await nl.run(signal);
         })(),

@@ -7,16 +7,16 @@
  */
 import type { Logger } from 'pino';
 import type { EndpointSlice, Service } from '@kubelab/api';
+import type { Lister } from '@kubelab/client';
 import { backendKey } from './balancer.js';
 import { parseCidr, type Cidr } from './cidr.js';
 import { desiredFor } from './desired.js';
 import { EMPTY_APPLIED, baseScript, nodeSetScript, serviceScript, type NftApplied } from './nft-script.js';
-import type { Store } from './proxier.js';
 
 export type RunInput = (file: string, args: string[], input: string) => Promise<void>;
 
 export interface NftProxierOptions {
-  services: Store<Service>;
+  services: Lister<Service>;
   slices: (svcKey: string) => EndpointSlice[];
   /** Pod IPs per node, for traffic policy Local. */
   nodePods: () => Map<string, string[]>;

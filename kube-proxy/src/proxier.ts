@@ -9,6 +9,7 @@
  */
 import type { Logger } from 'pino';
 import type { EndpointSlice, Service } from '@kubelab/api';
+import type { Lister } from '@kubelab/client';
 import { backendKey } from './balancer.js';
 import { cidrContains, parseCidr, type Cidr } from './cidr.js';
 import { desiredFor, type ListenerSpec, type ServiceDesired } from './desired.js';
@@ -16,14 +17,8 @@ import type { ListenerFactory, ProxyListener } from './listener.js';
 import type { AddressManager } from './netlink.js';
 import { ServicePool, type PoolDeps } from './pool.js';
 
-/** What the proxier reads from an informer's cache. */
-export interface Store<T> {
-  list(): T[];
-  get(key: string): T | undefined;
-}
-
 export interface ProxierOptions extends PoolDeps {
-  services: Store<Service>;
+  services: Lister<Service>;
   /** The EndpointSlices of a service key. */
   slices: (svcKey: string) => EndpointSlice[];
   addresses: AddressManager;
