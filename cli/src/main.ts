@@ -3,12 +3,11 @@
 import { relative } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { readFileSync } from 'node:fs';
-import { labApiAccess, labDown, labImages, labJoin, labSettings, labStart, labStatus, labStop, labUp, type LabUpResult } from './lab.js';
+import { labApiAccess, labDown, labImages, labSettings, labStart, labStatus, labStop, labUp, type LabUpResult } from './lab.js';
 import { runTunnel } from './tunnel.js';
-import { labKubeconfigPath } from './kubeconfig-file.js';
 import { consoleLog } from './output.js';
-import { labNodeDelete } from './lab-nodes.js';
-import { NodeOptionError, nodeAddSpec, type NodeAddSpec } from './node-options.js';
+import { addNodeCommands } from './cmd-nodes.js';
+import { addToolCommands } from './cmd-tools.js';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -113,42 +112,7 @@ program
   .description("kubelab's version")
   .action(() => consoleLog(VERSION));
 
-type AddOptions = { name?: string; cpu?: string; memory?: string; labels?: string; taints?: string };
-
-async function addNode(o: AddOptions, cmd: Command): Promise<void> {
-  let spec: NodeAddSpec;
-  try {
-    spec = nodeAddSpec(o);
-  } catch (err) {
-    if (!(err instanceof NodeOptionError)) throw err;
-    cmd.error(`error: ${err.message}`, { exitCode: 2, code: 'kubelab.invalidNodeOption' });
-  }
-  const r = await labJoin(project(), spec);
-  consoleLog(`node ${r.name} is starting (container ${r.id.slice(0, 12)}); kubectl get nodes shows it once Ready`);
-}
-
-function addCommand(cmd: Command): Command {
-  return cmd
-    .option('--name <name>', 'the node\'s name (default <project>-node-<n>)')
-    .option('--cpu <cpu>', "the node's cpu capacity, a quantity such as 2 or 500m (default the machine's)")
-    .option('--memory <memory>', "the node's memory capacity, a quantity such as 4Gi (default the machine's)")
-    .option('--labels <k=v,..>', 'labels the Node registers with, as the kubelet\'s --node-labels')
-    .option('--taints <k=v:Effect,..>', 'taints the Node registers with (NoSchedule, PreferNoSchedule, NoExecute), as kubectl taint writes them')
-    .action(addNode);
-}
-
-const node = program.command('node').description("the lab's kubelet nodes");
-addCommand(node.command('add').description('add one more kubelet node that lasts until down (a container of its own, not a compose replica); alias: kubelab join'));
-node
-  .command('delete')
-  .argument('<name>', 'the node (kubectl get nodes)')
-  .description('cordon and drain the node as kubectl drain --ignore-daemonsets --delete-emptydir-data does (its pods are evicted and replaced on other nodes), then remove its kubelet container, its pods\' containers and the Node object')
-  .option('--force', 'also delete pods that no controller owns (they are not replaced)')
-  .option('--timeout <seconds>', 'give up draining after this long (default 300)', int('--timeout'))
-  .action(async (name: string, o: { force?: boolean; timeout?: number }) => {
-    await labNodeDelete({ ...project(), force: !!o.force, ...(o.timeout ? { timeoutMs: o.timeout * 1000 } : {}) }, name);
-  });
-addCommand(program.command('join').description('add one more kubelet node that lasts until down; same as node add'));
+addNodeCommands(program, project);
 
 program
   .command('tunnel')
@@ -167,13 +131,7 @@ program
     await labImages({ ...project(), force: o.force });
   });
 
-program
-  .command('kubeconfig')
-  .description("print the path of the lab's kubeconfig")
-  .action(() => {
-    const s = labSettings(project());
-    consoleLog(labKubeconfigPath(s.root, s.project));
-  });
+addToolCommands(program, project, VERSION);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,10 +1,13 @@
 /**
  * The CLI's day-to-day verbs against one lab: `node add` with capacity, labels and taints (bad
  * values refused with exit code 2 before anything starts), `node delete` draining the node (its
- * pods replaced on the other nodes) and removing it.
+ * pods replaced on the other nodes) and removing it; `list`, `logs`, `export logs`, `kubeconfig
+ * --print` and `completion bash` on the same lab.
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { E2E_ENV, repoRoot } from '../lib/lab.js';
 import { useE2eLab } from '../lib/e2e-lab.js';
@@ -101,5 +104,71 @@ describe('kubelab CLI', () => {
     assert.notEqual(moved.spec.nodeName, gpu);
     assert.equal((await podsOf('pinned')).every((p) => p.status.phase === 'Pending'), true, 'nothing else matches pinned');
     assert.equal((await cli(['node', 'delete', gpu])).code, 1, 'a node that is not there');
+  });
+
+  it('list shows the lab running with its nodes', async () => {
+    const r = await cli(['list']);
+    assert.equal(r.code, 0, r.stderr);
+    const row = r.stdout.split('\n').find((l) => l.startsWith(`${PROJECT} `));
+    assert.match(row ?? '', /^\S+\s+running\s+2\/2\s+/, r.stdout);
+  });
+
+  it("logs prints a component's log and a node's kubelet log; an unknown name says what there is", async () => {
+    const api = await cli(['logs', 'apiserver', '--tail', '20']);
+    assert.equal(api.code, 0, api.stderr);
+    assert.match(api.stdout + api.stderr, /"component":"apiserver"/);
+    const node = (await lab.kOk(['get', 'nodes', '-o', 'name'])).split('\n')[0]!.replace('node/', '');
+    const kubelet = await cli(['logs', node, '--since', '1h']);
+    assert.equal(kubelet.code, 0, kubelet.stderr);
+    assert.match(kubelet.stdout + kubelet.stderr, new RegExp(`"node":"${node}"`));
+    const unknown = await cli(['logs', 'nope']);
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.stderr, /no component or node "nope" in lab .*: components .*apiserver.*; nodes /);
+    assert.equal((await cli(['logs', 'apiserver', '--since', 'yesterday'])).code, 2);
+  });
+
+  it("export logs writes the components' and pods' logs, docker inspect and the cluster's state", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kubelab-export-'));
+    try {
+      const r = await cli(['export', 'logs', dir]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, new RegExp(`exported logs to ${dir}`));
+      const components = readdirSync(join(dir, 'components'));
+      for (const c of ['apiserver', 'etcd', 'scheduler', 'kubelet']) assert.ok(components.some((f) => f.includes(c)), `${c} in ${components.join(', ')}`);
+      assert.match(readFileSync(join(dir, 'components', components.find((f) => f.includes('apiserver_'))!), 'utf8'), /"component":"apiserver"/);
+      assert.ok(readdirSync(join(dir, 'pods')).some((p) => p.startsWith('default_movable-')), 'the pods of the lab');
+      const inspect = JSON.parse(readFileSync(join(dir, 'docker-inspect.json'), 'utf8')) as { Name: string }[];
+      assert.ok(inspect.some((i) => i.Name.includes('apiserver')));
+      assert.match(readFileSync(join(dir, 'cluster', 'nodes.yaml'), 'utf8'), /kind: List[\s\S]*kind: Node/);
+      assert.match(readFileSync(join(dir, 'cluster', 'events.yaml'), 'utf8'), /kind: Event/);
+      assert.match(readFileSync(join(dir, 'cluster', 'deployments.yaml'), 'utf8'), /name: movable/);
+      assert.ok(!existsSync(join(dir, 'cluster', 'secrets.yaml')), 'no Secrets');
+      assert.match(readFileSync(join(dir, 'status.txt'), 'utf8'), /NODE\s+STATUS/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('kubeconfig --print gives a kubeconfig kubectl works with', async () => {
+    const r = await cli(['kubeconfig', '--print']);
+    assert.equal(r.code, 0, r.stderr);
+    const file = join(mkdtempSync(join(tmpdir(), 'kubelab-kc-')), 'config');
+    try {
+      writeFileSync(file, r.stdout);
+      const nodes = await run('kubectl', ['--kubeconfig', file, 'get', 'nodes', '-o', 'name']);
+      assert.equal(nodes.code, 0, nodes.stderr);
+      assert.match(nodes.stdout, /^node\//);
+      assert.match(r.stdout, new RegExp(`current-context: kubelab-${PROJECT}`));
+    } finally {
+      rmSync(join(file, '..'), { recursive: true, force: true });
+    }
+  });
+
+  it('completion bash registers the completion (complete -p) and completes subcommands', async () => {
+    const main = join(repoRoot, 'cli/dist/main.js');
+    const r = await run('bash', ['-c', `source <(node ${main} completion bash) && complete -p kubelab && COMP_WORDS=(kubelab node d) COMP_CWORD=2 && _kubelab && echo "\${COMPREPLY[*]}"`]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^complete -F _kubelab kubelab\n/);
+    assert.match(r.stdout, /\ndelete\n$/);
   });
 });
