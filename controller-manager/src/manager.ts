@@ -3,7 +3,7 @@
  * until the signal aborts (main.ts builds one only in the holder of the leader election Lease).
  */
 import type { Logger } from 'pino';
-import { systemClock, type CronJob, type DaemonSet, type Deployment, type Endpoints, type EndpointSlice, type Job, type KubeObject, type Lease, type Namespace, type Node, type Pod, type ReplicaSet, type Service } from '@kubelab/api';
+import { cidrsOverlap, systemClock, type CronJob, type DaemonSet, type Deployment, type Endpoints, type EndpointSlice, type Job, type KubeObject, type Lease, type Namespace, type Node, type Pod, type ReplicaSet, type Service } from '@kubelab/api';
 import { WorkQueue, waitForCacheSync, type ApiClient } from '@kubelab/client';
 import { ApiEventRecorder } from '@kubelab/client/events';
 import type { Cache, Controller } from './api.js';
@@ -20,7 +20,7 @@ import { DaemonSetController } from './controllers/daemonset.js';
 import { storageAndScalingControllers } from './storage-scaling.js';
 import { ServiceAccountController } from './controllers/serviceaccount.js';
 import { LoadBalancerController } from './controllers/loadbalancer.js';
-import { AddressPool, overlaps, parsePoolCidr } from './controllers/loadbalancer-pool.js';
+import { AddressPool, parsePoolCidr } from './controllers/loadbalancer-pool.js';
 import { NodeLifecycleController, NODE_LEASE_NAMESPACE } from './controllers/nodelifecycle.js';
 
 /** Upstream's default --concurrent-*-syncs. */
@@ -96,7 +96,7 @@ export class ControllerManager {
     }
     if (on('loadbalancer')) {
       const cidr = parsePoolCidr('KUBELAB_LB_POOL', cfg.lbPool);
-      if (overlaps(cidr, parsePoolCidr('KUBELAB_SERVICE_CIDR', cfg.serviceCIDR))) {
+      if (cidrsOverlap(cidr, parsePoolCidr('KUBELAB_SERVICE_CIDR', cfg.serviceCIDR))) {
         // Not fatal: every other controller keeps working; LoadBalancer Services stay <pending>.
         log.error(`KUBELAB_LB_POOL: Invalid value: "${cfg.lbPool}": overlaps KUBELAB_SERVICE_CIDR ${cfg.serviceCIDR}: pick a block of the lab's subnet outside the pod range and the service CIDR; the loadbalancer controller is off`);
       } else {
