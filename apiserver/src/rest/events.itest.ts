@@ -60,3 +60,44 @@ describe('Events on a real apiserver', () => {
     assert.equal(evs[0]!.count, 1 + 10 + 200);
   });
 });
+
+describe('Event TTL on a real etcd', () => {
+  const c = new StoreCluster({ registry: { eventTTLSeconds: 2 } });
+  before(() => c.start());
+  after(() => c.stop());
+
+  test('an Event goes by itself after its TTL (an etcd lease), and a watch sees its DELETED; a ConfigMap stays', async () => {
+    const ac = new AbortController();
+    const deadline = setTimeout(() => ac.abort(), 30_000);
+    try {
+      const list = await c.call('GET', '/api/v1/namespaces/default/events');
+      const res = await fetch(`${c.base}/api/v1/namespaces/default/events?watch=true&resourceVersion=${list.json['metadata']['resourceVersion']}`, { signal: ac.signal });
+      await c.call('POST', '/api/v1/namespaces/default/configmaps', { metadata: { name: 'stays' } });
+      const made = await c.call('POST', '/api/v1/namespaces/default/events', { metadata: { name: 'short' }, involvedObject: { kind: 'Pod', name: 'p', namespace: 'default' }, reason: 'Test', message: 'goes soon', type: 'Normal' });
+      assert.equal(made.status, 201, made.text);
+      const createdAt = Date.now();
+      const seen: string[] = [];
+      const reader = res.body!.getReader();
+      let buf = '';
+      while (!seen.includes('DELETED short')) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        buf += Buffer.from(value).toString('utf8');
+        const lines = buf.split('\n');
+        buf = lines.pop() ?? '';
+        for (const l of lines.filter((x) => x.trim())) {
+          const ev = JSON.parse(l) as { type: string; object: KubeObject };
+          seen.push(`${ev.type} ${ev.object.metadata.name}`);
+        }
+      }
+      assert.deepEqual(seen, ['ADDED short', 'DELETED short']);
+      assert.ok(Date.now() - createdAt >= 1_900, 'not before its TTL');
+      assert.equal((await c.call('GET', '/api/v1/namespaces/default/events/short')).status, 404);
+      assert.equal((await c.call('GET', '/api/v1/namespaces/default/configmaps/stays')).status, 200);
+      assert.equal(c.store.leases.grantedCount, 1);
+    } finally {
+      clearTimeout(deadline);
+      ac.abort();
+    }
+  });
+});

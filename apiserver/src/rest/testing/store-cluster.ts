@@ -13,7 +13,7 @@ import pino from 'pino';
 import { ApiClient } from '@kubelab/client';
 import { startGrpcServer, stopGrpcServer } from '../../grpc/server.js';
 import { bootstrap } from '../../registry/bootstrap.js';
-import { StoreRegistry } from '../../registry/registry.js';
+import { StoreRegistry, type RegistryOptions } from '../../registry/registry.js';
 import { EtcdStore } from '../../storage/etcd.js';
 import { TestEtcd } from '../../storage/testing/etcd-server.js';
 import { startRestServer } from '../server.js';
@@ -39,11 +39,14 @@ export class StoreCluster {
   client!: ApiClient;
   base = '';
 
+  /** `registry`: options of the StoreRegistry (e.g. a short eventTTLSeconds). */
+  constructor(private readonly opts: { registry?: RegistryOptions } = {}) {}
+
   async start(): Promise<this> {
     await this.etcd.start();
     const log = pino({ level: process.env['LOG_LEVEL'] ?? 'silent' });
     this.store = new EtcdStore({ endpoints: [this.etcd.endpoint] });
-    this.registry = new StoreRegistry(this.store, { namespacePollMs: 50 });
+    this.registry = new StoreRegistry(this.store, { namespacePollMs: 50, ...this.opts.registry });
     await bootstrap(this.registry);
     this.rest = await startRestServer({ registry: this.registry, port: 0, host: '127.0.0.1', log, signal: this.ac.signal });
     const port = (this.rest.address() as AddressInfo).port;
