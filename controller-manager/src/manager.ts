@@ -3,8 +3,8 @@
  * until the signal aborts (main.ts builds one only in the holder of the leader election Lease).
  */
 import type { Logger } from 'pino';
-import { systemClock, type CronJob, type DaemonSet, type Deployment, type Endpoints, type EndpointSlice, type Job, type KubeObject, type Lease, type Namespace, type Node, type Pod, type ReplicaSet, type Service } from '@kubelab/api';
-import { WorkQueue, type ApiClient } from '@kubelab/client';
+import { cidrsOverlap, systemClock, type CronJob, type DaemonSet, type Deployment, type Endpoints, type EndpointSlice, type Job, type KubeObject, type Lease, type Namespace, type Node, type Pod, type ReplicaSet, type Service } from '@kubelab/api';
+import { WorkQueue, waitForCacheSync, type ApiClient } from '@kubelab/client';
 import { ApiEventRecorder } from '@kubelab/client/events';
 import type { Cache, Controller } from './api.js';
 import type { Config } from './config.js';
@@ -20,7 +20,7 @@ import { DaemonSetController } from './controllers/daemonset.js';
 import { storageAndScalingControllers } from './storage-scaling.js';
 import { ServiceAccountController } from './controllers/serviceaccount.js';
 import { LoadBalancerController } from './controllers/loadbalancer.js';
-import { AddressPool, overlaps, parsePoolCidr } from './controllers/loadbalancer-pool.js';
+import { AddressPool, parsePoolCidr } from './controllers/loadbalancer-pool.js';
 import { NodeLifecycleController, NODE_LEASE_NAMESPACE } from './controllers/nodelifecycle.js';
 
 /** Upstream's default --concurrent-*-syncs. */
@@ -34,19 +34,6 @@ interface QueueRun {
   ctrl: Controller;
   queue: WorkQueue;
   workers: number;
-}
-
-/** Resolves when every cache has synced, or when the signal aborts (then false). */
-export async function waitForCaches(caches: Cache<KubeObject>[], signal: AbortSignal): Promise<boolean> {
-  if (signal.aborted) return false;
-  let onAbort: (() => void) | undefined;
-  const aborted = new Promise<void>((r) => {
-    onAbort = (): void => r();
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-  await Promise.race([Promise.all(caches.map((c) => c.waitForSync())), aborted]);
-  if (onAbort) signal.removeEventListener('abort', onAbort);
-  return !signal.aborted;
 }
 
 export class ControllerManager {
@@ -109,7 +96,7 @@ export class ControllerManager {
     }
     if (on('loadbalancer')) {
       const cidr = parsePoolCidr('KUBELAB_LB_POOL', cfg.lbPool);
-      if (overlaps(cidr, parsePoolCidr('KUBELAB_SERVICE_CIDR', cfg.serviceCIDR))) {
+      if (cidrsOverlap(cidr, parsePoolCidr('KUBELAB_SERVICE_CIDR', cfg.serviceCIDR))) {
         // Not fatal: every other controller keeps working; LoadBalancer Services stay <pending>.
         log.error(`KUBELAB_LB_POOL: Invalid value: "${cfg.lbPool}": overlaps KUBELAB_SERVICE_CIDR ${cfg.serviceCIDR}: pick a block of the lab's subnet outside the pod range and the service CIDR; the loadbalancer controller is off`);
       } else {
@@ -147,7 +134,7 @@ export class ControllerManager {
     for (const { ctrl, queue, workers } of this.queued) {
       runs.push(
         (async () => {
-          if (!(await waitForCaches(ctrl.caches, signal))) return;
+          if (!(await waitForCacheSync(ctrl.caches, signal))) return;
           this.log.info({ controller: ctrl.name, workers }, 'caches synced; starting workers');
           ctrl.onSynced?.();
           await queue.run(workers, (key) => ctrl.reconcile(key), signal, this.log.child({ controller: ctrl.name }));
@@ -158,7 +145,7 @@ export class ControllerManager {
       const nl = this.nodeLifecycle;
       runs.push(
         (async () => {
-          if (!(await waitForCaches(nl.caches, signal))) return;
+          if (!(await waitForCacheSync(nl.caches, signal))) return;
           this.log.info({ controller: nl.name }, 'caches synced; monitoring node health');
           await nl.run(signal);
         })(),
