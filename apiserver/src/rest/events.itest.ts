@@ -40,7 +40,7 @@ describe('Events on a real apiserver', () => {
     for (const [name, bin] of KUBECTLS) {
       const out = await c.kubectl(bin, ['describe', 'pod', 'crashy']);
       assert.equal(out.code, 0, out.stderr);
-      assert.match(out.stdout, /Warning\s+BackOff\s+\S+ \(x12 over 5m\d*s?\)\s+kubelet\s+Back-off restarting failed container app/, `${name}:\n${out.stdout}`);
+      assert.match(out.stdout, /Warning\s+BackOff\s+\S+ \(x12 over 5m(\d+s)?\)\s+kubelet\s+Back-off restarting failed container app/, `${name}:\n${out.stdout}`);
     }
   });
 
