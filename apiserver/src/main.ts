@@ -14,6 +14,7 @@ import { startRestServer } from './rest/server.js';
 import { KubeletConnector } from './kubelets/connector.js';
 import { loadServingPki } from './serving-pki.js';
 import { withMetrics } from './rest/metrics/registry.js';
+import { bootstrapTokenAuthenticator } from './auth/bootstrap-token.js';
 
 runMain('apiserver', async (signal, log) => {
   const cfg = readConfig();
@@ -30,7 +31,8 @@ runMain('apiserver', async (signal, log) => {
   const pki = await loadServingPki(cfg, log);
   const kubelets = new KubeletConnector({ registry, log: log.child({ part: 'kubelets' }) });
   const grpc = await startGrpcServer({ registry: withMetrics(registry, kubelets, log.child({ part: 'metrics' })), port: cfg.grpcPort, log });
-  const rest = await startRestServer({ registry, port: cfg.restPort, log, signal, kubelets, streams: kubelets.streamBackends(), ...(pki ?? {}) });
+  const bootstrapTokens = bootstrapTokenAuthenticator(registry, { log: log.child({ part: 'bootstrap-tokens' }) });
+  const rest = await startRestServer({ registry, port: cfg.restPort, log, signal, kubelets, streams: kubelets.streamBackends(), bootstrapTokens, ...(pki ? { tls: pki.tls, token: pki.token } : {}) });
   log.info({ grpcPort: grpc.port, restPort: cfg.restPort }, 'apiserver ready');
 
   if (!signal.aborted) await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
