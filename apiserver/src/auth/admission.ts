@@ -7,7 +7,7 @@
  */
 import type { KubeObject } from '@kubelab/api';
 import { ApiError } from '@kubelab/proto';
-import type { DeleteOpts, Registry, WriteOptions } from '../registry/types.js';
+import type { DeleteOpts, Registry, StatusOptions, WriteOptions } from '../registry/types.js';
 import type { UserInfo } from './user.js';
 
 export type Operation = 'CREATE' | 'UPDATE' | 'DELETE';
@@ -60,7 +60,8 @@ export function admittingRegistry(registry: Registry, user: UserInfo, plugins: r
     get: (resource, namespace, name, opts) => registry.get(resource, namespace, name, opts),
     list: (resource, q) => registry.list(resource, q),
     update: async (resource: string, namespace: string, name: string, obj: KubeObject, opts?: WriteOptions) => registry.update(resource, namespace, name, (await run('UPDATE', resource, '', namespace, name, obj)) ?? obj, opts),
-    updateStatus: async (resource: string, namespace: string, name: string, obj: KubeObject) => registry.updateStatus(resource, namespace, name, (await run('UPDATE', resource, 'status', namespace, name, obj)) ?? obj),
+    updateStatus: async (resource: string, namespace: string, name: string, obj: KubeObject, opts?: StatusOptions) =>
+      registry.updateStatus(resource, namespace, name, (await run('UPDATE', resource, opts?.subresource ?? 'status', namespace, name, obj)) ?? obj, opts),
     delete: async (resource: string, namespace: string, name: string, opts?: DeleteOpts) => {
       await run('DELETE', resource, '', namespace, name);
       return registry.delete(resource, namespace, name, opts);

@@ -7,6 +7,7 @@ import type { AdmissionPlugin } from './admission.js';
 import { type Authorizer, chainAuthorizers, mastersAuthorizer } from './authorizer.js';
 import { nodeAuthorizer, registryGraph } from './node-authorizer.js';
 import { nodeRestriction } from './node-restriction.js';
+import { csrRequestor } from '../certificates/requestor.js';
 import { BINDINGS, ROLES } from './policy.js';
 import { policyAuthorizer } from './rules.js';
 
@@ -16,7 +17,7 @@ export function defaultAuthorizer(registry: Registry): Authorizer {
 }
 
 export function defaultAdmission(): AdmissionPlugin[] {
-  return [nodeRestriction];
+  return [csrRequestor, nodeRestriction];
 }
 
 /** What a front end needs to enforce: who may, and what writes must pass. */

@@ -19,6 +19,8 @@ import { TestEtcd } from '../../storage/testing/etcd-server.js';
 import { startRestServer } from '../../rest/server.js';
 import { makeCsr, parseCsrPem, signCsr } from '../../certificates/signer.js';
 import { bootstrapTokenAuthenticator } from '../bootstrap-token.js';
+import { defaultAuthorizer } from '../defaults.js';
+import { CsrController } from '../../certificates/controller.js';
 
 export type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -47,6 +49,7 @@ export class SecureCluster {
   rest!: Server;
   pki!: PkiMaterial;
   port = 0;
+  private csrs: Promise<void> = Promise.resolve();
 
   async start(): Promise<this> {
     await this.etcd.start();
@@ -66,6 +69,7 @@ export class SecureCluster {
       bootstrapTokens: bootstrapTokenAuthenticator(this.registry, { log }),
     });
     this.port = (this.rest.address() as AddressInfo).port;
+    this.csrs = new CsrController({ registry: this.registry, authorizer: defaultAuthorizer(this.registry), ca: { cert: this.pki.caCert, key: this.pki.caKey }, log }).run(this.ac.signal);
     return this;
   }
 
@@ -73,6 +77,7 @@ export class SecureCluster {
     const closed = new Promise<void>((resolve) => this.rest.once('close', () => resolve()));
     this.ac.abort();
     await closed;
+    await this.csrs;
     await this.registry.close();
     await this.store.close();
     await this.etcd.stop();
