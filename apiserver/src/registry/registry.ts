@@ -17,7 +17,7 @@ import { finalizeNamespace, markNamespaceTerminating } from './namespaces.js';
 import { buildStrategies, type Strategy } from './strategy.js';
 import { bindPod, updateObject, updateStatus } from './update.js';
 import { watchObjects } from './watch.js';
-import type { DeleteOpts, GetOptions, ListPage, ListQuery, Registry, RegistryEvent, WatchQuery, WriteOptions } from './types.js';
+import type { DeleteOpts, GetOptions, ListPage, ListQuery, Registry, RegistryEvent, StatusOptions, WatchQuery, WriteOptions } from './types.js';
 
 export interface RegistryOptions {
   clock?: Clock;
@@ -42,7 +42,11 @@ export interface RegistryOptions {
   random?: () => number;
   /** Serve resourceVersion "0" / not-older-than reads and watch-list from the watch cache (default true). */
   watchCache?: boolean;
+  /** How long an Event lives after its last write (upstream's --event-ttl, 1 h); 0 = for ever. */
+  eventTTLSeconds?: number;
 }
+
+export const DEFAULT_EVENT_TTL_SECONDS = 3600;
 
 export const DEFAULT_SERVICE_CIDR = '10.244.128.0/17';
 export const DEFAULT_NODEPORT_RANGE = '30000-30099';
@@ -63,7 +67,8 @@ export class StoreRegistry implements Registry {
     readonly store: Store,
     opts: RegistryOptions = {},
   ) {
-    this.core = new Core(store, opts.clock ?? systemClock, opts.log);
+    const eventTTL = opts.eventTTLSeconds ?? DEFAULT_EVENT_TTL_SECONDS;
+    this.core = new Core(store, opts.clock ?? systemClock, opts.log, eventTTL > 0 ? { events: eventTTL } : {});
     this.strategies = buildStrategies({
       store,
       serviceRange: parseCIDR(opts.serviceCIDR ?? DEFAULT_SERVICE_CIDR),
@@ -126,8 +131,8 @@ export class StoreRegistry implements Registry {
     return updateObject(this.core, this.strategy(resource), resource, namespace, name, obj, opts);
   }
 
-  updateStatus(resource: string, namespace: string, name: string, obj: KubeObject): Promise<KubeObject> {
-    return updateStatus(this.core, resource, namespace, name, obj);
+  updateStatus(resource: string, namespace: string, name: string, obj: KubeObject, opts?: StatusOptions): Promise<KubeObject> {
+    return updateStatus(this.core, this.strategy(resource), resource, namespace, name, obj, opts);
   }
 
   async delete(resource: string, namespace: string, name: string, opts: DeleteOpts = {}): Promise<KubeObject> {
