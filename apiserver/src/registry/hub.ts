@@ -13,6 +13,7 @@ import type { KubeObject } from '@kubelab/api';
 import { AsyncQueue } from '../util/queue.js';
 import { FutureRevisionError, type Store, type StoreEvent, type StoreListResult } from '../storage/store.js';
 import { CacheState } from './cache-state.js';
+import { slowWatcher, watchDirect } from './hub-direct.js';
 
 export interface HubEvent {
   type: 'put' | 'delete';
@@ -51,14 +52,18 @@ type Decode = (value: Buffer, rev: number) => KubeObject;
 interface Sub {
   from: number;
   queue: AsyncQueue<HubItem>;
+  /** Stops the storage watch of its own (a start older than the history). */
+  ac?: AbortController;
 }
 
-function slowWatcher(sub: Sub, rev: number): ApiError {
-  return new ApiError('Expired', `too old resource version: ${sub.from - 1} (${rev})`);
-}
+/** The floor of a hub started without a revision, until its list says where it is. */
+const UNKNOWN = Number.MAX_SAFE_INTEGER;
+
 
 export class WatchHub {
   private readonly subs = new Set<Sub>();
+  /** Subscribers that came while a revision-less start was listing: placed once it has. */
+  private readonly early = new Set<Sub>();
   private history: HubEvent[] = [];
   /** Every event with rev > floor is in history (while running). */
   private floor = 0;
@@ -125,28 +130,29 @@ export class WatchHub {
     if (this.linger) clearTimeout(this.linger);
     this.linger = undefined;
     const queue = new AsyncQueue<HubItem>();
+    const sub: Sub = { from, queue };
     if (!this.running) this.start(from);
-    if (from > this.floor) {
-      const sub: Sub = { from, queue };
-      for (const ev of this.history) if (ev.rev >= from) queue.push(ev);
+    if (this.floor === UNKNOWN) this.early.add(sub);
+    else this.attach(sub);
+    return { queue, close: () => this.unsubscribe(sub) };
+  }
+
+  /** Served from memory when its start is in the history, else by a storage watch of its own. */
+  private attach(sub: Sub): void {
+    if (sub.from > this.floor) {
+      for (const ev of this.history) if (ev.rev >= sub.from) sub.queue.push(ev);
       this.subs.add(sub);
-      return { queue, close: () => this.unsubscribe(sub) };
+      return;
     }
-    const ac = new AbortController();
-    void this.direct(from, queue, ac.signal);
-    return {
-      queue,
-      close: () => {
-        ac.abort();
-        queue.close();
-      },
-    };
+    sub.ac = new AbortController();
+    void watchDirect(this.store, this.prefix, sub.from, sub.queue, sub.ac.signal, (ev) => this.toHubEvent(ev), this.opts.bufferSize);
   }
 
   /** Stops the storage watch and ends every subscriber (quietly). */
   stop(): void {
-    for (const sub of this.subs) sub.queue.close();
+    for (const sub of [...this.subs, ...this.early]) sub.queue.close();
     this.subs.clear();
+    this.early.clear();
     this.halt();
   }
 
@@ -169,8 +175,8 @@ export class WatchHub {
     this.history = [];
     this.state.clear();
     this.synced = false;
-    // Until the list answers, a start without a revision sends every subscriber to storage.
-    this.floor = from === undefined ? Number.MAX_SAFE_INTEGER : from - 1;
+    // Until the list answers, a start without a revision holds its subscribers back (early).
+    this.floor = from === undefined ? UNKNOWN : from - 1;
     const ac = new AbortController();
     this.ac = ac;
     void (async () => {
@@ -178,7 +184,11 @@ export class WatchHub {
         const listed = await this.listAt(from === undefined ? undefined : from - 1);
         if (gen !== this.gen) return;
         this.state.fill(listed.kvs, listed.revision, (raw, rev) => this.decodeOrSkip(raw, rev));
-        if (from === undefined) this.floor = listed.revision;
+        if (from === undefined) {
+          this.floor = listed.revision;
+          for (const sub of this.early) this.attach(sub);
+          this.early.clear();
+        }
         this.synced = true;
         for (const w of this.syncWaiters.splice(0)) w();
         for await (const ev of this.store.watch(this.prefix, listed.revision + 1, ac.signal)) {
@@ -213,8 +223,9 @@ export class WatchHub {
 
   private failAll(err: unknown): void {
     this.opts.log?.debug({ prefix: this.prefix, err: (err as Error).message }, 'watch hub failed; ending its watchers');
-    for (const sub of this.subs) sub.queue.fail(err);
+    for (const sub of [...this.subs, ...this.early]) sub.queue.fail(err);
     this.subs.clear();
+    this.early.clear();
     this.halt();
     for (const w of this.syncWaiters.splice(0)) w();
   }
@@ -249,7 +260,7 @@ export class WatchHub {
     for (const sub of this.subs) {
       if (he.rev < sub.from) continue;
       if (sub.queue.size >= this.opts.bufferSize) {
-        sub.queue.fail(slowWatcher(sub, he.rev));
+        sub.queue.fail(slowWatcher(sub.from, he.rev));
         this.subs.delete(sub);
         continue;
       }
@@ -259,6 +270,8 @@ export class WatchHub {
 
   private unsubscribe(sub: Sub): void {
     sub.queue.close();
+    sub.ac?.abort();
+    this.early.delete(sub);
     if (!this.subs.delete(sub)) return;
     if (this.subs.size === 0) this.armLinger();
   }
@@ -269,23 +282,9 @@ export class WatchHub {
     if (this.linger) clearTimeout(this.linger);
     this.linger = setTimeout(() => {
       this.linger = undefined;
-      if (this.subs.size === 0) this.halt();
+      if (this.subs.size === 0 && this.early.size === 0) this.halt();
     }, this.opts.lingerMs);
     this.linger.unref();
   }
 
-  private async direct(from: number, queue: AsyncQueue<HubItem>, signal: AbortSignal): Promise<void> {
-    const sub: Sub = { from, queue };
-    try {
-      for await (const ev of this.store.watch(this.prefix, from, signal)) {
-        const he = this.toHubEvent(ev);
-        if (!he) continue;
-        if (queue.size >= this.opts.bufferSize) return queue.fail(slowWatcher(sub, he.rev));
-        queue.push(he);
-      }
-      if (!signal.aborted) queue.fail(new ApiError('ServiceUnavailable', `storage watch of ${this.prefix} ended`));
-    } catch (err) {
-      queue.fail(err);
-    }
-  }
 }
