@@ -1,8 +1,8 @@
 /**
  * Watch as upstream serves it: optional initial state as ADDED events (resourceVersion "" or
- * "0", or watch-list's sendInitialEvents), then changes after the start revision, filtered by namespace and selectors. An object
- * that stops matching yields DELETED (with its new state), one that starts matching yields
- * ADDED. DELETED events carry the last state with the deletion revision. Bookmarks are sent
+ * "0", or watch-list's sendInitialEvents), then changes after the start revision, filtered by
+ * namespace and selectors. An object that stops matching yields DELETED (with its new state), one
+ * that starts matching yields ADDED. DELETED events carry the last state with the deletion revision. Bookmarks are sent
  * periodically when allowed; the stream ends after timeoutSeconds or when the signal aborts.
  */
 import { apiVersionOf, type KubeObject, type ResourceInfo } from '@kubelab/api';
@@ -38,8 +38,9 @@ interface Start {
 
 /**
  * Where a watch starts and what initial state it sends, following upstream's table (resourceVersion
- * unset / "0" / "N" × sendInitialEvents unset / false / true). Ends synchronously with the cache
- * snapshot when one is used, so that the subscription made right after continues it exactly.
+ * unset / "0" / "N" × sendInitialEvents unset / false / true). A state read at revision R (from the
+ * cache or storage) is followed by a subscription from R + 1: whatever the hub dispatched in
+ * between is replayed from its history, so nothing is lost or sent twice.
  */
 async function startOf(core: Core, hub: WatchHub, info: ResourceInfo, q: WatchQuery, match: Matcher, settings: WatchSettings): Promise<Start> {
   const ns = core.ns(info, q.namespace);
