@@ -27,20 +27,45 @@ function memo<T extends string | Buffer>(ev: HubEvent, key: string, make: () => 
   return s;
 }
 
+/**
+ * One watcher's view of a storage event: methods on the prototype, one allocation per delivery
+ * (a hot path: every event × every watcher).
+ */
+class SharedEvent implements RegistryEvent {
+  private own: KubeObject | undefined;
+
+  constructor(
+    private readonly core: Core,
+    private readonly info: ResourceInfo,
+    private readonly ev: HubEvent,
+    readonly type: WatchEventType,
+    private readonly state: 'new' | 'prev',
+  ) {}
+
+  private get raw(): Buffer {
+    return this.state === 'new' ? this.ev.raw : this.ev.prevRaw!;
+  }
+
+  get object(): KubeObject {
+    return (this.own ??= this.core.decode(this.raw, this.ev.rev));
+  }
+
+  set object(o: KubeObject) {
+    this.own = o;
+  }
+
+  objectJson(): string {
+    return memo(this.ev, `${this.state}:object`, () => JSON.stringify(this.core.decode(this.raw, this.ev.rev)));
+  }
+
+  /** The line as bytes with its newline: encoded once, written to every watcher's socket as is. */
+  watchLine(): Buffer {
+    const { type, info } = this;
+    return memo(this.ev, `${type}:${this.state}:${apiVersionOf(info)}/${info.kind}`, () => Buffer.from(`${JSON.stringify({ type, object: typed(this.core.decode(this.raw, this.ev.rev), info) })}\n`));
+  }
+}
+
 /** The event `type` of `ev` carrying the new state (`raw`) or the last one (`prevRaw`). */
 export function sharedEvent(core: Core, info: ResourceInfo, ev: HubEvent, type: WatchEventType, state: 'new' | 'prev'): RegistryEvent {
-  const raw = state === 'new' ? ev.raw : ev.prevRaw!;
-  let object: KubeObject | undefined;
-  return {
-    type,
-    get object(): KubeObject {
-      return (object ??= core.decode(raw, ev.rev));
-    },
-    set object(o: KubeObject) {
-      object = o;
-    },
-    objectJson: () => memo(ev, `${state}:object`, () => JSON.stringify(core.decode(raw, ev.rev))),
-    // The line as bytes with its newline: encoded once, written to every watcher's socket as is.
-    watchLine: () => memo(ev, `${type}:${state}:${apiVersionOf(info)}/${info.kind}`, () => Buffer.from(`${JSON.stringify({ type, object: typed(core.decode(raw, ev.rev), info) })}\n`)),
-  };
+  return new SharedEvent(core, info, ev, type, state);
 }

@@ -95,8 +95,10 @@ describe('resilience: components restarted', { timeout: 10 * 60_000 }, () => {
     // A client watch opened before the fault: it must go on, or end with an error — never hang silent.
     const watcher = spawn('kubectl', ['get', 'pods', '-w', '-o', 'name'], { env: { ...process.env, KUBECONFIG: lab.kubeconfig } });
     let seen = '';
+    let said = '';
     let exited: number | null | undefined;
     watcher.stdout.on('data', (d: Buffer) => (seen += d.toString('utf8')));
+    watcher.stderr.on('data', (d: Buffer) => (said += d.toString('utf8')));
     watcher.on('exit', (code) => (exited = code));
     try {
       const big = JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'big' }, spec: { containers: [{ name: 'c', image: 'kubelab/busybox', args: ['x'.repeat(2_500_000)] }] } });
@@ -117,8 +119,10 @@ describe('resilience: components restarted', { timeout: 10 * 60_000 }, () => {
       await waitFor('the pod Running', async () => ((await lab.kJson<{ status: { phase?: string } }>(['get', 'pod', 'after-outage'])).status.phase === 'Running' ? true : undefined), 60_000, 250);
       console.log(`  after-outage Running ${((Date.now() - t0) / 1000).toFixed(1)} s after etcd came back (scheduler and kubelet watches opened before the fault)`);
       await waitFor('the watch opened before the fault to show the pod, or to end', async () => (seen.includes('pod/after-outage') || exited !== undefined ? true : undefined), 20_000, 250);
-      console.log(`  kubectl get -w opened before: ${seen.includes('pod/after-outage') ? 'saw pod/after-outage' : `ended (exit ${String(exited)})`}`);
-      await lab.kOk(['delete', 'pod', 'after-outage', '--wait=false']);
+      console.log(`  kubectl get -w opened before: ${seen.includes('pod/after-outage') ? 'saw pod/after-outage' : `ended (exit ${String(exited)}: ${said.trim() || 'no message'})`}`);
+      // Gone with its containers before the next test counts containers.
+      await lab.kOk(['delete', 'pod', 'after-outage', '--grace-period=1']);
+      await waitFor('the pod’s containers removed', async () => ((await podContainers()).length === 2 * (await lab.kJson<PodList>(['get', 'pods'])).items.length ? true : undefined), 60_000);
     } finally {
       watcher.kill();
     }
