@@ -4,7 +4,7 @@
  * | request                                          | served from                                 |
  * |--------------------------------------------------|---------------------------------------------|
  * | list/get resourceVersion "" (consistent)         | storage (a quorum read)                     |
- * | list/get "0" (match unset or NotOlderThan)       | the cache as it is (a list ignores limit)   |
+ * | list/get "0" (match unset or NotOlderThan)       | the cache, settled (a list ignores limit)   |
  * | list/get "N" not older than N (list: no limit)   | the cache once it has reached N             |
  * | list "N" with a limit, Exact, continue           | storage                                     |
  *
@@ -13,10 +13,14 @@
  * 504 Too large resource version. A resource nobody writes has no events to move its cache
  * forward, so the wait proves with two counts against storage that nothing under the prefix
  * changed between the cache's revision and N (no key modified after it, as many keys as cached).
+ *
+ * "0" allows any state, and upstream serves whatever its cache holds. Here the cache first settles:
+ * it waits (briefly) to be current at etcd's revision, so a client that wrote through another
+ * connection a moment ago (kubectl set image, then kubectl rollout status) finds its write; when
+ * etcd does not answer, or is slow, the cache serves what it has.
  */
 import { notFound } from '@kubelab/proto';
 import type { KubeObject, ResourceInfo } from '@kubelab/api';
-import { sleep } from '@kubelab/client';
 import type { Store } from '../storage/store.js';
 import type { Core } from './core.js';
 import type { FreshnessSettings } from './freshness.js';
@@ -50,8 +54,21 @@ export async function waitFresh(store: Store, hub: WatchHub, revision: number, s
     }
     const left = deadline - Date.now();
     if (left <= 0) throw tooLargeResourceVersion(revision, current, 1);
-    await sleep(Math.min(settings.pollMs, left));
+    // Events on their way: the next one (or the poll interval) is the time to look again.
+    await hub.nextChange(Math.min(settings.pollMs, left));
   }
+}
+
+/** Lets the cache catch up with etcd's current revision (at most ~1 s); true when it may serve "0". */
+export async function settleForAny(store: Store, hub: WatchHub, settings: FreshnessSettings): Promise<boolean> {
+  if (!hub.isSynced) return false;
+  try {
+    const current = await store.currentRevision();
+    await waitFresh(store, hub, current, { waitMs: Math.min(settings.waitMs, 1_000), pollMs: settings.pollMs });
+  } catch {
+    // etcd away or slow: any state will do.
+  }
+  return hub.isSynced;
 }
 
 /** The cache's matching objects under keyPrefix, each a copy of its own, and the revision they are complete at. */

@@ -3,7 +3,9 @@ import assert from 'node:assert/strict';
 import { ApiError } from '@kubelab/proto';
 import { EventReader, newRegistry, pod, summary } from './testing.js';
 import { INITIAL_EVENTS_END } from './watch.js';
-import type { StoreRegistry } from './registry.js';
+import { MemoryStore } from '../storage/memory.js';
+import { bootstrap } from './bootstrap.js';
+import { StoreRegistry } from './registry.js';
 
 const names = (items: { metadata: { name?: string } }[]): string[] => items.map((i) => i.metadata.name ?? '');
 
@@ -37,6 +39,30 @@ describe('registry: the watch cache (upstream cacher semantics)', () => {
     await assert.rejects(registry.list('pods', { namespace: 'default' }), expectStatus('ServiceUnavailable'), 'a consistent list reads storage');
     await assert.rejects(registry.list('pods', { namespace: 'default', resourceVersion: c.metadata.resourceVersion, limit: 2 }), expectStatus('ServiceUnavailable'), 'exact (legacy limit) reads storage');
     store.setAvailable(true);
+    await registry.close();
+  });
+
+  it('"0" settles first: a write acknowledged a moment ago is in the list even when the cache’s watch lags', async () => {
+    const store = new MemoryStore();
+    // The storage watch delivers each event 40 ms late (as a loaded etcd stream may).
+    const lagging = new Proxy(store, {
+      get(target, prop, receiver) {
+        if (prop !== 'watch') return Reflect.get(target, prop, receiver);
+        return async function* (prefix: string, from: number, signal: AbortSignal) {
+          for await (const ev of target.watch(prefix, from, signal)) {
+            await new Promise((r) => setTimeout(r, 40));
+            yield ev;
+          }
+        };
+      },
+    });
+    const registry = new StoreRegistry(lagging, { namespacePollMs: 5 });
+    await bootstrap(registry);
+    await untilCached(registry, 'pods');
+    await registry.create('pods', 'default', pod('just-written'));
+    const page = await registry.list('pods', { namespace: 'default', resourceVersion: '0' });
+    assert.deepEqual(names(page.items), ['just-written']);
+    assert.equal((await registry.get('pods', 'default', 'just-written', { resourceVersion: '0' })).metadata.name, 'just-written');
     await registry.close();
   });
 
@@ -84,7 +110,7 @@ describe('registry: the watch cache (upstream cacher semantics)', () => {
     await store.delete('/registry/pods/default/a');
     const rev = await store.currentRevision();
     const { waitFresh } = await import('./cache-read.js');
-    const frozen = { isSynced: true, epoch: 1, prefix: '/registry/pods/', state: { rev: before, size: 1 }, advance: () => undefined } as never;
+    const frozen = { isSynced: true, epoch: 1, prefix: '/registry/pods/', state: { rev: before, size: 1 }, advance: () => undefined, nextChange: (ms: number) => new Promise((r) => setTimeout(r, ms)) } as never;
     await assert.rejects(waitFresh(store, frozen, rev, { waitMs: 50, pollMs: 10 }), expectStatus('Timeout'));
     await registry.close();
   });

@@ -75,6 +75,7 @@ export class WatchHub {
   readonly state = new CacheState();
   private synced = false;
   private syncWaiters: (() => void)[] = [];
+  private changeWaiters: (() => void)[] = [];
 
   constructor(
     private readonly store: Store,
@@ -117,6 +118,18 @@ export class WatchHub {
       };
       const t = setTimeout(done, ms);
       this.syncWaiters.push(done);
+    });
+  }
+
+  /** Resolves at the next event the state takes in, or after ms. */
+  nextChange(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(t);
+        resolve();
+      };
+      const t = setTimeout(done, ms);
+      this.changeWaiters.push(done);
     });
   }
 
@@ -251,6 +264,7 @@ export class WatchHub {
     const he = this.toHubEvent(ev);
     if (!he) return;
     this.state.apply(he);
+    if (this.changeWaiters.length) for (const w of this.changeWaiters.splice(0)) w();
     this.history.push(he);
     if (this.history.length > 2 * this.opts.historySize) {
       const drop = this.history.length - this.opts.historySize;

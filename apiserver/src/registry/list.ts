@@ -7,7 +7,7 @@ import { ApiError } from '@kubelab/proto';
 import { matches, matchesFields, parseFieldSelector, parseLabelSelector, type KubeObject, type ResourceInfo } from '@kubelab/api';
 import { FutureRevisionError } from '../storage/store.js';
 import { encodeContinue, LATEST_REVISION } from './continue.js';
-import { listFromCache, waitFresh } from './cache-read.js';
+import { listFromCache, settleForAny, waitFresh } from './cache-read.js';
 import type { Core } from './core.js';
 import type { WatchHub } from './hub.js';
 import { DEFAULT_FRESHNESS, waitForRevision, type FreshnessSettings } from './freshness.js';
@@ -31,7 +31,7 @@ export async function listObjects(core: Core, info: ResourceInfo, q: ListQuery, 
   if (hub && (plan.kind === 'any' || (plan.kind === 'notOlderThan' && !limit))) {
     // Served from the watch cache when it is synced (cache-read.ts); storage otherwise.
     hub.ensure();
-    if (plan.kind === 'any' ? hub.isSynced : await waitFresh(core.store, hub, plan.revision, freshness)) return listFromCache(core, hub, prefix, match);
+    if (plan.kind === 'any' ? await settleForAny(core.store, hub, freshness) : await waitFresh(core.store, hub, plan.revision, freshness)) return listFromCache(core, hub, prefix, match);
   }
   if (plan.kind === 'notOlderThan') await waitForRevision(core.store, plan.revision, freshness);
   const firstKey = plan.kind === 'continue' ? plan.startKey : prefix;

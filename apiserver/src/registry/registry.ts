@@ -9,7 +9,7 @@ import { Core, parseResourceVersion } from './core.js';
 import { createObject } from './create.js';
 import { deleteObject } from './delete.js';
 import { DEFAULT_FRESHNESS, waitForRevision, type FreshnessSettings } from './freshness.js';
-import { getFromCache, waitFresh } from './cache-read.js';
+import { getFromCache, settleForAny, waitFresh } from './cache-read.js';
 import type { WatchHub } from './hub.js';
 import { HubSet } from './hub-set.js';
 import { listObjects } from './list.js';
@@ -114,9 +114,9 @@ export class StoreRegistry implements Registry {
     const rv = parseResourceVersion(opts.resourceVersion);
     const hub = rv === undefined ? undefined : this.cacheOf(info);
     if (hub && rv !== undefined) {
-      // "0": the cache as it is; "N": the cache once it has reached N (cache-read.ts).
+      // "0": the cache, settled; "N": the cache once it has reached N (cache-read.ts).
       hub.ensure();
-      if (rv === 0 ? hub.isSynced : await waitFresh(this.store, hub, rv, this.freshness)) return getFromCache(this.core, hub, info, this.core.key(info, ns, name), name);
+      if (rv === 0 ? await settleForAny(this.store, hub, this.freshness) : await waitFresh(this.store, hub, rv, this.freshness)) return getFromCache(this.core, hub, info, this.core.key(info, ns, name), name);
     }
     if (rv) await waitForRevision(this.store, rv, this.freshness);
     return (await this.core.mustGet(info, ns, name)).obj;

@@ -9,7 +9,7 @@ import { apiVersionOf, type KubeObject, type ResourceInfo } from '@kubelab/api';
 import { storagePrefix } from '@kubelab/api';
 import type { Core } from './core.js';
 import { parseResourceVersion } from './core.js';
-import { listFromCache, waitFresh } from './cache-read.js';
+import { listFromCache, settleForAny, waitFresh } from './cache-read.js';
 import { waitForRevision, type FreshnessSettings } from './freshness.js';
 import { sharedEvent } from './watch-event.js';
 import type { HubEvent, WatchHub } from './hub.js';
@@ -64,7 +64,7 @@ async function startOf(core: Core, hub: WatchHub, info: ResourceInfo, q: WatchQu
     if (rv) return { initial: [], from: rv + 1 };
     if (rv === 0 && settings.cache) {
       hub.ensure();
-      if (hub.isSynced) return fromCache();
+      if (await settleForAny(core.store, hub, settings.freshness)) return fromCache();
     }
     return fromStorage();
   }
@@ -75,8 +75,9 @@ async function startOf(core: Core, hub: WatchHub, info: ResourceInfo, q: WatchQu
   }
   hub.ensure();
   if (!(await hub.whenSynced(settings.freshness.waitMs))) return fromStorage();
+  if (rv === 0) return (await settleForAny(core.store, hub, settings.freshness)) ? fromCache() : fromStorage();
   const required = rv === undefined ? await core.store.currentRevision() : rv;
-  if (required > 0 && !(await waitFresh(core.store, hub, required, settings.freshness))) return fromStorage();
+  if (!(await waitFresh(core.store, hub, required, settings.freshness))) return fromStorage();
   return fromCache();
 }
 
