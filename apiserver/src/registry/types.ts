@@ -48,8 +48,8 @@ export interface RegistryEvent {
   object: KubeObject;
   /** JSON of `object`, shared by every watcher that gets this event (made once per event). */
   objectJson?: () => string;
-  /** The REST watch line `{"type":…,"object":…}\n` (apiVersion/kind set) as UTF-8, shared likewise. */
-  watchLine?: () => Buffer;
+  /** The REST watch line `{"type":…,"object":…}\n` with the object typed as apiVersion/kind, as UTF-8, shared likewise. */
+  watchLine?: (apiVersion: string, kind: string) => Buffer;
 }
 
 export interface WriteOptions {

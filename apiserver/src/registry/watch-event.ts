@@ -4,17 +4,17 @@
  * storage event (memoized on the shared HubEvent), not once per watcher; a watcher that asks for
  * `object` decodes a copy of its own, lazily.
  */
-import { apiVersionOf, type KubeObject, type ResourceInfo } from '@kubelab/api';
+import type { KubeObject } from '@kubelab/api';
 import type { WatchEventType } from '@kubelab/proto';
 import type { Core } from './core.js';
 import type { HubEvent } from './hub.js';
 import type { RegistryEvent } from './types.js';
 
-/** The object with apiVersion/kind of the resource first, as the REST layer's withTypeMeta. */
-function typed(obj: KubeObject, info: ResourceInfo): KubeObject {
-  if (obj.apiVersion === apiVersionOf(info) && obj.kind === info.kind) return obj;
+/** The object with this apiVersion/kind first, as the REST layer's withTypeMeta. */
+function typed(obj: KubeObject, apiVersion: string, kind: string): KubeObject {
+  if (obj.apiVersion === apiVersion && obj.kind === kind) return obj;
   const { apiVersion: _a, kind: _k, ...rest } = obj;
-  return { apiVersion: apiVersionOf(info), kind: info.kind, ...rest } as KubeObject;
+  return { apiVersion, kind, ...rest } as KubeObject;
 }
 
 function memo<T extends string | Buffer>(ev: HubEvent, key: string, make: () => T): T {
@@ -36,7 +36,6 @@ class SharedEvent implements RegistryEvent {
 
   constructor(
     private readonly core: Core,
-    private readonly info: ResourceInfo,
     private readonly ev: HubEvent,
     readonly type: WatchEventType,
     private readonly state: 'new' | 'prev',
@@ -58,14 +57,14 @@ class SharedEvent implements RegistryEvent {
     return memo(this.ev, `${this.state}:object`, () => JSON.stringify(this.core.decode(this.raw, this.ev.rev)));
   }
 
-  /** The line as bytes with its newline: encoded once, written to every watcher's socket as is. */
-  watchLine(): Buffer {
-    const { type, info } = this;
-    return memo(this.ev, `${type}:${this.state}:${apiVersionOf(info)}/${info.kind}`, () => Buffer.from(`${JSON.stringify({ type, object: typed(this.core.decode(this.raw, this.ev.rev), info) })}\n`));
+  /** The line as bytes with its newline (the object typed as the request's version): encoded once, written to every such watcher's socket as is. */
+  watchLine(apiVersion: string, kind: string): Buffer {
+    const { type } = this;
+    return memo(this.ev, `${type}:${this.state}:${apiVersion}/${kind}`, () => Buffer.from(`${JSON.stringify({ type, object: typed(this.core.decode(this.raw, this.ev.rev), apiVersion, kind) })}\n`));
   }
 }
 
 /** The event `type` of `ev` carrying the new state (`raw`) or the last one (`prevRaw`). */
-export function sharedEvent(core: Core, info: ResourceInfo, ev: HubEvent, type: WatchEventType, state: 'new' | 'prev'): RegistryEvent {
-  return new SharedEvent(core, info, ev, type, state);
+export function sharedEvent(core: Core, ev: HubEvent, type: WatchEventType, state: 'new' | 'prev'): RegistryEvent {
+  return new SharedEvent(core, ev, type, state);
 }

@@ -82,13 +82,13 @@ async function startOf(core: Core, hub: WatchHub, info: ResourceInfo, q: WatchQu
 }
 
 /** What a watcher with this filter sees of one storage event, if anything. */
-export function translate(core: Core, info: ResourceInfo, ev: HubEvent, keyPrefix: string, match: (o: KubeObject) => boolean): RegistryEvent | undefined {
+export function translate(core: Core, ev: HubEvent, keyPrefix: string, match: (o: KubeObject) => boolean): RegistryEvent | undefined {
   if (!ev.key.startsWith(keyPrefix)) return undefined;
   const was = !!ev.prev && match(ev.prev);
-  if (ev.type === 'delete') return was ? sharedEvent(core, info, ev, 'DELETED', 'prev') : undefined;
+  if (ev.type === 'delete') return was ? sharedEvent(core, ev, 'DELETED', 'prev') : undefined;
   const is = !!ev.obj && match(ev.obj);
-  if (is) return sharedEvent(core, info, ev, was ? 'MODIFIED' : 'ADDED', 'new');
-  if (was) return sharedEvent(core, info, ev, 'DELETED', 'new');
+  if (is) return sharedEvent(core, ev, was ? 'MODIFIED' : 'ADDED', 'new');
+  if (was) return sharedEvent(core, ev, 'DELETED', 'new');
   return undefined;
 }
 
@@ -122,7 +122,7 @@ export async function* watchObjects(core: Core, hubs: HubSet, info: ResourceInfo
         continue;
       }
       last = item.rev;
-      const ev = translate(core, info, item, keyPrefix, match);
+      const ev = translate(core, item, keyPrefix, match);
       if (ev) yield ev;
     }
   } finally {

@@ -6,6 +6,7 @@
  * on server shutdown.
  */
 import { once } from 'node:events';
+import { apiVersionOf } from '@kubelab/api';
 import { ApiError } from '@kubelab/proto';
 import type { RequestContext } from '../context.js';
 import { tableVersion } from '../media.js';
@@ -59,7 +60,7 @@ export async function serveWatch(ctx: RequestContext, route: ResourceRoute): Pro
       if (ac.signal.aborted) break;
       // JSON: the line every watcher of this event shares (serialized once per event).
       if (!table && ev.watchLine) {
-        await sendLine(ev.watchLine());
+        await sendLine(ev.watchLine(apiVersionOf(info), info.kind));
         continue;
       }
       let object: unknown = ev.object;
