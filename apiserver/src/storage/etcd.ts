@@ -233,6 +233,13 @@ export class EtcdStore implements Store {
     }
   }
 
+  async count(prefix: string, revision: number, minModRevision?: number): Promise<number> {
+    const req: IRangeRequest = { key: Buffer.from(prefix), range_end: prefixEnd(prefix), revision, count_only: true };
+    if (minModRevision !== undefined && minModRevision > 0) req.min_mod_revision = minModRevision;
+    const res = await this.call(() => this.client.kv.range(req), revision, true);
+    return Number(res.count);
+  }
+
   async currentRevision(): Promise<number> {
     const res = await this.call(() => this.client.kv.range({ key: Buffer.from('\0'), count_only: true }));
     return Number(res.header.revision);

@@ -80,6 +80,14 @@ export class MemoryStore implements Store {
     return { kvs, revision, more: keys.length > limit };
   }
 
+  async count(prefix: string, revision: number, minModRevision = 0): Promise<number> {
+    this.up();
+    const state = revision === this.rev ? this.kvs : this.stateAt(revision);
+    let n = 0;
+    for (const [k, kv] of state) if (k.startsWith(prefix) && kv.modRevision >= minModRevision) n++;
+    return n;
+  }
+
   /** The key-values as of a past revision: today's state with later events undone. */
   private stateAt(revision: number): Map<string, KeyValue> {
     if (revision < this.compacted) throw expiredError(revision, this.compacted);

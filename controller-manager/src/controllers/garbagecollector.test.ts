@@ -149,3 +149,20 @@ test('foreground: a dependent the cache has not seen yet keeps the finalizer', a
   await settle();
   assert.equal(api.peek('replicasets', 'default', 'web-abc'), undefined);
 });
+
+test('orphaning: a dependent whose references were stripped is kept even while the cache still shows them', async () => {
+  const { api, caches, settle } = setup();
+  const { rs } = await owned(api);
+  await settle();
+  // As the apiserver orphans: the ReplicaSet loses its reference, then the Deployment goes; the
+  // ReplicaSet cache has not seen the first write yet when the second arrives.
+  caches.replicasets.hold();
+  await api.update('replicasets', { ...rs, metadata: { ...rs.metadata, ownerReferences: undefined } });
+  await api.delete('deployments', 'default', 'web');
+  await settle();
+  assert.equal(api.count('delete', 'replicasets'), 0, 'the orphan is not collected on the cache’s stale word');
+  caches.replicasets.release();
+  await settle();
+  assert.equal(api.objects('replicasets').length, 1);
+  assert.equal(api.objects('pods').length, 2);
+});
