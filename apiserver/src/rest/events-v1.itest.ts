@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import type { KubeObject } from '@kubelab/api';
 import { ApiEventRecorder } from '@kubelab/client/events';
+import { build, envelope, newMeta } from './protobuf/testing/encode.js';
 import { findKubectl, kubectlEnv } from './testing/harness.js';
 import { StoreCluster, type Json } from './testing/store-cluster.js';
 
@@ -137,6 +138,12 @@ describe('events.k8s.io/v1 on a real apiserver', () => {
     const bad = await c.call('POST', V1, { apiVersion: 'events.k8s.io/v1', kind: 'Event', metadata: { name: 'bad' }, regarding: { kind: 'Pod', name: 'crashy' }, reason: 'X', type: 'Normal' });
     assert.equal(bad.status, 422, bad.text);
     assert.match(bad.json['message'], /^Event\.events\.k8s\.io "bad" is invalid: \[eventTime: Required value, reportingController: Required value, reportingInstance: Required value, action: Required value\]$/);
+    // What a client-go 1.32+ EventsV1 client sends: a protobuf body.
+    const pb = envelope('events.k8s.io/v1', 'Event', build((w) => w.message(1, (m) => newMeta(m, 'made-pb')).message(2, (t) => t.int(1, 1714557600).int(2, 0)).string(4, 'example.com/tester').string(5, 'tester-1').string(6, 'Testing').string(7, 'Tested').message(8, (r) => r.string(1, 'Pod').string(2, 'default').string(3, 'crashy')).string(10, 'sent as protobuf').string(11, 'Warning')));
+    const byPb = await c.call('POST', V1, pb, { 'Content-Type': 'application/vnd.kubernetes.protobuf', Accept: 'application/vnd.kubernetes.protobuf,application/json' });
+    assert.equal(byPb.status, 201, byPb.text);
+    assert.equal(byPb.json['note'], 'sent as protobuf');
+    assert.equal((await c.call('GET', '/api/v1/namespaces/default/events/made-pb')).json['message'], 'sent as protobuf');
     for (const [name, bin] of KUBECTLS) {
       const out = await c.kubectl(bin, ['get', 'events.v1.events.k8s.io', 'made-v1', '-o', 'jsonpath={.regarding.name} {.reportingController}']);
       assert.equal(out.stdout, 'crashy example.com/tester', `${name}: ${out.stderr}`);
