@@ -1,6 +1,6 @@
 /**
  * Integration test: events.k8s.io/v1 against a real apiserver on a real etcd with the real kubectl
- * (1.27 and 1.33): `kubectl events` (-A, --for, -w), `kubectl get events.v1.events.k8s.io` with
+ * (1.27 and 1.33; `kubectl events` with every version 1.27 … 1.33): `kubectl events` (-A, --for, -w), `kubectl get events.v1.events.k8s.io` with
  * upstream's columns, discovery, the converted fields, field selectors by the new names, and
  * creates through the new API, which see and are seen as core/v1 Events. Run with
  *   node --test apiserver/dist/rest/events-v1.itest.js
@@ -14,7 +14,10 @@ import { build, envelope, newMeta } from './protobuf/testing/encode.js';
 import { findKubectl, kubectlEnv } from './testing/harness.js';
 import { StoreCluster, type Json } from './testing/store-cluster.js';
 
-const KUBECTLS = ['kubectl.1.27', 'kubectl.1.33'].map((n) => [n, findKubectl(n)] as const).filter((e): e is readonly [string, string] => e[1] !== undefined);
+const found = (names: string[]) => names.map((n) => [n, findKubectl(n)] as const).filter((e): e is readonly [string, string] => e[1] !== undefined);
+const KUBECTLS = found(['kubectl.1.27', 'kubectl.1.33']);
+/** Every kubectl that has `kubectl events` in the supported range. */
+const ALL_KUBECTLS = found(['27', '28', '29', '30', '31', '32', '33'].map((m) => `kubectl.1.${m}`));
 const V1 = '/apis/events.k8s.io/v1/namespaces/default/events';
 
 describe('events.k8s.io/v1 on a real apiserver', () => {
@@ -84,8 +87,9 @@ describe('events.k8s.io/v1 on a real apiserver', () => {
     }
   });
 
-  test('kubectl events, events -A and events --for pod/x show the aggregated count', async () => {
-    for (const [name, bin] of KUBECTLS) {
+  test('kubectl events, events -A and events --for pod/x show the aggregated count (kubectl 1.27 to 1.33)', async () => {
+    assert.ok(ALL_KUBECTLS.length >= 2, 'kubectl 1.27 … 1.33 not found');
+    for (const [name, bin] of ALL_KUBECTLS) {
       const out = await c.kubectl(bin, ['events']);
       assert.equal(out.code, 0, `${name}: ${out.stderr}`);
       assert.match(out.stdout, /^LAST SEEN\s+TYPE\s+REASON\s+OBJECT\s+MESSAGE$/m, `${name}:\n${out.stdout}`);
