@@ -100,10 +100,16 @@ export class EventWriter {
     }
   }
 
+  /** Creates the Event; one that exists already (an earlier create whose answer was lost) is overwritten. */
   private async create(key: string, ev: KubeEvent, localCount: number): Promise<void> {
     const obj: KubeEvent = { ...ev, metadata: { ...ev.metadata } };
     delete obj.metadata.resourceVersion;
-    this.remember(key, await this.sink.create('events', obj, obj.metadata.namespace), localCount);
+    try {
+      this.remember(key, await this.sink.create('events', obj, obj.metadata.namespace), localCount);
+    } catch (err) {
+      if (!isReason(err, 'AlreadyExists')) throw err;
+      this.remember(key, await this.sink.update('events', obj), localCount);
+    }
   }
 
   private remember(key: string, saved: KubeEvent, localCount: number): void {
