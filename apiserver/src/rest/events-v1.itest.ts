@@ -1,6 +1,6 @@
 /**
  * Integration test: events.k8s.io/v1 against a real apiserver on a real etcd with the real kubectl
- * (1.27 and 1.33; `kubectl events` with every version 1.27 … 1.33): `kubectl events` (-A, --for, -w), `kubectl get events.v1.events.k8s.io` with
+ * (1.27 and 1.33; `kubectl events` with every version 1.27 … 1.33): `kubectl events` (-A, --for, -w), `get -w`, `kubectl get events.v1.events.k8s.io` with
  * upstream's columns, discovery, the converted fields, field selectors by the new names, and
  * creates through the new API, which see and are seen as core/v1 Events. Run with
  *   node --test apiserver/dist/rest/events-v1.itest.js
@@ -111,18 +111,23 @@ describe('events.k8s.io/v1 on a real apiserver', () => {
     }
   });
 
-  test('kubectl events -w prints an event recorded while it watches', async () => {
-    for (const [name, bin] of KUBECTLS) {
-      const child = spawn(bin, ['events', '-w'], { env: kubectlEnv(c.dir), cwd: c.dir });
+  test('kubectl events -w and kubectl get events.v1.events.k8s.io -w print an event recorded while they watch', async () => {
+    const watches: [string, string, string[], (reason: string) => RegExp][] = KUBECTLS.flatMap(([name, bin]) => [
+      [name, bin, ['events', '-w'], (r: string) => new RegExp(`${r}\\s+Pod/crashy\\s+seen live`)],
+      [name, bin, ['get', 'events.v1.events.k8s.io', '-w'], (r: string) => new RegExp(`Normal\\s+${r}\\s+pod/crashy\\s+seen live`)],
+    ]);
+    for (const [i, [name, bin, args, row]] of watches.entries()) {
+      const child = spawn(bin, args, { env: kubectlEnv(c.dir), cwd: c.dir });
       let out = '';
       child.stdout.on('data', (b: Buffer) => (out += b.toString()));
       child.stderr.on('data', (b: Buffer) => (out += b.toString()));
       try {
-        await until(() => /BackOff/.test(out), `${name}: the watch listed nothing:\n${out}`);
+        await until(() => /BackOff/.test(out), `${name} ${args.join(' ')}: the watch listed nothing:\n${out}`);
+        const reason = `Watched${i}`;
         const rec = new ApiEventRecorder(c.client, { component: 'default-scheduler' });
-        rec.event(pod, 'Normal', `Watched${name.replace(/\W/g, '')}`, 'seen live');
+        rec.event(pod, 'Normal', reason, 'seen live');
         await rec.flush();
-        await until(() => new RegExp(`Watched${name.replace(/\W/g, '')}\\s+Pod/crashy\\s+seen live`).test(out), `${name}: the new event did not show:\n${out}`);
+        await until(() => row(reason).test(out), `${name} ${args.join(' ')}: the new event did not show:\n${out}`);
       } finally {
         child.kill();
       }
