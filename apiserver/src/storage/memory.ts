@@ -31,6 +31,7 @@ export class MemoryStore implements Store {
   /** Every event with modRevision >= compacted, oldest first. */
   private log: LoggedEvent[] = [];
   private readonly watchers = new Set<MemWatcher>();
+  private readonly observers = new Set<(ev: StoreEvent) => void>();
   private available = true;
 
   /** Simulates etcd going away (false) and coming back (true). */
@@ -102,6 +103,7 @@ export class MemoryStore implements Store {
     const writes = ops.filter((op) => op.type !== 'check' && !(op.type === 'delete' && !this.kvs.has(op.key)));
     if (writes.length === 0) return this.rev;
     const rev = ++this.rev;
+    const first = this.log.length;
     for (const op of writes) {
       const prev = this.kvs.get(op.key);
       if (op.type === 'delete') {
@@ -113,7 +115,25 @@ export class MemoryStore implements Store {
         this.emit({ type: 'put', key: op.key, value: kv.value, prevValue: prev?.value, prevModRevision: prev?.modRevision ?? 0, modRevision: rev, createRevision: kv.createRevision });
       }
     }
+    // Observers see the whole txn applied (a peek from one sees every key it wrote).
+    for (const ev of this.log.slice(first)) for (const fn of [...this.observers]) fn(publicEvent(ev));
     return rev;
+  }
+
+  /**
+   * Calls fn synchronously for every write, in revision order, inside the write itself (before its
+   * caller sees the result): the in-process API's zero-lag change feed for unit tests.
+   */
+  observe(fn: (ev: StoreEvent) => void): () => void {
+    this.observers.add(fn);
+    return () => this.observers.delete(fn);
+  }
+
+  /** The current key-values under a prefix, in key order, read synchronously (test peeks; no availability check). */
+  snapshot(prefix: string): KeyValue[] {
+    const keys = [...this.kvs.keys()].filter((k) => k.startsWith(prefix));
+    keys.sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+    return keys.map((k) => copy(this.kvs.get(k)!));
   }
 
   private emit(ev: LoggedEvent): void {

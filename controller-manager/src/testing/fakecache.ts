@@ -1,12 +1,12 @@
 /**
- * Fakes for the read side and the queue: FakeCache follows a FakeApi synchronously (like an
+ * Fakes for the read side and the queue: FakeCache follows an InProcessApi synchronously (like an
  * informer with zero lag) and can be held to simulate a lagging watch; ManualQueue records keys
  * so tests decide when reconciles run.
  */
 import type { KubeObject } from '@kubelab/api';
 import { objectKey, type Handlers } from '@kubelab/client';
 import type { Cache, Controller, KeyQueue } from '../api.js';
-import type { FakeApi } from './fakeapi.js';
+import type { InProcessApi } from '@kubelab/apiserver/testing';
 
 export class FakeCache<T extends KubeObject> implements Cache<T> {
   private readonly items = new Map<string, T>();
@@ -16,7 +16,7 @@ export class FakeCache<T extends KubeObject> implements Cache<T> {
   private syncWaiters: (() => void)[] = [];
 
   constructor(
-    api: FakeApi,
+    api: InProcessApi,
     readonly resource: string,
     namespace?: string,
     opts: { synced?: boolean } = {},
@@ -58,7 +58,7 @@ export class FakeCache<T extends KubeObject> implements Cache<T> {
     for (const e of held) this.apply(e.type, e.obj);
   }
 
-  /** Puts an object into the cache only (not into the fake API). */
+  /** Puts an object into the cache only (not into the API). */
   inject(obj: T): void {
     this.apply(this.items.has(objectKey(obj)) ? 'MODIFIED' : 'ADDED', obj);
   }
