@@ -15,3 +15,4 @@ export * from './ipv4.js';
 export * from './validation/index.js';
 export * from './defaults/index.js';
 export * from './conversion/index.js';
+export * from './node-spec.js';
