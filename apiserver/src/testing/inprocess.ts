@@ -148,7 +148,8 @@ export class InProcessApi {
   }
 
   async bind(namespace: string, name: string, nodeName: string, podUid = ''): Promise<KubeObject> {
-    await this.enter({ verb: 'bind', resource: 'pods', namespace, name });
+    const binding = { apiVersion: 'v1', kind: 'Binding', metadata: { name, namespace, uid: podUid }, target: { kind: 'Node', name: nodeName } };
+    await this.enter({ verb: 'bind', resource: 'pods', namespace, name, object: binding });
     return this.registry.bind(namespace, name, nodeName, podUid);
   }
 

@@ -4,8 +4,7 @@ import type { CronJob, Job } from '@kubelab/api';
 import { MemoryEventRecorder } from '@kubelab/client/events';
 import { CronJobController, SCHEDULED_TIMESTAMP_ANNOTATION } from './cronjob.js';
 import { mostRecentSchedule, parseGoDuration, parseSchedule } from './cronjob-schedule.js';
-import { InProcessApi } from '@kubelab/apiserver/testing';
-import { drain, FakeCache, ManualQueue } from '../testing/fakecache.js';
+import { drain, FakeCache, InProcessApi, ManualQueue } from '@kubelab/apiserver/testing';
 import { silentLog } from '../testing/fixtures.js';
 
 const T0 = Date.UTC(2024, 0, 1, 0, 0, 0);

@@ -4,8 +4,7 @@ import type { DaemonSet, Node, Pod } from '@kubelab/api';
 import { MemoryEventRecorder } from '@kubelab/client/events';
 import { DaemonSetController } from './daemonset.js';
 import { REVISION_LABEL, targetNode } from './daemonset-nodes.js';
-import { InProcessApi } from '@kubelab/apiserver/testing';
-import { drain, FakeCache, ManualQueue } from '../testing/fakecache.js';
+import { drain, FakeCache, InProcessApi, ManualQueue } from '@kubelab/apiserver/testing';
 import { makePodsReady, silentLog } from '../testing/fixtures.js';
 
 function setup() {

@@ -3,8 +3,7 @@ import assert from 'node:assert/strict';
 import { rfc3339, type Deployment, type Pod, type PodDisruptionBudget, type ReplicaSet, type StatefulSet } from '@kubelab/api';
 import { MemoryEventRecorder } from '@kubelab/client/events';
 import { DisruptionController } from './disruption.js';
-import { InProcessApi } from '@kubelab/apiserver/testing';
-import { drain, FakeCache, ManualQueue } from '../testing/fakecache.js';
+import { drain, FakeCache, InProcessApi, ManualQueue } from '@kubelab/apiserver/testing';
 import { deployment, readyStatus, replicaSet, silentLog } from '../testing/fixtures.js';
 
 function setup() {

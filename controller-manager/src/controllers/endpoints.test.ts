@@ -2,8 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Endpoints, Pod, Service } from '@kubelab/api';
 import { computeSubsets, EndpointsController, findPort } from './endpoints.js';
-import { InProcessApi } from '@kubelab/apiserver/testing';
-import { drain, FakeCache, ManualQueue } from '../testing/fakecache.js';
+import { drain, FakeCache, InProcessApi, ManualQueue } from '@kubelab/apiserver/testing';
 import { pod, readyStatus, silentLog } from '../testing/fixtures.js';
 
 const svc = (ports: Service['spec']['ports'], selector: Record<string, string> | undefined = { app: 'web' }, extra: Partial<Service['spec']> = {}): Service => ({

@@ -3,8 +3,7 @@ import assert from 'node:assert/strict';
 import type { EndpointSlice, Pod, Service } from '@kubelab/api';
 import { EndpointSliceController } from './endpointslice.js';
 import { desiredSlices } from './endpointslice-compute.js';
-import { InProcessApi } from '@kubelab/apiserver/testing';
-import { drain, FakeCache, ManualQueue } from '../testing/fakecache.js';
+import { drain, FakeCache, InProcessApi, ManualQueue } from '@kubelab/apiserver/testing';
 import { pod, readyStatus, silentLog } from '../testing/fixtures.js';
 
 function setup() {

@@ -3,8 +3,7 @@ import assert from 'node:assert/strict';
 import { ApiError } from '@kubelab/proto';
 import type { Deployment, KubeObject, OwnerReference, Pod, ReplicaSet } from '@kubelab/api';
 import { GarbageCollector } from './garbagecollector.js';
-import { InProcessApi } from '@kubelab/apiserver/testing';
-import { drain, FakeCache, ManualQueue } from '../testing/fakecache.js';
+import { drain, FakeCache, InProcessApi, ManualQueue } from '@kubelab/apiserver/testing';
 import { deployment, pod, replicaSet, silentLog } from '../testing/fixtures.js';
 
 function setup() {

@@ -5,8 +5,7 @@ import { MemoryEventRecorder } from '@kubelab/client/events';
 import { HorizontalPodAutoscalerController } from './hpa.js';
 import type { MetricsClient } from './hpa-metrics.js';
 import type { PodMetric } from './hpa-replicas.js';
-import { InProcessApi } from '@kubelab/apiserver/testing';
-import { FakeCache, ManualQueue } from '../testing/fakecache.js';
+import { FakeCache, InProcessApi, ManualQueue } from '@kubelab/apiserver/testing';
 import { deployment, silentLog } from '../testing/fixtures.js';
 
 class FakeMetrics implements MetricsClient {

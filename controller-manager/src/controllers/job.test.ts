@@ -4,8 +4,7 @@ import { rfc3339, type Job, type Pod } from '@kubelab/api';
 import { MemoryEventRecorder } from '@kubelab/client/events';
 import { JobController } from './job.js';
 import { backoffRemainingMs } from './job-status.js';
-import { InProcessApi } from '@kubelab/apiserver/testing';
-import { drain, FakeCache, ManualQueue } from '../testing/fakecache.js';
+import { drain, FakeCache, InProcessApi, ManualQueue } from '@kubelab/apiserver/testing';
 import { silentLog } from '../testing/fixtures.js';
 
 function setup() {

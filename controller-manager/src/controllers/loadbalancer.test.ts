@@ -4,8 +4,7 @@ import { cidrsOverlap, type Service } from '@kubelab/api';
 import { MemoryEventRecorder } from '@kubelab/client/events';
 import { LoadBalancerController } from './loadbalancer.js';
 import { AddressPool, parsePoolCidr } from './loadbalancer-pool.js';
-import { InProcessApi } from '@kubelab/apiserver/testing';
-import { drain, FakeCache, ManualQueue } from '../testing/fakecache.js';
+import { drain, FakeCache, InProcessApi, ManualQueue } from '@kubelab/apiserver/testing';
 import { silentLog } from '../testing/fixtures.js';
 
 function setup(pool = '10.244.192.0/30') {

@@ -3,8 +3,7 @@ import assert from 'node:assert/strict';
 import { rfc3339, type Lease, type Node, type Pod } from '@kubelab/api';
 import { MemoryEventRecorder } from '@kubelab/client/events';
 import { NodeLifecycleController } from './nodelifecycle.js';
-import { InProcessApi } from '@kubelab/apiserver/testing';
-import { drain, FakeCache, ManualQueue } from '../testing/fakecache.js';
+import { drain, FakeCache, InProcessApi, ManualQueue } from '@kubelab/apiserver/testing';
 import { pod, readyStatus, silentLog } from '../testing/fixtures.js';
 
 async function setup(opts: { synced?: boolean } = {}) {

@@ -5,8 +5,7 @@ import { MemoryEventRecorder } from '@kubelab/client/events';
 import { PersistentVolumeBinder } from './pvbinder.js';
 import { DockerVolumeProvisioner } from './provisioner.js';
 import { StorageProtectionController } from './pvprotection.js';
-import { InProcessApi } from '@kubelab/apiserver/testing';
-import { drain, FakeCache, ManualQueue } from '../testing/fakecache.js';
+import { drain, FakeCache, InProcessApi, ManualQueue } from '@kubelab/apiserver/testing';
 import { silentLog } from '../testing/fixtures.js';
 
 function setup() {

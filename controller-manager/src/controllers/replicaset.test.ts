@@ -5,8 +5,7 @@ import type { Pod, ReplicaSet } from '@kubelab/api';
 import { MemoryEventRecorder } from '@kubelab/client/events';
 import { ReplicaSetController } from './replicaset.js';
 import { podsToDelete } from './replicaset-pods.js';
-import { InProcessApi } from '@kubelab/apiserver/testing';
-import { drain, FakeCache, ManualQueue } from '../testing/fakecache.js';
+import { drain, FakeCache, InProcessApi, ManualQueue } from '@kubelab/apiserver/testing';
 import { makePodsReady, pod, readyStatus, replicaSet, silentLog } from '../testing/fixtures.js';
 
 function setup(opts: { ttlMs?: number } = {}) {

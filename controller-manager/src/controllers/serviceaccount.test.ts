@@ -2,8 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { KubeObject, Namespace } from '@kubelab/api';
 import { ServiceAccountController } from './serviceaccount.js';
-import { InProcessApi } from '@kubelab/apiserver/testing';
-import { drain, FakeCache, ManualQueue } from '../testing/fakecache.js';
+import { drain, FakeCache, InProcessApi, ManualQueue } from '@kubelab/apiserver/testing';
 import { silentLog } from '../testing/fixtures.js';
 
 test('every active namespace gets a default ServiceAccount, recreated after deletion', async () => {

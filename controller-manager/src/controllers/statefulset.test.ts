@@ -4,8 +4,7 @@ import type { ControllerRevision, PersistentVolumeClaim, Pod, StatefulSet } from
 import { MemoryEventRecorder } from '@kubelab/client/events';
 import { POD_NAME_LABEL, REVISION_LABEL, StatefulSetController } from './statefulset.js';
 import { applyRevision } from './statefulset-history.js';
-import { InProcessApi } from '@kubelab/apiserver/testing';
-import { drain, FakeCache, ManualQueue } from '../testing/fakecache.js';
+import { drain, FakeCache, InProcessApi, ManualQueue } from '@kubelab/apiserver/testing';
 import { readyStatus, silentLog } from '../testing/fixtures.js';
 
 function setup() {

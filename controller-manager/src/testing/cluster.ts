@@ -6,8 +6,7 @@ import type { Deployment, Pod, ReplicaSet } from '@kubelab/api';
 import { MemoryEventRecorder } from '@kubelab/client/events';
 import { DeploymentController } from '../controllers/deployment.js';
 import { ReplicaSetController } from '../controllers/replicaset.js';
-import { InProcessApi } from '@kubelab/apiserver/testing';
-import { drain, FakeCache, ManualQueue } from './fakecache.js';
+import { drain, FakeCache, InProcessApi, ManualQueue } from '@kubelab/apiserver/testing';
 import { makePodsReady, silentLog } from './fixtures.js';
 
 export class FakeCluster {

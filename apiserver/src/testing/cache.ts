@@ -1,12 +1,10 @@
 /**
- * Fakes for the read side and the queue: FakeCache follows an InProcessApi synchronously (like an
- * informer with zero lag) and can be held to simulate a lagging watch; ManualQueue records keys
- * so tests decide when reconciles run.
+ * An informer's cache for unit tests: FakeCache follows an InProcessApi synchronously (an
+ * informer with zero lag), and can be held to simulate a lagging watch.
  */
 import type { KubeObject } from '@kubelab/api';
-import { objectKey, type Handlers } from '@kubelab/client';
-import type { Cache, Controller, KeyQueue } from '../api.js';
-import type { InProcessApi } from '@kubelab/apiserver/testing';
+import { objectKey, type Cache, type Handlers } from '@kubelab/client';
+import type { InProcessApi } from './inprocess.js';
 
 export class FakeCache<T extends KubeObject> implements Cache<T> {
   private readonly items = new Map<string, T>();
@@ -97,69 +95,3 @@ export class FakeCache<T extends KubeObject> implements Cache<T> {
   }
 }
 
-export class ManualQueue implements KeyQueue {
-  private readonly keys = new Set<string>();
-  readonly delayed: { key: string; ms: number }[] = [];
-
-  add(key: string): void {
-    this.keys.add(key);
-  }
-
-  addAfter(key: string, ms: number): void {
-    if (ms <= 0) this.add(key);
-    else this.delayed.push({ key, ms });
-  }
-
-  take(): string | undefined {
-    const first = this.keys.values().next();
-    if (first.done) return undefined;
-    this.keys.delete(first.value);
-    return first.value;
-  }
-
-  pending(): string[] {
-    return [...this.keys];
-  }
-
-  get length(): number {
-    return this.keys.size;
-  }
-
-  /** Moves the delayed keys into the queue (as if their time had come). */
-  promoteDelayed(): void {
-    for (const d of this.delayed.splice(0)) this.add(d.key);
-  }
-
-  clear(): void {
-    this.keys.clear();
-    this.delayed.length = 0;
-  }
-}
-
-/**
- * Runs queued reconciles of the given controllers until every queue is empty. Errors are
- * collected (a real queue would retry them) and the key is not re-added. Returns the number of
- * reconciles run; throws when the system does not settle.
- */
-export async function drain(controllers: { ctrl: Controller; queue: ManualQueue }[], opts: { max?: number; errors?: unknown[]; after?: () => void | Promise<void> } = {}): Promise<number> {
-  const max = opts.max ?? 1000;
-  let n = 0;
-  for (;;) {
-    let progressed = false;
-    for (const { ctrl, queue } of controllers) {
-      const key = queue.take();
-      if (key === undefined) continue;
-      progressed = true;
-      if (++n > max) throw new Error(`drain: not settled after ${max} reconciles (pending: ${controllers.map((c) => `${c.ctrl.name}=${c.queue.pending().join(',')}`).join(' ')})`);
-      try {
-        const result = await ctrl.reconcile(key);
-        if (result?.requeueAfterMs !== undefined) queue.addAfter(key, result.requeueAfterMs);
-      } catch (err) {
-        if (!opts.errors) throw err;
-        opts.errors.push(err);
-      }
-      await opts.after?.();
-    }
-    if (!progressed) return n;
-  }
-}
