@@ -22,7 +22,8 @@ const FACTS: HostFacts = {
 
 function setup(overrides = {}, registration: Registration = {}) {
   const clock = new ManualClock(Date.parse('2026-11-23T00:10:48.123Z'));
-  const api = new FakeApi();
+  // kube-node-lease is left out: the kubelet creates it when it is missing.
+  const api = new FakeApi(clock, { namespaces: ['default'] });
   const runtime = new FakeRuntime({ cluster: 'c', node: 'n', network: 'net', clock });
   const agent = new NodeAgent({
     api,

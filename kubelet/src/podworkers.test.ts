@@ -31,8 +31,8 @@ describe('pod deletion', () => {
     assert.equal(h.runtime.count('stop:7'), 2, 'each app container stopped with the pod grace period');
     assert.deepEqual(h.events.lines().filter((l) => l.includes('Killing')), ['Normal Killing Stopping container a', 'Normal Killing Stopping container b']);
     assert.equal(h.runtime.podContainers(uid).length, 0, 'all containers including the sandbox are gone');
-    const del = h.api.calls.find((c) => c.method === 'delete' && c.resource === 'pods');
-    assert.deepEqual(del?.opts, { gracePeriodSeconds: 0, preconditionUid: uid });
+    const del = h.api.calls.find((c) => c.verb === 'delete' && c.resource === 'pods');
+    assert.deepEqual(del?.options, { gracePeriodSeconds: 0, preconditionUid: uid });
     assert.equal(h.get(pod), undefined);
   });
 

@@ -93,6 +93,21 @@ export class MemoryStore implements Store {
 
   async txn(ops: TxnOp[]): Promise<number> {
     this.up();
+    return this.apply(ops);
+  }
+
+  /** Writes a key as is, now (a test's starting state, as if it were in etcd already); returns the revision. */
+  putNow(key: string, value: Buffer): number {
+    const cur = this.kvs.get(key);
+    return this.apply([cur ? { type: 'update', key, value, modRevision: cur.modRevision } : { type: 'create', key, value }]);
+  }
+
+  /** Removes a key now, if it is there (a test's starting state). */
+  deleteNow(key: string): void {
+    this.apply([{ type: 'delete', key }]);
+  }
+
+  private apply(ops: TxnOp[]): number {
     for (const op of ops) {
       const cur = this.kvs.get(op.key);
       const curCopy = cur ? copy(cur) : undefined;

@@ -5,7 +5,8 @@
  * a call log (`calls`, `count`), `onRequest` to fail a call, synchronous reads (`peek`,
  * `objects`), a synchronous change feed (`subscribe`), and `setAvailable(false)` for a store outage.
  */
-import { resourceInfo, RESOURCES, storagePrefix, type KubeObject, type ResourceInfo } from '@kubelab/api';
+import { randomUUID } from 'node:crypto';
+import { apiVersionOf, resourceInfo, RESOURCES, rfc3339, storagePrefix, type KubeObject, type ResourceInfo } from '@kubelab/api';
 import type { DeleteOptions, Event, ListOptions, ListResult, WatchOptions } from '@kubelab/client';
 import { ApiError, type WatchEventType } from '@kubelab/proto';
 import { SYSTEM_NAMESPACES } from '../registry/bootstrap.js';
@@ -92,8 +93,33 @@ export class InProcessApi {
     return kv ? (this.registry.core.decodeKv(kv) as T) : undefined;
   }
 
-  count(verb: Call['verb'], resource: string): number {
-    return this.calls.filter((c) => c.verb === verb && c.resource === resource).length;
+  /**
+   * Stores an object as is, now, as if it were in etcd already (no defaults, validation or
+   * admission: a test's starting state, e.g. a pod with a status or a deletionTimestamp); a
+   * missing uid and creationTimestamp are filled in. Returns the stored copy. No call logged.
+   */
+  put<T extends KubeObject>(resource: string, obj: T): T {
+    const info = this.info(resource);
+    const o = structuredClone(obj);
+    o.apiVersion ??= apiVersionOf(info);
+    o.kind ??= info.kind;
+    o.metadata.uid ??= randomUUID();
+    o.metadata.creationTimestamp ??= rfc3339(this.clock.now());
+    if (info.namespaced) o.metadata.namespace ??= 'default';
+    else delete o.metadata.namespace;
+    const rev = this.store.putNow(this.registry.core.key(info, o.metadata.namespace ?? '', o.metadata.name ?? ''), this.registry.core.encode(o));
+    o.metadata.resourceVersion = String(rev);
+    return o;
+  }
+
+  /** Removes an object now, if it is there (no finalizers, no grace). No call logged. */
+  remove(resource: string, namespace: string, name: string): void {
+    const info = this.info(resource);
+    this.store.deleteNow(this.registry.core.key(info, info.namespaced ? namespace : '', name));
+  }
+
+  count(verb: Call['verb'], resource?: string): number {
+    return this.calls.filter((c) => c.verb === verb && (resource === undefined || c.resource === resource)).length;
   }
 
   /** false: every call fails with ServiceUnavailable, as when etcd is down. */

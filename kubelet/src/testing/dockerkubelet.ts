@@ -59,7 +59,7 @@ export function startDockerKubelet(o: DockerKubeletOptions): DockerKubelet {
   const probes = new ProbeManager({ prober, timers: realTimers, clock: systemClock, log, recorder: events, onChange: (uid) => enqueue(uid) });
   const objects = new ApiEnvObjects({
     get: (r, ns, n) => api.get(r, ns, n),
-    list: <T extends KubeObject>(r: string, opts?: { namespace?: string }) => Promise.resolve({ items: api.list<T>(r).filter((x) => !opts?.namespace || x.metadata.namespace === opts.namespace) }),
+    list: <T extends KubeObject>(r: string, opts?: { namespace?: string }) => api.list<T>(r, opts),
   });
   const syncer = new PodSyncer({
     envObjects: objects,

@@ -48,7 +48,7 @@ export interface Harness {
 export function harness(opts: { crashBaseMs?: number; crashMaxMs?: number; imageBaseMs?: number; from?: Harness } = {}): Harness {
   const clock = opts.from?.clock ?? new ManualClock();
   const log = silentLogger();
-  const api = opts.from?.api ?? new FakeApi();
+  const api = opts.from?.api ?? new FakeApi(clock);
   const runtime = opts.from?.runtime ?? new FakeRuntime({ cluster: CLUSTER, node: NODE, network: NETWORK, clock, pauseImage: PAUSE });
   runtime.images.add('img:1');
   const pods = new FakePods(api, NODE);
@@ -71,7 +71,7 @@ export function harness(opts: { crashBaseMs?: number; crashMaxMs?: number; image
   });
   const envObjects = new ApiEnvObjects({
     get: (r, ns, n) => api.get(r, ns, n),
-    list: <T extends KubeObject>(r: string, o?: { namespace?: string }) => Promise.resolve({ items: api.list<T>(r).filter((x) => !o?.namespace || x.metadata.namespace === o.namespace) }),
+    list: <T extends KubeObject>(r: string, o?: { namespace?: string }) => api.list<T>(r, o),
   });
   const volumes = new VolumeManager({ runtime, cluster: CLUSTER, node: NODE, log, objects: envObjects, version: () => `v${++versions}` });
   let versions = 0;
