@@ -34,6 +34,11 @@ export class MemoryStore implements Store {
   private readonly observers = new Set<(ev: StoreEvent) => void>();
   private available = true;
 
+  /** The current revision, read synchronously (tests). */
+  get revision(): number {
+    return this.rev;
+  }
+
   /** Simulates etcd going away (false) and coming back (true). */
   setAvailable(up: boolean): void {
     this.available = up;

@@ -5,8 +5,7 @@
  * a call log (`calls`, `count`), `onRequest` to fail a call, synchronous reads (`peek`,
  * `objects`), a synchronous change feed (`subscribe`), and `setAvailable(false)` for a store outage.
  */
-import { randomUUID } from 'node:crypto';
-import { apiVersionOf, resourceInfo, RESOURCES, rfc3339, storagePrefix, type KubeObject, type ResourceInfo } from '@kubelab/api';
+import { resourceInfo, RESOURCES, storagePrefix, type KubeObject, type ResourceInfo } from '@kubelab/api';
 import type { DeleteOptions, Event, ListOptions, ListResult, WatchOptions } from '@kubelab/client';
 import { ApiError, type WatchEventType } from '@kubelab/proto';
 import { SYSTEM_NAMESPACES } from '../registry/bootstrap.js';
@@ -14,6 +13,7 @@ import { StoreRegistry, type RegistryOptions } from '../registry/registry.js';
 import { MemoryStore } from '../storage/memory.js';
 import type { StoreEvent } from '../storage/store.js';
 import { ManualClock } from './clock.js';
+import { seedObject } from './seed.js';
 
 export interface Call {
   verb: 'create' | 'get' | 'list' | 'update' | 'updateStatus' | 'delete' | 'watch' | 'bind';
@@ -99,17 +99,7 @@ export class InProcessApi {
    * missing uid and creationTimestamp are filled in. Returns the stored copy. No call logged.
    */
   put<T extends KubeObject>(resource: string, obj: T): T {
-    const info = this.info(resource);
-    const o = structuredClone(obj);
-    o.apiVersion ??= apiVersionOf(info);
-    o.kind ??= info.kind;
-    o.metadata.uid ??= randomUUID();
-    o.metadata.creationTimestamp ??= rfc3339(this.clock.now());
-    if (info.namespaced) o.metadata.namespace ??= 'default';
-    else delete o.metadata.namespace;
-    const rev = this.store.putNow(this.registry.core.key(info, o.metadata.namespace ?? '', o.metadata.name ?? ''), this.registry.core.encode(o));
-    o.metadata.resourceVersion = String(rev);
-    return o;
+    return seedObject(this.registry, this.store, resource, obj);
   }
 
   /** Removes an object now, if it is there (no finalizers, no grace). No call logged. */

@@ -1,5 +1,5 @@
 /**
- * Test harness for the REST facade: a FakeRegistry seeded with a small cluster, the server on
+ * Test harness for the REST facade: the real registry in memory (FakeRegistry) seeded with a small cluster, the server on
  * 127.0.0.1:<random port>, a throw-away HOME with a kubeconfig, and a runner for the real
  * kubectl binaries (so each test sees a fresh discovery cache).
  */
@@ -45,25 +45,25 @@ export async function seed(reg: FakeRegistry): Promise<void> {
     status: { conditions: [{ type: 'Ready', status: 'True' }], nodeInfo: { kubeletVersion: 'v1.32.0-kubelab' }, addresses: [{ type: 'InternalIP', address: '10.244.0.2' }] },
   });
   const container = { name: 'c', image: 'nginx' };
-  await reg.create('pods', 'default', {
-    metadata: { name: 'running' },
-    spec: { containers: [container], nodeName: 'node-1' },
-    status: {
-      phase: 'Running',
-      podIP: '10.244.0.9',
-      containerStatuses: [{ name: 'c', ready: true, restartCount: 3, state: { running: {} }, lastState: { terminated: { exitCode: 1, finishedAt: ago(300) } } }],
-    },
+  // The apiserver drops a pod's status on create: the kubelet's report is a status write after it.
+  const pod = async (name: string, spec: Record<string, unknown>, status: Record<string, unknown>): Promise<void> => {
+    const created = await reg.create('pods', 'default', { metadata: { name }, spec });
+    await reg.updateStatus('pods', 'default', name, { ...created, status });
+  };
+  await pod('running', { containers: [container], nodeName: 'node-1' }, {
+    phase: 'Running',
+    podIP: '10.244.0.9',
+    containerStatuses: [{ name: 'c', image: 'nginx', imageID: '', ready: true, restartCount: 3, state: { running: {} }, lastState: { terminated: { exitCode: 1, finishedAt: ago(300) } } }],
   });
-  await reg.create('pods', 'default', {
-    metadata: { name: 'crashing' },
-    spec: { containers: [container], nodeName: 'node-1' },
-    status: { phase: 'Running', containerStatuses: [{ name: 'c', ready: false, restartCount: 0, state: { waiting: { reason: 'CrashLoopBackOff' } }, lastState: {} }] },
+  await pod('crashing', { containers: [container], nodeName: 'node-1' }, {
+    phase: 'Running',
+    containerStatuses: [{ name: 'c', image: 'nginx', imageID: '', ready: false, restartCount: 0, state: { waiting: { reason: 'CrashLoopBackOff' } }, lastState: {} }],
   });
-  await reg.create('pods', 'default', {
-    metadata: { name: 'creating' },
-    spec: { containers: [container] },
-    status: { phase: 'Pending', containerStatuses: [{ name: 'c', ready: false, restartCount: 0, state: { waiting: { reason: 'ContainerCreating' } }, lastState: {} }] },
+  await pod('creating', { containers: [container] }, {
+    phase: 'Pending',
+    containerStatuses: [{ name: 'c', image: 'nginx', imageID: '', ready: false, restartCount: 0, state: { waiting: { reason: 'ContainerCreating' } }, lastState: {} }],
   });
+  reg.calls.length = 0;
 }
 
 /** A kubeconfig at <dir>/kubeconfig for http://127.0.0.1:<port>, namespace default, no credentials. */
