@@ -47,7 +47,7 @@ const byNamespaceName = (a: KubeObject, b: KubeObject): number =>
 
 export class InProcessApi {
   readonly clock: ManualClock;
-  readonly store = new MemoryStore();
+  readonly store: MemoryStore;
   readonly registry: StoreRegistry;
   readonly calls: Call[] = [];
   /** Called before every request (after it is logged); throw from it to make the request fail. */
@@ -57,6 +57,7 @@ export class InProcessApi {
 
   constructor(opts: InProcessOptions = {}) {
     this.clock = opts.clock ?? new ManualClock();
+    this.store = new MemoryStore({ clock: this.clock });
     const registry = new StoreRegistry(this.store, { namespacePollMs: 5, ...opts.registry, clock: this.clock });
     this.registry = registry;
     const namespaces = opts.namespaces ?? SYSTEM_NAMESPACES;
