@@ -8,13 +8,6 @@ function newest(h: Harness, pod: Pod, name = 'app') {
   return h.runtime.podContainers(pod.metadata.uid!, name)[0];
 }
 
-function deleteGracefully(h: Harness, pod: Pod, grace?: number): void {
-  const stored = h.get(pod)!;
-  stored.metadata.deletionTimestamp = '2026-01-01T00:01:00Z';
-  if (grace !== undefined) stored.metadata.deletionGracePeriodSeconds = grace;
-  h.api.put('pods', stored);
-}
-
 const HOOK = { exec: { command: ['sh', '-c', 'echo hi > /tmp/hook'] } };
 const HOOK_KIND = 'exec:sh -c echo hi > /tmp/hook';
 
@@ -64,7 +57,7 @@ describe('preStop hook and graceful termination', () => {
     const pod = h.add(makePod('web', NODE, { terminationGracePeriodSeconds: 30, containers: [{ name: 'app', image: 'img:1', lifecycle: { preStop: HOOK } }] }));
     await h.sync(pod);
     const app = newest(h, pod)!;
-    deleteGracefully(h, pod);
+    await h.deleteGracefully(pod);
     const callsBefore = h.runtime.calls.length;
     await h.sync(pod);
     assert.deepEqual(order, ['preStop:app']);
@@ -80,7 +73,7 @@ describe('preStop hook and graceful termination', () => {
     const h = harness();
     const pod = h.add(makePod('web', NODE, { containers: [{ name: 'app', image: 'img:1', lifecycle: { preStop: { sleep: { seconds: 40 } } } }] }));
     await h.sync(pod);
-    deleteGracefully(h, pod, 10);
+    await h.deleteGracefully(pod, 10);
     await h.sync(pod);
     assert.deepEqual(h.sleeps, [10_000]);
     assert.ok(h.runtime.calls.includes('stop:2'));
@@ -98,7 +91,7 @@ describe('preStop hook and graceful termination', () => {
       }),
     );
     await h.sync(pod);
-    deleteGracefully(h, pod, 7);
+    await h.deleteGracefully(pod, 7);
     await h.sync(pod);
     assert.equal(h.runtime.calls.filter((c) => c === 'stop:7').length, 2, 'both stopped with the full grace (the hook took no time)');
     assert.ok(h.events.lines().some((l) => l.startsWith('Warning FailedPreStopHook Exec lifecycle hook ([sh -c echo hi > /tmp/hook]) for Container "app"') && l.endsWith('failed - error: boom')));
@@ -122,7 +115,7 @@ describe('preStop hook and graceful termination', () => {
     await h.sync(pod);
     await h.sync(pod);
     assert.equal(newest(h, pod, 'side')?.state, 'running');
-    deleteGracefully(h, pod);
+    await h.deleteGracefully(pod);
     const before = h.runtime.calls.length;
     await h.sync(pod);
     assert.deepEqual(order, ['app', 'side']);

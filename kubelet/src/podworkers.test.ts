@@ -12,13 +12,6 @@ async function until(cond: () => boolean, rounds = 500): Promise<void> {
   assert.ok(cond(), 'condition not reached');
 }
 
-function markDeleted(h: ReturnType<typeof harness>, pod: Pod, grace: number): void {
-  const stored = h.get(pod)!;
-  stored.metadata.deletionTimestamp = '2026-01-01T00:01:00Z';
-  stored.metadata.deletionGracePeriodSeconds = grace;
-  h.api.put('pods', stored);
-}
-
 describe('pod deletion', () => {
   it('stops app containers with the grace period, removes everything, then deletes the pod with grace 0', async () => {
     const h = harness();
@@ -26,7 +19,7 @@ describe('pod deletion', () => {
     const uid = pod.metadata.uid!;
     await h.sync(pod);
     assert.equal(h.runtime.containers.size, 3);
-    markDeleted(h, pod, 7);
+    await h.deleteGracefully(pod, 7);
     await h.sync(pod);
     assert.equal(h.runtime.count('stop:7'), 2, 'each app container stopped with the pod grace period');
     assert.deepEqual(h.events.lines().filter((l) => l.includes('Killing')), ['Normal Killing Stopping container a', 'Normal Killing Stopping container b']);
@@ -40,9 +33,7 @@ describe('pod deletion', () => {
     const h = harness();
     const pod = h.add(makePod('web', NODE, { terminationGracePeriodSeconds: 3 }));
     await h.sync(pod);
-    const stored = h.get(pod)!;
-    stored.metadata.deletionTimestamp = '2026-01-01T00:01:00Z';
-    h.api.put('pods', stored);
+    await h.deleteGracefully(pod);
     await h.sync(pod);
     assert.equal(h.runtime.count('stop:3'), 1);
   });
@@ -51,7 +42,7 @@ describe('pod deletion', () => {
     const h = harness();
     const pod = h.add(makePod('web', NODE));
     await h.sync(pod);
-    markDeleted(h, pod, 1);
+    await h.deleteGracefully(pod, 1);
     h.api.fail('delete', new ApiError('NotFound', 'pods "web" not found'));
     await h.sync(pod);
     assert.equal(h.runtime.containers.size, 0);
@@ -61,7 +52,7 @@ describe('pod deletion', () => {
     const h = harness();
     const pod = h.add(makePod('web', NODE));
     await h.sync(pod);
-    markDeleted(h, pod, 1);
+    await h.deleteGracefully(pod, 1);
     h.api.fail('delete', new ApiError('ServiceUnavailable', 'etcd is down'));
     await assert.rejects(h.sync(pod), /etcd is down/);
     assert.equal(h.runtime.containers.size, 0);

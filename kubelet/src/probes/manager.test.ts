@@ -223,9 +223,7 @@ describe('probe workers lifecycle', () => {
     const h = harness();
     const pod = h.add(makePod('web', NODE, { containers: [{ name: 'app', image: 'img:1', livenessProbe: { exec: { command: ['true'] } } }] }));
     await h.sync(pod);
-    const stored = h.get(pod)!;
-    stored.metadata.deletionTimestamp = '2026-01-01T00:00:10Z';
-    h.api.put('pods', stored);
+    await h.deleteGracefully(pod);
     await h.sync(pod);
     assert.equal(h.probes.size, 0);
   });

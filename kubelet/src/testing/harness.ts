@@ -42,6 +42,8 @@ export interface Harness {
   get(pod: Pod): Pod | undefined;
   /** reconcile(uid) of the pod. */
   sync(pod: Pod): Promise<void>;
+  /** A user's delete (kubectl delete): the apiserver marks the bound pod deleting with the grace period (not in api.calls). */
+  deleteGracefully(pod: Pod, grace?: number): Promise<void>;
 }
 
 /** A kubelet over fakes; `from` shares another harness's world (a restarted kubelet). */
@@ -126,5 +128,8 @@ export function harness(opts: { crashBaseMs?: number; crashMaxMs?: number; image
     add: (pod) => api.put('pods', pod),
     get: (pod) => api.peek<Pod>('pods', pod.metadata.namespace ?? 'default', pod.metadata.name ?? ''),
     sync: (pod) => workers.reconcile(pod.metadata.uid ?? ''),
+    deleteGracefully: async (pod, grace) => {
+      await api.registry.delete('pods', pod.metadata.namespace ?? 'default', pod.metadata.name ?? '', grace === undefined ? {} : { gracePeriodSeconds: grace });
+    },
   };
 }

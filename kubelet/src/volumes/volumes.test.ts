@@ -57,9 +57,7 @@ describe('pod volumes', () => {
     assert.deepEqual(mountsOf(h, pod, 'b').Mounts, [{ Type: 'volume', Source: vol, Target: '/in', ReadOnly: true }]);
     await h.sync(pod);
     assert.equal(h.runtime.volumes.size, 1);
-    const stored = h.get(pod)!;
-    stored.metadata.deletionTimestamp = '2026-01-01T00:01:00Z';
-    h.api.put('pods', stored);
+    await h.deleteGracefully(pod);
     await h.sync(pod);
     assert.equal(h.runtime.volumes.size, 0, 'removed after the containers');
   });
