@@ -16,7 +16,7 @@ describe('postStart hook', () => {
     const h = harness();
     const order: string[] = [];
     h.prober.onCall = (c) => order.push(`hook:${c.containerId}`);
-    const pod = h.add(makePod('web', NODE, { containers: [{ name: 'app', image: 'img:1', lifecycle: { postStart: HOOK } }] }));
+    const pod = await h.add(makePod('web', NODE, { containers: [{ name: 'app', image: 'img:1', lifecycle: { postStart: HOOK } }] }));
     await h.sync(pod);
     const app = newest(h, pod)!;
     assert.deepEqual(order, [`hook:${app.id}`]);
@@ -29,7 +29,7 @@ describe('postStart hook', () => {
   it('kills the container when the hook fails, and restarts it per restartPolicy', async () => {
     const h = harness();
     h.prober.set('app', HOOK_KIND, false, "sh: can't create /tmp/hook: Read-only file system");
-    const pod = h.add(makePod('web', NODE, { containers: [{ name: 'app', image: 'img:1', lifecycle: { postStart: HOOK } }] }));
+    const pod = await h.add(makePod('web', NODE, { containers: [{ name: 'app', image: 'img:1', lifecycle: { postStart: HOOK } }] }));
     await h.sync(pod);
     const first = newest(h, pod)!;
     assert.equal(first.state, 'exited');
@@ -54,7 +54,7 @@ describe('preStop hook and graceful termination', () => {
       order.push(`preStop:${c.container}`);
       h.clock.advance(5_000);
     };
-    const pod = h.add(makePod('web', NODE, { terminationGracePeriodSeconds: 30, containers: [{ name: 'app', image: 'img:1', lifecycle: { preStop: HOOK } }] }));
+    const pod = await h.add(makePod('web', NODE, { terminationGracePeriodSeconds: 30, containers: [{ name: 'app', image: 'img:1', lifecycle: { preStop: HOOK } }] }));
     await h.sync(pod);
     const app = newest(h, pod)!;
     await h.deleteGracefully(pod);
@@ -71,7 +71,7 @@ describe('preStop hook and graceful termination', () => {
 
   it('bounds a sleep hook by the grace period and leaves at least 2 s for the stop', async () => {
     const h = harness();
-    const pod = h.add(makePod('web', NODE, { containers: [{ name: 'app', image: 'img:1', lifecycle: { preStop: { sleep: { seconds: 40 } } } }] }));
+    const pod = await h.add(makePod('web', NODE, { containers: [{ name: 'app', image: 'img:1', lifecycle: { preStop: { sleep: { seconds: 40 } } } }] }));
     await h.sync(pod);
     await h.deleteGracefully(pod, 10);
     await h.sync(pod);
@@ -82,7 +82,7 @@ describe('preStop hook and graceful termination', () => {
   it('uses deletionGracePeriodSeconds without hooks, and a failed preStop does not block the stop', async () => {
     const h = harness();
     h.prober.set('app', HOOK_KIND, false, 'boom');
-    const pod = h.add(
+    const pod = await h.add(
       makePod('web', NODE, {
         containers: [
           { name: 'app', image: 'img:1', lifecycle: { preStop: HOOK } },
@@ -105,7 +105,7 @@ describe('preStop hook and graceful termination', () => {
       order.push(c.container);
       h.clock.advance(4_000);
     };
-    const pod = h.add(
+    const pod = await h.add(
       makePod('web', NODE, {
         terminationGracePeriodSeconds: 20,
         initContainers: [{ name: 'side', image: 'img:1', restartPolicy: 'Always', lifecycle: { preStop: HOOK } }],
@@ -126,7 +126,7 @@ describe('preStop hook and graceful termination', () => {
   it('runs preStop when a liveness failure kills the container', async () => {
     const h = harness();
     h.prober.set('app', 'exec:check', false, 'unhealthy');
-    const pod = h.add(
+    const pod = await h.add(
       makePod('web', NODE, { containers: [{ name: 'app', image: 'img:1', livenessProbe: { exec: { command: ['check'] }, failureThreshold: 1 }, lifecycle: { preStop: HOOK } }] }),
     );
     await h.sync(pod);

@@ -7,7 +7,7 @@ import { makePod } from '../testing/fakes.js';
 describe('env in the pod lifecycle', () => {
   it('waits with CreateContainerConfigError until the ConfigMap exists, then starts with the resolved env', async () => {
     const h = harness({ crashBaseMs: 10_000 });
-    const pod = h.add(
+    const pod = await h.add(
       makePod('web', NODE, {
         containers: [
           {
@@ -47,7 +47,7 @@ describe('env in the pod lifecycle', () => {
     const h = harness();
     h.api.put('services', { apiVersion: 'v1', kind: 'Service', metadata: { name: 'kubernetes', namespace: 'default' }, spec: { clusterIP: '10.244.128.1', ports: [{ name: 'https', port: 443, protocol: 'TCP' }] } });
     h.api.put('services', { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: 'default' }, spec: { clusterIP: '10.244.128.20', ports: [{ port: 80, protocol: 'TCP' }] } });
-    const pod = h.add(makePod('client', NODE));
+    const pod = await h.add(makePod('client', NODE));
     await h.sync(pod);
     const app = h.runtime.podContainers(pod.metadata.uid!, 'app')[0]!;
     const env = h.runtime.createOptions.get(app.id)!.Env ?? [];

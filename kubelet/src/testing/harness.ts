@@ -36,8 +36,8 @@ export interface Harness {
   probeChanges: string[];
   /** Sleeps of sleep hooks (ms); each advances the clock. */
   sleeps: number[];
-  /** Stores the pod in the fake apiserver and returns the stored copy. */
-  add(pod: Pod): Pod;
+  /** Creates the pod through the apiserver (defaults, validation; its uid and status are the apiserver's) and returns the stored copy. */
+  add(pod: Pod): Promise<Pod>;
   /** The pod as the apiserver has it now. */
   get(pod: Pod): Pod | undefined;
   /** reconcile(uid) of the pod. */
@@ -125,7 +125,10 @@ export function harness(opts: { crashBaseMs?: number; crashMaxMs?: number; image
     probes,
     probeChanges,
     sleeps,
-    add: (pod) => api.put('pods', pod),
+    add: async (pod) => {
+      await api.ready;
+      return (await api.registry.create('pods', pod.metadata.namespace ?? 'default', pod)) as Pod;
+    },
     get: (pod) => api.peek<Pod>('pods', pod.metadata.namespace ?? 'default', pod.metadata.name ?? ''),
     sync: (pod) => workers.reconcile(pod.metadata.uid ?? ''),
     deleteGracefully: async (pod, grace) => {

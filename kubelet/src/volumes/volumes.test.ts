@@ -40,7 +40,7 @@ function mountsOf(h: Harness, pod: Pod, name: string) {
 describe('pod volumes', () => {
   it('shares an emptyDir between containers and removes it with the pod', async () => {
     const h = harness();
-    const pod = h.add(
+    const pod = await h.add(
       makePod('web', NODE, {
         volumes: [{ name: 'scratch', emptyDir: {} }],
         containers: [
@@ -64,7 +64,7 @@ describe('pod volumes', () => {
 
   it('writes configMap files atomically, rewrites them on change, and waits for a missing ConfigMap', async () => {
     const h = harness();
-    const pod = h.add(
+    const pod = await h.add(
       makePod('web', NODE, {
         volumes: [
           { name: 'cfg', configMap: { name: 'settings', items: [{ key: 'app.conf', path: 'conf/app.conf', mode: 0o600 }] } },
@@ -104,7 +104,7 @@ describe('pod volumes', () => {
     const h = harness();
     h.api.put<KubeObject>('secrets', { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'creds', namespace: 'default' }, data: { token: Buffer.from('t0k3n').toString('base64') } } as KubeObject);
     putConfigMap(h, 'settings', { mode: 'fast' });
-    const pod = h.add(
+    const pod = await h.add(
       makePod(
         'web',
         NODE,
@@ -140,7 +140,7 @@ describe('pod volumes', () => {
 
   it('backs a Memory emptyDir with tmpfs, limited to sizeLimit', async () => {
     const h = harness();
-    const pod = h.add(makePod('web', NODE, { volumes: [{ name: 'ram', emptyDir: { medium: 'Memory', sizeLimit: '64Mi' } }, { name: 'disk', emptyDir: {} }] }));
+    const pod = await h.add(makePod('web', NODE, { volumes: [{ name: 'ram', emptyDir: { medium: 'Memory', sizeLimit: '64Mi' } }, { name: 'disk', emptyDir: {} }] }));
     await h.sync(pod);
     assert.deepEqual(h.runtime.volumes.get(dockerVolumeName(pod.metadata.uid!, 'ram'))?.opts, { tmpfs: { sizeBytes: 64 * 1024 * 1024 } });
     assert.deepEqual(h.runtime.volumes.get(dockerVolumeName(pod.metadata.uid!, 'disk'))?.opts, {});
