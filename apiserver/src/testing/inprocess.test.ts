@@ -19,6 +19,9 @@ test('the real registry behind the client surface: defaults, CAS, graceful delet
   assert.equal(created.status?.phase, 'Pending', 'the pod strategy set the status');
   assert.equal(created.spec.restartPolicy, 'Always', 'defaulted');
   assert.equal(created.metadata.creationTimestamp, '2024-01-01T00:00:00Z', 'from the manual clock');
+  api.clock.advance(1000);
+  const pv = await api.create<KubeObject>('persistentvolumes', { apiVersion: 'v1', kind: 'PersistentVolume', metadata: { name: 'v' }, spec: { capacity: { storage: '1Gi' }, accessModes: ['ReadWriteOnce'], hostPath: { path: '/d' } } });
+  assert.equal((pv.status as { lastPhaseTransitionTime?: string }).lastPhaseTransitionTime, '2024-01-01T00:00:01Z', 'strategies stamp times from the same clock');
   await api.update('pods', { ...created, metadata: { ...created.metadata, labels: { app: 'x' } } });
   await assert.rejects(api.update('pods', created), isReason('Conflict'), 'a stale resourceVersion');
   await assert.rejects(api.create('pods', { ...pod('b'), metadata: { name: 'b', namespace: 'nowhere' } }), isReason('NotFound'));
@@ -27,7 +30,7 @@ test('the real registry behind the client surface: defaults, CAS, graceful delet
   assert.ok(api.peek('pods', 'default', 'a'));
   await api.finishPodDeletion('default', 'a');
   assert.equal(api.peek('pods', 'default', 'a'), undefined);
-  assert.deepEqual(api.calls.map((c) => c.verb), ['create', 'update', 'update', 'create', 'delete']);
+  assert.deepEqual(api.calls.map((c) => c.verb), ['create', 'create', 'update', 'update', 'create', 'delete']);
   assert.equal(api.count('create', 'pods'), 2);
 });
 
