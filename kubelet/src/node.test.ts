@@ -6,7 +6,7 @@ import { NodeAgent } from './node.js';
 import { chooseNodeIP, chooseNodeName, microTime, nodeNameFromContainerName, selfContainer, type HostFacts, type Registration } from './nodeinfo.js';
 import { FakeRuntime } from './runtime/fake.js';
 import type { RuntimeContainer } from './runtime/runtime.js';
-import { FakeApi, ManualClock, silentLogger } from './testing/fakes.js';
+import { TestApi, ManualClock, silentLogger } from './testing/fakes.js';
 
 const FACTS: HostFacts = {
   cpus: 4,
@@ -23,7 +23,7 @@ const FACTS: HostFacts = {
 function setup(overrides = {}, registration: Registration = {}) {
   const clock = new ManualClock(Date.parse('2026-11-23T00:10:48.123Z'));
   // kube-node-lease is left out: the kubelet creates it when it is missing.
-  const api = new FakeApi(clock, { namespaces: ['default'] });
+  const api = new TestApi(clock, { namespaces: ['default'] });
   const runtime = new FakeRuntime({ cluster: 'c', node: 'n', network: 'net', clock });
   const agent = new NodeAgent({
     api,

@@ -28,7 +28,7 @@ export function silentLogger(): Logger {
  * finalizers, validation of what the kubelet writes), with the kubelet tests' helpers: `put`
  * seeds objects as they would be in etcd, `fail` makes the next call of a method throw.
  */
-export class FakeApi extends InProcessApi implements KubeletApi {
+export class TestApi extends InProcessApi implements KubeletApi {
   /** Errors thrown by the next call of a method (FIFO per method). */
   readonly failures = new Map<string, ApiError[]>();
 
@@ -53,8 +53,8 @@ export class FakeApi extends InProcessApi implements KubeletApi {
   }
 }
 
-/** A FakeApi that remembers every pod status written, so short-lived states can be asserted. */
-export class RecordingApi extends FakeApi {
+/** A TestApi that remembers every pod status written, so short-lived states can be asserted. */
+export class RecordingApi extends TestApi {
   readonly written: { name: string; status: PodStatus; at: number }[] = [];
 
   override async updateStatus<T extends KubeObject>(resource: string, obj: T): Promise<T> {
@@ -68,13 +68,13 @@ export class RecordingApi extends FakeApi {
   }
 }
 
-/** A PodSource over a FakeApi: list() reads the store (spec.nodeName=node), like a perfectly fresh informer. */
+/** A PodSource over a TestApi: list() reads the store (spec.nodeName=node), like a perfectly fresh informer. */
 export class FakePods implements PodSource {
   synced = true;
   readonly handlers: Handlers<Pod>[] = [];
 
   constructor(
-    private readonly api: FakeApi,
+    private readonly api: TestApi,
     private readonly node: string,
   ) {}
 

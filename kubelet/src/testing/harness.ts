@@ -10,7 +10,7 @@ import { ApiEnvObjects } from '../env/objects.js';
 import { HookRunner } from '../hooks.js';
 import { VolumeManager } from '../volumes/manager.js';
 import { ProbeManager } from '../probes/manager.js';
-import { FakeApi, FakePods, ManualClock, silentLogger } from './fakes.js';
+import { TestApi, FakePods, ManualClock, silentLogger } from './fakes.js';
 import { FakeProber } from './prober.js';
 import { ManualTimers } from './timers.js';
 
@@ -22,7 +22,7 @@ export const PAUSE = 'pause:fake';
 
 export interface Harness {
   clock: ManualClock;
-  api: FakeApi;
+  api: TestApi;
   runtime: FakeRuntime;
   pods: FakePods;
   syncer: PodSyncer;
@@ -50,7 +50,7 @@ export interface Harness {
 export function harness(opts: { crashBaseMs?: number; crashMaxMs?: number; imageBaseMs?: number; from?: Harness } = {}): Harness {
   const clock = opts.from?.clock ?? new ManualClock();
   const log = silentLogger();
-  const api = opts.from?.api ?? new FakeApi(clock);
+  const api = opts.from?.api ?? new TestApi(clock);
   const runtime = opts.from?.runtime ?? new FakeRuntime({ cluster: CLUSTER, node: NODE, network: NETWORK, clock, pauseImage: PAUSE });
   runtime.images.add('img:1');
   const pods = new FakePods(api, NODE);

@@ -1,5 +1,5 @@
 /**
- * Test harness for the REST facade: the real registry in memory (FakeRegistry) seeded with a small cluster, the server on
+ * Test harness for the REST facade: the real registry in memory (MemoryRegistry) seeded with a small cluster, the server on
  * 127.0.0.1:<random port>, a throw-away HOME with a kubeconfig, and a runner for the real
  * kubectl binaries (so each test sees a fresh discovery cache).
  */
@@ -12,7 +12,7 @@ import { delimiter, dirname, join } from 'node:path';
 import pino from 'pino';
 import { startRestServer } from '../server.js';
 import type { StreamBackends } from '../streams/types.js';
-import { FakeRegistry } from './fake-registry.js';
+import { MemoryRegistry } from './memory-registry.js';
 
 /** Resolves a kubectl binary on PATH, or beside the machine's (gcloud-installed) kubectl. */
 export function findKubectl(name: string): string | undefined {
@@ -38,7 +38,7 @@ export interface RunResult {
 
 const ago = (s: number): string => new Date(Date.now() - s * 1000).toISOString().replace(/\.\d+Z$/, 'Z');
 
-export async function seed(reg: FakeRegistry): Promise<void> {
+export async function seed(reg: MemoryRegistry): Promise<void> {
   for (const ns of ['default', 'kube-system']) await reg.create('namespaces', '', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
   await reg.create('nodes', '', {
     metadata: { name: 'node-1', labels: { 'node-role.kubernetes.io/control-plane': '' } },
@@ -104,7 +104,7 @@ export function runIn(dir: string, bin: string, args: string[], timeoutMs = 30_0
 }
 
 export class TestCluster {
-  readonly registry = new FakeRegistry();
+  readonly registry = new MemoryRegistry();
   readonly dir = mkdtempSync(join(tmpdir(), 'kubelab-rest-'));
   private readonly ac = new AbortController();
   server: Server | undefined;

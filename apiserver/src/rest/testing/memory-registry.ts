@@ -9,7 +9,7 @@ import type { DeleteOpts, RegistryEvent, WatchQuery, WriteOptions } from '../../
 import { MemoryStore } from '../../storage/memory.js';
 import { seedObject } from '../../testing/seed.js';
 
-export class FakeRegistry extends StoreRegistry {
+export class MemoryRegistry extends StoreRegistry {
   readonly memory: MemoryStore;
   /** Every write that succeeded, for assertions: "create pods default/web". */
   readonly calls: string[] = [];
@@ -78,7 +78,7 @@ export class FakeRegistry extends StoreRegistry {
 
   override watch(resource: string, q: WatchQuery, signal: AbortSignal): AsyncIterable<RegistryEvent> {
     const inner = super.watch(resource, q, signal);
-    const counted = async function* (this: FakeRegistry): AsyncGenerator<RegistryEvent> {
+    const counted = async function* (this: MemoryRegistry): AsyncGenerator<RegistryEvent> {
       this.watching++;
       try {
         yield* inner;
