@@ -1,6 +1,6 @@
 /**
- * In-memory stand-ins for the apiserver side (KubeletApi, PodSource), a manual clock and a
- * silent logger, for unit tests.
+ * The apiserver side for unit tests: TestApi (the real registry in process, as KubeletApi), a
+ * PodSource over it, a manual clock and a silent logger.
  */
 import pino, { type Logger } from 'pino';
 import type { ApiError } from '@kubelab/proto';
