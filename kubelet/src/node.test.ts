@@ -129,7 +129,7 @@ describe('node registration', () => {
   it('adds missing configured labels and taints to an existing Node, keeping the others', async () => {
     const { api, agent, node } = setup({}, { labels: { disk: 'ssd' }, taints: [{ key: 'gpu', effect: 'NoSchedule' }] });
     const unreachable = { key: 'node.kubernetes.io/unreachable', effect: 'NoExecute' };
-    api.put('nodes', { apiVersion: 'v1', kind: 'Node', metadata: { name: 'kubelab-kubelet-1', labels: { zone: 'a' } }, spec: { taints: [unreachable, { key: 'gpu', value: 'old', effect: 'NoSchedule' }] } });
+    await api.seed('nodes', { apiVersion: 'v1', kind: 'Node', metadata: { name: 'kubelab-kubelet-1', labels: { zone: 'a' } }, spec: { taints: [unreachable, { key: 'gpu', value: 'old', effect: 'NoSchedule' }] } });
     await agent.register();
     assert.equal(node()!.metadata.labels?.zone, 'a');
     assert.equal(node()!.metadata.labels?.disk, 'ssd');
@@ -138,7 +138,7 @@ describe('node registration', () => {
 
   it('keeps foreign labels of an existing Node and adds its own', async () => {
     const { api, agent, node } = setup();
-    api.put('nodes', { apiVersion: 'v1', kind: 'Node', metadata: { name: 'kubelab-kubelet-1', labels: { zone: 'a' } } });
+    await api.seed('nodes', { apiVersion: 'v1', kind: 'Node', metadata: { name: 'kubelab-kubelet-1', labels: { zone: 'a' } } });
     await agent.register();
     assert.equal(node()!.metadata.labels?.zone, 'a');
     assert.equal(node()!.metadata.labels?.['kubernetes.io/hostname'], 'kubelab-kubelet-1');

@@ -49,6 +49,11 @@ test('subscribe sees every change before the write returns; put seeds as is; onR
   assert.equal(api.peek<Pod>('pods', 'default', 's')!.status?.phase, 'Succeeded');
   assert.equal(seeded.metadata.resourceVersion, api.peek('pods', 'default', 's')!.metadata.resourceVersion);
   assert.equal(seen.length, 3, 'no events after unsubscribing');
+  const calls = api.calls.length;
+  const q = await api.seed<Pod>('pods', pod('q'));
+  assert.equal(q.status?.phase, 'Pending', 'seed creates through the registry');
+  assert.equal(api.calls.length, calls, 'seed and put are not logged');
+  await api.delete('pods', 'default', 'q');
   api.onRequest = (c) => {
     if (c.verb === 'get') throw new ApiError('ServiceUnavailable', 'injected');
   };

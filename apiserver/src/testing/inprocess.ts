@@ -103,6 +103,12 @@ export class InProcessApi {
     return seedObject(this.registry, this.store, resource, obj);
   }
 
+  /** Creates an object through the registry (defaults, validation, admission) without logging a call: a test's starting state. */
+  async seed<T extends KubeObject>(resource: string, obj: T, namespace = obj.metadata.namespace ?? ''): Promise<T> {
+    await this.ready;
+    return (await this.registry.create(resource, namespace, obj)) as T;
+  }
+
   /** Removes an object now, if it is there (no finalizers, no grace). No call logged. */
   remove(resource: string, namespace: string, name: string): void {
     const info = this.info(resource);

@@ -125,10 +125,7 @@ export function harness(opts: { crashBaseMs?: number; crashMaxMs?: number; image
     probes,
     probeChanges,
     sleeps,
-    add: async (pod) => {
-      await api.ready;
-      return (await api.registry.create('pods', pod.metadata.namespace ?? 'default', pod)) as Pod;
-    },
+    add: (pod) => api.seed('pods', pod),
     get: (pod) => api.peek<Pod>('pods', pod.metadata.namespace ?? 'default', pod.metadata.name ?? ''),
     sync: (pod) => workers.reconcile(pod.metadata.uid ?? ''),
     deleteGracefully: async (pod, grace) => {

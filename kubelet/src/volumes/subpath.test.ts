@@ -49,8 +49,8 @@ describe('subPath: the path', () => {
 describe('subPath: mounts of every volume type', () => {
   it('binds the part of emptyDir, configMap, secret, downwardAPI, projected and hostPath volumes', async () => {
     const h = harness();
-    h.api.put<KubeObject>('configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'site', namespace: 'default' }, data: { 'app.conf': 'x=1' } } as KubeObject);
-    h.api.put<KubeObject>('secrets', { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'creds', namespace: 'default' }, data: { token: Buffer.from('t').toString('base64') } } as KubeObject);
+    await h.api.seed<KubeObject>('configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'site', namespace: 'default' }, data: { 'app.conf': 'x=1' } } as KubeObject);
+    await h.api.seed<KubeObject>('secrets', { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'creds', namespace: 'default' }, data: { token: Buffer.from('t').toString('base64') } } as KubeObject);
     const pod = await h.add(
       makePod('web', NODE, {
         volumes: [
