@@ -176,7 +176,7 @@ describe('syncPod: sandbox and duplicates', () => {
     await h.sync(pod);
     const stored = h.get(pod)!;
     stored.spec.containers[0]!.image = 'img:2';
-    h.api.put('pods', stored);
+    await h.api.registry.update('pods', 'default', 'web', stored); // a user's edit: the image is one of a pod's mutable fields
     await h.sync(pod);
     const app = running(h, uid, 'app');
     assert.equal(app.length, 1);
