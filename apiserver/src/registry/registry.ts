@@ -74,6 +74,7 @@ export class StoreRegistry implements Registry {
       serviceRange: parseCIDR(opts.serviceCIDR ?? DEFAULT_SERVICE_CIDR),
       nodePortRange: parsePortRange(opts.nodePortRange ?? DEFAULT_NODEPORT_RANGE),
       random: opts.random,
+      clock: this.core.clock,
     });
     this.hubs = new HubSet(store, (v, rev) => this.core.decode(v, rev), {
       historySize: opts.watchHistorySize ?? 1_000,
