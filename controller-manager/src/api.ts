@@ -4,7 +4,7 @@
  * and WorkQueue from @kubelab/client satisfy these structurally; src/testing holds the fakes.
  */
 import type { KubeObject } from '@kubelab/api';
-import type { ApiClient, Cache as ClientCache, DeleteOptions, Event, Informer, KeyQueue, ListOptions, ListResult, WatchOptions, WorkQueue } from '@kubelab/client';
+import type { ApiClient, Cache as ClientCache, DeleteOptions, Event, Informer, KeyQueue, ListOptions, ListResult, ReconcileResult, WatchOptions, WorkQueue } from '@kubelab/client';
 
 export type { KeyQueue } from '@kubelab/client';
 
@@ -29,7 +29,8 @@ export interface Controller {
   readonly queue: KeyQueue;
   /** Caches that must have synced before the first reconcile. */
   readonly caches: Cache<KubeObject>[];
-  reconcile(key: string): Promise<void>;
+  /** Resolves with `{ requeueAfterMs }` to be looked at again after that delay (a throw retries with back-off). */
+  reconcile(key: string): Promise<void | ReconcileResult>;
   /** Called once, after the caches synced and before the workers start. */
   onSynced?(): void;
 }
