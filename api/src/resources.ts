@@ -86,6 +86,16 @@ export const RESOURCES: readonly ResourceInfo[] = [
   row({ resource: 'ingressclasses', singular: 'ingressclass', kind: 'IngressClass', group: 'networking.k8s.io', version: 'v1', namespaced: false }),
   row({ resource: 'poddisruptionbudgets', singular: 'poddisruptionbudget', kind: 'PodDisruptionBudget', group: 'policy', version: 'v1', namespaced: true, shortNames: ['pdb'], subresources: [STATUS('PodDisruptionBudget')] }),
   row({ resource: 'endpointslices', singular: 'endpointslice', kind: 'EndpointSlice', group: 'discovery.k8s.io', version: 'v1', namespaced: true }),
+  row({
+    resource: 'certificatesigningrequests',
+    singular: 'certificatesigningrequest',
+    kind: 'CertificateSigningRequest',
+    group: 'certificates.k8s.io',
+    version: 'v1',
+    namespaced: false,
+    shortNames: ['csr'],
+    subresources: [STATUS('CertificateSigningRequest'), { name: 'approval', kind: 'CertificateSigningRequest', verbs: ['get', 'patch', 'update'] }],
+  }),
   row({ resource: 'storageclasses', singular: 'storageclass', kind: 'StorageClass', group: 'storage.k8s.io', version: 'v1', namespaced: false, shortNames: ['sc'] }),
 ];
 

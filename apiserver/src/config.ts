@@ -17,6 +17,12 @@ export interface ApiserverConfig {
   tlsCertFile?: string;
   tlsKeyFile?: string;
   tokenFile?: string;
+  /**
+   * The cluster CA (KUBELAB_CA_CERT: verifies client certificates; KUBELAB_CA_KEY: signs approved
+   * CertificateSigningRequests). Only the apiserver is given the key.
+   */
+  caCertFile?: string;
+  caKeyFile?: string;
   /** Where the apiserver makes its own PKI when the configured files are missing (KUBELAB_PKI_GENERATE_DIR). */
   pkiGenerateDir: string;
 }
@@ -52,6 +58,8 @@ export function readConfig(): ApiserverConfig {
     tlsCertFile: optional('KUBELAB_TLS_CERT'),
     tlsKeyFile: optional('KUBELAB_TLS_KEY'),
     tokenFile: optional('KUBELAB_TOKEN_FILE'),
+    caCertFile: optional('KUBELAB_CA_CERT'),
+    caKeyFile: optional('KUBELAB_CA_KEY'),
     pkiGenerateDir: env('KUBELAB_PKI_GENERATE_DIR', '/var/lib/kubelab/pki'),
   };
 }

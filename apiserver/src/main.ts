@@ -14,6 +14,9 @@ import { startRestServer } from './rest/server.js';
 import { KubeletConnector } from './kubelets/connector.js';
 import { loadServingPki } from './serving-pki.js';
 import { withMetrics } from './rest/metrics/registry.js';
+import { bootstrapTokenAuthenticator } from './auth/bootstrap-token.js';
+import { defaultAuthorizer } from './auth/defaults.js';
+import { CsrController } from './certificates/controller.js';
 
 runMain('apiserver', async (signal, log) => {
   const cfg = readConfig();
@@ -30,7 +33,11 @@ runMain('apiserver', async (signal, log) => {
   const pki = await loadServingPki(cfg, log);
   const kubelets = new KubeletConnector({ registry, log: log.child({ part: 'kubelets' }) });
   const grpc = await startGrpcServer({ registry: withMetrics(registry, kubelets, log.child({ part: 'metrics' })), port: cfg.grpcPort, log });
-  const rest = await startRestServer({ registry, port: cfg.restPort, log, signal, kubelets, streams: kubelets.streamBackends(), ...(pki ?? {}) });
+  const bootstrapTokens = bootstrapTokenAuthenticator(registry, { log: log.child({ part: 'bootstrap-tokens' }) });
+  const rest = await startRestServer({ registry, port: cfg.restPort, log, signal, kubelets, streams: kubelets.streamBackends(), bootstrapTokens, ...(pki ? { tls: pki.tls, token: pki.token } : {}) });
+  const ca = pki?.caKey && pki.tls.clientCA ? { cert: pki.tls.clientCA, key: pki.caKey } : undefined;
+  if (!ca) log.warn('no cluster CA key (KUBELAB_CA_CERT, KUBELAB_CA_KEY): CertificateSigningRequests are approved but not signed');
+  const csrs = new CsrController({ registry, authorizer: defaultAuthorizer(registry), ...(ca ? { ca } : {}), log: log.child({ part: 'csr' }) }).run(signal);
   log.info({ grpcPort: grpc.port, restPort: cfg.restPort }, 'apiserver ready');
 
   if (!signal.aborted) await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
@@ -43,6 +50,7 @@ runMain('apiserver', async (signal, log) => {
     }),
   ]);
   kubelets.close();
+  await csrs;
   await registry.close();
   await store.close();
   log.info('apiserver stopped');

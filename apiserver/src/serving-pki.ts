@@ -11,8 +11,10 @@ import { ensurePki, PKI_FILES } from '@kubelab/client/pki';
 import type { ApiserverConfig } from './config.js';
 
 export interface ServingPki {
-  tls: { cert: string; key: string };
+  tls: { cert: string; key: string; clientCA?: string };
   token: string;
+  /** The cluster CA's key (signs CertificateSigningRequests), when the apiserver was given it. */
+  caKey?: string;
 }
 
 async function readOptional(path: string): Promise<string | undefined> {
@@ -31,10 +33,10 @@ export async function loadServingPki(cfg: ApiserverConfig, log: Logger): Promise
     log.warn('KUBELAB_TLS_CERT, KUBELAB_TLS_KEY and KUBELAB_TOKEN_FILE are unset: serving plain HTTP without authentication');
     return undefined;
   }
-  const [cert, key, token] = await Promise.all([tlsCertFile, tlsKeyFile, tokenFile].map((f) => (f ? readOptional(f) : Promise.resolve(undefined))));
+  const [cert, key, token, caCert, caKey] = await Promise.all([tlsCertFile, tlsKeyFile, tokenFile, cfg.caCertFile, cfg.caKeyFile].map((f) => (f ? readOptional(f) : Promise.resolve(undefined))));
   if (cert && key && token?.trim()) {
-    log.info({ cert: tlsCertFile, tokenFile }, 'serving HTTPS with the configured certificate and token');
-    return { tls: { cert, key }, token: token.trim() };
+    log.info({ cert: tlsCertFile, tokenFile, clientCA: caCert ? cfg.caCertFile : undefined, signer: caKey ? cfg.caKeyFile : undefined }, 'serving HTTPS with the configured certificate and token');
+    return { tls: { cert, key, ...(caCert ? { clientCA: caCert } : {}) }, token: token.trim(), ...(caCert && caKey ? { caKey } : {}) };
   }
   const dir = cfg.pkiGenerateDir;
   const made = await ensurePki(dir, cfg.serviceCIDR);
@@ -42,5 +44,5 @@ export async function loadServingPki(cfg: ApiserverConfig, log: Logger): Promise
     { missing: [tlsCertFile, tlsKeyFile, tokenFile].filter((f, i) => f && ![cert, key, token?.trim()][i]), dir, generated: made.generated },
     `no PKI mounted: using the apiserver's own CA, certificate and admin token in ${dir} (inside the container); kubectl needs ${join(dir, PKI_FILES.caCert)} and ${join(dir, PKI_FILES.token)}`,
   );
-  return { tls: { cert: made.material.cert, key: made.material.key }, token: made.material.token };
+  return { tls: { cert: made.material.cert, key: made.material.key, clientCA: made.material.caCert }, token: made.material.token, caKey: made.material.caKey };
 }

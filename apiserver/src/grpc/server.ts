@@ -3,6 +3,7 @@ import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { SERVER_OPTIONS, resourcesService } from '@kubelab/proto';
 import type { Registry } from '../registry/types.js';
+import type { Enforcement } from '../auth/defaults.js';
 import { resourcesHandlers } from './service.js';
 
 export interface GrpcServerOptions {
@@ -11,11 +12,13 @@ export interface GrpcServerOptions {
   /** Listen address (default 0.0.0.0). */
   host?: string;
   log: Logger;
+  /** Authorizer and admission plugins; the apiserver's defaults over the registry when omitted. */
+  enforcement?: Enforcement;
 }
 
 export async function startGrpcServer(opts: GrpcServerOptions): Promise<{ server: grpc.Server; port: number }> {
   const server = new grpc.Server(SERVER_OPTIONS);
-  server.addService(resourcesService().service, resourcesHandlers(opts.registry, opts.log.child({ server: 'grpc' })));
+  server.addService(resourcesService().service, resourcesHandlers(opts.registry, opts.log.child({ server: 'grpc' }), opts.enforcement));
   const address = `${opts.host ?? '0.0.0.0'}:${opts.port}`;
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),

@@ -15,7 +15,7 @@ import { finalizeNamespace, markNamespaceTerminating } from './namespaces.js';
 import { buildStrategies, type Strategy } from './strategy.js';
 import { bindPod, updateObject, updateStatus } from './update.js';
 import { watchObjects } from './watch.js';
-import type { DeleteOpts, GetOptions, ListPage, ListQuery, Registry, RegistryEvent, WatchQuery, WriteOptions } from './types.js';
+import type { DeleteOpts, GetOptions, ListPage, ListQuery, Registry, RegistryEvent, StatusOptions, WatchQuery, WriteOptions } from './types.js';
 
 export interface RegistryOptions {
   clock?: Clock;
@@ -112,8 +112,8 @@ export class StoreRegistry implements Registry {
     return updateObject(this.core, this.strategy(resource), resource, namespace, name, obj, opts);
   }
 
-  updateStatus(resource: string, namespace: string, name: string, obj: KubeObject): Promise<KubeObject> {
-    return updateStatus(this.core, resource, namespace, name, obj);
+  updateStatus(resource: string, namespace: string, name: string, obj: KubeObject, opts?: StatusOptions): Promise<KubeObject> {
+    return updateStatus(this.core, this.strategy(resource), resource, namespace, name, obj, opts);
   }
 
   async delete(resource: string, namespace: string, name: string, opts: DeleteOpts = {}): Promise<KubeObject> {

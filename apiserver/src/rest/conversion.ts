@@ -33,7 +33,7 @@ function converting(inner: Registry, c: Converter): Registry {
       return { ...page, items: page.items.map(out) };
     },
     update: async (r, ns, name, obj, opts) => out(await inner.update(r, ns, name, c.toStored(obj), opts)),
-    updateStatus: async (r, ns, name, obj) => out(await inner.updateStatus(r, ns, name, c.toStored(obj))),
+    updateStatus: async (r, ns, name, obj, opts) => out(await inner.updateStatus(r, ns, name, c.toStored(obj), opts)),
     delete: async (r, ns, name, opts) => out(await inner.delete(r, ns, name, opts)),
     watch: (r, q, signal) => convertEvents(inner.watch(r, storedQuery(q, c), signal), out),
     bind: (ns, name, node, uid) => inner.bind(ns, name, node, uid),

@@ -66,6 +66,11 @@ function subresourceHandler(ctx: RequestContext, route: ResourceRoute, name: str
       if (m === 'PUT') return () => putStatus(ctx, route, name);
       if (m === 'PATCH') return () => patchStatus(ctx, route, name);
       return undefined;
+    case 'approval':
+      if (m === 'GET') return () => getObject(ctx, named, name);
+      if (m === 'PUT') return () => putStatus(ctx, route, name, 'approval');
+      if (m === 'PATCH') return () => patchStatus(ctx, route, name, 'approval');
+      return undefined;
     case 'scale':
       if (m === 'GET') return () => getScale(ctx, route, name);
       if (m === 'PUT') return () => putScale(ctx, route, name);
