@@ -198,6 +198,7 @@ export async function labDown(target: string | (LabOptions & { keepKubeconfig?: 
     log(`compose did not run (${(err as Error).message}); removing the lab by label`);
   }
   for (const cluster of clusters) await sweepLab(docker, { ...scopeOf(s), cluster }, log, keepData);
+  await rm(stoppedPodsFile(labComposeEnvPath(s.root, s.project)), { force: true }); // their containers are gone
   if (!o.keepKubeconfig && !keepData) await forgetKubeconfig(s, log);
   log(`lab ${s.project} is down (${since(t0)})${keepData ? ': its data volumes, PKI and kubeconfig entries are kept (./kubelab up finds every object again; ./kubelab delete removes them)' : ''}`);
 }

@@ -9,6 +9,9 @@
  * with KUBELAB_E2E_DOCKERD_RESTART=1 (on a quiet machine). The restart is
  * KUBELAB_E2E_DOCKERD_RESTART_CMD if set, else `systemctl restart docker` under systemd, else
  * SIGTERM to the dockerd in /var/run/docker.pid and scripts/ensure-docker.sh to start it again.
+ * KUBELAB_E2E_DOCKERD_RESTART=crash leaves the engine alone: it kills every process of the lab's
+ * containers from the host (SIGKILL, which Docker sees as a crash, so the restart policies act as
+ * after an engine restart); it needs root on the Docker host.
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -18,10 +21,19 @@ import { E2E_ENV, repoRoot } from '../lib/lab.js';
 import { podContainers, useE2eLab } from '../lib/e2e-lab.js';
 import { run, waitFor } from '../lib/kubectl.js';
 
-const ENABLED = process.env.KUBELAB_E2E_DOCKERD_RESTART === '1';
+const MODE = process.env.KUBELAB_E2E_DOCKERD_RESTART;
+const ENABLED = MODE === '1' || MODE === 'crash';
 const CLUSTER = E2E_ENV.KUBELAB_CLUSTER!;
 
+/** Every container of the lab, its processes killed from the host: a crash, to Docker. */
+async function crashLab(): Promise<void> {
+  const ids = (await run('docker', ['ps', '-q', '--filter', `label=io.kubelab.cluster=${CLUSTER}`])).stdout.split('\n').filter(Boolean);
+  const pids = (await run('docker', ['inspect', '--format', '{{.State.Pid}}', ...ids])).stdout.split('\n').filter(Boolean).map(Number);
+  for (const pid of pids) if (pid > 0) process.kill(pid, 'SIGKILL');
+}
+
 async function restartDockerd(): Promise<void> {
+  if (MODE === 'crash') return crashLab();
   const custom = process.env.KUBELAB_E2E_DOCKERD_RESTART_CMD;
   if (custom) {
     const r = await run('sh', ['-c', custom], { timeoutMs: 180_000 });
@@ -47,7 +59,7 @@ async function components(): Promise<Map<string, string>> {
   return new Map(r.stdout.split('\n').filter(Boolean).map((l) => l.split(' ') as [string, string, string]).map(([n, c, s]) => [n, `${c} ${s}`]));
 }
 
-describe('a Docker engine restart under a running lab', { skip: ENABLED ? false : 'set KUBELAB_E2E_DOCKERD_RESTART=1 (it restarts the shared Docker engine)' }, () => {
+describe('a Docker engine restart under a running lab', { skip: ENABLED ? false : 'set KUBELAB_E2E_DOCKERD_RESTART=1 (it restarts the shared Docker engine) or =crash' }, () => {
   if (!ENABLED) return;
   const lab = useE2eLab(2);
 
