@@ -159,6 +159,15 @@ describe('kubelab CLI', () => {
       assert.equal(nodes.code, 0, nodes.stderr);
       assert.match(nodes.stdout, /^node\//);
       assert.match(r.stdout, new RegExp(`current-context: kubelab-${PROJECT}`));
+      // --merge: into the file kubectl uses ($KUBECONFIG), the user's other entries kept.
+      const mine = join(file, '..', 'mine');
+      writeFileSync(mine, 'apiVersion: v1\nkind: Config\nclusters: [{name: other, cluster: {server: "https://192.0.2.1:6443"}}]\ncontexts: [{name: other, context: {cluster: other, user: other}}]\nusers: [{name: other, user: {token: x}}]\ncurrent-context: other\n');
+      const merged = await run('node', [join(repoRoot, 'cli/dist/main.js'), 'kubeconfig', '--merge'], { env: { ...process.env, ...E2E_ENV, KUBECONFIG: mine } });
+      assert.equal(merged.code, 0, merged.stderr);
+      assert.match(merged.stdout, new RegExp(`merged the lab's context into ${mine}`));
+      const contexts = await run('kubectl', ['--kubeconfig', mine, 'config', 'get-contexts', '-o', 'name']);
+      assert.deepEqual(contexts.stdout.split('\n').filter(Boolean).sort(), [`kubelab-${PROJECT}`, 'other']);
+      assert.equal((await run('kubectl', ['--kubeconfig', mine, 'get', 'nodes', '-o', 'name'])).code, 0, 'the merged context is current and works');
     } finally {
       rmSync(join(file, '..'), { recursive: true, force: true });
     }
@@ -170,5 +179,9 @@ describe('kubelab CLI', () => {
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^complete -F _kubelab kubelab\n/);
     assert.match(r.stdout, /\ndelete\n$/);
+    if ((await run('sh', ['-c', 'command -v zsh'])).code !== 0) return; // zsh is optional
+    const z = await run('zsh', ['-fc', `autoload -Uz compinit && compinit -u -D && source <(node ${main} completion zsh) && echo $_comps[kubelab] && _describe() { print -l -- \${(P)4} } && words=(kubelab node d) CURRENT=3 && _kubelab`]);
+    assert.equal(z.code, 0, z.stderr);
+    assert.match(z.stdout, /^_kubelab\nadd:.*\ndelete:cordon and drain/);
   });
 });
