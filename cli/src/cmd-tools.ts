@@ -25,7 +25,7 @@ const lines = (value: string): string => {
 export function addToolCommands(program: Command, project: () => LabOptions, version: string): void {
   program
     .command('list')
-    .description('every lab on this Docker engine (found by the label on its containers): state, nodes, components, pod containers')
+    .description('every lab on this Docker engine (found by the label on its containers): state, nodes, components, pod containers, API address')
     .action(async () => {
       const labs = await labList();
       if (labs.length === 0) consoleLog('no kubelab labs on this Docker engine (./kubelab up makes one)');

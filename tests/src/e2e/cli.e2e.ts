@@ -110,7 +110,7 @@ describe('kubelab CLI', () => {
     const r = await cli(['list']);
     assert.equal(r.code, 0, r.stderr);
     const row = r.stdout.split('\n').find((l) => l.startsWith(`${PROJECT} `));
-    assert.match(row ?? '', /^\S+\s+running\s+2\/2\s+/, r.stdout);
+    assert.match(row ?? '', new RegExp(`^\\S+\\s+running\\s+2/2\\s+\\S+\\s+\\d+\\s+https://127.0.0.1:${E2E_ENV.KUBELAB_API_PORT}\\s`), r.stdout);
   });
 
   it("logs prints a component's log and a node's kubelet log; an unknown name says what there is", async () => {
