@@ -75,6 +75,7 @@ describe('completion', () => {
   const node = program.command('node').description('nodes');
   node.command('add').option('--name <n>', 'name').option('--force', 'force');
   program.command('completion').argument('<shell>');
+  program.command('__nodes', { hidden: true });
   it('lists each command path with its subcommands, options and known argument values', () => {
     const byPath = new Map(completionEntries(program).map((e) => [e.path, e.words.map((w) => w.word)]));
     assert.deepEqual(byPath.get(''), ['node', 'completion', '--project', '-p', '--version', '--help']);
@@ -85,5 +86,6 @@ describe('completion', () => {
   it('writes scripts that register the function', () => {
     assert.match(completionScript(program, 'bash'), /complete -F _kubelab kubelab \.\/kubelab\n$/);
     assert.match(completionScript(program, 'zsh'), /^#compdef kubelab\n[\s\S]*compdef _kubelab kubelab\n$/);
+    assert.doesNotMatch(completionScript(program, 'bash').split('__nodes 2>/dev/null')[0]!, /__nodes/, 'hidden commands are not offered');
   });
 });

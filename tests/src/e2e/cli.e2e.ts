@@ -179,6 +179,9 @@ describe('kubelab CLI', () => {
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^complete -F _kubelab kubelab\n/);
     assert.match(r.stdout, /\ndelete\n$/);
+    // node delete and logs complete the lab's node names (asking the command typed for them).
+    const nodes = await run('bash', ['-c', `source <(node ${main} completion bash) && COMP_WORDS=(${join(repoRoot, 'kubelab')} node delete "") COMP_CWORD=3 && _kubelab && echo "\${COMPREPLY[*]}"`], { env: { ...process.env, ...E2E_ENV } });
+    assert.match(nodes.stdout, new RegExp(`${PROJECT}-kubelet-1 ${PROJECT}-kubelet-2`), nodes.stderr);
     if ((await run('sh', ['-c', 'command -v zsh'])).code !== 0) return; // zsh is optional
     const z = await run('zsh', ['-fc', `autoload -Uz compinit && compinit -u -D && source <(node ${main} completion zsh) && echo $_comps[kubelab] && _describe() { print -l -- \${(P)4} } && words=(kubelab node d) CURRENT=3 && _kubelab`]);
     assert.equal(z.code, 0, z.stderr);
