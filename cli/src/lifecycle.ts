@@ -27,7 +27,10 @@ async function docker(verb: 'stop' | 'start', ids: string[], log: Log): Promise<
 /** Kubelets first (they would start their pods again), then compose's services, then the pods. */
 export async function stopLab(d: LabDocker, target: ComposeTarget, cluster: string, log: Log, pods?: PodsRecord): Promise<void> {
   const t0 = Date.now();
-  if (pods) await recordRunningPods(d, cluster, pods.network, pods.file);
+  if (pods) {
+    // Best effort: without the record, start leaves the pods to their kubelets (new sandboxes).
+    await recordRunningPods(d, cluster, pods.network, pods.file).catch((err: Error) => log(`could not write down the running pods (${err.message}): start will give them new sandboxes`));
+  }
   const all = await d.containers([`${CLUSTER_LABEL}=${cluster}`]);
   await docker('stop', all.filter((c) => c.labels[COMPONENT_LABEL] === 'kubelet').map((c) => c.id), log);
   const r = await runCompose(target, [...ALL_PROFILES_ARGS, 'stop', '--timeout', '2'], { onLine: (l) => l.trim() && log(`  ${l}`) });
