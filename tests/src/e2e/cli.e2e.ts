@@ -2,7 +2,7 @@
  * The CLI's day-to-day verbs against one lab: `node add` with capacity, labels and taints (bad
  * values refused with exit code 2 before anything starts), `node delete` draining the node (its
  * pods replaced on the other nodes) and removing it; `list`, `logs`, `export logs`, `kubeconfig
- * --print` and `completion bash` on the same lab.
+ * --print` and `completion bash` on the same lab; the restart policies an engine restart relies on.
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -83,6 +83,20 @@ describe('kubelab CLI', () => {
     for (const o of others) await lab.kOk(['uncordon', o]);
     assert.equal((await podsOf('pinned'))[0]?.spec.nodeName, gpu);
     assert.equal((await podsOf('movable'))[0]?.spec.nodeName, gpu);
+  });
+
+  it('survives an engine restart by restart policy: components and added nodes unless-stopped, pod containers none (their kubelet owns them)', async () => {
+    const policies = async (...labels: string[]) => {
+      const ids = await containers(...labels);
+      const r = await run('docker', ['inspect', '--format', '{{.Name}} {{.HostConfig.RestartPolicy.Name}}', ...ids]);
+      return r.stdout.split('\n').filter(Boolean);
+    };
+    const components = await policies('io.kubelab.component');
+    assert.ok(components.some((l) => l.startsWith(`/${gpu} `)), 'the added node is there');
+    for (const l of components) assert.match(l, / unless-stopped$/);
+    const pods = await policies('io.kubernetes.pod.uid');
+    assert.ok(pods.length > 0);
+    for (const l of pods) assert.match(l, / no$/);
   });
 
   it('node delete drains the node (its pods replaced on other nodes) and removes it', async () => {
