@@ -26,7 +26,7 @@ runMain('apiserver', async (signal, log) => {
   if (revision === undefined) return store.close();
   log.info({ revision }, 'connected to etcd');
 
-  const registry = new StoreRegistry(store, { log: log.child({ part: 'registry' }), serviceCIDR: cfg.serviceCIDR, nodePortRange: cfg.nodePortRange });
+  const registry = new StoreRegistry(store, { log: log.child({ part: 'registry' }), serviceCIDR: cfg.serviceCIDR, nodePortRange: cfg.nodePortRange, eventTTLSeconds: cfg.eventTTLSeconds });
   await withStoreRetry('bootstrap', () => bootstrap(registry, { serviceCIDR: cfg.serviceCIDR, log }), log, signal);
   if (cfg.compactIntervalSeconds > 0) void runCompactor(store, cfg.compactIntervalSeconds * 1000, log.child({ part: 'compactor' }), signal);
 

@@ -19,6 +19,7 @@ import { buildImages, type BuiltImage } from './images/build.js';
 import { chooseSource, imageEnv, imageTag, knownSource } from './images/source.js';
 import { ALL_PROFILES_ARGS, profileArgs, runsHa, waitForEtcdMembers } from './ha.js';
 import { joinNode, type JoinResult } from './join.js';
+import type { NodeAddSpec } from './node-options.js';
 import { KubeconfigConflict, kubeconfigName, labKubeconfig, mergeKubeconfig, removeFromKubeconfig } from './kubeconfig.js';
 import { ensurePki, readPki } from '@kubelab/client/pki';
 import type { ApiAccess } from './api-get.js';
@@ -237,11 +238,11 @@ export async function labStart(o: LabOptions & { timeoutMs?: number } = {}): Pro
   return nodes;
 }
 
-export async function labJoin(o: LabOptions = {}): Promise<JoinResult> {
+export async function labJoin(o: LabOptions = {}, spec?: NodeAddSpec): Promise<JoinResult> {
   const s = labSettings(o);
   const docker = o.docker ?? new DockerodeLab();
   const t = await composeTarget(s, docker);
-  return joinNode(docker, { ...s, env: t.env });
+  return joinNode(docker, { ...s, env: t.env }, spec);
 }
 
 /** True when the lab is there and healthy. */

@@ -38,7 +38,11 @@ export interface RegistryOptions {
   /** Pause between looks at the store's revision while waiting. */
   resourceVersionPollMs?: number;
   random?: () => number;
+  /** How long an Event lives after its last write (upstream's --event-ttl, 1 h); 0 = for ever. */
+  eventTTLSeconds?: number;
 }
+
+export const DEFAULT_EVENT_TTL_SECONDS = 3600;
 
 export const DEFAULT_SERVICE_CIDR = '10.244.128.0/17';
 export const DEFAULT_NODEPORT_RANGE = '30000-30099';
@@ -58,7 +62,8 @@ export class StoreRegistry implements Registry {
     readonly store: Store,
     opts: RegistryOptions = {},
   ) {
-    this.core = new Core(store, opts.clock ?? systemClock, opts.log);
+    const eventTTL = opts.eventTTLSeconds ?? DEFAULT_EVENT_TTL_SECONDS;
+    this.core = new Core(store, opts.clock ?? systemClock, opts.log, eventTTL > 0 ? { events: eventTTL } : {});
     this.strategies = buildStrategies({
       store,
       serviceRange: parseCIDR(opts.serviceCIDR ?? DEFAULT_SERVICE_CIDR),

@@ -6,6 +6,7 @@
  * one request context per exchange, errors rendered as upstream Status objects, and every request
  * logged at debug level. Nothing a client sends can crash the process.
  */
+import { setMaxListeners } from 'node:events';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
@@ -58,6 +59,8 @@ export async function startRestServer(opts: RestServerOptions): Promise<http.Ser
   let nextId = 0;
   const enforcement = opts.enforcement ?? defaultEnforcement(opts.registry);
   const authn = { ...(opts.token !== undefined ? { token: opts.token } : {}), ...(opts.bootstrapTokens ? { bootstrapTokens: opts.bootstrapTokens } : {}) };
+  // One abort listener per request in flight (every open watch holds one): not a leak.
+  setMaxListeners(0, opts.signal);
 
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
     const started = Date.now();

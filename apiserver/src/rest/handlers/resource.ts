@@ -12,6 +12,7 @@ import { getObject, listObjects } from './read.js';
 import { createEviction } from './eviction.js';
 import { createBinding, getScale, patchScale, patchStatus, podLog, putScale, putStatus } from './subresources.js';
 import { serveWatch } from './watch.js';
+import { converterFor } from '@kubelab/api';
 import { registryFor } from '../conversion.js';
 import { createObject, deleteCollection, deleteObject, updateObject } from './write.js';
 
@@ -95,7 +96,7 @@ function selects(ctx: RequestContext, route: ResourceRoute): boolean {
 
 export async function handleResource(rawCtx: RequestContext, route: ResourceRoute): Promise<void> {
   const ctx = { ...rawCtx, registry: registryFor(rawCtx.registry, route.info) };
-  if (selects(ctx, route)) assertSelectors(ctx.query, route.info.resource);
+  if (selects(ctx, route)) assertSelectors(ctx.query, route.info.resource, converterFor(route.info)?.fieldLabels);
   let handler: Handler | undefined;
   if (route.name === undefined) {
     handler = collectionHandler(ctx, route);
