@@ -57,10 +57,10 @@ export interface RestServerOptions {
 export async function startRestServer(opts: RestServerOptions): Promise<http.Server> {
   const log = opts.log.child({ server: 'rest' });
   let nextId = 0;
-  const enforcement = opts.enforcement ?? defaultEnforcement(opts.registry);
-  const authn = { ...(opts.token !== undefined ? { token: opts.token } : {}), ...(opts.bootstrapTokens ? { bootstrapTokens: opts.bootstrapTokens } : {}) };
   // One abort listener per request in flight (every open watch holds one): not a leak.
   setMaxListeners(0, opts.signal);
+  const enforcement = opts.enforcement ?? defaultEnforcement(opts.registry);
+  const authn = { ...(opts.token !== undefined ? { token: opts.token } : {}), ...(opts.bootstrapTokens ? { bootstrapTokens: opts.bootstrapTokens } : {}) };
 
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
     const started = Date.now();
