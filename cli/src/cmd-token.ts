@@ -65,10 +65,12 @@ export function addTokenCommands(program: Command, project: () => LabOptions): v
     .option('--ttl <duration>', 'how long it is valid (24h, 1h30m; 0 never expires)', asArg<number | string>(parseTtl), '24h')
     .option('--description <text>', 'a note shown by token list')
     .option('--groups <groups>', 'extra groups, comma-separated (each system:bootstrappers:...)', (v: string) => v.split(',').map((g) => g.trim()).filter(Boolean))
-    .action(async (given: string | undefined, o: { ttl: number | string; description?: string; groups?: string[] }) => {
+    .option('--print-join-command', 'print the kubelab command that joins a node with it (as kubeadm token create --print-join-command)')
+    .action(async (given: string | undefined, o: { ttl: number | string; description?: string; groups?: string[]; printJoinCommand?: boolean }) => {
       const ttlMs = typeof o.ttl === 'string' ? parseTtl(o.ttl) : o.ttl;
       const t = await createToken(await labApiAccess(project()), { ttlMs, ...(o.description ? { description: o.description } : {}), ...(o.groups ? { groups: o.groups } : {}), ...(given ? { token: given } : {}) });
-      consoleLog(t);
+      const p = project().project;
+      consoleLog(o.printJoinCommand ? `./kubelab${p ? ` -p ${p}` : ''} join --token ${t}` : t);
     });
   token
     .command('list')
