@@ -8,6 +8,7 @@ import { runTunnel } from './tunnel.js';
 import { consoleLog } from './output.js';
 import { addNodeCommands } from './cmd-nodes.js';
 import { addToolCommands } from './cmd-tools.js';
+import { addTokenCommands } from './cmd-token.js';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -113,6 +114,7 @@ program
   .action(() => consoleLog(VERSION));
 
 addNodeCommands(program, project);
+addTokenCommands(program, project);
 
 program
   .command('tunnel')

@@ -121,4 +121,19 @@ describe('authorization against a real apiserver', () => {
     assert.equal(ok.code, 0, ok.stderr);
     assert.equal(ok.stdout, 'node/n1\nnode/n2\n');
   });
+
+  it('kubectl auth can-i and whoami answer from the caller\'s identity', { skip: !KUBECTL }, async () => {
+    c.kubeconfig('kubeconfig', { identity: n1 });
+    const no = await runIn(c.dir, KUBECTL!, ['auth', 'can-i', 'get', 'secrets/s2']);
+    assert.equal(no.code, 1);
+    assert.match(no.stdout, /^no/);
+    const yes = await runIn(c.dir, KUBECTL!, ['auth', 'can-i', 'get', 'secrets/s1']);
+    assert.equal(yes.code, 0, yes.stderr);
+    assert.equal(yes.stdout.trim(), 'yes');
+    assert.equal((await runIn(c.dir, KUBECTL!, ['auth', 'can-i', 'update', 'nodes/status'])).stdout.trim(), 'yes');
+    assert.equal((await runIn(c.dir, KUBECTL!, ['auth', 'can-i', 'create', 'pods', '--subresource=exec'])).stdout.trim(), 'no');
+    const who = await runIn(c.dir, KUBECTL!, ['auth', 'whoami', '-o', 'jsonpath={.status.userInfo.username} {.status.userInfo.groups}']);
+    assert.equal(who.code, 0, who.stderr);
+    assert.equal(who.stdout, 'system:node:n1 ["system:nodes","system:authenticated"]');
+  });
 });

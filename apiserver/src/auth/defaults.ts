@@ -8,6 +8,7 @@ import { type Authorizer, chainAuthorizers, mastersAuthorizer } from './authoriz
 import { nodeAuthorizer, registryGraph } from './node-authorizer.js';
 import { nodeRestriction } from './node-restriction.js';
 import { csrRequestor } from '../certificates/requestor.js';
+import { certificateApproval } from '../certificates/approval.js';
 import { BINDINGS, ROLES } from './policy.js';
 import { policyAuthorizer } from './rules.js';
 
@@ -16,8 +17,8 @@ export function defaultAuthorizer(registry: Registry): Authorizer {
   return chainAuthorizers(mastersAuthorizer, nodeAuthorizer(registryGraph(registry)), policyAuthorizer(ROLES, BINDINGS));
 }
 
-export function defaultAdmission(): AdmissionPlugin[] {
-  return [csrRequestor, nodeRestriction];
+export function defaultAdmission(authorizer: Authorizer): AdmissionPlugin[] {
+  return [csrRequestor, certificateApproval(authorizer), nodeRestriction];
 }
 
 /** What a front end needs to enforce: who may, and what writes must pass. */
@@ -27,5 +28,6 @@ export interface Enforcement {
 }
 
 export function defaultEnforcement(registry: Registry): Enforcement {
-  return { authorizer: defaultAuthorizer(registry), admission: defaultAdmission() };
+  const authorizer = defaultAuthorizer(registry);
+  return { authorizer, admission: defaultAdmission(authorizer) };
 }

@@ -39,7 +39,9 @@ describe('NodeRestriction', () => {
   it('cannot set labels that steer workloads, nor change its taints', async () => {
     const n1 = await registry.get('nodes', '', 'n1');
     await refused(as('n1').update('nodes', '', 'n1', { ...n1, metadata: { ...n1.metadata, labels: { 'node-restriction.kubernetes.io/pci': 'yes' } } }), 'nodes "n1" is forbidden: node "n1" is not allowed to modify labels: node-restriction.kubernetes.io/pci');
-    await refused(as('n1').update('nodes', '', 'n1', { ...n1, spec: { taints: [{ key: 'k', effect: 'NoSchedule' }] } }), 'nodes "n1" is forbidden: node "n1" is not allowed to modify taints');
+    const tainted = await as('n1').update('nodes', '', 'n1', { ...n1, spec: { taints: [{ key: 'k', effect: 'NoSchedule' }] } });
+    await refused(as('n1').update('nodes', '', 'n1', { ...tainted, spec: { taints: [] } }), 'nodes "n1" is forbidden: node "n1" is not allowed to modify taints');
+    await refused(as('n1').update('nodes', '', 'n1', { ...tainted, spec: { taints: [{ key: 'k', effect: 'NoExecute' }] } }), 'nodes "n1" is forbidden: node "n1" is not allowed to modify taints');
     await registry.delete('nodes', '', 'n1');
     await refused(as('n1').create('nodes', '', nodeObj('n1', { 'node-role.kubernetes.io/control-plane': '' })), 'nodes "n1" is forbidden: node "n1" is not allowed to set the following labels: node-role.kubernetes.io/control-plane');
     await as('n1').create('nodes', '', nodeObj('n1', { 'kubernetes.io/arch': 'amd64', 'node.kubernetes.io/exclude-from-external-load-balancers': '' }));

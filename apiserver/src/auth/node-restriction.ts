@@ -2,7 +2,7 @@
  * Upstream's NodeRestriction admission plugin (plugin/pkg/admission/noderestriction), what the lab
  * needs of it: a node writes only its own Node (and may not set or change labels that steer
  * workloads: kubernetes.io/k8s.io namespaces outside the kubelet's own, node-restriction.
- * kubernetes.io/ above all; nor its taints), only the status of pods bound to it, deletes only
+ * kubernetes.io/ above all; nor remove or change its taints), only the status of pods bound to it, deletes only
  * pods bound to it, creates only mirror pods of its own, touches only its own Lease, and (lab)
  * updates only PersistentVolumes of its node or of a node that is gone.
  */
@@ -78,8 +78,11 @@ async function admitNode(node: string, r: AdmissionRequest): Promise<void> {
   if (!old) return;
   const bad = changedLabels(r.object?.metadata?.labels, old.metadata?.labels).filter(forbiddenNodeLabel);
   if (bad.length) deny(`node "${node}" is not allowed to modify labels: ${bad.join(', ')}`);
-  const taints = (o: KubeObject | undefined): string => JSON.stringify((o?.spec as { taints?: unknown } | undefined)?.taints ?? []);
-  if (taints(r.object) !== taints(old)) deny(`node "${node}" is not allowed to modify taints`);
+  // Upstream refuses any taint change; the lab lets a node add taints (its registration taints on a
+  // Node kept from an earlier kubelet: they only repel pods), never remove or change one.
+  const taints = (o: KubeObject | undefined): string[] => (((o?.spec as { taints?: unknown[] } | undefined)?.taints ?? []) as unknown[]).map((t) => JSON.stringify(t));
+  const now = new Set(taints(r.object));
+  if (taints(old).some((t) => !now.has(t))) deny(`node "${node}" is not allowed to modify taints`);
 }
 
 function admitLease(node: string, r: AdmissionRequest): void {

@@ -11,6 +11,7 @@ import { X509Certificate } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { findKubectl, runIn } from '../rest/testing/harness.js';
 import { type Json, SecureCluster } from '../auth/testing/secure-cluster.js';
+import { COMPONENT_USERS } from '../auth/policy.js';
 import { makeCsr } from './signer.js';
 
 const KUBECTL = findKubectl('kubectl');
@@ -129,6 +130,20 @@ describe('CertificateSigningRequests against a real apiserver', () => {
     assert.equal((await n9('POST', path, csrBody('node-csr-n9-2', renewal.csr, 'kubernetes.io/kube-apiserver-client-kubelet'))).status, 201);
     await certificateOf('node-csr-n9-2');
     assert.equal((await c.call(undefined, 'GET', `${path}/node-csr-n11`)).json['status']?.['conditions'], undefined);
+  });
+
+  it('update rights on CSRs approve and sign nothing: approve and sign on the signer are needed', async () => {
+    const { csr } = await makeCsr({ commonName: 'mallory', organizations: ['system:masters'] });
+    assert.equal((await c.call(undefined, 'POST', path, csrBody('mallory', csr, 'kubernetes.io/kube-apiserver-client'))).status, 201);
+    const cm = c.as(await c.identity(COMPONENT_USERS.controllerManager));
+    const cur = (await cm('GET', `${path}/mallory`)).json;
+    const approve = await cm('PUT', `${path}/mallory/approval`, { ...cur, status: { conditions: [{ type: 'Approved', status: 'True', reason: 'Sneaky' }] } });
+    assert.equal(approve.status, 403);
+    assert.equal(approve.json['message'], 'certificatesigningrequests.certificates.k8s.io "mallory" is forbidden: user not permitted to approve requests with signerName "kubernetes.io/kube-apiserver-client"');
+    const sign = await cm('PUT', `${path}/mallory/status`, { ...cur, status: { certificate: Buffer.from('x').toString('base64') } });
+    assert.equal(sign.status, 403);
+    assert.match(sign.json['message'] as string, /user not permitted to sign requests with signerName/);
+    assert.equal((await c.call(undefined, 'GET', `${path}/mallory`)).json['status'], undefined);
   });
 
   it('a kubelet CSR with the wrong subject fails at the signer', async () => {

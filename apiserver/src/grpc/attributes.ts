@@ -12,10 +12,14 @@ export type GrpcMethod = 'Create' | 'Get' | 'List' | 'Watch' | 'Update' | 'Updat
 
 const VERB: Record<GrpcMethod, string> = { Create: 'create', Get: 'get', List: 'list', Watch: 'watch', Update: 'update', UpdateStatus: 'update', Delete: 'delete', Bind: 'create' };
 
-export function grpcAttributes(user: UserInfo, method: GrpcMethod, target: { resource: string; namespace: string; name: string }): Attributes {
+/** A list or watch of one object by name (`metadata.name=x`) is authorized as that object, as on REST. */
+const ONE = /^metadata\.name==?([^,=!]+)$/;
+
+export function grpcAttributes(user: UserInfo, method: GrpcMethod, target: { resource: string; namespace: string; name: string }, fieldSelector = ''): Attributes {
   const resource = method === 'Bind' ? 'pods' : target.resource;
   const info = resourceInfo(resource);
   const subresource = method === 'UpdateStatus' ? 'status' : method === 'Bind' ? 'binding' : '';
-  const name = method === 'Create' || method === 'List' || method === 'Watch' ? '' : target.name;
+  const selects = method === 'List' || method === 'Watch';
+  const name = selects ? (ONE.exec(fieldSelector)?.[1] ?? '') : method === 'Create' ? '' : target.name;
   return resourceAttributes(user, VERB[method], { apiGroup: info?.group ?? '', apiVersion: info?.version ?? '', resource, subresource, namespace: target.namespace, name });
 }

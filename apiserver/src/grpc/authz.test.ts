@@ -41,6 +41,14 @@ describe('gRPC calls are authorized per caller', () => {
     assert.equal(e.reason, 'Forbidden');
     assert.equal(e.message, 'secrets is forbidden: User "system:kube-scheduler" cannot list resource "secrets" in API group "" in the namespace "default"');
   });
+  it('a List by metadata.name is authorized as that object', async () => {
+    await registry.create('secrets', 'default', { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'used' } });
+    await registry.create('pods', 'default', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'user' }, spec: { nodeName: 'n1', containers: [{ name: 'c', image: 'x', envFrom: [{ secretRef: { name: 'used' } }] }] } });
+    const ok = await call(h, 'List', n1, { target: target('secrets', 'default'), fieldSelector: 'metadata.name=used' });
+    assert.ok(!(ok instanceof ApiError), String(ok));
+    const all = await call(h, 'List', n1, { target: target('secrets', 'default') });
+    assert.ok(all instanceof ApiError && all.reason === 'Forbidden');
+  });
   it('Bind is create of pods/binding: the scheduler may, a node may not', async () => {
     const e = await call(h, 'Bind', n1, { namespace: 'default', name: 'p', nodeName: 'n1' });
     assert.ok(e instanceof ApiError);

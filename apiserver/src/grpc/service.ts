@@ -41,12 +41,12 @@ interface Target {
 }
 
 /** Authorizes the call (403 as upstream's) and hands back the registry as this caller writes to it. */
-type Guard = (call: object, method: GrpcMethod, target: Target) => Promise<Registry>;
+type Guard = (call: object, method: GrpcMethod, target: Target, fieldSelector?: string) => Promise<Registry>;
 
 function guard(registry: Registry, enforcement: Enforcement): Guard {
-  return async (call, method, target) => {
+  return async (call, method, target, fieldSelector) => {
     const user = grpcUser(call);
-    await authorizeOrThrow(enforcement.authorizer, grpcAttributes(user, method, target));
+    await authorizeOrThrow(enforcement.authorizer, grpcAttributes(user, method, target, fieldSelector));
     return admittingRegistry(registry, user, enforcement.admission);
   };
 }
@@ -92,7 +92,7 @@ async function serveWatch(auth: Guard, call: grpc.ServerWritableStream<WatchRequ
   call.on('close', abort);
   call.on('error', abort);
   try {
-    const registry = await auth(call, 'Watch', targetOf(req.target));
+    const registry = await auth(call, 'Watch', targetOf(req.target), req.fieldSelector);
     const events = registry.watch(
       req.target?.resource ?? '',
       {
@@ -129,7 +129,7 @@ export function resourcesHandlers(registry: Registry, log: Logger, enforcement: 
     }),
     Get: unary(log, 'Get', async (req: GetRequest, call) => encode(await (await auth(call, 'Get', targetOf(req.target))).get(req.target?.resource ?? '', req.target?.namespace ?? '', req.target?.name ?? ''))),
     List: unary(log, 'List', async (req: ListRequest, call): Promise<ListResponse> => {
-      const r = await auth(call, 'List', targetOf(req.target));
+      const r = await auth(call, 'List', targetOf(req.target), req.fieldSelector);
       const page = await r.list(req.target?.resource ?? '', {
         namespace: req.target?.namespace ?? '',
         labelSelector: req.labelSelector,

@@ -2,6 +2,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { KubeletConnector } from '../kubelets/connector.js';
+import type { Authorizer } from '../auth/authorizer.js';
 import type { UserInfo } from '../auth/user.js';
 import type { Registry } from '../registry/types.js';
 import type { MediaRange } from './media.js';
@@ -16,6 +17,8 @@ export interface RequestContext {
   registry: Registry;
   /** The authenticated caller (anonymous on the public paths). */
   user: UserInfo;
+  /** What the request was authorized by (SelfSubjectAccessReviews ask it too). */
+  authorizer?: Authorizer;
   log: Logger;
   /** Aborted when the client goes away or the server shuts down. */
   signal: AbortSignal;

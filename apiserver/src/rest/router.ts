@@ -16,6 +16,7 @@ import { servesGroupVersion } from './paths.js';
 import { matchStreamPath, rejectPlainStreamRequest } from './streams/dispatch.js';
 import { serveMetrics } from './metrics/serve.js';
 import { versionInfo } from './version.js';
+import { serveReviews } from './handlers/reviews.js';
 
 const HEALTH = new Set(['/healthz', '/readyz', '/livez']);
 
@@ -73,6 +74,8 @@ export async function route(ctx: RequestContext): Promise<void> {
   }
 
   if (await serveMetrics(ctx, path)) return;
+
+  if (ctx.authorizer && (await serveReviews(ctx, path, ctx.authorizer))) return;
 
   const stream = matchStreamPath(path);
   if (stream) await rejectPlainStreamRequest(ctx.registry, stream, ctx.query, ctx.method);

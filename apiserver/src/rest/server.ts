@@ -91,6 +91,7 @@ export async function startRestServer(opts: RestServerOptions): Promise<http.Ser
         accept: parseAccept(req.headers.accept),
         registry: admittingRegistry(opts.registry, user, enforcement.admission),
         user,
+        authorizer: enforcement.authorizer,
         log: reqLog,
         signal: ac.signal,
       };

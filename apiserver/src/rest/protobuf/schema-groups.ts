@@ -278,3 +278,17 @@ export const CERTIFICATES_V1: Table = {
   CertificateSigningRequestStatus: { 1: 'conditions:[]CertificateSigningRequestCondition', 2: 'certificate:bytes' },
   CertificateSigningRequestCondition: { 1: 'type', 6: 'status', 2: 'reason', 3: 'message', 4: 'lastUpdateTime:Time', 5: 'lastTransitionTime:Time' },
 };
+
+/** authorization.k8s.io/v1 (`kubectl auth can-i` writes its SelfSubjectAccessReview as protobuf). */
+export const AUTHORIZATION_V1: Table = {
+  SelfSubjectAccessReview: { 1: 'metadata:ObjectMeta', 2: 'spec:SelfSubjectAccessReviewSpec', 3: 'status:SubjectAccessReviewStatus' },
+  SelfSubjectAccessReviewSpec: { 1: 'resourceAttributes:ResourceAttributes', 2: 'nonResourceAttributes:NonResourceAttributes' },
+  ResourceAttributes: { 1: 'namespace', 2: 'verb', 3: 'group', 4: 'version', 5: 'resource', 6: 'subresource', 7: 'name' },
+  NonResourceAttributes: { 1: 'path', 2: 'verb' },
+  SubjectAccessReviewStatus: { 1: 'allowed:bool!', 4: 'denied:bool', 2: 'reason', 3: 'evaluationError' },
+};
+
+/** authentication.k8s.io SelfSubjectReview (`kubectl auth whoami`): an empty request. */
+export const AUTHENTICATION_REVIEW: Table = {
+  SelfSubjectReview: { 1: 'metadata:ObjectMeta' },
+};
