@@ -11,10 +11,8 @@ export interface ApiserverConfig {
   nodePortRange: string;
   /** Seconds between etcd compactions (0 = never). */
   compactIntervalSeconds: number;
-  /** TLS and token files (KUBELAB_TLS_CERT, KUBELAB_TLS_KEY, KUBELAB_TOKEN_FILE); unset: plain HTTP, no auth. */
-  tlsCertFile?: string;
-  tlsKeyFile?: string;
-  tokenFile?: string;
+  /** The PKI directory (KUBELAB_PKI_DIR: CA, serving certificate, tokens; see serving-pki.ts); unset: plain HTTP and gRPC, no auth. */
+  pkiDir?: string;
   /** Where the apiserver makes its own PKI when the configured files are missing (KUBELAB_PKI_GENERATE_DIR). */
   pkiGenerateDir: string;
 }
@@ -44,9 +42,7 @@ export function readConfig(): ApiserverConfig {
     serviceCIDR,
     nodePortRange,
     compactIntervalSeconds,
-    tlsCertFile: optional('KUBELAB_TLS_CERT'),
-    tlsKeyFile: optional('KUBELAB_TLS_KEY'),
-    tokenFile: optional('KUBELAB_TOKEN_FILE'),
+    pkiDir: optional('KUBELAB_PKI_DIR'),
     pkiGenerateDir: env('KUBELAB_PKI_GENERATE_DIR', '/var/lib/kubelab/pki'),
   };
 }

@@ -14,6 +14,7 @@ import { startRestServer } from './rest/server.js';
 import { KubeletConnector } from './kubelets/connector.js';
 import { loadServingPki } from './serving-pki.js';
 import { withMetrics } from './rest/metrics/registry.js';
+import { staticBootstrapToken } from './auth/grpc-authn.js';
 
 runMain('apiserver', async (signal, log) => {
   const cfg = readConfig();
@@ -28,9 +29,11 @@ runMain('apiserver', async (signal, log) => {
   if (cfg.compactIntervalSeconds > 0) void runCompactor(store, cfg.compactIntervalSeconds * 1000, log.child({ part: 'compactor' }), signal);
 
   const pki = await loadServingPki(cfg, log);
-  const kubelets = new KubeletConnector({ registry, log: log.child({ part: 'kubelets' }) });
-  const grpc = await startGrpcServer({ registry: withMetrics(registry, kubelets, log.child({ part: 'metrics' })), port: cfg.grpcPort, log });
-  const rest = await startRestServer({ registry, port: cfg.restPort, log, signal, kubelets, streams: kubelets.streamBackends(), ...(pki ?? {}) });
+  if (pki && !pki.kubeletClient) log.warn('no kubelet-client.crt/.key in the PKI: the kubelets are dialled with plain gRPC (and, when they serve TLS, refuse)');
+  const kubelets = new KubeletConnector({ registry, log: log.child({ part: 'kubelets' }), ...(pki?.kubeletClient ? { clientCert: pki.kubeletClient } : {}) });
+  const grpcTls = pki && { cert: pki.tls.cert, key: pki.tls.key, authn: { caCert: pki.tls.clientCA, adminToken: pki.token, tokens: pki.bootstrapToken ? [staticBootstrapToken(pki.bootstrapToken)] : [] } };
+  const grpc = await startGrpcServer({ registry: withMetrics(registry, kubelets, log.child({ part: 'metrics' })), port: cfg.grpcPort, log, ...(grpcTls ? { tls: grpcTls } : {}) });
+  const rest = await startRestServer({ registry, port: cfg.restPort, log, signal, kubelets, streams: kubelets.streamBackends(), ...(pki ? { tls: { cert: pki.tls.cert, key: pki.tls.key }, token: pki.token } : {}) });
   log.info({ grpcPort: grpc.port, restPort: cfg.restPort }, 'apiserver ready');
 
   if (!signal.aborted) await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));

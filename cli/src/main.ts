@@ -111,14 +111,17 @@ program
   .description("kubelab's version")
   .action(() => consoleLog(VERSION));
 
-async function addNode(): Promise<void> {
-  const r = await labJoin(project());
-  consoleLog(`node ${r.name} is starting (container ${r.id.slice(0, 12)}); kubectl get nodes shows it once Ready`);
+async function addNode(o: { token?: string; wait?: boolean }): Promise<void> {
+  const r = await labJoin({ ...project(), ...(o.token ? { token: o.token } : {}), wait: o.wait !== false });
+  if (r.seconds === undefined) consoleLog(`node ${r.name} is starting (container ${r.id.slice(0, 12)}); kubectl get nodes shows it once Ready`);
+  else consoleLog(`node ${r.name} joined (bootstrap token, CertificateSigningRequest) and is Ready in ${r.seconds.toFixed(1)} s (container ${r.id.slice(0, 12)})`);
 }
 
 const node = program.command('node').description("the lab's kubelet nodes");
-node.command('add').description('add one more kubelet node that lasts (until down); alias: kubelab join').action(addNode);
-program.command('join').description('add one more kubelet node that lasts (until down); same as node add').action(addNode);
+const joinOptions = (c: Command): Command =>
+  c.option('--token <token>', "the bootstrap token to join with (default: the lab's own, .kubelab/pki/bootstrap-token)").option('--no-wait', 'return once the kubelet is started, not when the node is Ready');
+joinOptions(node.command('add').description('add one more kubelet node that lasts (until down); alias: kubelab join')).action(addNode);
+joinOptions(program.command('join').description('add one more kubelet node that lasts (until down); same as node add')).action(addNode);
 
 program
   .command('tunnel')

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import Dockerode from 'dockerode';
 import { systemClock, type PersistentVolume, type Pod } from '@kubelab/api';
-import { ApiClient, Informer, runMain } from '@kubelab/client';
+import { ApiClient, Informer, credentialsFromEnv, runMain } from '@kubelab/client';
 import { loadConfig } from './config.js';
 import { dnsSettingsFromEnv } from './dns/poddns.js';
 import { runHollowKubelets } from './hollow.js';
@@ -15,6 +15,8 @@ import { kubeletPortFromEnv } from './server/config.js';
 import { RuntimeBackend } from './server/runtimebackend.js';
 import { OwnUsage } from './server/ownusage.js';
 import { runKubeletServer } from './server/server.js';
+import { nodeServingCert, servingAnnotation, type KubeletTls } from './server/tls.js';
+import { bootstrapCertificate } from './bootstrap.js';
 
 /** The node's resolver for dnsPolicy Default: the kubelet container's own (Docker's embedded DNS). */
 function readResolvConf(): string {
@@ -27,7 +29,8 @@ function readResolvConf(): string {
 
 runMain('kubelet', async (signal, log) => {
   const cfg = loadConfig(process.env, process.argv.slice(2));
-  const client = new ApiClient(cfg.apiserver);
+  const credentials = credentialsFromEnv();
+  const client = new ApiClient(cfg.apiserver, { credentials });
   const newPodSource = (node: string): Informer<Pod> => new Informer<Pod>(client, 'pods', { fieldSelector: `spec.nodeName=${node}` }, log.child({ informer: 'pods', node }));
   if (cfg.runtime === 'hollow') {
     try {
@@ -40,6 +43,22 @@ runMain('kubelet', async (signal, log) => {
   const docker = new Dockerode();
   const dns = dnsSettingsFromEnv(process.env, readResolvConf());
   const kubeletPort = kubeletPortFromEnv(process.env);
+  // The kubelet API over TLS with a serving certificate of the node's own, published on the Node
+  // (plain gRPC only with KUBELAB_API_INSECURE=1, the tests' setting).
+  let serving: KubeletTls | undefined;
+  // With a bootstrap token and no certificate of its own: TLS bootstrap (bootstrap.ts) into
+  // KUBELAB_KUBELET_CERT_DIR (its own volume), then every call with the node's certificate.
+  const certDir = process.env.KUBELAB_KUBELET_CERT_DIR?.trim() || '/var/lib/kubelet/pki';
+  const prepare = async (node: { name: string; hostIP: string }, nlog: typeof log, sig: AbortSignal): Promise<{ annotations?: Record<string, string> }> => {
+    if (credentials.insecure) return {};
+    if (credentials.token && !credentials.cert) {
+      const own = await bootstrapCertificate({ api: client, nodeName: node.name, ca: credentials.ca, dir: certDir, log: nlog }, sig);
+      if (own) client.setCredentials({ ca: credentials.ca, ...own });
+    }
+    const pair = await nodeServingCert(node.name, node.hostIP);
+    serving = { ca: credentials.ca, ...pair };
+    return { annotations: servingAnnotation(pair) };
+  };
   const runtimeFor = (node: string): ContainerRuntime => {
     const rt = dockerRuntimeFor(node);
     return cfg.runtimeTiming ? timedRuntime(rt, log.child({ node })) : rt;
@@ -70,8 +89,9 @@ runMain('kubelet', async (signal, log) => {
         probeRuntime: runtimeFor(''),
         newRuntime: runtimeFor,
         kubeletPort,
+        prepare,
         serveApi: (node, runtime, nlog, sig) =>
-          runKubeletServer({ port: kubeletPort, log: nlog, backend: new RuntimeBackend({ runtime, cluster: cfg.cluster, node, network: cfg.network, log: nlog, own: new OwnUsage() }) }, sig),
+          runKubeletServer({ port: kubeletPort, log: nlog, ...(serving ? { tls: serving } : {}), backend: new RuntimeBackend({ runtime, cluster: cfg.cluster, node, network: cfg.network, log: nlog, own: new OwnUsage() }) }, sig),
         newPodSource,
         newVolumeSource: () => new Informer<PersistentVolume>(client, 'persistentvolumes', {}, log.child({ informer: 'persistentvolumes' })),
       },

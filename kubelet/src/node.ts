@@ -42,6 +42,8 @@ export interface NodeAgentOptions {
   reportMs: number;
   /** Reported as status.daemonEndpoints.kubeletEndpoint.Port (default 10250). */
   kubeletPort?: number;
+  /** Kept on the Node (the kubelet's serving certificate, server/tls.ts). */
+  annotations?: Record<string, string>;
 }
 
 export class NodeAgent {
@@ -85,8 +87,11 @@ export class NodeAgent {
     }
     const want = nodeLabels(name, this.o.facts.arch);
     const labels = node.metadata.labels ?? {};
-    if (Object.entries(want).some(([k, v]) => labels[k] !== v)) {
-      node = await this.o.api.update<Node>('nodes', { ...node, metadata: { ...node.metadata, labels: { ...labels, ...want } } });
+    const wantAnnotations = this.o.annotations ?? {};
+    const annotations = node.metadata.annotations ?? {};
+    const differs = (want: Record<string, string>, have: Record<string, string>): boolean => Object.entries(want).some(([k, v]) => have[k] !== v);
+    if (differs(want, labels) || differs(wantAnnotations, annotations)) {
+      node = await this.o.api.update<Node>('nodes', { ...node, metadata: { ...node.metadata, labels: { ...labels, ...want }, annotations: { ...annotations, ...wantAnnotations } } });
     }
     this.nodeUid = node.metadata.uid;
     await this.writeStatus(node, health, true);
