@@ -11,6 +11,8 @@ export * from './names.js';
 export * from './hash.js';
 export * from './time.js';
 export * from './clusterdns.js';
+export * from './ipv4.js';
 export * from './validation/index.js';
 export * from './defaults/index.js';
 export * from './conversion/index.js';
+export * from './node-spec.js';

@@ -1,4 +1,4 @@
-/** GET requests to the lab's Kubernetes API over HTTPS, trusting the lab's CA, with its admin token. */
+/** Requests to the lab's Kubernetes API over HTTPS, trusting the lab's CA, with its admin token. */
 import https from 'node:https';
 
 export interface ApiAccess {
@@ -9,10 +9,23 @@ export interface ApiAccess {
   token: string;
 }
 
+export interface ApiResponse {
+  status: number;
+  body: unknown;
+}
+
 /** Status and body (parsed when JSON); undefined when the server does not answer (yet). */
-export function apiGet(api: ApiAccess, path: string, timeoutMs = 5000): Promise<{ status: number; body: unknown } | undefined> {
+export function apiGet(api: ApiAccess, path: string, timeoutMs = 5000): Promise<ApiResponse | undefined> {
+  return apiRequest(api, 'GET', path, undefined, timeoutMs);
+}
+
+/** A request with a JSON body (or none); undefined when the server does not answer. */
+export function apiRequest(api: ApiAccess, method: string, path: string, body?: unknown, timeoutMs = 5000): Promise<ApiResponse | undefined> {
   return new Promise((resolve) => {
-    const req = https.get(new URL(path, api.url), { ca: api.caCert, headers: { Authorization: `Bearer ${api.token}`, Accept: 'application/json' }, agent: false, timeout: timeoutMs }, (res) => {
+    const data = body === undefined ? undefined : JSON.stringify(body);
+    const headers: Record<string, string> = { Authorization: `Bearer ${api.token}`, Accept: 'application/json' };
+    if (data !== undefined) headers['Content-Type'] = 'application/json';
+    const req = https.request(new URL(path, api.url), { method, ca: api.caCert, headers, agent: false, timeout: timeoutMs }, (res) => {
       const parts: Buffer[] = [];
       res.on('data', (c: Buffer) => parts.push(c));
       res.on('error', () => resolve(undefined));
@@ -29,5 +42,6 @@ export function apiGet(api: ApiAccess, path: string, timeoutMs = 5000): Promise<
     });
     req.on('timeout', () => req.destroy(new Error('timeout')));
     req.on('error', () => resolve(undefined));
+    req.end(data);
   });
 }

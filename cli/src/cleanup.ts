@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import type { LabContainer, LabDocker, LabNetwork, LabVolume } from './docker.js';
 import { CLUSTER_LABEL, COMPONENT_LABEL, COMPOSE_PROJECT_LABEL, POD_CONTAINER_LABEL, SANDBOX_CONTAINER } from './labels.js';
 import type { Log } from './output.js';
-import { cidrsOverlap } from './subnet.js';
+import { subnetsOverlap } from './subnet.js';
 
 export interface LabScope {
   project: string;
@@ -55,13 +55,13 @@ export function preflight(s: LabScope, state: DockerState): Preflight {
   const removeNetworks = fresh ? state.networks.filter((n) => isOurs(n.labels, s)) : [];
   const kept = state.networks.filter((n) => n.name !== s.network && !removeNetworks.includes(n));
   for (const n of kept) {
-    const clash = n.subnets.find((sub) => cidrsOverlap(sub, s.subnet));
+    const clash = n.subnets.find((sub) => subnetsOverlap(sub, s.subnet));
     if (clash) {
       errors.push(`KUBELAB_SUBNET ${s.subnet} overlaps ${clash}, the subnet of Docker network "${n.name}": choose a free range with KUBELAB_SUBNET, KUBELAB_POD_RANGE and KUBELAB_SERVICE_CIDR`);
     }
   }
   for (const ns of state.nameservers ?? []) {
-    if (cidrsOverlap(`${ns}/32`, s.subnet)) {
+    if (subnetsOverlap(`${ns}/32`, s.subnet)) {
       errors.push(`KUBELAB_SUBNET ${s.subnet} contains ${ns}, this host's DNS server: the lab's bridge would cut the host off from it; choose another range with KUBELAB_SUBNET, KUBELAB_POD_RANGE and KUBELAB_SERVICE_CIDR`);
     }
   }

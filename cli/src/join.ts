@@ -1,6 +1,7 @@
 /**
- * `kubelab join`: one more kubelet node that lasts. A plain container (not a compose replica, which
- * a later `up` would scale away) on the lab's network, with the lab's labels, so `down` finds it.
+ * `kubelab node add` (alias `join`): one more kubelet node that lasts. A plain container (not a
+ * compose replica, which a later `up` would scale away) on the lab's network, with the lab's
+ * labels, so `down` finds it; its name is the node's name.
  */
 import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -9,6 +10,7 @@ import type { LabDocker } from './docker.js';
 import { kubelabImage } from './images/source.js';
 import { CLUSTER_LABEL, COMPONENT_LABEL, JOINED_LABEL, PROJECT_LABEL } from './labels.js';
 import { nextNodeName } from './node-name.js';
+import type { NodeAddSpec } from './node-options.js';
 import type { LabSettings } from './settings.js';
 
 export interface JoinResult {
@@ -20,12 +22,16 @@ export interface JoinResult {
  * Starts the node's kubelet with the cluster CA and a bootstrap token: the lab's own
  * (components/kubelet of its PKI), or `token` (written with the CA to components/kubelet-<name>).
  */
-export async function joinNode(docker: LabDocker, s: LabSettings, token?: string): Promise<JoinResult> {
+export async function joinNode(docker: LabDocker, s: LabSettings, spec: NodeAddSpec = { labels: {}, taints: [], env: {} }, token?: string): Promise<JoinResult> {
   if (!(await docker.networks()).some((n) => n.name === s.network)) {
     throw new Error(`the lab ${s.project} is not running (no Docker network "${s.network}"): run ./kubelab up first`);
   }
+  const kubelets = await docker.containers([`${CLUSTER_LABEL}=${s.cluster}`, `${COMPONENT_LABEL}=kubelet`]);
+  if (spec.name && kubelets.some((c) => c.name === spec.name || c.name.replace(/_/g, '-') === spec.name)) {
+    throw new Error(`node ${spec.name} exists already in lab ${s.project}: choose another --name, or remove it with ./kubelab node delete ${spec.name}`);
+  }
   const joined = await docker.containers([`${CLUSTER_LABEL}=${s.cluster}`, JOINED_LABEL]);
-  const name = nextNodeName(s.project, joined.map((c) => c.name));
+  const name = spec.name ?? nextNodeName(s.project, joined.map((c) => c.name));
   const e = s.env;
   const env: Record<string, string> = {
     KUBELAB_CLUSTER: s.cluster,
@@ -39,6 +45,7 @@ export async function joinNode(docker: LabDocker, s: LabSettings, token?: string
     // As a compose kubelet: the CA and the bootstrap token, nothing of its own yet.
     KUBELAB_API_CA_FILE: '/etc/kubelab/pki/ca.crt',
     KUBELAB_API_TOKEN_FILE: '/etc/kubelab/pki/bootstrap-token',
+    ...spec.env,
   };
   const id = await docker.runContainer({
     name,

@@ -20,6 +20,7 @@ import { chooseSource, imageEnv, imageTag, knownSource } from './images/source.j
 import { ALL_PROFILES_ARGS, profileArgs, runsHa, waitForEtcdMembers } from './ha.js';
 import { joinNode, type JoinResult } from './join.js';
 import { waitForJoin } from './join-wait.js';
+import type { NodeAddSpec } from './node-options.js';
 import { KubeconfigConflict, kubeconfigName, labKubeconfig, mergeKubeconfig, removeFromKubeconfig } from './kubeconfig.js';
 import { readPki } from '@kubelab/client/pki';
 import { ensureClusterPki } from '@kubelab/client/component-pki';
@@ -243,12 +244,12 @@ export async function labStart(o: LabOptions & { timeoutMs?: number } = {}): Pro
  * `kubelab join`: a node that lasts, joining with the lab's bootstrap token (or `token`); with
  * `wait` (default) it resolves once the node is Ready and throws when its token is refused.
  */
-export async function labJoin(o: LabOptions & { token?: string; wait?: boolean; timeoutMs?: number } = {}): Promise<JoinResult & { seconds?: number }> {
+export async function labJoin(o: LabOptions & { token?: string; wait?: boolean; timeoutMs?: number } = {}, spec?: NodeAddSpec): Promise<JoinResult & { seconds?: number }> {
   const t0 = Date.now();
   const s = labSettings(o);
   const docker = o.docker ?? new DockerodeLab();
   const t = await composeTarget(s, docker);
-  const r = await joinNode(docker, { ...s, env: t.env }, o.token);
+  const r = await joinNode(docker, { ...s, env: t.env }, spec, o.token);
   if (o.wait === false) return r;
   await waitForJoin(docker, await labApiAccess(o), r, { deadline: t0 + (o.timeoutMs ?? 120_000), log: o.log ?? consoleLog });
   return { ...r, seconds: (Date.now() - t0) / 1000 };

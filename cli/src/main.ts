@@ -3,10 +3,11 @@
 import { relative } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { readFileSync } from 'node:fs';
-import { labApiAccess, labDown, labImages, labJoin, labSettings, labStart, labStatus, labStop, labUp, type LabUpResult } from './lab.js';
+import { labApiAccess, labDown, labImages, labSettings, labStart, labStatus, labStop, labUp, type LabUpResult } from './lab.js';
 import { runTunnel } from './tunnel.js';
-import { labKubeconfigPath } from './kubeconfig-file.js';
 import { consoleLog } from './output.js';
+import { addNodeCommands } from './cmd-nodes.js';
+import { addToolCommands } from './cmd-tools.js';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -111,17 +112,7 @@ program
   .description("kubelab's version")
   .action(() => consoleLog(VERSION));
 
-async function addNode(o: { token?: string; wait?: boolean }): Promise<void> {
-  const r = await labJoin({ ...project(), ...(o.token ? { token: o.token } : {}), wait: o.wait !== false });
-  if (r.seconds === undefined) consoleLog(`node ${r.name} is starting (container ${r.id.slice(0, 12)}); kubectl get nodes shows it once Ready`);
-  else consoleLog(`node ${r.name} joined (bootstrap token, CertificateSigningRequest) and is Ready in ${r.seconds.toFixed(1)} s (container ${r.id.slice(0, 12)})`);
-}
-
-const node = program.command('node').description("the lab's kubelet nodes");
-const joinOptions = (c: Command): Command =>
-  c.option('--token <token>', "the bootstrap token to join with (default: the lab's own, .kubelab/pki/bootstrap-token)").option('--no-wait', 'return once the kubelet is started, not when the node is Ready');
-joinOptions(node.command('add').description('add one more kubelet node that lasts (until down); alias: kubelab join')).action(addNode);
-joinOptions(program.command('join').description('add one more kubelet node that lasts (until down); same as node add')).action(addNode);
+addNodeCommands(program, project);
 
 program
   .command('tunnel')
@@ -140,13 +131,7 @@ program
     await labImages({ ...project(), force: o.force });
   });
 
-program
-  .command('kubeconfig')
-  .description("print the path of the lab's kubeconfig")
-  .action(() => {
-    const s = labSettings(project());
-    consoleLog(labKubeconfigPath(s.root, s.project));
-  });
+addToolCommands(program, project, VERSION);
 
 try {
   await program.parseAsync(process.argv);

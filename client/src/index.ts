@@ -1,6 +1,7 @@
 export * from './apiclient.js';
 export * from './backoff.js';
 export * from './informer.js';
+export * from './cache.js';
 export * from './workqueue.js';
 export * from './process.js';
 export * from './leaderelection.js';

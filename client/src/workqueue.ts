@@ -5,6 +5,11 @@
  */
 import type { Logger } from 'pino';
 
+/** What a reconcile may ask for, as controller-runtime's Result: to be looked at again after a delay. */
+export interface ReconcileResult {
+  requeueAfterMs?: number;
+}
+
 export interface QueueOptions {
   baseDelayMs?: number;
   maxDelayMs?: number;
@@ -88,15 +93,19 @@ export class WorkQueue {
     if (this.dirty.delete(key)) this.add(key);
   }
 
-  /** Runs `workers` loops calling handler(key); a throw means retry with back-off. */
-  async run(workers: number, handler: (key: string) => Promise<void>, signal: AbortSignal, log?: Logger): Promise<void> {
+  /**
+   * Runs `workers` loops calling handler(key); a throw means retry with back-off, a result with
+   * `requeueAfterMs` a fresh look after that delay (failure count cleared).
+   */
+  async run(workers: number, handler: (key: string) => Promise<void | ReconcileResult>, signal: AbortSignal, log?: Logger): Promise<void> {
     const loop = async (): Promise<void> => {
       for (;;) {
         const key = await this.take(signal);
         if (key === undefined) return;
         try {
-          await handler(key);
+          const result = await handler(key);
           this.forget(key);
+          if (result?.requeueAfterMs !== undefined && !signal.aborted) this.addAfter(key, result.requeueAfterMs);
         } catch (err) {
           log?.warn({ key, err: err instanceof Error ? err.message : String(err), attempt: (this.failures.get(key) ?? 0) + 1 }, 'reconcile failed; will retry');
           if (!signal.aborted) this.addRateLimited(key);

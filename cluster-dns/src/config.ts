@@ -1,7 +1,8 @@
 /** cluster-dns's settings, from the environment (defaults in brackets in main.ts). */
 import { readFileSync } from 'node:fs';
 import type { Upstream } from './forward.js';
-import { canonicalName, parseCidr, type Cidr } from './names.js';
+import { mustParseCidr, type Cidr } from '@kubelab/api';
+import { canonicalName } from './names.js';
 import { parseUpstreamList, resolvConfNameservers } from './upstreams.js';
 
 export interface ClusterDnsConfig {
@@ -59,12 +60,6 @@ export function loadConfig(env: Env = process.env, resolvConf: () => string = ()
     upstreams: upstreamText === 'none' ? [] : upstreamText ? parseUpstreamList(upstreamText, 'KUBELAB_DNS_UPSTREAM') : resolvConfNameservers(resolvConf()),
     forwardTimeoutMs: int(env, 'KUBELAB_DNS_FORWARD_TIMEOUT_MS', 2000, 50, 30_000),
     maxForwards: int(env, 'KUBELAB_DNS_MAX_FORWARDS', 256, 1, 65_536),
-    reverseCidrs: cidrs.map((c, i) => {
-      try {
-        return parseCidr(c);
-      } catch (err) {
-        throw new Error(`${i === 0 ? 'KUBELAB_CLUSTER_SUBNET' : 'KUBELAB_SERVICE_CIDR'}: Invalid value: ${(err as Error).message}`);
-      }
-    }),
+    reverseCidrs: cidrs.map((c, i) => mustParseCidr(c, i === 0 ? 'KUBELAB_CLUSTER_SUBNET' : 'KUBELAB_SERVICE_CIDR')),
   };
 }

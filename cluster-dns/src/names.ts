@@ -1,4 +1,5 @@
 /** Domain names as the zone keeps them (lower case, no trailing dot) and the IPv4 ↔ name forms. */
+import { isIPv4, type Cidr } from '@kubelab/api';
 
 /** A name as the zone keys it: lower case, without a trailing dot ("" is the root). */
 export function canonicalName(name: string): string {
@@ -15,13 +16,6 @@ export function inZone(name: string, zone: string): boolean {
 export function labelsBelow(name: string, zone: string): string[] {
   if (name === zone) return [];
   return name.slice(0, name.length - zone.length - 1).split('.');
-}
-
-const OCTET = /^(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])$/;
-
-export function isIPv4(s: string): boolean {
-  const parts = s.split('.');
-  return parts.length === 4 && parts.every((p) => OCTET.test(p));
 }
 
 /** "10.0.0.1" → "1.0.0.10.in-addr.arpa". */
@@ -45,31 +39,6 @@ export function dashedIP(ip: string): string {
 export function ipOfDashed(label: string): string | undefined {
   const ip = label.replace(/-/g, '.');
   return isIPv4(ip) ? ip : undefined;
-}
-
-export function ipToInt(ip: string): number {
-  return ip.split('.').reduce((acc, p) => acc * 256 + Number(p), 0);
-}
-
-export interface Cidr {
-  base: number;
-  bits: number;
-  text: string;
-}
-
-/** "10.244.0.0/16" → its range; throws with the value on anything else. */
-export function parseCidr(text: string): Cidr {
-  const m = /^(\d{1,3}(?:\.\d{1,3}){3})\/(\d{1,2})$/.exec(text.trim());
-  const bits = m ? Number(m[2]) : NaN;
-  if (!m || !isIPv4(m[1]!) || bits > 32) throw new Error(`invalid CIDR "${text}" (want e.g. 10.244.0.0/16)`);
-  const size = 2 ** (32 - bits);
-  return { base: ipToInt(m[1]!) - (ipToInt(m[1]!) % size), bits, text: text.trim() };
-}
-
-export function cidrContains(c: Cidr, ip: string): boolean {
-  if (!isIPv4(ip)) return false;
-  const n = ipToInt(ip);
-  return n >= c.base && n < c.base + 2 ** (32 - c.bits);
 }
 
 /**

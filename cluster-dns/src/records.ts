@@ -9,8 +9,8 @@
  *   its address with dashes, as CoreDNS), and PTR for the ClusterIP and every ready endpoint.
  * Endpoints come from EndpointSlices; `conditions.ready` missing counts as ready (the API's rule).
  */
-import type { EndpointSlice, EndpointSliceEndpoint, Service } from '@kubelab/api';
-import { dashedIP, isIPv4 } from './names.js';
+import { isIPv4, type EndpointSlice, type EndpointSliceEndpoint, type Service } from '@kubelab/api';
+import { dashedIP } from './names.js';
 
 export const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
 

@@ -1,12 +1,12 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Question, RecordType } from 'dns-packet';
-import { parseCidr } from './names.js';
+import { mustParseCidr } from '@kubelab/api';
 import { resolve, type Resolution, type ResolveOptions } from './resolve.js';
 import { endpoint, service, slice } from './testing.js';
 import { Zone } from './zone.js';
 
-const OPTS: ResolveOptions = { ttl: 5, reverseCidrs: [parseCidr('10.244.0.0/16')], dnsService: 'kube-system/kube-dns' };
+const OPTS: ResolveOptions = { ttl: 5, reverseCidrs: [mustParseCidr('10.244.0.0/16', 'cidr')], dnsService: 'kube-system/kube-dns' };
 
 function lab(): Zone {
   const z = new Zone('cluster.local', () => 1_700_000_000_000);

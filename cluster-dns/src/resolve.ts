@@ -7,7 +7,8 @@
  * public resolver knows (and Docker's embedded DNS would answer with the lab's own containers).
  */
 import type { Answer, Question, RecordType } from 'dns-packet';
-import { canonicalName, cidrContains, inZone, ipOfDashed, ipOfReverseName, labelsBelow, reverseZoneOf, type Cidr } from './names.js';
+import { cidrContains, type Cidr } from '@kubelab/api';
+import { canonicalName, inZone, ipOfDashed, ipOfReverseName, labelsBelow, reverseZoneOf } from './names.js';
 import type { NameRecords } from './records.js';
 import type { Zone } from './zone.js';
 

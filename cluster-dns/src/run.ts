@@ -7,7 +7,7 @@
  */
 import type { Logger } from 'pino';
 import type { ConfigMap, EndpointSlice, Service } from '@kubelab/api';
-import { ApiClient, Informer, WorkQueue, sleep } from '@kubelab/client';
+import { ApiClient, Informer, WorkQueue, waitForCacheSync } from '@kubelab/client';
 import type { ClusterDnsConfig } from './config.js';
 import { Forwarder } from './forward.js';
 import { QueryHandler } from './handler.js';
@@ -72,8 +72,7 @@ export async function runClusterDns(deps: RunDeps, signal: AbortSignal): Promise
   const server = new DnsServer({ host: cfg.host, port: cfg.port, handler, log });
 
   const informers = [services.run(signal), slices.run(signal), configMaps.run(signal)];
-  const synced = Promise.all([services.waitForSync(), slices.waitForSync()]);
-  const inTime = await Promise.race([synced.then(() => true), sleep(SYNC_WAIT_MS, signal).then(() => false)]);
+  const inTime = await waitForCacheSync([services, slices], signal, { timeoutMs: SYNC_WAIT_MS });
   if (signal.aborted) return void (await Promise.allSettled(informers));
   if (!inTime) log.warn({ waitedMs: SYNC_WAIT_MS }, 'cluster-dns: caches not synced yet; serving what is known');
   const ports = await server.start();
@@ -88,7 +87,7 @@ export async function runClusterDns(deps: RunDeps, signal: AbortSignal): Promise
     if (svc && own) await publishEndpoints(client, svc, own, log);
   };
   if (services.hasSynced()) queue.add('publish');
-  else void synced.then(() => queue.add('publish'));
+  else void waitForCacheSync([services], signal).then((ok) => ok && queue.add('publish'));
   // Again now and then: the endpoints come back if someone removed them.
   const resync = setInterval(() => queue.add('publish'), 60_000);
   try {

@@ -6,7 +6,7 @@ import dnsPacket from 'dns-packet';
 import pino from 'pino';
 import { Forwarder, type Upstream } from './forward.js';
 import { QueryHandler } from './handler.js';
-import { parseCidr } from './names.js';
+import { mustParseCidr } from '@kubelab/api';
 import { DnsServer } from './server.js';
 import { ask, endpoint, exchange, rcodeOf, service, slice } from './testing.js';
 import { Zone } from './zone.js';
@@ -48,7 +48,7 @@ async function startServer(upstreams: () => Upstream[], forwarder = new Forwarde
   zone.upsertService(service('default', 'many', { clusterIP: 'None' }));
   zone.upsertSlice(slice('default', 'many', 'm', Array.from({ length: 60 }, (_, i) => endpoint(`10.244.1.${i + 1}`))));
   zone.upsertService(service('default', 'far', { type: 'ExternalName', externalName: 'example.org' }));
-  const handler = new QueryHandler({ zone, options: { ttl: 5, reverseCidrs: [parseCidr('10.244.0.0/16')], dnsService: 'kube-system/kube-dns' }, forwarder, upstreams });
+  const handler = new QueryHandler({ zone, options: { ttl: 5, reverseCidrs: [mustParseCidr('10.244.0.0/16', 'cidr')], dnsService: 'kube-system/kube-dns' }, forwarder, upstreams });
   const server = new DnsServer({ host: '127.0.0.1', port: 0, handler, log });
   const { udpPort } = await server.start();
   return { port: udpPort, server };

@@ -1,5 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { formatCidr } from '@kubelab/api';
 import { loadConfig } from './config.js';
 import { configMapUpstreams, parseUpstream, resolvConfNameservers, upstreamsFor } from './upstreams.js';
 
@@ -42,7 +43,7 @@ describe('cluster-dns config', () => {
     assert.equal(c.port, 53);
     assert.equal(c.domain, 'cluster.local');
     assert.deepEqual(c.upstreams, [{ host: '127.0.0.11', port: 53 }]);
-    assert.deepEqual(c.reverseCidrs.map((x) => x.text), ['10.244.0.0/16', '10.244.128.0/17']);
+    assert.deepEqual(c.reverseCidrs.map(formatCidr), ['10.244.0.0/16', '10.244.128.0/17']);
     assert.equal(c.dnsService, 'kube-system/kube-dns');
   });
 

@@ -4,9 +4,9 @@
  * ConfigMap's `upstreamNameservers`, else the resolvers this process was given (KUBELAB_DNS_UPSTREAM,
  * else the nameservers of its own /etc/resolv.conf: in the lab, Docker's embedded DNS).
  */
-import type { ConfigMap } from '@kubelab/api';
+import { isIPv4, type ConfigMap } from '@kubelab/api';
 import type { Upstream } from './forward.js';
-import { canonicalName, inZone, isIPv4 } from './names.js';
+import { canonicalName, inZone } from './names.js';
 
 /** "10.0.0.1" or "10.0.0.1:5353" → an upstream; undefined when not that. */
 export function parseUpstream(s: string): Upstream | undefined {

@@ -4,7 +4,9 @@
  * and WorkQueue from @kubelab/client satisfy these structurally; src/testing holds the fakes.
  */
 import type { KubeObject } from '@kubelab/api';
-import type { ApiClient, DeleteOptions, Event, Handlers, Informer, ListOptions, ListResult, WatchOptions, WorkQueue } from '@kubelab/client';
+import type { ApiClient, Cache as ClientCache, DeleteOptions, Event, Informer, KeyQueue, ListOptions, ListResult, ReconcileResult, WatchOptions, WorkQueue } from '@kubelab/client';
+
+export type { KeyQueue } from '@kubelab/client';
 
 export interface ApiLike {
   create<T extends KubeObject>(resource: string, obj: T, namespace?: string): Promise<T>;
@@ -16,20 +18,9 @@ export interface ApiLike {
   watch<T extends KubeObject>(resource: string, opts: WatchOptions, signal: AbortSignal): AsyncGenerator<Event<T>>;
 }
 
-/** What a controller reads from an informer. */
-export interface Cache<T extends KubeObject> {
+/** What a controller reads from an informer: the client's cache, with the resource it holds. */
+export interface Cache<T extends KubeObject> extends ClientCache<T> {
   readonly resource: string;
-  get(key: string): T | undefined;
-  list(): T[];
-  addHandlers(h: Handlers<T>): void;
-  hasSynced(): boolean;
-  waitForSync(): Promise<void>;
-}
-
-/** What a controller's handlers feed. */
-export interface KeyQueue {
-  add(key: string): void;
-  addAfter(key: string, ms: number): void;
 }
 
 /** A reconciling controller: handlers enqueue keys, workers call reconcile(key). */
@@ -38,7 +29,8 @@ export interface Controller {
   readonly queue: KeyQueue;
   /** Caches that must have synced before the first reconcile. */
   readonly caches: Cache<KubeObject>[];
-  reconcile(key: string): Promise<void>;
+  /** Resolves with `{ requeueAfterMs }` to be looked at again after that delay (a throw retries with back-off). */
+  reconcile(key: string): Promise<void | ReconcileResult>;
   /** Called once, after the caches synced and before the workers start. */
   onSynced?(): void;
 }

@@ -6,7 +6,7 @@
  */
 import type { Logger } from 'pino';
 import type { KubeObject } from '@kubelab/api';
-import { WorkQueue, objectKey, type Informer } from '@kubelab/client';
+import { WorkQueue, objectKey, waitForCacheSync, type Informer } from '@kubelab/client';
 import { ApiError } from '@kubelab/proto';
 import { classView, isOurs, wantedClasses, type IngressClass } from './classes.js';
 import { buildTable, type Ingress, type RouteTable } from './routes.js';
@@ -62,7 +62,7 @@ export class IngressController {
 
   async run(signal: AbortSignal): Promise<void> {
     const informers = [this.d.ingresses.run(signal), this.d.classes.run(signal)];
-    await Promise.race([Promise.all([this.d.ingresses.waitForSync(), this.d.classes.waitForSync()]), new Promise((r) => signal.addEventListener('abort', r, { once: true }))]);
+    await waitForCacheSync([this.d.ingresses, this.d.classes], signal);
     this.queue.add(CLASSES);
     try {
       await this.queue.run(1, (key) => (key === CLASSES ? this.ensureClasses() : this.syncStatus(key)), signal, this.d.log);

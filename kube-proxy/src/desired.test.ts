@@ -1,17 +1,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cidrContains, parseCidr } from './cidr.js';
+import { cidrContains, mustParseCidr } from '@kubelab/api';
 import { desiredFor } from './desired.js';
 import { slice, svc } from './testing.js';
 
-const opts = { serviceCidr: parseCidr('10.244.128.0/18'), lbPool: parseCidr('10.244.192.0/24'), nodePortHost: '0.0.0.0' };
+const opts = { serviceCidr: mustParseCidr('10.244.128.0/18', 'cidr'), lbPool: mustParseCidr('10.244.192.0/24', 'cidr'), nodePortHost: '0.0.0.0' };
 
 test('CIDR parsing and membership', () => {
-  const c = parseCidr('10.244.128.0/18');
+  const c = mustParseCidr('10.244.128.0/18', 'cidr');
   assert.ok(cidrContains(c, '10.244.128.1'));
   assert.ok(cidrContains(c, '10.244.191.255'));
   assert.ok(!cidrContains(c, '10.244.192.0'));
-  assert.throws(() => parseCidr('10.0.0.0/33'));
+  assert.throws(() => mustParseCidr('10.0.0.0/33', 'cidr'));
 });
 
 test('ClusterIP: address and one listener per port; named target ports resolved per slice', () => {

@@ -3,9 +3,8 @@
  * which sockets must listen, and the backends and policy of each of its pools. Computing one
  * Service at a time keeps the cost of a change independent of how many Services there are.
  */
-import type { EndpointSlice, Service, ServicePort } from '@kubelab/api';
+import { cidrContains, isIPv4, type Cidr, type EndpointSlice, type Service, type ServicePort } from '@kubelab/api';
 import type { Backend } from './balancer.js';
-import { cidrContains, isIPv4, type Cidr } from './cidr.js';
 import type { PoolPolicy } from './pool.js';
 import { backendsFromSlices } from './slices.js';
 

@@ -1,5 +1,4 @@
 export * from './balancer.js';
-export * from './cidr.js';
 export * from './desired.js';
 export * from './factory.js';
 export * from './listener.js';

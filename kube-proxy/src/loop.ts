@@ -6,7 +6,7 @@
  */
 import type { Logger } from 'pino';
 import type { EndpointSlice, Pod, Service } from '@kubelab/api';
-import { Informer, WorkQueue, objectKey } from '@kubelab/client';
+import { Informer, WorkQueue, objectKey, waitForCacheSync } from '@kubelab/client';
 import type { PodNodes } from './pod-nodes.js';
 
 /** What the loop drives: the user-space Proxier or the kernel (nftables) one. */
@@ -61,9 +61,7 @@ export async function runLoop(deps: LoopDeps, signal: AbortSignal): Promise<void
   }
 
   const informers = [services.run(signal), slices.run(signal), ...(deps.pods ? [deps.pods.run(signal)] : [])];
-  const synced = Promise.all([services.waitForSync(), slices.waitForSync()]);
-  await Promise.race([synced, new Promise<void>((r) => signal.addEventListener('abort', () => r(), { once: true }))]);
-  if (!signal.aborted) {
+  if (await waitForCacheSync([services, slices], signal)) {
     log.info({ services: services.list().length, endpointSlices: slices.list().length }, 'caches synced');
     queue.add(ALL);
   }

@@ -6,17 +6,16 @@
  * reset at the next packet and UDP flows move on, as upstream's kube-proxy does for UDP.
  */
 import type { Logger } from 'pino';
-import type { EndpointSlice, Service } from '@kubelab/api';
+import { mustParseCidr, type Cidr, type EndpointSlice, type Service } from '@kubelab/api';
+import type { Lister } from '@kubelab/client';
 import { backendKey } from './balancer.js';
-import { parseCidr, type Cidr } from './cidr.js';
 import { desiredFor } from './desired.js';
 import { EMPTY_APPLIED, baseScript, nodeSetScript, serviceScript, type NftApplied } from './nft-script.js';
-import type { Store } from './proxier.js';
 
 export type RunInput = (file: string, args: string[], input: string) => Promise<void>;
 
 export interface NftProxierOptions {
-  services: Store<Service>;
+  services: Lister<Service>;
   slices: (svcKey: string) => EndpointSlice[];
   /** Pod IPs per node, for traffic policy Local. */
   nodePods: () => Map<string, string[]>;
@@ -43,8 +42,8 @@ export class NftProxier {
   private forgetting: Promise<void> = Promise.resolve();
 
   constructor(private readonly o: NftProxierOptions) {
-    this.cidr = parseCidr(o.serviceCidr ?? '10.244.128.0/18');
-    this.lbPool = o.lbPool ? parseCidr(o.lbPool) : undefined;
+    this.cidr = mustParseCidr(o.serviceCidr ?? '10.244.128.0/18', 'KUBELAB_SERVICE_CIDR');
+    this.lbPool = o.lbPool ? mustParseCidr(o.lbPool, 'KUBELAB_LB_POOL') : undefined;
   }
 
   private nft(lines: string[]): Promise<void> {

@@ -1,12 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { parseCidr } from './cidr.js';
+import { mustParseCidr } from '@kubelab/api';
 import { desiredFor } from './desired.js';
 import { EMPTY_APPLIED, baseScript, serviceScript } from './nft-script.js';
 import { slice, svc } from './testing.js';
 
-const opts = { serviceCidr: parseCidr('10.244.128.0/18'), lbPool: parseCidr('10.244.192.0/24'), nodePortHost: '0.0.0.0' };
+const opts = { serviceCidr: mustParseCidr('10.244.128.0/18', 'cidr'), lbPool: mustParseCidr('10.244.192.0/24', 'cidr'), nodePortHost: '0.0.0.0' };
 
 function lb(affinity: boolean) {
   const s = svc('web', { type: 'LoadBalancer', clusterIP: '10.244.128.10', ...(affinity ? { sessionAffinity: 'ClientIP' } : {}), ports: [{ name: 'http', port: 80, nodePort: 30080 }, { name: 'dns', port: 53, protocol: 'UDP' }] });

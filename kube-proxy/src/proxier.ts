@@ -8,22 +8,16 @@
  * periodically) looks at the interface again and removes addresses nobody wants.
  */
 import type { Logger } from 'pino';
-import type { EndpointSlice, Service } from '@kubelab/api';
+import { cidrContains, mustParseCidr, type Cidr, type EndpointSlice, type Service } from '@kubelab/api';
+import type { Lister } from '@kubelab/client';
 import { backendKey } from './balancer.js';
-import { cidrContains, parseCidr, type Cidr } from './cidr.js';
 import { desiredFor, type ListenerSpec, type ServiceDesired } from './desired.js';
 import type { ListenerFactory, ProxyListener } from './listener.js';
 import type { AddressManager } from './netlink.js';
 import { ServicePool, type PoolDeps } from './pool.js';
 
-/** What the proxier reads from an informer's cache. */
-export interface Store<T> {
-  list(): T[];
-  get(key: string): T | undefined;
-}
-
 export interface ProxierOptions extends PoolDeps {
-  services: Store<Service>;
+  services: Lister<Service>;
   /** The EndpointSlices of a service key. */
   slices: (svcKey: string) => EndpointSlice[];
   addresses: AddressManager;
@@ -69,8 +63,8 @@ export class Proxier {
   private readonly log: Logger;
 
   constructor(private readonly opts: ProxierOptions) {
-    this.cidr = parseCidr(opts.serviceCidr ?? '10.244.128.0/18');
-    this.lbPool = opts.lbPool ? parseCidr(opts.lbPool) : undefined;
+    this.cidr = mustParseCidr(opts.serviceCidr ?? '10.244.128.0/18', 'KUBELAB_SERVICE_CIDR');
+    this.lbPool = opts.lbPool ? mustParseCidr(opts.lbPool, 'KUBELAB_LB_POOL') : undefined;
     this.nodePortHost = opts.nodePortHost ?? '0.0.0.0';
     this.log = opts.log;
   }

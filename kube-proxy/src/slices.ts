@@ -5,10 +5,9 @@
  * by the service port's name and protocol, so a named `targetPort` that resolves to different
  * numbers on different pods works.
  */
-import type { EndpointSlice, ServicePort } from '@kubelab/api';
+import { isIPv4, type EndpointSlice, type ServicePort } from '@kubelab/api';
 import { objectKey } from '@kubelab/client';
 import type { Backend } from './balancer.js';
-import { isIPv4 } from './cidr.js';
 
 export const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
 

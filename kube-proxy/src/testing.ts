@@ -1,8 +1,7 @@
 /** Fixtures for this package's tests: objects, in-memory stores, a silent logger. */
 import pino from 'pino';
 import type { EndpointSlice, KubeObject, Service } from '@kubelab/api';
-import { objectKey } from '@kubelab/client';
-import type { Store } from './proxier.js';
+import { objectKey, type Lister } from '@kubelab/client';
 
 export const silentLog = pino({ level: 'silent' });
 
@@ -46,7 +45,7 @@ export class SliceStore {
   of = (svcKey: string): EndpointSlice[] => this.m.get(svcKey) ?? [];
 }
 
-export class MapStore<T extends KubeObject> implements Store<T> {
+export class MapStore<T extends KubeObject> implements Lister<T> {
   private readonly m = new Map<string, T>();
   constructor(items: T[] = []) {
     for (const i of items) this.put(i);

@@ -4,7 +4,7 @@
  */
 import { ApiError, type StatusReason } from '@kubelab/proto';
 import type { KubeObject, Pod } from '@kubelab/api';
-import type { DeleteOptions, Handlers } from '@kubelab/client';
+import type { Cache, DeleteOptions } from '@kubelab/client';
 
 export interface KubeletApi {
   get<T extends KubeObject>(resource: string, namespace: string, name: string): Promise<T>;
@@ -15,11 +15,7 @@ export interface KubeletApi {
 }
 
 /** The pods bound to this node, as the informer's cache sees them. */
-export interface PodSource {
-  list(): Pod[];
-  hasSynced(): boolean;
-  waitForSync(): Promise<void>;
-  addHandlers(h: Handlers<Pod>): void;
+export interface PodSource extends Pick<Cache<Pod>, 'list' | 'hasSynced' | 'waitForSync' | 'addHandlers'> {
   run(signal: AbortSignal): Promise<void>;
 }
 

@@ -29,4 +29,13 @@ describe('loadConfig', () => {
     assert.throws(() => loadConfig({ KUBELAB_POD_WORKERS: '0' }), /KUBELAB_POD_WORKERS/);
     assert.throws(() => loadConfig({ KUBELAB_CRASHLOOP_BASE_SECONDS: '90' }), /KUBELAB_CRASHLOOP_MAX_SECONDS/);
   });
+
+  it('reads the labels and taints the Node registers with', () => {
+    const c = loadConfig({ KUBELAB_NODE_LABELS: 'disk=ssd', KUBELAB_NODE_TAINTS: 'gpu=true:NoSchedule' });
+    assert.deepEqual(c.nodeLabels, { disk: 'ssd' });
+    assert.deepEqual(c.nodeTaints, [{ key: 'gpu', value: 'true', effect: 'NoSchedule' }]);
+    assert.deepEqual(loadConfig({}).nodeTaints, []);
+    assert.throws(() => loadConfig({ KUBELAB_NODE_TAINTS: 'gpu:Never' }), /^Error: KUBELAB_NODE_TAINTS: invalid taint effect: Never, unsupported taint effect$/);
+    assert.throws(() => loadConfig({ KUBELAB_NODE_LABELS: 'disk' }), /KUBELAB_NODE_LABELS: invalid label "disk"/);
+  });
 });

@@ -1,4 +1,5 @@
 /** The kubelet's settings, all from the environment (see the README table in index.ts). */
+import { parseNodeLabels, parseNodeTaints, type NodeTaint } from '@kubelab/api';
 import { parseQuantity } from './quantity.js';
 
 export interface KubeletConfig {
@@ -30,6 +31,10 @@ export interface KubeletConfig {
   nodeCpu?: string;
   nodeMemory?: string;
   nodePods?: string;
+  /** KUBELAB_NODE_LABELS (`k=v,..`, as --node-labels): put on the Node when it registers. */
+  nodeLabels: Record<string, string>;
+  /** KUBELAB_NODE_TAINTS (`k=v:Effect,..`, as --register-with-taints): put on the Node when it registers. */
+  nodeTaints: NodeTaint[];
   /** `docker` (default) or `hollow` (no containers at all; see runtime/hollow.ts). */
   runtime: 'docker' | 'hollow';
   /** Hollow only: 0 runs one node named as usual; N runs N nodes named <name>-0 … <name>-(N-1). */
@@ -72,6 +77,15 @@ function int(env: Env, name: string, fallback: number, min: number): number {
   return n;
 }
 
+/** Runs a parser, naming the variable in its error. */
+function named<T>(name: string, parse: () => T): T {
+  try {
+    return parse();
+  } catch (err) {
+    throw new Error(`${name}: ${(err as Error).message}`);
+  }
+}
+
 function quantity(env: Env, name: string): string | undefined {
   const v = env[name]?.trim();
   if (!v) return undefined;
@@ -109,6 +123,8 @@ export function loadConfig(env: Env, argv: readonly string[] = []): KubeletConfi
     hollowNodes: int(env, 'KUBELAB_HOLLOW_NODES', 0, 0),
     hollowPodRange: str(env, 'KUBELAB_HOLLOW_POD_RANGE', '10.200.0.0/16'),
     runtimeTiming: str(env, 'KUBELAB_RUNTIME_TIMING', '') === '1',
+    nodeLabels: named('KUBELAB_NODE_LABELS', () => parseNodeLabels(env.KUBELAB_NODE_LABELS ?? '')),
+    nodeTaints: named('KUBELAB_NODE_TAINTS', () => parseNodeTaints(env.KUBELAB_NODE_TAINTS ?? '')),
   };
   if (pauseCommand.length === 0) throw new Error('KUBELAB_PAUSE_COMMAND: Required value: the command the sandbox container runs');
   if (cfg.crashLoopMaxSeconds < cfg.crashLoopBaseSeconds) throw new Error('KUBELAB_CRASHLOOP_MAX_SECONDS: Invalid value: must be greater than or equal to KUBELAB_CRASHLOOP_BASE_SECONDS');

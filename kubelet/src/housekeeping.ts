@@ -5,7 +5,7 @@
  * our cluster and node labels but no pod uid cannot belong to anything and are removed here.
  */
 import type { Logger } from 'pino';
-import { sleep } from '@kubelab/client';
+import { sleep, waitForCacheSync } from '@kubelab/client';
 import { errMessage, type PodSource } from './api.js';
 import { LABELS, type ContainerRuntime } from './runtime/runtime.js';
 
@@ -59,7 +59,7 @@ export class Housekeeper {
   }
 
   async run(signal: AbortSignal): Promise<void> {
-    await Promise.race([this.o.pods.waitForSync(), new Promise<void>((r) => signal.addEventListener('abort', () => r(), { once: true }))]);
+    await waitForCacheSync([this.o.pods], signal);
     while (!signal.aborted) {
       try {
         await this.sweep();

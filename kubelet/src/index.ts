@@ -5,7 +5,8 @@
  *
  * Environment: KUBELAB_APISERVER, KUBELAB_CLUSTER, KUBELAB_NETWORK, KUBELAB_NODE_NAME,
  * KUBELAB_PAUSE_IMAGE, KUBELAB_PAUSE_COMMAND, KUBELAB_LEASE_SECONDS, KUBELAB_CRASHLOOP_BASE_SECONDS,
- * KUBELAB_CRASHLOOP_MAX_SECONDS, KUBELAB_NODE_CPU/MEMORY/PODS and more: see config.ts.
+ * KUBELAB_CRASHLOOP_MAX_SECONDS, KUBELAB_NODE_CPU/MEMORY/PODS (capacity), KUBELAB_NODE_LABELS (k=v,..),
+ * KUBELAB_NODE_TAINTS (k=v:Effect,..) and more: see config.ts.
  * KUBELAB_KUBELET_PORT (default 10250): the kubelet gRPC API (logs, exec, port-forward, stats), see server/.
  * Pod DNS (dns/poddns.ts): KUBELAB_CLUSTER_DNS (default the 10th address of KUBELAB_SERVICE_CIDR,
  * the kube-dns Service; `none`: pods get the node's resolver), KUBELAB_CLUSTER_DOMAIN (cluster.local).

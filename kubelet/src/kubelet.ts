@@ -155,6 +155,7 @@ export async function runKubelet(d: KubeletDeps, signal: AbortSignal): Promise<v
     hostIP,
     facts: readHostFacts(nodeName),
     overrides,
+    registration: { labels: cfg.nodeLabels, taints: cfg.nodeTaints },
     leaseMs: cfg.leaseSeconds * 1000,
     leaseDurationSeconds: cfg.leaseDurationSeconds,
     statusMs: cfg.nodeStatusSeconds * 1000,

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { ApiError } from '@kubelab/proto';
 import type { Lease, Node } from '@kubelab/api';
 import { NodeAgent } from './node.js';
-import { chooseNodeIP, chooseNodeName, microTime, nodeNameFromContainerName, selfContainer, type HostFacts } from './nodeinfo.js';
+import { chooseNodeIP, chooseNodeName, microTime, nodeNameFromContainerName, selfContainer, type HostFacts, type Registration } from './nodeinfo.js';
 import { FakeRuntime } from './runtime/fake.js';
 import type { RuntimeContainer } from './runtime/runtime.js';
 import { FakeApi, ManualClock, silentLogger } from './testing/fakes.js';
@@ -20,7 +20,7 @@ const FACTS: HostFacts = {
   osImage: 'Linux',
 };
 
-function setup(overrides = {}) {
+function setup(overrides = {}, registration: Registration = {}) {
   const clock = new ManualClock(Date.parse('2026-11-23T00:10:48.123Z'));
   const api = new FakeApi();
   const runtime = new FakeRuntime({ cluster: 'c', node: 'n', network: 'net', clock });
@@ -33,6 +33,7 @@ function setup(overrides = {}) {
     hostIP: '10.244.0.5',
     facts: FACTS,
     overrides,
+    registration,
     leaseMs: 5_000,
     leaseDurationSeconds: 40,
     statusMs: 10_000,
@@ -92,8 +93,8 @@ describe('node registration', () => {
       'kubernetes.io/os': 'linux',
     });
     const st = n.status!;
-    assert.deepEqual(st.capacity, { cpu: '4', memory: '8388608Ki', pods: '110', 'ephemeral-storage': '104857600Ki' });
-    assert.deepEqual(st.allocatable, { cpu: '2', memory: '4Gi', pods: '110', 'ephemeral-storage': '104857600Ki' });
+    assert.deepEqual(st.capacity, { cpu: '2', memory: '4Gi', pods: '110', 'ephemeral-storage': '104857600Ki' });
+    assert.deepEqual(st.allocatable, st.capacity);
     assert.deepEqual(
       st.conditions!.map((c) => [c.type, c.status, c.reason]),
       [
@@ -114,6 +115,24 @@ describe('node registration', () => {
     assert.equal(st.nodeInfo?.operatingSystem, 'linux');
     assert.equal(st.nodeInfo?.architecture, 'amd64');
     assert.equal(st.nodeInfo?.osImage, 'Fake OS');
+  });
+
+  it('registers with the configured labels and taints (KUBELAB_NODE_LABELS, KUBELAB_NODE_TAINTS)', async () => {
+    const { agent, node } = setup({}, { labels: { disk: 'ssd', 'kubernetes.io/hostname': 'not-this' }, taints: [{ key: 'gpu', value: 'true', effect: 'NoSchedule' }] });
+    await agent.register();
+    assert.equal(node()!.metadata.labels?.disk, 'ssd');
+    assert.equal(node()!.metadata.labels?.['kubernetes.io/hostname'], 'kubelab-kubelet-1', 'the default labels win');
+    assert.deepEqual(node()!.spec?.taints, [{ key: 'gpu', value: 'true', effect: 'NoSchedule' }]);
+  });
+
+  it('adds missing configured labels and taints to an existing Node, keeping the others', async () => {
+    const { api, agent, node } = setup({}, { labels: { disk: 'ssd' }, taints: [{ key: 'gpu', effect: 'NoSchedule' }] });
+    const unreachable = { key: 'node.kubernetes.io/unreachable', effect: 'NoExecute' };
+    api.put('nodes', { apiVersion: 'v1', kind: 'Node', metadata: { name: 'kubelab-kubelet-1', labels: { zone: 'a' } }, spec: { taints: [unreachable, { key: 'gpu', value: 'old', effect: 'NoSchedule' }] } });
+    await agent.register();
+    assert.equal(node()!.metadata.labels?.zone, 'a');
+    assert.equal(node()!.metadata.labels?.disk, 'ssd');
+    assert.deepEqual(node()!.spec?.taints, [unreachable, { key: 'gpu', value: 'old', effect: 'NoSchedule' }], 'a taint of the same key and effect is there already');
   });
 
   it('keeps foreign labels of an existing Node and adds its own', async () => {

@@ -17,11 +17,12 @@ import {
   buildNodeStatus,
   goArch,
   microTime,
-  nodeLabels,
+  reconcileRegistration,
   statusFingerprint,
   type HostFacts,
   type NodeHealth,
   type Overrides,
+  type Registration,
 } from './nodeinfo.js';
 import type { ContainerRuntime } from './runtime/runtime.js';
 
@@ -34,6 +35,8 @@ export interface NodeAgentOptions {
   hostIP: string;
   facts: HostFacts;
   overrides: Overrides;
+  /** Labels and taints the Node is registered with (added where missing on an existing one). */
+  registration?: Registration;
   leaseMs: number;
   leaseDurationSeconds: number;
   /** How often the Node is looked at. */
@@ -78,21 +81,20 @@ export class NodeAgent {
       if (!isReason(err, 'NotFound')) throw err;
       const status = buildNodeStatus({ facts: this.o.facts, overrides: this.o.overrides, health, hostname: name, ip: this.o.hostIP, now: this.o.clock.now(), kubeletPort: this.o.kubeletPort });
       try {
-        node = await this.o.api.create<Node>('nodes', buildNode(name, this.o.facts.arch, status), '');
+        node = await this.o.api.create<Node>('nodes', buildNode(name, this.o.facts.arch, status, this.o.registration), '');
         this.log.info({ uid: node.metadata.uid }, 'node registered');
       } catch (e) {
         if (!isReason(e, 'AlreadyExists')) throw e;
         node = await this.o.api.get<Node>('nodes', '', name);
       }
     }
-    const want = nodeLabels(name, this.o.facts.arch);
-    const labels = node.metadata.labels ?? {};
+    let updated = reconcileRegistration(node, name, this.o.facts.arch, this.o.registration ?? {});
     const wantAnnotations = this.o.annotations ?? {};
-    const annotations = node.metadata.annotations ?? {};
-    const differs = (want: Record<string, string>, have: Record<string, string>): boolean => Object.entries(want).some(([k, v]) => have[k] !== v);
-    if (differs(want, labels) || differs(wantAnnotations, annotations)) {
-      node = await this.o.api.update<Node>('nodes', { ...node, metadata: { ...node.metadata, labels: { ...labels, ...want }, annotations: { ...annotations, ...wantAnnotations } } });
+    const base = updated ?? node;
+    if (Object.entries(wantAnnotations).some(([k, v]) => base.metadata.annotations?.[k] !== v)) {
+      updated = { ...base, metadata: { ...base.metadata, annotations: { ...(base.metadata.annotations ?? {}), ...wantAnnotations } } };
     }
+    if (updated) node = await this.o.api.update<Node>('nodes', updated);
     this.nodeUid = node.metadata.uid;
     await this.writeStatus(node, health, true);
     return node;

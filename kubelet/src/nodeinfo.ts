@@ -3,6 +3,7 @@
  * conditions, addresses, nodeInfo) and Lease, with upstream's reasons and messages.
  */
 import { canonical, rfc3339, type Lease, type Node, type NodeCondition, type NodeStatus } from '@kubelab/api';
+import type { NodeTaint } from '@kubelab/api';
 import type { RuntimeContainer, RuntimeInfo } from './runtime/runtime.js';
 
 export const KUBELET_VERSION = 'v1.32.0-kubelab';
@@ -122,10 +123,11 @@ export function buildNodeStatus(o: { facts: HostFacts; overrides: Overrides; hea
     pods: '110',
   };
   if (facts.storageBytes) capacity['ephemeral-storage'] = `${Math.floor(facts.storageBytes / 1024)}Ki`;
+  // A lab's node is as big as it is told to be: capacity and allocatable alike.
+  if (overrides.cpu) capacity.cpu = overrides.cpu;
+  if (overrides.memory) capacity.memory = overrides.memory;
+  if (overrides.pods) capacity.pods = overrides.pods;
   const allocatable = { ...capacity };
-  if (overrides.cpu) allocatable.cpu = overrides.cpu;
-  if (overrides.memory) allocatable.memory = overrides.memory;
-  if (overrides.pods) allocatable.pods = overrides.pods;
   const old = o.old?.conditions;
   const conditions = PRESSURE.map(([type, reason, message]) => nodeCondition(old, now, type, 'False', reason, message));
   conditions.push(
@@ -166,13 +168,37 @@ export function statusFingerprint(s: NodeStatus | undefined): string {
   return JSON.stringify(canonical({ ...s, conditions }));
 }
 
-export function buildNode(name: string, arch: string, status: NodeStatus): Node {
+/** What the node is registered with beyond its defaults (KUBELAB_NODE_LABELS, KUBELAB_NODE_TAINTS). */
+export interface Registration {
+  labels?: Record<string, string>;
+  taints?: NodeTaint[];
+}
+
+export function buildNode(name: string, arch: string, status: NodeStatus, reg: Registration = {}): Node {
   return {
     apiVersion: 'v1',
     kind: 'Node',
-    metadata: { name, labels: nodeLabels(name, arch) },
-    spec: {},
+    metadata: { name, labels: { ...(reg.labels ?? {}), ...nodeLabels(name, arch) } },
+    spec: reg.taints?.length ? { taints: reg.taints.map((t) => ({ ...t })) } : {},
     status,
+  };
+}
+
+/**
+ * The Node with the registration's labels and taints added where missing (a Node kept from an
+ * earlier kubelet of that name); undefined when it has them all. Taints match by key and effect,
+ * as upstream's; others' taints and labels are kept.
+ */
+export function reconcileRegistration(node: Node, name: string, arch: string, reg: Registration): Node | undefined {
+  const want = { ...(reg.labels ?? {}), ...nodeLabels(name, arch) };
+  const labels = node.metadata.labels ?? {};
+  const taints = (node.spec?.taints ?? []) as { key?: string; effect?: string }[];
+  const missing = (reg.taints ?? []).filter((t) => !taints.some((o) => o.key === t.key && o.effect === t.effect));
+  if (missing.length === 0 && Object.entries(want).every(([k, v]) => labels[k] === v)) return undefined;
+  return {
+    ...node,
+    metadata: { ...node.metadata, labels: { ...labels, ...want } },
+    spec: { ...(node.spec ?? {}), ...(missing.length || taints.length ? { taints: [...taints, ...missing.map((t) => ({ ...t }))] } : {}) },
   };
 }
 

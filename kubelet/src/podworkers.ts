@@ -5,7 +5,7 @@
  */
 import type { Logger } from 'pino';
 import type { Clock, Pod } from '@kubelab/api';
-import { Backoff, WorkQueue, sleep } from '@kubelab/client';
+import { Backoff, WorkQueue, sleep, waitForCacheSync } from '@kubelab/client';
 import { errMessage, isReason, type KubeletApi, type PodSource } from './api.js';
 import { gracePeriodOf } from './podspec.js';
 import { LABELS, type ContainerRuntime, type RuntimeContainer } from './runtime/runtime.js';
@@ -187,8 +187,7 @@ export class PodWorkers {
 
   /** Runs until the signal aborts; waits for the pod cache first. Containers are left running. */
   async run(signal: AbortSignal): Promise<void> {
-    await Promise.race([this.o.pods.waitForSync(), new Promise<void>((r) => signal.addEventListener('abort', () => r(), { once: true }))]);
-    if (signal.aborted) return;
+    if (!(await waitForCacheSync([this.o.pods], signal))) return;
     this.log.info({ pods: this.o.pods.list().length }, 'pod cache synced; starting pod workers');
     try {
       await Promise.all([this.watchRuntime(signal), this.resyncLoop(signal), this.queue.run(this.o.workers, (uid) => this.reconcile(uid), signal, this.log)]);

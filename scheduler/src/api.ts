@@ -4,24 +4,13 @@
  * @kubelab/client fit structurally; src/testing holds fakes.
  */
 import type { KubeObject } from '@kubelab/api';
-import type { ApiClient, Handlers, Informer, WorkQueue } from '@kubelab/client';
+import type { ApiClient, Cache, Informer, KeyQueue, WorkQueue } from '@kubelab/client';
+
+export type { Cache, KeyQueue } from '@kubelab/client';
 
 export interface SchedulerApi {
   bind(namespace: string, name: string, nodeName: string, podUid?: string): Promise<KubeObject>;
   updateStatus<T extends KubeObject>(resource: string, obj: T): Promise<T>;
-}
-
-export interface Cache<T extends KubeObject> {
-  get(key: string): T | undefined;
-  list(): T[];
-  addHandlers(h: Handlers<T>): void;
-  hasSynced(): boolean;
-  waitForSync(): Promise<void>;
-}
-
-export interface KeyQueue {
-  add(key: string): void;
-  addAfter(key: string, ms: number): void;
 }
 
 export type ApiClientFits = ApiClient extends SchedulerApi ? true : never;

@@ -6,23 +6,11 @@
  */
 import type { Logger } from 'pino';
 import { systemClock, type Node, type PersistentVolume, type PersistentVolumeClaim, type Pod, type StorageClass } from '@kubelab/api';
-import { createLeaderElector, Informer, WorkQueue, type ApiClient, type LeaderElectionConfig } from '@kubelab/client';
+import { createLeaderElector, Informer, WorkQueue, waitForCacheSync, type ApiClient, type LeaderElectionConfig } from '@kubelab/client';
 import { ApiEventRecorder } from '@kubelab/client/events';
 import type { Config } from './config.js';
 import { Scheduler } from './scheduler.js';
 import { VolumeBinder } from './volumebinder.js';
-
-function abortable(p: Promise<unknown>, signal: AbortSignal): Promise<boolean> {
-  if (signal.aborted) return Promise.resolve(false);
-  return new Promise((resolve) => {
-    const onAbort = (): void => resolve(false);
-    signal.addEventListener('abort', onAbort, { once: true });
-    void p.then(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve(!signal.aborted);
-    });
-  });
-}
 
 export async function runScheduler(client: ApiClient, cfg: Config, log: Logger, signal: AbortSignal, election?: LeaderElectionConfig): Promise<void> {
   const pods = new Informer<Pod>(client, 'pods', {}, log.child({ informer: 'pods' }));
@@ -36,7 +24,7 @@ export async function runScheduler(client: ApiClient, cfg: Config, log: Logger, 
   const scheduler = new Scheduler({ api: client, pods, nodes, queue, recorder, clock: systemClock, log, schedulerName: cfg.schedulerName, volumes: binder });
   const all = [pods, nodes, claims, volumes, classes];
   const informers = Promise.all(all.map((i) => i.run(signal)));
-  if (await abortable(Promise.all(all.map((i) => i.waitForSync())), signal)) {
+  if (await waitForCacheSync(all, signal)) {
     const schedule = async (until: AbortSignal): Promise<void> => {
       log.info({ workers: cfg.workers }, 'caches synced; scheduling');
       await queue.run(cfg.workers, (key) => scheduler.reconcile(key), until, log);

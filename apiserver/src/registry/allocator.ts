@@ -4,6 +4,7 @@
  * same etcd txn as the Service, so two creations can never get the same value and the set
  * survives apiserver restarts; deleting the Service deletes its keys in the same txn.
  */
+import { cidrSize, formatCidr, mustParseCidr, parseIPv4 } from '@kubelab/api';
 import type { Store } from '../storage/store.js';
 
 export const IP_KEY_PREFIX = '/registry/ranges/serviceips/';
@@ -21,24 +22,10 @@ export interface PortRange {
   max: number;
 }
 
-export function ipToInt(ip: string): number {
-  const parts = ip.split('.').map(Number);
-  if (parts.length !== 4 || parts.some((p) => !Number.isInteger(p) || p < 0 || p > 255)) throw new Error(`not an IPv4 address: ${ip}`);
-  return ((parts[0]! << 24) >>> 0) + (parts[1]! << 16) + (parts[2]! << 8) + parts[3]!;
-}
-
-export function intToIp(n: number): string {
-  return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
-}
-
+/** The service CIDR's usable range; throws `KUBELAB_SERVICE_CIDR: Invalid value: ...` on a bad value. */
 export function parseCIDR(cidr: string): IPRange {
-  const m = /^(\d+\.\d+\.\d+\.\d+)\/(\d+)$/.exec(cidr.trim());
-  if (!m) throw new Error(`invalid CIDR: ${cidr}`);
-  const bits = Number(m[2]);
-  if (bits < 8 || bits > 30) throw new Error(`CIDR ${cidr}: prefix length must be between 8 and 30`);
-  const size = 2 ** (32 - bits);
-  const base = ipToInt(m[1]!) - (ipToInt(m[1]!) % size);
-  return { cidr: `${intToIp(base)}/${bits}`, first: base + 1, last: base + size - 2 };
+  const c = mustParseCidr(cidr, 'KUBELAB_SERVICE_CIDR', { minBits: 8, maxBits: 30, example: '10.244.128.0/17' });
+  return { cidr: formatCidr(c), first: c.base + 1, last: c.base + cidrSize(c) - 2 };
 }
 
 export function parsePortRange(s: string): PortRange {
@@ -51,12 +38,8 @@ export function parsePortRange(s: string): PortRange {
 }
 
 export function inIPRange(r: IPRange, ip: string): boolean {
-  try {
-    const n = ipToInt(ip);
-    return n >= r.first && n <= r.last;
-  } catch {
-    return false;
-  }
+  const n = parseIPv4(ip);
+  return n !== undefined && n >= r.first && n <= r.last;
 }
 
 /** The names (suffixes) of the allocation keys under prefix. */

@@ -6,8 +6,8 @@
  */
 import type { Logger } from 'pino';
 import { ApiError } from '@kubelab/proto';
-import { CLUSTER_DNS_NAMESPACE, CLUSTER_DNS_SERVICE, SERVICE_PROXY_NAME_LABEL, clusterDNSAddress, type KubeObject } from '@kubelab/api';
-import { intToIp, parseCIDR } from './allocator.js';
+import { CLUSTER_DNS_NAMESPACE, CLUSTER_DNS_SERVICE, SERVICE_PROXY_NAME_LABEL, clusterDNSAddress, formatIPv4, type KubeObject } from '@kubelab/api';
+import { parseCIDR } from './allocator.js';
 import { DEFAULT_SERVICE_CIDR, type StoreRegistry } from './registry.js';
 
 export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
@@ -22,7 +22,7 @@ async function ensure(registry: StoreRegistry, resource: string, namespace: stri
 }
 
 export function kubernetesService(serviceCIDR = DEFAULT_SERVICE_CIDR): KubeObject {
-  const ip = intToIp(parseCIDR(serviceCIDR).first);
+  const ip = formatIPv4(parseCIDR(serviceCIDR).first);
   return {
     apiVersion: 'v1',
     kind: 'Service',

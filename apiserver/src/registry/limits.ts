@@ -56,10 +56,12 @@ export function txnBytes(ops: readonly TxnOp[]): number {
   return n;
 }
 
-function tooLarge(info: ResourceInfo, name: string, bytes: number | undefined): ApiError {
-  const qualified = info.group ? `${info.resource}.${info.group}` : info.resource;
-  const size = bytes === undefined ? 'is' : `would be ${bytes} bytes in storage,`;
-  return entityTooLarge(`${qualified} "${name}" ${size} over etcd's limit of ${MAX_ETCD_REQUEST_BYTES} bytes (--max-request-bytes): make the object smaller`);
+function tooLarge(info: ResourceInfo, name: string, bytes: number): ApiError {
+  return entityTooLarge(`${qualifiedName(info)} "${name}" would be ${bytes} bytes in storage, over etcd's limit of ${MAX_ETCD_REQUEST_BYTES} bytes (--max-request-bytes): make the object smaller`);
+}
+
+function qualifiedName(info: ResourceInfo): string {
+  return info.group ? `${info.resource}.${info.group}` : info.resource;
 }
 
 /** Throws the 413 when the txn would be over etcd's limit. */
@@ -68,8 +70,16 @@ export function assertStorable(info: ResourceInfo, name: string, ops: readonly T
   if (bytes > MAX_ETCD_REQUEST_BYTES) throw tooLarge(info, name, bytes);
 }
 
-/** etcd's own refusal ("etcdserver: request is too large"), should a txn slip past the estimate. */
+const ETCD_TOO_LARGE = /request is too large|received message larger than max/i;
+
+/**
+ * etcd's own refusal, should a txn slip past the estimate (an etcd run with a smaller
+ * --max-request-bytes): "etcdserver: request is too large", or gRPC's RESOURCE_EXHAUSTED "received
+ * message larger than max" when the request is over the limit plus gRPC's overhead. Both are the
+ * object's fault, not etcd's: a 413, never a 503 that clients would retry.
+ */
 export function asTooLarge(err: unknown, info: ResourceInfo, name: string): unknown {
   const msg = err instanceof Error ? err.message : String(err);
-  return /request is too large/i.test(msg) ? tooLarge(info, name, undefined) : err;
+  if (!ETCD_TOO_LARGE.test(msg)) return err;
+  return entityTooLarge(`${qualifiedName(info)} "${name}" is over etcd's request size limit (--max-request-bytes; ${msg.replace(/^etcd: /, 'etcd said: ')}): make the object smaller`);
 }

@@ -4,6 +4,7 @@
  * auth.ts); one request context per exchange, errors rendered as upstream Status objects, and
  * every request logged at debug level. Nothing a client sends can crash the process.
  */
+import { setMaxListeners } from 'node:events';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
@@ -41,6 +42,8 @@ export interface RestServerOptions {
 export async function startRestServer(opts: RestServerOptions): Promise<http.Server> {
   const log = opts.log.child({ server: 'rest' });
   let nextId = 0;
+  // One abort listener per request in flight (every open watch holds one): not a leak.
+  setMaxListeners(0, opts.signal);
 
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
     const started = Date.now();

@@ -273,6 +273,8 @@ export function toApiError(err: unknown): ApiError {
   if (err instanceof ApiError) return err;
   const msg = errorMessage(err);
   const e = err as { isBrokenCircuitError?: boolean; name?: string };
+  // An oversized request (RESOURCE_EXHAUSTED counts as recoverable in etcd3) is not an outage.
+  if (/request is too large|received message larger than max/i.test(msg)) return new ApiError('InternalError', `etcd: ${msg}`);
   const transient =
     (err instanceof Error && isRecoverableError(err)) ||
     e.isBrokenCircuitError === true ||

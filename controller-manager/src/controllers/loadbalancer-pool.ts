@@ -2,47 +2,11 @@
  * The address pool of the LoadBalancer controller (pure): a CIDR on the lab's own Docker network
  * (KUBELAB_LB_POOL), outside the pod range and the service CIDR, and who holds which address.
  */
+import { cidrSize, formatIPv4, mustParseCidr, parseIPv4, type Cidr } from '@kubelab/api';
 
-export interface Cidr {
-  base: number;
-  bits: number;
-}
-
-export function ipToInt(ip: string): number | undefined {
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(ip);
-  if (!m) return undefined;
-  const parts = m.slice(1).map(Number);
-  if (parts.some((p) => p > 255)) return undefined;
-  return ((parts[0]! << 24) | (parts[1]! << 16) | (parts[2]! << 8) | parts[3]!) >>> 0;
-}
-
-export function intToIp(n: number): string {
-  return [24, 16, 8, 0].map((s) => (n >>> s) & 255).join('.');
-}
-
-/** Parses "a.b.c.d/n"; throws with the setting's name on anything else. */
+/** Parses the pool setting "a.b.c.d/n" (prefix 8 to 32); throws with the setting's name on anything else. */
 export function parsePoolCidr(name: string, raw: string): Cidr {
-  const [ip, len] = raw.split('/');
-  const base = ip ? ipToInt(ip) : undefined;
-  const bits = Number(len);
-  if (base === undefined || !Number.isInteger(bits) || bits < 8 || bits > 32) {
-    throw new Error(`${name}: Invalid value: "${raw}": must be an IPv4 CIDR such as 10.244.192.0/24 (prefix length 8 to 32)`);
-  }
-  const mask = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
-  return { base: (base & mask) >>> 0, bits };
-}
-
-export function cidrSize(c: Cidr): number {
-  return 2 ** (32 - c.bits);
-}
-
-export function inCidr(c: Cidr, ip: string): boolean {
-  const n = ipToInt(ip);
-  return n !== undefined && n >= c.base && n < c.base + cidrSize(c);
-}
-
-export function overlaps(a: Cidr, b: Cidr): boolean {
-  return a.base < b.base + cidrSize(b) && b.base < a.base + cidrSize(a);
+  return mustParseCidr(raw, name, { minBits: 8, maxBits: 32, example: '10.244.192.0/24' });
 }
 
 export class AddressPool {
@@ -59,7 +23,7 @@ export class AddressPool {
 
   /** Whether ip is one the pool hands out. */
   contains(ip: string): boolean {
-    const n = ipToInt(ip);
+    const n = parseIPv4(ip);
     return n !== undefined && n >= this.first && n <= this.last;
   }
 
@@ -79,7 +43,7 @@ export class AddressPool {
   /** The lowest free address, claimed for owner; undefined when the pool is full. */
   allocate(owner: string): string | undefined {
     for (let n = this.first; n <= this.last; n++) {
-      const ip = intToIp(n);
+      const ip = formatIPv4(n);
       if (!this.owners.has(ip)) {
         this.owners.set(ip, owner);
         return ip;

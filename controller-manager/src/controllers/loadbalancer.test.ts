@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Service } from '@kubelab/api';
+import { cidrsOverlap, type Service } from '@kubelab/api';
 import { MemoryEventRecorder } from '@kubelab/client/events';
 import { LoadBalancerController } from './loadbalancer.js';
-import { AddressPool, overlaps, parsePoolCidr } from './loadbalancer-pool.js';
+import { AddressPool, parsePoolCidr } from './loadbalancer-pool.js';
 import { FakeApi } from '../testing/fakeapi.js';
 import { drain, FakeCache, ManualQueue } from '../testing/fakecache.js';
 import { silentLog } from '../testing/fixtures.js';
@@ -24,8 +24,8 @@ test('pool parsing, membership and overlap', () => {
   const c = parsePoolCidr('X', '10.244.192.7/24');
   assert.deepEqual(c, { base: ((10 << 24) | (244 << 16) | (192 << 8)) >>> 0, bits: 24 });
   assert.throws(() => parsePoolCidr('KUBELAB_LB_POOL', '10.244.300.0/24'), /KUBELAB_LB_POOL: Invalid value: "10.244.300.0\/24"/);
-  assert.ok(overlaps(parsePoolCidr('a', '10.244.128.0/17'), c));
-  assert.ok(!overlaps(parsePoolCidr('a', '10.244.128.0/18'), c));
+  assert.ok(cidrsOverlap(parsePoolCidr('a', '10.244.128.0/17'), c));
+  assert.ok(!cidrsOverlap(parsePoolCidr('a', '10.244.128.0/18'), c));
   const p = new AddressPool(parsePoolCidr('a', '10.0.0.0/30'));
   assert.deepEqual([p.allocate('a'), p.allocate('b'), p.allocate('c')], ['10.0.0.1', '10.0.0.2', undefined]);
 });

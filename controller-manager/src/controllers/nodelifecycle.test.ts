@@ -4,7 +4,7 @@ import { rfc3339, type Lease, type Node, type Pod } from '@kubelab/api';
 import { MemoryEventRecorder } from '@kubelab/client/events';
 import { NodeLifecycleController } from './nodelifecycle.js';
 import { FakeApi } from '../testing/fakeapi.js';
-import { FakeCache } from '../testing/fakecache.js';
+import { drain, FakeCache, ManualQueue } from '../testing/fakecache.js';
 import { pod, readyStatus, silentLog } from '../testing/fixtures.js';
 
 async function setup(opts: { synced?: boolean } = {}) {
@@ -26,19 +26,26 @@ async function setup(opts: { synced?: boolean } = {}) {
   const leases = new FakeCache<Lease>(api, 'leases', 'kube-node-lease');
   const pods = new FakeCache<Pod>(api, 'pods');
   const recorder = new MemoryEventRecorder();
-  const ctrl = new NodeLifecycleController({ api, nodes, leases, pods, recorder, clock: api.clock, log: silentLog });
+  const queue = new ManualQueue();
+  const ctrl = new NodeLifecycleController({ api, nodes, leases, pods, queue, recorder, clock: api.clock, log: silentLog });
+  ctrl.onSynced();
+  // One monitor period: the keys whose requeue came due, then whatever the handlers queued.
+  const tick = async (): Promise<void> => {
+    queue.promoteDelayed();
+    await drain([{ ctrl, queue }]);
+  };
   const renew = async (): Promise<void> => {
     const l = api.peek<Lease>('leases', 'kube-node-lease', 'node-1')!;
     await api.update('leases', { ...l, spec: { ...l.spec, renewTime: rfc3339(api.clock.now()) } });
   };
   const ready = (): Node['status'] => api.peek<Node>('nodes', '', 'node-1')!.status;
-  return { api, ctrl, nodes, recorder, renew, ready };
+  return { api, ctrl, tick, nodes, recorder, renew, ready };
 }
 
 test('a node whose lease keeps being renewed stays as it is', async () => {
-  const { api, ctrl, renew, ready } = await setup();
+  const { api, tick, renew, ready } = await setup();
   for (let i = 0; i < 10; i++) {
-    await ctrl.tick();
+    await tick();
     api.clock.advance(30_000);
     await renew();
   }
@@ -47,13 +54,13 @@ test('a node whose lease keeps being renewed stays as it is', async () => {
 });
 
 test('no heartbeat for the grace period: conditions Unknown, pods not ready, then evicted', async () => {
-  const { api, ctrl, recorder, ready } = await setup();
-  await ctrl.tick();
+  const { api, tick, recorder, ready } = await setup();
+  await tick();
   api.clock.advance(40_000);
-  await ctrl.tick();
+  await tick();
   assert.equal(ready()!.conditions![0]!.status, 'True', 'exactly the grace period is still fine');
   api.clock.advance(1_000);
-  await ctrl.tick();
+  await tick();
   const [r, mem] = ready()!.conditions!;
   assert.deepEqual([r!.status, r!.reason, r!.message], ['Unknown', 'NodeStatusUnknown', 'Kubelet stopped posting node status.']);
   assert.equal(r!.lastTransitionTime, rfc3339(api.clock.now()));
@@ -61,13 +68,13 @@ test('no heartbeat for the grace period: conditions Unknown, pods not ready, the
   assert.ok(api.objects<Pod>('pods').every((p) => p.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'False'));
   assert.ok(recorder.lines().includes('Normal NodeNotReady Node node-1 status is now: NodeNotReady'));
   assert.equal(recorder.lines().filter((l) => l === 'Warning NodeNotReady Node is not ready').length, 2);
-  await ctrl.tick();
+  await tick();
   assert.equal(api.count('updateStatus', 'nodes'), 1, 'marked once');
   api.clock.advance(60_000);
-  await ctrl.tick();
+  await tick();
   assert.equal(api.objects('pods').length, 2, 'not before the eviction timeout');
   api.clock.advance(1_000);
-  await ctrl.tick();
+  await tick();
   assert.deepEqual(api.objects('pods'), []);
   const del = api.calls.filter((c) => c.verb === 'delete');
   assert.equal(del.length, 2);
@@ -76,41 +83,47 @@ test('no heartbeat for the grace period: conditions Unknown, pods not ready, the
 });
 
 test('a node that comes back before the eviction timeout keeps its pods', async () => {
-  const { api, ctrl, renew } = await setup();
-  await ctrl.tick();
+  const { api, tick, renew } = await setup();
+  await tick();
   api.clock.advance(45_000);
-  await ctrl.tick();
+  await tick();
   api.clock.advance(30_000);
   // the kubelet is back: lease renewed and Ready posted
   await renew();
   const n = api.peek<Node>('nodes', '', 'node-1')!;
   n.status!.conditions![0] = { ...n.status!.conditions![0]!, status: 'True', lastHeartbeatTime: rfc3339(api.clock.now()) };
   await api.updateStatus('nodes', n);
-  await ctrl.tick();
+  await tick();
   api.clock.advance(50_000);
   await renew();
-  await ctrl.tick();
+  await tick();
   assert.equal(api.objects('pods').length, 2);
   assert.equal(api.count('delete', 'pods'), 0);
 });
 
 test('nothing happens before the caches synced', async () => {
-  const { api, ctrl, nodes } = await setup({ synced: false });
-  await ctrl.tick();
+  const { api, tick, nodes } = await setup({ synced: false });
+  await tick();
   api.clock.advance(500_000);
-  await ctrl.tick();
+  await tick();
   assert.equal(api.count('updateStatus', 'nodes'), 0);
   nodes.markSynced();
-  await ctrl.tick();
+  await tick();
   assert.equal(api.count('updateStatus', 'nodes'), 0, 'the grace period starts when the controller first sees the node');
 });
 
 test('pods bound to a node that does not exist are removed after the grace period', async () => {
-  const { api, ctrl } = await setup();
+  const { api, tick } = await setup();
   await api.create('pods', pod('lost', {}, { nodeName: 'node-gone' }));
-  await ctrl.tick();
+  await tick();
   api.clock.advance(41_000);
-  await ctrl.tick();
+  await tick();
   assert.equal(api.peek('pods', 'default', 'lost'), undefined);
   assert.equal(api.objects('pods').length, 2 + 0, 'pods on the healthy node stay');
+});
+
+test('a node is looked at again every monitor period; a key without a node or pods is dropped', async () => {
+  const { ctrl } = await setup();
+  assert.deepEqual(await ctrl.reconcile('node-1'), { requeueAfterMs: 5_000 });
+  assert.equal(await ctrl.reconcile('never-existed'), undefined);
 });

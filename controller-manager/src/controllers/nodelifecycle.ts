@@ -1,5 +1,7 @@
 /**
- * Node lifecycle controller. Every period it looks at each node's heartbeat (its Lease in
+ * Node lifecycle controller, a reconcile over node names: each node is looked at when it, its
+ * Lease or a pod bound to a missing node changes, and again every period (the reconcile asks to
+ * be requeued), as upstream's monitorNodeHealth does. It reads the node's heartbeat (its Lease in
  * kube-node-lease and its Ready condition's lastHeartbeatTime). A node not heard from for the
  * grace period gets its conditions set to Unknown ("Kubelet stopped posting node status.") and
  * its pods marked not ready (so Services drop them). Pods on a node that has stayed not ready for
@@ -9,9 +11,9 @@
  */
 import type { Logger } from 'pino';
 import { rfc3339, type Clock, type KubeObject, type Lease, type Node, type NodeCondition, type Pod } from '@kubelab/api';
-import { sleep } from '@kubelab/client';
+import type { ReconcileResult } from '@kubelab/client';
 import type { EventRecorder } from '@kubelab/client/events';
-import type { ApiLike, Cache } from '../api.js';
+import type { ApiLike, Cache, Controller, KeyQueue } from '../api.js';
 import { errorMessage, isConflict, isNotFound } from '../util/objects.js';
 import { isPodReady } from '../util/pods.js';
 
@@ -23,6 +25,7 @@ export interface NodeLifecycleDeps {
   nodes: Cache<Node>;
   leases: Cache<Lease>;
   pods: Cache<Pod>;
+  queue: KeyQueue;
   recorder: EventRecorder;
   clock: Clock;
   log: Logger;
@@ -40,9 +43,10 @@ interface Health {
   notReadySince: number | undefined;
 }
 
-export class NodeLifecycleController {
+export class NodeLifecycleController implements Controller {
   readonly name = 'node-lifecycle-controller';
   readonly caches: Cache<KubeObject>[];
+  readonly queue: KeyQueue;
   private readonly health = new Map<string, Health>();
   private readonly orphanSince = new Map<string, number>();
   private readonly graceMs: number;
@@ -54,31 +58,37 @@ export class NodeLifecycleController {
     this.graceMs = d.graceMs ?? 40_000;
     this.evictionMs = d.evictionMs ?? 60_000;
     this.periodMs = d.periodMs ?? 5_000;
+    this.queue = d.queue;
+    const byName = (o: KubeObject): void => this.queue.add(o.metadata.name ?? '');
+    d.nodes.addHandlers({ add: byName, update: (_, n) => byName(n), delete: byName });
+    d.leases.addHandlers({ add: byName, update: (_, n) => byName(n) });
+    d.pods.addHandlers({ add: (p) => this.podChanged(p), update: (_, p) => this.podChanged(p) });
   }
 
-  async run(signal: AbortSignal): Promise<void> {
-    while (!signal.aborted) {
-      try {
-        await this.tick();
-      } catch (err) {
-        this.d.log.warn({ err: errorMessage(err) }, 'node health check failed; will retry');
-      }
-      await sleep(this.periodMs, signal);
-    }
+  /** A pod bound to a node the cache does not know: that node's key collects it. */
+  private podChanged(pod: Pod): void {
+    const node = pod.spec.nodeName;
+    if (node && !this.d.nodes.get(node)) this.queue.add(node);
   }
 
-  /** One pass over all nodes. Does nothing until every cache has synced. */
-  async tick(): Promise<void> {
-    if (!this.caches.every((c) => c.hasSynced())) return;
+  onSynced(): void {
+    for (const n of this.d.nodes.list()) this.queue.add(n.metadata.name ?? '');
+    for (const p of this.d.pods.list()) this.podChanged(p);
+  }
+
+  /** Looks at one node (or, when it is gone, at the pods still bound to it); again after a period. */
+  async reconcile(name: string): Promise<ReconcileResult | undefined> {
+    const again = { requeueAfterMs: this.periodMs };
+    if (!name) return undefined;
+    if (!this.caches.every((c) => c.hasSynced())) return again;
     const now = this.d.clock.now();
-    const seen = new Set<string>();
-    for (const node of this.d.nodes.list()) {
-      const name = node.metadata.name ?? '';
-      seen.add(name);
+    const node = this.d.nodes.get(name);
+    if (node) {
       await this.checkNode(node, now);
+      return again;
     }
-    for (const name of [...this.health.keys()]) if (!seen.has(name)) this.health.delete(name);
-    await this.collectOrphans(now);
+    this.health.delete(name);
+    return (await this.collectOrphans(name, now)) ? again : undefined;
   }
 
   private async checkNode(node: Node, now: number): Promise<void> {
@@ -170,19 +180,25 @@ export class NodeLifecycleController {
     }
   }
 
-  /** Pods bound to a node that does not exist (confirmed by GET after the grace period). */
-  private async collectOrphans(now: number): Promise<void> {
-    const current = new Set<string>();
-    const missingNodes = new Map<string, boolean>();
-    for (const pod of this.d.pods.list()) {
-      const nodeName = pod.spec.nodeName;
-      if (!nodeName || this.d.nodes.get(nodeName)) continue;
-      const key = `${pod.metadata.namespace}/${pod.metadata.name}/${pod.metadata.uid}`;
-      current.add(key);
+  /**
+   * Pods bound to a node that does not exist (confirmed by GET after the grace period) are
+   * deleted; true while some are still waiting.
+   */
+  private async collectOrphans(nodeName: string, now: number): Promise<boolean> {
+    const pods = this.podsOn(nodeName);
+    const prefix = `${nodeName}/`;
+    const current = new Set(pods.map((p) => `${prefix}${p.metadata.namespace}/${p.metadata.name}/${p.metadata.uid}`));
+    for (const key of [...this.orphanSince.keys()]) if (key.startsWith(prefix) && !current.has(key)) this.orphanSince.delete(key);
+    let gone: boolean | undefined;
+    let waiting = false;
+    for (const pod of pods) {
+      const key = `${prefix}${pod.metadata.namespace}/${pod.metadata.name}/${pod.metadata.uid}`;
       const since = this.orphanSince.get(key) ?? now;
       this.orphanSince.set(key, since);
-      if (now - since <= this.graceMs) continue;
-      let gone = missingNodes.get(nodeName);
+      if (now - since <= this.graceMs) {
+        waiting = true;
+        continue;
+      }
       if (gone === undefined) {
         try {
           await this.d.api.get('nodes', '', nodeName);
@@ -191,10 +207,10 @@ export class NodeLifecycleController {
           if (!isNotFound(err)) throw err;
           gone = true;
         }
-        missingNodes.set(nodeName, gone);
       }
       if (gone) await this.forceDelete(pod, `node ${nodeName} does not exist`);
+      else waiting = true;
     }
-    for (const key of [...this.orphanSince.keys()]) if (!current.has(key)) this.orphanSince.delete(key);
+    return waiting || pods.length > 0;
   }
 }

@@ -152,7 +152,8 @@ export async function drain(controllers: { ctrl: Controller; queue: ManualQueue 
       progressed = true;
       if (++n > max) throw new Error(`drain: not settled after ${max} reconciles (pending: ${controllers.map((c) => `${c.ctrl.name}=${c.queue.pending().join(',')}`).join(' ')})`);
       try {
-        await ctrl.reconcile(key);
+        const result = await ctrl.reconcile(key);
+        if (result?.requeueAfterMs !== undefined) queue.addAfter(key, result.requeueAfterMs);
       } catch (err) {
         if (!opts.errors) throw err;
         opts.errors.push(err);

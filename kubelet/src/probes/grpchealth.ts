@@ -1,57 +1,25 @@
 /**
- * grpc.health.v1.Health/Check with a hand-written two-field codec (no .proto file needed):
- * request `string service = 1`, response `ServingStatus status = 1` (SERVING = 1).
+ * grpc.health.v1.Health/Check with a two-field codec over the project's wire module (no .proto
+ * file needed): request `string service = 1`, response `ServingStatus status = 1` (SERVING = 1).
  */
 import * as grpc from '@grpc/grpc-js';
+import { Reader, WIRE_VARINT, Writer } from '@kubelab/proto/wire';
 import type { ProbeOutcome } from './prober.js';
 
 const STATUS_NAMES = ['UNKNOWN', 'SERVING', 'NOT_SERVING', 'SERVICE_UNKNOWN'];
 
-function varint(n: number): number[] {
-  const out: number[] = [];
-  while (n > 0x7f) {
-    out.push((n & 0x7f) | 0x80);
-    n >>>= 7;
-  }
-  out.push(n);
-  return out;
-}
-
 export function encodeHealthRequest(service: string): Buffer {
-  if (!service) return Buffer.alloc(0);
-  const s = Buffer.from(service, 'utf8');
-  return Buffer.concat([Buffer.from([0x0a, ...varint(s.length)]), s]);
+  return service ? new Writer().string(1, service).finish() : Buffer.alloc(0);
 }
 
 /** The status field of a HealthCheckResponse (0 when absent); other fields are skipped. */
 export function decodeHealthStatus(b: Buffer): number {
-  let i = 0;
-  const readVarint = (): number => {
-    let n = 0;
-    let shift = 0;
-    for (;;) {
-      const byte = b[i++];
-      if (byte === undefined) throw new Error('truncated varint');
-      n += (byte & 0x7f) * 2 ** shift;
-      if ((byte & 0x80) === 0) return n;
-      shift += 7;
-    }
-  };
+  const r = new Reader(b);
   let status = 0;
-  while (i < b.length) {
-    const tag = readVarint();
-    const field = Math.floor(tag / 8);
-    const wire = tag & 7;
-    if (wire === 0) {
-      const v = readVarint();
-      if (field === 1) status = v;
-    } else if (wire === 2) {
-      const len = readVarint();
-      i += len;
-    }
-    else if (wire === 5) i += 4;
-    else if (wire === 1) i += 8;
-    else throw new Error(`unsupported wire type ${wire}`);
+  while (!r.done) {
+    const t = r.tag();
+    if (t.field === 1 && t.wire === WIRE_VARINT) status = r.uint32();
+    else r.skip(t.wire, t.field);
   }
   return status;
 }
@@ -64,7 +32,7 @@ const HealthClient = grpc.makeGenericClientConstructor(
       responseStream: false,
       requestSerialize: (v: string) => encodeHealthRequest(v),
       requestDeserialize: (b: Buffer) => b.toString('utf8'),
-      responseSerialize: (v: number) => Buffer.from([0x08, ...varint(v)]),
+      responseSerialize: (v: number) => new Writer().uint(1, v).finish(),
       responseDeserialize: (b: Buffer) => decodeHealthStatus(b),
     },
   },

@@ -8,22 +8,12 @@
  * `hollow.kubelab.io/exit-code: "<n>"` (each app container of that pod ends with that code right
  * after it starts, like a Job's container that ran to completion).
  */
-import type { Clock, Container, Pod } from '@kubelab/api';
+import { cidrSize, formatIPv4, mustParseCidr, parseIPv4, type Clock, type Container, type Pod } from '@kubelab/api';
 import { FakeRuntime } from './fake.js';
 import { RuntimeError, type ContainerConfig, type ImageResult, type PullPolicy, type RuntimeInfo, type Sandbox } from './runtime.js';
 
 export const HOLLOW_EXIT_CODE_ANNOTATION = 'hollow.kubelab.io/exit-code';
 export const DEFAULT_HOLLOW_POD_RANGE = '10.200.0.0/16';
-
-function ipToInt(ip: string): number {
-  const parts = ip.split('.').map((p) => Number(p));
-  if (parts.length !== 4 || parts.some((p) => !Number.isInteger(p) || p < 0 || p > 255)) throw new Error(`invalid IPv4 address "${ip}"`);
-  return ((parts[0]! << 24) | (parts[1]! << 16) | (parts[2]! << 8) | parts[3]!) >>> 0;
-}
-
-function intToIp(n: number): string {
-  return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
-}
 
 /** Hands out the addresses of an IPv4 CIDR (not its network, first and broadcast address), round robin, no duplicates in use. */
 export class IpPool {
@@ -33,14 +23,10 @@ export class IpPool {
   private readonly used = new Set<number>();
 
   constructor(cidr: string) {
-    const m = /^(\d+\.\d+\.\d+\.\d+)\/(\d+)$/.exec(cidr.trim());
-    const bits = m ? Number(m[2]) : NaN;
-    if (!m || !(bits >= 8 && bits <= 30)) throw new Error(`KUBELAB_HOLLOW_POD_RANGE: Invalid value: "${cidr}": must be an IPv4 CIDR with a prefix length between 8 and 30`);
-    const mask = bits === 0 ? 0 : (~0 << (32 - bits)) >>> 0;
-    const network = (ipToInt(m[1]!) & mask) >>> 0;
+    const block = mustParseCidr(cidr, 'KUBELAB_HOLLOW_POD_RANGE', { minBits: 8, maxBits: 30, example: DEFAULT_HOLLOW_POD_RANGE });
     // .0 is the network, .1 the gateway Docker would take, the last one the broadcast address.
-    this.first = network + 2;
-    this.size = 2 ** (32 - bits) - 3;
+    this.first = block.base + 2;
+    this.size = cidrSize(block) - 3;
   }
 
   allocate(): string {
@@ -50,13 +36,13 @@ export class IpPool {
       this.next = (this.next + 1) % this.size;
       if (!this.used.has(n)) {
         this.used.add(n);
-        return intToIp(n);
+        return formatIPv4(n);
       }
     }
   }
 
   release(ip: string): void {
-    this.used.delete(ipToInt(ip));
+    this.used.delete(parseIPv4(ip) ?? -1);
   }
 
   get inUse(): number {

@@ -2,10 +2,10 @@
  * Services: cluster IP and node port allocation (see ../allocator.ts), carried over on update
  * when the client left them empty, released when no longer needed or on delete.
  */
-import { invalidError, type FieldError, type KubeObject, type ServicePort, type ServiceSpec } from '@kubelab/api';
+import { formatIPv4, invalidError, type FieldError, type KubeObject, type ServicePort, type ServiceSpec } from '@kubelab/api';
 import { ApiError } from '@kubelab/proto';
 import type { TxnOp } from '../../storage/store.js';
-import { IP_KEY_PREFIX, PORT_KEY_PREFIX, allocated, inIPRange, intToIp, pickFree } from '../allocator.js';
+import { IP_KEY_PREFIX, PORT_KEY_PREFIX, allocated, inIPRange, pickFree } from '../allocator.js';
 import type { Strategy, StrategyConfig } from '../strategy.js';
 
 function specOf(svc: KubeObject | undefined): ServiceSpec {
@@ -66,9 +66,9 @@ export function serviceStrategy(cfg: StrategyConfig): Strategy {
     if (!spec.clusterIP && !spec.clusterIPs?.length) {
       const taken = await allocated(store, IP_KEY_PREFIX);
       // The first address is reserved for the `kubernetes` service.
-      const n = pickFree(ips.first + 1, ips.last, (x) => taken.has(intToIp(x)), random);
+      const n = pickFree(ips.first + 1, ips.last, (x) => taken.has(formatIPv4(x)), random);
       if (n === undefined) throw new ApiError('InternalError', 'Internal error occurred: failed to allocate a serviceIP: range is full');
-      spec.clusterIP = intToIp(n);
+      spec.clusterIP = formatIPv4(n);
       spec.clusterIPs = [spec.clusterIP];
       ops.push({ type: 'create', key: IP_KEY_PREFIX + spec.clusterIP, value: owner(svc) });
       return;

@@ -7,7 +7,7 @@ import { gvkYaml, openapiV2Json, openapiV2Protobuf } from './v2.js';
 import { openapiV3Document, openapiV3Index, parseV3Key } from './v3.js';
 import { contentHash, gvKey } from './operations.js';
 import { groupVersions } from '../discovery.js';
-import { ProtoWriter } from './protowriter.js';
+import { Writer as ProtoWriter } from '@kubelab/proto/wire';
 
 // The subset of gnostic's openapi_v2 schema (OpenAPIv2.proto) that kubectl's verifier reads,
 // written independently of the encoder so that decoding checks the field numbers.

@@ -9,7 +9,7 @@
  */
 import { SERVED_VERSION } from '../version.js';
 import { patchOperations, QUERY_PARAMS, type PatchOperation } from './operations.js';
-import { ProtoWriter } from './protowriter.js';
+import { Writer as ProtoWriter } from '@kubelab/proto/wire';
 
 export const OPENAPI_V2_PROTO_TYPE = 'application/com.github.proto-openapi.spec.v2.v1.0+protobuf';
 

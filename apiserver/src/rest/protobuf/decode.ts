@@ -5,7 +5,7 @@
  * values become null, bytes become base64, maps become objects.
  */
 import { decodeSpecial } from './special.js';
-import { ProtobufError, Reader, WIRE_FIXED64, WIRE_LEN, WIRE_VARINT } from './wire.js';
+import { ProtobufError, Reader, WIRE_FIXED64, WIRE_LEN, WIRE_VARINT } from '@kubelab/proto/wire';
 import type { FieldSpec, Schema, ScalarType, ValueType } from './schema.js';
 
 const MAX_DEPTH = 64;

@@ -5,7 +5,7 @@
  */
 import { decodeMessage } from './decode.js';
 import { schemaFor } from './kinds.js';
-import { ProtobufError, Reader, WIRE_LEN } from './wire.js';
+import { ProtobufError, Reader, WIRE_LEN } from '@kubelab/proto/wire';
 
 export const PROTOBUF_MEDIA_TYPE = 'application/vnd.kubernetes.protobuf';
 export const PROTOBUF_MAGIC = Uint8Array.from([0x6b, 0x38, 0x73, 0x00]);

@@ -2,7 +2,7 @@
  * The apimachinery types whose JSON form differs from their protobuf message: Time, MicroTime,
  * Duration, IntOrString, Quantity, RawExtension and FieldsV1.
  */
-import { ProtobufError, Reader, WIRE_LEN, WIRE_VARINT } from './wire.js';
+import { ProtobufError, Reader, WIRE_LEN, WIRE_VARINT } from '@kubelab/proto/wire';
 import type { SpecialType } from './schema.js';
 
 /** Reads the fields of a small message as field number -> last value (varints or bytes). */

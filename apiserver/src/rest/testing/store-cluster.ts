@@ -13,8 +13,9 @@ import pino from 'pino';
 import { ApiClient } from '@kubelab/client';
 import { startGrpcServer, stopGrpcServer } from '../../grpc/server.js';
 import { bootstrap } from '../../registry/bootstrap.js';
-import { StoreRegistry } from '../../registry/registry.js';
+import { StoreRegistry, type RegistryOptions } from '../../registry/registry.js';
 import { EtcdStore } from '../../storage/etcd.js';
+import type { WatchTimings } from '../../storage/etcd-watch.js';
 import { TestEtcd } from '../../storage/testing/etcd-server.js';
 import { startRestServer } from '../server.js';
 import { runIn, writeKubeconfig, type RunResult } from './harness.js';
@@ -28,8 +29,19 @@ export interface Reply {
   warnings: string[];
 }
 
+export interface StoreClusterOptions {
+  /** More etcd flags (e.g. a small `--max-request-bytes`). */
+  etcdArgs?: string[];
+  /** The etcd watchdog's timings (shorter in tests of storage faults). */
+  watchTimings?: Partial<WatchTimings>;
+  /** Unary etcd call deadline. */
+  callTimeoutMs?: number;
+  /** Registry settings (e.g. a short watch history, so that late watchers go to etcd). */
+  registry?: RegistryOptions;
+}
+
 export class StoreCluster {
-  readonly etcd = new TestEtcd();
+  readonly etcd: TestEtcd;
   readonly dir = mkdtempSync(join(tmpdir(), 'kubelab-rest-store-'));
   private readonly ac = new AbortController();
   store!: EtcdStore;
@@ -39,11 +51,19 @@ export class StoreCluster {
   client!: ApiClient;
   base = '';
 
+  constructor(private readonly opts: StoreClusterOptions = {}) {
+    this.etcd = new TestEtcd(opts.etcdArgs);
+  }
+
   async start(): Promise<this> {
     await this.etcd.start();
     const log = pino({ level: process.env['LOG_LEVEL'] ?? 'silent' });
-    this.store = new EtcdStore({ endpoints: [this.etcd.endpoint] });
-    this.registry = new StoreRegistry(this.store, { namespacePollMs: 50 });
+    this.store = new EtcdStore({
+      endpoints: [this.etcd.endpoint],
+      ...(this.opts.watchTimings ? { watchTimings: this.opts.watchTimings } : {}),
+      ...(this.opts.callTimeoutMs ? { callTimeoutMs: this.opts.callTimeoutMs } : {}),
+    });
+    this.registry = new StoreRegistry(this.store, { namespacePollMs: 50, ...this.opts.registry });
     await bootstrap(this.registry);
     this.rest = await startRestServer({ registry: this.registry, port: 0, host: '127.0.0.1', log, signal: this.ac.signal });
     const port = (this.rest.address() as AddressInfo).port;

@@ -26,6 +26,9 @@ export function freePort(): Promise<number> {
 
 export class TestEtcd {
   private proc: ChildProcess | undefined;
+  /** `extraArgs`: more etcd flags, e.g. `--max-request-bytes=262144`. */
+  constructor(private readonly extraArgs: string[] = []) {}
+
   readonly dir = mkdtempSync(join(tmpdir(), 'kubelab-etcd-'));
   clientPort = 0;
   peerPort = 0;
@@ -52,6 +55,7 @@ export class TestEtcd {
         `--initial-advertise-peer-urls=${peer}`,
         `--initial-cluster=itest=${peer}`,
         '--log-level=error',
+        ...this.extraArgs,
       ],
       { stdio: ['ignore', 'ignore', 'inherit'] },
     );

@@ -1,7 +1,9 @@
 /**
- * The protobuf wire format, read side: varints, tags and length-delimited fields over a byte
- * slice. Every read is bounds-checked; malformed input throws ProtobufError (never reads past
- * the slice, never loops forever).
+ * The protobuf wire format, once for the whole project: a Reader (varints, tags and
+ * length-delimited fields over a byte slice; every read bounds-checked, malformed input throws
+ * ProtobufError — never reads past the slice, never loops forever) and a Writer (varints,
+ * strings, bytes and nested messages). Used by the apiserver's protobuf bodies and OpenAPI v2
+ * document and by the kubelet's gRPC health probe. Imported as `@kubelab/proto/wire`.
  */
 
 export class ProtobufError extends Error {
@@ -132,5 +134,57 @@ export class Reader {
       default:
         throw new ProtobufError(`invalid wire type ${wire} for field ${field} at offset ${this.pos}`);
     }
+  }
+}
+
+/** The varint encoding of a non-negative safe integer. */
+export function encodeVarint(n: number): Buffer {
+  if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`varint out of range: ${n}`);
+  const out: number[] = [];
+  let v = n;
+  while (v >= 0x80) {
+    out.push((v % 0x80) | 0x80);
+    v = Math.floor(v / 0x80);
+  }
+  out.push(v);
+  return Buffer.from(out);
+}
+
+export class Writer {
+  private readonly parts: Buffer[] = [];
+
+  private tag(field: number, wire: number): void {
+    this.parts.push(encodeVarint(field * 8 + wire));
+  }
+
+  uint(field: number, n: number): this {
+    this.tag(field, WIRE_VARINT);
+    this.parts.push(encodeVarint(n));
+    return this;
+  }
+
+  bool(field: number, b: boolean): this {
+    return this.uint(field, b ? 1 : 0);
+  }
+
+  bytes(field: number, b: Buffer): this {
+    this.tag(field, WIRE_LEN);
+    this.parts.push(encodeVarint(b.length), b);
+    return this;
+  }
+
+  string(field: number, s: string): this {
+    return this.bytes(field, Buffer.from(s, 'utf8'));
+  }
+
+  /** A nested message, built by `fill` on a fresh writer. */
+  message(field: number, fill: (w: Writer) => void): this {
+    const w = new Writer();
+    fill(w);
+    return this.bytes(field, w.finish());
+  }
+
+  finish(): Buffer {
+    return Buffer.concat(this.parts);
   }
 }
