@@ -16,7 +16,7 @@ import { RuntimeBackend } from './server/runtimebackend.js';
 import { OwnUsage } from './server/ownusage.js';
 import { runKubeletServer } from './server/server.js';
 import { nodeServingCert, servingAnnotation, type KubeletTls } from './server/tls.js';
-import { bootstrapCertificate } from './bootstrap.js';
+import { becomeNode, certDirFromEnv } from './credentials.js';
 
 /** The node's resolver for dnsPolicy Default: the kubelet container's own (Docker's embedded DNS). */
 function readResolvConf(): string {
@@ -30,31 +30,33 @@ function readResolvConf(): string {
 runMain('kubelet', async (signal, log) => {
   const cfg = loadConfig(process.env, process.argv.slice(2));
   const credentials = credentialsFromEnv();
+  const certDir = certDirFromEnv(process.env);
   const client = new ApiClient(cfg.apiserver, { credentials });
-  const newPodSource = (node: string): Informer<Pod> => new Informer<Pod>(client, 'pods', { fieldSelector: `spec.nodeName=${node}` }, log.child({ informer: 'pods', node }));
   if (cfg.runtime === 'hollow') {
+    // Every hollow node is a node of its own to the apiserver: its own client and certificate.
+    const clients = new Map<string, ApiClient>();
+    const apiFor = (node: string): ApiClient => {
+      if (!clients.has(node)) clients.set(node, new ApiClient(cfg.apiserver, { credentials }));
+      return clients.get(node)!;
+    };
+    const podsOf = (node: string): Informer<Pod> => new Informer<Pod>(apiFor(node), 'pods', { fieldSelector: `spec.nodeName=${node}` }, log.child({ informer: 'pods', node }));
     try {
-      await runHollowKubelets({ cfg, api: client, clock: systemClock, log, hostname: os.hostname(), newPodSource }, signal);
+      await runHollowKubelets({ cfg, api: client, apiFor, clock: systemClock, log, hostname: os.hostname(), newPodSource: podsOf, prepare: async (node, nlog, sig) => (await becomeNode(apiFor(node.name), credentials, node.name, certDir, nlog, sig), {}) }, signal);
     } finally {
-      client.close();
+      for (const c of [client, ...clients.values()]) c.close();
     }
     return;
   }
+  const newPodSource = (node: string): Informer<Pod> => new Informer<Pod>(client, 'pods', { fieldSelector: `spec.nodeName=${node}` }, log.child({ informer: 'pods', node }));
   const docker = new Dockerode();
   const dns = dnsSettingsFromEnv(process.env, readResolvConf());
   const kubeletPort = kubeletPortFromEnv(process.env);
   // The kubelet API over TLS with a serving certificate of the node's own, published on the Node
   // (plain gRPC only with KUBELAB_API_INSECURE=1, the tests' setting).
   let serving: KubeletTls | undefined;
-  // With a bootstrap token and no certificate of its own: TLS bootstrap (bootstrap.ts) into
-  // KUBELAB_KUBELET_CERT_DIR (its own volume), then every call with the node's certificate.
-  const certDir = process.env.KUBELAB_KUBELET_CERT_DIR?.trim() || '/var/lib/kubelet/pki';
   const prepare = async (node: { name: string; hostIP: string }, nlog: typeof log, sig: AbortSignal): Promise<{ annotations?: Record<string, string> }> => {
     if (credentials.insecure) return {};
-    if (credentials.token && !credentials.cert) {
-      const own = await bootstrapCertificate({ api: client, nodeName: node.name, ca: credentials.ca, dir: certDir, log: nlog }, sig);
-      if (own) client.setCredentials({ ca: credentials.ca, ...own });
-    }
+    await becomeNode(client, credentials, node.name, certDir, nlog, sig);
     const pair = await nodeServingCert(node.name, node.hostIP);
     serving = { ca: credentials.ca, ...pair };
     return { annotations: servingAnnotation(pair) };

@@ -85,6 +85,19 @@ describe('kubelab CLI', () => {
     assert.equal((await podsOf('movable'))[0]?.spec.nodeName, gpu);
   });
 
+  it('node add joins with the bootstrap token (CertificateSigningRequest, then its own certificate); a wrong token is refused and says so', async () => {
+    const joined = await cli(['node', 'add', '--name', `${PROJECT}-joined`]);
+    assert.equal(joined.code, 0, joined.stderr);
+    assert.match(joined.stdout, /joined \(bootstrap token, then its own certificate\) and is Ready in [\d.]+ s/);
+    const logs = await run('docker', ['logs', `${PROJECT}-joined`]);
+    assert.match(logs.stdout + logs.stderr, /got the node's client certificate|no CertificateSigningRequest API/);
+    const bad = await cli(['node', 'add', '--name', `${PROJECT}-badtoken`, '--token', 'abcdef.0000000000000000']);
+    assert.notEqual(bad.code, 0, 'a wrong token must not join');
+    assert.match(bad.stderr + bad.stdout, /cannot join: the apiserver refused the bootstrap token .*wrong, expired or deleted/);
+    for (const name of ['joined', 'badtoken']) await run('docker', ['rm', '-f', `${PROJECT}-${name}`]);
+    await lab.k(['delete', 'node', `${PROJECT}-joined`, '--wait=false']);
+  });
+
   it('node delete drains the node (its pods replaced on other nodes) and removes it', async () => {
     const before = (await podsOf('movable'))[0]!.metadata.name;
     const r = await cli(['node', 'delete', gpu]);
