@@ -7,6 +7,8 @@
 //  watch fan-out: W watchers of pods (each its own channel, as each component has its own), then
 //           E creates; time from the first create until every watcher has seen every event
 //           (events/s delivered in total) and the process CPU time it took.
+// One warm-up round per mode, then three rounds of each, alternating (the machine is shared: compare
+// neighbouring rounds).
 // Usage: npx tsc -b && node bench/grpc-tls.mjs   (W=50 E=200 to change the fan-out)
 const pino = (await import('pino')).default;
 const { ApiClient } = await import('@kubelab/client');
@@ -95,8 +97,12 @@ async function run(mode, pki) {
   return out;
 }
 
+const { setMaxListeners } = await import('node:events');
+setMaxListeners(0);
 const pki = await generatePki({ serviceCIDR: '10.96.0.0/12' });
-for (const mode of ['plain', 'tls', 'plain', 'tls']) {
+await run('plain', pki); // warm-up (JIT, crypto), not printed
+await run('tls', pki);
+for (const mode of ['plain', 'tls', 'plain', 'tls', 'plain', 'tls']) {
   const r = await run(mode, pki);
   console.log(`${r.mode.padEnd(5)} connect+first call ${r.connect}`);
   console.log(`${''.padEnd(5)} unary Get ${r.unary}`);
