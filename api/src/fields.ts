@@ -73,6 +73,25 @@ export function parseFieldSelector(s: string | undefined): FieldRequirement[] {
   return out;
 }
 
+/** The selector string of requirements (values escaped as parseFieldSelector unescapes them). */
+export function formatFieldSelector(reqs: readonly FieldRequirement[]): string {
+  return reqs.map((r) => `${r.path}${r.op}${r.value.replace(/[\\,=]/g, (c) => `\\${c}`)}`).join(',');
+}
+
+/**
+ * A selector in a served version's field labels as the stored version's (events.k8s.io/v1
+ * `regarding.name` → core `involvedObject.name`); a label the map lacks is upstream's 400.
+ */
+export function renameFieldLabels(selector: string, labels: Readonly<Record<string, string>>): string {
+  return formatFieldSelector(
+    parseFieldSelector(selector).map((r) => {
+      const to = labels[r.path];
+      if (to === undefined) throw new ApiError('BadRequest', `field label not supported: ${r.path}`);
+      return { ...r, path: to };
+    }),
+  );
+}
+
 const META = ['metadata.name', 'metadata.namespace'];
 /** Upstream's field label conversions per resource (the rest accept only metadata.name/namespace). */
 const SELECTABLE: Record<string, string[]> = {

@@ -2,6 +2,7 @@ export * from './types.js';
 export * from './workload-types.js';
 export * from './storage-types.js';
 export * from './autoscaling-types.js';
+export * from './certificates-types.js';
 export * from './nodeselector.js';
 export * from './volumematch.js';
 export * from './resources.js';

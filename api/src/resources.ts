@@ -86,17 +86,29 @@ export const RESOURCES: readonly ResourceInfo[] = [
   row({ resource: 'ingressclasses', singular: 'ingressclass', kind: 'IngressClass', group: 'networking.k8s.io', version: 'v1', namespaced: false }),
   row({ resource: 'poddisruptionbudgets', singular: 'poddisruptionbudget', kind: 'PodDisruptionBudget', group: 'policy', version: 'v1', namespaced: true, shortNames: ['pdb'], subresources: [STATUS('PodDisruptionBudget')] }),
   row({ resource: 'endpointslices', singular: 'endpointslice', kind: 'EndpointSlice', group: 'discovery.k8s.io', version: 'v1', namespaced: true }),
+  row({
+    resource: 'certificatesigningrequests',
+    singular: 'certificatesigningrequest',
+    kind: 'CertificateSigningRequest',
+    group: 'certificates.k8s.io',
+    version: 'v1',
+    namespaced: false,
+    shortNames: ['csr'],
+    subresources: [STATUS('CertificateSigningRequest'), { name: 'approval', kind: 'CertificateSigningRequest', verbs: ['get', 'patch', 'update'] }],
+  }),
   row({ resource: 'storageclasses', singular: 'storageclass', kind: 'StorageClass', group: 'storage.k8s.io', version: 'v1', namespaced: false, shortNames: ['sc'] }),
 ];
 
 /**
- * Resources also served at an older version of their group, converted to and from the stored one
- * at the REST boundary (conversion/): autoscaling/v1 HorizontalPodAutoscalers (what `kubectl
- * autoscale` up to 1.33 writes) are stored as autoscaling/v2. Listed after the stored version, so
- * discovery prefers the stored one as upstream does.
+ * Resources also served at an older version of their group, or in another group, converted to and
+ * from the stored one at the REST boundary (conversion/): autoscaling/v1 HorizontalPodAutoscalers
+ * (what `kubectl autoscale` up to 1.33 writes) are stored as autoscaling/v2; events.k8s.io/v1
+ * Events are the core/v1 Events. Listed after the stored version, so discovery prefers the stored
+ * one (and `kubectl get events` means the core ones) as upstream does.
  */
 export const OLDER_VERSIONS: readonly ResourceInfo[] = [
   row({ resource: 'horizontalpodautoscalers', singular: 'horizontalpodautoscaler', kind: 'HorizontalPodAutoscaler', group: 'autoscaling', version: 'v1', namespaced: true, shortNames: ['hpa'], categories: ['all'], subresources: [STATUS('HorizontalPodAutoscaler')] }),
+  row({ resource: 'events', singular: 'event', kind: 'Event', group: 'events.k8s.io', version: 'v1', namespaced: true, shortNames: ['ev'] }),
 ];
 
 const byResource = new Map(RESOURCES.map((r) => [r.resource, r]));

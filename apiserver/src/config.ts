@@ -1,7 +1,7 @@
 /** apiserver settings from the environment, checked up front so that bad values fail clearly. */
 import { env } from '@kubelab/client';
 import { parseCIDR, parsePortRange } from './registry/allocator.js';
-import { DEFAULT_NODEPORT_RANGE, DEFAULT_SERVICE_CIDR } from './registry/registry.js';
+import { DEFAULT_EVENT_TTL_SECONDS, DEFAULT_NODEPORT_RANGE, DEFAULT_SERVICE_CIDR } from './registry/registry.js';
 
 export interface ApiserverConfig {
   etcdEndpoints: string[];
@@ -11,6 +11,8 @@ export interface ApiserverConfig {
   nodePortRange: string;
   /** Seconds between etcd compactions (0 = never). */
   compactIntervalSeconds: number;
+  /** How long an Event lives after its last write (KUBELAB_EVENT_TTL, seconds, upstream's --event-ttl; 0 = for ever). */
+  eventTTLSeconds: number;
   /** The PKI directory (KUBELAB_PKI_DIR: CA, serving certificate, tokens; see serving-pki.ts); unset: plain HTTP and gRPC, no auth. */
   pkiDir?: string;
   /** Where the apiserver makes its own PKI when the configured files are missing (KUBELAB_PKI_GENERATE_DIR). */
@@ -34,6 +36,8 @@ export function readConfig(): ApiserverConfig {
   parsePortRange(nodePortRange);
   const compactIntervalSeconds = Number(env('KUBELAB_COMPACT_INTERVAL_SECONDS', '300'));
   if (!Number.isFinite(compactIntervalSeconds) || compactIntervalSeconds < 0) throw new Error('KUBELAB_COMPACT_INTERVAL_SECONDS must be a number >= 0');
+  const eventTTLSeconds = Number(env('KUBELAB_EVENT_TTL', String(DEFAULT_EVENT_TTL_SECONDS)));
+  if (!Number.isInteger(eventTTLSeconds) || eventTTLSeconds < 0) throw new Error(`KUBELAB_EVENT_TTL must be a whole number of seconds >= 0 (how long an Event lives), got ${JSON.stringify(process.env['KUBELAB_EVENT_TTL'])}`);
   const optional = (name: string): string | undefined => env(name, '') || undefined;
   return {
     etcdEndpoints,
@@ -42,6 +46,7 @@ export function readConfig(): ApiserverConfig {
     serviceCIDR,
     nodePortRange,
     compactIntervalSeconds,
+    eventTTLSeconds,
     pkiDir: optional('KUBELAB_PKI_DIR'),
     pkiGenerateDir: env('KUBELAB_PKI_GENERATE_DIR', '/var/lib/kubelab/pki'),
   };

@@ -15,6 +15,9 @@ import { KubeletConnector } from './kubelets/connector.js';
 import { loadServingPki } from './serving-pki.js';
 import { withMetrics } from './rest/metrics/registry.js';
 import { staticBootstrapToken } from './auth/grpc-authn.js';
+import { bootstrapTokenAuthenticator } from './auth/bootstrap-token.js';
+import { defaultAuthorizer } from './auth/defaults.js';
+import { CsrController } from './certificates/controller.js';
 
 runMain('apiserver', async (signal, log) => {
   const cfg = readConfig();
@@ -24,16 +27,22 @@ runMain('apiserver', async (signal, log) => {
   if (revision === undefined) return store.close();
   log.info({ revision }, 'connected to etcd');
 
-  const registry = new StoreRegistry(store, { log: log.child({ part: 'registry' }), serviceCIDR: cfg.serviceCIDR, nodePortRange: cfg.nodePortRange });
+  const registry = new StoreRegistry(store, { log: log.child({ part: 'registry' }), serviceCIDR: cfg.serviceCIDR, nodePortRange: cfg.nodePortRange, eventTTLSeconds: cfg.eventTTLSeconds });
   await withStoreRetry('bootstrap', () => bootstrap(registry, { serviceCIDR: cfg.serviceCIDR, log }), log, signal);
   if (cfg.compactIntervalSeconds > 0) void runCompactor(store, cfg.compactIntervalSeconds * 1000, log.child({ part: 'compactor' }), signal);
 
   const pki = await loadServingPki(cfg, log);
   if (pki && !pki.kubeletClient) log.warn('no kubelet-client.crt/.key in the PKI: the kubelets are dialled with plain gRPC (and, when they serve TLS, refuse)');
   const kubelets = new KubeletConnector({ registry, log: log.child({ part: 'kubelets' }), ...(pki?.kubeletClient ? { clientCert: pki.kubeletClient } : {}) });
-  const grpcTls = pki && { cert: pki.tls.cert, key: pki.tls.key, authn: { caCert: pki.tls.clientCA, adminToken: pki.token, tokens: pki.bootstrapToken ? [staticBootstrapToken(pki.bootstrapToken)] : [] } };
+  // Bootstrap tokens: the lab's own from the PKI directory, and bootstrap-token Secrets in kube-system.
+  const bootstrapTokens = bootstrapTokenAuthenticator(registry, { log: log.child({ part: 'bootstrap-tokens' }) });
+  const tokens = [...(pki?.bootstrapToken ? [staticBootstrapToken(pki.bootstrapToken)] : []), bootstrapTokens];
+  const grpcTls = pki && { cert: pki.tls.cert, key: pki.tls.key, authn: { caCert: pki.tls.clientCA, adminToken: pki.token, tokens } };
   const grpc = await startGrpcServer({ registry: withMetrics(registry, kubelets, log.child({ part: 'metrics' })), port: cfg.grpcPort, log, ...(grpcTls ? { tls: grpcTls } : {}) });
-  const rest = await startRestServer({ registry, port: cfg.restPort, log, signal, kubelets, streams: kubelets.streamBackends(), ...(pki ? { tls: { cert: pki.tls.cert, key: pki.tls.key }, token: pki.token } : {}) });
+  const rest = await startRestServer({ registry, port: cfg.restPort, log, signal, kubelets, streams: kubelets.streamBackends(), bootstrapTokens, ...(pki ? { tls: pki.tls, token: pki.token } : {}) });
+  const ca = pki?.caKey ? { cert: pki.tls.clientCA, key: pki.caKey } : undefined;
+  if (!ca) log.warn('no cluster CA key in the PKI directory (ca.key): CertificateSigningRequests are approved but not signed');
+  const csrs = new CsrController({ registry, authorizer: defaultAuthorizer(registry), ...(ca ? { ca } : {}), log: log.child({ part: 'csr' }) }).run(signal);
   log.info({ grpcPort: grpc.port, restPort: cfg.restPort }, 'apiserver ready');
 
   if (!signal.aborted) await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
@@ -46,6 +55,7 @@ runMain('apiserver', async (signal, log) => {
     }),
   ]);
   kubelets.close();
+  await csrs;
   await registry.close();
   await store.close();
   log.info('apiserver stopped');

@@ -36,6 +36,8 @@ test('ApiEventRecorder writes events, never throws, and drops failures', async (
       written.push(obj as unknown as KubeEvent);
       return Promise.resolve(obj);
     },
+    get: () => Promise.reject(new Error('not used')),
+    update: () => Promise.reject(new Error('not used')),
   };
   const rec = new ApiEventRecorder(sink, { component: 'c', clock: { now: () => 1000 } });
   rec.event(deploy, 'Normal', 'A', 'one');
@@ -49,7 +51,11 @@ test('ApiEventRecorder writes events, never throws, and drops failures', async (
 
 test('ApiEventRecorder drops events beyond maxPending', async () => {
   let calls = 0;
-  const sink: EventSink = { create: <T extends KubeObject>(_r: string, o: T) => (calls++, new Promise<T>((r) => setImmediate(() => r(o)))) };
+  const sink: EventSink = {
+    create: <T extends KubeObject>(_r: string, o: T) => (calls++, new Promise<T>((r) => setImmediate(() => r(o)))),
+    get: () => Promise.reject(new Error('not used')),
+    update: () => Promise.reject(new Error('not used')),
+  };
   const rec = new ApiEventRecorder(sink, { component: 'c', maxPending: 2 });
   for (let i = 0; i < 5; i++) rec.event(deploy, 'Normal', 'R', String(i));
   await rec.flush();

@@ -1,10 +1,15 @@
 /**
  * Event recorder: writes core/v1 Events about an object ("Scaled up replica set web-7d4b9c to 3").
  * Best effort, like upstream's broadcaster: recording never blocks or fails the caller; write
- * errors are logged at debug level and dropped. Imported as `@kubelab/client/events`.
+ * errors are logged at debug level and dropped. Every event goes through the correlator
+ * (events-correlator.ts: repeats update one Event's count, similar ones are combined, a token
+ * bucket per source and object limits the writes) and the writer (events-writer.ts: one write at a
+ * time per Event, resourceVersion-checked). Imported as `@kubelab/client/events`.
  */
 import type { Logger } from 'pino';
 import { rfc3339, systemClock, type Clock, type KubeEvent, type KubeObject } from '@kubelab/api';
+import { EventCorrelator, type Correlated, type CorrelatorOptions } from './events-correlator.js';
+import { EventWriter, type EventSink } from './events-writer.js';
 
 export type EventType = 'Normal' | 'Warning';
 
@@ -12,10 +17,7 @@ export interface EventRecorder {
   event(obj: KubeObject, type: EventType, reason: string, message: string): void;
 }
 
-/** The one ApiClient method the recorder needs (ApiClient satisfies it). */
-export interface EventSink {
-  create<T extends KubeObject>(resource: string, obj: T, namespace?: string): Promise<T>;
-}
+export type { EventSink } from './events-writer.js';
 
 export interface EventRecorderOptions {
   /** source.component and reportingComponent, e.g. "deployment-controller", "default-scheduler". */
@@ -28,6 +30,8 @@ export interface EventRecorderOptions {
   log?: Logger;
   /** Events in flight beyond this are dropped (default 500). */
   maxPending?: number;
+  /** The correlator's limits (tests shorten them); upstream's by default. */
+  correlation?: Omit<CorrelatorOptions, 'clock'>;
 }
 
 /** Builds the Event object; `seq` keeps names unique within one millisecond. */
@@ -68,33 +72,34 @@ export class ApiEventRecorder implements EventRecorder {
   private readonly inFlight = new Set<Promise<void>>();
   private readonly clock: Clock;
   private readonly maxPending: number;
+  private readonly correlator: EventCorrelator;
+  private readonly writer: EventWriter;
 
-  constructor(
-    private readonly sink: EventSink,
-    private readonly opts: EventRecorderOptions,
-  ) {
+  constructor(sink: EventSink, private readonly opts: EventRecorderOptions) {
     this.clock = opts.clock ?? systemClock;
     this.maxPending = opts.maxPending ?? 500;
+    this.correlator = new EventCorrelator({ clock: this.clock, ...opts.correlation });
+    this.writer = new EventWriter(sink, opts.log);
   }
 
   event(obj: KubeObject, type: EventType, reason: string, message: string): void {
-    if (this.inFlight.size >= this.maxPending) {
-      this.opts.log?.debug({ reason, object: obj.metadata.name }, 'event dropped: too many in flight');
-      return;
-    }
-    let ev: KubeEvent;
+    let c: Correlated;
     try {
-      ev = buildEvent(obj, type, reason, message, this.opts, this.clock.now(), this.seq++);
+      c = this.correlator.correlate(buildEvent(obj, type, reason, message, this.opts, this.clock.now(), this.seq++));
     } catch (err) {
       this.opts.log?.debug({ err, reason }, 'event dropped: could not build it');
       return;
     }
-    const p: Promise<void> = this.sink.create('events', ev, ev.metadata.namespace).then(
-      () => undefined,
-      (err: unknown) => {
-        this.opts.log?.debug({ reason, object: ev.involvedObject.name, err: err instanceof Error ? err.message : String(err) }, 'event dropped: write failed');
-      },
-    );
+    if (c.skip) {
+      this.opts.log?.debug({ reason, object: obj.metadata.name, count: c.event.count }, 'event not written: rate limited (counted for the next write)');
+      return;
+    }
+    if (this.writer.coalesce(c.key, c.event)) return;
+    if (this.inFlight.size >= this.maxPending) {
+      this.opts.log?.debug({ reason, object: obj.metadata.name }, 'event dropped: too many in flight');
+      return;
+    }
+    const p = this.writer.write(c.key, c.event);
     this.inFlight.add(p);
     void p.finally(() => this.inFlight.delete(p));
   }

@@ -16,6 +16,7 @@ import { validateConfigMap, validateConfigMapUpdate, validateSecret, validateSec
 import { validateEndpointSlice, validateIngress, validatePDB } from './extras.js';
 import { validateHorizontalPodAutoscaler } from './hpa.js';
 import { validateControllerRevision, validateControllerRevisionUpdate } from './controllerrevision.js';
+import { validateCertificateSigningRequest, validateCsrConditions } from './certificates.js';
 import {
   validatePersistentVolume,
   validatePersistentVolumeClaim,
@@ -39,6 +40,7 @@ export { validateEndpointSlice, validateIngress, validatePDB } from './extras.js
 export { validateHorizontalPodAutoscaler } from './hpa.js';
 export { validateControllerRevision, validateControllerRevisionUpdate } from './controllerrevision.js';
 export * from './storage.js';
+export { validateCertificateSigningRequest, validateCsrConditions, csrRequestError, KEY_USAGES } from './certificates.js';
 export { cronScheduleError } from './cron.js';
 
 type Validator = (obj: KubeObject, old?: KubeObject) => FieldError[];
@@ -68,6 +70,7 @@ const VALIDATORS: Record<string, Validator> = {
   poddisruptionbudgets: (o) => validatePDB(o),
   ingresses: (o) => validateIngress(o),
   endpointslices: (o) => validateEndpointSlice(o),
+  certificatesigningrequests: (o) => validateCertificateSigningRequest(o),
 };
 
 /** Field errors of obj (an update when old is given); unknown resources get metadata checks only. */
@@ -80,6 +83,7 @@ export function validateObject(resource: string, obj: KubeObject, old?: KubeObje
 /** What a status update (`/status`) must satisfy; most resources check nothing there. */
 const STATUS_VALIDATORS: Record<string, (obj: KubeObject) => FieldError[]> = {
   nodes: validateNodeStatus,
+  certificatesigningrequests: validateCsrConditions,
 };
 
 /** Throws the 422 when the status written through `/status` does not validate. */

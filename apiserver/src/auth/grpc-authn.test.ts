@@ -117,12 +117,15 @@ describe('gRPC authentication over TLS', () => {
       await registry.close();
     });
 
-    it('serves a component certificate and refuses a watch without credentials', async () => {
+    it('serves a component certificate as that identity (authorization sees it) and refuses a watch without credentials', async () => {
       const proxy = await issueClientCert({ cert: pki.caCert, key: pki.caKey }, COMPONENT_IDENTITIES['kube-proxy']!);
       const ok = new ApiClient(`127.0.0.1:${port}`, { credentials: { ca: pki.caCert, ...proxy } });
       const anon = new ApiClient(`127.0.0.1:${port}`, { credentials: { ca: pki.caCert } });
       try {
-        assert.ok((await ok.list('namespaces')).items.some((n) => n.metadata.name === 'default'));
+        assert.ok((await ok.list('services')).items.some((n) => n.metadata.name === 'kubernetes'));
+        const denied = await refusal(ok.list('namespaces'));
+        assert.equal(denied.code, 'Forbidden', denied.message);
+        assert.match(denied.message, /User "system:kube-proxy" cannot list resource "namespaces"/);
         const ac = new AbortController();
         const w = await refusal((async () => {
           for await (const _ of anon.watch('namespaces', {}, ac.signal)) break;

@@ -5,6 +5,7 @@ import { SERVER_OPTIONS, resourcesService } from '@kubelab/proto';
 import { serverTls } from '@kubelab/client/grpc-auth';
 import type { Registry } from '../registry/types.js';
 import { authenticatedHandlers, type GrpcAuthn } from '../auth/grpc-authn.js';
+import type { Enforcement } from '../auth/defaults.js';
 import { resourcesHandlers } from './service.js';
 
 export interface GrpcServerOptions {
@@ -18,12 +19,14 @@ export interface GrpcServerOptions {
    * the server speaks plain gRPC and every call acts as the admin (tests and a PKI-less apiserver).
    */
   tls?: { cert: string; key: string; authn: GrpcAuthn };
+  /** Authorizer and admission plugins; the apiserver's defaults over the registry when omitted. */
+  enforcement?: Enforcement;
 }
 
 export async function startGrpcServer(opts: GrpcServerOptions): Promise<{ server: grpc.Server; port: number }> {
   const server = new grpc.Server(SERVER_OPTIONS);
   const definition = resourcesService().service;
-  const handlers = resourcesHandlers(opts.registry, opts.log.child({ server: 'grpc' }));
+  const handlers = resourcesHandlers(opts.registry, opts.log.child({ server: 'grpc' }), opts.enforcement);
   server.addService(definition, opts.tls ? authenticatedHandlers(definition, handlers, opts.tls.authn) : handlers);
   const credentials = opts.tls ? serverTls({ ca: opts.tls.authn.caCert, cert: opts.tls.cert, key: opts.tls.key, requireClientCert: false }) : grpc.ServerCredentials.createInsecure();
   const address = `${opts.host ?? '0.0.0.0'}:${opts.port}`;

@@ -8,6 +8,11 @@ import type { Logger } from 'pino';
 import { ApiError, badRequest, type BindRequest, type CreateRequest, type DeleteRequest, type GetRequest, type ListRequest, type ListResponse, type ObjectResponse, type UpdateRequest, type WatchEvent, type WatchRequest } from '@kubelab/proto';
 import type { KubeObject } from '@kubelab/api';
 import type { DeleteOpts, Registry } from '../registry/types.js';
+import { admittingRegistry } from '../auth/admission.js';
+import { authorizeOrThrow } from '../auth/authorizer.js';
+import { defaultEnforcement, type Enforcement } from '../auth/defaults.js';
+import { grpcUser } from '../auth/user.js';
+import { type GrpcMethod, grpcAttributes } from './attributes.js';
 
 function parseObject(buf: Buffer | undefined): KubeObject {
   let obj: unknown;
@@ -29,9 +34,28 @@ function toApiError(err: unknown, log: Logger, method: string): ApiError {
   return e;
 }
 
-function unary<Req, Res>(log: Logger, method: string, fn: (req: Req) => Promise<Res>): grpc.handleUnaryCall<Req, Res> {
+interface Target {
+  resource: string;
+  namespace: string;
+  name: string;
+}
+
+/** Authorizes the call (403 as upstream's) and hands back the registry as this caller writes to it. */
+type Guard = (call: object, method: GrpcMethod, target: Target) => Promise<Registry>;
+
+function guard(registry: Registry, enforcement: Enforcement): Guard {
+  return async (call, method, target) => {
+    const user = grpcUser(call);
+    await authorizeOrThrow(enforcement.authorizer, grpcAttributes(user, method, target));
+    return admittingRegistry(registry, user, enforcement.admission);
+  };
+}
+
+const targetOf = (t: { resource?: string; namespace?: string; name?: string } | undefined, name?: string): Target => ({ resource: t?.resource ?? '', namespace: t?.namespace ?? '', name: name ?? t?.name ?? '' });
+
+function unary<Req, Res>(log: Logger, method: string, fn: (req: Req, call: object) => Promise<Res>): grpc.handleUnaryCall<Req, Res> {
   return (call, callback) => {
-    fn(call.request).then(
+    fn(call.request, call).then(
       (res) => callback(null, res),
       (err: unknown) => callback(toApiError(err, log, method).toGrpc() as grpc.ServiceError, null),
     );
@@ -60,7 +84,7 @@ function drained(call: grpc.ServerWritableStream<WatchRequest, WatchEvent>, sign
   });
 }
 
-async function serveWatch(registry: Registry, call: grpc.ServerWritableStream<WatchRequest, WatchEvent>, log: Logger): Promise<void> {
+async function serveWatch(auth: Guard, call: grpc.ServerWritableStream<WatchRequest, WatchEvent>, log: Logger): Promise<void> {
   const req = call.request;
   const ac = new AbortController();
   const abort = (): void => ac.abort();
@@ -68,6 +92,7 @@ async function serveWatch(registry: Registry, call: grpc.ServerWritableStream<Wa
   call.on('close', abort);
   call.on('error', abort);
   try {
+    const registry = await auth(call, 'Watch', targetOf(req.target));
     const events = registry.watch(
       req.target?.resource ?? '',
       {
@@ -93,12 +118,18 @@ async function serveWatch(registry: Registry, call: grpc.ServerWritableStream<Wa
   }
 }
 
-export function resourcesHandlers(registry: Registry, log: Logger): grpc.UntypedServiceImplementation {
+export function resourcesHandlers(registry: Registry, log: Logger, enforcement: Enforcement = defaultEnforcement(registry)): grpc.UntypedServiceImplementation {
+  const auth = guard(registry, enforcement);
   return {
-    Create: unary(log, 'Create', async (req: CreateRequest) => encode(await registry.create(req.target?.resource ?? '', req.target?.namespace ?? '', parseObject(req.object), { dryRun: req.dryRun, fieldManager: req.fieldManager || undefined }))),
-    Get: unary(log, 'Get', async (req: GetRequest) => encode(await registry.get(req.target?.resource ?? '', req.target?.namespace ?? '', req.target?.name ?? ''))),
-    List: unary(log, 'List', async (req: ListRequest): Promise<ListResponse> => {
-      const page = await registry.list(req.target?.resource ?? '', {
+    Create: unary(log, 'Create', async (req: CreateRequest, call) => {
+      const obj = parseObject(req.object);
+      const r = await auth(call, 'Create', targetOf(req.target));
+      return encode(await r.create(req.target?.resource ?? '', req.target?.namespace ?? '', obj, { dryRun: req.dryRun, fieldManager: req.fieldManager || undefined }));
+    }),
+    Get: unary(log, 'Get', async (req: GetRequest, call) => encode(await (await auth(call, 'Get', targetOf(req.target))).get(req.target?.resource ?? '', req.target?.namespace ?? '', req.target?.name ?? ''))),
+    List: unary(log, 'List', async (req: ListRequest, call): Promise<ListResponse> => {
+      const r = await auth(call, 'List', targetOf(req.target));
+      const page = await r.list(req.target?.resource ?? '', {
         namespace: req.target?.namespace ?? '',
         labelSelector: req.labelSelector,
         fieldSelector: req.fieldSelector,
@@ -108,16 +139,20 @@ export function resourcesHandlers(registry: Registry, log: Logger): grpc.Untyped
       });
       return { items: page.items.map((o) => Buffer.from(JSON.stringify(o))), resourceVersion: page.resourceVersion, continue: page.continue };
     }),
-    Update: unary(log, 'Update', async (req: UpdateRequest) => {
+    Update: unary(log, 'Update', async (req: UpdateRequest, call) => {
       const obj = parseObject(req.object);
-      return encode(await registry.update(req.target?.resource ?? '', req.target?.namespace ?? '', req.target?.name || (obj.metadata?.name ?? ''), obj, { fieldManager: req.fieldManager || undefined }));
+      const name = req.target?.name || (obj.metadata?.name ?? '');
+      const r = await auth(call, 'Update', targetOf(req.target, name));
+      return encode(await r.update(req.target?.resource ?? '', req.target?.namespace ?? '', name, obj, { fieldManager: req.fieldManager || undefined }));
     }),
-    UpdateStatus: unary(log, 'UpdateStatus', async (req: UpdateRequest) => {
+    UpdateStatus: unary(log, 'UpdateStatus', async (req: UpdateRequest, call) => {
       const obj = parseObject(req.object);
-      return encode(await registry.updateStatus(req.target?.resource ?? '', req.target?.namespace ?? '', req.target?.name || (obj.metadata?.name ?? ''), obj));
+      const name = req.target?.name || (obj.metadata?.name ?? '');
+      const r = await auth(call, 'UpdateStatus', targetOf(req.target, name));
+      return encode(await r.updateStatus(req.target?.resource ?? '', req.target?.namespace ?? '', name, obj));
     }),
-    Delete: unary(log, 'Delete', async (req: DeleteRequest) => encode(await registry.delete(req.target?.resource ?? '', req.target?.namespace ?? '', req.target?.name ?? '', deleteOpts(req)))),
-    Bind: unary(log, 'Bind', async (req: BindRequest) => encode(await registry.bind(req.namespace, req.name, req.nodeName, req.podUid || undefined))),
-    Watch: (call: grpc.ServerWritableStream<WatchRequest, WatchEvent>) => void serveWatch(registry, call, log),
+    Delete: unary(log, 'Delete', async (req: DeleteRequest, call) => encode(await (await auth(call, 'Delete', targetOf(req.target))).delete(req.target?.resource ?? '', req.target?.namespace ?? '', req.target?.name ?? '', deleteOpts(req)))),
+    Bind: unary(log, 'Bind', async (req: BindRequest, call) => encode(await (await auth(call, 'Bind', { resource: 'pods', namespace: req.namespace, name: req.name })).bind(req.namespace, req.name, req.nodeName, req.podUid || undefined))),
+    Watch: (call: grpc.ServerWritableStream<WatchRequest, WatchEvent>) => void serveWatch(auth, call, log),
   };
 }

@@ -33,7 +33,19 @@ export class Core {
     readonly store: Store,
     readonly clock: Clock = systemClock,
     readonly log?: Logger,
+    /** Seconds each write of these resources lives (Events: --event-ttl); the others live for ever. */
+    private readonly ttls: Readonly<Record<string, number>> = {},
   ) {}
+
+  /** CAS write of obj over the revision read (with the resource's TTL); returns the new revision. */
+  put(info: ResourceInfo, key: string, obj: KubeObject, rev: number): Promise<number> {
+    return this.store.txn([{ type: 'update', key, value: this.encode(obj), modRevision: rev, ttlSeconds: this.ttl(info) }]);
+  }
+
+  /** The TTL of a write of this resource's objects, if they expire. */
+  ttl(info: ResourceInfo): number | undefined {
+    return info.group === '' ? this.ttls[info.resource] : undefined;
+  }
 
   info(resource: string): ResourceInfo {
     const info = resourceInfo(resource);
@@ -105,7 +117,7 @@ export class Core {
       const m = await mutate(structuredClone(cur.obj), cur.rev);
       if (!m) return cur.obj;
       if (!m.delete && !m.extraOps?.length && this.encode(m.obj).equals(this.encode(cur.obj))) return cur.obj;
-      const main: TxnOp = m.delete ? { type: 'delete', key, modRevision: cur.rev } : { type: 'update', key, value: this.encode(m.obj), modRevision: cur.rev };
+      const main: TxnOp = m.delete ? { type: 'delete', key, modRevision: cur.rev } : { type: 'update', key, value: this.encode(m.obj), modRevision: cur.rev, ttlSeconds: this.ttl(info) };
       try {
         const rev = await this.store.txn([main, ...(m.extraOps ?? [])]);
         m.obj.metadata.resourceVersion = String(rev);

@@ -94,7 +94,7 @@ export async function createObject(core: Core, strategy: Strategy, resource: str
     }
     // Side effects may fill allocated values into obj: encode it after them.
     const extra = (await strategy.sideEffects?.(obj, undefined)) ?? [];
-    const ops: TxnOp[] = [{ type: 'create', key, value: core.encode(obj) }, ...guard, ...extra];
+    const ops: TxnOp[] = [{ type: 'create', key, value: core.encode(obj), ttlSeconds: core.ttl(info) }, ...guard, ...extra];
     assertStorable(info, name, ops);
     try {
       const rev = await core.store.txn(ops);

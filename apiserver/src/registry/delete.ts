@@ -98,7 +98,7 @@ export async function deleteObject(core: Core, strategy: Strategy, resource: str
         // Like upstream's orphan finalizer: the owner is marked deleting first, so its controller
         // stops adopting (it would otherwise re-adopt the dependents between strip and delete).
         try {
-          await core.store.update(key, core.encode(markOrphaning(core, cur.obj)), cur.rev);
+          await core.put(info, key, markOrphaning(core, cur.obj), cur.rev);
         } catch (err) {
           if (!(err instanceof RevisionConflictError) || attempt >= 20) throw err;
           continue;
@@ -112,7 +112,7 @@ export async function deleteObject(core: Core, strategy: Strategy, resource: str
     try {
       if (plan.kind === 'keep') return cur.obj;
       if (plan.kind === 'mark') {
-        const rev = await core.store.update(key, core.encode(plan.obj), cur.rev);
+        const rev = await core.put(info, key, plan.obj, cur.rev);
         plan.obj.metadata.resourceVersion = String(rev);
         return plan.obj;
       }
@@ -148,7 +148,7 @@ async function finishOrphaning(core: Core, strategy: Strategy, info: ResourceInf
       if (finalizers.length) {
         const next = structuredClone(cur.obj);
         next.metadata.finalizers = finalizers;
-        const rev = await core.store.update(key, core.encode(next), cur.rev);
+        const rev = await core.put(info, key, next, cur.rev);
         next.metadata.resourceVersion = String(rev);
         return next;
       }

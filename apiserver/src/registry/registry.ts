@@ -15,7 +15,7 @@ import { finalizeNamespace, markNamespaceTerminating } from './namespaces.js';
 import { buildStrategies, type Strategy } from './strategy.js';
 import { bindPod, updateObject, updateStatus } from './update.js';
 import { watchObjects } from './watch.js';
-import type { DeleteOpts, GetOptions, ListPage, ListQuery, Registry, RegistryEvent, WatchQuery, WriteOptions } from './types.js';
+import type { DeleteOpts, GetOptions, ListPage, ListQuery, Registry, RegistryEvent, StatusOptions, WatchQuery, WriteOptions } from './types.js';
 
 export interface RegistryOptions {
   clock?: Clock;
@@ -38,7 +38,11 @@ export interface RegistryOptions {
   /** Pause between looks at the store's revision while waiting. */
   resourceVersionPollMs?: number;
   random?: () => number;
+  /** How long an Event lives after its last write (upstream's --event-ttl, 1 h); 0 = for ever. */
+  eventTTLSeconds?: number;
 }
+
+export const DEFAULT_EVENT_TTL_SECONDS = 3600;
 
 export const DEFAULT_SERVICE_CIDR = '10.244.128.0/17';
 export const DEFAULT_NODEPORT_RANGE = '30000-30099';
@@ -58,7 +62,8 @@ export class StoreRegistry implements Registry {
     readonly store: Store,
     opts: RegistryOptions = {},
   ) {
-    this.core = new Core(store, opts.clock ?? systemClock, opts.log);
+    const eventTTL = opts.eventTTLSeconds ?? DEFAULT_EVENT_TTL_SECONDS;
+    this.core = new Core(store, opts.clock ?? systemClock, opts.log, eventTTL > 0 ? { events: eventTTL } : {});
     this.strategies = buildStrategies({
       store,
       serviceRange: parseCIDR(opts.serviceCIDR ?? DEFAULT_SERVICE_CIDR),
@@ -107,8 +112,8 @@ export class StoreRegistry implements Registry {
     return updateObject(this.core, this.strategy(resource), resource, namespace, name, obj, opts);
   }
 
-  updateStatus(resource: string, namespace: string, name: string, obj: KubeObject): Promise<KubeObject> {
-    return updateStatus(this.core, resource, namespace, name, obj);
+  updateStatus(resource: string, namespace: string, name: string, obj: KubeObject, opts?: StatusOptions): Promise<KubeObject> {
+    return updateStatus(this.core, this.strategy(resource), resource, namespace, name, obj, opts);
   }
 
   async delete(resource: string, namespace: string, name: string, opts: DeleteOpts = {}): Promise<KubeObject> {

@@ -11,6 +11,7 @@ import { namespaceStrategy } from './strategies/namespaces.js';
 import { serviceStrategy } from './strategies/services.js';
 import { emptyStatusStrategy, jobStrategy } from './strategies/batch.js';
 import { persistentVolumeClaimStrategy, persistentVolumeStrategy } from './strategies/storage.js';
+import { csrStrategy } from './strategies/certificates.js';
 
 export interface Strategy {
   /** After defaulting, before prepareForCreate, on create: what an admission plugin would set (may read the store). */
@@ -24,6 +25,8 @@ export interface Strategy {
    * undefined). May fill in allocated values on next. Throws ApiError for bad requests.
    */
   sideEffects?(next: KubeObject | undefined, prev: KubeObject | undefined): Promise<TxnOp[]>;
+  /** After the new status is put on the stored object (`next`), before validation, on a status write. */
+  prepareForStatusUpdate?(next: KubeObject, old: KubeObject, subresource: 'status' | 'approval'): void;
   /** PUT of a missing object creates it. */
   allowCreateOnUpdate?: boolean;
 }
@@ -58,5 +61,6 @@ export function buildStrategies(cfg: StrategyConfig): Record<string, Strategy> {
     persistentvolumeclaims: persistentVolumeClaimStrategy(cfg.store),
     storageclasses: {},
     controllerrevisions: {},
+    certificatesigningrequests: csrStrategy,
   };
 }

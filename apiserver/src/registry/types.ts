@@ -46,6 +46,11 @@ export interface WriteOptions {
   fieldManager?: string;
 }
 
+export interface StatusOptions {
+  /** Which status subresource writes: "status" (default), or "approval" (CSRs: only their conditions). */
+  subresource?: 'status' | 'approval';
+}
+
 export interface DeleteOpts {
   propagationPolicy?: 'Background' | 'Foreground' | 'Orphan';
   gracePeriodSeconds?: number;
@@ -63,8 +68,8 @@ export interface Registry {
   list(resource: string, q: ListQuery): Promise<ListPage>;
   /** Replaces spec/metadata (status is kept); CAS on metadata.resourceVersion when given. */
   update(resource: string, namespace: string, name: string, obj: KubeObject, opts?: WriteOptions): Promise<KubeObject>;
-  /** Replaces only status; CAS on metadata.resourceVersion when given. */
-  updateStatus(resource: string, namespace: string, name: string, obj: KubeObject): Promise<KubeObject>;
+  /** Replaces only status (as the resource's strategy allows); CAS on metadata.resourceVersion when given. */
+  updateStatus(resource: string, namespace: string, name: string, obj: KubeObject, opts?: StatusOptions): Promise<KubeObject>;
   /** Returns the deleted object, or (graceful pod delete, finalizers) the object marked for deletion. */
   delete(resource: string, namespace: string, name: string, opts?: DeleteOpts): Promise<KubeObject>;
   /** Ends when the signal aborts or timeoutSeconds pass; throws ApiError('Expired') on a compacted revision. */

@@ -5,7 +5,7 @@ import { hasStatus, parseResourceVersion, specOf, type Core, type Mutation } fro
 import { assertObject, createObject, resolveNamespace } from './create.js';
 import { asTooLarge, assertStorable } from './limits.js';
 import type { Strategy } from './strategy.js';
-import type { WriteOptions } from './types.js';
+import type { StatusOptions, WriteOptions } from './types.js';
 
 const PODS = resourceInfo('pods')!;
 
@@ -106,7 +106,7 @@ class DryRunResult {
   constructor(readonly obj: KubeObject) {}
 }
 
-export async function updateStatus(core: Core, resource: string, namespace: string, name: string, input: KubeObject): Promise<KubeObject> {
+export async function updateStatus(core: Core, strategy: Strategy, resource: string, namespace: string, name: string, input: KubeObject, opts: StatusOptions = {}): Promise<KubeObject> {
   assertObject(input);
   const info = core.info(resource);
   const body = structuredClone(input);
@@ -120,8 +120,10 @@ export async function updateStatus(core: Core, resource: string, namespace: stri
     objName,
     (cur) => {
       uidPrecondition(info, objName, body.metadata.uid, cur.metadata.uid);
+      const old = strategy.prepareForStatusUpdate ? structuredClone(cur) : undefined;
       if (body.status === undefined) delete cur.status;
       else cur.status = body.status;
+      if (old) strategy.prepareForStatusUpdate?.(cur, old, opts.subresource ?? 'status');
       assertValidStatus(resource, cur);
       return storable(core, info, ns, objName, { obj: cur });
     },

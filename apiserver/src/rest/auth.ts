@@ -1,11 +1,10 @@
 /**
- * Authentication of REST requests: one admin bearer token (`Authorization: Bearer <token>`),
- * compared in constant time. Without a configured token every request passes (the plain-HTTP test
- * harnesses). The health and version endpoints stay open to anonymous callers, as upstream's
- * `system:public-info-viewer` role allows.
+ * Pieces of REST authentication (authn.ts puts them together): the bearer token of a request,
+ * the admin token compared in constant time, and the paths anonymous callers may read (the health
+ * and version endpoints, as upstream's `system:public-info-viewer` role allows).
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import { sendJson } from './respond.js';
 
 const PUBLIC_ROOTS = ['/healthz', '/livez', '/readyz'];
@@ -28,12 +27,6 @@ export function tokenMatches(expected: string, given: string | undefined): boole
   const a = createHash('sha256').update(expected).digest();
   const b = createHash('sha256').update(given).digest();
   return timingSafeEqual(a, b) && given.length === expected.length;
-}
-
-/** Whether the request may go on: no token configured, a public path, or the right bearer token. */
-export function authenticated(req: IncomingMessage, pathname: string, token: string | undefined): boolean {
-  if (token === undefined || isPublicPath(pathname)) return true;
-  return tokenMatches(token, bearerToken(req.headers.authorization));
 }
 
 export const UNAUTHORIZED_STATUS = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'Unauthorized', reason: 'Unauthorized', code: 401 } as const;

@@ -4,8 +4,8 @@
  * every object (reads, write results, watch events) to the served one on the way out, so the
  * handlers stay version-blind.
  */
-import { converterFor, type KubeObject, type ResourceInfo } from '@kubelab/api';
-import type { Registry, RegistryEvent } from '../registry/types.js';
+import { converterFor, renameFieldLabels, type KubeObject, type ResourceInfo } from '@kubelab/api';
+import type { ListQuery, Registry, RegistryEvent } from '../registry/types.js';
 
 type Converter = NonNullable<ReturnType<typeof converterFor>>;
 
@@ -15,19 +15,27 @@ async function* convertEvents(events: AsyncIterable<RegistryEvent>, out: (o: Kub
   }
 }
 
+/** The query with its field selector in the stored version's labels. */
+function storedQuery<Q extends ListQuery>(q: Q, c: Converter): Q {
+  return c.fieldLabels && q.fieldSelector ? { ...q, fieldSelector: renameFieldLabels(q.fieldSelector, c.fieldLabels) } : q;
+}
+
 function converting(inner: Registry, c: Converter): Registry {
   const out = (o: KubeObject): KubeObject => c.toServed(o);
   return {
-    create: async (r, ns, obj, opts) => out(await inner.create(r, ns, c.toStored(obj), opts)),
+    create: async (r, ns, obj, opts) => {
+      c.validateCreate?.(obj);
+      return out(await inner.create(r, ns, c.toStored(obj), opts));
+    },
     get: async (r, ns, name, opts) => out(await inner.get(r, ns, name, opts)),
     list: async (r, q) => {
-      const page = await inner.list(r, q);
+      const page = await inner.list(r, storedQuery(q, c));
       return { ...page, items: page.items.map(out) };
     },
     update: async (r, ns, name, obj, opts) => out(await inner.update(r, ns, name, c.toStored(obj), opts)),
-    updateStatus: async (r, ns, name, obj) => out(await inner.updateStatus(r, ns, name, c.toStored(obj))),
+    updateStatus: async (r, ns, name, obj, opts) => out(await inner.updateStatus(r, ns, name, c.toStored(obj), opts)),
     delete: async (r, ns, name, opts) => out(await inner.delete(r, ns, name, opts)),
-    watch: (r, q, signal) => convertEvents(inner.watch(r, q, signal), out),
+    watch: (r, q, signal) => convertEvents(inner.watch(r, storedQuery(q, c), signal), out),
     bind: (ns, name, node, uid) => inner.bind(ns, name, node, uid),
   };
 }

@@ -3,7 +3,7 @@
  * are parsed here once so that a malformed one is a 400 before anything else happens; the
  * registry receives them as the strings the client sent.
  */
-import { fieldLabelError, parseFieldSelector, parseLabelSelector } from '@kubelab/api';
+import { fieldLabelError, parseFieldSelector, parseLabelSelector, renameFieldLabels } from '@kubelab/api';
 import { ApiError } from '@kubelab/proto';
 import type { DeleteOpts, ListQuery, WatchQuery, WriteOptions } from '../registry/types.js';
 import { assertValidListOptions, versionOptions } from './listoptions.js';
@@ -50,9 +50,11 @@ function selectorQuery(q: URLSearchParams, namespace: string): ListQuery {
  * The selectors of a list, watch or deletecollection of `resource`: both must parse, and the
  * field selector may name only the fields upstream lets that resource be selected by (400).
  */
-export function assertSelectors(q: URLSearchParams, resource: string): void {
+/** `fieldLabels`: the served version's labels → the stored ones (a converted version, conversion.ts). */
+export function assertSelectors(q: URLSearchParams, resource: string, fieldLabels?: Readonly<Record<string, string>>): void {
   const { fieldSelector } = selectorQuery(q, '');
-  const why = fieldSelector ? fieldLabelError(resource, parseFieldSelector(fieldSelector)) : undefined;
+  const stored = fieldSelector && fieldLabels ? renameFieldLabels(fieldSelector, fieldLabels) : fieldSelector;
+  const why = stored ? fieldLabelError(resource, parseFieldSelector(stored)) : undefined;
   if (why) throw new ApiError('BadRequest', why);
 }
 

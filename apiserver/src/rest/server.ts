@@ -1,8 +1,10 @@
 /**
  * The Kubernetes REST facade of the apiserver: HTTP/1.1 with keep-alive over TLS (node:https)
- * when a certificate is configured, else plain HTTP; a bearer token when one is configured (see
- * auth.ts); one request context per exchange, errors rendered as upstream Status objects, and
- * every request logged at debug level. Nothing a client sends can crash the process.
+ * when a certificate is configured, else plain HTTP. Each request is authenticated (authn.ts:
+ * client certificate, admin or bootstrap token), authorized from its URL (attributes.ts, the
+ * chain in auth/defaults.ts: 403 as upstream's) and its writes pass admission (NodeRestriction);
+ * one request context per exchange, errors rendered as upstream Status objects, and every request
+ * logged at debug level. Nothing a client sends can crash the process.
  */
 import { setMaxListeners } from 'node:events';
 import http from 'node:http';
@@ -14,12 +16,18 @@ import { ApiError } from '@kubelab/proto';
 import type { KubeletConnector } from '../kubelets/connector.js';
 import type { Registry } from '../registry/types.js';
 import type { RequestContext } from './context.js';
-import { ADMIN_USER, ANONYMOUS_USER } from '../auth/user.js';
-import { authenticated, bearerToken, sendUnauthorized } from './auth.js';
+import type { UserInfo } from '../auth/user.js';
+import { admittingRegistry } from '../auth/admission.js';
+import { authorizeOrThrow } from '../auth/authorizer.js';
+import { defaultEnforcement, type Enforcement } from '../auth/defaults.js';
+import { sendUnauthorized } from './auth.js';
+import { requestAttributes } from './attributes.js';
+import { authenticate } from './authn.js';
+import { rejectUpgrade } from './streams/upgrade.js';
 import { parseAccept } from './media.js';
 import { sendError } from './respond.js';
 import { route } from './router.js';
-import { matchStreamPath, serveStreamUpgrade } from './streams/dispatch.js';
+import { matchStreamPath, serveStreamUpgrade, type StreamPath } from './streams/dispatch.js';
 import type { StreamBackends } from './streams/types.js';
 
 export interface RestServerOptions {
@@ -33,10 +41,17 @@ export interface RestServerOptions {
   kubelets?: KubeletConnector;
   /** Backends for pods/exec, attach and portforward; those answer 503 when absent. */
   streams?: StreamBackends;
-  /** PEM certificate (chain) and key: serve HTTPS. Plain HTTP when omitted. */
-  tls?: { cert: string; key: string };
-  /** The admin bearer token every non-public request must carry. No authentication when omitted. */
+  /**
+   * PEM certificate (chain) and key: serve HTTPS. Plain HTTP when omitted. With clientCA, client
+   * certificates it signed authenticate their CN as user and O as groups (asked for, not required).
+   */
+  tls?: { cert: string; key: string; clientCA?: string };
+  /** The admin bearer token. Without one every request is the admin's (no authentication). */
   token?: string;
+  /** Bootstrap tokens (auth/bootstrap-token.ts) as bearer tokens. */
+  bootstrapTokens?: (token: string) => Promise<UserInfo | undefined>;
+  /** Authorizer and admission plugins; the apiserver's defaults over the registry when omitted. */
+  enforcement?: Enforcement;
 }
 
 export async function startRestServer(opts: RestServerOptions): Promise<http.Server> {
@@ -44,6 +59,8 @@ export async function startRestServer(opts: RestServerOptions): Promise<http.Ser
   let nextId = 0;
   // One abort listener per request in flight (every open watch holds one): not a leak.
   setMaxListeners(0, opts.signal);
+  const enforcement = opts.enforcement ?? defaultEnforcement(opts.registry);
+  const authn = { ...(opts.token !== undefined ? { token: opts.token } : {}), ...(opts.bootstrapTokens ? { bootstrapTokens: opts.bootstrapTokens } : {}) };
 
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
     const started = Date.now();
@@ -58,20 +75,22 @@ export async function startRestServer(opts: RestServerOptions): Promise<http.Ser
     opts.signal.addEventListener('abort', abort, { once: true });
     try {
       const url = new URL(req.url ?? '/', 'http://localhost');
-      if (!authenticated(req, url.pathname, opts.token)) {
+      const user = await authenticate(req, url.pathname, authn);
+      if (!user) {
         sendUnauthorized(res);
         return;
       }
+      const method = (req.method ?? 'GET').toUpperCase();
+      await authorizeOrThrow(enforcement.authorizer, requestAttributes(user, method, url));
       const ctx: RequestContext = {
         req,
         res,
-        method: (req.method ?? 'GET').toUpperCase(),
+        method,
         url,
         query: url.searchParams,
         accept: parseAccept(req.headers.accept),
-        registry: opts.registry,
-        // Today one admin token: its bearer (or anyone, without a token configured) is the admin.
-        user: opts.token === undefined || bearerToken(req.headers.authorization) !== undefined ? ADMIN_USER : ANONYMOUS_USER,
+        registry: admittingRegistry(opts.registry, user, enforcement.admission),
+        user,
         log: reqLog,
         signal: ac.signal,
       };
@@ -96,26 +115,12 @@ export async function startRestServer(opts: RestServerOptions): Promise<http.Ser
   // No ALPN: clients (kubectl's Go transport) then speak HTTP/1.1, which the upgrades need.
   // https.Server has http.Server's whole surface (close/closeAllConnections/'upgrade'/timeouts).
   const server: http.Server = opts.tls
-    ? (https.createServer({ cert: opts.tls.cert, key: opts.tls.key, keepAlive: true, minVersion: 'TLSv1.2' }, onRequest) as unknown as http.Server)
+    ? (https.createServer(
+        { cert: opts.tls.cert, key: opts.tls.key, keepAlive: true, minVersion: 'TLSv1.2', ...(opts.tls.clientCA ? { ca: opts.tls.clientCA, requestCert: true, rejectUnauthorized: false } : {}) },
+        onRequest,
+      ) as unknown as http.Server)
     : http.createServer({ keepAlive: true }, onRequest);
-  // Upgrade requests: the stream subresources take the socket over; any other URL is served as a
-  // plain request on that socket (Node routes every Upgrade request here once a listener exists).
-  const upgraded = new Set<Duplex>();
-  server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
-    upgraded.add(socket);
-    socket.once('close', () => upgraded.delete(socket));
-    let pathname = '';
-    try {
-      pathname = new URL(req.url ?? '/', 'http://localhost').pathname;
-    } catch {
-      /* served below as a plain request, which answers the bad URL */
-    }
-    const path = matchStreamPath(pathname);
-    // Unauthenticated upgrades fall through to handle(), which answers 401.
-    if (path && authenticated(req, pathname, opts.token)) {
-      void serveStreamUpgrade(req, socket, head, path, { registry: opts.registry, streams: opts.streams, log });
-      return;
-    }
+  const servePlain = (req: http.IncomingMessage, socket: Duplex): void => {
     const res = new http.ServerResponse(req);
     res.shouldKeepAlive = false;
     res.assignSocket(socket as Socket);
@@ -125,6 +130,41 @@ export async function startRestServer(opts: RestServerOptions): Promise<http.Ser
       log.error({ err }, 'unexpected error in upgrade request handler');
       socket.destroy();
     });
+  };
+  // Exec, attach and port-forward: authenticated and authorized (create on the subresource) before
+  // the pod is even looked up; an unauthenticated upgrade is served as a plain request (401).
+  const upgradeStream = async (req: http.IncomingMessage, socket: Duplex, head: Buffer, path: StreamPath, url: URL): Promise<void> => {
+    const user = await authenticate(req, url.pathname, authn);
+    if (!user) return servePlain(req, socket);
+    try {
+      await authorizeOrThrow(enforcement.authorizer, requestAttributes(user, req.method ?? 'GET', url));
+    } catch (err) {
+      rejectUpgrade(socket, err);
+      return;
+    }
+    await serveStreamUpgrade(req, socket, head, path, { registry: opts.registry, streams: opts.streams, log });
+  };
+  // Upgrade requests: the stream subresources take the socket over; any other URL is served as a
+  // plain request on that socket (Node routes every Upgrade request here once a listener exists).
+  const upgraded = new Set<Duplex>();
+  server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+    upgraded.add(socket);
+    socket.once('close', () => upgraded.delete(socket));
+    let url: URL | undefined;
+    try {
+      url = new URL(req.url ?? '/', 'http://localhost');
+    } catch {
+      /* served below as a plain request, which answers the bad URL */
+    }
+    const path = url && matchStreamPath(url.pathname);
+    if (url && path) {
+      upgradeStream(req, socket, head, path, url).catch((err: unknown) => {
+        log.error({ err }, 'unexpected error in stream upgrade');
+        rejectUpgrade(socket, err);
+      });
+      return;
+    }
+    servePlain(req, socket);
   });
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 70_000;
@@ -146,7 +186,7 @@ export async function startRestServer(opts: RestServerOptions): Promise<http.Ser
   });
   const addr = server.address() as AddressInfo | null;
   const scheme = opts.tls ? 'https' : 'http';
-  log.info({ address: addr?.address, port: addr?.port, scheme, authentication: opts.token ? 'bearer token' : 'none' }, `Kubernetes REST API listening (${scheme})`);
+  log.info({ address: addr?.address, port: addr?.port, scheme, authentication: opts.token ? ['bearer token', ...(opts.bootstrapTokens ? ['bootstrap tokens'] : []), ...(opts.tls?.clientCA ? ['client certificates'] : [])] : 'none' }, `Kubernetes REST API listening (${scheme})`);
 
   const close = (): void => {
     server.close();

@@ -16,7 +16,9 @@ import { noop } from 'cockatiel';
 import { Etcd3, isRecoverableError, type ICompare, type IKeyValue, type IRangeRequest, type IRequestOp } from 'etcd3';
 import type { Logger } from 'pino';
 import { ApiError } from '@kubelab/proto';
+import { systemClock } from '@kubelab/api';
 import { etcdGrpcOptions, withFailover } from './etcd-failover.js';
+import { LeaseCache } from './leases.js';
 import { DEFAULT_WATCH_TIMINGS, EtcdWatches, guardWatchManager, type WatchTimings } from './etcd-watch.js';
 import {
   FutureRevisionError,
@@ -51,6 +53,8 @@ export class EtcdStore implements Store {
   private readonly log: Logger | undefined;
   private readonly watches: EtcdWatches;
   private resets = 0;
+  /** Shared leases of the keys written with a TTL (Events). */
+  readonly leases: LeaseCache;
 
   constructor(opts: EtcdStoreOptions) {
     const timeout = opts.callTimeoutMs ?? 5_000;
@@ -64,6 +68,7 @@ export class EtcdStore implements Store {
         grpcOptions: etcdGrpcOptions(),
       });
     this.client = this.newClient();
+    this.leases = new LeaseCache(async (ttl) => (await this.call(() => this.client.leaseClient.leaseGrant({ TTL: ttl }))).ID, systemClock);
     this.watchClient = this.newClient();
     this.watchGuard = guardWatchManager(this.watchClient, this.log);
     this.watches = new EtcdWatches(
@@ -147,16 +152,29 @@ export class EtcdStore implements Store {
   }
 
   async txn(ops: TxnOp[]): Promise<number> {
+    const leases = await this.leases.forOps(ops);
+    try {
+      return await this.txnWith(ops, leases);
+    } catch (err) {
+      // A lease etcd no longer has (revoked, or etcd lost it): once more with a new one.
+      if (!(err instanceof ApiError) || !/lease not found/.test(err.message)) throw err;
+      for (const id of leases) if (id !== undefined) this.leases.forget(id);
+      return this.txnWith(ops, await this.leases.forOps(ops));
+    }
+  }
+
+  private async txnWith(ops: TxnOp[], leases: (string | undefined)[]): Promise<number> {
     const compare: ICompare[] = [];
     const success: IRequestOp[] = [];
-    for (const op of ops) {
+    for (const [i, op] of ops.entries()) {
       const key = Buffer.from(op.key);
+      const lease = leases[i];
       if (op.type === 'create') {
         compare.push({ key, target: 'Create', result: 'Equal', create_revision: 0 });
-        success.push({ request_put: { key, value: op.value } });
+        success.push({ request_put: lease === undefined ? { key, value: op.value } : { key, value: op.value, lease } });
       } else if (op.type === 'update') {
         compare.push(modEquals(op.key, op.modRevision));
-        success.push({ request_put: { key, value: op.value } });
+        success.push({ request_put: lease === undefined ? { key, value: op.value } : { key, value: op.value, lease } });
       } else if (op.type === 'delete') {
         if (op.modRevision !== undefined) compare.push(modEquals(op.key, op.modRevision));
         success.push({ request_delete_range: { key } });

@@ -1,8 +1,11 @@
 /**
  * In-memory Store with etcd's semantics (global revision starting at 1, per-key create/mod
  * revisions, atomic txns, watch replay from a revision, reads at a past revision, compaction),
- * for unit tests. setAvailable(false) makes every call fail as if etcd were down.
+ * for unit tests. setAvailable(false) makes every call fail as if etcd were down. Keys written with
+ * a TTL go when the injected clock has passed it (checked at every call, and by expire()), with a
+ * delete event as etcd's lease expiry makes.
  */
+import { systemClock, type Clock } from '@kubelab/api';
 import { ApiError } from '@kubelab/proto';
 import { AsyncQueue } from '../util/queue.js';
 import {
@@ -32,6 +35,22 @@ export class MemoryStore implements Store {
   private log: LoggedEvent[] = [];
   private readonly watchers = new Set<MemWatcher>();
   private available = true;
+  /** When each key written with a TTL goes (ms on the clock). */
+  private readonly expiries = new Map<string, number>();
+  private readonly clock: Clock;
+
+  constructor(opts: { clock?: Clock } = {}) {
+    this.clock = opts.clock ?? systemClock;
+  }
+
+  /** Deletes the keys whose TTL has passed, in one revision (as one expired lease does). */
+  expire(): void {
+    const now = this.clock.now();
+    const gone = [...this.expiries].filter(([, at]) => at <= now).map(([k]) => k);
+    if (gone.length === 0) return;
+    for (const k of gone) this.expiries.delete(k);
+    this.apply(gone.map((key) => ({ type: 'delete', key })));
+  }
 
   /** Simulates etcd going away (false) and coming back (true). */
   setAvailable(up: boolean): void {
@@ -40,6 +59,7 @@ export class MemoryStore implements Store {
 
   private up(): void {
     if (!this.available) throw new ApiError('ServiceUnavailable', 'etcd is unavailable: memory store is down');
+    this.expire();
   }
 
   async get(key: string): Promise<KeyValue | undefined> {
@@ -99,17 +119,23 @@ export class MemoryStore implements Store {
       if ((op.type === 'update' || op.type === 'check' || op.type === 'delete') && op.modRevision !== undefined && (cur?.modRevision ?? 0) !== op.modRevision)
         throw new RevisionConflictError(op.key, curCopy);
     }
+    return this.apply(ops);
+  }
+
+  private apply(ops: TxnOp[]): number {
     const writes = ops.filter((op) => op.type !== 'check' && !(op.type === 'delete' && !this.kvs.has(op.key)));
     if (writes.length === 0) return this.rev;
     const rev = ++this.rev;
     for (const op of writes) {
       const prev = this.kvs.get(op.key);
+      this.expiries.delete(op.key);
       if (op.type === 'delete') {
         this.kvs.delete(op.key);
         this.emit({ type: 'delete', key: op.key, value: Buffer.alloc(0), prevValue: prev!.value, prevModRevision: prev!.modRevision, modRevision: rev, createRevision: prev!.createRevision });
       } else if (op.type === 'create' || op.type === 'update') {
         const kv: KeyValue = { key: op.key, value: Buffer.from(op.value), modRevision: rev, createRevision: prev?.createRevision ?? rev };
         this.kvs.set(op.key, kv);
+        if (op.ttlSeconds !== undefined) this.expiries.set(op.key, this.clock.now() + op.ttlSeconds * 1000);
         this.emit({ type: 'put', key: op.key, value: kv.value, prevValue: prev?.value, prevModRevision: prev?.modRevision ?? 0, modRevision: rev, createRevision: kv.createRevision });
       }
     }

@@ -35,11 +35,16 @@ export interface StoreListResult {
 }
 
 /** One step of an atomic transaction; all preconditions must hold or nothing is written. */
+/**
+ * `ttlSeconds` on a write: the key goes by itself at least that long after this write (etcd: a
+ * shared lease, leases.ts; its deletion is a watch event like any other); a write without it keeps
+ * the key until it is deleted.
+ */
 export type TxnOp =
   /** Write a key that must not exist yet. */
-  | { type: 'create'; key: string; value: Buffer }
+  | { type: 'create'; key: string; value: Buffer; ttlSeconds?: number }
   /** Overwrite a key whose mod revision must equal modRevision. */
-  | { type: 'update'; key: string; value: Buffer; modRevision: number }
+  | { type: 'update'; key: string; value: Buffer; modRevision: number; ttlSeconds?: number }
   /** Delete a key; with modRevision the key must exist at that mod revision, without it a missing key is fine. */
   | { type: 'delete'; key: string; modRevision?: number }
   /** Write nothing; the key's mod revision must equal modRevision (0 = must not exist). */

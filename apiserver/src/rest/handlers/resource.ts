@@ -12,6 +12,7 @@ import { getObject, listObjects } from './read.js';
 import { createEviction } from './eviction.js';
 import { createBinding, getScale, patchScale, patchStatus, podLog, putScale, putStatus } from './subresources.js';
 import { serveWatch } from './watch.js';
+import { converterFor } from '@kubelab/api';
 import { registryFor } from '../conversion.js';
 import { createObject, deleteCollection, deleteObject, updateObject } from './write.js';
 
@@ -65,6 +66,11 @@ function subresourceHandler(ctx: RequestContext, route: ResourceRoute, name: str
       if (m === 'PUT') return () => putStatus(ctx, route, name);
       if (m === 'PATCH') return () => patchStatus(ctx, route, name);
       return undefined;
+    case 'approval':
+      if (m === 'GET') return () => getObject(ctx, named, name);
+      if (m === 'PUT') return () => putStatus(ctx, route, name, 'approval');
+      if (m === 'PATCH') return () => patchStatus(ctx, route, name, 'approval');
+      return undefined;
     case 'scale':
       if (m === 'GET') return () => getScale(ctx, route, name);
       if (m === 'PUT') return () => putScale(ctx, route, name);
@@ -90,7 +96,7 @@ function selects(ctx: RequestContext, route: ResourceRoute): boolean {
 
 export async function handleResource(rawCtx: RequestContext, route: ResourceRoute): Promise<void> {
   const ctx = { ...rawCtx, registry: registryFor(rawCtx.registry, route.info) };
-  if (selects(ctx, route)) assertSelectors(ctx.query, route.info.resource);
+  if (selects(ctx, route)) assertSelectors(ctx.query, route.info.resource, converterFor(route.info)?.fieldLabels);
   let handler: Handler | undefined;
   if (route.name === undefined) {
     handler = collectionHandler(ctx, route);

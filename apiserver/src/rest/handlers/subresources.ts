@@ -17,14 +17,15 @@ import { readObject } from './write.js';
 
 // ---- status ----
 
-export async function putStatus(ctx: RequestContext, route: ResourceRoute, name: string): Promise<void> {
+/** PUT of /status (or a CSR's /approval: only its conditions). */
+export async function putStatus(ctx: RequestContext, route: ResourceRoute, name: string, subresource: 'status' | 'approval' = 'status'): Promise<void> {
   const obj = await readObject(ctx, { ...route, name }, 'UpdateOptions');
   const { resource } = route.info;
-  const result = dryRun(ctx.query) ? { ...(await ctx.registry.get(resource, route.namespace, name)), status: obj.status } : await ctx.registry.updateStatus(resource, route.namespace, name, obj);
+  const result = dryRun(ctx.query) ? { ...(await ctx.registry.get(resource, route.namespace, name)), status: obj.status } : await ctx.registry.updateStatus(resource, route.namespace, name, obj, { subresource });
   sendObject(ctx.res, 200, withTypeMeta(result as KubeObject, route.info), responseFormat(ctx.accept) ?? 'json');
 }
 
-export async function patchStatus(ctx: RequestContext, route: ResourceRoute, name: string): Promise<void> {
+export async function patchStatus(ctx: RequestContext, route: ResourceRoute, name: string, subresource: 'status' | 'approval' = 'status'): Promise<void> {
   const r = { ...route, name };
   const patch = await readPatch(ctx);
   const { resource } = route.info;
@@ -33,7 +34,7 @@ export async function patchStatus(ctx: RequestContext, route: ResourceRoute, nam
   const result = await readModifyWrite(
     () => ctx.registry.get(resource, route.namespace, name),
     (cur) => patchedObject(r, cur, patch, undefined, warnings),
-    (next) => (dry ? Promise.resolve(next) : ctx.registry.updateStatus(resource, route.namespace, name, next)),
+    (next) => (dry ? Promise.resolve(next) : ctx.registry.updateStatus(resource, route.namespace, name, next, { subresource })),
   );
   addWarnings(ctx.res, warnings);
   sendObject(ctx.res, 200, withTypeMeta(result, route.info), responseFormat(ctx.accept) ?? 'json');

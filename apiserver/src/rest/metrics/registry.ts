@@ -47,7 +47,7 @@ export function withMetrics(registry: Registry, source: StatsSource, log?: Logge
       return { items: (res['items'] ?? []) as KubeObject[], resourceVersion: '', continue: '' };
     },
     update: (r, ns, name, obj, opts) => (isMetrics(r) ? Promise.reject(readOnly(r)) : registry.update(r, ns, name, obj, opts)),
-    updateStatus: (r, ns, name, obj) => (isMetrics(r) ? Promise.reject(readOnly(r)) : registry.updateStatus(r, ns, name, obj)),
+    updateStatus: (r, ns, name, obj, opts) => (isMetrics(r) ? Promise.reject(readOnly(r)) : registry.updateStatus(r, ns, name, obj, opts)),
     delete: (r, ns, name, opts) => (isMetrics(r) ? Promise.reject(readOnly(r)) : registry.delete(r, ns, name, opts)),
     watch: (r, q, signal) => {
       if (isMetrics(r)) throw readOnly(r);

@@ -2,7 +2,7 @@
 import { Schema, type Table } from './schema.js';
 import { META_V1 } from './schema-meta.js';
 import { CORE_V1 } from './schema-core.js';
-import { APPS_V1, AUTHENTICATION_V1, AUTOSCALING_V1, AUTOSCALING_V2, BATCH_V1, NETWORKING_V1, POLICY_V1, RBAC_V1, SCHEDULING_V1 } from './schema-groups.js';
+import { APPS_V1, AUTHENTICATION_V1, CERTIFICATES_V1, AUTOSCALING_V1, AUTOSCALING_V2, BATCH_V1, NETWORKING_V1, POLICY_V1, RBAC_V1, SCHEDULING_V1 } from './schema-groups.js';
 import { COORDINATION_V1, DISCOVERY_V1 } from './schema-leases-slices.js';
 
 interface GroupVersion {
@@ -27,6 +27,7 @@ const GROUP_VERSIONS: Record<string, GroupVersion> = {
   'authentication.k8s.io/v1': { table: AUTHENTICATION_V1, kinds: ['TokenRequest'] },
   'coordination.k8s.io/v1': { table: COORDINATION_V1, kinds: ['Lease'] },
   'discovery.k8s.io/v1': { table: DISCOVERY_V1, kinds: ['EndpointSlice'] },
+  'certificates.k8s.io/v1': { table: CERTIFICATES_V1, kinds: ['CertificateSigningRequest'] },
 };
 
 const schemas = new Map<string, Schema>();

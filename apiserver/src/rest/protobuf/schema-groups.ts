@@ -270,3 +270,11 @@ export const AUTHENTICATION_V1: Table = {
   BoundObjectReference: { 1: 'kind', 2: 'apiVersion', 3: 'name', 4: 'uid' },
   TokenRequestStatus: { 1: 'token!', 2: 'expirationTimestamp:Time' },
 };
+
+/** certificates.k8s.io/v1 (`kubectl certificate approve|deny` writes the CSR as protobuf). spec.extra (map of ExtraValue) is not decoded. */
+export const CERTIFICATES_V1: Table = {
+  CertificateSigningRequest: { 1: 'metadata:ObjectMeta', 2: 'spec:CertificateSigningRequestSpec', 3: 'status:CertificateSigningRequestStatus' },
+  CertificateSigningRequestSpec: { 1: 'request:bytes', 7: 'signerName', 8: 'expirationSeconds:int32!', 5: 'usages:[]string', 2: 'username', 3: 'uid', 4: 'groups:[]string' },
+  CertificateSigningRequestStatus: { 1: 'conditions:[]CertificateSigningRequestCondition', 2: 'certificate:bytes' },
+  CertificateSigningRequestCondition: { 1: 'type', 6: 'status', 2: 'reason', 3: 'message', 4: 'lastUpdateTime:Time', 5: 'lastTransitionTime:Time' },
+};

@@ -13,6 +13,7 @@ import { configMapPrinter, secretPrinter, serviceAccountPrinter } from './config
 import { endpointSlicePrinter, hpaPrinter, ingressPrinter, pdbPrinter } from './extras.js';
 import { persistentVolumeClaimPrinter, persistentVolumePrinter, storageClassPrinter } from './storage.js';
 import { controllerRevisionPrinter } from './revisions.js';
+import { csrPrinter } from './certificates.js';
 
 const PRINTERS: Record<string, Printer> = {
   pods: podPrinter,
@@ -39,6 +40,7 @@ const PRINTERS: Record<string, Printer> = {
   persistentvolumeclaims: persistentVolumeClaimPrinter,
   storageclasses: storageClassPrinter,
   controllerrevisions: controllerRevisionPrinter,
+  certificatesigningrequests: csrPrinter,
 };
 
 export function printerFor(resource: string): Printer {

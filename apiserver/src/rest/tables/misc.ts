@@ -1,5 +1,5 @@
 /** Namespace, Event and Lease tables, and the generic Name / Created At table for the rest. */
-import { humanAge, type KubeObject } from '@kubelab/api';
+import { eventV1ToCore, humanAge, type KubeObject } from '@kubelab/api';
 import { AGE_COLUMN, col, NAME_COLUMN, type Printer } from './types.js';
 import { age, int, nameOf, obj, str } from './format.js';
 
@@ -34,7 +34,9 @@ export const eventPrinter: Printer = {
     col('Count', 'The number of times this event has occurred.', { type: 'integer', priority: 1 }),
     col('Name', 'Name must be unique within a namespace.', { format: 'name', priority: 1 }),
   ],
-  cells(e, now) {
+  cells(served, now) {
+    // events.k8s.io/v1 Events print as the core ones they are (upstream prints the internal Event).
+    const e = served.apiVersion === 'events.k8s.io/v1' ? eventV1ToCore(served) : served;
     const series = e['series'] ? obj(e['series']) : undefined;
     const first = str(e['firstTimestamp']) || str(e['eventTime']);
     const firstSeen = humanAge(first || undefined, now);

@@ -36,7 +36,7 @@ export interface StoreClusterOptions {
   watchTimings?: Partial<WatchTimings>;
   /** Unary etcd call deadline. */
   callTimeoutMs?: number;
-  /** Registry settings (e.g. a short watch history, so that late watchers go to etcd). */
+  /** Registry settings (e.g. a short watch history, so that late watchers go to etcd, or a short eventTTLSeconds). */
   registry?: RegistryOptions;
 }
 

@@ -1,0 +1,31 @@
+/**
+ * The apiserver's authorization chain and admission plugins, built over its registry: what both
+ * front ends (REST, gRPC) enforce unless a test hands in its own.
+ */
+import type { Registry } from '../registry/types.js';
+import type { AdmissionPlugin } from './admission.js';
+import { type Authorizer, chainAuthorizers, mastersAuthorizer } from './authorizer.js';
+import { nodeAuthorizer, registryGraph } from './node-authorizer.js';
+import { nodeRestriction } from './node-restriction.js';
+import { csrRequestor } from '../certificates/requestor.js';
+import { BINDINGS, ROLES } from './policy.js';
+import { policyAuthorizer } from './rules.js';
+
+/** system:masters, then the Node authorizer, then the policy table (RBAC goes after it). */
+export function defaultAuthorizer(registry: Registry): Authorizer {
+  return chainAuthorizers(mastersAuthorizer, nodeAuthorizer(registryGraph(registry)), policyAuthorizer(ROLES, BINDINGS));
+}
+
+export function defaultAdmission(): AdmissionPlugin[] {
+  return [csrRequestor, nodeRestriction];
+}
+
+/** What a front end needs to enforce: who may, and what writes must pass. */
+export interface Enforcement {
+  authorizer: Authorizer;
+  admission: readonly AdmissionPlugin[];
+}
+
+export function defaultEnforcement(registry: Registry): Enforcement {
+  return { authorizer: defaultAuthorizer(registry), admission: defaultAdmission() };
+}
