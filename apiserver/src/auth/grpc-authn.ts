@@ -2,7 +2,7 @@
  * Authentication of the apiserver's gRPC calls (port 7000), as upstream's union authenticator:
  * a client certificate the cluster CA signed (CN = user, O = groups), else an `authorization:
  * Bearer <token>` metadata entry (the admin token, then each token authenticator in turn: the
- * bootstrap tokens), else the call is refused with UNAUTHENTICATED. The identity is recorded with
+ * bootstrap-token Secrets), else the call is refused with UNAUTHENTICATED. The identity is recorded with
  * setGrpcUser for authorization to read.
  */
 import { X509Certificate } from 'node:crypto';
@@ -10,7 +10,7 @@ import type * as grpc from '@grpc/grpc-js';
 import { ApiError } from '@kubelab/proto';
 import { authenticatedService, bearerFromMetadata, certificateIdentity, type CallAuthContext } from '@kubelab/client/grpc-auth';
 import { tokenMatches } from '../rest/auth.js';
-import { ADMIN_USER, GROUPS, setGrpcUser, type UserInfo } from './user.js';
+import { ADMIN_USER, setGrpcUser, type UserInfo } from './user.js';
 
 /** Resolves a bearer token to its identity, or undefined when the token is not one of its kind. */
 export type TokenAuthenticator = (token: string) => Promise<UserInfo | undefined>;
@@ -25,20 +25,6 @@ export interface GrpcAuthn {
 
 export const NO_CREDENTIALS =
   'the apiserver accepts a gRPC call only with a client certificate signed by the cluster CA or an "authorization: Bearer <token>" metadata entry; this call carried neither';
-
-/** The identity of upstream's bootstrap token `<id>.<secret>`: system:bootstrap:<id> in system:bootstrappers. */
-export function bootstrapUser(tokenId: string): UserInfo {
-  return { name: `system:bootstrap:${tokenId}`, groups: [GROUPS.bootstrappers, GROUPS.authenticated] };
-}
-
-/**
- * The bootstrap token from the PKI directory (made with the lab, given to every kubelet), accepted
- * as upstream accepts a bootstrap-token Secret. Compared in constant time.
- */
-export function staticBootstrapToken(token: string): TokenAuthenticator {
-  const id = token.split('.')[0] ?? '';
-  return (given) => Promise.resolve(tokenMatches(token, given) ? bootstrapUser(id) : undefined);
-}
 
 export async function authenticateCall(call: { getAuthContext(): CallAuthContext | null; metadata: grpc.Metadata }, a: GrpcAuthn & { ca: X509Certificate }): Promise<UserInfo> {
   const fromCert = certificateIdentity(call, a.ca);
