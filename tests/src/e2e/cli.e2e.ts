@@ -102,6 +102,7 @@ describe('kubelab CLI', () => {
         const r = await add(suffix, token);
         assert.equal(r.code, 0, r.stderr);
         assert.match(r.stdout, /joined \(bootstrap token, then its own certificate\) and is Ready in [\d.]+ s/);
+        console.log(`  ${r.stdout.trim().split('\n').pop()}`);
         const logs = await run('docker', ['logs', `${PROJECT}-${suffix}`]);
         assert.match(logs.stdout + logs.stderr, /got the node's client certificate/);
       }
