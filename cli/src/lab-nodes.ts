@@ -12,5 +12,5 @@ export async function labNodeDelete(o: LabOptions & { force?: boolean; timeoutMs
   const call = apiCall(await labApiAccess(o));
   await deleteNode(o.docker ?? new DockerodeLab(), s, call, name, { force: o.force, timeoutMs: o.timeoutMs, log: o.log ?? consoleLog });
   // The CA and token `node add --token` gave this node alone.
-  await rm(join(s.pkiDir, 'components', `kubelet-${name}`), { recursive: true, force: true });
+  if (/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(name) && !name.includes('..')) await rm(join(s.pkiDir, 'components', `kubelet-${name}`), { recursive: true, force: true });
 }
