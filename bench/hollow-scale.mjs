@@ -69,7 +69,7 @@ try {
   const t0 = performance.now();
   container = await docker.createContainer({
     name: `${E2E_ENV.KUBELAB_PROJECT}-hollow`,
-    Image: process.env.KUBELAB_IMAGE ?? 'kubelab/kubelab:dev',
+    Image: process.env.KUBELAB_IMAGE ?? `kubelab/kubelab:${process.env.KUBELAB_IMAGE_TAG || 'dev'}`, // this checkout's build
     Cmd: ['node', '/app/kubelet/dist/main.js'],
     Env: [
       `KUBELAB_CLUSTER=${E2E_ENV.KUBELAB_CLUSTER}`,
