@@ -7,6 +7,7 @@
 import { X509Certificate, createPrivateKey, randomBytes } from 'node:crypto';
 import { chmod, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { cidrAddress, mustParseCidr } from '@kubelab/api';
 import { ALG, DAY, importKey, keyPair, keyPem, serial, x509 } from './pki-keys.js';
 
 /** File names inside a PKI directory. */
@@ -34,14 +35,7 @@ export function generateToken(): string {
 
 /** The first address of an IPv4 CIDR plus one: the `kubernetes` service's ClusterIP. */
 export function kubernetesServiceIP(serviceCIDR: string): string {
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(serviceCIDR.trim());
-  const octets = m ? m.slice(1, 5).map(Number) : [];
-  const bits = m ? Number(m[5]) : -1;
-  if (!m || octets.some((o) => o > 255) || bits > 30) throw new Error(`KUBELAB_SERVICE_CIDR: Invalid value: "${serviceCIDR}": must be an IPv4 CIDR with a prefix of at most /30`);
-  const n = octets.reduce((a, o) => a * 256 + o, 0);
-  const mask = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
-  const first = ((n & mask) >>> 0) + 1;
-  return [24, 16, 8, 0].map((s) => (first >>> s) & 255).join('.');
+  return cidrAddress(mustParseCidr(serviceCIDR, 'KUBELAB_SERVICE_CIDR', { maxBits: 30, example: '10.244.128.0/17' }), 1);
 }
 
 /**
