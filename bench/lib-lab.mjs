@@ -28,7 +28,7 @@ export async function startLab(extraEnv = {}) {
       const child = execFile('kubectl', args, { env: { ...process.env, KUBECONFIG: up.kubeconfig } }, (err, stdout, stderr) => (err ? reject(new Error(`kubectl ${args.join(' ')}: ${stderr || err.message}`)) : resolve(stdout)));
       child.stdin.end(input ?? '');
     });
-  return { call, kubectl, down: () => labDown({ project: E2E_ENV.KUBELAB_PROJECT, env, log: quiet }) };
+  return { call, kubectl, kubeconfig: up.kubeconfig, down: () => labDown({ project: E2E_ENV.KUBELAB_PROJECT, env, log: quiet }) };
 }
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));

@@ -24,7 +24,7 @@ export function apiRequest(api: ApiAccess, method: string, path: string, body?: 
   return new Promise((resolve) => {
     const data = body === undefined ? undefined : JSON.stringify(body);
     const headers: Record<string, string> = { Authorization: `Bearer ${api.token}`, Accept: 'application/json' };
-    if (data !== undefined) headers['Content-Type'] = 'application/json';
+    if (data !== undefined) Object.assign(headers, { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(data)) });
     const req = https.request(new URL(path, api.url), { method, ca: api.caCert, headers, agent: false, timeout: timeoutMs }, (res) => {
       const parts: Buffer[] = [];
       res.on('data', (c: Buffer) => parts.push(c));

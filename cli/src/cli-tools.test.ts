@@ -17,6 +17,7 @@ describe('list', () => {
   it('groups containers by cluster with state and node counts', () => {
     const labs = summarizeLabs([
       comp('b', 'apiserver'),
+      { ...comp('b', 'apiserver-lb'), ports: [{ private: 6443, public: 16444, ip: '127.0.0.1' }] },
       comp('b', 'kubelet', 1),
       comp('b', 'kubelet', 2, 'exited'),
       comp('a', 'apiserver', 1, 'exited'),
@@ -28,11 +29,12 @@ describe('list', () => {
       labs.map((l) => [l.project, l.state, l.nodes.running, l.nodes.total, l.pods]),
       [
         ['a', 'stopped', 0, 0, 0],
-        ['b', 'degraded (3/4 components running)', 2, 3, 1],
+        ['b', 'degraded (4/5 components running)', 2, 3, 1],
         ['gone', 'removed (pod containers left: kubelab down removes them)', 0, 0, 1],
       ],
     );
-    assert.match(listTable(labs)[0]!, /^NAME\s+STATE\s+NODES\s+COMPONENTS\s+POD CONTAINERS\s+CLUSTER$/);
+    assert.equal(labs[1]!.api, 'https://127.0.0.1:16444');
+    assert.match(listTable(labs)[0]!, /^NAME\s+STATE\s+NODES\s+COMPONENTS\s+POD CONTAINERS\s+API\s+CLUSTER$/);
   });
 });
 
@@ -73,6 +75,7 @@ describe('completion', () => {
   const node = program.command('node').description('nodes');
   node.command('add').option('--name <n>', 'name').option('--force', 'force');
   program.command('completion').argument('<shell>');
+  program.command('__nodes', { hidden: true });
   it('lists each command path with its subcommands, options and known argument values', () => {
     const byPath = new Map(completionEntries(program).map((e) => [e.path, e.words.map((w) => w.word)]));
     assert.deepEqual(byPath.get(''), ['node', 'completion', '--project', '-p', '--version', '--help']);
@@ -83,5 +86,6 @@ describe('completion', () => {
   it('writes scripts that register the function', () => {
     assert.match(completionScript(program, 'bash'), /complete -F _kubelab kubelab \.\/kubelab\n$/);
     assert.match(completionScript(program, 'zsh'), /^#compdef kubelab\n[\s\S]*compdef _kubelab kubelab\n$/);
+    assert.doesNotMatch(completionScript(program, 'bash').split('__nodes 2>/dev/null')[0]!, /__nodes/, 'hidden commands are not offered');
   });
 });

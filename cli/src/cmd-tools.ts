@@ -5,7 +5,8 @@ import { type LabOptions } from './lab.js';
 import { labExportLogs, labKubeconfigMerge, labKubeconfigText, labList, labLogs } from './lab-tools.js';
 import { listTable } from './list.js';
 import { checkSince } from './logs.js';
-import { completionScript } from './completion.js';
+import { nodeNames } from './lab-tools.js';
+import { completionScript, NODES_COMMAND } from './completion.js';
 import { consoleLog } from './output.js';
 import { labSettings } from './settings.js';
 
@@ -25,7 +26,7 @@ const lines = (value: string): string => {
 export function addToolCommands(program: Command, project: () => LabOptions, version: string): void {
   program
     .command('list')
-    .description('every lab on this Docker engine (found by the label on its containers): state, nodes, components, pod containers')
+    .description('every lab on this Docker engine (found by the label on its containers): state, nodes, components, pod containers, API address')
     .action(async () => {
       const labs = await labList();
       if (labs.length === 0) consoleLog('no kubelab labs on this Docker engine (./kubelab up makes one)');
@@ -72,6 +73,13 @@ export function addToolCommands(program: Command, project: () => LabOptions, ver
         const s = labSettings(project());
         consoleLog(labKubeconfigPath(s.root, s.project));
       }
+    });
+
+  program
+    .command(NODES_COMMAND, { hidden: true })
+    .description("the lab's node names, one a line (for the completion scripts)")
+    .action(async () => {
+      for (const n of await nodeNames(project())) consoleLog(n);
     });
 
   program

@@ -12,6 +12,8 @@ export interface LabContainer {
   state: string;
   status: string;
   image: string;
+  /** Published ports (container port → host address and port), where Docker lists them. */
+  ports?: { private: number; public?: number; ip?: string }[];
 }
 
 export interface LabNetwork {
@@ -75,6 +77,7 @@ export class DockerodeLab implements LabDocker {
       state: c.State,
       status: c.Status,
       image: c.Image,
+      ports: (c.Ports ?? []).map((p) => ({ private: p.PrivatePort, ...(p.PublicPort ? { public: p.PublicPort } : {}), ...(p.IP ? { ip: p.IP } : {}) })),
     }));
   }
 

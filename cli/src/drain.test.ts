@@ -63,4 +63,22 @@ describe('drainNode', () => {
       'node/n1 drained',
     ]);
   });
+
+  it("deletes evicted pods at once (grace 0) when the node's kubelet is gone", async () => {
+    const deletes: unknown[] = [];
+    const gone = new Set<string>();
+    const call = async (method: string, path: string, body?: unknown): Promise<ApiResponse> => {
+      if (path === '/api/v1/nodes/n1') return { status: 200, body: { metadata: { name: 'n1' }, spec: { unschedulable: true } } };
+      if (path.startsWith('/api/v1/pods?')) return { status: 200, body: { items: [pod('a')] } };
+      if (path.endsWith('/eviction')) return { status: 201, body: {} };
+      if (method === 'DELETE') {
+        deletes.push(body);
+        gone.add('a');
+        return { status: 200, body: {} };
+      }
+      return gone.has('a') ? { status: 404, body: {} } : { status: 200, body: pod('a') };
+    };
+    await drainNode(call, 'n1', { kubeletGone: true, deadline: Date.now() + 5000, log: () => undefined, sleep: async () => undefined });
+    assert.deepEqual(deletes, [{ apiVersion: 'v1', kind: 'DeleteOptions', gracePeriodSeconds: 0, preconditions: { uid: 'uid-a' } }]);
+  });
 });

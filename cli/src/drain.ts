@@ -86,6 +86,8 @@ export async function nodePods(call: ApiCall, name: string): Promise<DrainPod[]>
 
 export interface DrainOptions {
   force?: boolean;
+  /** The node's kubelet is not running: nobody would finish a graceful deletion, so evicted pods are deleted at once (grace 0). */
+  kubeletGone?: boolean;
   deadline: number;
   log: Log;
   sleep?: (ms: number) => Promise<void>;
@@ -111,6 +113,7 @@ async function evict(call: ApiCall, p: DrainPod, o: DrainOptions): Promise<void>
 async function waitGone(call: ApiCall, p: DrainPod, o: DrainOptions): Promise<void> {
   const sleep = o.sleep ?? pause;
   const now = o.now ?? Date.now;
+  if (o.kubeletGone) await call('DELETE', podPath(p), { apiVersion: 'v1', kind: 'DeleteOptions', gracePeriodSeconds: 0, preconditions: { uid: p.metadata.uid } });
   for (;;) {
     const r = await call('GET', podPath(p));
     const uid = (r.body as DrainPod | undefined)?.metadata?.uid;

@@ -8,12 +8,21 @@ import { kubeconfigEntry, labApiAccess, mergeIntoUserKubeconfig, type LabOptions
 import { labKubeconfig } from './kubeconfig.js';
 import { listLabs, type LabSummary } from './list.js';
 import { streamLogs, type LogsOptions } from './logs.js';
+import { CLUSTER_LABEL, COMPONENT_LABEL } from './labels.js';
+import { nodeNameOf } from './node-delete.js';
 import { consoleLog } from './output.js';
 import { labSettings } from './settings.js';
 import { printStatus } from './status.js';
 
 export async function labList(docker: LabDocker = new DockerodeLab()): Promise<LabSummary[]> {
   return listLabs(docker);
+}
+
+/** The names of the lab's nodes (its kubelet containers), from Docker: quick, and without the API. */
+export async function nodeNames(o: LabOptions = {}): Promise<string[]> {
+  const s = labSettings(o);
+  const kubelets = await (o.docker ?? new DockerodeLab()).containers([`${CLUSTER_LABEL}=${s.cluster}`, `${COMPONENT_LABEL}=kubelet`]);
+  return kubelets.map((c) => nodeNameOf(c.name)).sort();
 }
 
 /** Streams a component's or a node's log to stdout; the exit code of docker logs. */

@@ -8,6 +8,7 @@ import { realpath, rm } from 'node:fs/promises';
 import { devNull } from 'node:os';
 import { labComposeEnvPath, writeComposeEnv } from './compose-env.js';
 import { startLab, stopLab } from './lifecycle.js';
+import { stoppedPodsFile } from './pod-adoption.js';
 import { dirname } from 'node:path';
 import { dockerState, preflight, removeContainers, sweepLab, type LabScope } from './cleanup.js';
 import { runCompose, type ComposeTarget } from './compose.js';
@@ -197,6 +198,7 @@ export async function labDown(target: string | (LabOptions & { keepKubeconfig?: 
     log(`compose did not run (${(err as Error).message}); removing the lab by label`);
   }
   for (const cluster of clusters) await sweepLab(docker, { ...scopeOf(s), cluster }, log, keepData);
+  await rm(stoppedPodsFile(labComposeEnvPath(s.root, s.project)), { force: true }); // their containers are gone
   if (!o.keepKubeconfig && !keepData) await forgetKubeconfig(s, log);
   log(`lab ${s.project} is down (${since(t0)})${keepData ? ': its data volumes, PKI and kubeconfig entries are kept (./kubelab up finds every object again; ./kubelab delete removes them)' : ''}`);
 }
@@ -220,7 +222,7 @@ async function forgetKubeconfig(s: LabSettings, log: Log): Promise<void> {
 export async function labStop(o: LabOptions = {}): Promise<void> {
   const s = labSettings(o);
   const docker = o.docker ?? new DockerodeLab();
-  await stopLab(docker, await composeTarget(s, docker), s.cluster, o.log ?? consoleLog);
+  await stopLab(docker, await composeTarget(s, docker), s.cluster, o.log ?? consoleLog, { file: stoppedPodsFile(labComposeEnvPath(s.root, s.project)), network: s.network });
 }
 
 /** Starts a stopped lab and waits for its nodes to be Ready. */
@@ -229,7 +231,7 @@ export async function labStart(o: LabOptions & { timeoutMs?: number } = {}): Pro
   const s = labSettings(o);
   const log = o.log ?? consoleLog;
   const docker = o.docker ?? new DockerodeLab();
-  await startLab(docker, await composeTarget(s, docker), s.cluster, log);
+  await startLab(docker, await composeTarget(s, docker), s.cluster, log, { file: stoppedPodsFile(labComposeEnvPath(s.root, s.project)), network: s.network });
   const api = await labApiAccess(o);
   const wait = { deadline: t0 + (o.timeoutMs ?? 120_000), log };
   await waitForApiserver(api, wait);

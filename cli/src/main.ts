@@ -85,7 +85,7 @@ program
 
 program
   .command('start')
-  .description('start a stopped lab again and wait for its nodes (the kubelets start every pod again)')
+  .description("start a stopped lab again and wait for its nodes: the pods' containers first (the same containers and pod IPs), which the kubelets adopt")
   .action(async () => {
     await labStart(project());
   });

@@ -37,7 +37,11 @@ export async function deleteNode(docker: LabDocker, s: LabSettings, call: ApiCal
   const got = await call('GET', `/api/v1/nodes/${encodeURIComponent(name)}`);
   if (got.status !== 200 && got.status !== 404) throw new Error(`nodes "${name}": HTTP ${got.status}`);
   if (got.status === 404 && !kubelet) throw new Error(`nodes "${name}" not found in lab ${s.project} (kubectl get nodes lists them)`);
-  if (got.status === 200) await drainNode(call, name, { force: o.force, deadline: t0 + (o.timeoutMs ?? 300_000), log });
+  if (got.status === 200) {
+    const kubeletGone = kubelet?.state !== 'running';
+    if (kubeletGone) log(`the kubelet of node ${name} is not running: its pods are deleted at once (grace period 0) after their eviction`);
+    await drainNode(call, name, { force: o.force, kubeletGone, deadline: t0 + (o.timeoutMs ?? 300_000), log });
+  }
   if (kubelet) {
     await docker.removeContainer(kubelet.id);
     log(`removed the kubelet container ${kubelet.name}`);

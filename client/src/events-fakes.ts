@@ -12,6 +12,8 @@ export class FakeEventSink implements EventSink {
   readonly calls: string[] = [];
   private rv = 1;
   private held: (() => void)[] | undefined;
+  /** get answers 403, as for the components (their roles allow create, update and patch only). */
+  forbidGet = false;
 
   /** Holds every write until release(). */
   hold(): void {
@@ -33,6 +35,7 @@ export class FakeEventSink implements EventSink {
   }
 
   async get<T extends KubeObject>(resource: string, namespace: string, name: string): Promise<T> {
+    if (this.forbidGet) throw new ApiError('Forbidden', `events "${name}" is forbidden: User "system:node:n1" cannot get resource "events" in API group "" in the namespace "${namespace}"`);
     const ev = this.events.get(`${resource}/${namespace}/${name}`);
     if (!ev) throw new ApiError('NotFound', `events "${name}" not found`);
     return structuredClone(ev) as unknown as T;

@@ -4,7 +4,10 @@
  * that comes while its Event is being written replaces the pending state (the latest count wins,
  * none is lost), and the write loop sends it when the current write returns. A conflict (someone
  * else changed the Event) re-reads it and adds this recorder's new occurrences to the count it
- * has; a missing Event (expired by its TTL, or deleted) is created again, as upstream does.
+ * has; a recorder that may not read Events (the components, whose roles allow only create, update
+ * and patch, as upstream's) writes its own count over it instead: the last writer wins, as with
+ * upstream's patch. A missing Event (expired by its TTL, or deleted) is created again, as
+ * upstream does.
  */
 import type { Logger } from 'pino';
 import type { KubeEvent, KubeObject } from '@kubelab/api';
@@ -80,16 +83,33 @@ export class EventWriter {
       } catch (err) {
         if (isReason(err, 'NotFound')) return this.create(key, ev, localCount);
         if (!isReason(err, 'Conflict') || attempt >= CONFLICT_RETRIES) throw err;
-        const now = await this.sink.get<KubeEvent>('events', ev.metadata.namespace ?? '', ev.metadata.name ?? '');
+        const now = await this.reread(ev);
+        if (!now) return this.remember(key, await this.sink.update('events', { ...obj, metadata: { ...obj.metadata, resourceVersion: undefined } }), localCount);
         known = { name: known.name, resourceVersion: now.metadata.resourceVersion ?? '', count: now.count ?? 1, localCount: known.localCount };
       }
     }
   }
 
+  /** The Event as stored now; undefined when this recorder may not read Events. */
+  private async reread(ev: KubeEvent): Promise<KubeEvent | undefined> {
+    try {
+      return await this.sink.get<KubeEvent>('events', ev.metadata.namespace ?? '', ev.metadata.name ?? '');
+    } catch (err) {
+      if (isReason(err, 'Forbidden')) return undefined;
+      throw err;
+    }
+  }
+
+  /** Creates the Event; one that exists already (an earlier create whose answer was lost) is overwritten. */
   private async create(key: string, ev: KubeEvent, localCount: number): Promise<void> {
     const obj: KubeEvent = { ...ev, metadata: { ...ev.metadata } };
     delete obj.metadata.resourceVersion;
-    this.remember(key, await this.sink.create('events', obj, obj.metadata.namespace), localCount);
+    try {
+      this.remember(key, await this.sink.create('events', obj, obj.metadata.namespace), localCount);
+    } catch (err) {
+      if (!isReason(err, 'AlreadyExists')) throw err;
+      this.remember(key, await this.sink.update('events', obj), localCount);
+    }
   }
 
   private remember(key: string, saved: KubeEvent, localCount: number): void {

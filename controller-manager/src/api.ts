@@ -1,7 +1,7 @@
 /**
  * The seams of the controller-manager: the part of ApiClient the controllers call (ApiLike), the
  * read side of an Informer (Cache), and the work queue they feed (KeyQueue). ApiClient, Informer
- * and WorkQueue from @kubelab/client satisfy these structurally; src/testing holds the fakes.
+ * and WorkQueue from @kubelab/client satisfy these structurally; unit tests use the in-process apiserver.
  */
 import type { KubeObject } from '@kubelab/api';
 import type { ApiClient, Cache as ClientCache, DeleteOptions, Event, Informer, KeyQueue, ListOptions, ListResult, ReconcileResult, WatchOptions, WorkQueue } from '@kubelab/client';

@@ -1,6 +1,6 @@
 /**
  * What the kubelet needs from the apiserver, as interfaces that ApiClient and Informer satisfy
- * structurally, so tests can hand in in-memory fakes.
+ * structurally, so tests can hand in the apiserver in process (testing/fakes.ts).
  */
 import { ApiError, type StatusReason } from '@kubelab/proto';
 import type { KubeObject, Pod } from '@kubelab/api';

@@ -5,10 +5,10 @@ import type { Lease, Node, Pod } from '@kubelab/api';
 import type { KubeletApi } from './api.js';
 import { loadConfig } from './config.js';
 import { hollowNodeNames, runHollowKubelets } from './hollow.js';
-import { FakeApi, FakePods, ManualClock, makePod, silentLogger } from './testing/fakes.js';
+import { TestApi, FakePods, ManualClock, makePod, silentLogger } from './testing/fakes.js';
 
-/** Only what KubeletApi promises (FakeApi's synchronous list() is not the ApiClient's list). */
-function narrow(api: FakeApi): KubeletApi {
+/** Only what KubeletApi promises (TestApi's synchronous list() is not the ApiClient's list). */
+function narrow(api: TestApi): KubeletApi {
   return {
     get: (r, ns, n) => api.get(r, ns, n),
     create: (r, o, ns) => api.create(r, o, ns),
@@ -46,7 +46,7 @@ describe('hollow kubelets', () => {
 
   it('registers N nodes with leases in one process and runs their pods to Ready with unique fake IPs', async () => {
     const cfg = loadConfig({ KUBELAB_RUNTIME: 'hollow', KUBELAB_HOLLOW_NODES: '3', KUBELAB_NODE_NAME: 'hn', KUBELAB_HOLLOW_POD_RANGE: '10.201.0.0/24', KUBELAB_CLUSTER: 'c', KUBELAB_NETWORK: 'net' });
-    const api = new FakeApi();
+    const api = new TestApi();
     const sources = new Map<string, FakePods>();
     const ac = new AbortController();
     const run = runHollowKubelets(

@@ -8,13 +8,6 @@ function newest(h: Harness, pod: Pod, name = 'app') {
   return h.runtime.podContainers(pod.metadata.uid!, name)[0];
 }
 
-function deleteGracefully(h: Harness, pod: Pod, grace?: number): void {
-  const stored = h.get(pod)!;
-  stored.metadata.deletionTimestamp = '2026-01-01T00:01:00Z';
-  if (grace !== undefined) stored.metadata.deletionGracePeriodSeconds = grace;
-  h.api.put('pods', stored);
-}
-
 const HOOK = { exec: { command: ['sh', '-c', 'echo hi > /tmp/hook'] } };
 const HOOK_KIND = 'exec:sh -c echo hi > /tmp/hook';
 
@@ -23,7 +16,7 @@ describe('postStart hook', () => {
     const h = harness();
     const order: string[] = [];
     h.prober.onCall = (c) => order.push(`hook:${c.containerId}`);
-    const pod = h.add(makePod('web', NODE, { containers: [{ name: 'app', image: 'img:1', lifecycle: { postStart: HOOK } }] }));
+    const pod = await h.add(makePod('web', NODE, { containers: [{ name: 'app', image: 'img:1', lifecycle: { postStart: HOOK } }] }));
     await h.sync(pod);
     const app = newest(h, pod)!;
     assert.deepEqual(order, [`hook:${app.id}`]);
@@ -36,7 +29,7 @@ describe('postStart hook', () => {
   it('kills the container when the hook fails, and restarts it per restartPolicy', async () => {
     const h = harness();
     h.prober.set('app', HOOK_KIND, false, "sh: can't create /tmp/hook: Read-only file system");
-    const pod = h.add(makePod('web', NODE, { containers: [{ name: 'app', image: 'img:1', lifecycle: { postStart: HOOK } }] }));
+    const pod = await h.add(makePod('web', NODE, { containers: [{ name: 'app', image: 'img:1', lifecycle: { postStart: HOOK } }] }));
     await h.sync(pod);
     const first = newest(h, pod)!;
     assert.equal(first.state, 'exited');
@@ -61,10 +54,10 @@ describe('preStop hook and graceful termination', () => {
       order.push(`preStop:${c.container}`);
       h.clock.advance(5_000);
     };
-    const pod = h.add(makePod('web', NODE, { terminationGracePeriodSeconds: 30, containers: [{ name: 'app', image: 'img:1', lifecycle: { preStop: HOOK } }] }));
+    const pod = await h.add(makePod('web', NODE, { terminationGracePeriodSeconds: 30, containers: [{ name: 'app', image: 'img:1', lifecycle: { preStop: HOOK } }] }));
     await h.sync(pod);
     const app = newest(h, pod)!;
-    deleteGracefully(h, pod);
+    await h.deleteGracefully(pod);
     const callsBefore = h.runtime.calls.length;
     await h.sync(pod);
     assert.deepEqual(order, ['preStop:app']);
@@ -78,9 +71,9 @@ describe('preStop hook and graceful termination', () => {
 
   it('bounds a sleep hook by the grace period and leaves at least 2 s for the stop', async () => {
     const h = harness();
-    const pod = h.add(makePod('web', NODE, { containers: [{ name: 'app', image: 'img:1', lifecycle: { preStop: { sleep: { seconds: 40 } } } }] }));
+    const pod = await h.add(makePod('web', NODE, { containers: [{ name: 'app', image: 'img:1', lifecycle: { preStop: { sleep: { seconds: 40 } } } }] }));
     await h.sync(pod);
-    deleteGracefully(h, pod, 10);
+    await h.deleteGracefully(pod, 10);
     await h.sync(pod);
     assert.deepEqual(h.sleeps, [10_000]);
     assert.ok(h.runtime.calls.includes('stop:2'));
@@ -89,7 +82,7 @@ describe('preStop hook and graceful termination', () => {
   it('uses deletionGracePeriodSeconds without hooks, and a failed preStop does not block the stop', async () => {
     const h = harness();
     h.prober.set('app', HOOK_KIND, false, 'boom');
-    const pod = h.add(
+    const pod = await h.add(
       makePod('web', NODE, {
         containers: [
           { name: 'app', image: 'img:1', lifecycle: { preStop: HOOK } },
@@ -98,7 +91,7 @@ describe('preStop hook and graceful termination', () => {
       }),
     );
     await h.sync(pod);
-    deleteGracefully(h, pod, 7);
+    await h.deleteGracefully(pod, 7);
     await h.sync(pod);
     assert.equal(h.runtime.calls.filter((c) => c === 'stop:7').length, 2, 'both stopped with the full grace (the hook took no time)');
     assert.ok(h.events.lines().some((l) => l.startsWith('Warning FailedPreStopHook Exec lifecycle hook ([sh -c echo hi > /tmp/hook]) for Container "app"') && l.endsWith('failed - error: boom')));
@@ -112,7 +105,7 @@ describe('preStop hook and graceful termination', () => {
       order.push(c.container);
       h.clock.advance(4_000);
     };
-    const pod = h.add(
+    const pod = await h.add(
       makePod('web', NODE, {
         terminationGracePeriodSeconds: 20,
         initContainers: [{ name: 'side', image: 'img:1', restartPolicy: 'Always', lifecycle: { preStop: HOOK } }],
@@ -122,7 +115,7 @@ describe('preStop hook and graceful termination', () => {
     await h.sync(pod);
     await h.sync(pod);
     assert.equal(newest(h, pod, 'side')?.state, 'running');
-    deleteGracefully(h, pod);
+    await h.deleteGracefully(pod);
     const before = h.runtime.calls.length;
     await h.sync(pod);
     assert.deepEqual(order, ['app', 'side']);
@@ -133,7 +126,7 @@ describe('preStop hook and graceful termination', () => {
   it('runs preStop when a liveness failure kills the container', async () => {
     const h = harness();
     h.prober.set('app', 'exec:check', false, 'unhealthy');
-    const pod = h.add(
+    const pod = await h.add(
       makePod('web', NODE, { containers: [{ name: 'app', image: 'img:1', livenessProbe: { exec: { command: ['check'] }, failureThreshold: 1 }, lifecycle: { preStop: HOOK } }] }),
     );
     await h.sync(pod);

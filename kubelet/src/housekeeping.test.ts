@@ -20,8 +20,8 @@ function keeper(h: ReturnType<typeof harness>, enqueued: string[]): Housekeeper 
 describe('housekeeping', () => {
   it('hands orphans to the workers, which remove them; known pods are adopted untouched', async () => {
     const h = harness();
-    const kept = h.add(makePod('kept', NODE));
-    const gone = h.add(makePod('gone', NODE));
+    const kept = await h.add(makePod('kept', NODE));
+    const gone = await h.add(makePod('gone', NODE));
     await h.sync(kept);
     await h.sync(gone);
     h.api.remove('pods', 'default', 'gone');
@@ -43,7 +43,7 @@ describe('housekeeping', () => {
 
   it('does nothing before the pod cache has synced', async () => {
     const h = harness();
-    const pod = h.add(makePod('web', NODE));
+    const pod = await h.add(makePod('web', NODE));
     await h.sync(pod);
     h.api.remove('pods', 'default', 'web');
     h.pods.synced = false;

@@ -25,7 +25,7 @@ function cond(h: Harness, pod: Pod, type: string) {
 describe('init containers', () => {
   it('run one at a time, in order, each to completion, before the app containers', async () => {
     const h = harness();
-    const pod = h.add(makePod('web', NODE, { initContainers: INITS }));
+    const pod = await h.add(makePod('web', NODE, { initContainers: INITS }));
     await h.sync(pod);
     assert.equal(newest(h, pod, 'i1')?.state, 'running');
     assert.equal(newest(h, pod, 'i2'), undefined, 'i2 waits for i1');
@@ -70,7 +70,7 @@ describe('init containers', () => {
 
   it('restarts a failed init container with back-off; the app waits', async () => {
     const h = harness({ crashBaseMs: 10_000 });
-    const pod = h.add(makePod('web', NODE, { initContainers: INITS }));
+    const pod = await h.add(makePod('web', NODE, { initContainers: INITS }));
     await h.sync(pod);
     h.runtime.exit(newest(h, pod, 'i1')!.id, 1);
     await h.sync(pod);
@@ -93,7 +93,7 @@ describe('init containers', () => {
 
   it('fails the pod when an init container fails and restartPolicy is Never', async () => {
     const h = harness();
-    const pod = h.add(makePod('job', NODE, { restartPolicy: 'Never', initContainers: INITS }));
+    const pod = await h.add(makePod('job', NODE, { restartPolicy: 'Never', initContainers: INITS }));
     await h.sync(pod);
     h.runtime.exit(newest(h, pod, 'i1')!.id, 2);
     await h.sync(pod);
@@ -109,7 +109,7 @@ describe('init containers', () => {
 
   it('runs them again in a new sandbox', async () => {
     const h = harness();
-    const pod = h.add(makePod('web', NODE, { initContainers: [INITS[0]!] }));
+    const pod = await h.add(makePod('web', NODE, { initContainers: [INITS[0]!] }));
     await h.sync(pod);
     h.runtime.exit(newest(h, pod, 'i1')!.id, 0);
     await h.sync(pod);
@@ -123,7 +123,7 @@ describe('init containers', () => {
 
   it('keeps a sidecar (restartPolicy Always) running next to the app', async () => {
     const h = harness();
-    const pod = h.add(makePod('web', NODE, { initContainers: [{ name: 'side', image: 'img:1', restartPolicy: 'Always' }, INITS[0]!] }));
+    const pod = await h.add(makePod('web', NODE, { initContainers: [{ name: 'side', image: 'img:1', restartPolicy: 'Always' }, INITS[0]!] }));
     await h.sync(pod);
     assert.equal(newest(h, pod, 'side')?.state, 'running');
     assert.equal(newest(h, pod, 'i1')?.state, 'running', 'the next init starts once the sidecar runs');
@@ -142,7 +142,7 @@ describe('init containers', () => {
 
   it('a sidecar in crash back-off does not hold up the app containers once they ran', async () => {
     const h = harness({ crashBaseMs: 10_000 });
-    const pod = h.add(makePod('web', NODE, { initContainers: [{ name: 'side', image: 'img:1', restartPolicy: 'Always' }] }));
+    const pod = await h.add(makePod('web', NODE, { initContainers: [{ name: 'side', image: 'img:1', restartPolicy: 'Always' }] }));
     await h.sync(pod);
     assert.equal(newest(h, pod, 'app')?.state, 'running');
     h.runtime.exit(newest(h, pod, 'side')!.id, 1);

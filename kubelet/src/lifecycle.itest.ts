@@ -16,7 +16,7 @@ import type { DockerRuntime } from './runtime/docker.js';
 import { LABELS } from './runtime/runtime.js';
 import { DockerTestEnv, waitFor } from './testing/dockerenv.js';
 import { startDockerKubelet, type DockerKubelet } from './testing/dockerkubelet.js';
-import { FakeApi, makePod as makeBasePod, silentLogger } from './testing/fakes.js';
+import { TestApi, makePod as makeBasePod, silentLogger } from './testing/fakes.js';
 
 /** Pods with random uids: container and volume names stay unique across concurrent runs. */
 const makePod: typeof makeBasePod = (name, node, spec, meta) => makeBasePod(name, node, spec, { uid: randomUUID(), ...meta });
@@ -26,7 +26,7 @@ const NODE = 'lifecycle-node';
 const log = process.env.KUBELET_ITEST_LOG ? pino({ level: process.env.KUBELET_ITEST_LOG }) : silentLogger();
 
 describe('pod lifecycle on Docker', { timeout: 240_000 }, () => {
-  const api = new FakeApi();
+  const api = new TestApi();
   let kubelet: DockerKubelet;
   let runtime: DockerRuntime;
   let workers: PodWorkers;

@@ -6,7 +6,7 @@ import { NodeAgent } from './node.js';
 import { chooseNodeIP, chooseNodeName, microTime, nodeNameFromContainerName, selfContainer, type HostFacts, type Registration } from './nodeinfo.js';
 import { FakeRuntime } from './runtime/fake.js';
 import type { RuntimeContainer } from './runtime/runtime.js';
-import { FakeApi, ManualClock, silentLogger } from './testing/fakes.js';
+import { TestApi, ManualClock, silentLogger } from './testing/fakes.js';
 
 const FACTS: HostFacts = {
   cpus: 4,
@@ -22,7 +22,8 @@ const FACTS: HostFacts = {
 
 function setup(overrides = {}, registration: Registration = {}) {
   const clock = new ManualClock(Date.parse('2026-11-23T00:10:48.123Z'));
-  const api = new FakeApi();
+  // kube-node-lease is left out: the kubelet creates it when it is missing.
+  const api = new TestApi(clock, { namespaces: ['default'] });
   const runtime = new FakeRuntime({ cluster: 'c', node: 'n', network: 'net', clock });
   const agent = new NodeAgent({
     api,
@@ -128,7 +129,7 @@ describe('node registration', () => {
   it('adds missing configured labels and taints to an existing Node, keeping the others', async () => {
     const { api, agent, node } = setup({}, { labels: { disk: 'ssd' }, taints: [{ key: 'gpu', effect: 'NoSchedule' }] });
     const unreachable = { key: 'node.kubernetes.io/unreachable', effect: 'NoExecute' };
-    api.put('nodes', { apiVersion: 'v1', kind: 'Node', metadata: { name: 'kubelab-kubelet-1', labels: { zone: 'a' } }, spec: { taints: [unreachable, { key: 'gpu', value: 'old', effect: 'NoSchedule' }] } });
+    await api.seed('nodes', { apiVersion: 'v1', kind: 'Node', metadata: { name: 'kubelab-kubelet-1', labels: { zone: 'a' } }, spec: { taints: [unreachable, { key: 'gpu', value: 'old', effect: 'NoSchedule' }] } });
     await agent.register();
     assert.equal(node()!.metadata.labels?.zone, 'a');
     assert.equal(node()!.metadata.labels?.disk, 'ssd');
@@ -137,7 +138,7 @@ describe('node registration', () => {
 
   it('keeps foreign labels of an existing Node and adds its own', async () => {
     const { api, agent, node } = setup();
-    api.put('nodes', { apiVersion: 'v1', kind: 'Node', metadata: { name: 'kubelab-kubelet-1', labels: { zone: 'a' } } });
+    await api.seed('nodes', { apiVersion: 'v1', kind: 'Node', metadata: { name: 'kubelab-kubelet-1', labels: { zone: 'a' } } });
     await agent.register();
     assert.equal(node()!.metadata.labels?.zone, 'a');
     assert.equal(node()!.metadata.labels?.['kubernetes.io/hostname'], 'kubelab-kubelet-1');

@@ -12,46 +12,37 @@ async function until(cond: () => boolean, rounds = 500): Promise<void> {
   assert.ok(cond(), 'condition not reached');
 }
 
-function markDeleted(h: ReturnType<typeof harness>, pod: Pod, grace: number): void {
-  const stored = h.get(pod)!;
-  stored.metadata.deletionTimestamp = '2026-01-01T00:01:00Z';
-  stored.metadata.deletionGracePeriodSeconds = grace;
-  h.api.put('pods', stored);
-}
-
 describe('pod deletion', () => {
   it('stops app containers with the grace period, removes everything, then deletes the pod with grace 0', async () => {
     const h = harness();
-    const pod = h.add(makePod('web', NODE, { containers: [{ name: 'a', image: 'img:1' }, { name: 'b', image: 'img:1' }] }));
+    const pod = await h.add(makePod('web', NODE, { containers: [{ name: 'a', image: 'img:1' }, { name: 'b', image: 'img:1' }] }));
     const uid = pod.metadata.uid!;
     await h.sync(pod);
     assert.equal(h.runtime.containers.size, 3);
-    markDeleted(h, pod, 7);
+    await h.deleteGracefully(pod, 7);
     await h.sync(pod);
     assert.equal(h.runtime.count('stop:7'), 2, 'each app container stopped with the pod grace period');
     assert.deepEqual(h.events.lines().filter((l) => l.includes('Killing')), ['Normal Killing Stopping container a', 'Normal Killing Stopping container b']);
     assert.equal(h.runtime.podContainers(uid).length, 0, 'all containers including the sandbox are gone');
-    const del = h.api.calls.find((c) => c.method === 'delete' && c.resource === 'pods');
-    assert.deepEqual(del?.opts, { gracePeriodSeconds: 0, preconditionUid: uid });
+    const del = h.api.calls.find((c) => c.verb === 'delete' && c.resource === 'pods');
+    assert.deepEqual(del?.options, { gracePeriodSeconds: 0, preconditionUid: uid });
     assert.equal(h.get(pod), undefined);
   });
 
   it('uses spec.terminationGracePeriodSeconds when the deletion carries none', async () => {
     const h = harness();
-    const pod = h.add(makePod('web', NODE, { terminationGracePeriodSeconds: 3 }));
+    const pod = await h.add(makePod('web', NODE, { terminationGracePeriodSeconds: 3 }));
     await h.sync(pod);
-    const stored = h.get(pod)!;
-    stored.metadata.deletionTimestamp = '2026-01-01T00:01:00Z';
-    h.api.put('pods', stored);
+    await h.deleteGracefully(pod);
     await h.sync(pod);
     assert.equal(h.runtime.count('stop:3'), 1);
   });
 
   it('a pod already gone, or replaced by a namesake, is not an error', async () => {
     const h = harness();
-    const pod = h.add(makePod('web', NODE));
+    const pod = await h.add(makePod('web', NODE));
     await h.sync(pod);
-    markDeleted(h, pod, 1);
+    await h.deleteGracefully(pod, 1);
     h.api.fail('delete', new ApiError('NotFound', 'pods "web" not found'));
     await h.sync(pod);
     assert.equal(h.runtime.containers.size, 0);
@@ -59,9 +50,9 @@ describe('pod deletion', () => {
 
   it('an unavailable apiserver makes the deletion fail (to be retried), with containers already gone', async () => {
     const h = harness();
-    const pod = h.add(makePod('web', NODE));
+    const pod = await h.add(makePod('web', NODE));
     await h.sync(pod);
-    markDeleted(h, pod, 1);
+    await h.deleteGracefully(pod, 1);
     h.api.fail('delete', new ApiError('ServiceUnavailable', 'etcd is down'));
     await assert.rejects(h.sync(pod), /etcd is down/);
     assert.equal(h.runtime.containers.size, 0);
@@ -71,7 +62,7 @@ describe('pod deletion', () => {
 
   it('containers of a pod that vanished from the apiserver are killed with the orphan grace', async () => {
     const h = harness();
-    const pod = h.add(makePod('web', NODE));
+    const pod = await h.add(makePod('web', NODE));
     const uid = pod.metadata.uid!;
     await h.sync(pod);
     h.api.remove('pods', 'default', 'web');
@@ -83,7 +74,7 @@ describe('pod deletion', () => {
 
   it('kills nothing while the pod cache has not synced', async () => {
     const h = harness();
-    const pod = h.add(makePod('web', NODE));
+    const pod = await h.add(makePod('web', NODE));
     await h.sync(pod);
     h.api.remove('pods', 'default', 'web');
     h.pods.synced = false;
@@ -95,7 +86,7 @@ describe('pod deletion', () => {
 describe('status writes', () => {
   it('a Conflict re-reads the pod and writes again', async () => {
     const h = harness();
-    const pod = h.add(makePod('web', NODE));
+    const pod = await h.add(makePod('web', NODE));
     h.api.fail('updateStatus', conflict('pods', 'web'));
     await h.sync(pod);
     assert.equal(h.api.count('updateStatus'), 2);
@@ -105,7 +96,7 @@ describe('status writes', () => {
 
   it('does not write the same status again while the cache still shows the old version', async () => {
     const h = harness();
-    const pod = h.add(makePod('web', NODE));
+    const pod = await h.add(makePod('web', NODE));
     const stale = h.get(pod)!;
     const compute = (p: Pod) => ({ ...p.status, phase: 'Running' as const });
     assert.equal(await h.status.sync(stale, compute), true);
@@ -116,7 +107,7 @@ describe('status writes', () => {
 
   it('does not loop when the apiserver stores the status slightly differently', async () => {
     const h = harness();
-    const pod = h.add(makePod('web', NODE));
+    const pod = await h.add(makePod('web', NODE));
     const normalising = h.api.updateStatus.bind(h.api);
     h.api.updateStatus = async <T extends KubeObject>(resource: string, obj: T): Promise<T> => {
       const copy = structuredClone(obj) as unknown as Pod;
@@ -132,7 +123,7 @@ describe('status writes', () => {
 
   it('a failed status write keeps the sync that a crash-loop back-off asked for', async () => {
     const h = harness({ crashBaseMs: 10_000 });
-    const pod = h.add(makePod('web', NODE));
+    const pod = await h.add(makePod('web', NODE));
     const uid = pod.metadata.uid!;
     await h.sync(pod);
     h.runtime.exit(h.runtime.podContainers(uid, 'app')[0]!.id, 1);
@@ -146,7 +137,7 @@ describe('status writes', () => {
 
   it('other errors propagate so the queue retries with back-off', async () => {
     const h = harness();
-    const pod = h.add(makePod('web', NODE));
+    const pod = await h.add(makePod('web', NODE));
     h.api.fail('updateStatus', new ApiError('ServiceUnavailable', 'apiserver restarting'));
     await assert.rejects(h.sync(pod), /apiserver restarting/);
     await h.sync(pod);
@@ -158,7 +149,7 @@ describe('status writes', () => {
 describe('pod workers loop', () => {
   it('a container death reported by the runtime triggers an immediate resync', async () => {
     const h = harness();
-    const pod = h.add(makePod('web', NODE));
+    const pod = await h.add(makePod('web', NODE));
     const uid = pod.metadata.uid!;
     const ac = new AbortController();
     const done = h.workers.run(ac.signal);

@@ -18,7 +18,7 @@ function statusOf(h: Harness, pod: Pod, name = 'app') {
 describe('syncPod: restarts and back-off', () => {
   it('restarts at once, then after 10s, 20s, 40s, capped at max (injected clock)', async () => {
     const h = harness({ crashBaseMs: 10_000, crashMaxMs: 40_000 });
-    const pod = h.add(makePod('crash', NODE));
+    const pod = await h.add(makePod('crash', NODE));
     const uid = pod.metadata.uid!;
     await h.sync(pod);
     const crash = (): void => h.runtime.exit(h.runtime.podContainers(uid, 'app')[0]!.id, 1);
@@ -60,7 +60,7 @@ describe('syncPod: restarts and back-off', () => {
 
   it('asks to be synced again when the back-off ends', async () => {
     const h = harness({ crashBaseMs: 10_000 });
-    const pod = h.add(makePod('crash', NODE));
+    const pod = await h.add(makePod('crash', NODE));
     const uid = pod.metadata.uid!;
     await h.sync(pod);
     h.runtime.exit(h.runtime.podContainers(uid, 'app')[0]!.id, 1);
@@ -75,7 +75,7 @@ describe('syncPod: restarts and back-off', () => {
 
   it('forgets the back-off of a container that ran for 10 minutes', async () => {
     const h = harness({ crashBaseMs: 10_000, crashMaxMs: 300_000 });
-    const pod = h.add(makePod('crash', NODE));
+    const pod = await h.add(makePod('crash', NODE));
     const uid = pod.metadata.uid!;
     await h.sync(pod);
     const crash = (): void => h.runtime.exit(h.runtime.podContainers(uid, 'app')[0]!.id, 1);
@@ -93,7 +93,7 @@ describe('syncPod: restarts and back-off', () => {
 
   it('OnFailure restarts failures only; a clean exit makes the pod Succeeded', async () => {
     const h = harness();
-    const pod = h.add(makePod('job', NODE, { restartPolicy: 'OnFailure' }));
+    const pod = await h.add(makePod('job', NODE, { restartPolicy: 'OnFailure' }));
     const uid = pod.metadata.uid!;
     await h.sync(pod);
     h.runtime.exit(h.runtime.podContainers(uid, 'app')[0]!.id, 3);
@@ -116,7 +116,7 @@ describe('syncPod: restarts and back-off', () => {
 
   it('Never does not restart; a failure makes the pod Failed', async () => {
     const h = harness();
-    const pod = h.add(makePod('once', NODE, { restartPolicy: 'Never' }));
+    const pod = await h.add(makePod('once', NODE, { restartPolicy: 'Never' }));
     const uid = pod.metadata.uid!;
     await h.sync(pod);
     h.runtime.exit(h.runtime.podContainers(uid, 'app')[0]!.id, 2);
@@ -134,7 +134,7 @@ describe('syncPod: restarts and back-off', () => {
 
   it('reports OOMKilled', async () => {
     const h = harness();
-    const pod = h.add(makePod('oom', NODE, { restartPolicy: 'Never' }));
+    const pod = await h.add(makePod('oom', NODE, { restartPolicy: 'Never' }));
     await h.sync(pod);
     h.runtime.exit(h.runtime.podContainers(pod.metadata.uid!, 'app')[0]!.id, 137, { oom: true });
     await h.sync(pod);
@@ -144,7 +144,7 @@ describe('syncPod: restarts and back-off', () => {
   it('a container that cannot start shows StartError, then CrashLoopBackOff', async () => {
     const h = harness();
     h.runtime.startErrors.set('app', 'exec: "nope": executable file not found in $PATH');
-    const pod = h.add(makePod('bad', NODE));
+    const pod = await h.add(makePod('bad', NODE));
     await h.sync(pod);
     const first = statusOf(h, pod).cs;
     assert.equal(first?.state.terminated?.reason, 'StartError');
@@ -159,7 +159,7 @@ describe('syncPod: restarts and back-off', () => {
 
   it('a failed create shows CreateContainerError and is retried', async () => {
     const h = harness({ crashBaseMs: 2_000 });
-    const pod = h.add(makePod('web', NODE));
+    const pod = await h.add(makePod('web', NODE));
     h.runtime.failNext.set('create', new RuntimeError('docker create k8s_app: invalid mount config'));
     await h.sync(pod);
     const cs = statusOf(h, pod).cs;
@@ -173,7 +173,7 @@ describe('syncPod: restarts and back-off', () => {
 
   it('replaces a container removed behind its back, counting on', async () => {
     const h = harness();
-    const pod = h.add(makePod('web', NODE));
+    const pod = await h.add(makePod('web', NODE));
     const uid = pod.metadata.uid!;
     await h.sync(pod);
     await h.runtime.remove(h.runtime.podContainers(uid, 'app')[0]!.id);
@@ -186,7 +186,7 @@ describe('syncPod: images', () => {
   it('ErrImagePull, then ImagePullBackOff without pulling, then a new pull after the back-off', async () => {
     const h = harness({ imageBaseMs: 10_000 });
     h.runtime.pullErrors.set('nope:1', 'manifest for nope:1 not found: manifest unknown');
-    const pod = h.add(makePod('img', NODE, { containers: [{ name: 'app', image: 'nope:1' }] }));
+    const pod = await h.add(makePod('img', NODE, { containers: [{ name: 'app', image: 'nope:1' }] }));
     const uid = pod.metadata.uid!;
     await h.sync(pod);
     let cs = statusOf(h, pod).cs;
@@ -221,7 +221,7 @@ describe('syncPod: images', () => {
   it('policy Always uses the local image when the registry is unreachable, and does not ask again soon', async () => {
     const h = harness();
     h.runtime.images.add('web:latest');
-    const pod = h.add(makePod('web', NODE, { containers: [{ name: 'app', image: 'web:latest' }] }));
+    const pod = await h.add(makePod('web', NODE, { containers: [{ name: 'app', image: 'web:latest' }] }));
     const uid = pod.metadata.uid!;
     await h.sync(pod);
     assert.equal(running(h, uid, 'app').length, 1);
@@ -234,7 +234,7 @@ describe('syncPod: images', () => {
 
   it('ErrImageNeverPull for a missing image with policy Never', async () => {
     const h = harness();
-    const pod = h.add(makePod('web', NODE, { containers: [{ name: 'app', image: 'absent:1', imagePullPolicy: 'Never' }] }));
+    const pod = await h.add(makePod('web', NODE, { containers: [{ name: 'app', image: 'absent:1', imagePullPolicy: 'Never' }] }));
     await h.sync(pod);
     const cs = statusOf(h, pod).cs;
     assert.equal(cs?.state.waiting?.reason, 'ErrImageNeverPull');

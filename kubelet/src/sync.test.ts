@@ -18,7 +18,7 @@ function statusOf(h: Harness, pod: Pod, name = 'app') {
 describe('syncPod: starting a pod', () => {
   it('creates one sandbox and each container once, however often it syncs', async () => {
     const h = harness();
-    const pod = h.add(makePod('web', NODE, { containers: [{ name: 'a', image: 'img:1' }, { name: 'b', image: 'img:1', command: ['sleep', '1d'] }] }));
+    const pod = await h.add(makePod('web', NODE, { containers: [{ name: 'a', image: 'img:1' }, { name: 'b', image: 'img:1', command: ['sleep', '1d'] }] }));
     const uid = pod.metadata.uid!;
     await h.sync(pod);
     assert.equal(h.runtime.count('createPause'), 1);
@@ -44,7 +44,7 @@ describe('syncPod: starting a pod', () => {
 
   it('reports Running with IPs, ready containers and ids', async () => {
     const h = harness();
-    const pod = h.add(makePod('web', NODE));
+    const pod = await h.add(makePod('web', NODE));
     await h.sync(pod);
     const { pod: p, cs } = statusOf(h, pod);
     const st = p.status!;
@@ -67,7 +67,7 @@ describe('syncPod: starting a pod', () => {
 
   it('adopts the containers of a previous kubelet without touching them', async () => {
     const first = harness();
-    const pod = first.add(makePod('web', NODE));
+    const pod = await first.add(makePod('web', NODE));
     await first.sync(pod);
     const before = [...first.runtime.containers.keys()].sort();
     // A new kubelet process: fresh syncer, status manager and back-offs over the same world.
@@ -83,7 +83,7 @@ describe('syncPod: starting a pod', () => {
 
   it('starts a container that was created but never started', async () => {
     const h = harness();
-    const pod = h.add(makePod('web', NODE));
+    const pod = await h.add(makePod('web', NODE));
     const uid = pod.metadata.uid!;
     h.runtime.failNext.set('start', new RuntimeError('docker start: kubelet died here'));
     await h.sync(pod);
@@ -97,7 +97,7 @@ describe('syncPod: starting a pod', () => {
 describe('syncPod: sandbox and duplicates', () => {
   it('recreates a dead sandbox and restarts the containers in it with restartCount+1', async () => {
     const h = harness();
-    const pod = h.add(makePod('web', NODE));
+    const pod = await h.add(makePod('web', NODE));
     const uid = pod.metadata.uid!;
     await h.sync(pod);
     const oldPause = h.runtime.podContainers(uid, SANDBOX_NAME)[0]!;
@@ -118,7 +118,7 @@ describe('syncPod: sandbox and duplicates', () => {
 
   it('does not recreate the sandbox of a restartPolicy Never pod whose containers ran', async () => {
     const h = harness();
-    const pod = h.add(makePod('once', NODE, { restartPolicy: 'Never' }));
+    const pod = await h.add(makePod('once', NODE, { restartPolicy: 'Never' }));
     const uid = pod.metadata.uid!;
     await h.sync(pod);
     h.runtime.exit(h.runtime.podContainers(uid, SANDBOX_NAME)[0]!.id, 137);
@@ -131,7 +131,7 @@ describe('syncPod: sandbox and duplicates', () => {
 
   it('keeps the newest of two running copies of a container', async () => {
     const h = harness();
-    const pod = h.add(makePod('web', NODE));
+    const pod = await h.add(makePod('web', NODE));
     const uid = pod.metadata.uid!;
     await h.sync(pod);
     const pause = h.runtime.podContainers(uid, SANDBOX_NAME)[0]!;
@@ -149,7 +149,7 @@ describe('syncPod: sandbox and duplicates', () => {
 
   it('keeps only the last exited instance next to the running one', async () => {
     const h = harness();
-    const pod = h.add(makePod('web', NODE));
+    const pod = await h.add(makePod('web', NODE));
     const uid = pod.metadata.uid!;
     await h.sync(pod);
     h.runtime.exit(h.runtime.podContainers(uid, 'app')[0]!.id, 1);
@@ -171,12 +171,12 @@ describe('syncPod: sandbox and duplicates', () => {
   it('replaces a running container whose spec changed (new image)', async () => {
     const h = harness();
     h.runtime.images.add('img:2');
-    const pod = h.add(makePod('web', NODE));
+    const pod = await h.add(makePod('web', NODE));
     const uid = pod.metadata.uid!;
     await h.sync(pod);
     const stored = h.get(pod)!;
     stored.spec.containers[0]!.image = 'img:2';
-    h.api.put('pods', stored);
+    await h.api.registry.update('pods', 'default', 'web', stored); // a user's edit: the image is one of a pod's mutable fields
     await h.sync(pod);
     const app = running(h, uid, 'app');
     assert.equal(app.length, 1);
@@ -187,7 +187,7 @@ describe('syncPod: sandbox and duplicates', () => {
   it('retries a sandbox whose image cannot be had, reporting ContainerCreating', async () => {
     const h = harness();
     h.runtime.images.delete(PAUSE);
-    const pod = h.add(makePod('web', NODE));
+    const pod = await h.add(makePod('web', NODE));
     await h.sync(pod);
     assert.equal(h.runtime.count('createPause'), 0);
     assert.equal(statusOf(h, pod).cs?.state.waiting?.reason, 'ContainerCreating');

@@ -1,7 +1,7 @@
 /**
  * The scheduler's seams: the ApiClient methods it calls (SchedulerApi), the read side of an
  * Informer (Cache) and the queue its handlers feed (KeyQueue). The real types from
- * @kubelab/client fit structurally; src/testing holds fakes.
+ * @kubelab/client fit structurally; unit tests hand in the in-process apiserver (@kubelab/apiserver/testing).
  */
 import type { KubeObject } from '@kubelab/api';
 import type { ApiClient, Cache, Informer, KeyQueue, WorkQueue } from '@kubelab/client';

@@ -107,7 +107,8 @@ async function serveWatch(auth: Guard, call: grpc.ServerWritableStream<WatchRequ
     );
     for await (const ev of events) {
       if (ac.signal.aborted) break;
-      if (!call.write({ type: ev.type, object: Buffer.from(JSON.stringify(ev.object)) })) await drained(call, ac.signal);
+      const json = ev.objectJson ? ev.objectJson() : JSON.stringify(ev.object);
+      if (!call.write({ type: ev.type, object: Buffer.from(json) })) await drained(call, ac.signal);
     }
     if (!ac.signal.aborted) call.end();
   } catch (err) {

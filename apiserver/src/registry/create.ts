@@ -64,11 +64,11 @@ async function namespaceGuard(core: Core, info: ResourceInfo, ns: string, name: 
 export async function createObject(core: Core, strategy: Strategy, resource: string, namespace: string, input: KubeObject, opts: WriteOptions = {}): Promise<KubeObject> {
   assertObject(input);
   const info = core.info(resource);
-  const base = structuredClone(input);
+  // apiVersion and kind first, as upstream serializes objects, whatever order the body had.
+  const { apiVersion: _v, kind: _k, ...rest } = structuredClone(input);
+  const base: KubeObject = { apiVersion: apiVersionOf(info), kind: info.kind, ...rest };
   base.metadata = base.metadata ?? {};
   const ns = resolveNamespace(info, namespace, base);
-  base.apiVersion = apiVersionOf(info);
-  base.kind = info.kind;
   for (const f of SERVER_SET) delete base.metadata[f];
   const generated = !base.metadata.name && !!base.metadata.generateName;
 

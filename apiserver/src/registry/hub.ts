@@ -1,15 +1,19 @@
 /**
- * Watch fan-out: one storage watch per resource prefix, shared by every watcher of that
- * resource. The hub keeps a bounded history so that watchers starting at a recent revision are
- * served from memory; older starts get a storage watch of their own (which reports Expired when
- * compacted). Each watcher has a bounded backlog; one that falls too far behind is ended with
- * Expired so that it relists. The storage watch stops a while after the last watcher left.
+ * The watch cache of one resource (upstream's cacher): one list and then one storage watch per
+ * resource prefix, shared by every watcher of that resource and by the reads served from memory.
+ * The hub keeps the full state (cache-state.ts) and a bounded history, so that watchers starting
+ * at a recent revision are served from memory; older starts get a storage watch of their own
+ * (which reports Expired when compacted). Each watcher has a bounded backlog; one that falls too
+ * far behind is ended with Expired so that it relists. The hub stops a while after its last
+ * watcher left and its last cached read.
  */
 import type { Logger } from 'pino';
 import { ApiError } from '@kubelab/proto';
 import type { KubeObject } from '@kubelab/api';
 import { AsyncQueue } from '../util/queue.js';
-import type { Store, StoreEvent } from '../storage/store.js';
+import { FutureRevisionError, type Store, type StoreEvent, type StoreListResult } from '../storage/store.js';
+import { CacheState } from './cache-state.js';
+import { slowWatcher, watchDirect } from './hub-direct.js';
 
 export interface HubEvent {
   type: 'put' | 'delete';
@@ -21,6 +25,8 @@ export interface HubEvent {
   prev: KubeObject | undefined;
   raw: Buffer;
   prevRaw: Buffer | undefined;
+  /** The encodings watchers share (watch-event.ts), made on first use. */
+  wire?: Map<string, string | Buffer>;
 }
 
 /** null = a bookmark tick, inserted by the consumer itself. */
@@ -46,14 +52,18 @@ type Decode = (value: Buffer, rev: number) => KubeObject;
 interface Sub {
   from: number;
   queue: AsyncQueue<HubItem>;
+  /** Stops the storage watch of its own (a start older than the history). */
+  ac?: AbortController;
 }
 
-function slowWatcher(sub: Sub, rev: number): ApiError {
-  return new ApiError('Expired', `too old resource version: ${sub.from - 1} (${rev})`);
-}
+/** The floor of a hub started without a revision, until its list says where it is. */
+const UNKNOWN = Number.MAX_SAFE_INTEGER;
+
 
 export class WatchHub {
   private readonly subs = new Set<Sub>();
+  /** Subscribers that came while a revision-less start was listing: placed once it has. */
+  private readonly early = new Set<Sub>();
   private history: HubEvent[] = [];
   /** Every event with rev > floor is in history (while running). */
   private floor = 0;
@@ -61,6 +71,11 @@ export class WatchHub {
   private gen = 0;
   private ac: AbortController | undefined;
   private linger: NodeJS.Timeout | undefined;
+  /** Every object under the prefix, complete at state.rev once synced. */
+  readonly state = new CacheState();
+  private synced = false;
+  private syncWaiters: (() => void)[] = [];
+  private changeWaiters: (() => void)[] = [];
 
   constructor(
     private readonly store: Store,
@@ -77,33 +92,80 @@ export class WatchHub {
     return this.running;
   }
 
+  /** The state is filled and kept current (reads may be served from it). */
+  get isSynced(): boolean {
+    return this.running && this.synced;
+  }
+
+  /** Changes each time the hub (re)starts or stops: a check begun under one epoch does not apply to another. */
+  get epoch(): number {
+    return this.gen;
+  }
+
+  /** Starts the hub if it is not running, and keeps it from lingering out (a cached read). */
+  ensure(): void {
+    if (!this.running) this.start(undefined);
+    if (this.subs.size === 0) this.armLinger();
+  }
+
+  /** Resolves true once synced, false after ms (or when the hub fails first). */
+  whenSynced(ms: number): Promise<boolean> {
+    if (this.isSynced) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(t);
+        resolve(this.isSynced);
+      };
+      const t = setTimeout(done, ms);
+      this.syncWaiters.push(done);
+    });
+  }
+
+  /** Resolves at the next event the state takes in, or after ms. */
+  nextChange(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(t);
+        resolve();
+      };
+      const t = setTimeout(done, ms);
+      this.changeWaiters.push(done);
+    });
+  }
+
+  /** The state is known (by a check against storage) to be current at `rev`. */
+  advance(rev: number, epoch: number): void {
+    if (epoch === this.gen && this.isSynced) this.state.rev = Math.max(this.state.rev, rev);
+  }
+
   /** Events with rev >= from, in order. */
   subscribe(from: number): Subscription {
     if (this.linger) clearTimeout(this.linger);
     this.linger = undefined;
     const queue = new AsyncQueue<HubItem>();
+    const sub: Sub = { from, queue };
     if (!this.running) this.start(from);
-    if (from > this.floor) {
-      const sub: Sub = { from, queue };
-      for (const ev of this.history) if (ev.rev >= from) queue.push(ev);
+    if (this.floor === UNKNOWN) this.early.add(sub);
+    else this.attach(sub);
+    return { queue, close: () => this.unsubscribe(sub) };
+  }
+
+  /** Served from memory when its start is in the history, else by a storage watch of its own. */
+  private attach(sub: Sub): void {
+    if (sub.from > this.floor) {
+      for (const ev of this.history) if (ev.rev >= sub.from) sub.queue.push(ev);
       this.subs.add(sub);
-      return { queue, close: () => this.unsubscribe(sub) };
+      return;
     }
-    const ac = new AbortController();
-    void this.direct(from, queue, ac.signal);
-    return {
-      queue,
-      close: () => {
-        ac.abort();
-        queue.close();
-      },
-    };
+    sub.ac = new AbortController();
+    void watchDirect(this.store, this.prefix, sub.from, sub.queue, sub.ac.signal, (ev) => this.toHubEvent(ev), this.opts.bufferSize);
   }
 
   /** Stops the storage watch and ends every subscriber (quietly). */
   stop(): void {
-    for (const sub of this.subs) sub.queue.close();
+    for (const sub of [...this.subs, ...this.early]) sub.queue.close();
     this.subs.clear();
+    this.early.clear();
     this.halt();
   }
 
@@ -113,20 +175,36 @@ export class WatchHub {
     this.ac?.abort();
     this.ac = undefined;
     this.history = [];
+    this.state.clear();
+    this.synced = false;
     if (this.linger) clearTimeout(this.linger);
     this.linger = undefined;
   }
 
-  private start(from: number): void {
+  /** Lists at from - 1 (latest when from is undefined or in the future), then watches after the list. */
+  private start(from: number | undefined): void {
     this.running = true;
     const gen = ++this.gen;
     this.history = [];
-    this.floor = from - 1;
+    this.state.clear();
+    this.synced = false;
+    // Until the list answers, a start without a revision holds its subscribers back (early).
+    this.floor = from === undefined ? UNKNOWN : from - 1;
     const ac = new AbortController();
     this.ac = ac;
     void (async () => {
       try {
-        for await (const ev of this.store.watch(this.prefix, from, ac.signal)) {
+        const listed = await this.listAt(from === undefined ? undefined : from - 1);
+        if (gen !== this.gen) return;
+        this.state.fill(listed.kvs, listed.revision, (raw, rev) => this.decodeOrSkip(raw, rev));
+        if (from === undefined) {
+          this.floor = listed.revision;
+          for (const sub of this.early) this.attach(sub);
+          this.early.clear();
+        }
+        this.synced = true;
+        for (const w of this.syncWaiters.splice(0)) w();
+        for await (const ev of this.store.watch(this.prefix, listed.revision + 1, ac.signal)) {
           if (gen !== this.gen) return;
           this.dispatch(ev);
         }
@@ -137,11 +215,32 @@ export class WatchHub {
     })();
   }
 
+  private async listAt(revision: number | undefined): Promise<StoreListResult> {
+    try {
+      return await this.store.list(this.prefix, revision === undefined ? {} : { revision });
+    } catch (err) {
+      // A watch from a revision etcd has not reached yet: the state as of now, events from then on.
+      if (err instanceof FutureRevisionError) return this.store.list(this.prefix);
+      throw err;
+    }
+  }
+
+  private decodeOrSkip(raw: Buffer, rev: number): KubeObject | undefined {
+    try {
+      return this.decode(raw, rev);
+    } catch (err) {
+      this.opts.log?.error({ prefix: this.prefix, err: (err as Error).message }, 'undecodable object in storage; left out of the watch cache');
+      return undefined;
+    }
+  }
+
   private failAll(err: unknown): void {
     this.opts.log?.debug({ prefix: this.prefix, err: (err as Error).message }, 'watch hub failed; ending its watchers');
-    for (const sub of this.subs) sub.queue.fail(err);
+    for (const sub of [...this.subs, ...this.early]) sub.queue.fail(err);
     this.subs.clear();
+    this.early.clear();
     this.halt();
+    for (const w of this.syncWaiters.splice(0)) w();
   }
 
   private toHubEvent(ev: StoreEvent): HubEvent | undefined {
@@ -164,6 +263,8 @@ export class WatchHub {
   private dispatch(ev: StoreEvent): void {
     const he = this.toHubEvent(ev);
     if (!he) return;
+    this.state.apply(he);
+    if (this.changeWaiters.length) for (const w of this.changeWaiters.splice(0)) w();
     this.history.push(he);
     if (this.history.length > 2 * this.opts.historySize) {
       const drop = this.history.length - this.opts.historySize;
@@ -173,7 +274,7 @@ export class WatchHub {
     for (const sub of this.subs) {
       if (he.rev < sub.from) continue;
       if (sub.queue.size >= this.opts.bufferSize) {
-        sub.queue.fail(slowWatcher(sub, he.rev));
+        sub.queue.fail(slowWatcher(sub.from, he.rev));
         this.subs.delete(sub);
         continue;
       }
@@ -183,51 +284,21 @@ export class WatchHub {
 
   private unsubscribe(sub: Sub): void {
     sub.queue.close();
+    sub.ac?.abort();
+    this.early.delete(sub);
     if (!this.subs.delete(sub)) return;
-    if (this.subs.size === 0 && this.running && !this.linger) {
-      this.linger = setTimeout(() => {
-        this.linger = undefined;
-        if (this.subs.size === 0) this.halt();
-      }, this.opts.lingerMs);
-      this.linger.unref();
-    }
+    if (this.subs.size === 0) this.armLinger();
   }
 
-  private async direct(from: number, queue: AsyncQueue<HubItem>, signal: AbortSignal): Promise<void> {
-    const sub: Sub = { from, queue };
-    try {
-      for await (const ev of this.store.watch(this.prefix, from, signal)) {
-        const he = this.toHubEvent(ev);
-        if (!he) continue;
-        if (queue.size >= this.opts.bufferSize) return queue.fail(slowWatcher(sub, he.rev));
-        queue.push(he);
-      }
-      if (!signal.aborted) queue.fail(new ApiError('ServiceUnavailable', `storage watch of ${this.prefix} ended`));
-    } catch (err) {
-      queue.fail(err);
-    }
-  }
-}
-
-/** One hub per storage prefix, created on first use. */
-export class HubSet {
-  private readonly hubs = new Map<string, WatchHub>();
-  constructor(
-    private readonly store: Store,
-    private readonly decode: Decode,
-    private readonly opts: HubOptions,
-  ) {}
-
-  get(prefix: string): WatchHub {
-    let hub = this.hubs.get(prefix);
-    if (!hub) {
-      hub = new WatchHub(this.store, prefix, this.decode, this.opts);
-      this.hubs.set(prefix, hub);
-    }
-    return hub;
+  /** (Re)starts the countdown after which an unused hub stops. */
+  private armLinger(): void {
+    if (!this.running) return;
+    if (this.linger) clearTimeout(this.linger);
+    this.linger = setTimeout(() => {
+      this.linger = undefined;
+      if (this.subs.size === 0 && this.early.size === 0) this.halt();
+    }, this.opts.lingerMs);
+    this.linger.unref();
   }
 
-  stopAll(): void {
-    for (const hub of this.hubs.values()) hub.stop();
-  }
 }

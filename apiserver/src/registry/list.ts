@@ -7,7 +7,9 @@ import { ApiError } from '@kubelab/proto';
 import { matches, matchesFields, parseFieldSelector, parseLabelSelector, type KubeObject, type ResourceInfo } from '@kubelab/api';
 import { FutureRevisionError } from '../storage/store.js';
 import { encodeContinue, LATEST_REVISION } from './continue.js';
+import { listFromCache, settleForAny, waitFresh } from './cache-read.js';
 import type { Core } from './core.js';
+import type { WatchHub } from './hub.js';
 import { DEFAULT_FRESHNESS, waitForRevision, type FreshnessSettings } from './freshness.js';
 import { ContinueExpiredError, listTooOld, planList, tooLargeResourceVersion } from './readplan.js';
 import type { ListPage, ListQuery } from './types.js';
@@ -20,12 +22,17 @@ export function matcher(q: { labelSelector?: string; fieldSelector?: string }): 
   return (obj) => matches(labels, obj.metadata?.labels) && matchesFields(fields, obj);
 }
 
-export async function listObjects(core: Core, info: ResourceInfo, q: ListQuery, freshness: FreshnessSettings = DEFAULT_FRESHNESS): Promise<ListPage> {
+export async function listObjects(core: Core, info: ResourceInfo, q: ListQuery, freshness: FreshnessSettings = DEFAULT_FRESHNESS, hub?: WatchHub): Promise<ListPage> {
   const ns = core.ns(info, q.namespace);
   const prefix = core.prefix(info, ns);
   const match = matcher(q);
   const limit = q.limit && q.limit > 0 ? Math.floor(q.limit) : 0;
   const plan = planList(q, prefix);
+  if (hub && (plan.kind === 'any' || (plan.kind === 'notOlderThan' && !limit))) {
+    // Served from the watch cache when it is synced (cache-read.ts); storage otherwise.
+    hub.ensure();
+    if (plan.kind === 'any' ? await settleForAny(core.store, hub, freshness) : await waitFresh(core.store, hub, plan.revision, freshness)) return listFromCache(core, hub, prefix, match);
+  }
   if (plan.kind === 'notOlderThan') await waitForRevision(core.store, plan.revision, freshness);
   const firstKey = plan.kind === 'continue' ? plan.startKey : prefix;
   let startKey = firstKey;

@@ -23,9 +23,9 @@ function isTooLarge(requested: number, retryAfterSeconds: number | undefined) {
 describe('list read plan (upstream semantics table)', () => {
   it('maps resourceVersion, match, limit and continue to a read', () => {
     assert.deepEqual(planList({ namespace: '' }, P), { kind: 'latest' });
-    assert.deepEqual(planList({ namespace: '', resourceVersion: '0' }, P), { kind: 'latest' });
-    assert.deepEqual(planList({ namespace: '', resourceVersion: '0', limit: 5 }, P), { kind: 'latest' });
-    assert.deepEqual(planList({ namespace: '', resourceVersion: '0', resourceVersionMatch: 'NotOlderThan' }, P), { kind: 'latest' });
+    assert.deepEqual(planList({ namespace: '', resourceVersion: '0' }, P), { kind: 'any' });
+    assert.deepEqual(planList({ namespace: '', resourceVersion: '0', limit: 5 }, P), { kind: 'any' });
+    assert.deepEqual(planList({ namespace: '', resourceVersion: '0', resourceVersionMatch: 'NotOlderThan' }, P), { kind: 'any' });
     assert.deepEqual(planList({ namespace: '', resourceVersion: '9' }, P), { kind: 'notOlderThan', revision: 9 });
     assert.deepEqual(planList({ namespace: '', resourceVersion: '9', limit: 5 }, P), { kind: 'exact', revision: 9 }, 'legacy: a limit makes it Exact');
     assert.deepEqual(planList({ namespace: '', resourceVersion: '9', limit: 5, resourceVersionMatch: 'NotOlderThan' }, P), { kind: 'notOlderThan', revision: 9 });

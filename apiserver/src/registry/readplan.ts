@@ -4,7 +4,7 @@
  * | request                                        | read                                   |
  * |------------------------------------------------|----------------------------------------|
  * | resourceVersion unset                          | latest (consistent)                    |
- * | resourceVersion "0" (match unset/NotOlderThan) | any: the latest is served              |
+ * | resourceVersion "0" (match unset/NotOlderThan) | any: the watch cache, else the latest   |
  * | "N", match NotOlderThan                        | latest once the store has reached N    |
  * | "N", match unset, no limit (legacy)            | as NotOlderThan                        |
  * | "N", match unset, limit set (legacy)           | exactly at N                           |
@@ -22,6 +22,7 @@ import type { ListQuery } from './types.js';
 
 export type ReadPlan =
   | { kind: 'latest' }
+  | { kind: 'any' }
   | { kind: 'notOlderThan'; revision: number }
   | { kind: 'exact'; revision: number }
   | { kind: 'continue'; startKey: string; revision: number | undefined };
@@ -41,7 +42,8 @@ export function planList(q: ListQuery, listPrefix: string): ReadPlan {
     return { kind: 'continue', ...point };
   }
   const rv = parseResourceVersion(q.resourceVersion);
-  if (!rv) return { kind: 'latest' };
+  if (rv === undefined) return { kind: 'latest' };
+  if (rv === 0) return { kind: 'any' };
   if (match === MATCH_EXACT) return { kind: 'exact', revision: rv };
   if (match === '' && q.limit && q.limit > 0) return { kind: 'exact', revision: rv };
   return { kind: 'notOlderThan', revision: rv };

@@ -2,14 +2,16 @@
  * The Registry over a Store: the one implementation both front ends (gRPC, REST) use.
  */
 import type { Logger } from 'pino';
-import { systemClock, type Clock, type KubeObject } from '@kubelab/api';
+import { storagePrefix, systemClock, type Clock, type KubeObject, type ResourceInfo } from '@kubelab/api';
 import type { Store } from '../storage/store.js';
 import { parseCIDR, parsePortRange } from './allocator.js';
 import { Core, parseResourceVersion } from './core.js';
 import { createObject } from './create.js';
 import { deleteObject } from './delete.js';
 import { DEFAULT_FRESHNESS, waitForRevision, type FreshnessSettings } from './freshness.js';
-import { HubSet } from './hub.js';
+import { getFromCache, settleForAny, waitFresh } from './cache-read.js';
+import type { WatchHub } from './hub.js';
+import { HubSet } from './hub-set.js';
 import { listObjects } from './list.js';
 import { finalizeNamespace, markNamespaceTerminating } from './namespaces.js';
 import { buildStrategies, type Strategy } from './strategy.js';
@@ -38,6 +40,8 @@ export interface RegistryOptions {
   /** Pause between looks at the store's revision while waiting. */
   resourceVersionPollMs?: number;
   random?: () => number;
+  /** Serve resourceVersion "0" / not-older-than reads and watch-list from the watch cache (default true). */
+  watchCache?: boolean;
   /** How long an Event lives after its last write (upstream's --event-ttl, 1 h); 0 = for ever. */
   eventTTLSeconds?: number;
 }
@@ -57,6 +61,7 @@ export class StoreRegistry implements Registry {
   private readonly bookmarkIntervalMs: number;
   private readonly namespacePollMs: number;
   private readonly freshness: FreshnessSettings;
+  private readonly watchCache: boolean;
 
   constructor(
     readonly store: Store,
@@ -69,6 +74,7 @@ export class StoreRegistry implements Registry {
       serviceRange: parseCIDR(opts.serviceCIDR ?? DEFAULT_SERVICE_CIDR),
       nodePortRange: parsePortRange(opts.nodePortRange ?? DEFAULT_NODEPORT_RANGE),
       random: opts.random,
+      clock: this.core.clock,
     });
     this.hubs = new HubSet(store, (v, rev) => this.core.decode(v, rev), {
       historySize: opts.watchHistorySize ?? 1_000,
@@ -78,6 +84,7 @@ export class StoreRegistry implements Registry {
     });
     this.bookmarkIntervalMs = opts.bookmarkIntervalMs ?? 10_000;
     this.namespacePollMs = opts.namespacePollMs ?? 1_000;
+    this.watchCache = opts.watchCache ?? true;
     this.freshness = { waitMs: opts.resourceVersionWaitMs ?? DEFAULT_FRESHNESS.waitMs, pollMs: opts.resourceVersionPollMs ?? DEFAULT_FRESHNESS.pollMs };
   }
 
@@ -97,15 +104,28 @@ export class StoreRegistry implements Registry {
     return createObject(this.core, this.strategy(resource), resource, namespace, obj, opts);
   }
 
+  /** The watch cache of a resource, when reads may be served from it. */
+  private cacheOf(info: ResourceInfo): WatchHub | undefined {
+    return this.watchCache ? this.hubs.get(storagePrefix(info)) : undefined;
+  }
+
   async get(resource: string, namespace: string, name: string, opts: GetOptions = {}): Promise<KubeObject> {
     const info = this.core.info(resource);
+    const ns = this.core.ns(info, namespace);
     const rv = parseResourceVersion(opts.resourceVersion);
+    const hub = rv === undefined ? undefined : this.cacheOf(info);
+    if (hub && rv !== undefined) {
+      // "0": the cache, settled; "N": the cache once it has reached N (cache-read.ts).
+      hub.ensure();
+      if (rv === 0 ? await settleForAny(this.store, hub, this.freshness) : await waitFresh(this.store, hub, rv, this.freshness)) return getFromCache(this.core, hub, info, this.core.key(info, ns, name), name);
+    }
     if (rv) await waitForRevision(this.store, rv, this.freshness);
-    return (await this.core.mustGet(info, this.core.ns(info, namespace), name)).obj;
+    return (await this.core.mustGet(info, ns, name)).obj;
   }
 
   list(resource: string, q: ListQuery): Promise<ListPage> {
-    return listObjects(this.core, this.core.info(resource), q, this.freshness);
+    const info = this.core.info(resource);
+    return listObjects(this.core, info, q, this.freshness, this.cacheOf(info));
   }
 
   update(resource: string, namespace: string, name: string, obj: KubeObject, opts?: WriteOptions): Promise<KubeObject> {
@@ -127,7 +147,7 @@ export class StoreRegistry implements Registry {
 
   watch(resource: string, q: WatchQuery, signal: AbortSignal): AsyncIterable<RegistryEvent> {
     const info = this.core.info(resource);
-    return watchObjects(this.core, this.hubs, info, q, signal, { bookmarkIntervalMs: this.bookmarkIntervalMs });
+    return watchObjects(this.core, this.hubs, info, q, signal, { bookmarkIntervalMs: this.bookmarkIntervalMs, freshness: this.freshness, cache: this.watchCache });
   }
 
   bind(namespace: string, name: string, nodeName: string, podUid?: string): Promise<KubeObject> {

@@ -86,6 +86,20 @@ describe('registry: services', () => {
     assert.equal(await store.get(IP_KEY_PREFIX + ip), undefined);
   });
 
+  it('drops the fields a LoadBalancer needed when it becomes a ClusterIP service unchanged otherwise', async () => {
+    const { registry } = await newRegistry();
+    const lb = await registry.create('services', 'default', svc('lb', { type: 'LoadBalancer' }));
+    assert.equal(specOf(lb).externalTrafficPolicy, 'Cluster');
+    const c = await registry.update('services', 'default', 'lb', { ...lb, spec: { ...specOf(lb), type: 'ClusterIP' } });
+    assert.equal(specOf(c).externalTrafficPolicy, undefined);
+    assert.equal(specOf(c).allocateLoadBalancerNodePorts, undefined);
+    assert.equal(specOf(c).ports?.[0]?.nodePort, undefined);
+    await assert.rejects(
+      registry.update('services', 'default', 'lb', { ...c, spec: { ...specOf(c), externalTrafficPolicy: 'Local' } }),
+      invalid('Service "lb" is invalid: spec.externalTrafficPolicy: Invalid value: "Local": may only be set when `type` is \'NodePort\' or \'LoadBalancer\''),
+    );
+  });
+
   it('allocates distinct values under concurrency and across a restart', async () => {
     const { registry, store } = await newRegistry({ nodePortRange: '30000-30019', random: () => 0 });
     const created = await Promise.all(Array.from({ length: 15 }, (_, i) => registry.create('services', 'default', svc(`s${i}`, { type: 'NodePort' }))));

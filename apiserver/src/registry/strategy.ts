@@ -2,7 +2,7 @@
  * Per-resource behaviour around the generic registry: server-set fields on create/update and
  * extra storage writes (allocations) that must commit in the same txn as the object.
  */
-import type { KubeObject } from '@kubelab/api';
+import type { Clock, KubeObject } from '@kubelab/api';
 import type { Store, TxnOp } from '../storage/store.js';
 import type { IPRange, PortRange } from './allocator.js';
 import { podStrategy } from './strategies/pods.js';
@@ -36,6 +36,8 @@ export interface StrategyConfig {
   serviceRange: IPRange;
   nodePortRange: PortRange;
   random?: () => number;
+  /** The registry's clock (times strategies stamp, e.g. a PV's lastPhaseTransitionTime). */
+  clock?: Clock;
 }
 
 export function buildStrategies(cfg: StrategyConfig): Record<string, Strategy> {
@@ -57,7 +59,7 @@ export function buildStrategies(cfg: StrategyConfig): Record<string, Strategy> {
     poddisruptionbudgets: emptyStatusStrategy,
     ingresses: emptyStatusStrategy,
     endpointslices: { allowCreateOnUpdate: true },
-    persistentvolumes: persistentVolumeStrategy(),
+    persistentvolumes: persistentVolumeStrategy(cfg.clock ? () => cfg.clock!.now() : undefined),
     persistentvolumeclaims: persistentVolumeClaimStrategy(cfg.store),
     storageclasses: {},
     controllerrevisions: {},

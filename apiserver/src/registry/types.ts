@@ -33,12 +33,23 @@ export interface ListPage {
 
 export interface WatchQuery extends ListQuery {
   allowBookmarks?: boolean;
+  /**
+   * Watch-list (upstream's WatchList): true = the state as ADDED events first (resourceVersion "":
+   * consistent, "0": any, "N": not older than N), then — with allowBookmarks — a BOOKMARK annotated
+   * `k8s.io/initial-events-end: "true"`; false = no initial state, changes from the start point
+   * ("": now, "0": any, "N": after N); unset = the legacy semantics.
+   */
+  sendInitialEvents?: boolean;
   timeoutSeconds?: number;
 }
 
 export interface RegistryEvent {
   type: WatchEventType;
   object: KubeObject;
+  /** JSON of `object`, shared by every watcher that gets this event (made once per event). */
+  objectJson?: () => string;
+  /** The REST watch line `{"type":…,"object":…}\n` with the object typed as apiVersion/kind, as UTF-8, shared likewise. */
+  watchLine?: (apiVersion: string, kind: string) => Buffer;
 }
 
 export interface WriteOptions {

@@ -1,6 +1,6 @@
 /**
  * Integration test: events.k8s.io/v1 against a real apiserver on a real etcd with the real kubectl
- * (1.27 and 1.33): `kubectl events` (-A, --for, -w), `kubectl get events.v1.events.k8s.io` with
+ * (1.27 and 1.33; `kubectl events` with every version 1.27 … 1.33): `kubectl events` (-A, --for, -w), `get -w`, `kubectl get events.v1.events.k8s.io` with
  * upstream's columns, discovery, the converted fields, field selectors by the new names, and
  * creates through the new API, which see and are seen as core/v1 Events. Run with
  *   node --test apiserver/dist/rest/events-v1.itest.js
@@ -10,10 +10,14 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import type { KubeObject } from '@kubelab/api';
 import { ApiEventRecorder } from '@kubelab/client/events';
+import { build, envelope, newMeta } from './protobuf/testing/encode.js';
 import { findKubectl, kubectlEnv } from './testing/harness.js';
 import { StoreCluster, type Json } from './testing/store-cluster.js';
 
-const KUBECTLS = ['kubectl.1.27', 'kubectl.1.33'].map((n) => [n, findKubectl(n)] as const).filter((e): e is readonly [string, string] => e[1] !== undefined);
+const found = (names: string[]) => names.map((n) => [n, findKubectl(n)] as const).filter((e): e is readonly [string, string] => e[1] !== undefined);
+const KUBECTLS = found(['kubectl.1.27', 'kubectl.1.33']);
+/** Every kubectl that has `kubectl events` in the supported range. */
+const ALL_KUBECTLS = found(['27', '28', '29', '30', '31', '32', '33'].map((m) => `kubectl.1.${m}`));
 const V1 = '/apis/events.k8s.io/v1/namespaces/default/events';
 
 describe('events.k8s.io/v1 on a real apiserver', () => {
@@ -83,8 +87,9 @@ describe('events.k8s.io/v1 on a real apiserver', () => {
     }
   });
 
-  test('kubectl events, events -A and events --for pod/x show the aggregated count', async () => {
-    for (const [name, bin] of KUBECTLS) {
+  test('kubectl events, events -A and events --for pod/x show the aggregated count (kubectl 1.27 to 1.33)', async () => {
+    assert.ok(ALL_KUBECTLS.length >= 2, 'kubectl 1.27 … 1.33 not found');
+    for (const [name, bin] of ALL_KUBECTLS) {
       const out = await c.kubectl(bin, ['events']);
       assert.equal(out.code, 0, `${name}: ${out.stderr}`);
       assert.match(out.stdout, /^LAST SEEN\s+TYPE\s+REASON\s+OBJECT\s+MESSAGE$/m, `${name}:\n${out.stdout}`);
@@ -106,18 +111,23 @@ describe('events.k8s.io/v1 on a real apiserver', () => {
     }
   });
 
-  test('kubectl events -w prints an event recorded while it watches', async () => {
-    for (const [name, bin] of KUBECTLS) {
-      const child = spawn(bin, ['events', '-w'], { env: kubectlEnv(c.dir), cwd: c.dir });
+  test('kubectl events -w and kubectl get events.v1.events.k8s.io -w print an event recorded while they watch', async () => {
+    const watches: [string, string, string[], (reason: string) => RegExp][] = KUBECTLS.flatMap(([name, bin]) => [
+      [name, bin, ['events', '-w'], (r: string) => new RegExp(`${r}\\s+Pod/crashy\\s+seen live`)],
+      [name, bin, ['get', 'events.v1.events.k8s.io', '-w'], (r: string) => new RegExp(`Normal\\s+${r}\\s+pod/crashy\\s+seen live`)],
+    ]);
+    for (const [i, [name, bin, args, row]] of watches.entries()) {
+      const child = spawn(bin, args, { env: kubectlEnv(c.dir), cwd: c.dir });
       let out = '';
       child.stdout.on('data', (b: Buffer) => (out += b.toString()));
       child.stderr.on('data', (b: Buffer) => (out += b.toString()));
       try {
-        await until(() => /BackOff/.test(out), `${name}: the watch listed nothing:\n${out}`);
+        await until(() => /BackOff/.test(out), `${name} ${args.join(' ')}: the watch listed nothing:\n${out}`);
+        const reason = `Watched${i}`;
         const rec = new ApiEventRecorder(c.client, { component: 'default-scheduler' });
-        rec.event(pod, 'Normal', `Watched${name.replace(/\W/g, '')}`, 'seen live');
+        rec.event(pod, 'Normal', reason, 'seen live');
         await rec.flush();
-        await until(() => new RegExp(`Watched${name.replace(/\W/g, '')}\\s+Pod/crashy\\s+seen live`).test(out), `${name}: the new event did not show:\n${out}`);
+        await until(() => row(reason).test(out), `${name} ${args.join(' ')}: the new event did not show:\n${out}`);
       } finally {
         child.kill();
       }
@@ -137,6 +147,12 @@ describe('events.k8s.io/v1 on a real apiserver', () => {
     const bad = await c.call('POST', V1, { apiVersion: 'events.k8s.io/v1', kind: 'Event', metadata: { name: 'bad' }, regarding: { kind: 'Pod', name: 'crashy' }, reason: 'X', type: 'Normal' });
     assert.equal(bad.status, 422, bad.text);
     assert.match(bad.json['message'], /^Event\.events\.k8s\.io "bad" is invalid: \[eventTime: Required value, reportingController: Required value, reportingInstance: Required value, action: Required value\]$/);
+    // What a client-go 1.32+ EventsV1 client sends: a protobuf body.
+    const pb = envelope('events.k8s.io/v1', 'Event', build((w) => w.message(1, (m) => newMeta(m, 'made-pb')).message(2, (t) => t.int(1, 1714557600).int(2, 0)).string(4, 'example.com/tester').string(5, 'tester-1').string(6, 'Testing').string(7, 'Tested').message(8, (r) => r.string(1, 'Pod').string(2, 'default').string(3, 'crashy')).string(10, 'sent as protobuf').string(11, 'Warning')));
+    const byPb = await c.call('POST', V1, pb, { 'Content-Type': 'application/vnd.kubernetes.protobuf', Accept: 'application/vnd.kubernetes.protobuf,application/json' });
+    assert.equal(byPb.status, 201, byPb.text);
+    assert.equal(byPb.json['note'], 'sent as protobuf');
+    assert.equal((await c.call('GET', '/api/v1/namespaces/default/events/made-pb')).json['message'], 'sent as protobuf');
     for (const [name, bin] of KUBECTLS) {
       const out = await c.kubectl(bin, ['get', 'events.v1.events.k8s.io', 'made-v1', '-o', 'jsonpath={.regarding.name} {.reportingController}']);
       assert.equal(out.stdout, 'crashy example.com/tester', `${name}: ${out.stderr}`);

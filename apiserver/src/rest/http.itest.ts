@@ -111,7 +111,7 @@ describe('REST facade over HTTP', () => {
     assert.equal(created.status, 201);
     assert.equal(created.json['kind'], 'Pod');
     assert.equal(created.json['metadata']['namespace'], 'default');
-    const dry = await call('POST', '/api/v1/namespaces/default/pods?dryRun=All', { kind: 'Pod', metadata: { name: 'dry' }, spec: {} });
+    const dry = await call('POST', '/api/v1/namespaces/default/pods?dryRun=All', { kind: 'Pod', metadata: { name: 'dry' }, spec: { containers: [{ name: 'c', image: 'nginx' }] } });
     assert.equal(dry.status, 201);
     await assert.rejects(cluster.registry.get('pods', 'default', 'dry'));
     const stale = { ...created.json, metadata: { ...created.json['metadata'], resourceVersion: '1' } };
@@ -180,7 +180,7 @@ describe('REST facade over HTTP', () => {
     assert.equal(((await cluster.registry.get('pods', 'default', 'creating')).spec as { nodeName: string }).nodeName, 'node-1');
     assert.equal((await call('POST', '/api/v1/namespaces/default/pods/creating/binding', { target: { name: 'node-2' } })).status, 409);
 
-    await cluster.registry.create('deployments', 'default', { metadata: { name: 'd' }, spec: { replicas: 1, selector: { matchLabels: { app: 'd' } }, template: {} } });
+    await cluster.registry.create('deployments', 'default', { metadata: { name: 'd' }, spec: { replicas: 1, selector: { matchLabels: { app: 'd' } }, template: { metadata: { labels: { app: 'd' } }, spec: { containers: [{ name: 'c', image: 'nginx' }] } } } });
     const scale = await call('GET', '/apis/apps/v1/namespaces/default/deployments/d/scale');
     assert.deepEqual([scale.json['kind'], scale.json['apiVersion'], scale.json['spec'], scale.json['status']['selector']], ['Scale', 'autoscaling/v1', { replicas: 1 }, 'app=d']);
     const scaled = await call('PATCH', '/apis/apps/v1/namespaces/default/deployments/d/scale', { spec: { replicas: 5 } }, { 'Content-Type': 'application/merge-patch+json' });
@@ -201,17 +201,20 @@ describe('REST facade over HTTP', () => {
   });
 
   test('DELETE: body options, preconditions, collection with a label selector', async () => {
-    await cluster.registry.create('pods', 'default', { metadata: { name: 'del1', labels: { gone: 'yes' } }, spec: {} });
-    await cluster.registry.create('pods', 'default', { metadata: { name: 'del2', labels: { gone: 'yes' } }, spec: {} });
+    await cluster.registry.create('pods', 'default', { metadata: { name: 'del1', labels: { gone: 'yes' } }, spec: { containers: [{ name: 'c', image: 'nginx' }] } });
+    await cluster.registry.create('pods', 'default', { metadata: { name: 'del2', labels: { gone: 'yes' } }, spec: { containers: [{ name: 'c', image: 'nginx' }] } });
     const pre = await call('DELETE', '/api/v1/namespaces/default/pods/del1', { kind: 'DeleteOptions', apiVersion: 'v1', preconditions: { uid: 'not-it' } });
     assert.equal(pre.status, 409);
     const del = await call('DELETE', '/api/v1/namespaces/default/pods/del1?gracePeriodSeconds=0', { propagationPolicy: 'Foreground' });
-    assert.equal(del.status, 200);
+    // Foreground: the pod stays, deleting, with the foregroundDeletion finalizer (202, as upstream) until the garbage collector ends it.
+    assert.equal(del.status, 202);
     assert.equal(del.json['metadata']['name'], 'del1');
+    assert.deepEqual(del.json['metadata']['finalizers'], ['foregroundDeletion']);
+    assert.ok(del.json['metadata']['deletionTimestamp']);
     assert.ok(cluster.registry.calls.includes('delete pods default/del1 Foreground'));
     const coll = await call('DELETE', '/api/v1/namespaces/default/pods?labelSelector=gone%3Dyes');
     assert.equal(coll.status, 200);
-    assert.deepEqual(coll.json['items'].map((i: KubeObject) => i.metadata.name), ['del2']);
+    assert.deepEqual(coll.json['items'].map((i: KubeObject) => i.metadata.name), ['del1', 'del2'], 'the deleting del1 is still there, so still matched');
     assert.equal((await call('DELETE', '/api/v1/namespaces/default/pods/del2')).status, 404);
   });
 
@@ -220,7 +223,7 @@ describe('REST facade over HTTP', () => {
     const rv = list.json['metadata']['resourceVersion'] as string;
     const events = await watch(`/api/v1/namespaces/default/pods?watch=true&resourceVersion=${rv}`, 2, { Accept: 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json' }, async () => {
       await waitFor(() => cluster.registry.activeWatches === 1);
-      await cluster.registry.create('pods', 'default', { metadata: { name: 'w1' }, spec: {} });
+      await cluster.registry.create('pods', 'default', { metadata: { name: 'w1' }, spec: { containers: [{ name: 'c', image: 'nginx' }] } });
       await cluster.registry.delete('pods', 'default', 'w1');
     });
     assert.deepEqual(events.map((e) => e['type']), ['ADDED', 'DELETED']);
@@ -242,7 +245,7 @@ describe('REST facade over HTTP', () => {
   });
 
   test('watch from a compacted resourceVersion gets an ERROR event with a 410 Expired Status', async () => {
-    cluster.registry.compact();
+    await cluster.registry.compact();
     const events = await watch('/api/v1/namespaces/default/pods?watch=true&resourceVersion=1', 1);
     assert.equal(events[0]!['type'], 'ERROR');
     assert.equal(events[0]!['object'].code, 410);

@@ -75,9 +75,23 @@ test('sendInitialEvents is forbidden for list', () => {
   assert.equal(e.message, 'ListOptions.meta.k8s.io "" is invalid: sendInitialEvents: Forbidden: sendInitialEvents is forbidden for list');
 });
 
-test('watch: resourceVersionMatch is forbidden, resourceVersion passes', () => {
+test('watch: resourceVersionMatch only with sendInitialEvents (and NotOlderThan), resourceVersion passes', () => {
   const e = invalid(() => watchQuery(q('watch=true&resourceVersion=5&resourceVersionMatch=NotOlderThan'), ''));
-  assert.equal(e.message, 'ListOptions.meta.k8s.io "" is invalid: resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden for watch');
+  assert.equal(e.message, 'ListOptions.meta.k8s.io "" is invalid: resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided');
+  const noMatch = invalid(() => watchQuery(q('watch=true&sendInitialEvents=true'), ''));
+  assert.equal(noMatch.message, 'ListOptions.meta.k8s.io "" is invalid: resourceVersionMatch: Forbidden: sendInitialEvents requires setting resourceVersionMatch to NotOlderThan');
+  const exact = invalid(() => watchQuery(q('watch=true&sendInitialEvents=true&resourceVersionMatch=Exact&resourceVersion=5'), ''));
+  assert.equal(
+    exact.message,
+    'ListOptions.meta.k8s.io "" is invalid: [resourceVersionMatch: Forbidden: sendInitialEvents requires setting resourceVersionMatch to NotOlderThan, resourceVersionMatch: Unsupported value: "Exact": supported values: "NotOlderThan"]',
+  );
+  assert.deepEqual(watchQuery(q('watch=true&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true'), 'ns'), {
+    namespace: 'ns',
+    sendInitialEvents: true,
+    allowBookmarks: true,
+  });
+  assert.deepEqual(watchQuery(q('watch=true&sendInitialEvents=false&resourceVersionMatch=NotOlderThan&resourceVersion=3'), 'ns'), { namespace: 'ns', resourceVersion: '3', sendInitialEvents: false });
+  assert.throws(() => watchQuery(q('watch=true&sendInitialEvents=maybe&resourceVersionMatch=NotOlderThan'), ''), /invalid value for query parameter sendInitialEvents/);
   assert.deepEqual(watchQuery(q('watch=true&resourceVersion=5'), 'ns'), { namespace: 'ns', resourceVersion: '5' });
 });
 

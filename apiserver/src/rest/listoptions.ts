@@ -1,6 +1,7 @@
 /**
  * The version-related ListOptions of a LIST/WATCH request (resourceVersion, resourceVersionMatch,
- * continue, sendInitialEvents), checked the way upstream's ValidateListOptions does before the
+ * continue, sendInitialEvents), checked the way upstream's ValidateListOptions does (the WatchList
+ * feature on: a watch may send its initial state, with resourceVersionMatch=NotOlderThan) before the
  * storage is asked: violations are a 422 Invalid on `ListOptions.meta.k8s.io ""`.
  * What storage itself rejects (continue together with a resourceVersion, malformed tokens,
  * unknown revisions) is the registry's business (registry/readplan.ts).
@@ -43,7 +44,15 @@ export function listOptionsErrors(o: VersionOptions, watch: boolean): FieldError
   const errs: FieldError[] = [];
   const match = o.resourceVersionMatch ?? '';
   if (watch) {
-    if (match) errs.push(forbidden(FIELD, 'resourceVersionMatch is forbidden for watch'));
+    // validateWatchOptions, with the WatchList feature on.
+    if (o.sendInitialEvents !== undefined && match !== RV_MATCH_NOT_OLDER_THAN) {
+      errs.push(forbidden(FIELD, `sendInitialEvents requires setting resourceVersionMatch to ${RV_MATCH_NOT_OLDER_THAN}`));
+    }
+    if (match) {
+      if (o.sendInitialEvents === undefined) errs.push(forbidden(FIELD, 'resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided'));
+      if (match !== RV_MATCH_NOT_OLDER_THAN) errs.push({ type: 'FieldValueNotSupported', field: FIELD, value: match, hasValue: true, detail: `supported values: "${RV_MATCH_NOT_OLDER_THAN}"` });
+      if (o.continue) errs.push(forbidden(FIELD, 'resourceVersionMatch is forbidden when continue is provided'));
+    }
     return errs;
   }
   if (match) {
@@ -56,6 +65,14 @@ export function listOptionsErrors(o: VersionOptions, watch: boolean): FieldError
   }
   if (o.sendInitialEvents !== undefined) errs.push(forbidden('sendInitialEvents', 'sendInitialEvents is forbidden for list'));
   return errs;
+}
+
+/** sendInitialEvents as Go's strconv.ParseBool reads it; anything else is a 400. */
+export function parseSendInitialEvents(raw: string | undefined): boolean | undefined {
+  if (raw === undefined) return undefined;
+  if (['1', 't', 'T', 'true', 'TRUE', 'True'].includes(raw)) return true;
+  if (['0', 'f', 'F', 'false', 'FALSE', 'False'].includes(raw)) return false;
+  throw new ApiError('BadRequest', `invalid value for query parameter sendInitialEvents: "${raw}": must be true or false`);
 }
 
 /** Throws upstream's 422 (`ListOptions.meta.k8s.io "" is invalid: ...`) when the options do not validate. */

@@ -6,7 +6,7 @@
 import { fieldLabelError, parseFieldSelector, parseLabelSelector, renameFieldLabels } from '@kubelab/api';
 import { ApiError } from '@kubelab/proto';
 import type { DeleteOpts, ListQuery, WatchQuery, WriteOptions } from '../registry/types.js';
-import { assertValidListOptions, versionOptions } from './listoptions.js';
+import { assertValidListOptions, parseSendInitialEvents, versionOptions } from './listoptions.js';
 import type { IncludeObject } from './tables/index.js';
 
 function bad(param: string, value: string, why: string): ApiError {
@@ -75,8 +75,10 @@ export function watchQuery(q: URLSearchParams, namespace: string): WatchQuery {
   const out: WatchQuery = selectorQuery(q, namespace);
   nonNegativeInt(q, 'limit'); // malformed is still a 400; a watch has no pages
   const v = versionOptions(q);
+  const sendInitialEvents = parseSendInitialEvents(v.sendInitialEvents);
   assertValidListOptions(v, true);
   if (v.resourceVersion !== undefined) out.resourceVersion = v.resourceVersion;
+  if (sendInitialEvents !== undefined) out.sendInitialEvents = sendInitialEvents;
   if (flag(q, 'allowWatchBookmarks')) out.allowBookmarks = true;
   const timeout = nonNegativeInt(q, 'timeoutSeconds');
   if (timeout !== undefined) out.timeoutSeconds = timeout;

@@ -17,7 +17,7 @@ import pino from 'pino';
 import { generatePki, type PkiMaterial } from '@kubelab/client/pki';
 import { startRestServer } from './server.js';
 import { localStreamBackends } from './streams/fake-backends.js';
-import { FakeRegistry } from './testing/fake-registry.js';
+import { MemoryRegistry } from './testing/memory-registry.js';
 import { findKubectl, seed, type RunResult } from './testing/harness.js';
 
 const VERSIONS = [
@@ -77,7 +77,7 @@ describe('REST over HTTPS with a bearer token', () => {
     pki = await generatePki({ serviceCIDR: '10.244.128.0/17' });
     target = http.createServer((req, res) => res.end(`hello over the tunnel ${req.url}`));
     await new Promise<void>((r) => target.listen(0, '127.0.0.1', r));
-    const registry = new FakeRegistry();
+    const registry = new MemoryRegistry();
     await seed(registry);
     const server = await startRestServer({
       registry,

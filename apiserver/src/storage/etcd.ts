@@ -13,16 +13,16 @@
  * retry of calls etcd refused as unavailable.
  */
 import { noop } from 'cockatiel';
-import { Etcd3, isRecoverableError, type ICompare, type IKeyValue, type IRangeRequest, type IRequestOp } from 'etcd3';
+import { Etcd3, isRecoverableError, type ICompare, type IRangeRequest } from 'etcd3';
 import type { Logger } from 'pino';
 import { ApiError } from '@kubelab/proto';
 import { systemClock } from '@kubelab/api';
 import { etcdGrpcOptions, withFailover } from './etcd-failover.js';
 import { LeaseCache } from './leases.js';
+import { modEquals, toKeyValue, txnFailure, txnRequest } from './etcd-txn.js';
 import { DEFAULT_WATCH_TIMINGS, EtcdWatches, guardWatchManager, type WatchTimings } from './etcd-watch.js';
 import {
   FutureRevisionError,
-  KeyExistsError,
   RevisionConflictError,
   expiredError,
   type DeleteResult,
@@ -164,36 +164,9 @@ export class EtcdStore implements Store {
   }
 
   private async txnWith(ops: TxnOp[], leases: (string | undefined)[]): Promise<number> {
-    const compare: ICompare[] = [];
-    const success: IRequestOp[] = [];
-    for (const [i, op] of ops.entries()) {
-      const key = Buffer.from(op.key);
-      const lease = leases[i];
-      if (op.type === 'create') {
-        compare.push({ key, target: 'Create', result: 'Equal', create_revision: 0 });
-        success.push({ request_put: lease === undefined ? { key, value: op.value } : { key, value: op.value, lease } });
-      } else if (op.type === 'update') {
-        compare.push(modEquals(op.key, op.modRevision));
-        success.push({ request_put: lease === undefined ? { key, value: op.value } : { key, value: op.value, lease } });
-      } else if (op.type === 'delete') {
-        if (op.modRevision !== undefined) compare.push(modEquals(op.key, op.modRevision));
-        success.push({ request_delete_range: { key } });
-      } else {
-        compare.push(modEquals(op.key, op.modRevision));
-      }
-    }
-    const failure: IRequestOp[] = ops.map((op) => ({ request_range: { key: Buffer.from(op.key) } }));
-    const res = await this.call(() => this.client.kv.txn({ compare, success, failure }));
+    const res = await this.call(() => this.client.kv.txn(txnRequest(ops, leases)));
     if (res.succeeded) return Number(res.header.revision);
-    // Find the first op whose precondition does not hold against the values read instead.
-    for (let i = 0; i < ops.length; i++) {
-      const op = ops[i]!;
-      const raw = res.responses[i]?.response_range.kvs[0];
-      const cur = raw ? toKeyValue(raw) : undefined;
-      if (op.type === 'create' && cur) throw new KeyExistsError(op.key, cur);
-      if (op.type !== 'create' && op.modRevision !== undefined && (cur?.modRevision ?? 0) !== op.modRevision) throw new RevisionConflictError(op.key, cur);
-    }
-    throw new RevisionConflictError(ops[0]?.key ?? '', undefined);
+    throw txnFailure(ops, res.responses);
   }
 
   /** Events from fromRevision on; recovers from stuck, cancelled and dropped streams (etcd-watch.ts). */
@@ -233,6 +206,13 @@ export class EtcdStore implements Store {
     }
   }
 
+  async count(prefix: string, revision: number, minModRevision?: number): Promise<number> {
+    const req: IRangeRequest = { key: Buffer.from(prefix), range_end: prefixEnd(prefix), revision, count_only: true };
+    if (minModRevision !== undefined && minModRevision > 0) req.min_mod_revision = minModRevision;
+    const res = await this.call(() => this.client.kv.range(req), revision, true);
+    return Number(res.count);
+  }
+
   async currentRevision(): Promise<number> {
     const res = await this.call(() => this.client.kv.range({ key: Buffer.from('\0'), count_only: true }));
     return Number(res.header.revision);
@@ -261,9 +241,6 @@ export class EtcdStore implements Store {
   }
 }
 
-function modEquals(key: string, rev: number): ICompare {
-  return { key: Buffer.from(key), target: 'Mod', result: 'Equal', mod_revision: rev };
-}
 
 /** etcd's range_end for "every key with this prefix". */
 export function prefixEnd(prefix: string): Buffer {
@@ -278,9 +255,6 @@ export function prefixEnd(prefix: string): Buffer {
   return Buffer.from([0]);
 }
 
-function toKeyValue(kv: IKeyValue): KeyValue {
-  return { key: kv.key.toString('utf8'), value: kv.value, modRevision: Number(kv.mod_revision), createRevision: Number(kv.create_revision) };
-}
 
 function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);

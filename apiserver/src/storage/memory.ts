@@ -34,6 +34,7 @@ export class MemoryStore implements Store {
   /** Every event with modRevision >= compacted, oldest first. */
   private log: LoggedEvent[] = [];
   private readonly watchers = new Set<MemWatcher>();
+  private readonly observers = new Set<(ev: StoreEvent) => void>();
   private available = true;
   /** When each key written with a TTL goes (ms on the clock). */
   private readonly expiries = new Map<string, number>();
@@ -50,6 +51,11 @@ export class MemoryStore implements Store {
     if (gone.length === 0) return;
     for (const k of gone) this.expiries.delete(k);
     this.apply(gone.map((key) => ({ type: 'delete', key })));
+  }
+
+  /** The current revision, read synchronously (tests). */
+  get revision(): number {
+    return this.rev;
   }
 
   /** Simulates etcd going away (false) and coming back (true). */
@@ -78,6 +84,14 @@ export class MemoryStore implements Store {
     const limit = opts.limit && opts.limit > 0 ? opts.limit : keys.length;
     const kvs = keys.slice(0, limit).map((k) => copy(state.get(k)!));
     return { kvs, revision, more: keys.length > limit };
+  }
+
+  async count(prefix: string, revision: number, minModRevision = 0): Promise<number> {
+    this.up();
+    const state = revision === this.rev ? this.kvs : this.stateAt(revision);
+    let n = 0;
+    for (const [k, kv] of state) if (k.startsWith(prefix) && kv.modRevision >= minModRevision) n++;
+    return n;
   }
 
   /** The key-values as of a past revision: today's state with later events undone. */
@@ -112,6 +126,22 @@ export class MemoryStore implements Store {
 
   async txn(ops: TxnOp[]): Promise<number> {
     this.up();
+    return this.checkAndApply(ops);
+  }
+
+  /** Writes a key as is, now (a test's starting state, as if it were in etcd already); returns the revision. */
+  putNow(key: string, value: Buffer): number {
+    const cur = this.kvs.get(key);
+    return this.checkAndApply([cur ? { type: 'update', key, value, modRevision: cur.modRevision } : { type: 'create', key, value }]);
+  }
+
+  /** Removes a key now, if it is there (a test's starting state). */
+  deleteNow(key: string): void {
+    this.checkAndApply([{ type: 'delete', key }]);
+  }
+
+  /** Applies the ops if every precondition holds, else throws the first failure's error. */
+  private checkAndApply(ops: TxnOp[]): number {
     for (const op of ops) {
       const cur = this.kvs.get(op.key);
       const curCopy = cur ? copy(cur) : undefined;
@@ -126,6 +156,7 @@ export class MemoryStore implements Store {
     const writes = ops.filter((op) => op.type !== 'check' && !(op.type === 'delete' && !this.kvs.has(op.key)));
     if (writes.length === 0) return this.rev;
     const rev = ++this.rev;
+    const first = this.log.length;
     for (const op of writes) {
       const prev = this.kvs.get(op.key);
       this.expiries.delete(op.key);
@@ -139,7 +170,25 @@ export class MemoryStore implements Store {
         this.emit({ type: 'put', key: op.key, value: kv.value, prevValue: prev?.value, prevModRevision: prev?.modRevision ?? 0, modRevision: rev, createRevision: kv.createRevision });
       }
     }
+    // Observers see the whole txn applied (a peek from one sees every key it wrote).
+    for (const ev of this.log.slice(first)) for (const fn of [...this.observers]) fn(publicEvent(ev));
     return rev;
+  }
+
+  /**
+   * Calls fn synchronously for every write, in revision order, inside the write itself (before its
+   * caller sees the result): the in-process API's zero-lag change feed for unit tests.
+   */
+  observe(fn: (ev: StoreEvent) => void): () => void {
+    this.observers.add(fn);
+    return () => this.observers.delete(fn);
+  }
+
+  /** The current key-values under a prefix, in key order, read synchronously (test peeks; no availability check). */
+  snapshot(prefix: string): KeyValue[] {
+    const keys = [...this.kvs.keys()].filter((k) => k.startsWith(prefix));
+    keys.sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+    return keys.map((k) => copy(this.kvs.get(k)!));
   }
 
   private emit(ev: LoggedEvent): void {

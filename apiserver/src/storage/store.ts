@@ -120,6 +120,12 @@ export interface Store {
    */
   watch(prefix: string, fromRevision: number, signal: AbortSignal): AsyncIterable<StoreEvent>;
   currentRevision(): Promise<number>;
+  /**
+   * How many keys under prefix exist at `revision` (with minModRevision: only those last modified
+   * at or after it). The watch cache proves with two counts that a quiet prefix had no event up to
+   * a revision. Expired when compacted, FutureRevisionError when newer than the current revision.
+   */
+  count(prefix: string, revision: number, minModRevision?: number): Promise<number>;
   /** Why the store's watches are unhealthy right now, if they are (a store that can tell). */
   watchHealth?(): string | undefined;
   /** Discards history older than revision (as etcd compaction does). */

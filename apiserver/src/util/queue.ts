@@ -48,20 +48,28 @@ export class AsyncQueue<T> implements AsyncIterable<T> {
     w?.();
   }
 
-  async *[Symbol.asyncIterator](): AsyncGenerator<T> {
-    for (;;) {
-      if (this.error !== undefined) throw this.error;
-      if (this.head < this.items.length) {
-        const item = this.items[this.head++]!;
-        if (this.head > 1024 && this.head * 2 > this.items.length) {
-          this.items = this.items.slice(this.head);
-          this.head = 0;
-        }
-        yield item;
-        continue;
+  /**
+   * A plain iterator rather than an async generator: every watch event passes through one of these
+   * per watcher, and a generator's resumption costs several promises per item.
+   */
+  [Symbol.asyncIterator](): AsyncIterator<T> {
+    return {
+      next: () => this.next(),
+      return: (): Promise<IteratorResult<T>> => Promise.resolve({ value: undefined, done: true }),
+    };
+  }
+
+  private next(): Promise<IteratorResult<T>> {
+    if (this.error !== undefined) return Promise.reject(this.error);
+    if (this.head < this.items.length) {
+      const item = this.items[this.head++]!;
+      if (this.head > 1024 && this.head * 2 > this.items.length) {
+        this.items = this.items.slice(this.head);
+        this.head = 0;
       }
-      if (this.closed) return;
-      await new Promise<void>((r) => (this.waiter = r));
+      return Promise.resolve({ value: item, done: false });
     }
+    if (this.closed) return Promise.resolve({ value: undefined, done: true });
+    return new Promise((resolve) => (this.waiter = () => resolve(this.next())));
   }
 }

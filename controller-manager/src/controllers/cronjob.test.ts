@@ -4,14 +4,13 @@ import type { CronJob, Job } from '@kubelab/api';
 import { MemoryEventRecorder } from '@kubelab/client/events';
 import { CronJobController, SCHEDULED_TIMESTAMP_ANNOTATION } from './cronjob.js';
 import { mostRecentSchedule, parseGoDuration, parseSchedule } from './cronjob-schedule.js';
-import { FakeApi } from '../testing/fakeapi.js';
-import { drain, FakeCache, ManualQueue } from '../testing/fakecache.js';
+import { drain, FakeCache, InProcessApi, ManualQueue } from '@kubelab/apiserver/testing';
 import { silentLog } from '../testing/fixtures.js';
 
 const T0 = Date.UTC(2024, 0, 1, 0, 0, 0);
 
 function setup() {
-  const api = new FakeApi();
+  const api = new InProcessApi();
   const cronjobs = new FakeCache<CronJob>(api, 'cronjobs');
   const jobs = new FakeCache<Job>(api, 'jobs');
   const queue = new ManualQueue();
@@ -37,7 +36,7 @@ function cronjob(name: string, spec: Partial<CronJob['spec']> = {}): CronJob {
   };
 }
 
-async function complete(api: FakeApi, j: Job, type: 'Complete' | 'Failed'): Promise<void> {
+async function complete(api: InProcessApi, j: Job, type: 'Complete' | 'Failed'): Promise<void> {
   const now = new Date(api.clock.now()).toISOString();
   await api.updateStatus('jobs', { ...j, status: { startTime: now, completionTime: type === 'Complete' ? now : undefined, conditions: [{ type, status: 'True' }] } });
 }

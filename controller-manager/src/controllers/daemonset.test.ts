@@ -4,12 +4,11 @@ import type { DaemonSet, Node, Pod } from '@kubelab/api';
 import { MemoryEventRecorder } from '@kubelab/client/events';
 import { DaemonSetController } from './daemonset.js';
 import { REVISION_LABEL, targetNode } from './daemonset-nodes.js';
-import { FakeApi } from '../testing/fakeapi.js';
-import { drain, FakeCache, ManualQueue } from '../testing/fakecache.js';
+import { drain, FakeCache, InProcessApi, ManualQueue } from '@kubelab/apiserver/testing';
 import { makePodsReady, silentLog } from '../testing/fixtures.js';
 
 function setup() {
-  const api = new FakeApi();
+  const api = new InProcessApi();
   const daemonsets = new FakeCache<DaemonSet>(api, 'daemonsets');
   const pods = new FakeCache<Pod>(api, 'pods');
   const nodes = new FakeCache<Node>(api, 'nodes');
@@ -34,14 +33,14 @@ function ds(name: string, nodeSelector?: Record<string, string>, image = 'nginx:
 }
 
 /** A fake scheduler: bind every pod to the node its affinity names. */
-async function bind(api: FakeApi): Promise<void> {
+async function bind(api: InProcessApi): Promise<void> {
   for (const p of api.objects<Pod>('pods')) {
     if (p.spec.nodeName || p.metadata.deletionTimestamp) continue;
-    await api.update('pods', { ...p, spec: { ...p.spec, nodeName: targetNode(p) } });
+    await api.bind('default', p.metadata.name!, targetNode(p)!);
   }
 }
 
-const live = (api: FakeApi): Pod[] => api.objects<Pod>('pods').filter((p) => !p.metadata.deletionTimestamp);
+const live = (api: InProcessApi): Pod[] => api.objects<Pod>('pods').filter((p) => !p.metadata.deletionTimestamp);
 
 test('one pod per Ready schedulable node matching nodeSelector, pinned by node affinity', async () => {
   const { api, settle } = setup();

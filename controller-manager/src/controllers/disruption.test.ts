@@ -3,12 +3,11 @@ import assert from 'node:assert/strict';
 import { rfc3339, type Deployment, type Pod, type PodDisruptionBudget, type ReplicaSet, type StatefulSet } from '@kubelab/api';
 import { MemoryEventRecorder } from '@kubelab/client/events';
 import { DisruptionController } from './disruption.js';
-import { FakeApi } from '../testing/fakeapi.js';
-import { drain, FakeCache, ManualQueue } from '../testing/fakecache.js';
+import { drain, FakeCache, InProcessApi, ManualQueue } from '@kubelab/apiserver/testing';
 import { deployment, readyStatus, replicaSet, silentLog } from '../testing/fixtures.js';
 
 function setup() {
-  const api = new FakeApi();
+  const api = new InProcessApi();
   const queue = new ManualQueue();
   const recorder = new MemoryEventRecorder();
   const ctrl = new DisruptionController({
@@ -26,7 +25,7 @@ function setup() {
   return { api, recorder, queue, settle: () => drain([{ ctrl, queue }]) };
 }
 
-async function pods(api: FakeApi, n: number, owner?: ReplicaSet, ready = n): Promise<void> {
+async function pods(api: InProcessApi, n: number, owner?: ReplicaSet, ready = n): Promise<void> {
   for (let i = 0; i < n; i++) {
     const meta = { name: `web-${i}`, namespace: 'default', labels: { app: 'web' }, ...(owner ? { ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: owner.metadata.name!, uid: owner.metadata.uid!, controller: true }] } : {}) };
     const p = await api.create<Pod>('pods', { metadata: meta, spec: { containers: [{ name: 'c', image: 'x' }] } });
@@ -35,7 +34,7 @@ async function pods(api: FakeApi, n: number, owner?: ReplicaSet, ready = n): Pro
 }
 
 const budget = (spec: Partial<PodDisruptionBudget['spec']>): PodDisruptionBudget => ({ apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: { name: 'web', namespace: 'default' }, spec: { selector: { matchLabels: { app: 'web' } }, ...spec } });
-const status = (api: FakeApi) => api.peek<PodDisruptionBudget>('poddisruptionbudgets', 'default', 'web')!.status!;
+const status = (api: InProcessApi) => api.peek<PodDisruptionBudget>('poddisruptionbudgets', 'default', 'web')!.status!;
 
 test('minAvailable as a count: expected = selected pods, allowed = healthy - desired', async () => {
   const { api, settle } = setup();

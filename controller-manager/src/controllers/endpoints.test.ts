@@ -2,8 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Endpoints, Pod, Service } from '@kubelab/api';
 import { computeSubsets, EndpointsController, findPort } from './endpoints.js';
-import { FakeApi } from '../testing/fakeapi.js';
-import { drain, FakeCache, ManualQueue } from '../testing/fakecache.js';
+import { drain, FakeCache, InProcessApi, ManualQueue } from '@kubelab/apiserver/testing';
 import { pod, readyStatus, silentLog } from '../testing/fixtures.js';
 
 const svc = (ports: Service['spec']['ports'], selector: Record<string, string> | undefined = { app: 'web' }, extra: Partial<Service['spec']> = {}): Service => ({
@@ -78,7 +77,7 @@ test('headless services without ports list addresses; hostname set for matching 
 });
 
 function setup() {
-  const api = new FakeApi();
+  const api = new InProcessApi();
   const services = new FakeCache<Service>(api, 'services');
   const pods = new FakeCache<Pod>(api, 'pods');
   const endpoints = new FakeCache<Endpoints>(api, 'endpoints');
@@ -129,7 +128,9 @@ test('controller: services without selector are left alone; leftover endpoints a
 test('controller: a deleted Endpoints object is recreated', async () => {
   const { api, settle } = setup();
   await api.create('services', svc([{ port: 80 }]));
-  await api.create('pods', { ...webPod('a', '10.244.0.10', true) });
+  // The apiserver drops status on create (as upstream does): the kubelet's report is a status write.
+  const p = await api.create('pods', webPod('a', undefined, false));
+  await api.updateStatus('pods', { ...p, status: readyStatus('10.244.0.10', 0, true) });
   await settle();
   await api.delete('endpoints', 'default', 'web');
   await settle();

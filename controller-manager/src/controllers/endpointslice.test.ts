@@ -3,12 +3,11 @@ import assert from 'node:assert/strict';
 import type { EndpointSlice, Pod, Service } from '@kubelab/api';
 import { EndpointSliceController } from './endpointslice.js';
 import { desiredSlices } from './endpointslice-compute.js';
-import { FakeApi } from '../testing/fakeapi.js';
-import { drain, FakeCache, ManualQueue } from '../testing/fakecache.js';
+import { drain, FakeCache, InProcessApi, ManualQueue } from '@kubelab/apiserver/testing';
 import { pod, readyStatus, silentLog } from '../testing/fixtures.js';
 
 function setup() {
-  const api = new FakeApi();
+  const api = new InProcessApi();
   const services = new FakeCache<Service>(api, 'services');
   const pods = new FakeCache<Pod>(api, 'pods');
   const slices = new FakeCache<EndpointSlice>(api, 'endpointslices');

@@ -3,12 +3,11 @@ import assert from 'node:assert/strict';
 import { ApiError } from '@kubelab/proto';
 import type { Deployment, KubeObject, OwnerReference, Pod, ReplicaSet } from '@kubelab/api';
 import { GarbageCollector } from './garbagecollector.js';
-import { FakeApi } from '../testing/fakeapi.js';
-import { drain, FakeCache, ManualQueue } from '../testing/fakecache.js';
+import { drain, FakeCache, InProcessApi, ManualQueue } from '@kubelab/apiserver/testing';
 import { deployment, pod, replicaSet, silentLog } from '../testing/fixtures.js';
 
 function setup() {
-  const api = new FakeApi();
+  const api = new InProcessApi();
   const caches = {
     deployments: new FakeCache<KubeObject>(api, 'deployments'),
     replicasets: new FakeCache<KubeObject>(api, 'replicasets'),
@@ -21,7 +20,7 @@ function setup() {
 
 const ref = (o: KubeObject, kind: string, apiVersion = 'apps/v1'): OwnerReference => ({ apiVersion, kind, name: o.metadata.name!, uid: o.metadata.uid!, controller: true, blockOwnerDeletion: true });
 
-async function owned(api: FakeApi): Promise<{ d: Deployment; rs: ReplicaSet; pods: Pod[] }> {
+async function owned(api: InProcessApi): Promise<{ d: Deployment; rs: ReplicaSet; pods: Pod[] }> {
   const d = await api.create('deployments', deployment('web', 2));
   const r = replicaSet('web-abc', 2);
   r.metadata.ownerReferences = [ref(d, 'Deployment')];
@@ -121,7 +120,7 @@ test('foreground: dependents first, then the finalizers, then the owner', async 
 test('foreground waits for terminating pods to be really gone', async () => {
   const { api, settle } = setup();
   const { pods } = await owned(api);
-  for (const p of pods) await api.update('pods', { ...api.peek<Pod>('pods', 'default', p.metadata.name!)!, spec: { ...p.spec, nodeName: 'n1' } });
+  for (const p of pods) await api.bind('default', p.metadata.name!, 'n1');
   await api.delete('replicasets', 'default', 'web-abc', { propagationPolicy: 'Foreground' });
   await settle();
   assert.ok(api.peek('replicasets', 'default', 'web-abc'), 'still there while pods terminate');
@@ -148,4 +147,21 @@ test('foreground: a dependent the cache has not seen yet keeps the finalizer', a
   caches.pods.release();
   await settle();
   assert.equal(api.peek('replicasets', 'default', 'web-abc'), undefined);
+});
+
+test('orphaning: a dependent whose references were stripped is kept even while the cache still shows them', async () => {
+  const { api, caches, settle } = setup();
+  const { rs } = await owned(api);
+  await settle();
+  // As the apiserver orphans: the ReplicaSet loses its reference, then the Deployment goes; the
+  // ReplicaSet cache has not seen the first write yet when the second arrives.
+  caches.replicasets.hold();
+  await api.update('replicasets', { ...rs, metadata: { ...rs.metadata, ownerReferences: undefined } });
+  await api.delete('deployments', 'default', 'web');
+  await settle();
+  assert.equal(api.count('delete', 'replicasets'), 0, 'the orphan is not collected on the cache’s stale word');
+  caches.replicasets.release();
+  await settle();
+  assert.equal(api.objects('replicasets').length, 1);
+  assert.equal(api.objects('pods').length, 2);
 });

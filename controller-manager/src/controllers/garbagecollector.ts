@@ -99,14 +99,21 @@ export class GarbageCollector implements Controller {
     return isForegroundDeleting(owner) ? 'waiting' : 'solid';
   }
 
-  /** `listed`: the object as a fresh list returned it, when the cache may not have it yet. */
-  private async processDependent(resource: string, key: string, listed?: KubeObject): Promise<void> {
-    const obj = this.d.caches[resource]?.get(key) ?? listed;
+  /**
+   * `listed`: the object as a fresh list returned it, when the cache may not have it yet; `live`:
+   * it was just read from the apiserver. Nothing is done on the cache's word alone: an owner
+   * deleted with --cascade=orphan strips its dependents' references just before it goes, and the
+   * cache may still hold them when the owner's deletion arrives (upstream's attemptToDeleteItem
+   * reads the object too).
+   */
+  private async processDependent(resource: string, key: string, listed?: KubeObject, live = false): Promise<void> {
+    const obj = live ? listed : (this.d.caches[resource]?.get(key) ?? listed);
     if (!obj || obj.metadata.deletionTimestamp) return;
     const refs = obj.metadata.ownerReferences ?? [];
     if (refs.length === 0) return;
     const { namespace, name } = splitKey(key);
     const states = await Promise.all(refs.map((r) => this.ownerState(r, namespace)));
+    if (!live && states.some((st) => st !== 'solid')) return this.processLive(resource, key, obj);
     const log = this.d.log.child({ resource, object: key });
     if (states.includes('solid')) {
       const drop = new Set(refs.filter((_r, i) => states[i] !== 'solid').map((r) => r.uid));
@@ -129,6 +136,20 @@ export class GarbageCollector implements Controller {
       if (isNotFound(err) || isConflict(err)) return;
       throw err;
     }
+  }
+
+  /** Decides again on the object as the apiserver has it now. */
+  private async processLive(resource: string, key: string, cached: KubeObject): Promise<void> {
+    const { namespace, name } = splitKey(key);
+    let cur: KubeObject;
+    try {
+      cur = await this.d.api.get(resource, namespace, name);
+    } catch (err) {
+      if (isNotFound(err)) return;
+      throw err;
+    }
+    if (cur.metadata.uid !== cached.metadata.uid) return;
+    return this.processDependent(resource, key, cur, true);
   }
 
   private dependentsOf(owner: KubeObject, items: KubeObject[]): KubeObject[] {

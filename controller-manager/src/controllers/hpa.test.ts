@@ -5,14 +5,13 @@ import { MemoryEventRecorder } from '@kubelab/client/events';
 import { HorizontalPodAutoscalerController } from './hpa.js';
 import type { MetricsClient } from './hpa-metrics.js';
 import type { PodMetric } from './hpa-replicas.js';
-import { FakeApi } from '../testing/fakeapi.js';
-import { FakeCache, ManualQueue } from '../testing/fakecache.js';
+import { FakeCache, InProcessApi, ManualQueue } from '@kubelab/apiserver/testing';
 import { deployment, silentLog } from '../testing/fixtures.js';
 
 class FakeMetrics implements MetricsClient {
   usage = new Map<string, number>();
   fail: string | undefined;
-  constructor(private readonly api: FakeApi) {}
+  constructor(private readonly api: InProcessApi) {}
   async podMetrics(): Promise<Map<string, PodMetric>> {
     if (this.fail) throw new Error(this.fail);
     return new Map([...this.usage].map(([k, v]) => [k, { value: v, timestamp: this.api.clock.now(), windowMs: 10_000 }]));
@@ -20,7 +19,7 @@ class FakeMetrics implements MetricsClient {
 }
 
 function setup() {
-  const api = new FakeApi();
+  const api = new InProcessApi();
   const hpas = new FakeCache<HorizontalPodAutoscaler>(api, 'horizontalpodautoscalers');
   const pods = new FakeCache<Pod>(api, 'pods');
   const queue = new ManualQueue();
@@ -30,7 +29,7 @@ function setup() {
   return { api, recorder, metrics, sync: () => ctrl.reconcile('default/web'), queue };
 }
 
-async function runningPods(api: FakeApi, n: number): Promise<void> {
+async function runningPods(api: InProcessApi, n: number): Promise<void> {
   for (const p of api.objects<Pod>('pods')) await api.delete('pods', 'default', p.metadata.name!, { gracePeriodSeconds: 0 });
   const long = rfc3339(api.clock.now() - 3_600_000);
   for (let i = 0; i < n; i++) {

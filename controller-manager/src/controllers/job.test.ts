@@ -4,12 +4,11 @@ import { rfc3339, type Job, type Pod } from '@kubelab/api';
 import { MemoryEventRecorder } from '@kubelab/client/events';
 import { JobController } from './job.js';
 import { backoffRemainingMs } from './job-status.js';
-import { FakeApi } from '../testing/fakeapi.js';
-import { drain, FakeCache, ManualQueue } from '../testing/fakecache.js';
+import { drain, FakeCache, InProcessApi, ManualQueue } from '@kubelab/apiserver/testing';
 import { silentLog } from '../testing/fixtures.js';
 
 function setup() {
-  const api = new FakeApi();
+  const api = new InProcessApi();
   const jobs = new FakeCache<Job>(api, 'jobs');
   const pods = new FakeCache<Pod>(api, 'pods');
   const queue = new ManualQueue();
@@ -28,12 +27,12 @@ function job(name: string, spec: Partial<Job['spec']> = {}): Job {
   };
 }
 
-async function finish(api: FakeApi, pod: Pod, phase: 'Succeeded' | 'Failed'): Promise<void> {
+async function finish(api: InProcessApi, pod: Pod, phase: 'Succeeded' | 'Failed'): Promise<void> {
   const at = rfc3339(api.clock.now());
   await api.updateStatus('pods', { ...pod, status: { phase, containerStatuses: [{ name: 'c', ready: false, restartCount: 0, image: 'x', imageID: '', state: { terminated: { exitCode: phase === 'Succeeded' ? 0 : 1, finishedAt: at } } }] } as Pod['status'] });
 }
 
-const jobPods = (api: FakeApi): Pod[] => api.objects<Pod>('pods').filter((p) => !p.metadata.deletionTimestamp);
+const jobPods = (api: InProcessApi): Pod[] => api.objects<Pod>('pods').filter((p) => !p.metadata.deletionTimestamp);
 
 test('runs completions pods, parallelism at a time, and completes with upstream conditions', async () => {
   const { api, recorder, settle } = setup();
@@ -76,7 +75,8 @@ test('backoffLimit: failures beyond it fail the Job; replacements wait the expon
   queue.promoteDelayed();
   await settle();
   assert.equal(api.count('create', 'pods'), 2);
-  const second = jobPods(api).find((p) => !p.status?.phase)!;
+  // A new pod is Pending (the apiserver sets the phase on create).
+  const second = jobPods(api).find((p) => p.status?.phase === 'Pending')!;
   await finish(api, second, 'Failed');
   await settle();
   const j = api.peek<Job>('jobs', 'default', 'bad')!;
@@ -98,7 +98,7 @@ test('activeDeadlineSeconds: running pods are deleted and the Job fails with Dea
   await api.create('jobs', job('slow', { activeDeadlineSeconds: 30 }));
   await settle();
   const pod = jobPods(api)[0]!;
-  await api.update('pods', { ...pod, spec: { ...pod.spec, nodeName: 'n1' } });
+  await api.bind('default', pod.metadata.name!, 'n1');
   assert.ok(queue.delayed.some((d) => d.key === 'default/slow'));
   api.clock.advance(31_000);
   queue.promoteDelayed();

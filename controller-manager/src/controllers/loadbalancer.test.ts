@@ -4,12 +4,11 @@ import { cidrsOverlap, type Service } from '@kubelab/api';
 import { MemoryEventRecorder } from '@kubelab/client/events';
 import { LoadBalancerController } from './loadbalancer.js';
 import { AddressPool, parsePoolCidr } from './loadbalancer-pool.js';
-import { FakeApi } from '../testing/fakeapi.js';
-import { drain, FakeCache, ManualQueue } from '../testing/fakecache.js';
+import { drain, FakeCache, InProcessApi, ManualQueue } from '@kubelab/apiserver/testing';
 import { silentLog } from '../testing/fixtures.js';
 
 function setup(pool = '10.244.192.0/30') {
-  const api = new FakeApi();
+  const api = new InProcessApi();
   const services = new FakeCache<Service>(api, 'services');
   const queue = new ManualQueue();
   const recorder = new MemoryEventRecorder();
@@ -78,9 +77,15 @@ test('spec.loadBalancerIP is honoured when free and in the pool', async () => {
 
 test('after a restart the addresses in the statuses are kept (oldest Service first)', async () => {
   const t = setup();
-  await t.api.create('services', { apiVersion: 'v1', kind: 'Service', metadata: { name: 'zold', namespace: 'default', creationTimestamp: '2020-01-01T00:00:00Z' }, spec: { type: 'LoadBalancer', ports: [{ port: 80 }] }, status: { loadBalancer: { ingress: [{ ip: '10.244.192.2' }] } } } as Service);
+  // The apiserver sets creationTimestamp and drops status on create: the earlier controller's
+  // address is a status write after it.
+  const withAddress = async (name: string): Promise<void> => {
+    const s = await t.put(name, { type: 'LoadBalancer' });
+    await t.api.updateStatus('services', { ...s, status: { loadBalancer: { ingress: [{ ip: '10.244.192.2' }] } } });
+  };
+  await withAddress('zold');
   t.api.clock.advance(60_000);
-  await t.api.create('services', { apiVersion: 'v1', kind: 'Service', metadata: { name: 'dup', namespace: 'default', creationTimestamp: '2021-01-01T00:00:00Z' }, spec: { type: 'LoadBalancer', ports: [{ port: 80 }] }, status: { loadBalancer: { ingress: [{ ip: '10.244.192.2' }] } } } as Service);
+  await withAddress('dup');
   t.ctrl.onSynced();
   await t.settle();
   assert.deepEqual(t.ips('zold'), ['10.244.192.2']);

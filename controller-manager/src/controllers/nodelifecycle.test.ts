@@ -3,12 +3,11 @@ import assert from 'node:assert/strict';
 import { rfc3339, type Lease, type Node, type Pod } from '@kubelab/api';
 import { MemoryEventRecorder } from '@kubelab/client/events';
 import { NodeLifecycleController } from './nodelifecycle.js';
-import { FakeApi } from '../testing/fakeapi.js';
-import { drain, FakeCache, ManualQueue } from '../testing/fakecache.js';
+import { drain, FakeCache, InProcessApi, ManualQueue } from '@kubelab/apiserver/testing';
 import { pod, readyStatus, silentLog } from '../testing/fixtures.js';
 
 async function setup(opts: { synced?: boolean } = {}) {
-  const api = new FakeApi();
+  const api = new InProcessApi();
   const now = (): string => rfc3339(api.clock.now());
   const node: Node = {
     apiVersion: 'v1',

@@ -1,15 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { STORAGE, type Node, type PersistentVolume, type PersistentVolumeClaim, type StorageClass } from '@kubelab/api';
+import { STORAGE, type Node, type PersistentVolume, type PersistentVolumeClaim, type Pod, type StorageClass } from '@kubelab/api';
 import { MemoryEventRecorder } from '@kubelab/client/events';
 import { PersistentVolumeBinder } from './pvbinder.js';
 import { DockerVolumeProvisioner } from './provisioner.js';
-import { FakeApi } from '../testing/fakeapi.js';
-import { drain, FakeCache, ManualQueue } from '../testing/fakecache.js';
+import { StorageProtectionController } from './pvprotection.js';
+import { drain, FakeCache, InProcessApi, ManualQueue } from '@kubelab/apiserver/testing';
 import { silentLog } from '../testing/fixtures.js';
 
 function setup() {
-  const api = new FakeApi();
+  const api = new InProcessApi();
   const volumes = new FakeCache<PersistentVolume>(api, 'persistentvolumes');
   const claims = new FakeCache<PersistentVolumeClaim>(api, 'persistentvolumeclaims');
   const classes = new FakeCache<StorageClass>(api, 'storageclasses');
@@ -20,6 +20,9 @@ function setup() {
   const common = { api, volumes, claims, classes, recorder, clock: api.clock, log: silentLog };
   const binder = new PersistentVolumeBinder({ ...common, queue: bq });
   const provisioner = new DockerVolumeProvisioner({ ...common, nodes, queue: pq, cluster: 'lab' });
+  // The apiserver gives claims and volumes protection finalizers: a deleted claim goes once this lets it.
+  const sq = new ManualQueue();
+  const protection = new StorageProtectionController({ api, claims, volumes, pods: new FakeCache<Pod>(api, 'pods'), queue: sq, log: silentLog });
   return {
     api,
     recorder,
@@ -27,6 +30,7 @@ function setup() {
       drain([
         { ctrl: binder, queue: bq },
         { ctrl: provisioner, queue: pq },
+        { ctrl: protection, queue: sq },
       ]),
     provisioner,
   };
@@ -48,8 +52,8 @@ const claim = (name: string, size: string, extra: Partial<PersistentVolumeClaim[
   status: { phase: 'Pending' },
 });
 
-const pv = (api: FakeApi, name: string) => api.peek<PersistentVolume>('persistentvolumes', '', name)!;
-const pvc = (api: FakeApi, name: string) => api.peek<PersistentVolumeClaim>('persistentvolumeclaims', 'default', name)!;
+const pv = (api: InProcessApi, name: string) => api.peek<PersistentVolume>('persistentvolumes', '', name)!;
+const pvc = (api: InProcessApi, name: string) => api.peek<PersistentVolumeClaim>('persistentvolumeclaims', 'default', name)!;
 
 test('a static volume becomes Available; a claim binds to the smallest one that fits, both sides Bound', async () => {
   const { api, settle } = setup();

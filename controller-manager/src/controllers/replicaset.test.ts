@@ -5,12 +5,11 @@ import type { Pod, ReplicaSet } from '@kubelab/api';
 import { MemoryEventRecorder } from '@kubelab/client/events';
 import { ReplicaSetController } from './replicaset.js';
 import { podsToDelete } from './replicaset-pods.js';
-import { FakeApi } from '../testing/fakeapi.js';
-import { drain, FakeCache, ManualQueue } from '../testing/fakecache.js';
+import { drain, FakeCache, InProcessApi, ManualQueue } from '@kubelab/apiserver/testing';
 import { makePodsReady, pod, readyStatus, replicaSet, silentLog } from '../testing/fixtures.js';
 
 function setup(opts: { ttlMs?: number } = {}) {
-  const api = new FakeApi();
+  const api = new InProcessApi();
   const replicasets = new FakeCache<ReplicaSet>(api, 'replicasets');
   const pods = new FakeCache<Pod>(api, 'pods');
   const queue = new ManualQueue();
@@ -20,7 +19,7 @@ function setup(opts: { ttlMs?: number } = {}) {
   return { api, replicasets, pods, queue, recorder, ctrl, settle };
 }
 
-const activePods = (api: FakeApi): Pod[] => api.objects<Pod>('pods').filter((p) => !p.metadata.deletionTimestamp);
+const activePods = (api: InProcessApi): Pod[] => api.objects<Pod>('pods').filter((p) => !p.metadata.deletionTimestamp);
 
 test('creates spec.replicas pods from the template with owner reference and generateName', async () => {
   const { api, ctrl, recorder, settle } = setup();
@@ -133,7 +132,7 @@ test('terminating pods are replaced without waiting for the kubelet', async () =
   await api.create('replicasets', replicaSet('web', 2));
   await ctrl.reconcile('default/web');
   const [first] = api.objects<Pod>('pods');
-  await api.update('pods', { ...first!, spec: { ...first!.spec, nodeName: 'n1' } });
+  await api.bind('default', first!.metadata.name!, 'n1');
   await api.delete('pods', 'default', first!.metadata.name!);
   assert.ok(api.peek<Pod>('pods', 'default', first!.metadata.name!)!.metadata.deletionTimestamp, 'graceful deletion pending');
   await ctrl.reconcile('default/web');
@@ -190,6 +189,7 @@ test('pods of other controllers and other namespaces are left alone; a deleting 
   const other = pod('foreign', { app: 'web' });
   other.metadata.ownerReferences = [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'x', uid: 'someone-else', controller: true }];
   await api.create('pods', other);
+  await api.create('namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'other' } });
   await api.create('pods', { ...pod('elsewhere', { app: 'web' }), metadata: { name: 'elsewhere', namespace: 'other', labels: { app: 'web' } } });
   await api.create('replicasets', replicaSet('web', 1));
   await ctrl.reconcile('default/web');

@@ -2,23 +2,27 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { KubeObject, Namespace } from '@kubelab/api';
 import { ServiceAccountController } from './serviceaccount.js';
-import { FakeApi } from '../testing/fakeapi.js';
-import { drain, FakeCache, ManualQueue } from '../testing/fakecache.js';
+import { drain, FakeCache, InProcessApi, ManualQueue } from '@kubelab/apiserver/testing';
 import { silentLog } from '../testing/fixtures.js';
 
 test('every active namespace gets a default ServiceAccount, recreated after deletion', async () => {
-  const api = new FakeApi();
+  const api = new InProcessApi({ namespaces: ['default'] });
   const namespaces = new FakeCache<Namespace>(api, 'namespaces');
   const serviceaccounts = new FakeCache<KubeObject>(api, 'serviceaccounts');
   const queue = new ManualQueue();
   const ctrl = new ServiceAccountController({ api, namespaces, serviceaccounts, queue, log: silentLog });
   const settle = () => drain([{ ctrl, queue }]);
-  await api.create('namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'dev' }, status: { phase: 'Active' } });
-  await api.create('namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'gone' }, status: { phase: 'Terminating' } });
+  await api.create('namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'dev' } });
+  // A namespace is Terminating once deleted (the apiserver ignores a status sent on create).
+  await api.create('namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'gone' } });
+  await api.delete('namespaces', '', 'gone');
+  const phase = api.peek<Namespace>('namespaces', '', 'gone')?.status?.phase;
+  assert.ok(phase === 'Terminating' || phase === undefined, `Terminating or already removed, not ${phase}`);
   await settle();
-  assert.deepEqual(api.objects('serviceaccounts').map((s) => `${s.metadata.namespace}/${s.metadata.name}`), ['dev/default']);
+  assert.deepEqual(api.objects('serviceaccounts').map((s) => `${s.metadata.namespace}/${s.metadata.name}`), ['default/default', 'dev/default']);
   await api.delete('serviceaccounts', 'dev', 'default');
   await settle();
-  assert.equal(api.objects('serviceaccounts').length, 1);
-  assert.equal(api.count('create', 'serviceaccounts'), 2);
+  assert.equal(api.objects('serviceaccounts').length, 2);
+  assert.equal(api.count('create', 'serviceaccounts'), 3);
+  await api.close();
 });

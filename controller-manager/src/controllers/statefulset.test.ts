@@ -4,12 +4,11 @@ import type { ControllerRevision, PersistentVolumeClaim, Pod, StatefulSet } from
 import { MemoryEventRecorder } from '@kubelab/client/events';
 import { POD_NAME_LABEL, REVISION_LABEL, StatefulSetController } from './statefulset.js';
 import { applyRevision } from './statefulset-history.js';
-import { FakeApi } from '../testing/fakeapi.js';
-import { drain, FakeCache, ManualQueue } from '../testing/fakecache.js';
+import { drain, FakeCache, InProcessApi, ManualQueue } from '@kubelab/apiserver/testing';
 import { readyStatus, silentLog } from '../testing/fixtures.js';
 
 function setup() {
-  const api = new FakeApi();
+  const api = new InProcessApi();
   const statefulsets = new FakeCache<StatefulSet>(api, 'statefulsets');
   const pods = new FakeCache<Pod>(api, 'pods');
   const claims = new FakeCache<PersistentVolumeClaim>(api, 'persistentvolumeclaims');
@@ -32,18 +31,18 @@ function sts(name: string, replicas: number, extra: Partial<StatefulSet['spec']>
   };
 }
 
-const live = (api: FakeApi): Pod[] => api.objects<Pod>('pods').filter((p) => !p.metadata.deletionTimestamp);
-const names = (api: FakeApi): string[] => live(api).map((p) => p.metadata.name!).sort();
-const get = (api: FakeApi, name = 'web'): StatefulSet => api.peek<StatefulSet>('statefulsets', 'default', name)!;
+const live = (api: InProcessApi): Pod[] => api.objects<Pod>('pods').filter((p) => !p.metadata.deletionTimestamp);
+const names = (api: InProcessApi): string[] => live(api).map((p) => p.metadata.name!).sort();
+const get = (api: InProcessApi, name = 'web'): StatefulSet => api.peek<StatefulSet>('statefulsets', 'default', name)!;
 
-async function ready(api: FakeApi, name: string): Promise<void> {
+async function ready(api: InProcessApi, name: string): Promise<void> {
   const p = api.peek<Pod>('pods', 'default', name)!;
-  const bound = await api.update('pods', { ...p, spec: { ...p.spec, nodeName: 'n1' } });
+  const bound = await api.bind('default', p.metadata.name!, 'n1');
   await api.updateStatus('pods', { ...bound, status: readyStatus('10.244.0.9', api.clock.now()) });
 }
 
 /** Settles, then makes every live pod ready and settles again, until all `n` pods exist and are ready. */
-async function rollOut(api: FakeApi, settle: () => Promise<number>, rounds = 20): Promise<void> {
+async function rollOut(api: InProcessApi, settle: () => Promise<number>, rounds = 20): Promise<void> {
   for (let i = 0; i < rounds; i++) {
     await settle();
     const unready = live(api).filter((p) => !p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));

@@ -1,17 +1,16 @@
 /**
- * A fake control plane for controller tests: FakeApi, one FakeCache per resource, the
+ * A control plane for controller tests: the in-process apiserver, one FakeCache per resource, the
  * Deployment and ReplicaSet controllers on manual queues, and a "kubelet" step.
  */
 import type { Deployment, Pod, ReplicaSet } from '@kubelab/api';
 import { MemoryEventRecorder } from '@kubelab/client/events';
 import { DeploymentController } from '../controllers/deployment.js';
 import { ReplicaSetController } from '../controllers/replicaset.js';
-import { FakeApi } from './fakeapi.js';
-import { drain, FakeCache, ManualQueue } from './fakecache.js';
+import { drain, FakeCache, InProcessApi, ManualQueue } from '@kubelab/apiserver/testing';
 import { makePodsReady, silentLog } from './fixtures.js';
 
 export class FakeCluster {
-  readonly api = new FakeApi();
+  readonly api = new InProcessApi();
   readonly deployments = new FakeCache<Deployment>(this.api, 'deployments');
   readonly replicasets = new FakeCache<ReplicaSet>(this.api, 'replicasets');
   readonly pods = new FakeCache<Pod>(this.api, 'pods');

@@ -1,7 +1,7 @@
 /** Object builders and small steps shared by the controller tests. */
 import pino from 'pino';
 import { rfc3339, type Deployment, type Pod, type PodTemplateSpec, type ReplicaSet } from '@kubelab/api';
-import type { FakeApi } from './fakeapi.js';
+import type { InProcessApi } from '@kubelab/apiserver/testing';
 
 export const silentLog = pino({ level: 'silent' });
 
@@ -44,7 +44,7 @@ export function readyStatus(ip: string, sinceMs: number, ready = true): Pod['sta
 let ipSeq = 10;
 
 /** Marks every pod without a Ready=True condition ready (a fake kubelet pass); returns how many. */
-export async function makePodsReady(api: FakeApi, filter: (p: Pod) => boolean = () => true): Promise<number> {
+export async function makePodsReady(api: InProcessApi, filter: (p: Pod) => boolean = () => true): Promise<number> {
   let n = 0;
   for (const p of api.objects<Pod>('pods')) {
     if (p.metadata.deletionTimestamp) continue;

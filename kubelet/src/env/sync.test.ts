@@ -7,7 +7,7 @@ import { makePod } from '../testing/fakes.js';
 describe('env in the pod lifecycle', () => {
   it('waits with CreateContainerConfigError until the ConfigMap exists, then starts with the resolved env', async () => {
     const h = harness({ crashBaseMs: 10_000 });
-    const pod = h.add(
+    const pod = await h.add(
       makePod('web', NODE, {
         containers: [
           {
@@ -31,7 +31,7 @@ describe('env in the pod lifecycle', () => {
     await h.sync(pod);
     assert.equal(h.events.lines().filter((l) => l === 'Warning Failed Error: configmap "settings" not found').length, 1, 'reported once');
 
-    h.api.put<KubeObject & { data: Record<string, string> }>('configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', namespace: 'default' }, data: { greeting: 'hello' } });
+    await h.api.seed<KubeObject & { data: Record<string, string> }>('configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', namespace: 'default' }, data: { greeting: 'hello' } });
     await h.sync(pod);
     const app = h.runtime.podContainers(pod.metadata.uid!, 'app')[0]!;
     assert.equal(app.state, 'running');
@@ -45,9 +45,9 @@ describe('env in the pod lifecycle', () => {
 
   it('gives containers the kubernetes service address', async () => {
     const h = harness();
-    h.api.put('services', { apiVersion: 'v1', kind: 'Service', metadata: { name: 'kubernetes', namespace: 'default' }, spec: { clusterIP: '10.244.128.1', ports: [{ name: 'https', port: 443, protocol: 'TCP' }] } });
-    h.api.put('services', { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: 'default' }, spec: { clusterIP: '10.244.128.20', ports: [{ port: 80, protocol: 'TCP' }] } });
-    const pod = h.add(makePod('client', NODE));
+    await h.api.seed('services', { apiVersion: 'v1', kind: 'Service', metadata: { name: 'kubernetes', namespace: 'default' }, spec: { clusterIP: '10.244.128.1', ports: [{ name: 'https', port: 443, protocol: 'TCP' }] } });
+    await h.api.seed('services', { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: 'default' }, spec: { clusterIP: '10.244.128.20', ports: [{ port: 80, protocol: 'TCP' }] } });
+    const pod = await h.add(makePod('client', NODE));
     await h.sync(pod);
     const app = h.runtime.podContainers(pod.metadata.uid!, 'app')[0]!;
     const env = h.runtime.createOptions.get(app.id)!.Env ?? [];

@@ -21,7 +21,7 @@ const HTTP = 'http:/healthz';
 describe('readiness probe', () => {
   it('keeps the container unready until the probe passes, then flips with the thresholds', async () => {
     const h = harness();
-    const pod = h.add(
+    const pod = await h.add(
       makePod('web', NODE, {
         containers: [{ name: 'app', image: 'img:1', readinessProbe: { httpGet: { path: '/healthz', port: 8080 }, initialDelaySeconds: 5, periodSeconds: 2 } }],
       }),
@@ -63,7 +63,7 @@ describe('readiness probe', () => {
 
   it('needs successThreshold successes in a row to become ready again', async () => {
     const h = harness();
-    const pod = h.add(makePod('web', NODE, { containers: [{ name: 'app', image: 'img:1', readinessProbe: { exec: { command: ['true'] }, successThreshold: 2, failureThreshold: 1 } }] }));
+    const pod = await h.add(makePod('web', NODE, { containers: [{ name: 'app', image: 'img:1', readinessProbe: { exec: { command: ['true'] }, successThreshold: 2, failureThreshold: 1 } }] }));
     await h.sync(pod);
     await h.timers.advance(0);
     await h.sync(pod);
@@ -79,7 +79,7 @@ describe('readiness probe', () => {
 
   it('a container without probes is ready as soon as it runs', async () => {
     const h = harness();
-    const pod = h.add(makePod('web', NODE));
+    const pod = await h.add(makePod('web', NODE));
     await h.sync(pod);
     assert.equal(cs(h, pod)?.ready, true);
     assert.equal(h.probes.size, 0);
@@ -89,7 +89,7 @@ describe('readiness probe', () => {
 describe('liveness probe', () => {
   it('kills and restarts the container after failureThreshold failures', async () => {
     const h = harness();
-    const pod = h.add(makePod('web', NODE, { containers: [{ name: 'app', image: 'img:1', livenessProbe: { httpGet: { path: '/healthz', port: 8080 }, periodSeconds: 3 } }] }));
+    const pod = await h.add(makePod('web', NODE, { containers: [{ name: 'app', image: 'img:1', livenessProbe: { httpGet: { path: '/healthz', port: 8080 }, periodSeconds: 3 } }] }));
     const uid = pod.metadata.uid!;
     await h.sync(pod);
     assert.equal(cs(h, pod)?.ready, true, 'liveness does not gate readiness');
@@ -128,7 +128,7 @@ describe('liveness probe', () => {
 
   it('honours the probe terminationGracePeriodSeconds and restartPolicy Never', async () => {
     const h = harness();
-    const pod = h.add(
+    const pod = await h.add(
       makePod('job', NODE, {
         restartPolicy: 'Never',
         containers: [{ name: 'app', image: 'img:1', livenessProbe: { exec: { command: ['cat', '/tmp/healthy'] }, failureThreshold: 1, terminationGracePeriodSeconds: 2 } }],
@@ -151,7 +151,7 @@ describe('liveness probe', () => {
 describe('startup probe', () => {
   it('gates liveness and readiness until it succeeds; started follows it', async () => {
     const h = harness();
-    const pod = h.add(
+    const pod = await h.add(
       makePod('web', NODE, {
         containers: [
           {
@@ -192,7 +192,7 @@ describe('startup probe', () => {
 
   it('kills the container when it never starts', async () => {
     const h = harness();
-    const pod = h.add(makePod('web', NODE, { containers: [{ name: 'app', image: 'img:1', startupProbe: { exec: { command: ['false'] }, periodSeconds: 1, failureThreshold: 2 } }] }));
+    const pod = await h.add(makePod('web', NODE, { containers: [{ name: 'app', image: 'img:1', startupProbe: { exec: { command: ['false'] }, periodSeconds: 1, failureThreshold: 2 } }] }));
     h.prober.set('app', 'exec:false', false, 'exit 1');
     await h.sync(pod);
     await h.timers.advance(1_000);
@@ -206,7 +206,7 @@ describe('startup probe', () => {
 describe('probe workers lifecycle', () => {
   it('stops the workers when the pod goes away', async () => {
     const h = harness();
-    const pod = h.add(makePod('web', NODE, { containers: [{ name: 'app', image: 'img:1', readinessProbe: { exec: { command: ['true'] } }, livenessProbe: { exec: { command: ['true'] } } }] }));
+    const pod = await h.add(makePod('web', NODE, { containers: [{ name: 'app', image: 'img:1', readinessProbe: { exec: { command: ['true'] } }, livenessProbe: { exec: { command: ['true'] } } }] }));
     await h.sync(pod);
     assert.equal(h.probes.size, 2);
     assert.equal(h.timers.size, 2);
@@ -221,11 +221,9 @@ describe('probe workers lifecycle', () => {
 
   it('stops them before a graceful deletion', async () => {
     const h = harness();
-    const pod = h.add(makePod('web', NODE, { containers: [{ name: 'app', image: 'img:1', livenessProbe: { exec: { command: ['true'] } } }] }));
+    const pod = await h.add(makePod('web', NODE, { containers: [{ name: 'app', image: 'img:1', livenessProbe: { exec: { command: ['true'] } } }] }));
     await h.sync(pod);
-    const stored = h.get(pod)!;
-    stored.metadata.deletionTimestamp = '2026-01-01T00:00:10Z';
-    h.api.put('pods', stored);
+    await h.deleteGracefully(pod);
     await h.sync(pod);
     assert.equal(h.probes.size, 0);
   });

@@ -12,7 +12,7 @@ import { PodWorkers } from '../podworkers.js';
 import { StatusManager } from '../statusmanager.js';
 import { PodSyncer } from '../pod/syncer.js';
 import { DockerTestEnv, overlaps, waitFor } from '../testing/dockerenv.js';
-import { FakeApi, FakePods, makePod as makeBasePod, silentLogger } from '../testing/fakes.js';
+import { TestApi, FakePods, makePod as makeBasePod, silentLogger } from '../testing/fakes.js';
 import { DockerRuntime } from './docker.js';
 import { ImageError, LABELS, SANDBOX_NAME, type RuntimeEvent } from './runtime.js';
 
@@ -52,7 +52,7 @@ describe('DockerRuntime against the real engine', { timeout: 180_000 }, () => {
   });
 
   it('runs a pod: sandbox IP on the network, shared namespace, restart after a kill, graceful delete', async () => {
-    const api = new FakeApi();
+    const api = new TestApi();
     const pods = new FakePods(api, NODE);
     const images = new ImageManager(runtime, systemClock, { baseMs: 1000, maxMs: 5000 }, log);
     const syncer = new PodSyncer({ runtime, images, clock: systemClock, log, network: NETWORK, pauseImage: IMAGE, crashLoop: { baseMs: 1000, maxMs: 5000 } });

@@ -1,6 +1,6 @@
 /**
  * The real kubelet pod machinery (DockerRuntime, PodSyncer, PodWorkers, prober, hooks, volumes)
- * against a FakeApi and FakePods, on a DockerTestEnv, for integration tests. Back-offs and the
+ * against a TestApi and FakePods, on a DockerTestEnv, for integration tests. Back-offs and the
  * pull deadline are parameters so failure paths take seconds.
  */
 import type { Logger } from 'pino';
@@ -19,11 +19,11 @@ import { StatusManager } from '../statusmanager.js';
 import { PodSyncer } from '../pod/syncer.js';
 import { VolumeManager } from '../volumes/manager.js';
 import type { DockerTestEnv } from './dockerenv.js';
-import { FakePods, type FakeApi } from './fakes.js';
+import { FakePods, type TestApi } from './fakes.js';
 
 export interface DockerKubeletOptions {
   env: DockerTestEnv;
-  api: FakeApi;
+  api: TestApi;
   node: string;
   log: Logger;
   crashLoop: { baseMs: number; maxMs: number };
@@ -59,7 +59,7 @@ export function startDockerKubelet(o: DockerKubeletOptions): DockerKubelet {
   const probes = new ProbeManager({ prober, timers: realTimers, clock: systemClock, log, recorder: events, onChange: (uid) => enqueue(uid) });
   const objects = new ApiEnvObjects({
     get: (r, ns, n) => api.get(r, ns, n),
-    list: <T extends KubeObject>(r: string, opts?: { namespace?: string }) => Promise.resolve({ items: api.list<T>(r).filter((x) => !opts?.namespace || x.metadata.namespace === opts.namespace) }),
+    list: <T extends KubeObject>(r: string, opts?: { namespace?: string }) => api.list<T>(r, opts),
   });
   const syncer = new PodSyncer({
     envObjects: objects,

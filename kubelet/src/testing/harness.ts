@@ -10,7 +10,7 @@ import { ApiEnvObjects } from '../env/objects.js';
 import { HookRunner } from '../hooks.js';
 import { VolumeManager } from '../volumes/manager.js';
 import { ProbeManager } from '../probes/manager.js';
-import { FakeApi, FakePods, ManualClock, silentLogger } from './fakes.js';
+import { TestApi, FakePods, ManualClock, silentLogger } from './fakes.js';
 import { FakeProber } from './prober.js';
 import { ManualTimers } from './timers.js';
 
@@ -22,7 +22,7 @@ export const PAUSE = 'pause:fake';
 
 export interface Harness {
   clock: ManualClock;
-  api: FakeApi;
+  api: TestApi;
   runtime: FakeRuntime;
   pods: FakePods;
   syncer: PodSyncer;
@@ -36,19 +36,21 @@ export interface Harness {
   probeChanges: string[];
   /** Sleeps of sleep hooks (ms); each advances the clock. */
   sleeps: number[];
-  /** Stores the pod in the fake apiserver and returns the stored copy. */
-  add(pod: Pod): Pod;
+  /** Creates the pod through the apiserver (defaults, validation; its uid and status are the apiserver's) and returns the stored copy. */
+  add(pod: Pod): Promise<Pod>;
   /** The pod as the apiserver has it now. */
   get(pod: Pod): Pod | undefined;
   /** reconcile(uid) of the pod. */
   sync(pod: Pod): Promise<void>;
+  /** A user's delete (kubectl delete): the apiserver marks the bound pod deleting with the grace period (not in api.calls). */
+  deleteGracefully(pod: Pod, grace?: number): Promise<void>;
 }
 
 /** A kubelet over fakes; `from` shares another harness's world (a restarted kubelet). */
 export function harness(opts: { crashBaseMs?: number; crashMaxMs?: number; imageBaseMs?: number; from?: Harness } = {}): Harness {
   const clock = opts.from?.clock ?? new ManualClock();
   const log = silentLogger();
-  const api = opts.from?.api ?? new FakeApi();
+  const api = opts.from?.api ?? new TestApi(clock);
   const runtime = opts.from?.runtime ?? new FakeRuntime({ cluster: CLUSTER, node: NODE, network: NETWORK, clock, pauseImage: PAUSE });
   runtime.images.add('img:1');
   const pods = new FakePods(api, NODE);
@@ -71,7 +73,7 @@ export function harness(opts: { crashBaseMs?: number; crashMaxMs?: number; image
   });
   const envObjects = new ApiEnvObjects({
     get: (r, ns, n) => api.get(r, ns, n),
-    list: <T extends KubeObject>(r: string, o?: { namespace?: string }) => Promise.resolve({ items: api.list<T>(r).filter((x) => !o?.namespace || x.metadata.namespace === o.namespace) }),
+    list: <T extends KubeObject>(r: string, o?: { namespace?: string }) => api.list<T>(r, o),
   });
   const volumes = new VolumeManager({ runtime, cluster: CLUSTER, node: NODE, log, objects: envObjects, version: () => `v${++versions}` });
   let versions = 0;
@@ -123,8 +125,11 @@ export function harness(opts: { crashBaseMs?: number; crashMaxMs?: number; image
     probes,
     probeChanges,
     sleeps,
-    add: (pod) => api.put('pods', pod),
+    add: (pod) => api.seed('pods', pod),
     get: (pod) => api.peek<Pod>('pods', pod.metadata.namespace ?? 'default', pod.metadata.name ?? ''),
     sync: (pod) => workers.reconcile(pod.metadata.uid ?? ''),
+    deleteGracefully: async (pod, grace) => {
+      await api.registry.delete('pods', pod.metadata.namespace ?? 'default', pod.metadata.name ?? '', grace === undefined ? {} : { gracePeriodSeconds: grace });
+    },
   };
 }

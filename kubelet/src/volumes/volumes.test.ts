@@ -28,8 +28,11 @@ function untar(b: Buffer): Record<string, string> {
   return out;
 }
 
-function putConfigMap(h: Harness, name: string, data: Record<string, string>): void {
-  h.api.put<KubeObject>('configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'default' }, data } as KubeObject);
+/** Creates the ConfigMap, or replaces its data (a user's kubectl apply). */
+async function putConfigMap(h: Harness, name: string, data: Record<string, string>): Promise<void> {
+  const cur = h.api.peek<KubeObject>('configmaps', 'default', name);
+  if (cur) await h.api.registry.update('configmaps', 'default', name, { ...cur, data } as KubeObject);
+  else await h.api.seed<KubeObject>('configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'default' }, data } as KubeObject);
 }
 
 function mountsOf(h: Harness, pod: Pod, name: string) {
@@ -40,7 +43,7 @@ function mountsOf(h: Harness, pod: Pod, name: string) {
 describe('pod volumes', () => {
   it('shares an emptyDir between containers and removes it with the pod', async () => {
     const h = harness();
-    const pod = h.add(
+    const pod = await h.add(
       makePod('web', NODE, {
         volumes: [{ name: 'scratch', emptyDir: {} }],
         containers: [
@@ -57,16 +60,14 @@ describe('pod volumes', () => {
     assert.deepEqual(mountsOf(h, pod, 'b').Mounts, [{ Type: 'volume', Source: vol, Target: '/in', ReadOnly: true }]);
     await h.sync(pod);
     assert.equal(h.runtime.volumes.size, 1);
-    const stored = h.get(pod)!;
-    stored.metadata.deletionTimestamp = '2026-01-01T00:01:00Z';
-    h.api.put('pods', stored);
+    await h.deleteGracefully(pod);
     await h.sync(pod);
     assert.equal(h.runtime.volumes.size, 0, 'removed after the containers');
   });
 
   it('writes configMap files atomically, rewrites them on change, and waits for a missing ConfigMap', async () => {
     const h = harness();
-    const pod = h.add(
+    const pod = await h.add(
       makePod('web', NODE, {
         volumes: [
           { name: 'cfg', configMap: { name: 'settings', items: [{ key: 'app.conf', path: 'conf/app.conf', mode: 0o600 }] } },
@@ -79,7 +80,7 @@ describe('pod volumes', () => {
     assert.equal(h.runtime.count('create'), 0);
     assert.ok(h.events.lines().includes('Warning FailedMount MountVolume.SetUp failed for volume "cfg" : configmap "settings" not found'));
 
-    putConfigMap(h, 'settings', { 'app.conf': 'debug=true\n', other: 'x' });
+    await putConfigMap(h, 'settings', { 'app.conf': 'debug=true\n', other: 'x' });
     await h.sync(pod);
     const cfgVol = h.runtime.volumes.get(dockerVolumeName(pod.metadata.uid!, 'cfg'))!;
     assert.equal(cfgVol.writes.length, 1);
@@ -95,7 +96,7 @@ describe('pod volumes', () => {
 
     await h.sync(pod);
     assert.equal(cfgVol.writes.length, 1, 'unchanged content is not rewritten');
-    putConfigMap(h, 'settings', { 'app.conf': 'debug=false\n' });
+    await putConfigMap(h, 'settings', { 'app.conf': 'debug=false\n' });
     await h.sync(pod);
     assert.equal(cfgVol.writes.length, 2);
     assert.equal(untar(cfgVol.writes[1]!)['..v3/conf/app.conf'], 'debug=false\n (600)');
@@ -104,9 +105,9 @@ describe('pod volumes', () => {
 
   it('decodes secrets, renders downwardAPI and projected volumes, and bind-mounts hostPath', async () => {
     const h = harness();
-    h.api.put<KubeObject>('secrets', { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'creds', namespace: 'default' }, data: { token: Buffer.from('t0k3n').toString('base64') } } as KubeObject);
-    putConfigMap(h, 'settings', { mode: 'fast' });
-    const pod = h.add(
+    await h.api.seed<KubeObject>('secrets', { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'creds', namespace: 'default' }, data: { token: Buffer.from('t0k3n').toString('base64') } } as KubeObject);
+    await putConfigMap(h, 'settings', { mode: 'fast' });
+    const pod = await h.add(
       makePod(
         'web',
         NODE,
@@ -142,7 +143,7 @@ describe('pod volumes', () => {
 
   it('backs a Memory emptyDir with tmpfs, limited to sizeLimit', async () => {
     const h = harness();
-    const pod = h.add(makePod('web', NODE, { volumes: [{ name: 'ram', emptyDir: { medium: 'Memory', sizeLimit: '64Mi' } }, { name: 'disk', emptyDir: {} }] }));
+    const pod = await h.add(makePod('web', NODE, { volumes: [{ name: 'ram', emptyDir: { medium: 'Memory', sizeLimit: '64Mi' } }, { name: 'disk', emptyDir: {} }] }));
     await h.sync(pod);
     assert.deepEqual(h.runtime.volumes.get(dockerVolumeName(pod.metadata.uid!, 'ram'))?.opts, { tmpfs: { sizeBytes: 64 * 1024 * 1024 } });
     assert.deepEqual(h.runtime.volumes.get(dockerVolumeName(pod.metadata.uid!, 'disk'))?.opts, {});

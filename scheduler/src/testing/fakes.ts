@@ -1,94 +1,48 @@
-/** Fakes for the scheduler's seams: a cache driven by the test, a queue, and an API that records binds. */
+/**
+ * Test support for the scheduler: object builders, and what the scheduler wrote to the
+ * in-process apiserver (@kubelab/apiserver/testing) read back from its call log.
+ */
 import pino from 'pino';
-import { ApiError } from '@kubelab/proto';
-import type { KubeObject, Node, Pod } from '@kubelab/api';
-import { objectKey, type Handlers } from '@kubelab/client';
-import type { Cache, KeyQueue, SchedulerApi } from '../api.js';
+import type { InProcessApi } from '@kubelab/apiserver/testing';
+import type { Node, Pod } from '@kubelab/api';
 
 export const silentLog = pino({ level: 'silent' });
 
-export class MapCache<T extends KubeObject> implements Cache<T> {
-  readonly items = new Map<string, T>();
-  private readonly handlers: Handlers<T>[] = [];
-
-  get(key: string): T | undefined {
-    return this.items.get(key);
-  }
-  list(): T[] {
-    return [...this.items.values()];
-  }
-  addHandlers(h: Handlers<T>): void {
-    this.handlers.push(h);
-  }
-  hasSynced(): boolean {
-    return true;
-  }
-  waitForSync(): Promise<void> {
-    return Promise.resolve();
-  }
-  /** Adds or replaces an object, calling the handlers like an informer. */
-  set(obj: T): void {
-    const key = objectKey(obj);
-    const old = this.items.get(key);
-    this.items.set(key, obj);
-    for (const h of this.handlers) (old ? h.update?.(old, obj) : h.add?.(obj));
-  }
-  remove(key: string): void {
-    const old = this.items.get(key);
-    if (!old) return;
-    this.items.delete(key);
-    for (const h of this.handlers) h.delete?.(old);
-  }
+export interface Bind {
+  namespace: string;
+  name: string;
+  node: string;
+  uid: string;
 }
 
-export class ManualQueue implements KeyQueue {
-  readonly keys = new Set<string>();
-  readonly delayed: { key: string; ms: number }[] = [];
-  add(key: string): void {
-    this.keys.add(key);
-  }
-  addAfter(key: string, ms: number): void {
-    this.delayed.push({ key, ms });
-  }
-  take(): string | undefined {
-    const k = this.keys.values().next();
-    if (k.done) return undefined;
-    this.keys.delete(k.value);
-    return k.value;
-  }
+/** The binds the scheduler sent, in order (refused ones included). */
+export function binds(api: InProcessApi): Bind[] {
+  return api.calls
+    .filter((c) => c.verb === 'bind')
+    .map((c) => {
+      const b = c.object as unknown as { metadata: { uid: string }; target: { name: string } };
+      return { namespace: c.namespace, name: c.name, node: b.target.name, uid: b.metadata.uid };
+    });
 }
 
-export class FakeSchedulerApi implements SchedulerApi {
-  readonly binds: { namespace: string; name: string; node: string; uid: string }[] = [];
-  readonly statusWrites: Pod[] = [];
-  failBind: ApiError | undefined;
+/** The names of the pods bound to a node now, sorted. */
+export function boundPods(api: InProcessApi): string[] {
+  return api
+    .objects<Pod>('pods')
+    .filter((p) => p.spec.nodeName)
+    .map((p) => p.metadata.name ?? '');
+}
 
-  async bind(namespace: string, name: string, nodeName: string, podUid = ''): Promise<KubeObject> {
-    if (this.failBind) throw this.failBind;
-    this.binds.push({ namespace, name, node: nodeName, uid: podUid });
-    return { apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace } };
-  }
+/** How many pods each node holds now. */
+export function placements(api: InProcessApi): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const p of api.objects<Pod>('pods')) if (p.spec.nodeName) out[p.spec.nodeName] = (out[p.spec.nodeName] ?? 0) + 1;
+  return out;
+}
 
-  async updateStatus<T extends KubeObject>(_resource: string, obj: T): Promise<T> {
-    this.statusWrites.push(structuredClone(obj) as unknown as Pod);
-    return obj;
-  }
-
-  readonly updates: { resource: string; obj: KubeObject }[] = [];
-  /** Where update() writes go (a test's MapCache), like an informer following the write. */
-  onUpdate: ((resource: string, obj: KubeObject) => void) | undefined;
-
-  async update<T extends KubeObject>(resource: string, obj: T): Promise<T> {
-    this.updates.push({ resource, obj: structuredClone(obj) });
-    this.onUpdate?.(resource, obj);
-    return obj;
-  }
-
-  placements(): Record<string, number> {
-    const out: Record<string, number> = {};
-    for (const b of this.binds) out[b.node] = (out[b.node] ?? 0) + 1;
-    return out;
-  }
+/** The pod status writes the scheduler sent, in order. */
+export function statusWrites(api: InProcessApi): Pod[] {
+  return api.calls.filter((c) => c.verb === 'updateStatus' && c.resource === 'pods').map((c) => c.object as Pod);
 }
 
 export function node(name: string, opts: { ready?: 'True' | 'False' | 'Unknown' | null; unschedulable?: boolean; labels?: Record<string, string>; allocatable?: Record<string, string>; taints?: unknown[] } = {}): Node {

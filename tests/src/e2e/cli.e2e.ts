@@ -2,7 +2,7 @@
  * The CLI's day-to-day verbs against one lab: `node add` with capacity, labels and taints (bad
  * values refused with exit code 2 before anything starts), `node delete` draining the node (its
  * pods replaced on the other nodes) and removing it; `list`, `logs`, `export logs`, `kubeconfig
- * --print` and `completion bash` on the same lab.
+ * --print` and `completion bash` on the same lab; the restart policies an engine restart relies on.
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -85,6 +85,20 @@ describe('kubelab CLI', () => {
     assert.equal((await podsOf('movable'))[0]?.spec.nodeName, gpu);
   });
 
+  it('survives an engine restart by restart policy: components and added nodes unless-stopped, pod containers none (their kubelet owns them)', async () => {
+    const policies = async (...labels: string[]) => {
+      const ids = await containers(...labels);
+      const r = await run('docker', ['inspect', '--format', '{{.Name}} {{.HostConfig.RestartPolicy.Name}}', ...ids]);
+      return r.stdout.split('\n').filter(Boolean);
+    };
+    const components = await policies('io.kubelab.component');
+    assert.ok(components.some((l) => l.startsWith(`/${gpu} `)), 'the added node is there');
+    for (const l of components) assert.match(l, / unless-stopped$/);
+    const pods = await policies('io.kubernetes.pod.uid');
+    assert.ok(pods.length > 0);
+    for (const l of pods) assert.match(l, / no$/);
+  });
+
   it('node delete drains the node (its pods replaced on other nodes) and removes it', async () => {
     const before = (await podsOf('movable'))[0]!.metadata.name;
     const r = await cli(['node', 'delete', gpu]);
@@ -110,7 +124,7 @@ describe('kubelab CLI', () => {
     const r = await cli(['list']);
     assert.equal(r.code, 0, r.stderr);
     const row = r.stdout.split('\n').find((l) => l.startsWith(`${PROJECT} `));
-    assert.match(row ?? '', /^\S+\s+running\s+2\/2\s+/, r.stdout);
+    assert.match(row ?? '', new RegExp(`^\\S+\\s+running\\s+2/2\\s+\\S+\\s+\\d+\\s+https://127.0.0.1:${E2E_ENV.KUBELAB_API_PORT}\\s`), r.stdout);
   });
 
   it("logs prints a component's log and a node's kubelet log; an unknown name says what there is", async () => {
@@ -159,6 +173,15 @@ describe('kubelab CLI', () => {
       assert.equal(nodes.code, 0, nodes.stderr);
       assert.match(nodes.stdout, /^node\//);
       assert.match(r.stdout, new RegExp(`current-context: kubelab-${PROJECT}`));
+      // --merge: into the file kubectl uses ($KUBECONFIG), the user's other entries kept.
+      const mine = join(file, '..', 'mine');
+      writeFileSync(mine, 'apiVersion: v1\nkind: Config\nclusters: [{name: other, cluster: {server: "https://192.0.2.1:6443"}}]\ncontexts: [{name: other, context: {cluster: other, user: other}}]\nusers: [{name: other, user: {token: x}}]\ncurrent-context: other\n');
+      const merged = await run('node', [join(repoRoot, 'cli/dist/main.js'), 'kubeconfig', '--merge'], { env: { ...process.env, ...E2E_ENV, KUBECONFIG: mine } });
+      assert.equal(merged.code, 0, merged.stderr);
+      assert.match(merged.stdout, new RegExp(`merged the lab's context into ${mine}`));
+      const contexts = await run('kubectl', ['--kubeconfig', mine, 'config', 'get-contexts', '-o', 'name']);
+      assert.deepEqual(contexts.stdout.split('\n').filter(Boolean).sort(), [`kubelab-${PROJECT}`, 'other']);
+      assert.equal((await run('kubectl', ['--kubeconfig', mine, 'get', 'nodes', '-o', 'name'])).code, 0, 'the merged context is current and works');
     } finally {
       rmSync(join(file, '..'), { recursive: true, force: true });
     }
@@ -170,5 +193,12 @@ describe('kubelab CLI', () => {
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^complete -F _kubelab kubelab\n/);
     assert.match(r.stdout, /\ndelete\n$/);
+    // node delete and logs complete the lab's node names (asking the command typed for them).
+    const nodes = await run('bash', ['-c', `source <(node ${main} completion bash) && COMP_WORDS=(${join(repoRoot, 'kubelab')} node delete "") COMP_CWORD=3 && _kubelab && echo "\${COMPREPLY[*]}"`], { env: { ...process.env, ...E2E_ENV } });
+    assert.match(nodes.stdout, new RegExp(`${PROJECT}-kubelet-1 ${PROJECT}-kubelet-2`), nodes.stderr);
+    if ((await run('sh', ['-c', 'command -v zsh'])).code !== 0) return; // zsh is optional
+    const z = await run('zsh', ['-fc', `autoload -Uz compinit && compinit -u -D && source <(node ${main} completion zsh) && echo $_comps[kubelab] && _describe() { print -l -- \${(P)4} } && words=(kubelab node d) CURRENT=3 && _kubelab`]);
+    assert.equal(z.code, 0, z.stderr);
+    assert.match(z.stdout, /^_kubelab\nadd:.*\ndelete:cordon and drain/);
   });
 });

@@ -1,7 +1,7 @@
 /**
  * Lab operations: plain compose commands act on the lab `up` made (the README's scale command adds
- * a node and recreates nothing), stop/start keeps every object and every pod (none lost, none
- * doubled), down/up keeps
+ * a node and recreates nothing), stop/start keeps every object and every pod (the same containers
+ * and addresses, adopted by the kubelets), down/up keeps
  * the data, delete/up starts clean, status exits 1 for a missing lab.
  */
 import { describe, it } from 'node:test';
@@ -22,6 +22,13 @@ async function created(): Promise<Map<string, string>> {
   const ids = (await run('docker', ['ps', '-aq', '--filter', `label=com.docker.compose.project=${PROJECT}`])).stdout.split('\n').filter(Boolean);
   const r = await run('docker', ['inspect', '--format', '{{.Name}} {{.Created}}', ...ids]);
   return new Map(r.stdout.split('\n').filter(Boolean).map((l) => l.split(' ') as [string, string]));
+}
+
+/** Each running sandbox's address on the lab network, as Docker has it. */
+async function sandboxIPs(): Promise<string[]> {
+  const ids = (await run('docker', ['ps', '-q', '--filter', `label=io.kubelab.cluster=${E2E_ENV.KUBELAB_CLUSTER}`, '--filter', 'label=io.kubernetes.container.name=POD'])).stdout.split('\n').filter(Boolean);
+  const r = await run('docker', ['inspect', '--format', `{{.Id}} {{(index .NetworkSettings.Networks "${E2E_ENV.KUBELAB_NETWORK}").IPAddress}}`, ...ids]);
+  return r.stdout.split('\n').filter(Boolean).sort();
 }
 
 describe('lab lifecycle', () => {
@@ -46,6 +53,9 @@ describe('lab lifecycle', () => {
     await lab.kOk(['rollout', 'status', 'deployment/keep', '--timeout=120s']);
     const pods = (await lab.kOk(['get', 'pods', '-l', 'app=keep', '-o', 'name'])).split('\n').filter(Boolean).sort();
     const ids = await podContainers();
+    const podIPs = async () => (await lab.kOk(['get', 'pods', '-l', 'app=keep', '-o', 'jsonpath={range .items[*]}{.metadata.name}={.status.podIP}{"\\n"}{end}'])).split('\n').filter(Boolean).sort();
+    const ips = await podIPs();
+    const sandboxes = await sandboxIPs();
     assert.equal((await cli(['stop'])).code, 0);
     assert.equal((await cli(['status'])).code, 1);
     const r = await cli(['start']);
@@ -53,9 +63,15 @@ describe('lab lifecycle', () => {
     assert.equal(await count(), 50);
     await lab.kOk(['rollout', 'status', 'deployment/keep', '--timeout=120s']);
     assert.deepEqual((await lab.kOk(['get', 'pods', '-l', 'app=keep', '-o', 'name'])).split('\n').filter(Boolean).sort(), pods);
-    // No duplicates: as many running pod containers as before (the kubelets give pods whose
-    // containers a stop left exited new ones, as upstream after a node reboot).
-    await waitFor(`${ids.length} running pod containers`, async () => ((await podContainers()).length === ids.length ? true : undefined), 60_000);
+    // Adopted: start runs the pod containers stop stopped before the kubelets come back, so the
+    // same containers run (no new sandbox, no duplicate), with the pods' addresses and no restart.
+    assert.deepEqual(await podContainers(), ids);
+    assert.deepEqual(await sandboxIPs(), sandboxes);
+    // Not a wait for a condition: a window in which a kubelet's first sync would have replaced a
+    // sandbox it did not adopt.
+    await new Promise((r) => setTimeout(r, 3000));
+    assert.deepEqual(await podContainers(), ids, 'the kubelets kept the containers');
+    assert.deepEqual(await podIPs(), ips);
   });
 
   it('down keeps the data for the next up; delete starts clean', async () => {

@@ -1,6 +1,7 @@
 /**
  * Components restarted at awkward moments: the lab heals, nothing is duplicated or lost.
  */
+import { spawn } from 'node:child_process';
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { httpGet } from '../lib/http.js';
@@ -88,6 +89,43 @@ describe('resilience: components restarted', { timeout: 10 * 60_000 }, () => {
       const pods = await lab.kJson<PodList>(['get', 'pods', '-l', 'app=web']);
       return pods.items.length === 3 ? true : undefined;
     }, 90_000);
+  });
+
+  it('the outage of issue 9: an object over the limit, etcd restarted after a compaction, then kubectl run is Running within seconds', async () => {
+    // A client watch opened before the fault: it must go on, or end with an error — never hang silent.
+    const watcher = spawn('kubectl', ['get', 'pods', '-w', '-o', 'name'], { env: { ...process.env, KUBECONFIG: lab.kubeconfig } });
+    let seen = '';
+    let said = '';
+    let exited: number | null | undefined;
+    watcher.stdout.on('data', (d: Buffer) => (seen += d.toString('utf8')));
+    watcher.stderr.on('data', (d: Buffer) => (said += d.toString('utf8')));
+    watcher.on('exit', (code) => (exited = code));
+    try {
+      const big = JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'big' }, spec: { containers: [{ name: 'c', image: 'kubelab/busybox', args: ['x'.repeat(2_500_000)] }] } });
+      const refused = await lab.k(['create', '-f', '-'], big);
+      assert.notEqual(refused.code, 0, 'the 2.5 MB pod is refused');
+      assert.match(refused.stderr, /Request entity too large/);
+      // Compact at etcd's current revision (its v3 JSON gateway, from inside its container), then restart it.
+      const [etcd] = await serviceContainers('etcd');
+      assert.ok(etcd, 'the etcd container');
+      const gw = (path: string, body: string) => run('docker', ['exec', etcd, 'wget', '-qO-', '--post-data', body, `http://127.0.0.1:2379/v3/${path}`]);
+      const status = await gw('kv/range', '{"key":"AA==","count_only":true}');
+      assert.equal(status.code, 0, status.stderr);
+      const revision = Number((JSON.parse(status.stdout) as { header: { revision: string } }).header.revision);
+      assert.equal((await gw('kv/compaction', JSON.stringify({ revision: String(revision), physical: true }))).code, 0, 'compacted');
+      await restart('etcd');
+      const t0 = Date.now();
+      await waitFor('kubectl run to succeed after the etcd restart', async () => ((await lab.k(['run', 'after-outage', '--image=kubelab/busybox', '--restart=Never', '--', 'sleep', '3600'])).code === 0 ? true : undefined), 90_000);
+      await waitFor('the pod Running', async () => ((await lab.kJson<{ status: { phase?: string } }>(['get', 'pod', 'after-outage'])).status.phase === 'Running' ? true : undefined), 60_000, 250);
+      console.log(`  after-outage Running ${((Date.now() - t0) / 1000).toFixed(1)} s after etcd came back (scheduler and kubelet watches opened before the fault)`);
+      await waitFor('the watch opened before the fault to show the pod, or to end', async () => (seen.includes('pod/after-outage') || exited !== undefined ? true : undefined), 20_000, 250);
+      console.log(`  kubectl get -w opened before: ${seen.includes('pod/after-outage') ? 'saw pod/after-outage' : `ended (exit ${String(exited)}: ${said.trim() || 'no message'})`}`);
+      // Gone with its containers before the next test counts containers.
+      await lab.kOk(['delete', 'pod', 'after-outage', '--grace-period=1']);
+      await waitFor('the pod’s containers removed', async () => ((await podContainers()).length === 2 * (await lab.kJson<PodList>(['get', 'pods'])).items.length ? true : undefined), 60_000);
+    } finally {
+      watcher.kill();
+    }
   });
 
   it('controller-manager and scheduler restarted mid-scale: the deployment converges, once', async () => {

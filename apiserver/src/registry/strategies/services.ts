@@ -55,6 +55,19 @@ function patchAllocated(svc: KubeObject, old: KubeObject): void {
   if (!needsClusterIP(svc)) {
     for (const k of ['clusterIP', 'clusterIPs', 'ipFamilies', 'ipFamilyPolicy', 'internalTrafficPolicy']) delete spec[k];
   }
+  dropTypeDependentFields(spec, prev);
+}
+
+const externalType = (spec: ServiceSpec): boolean => spec.type === 'NodePort' || spec.type === 'LoadBalancer';
+
+/**
+ * As upstream: a field the old type needed and the new one does not is dropped when the client
+ * left it as it was (a defaulted externalTrafficPolicy would otherwise make LoadBalancer → ClusterIP invalid).
+ */
+function dropTypeDependentFields(spec: ServiceSpec, prev: ServiceSpec): void {
+  if (externalType(prev) && !externalType(spec) && spec.externalTrafficPolicy === prev.externalTrafficPolicy) delete spec.externalTrafficPolicy;
+  if (prev.type !== 'LoadBalancer' || spec.type === 'LoadBalancer') return;
+  for (const k of ['allocateLoadBalancerNodePorts', 'loadBalancerClass'] as const) if (spec[k] === prev[k]) delete spec[k];
 }
 
 export function serviceStrategy(cfg: StrategyConfig): Strategy {

@@ -6,6 +6,7 @@
  * on server shutdown.
  */
 import { once } from 'node:events';
+import { apiVersionOf } from '@kubelab/api';
 import { ApiError } from '@kubelab/proto';
 import type { RequestContext } from '../context.js';
 import { tableVersion } from '../media.js';
@@ -34,9 +35,21 @@ export async function serveWatch(ctx: RequestContext, route: ResourceRoute): Pro
   res.flushHeaders();
   res.socket?.setNoDelay(true);
 
-  const send = async (event: unknown): Promise<void> => {
+  const send = async (event: unknown): Promise<void> => sendLine(`${JSON.stringify(event)}\n`);
+  // Lines written in one turn of the event loop leave in one write (one syscall, not one each).
+  let corked = false;
+  const uncork = (): void => {
+    corked = false;
+    res.uncork();
+  };
+  const sendLine = async (line: string | Buffer): Promise<void> => {
     if (res.destroyed || res.writableEnded) return;
-    if (!res.write(`${JSON.stringify(event)}\n`)) {
+    if (!corked) {
+      corked = true;
+      res.cork();
+      setImmediate(uncork);
+    }
+    if (!res.write(line)) {
       await once(res, 'drain', { signal: ac.signal }).catch(() => undefined);
     }
   };
@@ -45,6 +58,11 @@ export async function serveWatch(ctx: RequestContext, route: ResourceRoute): Pro
   try {
     for await (const ev of ctx.registry.watch(info.resource, q, ac.signal)) {
       if (ac.signal.aborted) break;
+      // JSON: the line every watcher of this event shares (serialized once per event).
+      if (!table && ev.watchLine) {
+        await sendLine(ev.watchLine(apiVersionOf(info), info.kind));
+        continue;
+      }
       let object: unknown = ev.object;
       if (ev.type === 'ADDED' || ev.type === 'MODIFIED' || ev.type === 'DELETED') {
         const typed = withTypeMeta(ev.object, info);

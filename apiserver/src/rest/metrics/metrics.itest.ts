@@ -15,10 +15,10 @@ import pino from 'pino';
 import type { StatsResponse } from '@kubelab/proto';
 import { KubeletConnector, type KubeletClient } from '../../kubelets/connector.js';
 import { startRestServer } from '../server.js';
-import { FakeRegistry } from '../testing/fake-registry.js';
+import { MemoryRegistry } from '../testing/memory-registry.js';
 import { findKubectl, seed } from '../testing/harness.js';
 
-const reg = new FakeRegistry();
+const reg = new MemoryRegistry();
 const ac = new AbortController();
 const dir = mkdtempSync(join(tmpdir(), 'kubelab-metrics-'));
 let server: Server;

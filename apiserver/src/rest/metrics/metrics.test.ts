@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { KubeObject, Node, Pod } from '@kubelab/api';
 import { ApiError, type StatsResponse } from '@kubelab/proto';
-import { FakeRegistry } from '../testing/fake-registry.js';
+import { MemoryRegistry } from '../testing/memory-registry.js';
 import { aggregatedDiscovery, apiGroupList, apiResourceList } from '../discovery.js';
 import { usage, podMetrics } from './build.js';
 import { metricsResponse, parseMetricsPath } from './handler.js';
@@ -41,8 +41,8 @@ const node = (name: string, ready: boolean, labels: Record<string, string> = {})
   status: { conditions: [{ type: 'Ready', status: ready ? 'True' : 'False' }] },
 });
 
-async function cluster(): Promise<{ reg: FakeRegistry; uids: Record<string, string> }> {
-  const reg = new FakeRegistry();
+async function cluster(): Promise<{ reg: MemoryRegistry; uids: Record<string, string> }> {
+  const reg = new MemoryRegistry();
   for (const ns of ['default', 'other']) await reg.create('namespaces', '', { metadata: { name: ns } });
   await reg.create('nodes', '', node('node-1', true, { zone: 'a' }));
   await reg.create('nodes', '', node('node-2', true, { zone: 'b' }));

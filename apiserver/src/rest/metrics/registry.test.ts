@@ -2,11 +2,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { KubeObject } from '@kubelab/api';
 import type { StatsResponse } from '@kubelab/proto';
-import { FakeRegistry } from '../testing/fake-registry.js';
+import { MemoryRegistry } from '../testing/memory-registry.js';
 import { POD_METRICS, withMetrics } from './registry.js';
 
 test('controllers read PodMetrics through the registry, selected by label; other resources pass through', async () => {
-  const inner = new FakeRegistry();
+  const inner = new MemoryRegistry();
   await inner.create('namespaces', '', { metadata: { name: 'default' } });
   await inner.create('nodes', '', { metadata: { name: 'n1' }, status: { conditions: [{ type: 'Ready', status: 'True' }] } } as KubeObject);
   for (const [name, app] of [['a', 'web'], ['b', 'db']] as const) await inner.create('pods', 'default', { metadata: { name, labels: { app } }, spec: { nodeName: 'n1', containers: [{ name: 'c', image: 'x' }] } } as KubeObject);

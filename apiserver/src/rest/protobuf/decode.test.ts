@@ -228,3 +228,36 @@ test('Event: MicroTime keeps microseconds', () => {
   assert.equal(o['count'], 3);
 });
 
+
+test('events.k8s.io/v1 Event (what a client-go 1.32+ EventsV1 client sends): its own field numbers', () => {
+  const o = decode('events.k8s.io/v1', 'Event', (w) =>
+    w
+      .message(1, (m) => newMeta(m, 'e'))
+      .message(2, (t) => t.int(1, 1700000000).int(2, 123456000))
+      .message(3, (s) => s.int(1, 2).message(2, (t) => t.int(1, 1700000060).int(2, 0)))
+      .string(4, 'example.com/ctl')
+      .string(5, 'ctl-1')
+      .string(6, 'Scaling')
+      .string(7, 'Scaled')
+      .message(8, (r) => r.string(1, 'Deployment').string(2, 'default').string(3, 'web'))
+      .string(10, 'scaled to 3')
+      .string(11, 'Normal')
+      .message(12)
+      .int(15, 0),
+  );
+  assert.deepEqual(o, {
+    kind: 'Event',
+    apiVersion: 'events.k8s.io/v1',
+    metadata: { name: 'e', creationTimestamp: null },
+    eventTime: '2023-11-14T22:13:20.123456Z',
+    series: { count: 2, lastObservedTime: '2023-11-14T22:14:20.000000Z' },
+    reportingController: 'example.com/ctl',
+    reportingInstance: 'ctl-1',
+    action: 'Scaling',
+    reason: 'Scaled',
+    regarding: { kind: 'Deployment', namespace: 'default', name: 'web' },
+    note: 'scaled to 3',
+    type: 'Normal',
+    deprecatedSource: {},
+  });
+});

@@ -4,6 +4,7 @@ import { META_V1 } from './schema-meta.js';
 import { CORE_V1 } from './schema-core.js';
 import { APPS_V1, AUTHENTICATION_REVIEW, AUTHENTICATION_V1, AUTHORIZATION_V1, CERTIFICATES_V1, AUTOSCALING_V1, AUTOSCALING_V2, BATCH_V1, NETWORKING_V1, POLICY_V1, RBAC_V1, SCHEDULING_V1 } from './schema-groups.js';
 import { COORDINATION_V1, DISCOVERY_V1 } from './schema-leases-slices.js';
+import { EVENTS_V1 } from './schema-events.js';
 
 interface GroupVersion {
   table: Table;
@@ -29,6 +30,7 @@ const GROUP_VERSIONS: Record<string, GroupVersion> = {
   'authorization.k8s.io/v1': { table: AUTHORIZATION_V1, kinds: ['SelfSubjectAccessReview'] },
   'coordination.k8s.io/v1': { table: COORDINATION_V1, kinds: ['Lease'] },
   'discovery.k8s.io/v1': { table: DISCOVERY_V1, kinds: ['EndpointSlice'] },
+  'events.k8s.io/v1': { table: EVENTS_V1, kinds: ['Event'] },
   'certificates.k8s.io/v1': { table: CERTIFICATES_V1, kinds: ['CertificateSigningRequest'] },
 };
 

@@ -1,5 +1,5 @@
 /**
- * Test harness for the REST facade: a FakeRegistry seeded with a small cluster, the server on
+ * Test harness for the REST facade: the real registry in memory (MemoryRegistry) seeded with a small cluster, the server on
  * 127.0.0.1:<random port>, a throw-away HOME with a kubeconfig, and a runner for the real
  * kubectl binaries (so each test sees a fresh discovery cache).
  */
@@ -12,7 +12,7 @@ import { delimiter, dirname, join } from 'node:path';
 import pino from 'pino';
 import { startRestServer } from '../server.js';
 import type { StreamBackends } from '../streams/types.js';
-import { FakeRegistry } from './fake-registry.js';
+import { MemoryRegistry } from './memory-registry.js';
 
 /** Resolves a kubectl binary on PATH, or beside the machine's (gcloud-installed) kubectl. */
 export function findKubectl(name: string): string | undefined {
@@ -38,32 +38,32 @@ export interface RunResult {
 
 const ago = (s: number): string => new Date(Date.now() - s * 1000).toISOString().replace(/\.\d+Z$/, 'Z');
 
-export async function seed(reg: FakeRegistry): Promise<void> {
+export async function seed(reg: MemoryRegistry): Promise<void> {
   for (const ns of ['default', 'kube-system']) await reg.create('namespaces', '', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
   await reg.create('nodes', '', {
     metadata: { name: 'node-1', labels: { 'node-role.kubernetes.io/control-plane': '' } },
     status: { conditions: [{ type: 'Ready', status: 'True' }], nodeInfo: { kubeletVersion: 'v1.32.0-kubelab' }, addresses: [{ type: 'InternalIP', address: '10.244.0.2' }] },
   });
   const container = { name: 'c', image: 'nginx' };
-  await reg.create('pods', 'default', {
-    metadata: { name: 'running' },
-    spec: { containers: [container], nodeName: 'node-1' },
-    status: {
-      phase: 'Running',
-      podIP: '10.244.0.9',
-      containerStatuses: [{ name: 'c', ready: true, restartCount: 3, state: { running: {} }, lastState: { terminated: { exitCode: 1, finishedAt: ago(300) } } }],
-    },
+  // The apiserver drops a pod's status on create: the kubelet's report is a status write after it.
+  const pod = async (name: string, spec: Record<string, unknown>, status: Record<string, unknown>): Promise<void> => {
+    const created = await reg.create('pods', 'default', { metadata: { name }, spec });
+    await reg.updateStatus('pods', 'default', name, { ...created, status });
+  };
+  await pod('running', { containers: [container], nodeName: 'node-1' }, {
+    phase: 'Running',
+    podIP: '10.244.0.9',
+    containerStatuses: [{ name: 'c', image: 'nginx', imageID: '', ready: true, restartCount: 3, state: { running: {} }, lastState: { terminated: { exitCode: 1, finishedAt: ago(300) } } }],
   });
-  await reg.create('pods', 'default', {
-    metadata: { name: 'crashing' },
-    spec: { containers: [container], nodeName: 'node-1' },
-    status: { phase: 'Running', containerStatuses: [{ name: 'c', ready: false, restartCount: 0, state: { waiting: { reason: 'CrashLoopBackOff' } }, lastState: {} }] },
+  await pod('crashing', { containers: [container], nodeName: 'node-1' }, {
+    phase: 'Running',
+    containerStatuses: [{ name: 'c', image: 'nginx', imageID: '', ready: false, restartCount: 0, state: { waiting: { reason: 'CrashLoopBackOff' } }, lastState: {} }],
   });
-  await reg.create('pods', 'default', {
-    metadata: { name: 'creating' },
-    spec: { containers: [container] },
-    status: { phase: 'Pending', containerStatuses: [{ name: 'c', ready: false, restartCount: 0, state: { waiting: { reason: 'ContainerCreating' } }, lastState: {} }] },
+  await pod('creating', { containers: [container] }, {
+    phase: 'Pending',
+    containerStatuses: [{ name: 'c', image: 'nginx', imageID: '', ready: false, restartCount: 0, state: { waiting: { reason: 'ContainerCreating' } }, lastState: {} }],
   });
+  reg.calls.length = 0;
 }
 
 /** A kubeconfig at <dir>/kubeconfig for http://127.0.0.1:<port>, namespace default, no credentials. */
@@ -104,7 +104,7 @@ export function runIn(dir: string, bin: string, args: string[], timeoutMs = 30_0
 }
 
 export class TestCluster {
-  readonly registry = new FakeRegistry();
+  readonly registry = new MemoryRegistry();
   readonly dir = mkdtempSync(join(tmpdir(), 'kubelab-rest-'));
   private readonly ac = new AbortController();
   server: Server | undefined;

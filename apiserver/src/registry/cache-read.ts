@@ -1,0 +1,86 @@
+/**
+ * Reads served from the watch cache (the hub's state), as upstream's cacher serves them:
+ *
+ * | request                                          | served from                                 |
+ * |--------------------------------------------------|---------------------------------------------|
+ * | list/get resourceVersion "" (consistent)         | storage (a quorum read)                     |
+ * | list/get "0" (match unset or NotOlderThan)       | the cache, settled (a list ignores limit)   |
+ * | list/get "N" not older than N (list: no limit)   | the cache once it has reached N             |
+ * | list "N" with a limit, Exact, continue           | storage                                     |
+ *
+ * A cache that is not synced yet (the resource's hub just started) sends the read to storage,
+ * as upstream does while its cacher initializes. Waiting for N is bounded (upstream: 3 s), then
+ * 504 Too large resource version. A resource nobody writes has no events to move its cache
+ * forward, so the wait proves with two counts against storage that nothing under the prefix
+ * changed between the cache's revision and N (no key modified after it, as many keys as cached).
+ *
+ * "0" allows any state, and upstream serves whatever its cache holds. Here the cache first settles:
+ * it waits (briefly) to be current at etcd's revision, so a client that wrote through another
+ * connection a moment ago (kubectl set image, then kubectl rollout status) finds its write; when
+ * etcd does not answer, or is slow, the cache serves what it has.
+ */
+import { notFound } from '@kubelab/proto';
+import type { KubeObject, ResourceInfo } from '@kubelab/api';
+import type { Store } from '../storage/store.js';
+import type { Core } from './core.js';
+import type { FreshnessSettings } from './freshness.js';
+import type { WatchHub } from './hub.js';
+import type { Matcher } from './list.js';
+import { tooLargeResourceVersion } from './readplan.js';
+import type { ListPage } from './types.js';
+
+/** True when nothing under prefix changed between revision `at` (holding `size` keys) and `revision`. */
+async function quiet(store: Store, prefix: string, at: number, size: number, revision: number): Promise<boolean> {
+  const [changed, count] = await Promise.all([store.count(prefix, revision, at + 1), store.count(prefix, revision)]);
+  return changed === 0 && count === size;
+}
+
+/**
+ * Resolves true once the hub's state is current at `revision` (or later); false when the hub is
+ * not synced (read from storage instead); 504 Too large resource version after settings.waitMs.
+ */
+export async function waitFresh(store: Store, hub: WatchHub, revision: number, settings: FreshnessSettings): Promise<boolean> {
+  const deadline = Date.now() + settings.waitMs;
+  for (;;) {
+    if (!hub.isSynced) return false;
+    if (hub.state.rev >= revision) return true;
+    const { epoch } = hub;
+    const at = hub.state.rev;
+    const size = hub.state.size;
+    const current = await store.currentRevision();
+    if (current >= revision && (await quiet(store, hub.prefix, at, size, revision))) {
+      hub.advance(revision, epoch);
+      if (hub.epoch === epoch && hub.state.rev >= revision) return true;
+    }
+    const left = deadline - Date.now();
+    if (left <= 0) throw tooLargeResourceVersion(revision, current, 1);
+    // Events on their way: the next one (or the poll interval) is the time to look again.
+    await hub.nextChange(Math.min(settings.pollMs, left));
+  }
+}
+
+/** Lets the cache catch up with etcd's current revision (at most ~1 s); true when it may serve "0". */
+export async function settleForAny(store: Store, hub: WatchHub, settings: FreshnessSettings): Promise<boolean> {
+  if (!hub.isSynced) return false;
+  try {
+    const current = await store.currentRevision();
+    await waitFresh(store, hub, current, { waitMs: Math.min(settings.waitMs, 1_000), pollMs: settings.pollMs });
+  } catch {
+    // etcd away or slow: any state will do.
+  }
+  return hub.isSynced;
+}
+
+/** The cache's matching objects under keyPrefix, each a copy of its own, and the revision they are complete at. */
+export function listFromCache(core: Core, hub: WatchHub, keyPrefix: string, match: Matcher): ListPage {
+  const selected = hub.state.select(keyPrefix, match);
+  const resourceVersion = String(hub.state.rev);
+  return { items: selected.map((c) => core.decode(c.raw, c.rev)), resourceVersion, continue: '' };
+}
+
+/** One object from the cache (a copy), or upstream's 404. */
+export function getFromCache(core: Core, hub: WatchHub, info: ResourceInfo, key: string, name: string): KubeObject {
+  const c = hub.state.get(key);
+  if (!c) throw notFound(info.resource, name, info.group);
+  return core.decode(c.raw, c.rev);
+}

@@ -1,0 +1,69 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import type { KubeObject } from '@kubelab/api';
+import { MemoryStore } from '../storage/memory.js';
+import { WatchHub, type HubItem } from './hub.js';
+
+const decode = (raw: Buffer, rev: number): KubeObject => {
+  const o = JSON.parse(raw.toString('utf8')) as KubeObject;
+  o.metadata = { ...o.metadata, resourceVersion: String(rev) };
+  return o;
+};
+const opts = { historySize: 10, bufferSize: 100, lingerMs: 60_000 };
+const put = (store: MemoryStore, name: string): Promise<number> => store.create(`/p/${name}`, Buffer.from(JSON.stringify({ metadata: { name } })));
+
+async function first(q: AsyncIterable<HubItem>): Promise<HubItem> {
+  const it = q[Symbol.asyncIterator]();
+  const r = await Promise.race([it.next(), new Promise<never>((_, rej) => setTimeout(() => rej(new Error('no event')), 2_000))]);
+  return r.value as HubItem;
+}
+
+describe('WatchHub: the watch cache of one prefix', () => {
+  it('fills its state from a list and keeps it current with the events', async () => {
+    const store = new MemoryStore();
+    await put(store, 'a');
+    const hub = new WatchHub(store, '/p/', decode, opts);
+    hub.ensure();
+    assert.equal(await hub.whenSynced(1_000), true);
+    assert.equal(hub.state.size, 1);
+    const rev = await put(store, 'b');
+    await store.delete('/p/a');
+    for (let i = 0; i < 100 && hub.state.size !== 1; i++) await new Promise((r) => setTimeout(r, 5));
+    assert.deepEqual(hub.state.select('/p/', () => true).map((c) => c.key), ['/p/b']);
+    assert.equal(hub.state.get('/p/b')?.rev, rev);
+    hub.stop();
+    assert.equal(hub.isSynced, false);
+  });
+
+  it('a watcher that comes while a revision-less start is still listing is served from memory, not by a storage watch of its own', async () => {
+    const store = new MemoryStore();
+    const rev = await put(store, 'a');
+    const hub = new WatchHub(store, '/p/', decode, opts);
+    hub.ensure(); // a cached read started it: its list has not answered yet
+    const sub = hub.subscribe(rev + 1);
+    assert.equal(hub.isSynced, false);
+    const next = first(sub.queue);
+    const b = await put(store, 'b');
+    const ev = await next;
+    assert.equal(ev?.key, '/p/b');
+    assert.equal(ev?.rev, b);
+    assert.equal(hub.subscribers, 1, 'attached to the shared watch');
+    sub.close();
+    hub.stop();
+  });
+
+  it('a watcher older than the history gets a storage watch of its own, with every event', async () => {
+    const store = new MemoryStore();
+    const start = await put(store, 'a');
+    const hub = new WatchHub(store, '/p/', decode, opts);
+    const live = hub.subscribe(start + 1);
+    for (let i = 0; i < 25; i++) await put(store, `k${i}`);
+    for (let i = 0; i < 200 && !hub.isSynced; i++) await new Promise((r) => setTimeout(r, 5));
+    const old = hub.subscribe(start);
+    assert.equal((await first(old.queue))?.key, '/p/a', 'from the store, not the (trimmed) history');
+    assert.equal(hub.subscribers, 1, 'only the live one is on the shared watch');
+    old.close();
+    live.close();
+    hub.stop();
+  });
+});
