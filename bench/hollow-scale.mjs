@@ -69,7 +69,7 @@ try {
   const t0 = performance.now();
   container = await docker.createContainer({
     name: `${E2E_ENV.KUBELAB_PROJECT}-hollow`,
-    Image: process.env.KUBELAB_IMAGE ?? 'kubelab/kubelab:dev',
+    Image: process.env.KUBELAB_IMAGE ?? `kubelab/kubelab:${process.env.KUBELAB_IMAGE_TAG || 'dev'}`, // this checkout's build
     Cmd: ['node', '/app/kubelet/dist/main.js'],
     Env: [
       `KUBELAB_CLUSTER=${E2E_ENV.KUBELAB_CLUSTER}`,
@@ -79,12 +79,15 @@ try {
       `KUBELAB_HOLLOW_NODES=${HOLLOW_NODES}`,
       `KUBELAB_NODE_NAME=${base}`,
       `LOG_LEVEL=${process.env.LOG_LEVEL ?? 'warn'}`,
+      // As every kubelet: the cluster CA and the bootstrap token (components/kubelet of the lab's PKI).
+      'KUBELAB_API_CA_FILE=/etc/kubelab/pki/ca.crt',
+      'KUBELAB_API_TOKEN_FILE=/etc/kubelab/pki/bootstrap-token',
     ],
     Labels: { 'io.kubelab.cluster': E2E_ENV.KUBELAB_CLUSTER, 'io.kubelab.bench': 'hollow-scale' },
     HostConfig: {
       NetworkMode: E2E_ENV.KUBELAB_NETWORK,
       Init: true,
-      ...(process.env.HOLLOW_FROM_IMAGE ? {} : { Binds: [`${repoRoot}kubelet/dist:/app/kubelet/dist:ro`] }),
+      Binds: [`${lab.labSettings({ project: E2E_ENV.KUBELAB_PROJECT, env: E2E_ENV }).pkiDir}/components/kubelet:/etc/kubelab/pki:ro`, ...(process.env.HOLLOW_FROM_IMAGE ? [] : [`${repoRoot}kubelet/dist:/app/kubelet/dist:ro`])],
     },
   });
   await container.start();

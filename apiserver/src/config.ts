@@ -13,16 +13,8 @@ export interface ApiserverConfig {
   compactIntervalSeconds: number;
   /** How long an Event lives after its last write (KUBELAB_EVENT_TTL, seconds, upstream's --event-ttl; 0 = for ever). */
   eventTTLSeconds: number;
-  /** TLS and token files (KUBELAB_TLS_CERT, KUBELAB_TLS_KEY, KUBELAB_TOKEN_FILE); unset: plain HTTP, no auth. */
-  tlsCertFile?: string;
-  tlsKeyFile?: string;
-  tokenFile?: string;
-  /**
-   * The cluster CA (KUBELAB_CA_CERT: verifies client certificates; KUBELAB_CA_KEY: signs approved
-   * CertificateSigningRequests). Only the apiserver is given the key.
-   */
-  caCertFile?: string;
-  caKeyFile?: string;
+  /** The PKI directory (KUBELAB_PKI_DIR: CA, serving certificate, tokens; see serving-pki.ts); unset: plain HTTP and gRPC, no auth. */
+  pkiDir?: string;
   /** Where the apiserver makes its own PKI when the configured files are missing (KUBELAB_PKI_GENERATE_DIR). */
   pkiGenerateDir: string;
 }
@@ -55,11 +47,7 @@ export function readConfig(): ApiserverConfig {
     nodePortRange,
     compactIntervalSeconds,
     eventTTLSeconds,
-    tlsCertFile: optional('KUBELAB_TLS_CERT'),
-    tlsKeyFile: optional('KUBELAB_TLS_KEY'),
-    tokenFile: optional('KUBELAB_TOKEN_FILE'),
-    caCertFile: optional('KUBELAB_CA_CERT'),
-    caKeyFile: optional('KUBELAB_CA_KEY'),
+    pkiDir: optional('KUBELAB_PKI_DIR'),
     pkiGenerateDir: env('KUBELAB_PKI_GENERATE_DIR', '/var/lib/kubelab/pki'),
   };
 }

@@ -14,6 +14,7 @@ import { startRestServer } from './rest/server.js';
 import { KubeletConnector } from './kubelets/connector.js';
 import { loadServingPki } from './serving-pki.js';
 import { withMetrics } from './rest/metrics/registry.js';
+import { seedBootstrapToken } from './auth/seed-token.js';
 import { bootstrapTokenAuthenticator } from './auth/bootstrap-token.js';
 import { defaultAuthorizer } from './auth/defaults.js';
 import { CsrController } from './certificates/controller.js';
@@ -31,12 +32,17 @@ runMain('apiserver', async (signal, log) => {
   if (cfg.compactIntervalSeconds > 0) void runCompactor(store, cfg.compactIntervalSeconds * 1000, log.child({ part: 'compactor' }), signal);
 
   const pki = await loadServingPki(cfg, log);
-  const kubelets = new KubeletConnector({ registry, log: log.child({ part: 'kubelets' }) });
-  const grpc = await startGrpcServer({ registry: withMetrics(registry, kubelets, log.child({ part: 'metrics' })), port: cfg.grpcPort, log });
+  if (pki && !pki.kubeletClient) log.warn('no kubelet-client.crt/.key in the PKI: the kubelets are dialled with plain gRPC (and, when they serve TLS, refuse)');
+  const kubelets = new KubeletConnector({ registry, log: log.child({ part: 'kubelets' }), ...(pki?.kubeletClient ? { clientCert: pki.kubeletClient } : {}) });
+  // Bootstrap tokens are bootstrap-token Secrets in kube-system; the lab's own (the PKI directory's) becomes one.
+  const bootstrapToken = pki?.bootstrapToken;
+  if (bootstrapToken) await withStoreRetry('bootstrap token', () => seedBootstrapToken(registry, bootstrapToken, log), log, signal);
   const bootstrapTokens = bootstrapTokenAuthenticator(registry, { log: log.child({ part: 'bootstrap-tokens' }) });
+  const grpcTls = pki && { cert: pki.tls.cert, key: pki.tls.key, authn: { caCert: pki.tls.clientCA, adminToken: pki.token, tokens: [bootstrapTokens] } };
+  const grpc = await startGrpcServer({ registry: withMetrics(registry, kubelets, log.child({ part: 'metrics' })), port: cfg.grpcPort, log, ...(grpcTls ? { tls: grpcTls } : {}) });
   const rest = await startRestServer({ registry, port: cfg.restPort, log, signal, kubelets, streams: kubelets.streamBackends(), bootstrapTokens, ...(pki ? { tls: pki.tls, token: pki.token } : {}) });
-  const ca = pki?.caKey && pki.tls.clientCA ? { cert: pki.tls.clientCA, key: pki.caKey } : undefined;
-  if (!ca) log.warn('no cluster CA key (KUBELAB_CA_CERT, KUBELAB_CA_KEY): CertificateSigningRequests are approved but not signed');
+  const ca = pki?.caKey ? { cert: pki.tls.clientCA, key: pki.caKey } : undefined;
+  if (!ca) log.warn('no cluster CA key in the PKI directory (ca.key): CertificateSigningRequests are approved but not signed');
   const csrs = new CsrController({ registry, authorizer: defaultAuthorizer(registry), ...(ca ? { ca } : {}), log: log.child({ part: 'csr' }) }).run(signal);
   log.info({ grpcPort: grpc.port, restPort: cfg.restPort }, 'apiserver ready');
 

@@ -14,26 +14,27 @@ test('loadServingPki: nothing configured means plain HTTP', async () => {
   assert.equal(await loadServingPki(base, log), undefined);
 });
 
-test('loadServingPki: reads the configured files', async () => {
+test('loadServingPki: reads the configured directory', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'kubelab-spki-'));
   try {
-    await writeFile(join(dir, 'c'), 'CERT');
-    await writeFile(join(dir, 'k'), 'KEY');
-    await writeFile(join(dir, 't'), 'tok\n');
-    const p = await loadServingPki({ ...base, tlsCertFile: join(dir, 'c'), tlsKeyFile: join(dir, 'k'), tokenFile: join(dir, 't'), pkiGenerateDir: join(dir, 'gen') }, log);
-    assert.deepEqual(p, { tls: { cert: 'CERT', key: 'KEY' }, token: 'tok' });
+    for (const [f, v] of Object.entries({ 'apiserver.crt': 'CERT', 'apiserver.key': 'KEY', token: 'tok\n', 'ca.crt': 'CA', 'bootstrap-token': 'abcdef.0123456789abcdef\n' })) await writeFile(join(dir, f), v);
+    const p = await loadServingPki({ ...base, pkiDir: dir, pkiGenerateDir: join(dir, 'gen') }, log);
+    assert.deepEqual(p, { tls: { cert: 'CERT', key: 'KEY', clientCA: 'CA' }, token: 'tok', bootstrapToken: 'abcdef.0123456789abcdef' });
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
 });
 
-test('loadServingPki: configured but missing makes its own PKI, the same after a restart', async () => {
+test('loadServingPki: configured but empty makes its own PKI (kubelet client, bootstrap token too), the same after a restart', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'kubelab-spki-'));
   try {
-    const cfg = { ...base, tlsCertFile: join(dir, 'none.crt'), tlsKeyFile: join(dir, 'none.key'), tokenFile: join(dir, 'none'), pkiGenerateDir: join(dir, 'gen') };
+    const cfg = { ...base, pkiDir: join(dir, 'none'), pkiGenerateDir: join(dir, 'gen') };
     const first = await loadServingPki(cfg, log);
     assert.match(first?.tls.cert ?? '', /BEGIN CERTIFICATE/);
+    assert.match(first?.caKey ?? '', /BEGIN PRIVATE KEY/);
+    assert.match(first?.kubeletClient?.cert ?? '', /BEGIN CERTIFICATE/);
     assert.match(first?.token ?? '', /^[0-9a-f]{64}$/);
+    assert.match(first?.bootstrapToken ?? '', /^[a-z0-9]{6}\.[a-z0-9]{16}$/);
     assert.deepEqual(await loadServingPki(cfg, log), first);
   } finally {
     await rm(dir, { recursive: true, force: true });

@@ -12,7 +12,7 @@ const seconds = (value: string): number => {
 };
 
 export function addNodeCommands(program: Command, project: () => LabOptions): void {
-  const addNode = async (o: NodeAddInput, cmd: Command): Promise<void> => {
+  const addNode = async (o: NodeAddInput & { token?: string; wait?: boolean }, cmd: Command): Promise<void> => {
     let spec: NodeAddSpec;
     try {
       spec = nodeAddSpec(o);
@@ -20,8 +20,9 @@ export function addNodeCommands(program: Command, project: () => LabOptions): vo
       if (!(err instanceof NodeOptionError)) throw err;
       return cmd.error(`error: ${err.message}`, { exitCode: 2, code: 'kubelab.invalidNodeOption' });
     }
-    const r = await labJoin(project(), spec);
-    consoleLog(`node ${r.name} is starting (container ${r.id.slice(0, 12)}); kubectl get nodes shows it once Ready`);
+    const r = await labJoin({ ...project(), ...(o.token ? { token: o.token } : {}), wait: o.wait !== false }, spec);
+    if (r.seconds === undefined) consoleLog(`node ${r.name} is starting (container ${r.id.slice(0, 12)}); kubectl get nodes shows it once Ready`);
+    else consoleLog(`node ${r.name} joined (bootstrap token, then its own certificate) and is Ready in ${r.seconds.toFixed(1)} s (container ${r.id.slice(0, 12)})`);
   };
   const withAddOptions = (cmd: Command): Command =>
     cmd
@@ -30,6 +31,8 @@ export function addNodeCommands(program: Command, project: () => LabOptions): vo
       .option('--memory <memory>', "the node's memory capacity, a quantity such as 4Gi (default the machine's)")
       .option('--labels <k=v,..>', "labels the Node registers with, as the kubelet's --node-labels")
       .option('--taints <k=v:Effect,..>', 'taints the Node registers with (NoSchedule, PreferNoSchedule, NoExecute), as kubectl taint writes them')
+      .option('--token <token>', "the bootstrap token to join with (default: the lab's own, .kubelab/pki/bootstrap-token)")
+      .option('--no-wait', 'return once the kubelet is started, not once the node is Ready')
       .action(addNode);
 
   const node = program.command('node').description("the lab's kubelet nodes");

@@ -1,6 +1,6 @@
 /** When `up` fails: which components are not running or not healthy, with their last log lines. */
 import type { LabDocker } from './docker.js';
-import { CLUSTER_LABEL, COMPONENT_LABEL } from './labels.js';
+import { CLUSTER_LABEL, COMPONENT_LABEL, containerOk } from './labels.js';
 
 export async function diagnose(docker: LabDocker, cluster: string, lines = 12): Promise<string> {
   let containers;
@@ -9,7 +9,7 @@ export async function diagnose(docker: LabDocker, cluster: string, lines = 12): 
   } catch {
     return '';
   }
-  const sick = containers.filter((c) => c.state !== 'running' || /unhealthy|starting|Restarting/i.test(c.status));
+  const sick = containers.filter((c) => !containerOk(c) || /unhealthy|starting|Restarting/i.test(c.status));
   const parts: string[] = [];
   for (const c of sick) {
     const logs = await docker.logs(c.id, lines).catch(() => '');

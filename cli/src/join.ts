@@ -3,6 +3,9 @@
  * compose replica, which a later `up` would scale away) on the lab's network, with the lab's
  * labels, so `down` finds it; its name is the node's name.
  */
+import { copyFile, mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { BOOTSTRAP_TOKEN_RE } from '@kubelab/client/component-pki';
 import type { LabDocker } from './docker.js';
 import { kubelabImage } from './images/source.js';
 import { CLUSTER_LABEL, COMPONENT_LABEL, JOINED_LABEL, PROJECT_LABEL } from './labels.js';
@@ -15,7 +18,11 @@ export interface JoinResult {
   id: string;
 }
 
-export async function joinNode(docker: LabDocker, s: LabSettings, spec: NodeAddSpec = { labels: {}, taints: [], env: {} }): Promise<JoinResult> {
+/**
+ * Starts the node's kubelet with the cluster CA and a bootstrap token: the lab's own
+ * (components/kubelet of its PKI), or `token` (written with the CA to components/kubelet-<name>).
+ */
+export async function joinNode(docker: LabDocker, s: LabSettings, spec: NodeAddSpec = { labels: {}, taints: [], env: {} }, token?: string): Promise<JoinResult> {
   if (!(await docker.networks()).some((n) => n.name === s.network)) {
     throw new Error(`the lab ${s.project} is not running (no Docker network "${s.network}"): run ./kubelab up first`);
   }
@@ -35,6 +42,9 @@ export async function joinNode(docker: LabDocker, s: LabSettings, spec: NodeAddS
     KUBELAB_NODEPORT_RANGE: e.KUBELAB_NODEPORT_RANGE || '30000-30099',
     KUBELAB_PAUSE_IMAGE: e.KUBELAB_PAUSE_IMAGE || 'kubelab/busybox:latest',
     LOG_LEVEL: e.LOG_LEVEL || 'info',
+    // As a compose kubelet: the CA and the bootstrap token, nothing of its own yet.
+    KUBELAB_API_CA_FILE: '/etc/kubelab/pki/ca.crt',
+    KUBELAB_API_TOKEN_FILE: '/etc/kubelab/pki/bootstrap-token',
     ...spec.env,
   };
   const id = await docker.runContainer({
@@ -44,8 +54,18 @@ export async function joinNode(docker: LabDocker, s: LabSettings, spec: NodeAddS
     cmd: ['node', '/app/kubelet/dist/main.js'],
     env,
     labels: { [CLUSTER_LABEL]: s.cluster, [COMPONENT_LABEL]: 'kubelet', [PROJECT_LABEL]: s.project, [JOINED_LABEL]: '1' },
-    binds: [`${e.KUBELAB_DOCKER_SOCK || '/var/run/docker.sock'}:/var/run/docker.sock`],
+    binds: [`${e.KUBELAB_DOCKER_SOCK || '/var/run/docker.sock'}:/var/run/docker.sock`, `${token === undefined ? join(s.pkiDir, 'components', 'kubelet') : await tokenDir(s, name, token)}:/etc/kubelab/pki:ro`],
     network: s.network,
   });
   return { name, id };
+}
+
+/** components/kubelet-<node>/ with the CA and the given token, for that node alone. */
+async function tokenDir(s: LabSettings, node: string, token: string): Promise<string> {
+  if (!BOOTSTRAP_TOKEN_RE.test(token)) throw new Error(`--token: Invalid value: "${token}": a bootstrap token has the form [a-z0-9]{6}.[a-z0-9]{16} (kubelab token create makes one)`);
+  const dir = join(s.pkiDir, 'components', `kubelet-${node}`);
+  await mkdir(dir, { recursive: true, mode: 0o755 });
+  await copyFile(join(s.pkiDir, 'ca.crt'), join(dir, 'ca.crt'));
+  await writeFile(join(dir, 'bootstrap-token'), `${token}\n`, { mode: 0o600 });
+  return dir;
 }

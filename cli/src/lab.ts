@@ -20,9 +20,11 @@ import { buildImages, type BuiltImage } from './images/build.js';
 import { chooseSource, imageEnv, imageTag, knownSource } from './images/source.js';
 import { ALL_PROFILES_ARGS, profileArgs, runsHa, waitForEtcdMembers } from './ha.js';
 import { joinNode, type JoinResult } from './join.js';
+import { waitForJoin } from './join-wait.js';
 import type { NodeAddSpec } from './node-options.js';
 import { KubeconfigConflict, kubeconfigName, labKubeconfig, mergeKubeconfig, removeFromKubeconfig } from './kubeconfig.js';
-import { ensurePki, readPki } from '@kubelab/client/pki';
+import { readPki } from '@kubelab/client/pki';
+import { ensureClusterPki } from '@kubelab/client/component-pki';
 import type { ApiAccess } from './api-get.js';
 import { labKubeconfigPath, labPkiDir, readIfExists, userKubeconfigPath, withFileLock, writePrivate } from './kubeconfig-file.js';
 import type { KubeconfigTarget } from './kubeconfig.js';
@@ -140,8 +142,8 @@ export async function labUp(o: LabUpOptions): Promise<LabUpResult> {
   const docker = o.docker ?? new DockerodeLab();
   await labImages({ ...o, log, docker });
   await removeLeftovers(docker, s, log);
-  const pki = await ensurePki(s.pkiDir, s.serviceCIDR);
-  log(pki.generated ? `made the lab's CA, apiserver certificate and admin token in ${s.pkiDir} (${pki.reason})` : `using the lab's CA, certificate and token in ${s.pkiDir}`);
+  const pki = await ensureClusterPki(s.pkiDir, s.serviceCIDR);
+  log(pki.made.length ? `made the lab's PKI in ${s.pkiDir}: ${pki.made.join(', ')}` : `using the lab's CA, certificates and tokens in ${s.pkiDir}`);
   const api = { url: s.apiUrl, caCert: pki.material.caCert, token: pki.material.token };
   const ingress = await chooseIngressPorts(s.env, new URL(s.apiUrl).hostname, s.cluster);
   Object.assign(s.env, ingress);
@@ -240,11 +242,19 @@ export async function labStart(o: LabOptions & { timeoutMs?: number } = {}): Pro
   return nodes;
 }
 
-export async function labJoin(o: LabOptions = {}, spec?: NodeAddSpec): Promise<JoinResult> {
+/**
+ * `kubelab join`: a node that lasts, joining with the lab's bootstrap token (or `token`); with
+ * `wait` (default) it resolves once the node is Ready and throws when its token is refused.
+ */
+export async function labJoin(o: LabOptions & { token?: string; wait?: boolean; timeoutMs?: number } = {}, spec?: NodeAddSpec): Promise<JoinResult & { seconds?: number }> {
+  const t0 = Date.now();
   const s = labSettings(o);
   const docker = o.docker ?? new DockerodeLab();
   const t = await composeTarget(s, docker);
-  return joinNode(docker, { ...s, env: t.env }, spec);
+  const r = await joinNode(docker, { ...s, env: t.env }, spec, o.token);
+  if (o.wait === false) return r;
+  await waitForJoin(docker, await labApiAccess(o), r, { deadline: t0 + (o.timeoutMs ?? 120_000), log: o.log ?? consoleLog });
+  return { ...r, seconds: (Date.now() - t0) / 1000 };
 }
 
 /** True when the lab is there and healthy. */

@@ -9,3 +9,8 @@ export const POD_NAMESPACE_LABEL = 'io.kubernetes.pod.namespace';
 export const POD_CONTAINER_LABEL = 'io.kubernetes.container.name';
 /** POD_CONTAINER_LABEL of a pod's sandbox (pause) container. */
 export const SANDBOX_CONTAINER = 'POD';
+
+/** A container that is as it should be: running, or a one-shot (the `pki` service) that completed. */
+export function containerOk(c: { state: string; status: string; labels: Record<string, string> }): boolean {
+  return c.state === 'running' || (c.labels[COMPONENT_LABEL] === 'pki' && c.state === 'exited' && /^Exited \(0\)/.test(c.status));
+}

@@ -31,7 +31,8 @@ export function summarizeLabs(containers: LabContainer[]): LabSummary[] {
   }
   const labs: LabSummary[] = [];
   for (const [cluster, list] of byCluster) {
-    const components = list.filter((c) => COMPONENT_LABEL in c.labels);
+    // The one-shot `pki` service has done its work once it exited: not a component that runs.
+    const components = list.filter((c) => COMPONENT_LABEL in c.labels && c.labels[COMPONENT_LABEL] !== 'pki');
     const project = list.map((c) => c.labels[COMPOSE_PROJECT_LABEL] ?? c.labels[PROJECT_LABEL]).find((p) => p) ?? cluster;
     const comp = count(components);
     const state = comp.total === 0 ? 'removed (pod containers left: kubelab down removes them)' : comp.running === comp.total ? 'running' : comp.running === 0 ? 'stopped' : `degraded (${comp.running}/${comp.total} components running)`;

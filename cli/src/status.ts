@@ -2,7 +2,7 @@
 import { readPki } from '@kubelab/client/pki';
 import { apiGet } from './api-get.js';
 import type { LabDocker } from './docker.js';
-import { CLUSTER_LABEL, COMPONENT_LABEL, POD_NAME_LABEL } from './labels.js';
+import { CLUSTER_LABEL, COMPONENT_LABEL, containerOk, POD_NAME_LABEL } from './labels.js';
 import { publishedIngressPorts } from './ingress-ports.js';
 import { readyNodes } from './nodes.js';
 import type { Log } from './output.js';
@@ -22,7 +22,7 @@ export async function printStatus(docker: LabDocker, s: LabSettings, log: Log): 
     log(`lab ${s.project} is not running (no containers with label ${CLUSTER_LABEL}=${s.cluster})${pods.length ? `; ${pods.length} pod container(s) left over: ./kubelab down removes them` : ''}`);
     return false;
   }
-  let healthy = components.every((c) => c.state === 'running');
+  let healthy = components.every(containerOk);
   log(`lab ${s.project} (cluster ${s.cluster}, network ${s.network}, API ${s.apiUrl})`);
   for (const line of table([['CONTAINER', 'COMPONENT', 'STATE', 'STATUS'], ...components.map((c) => [c.name, c.labels[COMPONENT_LABEL] ?? '', c.state, c.status])])) log(line);
   log(`pod containers: ${pods.length} (${pods.filter((c) => c.state === 'running').length} running)`);

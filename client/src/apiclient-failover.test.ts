@@ -64,7 +64,7 @@ describe('ApiClient failover between apiservers', () => {
   const clients: ApiClient[] = [];
   const servers: FakeApiserver[] = [];
   const client = (address: string): ApiClient => {
-    const c = new ApiClient(address, { deadlineMs: 3_000 });
+    const c = new ApiClient(address, { deadlineMs: 3_000, credentials: { insecure: true } });
     clients.push(c);
     return c;
   };

@@ -18,6 +18,13 @@ import {
 } from '@kubelab/proto';
 import type { KubeObject } from '@kubelab/api';
 import { ApiEndpoints, FAILOVER_CHANNEL_OPTIONS, isTransportFailure, neverSent } from './endpoints.js';
+import { channelCredentials, type ApiCredentials } from './credentials.js';
+
+export interface ApiClientOptions {
+  deadlineMs?: number;
+  /** TLS with the cluster CA and the caller's certificate or token; `{ insecure: true }` only for tests. */
+  credentials: ApiCredentials;
+}
 
 export interface ListOptions {
   namespace?: string;
@@ -59,16 +66,31 @@ type RawClient = grpc.Client & Record<string, unknown>;
 const READS = new Set(['Get', 'List']);
 
 export class ApiClient {
-  private readonly endpoints: ApiEndpoints<RawClient>;
+  private endpoints: ApiEndpoints<RawClient>;
   /** KUBELAB_APISERVER as given: one host:port, or several separated by commas. */
   readonly address: string;
   private readonly deadlineMs: number;
 
-  constructor(address: string, opts: { deadlineMs?: number } = {}) {
-    const Ctor = resourcesService();
+  constructor(address: string, opts: ApiClientOptions) {
     this.address = address;
-    this.endpoints = new ApiEndpoints(address, (target) => new Ctor(target, grpc.credentials.createInsecure(), FAILOVER_CHANNEL_OPTIONS) as RawClient);
+    this.endpoints = ApiClient.endpointsFor(address, opts.credentials);
     this.deadlineMs = opts.deadlineMs ?? 10_000;
+  }
+
+  private static endpointsFor(address: string, credentials: ApiCredentials): ApiEndpoints<RawClient> {
+    const Ctor = resourcesService();
+    const creds = channelCredentials(credentials);
+    return new ApiEndpoints(address, (target) => new Ctor(target, creds, FAILOVER_CHANNEL_OPTIONS) as RawClient);
+  }
+
+  /**
+   * Calls from now on carry these credentials (a kubelet's own certificate once its bootstrap
+   * token got it one); the old channels close, calls running on them finish.
+   */
+  setCredentials(credentials: ApiCredentials): void {
+    const old = this.endpoints;
+    this.endpoints = ApiClient.endpointsFor(this.address, credentials);
+    old.close();
   }
 
   /** The apiserver target calls go to now. */

@@ -7,3 +7,4 @@ export * from './process.js';
 export * from './leaderelection.js';
 export * from './leaderelection-lock.js';
 export * from './leaderelection-config.js';
+export * from './credentials.js';

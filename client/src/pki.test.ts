@@ -53,7 +53,7 @@ test('checkPki: rejects a bad token, another CIDR, a foreign CA and expiry', asy
   assert.match(checkPki({ ...m, cert: 'junk' }, CIDR, now) ?? '', /unreadable/);
 });
 
-test('ensurePki: writes once, reuses valid files, remakes invalid ones keeping the token', async () => {
+test('ensurePki: writes once, reuses valid files, remakes invalid ones keeping the token and a usable CA', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'kubelab-pki-'));
   try {
     const first = await ensurePki(join(dir, 'pki'), CIDR);
@@ -68,7 +68,11 @@ test('ensurePki: writes once, reuses valid files, remakes invalid ones keeping t
     assert.equal(remade.generated, true);
     assert.match(remade.reason ?? '', /unreadable/);
     assert.equal(remade.material.token, first.material.token);
-    assert.notEqual(remade.material.caCert, first.material.caCert);
+    assert.equal(remade.material.caCert, first.material.caCert, 'a usable CA is never made again');
+    assert.notEqual(remade.material.cert, first.material.cert);
+    await writeFile(join(dir, 'pki', PKI_FILES.caKey), 'broken');
+    const newCa = await ensurePki(join(dir, 'pki'), CIDR);
+    assert.notEqual(newCa.material.caCert, first.material.caCert, 'an unusable CA is replaced');
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -82,6 +86,34 @@ test('ensurePki: apiservers sharing an empty directory end up with one CA, certi
     for (const m of made) assert.deepEqual(m.material, made[0]!.material);
     for (const name of ['apiserver-2', 'apiserver-lb']) assert.equal(new X509Certificate(made[0]!.material.cert).checkHost(name), name);
     await assert.rejects(stat(join(dir, '.lock')), /ENOENT/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('ensureClusterPki: every component gets its own directory with its identity, the kubelets only the CA and the bootstrap token; idempotent', async () => {
+  const { ensureClusterPki, COMPONENT_IDENTITIES } = await import('./component-pki.js');
+  const { certSubject, checkClientCert } = await import('./pki-certs.js');
+  const { readdir } = await import('node:fs/promises');
+  const dir = await mkdtemp(join(tmpdir(), 'kubelab-cpki-'));
+  try {
+    const first = await ensureClusterPki(dir, CIDR);
+    const ca = new X509Certificate(first.material.caCert);
+    assert.match(first.bootstrapToken, /^[a-z0-9]{6}\.[a-z0-9]{16}$/);
+    for (const [name, subject] of Object.entries(COMPONENT_IDENTITIES)) {
+      const sub = join(dir, 'components', name);
+      assert.deepEqual((await readdir(sub)).sort(), ['ca.crt', 'client.crt', 'client.key']);
+      const cert = new X509Certificate(await readFile(join(sub, 'client.crt'), 'utf8'));
+      assert.equal(checkClientCert(cert, ca), undefined);
+      assert.deepEqual(certSubject(cert), { cn: subject.cn, o: [] });
+      assert.equal((await stat(join(sub, 'client.key'))).mode & 0o777, 0o600);
+    }
+    assert.deepEqual((await readdir(join(dir, 'components', 'kubelet'))).sort(), ['bootstrap-token', 'ca.crt']);
+    const kc = new X509Certificate(await readFile(join(dir, 'kubelet-client.crt'), 'utf8'));
+    assert.deepEqual(certSubject(kc), { cn: 'kube-apiserver-kubelet-client', o: ['system:masters'] });
+    const again = await ensureClusterPki(dir, CIDR);
+    assert.deepEqual(again.made, []);
+    assert.equal(again.bootstrapToken, first.bootstrapToken);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

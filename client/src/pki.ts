@@ -4,15 +4,11 @@
  * one). ECDSA P-256 keys through Node's webcrypto, certificates by @peculiar/x509. Imported as
  * `@kubelab/client/pki` (not from the index: only the CLI and the apiserver need it).
  */
-import { X509Certificate, createPrivateKey, randomBytes, webcrypto } from 'node:crypto';
+import { X509Certificate, createPrivateKey, randomBytes } from 'node:crypto';
 import { chmod, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import * as x509 from '@peculiar/x509';
-
-type Key = webcrypto.CryptoKey;
-type KeyPair = webcrypto.CryptoKeyPair;
-
-x509.cryptoProvider.set(webcrypto as never);
+import { cidrAddress, mustParseCidr } from '@kubelab/api';
+import { ALG, DAY, importKey, keyPair, keyPem, serial, x509 } from './pki-keys.js';
 
 /** File names inside a PKI directory. */
 export const PKI_FILES = { caCert: 'ca.crt', caKey: 'ca.key', cert: 'apiserver.crt', key: 'apiserver.key', token: 'token' } as const;
@@ -26,8 +22,6 @@ export interface PkiMaterial {
   token: string;
 }
 
-const ALG = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
-const DAY = 24 * 60 * 60 * 1000;
 const CA_DAYS = 3650;
 const CERT_DAYS = 3650;
 /** A certificate expiring sooner than this is made again. */
@@ -41,14 +35,7 @@ export function generateToken(): string {
 
 /** The first address of an IPv4 CIDR plus one: the `kubernetes` service's ClusterIP. */
 export function kubernetesServiceIP(serviceCIDR: string): string {
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(serviceCIDR.trim());
-  const octets = m ? m.slice(1, 5).map(Number) : [];
-  const bits = m ? Number(m[5]) : -1;
-  if (!m || octets.some((o) => o > 255) || bits > 30) throw new Error(`KUBELAB_SERVICE_CIDR: Invalid value: "${serviceCIDR}": must be an IPv4 CIDR with a prefix of at most /30`);
-  const n = octets.reduce((a, o) => a * 256 + o, 0);
-  const mask = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
-  const first = ((n & mask) >>> 0) + 1;
-  return [24, 16, 8, 0].map((s) => (first >>> s) & 255).join('.');
+  return cidrAddress(mustParseCidr(serviceCIDR, 'KUBELAB_SERVICE_CIDR', { maxBits: 30, example: '10.244.128.0/17' }), 1);
 }
 
 /**
@@ -61,27 +48,6 @@ export function apiserverSANs(serviceCIDR: string): { dns: string[]; ips: string
     dns: ['localhost', 'apiserver', 'apiserver-2', 'apiserver-lb', 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local'],
     ips: ['127.0.0.1', kubernetesServiceIP(serviceCIDR)],
   };
-}
-
-async function keyPair(): Promise<KeyPair> {
-  return (await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify'])) as KeyPair;
-}
-
-async function keyPem(key: Key): Promise<string> {
-  const der = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', key));
-  const b64 = der.toString('base64').replace(/.{64}/g, '$&\n').replace(/\n$/, '');
-  return `-----BEGIN PRIVATE KEY-----\n${b64}\n-----END PRIVATE KEY-----\n`;
-}
-
-const serial = (): string => {
-  const b = randomBytes(16);
-  b[0] = b[0]! & 0x7f; // positive
-  return b.toString('hex');
-};
-
-async function importKey(pem: string): Promise<Key> {
-  const der = createPrivateKey(pem).export({ type: 'pkcs8', format: 'der' });
-  return webcrypto.subtle.importKey('pkcs8', der, ALG, true, ['sign']);
 }
 
 /** A serving certificate for the apiserver, signed by the given CA. */
@@ -110,9 +76,11 @@ async function servingCert(ca: { cert: string; key: string }, serviceCIDR: strin
   return { cert: cert.toString('pem') + '\n', key: await keyPem(keys.privateKey) };
 }
 
-/** A new CA (10 years), serving certificate and token; `token` keeps an existing one. */
-export async function generatePki(opts: { serviceCIDR: string; now?: Date; token?: string }): Promise<PkiMaterial> {
+/** A new CA (10 years), serving certificate and token; `token` and `ca` keep existing ones. */
+export async function generatePki(opts: { serviceCIDR: string; now?: Date; token?: string; ca?: { cert: string; key: string } }): Promise<PkiMaterial> {
   const now = opts.now ?? new Date();
+  const token = opts.token && TOKEN_RE.test(opts.token) ? opts.token : generateToken();
+  if (opts.ca) return { caCert: opts.ca.cert, caKey: opts.ca.key, ...(await servingCert(opts.ca, opts.serviceCIDR, now)), token };
   const keys = await keyPair();
   const ca = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: serial(),
@@ -129,7 +97,7 @@ export async function generatePki(opts: { serviceCIDR: string; now?: Date; token
   });
   const caPem = { cert: ca.toString('pem') + '\n', key: await keyPem(keys.privateKey) };
   const serving = await servingCert(caPem, opts.serviceCIDR, now);
-  return { caCert: caPem.cert, caKey: caPem.key, ...serving, token: opts.token && TOKEN_RE.test(opts.token) ? opts.token : generateToken() };
+  return { caCert: caPem.cert, caKey: caPem.key, ...serving, token };
 }
 
 /** Why the material is not usable for a cluster with this service CIDR, or undefined when it is. */
@@ -167,7 +135,26 @@ export async function readPki(dir: string): Promise<PkiMaterial | undefined> {
   }
 }
 
-async function writeAtomic(path: string, text: string, mode: number): Promise<void> {
+/** Why a CA certificate and key are not usable (not a CA, not a pair, expiring), or undefined. */
+export function checkCa(caCert: string, caKey: string, now = new Date()): string | undefined {
+  try {
+    const ca = new X509Certificate(caCert);
+    if (!ca.ca) return 'the CA certificate is not a CA';
+    if (!ca.checkPrivateKey(createPrivateKey(caKey))) return 'the CA key does not match the CA certificate';
+    if (new Date(ca.validTo).getTime() < now.getTime() + RENEW_BEFORE_DAYS * DAY) return `the CA expires on ${ca.validTo}`;
+    return undefined;
+  } catch (err) {
+    return `the CA is unreadable: ${(err as Error).message}`;
+  }
+}
+
+/** The CA certificate and key in `dir` when both are there and usable. */
+export async function readUsableCa(dir: string, now = new Date()): Promise<{ cert: string; key: string } | undefined> {
+  const [cert, key] = await Promise.all([PKI_FILES.caCert, PKI_FILES.caKey].map((f) => readFile(join(dir, f), 'utf8').catch(() => undefined)));
+  return cert && key && checkCa(cert, key, now) === undefined ? { cert, key } : undefined;
+}
+
+export async function writeAtomic(path: string, text: string, mode: number): Promise<void> {
   const tmp = `${path}.${process.pid}.tmp`;
   await writeFile(tmp, text, { mode });
   await chmod(tmp, mode);
@@ -198,7 +185,7 @@ export async function ensurePki(dir: string, serviceCIDR: string, now = new Date
 const LOCK = '.lock';
 const LOCK_STALE_MS = 30_000;
 
-async function withDirLock<T>(dir: string, fn: () => Promise<T>): Promise<T> {
+export async function withDirLock<T>(dir: string, fn: () => Promise<T>): Promise<T> {
   await mkdir(dir, { recursive: true, mode: 0o755 });
   const lock = join(dir, LOCK);
   for (;;) {
@@ -223,7 +210,9 @@ async function ensureUnlocked(dir: string, serviceCIDR: string, now: Date): Prom
   const existing = await readPki(dir);
   const reason = existing ? checkPki(existing, serviceCIDR, now) : 'none yet';
   if (existing && reason === undefined) return { material: existing, generated: false };
-  const material = await generatePki({ serviceCIDR, now, token: existing?.token });
+  // A usable CA is never made again: every certificate it signed (components, nodes) stays valid.
+  const ca = await readUsableCa(dir, now);
+  const material = await generatePki({ serviceCIDR, now, token: existing?.token, ...(ca ? { ca } : {}) });
   await writePki(dir, material);
   return { material, generated: true, reason };
 }

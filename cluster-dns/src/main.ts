@@ -10,13 +10,13 @@
  * KUBELAB_DNS_MAX_FORWARDS [256], KUBELAB_CLUSTER_SUBNET [10.244.0.0/16] and
  * KUBELAB_SERVICE_CIDR [10.244.128.0/17] (reverse names answered here), LOG_LEVEL.
  */
-import { ApiClient, runMain } from '@kubelab/client';
+import { ApiClient, credentialsFromEnv, runMain } from '@kubelab/client';
 import { loadConfig } from './config.js';
 import { runClusterDns } from './run.js';
 
 runMain('cluster-dns', async (signal, log) => {
   const cfg = loadConfig();
-  const client = new ApiClient(cfg.apiserver);
+  const client = new ApiClient(cfg.apiserver, { credentials: credentialsFromEnv() });
   log.info({ apiserver: cfg.apiserver, domain: cfg.domain, port: cfg.port, dnsService: cfg.dnsService }, 'cluster-dns starting');
   try {
     await runClusterDns({ cfg, client, log }, signal);

@@ -6,7 +6,7 @@
  */
 import { setMaxListeners } from 'node:events';
 import { systemClock } from '@kubelab/api';
-import { ApiClient, createLeaderElector, leaderElectionConfig, runMain } from '@kubelab/client';
+import { ApiClient, credentialsFromEnv, createLeaderElector, leaderElectionConfig, runMain } from '@kubelab/client';
 import { ApiEventRecorder } from '@kubelab/client/events';
 import { loadConfig } from './config.js';
 import { ControllerManager } from './manager.js';
@@ -17,7 +17,7 @@ runMain('controller-manager', async (signal, log) => {
   // Every worker and informer legitimately waits on this one signal.
   setMaxListeners(1000, signal);
   log.info({ apiserver: cfg.apiserver, controllers: [...cfg.controllers], nodeGraceSeconds: cfg.nodeGraceSeconds, podEvictionSeconds: cfg.podEvictionSeconds, leaderElection: election.enabled ? { lease: `${election.namespace}/${election.name}`, identity: election.identity } : false }, 'starting');
-  const client = new ApiClient(cfg.apiserver);
+  const client = new ApiClient(cfg.apiserver, { credentials: credentialsFromEnv() });
   try {
     if (!election.enabled) return await new ControllerManager(client, cfg, log).run(signal);
     const recorder = new ApiEventRecorder(client, { component: 'kube-controller-manager', clock: systemClock, log: log.child({ recorder: 'leaderelection' }) });

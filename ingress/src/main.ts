@@ -9,7 +9,7 @@
  * LOG_LEVEL.
  */
 import type { EndpointSlice, KubeObject, Service } from '@kubelab/api';
-import { ApiClient, Informer, env, runMain } from '@kubelab/client';
+import { ApiClient, credentialsFromEnv, Informer, env, runMain } from '@kubelab/client';
 import { SlicesByService } from './backends.js';
 import { CertStore, fakeCertificate, type Secret } from './certs.js';
 import type { IngressClass } from './classes.js';
@@ -25,7 +25,7 @@ function port(name: string, fallback: string): number {
 
 runMain('ingress', async (signal, log) => {
   const apiserver = env('KUBELAB_APISERVER', 'apiserver:7000');
-  const client = new ApiClient(apiserver);
+  const client = new ApiClient(apiserver, { credentials: credentialsFromEnv() });
   const inf = <T extends KubeObject>(resource: string): Informer<T> => new Informer<T>(client, resource, {}, log.child({ informer: resource }));
   const services = inf<Service>('services');
   const slices = inf<EndpointSlice>('endpointslices');

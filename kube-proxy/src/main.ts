@@ -12,7 +12,7 @@
  * userspace), KUBELAB_PROXY_UDP_IDLE_MS (30000, userspace), LOG_LEVEL.
  */
 import { SERVICE_PROXY_NAME_LABEL, type EndpointSlice, type Pod, type Service } from '@kubelab/api';
-import { ApiClient, Informer, WorkQueue, env, runMain } from '@kubelab/client';
+import { ApiClient, credentialsFromEnv, Informer, WorkQueue, env, runMain } from '@kubelab/client';
 import { runWithInput } from './exec.js';
 import { SocketListenerFactory } from './factory.js';
 import { runLoop, serviceQueueKey, type ServiceProxier } from './loop.js';
@@ -48,7 +48,7 @@ runMain('kube-proxy', async (signal, log) => {
   if (mode !== 'nftables' && mode !== 'userspace') throw new Error(`KUBELAB_PROXY_MODE: Unsupported value: "${mode}": supported values: "nftables", "userspace"`);
   for (const cidr of [serviceCidr, lbPool]) await addLocalRoute(ipCmd, iface, cidr);
 
-  const client = new ApiClient(apiserver);
+  const client = new ApiClient(apiserver, { credentials: credentialsFromEnv() });
   // As upstream: a Service labelled service.kubernetes.io/service-proxy-name is another proxy's.
   const services = new Informer<Service>(client, 'services', { labelSelector: `!${SERVICE_PROXY_NAME_LABEL}` }, log.child({ informer: 'services' }));
   const slices = new Informer<EndpointSlice>(client, 'endpointslices', {}, log.child({ informer: 'endpointslices' }));

@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '@kubelab/api';
 import type { KubeletApi, PodSource } from './api.js';
 import type { KubeletConfig } from './config.js';
-import { runKubelet } from './kubelet.js';
+import { runKubelet, type KubeletDeps } from './kubelet.js';
 import { nodeNameFromContainerName } from './nodeinfo.js';
 import type { Prober, ProbeOutcome } from './probes/prober.js';
 import { HollowRuntime, IpPool } from './runtime/hollow.js';
@@ -20,6 +20,10 @@ export interface HollowDeps {
   log: Logger;
   hostname: string;
   newPodSource(nodeName: string): PodSource;
+  /** The API as each node calls it (its own credentials); `api` for all of them without it. */
+  apiFor?(nodeName: string): KubeletApi;
+  /** Passed to each node's runKubelet (its TLS bootstrap). */
+  prepare?: KubeletDeps['prepare'];
   interfaces?: Parameters<typeof runKubelet>[0]['interfaces'];
 }
 
@@ -47,8 +51,9 @@ export async function runHollowKubelets(d: HollowDeps, signal: AbortSignal): Pro
       return runKubelet(
         {
           cfg: { ...d.cfg, nodeName: name },
-          api: d.api,
+          api: d.apiFor ? d.apiFor(name) : d.api,
           clock: d.clock,
+          ...(d.prepare ? { prepare: d.prepare } : {}),
           log: d.log,
           hostname: d.hostname,
           probeRuntime: runtime,

@@ -45,6 +45,11 @@ export interface KubeletDeps {
   kubeletPort?: number;
   /** Runs probes and hooks; default: the real prober (HTTP/TCP/gRPC to the pod IP, exec in the runtime). */
   newProber?: (runtime: ContainerRuntime) => Prober;
+  /**
+   * Runs once the node's name and address are known, before the API is used: the node's
+   * credentials (bootstrap) and serving certificate; what it returns goes on the Node.
+   */
+  prepare?: (node: { name: string; hostIP: string }, log: Logger, signal: AbortSignal) => Promise<{ annotations?: Record<string, string> }>;
   /** PersistentVolumes (an informer): with it, this node removes the Docker volumes of deleted ones. */
   newVolumeSource?: () => VolumeSource;
 }
@@ -79,6 +84,8 @@ export async function runKubelet(d: KubeletDeps, signal: AbortSignal): Promise<v
   const hostIP = chooseNodeIP(self, cfg.network, (d.interfaces ?? os.networkInterfaces()) as Parameters<typeof chooseNodeIP>[2]);
   const nlog = log.child({ node: nodeName });
   nlog.info({ hostIP, container: self?.name, cluster: cfg.cluster, network: cfg.network }, 'kubelet starting');
+  const prepared = (await d.prepare?.({ name: nodeName, hostIP }, nlog, signal)) ?? {};
+  if (signal.aborted) return;
 
   const runtime = d.newRuntime(nodeName);
   const pods = d.newPodSource(nodeName);
@@ -154,6 +161,7 @@ export async function runKubelet(d: KubeletDeps, signal: AbortSignal): Promise<v
     statusMs: cfg.nodeStatusSeconds * 1000,
     reportMs: cfg.nodeStatusReportSeconds * 1000,
     kubeletPort: d.kubeletPort,
+    ...(prepared.annotations ? { annotations: prepared.annotations } : {}),
   });
   const reclaimer = d.newVolumeSource ? new DockerVolumeReclaimer({ api: d.api, volumes: d.newVolumeSource(), runtime, cluster: cfg.cluster, node: nodeName, log: nlog }) : undefined;
   await Promise.all([agent.run(signal), pods.run(signal), workers.run(signal), housekeeper.run(signal), d.serveApi?.(nodeName, runtime, nlog, signal), reclaimer?.run(signal)]);

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import Dockerode from 'dockerode';
 import { systemClock, type PersistentVolume, type Pod } from '@kubelab/api';
-import { ApiClient, Informer, runMain } from '@kubelab/client';
+import { ApiClient, Informer, credentialsFromEnv, runMain } from '@kubelab/client';
 import { loadConfig } from './config.js';
 import { dnsSettingsFromEnv } from './dns/poddns.js';
 import { runHollowKubelets } from './hollow.js';
@@ -15,6 +15,8 @@ import { kubeletPortFromEnv } from './server/config.js';
 import { RuntimeBackend } from './server/runtimebackend.js';
 import { OwnUsage } from './server/ownusage.js';
 import { runKubeletServer } from './server/server.js';
+import { nodeServingCert, servingAnnotation, type KubeletTls } from './server/tls.js';
+import { becomeNode, certDirFromEnv } from './credentials.js';
 
 /** The node's resolver for dnsPolicy Default: the kubelet container's own (Docker's embedded DNS). */
 function readResolvConf(): string {
@@ -27,19 +29,38 @@ function readResolvConf(): string {
 
 runMain('kubelet', async (signal, log) => {
   const cfg = loadConfig(process.env, process.argv.slice(2));
-  const client = new ApiClient(cfg.apiserver);
-  const newPodSource = (node: string): Informer<Pod> => new Informer<Pod>(client, 'pods', { fieldSelector: `spec.nodeName=${node}` }, log.child({ informer: 'pods', node }));
+  const credentials = credentialsFromEnv();
+  const certDir = certDirFromEnv(process.env);
+  const client = new ApiClient(cfg.apiserver, { credentials });
   if (cfg.runtime === 'hollow') {
+    // Every hollow node is a node of its own to the apiserver: its own client and certificate.
+    const clients = new Map<string, ApiClient>();
+    const apiFor = (node: string): ApiClient => {
+      if (!clients.has(node)) clients.set(node, new ApiClient(cfg.apiserver, { credentials }));
+      return clients.get(node)!;
+    };
+    const podsOf = (node: string): Informer<Pod> => new Informer<Pod>(apiFor(node), 'pods', { fieldSelector: `spec.nodeName=${node}` }, log.child({ informer: 'pods', node }));
     try {
-      await runHollowKubelets({ cfg, api: client, clock: systemClock, log, hostname: os.hostname(), newPodSource }, signal);
+      await runHollowKubelets({ cfg, api: client, apiFor, clock: systemClock, log, hostname: os.hostname(), newPodSource: podsOf, prepare: async (node, nlog, sig) => (await becomeNode(apiFor(node.name), credentials, node.name, certDir, nlog, sig), {}) }, signal);
     } finally {
-      client.close();
+      for (const c of [client, ...clients.values()]) c.close();
     }
     return;
   }
+  const newPodSource = (node: string): Informer<Pod> => new Informer<Pod>(client, 'pods', { fieldSelector: `spec.nodeName=${node}` }, log.child({ informer: 'pods', node }));
   const docker = new Dockerode();
   const dns = dnsSettingsFromEnv(process.env, readResolvConf());
   const kubeletPort = kubeletPortFromEnv(process.env);
+  // The kubelet API over TLS with a serving certificate of the node's own, published on the Node
+  // (plain gRPC only with KUBELAB_API_INSECURE=1, the tests' setting).
+  let serving: KubeletTls | undefined;
+  const prepare = async (node: { name: string; hostIP: string }, nlog: typeof log, sig: AbortSignal): Promise<{ annotations?: Record<string, string> }> => {
+    if (credentials.insecure) return {};
+    await becomeNode(client, credentials, node.name, certDir, nlog, sig);
+    const pair = await nodeServingCert(node.name, node.hostIP);
+    serving = { ca: credentials.ca, ...pair };
+    return { annotations: servingAnnotation(pair) };
+  };
   const runtimeFor = (node: string): ContainerRuntime => {
     const rt = dockerRuntimeFor(node);
     return cfg.runtimeTiming ? timedRuntime(rt, log.child({ node })) : rt;
@@ -70,8 +91,9 @@ runMain('kubelet', async (signal, log) => {
         probeRuntime: runtimeFor(''),
         newRuntime: runtimeFor,
         kubeletPort,
+        prepare,
         serveApi: (node, runtime, nlog, sig) =>
-          runKubeletServer({ port: kubeletPort, log: nlog, backend: new RuntimeBackend({ runtime, cluster: cfg.cluster, node, network: cfg.network, log: nlog, own: new OwnUsage() }) }, sig),
+          runKubeletServer({ port: kubeletPort, log: nlog, ...(serving ? { tls: serving } : {}), backend: new RuntimeBackend({ runtime, cluster: cfg.cluster, node, network: cfg.network, log: nlog, own: new OwnUsage() }) }, sig),
         newPodSource,
         newVolumeSource: () => new Informer<PersistentVolume>(client, 'persistentvolumes', {}, log.child({ informer: 'persistentvolumes' })),
       },

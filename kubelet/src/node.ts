@@ -45,6 +45,8 @@ export interface NodeAgentOptions {
   reportMs: number;
   /** Reported as status.daemonEndpoints.kubeletEndpoint.Port (default 10250). */
   kubeletPort?: number;
+  /** Kept on the Node (the kubelet's serving certificate, server/tls.ts). */
+  annotations?: Record<string, string>;
 }
 
 export class NodeAgent {
@@ -86,7 +88,12 @@ export class NodeAgent {
         node = await this.o.api.get<Node>('nodes', '', name);
       }
     }
-    const updated = reconcileRegistration(node, name, this.o.facts.arch, this.o.registration ?? {});
+    let updated = reconcileRegistration(node, name, this.o.facts.arch, this.o.registration ?? {});
+    const wantAnnotations = this.o.annotations ?? {};
+    const base = updated ?? node;
+    if (Object.entries(wantAnnotations).some(([k, v]) => base.metadata.annotations?.[k] !== v)) {
+      updated = { ...base, metadata: { ...base.metadata, annotations: { ...(base.metadata.annotations ?? {}), ...wantAnnotations } } };
+    }
     if (updated) node = await this.o.api.update<Node>('nodes', updated);
     this.nodeUid = node.metadata.uid;
     await this.writeStatus(node, health, true);

@@ -1,6 +1,6 @@
 /** kubelab scheduler: binds unscheduled pods to nodes until SIGTERM (the Lease holder only). */
 import { setMaxListeners } from 'node:events';
-import { ApiClient, leaderElectionConfig, runMain } from '@kubelab/client';
+import { ApiClient, credentialsFromEnv, leaderElectionConfig, runMain } from '@kubelab/client';
 import { loadConfig } from './config.js';
 import { runScheduler } from './run.js';
 
@@ -10,7 +10,7 @@ runMain('scheduler', async (signal, log) => {
   // Every worker and informer legitimately waits on this one signal.
   setMaxListeners(1000, signal);
   log.info({ apiserver: cfg.apiserver, schedulerName: cfg.schedulerName, workers: cfg.workers, leaderElection: election.enabled ? { lease: `${election.namespace}/${election.name}`, identity: election.identity } : false }, 'starting');
-  const client = new ApiClient(cfg.apiserver);
+  const client = new ApiClient(cfg.apiserver, { credentials: credentialsFromEnv() });
   try {
     await runScheduler(client, cfg, log, signal, election);
   } finally {

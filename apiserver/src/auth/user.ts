@@ -42,8 +42,9 @@ export function setGrpcUser(call: object, user: UserInfo): void {
 }
 
 /**
- * The identity of a gRPC call. Until the gRPC server authenticates its callers every call is the
- * admin (today's behaviour); the TLS work replaces this default.
+ * The identity of a gRPC call: what the TLS server's authentication recorded (auth/grpc-authn.ts,
+ * every call of a server with a PKI). A plain-gRPC server (tests, an apiserver without a PKI)
+ * authenticates nobody: its calls are the admin's.
  */
 export function grpcUser(call: object): UserInfo {
   return grpcUsers.get(call) ?? ADMIN_USER;

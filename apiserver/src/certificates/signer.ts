@@ -5,17 +5,13 @@
  * extensions, the validity is the requested duration capped by the signer's (and never past the
  * CA's own end). ECDSA P-256 CA keys, through @peculiar/x509 on Node's webcrypto.
  */
-import { createPrivateKey, randomBytes, webcrypto } from 'node:crypto';
-import * as x509 from '@peculiar/x509';
-
-x509.cryptoProvider.set(webcrypto as never);
+import { ALG, importKey, serial, x509 } from '@kubelab/client/pki-keys';
+import { makeCsr as makeSubjectCsr } from '@kubelab/client/pki-certs';
 
 export interface CertificateAuthority {
   cert: string;
   key: string;
 }
-
-const ALG = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
 
 const KEY_USAGES: Record<string, number> = {
   'digital signature': x509.KeyUsageFlags.digitalSignature,
@@ -50,17 +46,6 @@ export function parseCsrPem(pem: string): ParsedCsr {
   if (m[1] !== 'CERTIFICATE REQUEST' && m[1] !== 'NEW CERTIFICATE REQUEST') throw new Error('PEM block type must be CERTIFICATE REQUEST');
   const csr = new x509.Pkcs10CertificateRequest(pem);
   return { csr, commonName: csr.subjectName.getField('CN')[0] ?? '', organizations: csr.subjectName.getField('O') };
-}
-
-const serial = (): string => {
-  const b = randomBytes(16);
-  b[0] = b[0]! & 0x7f;
-  return b.toString('hex');
-};
-
-async function importKey(pem: string): Promise<webcrypto.CryptoKey> {
-  const der = createPrivateKey(pem).export({ type: 'pkcs8', format: 'der' });
-  return webcrypto.subtle.importKey('pkcs8', der, ALG, false, ['sign']);
 }
 
 export interface SignOptions {
@@ -98,12 +83,7 @@ export async function signCsr(ca: CertificateAuthority, parsed: ParsedCsr, opts:
   return `${cert.toString('pem')}\n`;
 }
 
-/** A new P-256 key and a CSR for the subject (tests, and the kubelet's join). */
-export async function makeCsr(subject: { commonName: string; organizations?: string[] }): Promise<{ csr: string; key: string }> {
-  const keys = (await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
-  const name = [{ CN: [subject.commonName] }, ...(subject.organizations ?? []).map((o) => ({ O: [o] }))];
-  const req = await x509.Pkcs10CertificateRequestGenerator.create({ name: new x509.Name(name), keys, signingAlgorithm: ALG });
-  const der = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', keys.privateKey));
-  const b64 = der.toString('base64').replace(/.{64}/g, '$&\n').replace(/\n$/, '');
-  return { csr: `${req.toString('pem')}\n`, key: `-----BEGIN PRIVATE KEY-----\n${b64}\n-----END PRIVATE KEY-----\n` };
+/** A new P-256 key and a CSR for the subject (tests; the kubelet's join uses @kubelab/client/pki-certs itself). */
+export function makeCsr(subject: { commonName: string; organizations?: string[] }): Promise<{ csr: string; key: string }> {
+  return makeSubjectCsr({ cn: subject.commonName, o: subject.organizations ?? [] });
 }

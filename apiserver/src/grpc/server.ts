@@ -2,7 +2,9 @@
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { SERVER_OPTIONS, resourcesService } from '@kubelab/proto';
+import { serverTls } from '@kubelab/client/grpc-auth';
 import type { Registry } from '../registry/types.js';
+import { authenticatedHandlers, type GrpcAuthn } from '../auth/grpc-authn.js';
 import type { Enforcement } from '../auth/defaults.js';
 import { resourcesHandlers } from './service.js';
 
@@ -12,17 +14,23 @@ export interface GrpcServerOptions {
   /** Listen address (default 0.0.0.0). */
   host?: string;
   log: Logger;
+  /**
+   * TLS with this serving certificate, every call authenticated (auth/grpc-authn.ts). Without it
+   * the server speaks plain gRPC and every call acts as the admin (tests and a PKI-less apiserver).
+   */
+  tls?: { cert: string; key: string; authn: GrpcAuthn };
   /** Authorizer and admission plugins; the apiserver's defaults over the registry when omitted. */
   enforcement?: Enforcement;
 }
 
 export async function startGrpcServer(opts: GrpcServerOptions): Promise<{ server: grpc.Server; port: number }> {
   const server = new grpc.Server(SERVER_OPTIONS);
-  server.addService(resourcesService().service, resourcesHandlers(opts.registry, opts.log.child({ server: 'grpc' }), opts.enforcement));
+  const definition = resourcesService().service;
+  const handlers = resourcesHandlers(opts.registry, opts.log.child({ server: 'grpc' }), opts.enforcement);
+  server.addService(definition, opts.tls ? authenticatedHandlers(definition, handlers, opts.tls.authn) : handlers);
+  const credentials = opts.tls ? serverTls({ ca: opts.tls.authn.caCert, cert: opts.tls.cert, key: opts.tls.key, requireClientCert: false }) : grpc.ServerCredentials.createInsecure();
   const address = `${opts.host ?? '0.0.0.0'}:${opts.port}`;
-  const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
-  );
+  const port = await new Promise<number>((resolve, reject) => server.bindAsync(address, credentials, (err, p) => (err ? reject(err) : resolve(p))));
   return { server, port };
 }
 

@@ -59,7 +59,7 @@ describe('gRPC Resources service (ApiClient against MemoryStore)', () => {
     await bootstrap(registry);
     const started = await startGrpcServer({ registry: counting.api, port: 0, host: '127.0.0.1', log: pino({ level: 'silent' }) });
     server = started.server;
-    client = new ApiClient(`127.0.0.1:${started.port}`);
+    client = new ApiClient(`127.0.0.1:${started.port}`, { credentials: { insecure: true } });
   });
 
   after(async () => {

@@ -4,7 +4,9 @@
  * Kubelet service (logs, exec/attach, port-forward, stats) as Node streams.
  */
 import * as grpc from '@grpc/grpc-js';
+import { X509Certificate, createHash } from 'node:crypto';
 import type { Readable, Duplex } from 'node:stream';
+import { KUBELET_SERVING_CERT_ANNOTATION } from '@kubelab/client/grpc-auth';
 import type { Logger } from 'pino';
 import type { KubeObject, Node, Pod } from '@kubelab/api';
 import { ApiError, CHANNEL_OPTIONS, execStart, kubeletService, logsRequest, type Chunk, type ExecInput, type ExecOutput, type LogsRequest, type PodRef, type PortForwardData, type StatsResponse } from '@kubelab/proto';
@@ -24,15 +26,45 @@ export interface KubeletClient {
 export interface KubeletConnectorOptions {
   registry: { get(resource: string, namespace: string, name: string): Promise<KubeObject> };
   log: Logger;
-  /** Makes a client for "host:port"; a real gRPC client by default. */
-  dial?: (address: string) => KubeletClient;
+  /** Makes a client for "host:port" of the node; a real gRPC client by default. */
+  dial?: (address: string, node: Node) => KubeletClient;
+  /**
+   * The apiserver's client certificate (kube-apiserver-kubelet-client): with it every kubelet is
+   * dialled over TLS, trusting only the serving certificate its Node publishes. Without it plain
+   * gRPC (the tests' kubelets).
+   */
+  clientCert?: { cert: string; key: string };
 }
 
 export const DEFAULT_KUBELET_PORT = 10250;
 
-function realDial(address: string): KubeletClient {
+/** The serving certificate (PEM) the node's kubelet published, which is the one trusted for it. */
+export function pinnedServingCert(node: Node): string {
+  const pem = node.metadata.annotations?.[KUBELET_SERVING_CERT_ANNOTATION];
+  if (!pem) throw new ApiError('ServiceUnavailable', `node "${node.metadata.name}" publishes no kubelet serving certificate (annotation ${KUBELET_SERVING_CERT_ANNOTATION}); is its kubelet running?`);
+  return pem;
+}
+
+/**
+ * TLS to a kubelet: the apiserver's client certificate, and the peer must present exactly the
+ * node's published certificate (its own trust anchor; the address is checked by that pin).
+ */
+export function kubeletCredentials(pinned: string, client: { cert: string; key: string }): grpc.ChannelCredentials {
+  const want = new X509Certificate(pinned).fingerprint256;
+  return grpc.credentials.createSsl(Buffer.from(pinned), Buffer.from(client.key), Buffer.from(client.cert), {
+    checkServerIdentity: (_host, peer) => (peer.fingerprint256 === want ? undefined : new Error(`the kubelet presented a certificate other than the one its Node publishes (${peer.fingerprint256})`)),
+  });
+}
+
+function realDial(clientCert: { cert: string; key: string } | undefined): (address: string, node: Node) => KubeletClient {
   const Ctor = kubeletService();
-  return new Ctor(address, grpc.credentials.createInsecure(), CHANNEL_OPTIONS) as unknown as KubeletClient;
+  return (address, node) => new Ctor(address, clientCert ? kubeletCredentials(pinnedServingCert(node), clientCert) : grpc.credentials.createInsecure(), CHANNEL_OPTIONS) as unknown as KubeletClient;
+}
+
+/** The cache key of a node's client: its address and the certificate it is pinned to. */
+function clientKey(address: string, node: Node, tls: boolean): string {
+  if (!tls) return address;
+  return `${address}#${createHash('sha256').update(node.metadata.annotations?.[KUBELET_SERVING_CERT_ANNOTATION] ?? '').digest('hex')}`;
 }
 
 /** "host:port" of a Node's kubelet, from its status. */
@@ -46,10 +78,10 @@ export function kubeletAddress(node: Node): string {
 
 export class KubeletConnector {
   private readonly clients = new Map<string, KubeletClient>();
-  private readonly dial: (address: string) => KubeletClient;
+  private readonly dial: (address: string, node: Node) => KubeletClient;
 
   constructor(private readonly o: KubeletConnectorOptions) {
-    this.dial = o.dial ?? realDial;
+    this.dial = o.dial ?? realDial(o.clientCert);
   }
 
   async pod(key: PodKey): Promise<Pod> {
@@ -67,11 +99,14 @@ export class KubeletConnector {
   async forNode(nodeName: string): Promise<KubeletClient> {
     const node = (await this.o.registry.get('nodes', '', nodeName)) as Node;
     const address = kubeletAddress(node);
-    let c = this.clients.get(address);
+    // A restarted kubelet publishes a new serving certificate: a new client, the old one closed.
+    const key = clientKey(address, node, !!this.o.clientCert);
+    let c = this.clients.get(key);
     if (!c) {
       this.o.log.debug({ node: nodeName, address }, 'connecting to kubelet');
-      c = this.dial(address);
-      this.clients.set(address, c);
+      c = this.dial(address, node);
+      for (const [k, old] of this.clients) if (k.split('#')[0] === address) (old.close(), this.clients.delete(k));
+      this.clients.set(key, c);
     }
     return c;
   }

@@ -2,7 +2,9 @@
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { SERVER_OPTIONS, kubeletService } from '@kubelab/proto';
+import { serverTls } from '@kubelab/client/grpc-auth';
 import type { KubeletBackend } from './backend.js';
+import { apiserverOnly, type KubeletTls } from './tls.js';
 import { execHandler, logsHandler, portForwardHandler, statsHandler } from './handlers.js';
 
 export interface KubeletServerOptions {
@@ -11,6 +13,8 @@ export interface KubeletServerOptions {
   /** Listen address; all interfaces by default. */
   host?: string;
   log: Logger;
+  /** TLS, only the apiserver's client certificate let in (tls.ts); without it plain gRPC (tests). */
+  tls?: KubeletTls;
 }
 
 export interface KubeletServer {
@@ -23,17 +27,20 @@ export interface KubeletServer {
 export async function startKubeletServer(o: KubeletServerOptions): Promise<KubeletServer> {
   const log = o.log.child({ server: 'kubelet-grpc' });
   const server = new grpc.Server(SERVER_OPTIONS);
-  server.addService(kubeletService().service, {
+  const definition = kubeletService().service;
+  const handlers = {
     Logs: logsHandler(o.backend, log),
     Exec: execHandler(o.backend, log),
     PortForward: portForwardHandler(o.backend, log),
     Stats: statsHandler(o.backend, log),
-  });
+  };
+  server.addService(definition, o.tls ? apiserverOnly(definition, handlers, o.tls.ca) : handlers);
+  const credentials = o.tls ? serverTls({ ca: o.tls.ca, cert: o.tls.cert, key: o.tls.key, requireClientCert: true }) : grpc.ServerCredentials.createInsecure();
   const host = o.host ?? '0.0.0.0';
   const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(`${host}:${o.port}`, grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p)));
+    server.bindAsync(`${host}:${o.port}`, credentials, (err, p) => (err ? reject(err) : resolve(p)));
   });
-  log.info({ host, port }, 'kubelet API listening (grpc)');
+  log.info({ host, port, tls: !!o.tls }, o.tls ? 'kubelet API listening (grpc over TLS, the apiserver only)' : 'kubelet API listening (plain grpc: no TLS configured)');
   return {
     port,
     stop: () =>

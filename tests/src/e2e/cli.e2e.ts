@@ -93,10 +93,45 @@ describe('kubelab CLI', () => {
     };
     const components = await policies('io.kubelab.component');
     assert.ok(components.some((l) => l.startsWith(`/${gpu} `)), 'the added node is there');
-    for (const l of components) assert.match(l, / unless-stopped$/);
+    // The one-shot `pki` service ran once and stays exited (compose runs it again at each up).
+    for (const l of components) assert.match(l, /[-_]pki[-_]\d+ /.test(l) ? / no$/ : / unless-stopped$/);
     const pods = await policies('io.kubernetes.pod.uid');
     assert.ok(pods.length > 0);
     for (const l of pods) assert.match(l, / no$/);
+  });
+
+  it('node add joins with a bootstrap token (CSR approved and signed, then its own certificate); wrong, expired and deleted tokens are refused and say so', async () => {
+    const secret = (id: string, tokenSecret: string, expiration: string) =>
+      `apiVersion: v1\nkind: Secret\nmetadata: {name: bootstrap-token-${id}, namespace: kube-system}\ntype: bootstrap.kubernetes.io/token\nstringData: {token-id: ${id}, token-secret: ${tokenSecret}, usage-bootstrap-authentication: "true", expiration: "${expiration}"}\n`;
+    await lab.kOk(['apply', '-f', '-'], secret('e2eok1', '0123456789abcdef', new Date(Date.now() + 3_600_000).toISOString()));
+    await lab.kOk(['apply', '-f', '-'], secret('e2eold', '0123456789abcdef', '2020-01-01T00:00:00Z'));
+    await lab.kOk(['apply', '-f', '-'], secret('e2edel', '0123456789abcdef', new Date(Date.now() + 3_600_000).toISOString()));
+    await lab.kOk(['delete', 'secret', '-n', 'kube-system', 'bootstrap-token-e2edel']);
+    const names: string[] = [];
+    const add = async (suffix: string, token?: string) => {
+      names.push(`${PROJECT}-${suffix}`);
+      return cli(['node', 'add', '--name', `${PROJECT}-${suffix}`, ...(token ? ['--token', token] : [])]);
+    };
+    try {
+      for (const [suffix, token] of [['joined', undefined], ['secret', 'e2eok1.0123456789abcdef']] as const) {
+        const r = await add(suffix, token);
+        assert.equal(r.code, 0, r.stderr);
+        assert.match(r.stdout, /joined \(bootstrap token, then its own certificate\) and is Ready in [\d.]+ s/);
+        console.log(`  ${r.stdout.trim().split('\n').pop()}`);
+        const logs = await run('docker', ['logs', `${PROJECT}-${suffix}`]);
+        assert.match(logs.stdout + logs.stderr, /got the node's client certificate/);
+      }
+      const csrs = await lab.kOk(['get', 'csr']);
+      assert.match(csrs, new RegExp(`node-csr-${PROJECT}-secret\\S*\\s+\\S+\\s+kubernetes.io/kube-apiserver-client-kubelet\\s+system:bootstrap:e2eok1\\s+.*Approved,Issued`), csrs);
+      for (const [suffix, token] of [['wrong', 'abcdef.0000000000000000'], ['expired', 'e2eold.0123456789abcdef'], ['deleted', 'e2edel.0123456789abcdef']] as const) {
+        const bad = await add(suffix, token);
+        assert.notEqual(bad.code, 0, `a ${suffix} token must not join`);
+        assert.match(bad.stderr + bad.stdout, /cannot join: the apiserver refused the bootstrap token .*wrong, expired or deleted/);
+      }
+    } finally {
+      for (const n of names) await run('docker', ['rm', '-f', n]);
+      await lab.k(['delete', 'node', `${PROJECT}-joined`, `${PROJECT}-secret`, '--wait=false']);
+    }
   });
 
   it('node delete drains the node (its pods replaced on other nodes) and removes it', async () => {

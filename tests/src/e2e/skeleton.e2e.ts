@@ -13,6 +13,11 @@ import { labUp, labDown, compose } from '@kubelab/cli/lab';
 import { kubectl, kubectlJson, kubectlOk, run, waitFor } from '../lib/kubectl.js';
 import { httpGet } from '../lib/http.js';
 import { E2E_ENV, repoRoot } from '../lib/lab.js';
+import { probeGrpc } from '../lib/grpc-probe.js';
+import { readFileSync } from 'node:fs';
+import { labSettings } from '@kubelab/cli/lab';
+import { generatePki } from '@kubelab/client/pki';
+import { issueClientCert } from '@kubelab/client/pki-certs';
 
 interface Pod {
   metadata: { name: string; deletionTimestamp?: string };
@@ -163,6 +168,36 @@ describe('walking skeleton: kubectl → apiserver → controllers → scheduler 
       sock.on('error', () => resolve(false));
     });
     assert.equal(open, false, `something listens on the old gRPC host port ${grpcPort}`);
+  });
+
+  it('refuses strangers on the gRPC ports: the apiserver without credentials or with another CA\'s certificate, the kubelet but for the apiserver', async () => {
+    const pkiDir = labSettings({ project, env: E2E_ENV }).pkiDir;
+    const read = (f: string): string => readFileSync(join(pkiDir, f), 'utf8');
+    const ca = read('ca.crt');
+    const scheduler = { cert: read('components/scheduler/client.crt'), key: read('components/scheduler/client.key') };
+    const other = await generatePki({ serviceCIDR: '10.96.0.0/12' });
+    const foreign = await issueClientCert({ cert: other.caCert, key: other.caKey }, { cn: 'kube-apiserver-kubelet-client', o: ['system:masters'] });
+    const image = `kubelab/kubelab:${process.env.KUBELAB_IMAGE_TAG || 'dev'}`;
+    const net = E2E_ENV.KUBELAB_NETWORK!;
+    const api = (c: Omit<Parameters<typeof probeGrpc>[2], 'target' | 'service'>) => probeGrpc(image, net, { target: 'apiserver:7000', service: 'resources', ...c });
+    assert.equal((await api({ trust: ca, client: scheduler })).code, 0, 'a component certificate is let in');
+    const anon = await api({ trust: ca });
+    assert.equal(anon.code, 16, `no credentials: UNAUTHENTICATED (${anon.details})`);
+    assert.match(anon.details, /only with a client certificate signed by the cluster CA/);
+    assert.equal((await api({ trust: ca, client: foreign })).code, 16, 'a certificate of another CA: UNAUTHENTICATED');
+    assert.equal((await api({ trust: ca, token: 'abcdef.0123456789abcdef' })).code, 16, 'a wrong token: UNAUTHENTICATED');
+    assert.equal((await api({})).code, 14, 'plain gRPC: no connection');
+    const nodes = await kJson<List<{ metadata: { name: string; annotations?: Record<string, string> }; status: { addresses: { type: string; address: string }[] } }>>(['get', 'nodes']);
+    const node = nodes.items[0]!;
+    const pin = node.metadata.annotations?.['kubelab.io/kubelet-serving-cert'];
+    assert.ok(pin, 'the node publishes its kubelet serving certificate');
+    const kubelet = `${node.status.addresses.find((a) => a.type === 'InternalIP')!.address}:10250`;
+    const kl = (c: Omit<Parameters<typeof probeGrpc>[2], 'target' | 'service'>) => probeGrpc(image, net, { target: kubelet, service: 'kubelet', pin, ...c });
+    const component = await kl({ client: scheduler });
+    assert.equal(component.code, 7, `a component certificate at the kubelet: PERMISSION_DENIED (${component.details})`);
+    assert.equal((await kl({})).code, 14, 'no certificate at the kubelet: refused in the handshake');
+    assert.equal((await kl({ client: foreign })).code, 14, 'another CA\'s apiserver-named certificate at the kubelet: refused in the handshake');
+    assert.equal((await probeGrpc(image, net, { target: kubelet, service: 'kubelet' })).code, 14, 'plain gRPC at the kubelet: no connection');
   });
 
   it('heals: docker rm -f of an app container → 3 ready pods again within a minute', async () => {

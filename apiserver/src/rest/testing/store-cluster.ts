@@ -71,7 +71,7 @@ export class StoreCluster {
     writeKubeconfig(this.dir, port);
     const g = await startGrpcServer({ registry: this.registry, port: 0, host: '127.0.0.1', log });
     this.grpcServer = g.server;
-    this.client = new ApiClient(`127.0.0.1:${g.port}`);
+    this.client = new ApiClient(`127.0.0.1:${g.port}`, { credentials: { insecure: true } });
     return this;
   }
 
