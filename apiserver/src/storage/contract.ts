@@ -52,6 +52,18 @@ export function storeContract(name: string, open: () => Promise<Store>, close: (
       assert.ok((await store.currentRevision()) >= rev);
     });
 
+    it('counts the keys under a prefix, and those modified since a revision', async () => {
+      fresh();
+      const r1 = await store.create(`${p}a`, b('1'));
+      await store.create(`${p}b`, b('1'));
+      const r3 = await store.create(`${p}c`, b('1'));
+      const now = await store.currentRevision();
+      assert.equal(await store.count(p, now), 3);
+      assert.equal(await store.count(p, now, r1 + 1), 2, 'b and c were written after a');
+      assert.equal(await store.count(p, now, r3 + 1), 0, 'nothing after c');
+      assert.equal(await store.count(p, r1), 1, 'at a past revision');
+    });
+
     it('updates with compare-and-swap on the mod revision', async () => {
       fresh();
       const r1 = await store.create(`${p}a`, b('1'));

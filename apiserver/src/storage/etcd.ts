@@ -208,7 +208,12 @@ export class EtcdStore implements Store {
 
   async count(prefix: string, revision: number, minModRevision?: number): Promise<number> {
     const req: IRangeRequest = { key: Buffer.from(prefix), range_end: prefixEnd(prefix), revision, count_only: true };
-    if (minModRevision !== undefined && minModRevision > 0) req.min_mod_revision = minModRevision;
+    if (minModRevision !== undefined && minModRevision > 0) {
+      // etcd's count is taken before min_mod_revision filters (count_only would answer every key
+      // in the range): ask for the keys themselves, which are filtered, and count those.
+      const res = await this.call(() => this.client.kv.range({ ...req, count_only: false, keys_only: true, min_mod_revision: minModRevision }), revision, true);
+      return res.kvs.length;
+    }
     const res = await this.call(() => this.client.kv.range(req), revision, true);
     return Number(res.count);
   }
