@@ -33,13 +33,19 @@ export class DnsServer {
     const tcp = net.createServer((sock) => this.onConnection(sock));
     this.tcp = tcp;
     tcp.on('error', (err) => this.o.log.error({ err }, 'dns: TCP server error'));
-    await new Promise<void>((resolve, reject) => {
-      tcp.once('error', reject);
-      tcp.listen(this.o.port === 0 ? udpPort : this.o.port, this.o.host, () => {
-        tcp.off('error', reject);
-        resolve();
+    try {
+      await new Promise<void>((resolve, reject) => {
+        tcp.once('error', reject);
+        tcp.listen(this.o.port === 0 ? udpPort : this.o.port, this.o.host, () => {
+          tcp.off('error', reject);
+          resolve();
+        });
       });
-    });
+    } catch (err) {
+      this.udp.close(); // not left bound when the TCP port is taken
+      this.udp = undefined;
+      throw err;
+    }
     return { udpPort, tcpPort: (tcp.address() as net.AddressInfo).port };
   }
 
