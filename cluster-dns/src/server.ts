@@ -26,27 +26,39 @@ export class DnsServer {
 
   constructor(private readonly o: DnsServerOptions) {}
 
-  /** Binds both sockets; resolves with the ports they got (port 0 picks one, the same for both when free). */
+  /**
+   * Binds both sockets; resolves with the ports they got. Port 0 picks one for UDP and takes the
+   * same for TCP, trying again with another when that TCP port is in use (it may be some
+   * connection's local port).
+   */
   async start(): Promise<{ udpPort: number; tcpPort: number }> {
-    this.udp = await this.bindUdp(this.o.host, this.o.port);
-    const udpPort = this.udp.address().port;
-    const tcp = net.createServer((sock) => this.onConnection(sock));
-    this.tcp = tcp;
-    tcp.on('error', (err) => this.o.log.error({ err }, 'dns: TCP server error'));
-    try {
-      await new Promise<void>((resolve, reject) => {
-        tcp.once('error', reject);
-        tcp.listen(this.o.port === 0 ? udpPort : this.o.port, this.o.host, () => {
-          tcp.off('error', reject);
-          resolve();
-        });
-      });
-    } catch (err) {
-      this.udp.close(); // not left bound when the TCP port is taken
-      this.udp = undefined;
-      throw err;
+    for (let attempt = 1; ; attempt++) {
+      this.udp = await this.bindUdp(this.o.host, this.o.port);
+      const udpPort = this.udp.address().port;
+      try {
+        const tcp = await this.listenTcp(this.o.port === 0 ? udpPort : this.o.port);
+        return { udpPort, tcpPort: (tcp.address() as net.AddressInfo).port };
+      } catch (err) {
+        this.udp.close(); // not left bound when the TCP port is taken
+        this.udp = undefined;
+        const inUse = (err as NodeJS.ErrnoException).code === 'EADDRINUSE';
+        if (this.o.port !== 0 || !inUse || attempt >= 10) throw err;
+      }
     }
-    return { udpPort, tcpPort: (tcp.address() as net.AddressInfo).port };
+  }
+
+  private async listenTcp(port: number): Promise<net.Server> {
+    const tcp = net.createServer((sock) => this.onConnection(sock));
+    await new Promise<void>((resolve, reject) => {
+      tcp.once('error', reject);
+      tcp.listen(port, this.o.host, () => {
+        tcp.off('error', reject);
+        resolve();
+      });
+    });
+    tcp.on('error', (err) => this.o.log.error({ err }, 'dns: TCP server error'));
+    this.tcp = tcp;
+    return tcp;
   }
 
   private async bindUdp(host: string, port: number): Promise<dgram.Socket> {

@@ -103,17 +103,25 @@ describe('kubelab CLI', () => {
   it('node add joins with a bootstrap token (CSR approved and signed, then its own certificate); wrong, expired and deleted tokens are refused and say so', async () => {
     const secret = (id: string, tokenSecret: string, expiration: string) =>
       `apiVersion: v1\nkind: Secret\nmetadata: {name: bootstrap-token-${id}, namespace: kube-system}\ntype: bootstrap.kubernetes.io/token\nstringData: {token-id: ${id}, token-secret: ${tokenSecret}, usage-bootstrap-authentication: "true", expiration: "${expiration}"}\n`;
-    await lab.kOk(['apply', '-f', '-'], secret('e2eok1', '0123456789abcdef', new Date(Date.now() + 3_600_000).toISOString()));
+    // Tokens as an admin makes them: kubelab token create / list / delete (the expired one by hand).
+    const made = await cli(['token', 'create', '--ttl', '1h', '--description', 'e2e join']);
+    assert.equal(made.code, 0, made.stderr);
+    const good = made.stdout.trim();
+    assert.match(good, /^[a-z0-9]{6}\.[a-z0-9]{16}$/);
+    const listed = await cli(['token', 'list']);
+    assert.match(listed.stdout, new RegExp(`^${good.replace('.', '\\.')}\\s+(59m|1h)\\s+\\S+Z\\s+authentication,signing\\s+e2e join\\s+system:bootstrappers:kubelab:default-node-token$`, 'm'), listed.stdout);
     await lab.kOk(['apply', '-f', '-'], secret('e2eold', '0123456789abcdef', '2020-01-01T00:00:00Z'));
-    await lab.kOk(['apply', '-f', '-'], secret('e2edel', '0123456789abcdef', new Date(Date.now() + 3_600_000).toISOString()));
-    await lab.kOk(['delete', 'secret', '-n', 'kube-system', 'bootstrap-token-e2edel']);
+    const gone = (await cli(['token', 'create'])).stdout.trim();
+    const deleted = await cli(['token', 'delete', gone]);
+    assert.equal(deleted.stdout.trim(), `bootstrap token "${gone.split('.')[0]}" deleted`);
+    assert.equal((await cli(['token', 'delete', gone])).code, 1, 'deleting it again: not found');
     const names: string[] = [];
     const add = async (suffix: string, token?: string) => {
       names.push(`${PROJECT}-${suffix}`);
       return cli(['node', 'add', '--name', `${PROJECT}-${suffix}`, ...(token ? ['--token', token] : [])]);
     };
     try {
-      for (const [suffix, token] of [['joined', undefined], ['secret', 'e2eok1.0123456789abcdef']] as const) {
+      for (const [suffix, token] of [['joined', undefined], ['secret', good]] as const) {
         const r = await add(suffix, token);
         assert.equal(r.code, 0, r.stderr);
         assert.match(r.stdout, /joined \(bootstrap token, then its own certificate\) and is Ready in [\d.]+ s/);
@@ -122,8 +130,8 @@ describe('kubelab CLI', () => {
         assert.match(logs.stdout + logs.stderr, /got the node's client certificate/);
       }
       const csrs = await lab.kOk(['get', 'csr']);
-      assert.match(csrs, new RegExp(`node-csr-${PROJECT}-secret\\S*\\s+\\S+\\s+kubernetes.io/kube-apiserver-client-kubelet\\s+system:bootstrap:e2eok1\\s+.*Approved,Issued`), csrs);
-      for (const [suffix, token] of [['wrong', 'abcdef.0000000000000000'], ['expired', 'e2eold.0123456789abcdef'], ['deleted', 'e2edel.0123456789abcdef']] as const) {
+      assert.match(csrs, new RegExp(`node-csr-${PROJECT}-secret\\S*\\s+\\S+\\s+kubernetes.io/kube-apiserver-client-kubelet\\s+system:bootstrap:${good.split('.')[0]}\\s+.*Approved,Issued`), csrs);
+      for (const [suffix, token] of [['wrong', 'abcdef.0000000000000000'], ['expired', 'e2eold.0123456789abcdef'], ['deleted', gone]] as const) {
         const bad = await add(suffix, token);
         assert.notEqual(bad.code, 0, `a ${suffix} token must not join`);
         assert.match(bad.stderr + bad.stdout, /cannot join: the apiserver refused the bootstrap token .*wrong, expired or deleted/);
