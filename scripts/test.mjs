@@ -56,9 +56,7 @@ function nodeTest(stage, files, env = {}) {
   log(`${stage}: ${files.length} file(s)`);
   run(
     process.execPath,
-    // --test-force-exit: a file whose tests are done exits even if it leaked a handle (a socket left
-    // open must fail no run by hanging it for ever; the handle is still a bug to fix).
-    ['--test', '--test-force-exit', '--test-concurrency=1', '--test-reporter=spec', '--test-reporter-destination=stdout', '--test-reporter=tap', `--test-reporter-destination=${tap}`, ...files],
+    ['--test', '--test-concurrency=1', '--test-reporter=spec', '--test-reporter-destination=stdout', '--test-reporter=tap', `--test-reporter-destination=${tap}`, ...files],
     { env: { ...process.env, ...env } },
   );
   let text = '';
