@@ -131,8 +131,13 @@ describe('kubelet gRPC API against the real engine', { timeout: 180_000 }, () =>
     });
 
   it('Logs: all, tail, timestamps, limitBytes, previous, errors', async () => {
-    const all = await readLogs(logsRequest(ref, 'ticker', { follow: false, previous: false, timestamps: false }));
-    assert.match(all, /^one\ntwo\nthree\n/);
+    // The ticker prints one, two, three, then a tick a while: wait for two ticks, which the tail checks read.
+    let all = '';
+    for (let i = 0; i < 100 && (all.match(/^tick \d+$/gm) ?? []).length < 2; i++) {
+      if (i > 0) await new Promise((r) => setTimeout(r, 100));
+      all = await readLogs(logsRequest(ref, 'ticker', { follow: false, previous: false, timestamps: false }));
+    }
+    assert.match(all, /^one\ntwo\nthree\n(tick \d+\n){2}/);
     const tail = await readLogs(logsRequest(ref, 'ticker', { follow: false, previous: false, timestamps: false, tailLines: 1 }));
     assert.match(tail, /^tick \d+\n$/);
     const ts = await readLogs(logsRequest(ref, 'ticker', { follow: false, previous: false, timestamps: true, tailLines: 2 }));
