@@ -18,6 +18,8 @@ import { seedBootstrapToken } from './auth/seed-token.js';
 import { bootstrapTokenAuthenticator } from './auth/bootstrap-token.js';
 import { defaultAuthorizer } from './auth/defaults.js';
 import { CsrController } from './certificates/controller.js';
+import { serviceAccountTokens } from './serviceaccount/setup.js';
+import { systemClock } from '@kubelab/api';
 
 runMain('apiserver', async (signal, log) => {
   const cfg = readConfig();
@@ -38,9 +40,12 @@ runMain('apiserver', async (signal, log) => {
   const bootstrapToken = pki?.bootstrapToken;
   if (bootstrapToken) await withStoreRetry('bootstrap token', () => seedBootstrapToken(registry, bootstrapToken, log), log, signal);
   const bootstrapTokens = bootstrapTokenAuthenticator(registry, { log: log.child({ part: 'bootstrap-tokens' }) });
-  const grpcTls = pki && { cert: pki.tls.cert, key: pki.tls.key, authn: { caCert: pki.tls.clientCA, adminToken: pki.token, tokens: [bootstrapTokens] } };
-  const grpc = await startGrpcServer({ registry: withMetrics(registry, kubelets, log.child({ part: 'metrics' })), port: cfg.grpcPort, log, ...(grpcTls ? { tls: grpcTls } : {}) });
-  const rest = await startRestServer({ registry, port: cfg.restPort, log, signal, kubelets, streams: kubelets.streamBackends(), bootstrapTokens, ...(pki ? { tls: pki.tls, token: pki.token } : {}) });
+  if (pki && !pki.serviceAccountKey) log.warn('no sa.key/sa.pub in the PKI: no ServiceAccount tokens are issued or accepted');
+  const sa = pki?.serviceAccountKey ? serviceAccountTokens(registry, pki.serviceAccountKey, cfg.serviceAccountIssuer, systemClock, log.child({ part: 'serviceaccount-tokens' })) : undefined;
+  const saOpts = sa ? { tokens: sa.issuer, serviceAccountTokens: sa.authenticate } : {};
+  const grpcTls = pki && { cert: pki.tls.cert, key: pki.tls.key, authn: { caCert: pki.tls.clientCA, adminToken: pki.token, tokens: [bootstrapTokens, ...(sa ? [sa.authenticate] : [])] } };
+  const grpc = await startGrpcServer({ registry: withMetrics(registry, kubelets, log.child({ part: 'metrics' })), port: cfg.grpcPort, log, ...(grpcTls ? { tls: grpcTls } : {}), ...(sa ? { tokens: sa.issuer } : {}) });
+  const rest = await startRestServer({ registry, port: cfg.restPort, log, signal, kubelets, streams: kubelets.streamBackends(), bootstrapTokens, ...saOpts, ...(pki ? { tls: pki.tls, token: pki.token } : {}) });
   const ca = pki?.caKey ? { cert: pki.tls.clientCA, key: pki.caKey } : undefined;
   if (!ca) log.warn('no cluster CA key in the PKI directory (ca.key): CertificateSigningRequests are approved but not signed');
   const csrs = new CsrController({ registry, authorizer: defaultAuthorizer(registry), ...(ca ? { ca } : {}), log: log.child({ part: 'csr' }) }).run(signal);
