@@ -16,7 +16,7 @@ import { loadServingPki } from './serving-pki.js';
 import { withMetrics } from './rest/metrics/registry.js';
 import { seedBootstrapToken } from './auth/seed-token.js';
 import { bootstrapTokenAuthenticator } from './auth/bootstrap-token.js';
-import { defaultAuthorizer } from './auth/defaults.js';
+import { defaultAuthorizer, defaultEnforcement } from './auth/defaults.js';
 import { CsrController } from './certificates/controller.js';
 import { serviceAccountTokens } from './serviceaccount/setup.js';
 import { systemClock } from '@kubelab/api';
@@ -44,8 +44,11 @@ runMain('apiserver', async (signal, log) => {
   const sa = pki?.serviceAccountKey ? serviceAccountTokens(registry, pki.serviceAccountKey, cfg.serviceAccountIssuer, systemClock, log.child({ part: 'serviceaccount-tokens' })) : undefined;
   const saOpts = sa ? { tokens: sa.issuer, serviceAccountTokens: sa.authenticate } : {};
   const grpcTls = pki && { cert: pki.tls.cert, key: pki.tls.key, authn: { caCert: pki.tls.clientCA, adminToken: pki.token, tokens: [bootstrapTokens, ...(sa ? [sa.authenticate] : [])] } };
-  const grpc = await startGrpcServer({ registry: withMetrics(registry, kubelets, log.child({ part: 'metrics' })), port: cfg.grpcPort, log, ...(grpcTls ? { tls: grpcTls } : {}), ...(sa ? { tokens: sa.issuer } : {}) });
-  const rest = await startRestServer({ registry, port: cfg.restPort, log, signal, kubelets, streams: kubelets.streamBackends(), bootstrapTokens, ...saOpts, ...(pki ? { tls: pki.tls, token: pki.token } : {}) });
+  // Pods get their ServiceAccount's token volume when this apiserver issues tokens.
+  const grpcRegistry = withMetrics(registry, kubelets, log.child({ part: 'metrics' }));
+  const admission = { serviceAccounts: sa !== undefined };
+  const grpc = await startGrpcServer({ registry: grpcRegistry, enforcement: defaultEnforcement(grpcRegistry, admission), port: cfg.grpcPort, log, ...(grpcTls ? { tls: grpcTls } : {}), ...(sa ? { tokens: sa.issuer } : {}) });
+  const rest = await startRestServer({ registry, enforcement: defaultEnforcement(registry, admission), port: cfg.restPort, log, signal, kubelets, streams: kubelets.streamBackends(), bootstrapTokens, ...saOpts, ...(pki ? { tls: pki.tls, token: pki.token } : {}) });
   const ca = pki?.caKey ? { cert: pki.tls.clientCA, key: pki.caKey } : undefined;
   if (!ca) log.warn('no cluster CA key in the PKI directory (ca.key): CertificateSigningRequests are approved but not signed');
   const csrs = new CsrController({ registry, authorizer: defaultAuthorizer(registry), ...(ca ? { ca } : {}), log: log.child({ part: 'csr' }) }).run(signal);

@@ -11,14 +11,20 @@ import { csrRequestor } from '../certificates/requestor.js';
 import { certificateApproval } from '../certificates/approval.js';
 import { BINDINGS, ROLES } from './policy.js';
 import { policyAuthorizer } from './rules.js';
+import { serviceAccountAdmission } from '../serviceaccount/admission.js';
 
 /** system:masters, then the Node authorizer, then the policy table (RBAC goes after it). */
 export function defaultAuthorizer(registry: Registry): Authorizer {
   return chainAuthorizers(mastersAuthorizer, nodeAuthorizer(registryGraph(registry)), policyAuthorizer(ROLES, BINDINGS));
 }
 
-export function defaultAdmission(authorizer: Authorizer): AdmissionPlugin[] {
-  return [csrRequestor, certificateApproval(authorizer), nodeRestriction];
+export interface AdmissionChoices {
+  /** The ServiceAccount plugin (needs the controller-manager's default ServiceAccounts): the apiserver's main turns it on. */
+  serviceAccounts?: boolean;
+}
+
+export function defaultAdmission(authorizer: Authorizer, choices: AdmissionChoices = {}): AdmissionPlugin[] {
+  return [...(choices.serviceAccounts ? [serviceAccountAdmission()] : []), csrRequestor, certificateApproval(authorizer), nodeRestriction];
 }
 
 /** What a front end needs to enforce: who may, and what writes must pass. */
@@ -27,7 +33,7 @@ export interface Enforcement {
   admission: readonly AdmissionPlugin[];
 }
 
-export function defaultEnforcement(registry: Registry): Enforcement {
+export function defaultEnforcement(registry: Registry, choices: AdmissionChoices = {}): Enforcement {
   const authorizer = defaultAuthorizer(registry);
-  return { authorizer, admission: defaultAdmission(authorizer) };
+  return { authorizer, admission: defaultAdmission(authorizer, choices) };
 }
