@@ -11,6 +11,7 @@ import { ApiEventRecorder } from '@kubelab/client/events';
 import { errMessage, type KubeletApi, type PodSource } from './api.js';
 import type { KubeletConfig } from './config.js';
 import { ApiEnvObjects, type EnvApi } from './env/objects.js';
+import { TokenManager } from './volumes/tokens.js';
 import { HookRunner } from './hooks.js';
 import { VolumeManager } from './volumes/manager.js';
 import { ApiClaimObjects } from './volumes/claims.js';
@@ -103,7 +104,7 @@ export async function runKubelet(d: KubeletDeps, signal: AbortSignal): Promise<v
       memory: parseQuantity(cfg.nodeMemory) ?? os.totalmem(),
     },
     ...(envObjects ? { envObjects } : {}),
-    volumes: new VolumeManager({ runtime, cluster: cfg.cluster, node: nodeName, log: nlog, claims: new ApiClaimObjects(d.api), ...(envObjects ? { objects: envObjects } : {}) }),
+    volumes: new VolumeManager({ runtime, cluster: cfg.cluster, node: nodeName, log: nlog, claims: new ApiClaimObjects(d.api), tokens: new TokenManager(d.api, d.clock), ...(envObjects ? { objects: envObjects } : {}) }),
     probes,
     recorder,
     runtime,

@@ -125,11 +125,14 @@ export function resourcesHandlers(registry: Registry, log: Logger, enforcement: 
   return {
     Create: unary(log, 'Create', async (req: CreateRequest, call) => {
       const obj = parseObject(req.object);
-      const r = await auth(call, 'Create', targetOf(req.target));
       if (req.target?.resource === 'serviceaccounts/token') {
+        // The ServiceAccount is the target's name, else the TokenRequest's (ApiClient.create names none).
+        const name = req.target.name || obj.metadata?.name || '';
+        const r = await auth(call, 'Create', targetOf(req.target, name));
         if (!tokens) throw new ApiError('ServiceUnavailable', 'this apiserver has no service-account signing key (sa.key in its PKI directory): it issues no tokens');
-        return encode((await requestToken(r, tokens, req.target.namespace ?? '', req.target.name ?? '', obj as unknown as Record<string, unknown>)) as unknown as KubeObject);
+        return encode((await requestToken(r, tokens, req.target.namespace ?? '', name, obj as unknown as Record<string, unknown>)) as unknown as KubeObject);
       }
+      const r = await auth(call, 'Create', targetOf(req.target));
       return encode(await r.create(req.target?.resource ?? '', req.target?.namespace ?? '', obj, { dryRun: req.dryRun, fieldManager: req.fieldManager || undefined }));
     }),
     Get: unary(log, 'Get', async (req: GetRequest, call) => encode(await (await auth(call, 'Get', targetOf(req.target))).get(req.target?.resource ?? '', req.target?.namespace ?? '', req.target?.name ?? ''))),

@@ -18,6 +18,7 @@ import { atomicLayout, filesHash, volumeFiles, VolumeSetupError } from './conten
 import { subPathOf, wantsSubPath } from './subpath.js';
 import { claimSource, PV_LABEL, type ClaimObjects } from './claims.js';
 import { tar } from './tar.js';
+import type { TokenSource } from './tokens.js';
 
 export const VOLUME_LABEL = 'io.kubelab.volume';
 
@@ -40,6 +41,8 @@ export interface VolumeManagerOptions {
   objects?: EnvObjects;
   /** PersistentVolumeClaims and their volumes (persistentVolumeClaim volumes); without it those fail to mount. */
   claims?: ClaimObjects;
+  /** Tokens of serviceAccountToken projections (kube-api-access volumes); without it those fail to mount. */
+  tokens?: TokenSource;
   /** Version names of rewritten content (default: a timestamp). */
   version?: () => string;
 }
@@ -89,7 +92,7 @@ export class VolumeManager {
         out.set(name, { type: 'bind', source: path, readOnly: false, hostDir: path });
         continue;
       }
-      const files = await volumeFiles(vol, pod, this.o.objects, { ...ctx, ...(this.o.objects ? { objects: this.o.objects } : {}) }).catch((err: unknown) => {
+      const files = await volumeFiles(vol, pod, this.o.objects, { ...ctx, ...(this.o.objects ? { objects: this.o.objects } : {}) }, this.o.tokens).catch((err: unknown) => {
         throw new VolumeSetupError(`MountVolume.SetUp failed for volume "${name}" : ${err instanceof Error ? err.message : String(err)}`);
       });
       const dv = dockerVolumeName(uid, name);
@@ -181,6 +184,7 @@ export class VolumeManager {
   /** Removes the pod's volumes (after its containers are gone). */
   async tearDown(uid: string): Promise<number> {
     for (const k of [...this.written.keys()]) if (k.startsWith(`kubelab-${uid}-`)) this.written.delete(k);
+    this.o.tokens?.forget(uid);
     return this.o.runtime.removeVolumes({ [LABELS.cluster]: this.o.cluster, [LABELS.podUid]: uid });
   }
 }
