@@ -19,6 +19,7 @@ import { bootstrapTokenAuthenticator } from './auth/bootstrap-token.js';
 import { defaultAuthorizer, defaultEnforcement } from './auth/defaults.js';
 import { CsrController } from './certificates/controller.js';
 import { serviceAccountTokens } from './serviceaccount/setup.js';
+import { advertiseAddress, MasterEndpoints } from './endpoints/master.js';
 import { systemClock } from '@kubelab/api';
 
 runMain('apiserver', async (signal, log) => {
@@ -52,7 +53,10 @@ runMain('apiserver', async (signal, log) => {
   const ca = pki?.caKey ? { cert: pki.tls.clientCA, key: pki.caKey } : undefined;
   if (!ca) log.warn('no cluster CA key in the PKI directory (ca.key): CertificateSigningRequests are approved but not signed');
   const csrs = new CsrController({ registry, authorizer: defaultAuthorizer(registry), ...(ca ? { ca } : {}), log: log.child({ part: 'csr' }) }).run(signal);
-  log.info({ grpcPort: grpc.port, restPort: cfg.restPort }, 'apiserver ready');
+  const ip = cfg.advertiseAddress ?? (cfg.advertiseCidr ? advertiseAddress(cfg.advertiseCidr) : undefined);
+  if (!ip) log.warn({ cidr: cfg.advertiseCidr }, 'no advertise address (KUBELAB_ADVERTISE_ADDRESS, or an address inside KUBELAB_ADVERTISE_CIDR): this apiserver is not in the kubernetes Service\'s endpoints');
+  const endpoints = ip ? new MasterEndpoints({ registry, ip, port: cfg.restPort, clock: systemClock, log: log.child({ part: 'kubernetes-endpoints' }) }).run(signal) : Promise.resolve();
+  log.info({ grpcPort: grpc.port, restPort: cfg.restPort, advertiseAddress: ip }, 'apiserver ready');
 
   if (!signal.aborted) await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
   log.info('stopping servers');
@@ -65,6 +69,7 @@ runMain('apiserver', async (signal, log) => {
   ]);
   kubelets.close();
   await csrs;
+  await endpoints;
   await registry.close();
   await store.close();
   log.info('apiserver stopped');
