@@ -1,0 +1,96 @@
+/**
+ * ServiceAccounts end to end, with the real kubectl on a compose lab: every namespace gets the
+ * `default` ServiceAccount and the `kube-root-ca.crt` ConfigMap (recreated when deleted); a pod
+ * gets the kube-api-access volume (token, ca.crt, namespace) unless automount is off; its token
+ * authenticates as the ServiceAccount and is refused once the pod is deleted; inside a pod
+ * `kubectl` and @kubernetes/client-node (loadFromCluster) reach the API through the `kubernetes`
+ * Service with the mounted token.
+ */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { realpathSync } from 'node:fs';
+import { useE2eLab } from '../lib/e2e-lab.js';
+import { waitFor } from '../lib/kubectl.js';
+import { repoRoot } from '../lib/lab.js';
+
+const NS = 'sa-e2e';
+const SA_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
+type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+describe('ServiceAccounts and their tokens in pods', { timeout: 15 * 60_000 }, () => {
+  const lab = useE2eLab(1);
+  const sleeper = (name: string, extra = '') => `apiVersion: v1
+kind: Pod
+metadata: {name: ${name}, namespace: ${NS}}
+spec:
+  terminationGracePeriodSeconds: 0${extra}
+  containers:
+  - {name: c, image: kubelab/busybox, command: [sleep, "3600"]}
+`;
+  const running = (name: string) => waitFor(`pod ${name} Running`, async () => ((await lab.kJson<Json>(['get', 'pod', name, '-n', NS])).status?.phase === 'Running' ? true : undefined), 120_000);
+
+  it('every namespace gets the default ServiceAccount and kube-root-ca.crt, both recreated when deleted', async () => {
+    await lab.kOk(['create', 'namespace', NS]);
+    const both = async () => (await lab.k(['get', 'serviceaccount/default', 'configmap/kube-root-ca.crt', '-n', NS])).code === 0 || undefined;
+    await waitFor('default ServiceAccount and kube-root-ca.crt', both, 30_000);
+    const ca = await lab.kOk(['get', 'configmap', 'kube-root-ca.crt', '-n', NS, '-o', 'jsonpath={.data.ca\\.crt}']);
+    assert.match(ca, /^-----BEGIN CERTIFICATE-----/);
+    await lab.kOk(['delete', 'serviceaccount/default', 'configmap/kube-root-ca.crt', '-n', NS]);
+    await waitFor('both recreated', both, 30_000);
+  });
+
+  it('a pod gets the kube-api-access volume; its token is the ServiceAccount and is refused once the pod is deleted', async () => {
+    await lab.kOk(['apply', '-f', '-'], sleeper('holder'));
+    await lab.kOk(['apply', '-f', '-'], sleeper('quiet', '\n  automountServiceAccountToken: false'));
+    await running('holder');
+    const pod = await lab.kJson<Json>(['get', 'pod', 'holder', '-n', NS]);
+    assert.equal(pod.spec.serviceAccountName, 'default');
+    const vol = pod.spec.volumes.find((v: Json) => v.name.startsWith('kube-api-access-'));
+    assert.ok(vol, 'the kube-api-access volume');
+    assert.deepEqual(pod.spec.containers[0].volumeMounts, [{ name: vol.name, readOnly: true, mountPath: SA_DIR }]);
+    assert.equal((await lab.kJson<Json>(['get', 'pod', 'quiet', '-n', NS])).spec.volumes, undefined);
+    assert.equal((await lab.kOk(['exec', 'holder', '-n', NS, '--', 'cat', `${SA_DIR}/namespace`])).trim(), NS);
+    const ca = await lab.kOk(['get', 'configmap', 'kube-root-ca.crt', '-n', NS, '-o', 'jsonpath={.data.ca\\.crt}']);
+    assert.equal(await lab.kOk(['exec', 'holder', '-n', NS, '--', 'cat', `${SA_DIR}/ca.crt`]), ca);
+    const token = (await lab.kOk(['exec', 'holder', '-n', NS, '--', 'cat', `${SA_DIR}/token`])).trim();
+    const claims = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as Json;
+    assert.equal(claims['kubernetes.io'].pod.uid, pod.metadata.uid);
+    assert.equal(claims.exp - claims.iat, 3607);
+    const who = await lab.kOk(['auth', 'whoami', '--token', token, '-o', 'jsonpath={.status.userInfo.username}']);
+    assert.equal(who, `system:serviceaccount:${NS}:default`);
+    await lab.kOk(['delete', 'pod', 'holder', '-n', NS, '--wait=true', '--timeout=60s']);
+    const refused = await lab.k(['auth', 'whoami', '--token', token]);
+    assert.notEqual(refused.code, 0, 'the token outlives its pod');
+    assert.match(refused.stderr, /Unauthorized|must be logged in/);
+  });
+
+  it('inside a pod, kubectl and client-node loadFromCluster authenticate with the mounted token through the kubernetes Service', async () => {
+    const kubectlBin = realpathSync((await import('node:child_process')).execFileSync('sh', ['-c', 'command -v kubectl'], { encoding: 'utf8' }).trim());
+    const manifest = `apiVersion: v1
+kind: Pod
+metadata: {name: client, namespace: ${NS}}
+spec:
+  restartPolicy: Never
+  volumes:
+  - {name: repo, hostPath: {path: ${repoRoot.replace(/\/$/, '')}}}
+  - {name: kubectl, hostPath: {path: ${kubectlBin}, type: File}}
+  containers:
+  - name: c
+    image: kubelab/echo
+    env: [{name: HOME, value: /tmp}, {name: VICTIM, value: quiet}]
+    volumeMounts: [{name: repo, mountPath: /repo, readOnly: true}, {name: kubectl, mountPath: /usr/local/bin/kubectl, readOnly: true}]
+    command: [sh, -c, 'kubectl auth whoami -o jsonpath="{.status.userInfo.username}"; echo; kubectl get pods 2>&1 | tail -1; node /repo/tests/dist/e2e/incluster-client.js']
+`;
+    await lab.kOk(['apply', '-f', '-'], manifest);
+    await waitFor('client done', async () => (['Succeeded', 'Failed'].includes((await lab.kJson<Json>(['get', 'pod', 'client', '-n', NS])).status?.phase) ? true : undefined), 120_000);
+    const lines = (await lab.kOk(['logs', 'client', '-n', NS])).trim().split('\n');
+    assert.equal(lines[0], `system:serviceaccount:${NS}:default`, lines.join('\n'));
+    const out = JSON.parse(lines[lines.length - 1] ?? '{}') as Json;
+    assert.match(out.server, /^https:\/\/10\.\d+\.128\.1:443$/);
+    assert.equal(out.user, `system:serviceaccount:${NS}:default`);
+    // Without a RoleBinding the ServiceAccount may not list or delete pods (upstream's 403).
+    assert.match(lines[1] ?? '', /Forbidden|forbidden/);
+    assert.equal(out.list, 403);
+    assert.equal(out.del, 403);
+  });
+});
