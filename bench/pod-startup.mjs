@@ -9,7 +9,8 @@
 //         (pods/s) and per pod (ADDED seen → Ready seen) p50/p99.
 // Runs on a 2-node lab of its own (e2e slot 3 unless KUBELAB_E2E_SLOT says otherwise), brought up
 // from the images already built and torn down at the end (KEEP_LAB=1 keeps it).
-// Usage: npx tsc -b && node bench/pod-startup.mjs   (FLOOR_INFLIGHT=1,4,8,16: only where the floor saturates)
+// Usage: npx tsc -b && node bench/pod-startup.mjs   (FLOOR_INFLIGHT=1,4,8,16: only where the floor saturates;
+//        TOKEN_AB=1: the kube-api-access volume's cost, automount off vs on, and TokenRequest latency)
 process.env.KUBELAB_E2E_SLOT ??= '2';
 const lab = await import('@kubelab/cli/lab');
 const { labUp, labDown } = lab;
@@ -167,7 +168,7 @@ async function waitNoPods(selector, timeoutMs = 180_000) {
   }
 }
 
-const podSpec = { containers: [{ name: 'echo', image: 'kubelab/echo', imagePullPolicy: 'IfNotPresent', ports: [{ containerPort: 80 }] }] };
+let podSpec = { containers: [{ name: 'echo', image: 'kubelab/echo', imagePullPolicy: 'IfNotPresent', ports: [{ containerPort: 80 }] }] };
 
 async function measureSerial() {
   const selector = 'bench=pod-startup-serial';
@@ -240,7 +241,8 @@ const up = await upOnce().catch(async (err) => {
 if (typeof lab.labApiAccess === 'function') access = await lab.labApiAccess({ project: E2E_ENV.KUBELAB_PROJECT, env: E2E_ENV }).catch(() => access);
 console.log(`lab ${up.project} up in ${up.seconds.toFixed(1)} s: ${up.nodes.join(', ')}`);
 try {
-  if (process.env.FLOOR_INFLIGHT) {
+  if (process.env.TOKEN_AB) await tokenVolumeAB();
+  else if (process.env.FLOOR_INFLIGHT) {
     // FLOOR_INFLIGHT=1,4,8,16: only the floor's rate at each number of pods in flight (where Docker saturates).
     const seq = { n: 100_000 };
     for (const k of process.env.FLOOR_INFLIGHT.split(',').map(Number)) console.log(`Docker floor, ${k} in flight: ${(await floorRate(k, N_PARALLEL, seq)).rate.toFixed(2)} pods/s over ${N_PARALLEL}`);
@@ -248,6 +250,31 @@ try {
 } finally {
   await floorCleanup().catch(() => undefined);
   if (!process.env.KEEP_LAB) await labDown({ project: E2E_ENV.KUBELAB_PROJECT, env: E2E_ENV, log: quiet });
+}
+
+// TOKEN_AB=1: the pod-start cost of the kube-api-access volume (one by one, automount off vs on,
+// alternating rounds on the same lab) and the latency of a TokenRequest through REST.
+async function tokenVolumeAB() {
+  const base = podSpec;
+  const off = [];
+  const on = [];
+  for (let round = 0; round < 2; round++) {
+    podSpec = { ...base, automountServiceAccountToken: false };
+    off.push(...(await measureSerial()));
+    podSpec = base;
+    on.push(...(await measureSerial()));
+  }
+  const tr = [];
+  for (let i = 0; i < WARMUP + 100; i++) {
+    const t0 = performance.now();
+    const r = await call('POST', '/api/v1/namespaces/default/serviceaccounts/default/token', { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds: 3600 } });
+    if (r.status !== 201) throw new Error(`TokenRequest: ${r.status} ${r.text}`);
+    if (i >= WARMUP) tr.push(performance.now() - t0);
+  }
+  console.log(`kubelab, one by one, automountServiceAccountToken: false: ${summary(off)}`);
+  console.log(`kubelab, one by one, with the kube-api-access volume:     ${summary(on)}`);
+  console.log(`token volume cost at p50: ${fmt(pct(on, 50) - pct(off, 50))}`);
+  console.log(`TokenRequest (REST, new connection each): ${summary(tr)}`);
 }
 
 async function kubelabVsFloor() {

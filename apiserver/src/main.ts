@@ -47,7 +47,7 @@ runMain('apiserver', async (signal, log) => {
   const grpcTls = pki && { cert: pki.tls.cert, key: pki.tls.key, authn: { caCert: pki.tls.clientCA, adminToken: pki.token, tokens: [bootstrapTokens, ...(sa ? [sa.authenticate] : [])] } };
   // Pods get their ServiceAccount's token volume when this apiserver issues tokens.
   const grpcRegistry = withMetrics(registry, kubelets, log.child({ part: 'metrics' }));
-  const admission = { serviceAccounts: sa !== undefined };
+  const admission = { serviceAccounts: sa !== undefined, log: log.child({ part: 'admission' }) };
   const grpc = await startGrpcServer({ registry: grpcRegistry, enforcement: defaultEnforcement(grpcRegistry, admission), port: cfg.grpcPort, log, ...(grpcTls ? { tls: grpcTls } : {}), ...(sa ? { tokens: sa.issuer } : {}) });
   const rest = await startRestServer({ registry, enforcement: defaultEnforcement(registry, admission), port: cfg.restPort, log, signal, kubelets, streams: kubelets.streamBackends(), bootstrapTokens, ...saOpts, ...(pki ? { tls: pki.tls, token: pki.token } : {}) });
   const ca = pki?.caKey ? { cert: pki.tls.clientCA, key: pki.caKey } : undefined;

@@ -12,6 +12,10 @@ import { certificateApproval } from '../certificates/approval.js';
 import { BINDINGS, ROLES } from './policy.js';
 import { policyAuthorizer } from './rules.js';
 import { serviceAccountAdmission } from '../serviceaccount/admission.js';
+import { podSecurityAdmission } from '../podsecurity/admission.js';
+import pino, { type Logger } from 'pino';
+
+const SILENT = pino({ level: 'silent' });
 
 /** system:masters, then the Node authorizer, then the policy table (RBAC goes after it). */
 export function defaultAuthorizer(registry: Registry): Authorizer {
@@ -21,10 +25,14 @@ export function defaultAuthorizer(registry: Registry): Authorizer {
 export interface AdmissionChoices {
   /** The ServiceAccount plugin (needs the controller-manager's default ServiceAccounts): the apiserver's main turns it on. */
   serviceAccounts?: boolean;
+  /** Where PodSecurity's audit-mode violations are logged (silent without). */
+  log?: Logger;
 }
 
 export function defaultAdmission(authorizer: Authorizer, choices: AdmissionChoices = {}): AdmissionPlugin[] {
-  return [...(choices.serviceAccounts ? [serviceAccountAdmission()] : []), csrRequestor, certificateApproval(authorizer), nodeRestriction];
+  // Mutating first (upstream's order), then validating: PodSecurity sees the pod as it will be stored.
+  const mutating = choices.serviceAccounts ? [serviceAccountAdmission()] : [];
+  return [...mutating, csrRequestor, certificateApproval(authorizer), nodeRestriction, podSecurityAdmission(choices.log ?? SILENT)];
 }
 
 /** What a front end needs to enforce: who may, and what writes must pass. */

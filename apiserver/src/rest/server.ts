@@ -26,6 +26,7 @@ import { authenticate } from './authn.js';
 import { rejectUpgrade } from './streams/upgrade.js';
 import { parseAccept } from './media.js';
 import { sendError } from './respond.js';
+import { addWarnings } from './decode/strict.js';
 import { route } from './router.js';
 import { matchStreamPath, serveStreamUpgrade, type StreamPath } from './streams/dispatch.js';
 import type { StreamBackends } from './streams/types.js';
@@ -94,7 +95,7 @@ export async function startRestServer(opts: RestServerOptions): Promise<http.Ser
         url,
         query: url.searchParams,
         accept: parseAccept(req.headers.accept),
-        registry: admittingRegistry(opts.registry, user, enforcement.admission),
+        registry: admittingRegistry(opts.registry, user, enforcement.admission, (m) => addWarnings(res, [m], 4096)),
         user,
         authorizer: enforcement.authorizer,
         log: reqLog,

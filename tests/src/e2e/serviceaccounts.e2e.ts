@@ -79,7 +79,7 @@ spec:
     image: kubelab/echo
     env: [{name: HOME, value: /tmp}, {name: VICTIM, value: quiet}]
     volumeMounts: [{name: repo, mountPath: /repo, readOnly: true}, {name: kubectl, mountPath: /usr/local/bin/kubectl, readOnly: true}]
-    command: [sh, -c, 'kubectl auth whoami -o jsonpath="{.status.userInfo.username}"; echo; kubectl get pods 2>&1 | tail -1; node /repo/tests/dist/e2e/incluster-client.js']
+    command: [sh, -c, 'kubectl auth whoami -o jsonpath="{.status.userInfo.username}"; echo; kubectl get pods 2>&1 | tail -1; node /repo/tests/dist/e2e/testing/incluster-client.js']
 `;
     await lab.kOk(['apply', '-f', '-'], manifest);
     await waitFor('client done', async () => (['Succeeded', 'Failed'].includes((await lab.kJson<Json>(['get', 'pod', 'client', '-n', NS])).status?.phase) ? true : undefined), 120_000);
