@@ -130,7 +130,7 @@ export function resourcesHandlers(registry: Registry, log: Logger, enforcement: 
         const name = req.target.name || obj.metadata?.name || '';
         const r = await auth(call, 'Create', targetOf(req.target, name));
         if (!tokens) throw new ApiError('ServiceUnavailable', 'this apiserver has no service-account signing key (sa.key in its PKI directory): it issues no tokens');
-        return encode((await requestToken(r, tokens, req.target.namespace ?? '', name, obj as unknown as Record<string, unknown>)) as unknown as KubeObject);
+        return encode((await requestToken(r, tokens, req.target.namespace ?? '', name, obj as unknown as Record<string, unknown>, grpcUser(call))) as unknown as KubeObject);
       }
       const r = await auth(call, 'Create', targetOf(req.target));
       return encode(await r.create(req.target?.resource ?? '', req.target?.namespace ?? '', obj, { dryRun: req.dryRun, fieldManager: req.fieldManager || undefined }));

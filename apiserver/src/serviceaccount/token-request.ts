@@ -10,6 +10,8 @@ import { ApiError } from '@kubelab/proto';
 import type { Registry } from '../registry/types.js';
 import { makeClaims, type PrivateClaims } from './claims.js';
 import { signJwt, type SigningKey } from './jwt.js';
+import { forbiddenFor } from '../auth/attributes.js';
+import { nodeNameOf, type UserInfo } from '../auth/user.js';
 
 export interface TokenIssuer {
   issuer: string;
@@ -51,8 +53,19 @@ async function boundObject(registry: Pick<Registry, 'get'>, namespace: string, s
   return kind === 'Pod' ? { pod: r } : { secret: r };
 }
 
-/** Issues the token the TokenRequest body asks for; returns the TokenRequest with its status. */
-export async function requestToken(registry: Pick<Registry, 'get'>, t: TokenIssuer, namespace: string, saName: string, body: Json): Promise<Json> {
+/**
+ * NodeRestriction for tokens (upstream's): a node asks only for tokens bound to a pod that runs on
+ * it, so a node's credentials never yield a ServiceAccount's unbound token.
+ */
+function checkNodeRequest(user: UserInfo | undefined, saName: string, ref: Json | undefined, pod: KubeObject | undefined): void {
+  const node = user ? nodeNameOf(user) : undefined;
+  if (!node) return;
+  const why = !ref || str(ref['kind']) !== 'Pod' ? 'node requested token not bound to a pod' : str(obj(pod?.spec)['nodeName']) !== node ? `node requested token bound to a pod scheduled on a different node` : '';
+  if (why) throw forbiddenFor('', 'serviceaccounts', saName, why);
+}
+
+/** Issues the token the TokenRequest body asks for (for `requester`, checked when it is a node); returns the TokenRequest with its status. */
+export async function requestToken(registry: Pick<Registry, 'get'>, t: TokenIssuer, namespace: string, saName: string, body: Json, requester?: UserInfo): Promise<Json> {
   const spec = obj(body['spec']);
   const exp = spec['expirationSeconds'] ?? DEFAULT_EXPIRATION;
   if (typeof exp !== 'number' || !Number.isInteger(exp)) throw invalid(saName, 'spec.expirationSeconds', exp, 'must be a whole number of seconds');
@@ -63,6 +76,7 @@ export async function requestToken(registry: Pick<Registry, 'get'>, t: TokenIssu
   const sa = await registry.get('serviceaccounts', namespace, saName);
   const ref = spec['boundObjectRef'] == null ? undefined : obj(spec['boundObjectRef']);
   const bound = ref ? await boundObject(registry, namespace, saName, ref) : {};
+  if (requester && nodeNameOf(requester)) checkNodeRequest(requester, saName, ref, bound.pod ? await registry.get('pods', namespace, bound.pod.name) : undefined);
   const now = Math.floor(t.clock.now() / 1000);
   const claims = makeClaims(t.issuer, audiences, now, exp, { namespace, serviceaccount: { name: saName, uid: sa.metadata.uid ?? '' }, ...bound });
   const outSpec: Json = { audiences, expirationSeconds: exp, boundObjectRef: ref ? { kind: str(ref['kind']), apiVersion: str(ref['apiVersion']) || 'v1', name: str(ref['name']), uid: (bound.pod ?? bound.secret)?.uid ?? '' } : null };

@@ -70,3 +70,13 @@ test('a pod-bound token is refused once the pod is gone, and any token once its 
   tampered[1] = Buffer.from(JSON.stringify({ sub: 'system:serviceaccount:kube-system:admin' })).toString('base64url');
   assert.equal(await sa.authenticate(tampered.join('.')), undefined);
 });
+
+test('a node gets only tokens bound to a pod on that node', async () => {
+  const { registry, sa } = await setup();
+  const p = await registry.create('pods', 'default', pod('web', {}, { serviceAccountName: 'app', nodeName: 'n1' }));
+  const ref = { kind: 'Pod', apiVersion: 'v1', name: 'web', uid: p.metadata.uid };
+  const node = (n: string) => ({ name: `system:node:${n}`, groups: ['system:nodes', 'system:authenticated'] });
+  assert.ok(tokenOf(await requestToken(registry, sa.issuer, 'default', 'app', { spec: { boundObjectRef: ref } }, node('n1'))));
+  await assert.rejects(requestToken(registry, sa.issuer, 'default', 'app', { spec: { boundObjectRef: ref } }, node('n2')), { message: 'serviceaccounts "app" is forbidden: node requested token bound to a pod scheduled on a different node' });
+  await assert.rejects(requestToken(registry, sa.issuer, 'default', 'app', {}, node('n1')), /node requested token not bound to a pod/);
+});
