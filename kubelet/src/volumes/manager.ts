@@ -77,6 +77,21 @@ export class VolumeManager {
   private seq = 0;
   constructor(private readonly o: VolumeManagerOptions) {}
 
+  /** Asks for the tokens of the pod's serviceAccountToken projections ahead of setUp (errors surface there). */
+  prefetch(pod: Pod): void {
+    const tokens = this.o.tokens;
+    if (!tokens) return;
+    for (const raw of (pod.spec['volumes'] as unknown[] | undefined) ?? []) {
+      const sources = ((raw as Obj)['projected'] as Obj | undefined)?.['sources'];
+      for (const s of Array.isArray(sources) ? (sources as Obj[]) : []) {
+        const t = s?.['serviceAccountToken'] as Obj | undefined;
+        if (!t) continue;
+        const exp = typeof t['expirationSeconds'] === 'number' ? t['expirationSeconds'] : 3600;
+        tokens.token(pod, typeof t['audience'] === 'string' && t['audience'] ? t['audience'] : undefined, exp).catch(() => undefined);
+      }
+    }
+  }
+
   /** Makes every volume of the pod exist with current content; returns the sources by volume name. */
   async setUp(pod: Pod, ctx: Omit<EnvContext, 'objects'>): Promise<Map<string, VolumeSource>> {
     const uid = pod.metadata.uid ?? '';

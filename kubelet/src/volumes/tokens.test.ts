@@ -37,3 +37,22 @@ test('tokens are bound to the pod, reused until 80 % of their lifetime, then ask
   m.forget('u1');
   assert.equal(await m.token(pod, undefined, 3607), 't4');
 });
+
+test('a prefetch and the volume set-up share one TokenRequest', async () => {
+  let calls = 0;
+  let release: () => void = () => undefined;
+  const gate = new Promise<void>((r) => (release = r));
+  const api = {
+    async create<T extends KubeObject>(_r: string, obj: T): Promise<T> {
+      calls++;
+      await gate;
+      return { ...obj, status: { token: 'shared', expirationTimestamp: new Date(Date.now() + 3600_000).toISOString() } } as T;
+    },
+  };
+  const m = new TokenManager(api, { now: () => Date.now() });
+  const a = m.token(pod, undefined, 3607);
+  const b = m.token(pod, undefined, 3607);
+  release();
+  assert.deepEqual(await Promise.all([a, b]), ['shared', 'shared']);
+  assert.equal(calls, 1);
+});

@@ -34,6 +34,8 @@ type TokenRequest = KubeObject & { status?: { token?: string; expirationTimestam
 
 export class TokenManager implements TokenSource {
   private readonly held = new Map<string, Held>();
+  /** Requests in flight by key: a prefetch and the volume set-up share one. */
+  private readonly pending = new Map<string, Promise<string>>();
 
   constructor(
     private readonly api: TokenApi,
@@ -46,8 +48,16 @@ export class TokenManager implements TokenSource {
     const uid = pod.metadata.uid ?? '';
     const key = `${ns}/${sa}/${audience ?? ''}/${expirationSeconds}/${uid}`;
     const cur = this.held.get(key);
+    if (cur && !requiresRefresh(cur, this.clock.now())) return cur.token;
+    const inFlight = this.pending.get(key);
+    if (inFlight) return inFlight;
+    const p = this.request(pod, ns, sa, uid, key, audience, expirationSeconds, cur).finally(() => this.pending.delete(key));
+    this.pending.set(key, p);
+    return p;
+  }
+
+  private async request(pod: Pod, ns: string, sa: string, uid: string, key: string, audience: string | undefined, expirationSeconds: number, cur: Held | undefined): Promise<string> {
     const now = this.clock.now();
-    if (cur && !requiresRefresh(cur, now)) return cur.token;
     const body: TokenRequest = {
       apiVersion: 'authentication.k8s.io/v1',
       kind: 'TokenRequest',
