@@ -168,9 +168,9 @@ async function waitNoPods(selector, timeoutMs = 180_000) {
   }
 }
 
-let podSpec = { containers: [{ name: 'echo', image: 'kubelab/echo', imagePullPolicy: 'IfNotPresent', ports: [{ containerPort: 80 }] }] };
+const podSpec = { containers: [{ name: 'echo', image: 'kubelab/echo', imagePullPolicy: 'IfNotPresent', ports: [{ containerPort: 80 }] }] };
 
-async function measureSerial() {
+async function measureSerial(specFor = () => podSpec, n = N_SERIAL) {
   const selector = 'bench=pod-startup-serial';
   const waiters = new Map();
   const w = watchPods(selector, (type, obj, t) => {
@@ -182,16 +182,16 @@ async function measureSerial() {
   });
   await new Promise((r) => setTimeout(r, 300)); // let the watch be established
   const lat = [];
-  for (let i = 0; i < WARMUP + N_SERIAL; i++) {
+  for (let i = 0; i < WARMUP + n; i++) {
     const name = `serial-${i}`;
     const ready = new Promise((r) => waiters.set(name, r));
     const t0 = performance.now();
-    await post('/api/v1/namespaces/default/pods', { apiVersion: 'v1', kind: 'Pod', metadata: { name, labels: { bench: 'pod-startup-serial' } }, spec: podSpec });
+    await post('/api/v1/namespaces/default/pods', { apiVersion: 'v1', kind: 'Pod', metadata: { name, labels: { bench: 'pod-startup-serial' } }, spec: specFor(i) });
     const tReady = await Promise.race([ready, new Promise((_, rej) => setTimeout(() => rej(new Error(`${name} not Ready in 60 s`)), 60_000))]);
     if (i >= WARMUP) lat.push(tReady - t0);
   }
   await w.stop();
-  for (let i = 0; i < WARMUP + N_SERIAL; i++) await del(`/api/v1/namespaces/default/pods/serial-${i}`);
+  for (let i = 0; i < WARMUP + n; i++) await del(`/api/v1/namespaces/default/pods/serial-${i}`);
   await waitNoPods(selector);
   return lat;
 }
@@ -252,18 +252,14 @@ try {
   if (!process.env.KEEP_LAB) await labDown({ project: E2E_ENV.KUBELAB_PROJECT, env: E2E_ENV, log: quiet });
 }
 
-// TOKEN_AB=1: the pod-start cost of the kube-api-access volume (one by one, automount off vs on,
-// alternating rounds on the same lab) and the latency of a TokenRequest through REST.
+// TOKEN_AB=1: the pod-start cost of the kube-api-access volume (one by one, automount off and on
+// alternating pod by pod on the same lab, so load drifts hit both alike) and the latency of a
+// TokenRequest through REST.
 async function tokenVolumeAB() {
-  const base = podSpec;
   const off = [];
   const on = [];
-  for (let round = 0; round < 2; round++) {
-    podSpec = { ...base, automountServiceAccountToken: false };
-    off.push(...(await measureSerial()));
-    podSpec = base;
-    on.push(...(await measureSerial()));
-  }
+  const lat = await measureSerial((i) => (i % 2 ? podSpec : { ...podSpec, automountServiceAccountToken: false }), 2 * N_SERIAL);
+  lat.forEach((ms, i) => ((i + WARMUP) % 2 ? on : off).push(ms));
   const tr = [];
   for (let i = 0; i < WARMUP + 100; i++) {
     const t0 = performance.now();
