@@ -9,12 +9,16 @@ import { nodeAuthorizer, registryGraph } from './node-authorizer.js';
 import { nodeRestriction } from './node-restriction.js';
 import { csrRequestor } from '../certificates/requestor.js';
 import { certificateApproval } from '../certificates/approval.js';
-import { BINDINGS, ROLES } from './policy.js';
-import { policyAuthorizer } from './rules.js';
+import { type IndexSource, rbacAuthorizer } from './rbac/authorizer.js';
+import { listingSource } from './rbac/cache.js';
 
-/** system:masters, then the Node authorizer, then the policy table (RBAC goes after it). */
-export function defaultAuthorizer(registry: Registry): Authorizer {
-  return chainAuthorizers(mastersAuthorizer, nodeAuthorizer(registryGraph(registry)), policyAuthorizer(ROLES, BINDINGS));
+/**
+ * system:masters, then the Node authorizer, then RBAC over the stored roles and bindings (the
+ * bootstrap policy among them: rbac/reconcile.ts). `rbac`: an RbacCache's source (the apiserver's);
+ * without one every request lists the RBAC objects afresh.
+ */
+export function defaultAuthorizer(registry: Registry, rbac: IndexSource = listingSource(registry)): Authorizer {
+  return chainAuthorizers(mastersAuthorizer, nodeAuthorizer(registryGraph(registry)), rbacAuthorizer(rbac));
 }
 
 export function defaultAdmission(authorizer: Authorizer): AdmissionPlugin[] {
@@ -27,7 +31,7 @@ export interface Enforcement {
   admission: readonly AdmissionPlugin[];
 }
 
-export function defaultEnforcement(registry: Registry): Enforcement {
-  const authorizer = defaultAuthorizer(registry);
+export function defaultEnforcement(registry: Registry, rbac?: IndexSource): Enforcement {
+  const authorizer = defaultAuthorizer(registry, rbac);
   return { authorizer, admission: defaultAdmission(authorizer) };
 }
