@@ -11,6 +11,7 @@ import { csrRequestor } from '../certificates/requestor.js';
 import { certificateApproval } from '../certificates/approval.js';
 import { type IndexSource, rbacAuthorizer } from './rbac/authorizer.js';
 import { listingSource } from './rbac/cache.js';
+import { rbacEscalation } from './rbac/escalation.js';
 
 /**
  * system:masters, then the Node authorizer, then RBAC over the stored roles and bindings (the
@@ -21,8 +22,8 @@ export function defaultAuthorizer(registry: Registry, rbac: IndexSource = listin
   return chainAuthorizers(mastersAuthorizer, nodeAuthorizer(registryGraph(registry)), rbacAuthorizer(rbac));
 }
 
-export function defaultAdmission(authorizer: Authorizer): AdmissionPlugin[] {
-  return [csrRequestor, certificateApproval(authorizer), nodeRestriction];
+export function defaultAdmission(authorizer: Authorizer, rbac: IndexSource): AdmissionPlugin[] {
+  return [csrRequestor, certificateApproval(authorizer), nodeRestriction, rbacEscalation(authorizer, rbac)];
 }
 
 /** What a front end needs to enforce: who may, and what writes must pass. */
@@ -31,7 +32,7 @@ export interface Enforcement {
   admission: readonly AdmissionPlugin[];
 }
 
-export function defaultEnforcement(registry: Registry, rbac?: IndexSource): Enforcement {
+export function defaultEnforcement(registry: Registry, rbac: IndexSource = listingSource(registry)): Enforcement {
   const authorizer = defaultAuthorizer(registry, rbac);
-  return { authorizer, admission: defaultAdmission(authorizer) };
+  return { authorizer, admission: defaultAdmission(authorizer, rbac) };
 }

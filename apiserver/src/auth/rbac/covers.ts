@@ -47,14 +47,26 @@ export function uncovered(owner: readonly PolicyRule[], wanted: readonly PolicyR
   return wanted.flatMap(breakdown).filter((piece) => !owner.some((o) => ruleCovers(o, piece)));
 }
 
-/** `{APIGroups:["apps"], Resources:["deployments"], Verbs:["create"]}` as upstream prints a rule. */
+/** `{APIGroups:["apps"], Resources:["deployments"], Verbs:["create"]}`: upstream's CompactString. */
 export function ruleString(r: PolicyRule): string {
   const q = (l: readonly string[]) => `[${l.map((s) => JSON.stringify(s)).join(' ')}]`;
   const parts: string[] = [];
   if (r.apiGroups?.length) parts.push(`APIGroups:${q(r.apiGroups)}`);
   if (r.resources?.length) parts.push(`Resources:${q(r.resources)}`);
-  if (r.resourceNames?.length) parts.push(`ResourceNames:${q(r.resourceNames)}`);
   if (r.nonResourceURLs?.length) parts.push(`NonResourceURLs:${q(r.nonResourceURLs)}`);
+  if (r.resourceNames?.length) parts.push(`ResourceNames:${q(r.resourceNames)}`);
   parts.push(`Verbs:${q(r.verbs)}`);
   return `{${parts.join(', ')}}`;
+}
+
+/** Broken-down pieces merged back per group, resource and name (upstream's CompactRules): verbs together. */
+export function compact(pieces: readonly PolicyRule[]): PolicyRule[] {
+  const byKey = new Map<string, PolicyRule>();
+  for (const p of pieces) {
+    const key = JSON.stringify([p.apiGroups, p.resources, p.resourceNames, p.nonResourceURLs]);
+    const have = byKey.get(key);
+    if (have) have.verbs = [...have.verbs, ...p.verbs.filter((v) => !have.verbs.includes(v))];
+    else byKey.set(key, { ...p, verbs: [...p.verbs] });
+  }
+  return [...byKey.values()];
 }

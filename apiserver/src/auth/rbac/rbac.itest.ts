@@ -93,6 +93,7 @@ describe('RBAC against a real apiserver with the real kubectl', { skip: KUBECTL 
     await until('the binding is seen', async () => (await kAs(jane, 'get', 'nodes')).stderr.includes('not found'));
     const r = await kAs(jane, 'get', 'nodes');
     assert.match(r.stderr, /at the cluster scope: RBAC: clusterrole.rbac.authorization.k8s.io "no-such-role" not found/);
+    assert.equal((await k('delete', 'clusterrolebinding', 'ghost')).code, 0);
   });
 
   it('a ServiceAccount user is its ServiceAccount subject and in system:serviceaccounts', async () => {
@@ -104,5 +105,27 @@ describe('RBAC against a real apiserver with the real kubectl', { skip: KUBECTL 
     assert.equal((await kAs(sa, 'auth', 'can-i', 'list', 'pods', '-n', 'default')).stdout.trim(), 'no');
     assert.equal((await k('create', 'clusterrolebinding', 'all-sas', '--clusterrole=pod-lister', '--group=system:serviceaccounts')).code, 0);
     await until('every ServiceAccount may list pods', async () => (await kAs(sa, 'auth', 'can-i', 'list', 'pods', '-n', 'default')).stdout.trim() === 'yes');
+  });
+
+  it('refuses to grant what the granter does not hold, unless escalate or bind', async () => {
+    assert.equal((await k('create', 'role', 'rbac-writer', '--verb=create,update,get', '--resource=roles,rolebindings')).code, 0);
+    assert.equal((await k('create', 'rolebinding', 'jane-rbac', '--role=rbac-writer', '--user=jane')).code, 0);
+    await until('jane may create roles', async () => (await kAs(jane, 'auth', 'can-i', 'create', 'roles')).stdout.trim() === 'yes');
+    const refused = await kAs(jane, 'create', 'role', 'deleter', '--verb=get,delete', '--resource=pods,secrets');
+    assert.equal(refused.code, 1);
+    assert.equal(
+      refused.stderr.trim(),
+      'Error from server (Forbidden): roles.rbac.authorization.k8s.io "deleter" is forbidden: user "jane" (groups=["devs" "system:authenticated"]) is attempting to grant RBAC permissions not currently held:\n{APIGroups:[""], Resources:["pods"], Verbs:["delete"]}\n{APIGroups:[""], Resources:["secrets"], Verbs:["get" "delete"]}',
+    );
+    assert.equal((await kAs(jane, 'create', 'role', 'reader2', '--verb=get', '--resource=pods')).code, 0);
+    assert.equal((await kAs(jane, 'create', 'rolebinding', 'bob-reads', '--role=pod-reader', '--user=bob')).code, 0);
+    const edit = await kAs(jane, 'create', 'rolebinding', 'bob-edits', '--clusterrole=cm-one', '--user=bob');
+    assert.match(edit.stderr, /rolebindings.rbac.authorization.k8s.io "bob-edits" is forbidden: user "jane" \(groups=\["devs" "system:authenticated"\]\) is attempting to grant RBAC permissions not currently held:/);
+    assert.equal((await k('create', 'role', 'binder', '--verb=bind', '--resource=clusterroles', '--resource-name=cm-one')).code, 0);
+    assert.equal((await k('create', 'rolebinding', 'jane-binder', '--role=binder', '--user=jane')).code, 0);
+    await until('jane may bind cm-one', async () => (await kAs(jane, 'create', 'rolebinding', 'bob-edits', '--clusterrole=cm-one', '--user=bob')).code === 0);
+    assert.equal((await k('create', 'role', 'escalator', '--verb=escalate', '--resource=roles')).code, 0);
+    assert.equal((await k('create', 'rolebinding', 'jane-escalator', '--role=escalator', '--user=jane')).code, 0);
+    await until('jane may escalate', async () => (await kAs(jane, 'create', 'role', 'deleter', '--verb=get,delete', '--resource=pods,secrets')).code === 0);
   });
 });
