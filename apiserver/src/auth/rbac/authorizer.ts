@@ -53,6 +53,13 @@ const aggregate = (errs: string[]) => ([...new Set(errs)].length === 1 ? errs[0]
 
 export function rbacAuthorizer(source: IndexSource): Authorizer {
   return {
+    async rulesFor(user, namespace) {
+      const errors: string[] = [];
+      const rules = rulesFor(await source(), user, namespace, errors);
+      const resourceRules = rules.filter((r) => r.resources?.length).map((r) => ({ verbs: r.verbs, apiGroups: r.apiGroups ?? [], resources: r.resources ?? [], ...(r.resourceNames?.length ? { resourceNames: r.resourceNames } : {}) }));
+      const nonResourceRules = rules.filter((r) => r.nonResourceURLs?.length).map((r) => ({ verbs: r.verbs, nonResourceURLs: r.nonResourceURLs ?? [] }));
+      return { resourceRules, nonResourceRules, incomplete: errors.length > 0, errors: [...new Set(errors)] };
+    },
     async authorize(a: Attributes): Promise<Verdict> {
       const ix = await source();
       const errors: string[] = [];
