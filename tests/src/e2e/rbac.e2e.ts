@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run, waitFor } from '../lib/kubectl.js';
 import { useE2eLab } from '../lib/e2e-lab.js';
+import { kubeconfigName } from '@kubelab/cli/kubeconfig';
 import { E2E_ENV, repoRoot } from '../lib/lab.js';
 
 const READ_PODS = `apiVersion: rbac.authorization.k8s.io/v1
@@ -97,7 +98,7 @@ describe('RBAC on a lab: users, roles, bindings, aggregation, escalation', { tim
   const lab = useE2eLab(1);
   const dir = mkdtempSync(join(tmpdir(), 'kubelab-rbac-'));
   const users = join(dir, 'users.kubeconfig');
-  const ctx = `jane@${E2E_ENV.KUBELAB_PROJECT}`;
+  const ctx = `jane@${kubeconfigName(E2E_ENV.KUBELAB_PROJECT!)}`;
   const asJane = (args: string[]) => run('kubectl', ['--kubeconfig', users, '--context', ctx, ...args]);
   const yes = (args: string[]) => async () => ((await asJane(['auth', 'can-i', ...args])).stdout.trim() === 'yes' ? true : undefined);
 
