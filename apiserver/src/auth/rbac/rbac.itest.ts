@@ -43,6 +43,19 @@ describe('RBAC against a real apiserver with the real kubectl', { skip: KUBECTL 
     assert.match(ann.stdout, /"rbac.authorization.kubernetes.io\/autoupdate":"true"/);
   });
 
+  it("validates as upstream: rules, subjects, an immutable roleRef", async () => {
+    const roles = '/apis/rbac.authorization.k8s.io/v1/namespaces/default/roles';
+    const bad = await c.call(undefined, 'POST', roles, { metadata: { name: 'bad' }, rules: [{ apiGroups: [''], resources: ['pods'] }, { verbs: ['get'], nonResourceURLs: ['/x'] }] });
+    assert.equal(bad.status, 422);
+    assert.equal(bad.json['message'], 'Role.rbac.authorization.k8s.io "bad" is invalid: [rules[0].verbs: Required value: verbs must contain at least one value, rules[1].nonResourceURLs: Invalid value: []string{"/x"}: namespaced rules cannot apply to non-resource URLs]');
+    const crb = await c.call(undefined, 'POST', '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings', { metadata: { name: 'x' }, roleRef: { kind: 'Role', name: 'r' }, subjects: [{ kind: 'ServiceAccount', name: 'sa' }, { kind: 'Robot', name: 'r2' }] });
+    assert.equal(crb.json['message'], 'ClusterRoleBinding.rbac.authorization.k8s.io "x" is invalid: [roleRef.kind: Unsupported value: "Role": supported values: "ClusterRole", subjects[0].namespace: Required value, subjects[1].kind: Unsupported value: "Robot": supported values: "ServiceAccount", "User", "Group"]');
+    assert.equal((await k('create', 'rolebinding', 'rb', '--clusterrole=view', '--user=x')).code, 0);
+    const patched = await k('patch', 'rolebinding', 'rb', '-p', '{"roleRef":{"name":"edit"}}');
+    assert.match(patched.stderr, /The RoleBinding "rb" is invalid: roleRef: Invalid value: rbac.RoleRef\{APIGroup:"rbac.authorization.k8s.io", Kind:"ClusterRole", Name:"edit"\}: cannot change roleRef/);
+    assert.equal((await k('delete', 'rolebinding', 'rb')).code, 0);
+  });
+
   it('a Role and RoleBinding let jane list pods in default and nothing else', async () => {
     assert.equal((await kAs(jane, 'auth', 'can-i', 'list', 'pods')).stdout.trim(), 'no');
     const denied = await kAs(jane, 'get', 'pods');
