@@ -39,6 +39,16 @@ export const mastersAuthorizer: Authorizer = {
   authorize: (a) => (a.user.groups.includes(GROUPS.masters) ? ALLOW : NO_OPINION),
 };
 
+const PUBLIC_ROOTS = ['/healthz', '/livez', '/readyz'];
+
+/**
+ * The health checks and /version may always be read (upstream's always-allowed paths): they answer
+ * before the RBAC objects are loaded and whatever becomes of system:public-info-viewer.
+ */
+export const publicPathsAuthorizer: Authorizer = {
+  authorize: (a) => (!a.resourceRequest && a.verb === 'get' && (a.path === '/version' || a.path === '/version/' || PUBLIC_ROOTS.some((p) => a.path === p || a.path.startsWith(`${p}/`))) ? ALLOW : NO_OPINION),
+};
+
 /** The union: first allow or deny wins; the reasons of the no-opinions are joined. */
 export function chainAuthorizers(...chain: Authorizer[]): Authorizer {
   return {

@@ -4,7 +4,7 @@
  */
 import type { Registry } from '../registry/types.js';
 import type { AdmissionPlugin } from './admission.js';
-import { type Authorizer, chainAuthorizers, mastersAuthorizer } from './authorizer.js';
+import { type Authorizer, chainAuthorizers, mastersAuthorizer, publicPathsAuthorizer } from './authorizer.js';
 import { nodeAuthorizer, registryGraph } from './node-authorizer.js';
 import { nodeRestriction } from './node-restriction.js';
 import { csrRequestor } from '../certificates/requestor.js';
@@ -14,12 +14,12 @@ import { listingSource } from './rbac/cache.js';
 import { rbacEscalation } from './rbac/escalation.js';
 
 /**
- * system:masters, then the Node authorizer, then RBAC over the stored roles and bindings (the
+ * The always-public paths (health, /version), system:masters, then the Node authorizer, then RBAC over the stored roles and bindings (the
  * bootstrap policy among them: rbac/reconcile.ts). `rbac`: an RbacCache's source (the apiserver's);
  * without one every request lists the RBAC objects afresh.
  */
 export function defaultAuthorizer(registry: Registry, rbac: IndexSource = listingSource(registry)): Authorizer {
-  return chainAuthorizers(mastersAuthorizer, nodeAuthorizer(registryGraph(registry)), rbacAuthorizer(rbac));
+  return chainAuthorizers(publicPathsAuthorizer, mastersAuthorizer, nodeAuthorizer(registryGraph(registry)), rbacAuthorizer(rbac));
 }
 
 export function defaultAdmission(authorizer: Authorizer, rbac: IndexSource): AdmissionPlugin[] {
