@@ -16,7 +16,8 @@ import { loadServingPki } from './serving-pki.js';
 import { withMetrics } from './rest/metrics/registry.js';
 import { seedBootstrapToken } from './auth/seed-token.js';
 import { bootstrapTokenAuthenticator } from './auth/bootstrap-token.js';
-import { defaultAuthorizer, defaultEnforcement } from './auth/defaults.js';
+import { defaultEnforcement } from './auth/defaults.js';
+import { RbacCache } from './auth/rbac/cache.js';
 import { CsrController } from './certificates/controller.js';
 import { serviceAccountTokens } from './serviceaccount/setup.js';
 import { advertiseAddress, MasterEndpoints } from './endpoints/master.js';
@@ -45,14 +46,15 @@ runMain('apiserver', async (signal, log) => {
   const sa = pki?.serviceAccountKey ? serviceAccountTokens(registry, pki.serviceAccountKey, cfg.serviceAccountIssuer, systemClock, log.child({ part: 'serviceaccount-tokens' })) : undefined;
   const saOpts = sa ? { tokens: sa.issuer, serviceAccountTokens: sa.authenticate } : {};
   const grpcTls = pki && { cert: pki.tls.cert, key: pki.tls.key, authn: { caCert: pki.tls.clientCA, adminToken: pki.token, tokens: [bootstrapTokens, ...(sa ? [sa.authenticate] : [])] } };
+  const rbac = new RbacCache(registry, log.child({ part: 'rbac' }));
+  const rbacRun = rbac.run(signal);
   // Pods get their ServiceAccount's token volume when this apiserver issues tokens.
-  const grpcRegistry = withMetrics(registry, kubelets, log.child({ part: 'metrics' }));
-  const admission = { serviceAccounts: sa !== undefined, log: log.child({ part: 'admission' }) };
-  const grpc = await startGrpcServer({ registry: grpcRegistry, enforcement: defaultEnforcement(grpcRegistry, admission), port: cfg.grpcPort, log, ...(grpcTls ? { tls: grpcTls } : {}), ...(sa ? { tokens: sa.issuer } : {}) });
-  const rest = await startRestServer({ registry, enforcement: defaultEnforcement(registry, admission), port: cfg.restPort, log, signal, kubelets, streams: kubelets.streamBackends(), bootstrapTokens, ...saOpts, ...(pki ? { tls: pki.tls, token: pki.token } : {}) });
+  const enforcement = defaultEnforcement(registry, rbac.source, { serviceAccounts: sa !== undefined, log: log.child({ part: 'admission' }) });
+  const grpc = await startGrpcServer({ registry: withMetrics(registry, kubelets, log.child({ part: 'metrics' })), port: cfg.grpcPort, log, enforcement, ...(grpcTls ? { tls: grpcTls } : {}), ...(sa ? { tokens: sa.issuer } : {}) });
+  const rest = await startRestServer({ registry, port: cfg.restPort, log, signal, kubelets, streams: kubelets.streamBackends(), bootstrapTokens, enforcement, ...saOpts, ...(pki ? { tls: pki.tls, token: pki.token } : {}) });
   const ca = pki?.caKey ? { cert: pki.tls.clientCA, key: pki.caKey } : undefined;
   if (!ca) log.warn('no cluster CA key in the PKI directory (ca.key): CertificateSigningRequests are approved but not signed');
-  const csrs = new CsrController({ registry, authorizer: defaultAuthorizer(registry), ...(ca ? { ca } : {}), log: log.child({ part: 'csr' }) }).run(signal);
+  const csrs = new CsrController({ registry, authorizer: enforcement.authorizer, ...(ca ? { ca } : {}), log: log.child({ part: 'csr' }) }).run(signal);
   const ip = cfg.advertiseAddress ?? (cfg.advertiseCidr ? advertiseAddress(cfg.advertiseCidr) : undefined);
   if (!ip) log.warn({ cidr: cfg.advertiseCidr }, 'no advertise address (KUBELAB_ADVERTISE_ADDRESS, or an address inside KUBELAB_ADVERTISE_CIDR): this apiserver is not in the kubernetes Service\'s endpoints');
   const endpoints = ip ? new MasterEndpoints({ registry, ip, port: cfg.restPort, clock: systemClock, log: log.child({ part: 'kubernetes-endpoints' }) }).run(signal) : Promise.resolve();
@@ -70,6 +72,7 @@ runMain('apiserver', async (signal, log) => {
   kubelets.close();
   await csrs;
   await endpoints;
+  await rbacRun;
   await registry.close();
   await store.close();
   log.info('apiserver stopped');

@@ -11,6 +11,7 @@ export const ALL_CONTROLLERS = [
   'statefulset',
   'serviceaccount',
   'root-ca-cert-publisher',
+  'clusterrole-aggregation',
   'garbagecollector',
   'nodelifecycle',
   'loadbalancer',

@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
-import { cidrsOverlap, type Clock, type CronJob, type DaemonSet, type Deployment, type Endpoints, type EndpointSlice, type Job, type KubeObject, type Lease, type Namespace, type Node, type Pod, type ReplicaSet, type Service } from '@kubelab/api';
+import { cidrsOverlap, type Clock, type CronJob, type DaemonSet, type Deployment, type Endpoints, type EndpointSlice, type Job, type KubeObject, type Lease, type Namespace, type Node, type Pod, type ReplicaSet, type RoleObject, type Service } from '@kubelab/api';
 import type { ApiClient, WorkQueue } from '@kubelab/client';
 import type { ApiEventRecorder } from '@kubelab/client/events';
 import type { Cache, Controller } from './api.js';
@@ -25,6 +25,7 @@ import { NODE_LEASE_NAMESPACE, NodeLifecycleController } from './controllers/nod
 import { ReplicaSetController } from './controllers/replicaset.js';
 import { ServiceAccountController } from './controllers/serviceaccount.js';
 import { RootCaPublisher } from './controllers/rootcacert.js';
+import { ClusterRoleAggregationController } from './controllers/clusterrole-aggregation.js';
 
 /** What every entry is made from. */
 export interface Wiring {
@@ -84,6 +85,7 @@ export const WORKLOAD_CONTROLLERS: readonly ControllerEntry[] = [
   { name: 'daemonset', workers: 2, make: (w, queue) => new DaemonSetController({ api: w.client, daemonsets: w.inf.get<DaemonSet>('daemonsets'), pods: w.inf.get<Pod>('pods'), nodes: w.inf.get<Node>('nodes'), queue, recorder: w.recorder('daemonset-controller'), clock: w.clock, log: log(w, 'daemonset') }) },
   { name: 'serviceaccount', workers: 1, make: (w, queue) => new ServiceAccountController({ api: w.client, namespaces: w.inf.get<Namespace>('namespaces'), serviceaccounts: w.inf.get('serviceaccounts'), queue, log: log(w, 'serviceaccount') }) },
   { name: 'root-ca-cert-publisher', workers: 1, make: rootCaPublisher },
+  { name: 'clusterrole-aggregation', workers: 1, make: (w, queue) => new ClusterRoleAggregationController({ api: w.client, clusterroles: w.inf.get<RoleObject>('clusterroles'), queue, log: log(w, 'clusterrole-aggregation') }) },
   { name: 'loadbalancer', workers: 1, make: loadBalancer },
   { name: 'garbagecollector', workers: 20, make: garbageCollector },
   {
