@@ -2,9 +2,9 @@
  * ServiceAccounts end to end, with the real kubectl on a compose lab: every namespace gets the
  * `default` ServiceAccount and the `kube-root-ca.crt` ConfigMap (recreated when deleted); a pod
  * gets the kube-api-access volume (token, ca.crt, namespace) unless automount is off; its token
- * authenticates as the ServiceAccount and is refused once the pod is deleted; inside a pod
- * `kubectl` and @kubernetes/client-node (loadFromCluster) reach the API through the `kubernetes`
- * Service with the mounted token.
+ * authenticates as the ServiceAccount and is refused once the pod is deleted; inside a pod whose
+ * ServiceAccount is bound to `view`, `kubectl` and @kubernetes/client-node (loadFromCluster) reach
+ * the API through the `kubernetes` Service with the mounted token, list pods and are refused a delete.
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -64,13 +64,17 @@ spec:
     assert.match(refused.stderr, /Unauthorized|must be logged in/);
   });
 
-  it('inside a pod, kubectl and client-node loadFromCluster authenticate with the mounted token through the kubernetes Service', async () => {
+  it('a pod whose ServiceAccount is bound to view lists pods from inside with kubectl and client-node (loadFromCluster, the kubernetes Service) and is refused a delete', async () => {
+    await lab.kOk(['create', 'serviceaccount', 'reader', '-n', NS]);
+    await lab.kOk(['create', 'rolebinding', 'reader-view', '--clusterrole=view', `--serviceaccount=${NS}:reader`, '-n', NS]);
+    assert.equal((await lab.k(['auth', 'can-i', 'list', 'pods', '-n', NS, `--as=system:serviceaccount:${NS}:default`])).stdout.trim(), 'no', 'the default ServiceAccount is bound to nothing');
     const kubectlBin = realpathSync((await import('node:child_process')).execFileSync('sh', ['-c', 'command -v kubectl'], { encoding: 'utf8' }).trim());
     const manifest = `apiVersion: v1
 kind: Pod
 metadata: {name: client, namespace: ${NS}}
 spec:
   restartPolicy: Never
+  serviceAccountName: reader
   volumes:
   - {name: repo, hostPath: {path: ${repoRoot.replace(/\/$/, '')}}}
   - {name: kubectl, hostPath: {path: ${kubectlBin}, type: File}}
@@ -79,18 +83,20 @@ spec:
     image: kubelab/echo
     env: [{name: HOME, value: /tmp}, {name: VICTIM, value: quiet}]
     volumeMounts: [{name: repo, mountPath: /repo, readOnly: true}, {name: kubectl, mountPath: /usr/local/bin/kubectl, readOnly: true}]
-    command: [sh, -c, 'kubectl auth whoami -o jsonpath="{.status.userInfo.username}"; echo; kubectl get pods 2>&1 | tail -1; node /repo/tests/dist/e2e/testing/incluster-client.js']
+    command: [sh, -c, 'kubectl auth whoami -o jsonpath="{.status.userInfo.username}"; echo; kubectl get pod quiet -o name; kubectl delete pod quiet 2>&1 | tail -1; node /repo/tests/dist/e2e/testing/incluster-client.js']
 `;
     await lab.kOk(['apply', '-f', '-'], manifest);
     await waitFor('client done', async () => (['Succeeded', 'Failed'].includes((await lab.kJson<Json>(['get', 'pod', 'client', '-n', NS])).status?.phase) ? true : undefined), 120_000);
     const lines = (await lab.kOk(['logs', 'client', '-n', NS])).trim().split('\n');
-    assert.equal(lines[0], `system:serviceaccount:${NS}:default`, lines.join('\n'));
+    const who = `system:serviceaccount:${NS}:reader`;
+    assert.equal(lines[0], who, lines.join('\n'));
+    assert.equal(lines[1], 'pod/quiet');
+    assert.equal(lines[2], `Error from server (Forbidden): pods "quiet" is forbidden: User "${who}" cannot delete resource "pods" in API group "" in the namespace "${NS}"`);
     const out = JSON.parse(lines[lines.length - 1] ?? '{}') as Json;
     assert.match(out.server, /^https:\/\/10\.\d+\.128\.1:443$/);
-    assert.equal(out.user, `system:serviceaccount:${NS}:default`);
-    // Without a RoleBinding the ServiceAccount may not list or delete pods (upstream's 403).
-    assert.match(lines[1] ?? '', /Forbidden|forbidden/);
-    assert.equal(out.list, 403);
+    assert.equal(out.user, who);
+    assert.ok(out.list >= 2, `client-node listed ${out.list} pods`);
     assert.equal(out.del, 403);
+    assert.equal((await lab.kJson<Json>(['get', 'pod', 'quiet', '-n', NS])).metadata.name, 'quiet', 'still there');
   });
 });
