@@ -36,3 +36,13 @@ test('a namespace label change warns about the existing pods that violate the ne
   assert.deepEqual(warnings, ['existing pods in namespace "locked" violate the new PodSecurity enforce level "baseline:latest"', 'a (and 1 other pod): privileged', 'ok: host namespaces']);
   await assert.rejects(r.create('namespaces', '', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'bad', labels: { 'pod-security.kubernetes.io/warn': 'nope' } } }), /Namespace "bad" is invalid: metadata.labels\[pod-security.kubernetes.io\/warn\]: Invalid value: "nope"/);
 });
+
+test('updates that leave the pod spec or the template alone are not evaluated', async () => {
+  const { registry, r, warnings } = await setup({ 'pod-security.kubernetes.io/warn': 'baseline' });
+  const deploy = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'd' }, spec: { replicas: 1, selector: { matchLabels: { a: 'b' } }, template: { metadata: { labels: { a: 'b' } }, spec: privileged('x').spec } } };
+  await r.create('deployments', 'locked', deploy as never);
+  assert.equal(warnings.length, 1);
+  const cur = await registry.get('deployments', 'locked', 'd');
+  await r.update('deployments', 'locked', 'd', { ...cur, spec: { ...(cur.spec as object), replicas: 3 } } as never);
+  assert.equal(warnings.length, 1, 'a scale is not a template change');
+});

@@ -48,8 +48,15 @@ async function podOf(req: AdmissionRequest): Promise<{ meta: Json; spec: Json; p
     if (req.operation === 'UPDATE' && JSON.stringify((await req.oldObject())?.spec) === JSON.stringify(o['spec'])) return undefined;
     return { meta: obj(o['metadata']), spec: obj(o['spec']), pod: true };
   }
-  const template = TEMPLATES[req.resource]?.(o);
-  return template ? { meta: obj(template['metadata']), spec: obj(template['spec']), pod: false } : undefined;
+  const templateOf = TEMPLATES[req.resource];
+  const template = templateOf?.(o);
+  if (!templateOf || !template) return undefined;
+  // A workload update that leaves its template alone (scale, annotations, the controllers' writes) is not evaluated.
+  if (req.operation === 'UPDATE') {
+    const old = await req.oldObject();
+    if (old && JSON.stringify(templateOf(old as unknown as Json)) === JSON.stringify(template)) return undefined;
+  }
+  return { meta: obj(template['metadata']), spec: obj(template['spec']), pod: false };
 }
 
 export function podSecurityAdmission(log: Logger): AdmissionPlugin {
