@@ -96,6 +96,7 @@ export async function ensureDocker(root: string, log: Log): Promise<void> {
     return;
   }
   await streamed('bash', [script], root, log, 'scripts/ensure-docker.sh');
+  log(`host checked in ${since(t0)} (scripts/ensure-docker.sh)`);
   const now = await engineVersion();
   if (!now) return;
   await mkdir(join(root, '.kubelab'), { recursive: true });

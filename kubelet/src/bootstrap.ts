@@ -115,7 +115,7 @@ export async function bootstrapCertificate(o: BootstrapOptions, signal: AbortSig
     o.log.info({ user: nodeUser(o.nodeName) }, 'using the node\'s client certificate kept from an earlier start');
     return kept;
   }
-  const backoff = new Backoff(1_000, 30_000);
+  const backoff = new Backoff(250, 30_000); // a kubelet starts with the apiserver: the first tries come soon
   const { csr, key } = await makeCsr({ cn: nodeUser(o.nodeName), o: ['system:nodes'] });
   while (!signal.aborted) {
     try {
@@ -136,6 +136,7 @@ export async function bootstrapCertificate(o: BootstrapOptions, signal: AbortSig
     } catch (err) {
       const wait = backoff.next();
       if (isReason(err, 'Unauthorized')) o.log.error({ retryInMs: wait }, refusedTokenMessage(err));
+      else if (isReason(err, 'ServiceUnavailable')) o.log.info({ err: errMessage(err), retryInMs: wait }, 'the apiserver does not answer yet; asking again');
       else o.log.error({ err: errMessage(err), retryInMs: wait }, 'TLS bootstrap failed; retrying');
       await sleep(wait, signal);
     }

@@ -1,6 +1,7 @@
 /** kubelet entry point: read the environment, build the real dependencies, run until signalled. */
 import { readFileSync } from 'node:fs';
 import * as os from 'node:os';
+import './runtime/no-ssh2.js'; // before dockerode: see there
 import Dockerode from 'dockerode';
 import { systemClock, type PersistentVolume, type Pod } from '@kubelab/api';
 import { ApiClient, Informer, credentialsFromEnv, runMain } from '@kubelab/client';
