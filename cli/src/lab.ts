@@ -152,6 +152,7 @@ export async function labUp(o: LabUpOptions): Promise<LabUpResult> {
   const ha = s.ha || (await runsHa(docker, s.project));
   if (ha && !s.ha) log(`lab ${s.project} runs the HA profile: keeping it (./kubelab down first for a plain lab)`);
   log(`starting lab ${s.project}${ha ? ' (HA: 3 etcd members, 2 apiservers, 2 schedulers, 2 controller-managers)' : ''}: ${s.nodes} node(s), network ${s.network} (${s.subnet}), API ${s.apiUrl}…`);
+  target.env.KUBELAB_PKI_RUN = '0'; // made above: compose need not run its pki service
   const written = await writeComposeEnv(s.root, s.composeFile, s.project, target.env, ha);
   if (written.skipped) log(written.skipped);
   target.envFile = written.file;
