@@ -74,7 +74,7 @@ export async function ensureNpmBuild(root: string, log: Log): Promise<void> {
 }
 
 /** The engine's version when it answers within a second, else undefined. */
-async function engineVersion(): Promise<string | undefined> {
+async function dockerVersion(): Promise<string | undefined> {
   const timeout = new Promise<undefined>((r) => setTimeout(() => r(undefined), 1000).unref());
   return Promise.race([new Dockerode().version().then((v) => v.Version, () => undefined), timeout]);
 }
@@ -84,7 +84,7 @@ async function engineVersion(): Promise<string | undefined> {
  * answers with the same version (its checks cost ~0.7 s of every `up`): its stamp is
  * .kubelab/host-checked; removing it makes the next `up` check the host again.
  */
-export async function ensureDocker(root: string, log: Log): Promise<void> {
+export async function ensureDocker(root: string, log: Log, engineVersion: () => Promise<string | undefined> = dockerVersion): Promise<void> {
   const t0 = Date.now();
   const script = join(root, 'scripts', 'ensure-docker.sh');
   const stampFile = join(root, '.kubelab', 'host-checked');
