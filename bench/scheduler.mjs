@@ -94,6 +94,7 @@ async function run(pods, nodes) {
       if (bound.size === pods) allBound();
     });
     const attempts = [];
+    const bindTimes = [];
     let started;
     const synced = new Promise((r) => (started = r));
     const tSpawn = performance.now();
@@ -113,8 +114,9 @@ async function run(pods, nodes) {
         out = out.slice(nl + 1);
         if (line.includes('caches synced')) started(performance.now());
         else if (line.includes('"msg":"bound"')) {
-          const ms = JSON.parse(line).attemptMs;
-          if (typeof ms === 'number') attempts.push(ms);
+          const { attemptMs, bindMs } = JSON.parse(line);
+          if (typeof attemptMs === 'number') attempts.push(attemptMs);
+          if (typeof bindMs === 'number') bindTimes.push(bindMs);
         }
       }
     });
@@ -126,6 +128,7 @@ async function run(pods, nodes) {
     const secs = (tEnd - tStart) / 1000;
     const lat = [...bound.values()].map(([, t]) => t - tStart).sort((a, b) => a - b);
     attempts.sort((a, b) => a - b);
+    bindTimes.sort((a, b) => a - b);
     const perNode = new Map();
     for (const [at] of bound.values()) perNode.set(at, (perNode.get(at) ?? 0) + 1);
     const counts = [...perNode.values()];
@@ -133,7 +136,7 @@ async function run(pods, nodes) {
     console.log(`${pods} pods on ${nodes} hollow nodes (set-up ${setupSecs.toFixed(1)} s; scheduler synced ${((tStart - tSpawn) / 1000).toFixed(2)} s after its start)`);
     console.log(`  first Pending → last bound: ${secs.toFixed(2)} s = ${(pods / secs).toFixed(0)} pods/s (goal ${nodes >= 1000 ? (pods >= 5000 ? '>= 700' : '>= 1000') : '—'})`);
     console.log(`  pending → bound per pod:   p50 ${(lat[Math.floor(lat.length / 2)] / 1000).toFixed(2)} s, p99 ${(pct(lat, 99) / 1000).toFixed(2)} s`);
-    if (attempts.length) console.log(`  scheduling attempt (log):  p50 ${pct(attempts, 50).toFixed(2)} ms, p99 ${pct(attempts, 99).toFixed(2)} ms (n=${attempts.length})`);
+    if (attempts.length) console.log(`  scheduling attempt (log):  p50 ${pct(attempts, 50).toFixed(2)} ms, p99 ${pct(attempts, 99).toFixed(2)} ms (n=${attempts.length}); bind RPC p50 ${pct(bindTimes, 50).toFixed(1)} ms, p99 ${pct(bindTimes, 99).toFixed(1)} ms`);
     console.log(`  spread: ${perNode.size} nodes used, ${Math.min(...counts)}–${Math.max(...counts)} pods each; scheduler CPU ${stats.cpuSeconds.toFixed(2)} s, RSS ${stats.rssMiB.toFixed(0)} MiB`);
   } finally {
     await cp.stop();

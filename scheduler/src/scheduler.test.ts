@@ -17,6 +17,7 @@ async function setup(nodes: Node[] = [node('node-1'), node('node-2')]) {
   for (const n of nodes) await api.create('nodes', n);
   const runAll = async (): Promise<void> => {
     for (let k = queue.take(); k !== undefined; k = queue.take()) await sched.reconcile(k);
+    await sched.flush();
   };
   const editNode = (name: string, change: (n: Node) => void): Promise<Node> => {
     const n = api.peek<Node>('nodes', '', name)!;
@@ -41,10 +42,10 @@ test('a burst spreads evenly although the informer has not seen any bind yet (as
   pods.hold();
   await runAll();
   assert.deepEqual(placements(api), { 'node-1': 5, 'node-2': 5 });
-  assert.equal(sched.assumed.size, 10);
+  assert.equal(sched.cache.assumedCount, 10);
   // the informer catches up: assumptions are dropped
   pods.release();
-  assert.equal(sched.assumed.size, 0);
+  assert.equal(sched.cache.assumedCount, 0);
 });
 
 test("concurrent workers see each other's assumptions", async () => {
@@ -53,6 +54,7 @@ test("concurrent workers see each other's assumptions", async () => {
   const keys = [...queue.keys];
   queue.keys.clear();
   await Promise.all(keys.map((k) => sched.reconcile(k)));
+  await sched.flush();
   assert.deepEqual(placements(api), { 'node-1': 5, 'node-2': 5 });
 });
 
@@ -107,13 +109,13 @@ test('bind refused with Conflict/NotFound: dropped; apiserver down: event and re
   await api.create('pods', pod('a'));
   await runAll();
   assert.equal(queue.delayed.length, 0);
-  assert.equal(sched.assumed.size, 0);
+  assert.equal(sched.cache.assumedCount, 0);
   refuse = new ApiError('ServiceUnavailable', 'etcd unavailable');
   await api.create('pods', pod('b'));
   await runAll();
   assert.ok(recorder.lines().includes('Warning FailedScheduling Binding rejected: etcd unavailable'));
   assert.deepEqual(queue.delayed, [{ key: 'default/b', ms: 1000 }]);
-  assert.equal(sched.assumed.size, 0, 'a failed bind frees its assumed place');
+  assert.equal(sched.cache.assumedCount, 0, 'a failed bind frees its assumed place');
   refuse = undefined;
   queue.add('default/b');
   await runAll();
