@@ -52,7 +52,7 @@ export async function inFlight(n, conc, fn) {
 
 /**
  * Starts etcd and the apiserver; returns { base (REST URL), grpc ("127.0.0.1:port"), etcd (URL),
- * apiserver (child), request(method, path, body), spawnChild(args, env), stop() }.
+ * etcdProc and apiserver (children), request(method, path, body), spawnChild(args, env), stop() }.
  * `prof` (a directory) runs the apiserver with --cpu-prof.
  */
 export async function startControlPlane({ prof } = {}) {
@@ -62,7 +62,8 @@ export async function startControlPlane({ prof } = {}) {
   const [client, peer, rest, grpc] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
   const etcdUrl = `http://127.0.0.1:${client}`;
   const etcdArgs = ['--name=bench', `--data-dir=${join(dir, 'etcd')}`, `--listen-client-urls=${etcdUrl}`, `--advertise-client-urls=${etcdUrl}`, `--listen-peer-urls=http://127.0.0.1:${peer}`, `--initial-advertise-peer-urls=http://127.0.0.1:${peer}`, `--initial-cluster=bench=http://127.0.0.1:${peer}`];
-  children.push(spawn('/usr/bin/etcd', etcdArgs, { stdio: 'ignore' }));
+  const etcdProc = spawn('/usr/bin/etcd', etcdArgs, { stdio: 'ignore' });
+  children.push(etcdProc);
   const profArgs = prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : [];
   const apiserver = spawn(process.execPath, [...profArgs, join(root, 'apiserver/dist/main.js')], {
     env: { ...process.env, KUBELAB_ETCD: etcdUrl, KUBELAB_REST_PORT: String(rest), KUBELAB_GRPC_PORT: String(grpc), LOG_LEVEL: 'warn', KUBELAB_PKI_GENERATE_DIR: join(dir, 'pki') },
@@ -103,5 +104,5 @@ export async function startControlPlane({ prof } = {}) {
     await stop();
     throw err;
   }
-  return { base, grpc: `127.0.0.1:${grpc}`, etcd: etcdUrl, apiserver, agent, request, spawnChild, stop };
+  return { base, grpc: `127.0.0.1:${grpc}`, etcd: etcdUrl, etcdProc, apiserver, agent, request, spawnChild, stop };
 }

@@ -9,8 +9,9 @@
 // Checks that every pod is bound once and no node holds more than it has room for.
 // Goals (issue 17): >= 1,000 pods/s at 1,000 nodes; >= 700 pods/s for 5,000 pods on 1,000 nodes.
 // Usage: npx tsc -b && node bench/scheduler.mjs [pods:nodes ...]   (default 1000:100 5000:1000)
-//        BENCH_CPU_PROF=dir  writes the scheduler's CPU profile (node --cpu-prof) into dir.
+//        BENCH_CPU_PROF=dir  writes the scheduler's CPU profile (node --cpu-prof) into dir; BENCH_API_PROF=dir the apiserver's.
 import http from 'node:http';
+import os from 'node:os';
 import { join } from 'node:path';
 import { inFlight, pct, procStats, root, sleep, startControlPlane } from './lib-loopback.mjs';
 
@@ -68,7 +69,7 @@ function watchBinds(cp, rv, onBound) {
 
 async function run(pods, nodes) {
   const prof = process.env.BENCH_CPU_PROF;
-  const cp = await startControlPlane();
+  const cp = await startControlPlane({ prof: process.env.BENCH_API_PROF });
   try {
     const t0 = performance.now();
     await createAll(cp, nodes, '/api/v1/nodes', (i) => node(`hollow-${String(i).padStart(4, '0')}`));
@@ -95,8 +96,10 @@ async function run(pods, nodes) {
     });
     const attempts = [];
     const bindTimes = [];
+    const others = [];
     let started;
     const synced = new Promise((r) => (started = r));
+    const cpuBefore = [procStats(cp.apiserver.pid).cpuSeconds, procStats(cp.etcdProc.pid).cpuSeconds];
     const tSpawn = performance.now();
     const sched = cp.spawnChild([...(prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : []), join(root, 'scheduler/dist/main.js')], {
       KUBELAB_APISERVER: cp.grpc,
@@ -117,13 +120,17 @@ async function run(pods, nodes) {
           const { attemptMs, bindMs } = JSON.parse(line);
           if (typeof attemptMs === 'number') attempts.push(attemptMs);
           if (typeof bindMs === 'number') bindTimes.push(bindMs);
-        }
+        } else if (others.length < 5 && !line.includes('"level":30')) others.push(line);
+        else if (/"msg":"(unschedulable|bind refused|reconcile failed)/.test(line) && others.length < 5) others.push(line);
       }
     });
     const tStart = await synced;
     await Promise.race([done, sleep(300_000).then(() => Promise.reject(new Error(`${bound.size} of ${pods} pods bound in 300 s`)))]);
+    await sleep(300); // the scheduler logs a bind after its answer, which may come after the watch event
     const tEnd = Math.max(...[...bound.values()].map(([, t]) => t));
     const stats = procStats(sched.pid);
+    const apiCpu = procStats(cp.apiserver.pid).cpuSeconds - cpuBefore[0];
+    const etcdCpu = procStats(cp.etcdProc.pid).cpuSeconds - cpuBefore[1];
     stopWatch();
     const secs = (tEnd - tStart) / 1000;
     const lat = [...bound.values()].map(([, t]) => t - tStart).sort((a, b) => a - b);
@@ -137,7 +144,10 @@ async function run(pods, nodes) {
     console.log(`  first Pending → last bound: ${secs.toFixed(2)} s = ${(pods / secs).toFixed(0)} pods/s (goal ${nodes >= 1000 ? (pods >= 5000 ? '>= 700' : '>= 1000') : '—'})`);
     console.log(`  pending → bound per pod:   p50 ${(lat[Math.floor(lat.length / 2)] / 1000).toFixed(2)} s, p99 ${(pct(lat, 99) / 1000).toFixed(2)} s`);
     if (attempts.length) console.log(`  scheduling attempt (log):  p50 ${pct(attempts, 50).toFixed(2)} ms, p99 ${pct(attempts, 99).toFixed(2)} ms (n=${attempts.length}); bind RPC p50 ${pct(bindTimes, 50).toFixed(1)} ms, p99 ${pct(bindTimes, 99).toFixed(1)} ms`);
-    console.log(`  spread: ${perNode.size} nodes used, ${Math.min(...counts)}–${Math.max(...counts)} pods each; scheduler CPU ${stats.cpuSeconds.toFixed(2)} s, RSS ${stats.rssMiB.toFixed(0)} MiB`);
+    for (const l of others) console.log(`  scheduler log: ${l.slice(0, 300)}`);
+    console.log(`  spread: ${perNode.size} nodes used, ${Math.min(...counts)}–${Math.max(...counts)} pods each; scheduler RSS ${stats.rssMiB.toFixed(0)} MiB`);
+    const per = (s) => `${s.toFixed(2)} s (${((s / pods) * 1000).toFixed(2)} ms/pod)`;
+    console.log(`  CPU from the scheduler's start: scheduler ${per(stats.cpuSeconds)}, apiserver ${per(apiCpu)}, etcd ${per(etcdCpu)}; load average ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores`);
   } finally {
     await cp.stop();
   }

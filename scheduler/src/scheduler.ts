@@ -65,6 +65,8 @@ export class Scheduler {
   private readonly unschedulable = new Set<string>();
   private readonly attempts = new Map<string, number>();
   private readonly binds = new Set<Promise<void>>();
+  /** Decisions waiting for a free bind slot (woken one per answered bind). */
+  private slotWaiters: (() => void)[] = [];
   private nextStart = 0;
 
   constructor(private readonly d: SchedulerDeps) {
@@ -140,7 +142,7 @@ export class Scheduler {
 
   /** Schedules one pod (the queue key "namespace/name"); returns once its bind is sent. */
   async reconcile(key: string): Promise<void> {
-    while (this.binds.size >= (this.d.bindsInFlight ?? 64)) await Promise.race([...this.binds]);
+    while (this.binds.size >= (this.d.bindsInFlight ?? 64)) await new Promise<void>((r) => this.slotWaiters.push(r));
     const began = performance.now();
     const pod = this.d.pods.get(key);
     if (!pod || !this.responsibleFor(pod)) {
@@ -195,7 +197,10 @@ export class Scheduler {
   private sendBind(key: string, pod: Pod, node: string, began: number): void {
     const p = this.bindTo(key, pod, node, began, performance.now() - began);
     this.binds.add(p);
-    void p.finally(() => this.binds.delete(p));
+    void p.finally(() => {
+      this.binds.delete(p);
+      this.slotWaiters.shift()?.();
+    });
   }
 
   private async bindTo(key: string, pod: Pod, node: string, began: number, attemptMs: number): Promise<void> {
