@@ -160,4 +160,21 @@ describe('DockerRuntime against the real engine', { timeout: 180_000 }, () => {
     assert.deepEqual(await runtime.listPodContainers(mine), []);
     assert.equal(api.peek('pods', 'default', 'itest-web'), undefined);
   });
+
+  it('attach to a container that has already exited is refused at once, not left open for ever', async () => {
+    const c = await docker.createContainer({ Image: IMAGE, Cmd: ['echo', 'done'], Labels: { [LABELS.cluster]: CLUSTER } });
+    await c.start();
+    await waitFor('the container to exit', async () => ((await c.inspect()).State.Running ? undefined : true));
+    const t0 = Date.now();
+    await assert.rejects(runtime.attach(c.id, { stdin: false, stdout: true, stderr: true }), /it is not running \(exited with code 0\)/);
+    assert.ok(Date.now() - t0 < 10_000, 'refused without waiting on the stream');
+    // A running one is attached, and its stream ends when it exits.
+    const r = await docker.createContainer({ Image: IMAGE, Cmd: ['sh', '-c', 'sleep 1; echo bye'], Labels: { [LABELS.cluster]: CLUSTER } });
+    await r.start();
+    const s = await runtime.attach(r.id, { stdin: false, stdout: true, stderr: true });
+    const chunks: Buffer[] = [];
+    s.stdout.on('data', (b: Buffer) => chunks.push(b));
+    assert.deepEqual(await s.exit, { code: 0 });
+    assert.equal(Buffer.concat(chunks).toString('utf8'), 'bye\n');
+  });
 });

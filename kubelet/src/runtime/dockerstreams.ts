@@ -88,6 +88,17 @@ export class DockerStreams {
     if (!c) throw new RuntimeError(`docker attach ${short(id)}: No such container: ${id}`, 404);
     const dc = this.o.docker.getContainer(id);
     const sock = await this.o.call(`attach ${short(id)}`, async (abortSignal) => (await dc.attach({ stream: true, stdin: opts.stdin, stdout: opts.stdout, stderr: opts.stderr, hijack: true, abortSignal } as Dockerode.ContainerAttachOptions)) as unknown as Duplex);
+    // Docker registers the attach before it answers; one registered on a container that had already
+    // exited (the runtime's view can lag by a moment) is never ended, so it must not be handed out:
+    // the caller is told instead, and kubectl then falls back to the container's logs.
+    const after = await this.o.call(`inspect ${short(id)}`, (abortSignal) => dc.inspect({ abortSignal })).catch((err: unknown) => {
+      sock.destroy();
+      throw err;
+    });
+    if (!after.State.Running) {
+      sock.destroy();
+      throw new RuntimeError(`cannot attach to container ${short(id)}: it is not running (exited with code ${after.State.ExitCode})`, 409);
+    }
     return hijackedSession({
       sock,
       tty: c.tty === true,
