@@ -9,9 +9,10 @@
 //   lists    GET ?limit=100 pages                       floor: etcd range reads of 100 keys
 //   updates  PUT with the object's resourceVersion      floor: etcd CAS txns (mod_revision) of that size
 //   watch    one REST watch during the creates: deliveries/s, lag create-answered → event read
-// then p50/p99 of creates and updates sent open-loop at 20 requests/s for 10 s.
+// with the CPU per operation of the apiserver (API) and of etcd (floor); then p50/p99 of creates and updates sent open-loop at 20 requests/s for 10 s.
 // Goals (issue 17): creates >= 0.8x the etcd put rate, gets >= 1x the etcd get rate, p99 <= 10 ms
 // at 20 mutating requests/s.
+// After a warm-up of BENCH_WARMUP (500) creates, gets and updates of other names.
 // Usage: npx tsc -b && node bench/api.mjs [N=2000] [CONC=16]; BENCH_API_PROF=dir profiles the apiserver.
 import http from 'node:http';
 import os from 'node:os';
@@ -20,13 +21,17 @@ import { inFlight, pct, procStats, sleep, startControlPlane } from './lib-loopba
 
 const N = Number(process.argv[2] ?? 2000);
 const CONC = Number(process.argv[3] ?? 16);
+const WARM = Number(process.env.BENCH_WARMUP ?? 500);
 const DATA = 'x'.repeat(1024);
 const name = (i) => `cm-${String(i).padStart(5, '0')}`;
 const cm = (i, v = 0) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: name(i), labels: { app: 'bench-api' } }, data: { v: String(v), payload: DATA } });
 
-/** Runs fn(i) N times at conc in flight: { rate, p50, p99 } (ms). */
-async function measure(n, conc, fn) {
+let cp;
+/** Runs fn(i) N times at conc in flight: { rate, p50, p99 (ms), cpu (ms per op of the apiserver, or of etcd for a floor) }. */
+async function measure(n, conc, fn, proc = 'apiserver') {
   const lat = [];
+  const child = proc === 'etcd' ? cp.etcdProc : cp.apiserver;
+  const c0 = procStats(child.pid).cpuSeconds;
   const t0 = performance.now();
   await inFlight(n, conc, async (i) => {
     const t = performance.now();
@@ -35,10 +40,10 @@ async function measure(n, conc, fn) {
   });
   const secs = (performance.now() - t0) / 1000;
   lat.sort((a, b) => a - b);
-  return { rate: n / secs, p50: pct(lat, 50), p99: pct(lat, 99) };
+  return { rate: n / secs, p50: pct(lat, 50), p99: pct(lat, 99), cpu: ((procStats(child.pid).cpuSeconds - c0) * 1000) / n };
 }
 
-const fmt = (r) => `${r.rate.toFixed(0).padStart(6)}/s (p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms)`;
+const fmt = (r) => `${r.rate.toFixed(0).padStart(6)}/s (p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms, ${r.cpu.toFixed(2)} ms CPU/op)`;
 function line(what, api, floor, goal) {
   console.log(`  ${what.padEnd(11)} API ${fmt(api)}   etcd ${fmt(floor)}   ×${(api.rate / floor.rate).toFixed(2)}${goal ? ` (goal ${goal})` : ''}`);
 }
@@ -69,11 +74,20 @@ function watch(cp, rv, seen) {
   return () => req.destroy();
 }
 
-const cp = await startControlPlane({ prof: process.env.BENCH_API_PROF });
+cp = await startControlPlane({ prof: process.env.BENCH_API_PROF });
 const etcd = new Etcd3({ hosts: cp.etcd });
 try {
   const cpu0 = procStats(cp.apiserver.pid).cpuSeconds;
   console.log(`REST API against etcd on loopback: ${N} operations each at ${CONC} in flight (load average ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores)`);
+  // Warm-up (JIT, connections) on other names: the figures are the steady state.
+  const warm = (i) => ({ ...cm(i), metadata: { name: `warm-${i}` } });
+  await inFlight(WARM, CONC, async (i) => {
+    const c = JSON.parse((await ok(cp.request('POST', '/api/v1/namespaces/default/configmaps', warm(i)), 201, 'warm-up create')).text);
+    await ok(cp.request('GET', `/api/v1/namespaces/default/configmaps/warm-${i}`), 200, 'warm-up get');
+    await ok(cp.request('PUT', `/api/v1/namespaces/default/configmaps/warm-${i}`, { ...c, data: { v: '1' } }), 200, 'warm-up update');
+    await etcd.put(`/warm/${i}`).value(DATA);
+    await etcd.get(`/warm/${i}`).buffer();
+  });
   const rv = JSON.parse((await cp.request('GET', '/api/v1/namespaces/default/configmaps')).text).metadata.resourceVersion;
   const seen = new Map();
   const answered = new Map();
@@ -85,7 +99,7 @@ try {
   });
   const stored = await etcd.get(`/registry/configmaps/default/${name(0)}`).buffer();
   const value = Buffer.alloc(stored.length, 'x');
-  line('creates', creates, await measure(N, CONC, (i) => etcd.put(`/bench/${i}`).value(value)), '>= 0.8');
+  line('creates', creates, await measure(N, CONC, (i) => etcd.put(`/bench/${i}`).value(value), 'etcd'), '>= 0.8');
   await sleep(500);
   stopWatch();
   const lags = [...answered].filter(([k]) => seen.has(k)).map(([k, t]) => seen.get(k) - t).sort((a, b) => a - b);
@@ -93,13 +107,13 @@ try {
   const first = Math.min(...answered.values());
   console.log(`  watch       ${seen.size} of ${N} delivered to one REST watch, ${(seen.size / ((last - first) / 1000)).toFixed(0)}/s; lag create answered → event read: p50 ${pct(lags, 50).toFixed(1)} ms, p99 ${pct(lags, 99).toFixed(1)} ms`);
 
-  const etcdGets = await measure(N, CONC, (i) => etcd.get(`/bench/${i}`).buffer());
+  const etcdGets = await measure(N, CONC, (i) => etcd.get(`/bench/${i}`).buffer(), 'etcd');
   line('gets', await measure(N, CONC, (i) => ok(cp.request('GET', `/api/v1/namespaces/default/configmaps/${name(i)}`), 200, 'get')), etcdGets, '>= 1');
   line('gets rv=0', await measure(N, CONC, (i) => ok(cp.request('GET', `/api/v1/namespaces/default/configmaps/${name(i)}?resourceVersion=0`), 200, 'get')), etcdGets, '>= 1');
   const L = Math.max(1, Math.floor(N / 10));
   const listOne = () => ok(cp.request('GET', '/api/v1/namespaces/default/configmaps?limit=100'), 200, 'list');
   const etcdList = () => etcd.getAll().prefix('/bench/').limit(100).buffers();
-  line('lists(100)', await measure(L, CONC, listOne), await measure(L, CONC, etcdList));
+  line('lists(100)', await measure(L, CONC, listOne), await measure(L, CONC, etcdList, 'etcd'));
 
   const objs = JSON.parse((await cp.request('GET', '/api/v1/namespaces/default/configmaps')).text).items;
   const byName = new Map(objs.map((o) => [o.metadata.name, o]));
@@ -114,7 +128,7 @@ try {
     const mod = revs.get(key) ?? (await etcd.get(key).exec()).kvs[0].mod_revision;
     const res = await etcd.if(key, 'Mod', '==', mod).then(etcd.put(key).value(value)).commit();
     revs.set(key, res.header.revision);
-  });
+  }, 'etcd');
   line('updates', updates, etcdUpdates);
 
   // Open loop: 20 mutating requests/s (creates and updates alternating) for 10 s.
