@@ -130,6 +130,17 @@ try {
   for (const p of last) perNode.set(p.spec.nodeName, (perNode.get(p.spec.nodeName) ?? 0) + 1);
   const counts = [...perNode.values()];
   console.log(`${REPLICAS}-replica Deployment → ${REPLICAS} pods Ready in ${podSecs.toFixed(2)} s (${(REPLICAS / podSecs).toFixed(1)} pods/s) on ${perNode.size} hollow nodes (${Math.min(...counts)}–${Math.max(...counts)} pods each)`);
+  // Where the time went, by the server's clock (1 s resolution): when half and all of the pods
+  // were created (ReplicaSet), seen by their kubelet (PodScheduled=True, written by the kubelet
+  // after the bind) and Ready, from the Deployment's creation.
+  const dep = await getJson('/apis/apps/v1/namespaces/default/deployments/hollow-scale');
+  const t0s = Date.parse(dep?.metadata?.creationTimestamp ?? '');
+  const cond = (p, type) => p.status?.conditions?.find((c) => c.type === type && c.status === 'True')?.lastTransitionTime;
+  const at = (xs) => {
+    const s = xs.filter(Boolean).map((x) => (Date.parse(x) - t0s) / 1000).sort((a, b) => a - b);
+    return s.length ? `half ${s[Math.floor(s.length / 2)].toFixed(0)} s, all ${s[s.length - 1].toFixed(0)} s` : 'n/a';
+  };
+  if (!Number.isNaN(t0s)) console.log(`  timeline from the Deployment's creation: created ${at(last.map((p) => p.metadata.creationTimestamp))}; on their kubelet ${at(last.map((p) => cond(p, 'PodScheduled')))}; Ready ${at(last.map((p) => cond(p, 'Ready')))}`);
   await call('DELETE', '/apis/apps/v1/namespaces/default/deployments/hollow-scale');
 } finally {
   await container?.remove({ force: true }).catch(() => undefined);
