@@ -5,7 +5,7 @@
 // pods). Prints, from the ReplicaSet's create, when every tenth of its pods was created (upstream's
 // slow-start batches: 1, 2, 4, … up to 500 per sync) and bound. Goal (issue 17): a 1,000-replica
 // ReplicaSet's pods all created in <= 2 s.
-// Usage: npx tsc -b && node bench/replicaset.mjs [replicas=1000] [nodes=200]
+// Usage: npx tsc -b && node bench/replicaset.mjs [replicas=1000] [nodes=200]; BENCH_API_PROF=dir profiles the apiserver.
 import http from 'node:http';
 import os from 'node:os';
 import { join } from 'node:path';
@@ -26,7 +26,7 @@ const rs = {
   spec: { replicas: REPLICAS, selector: { matchLabels: { app: 'bench-rs' } }, template: { metadata: { labels: { app: 'bench-rs' } }, spec: { containers: [{ name: 'c', image: 'kubelab/busybox' }] } } },
 };
 
-const cp = await startControlPlane();
+const cp = await startControlPlane({ prof: process.env.BENCH_API_PROF });
 try {
   await inFlight(NODES, 16, (i) => cp.request('POST', '/api/v1/nodes', node(`hollow-${String(i).padStart(4, '0')}`)));
   const env = { KUBELAB_APISERVER: cp.grpc, KUBELAB_API_INSECURE: '1', KUBELAB_LEADER_ELECT: 'false', LOG_LEVEL: 'warn' };
