@@ -24,6 +24,8 @@ export interface Mutation {
   obj: KubeObject;
   delete?: boolean;
   extraOps?: TxnOp[];
+  /** obj encoded, when the mutation has already done so (its size was checked): not encoded twice. */
+  value?: Buffer;
 }
 
 const MAX_RETRIES = 20;
@@ -142,7 +144,7 @@ export class Core {
         if (fromCache) continue;
         throw err;
       }
-      const value = m && !m.delete ? this.encode(m.obj) : undefined;
+      const value = m && !m.delete ? (m.value ?? this.encode(m.obj)) : undefined;
       if (!m || (value && !m.extraOps?.length && value.equals(cur.raw))) {
         if (fromCache) continue;
         return this.decode(cur.raw, cur.rev);
