@@ -16,7 +16,8 @@ import { loadServingPki } from './serving-pki.js';
 import { withMetrics } from './rest/metrics/registry.js';
 import { seedBootstrapToken } from './auth/seed-token.js';
 import { bootstrapTokenAuthenticator } from './auth/bootstrap-token.js';
-import { defaultAuthorizer } from './auth/defaults.js';
+import { defaultEnforcement } from './auth/defaults.js';
+import { RbacCache } from './auth/rbac/cache.js';
 import { CsrController } from './certificates/controller.js';
 
 runMain('apiserver', async (signal, log) => {
@@ -39,11 +40,14 @@ runMain('apiserver', async (signal, log) => {
   if (bootstrapToken) await withStoreRetry('bootstrap token', () => seedBootstrapToken(registry, bootstrapToken, log), log, signal);
   const bootstrapTokens = bootstrapTokenAuthenticator(registry, { log: log.child({ part: 'bootstrap-tokens' }) });
   const grpcTls = pki && { cert: pki.tls.cert, key: pki.tls.key, authn: { caCert: pki.tls.clientCA, adminToken: pki.token, tokens: [bootstrapTokens] } };
-  const grpc = await startGrpcServer({ registry: withMetrics(registry, kubelets, log.child({ part: 'metrics' })), port: cfg.grpcPort, log, ...(grpcTls ? { tls: grpcTls } : {}) });
-  const rest = await startRestServer({ registry, port: cfg.restPort, log, signal, kubelets, streams: kubelets.streamBackends(), bootstrapTokens, ...(pki ? { tls: pki.tls, token: pki.token } : {}) });
+  const rbac = new RbacCache(registry, log.child({ part: 'rbac' }));
+  const rbacRun = rbac.run(signal);
+  const enforcement = defaultEnforcement(registry, rbac.source);
+  const grpc = await startGrpcServer({ registry: withMetrics(registry, kubelets, log.child({ part: 'metrics' })), port: cfg.grpcPort, log, enforcement, ...(grpcTls ? { tls: grpcTls } : {}) });
+  const rest = await startRestServer({ registry, port: cfg.restPort, log, signal, kubelets, streams: kubelets.streamBackends(), bootstrapTokens, enforcement, ...(pki ? { tls: pki.tls, token: pki.token } : {}) });
   const ca = pki?.caKey ? { cert: pki.tls.clientCA, key: pki.caKey } : undefined;
   if (!ca) log.warn('no cluster CA key in the PKI directory (ca.key): CertificateSigningRequests are approved but not signed');
-  const csrs = new CsrController({ registry, authorizer: defaultAuthorizer(registry), ...(ca ? { ca } : {}), log: log.child({ part: 'csr' }) }).run(signal);
+  const csrs = new CsrController({ registry, authorizer: enforcement.authorizer, ...(ca ? { ca } : {}), log: log.child({ part: 'csr' }) }).run(signal);
   log.info({ grpcPort: grpc.port, restPort: cfg.restPort }, 'apiserver ready');
 
   if (!signal.aborted) await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
@@ -57,6 +61,7 @@ runMain('apiserver', async (signal, log) => {
   ]);
   kubelets.close();
   await csrs;
+  await rbacRun;
   await registry.close();
   await store.close();
   log.info('apiserver stopped');

@@ -10,6 +10,7 @@ export const ALL_CONTROLLERS = [
   'daemonset',
   'statefulset',
   'serviceaccount',
+  'clusterrole-aggregation',
   'garbagecollector',
   'nodelifecycle',
   'loadbalancer',

@@ -84,6 +84,8 @@ export const ROLES: readonly Role[] = [
       { verbs: ['create'], apiGroups: ['batch'], resources: ['jobs'] },
       { verbs: ['create'], apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'] },
       { verbs: ['create'], apiGroups: ['storage.k8s.io'], resources: ['storageclasses'] },
+      // The clusterrole-aggregation controller writes rules it does not hold itself.
+      { verbs: ['escalate'], apiGroups: ['rbac.authorization.k8s.io'], resources: ['clusterroles'] },
     ],
   },
   {

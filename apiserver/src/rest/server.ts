@@ -19,6 +19,7 @@ import type { RequestContext } from './context.js';
 import type { UserInfo } from '../auth/user.js';
 import { admittingRegistry } from '../auth/admission.js';
 import { authorizeOrThrow } from '../auth/authorizer.js';
+import { impersonate } from './impersonation.js';
 import { defaultEnforcement, type Enforcement } from '../auth/defaults.js';
 import { sendUnauthorized } from './auth.js';
 import { requestAttributes } from './attributes.js';
@@ -78,11 +79,12 @@ export async function startRestServer(opts: RestServerOptions): Promise<http.Ser
     opts.signal.addEventListener('abort', abort, { once: true });
     try {
       const url = new URL(req.url ?? '/', 'http://localhost');
-      const user = await authenticate(req, url.pathname, authn);
-      if (!user) {
+      const caller = await authenticate(req, url.pathname, authn);
+      if (!caller) {
         sendUnauthorized(res);
         return;
       }
+      const user = await impersonate(req, caller, enforcement.authorizer);
       const method = (req.method ?? 'GET').toUpperCase();
       await authorizeOrThrow(enforcement.authorizer, requestAttributes(user, method, url));
       const ctx: RequestContext = {
@@ -138,9 +140,10 @@ export async function startRestServer(opts: RestServerOptions): Promise<http.Ser
   // Exec, attach and port-forward: authenticated and authorized (create on the subresource) before
   // the pod is even looked up; an unauthenticated upgrade is served as a plain request (401).
   const upgradeStream = async (req: http.IncomingMessage, socket: Duplex, head: Buffer, path: StreamPath, url: URL): Promise<void> => {
-    const user = await authenticate(req, url.pathname, authn);
-    if (!user) return servePlain(req, socket);
+    const caller = await authenticate(req, url.pathname, authn);
+    if (!caller) return servePlain(req, socket);
     try {
+      const user = await impersonate(req, caller, enforcement.authorizer);
       await authorizeOrThrow(enforcement.authorizer, requestAttributes(user, req.method ?? 'GET', url));
     } catch (err) {
       rejectUpgrade(socket, err);

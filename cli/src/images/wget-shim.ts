@@ -1,7 +1,10 @@
 /**
  * Debian's busybox before 1.36.1-5 is built without wget's `-T` (timeout) and crashes on it
  * (SIGSEGV): in such a busybox image, `wget` is this script, which takes `-T N` / `--timeout=N`
- * out and runs busybox's wget under busybox's `timeout` instead.
+ * out and runs busybox's wget under busybox's `timeout` instead. It serves `wget` run as a
+ * program (a container's command, `kubectl exec POD -- wget -T 2 ...`); busybox's own `sh` runs
+ * its built-in applet instead (it prefers applets to PATH), so in `sh -c` scripts use
+ * `timeout 2 wget ...`.
  */
 export const WGET_TIMEOUT_SHIM = `#!/bin/busybox sh
 # kubelab: this busybox has no wget -T (it would crash); the timeout is applied around wget.

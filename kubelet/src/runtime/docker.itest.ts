@@ -177,4 +177,22 @@ describe('DockerRuntime against the real engine', { timeout: 180_000 }, () => {
     assert.deepEqual(await s.exit, { code: 0 });
     assert.equal(Buffer.concat(chunks).toString('utf8'), 'bye\n');
   });
+
+  it("a stdinOnce container's first attach also gets what it printed before (kubectl run -i), a later one does not", async () => {
+    const c = await docker.createContainer({ Image: IMAGE, Cmd: ['sh', '-c', 'echo early; read -r line; echo "got $line"; sleep 2; echo late'], OpenStdin: true, StdinOnce: true, AttachStdin: true, Labels: { [LABELS.cluster]: CLUSTER } });
+    await c.start();
+    await waitFor('the early line', async () => ((await c.logs({ stdout: true, follow: false })).toString('utf8').includes('early') ? true : undefined));
+    const first = await runtime.attach(c.id, { stdin: true, stdout: true, stderr: true });
+    const out: Buffer[] = [];
+    first.stdout.on('data', (b: Buffer) => out.push(b));
+    first.stdin.end('hi\n');
+    await waitFor('the answer', () => (Buffer.concat(out).toString('utf8').includes('got hi') ? true : undefined));
+    const second = await runtime.attach(c.id, { stdin: false, stdout: true, stderr: true });
+    const later: Buffer[] = [];
+    second.stdout.on('data', (b: Buffer) => later.push(b));
+    assert.deepEqual(await second.exit, { code: 0 });
+    await first.exit;
+    assert.equal(Buffer.concat(out).toString('utf8'), 'early\ngot hi\nlate\n', 'the first attach: everything, once');
+    assert.equal(Buffer.concat(later).toString('utf8'), 'late\n', 'a later attach: only what came after it');
+  });
 });

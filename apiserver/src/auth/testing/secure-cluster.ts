@@ -19,7 +19,8 @@ import { TestEtcd } from '../../storage/testing/etcd-server.js';
 import { startRestServer } from '../../rest/server.js';
 import { makeCsr, parseCsrPem, signCsr } from '../../certificates/signer.js';
 import { bootstrapTokenAuthenticator } from '../bootstrap-token.js';
-import { defaultAuthorizer } from '../defaults.js';
+import { defaultEnforcement } from '../defaults.js';
+import { RbacCache } from '../rbac/cache.js';
 import { CsrController } from '../../certificates/controller.js';
 
 export type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -50,6 +51,8 @@ export class SecureCluster {
   pki!: PkiMaterial;
   port = 0;
   private csrs: Promise<void> = Promise.resolve();
+  private rbacRun: Promise<void> = Promise.resolve();
+  rbac!: RbacCache;
 
   async start(): Promise<this> {
     await this.etcd.start();
@@ -58,6 +61,9 @@ export class SecureCluster {
     this.registry = new StoreRegistry(this.store, { namespacePollMs: 50 });
     await bootstrap(this.registry);
     this.pki = await generatePki({ serviceCIDR: '10.96.0.0/12' });
+    this.rbac = new RbacCache(this.registry);
+    this.rbacRun = this.rbac.run(this.ac.signal);
+    const enforcement = defaultEnforcement(this.registry, this.rbac.source);
     this.rest = await startRestServer({
       registry: this.registry,
       port: 0,
@@ -67,9 +73,10 @@ export class SecureCluster {
       tls: { cert: this.pki.cert, key: this.pki.key, clientCA: this.pki.caCert },
       token: this.pki.token,
       bootstrapTokens: bootstrapTokenAuthenticator(this.registry, { log }),
+      enforcement,
     });
     this.port = (this.rest.address() as AddressInfo).port;
-    this.csrs = new CsrController({ registry: this.registry, authorizer: defaultAuthorizer(this.registry), ca: { cert: this.pki.caCert, key: this.pki.caKey }, log }).run(this.ac.signal);
+    this.csrs = new CsrController({ registry: this.registry, authorizer: enforcement.authorizer, ca: { cert: this.pki.caCert, key: this.pki.caKey }, log }).run(this.ac.signal);
     return this;
   }
 
@@ -78,6 +85,7 @@ export class SecureCluster {
     this.ac.abort();
     await closed;
     await this.csrs;
+    await this.rbacRun;
     await this.registry.close();
     await this.store.close();
     await this.etcd.stop();
