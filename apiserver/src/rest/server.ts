@@ -27,9 +27,11 @@ import { authenticate } from './authn.js';
 import { rejectUpgrade } from './streams/upgrade.js';
 import { parseAccept } from './media.js';
 import { sendError } from './respond.js';
+import { addWarnings } from './decode/strict.js';
 import { route } from './router.js';
 import { matchStreamPath, serveStreamUpgrade, type StreamPath } from './streams/dispatch.js';
 import type { StreamBackends } from './streams/types.js';
+import type { TokenIssuer } from '../serviceaccount/token-request.js';
 
 export interface RestServerOptions {
   registry: Registry;
@@ -51,6 +53,10 @@ export interface RestServerOptions {
   token?: string;
   /** Bootstrap tokens (auth/bootstrap-token.ts) as bearer tokens. */
   bootstrapTokens?: (token: string) => Promise<UserInfo | undefined>;
+  /** ServiceAccount tokens (JWTs, serviceaccount/authenticator.ts) as bearer tokens. */
+  serviceAccountTokens?: (token: string) => Promise<UserInfo | undefined>;
+  /** Signs TokenRequests (serviceaccounts/token); without it they answer 503. */
+  tokens?: TokenIssuer;
   /** Authorizer and admission plugins; the apiserver's defaults over the registry when omitted. */
   enforcement?: Enforcement;
 }
@@ -61,7 +67,7 @@ export async function startRestServer(opts: RestServerOptions): Promise<http.Ser
   // One abort listener per request in flight (every open watch holds one): not a leak.
   setMaxListeners(0, opts.signal);
   const enforcement = opts.enforcement ?? defaultEnforcement(opts.registry);
-  const authn = { ...(opts.token !== undefined ? { token: opts.token } : {}), ...(opts.bootstrapTokens ? { bootstrapTokens: opts.bootstrapTokens } : {}) };
+  const authn = { ...(opts.token !== undefined ? { token: opts.token } : {}), ...(opts.bootstrapTokens ? { bootstrapTokens: opts.bootstrapTokens } : {}), ...(opts.serviceAccountTokens ? { serviceAccountTokens: opts.serviceAccountTokens } : {}) };
 
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
     const started = Date.now();
@@ -94,13 +100,14 @@ export async function startRestServer(opts: RestServerOptions): Promise<http.Ser
         url,
         query: url.searchParams,
         accept: parseAccept(req.headers.accept),
-        registry: admittingRegistry(opts.registry, user, enforcement.admission),
+        registry: admittingRegistry(opts.registry, user, enforcement.admission, (m) => addWarnings(res, [m], 4096)),
         user,
         authorizer: enforcement.authorizer,
         log: reqLog,
         signal: ac.signal,
       };
       if (opts.kubelets) ctx.kubelets = opts.kubelets;
+      if (opts.tokens) ctx.tokens = opts.tokens;
       await route(ctx);
     } catch (err) {
       const status = sendError(res, err);

@@ -1,7 +1,7 @@
 /**
  * A real apiserver with its security on, for integration tests: the StoreRegistry on a throw-away
  * etcd, the REST facade over HTTPS with a fresh cluster CA, the admin token, bootstrap tokens and
- * client certificates; `identity()` makes a client certificate for any user and groups, `as()`
+ * client certificates, ServiceAccount tokens (TokenRequest); `identity()` makes a client certificate for any user and groups, `as()`
  * calls the API with it, `kubeconfig()` writes one for the real kubectl. Loopback only.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -22,6 +22,9 @@ import { bootstrapTokenAuthenticator } from '../bootstrap-token.js';
 import { defaultEnforcement } from '../defaults.js';
 import { RbacCache } from '../rbac/cache.js';
 import { CsrController } from '../../certificates/controller.js';
+import { generateKeyPairSync } from 'node:crypto';
+import { systemClock } from '@kubelab/api';
+import { serviceAccountTokens } from '../../serviceaccount/setup.js';
 
 export type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -61,6 +64,9 @@ export class SecureCluster {
     this.registry = new StoreRegistry(this.store, { namespacePollMs: 50 });
     await bootstrap(this.registry);
     this.pki = await generatePki({ serviceCIDR: '10.96.0.0/12' });
+    const sa = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const pair = { key: sa.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string, pub: sa.publicKey.export({ type: 'spki', format: 'pem' }) as string };
+    const tokens = serviceAccountTokens(this.registry, pair, 'https://kubernetes.default.svc.cluster.local', systemClock, log);
     this.rbac = new RbacCache(this.registry);
     this.rbacRun = this.rbac.run(this.ac.signal);
     const enforcement = defaultEnforcement(this.registry, this.rbac.source);
@@ -73,6 +79,8 @@ export class SecureCluster {
       tls: { cert: this.pki.cert, key: this.pki.key, clientCA: this.pki.caCert },
       token: this.pki.token,
       bootstrapTokens: bootstrapTokenAuthenticator(this.registry, { log }),
+      tokens: tokens.issuer,
+      serviceAccountTokens: tokens.authenticate,
       enforcement,
     });
     this.port = (this.rest.address() as AddressInfo).port;
