@@ -41,6 +41,6 @@ export async function waitForJoin(docker: LabDocker, api: ApiAccess, node: { nam
       return readyOnes.length === names.length;
     },
     () => state,
-    o,
+    { intervalMs: 500, ...o }, // each check reads the node's log too
   );
 }
