@@ -1,14 +1,15 @@
 /**
  * `kubelab node add` (alias `join`): one more kubelet node that lasts. A plain container (not a
  * compose replica, which a later `up` would scale away) on the lab's network, with the lab's
- * labels, so `down` finds it; its name is the node's name.
+ * labels, so `down` finds it; its name is the node's name. With --hollow N it runs N hollow nodes
+ * <name>-0 … <name>-(N-1) (kwok-style: no Docker behind their pods, so no Docker socket).
  */
 import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BOOTSTRAP_TOKEN_RE } from '@kubelab/client/component-pki';
 import type { LabDocker } from './docker.js';
 import { kubelabImage } from './images/source.js';
-import { CLUSTER_LABEL, COMPONENT_LABEL, JOINED_LABEL, PROJECT_LABEL } from './labels.js';
+import { CLUSTER_LABEL, COMPONENT_LABEL, HOLLOW_LABEL, JOINED_LABEL, PROJECT_LABEL } from './labels.js';
 import { nextNodeName } from './node-name.js';
 import type { NodeAddSpec } from './node-options.js';
 import type { LabSettings } from './settings.js';
@@ -16,7 +17,12 @@ import type { LabSettings } from './settings.js';
 export interface JoinResult {
   name: string;
   id: string;
+  /** The nodes it registers: [name], or the hollow ones. */
+  nodes: string[];
 }
+
+/** The nodes of a kubelet container named `name` running `hollow` hollow nodes (or one real node). */
+export const hollowNodeNames = (name: string, hollow: number | undefined): string[] => (hollow ? Array.from({ length: hollow }, (_, i) => `${name}-${i}`) : [name]);
 
 /**
  * Starts the node's kubelet with the cluster CA and a bootstrap token: the lab's own
@@ -32,6 +38,8 @@ export async function joinNode(docker: LabDocker, s: LabSettings, spec: NodeAddS
   }
   const joined = await docker.containers([`${CLUSTER_LABEL}=${s.cluster}`, JOINED_LABEL]);
   const name = spec.name ?? nextNodeName(s.project, joined.map((c) => c.name));
+  const nodes = hollowNodeNames(name, spec.hollow);
+  if (nodes.some((n) => n.length > 63)) throw new Error(`--name: Invalid value: "${name}": the hollow nodes' names (${nodes[nodes.length - 1]}) must be no more than 63 characters`);
   const e = s.env;
   const env: Record<string, string> = {
     KUBELAB_CLUSTER: s.cluster,
@@ -53,11 +61,11 @@ export async function joinNode(docker: LabDocker, s: LabSettings, spec: NodeAddS
     image: kubelabImage(e),
     cmd: ['node', '/app/kubelet/dist/main.js'],
     env,
-    labels: { [CLUSTER_LABEL]: s.cluster, [COMPONENT_LABEL]: 'kubelet', [PROJECT_LABEL]: s.project, [JOINED_LABEL]: '1' },
-    binds: [`${e.KUBELAB_DOCKER_SOCK || '/var/run/docker.sock'}:/var/run/docker.sock`, `${token === undefined ? join(s.pkiDir, 'components', 'kubelet') : await tokenDir(s, name, token)}:/etc/kubelab/pki:ro`],
+    labels: { [CLUSTER_LABEL]: s.cluster, [COMPONENT_LABEL]: 'kubelet', [PROJECT_LABEL]: s.project, [JOINED_LABEL]: '1', ...(spec.hollow ? { [HOLLOW_LABEL]: String(spec.hollow) } : {}) },
+    binds: [...(spec.hollow ? [] : [`${e.KUBELAB_DOCKER_SOCK || '/var/run/docker.sock'}:/var/run/docker.sock`]), `${token === undefined ? join(s.pkiDir, 'components', 'kubelet') : await tokenDir(s, name, token)}:/etc/kubelab/pki:ro`],
     network: s.network,
   });
-  return { name, id };
+  return { name, id, nodes };
 }
 
 /** components/kubelet-<node>/ with the CA and the given token, for that node alone. */

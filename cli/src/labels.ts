@@ -3,6 +3,8 @@ export const CLUSTER_LABEL = 'io.kubelab.cluster';
 export const COMPONENT_LABEL = 'io.kubelab.component';
 export const PROJECT_LABEL = 'io.kubelab.project';
 export const JOINED_LABEL = 'io.kubelab.joined';
+/** On a `node add --hollow N` container: N, its nodes being <container name>-0 … -(N-1). */
+export const HOLLOW_LABEL = 'io.kubelab.hollow';
 export const COMPOSE_PROJECT_LABEL = 'com.docker.compose.project';
 export const POD_NAME_LABEL = 'io.kubernetes.pod.name';
 export const POD_NAMESPACE_LABEL = 'io.kubernetes.pod.namespace';

@@ -19,6 +19,14 @@ describe('node add options', () => {
     bad({ taints: 'gpu=true' }, /^--taints: invalid taint spec: gpu=true$/);
     bad({ taints: 'gpu:Always' }, /^--taints: invalid taint effect: Always, unsupported taint effect$/);
   });
+  it('--hollow N: the hollow runtime with N nodes, labelled kubelab.io/hollow=true', () => {
+    const s = nodeAddSpec({ name: 'sim', hollow: '50', labels: 'zone=b' });
+    assert.equal(s.hollow, 50);
+    assert.deepEqual(s.labels, { zone: 'b', 'kubelab.io/hollow': 'true' });
+    assert.deepEqual(s.env, { KUBELAB_NODE_LABELS: 'zone=b,kubelab.io/hollow=true', KUBELAB_RUNTIME: 'hollow', KUBELAB_HOLLOW_NODES: '50' });
+    assert.equal(nodeAddSpec({}).hollow, undefined);
+    for (const v of ['0', '-1', '2.5', 'many', '1001']) assert.throws(() => nodeAddSpec({ hollow: v }), (e: Error) => e instanceof NodeOptionError && e.message === `--hollow: Invalid value: "${v}": must be a whole number of nodes from 1 to 1000`);
+  });
   it("name a kubelet container's node as the kubelet does", () => {
     assert.equal(nodeNameOf('kubelab_kubelet_2'), 'kubelab-kubelet-2');
     assert.equal(nodeNameOf('/lab-node-1'), 'lab-node-1');

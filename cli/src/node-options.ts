@@ -1,7 +1,9 @@
 /**
  * `node add`'s options checked before anything starts (a bad one is a usage error, exit code 2),
  * and turned into the kubelet's environment: KUBELAB_NODE_CPU/MEMORY (the Node's capacity),
- * KUBELAB_NODE_LABELS and KUBELAB_NODE_TAINTS (put on the Node when it registers).
+ * KUBELAB_NODE_LABELS and KUBELAB_NODE_TAINTS (put on the Node when it registers); --hollow N:
+ * KUBELAB_RUNTIME=hollow and KUBELAB_HOLLOW_NODES=N (N kwok-style nodes in one container, no
+ * Docker behind their pods), labelled kubelab.io/hollow=true.
  */
 import { checkSubdomain, formatTaint, parseNodeLabels, parseNodeTaints, type NodeTaint } from '@kubelab/api';
 import { parseQuantity, quantityError } from '@kubelab/api/quantity';
@@ -12,7 +14,13 @@ export interface NodeAddInput {
   memory?: string;
   labels?: string;
   taints?: string;
+  hollow?: string;
 }
+
+/** The label every hollow node carries. */
+export const HOLLOW_NODE_LABEL = 'kubelab.io/hollow';
+/** At most this many hollow nodes per `node add` (one kubelet process runs them all). */
+export const MAX_HOLLOW_NODES = 1000;
 
 export interface NodeAddSpec {
   name?: string;
@@ -20,6 +28,8 @@ export interface NodeAddSpec {
   taints: NodeTaint[];
   /** The kubelet container's extra environment. */
   env: Record<string, string>;
+  /** --hollow: this many hollow nodes, named <name>-0 … <name>-(N-1). */
+  hollow?: number;
 }
 
 /** A bad value of one option: the CLI exits with code 2, as for any usage error. */
@@ -49,8 +59,20 @@ export function nodeAddSpec(o: NodeAddInput): NodeAddSpec {
   if (o.cpu !== undefined) env.KUBELAB_NODE_CPU = quantity('--cpu', o.cpu);
   if (o.memory !== undefined) env.KUBELAB_NODE_MEMORY = quantity('--memory', o.memory);
   const labels = parsed('--labels', () => parseNodeLabels(o.labels ?? ''));
+  const hollow = o.hollow === undefined ? undefined : hollowCount(o.hollow);
+  if (hollow !== undefined) {
+    env.KUBELAB_RUNTIME = 'hollow';
+    env.KUBELAB_HOLLOW_NODES = String(hollow);
+    labels[HOLLOW_NODE_LABEL] = 'true';
+  }
   const taints = parsed('--taints', () => parseNodeTaints(o.taints ?? ''));
   if (Object.keys(labels).length) env.KUBELAB_NODE_LABELS = Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(',');
   if (taints.length) env.KUBELAB_NODE_TAINTS = taints.map(formatTaint).join(',');
-  return { ...(o.name !== undefined ? { name: o.name } : {}), labels, taints, env };
+  return { ...(o.name !== undefined ? { name: o.name } : {}), labels, taints, env, ...(hollow !== undefined ? { hollow } : {}) };
+}
+
+function hollowCount(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < 1 || n > MAX_HOLLOW_NODES) throw new NodeOptionError(`--hollow: Invalid value: "${value}": must be a whole number of nodes from 1 to ${MAX_HOLLOW_NODES}`);
+  return n;
 }

@@ -1,32 +1,46 @@
 /**
  * The scheduling decision, as a pure function of the pod and a snapshot of the cluster: filter
- * the nodes (filters.ts), then score the feasible ones: fewest pods of the same owner first
- * (spreads a ReplicaSet), then fewest pods, then a hash of pod and node names (so ties do not
- * all land on the same node). Unschedulable pods get upstream's
+ * the nodes (filters.ts), from a rotating start and only until enough feasible ones are found
+ * (upstream's percentageOfNodesToScore), then score the feasible ones: fewest pods of the same
+ * owner first (spreads a ReplicaSet), then fewest pods, then a hash of pod and node names (so
+ * ties do not all land on the same node). Unschedulable pods get upstream's
  * "0/2 nodes are available: 2 node(s) were unschedulable." message.
  */
 import type { Node, Pod } from '@kubelab/api';
-import { DEFAULT_FILTERS, type Filter, type NodeInfo } from './filters.js';
+import { DEFAULT_FILTERS, type Filter } from './filters.js';
+import { holdsResources, NodeInfo } from './nodeinfo.js';
+import { podState } from './podstate.js';
 
-export type { NodeInfo } from './filters.js';
+export { NodeInfo } from './nodeinfo.js';
 
 export interface Snapshot {
+  /** In a stable order (by name): the rotating start walks it. */
   nodes: NodeInfo[];
 }
 
 export type ScheduleResult = { node: string } | { error: string; reasons: Record<string, number> };
 
-const terminal = (p: Pod): boolean => p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed';
-
 /** Groups the bound, non-terminal pods under their nodes (pods on unknown nodes are ignored). */
 export function buildSnapshot(nodes: Node[], pods: Pod[]): Snapshot {
   const byNode = new Map<string, NodeInfo>();
-  for (const node of nodes) byNode.set(node.metadata.name ?? '', { node, pods: [] });
-  for (const p of pods) {
-    if (!p.spec.nodeName || terminal(p)) continue;
-    byNode.get(p.spec.nodeName)?.pods.push(p);
-  }
-  return { nodes: [...byNode.values()].sort((a, b) => (a.node.metadata.name ?? '').localeCompare(b.node.metadata.name ?? '')) };
+  for (const node of nodes) byNode.set(node.metadata.name ?? '', new NodeInfo(node));
+  for (const p of pods) if (holdsResources(p)) byNode.get(p.spec.nodeName ?? '')?.addPod(p);
+  return { nodes: [...byNode.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)) };
+}
+
+const MIN_FEASIBLE_NODES = 100;
+const MIN_FEASIBLE_PERCENTAGE = 5;
+const DEFAULT_PERCENTAGE = 50;
+
+/**
+ * Upstream's numFeasibleNodesToFind: every node below 100; else `percentage` of them (when
+ * unset or 0, adaptive: 50 % − nodes/125, at least 5 %), and never fewer than 100.
+ */
+export function numFeasibleNodesToFind(numAllNodes: number, percentage?: number): number {
+  if (numAllNodes < MIN_FEASIBLE_NODES || (percentage ?? 0) >= 100) return numAllNodes;
+  let pct = percentage ?? 0;
+  if (pct <= 0) pct = Math.max(MIN_FEASIBLE_PERCENTAGE, DEFAULT_PERCENTAGE - Math.floor(numAllNodes / 125));
+  return Math.max(MIN_FEASIBLE_NODES, Math.floor((numAllNodes * pct) / 100));
 }
 
 function fnv32a(s: string): number {
@@ -38,10 +52,6 @@ function fnv32a(s: string): number {
   return h >>> 0;
 }
 
-function ownerUid(p: Pod): string | undefined {
-  return p.metadata.ownerReferences?.find((r) => r.controller)?.uid;
-}
-
 /** "0/3 nodes are available: 1 Insufficient cpu, 2 node(s) were unschedulable." */
 export function fitErrorMessage(total: number, reasons: Record<string, number>): string {
   const parts = Object.entries(reasons)
@@ -50,28 +60,53 @@ export function fitErrorMessage(total: number, reasons: Record<string, number>):
   return `0/${total} nodes are available${parts.length ? `: ${parts.join(', ')}` : ''}.`;
 }
 
-export function schedule(pod: Pod, snapshot: Snapshot, filters: Filter[] = DEFAULT_FILTERS): ScheduleResult {
-  if (snapshot.nodes.length === 0) return { error: 'no nodes available to schedule pods', reasons: {} };
+export interface PlacementOptions {
+  /** The index in snapshot.nodes to start filtering at (upstream's nextStartNodeIndex). */
+  start?: number;
+  /** percentageOfNodesToScore (unset: adaptive). */
+  percentage?: number;
+}
+
+/** The decision and how many nodes were looked at (the next attempt starts that much further). */
+export function findPlacement(pod: Pod, snapshot: Snapshot, filters: Filter[] = DEFAULT_FILTERS, opts: PlacementOptions = {}): { result: ScheduleResult; processed: number } {
+  const all = snapshot.nodes;
+  if (all.length === 0) return { result: { error: 'no nodes available to schedule pods', reasons: {} }, processed: 0 };
+  const state = podState(pod);
+  const want = numFeasibleNodesToFind(all.length, opts.percentage);
+  const start = (opts.start ?? 0) % all.length;
   const reasons: Record<string, number> = {};
   const feasible: NodeInfo[] = [];
-  for (const info of snapshot.nodes) {
+  let processed = 0;
+  for (; processed < all.length && feasible.length < want; processed++) {
+    const info = all[(start + processed) % all.length]!;
     let failed: string[] = [];
     for (const f of filters) {
-      failed = f(pod, info);
+      failed = f(pod, info, state);
       if (failed.length > 0) break;
     }
     if (failed.length === 0) feasible.push(info);
     else for (const r of new Set(failed)) reasons[r] = (reasons[r] ?? 0) + 1;
   }
-  if (feasible.length === 0) return { error: fitErrorMessage(snapshot.nodes.length, reasons), reasons };
-  const owner = ownerUid(pod);
-  const podId = pod.metadata.uid || `${pod.metadata.namespace}/${pod.metadata.name}`;
-  const scored = feasible.map((info) => ({
-    name: info.node.metadata.name ?? '',
-    siblings: owner ? info.pods.filter((p) => ownerUid(p) === owner).length : 0,
-    pods: info.pods.length,
-    tie: fnv32a(`${podId}|${info.node.metadata.name ?? ''}`),
-  }));
-  scored.sort((a, b) => a.siblings - b.siblings || a.pods - b.pods || a.tie - b.tie || a.name.localeCompare(b.name));
-  return { node: scored[0]!.name };
+  if (feasible.length === 0) return { result: { error: fitErrorMessage(all.length, reasons), reasons }, processed };
+  let best = feasible[0]!;
+  let bs = 0;
+  let bp = 0;
+  let bt = 0;
+  for (let i = 0; i < feasible.length; i++) {
+    const info = feasible[i]!;
+    const siblings = state.owner ? (info.owners.get(state.owner) ?? 0) : 0;
+    const pods = info.pods.length;
+    const tie = fnv32a(`${state.id}|${info.name}`);
+    const better = i === 0 || (siblings !== bs ? siblings < bs : pods !== bp ? pods < bp : tie !== bt ? tie < bt : info.name < best.name);
+    if (!better) continue;
+    best = info;
+    bs = siblings;
+    bp = pods;
+    bt = tie;
+  }
+  return { result: { node: best.name }, processed };
+}
+
+export function schedule(pod: Pod, snapshot: Snapshot, filters: Filter[] = DEFAULT_FILTERS, opts: PlacementOptions = {}): ScheduleResult {
+  return findPlacement(pod, snapshot, filters, opts).result;
 }

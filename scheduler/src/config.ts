@@ -7,15 +7,23 @@ export interface Config {
   schedulerName: string;
   /** KUBELAB_SCHEDULER_WORKERS: pods scheduled/bound concurrently (default 16). */
   workers: number;
+  /** KUBELAB_SCHEDULER_BINDS_IN_FLIGHT: binds sent and not yet answered, at most (default 64). */
+  bindsInFlight: number;
+}
+
+function positiveInt(env: NodeJS.ProcessEnv, name: string, dflt: number): number {
+  const raw = env[name];
+  const n = raw ? Number(raw) : dflt;
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${name}: Invalid value: "${raw}": must be a positive integer`);
+  return n;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const rawWorkers = env.KUBELAB_SCHEDULER_WORKERS;
-  const workers = rawWorkers ? Number(rawWorkers) : 16;
-  if (!Number.isInteger(workers) || workers < 1) throw new Error(`KUBELAB_SCHEDULER_WORKERS: Invalid value: "${rawWorkers}": must be a positive integer`);
+  const workers = positiveInt(env, 'KUBELAB_SCHEDULER_WORKERS', 16);
   return {
     apiserver: env.KUBELAB_APISERVER || 'apiserver:7000',
     schedulerName: env.KUBELAB_SCHEDULER_NAME || 'default-scheduler',
     workers,
+    bindsInFlight: positiveInt(env, 'KUBELAB_SCHEDULER_BINDS_IN_FLIGHT', 64),
   };
 }

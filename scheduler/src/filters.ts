@@ -1,32 +1,17 @@
 /**
  * Filter plugins, in upstream's order, each returning the reasons a node cannot take the pod
  * (empty when it can). The reasons are upstream's strings, counted into "0/N nodes are
- * available: ..." messages.
+ * available: ..." messages. Each costs O(1) in the node's pods: the node side is kept in its
+ * NodeInfo (nodeinfo.ts), the pod side worked out once per attempt (podstate.ts).
  */
-import { nodeSelectorTermMatches, type Node, type NodeSelectorTerm, type Pod } from '@kubelab/api';
-import { allocatable, podRequests } from './resources.js';
+import { nodeSelectorTermMatches, type Pod } from '@kubelab/api';
+import type { NodeInfo } from './nodeinfo.js';
+import { TAINT_UNSCHEDULABLE, tolerates, type HostPort, type PodState, type Taint } from './podstate.js';
 
-export interface Taint {
-  key: string;
-  value?: string;
-  effect: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute' | string;
-}
+export type { NodeInfo } from './nodeinfo.js';
+export { effectiveTaints, tolerates, TAINT_NOT_READY, TAINT_UNREACHABLE, TAINT_UNSCHEDULABLE, type Taint, type Toleration } from './podstate.js';
 
-export interface Toleration {
-  key?: string;
-  operator?: 'Exists' | 'Equal';
-  value?: string;
-  effect?: string;
-  tolerationSeconds?: number;
-}
-
-export interface NodeInfo {
-  node: Node;
-  /** Pods bound (or assumed) to the node that still hold resources. */
-  pods: Pod[];
-}
-
-export type Filter = (pod: Pod, info: NodeInfo) => string[];
+export type Filter = (pod: Pod, info: NodeInfo, state: PodState) => string[];
 
 export const REASON = {
   unschedulable: 'node(s) were unschedulable',
@@ -38,111 +23,55 @@ export const REASON = {
   memory: 'Insufficient memory',
 } as const;
 
-export const TAINT_UNSCHEDULABLE = 'node.kubernetes.io/unschedulable';
-export const TAINT_NOT_READY = 'node.kubernetes.io/not-ready';
-export const TAINT_UNREACHABLE = 'node.kubernetes.io/unreachable';
+const FITS: string[] = [];
+const UNSCHEDULABLE: Taint = { key: TAINT_UNSCHEDULABLE, effect: 'NoSchedule' };
 
-function tolerationsOf(pod: Pod): Toleration[] {
-  return (pod.spec.tolerations as Toleration[] | undefined) ?? [];
-}
+const tolerated = (s: PodState, taint: Taint): boolean => s.tolerations.some((t) => tolerates(t, taint));
 
-/** Upstream's ToleratesTaint. */
-export function tolerates(t: Toleration, taint: Taint): boolean {
-  if (t.effect && t.effect !== taint.effect) return false;
-  if (t.key && t.key !== taint.key) return false;
-  if (t.operator === 'Exists') return true;
-  return (t.value ?? '') === (taint.value ?? '');
-}
-
-const tolerated = (pod: Pod, taint: Taint): boolean => tolerationsOf(pod).some((t) => tolerates(t, taint));
-
-export const nodeUnschedulable: Filter = (pod, { node }) => {
-  if (!node.spec?.unschedulable) return [];
-  return tolerated(pod, { key: TAINT_UNSCHEDULABLE, effect: 'NoSchedule' }) ? [] : [REASON.unschedulable];
+export const nodeUnschedulable: Filter = (_pod, { node }, s) => {
+  if (!node.spec?.unschedulable) return FITS;
+  return tolerated(s, UNSCHEDULABLE) ? FITS : [REASON.unschedulable];
 };
 
 /** Only relevant to pods that name a node but still reached the scheduler. */
-export const nodeName: Filter = (pod, { node }) => {
+export const nodeName: Filter = (pod, info) => {
   const wanted = pod.spec.nodeName;
-  return wanted && wanted !== node.metadata.name ? [REASON.nodeName] : [];
+  return wanted && wanted !== info.name ? [REASON.nodeName] : FITS;
 };
 
-/**
- * The node's NoSchedule/NoExecute taints, plus the ones upstream's node lifecycle controller
- * would have put on a node whose Ready condition is False (not-ready) or Unknown/missing
- * (unreachable / not-ready).
- */
-export function effectiveTaints(node: Node): Taint[] {
-  const taints = [...((node.spec?.taints as Taint[] | undefined) ?? [])];
-  const ready = node.status?.conditions?.find((c) => c.type === 'Ready');
-  const has = (key: string): boolean => taints.some((t) => t.key === key && t.effect === 'NoSchedule');
-  if (!ready || ready.status === 'False') {
-    if (!has(TAINT_NOT_READY)) taints.push({ key: TAINT_NOT_READY, effect: 'NoSchedule' });
-  } else if (ready.status === 'Unknown' && !has(TAINT_UNREACHABLE)) {
-    taints.push({ key: TAINT_UNREACHABLE, effect: 'NoSchedule' });
-  }
-  return taints;
-}
-
-export const taintToleration: Filter = (pod, { node }) => {
-  for (const taint of effectiveTaints(node)) {
+export const taintToleration: Filter = (_pod, { taints }, s) => {
+  for (const taint of taints) {
     if (taint.effect !== 'NoSchedule' && taint.effect !== 'NoExecute') continue;
-    if (!tolerated(pod, taint)) return [`node(s) had untolerated taint {${taint.key}: ${taint.value ?? ''}}`];
+    if (!tolerated(s, taint)) return [`node(s) had untolerated taint {${taint.key}: ${taint.value ?? ''}}`];
   }
-  return [];
+  return FITS;
 };
 
-export const nodeAffinity: Filter = (pod, { node }) => {
+export const nodeAffinity: Filter = (_pod, { node }, s) => {
+  if (s.selector.length === 0 && !s.requiredTerms) return FITS;
   const labels = node.metadata.labels ?? {};
-  const selector = (pod.spec.nodeSelector as Record<string, string> | undefined) ?? {};
-  for (const [k, v] of Object.entries(selector)) if (labels[k] !== v) return [REASON.affinity];
-  const affinity = pod.spec.affinity as { nodeAffinity?: { requiredDuringSchedulingIgnoredDuringExecution?: { nodeSelectorTerms?: NodeSelectorTerm[] } } } | undefined;
-  const required = affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution;
-  if (required && !(required.nodeSelectorTerms ?? []).some((t) => nodeSelectorTermMatches(t, node))) return [REASON.affinity];
-  return [];
+  for (const [k, v] of s.selector) if (labels[k] !== v) return [REASON.affinity];
+  if (s.requiredTerms && !s.requiredTerms.some((t) => nodeSelectorTermMatches(t, node))) return [REASON.affinity];
+  return FITS;
 };
-
-interface HostPort {
-  port: number;
-  protocol: string;
-  ip: string;
-}
-
-function hostPorts(pod: Pod): HostPort[] {
-  const out: HostPort[] = [];
-  for (const c of pod.spec.containers ?? []) {
-    for (const p of c.ports ?? []) {
-      if (!p.hostPort) continue;
-      out.push({ port: p.hostPort, protocol: p.protocol ?? 'TCP', ip: ((p as { hostIP?: string }).hostIP ?? '') || '0.0.0.0' });
-    }
-  }
-  return out;
-}
 
 const conflicts = (a: HostPort, b: HostPort): boolean => a.port === b.port && a.protocol === b.protocol && (a.ip === b.ip || a.ip === '0.0.0.0' || b.ip === '0.0.0.0');
 
-export const nodePorts: Filter = (pod, { pods }) => {
-  const wanted = hostPorts(pod);
-  if (wanted.length === 0) return [];
-  const used = pods.flatMap(hostPorts);
-  return wanted.some((w) => used.some((u) => conflicts(w, u))) ? [REASON.ports] : [];
+export const nodePorts: Filter = (_pod, { ports }, s) => {
+  if (s.ports.length === 0 || ports.length === 0) return FITS;
+  return s.ports.some((w) => ports.some((u) => conflicts(w, u))) ? [REASON.ports] : FITS;
 };
 
-export const nodeResourcesFit: Filter = (pod, { node, pods }) => {
-  const alloc = allocatable(node);
+export const nodeResourcesFit: Filter = (_pod, { alloc, pods, requested }, s) => {
+  const want = s.requests;
+  const tooMany = alloc.pods !== undefined && pods.length + 1 > alloc.pods;
+  const cpu = want.milliCPU > 0 && alloc.milliCPU !== undefined && alloc.milliCPU - requested.milliCPU < want.milliCPU;
+  const mem = want.memory > 0 && alloc.memory !== undefined && alloc.memory - requested.memory < want.memory;
+  if (!tooMany && !cpu && !mem) return FITS;
   const reasons: string[] = [];
-  if (alloc.pods !== undefined && pods.length + 1 > alloc.pods) reasons.push(REASON.tooManyPods);
-  const want = podRequests(pod);
-  if (want.milliCPU === 0 && want.memory === 0) return reasons;
-  let cpu = 0;
-  let mem = 0;
-  for (const p of pods) {
-    const r = podRequests(p);
-    cpu += r.milliCPU;
-    mem += r.memory;
-  }
-  if (want.milliCPU > 0 && alloc.milliCPU !== undefined && alloc.milliCPU - cpu < want.milliCPU) reasons.push(REASON.cpu);
-  if (want.memory > 0 && alloc.memory !== undefined && alloc.memory - mem < want.memory) reasons.push(REASON.memory);
+  if (tooMany) reasons.push(REASON.tooManyPods);
+  if (cpu) reasons.push(REASON.cpu);
+  if (mem) reasons.push(REASON.memory);
   return reasons;
 };
 

@@ -21,7 +21,7 @@ export async function runScheduler(client: ApiClient, cfg: Config, log: Logger, 
   const queue = new WorkQueue({ baseDelayMs: 1000, maxDelayMs: 10_000 });
   const recorder = new ApiEventRecorder(client, { component: cfg.schedulerName, clock: systemClock, log: log.child({ recorder: cfg.schedulerName }) });
   const binder = new VolumeBinder({ api: client, claims, volumes, classes, nodes, clock: systemClock, log: log.child({ plugin: 'VolumeBinding' }) });
-  const scheduler = new Scheduler({ api: client, pods, nodes, queue, recorder, clock: systemClock, log, schedulerName: cfg.schedulerName, volumes: binder });
+  const scheduler = new Scheduler({ api: client, pods, nodes, queue, recorder, clock: systemClock, log, schedulerName: cfg.schedulerName, volumes: binder, bindsInFlight: cfg.bindsInFlight });
   const all = [pods, nodes, claims, volumes, classes];
   const informers = Promise.all(all.map((i) => i.run(signal)));
   if (await waitForCacheSync(all, signal)) {

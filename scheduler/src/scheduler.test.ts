@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ApiError } from '@kubelab/proto';
-import type { Node, Pod } from '@kubelab/api';
+import type { KubeObject, Node, Pod } from '@kubelab/api';
 import { MemoryEventRecorder } from '@kubelab/client/events';
 import { FakeCache, InProcessApi, ManualQueue } from '@kubelab/apiserver/testing';
 import { Scheduler } from './scheduler.js';
@@ -17,6 +17,7 @@ async function setup(nodes: Node[] = [node('node-1'), node('node-2')]) {
   for (const n of nodes) await api.create('nodes', n);
   const runAll = async (): Promise<void> => {
     for (let k = queue.take(); k !== undefined; k = queue.take()) await sched.reconcile(k);
+    await sched.flush();
   };
   const editNode = (name: string, change: (n: Node) => void): Promise<Node> => {
     const n = api.peek<Node>('nodes', '', name)!;
@@ -41,10 +42,10 @@ test('a burst spreads evenly although the informer has not seen any bind yet (as
   pods.hold();
   await runAll();
   assert.deepEqual(placements(api), { 'node-1': 5, 'node-2': 5 });
-  assert.equal(sched.assumed.size, 10);
+  assert.equal(sched.cache.assumedCount, 10);
   // the informer catches up: assumptions are dropped
   pods.release();
-  assert.equal(sched.assumed.size, 0);
+  assert.equal(sched.cache.assumedCount, 0);
 });
 
 test("concurrent workers see each other's assumptions", async () => {
@@ -53,6 +54,7 @@ test("concurrent workers see each other's assumptions", async () => {
   const keys = [...queue.keys];
   queue.keys.clear();
   await Promise.all(keys.map((k) => sched.reconcile(k)));
+  await sched.flush();
   assert.deepEqual(placements(api), { 'node-1': 5, 'node-2': 5 });
 });
 
@@ -107,13 +109,13 @@ test('bind refused with Conflict/NotFound: dropped; apiserver down: event and re
   await api.create('pods', pod('a'));
   await runAll();
   assert.equal(queue.delayed.length, 0);
-  assert.equal(sched.assumed.size, 0);
+  assert.equal(sched.cache.assumedCount, 0);
   refuse = new ApiError('ServiceUnavailable', 'etcd unavailable');
   await api.create('pods', pod('b'));
   await runAll();
   assert.ok(recorder.lines().includes('Warning FailedScheduling Binding rejected: etcd unavailable'));
   assert.deepEqual(queue.delayed, [{ key: 'default/b', ms: 1000 }]);
-  assert.equal(sched.assumed.size, 0, 'a failed bind frees its assumed place');
+  assert.equal(sched.cache.assumedCount, 0, 'a failed bind frees its assumed place');
   refuse = undefined;
   queue.add('default/b');
   await runAll();
@@ -132,4 +134,61 @@ test('a bound pod that is gone retries unschedulable pods (resources freed)', as
   assert.deepEqual([...queue.keys], ['default/wants']);
   await runAll();
   assert.deepEqual(binds(api).map((b) => b.name), ['wants']);
+});
+
+/** An API whose binds wait until the test opens the gate. */
+function gatedBinds(api: InProcessApi) {
+  let open!: () => void;
+  const gate = new Promise<void>((r) => (open = r));
+  let sent = 0;
+  const gated = {
+    bind: (ns: string, name: string, node: string, uid?: string) => {
+      sent++;
+      return gate.then(() => api.bind(ns, name, node, uid));
+    },
+    updateStatus: <T extends KubeObject>(resource: string, obj: T) => api.updateStatus(resource, obj),
+  };
+  return { gated, open, sent: () => sent };
+}
+
+test('assume, then bind: a decision does not wait for the bind before it; a failed one is forgotten and retried', async () => {
+  const api = new InProcessApi();
+  const pods = new FakeCache<Pod>(api, 'pods');
+  const nodes = new FakeCache<Node>(api, 'nodes');
+  const queue = new ManualQueue();
+  const { gated, open, sent } = gatedBinds(api);
+  const sched = new Scheduler({ api: gated, pods, nodes, queue, recorder: new MemoryEventRecorder(), clock: api.clock, log: silentLog });
+  for (const n of [node('node-1'), node('node-2')]) await api.create('nodes', n);
+  await api.create('pods', pod('a', {}, 'rs'));
+  await api.create('pods', pod('b', {}, 'rs'));
+  await sched.reconcile(queue.take()!);
+  await sched.reconcile(queue.take()!);
+  assert.equal(sent(), 2, 'both binds sent, neither answered');
+  assert.equal(sched.cache.assumedCount, 2);
+  assert.deepEqual(placements(api), {});
+  open();
+  await sched.flush();
+  assert.deepEqual(placements(api), { 'node-1': 1, 'node-2': 1 }, 'the second decision saw the first assumption');
+  assert.equal(sched.cache.assumedCount, 0, 'the informer confirmed both');
+});
+
+test('bindsInFlight bounds the binds sent and not answered', async () => {
+  const api = new InProcessApi();
+  const pods = new FakeCache<Pod>(api, 'pods');
+  const nodes = new FakeCache<Node>(api, 'nodes');
+  const queue = new ManualQueue();
+  const { gated, open, sent } = gatedBinds(api);
+  const sched = new Scheduler({ api: gated, pods, nodes, queue, recorder: new MemoryEventRecorder(), clock: api.clock, log: silentLog, bindsInFlight: 1 });
+  await api.create('nodes', node('node-1'));
+  await api.create('pods', pod('a'));
+  await api.create('pods', pod('b'));
+  await sched.reconcile(queue.take()!);
+  let second = false;
+  const b = sched.reconcile(queue.take()!).then(() => (second = true));
+  await new Promise((r) => setImmediate(r));
+  assert.deepEqual([sent(), second], [1, false], 'the second decision waits for a free slot');
+  open();
+  await b;
+  await sched.flush();
+  assert.deepEqual(binds(api).map((x) => x.name).sort(), ['a', 'b']);
 });

@@ -1,7 +1,9 @@
 /**
- * The scheduling loop: informer handlers queue unbound pods of this scheduler; a worker takes
- * a pod, builds a snapshot (bound pods + assumed ones), asks the pure algorithm for a node,
- * assumes the pod there (synchronously, so concurrent workers see it) and binds it. A pod that
+ * The scheduling loop: informer handlers keep the scheduler cache (cache.ts) and queue unbound
+ * pods of this scheduler; a worker takes a pod, asks the pure algorithm for a node against the
+ * cache as it is, assumes the pod there (synchronously, so the next decision sees it) and sends
+ * the bind without waiting for it (upstream's assume-then-bind: binds are pipelined, up to
+ * bindsInFlight at once; a failed bind forgets the assumption and retries the pod). A pod that
  * fits nowhere gets a FailedScheduling event and PodScheduled=False/Unschedulable, and is
  * retried with back-off and whenever nodes change or a bound pod goes away.
  */
@@ -11,8 +13,8 @@ import { canonical, rfc3339, type Clock, type KubeObject, type Node, type Pod, t
 import { objectKey } from '@kubelab/client';
 import type { EventRecorder } from '@kubelab/client/events';
 import type { Cache, KeyQueue, SchedulerApi } from './api.js';
-import { buildSnapshot, schedule } from './algorithm.js';
-import { AssumedPods } from './assumed.js';
+import { findPlacement } from './algorithm.js';
+import { SchedulerCache } from './cache.js';
 import { DEFAULT_FILTERS } from './filters.js';
 import type { VolumeBinder } from './volumebinder.js';
 import { podClaimNames } from './volumebinding.js';
@@ -34,6 +36,10 @@ export interface SchedulerDeps {
   maxUnschedulableBackoffMs?: number;
   /** The VolumeBinding plugin (persistentVolumeClaim volumes); without it claims are not looked at. */
   volumes?: VolumeBinder;
+  /** Binds sent and not yet answered, at most (default 64); the next decision waits for a slot. */
+  bindsInFlight?: number;
+  /** percentageOfNodesToScore (default: adaptive, as upstream). */
+  percentageOfNodesToScore?: number;
 }
 
 const same = (a: unknown, b: unknown): boolean => JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
@@ -54,10 +60,14 @@ export class Scheduler {
   readonly name = 'scheduler';
   readonly queue: KeyQueue;
   readonly caches: Cache<KubeObject>[];
-  readonly assumed: AssumedPods;
+  readonly cache: SchedulerCache;
   private readonly schedulerName: string;
   private readonly unschedulable = new Set<string>();
   private readonly attempts = new Map<string, number>();
+  private readonly binds = new Set<Promise<void>>();
+  /** Decisions waiting for a free bind slot (woken one per answered bind). */
+  private slotWaiters: (() => void)[] = [];
+  private nextStart = 0;
 
   constructor(private readonly d: SchedulerDeps) {
     this.queue = d.queue;
@@ -66,14 +76,16 @@ export class Scheduler {
       for (const k of waiting) this.queue.add(k);
       this.retryUnschedulable('volumes changed');
     });
-    this.assumed = new AssumedPods(d.clock);
+    this.cache = new SchedulerCache(d.clock);
     this.schedulerName = d.schedulerName ?? DEFAULT_SCHEDULER;
+    for (const n of d.nodes.list()) this.cache.setNode(n);
+    for (const p of d.pods.list()) this.cache.updatePod(objectKey(p), p);
     d.pods.addHandlers({
       add: (p) => this.onPod(p),
       update: (old, p) => this.onPod(p, old),
       delete: (p) => {
         const key = objectKey(p);
-        this.assumed.forget(key);
+        this.cache.deletePod(key);
         d.volumes?.forget(key);
         this.unschedulable.delete(key);
         this.attempts.delete(key);
@@ -81,10 +93,15 @@ export class Scheduler {
       },
     });
     d.nodes.addHandlers({
-      add: () => this.retryUnschedulable('node added'),
+      add: (n) => {
+        this.cache.setNode(n);
+        this.retryUnschedulable('node added');
+      },
       update: (old, n) => {
+        this.cache.setNode(n);
         if (nodeSchedulingChanged(old, n)) this.retryUnschedulable('node changed');
       },
+      delete: (n) => this.cache.deleteNode(n.metadata.name ?? ''),
     });
   }
 
@@ -97,8 +114,8 @@ export class Scheduler {
 
   private onPod(p: Pod, old?: Pod): void {
     const key = objectKey(p);
+    this.cache.updatePod(key, p);
     if (p.spec.nodeName) {
-      this.assumed.observed(key, p);
       this.unschedulable.delete(key);
       this.attempts.delete(key);
       const done = (x?: Pod): boolean => x?.status?.phase === 'Succeeded' || x?.status?.phase === 'Failed';
@@ -118,8 +135,15 @@ export class Scheduler {
     this.unschedulable.clear();
   }
 
-  /** Schedules one pod (the queue key "namespace/name"). */
+  /** Resolves once every bind sent so far has been answered (tests, shutdown). */
+  async flush(): Promise<void> {
+    while (this.binds.size > 0) await Promise.all([...this.binds]);
+  }
+
+  /** Schedules one pod (the queue key "namespace/name"); returns once its bind is sent. */
   async reconcile(key: string): Promise<void> {
+    while (this.binds.size >= (this.d.bindsInFlight ?? 64)) await new Promise<void>((r) => this.slotWaiters.push(r));
+    const began = performance.now();
     const pod = this.d.pods.get(key);
     if (!pod || !this.responsibleFor(pod)) {
       this.unschedulable.delete(key);
@@ -130,33 +154,33 @@ export class Scheduler {
     const vols = this.d.volumes;
     const waiting = vols?.poll(key, pod);
     if (waiting?.state === 'waiting') {
-      this.assumed.assume(key, pod, waiting.node);
+      this.cache.assume(key, pod, waiting.node);
       this.queue.addAfter(key, 1000);
       return;
     }
-    if (waiting?.state === 'ready') return this.bindTo(key, pod, waiting.node);
+    if (waiting?.state === 'ready') return this.sendBind(key, pod, waiting.node, began);
     if (waiting?.state === 'failed') {
-      this.assumed.forget(key);
+      this.cache.forget(key);
       this.d.recorder.event(pod, 'Warning', 'FailedScheduling', `running PreBind plugin "VolumeBinding": ${waiting.message}`);
       this.retryLater(key, this.d.maxBackoffMs ?? 10_000);
       return;
     }
-    if (this.assumed.has(key)) return; // a bind is in flight
-    const nodes = this.d.nodes.list();
+    if (this.cache.isAssumed(key)) return; // a bind is in flight
     const refused = vols?.preFilter(pod);
-    if (refused) return this.unschedulableNow(key, pod, `0/${nodes.length} nodes are available: ${refused}.`);
-    const bound = this.d.pods.list().filter((p) => p.spec.nodeName);
-    const extra = this.assumed.pending((k) => !!this.d.pods.get(k)?.spec.nodeName);
-    const result = schedule(pod, buildSnapshot(nodes, [...bound, ...extra]), vols ? [...DEFAULT_FILTERS, vols.filter] : DEFAULT_FILTERS);
+    if (refused) return this.unschedulableNow(key, pod, `0/${this.cache.nodeCount} nodes are available: ${refused}.`);
+    const claims = vols !== undefined && podClaimNames(pod).length > 0;
+    const snapshot = this.cache.snapshot();
+    const { result, processed } = findPlacement(pod, snapshot, claims ? [...DEFAULT_FILTERS, vols.filter] : DEFAULT_FILTERS, { start: this.nextStart, percentage: this.d.percentageOfNodesToScore });
+    if (snapshot.nodes.length > 0) this.nextStart = (this.nextStart + processed) % snapshot.nodes.length;
     if ('error' in result) return this.unschedulableNow(key, pod, result.error);
-    // Assume before the first await: concurrent workers must see this pod on its node.
-    this.assumed.assume(key, pod, result.node);
-    if (vols && podClaimNames(pod).length > 0) {
+    // Assume before the first await: the next decision must see this pod on its node.
+    this.cache.assume(key, pod, result.node);
+    if (claims) {
       let ready: boolean;
       try {
         ready = await vols.assume(key, pod, result.node);
       } catch (err) {
-        this.assumed.forget(key);
+        this.cache.forget(key);
         this.d.recorder.event(pod, 'Warning', 'FailedScheduling', `running PreBind plugin "VolumeBinding": binding volumes: ${ApiError.from(err).message}`);
         this.retryLater(key, this.d.maxBackoffMs ?? 10_000);
         return;
@@ -166,16 +190,26 @@ export class Scheduler {
         return;
       }
     }
-    return this.bindTo(key, pod, result.node);
+    this.sendBind(key, pod, result.node, began);
   }
 
-  private async bindTo(key: string, pod: Pod, node: string): Promise<void> {
+  /** Sends the bind and returns; the answer is handled when it comes (flush() waits for them). */
+  private sendBind(key: string, pod: Pod, node: string, began: number): void {
+    const p = this.bindTo(key, pod, node, began, performance.now() - began);
+    this.binds.add(p);
+    void p.finally(() => {
+      this.binds.delete(p);
+      this.slotWaiters.shift()?.();
+    });
+  }
+
+  private async bindTo(key: string, pod: Pod, node: string, began: number, attemptMs: number): Promise<void> {
     const ns = pod.metadata.namespace ?? '';
     const name = pod.metadata.name ?? '';
     try {
       await this.d.api.bind(ns, name, node, pod.metadata.uid ?? '');
     } catch (err) {
-      this.assumed.forget(key);
+      this.cache.forget(key);
       const e = ApiError.from(err);
       if (e.reason === 'NotFound' || e.reason === 'Conflict') {
         this.d.log.info({ pod: key, reason: e.reason, err: e.message }, 'bind refused; pod gone or already bound');
@@ -187,7 +221,7 @@ export class Scheduler {
     }
     this.attempts.delete(key);
     this.unschedulable.delete(key);
-    this.d.log.info({ pod: key, node: node }, 'bound');
+    this.d.log.info({ pod: key, node, attemptMs: +attemptMs.toFixed(3), bindMs: +(performance.now() - began - attemptMs).toFixed(3) }, 'bound');
     this.d.recorder.event(pod, 'Normal', 'Scheduled', `Successfully assigned ${ns}/${name} to ${node}`);
   }
 

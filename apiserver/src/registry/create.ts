@@ -65,15 +65,21 @@ export async function createObject(core: Core, strategy: Strategy, resource: str
   assertObject(input);
   const info = core.info(resource);
   // apiVersion and kind first, as upstream serializes objects, whatever order the body had.
-  const { apiVersion: _v, kind: _k, ...rest } = structuredClone(input);
-  const base: KubeObject = { apiVersion: apiVersionOf(info), kind: info.kind, ...rest };
-  base.metadata = base.metadata ?? {};
-  const ns = resolveNamespace(info, namespace, base);
-  for (const f of SERVER_SET) delete base.metadata[f];
-  const generated = !base.metadata.name && !!base.metadata.generateName;
+  // One deep copy of the input per attempt (the attempt mutates it: defaults, admission).
+  const fresh = (): KubeObject => {
+    const { apiVersion: _v, kind: _k, ...rest } = structuredClone(input);
+    const o: KubeObject = { apiVersion: apiVersionOf(info), kind: info.kind, ...rest };
+    o.metadata = o.metadata ?? {};
+    for (const f of SERVER_SET) delete o.metadata[f];
+    return o;
+  };
+  const first = fresh();
+  const ns = resolveNamespace(info, namespace, first);
+  const generated = !first.metadata.name && !!first.metadata.generateName;
 
   for (let attempt = 0; ; attempt++) {
-    const obj = structuredClone(base);
+    const obj = attempt === 0 ? first : fresh();
+    if (attempt > 0) resolveNamespace(info, namespace, obj);
     if (generated) obj.metadata.name = generateName(obj.metadata.generateName!);
     obj.metadata.uid = randomUUID();
     obj.metadata.creationTimestamp = core.now();

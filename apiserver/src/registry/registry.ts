@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import { storagePrefix, systemClock, type Clock, type KubeObject, type ResourceInfo } from '@kubelab/api';
 import type { Store } from '../storage/store.js';
 import { parseCIDR, parsePortRange } from './allocator.js';
-import { Core, parseResourceVersion } from './core.js';
+import { Core, parseResourceVersion, type CachedValue } from './core.js';
 import { createObject } from './create.js';
 import { deleteObject } from './delete.js';
 import { DEFAULT_FRESHNESS, waitForRevision, type FreshnessSettings } from './freshness.js';
@@ -85,6 +85,7 @@ export class StoreRegistry implements Registry {
     this.bookmarkIntervalMs = opts.bookmarkIntervalMs ?? 10_000;
     this.namespacePollMs = opts.namespacePollMs ?? 1_000;
     this.watchCache = opts.watchCache ?? true;
+    if (this.watchCache) this.core.cached = (info, key) => this.cachedValue(info, key);
     this.freshness = { waitMs: opts.resourceVersionWaitMs ?? DEFAULT_FRESHNESS.waitMs, pollMs: opts.resourceVersionPollMs ?? DEFAULT_FRESHNESS.pollMs };
   }
 
@@ -105,6 +106,14 @@ export class StoreRegistry implements Registry {
   }
 
   /** The watch cache of a resource, when reads may be served from it. */
+  /** The watch cache's value of key, when its hub is synced and holds it. */
+  private cachedValue(info: ResourceInfo, key: string): CachedValue | undefined {
+    const hub = this.hubs.get(storagePrefix(info));
+    if (!hub.isSynced) return undefined;
+    const c = hub.state.get(key);
+    return c ? { raw: c.raw, rev: c.rev } : undefined;
+  }
+
   private cacheOf(info: ResourceInfo): WatchHub | undefined {
     return this.watchCache ? this.hubs.get(storagePrefix(info)) : undefined;
   }

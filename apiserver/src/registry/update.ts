@@ -19,8 +19,10 @@ function checkName(name: string, obj: KubeObject): string {
 
 /** The mutation, once its write is known to fit in etcd (see limits.ts). */
 function storable(core: Core, info: ResourceInfo, ns: string, name: string, m: Mutation): Mutation {
-  if (!m.delete) assertStorable(info, name, [{ type: 'update', key: core.key(info, ns, name), value: core.encode(m.obj), modRevision: 0 }, ...(m.extraOps ?? [])]);
-  return m;
+  if (m.delete) return m;
+  const value = core.encode(m.obj);
+  assertStorable(info, name, [{ type: 'update', key: core.key(info, ns, name), value, modRevision: 0 }, ...(m.extraOps ?? [])]);
+  return { ...m, value };
 }
 
 function uidPrecondition(info: ResourceInfo, name: string, want: string | undefined, have: string | undefined): void {

@@ -74,7 +74,10 @@ export async function startRestServer(opts: RestServerOptions): Promise<http.Ser
     const id = ++nextId;
     const reqLog = log.child({ req: id });
     const ac = new AbortController();
-    const abort = (): void => ac.abort();
+    // A request answered in full has nothing left to stop (aborting each one cost a DOMException).
+    const abort = (): void => {
+      if (!res.writableFinished) ac.abort();
+    };
     res.on('close', abort);
     // A connection reset mid-request surfaces in the handler; never as an unhandled 'error' event.
     req.on('error', (err) => reqLog.debug({ err: err.message }, 'request stream error'));

@@ -20,6 +20,7 @@ import { systemClock } from '@kubelab/api';
 import { etcdGrpcOptions, withFailover } from './etcd-failover.js';
 import { LeaseCache } from './leases.js';
 import { modEquals, toKeyValue, txnFailure, txnRequest } from './etcd-txn.js';
+import { Coalescer } from './coalesce.js';
 import { DEFAULT_WATCH_TIMINGS, EtcdWatches, guardWatchManager, type WatchTimings } from './etcd-watch.js';
 import {
   FutureRevisionError,
@@ -220,10 +221,15 @@ export class EtcdStore implements Store {
     return Number(res.count);
   }
 
-  async currentRevision(): Promise<number> {
+  /** etcd's revision now (linearizable); concurrent callers share reads (coalesce.ts). */
+  currentRevision(): Promise<number> {
+    return this.revisions.get();
+  }
+
+  private readonly revisions = new Coalescer(async () => {
     const res = await this.call(() => this.client.kv.range({ key: Buffer.from('\0'), count_only: true }));
     return Number(res.header.revision);
-  }
+  });
 
   async compact(revision: number): Promise<void> {
     await this.call(() => this.client.kv.compact({ revision, physical: true }), revision);
