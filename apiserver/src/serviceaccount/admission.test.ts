@@ -10,7 +10,7 @@ type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-ex
 async function setup() {
   const { registry } = await newRegistry();
   await registry.create('serviceaccounts', 'default', { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default' } });
-  await registry.create('serviceaccounts', 'default', { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'quiet' }, automountServiceAccountToken: false } as never);
+  await registry.create('serviceaccounts', 'default', { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'quiet' }, automountServiceAccountToken: false, imagePullSecrets: [{ name: 'regcred' }] } as never);
   return { registry, r: admittingRegistry(registry, ADMIN_USER, [serviceAccountAdmission(0)]) };
 }
 
@@ -32,6 +32,7 @@ test('automountServiceAccountToken: false on the pod or its ServiceAccount mount
   assert.equal(off.spec.volumes, undefined);
   const quiet = (await r.create('pods', 'default', pod('b', {}, { serviceAccountName: 'quiet' }))) as Json;
   assert.equal(quiet.spec.volumes, undefined);
+  assert.deepEqual(quiet.spec.imagePullSecrets, [{ name: 'regcred' }], 'the ServiceAccount\'s pull secrets');
   const on = (await r.create('pods', 'default', pod('c', {}, { serviceAccountName: 'quiet', automountServiceAccountToken: true }))) as Json;
   assert.equal(on.spec.volumes.length, 1, 'the pod overrides its ServiceAccount');
   await assert.rejects(r.create('pods', 'default', pod('d', {}, { serviceAccountName: 'ghost' })), { message: 'pods "d" is forbidden: error looking up service account default/ghost: serviceaccount "ghost" not found' });

@@ -5,7 +5,8 @@
  * or its ServiceAccount sets `automountServiceAccountToken: false`, the pod gets the projected
  * volume `kube-api-access-<5 random>` (a bound token of 3607 s, the kube-root-ca.crt ConfigMap's
  * ca.crt, the namespace) mounted read-only at /var/run/secrets/kubernetes.io/serviceaccount in
- * every container that mounts nothing there yet. Mirror pods are left alone.
+ * every container that mounts nothing there yet; a pod without imagePullSecrets gets the
+ * ServiceAccount's. Mirror pods are left alone.
  */
 import { randomInt } from 'node:crypto';
 import type { KubeObject } from '@kubelab/api';
@@ -74,6 +75,9 @@ export function serviceAccountAdmission(waitMs = 3000): AdmissionPlugin {
       spec['serviceAccountName'] = name;
       spec['serviceAccount'] = name;
       const sa = await findServiceAccount(req, req.namespace, name, waitMs);
+      // A pod without imagePullSecrets gets its ServiceAccount's, as upstream.
+      const pullSecrets = arr((sa as Json)['imagePullSecrets']);
+      if (arr(spec['imagePullSecrets']).length === 0 && pullSecrets.length) spec['imagePullSecrets'] = pullSecrets.map((s) => ({ name: s['name'] }));
       const automount = spec['automountServiceAccountToken'] ?? (sa as Json)['automountServiceAccountToken'];
       if (automount === false) return pod;
       const volumes = arr(spec['volumes']);

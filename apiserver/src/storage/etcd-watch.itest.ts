@@ -82,6 +82,22 @@ describe('etcd watches across a restart after a compaction', () => {
     }
   });
 
+  it('leaves a healthy watch of a quiet prefix that holds keys alone (no false stall)', async () => {
+    const store = new EtcdStore({ endpoints: [etcd.endpoint], callTimeoutMs: 2_000, watchTimings: { attachTimeoutMs: 1_000, stallCheckMs: 1_000, retryMs: 200 } });
+    const ac = new AbortController();
+    try {
+      await store.create('/still/a', Buffer.from('1'));
+      const w = record(store, '/still/', (await store.currentRevision()) + 1, ac.signal);
+      await store.create('/elsewhere/x', Buffer.from('1'));
+      await new Promise((r) => setTimeout(r, 4_000)); // four stall windows of silence under /still/
+      assert.equal(store.watchClientResets, 0, 'a quiet watch is not a stuck one');
+      assert.equal(w.events.length, 0);
+    } finally {
+      ac.abort();
+      await store.close();
+    }
+  });
+
   it('notices a watch whose stream is silent while etcd answers, and resumes it', async () => {
     const store = new EtcdStore({ endpoints: [etcd.endpoint], callTimeoutMs: 2_000, watchTimings: { attachTimeoutMs: 1_000, stallCheckMs: 1_000, retryMs: 200 } });
     const ac = new AbortController();

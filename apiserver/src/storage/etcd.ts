@@ -77,8 +77,10 @@ export class EtcdStore implements Store {
         watchClient: () => this.watchClient,
         ping: async () => void (await this.currentRevision()),
         modifiedSince: async (prefix, revision) => {
-          const res = await this.call(() => this.client.kv.range({ key: Buffer.from(prefix), range_end: prefixEnd(prefix), min_mod_revision: String(revision + 1), count_only: true }));
-          return Number(res.count);
+          // keys_only, counted here: etcd's count_only counts before min_mod_revision filters, so every
+          // quiet prefix holding keys looked stuck (the watch client replaced every ~9 s, /readyz flapping).
+          const res = await this.call(() => this.client.kv.range({ key: Buffer.from(prefix), range_end: prefixEnd(prefix), min_mod_revision: String(revision + 1), keys_only: true }));
+          return res.kvs.length;
         },
         assertNotCompacted: (prefix, revision) => this.assertNotCompacted(prefix, revision),
         resetWatchClient: (reason) => this.resetWatchClient(reason),
