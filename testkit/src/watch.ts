@@ -17,6 +17,9 @@ function authProxy(api: ApiAccess): Promise<Server> {
     const up = https.request(new URL(req.url ?? '/', api.url), { method: req.method, ca: api.caCert, headers: { ...req.headers, host: new URL(api.url).host, authorization: `Bearer ${api.token}` }, agent: false }, (r) => {
       res.writeHead(r.statusCode ?? 502, r.headers);
       r.pipe(res);
+      // An upstream that dies mid-stream must end the client's stream too (pipe alone would leave it open).
+      r.on('close', () => r.complete || res.destroy());
+      r.on('error', () => res.destroy());
     });
     up.on('error', () => res.destroy());
     res.on('close', () => up.destroy());
@@ -47,7 +50,7 @@ export async function recordWatch(client: LabClient, path: string): Promise<Watc
       const final = await client.get<{ metadata: { resourceVersion: string }; items: { metadata: ObjectMeta }[] }>(path);
       const rv = Number(final.metadata.resourceVersion);
       // Let the watch catch up with the final list before comparing.
-      for (let i = 0; i < 100 && history.resumeFrom < rv; i++) await new Promise((r) => setTimeout(r, 100));
+      for (let i = 0; i < 300 && history.resumeFrom < rv; i++) await new Promise((r) => setTimeout(r, 100));
       ac.abort();
       await loop;
       server.closeAllConnections();

@@ -41,7 +41,7 @@ export class LabChaos {
   async kill(target: string): Promise<string[]> {
     const cs = await this.targets(target);
     for (const c of cs) {
-      const pid = (await this.docker.getContainer(c.id).inspect()).State.Pid;
+      const { Pid: pid, StartedAt: started } = (await this.docker.getContainer(c.id).inspect()).State;
       if (!pid) throw new Error(`${target}: container ${c.name} is not running`);
       try {
         process.kill(pid, 'SIGKILL');
@@ -50,6 +50,7 @@ export class LabChaos {
         await this.docker.getContainer(c.id).kill({ signal: 'SIGKILL' });
         if (!target.startsWith('pod')) await this.docker.getContainer(c.id).start();
       }
+      await this.died(c, started);
     }
     return cs.map((c) => c.name);
   }
@@ -156,6 +157,16 @@ export class LabChaos {
         throw new Error(`unknown fault kind ${String(never)}`);
       }
     }
+  }
+
+  /** Resolves once Docker has seen the container die: not running, or running again from a later start. */
+  private async died(c: TargetContainer, startedAt: string): Promise<void> {
+    for (let i = 0; i < 200; i++) {
+      const st = (await this.docker.getContainer(c.id).inspect()).State;
+      if (!st.Running || st.StartedAt !== startedAt) return;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`container ${c.name} was sent SIGKILL but still runs after 10 s`);
   }
 
   private async pid(c: TargetContainer): Promise<number> {
