@@ -9,7 +9,8 @@
 //         (pods/s) and per pod (ADDED seen → Ready seen) p50/p99.
 // Runs on a 2-node lab of its own (e2e slot 3 unless KUBELAB_E2E_SLOT says otherwise), brought up
 // from the images already built and torn down at the end (KEEP_LAB=1 keeps it).
-// Usage: npx tsc -b && node bench/pod-startup.mjs   (FLOOR_INFLIGHT=1,4,8,16: only where the floor saturates)
+// Usage: npx tsc -b && node bench/pod-startup.mjs   (FLOOR_INFLIGHT=1,4,8,16: only where the floor saturates;
+//        TOKEN_AB=1: the kube-api-access volume's cost, automount off vs on, and TokenRequest latency)
 process.env.KUBELAB_E2E_SLOT ??= '2';
 const lab = await import('@kubelab/cli/lab');
 const { labUp, labDown } = lab;
@@ -169,7 +170,7 @@ async function waitNoPods(selector, timeoutMs = 180_000) {
 
 const podSpec = { containers: [{ name: 'echo', image: 'kubelab/echo', imagePullPolicy: 'IfNotPresent', ports: [{ containerPort: 80 }] }] };
 
-async function measureSerial() {
+async function measureSerial(specFor = () => podSpec, n = N_SERIAL) {
   const selector = 'bench=pod-startup-serial';
   const waiters = new Map();
   const w = watchPods(selector, (type, obj, t) => {
@@ -181,16 +182,16 @@ async function measureSerial() {
   });
   await new Promise((r) => setTimeout(r, 300)); // let the watch be established
   const lat = [];
-  for (let i = 0; i < WARMUP + N_SERIAL; i++) {
+  for (let i = 0; i < WARMUP + n; i++) {
     const name = `serial-${i}`;
     const ready = new Promise((r) => waiters.set(name, r));
     const t0 = performance.now();
-    await post('/api/v1/namespaces/default/pods', { apiVersion: 'v1', kind: 'Pod', metadata: { name, labels: { bench: 'pod-startup-serial' } }, spec: podSpec });
+    await post('/api/v1/namespaces/default/pods', { apiVersion: 'v1', kind: 'Pod', metadata: { name, labels: { bench: 'pod-startup-serial' } }, spec: specFor(i) });
     const tReady = await Promise.race([ready, new Promise((_, rej) => setTimeout(() => rej(new Error(`${name} not Ready in 60 s`)), 60_000))]);
     if (i >= WARMUP) lat.push(tReady - t0);
   }
   await w.stop();
-  for (let i = 0; i < WARMUP + N_SERIAL; i++) await del(`/api/v1/namespaces/default/pods/serial-${i}`);
+  for (let i = 0; i < WARMUP + n; i++) await del(`/api/v1/namespaces/default/pods/serial-${i}`);
   await waitNoPods(selector);
   return lat;
 }
@@ -240,7 +241,8 @@ const up = await upOnce().catch(async (err) => {
 if (typeof lab.labApiAccess === 'function') access = await lab.labApiAccess({ project: E2E_ENV.KUBELAB_PROJECT, env: E2E_ENV }).catch(() => access);
 console.log(`lab ${up.project} up in ${up.seconds.toFixed(1)} s: ${up.nodes.join(', ')}`);
 try {
-  if (process.env.FLOOR_INFLIGHT) {
+  if (process.env.TOKEN_AB) await tokenVolumeAB();
+  else if (process.env.FLOOR_INFLIGHT) {
     // FLOOR_INFLIGHT=1,4,8,16: only the floor's rate at each number of pods in flight (where Docker saturates).
     const seq = { n: 100_000 };
     for (const k of process.env.FLOOR_INFLIGHT.split(',').map(Number)) console.log(`Docker floor, ${k} in flight: ${(await floorRate(k, N_PARALLEL, seq)).rate.toFixed(2)} pods/s over ${N_PARALLEL}`);
@@ -248,6 +250,27 @@ try {
 } finally {
   await floorCleanup().catch(() => undefined);
   if (!process.env.KEEP_LAB) await labDown({ project: E2E_ENV.KUBELAB_PROJECT, env: E2E_ENV, log: quiet });
+}
+
+// TOKEN_AB=1: the pod-start cost of the kube-api-access volume (one by one, automount off and on
+// alternating pod by pod on the same lab, so load drifts hit both alike) and the latency of a
+// TokenRequest through REST.
+async function tokenVolumeAB() {
+  const off = [];
+  const on = [];
+  const lat = await measureSerial((i) => (i % 2 ? podSpec : { ...podSpec, automountServiceAccountToken: false }), 2 * N_SERIAL);
+  lat.forEach((ms, i) => ((i + WARMUP) % 2 ? on : off).push(ms));
+  const tr = [];
+  for (let i = 0; i < WARMUP + 100; i++) {
+    const t0 = performance.now();
+    const r = await call('POST', '/api/v1/namespaces/default/serviceaccounts/default/token', { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds: 3600 } });
+    if (r.status !== 201) throw new Error(`TokenRequest: ${r.status} ${r.text}`);
+    if (i >= WARMUP) tr.push(performance.now() - t0);
+  }
+  console.log(`kubelab, one by one, automountServiceAccountToken: false: ${summary(off)}`);
+  console.log(`kubelab, one by one, with the kube-api-access volume:     ${summary(on)}`);
+  console.log(`token volume cost at p50: ${fmt(pct(on, 50) - pct(off, 50))}`);
+  console.log(`TokenRequest (REST, new connection each): ${summary(tr)}`);
 }
 
 async function kubelabVsFloor() {

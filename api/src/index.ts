@@ -3,6 +3,7 @@ export * from './workload-types.js';
 export * from './storage-types.js';
 export * from './autoscaling-types.js';
 export * from './certificates-types.js';
+export * from './rbac-types.js';
 export * from './nodeselector.js';
 export * from './volumematch.js';
 export * from './resources.js';

@@ -17,6 +17,11 @@ export interface ApiserverConfig {
   pkiDir?: string;
   /** Where the apiserver makes its own PKI when the configured files are missing (KUBELAB_PKI_GENERATE_DIR). */
   pkiGenerateDir: string;
+  /** KUBELAB_SERVICE_ACCOUNT_ISSUER (upstream's --service-account-issuer; also the API audience of its tokens). */
+  serviceAccountIssuer: string;
+  /** KUBELAB_ADVERTISE_ADDRESS: this apiserver's address in the `kubernetes` Service's endpoints; else its address inside KUBELAB_ADVERTISE_CIDR; neither: no endpoints written. */
+  advertiseAddress?: string;
+  advertiseCidr?: string;
 }
 
 function port(name: string, fallback: string): number {
@@ -49,5 +54,8 @@ export function readConfig(): ApiserverConfig {
     eventTTLSeconds,
     pkiDir: optional('KUBELAB_PKI_DIR'),
     pkiGenerateDir: env('KUBELAB_PKI_GENERATE_DIR', '/var/lib/kubelab/pki'),
+    advertiseAddress: optional('KUBELAB_ADVERTISE_ADDRESS'),
+    advertiseCidr: optional('KUBELAB_ADVERTISE_CIDR'),
+    serviceAccountIssuer: env('KUBELAB_SERVICE_ACCOUNT_ISSUER', 'https://kubernetes.default.svc.cluster.local'),
   };
 }

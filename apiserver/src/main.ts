@@ -16,8 +16,12 @@ import { loadServingPki } from './serving-pki.js';
 import { withMetrics } from './rest/metrics/registry.js';
 import { seedBootstrapToken } from './auth/seed-token.js';
 import { bootstrapTokenAuthenticator } from './auth/bootstrap-token.js';
-import { defaultAuthorizer } from './auth/defaults.js';
+import { defaultEnforcement } from './auth/defaults.js';
+import { RbacCache } from './auth/rbac/cache.js';
 import { CsrController } from './certificates/controller.js';
+import { serviceAccountTokens } from './serviceaccount/setup.js';
+import { advertiseAddress, MasterEndpoints } from './endpoints/master.js';
+import { systemClock } from '@kubelab/api';
 
 runMain('apiserver', async (signal, log) => {
   const cfg = readConfig();
@@ -38,13 +42,23 @@ runMain('apiserver', async (signal, log) => {
   const bootstrapToken = pki?.bootstrapToken;
   if (bootstrapToken) await withStoreRetry('bootstrap token', () => seedBootstrapToken(registry, bootstrapToken, log), log, signal);
   const bootstrapTokens = bootstrapTokenAuthenticator(registry, { log: log.child({ part: 'bootstrap-tokens' }) });
-  const grpcTls = pki && { cert: pki.tls.cert, key: pki.tls.key, authn: { caCert: pki.tls.clientCA, adminToken: pki.token, tokens: [bootstrapTokens] } };
-  const grpc = await startGrpcServer({ registry: withMetrics(registry, kubelets, log.child({ part: 'metrics' })), port: cfg.grpcPort, log, ...(grpcTls ? { tls: grpcTls } : {}) });
-  const rest = await startRestServer({ registry, port: cfg.restPort, log, signal, kubelets, streams: kubelets.streamBackends(), bootstrapTokens, ...(pki ? { tls: pki.tls, token: pki.token } : {}) });
+  if (pki && !pki.serviceAccountKey) log.warn('no sa.key/sa.pub in the PKI: no ServiceAccount tokens are issued or accepted');
+  const sa = pki?.serviceAccountKey ? serviceAccountTokens(registry, pki.serviceAccountKey, cfg.serviceAccountIssuer, systemClock, log.child({ part: 'serviceaccount-tokens' })) : undefined;
+  const saOpts = sa ? { tokens: sa.issuer, serviceAccountTokens: sa.authenticate } : {};
+  const grpcTls = pki && { cert: pki.tls.cert, key: pki.tls.key, authn: { caCert: pki.tls.clientCA, adminToken: pki.token, tokens: [bootstrapTokens, ...(sa ? [sa.authenticate] : [])] } };
+  const rbac = new RbacCache(registry, log.child({ part: 'rbac' }));
+  const rbacRun = rbac.run(signal);
+  // Pods get their ServiceAccount's token volume when this apiserver issues tokens.
+  const enforcement = defaultEnforcement(registry, rbac.source, { serviceAccounts: sa !== undefined, log: log.child({ part: 'admission' }) });
+  const grpc = await startGrpcServer({ registry: withMetrics(registry, kubelets, log.child({ part: 'metrics' })), port: cfg.grpcPort, log, enforcement, ...(grpcTls ? { tls: grpcTls } : {}), ...(sa ? { tokens: sa.issuer } : {}) });
+  const rest = await startRestServer({ registry, port: cfg.restPort, log, signal, kubelets, streams: kubelets.streamBackends(), bootstrapTokens, enforcement, ...saOpts, ...(pki ? { tls: pki.tls, token: pki.token } : {}) });
   const ca = pki?.caKey ? { cert: pki.tls.clientCA, key: pki.caKey } : undefined;
   if (!ca) log.warn('no cluster CA key in the PKI directory (ca.key): CertificateSigningRequests are approved but not signed');
-  const csrs = new CsrController({ registry, authorizer: defaultAuthorizer(registry), ...(ca ? { ca } : {}), log: log.child({ part: 'csr' }) }).run(signal);
-  log.info({ grpcPort: grpc.port, restPort: cfg.restPort }, 'apiserver ready');
+  const csrs = new CsrController({ registry, authorizer: enforcement.authorizer, ...(ca ? { ca } : {}), log: log.child({ part: 'csr' }) }).run(signal);
+  const ip = cfg.advertiseAddress ?? (cfg.advertiseCidr ? advertiseAddress(cfg.advertiseCidr) : undefined);
+  if (!ip) log.warn({ cidr: cfg.advertiseCidr }, 'no advertise address (KUBELAB_ADVERTISE_ADDRESS, or an address inside KUBELAB_ADVERTISE_CIDR): this apiserver is not in the kubernetes Service\'s endpoints');
+  const endpoints = ip ? new MasterEndpoints({ registry, ip, port: cfg.restPort, clock: systemClock, log: log.child({ part: 'kubernetes-endpoints' }) }).run(signal) : Promise.resolve();
+  log.info({ grpcPort: grpc.port, restPort: cfg.restPort, advertiseAddress: ip }, 'apiserver ready');
 
   if (!signal.aborted) await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
   log.info('stopping servers');
@@ -57,6 +71,8 @@ runMain('apiserver', async (signal, log) => {
   ]);
   kubelets.close();
   await csrs;
+  await endpoints;
+  await rbacRun;
   await registry.close();
   await store.close();
   log.info('apiserver stopped');

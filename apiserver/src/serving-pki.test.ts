@@ -7,7 +7,7 @@ import pino from 'pino';
 import type { ApiserverConfig } from './config.js';
 import { loadServingPki } from './serving-pki.js';
 
-const base: ApiserverConfig = { etcdEndpoints: [], grpcPort: 0, restPort: 0, serviceCIDR: '10.244.128.0/17', nodePortRange: '30000-30099', compactIntervalSeconds: 0, eventTTLSeconds: 3600, pkiGenerateDir: '' };
+const base: ApiserverConfig = { etcdEndpoints: [], grpcPort: 0, restPort: 0, serviceCIDR: '10.244.128.0/17', nodePortRange: '30000-30099', compactIntervalSeconds: 0, eventTTLSeconds: 3600, pkiGenerateDir: '', serviceAccountIssuer: 'https://kubernetes.default.svc.cluster.local' };
 const log = pino({ level: 'silent' });
 
 test('loadServingPki: nothing configured means plain HTTP', async () => {

@@ -11,7 +11,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { PKI_FILES } from '@kubelab/client/pki';
-import { BOOTSTRAP_TOKEN_FILE, BOOTSTRAP_TOKEN_RE, KUBELET_CLIENT_FILES, ensureClusterPki } from '@kubelab/client/component-pki';
+import { BOOTSTRAP_TOKEN_FILE, BOOTSTRAP_TOKEN_RE, KUBELET_CLIENT_FILES, SERVICE_ACCOUNT_KEY_FILES, ensureClusterPki } from '@kubelab/client/component-pki';
 import type { ApiserverConfig } from './config.js';
 
 export interface ServingPki {
@@ -24,6 +24,8 @@ export interface ServingPki {
   kubeletClient?: { cert: string; key: string };
   /** A bootstrap token (`<id>.<secret>`) the apiserver accepts from joining kubelets. */
   bootstrapToken?: string;
+  /** The ServiceAccount token key pair (PEM): signs TokenRequests, verifies ServiceAccount tokens. */
+  serviceAccountKey?: { key: string; pub: string };
 }
 
 async function readOptional(path: string): Promise<string | undefined> {
@@ -36,8 +38,8 @@ async function readOptional(path: string): Promise<string | undefined> {
 }
 
 async function readDir(dir: string): Promise<Partial<ServingPki> & { missing: string[] }> {
-  const names = [PKI_FILES.cert, PKI_FILES.key, PKI_FILES.token, PKI_FILES.caCert, PKI_FILES.caKey, KUBELET_CLIENT_FILES.cert, KUBELET_CLIENT_FILES.key, BOOTSTRAP_TOKEN_FILE];
-  const [cert, key, token, caCert, caKey, kcCert, kcKey, bootstrap] = await Promise.all(names.map((n) => readOptional(join(dir, n))));
+  const names = [PKI_FILES.cert, PKI_FILES.key, PKI_FILES.token, PKI_FILES.caCert, PKI_FILES.caKey, KUBELET_CLIENT_FILES.cert, KUBELET_CLIENT_FILES.key, BOOTSTRAP_TOKEN_FILE, SERVICE_ACCOUNT_KEY_FILES.key, SERVICE_ACCOUNT_KEY_FILES.pub];
+  const [cert, key, token, caCert, caKey, kcCert, kcKey, bootstrap, saKey, saPub] = await Promise.all(names.map((n) => readOptional(join(dir, n))));
   const missing = names.filter((_, i) => ![cert, key, token?.trim(), caCert][i] && i < 4);
   const bootstrapToken = bootstrap?.trim();
   return {
@@ -47,6 +49,7 @@ async function readDir(dir: string): Promise<Partial<ServingPki> & { missing: st
     ...(caCert && caKey ? { caKey } : {}),
     ...(kcCert && kcKey ? { kubeletClient: { cert: kcCert, key: kcKey } } : {}),
     ...(bootstrapToken && BOOTSTRAP_TOKEN_RE.test(bootstrapToken) ? { bootstrapToken } : {}),
+    ...(saKey && saPub ? { serviceAccountKey: { key: saKey, pub: saPub } } : {}),
   };
 }
 
@@ -73,5 +76,5 @@ export async function loadServingPki(cfg: ApiserverConfig, log: Logger): Promise
 
 function pick(p: Partial<ServingPki>): ServingPki {
   if (!p.tls || !p.token) throw new Error('the PKI lacks the serving certificate, the CA certificate or the admin token');
-  return { tls: p.tls, token: p.token, ...(p.caKey ? { caKey: p.caKey } : {}), ...(p.kubeletClient ? { kubeletClient: p.kubeletClient } : {}), ...(p.bootstrapToken ? { bootstrapToken: p.bootstrapToken } : {}) };
+  return { tls: p.tls, token: p.token, ...(p.caKey ? { caKey: p.caKey } : {}), ...(p.kubeletClient ? { kubeletClient: p.kubeletClient } : {}), ...(p.bootstrapToken ? { bootstrapToken: p.bootstrapToken } : {}), ...(p.serviceAccountKey ? { serviceAccountKey: p.serviceAccountKey } : {}) };
 }

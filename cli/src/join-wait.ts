@@ -36,6 +36,6 @@ export async function waitForJoin(docker: LabDocker, api: ApiAccess, node: { nam
       return ready.includes(node.name);
     },
     () => state,
-    o,
+    { intervalMs: 500, ...o }, // each check reads the node's log too
   );
 }

@@ -16,7 +16,7 @@ export interface KubeconfigTarget {
 
 const LISTS = ['clusters', 'contexts', 'users'] as const;
 /** Lists flush with their key, as kubectl writes them. */
-const STYLE = { indentSeq: false } as const;
+export const STYLE = { indentSeq: false } as const;
 
 function entries(t: KubeconfigTarget): Record<(typeof LISTS)[number], object> {
   return {
@@ -41,7 +41,7 @@ export function labKubeconfig(t: KubeconfigTarget): string {
   return YAML.stringify(config, STYLE);
 }
 
-function parse(text: string | undefined, file: string): Document {
+export function parse(text: string | undefined, file: string): Document {
   if (!text?.trim()) return new YAML.Document({ apiVersion: 'v1', kind: 'Config', clusters: [], contexts: [], users: [], 'current-context': '', preferences: {} });
   const doc = YAML.parseDocument(text);
   if (doc.errors.length > 0) throw new Error(`${file} is not valid YAML: ${doc.errors[0]!.message}`);
@@ -49,7 +49,7 @@ function parse(text: string | undefined, file: string): Document {
   return doc;
 }
 
-function indexByName(doc: Document, list: string, name: string): number {
+export function indexByName(doc: Document, list: string, name: string): number {
   const seq = doc.get(list);
   if (!isSeq(seq)) return -1;
   return seq.items.findIndex((item) => isMap(item) && item.get('name') === name);

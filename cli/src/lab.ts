@@ -142,8 +142,9 @@ export async function labUp(o: LabUpOptions): Promise<LabUpResult> {
   const docker = o.docker ?? new DockerodeLab();
   await labImages({ ...o, log, docker });
   await removeLeftovers(docker, s, log);
+  const tp = Date.now();
   const pki = await ensureClusterPki(s.pkiDir, s.serviceCIDR);
-  log(pki.made.length ? `made the lab's PKI in ${s.pkiDir}: ${pki.made.join(', ')}` : `using the lab's CA, certificates and tokens in ${s.pkiDir}`);
+  log(pki.made.length ? `made the lab's PKI in ${s.pkiDir} (${since(tp)}): ${pki.made.join(', ')}` : `using the lab's CA, certificates and tokens in ${s.pkiDir}`);
   const api = { url: s.apiUrl, caCert: pki.material.caCert, token: pki.material.token };
   const ingress = await chooseIngressPorts(s.env, new URL(s.apiUrl).hostname, s.cluster);
   Object.assign(s.env, ingress);
@@ -151,18 +152,26 @@ export async function labUp(o: LabUpOptions): Promise<LabUpResult> {
   const ha = s.ha || (await runsHa(docker, s.project));
   if (ha && !s.ha) log(`lab ${s.project} runs the HA profile: keeping it (./kubelab down first for a plain lab)`);
   log(`starting lab ${s.project}${ha ? ' (HA: 3 etcd members, 2 apiservers, 2 schedulers, 2 controller-managers)' : ''}: ${s.nodes} node(s), network ${s.network} (${s.subnet}), API ${s.apiUrl}…`);
+  target.env.KUBELAB_PKI_RUN = '0'; // made above: compose need not run its pki service
   const written = await writeComposeEnv(s.root, s.composeFile, s.project, target.env, ha);
   if (written.skipped) log(written.skipped);
   target.envFile = written.file;
+  const tc = Date.now();
   await withDiagnosis(docker, s, async () => {
     const r = await runCompose(target, [...profileArgs(ha), 'up', '-d', '--remove-orphans'], { onLine: (l) => l.trim() && log(`  ${l}`), timeoutMs: Math.max(deadline - Date.now(), 1000) });
     if (r.code !== 0) throw new Error(`compose up failed (exit code ${r.code})`);
   });
+  log(`containers up in ${since(tc)}`);
   const wait = { deadline, log };
   const nodes = await withDiagnosis(docker, s, async () => {
+    const ta = Date.now();
     await waitForApiserver(api, wait);
+    log(`apiserver answers (${since(ta)} after compose)`);
     if (ha) await waitForEtcdMembers(target, wait);
-    return waitForNodes(api, s.nodes, wait);
+    const tn = Date.now();
+    const ready = await waitForNodes(api, s.nodes, wait);
+    log(`${ready.length} node(s) Ready (${since(tn)} after the apiserver)`);
+    return ready;
   });
   const kubeconfig = labKubeconfigPath(s.root, s.project);
   const entry = kubeconfigEntry(s, api);

@@ -7,13 +7,14 @@
  *   ca.crt ca.key apiserver.crt apiserver.key token      the apiserver (mounts the whole directory)
  *   kubelet-client.crt kubelet-client.key                 the apiserver's identity at the kubelets
  *   bootstrap-token                                       a kubelet bootstrap token the apiserver accepts
+ *   sa.key sa.pub                                         the ServiceAccount token signing key pair (ES256), kubeadm's names
  *   components/<name>/ca.crt client.crt client.key        scheduler, controller-manager, kube-proxy, cluster-dns, ingress
  *   components/kubelet/ca.crt bootstrap-token             every kubelet: it asks for its own certificate
  *
  * Made by `kubelab up` on the host and by the compose file's one-shot `pki` service (a plain
  * `docker compose up`); idempotent: what is there and valid is kept, a usable CA is never remade.
  */
-import { randomBytes } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ensurePki, withDirLock, writeAtomic, type PkiMaterial } from './pki.js';
@@ -34,6 +35,8 @@ export const KUBELET_CLIENT_IDENTITY: Subject = { cn: 'kube-apiserver-kubelet-cl
 export const COMPONENT_FILES = { caCert: 'ca.crt', cert: 'client.crt', key: 'client.key', bootstrapToken: 'bootstrap-token' } as const;
 export const KUBELET_CLIENT_FILES = { cert: 'kubelet-client.crt', key: 'kubelet-client.key' } as const;
 export const BOOTSTRAP_TOKEN_FILE = 'bootstrap-token';
+/** The ServiceAccount token key pair: every apiserver signs with sa.key and verifies with sa.pub. */
+export const SERVICE_ACCOUNT_KEY_FILES = { key: 'sa.key', pub: 'sa.pub' } as const;
 
 /** Upstream's bootstrap token format: `<id>.<secret>`, 6 and 16 characters of [a-z0-9]. */
 export const BOOTSTRAP_TOKEN_RE = /^([a-z0-9]{6})\.([a-z0-9]{16})$/;
@@ -64,6 +67,23 @@ async function writeIfChanged(path: string, text: string, mode: number): Promise
   if ((await readText(path)) !== text) await writeAtomic(path, text, mode);
 }
 
+/** The key pair at dir/sa.key and sa.pub, kept when the two match, else made anew (P-256). */
+async function ensureServiceAccountKey(dir: string): Promise<boolean> {
+  const [key, pub] = await Promise.all([readText(join(dir, SERVICE_ACCOUNT_KEY_FILES.key)), readText(join(dir, SERVICE_ACCOUNT_KEY_FILES.pub))]);
+  if (key && pub) {
+    try {
+      const derived = createPublicKey(createPrivateKey(key)).export({ type: 'spki', format: 'pem' });
+      if (derived === createPublicKey(pub).export({ type: 'spki', format: 'pem' })) return false;
+    } catch {
+      // unreadable: made anew below
+    }
+  }
+  const pair = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  await writeAtomic(join(dir, SERVICE_ACCOUNT_KEY_FILES.key), pair.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string, 0o600);
+  await writeAtomic(join(dir, SERVICE_ACCOUNT_KEY_FILES.pub), pair.publicKey.export({ type: 'spki', format: 'pem' }) as string, 0o644);
+  return true;
+}
+
 export interface ClusterPki {
   material: PkiMaterial;
   bootstrapToken: string;
@@ -84,6 +104,7 @@ export async function ensureClusterPki(dir: string, serviceCIDR: string, now = n
       await writeAtomic(join(dir, BOOTSTRAP_TOKEN_FILE), `${bootstrapToken}\n`, 0o600);
       made.push('bootstrap-token');
     }
+    if (await ensureServiceAccountKey(dir)) made.push('service-account key');
     for (const [name, subject] of Object.entries(COMPONENT_IDENTITIES)) {
       const sub = join(dir, 'components', name);
       await mkdir(sub, { recursive: true, mode: 0o755 });

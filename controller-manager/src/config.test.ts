@@ -7,7 +7,7 @@ test('defaults and environment', () => {
   assert.equal(d.apiserver, 'apiserver:7000');
   assert.equal(d.nodeGraceSeconds, 40);
   assert.equal(d.podEvictionSeconds, 60);
-  assert.equal(d.controllers.size, 17);
+  assert.equal(d.controllers.size, 19);
   assert.deepEqual([d.cluster, d.hpaSyncSeconds, d.hpaDownscaleStabilizationSeconds], ['kubelab', 15, 300]);
   const c = loadConfig({ KUBELAB_APISERVER: '127.0.0.1:7001', KUBELAB_NODE_GRACE_SECONDS: '8', KUBELAB_POD_EVICTION_SECONDS: '0.5' });
   assert.deepEqual([c.apiserver, c.nodeGraceSeconds, c.podEvictionSeconds], ['127.0.0.1:7001', 8, 0.5]);
@@ -16,6 +16,7 @@ test('defaults and environment', () => {
 
 test('KUBELAB_CONTROLLERS selects controllers', () => {
   assert.deepEqual([...parseControllers('*,-nodelifecycle,-disruption,-horizontalpodautoscaling,-persistentvolume-binder,-volume-provisioner,-storage-protection')].sort(), [
+    'clusterrole-aggregation',
     'cronjob',
     'daemonset',
     'deployment',
@@ -25,6 +26,7 @@ test('KUBELAB_CONTROLLERS selects controllers', () => {
     'job',
     'loadbalancer',
     'replicaset',
+    'root-ca-cert-publisher',
     'serviceaccount',
     'statefulset',
   ]);

@@ -10,6 +10,8 @@ export const ALL_CONTROLLERS = [
   'daemonset',
   'statefulset',
   'serviceaccount',
+  'root-ca-cert-publisher',
+  'clusterrole-aggregation',
   'garbagecollector',
   'nodelifecycle',
   'loadbalancer',
@@ -42,6 +44,8 @@ export interface Config {
   lbPool: string;
   /** KUBELAB_SERVICE_CIDR (default 10.244.128.0/18): only checked against the pool. */
   serviceCIDR: string;
+  /** KUBELAB_ROOT_CA_FILE, else KUBELAB_API_CA_FILE: the CA certificate published as kube-root-ca.crt (unset: that controller is off). */
+  rootCaFile?: string;
 }
 
 function seconds(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -80,5 +84,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     hpaDownscaleStabilizationSeconds: seconds(env, 'KUBELAB_HPA_DOWNSCALE_STABILIZATION_SECONDS', 300),
     lbPool: env.KUBELAB_LB_POOL || '10.244.192.0/24',
     serviceCIDR: env.KUBELAB_SERVICE_CIDR || '10.244.128.0/18',
+    ...((env.KUBELAB_ROOT_CA_FILE || env.KUBELAB_API_CA_FILE) ? { rootCaFile: (env.KUBELAB_ROOT_CA_FILE || env.KUBELAB_API_CA_FILE) as string } : {}),
   };
 }

@@ -4,8 +4,9 @@
  * shared informers. The manager runs each enabled entry the same way; adding a controller is one
  * row here (workloads and networking below, volumes and autoscaling in storage-scaling.ts).
  */
+import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
-import { cidrsOverlap, type Clock, type CronJob, type DaemonSet, type Deployment, type Endpoints, type EndpointSlice, type Job, type KubeObject, type Lease, type Namespace, type Node, type Pod, type ReplicaSet, type Service } from '@kubelab/api';
+import { cidrsOverlap, type Clock, type CronJob, type DaemonSet, type Deployment, type Endpoints, type EndpointSlice, type Job, type KubeObject, type Lease, type Namespace, type Node, type Pod, type ReplicaSet, type RoleObject, type Service } from '@kubelab/api';
 import type { ApiClient, WorkQueue } from '@kubelab/client';
 import type { ApiEventRecorder } from '@kubelab/client/events';
 import type { Cache, Controller } from './api.js';
@@ -23,6 +24,8 @@ import { LoadBalancerController } from './controllers/loadbalancer.js';
 import { NODE_LEASE_NAMESPACE, NodeLifecycleController } from './controllers/nodelifecycle.js';
 import { ReplicaSetController } from './controllers/replicaset.js';
 import { ServiceAccountController } from './controllers/serviceaccount.js';
+import { RootCaPublisher } from './controllers/rootcacert.js';
+import { ClusterRoleAggregationController } from './controllers/clusterrole-aggregation.js';
 
 /** What every entry is made from. */
 export interface Wiring {
@@ -57,6 +60,15 @@ function loadBalancer(w: Wiring, queue: WorkQueue): Controller | undefined {
   return new LoadBalancerController({ api: w.client, services: w.inf.get<Service>('services'), pool: new AddressPool(cidr), queue, recorder: w.recorder('service-controller'), log: log(w, 'loadbalancer') });
 }
 
+function rootCaPublisher(w: Wiring, queue: WorkQueue): Controller | undefined {
+  if (!w.cfg.rootCaFile) {
+    w.log.warn('no KUBELAB_ROOT_CA_FILE or KUBELAB_API_CA_FILE: the root-ca-cert-publisher is off (no kube-root-ca.crt ConfigMaps)');
+    return undefined;
+  }
+  const caCert = readFileSync(w.cfg.rootCaFile, 'utf8');
+  return new RootCaPublisher({ api: w.client, namespaces: w.inf.get<Namespace>('namespaces'), configmaps: w.inf.get('configmaps'), caCert, queue, log: log(w, 'root-ca-cert-publisher') });
+}
+
 function garbageCollector(w: Wiring, queue: WorkQueue): Controller {
   const caches: Record<string, Cache<KubeObject>> = {};
   for (const r of GC_RESOURCES) caches[r] = w.inf.get(r);
@@ -72,6 +84,8 @@ export const WORKLOAD_CONTROLLERS: readonly ControllerEntry[] = [
   { name: 'cronjob', workers: 5, make: (w, queue) => new CronJobController({ api: w.client, cronjobs: w.inf.get<CronJob>('cronjobs'), jobs: w.inf.get<Job>('jobs'), queue, recorder: w.recorder('cronjob-controller'), clock: w.clock, log: log(w, 'cronjob') }) },
   { name: 'daemonset', workers: 2, make: (w, queue) => new DaemonSetController({ api: w.client, daemonsets: w.inf.get<DaemonSet>('daemonsets'), pods: w.inf.get<Pod>('pods'), nodes: w.inf.get<Node>('nodes'), queue, recorder: w.recorder('daemonset-controller'), clock: w.clock, log: log(w, 'daemonset') }) },
   { name: 'serviceaccount', workers: 1, make: (w, queue) => new ServiceAccountController({ api: w.client, namespaces: w.inf.get<Namespace>('namespaces'), serviceaccounts: w.inf.get('serviceaccounts'), queue, log: log(w, 'serviceaccount') }) },
+  { name: 'root-ca-cert-publisher', workers: 1, make: rootCaPublisher },
+  { name: 'clusterrole-aggregation', workers: 1, make: (w, queue) => new ClusterRoleAggregationController({ api: w.client, clusterroles: w.inf.get<RoleObject>('clusterroles'), queue, log: log(w, 'clusterrole-aggregation') }) },
   { name: 'loadbalancer', workers: 1, make: loadBalancer },
   { name: 'garbagecollector', workers: 20, make: garbageCollector },
   {

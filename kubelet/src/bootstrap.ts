@@ -35,7 +35,11 @@ export interface BootstrapOptions {
   /** Where the node's key and certificate are kept (its own volume). */
   dir: string;
   log: Logger;
-  /** How often the request is looked at while it waits (default 500 ms). */
+  /**
+   * How often the request is looked at while it waits: first after 50 ms, then twice as long each
+   * time up to this (default 500 ms). The apiserver approves and signs a node's request within a
+   * few hundred milliseconds, so the first looks are the ones that find it.
+   */
   pollMs?: number;
 }
 
@@ -86,12 +90,15 @@ async function submit(o: BootstrapOptions, csrPem: string): Promise<string | und
 
 /** Waits for the signed certificate of the request (PEM); throws when it is denied or fails. */
 async function signed(o: BootstrapOptions, name: string, signal: AbortSignal): Promise<string | undefined> {
+  const max = o.pollMs ?? 500;
+  let wait = Math.min(50, max);
   while (!signal.aborted) {
     const csr = await o.api.get<Csr>('certificatesigningrequests', '', name);
     const bad = csr.status?.conditions?.find((c) => (c.type === 'Denied' || c.type === 'Failed') && c.status !== 'False');
     if (bad) throw new Error(`certificate signing request ${name} was ${bad.type.toLowerCase()}: ${bad.reason ?? ''} ${bad.message ?? ''}`.trim());
     if (csr.status?.certificate) return Buffer.from(csr.status.certificate, 'base64').toString('utf8');
-    await sleep(o.pollMs ?? 500, signal);
+    await sleep(wait, signal);
+    wait = Math.min(wait * 2, max);
   }
   return undefined;
 }
@@ -108,7 +115,7 @@ export async function bootstrapCertificate(o: BootstrapOptions, signal: AbortSig
     o.log.info({ user: nodeUser(o.nodeName) }, 'using the node\'s client certificate kept from an earlier start');
     return kept;
   }
-  const backoff = new Backoff(1_000, 30_000);
+  const backoff = new Backoff(250, 30_000); // a kubelet starts with the apiserver: the first tries come soon
   const { csr, key } = await makeCsr({ cn: nodeUser(o.nodeName), o: ['system:nodes'] });
   while (!signal.aborted) {
     try {
@@ -129,6 +136,7 @@ export async function bootstrapCertificate(o: BootstrapOptions, signal: AbortSig
     } catch (err) {
       const wait = backoff.next();
       if (isReason(err, 'Unauthorized')) o.log.error({ retryInMs: wait }, refusedTokenMessage(err));
+      else if (isReason(err, 'ServiceUnavailable')) o.log.info({ err: errMessage(err), retryInMs: wait }, 'the apiserver does not answer yet; asking again');
       else o.log.error({ err: errMessage(err), retryInMs: wait }, 'TLS bootstrap failed; retrying');
       await sleep(wait, signal);
     }

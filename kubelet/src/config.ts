@@ -20,6 +20,8 @@ export interface KubeletConfig {
   imageBackoffBaseSeconds: number;
   imageBackoffMaxSeconds: number;
   resyncSeconds: number;
+  /** KUBELAB_KUBELET_PODS_DIR: the kubelet's own directory for content volumes, used when it is a volume of its container (see volumes/localdir.ts). */
+  podsDir: string;
   housekeepingSeconds: number;
   podWorkers: number;
   dockerConcurrency: number;
@@ -112,6 +114,7 @@ export function loadConfig(env: Env, argv: readonly string[] = []): KubeletConfi
     imageBackoffBaseSeconds: num(env, 'KUBELAB_IMAGE_BACKOFF_BASE_SECONDS', 2, 0),
     imageBackoffMaxSeconds: num(env, 'KUBELAB_IMAGE_BACKOFF_MAX_SECONDS', 60, 0),
     resyncSeconds: num(env, 'KUBELAB_RESYNC_SECONDS', 10, 0.1),
+    podsDir: str(env, 'KUBELAB_KUBELET_PODS_DIR', '/var/lib/kubelet/pods'),
     housekeepingSeconds: num(env, 'KUBELAB_HOUSEKEEPING_SECONDS', 30, 0.1),
     podWorkers: int(env, 'KUBELAB_POD_WORKERS', 8, 1),
     dockerConcurrency: int(env, 'KUBELAB_DOCKER_CONCURRENCY', 8, 1),

@@ -94,7 +94,7 @@ describe('kubelet failure paths on Docker', { timeout: 120_000 }, () => {
     start(makePod('oom-always', NODE, { restartPolicy: 'Always', terminationGracePeriodSeconds: 1, containers: [hog] }));
 
     const t = await waitFor('oom-never terminated', () => statusOf('oom-never', 'hog')?.state.terminated, 30_000);
-    assert.equal(t.reason, 'OOMKilled');
+    assert.equal(t.reason, 'OOMKilled', JSON.stringify(t));
     assert.equal(t.exitCode, 137);
     assert.equal(get('oom-never')?.status?.phase, 'Failed');
     const [c] = await instances(never, 'hog');

@@ -11,6 +11,8 @@ import { ApiEventRecorder } from '@kubelab/client/events';
 import { errMessage, type KubeletApi, type PodSource } from './api.js';
 import type { KubeletConfig } from './config.js';
 import { ApiEnvObjects, type EnvApi } from './env/objects.js';
+import { TokenManager } from './volumes/tokens.js';
+import { LocalContent } from './volumes/localdir.js';
 import { HookRunner } from './hooks.js';
 import { VolumeManager } from './volumes/manager.js';
 import { ApiClaimObjects } from './volumes/claims.js';
@@ -94,6 +96,10 @@ export async function runKubelet(d: KubeletDeps, signal: AbortSignal): Promise<v
   let enqueue: (uid: string) => void = () => undefined;
   const prober = d.newProber?.(runtime) ?? new RealProber(runtime);
   const envObjects = hasList(d.api) ? new ApiEnvObjects(d.api) : undefined;
+  // Content volumes in the kubelet's own directory when that is a volume of its container (the engine's host path known).
+  const podsMount = self?.mounts?.find((m) => m.destination === cfg.podsDir);
+  const local = podsMount ? new LocalContent({ path: cfg.podsDir, hostPath: podsMount.source }) : undefined;
+  nlog.info({ podsDir: cfg.podsDir, hostPath: podsMount?.source }, local ? 'content volumes are written in the kubelet\'s own directory' : 'content volumes are Docker volumes (the kubelet\'s pods directory is not a volume of its container)');
   const probes = new ProbeManager({ prober, timers: realTimers, clock: d.clock, log: nlog, recorder, onChange: (uid) => enqueue(uid) });
   const syncer = new PodSyncer({
     hooks: new HookRunner({ prober, log: nlog, recorder, sleep: (ms) => sleep(ms, signal) }),
@@ -103,7 +109,7 @@ export async function runKubelet(d: KubeletDeps, signal: AbortSignal): Promise<v
       memory: parseQuantity(cfg.nodeMemory) ?? os.totalmem(),
     },
     ...(envObjects ? { envObjects } : {}),
-    volumes: new VolumeManager({ runtime, cluster: cfg.cluster, node: nodeName, log: nlog, claims: new ApiClaimObjects(d.api), ...(envObjects ? { objects: envObjects } : {}) }),
+    volumes: new VolumeManager({ runtime, cluster: cfg.cluster, node: nodeName, log: nlog, claims: new ApiClaimObjects(d.api), tokens: new TokenManager(d.api, d.clock), ...(local ? { local } : {}), ...(envObjects ? { objects: envObjects } : {}) }),
     probes,
     recorder,
     runtime,

@@ -1,20 +1,17 @@
 /** kubelet entry point: read the environment, build the real dependencies, run until signalled. */
 import { readFileSync } from 'node:fs';
 import * as os from 'node:os';
+import './runtime/no-ssh2.js'; // before dockerode: see there
 import Dockerode from 'dockerode';
 import { systemClock, type PersistentVolume, type Pod } from '@kubelab/api';
 import { ApiClient, Informer, credentialsFromEnv, runMain } from '@kubelab/client';
 import { loadConfig } from './config.js';
 import { dnsSettingsFromEnv } from './dns/poddns.js';
-import { runHollowKubelets } from './hollow.js';
 import { runKubelet } from './kubelet.js';
 import { DockerRuntime } from './runtime/docker.js';
 import type { ContainerRuntime } from './runtime/runtime.js';
 import { timedRuntime } from './runtime/timed.js';
 import { kubeletPortFromEnv } from './server/config.js';
-import { RuntimeBackend } from './server/runtimebackend.js';
-import { OwnUsage } from './server/ownusage.js';
-import { runKubeletServer } from './server/server.js';
 import { nodeServingCert, servingAnnotation, type KubeletTls } from './server/tls.js';
 import { becomeNode, certDirFromEnv } from './credentials.js';
 
@@ -40,6 +37,7 @@ runMain('kubelet', async (signal, log) => {
       return clients.get(node)!;
     };
     const podsOf = (node: string): Informer<Pod> => new Informer<Pod>(apiFor(node), 'pods', { fieldSelector: `spec.nodeName=${node}` }, log.child({ informer: 'pods', node }));
+    const { runHollowKubelets } = await import('./hollow.js'); // hollow nodes only: not loaded by a real kubelet
     try {
       await runHollowKubelets({ cfg, api: client, apiFor, clock: systemClock, log, hostname: os.hostname(), newPodSource: podsOf, prepare: async (node, nlog, sig) => (await becomeNode(apiFor(node.name), credentials, node.name, certDir, nlog, sig), {}) }, signal);
     } finally {
@@ -92,8 +90,11 @@ runMain('kubelet', async (signal, log) => {
         newRuntime: runtimeFor,
         kubeletPort,
         prepare,
-        serveApi: (node, runtime, nlog, sig) =>
-          runKubeletServer({ port: kubeletPort, log: nlog, ...(serving ? { tls: serving } : {}), backend: new RuntimeBackend({ runtime, cluster: cfg.cluster, node, network: cfg.network, log: nlog, own: new OwnUsage() }) }, sig),
+        serveApi: async (node, runtime, nlog, sig) => {
+          // Loaded while the node registers (not before the kubelet first calls the apiserver).
+          const [{ runKubeletServer }, { RuntimeBackend }, { OwnUsage }] = await Promise.all([import('./server/server.js'), import('./server/runtimebackend.js'), import('./server/ownusage.js')]);
+          await runKubeletServer({ port: kubeletPort, log: nlog, ...(serving ? { tls: serving } : {}), backend: new RuntimeBackend({ runtime, cluster: cfg.cluster, node, network: cfg.network, log: nlog, own: new OwnUsage() }) }, sig);
+        },
         newPodSource,
         newVolumeSource: () => new Informer<PersistentVolume>(client, 'persistentvolumes', {}, log.child({ informer: 'persistentvolumes' })),
       },

@@ -65,7 +65,8 @@ export async function startExperiment(name: string, probes: Probe[]): Promise<Ex
   const loops = probes.filter((p) => p.mode === 'continuous').map(async (p) => {
     while (!ac.signal.aborted) {
       record(p, await passes(p));
-      await new Promise((r) => setTimeout(r, p.intervalMs ?? 500));
+      // unref: an experiment a failed test never finished does not keep the process alive.
+      await new Promise((r) => setTimeout(r, p.intervalMs ?? 500).unref());
     }
   });
   const handles: FaultHandle[] = [];

@@ -8,6 +8,7 @@ import { defaultPod } from './pod.js';
 import { defaultService } from './service.js';
 import { defaultCronJob, defaultDaemonSet, defaultJob, defaultSecret, defaultStatefulSet } from './batch.js';
 import { defaultHPA } from './autoscaling.js';
+import { defaultBinding } from '../rbac-types.js';
 import { defaultPersistentVolume, defaultPersistentVolumeClaim, defaultStorageClass } from './storage.js';
 
 export { defaultPod, defaultPodSpec, defaultContainer, defaultPullPolicy, podQOSClass } from './pod.js';
@@ -42,6 +43,8 @@ const DEFAULTERS: Record<string, (o: KubeObject) => void> = {
   persistentvolumes: defaultPersistentVolume,
   persistentvolumeclaims: defaultPersistentVolumeClaim,
   storageclasses: defaultStorageClass,
+  rolebindings: defaultBinding,
+  clusterrolebindings: defaultBinding,
 };
 
 export function applyDefaults<T extends KubeObject>(resource: string, obj: T): T {

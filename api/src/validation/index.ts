@@ -17,6 +17,7 @@ import { validateEndpointSlice, validateIngress, validatePDB } from './extras.js
 import { validateHorizontalPodAutoscaler } from './hpa.js';
 import { validateControllerRevision, validateControllerRevisionUpdate } from './controllerrevision.js';
 import { validateCertificateSigningRequest, validateCsrConditions } from './certificates.js';
+import { validateClusterRole, validateClusterRoleBinding, validateRole, validateRoleBinding } from './rbac.js';
 import {
   validatePersistentVolume,
   validatePersistentVolumeClaim,
@@ -40,6 +41,7 @@ export { validateEndpointSlice, validateIngress, validatePDB } from './extras.js
 export { validateHorizontalPodAutoscaler } from './hpa.js';
 export { validateControllerRevision, validateControllerRevisionUpdate } from './controllerrevision.js';
 export * from './storage.js';
+export { validatePolicyRule, checkPathSegment } from './rbac.js';
 export { validateCertificateSigningRequest, validateCsrConditions, csrRequestError, KEY_USAGES } from './certificates.js';
 export { cronScheduleError } from './cron.js';
 
@@ -71,6 +73,10 @@ const VALIDATORS: Record<string, Validator> = {
   ingresses: (o) => validateIngress(o),
   endpointslices: (o) => validateEndpointSlice(o),
   certificatesigningrequests: (o) => validateCertificateSigningRequest(o),
+  roles: (o) => validateRole(o),
+  clusterroles: (o) => validateClusterRole(o),
+  rolebindings: (o, old) => validateRoleBinding(o, old),
+  clusterrolebindings: (o, old) => validateClusterRoleBinding(o, old),
 };
 
 /** Field errors of obj (an update when old is given); unknown resources get metadata checks only. */

@@ -26,6 +26,8 @@ export interface AdmissionRequest {
   oldObject(): Promise<KubeObject | undefined>;
   /** Reads other objects (e.g. whether a node exists). */
   registry: Registry;
+  /** Adds a warning to the response (REST: a `Warning: 299` header kubectl prints; gRPC: dropped). */
+  warn(message: string): void;
 }
 
 export interface AdmissionPlugin {
@@ -43,11 +45,11 @@ async function readOld(registry: Registry, resource: string, namespace: string, 
 }
 
 /** The registry as one caller sees it: every write first passes the plugins. */
-export function admittingRegistry(registry: Registry, user: UserInfo, plugins: readonly AdmissionPlugin[]): Registry {
+export function admittingRegistry(registry: Registry, user: UserInfo, plugins: readonly AdmissionPlugin[], warn: (message: string) => void = () => undefined): Registry {
   if (plugins.length === 0) return registry;
   const run = async (operation: Operation, resource: string, subresource: string, namespace: string, name: string, object?: KubeObject): Promise<KubeObject | undefined> => {
     let old: Promise<KubeObject | undefined> | undefined;
-    const req: AdmissionRequest = { user, operation, resource, subresource, namespace, name, registry, oldObject: () => (old ??= operation === 'CREATE' ? Promise.resolve(undefined) : readOld(registry, resource, namespace, name)) };
+    const req: AdmissionRequest = { user, operation, resource, subresource, namespace, name, registry, warn, oldObject: () => (old ??= operation === 'CREATE' ? Promise.resolve(undefined) : readOld(registry, resource, namespace, name)) };
     if (object) req.object = object;
     for (const p of plugins) {
       const out = await p.admit(req);

@@ -5,7 +5,8 @@
  * RBAC is one more Authorizer appended to it.
  */
 import { type Attributes, forbidden } from './attributes.js';
-import { GROUPS } from './user.js';
+import type { PolicyRule } from './rules.js';
+import { GROUPS, type UserInfo } from './user.js';
 
 export type Decision = 'allow' | 'deny' | 'noopinion';
 
@@ -15,8 +16,19 @@ export interface Verdict {
   reason: string;
 }
 
+/** What a user may do in a namespace, as upstream's RuleResolver answers (SelfSubjectRulesReview). */
+export interface RuleSet {
+  resourceRules: PolicyRule[];
+  nonResourceRules: PolicyRule[];
+  /** Some authorizer could not list its rules (the answer may miss some). */
+  incomplete: boolean;
+  errors: string[];
+}
+
 export interface Authorizer {
   authorize(a: Attributes): Verdict | Promise<Verdict>;
+  /** The rules this authorizer grants the user in the namespace; absent when it cannot list them. */
+  rulesFor?(user: UserInfo, namespace: string): RuleSet | Promise<RuleSet>;
 }
 
 export const ALLOW: Verdict = { decision: 'allow', reason: '' };
@@ -27,9 +39,31 @@ export const mastersAuthorizer: Authorizer = {
   authorize: (a) => (a.user.groups.includes(GROUPS.masters) ? ALLOW : NO_OPINION),
 };
 
+const PUBLIC_ROOTS = ['/healthz', '/livez', '/readyz'];
+
+/**
+ * The health checks and /version may always be read (upstream's always-allowed paths): they answer
+ * before the RBAC objects are loaded and whatever becomes of system:public-info-viewer.
+ */
+export const publicPathsAuthorizer: Authorizer = {
+  authorize: (a) => (!a.resourceRequest && a.verb === 'get' && (a.path === '/version' || a.path === '/version/' || PUBLIC_ROOTS.some((p) => a.path === p || a.path.startsWith(`${p}/`))) ? ALLOW : NO_OPINION),
+};
+
 /** The union: first allow or deny wins; the reasons of the no-opinions are joined. */
 export function chainAuthorizers(...chain: Authorizer[]): Authorizer {
   return {
+    async rulesFor(user, namespace) {
+      const out: RuleSet = { resourceRules: [], nonResourceRules: [], incomplete: false, errors: [] };
+      for (const z of chain) {
+        if (!z.rulesFor) continue;
+        const r = await z.rulesFor(user, namespace);
+        out.resourceRules.push(...r.resourceRules);
+        out.nonResourceRules.push(...r.nonResourceRules);
+        out.incomplete ||= r.incomplete;
+        out.errors.push(...r.errors);
+      }
+      return out;
+    },
     async authorize(a) {
       const reasons: string[] = [];
       for (const z of chain) {

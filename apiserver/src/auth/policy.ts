@@ -79,11 +79,13 @@ export const ROLES: readonly Role[] = [
       ...leaderLease('kube-controller-manager'),
       ...REVIEWS,
       { verbs: ['get', 'list', 'watch', 'update', 'patch', 'delete', 'deletecollection'], apiGroups: ['*'], resources: ['*'] },
-      { verbs: ['create'], apiGroups: [''], resources: ['pods', 'pods/binding', 'pods/eviction', 'endpoints', 'persistentvolumes', 'persistentvolumeclaims', 'serviceaccounts', 'serviceaccounts/token', 'secrets'] },
+      { verbs: ['create'], apiGroups: [''], resources: ['pods', 'pods/binding', 'pods/eviction', 'endpoints', 'configmaps', 'persistentvolumes', 'persistentvolumeclaims', 'serviceaccounts', 'serviceaccounts/token', 'secrets'] },
       { verbs: ['create'], apiGroups: ['apps'], resources: ['replicasets', 'controllerrevisions'] },
       { verbs: ['create'], apiGroups: ['batch'], resources: ['jobs'] },
       { verbs: ['create'], apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'] },
       { verbs: ['create'], apiGroups: ['storage.k8s.io'], resources: ['storageclasses'] },
+      // The clusterrole-aggregation controller writes rules it does not hold itself.
+      { verbs: ['escalate'], apiGroups: ['rbac.authorization.k8s.io'], resources: ['clusterroles'] },
     ],
   },
   {

@@ -7,6 +7,7 @@ import type { Registry } from '../registry/types.js';
 import { authenticatedHandlers, type GrpcAuthn } from '../auth/grpc-authn.js';
 import type { Enforcement } from '../auth/defaults.js';
 import { resourcesHandlers } from './service.js';
+import type { TokenIssuer } from '../serviceaccount/token-request.js';
 
 export interface GrpcServerOptions {
   registry: Registry;
@@ -21,12 +22,14 @@ export interface GrpcServerOptions {
   tls?: { cert: string; key: string; authn: GrpcAuthn };
   /** Authorizer and admission plugins; the apiserver's defaults over the registry when omitted. */
   enforcement?: Enforcement;
+  /** Signs TokenRequests (Create of serviceaccounts/token); without it they answer 503. */
+  tokens?: TokenIssuer;
 }
 
 export async function startGrpcServer(opts: GrpcServerOptions): Promise<{ server: grpc.Server; port: number }> {
   const server = new grpc.Server(SERVER_OPTIONS);
   const definition = resourcesService().service;
-  const handlers = resourcesHandlers(opts.registry, opts.log.child({ server: 'grpc' }), opts.enforcement);
+  const handlers = resourcesHandlers(opts.registry, opts.log.child({ server: 'grpc' }), opts.enforcement, opts.tokens);
   server.addService(definition, opts.tls ? authenticatedHandlers(definition, handlers, opts.tls.authn) : handlers);
   const credentials = opts.tls ? serverTls({ ca: opts.tls.authn.caCert, cert: opts.tls.cert, key: opts.tls.key, requireClientCert: false }) : grpc.ServerCredentials.createInsecure();
   const address = `${opts.host ?? '0.0.0.0'}:${opts.port}`;

@@ -13,6 +13,7 @@ import { authorizeOrThrow } from '../auth/authorizer.js';
 import { defaultEnforcement, type Enforcement } from '../auth/defaults.js';
 import { grpcUser } from '../auth/user.js';
 import { type GrpcMethod, grpcAttributes } from './attributes.js';
+import { requestToken, type TokenIssuer } from '../serviceaccount/token-request.js';
 
 function parseObject(buf: Buffer | undefined): KubeObject {
   let obj: unknown;
@@ -119,11 +120,18 @@ async function serveWatch(auth: Guard, call: grpc.ServerWritableStream<WatchRequ
   }
 }
 
-export function resourcesHandlers(registry: Registry, log: Logger, enforcement: Enforcement = defaultEnforcement(registry)): grpc.UntypedServiceImplementation {
+export function resourcesHandlers(registry: Registry, log: Logger, enforcement: Enforcement = defaultEnforcement(registry), tokens?: TokenIssuer): grpc.UntypedServiceImplementation {
   const auth = guard(registry, enforcement);
   return {
     Create: unary(log, 'Create', async (req: CreateRequest, call) => {
       const obj = parseObject(req.object);
+      if (req.target?.resource === 'serviceaccounts/token') {
+        // The ServiceAccount is the target's name, else the TokenRequest's (ApiClient.create names none).
+        const name = req.target.name || obj.metadata?.name || '';
+        const r = await auth(call, 'Create', targetOf(req.target, name));
+        if (!tokens) throw new ApiError('ServiceUnavailable', 'this apiserver has no service-account signing key (sa.key in its PKI directory): it issues no tokens');
+        return encode((await requestToken(r, tokens, req.target.namespace ?? '', name, obj as unknown as Record<string, unknown>, grpcUser(call))) as unknown as KubeObject);
+      }
       const r = await auth(call, 'Create', targetOf(req.target));
       return encode(await r.create(req.target?.resource ?? '', req.target?.namespace ?? '', obj, { dryRun: req.dryRun, fieldManager: req.fieldManager || undefined }));
     }),

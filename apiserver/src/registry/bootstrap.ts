@@ -1,7 +1,7 @@
 /**
  * Objects every cluster has, created at start-up if missing (idempotent): the system
  * namespaces, the `kubernetes` service on the first service IP and the `kube-dns` service on the
- * 10th (clusterdns.ts). Also resumes the cleanup of namespaces that were terminating when the
+ * 10th (clusterdns.ts), the RBAC bootstrap policy (auth/rbac/reconcile.ts). Also resumes the cleanup of namespaces that were terminating when the
  * apiserver stopped.
  */
 import type { Logger } from 'pino';
@@ -9,6 +9,7 @@ import { ApiError } from '@kubelab/proto';
 import { CLUSTER_DNS_NAMESPACE, CLUSTER_DNS_SERVICE, SERVICE_PROXY_NAME_LABEL, clusterDNSAddress, formatIPv4, type KubeObject } from '@kubelab/api';
 import { parseCIDR } from './allocator.js';
 import { DEFAULT_SERVICE_CIDR, type StoreRegistry } from './registry.js';
+import { reconcileBootstrapPolicy } from '../auth/rbac/reconcile.js';
 
 export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
 
@@ -87,6 +88,7 @@ export async function bootstrap(registry: StoreRegistry, opts: { serviceCIDR?: s
   for (const name of SYSTEM_NAMESPACES) await ensure(registry, 'namespaces', '', { apiVersion: 'v1', kind: 'Namespace', metadata: { name } }, opts.log);
   await ensure(registry, 'services', 'default', kubernetesService(opts.serviceCIDR), opts.log);
   await ensureKubeDns(registry, opts.serviceCIDR, opts.log);
+  await reconcileBootstrapPolicy(registry, opts.log);
   const namespaces = await registry.list('namespaces', { namespace: '' });
   for (const ns of namespaces.items) if (ns.metadata.deletionTimestamp && ns.metadata.name) registry.finalizeNamespace(ns.metadata.name);
 }

@@ -64,5 +64,9 @@ export function buildStrategies(cfg: StrategyConfig): Record<string, Strategy> {
     storageclasses: {},
     controllerrevisions: {},
     certificatesigningrequests: csrStrategy,
+    roles: {},
+    clusterroles: {},
+    rolebindings: {},
+    clusterrolebindings: {},
   };
 }

@@ -6,6 +6,7 @@ import type { Authorizer } from '../auth/authorizer.js';
 import type { UserInfo } from '../auth/user.js';
 import type { Registry } from '../registry/types.js';
 import type { MediaRange } from './media.js';
+import type { TokenIssuer } from '../serviceaccount/token-request.js';
 
 export interface RequestContext {
   req: IncomingMessage;
@@ -24,4 +25,6 @@ export interface RequestContext {
   signal: AbortSignal;
   /** The way to the kubelets (pods/log, exec, port-forward); absent in tests without nodes. */
   kubelets?: KubeletConnector;
+  /** Signs TokenRequests (serviceaccounts/token); absent without a service-account key. */
+  tokens?: TokenIssuer;
 }

@@ -17,6 +17,7 @@ import { matchStreamPath, rejectPlainStreamRequest } from './streams/dispatch.js
 import { serveMetrics } from './metrics/serve.js';
 import { versionInfo } from './version.js';
 import { serveReviews } from './handlers/reviews.js';
+import { serveAccessReviews } from './handlers/access-reviews.js';
 
 const HEALTH = new Set(['/healthz', '/readyz', '/livez']);
 
@@ -75,7 +76,7 @@ export async function route(ctx: RequestContext): Promise<void> {
 
   if (await serveMetrics(ctx, path)) return;
 
-  if (ctx.authorizer && (await serveReviews(ctx, path, ctx.authorizer))) return;
+  if (ctx.authorizer && ((await serveReviews(ctx, path, ctx.authorizer)) || (await serveAccessReviews(ctx, path, ctx.authorizer)))) return;
 
   const stream = matchStreamPath(path);
   if (stream) await rejectPlainStreamRequest(ctx.registry, stream, ctx.query, ctx.method);

@@ -19,6 +19,7 @@ import type { RequestContext } from './context.js';
 import type { UserInfo } from '../auth/user.js';
 import { admittingRegistry } from '../auth/admission.js';
 import { authorizeOrThrow } from '../auth/authorizer.js';
+import { impersonate } from './impersonation.js';
 import { defaultEnforcement, type Enforcement } from '../auth/defaults.js';
 import { sendUnauthorized } from './auth.js';
 import { requestAttributes } from './attributes.js';
@@ -26,9 +27,11 @@ import { authenticate } from './authn.js';
 import { rejectUpgrade } from './streams/upgrade.js';
 import { parseAccept } from './media.js';
 import { sendError } from './respond.js';
+import { addWarnings } from './decode/strict.js';
 import { route } from './router.js';
 import { matchStreamPath, serveStreamUpgrade, type StreamPath } from './streams/dispatch.js';
 import type { StreamBackends } from './streams/types.js';
+import type { TokenIssuer } from '../serviceaccount/token-request.js';
 
 export interface RestServerOptions {
   registry: Registry;
@@ -50,6 +53,10 @@ export interface RestServerOptions {
   token?: string;
   /** Bootstrap tokens (auth/bootstrap-token.ts) as bearer tokens. */
   bootstrapTokens?: (token: string) => Promise<UserInfo | undefined>;
+  /** ServiceAccount tokens (JWTs, serviceaccount/authenticator.ts) as bearer tokens. */
+  serviceAccountTokens?: (token: string) => Promise<UserInfo | undefined>;
+  /** Signs TokenRequests (serviceaccounts/token); without it they answer 503. */
+  tokens?: TokenIssuer;
   /** Authorizer and admission plugins; the apiserver's defaults over the registry when omitted. */
   enforcement?: Enforcement;
 }
@@ -60,7 +67,7 @@ export async function startRestServer(opts: RestServerOptions): Promise<http.Ser
   // One abort listener per request in flight (every open watch holds one): not a leak.
   setMaxListeners(0, opts.signal);
   const enforcement = opts.enforcement ?? defaultEnforcement(opts.registry);
-  const authn = { ...(opts.token !== undefined ? { token: opts.token } : {}), ...(opts.bootstrapTokens ? { bootstrapTokens: opts.bootstrapTokens } : {}) };
+  const authn = { ...(opts.token !== undefined ? { token: opts.token } : {}), ...(opts.bootstrapTokens ? { bootstrapTokens: opts.bootstrapTokens } : {}), ...(opts.serviceAccountTokens ? { serviceAccountTokens: opts.serviceAccountTokens } : {}) };
 
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
     const started = Date.now();
@@ -75,11 +82,12 @@ export async function startRestServer(opts: RestServerOptions): Promise<http.Ser
     opts.signal.addEventListener('abort', abort, { once: true });
     try {
       const url = new URL(req.url ?? '/', 'http://localhost');
-      const user = await authenticate(req, url.pathname, authn);
-      if (!user) {
+      const caller = await authenticate(req, url.pathname, authn);
+      if (!caller) {
         sendUnauthorized(res);
         return;
       }
+      const user = await impersonate(req, caller, enforcement.authorizer);
       const method = (req.method ?? 'GET').toUpperCase();
       await authorizeOrThrow(enforcement.authorizer, requestAttributes(user, method, url));
       const ctx: RequestContext = {
@@ -89,13 +97,14 @@ export async function startRestServer(opts: RestServerOptions): Promise<http.Ser
         url,
         query: url.searchParams,
         accept: parseAccept(req.headers.accept),
-        registry: admittingRegistry(opts.registry, user, enforcement.admission),
+        registry: admittingRegistry(opts.registry, user, enforcement.admission, (m) => addWarnings(res, [m], 4096)),
         user,
         authorizer: enforcement.authorizer,
         log: reqLog,
         signal: ac.signal,
       };
       if (opts.kubelets) ctx.kubelets = opts.kubelets;
+      if (opts.tokens) ctx.tokens = opts.tokens;
       await route(ctx);
     } catch (err) {
       const status = sendError(res, err);
@@ -135,9 +144,10 @@ export async function startRestServer(opts: RestServerOptions): Promise<http.Ser
   // Exec, attach and port-forward: authenticated and authorized (create on the subresource) before
   // the pod is even looked up; an unauthenticated upgrade is served as a plain request (401).
   const upgradeStream = async (req: http.IncomingMessage, socket: Duplex, head: Buffer, path: StreamPath, url: URL): Promise<void> => {
-    const user = await authenticate(req, url.pathname, authn);
-    if (!user) return servePlain(req, socket);
+    const caller = await authenticate(req, url.pathname, authn);
+    if (!caller) return servePlain(req, socket);
     try {
+      const user = await impersonate(req, caller, enforcement.authorizer);
       await authorizeOrThrow(enforcement.authorizer, requestAttributes(user, req.method ?? 'GET', url));
     } catch (err) {
       rejectUpgrade(socket, err);

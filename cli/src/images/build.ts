@@ -9,6 +9,7 @@ import type { LabDocker } from '../docker.js';
 import { since, type Log } from '../output.js';
 import type { ImageBuilder } from './builder.js';
 import { catalog, type ImageSpec } from './catalog.js';
+import { DigestCache } from './digest-cache.js';
 import { dockerfileBases } from './dockerfile.js';
 import { digestPlan, stagePlan, type PlanEntry } from './plan.js';
 import { SOURCE_LABEL, type ImageSource } from './source.js';
@@ -65,7 +66,7 @@ async function applyTags(spec: ImageSpec, id: string, o: BuildImagesOptions): Pr
   }
 }
 
-async function buildOne(spec: ImageSpec, o: BuildImagesOptions): Promise<BuiltImage> {
+async function buildOne(spec: ImageSpec, o: BuildImagesOptions, cache: DigestCache): Promise<BuiltImage> {
   const t0 = Date.now();
   const dockerfilePath = join(o.root, 'images', spec.dir, spec.dockerfile);
   let dockerfile = await readFile(dockerfilePath, 'utf8');
@@ -73,7 +74,7 @@ async function buildOne(spec: ImageSpec, o: BuildImagesOptions): Promise<BuiltIm
   const ctx = await spec.context();
   for (const w of ctx.warnings) o.log(`  warning: ${w}`);
   const extra = [FORMAT, `source ${o.source}`, `dockerfile ${createHash('sha256').update(dockerfile).digest('hex')}`, ...(await baseIds(dockerfileBases(dockerfile), o))];
-  const digests = await digestPlan(ctx.entries);
+  const digests = await digestPlan(ctx.entries, cache.digest);
   const hash = createHash('sha256').update([...extra, ...digests.values()].join('\n')).digest('hex');
   const existing = await o.docker.image(spec.name);
   if (existing && existing.labels[INPUTS_LABEL] === hash && !o.force) {
@@ -96,10 +97,12 @@ async function buildOne(spec: ImageSpec, o: BuildImagesOptions): Promise<BuiltIm
 export async function buildImages(o: BuildImagesOptions): Promise<BuiltImage[]> {
   const specs = o.specs ?? catalog(o.root, o.source, o.tag);
   const out: BuiltImage[] = [];
+  const cache = await DigestCache.load(join(o.root, 'images', 'build', '.digests.json'));
   for (const spec of specs) {
     if (o.only && !o.only.includes(spec.name) && (await o.docker.image(spec.name))) continue;
-    out.push(await buildOne(spec, o));
+    out.push(await buildOne(spec, o, cache));
   }
+  await cache.save();
   // Earlier builds left untagged; Docker keeps the ones a container still uses.
   if (out.some((i) => i.built)) await o.docker.pruneDanglingImages(`${IMAGE_LABEL}=1`);
   return out;

@@ -4,9 +4,9 @@
  * writes the plan into a directory for `docker build`.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { chmod, copyFile, mkdir, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { sha256File, type FileDigest } from './digest-cache.js';
 
 export type PlanEntry =
   /** A host file copied to `dest` (relative to the context), keeping its mode unless `mode` is given. */
@@ -20,16 +20,6 @@ export function normalizePlan(entries: readonly PlanEntry[]): PlanEntry[] {
   const byDest = new Map<string, PlanEntry>();
   for (const e of entries) byDest.set(e.dest.replace(/\/+$/, ''), e);
   return [...byDest.values()].sort((a, b) => (a.dest < b.dest ? -1 : a.dest > b.dest ? 1 : 0));
-}
-
-function fileDigest(path: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const h = createHash('sha256');
-    createReadStream(path)
-      .on('data', (d) => h.update(d))
-      .on('error', reject)
-      .on('end', () => resolve(h.digest('hex')));
-  });
 }
 
 async function fileMode(e: Extract<PlanEntry, { kind: 'file' }>): Promise<number> {
@@ -51,7 +41,7 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, f: (ite
 }
 
 /** One line per entry (kind, path, mode, content digest or link target), in plan order. */
-export async function digestPlan(entries: readonly PlanEntry[]): Promise<Map<string, string>> {
+export async function digestPlan(entries: readonly PlanEntry[], fileDigest: FileDigest = sha256File): Promise<Map<string, string>> {
   const plan = normalizePlan(entries);
   const lines = await mapLimit(plan, 32, async (e) => {
     switch (e.kind) {

@@ -8,6 +8,7 @@ import { delimiter, dirname, join, posix } from 'node:path';
 import { run } from '../exec.js';
 import { isStandardLibDir, ldd } from './ldd.js';
 import type { PlanEntry } from './plan.js';
+import { WGET_TIMEOUT_SHIM, wgetHasTimeout } from './wget-shim.js';
 
 const PASSWD = 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n';
 const GROUP = 'root:x:0:\nnogroup:x:65534:\n';
@@ -40,7 +41,7 @@ export async function which(name: string, extra: string[] = []): Promise<string 
 const missingPackage = (what: string, pkg: string): Error =>
   new Error(`${what} is needed to build the offline images: run scripts/ensure-docker.sh as root, or install it (Debian/Ubuntu: apt-get install ${pkg}); with a registry reachable, KUBELAB_OFFLINE_IMAGES=0 uses upstream images instead`);
 
-/** A static busybox at /bin/busybox, every applet linked next to it, /etc basics, /tmp. */
+/** A static busybox at /bin/busybox, every applet linked next to it (wget through a shim if it lacks -T), /etc basics, /tmp. */
 export async function busyboxRootfs(prefix: string): Promise<PlanEntry[]> {
   const busybox = await which('busybox', ['/usr/bin', '/bin']);
   if (!busybox) throw missingPackage('busybox (static)', 'busybox-static');
@@ -50,9 +51,11 @@ export async function busyboxRootfs(prefix: string): Promise<PlanEntry[]> {
   const applets = list.stdout.split('\n').map((s) => s.trim()).filter((s) => s && s !== 'busybox' && !s.includes('/'));
   if (list.code !== 0 || applets.length === 0) throw new Error(`${real} --list gave no applets`);
   const at = (p: string): string => posix.join(prefix, p);
+  const help = await run(real, ['wget', '--help']);
+  const shimWget = applets.includes('wget') && !wgetHasTimeout(help.stdout + help.stderr);
   return [
     { kind: 'file', dest: at('bin/busybox'), src: real, mode: 0o755 },
-    ...applets.map((a): PlanEntry => ({ kind: 'symlink', dest: at(`bin/${a}`), target: 'busybox' })),
+    ...applets.map((a): PlanEntry => (a === 'wget' && shimWget ? { kind: 'data', dest: at('bin/wget'), data: WGET_TIMEOUT_SHIM, mode: 0o755 } : { kind: 'symlink', dest: at(`bin/${a}`), target: 'busybox' })),
     { kind: 'symlink', dest: at('usr/bin/env'), target: '/bin/busybox' },
     { kind: 'data', dest: at('etc/passwd'), data: PASSWD, mode: 0o644 },
     { kind: 'data', dest: at('etc/group'), data: GROUP, mode: 0o644 },

@@ -32,6 +32,11 @@ export class ContainerConfigs {
     this.podVolumes.set(pod.metadata.uid ?? '', await this.o.volumes.setUp(pod, this.context(podIP)));
   }
 
+  /** Starts what volume set-up will wait for (the pod's ServiceAccount tokens); never throws. */
+  prefetch(pod: Pod): void {
+    this.o.volumes?.prefetch(pod);
+  }
+
   /** Throws EnvConfigError/VolumeSetupError (CreateContainerConfigError) or API errors. */
   async build(pod: Pod, spec: Container, podIP: string): Promise<ContainerConfig> {
     const r = await resolveEnv(pod, spec, this.context(podIP));

@@ -58,6 +58,8 @@ export class PodSyncer {
       await teardownFinished(ctx, own);
       return ctx.res;
     }
+    // The pod's tokens are asked for while the sandbox starts (setUpVolumes then finds them).
+    this.deps.configs.prefetch(pod);
     const sandbox = await ensureSandbox(ctx, own);
     if (!sandbox) return ctx.res;
     const sync = ctx.inSandbox(sandbox);

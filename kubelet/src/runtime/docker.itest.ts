@@ -160,4 +160,39 @@ describe('DockerRuntime against the real engine', { timeout: 180_000 }, () => {
     assert.deepEqual(await runtime.listPodContainers(mine), []);
     assert.equal(api.peek('pods', 'default', 'itest-web'), undefined);
   });
+
+  it('attach to a container that has already exited is refused at once, not left open for ever', async () => {
+    const c = await docker.createContainer({ Image: IMAGE, Cmd: ['echo', 'done'], Labels: { [LABELS.cluster]: CLUSTER } });
+    await c.start();
+    await waitFor('the container to exit', async () => ((await c.inspect()).State.Running ? undefined : true));
+    const t0 = Date.now();
+    await assert.rejects(runtime.attach(c.id, { stdin: false, stdout: true, stderr: true }), /it is not running \(exited with code 0\)/);
+    assert.ok(Date.now() - t0 < 10_000, 'refused without waiting on the stream');
+    // A running one is attached, and its stream ends when it exits.
+    const r = await docker.createContainer({ Image: IMAGE, Cmd: ['sh', '-c', 'sleep 1; echo bye'], Labels: { [LABELS.cluster]: CLUSTER } });
+    await r.start();
+    const s = await runtime.attach(r.id, { stdin: false, stdout: true, stderr: true });
+    const chunks: Buffer[] = [];
+    s.stdout.on('data', (b: Buffer) => chunks.push(b));
+    assert.deepEqual(await s.exit, { code: 0 });
+    assert.equal(Buffer.concat(chunks).toString('utf8'), 'bye\n');
+  });
+
+  it("a stdinOnce container's first attach also gets what it printed before (kubectl run -i), a later one does not", async () => {
+    const c = await docker.createContainer({ Image: IMAGE, Cmd: ['sh', '-c', 'echo early; read -r line; echo "got $line"; sleep 2; echo late'], OpenStdin: true, StdinOnce: true, AttachStdin: true, Labels: { [LABELS.cluster]: CLUSTER } });
+    await c.start();
+    await waitFor('the early line', async () => ((await c.logs({ stdout: true, follow: false })).toString('utf8').includes('early') ? true : undefined));
+    const first = await runtime.attach(c.id, { stdin: true, stdout: true, stderr: true });
+    const out: Buffer[] = [];
+    first.stdout.on('data', (b: Buffer) => out.push(b));
+    first.stdin.end('hi\n');
+    await waitFor('the answer', () => (Buffer.concat(out).toString('utf8').includes('got hi') ? true : undefined));
+    const second = await runtime.attach(c.id, { stdin: false, stdout: true, stderr: true });
+    const later: Buffer[] = [];
+    second.stdout.on('data', (b: Buffer) => later.push(b));
+    assert.deepEqual(await second.exit, { code: 0 });
+    await first.exit;
+    assert.equal(Buffer.concat(out).toString('utf8'), 'early\ngot hi\nlate\n', 'the first attach: everything, once');
+    assert.equal(Buffer.concat(later).toString('utf8'), 'late\n', 'a later attach: only what came after it');
+  });
 });

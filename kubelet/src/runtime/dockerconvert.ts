@@ -66,6 +66,8 @@ export function toRuntimeContainer(info: Dockerode.ContainerInspectInfo, imageRe
     networks,
   };
   if (info.Config?.Tty === true) c.tty = true;
+  const mounts = (info.Mounts ?? []).filter((m) => m.Source && m.Destination).map((m) => ({ source: m.Source, destination: m.Destination }));
+  if (mounts.length) c.mounts = mounts;
   const startedAt = time(st.StartedAt);
   const finishedAt = time(st.FinishedAt);
   if (startedAt) c.startedAt = startedAt;

@@ -38,8 +38,18 @@ function short(id: string): string {
   return id.length > 12 ? id.slice(0, 12) : id;
 }
 
+/** How many attached stdinOnce containers are remembered (their first attach replays their output). */
+const ATTACHED_MEMORY = 1000;
+
 export class DockerStreams {
+  private readonly attached = new Set<string>();
+
   constructor(private readonly o: DockerStreamsOptions) {}
+
+  private rememberAttached(id: string): void {
+    this.attached.add(id);
+    if (this.attached.size > ATTACHED_MEMORY) this.attached.delete(this.attached.values().next().value as string);
+  }
 
   /** Runs cmd to its end, output collected, all of it within timeoutMs on the exec lane. */
   run(id: string, cmd: string[], timeoutMs: number): Promise<CommandResult> {
@@ -87,7 +97,26 @@ export class DockerStreams {
     const c = await this.o.container(id);
     if (!c) throw new RuntimeError(`docker attach ${short(id)}: No such container: ${id}`, 404);
     const dc = this.o.docker.getContainer(id);
-    const sock = await this.o.call(`attach ${short(id)}`, async (abortSignal) => (await dc.attach({ stream: true, stdin: opts.stdin, stdout: opts.stdout, stderr: opts.stderr, hijack: true, abortSignal } as Dockerode.ContainerAttachOptions)) as unknown as Duplex);
+    const inspect = (): Promise<Dockerode.ContainerInspectInfo> => this.o.call(`inspect ${short(id)}`, (abortSignal) => dc.inspect({ abortSignal }));
+    const notRunning = (i: Dockerode.ContainerInspectInfo): RuntimeError => new RuntimeError(`cannot attach to container ${short(id)}: it is not running (exited with code ${i.State.ExitCode})`, 409);
+    const now = await inspect();
+    if (!now.State.Running) throw notRunning(now);
+    // `kubectl run -i` makes a stdinOnce container and attaches once it is Running, by which time a
+    // quick command has often printed everything: that first attach also gets what came before.
+    const replay = now.Config.StdinOnce === true && !this.attached.has(id);
+    if (replay) this.rememberAttached(id);
+    const sock = await this.o.call(`attach ${short(id)}`, async (abortSignal) => (await dc.attach({ stream: true, logs: replay, stdin: opts.stdin, stdout: opts.stdout, stderr: opts.stderr, hijack: true, abortSignal } as Dockerode.ContainerAttachOptions)) as unknown as Duplex);
+    // Docker registers the attach before it answers; one registered on a container that had already
+    // exited (the runtime's view can lag by a moment) is never ended, so it must not be handed out:
+    // the caller is told instead, and kubectl then falls back to the container's logs.
+    const after = await inspect().catch((err: unknown) => {
+      sock.destroy();
+      throw err;
+    });
+    if (!after.State.Running) {
+      sock.destroy();
+      throw notRunning(after);
+    }
     return hijackedSession({
       sock,
       tty: c.tty === true,

@@ -58,6 +58,8 @@ export interface RuntimeContainer {
   networks: Record<string, string>;
   /** The container was made with a terminal (its output is then not multiplexed). */
   tty?: boolean;
+  /** Its mounts: where each comes from on the engine's host, and where it is inside. */
+  mounts?: { source: string; destination: string }[];
 }
 
 export type PullPolicy = 'Always' | 'IfNotPresent' | 'Never';

@@ -9,6 +9,7 @@ import type { Pod } from '@kubelab/api';
 import type { EnvObjects } from '../env/objects.js';
 import { fieldRefValue, resourceFieldValue, type EnvContext } from '../env/resolve.js';
 import type { TarEntry } from './tar.js';
+import type { TokenSource } from './tokens.js';
 
 export interface VolumeFile {
   path: string;
@@ -88,8 +89,21 @@ function downwardFiles(src: Obj, pod: Pod, ctx: EnvContext, defaultMode: number)
   });
 }
 
+async function tokenFile(src: Obj, pod: Pod, tokens: TokenSource | undefined, defaultMode: number): Promise<VolumeFile> {
+  if (!tokens) throw new VolumeSetupError('serviceAccountToken projections need the kubelet\'s API access (TokenRequest)');
+  const exp = typeof src['expirationSeconds'] === 'number' ? src['expirationSeconds'] : 3600;
+  const audience = typeof src['audience'] === 'string' && src['audience'] ? src['audience'] : undefined;
+  let token: string;
+  try {
+    token = await tokens.token(pod, audience, exp);
+  } catch (err) {
+    throw new VolumeSetupError(`failed to fetch token: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  return { path: String(src['path'] ?? 'token'), content: token, mode: mode(src['mode'], defaultMode) };
+}
+
 /** The files of a content volume; undefined for other volume types. */
-export async function volumeFiles(vol: Obj, pod: Pod, objects: EnvObjects | undefined, ctx: EnvContext): Promise<VolumeFile[] | undefined> {
+export async function volumeFiles(vol: Obj, pod: Pod, objects: EnvObjects | undefined, ctx: EnvContext, tokens?: TokenSource): Promise<VolumeFile[] | undefined> {
   const cm = obj(vol['configMap']);
   if (cm) return keyFiles('configmap', cm, pod, objects, 0o644);
   const sec = obj(vol['secret']);
@@ -104,7 +118,9 @@ export async function volumeFiles(vol: Obj, pod: Pod, objects: EnvObjects | unde
       const c = obj(s['configMap']);
       const x = obj(s['secret']);
       const d = obj(s['downwardAPI']);
-      if (c) out.push(...(await keyFiles('configmap', c, pod, objects, dm)));
+      const t = obj(s['serviceAccountToken']);
+      if (t) out.push(await tokenFile(t, pod, tokens, dm));
+      else if (c) out.push(...(await keyFiles('configmap', c, pod, objects, dm)));
       else if (x) out.push(...(await keyFiles('secret', x, pod, objects, dm)));
       else if (d) out.push(...downwardFiles(d, pod, ctx, dm));
     }

@@ -1,7 +1,8 @@
 /**
  * Pod volumes on Docker: emptyDir (medium Memory: a tmpfs-backed volume) and content volumes (configMap, secret, downwardAPI,
  * projected) are Docker named volumes labelled with the cluster, node and pod uid, removed with
- * the pod; a persistentVolumeClaim is its PersistentVolume's Docker volume or host path (claims.ts); content volumes are (re)written whenever their files change, so updates reach running
+ * the pod (or, with the kubelet's own directory, localdir.ts, files it writes there and containers
+ * bind-mount: no Docker volume, no helper container); a persistentVolumeClaim is its PersistentVolume's Docker volume or host path (claims.ts); content volumes are (re)written whenever their files change, so updates reach running
  * pods; hostPath is a bind mount of the host's path. A subPath (or expanded subPathExpr) of any
  * of them is a bind mount of that part of the volume's host directory: the engine makes a
  * missing directory, as upstream does; a file of a content volume is bound as the version
@@ -18,6 +19,8 @@ import { atomicLayout, filesHash, volumeFiles, VolumeSetupError } from './conten
 import { subPathOf, wantsSubPath } from './subpath.js';
 import { claimSource, PV_LABEL, type ClaimObjects } from './claims.js';
 import { tar } from './tar.js';
+import type { TokenSource } from './tokens.js';
+import type { LocalContent } from './localdir.js';
 
 export const VOLUME_LABEL = 'io.kubelab.volume';
 
@@ -40,6 +43,10 @@ export interface VolumeManagerOptions {
   objects?: EnvObjects;
   /** PersistentVolumeClaims and their volumes (persistentVolumeClaim volumes); without it those fail to mount. */
   claims?: ClaimObjects;
+  /** Tokens of serviceAccountToken projections (kube-api-access volumes); without it those fail to mount. */
+  tokens?: TokenSource;
+  /** The kubelet's own directory: content volumes not used by a subPath are written there and bind-mounted (no Docker volume). */
+  local?: LocalContent;
   /** Version names of rewritten content (default: a timestamp). */
   version?: () => string;
 }
@@ -70,6 +77,21 @@ export class VolumeManager {
   private seq = 0;
   constructor(private readonly o: VolumeManagerOptions) {}
 
+  /** Asks for the tokens of the pod's serviceAccountToken projections ahead of setUp (errors surface there). */
+  prefetch(pod: Pod): void {
+    const tokens = this.o.tokens;
+    if (!tokens) return;
+    for (const raw of (pod.spec['volumes'] as unknown[] | undefined) ?? []) {
+      const sources = ((raw as Obj)['projected'] as Obj | undefined)?.['sources'];
+      for (const s of Array.isArray(sources) ? (sources as Obj[]) : []) {
+        const t = s?.['serviceAccountToken'] as Obj | undefined;
+        if (!t) continue;
+        const exp = typeof t['expirationSeconds'] === 'number' ? t['expirationSeconds'] : 3600;
+        tokens.token(pod, typeof t['audience'] === 'string' && t['audience'] ? t['audience'] : undefined, exp).catch(() => undefined);
+      }
+    }
+  }
+
   /** Makes every volume of the pod exist with current content; returns the sources by volume name. */
   async setUp(pod: Pod, ctx: Omit<EnvContext, 'objects'>): Promise<Map<string, VolumeSource>> {
     const uid = pod.metadata.uid ?? '';
@@ -89,10 +111,15 @@ export class VolumeManager {
         out.set(name, { type: 'bind', source: path, readOnly: false, hostDir: path });
         continue;
       }
-      const files = await volumeFiles(vol, pod, this.o.objects, { ...ctx, ...(this.o.objects ? { objects: this.o.objects } : {}) }).catch((err: unknown) => {
+      const files = await volumeFiles(vol, pod, this.o.objects, { ...ctx, ...(this.o.objects ? { objects: this.o.objects } : {}) }, this.o.tokens).catch((err: unknown) => {
         throw new VolumeSetupError(`MountVolume.SetUp failed for volume "${name}" : ${err instanceof Error ? err.message : String(err)}`);
       });
       const dv = dockerVolumeName(uid, name);
+      if (files && this.o.local && !partly.has(name)) {
+        await this.writeChanged(dv, files, (version) => this.o.local!.write(uid, name, atomicLayout(files, version)));
+        out.set(name, { type: 'bind', source: this.o.local.hostPathOf(uid, name), readOnly: true });
+        continue;
+      }
       if (files === undefined && !vol['emptyDir'] && Object.keys(vol).some((k) => k !== 'name' && k !== 'emptyDir')) {
         const kind = Object.keys(vol).find((k) => k !== 'name') ?? '';
         this.o.log.warn({ volume: name, kind }, 'unsupported volume type; using an empty directory');
@@ -111,14 +138,7 @@ export class VolumeManager {
         [LABELS.podName]: pod.metadata.name ?? '',
         [VOLUME_LABEL]: name,
       }, opts);
-      if (files) {
-        const hash = filesHash(files);
-        if (this.written.get(dv) !== hash) {
-          const version = this.o.version?.() ?? `${new Date().toISOString().replace(/[-:.]/g, '')}_${++this.seq}`;
-          await this.o.runtime.writeVolume(dv, tar(atomicLayout(files, version)));
-          this.written.set(dv, hash);
-        }
-      }
+      if (files) await this.writeChanged(dv, files, (version) => this.o.runtime.writeVolume(dv, tar(atomicLayout(files, version))));
       const src: VolumeSource = { type: 'volume', source: dv, readOnly: files !== undefined };
       if (partly.has(name)) {
         if (opts.tmpfs) src.noSubPath = `subPath is not supported for emptyDir volume "${name}" with medium Memory: Docker 20.10 cannot mount a part of a tmpfs volume; mount the whole volume instead`;
@@ -127,6 +147,14 @@ export class VolumeManager {
       out.set(name, src);
     }
     return out;
+  }
+
+  /** Writes the files (as a new version) unless they are what was written last. */
+  private async writeChanged(key: string, files: Parameters<typeof filesHash>[0], write: (version: string) => Promise<void>): Promise<void> {
+    const hash = filesHash(files);
+    if (this.written.get(key) === hash) return;
+    await write(this.o.version?.() ?? `${new Date().toISOString().replace(/[-:.]/g, '')}_${++this.seq}`);
+    this.written.set(key, hash);
   }
 
   /** A claim's volume: its Docker named volume (made on first use, labelled with its PV, kept with it), or its PV's host path. */
@@ -181,6 +209,8 @@ export class VolumeManager {
   /** Removes the pod's volumes (after its containers are gone). */
   async tearDown(uid: string): Promise<number> {
     for (const k of [...this.written.keys()]) if (k.startsWith(`kubelab-${uid}-`)) this.written.delete(k);
+    this.o.tokens?.forget(uid);
+    await this.o.local?.remove(uid);
     return this.o.runtime.removeVolumes({ [LABELS.cluster]: this.o.cluster, [LABELS.podUid]: uid });
   }
 }

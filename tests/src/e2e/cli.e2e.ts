@@ -93,7 +93,7 @@ describe('kubelab CLI', () => {
     };
     const components = await policies('io.kubelab.component');
     assert.ok(components.some((l) => l.startsWith(`/${gpu} `)), 'the added node is there');
-    // The one-shot `pki` service ran once and stays exited (compose runs it again at each up).
+    // The one-shot `pki` service, where it ran, stays exited (`./kubelab up` leaves it out: KUBELAB_PKI_RUN=0).
     for (const l of components) assert.match(l, l.split(' ')[1] === 'pki' ? / no$/ : / unless-stopped$/);
     const pods = await policies('io.kubernetes.pod.uid');
     assert.ok(pods.length > 0);

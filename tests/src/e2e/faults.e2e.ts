@@ -4,7 +4,7 @@
  * time with the bound it must meet. Never retried: a flaky scenario is a bug to find. The lab
  * runs short node-lifecycle timings so that a lost kubelet is noticed within seconds.
  */
-import { before, describe, it } from 'node:test';
+import { afterEach, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { attach, deploymentAvailable, httpProbe, isReady, recordWatch, rolledOut, startExperiment, waitFor, type TestLab } from '@kubelab/testkit';
 import type { AckedWrite } from '@kubelab/client/watch-history';
@@ -22,6 +22,9 @@ describe('faults: the lab heals', { timeout: 12 * 60_000 }, () => {
     const d = await lab.client.deployment('web');
     return rolledOut(d) && d.status.availableReplicas === n;
   };
+
+  // A scenario that failed half-way leaves no fault behind for the next one.
+  afterEach(async () => lab?.healAll());
 
   before(async () => {
     lab = await attach({ project: E2E_ENV.KUBELAB_PROJECT, env: { ...E2E_ENV, ...TIMINGS } });

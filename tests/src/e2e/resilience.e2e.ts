@@ -6,7 +6,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { httpGet } from '../lib/http.js';
 import { run, waitFor } from '../lib/kubectl.js';
-import { containerInstances, podContainers, serviceContainers, useE2eLab } from '../lib/e2e-lab.js';
+import { latestRestartCount, podContainers, serviceContainers, useE2eLab } from '../lib/e2e-lab.js';
 
 interface Deploy {
   status: { readyReplicas?: number; replicas?: number };
@@ -153,11 +153,11 @@ describe('resilience: components restarted', { timeout: 10 * 60_000 }, () => {
     assert.match(logs, /hello\s+hello/, 'the ConfigMap reached both the volume and the environment');
     const ids = await serviceContainers('apiserver');
     assert.ok(ids.length > 0, 'a running apiserver container');
-    const before = await containerInstances('crashy', 'c');
+    const before = await latestRestartCount('crashy', 'c');
     assert.equal((await run('docker', ['stop', '-t', '2', ...ids], { timeoutMs: 60_000 })).code, 0);
     try {
       // Upstream's kubelet keeps restarting it from what it read before; so must ours.
-      await waitFor('a restart while the apiserver is stopped', async () => ((await containerInstances('crashy', 'c')) > before ? true : undefined), 90_000);
+      await waitFor('a restart while the apiserver is stopped', async () => ((await latestRestartCount('crashy', 'c')) > before ? true : undefined), 90_000);
     } finally {
       assert.equal((await run('docker', ['start', ...ids], { timeoutMs: 60_000 })).code, 0);
     }

@@ -65,7 +65,9 @@ describe('storage: StatefulSet Basics, claims that outlive pods, reclaim policie
     assert.equal(after.size, 2);
     for (const i of [0, 1]) assert.equal(await served(lab, `web-${i}`), `web-${i}`);
     // The new pods answer under their stable DNS names, short ones through the search path (each
-    // tried a few times with a timeout: a resolver may still hold the old pod's address a moment).
+    // tried a few times with a timeout, as a client of freshly replaced pods should). The client is
+    // often done before kubectl attaches: kubectl then falls back to its logs (the kubelet refuses
+    // to attach to an exited container; Docker would hold such an attach open for ever).
     const get = (n: string): string => `for t in 1 2 3 4 5 6 7 8 9 10; do timeout 3 wget -qO- http://${n}.nginx/ && break; sleep 1; done`;
     const out = await lab.kOk(['run', 'client', '--image=busybox', '--restart=Never', '--rm', '-i', '--', 'sh', '-c', `${get('web-0')}; ${get('web-1')}`]);
     assert.deepEqual(out.trim().split('\n').slice(0, 2), ['web-0', 'web-1']);

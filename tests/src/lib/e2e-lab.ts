@@ -37,11 +37,14 @@ export async function serviceContainers(service: string): Promise<string[]> {
   return r.stdout.split('\n').filter((l) => l.trim() !== '');
 }
 
-/** How many instances of one container of a pod Docker holds, running or exited (one per restart). */
-export async function containerInstances(pod: string, container: string): Promise<number> {
-  const r = await run('docker', ['ps', '-aq', '--filter', `label=io.kubelab.cluster=${E2E_ENV.KUBELAB_CLUSTER}`, '--filter', `label=io.kubernetes.pod.name=${pod}`, '--filter', `label=io.kubernetes.container.name=${container}`]);
+/**
+ * The highest restart count among the Docker containers of a pod's container (the kubelet labels
+ * each instance with it and removes older dead ones, so counting instances would not do); -1 if none.
+ */
+export async function latestRestartCount(pod: string, container: string): Promise<number> {
+  const r = await run('docker', ['ps', '-a', '--format', '{{.Label "io.kubelab.restart-count"}}', '--filter', `label=io.kubelab.cluster=${E2E_ENV.KUBELAB_CLUSTER}`, '--filter', `label=io.kubernetes.pod.name=${pod}`, '--filter', `label=io.kubernetes.container.name=${container}`]);
   if (r.code !== 0) throw new Error(`docker ps: ${r.stderr}`);
-  return r.stdout.split('\n').filter((l) => l.trim() !== '').length;
+  return Math.max(-1, ...r.stdout.split('\n').filter((l) => l.trim() !== '').map(Number));
 }
 
 /** IDs of the running containers of the lab's pods. */

@@ -1,7 +1,7 @@
 /**
  * A real apiserver with its security on, for integration tests: the StoreRegistry on a throw-away
  * etcd, the REST facade over HTTPS with a fresh cluster CA, the admin token, bootstrap tokens and
- * client certificates; `identity()` makes a client certificate for any user and groups, `as()`
+ * client certificates, ServiceAccount tokens (TokenRequest); `identity()` makes a client certificate for any user and groups, `as()`
  * calls the API with it, `kubeconfig()` writes one for the real kubectl. Loopback only.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -19,8 +19,12 @@ import { TestEtcd } from '../../storage/testing/etcd-server.js';
 import { startRestServer } from '../../rest/server.js';
 import { makeCsr, parseCsrPem, signCsr } from '../../certificates/signer.js';
 import { bootstrapTokenAuthenticator } from '../bootstrap-token.js';
-import { defaultAuthorizer } from '../defaults.js';
+import { defaultEnforcement } from '../defaults.js';
+import { RbacCache } from '../rbac/cache.js';
 import { CsrController } from '../../certificates/controller.js';
+import { generateKeyPairSync } from 'node:crypto';
+import { systemClock } from '@kubelab/api';
+import { serviceAccountTokens } from '../../serviceaccount/setup.js';
 
 export type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -50,6 +54,8 @@ export class SecureCluster {
   pki!: PkiMaterial;
   port = 0;
   private csrs: Promise<void> = Promise.resolve();
+  private rbacRun: Promise<void> = Promise.resolve();
+  rbac!: RbacCache;
 
   async start(): Promise<this> {
     await this.etcd.start();
@@ -58,6 +64,12 @@ export class SecureCluster {
     this.registry = new StoreRegistry(this.store, { namespacePollMs: 50 });
     await bootstrap(this.registry);
     this.pki = await generatePki({ serviceCIDR: '10.96.0.0/12' });
+    const sa = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const pair = { key: sa.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string, pub: sa.publicKey.export({ type: 'spki', format: 'pem' }) as string };
+    const tokens = serviceAccountTokens(this.registry, pair, 'https://kubernetes.default.svc.cluster.local', systemClock, log);
+    this.rbac = new RbacCache(this.registry);
+    this.rbacRun = this.rbac.run(this.ac.signal);
+    const enforcement = defaultEnforcement(this.registry, this.rbac.source);
     this.rest = await startRestServer({
       registry: this.registry,
       port: 0,
@@ -67,9 +79,12 @@ export class SecureCluster {
       tls: { cert: this.pki.cert, key: this.pki.key, clientCA: this.pki.caCert },
       token: this.pki.token,
       bootstrapTokens: bootstrapTokenAuthenticator(this.registry, { log }),
+      tokens: tokens.issuer,
+      serviceAccountTokens: tokens.authenticate,
+      enforcement,
     });
     this.port = (this.rest.address() as AddressInfo).port;
-    this.csrs = new CsrController({ registry: this.registry, authorizer: defaultAuthorizer(this.registry), ca: { cert: this.pki.caCert, key: this.pki.caKey }, log }).run(this.ac.signal);
+    this.csrs = new CsrController({ registry: this.registry, authorizer: enforcement.authorizer, ca: { cert: this.pki.caCert, key: this.pki.caKey }, log }).run(this.ac.signal);
     return this;
   }
 
@@ -78,6 +93,7 @@ export class SecureCluster {
     this.ac.abort();
     await closed;
     await this.csrs;
+    await this.rbacRun;
     await this.registry.close();
     await this.store.close();
     await this.etcd.stop();

@@ -36,9 +36,9 @@ function quote(text: string): string {
 }
 
 /** Adds `Warning: 299 - "<text>"` headers (before the response is written). */
-export function addWarnings(res: ServerResponse, texts: readonly string[]): void {
+export function addWarnings(res: ServerResponse, texts: readonly string[], maxChars = MAX_WARNING_CHARS): void {
   if (res.headersSent) return;
-  const shown = texts.slice(0, MAX_WARNINGS).map((t) => (t.length > MAX_WARNING_CHARS ? `${t.slice(0, MAX_WARNING_CHARS)}...` : t));
+  const shown = texts.slice(0, MAX_WARNINGS).map((t) => (t.length > maxChars ? `${t.slice(0, maxChars)}...` : t));
   if (texts.length > MAX_WARNINGS) shown.push(`${texts.length - MAX_WARNINGS} more warnings not shown`);
   for (const t of shown) res.appendHeader('Warning', `299 - ${quote(t)}`);
 }

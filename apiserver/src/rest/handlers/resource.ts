@@ -10,6 +10,7 @@ import { errMethodNotAllowed, errNotFoundPath } from '../respond.js';
 import { patchObject } from './patch.js';
 import { getObject, listObjects } from './read.js';
 import { createEviction } from './eviction.js';
+import { createToken } from './token.js';
 import { createBinding, getScale, patchScale, patchStatus, podLog, putScale, putStatus } from './subresources.js';
 import { serveWatch } from './watch.js';
 import { converterFor } from '@kubelab/api';
@@ -82,6 +83,8 @@ function subresourceHandler(ctx: RequestContext, route: ResourceRoute, name: str
       return m === 'POST' ? () => createEviction(ctx, route, name) : undefined;
     case 'log':
       return m === 'GET' ? () => podLog(ctx, route, name) : undefined;
+    case 'token':
+      return m === 'POST' ? () => createToken(ctx, route, name) : undefined;
     default:
       return undefined;
   }

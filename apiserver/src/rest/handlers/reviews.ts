@@ -6,6 +6,7 @@
  */
 import { type Attributes, pathAttributes, resourceAttributes } from '../../auth/attributes.js';
 import type { Authorizer } from '../../auth/authorizer.js';
+import type { UserInfo } from '../../auth/user.js';
 import { ApiError } from '@kubelab/proto';
 import type { RequestContext } from '../context.js';
 import { readBody } from '../body.js';
@@ -15,24 +16,38 @@ import { errMethodNotAllowed, sendJson } from '../respond.js';
 const SSAR = /^\/apis\/authorization\.k8s\.io\/v1\/selfsubjectaccessreviews$/;
 const SSR = /^\/apis\/authentication\.k8s\.io\/(v1|v1beta1)\/selfsubjectreviews$/;
 
-type Json = Record<string, unknown>;
-const obj = (v: unknown): Json => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : {});
-const str = (v: unknown): string => (typeof v === 'string' ? v : '');
+export type Json = Record<string, unknown>;
+export const obj = (v: unknown): Json => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : {});
+export const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 
-async function body(ctx: RequestContext): Promise<Json> {
+export async function body(ctx: RequestContext): Promise<Json> {
   if (ctx.method !== 'POST') throw errMethodNotAllowed();
   return obj(readRequestBody(await readBody(ctx.req), ctx.req.headers['content-type']).value);
 }
 
 /** The attributes a SelfSubjectAccessReview asks about, for the caller. */
 export function reviewAttributes(ctx: RequestContext, spec: Json): Attributes {
+  return accessReviewAttributes(ctx.user, spec, 'SelfSubjectAccessReview');
+}
+
+/** The attributes an access review (`kind`) asks about, for this user. */
+export function accessReviewAttributes(user: UserInfo, spec: Json, kind: string): Attributes {
   const ra = spec['resourceAttributes'];
   const nra = spec['nonResourceAttributes'];
-  if (ra !== undefined && nra !== undefined) throw new ApiError('Invalid', 'SelfSubjectAccessReview.authorization.k8s.io "" is invalid: spec.resourceAttributes: Invalid value: "": cannot be specified in combination with nonResourceAttributes');
-  if (nra !== undefined) return pathAttributes(ctx.user, str(obj(nra)['verb']), str(obj(nra)['path']));
-  if (ra === undefined) throw new ApiError('Invalid', 'SelfSubjectAccessReview.authorization.k8s.io "" is invalid: spec.resourceAttributes: Invalid value: "null": exactly one of nonResourceAttributes or resourceAttributes must be specified');
+  if (ra !== undefined && nra !== undefined) throw new ApiError('Invalid', `${kind}.authorization.k8s.io "" is invalid: spec.resourceAttributes: Invalid value: "": cannot be specified in combination with nonResourceAttributes`);
+  if (nra !== undefined) return pathAttributes(user, str(obj(nra)['verb']), str(obj(nra)['path']));
+  if (ra === undefined) throw new ApiError('Invalid', `${kind}.authorization.k8s.io "" is invalid: spec.resourceAttributes: Invalid value: "null": exactly one of nonResourceAttributes or resourceAttributes must be specified`);
   const r = obj(ra);
-  return resourceAttributes(ctx.user, str(r['verb']), { apiGroup: str(r['group']), apiVersion: str(r['version']), resource: str(r['resource']), subresource: str(r['subresource']), namespace: str(r['namespace']), name: str(r['name']) });
+  return resourceAttributes(user, str(r['verb']), { apiGroup: str(r['group']), apiVersion: str(r['version']), resource: str(r['resource']), subresource: str(r['subresource']), namespace: str(r['namespace']), name: str(r['name']) });
+}
+
+/** An access review's status: allowed (or denied), and the authorizer's reason. */
+export async function accessStatus(authorizer: Authorizer, a: Attributes): Promise<Json> {
+  const v = await authorizer.authorize(a);
+  const status: Json = { allowed: v.decision === 'allow' };
+  if (v.decision === 'deny') status['denied'] = true;
+  if (v.reason) status['reason'] = v.reason;
+  return status;
 }
 
 /** Serves the review paths; false for any other path. */
@@ -40,10 +55,7 @@ export async function serveReviews(ctx: RequestContext, path: string, authorizer
   if (SSAR.test(path)) {
     const review = await body(ctx);
     const spec = obj(review['spec']);
-    const v = await authorizer.authorize(reviewAttributes(ctx, spec));
-    const status: Json = { allowed: v.decision === 'allow' };
-    if (v.decision === 'deny') status['denied'] = true;
-    if (v.reason) status['reason'] = v.reason;
+    const status = await accessStatus(authorizer, reviewAttributes(ctx, spec));
     sendJson(ctx.res, 201, { kind: 'SelfSubjectAccessReview', apiVersion: 'authorization.k8s.io/v1', metadata: { creationTimestamp: null }, spec, status });
     return true;
   }

@@ -27,7 +27,7 @@ const GROUP_VERSIONS: Record<string, GroupVersion> = {
   'autoscaling/v2': { table: AUTOSCALING_V2, kinds: ['HorizontalPodAutoscaler'] },
   'authentication.k8s.io/v1': { table: { ...AUTHENTICATION_V1, ...AUTHENTICATION_REVIEW }, kinds: ['TokenRequest', 'SelfSubjectReview'] },
   'authentication.k8s.io/v1beta1': { table: AUTHENTICATION_REVIEW, kinds: ['SelfSubjectReview'] },
-  'authorization.k8s.io/v1': { table: AUTHORIZATION_V1, kinds: ['SelfSubjectAccessReview'] },
+  'authorization.k8s.io/v1': { table: AUTHORIZATION_V1, kinds: ['SelfSubjectAccessReview', 'SelfSubjectRulesReview', 'SubjectAccessReview', 'LocalSubjectAccessReview'] },
   'coordination.k8s.io/v1': { table: COORDINATION_V1, kinds: ['Lease'] },
   'discovery.k8s.io/v1': { table: DISCOVERY_V1, kinds: ['EndpointSlice'] },
   'events.k8s.io/v1': { table: EVENTS_V1, kinds: ['Event'] },

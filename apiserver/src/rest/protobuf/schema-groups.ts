@@ -286,6 +286,15 @@ export const AUTHORIZATION_V1: Table = {
   ResourceAttributes: { 1: 'namespace', 2: 'verb', 3: 'group', 4: 'version', 5: 'resource', 6: 'subresource', 7: 'name' },
   NonResourceAttributes: { 1: 'path', 2: 'verb' },
   SubjectAccessReviewStatus: { 1: 'allowed:bool!', 4: 'denied:bool', 2: 'reason', 3: 'evaluationError' },
+  // spec.extra (map of ExtraValue) is not decoded.
+  SubjectAccessReview: { 1: 'metadata:ObjectMeta', 2: 'spec:SubjectAccessReviewSpec', 3: 'status:SubjectAccessReviewStatus' },
+  LocalSubjectAccessReview: { 1: 'metadata:ObjectMeta', 2: 'spec:SubjectAccessReviewSpec', 3: 'status:SubjectAccessReviewStatus' },
+  SubjectAccessReviewSpec: { 1: 'resourceAttributes:ResourceAttributes', 2: 'nonResourceAttributes:NonResourceAttributes', 3: 'user', 4: 'groups:[]string', 6: 'uid' },
+  SelfSubjectRulesReview: { 1: 'metadata:ObjectMeta', 2: 'spec:SelfSubjectRulesReviewSpec', 3: 'status:SubjectRulesReviewStatus' },
+  SelfSubjectRulesReviewSpec: { 1: 'namespace' },
+  SubjectRulesReviewStatus: { 1: 'resourceRules:[]ResourceRule', 2: 'nonResourceRules:[]NonResourceRule', 3: 'incomplete:bool!', 4: 'evaluationError' },
+  ResourceRule: { 1: 'verbs:[]string~', 2: 'apiGroups:[]string', 3: 'resources:[]string', 4: 'resourceNames:[]string' },
+  NonResourceRule: { 1: 'verbs:[]string~', 2: 'nonResourceURLs:[]string' },
 };
 
 /** authentication.k8s.io SelfSubjectReview (`kubectl auth whoami`): an empty request. */

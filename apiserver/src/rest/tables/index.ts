@@ -14,6 +14,7 @@ import { endpointSlicePrinter, hpaPrinter, ingressPrinter, pdbPrinter } from './
 import { persistentVolumeClaimPrinter, persistentVolumePrinter, storageClassPrinter } from './storage.js';
 import { controllerRevisionPrinter } from './revisions.js';
 import { csrPrinter } from './certificates.js';
+import { bindingPrinter, rolePrinter } from './rbac.js';
 
 const PRINTERS: Record<string, Printer> = {
   pods: podPrinter,
@@ -41,6 +42,10 @@ const PRINTERS: Record<string, Printer> = {
   storageclasses: storageClassPrinter,
   controllerrevisions: controllerRevisionPrinter,
   certificatesigningrequests: csrPrinter,
+  roles: rolePrinter,
+  clusterroles: rolePrinter,
+  rolebindings: bindingPrinter,
+  clusterrolebindings: bindingPrinter,
 };
 
 export function printerFor(resource: string): Printer {
