@@ -46,6 +46,15 @@ export interface Experiment {
   finish(): Promise<ExperimentReport>;
 }
 
+/** The probe loops of experiments not finished yet, for stopExperiments(). */
+const running = new Set<AbortController>();
+
+/** Stops the continuous probes of every unfinished experiment (call it in an afterEach: a failed test never reaches finish()). */
+export function stopExperiments(): void {
+  for (const ac of running) ac.abort();
+  running.clear();
+}
+
 export async function startExperiment(name: string, probes: Probe[]): Promise<Experiment> {
   const t0 = Date.now();
   const results = new Map(probes.map((p) => [p, { name: p.name, mode: p.mode, checks: 0, failures: 0, outages: [], held: true } as ProbeResult]));
@@ -62,11 +71,11 @@ export async function startExperiment(name: string, probes: Probe[]): Promise<Ex
   };
   for (const p of probes.filter((p) => p.mode === 'start')) record(p, await passes(p));
   const ac = new AbortController();
+  running.add(ac);
   const loops = probes.filter((p) => p.mode === 'continuous').map(async (p) => {
     while (!ac.signal.aborted) {
       record(p, await passes(p));
-      // unref: an experiment a failed test never finished does not keep the process alive.
-      await new Promise((r) => setTimeout(r, p.intervalMs ?? 500).unref());
+      await new Promise((r) => setTimeout(r, p.intervalMs ?? 500));
     }
   });
   const handles: FaultHandle[] = [];
@@ -78,6 +87,7 @@ export async function startExperiment(name: string, probes: Probe[]): Promise<Ex
     },
     async finish() {
       ac.abort();
+      running.delete(ac);
       await Promise.all(loops);
       for (const p of probes.filter((p) => p.mode === 'end')) record(p, await passes(p));
       const list = [...results.values()];

@@ -4,5 +4,5 @@ export { LabClient, ApiError, isReady, rolledOut, type Pod, type Deployment, typ
 export { waitFor, type WaitOptions } from './wait.js';
 export { describeFault, type Fault, type FaultHandle } from './fault.js';
 export { httpProbe, httpAnswers, deploymentAvailable, customProbe, type Probe, type ProbeMode } from './probes.js';
-export { startExperiment, formatReport, type Experiment, type ExperimentReport, type ProbeResult } from './experiment.js';
+export { startExperiment, stopExperiments, formatReport, type Experiment, type ExperimentReport, type ProbeResult } from './experiment.js';
 export { recordWatch, type WatchRecording } from './watch.js';

@@ -6,7 +6,7 @@
  */
 import { afterEach, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { attach, deploymentAvailable, httpProbe, isReady, recordWatch, rolledOut, startExperiment, waitFor, type TestLab } from '@kubelab/testkit';
+import { attach, customProbe, deploymentAvailable, httpProbe, isReady, recordWatch, rolledOut, startExperiment, stopExperiments, waitFor, type TestLab } from '@kubelab/testkit';
 import type { AckedWrite } from '@kubelab/client/watch-history';
 import { useE2eLab } from '../lib/e2e-lab.js';
 import { E2E_ENV } from '../lib/lab.js';
@@ -24,7 +24,10 @@ describe('faults: the lab heals', { timeout: 12 * 60_000 }, () => {
   };
 
   // A scenario that failed half-way leaves no fault behind for the next one.
-  afterEach(async () => lab?.healAll());
+  afterEach(async () => {
+    stopExperiments();
+    await lab?.healAll();
+  });
 
   before(async () => {
     lab = await attach({ project: E2E_ENV.KUBELAB_PROJECT, env: { ...E2E_ENV, ...TIMINGS } });
@@ -176,8 +179,26 @@ describe('faults: the lab heals', { timeout: 12 * 60_000 }, () => {
     assert.ok(recovered(`8 etcd restarted (writes again${wasDown ? '' : '; none refused'})`, firstAfter ? firstAfter - restartedAt : 0, 60_000));
   });
 
+  it('12. 10% packet loss on a kubelet (no netem here: loss, not delay): its node stays Ready, pods still start', async () => {
+    const node = (await lab.client.nodes())[0]!.metadata.name;
+    const x = await startExperiment('kubelet with packet loss', [
+      customProbe(`${node} Ready`, 'continuous', async () => isReady((await lab.client.nodes()).find((n) => n.metadata.name === node)!), 1000),
+    ]);
+    const f = await x.inject(lab, { kind: 'loss', target: node, percent: 10 });
+    await lab.apply(deployment('lossy', 2).replace('containers:', `nodeName: ${node}\n      containers:`));
+    await waitFor(async () => (await lab.client.deployment('lossy')).status.availableReplicas === 2 || undefined, { timeout: 90_000, what: `2 pods available on ${node}` });
+    const started = Date.now() - f.at;
+    await f.heal();
+    const r = await x.finish();
+    console.log(r.text);
+    assert.ok(r.ok, r.text);
+    assert.ok(recovered('12 10% loss on a kubelet (pods started)', started, 60_000));
+    await lab.kubectl(['delete', 'deployment', 'lossy', '--wait=false']);
+  });
+
+  it('11. the whole lab stopped and started', { skip: 'covered by lifecycle.e2e.ts ("stop/start keeps every object and every pod, no duplicates"), which has a lab of its own' }, () => undefined);
   it('3. a node partitioned', { skip: "not yet: a node's pods are containers of their own on the lab network, so cutting off the kubelet's container leaves them reachable; the fence check needs the pods partitioned too" }, () => undefined);
   it('9-10. HA: leaders and etcd members lost', { skip: 'not yet in this suite (the HA profile has its own lab in ha.e2e.ts; a second lab would add minutes)' }, () => undefined);
-  it('12. 200 ms latency on kubelet↔apiserver', { skip: 'needs sch_netem, which this CI kernel lacks (kubelab chaos latency says so; --loss works without it)' }, () => undefined);
+  it('12. 200 ms latency on kubelet↔apiserver', { skip: 'needs sch_netem, which this CI kernel lacks (kubelab chaos latency says so); the loss variant above runs instead' }, () => undefined);
   it('13. controller-manager clock skewed +90 s', { skip: 'not yet: needs a Clock offset knob in the controller-manager' }, () => undefined);
 });
