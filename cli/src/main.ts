@@ -9,6 +9,7 @@ import { consoleLog } from './output.js';
 import { addNodeCommands } from './cmd-nodes.js';
 import { addToolCommands } from './cmd-tools.js';
 import { addTokenCommands } from './cmd-token.js';
+import { addChaosCommands } from './cmd-chaos.js';
 import { addUserCommands } from './cmd-user.js';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -116,6 +117,7 @@ program
 
 addNodeCommands(program, project);
 addTokenCommands(program, project);
+addChaosCommands(program, project);
 addUserCommands(program, project);
 
 program

@@ -7,6 +7,7 @@ import { publishedIngressPorts } from './ingress-ports.js';
 import { readyNodes } from './nodes.js';
 import type { Log } from './output.js';
 import type { LabSettings } from './settings.js';
+import { chaosStatePath, describeFaults, readFaults } from './chaos/state.js';
 
 export function table(rows: string[][]): string[] {
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
@@ -26,6 +27,11 @@ export async function printStatus(docker: LabDocker, s: LabSettings, log: Log): 
   log(`lab ${s.project} (cluster ${s.cluster}, network ${s.network}, API ${s.apiUrl})`);
   for (const line of table([['CONTAINER', 'COMPONENT', 'STATE', 'STATUS'], ...components.map((c) => [c.name, c.labels[COMPONENT_LABEL] ?? '', c.state, c.status])])) log(line);
   log(`pod containers: ${pods.length} (${pods.filter((c) => c.state === 'running').length} running)`);
+  const faults = await readFaults(chaosStatePath(s.root, s.project));
+  if (faults.length > 0) {
+    log(`active faults (kubelab chaos heal --all undoes them):`);
+    for (const line of describeFaults(faults)) log(`  ${line}`);
+  }
   const ingress = await publishedIngressPorts(s.cluster);
   const url = (c: number, proto: string): string[] => ingress.filter(([, p]) => p === c).map(([h]) => `${proto}://${new URL(s.apiUrl).hostname}:${h}`);
   if (ingress.length > 0) log(`ingress: ${[...url(80, 'http'), ...url(443, 'https')].join(', ')}`);

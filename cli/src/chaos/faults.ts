@@ -1,0 +1,202 @@
+/**
+ * The faults of `kubelab chaos`, as a library (the CLI and the testkit use it): each one acts on
+ * the containers a TARGET names and, when it lasts, is recorded in the lab's chaos.json with what
+ * undoes it. kill (SIGKILL to the container's process, so the restart policy brings it back, as
+ * after a crash), stop/start, restart, pause/unpause (the cgroup freezer), partition (off the lab
+ * network keeping its address, or from some peers with iptables in its namespace), latency (netem;
+ * loss alone with iptables where the kernel has no netem).
+ */
+import Docker from 'dockerode';
+import { labSettings, type LabInput } from '../settings.js';
+import { inNetns, lossRules, netemMissing, peerRules } from './netns.js';
+import { describeLatency, netemArgs, type LatencySpec } from './parse.js';
+import { chaosStatePath, newFaultId, readFaults, writeFaults, type FaultKind, type FaultRecord } from './state.js';
+import { resolveTarget, type TargetContainer } from './targets.js';
+
+export type { FaultRecord } from './state.js';
+
+export class LabChaos {
+  private readonly docker: Docker;
+  readonly cluster: string;
+  readonly network: string;
+  readonly stateFile: string;
+
+  constructor(lab: LabInput = {}, docker: Docker = new Docker()) {
+    const s = labSettings(lab);
+    this.docker = docker;
+    this.cluster = s.cluster;
+    this.network = s.network;
+    this.stateFile = chaosStatePath(s.root, s.project);
+  }
+
+  targets(target: string): Promise<TargetContainer[]> {
+    return resolveTarget(this.docker, this.cluster, target);
+  }
+
+  faults(): Promise<FaultRecord[]> {
+    return readFaults(this.stateFile);
+  }
+
+  /** SIGKILL: the process dies as in a crash; the restart policy (or the kubelet, for a pod) brings it back. */
+  async kill(target: string): Promise<string[]> {
+    const cs = await this.targets(target);
+    for (const c of cs) {
+      const { Pid: pid, StartedAt: started } = (await this.docker.getContainer(c.id).inspect()).State;
+      if (!pid) throw new Error(`${target}: container ${c.name} is not running`);
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // Another PID namespace than the engine's: Docker's kill (which the restart policy ignores), then start.
+        await this.docker.getContainer(c.id).kill({ signal: 'SIGKILL' });
+        if (!target.startsWith('pod')) await this.docker.getContainer(c.id).start();
+      }
+      await this.died(c, started);
+    }
+    return cs.map((c) => c.name);
+  }
+
+  async restart(target: string, seconds = 2): Promise<string[]> {
+    const cs = await this.targets(target);
+    for (const c of cs) await this.docker.getContainer(c.id).restart({ t: seconds });
+    return cs.map((c) => c.name);
+  }
+
+  async stop(target: string, seconds = 2): Promise<FaultRecord[]> {
+    return this.record('stop', target, 'stopped', async (c) => {
+      await this.docker.getContainer(c.id).stop({ t: seconds });
+      return {};
+    });
+  }
+
+  async pause(target: string): Promise<FaultRecord[]> {
+    return this.record('pause', target, 'paused (frozen)', async (c) => {
+      await this.docker.getContainer(c.id).pause();
+      return {};
+    });
+  }
+
+  /** Off the lab network (every peer), or, with `from`, from those peers' addresses only. */
+  async partition(target: string, from?: string): Promise<FaultRecord[]> {
+    if (from) {
+      const peers = await this.targets(from);
+      const ips = (await Promise.all(peers.map((p) => this.address(p.id)))).map((a) => a.ip);
+      const rules = peerRules(ips);
+      return this.record('partition', target, `cut off from ${from} (${ips.join(', ')})`, async (c) => {
+        const pid = await this.pid(c);
+        for (const r of rules.add) await inNetns(pid, r);
+        return { undo: rules.undo };
+      });
+    }
+    return this.record('partition', target, `disconnected from network ${this.network}`, async (c) => {
+      const network = await this.address(c.id);
+      await this.docker.getNetwork(this.network).disconnect({ Container: c.id, Force: true });
+      return { network };
+    });
+  }
+
+  async latency(target: string, spec: LatencySpec): Promise<{ faults: FaultRecord[]; how: string }> {
+    const missing = await netemMissing();
+    if (missing && spec.delayMs > 0) {
+      throw new Error(`cannot add ${spec.delayMs}ms of latency: ${missing}. Delay needs netem (on Debian/Ubuntu hosts it is in linux-modules-extra; \`modprobe sch_netem\`); packet loss alone works without it: kubelab chaos latency ${target} 0ms --loss 5%`);
+    }
+    const how = missing ? 'iptables statistic (no netem in this kernel)' : 'tc netem';
+    const faults = await this.record('latency', target, `${describeLatency(spec)} via ${how}`, async (c) => {
+      const pid = await this.pid(c);
+      if (!missing) {
+        await inNetns(pid, ['tc', 'qdisc', 'add', 'dev', 'eth0', 'root', 'netem', ...netemArgs(spec)]);
+        return { undo: [['tc', 'qdisc', 'del', 'dev', 'eth0', 'root']] };
+      }
+      const rules = lossRules(spec.loss);
+      for (const r of rules.add) await inNetns(pid, r);
+      return { undo: rules.undo };
+    });
+    return { faults, how };
+  }
+
+  /** Undoes the recorded faults on `target` (every one with `target` undefined); returns those healed. */
+  async heal(target?: string): Promise<FaultRecord[]> {
+    const all = await this.faults();
+    const ids = target === undefined ? undefined : new Set((await this.targets(target).catch(() => [])).map((c) => c.id));
+    const mine = all.filter((f) => target === undefined || f.target === target || f.id === target || ids?.has(f.container.id));
+    const healed: FaultRecord[] = [];
+    try {
+      for (const f of mine.reverse()) {
+        await this.undo(f);
+        healed.push(f);
+      }
+    } finally {
+      await writeFaults(this.stateFile, all.filter((f) => !healed.includes(f)));
+    }
+    return healed;
+  }
+
+  private async undo(f: FaultRecord): Promise<void> {
+    const c = this.docker.getContainer(f.container.id);
+    switch (f.kind) {
+      case 'stop':
+        await c.start().catch((err: { statusCode?: number }) => {
+          if (err.statusCode !== 304) throw err; // already started
+        });
+        return;
+      case 'pause':
+        if ((await c.inspect()).State.Paused) await c.unpause();
+        return;
+      case 'partition':
+      case 'latency':
+        if (f.network) {
+          const connected = (await c.inspect()).NetworkSettings.Networks[f.network.name];
+          if (!connected) await this.docker.getNetwork(f.network.name).connect({ Container: f.container.id, EndpointConfig: { IPAMConfig: { IPv4Address: f.network.ip }, Aliases: f.network.aliases } });
+        }
+        if (f.undo) {
+          const pid = (await c.inspect()).State.Pid;
+          if (pid) for (const u of f.undo) await inNetns(pid, u).catch(() => undefined); // gone with a restart
+        }
+        return;
+      default: {
+        const never: never = f.kind;
+        throw new Error(`unknown fault kind ${String(never)}`);
+      }
+    }
+  }
+
+  /** Resolves once Docker has seen the container die: not running, or running again from a later start. */
+  private async died(c: TargetContainer, startedAt: string): Promise<void> {
+    for (let i = 0; i < 200; i++) {
+      const st = (await this.docker.getContainer(c.id).inspect()).State;
+      if (!st.Running || st.StartedAt !== startedAt) return;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`container ${c.name} was sent SIGKILL but still runs after 10 s`);
+  }
+
+  private async pid(c: TargetContainer): Promise<number> {
+    const pid = (await this.docker.getContainer(c.id).inspect()).State.Pid;
+    if (!pid) throw new Error(`container ${c.name} is not running`);
+    return pid;
+  }
+
+  private async address(id: string): Promise<{ name: string; ip: string; aliases: string[] }> {
+    const info = await this.docker.getContainer(id).inspect();
+    const net = info.NetworkSettings.Networks[this.network];
+    if (!net?.IPAddress) throw new Error(`container ${info.Name.replace(/^\//, '')} has no address on network ${this.network} (partitioned already?)`);
+    const short = info.Id.slice(0, 12);
+    return { name: this.network, ip: net.IPAddress, aliases: (net.Aliases ?? []).filter((a: string) => a !== short) };
+  }
+
+  private async record(kind: FaultKind, target: string, detail: string, act: (c: TargetContainer) => Promise<Partial<FaultRecord>>): Promise<FaultRecord[]> {
+    const cs = await this.targets(target);
+    const all = await this.faults();
+    const clash = all.find((f) => f.kind === kind && cs.some((c) => c.id === f.container.id));
+    if (clash) throw new Error(`${target}: fault ${clash.id} (${clash.kind}) is active on ${clash.container.name}: kubelab chaos heal ${clash.id} first`);
+    const made: FaultRecord[] = [];
+    try {
+      for (const c of cs) {
+        const extra = await act(c);
+        made.push({ id: newFaultId([...all, ...made]), kind, target, container: { id: c.id, name: c.name }, since: new Date().toISOString(), detail, ...extra });
+      }
+    } finally {
+      await writeFaults(this.stateFile, [...all, ...made]);
+    }
+    return made;
+  }
+}

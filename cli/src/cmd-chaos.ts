@@ -1,0 +1,101 @@
+/** `kubelab chaos …`: faults injected into a lab's components and nodes, each one reversible. */
+import type { Command } from 'commander';
+import { LabChaos } from './chaos/faults.js';
+import { parseDuration, parsePercent } from './chaos/parse.js';
+import { describeFaults, type FaultRecord } from './chaos/state.js';
+import { COMPONENTS } from './chaos/targets.js';
+import { labSettings } from './settings.js';
+import { consoleLog } from './output.js';
+
+const WALKTHROUGH = `
+TARGET is a component or compose service (${COMPONENTS.join(', ')}; in the HA profile also
+scheduler-2, controller-manager-2, apiserver-2, etcd-2, etcd-3), a Node name (its kubelet), or
+pod/NAME (pod/NAMESPACE/NAME; kill only). Lasting faults (stop, pause, partition, latency) are
+recorded in .kubelab/<project>/chaos.json and listed by \`kubelab status\` until healed.
+
+Walk-through: does my Deployment survive losing the scheduler and a node?
+  kubectl create deployment web --image=kubelab/echo --replicas=3 --port=80
+  kubectl get pods -o wide                     # note a node, e.g. kubelab-kubelet-1's hostname
+  kubelab chaos stop scheduler                 # no new pod gets a node while it is stopped
+  kubectl scale deployment web --replicas=5    # two pods stay Pending
+  kubelab status                               # shows "f1 stop scheduler … for 12s"
+  kubelab chaos heal scheduler                 # or: kubelab chaos start scheduler
+  kubectl get pods -o wide                     # all five Running
+  kubelab chaos partition <node>               # the node's kubelet loses the apiserver
+  kubectl get nodes -w                         # NotReady after the grace period (40 s)
+  kubelab chaos heal --all                     # everything back as it was
+`;
+
+function printFaults(made: FaultRecord[]): void {
+  for (const line of describeFaults(made)) consoleLog(`injected ${line}`);
+  consoleLog(`heal with: kubelab chaos heal ${made.map((f) => f.id).join(' ')}  (or heal --all)`);
+}
+
+export function addChaosCommands(program: Command, project: () => { project?: string }): void {
+  const chaos = program.command('chaos').description('inject faults into the lab (kill, stop, pause, partition, latency) and heal them').addHelpText('after', WALKTHROUGH);
+  const lab = () => new LabChaos(project());
+
+  chaos
+    .command('kill <target>')
+    .description('SIGKILL the target as a crash would; its restart policy (the kubelet, for pod/NAME) brings it back')
+    .action(async (t: string) => consoleLog(`killed ${(await lab().kill(t)).join(', ')}`));
+  chaos
+    .command('restart <target>')
+    .description('stop (SIGTERM, 2 s) and start the target again')
+    .action(async (t: string) => consoleLog(`restarted ${(await lab().restart(t)).join(', ')}`));
+  chaos
+    .command('stop <target>')
+    .description('stop the target until `start` / `heal`')
+    .action(async (t: string) => printFaults(await lab().stop(t)));
+  chaos
+    .command('start <target>')
+    .description('start a target stopped with `chaos stop`')
+    .action(async (t: string) => healed(await lab().heal(t), t));
+  chaos
+    .command('pause <target>')
+    .description('freeze the target (its processes get no CPU; connections stay open) until `unpause` / `heal`')
+    .action(async (t: string) => printFaults(await lab().pause(t)));
+  chaos
+    .command('unpause <target>')
+    .description('thaw a paused target')
+    .action(async (t: string) => healed(await lab().heal(t), t));
+  chaos
+    .command('partition <target>')
+    .description("cut the target off the lab's network (it keeps its address for `heal`), or with --from from one peer only")
+    .option('--from <peer>', 'only from this component, service or node (iptables in the target\'s network namespace)')
+    .action(async (t: string, o: { from?: string }) => printFaults(await lab().partition(t, o.from)));
+  chaos
+    .command('latency <target> <delay>')
+    .description('delay the target\'s packets (tc netem: say which, when the kernel has no netem only --loss works)')
+    .option('--jitter <duration>', 'delay varies by up to this much', '0ms')
+    .option('--loss <percent>', 'also drop this share of packets', '0%')
+    .action(async (t: string, delay: string, o: { jitter: string; loss: string }) => {
+      const r = await lab().latency(t, { delayMs: parseDuration(delay, 'DELAY'), jitterMs: parseDuration(o.jitter, '--jitter'), loss: parsePercent(o.loss, '--loss') });
+      consoleLog(`using ${r.how}`);
+      printFaults(r.faults);
+    });
+  chaos
+    .command('heal [targets...]')
+    .description('undo the recorded faults of these targets or fault ids (f1 …), or --all')
+    .option('--all', 'every active fault')
+    .action(async (targets: string[], o: { all?: boolean }) => {
+      if (!o.all && targets.length === 0) throw new Error('heal: name a target or fault id (kubelab chaos list shows them), or pass --all');
+      if (o.all) {
+        const all = await lab().heal();
+        return all.length ? healed(all, 'the lab') : consoleLog('no active faults');
+      }
+      for (const t of targets) healed(await lab().heal(t), t);
+    });
+  chaos
+    .command('list')
+    .description('the active faults')
+    .action(async () => {
+      const faults = await lab().faults();
+      for (const line of faults.length ? describeFaults(faults) : [`no active faults in lab ${labSettings(project()).project}`]) consoleLog(line);
+    });
+}
+
+function healed(faults: FaultRecord[], what: string): void {
+  if (faults.length === 0) throw new Error(`${what}: no active fault to heal (kubelab chaos list shows them)`);
+  for (const f of faults) consoleLog(`healed ${f.id} (${f.kind} ${f.target}: ${f.container.name})`);
+}

@@ -1,0 +1,55 @@
+/** Helpers of the fault suite (faults.e2e.ts): its workloads, a NodePort URL, writes that record what was acknowledged. */
+import type { AckedWrite } from '@kubelab/client/watch-history';
+import { ApiError, type LabClient, type Pod, type TestLab } from '@kubelab/testkit';
+
+export const deployment = (name: string, replicas: number, env = 'v1') => `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: ${name}}
+spec:
+  replicas: ${replicas}
+  strategy: {rollingUpdate: {maxUnavailable: 1, maxSurge: 1}}
+  selector: {matchLabels: {app: ${name}}}
+  template:
+    metadata: {labels: {app: ${name}}}
+    spec:
+      terminationGracePeriodSeconds: 1
+      containers:
+      - {name: echo, image: kubelab/echo, ports: [{containerPort: 80}], env: [{name: VERSION, value: ${env}}]}
+`;
+
+/** Exposes a Deployment on a NodePort and returns its URL on the host. */
+export async function nodePortUrl(lab: TestLab, name: string): Promise<string> {
+  await lab.kubectl(['expose', 'deployment', name, '--type=NodePort', '--port=80']);
+  const svc = await lab.client.get<{ spec: { ports: { nodePort: number }[] } }>(`/api/v1/namespaces/default/services/${name}`);
+  return `http://127.0.0.1:${svc.spec.ports[0]!.nodePort}/`;
+}
+
+export const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
+
+/** Prints a scenario's recovery time with the bound it must meet, and returns whether it did. */
+export function recovered(scenario: string, ms: number, boundMs: number): boolean {
+  console.log(`  [fault suite] ${scenario}: recovered in ${seconds(ms)} (bound ${seconds(boundMs)})`);
+  return ms <= boundMs;
+}
+
+/** Creates ConfigMap `name` (or updates it when `rv` is given); the acknowledged write, or undefined when refused. */
+export async function writeConfigMap(client: LabClient, ns: string, name: string, value: string): Promise<AckedWrite | undefined> {
+  const body = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: ns }, data: { value } };
+  try {
+    const made = await client.request<{ metadata: { resourceVersion: string } }>('POST', `/api/v1/namespaces/${ns}/configmaps`, body, 5000);
+    return { key: `${ns}/${name}`, rv: Number(made.metadata.resourceVersion), type: 'put' };
+  } catch (err) {
+    if (err instanceof ApiError) return undefined; // refused or no answer: not acknowledged
+    throw err;
+  }
+}
+
+/** Pods that count: not being deleted. */
+export const live = (pods: Pod[]): Pod[] => pods.filter((p) => !p.metadata.deletionTimestamp);
+
+/** Nodes of the running pods of an app, with how many on each. */
+export function spread(pods: Pod[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const p of live(pods)) out[p.spec.nodeName ?? '(none)'] = (out[p.spec.nodeName ?? '(none)'] ?? 0) + 1;
+  return out;
+}
