@@ -14,10 +14,9 @@
 // at 20 mutating requests/s.
 // After a warm-up of BENCH_WARMUP (500) creates, gets and updates of other names.
 // Usage: npx tsc -b && node bench/api.mjs [N=2000] [CONC=16]; BENCH_API_PROF=dir profiles the apiserver.
-import http from 'node:http';
 import os from 'node:os';
 import { Etcd3 } from 'etcd3';
-import { inFlight, pct, procStats, sleep, startControlPlane } from './lib-loopback.mjs';
+import { inFlight, pct, procStats, sleep, startControlPlane, watchLines } from './lib-loopback.mjs';
 
 const N = Number(process.argv[2] ?? 2000);
 const CONC = Number(process.argv[3] ?? 16);
@@ -56,22 +55,10 @@ async function ok(p, want, what) {
 
 /** One REST watch on configmaps from rv: resolves the receipt time of each object's first event. */
 function watch(cp, rv, seen) {
-  const req = http.get(`${cp.base}/api/v1/namespaces/default/configmaps?watch=true&resourceVersion=${rv}`, { agent: cp.agent }, (res) => {
-    res.setEncoding('utf8');
-    let buf = '';
-    res.on('data', (chunk) => {
-      const now = performance.now();
-      buf += chunk;
-      let nl;
-      while ((nl = buf.indexOf('\n')) >= 0) {
-        const at = buf.indexOf('"name":"cm-');
-        if (at >= 0 && at < nl) seen.set(buf.slice(at + 8, at + 16), now);
-        buf = buf.slice(nl + 1);
-      }
-    });
+  return watchLines(cp, `/api/v1/namespaces/default/configmaps?watch=true&resourceVersion=${rv}`, (line, now) => {
+    const at = line.indexOf('"name":"cm-');
+    if (at >= 0) seen.set(line.slice(at + 8, at + 16), now);
   });
-  req.on('error', () => {});
-  return () => req.destroy();
 }
 
 cp = await startControlPlane({ prof: process.env.BENCH_API_PROF });

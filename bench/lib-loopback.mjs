@@ -106,3 +106,26 @@ export async function startControlPlane({ prof } = {}) {
   }
   return { base, grpc: `127.0.0.1:${grpc}`, etcd: etcdUrl, etcdProc, apiserver, agent, request, spawnChild, stop };
 }
+
+/**
+ * A REST watch (`path` with `watch=true`) on the control plane: onLine(line, receivedAt) for each
+ * JSON line, receivedAt being when its chunk arrived. Returns a function that closes it.
+ */
+export function watchLines(cp, path, onLine) {
+  const req = http.get(`${cp.base}${path}`, { agent: cp.agent }, (res) => {
+    res.setEncoding('utf8');
+    let buf = '';
+    res.on('data', (chunk) => {
+      const now = performance.now();
+      buf += chunk;
+      let nl;
+      while ((nl = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, nl);
+        buf = buf.slice(nl + 1);
+        onLine(line, now);
+      }
+    });
+  });
+  req.on('error', () => {});
+  return () => req.destroy();
+}

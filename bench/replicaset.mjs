@@ -6,10 +6,9 @@
 // slow-start batches: 1, 2, 4, … up to 500 per sync) and bound. Goal (issue 17): a 1,000-replica
 // ReplicaSet's pods all created in <= 2 s.
 // Usage: npx tsc -b && node bench/replicaset.mjs [replicas=1000] [nodes=200]; BENCH_API_PROF=dir profiles the apiserver.
-import http from 'node:http';
 import os from 'node:os';
 import { join } from 'node:path';
-import { inFlight, procStats, root, sleep, startControlPlane } from './lib-loopback.mjs';
+import { inFlight, procStats, root, sleep, startControlPlane, watchLines } from './lib-loopback.mjs';
 
 const REPLICAS = Number(process.argv[2] ?? 1000);
 const NODES = Number(process.argv[3] ?? 200);
@@ -39,32 +38,21 @@ try {
   const boundAt = [];
   let done;
   const finished = new Promise((r) => (done = r));
-  const req = http.get(`${cp.base}/api/v1/namespaces/default/pods?watch=true&resourceVersion=${rv}`, { agent: cp.agent }, (res) => {
-    res.setEncoding('utf8');
-    let buf = '';
-    res.on('data', (chunk) => {
-      const now = performance.now();
-      buf += chunk;
-      let nl;
-      while ((nl = buf.indexOf('\n')) >= 0) {
-        const ev = JSON.parse(buf.slice(0, nl));
-        buf = buf.slice(nl + 1);
-        if (ev.type === 'ADDED') created.push(now);
-        if (ev.object?.spec?.nodeName && !bound.has(ev.object.metadata.name)) {
-          bound.add(ev.object.metadata.name);
-          boundAt.push(now);
-        }
-        if (boundAt.length >= REPLICAS) done();
-      }
-    });
+  const close = watchLines(cp, `/api/v1/namespaces/default/pods?watch=true&resourceVersion=${rv}`, (line, now) => {
+    const ev = JSON.parse(line);
+    if (ev.type === 'ADDED') created.push(now);
+    if (ev.object?.spec?.nodeName && !bound.has(ev.object.metadata.name)) {
+      bound.add(ev.object.metadata.name);
+      boundAt.push(now);
+    }
+    if (boundAt.length >= REPLICAS) done();
   });
-  req.on('error', () => {});
   const cpu0 = [cm, sched, cp.apiserver].map((c) => procStats(c.pid).cpuSeconds);
   const t0 = performance.now();
   const r = await cp.request('POST', '/apis/apps/v1/namespaces/default/replicasets', rs);
   if (r.status !== 201) throw new Error(`create ReplicaSet: ${r.status} ${r.text.slice(0, 300)}`);
   await Promise.race([finished, sleep(120_000)]);
-  req.destroy();
+  close();
   const at = (xs, n) => ((xs[n - 1] - t0) / 1000).toFixed(2);
   const tenths = (xs) => Array.from({ length: 10 }, (_, k) => at(xs, Math.max(1, Math.round(((k + 1) * xs.length) / 10)))).join(' ');
   const cpu = [cm, sched, cp.apiserver].map((c, i) => (procStats(c.pid).cpuSeconds - cpu0[i]).toFixed(2));

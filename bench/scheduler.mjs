@@ -10,10 +10,9 @@
 // Goals (issue 17): >= 1,000 pods/s at 1,000 nodes; >= 700 pods/s for 5,000 pods on 1,000 nodes.
 // Usage: npx tsc -b && node bench/scheduler.mjs [pods:nodes ...]   (default 1000:100 5000:1000)
 //        BENCH_CPU_PROF=dir  writes the scheduler's CPU profile (node --cpu-prof) into dir; BENCH_API_PROF=dir the apiserver's.
-import http from 'node:http';
 import os from 'node:os';
 import { join } from 'node:path';
-import { inFlight, pct, procStats, root, sleep, startControlPlane } from './lib-loopback.mjs';
+import { inFlight, pct, procStats, root, sleep, startControlPlane, watchLines } from './lib-loopback.mjs';
 
 const cases = (process.argv.length > 2 ? process.argv.slice(2) : ['1000:100', '5000:1000']).map((s) => s.split(':').map(Number));
 const CONC = 16;
@@ -45,26 +44,14 @@ async function createAll(cp, n, path, make) {
 /** Follows pods on a REST watch from `rv`; calls onBound(name, node, now) once per pod. */
 function watchBinds(cp, rv, onBound) {
   const seen = new Set();
-  const req = http.get(`${cp.base}/api/v1/namespaces/default/pods?watch=true&resourceVersion=${rv}`, { agent: cp.agent }, (res) => {
-    res.setEncoding('utf8');
-    let buf = '';
-    res.on('data', (chunk) => {
-      const now = performance.now();
-      buf += chunk;
-      let nl;
-      while ((nl = buf.indexOf('\n')) >= 0) {
-        const ev = JSON.parse(buf.slice(0, nl));
-        buf = buf.slice(nl + 1);
-        const name = ev.object?.metadata?.name;
-        const at = ev.object?.spec?.nodeName;
-        if (ev.type !== 'MODIFIED' || !at || seen.has(name)) continue;
-        seen.add(name);
-        onBound(name, at, now);
-      }
-    });
+  return watchLines(cp, `/api/v1/namespaces/default/pods?watch=true&resourceVersion=${rv}`, (line, now) => {
+    const ev = JSON.parse(line);
+    const name = ev.object?.metadata?.name;
+    const at = ev.object?.spec?.nodeName;
+    if (ev.type !== 'MODIFIED' || !at || seen.has(name)) return;
+    seen.add(name);
+    onBound(name, at, now);
   });
-  req.on('error', () => {});
-  return () => req.destroy();
 }
 
 async function run(pods, nodes) {
