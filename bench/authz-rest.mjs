@@ -17,27 +17,59 @@ import { BINDINGS, ROLES } from '@kubelab/apiserver/auth/policy';
 
 const c = await new SecureCluster().start();
 const ac = new AbortController();
-const before = await startRestServer({ registry: c.registry, port: 0, host: '127.0.0.1', log: pino({ level: 'silent' }), signal: ac.signal, tls: { cert: c.pki.cert, key: c.pki.key, clientCA: c.pki.caCert }, token: c.pki.token, enforcement: { authorizer: chainAuthorizers(mastersAuthorizer, policyAuthorizer(ROLES, BINDINGS)), admission: [] } });
+const before = await startRestServer({
+  registry: c.registry,
+  port: 0,
+  host: '127.0.0.1',
+  log: pino({ level: 'silent' }),
+  signal: ac.signal,
+  tls: { cert: c.pki.cert, key: c.pki.key, clientCA: c.pki.caCert },
+  token: c.pki.token,
+  enforcement: { authorizer: chainAuthorizers(mastersAuthorizer, policyAuthorizer(ROLES, BINDINGS)), admission: [] },
+});
 const beforePort = before.address().port;
-await c.call(undefined, 'POST', '/api/v1/namespaces/default/configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cm' }, data: { a: 'b' } });
-await c.call(undefined, 'POST', '/apis/rbac.authorization.k8s.io/v1/namespaces/default/roles', { metadata: { name: 'cm-reader' }, rules: [{ verbs: ['get'], apiGroups: [''], resources: ['configmaps'] }] });
-await c.call(undefined, 'POST', '/apis/rbac.authorization.k8s.io/v1/namespaces/default/rolebindings', { metadata: { name: 'jane' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'cm-reader' }, subjects: [{ kind: 'User', name: 'jane' }] });
+await c.call(undefined, 'POST', '/api/v1/namespaces/default/configmaps', {
+  apiVersion: 'v1',
+  kind: 'ConfigMap',
+  metadata: { name: 'cm' },
+  data: { a: 'b' },
+});
+await c.call(undefined, 'POST', '/apis/rbac.authorization.k8s.io/v1/namespaces/default/roles', {
+  metadata: { name: 'cm-reader' },
+  rules: [{ verbs: ['get'], apiGroups: [''], resources: ['configmaps'] }],
+});
+await c.call(undefined, 'POST', '/apis/rbac.authorization.k8s.io/v1/namespaces/default/rolebindings', {
+  metadata: { name: 'jane' },
+  roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'cm-reader' },
+  subjects: [{ kind: 'User', name: 'jane' }],
+});
 const sched = await c.identity('system:kube-scheduler');
 const jane = await c.identity('jane', ['devs']);
 await new Promise((r) => setTimeout(r, 300));
 
 function load(port, creds, path, total = 3000, inflight = 16) {
   const agent = new https.Agent({ keepAlive: true, maxSockets: inflight });
-  const opts = { host: '127.0.0.1', port, path, ca: c.pki.caCert, agent, ...(creds.identity ? { cert: creds.identity.cert, key: creds.identity.key } : { headers: { Authorization: `Bearer ${creds.token}` } }) };
+  const opts = {
+    host: '127.0.0.1',
+    port,
+    path,
+    ca: c.pki.caCert,
+    agent,
+    ...(creds.identity
+      ? { cert: creds.identity.cert, key: creds.identity.key }
+      : { headers: { Authorization: `Bearer ${creds.token}` } }),
+  };
   let sent = 0;
   let statuses = new Map();
   const one = () =>
     new Promise((resolve, reject) => {
-      https.get(opts, (res) => {
-        statuses.set(res.statusCode, (statuses.get(res.statusCode) ?? 0) + 1);
-        res.resume();
-        res.on('end', resolve);
-      }).on('error', reject);
+      https
+        .get(opts, (res) => {
+          statuses.set(res.statusCode, (statuses.get(res.statusCode) ?? 0) + 1);
+          res.resume();
+          res.on('end', resolve);
+        })
+        .on('error', reject);
     });
   const worker = async () => {
     while (sent < total) {
@@ -66,16 +98,27 @@ async function measure(label, cases) {
   }
   for (const [j, k] of cases.entries()) {
     const rps = rounds[j].sort((a, b) => a - b)[2];
-    console.log(`${`${label}: ${k.name}`.padEnd(60)} ${rps.toFixed(0).padStart(6)} req/s ${(1e6 / rps).toFixed(0).padStart(6)} µs/req  (${statuses[j]})`);
+    console.log(
+      `${`${label}: ${k.name}`.padEnd(60)} ${rps.toFixed(0).padStart(6)} req/s ${(1e6 / rps).toFixed(0).padStart(6)} µs/req  (${statuses[j]})`,
+    );
   }
 }
 
 const CM = '/api/v1/namespaces/default/configmaps/cm';
 const NODES = '/api/v1/nodes?limit=1';
 const admin = { token: c.pki.token };
-await measure('admin get configmap', [{ name: 'before (static table)', port: beforePort, creds: admin, path: CM }, { name: 'RBAC', port: c.port, creds: admin, path: CM }]);
-await measure('scheduler list nodes', [{ name: 'before (static table)', port: beforePort, creds: { identity: sched }, path: NODES }, { name: 'RBAC (bootstrap ClusterRole)', port: c.port, creds: { identity: sched }, path: NODES }]);
-await measure('jane', [{ name: 'RBAC get configmap (RoleBinding)', port: c.port, creds: { identity: jane }, path: CM }, { name: 'RBAC list nodes (refused, 403)', port: c.port, creds: { identity: jane }, path: NODES }]);
+await measure('admin get configmap', [
+  { name: 'before (static table)', port: beforePort, creds: admin, path: CM },
+  { name: 'RBAC', port: c.port, creds: admin, path: CM },
+]);
+await measure('scheduler list nodes', [
+  { name: 'before (static table)', port: beforePort, creds: { identity: sched }, path: NODES },
+  { name: 'RBAC (bootstrap ClusterRole)', port: c.port, creds: { identity: sched }, path: NODES },
+]);
+await measure('jane', [
+  { name: 'RBAC get configmap (RoleBinding)', port: c.port, creds: { identity: jane }, path: CM },
+  { name: 'RBAC list nodes (refused, 403)', port: c.port, creds: { identity: jane }, path: NODES },
+]);
 ac.abort();
 before.closeAllConnections();
 await new Promise((r) => before.close(r));

@@ -27,7 +27,18 @@ const deployment = {
       metadata: { labels: { app: 'step' } },
       spec: {
         terminationGracePeriodSeconds: 1,
-        containers: [{ name: 'burn', image: 'kubelab/busybox', resources: { requests: { cpu: '100m' } }, command: ['sh', '-c', "trap 'exit 0' TERM; while true; do if [ -f /tmp/on ]; then i=0; while [ $i -lt 20000 ]; do i=$((i+1)); done; else sleep 0.2; fi; done"] }],
+        containers: [
+          {
+            name: 'burn',
+            image: 'kubelab/busybox',
+            resources: { requests: { cpu: '100m' } },
+            command: [
+              'sh',
+              '-c',
+              "trap 'exit 0' TERM; while true; do if [ -f /tmp/on ]; then i=0; while [ $i -lt 20000 ]; do i=$((i+1)); done; else sleep 0.2; fi; done",
+            ],
+          },
+        ],
       },
     },
   },
@@ -36,27 +47,45 @@ const hpa = {
   apiVersion: 'autoscaling/v2',
   kind: 'HorizontalPodAutoscaler',
   metadata: { name: 'step' },
-  spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'step' }, minReplicas: 1, maxReplicas: 3, metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 50 } } }] },
+  spec: {
+    scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'step' },
+    minReplicas: 1,
+    maxReplicas: 3,
+    metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 50 } } }],
+  },
 };
 
 const get = async (path) => (await call('GET', path)).json();
 const replicas = async () => (await get('/apis/apps/v1/namespaces/default/deployments/step')).spec.replicas;
-const utilization = async () => (await get('/apis/autoscaling/v2/namespaces/default/horizontalpodautoscalers/step')).status?.currentMetrics?.[0]?.resource?.current?.averageUtilization;
-const pods = async () => (await get('/api/v1/namespaces/default/pods?labelSelector=app%3Dstep')).items.filter((p) => !p.metadata.deletionTimestamp);
+const utilization = async () =>
+  (await get('/apis/autoscaling/v2/namespaces/default/horizontalpodautoscalers/step')).status?.currentMetrics?.[0]
+    ?.resource?.current?.averageUtilization;
+const pods = async () =>
+  (await get('/api/v1/namespaces/default/pods?labelSelector=app%3Dstep')).items.filter(
+    (p) => !p.metadata.deletionTimestamp,
+  );
 
 const seen = { metrics: [], scaled: [], ready: [], down: [] };
 try {
-  for (const [path, obj] of [['/apis/apps/v1/namespaces/default/deployments', deployment], ['/apis/autoscaling/v2/namespaces/default/horizontalpodautoscalers', hpa]]) {
+  for (const [path, obj] of [
+    ['/apis/apps/v1/namespaces/default/deployments', deployment],
+    ['/apis/autoscaling/v2/namespaces/default/horizontalpodautoscalers', hpa],
+  ]) {
     const r = await call('POST', path, JSON.stringify(obj));
     if (r.status !== 201) throw new Error(`create ${path}: ${r.status} ${r.text}`);
   }
   for (let round = 0; round < rounds; round++) {
     // Idle and settled: one ready pod, metrics known and below target.
-    await until('one idle pod with metrics', async () => {
-      const p = await pods();
-      const u = await utilization();
-      return p.length === 1 && isReady(p[0]) && (await replicas()) === 1 && u !== undefined && u < 50;
-    }, 600_000, 500);
+    await until(
+      'one idle pod with metrics',
+      async () => {
+        const p = await pods();
+        const u = await utilization();
+        return p.length === 1 && isReady(p[0]) && (await replicas()) === 1 && u !== undefined && u < 50;
+      },
+      600_000,
+      500,
+    );
     await sleep(2000);
     const [first] = await pods();
     const t0 = performance.now();
@@ -66,10 +95,14 @@ try {
     seen.metrics.push(since());
     await until('the HPA to scale up', async () => (await replicas()) > 1, 300_000);
     seen.scaled.push(since());
-    await until('the added pods Running+Ready', async () => {
-      const p = await pods();
-      return p.length === (await replicas()) && p.every(isReady);
-    }, 300_000);
+    await until(
+      'the added pods Running+Ready',
+      async () => {
+        const p = await pods();
+        return p.length === (await replicas()) && p.every(isReady);
+      },
+      300_000,
+    );
     seen.ready.push(since());
     const t1 = performance.now();
     await kubectl(['exec', first.metadata.name, '--', 'rm', '-f', '/tmp/on']);
@@ -79,7 +112,9 @@ try {
 } finally {
   await lab.down();
 }
-console.log(`load step → HPA status shows the load (metrics pipeline: kubelet stats, apiserver cache, 15 s sync): ${stats(seen.metrics)}`);
+console.log(
+  `load step → HPA status shows the load (metrics pipeline: kubelet stats, apiserver cache, 15 s sync): ${stats(seen.metrics)}`,
+);
 console.log(`load step → HPA scales the Deployment up: ${stats(seen.scaled)}`);
 console.log(`load step → the added pods Running+Ready: ${stats(seen.ready)}`);
 console.log(`load stop → back to 1 replica (downscale stabilization ${WINDOW} s): ${stats(seen.down)}`);

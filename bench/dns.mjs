@@ -37,10 +37,27 @@ async function serve() {
   const zone = new Zone();
   for (let i = 0; i < SERVICES; i++) {
     const ip = (k) => `10.244.${Math.floor(k / 250)}.${(k % 250) + 1}`;
-    zone.upsertService({ metadata: { namespace: 'default', name: `svc-${i}` }, spec: { clusterIP: `10.244.${128 + Math.floor(i / 250)}.${(i % 250) + 1}`, ports: [{ name: 'http', protocol: 'TCP', port: 80 }] } });
-    zone.upsertSlice({ metadata: { namespace: 'default', name: `svc-${i}-x`, labels: { 'kubernetes.io/service-name': `svc-${i}` } }, addressType: 'IPv4', endpoints: [0, 1, 2].map((j) => ({ addresses: [ip((i * 3 + j) % 30000)], conditions: { ready: true } })), ports: [{ name: 'http', port: 8080, protocol: 'TCP' }] });
+    zone.upsertService({
+      metadata: { namespace: 'default', name: `svc-${i}` },
+      spec: {
+        clusterIP: `10.244.${128 + Math.floor(i / 250)}.${(i % 250) + 1}`,
+        ports: [{ name: 'http', protocol: 'TCP', port: 80 }],
+      },
+    });
+    zone.upsertSlice({
+      metadata: { namespace: 'default', name: `svc-${i}-x`, labels: { 'kubernetes.io/service-name': `svc-${i}` } },
+      addressType: 'IPv4',
+      endpoints: [0, 1, 2].map((j) => ({ addresses: [ip((i * 3 + j) % 30000)], conditions: { ready: true } })),
+      ports: [{ name: 'http', port: 8080, protocol: 'TCP' }],
+    });
   }
-  const handler = new QueryHandler({ zone, options: { ttl: 5, reverseCidrs: [parseCidr('10.244.0.0/16')], dnsService: 'kube-system/kube-dns' }, forwarder: new Forwarder(), upstreams: () => [], replyCache: process.env.REPLY_CACHE !== '0' });
+  const handler = new QueryHandler({
+    zone,
+    options: { ttl: 5, reverseCidrs: [parseCidr('10.244.0.0/16')], dnsService: 'kube-system/kube-dns' },
+    forwarder: new Forwarder(),
+    upstreams: () => [],
+    replyCache: process.env.REPLY_CACHE !== '0',
+  });
   const server = new DnsServer({ host: '127.0.0.1', port: 0, handler, log: pino({ level: 'silent' }) });
   const { udpPort } = await server.start();
   process.stdout.write(`${udpPort}\n`);
@@ -48,13 +65,29 @@ async function serve() {
 
 async function loopback(replyCache) {
   const dnsPacket = (await import('dns-packet')).default;
-  const child = spawn(process.execPath, [fileURLToPath(import.meta.url), '--serve'], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, SERVICES: String(SERVICES), REPLY_CACHE: replyCache ? '1' : '0' } });
+  const child = spawn(process.execPath, [fileURLToPath(import.meta.url), '--serve'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, SERVICES: String(SERVICES), REPLY_CACHE: replyCache ? '1' : '0' },
+  });
   const port = await new Promise((resolve, reject) => {
     child.stdout.once('data', (d) => resolve(Number(String(d).trim())));
     child.once('exit', (code) => reject(new Error(`server exited ${code}`)));
   });
   const queries = Array.from({ length: 256 }, (_, i) =>
-    dnsPacket.encode({ id: i, type: 'query', flags: dnsPacket.RECURSION_DESIRED, questions: [{ name: i % 8 === 7 ? `nosuch-${i}.default.svc.cluster.local` : `svc-${(i * 37) % SERVICES}.default.svc.cluster.local`, type: 'A' }] }),
+    dnsPacket.encode({
+      id: i,
+      type: 'query',
+      flags: dnsPacket.RECURSION_DESIRED,
+      questions: [
+        {
+          name:
+            i % 8 === 7
+              ? `nosuch-${i}.default.svc.cluster.local`
+              : `svc-${(i * 37) % SERVICES}.default.svc.cluster.local`,
+          type: 'A',
+        },
+      ],
+    }),
   );
   let answered = 0;
   let counting = false;
@@ -87,7 +120,9 @@ async function loopback(replyCache) {
   clearInterval(topUp);
   for (const { s } of sockets) s.close();
   child.kill();
-  console.log(`loopback, ${replyCache ? 'reply cache on (as served)' : 'reply cache off (every query decoded, resolved, encoded)'}: ${Math.round(answered / secs).toLocaleString('en')} queries/s answered (${SERVICES} Services, ${WINDOW} in flight, ${SECONDS} s; goal ≥ 20,000/s)`);
+  console.log(
+    `loopback, ${replyCache ? 'reply cache on (as served)' : 'reply cache off (every query decoded, resolved, encoded)'}: ${Math.round(answered / secs).toLocaleString('en')} queries/s answered (${SERVICES} Services, ${WINDOW} in flight, ${SECONDS} s; goal ≥ 20,000/s)`,
+  );
 }
 
 // ---------- 2. from a pod ----------
@@ -116,24 +151,78 @@ async function fromPod() {
   const { E2E_ENV } = await import('../tests/dist/lib/lab.js');
   const { kubectl, kubectlOk, waitFor } = await import('../tests/dist/lib/kubectl.js');
   const project = E2E_ENV.KUBELAB_PROJECT;
-  const up = await labUp({ project, apiPort: Number(E2E_ENV.KUBELAB_API_PORT), nodes: 2, env: E2E_ENV, mergeKubeconfig: false, build: false });
+  const up = await labUp({
+    project,
+    apiPort: Number(E2E_ENV.KUBELAB_API_PORT),
+    nodes: 2,
+    env: E2E_ENV,
+    mergeKubeconfig: false,
+    build: false,
+  });
   const o = { kubeconfig: up.kubeconfig };
   console.log(`lab ${project} up in ${up.seconds.toFixed(1)} s`);
   try {
     const image = `kubelab/kubelab:${process.env.KUBELAB_IMAGE_TAG || 'dev'}`;
     await kubectlOk(['create', 'deployment', 'web', '--image=kubelab/echo', '--port=80'], o);
     await kubectlOk(['expose', 'deployment', 'web', '--port=80'], o);
-    await kubectlOk(['run', 'dnsbench', `--image=${image}`, '--image-pull-policy=Never', '--command', '--', '/bin/busybox', 'sleep', '3600'], o);
+    await kubectlOk(
+      [
+        'run',
+        'dnsbench',
+        `--image=${image}`,
+        '--image-pull-policy=Never',
+        '--command',
+        '--',
+        '/bin/busybox',
+        'sleep',
+        '3600',
+      ],
+      o,
+    );
     await kubectlOk(['wait', '--for=condition=Ready', 'pod/dnsbench', '--timeout=120s'], o);
-    const dnsIP = (await kubectlOk(['get', 'svc', '-n', 'kube-system', 'kube-dns', '-o', 'jsonpath={.spec.clusterIP}'], o)).trim();
+    const dnsIP = (
+      await kubectlOk(['get', 'svc', '-n', 'kube-system', 'kube-dns', '-o', 'jsonpath={.spec.clusterIP}'], o)
+    ).trim();
     // The server's own address, asked with no kube-proxy hop in between.
-    const serverIP = (await import('node:child_process')).execFileSync('docker', ['inspect', '-f', '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}', `${project}_cluster-dns_1`]).toString().trim();
-    await waitFor('web to resolve from the pod', async () => ((await kubectl(['exec', 'dnsbench', '--', 'wget', '-qO-', 'http://web'], o)).code === 0 ? true : undefined), 60_000);
-    const runIn = async (server, lookup) => JSON.parse(await kubectlOk(['exec', 'dnsbench', '--', 'node', '-e', POD_SCRIPT, server, String(N), 'web.default.svc.cluster.local', lookup ? 'lookup' : ''], { ...o, timeoutMs: 300_000 }));
+    const serverIP = (await import('node:child_process'))
+      .execFileSync('docker', [
+        'inspect',
+        '-f',
+        '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}',
+        `${project}_cluster-dns_1`,
+      ])
+      .toString()
+      .trim();
+    await waitFor(
+      'web to resolve from the pod',
+      async () =>
+        (await kubectl(['exec', 'dnsbench', '--', 'wget', '-qO-', 'http://web'], o)).code === 0 ? true : undefined,
+      60_000,
+    );
+    const runIn = async (server, lookup) =>
+      JSON.parse(
+        await kubectlOk(
+          [
+            'exec',
+            'dnsbench',
+            '--',
+            'node',
+            '-e',
+            POD_SCRIPT,
+            server,
+            String(N),
+            'web.default.svc.cluster.local',
+            lookup ? 'lookup' : '',
+          ],
+          { ...o, timeoutMs: 300_000 },
+        ),
+      );
     await runIn(dnsIP, false); // warm-up
     const viaProxy = await runIn(dnsIP, true);
     const direct = await runIn(serverIP, false);
-    console.log(`from a pod, kube-dns ClusterIP ${dnsIP} (kube-proxy → cluster-dns): ${summary(viaProxy.raw)} (goal p99 ≤ 5 ms)`);
+    console.log(
+      `from a pod, kube-dns ClusterIP ${dnsIP} (kube-proxy → cluster-dns): ${summary(viaProxy.raw)} (goal p99 ≤ 5 ms)`,
+    );
     console.log(`from a pod, the cluster-dns container's own address ${serverIP} (no hop): ${summary(direct.raw)}`);
     console.log(`from a pod, getaddrinfo('web') through the search path: ${summary(viaProxy.gai)}`);
   } finally {
@@ -145,6 +234,11 @@ if (process.argv[2] === '--serve') await serve();
 else {
   await loopback(true);
   await loopback(false);
-  console.log(`(load average during the run: ${(await import('node:os')).loadavg().map((l) => l.toFixed(1)).join(' ')} on ${(await import('node:os')).cpus().length} CPUs)`);
+  console.log(
+    `(load average during the run: ${(await import('node:os'))
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')} on ${(await import('node:os')).cpus().length} CPUs)`,
+  );
   if (process.env.LOOPBACK_ONLY !== '1') await fromPod();
 }

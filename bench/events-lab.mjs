@@ -33,7 +33,18 @@ const lab = await startLab();
 try {
   const writes = { crashy: [], unready: [] };
   const t0 = Date.now();
-  const watch = spawn('kubectl', ['get', 'events', '-w', '--output-watch-events', '-o', 'go-template={{.type}} {{.object.involvedObject.name}} {{.object.source.component}}{{"\\n"}}'], { env: { ...process.env, KUBECONFIG: lab.kubeconfig } });
+  const watch = spawn(
+    'kubectl',
+    [
+      'get',
+      'events',
+      '-w',
+      '--output-watch-events',
+      '-o',
+      'go-template={{.type}} {{.object.involvedObject.name}} {{.object.source.component}}{{"\\n"}}',
+    ],
+    { env: { ...process.env, KUBECONFIG: lab.kubeconfig } },
+  );
   let buf = '';
   watch.stdout.on('data', (b) => {
     buf += b.toString();
@@ -41,28 +52,57 @@ try {
     buf = lines.pop();
     for (const l of lines) {
       const [type, pod, source] = l.split(' ');
-      if ((type === 'ADDED' || type === 'MODIFIED') && source === 'kubelet' && writes[pod]) writes[pod].push(Date.now() - t0);
+      if ((type === 'ADDED' || type === 'MODIFIED') && source === 'kubelet' && writes[pod])
+        writes[pod].push(Date.now() - t0);
     }
   });
   await sleep(2_000);
   await lab.kubectl(['apply', '-f', '-'], PODS);
-  await until('unready running', async () => JSON.parse(await lab.kubectl(['get', 'pod', 'unready', '-o', 'json'])).status?.phase === 'Running', 120_000, 500);
+  await until(
+    'unready running',
+    async () => JSON.parse(await lab.kubectl(['get', 'pod', 'unready', '-o', 'json'])).status?.phase === 'Running',
+    120_000,
+    500,
+  );
   console.log(`watching for ${minutes} min ...`);
   await sleep(minutes * 60_000);
   watch.kill();
-  const events = JSON.parse(await lab.kubectl(['get', 'events', '-o', 'json'])).items.filter((e) => e.source?.component === 'kubelet');
-  const restarts = JSON.parse(await lab.kubectl(['get', 'pod', 'crashy', '-o', 'json'])).status.containerStatuses[0].restartCount;
-  const kubelet = execFileSync('docker', ['ps', '-q', '--filter', `label=com.docker.compose.project=${E2E_ENV.KUBELAB_PROJECT}`, '--filter', 'label=com.docker.compose.service=kubelet']).toString().split('\n')[0];
-  const logs = execFileSync('docker', ['logs', kubelet], { maxBuffer: 1 << 28, stdio: ['ignore', 'pipe', 'pipe'] }).toString();
-  const failures = logs.split('\n').filter((l) => l.includes('"pod":"default/unready"') && l.includes('"msg":"probe failed"')).length;
+  const events = JSON.parse(await lab.kubectl(['get', 'events', '-o', 'json'])).items.filter(
+    (e) => e.source?.component === 'kubelet',
+  );
+  const restarts = JSON.parse(await lab.kubectl(['get', 'pod', 'crashy', '-o', 'json'])).status.containerStatuses[0]
+    .restartCount;
+  const kubelet = execFileSync('docker', [
+    'ps',
+    '-q',
+    '--filter',
+    `label=com.docker.compose.project=${E2E_ENV.KUBELAB_PROJECT}`,
+    '--filter',
+    'label=com.docker.compose.service=kubelet',
+  ])
+    .toString()
+    .split('\n')[0];
+  const logs = execFileSync('docker', ['logs', kubelet], {
+    maxBuffer: 1 << 28,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  }).toString();
+  const failures = logs
+    .split('\n')
+    .filter((l) => l.includes('"pod":"default/unready"') && l.includes('"msg":"probe failed"')).length;
   const occurrences = { crashy: 3 * (restarts + 1) + restarts, unready: 3 + failures };
-  console.log(`${minutes} min, lab kubelet defaults (crash-loop back-off 2 s to 60 s); crashy restarted ${restarts} times, unready failed ${failures} probes`);
-  console.log('pod       occurrences (= writes before)  before w/min  writes after  after w/min  after w/min last half  Event objects (before: = occurrences)');
+  console.log(
+    `${minutes} min, lab kubelet defaults (crash-loop back-off 2 s to 60 s); crashy restarted ${restarts} times, unready failed ${failures} probes`,
+  );
+  console.log(
+    'pod       occurrences (= writes before)  before w/min  writes after  after w/min  after w/min last half  Event objects (before: = occurrences)',
+  );
   for (const pod of ['crashy', 'unready']) {
     const w = writes[pod];
     const lastHalf = w.filter((t) => t > (minutes * 60_000) / 2).length;
     const objects = events.filter((e) => e.involvedObject.name === pod).length;
-    console.log(`${pod.padEnd(8)}  ${String(occurrences[pod]).padStart(28)}  ${(occurrences[pod] / minutes).toFixed(1).padStart(12)}  ${String(w.length).padStart(12)}  ${(w.length / minutes).toFixed(1).padStart(11)}  ${(lastHalf / (minutes / 2)).toFixed(1).padStart(22)}  ${String(objects).padStart(6)}`);
+    console.log(
+      `${pod.padEnd(8)}  ${String(occurrences[pod]).padStart(28)}  ${(occurrences[pod] / minutes).toFixed(1).padStart(12)}  ${String(w.length).padStart(12)}  ${(w.length / minutes).toFixed(1).padStart(11)}  ${(lastHalf / (minutes / 2)).toFixed(1).padStart(22)}  ${String(objects).padStart(6)}`,
+    );
   }
 } finally {
   await lab.down();

@@ -26,7 +26,11 @@ function pattern(name) {
     let t = 0;
     let delay = base;
     for (let i = 0; t < HORIZON; i++) {
-      out.push([t, 'Normal', 'Pulled', 'Container image "kubelab/busybox" already present on machine'], [t, 'Normal', 'Created', 'Created container: app'], [t + 100, 'Normal', 'Started', 'Started container app']);
+      out.push(
+        [t, 'Normal', 'Pulled', 'Container image "kubelab/busybox" already present on machine'],
+        [t, 'Normal', 'Created', 'Created container: app'],
+        [t + 100, 'Normal', 'Started', 'Started container app'],
+      );
       out.push([t + 500, 'Warning', 'BackOff', 'Back-off restarting failed container app in pod crashy_default']);
       t += 500 + (i === 0 ? 0 : delay);
       if (i > 0) delay = Math.min(max, delay * 2);
@@ -35,7 +39,8 @@ function pattern(name) {
     const every = name === 'probe-1s' ? 1_000 : 10_000;
     for (let t = 0; t < HORIZON; t += every) out.push([t, 'Warning', 'Unhealthy', 'Readiness probe failed: ']);
   } else {
-    for (let t = 0, n = 0; t < HORIZON; t += 5_000, n++) out.push([t, 'Warning', 'FailedCreate', `Error creating: pods "web-${n}" is forbidden: exceeded quota`]);
+    for (let t = 0, n = 0; t < HORIZON; t += 5_000, n++)
+      out.push([t, 'Warning', 'FailedCreate', `Error creating: pods "web-${n}" is forbidden: exceeded quota`]);
   }
   return out.filter(([t]) => t < HORIZON);
 }
@@ -53,16 +58,48 @@ async function replay(name) {
     if (t < 600_000) firstTen = sink.calls.length;
   }
   const creates = sink.calls.filter((c) => c.startsWith('create')).length;
-  return { name, occurrences: occ.length, writes: sink.calls.length, creates, updates: sink.calls.length - creates, objects: sink.events.size, firstTen, occFirstTen: occ.filter(([t]) => t < 600_000).length };
+  return {
+    name,
+    occurrences: occ.length,
+    writes: sink.calls.length,
+    creates,
+    updates: sink.calls.length - creates,
+    objects: sink.events.size,
+    firstTen,
+    occFirstTen: occ.filter(([t]) => t < 600_000).length,
+  };
 }
 
 const perMin = (n, ms) => (n / (ms / 60_000)).toFixed(1);
 const tenMin = Math.min(HORIZON, 600_000);
-const rows = [['pattern', 'occurrences', 'before w/min', 'before objects', 'after writes', 'after w/min', 'after w/min 1st 10 min', 'after objects']];
+const rows = [
+  [
+    'pattern',
+    'occurrences',
+    'before w/min',
+    'before objects',
+    'after writes',
+    'after w/min',
+    'after w/min 1st 10 min',
+    'after objects',
+  ],
+];
 for (const name of ['crash-loop', 'crash-loop-lab', 'probe-1s', 'probe-10s', 'varied']) {
   const r = await replay(name);
-  rows.push([name, r.occurrences, perMin(r.occurrences, HORIZON), r.occurrences, `${r.writes} (${r.creates}c+${r.updates}u)`, perMin(r.writes, HORIZON), `${perMin(r.firstTen, tenMin)} (was ${perMin(r.occFirstTen, tenMin)})`, r.objects].map(String));
+  rows.push(
+    [
+      name,
+      r.occurrences,
+      perMin(r.occurrences, HORIZON),
+      r.occurrences,
+      `${r.writes} (${r.creates}c+${r.updates}u)`,
+      perMin(r.writes, HORIZON),
+      `${perMin(r.firstTen, tenMin)} (was ${perMin(r.occFirstTen, tenMin)})`,
+      r.objects,
+    ].map(String),
+  );
 }
 const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
 console.log(`one pod per pattern, ${minutes} simulated minutes; before = one new Event per occurrence, kept for ever`);
-for (const row of rows) console.log(row.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  '));
+for (const row of rows)
+  console.log(row.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  '));

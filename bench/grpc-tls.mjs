@@ -29,14 +29,37 @@ const pct = (xs, p) => {
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
 };
 const ms = (x) => `${x.toFixed(2)} ms`;
-const pod = (name) => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'default' }, spec: { containers: [{ name: 'c', image: 'busybox' }] } });
+const pod = (name) => ({
+  apiVersion: 'v1',
+  kind: 'Pod',
+  metadata: { name, namespace: 'default' },
+  spec: { containers: [{ name: 'c', image: 'busybox' }] },
+});
 
 async function run(mode, pki) {
   const registry = new StoreRegistry(new MemoryStore(), { log });
   await bootstrap(registry);
-  const tls = mode === 'tls' ? { cert: pki.cert, key: pki.key, authn: { caCert: pki.caCert, adminToken: pki.token, tokens: [] } } : undefined;
-  const { server, port } = await startGrpcServer({ registry, port: 0, host: '127.0.0.1', log, ...(tls ? { tls } : {}) });
-  const creds = mode === 'tls' ? { ca: pki.caCert, ...(await issueClientCert({ cert: pki.caCert, key: pki.caKey }, { cn: 'kubelab-bench', o: ['system:masters'] })) } : { insecure: true };
+  const tls =
+    mode === 'tls'
+      ? { cert: pki.cert, key: pki.key, authn: { caCert: pki.caCert, adminToken: pki.token, tokens: [] } }
+      : undefined;
+  const { server, port } = await startGrpcServer({
+    registry,
+    port: 0,
+    host: '127.0.0.1',
+    log,
+    ...(tls ? { tls } : {}),
+  });
+  const creds =
+    mode === 'tls'
+      ? {
+          ca: pki.caCert,
+          ...(await issueClientCert(
+            { cert: pki.caCert, key: pki.caKey },
+            { cn: 'kubelab-bench', o: ['system:masters'] },
+          )),
+        }
+      : { insecure: true };
   const client = () => new ApiClient(`localhost:${port}`, { credentials: creds });
   const out = { mode };
   try {
@@ -59,12 +82,14 @@ async function run(mode, pki) {
     }
     const t0 = performance.now();
     let done = 0;
-    await Promise.all(Array.from({ length: 16 }, async () => {
-      while (done < 4000) {
-        done++;
-        await main.get('pods', 'default', 'p0');
-      }
-    }));
+    await Promise.all(
+      Array.from({ length: 16 }, async () => {
+        while (done < 4000) {
+          done++;
+          await main.get('pods', 'default', 'p0');
+        }
+      }),
+    );
     out.unary = `p50 ${ms(pct(lat, 50))}, p99 ${ms(pct(lat, 99))}; 16 in flight ${(4000 / ((performance.now() - t0) / 1000)).toFixed(0)} calls/s`;
 
     const watchers = Array.from({ length: W }, () => client());
@@ -74,11 +99,13 @@ async function run(mode, pki) {
     let resolveAll;
     const all = new Promise((r) => (resolveAll = r));
     let finished = 0;
-    const ready = watchers.map((w, i) => (async () => {
-      for await (const ev of w.watch('pods', { namespace: 'default', resourceVersion: rv }, ac.signal)) {
-        if (ev.type === 'ADDED' && ++seen[i] === E && ++finished === W) resolveAll();
-      }
-    })().catch(() => undefined));
+    const ready = watchers.map((w, i) =>
+      (async () => {
+        for await (const ev of w.watch('pods', { namespace: 'default', resourceVersion: rv }, ac.signal)) {
+          if (ev.type === 'ADDED' && ++seen[i] === E && ++finished === W) resolveAll();
+        }
+      })().catch(() => undefined),
+    );
     await new Promise((r) => setTimeout(r, 500)); // every watch attached
     const cpu0 = process.cpuUsage();
     const t1 = performance.now();

@@ -25,33 +25,48 @@ let access = { url: `http://127.0.0.1:${E2E_ENV.KUBELAB_API_PORT}` };
 function call(method, path, body) {
   return new Promise((resolve, reject) => {
     const url = new URL(path, access.url);
-    const headers = { Accept: 'application/json', ...(body ? { 'Content-Type': 'application/json' } : {}), ...(access.token ? { Authorization: `Bearer ${access.token}` } : {}) };
-    const req = (url.protocol === 'https:' ? https : http).request(url, { method, headers, ...(access.caCert ? { ca: access.caCert } : {}) }, (res) => {
-      let text = '';
-      res.on('data', (c) => (text += c));
-      res.on('end', () => resolve({ status: res.statusCode, text }));
-    });
+    const headers = {
+      Accept: 'application/json',
+      ...(body ? { 'Content-Type': 'application/json' } : {}),
+      ...(access.token ? { Authorization: `Bearer ${access.token}` } : {}),
+    };
+    const req = (url.protocol === 'https:' ? https : http).request(
+      url,
+      { method, headers, ...(access.caCert ? { ca: access.caCert } : {}) },
+      (res) => {
+        let text = '';
+        res.on('data', (c) => (text += c));
+        res.on('end', () => resolve({ status: res.statusCode, text }));
+      },
+    );
     req.on('error', reject);
     req.end(body === undefined ? undefined : JSON.stringify(body));
   });
 }
 /** A REST watch of the benchmark's pods from rv: onEvent(event) per line; returns its stop. */
 function watchPods(rv, onEvent) {
-  const url = new URL(`/api/v1/namespaces/default/pods?labelSelector=app%3Dhollow-scale&watch=true&resourceVersion=${rv}`, access.url);
+  const url = new URL(
+    `/api/v1/namespaces/default/pods?labelSelector=app%3Dhollow-scale&watch=true&resourceVersion=${rv}`,
+    access.url,
+  );
   const headers = { Accept: 'application/json', ...(access.token ? { Authorization: `Bearer ${access.token}` } : {}) };
-  const req = (url.protocol === 'https:' ? https : http).request(url, { headers, ...(access.caCert ? { ca: access.caCert } : {}) }, (res) => {
-    res.setEncoding('utf8');
-    let buf = '';
-    res.on('data', (chunk) => {
-      buf += chunk;
-      let nl;
-      while ((nl = buf.indexOf('\n')) >= 0) {
-        const line = buf.slice(0, nl);
-        buf = buf.slice(nl + 1);
-        if (line) onEvent(JSON.parse(line));
-      }
-    });
-  });
+  const req = (url.protocol === 'https:' ? https : http).request(
+    url,
+    { headers, ...(access.caCert ? { ca: access.caCert } : {}) },
+    (res) => {
+      res.setEncoding('utf8');
+      let buf = '';
+      res.on('data', (chunk) => {
+        buf += chunk;
+        let nl;
+        while ((nl = buf.indexOf('\n')) >= 0) {
+          const line = buf.slice(0, nl);
+          buf = buf.slice(nl + 1);
+          if (line) onEvent(JSON.parse(line));
+        }
+      });
+    },
+  );
   req.on('error', () => {});
   req.end();
   return () => req.destroy();
@@ -83,8 +98,18 @@ async function until(what, timeoutMs, fn) {
   }
 }
 
-if (ownLab) await labUp({ project: E2E_ENV.KUBELAB_PROJECT, apiPort: Number(E2E_ENV.KUBELAB_API_PORT), nodes: 2, env: E2E_ENV, mergeKubeconfig: false, build: false, log: quiet });
-if (typeof lab.labApiAccess === 'function') access = await lab.labApiAccess({ project: E2E_ENV.KUBELAB_PROJECT, env: E2E_ENV }).catch(() => access);
+if (ownLab)
+  await labUp({
+    project: E2E_ENV.KUBELAB_PROJECT,
+    apiPort: Number(E2E_ENV.KUBELAB_API_PORT),
+    nodes: 2,
+    env: E2E_ENV,
+    mergeKubeconfig: false,
+    build: false,
+    log: quiet,
+  });
+if (typeof lab.labApiAccess === 'function')
+  access = await lab.labApiAccess({ project: E2E_ENV.KUBELAB_PROJECT, env: E2E_ENV }).catch(() => access);
 let container;
 try {
   const t0 = performance.now();
@@ -108,22 +133,33 @@ try {
     HostConfig: {
       NetworkMode: E2E_ENV.KUBELAB_NETWORK,
       Init: true,
-      Binds: [`${lab.labSettings({ project: E2E_ENV.KUBELAB_PROJECT, env: E2E_ENV }).pkiDir}/components/kubelet:/etc/kubelab/pki:ro`, ...(process.env.HOLLOW_FROM_IMAGE ? [] : [`${repoRoot}kubelet/dist:/app/kubelet/dist:ro`])],
+      Binds: [
+        `${lab.labSettings({ project: E2E_ENV.KUBELAB_PROJECT, env: E2E_ENV }).pkiDir}/components/kubelet:/etc/kubelab/pki:ro`,
+        ...(process.env.HOLLOW_FROM_IMAGE ? [] : [`${repoRoot}kubelet/dist:/app/kubelet/dist:ro`]),
+      ],
     },
   });
   await container.start();
   await until(`${HOLLOW_NODES} hollow nodes Ready`, 180_000, async () => {
     const list = await getJson('/api/v1/nodes');
-    return list && list.items.filter((n) => n.metadata.name.startsWith(`${base}-`) && isReady(n)).length >= HOLLOW_NODES;
+    return (
+      list && list.items.filter((n) => n.metadata.name.startsWith(`${base}-`) && isReady(n)).length >= HOLLOW_NODES
+    );
   });
   const nodesSecs = (performance.now() - t0) / 1000;
   console.log(`${HOLLOW_NODES} hollow nodes Ready in ${nodesSecs.toFixed(2)} s (one kubelet container)`);
 
   await call('DELETE', '/apis/apps/v1/namespaces/default/deployments/hollow-scale'); // a previous run's
-  await until('no pods of a previous run', 300_000, async () => (await getJson('/api/v1/namespaces/default/pods?labelSelector=app%3Dhollow-scale'))?.items.length === 0);
+  await until(
+    'no pods of a previous run',
+    300_000,
+    async () => (await getJson('/api/v1/namespaces/default/pods?labelSelector=app%3Dhollow-scale'))?.items.length === 0,
+  );
   // Readiness followed on a watch (as an informer would), not by listing 1,000 pods every 200 ms
   // (those lists were a large part of the apiserver's work).
-  const rv = (await getJson('/api/v1/namespaces/default/pods?labelSelector=app%3Dhollow-scale'))?.metadata?.resourceVersion ?? '0';
+  const rv =
+    (await getJson('/api/v1/namespaces/default/pods?labelSelector=app%3Dhollow-scale'))?.metadata?.resourceVersion ??
+    '0';
   const pods = new Map();
   let allReady;
   const readyNow = new Promise((r) => (allReady = r));
@@ -143,32 +179,52 @@ try {
       template: {
         metadata: { labels: { app: 'hollow-scale' } },
         spec: {
-          affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'kubernetes.io/hostname', operator: 'In', values: names }] }] } } },
+          affinity: {
+            nodeAffinity: {
+              requiredDuringSchedulingIgnoredDuringExecution: {
+                nodeSelectorTerms: [
+                  { matchExpressions: [{ key: 'kubernetes.io/hostname', operator: 'In', values: names }] },
+                ],
+              },
+            },
+          },
           containers: [{ name: 'app', image: 'kubelab/echo', ports: [{ containerPort: 80 }] }],
         },
       },
     },
   });
   if (res.status !== 201) throw new Error(`create deployment: ${res.status} ${res.text}`);
-  await Promise.race([readyNow, sleep(300_000).then(() => Promise.reject(new Error(`${REPLICAS} pods Ready: not reached in 300 s`)))]);
+  await Promise.race([
+    readyNow,
+    sleep(300_000).then(() => Promise.reject(new Error(`${REPLICAS} pods Ready: not reached in 300 s`))),
+  ]);
   const podSecs = (performance.now() - t1) / 1000;
   stopWatch();
   const last = [...pods.values()];
   const perNode = new Map();
   for (const p of last) perNode.set(p.spec.nodeName, (perNode.get(p.spec.nodeName) ?? 0) + 1);
   const counts = [...perNode.values()];
-  console.log(`${REPLICAS}-replica Deployment → ${REPLICAS} pods Ready in ${podSecs.toFixed(2)} s (${(REPLICAS / podSecs).toFixed(1)} pods/s) on ${perNode.size} hollow nodes (${Math.min(...counts)}–${Math.max(...counts)} pods each)`);
+  console.log(
+    `${REPLICAS}-replica Deployment → ${REPLICAS} pods Ready in ${podSecs.toFixed(2)} s (${(REPLICAS / podSecs).toFixed(1)} pods/s) on ${perNode.size} hollow nodes (${Math.min(...counts)}–${Math.max(...counts)} pods each)`,
+  );
   // Where the time went, by the server's clock (1 s resolution): when half and all of the pods
   // were created (ReplicaSet), seen by their kubelet (PodScheduled=True, written by the kubelet
   // after the bind) and Ready, from the Deployment's creation.
   const dep = await getJson('/apis/apps/v1/namespaces/default/deployments/hollow-scale');
   const t0s = Date.parse(dep?.metadata?.creationTimestamp ?? '');
-  const cond = (p, type) => p.status?.conditions?.find((c) => c.type === type && c.status === 'True')?.lastTransitionTime;
+  const cond = (p, type) =>
+    p.status?.conditions?.find((c) => c.type === type && c.status === 'True')?.lastTransitionTime;
   const at = (xs) => {
-    const s = xs.filter(Boolean).map((x) => (Date.parse(x) - t0s) / 1000).sort((a, b) => a - b);
+    const s = xs
+      .filter(Boolean)
+      .map((x) => (Date.parse(x) - t0s) / 1000)
+      .sort((a, b) => a - b);
     return s.length ? `half ${s[Math.floor(s.length / 2)].toFixed(0)} s, all ${s[s.length - 1].toFixed(0)} s` : 'n/a';
   };
-  if (!Number.isNaN(t0s)) console.log(`  timeline from the Deployment's creation: created ${at(last.map((p) => p.metadata.creationTimestamp))}; on their kubelet ${at(last.map((p) => cond(p, 'PodScheduled')))}; Ready ${at(last.map((p) => cond(p, 'Ready')))}`);
+  if (!Number.isNaN(t0s))
+    console.log(
+      `  timeline from the Deployment's creation: created ${at(last.map((p) => p.metadata.creationTimestamp))}; on their kubelet ${at(last.map((p) => cond(p, 'PodScheduled')))}; Ready ${at(last.map((p) => cond(p, 'Ready')))}`,
+    );
   await call('DELETE', '/apis/apps/v1/namespaces/default/deployments/hollow-scale');
 } finally {
   await container?.remove({ force: true }).catch(() => undefined);

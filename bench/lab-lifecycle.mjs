@@ -23,7 +23,14 @@ const { freshUp } = await import('./lab-fresh.mjs');
 
 const IDLE_SECONDS = Number(process.env.IDLE_SECONDS ?? 30);
 const project = E2E_ENV.KUBELAB_PROJECT;
-const o = { project, apiPort: Number(E2E_ENV.KUBELAB_API_PORT), nodes: 2, env: { ...E2E_ENV, ...pick(process.env, /^KUBELAB_(NODE_OPTIONS|MALLOC_ARENA_MAX)$/) }, mergeKubeconfig: false, build: false };
+const o = {
+  project,
+  apiPort: Number(E2E_ENV.KUBELAB_API_PORT),
+  nodes: 2,
+  env: { ...E2E_ENV, ...pick(process.env, /^KUBELAB_(NODE_OPTIONS|MALLOC_ARENA_MAX)$/) },
+  mergeKubeconfig: false,
+  build: false,
+};
 const quiet = () => {};
 
 function pick(env, re) {
@@ -42,7 +49,10 @@ const steps = [];
 const t0 = Date.now();
 await timed('up', () => labUp({ ...o, log: (l) => steps.push([Date.now(), l]) }));
 console.log('  steps (s since up began):');
-for (const [t, l] of [...steps.filter(([, l]) => !/^\s/.test(l)).map(([t, l]) => [t, `up: ${l}`]), ...(await containerSteps(project))].sort((a, b) => a[0] - b[0])) {
+for (const [t, l] of [
+  ...steps.filter(([, l]) => !/^\s/.test(l)).map(([t, l]) => [t, `up: ${l}`]),
+  ...(await containerSteps(project)),
+].sort((a, b) => a[0] - b[0])) {
   console.log(`  ${((t - t0) / 1000).toFixed(2).padStart(6)}  ${l.slice(0, 110)}`);
 }
 const api = await labApiAccess(o);

@@ -8,8 +8,20 @@ const docker = (...args) => execFileSync('docker', args, { encoding: 'utf8', max
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 function containers(project) {
-  const out = docker('ps', '-a', '--no-trunc', '--filter', `label=com.docker.compose.project=${project}`, '--format', '{{.ID}} {{.Names}}');
-  return out.trim().split('\n').filter(Boolean).map((l) => ({ id: l.split(' ')[0], name: l.split(' ')[1].replace(`${project}_`, '') }));
+  const out = docker(
+    'ps',
+    '-a',
+    '--no-trunc',
+    '--filter',
+    `label=com.docker.compose.project=${project}`,
+    '--format',
+    '{{.ID}} {{.Names}}',
+  );
+  return out
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => ({ id: l.split(' ')[0], name: l.split(' ')[1].replace(`${project}_`, '') }));
 }
 
 const MARKS = /"msg":"(apiserver ready|container runtime is up|got the node's client certificate|node registered)"/;
@@ -40,17 +52,24 @@ function memoryOf(id) {
     rss += statOf(status.replace(/:\s+/g, ' ').replace(/ kB/g, ''), 'VmRSS') * 1024;
     anon += statOf(status.replace(/:\s+/g, ' ').replace(/ kB/g, ''), 'RssAnon') * 1024;
   }
-  const cgroup = Number(cg('memory', id, 'memory.usage_in_bytes')) - statOf(cg('memory', id, 'memory.stat'), 'total_inactive_file');
+  const cgroup =
+    Number(cg('memory', id, 'memory.usage_in_bytes')) - statOf(cg('memory', id, 'memory.stat'), 'total_inactive_file');
   return { rss, anon, cgroup };
 }
 
 /** After `seconds` idle: memory per running container, and its CPU over those seconds (undefined without cgroup v1). */
 export async function idleUsage(project, seconds) {
-  const running = containers(project).filter((c) => docker('inspect', '-f', '{{.State.Running}}', c.id).trim() === 'true');
+  const running = containers(project).filter(
+    (c) => docker('inspect', '-f', '{{.State.Running}}', c.id).trim() === 'true',
+  );
   try {
     const before = running.map((c) => Number(cg('cpuacct', c.id, 'cpuacct.usage')));
     await sleep(seconds * 1000);
-    return running.map((c, i) => ({ name: c.name, ...memoryOf(c.id), cpu: (Number(cg('cpuacct', c.id, 'cpuacct.usage')) - before[i]) / (seconds * 1e9) }));
+    return running.map((c, i) => ({
+      name: c.name,
+      ...memoryOf(c.id),
+      cpu: (Number(cg('cpuacct', c.id, 'cpuacct.usage')) - before[i]) / (seconds * 1e9),
+    }));
   } catch (err) {
     console.log(`idle usage: no cgroup v1 memory/cpuacct/pids here (${err.message}); skipped`);
     return undefined;
@@ -60,18 +79,33 @@ export async function idleUsage(project, seconds) {
 export function printUsage(usage, seconds) {
   if (!usage) return;
   const mib = (b) => (b / 1048576).toFixed(1).padStart(6);
-  console.log(`idle lab after ${seconds} s (MiB: RSS of its processes, anonymous part of it, cgroup usage − inactive file as docker stats; CPU % of one core over ${seconds} s):`);
-  for (const u of usage) console.log(`  ${u.name.padEnd(22)} ${mib(u.rss)} ${mib(u.anon)} ${mib(u.cgroup)}  ${(100 * u.cpu).toFixed(2).padStart(5)} %`);
+  console.log(
+    `idle lab after ${seconds} s (MiB: RSS of its processes, anonymous part of it, cgroup usage − inactive file as docker stats; CPU % of one core over ${seconds} s):`,
+  );
+  for (const u of usage)
+    console.log(
+      `  ${u.name.padEnd(22)} ${mib(u.rss)} ${mib(u.anon)} ${mib(u.cgroup)}  ${(100 * u.cpu).toFixed(2).padStart(5)} %`,
+    );
   const sum = (list, k) => list.reduce((a, u) => a + u[k], 0);
   const cp = usage.filter((u) => !/^etcd/.test(u.name));
-  console.log(`  ${'total without etcd'.padEnd(22)} ${mib(sum(cp, 'rss'))} ${mib(sum(cp, 'anon'))} ${mib(sum(cp, 'cgroup'))}  ${(100 * sum(cp, 'cpu')).toFixed(2).padStart(5)} %`);
-  console.log(`  ${'total'.padEnd(22)} ${mib(sum(usage, 'rss'))} ${mib(sum(usage, 'anon'))} ${mib(sum(usage, 'cgroup'))}  ${(100 * sum(usage, 'cpu')).toFixed(2).padStart(5)} %`);
-  console.log('  (RSS counts the node binary\'s pages in every process although they are shared: the anonymous part and docker stats\'s figure do not)');
+  console.log(
+    `  ${'total without etcd'.padEnd(22)} ${mib(sum(cp, 'rss'))} ${mib(sum(cp, 'anon'))} ${mib(sum(cp, 'cgroup'))}  ${(100 * sum(cp, 'cpu')).toFixed(2).padStart(5)} %`,
+  );
+  console.log(
+    `  ${'total'.padEnd(22)} ${mib(sum(usage, 'rss'))} ${mib(sum(usage, 'anon'))} ${mib(sum(usage, 'cgroup'))}  ${(100 * sum(usage, 'cpu')).toFixed(2).padStart(5)} %`,
+  );
+  console.log(
+    "  (RSS counts the node binary's pages in every process although they are shared: the anonymous part and docker stats's figure do not)",
+  );
 }
 
 function call(api, method, path, body) {
   return new Promise((resolve, reject) => {
-    const headers = { Authorization: `Bearer ${api.token}`, Accept: 'application/json', ...(body ? { 'Content-Type': 'application/json' } : {}) };
+    const headers = {
+      Authorization: `Bearer ${api.token}`,
+      Accept: 'application/json',
+      ...(body ? { 'Content-Type': 'application/json' } : {}),
+    };
     const req = https.request(new URL(path, api.url), { method, ca: api.caCert, headers, agent: keepAlive }, (res) => {
       let text = '';
       res.on('data', (c) => (text += c));
@@ -103,14 +137,36 @@ const must = (want) => (r) => {
 export async function apiFigures(api) {
   const cm = (name) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name }, data: { k: 'v' } });
   await call(api, 'POST', '/api/v1/namespaces/default/configmaps', cm('bench-get')).then(must(201));
-  console.log(`GET configmap:    ${await latencies(200, () => call(api, 'GET', '/api/v1/namespaces/default/configmaps/bench-get').then(must(200)))}`);
-  console.log(`create configmap: ${await latencies(50, (i) => call(api, 'POST', '/api/v1/namespaces/default/configmaps', cm(`bench-${i}`)).then(must(201)))}`);
-  const dep = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'bench' }, spec: { replicas: 3, selector: { matchLabels: { app: 'bench' } }, template: { metadata: { labels: { app: 'bench' } }, spec: { containers: [{ name: 'echo', image: 'kubelab/echo', ports: [{ containerPort: 80 }] }] } } } };
+  console.log(
+    `GET configmap:    ${await latencies(200, () => call(api, 'GET', '/api/v1/namespaces/default/configmaps/bench-get').then(must(200)))}`,
+  );
+  console.log(
+    `create configmap: ${await latencies(50, (i) => call(api, 'POST', '/api/v1/namespaces/default/configmaps', cm(`bench-${i}`)).then(must(201)))}`,
+  );
+  const dep = {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'bench' },
+    spec: {
+      replicas: 3,
+      selector: { matchLabels: { app: 'bench' } },
+      template: {
+        metadata: { labels: { app: 'bench' } },
+        spec: { containers: [{ name: 'echo', image: 'kubelab/echo', ports: [{ containerPort: 80 }] }] },
+      },
+    },
+  };
   const t = performance.now();
   await call(api, 'POST', '/apis/apps/v1/namespaces/default/deployments', dep).then(must(201));
   for (;;) {
-    const pods = JSON.parse((await call(api, 'GET', '/api/v1/namespaces/default/pods?labelSelector=app%3Dbench').then(must(200))).text).items;
-    if (pods.filter((p) => (p.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True')).length >= 3) break;
+    const pods = JSON.parse(
+      (await call(api, 'GET', '/api/v1/namespaces/default/pods?labelSelector=app%3Dbench').then(must(200))).text,
+    ).items;
+    if (
+      pods.filter((p) => (p.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True')).length >=
+      3
+    )
+      break;
     if (performance.now() - t > 120_000) throw new Error('3 pods not Ready within 120 s');
     await sleep(50);
   }

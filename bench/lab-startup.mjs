@@ -20,7 +20,11 @@ let pki; // the lab's CA and admin token, read after each `up`
 // One request to the lab's API over HTTPS with its CA and token: { status, text }.
 function call(method, path, body) {
   return new Promise((resolve, reject) => {
-    const headers = { Authorization: `Bearer ${pki.token}`, Accept: 'application/json', ...(body ? { 'Content-Type': 'application/json' } : {}) };
+    const headers = {
+      Authorization: `Bearer ${pki.token}`,
+      Accept: 'application/json',
+      ...(body ? { 'Content-Type': 'application/json' } : {}),
+    };
     const req = https.request(new URL(path, api), { method, ca: pki.caCert, headers }, (res) => {
       let text = '';
       res.on('data', (c) => (text += c));
@@ -40,13 +44,20 @@ const deployment = (name) => ({
   spec: {
     replicas: 3,
     selector: { matchLabels: { app: name } },
-    template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'echo', image: 'kubelab/echo', ports: [{ containerPort: 80 }] }] } },
+    template: {
+      metadata: { labels: { app: name } },
+      spec: { containers: [{ name: 'echo', image: 'kubelab/echo', ports: [{ containerPort: 80 }] }] },
+    },
   },
 });
 
 async function readyPods(app) {
   const list = JSON.parse((await call('GET', `/api/v1/namespaces/default/pods?labelSelector=app%3D${app}`)).text);
-  return list.items.filter((p) => p.status?.phase === 'Running' && (p.status.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True')).length;
+  return list.items.filter(
+    (p) =>
+      p.status?.phase === 'Running' &&
+      (p.status.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True'),
+  ).length;
 }
 
 function stats(xs) {
@@ -65,22 +76,47 @@ function cpuNs(dir) {
 
 /** The idle lab's CPU over IDLE_SECONDS, per component container and for the whole machine. */
 async function idleCpu() {
-  const out = execFileSync('docker', ['ps', '--no-trunc', '--filter', `label=com.docker.compose.project=${E2E_ENV.KUBELAB_PROJECT}`, '--format', '{{.ID}} {{.Label "com.docker.compose.service"}}'], { encoding: 'utf8' });
-  const comps = out.trim().split('\n').map((l) => l.split(' ')).map(([id, svc]) => ({ svc, dir: `docker/${id}` }));
+  const out = execFileSync(
+    'docker',
+    [
+      'ps',
+      '--no-trunc',
+      '--filter',
+      `label=com.docker.compose.project=${E2E_ENV.KUBELAB_PROJECT}`,
+      '--format',
+      '{{.ID}} {{.Label "com.docker.compose.service"}}',
+    ],
+    { encoding: 'utf8' },
+  );
+  const comps = out
+    .trim()
+    .split('\n')
+    .map((l) => l.split(' '))
+    .map(([id, svc]) => ({ svc, dir: `docker/${id}` }));
   const all = [...comps, { svc: 'whole machine', dir: '.' }];
   const before = all.map((c) => cpuNs(c.dir));
   if (before.some((v) => v === undefined)) return console.log('idle CPU: no cgroup v1 cpuacct here; skipped');
   await new Promise((r) => setTimeout(r, IDLE_SECONDS * 1000));
   const per = new Map();
   all.forEach((c, i) => per.set(c.svc, (per.get(c.svc) ?? 0) + (cpuNs(c.dir) - before[i]) / (IDLE_SECONDS * 1e9)));
-  console.log(`idle lab with 9 pods, ${IDLE_SECONDS} s, % of one core (kubelets together): ${[...per].map(([k, v]) => `${k} ${(100 * v).toFixed(1)}`).join(', ')}`);
+  console.log(
+    `idle lab with 9 pods, ${IDLE_SECONDS} s, % of one core (kubelets together): ${[...per].map(([k, v]) => `${k} ${(100 * v).toFixed(1)}`).join(', ')}`,
+  );
 }
 
 const upTimes = [];
 const applyTimes = [];
 for (let r = 0; r < rounds; r++) {
   const t0 = performance.now();
-  await labUp({ project: E2E_ENV.KUBELAB_PROJECT, apiPort: Number(E2E_ENV.KUBELAB_API_PORT), nodes: 2, env: E2E_ENV, mergeKubeconfig: false, build: false, log: quiet });
+  await labUp({
+    project: E2E_ENV.KUBELAB_PROJECT,
+    apiPort: Number(E2E_ENV.KUBELAB_API_PORT),
+    nodes: 2,
+    env: E2E_ENV,
+    mergeKubeconfig: false,
+    build: false,
+    log: quiet,
+  });
   upTimes.push((performance.now() - t0) / 1000);
   pki = await labApiAccess({ project: E2E_ENV.KUBELAB_PROJECT, env: E2E_ENV });
   for (let i = 0; i < 3; i++) {

@@ -10,11 +10,37 @@ const project = process.env.KUBELAB_PROJECT ?? 'kubelab';
 const up = await labUp({ project, log: quiet, mergeKubeconfig: false, build: false });
 const kubectl = (...args) => execFileSync('kubectl', ['--kubeconfig', up.kubeconfig, ...args]).toString();
 const podContainers = () =>
-  execFileSync('docker', ['ps', '-q', '--no-trunc', '--filter', `label=io.kubelab.cluster=${project}`, '--filter', 'label=io.kubernetes.pod.uid']).toString().split('\n').filter(Boolean).sort();
-const podIPs = () => kubectl('get', 'pods', '-l', 'app=bench', '-o', 'jsonpath={range .items[*]}{.metadata.name}={.status.podIP}{"\\n"}{end}').split('\n').filter(Boolean).sort();
+  execFileSync('docker', [
+    'ps',
+    '-q',
+    '--no-trunc',
+    '--filter',
+    `label=io.kubelab.cluster=${project}`,
+    '--filter',
+    'label=io.kubernetes.pod.uid',
+  ])
+    .toString()
+    .split('\n')
+    .filter(Boolean)
+    .sort();
+const podIPs = () =>
+  kubectl(
+    'get',
+    'pods',
+    '-l',
+    'app=bench',
+    '-o',
+    'jsonpath={range .items[*]}{.metadata.name}={.status.podIP}{"\\n"}{end}',
+  )
+    .split('\n')
+    .filter(Boolean)
+    .sort();
 const allReady = () => {
   const pods = JSON.parse(kubectl('get', 'pods', '-l', 'app=bench', '-o', 'json')).items;
-  return pods.length === PODS && pods.every((p) => p.status.phase === 'Running' && (p.status.containerStatuses ?? []).every((c) => c.ready));
+  return (
+    pods.length === PODS &&
+    pods.every((p) => p.status.phase === 'Running' && (p.status.containerStatuses ?? []).every((c) => c.ready))
+  );
 };
 
 try {
@@ -29,7 +55,9 @@ try {
   await labStart({ project, log: quiet });
   console.log(`start (nodes Ready)      ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   while (!allReady()) await new Promise((r) => setTimeout(r, 200));
-  console.log(`${String(PODS).padStart(2)} pods Running, Ready ${((performance.now() - t0) / 1000).toFixed(1)} s after start began`);
+  console.log(
+    `${String(PODS).padStart(2)} pods Running, Ready ${((performance.now() - t0) / 1000).toFixed(1)} s after start began`,
+  );
   const after = new Set(podContainers());
   const kept = ids.filter((id) => after.has(id)).length;
   const sameIPs = podIPs().filter((l) => ips.includes(l)).length;

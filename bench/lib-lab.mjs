@@ -9,12 +9,24 @@ const quiet = () => {};
 
 export async function startLab(extraEnv = {}) {
   const env = { ...E2E_ENV, ...extraEnv };
-  const up = await labUp({ project: E2E_ENV.KUBELAB_PROJECT, apiPort: Number(E2E_ENV.KUBELAB_API_PORT), nodes: 2, env, mergeKubeconfig: false, build: false, log: quiet });
+  const up = await labUp({
+    project: E2E_ENV.KUBELAB_PROJECT,
+    apiPort: Number(E2E_ENV.KUBELAB_API_PORT),
+    nodes: 2,
+    env,
+    mergeKubeconfig: false,
+    build: false,
+    log: quiet,
+  });
   const pki = await labApiAccess({ project: E2E_ENV.KUBELAB_PROJECT, env });
   const api = `https://127.0.0.1:${E2E_ENV.KUBELAB_API_PORT}`;
   const call = (method, path, body, contentType = 'application/json') =>
     new Promise((resolve, reject) => {
-      const headers = { Authorization: `Bearer ${pki.token}`, Accept: 'application/json', ...(body ? { 'Content-Type': contentType } : {}) };
+      const headers = {
+        Authorization: `Bearer ${pki.token}`,
+        Accept: 'application/json',
+        ...(body ? { 'Content-Type': contentType } : {}),
+      };
       const req = https.request(new URL(path, api), { method, ca: pki.caCert, headers }, (res) => {
         let text = '';
         res.on('data', (c) => (text += c));
@@ -25,10 +37,21 @@ export async function startLab(extraEnv = {}) {
     });
   const kubectl = (args, input) =>
     new Promise((resolve, reject) => {
-      const child = execFile('kubectl', args, { env: { ...process.env, KUBECONFIG: up.kubeconfig } }, (err, stdout, stderr) => (err ? reject(new Error(`kubectl ${args.join(' ')}: ${stderr || err.message}`)) : resolve(stdout)));
+      const child = execFile(
+        'kubectl',
+        args,
+        { env: { ...process.env, KUBECONFIG: up.kubeconfig } },
+        (err, stdout, stderr) =>
+          err ? reject(new Error(`kubectl ${args.join(' ')}: ${stderr || err.message}`)) : resolve(stdout),
+      );
       child.stdin.end(input ?? '');
     });
-  return { call, kubectl, kubeconfig: up.kubeconfig, down: () => labDown({ project: E2E_ENV.KUBELAB_PROJECT, env, log: quiet }) };
+  return {
+    call,
+    kubectl,
+    kubeconfig: up.kubeconfig,
+    down: () => labDown({ project: E2E_ENV.KUBELAB_PROJECT, env, log: quiet }),
+  };
 }
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -44,7 +67,8 @@ export async function until(what, check, timeoutMs, everyMs = 50) {
   }
 }
 
-export const isReady = (p) => p?.status?.phase === 'Running' && (p.status.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
+export const isReady = (p) =>
+  p?.status?.phase === 'Running' && (p.status.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
 
 export function stats(xs) {
   const s = [...xs].sort((a, b) => a - b);

@@ -61,12 +61,27 @@ export async function startControlPlane({ prof } = {}) {
   const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity });
   const [client, peer, rest, grpc] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
   const etcdUrl = `http://127.0.0.1:${client}`;
-  const etcdArgs = ['--name=bench', `--data-dir=${join(dir, 'etcd')}`, `--listen-client-urls=${etcdUrl}`, `--advertise-client-urls=${etcdUrl}`, `--listen-peer-urls=http://127.0.0.1:${peer}`, `--initial-advertise-peer-urls=http://127.0.0.1:${peer}`, `--initial-cluster=bench=http://127.0.0.1:${peer}`];
+  const etcdArgs = [
+    '--name=bench',
+    `--data-dir=${join(dir, 'etcd')}`,
+    `--listen-client-urls=${etcdUrl}`,
+    `--advertise-client-urls=${etcdUrl}`,
+    `--listen-peer-urls=http://127.0.0.1:${peer}`,
+    `--initial-advertise-peer-urls=http://127.0.0.1:${peer}`,
+    `--initial-cluster=bench=http://127.0.0.1:${peer}`,
+  ];
   const etcdProc = spawn('/usr/bin/etcd', etcdArgs, { stdio: 'ignore' });
   children.push(etcdProc);
   const profArgs = prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : [];
   const apiserver = spawn(process.execPath, [...profArgs, join(root, 'apiserver/dist/main.js')], {
-    env: { ...process.env, KUBELAB_ETCD: etcdUrl, KUBELAB_REST_PORT: String(rest), KUBELAB_GRPC_PORT: String(grpc), LOG_LEVEL: 'warn', KUBELAB_PKI_GENERATE_DIR: join(dir, 'pki') },
+    env: {
+      ...process.env,
+      KUBELAB_ETCD: etcdUrl,
+      KUBELAB_REST_PORT: String(rest),
+      KUBELAB_GRPC_PORT: String(grpc),
+      LOG_LEVEL: 'warn',
+      KUBELAB_PKI_GENERATE_DIR: join(dir, 'pki'),
+    },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   children.push(apiserver);
@@ -74,12 +89,16 @@ export async function startControlPlane({ prof } = {}) {
   const request = (method, path, body) =>
     new Promise((resolve, reject) => {
       const text = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
-      const req = http.request(`${base}${path}`, { method, agent, headers: text ? { 'Content-Type': 'application/json' } : {} }, (res) => {
-        let out = '';
-        res.setEncoding('utf8');
-        res.on('data', (c) => (out += c));
-        res.on('end', () => resolve({ status: res.statusCode, text: out }));
-      });
+      const req = http.request(
+        `${base}${path}`,
+        { method, agent, headers: text ? { 'Content-Type': 'application/json' } : {} },
+        (res) => {
+          let out = '';
+          res.setEncoding('utf8');
+          res.on('data', (c) => (out += c));
+          res.on('end', () => resolve({ status: res.statusCode, text: out }));
+        },
+      );
       req.on('error', reject);
       req.end(text);
     });
@@ -99,7 +118,11 @@ export async function startControlPlane({ prof } = {}) {
   };
   try {
     await until('the apiserver to be ready', async () => (await request('GET', '/readyz')).status === 200, 60_000);
-    await until('namespace default', async () => (await request('GET', '/api/v1/namespaces/default')).status === 200, 30_000);
+    await until(
+      'namespace default',
+      async () => (await request('GET', '/api/v1/namespaces/default')).status === 200,
+      30_000,
+    );
   } catch (err) {
     await stop();
     throw err;

@@ -30,9 +30,17 @@ let access = { url: `http://127.0.0.1:${E2E_ENV.KUBELAB_API_PORT}` };
 function request(method, path, body, signal) {
   return new Promise((resolve, reject) => {
     const url = new URL(path, access.url);
-    const headers = { Accept: 'application/json', ...(body ? { 'Content-Type': 'application/json' } : {}), ...(access.token ? { Authorization: `Bearer ${access.token}` } : {}) };
+    const headers = {
+      Accept: 'application/json',
+      ...(body ? { 'Content-Type': 'application/json' } : {}),
+      ...(access.token ? { Authorization: `Bearer ${access.token}` } : {}),
+    };
     const mod = url.protocol === 'https:' ? https : http;
-    const req = mod.request(url, { method, headers, ...(access.caCert ? { ca: access.caCert } : {}), ...(signal ? { signal } : {}), agent: false }, resolve);
+    const req = mod.request(
+      url,
+      { method, headers, ...(access.caCert ? { ca: access.caCert } : {}), ...(signal ? { signal } : {}), agent: false },
+      resolve,
+    );
     req.on('error', reject);
     req.end(body === undefined ? undefined : JSON.stringify(body));
   });
@@ -57,7 +65,8 @@ const pct = (xs, p) => {
   return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))];
 };
 const fmt = (ms) => `${ms.toFixed(0)} ms`;
-const summary = (xs) => `p50 ${fmt(pct(xs, 50))}, p99 ${fmt(pct(xs, 99))} (min ${fmt(Math.min(...xs))}, max ${fmt(Math.max(...xs))}, n=${xs.length})`;
+const summary = (xs) =>
+  `p50 ${fmt(pct(xs, 50))}, p99 ${fmt(pct(xs, 99))} (min ${fmt(Math.min(...xs))}, max ${fmt(Math.max(...xs))}, n=${xs.length})`;
 
 // ---------- the Docker floor ----------
 async function floorPod(i) {
@@ -84,8 +93,18 @@ async function floorPod(i) {
 async function floorCleanup() {
   const list = await docker.listContainers({ all: true, filters: { label: [`${benchLabel}=${benchId}`] } });
   // Apps first (they share the pause container's network namespace), 8 at a time.
-  const sorted = [...list].sort((a, b) => Number(a.Names[0]?.endsWith('-pause')) - Number(b.Names[0]?.endsWith('-pause')));
-  for (let i = 0; i < sorted.length; i += 8) await Promise.all(sorted.slice(i, i + 8).map((c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)));
+  const sorted = [...list].sort(
+    (a, b) => Number(a.Names[0]?.endsWith('-pause')) - Number(b.Names[0]?.endsWith('-pause')),
+  );
+  for (let i = 0; i < sorted.length; i += 8)
+    await Promise.all(
+      sorted.slice(i, i + 8).map((c) =>
+        docker
+          .getContainer(c.Id)
+          .remove({ force: true })
+          .catch(() => undefined),
+      ),
+    );
 }
 
 /** The floor's rate with `inflight` pods being made at once: { rate, lat }. */
@@ -123,7 +142,12 @@ const isReady = (p) => (p.status?.conditions ?? []).some((c) => c.type === 'Read
 function watchPods(selector, onEvent) {
   const ac = new AbortController();
   const done = (async () => {
-    const res = await request('GET', `/api/v1/namespaces/default/pods?watch=true&labelSelector=${encodeURIComponent(selector)}`, undefined, ac.signal);
+    const res = await request(
+      'GET',
+      `/api/v1/namespaces/default/pods?watch=true&labelSelector=${encodeURIComponent(selector)}`,
+      undefined,
+      ac.signal,
+    );
     if (res.statusCode !== 200) throw new Error(`watch: ${res.statusCode}`);
     const dec = new TextDecoder();
     let buf = '';
@@ -163,12 +187,17 @@ async function waitNoPods(selector, timeoutMs = 180_000) {
     const res = await call('GET', `/api/v1/namespaces/default/pods?labelSelector=${encodeURIComponent(selector)}`);
     const list = res.status === 200 ? JSON.parse(res.text) : { items: [undefined] };
     if (list.items.length === 0) return;
-    if (Date.now() - t0 > timeoutMs) throw new Error(`${list.items.length} pods (${selector}) still there after ${timeoutMs} ms`);
+    if (Date.now() - t0 > timeoutMs)
+      throw new Error(`${list.items.length} pods (${selector}) still there after ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 250));
   }
 }
 
-const podSpec = { containers: [{ name: 'echo', image: 'kubelab/echo', imagePullPolicy: 'IfNotPresent', ports: [{ containerPort: 80 }] }] };
+const podSpec = {
+  containers: [
+    { name: 'echo', image: 'kubelab/echo', imagePullPolicy: 'IfNotPresent', ports: [{ containerPort: 80 }] },
+  ],
+};
 
 async function measureSerial(specFor = () => podSpec, n = N_SERIAL) {
   const selector = 'bench=pod-startup-serial';
@@ -186,8 +215,16 @@ async function measureSerial(specFor = () => podSpec, n = N_SERIAL) {
     const name = `serial-${i}`;
     const ready = new Promise((r) => waiters.set(name, r));
     const t0 = performance.now();
-    await post('/api/v1/namespaces/default/pods', { apiVersion: 'v1', kind: 'Pod', metadata: { name, labels: { bench: 'pod-startup-serial' } }, spec: specFor(i) });
-    const tReady = await Promise.race([ready, new Promise((_, rej) => setTimeout(() => rej(new Error(`${name} not Ready in 60 s`)), 60_000))]);
+    await post('/api/v1/namespaces/default/pods', {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name, labels: { bench: 'pod-startup-serial' } },
+      spec: specFor(i),
+    });
+    const tReady = await Promise.race([
+      ready,
+      new Promise((_, rej) => setTimeout(() => rej(new Error(`${name} not Ready in 60 s`)), 60_000)),
+    ]);
     if (i >= WARMUP) lat.push(tReady - t0);
   }
   await w.stop();
@@ -217,35 +254,63 @@ async function measureBurst() {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
     metadata: { name: 'pod-startup-burst' },
-    spec: { replicas: REPLICAS, selector: { matchLabels: { app: 'pod-startup-burst' } }, template: { metadata: { labels: { app: 'pod-startup-burst' } }, spec: podSpec } },
+    spec: {
+      replicas: REPLICAS,
+      selector: { matchLabels: { app: 'pod-startup-burst' } },
+      template: { metadata: { labels: { app: 'pod-startup-burst' } }, spec: podSpec },
+    },
   });
-  const tAll = await Promise.race([all, new Promise((_, rej) => setTimeout(() => rej(new Error(`only ${readyAt.size}/${REPLICAS} Ready after 300 s`)), 300_000))]);
+  const tAll = await Promise.race([
+    all,
+    new Promise((_, rej) =>
+      setTimeout(() => rej(new Error(`only ${readyAt.size}/${REPLICAS} Ready after 300 s`)), 300_000),
+    ),
+  ]);
   await w.stop();
   const perPod = [...readyAt].map(([n, t]) => t - added.get(n));
   const firstAdded = Math.min(...added.values());
   const readyTimes = [...readyAt.values()].sort((a, b) => a - b);
   await del('/apis/apps/v1/namespaces/default/deployments/pod-startup-burst?propagationPolicy=Background');
-  return { total: (tAll - t0) / 1000, perPod, firstAddedMs: firstAdded - t0, firstReadyMs: readyTimes[0] - t0, halfReadyMs: readyTimes[Math.floor(REPLICAS / 2)] - t0 };
+  return {
+    total: (tAll - t0) / 1000,
+    perPod,
+    firstAddedMs: firstAdded - t0,
+    firstReadyMs: readyTimes[0] - t0,
+    halfReadyMs: readyTimes[Math.floor(REPLICAS / 2)] - t0,
+  };
 }
 
 // ---------- run ----------
 // LOG_LEVEL=debug reaches the lab's components (the kubelet's status writes are logged at debug).
 const labEnv = process.env.LOG_LEVEL ? { ...E2E_ENV, LOG_LEVEL: process.env.LOG_LEVEL } : E2E_ENV;
-const upOnce = () => labUp({ project: E2E_ENV.KUBELAB_PROJECT, apiPort: Number(E2E_ENV.KUBELAB_API_PORT), nodes: 2, env: labEnv, mergeKubeconfig: false, build: false, log: quiet });
+const upOnce = () =>
+  labUp({
+    project: E2E_ENV.KUBELAB_PROJECT,
+    apiPort: Number(E2E_ENV.KUBELAB_API_PORT),
+    nodes: 2,
+    env: labEnv,
+    mergeKubeconfig: false,
+    build: false,
+    log: quiet,
+  });
 // Another user's `docker system prune` makes the engine answer 409 for a while: try again.
 const up = await upOnce().catch(async (err) => {
   if (!/prune operation is already running/.test(String(err?.message))) throw err;
   await new Promise((r) => setTimeout(r, 15_000));
   return upOnce();
 });
-if (typeof lab.labApiAccess === 'function') access = await lab.labApiAccess({ project: E2E_ENV.KUBELAB_PROJECT, env: E2E_ENV }).catch(() => access);
+if (typeof lab.labApiAccess === 'function')
+  access = await lab.labApiAccess({ project: E2E_ENV.KUBELAB_PROJECT, env: E2E_ENV }).catch(() => access);
 console.log(`lab ${up.project} up in ${up.seconds.toFixed(1)} s: ${up.nodes.join(', ')}`);
 try {
   if (process.env.TOKEN_AB) await tokenVolumeAB();
   else if (process.env.FLOOR_INFLIGHT) {
     // FLOOR_INFLIGHT=1,4,8,16: only the floor's rate at each number of pods in flight (where Docker saturates).
     const seq = { n: 100_000 };
-    for (const k of process.env.FLOOR_INFLIGHT.split(',').map(Number)) console.log(`Docker floor, ${k} in flight: ${(await floorRate(k, N_PARALLEL, seq)).rate.toFixed(2)} pods/s over ${N_PARALLEL}`);
+    for (const k of process.env.FLOOR_INFLIGHT.split(',').map(Number))
+      console.log(
+        `Docker floor, ${k} in flight: ${(await floorRate(k, N_PARALLEL, seq)).rate.toFixed(2)} pods/s over ${N_PARALLEL}`,
+      );
   } else await kubelabVsFloor();
 } finally {
   await floorCleanup().catch(() => undefined);
@@ -258,12 +323,19 @@ try {
 async function tokenVolumeAB() {
   const off = [];
   const on = [];
-  const lat = await measureSerial((i) => (i % 2 ? podSpec : { ...podSpec, automountServiceAccountToken: false }), 2 * N_SERIAL);
+  const lat = await measureSerial(
+    (i) => (i % 2 ? podSpec : { ...podSpec, automountServiceAccountToken: false }),
+    2 * N_SERIAL,
+  );
   lat.forEach((ms, i) => ((i + WARMUP) % 2 ? on : off).push(ms));
   const tr = [];
   for (let i = 0; i < WARMUP + 100; i++) {
     const t0 = performance.now();
-    const r = await call('POST', '/api/v1/namespaces/default/serviceaccounts/default/token', { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds: 3600 } });
+    const r = await call('POST', '/api/v1/namespaces/default/serviceaccounts/default/token', {
+      apiVersion: 'authentication.k8s.io/v1',
+      kind: 'TokenRequest',
+      spec: { expirationSeconds: 3600 },
+    });
     if (r.status !== 201) throw new Error(`TokenRequest: ${r.status} ${r.text}`);
     if (i >= WARMUP) tr.push(performance.now() - t0);
   }
@@ -283,11 +355,21 @@ async function kubelabVsFloor() {
   const burstRate = REPLICAS / burst.total;
   console.log('');
   console.log(`Docker floor, one by one (pause+app create+start): ${summary(floor.serial)}`);
-  console.log(`Docker floor, 4 in flight: ${floor.parallelRate.toFixed(1)} pods/s over ${N_PARALLEL} (per pod ${summary(floor.parallelLat)})`);
+  console.log(
+    `Docker floor, 4 in flight: ${floor.parallelRate.toFixed(1)} pods/s over ${N_PARALLEL} (per pod ${summary(floor.parallelLat)})`,
+  );
   console.log(`kubelab, one by one (POST → Ready seen by watch): ${summary(serial)}`);
-  console.log(`kubelab, ${REPLICAS}-replica Deployment: ${burst.total.toFixed(2)} s to ${REPLICAS} Ready = ${burstRate.toFixed(1)} pods/s; per pod (ADDED → Ready) ${summary(burst.perPod)}`);
-  console.log(`   first pod ADDED after ${fmt(burst.firstAddedMs)}, first Ready after ${fmt(burst.firstReadyMs)}, half Ready after ${fmt(burst.halfReadyMs)}`);
+  console.log(
+    `kubelab, ${REPLICAS}-replica Deployment: ${burst.total.toFixed(2)} s to ${REPLICAS} Ready = ${burstRate.toFixed(1)} pods/s; per pod (ADDED → Ready) ${summary(burst.perPod)}`,
+  );
+  console.log(
+    `   first pod ADDED after ${fmt(burst.firstAddedMs)}, first Ready after ${fmt(burst.firstReadyMs)}, half Ready after ${fmt(burst.halfReadyMs)}`,
+  );
   console.log('');
-  console.log(`ratio one by one p50: ${(k50 / f50).toFixed(2)}× the floor p50 (goal ≤ 1.15×); p99 ${fmt(k99)} (goal ≤ 600 ms)`);
-  console.log(`ratio burst: ${((100 * burstRate) / floor.parallelRate).toFixed(0)}% of the 4-in-flight floor rate (goal ≥ 100%)`);
+  console.log(
+    `ratio one by one p50: ${(k50 / f50).toFixed(2)}× the floor p50 (goal ≤ 1.15×); p99 ${fmt(k99)} (goal ≤ 600 ms)`,
+  );
+  console.log(
+    `ratio burst: ${((100 * burstRate) / floor.parallelRate).toFixed(0)}% of the 4-in-flight floor rate (goal ≥ 100%)`,
+  );
 }

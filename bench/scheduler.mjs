@@ -14,7 +14,9 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { inFlight, pct, procStats, root, sleep, startControlPlane, watchLines } from './lib-loopback.mjs';
 
-const cases = (process.argv.length > 2 ? process.argv.slice(2) : ['1000:100', '5000:1000']).map((s) => s.split(':').map(Number));
+const cases = (process.argv.length > 2 ? process.argv.slice(2) : ['1000:100', '5000:1000']).map((s) =>
+  s.split(':').map(Number),
+);
 const CONC = 16;
 
 const node = (name) => ({
@@ -24,14 +26,25 @@ const node = (name) => ({
   status: {
     capacity: { cpu: '32', memory: '128Gi', pods: '110' },
     allocatable: { cpu: '32', memory: '128Gi', pods: '110' },
-    conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'hollow', lastHeartbeatTime: new Date().toISOString(), lastTransitionTime: new Date().toISOString() }],
+    conditions: [
+      {
+        type: 'Ready',
+        status: 'True',
+        reason: 'KubeletReady',
+        message: 'hollow',
+        lastHeartbeatTime: new Date().toISOString(),
+        lastTransitionTime: new Date().toISOString(),
+      },
+    ],
   },
 });
 const pod = (name) => ({
   apiVersion: 'v1',
   kind: 'Pod',
   metadata: { name, labels: { app: 'bench-scheduler' } },
-  spec: { containers: [{ name: 'c', image: 'kubelab/busybox', resources: { requests: { cpu: '100m', memory: '64Mi' } } }] },
+  spec: {
+    containers: [{ name: 'c', image: 'kubelab/busybox', resources: { requests: { cpu: '100m', memory: '64Mi' } } }],
+  },
 });
 
 async function createAll(cp, n, path, make) {
@@ -72,7 +85,8 @@ async function run(pods, nodes) {
     }
     await createAll(cp, pods, '/api/v1/namespaces/default/pods', (i) => pod(`p-${String(i).padStart(5, '0')}`));
     const setupSecs = (performance.now() - t0) / 1000;
-    const rv = JSON.parse((await cp.request('GET', '/api/v1/namespaces/default/pods?limit=1')).text).metadata.resourceVersion;
+    const rv = JSON.parse((await cp.request('GET', '/api/v1/namespaces/default/pods?limit=1')).text).metadata
+      .resourceVersion;
 
     const bound = new Map(); // pod -> [node, time]
     let allBound;
@@ -88,12 +102,15 @@ async function run(pods, nodes) {
     const synced = new Promise((r) => (started = r));
     const cpuBefore = [procStats(cp.apiserver.pid).cpuSeconds, procStats(cp.etcdProc.pid).cpuSeconds];
     const tSpawn = performance.now();
-    const sched = cp.spawnChild([...(prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : []), join(root, 'scheduler/dist/main.js')], {
-      KUBELAB_APISERVER: cp.grpc,
-      KUBELAB_API_INSECURE: '1',
-      KUBELAB_LEADER_ELECT: 'false',
-      LOG_LEVEL: 'info',
-    });
+    const sched = cp.spawnChild(
+      [...(prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : []), join(root, 'scheduler/dist/main.js')],
+      {
+        KUBELAB_APISERVER: cp.grpc,
+        KUBELAB_API_INSECURE: '1',
+        KUBELAB_LEADER_ELECT: 'false',
+        LOG_LEVEL: 'info',
+      },
+    );
     let out = '';
     sched.stdout.setEncoding('utf8');
     sched.stdout.on('data', (chunk) => {
@@ -108,11 +125,15 @@ async function run(pods, nodes) {
           if (typeof attemptMs === 'number') attempts.push(attemptMs);
           if (typeof bindMs === 'number') bindTimes.push(bindMs);
         } else if (others.length < 5 && !line.includes('"level":30')) others.push(line);
-        else if (/"msg":"(unschedulable|bind refused|reconcile failed)/.test(line) && others.length < 5) others.push(line);
+        else if (/"msg":"(unschedulable|bind refused|reconcile failed)/.test(line) && others.length < 5)
+          others.push(line);
       }
     });
     const tStart = await synced;
-    await Promise.race([done, sleep(300_000).then(() => Promise.reject(new Error(`${bound.size} of ${pods} pods bound in 300 s`)))]);
+    await Promise.race([
+      done,
+      sleep(300_000).then(() => Promise.reject(new Error(`${bound.size} of ${pods} pods bound in 300 s`))),
+    ]);
     await sleep(300); // the scheduler logs a bind after its answer, which may come after the watch event
     const tEnd = Math.max(...[...bound.values()].map(([, t]) => t));
     const stats = procStats(sched.pid);
@@ -127,14 +148,27 @@ async function run(pods, nodes) {
     for (const [at] of bound.values()) perNode.set(at, (perNode.get(at) ?? 0) + 1);
     const counts = [...perNode.values()];
     if (Math.max(...counts) > 110) throw new Error(`a node holds ${Math.max(...counts)} pods (room for 110)`);
-    console.log(`${pods} pods on ${nodes} hollow nodes (set-up ${setupSecs.toFixed(1)} s; scheduler synced ${((tStart - tSpawn) / 1000).toFixed(2)} s after its start)`);
-    console.log(`  first Pending → last bound: ${secs.toFixed(2)} s = ${(pods / secs).toFixed(0)} pods/s (goal ${nodes >= 1000 ? (pods >= 5000 ? '>= 700' : '>= 1000') : '—'})`);
-    console.log(`  pending → bound per pod:   p50 ${(lat[Math.floor(lat.length / 2)] / 1000).toFixed(2)} s, p99 ${(pct(lat, 99) / 1000).toFixed(2)} s`);
-    if (attempts.length) console.log(`  scheduling attempt (log):  p50 ${pct(attempts, 50).toFixed(2)} ms, p99 ${pct(attempts, 99).toFixed(2)} ms (n=${attempts.length}); bind RPC p50 ${pct(bindTimes, 50).toFixed(1)} ms, p99 ${pct(bindTimes, 99).toFixed(1)} ms`);
+    console.log(
+      `${pods} pods on ${nodes} hollow nodes (set-up ${setupSecs.toFixed(1)} s; scheduler synced ${((tStart - tSpawn) / 1000).toFixed(2)} s after its start)`,
+    );
+    console.log(
+      `  first Pending → last bound: ${secs.toFixed(2)} s = ${(pods / secs).toFixed(0)} pods/s (goal ${nodes >= 1000 ? (pods >= 5000 ? '>= 700' : '>= 1000') : '—'})`,
+    );
+    console.log(
+      `  pending → bound per pod:   p50 ${(lat[Math.floor(lat.length / 2)] / 1000).toFixed(2)} s, p99 ${(pct(lat, 99) / 1000).toFixed(2)} s`,
+    );
+    if (attempts.length)
+      console.log(
+        `  scheduling attempt (log):  p50 ${pct(attempts, 50).toFixed(2)} ms, p99 ${pct(attempts, 99).toFixed(2)} ms (n=${attempts.length}); bind RPC p50 ${pct(bindTimes, 50).toFixed(1)} ms, p99 ${pct(bindTimes, 99).toFixed(1)} ms`,
+      );
     for (const l of others) console.log(`  scheduler log: ${l.slice(0, 300)}`);
-    console.log(`  spread: ${perNode.size} nodes used, ${Math.min(...counts)}–${Math.max(...counts)} pods each; scheduler RSS ${stats.rssMiB.toFixed(0)} MiB`);
+    console.log(
+      `  spread: ${perNode.size} nodes used, ${Math.min(...counts)}–${Math.max(...counts)} pods each; scheduler RSS ${stats.rssMiB.toFixed(0)} MiB`,
+    );
     const per = (s) => `${s.toFixed(2)} s (${((s / pods) * 1000).toFixed(2)} ms/pod)`;
-    console.log(`  CPU from the scheduler's start: scheduler ${per(stats.cpuSeconds)}, apiserver ${per(apiCpu)}, etcd ${per(etcdCpu)}; load average ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores`);
+    console.log(
+      `  CPU from the scheduler's start: scheduler ${per(stats.cpuSeconds)}, apiserver ${per(apiCpu)}, etcd ${per(etcdCpu)}; load average ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores`,
+    );
   } finally {
     await cp.stop();
   }

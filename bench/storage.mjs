@@ -13,9 +13,24 @@ const rounds = Number(process.argv[2] ?? 5);
 const lab = await startLab();
 const { call } = lab;
 
-const container = { name: 'c', image: 'kubelab/busybox', command: ['sh', '-c', "trap 'exit 0' TERM; sleep 3600 & wait"], volumeMounts: [{ name: 'data', mountPath: '/data' }] };
-const pod = (name, volume) => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name, labels: { bench: 'storage' } }, spec: { terminationGracePeriodSeconds: 1, containers: [container], volumes: [{ name: 'data', ...volume }] } });
-const claim = (name) => ({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } });
+const container = {
+  name: 'c',
+  image: 'kubelab/busybox',
+  command: ['sh', '-c', "trap 'exit 0' TERM; sleep 3600 & wait"],
+  volumeMounts: [{ name: 'data', mountPath: '/data' }],
+};
+const pod = (name, volume) => ({
+  apiVersion: 'v1',
+  kind: 'Pod',
+  metadata: { name, labels: { bench: 'storage' } },
+  spec: { terminationGracePeriodSeconds: 1, containers: [container], volumes: [{ name: 'data', ...volume }] },
+});
+const claim = (name) => ({
+  apiVersion: 'v1',
+  kind: 'PersistentVolumeClaim',
+  metadata: { name },
+  spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } },
+});
 const sts = (name) => ({
   apiVersion: 'apps/v1',
   kind: 'StatefulSet',
@@ -24,8 +39,16 @@ const sts = (name) => ({
     replicas: 1,
     serviceName: name,
     selector: { matchLabels: { app: name } },
-    template: { metadata: { labels: { app: name } }, spec: { terminationGracePeriodSeconds: 1, containers: [container] } },
-    volumeClaimTemplates: [{ metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } }],
+    template: {
+      metadata: { labels: { app: name } },
+      spec: { terminationGracePeriodSeconds: 1, containers: [container] },
+    },
+    volumeClaimTemplates: [
+      {
+        metadata: { name: 'data' },
+        spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } },
+      },
+    ],
   },
 });
 
@@ -35,10 +58,14 @@ async function create(path, obj) {
 }
 
 async function readyIn(name, t0) {
-  await until(`pod ${name} Running and Ready`, async () => {
-    const r = await call('GET', `/api/v1/namespaces/default/pods/${name}`);
-    return r.status === 200 && isReady(r.json());
-  }, 180_000);
+  await until(
+    `pod ${name} Running and Ready`,
+    async () => {
+      const r = await call('GET', `/api/v1/namespaces/default/pods/${name}`);
+      return r.status === 200 && isReady(r.json());
+    },
+    180_000,
+  );
   return (performance.now() - t0) / 1000;
 }
 
@@ -51,7 +78,10 @@ try {
 
     t0 = performance.now();
     await create('/api/v1/namespaces/default/persistentvolumeclaims', claim(`data-${i}`));
-    await create('/api/v1/namespaces/default/pods', pod(`user-${i}`, { persistentVolumeClaim: { claimName: `data-${i}` } }));
+    await create(
+      '/api/v1/namespaces/default/pods',
+      pod(`user-${i}`, { persistentVolumeClaim: { claimName: `data-${i}` } }),
+    );
     times.claim.push(await readyIn(`user-${i}`, t0));
 
     t0 = performance.now();

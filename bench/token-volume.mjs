@@ -17,17 +17,46 @@ const { LocalContent } = await import('@kubelab/kubelet/volumes/localdir');
 const N = Number(process.env.N ?? 40);
 const cluster = `kubelab-bench-tokvol-${process.pid}`;
 const log = pino({ level: 'silent' });
-const runtime = new DockerRuntime({ cluster, node: 'bench', network: 'none', pauseImage: 'kubelab/busybox:latest', pauseCommand: ['sleep', '2147483647'], log });
-const objects = { configMap: async () => ({ 'ca.crt': '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n' }), secret: async () => undefined, services: async () => [], service: async () => undefined };
+const runtime = new DockerRuntime({
+  cluster,
+  node: 'bench',
+  network: 'none',
+  pauseImage: 'kubelab/busybox:latest',
+  pauseCommand: ['sleep', '2147483647'],
+  log,
+});
+const objects = {
+  configMap: async () => ({ 'ca.crt': '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n' }),
+  secret: async () => undefined,
+  services: async () => [],
+  service: async () => undefined,
+};
 const tokens = { token: async () => `eyJhbGciOiJFUzI1NiJ9.${'x'.repeat(900)}.sig`, forget: () => undefined };
 const volume = {
   name: 'kube-api-access-bnch1',
-  projected: { defaultMode: 0o644, sources: [{ serviceAccountToken: { expirationSeconds: 3607, path: 'token' } }, { configMap: { name: 'kube-root-ca.crt', items: [{ key: 'ca.crt', path: 'ca.crt' }] } }, { downwardAPI: { items: [{ path: 'namespace', fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.namespace' } }] } }] },
+  projected: {
+    defaultMode: 0o644,
+    sources: [
+      { serviceAccountToken: { expirationSeconds: 3607, path: 'token' } },
+      { configMap: { name: 'kube-root-ca.crt', items: [{ key: 'ca.crt', path: 'ca.crt' }] } },
+      {
+        downwardAPI: {
+          items: [{ path: 'namespace', fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.namespace' } }],
+        },
+      },
+    ],
+  },
 };
-const pod = (i) => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name: `p${i}`, namespace: 'default', uid: `bench-${process.pid}-${i}` }, spec: { containers: [{ name: 'c', image: 'busybox' }], volumes: [volume] } });
+const pod = (i) => ({
+  apiVersion: 'v1',
+  kind: 'Pod',
+  metadata: { name: `p${i}`, namespace: 'default', uid: `bench-${process.pid}-${i}` },
+  spec: { containers: [{ name: 'c', image: 'busybox' }], volumes: [volume] },
+});
 const ctx = { podIP: '10.0.0.1', hostIP: '10.0.0.2', allocatable: { cpu: 1, memory: 0 } };
 
-const pct = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.max(0, Math.ceil((p / 100) * xs.length) - 1))];
+const pct = (xs, p) =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.max(0, Math.ceil((p / 100) * xs.length) - 1))];
 const fmt = (xs) => `p50 ${pct(xs, 50).toFixed(1)} ms, p99 ${pct(xs, 99).toFixed(1)} ms (n=${xs.length})`;
 
 async function measure(manager, label) {
@@ -40,17 +69,35 @@ async function measure(manager, label) {
     const t1 = performance.now();
     await manager.tearDown(p.metadata.uid);
     const t2 = performance.now();
-    if (i >= 2) (up.push(t1 - t0), down.push(t2 - t1));
+    if (i >= 2) up.push(t1 - t0), down.push(t2 - t1);
   }
   return { up, down };
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'kubelab-bench-tokvol-'));
 try {
-  const viaDocker = await measure(new VolumeManager({ runtime, cluster, node: 'bench', log, objects, tokens }), 'docker');
-  const local = await measure(new VolumeManager({ runtime, cluster, node: 'bench', log, objects, tokens, local: new LocalContent({ path: dir, hostPath: dir }) }), 'local');
-  console.log(`kube-api-access set-up, Docker volume + helper container: ${fmt(viaDocker.up)}; tear-down ${fmt(viaDocker.down)}`);
-  console.log(`kube-api-access set-up, the kubelet's own directory:      ${fmt(local.up)}; tear-down ${fmt(local.down)}`);
+  const viaDocker = await measure(
+    new VolumeManager({ runtime, cluster, node: 'bench', log, objects, tokens }),
+    'docker',
+  );
+  const local = await measure(
+    new VolumeManager({
+      runtime,
+      cluster,
+      node: 'bench',
+      log,
+      objects,
+      tokens,
+      local: new LocalContent({ path: dir, hostPath: dir }),
+    }),
+    'local',
+  );
+  console.log(
+    `kube-api-access set-up, Docker volume + helper container: ${fmt(viaDocker.up)}; tear-down ${fmt(viaDocker.down)}`,
+  );
+  console.log(
+    `kube-api-access set-up, the kubelet's own directory:      ${fmt(local.up)}; tear-down ${fmt(local.down)}`,
+  );
 } finally {
   await runtime.removeVolumes({ 'io.kubelab.cluster': cluster }).catch(() => undefined);
   rmSync(dir, { recursive: true, force: true });

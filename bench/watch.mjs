@@ -37,12 +37,16 @@ const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity });
 
 function request(base, method, path, body) {
   return new Promise((resolve, reject) => {
-    const req = http.request(`${base}${path}`, { method, agent, headers: body ? { 'Content-Type': 'application/json' } : {} }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (c) => (text += c));
-      res.on('end', () => resolve({ status: res.statusCode, text }));
-    });
+    const req = http.request(
+      `${base}${path}`,
+      { method, agent, headers: body ? { 'Content-Type': 'application/json' } : {} },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c) => (text += c));
+        res.on('end', () => resolve({ status: res.statusCode, text }));
+      },
+    );
     req.on('error', reject);
     req.end(body ? JSON.stringify(body) : undefined);
   });
@@ -84,14 +88,29 @@ async function main() {
   );
   children.push(etcd);
   const prof = process.env.BENCH_CPU_PROF;
-  const apiserver = spawn(process.execPath, [...(prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : []), join(root, 'apiserver/dist/main.js')], {
-    env: { ...process.env, KUBELAB_ETCD: `http://127.0.0.1:${client}`, KUBELAB_REST_PORT: String(rest), KUBELAB_GRPC_PORT: String(grpc), LOG_LEVEL: 'warn', KUBELAB_PKI_GENERATE_DIR: join(dir, 'pki') },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  const apiserver = spawn(
+    process.execPath,
+    [...(prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : []), join(root, 'apiserver/dist/main.js')],
+    {
+      env: {
+        ...process.env,
+        KUBELAB_ETCD: `http://127.0.0.1:${client}`,
+        KUBELAB_REST_PORT: String(rest),
+        KUBELAB_GRPC_PORT: String(grpc),
+        LOG_LEVEL: 'warn',
+        KUBELAB_PKI_GENERATE_DIR: join(dir, 'pki'),
+      },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  );
   children.push(apiserver);
   const base = `http://127.0.0.1:${rest}`;
   await until('the apiserver to be ready', async () => (await request(base, 'GET', '/readyz')).status === 200, 60_000);
-  await until('namespace default', async () => (await request(base, 'GET', '/api/v1/namespaces/default')).status === 200, 30_000);
+  await until(
+    'namespace default',
+    async () => (await request(base, 'GET', '/api/v1/namespaces/default')).status === 200,
+    30_000,
+  );
 
   const list = JSON.parse((await request(base, 'GET', '/api/v1/namespaces/default/pods')).text);
   const rv = list.metadata.resourceVersion;
@@ -102,30 +121,34 @@ async function main() {
   let opened = 0;
   const done = new Promise((resolve) => {
     for (let w = 0; w < W; w++) {
-      const req = http.get(`${base}/api/v1/namespaces/default/pods?watch=true&resourceVersion=${rv}&allowWatchBookmarks=true`, { agent }, (res) => {
-        opened++;
-        res.setEncoding('utf8');
-        let buf = '';
-        res.on('data', (chunk) => {
-          const now = performance.now();
-          buf += chunk;
-          let nl;
-          while ((nl = buf.indexOf('\n')) >= 0) {
-            const line = buf.slice(0, nl);
-            buf = buf.slice(nl + 1);
-            // The name is all a watcher needs here: no full parse on the client side (its CPU
-            // shares the machine with the apiserver's).
-            if (!line.startsWith('{"type":"ADDED"')) continue;
-            const at = line.indexOf(NAME);
-            if (at < 0) continue;
-            deliveries++;
-            lastDelivery = now;
-            const t = created.get(line.slice(at + 8, at + 8 + 11));
-            if (t !== undefined) lags.push(now - t);
-            if (deliveries === W * P) resolve();
-          }
-        });
-      });
+      const req = http.get(
+        `${base}/api/v1/namespaces/default/pods?watch=true&resourceVersion=${rv}&allowWatchBookmarks=true`,
+        { agent },
+        (res) => {
+          opened++;
+          res.setEncoding('utf8');
+          let buf = '';
+          res.on('data', (chunk) => {
+            const now = performance.now();
+            buf += chunk;
+            let nl;
+            while ((nl = buf.indexOf('\n')) >= 0) {
+              const line = buf.slice(0, nl);
+              buf = buf.slice(nl + 1);
+              // The name is all a watcher needs here: no full parse on the client side (its CPU
+              // shares the machine with the apiserver's).
+              if (!line.startsWith('{"type":"ADDED"')) continue;
+              const at = line.indexOf(NAME);
+              if (at < 0) continue;
+              deliveries++;
+              lastDelivery = now;
+              const t = created.get(line.slice(at + 8, at + 8 + 11));
+              if (t !== undefined) lags.push(now - t);
+              if (deliveries === W * P) resolve();
+            }
+          });
+        },
+      );
       req.on('error', (err) => console.error(`watch ${w}: ${err.message}`));
     }
   });
@@ -136,7 +159,12 @@ async function main() {
   const clientBefore = process.cpuUsage();
   const t0 = performance.now();
   let next = 0;
-  const pod = (name) => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name, labels: { app: 'bench' } }, spec: { containers: [{ name: 'c', image: 'kubelab/busybox', command: ['sleep', '3600'] }] } });
+  const pod = (name) => ({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, labels: { app: 'bench' } },
+    spec: { containers: [{ name: 'c', image: 'kubelab/busybox', command: ['sleep', '3600'] }] },
+  });
   await Promise.all(
     Array.from({ length: C }, async () => {
       while (next < P) {
@@ -154,13 +182,25 @@ async function main() {
   const seconds = (lastDelivery - t0) / 1000;
   lags.sort((a, b) => a - b);
   const cpu = after.cpuSeconds - before.cpuSeconds;
-  console.log(`watch fan-out: ${W} REST watchers on pods, ${P} pods created (${C} in flight) against a real apiserver + etcd on loopback`);
+  console.log(
+    `watch fan-out: ${W} REST watchers on pods, ${P} pods created (${C} in flight) against a real apiserver + etcd on loopback`,
+  );
   console.log(`  creates:          ${P} in ${createdIn.toFixed(2)} s (${(P / createdIn).toFixed(0)}/s)`);
-  console.log(`  deliveries:       ${deliveries} of ${W * P} in ${seconds.toFixed(2)} s = ${(deliveries / seconds).toFixed(0)}/s (goal >= 100000/s)`);
-  console.log(`  delivery lag:     p50 ${pct(lags, 50).toFixed(1)} ms, p99 ${pct(lags, 99).toFixed(1)} ms, max ${lags[lags.length - 1].toFixed(1)} ms (goal p99 <= 50 ms)`);
-  console.log(`  apiserver CPU:    ${cpu.toFixed(2)} s over the run (${((100 * cpu) / seconds).toFixed(0)}% of one core)`);
-  console.log(`  apiserver CPU per delivery: ${((cpu / deliveries) * 1e6).toFixed(1)} us; this client (watchers + creates): ${((clientCpu.user + clientCpu.system) / 1e6).toFixed(2)} s CPU`);
-  console.log(`  apiserver memory: RSS ${after.rssMiB.toFixed(0)} MiB at the end, peak ${after.hwmMiB.toFixed(0)} MiB (${before.rssMiB.toFixed(0)} MiB with the watches open, before the creates)`);
+  console.log(
+    `  deliveries:       ${deliveries} of ${W * P} in ${seconds.toFixed(2)} s = ${(deliveries / seconds).toFixed(0)}/s (goal >= 100000/s)`,
+  );
+  console.log(
+    `  delivery lag:     p50 ${pct(lags, 50).toFixed(1)} ms, p99 ${pct(lags, 99).toFixed(1)} ms, max ${lags[lags.length - 1].toFixed(1)} ms (goal p99 <= 50 ms)`,
+  );
+  console.log(
+    `  apiserver CPU:    ${cpu.toFixed(2)} s over the run (${((100 * cpu) / seconds).toFixed(0)}% of one core)`,
+  );
+  console.log(
+    `  apiserver CPU per delivery: ${((cpu / deliveries) * 1e6).toFixed(1)} us; this client (watchers + creates): ${((clientCpu.user + clientCpu.system) / 1e6).toFixed(2)} s CPU`,
+  );
+  console.log(
+    `  apiserver memory: RSS ${after.rssMiB.toFixed(0)} MiB at the end, peak ${after.hwmMiB.toFixed(0)} MiB (${before.rssMiB.toFixed(0)} MiB with the watches open, before the creates)`,
+  );
 }
 
 try {

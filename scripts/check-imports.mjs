@@ -17,7 +17,8 @@ import { join, relative } from 'node:path';
 const root = new URL('..', import.meta.url).pathname;
 const rootPkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 const builtins = new Set(builtinModules);
-const importRe = /(?:^|[\s;])(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|^\s*import\s*['"]([^'"]+)['"]/gm;
+const importRe =
+  /(?:^|[\s;])(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|^\s*import\s*['"]([^'"]+)['"]/gm;
 
 function packageName(spec) {
   const parts = spec.split('/');
@@ -38,7 +39,9 @@ function sources(dir) {
 const SHARED = new Set(['proto', 'api', 'client']);
 /** Workspaces that are a program of the cluster (the tests and the CLI drive them from outside). */
 const COMPONENTS = rootPkg.workspaces.filter((ws) => !SHARED.has(ws) && ws !== 'tests' && ws !== 'cli');
-const componentNames = new Set(COMPONENTS.map((ws) => JSON.parse(readFileSync(join(root, ws, 'package.json'), 'utf8')).name));
+const componentNames = new Set(
+  COMPONENTS.map((ws) => JSON.parse(readFileSync(join(root, ws, 'package.json'), 'utf8')).name),
+);
 
 const problems = [];
 for (const ws of rootPkg.workspaces) {
@@ -49,7 +52,9 @@ for (const ws of rootPkg.workspaces) {
   if (isComponent) {
     for (const d of deps) {
       if (componentNames.has(d) && d !== pkg.name)
-        problems.push(`${ws}/package.json: lists the component '${d}' in dependencies; components never import each other (move it to devDependencies if only its tests use it)`);
+        problems.push(
+          `${ws}/package.json: lists the component '${d}' in dependencies; components never import each other (move it to devDependencies if only its tests use it)`,
+        );
     }
   }
   let src;
@@ -68,14 +73,18 @@ for (const ws of rootPkg.workspaces) {
       const name = packageName(spec);
       if (isComponent && !isTest && componentNames.has(name) && name !== pkg.name) {
         const line = text.slice(0, m.index).split('\n').length;
-        problems.push(`${relative(root, file)}:${line}: imports '${spec}', another component; components never import each other (shared code goes in api/, client/ or proto/)`);
+        problems.push(
+          `${relative(root, file)}:${line}: imports '${spec}', another component; components never import each other (shared code goes in api/, client/ or proto/)`,
+        );
         continue;
       }
       if (name === pkg.name || deps.has(name)) continue;
       if (isTest && devDeps.has(name)) continue;
       const line = text.slice(0, m.index).split('\n').length;
       const where = devDeps.has(name) ? 'dependencies (it is only in devDependencies)' : 'dependencies';
-      problems.push(`${relative(root, file)}:${line}: imports '${spec}', not declared in ${ws}/package.json; add '${name}' to its ${where}`);
+      problems.push(
+        `${relative(root, file)}:${line}: imports '${spec}', not declared in ${ws}/package.json; add '${name}' to its ${where}`,
+      );
     }
   }
 }

@@ -56,7 +56,15 @@ function nodeTest(stage, files, env = {}) {
   log(`${stage}: ${files.length} file(s)`);
   run(
     process.execPath,
-    ['--test', '--test-concurrency=1', '--test-reporter=spec', '--test-reporter-destination=stdout', '--test-reporter=tap', `--test-reporter-destination=${tap}`, ...files],
+    [
+      '--test',
+      '--test-concurrency=1',
+      '--test-reporter=spec',
+      '--test-reporter-destination=stdout',
+      '--test-reporter=tap',
+      `--test-reporter-destination=${tap}`,
+      ...files,
+    ],
     { env: { ...process.env, ...env } },
   );
   let text = '';
@@ -78,8 +86,8 @@ function finish() {
   process.exit(totals.fail > 0 || totals.pass === 0 ? 1 : 0);
 }
 
-log('lint (biome: floating promises, exhaustive switch, unused imports/variables)');
-if (run('npx', ['biome', 'lint', '--max-diagnostics=50']) !== 0) {
+log('lint and format (biome: floating promises, exhaustive switch, unused imports/variables, width 120)');
+if (run('npx', ['biome', 'check', '--max-diagnostics=50']) !== 0) {
   totals.fail++;
   finish();
 }

@@ -110,7 +110,14 @@ export interface PodDisruptionBudgetStatus {
   currentHealthy: number;
   desiredHealthy: number;
   expectedPods: number;
-  conditions?: { type: string; status: 'True' | 'False' | 'Unknown'; reason?: string; message?: string; lastTransitionTime?: string; observedGeneration?: number }[];
+  conditions?: {
+    type: string;
+    status: 'True' | 'False' | 'Unknown';
+    reason?: string;
+    message?: string;
+    lastTransitionTime?: string;
+    observedGeneration?: number;
+  }[];
 }
 
 export interface PodDisruptionBudget extends KubeObject {

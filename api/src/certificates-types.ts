@@ -37,6 +37,9 @@ export const SIGNERS = {
   kubeletServing: 'kubernetes.io/kubelet-serving',
 } as const;
 
-export function csrCondition(csr: CertificateSigningRequest, type: string): CertificateSigningRequestCondition | undefined {
+export function csrCondition(
+  csr: CertificateSigningRequest,
+  type: string,
+): CertificateSigningRequestCondition | undefined {
   return csr.status?.conditions?.find((c) => c.type === type && c.status === 'True');
 }

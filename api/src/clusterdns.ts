@@ -17,5 +17,8 @@ export const SERVICE_PROXY_NAME_LABEL = 'service.kubernetes.io/service-proxy-nam
 
 /** The 10th address of an IPv4 CIDR ("10.244.128.0/17" → "10.244.128.10"); throws on anything else. */
 export function clusterDNSAddress(serviceCIDR: string): string {
-  return cidrAddress(mustParseCidr(serviceCIDR, 'KUBELAB_SERVICE_CIDR', { minBits: 8, maxBits: 28, example: '10.244.128.0/17' }), 10);
+  return cidrAddress(
+    mustParseCidr(serviceCIDR, 'KUBELAB_SERVICE_CIDR', { minBits: 8, maxBits: 28, example: '10.244.128.0/17' }),
+    10,
+  );
 }

@@ -39,7 +39,8 @@ function splitTerm(term: string): { lhs: string; op: '=' | '!='; rhs: string } |
       continue;
     }
     for (const op of OPERATORS) {
-      if (term.startsWith(op, i)) return { lhs: term.slice(0, i), op: op === '!=' ? '!=' : '=', rhs: term.slice(i + op.length) };
+      if (term.startsWith(op, i))
+        return { lhs: term.slice(0, i), op: op === '!=' ? '!=' : '=', rhs: term.slice(i + op.length) };
     }
   }
   return undefined;
@@ -51,7 +52,8 @@ function unescape(v: string): string {
     const c = v[i]!;
     if (c === '\\') {
       const n = v[i + 1];
-      if (n !== '\\' && n !== ',' && n !== '=') throw new ApiError('BadRequest', `invalid field selector: invalid escape sequence: ${c}${n ?? ''}`);
+      if (n !== '\\' && n !== ',' && n !== '=')
+        throw new ApiError('BadRequest', `invalid field selector: invalid escape sequence: ${c}${n ?? ''}`);
       out += n;
       i++;
     } else if (c === ',' || c === '=') {
@@ -67,7 +69,8 @@ export function parseFieldSelector(s: string | undefined): FieldRequirement[] {
   for (const part of splitTerms(s)) {
     if (part.trim() === '') continue;
     const t = splitTerm(part);
-    if (!t || t.lhs.trim() === '') throw new ApiError('BadRequest', `invalid selector: '${s}'; can't understand '${part}'`);
+    if (!t || t.lhs.trim() === '')
+      throw new ApiError('BadRequest', `invalid selector: '${s}'; can't understand '${part}'`);
     out.push({ path: t.lhs.trim(), op: t.op, value: unescape(t.rhs.trim()) });
   }
   return out;
@@ -95,7 +98,17 @@ export function renameFieldLabels(selector: string, labels: Readonly<Record<stri
 const META = ['metadata.name', 'metadata.namespace'];
 /** Upstream's field label conversions per resource (the rest accept only metadata.name/namespace). */
 const SELECTABLE: Record<string, string[]> = {
-  pods: [...META, 'spec.nodeName', 'spec.restartPolicy', 'spec.schedulerName', 'spec.serviceAccountName', 'spec.hostNetwork', 'status.phase', 'status.podIP', 'status.nominatedNodeName'],
+  pods: [
+    ...META,
+    'spec.nodeName',
+    'spec.restartPolicy',
+    'spec.schedulerName',
+    'spec.serviceAccountName',
+    'spec.hostNetwork',
+    'status.phase',
+    'status.podIP',
+    'status.nominatedNodeName',
+  ],
   nodes: ['metadata.name', 'spec.unschedulable'],
   namespaces: ['metadata.name', 'status.phase'],
   secrets: [...META, 'type'],

@@ -1,12 +1,24 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { cidrAddress, cidrContains, cidrSize, cidrsOverlap, formatCidr, formatIPv4, isIPv4, mustParseCidr, parseCidr, parseIPv4 } from './ipv4.js';
+import {
+  cidrAddress,
+  cidrContains,
+  cidrSize,
+  cidrsOverlap,
+  formatCidr,
+  formatIPv4,
+  isIPv4,
+  mustParseCidr,
+  parseCidr,
+  parseIPv4,
+} from './ipv4.js';
 
 describe('IPv4 addresses', () => {
   it('parses dotted quads and refuses anything else, leading zeros included (as Go since 1.17)', () => {
     assert.equal(parseIPv4('10.0.0.1'), 167772161);
     assert.equal(parseIPv4('255.255.255.255'), 0xffffffff);
-    for (const bad of ['10.0.0', '10.0.0.256', '10.0.0.01', '1.2.3.4.5', 'a.b.c.d', '', '::1', '10.0.0.-1']) assert.equal(isIPv4(bad), false, bad);
+    for (const bad of ['10.0.0', '10.0.0.256', '10.0.0.01', '1.2.3.4.5', 'a.b.c.d', '', '::1', '10.0.0.-1'])
+      assert.equal(isIPv4(bad), false, bad);
   });
 
   it('formats without sign trouble above 2^31', () => {
@@ -29,7 +41,8 @@ describe('CIDR blocks', () => {
   });
 
   it('refuses malformed blocks', () => {
-    for (const bad of ['10.0.0.0', '10.0.0.0/33', '10.0.0.0/x', '10.300.0.0/16', 'fd00::/64', '10.0.0.0/8/8']) assert.equal(parseCidr(bad), undefined, bad);
+    for (const bad of ['10.0.0.0', '10.0.0.0/33', '10.0.0.0/x', '10.300.0.0/16', 'fd00::/64', '10.0.0.0/8/8'])
+      assert.equal(parseCidr(bad), undefined, bad);
   });
 
   it('finds overlaps both ways and none between neighbours', () => {
@@ -40,8 +53,14 @@ describe('CIDR blocks', () => {
   });
 
   it('mustParseCidr names the setting, the value and what is wanted', () => {
-    assert.throws(() => mustParseCidr('10.0.0.0/33', 'KUBELAB_SERVICE_CIDR'), /^Error: KUBELAB_SERVICE_CIDR: Invalid value: "10.0.0.0\/33": must be an IPv4 CIDR such as 10.244.0.0\/16$/);
-    assert.throws(() => mustParseCidr('10.0.0.0/4', 'X', { minBits: 8, maxBits: 30 }), /with a prefix length from 8 to 30/);
+    assert.throws(
+      () => mustParseCidr('10.0.0.0/33', 'KUBELAB_SERVICE_CIDR'),
+      /^Error: KUBELAB_SERVICE_CIDR: Invalid value: "10.0.0.0\/33": must be an IPv4 CIDR such as 10.244.0.0\/16$/,
+    );
+    assert.throws(
+      () => mustParseCidr('10.0.0.0/4', 'X', { minBits: 8, maxBits: 30 }),
+      /with a prefix length from 8 to 30/,
+    );
     assert.equal(mustParseCidr('10.1.2.3/24', 'X').base, parseIPv4('10.1.2.0'));
   });
 });

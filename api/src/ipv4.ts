@@ -32,7 +32,8 @@ export interface Cidr {
 export function parseCidr(text: string): Cidr | undefined {
   const [ip, len, ...rest] = text.trim().split('/');
   const base = parseIPv4(ip ?? '');
-  if (rest.length > 0 || base === undefined || len === undefined || !/^\d{1,2}$/.test(len) || Number(len) > 32) return undefined;
+  if (rest.length > 0 || base === undefined || len === undefined || !/^\d{1,2}$/.test(len) || Number(len) > 32)
+    return undefined;
   const bits = Number(len);
   const size = 2 ** (32 - bits);
   return { base: base - (base % size), bits };
@@ -53,7 +54,9 @@ export function mustParseCidr(text: string, setting: string, rule: CidrRule = {}
   const max = rule.maxBits ?? 32;
   if (!c || c.bits < min || c.bits > max) {
     const range = min > 0 || max < 32 ? ` with a prefix length from ${min} to ${max}` : '';
-    throw new Error(`${setting}: Invalid value: "${text}": must be an IPv4 CIDR such as ${rule.example ?? '10.244.0.0/16'}${range}`);
+    throw new Error(
+      `${setting}: Invalid value: "${text}": must be an IPv4 CIDR such as ${rule.example ?? '10.244.0.0/16'}${range}`,
+    );
   }
   return c;
 }

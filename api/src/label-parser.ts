@@ -71,13 +71,15 @@ class Parser {
     for (;;) {
       const { tok, lit } = this.peek();
       if (tok === 'end') return out;
-      if (tok !== 'id' && tok !== '!') throw new SelectorError(`found '${lit}', expected: !, identifier, or 'end of string'`);
+      if (tok !== 'id' && tok !== '!')
+        throw new SelectorError(`found '${lit}', expected: !, identifier, or 'end of string'`);
       out.push(this.requirement());
       const t = this.next();
       if (t.tok === 'end') return out;
       if (t.tok !== ',') throw new SelectorError(`found '${t.lit}', expected: ',' or 'end of string'`);
       const after = this.peek();
-      if (after.tok !== 'id' && after.tok !== '!') throw new SelectorError(`found '${after.lit}', expected: identifier after ','`);
+      if (after.tok !== 'id' && after.tok !== '!')
+        throw new SelectorError(`found '${after.lit}', expected: identifier after ','`);
     }
   }
 
@@ -88,7 +90,8 @@ class Parser {
     if (t.tok !== 'id') throw new RequirementError(`found '${t.lit}', expected: identifier`);
     const key = t.lit;
     const keyErrs = qualifiedNameErrors(key);
-    if (keyErrs.length) throw new RequirementError(`<nil>: Invalid value: ${JSON.stringify(key)}: ${keyErrs.join('; ')}`);
+    if (keyErrs.length)
+      throw new RequirementError(`<nil>: Invalid value: ${JSON.stringify(key)}: ${keyErrs.join('; ')}`);
     const ahead = this.peek().tok;
     if (negated || ahead === 'end' || ahead === ',') return checked(key, negated ? '!' : 'exists', []);
     const op = this.next(false);
@@ -118,7 +121,8 @@ class Parser {
       this.next();
       return [''];
     }
-    if (first.tok !== 'id' && first.tok !== ',') throw new RequirementError(`found '${first.lit}', expected: ',', ')' or identifier`);
+    if (first.tok !== 'id' && first.tok !== ',')
+      throw new RequirementError(`found '${first.lit}', expected: ',', ')' or identifier`);
     const values = new Set<string>();
     for (;;) {
       const t = this.next();
@@ -161,7 +165,10 @@ function checked(key: string, op: Operator, values: string[]): Requirement {
   const errs: string[] = [];
   if ((op === 'gt' || op === 'lt') && values.some((v) => !/^[+-]?\d+$/.test(v))) {
     values.forEach((v, i) => {
-      if (!/^[+-]?\d+$/.test(v)) errs.push(`values[${i}]: Invalid value: ${JSON.stringify(v)}: for 'Gt', 'Lt' operators, the value must be an integer`);
+      if (!/^[+-]?\d+$/.test(v))
+        errs.push(
+          `values[${i}]: Invalid value: ${JSON.stringify(v)}: for 'Gt', 'Lt' operators, the value must be an integer`,
+        );
     });
   }
   values.forEach((v, i) => {

@@ -26,7 +26,8 @@ export function fromLabelSelector(sel: LabelSelector | undefined): Selector {
   const out: Selector = [];
   for (const [key, value] of Object.entries(sel?.matchLabels ?? {})) out.push({ key, op: '=', values: [value] });
   for (const e of sel?.matchExpressions ?? []) {
-    const op: Operator = e.operator === 'In' ? 'in' : e.operator === 'NotIn' ? 'notin' : e.operator === 'Exists' ? 'exists' : '!';
+    const op: Operator =
+      e.operator === 'In' ? 'in' : e.operator === 'NotIn' ? 'notin' : e.operator === 'Exists' ? 'exists' : '!';
     out.push({ key: e.key, op, values: e.values ?? [] });
   }
   return out;

@@ -31,7 +31,8 @@ export function parseNodeLabels(spec: string): Record<string, string> {
     const keyErrs = qualifiedNameErrors(key);
     if (keyErrs.length) throw new Error(`invalid label "${pair}": Invalid value: "${key}": ${keyErrs.join('; ')}`);
     const valueErrs = labelValueErrors(value);
-    if (valueErrs.length) throw new Error(`invalid label "${pair}": Invalid value: "${value}": ${valueErrs.join('; ')}`);
+    if (valueErrs.length)
+      throw new Error(`invalid label "${pair}": Invalid value: "${value}": ${valueErrs.join('; ')}`);
     labels[key] = value;
   }
   return labels;
@@ -41,7 +42,8 @@ function parseTaint(spec: string): NodeTaint {
   const parts = spec.split(':');
   if (parts.length !== 2) throw new Error(`invalid taint spec: ${spec}`);
   const effect = parts[1]!;
-  if (!(EFFECTS as readonly string[]).includes(effect)) throw new Error(`invalid taint effect: ${effect}, unsupported taint effect`);
+  if (!(EFFECTS as readonly string[]).includes(effect))
+    throw new Error(`invalid taint effect: ${effect}, unsupported taint effect`);
   const kv = parts[0]!.split('=');
   if (kv.length > 2) throw new Error(`invalid taint spec: ${spec}`);
   const key = kv[0]!;
@@ -60,7 +62,8 @@ export function parseNodeTaints(spec: string): NodeTaint[] {
   const taints: NodeTaint[] = [];
   for (const s of items(spec)) {
     const t = parseTaint(s);
-    if (taints.some((o) => o.key === t.key && o.effect === t.effect)) throw new Error(`duplicated taints with the same key and effect: ${formatTaint(t)}`);
+    if (taints.some((o) => o.key === t.key && o.effect === t.effect))
+      throw new Error(`duplicated taints with the same key and effect: ${formatTaint(t)}`);
     taints.push(t);
   }
   return taints;

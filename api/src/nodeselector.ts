@@ -36,8 +36,9 @@ export function nodeSelectorTermMatches(term: NodeSelectorTerm, node: Node): boo
   if (exprs.length === 0 && fields.length === 0) return false;
   const labels = node.metadata.labels ?? {};
   return (
-    exprs.every((r) => requirementMatches(r, Object.prototype.hasOwnProperty.call(labels, r.key) ? labels[r.key] : undefined)) &&
-    fields.every((r) => requirementMatches(r, r.key === 'metadata.name' ? node.metadata.name : undefined))
+    exprs.every((r) =>
+      requirementMatches(r, Object.prototype.hasOwnProperty.call(labels, r.key) ? labels[r.key] : undefined),
+    ) && fields.every((r) => requirementMatches(r, r.key === 'metadata.name' ? node.metadata.name : undefined))
   );
 }
 

@@ -1,7 +1,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ApiError } from '@kubelab/proto';
-import { intValue, milliValue, parseQuantity, parseQuantityValue, quantityError, tryParseQuantity, QUANTITY_FORMAT_ERROR, QUANTITY_RANGE_ERROR, QUANTITY_SUFFIX_ERROR } from './quantity.js';
+import {
+  intValue,
+  milliValue,
+  parseQuantity,
+  parseQuantityValue,
+  quantityError,
+  tryParseQuantity,
+  QUANTITY_FORMAT_ERROR,
+  QUANTITY_RANGE_ERROR,
+  QUANTITY_SUFFIX_ERROR,
+} from './quantity.js';
 import { canonicalQuantity, compareQuantities } from './quantity-format.js';
 
 test('parseQuantity: decimal, binary and exponent forms', () => {
@@ -33,16 +43,34 @@ test('milliValue and intValue round up like upstream', () => {
   assert.equal(intValue('1Mi'), 1048576);
   assert.equal(intValue('64M'), 64_000_000);
   // below a nano, a request still gets the smallest unit
-  assert.deepEqual(parseQuantityValue('1e-400'), { negative: false, unscaled: 1n, scale: 9, format: 'DecimalExponent' });
+  assert.deepEqual(parseQuantityValue('1e-400'), {
+    negative: false,
+    unscaled: 1n,
+    scale: 9,
+    format: 'DecimalExponent',
+  });
 });
 
 test('invalid quantities are rejected with upstream messages; out of range is refused', () => {
   for (const bad of ['', 'abc', '1X', '1 Gi', ' 1', '--1', 'm', '.', '1.2.3', '1e1.5', '1Gib']) {
-    assert.throws(() => parseQuantity(bad), (e: unknown) => e instanceof ApiError && e.reason === 'BadRequest' && e.message.includes('quantities must match'), bad);
+    assert.throws(
+      () => parseQuantity(bad),
+      (e: unknown) => e instanceof ApiError && e.reason === 'BadRequest' && e.message.includes('quantities must match'),
+      bad,
+    );
     assert.equal(quantityError(bad), QUANTITY_FORMAT_ERROR, bad);
   }
   for (const bad of ['1K', '1e', '1Ki3', '1mi']) assert.equal(quantityError(bad), QUANTITY_SUFFIX_ERROR, bad);
-  for (const bad of ['1e400', '9Ei', '8Ei', '1e19', '99999999999999999999', '1e99999999999999999999', `1${'0'.repeat(100)}`]) assert.equal(quantityError(bad), QUANTITY_RANGE_ERROR, bad);
+  for (const bad of [
+    '1e400',
+    '9Ei',
+    '8Ei',
+    '1e19',
+    '99999999999999999999',
+    '1e99999999999999999999',
+    `1${'0'.repeat(100)}`,
+  ])
+    assert.equal(quantityError(bad), QUANTITY_RANGE_ERROR, bad);
   assert.equal(quantityError('7Ei'), undefined);
   assert.equal(quantityError('9223372036854775807'), undefined);
   assert.equal(quantityError(true), QUANTITY_FORMAT_ERROR);

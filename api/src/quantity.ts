@@ -19,7 +19,8 @@ export interface Quantity {
   format: QuantityFormat;
 }
 
-export const QUANTITY_FORMAT_ERROR = "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'";
+export const QUANTITY_FORMAT_ERROR =
+  "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'";
 export const QUANTITY_SUFFIX_ERROR = "unable to parse quantity's suffix";
 export const MAX_QUANTITY = 2n ** 63n - 1n;
 export const QUANTITY_RANGE_ERROR = `must be between -${MAX_QUANTITY} and ${MAX_QUANTITY}, inclusive`;
@@ -51,7 +52,8 @@ interface Suffix {
 function suffixOf(s: string): Suffix {
   if (s in DECIMAL) return { base: 10, exponent: DECIMAL[s]!, format: 'DecimalSI' };
   if (s in BINARY) return { base: 2, exponent: BINARY[s]!, format: 'BinarySI' };
-  if (s.length > 1 && (s[0] === 'e' || s[0] === 'E') && /^[+-]?[0-9]+$/.test(s.slice(1))) return { base: 10, exponent: Number(s.slice(1)), format: 'DecimalExponent' };
+  if (s.length > 1 && (s[0] === 'e' || s[0] === 'E') && /^[+-]?[0-9]+$/.test(s.slice(1)))
+    return { base: 10, exponent: Number(s.slice(1)), format: 'DecimalExponent' };
   throw new QuantityError(QUANTITY_SUFFIX_ERROR);
 }
 

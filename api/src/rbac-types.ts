@@ -45,6 +45,7 @@ export function defaultBinding(o: KubeObject): void {
   const b = o as BindingObject;
   if (b.roleRef && typeof b.roleRef === 'object' && !b.roleRef.apiGroup) b.roleRef.apiGroup = RBAC_GROUP;
   for (const s of Array.isArray(b.subjects) ? b.subjects : []) {
-    if (s && typeof s === 'object' && s.apiGroup === undefined) s.apiGroup = s.kind === 'ServiceAccount' ? '' : RBAC_GROUP;
+    if (s && typeof s === 'object' && s.apiGroup === undefined)
+      s.apiGroup = s.kind === 'ServiceAccount' ? '' : RBAC_GROUP;
   }
 }

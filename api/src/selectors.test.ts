@@ -49,9 +49,18 @@ test('what does not parse is a 400 with upstream messages (a typo never selects 
   refused('a,', "found '', expected: identifier after ','");
   refused(',a', "found ',', expected: !, identifier, or 'end of string'");
   refused('a=(', "unable to parse requirement: found '(', expected: identifier");
-  refused('n>x', "unable to parse requirement: values[0]: Invalid value: \"x\": for 'Gt', 'Lt' operators, the value must be an integer");
-  refused('-a=b', 'unable to parse requirement: <nil>: Invalid value: "-a": name part must consist of alphanumeric characters, \'-\', \'_\' or \'.\', and must start and end with an alphanumeric character (e.g. \'MyName\',  or \'my.name\',  or \'123-abc\', regex used for validation is \'([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]\')');
-  refused('a=-b', 'unable to parse requirement: values[0][a]: Invalid value: "-b": a valid label must be an empty string or consist of alphanumeric characters, \'-\', \'_\' or \'.\', and must start and end with an alphanumeric character (e.g. \'MyValue\',  or \'my_value\',  or \'12345\', regex used for validation is \'(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?\')');
+  refused(
+    'n>x',
+    "unable to parse requirement: values[0]: Invalid value: \"x\": for 'Gt', 'Lt' operators, the value must be an integer",
+  );
+  refused(
+    '-a=b',
+    "unable to parse requirement: <nil>: Invalid value: \"-a\": name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')",
+  );
+  refused(
+    'a=-b',
+    "unable to parse requirement: values[0][a]: Invalid value: \"-b\": a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')",
+  );
 });
 
 test('field selectors: escapes, operators, and the fields each resource may be selected by', () => {
@@ -65,8 +74,14 @@ test('field selectors: escapes, operators, and the fields each resource may be s
   assert.throws(() => parseFieldSelector('a=b\\x'), /invalid field selector: invalid escape sequence: \\x/);
   assert.throws(() => parseFieldSelector('=x'), /can't understand '=x'/);
   assert.equal(fieldLabelError('pods', parseFieldSelector('spec.nodeName=n1,status.phase!=Failed')), undefined);
-  assert.equal(fieldLabelError('pods', parseFieldSelector('spec.nodename!=n1')), 'field label not supported: spec.nodename');
-  assert.equal(fieldLabelError('configmaps', parseFieldSelector('data.x=1')), '"data.x" is not a known field selector: only "metadata.name", "metadata.namespace"');
+  assert.equal(
+    fieldLabelError('pods', parseFieldSelector('spec.nodename!=n1')),
+    'field label not supported: spec.nodename',
+  );
+  assert.equal(
+    fieldLabelError('configmaps', parseFieldSelector('data.x=1')),
+    '"data.x" is not a known field selector: only "metadata.name", "metadata.namespace"',
+  );
   assert.equal(fieldLabelError('configmaps', parseFieldSelector('metadata.name=a')), undefined);
   assert.equal(fieldLabelError('events', parseFieldSelector('involvedObject.name=web,type=Warning')), undefined);
   assert.equal(fieldLabelError('nodes', parseFieldSelector('spec.unschedulable=true')), undefined);

@@ -299,7 +299,14 @@ export interface Namespace extends KubeObject {
 }
 
 export interface KubeEvent extends KubeObject {
-  involvedObject: { kind?: string; namespace?: string; name?: string; uid?: string; apiVersion?: string; fieldPath?: string };
+  involvedObject: {
+    kind?: string;
+    namespace?: string;
+    name?: string;
+    uid?: string;
+    apiVersion?: string;
+    fieldPath?: string;
+  };
   reason?: string;
   message?: string;
   source?: { component?: string; host?: string };

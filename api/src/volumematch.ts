@@ -50,7 +50,11 @@ export interface MatchOptions {
   excluded?: ReadonlySet<string>;
 }
 
-export function findMatchingVolume(pvc: PersistentVolumeClaim, volumes: readonly PersistentVolume[], o: MatchOptions): PersistentVolume | undefined {
+export function findMatchingVolume(
+  pvc: PersistentVolumeClaim,
+  volumes: readonly PersistentVolume[],
+  o: MatchOptions,
+): PersistentVolume | undefined {
   const sel = pvc.spec.selector ? fromLabelSelector(pvc.spec.selector) : [];
   let best: PersistentVolume | undefined;
   for (const pv of volumes) {

@@ -81,7 +81,10 @@ export interface DaemonSetSpec {
   selector: LabelSelector;
   template: PodTemplateSpec;
   minReadySeconds?: number;
-  updateStrategy?: { type?: 'RollingUpdate' | 'OnDelete'; rollingUpdate?: { maxUnavailable?: number | string; maxSurge?: number | string } };
+  updateStrategy?: {
+    type?: 'RollingUpdate' | 'OnDelete';
+    rollingUpdate?: { maxUnavailable?: number | string; maxSurge?: number | string };
+  };
   revisionHistoryLimit?: number;
 }
 

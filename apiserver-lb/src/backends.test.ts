@@ -54,10 +54,15 @@ describe('BackendPool', () => {
     let fail = false;
     const checker = new FakeChecker();
     checker.health.set('10.0.0.2', 'ready').set('10.0.0.3', 'ready');
-    const pool = new BackendPool(['apiserver'], async () => {
-      if (fail) throw new Error('EAI_AGAIN');
-      return ['10.0.0.2', '10.0.0.3'];
-    }, checker, log);
+    const pool = new BackendPool(
+      ['apiserver'],
+      async () => {
+        if (fail) throw new Error('EAI_AGAIN');
+        return ['10.0.0.2', '10.0.0.3'];
+      },
+      checker,
+      log,
+    );
     await pool.refresh();
     fail = true;
     await pool.refresh();

@@ -23,19 +23,25 @@ export interface LbConfig {
 
 function port(name: string, raw: string): number {
   const n = Number(raw.trim());
-  if (!Number.isInteger(n) || n < 1 || n > 65535) throw new Error(`${name}: Invalid value: "${raw}": must be a port number from 1 to 65535`);
+  if (!Number.isInteger(n) || n < 1 || n > 65535)
+    throw new Error(`${name}: Invalid value: "${raw}": must be a port number from 1 to 65535`);
   return n;
 }
 
 function positive(name: string, raw: string | undefined, fallback: number): number {
   if (raw === undefined || raw.trim() === '') return fallback;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`${name}: Invalid value: "${raw}": must be a positive number of milliseconds`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new Error(`${name}: Invalid value: "${raw}": must be a positive number of milliseconds`);
   return n;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): LbConfig {
-  const list = (raw: string | undefined, fallback: string): string[] => (raw?.trim() ? raw : fallback).split(',').map((s) => s.trim()).filter(Boolean);
+  const list = (raw: string | undefined, fallback: string): string[] =>
+    (raw?.trim() ? raw : fallback)
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
   const backends = list(env.KUBELAB_LB_BACKENDS, 'apiserver');
   if (backends.length === 0) throw new Error('KUBELAB_LB_BACKENDS: Required value: name at least one apiserver');
   return {

@@ -27,11 +27,21 @@ export class HttpsChecker implements Checker {
 
   check(address: string): Promise<Exclude<Health, 'unknown'>> {
     return new Promise((resolve) => {
-      const req = https.get({ host: address, port: this.port, path: this.path, agent: this.agent(address), timeout: this.timeoutMs, headers: { Accept: 'text/plain' } }, (res) => {
-        res.resume();
-        res.on('end', () => resolve(res.statusCode === 200 ? 'ready' : 'unready'));
-        res.on('error', () => resolve('down'));
-      });
+      const req = https.get(
+        {
+          host: address,
+          port: this.port,
+          path: this.path,
+          agent: this.agent(address),
+          timeout: this.timeoutMs,
+          headers: { Accept: 'text/plain' },
+        },
+        (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode === 200 ? 'ready' : 'unready'));
+          res.on('error', () => resolve('down'));
+        },
+      );
       req.on('timeout', () => req.destroy(new Error('timeout')));
       req.on('error', () => {
         this.forget(address); // a fresh connection next time

@@ -12,7 +12,8 @@ import { loadConfig } from './config.js';
 import { HttpsChecker } from './health.js';
 import { LbProxy } from './proxy.js';
 
-const resolveAll = async (name: string): Promise<string[]> => (isIP(name) ? [name] : (await lookup(name, { all: true, family: 4 })).map((a) => a.address));
+const resolveAll = async (name: string): Promise<string[]> =>
+  isIP(name) ? [name] : (await lookup(name, { all: true, family: 4 })).map((a) => a.address);
 
 runMain('apiserver-lb', async (signal, log) => {
   const cfg = loadConfig();

@@ -39,7 +39,10 @@ describe('LbProxy', () => {
     const first = await backend('127.0.0.2', 0);
     const port = (first.address() as net.AddressInfo).port;
     const second = await backend('127.0.0.3', port);
-    closers.push(() => first.close(), () => second.close());
+    closers.push(
+      () => first.close(),
+      () => second.close(),
+    );
     const pool = new BackendPool(['127.0.0.2', '127.0.0.3'], async (n) => [n], allReady, log);
     await pool.refresh();
     const proxy = new LbProxy(0, port, pool, 1_000, log);
@@ -48,7 +51,8 @@ describe('LbProxy', () => {
     const answers = new Set([await ask(lbPort), await ask(lbPort)]);
     assert.deepEqual([...answers].sort(), ['127.0.0.2', '127.0.0.3']);
     await new Promise<void>((r) => first.close(() => r()));
-    for (let i = 0; i < 4; i++) assert.equal(await ask(lbPort), '127.0.0.3', 'every connection reaches the live backend');
+    for (let i = 0; i < 4; i++)
+      assert.equal(await ask(lbPort), '127.0.0.3', 'every connection reaches the live backend');
     assert.equal(pool.snapshot()['127.0.0.2'], 'down', 'the refusing backend was marked down');
   });
 

@@ -26,7 +26,8 @@ export interface ApiserverConfig {
 
 function port(name: string, fallback: string): number {
   const v = Number(env(name, fallback));
-  if (!Number.isInteger(v) || v < 0 || v > 65535) throw new Error(`${name} must be a port number, got ${JSON.stringify(process.env[name])}`);
+  if (!Number.isInteger(v) || v < 0 || v > 65535)
+    throw new Error(`${name} must be a port number, got ${JSON.stringify(process.env[name])}`);
   return v;
 }
 
@@ -40,9 +41,13 @@ export function readConfig(): ApiserverConfig {
   parseCIDR(serviceCIDR);
   parsePortRange(nodePortRange);
   const compactIntervalSeconds = Number(env('KUBELAB_COMPACT_INTERVAL_SECONDS', '300'));
-  if (!Number.isFinite(compactIntervalSeconds) || compactIntervalSeconds < 0) throw new Error('KUBELAB_COMPACT_INTERVAL_SECONDS must be a number >= 0');
+  if (!Number.isFinite(compactIntervalSeconds) || compactIntervalSeconds < 0)
+    throw new Error('KUBELAB_COMPACT_INTERVAL_SECONDS must be a number >= 0');
   const eventTTLSeconds = Number(env('KUBELAB_EVENT_TTL', String(DEFAULT_EVENT_TTL_SECONDS)));
-  if (!Number.isInteger(eventTTLSeconds) || eventTTLSeconds < 0) throw new Error(`KUBELAB_EVENT_TTL must be a whole number of seconds >= 0 (how long an Event lives), got ${JSON.stringify(process.env['KUBELAB_EVENT_TTL'])}`);
+  if (!Number.isInteger(eventTTLSeconds) || eventTTLSeconds < 0)
+    throw new Error(
+      `KUBELAB_EVENT_TTL must be a whole number of seconds >= 0 (how long an Event lives), got ${JSON.stringify(process.env['KUBELAB_EVENT_TTL'])}`,
+    );
   const optional = (name: string): string | undefined => env(name, '') || undefined;
   return {
     etcdEndpoints,

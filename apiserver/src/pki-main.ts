@@ -10,12 +10,14 @@ import { ensureClusterPki } from '@kubelab/client/component-pki';
 const dir = process.env.KUBELAB_PKI_DIR?.trim();
 const cidr = process.env.KUBELAB_SERVICE_CIDR?.trim() || '10.244.128.0/18';
 if (!dir) {
-  console.error('KUBELAB_PKI_DIR: Required value: the directory to make the lab\'s PKI in');
+  console.error("KUBELAB_PKI_DIR: Required value: the directory to make the lab's PKI in");
   process.exit(2);
 }
 try {
   const r = await ensureClusterPki(dir, cidr);
-  console.log(r.made.length ? `pki: made ${r.made.join(', ')} in ${dir}` : `pki: everything in ${dir} is present and valid`);
+  console.log(
+    r.made.length ? `pki: made ${r.made.join(', ')} in ${dir}` : `pki: everything in ${dir} is present and valid`,
+  );
 } catch (err) {
   console.error(`pki: cannot make the lab's PKI in ${dir}: ${(err as Error).message}`);
   process.exit(1);

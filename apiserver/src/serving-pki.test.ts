@@ -7,7 +7,17 @@ import pino from 'pino';
 import type { ApiserverConfig } from './config.js';
 import { loadServingPki } from './serving-pki.js';
 
-const base: ApiserverConfig = { etcdEndpoints: [], grpcPort: 0, restPort: 0, serviceCIDR: '10.244.128.0/17', nodePortRange: '30000-30099', compactIntervalSeconds: 0, eventTTLSeconds: 3600, pkiGenerateDir: '', serviceAccountIssuer: 'https://kubernetes.default.svc.cluster.local' };
+const base: ApiserverConfig = {
+  etcdEndpoints: [],
+  grpcPort: 0,
+  restPort: 0,
+  serviceCIDR: '10.244.128.0/17',
+  nodePortRange: '30000-30099',
+  compactIntervalSeconds: 0,
+  eventTTLSeconds: 3600,
+  pkiGenerateDir: '',
+  serviceAccountIssuer: 'https://kubernetes.default.svc.cluster.local',
+};
 const log = pino({ level: 'silent' });
 
 test('loadServingPki: nothing configured means plain HTTP', async () => {
@@ -17,9 +27,20 @@ test('loadServingPki: nothing configured means plain HTTP', async () => {
 test('loadServingPki: reads the configured directory', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'kubelab-spki-'));
   try {
-    for (const [f, v] of Object.entries({ 'apiserver.crt': 'CERT', 'apiserver.key': 'KEY', token: 'tok\n', 'ca.crt': 'CA', 'bootstrap-token': 'abcdef.0123456789abcdef\n' })) await writeFile(join(dir, f), v);
+    for (const [f, v] of Object.entries({
+      'apiserver.crt': 'CERT',
+      'apiserver.key': 'KEY',
+      token: 'tok\n',
+      'ca.crt': 'CA',
+      'bootstrap-token': 'abcdef.0123456789abcdef\n',
+    }))
+      await writeFile(join(dir, f), v);
     const p = await loadServingPki({ ...base, pkiDir: dir, pkiGenerateDir: join(dir, 'gen') }, log);
-    assert.deepEqual(p, { tls: { cert: 'CERT', key: 'KEY', clientCA: 'CA' }, token: 'tok', bootstrapToken: 'abcdef.0123456789abcdef' });
+    assert.deepEqual(p, {
+      tls: { cert: 'CERT', key: 'KEY', clientCA: 'CA' },
+      token: 'tok',
+      bootstrapToken: 'abcdef.0123456789abcdef',
+    });
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -11,7 +11,13 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { PKI_FILES } from '@kubelab/client/pki';
-import { BOOTSTRAP_TOKEN_FILE, BOOTSTRAP_TOKEN_RE, KUBELET_CLIENT_FILES, SERVICE_ACCOUNT_KEY_FILES, ensureClusterPki } from '@kubelab/client/component-pki';
+import {
+  BOOTSTRAP_TOKEN_FILE,
+  BOOTSTRAP_TOKEN_RE,
+  KUBELET_CLIENT_FILES,
+  SERVICE_ACCOUNT_KEY_FILES,
+  ensureClusterPki,
+} from '@kubelab/client/component-pki';
 import type { ApiserverConfig } from './config.js';
 
 export interface ServingPki {
@@ -38,8 +44,21 @@ async function readOptional(path: string): Promise<string | undefined> {
 }
 
 async function readDir(dir: string): Promise<Partial<ServingPki> & { missing: string[] }> {
-  const names = [PKI_FILES.cert, PKI_FILES.key, PKI_FILES.token, PKI_FILES.caCert, PKI_FILES.caKey, KUBELET_CLIENT_FILES.cert, KUBELET_CLIENT_FILES.key, BOOTSTRAP_TOKEN_FILE, SERVICE_ACCOUNT_KEY_FILES.key, SERVICE_ACCOUNT_KEY_FILES.pub];
-  const [cert, key, token, caCert, caKey, kcCert, kcKey, bootstrap, saKey, saPub] = await Promise.all(names.map((n) => readOptional(join(dir, n))));
+  const names = [
+    PKI_FILES.cert,
+    PKI_FILES.key,
+    PKI_FILES.token,
+    PKI_FILES.caCert,
+    PKI_FILES.caKey,
+    KUBELET_CLIENT_FILES.cert,
+    KUBELET_CLIENT_FILES.key,
+    BOOTSTRAP_TOKEN_FILE,
+    SERVICE_ACCOUNT_KEY_FILES.key,
+    SERVICE_ACCOUNT_KEY_FILES.pub,
+  ];
+  const [cert, key, token, caCert, caKey, kcCert, kcKey, bootstrap, saKey, saPub] = await Promise.all(
+    names.map((n) => readOptional(join(dir, n))),
+  );
   const missing = names.filter((_, i) => ![cert, key, token?.trim(), caCert][i] && i < 4);
   const bootstrapToken = bootstrap?.trim();
   return {
@@ -61,7 +80,15 @@ export async function loadServingPki(cfg: ApiserverConfig, log: Logger): Promise
   }
   const got = await readDir(cfg.pkiDir);
   if (got.missing.length === 0 && got.tls && got.token) {
-    log.info({ dir: cfg.pkiDir, kubeletClient: !!got.kubeletClient, bootstrapToken: !!got.bootstrapToken, signer: !!got.caKey }, 'serving HTTPS and gRPC over TLS with the configured PKI');
+    log.info(
+      {
+        dir: cfg.pkiDir,
+        kubeletClient: !!got.kubeletClient,
+        bootstrapToken: !!got.bootstrapToken,
+        signer: !!got.caKey,
+      },
+      'serving HTTPS and gRPC over TLS with the configured PKI',
+    );
     return pick(got);
   }
   const dir = cfg.pkiGenerateDir;
@@ -75,6 +102,14 @@ export async function loadServingPki(cfg: ApiserverConfig, log: Logger): Promise
 }
 
 function pick(p: Partial<ServingPki>): ServingPki {
-  if (!p.tls || !p.token) throw new Error('the PKI lacks the serving certificate, the CA certificate or the admin token');
-  return { tls: p.tls, token: p.token, ...(p.caKey ? { caKey: p.caKey } : {}), ...(p.kubeletClient ? { kubeletClient: p.kubeletClient } : {}), ...(p.bootstrapToken ? { bootstrapToken: p.bootstrapToken } : {}), ...(p.serviceAccountKey ? { serviceAccountKey: p.serviceAccountKey } : {}) };
+  if (!p.tls || !p.token)
+    throw new Error('the PKI lacks the serving certificate, the CA certificate or the admin token');
+  return {
+    tls: p.tls,
+    token: p.token,
+    ...(p.caKey ? { caKey: p.caKey } : {}),
+    ...(p.kubeletClient ? { kubeletClient: p.kubeletClient } : {}),
+    ...(p.bootstrapToken ? { bootstrapToken: p.bootstrapToken } : {}),
+    ...(p.serviceAccountKey ? { serviceAccountKey: p.serviceAccountKey } : {}),
+  };
 }

@@ -6,7 +6,11 @@ export function makeApi(url, pki) {
   const agent = new https.Agent({ keepAlive: true, maxSockets: 16, ca: pki.caCert });
   return (method, path, body, contentType = 'application/json') =>
     new Promise((resolve, reject) => {
-      const headers = { Authorization: `Bearer ${pki.token}`, Accept: 'application/json', ...(body ? { 'Content-Type': contentType } : {}) };
+      const headers = {
+        Authorization: `Bearer ${pki.token}`,
+        Accept: 'application/json',
+        ...(body ? { 'Content-Type': contentType } : {}),
+      };
       const req = https.request(new URL(path, url), { method, agent, headers }, (res) => {
         let text = '';
         res.on('data', (c) => (text += c));
@@ -19,10 +23,15 @@ export function makeApi(url, pki) {
 
 export function run(cmd, args, opts = {}) {
   return new Promise((resolve, reject) => {
-    execFile(cmd, args, { maxBuffer: 64 << 20, timeout: opts.timeoutMs ?? 120_000, env: { ...process.env, ...(opts.env ?? {}) } }, (err, stdout, stderr) => {
-      if (err) reject(new Error(`${cmd} ${args.slice(0, 4).join(' ')}…: ${String(stderr).trim() || err.message}`));
-      else resolve(String(stdout));
-    });
+    execFile(
+      cmd,
+      args,
+      { maxBuffer: 64 << 20, timeout: opts.timeoutMs ?? 120_000, env: { ...process.env, ...(opts.env ?? {}) } },
+      (err, stdout, stderr) => {
+        if (err) reject(new Error(`${cmd} ${args.slice(0, 4).join(' ')}…: ${String(stderr).trim() || err.message}`));
+        else resolve(String(stdout));
+      },
+    );
   });
 }
 
@@ -44,7 +53,10 @@ export const pct = (xs, p) => {
 /** CPU-nanoseconds of a container (cgroup v1 cpuacct), or undefined. */
 export async function cpuNs(containerId) {
   const { readFile } = await import('node:fs/promises');
-  for (const p of [`/sys/fs/cgroup/cpuacct/docker/${containerId}/cpuacct.usage`, `/sys/fs/cgroup/system.slice/docker-${containerId}.scope/cpu.stat`]) {
+  for (const p of [
+    `/sys/fs/cgroup/cpuacct/docker/${containerId}/cpuacct.usage`,
+    `/sys/fs/cgroup/system.slice/docker-${containerId}.scope/cpu.stat`,
+  ]) {
     try {
       const t = await readFile(p, 'utf8');
       if (p.endsWith('cpu.stat')) return Number(/usage_usec (\d+)/.exec(t)?.[1]) * 1000;

@@ -5,7 +5,13 @@
  */
 import { readFileSync } from 'node:fs';
 import type { LabContainer, LabDocker, LabNetwork, LabVolume } from './docker.js';
-import { CLUSTER_LABEL, COMPONENT_LABEL, COMPOSE_PROJECT_LABEL, POD_CONTAINER_LABEL, SANDBOX_CONTAINER } from './labels.js';
+import {
+  CLUSTER_LABEL,
+  COMPONENT_LABEL,
+  COMPOSE_PROJECT_LABEL,
+  POD_CONTAINER_LABEL,
+  SANDBOX_CONTAINER,
+} from './labels.js';
 import type { Log } from './output.js';
 import { subnetsOverlap } from './subnet.js';
 
@@ -48,21 +54,29 @@ export function preflight(s: LabScope, state: DockerState): Preflight {
   const errors: string[] = [];
   const named = state.networks.find((n) => n.name === s.network);
   if (named && !(CLUSTER_LABEL in named.labels)) {
-    errors.push(`a Docker network named "${s.network}" exists and was not made by kubelab: remove it (docker network rm ${s.network}) or choose another name with KUBELAB_NETWORK`);
+    errors.push(
+      `a Docker network named "${s.network}" exists and was not made by kubelab: remove it (docker network rm ${s.network}) or choose another name with KUBELAB_NETWORK`,
+    );
   } else if (named && !isOurs(named.labels, s)) {
-    errors.push(`the Docker network "${s.network}" belongs to kubelab cluster "${named.labels[CLUSTER_LABEL]}": bring that lab down, or choose another name with KUBELAB_NETWORK`);
+    errors.push(
+      `the Docker network "${s.network}" belongs to kubelab cluster "${named.labels[CLUSTER_LABEL]}": bring that lab down, or choose another name with KUBELAB_NETWORK`,
+    );
   }
   const removeNetworks = fresh ? state.networks.filter((n) => isOurs(n.labels, s)) : [];
   const kept = state.networks.filter((n) => n.name !== s.network && !removeNetworks.includes(n));
   for (const n of kept) {
     const clash = n.subnets.find((sub) => subnetsOverlap(sub, s.subnet));
     if (clash) {
-      errors.push(`KUBELAB_SUBNET ${s.subnet} overlaps ${clash}, the subnet of Docker network "${n.name}": choose a free range with KUBELAB_SUBNET, KUBELAB_POD_RANGE and KUBELAB_SERVICE_CIDR`);
+      errors.push(
+        `KUBELAB_SUBNET ${s.subnet} overlaps ${clash}, the subnet of Docker network "${n.name}": choose a free range with KUBELAB_SUBNET, KUBELAB_POD_RANGE and KUBELAB_SERVICE_CIDR`,
+      );
     }
   }
   for (const ns of state.nameservers ?? []) {
     if (subnetsOverlap(`${ns}/32`, s.subnet)) {
-      errors.push(`KUBELAB_SUBNET ${s.subnet} contains ${ns}, this host's DNS server: the lab's bridge would cut the host off from it; choose another range with KUBELAB_SUBNET, KUBELAB_POD_RANGE and KUBELAB_SERVICE_CIDR`);
+      errors.push(
+        `KUBELAB_SUBNET ${s.subnet} contains ${ns}, this host's DNS server: the lab's bridge would cut the host off from it; choose another range with KUBELAB_SUBNET, KUBELAB_POD_RANGE and KUBELAB_SERVICE_CIDR`,
+      );
     }
   }
   return {
@@ -107,7 +121,8 @@ export async function removeContainers(docker: LabDocker, containers: LabContain
   };
   for (let r = 0; r <= 3; r++) {
     const batch = containers.filter((c) => rank(c) === r);
-    for (let i = 0; i < batch.length; i += REMOVE_AT_ONCE) await Promise.all(batch.slice(i, i + REMOVE_AT_ONCE).map((c) => docker.removeContainer(c.id)));
+    for (let i = 0; i < batch.length; i += REMOVE_AT_ONCE)
+      await Promise.all(batch.slice(i, i + REMOVE_AT_ONCE).map((c) => docker.removeContainer(c.id)));
   }
 }
 
@@ -127,15 +142,23 @@ export async function sweepLab(docker: LabDocker, s: LabScope, log: Log, keepVol
   // Pods a kubelet was starting while it was removed.
   const late = await docker.containers([`${CLUSTER_LABEL}=${s.cluster}`]);
   await removeContainers(docker, late);
-  const networks = state.networks.filter((n) => isOurs(n.labels, s) || (n.name === s.network && n.labels[COMPOSE_PROJECT_LABEL] === s.project));
+  const networks = state.networks.filter(
+    (n) => isOurs(n.labels, s) || (n.name === s.network && n.labels[COMPOSE_PROJECT_LABEL] === s.project),
+  );
   // A network that will not go must not keep the data: a later lab would start on it.
   const failures: unknown[] = [];
   for (const n of networks) await docker.removeNetwork(n.id).catch((err: unknown) => failures.push(err));
   for (const v of state.volumes) await docker.removeVolume(v.name);
   if (failures.length > 0) throw failures[0];
-  const result = { containers: state.containers.length + late.length, networks: networks.length, volumes: state.volumes.length };
+  const result = {
+    containers: state.containers.length + late.length,
+    networks: networks.length,
+    volumes: state.volumes.length,
+  };
   if (result.containers + result.networks + result.volumes > 0) {
-    log(`removed ${result.containers} container(s), ${result.networks} network(s), ${result.volumes} volume(s) of cluster ${s.cluster}`);
+    log(
+      `removed ${result.containers} container(s), ${result.networks} network(s), ${result.volumes} volume(s) of cluster ${s.cluster}`,
+    );
   }
   return result;
 }

@@ -7,11 +7,39 @@ import { asKubectlList, listPath, logFile } from './export-logs.js';
 import { listTable, summarizeLabs } from './list.js';
 import { checkSince, pickContainer } from './logs.js';
 
-const c = (name: string, labels: Record<string, string>, state = 'running'): LabContainer => ({ id: `${name}-0123456789abcdef`, name, labels, state, status: '', image: 'i' });
+const c = (name: string, labels: Record<string, string>, state = 'running'): LabContainer => ({
+  id: `${name}-0123456789abcdef`,
+  name,
+  labels,
+  state,
+  status: '',
+  image: 'i',
+});
 const comp = (project: string, service: string, n = 1, state = 'running') =>
-  c(`${project}_${service}_${n}`, { 'io.kubelab.cluster': project, 'io.kubelab.component': service, 'com.docker.compose.project': project, 'com.docker.compose.service': service }, state);
-const joined = (project: string, name: string) => c(name, { 'io.kubelab.cluster': project, 'io.kubelab.component': 'kubelet', 'io.kubelab.project': project, 'io.kubelab.joined': '1' });
-const podc = (project: string, pod: string, container: string) => c(`k8s_${container}_${pod}`, { 'io.kubelab.cluster': project, 'io.kubernetes.pod.name': pod, 'io.kubernetes.pod.namespace': 'default', 'io.kubernetes.container.name': container });
+  c(
+    `${project}_${service}_${n}`,
+    {
+      'io.kubelab.cluster': project,
+      'io.kubelab.component': service,
+      'com.docker.compose.project': project,
+      'com.docker.compose.service': service,
+    },
+    state,
+  );
+const joined = (project: string, name: string) =>
+  c(name, {
+    'io.kubelab.cluster': project,
+    'io.kubelab.component': 'kubelet',
+    'io.kubelab.project': project,
+    'io.kubelab.joined': '1',
+  });
+const podc = (project: string, pod: string, container: string) =>
+  c(`k8s_${container}_${pod}`, {
+    'io.kubelab.cluster': project,
+    'io.kubernetes.pod.name': pod,
+    'io.kubernetes.pod.namespace': 'default',
+    'io.kubernetes.container.name': container,
+  });
 
 describe('list', () => {
   it('groups containers by cluster with state and node counts', () => {
@@ -39,7 +67,14 @@ describe('list', () => {
 });
 
 describe('logs', () => {
-  const all = [comp('p', 'apiserver'), comp('p', 'scheduler'), comp('p', 'kubelet', 1), comp('p', 'kubelet', 2), joined('p', 'p-node-1'), podc('p', 'web', 'main')];
+  const all = [
+    comp('p', 'apiserver'),
+    comp('p', 'scheduler'),
+    comp('p', 'kubelet', 1),
+    comp('p', 'kubelet', 2),
+    joined('p', 'p-node-1'),
+    podc('p', 'web', 'main'),
+  ];
   it('finds a component by service, component or container name, and a node by its name', () => {
     assert.equal(pickContainer(all, 'apiserver', 'p').name, 'p_apiserver_1');
     assert.equal(pickContainer(all, 'p_scheduler_1', 'p').name, 'p_scheduler_1');
@@ -47,12 +82,19 @@ describe('logs', () => {
     assert.equal(pickContainer(all, 'p-node-1', 'p').name, 'p-node-1');
   });
   it('says what there is when the name is ambiguous or unknown', () => {
-    assert.throws(() => pickContainer(all, 'kubelet', 'p'), /kubelet has 3 containers in lab p: name a node: p-kubelet-1, p-kubelet-2, p-node-1/);
-    assert.throws(() => pickContainer(all, 'etcd', 'p'), /no component or node "etcd" in lab p: components apiserver, scheduler; nodes p-kubelet-1, p-kubelet-2, p-node-1/);
+    assert.throws(
+      () => pickContainer(all, 'kubelet', 'p'),
+      /kubelet has 3 containers in lab p: name a node: p-kubelet-1, p-kubelet-2, p-node-1/,
+    );
+    assert.throws(
+      () => pickContainer(all, 'etcd', 'p'),
+      /no component or node "etcd" in lab p: components apiserver, scheduler; nodes p-kubelet-1, p-kubelet-2, p-node-1/,
+    );
     assert.throws(() => pickContainer([], 'etcd', 'p'), /lab p has no containers/);
   });
   it('takes --since as docker does', () => {
-    for (const ok of ['10m', '1h30m', '45s', '2026-12-01', '2026-12-01T10:00:00Z', '1764000000']) assert.equal(checkSince(ok), ok);
+    for (const ok of ['10m', '1h30m', '45s', '2026-12-01', '2026-12-01T10:00:00Z', '1764000000'])
+      assert.equal(checkSince(ok), ok);
     assert.throws(() => checkSince('yesterday'), /--since: Invalid value: "yesterday"/);
   });
 });
@@ -66,7 +108,11 @@ describe('export logs', () => {
   it('writes lists as kubectl does', () => {
     assert.equal(listPath('v1', 'pods'), '/api/v1/pods');
     assert.equal(listPath('apps/v1', 'deployments'), '/apis/apps/v1/deployments');
-    assert.deepEqual(asKubectlList({ kind: 'PodList', items: [{ metadata: { name: 'a' } }] }, 'v1', 'Pod'), { apiVersion: 'v1', kind: 'List', items: [{ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'a' } }] });
+    assert.deepEqual(asKubectlList({ kind: 'PodList', items: [{ metadata: { name: 'a' } }] }, 'v1', 'Pod'), {
+      apiVersion: 'v1',
+      kind: 'List',
+      items: [{ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'a' } }],
+    });
   });
 });
 
@@ -86,6 +132,10 @@ describe('completion', () => {
   it('writes scripts that register the function', () => {
     assert.match(completionScript(program, 'bash'), /complete -F _kubelab kubelab \.\/kubelab\n$/);
     assert.match(completionScript(program, 'zsh'), /^#compdef kubelab\n[\s\S]*compdef _kubelab kubelab\n$/);
-    assert.doesNotMatch(completionScript(program, 'bash').split('__nodes 2>/dev/null')[0]!, /__nodes/, 'hidden commands are not offered');
+    assert.doesNotMatch(
+      completionScript(program, 'bash').split('__nodes 2>/dev/null')[0]!,
+      /__nodes/,
+      'hidden commands are not offered',
+    );
   });
 });

@@ -32,7 +32,10 @@ function printFaults(made: FaultRecord[]): void {
 }
 
 export function addChaosCommands(program: Command, project: () => { project?: string }): void {
-  const chaos = program.command('chaos').description('inject faults into the lab (kill, stop, pause, partition, latency) and heal them').addHelpText('after', WALKTHROUGH);
+  const chaos = program
+    .command('chaos')
+    .description('inject faults into the lab (kill, stop, pause, partition, latency) and heal them')
+    .addHelpText('after', WALKTHROUGH);
   const lab = () => new LabChaos(project());
 
   chaos
@@ -61,16 +64,22 @@ export function addChaosCommands(program: Command, project: () => { project?: st
     .action(async (t: string) => healed(await lab().heal(t), t));
   chaos
     .command('partition <target>')
-    .description("cut the target off the lab's network (it keeps its address for `heal`), or with --from from one peer only")
-    .option('--from <peer>', 'only from this component, service or node (iptables in the target\'s network namespace)')
+    .description(
+      "cut the target off the lab's network (it keeps its address for `heal`), or with --from from one peer only",
+    )
+    .option('--from <peer>', "only from this component, service or node (iptables in the target's network namespace)")
     .action(async (t: string, o: { from?: string }) => printFaults(await lab().partition(t, o.from)));
   chaos
     .command('latency <target> <delay>')
-    .description('delay the target\'s packets (tc netem: say which, when the kernel has no netem only --loss works)')
+    .description("delay the target's packets (tc netem: say which, when the kernel has no netem only --loss works)")
     .option('--jitter <duration>', 'delay varies by up to this much', '0ms')
     .option('--loss <percent>', 'also drop this share of packets', '0%')
     .action(async (t: string, delay: string, o: { jitter: string; loss: string }) => {
-      const r = await lab().latency(t, { delayMs: parseDuration(delay, 'DELAY'), jitterMs: parseDuration(o.jitter, '--jitter'), loss: parsePercent(o.loss, '--loss') });
+      const r = await lab().latency(t, {
+        delayMs: parseDuration(delay, 'DELAY'),
+        jitterMs: parseDuration(o.jitter, '--jitter'),
+        loss: parsePercent(o.loss, '--loss'),
+      });
       consoleLog(`using ${r.how}`);
       printFaults(r.faults);
     });
@@ -79,7 +88,8 @@ export function addChaosCommands(program: Command, project: () => { project?: st
     .description('undo the recorded faults of these targets or fault ids (f1 …), or --all')
     .option('--all', 'every active fault')
     .action(async (targets: string[], o: { all?: boolean }) => {
-      if (!o.all && targets.length === 0) throw new Error('heal: name a target or fault id (kubelab chaos list shows them), or pass --all');
+      if (!o.all && targets.length === 0)
+        throw new Error('heal: name a target or fault id (kubelab chaos list shows them), or pass --all');
       if (o.all) {
         const all = await lab().heal();
         return all.length ? healed(all, 'the lab') : consoleLog('no active faults');
@@ -91,7 +101,10 @@ export function addChaosCommands(program: Command, project: () => { project?: st
     .description('the active faults')
     .action(async () => {
       const faults = await lab().faults();
-      for (const line of faults.length ? describeFaults(faults) : [`no active faults in lab ${labSettings(project()).project}`]) consoleLog(line);
+      for (const line of faults.length
+        ? describeFaults(faults)
+        : [`no active faults in lab ${labSettings(project()).project}`])
+        consoleLog(line);
     });
 }
 

@@ -7,7 +7,16 @@ import { type Command, InvalidArgumentError } from 'commander';
 import { apiRequest, type ApiAccess } from './api-get.js';
 import { labApiAccess, type LabOptions } from './lab.js';
 import { consoleLog } from './output.js';
-import { generateBootstrapToken, parseTtl, secretName, TOKEN_NAMESPACE, TOKEN_RE, tokenId, tokenSecret, tokenTable } from './tokens.js';
+import {
+  generateBootstrapToken,
+  parseTtl,
+  secretName,
+  TOKEN_NAMESPACE,
+  TOKEN_RE,
+  tokenId,
+  tokenSecret,
+  tokenTable,
+} from './tokens.js';
 
 const SECRETS = `/api/v1/namespaces/${TOKEN_NAMESPACE}/secrets`;
 
@@ -16,28 +25,44 @@ function checkToken(v: string): string {
   return v;
 }
 
-const asArg = <T>(fn: (v: string) => T) => (v: string): T => {
-  try {
-    return fn(v);
-  } catch (err) {
-    throw new InvalidArgumentError((err as Error).message);
-  }
-};
+const asArg =
+  <T>(fn: (v: string) => T) =>
+  (v: string): T => {
+    try {
+      return fn(v);
+    } catch (err) {
+      throw new InvalidArgumentError((err as Error).message);
+    }
+  };
 
-async function call(api: ApiAccess, method: string, path: string, body?: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
+async function call(
+  api: ApiAccess,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; body: Record<string, unknown> }> {
   const r = await apiRequest(api, method, path, body, 10_000);
   if (!r) throw new Error(`the lab's API at ${api.url} does not answer (is the lab up? ./kubelab status)`);
-  return { status: r.status, body: (typeof r.body === 'object' && r.body !== null ? r.body : {}) as Record<string, unknown> };
+  return {
+    status: r.status,
+    body: (typeof r.body === 'object' && r.body !== null ? r.body : {}) as Record<string, unknown>,
+  };
 }
 
 function apiError(what: string, r: { status: number; body: Record<string, unknown> }): Error {
   return new Error(`${what}: ${String(r.body['message'] ?? `HTTP ${r.status}`)}`);
 }
 
-export async function createToken(api: ApiAccess, o: { ttlMs: number; description?: string; groups?: string[]; token?: string }): Promise<string> {
+export async function createToken(
+  api: ApiAccess,
+  o: { ttlMs: number; description?: string; groups?: string[]; token?: string },
+): Promise<string> {
   const token = o.token ?? generateBootstrapToken();
   const r = await call(api, 'POST', SECRETS, tokenSecret(token, o));
-  if (r.status === 409) throw new Error(`a bootstrap token with id ${tokenId(token)} exists already (kubelab token delete ${tokenId(token)} first)`);
+  if (r.status === 409)
+    throw new Error(
+      `a bootstrap token with id ${tokenId(token)} exists already (kubelab token delete ${tokenId(token)} first)`,
+    );
   if (r.status !== 201) throw apiError('creating the bootstrap token', r);
   return token;
 }
@@ -57,21 +82,46 @@ export async function deleteToken(api: ApiAccess, arg: string): Promise<string> 
 }
 
 export function addTokenCommands(program: Command, project: () => LabOptions): void {
-  const token = program.command('token').description('bootstrap tokens for kubelab join (as kubeadm token): Secrets in kube-system');
+  const token = program
+    .command('token')
+    .description('bootstrap tokens for kubelab join (as kubeadm token): Secrets in kube-system');
   token
     .command('create')
     .argument('[token]', 'the token to make ([a-z0-9]{6}.[a-z0-9]{16}); a random one when omitted', asArg(checkToken))
     .description('make a bootstrap token and print it')
-    .option('--ttl <duration>', 'how long it is valid (24h, 1h30m; 0 never expires)', asArg<number | string>(parseTtl), '24h')
+    .option(
+      '--ttl <duration>',
+      'how long it is valid (24h, 1h30m; 0 never expires)',
+      asArg<number | string>(parseTtl),
+      '24h',
+    )
     .option('--description <text>', 'a note shown by token list')
-    .option('--groups <groups>', 'extra groups, comma-separated (each system:bootstrappers:...)', (v: string) => v.split(',').map((g) => g.trim()).filter(Boolean))
-    .option('--print-join-command', 'print the kubelab command that joins a node with it (as kubeadm token create --print-join-command)')
-    .action(async (given: string | undefined, o: { ttl: number | string; description?: string; groups?: string[]; printJoinCommand?: boolean }) => {
-      const ttlMs = typeof o.ttl === 'string' ? parseTtl(o.ttl) : o.ttl;
-      const t = await createToken(await labApiAccess(project()), { ttlMs, ...(o.description ? { description: o.description } : {}), ...(o.groups ? { groups: o.groups } : {}), ...(given ? { token: given } : {}) });
-      const p = project().project;
-      consoleLog(o.printJoinCommand ? `./kubelab${p ? ` -p ${p}` : ''} join --token ${t}` : t);
-    });
+    .option('--groups <groups>', 'extra groups, comma-separated (each system:bootstrappers:...)', (v: string) =>
+      v
+        .split(',')
+        .map((g) => g.trim())
+        .filter(Boolean),
+    )
+    .option(
+      '--print-join-command',
+      'print the kubelab command that joins a node with it (as kubeadm token create --print-join-command)',
+    )
+    .action(
+      async (
+        given: string | undefined,
+        o: { ttl: number | string; description?: string; groups?: string[]; printJoinCommand?: boolean },
+      ) => {
+        const ttlMs = typeof o.ttl === 'string' ? parseTtl(o.ttl) : o.ttl;
+        const t = await createToken(await labApiAccess(project()), {
+          ttlMs,
+          ...(o.description ? { description: o.description } : {}),
+          ...(o.groups ? { groups: o.groups } : {}),
+          ...(given ? { token: given } : {}),
+        });
+        const p = project().project;
+        consoleLog(o.printJoinCommand ? `./kubelab${p ? ` -p ${p}` : ''} join --token ${t}` : t);
+      },
+    );
   token
     .command('list')
     .description('the bootstrap tokens, with their TTL, expiry, usages and groups')
@@ -80,7 +130,11 @@ export function addTokenCommands(program: Command, project: () => LabOptions): v
     });
   token
     .command('delete')
-    .argument('<id>', 'a token id ([a-z0-9]{6}) or a whole token', asArg((v) => (tokenId(v), v)))
+    .argument(
+      '<id>',
+      'a token id ([a-z0-9]{6}) or a whole token',
+      asArg((v) => (tokenId(v), v)),
+    )
     .description('delete a bootstrap token: nodes can no longer join with it')
     .action(async (arg: string) => {
       consoleLog(`bootstrap token "${await deleteToken(await labApiAccess(project()), arg)}" deleted`);

@@ -26,7 +26,9 @@ const lines = (value: string): string => {
 export function addToolCommands(program: Command, project: () => LabOptions, version: string): void {
   program
     .command('list')
-    .description('every lab on this Docker engine (found by the label on its containers): state, nodes, components, pod containers, API address')
+    .description(
+      'every lab on this Docker engine (found by the label on its containers): state, nodes, components, pod containers, API address',
+    )
     .action(async () => {
       const labs = await labList();
       if (labs.length === 0) consoleLog('no kubelab labs on this Docker engine (./kubelab up makes one)');
@@ -35,7 +37,10 @@ export function addToolCommands(program: Command, project: () => LabOptions, ver
 
   program
     .command('logs')
-    .argument('<component|node>', 'a component (apiserver, etcd, scheduler, controller-manager, kube-proxy, cluster-dns, ingress, apiserver-lb, …), a container name, or a node (its kubelet)')
+    .argument(
+      '<component|node>',
+      'a component (apiserver, etcd, scheduler, controller-manager, kube-proxy, cluster-dns, ingress, apiserver-lb, …), a container name, or a node (its kubelet)',
+    )
     .description("a component's container log, or a node's kubelet log (docker logs)")
     .option('-f, --follow', 'keep printing new lines')
     .option('--since <when>', 'only lines since then: a duration (10m, 1h) or a date', since)
@@ -49,7 +54,9 @@ export function addToolCommands(program: Command, project: () => LabOptions, ver
     .description('export what a bug report needs')
     .command('logs')
     .argument('[dir]', 'where to write (default a new folder in the temp directory)')
-    .description("every component's and pod's log, docker inspect of the lab's containers, and the cluster's state (nodes, events, workloads, services …; no Secrets) as YAML, into DIR (as kind export logs)")
+    .description(
+      "every component's and pod's log, docker inspect of the lab's containers, and the cluster's state (nodes, events, workloads, services …; no Secrets) as YAML, into DIR (as kind export logs)",
+    )
     .action(async (dir: string | undefined) => {
       consoleLog(`exporting the logs of lab ${labSettings(project()).project}…`);
       const r = await labExportLogs({ ...project(), version }, dir);
@@ -59,9 +66,14 @@ export function addToolCommands(program: Command, project: () => LabOptions, ver
 
   program
     .command('kubeconfig')
-    .description("the lab's kubeconfig: its path (default), its contents (--print), or merged into the kubeconfig kubectl uses (--merge)")
+    .description(
+      "the lab's kubeconfig: its path (default), its contents (--print), or merged into the kubeconfig kubectl uses (--merge)",
+    )
     .option('--print', 'print the kubeconfig itself (e.g. kubelab kubeconfig --print > lab.yaml)')
-    .option('--merge', "add the lab's context to the file kubectl uses ($KUBECONFIG's first existing file, else ~/.kube/config) and make it current; an entry of that name for another server is left alone")
+    .option(
+      '--merge',
+      "add the lab's context to the file kubectl uses ($KUBECONFIG's first existing file, else ~/.kube/config) and make it current; an entry of that name for another server is left alone",
+    )
     .action(async (o: { print?: boolean; merge?: boolean }) => {
       if (o.print) process.stdout.write(await labKubeconfigText(project()));
       if (o.merge) {
@@ -87,7 +99,11 @@ export function addToolCommands(program: Command, project: () => LabOptions, ver
     .argument('<shell>', 'bash or zsh')
     .description('a shell completion script: source <(kubelab completion bash), or in ~/.bashrc / ~/.zshrc')
     .action((shell: string, _o: unknown, cmd: Command) => {
-      if (shell !== 'bash' && shell !== 'zsh') return cmd.error(`error: unsupported shell "${shell}": supported shells: bash, zsh`, { exitCode: 2, code: 'kubelab.shell' });
+      if (shell !== 'bash' && shell !== 'zsh')
+        return cmd.error(`error: unsupported shell "${shell}": supported shells: bash, zsh`, {
+          exitCode: 2,
+          code: 'kubelab.shell',
+        });
       process.stdout.write(completionScript(program, shell));
     });
 }

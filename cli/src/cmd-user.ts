@@ -21,12 +21,19 @@ const userArg = (v: string): string => {
 };
 
 export function addUserCommands(program: Command, project: () => LabOptions): void {
-  const user = program.command('user').description('practice users with client certificates of the cluster CA (for RBAC: bind roles to them)');
+  const user = program
+    .command('user')
+    .description('practice users with client certificates of the cluster CA (for RBAC: bind roles to them)');
   user
     .command('add')
     .argument('<name>', 'the user name (the certificate CN, what RoleBindings name)', userArg)
     .description('issue a client certificate for NAME through the CSR API and add the kubeconfig context NAME@<lab>')
-    .option('--group <group>', 'a group the user is in (the certificate O); repeat for several', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option(
+      '--group <group>',
+      'a group the user is in (the certificate O); repeat for several',
+      (v: string, acc: string[]) => [...acc, v],
+      [] as string[],
+    )
     .option('--days <n>', 'how long the certificate is valid', (v: string) => Number.parseInt(v, 10), 365)
     .option('-n, --namespace <ns>', "the context's namespace")
     .action(async (name: string, o: { group: string[]; days: number; namespace?: string }) => {
@@ -36,10 +43,20 @@ export function addUserCommands(program: Command, project: () => LabOptions): vo
       let path = userKubeconfigPath(s.env);
       path = await realpath(path).catch(() => path);
       const cluster = kubeconfigName(s.project);
-      const entry = { cluster, server: s.apiUrl, caCert: api.caCert, user: name, cert: issued.cert, key: issued.key, ...(o.namespace ? { namespace: o.namespace } : {}) };
+      const entry = {
+        cluster,
+        server: s.apiUrl,
+        caCert: api.caCert,
+        user: name,
+        cert: issued.cert,
+        key: issued.key,
+        ...(o.namespace ? { namespace: o.namespace } : {}),
+      };
       await withFileLock(path, async () => writePrivate(path, mergeUserContext(await readIfExists(path), entry, path)));
       const ctx = userContextName(name, cluster);
-      consoleLog(`user "${name}"${o.group.length ? ` (groups ${o.group.join(', ')})` : ''}: certificate signed (CertificateSigningRequest ${issued.csrName}); context ${ctx} added to ${path}`);
+      consoleLog(
+        `user "${name}"${o.group.length ? ` (groups ${o.group.join(', ')})` : ''}: certificate signed (CertificateSigningRequest ${issued.csrName}); context ${ctx} added to ${path}`,
+      );
       consoleLog(`try: kubectl --context ${ctx} auth whoami`);
     });
 }

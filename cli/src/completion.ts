@@ -21,11 +21,23 @@ export const NODES_COMMAND = '__nodes';
 /** Values offered for a command's first argument, by command path. */
 const ARGUMENT_VALUES: Record<string, string[]> = {
   completion: ['bash', 'zsh'],
-  logs: ['apiserver', 'apiserver-lb', 'etcd', 'scheduler', 'controller-manager', 'kube-proxy', 'cluster-dns', 'ingress', 'kubelet'],
+  logs: [
+    'apiserver',
+    'apiserver-lb',
+    'etcd',
+    'scheduler',
+    'controller-manager',
+    'kube-proxy',
+    'cluster-dns',
+    'ingress',
+    'kubelet',
+  ],
 };
 
 const optionWords = (c: Command) =>
-  c.options.flatMap((o) => [o.long, o.short].filter((f): f is string => !!f).map((word) => ({ word, description: o.description })));
+  c.options.flatMap((o) =>
+    [o.long, o.short].filter((f): f is string => !!f).map((word) => ({ word, description: o.description })),
+  );
 
 const HELP = [{ word: '--help', description: 'display help for command' }];
 
@@ -36,7 +48,9 @@ export function completionEntries(program: Command): CompletionEntry[] {
   const out: CompletionEntry[] = [];
   const walk = (c: Command, path: string): void => {
     const visible = c.commands.filter((s) => !s.name().startsWith('__'));
-    const subs = visible.flatMap((s) => [s.name(), ...s.aliases()].map((word) => ({ word, description: s.description() })));
+    const subs = visible.flatMap((s) =>
+      [s.name(), ...s.aliases()].map((word) => ({ word, description: s.description() })),
+    );
     const values = (ARGUMENT_VALUES[path] ?? []).map((word) => ({ word, description: '' }));
     out.push({ path, words: [...subs, ...values, ...optionWords(c), ...(c === program ? [] : global), ...HELP] });
     for (const s of visible) walk(s, path ? `${path} ${s.name()}` : s.name());
@@ -86,7 +100,10 @@ complete -F _${name} ${name} ./${name}
 `;
 }
 
-const zshItem = (w: { word: string; description: string }): string => quoteSh(w.description ? `${w.word.replace(/:/g, '\\:')}:${w.description.replace(/\n/g, ' ')}` : w.word.replace(/:/g, '\\:'));
+const zshItem = (w: { word: string; description: string }): string =>
+  quoteSh(
+    w.description ? `${w.word.replace(/:/g, '\\:')}:${w.description.replace(/\n/g, ' ')}` : w.word.replace(/:/g, '\\:'),
+  );
 
 function zsh(program: Command, name: string): string {
   const cases = completionEntries(program)

@@ -24,7 +24,12 @@ export function composeVariables(composeText: string): string[] {
 }
 
 /** The file's text: the lab's project (and profile) and every compose variable that has a value. */
-export function composeEnvText(env: Record<string, string>, names: readonly string[], project: string, ha: boolean): string {
+export function composeEnvText(
+  env: Record<string, string>,
+  names: readonly string[],
+  project: string,
+  ha: boolean,
+): string {
   const lines = [
     MARKER,
     '# (kubelab keeps this file: change settings with ./kubelab up, or edit and run it again)',
@@ -75,7 +80,13 @@ export interface WrittenEnv {
   skipped?: string;
 }
 
-export async function writeComposeEnv(root: string, composeFile: string, project: string, env: Record<string, string>, ha: boolean): Promise<WrittenEnv> {
+export async function writeComposeEnv(
+  root: string,
+  composeFile: string,
+  project: string,
+  env: Record<string, string>,
+  ha: boolean,
+): Promise<WrittenEnv> {
   const names = composeVariables((await readIfExists(composeFile)) ?? '');
   const text = composeEnvText(env, names, project, ha);
   const file = labComposeEnvPath(root, project);
@@ -84,7 +95,10 @@ export async function writeComposeEnv(root: string, composeFile: string, project
   const dotEnv = join(root, '.env');
   const existing = await readIfExists(dotEnv);
   if (existing !== undefined && !existing.startsWith(MARKER)) {
-    return { file, skipped: `${dotEnv} is not kubelab's (no "${MARKER}" line at the top): left as it is; plain docker compose commands will not see the lab's settings` };
+    return {
+      file,
+      skipped: `${dotEnv} is not kubelab's (no "${MARKER}" line at the top): left as it is; plain docker compose commands will not see the lab's settings`,
+    };
   }
   await writePrivate(dotEnv, text);
   return { file, dotEnv };

@@ -32,7 +32,13 @@ export function pickCompose(override: string | undefined, probe: ComposeProbe): 
 }
 
 /** The full command line for `compose <args>` on a lab. */
-export function composeArgv(c: ComposeCommand, composeFile: string, project: string, args: readonly string[], envFile?: string): string[] {
+export function composeArgv(
+  c: ComposeCommand,
+  composeFile: string,
+  project: string,
+  args: readonly string[],
+  envFile?: string,
+): string[] {
   return [...c.args, ...(envFile ? ['--env-file', envFile] : []), '-f', composeFile, '-p', project, ...args];
 }
 

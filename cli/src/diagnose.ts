@@ -13,7 +13,9 @@ export async function diagnose(docker: LabDocker, cluster: string, lines = 12): 
   const parts: string[] = [];
   for (const c of sick) {
     const logs = await docker.logs(c.id, lines).catch(() => '');
-    parts.push(`--- ${c.name} (${c.labels[COMPONENT_LABEL]}): ${c.state}, ${c.status}\n${logs.trimEnd() || '(no output)'}`);
+    parts.push(
+      `--- ${c.name} (${c.labels[COMPONENT_LABEL]}): ${c.state}, ${c.status}\n${logs.trimEnd() || '(no output)'}`,
+    );
   }
   return parts.join('\n');
 }

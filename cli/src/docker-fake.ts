@@ -39,7 +39,14 @@ export class FakeLabDocker implements LabDocker {
   }
   async runContainer(spec: ContainerSpec): Promise<string> {
     this.calls.push(`run ${spec.name}`);
-    this.containerList.push({ id: spec.name, name: spec.name, labels: spec.labels, state: 'running', status: 'Up', image: spec.image });
+    this.containerList.push({
+      id: spec.name,
+      name: spec.name,
+      labels: spec.labels,
+      state: 'running',
+      status: 'Up',
+      image: spec.image,
+    });
     return spec.name;
   }
   async image(name: string): Promise<LabImage | undefined> {

@@ -77,7 +77,11 @@ export class DockerodeLab implements LabDocker {
       state: c.State,
       status: c.Status,
       image: c.Image,
-      ports: (c.Ports ?? []).map((p) => ({ private: p.PrivatePort, ...(p.PublicPort ? { public: p.PublicPort } : {}), ...(p.IP ? { ip: p.IP } : {}) })),
+      ports: (c.Ports ?? []).map((p) => ({
+        private: p.PrivatePort,
+        ...(p.PublicPort ? { public: p.PublicPort } : {}),
+        ...(p.IP ? { ip: p.IP } : {}),
+      })),
     }));
   }
 
@@ -104,7 +108,8 @@ export class DockerodeLab implements LabDocker {
     try {
       const net = this.docker.getNetwork(id);
       const info = (await net.inspect()) as { Containers?: Record<string, unknown> };
-      for (const container of Object.keys(info.Containers ?? {})) await net.disconnect({ Container: container, Force: true }).catch(() => undefined);
+      for (const container of Object.keys(info.Containers ?? {}))
+        await net.disconnect({ Container: container, Force: true }).catch(() => undefined);
     } catch {
       // best effort: the next attempt says what is left
     }
@@ -121,7 +126,9 @@ export class DockerodeLab implements LabDocker {
         const msg = err instanceof Error ? err.message : String(err);
         if (!msg.includes('active endpoints')) throw err;
         if (attempt >= 5) {
-          throw new Error(`Docker network ${id} still has endpoints of removed containers (a known Docker engine bug): restart the Docker engine, then run \`./kubelab down\` again`);
+          throw new Error(
+            `Docker network ${id} still has endpoints of removed containers (a known Docker engine bug): restart the Docker engine, then run \`./kubelab down\` again`,
+          );
         }
         // The lab's own network: whatever is still attached (a pod container a kubelet was
         // creating as it stopped, or a stale endpoint) is cut off by force.

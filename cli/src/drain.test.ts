@@ -3,8 +3,19 @@ import assert from 'node:assert/strict';
 import type { ApiResponse } from './api-get.js';
 import { drainNode, planDrain, type DrainPod } from './drain.js';
 
-const pod = (name: string, extra: Partial<DrainPod['metadata']> = {}, spec: DrainPod['spec'] = {}, phase = 'Running'): DrainPod => ({
-  metadata: { name, namespace: 'default', uid: `uid-${name}`, ownerReferences: [{ kind: 'ReplicaSet', controller: true }], ...extra },
+const pod = (
+  name: string,
+  extra: Partial<DrainPod['metadata']> = {},
+  spec: DrainPod['spec'] = {},
+  phase = 'Running',
+): DrainPod => ({
+  metadata: {
+    name,
+    namespace: 'default',
+    uid: `uid-${name}`,
+    ownerReferences: [{ kind: 'ReplicaSet', controller: true }],
+    ...extra,
+  },
   spec,
   status: { phase },
 });
@@ -20,9 +31,17 @@ describe('drain plan', () => {
       pod('done', { ownerReferences: [] }, {}, 'Succeeded'),
     ];
     const plan = planDrain(pods);
-    assert.deepEqual(plan.evict.map((p) => p.metadata.name), ['web', 'cache', 'bare', 'done']);
-    assert.deepEqual(plan.warnings, ['ignoring DaemonSet-managed Pods: default/ds', 'deleting Pods with local storage: default/cache']);
-    assert.deepEqual(plan.errors, ['cannot delete Pods that declare no controller (use --force to override): default/bare']);
+    assert.deepEqual(
+      plan.evict.map((p) => p.metadata.name),
+      ['web', 'cache', 'bare', 'done'],
+    );
+    assert.deepEqual(plan.warnings, [
+      'ignoring DaemonSet-managed Pods: default/ds',
+      'deleting Pods with local storage: default/cache',
+    ]);
+    assert.deepEqual(plan.errors, [
+      'cannot delete Pods that declare no controller (use --force to override): default/bare',
+    ]);
     assert.deepEqual(planDrain(pods, true).errors, []);
     assert.match(planDrain(pods, true).warnings.join('\n'), /deleting Pods that declare no controller: default\/bare/);
   });
@@ -44,13 +63,21 @@ describe('drainNode', () => {
       if (path.startsWith('/api/v1/pods?')) return { status: 200, body: { items: [pod('a'), pod('b')] } };
       const m = /pods\/(\w+)(\/eviction)?$/.exec(path)!;
       if (m[2]) {
-        if (m[1] === 'b' && refusals-- > 0) return { status: 429, body: { message: "Cannot evict pod as it would violate the pod's disruption budget." } };
+        if (m[1] === 'b' && refusals-- > 0)
+          return {
+            status: 429,
+            body: { message: "Cannot evict pod as it would violate the pod's disruption budget." },
+          };
         gone.add(m[1]!);
         return { status: 201, body: {} };
       }
       return gone.has(m[1]!) ? { status: 404, body: {} } : { status: 200, body: pod(m[1]!) };
     };
-    await drainNode(call, 'n1', { deadline: Number.POSITIVE_INFINITY, log: (l) => log.push(l), sleep: async () => undefined });
+    await drainNode(call, 'n1', {
+      deadline: Number.POSITIVE_INFINITY,
+      log: (l) => log.push(l),
+      sleep: async () => undefined,
+    });
     assert.equal(node.spec.unschedulable, true);
     assert.equal(calls.filter((c) => c.endsWith('/pods/b/eviction')).length, 2);
     assert.deepEqual(log, [
@@ -68,7 +95,8 @@ describe('drainNode', () => {
     const deletes: unknown[] = [];
     const gone = new Set<string>();
     const call = async (method: string, path: string, body?: unknown): Promise<ApiResponse> => {
-      if (path === '/api/v1/nodes/n1') return { status: 200, body: { metadata: { name: 'n1' }, spec: { unschedulable: true } } };
+      if (path === '/api/v1/nodes/n1')
+        return { status: 200, body: { metadata: { name: 'n1' }, spec: { unschedulable: true } } };
       if (path.startsWith('/api/v1/pods?')) return { status: 200, body: { items: [pod('a')] } };
       if (path.endsWith('/eviction')) return { status: 201, body: {} };
       if (method === 'DELETE') {
@@ -78,7 +106,14 @@ describe('drainNode', () => {
       }
       return gone.has('a') ? { status: 404, body: {} } : { status: 200, body: pod('a') };
     };
-    await drainNode(call, 'n1', { kubeletGone: true, deadline: Date.now() + 5000, log: () => undefined, sleep: async () => undefined });
-    assert.deepEqual(deletes, [{ apiVersion: 'v1', kind: 'DeleteOptions', gracePeriodSeconds: 0, preconditions: { uid: 'uid-a' } }]);
+    await drainNode(call, 'n1', {
+      kubeletGone: true,
+      deadline: Date.now() + 5000,
+      log: () => undefined,
+      sleep: async () => undefined,
+    });
+    assert.deepEqual(deletes, [
+      { apiVersion: 'v1', kind: 'DeleteOptions', gracePeriodSeconds: 0, preconditions: { uid: 'uid-a' } },
+    ]);
   });
 });

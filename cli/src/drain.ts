@@ -12,7 +12,14 @@ import type { Log } from './output.js';
 export type ApiCall = (method: string, path: string, body?: unknown) => Promise<ApiResponse>;
 
 export interface DrainPod {
-  metadata: { name: string; namespace: string; uid?: string; annotations?: Record<string, string>; ownerReferences?: { kind?: string; controller?: boolean }[]; deletionTimestamp?: string };
+  metadata: {
+    name: string;
+    namespace: string;
+    uid?: string;
+    annotations?: Record<string, string>;
+    ownerReferences?: { kind?: string; controller?: boolean }[];
+    deletionTimestamp?: string;
+  };
   spec?: { volumes?: { emptyDir?: unknown }[] };
   status?: { phase?: string };
 }
@@ -50,13 +57,15 @@ export function planDrain(pods: DrainPod[], force = false): DrainPlan {
   const errors: string[] = [];
   if (daemon.length) warnings.push(`ignoring DaemonSet-managed Pods: ${daemon.join(', ')}`);
   if (unmanaged.length && force) warnings.push(`deleting Pods that declare no controller: ${unmanaged.join(', ')}`);
-  if (unmanaged.length && !force) errors.push(`cannot delete Pods that declare no controller (use --force to override): ${unmanaged.join(', ')}`);
+  if (unmanaged.length && !force)
+    errors.push(`cannot delete Pods that declare no controller (use --force to override): ${unmanaged.join(', ')}`);
   if (local.length) warnings.push(`deleting Pods with local storage: ${local.join(', ')}`);
   return { evict, warnings, errors };
 }
 
 const nodePath = (name: string): string => `/api/v1/nodes/${encodeURIComponent(name)}`;
-const podPath = (p: DrainPod): string => `/api/v1/namespaces/${encodeURIComponent(p.metadata.namespace)}/pods/${encodeURIComponent(p.metadata.name)}`;
+const podPath = (p: DrainPod): string =>
+  `/api/v1/namespaces/${encodeURIComponent(p.metadata.namespace)}/pods/${encodeURIComponent(p.metadata.name)}`;
 const message = (r: ApiResponse): string => (r.body as { message?: string } | undefined)?.message ?? `HTTP ${r.status}`;
 
 /** Sets spec.unschedulable (kubectl cordon), retrying write conflicts. */
@@ -101,11 +110,21 @@ async function evict(call: ApiCall, p: DrainPod, o: DrainOptions): Promise<void>
   const now = o.now ?? Date.now;
   o.log(`evicting pod ${key(p)}`);
   for (;;) {
-    const r = await call('POST', `${podPath(p)}/eviction`, { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name: p.metadata.name, namespace: p.metadata.namespace } });
+    const r = await call('POST', `${podPath(p)}/eviction`, {
+      apiVersion: 'policy/v1',
+      kind: 'Eviction',
+      metadata: { name: p.metadata.name, namespace: p.metadata.namespace },
+    });
     if (r.status === 200 || r.status === 201 || r.status === 404) return;
-    if (r.status !== 429) throw new Error(`error when evicting pods/"${p.metadata.name}" -n "${p.metadata.namespace}": ${message(r)}`);
-    if (now() >= o.deadline) throw new Error(`drain did not complete within the timeout: pods/"${p.metadata.name}" -n "${p.metadata.namespace}" cannot be evicted: ${message(r)}`);
-    o.log(`error when evicting pods/"${p.metadata.name}" -n "${p.metadata.namespace}" (will retry after 5s): ${message(r)}`);
+    if (r.status !== 429)
+      throw new Error(`error when evicting pods/"${p.metadata.name}" -n "${p.metadata.namespace}": ${message(r)}`);
+    if (now() >= o.deadline)
+      throw new Error(
+        `drain did not complete within the timeout: pods/"${p.metadata.name}" -n "${p.metadata.namespace}" cannot be evicted: ${message(r)}`,
+      );
+    o.log(
+      `error when evicting pods/"${p.metadata.name}" -n "${p.metadata.namespace}" (will retry after 5s): ${message(r)}`,
+    );
     await sleep(5000);
   }
 }
@@ -113,7 +132,13 @@ async function evict(call: ApiCall, p: DrainPod, o: DrainOptions): Promise<void>
 async function waitGone(call: ApiCall, p: DrainPod, o: DrainOptions): Promise<void> {
   const sleep = o.sleep ?? pause;
   const now = o.now ?? Date.now;
-  if (o.kubeletGone) await call('DELETE', podPath(p), { apiVersion: 'v1', kind: 'DeleteOptions', gracePeriodSeconds: 0, preconditions: { uid: p.metadata.uid } });
+  if (o.kubeletGone)
+    await call('DELETE', podPath(p), {
+      apiVersion: 'v1',
+      kind: 'DeleteOptions',
+      gracePeriodSeconds: 0,
+      preconditions: { uid: p.metadata.uid },
+    });
   for (;;) {
     const r = await call('GET', podPath(p));
     const uid = (r.body as DrainPod | undefined)?.metadata?.uid;
@@ -121,7 +146,10 @@ async function waitGone(call: ApiCall, p: DrainPod, o: DrainOptions): Promise<vo
       o.log(`pod/${p.metadata.name} evicted`);
       return;
     }
-    if (now() >= o.deadline) throw new Error(`drain did not complete within the timeout: pod ${key(p)} is still there (its kubelet stops it within its terminationGracePeriodSeconds)`);
+    if (now() >= o.deadline)
+      throw new Error(
+        `drain did not complete within the timeout: pod ${key(p)} is still there (its kubelet stops it within its terminationGracePeriodSeconds)`,
+      );
     await sleep(1000);
   }
 }

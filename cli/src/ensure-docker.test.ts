@@ -5,7 +5,16 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from './settings.js';
@@ -56,7 +65,14 @@ function machine(m: Machine) {
     conntrack: 'exit 0',
   };
   // What `apt-get install` puts on PATH, per package.
-  const provides: Record<string, string[]> = { 'docker.io': ['docker', 'dockerd'], 'docker-compose': ['docker-compose'], 'busybox-static': ['busybox'], 'etcd-server': ['etcd'], nftables: ['nft'], conntrack: ['conntrack'] };
+  const provides: Record<string, string[]> = {
+    'docker.io': ['docker', 'dockerd'],
+    'docker-compose': ['docker-compose'],
+    'busybox-static': ['busybox'],
+    'etcd-server': ['etcd'],
+    nftables: ['nft'],
+    conntrack: ['conntrack'],
+  };
   for (const [cmd, body] of Object.entries(stubs)) stub(cmd, body, pkgs);
   for (const cmd of m.installed ?? []) stub(cmd, stubs[cmd]!);
   if (m.engineUp) writeFileSync(join(state, 'engine-up'), '');
@@ -66,13 +82,31 @@ function machine(m: Machine) {
   if (m.debian ?? true) {
     stub('dpkg', 'exit 0');
     stub('apt-cache', `[ -f ${state}/updated ]`);
-    const cases = Object.entries(provides).map(([pkg, cmds]) => `    ${pkg}) ${cmds.map((c) => `cp ${pkgs}/${c} ${bin}/${c};`).join(' ')} ;;`);
-    stub('apt-get', [`if [ "$1" = update ]; then touch ${state}/updated; exit 0; fi`, 'shift', 'for p in "$@"; do', '  case "$p" in', ...cases, '  esac', 'done'].join('\n'));
+    const cases = Object.entries(provides).map(
+      ([pkg, cmds]) => `    ${pkg}) ${cmds.map((c) => `cp ${pkgs}/${c} ${bin}/${c};`).join(' ')} ;;`,
+    );
+    stub(
+      'apt-get',
+      [
+        `if [ "$1" = update ]; then touch ${state}/updated; exit 0; fi`,
+        'shift',
+        'for p in "$@"; do',
+        '  case "$p" in',
+        ...cases,
+        '  esac',
+        'done',
+      ].join('\n'),
+    );
   }
   const run = () => {
     const r = spawnSync(which('bash'), [script], {
       encoding: 'utf8',
-      env: { PATH: bin, KUBELAB_PROC: join(dir, 'proc'), KUBELAB_DOCKERD_LOG: join(dir, 'dockerd.log'), KUBELAB_DOCKER_PIDFILE: join(dir, 'docker.pid') },
+      env: {
+        PATH: bin,
+        KUBELAB_PROC: join(dir, 'proc'),
+        KUBELAB_DOCKERD_LOG: join(dir, 'dockerd.log'),
+        KUBELAB_DOCKER_PIDFILE: join(dir, 'docker.pid'),
+      },
       timeout: 30_000,
     });
     const calls = existsSync(join(state, 'calls')) ? readFileSync(join(state, 'calls'), 'utf8').trim().split('\n') : [];
@@ -86,36 +120,63 @@ describe('scripts/ensure-docker.sh', () => {
     const r = machine({}).run();
     assert.equal(r.code, 0, r.err + r.out);
     const apt = r.calls.filter((c) => c.startsWith('apt-get'));
-    assert.deepEqual(apt, ['apt-get update -q', 'apt-get install -y -q docker.io docker-compose busybox-static etcd-server nftables conntrack']);
+    assert.deepEqual(apt, [
+      'apt-get update -q',
+      'apt-get install -y -q docker.io docker-compose busybox-static etcd-server nftables conntrack',
+    ]);
     assert.ok(r.calls.includes('dockerd '), r.calls.join('\n'));
     assert.match(r.out, /starting dockerd in the background/);
     assert.match(r.out, /Docker engine 20\.10-test answers; compose: docker-compose \(v1\)/);
   });
 
   it('does nothing but check when everything is there', () => {
-    const r = machine({ installed: ['docker', 'dockerd', 'docker-compose', 'busybox', 'etcd', 'nft', 'conntrack'], engineUp: true }).run();
+    const r = machine({
+      installed: ['docker', 'dockerd', 'docker-compose', 'busybox', 'etcd', 'nft', 'conntrack'],
+      engineUp: true,
+    }).run();
     assert.equal(r.code, 0, r.err);
-    assert.deepEqual(r.calls.filter((c) => /^(apt-get|dockerd)/.test(c)), []);
+    assert.deepEqual(
+      r.calls.filter((c) => /^(apt-get|dockerd)/.test(c)),
+      [],
+    );
   });
 
   it('only starts the engine when the packages are there but dockerd is not running', () => {
-    const r = machine({ installed: ['docker', 'dockerd', 'docker-compose', 'busybox', 'etcd', 'nft', 'conntrack'] }).run();
+    const r = machine({
+      installed: ['docker', 'dockerd', 'docker-compose', 'busybox', 'etcd', 'nft', 'conntrack'],
+    }).run();
     assert.equal(r.code, 0, r.err);
-    assert.deepEqual(r.calls.filter((c) => c.startsWith('apt-get')), []);
+    assert.deepEqual(
+      r.calls.filter((c) => c.startsWith('apt-get')),
+      [],
+    );
     assert.ok(r.calls.includes('dockerd '));
   });
 
   it('installs only what is missing, without apt-get update when the lists know the package', () => {
-    const r = machine({ installed: ['docker', 'dockerd', 'docker-compose', 'busybox', 'nft', 'conntrack'], engineUp: true, aptLists: true }).run();
+    const r = machine({
+      installed: ['docker', 'dockerd', 'docker-compose', 'busybox', 'nft', 'conntrack'],
+      engineUp: true,
+      aptLists: true,
+    }).run();
     assert.equal(r.code, 0, r.err);
-    assert.deepEqual(r.calls.filter((c) => /^(apt-get|dockerd)/.test(c)), ['apt-get install -y -q etcd-server']);
+    assert.deepEqual(
+      r.calls.filter((c) => /^(apt-get|dockerd)/.test(c)),
+      ['apt-get install -y -q etcd-server'],
+    );
   });
 
   it('as a normal user: says which packages to install with sudo, installs nothing', () => {
     const r = machine({ uid: 1000 }).run();
     assert.equal(r.code, 1);
-    assert.match(r.err, /run as root to install them: sudo apt-get install -y docker\.io docker-compose busybox-static etcd-server nftables conntrack/);
-    assert.deepEqual(r.calls.filter((c) => c.startsWith('apt-get')), []);
+    assert.match(
+      r.err,
+      /run as root to install them: sudo apt-get install -y docker\.io docker-compose busybox-static etcd-server nftables conntrack/,
+    );
+    assert.deepEqual(
+      r.calls.filter((c) => c.startsWith('apt-get')),
+      [],
+    );
   });
 
   it('elsewhere than Debian: says what to install', () => {

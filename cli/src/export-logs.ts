@@ -12,7 +12,14 @@ import { stringify } from 'yaml';
 import type { ApiResponse } from './api-get.js';
 import type { LabContainer, LabDocker } from './docker.js';
 import { run } from './exec.js';
-import { CLUSTER_LABEL, COMPONENT_LABEL, POD_CONTAINER_LABEL, POD_NAME_LABEL, POD_NAMESPACE_LABEL, SANDBOX_CONTAINER } from './labels.js';
+import {
+  CLUSTER_LABEL,
+  COMPONENT_LABEL,
+  POD_CONTAINER_LABEL,
+  POD_NAME_LABEL,
+  POD_NAMESPACE_LABEL,
+  SANDBOX_CONTAINER,
+} from './labels.js';
 
 /** [group/version, resource, kind] listed across all namespaces. */
 export const EXPORTED: [string, string, string][] = [
@@ -40,11 +47,20 @@ export const EXPORTED: [string, string, string][] = [
   ['storage.k8s.io/v1', 'storageclasses', 'StorageClass'],
 ];
 
-export const listPath = (gv: string, resource: string): string => `${gv === 'v1' ? '/api/v1' : `/apis/${gv}`}/${resource}`;
+export const listPath = (gv: string, resource: string): string =>
+  `${gv === 'v1' ? '/api/v1' : `/apis/${gv}`}/${resource}`;
 
 /** A REST list as kubectl writes it: kind List, each item with its apiVersion and kind. */
-export function asKubectlList(body: unknown, gv: string, kind: string): { apiVersion: string; kind: string; items: unknown[] } {
-  const items = ((body as { items?: Record<string, unknown>[] } | undefined)?.items ?? []).map((i) => ({ apiVersion: gv, kind, ...i }));
+export function asKubectlList(
+  body: unknown,
+  gv: string,
+  kind: string,
+): { apiVersion: string; kind: string; items: unknown[] } {
+  const items = ((body as { items?: Record<string, unknown>[] } | undefined)?.items ?? []).map((i) => ({
+    apiVersion: gv,
+    kind,
+    ...i,
+  }));
   return { apiVersion: 'v1', kind: 'List', items };
 }
 
@@ -57,7 +73,11 @@ export function logFile(c: LabContainer): string | undefined {
   if (pod !== undefined) {
     const container = c.labels[POD_CONTAINER_LABEL] ?? 'container';
     if (container === SANDBOX_CONTAINER) return undefined;
-    return join('pods', fileName(`${c.labels[POD_NAMESPACE_LABEL] ?? 'default'}_${pod}`), `${fileName(container)}-${c.id.slice(0, 12)}.log`);
+    return join(
+      'pods',
+      fileName(`${c.labels[POD_NAMESPACE_LABEL] ?? 'default'}_${pod}`),
+      `${fileName(container)}-${c.id.slice(0, 12)}.log`,
+    );
   }
   return COMPONENT_LABEL in c.labels ? join('components', `${fileName(c.name)}.log`) : undefined;
 }

@@ -4,7 +4,14 @@ import { FakeLabDocker } from './docker-fake.js';
 import { haFromEnv, profileArgs, runsHa, startedMembers } from './ha.js';
 import { labSettings } from './settings.js';
 
-const container = (project: string, service: string) => ({ id: `${project}-${service}`, name: `${project}_${service}_1`, labels: { 'com.docker.compose.project': project, 'com.docker.compose.service': service }, state: 'running', status: 'Up', image: 'x' });
+const container = (project: string, service: string) => ({
+  id: `${project}-${service}`,
+  name: `${project}_${service}_1`,
+  labels: { 'com.docker.compose.project': project, 'com.docker.compose.service': service },
+  state: 'running',
+  status: 'Up',
+  image: 'x',
+});
 
 describe('the HA profile', () => {
   it('is asked for with --ha or KUBELAB_HA', () => {

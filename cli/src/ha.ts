@@ -47,7 +47,10 @@ export function startedMembers(memberListJson: string): string[] {
   } catch {
     return [];
   }
-  return (list.members ?? []).filter((m) => m.name && (m.clientURLs ?? []).length > 0).map((m) => m.name!).sort();
+  return (list.members ?? [])
+    .filter((m) => m.name && (m.clientURLs ?? []).length > 0)
+    .map((m) => m.name!)
+    .sort();
 }
 
 /**
@@ -60,7 +63,23 @@ export async function waitForEtcdMembers(target: ComposeTarget, o: WaitOptions):
   await waitUntil(
     `${ETCD_MEMBERS.length} etcd members`,
     async () => {
-      const r = await runCompose(target, ['exec', '-T', 'etcd', '/bin/busybox', 'wget', '-q', '-O', '-', '--post-data', '{}', 'http://127.0.0.1:2379/v3/cluster/member/list'], { timeoutMs: 15_000 });
+      const r = await runCompose(
+        target,
+        [
+          'exec',
+          '-T',
+          'etcd',
+          '/bin/busybox',
+          'wget',
+          '-q',
+          '-O',
+          '-',
+          '--post-data',
+          '{}',
+          'http://127.0.0.1:2379/v3/cluster/member/list',
+        ],
+        { timeoutMs: 15_000 },
+      );
       if (r.code === 0) members = startedMembers(r.stdout);
       return ETCD_MEMBERS.every((m) => members.includes(m));
     },

@@ -23,7 +23,15 @@ function isFree(host: string, port: number): Promise<boolean> {
 /** The host ports the running ingress container of a cluster publishes, as [host, container] pairs. */
 export function publishedIngressPorts(cluster: string): Promise<[number, number][]> {
   return new Promise((resolve) => {
-    const args = ['ps', '--filter', `label=${CLUSTER_LABEL}=${cluster}`, '--filter', `label=${COMPONENT_LABEL}=ingress`, '--format', '{{.Ports}}'];
+    const args = [
+      'ps',
+      '--filter',
+      `label=${CLUSTER_LABEL}=${cluster}`,
+      '--filter',
+      `label=${COMPONENT_LABEL}=ingress`,
+      '--format',
+      '{{.Ports}}',
+    ];
     execFile('docker', args, { timeout: 10_000 }, (err, stdout) => {
       if (err) return resolve([]);
       resolve([...String(stdout).matchAll(/:(\d+)->(\d+)\//g)].map((m) => [Number(m[1]), Number(m[2])]));
@@ -31,7 +39,11 @@ export function publishedIngressPorts(cluster: string): Promise<[number, number]
   });
 }
 
-export async function chooseIngressPorts(env: Record<string, string | undefined>, host: string, cluster: string): Promise<IngressPorts> {
+export async function chooseIngressPorts(
+  env: Record<string, string | undefined>,
+  host: string,
+  cluster: string,
+): Promise<IngressPorts> {
   const ours = (await publishedIngressPorts(cluster)).map(([h]) => h);
   const pick = async (name: string, preferred: number, fallback: number): Promise<string> => {
     const set = env[name];

@@ -22,22 +22,39 @@ export function refusedToken(logs: string): string | undefined {
 }
 
 /** Resolves once the node is Ready; throws when its token is refused or the deadline passes. */
-export async function waitForJoin(docker: LabDocker, api: ApiAccess, node: { name: string; id: string; nodes?: string[] }, o: WaitOptions): Promise<void> {
+export async function waitForJoin(
+  docker: LabDocker,
+  api: ApiAccess,
+  node: { name: string; id: string; nodes?: string[] },
+  o: WaitOptions,
+): Promise<void> {
   let state = 'not registered yet';
   const names = node.nodes ?? [node.name];
   const one = names.length === 1 && names[0] === node.name;
   await waitUntil(
-    one ? `node ${node.name} to join and be Ready` : `the ${names.length} hollow nodes of ${node.name} to join and be Ready`,
+    one
+      ? `node ${node.name} to join and be Ready`
+      : `the ${names.length} hollow nodes of ${node.name} to join and be Ready`,
     async () => {
       const refused = refusedToken(await docker.logs(node.id, 200).catch(() => ''));
       if (refused) throw new Error(`node ${node.name} cannot join: ${refused}`);
-      const r = await apiGet(api, one ? `/api/v1/nodes?fieldSelector=metadata.name%3D${encodeURIComponent(node.name)}` : '/api/v1/nodes');
+      const r = await apiGet(
+        api,
+        one ? `/api/v1/nodes?fieldSelector=metadata.name%3D${encodeURIComponent(node.name)}` : '/api/v1/nodes',
+      );
       if (r?.status !== 200) return false;
       const { ready } = readyNodes(r.body);
-      const present = new Set(((r.body as { items?: { metadata?: { name?: string } }[] } | undefined)?.items ?? []).map((n) => n.metadata?.name));
+      const present = new Set(
+        ((r.body as { items?: { metadata?: { name?: string } }[] } | undefined)?.items ?? []).map(
+          (n) => n.metadata?.name,
+        ),
+      );
       const registered = names.filter((n) => present.has(n));
       const readyOnes = names.filter((n) => ready.includes(n));
-      state = registered.length === 0 ? 'not registered yet' : `${registered.length} of ${names.length} registered, ${readyOnes.length} Ready`;
+      state =
+        registered.length === 0
+          ? 'not registered yet'
+          : `${registered.length} of ${names.length} registered, ${readyOnes.length} Ready`;
       return readyOnes.length === names.length;
     },
     () => state,

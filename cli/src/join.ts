@@ -22,24 +22,40 @@ export interface JoinResult {
 }
 
 /** The nodes of a kubelet container named `name` running `hollow` hollow nodes (or one real node). */
-export const hollowNodeNames = (name: string, hollow: number | undefined): string[] => (hollow ? Array.from({ length: hollow }, (_, i) => `${name}-${i}`) : [name]);
+export const hollowNodeNames = (name: string, hollow: number | undefined): string[] =>
+  hollow ? Array.from({ length: hollow }, (_, i) => `${name}-${i}`) : [name];
 
 /**
  * Starts the node's kubelet with the cluster CA and a bootstrap token: the lab's own
  * (components/kubelet of its PKI), or `token` (written with the CA to components/kubelet-<name>).
  */
-export async function joinNode(docker: LabDocker, s: LabSettings, spec: NodeAddSpec = { labels: {}, taints: [], env: {} }, token?: string): Promise<JoinResult> {
+export async function joinNode(
+  docker: LabDocker,
+  s: LabSettings,
+  spec: NodeAddSpec = { labels: {}, taints: [], env: {} },
+  token?: string,
+): Promise<JoinResult> {
   if (!(await docker.networks()).some((n) => n.name === s.network)) {
     throw new Error(`the lab ${s.project} is not running (no Docker network "${s.network}"): run ./kubelab up first`);
   }
   const kubelets = await docker.containers([`${CLUSTER_LABEL}=${s.cluster}`, `${COMPONENT_LABEL}=kubelet`]);
   if (spec.name && kubelets.some((c) => c.name === spec.name || c.name.replace(/_/g, '-') === spec.name)) {
-    throw new Error(`node ${spec.name} exists already in lab ${s.project}: choose another --name, or remove it with ./kubelab node delete ${spec.name}`);
+    throw new Error(
+      `node ${spec.name} exists already in lab ${s.project}: choose another --name, or remove it with ./kubelab node delete ${spec.name}`,
+    );
   }
   const joined = await docker.containers([`${CLUSTER_LABEL}=${s.cluster}`, JOINED_LABEL]);
-  const name = spec.name ?? nextNodeName(s.project, joined.map((c) => c.name));
+  const name =
+    spec.name ??
+    nextNodeName(
+      s.project,
+      joined.map((c) => c.name),
+    );
   const nodes = hollowNodeNames(name, spec.hollow);
-  if (nodes.some((n) => n.length > 63)) throw new Error(`--name: Invalid value: "${name}": the hollow nodes' names (${nodes[nodes.length - 1]}) must be no more than 63 characters`);
+  if (nodes.some((n) => n.length > 63))
+    throw new Error(
+      `--name: Invalid value: "${name}": the hollow nodes' names (${nodes[nodes.length - 1]}) must be no more than 63 characters`,
+    );
   const e = s.env;
   const env: Record<string, string> = {
     KUBELAB_CLUSTER: s.cluster,
@@ -61,8 +77,17 @@ export async function joinNode(docker: LabDocker, s: LabSettings, spec: NodeAddS
     image: kubelabImage(e),
     cmd: ['node', '/app/kubelet/dist/main.js'],
     env,
-    labels: { [CLUSTER_LABEL]: s.cluster, [COMPONENT_LABEL]: 'kubelet', [PROJECT_LABEL]: s.project, [JOINED_LABEL]: '1', ...(spec.hollow ? { [HOLLOW_LABEL]: String(spec.hollow) } : {}) },
-    binds: [...(spec.hollow ? [] : [`${e.KUBELAB_DOCKER_SOCK || '/var/run/docker.sock'}:/var/run/docker.sock`]), `${token === undefined ? join(s.pkiDir, 'components', 'kubelet') : await tokenDir(s, name, token)}:/etc/kubelab/pki:ro`],
+    labels: {
+      [CLUSTER_LABEL]: s.cluster,
+      [COMPONENT_LABEL]: 'kubelet',
+      [PROJECT_LABEL]: s.project,
+      [JOINED_LABEL]: '1',
+      ...(spec.hollow ? { [HOLLOW_LABEL]: String(spec.hollow) } : {}),
+    },
+    binds: [
+      ...(spec.hollow ? [] : [`${e.KUBELAB_DOCKER_SOCK || '/var/run/docker.sock'}:/var/run/docker.sock`]),
+      `${token === undefined ? join(s.pkiDir, 'components', 'kubelet') : await tokenDir(s, name, token)}:/etc/kubelab/pki:ro`,
+    ],
     network: s.network,
   });
   return { name, id, nodes };
@@ -70,7 +95,10 @@ export async function joinNode(docker: LabDocker, s: LabSettings, spec: NodeAddS
 
 /** components/kubelet-<node>/ with the CA and the given token, for that node alone. */
 async function tokenDir(s: LabSettings, node: string, token: string): Promise<string> {
-  if (!BOOTSTRAP_TOKEN_RE.test(token)) throw new Error(`--token: Invalid value: "${token}": a bootstrap token has the form [a-z0-9]{6}.[a-z0-9]{16} (kubelab token create makes one)`);
+  if (!BOOTSTRAP_TOKEN_RE.test(token))
+    throw new Error(
+      `--token: Invalid value: "${token}": a bootstrap token has the form [a-z0-9]{6}.[a-z0-9]{16} (kubelab token create makes one)`,
+    );
   const dir = join(s.pkiDir, 'components', `kubelet-${node}`);
   await mkdir(dir, { recursive: true, mode: 0o755 });
   await copyFile(join(s.pkiDir, 'ca.crt'), join(dir, 'ca.crt'));

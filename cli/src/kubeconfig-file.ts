@@ -9,7 +9,10 @@ import { delimiter, dirname, join } from 'node:path';
  * $KUBECONFIG entry that one; with several the first that exists, else the last; without
  * $KUBECONFIG ~/.kube/config.
  */
-export function userKubeconfigPath(env: Record<string, string | undefined> = process.env, exists: (p: string) => boolean = existsSync): string {
+export function userKubeconfigPath(
+  env: Record<string, string | undefined> = process.env,
+  exists: (p: string) => boolean = existsSync,
+): string {
   const files = (env.KUBECONFIG ?? '').split(delimiter).filter((p) => p.trim() !== '');
   if (files.length === 0) return join(homedir(), '.kube', 'config');
   if (files.length === 1) return files[0]!;
@@ -30,7 +33,10 @@ export async function withFileLock<T>(path: string, f: () => Promise<T>, timeout
       break;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      if (Date.now() > deadline) throw new Error(`${lock} is held by another writer for more than ${timeoutMs / 1000}s: if no kubectl or kubelab is running, remove it`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `${lock} is held by another writer for more than ${timeoutMs / 1000}s: if no kubectl or kubelab is running, remove it`,
+        );
       await new Promise((r) => setTimeout(r, 50));
     }
   }

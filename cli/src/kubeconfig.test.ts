@@ -1,7 +1,13 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import YAML from 'yaml';
-import { KubeconfigConflict, kubeconfigName, labKubeconfig, mergeKubeconfig, removeFromKubeconfig } from './kubeconfig.js';
+import {
+  KubeconfigConflict,
+  kubeconfigName,
+  labKubeconfig,
+  mergeKubeconfig,
+  removeFromKubeconfig,
+} from './kubeconfig.js';
 import { userKubeconfigPath } from './kubeconfig-file.js';
 
 const lab = { name: 'kubelab', server: 'https://127.0.0.1:6443' };
@@ -57,12 +63,21 @@ describe('mergeKubeconfig', () => {
     const text = mergeKubeconfig(USER, lab);
     const doc = YAML.parse(text);
     assert.match(text, /^# my clusters/);
-    assert.deepEqual(doc.clusters.map((c: { name: string }) => c.name), ['prod', 'kubelab']);
+    assert.deepEqual(
+      doc.clusters.map((c: { name: string }) => c.name),
+      ['prod', 'kubelab'],
+    );
     assert.equal(doc.clusters[1].cluster.server, 'https://127.0.0.1:6443');
     assert.equal(doc.clusters[0].cluster['certificate-authority-data'], 'AAAA');
-    assert.deepEqual(doc.contexts.map((c: { name: string }) => c.name), ['prod', 'kubelab']);
+    assert.deepEqual(
+      doc.contexts.map((c: { name: string }) => c.name),
+      ['prod', 'kubelab'],
+    );
     assert.deepEqual(doc.contexts[0].context, { cluster: 'prod', user: 'admin', namespace: 'web' });
-    assert.deepEqual(doc.users.map((u: { name: string }) => u.name), ['admin', 'kubelab']);
+    assert.deepEqual(
+      doc.users.map((u: { name: string }) => u.name),
+      ['admin', 'kubelab'],
+    );
     assert.equal(doc.users[0].user.token, 'secret');
     assert.equal(doc['current-context'], 'kubelab');
     assert.deepEqual(doc.preferences, { colors: true });
@@ -74,24 +89,35 @@ describe('mergeKubeconfig', () => {
   });
 
   it('copes with lists kubectl wrote as null', () => {
-    const doc = YAML.parse(mergeKubeconfig('apiVersion: v1\nkind: Config\nclusters: null\ncontexts: null\nusers: null\n', lab));
+    const doc = YAML.parse(
+      mergeKubeconfig('apiVersion: v1\nkind: Config\nclusters: null\ncontexts: null\nusers: null\n', lab),
+    );
     assert.equal(doc.clusters[0].name, 'kubelab');
     assert.equal(doc.users[0].name, 'kubelab');
   });
 
   it('leaves a same-named entry for another server untouched, saying what to do', () => {
     const theirs = USER.replace('http://127.0.0.1:6443', 'https://10.0.0.9:6443');
-    assert.throws(() => mergeKubeconfig(theirs, lab, 'cfg'), (err: Error) => {
-      assert.ok(err instanceof KubeconfigConflict);
-      assert.match(err.message, /cfg: cluster "kubelab" points at https:\/\/10\.0\.0\.9:6443, not at this lab \(https:\/\/127\.0\.0\.1:6443\): left untouched/);
-      assert.match(err.message, /kubectl config delete-cluster kubelab/);
-      return true;
-    });
+    assert.throws(
+      () => mergeKubeconfig(theirs, lab, 'cfg'),
+      (err: Error) => {
+        assert.ok(err instanceof KubeconfigConflict);
+        assert.match(
+          err.message,
+          /cfg: cluster "kubelab" points at https:\/\/10\.0\.0\.9:6443, not at this lab \(https:\/\/127\.0\.0\.1:6443\): left untouched/,
+        );
+        assert.match(err.message, /kubectl config delete-cluster kubelab/);
+        return true;
+      },
+    );
   });
 
   it("keeps the namespace the user set on the lab's context", () => {
     const once = mergeKubeconfig(USER, lab);
-    const withNs = once.replace('context:\n    cluster: kubelab\n    user: kubelab', 'context:\n    cluster: kubelab\n    user: kubelab\n    namespace: dev');
+    const withNs = once.replace(
+      'context:\n    cluster: kubelab\n    user: kubelab',
+      'context:\n    cluster: kubelab\n    user: kubelab\n    namespace: dev',
+    );
     assert.notEqual(withNs, once);
     const doc = YAML.parse(mergeKubeconfig(withNs, { ...lab, token: 'new' }));
     assert.deepEqual(doc.contexts[1].context, { cluster: 'kubelab', user: 'kubelab', namespace: 'dev' });
@@ -99,7 +125,10 @@ describe('mergeKubeconfig', () => {
   });
 
   it('refuses a file that is not YAML or not a mapping, naming it', () => {
-    assert.throws(() => mergeKubeconfig('clusters: [\n', lab, '/home/u/.kube/config'), /\/home\/u\/\.kube\/config is not valid YAML/);
+    assert.throws(
+      () => mergeKubeconfig('clusters: [\n', lab, '/home/u/.kube/config'),
+      /\/home\/u\/\.kube\/config is not valid YAML/,
+    );
     assert.throws(() => mergeKubeconfig('- a\n- b\n', lab, 'cfg'), /cfg is not a kubeconfig/);
   });
 });
@@ -108,20 +137,35 @@ describe('removeFromKubeconfig', () => {
   it('removes the lab entries and clears current-context', () => {
     const merged = mergeKubeconfig(USER, lab);
     const doc = YAML.parse(removeFromKubeconfig(merged, 'kubelab', lab.server)!);
-    assert.deepEqual(doc.clusters.map((c: { name: string }) => c.name), ['prod']);
-    assert.deepEqual(doc.contexts.map((c: { name: string }) => c.name), ['prod']);
-    assert.deepEqual(doc.users.map((u: { name: string }) => u.name), ['admin']);
+    assert.deepEqual(
+      doc.clusters.map((c: { name: string }) => c.name),
+      ['prod'],
+    );
+    assert.deepEqual(
+      doc.contexts.map((c: { name: string }) => c.name),
+      ['prod'],
+    );
+    assert.deepEqual(
+      doc.users.map((u: { name: string }) => u.name),
+      ['admin'],
+    );
     assert.equal(doc['current-context'], '');
   });
 
   it('leaves a same-named cluster that points elsewhere, and reports no change', () => {
-    assert.equal(removeFromKubeconfig(USER.replace('http://127.0.0.1:6443', 'http://127.0.0.1:9999'), 'kubelab', lab.server), null);
+    assert.equal(
+      removeFromKubeconfig(USER.replace('http://127.0.0.1:6443', 'http://127.0.0.1:9999'), 'kubelab', lab.server),
+      null,
+    );
   });
 
   it('also removes the entry an older kubelab wrote with http://', () => {
     const old = mergeKubeconfig(USER, { ...lab, server: 'http://127.0.0.1:6443' });
     const doc = YAML.parse(removeFromKubeconfig(old, 'kubelab', lab.server)!);
-    assert.deepEqual(doc.clusters.map((c: { name: string }) => c.name), ['prod']);
+    assert.deepEqual(
+      doc.clusters.map((c: { name: string }) => c.name),
+      ['prod'],
+    );
   });
 
   it('reports no change for a missing file', () => {
@@ -137,7 +181,10 @@ describe('kubeconfigName', () => {
 });
 
 describe('userKubeconfigPath', () => {
-  const has = (...files: string[]) => (p: string) => files.includes(p);
+  const has =
+    (...files: string[]) =>
+    (p: string) =>
+      files.includes(p);
   it('picks the file as kubectl does', () => {
     assert.equal(userKubeconfigPath({ KUBECONFIG: '/a' }, has()), '/a');
     assert.equal(userKubeconfigPath({ KUBECONFIG: '/a:/b:/c' }, has('/b', '/c')), '/b');

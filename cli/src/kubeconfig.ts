@@ -20,7 +20,13 @@ export const STYLE = { indentSeq: false } as const;
 
 function entries(t: KubeconfigTarget): Record<(typeof LISTS)[number], object> {
   return {
-    clusters: { name: t.name, cluster: { server: t.server, ...(t.caCert ? { 'certificate-authority-data': Buffer.from(t.caCert).toString('base64') } : {}) } },
+    clusters: {
+      name: t.name,
+      cluster: {
+        server: t.server,
+        ...(t.caCert ? { 'certificate-authority-data': Buffer.from(t.caCert).toString('base64') } : {}),
+      },
+    },
     contexts: { name: t.name, context: { cluster: t.name, user: t.name } },
     users: { name: t.name, user: t.token ? { token: t.token } : {} },
   };
@@ -42,10 +48,20 @@ export function labKubeconfig(t: KubeconfigTarget): string {
 }
 
 export function parse(text: string | undefined, file: string): Document {
-  if (!text?.trim()) return new YAML.Document({ apiVersion: 'v1', kind: 'Config', clusters: [], contexts: [], users: [], 'current-context': '', preferences: {} });
+  if (!text?.trim())
+    return new YAML.Document({
+      apiVersion: 'v1',
+      kind: 'Config',
+      clusters: [],
+      contexts: [],
+      users: [],
+      'current-context': '',
+      preferences: {},
+    });
   const doc = YAML.parseDocument(text);
   if (doc.errors.length > 0) throw new Error(`${file} is not valid YAML: ${doc.errors[0]!.message}`);
-  if (doc.contents !== null && !isMap(doc.contents)) throw new Error(`${file} is not a kubeconfig (expected a mapping at the top)`);
+  if (doc.contents !== null && !isMap(doc.contents))
+    throw new Error(`${file} is not a kubeconfig (expected a mapping at the top)`);
   return doc;
 }
 
@@ -88,7 +104,8 @@ export function mergeKubeconfig(text: string | undefined, t: KubeconfigTarget, f
   }
   const ctxAt = indexByName(doc, 'contexts', t.name);
   const namespace = ctxAt >= 0 ? doc.getIn(['contexts', ctxAt, 'context', 'namespace']) : undefined;
-  if (typeof namespace === 'string' && namespace) (e.contexts as { context: Record<string, string> }).context.namespace = namespace;
+  if (typeof namespace === 'string' && namespace)
+    (e.contexts as { context: Record<string, string> }).context.namespace = namespace;
   for (const list of LISTS) {
     const node = doc.createNode(e[list]);
     const seq = doc.get(list);
@@ -108,7 +125,12 @@ export function mergeKubeconfig(text: string | undefined, t: KubeconfigTarget, f
  * Removes the entries named `name` (only when its cluster points at `server`, so that a user's own
  * context of that name stays); clears current-context if it was theirs. Null when nothing changed.
  */
-export function removeFromKubeconfig(text: string | undefined, name: string, server: string, file = 'kubeconfig'): string | null {
+export function removeFromKubeconfig(
+  text: string | undefined,
+  name: string,
+  server: string,
+  file = 'kubeconfig',
+): string | null {
   if (!text?.trim()) return null;
   const doc = parse(text, file);
   const found = serverOf(doc, name);

@@ -21,7 +21,10 @@ export async function labList(docker: LabDocker = new DockerodeLab()): Promise<L
 /** The names of the lab's nodes (its kubelet containers), from Docker: quick, and without the API. */
 export async function nodeNames(o: LabOptions = {}): Promise<string[]> {
   const s = labSettings(o);
-  const kubelets = await (o.docker ?? new DockerodeLab()).containers([`${CLUSTER_LABEL}=${s.cluster}`, `${COMPONENT_LABEL}=kubelet`]);
+  const kubelets = await (o.docker ?? new DockerodeLab()).containers([
+    `${CLUSTER_LABEL}=${s.cluster}`,
+    `${COMPONENT_LABEL}=kubelet`,
+  ]);
   return kubelets.map((c) => nodeNameOf(c.name)).sort();
 }
 
@@ -34,7 +37,10 @@ export async function labLogs(o: LabOptions, target: string, opts: LogsOptions =
 const stamp = (d: Date): string => d.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
 
 /** Exports the lab's logs and state into dir (default a new folder in the temp directory); returns it and the notes. */
-export async function labExportLogs(o: LabOptions & { version: string }, dir?: string): Promise<{ dir: string; notes: string[] }> {
+export async function labExportLogs(
+  o: LabOptions & { version: string },
+  dir?: string,
+): Promise<{ dir: string; notes: string[] }> {
   const s = labSettings(o);
   const docker = o.docker ?? new DockerodeLab();
   const out = resolve(dir ?? join(tmpdir(), `kubelab-${s.project}-${stamp(new Date())}`));

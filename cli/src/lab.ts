@@ -22,11 +22,24 @@ import { ALL_PROFILES_ARGS, profileArgs, runsHa, waitForEtcdMembers } from './ha
 import { joinNode, type JoinResult } from './join.js';
 import { waitForJoin } from './join-wait.js';
 import type { NodeAddSpec } from './node-options.js';
-import { KubeconfigConflict, kubeconfigName, labKubeconfig, mergeKubeconfig, removeFromKubeconfig } from './kubeconfig.js';
+import {
+  KubeconfigConflict,
+  kubeconfigName,
+  labKubeconfig,
+  mergeKubeconfig,
+  removeFromKubeconfig,
+} from './kubeconfig.js';
 import { readPki } from '@kubelab/client/pki';
 import { ensureClusterPki } from '@kubelab/client/component-pki';
 import type { ApiAccess } from './api-get.js';
-import { labKubeconfigPath, labPkiDir, readIfExists, userKubeconfigPath, withFileLock, writePrivate } from './kubeconfig-file.js';
+import {
+  labKubeconfigPath,
+  labPkiDir,
+  readIfExists,
+  userKubeconfigPath,
+  withFileLock,
+  writePrivate,
+} from './kubeconfig-file.js';
 import type { KubeconfigTarget } from './kubeconfig.js';
 import { CLUSTER_LABEL, COMPONENT_LABEL, COMPOSE_PROJECT_LABEL } from './labels.js';
 import { waitForApiserver, waitForNodes } from './nodes.js';
@@ -73,12 +86,22 @@ export interface LabUpResult {
   ha: boolean;
 }
 
-const scopeOf = (s: LabSettings): LabScope => ({ project: s.project, cluster: s.cluster, network: s.network, subnet: s.subnet });
+const scopeOf = (s: LabSettings): LabScope => ({
+  project: s.project,
+  cluster: s.cluster,
+  network: s.network,
+  subnet: s.subnet,
+});
 
 async function composeTarget(s: LabSettings, docker: LabDocker): Promise<ComposeTarget> {
   const source = (await knownSource(s.env, docker)) ?? 'offline';
   const own = labComposeEnvPath(s.root, s.project);
-  return { composeFile: s.composeFile, project: s.project, envFile: existsSync(own) ? own : devNull, env: { ...s.env, ...imageEnv(source, s.env) } };
+  return {
+    composeFile: s.composeFile,
+    project: s.project,
+    envFile: existsSync(own) ? own : devNull,
+    env: { ...s.env, ...imageEnv(source, s.env) },
+  };
 }
 
 /** Runs `compose <args>` on a lab (its compose file, project name and environment). */
@@ -101,7 +124,9 @@ async function removeLeftovers(docker: LabDocker, s: LabSettings, log: Log): Pro
   const pre = preflight(scopeOf(s), await dockerState(docker, scopeOf(s)));
   if (pre.errors.length > 0) throw new Error(pre.errors.join('\n'));
   if (pre.removeContainers.length + pre.removeNetworks.length === 0) return;
-  log(`removing what an earlier run of ${s.project} left behind: ${pre.removeContainers.length} container(s), ${pre.removeNetworks.length} network(s)`);
+  log(
+    `removing what an earlier run of ${s.project} left behind: ${pre.removeContainers.length} container(s), ${pre.removeNetworks.length} network(s)`,
+  );
   await removeContainers(docker, pre.removeContainers);
   for (const n of pre.removeNetworks) await docker.removeNetwork(n.id);
 }
@@ -117,7 +142,11 @@ async function withDiagnosis<T>(docker: LabDocker, s: LabSettings, f: () => Prom
 }
 
 /** The user's kubeconfig it went into; undefined (and why, logged) when a same-named entry is someone else's. */
-export async function mergeIntoUserKubeconfig(s: LabSettings, entry: KubeconfigTarget, log: Log = consoleLog): Promise<string | undefined> {
+export async function mergeIntoUserKubeconfig(
+  s: LabSettings,
+  entry: KubeconfigTarget,
+  log: Log = consoleLog,
+): Promise<string | undefined> {
   let path = userKubeconfigPath(s.env);
   path = await realpath(path).catch(() => path);
   try {
@@ -130,7 +159,12 @@ export async function mergeIntoUserKubeconfig(s: LabSettings, entry: KubeconfigT
   }
 }
 
-export const kubeconfigEntry = (s: LabSettings, api: { caCert: string; token: string }): KubeconfigTarget => ({ name: kubeconfigName(s.project), server: s.apiUrl, caCert: api.caCert, token: api.token });
+export const kubeconfigEntry = (s: LabSettings, api: { caCert: string; token: string }): KubeconfigTarget => ({
+  name: kubeconfigName(s.project),
+  server: s.apiUrl,
+  caCert: api.caCert,
+  token: api.token,
+});
 
 export async function labUp(o: LabUpOptions): Promise<LabUpResult> {
   const t0 = Date.now();
@@ -144,21 +178,30 @@ export async function labUp(o: LabUpOptions): Promise<LabUpResult> {
   await removeLeftovers(docker, s, log);
   const tp = Date.now();
   const pki = await ensureClusterPki(s.pkiDir, s.serviceCIDR);
-  log(pki.made.length ? `made the lab's PKI in ${s.pkiDir} (${since(tp)}): ${pki.made.join(', ')}` : `using the lab's CA, certificates and tokens in ${s.pkiDir}`);
+  log(
+    pki.made.length
+      ? `made the lab's PKI in ${s.pkiDir} (${since(tp)}): ${pki.made.join(', ')}`
+      : `using the lab's CA, certificates and tokens in ${s.pkiDir}`,
+  );
   const api = { url: s.apiUrl, caCert: pki.material.caCert, token: pki.material.token };
   const ingress = await chooseIngressPorts(s.env, new URL(s.apiUrl).hostname, s.cluster);
   Object.assign(s.env, ingress);
   const target = await composeTarget(s, docker);
   const ha = s.ha || (await runsHa(docker, s.project));
   if (ha && !s.ha) log(`lab ${s.project} runs the HA profile: keeping it (./kubelab down first for a plain lab)`);
-  log(`starting lab ${s.project}${ha ? ' (HA: 3 etcd members, 2 apiservers, 2 schedulers, 2 controller-managers)' : ''}: ${s.nodes} node(s), network ${s.network} (${s.subnet}), API ${s.apiUrl}…`);
+  log(
+    `starting lab ${s.project}${ha ? ' (HA: 3 etcd members, 2 apiservers, 2 schedulers, 2 controller-managers)' : ''}: ${s.nodes} node(s), network ${s.network} (${s.subnet}), API ${s.apiUrl}…`,
+  );
   target.env.KUBELAB_PKI_RUN = '0'; // made above: compose need not run its pki service
   const written = await writeComposeEnv(s.root, s.composeFile, s.project, target.env, ha);
   if (written.skipped) log(written.skipped);
   target.envFile = written.file;
   const tc = Date.now();
   await withDiagnosis(docker, s, async () => {
-    const r = await runCompose(target, [...profileArgs(ha), 'up', '-d', '--remove-orphans'], { onLine: (l) => l.trim() && log(`  ${l}`), timeoutMs: Math.max(deadline - Date.now(), 1000) });
+    const r = await runCompose(target, [...profileArgs(ha), 'up', '-d', '--remove-orphans'], {
+      onLine: (l) => l.trim() && log(`  ${l}`),
+      timeoutMs: Math.max(deadline - Date.now(), 1000),
+    });
     if (r.code !== 0) throw new Error(`compose up failed (exit code ${r.code})`);
   });
   log(`containers up in ${since(tc)}`);
@@ -178,7 +221,9 @@ export async function labUp(o: LabUpOptions): Promise<LabUpResult> {
   await writePrivate(kubeconfig, labKubeconfig(entry));
   const mergedInto = (o.mergeKubeconfig ?? true) ? await mergeIntoUserKubeconfig(s, entry, log) : undefined;
   const seconds = (Date.now() - t0) / 1000;
-  log(`lab ${s.project} is up in ${since(t0)}: ${nodes.length} node(s) Ready; Ingress on http://${new URL(s.apiUrl).hostname}:${ingress.KUBELAB_INGRESS_HTTP_PORT} and https://…:${ingress.KUBELAB_INGRESS_HTTPS_PORT}`);
+  log(
+    `lab ${s.project} is up in ${since(t0)}: ${nodes.length} node(s) Ready; Ingress on http://${new URL(s.apiUrl).hostname}:${ingress.KUBELAB_INGRESS_HTTP_PORT} and https://…:${ingress.KUBELAB_INGRESS_HTTPS_PORT}`,
+  );
   return { project: s.project, context: entry.name, kubeconfig, mergedInto, apiUrl: s.apiUrl, nodes, seconds, ha };
 }
 
@@ -187,7 +232,9 @@ export async function labUp(o: LabUpOptions): Promise<LabUpResult> {
  * false) its data volumes and kubeconfig entries. With `volumes: false` a later `up` finds every
  * object again (etcd's volume and the PKI stay).
  */
-export async function labDown(target: string | (LabOptions & { keepKubeconfig?: boolean; volumes?: boolean })): Promise<void> {
+export async function labDown(
+  target: string | (LabOptions & { keepKubeconfig?: boolean; volumes?: boolean }),
+): Promise<void> {
   const o = typeof target === 'string' ? { project: target } : target;
   const t0 = Date.now();
   const log = o.log ?? consoleLog;
@@ -195,15 +242,25 @@ export async function labDown(target: string | (LabOptions & { keepKubeconfig?: 
   const docker = o.docker ?? new DockerodeLab();
   const keepData = o.volumes === false;
   const ofProject = await docker.containers([`${COMPOSE_PROJECT_LABEL}=${s.project}`]);
-  const clusters = new Set([s.cluster, ...ofProject.map((c) => c.labels[CLUSTER_LABEL]).filter((c): c is string => !!c)]);
+  const clusters = new Set([
+    s.cluster,
+    ...ofProject.map((c) => c.labels[CLUSTER_LABEL]).filter((c): c is string => !!c),
+  ]);
   // Kubelets first (they would start pods again), with pods and joined nodes: compose does not
   // know them, and their network endpoints would stop it from removing the network.
   for (const cluster of clusters) {
     const all = await docker.containers([`${CLUSTER_LABEL}=${cluster}`]);
-    await removeContainers(docker, all.filter((c) => c.labels[COMPONENT_LABEL] === 'kubelet' || !(COMPOSE_PROJECT_LABEL in c.labels)));
+    await removeContainers(
+      docker,
+      all.filter((c) => c.labels[COMPONENT_LABEL] === 'kubelet' || !(COMPOSE_PROJECT_LABEL in c.labels)),
+    );
   }
   try {
-    const r = await runCompose(await composeTarget(s, docker), [...ALL_PROFILES_ARGS, 'down', ...(keepData ? [] : ['-v']), '--remove-orphans', '--timeout', '5'], { onLine: (l) => l.trim() && log(`  ${l}`) });
+    const r = await runCompose(
+      await composeTarget(s, docker),
+      [...ALL_PROFILES_ARGS, 'down', ...(keepData ? [] : ['-v']), '--remove-orphans', '--timeout', '5'],
+      { onLine: (l) => l.trim() && log(`  ${l}`) },
+    );
     if (r.code !== 0) log(`compose down exited with code ${r.code}; removing the rest by label`);
   } catch (err) {
     log(`compose did not run (${(err as Error).message}); removing the lab by label`);
@@ -211,7 +268,9 @@ export async function labDown(target: string | (LabOptions & { keepKubeconfig?: 
   for (const cluster of clusters) await sweepLab(docker, { ...scopeOf(s), cluster }, log, keepData);
   await rm(stoppedPodsFile(labComposeEnvPath(s.root, s.project)), { force: true }); // their containers are gone
   if (!o.keepKubeconfig && !keepData) await forgetKubeconfig(s, log);
-  log(`lab ${s.project} is down (${since(t0)})${keepData ? ': its data volumes, PKI and kubeconfig entries are kept (./kubelab up finds every object again; ./kubelab delete removes them)' : ''}`);
+  log(
+    `lab ${s.project} is down (${since(t0)})${keepData ? ': its data volumes, PKI and kubeconfig entries are kept (./kubelab up finds every object again; ./kubelab delete removes them)' : ''}`,
+  );
 }
 
 async function forgetKubeconfig(s: LabSettings, log: Log): Promise<void> {
@@ -233,7 +292,10 @@ async function forgetKubeconfig(s: LabSettings, log: Log): Promise<void> {
 export async function labStop(o: LabOptions = {}): Promise<void> {
   const s = labSettings(o);
   const docker = o.docker ?? new DockerodeLab();
-  await stopLab(docker, await composeTarget(s, docker), s.cluster, o.log ?? consoleLog, { file: stoppedPodsFile(labComposeEnvPath(s.root, s.project)), network: s.network });
+  await stopLab(docker, await composeTarget(s, docker), s.cluster, o.log ?? consoleLog, {
+    file: stoppedPodsFile(labComposeEnvPath(s.root, s.project)),
+    network: s.network,
+  });
 }
 
 /** Starts a stopped lab and waits for its nodes to be Ready. */
@@ -242,7 +304,10 @@ export async function labStart(o: LabOptions & { timeoutMs?: number } = {}): Pro
   const s = labSettings(o);
   const log = o.log ?? consoleLog;
   const docker = o.docker ?? new DockerodeLab();
-  await startLab(docker, await composeTarget(s, docker), s.cluster, log, { file: stoppedPodsFile(labComposeEnvPath(s.root, s.project)), network: s.network });
+  await startLab(docker, await composeTarget(s, docker), s.cluster, log, {
+    file: stoppedPodsFile(labComposeEnvPath(s.root, s.project)),
+    network: s.network,
+  });
   const api = await labApiAccess(o);
   const wait = { deadline: t0 + (o.timeoutMs ?? 120_000), log };
   await waitForApiserver(api, wait);
@@ -255,14 +320,20 @@ export async function labStart(o: LabOptions & { timeoutMs?: number } = {}): Pro
  * `kubelab join`: a node that lasts, joining with the lab's bootstrap token (or `token`); with
  * `wait` (default) it resolves once the node is Ready and throws when its token is refused.
  */
-export async function labJoin(o: LabOptions & { token?: string; wait?: boolean; timeoutMs?: number } = {}, spec?: NodeAddSpec): Promise<JoinResult & { seconds?: number }> {
+export async function labJoin(
+  o: LabOptions & { token?: string; wait?: boolean; timeoutMs?: number } = {},
+  spec?: NodeAddSpec,
+): Promise<JoinResult & { seconds?: number }> {
   const t0 = Date.now();
   const s = labSettings(o);
   const docker = o.docker ?? new DockerodeLab();
   const t = await composeTarget(s, docker);
   const r = await joinNode(docker, { ...s, env: t.env }, spec, o.token);
   if (o.wait === false) return r;
-  await waitForJoin(docker, await labApiAccess(o), r, { deadline: t0 + (o.timeoutMs ?? 120_000), log: o.log ?? consoleLog });
+  await waitForJoin(docker, await labApiAccess(o), r, {
+    deadline: t0 + (o.timeoutMs ?? 120_000),
+    log: o.log ?? consoleLog,
+  });
   return { ...r, seconds: (Date.now() - t0) / 1000 };
 }
 

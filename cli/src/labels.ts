@@ -14,5 +14,8 @@ export const SANDBOX_CONTAINER = 'POD';
 
 /** A container that is as it should be: running, or a one-shot (the `pki` service) that completed. */
 export function containerOk(c: { state: string; status: string; labels: Record<string, string> }): boolean {
-  return c.state === 'running' || (c.labels[COMPONENT_LABEL] === 'pki' && c.state === 'exited' && /^Exited \(0\)/.test(c.status));
+  return (
+    c.state === 'running' ||
+    (c.labels[COMPONENT_LABEL] === 'pki' && c.state === 'exited' && /^Exited \(0\)/.test(c.status))
+  );
 }

@@ -25,26 +25,55 @@ async function docker(verb: 'stop' | 'start', ids: string[], log: Log): Promise<
 }
 
 /** Kubelets first (they would start their pods again), then compose's services, then the pods. */
-export async function stopLab(d: LabDocker, target: ComposeTarget, cluster: string, log: Log, pods?: PodsRecord): Promise<void> {
+export async function stopLab(
+  d: LabDocker,
+  target: ComposeTarget,
+  cluster: string,
+  log: Log,
+  pods?: PodsRecord,
+): Promise<void> {
   const t0 = Date.now();
   if (pods) {
     // Best effort: without the record, start leaves the pods to their kubelets (new sandboxes).
-    await recordRunningPods(d, cluster, pods.network, pods.file).catch((err: Error) => log(`could not write down the running pods (${err.message}): start will give them new sandboxes`));
+    await recordRunningPods(d, cluster, pods.network, pods.file).catch((err: Error) =>
+      log(`could not write down the running pods (${err.message}): start will give them new sandboxes`),
+    );
   }
   const all = await d.containers([`${CLUSTER_LABEL}=${cluster}`]);
-  await docker('stop', all.filter((c) => c.labels[COMPONENT_LABEL] === 'kubelet').map((c) => c.id), log);
-  const r = await runCompose(target, [...ALL_PROFILES_ARGS, 'stop', '--timeout', '2'], { onLine: (l) => l.trim() && log(`  ${l}`) });
+  await docker(
+    'stop',
+    all.filter((c) => c.labels[COMPONENT_LABEL] === 'kubelet').map((c) => c.id),
+    log,
+  );
+  const r = await runCompose(target, [...ALL_PROFILES_ARGS, 'stop', '--timeout', '2'], {
+    onLine: (l) => l.trim() && log(`  ${l}`),
+  });
   if (r.code !== 0) throw new Error(`compose stop failed (exit code ${r.code})`);
-  await docker('stop', all.filter((c) => !(COMPOSE_PROJECT_LABEL in c.labels) && c.labels[COMPONENT_LABEL] !== 'kubelet').map((c) => c.id), log);
+  await docker(
+    'stop',
+    all.filter((c) => !(COMPOSE_PROJECT_LABEL in c.labels) && c.labels[COMPONENT_LABEL] !== 'kubelet').map((c) => c.id),
+    log,
+  );
   log(`lab ${target.project} is stopped (${since(t0)}); ./kubelab start brings it back with everything in it`);
 }
 
 /** The pods stop left running, compose's services (etcd first, by their order), then the nodes joined outside compose. */
-export async function startLab(d: LabDocker, target: ComposeTarget, cluster: string, log: Log, pods?: PodsRecord): Promise<void> {
+export async function startLab(
+  d: LabDocker,
+  target: ComposeTarget,
+  cluster: string,
+  log: Log,
+  pods?: PodsRecord,
+): Promise<void> {
   const all = await d.containers([`${CLUSTER_LABEL}=${cluster}`]);
-  if (!all.some((c) => COMPOSE_PROJECT_LABEL in c.labels)) throw new Error(`lab ${target.project} has no containers: ./kubelab up makes it`);
+  if (!all.some((c) => COMPOSE_PROJECT_LABEL in c.labels))
+    throw new Error(`lab ${target.project} has no containers: ./kubelab up makes it`);
   if (pods) await restartRecordedPods(d, cluster, pods.file, log);
   const r = await runCompose(target, [...ALL_PROFILES_ARGS, 'start'], { onLine: (l) => l.trim() && log(`  ${l}`) });
   if (r.code !== 0) throw new Error(`compose start failed (exit code ${r.code})`);
-  await docker('start', all.filter((c) => c.labels[COMPONENT_LABEL] === 'kubelet' && !(COMPOSE_PROJECT_LABEL in c.labels)).map((c) => c.id), log);
+  await docker(
+    'start',
+    all.filter((c) => c.labels[COMPONENT_LABEL] === 'kubelet' && !(COMPOSE_PROJECT_LABEL in c.labels)).map((c) => c.id),
+    log,
+  );
 }

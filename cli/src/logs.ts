@@ -12,8 +12,15 @@ export const SERVICE_LABEL = 'com.docker.compose.service';
 
 /** Go durations as docker's --since takes them (10m, 1h30m, 45s), or a date/Unix time. */
 export function checkSince(value: string): string {
-  if (/^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/.test(value) || /^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:\d{2})?)?$/.test(value) || /^\d+(\.\d+)?$/.test(value)) return value;
-  throw new Error(`--since: Invalid value: "${value}": a duration such as 10m, 1h or 30s, a date (2026-12-01T10:00:00Z), or a Unix time`);
+  if (
+    /^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/.test(value) ||
+    /^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:\d{2})?)?$/.test(value) ||
+    /^\d+(\.\d+)?$/.test(value)
+  )
+    return value;
+  throw new Error(
+    `--since: Invalid value: "${value}": a duration such as 10m, 1h or 30s, a date (2026-12-01T10:00:00Z), or a Unix time`,
+  );
 }
 
 /** The container `target` names among the lab's, or an error listing what there is. */
@@ -27,14 +34,25 @@ export function pickContainer(all: LabContainer[], target: string, project: stri
   if (found.length === 1) return found[0]!;
   if (found.length > 1) {
     const kubelets = found.every((c) => c.labels[COMPONENT_LABEL] === 'kubelet');
-    throw new Error(`${target} has ${found.length} containers in lab ${project}: name ${kubelets ? 'a node' : 'one'}: ${found.map((c) => (kubelets ? nodeNameOf(c.name) : c.name)).join(', ')}`);
+    throw new Error(
+      `${target} has ${found.length} containers in lab ${project}: name ${kubelets ? 'a node' : 'one'}: ${found.map((c) => (kubelets ? nodeNameOf(c.name) : c.name)).join(', ')}`,
+    );
   }
   const node = components.find((c) => c.labels[COMPONENT_LABEL] === 'kubelet' && nodeNameOf(c.name) === target);
   if (node) return node;
   if (components.length === 0) throw new Error(`lab ${project} has no containers: ./kubelab up makes it`);
-  const services = [...new Set(components.map((c) => c.labels[SERVICE_LABEL] ?? c.labels[COMPONENT_LABEL]!).filter((s) => s !== 'kubelet'))].sort();
-  const nodes = components.filter((c) => c.labels[COMPONENT_LABEL] === 'kubelet').map((c) => nodeNameOf(c.name)).sort();
-  throw new Error(`no component or node "${target}" in lab ${project}: components ${services.join(', ')}; nodes ${nodes.join(', ') || '(none)'}`);
+  const services = [
+    ...new Set(
+      components.map((c) => c.labels[SERVICE_LABEL] ?? c.labels[COMPONENT_LABEL]!).filter((s) => s !== 'kubelet'),
+    ),
+  ].sort();
+  const nodes = components
+    .filter((c) => c.labels[COMPONENT_LABEL] === 'kubelet')
+    .map((c) => nodeNameOf(c.name))
+    .sort();
+  throw new Error(
+    `no component or node "${target}" in lab ${project}: components ${services.join(', ')}; nodes ${nodes.join(', ') || '(none)'}`,
+  );
 }
 
 export interface LogsOptions {
@@ -44,9 +62,21 @@ export interface LogsOptions {
 }
 
 /** Runs docker logs on the container, its output straight to ours; resolves with its exit code. */
-export async function streamLogs(docker: LabDocker, cluster: string, project: string, target: string, o: LogsOptions): Promise<number> {
+export async function streamLogs(
+  docker: LabDocker,
+  cluster: string,
+  project: string,
+  target: string,
+  o: LogsOptions,
+): Promise<number> {
   const c = pickContainer(await docker.containers([`${CLUSTER_LABEL}=${cluster}`]), target, project);
-  const args = ['logs', ...(o.follow ? ['--follow'] : []), ...(o.since ? ['--since', o.since] : []), ...(o.tail ? ['--tail', o.tail] : []), c.id];
+  const args = [
+    'logs',
+    ...(o.follow ? ['--follow'] : []),
+    ...(o.since ? ['--since', o.since] : []),
+    ...(o.tail ? ['--tail', o.tail] : []),
+    c.id,
+  ];
   return new Promise((resolve, reject) => {
     const child = spawn('docker', args, { stdio: ['ignore', 'inherit', 'inherit'] });
     child.on('error', reject);

@@ -3,7 +3,17 @@
 import { relative } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { readFileSync } from 'node:fs';
-import { labApiAccess, labDown, labImages, labSettings, labStart, labStatus, labStop, labUp, type LabUpResult } from './lab.js';
+import {
+  labApiAccess,
+  labDown,
+  labImages,
+  labSettings,
+  labStart,
+  labStatus,
+  labStop,
+  labUp,
+  type LabUpResult,
+} from './lab.js';
 import { runTunnel } from './tunnel.js';
 import { consoleLog } from './output.js';
 import { addNodeCommands } from './cmd-nodes.js';
@@ -12,7 +22,8 @@ import { addTokenCommands } from './cmd-token.js';
 import { addChaosCommands } from './cmd-chaos.js';
 import { addUserCommands } from './cmd-user.js';
 
-const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string })
+  .version;
 
 function int(name: string) {
   return (value: string): number => {
@@ -24,7 +35,10 @@ function int(name: string) {
 
 function friendly(err: unknown): string {
   const e = err as NodeJS.ErrnoException & { address?: string };
-  if ((e.code === 'ECONNREFUSED' || e.code === 'ENOENT' || e.code === 'EACCES') && /docker\.sock/.test(`${e.address ?? ''} ${e.message}`)) {
+  if (
+    (e.code === 'ECONNREFUSED' || e.code === 'ENOENT' || e.code === 'EACCES') &&
+    /docker\.sock/.test(`${e.address ?? ''} ${e.message}`)
+  ) {
     return `cannot reach the Docker engine (${e.message}): is it running? scripts/ensure-docker.sh installs and starts it${e.code === 'EACCES' ? '; or add yourself to the docker group' : ''}`;
   }
   return e instanceof Error ? e.message : String(err);
@@ -70,37 +84,69 @@ program
   .command('up')
   .description('build what is stale, start the lab, wait for its nodes, write a kubeconfig')
   .option('-n, --nodes <n>', 'kubelet nodes (env KUBELAB_NODES, default 2)', int('--nodes'))
-  .option('--api-port <port>', 'host port of the Kubernetes API (env KUBELAB_API_PORT, default 6443)', int('--api-port'))
+  .option(
+    '--api-port <port>',
+    'host port of the Kubernetes API (env KUBELAB_API_PORT, default 6443)',
+    int('--api-port'),
+  )
   .option('--no-kubeconfig-merge', 'do not add the context to $KUBECONFIG / ~/.kube/config')
   .option('--no-build', 'skip npm install / tsc -b (use the dist/ folders as they are)')
   .option('--timeout <seconds>', 'give up after this long (default 600)', int('--timeout'))
-  .option('--ha', 'high availability: 3 etcd members, 2 apiservers, 2 schedulers, 2 controller-managers (env KUBELAB_HA=1)')
-  .action(async (o: { nodes?: number; apiPort?: number; kubeconfigMerge: boolean; build: boolean; timeout?: number; ha?: boolean }) => {
-    const r = await labUp({ ...project(), nodes: o.nodes, apiPort: o.apiPort, mergeKubeconfig: o.kubeconfigMerge, build: o.build, timeoutMs: o.timeout ? o.timeout * 1000 : undefined, ...(o.ha ? { ha: true } : {}) });
-    for (const line of nextSteps(r, labSettings(project()).root)) consoleLog(line);
-  });
+  .option(
+    '--ha',
+    'high availability: 3 etcd members, 2 apiservers, 2 schedulers, 2 controller-managers (env KUBELAB_HA=1)',
+  )
+  .action(
+    async (o: {
+      nodes?: number;
+      apiPort?: number;
+      kubeconfigMerge: boolean;
+      build: boolean;
+      timeout?: number;
+      ha?: boolean;
+    }) => {
+      const r = await labUp({
+        ...project(),
+        nodes: o.nodes,
+        apiPort: o.apiPort,
+        mergeKubeconfig: o.kubeconfigMerge,
+        build: o.build,
+        timeoutMs: o.timeout ? o.timeout * 1000 : undefined,
+        ...(o.ha ? { ha: true } : {}),
+      });
+      for (const line of nextSteps(r, labSettings(project()).root)) consoleLog(line);
+    },
+  );
 
 program
   .command('stop')
-  .description('stop every container of the lab; keeps everything (objects, pods, volumes, PKI, kubeconfig): start brings it back')
+  .description(
+    'stop every container of the lab; keeps everything (objects, pods, volumes, PKI, kubeconfig): start brings it back',
+  )
   .action(async () => labStop(project()));
 
 program
   .command('start')
-  .description("start a stopped lab again and wait for its nodes: the pods' containers first (the same containers and pod IPs), which the kubelets adopt")
+  .description(
+    "start a stopped lab again and wait for its nodes: the pods' containers first (the same containers and pod IPs), which the kubelets adopt",
+  )
   .action(async () => {
     await labStart(project());
   });
 
 program
   .command('down')
-  .description("remove the lab's containers (pods, joined nodes) and network; keeps its data volumes, PKI and kubeconfig entries unless --volumes, so up finds every object again")
+  .description(
+    "remove the lab's containers (pods, joined nodes) and network; keeps its data volumes, PKI and kubeconfig entries unless --volumes, so up finds every object again",
+  )
   .option('-v, --volumes', 'also remove the data volumes (etcd, PersistentVolumes), the PKI and the kubeconfig entries')
   .action(async (o: { volumes?: boolean }) => labDown({ ...project(), volumes: !!o.volumes }));
 
 program
   .command('delete')
-  .description('down --volumes: remove the lab and everything it keeps, kubeconfig entries included (the next up starts clean)')
+  .description(
+    'down --volumes: remove the lab and everything it keeps, kubeconfig entries included (the next up starts clean)',
+  )
   .action(async () => labDown({ ...project(), volumes: true }));
 
 program
@@ -126,7 +172,12 @@ program
   .action(async () => {
     const ac = new AbortController();
     process.once('SIGINT', () => ac.abort());
-    await runTunnel(await labApiAccess(project()), new URL(labSettings(project()).apiUrl).hostname, consoleLog, ac.signal);
+    await runTunnel(
+      await labApiAccess(project()),
+      new URL(labSettings(project()).apiUrl).hostname,
+      consoleLog,
+      ac.signal,
+    );
   });
 
 program

@@ -17,7 +17,8 @@ import type { LabSettings } from './settings.js';
 export const NODE_LABEL = 'io.kubelab.node';
 
 /** A kubelet container's node name: its name, with compose's `_` as `-` (the kubelet's own rule). */
-export const nodeNameOf = (containerName: string): string => containerName.replace(/^\/+/, '').toLowerCase().replace(/_/g, '-');
+export const nodeNameOf = (containerName: string): string =>
+  containerName.replace(/^\/+/, '').toLowerCase().replace(/_/g, '-');
 
 export function apiCall(api: ApiAccess): ApiCall {
   return async (method, path, body) => {
@@ -33,20 +34,36 @@ export interface NodeDeleteOptions {
   log: Log;
 }
 
-export async function deleteNode(docker: LabDocker, s: LabSettings, call: ApiCall, name: string, o: NodeDeleteOptions): Promise<void> {
+export async function deleteNode(
+  docker: LabDocker,
+  s: LabSettings,
+  call: ApiCall,
+  name: string,
+  o: NodeDeleteOptions,
+): Promise<void> {
   const t0 = Date.now();
   const log = o.log;
   const kubelets = await docker.containers([`${CLUSTER_LABEL}=${s.cluster}`, `${COMPONENT_LABEL}=kubelet`]);
   const kubelet = kubelets.find((c) => nodeNameOf(c.name) === name);
-  if (kubelet?.labels[HOLLOW_LABEL]) return deleteHollow(docker, call, kubelet, name, Number(kubelet.labels[HOLLOW_LABEL]), log, t0);
-  const owner = kubelets.find((c) => c.labels[HOLLOW_LABEL] && hollowNodeNames(nodeNameOf(c.name), Number(c.labels[HOLLOW_LABEL])).includes(name));
-  if (owner) throw new Error(`node ${name} is one of the hollow nodes of ${nodeNameOf(owner.name)}: ./kubelab node delete ${nodeNameOf(owner.name)} removes them all (one kubelet runs them)`);
+  if (kubelet?.labels[HOLLOW_LABEL])
+    return deleteHollow(docker, call, kubelet, name, Number(kubelet.labels[HOLLOW_LABEL]), log, t0);
+  const owner = kubelets.find(
+    (c) => c.labels[HOLLOW_LABEL] && hollowNodeNames(nodeNameOf(c.name), Number(c.labels[HOLLOW_LABEL])).includes(name),
+  );
+  if (owner)
+    throw new Error(
+      `node ${name} is one of the hollow nodes of ${nodeNameOf(owner.name)}: ./kubelab node delete ${nodeNameOf(owner.name)} removes them all (one kubelet runs them)`,
+    );
   const got = await call('GET', `/api/v1/nodes/${encodeURIComponent(name)}`);
   if (got.status !== 200 && got.status !== 404) throw new Error(`nodes "${name}": HTTP ${got.status}`);
-  if (got.status === 404 && !kubelet) throw new Error(`nodes "${name}" not found in lab ${s.project} (kubectl get nodes lists them)`);
+  if (got.status === 404 && !kubelet)
+    throw new Error(`nodes "${name}" not found in lab ${s.project} (kubectl get nodes lists them)`);
   if (got.status === 200) {
     const kubeletGone = kubelet?.state !== 'running';
-    if (kubeletGone) log(`the kubelet of node ${name} is not running: its pods are deleted at once (grace period 0) after their eviction`);
+    if (kubeletGone)
+      log(
+        `the kubelet of node ${name} is not running: its pods are deleted at once (grace period 0) after their eviction`,
+      );
     await drainNode(call, name, { force: o.force, kubeletGone, deadline: t0 + (o.timeoutMs ?? 300_000), log });
   }
   if (kubelet) {
@@ -59,20 +76,35 @@ export async function deleteNode(docker: LabDocker, s: LabSettings, call: ApiCal
   await deleteNodeObject(call, name);
   log(`node "${name}" deleted (${since(t0)})`);
   if (kubelet && COMPOSE_PROJECT_LABEL in kubelet.labels) {
-    log(`${kubelet.name} was one of compose's kubelet replicas: ./kubelab up (or docker compose up -d --scale kubelet=N) makes it again`);
+    log(
+      `${kubelet.name} was one of compose's kubelet replicas: ./kubelab up (or docker compose up -d --scale kubelet=N) makes it again`,
+    );
   }
 }
 
 /** The Node object, then the pods still bound to it (at once: no kubelet will stop them). */
 async function deleteNodeObject(call: ApiCall, name: string): Promise<void> {
   const del = await call('DELETE', `/api/v1/nodes/${encodeURIComponent(name)}`);
-  if (del.status !== 200 && del.status !== 202 && del.status !== 404) throw new Error(`deleting node ${name}: HTTP ${del.status}`);
+  if (del.status !== 200 && del.status !== 202 && del.status !== 404)
+    throw new Error(`deleting node ${name}: HTTP ${del.status}`);
   for (const p of await nodePods(call, name)) {
-    await call('DELETE', `/api/v1/namespaces/${encodeURIComponent(p.metadata.namespace)}/pods/${encodeURIComponent(p.metadata.name)}`, { apiVersion: 'v1', kind: 'DeleteOptions', gracePeriodSeconds: 0 });
+    await call(
+      'DELETE',
+      `/api/v1/namespaces/${encodeURIComponent(p.metadata.namespace)}/pods/${encodeURIComponent(p.metadata.name)}`,
+      { apiVersion: 'v1', kind: 'DeleteOptions', gracePeriodSeconds: 0 },
+    );
   }
 }
 
-async function deleteHollow(docker: LabDocker, call: ApiCall, kubelet: { id: string; name: string }, name: string, count: number, log: Log, t0: number): Promise<void> {
+async function deleteHollow(
+  docker: LabDocker,
+  call: ApiCall,
+  kubelet: { id: string; name: string },
+  name: string,
+  count: number,
+  log: Log,
+  t0: number,
+): Promise<void> {
   await docker.removeContainer(kubelet.id);
   log(`removed the kubelet container ${kubelet.name} (${count} hollow nodes)`);
   for (const n of hollowNodeNames(name, count)) await deleteNodeObject(call, n);

@@ -38,7 +38,8 @@ export class NodeOptionError extends Error {}
 function quantity(option: string, value: string): string {
   const err = quantityError(value);
   if (err) throw new NodeOptionError(`${option}: Invalid value: "${value}": ${err}`);
-  if (!(parseQuantity(value) > 0)) throw new NodeOptionError(`${option}: Invalid value: "${value}": must be greater than zero`);
+  if (!(parseQuantity(value) > 0))
+    throw new NodeOptionError(`${option}: Invalid value: "${value}": must be greater than zero`);
   return value;
 }
 
@@ -66,13 +67,25 @@ export function nodeAddSpec(o: NodeAddInput): NodeAddSpec {
     labels[HOLLOW_NODE_LABEL] = 'true';
   }
   const taints = parsed('--taints', () => parseNodeTaints(o.taints ?? ''));
-  if (Object.keys(labels).length) env.KUBELAB_NODE_LABELS = Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(',');
+  if (Object.keys(labels).length)
+    env.KUBELAB_NODE_LABELS = Object.entries(labels)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(',');
   if (taints.length) env.KUBELAB_NODE_TAINTS = taints.map(formatTaint).join(',');
-  return { ...(o.name !== undefined ? { name: o.name } : {}), labels, taints, env, ...(hollow !== undefined ? { hollow } : {}) };
+  return {
+    ...(o.name !== undefined ? { name: o.name } : {}),
+    labels,
+    taints,
+    env,
+    ...(hollow !== undefined ? { hollow } : {}),
+  };
 }
 
 function hollowCount(value: string): number {
   const n = Number(value);
-  if (!/^\d+$/.test(value) || n < 1 || n > MAX_HOLLOW_NODES) throw new NodeOptionError(`--hollow: Invalid value: "${value}": must be a whole number of nodes from 1 to ${MAX_HOLLOW_NODES}`);
+  if (!/^\d+$/.test(value) || n < 1 || n > MAX_HOLLOW_NODES)
+    throw new NodeOptionError(
+      `--hollow: Invalid value: "${value}": must be a whole number of nodes from 1 to ${MAX_HOLLOW_NODES}`,
+    );
   return n;
 }

@@ -25,7 +25,12 @@ export interface WaitOptions {
 }
 
 /** Polls `check` until it returns true; `describe` says where things stand for progress and errors. */
-export async function waitUntil(what: string, check: () => Promise<boolean>, describe: () => string, o: WaitOptions): Promise<void> {
+export async function waitUntil(
+  what: string,
+  check: () => Promise<boolean>,
+  describe: () => string,
+  o: WaitOptions,
+): Promise<void> {
   const start = Date.now();
   let reported = start;
   for (;;) {

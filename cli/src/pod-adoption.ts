@@ -47,7 +47,12 @@ export function parseAddresses(text: string, network: string): { [id: string]: {
 export async function recordRunningPods(d: LabDocker, cluster: string, network: string, file: string): Promise<void> {
   const rec: PodRecord = runningPods(await d.containers([`${CLUSTER_LABEL}=${cluster}`]));
   if (rec.sandboxes.length) {
-    const r = await run('docker', ['inspect', '--format', '{{.Id}} {{range $k, $v := .NetworkSettings.Networks}}{{$k}}={{$v.IPAddress}} {{end}}', ...rec.sandboxes]);
+    const r = await run('docker', [
+      'inspect',
+      '--format',
+      '{{.Id}} {{range $k, $v := .NetworkSettings.Networks}}{{$k}}={{$v.IPAddress}} {{end}}',
+      ...rec.sandboxes,
+    ]);
     rec.addresses = parseAddresses(r.stdout, network);
   }
   await mkdir(dirname(file), { recursive: true });
@@ -109,6 +114,9 @@ export async function restartRecordedPods(d: LabDocker, cluster: string, file: s
   const apps = rec.apps.filter((id) => podsUp.has(byId.get(id)?.labels[POD_UID_LABEL]));
   const appsUp = await start(apps);
   const count = up.size + appsUp.size;
-  if (count) log(`started ${up.size} pod sandbox(es) (${pinned} with the address they had) and ${appsUp.size} container(s) again for their kubelets to adopt (${since(t0)}; addresses ${(pinMs / 1000).toFixed(1)}s)`);
+  if (count)
+    log(
+      `started ${up.size} pod sandbox(es) (${pinned} with the address they had) and ${appsUp.size} container(s) again for their kubelets to adopt (${since(t0)}; addresses ${(pinMs / 1000).toFixed(1)}s)`,
+    );
   return count;
 }

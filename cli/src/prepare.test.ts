@@ -15,7 +15,12 @@ test('the host check runs until it has passed with this script and engine, then 
     const ranTimes = async () => (await readFile(runs, 'utf8').catch(() => '')).split('\n').filter(Boolean).length;
     let version: string | undefined = '20.10';
     const lines: string[] = [];
-    const check = () => ensureDocker(root, (l) => lines.push(l), async () => version);
+    const check = () =>
+      ensureDocker(
+        root,
+        (l) => lines.push(l),
+        async () => version,
+      );
 
     await check();
     assert.equal(await ranTimes(), 1, 'first time: the script runs');

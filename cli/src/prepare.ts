@@ -43,7 +43,11 @@ export async function staleWorkspaces(root: string): Promise<string[]> {
   const stale: string[] = [];
   for (const ws of await workspaces(root)) {
     const built = await mtime(join(root, ws, 'dist', '.tsbuildinfo'));
-    const inputs = Math.max(await newestUnder(join(root, ws, 'src')), await mtime(join(root, ws, 'tsconfig.json')), await mtime(join(root, ws, 'package.json')));
+    const inputs = Math.max(
+      await newestUnder(join(root, ws, 'src')),
+      await mtime(join(root, ws, 'tsconfig.json')),
+      await mtime(join(root, ws, 'package.json')),
+    );
     if (built === 0 || inputs > built) stale.push(ws);
   }
   return stale;
@@ -69,14 +73,26 @@ export async function ensureNpmBuild(root: string, log: Log): Promise<void> {
   const t0 = Date.now();
   log(`building ${stale.join(', ')} (tsc -b)…`);
   const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
-  await streamed(process.execPath, [tsc, '-b'], root, log, 'tsc -b (fix the errors above, or pass --no-build to use the dist/ folders as they are)');
+  await streamed(
+    process.execPath,
+    [tsc, '-b'],
+    root,
+    log,
+    'tsc -b (fix the errors above, or pass --no-build to use the dist/ folders as they are)',
+  );
   log(`built in ${since(t0)}`);
 }
 
 /** The engine's version when it answers within a second, else undefined. */
 async function dockerVersion(): Promise<string | undefined> {
   const timeout = new Promise<undefined>((r) => setTimeout(() => r(undefined), 1000).unref());
-  return Promise.race([new Dockerode().version().then((v) => v.Version, () => undefined), timeout]);
+  return Promise.race([
+    new Dockerode().version().then(
+      (v) => v.Version,
+      () => undefined,
+    ),
+    timeout,
+  ]);
 }
 
 /**
@@ -84,15 +100,25 @@ async function dockerVersion(): Promise<string | undefined> {
  * answers with the same version (its checks cost ~0.7 s of every `up`): its stamp is
  * .kubelab/host-checked; removing it makes the next `up` check the host again.
  */
-export async function ensureDocker(root: string, log: Log, engineVersion: () => Promise<string | undefined> = dockerVersion): Promise<void> {
+export async function ensureDocker(
+  root: string,
+  log: Log,
+  engineVersion: () => Promise<string | undefined> = dockerVersion,
+): Promise<void> {
   const t0 = Date.now();
   const script = join(root, 'scripts', 'ensure-docker.sh');
   const stampFile = join(root, '.kubelab', 'host-checked');
   // What the script checks depends on it and on KUBELAB_OFFLINE_IMAGES (which it reads).
-  const scriptHash = createHash('sha256').update(await readFile(script)).update(`offline=${process.env.KUBELAB_OFFLINE_IMAGES ?? ''}`).digest('hex').slice(0, 16);
+  const scriptHash = createHash('sha256')
+    .update(await readFile(script))
+    .update(`offline=${process.env.KUBELAB_OFFLINE_IMAGES ?? ''}`)
+    .digest('hex')
+    .slice(0, 16);
   const [version, stamp] = await Promise.all([engineVersion(), readFile(stampFile, 'utf8').catch(() => '')]);
   if (version && stamp.trim() === `${scriptHash} ${version}`) {
-    log(`Docker engine ${version} answers (${since(t0)}); host packages checked before (rm ${join('.kubelab', 'host-checked')} to check again)`);
+    log(
+      `Docker engine ${version} answers (${since(t0)}); host packages checked before (rm ${join('.kubelab', 'host-checked')} to check again)`,
+    );
     return;
   }
   await streamed('bash', [script], root, log, 'scripts/ensure-docker.sh');

@@ -40,7 +40,8 @@ export function parseTtl(text: string): number {
     total += Number(m[1]) * UNITS[m[2]!]!;
     end = re.lastIndex;
   }
-  if (text === '' || end !== text.length) throw new Error(`--ttl: ${JSON.stringify(text)} is not a duration (e.g. 24h, 1h30m, 90m; 0 never expires)`);
+  if (text === '' || end !== text.length)
+    throw new Error(`--ttl: ${JSON.stringify(text)} is not a duration (e.g. 24h, 1h30m, 90m; 0 never expires)`);
   return total;
 }
 
@@ -72,9 +73,16 @@ export function tokenSecret(token: string, o: TokenOptions): Record<string, unkn
     'usage-bootstrap-signing': 'true',
     'auth-extra-groups': groups.join(','),
   };
-  if (o.ttlMs > 0) data['expiration'] = new Date((o.now ?? new Date()).getTime() + o.ttlMs).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  if (o.ttlMs > 0)
+    data['expiration'] = new Date((o.now ?? new Date()).getTime() + o.ttlMs).toISOString().replace(/\.\d{3}Z$/, 'Z');
   if (o.description) data['description'] = o.description;
-  return { apiVersion: 'v1', kind: 'Secret', metadata: { name: secretName(m[1]!), namespace: TOKEN_NAMESPACE }, type: TOKEN_TYPE, stringData: data };
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: secretName(m[1]!), namespace: TOKEN_NAMESPACE },
+    type: TOKEN_TYPE,
+    stringData: data,
+  };
 }
 
 interface SecretLike {
@@ -82,7 +90,8 @@ interface SecretLike {
   data?: Record<string, string>;
 }
 
-const value = (s: SecretLike, key: string): string | undefined => (s.data?.[key] === undefined ? undefined : Buffer.from(s.data[key]!, 'base64').toString('utf8'));
+const value = (s: SecretLike, key: string): string | undefined =>
+  s.data?.[key] === undefined ? undefined : Buffer.from(s.data[key]!, 'base64').toString('utf8');
 
 /** Upstream's short TTL: 23h, 59m, 30s; <invalid> once expired; <forever> without expiration. */
 function ttlText(expiration: string | undefined, now: number): string {
@@ -105,7 +114,14 @@ export function tokenTable(secrets: SecretLike[], now = Date.now()): string[] {
     if (!id || !secret) continue;
     const exp = value(s, 'expiration');
     const usages = ['authentication', 'signing'].filter((u) => value(s, `usage-bootstrap-${u}`) === 'true');
-    rows.push([`${id}.${secret}`, ttlText(exp, now), exp ?? '<never>', usages.join(',') || '<none>', value(s, 'description') || '<none>', value(s, 'auth-extra-groups') || '<none>']);
+    rows.push([
+      `${id}.${secret}`,
+      ttlText(exp, now),
+      exp ?? '<never>',
+      usages.join(',') || '<none>',
+      value(s, 'description') || '<none>',
+      value(s, 'auth-extra-groups') || '<none>',
+    ]);
   }
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]! + 3))).join(''));

@@ -22,7 +22,9 @@ export interface TunnelRoute {
 /** The routes the Services ask for; a host port two Services want goes to the first (by name). */
 export function tunnelRoutes(services: Svc[]): TunnelRoute[] {
   const out = new Map<number, TunnelRoute>();
-  const sorted = [...services].sort((a, b) => `${a.metadata.namespace}/${a.metadata.name}`.localeCompare(`${b.metadata.namespace}/${b.metadata.name}`));
+  const sorted = [...services].sort((a, b) =>
+    `${a.metadata.namespace}/${a.metadata.name}`.localeCompare(`${b.metadata.namespace}/${b.metadata.name}`),
+  );
   for (const s of sorted) {
     if (s.spec.type !== 'LoadBalancer') continue;
     for (const p of s.spec.ports ?? []) {
@@ -43,7 +45,9 @@ function forwarder(route: TunnelRoute, host: string, log: Log): net.Server {
     up.on('error', () => c.destroy());
   });
   server.on('error', (err) => log(`  ${route.service}: cannot listen on 127.0.0.1:${route.port}: ${err.message}`));
-  server.listen(route.port, '127.0.0.1', () => log(`  ${route.service}: http://127.0.0.1:${route.port} → node port ${route.nodePort}`));
+  server.listen(route.port, '127.0.0.1', () =>
+    log(`  ${route.service}: http://127.0.0.1:${route.port} → node port ${route.nodePort}`),
+  );
   return server;
 }
 
@@ -53,8 +57,10 @@ export async function runTunnel(api: ApiAccess, nodePortHost: string, log: Log, 
   while (!signal.aborted) {
     const res = await apiGet(api, '/api/v1/services');
     if (res?.status === 200) {
-      const want = new Map(tunnelRoutes((res.body as { items: Svc[] }).items).map((r) => [`${r.port}>${r.nodePort}`, r]));
-      for (const [k, s] of open) if (!want.has(k)) (s.close(), open.delete(k));
+      const want = new Map(
+        tunnelRoutes((res.body as { items: Svc[] }).items).map((r) => [`${r.port}>${r.nodePort}`, r]),
+      );
+      for (const [k, s] of open) if (!want.has(k)) s.close(), open.delete(k);
       for (const [k, r] of want) if (!open.has(k)) open.set(k, forwarder(r, nodePortHost, log));
     }
     await new Promise<void>((r) => {

@@ -26,7 +26,10 @@ export function mergeUserContext(text: string | undefined, e: UserEntry, file = 
   const b64 = (s: string) => Buffer.from(s).toString('base64');
   const at = indexByName(doc, 'clusters', e.cluster);
   const server = at >= 0 ? String(doc.getIn(['clusters', at, 'cluster', 'server']) ?? '') : undefined;
-  if (server !== undefined && server !== e.server) throw new KubeconfigConflict(`${file}: cluster "${e.cluster}" points at ${server || '(no server)'}, not at this lab (${e.server}): nothing written`);
+  if (server !== undefined && server !== e.server)
+    throw new KubeconfigConflict(
+      `${file}: cluster "${e.cluster}" points at ${server || '(no server)'}, not at this lab (${e.server}): nothing written`,
+    );
   const put = (list: string, entryName: string, value: object) => {
     const node = doc.createNode(value);
     const seq = doc.get(list);
@@ -35,9 +38,16 @@ export function mergeUserContext(text: string | undefined, e: UserEntry, file = 
     if (i >= 0) seq.items[i] = node;
     else seq.items.push(node);
   };
-  if (server === undefined) put('clusters', e.cluster, { name: e.cluster, cluster: { server: e.server, 'certificate-authority-data': b64(e.caCert) } });
+  if (server === undefined)
+    put('clusters', e.cluster, {
+      name: e.cluster,
+      cluster: { server: e.server, 'certificate-authority-data': b64(e.caCert) },
+    });
   put('users', name, { name, user: { 'client-certificate-data': b64(e.cert), 'client-key-data': b64(e.key) } });
-  put('contexts', name, { name, context: { cluster: e.cluster, user: name, ...(e.namespace ? { namespace: e.namespace } : {}) } });
+  put('contexts', name, {
+    name,
+    context: { cluster: e.cluster, user: name, ...(e.namespace ? { namespace: e.namespace } : {}) },
+  });
   if (!isMap(doc.contents)) throw new Error(`${file} is not a kubeconfig`);
   return doc.toString(STYLE);
 }

@@ -11,7 +11,14 @@ import type { KubeObject } from '@kubelab/api';
 import { ApiClient } from './apiclient.js';
 import { ApiEndpoints, isTransportFailure, neverSent, parseTargets } from './endpoints.js';
 
-const obj = (name: string): Buffer => Buffer.from(JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'default', resourceVersion: '1' } }));
+const obj = (name: string): Buffer =>
+  Buffer.from(
+    JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name, namespace: 'default', resourceVersion: '1' },
+    }),
+  );
 
 class FakeApiserver {
   readonly server = new grpc.Server(SERVER_OPTIONS);
@@ -23,14 +30,16 @@ class FakeApiserver {
   etcdDown = false;
 
   constructor(readonly name: string) {
-    const unimplemented = (_call: unknown, cb: grpc.sendUnaryData<unknown>): void => cb({ code: grpc.status.UNIMPLEMENTED, details: 'not in the fake' });
+    const unimplemented = (_call: unknown, cb: grpc.sendUnaryData<unknown>): void =>
+      cb({ code: grpc.status.UNIMPLEMENTED, details: 'not in the fake' });
     this.server.addService(resourcesService().service, {
       Get: (_call: grpc.ServerUnaryCall<unknown, unknown>, cb: grpc.sendUnaryData<unknown>) => {
         if (!this.etcdDown) return cb(null, { object: obj(this.name) });
         const e = new ApiError('ServiceUnavailable', 'etcd is unavailable').toGrpc();
         cb(e as grpc.ServiceError);
       },
-      List: (_call: unknown, cb: grpc.sendUnaryData<unknown>) => cb(null, { items: [obj(this.name)], resourceVersion: '1', continue: '' }),
+      List: (_call: unknown, cb: grpc.sendUnaryData<unknown>) =>
+        cb(null, { items: [obj(this.name)], resourceVersion: '1', continue: '' }),
       Create: (_call: unknown, cb: grpc.sendUnaryData<unknown>) => {
         this.creates++;
         if (!this.hangCreates) cb(null, { object: obj(this.name) });
@@ -47,7 +56,11 @@ class FakeApiserver {
   }
 
   async start(): Promise<this> {
-    this.port = await new Promise<number>((resolve, reject) => this.server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))));
+    this.port = await new Promise<number>((resolve, reject) =>
+      this.server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, p) =>
+        e ? reject(e) : resolve(p),
+      ),
+    );
     return this;
   }
 
@@ -56,7 +69,8 @@ class FakeApiserver {
   }
 }
 
-const answeredBy = async (c: ApiClient): Promise<string> => (await c.get<KubeObject>('configmaps', 'default', 'x')).metadata.name ?? '';
+const answeredBy = async (c: ApiClient): Promise<string> =>
+  (await c.get<KubeObject>('configmaps', 'default', 'x')).metadata.name ?? '';
 
 describe('ApiClient failover between apiservers', () => {
   let one: FakeApiserver;
@@ -93,12 +107,20 @@ describe('ApiClient failover between apiservers', () => {
     const c = client(`127.0.0.1:${one.port},127.0.0.1:${two.port}`);
     await answeredBy(c);
     one.hangCreates = true;
-    const inFlight = c.create('configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a', namespace: 'default' } });
+    const inFlight = c.create('configmaps', {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'a', namespace: 'default' },
+    });
     while (one.creates === 0) await new Promise((r) => setTimeout(r, 5));
     one.kill();
     await assert.rejects(inFlight, (e: ApiError) => e.reason === 'ServiceUnavailable');
     assert.equal(two.creates, 0, 'the create that may have happened is not made again elsewhere');
-    await c.create('configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'b', namespace: 'default' } });
+    await c.create('configmaps', {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'b', namespace: 'default' },
+    });
     assert.equal(two.creates, 1);
     two.kill();
   });
@@ -128,7 +150,10 @@ describe('ApiClient failover between apiservers', () => {
   it("an error the apiserver returns (etcd unavailable) is the caller's: no retry, no switch", async () => {
     const c = client(`127.0.0.1:${one.port},127.0.0.1:${two.port}`);
     one.etcdDown = true;
-    await assert.rejects(answeredBy(c), (e: ApiError) => e.reason === 'ServiceUnavailable' && e.message === 'etcd is unavailable');
+    await assert.rejects(
+      answeredBy(c),
+      (e: ApiError) => e.reason === 'ServiceUnavailable' && e.message === 'etcd is unavailable',
+    );
     assert.equal(c.currentTarget(), `127.0.0.1:${one.port}`);
     one.kill();
     two.kill();
@@ -139,22 +164,42 @@ describe('endpoints', () => {
   it('parses KUBELAB_APISERVER', () => {
     assert.deepEqual(parseTargets('apiserver:7000'), ['apiserver:7000']);
     assert.deepEqual(parseTargets(' a:1 , b:2 ,'), ['a:1', 'b:2']);
-    assert.throws(() => parseTargets(' , '), /KUBELAB_APISERVER: Invalid value: " , ": must name at least one apiserver/);
+    assert.throws(
+      () => parseTargets(' , '),
+      /KUBELAB_APISERVER: Invalid value: " , ": must name at least one apiserver/,
+    );
   });
 
   it('tells transport failures from errors the apiserver raised', () => {
     const md = new grpc.Metadata();
     md.set('k8s-reason', 'ServiceUnavailable');
     assert.equal(isTransportFailure({ code: grpc.status.UNAVAILABLE, details: 'Connection dropped' }), true);
-    assert.equal(isTransportFailure({ code: grpc.status.UNAVAILABLE, details: 'etcd is unavailable', metadata: md }), false);
+    assert.equal(
+      isTransportFailure({ code: grpc.status.UNAVAILABLE, details: 'etcd is unavailable', metadata: md }),
+      false,
+    );
     assert.equal(isTransportFailure({ code: grpc.status.DEADLINE_EXCEEDED, details: 'Deadline exceeded' }), false);
-    assert.equal(neverSent({ code: grpc.status.UNAVAILABLE, details: 'No connection established. Last error: connect ECONNREFUSED' }), true);
+    assert.equal(
+      neverSent({
+        code: grpc.status.UNAVAILABLE,
+        details: 'No connection established. Last error: connect ECONNREFUSED',
+      }),
+      true,
+    );
     assert.equal(neverSent({ code: grpc.status.UNAVAILABLE, details: 'Connection dropped' }), false);
   });
 
   it('moves past targets whose channel is down, and only on a failure of the current one', () => {
-    const states = [grpc.connectivityState.READY, grpc.connectivityState.TRANSIENT_FAILURE, grpc.connectivityState.IDLE];
-    const fake = (i: number) => ({ getChannel: () => ({ getConnectivityState: () => states[i] }), close: () => undefined }) as unknown as grpc.Client;
+    const states = [
+      grpc.connectivityState.READY,
+      grpc.connectivityState.TRANSIENT_FAILURE,
+      grpc.connectivityState.IDLE,
+    ];
+    const fake = (i: number) =>
+      ({
+        getChannel: () => ({ getConnectivityState: () => states[i] }),
+        close: () => undefined,
+      }) as unknown as grpc.Client;
     let n = 0;
     const e = new ApiEndpoints('a:1,b:2,c:3', () => fake(n++));
     e.failed(2);

@@ -58,7 +58,12 @@ export interface Event<T> {
   object: T;
 }
 
-type Unary<Req, Res> = (req: Req, md: grpc.Metadata, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res: Res) => void) => grpc.ClientUnaryCall;
+type Unary<Req, Res> = (
+  req: Req,
+  md: grpc.Metadata,
+  opts: grpc.CallOptions,
+  cb: (err: grpc.ServiceError | null, res: Res) => void,
+) => grpc.ClientUnaryCall;
 
 type RawClient = grpc.Client & Record<string, unknown>;
 
@@ -131,7 +136,10 @@ export class ApiClient {
   }
 
   create<T extends KubeObject>(resource: string, obj: T, namespace = obj.metadata.namespace ?? ''): Promise<T> {
-    return this.object('Create', { target: { resource, namespace, name: '' }, object: Buffer.from(JSON.stringify(obj)) });
+    return this.object('Create', {
+      target: { resource, namespace, name: '' },
+      object: Buffer.from(JSON.stringify(obj)),
+    });
   }
 
   get<T extends KubeObject>(resource: string, namespace: string, name: string): Promise<T> {
@@ -170,7 +178,12 @@ export class ApiClient {
     });
   }
 
-  delete<T extends KubeObject = KubeObject>(resource: string, namespace: string, name: string, opts: DeleteOptions = {}): Promise<T> {
+  delete<T extends KubeObject = KubeObject>(
+    resource: string,
+    namespace: string,
+    name: string,
+    opts: DeleteOptions = {},
+  ): Promise<T> {
     return this.object('Delete', {
       target: { resource, namespace, name },
       propagationPolicy: opts.propagationPolicy ?? '',
@@ -189,7 +202,11 @@ export class ApiClient {
    * Streams events until the server ends the stream, the signal aborts, or an error arrives
    * (thrown as ApiError; an ERROR event with reason Expired is thrown as ApiError('Expired')).
    */
-  async *watch<T extends KubeObject>(resource: string, opts: WatchOptions, signal: AbortSignal): AsyncGenerator<Event<T>> {
+  async *watch<T extends KubeObject>(
+    resource: string,
+    opts: WatchOptions,
+    signal: AbortSignal,
+  ): AsyncGenerator<Event<T>> {
     const { client, index } = this.endpoints.pick();
     const stream = (client.Watch as (req: unknown, md: grpc.Metadata) => grpc.ClientReadableStream<WatchEvent>).call(
       client,
@@ -210,7 +227,10 @@ export class ApiClient {
         const object = JSON.parse(ev.object.toString('utf8')) as T;
         if (ev.type === 'ERROR') {
           const st = object as unknown as { reason?: string; message?: string };
-          throw new ApiError(st.reason === 'Expired' || st.reason === 'Gone' ? 'Expired' : 'InternalError', st.message ?? 'watch error');
+          throw new ApiError(
+            st.reason === 'Expired' || st.reason === 'Gone' ? 'Expired' : 'InternalError',
+            st.message ?? 'watch error',
+          );
         }
         yield { type: ev.type, object };
       }

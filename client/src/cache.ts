@@ -35,7 +35,11 @@ export interface SyncWaitOptions {
  * Resolves true once every cache has synced; false when the signal aborts or the timeout passes
  * first. Leaves no listener or timer behind.
  */
-export async function waitForCacheSync(caches: readonly Pick<Cache<KubeObject>, 'waitForSync' | 'hasSynced'>[], signal: AbortSignal, opts: SyncWaitOptions = {}): Promise<boolean> {
+export async function waitForCacheSync(
+  caches: readonly Pick<Cache<KubeObject>, 'waitForSync' | 'hasSynced'>[],
+  signal: AbortSignal,
+  opts: SyncWaitOptions = {},
+): Promise<boolean> {
   if (caches.every((c) => c.hasSynced())) return !signal.aborted;
   if (signal.aborted) return false;
   let onAbort: (() => void) | undefined;

@@ -32,7 +32,12 @@ export const COMPONENT_IDENTITIES: Record<string, Subject> = {
 /** The apiserver's client identity at the kubelets (kubeadm's name and group). */
 export const KUBELET_CLIENT_IDENTITY: Subject = { cn: 'kube-apiserver-kubelet-client', o: ['system:masters'] };
 
-export const COMPONENT_FILES = { caCert: 'ca.crt', cert: 'client.crt', key: 'client.key', bootstrapToken: 'bootstrap-token' } as const;
+export const COMPONENT_FILES = {
+  caCert: 'ca.crt',
+  cert: 'client.crt',
+  key: 'client.key',
+  bootstrapToken: 'bootstrap-token',
+} as const;
 export const KUBELET_CLIENT_FILES = { cert: 'kubelet-client.crt', key: 'kubelet-client.key' } as const;
 export const BOOTSTRAP_TOKEN_FILE = 'bootstrap-token';
 /** The ServiceAccount token key pair: every apiserver signs with sa.key and verifies with sa.pub. */
@@ -45,7 +50,8 @@ export const BOOTSTRAP_TOKEN_RE = /^([a-z0-9]{6})\.([a-z0-9]{16})$/;
 const RENEW_DAYS = 30;
 
 export function generateBootstrapToken(): string {
-  const pick = (n: number): string => Array.from(randomBytes(n), (b) => 'abcdefghijklmnopqrstuvwxyz0123456789'[b % 36]).join('');
+  const pick = (n: number): string =>
+    Array.from(randomBytes(n), (b) => 'abcdefghijklmnopqrstuvwxyz0123456789'[b % 36]).join('');
   return `${pick(6)}.${pick(16)}`;
 }
 
@@ -54,7 +60,13 @@ async function readText(path: string): Promise<string | undefined> {
 }
 
 /** The pair at cert/key, kept when usable, else issued anew for the identity. */
-async function ensurePair(ca: CertAndKey, certPath: string, keyPath: string, subject: Subject, now: Date): Promise<boolean> {
+async function ensurePair(
+  ca: CertAndKey,
+  certPath: string,
+  keyPath: string,
+  subject: Subject,
+  now: Date,
+): Promise<boolean> {
   const [cert, key] = await Promise.all([readText(certPath), readText(keyPath)]);
   if (cert && key && certUsable({ cert, key }, ca.cert, RENEW_DAYS, now)) return false;
   const made = await issueClientCert(ca, subject, { now });
@@ -69,7 +81,10 @@ async function writeIfChanged(path: string, text: string, mode: number): Promise
 
 /** The key pair at dir/sa.key and sa.pub, kept when the two match, else made anew (P-256). */
 async function ensureServiceAccountKey(dir: string): Promise<boolean> {
-  const [key, pub] = await Promise.all([readText(join(dir, SERVICE_ACCOUNT_KEY_FILES.key)), readText(join(dir, SERVICE_ACCOUNT_KEY_FILES.pub))]);
+  const [key, pub] = await Promise.all([
+    readText(join(dir, SERVICE_ACCOUNT_KEY_FILES.key)),
+    readText(join(dir, SERVICE_ACCOUNT_KEY_FILES.pub)),
+  ]);
   if (key && pub) {
     try {
       const derived = createPublicKey(createPrivateKey(key)).export({ type: 'spki', format: 'pem' });
@@ -79,8 +94,16 @@ async function ensureServiceAccountKey(dir: string): Promise<boolean> {
     }
   }
   const pair = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-  await writeAtomic(join(dir, SERVICE_ACCOUNT_KEY_FILES.key), pair.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string, 0o600);
-  await writeAtomic(join(dir, SERVICE_ACCOUNT_KEY_FILES.pub), pair.publicKey.export({ type: 'spki', format: 'pem' }) as string, 0o644);
+  await writeAtomic(
+    join(dir, SERVICE_ACCOUNT_KEY_FILES.key),
+    pair.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string,
+    0o600,
+  );
+  await writeAtomic(
+    join(dir, SERVICE_ACCOUNT_KEY_FILES.pub),
+    pair.publicKey.export({ type: 'spki', format: 'pem' }) as string,
+    0o644,
+  );
   return true;
 }
 
@@ -97,7 +120,16 @@ export async function ensureClusterPki(dir: string, serviceCIDR: string, now = n
   return withDirLock(dir, async () => {
     const made: string[] = base.generated ? [`CA/serving certificate/token (${base.reason})`] : [];
     const ca = { cert: base.material.caCert, key: base.material.caKey };
-    if (await ensurePair(ca, join(dir, KUBELET_CLIENT_FILES.cert), join(dir, KUBELET_CLIENT_FILES.key), KUBELET_CLIENT_IDENTITY, now)) made.push('kubelet-client');
+    if (
+      await ensurePair(
+        ca,
+        join(dir, KUBELET_CLIENT_FILES.cert),
+        join(dir, KUBELET_CLIENT_FILES.key),
+        KUBELET_CLIENT_IDENTITY,
+        now,
+      )
+    )
+      made.push('kubelet-client');
     let bootstrapToken = (await readText(join(dir, BOOTSTRAP_TOKEN_FILE)))?.trim() ?? '';
     if (!BOOTSTRAP_TOKEN_RE.test(bootstrapToken)) {
       bootstrapToken = generateBootstrapToken();
@@ -109,7 +141,8 @@ export async function ensureClusterPki(dir: string, serviceCIDR: string, now = n
       const sub = join(dir, 'components', name);
       await mkdir(sub, { recursive: true, mode: 0o755 });
       await writeIfChanged(join(sub, COMPONENT_FILES.caCert), ca.cert, 0o644);
-      if (await ensurePair(ca, join(sub, COMPONENT_FILES.cert), join(sub, COMPONENT_FILES.key), subject, now)) made.push(name);
+      if (await ensurePair(ca, join(sub, COMPONENT_FILES.cert), join(sub, COMPONENT_FILES.key), subject, now))
+        made.push(name);
     }
     const kubelet = join(dir, 'components', 'kubelet');
     await mkdir(kubelet, { recursive: true, mode: 0o755 });

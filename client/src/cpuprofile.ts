@@ -9,12 +9,18 @@ import { Session } from 'node:inspector';
 import type { Logger } from 'pino';
 
 /** Starts profiling when the variable is set; the returned function writes the profile. */
-export function startCpuProfile(component: string, log: Logger, dir = process.env['KUBELAB_CPU_PROFILE']): () => Promise<void> {
+export function startCpuProfile(
+  component: string,
+  log: Logger,
+  dir = process.env['KUBELAB_CPU_PROFILE'],
+): () => Promise<void> {
   if (!dir) return () => Promise.resolve();
   const session = new Session();
   session.connect();
   const post = (method: string, params?: object): Promise<unknown> =>
-    new Promise((resolve, reject) => session.post(method, params ?? {}, (err, res) => (err ? reject(err) : resolve(res))));
+    new Promise((resolve, reject) =>
+      session.post(method, params ?? {}, (err, res) => (err ? reject(err) : resolve(res))),
+    );
   const started = post('Profiler.enable').then(() => post('Profiler.start'));
   log.info({ dir }, 'recording a CPU profile until shutdown');
   return async () => {

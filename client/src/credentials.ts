@@ -30,8 +30,15 @@ export type ApiCredentials =
 /** The gRPC channel credentials for `c`. */
 export function channelCredentials(c: ApiCredentials): grpc.ChannelCredentials {
   if (c.insecure) return grpc.credentials.createInsecure();
-  if (!c.cert !== !c.key) throw new Error('a client certificate needs its key and a key its certificate (KUBELAB_API_CERT_FILE and KUBELAB_API_KEY_FILE)');
-  const ssl = grpc.credentials.createSsl(Buffer.from(c.ca), c.key ? Buffer.from(c.key) : null, c.cert ? Buffer.from(c.cert) : null);
+  if (!c.cert !== !c.key)
+    throw new Error(
+      'a client certificate needs its key and a key its certificate (KUBELAB_API_CERT_FILE and KUBELAB_API_KEY_FILE)',
+    );
+  const ssl = grpc.credentials.createSsl(
+    Buffer.from(c.ca),
+    c.key ? Buffer.from(c.key) : null,
+    c.cert ? Buffer.from(c.cert) : null,
+  );
   const token = c.token;
   if (!token) return ssl;
   const bearer = grpc.credentials.createFromMetadataGenerator((_params, cb) => {
@@ -58,10 +65,16 @@ function readSetting(env: Env, name: string): string | undefined {
 export function credentialsFromEnv(env: Env = process.env): ApiCredentials {
   if (env.KUBELAB_API_INSECURE === '1') return { insecure: true };
   const ca = readSetting(env, 'KUBELAB_API_CA_FILE');
-  if (!ca) throw new Error('KUBELAB_API_CA_FILE: Required value: the cluster CA certificate that the apiserver\'s certificate must chain to (KUBELAB_API_INSECURE=1 for plain gRPC in tests)');
+  if (!ca)
+    throw new Error(
+      "KUBELAB_API_CA_FILE: Required value: the cluster CA certificate that the apiserver's certificate must chain to (KUBELAB_API_INSECURE=1 for plain gRPC in tests)",
+    );
   const cert = readSetting(env, 'KUBELAB_API_CERT_FILE');
   const key = readSetting(env, 'KUBELAB_API_KEY_FILE');
   const token = readSetting(env, 'KUBELAB_API_TOKEN_FILE')?.trim();
-  if (!cert && !token) throw new Error('KUBELAB_API_CERT_FILE (with KUBELAB_API_KEY_FILE) or KUBELAB_API_TOKEN_FILE: Required value: the apiserver accepts no call without credentials');
+  if (!cert && !token)
+    throw new Error(
+      'KUBELAB_API_CERT_FILE (with KUBELAB_API_KEY_FILE) or KUBELAB_API_TOKEN_FILE: Required value: the apiserver accepts no call without credentials',
+    );
   return { ca, ...(cert ? { cert } : {}), ...(key ? { key } : {}), ...(token ? { token } : {}) };
 }

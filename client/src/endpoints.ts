@@ -25,7 +25,8 @@ export function parseTargets(address: string): string[] {
     .split(',')
     .map((t) => t.trim())
     .filter(Boolean);
-  if (targets.length === 0) throw new Error(`KUBELAB_APISERVER: Invalid value: "${address}": must name at least one apiserver as host:port`);
+  if (targets.length === 0)
+    throw new Error(`KUBELAB_APISERVER: Invalid value: "${address}": must name at least one apiserver as host:port`);
   return targets;
 }
 
@@ -44,7 +45,11 @@ export function isTransportFailure(err: unknown): boolean {
 /** The call never left this process (no connection to pick), so repeating it cannot duplicate it. */
 export function neverSent(err: unknown): boolean {
   const msg = (err as { details?: string } | undefined)?.details ?? '';
-  return (err as { code?: number }).code === grpc.status.UNAVAILABLE && isTransportFailure(err) && (msg.startsWith('No connection established') || msg.startsWith('Name resolution failed'));
+  return (
+    (err as { code?: number }).code === grpc.status.UNAVAILABLE &&
+    isTransportFailure(err) &&
+    (msg.startsWith('No connection established') || msg.startsWith('Name resolution failed'))
+  );
 }
 
 export class ApiEndpoints<C extends grpc.Client> {

@@ -11,7 +11,8 @@ function setup(start = Date.UTC(2024, 0, 1)) {
   const clock = { t: start, now: () => clock.t };
   const c = new EventCorrelator({ clock });
   let seq = 0;
-  const ev = (reason: string, message: string, obj = pod) => c.correlate(buildEvent(obj, 'Warning', reason, message, { component: 'kubelet', host: 'n1' }, clock.t, seq++));
+  const ev = (reason: string, message: string, obj = pod) =>
+    c.correlate(buildEvent(obj, 'Warning', reason, message, { component: 'kubelet', host: 'n1' }, clock.t, seq++));
   return { clock, c, ev };
 }
 
@@ -69,8 +70,15 @@ test('the window is sliding: similar events every 5 minutes keep aggregating', (
 test('rate limit: burst 25 per source and object, then one per 5 minutes; skipped occurrences still count', () => {
   const { clock, ev } = setup();
   const results = Array.from({ length: 30 }, () => ev('BackOff', 'same'));
-  assert.deepEqual(results.map((r) => r.skip), [...Array(25).fill(false), ...Array(5).fill(true)]);
-  assert.equal(ev('Created', 'another reason, same object').skip, true, 'the bucket is per source and object, not per reason');
+  assert.deepEqual(
+    results.map((r) => r.skip),
+    [...Array(25).fill(false), ...Array(5).fill(true)],
+  );
+  assert.equal(
+    ev('Created', 'another reason, same object').skip,
+    true,
+    'the bucket is per source and object, not per reason',
+  );
   assert.equal(ev('BackOff', 'same', other).skip, false, 'another object has its own bucket');
   clock.t += 299_000;
   assert.equal(ev('BackOff', 'same').skip, true);
@@ -80,7 +88,11 @@ test('rate limit: burst 25 per source and object, then one per 5 minutes; skippe
   assert.equal(next.event.count, 32, 'the write after the pause carries every occurrence');
   assert.equal(ev('BackOff', 'same').skip, true);
   clock.t += 25 * 300_000;
-  assert.equal(Array.from({ length: 26 }, () => ev('BackOff', 'same')).filter((r) => !r.skip).length, 25, 'refills up to the burst, no more');
+  assert.equal(
+    Array.from({ length: 26 }, () => ev('BackOff', 'same')).filter((r) => !r.skip).length,
+    25,
+    'refills up to the burst, no more',
+  );
 });
 
 test('Lru forgets the least recently used key', () => {

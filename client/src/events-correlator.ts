@@ -107,7 +107,11 @@ export class EventCorrelator {
       out.firstTimestamp = last.firstTimestamp;
       out.count = last.count + 1;
     }
-    this.observed.set(key, { count: out.count ?? 1, firstTimestamp: out.firstTimestamp ?? rfc3339(this.clock.now()), name: out.metadata.name ?? '' });
+    this.observed.set(key, {
+      count: out.count ?? 1,
+      firstTimestamp: out.firstTimestamp ?? rfc3339(this.clock.now()),
+      name: out.metadata.name ?? '',
+    });
     return out;
   }
 
@@ -124,7 +128,15 @@ export class EventCorrelator {
 
 function objectParts(ev: KubeEvent): string[] {
   const o = ev.involvedObject;
-  return [ev.source?.component ?? '', ev.source?.host ?? '', o.kind ?? '', o.namespace ?? '', o.name ?? '', o.uid ?? '', o.apiVersion ?? ''];
+  return [
+    ev.source?.component ?? '',
+    ev.source?.host ?? '',
+    o.kind ?? '',
+    o.namespace ?? '',
+    o.name ?? '',
+    o.uid ?? '',
+    o.apiVersion ?? '',
+  ];
 }
 
 /** Source and object: the rate limit's key (upstream's getSpamKey). */
@@ -134,12 +146,20 @@ export function spamKey(ev: KubeEvent): string {
 
 /** Source, object, type and reason: similar events (upstream's EventAggregatorByReasonFunc). */
 export function aggregateKey(ev: KubeEvent): string {
-  return [...objectParts(ev), ev.type ?? '', ev.reason ?? '', ev.reportingComponent ?? '', ev.reportingInstance ?? ''].join('\u0000');
+  return [
+    ...objectParts(ev),
+    ev.type ?? '',
+    ev.reason ?? '',
+    ev.reportingComponent ?? '',
+    ev.reportingInstance ?? '',
+  ].join('\u0000');
 }
 
 /** Everything that makes two events identical (upstream's getEventKey). */
 export function eventKey(ev: KubeEvent): string {
-  return [...objectParts(ev), ev.involvedObject.fieldPath ?? '', ev.type ?? '', ev.reason ?? '', ev.message ?? ''].join('\u0000');
+  return [...objectParts(ev), ev.involvedObject.fieldPath ?? '', ev.type ?? '', ev.reason ?? '', ev.message ?? ''].join(
+    '\u0000',
+  );
 }
 
 /** A Map that forgets its least recently used key beyond `max`. */

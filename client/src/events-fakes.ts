@@ -35,7 +35,11 @@ export class FakeEventSink implements EventSink {
   }
 
   async get<T extends KubeObject>(resource: string, namespace: string, name: string): Promise<T> {
-    if (this.forbidGet) throw new ApiError('Forbidden', `events "${name}" is forbidden: User "system:node:n1" cannot get resource "events" in API group "" in the namespace "${namespace}"`);
+    if (this.forbidGet)
+      throw new ApiError(
+        'Forbidden',
+        `events "${name}" is forbidden: User "system:node:n1" cannot get resource "events" in API group "" in the namespace "${namespace}"`,
+      );
     const ev = this.events.get(`${resource}/${namespace}/${name}`);
     if (!ev) throw new ApiError('NotFound', `events "${name}" not found`);
     return structuredClone(ev) as unknown as T;
@@ -48,7 +52,10 @@ export class FakeEventSink implements EventSink {
     const cur = this.events.get(key);
     if (!cur) throw new ApiError('NotFound', `events "${obj.metadata.name}" not found`);
     if (obj.metadata.resourceVersion && obj.metadata.resourceVersion !== cur.metadata.resourceVersion)
-      throw new ApiError('Conflict', `Operation cannot be fulfilled on events "${obj.metadata.name}": the object has been modified`);
+      throw new ApiError(
+        'Conflict',
+        `Operation cannot be fulfilled on events "${obj.metadata.name}": the object has been modified`,
+      );
     return this.put(key, obj);
   }
 

@@ -24,7 +24,10 @@ test('repeats update the one Event: count and lastTimestamp, so describe shows (
   assert.equal(ev.count, 12);
   assert.equal(ev.firstTimestamp, '2024-01-01T00:00:00Z');
   assert.equal(ev.lastTimestamp, '2024-01-01T00:04:35Z');
-  assert.deepEqual(sink.calls.map((c) => c.split(' ')[0]), ['create', ...Array(11).fill('update')]);
+  assert.deepEqual(
+    sink.calls.map((c) => c.split(' ')[0]),
+    ['create', ...Array(11).fill('update')],
+  );
 });
 
 test('occurrences that come while a write is in flight are coalesced; no count is lost', async () => {
@@ -41,7 +44,7 @@ test('occurrences that come while a write is in flight are coalesced; no count i
   assert.ok(sink.calls.length <= 3, `writes: ${sink.calls.join(', ')}`);
 });
 
-test('a conflict re-reads the Event and adds this recorder\'s new occurrences to its count', async () => {
+test("a conflict re-reads the Event and adds this recorder's new occurrences to its count", async () => {
   const { sink, rec } = setup();
   rec.event(pod, 'Warning', 'BackOff', 'x');
   rec.event(pod, 'Warning', 'BackOff', 'x');
@@ -53,7 +56,7 @@ test('a conflict re-reads the Event and adds this recorder\'s new occurrences to
   assert.equal(sink.only().count, 8, '2 written + 5 by someone else + 1 new');
 });
 
-test('a recorder that may not read Events (403 on get) writes its own count over a conflict, as upstream\'s patch', async () => {
+test("a recorder that may not read Events (403 on get) writes its own count over a conflict, as upstream's patch", async () => {
   const { sink, rec } = setup();
   sink.forbidGet = true;
   rec.event(pod, 'Warning', 'BackOff', 'x');
@@ -75,12 +78,19 @@ test('an Event whose create answer was lost (it exists) is overwritten, not give
   await rec.flush();
   const [stored] = [...sink.events.values()];
   // A recorder with no memory of it (its create timed out after the write) records it again.
-  const again = new ApiEventRecorder(sink, { component: 'kubelet', host: 'n1', clock: { now: () => Date.UTC(2024, 0, 1) } });
+  const again = new ApiEventRecorder(sink, {
+    component: 'kubelet',
+    host: 'n1',
+    clock: { now: () => Date.UTC(2024, 0, 1) },
+  });
   again.event(pod, 'Warning', 'BackOff', 'x');
   await again.flush();
   assert.equal(sink.events.size, 1);
   assert.equal(sink.only().metadata.name, stored!.metadata.name);
-  assert.deepEqual(sink.calls.slice(-2).map((c) => c.split(' ')[0]), ['create', 'update']);
+  assert.deepEqual(
+    sink.calls.slice(-2).map((c) => c.split(' ')[0]),
+    ['create', 'update'],
+  );
 });
 
 test('an Event that expired meanwhile is created again under its name', async () => {

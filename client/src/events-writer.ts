@@ -63,7 +63,14 @@ export class EventWriter {
         try {
           await this.writeOne(key, cur);
         } catch (err) {
-          this.log?.debug({ reason: cur.reason, object: cur.involvedObject.name, err: err instanceof Error ? err.message : String(err) }, 'event dropped: write failed');
+          this.log?.debug(
+            {
+              reason: cur.reason,
+              object: cur.involvedObject.name,
+              err: err instanceof Error ? err.message : String(err),
+            },
+            'event dropped: write failed',
+          );
         }
       }
     } finally {
@@ -84,8 +91,18 @@ export class EventWriter {
         if (isReason(err, 'NotFound')) return this.create(key, ev, localCount);
         if (!isReason(err, 'Conflict') || attempt >= CONFLICT_RETRIES) throw err;
         const now = await this.reread(ev);
-        if (!now) return this.remember(key, await this.sink.update('events', { ...obj, metadata: { ...obj.metadata, resourceVersion: undefined } }), localCount);
-        known = { name: known.name, resourceVersion: now.metadata.resourceVersion ?? '', count: now.count ?? 1, localCount: known.localCount };
+        if (!now)
+          return this.remember(
+            key,
+            await this.sink.update('events', { ...obj, metadata: { ...obj.metadata, resourceVersion: undefined } }),
+            localCount,
+          );
+        known = {
+          name: known.name,
+          resourceVersion: now.metadata.resourceVersion ?? '',
+          count: now.count ?? 1,
+          localCount: known.localCount,
+        };
       }
     }
   }
@@ -113,7 +130,12 @@ export class EventWriter {
   }
 
   private remember(key: string, saved: KubeEvent, localCount: number): void {
-    this.stored.set(key, { name: saved.metadata.name ?? '', resourceVersion: saved.metadata.resourceVersion ?? '', count: saved.count ?? 1, localCount });
+    this.stored.set(key, {
+      name: saved.metadata.name ?? '',
+      resourceVersion: saved.metadata.resourceVersion ?? '',
+      count: saved.count ?? 1,
+      localCount,
+    });
   }
 }
 

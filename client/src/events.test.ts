@@ -3,14 +3,33 @@ import assert from 'node:assert/strict';
 import type { KubeEvent, KubeObject } from '@kubelab/api';
 import { ApiEventRecorder, buildEvent, MemoryEventRecorder, type EventSink } from './events.js';
 
-const deploy: KubeObject = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: 'default', uid: 'u1', resourceVersion: '7' } };
+const deploy: KubeObject = {
+  apiVersion: 'apps/v1',
+  kind: 'Deployment',
+  metadata: { name: 'web', namespace: 'default', uid: 'u1', resourceVersion: '7' },
+};
 
 test('buildEvent fills the upstream fields', () => {
   const ms = Date.UTC(2024, 0, 2, 3, 4, 5, 678);
-  const ev = buildEvent(deploy, 'Normal', 'ScalingReplicaSet', 'Scaled up replica set web-abc to 3', { component: 'deployment-controller' }, ms, 3);
+  const ev = buildEvent(
+    deploy,
+    'Normal',
+    'ScalingReplicaSet',
+    'Scaled up replica set web-abc to 3',
+    { component: 'deployment-controller' },
+    ms,
+    3,
+  );
   assert.equal(ev.metadata.name, `web.${(BigInt(ms) * 1_000_000n + 3n).toString(16)}`);
   assert.equal(ev.metadata.namespace, 'default');
-  assert.deepEqual(ev.involvedObject, { kind: 'Deployment', namespace: 'default', name: 'web', uid: 'u1', apiVersion: 'apps/v1', resourceVersion: '7' });
+  assert.deepEqual(ev.involvedObject, {
+    kind: 'Deployment',
+    namespace: 'default',
+    name: 'web',
+    uid: 'u1',
+    apiVersion: 'apps/v1',
+    resourceVersion: '7',
+  });
   assert.equal(ev.firstTimestamp, '2024-01-02T03:04:05Z');
   assert.equal(ev.lastTimestamp, ev.firstTimestamp);
   assert.equal(ev.count, 1);
@@ -20,7 +39,15 @@ test('buildEvent fills the upstream fields', () => {
 });
 
 test('cluster-scoped objects get their events in "default"', () => {
-  const ev = buildEvent({ kind: 'Node', apiVersion: 'v1', metadata: { name: 'node-1' } }, 'Normal', 'NodeNotReady', 'x', { component: 'node-controller', host: 'h' }, 0, 0);
+  const ev = buildEvent(
+    { kind: 'Node', apiVersion: 'v1', metadata: { name: 'node-1' } },
+    'Normal',
+    'NodeNotReady',
+    'x',
+    { component: 'node-controller', host: 'h' },
+    0,
+    0,
+  );
   assert.equal(ev.metadata.namespace, 'default');
   assert.equal(ev.involvedObject.namespace, undefined);
   assert.deepEqual(ev.source, { component: 'node-controller', host: 'h' });
@@ -45,7 +72,10 @@ test('ApiEventRecorder writes events, never throws, and drops failures', async (
   fail = true;
   rec.event(deploy, 'Normal', 'C', 'three');
   await rec.flush();
-  assert.deepEqual(written.map((e) => e.reason), ['A', 'B']);
+  assert.deepEqual(
+    written.map((e) => e.reason),
+    ['A', 'B'],
+  );
   assert.notEqual(written[0]!.metadata.name, written[1]!.metadata.name, 'names are unique within one millisecond');
 });
 

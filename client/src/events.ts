@@ -35,7 +35,15 @@ export interface EventRecorderOptions {
 }
 
 /** Builds the Event object; `seq` keeps names unique within one millisecond. */
-export function buildEvent(obj: KubeObject, type: EventType, reason: string, message: string, opts: EventRecorderOptions, nowMs: number, seq: number): KubeEvent {
+export function buildEvent(
+  obj: KubeObject,
+  type: EventType,
+  reason: string,
+  message: string,
+  opts: EventRecorderOptions,
+  nowMs: number,
+  seq: number,
+): KubeEvent {
   const meta = obj.metadata;
   const nanos = BigInt(Math.floor(nowMs)) * 1_000_000n + BigInt(seq % 1_000_000);
   const namespace = meta.namespace || 'default';
@@ -75,7 +83,10 @@ export class ApiEventRecorder implements EventRecorder {
   private readonly correlator: EventCorrelator;
   private readonly writer: EventWriter;
 
-  constructor(sink: EventSink, private readonly opts: EventRecorderOptions) {
+  constructor(
+    sink: EventSink,
+    private readonly opts: EventRecorderOptions,
+  ) {
     this.clock = opts.clock ?? systemClock;
     this.maxPending = opts.maxPending ?? 500;
     this.correlator = new EventCorrelator({ clock: this.clock, ...opts.correlation });
@@ -91,7 +102,10 @@ export class ApiEventRecorder implements EventRecorder {
       return;
     }
     if (c.skip) {
-      this.opts.log?.debug({ reason, object: obj.metadata.name, count: c.event.count }, 'event not written: rate limited (counted for the next write)');
+      this.opts.log?.debug(
+        { reason, object: obj.metadata.name, count: c.event.count },
+        'event not written: rate limited (counted for the next write)',
+      );
       return;
     }
     if (this.writer.coalesce(c.key, c.event)) return;

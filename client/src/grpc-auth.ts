@@ -38,7 +38,10 @@ export interface CallIdentity {
  * (after the current tick: grpc-js registers its watcher only after adding the listener).
  */
 class StaticProvider implements grpc.experimental.CertificateProvider {
-  constructor(private readonly ca: Buffer, private readonly identity: { certificate: Buffer; privateKey: Buffer }) {}
+  constructor(
+    private readonly ca: Buffer,
+    private readonly identity: { certificate: Buffer; privateKey: Buffer },
+  ) {}
   addCaCertificateListener(l: grpc.experimental.CaCertificateUpdateListener): void {
     setImmediate(() => l({ caCertificate: this.ca }));
   }
@@ -55,7 +58,12 @@ class StaticProvider implements grpc.experimental.CertificateProvider {
  * one (or with one the CA did not sign) still connects, and only a verified certificate shows in
  * the call's auth context (`sslPeerCertificate`), so it can authenticate with a bearer token.
  */
-export function serverTls(o: { ca: string; cert: string; key: string; requireClientCert: boolean }): grpc.ServerCredentials {
+export function serverTls(o: {
+  ca: string;
+  cert: string;
+  key: string;
+  requireClientCert: boolean;
+}): grpc.ServerCredentials {
   const p = new StaticProvider(Buffer.from(o.ca), { certificate: Buffer.from(o.cert), privateKey: Buffer.from(o.key) });
   return grpc.experimental.createCertificateProviderServerCredentials(p, p, o.requireClientCert);
 }
@@ -69,12 +77,17 @@ const VERIFIED_MAX = 1024;
  * usage) against the CA; undefined when the call presented none that TLS accepted. A certificate
  * verified before is looked up by its fingerprint (its validity is still checked each call).
  */
-export function certificateIdentity(call: { getAuthContext(): CallAuthContext | null }, ca: X509Certificate, now = new Date()): CallIdentity | undefined {
+export function certificateIdentity(
+  call: { getAuthContext(): CallAuthContext | null },
+  ca: X509Certificate,
+  now = new Date(),
+): CallIdentity | undefined {
   const peer = call.getAuthContext()?.sslPeerCertificate;
   if (!peer?.raw) return undefined;
   const key = peer.fingerprint256;
   const hit = key ? verified.get(key) : undefined;
-  if (hit && hit.ca === ca && now.getTime() <= hit.notAfter) return { name: hit.identity.name, groups: [...hit.identity.groups] };
+  if (hit && hit.ca === ca && now.getTime() <= hit.notAfter)
+    return { name: hit.identity.name, groups: [...hit.identity.groups] };
   const cert = new X509Certificate(peer.raw);
   const why = checkClientCert(cert, ca, now);
   if (why) throw new ApiError('Unauthorized', `client certificate refused: ${why}`);
@@ -95,7 +108,11 @@ export function bearerFromMetadata(md: grpc.Metadata): string | undefined {
   return m?.[1];
 }
 
-type AnyCall = grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown> | grpc.ServerReadableStream<unknown, unknown> | grpc.ServerDuplexStream<unknown, unknown>;
+type AnyCall =
+  | grpc.ServerUnaryCall<unknown, unknown>
+  | grpc.ServerWritableStream<unknown, unknown>
+  | grpc.ServerReadableStream<unknown, unknown>
+  | grpc.ServerDuplexStream<unknown, unknown>;
 
 /**
  * `impl` with every call authenticated first: `authenticate` resolves the caller's identity (or

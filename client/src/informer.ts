@@ -62,7 +62,10 @@ export class Informer<T extends KubeObject> {
         if (signal.aborted) break;
         const e = ApiError.from(err);
         const wait = e.reason === 'Expired' ? 0 : backoff.next();
-        this.log.warn({ resource: this.resource, reason: e.reason, err: e.message, retryInMs: wait }, 'informer: relisting');
+        this.log.warn(
+          { resource: this.resource, reason: e.reason, err: e.message, retryInMs: wait },
+          'informer: relisting',
+        );
         await sleep(wait, signal);
       }
     }
@@ -88,7 +91,11 @@ export class Informer<T extends KubeObject> {
 
   private async watchFrom(rv: string, signal: AbortSignal): Promise<void> {
     let last = rv;
-    for await (const ev of this.client.watch<T>(this.resource, { ...this.opts, resourceVersion: last, allowBookmarks: true }, signal)) {
+    for await (const ev of this.client.watch<T>(
+      this.resource,
+      { ...this.opts, resourceVersion: last, allowBookmarks: true },
+      signal,
+    )) {
       if (ev.object.metadata?.resourceVersion) last = ev.object.metadata.resourceVersion;
       if (ev.type === 'BOOKMARK') continue;
       const key = objectKey(ev.object);

@@ -7,7 +7,10 @@ describe('leader election settings', () => {
   it('defaults: enabled, lab timings shorter than upstream 15 s / 10 s / 2 s, kube-system, hostname_uuid', () => {
     const c = leaderElectionConfig('kube-scheduler', {});
     assert.equal(c.enabled, true);
-    assert.deepEqual({ leaseDurationMs: c.leaseDurationMs, renewDeadlineMs: c.renewDeadlineMs, retryPeriodMs: c.retryPeriodMs }, LAB_LEADER_ELECTION);
+    assert.deepEqual(
+      { leaseDurationMs: c.leaseDurationMs, renewDeadlineMs: c.renewDeadlineMs, retryPeriodMs: c.retryPeriodMs },
+      LAB_LEADER_ELECTION,
+    );
     assert.ok(c.leaseDurationMs < 15_000 && c.renewDeadlineMs < 10_000 && c.retryPeriodMs < 2_000);
     assert.equal(c.namespace, 'kube-system');
     assert.equal(c.name, 'kube-scheduler');
@@ -24,13 +27,30 @@ describe('leader election settings', () => {
       KUBELAB_LEADER_ELECT_RESOURCE_NAME: 'my-scheduler',
       KUBELAB_LEADER_ELECT_IDENTITY: 'me',
     });
-    assert.deepEqual(c, { enabled: false, leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 2_000, namespace: 'kube-system', name: 'my-scheduler', identity: 'me' });
+    assert.deepEqual(c, {
+      enabled: false,
+      leaseDurationMs: 15_000,
+      renewDeadlineMs: 10_000,
+      retryPeriodMs: 2_000,
+      namespace: 'kube-system',
+      name: 'my-scheduler',
+      identity: 'me',
+    });
   });
 
   it('refuses bad values with the variable named', () => {
-    assert.throws(() => leaderElectionConfig('s', { KUBELAB_LEADER_ELECT: 'yes' }), /KUBELAB_LEADER_ELECT: Invalid value: "yes": must be true or false/);
-    assert.throws(() => leaderElectionConfig('s', { KUBELAB_LEADER_ELECT_RETRY_PERIOD: 'soon' }), /KUBELAB_LEADER_ELECT_RETRY_PERIOD: Invalid value: "soon"/);
-    assert.throws(() => leaderElectionConfig('s', { KUBELAB_LEADER_ELECT_RENEW_DEADLINE: '9s' }), /KUBELAB_LEADER_ELECT_\*: leader election: leaseDuration must be greater than renewDeadline/);
+    assert.throws(
+      () => leaderElectionConfig('s', { KUBELAB_LEADER_ELECT: 'yes' }),
+      /KUBELAB_LEADER_ELECT: Invalid value: "yes": must be true or false/,
+    );
+    assert.throws(
+      () => leaderElectionConfig('s', { KUBELAB_LEADER_ELECT_RETRY_PERIOD: 'soon' }),
+      /KUBELAB_LEADER_ELECT_RETRY_PERIOD: Invalid value: "soon"/,
+    );
+    assert.throws(
+      () => leaderElectionConfig('s', { KUBELAB_LEADER_ELECT_RENEW_DEADLINE: '9s' }),
+      /KUBELAB_LEADER_ELECT_\*: leader election: leaseDuration must be greater than renewDeadline/,
+    );
   });
 
   it('parses Go-style durations', () => {

@@ -17,7 +17,11 @@ import type { EventRecorder } from './events.js';
 import { LeaderElector, validateTimings, type ElectionTime, type LeaderElectionTimings } from './leaderelection.js';
 import { LeaseLock, type LeaseApi } from './leaderelection-lock.js';
 
-export const LAB_LEADER_ELECTION: LeaderElectionTimings = { leaseDurationMs: 8_000, renewDeadlineMs: 6_000, retryPeriodMs: 1_000 };
+export const LAB_LEADER_ELECTION: LeaderElectionTimings = {
+  leaseDurationMs: 8_000,
+  renewDeadlineMs: 6_000,
+  retryPeriodMs: 1_000,
+};
 
 export interface LeaderElectionConfig extends LeaderElectionTimings {
   enabled: boolean;

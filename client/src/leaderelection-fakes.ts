@@ -86,7 +86,10 @@ export class FakeLeaseStore {
 
   /** Writes behind the candidates' backs (another writer, e.g. kubectl). */
   put(lease: Lease): Lease {
-    const stored = structuredClone({ ...lease, metadata: { ...lease.metadata, resourceVersion: String(++this.rv), uid: lease.metadata.uid ?? 'uid-1' } });
+    const stored = structuredClone({
+      ...lease,
+      metadata: { ...lease.metadata, resourceVersion: String(++this.rv), uid: lease.metadata.uid ?? 'uid-1' },
+    });
     this.leases.set(`${lease.metadata.namespace}/${lease.metadata.name}`, stored);
     this.writes++;
     return structuredClone(stored);
@@ -99,7 +102,8 @@ export class FakeLeaseStore {
   }
 
   create(lease: Lease): Lease {
-    if (this.peek(lease.metadata.namespace ?? '', lease.metadata.name ?? '')) throw new ApiError('AlreadyExists', `leases.coordination.k8s.io "${lease.metadata.name}" already exists`);
+    if (this.peek(lease.metadata.namespace ?? '', lease.metadata.name ?? ''))
+      throw new ApiError('AlreadyExists', `leases.coordination.k8s.io "${lease.metadata.name}" already exists`);
     return this.put(lease);
   }
 
@@ -107,7 +111,10 @@ export class FakeLeaseStore {
     const cur = this.peek(lease.metadata.namespace ?? '', lease.metadata.name ?? '');
     if (!cur) throw new ApiError('NotFound', `leases.coordination.k8s.io "${lease.metadata.name}" not found`);
     if (lease.metadata.resourceVersion !== cur.metadata.resourceVersion) {
-      throw new ApiError('Conflict', `Operation cannot be fulfilled on leases.coordination.k8s.io "${lease.metadata.name}": the object has been modified; please apply your changes to the latest version and try again`);
+      throw new ApiError(
+        'Conflict',
+        `Operation cannot be fulfilled on leases.coordination.k8s.io "${lease.metadata.name}": the object has been modified; please apply your changes to the latest version and try again`,
+      );
     }
     return this.put(lease);
   }

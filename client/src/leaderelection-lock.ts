@@ -80,7 +80,12 @@ export class LeaseLock {
   }
 
   async create(r: LeaderElectionRecord): Promise<void> {
-    const lease: Lease = { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: this.name, namespace: this.namespace }, spec: specFromRecord(r) };
+    const lease: Lease = {
+      apiVersion: 'coordination.k8s.io/v1',
+      kind: 'Lease',
+      metadata: { name: this.name, namespace: this.namespace },
+      spec: specFromRecord(r),
+    };
     this.lease = await this.api.create<Lease>('leases', lease, this.namespace);
   }
 

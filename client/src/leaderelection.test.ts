@@ -34,10 +34,24 @@ interface Candidate {
   done: Promise<unknown>;
 }
 
-function candidate(store: FakeLeaseStore, time: ManualTime, id: string, counter = new Leading(), random = () => 0.5): Candidate {
+function candidate(
+  store: FakeLeaseStore,
+  time: ManualTime,
+  id: string,
+  counter = new Leading(),
+  random = () => 0.5,
+): Candidate {
   const api = store.client();
   const events = new MemoryEventRecorder();
-  const elector = new LeaderElector({ ...TIMINGS, lock: new LeaseLock(api, 'kube-system', 'kube-scheduler'), identity: id, log, time, random, recorder: events });
+  const elector = new LeaderElector({
+    ...TIMINGS,
+    lock: new LeaseLock(api, 'kube-system', 'kube-scheduler'),
+    identity: id,
+    log,
+    time,
+    random,
+    recorder: events,
+  });
   const ac = new AbortController();
   const c: Candidate = { id, api, elector, events, ac, leading: false, done: Promise.resolve() };
   c.done = elector
@@ -119,7 +133,10 @@ describe('LeaderElector', () => {
     const killedAt = time.now();
     const took = await time.until(() => b.leading, 20_000);
     assert.ok(took >= TIMINGS.leaseDurationMs - TIMINGS.retryPeriodMs, `not before the lease expired (${took} ms)`);
-    assert.ok(took <= TIMINGS.leaseDurationMs + 2.2 * TIMINGS.retryPeriodMs + TIMINGS.retryPeriodMs, `within the lease duration and a jittered retry (${took} ms)`);
+    assert.ok(
+      took <= TIMINGS.leaseDurationMs + 2.2 * TIMINGS.retryPeriodMs + TIMINGS.retryPeriodMs,
+      `within the lease duration and a jittered retry (${took} ms)`,
+    );
     assert.equal(counter.max, 1, 'the stalled leader stopped acting (renew deadline) before the standby started');
     assert.ok(a.leading === false && time.now() >= killedAt);
     const err = await a.done;
@@ -127,7 +144,10 @@ describe('LeaderElector', () => {
     assert.equal(lease(store).spec.holderIdentity, 'b');
     assert.equal(lease(store).spec.leaseTransitions, 1);
     assert.equal(lease(store).spec.acquireTime, microTime(b.startedAt!));
-    assert.deepEqual(a.events.lines(), ['Normal LeaderElection a became leader', 'Normal LeaderElection a stopped leading']);
+    assert.deepEqual(a.events.lines(), [
+      'Normal LeaderElection a became leader',
+      'Normal LeaderElection a stopped leading',
+    ]);
     b.ac.abort();
     await b.done;
   });
@@ -195,7 +215,13 @@ describe('LeaderElector', () => {
     const time = new ManualTime();
     const store = new FakeLeaseStore();
     const api = store.client();
-    const elector = new LeaderElector({ ...TIMINGS, lock: new LeaseLock(api, 'kube-system', 'kcm'), identity: 'x', log, time });
+    const elector = new LeaderElector({
+      ...TIMINGS,
+      lock: new LeaseLock(api, 'kube-system', 'kcm'),
+      identity: 'x',
+      log,
+      time,
+    });
     const ac = new AbortController();
     const outcome = elector
       .run(ac.signal, async () => {
@@ -229,8 +255,17 @@ describe('LeaderElector', () => {
   });
 
   it('validates the timings as client-go does', () => {
-    assert.throws(() => validateTimings({ leaseDurationMs: 6_000, renewDeadlineMs: 6_000, retryPeriodMs: 1_000 }), /leaseDuration must be greater than renewDeadline/);
-    assert.throws(() => validateTimings({ leaseDurationMs: 8_000, renewDeadlineMs: 1_100, retryPeriodMs: 1_000 }), /renewDeadline must be greater than retryPeriod\*1.2/);
-    assert.throws(() => validateTimings({ leaseDurationMs: 8_000, renewDeadlineMs: 6_000, retryPeriodMs: 0 }), /retryPeriod must be greater than zero/);
+    assert.throws(
+      () => validateTimings({ leaseDurationMs: 6_000, renewDeadlineMs: 6_000, retryPeriodMs: 1_000 }),
+      /leaseDuration must be greater than renewDeadline/,
+    );
+    assert.throws(
+      () => validateTimings({ leaseDurationMs: 8_000, renewDeadlineMs: 1_100, retryPeriodMs: 1_000 }),
+      /renewDeadline must be greater than retryPeriod\*1.2/,
+    );
+    assert.throws(
+      () => validateTimings({ leaseDurationMs: 8_000, renewDeadlineMs: 6_000, retryPeriodMs: 0 }),
+      /retryPeriod must be greater than zero/,
+    );
   });
 });

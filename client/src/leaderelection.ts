@@ -63,8 +63,10 @@ export class LeaderElectionLostError extends Error {
 /** Checks the timings as client-go does: leaseDuration > renewDeadline > retryPeriod × 1.2 > 0. */
 export function validateTimings(t: LeaderElectionTimings): void {
   if (!(t.retryPeriodMs > 0)) throw new Error('leader election: retryPeriod must be greater than zero');
-  if (!(t.leaseDurationMs > t.renewDeadlineMs)) throw new Error('leader election: leaseDuration must be greater than renewDeadline');
-  if (!(t.renewDeadlineMs > JITTER_FACTOR * t.retryPeriodMs)) throw new Error(`leader election: renewDeadline must be greater than retryPeriod*${JITTER_FACTOR}`);
+  if (!(t.leaseDurationMs > t.renewDeadlineMs))
+    throw new Error('leader election: leaseDuration must be greater than renewDeadline');
+  if (!(t.renewDeadlineMs > JITTER_FACTOR * t.retryPeriodMs))
+    throw new Error(`leader election: renewDeadline must be greater than retryPeriod*${JITTER_FACTOR}`);
 }
 
 type Outcome = 'cancelled' | 'lost' | 'work-ended';
@@ -126,17 +128,27 @@ export class LeaderElector {
     grace.abort();
     await this.release();
     await this.flushEvents();
-    if (outcome === 'work-ended') throw failure ?? new Error(`the work of leader ${this.o.identity} ended while it held lease ${this.o.lock.describe()}`);
+    if (outcome === 'work-ended')
+      throw (
+        failure ??
+        new Error(`the work of leader ${this.o.identity} ended while it held lease ${this.o.lock.describe()}`)
+      );
   }
 
   /** Tries until acquired (true) or cancelled (false), every retryPeriod with jitter. */
   private async acquire(signal: AbortSignal): Promise<boolean> {
-    this.o.log.info({ lease: this.o.lock.describe(), identity: this.o.identity }, `attempting to acquire leader lease ${this.o.lock.describe()}...`);
+    this.o.log.info(
+      { lease: this.o.lock.describe(), identity: this.o.identity },
+      `attempting to acquire leader lease ${this.o.lock.describe()}...`,
+    );
     while (!signal.aborted) {
       const ok = await this.tryAcquireOrRenew();
       this.maybeReportTransition();
       if (ok) {
-        this.o.log.info({ lease: this.o.lock.describe(), identity: this.o.identity }, `successfully acquired lease ${this.o.lock.describe()}`);
+        this.o.log.info(
+          { lease: this.o.lock.describe(), identity: this.o.identity },
+          `successfully acquired lease ${this.o.lock.describe()}`,
+        );
         return true;
       }
       await this.time.sleep(this.o.retryPeriodMs * (1 + this.random() * JITTER_FACTOR), signal);
@@ -156,7 +168,10 @@ export class LeaderElector {
         if (stop.signal.aborted) break;
         if (!(await this.renewWithin(this.o.renewDeadlineMs, stop.signal))) {
           if (stop.signal.aborted) break;
-          this.o.log.error({ lease: this.o.lock.describe(), identity: this.o.identity, renewDeadlineMs: this.o.renewDeadlineMs }, `failed to renew lease ${this.o.lock.describe()}: timed out`);
+          this.o.log.error(
+            { lease: this.o.lock.describe(), identity: this.o.identity, renewDeadlineMs: this.o.renewDeadlineMs },
+            `failed to renew lease ${this.o.lock.describe()}: timed out`,
+          );
           return 'lost';
         }
       }
@@ -198,7 +213,13 @@ export class LeaderElector {
   /** One attempt to take or keep the lease (client-go's tryAcquireOrRenew); never throws. */
   async tryAcquireOrRenew(): Promise<boolean> {
     const now = this.time.now();
-    const desired: LeaderElectionRecord = { holderIdentity: this.o.identity, leaseDurationSeconds: Math.max(1, Math.round(this.o.leaseDurationMs / 1000)), acquireTime: now, renewTime: now, leaseTransitions: 0 };
+    const desired: LeaderElectionRecord = {
+      holderIdentity: this.o.identity,
+      leaseDurationSeconds: Math.max(1, Math.round(this.o.leaseDurationMs / 1000)),
+      acquireTime: now,
+      renewTime: now,
+      leaseTransitions: 0,
+    };
     const lock = this.o.lock;
     // Fast path: the holder writes over the record it wrote last.
     if (this.isLeader() && this.leaseValid(now) && this.observed) {
@@ -209,7 +230,10 @@ export class LeaderElector {
         this.setObserved(desired);
         return true;
       } catch (err) {
-        this.o.log.warn({ lease: lock.describe(), err: message(err) }, 'failed to update lease optimistically; reading it again');
+        this.o.log.warn(
+          { lease: lock.describe(), err: message(err) },
+          'failed to update lease optimistically; reading it again',
+        );
       }
     }
     let current: { record: LeaderElectionRecord; raw: string };
@@ -254,7 +278,13 @@ export class LeaderElector {
   private async release(): Promise<void> {
     if (!this.isLeader() || !this.observed) return;
     const now = this.time.now();
-    const released: LeaderElectionRecord = { holderIdentity: '', leaseDurationSeconds: 1, acquireTime: now, renewTime: now, leaseTransitions: this.observed.leaseTransitions };
+    const released: LeaderElectionRecord = {
+      holderIdentity: '',
+      leaseDurationSeconds: 1,
+      acquireTime: now,
+      renewTime: now,
+      leaseTransitions: this.observed.leaseTransitions,
+    };
     const ok = await this.within(
       this.o.lock.update(released).then(
         () => true,
@@ -267,7 +297,10 @@ export class LeaderElector {
     );
     if (!ok) return;
     this.setObserved(released);
-    this.o.log.info({ lease: this.o.lock.describe(), identity: this.o.identity }, `released lease ${this.o.lock.describe()}`);
+    this.o.log.info(
+      { lease: this.o.lock.describe(), identity: this.o.identity },
+      `released lease ${this.o.lock.describe()}`,
+    );
   }
 
   private leaseValid(now: number): boolean {
@@ -283,7 +316,11 @@ export class LeaderElector {
     const holder = this.leader();
     if (holder === this.reportedLeader) return;
     this.reportedLeader = holder;
-    if (holder) this.o.log.info({ lease: this.o.lock.describe(), leader: holder }, holder === this.o.identity ? 'this process is the leader' : `new leader elected: ${holder}`);
+    if (holder)
+      this.o.log.info(
+        { lease: this.o.lock.describe(), leader: holder },
+        holder === this.o.identity ? 'this process is the leader' : `new leader elected: ${holder}`,
+      );
     this.o.onNewLeader?.(holder);
   }
 

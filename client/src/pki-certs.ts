@@ -23,14 +23,23 @@ export const CLIENT_CERT_DAYS = 365;
 
 /** "CN=x, O=a, O=b" with the characters RFC 4514 asks to escape escaped. */
 function subjectName(s: Subject): string {
-  const esc = (v: string): string => v.replace(/([,+"\\<>;=])/g, '\\$1').replace(/^([ #])/, '\\$1').replace(/ $/, '\\ ');
+  const esc = (v: string): string =>
+    v
+      .replace(/([,+"\\<>;=])/g, '\\$1')
+      .replace(/^([ #])/, '\\$1')
+      .replace(/ $/, '\\ ');
   return [`CN=${esc(s.cn)}`, ...(s.o ?? []).map((o) => `O=${esc(o)}`)].join(', ');
 }
 
 const pem = (c: { toString(f: 'pem'): string }): string => `${c.toString('pem')}\n`;
 
 /** A client certificate (clientAuth) for `publicKey`, signed by the CA. */
-export async function signClientCert(ca: CertAndKey, publicKey: Key, subject: Subject, opts: { days?: number; now?: Date } = {}): Promise<string> {
+export async function signClientCert(
+  ca: CertAndKey,
+  publicKey: Key,
+  subject: Subject,
+  opts: { days?: number; now?: Date } = {},
+): Promise<string> {
   const now = opts.now ?? new Date();
   const caCert = new x509.X509Certificate(ca.cert);
   const cert = await x509.X509CertificateGenerator.create({
@@ -54,7 +63,11 @@ export async function signClientCert(ca: CertAndKey, publicKey: Key, subject: Su
 }
 
 /** A new key and its client certificate for the identity, signed by the CA. */
-export async function issueClientCert(ca: CertAndKey, subject: Subject, opts: { days?: number; now?: Date } = {}): Promise<CertAndKey> {
+export async function issueClientCert(
+  ca: CertAndKey,
+  subject: Subject,
+  opts: { days?: number; now?: Date } = {},
+): Promise<CertAndKey> {
   const keys = await keyPair();
   return { cert: await signClientCert(ca, keys.publicKey, subject, opts), key: await keyPem(keys.privateKey) };
 }
@@ -62,7 +75,11 @@ export async function issueClientCert(ca: CertAndKey, subject: Subject, opts: { 
 /** A new key and a PKCS#10 request (PEM "CERTIFICATE REQUEST") for the identity. */
 export async function makeCsr(subject: Subject): Promise<{ csr: string; key: string }> {
   const keys = await keyPair();
-  const req = await x509.Pkcs10CertificateRequestGenerator.create({ name: subjectName(subject), keys, signingAlgorithm: ALG });
+  const req = await x509.Pkcs10CertificateRequestGenerator.create({
+    name: subjectName(subject),
+    keys,
+    signingAlgorithm: ALG,
+  });
   return { csr: pem(req), key: await keyPem(keys.privateKey) };
 }
 
@@ -77,7 +94,11 @@ export async function readCsr(text: string): Promise<{ subject: Subject; publicK
 }
 
 /** A self-signed serving certificate (serverAuth) for the names and addresses, with its key. */
-export async function selfSignedServing(cn: string, sans: { dns: string[]; ips: string[] }, opts: { days?: number; now?: Date } = {}): Promise<CertAndKey> {
+export async function selfSignedServing(
+  cn: string,
+  sans: { dns: string[]; ips: string[] },
+  opts: { days?: number; now?: Date } = {},
+): Promise<CertAndKey> {
   const now = opts.now ?? new Date();
   const keys = await keyPair();
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
@@ -91,7 +112,10 @@ export async function selfSignedServing(cn: string, sans: { dns: string[]; ips: 
       new x509.BasicConstraintsExtension(false, undefined, true),
       new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true),
       new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
-      new x509.SubjectAlternativeNameExtension([...sans.dns.map((value) => ({ type: 'dns' as const, value })), ...sans.ips.map((value) => ({ type: 'ip' as const, value }))]),
+      new x509.SubjectAlternativeNameExtension([
+        ...sans.dns.map((value) => ({ type: 'dns' as const, value })),
+        ...sans.ips.map((value) => ({ type: 'ip' as const, value })),
+      ]),
     ],
   });
   return { cert: pem(cert), key: await keyPem(keys.privateKey) };
@@ -111,10 +135,12 @@ const CLIENT_AUTH = '1.3.6.1.5.5.7.3.2';
  */
 export function checkClientCert(cert: X509Certificate, ca: X509Certificate, now = new Date()): string | undefined {
   if (!cert.checkIssued(ca) || !cert.verify(ca.publicKey)) return 'the certificate is not signed by the cluster CA';
-  if (new Date(cert.validFrom).getTime() > now.getTime() + 60_000) return `the certificate is not valid before ${cert.validFrom}`;
+  if (new Date(cert.validFrom).getTime() > now.getTime() + 60_000)
+    return `the certificate is not valid before ${cert.validFrom}`;
   if (new Date(cert.validTo).getTime() < now.getTime()) return `the certificate expired on ${cert.validTo}`;
   if (cert.ca) return 'the certificate is a CA certificate';
-  if (cert.keyUsage && cert.keyUsage.length > 0 && !cert.keyUsage.includes(CLIENT_AUTH)) return 'the certificate is not for client authentication';
+  if (cert.keyUsage && cert.keyUsage.length > 0 && !cert.keyUsage.includes(CLIENT_AUTH))
+    return 'the certificate is not for client authentication';
   return undefined;
 }
 

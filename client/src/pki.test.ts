@@ -4,7 +4,15 @@ import { X509Certificate } from 'node:crypto';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { apiserverSANs, checkPki, ensurePki, generatePki, generateToken, kubernetesServiceIP, PKI_FILES } from './pki.js';
+import {
+  apiserverSANs,
+  checkPki,
+  ensurePki,
+  generatePki,
+  generateToken,
+  kubernetesServiceIP,
+  PKI_FILES,
+} from './pki.js';
 
 const CIDR = '10.244.128.0/17';
 
@@ -84,7 +92,8 @@ test('ensurePki: apiservers sharing an empty directory end up with one CA, certi
     const made = await Promise.all([ensurePki(dir, CIDR), ensurePki(dir, CIDR), ensurePki(dir, CIDR)]);
     assert.equal(made.filter((m) => m.generated).length, 1, 'one of them made it, the others waited and read it');
     for (const m of made) assert.deepEqual(m.material, made[0]!.material);
-    for (const name of ['apiserver-2', 'apiserver-lb']) assert.equal(new X509Certificate(made[0]!.material.cert).checkHost(name), name);
+    for (const name of ['apiserver-2', 'apiserver-lb'])
+      assert.equal(new X509Certificate(made[0]!.material.cert).checkHost(name), name);
     await assert.rejects(stat(join(dir, '.lock')), /ENOENT/);
   } finally {
     await rm(dir, { recursive: true, force: true });

@@ -11,7 +11,13 @@ import { cidrAddress, mustParseCidr } from '@kubelab/api';
 import { ALG, DAY, importKey, keyPair, keyPem, serial, x509 } from './pki-keys.js';
 
 /** File names inside a PKI directory. */
-export const PKI_FILES = { caCert: 'ca.crt', caKey: 'ca.key', cert: 'apiserver.crt', key: 'apiserver.key', token: 'token' } as const;
+export const PKI_FILES = {
+  caCert: 'ca.crt',
+  caKey: 'ca.key',
+  cert: 'apiserver.crt',
+  key: 'apiserver.key',
+  token: 'token',
+} as const;
 
 /** PEM texts and the token. */
 export interface PkiMaterial {
@@ -35,7 +41,10 @@ export function generateToken(): string {
 
 /** The first address of an IPv4 CIDR plus one: the `kubernetes` service's ClusterIP. */
 export function kubernetesServiceIP(serviceCIDR: string): string {
-  return cidrAddress(mustParseCidr(serviceCIDR, 'KUBELAB_SERVICE_CIDR', { maxBits: 30, example: '10.244.128.0/17' }), 1);
+  return cidrAddress(
+    mustParseCidr(serviceCIDR, 'KUBELAB_SERVICE_CIDR', { maxBits: 30, example: '10.244.128.0/17' }),
+    1,
+  );
 }
 
 /**
@@ -45,13 +54,26 @@ export function kubernetesServiceIP(serviceCIDR: string): string {
  */
 export function apiserverSANs(serviceCIDR: string): { dns: string[]; ips: string[] } {
   return {
-    dns: ['localhost', 'apiserver', 'apiserver-2', 'apiserver-lb', 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local'],
+    dns: [
+      'localhost',
+      'apiserver',
+      'apiserver-2',
+      'apiserver-lb',
+      'kubernetes',
+      'kubernetes.default',
+      'kubernetes.default.svc',
+      'kubernetes.default.svc.cluster.local',
+    ],
     ips: ['127.0.0.1', kubernetesServiceIP(serviceCIDR)],
   };
 }
 
 /** A serving certificate for the apiserver, signed by the given CA. */
-async function servingCert(ca: { cert: string; key: string }, serviceCIDR: string, now: Date): Promise<{ cert: string; key: string }> {
+async function servingCert(
+  ca: { cert: string; key: string },
+  serviceCIDR: string,
+  now: Date,
+): Promise<{ cert: string; key: string }> {
   const caCert = new x509.X509Certificate(ca.cert);
   const keys = await keyPair();
   const sans = apiserverSANs(serviceCIDR);
@@ -68,7 +90,10 @@ async function servingCert(ca: { cert: string; key: string }, serviceCIDR: strin
       new x509.BasicConstraintsExtension(false, undefined, true),
       new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true),
       new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
-      new x509.SubjectAlternativeNameExtension([...sans.dns.map((value) => ({ type: 'dns' as const, value })), ...sans.ips.map((value) => ({ type: 'ip' as const, value }))]),
+      new x509.SubjectAlternativeNameExtension([
+        ...sans.dns.map((value) => ({ type: 'dns' as const, value })),
+        ...sans.ips.map((value) => ({ type: 'ip' as const, value })),
+      ]),
       await x509.AuthorityKeyIdentifierExtension.create(caCert),
       await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
     ],
@@ -77,10 +102,16 @@ async function servingCert(ca: { cert: string; key: string }, serviceCIDR: strin
 }
 
 /** A new CA (10 years), serving certificate and token; `token` and `ca` keep existing ones. */
-export async function generatePki(opts: { serviceCIDR: string; now?: Date; token?: string; ca?: { cert: string; key: string } }): Promise<PkiMaterial> {
+export async function generatePki(opts: {
+  serviceCIDR: string;
+  now?: Date;
+  token?: string;
+  ca?: { cert: string; key: string };
+}): Promise<PkiMaterial> {
   const now = opts.now ?? new Date();
   const token = opts.token && TOKEN_RE.test(opts.token) ? opts.token : generateToken();
-  if (opts.ca) return { caCert: opts.ca.cert, caKey: opts.ca.key, ...(await servingCert(opts.ca, opts.serviceCIDR, now)), token };
+  if (opts.ca)
+    return { caCert: opts.ca.cert, caKey: opts.ca.key, ...(await servingCert(opts.ca, opts.serviceCIDR, now)), token };
   const keys = await keyPair();
   const ca = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: serial(),
@@ -91,7 +122,10 @@ export async function generatePki(opts: { serviceCIDR: string; now?: Date; token
     keys,
     extensions: [
       new x509.BasicConstraintsExtension(true, undefined, true),
-      new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign | x509.KeyUsageFlags.digitalSignature, true),
+      new x509.KeyUsagesExtension(
+        x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign | x509.KeyUsageFlags.digitalSignature,
+        true,
+      ),
       await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
     ],
   });
@@ -117,7 +151,9 @@ export function checkPki(m: PkiMaterial, serviceCIDR: string, now = new Date()):
     }
     const sans = apiserverSANs(serviceCIDR);
     for (const ip of sans.ips) if (cert.checkIP(ip) === undefined) return `the apiserver certificate lacks IP ${ip}`;
-    for (const dns of sans.dns) if (cert.checkHost(dns, { wildcards: false }) === undefined) return `the apiserver certificate lacks DNS name ${dns}`;
+    for (const dns of sans.dns)
+      if (cert.checkHost(dns, { wildcards: false }) === undefined)
+        return `the apiserver certificate lacks DNS name ${dns}`;
     return undefined;
   } catch (err) {
     return `unreadable: ${(err as Error).message}`;
@@ -127,7 +163,13 @@ export function checkPki(m: PkiMaterial, serviceCIDR: string, now = new Date()):
 export async function readPki(dir: string): Promise<PkiMaterial | undefined> {
   try {
     const read = (f: string): Promise<string> => readFile(join(dir, f), 'utf8');
-    const [caCert, caKey, cert, key, token] = await Promise.all([read(PKI_FILES.caCert), read(PKI_FILES.caKey), read(PKI_FILES.cert), read(PKI_FILES.key), read(PKI_FILES.token)]);
+    const [caCert, caKey, cert, key, token] = await Promise.all([
+      read(PKI_FILES.caCert),
+      read(PKI_FILES.caKey),
+      read(PKI_FILES.cert),
+      read(PKI_FILES.key),
+      read(PKI_FILES.token),
+    ]);
     return { caCert, caKey, cert, key, token: token.trim() };
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
@@ -141,7 +183,8 @@ export function checkCa(caCert: string, caKey: string, now = new Date()): string
     const ca = new X509Certificate(caCert);
     if (!ca.ca) return 'the CA certificate is not a CA';
     if (!ca.checkPrivateKey(createPrivateKey(caKey))) return 'the CA key does not match the CA certificate';
-    if (new Date(ca.validTo).getTime() < now.getTime() + RENEW_BEFORE_DAYS * DAY) return `the CA expires on ${ca.validTo}`;
+    if (new Date(ca.validTo).getTime() < now.getTime() + RENEW_BEFORE_DAYS * DAY)
+      return `the CA expires on ${ca.validTo}`;
     return undefined;
   } catch (err) {
     return `the CA is unreadable: ${(err as Error).message}`;
@@ -150,7 +193,9 @@ export function checkCa(caCert: string, caKey: string, now = new Date()): string
 
 /** The CA certificate and key in `dir` when both are there and usable. */
 export async function readUsableCa(dir: string, now = new Date()): Promise<{ cert: string; key: string } | undefined> {
-  const [cert, key] = await Promise.all([PKI_FILES.caCert, PKI_FILES.caKey].map((f) => readFile(join(dir, f), 'utf8').catch(() => undefined)));
+  const [cert, key] = await Promise.all(
+    [PKI_FILES.caCert, PKI_FILES.caKey].map((f) => readFile(join(dir, f), 'utf8').catch(() => undefined)),
+  );
   return cert && key && checkCa(cert, key, now) === undefined ? { cert, key } : undefined;
 }
 
@@ -174,7 +219,11 @@ export async function writePki(dir: string, m: PkiMaterial): Promise<void> {
  * The PKI in `dir`, reused when present and valid for `serviceCIDR`; otherwise made (keeping a
  * valid existing token) and written there. `reason` says why it was made.
  */
-export async function ensurePki(dir: string, serviceCIDR: string, now = new Date()): Promise<{ material: PkiMaterial; generated: boolean; reason?: string }> {
+export async function ensurePki(
+  dir: string,
+  serviceCIDR: string,
+  now = new Date(),
+): Promise<{ material: PkiMaterial; generated: boolean; reason?: string }> {
   const existing = await readPki(dir);
   if (existing && checkPki(existing, serviceCIDR, now) === undefined) return { material: existing, generated: false };
   // Several apiservers may share the directory (the HA profile without `kubelab up`): one makes
@@ -194,7 +243,10 @@ export async function withDirLock<T>(dir: string, fn: () => Promise<T>): Promise
       break;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const age = await stat(lock).then((st) => Date.now() - st.mtimeMs, () => 0);
+      const age = await stat(lock).then(
+        (st) => Date.now() - st.mtimeMs,
+        () => 0,
+      );
       if (age > LOCK_STALE_MS) await rm(lock, { recursive: true, force: true });
       else await new Promise((r) => setTimeout(r, 200));
     }
@@ -206,7 +258,11 @@ export async function withDirLock<T>(dir: string, fn: () => Promise<T>): Promise
   }
 }
 
-async function ensureUnlocked(dir: string, serviceCIDR: string, now: Date): Promise<{ material: PkiMaterial; generated: boolean; reason?: string }> {
+async function ensureUnlocked(
+  dir: string,
+  serviceCIDR: string,
+  now: Date,
+): Promise<{ material: PkiMaterial; generated: boolean; reason?: string }> {
   const existing = await readPki(dir);
   const reason = existing ? checkPki(existing, serviceCIDR, now) : 'none yet';
   if (existing && reason === undefined) return { material: existing, generated: false };

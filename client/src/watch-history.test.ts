@@ -14,7 +14,10 @@ describe('WatchHistory', () => {
     assert.equal(h.resumeFrom, 5);
     h.bookmark(7);
     h.event({ type: 'DELETED', key: 'a', rv: 8 });
-    const r = h.check([put('a', 2), put('a', 4), put('b', 5), { key: 'a', rv: 8, type: 'delete' }], [{ key: 'b', rv: 5 }]);
+    const r = h.check(
+      [put('a', 2), put('a', 4), put('b', 5), { key: 'a', rv: 8, type: 'delete' }],
+      [{ key: 'b', rv: 5 }],
+    );
     assert.ok(historyOk(r), describeReport(r));
     assert.deepEqual([r.events, r.relists, r.reopens, r.bookmarks, r.coveredByRelist], [3, 1, 1, 1, 1]);
   });
@@ -25,7 +28,13 @@ describe('WatchHistory', () => {
     h.event({ type: 'ADDED', key: 'a', rv: 2 });
     h.reopened();
     h.event({ type: 'MODIFIED', key: 'b', rv: 4 });
-    const r = h.check([put('a', 2), put('a', 3), put('b', 4)], [{ key: 'a', rv: 3 }, { key: 'b', rv: 4 }]);
+    const r = h.check(
+      [put('a', 2), put('a', 3), put('b', 4)],
+      [
+        { key: 'a', rv: 3 },
+        { key: 'b', rv: 4 },
+      ],
+    );
     assert.deepEqual(r.lost, [put('a', 3)]);
     assert.deepEqual(r.stateDiff, ['a at 2, the list has 3']);
     assert.ok(!historyOk(r));
@@ -35,16 +44,34 @@ describe('WatchHistory', () => {
     const h = new WatchHistory();
     h.relist([], 1);
     h.event({ type: 'ADDED', key: 'a', rv: 2 });
-    h.relist([{ key: 'a', rv: 5 }, { key: 'c', rv: 4 }], 6);
+    h.relist(
+      [
+        { key: 'a', rv: 5 },
+        { key: 'c', rv: 4 },
+      ],
+      6,
+    );
     h.event({ type: 'MODIFIED', key: 'c', rv: 7 });
-    const r = h.check([put('a', 2), put('a', 3), put('c', 4), put('a', 5), put('c', 7)], [{ key: 'a', rv: 5 }, { key: 'c', rv: 7 }]);
+    const r = h.check(
+      [put('a', 2), put('a', 3), put('c', 4), put('a', 5), put('c', 7)],
+      [
+        { key: 'a', rv: 5 },
+        { key: 'c', rv: 7 },
+      ],
+    );
     assert.ok(historyOk(r), describeReport(r));
     assert.equal(r.coveredByRelist, 3);
   });
 
   it('a relist drops objects it no longer lists', () => {
     const h = new WatchHistory();
-    h.relist([{ key: 'a', rv: 1 }, { key: 'b', rv: 2 }], 2);
+    h.relist(
+      [
+        { key: 'a', rv: 1 },
+        { key: 'b', rv: 2 },
+      ],
+      2,
+    );
     h.relist([{ key: 'b', rv: 2 }], 9);
     assert.ok(!h.has('a'));
     assert.ok(historyOk(h.check([], [{ key: 'b', rv: 2 }])));
@@ -57,8 +84,17 @@ describe('WatchHistory', () => {
     h.event({ type: 'ADDED', key: 'b', rv: 4 });
     h.reopened();
     h.event({ type: 'ADDED', key: 'b', rv: 4 });
-    const r = h.check([put('a', 3), put('b', 4)], [{ key: 'a', rv: 3 }, { key: 'b', rv: 4 }]);
-    assert.deepEqual(r.duplicates.map((e) => `${e.key}@${e.rv}`), ['a@3', 'b@4']);
+    const r = h.check(
+      [put('a', 3), put('b', 4)],
+      [
+        { key: 'a', rv: 3 },
+        { key: 'b', rv: 4 },
+      ],
+    );
+    assert.deepEqual(
+      r.duplicates.map((e) => `${e.key}@${e.rv}`),
+      ['a@3', 'b@4'],
+    );
     assert.ok(!historyOk(r));
   });
 
@@ -69,7 +105,13 @@ describe('WatchHistory', () => {
     h.event({ type: 'MODIFIED', key: 'a', rv: 4 });
     h.event({ type: 'ADDED', key: 'b', rv: 3 });
     h.bookmark(2);
-    const r = h.check([], [{ key: 'a', rv: 5 }, { key: 'b', rv: 3 }]);
+    const r = h.check(
+      [],
+      [
+        { key: 'a', rv: 5 },
+        { key: 'b', rv: 3 },
+      ],
+    );
     assert.equal(r.outOfOrder.length, 3, r.outOfOrder.join('\n'));
     assert.match(r.outOfOrder[0]!, /^a: MODIFIED at 4 after 5$/);
     assert.match(r.outOfOrder[1]!, /^b: ADDED at 3 after the stream reached 5$/);
@@ -81,7 +123,13 @@ describe('WatchHistory', () => {
     h.relist([], 1);
     h.event({ type: 'ADDED', key: 'a', rv: 2 });
     h.event({ type: 'ADDED', key: 'x', rv: 3 });
-    const r = h.check([], [{ key: 'a', rv: 4 }, { key: 'b', rv: 2 }]);
+    const r = h.check(
+      [],
+      [
+        { key: 'a', rv: 4 },
+        { key: 'b', rv: 2 },
+      ],
+    );
     assert.deepEqual(r.stateDiff.sort(), ['a at 2, the list has 4', 'b@2 missing', 'x@3 is gone from the list']);
   });
 

@@ -54,8 +54,18 @@ export function historyOk(r: HistoryReport): boolean {
 export function describeReport(r: HistoryReport): string {
   const head = `${r.events} events, ${r.relists} relists, ${r.reopens} reopens, ${r.bookmarks} bookmarks; ${r.coveredByRelist} writes covered by a relist`;
   const parts = [
-    r.lost.length ? `${r.lost.length} lost (first: ${r.lost.slice(0, 3).map((w) => `${w.key}@${w.rv}`).join(', ')})` : '',
-    r.duplicates.length ? `${r.duplicates.length} duplicates (first: ${r.duplicates.slice(0, 3).map((e) => `${e.key}@${e.rv}`).join(', ')})` : '',
+    r.lost.length
+      ? `${r.lost.length} lost (first: ${r.lost
+          .slice(0, 3)
+          .map((w) => `${w.key}@${w.rv}`)
+          .join(', ')})`
+      : '',
+    r.duplicates.length
+      ? `${r.duplicates.length} duplicates (first: ${r.duplicates
+          .slice(0, 3)
+          .map((e) => `${e.key}@${e.rv}`)
+          .join(', ')})`
+      : '',
     r.outOfOrder.length ? `${r.outOfOrder.length} out of order (first: ${r.outOfOrder.slice(0, 3).join('; ')})` : '',
     r.stateDiff.length ? `${r.stateDiff.length} state differences (first: ${r.stateDiff.slice(0, 3).join('; ')})` : '',
   ].filter((p) => p);
@@ -125,8 +135,10 @@ export class WatchHistory {
     this.delivered.set(id, seen + 1);
     const prev = this.lastByKey.get(ev.key);
     if (seen > 0 || prev === ev.rv) this.duplicates.push(ev);
-    else if (prev !== undefined && ev.rv < prev) this.outOfOrder.push(`${ev.key}: ${ev.type} at ${ev.rv} after ${prev}`);
-    else if (ev.rv < this.last) this.outOfOrder.push(`${ev.key}: ${ev.type} at ${ev.rv} after the stream reached ${this.last}`);
+    else if (prev !== undefined && ev.rv < prev)
+      this.outOfOrder.push(`${ev.key}: ${ev.type} at ${ev.rv} after ${prev}`);
+    else if (ev.rv < this.last)
+      this.outOfOrder.push(`${ev.key}: ${ev.type} at ${ev.rv} after the stream reached ${this.last}`);
     this.lastByKey.set(ev.key, Math.max(prev ?? 0, ev.rv));
     this.last = Math.max(this.last, ev.rv);
     if (ev.type === 'DELETED') this.state.delete(ev.key);
@@ -150,9 +162,17 @@ export class WatchHistory {
     const want = new Map(finalList.map((i) => [i.key, i.rv]));
     for (const [key, rv] of want) {
       const got = this.state.get(key);
-      if (got !== rv) stateDiff.push(got === undefined ? `${key}@${rv} missing` : `${key} at ${got}, the list has ${rv}`);
+      if (got !== rv)
+        stateDiff.push(got === undefined ? `${key}@${rv} missing` : `${key} at ${got}, the list has ${rv}`);
     }
     for (const [key, rv] of this.state) if (!want.has(key)) stateDiff.push(`${key}@${rv} is gone from the list`);
-    return { ...this.counts, lost, duplicates: [...this.duplicates], outOfOrder: [...this.outOfOrder], stateDiff, coveredByRelist };
+    return {
+      ...this.counts,
+      lost,
+      duplicates: [...this.duplicates],
+      outOfOrder: [...this.outOfOrder],
+      stateDiff,
+      coveredByRelist,
+    };
   }
 }

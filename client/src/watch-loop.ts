@@ -62,17 +62,28 @@ async function relist(o: WatchLoopOptions, signal: AbortSignal): Promise<void> {
   const res = await fetch(`${o.base}${o.path}`, { signal });
   const body = (await res.json()) as WireObject;
   if (res.status !== 200) throw new Error(`list answered ${res.status}: ${body.message ?? ''}`);
-  const items = (body.items ?? []).map((i) => ({ key: objectKeyOf(i.metadata), rv: Number(i.metadata?.resourceVersion) }));
+  const items = (body.items ?? []).map((i) => ({
+    key: objectKeyOf(i.metadata),
+    rv: Number(i.metadata?.resourceVersion),
+  }));
   o.history.relist(items, Number(body.metadata?.resourceVersion));
 }
 
 /** One watch request; resolves 'expired' on a 410, 'ended' otherwise (with why). */
-async function watchOnce(o: WatchLoopOptions, signal: AbortSignal): Promise<{ outcome: 'expired' | 'ended'; why: string }> {
-  const q = new URLSearchParams({ watch: 'true', resourceVersion: String(o.history.resumeFrom), allowWatchBookmarks: 'true' });
+async function watchOnce(
+  o: WatchLoopOptions,
+  signal: AbortSignal,
+): Promise<{ outcome: 'expired' | 'ended'; why: string }> {
+  const q = new URLSearchParams({
+    watch: 'true',
+    resourceVersion: String(o.history.resumeFrom),
+    allowWatchBookmarks: 'true',
+  });
   if (o.timeoutSeconds) q.set('timeoutSeconds', String(o.timeoutSeconds));
   const res = await fetch(`${o.base}${o.path}?${q}`, { signal });
   if (res.status === 410) return { outcome: 'expired', why: 'HTTP 410' };
-  if (res.status !== 200 || !res.body) return { outcome: 'ended', why: `watch answered ${res.status}: ${await res.text()}` };
+  if (res.status !== 200 || !res.body)
+    return { outcome: 'ended', why: `watch answered ${res.status}: ${await res.text()}` };
   const reader = res.body.getReader();
   const decoder = new TextDecoder();
   let buf = '';

@@ -97,7 +97,12 @@ export class WorkQueue {
    * Runs `workers` loops calling handler(key); a throw means retry with back-off, a result with
    * `requeueAfterMs` a fresh look after that delay (failure count cleared).
    */
-  async run(workers: number, handler: (key: string) => Promise<void | ReconcileResult>, signal: AbortSignal, log?: Logger): Promise<void> {
+  async run(
+    workers: number,
+    handler: (key: string) => Promise<void | ReconcileResult>,
+    signal: AbortSignal,
+    log?: Logger,
+  ): Promise<void> {
     const loop = async (): Promise<void> => {
       for (;;) {
         const key = await this.take(signal);
@@ -107,7 +112,10 @@ export class WorkQueue {
           this.forget(key);
           if (result?.requeueAfterMs !== undefined && !signal.aborted) this.addAfter(key, result.requeueAfterMs);
         } catch (err) {
-          log?.warn({ key, err: err instanceof Error ? err.message : String(err), attempt: (this.failures.get(key) ?? 0) + 1 }, 'reconcile failed; will retry');
+          log?.warn(
+            { key, err: err instanceof Error ? err.message : String(err), attempt: (this.failures.get(key) ?? 0) + 1 },
+            'reconcile failed; will retry',
+          );
           if (!signal.aborted) this.addRateLimited(key);
         } finally {
           this.done(key);

@@ -35,7 +35,13 @@ function answers(id: number, question: Question, reply: Buffer): boolean {
   try {
     const p = dnsPacket.decode(reply);
     const q = p.questions?.[0];
-    return p.id === id && p.type === 'response' && q !== undefined && q.type === question.type && q.name.toLowerCase() === question.name.toLowerCase();
+    return (
+      p.id === id &&
+      p.type === 'response' &&
+      q !== undefined &&
+      q.type === question.type &&
+      q.name.toLowerCase() === question.name.toLowerCase()
+    );
   } catch {
     return false;
   }
@@ -55,7 +61,12 @@ export class Forwarder {
     return this.inFlight;
   }
 
-  async forward(packet: Buffer, question: Question, upstreams: Upstream[], transport: 'udp' | 'tcp'): Promise<ForwardResult> {
+  async forward(
+    packet: Buffer,
+    question: Question,
+    upstreams: Upstream[],
+    transport: 'udp' | 'tcp',
+  ): Promise<ForwardResult> {
     if (upstreams.length === 0) return { failure: 'unreachable' };
     if (this.inFlight >= this.maxInFlight) return { failure: 'busy' };
     this.inFlight++;
@@ -70,7 +81,10 @@ export class Forwarder {
         const id = randomInt(0, 65536);
         const check = (reply: Buffer): boolean => answers(id, question, reply);
         const query = withId(packet, id);
-        const r = transport === 'udp' ? await udpExchange(query, check, up, budget) : await tcpExchange(query, check, up, budget);
+        const r =
+          transport === 'udp'
+            ? await udpExchange(query, check, up, budget)
+            : await tcpExchange(query, check, up, budget);
         if (r === 'timeout') failure = 'timeout';
         else if (r !== 'error') {
           r.writeUInt16BE(packet.readUInt16BE(0), 0);
@@ -84,7 +98,12 @@ export class Forwarder {
   }
 }
 
-function udpExchange(query: Buffer, check: (reply: Buffer) => boolean, up: Upstream, timeoutMs: number): Promise<Buffer | 'timeout' | 'error'> {
+function udpExchange(
+  query: Buffer,
+  check: (reply: Buffer) => boolean,
+  up: Upstream,
+  timeoutMs: number,
+): Promise<Buffer | 'timeout' | 'error'> {
   return new Promise((resolve) => {
     const sock = dgram.createSocket('udp4');
     let done = false;
@@ -105,7 +124,12 @@ function udpExchange(query: Buffer, check: (reply: Buffer) => boolean, up: Upstr
   });
 }
 
-function tcpExchange(query: Buffer, check: (reply: Buffer) => boolean, up: Upstream, timeoutMs: number): Promise<Buffer | 'timeout' | 'error'> {
+function tcpExchange(
+  query: Buffer,
+  check: (reply: Buffer) => boolean,
+  up: Upstream,
+  timeoutMs: number,
+): Promise<Buffer | 'timeout' | 'error'> {
   return new Promise((resolve) => {
     const sock = net.connect({ host: up.host, port: up.port });
     let buf = Buffer.alloc(0);

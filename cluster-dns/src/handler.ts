@@ -59,7 +59,11 @@ export class QueryHandler {
   }
 
   /** `cache` is given the replies made from the zone alone (not forwarded, no CNAME chased out of it). */
-  private async answer(raw: Buffer, transport: Transport, cache?: (reply: Buffer) => void): Promise<Buffer | undefined> {
+  private async answer(
+    raw: Buffer,
+    transport: Transport,
+    cache?: (reply: Buffer) => void,
+  ): Promise<Buffer | undefined> {
     let query: DecodedPacket;
     try {
       query = dnsPacket.decode(raw);
@@ -79,7 +83,8 @@ export class QueryHandler {
     const outcome = resolve(this.d.zone, q, this.d.options);
     if (outcome.forward) return this.forward(raw, query, q, transport);
     this.d.count?.('zone');
-    if (outcome.chase) return encodeReply(query, await this.chase(outcome, outcome.chase, transport, optOf(query) !== undefined), limit);
+    if (outcome.chase)
+      return encodeReply(query, await this.chase(outcome, outcome.chase, transport, optOf(query) !== undefined), limit);
     const reply = encodeReply(query, outcome, limit);
     cache?.(reply);
     return reply;

@@ -17,7 +17,10 @@ import { runClusterDns } from './run.js';
 runMain('cluster-dns', async (signal, log) => {
   const cfg = loadConfig();
   const client = new ApiClient(cfg.apiserver, { credentials: credentialsFromEnv() });
-  log.info({ apiserver: cfg.apiserver, domain: cfg.domain, port: cfg.port, dnsService: cfg.dnsService }, 'cluster-dns starting');
+  log.info(
+    { apiserver: cfg.apiserver, domain: cfg.domain, port: cfg.port, dnsService: cfg.dnsService },
+    'cluster-dns starting',
+  );
   try {
     await runClusterDns({ cfg, client, log }, signal);
   } finally {

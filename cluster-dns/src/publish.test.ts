@@ -7,10 +7,17 @@ import { publishEndpoints } from './publish.js';
 import { service } from './testing.js';
 
 /** The writes publishEndpoints sent to the apiserver, in order ("create endpoints"). */
-const writes = (api: InProcessApi): string[] => api.calls.filter((c) => c.verb === 'create' || c.verb === 'update').map((c) => `${c.verb} ${c.resource}`);
+const writes = (api: InProcessApi): string[] =>
+  api.calls.filter((c) => c.verb === 'create' || c.verb === 'update').map((c) => `${c.verb} ${c.resource}`);
 
 describe('publishEndpoints', () => {
-  const svc = service('kube-system', 'kube-dns', { clusterIP: '10.244.128.10', ports: [{ name: 'dns', protocol: 'UDP', port: 53, targetPort: 53 }, { name: 'dns-tcp', protocol: 'TCP', port: 53, targetPort: 53 }] });
+  const svc = service('kube-system', 'kube-dns', {
+    clusterIP: '10.244.128.10',
+    ports: [
+      { name: 'dns', protocol: 'UDP', port: 53, targetPort: 53 },
+      { name: 'dns-tcp', protocol: 'TCP', port: 53, targetPort: 53 },
+    ],
+  });
   svc.metadata.uid = 'u1';
   const log = pino({ level: 'silent' });
 
@@ -19,7 +26,15 @@ describe('publishEndpoints', () => {
     assert.equal(await publishEndpoints(api, svc, '10.244.0.9', log), true);
     assert.deepEqual(writes(api), ['create endpoints', 'create endpointslices']);
     const ep = api.peek<KubeObject & { subsets: unknown }>('endpoints', 'kube-system', 'kube-dns')!;
-    assert.deepEqual(ep.subsets, [{ addresses: [{ ip: '10.244.0.9' }], ports: [{ name: 'dns', port: 53, protocol: 'UDP' }, { name: 'dns-tcp', port: 53, protocol: 'TCP' }] }]);
+    assert.deepEqual(ep.subsets, [
+      {
+        addresses: [{ ip: '10.244.0.9' }],
+        ports: [
+          { name: 'dns', port: 53, protocol: 'UDP' },
+          { name: 'dns-tcp', port: 53, protocol: 'TCP' },
+        ],
+      },
+    ]);
     const slice = api.peek('endpointslices', 'kube-system', 'kube-dns-cluster-dns')!;
     assert.equal(slice.metadata.labels?.['kubernetes.io/service-name'], 'kube-dns');
     assert.equal(slice.metadata.ownerReferences?.[0]?.uid, 'u1');
@@ -32,6 +47,13 @@ describe('publishEndpoints', () => {
     await publishEndpoints(api, svc, '10.244.0.9', log);
     await publishEndpoints(api, svc, '10.244.0.12', log);
     assert.deepEqual(writes(api).slice(2), ['update endpoints', 'update endpointslices']);
-    assert.deepEqual(api.peek<KubeObject & { endpoints: { addresses: string[] }[] }>('endpointslices', 'kube-system', 'kube-dns-cluster-dns')!.endpoints[0]!.addresses, ['10.244.0.12']);
+    assert.deepEqual(
+      api.peek<KubeObject & { endpoints: { addresses: string[] }[] }>(
+        'endpointslices',
+        'kube-system',
+        'kube-dns-cluster-dns',
+      )!.endpoints[0]!.addresses,
+      ['10.244.0.12'],
+    );
   });
 });

@@ -23,19 +23,42 @@ export function interfaceAddress(iface: string): string | undefined {
 type Api = Pick<ApiClient, 'get' | 'create' | 'update'>;
 
 function ownerOf(svc: Service): NonNullable<KubeObject['metadata']['ownerReferences']> {
-  return [{ apiVersion: 'v1', kind: 'Service', name: svc.metadata.name ?? '', uid: svc.metadata.uid ?? '', controller: true, blockOwnerDeletion: true }];
+  return [
+    {
+      apiVersion: 'v1',
+      kind: 'Service',
+      name: svc.metadata.name ?? '',
+      uid: svc.metadata.uid ?? '',
+      controller: true,
+      blockOwnerDeletion: true,
+    },
+  ];
 }
 
 export function desiredEndpoints(svc: Service, ip: string): { endpoints: Endpoints; slice: EndpointSlice } {
   const namespace = svc.metadata.namespace ?? 'kube-system';
   const name = svc.metadata.name ?? 'kube-dns';
-  const ports = (svc.spec.ports ?? []).map((p) => ({ name: p.name ?? '', port: typeof p.targetPort === 'number' ? p.targetPort : p.port, protocol: p.protocol ?? 'TCP' }));
+  const ports = (svc.spec.ports ?? []).map((p) => ({
+    name: p.name ?? '',
+    port: typeof p.targetPort === 'number' ? p.targetPort : p.port,
+    protocol: p.protocol ?? 'TCP',
+  }));
   return {
-    endpoints: { apiVersion: 'v1', kind: 'Endpoints', metadata: { name, namespace, labels: { ...(svc.metadata.labels ?? {}) } }, subsets: [{ addresses: [{ ip }], ports }] },
+    endpoints: {
+      apiVersion: 'v1',
+      kind: 'Endpoints',
+      metadata: { name, namespace, labels: { ...(svc.metadata.labels ?? {}) } },
+      subsets: [{ addresses: [{ ip }], ports }],
+    },
     slice: {
       apiVersion: 'discovery.k8s.io/v1',
       kind: 'EndpointSlice',
-      metadata: { name: `${name}-cluster-dns`, namespace, labels: { [SERVICE_NAME_LABEL]: name, [MANAGED_BY_LABEL]: MANAGED_BY }, ownerReferences: ownerOf(svc) },
+      metadata: {
+        name: `${name}-cluster-dns`,
+        namespace,
+        labels: { [SERVICE_NAME_LABEL]: name, [MANAGED_BY_LABEL]: MANAGED_BY },
+        ownerReferences: ownerOf(svc),
+      },
       addressType: 'IPv4',
       endpoints: [{ addresses: [ip], conditions: { ready: true, serving: true, terminating: false } }],
       ports,
@@ -45,7 +68,12 @@ export function desiredEndpoints(svc: Service, ip: string): { endpoints: Endpoin
 
 const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
 
-async function ensure<T extends KubeObject>(api: Api, resource: string, want: T, differs: (cur: T) => boolean): Promise<boolean> {
+async function ensure<T extends KubeObject>(
+  api: Api,
+  resource: string,
+  want: T,
+  differs: (cur: T) => boolean,
+): Promise<boolean> {
   const { namespace = '', name = '' } = want.metadata;
   let cur: T | undefined;
   try {
@@ -58,15 +86,41 @@ async function ensure<T extends KubeObject>(api: Api, resource: string, want: T,
     return true;
   }
   if (!differs(cur)) return false;
-  await api.update(resource, { ...cur, ...want, metadata: { ...cur.metadata, labels: want.metadata.labels, ...(want.metadata.ownerReferences ? { ownerReferences: want.metadata.ownerReferences } : {}) } });
+  await api.update(resource, {
+    ...cur,
+    ...want,
+    metadata: {
+      ...cur.metadata,
+      labels: want.metadata.labels,
+      ...(want.metadata.ownerReferences ? { ownerReferences: want.metadata.ownerReferences } : {}),
+    },
+  });
   return true;
 }
 
 /** Writes what differs; returns whether anything was written. */
 export async function publishEndpoints(api: Api, svc: Service, ip: string, log: Logger): Promise<boolean> {
   const want = desiredEndpoints(svc, ip);
-  const a = await ensure(api, 'endpoints', want.endpoints, (cur) => !same(cur.subsets, want.endpoints.subsets) || !same(cur.metadata.labels ?? {}, want.endpoints.metadata.labels));
-  const b = await ensure(api, 'endpointslices', want.slice, (cur) => !same(cur.endpoints, want.slice.endpoints) || !same(cur.ports, want.slice.ports) || !same(cur.metadata.labels, want.slice.metadata.labels));
-  if (a || b) log.info({ service: `${want.slice.metadata.namespace}/${svc.metadata.name}`, ip }, 'cluster-dns: published its endpoints');
+  const a = await ensure(
+    api,
+    'endpoints',
+    want.endpoints,
+    (cur) =>
+      !same(cur.subsets, want.endpoints.subsets) || !same(cur.metadata.labels ?? {}, want.endpoints.metadata.labels),
+  );
+  const b = await ensure(
+    api,
+    'endpointslices',
+    want.slice,
+    (cur) =>
+      !same(cur.endpoints, want.slice.endpoints) ||
+      !same(cur.ports, want.slice.ports) ||
+      !same(cur.metadata.labels, want.slice.metadata.labels),
+  );
+  if (a || b)
+    log.info(
+      { service: `${want.slice.metadata.namespace}/${svc.metadata.name}`, ip },
+      'cluster-dns: published its endpoints',
+    );
   return a || b;
 }

@@ -144,7 +144,8 @@ export function serviceRecords(svc: Service, slices: EndpointSlice[], zone: stri
     if (ips.length) {
       put(base).a = ips;
       for (const ip of ips) out.ptrs.push([ip, base]);
-      for (const p of svc.spec.ports ?? []) if (p.name && p.port) addSrv(p.name, p.protocol, { priority: 0, weight: 0, port: p.port, target: base });
+      for (const p of svc.spec.ports ?? [])
+        if (p.name && p.port) addSrv(p.name, p.protocol, { priority: 0, weight: 0, port: p.port, target: base });
     }
   }
   weigh(srv);

@@ -6,18 +6,56 @@ import { resolve, type Resolution, type ResolveOptions } from './resolve.js';
 import { endpoint, service, slice } from './testing.js';
 import { Zone } from './zone.js';
 
-const OPTS: ResolveOptions = { ttl: 5, reverseCidrs: [mustParseCidr('10.244.0.0/16', 'cidr')], dnsService: 'kube-system/kube-dns' };
+const OPTS: ResolveOptions = {
+  ttl: 5,
+  reverseCidrs: [mustParseCidr('10.244.0.0/16', 'cidr')],
+  dnsService: 'kube-system/kube-dns',
+};
 
 function lab(): Zone {
   const z = new Zone('cluster.local', () => 1_700_000_000_000);
-  z.upsertService(service('kube-system', 'kube-dns', { clusterIP: '10.244.128.10', ports: [{ name: 'dns', protocol: 'UDP', port: 53 }, { name: 'dns-tcp', protocol: 'TCP', port: 53 }] }));
-  z.upsertService(service('default', 'web', { clusterIP: '10.244.130.7', ports: [{ name: 'http', protocol: 'TCP', port: 80 }, { protocol: 'TCP', port: 8080 }] }));
-  z.upsertSlice(slice('default', 'web', 'web-abc', [endpoint('10.244.0.5'), endpoint('10.244.0.6', { conditions: { ready: false } })], [{ name: 'http', port: 8080, protocol: 'TCP' }]));
-  z.upsertService(service('default', 'nginx', { clusterIP: 'None', ports: [{ name: 'web', protocol: 'TCP', port: 80 }] }));
+  z.upsertService(
+    service('kube-system', 'kube-dns', {
+      clusterIP: '10.244.128.10',
+      ports: [
+        { name: 'dns', protocol: 'UDP', port: 53 },
+        { name: 'dns-tcp', protocol: 'TCP', port: 53 },
+      ],
+    }),
+  );
+  z.upsertService(
+    service('default', 'web', {
+      clusterIP: '10.244.130.7',
+      ports: [
+        { name: 'http', protocol: 'TCP', port: 80 },
+        { protocol: 'TCP', port: 8080 },
+      ],
+    }),
+  );
   z.upsertSlice(
-    slice('default', 'nginx', 'nginx-x', [endpoint('10.244.0.20', { hostname: 'web-0' }), endpoint('10.244.0.21', { hostname: 'web-1' }), endpoint('10.244.0.22', { hostname: 'web-2', conditions: { ready: false } })], [
-      { name: 'web', port: 8080, protocol: 'TCP' },
-    ]),
+    slice(
+      'default',
+      'web',
+      'web-abc',
+      [endpoint('10.244.0.5'), endpoint('10.244.0.6', { conditions: { ready: false } })],
+      [{ name: 'http', port: 8080, protocol: 'TCP' }],
+    ),
+  );
+  z.upsertService(
+    service('default', 'nginx', { clusterIP: 'None', ports: [{ name: 'web', protocol: 'TCP', port: 80 }] }),
+  );
+  z.upsertSlice(
+    slice(
+      'default',
+      'nginx',
+      'nginx-x',
+      [
+        endpoint('10.244.0.20', { hostname: 'web-0' }),
+        endpoint('10.244.0.21', { hostname: 'web-1' }),
+        endpoint('10.244.0.22', { hostname: 'web-2', conditions: { ready: false } }),
+      ],
+      [{ name: 'web', port: 8080, protocol: 'TCP' }],
+    ),
   );
   z.upsertService(service('default', 'empty', { clusterIP: 'None' }));
   z.upsertService(service('other', 'ext', { type: 'ExternalName', externalName: 'web.default.svc.cluster.local' }));
@@ -38,7 +76,9 @@ describe('resolve: Services', () => {
     const r = ask(lab(), 'Web.Default.svc.cluster.local');
     assert.equal(r.rcode, 'NOERROR');
     assert.equal(r.authoritative, true);
-    assert.deepEqual(r.answers, [{ name: 'Web.Default.svc.cluster.local', type: 'A', class: 'IN', ttl: 5, data: '10.244.130.7' }]);
+    assert.deepEqual(r.answers, [
+      { name: 'Web.Default.svc.cluster.local', type: 'A', class: 'IN', ttl: 5, data: '10.244.130.7' },
+    ]);
   });
 
   it('answers a headless Service with its ready endpoints only', () => {
@@ -70,7 +110,15 @@ describe('resolve: Services', () => {
         type: 'SOA',
         class: 'IN',
         ttl: 5,
-        data: { mname: 'ns.dns.cluster.local', rname: 'hostmaster.cluster.local', serial: r.authorities[0]!.type === 'SOA' ? (r.authorities[0] as { data: { serial: number } }).data.serial : 0, refresh: 7200, retry: 1800, expire: 86400, minimum: 5 },
+        data: {
+          mname: 'ns.dns.cluster.local',
+          rname: 'hostmaster.cluster.local',
+          serial: r.authorities[0]!.type === 'SOA' ? (r.authorities[0] as { data: { serial: number } }).data.serial : 0,
+          refresh: 7200,
+          retry: 1800,
+          expire: 86400,
+          minimum: 5,
+        },
       },
     ]);
   });
@@ -96,7 +144,9 @@ describe('resolve: Services', () => {
   it('answers SRV for named ports: the Service name and port, with its A record in the additional section', () => {
     const r = ask(lab(), '_http._tcp.web.default.svc.cluster.local', 'SRV');
     assert.deepEqual(data(r), [{ priority: 0, weight: 100, port: 80, target: 'web.default.svc.cluster.local' }]);
-    assert.deepEqual(r.additionals, [{ name: 'web.default.svc.cluster.local', type: 'A', class: 'IN', ttl: 5, data: '10.244.130.7' }]);
+    assert.deepEqual(r.additionals, [
+      { name: 'web.default.svc.cluster.local', type: 'A', class: 'IN', ttl: 5, data: '10.244.130.7' },
+    ]);
     assert.equal(ask(lab(), '_dns._udp.kube-dns.kube-system.svc.cluster.local', 'SRV').answers.length, 1);
     assert.equal(ask(lab(), '_dns._tcp.kube-dns.kube-system.svc.cluster.local', 'SRV').rcode, 'NXDOMAIN');
   });
@@ -171,7 +221,10 @@ describe('resolve: reverse, pods, the zone itself, and what is forwarded', () =>
     assert.equal(ask(lab(), 'cluster.local', 'SOA').answers[0]?.type, 'SOA');
     const ns = ask(lab(), 'cluster.local', 'NS');
     assert.deepEqual(data(ns), ['ns.dns.cluster.local']);
-    assert.deepEqual(ns.additionals.map((a) => ('data' in a ? a.data : '')), ['10.244.128.10']);
+    assert.deepEqual(
+      ns.additionals.map((a) => ('data' in a ? a.data : '')),
+      ['10.244.128.10'],
+    );
     assert.deepEqual(data(ask(lab(), 'ns.dns.cluster.local')), ['10.244.128.10']);
     assert.deepEqual(data(ask(lab(), 'dns-version.cluster.local', 'TXT')), [['1.1.0']]);
   });
@@ -179,6 +232,9 @@ describe('resolve: reverse, pods, the zone itself, and what is forwarded', () =>
   it('answers ANY with every record the name has, and refuses other classes', () => {
     assert.deepEqual(data(ask(lab(), 'web.default.svc.cluster.local', 'ANY')), ['10.244.130.7']);
     assert.equal(resolve(lab(), { name: 'version.bind', type: 'TXT', class: 'CH' }, OPTS).forward, undefined);
-    assert.equal((resolve(lab(), { name: 'version.bind', type: 'TXT', class: 'CH' }, OPTS) as Resolution).rcode, 'REFUSED');
+    assert.equal(
+      (resolve(lab(), { name: 'version.bind', type: 'TXT', class: 'CH' }, OPTS) as Resolution).rcode,
+      'REFUSED',
+    );
   });
 });

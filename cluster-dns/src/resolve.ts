@@ -39,7 +39,13 @@ export type Outcome = { forward: true } | ({ forward?: false } & Resolution);
 
 const MAX_CNAME_CHAIN = 8;
 
-const empty = (rcode: Rcode, authoritative: boolean): Resolution => ({ rcode, authoritative, answers: [], authorities: [], additionals: [] });
+const empty = (rcode: Rcode, authoritative: boolean): Resolution => ({
+  rcode,
+  authoritative,
+  answers: [],
+  authorities: [],
+  additionals: [],
+});
 
 export function soaRecord(zone: Zone, apex: string, ttl: number): Answer {
   return {
@@ -47,7 +53,15 @@ export function soaRecord(zone: Zone, apex: string, ttl: number): Answer {
     type: 'SOA',
     class: 'IN',
     ttl,
-    data: { mname: `ns.dns.${zone.domain}`, rname: `hostmaster.${zone.domain}`, serial: zone.serial, refresh: 7200, retry: 1800, expire: 86400, minimum: ttl },
+    data: {
+      mname: `ns.dns.${zone.domain}`,
+      rname: `hostmaster.${zone.domain}`,
+      serial: zone.serial,
+      refresh: 7200,
+      retry: 1800,
+      expire: 86400,
+      minimum: ttl,
+    },
   };
 }
 
@@ -86,7 +100,12 @@ function inReverseZone(zone: Zone, q: Question, name: string, apex: string, o: R
 }
 
 /** Records the zone has for a name besides the Services' (apex, schema version, NS host, pods). */
-function syntheticRecords(zone: Zone, name: string, labels: string[], o: ResolveOptions): { records?: NameRecords; txt?: string; exists: boolean } {
+function syntheticRecords(
+  zone: Zone,
+  name: string,
+  labels: string[],
+  o: ResolveOptions,
+): { records?: NameRecords; txt?: string; exists: boolean } {
   const d = zone.domain;
   if (name === `dns-version.${d}`) return { txt: DNS_SCHEMA_VERSION, exists: true };
   if (name === `ns.dns.${d}`) return { records: { a: zone.serviceAddresses(o.dnsService) }, exists: true };
@@ -108,7 +127,13 @@ function inClusterZone(zone: Zone, q: Question, name: string, o: ResolveOptions,
   const out = empty(exists ? 'NOERROR' : 'NXDOMAIN', true);
   const type: RecordType | 'ANY' = q.type as RecordType | 'ANY';
   const want = (t: RecordType): boolean => type === t || type === 'ANY';
-  const rr = (t: 'A' | 'CNAME' | 'NS' | 'PTR', data: string): Answer => ({ name: q.name, type: t, class: 'IN', ttl: o.ttl, data });
+  const rr = (t: 'A' | 'CNAME' | 'NS' | 'PTR', data: string): Answer => ({
+    name: q.name,
+    type: t,
+    class: 'IN',
+    ttl: o.ttl,
+    data,
+  });
   if (records?.cname) {
     out.answers.push(rr('CNAME', records.cname));
     if (type === 'CNAME' || type === 'ANY') return out;
@@ -126,14 +151,18 @@ function inClusterZone(zone: Zone, q: Question, name: string, o: ResolveOptions,
       out.answers.push({ name: q.name, type: 'SRV', class: 'IN', ttl: o.ttl, data: { ...s } });
       targets.add(s.target);
     }
-    for (const t of targets) for (const ip of zone.records(t)?.a ?? []) out.additionals.push({ name: t, type: 'A', class: 'IN', ttl: o.ttl, data: ip });
+    for (const t of targets)
+      for (const ip of zone.records(t)?.a ?? [])
+        out.additionals.push({ name: t, type: 'A', class: 'IN', ttl: o.ttl, data: ip });
   }
-  if (want('TXT') && synthetic.txt) out.answers.push({ name: q.name, type: 'TXT', class: 'IN', ttl: o.ttl, data: [synthetic.txt] });
+  if (want('TXT') && synthetic.txt)
+    out.answers.push({ name: q.name, type: 'TXT', class: 'IN', ttl: o.ttl, data: [synthetic.txt] });
   if (name === d) {
     if (want('SOA')) out.answers.push(soaRecord(zone, q.name, o.ttl));
     if (want('NS')) {
       out.answers.push(rr('NS', `ns.dns.${d}`));
-      for (const ip of zone.serviceAddresses(o.dnsService)) out.additionals.push({ name: `ns.dns.${d}`, type: 'A', class: 'IN', ttl: o.ttl, data: ip });
+      for (const ip of zone.serviceAddresses(o.dnsService))
+        out.additionals.push({ name: `ns.dns.${d}`, type: 'A', class: 'IN', ttl: o.ttl, data: ip });
     }
   }
   if (out.answers.length === 0) out.authorities.push(soaRecord(zone, d, o.ttl));

@@ -33,7 +33,12 @@ export async function runClusterDns(deps: RunDeps, signal: AbortSignal): Promise
   const services = new Informer<Service>(client, 'services', {}, log.child({ informer: 'services' }));
   const slices = new Informer<EndpointSlice>(client, 'endpointslices', {}, log.child({ informer: 'endpointslices' }));
   const [cmNamespace, cmName] = cfg.dnsService.split('/') as [string, string];
-  const configMaps = new Informer<ConfigMap>(client, 'configmaps', { namespace: cmNamespace, fieldSelector: `metadata.name=${cmName}` }, log.child({ informer: 'configmaps' }));
+  const configMaps = new Informer<ConfigMap>(
+    client,
+    'configmaps',
+    { namespace: cmNamespace, fieldSelector: `metadata.name=${cmName}` },
+    log.child({ informer: 'configmaps' }),
+  );
   const queue = new WorkQueue({ baseDelayMs: 500, maxDelayMs: 30_000 });
 
   services.addHandlers({
@@ -48,19 +53,31 @@ export async function runClusterDns(deps: RunDeps, signal: AbortSignal): Promise
     zone.upsertService(s);
     if (serviceKey(s) === cfg.dnsService) queue.add('publish');
   };
-  slices.addHandlers({ add: (s) => zone.upsertSlice(s), update: (_o, s) => zone.upsertSlice(s), delete: (s) => zone.deleteSlice(s) });
+  slices.addHandlers({
+    add: (s) => zone.upsertSlice(s),
+    update: (_o, s) => zone.upsertSlice(s),
+    delete: (s) => zone.deleteSlice(s),
+  });
 
   let upstreamCfg: UpstreamConfig = { upstreams: [], stubDomains: new Map() };
   const onConfigMap = (): void => {
     const cm = configMaps.get(`${cmNamespace}/${cmName}`);
     const parsed = configMapUpstreams(cm);
-    if (parsed.errors.length) log.warn({ configMap: cfg.dnsService, errors: parsed.errors }, 'cluster-dns: ConfigMap has errors; the rest of it is used');
+    if (parsed.errors.length)
+      log.warn(
+        { configMap: cfg.dnsService, errors: parsed.errors },
+        'cluster-dns: ConfigMap has errors; the rest of it is used',
+      );
     upstreamCfg = parsed;
-    log.info({ upstreams: parsed.upstreams, stubDomains: [...parsed.stubDomains.keys()] }, 'cluster-dns: upstream resolvers from the ConfigMap');
+    log.info(
+      { upstreams: parsed.upstreams, stubDomains: [...parsed.stubDomains.keys()] },
+      'cluster-dns: upstream resolvers from the ConfigMap',
+    );
   };
   configMaps.addHandlers({ add: onConfigMap, update: onConfigMap, delete: onConfigMap });
 
-  const ownAddress = (): string | undefined => clusterIPv4s(services.get(cfg.dnsService) ?? { metadata: {}, spec: {} })[0];
+  const ownAddress = (): string | undefined =>
+    clusterIPv4s(services.get(cfg.dnsService) ?? { metadata: {}, spec: {} })[0];
   const forwarder = new Forwarder({ timeoutMs: cfg.forwardTimeoutMs, maxInFlight: cfg.maxForwards });
   const handler = new QueryHandler({
     zone,
@@ -76,7 +93,10 @@ export async function runClusterDns(deps: RunDeps, signal: AbortSignal): Promise
   if (signal.aborted) return void (await Promise.allSettled(informers));
   if (!inTime) log.warn({ waitedMs: SYNC_WAIT_MS }, 'cluster-dns: caches not synced yet; serving what is known');
   const ports = await server.start();
-  log.info({ ...ports, host: cfg.host, domain: cfg.domain, services: zone.size.services, upstreams: cfg.upstreams }, 'cluster-dns serving');
+  log.info(
+    { ...ports, host: cfg.host, domain: cfg.domain, services: zone.size.services, upstreams: cfg.upstreams },
+    'cluster-dns serving',
+  );
   deps.onListening?.(ports);
 
   // Its endpoints name this container's own address: kube-proxy forwards the ClusterIP there.

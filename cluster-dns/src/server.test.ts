@@ -19,18 +19,26 @@ async function fakeUpstream(): Promise<{ port: number; seen: string[]; close(): 
   const reply = (msg: Buffer): Buffer => {
     const q = dnsPacket.decode(msg);
     seen.push(q.questions![0]!.name);
-    return dnsPacket.encode({ id: q.id, type: 'response', flags: dnsPacket.RECURSION_AVAILABLE, questions: q.questions, answers: [{ name: q.questions![0]!.name, type: 'A', ttl: 60, data: '192.0.2.1' }] });
+    return dnsPacket.encode({
+      id: q.id,
+      type: 'response',
+      flags: dnsPacket.RECURSION_AVAILABLE,
+      questions: q.questions,
+      answers: [{ name: q.questions![0]!.name, type: 'A', ttl: 60, data: '192.0.2.1' }],
+    });
   };
   const udp = dgram.createSocket('udp4');
   await new Promise<void>((r) => udp.bind(0, '127.0.0.1', r));
   const port = udp.address().port;
   udp.on('message', (m, ri) => udp.send(reply(m), ri.port, ri.address));
-  const tcp = net.createServer((s) => s.on('data', (d: Buffer) => {
-    const out = reply(d.subarray(2));
-    const len = Buffer.alloc(2);
-    len.writeUInt16BE(out.length, 0);
-    s.end(Buffer.concat([len, out]));
-  }));
+  const tcp = net.createServer((s) =>
+    s.on('data', (d: Buffer) => {
+      const out = reply(d.subarray(2));
+      const len = Buffer.alloc(2);
+      len.writeUInt16BE(out.length, 0);
+      s.end(Buffer.concat([len, out]));
+    }),
+  );
   await new Promise<void>((r) => tcp.listen(port, '127.0.0.1', r));
   return { port, seen, close: () => (udp.close(), tcp.close()) };
 }
@@ -42,13 +50,30 @@ async function blackHole(): Promise<{ port: number; close(): void }> {
   return { port: s.address().port, close: () => s.close() };
 }
 
-async function startServer(upstreams: () => Upstream[], forwarder = new Forwarder({ timeoutMs: 300 })): Promise<{ port: number; server: DnsServer }> {
+async function startServer(
+  upstreams: () => Upstream[],
+  forwarder = new Forwarder({ timeoutMs: 300 }),
+): Promise<{ port: number; server: DnsServer }> {
   const zone = new Zone();
-  zone.upsertService(service('default', 'web', { clusterIP: '10.244.130.7', ports: [{ name: 'http', protocol: 'TCP', port: 80 }] }));
+  zone.upsertService(
+    service('default', 'web', { clusterIP: '10.244.130.7', ports: [{ name: 'http', protocol: 'TCP', port: 80 }] }),
+  );
   zone.upsertService(service('default', 'many', { clusterIP: 'None' }));
-  zone.upsertSlice(slice('default', 'many', 'm', Array.from({ length: 60 }, (_, i) => endpoint(`10.244.1.${i + 1}`))));
+  zone.upsertSlice(
+    slice(
+      'default',
+      'many',
+      'm',
+      Array.from({ length: 60 }, (_, i) => endpoint(`10.244.1.${i + 1}`)),
+    ),
+  );
   zone.upsertService(service('default', 'far', { type: 'ExternalName', externalName: 'example.org' }));
-  const handler = new QueryHandler({ zone, options: { ttl: 5, reverseCidrs: [mustParseCidr('10.244.0.0/16', 'cidr')], dnsService: 'kube-system/kube-dns' }, forwarder, upstreams });
+  const handler = new QueryHandler({
+    zone,
+    options: { ttl: 5, reverseCidrs: [mustParseCidr('10.244.0.0/16', 'cidr')], dnsService: 'kube-system/kube-dns' },
+    forwarder,
+    upstreams,
+  });
   const server = new DnsServer({ host: '127.0.0.1', port: 0, handler, log });
   const { udpPort } = await server.start();
   return { port: udpPort, server };
@@ -67,7 +92,10 @@ describe('DnsServer on loopback: the zone over UDP and TCP', () => {
       assert.equal(rcodeOf(r), 'NOERROR');
       assert.equal(r.flag_aa, true);
       assert.equal(r.flag_rd, true);
-      assert.deepEqual(r.answers?.map((a) => ('data' in a ? a.data : '')), ['10.244.130.7']);
+      assert.deepEqual(
+        r.answers?.map((a) => ('data' in a ? a.data : '')),
+        ['10.244.130.7'],
+      );
     }
   });
 
@@ -122,7 +150,10 @@ describe('DnsServer on loopback: forwarding', () => {
         const r = await ask(port, 'Example.ORG', 'A', { tcp, id: 999 });
         assert.equal(r.id, 999);
         assert.equal(rcodeOf(r), 'NOERROR');
-        assert.deepEqual(r.answers?.map((a) => ('data' in a ? a.data : '')), ['192.0.2.1']);
+        assert.deepEqual(
+          r.answers?.map((a) => ('data' in a ? a.data : '')),
+          ['192.0.2.1'],
+        );
       }
     } finally {
       await server.close();
@@ -133,10 +164,13 @@ describe('DnsServer on loopback: forwarding', () => {
     const { port, server } = await startServer(() => [{ host: '127.0.0.1', port: upstream.port }]);
     try {
       const r = await ask(port, 'far.default.svc.cluster.local', 'A');
-      assert.deepEqual(r.answers?.map((a) => [a.type, 'data' in a ? a.data : '']), [
-        ['CNAME', 'example.org'],
-        ['A', '192.0.2.1'],
-      ]);
+      assert.deepEqual(
+        r.answers?.map((a) => [a.type, 'data' in a ? a.data : '']),
+        [
+          ['CNAME', 'example.org'],
+          ['A', '192.0.2.1'],
+        ],
+      );
     } finally {
       await server.close();
     }
@@ -172,7 +206,10 @@ describe('DnsServer on loopback: forwarding', () => {
   });
 
   it('answers SERVFAIL at once past the bound on forwarded queries in flight', async () => {
-    const { port, server } = await startServer(() => [{ host: '127.0.0.1', port: hole.port }], new Forwarder({ timeoutMs: 1500, maxInFlight: 1 }));
+    const { port, server } = await startServer(
+      () => [{ host: '127.0.0.1', port: hole.port }],
+      new Forwarder({ timeoutMs: 1500, maxInFlight: 1 }),
+    );
     try {
       const first = ask(port, 'one.example.org', 'A', { id: 1 });
       const order: string[] = [];
@@ -191,14 +228,26 @@ describe('QueryHandler: the reply cache', () => {
   it('gives a repeated query the reply with its own ID, and a new one once the zone changed', async () => {
     const zone = new Zone();
     zone.upsertService(service('default', 'web', { clusterIP: '10.244.130.7' }));
-    const handler = new QueryHandler({ zone, options: { ttl: 5, reverseCidrs: [], dnsService: 'kube-system/kube-dns' }, forwarder: new Forwarder(), upstreams: () => [] });
-    const q = (id: number) => dnsPacket.encode({ id, type: 'query', questions: [{ name: 'web.default.svc.cluster.local', type: 'A' }] });
+    const handler = new QueryHandler({
+      zone,
+      options: { ttl: 5, reverseCidrs: [], dnsService: 'kube-system/kube-dns' },
+      forwarder: new Forwarder(),
+      upstreams: () => [],
+    });
+    const q = (id: number) =>
+      dnsPacket.encode({ id, type: 'query', questions: [{ name: 'web.default.svc.cluster.local', type: 'A' }] });
     const a = (r: Buffer | undefined) => dnsPacket.decode(r!);
     assert.equal(a(await handler.handle(q(1), 'udp')).id, 1);
     const again = a(await handler.handle(q(2), 'udp'));
     assert.equal(again.id, 2);
-    assert.deepEqual(again.answers?.map((x) => ('data' in x ? x.data : '')), ['10.244.130.7']);
+    assert.deepEqual(
+      again.answers?.map((x) => ('data' in x ? x.data : '')),
+      ['10.244.130.7'],
+    );
     zone.upsertService(service('default', 'web', { clusterIP: '10.244.130.8' }));
-    assert.deepEqual(a(await handler.handle(q(3), 'udp')).answers?.map((x) => ('data' in x ? x.data : '')), ['10.244.130.8']);
+    assert.deepEqual(
+      a(await handler.handle(q(3), 'udp')).answers?.map((x) => ('data' in x ? x.data : '')),
+      ['10.244.130.8'],
+    );
   });
 });

@@ -6,14 +6,25 @@ import type { EndpointSlice, EndpointSliceEndpoint, EndpointSlicePort, Service, 
 import { SERVICE_NAME_LABEL } from './records.js';
 
 export function service(ns: string, name: string, spec: Partial<ServiceSpec>): Service {
-  return { apiVersion: 'v1', kind: 'Service', metadata: { namespace: ns, name, resourceVersion: '1' }, spec: { type: 'ClusterIP', ...spec } };
+  return {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { namespace: ns, name, resourceVersion: '1' },
+    spec: { type: 'ClusterIP', ...spec },
+  };
 }
 
 export function endpoint(ip: string, more: Partial<EndpointSliceEndpoint> = {}): EndpointSliceEndpoint {
   return { addresses: [ip], conditions: { ready: true }, ...more };
 }
 
-export function slice(ns: string, svc: string, name: string, endpoints: EndpointSliceEndpoint[], ports: EndpointSlicePort[] = []): EndpointSlice {
+export function slice(
+  ns: string,
+  svc: string,
+  name: string,
+  endpoints: EndpointSliceEndpoint[],
+  ports: EndpointSlicePort[] = [],
+): EndpointSlice {
   return {
     apiVersion: 'discovery.k8s.io/v1',
     kind: 'EndpointSlice',
@@ -25,19 +36,43 @@ export function slice(ns: string, svc: string, name: string, endpoints: Endpoint
 }
 
 /** One query to a DNS server (loopback unless `host`) over UDP or TCP; rejects after timeoutMs. */
-export async function ask(port: number, name: string, type: string, o: { tcp?: boolean; edns?: boolean; timeoutMs?: number; id?: number; host?: string } = {}): Promise<DecodedPacket> {
+export async function ask(
+  port: number,
+  name: string,
+  type: string,
+  o: { tcp?: boolean; edns?: boolean; timeoutMs?: number; id?: number; host?: string } = {},
+): Promise<DecodedPacket> {
   const packet = dnsPacket.encode({
     id: o.id ?? 4242,
     type: 'query',
     flags: dnsPacket.RECURSION_DESIRED,
     questions: [{ name, type: type as RecordType, class: 'IN' }],
-    additionals: o.edns ? [{ name: '.', type: 'OPT', udpPayloadSize: 4096, extendedRcode: 0, ednsVersion: 0, flags: 0, flag_do: false, options: [] }] : [],
+    additionals: o.edns
+      ? [
+          {
+            name: '.',
+            type: 'OPT',
+            udpPayloadSize: 4096,
+            extendedRcode: 0,
+            ednsVersion: 0,
+            flags: 0,
+            flag_do: false,
+            options: [],
+          },
+        ]
+      : [],
   });
   return dnsPacket.decode(await exchange(port, packet, o.tcp ?? false, o.timeoutMs ?? 3000, o.host));
 }
 
 /** Sends raw bytes to a DNS server (loopback unless `host`) and resolves with the raw reply. */
-export function exchange(port: number, packet: Buffer, tcp: boolean, timeoutMs = 3000, host = '127.0.0.1'): Promise<Buffer> {
+export function exchange(
+  port: number,
+  packet: Buffer,
+  tcp: boolean,
+  timeoutMs = 3000,
+  host = '127.0.0.1',
+): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       close();

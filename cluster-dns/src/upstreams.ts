@@ -69,7 +69,10 @@ function upstreamArray(v: unknown, field: string, errors: string[]): Upstream[] 
   for (const [i, s] of v.entries()) {
     const up = typeof s === 'string' ? parseUpstream(s) : undefined;
     if (up) out.push(up);
-    else errors.push(`${field}[${i}]: Invalid value: ${JSON.stringify(s)}: must be an IPv4 address, optionally with :port`);
+    else
+      errors.push(
+        `${field}[${i}]: Invalid value: ${JSON.stringify(s)}: must be an IPv4 address, optionally with :port`,
+      );
   }
   return out;
 }
@@ -83,8 +86,11 @@ export function configMapUpstreams(cm: ConfigMap | undefined): ConfigMapUpstream
   const stubDomains = new Map<string, Upstream[]>();
   const stubsRaw = jsonField(data, 'stubDomains', errors);
   if (stubsRaw !== undefined) {
-    if (typeof stubsRaw !== 'object' || stubsRaw === null || Array.isArray(stubsRaw)) errors.push('data.stubDomains: Invalid value: must be a JSON object of domain → array of addresses');
-    else for (const [domain, list] of Object.entries(stubsRaw)) stubDomains.set(canonicalName(domain), upstreamArray(list, `data.stubDomains[${domain}]`, errors));
+    if (typeof stubsRaw !== 'object' || stubsRaw === null || Array.isArray(stubsRaw))
+      errors.push('data.stubDomains: Invalid value: must be a JSON object of domain → array of addresses');
+    else
+      for (const [domain, list] of Object.entries(stubsRaw))
+        stubDomains.set(canonicalName(domain), upstreamArray(list, `data.stubDomains[${domain}]`, errors));
   }
   return { upstreams, stubDomains, errors };
 }
@@ -92,7 +98,8 @@ export function configMapUpstreams(cm: ConfigMap | undefined): ConfigMapUpstream
 /** The resolvers for a canonical name: the longest stub domain holding it, else the upstreams. */
 export function upstreamsFor(name: string, cfg: UpstreamConfig, fallback: Upstream[]): Upstream[] {
   let best: string | undefined;
-  for (const d of cfg.stubDomains.keys()) if (inZone(name, d) && (best === undefined || d.length > best.length)) best = d;
+  for (const d of cfg.stubDomains.keys())
+    if (inZone(name, d) && (best === undefined || d.length > best.length)) best = d;
   if (best !== undefined) return cfg.stubDomains.get(best)!;
   return cfg.upstreams.length ? cfg.upstreams : fallback;
 }

@@ -32,7 +32,16 @@ function flagsFor(query: Packet, rcode: Rcode, authoritative: boolean): number {
 }
 
 function ourOpt(): OptAnswer {
-  return { name: '.', type: 'OPT', udpPayloadSize: EDNS_PAYLOAD, extendedRcode: 0, ednsVersion: 0, flags: 0, flag_do: false, options: [] };
+  return {
+    name: '.',
+    type: 'OPT',
+    udpPayloadSize: EDNS_PAYLOAD,
+    extendedRcode: 0,
+    ednsVersion: 0,
+    flags: 0,
+    flag_do: false,
+    options: [],
+  };
 }
 
 /**
@@ -82,10 +91,24 @@ export function errorReply(query: DecodedPacket, rcode: Rcode): Buffer {
 export function formErrReply(raw: Buffer): Buffer | undefined {
   if (raw.length < 12 || (raw[2]! & 0x80) !== 0) return undefined;
   const flags = (raw[2]! & 0x01) !== 0 ? dnsPacket.RECURSION_DESIRED : 0;
-  return dnsPacket.encode({ id: raw.readUInt16BE(0), type: 'response', flags: flagsFor({ flags }, 'FORMERR', false), questions: [], answers: [], authorities: [], additionals: [] });
+  return dnsPacket.encode({
+    id: raw.readUInt16BE(0),
+    type: 'response',
+    flags: flagsFor({ flags }, 'FORMERR', false),
+    questions: [],
+    answers: [],
+    authorities: [],
+    additionals: [],
+  });
 }
 
 /** A recursive query for one question, to send upstream (the CNAME chase). */
 export function encodeQuery(q: Question, withOpt: boolean): Buffer {
-  return dnsPacket.encode({ id: 0, type: 'query', flags: dnsPacket.RECURSION_DESIRED, questions: [q], additionals: withOpt ? [ourOpt()] : [] });
+  return dnsPacket.encode({
+    id: 0,
+    type: 'query',
+    flags: dnsPacket.RECURSION_DESIRED,
+    questions: [q],
+    additionals: withOpt ? [ourOpt()] : [],
+  });
 }

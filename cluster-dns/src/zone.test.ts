@@ -27,7 +27,9 @@ describe('Zone: changes recompute one Service', () => {
     z.upsertSlice(slice('default', 'db', 's1', [endpoint('10.0.0.5'), endpoint('10.0.0.6')]));
     z.upsertSlice(slice('default', 'db', 's2', [endpoint('10.0.0.7')]));
     assert.deepEqual(z.records('db.default.svc.cluster.local')?.a, ['10.0.0.5', '10.0.0.6', '10.0.0.7']);
-    z.upsertSlice(slice('default', 'db', 's1', [endpoint('10.0.0.5'), endpoint('10.0.0.6', { conditions: { ready: false } })]));
+    z.upsertSlice(
+      slice('default', 'db', 's1', [endpoint('10.0.0.5'), endpoint('10.0.0.6', { conditions: { ready: false } })]),
+    );
     assert.deepEqual(z.records('db.default.svc.cluster.local')?.a, ['10.0.0.5', '10.0.0.7']);
     z.deleteSlice(slice('default', 'db', 's2', []));
     assert.deepEqual(z.records('db.default.svc.cluster.local')?.a, ['10.0.0.5']);
@@ -39,7 +41,9 @@ describe('Zone: changes recompute one Service', () => {
   it('counts an endpoint without conditions as ready, and publishNotReadyAddresses counts every endpoint', () => {
     const z = new Zone();
     z.upsertService(service('default', 'a', { clusterIP: 'None' }));
-    z.upsertSlice(slice('default', 'a', 's', [{ addresses: ['10.0.0.1'] }, endpoint('10.0.0.2', { conditions: { ready: false } })]));
+    z.upsertSlice(
+      slice('default', 'a', 's', [{ addresses: ['10.0.0.1'] }, endpoint('10.0.0.2', { conditions: { ready: false } })]),
+    );
     assert.deepEqual(z.records('a.default.svc.cluster.local')?.a, ['10.0.0.1']);
     z.upsertService(service('default', 'a', { clusterIP: 'None', publishNotReadyAddresses: true }));
     assert.deepEqual(z.records('a.default.svc.cluster.local')?.a, ['10.0.0.1', '10.0.0.2']);
@@ -53,7 +57,10 @@ describe('Zone: changes recompute one Service', () => {
     z.upsertService(b);
     z.upsertSlice(slice('default', 'a', 'sa', [endpoint('10.0.0.9')]));
     z.upsertSlice(slice('default', 'b', 'sb', [endpoint('10.0.0.9')]));
-    assert.deepEqual(z.ptr('10.0.0.9'), ['10-0-0-9.a.default.svc.cluster.local', '10-0-0-9.b.default.svc.cluster.local']);
+    assert.deepEqual(z.ptr('10.0.0.9'), [
+      '10-0-0-9.a.default.svc.cluster.local',
+      '10-0-0-9.b.default.svc.cluster.local',
+    ]);
     z.deleteService(a);
     assert.deepEqual(z.ptr('10.0.0.9'), ['10-0-0-9.b.default.svc.cluster.local']);
     assert.equal(z.isEmptyNonTerminal('default.svc.cluster.local'), true);

@@ -4,7 +4,19 @@
  * and WorkQueue from @kubelab/client satisfy these structurally; unit tests use the in-process apiserver.
  */
 import type { KubeObject } from '@kubelab/api';
-import type { ApiClient, Cache as ClientCache, DeleteOptions, Event, Informer, KeyQueue, ListOptions, ListResult, ReconcileResult, WatchOptions, WorkQueue } from '@kubelab/client';
+import type {
+  ApiClient,
+  Cache as ClientCache,
+  DeleteOptions,
+  Event,
+  Informer,
+  KeyQueue,
+  ListOptions,
+  ListResult,
+  ReconcileResult,
+  WatchOptions,
+  WorkQueue,
+} from '@kubelab/client';
 
 export type { KeyQueue } from '@kubelab/client';
 
@@ -14,7 +26,12 @@ export interface ApiLike {
   list<T extends KubeObject>(resource: string, opts?: ListOptions): Promise<ListResult<T>>;
   update<T extends KubeObject>(resource: string, obj: T): Promise<T>;
   updateStatus<T extends KubeObject>(resource: string, obj: T): Promise<T>;
-  delete<T extends KubeObject = KubeObject>(resource: string, namespace: string, name: string, opts?: DeleteOptions): Promise<T>;
+  delete<T extends KubeObject = KubeObject>(
+    resource: string,
+    namespace: string,
+    name: string,
+    opts?: DeleteOptions,
+  ): Promise<T>;
   watch<T extends KubeObject>(resource: string, opts: WatchOptions, signal: AbortSignal): AsyncGenerator<Event<T>>;
 }
 

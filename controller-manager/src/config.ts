@@ -52,13 +52,17 @@ function seconds(env: NodeJS.ProcessEnv, name: string, fallback: number): number
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const n = Number(raw);
-  if (!Number.isFinite(n) || n < 0) throw new Error(`${name}: Invalid value: "${raw}": must be a non-negative number of seconds`);
+  if (!Number.isFinite(n) || n < 0)
+    throw new Error(`${name}: Invalid value: "${raw}": must be a non-negative number of seconds`);
   return n;
 }
 
 export function parseControllers(raw: string | undefined): Set<ControllerName> {
   const out = new Set<ControllerName>();
-  const terms = (raw ?? '*').split(',').map((t) => t.trim()).filter(Boolean);
+  const terms = (raw ?? '*')
+    .split(',')
+    .map((t) => t.trim())
+    .filter(Boolean);
   for (const t of terms) {
     if (t === '*') ALL_CONTROLLERS.forEach((c) => out.add(c));
     else if (t.startsWith('-')) out.delete(checkName(t.slice(1)));
@@ -69,7 +73,9 @@ export function parseControllers(raw: string | undefined): Set<ControllerName> {
 
 function checkName(n: string): ControllerName {
   if ((ALL_CONTROLLERS as readonly string[]).includes(n)) return n as ControllerName;
-  throw new Error(`KUBELAB_CONTROLLERS: Unsupported value: "${n}": supported values: "*", ${ALL_CONTROLLERS.map((c) => `"${c}"`).join(', ')}`);
+  throw new Error(
+    `KUBELAB_CONTROLLERS: Unsupported value: "${n}": supported values: "*", ${ALL_CONTROLLERS.map((c) => `"${c}"`).join(', ')}`,
+  );
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -84,6 +90,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     hpaDownscaleStabilizationSeconds: seconds(env, 'KUBELAB_HPA_DOWNSCALE_STABILIZATION_SECONDS', 300),
     lbPool: env.KUBELAB_LB_POOL || '10.244.192.0/24',
     serviceCIDR: env.KUBELAB_SERVICE_CIDR || '10.244.128.0/18',
-    ...((env.KUBELAB_ROOT_CA_FILE || env.KUBELAB_API_CA_FILE) ? { rootCaFile: (env.KUBELAB_ROOT_CA_FILE || env.KUBELAB_API_CA_FILE) as string } : {}),
+    ...(env.KUBELAB_ROOT_CA_FILE || env.KUBELAB_API_CA_FILE
+      ? { rootCaFile: (env.KUBELAB_ROOT_CA_FILE || env.KUBELAB_API_CA_FILE) as string }
+      : {}),
   };
 }

@@ -22,7 +22,12 @@ export class InformerFactory {
     let inf = this.informers.get(key);
     if (!inf) {
       if (this.started) throw new Error(`informer for ${resource} requested after start`);
-      inf = new Informer<KubeObject>(this.client, resource, namespace ? { namespace } : {}, this.log.child({ informer: resource }));
+      inf = new Informer<KubeObject>(
+        this.client,
+        resource,
+        namespace ? { namespace } : {},
+        this.log.child({ informer: resource }),
+      );
       this.informers.set(key, inf);
     }
     return inf as unknown as Informer<T>;

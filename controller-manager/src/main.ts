@@ -16,12 +16,31 @@ runMain('controller-manager', async (signal, log) => {
   const election = leaderElectionConfig('kube-controller-manager');
   // Every worker and informer legitimately waits on this one signal.
   setMaxListeners(1000, signal);
-  log.info({ apiserver: cfg.apiserver, controllers: [...cfg.controllers], nodeGraceSeconds: cfg.nodeGraceSeconds, podEvictionSeconds: cfg.podEvictionSeconds, leaderElection: election.enabled ? { lease: `${election.namespace}/${election.name}`, identity: election.identity } : false }, 'starting');
+  log.info(
+    {
+      apiserver: cfg.apiserver,
+      controllers: [...cfg.controllers],
+      nodeGraceSeconds: cfg.nodeGraceSeconds,
+      podEvictionSeconds: cfg.podEvictionSeconds,
+      leaderElection: election.enabled
+        ? { lease: `${election.namespace}/${election.name}`, identity: election.identity }
+        : false,
+    },
+    'starting',
+  );
   const client = new ApiClient(cfg.apiserver, { credentials: credentialsFromEnv() });
   try {
     if (!election.enabled) return await new ControllerManager(client, cfg, log).run(signal);
-    const recorder = new ApiEventRecorder(client, { component: 'kube-controller-manager', clock: systemClock, log: log.child({ recorder: 'leaderelection' }) });
-    const elector = createLeaderElector(election, { api: client, log: log.child({ part: 'leaderelection' }), recorder });
+    const recorder = new ApiEventRecorder(client, {
+      component: 'kube-controller-manager',
+      clock: systemClock,
+      log: log.child({ recorder: 'leaderelection' }),
+    });
+    const elector = createLeaderElector(election, {
+      api: client,
+      log: log.child({ part: 'leaderelection' }),
+      recorder,
+    });
     await elector.run(signal, (leading) => new ControllerManager(client, cfg, log).run(leading));
   } finally {
     client.close();

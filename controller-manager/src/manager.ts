@@ -34,7 +34,8 @@ export class ControllerManager {
   ) {
     this.informers = new InformerFactory(client, log);
     const clock = systemClock;
-    const recorder = (component: string): ApiEventRecorder => new ApiEventRecorder(client, { component, clock, log: log.child({ recorder: component }) });
+    const recorder = (component: string): ApiEventRecorder =>
+      new ApiEventRecorder(client, { component, clock, log: log.child({ recorder: component }) });
     const wiring: Wiring = { client, cfg, inf: this.informers, recorder, clock, log };
     for (const entry of table) {
       if (!cfg.controllers.has(entry.name)) continue;

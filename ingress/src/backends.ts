@@ -23,12 +23,17 @@ export function resolve(ref: BackendRef, lookup: Lookup): Resolved {
   const key = `${ref.namespace}/${ref.service}`;
   const svc = lookup.service(key);
   if (!svc) return { missing: `service ${key} not found` };
-  const sp = (svc.spec.ports ?? []).find((p) => (typeof ref.port === 'number' ? p.port === ref.port : p.name === ref.port) && (p.protocol ?? 'TCP') === 'TCP');
+  const sp = (svc.spec.ports ?? []).find(
+    (p) =>
+      (typeof ref.port === 'number' ? p.port === ref.port : p.name === ref.port) && (p.protocol ?? 'TCP') === 'TCP',
+  );
   if (!sp) return { missing: `service ${key} has no port ${ref.port}` };
   const out: Endpoint[] = [];
   for (const slice of lookup.slices(key)) {
     if (slice.addressType !== 'IPv4') continue;
-    const port = (slice.ports ?? []).find((p) => (p.name ?? '') === (sp.name ?? '') && (p.protocol ?? 'TCP') === 'TCP')?.port;
+    const port = (slice.ports ?? []).find(
+      (p) => (p.name ?? '') === (sp.name ?? '') && (p.protocol ?? 'TCP') === 'TCP',
+    )?.port;
     if (!port) continue;
     for (const ep of slice.endpoints ?? []) {
       const ip = ep.addresses[0];

@@ -21,7 +21,9 @@ const ALG = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
 export async function fakeCertificate(now = new Date(), host?: string): Promise<{ cert: string; key: string }> {
   const keys = (await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
-    serialNumber: Buffer.from(webcrypto.getRandomValues(new Uint8Array(8))).toString('hex').replace(/^[89a-f]/, '1'),
+    serialNumber: Buffer.from(webcrypto.getRandomValues(new Uint8Array(8)))
+      .toString('hex')
+      .replace(/^[89a-f]/, '1'),
     name: host ? `CN=${host}` : 'O=Acme Co, CN=Kubernetes Ingress Controller Fake Certificate',
     notBefore: new Date(now.getTime() - 60_000),
     notAfter: new Date(now.getTime() + 365 * 24 * 3600_000),
@@ -53,7 +55,10 @@ export class CertStore {
     if (!crt || !key_) entry = { rv, ctx: undefined, error: `secret ${key}: data: must hold tls.crt and tls.key` };
     else {
       try {
-        entry = { rv, ctx: createSecureContext({ cert: Buffer.from(crt, 'base64'), key: Buffer.from(key_, 'base64') }) };
+        entry = {
+          rv,
+          ctx: createSecureContext({ cert: Buffer.from(crt, 'base64'), key: Buffer.from(key_, 'base64') }),
+        };
       } catch (err) {
         entry = { rv, ctx: undefined, error: `secret ${key}: ${(err as Error).message}` };
       }

@@ -21,7 +21,11 @@ export function wantedClasses(): IngressClass[] {
   const mk = (name: string, isDefault: boolean): IngressClass => ({
     apiVersion: 'networking.k8s.io/v1',
     kind: 'IngressClass',
-    metadata: { name, labels: { 'app.kubernetes.io/managed-by': 'kubelab' }, ...(isDefault ? { annotations: { [DEFAULT_CLASS_ANNOTATION]: 'true' } } : {}) },
+    metadata: {
+      name,
+      labels: { 'app.kubernetes.io/managed-by': 'kubelab' },
+      ...(isDefault ? { annotations: { [DEFAULT_CLASS_ANNOTATION]: 'true' } } : {}),
+    },
     spec: { controller: CONTROLLER_NAME },
   });
   return [mk('kubelab', true), mk('nginx', false)];

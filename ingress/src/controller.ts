@@ -65,7 +65,12 @@ export class IngressController {
     await waitForCacheSync([this.d.ingresses, this.d.classes], signal);
     this.queue.add(CLASSES);
     try {
-      await this.queue.run(1, (key) => (key === CLASSES ? this.ensureClasses() : this.syncStatus(key)), signal, this.d.log);
+      await this.queue.run(
+        1,
+        (key) => (key === CLASSES ? this.ensureClasses() : this.syncStatus(key)),
+        signal,
+        this.d.log,
+      );
     } finally {
       await Promise.allSettled(informers);
     }
@@ -91,7 +96,10 @@ export class IngressController {
     const want = ours ? [{ ip: this.d.address }] : cur.every((c) => c.ip === this.d.address) ? [] : cur;
     if (JSON.stringify(cur) === JSON.stringify(want)) return;
     try {
-      await this.d.api.updateStatus('ingresses', { ...ing, status: { ...ing.status, loadBalancer: want.length > 0 ? { ingress: want } : {} } });
+      await this.d.api.updateStatus('ingresses', {
+        ...ing,
+        status: { ...ing.status, loadBalancer: want.length > 0 ? { ingress: want } : {} },
+      });
       this.d.log.info({ ingress: key, address: want.map((w) => w.ip) }, 'ingress status updated');
     } catch (err) {
       const e = ApiError.from(err);

@@ -9,7 +9,16 @@ import * as net from 'node:net';
 import type { Endpoint } from './backends.js';
 import { errorPage } from './pages.js';
 
-const HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'http2-settings']);
+const HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'http2-settings',
+]);
 
 export interface ForwardInfo {
   proto: 'http' | 'https';
@@ -53,7 +62,14 @@ export class Forwarder {
 
   request(req: http.IncomingMessage, res: http.ServerResponse, ep: Endpoint, info: ForwardInfo): void {
     let connected = false;
-    const up = http.request({ host: ep.ip, port: ep.port, method: req.method, path: req.url, headers: requestHeaders(req, info), agent: this.agent });
+    const up = http.request({
+      host: ep.ip,
+      port: ep.port,
+      method: req.method,
+      path: req.url,
+      headers: requestHeaders(req, info),
+      agent: this.agent,
+    });
     const timer = setTimeout(() => {
       if (!connected) up.destroy(Object.assign(new Error('connect timeout'), { code: 'ETIMEDOUT' }));
     }, this.connectTimeoutMs);
@@ -84,7 +100,10 @@ export class Forwarder {
     const up = net.connect({ host: ep.ip, port: ep.port });
     const fail = (status: number): void => {
       const p = errorPage(status);
-      if (client.writable) client.end(`HTTP/1.1 ${status} ${p.text}\r\ncontent-type: text/html\r\ncontent-length: ${Buffer.byteLength(p.body)}\r\nconnection: close\r\n\r\n${p.body}`);
+      if (client.writable)
+        client.end(
+          `HTTP/1.1 ${status} ${p.text}\r\ncontent-type: text/html\r\ncontent-length: ${Buffer.byteLength(p.body)}\r\nconnection: close\r\n\r\n${p.body}`,
+        );
       up.destroy();
     };
     const timer = setTimeout(() => fail(504), this.connectTimeoutMs);
@@ -99,7 +118,8 @@ export class Forwarder {
       const lines = [`${req.method} ${req.url} HTTP/1.1`];
       for (let i = 0; i < req.rawHeaders.length; i += 2) {
         const k = req.rawHeaders[i]!;
-        if (!/^x-(real-ip|forwarded-(for|host|port|proto|scheme))$/i.test(k)) lines.push(`${k}: ${req.rawHeaders[i + 1]}`);
+        if (!/^x-(real-ip|forwarded-(for|host|port|proto|scheme))$/i.test(k))
+          lines.push(`${k}: ${req.rawHeaders[i + 1]}`);
       }
       for (const [k, v] of Object.entries(forwardedHeaders(req, info))) lines.push(`${k}: ${v}`);
       up.write(lines.join('\r\n') + '\r\n\r\n');

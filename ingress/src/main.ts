@@ -19,20 +19,28 @@ import { IngressServer } from './server.js';
 
 function port(name: string, fallback: string): number {
   const v = Number(env(name, fallback));
-  if (!Number.isInteger(v) || v < 1 || v > 65535) throw new Error(`${name}: Invalid value: "${process.env[name]}": must be a port number from 1 to 65535`);
+  if (!Number.isInteger(v) || v < 1 || v > 65535)
+    throw new Error(`${name}: Invalid value: "${process.env[name]}": must be a port number from 1 to 65535`);
   return v;
 }
 
 runMain('ingress', async (signal, log) => {
   const apiserver = env('KUBELAB_APISERVER', 'apiserver:7000');
   const client = new ApiClient(apiserver, { credentials: credentialsFromEnv() });
-  const inf = <T extends KubeObject>(resource: string): Informer<T> => new Informer<T>(client, resource, {}, log.child({ informer: resource }));
+  const inf = <T extends KubeObject>(resource: string): Informer<T> =>
+    new Informer<T>(client, resource, {}, log.child({ informer: resource }));
   const services = inf<Service>('services');
   const slices = inf<EndpointSlice>('endpointslices');
   const secrets = inf<Secret>('secrets');
   const bySvc = new SlicesByService();
   slices.addHandlers({ add: (s) => bySvc.put(s), update: (o, n) => bySvc.put(n, o), delete: (s) => bySvc.remove(s) });
-  const controller = new IngressController({ api: client, ingresses: inf<Ingress & KubeObject>('ingresses'), classes: inf<IngressClass>('ingressclasses'), address: env('KUBELAB_INGRESS_ADDRESS', '127.0.0.1'), log });
+  const controller = new IngressController({
+    api: client,
+    ingresses: inf<Ingress & KubeObject>('ingresses'),
+    classes: inf<IngressClass>('ingressclasses'),
+    address: env('KUBELAB_INGRESS_ADDRESS', '127.0.0.1'),
+    log,
+  });
   const server = new IngressServer({
     table: () => controller.routes(),
     lookup: { service: (k) => services.get(k), slices: (k) => bySvc.of(k) },

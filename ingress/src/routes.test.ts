@@ -3,8 +3,13 @@ import assert from 'node:assert/strict';
 import { classView, isOurs, wantedClasses } from './classes.js';
 import { buildTable, match, prefixMatches, tlsSecretFor, type Ingress } from './routes.js';
 
-const be = (service: string, port: number | string = 80) => ({ service: { name: service, port: typeof port === 'number' ? { number: port } : { name: port } } });
-const ing = (name: string, spec: Ingress['spec'], created = '2024-01-01T00:00:00Z'): Ingress => ({ metadata: { name, namespace: 'default', creationTimestamp: created }, spec });
+const be = (service: string, port: number | string = 80) => ({
+  service: { name: service, port: typeof port === 'number' ? { number: port } : { name: port } },
+});
+const ing = (name: string, spec: Ingress['spec'], created = '2024-01-01T00:00:00Z'): Ingress => ({
+  metadata: { name, namespace: 'default', creationTimestamp: created },
+  spec,
+});
 
 test('prefix matching is element-wise', () => {
   assert.ok(prefixMatches('/a', '/a'));
@@ -18,7 +23,17 @@ test('hosts, Exact before Prefix, longest Prefix, ImplementationSpecific as Pref
   const t = buildTable([
     ing('one', {
       rules: [
-        { host: 'a.example', http: { paths: [{ path: '/', pathType: 'Prefix', backend: be('root') }, { path: '/a', pathType: 'Prefix', backend: be('a') }, { path: '/a/x', pathType: 'Exact', backend: be('ax') }, { path: '/b', pathType: 'ImplementationSpecific', backend: be('b') }] } },
+        {
+          host: 'a.example',
+          http: {
+            paths: [
+              { path: '/', pathType: 'Prefix', backend: be('root') },
+              { path: '/a', pathType: 'Prefix', backend: be('a') },
+              { path: '/a/x', pathType: 'Exact', backend: be('ax') },
+              { path: '/b', pathType: 'ImplementationSpecific', backend: be('b') },
+            ],
+          },
+        },
         { host: '*.wild.example', http: { paths: [{ path: '/', pathType: 'Prefix', backend: be('wild') }] } },
         { http: { paths: [{ path: '/', pathType: 'Prefix', backend: be('nohost') }] } },
       ],
@@ -37,7 +52,16 @@ test('hosts, Exact before Prefix, longest Prefix, ImplementationSpecific as Pref
 test('defaultBackend answers what no rule does; a host with rules does not fall to rules without host', () => {
   const t = buildTable([
     ing('def', { defaultBackend: be('fallback') }, '2024-01-01T00:00:00Z'),
-    ing('h', { rules: [{ host: 'h.example', http: { paths: [{ path: '/only', pathType: 'Exact', backend: be('only') }] } }, { http: { paths: [{ path: '/n', pathType: 'Prefix', backend: be('n') }] } }] }, '2024-01-02T00:00:00Z'),
+    ing(
+      'h',
+      {
+        rules: [
+          { host: 'h.example', http: { paths: [{ path: '/only', pathType: 'Exact', backend: be('only') }] } },
+          { http: { paths: [{ path: '/n', pathType: 'Prefix', backend: be('n') }] } },
+        ],
+      },
+      '2024-01-02T00:00:00Z',
+    ),
   ]);
   assert.equal(match(t, 'h.example', '/only')?.backend.service, 'only');
   assert.equal(match(t, 'h.example', '/n')?.backend.service, 'fallback');
@@ -47,10 +71,27 @@ test('defaultBackend answers what no rule does; a host with rules does not fall 
 
 test('the older Ingress wins a host and path; TLS hosts map to their secret', () => {
   const t = buildTable([
-    ing('new', { rules: [{ host: 'a', http: { paths: [{ path: '/', pathType: 'Prefix', backend: be('new') }] } }], tls: [{ hosts: ['a'], secretName: 'new-tls' }] }, '2024-02-01T00:00:00Z'),
-    ing('old', { rules: [{ host: 'a', http: { paths: [{ path: '/', pathType: 'Prefix', backend: be('old', 'http') }] } }], tls: [{ hosts: ['a', '*.b'], secretName: 'old-tls' }] }, '2024-01-01T00:00:00Z'),
+    ing(
+      'new',
+      {
+        rules: [{ host: 'a', http: { paths: [{ path: '/', pathType: 'Prefix', backend: be('new') }] } }],
+        tls: [{ hosts: ['a'], secretName: 'new-tls' }],
+      },
+      '2024-02-01T00:00:00Z',
+    ),
+    ing(
+      'old',
+      {
+        rules: [{ host: 'a', http: { paths: [{ path: '/', pathType: 'Prefix', backend: be('old', 'http') }] } }],
+        tls: [{ hosts: ['a', '*.b'], secretName: 'old-tls' }],
+      },
+      '2024-01-01T00:00:00Z',
+    ),
   ]);
-  assert.deepEqual(match(t, 'a', '/'), { backend: { namespace: 'default', service: 'old', port: 'http' }, ingress: 'default/old' });
+  assert.deepEqual(match(t, 'a', '/'), {
+    backend: { namespace: 'default', service: 'old', port: 'http' },
+    ingress: 'default/old',
+  });
   assert.equal(tlsSecretFor(t, 'a'), 'default/old-tls');
   assert.equal(tlsSecretFor(t, 'x.b'), 'default/old-tls');
   assert.equal(tlsSecretFor(t, 'c'), undefined);
@@ -61,7 +102,10 @@ test('classes: kubelab (default) and nginx are ours; an Ingress without class is
   assert.ok(isOurs(ing('a', { ingressClassName: 'nginx' }), view));
   assert.ok(isOurs(ing('a', {}), view));
   assert.ok(!isOurs(ing('a', { ingressClassName: 'traefik' }), view));
-  const annotated: Ingress = { metadata: { name: 'x', annotations: { 'kubernetes.io/ingress.class': 'nginx' } }, spec: {} };
+  const annotated: Ingress = {
+    metadata: { name: 'x', annotations: { 'kubernetes.io/ingress.class': 'nginx' } },
+    spec: {},
+  };
   assert.ok(isOurs(annotated, view));
-  assert.ok(!isOurs(ing('a', {}), classView([])), 'no default class: an Ingress without class is nobody\'s');
+  assert.ok(!isOurs(ing('a', {}), classView([])), "no default class: an Ingress without class is nobody's");
 });

@@ -64,7 +64,11 @@ function backendOf(ns: string, b: IngressBackend | undefined): BackendRef | unde
 const keyOf = (i: Ingress): string => `${i.metadata.namespace ?? ''}/${i.metadata.name ?? ''}`;
 
 export function oldestFirst(items: Ingress[]): Ingress[] {
-  return [...items].sort((a, b) => (a.metadata.creationTimestamp ?? '').localeCompare(b.metadata.creationTimestamp ?? '') || keyOf(a).localeCompare(keyOf(b)));
+  return [...items].sort(
+    (a, b) =>
+      (a.metadata.creationTimestamp ?? '').localeCompare(b.metadata.creationTimestamp ?? '') ||
+      keyOf(a).localeCompare(keyOf(b)),
+  );
 }
 
 export function buildTable(ingresses: Ingress[]): RouteTable {
@@ -76,7 +80,8 @@ export function buildTable(ingresses: Ingress[]): RouteTable {
     if (def && !t.defaultBackend) t.defaultBackend = def;
     for (const tls of ing.spec?.tls ?? []) {
       if (!tls.secretName) continue;
-      for (const h of tls.hosts ?? []) if (!t.tls.has(h.toLowerCase())) t.tls.set(h.toLowerCase(), `${ns}/${tls.secretName}`);
+      for (const h of tls.hosts ?? [])
+        if (!t.tls.has(h.toLowerCase())) t.tls.set(h.toLowerCase(), `${ns}/${tls.secretName}`);
     }
     for (const rule of ing.spec?.rules ?? []) {
       const host = rule.host?.toLowerCase();
@@ -93,7 +98,8 @@ export function buildTable(ingresses: Ingress[]): RouteTable {
       }
     }
   }
-  const order = (a: PathRule, b: PathRule): number => Number(b.exact) - Number(a.exact) || b.path.length - a.path.length;
+  const order = (a: PathRule, b: PathRule): number =>
+    Number(b.exact) - Number(a.exact) || b.path.length - a.path.length;
   for (const r of [...t.hosts.values(), t.any]) r.paths.sort(order);
   return t;
 }
@@ -120,7 +126,8 @@ export function match(t: RouteTable, rawHost: string, path: string): Match {
   const clean = path.split('?')[0] || '/';
   // A host with rules of its own is a server of its own (as in nginx): rules without a host do not apply to it.
   const routes = hostRoutes(t, host) ?? t.any;
-  for (const r of routes.paths) if (r.exact ? clean === r.path : prefixMatches(r.path, clean)) return { backend: r.backend, ingress: r.ingress };
+  for (const r of routes.paths)
+    if (r.exact ? clean === r.path : prefixMatches(r.path, clean)) return { backend: r.backend, ingress: r.ingress };
   const fallback = routes.fallback ?? t.defaultBackend;
   return fallback ? { backend: fallback } : undefined;
 }

@@ -21,15 +21,34 @@ let httpsPort = 0;
 const secrets = new Map<string, Secret>();
 const slices = new Map<string, EndpointSlice[]>();
 
-const svc = (name: string): Service => ({ metadata: { name, namespace: 'default' }, spec: { ports: [{ name: 'http', port: 80 }] } });
-const services = new Map([['default/web', svc('web')], ['default/empty', svc('empty')]]);
+const svc = (name: string): Service => ({
+  metadata: { name, namespace: 'default' },
+  spec: { ports: [{ name: 'http', port: 80 }] },
+});
+const services = new Map([
+  ['default/web', svc('web')],
+  ['default/empty', svc('empty')],
+]);
 const ingress: Ingress = {
   metadata: { name: 'i', namespace: 'default' },
   spec: {
     tls: [{ hosts: ['secure.example'], secretName: 'secure-tls' }],
     rules: [
-      { host: 'a.example', http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'web', port: { number: 80 } } } }, { path: '/empty', pathType: 'Prefix', backend: { service: { name: 'empty', port: { name: 'http' } } } }] } },
-      { host: 'secure.example', http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'web', port: { number: 80 } } } }] } },
+      {
+        host: 'a.example',
+        http: {
+          paths: [
+            { path: '/', pathType: 'Prefix', backend: { service: { name: 'web', port: { number: 80 } } } },
+            { path: '/empty', pathType: 'Prefix', backend: { service: { name: 'empty', port: { name: 'http' } } } },
+          ],
+        },
+      },
+      {
+        host: 'secure.example',
+        http: {
+          paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'web', port: { number: 80 } } } }],
+        },
+      },
     ],
   },
 };
@@ -44,14 +63,36 @@ async function freePort(): Promise<number> {
 
 before(async () => {
   echoPort = await freePort();
-  echo = spawn(process.execPath, [echoJs], { env: { ...process.env, PORT: String(echoPort), POD_NAME: 'echo-1' }, stdio: ['ignore', 'pipe', 'inherit'] });
+  echo = spawn(process.execPath, [echoJs], {
+    env: { ...process.env, PORT: String(echoPort), POD_NAME: 'echo-1' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   await new Promise<void>((r) => echo.stdout!.on('data', (d: Buffer) => d.toString().includes('listening') && r()));
-  slices.set('default/web', [{ metadata: { name: 'web-1', namespace: 'default', labels: { 'kubernetes.io/service-name': 'web' } }, addressType: 'IPv4', endpoints: [{ addresses: ['127.0.0.1'], conditions: { ready: true } }], ports: [{ name: 'http', port: echoPort, protocol: 'TCP' }] }]);
+  slices.set('default/web', [
+    {
+      metadata: { name: 'web-1', namespace: 'default', labels: { 'kubernetes.io/service-name': 'web' } },
+      addressType: 'IPv4',
+      endpoints: [{ addresses: ['127.0.0.1'], conditions: { ready: true } }],
+      ports: [{ name: 'http', port: echoPort, protocol: 'TCP' }],
+    },
+  ]);
   const pem = await fakeCertificate(new Date(), 'secure.example');
-  secrets.set('default/secure-tls', { metadata: { name: 'secure-tls', namespace: 'default', resourceVersion: '1' }, type: 'kubernetes.io/tls', data: { 'tls.crt': Buffer.from(pem.cert).toString('base64'), 'tls.key': Buffer.from(pem.key).toString('base64') } });
+  secrets.set('default/secure-tls', {
+    metadata: { name: 'secure-tls', namespace: 'default', resourceVersion: '1' },
+    type: 'kubernetes.io/tls',
+    data: { 'tls.crt': Buffer.from(pem.cert).toString('base64'), 'tls.key': Buffer.from(pem.key).toString('base64') },
+  });
   [httpPort, httpsPort] = [await freePort(), await freePort()];
   const table = buildTable([ingress]);
-  server = new IngressServer({ table: () => table, lookup: { service: (k) => services.get(k), slices: (k) => slices.get(k) ?? [] }, certs: new CertStore((k) => secrets.get(k)), fallback: await fakeCertificate(), log, publicHttpPort: httpPort, publicHttpsPort: httpsPort });
+  server = new IngressServer({
+    table: () => table,
+    lookup: { service: (k) => services.get(k), slices: (k) => slices.get(k) ?? [] },
+    certs: new CertStore((k) => secrets.get(k)),
+    fallback: await fakeCertificate(),
+    log,
+    publicHttpPort: httpPort,
+    publicHttpsPort: httpsPort,
+  });
   await server.listen('127.0.0.1', httpPort, httpsPort);
 });
 
@@ -60,13 +101,19 @@ after(() => {
   echo?.kill();
 });
 
-function get(host: string, path: string, agent?: http.Agent): Promise<{ status: number; body: string; headers: http.IncomingHttpHeaders }> {
+function get(
+  host: string,
+  path: string,
+  agent?: http.Agent,
+): Promise<{ status: number; body: string; headers: http.IncomingHttpHeaders }> {
   return new Promise((resolve, reject) => {
-    http.get({ host: '127.0.0.1', port: httpPort, path, headers: { host }, agent }, (res) => {
-      let body = '';
-      res.on('data', (d: Buffer) => (body += d.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body, headers: res.headers }));
-    }).on('error', reject);
+    http
+      .get({ host: '127.0.0.1', port: httpPort, path, headers: { host }, agent }, (res) => {
+        let body = '';
+        res.on('data', (d: Buffer) => (body += d.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body, headers: res.headers }));
+      })
+      .on('error', reject);
   });
 }
 
@@ -91,26 +138,32 @@ test('keep-alive: many requests over one client connection', async () => {
   agent.destroy();
 });
 
-test('a host under spec.tls: HTTP redirects (308), HTTPS serves the Secret\'s certificate by SNI', async () => {
+test("a host under spec.tls: HTTP redirects (308), HTTPS serves the Secret's certificate by SNI", async () => {
   const r = await get('secure.example', '/x');
   assert.equal(r.status, 308);
   assert.equal(r.headers.location, `https://secure.example:${httpsPort}/x`);
   const cn = await new Promise<string>((resolve, reject) => {
-    const s = tls.connect({ host: '127.0.0.1', port: httpsPort, servername: 'secure.example', rejectUnauthorized: false }, () => {
-      const c = s.getPeerCertificate().subject.CN;
-      s.write(`GET / HTTP/1.1\r\nhost: secure.example\r\nconnection: close\r\n\r\n`);
-      let body = '';
-      s.on('data', (d: Buffer) => (body += d.toString()));
-      s.on('end', () => (body.includes('hello from echo-1') ? resolve(String(c)) : reject(new Error(body))));
-    });
+    const s = tls.connect(
+      { host: '127.0.0.1', port: httpsPort, servername: 'secure.example', rejectUnauthorized: false },
+      () => {
+        const c = s.getPeerCertificate().subject.CN;
+        s.write(`GET / HTTP/1.1\r\nhost: secure.example\r\nconnection: close\r\n\r\n`);
+        let body = '';
+        s.on('data', (d: Buffer) => (body += d.toString()));
+        s.on('end', () => (body.includes('hello from echo-1') ? resolve(String(c)) : reject(new Error(body))));
+      },
+    );
     s.on('error', reject);
   });
   assert.equal(cn, 'secure.example');
   const other = await new Promise<string>((resolve, reject) => {
-    const s = tls.connect({ host: '127.0.0.1', port: httpsPort, servername: 'unknown.example', rejectUnauthorized: false }, () => {
-      resolve(String(s.getPeerCertificate().subject.CN));
-      s.end();
-    });
+    const s = tls.connect(
+      { host: '127.0.0.1', port: httpsPort, servername: 'unknown.example', rejectUnauthorized: false },
+      () => {
+        resolve(String(s.getPeerCertificate().subject.CN));
+        s.end();
+      },
+    );
     s.on('error', reject);
   });
   assert.equal(other, 'Kubernetes Ingress Controller Fake Certificate');
@@ -118,7 +171,9 @@ test('a host under spec.tls: HTTP redirects (308), HTTPS serves the Secret\'s ce
 
 test('a WebSocket upgrade is passed through both ways', async () => {
   const s = net.connect({ host: '127.0.0.1', port: httpPort });
-  s.write('GET /ws HTTP/1.1\r\nHost: a.example\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n');
+  s.write(
+    'GET /ws HTTP/1.1\r\nHost: a.example\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
+  );
   const mask = Buffer.from([1, 2, 3, 4]);
   const text = Buffer.from('ping through ingress');
   const payload = Buffer.from(text.map((b, i) => b ^ mask[i % 4]!));

@@ -35,9 +35,17 @@ export class IngressServer {
 
   constructor(private readonly d: IngressServerDeps) {
     this.http = http.createServer({ keepAliveTimeout: 75_000 }, (req, res) => this.onRequest(req, res, 'http'));
-    this.https = https.createServer({ ...d.fallback, keepAliveTimeout: 75_000, SNICallback: (name, cb) => cb(null, this.contextFor(name)) }, (req, res) => this.onRequest(req, res, 'https'));
-    for (const [proto, s] of [['http', this.http], ['https', this.https]] as const) {
-      s.on('upgrade', (req: http.IncomingMessage, socket: net.Socket, head: Buffer) => this.onUpgrade(req, socket, head, proto));
+    this.https = https.createServer(
+      { ...d.fallback, keepAliveTimeout: 75_000, SNICallback: (name, cb) => cb(null, this.contextFor(name)) },
+      (req, res) => this.onRequest(req, res, 'https'),
+    );
+    for (const [proto, s] of [
+      ['http', this.http],
+      ['https', this.https],
+    ] as const) {
+      s.on('upgrade', (req: http.IncomingMessage, socket: net.Socket, head: Buffer) =>
+        this.onUpgrade(req, socket, head, proto),
+      );
       s.on('clientError', (_err, socket) => socket.destroy());
     }
   }
@@ -45,7 +53,11 @@ export class IngressServer {
   private contextFor(name: string): SecureContext | undefined {
     const secret = tlsSecretFor(this.d.table(), name);
     const ctx = secret ? this.d.certs.context(secret) : undefined;
-    if (secret && !ctx) this.d.log.warn({ host: name, secret, err: this.d.certs.errorOf(secret) ?? 'not found' }, 'TLS secret unusable; serving the default certificate');
+    if (secret && !ctx)
+      this.d.log.warn(
+        { host: name, secret, err: this.d.certs.errorOf(secret) ?? 'not found' },
+        'TLS secret unusable; serving the default certificate',
+      );
     return ctx; // undefined: the server's own (fake) certificate
   }
 
@@ -87,7 +99,9 @@ export class IngressServer {
     const o = this.decide(req, proto);
     if ('ep' in o) return this.forwarder.upgrade(req, socket, head, o.ep, this.info(proto));
     const extra = o.headers?.location ? `location: ${o.headers.location}\r\n` : '';
-    socket.end(`HTTP/1.1 ${o.status} ${http.STATUS_CODES[o.status] ?? ''}\r\n${extra}content-length: 0\r\nconnection: close\r\n\r\n`);
+    socket.end(
+      `HTTP/1.1 ${o.status} ${http.STATUS_CODES[o.status] ?? ''}\r\n${extra}content-length: 0\r\nconnection: close\r\n\r\n`,
+    );
   }
 
   async listen(host: string, httpPort: number, httpsPort: number): Promise<void> {

@@ -13,7 +13,10 @@ test('round robin cycles through backends in order', () => {
 test('candidates list every backend once, starting with the chosen one', () => {
   const rr = new RoundRobin([b('a'), b('b'), b('c')]);
   rr.candidates();
-  assert.deepEqual(rr.candidates().map((x) => x.ip), ['b', 'c', 'a']);
+  assert.deepEqual(
+    rr.candidates().map((x) => x.ip),
+    ['b', 'c', 'a'],
+  );
 });
 
 test('no backends gives no candidates', () => {

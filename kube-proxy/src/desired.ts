@@ -69,7 +69,9 @@ export function clusterIPOf(svc: Service): string | undefined {
 /** The load-balancer IPs in status.loadBalancer.ingress that lie in the pool. */
 export function loadBalancerIPs(svc: Service, pool: Cidr | undefined): string[] {
   if (svc.spec.type !== 'LoadBalancer' || !pool) return [];
-  const ips = (svc.status?.loadBalancer?.ingress ?? []).map((i) => i.ip).filter((ip): ip is string => !!ip && isIPv4(ip));
+  const ips = (svc.status?.loadBalancer?.ingress ?? [])
+    .map((i) => i.ip)
+    .filter((ip): ip is string => !!ip && isIPv4(ip));
   return [...new Set(ips.filter((ip) => cidrContains(pool, ip)))];
 }
 
@@ -85,7 +87,8 @@ export function desiredFor(svc: Service | undefined, slices: EndpointSlice[], op
   if (!svc || svc.spec.type === 'ExternalName' || svc.spec.clusterIP === 'None') return out;
   const key = serviceKey(svc);
   const ip = clusterIPOf(svc);
-  if (!ip && svc.spec.clusterIP) out.warnings.push(`${key}: spec.clusterIP: ${svc.spec.clusterIP} is not an IPv4 address; skipped`);
+  if (!ip && svc.spec.clusterIP)
+    out.warnings.push(`${key}: spec.clusterIP: ${svc.spec.clusterIP} is not an IPv4 address; skipped`);
   if (ip && cidrContains(opts.serviceCidr, ip)) out.addresses.push(ip);
   const lbIPs = loadBalancerIPs(svc, opts.lbPool);
   out.addresses.push(...lbIPs);

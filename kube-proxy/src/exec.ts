@@ -14,7 +14,10 @@ export function runWithInput(file: string, args: string[], input: string, timeou
     p.on('close', (code) => {
       clearTimeout(timer);
       if (code === 0) resolve();
-      else reject(new Error(`${file} ${args.join(' ')} exited ${code}: ${err.trim().split('\n').slice(0, 6).join(' | ')}`));
+      else
+        reject(
+          new Error(`${file} ${args.join(' ')} exited ${code}: ${err.trim().split('\n').slice(0, 6).join(' | ')}`),
+        );
     });
     p.stdin.on('error', () => undefined);
     p.stdin.end(input);

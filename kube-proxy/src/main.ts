@@ -24,7 +24,8 @@ import { SliceIndex } from './slices.js';
 
 function positiveInt(name: string, fallback: string): number {
   const v = Number(env(name, fallback));
-  if (!Number.isInteger(v) || v <= 0) throw new Error(`${name}: Invalid value: ${process.env[name]}: must be a positive integer`);
+  if (!Number.isInteger(v) || v <= 0)
+    throw new Error(`${name}: Invalid value: ${process.env[name]}: must be a positive integer`);
   return v;
 }
 
@@ -45,12 +46,18 @@ runMain('kube-proxy', async (signal, log) => {
   const conntrackCmd = env('KUBELAB_CONNTRACK_CMD', 'conntrack');
   let mode = env('KUBELAB_PROXY_MODE', '');
   if (mode === '') mode = (await works(nftCmd, ['list', 'tables'])) ? 'nftables' : 'userspace';
-  if (mode !== 'nftables' && mode !== 'userspace') throw new Error(`KUBELAB_PROXY_MODE: Unsupported value: "${mode}": supported values: "nftables", "userspace"`);
+  if (mode !== 'nftables' && mode !== 'userspace')
+    throw new Error(`KUBELAB_PROXY_MODE: Unsupported value: "${mode}": supported values: "nftables", "userspace"`);
   for (const cidr of [serviceCidr, lbPool]) await addLocalRoute(ipCmd, iface, cidr);
 
   const client = new ApiClient(apiserver, { credentials: credentialsFromEnv() });
   // As upstream: a Service labelled service.kubernetes.io/service-proxy-name is another proxy's.
-  const services = new Informer<Service>(client, 'services', { labelSelector: `!${SERVICE_PROXY_NAME_LABEL}` }, log.child({ informer: 'services' }));
+  const services = new Informer<Service>(
+    client,
+    'services',
+    { labelSelector: `!${SERVICE_PROXY_NAME_LABEL}` },
+    log.child({ informer: 'services' }),
+  );
   const slices = new Informer<EndpointSlice>(client, 'endpointslices', {}, log.child({ informer: 'endpointslices' }));
   const pods = new Informer<Pod>(client, 'pods', {}, log.child({ informer: 'pods' }));
   const sliceIndex = new SliceIndex();
@@ -59,8 +66,19 @@ runMain('kube-proxy', async (signal, log) => {
   let proxier: ServiceProxier;
   if (mode === 'nftables') {
     const conntrack = (await works(conntrackCmd, ['--version'])) ? conntrackCmd : undefined;
-    if (!conntrack) log.warn(`${conntrackCmd} does not run: connections to removed endpoints are not cut (they time out)`);
-    proxier = new NftProxier({ services, slices: (k) => sliceIndex.of(k), nodePods: () => podNodes.byNode(), run: runWithInput, log, serviceCidr, lbPool, nftCmd, conntrackCmd: conntrack });
+    if (!conntrack)
+      log.warn(`${conntrackCmd} does not run: connections to removed endpoints are not cut (they time out)`);
+    proxier = new NftProxier({
+      services,
+      slices: (k) => sliceIndex.of(k),
+      nodePods: () => podNodes.byNode(),
+      run: runWithInput,
+      log,
+      serviceCidr,
+      lbPool,
+      nftCmd,
+      conntrackCmd: conntrack,
+    });
   } else {
     proxier = new Proxier({
       services,

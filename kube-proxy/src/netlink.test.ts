@@ -47,7 +47,9 @@ test('runs the ip command with leading arguments and the interface', async () =>
 });
 
 test('adding a present address and removing an absent one succeed', async () => {
-  const r = recorder((args) => (args[1] === 'add' ? 'ip: RTNETLINK answers: File exists' : 'ip: RTNETLINK answers: Cannot assign requested address'));
+  const r = recorder((args) =>
+    args[1] === 'add' ? 'ip: RTNETLINK answers: File exists' : 'ip: RTNETLINK answers: Cannot assign requested address',
+  );
   const m = new IpCommandAddressManager('/bin/ip', 'eth0', r.exec);
   await m.add('10.244.128.9');
   await m.remove('10.244.128.9');

@@ -79,7 +79,12 @@ export class IpCommandAddressManager implements AddressManager {
  * (`ip route add local <cidr> dev <iface> table local`): it answers ARP for all of them and
  * sockets can bind any of them, so no Service needs an address of its own.
  */
-export async function addLocalRoute(command: string, iface: string, cidr: string, exec: ExecFn = execCommand): Promise<void> {
+export async function addLocalRoute(
+  command: string,
+  iface: string,
+  cidr: string,
+  exec: ExecFn = execCommand,
+): Promise<void> {
   const [file, ...rest] = command.trim().split(/\s+/);
   try {
     await exec(file!, [...rest, 'route', 'add', 'local', cidr, 'dev', iface, 'table', 'local']);
@@ -123,14 +128,16 @@ export class FakeAddressManager implements AddressManager {
 
   add(ip: string): Promise<void> {
     this.calls.push(`add ${ip}`);
-    if (this.failOn === ip) return Promise.reject(new Error(`ip addr add ${ip}/32: RTNETLINK answers: Operation not permitted`));
+    if (this.failOn === ip)
+      return Promise.reject(new Error(`ip addr add ${ip}/32: RTNETLINK answers: Operation not permitted`));
     this.addresses.add(ip);
     return Promise.resolve();
   }
 
   remove(ip: string): Promise<void> {
     this.calls.push(`del ${ip}`);
-    if (this.failOn === ip) return Promise.reject(new Error(`ip addr del ${ip}/32: RTNETLINK answers: Operation not permitted`));
+    if (this.failOn === ip)
+      return Promise.reject(new Error(`ip addr del ${ip}/32: RTNETLINK answers: Operation not permitted`));
     this.addresses.delete(ip);
     return Promise.resolve();
   }

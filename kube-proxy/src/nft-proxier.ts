@@ -51,7 +51,11 @@ export class NftProxier {
   }
 
   private plan(key: string): { script: string[]; applied: NftApplied; backends: Set<string>; warnings: string[] } {
-    const d = desiredFor(this.o.services.get(key), this.o.slices(key), { serviceCidr: this.cidr, lbPool: this.lbPool, nodePortHost: NODE_PORT_HOST });
+    const d = desiredFor(this.o.services.get(key), this.o.slices(key), {
+      serviceCidr: this.cidr,
+      lbPool: this.lbPool,
+      nodePortHost: NODE_PORT_HOST,
+    });
     const { script, applied } = serviceScript(this.applied.get(key) ?? EMPTY_APPLIED, d, NODE_PORT_HOST);
     const backends = new Set([...d.pools.values()].flatMap((p) => p.backends.map(backendKey)));
     return { script, applied, backends, warnings: d.warnings };
@@ -86,10 +90,12 @@ export class NftProxier {
    */
   async syncAll(): Promise<void> {
     if (this.started) {
-      const present = await this.o.run(this.o.nftCmd ?? 'nft', ['list', 'chain', 'ip', 'kubelab', 'postrouting'], '').then(
-        () => true,
-        () => false,
-      );
+      const present = await this.o
+        .run(this.o.nftCmd ?? 'nft', ['list', 'chain', 'ip', 'kubelab', 'postrouting'], '')
+        .then(
+          () => true,
+          () => false,
+        );
       if (present) return;
       this.o.log.warn('the nftables table ip kubelab is gone; making it again');
     }
@@ -106,7 +112,10 @@ export class NftProxier {
     this.backends.forEach((_, k) => !keys.includes(k) && this.backends.delete(k));
     for (const [k, p] of plans) gone.push(...this.commit(k, p));
     this.started = true;
-    this.o.log.info({ services: keys.length, rules: lines.length, ms: Math.round(performance.now() - t0) }, 'all service rules applied');
+    this.o.log.info(
+      { services: keys.length, rules: lines.length, ms: Math.round(performance.now() - t0) },
+      'all service rules applied',
+    );
     this.forgetLater(gone);
   }
 
@@ -142,7 +151,9 @@ export class NftProxier {
       if ([...this.backends.values()].some((s) => s.has(b))) continue;
       const [ip, port] = b.split(':');
       for (const proto of ['tcp', 'udp']) {
-        await this.o.run(this.o.conntrackCmd!, ['-D', '-p', proto, '--reply-src', ip!, '--reply-port-src', port!], '').catch(() => undefined); // exit 1: nothing to delete
+        await this.o
+          .run(this.o.conntrackCmd!, ['-D', '-p', proto, '--reply-src', ip!, '--reply-port-src', port!], '')
+          .catch(() => undefined); // exit 1: nothing to delete
       }
     }
   }

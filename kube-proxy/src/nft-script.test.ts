@@ -6,15 +6,48 @@ import { desiredFor } from './desired.js';
 import { EMPTY_APPLIED, baseScript, serviceScript } from './nft-script.js';
 import { slice, svc } from './testing.js';
 
-const opts = { serviceCidr: mustParseCidr('10.244.128.0/18', 'cidr'), lbPool: mustParseCidr('10.244.192.0/24', 'cidr'), nodePortHost: '0.0.0.0' };
+const opts = {
+  serviceCidr: mustParseCidr('10.244.128.0/18', 'cidr'),
+  lbPool: mustParseCidr('10.244.192.0/24', 'cidr'),
+  nodePortHost: '0.0.0.0',
+};
 
 function lb(affinity: boolean) {
-  const s = svc('web', { type: 'LoadBalancer', clusterIP: '10.244.128.10', ...(affinity ? { sessionAffinity: 'ClientIP' } : {}), ports: [{ name: 'http', port: 80, nodePort: 30080 }, { name: 'dns', port: 53, protocol: 'UDP' }] });
+  const s = svc('web', {
+    type: 'LoadBalancer',
+    clusterIP: '10.244.128.10',
+    ...(affinity ? { sessionAffinity: 'ClientIP' } : {}),
+    ports: [
+      { name: 'http', port: 80, nodePort: 30080 },
+      { name: 'dns', port: 53, protocol: 'UDP' },
+    ],
+  });
   s.status = { loadBalancer: { ingress: [{ ip: '10.244.192.1' }] } };
   return s;
 }
-const two = [slice('web', [{ ip: '10.244.0.5', node: 'n1' }, { ip: '10.244.0.6', node: 'n2' }], [{ name: 'http', port: 8080 }, { name: 'dns', port: 5353, protocol: 'UDP' }])];
-const one = [slice('web', [{ ip: '10.244.0.5', node: 'n1' }], [{ name: 'http', port: 8080 }, { name: 'dns', port: 5353, protocol: 'UDP' }])];
+const two = [
+  slice(
+    'web',
+    [
+      { ip: '10.244.0.5', node: 'n1' },
+      { ip: '10.244.0.6', node: 'n2' },
+    ],
+    [
+      { name: 'http', port: 8080 },
+      { name: 'dns', port: 5353, protocol: 'UDP' },
+    ],
+  ),
+];
+const one = [
+  slice(
+    'web',
+    [{ ip: '10.244.0.5', node: 'n1' }],
+    [
+      { name: 'http', port: 8080 },
+      { name: 'dns', port: 5353, protocol: 'UDP' },
+    ],
+  ),
+];
 
 test('a service: map elements for ClusterIP, LB IP and node port; round robin over DNAT chains', () => {
   const { script, applied } = serviceScript(EMPTY_APPLIED, desiredFor(lb(false), two, opts), '0.0.0.0');
@@ -28,7 +61,7 @@ test('a service: map elements for ClusterIP, LB IP and node port; round robin ov
   assert.equal(applied.elements.length, 5);
 });
 
-test('no endpoints: no element, so the client is refused by kube-proxy\'s own stack', () => {
+test("no endpoints: no element, so the client is refused by kube-proxy's own stack", () => {
   const { applied } = serviceScript(EMPTY_APPLIED, desiredFor(lb(false), [], opts), '0.0.0.0');
   assert.deepEqual(applied.elements, []);
 });
@@ -51,9 +84,13 @@ test('ClientIP affinity: a timed set per endpoint, checked before the round robi
   assert.match(text, /update @aff-\w+ \{ ip saddr \}/);
 });
 
-test('internalTrafficPolicy Local: per node, the client\'s node set picks that node\'s endpoints; else drop', () => {
+test("internalTrafficPolicy Local: per node, the client's node set picks that node's endpoints; else drop", () => {
   const s = svc('l', { clusterIP: '10.244.128.11', internalTrafficPolicy: 'Local', ports: [{ port: 80 }] });
-  const text = serviceScript(EMPTY_APPLIED, desiredFor(s, [slice('l', [{ ip: '10.244.0.5', node: 'n1' }], [{ port: 80 }])], opts), '0.0.0.0').script.join('\n');
+  const text = serviceScript(
+    EMPTY_APPLIED,
+    desiredFor(s, [slice('l', [{ ip: '10.244.0.5', node: 'n1' }], [{ port: 80 }])], opts),
+    '0.0.0.0',
+  ).script.join('\n');
   assert.match(text, /ip saddr @node-\w+ goto pool-\w+-\w+/);
   assert.match(text, /add rule ip kubelab pool-\w+ drop/);
 });
@@ -61,13 +98,21 @@ test('internalTrafficPolicy Local: per node, the client\'s node set picks that n
 // The real nft parser and kernel, in a network namespace of this test's own (root only).
 const nftOk = process.getuid?.() === 0 && spawnSync('unshare', ['-n', 'nft', 'list', 'tables']).status === 0;
 
-test('the transactions apply with the real nft in a private network namespace', { skip: nftOk ? false : 'needs root, unshare and nft' }, () => {
+test('the transactions apply with the real nft in a private network namespace', {
+  skip: nftOk ? false : 'needs root, unshare and nft',
+}, () => {
   const a = serviceScript(EMPTY_APPLIED, desiredFor(lb(true), two, opts), '0.0.0.0');
   const b = serviceScript(a.applied, desiredFor(lb(true), one, opts), '0.0.0.0');
   const c = serviceScript(b.applied, desiredFor(undefined, [], opts), '0.0.0.0');
-  const all = [baseScript(new Map([['n1', ['10.244.0.5']]])), a.script, b.script, c.script].map((x) => x.join('\n') + '\n');
+  const all = [baseScript(new Map([['n1', ['10.244.0.5']]])), a.script, b.script, c.script].map(
+    (x) => x.join('\n') + '\n',
+  );
   const sh = all.map((_, i) => `nft -f /dev/fd/${3 + i} || exit ${10 + i}`).join('; ') + '; nft list table ip kubelab';
-  const r = spawnSync('unshare', ['-n', 'bash', '-c', sh.replace(/\/dev\/fd\/(\d+)/g, (_, n) => `<(printf '%s' "$S${n}")`)], { env: { ...process.env, ...Object.fromEntries(all.map((t, i) => [`S${3 + i}`, t])) }, encoding: 'utf8' });
+  const r = spawnSync(
+    'unshare',
+    ['-n', 'bash', '-c', sh.replace(/\/dev\/fd\/(\d+)/g, (_, n) => `<(printf '%s' "$S${n}")`)],
+    { env: { ...process.env, ...Object.fromEntries(all.map((t, i) => [`S${3 + i}`, t])) }, encoding: 'utf8' },
+  );
   assert.equal(r.status, 0, r.stderr);
   assert.doesNotMatch(r.stdout, /chain (pool|ep)-/, 'the removed service left no chain');
   assert.match(r.stdout, /ct status dnat masquerade/);

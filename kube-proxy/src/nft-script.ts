@@ -61,7 +61,11 @@ function epChain(pool: string, b: Backend): string {
 }
 
 /** The transaction that takes a service from `prev` to `d`, and what it leaves applied. */
-export function serviceScript(prev: NftApplied, d: ServiceDesired, nodePortHost: string): { script: string[]; applied: NftApplied } {
+export function serviceScript(
+  prev: NftApplied,
+  d: ServiceDesired,
+  nodePortHost: string,
+): { script: string[]; applied: NftApplied } {
   const chains = new Map<string, string[]>();
   const sets = new Map<string, string>();
   const elements: string[] = [];
@@ -69,7 +73,9 @@ export function serviceScript(prev: NftApplied, d: ServiceDesired, nodePortHost:
   for (const [key, spec] of d.pools) {
     const { backends, policy } = spec;
     if (backends.length === 0) continue;
-    const proto = key.endsWith('@external') ? key.slice(0, -'@external'.length).split('/').pop()! : key.split('/').pop()!;
+    const proto = key.endsWith('@external')
+      ? key.slice(0, -'@external'.length).split('/').pop()!
+      : key.split('/').pop()!;
     const l4 = proto.toLowerCase();
     const rules: string[] = [];
     const aff = policy.affinitySeconds;
@@ -86,7 +92,9 @@ export function serviceScript(prev: NftApplied, d: ServiceDesired, nodePortHost:
       chains.set(ep, epRules);
     }
     const spread = (bs: Backend[]): string =>
-      bs.length === 1 ? `goto ${epChain(key, bs[0]!)}` : `numgen inc mod ${bs.length} vmap { ${bs.map((b, i) => `${i} : goto ${epChain(key, b)}`).join(', ')} }`;
+      bs.length === 1
+        ? `goto ${epChain(key, bs[0]!)}`
+        : `numgen inc mod ${bs.length} vmap { ${bs.map((b, i) => `${i} : goto ${epChain(key, b)}`).join(', ')} }`;
     if (policy.local) {
       const byNode = new Map<string, Backend[]>();
       for (const b of backends) if (b.nodeName) byNode.set(b.nodeName, [...(byNode.get(b.nodeName) ?? []), b]);
@@ -108,7 +116,8 @@ export function serviceScript(prev: NftApplied, d: ServiceDesired, nodePortHost:
   }
   const script: string[] = [];
   const keepElements = new Set(elements);
-  for (const e of prev.elements) if (!keepElements.has(e)) script.push(`delete element ${TABLE} ${e.replace(/ : goto \S+ \}$/, ' }')}`);
+  for (const e of prev.elements)
+    if (!keepElements.has(e)) script.push(`delete element ${TABLE} ${e.replace(/ : goto \S+ \}$/, ' }')}`);
   for (const c of prev.chains) script.push(`flush chain ${TABLE} ${c}`);
   for (const c of prev.chains) if (!chains.has(c)) script.push(`delete chain ${TABLE} ${c}`);
   const nodeSets = (s: string): boolean => s.startsWith('node-');
@@ -116,7 +125,10 @@ export function serviceScript(prev: NftApplied, d: ServiceDesired, nodePortHost:
   for (const [, def] of sets) script.push(def);
   for (const c of chains.keys()) script.push(`add chain ${TABLE} ${c}`);
   // Endpoint chains first: pool chains jump to them.
-  for (const [c, rules] of [...chains].sort(([a], [b]) => Number(a.startsWith('pool-')) - Number(b.startsWith('pool-')))) for (const r of rules) script.push(`add rule ${TABLE} ${c} ${r}`);
+  for (const [c, rules] of [...chains].sort(
+    ([a], [b]) => Number(a.startsWith('pool-')) - Number(b.startsWith('pool-')),
+  ))
+    for (const r of rules) script.push(`add rule ${TABLE} ${c} ${r}`);
   const prevElements = new Set(prev.elements);
   for (const e of elements) {
     // A changed verdict for the same key: the element must go before it is added again.

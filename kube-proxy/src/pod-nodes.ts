@@ -8,7 +8,8 @@ export class PodNodes {
     if (old) this.remove(old);
     const ip = pod.status?.podIP;
     const node = pod.spec.nodeName;
-    if (ip && node && pod.spec['hostNetwork'] !== true) this.byIP.set(ip, { node, pod: `${pod.metadata.namespace}/${pod.metadata.name}` });
+    if (ip && node && pod.spec['hostNetwork'] !== true)
+      this.byIP.set(ip, { node, pod: `${pod.metadata.namespace}/${pod.metadata.name}` });
   }
 
   remove(pod: Pod): void {

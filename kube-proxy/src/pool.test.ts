@@ -8,7 +8,10 @@ const c = { ip: '10.0.0.3', port: 80, nodeName: 'n1' };
 
 test('round robin without affinity; update reports removed backends', () => {
   const p = new ServicePool([a, b, c], {});
-  assert.deepEqual([0, 1, 2, 3].map(() => p.candidates('10.1.1.1')[0]!.ip), ['10.0.0.1', '10.0.0.2', '10.0.0.3', '10.0.0.1']);
+  assert.deepEqual(
+    [0, 1, 2, 3].map(() => p.candidates('10.1.1.1')[0]!.ip),
+    ['10.0.0.1', '10.0.0.2', '10.0.0.3', '10.0.0.1'],
+  );
   assert.deepEqual([...p.update([a, c], {})], ['10.0.0.2:80']);
 });
 
@@ -24,7 +27,10 @@ test('ClientIP affinity keeps a client on its backend until the timeout after it
   now += 10_001;
   const after = [0, 1, 2].map(() => p.candidates('10.1.1.3')[0]!.ip);
   assert.deepEqual(new Set(after).size, 1);
-  p.update([b, c].filter((x) => x.ip !== first), { affinitySeconds: 10 });
+  p.update(
+    [b, c].filter((x) => x.ip !== first),
+    { affinitySeconds: 10 },
+  );
   assert.notEqual(p.candidates('10.1.1.1')[0]!.ip, first, 'a removed backend is not kept');
 });
 
@@ -36,7 +42,7 @@ test('fail-over moves the affinity to the backend really used', () => {
   assert.notEqual(first!.ip, second!.ip);
 });
 
-test('Local: only backends on the client\'s node; none for an unknown client', () => {
+test("Local: only backends on the client's node; none for an unknown client", () => {
   const nodes: Record<string, string> = { '10.9.0.1': 'n1', '10.9.0.2': 'n3' };
   const p = new ServicePool([a, b, c], { local: true }, { nodeOf: (ip) => nodes[ip] });
   const seen = new Set([0, 1, 2, 3].map(() => p.candidates('10.9.0.1')[0]!.ip));

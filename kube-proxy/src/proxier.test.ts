@@ -12,11 +12,21 @@ function setup(initialAddresses: string[] = []) {
   const addresses = new FakeAddressManager(initialAddresses);
   const listeners = new FakeListenerFactory();
   const requeued: string[] = [];
-  const proxier = new Proxier({ services, slices: slices.of, addresses, listeners, log: silentLog, nodePortHost: '0.0.0.0', lbPool: '10.244.192.0/24', requeue: (k) => requeued.push(k) });
+  const proxier = new Proxier({
+    services,
+    slices: slices.of,
+    addresses,
+    listeners,
+    log: silentLog,
+    nodePortHost: '0.0.0.0',
+    lbPool: '10.244.192.0/24',
+    requeue: (k) => requeued.push(k),
+  });
   return { services, slices, addresses, listeners, proxier, requeued };
 }
 
-const web = (ip = '10.244.128.10', port = 80): Service => svc('web', { type: 'ClusterIP', clusterIP: ip, ports: [{ name: 'http', port }] });
+const web = (ip = '10.244.128.10', port = 80): Service =>
+  svc('web', { type: 'ClusterIP', clusterIP: ip, ports: [{ name: 'http', port }] });
 
 test('start: stale /32s in the service CIDR and LB pool are removed, missing ones added, others left alone', async () => {
   const t = setup(['10.244.128.10', '10.244.128.99', '10.244.192.9', '10.244.0.3', '192.168.1.5']);
@@ -48,11 +58,15 @@ test('a service sync touches only that service; nothing changed does nothing', a
 test('endpoint changes update the pool in place; removed endpoints get their connections closed', async () => {
   const t = setup();
   t.services.put(web());
-  t.slices.set('default/web', [slice('web', [{ ip: '10.244.0.5' }, { ip: '10.244.0.6' }], [{ name: 'http', port: 8080 }])]);
+  t.slices.set('default/web', [
+    slice('web', [{ ip: '10.244.0.5' }, { ip: '10.244.0.6' }], [{ name: 'http', port: 8080 }]),
+  ]);
   await t.proxier.syncAll();
   const l = t.listeners.live().get('TCP/10.244.128.10:80')!;
   assert.equal(t.proxier.pool('default/web:http/TCP')!.size, 2);
-  t.slices.set('default/web', [slice('web', [{ ip: '10.244.0.5' }, { ip: '10.244.0.6', ready: false }], [{ name: 'http', port: 8080 }])]);
+  t.slices.set('default/web', [
+    slice('web', [{ ip: '10.244.0.5' }, { ip: '10.244.0.6', ready: false }], [{ name: 'http', port: 8080 }]),
+  ]);
   await t.proxier.syncService('default/web');
   assert.equal(t.listeners.opened.length, 1);
   assert.equal(l.closed, false);
@@ -90,7 +104,11 @@ test('a LoadBalancer IP is bound when the status names it and released when the 
   t.services.put(lb);
   await t.proxier.syncAll();
   assert.deepEqual([...t.addresses.addresses].sort(), ['10.244.128.30', '10.244.192.4']);
-  assert.deepEqual([...t.listeners.live().keys()].sort(), ['TCP/0.0.0.0:30007', 'TCP/10.244.128.30:8080', 'TCP/10.244.192.4:8080']);
+  assert.deepEqual([...t.listeners.live().keys()].sort(), [
+    'TCP/0.0.0.0:30007',
+    'TCP/10.244.128.30:8080',
+    'TCP/10.244.192.4:8080',
+  ]);
   t.services.put(svc('lb', { type: 'ClusterIP', clusterIP: '10.244.128.30', ports: [{ port: 8080 }] }));
   await t.proxier.syncService('default/lb');
   assert.deepEqual([...t.addresses.addresses], ['10.244.128.30']);

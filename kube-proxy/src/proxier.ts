@@ -78,7 +78,11 @@ export class Proxier {
    * operation failed, so that the caller retries the key with back-off.
    */
   async syncService(key: string): Promise<void> {
-    const d = desiredFor(this.opts.services.get(key), this.opts.slices(key), { serviceCidr: this.cidr, lbPool: this.lbPool, nodePortHost: this.nodePortHost });
+    const d = desiredFor(this.opts.services.get(key), this.opts.slices(key), {
+      serviceCidr: this.cidr,
+      lbPool: this.lbPool,
+      nodePortHost: this.nodePortHost,
+    });
     const prev = this.applied.get(key) ?? NOTHING;
     for (const w of d.warnings) if (!prev.warnings.includes(w)) this.log.warn(w);
     this.syncPools(key, d);
@@ -87,12 +91,14 @@ export class Proxier {
     const errors = await this.syncAddresses(key, prev.addresses, d.addresses);
     const held: string[] = [];
     for (const spec of d.listeners) if (this.openListener(key, spec)) held.push(spec.key);
-    for (const pk of prev.pools) if (!d.pools.has(pk)) {
-      this.pools.delete(pk);
-      this.log.info({ pool: pk }, 'service port removed');
-    }
+    for (const pk of prev.pools)
+      if (!d.pools.has(pk)) {
+        this.pools.delete(pk);
+        this.log.info({ pool: pk }, 'service port removed');
+      }
     const next: Applied = { addresses: d.addresses, listeners: held, pools: [...d.pools.keys()], warnings: d.warnings };
-    if (next.addresses.length + next.listeners.length + next.pools.length + next.warnings.length === 0) this.applied.delete(key);
+    if (next.addresses.length + next.listeners.length + next.pools.length + next.warnings.length === 0)
+      this.applied.delete(key);
     else this.applied.set(key, next);
     if (errors.length > 0) throw new Error(`syncing the addresses of ${key}: ${errors.join('; ')}`);
   }
@@ -109,7 +115,10 @@ export class Proxier {
     } catch (err) {
       errors.push((err as Error).message);
     }
-    const keys = new Set([...this.opts.services.list().map((s) => `${s.metadata.namespace ?? ''}/${s.metadata.name ?? ''}`), ...this.applied.keys()]);
+    const keys = new Set([
+      ...this.opts.services.list().map((s) => `${s.metadata.namespace ?? ''}/${s.metadata.name ?? ''}`),
+      ...this.applied.keys(),
+    ]);
     for (const key of keys) {
       try {
         await this.syncService(key);
@@ -131,7 +140,8 @@ export class Proxier {
       }
       const before = pool.list().map(backendKey).join(',');
       const removed = pool.update(spec.backends, spec.policy);
-      if (pool.list().map(backendKey).join(',') !== before) this.log.info({ service: key, pool: pk, endpoints: spec.backends.map(backendKey) }, 'endpoints changed');
+      if (pool.list().map(backendKey).join(',') !== before)
+        this.log.info({ service: key, pool: pk, endpoints: spec.backends.map(backendKey) }, 'endpoints changed');
       if (removed.size === 0) continue;
       for (const o of this.open.values()) if (o.spec.pool === pk) o.listener.closeConnectionsTo(removed);
     }
@@ -157,7 +167,10 @@ export class Proxier {
     if (cur && cur.owner !== owner) {
       let w = this.waiting.get(spec.key);
       if (!w) this.waiting.set(spec.key, (w = new Set()));
-      if (!w.has(owner)) this.log.warn(`${owner}: ${spec.port}/${spec.protocol} on ${spec.host} is already used by ${cur.owner}; skipped`);
+      if (!w.has(owner))
+        this.log.warn(
+          `${owner}: ${spec.port}/${spec.protocol} on ${spec.host} is already used by ${cur.owner}; skipped`,
+        );
       w.add(owner);
       return false;
     }

@@ -12,7 +12,10 @@ test('slices are indexed by their service-name label', () => {
   assert.equal(idx.of('default/web').length, 2);
   const moved = slice('db', [], [], { name: 'web-2' });
   assert.deepEqual(idx.put(moved, b).sort(), ['default/db', 'default/web']);
-  assert.deepEqual(idx.of('default/web').map((s) => s.metadata.name), ['web-1']);
+  assert.deepEqual(
+    idx.of('default/web').map((s) => s.metadata.name),
+    ['web-1'],
+  );
   assert.deepEqual(idx.remove(a), ['default/web']);
   assert.deepEqual(idx.of('default/web'), []);
 });

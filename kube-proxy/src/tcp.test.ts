@@ -68,11 +68,19 @@ test('proxier forwards a 127.0.0.1 "ClusterIP" round-robin, follows endpoint cha
   const deadPort = await freePort();
   const port = await freePort();
 
-  const services = new MapStore<Service>([svc('web', { type: 'ClusterIP', clusterIP: '127.0.0.1', ports: [{ name: 'http', port }] })]);
+  const services = new MapStore<Service>([
+    svc('web', { type: 'ClusterIP', clusterIP: '127.0.0.1', ports: [{ name: 'http', port }] }),
+  ]);
   const slices = new SliceStore();
   slices.set('default/web', tcpSlices('web', [a, b], 'http'));
   const addresses = new FakeAddressManager();
-  const proxier = new Proxier({ services, slices: slices.of, addresses, listeners: new SocketListenerFactory(silentLog, { connectTimeoutMs: 1000 }), log: silentLog });
+  const proxier = new Proxier({
+    services,
+    slices: slices.of,
+    addresses,
+    listeners: new SocketListenerFactory(silentLog, { connectTimeoutMs: 1000 }),
+    log: silentLog,
+  });
   closers.push(() => proxier.close());
   const sync = (): Promise<void> => proxier.syncService('default/web');
   await proxier.syncAll();
@@ -144,7 +152,12 @@ test('half-close: the client FIN reaches the backend, which can still answer', a
   });
   await new Promise<void>((r) => backend.listen(0, '127.0.0.1', r));
   closers.push(() => backend.close());
-  const proxy = new TcpProxy({ host: '127.0.0.1', port: 0, pool: new RoundRobin([{ ip: '127.0.0.1', port: (backend.address() as net.AddressInfo).port }]), log: silentLog }).start();
+  const proxy = new TcpProxy({
+    host: '127.0.0.1',
+    port: 0,
+    pool: new RoundRobin([{ ip: '127.0.0.1', port: (backend.address() as net.AddressInfo).port }]),
+    log: silentLog,
+  }).start();
   closers.push(() => proxy.close({ destroyConnections: true }));
   await proxy.listening;
 
@@ -210,7 +223,10 @@ test('a connection to an endpoint that leaves the pool is reset; others stay', a
   const echo2 = net.createServer((s) => s.on('error', () => {}).pipe(s));
   await new Promise<void>((r) => echo.listen(0, '127.0.0.1', r));
   await new Promise<void>((r) => echo2.listen(0, '127.0.0.1', r));
-  closers.push(() => echo.close(), () => echo2.close());
+  closers.push(
+    () => echo.close(),
+    () => echo2.close(),
+  );
   const e1 = { ip: '127.0.0.1', port: (echo.address() as net.AddressInfo).port };
   const e2 = { ip: '127.0.0.1', port: (echo2.address() as net.AddressInfo).port };
   const pool = new RoundRobin([e1, e2]);

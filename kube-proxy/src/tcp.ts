@@ -142,7 +142,10 @@ export class TcpProxy implements ProxyListener {
     try {
       upstream = this.dial(backend);
     } catch (err) {
-      this.log.debug({ backend: backendKey(backend), err: (err as Error).message }, 'dial failed; trying next endpoint');
+      this.log.debug(
+        { backend: backendKey(backend), err: (err as Error).message },
+        'dial failed; trying next endpoint',
+      );
       this.tryBackend(client, candidates, i + 1);
       return;
     }
@@ -175,7 +178,10 @@ export class TcpProxy implements ProxyListener {
       settle();
       upstream.destroy();
     };
-    const timer = setTimeout(() => onError(new Error(`connect timeout after ${this.connectTimeoutMs}ms`)), this.connectTimeoutMs);
+    const timer = setTimeout(
+      () => onError(new Error(`connect timeout after ${this.connectTimeoutMs}ms`)),
+      this.connectTimeoutMs,
+    );
     upstream.on('error', onError);
     upstream.once('connect', onConnect);
     client.once('close', onClientGone);

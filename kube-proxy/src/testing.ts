@@ -18,11 +18,20 @@ export function slice(
 ): EndpointSlice {
   const ns = opts.ns ?? 'default';
   return {
-    metadata: { name: opts.name ?? `${service}-abc`, namespace: ns, resourceVersion: '1', labels: { 'kubernetes.io/service-name': service } },
+    metadata: {
+      name: opts.name ?? `${service}-abc`,
+      namespace: ns,
+      resourceVersion: '1',
+      labels: { 'kubernetes.io/service-name': service },
+    },
     addressType: 'IPv4',
     endpoints: endpoints.map((e) => ({
       addresses: [e.ip],
-      conditions: { ready: e.ready ?? true, serving: e.serving ?? e.ready ?? true, terminating: e.terminating ?? false },
+      conditions: {
+        ready: e.ready ?? true,
+        serving: e.serving ?? e.ready ?? true,
+        terminating: e.terminating ?? false,
+      },
       ...(e.node ? { nodeName: e.node } : {}),
     })),
     ports: ports.map((p) => ({ name: p.name ?? '', port: p.port, protocol: p.protocol ?? 'TCP' })),
@@ -33,7 +42,14 @@ export function slice(
 export function tcpSlices(service: string, backends: { ip: string; port: number }[], portName = ''): EndpointSlice[] {
   const byPort = new Map<number, string[]>();
   for (const b of backends) byPort.set(b.port, [...(byPort.get(b.port) ?? []), b.ip]);
-  return [...byPort].map(([port, ips]) => slice(service, ips.map((ip) => ({ ip })), [{ name: portName, port }], { name: `${service}-${port}` }));
+  return [...byPort].map(([port, ips]) =>
+    slice(
+      service,
+      ips.map((ip) => ({ ip })),
+      [{ name: portName, port }],
+      { name: `${service}-${port}` },
+    ),
+  );
 }
 
 /** Slices by service key, for a Proxier's `slices` option. */
@@ -86,6 +102,9 @@ export async function waitFor(cond: () => boolean, timeoutMs = 2000, what = 'con
 /** A logger that keeps the messages it was given (warn and above). */
 export function capturingLog(): { log: import('pino').Logger; messages: string[] } {
   const messages: string[] = [];
-  const log = pino({ level: 'warn' }, { write: (line: string) => void messages.push((JSON.parse(line) as { msg: string }).msg) });
+  const log = pino(
+    { level: 'warn' },
+    { write: (line: string) => void messages.push((JSON.parse(line) as { msg: string }).msg) },
+  );
   return { log, messages };
 }

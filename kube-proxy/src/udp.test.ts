@@ -19,7 +19,11 @@ async function udpBackend(name: string): Promise<Backend> {
   return { ip: '127.0.0.1', port: s.address().port };
 }
 
-async function client(): Promise<{ ask(port: number, msg: string): Promise<string>; send(port: number, msg: string): void; replies: string[] }> {
+async function client(): Promise<{
+  ask(port: number, msg: string): Promise<string>;
+  send(port: number, msg: string): void;
+  replies: string[];
+}> {
   const s = dgram.createSocket('udp4');
   await new Promise<void>((r) => s.bind(0, '127.0.0.1', r));
   closers.push(() => s.close());
@@ -69,7 +73,10 @@ test('without backends datagrams are dropped', async () => {
   const p = await proxy(pool);
   const c = await client();
   c.send(p.boundPort!, 'lost');
-  await assert.rejects(waitFor(() => c.replies.length > 0, 100, 'no reply'), /timed out/);
+  await assert.rejects(
+    waitFor(() => c.replies.length > 0, 100, 'no reply'),
+    /timed out/,
+  );
   assert.equal(p.sessionCount, 0);
   pool.set([await udpBackend('A')]);
   assert.equal(await c.ask(p.boundPort!, 'now'), 'A:now');
@@ -85,7 +92,10 @@ test('a refusing backend ends the session; the client then reaches the next back
   let answer: string | undefined;
   for (let i = 0; i < 20 && answer === undefined; i++) {
     try {
-      answer = await Promise.race([c.ask(p.boundPort!, `try${i}`), new Promise<never>((_, rej) => setTimeout(() => rej(new Error('no reply')), 100))]);
+      answer = await Promise.race([
+        c.ask(p.boundPort!, `try${i}`),
+        new Promise<never>((_, rej) => setTimeout(() => rej(new Error('no reply')), 100)),
+      ]);
     } catch {
       /* the datagram went to the dead port */
     }

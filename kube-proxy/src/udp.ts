@@ -121,7 +121,10 @@ export class UdpProxy implements ProxyListener {
   private forward(key: string, s: Session, msg: Buffer): void {
     s.sock.send(msg, (err) => {
       if (err) {
-        this.log.debug({ client: key, backend: backendKey(s.backend), err: err.message }, 'send to endpoint failed; session ended');
+        this.log.debug(
+          { client: key, backend: backendKey(s.backend), err: err.message },
+          'send to endpoint failed; session ended',
+        );
         this.endSession(key);
       }
     });

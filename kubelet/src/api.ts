@@ -11,7 +11,12 @@ export interface KubeletApi {
   create<T extends KubeObject>(resource: string, obj: T, namespace?: string): Promise<T>;
   update<T extends KubeObject>(resource: string, obj: T): Promise<T>;
   updateStatus<T extends KubeObject>(resource: string, obj: T): Promise<T>;
-  delete<T extends KubeObject = KubeObject>(resource: string, namespace: string, name: string, opts?: DeleteOptions): Promise<T>;
+  delete<T extends KubeObject = KubeObject>(
+    resource: string,
+    namespace: string,
+    name: string,
+    opts?: DeleteOptions,
+  ): Promise<T>;
 }
 
 /** The pods bound to this node, as the informer's cache sees them. */

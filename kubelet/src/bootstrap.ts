@@ -24,7 +24,10 @@ export interface CsrApi {
 
 interface Csr extends KubeObject {
   spec: { request: string; signerName: string; usages: string[] };
-  status?: { certificate?: string; conditions?: { type: string; status?: string; reason?: string; message?: string }[] };
+  status?: {
+    certificate?: string;
+    conditions?: { type: string; status?: string; reason?: string; message?: string }[];
+  };
 }
 
 export interface BootstrapOptions {
@@ -45,12 +48,20 @@ export interface BootstrapOptions {
 
 export const nodeUser = (nodeName: string): string => `system:node:${nodeName}`;
 
-const files = (dir: string, node: string): { cert: string; key: string } => ({ cert: join(dir, node, 'client.crt'), key: join(dir, node, 'client.key') });
+const files = (dir: string, node: string): { cert: string; key: string } => ({
+  cert: join(dir, node, 'client.crt'),
+  key: join(dir, node, 'client.key'),
+});
 
 /** The node's kept certificate, when it is its own, of this CA, and valid for a day more. */
-export async function keptCertificate(o: Pick<BootstrapOptions, 'dir' | 'nodeName' | 'ca'>): Promise<CertAndKey | undefined> {
+export async function keptCertificate(
+  o: Pick<BootstrapOptions, 'dir' | 'nodeName' | 'ca'>,
+): Promise<CertAndKey | undefined> {
   const f = files(o.dir, o.nodeName);
-  const [cert, key] = await Promise.all([readFile(f.cert, 'utf8').catch(() => undefined), readFile(f.key, 'utf8').catch(() => undefined)]);
+  const [cert, key] = await Promise.all([
+    readFile(f.cert, 'utf8').catch(() => undefined),
+    readFile(f.key, 'utf8').catch(() => undefined),
+  ]);
   if (!cert || !key || !certUsable({ cert, key }, o.ca, 1)) return undefined;
   return certSubject(new X509Certificate(cert)).cn === nodeUser(o.nodeName) ? { cert, key } : undefined;
 }
@@ -58,7 +69,10 @@ export async function keptCertificate(o: Pick<BootstrapOptions, 'dir' | 'nodeNam
 async function keep(o: BootstrapOptions, pair: CertAndKey): Promise<void> {
   const f = files(o.dir, o.nodeName);
   await mkdir(join(o.dir, o.nodeName), { recursive: true, mode: 0o700 });
-  for (const [path, text, mode] of [[f.key, pair.key, 0o600], [f.cert, pair.cert, 0o644]] as const) {
+  for (const [path, text, mode] of [
+    [f.key, pair.key, 0o600],
+    [f.cert, pair.cert, 0o644],
+  ] as const) {
     await writeFile(`${path}.tmp`, text, { mode });
     await rename(`${path}.tmp`, path);
   }
@@ -76,7 +90,11 @@ async function submit(o: BootstrapOptions, csrPem: string): Promise<string | und
     apiVersion: 'certificates.k8s.io/v1',
     kind: 'CertificateSigningRequest',
     metadata: { name },
-    spec: { request: Buffer.from(csrPem).toString('base64'), signerName: KUBELET_SIGNER, usages: ['digital signature', 'client auth'] },
+    spec: {
+      request: Buffer.from(csrPem).toString('base64'),
+      signerName: KUBELET_SIGNER,
+      usages: ['digital signature', 'client auth'],
+    },
   };
   try {
     await o.api.create<Csr>('certificatesigningrequests', csr, '');
@@ -94,8 +112,13 @@ async function signed(o: BootstrapOptions, name: string, signal: AbortSignal): P
   let wait = Math.min(50, max);
   while (!signal.aborted) {
     const csr = await o.api.get<Csr>('certificatesigningrequests', '', name);
-    const bad = csr.status?.conditions?.find((c) => (c.type === 'Denied' || c.type === 'Failed') && c.status !== 'False');
-    if (bad) throw new Error(`certificate signing request ${name} was ${bad.type.toLowerCase()}: ${bad.reason ?? ''} ${bad.message ?? ''}`.trim());
+    const bad = csr.status?.conditions?.find(
+      (c) => (c.type === 'Denied' || c.type === 'Failed') && c.status !== 'False',
+    );
+    if (bad)
+      throw new Error(
+        `certificate signing request ${name} was ${bad.type.toLowerCase()}: ${bad.reason ?? ''} ${bad.message ?? ''}`.trim(),
+      );
     if (csr.status?.certificate) return Buffer.from(csr.status.certificate, 'base64').toString('utf8');
     await sleep(wait, signal);
     wait = Math.min(wait * 2, max);
@@ -112,7 +135,7 @@ async function signed(o: BootstrapOptions, name: string, signal: AbortSignal): P
 export async function bootstrapCertificate(o: BootstrapOptions, signal: AbortSignal): Promise<CertAndKey | undefined> {
   const kept = await keptCertificate(o);
   if (kept) {
-    o.log.info({ user: nodeUser(o.nodeName) }, 'using the node\'s client certificate kept from an earlier start');
+    o.log.info({ user: nodeUser(o.nodeName) }, "using the node's client certificate kept from an earlier start");
     return kept;
   }
   const backoff = new Backoff(250, 30_000); // a kubelet starts with the apiserver: the first tries come soon
@@ -122,21 +145,30 @@ export async function bootstrapCertificate(o: BootstrapOptions, signal: AbortSig
       const t0 = Date.now();
       const name = await submit(o, csr);
       if (name === undefined) {
-        o.log.warn('the apiserver has no CertificateSigningRequest API (certificates.k8s.io/v1): going on with the bootstrap token as this node\'s credentials');
+        o.log.warn(
+          "the apiserver has no CertificateSigningRequest API (certificates.k8s.io/v1): going on with the bootstrap token as this node's credentials",
+        );
         return undefined;
       }
-      o.log.info({ csr: name, signer: KUBELET_SIGNER }, 'certificate signing request submitted; waiting for it to be approved and signed');
+      o.log.info(
+        { csr: name, signer: KUBELET_SIGNER },
+        'certificate signing request submitted; waiting for it to be approved and signed',
+      );
       const cert = await signed(o, name, signal);
       if (!cert) return undefined;
       const pair = { cert, key };
-      if (!certUsable(pair, o.ca, 0)) throw new Error(`certificate signing request ${name}: the issued certificate is not a valid client certificate of the cluster CA for this key`);
+      if (!certUsable(pair, o.ca, 0))
+        throw new Error(
+          `certificate signing request ${name}: the issued certificate is not a valid client certificate of the cluster CA for this key`,
+        );
       await keep(o, pair);
-      o.log.info({ csr: name, user: nodeUser(o.nodeName), ms: Date.now() - t0 }, 'got the node\'s client certificate');
+      o.log.info({ csr: name, user: nodeUser(o.nodeName), ms: Date.now() - t0 }, "got the node's client certificate");
       return pair;
     } catch (err) {
       const wait = backoff.next();
       if (isReason(err, 'Unauthorized')) o.log.error({ retryInMs: wait }, refusedTokenMessage(err));
-      else if (isReason(err, 'ServiceUnavailable')) o.log.info({ err: errMessage(err), retryInMs: wait }, 'the apiserver does not answer yet; asking again');
+      else if (isReason(err, 'ServiceUnavailable'))
+        o.log.info({ err: errMessage(err), retryInMs: wait }, 'the apiserver does not answer yet; asking again');
       else o.log.error({ err: errMessage(err), retryInMs: wait }, 'TLS bootstrap failed; retrying');
       await sleep(wait, signal);
     }

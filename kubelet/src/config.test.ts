@@ -19,7 +19,13 @@ describe('loadConfig', () => {
   });
 
   it('reads overrides and rejects nonsense with the variable named', () => {
-    const c = loadConfig({ KUBELAB_NODE_NAME: 'w1', KUBELAB_PAUSE_COMMAND: '/bin/sleep  inf', KUBELAB_NODE_MEMORY: '4Gi', KUBELAB_NODE_PODS: '20', KUBELAB_LEASE_SECONDS: '1.5' });
+    const c = loadConfig({
+      KUBELAB_NODE_NAME: 'w1',
+      KUBELAB_PAUSE_COMMAND: '/bin/sleep  inf',
+      KUBELAB_NODE_MEMORY: '4Gi',
+      KUBELAB_NODE_PODS: '20',
+      KUBELAB_LEASE_SECONDS: '1.5',
+    });
     assert.equal(c.nodeName, 'w1');
     assert.deepEqual(c.pauseCommand, ['/bin/sleep', 'inf']);
     assert.equal(c.nodeMemory, '4Gi');
@@ -35,7 +41,10 @@ describe('loadConfig', () => {
     assert.deepEqual(c.nodeLabels, { disk: 'ssd' });
     assert.deepEqual(c.nodeTaints, [{ key: 'gpu', value: 'true', effect: 'NoSchedule' }]);
     assert.deepEqual(loadConfig({}).nodeTaints, []);
-    assert.throws(() => loadConfig({ KUBELAB_NODE_TAINTS: 'gpu:Never' }), /^Error: KUBELAB_NODE_TAINTS: invalid taint effect: Never, unsupported taint effect$/);
+    assert.throws(
+      () => loadConfig({ KUBELAB_NODE_TAINTS: 'gpu:Never' }),
+      /^Error: KUBELAB_NODE_TAINTS: invalid taint effect: Never, unsupported taint effect$/,
+    );
     assert.throws(() => loadConfig({ KUBELAB_NODE_LABELS: 'disk' }), /KUBELAB_NODE_LABELS: invalid label "disk"/);
   });
 });

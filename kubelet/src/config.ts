@@ -54,7 +54,8 @@ function runtimeChoice(env: Env, argv: readonly string[]): 'docker' | 'hollow' {
     if (a.startsWith('--runtime=')) v = a.slice('--runtime='.length);
     else if (a === '--runtime' && argv[i + 1] !== undefined) v = argv[i + 1]!;
   });
-  if (v !== 'docker' && v !== 'hollow') throw new Error(`KUBELAB_RUNTIME: Unsupported value: "${v}": supported values: "docker", "hollow"`);
+  if (v !== 'docker' && v !== 'hollow')
+    throw new Error(`KUBELAB_RUNTIME: Unsupported value: "${v}": supported values: "docker", "hollow"`);
   return v;
 }
 
@@ -69,7 +70,8 @@ function num(env: Env, name: string, fallback: number, min: number): number {
   const raw = env[name];
   if (raw === undefined || raw.trim() === '') return fallback;
   const n = Number(raw);
-  if (!Number.isFinite(n) || n < min) throw new Error(`${name}: Invalid value: "${raw}": must be a number greater than or equal to ${min}`);
+  if (!Number.isFinite(n) || n < min)
+    throw new Error(`${name}: Invalid value: "${raw}": must be a number greater than or equal to ${min}`);
   return n;
 }
 
@@ -92,12 +94,15 @@ function quantity(env: Env, name: string): string | undefined {
   const v = env[name]?.trim();
   if (!v) return undefined;
   const q = parseQuantity(v);
-  if (q === undefined || q < 0) throw new Error(`${name}: Invalid value: "${v}": must be a resource quantity such as 2, 500m, 4Gi`);
+  if (q === undefined || q < 0)
+    throw new Error(`${name}: Invalid value: "${v}": must be a resource quantity such as 2, 500m, 4Gi`);
   return v;
 }
 
 export function loadConfig(env: Env, argv: readonly string[] = []): KubeletConfig {
-  const pauseCommand = str(env, 'KUBELAB_PAUSE_COMMAND', 'sleep 2147483647').split(/\s+/).filter((s) => s.length > 0);
+  const pauseCommand = str(env, 'KUBELAB_PAUSE_COMMAND', 'sleep 2147483647')
+    .split(/\s+/)
+    .filter((s) => s.length > 0);
   const cfg: KubeletConfig = {
     apiserver: str(env, 'KUBELAB_APISERVER', 'apiserver:7000'),
     cluster: str(env, 'KUBELAB_CLUSTER', 'kubelab'),
@@ -129,16 +134,24 @@ export function loadConfig(env: Env, argv: readonly string[] = []): KubeletConfi
     nodeLabels: named('KUBELAB_NODE_LABELS', () => parseNodeLabels(env.KUBELAB_NODE_LABELS ?? '')),
     nodeTaints: named('KUBELAB_NODE_TAINTS', () => parseNodeTaints(env.KUBELAB_NODE_TAINTS ?? '')),
   };
-  if (pauseCommand.length === 0) throw new Error('KUBELAB_PAUSE_COMMAND: Required value: the command the sandbox container runs');
-  if (cfg.crashLoopMaxSeconds < cfg.crashLoopBaseSeconds) throw new Error('KUBELAB_CRASHLOOP_MAX_SECONDS: Invalid value: must be greater than or equal to KUBELAB_CRASHLOOP_BASE_SECONDS');
-  if (cfg.imageBackoffMaxSeconds < cfg.imageBackoffBaseSeconds) throw new Error('KUBELAB_IMAGE_BACKOFF_MAX_SECONDS: Invalid value: must be greater than or equal to KUBELAB_IMAGE_BACKOFF_BASE_SECONDS');
+  if (pauseCommand.length === 0)
+    throw new Error('KUBELAB_PAUSE_COMMAND: Required value: the command the sandbox container runs');
+  if (cfg.crashLoopMaxSeconds < cfg.crashLoopBaseSeconds)
+    throw new Error(
+      'KUBELAB_CRASHLOOP_MAX_SECONDS: Invalid value: must be greater than or equal to KUBELAB_CRASHLOOP_BASE_SECONDS',
+    );
+  if (cfg.imageBackoffMaxSeconds < cfg.imageBackoffBaseSeconds)
+    throw new Error(
+      'KUBELAB_IMAGE_BACKOFF_MAX_SECONDS: Invalid value: must be greater than or equal to KUBELAB_IMAGE_BACKOFF_BASE_SECONDS',
+    );
   const cpu = quantity(env, 'KUBELAB_NODE_CPU');
   const memory = quantity(env, 'KUBELAB_NODE_MEMORY');
   const pods = env.KUBELAB_NODE_PODS?.trim();
   if (cpu) cfg.nodeCpu = cpu;
   if (memory) cfg.nodeMemory = memory;
   if (pods) {
-    if (!/^\d+$/.test(pods)) throw new Error(`KUBELAB_NODE_PODS: Invalid value: "${pods}": must be a non-negative integer`);
+    if (!/^\d+$/.test(pods))
+      throw new Error(`KUBELAB_NODE_PODS: Invalid value: "${pods}": must be a non-negative integer`);
     cfg.nodePods = pods;
   }
   return cfg;

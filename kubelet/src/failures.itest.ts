@@ -22,7 +22,8 @@ import { startDockerKubelet, type DockerKubelet } from './testing/dockerkubelet.
 import { makePod as makeBasePod, RecordingApi, silentLogger } from './testing/fakes.js';
 import { dockerVolumeName } from './volumes/manager.js';
 
-const makePod: typeof makeBasePod = (name, node, spec, meta) => makeBasePod(name, node, spec, { uid: randomUUID(), ...meta });
+const makePod: typeof makeBasePod = (name, node, spec, meta) =>
+  makeBasePod(name, node, spec, { uid: randomUUID(), ...meta });
 
 const env = new DockerTestEnv('kubelet-failures-itest');
 const NODE = 'failures-node';
@@ -68,14 +69,22 @@ describe('kubelet failure paths on Docker', { timeout: 120_000 }, () => {
   });
 
   const get = (name: string): Pod | undefined => api.peek<Pod>('pods', 'default', name);
-  const statusOf = (pod: string, container = 'app'): ContainerStatus | undefined => get(pod)?.status?.containerStatuses?.find((c) => c.name === container);
+  const statusOf = (pod: string, container = 'app'): ContainerStatus | undefined =>
+    get(pod)?.status?.containerStatuses?.find((c) => c.name === container);
   const start = (pod: Pod): Pod => {
     const stored = api.put<Pod>('pods', pod);
     kubelet.workers.queue.add(stored.metadata.uid!);
     return stored;
   };
-  const mine = (pod: Pod) => ({ [LABELS.cluster]: env.cluster, [LABELS.node]: NODE, [LABELS.podUid]: pod.metadata.uid! });
-  const instances = async (pod: Pod, name: string): Promise<RuntimeContainer[]> => (await kubelet.runtime.listPodContainers(mine(pod))).filter((c) => c.containerName === name).sort((a, b) => b.restartCount - a.restartCount);
+  const mine = (pod: Pod) => ({
+    [LABELS.cluster]: env.cluster,
+    [LABELS.node]: NODE,
+    [LABELS.podUid]: pod.metadata.uid!,
+  });
+  const instances = async (pod: Pod, name: string): Promise<RuntimeContainer[]> =>
+    (await kubelet.runtime.listPodContainers(mine(pod)))
+      .filter((c) => c.containerName === name)
+      .sort((a, b) => b.restartCount - a.restartCount);
   /** Graceful deletion as the apiserver would mark it; waits until the kubelet has removed the pod. */
   const remove = async (name: string): Promise<void> => {
     const stored = get(name);
@@ -89,9 +98,18 @@ describe('kubelet failure paths on Docker', { timeout: 120_000 }, () => {
 
   it('a container over its memory limit is OOMKilled: exit code 137, reason OOMKilled', async () => {
     // sh keeps 64 MiB of output in a variable: far over the 8 MiB limit (plus as much swap).
-    const hog = { name: 'hog', image: env.image, command: ['sh', '-c', 'x=$(head -c 64m /dev/zero | tr "\\0" a); echo survived ${#x}; sleep 1'], resources: { limits: { memory: '8Mi' } } };
-    const never = start(makePod('oom-never', NODE, { restartPolicy: 'Never', terminationGracePeriodSeconds: 1, containers: [hog] }));
-    start(makePod('oom-always', NODE, { restartPolicy: 'Always', terminationGracePeriodSeconds: 1, containers: [hog] }));
+    const hog = {
+      name: 'hog',
+      image: env.image,
+      command: ['sh', '-c', 'x=$(head -c 64m /dev/zero | tr "\\0" a); echo survived ${#x}; sleep 1'],
+      resources: { limits: { memory: '8Mi' } },
+    };
+    const never = start(
+      makePod('oom-never', NODE, { restartPolicy: 'Never', terminationGracePeriodSeconds: 1, containers: [hog] }),
+    );
+    start(
+      makePod('oom-always', NODE, { restartPolicy: 'Always', terminationGracePeriodSeconds: 1, containers: [hog] }),
+    );
 
     const t = await waitFor('oom-never terminated', () => statusOf('oom-never', 'hog')?.state.terminated, 30_000);
     assert.equal(t.reason, 'OOMKilled', JSON.stringify(t));
@@ -102,10 +120,14 @@ describe('kubelet failure paths on Docker', { timeout: 120_000 }, () => {
     assert.equal(info.State.OOMKilled, true, 'Docker itself reports the OOM kill');
     assert.equal(info.HostConfig.Memory, 8 * 1024 * 1024);
 
-    const restarted = await waitFor('oom-always restarted', () => {
-      const s = statusOf('oom-always', 'hog');
-      return s?.lastState.terminated ? s : undefined;
-    }, 30_000);
+    const restarted = await waitFor(
+      'oom-always restarted',
+      () => {
+        const s = statusOf('oom-always', 'hog');
+        return s?.lastState.terminated ? s : undefined;
+      },
+      30_000,
+    );
     assert.equal(restarted.lastState.terminated?.reason, 'OOMKilled');
     assert.equal(restarted.lastState.terminated?.exitCode, 137);
     assert.ok(restarted.restartCount >= 1);
@@ -113,7 +135,12 @@ describe('kubelet failure paths on Docker', { timeout: 120_000 }, () => {
   });
 
   it('a crashing container restarts with a growing back-off, waiting in CrashLoopBackOff', async () => {
-    const pod = start(makePod('crasher', NODE, { terminationGracePeriodSeconds: 1, containers: [{ name: 'boom', image: env.image, command: ['sh', '-c', 'exit 1'] }] }));
+    const pod = start(
+      makePod('crasher', NODE, {
+        terminationGracePeriodSeconds: 1,
+        containers: [{ name: 'boom', image: env.image, command: ['sh', '-c', 'exit 1'] }],
+      }),
+    );
     const uid = pod.metadata.uid!;
     // Every instance stays listed until the one after next starts: sampling sees them all.
     const seen = new Map<number, { started: number; finished?: number }>();
@@ -134,25 +161,55 @@ describe('kubelet failure paths on Docker', { timeout: 120_000 }, () => {
     const gap = (n: number): number => seen.get(n)!.started - seen.get(n - 1)!.finished!;
     const gaps = [gap(1), gap(2), gap(3)];
     // Restart n may not start before instance n-1 finished plus the back-off: none, 1s, 2s.
-    assert.ok(gaps[1]! >= 950 && gaps[1]! > gaps[0]!, `gap 2 > gap 1, at least the 1s back-off: gaps ${gaps.join(', ')} ms`);
-    assert.ok(gaps[2]! >= 1_950 && gaps[2]! > gaps[1]!, `gap 3 > gap 2, at least the 2s back-off: gaps ${gaps.join(', ')} ms`);
+    assert.ok(
+      gaps[1]! >= 950 && gaps[1]! > gaps[0]!,
+      `gap 2 > gap 1, at least the 1s back-off: gaps ${gaps.join(', ')} ms`,
+    );
+    assert.ok(
+      gaps[2]! >= 1_950 && gaps[2]! > gaps[1]!,
+      `gap 3 > gap 2, at least the 2s back-off: gaps ${gaps.join(', ')} ms`,
+    );
 
     const history = api.containerHistory('crasher', 'boom');
     const counts = history.map((s) => s.restartCount);
-    assert.deepEqual(counts, [...counts].sort((a, b) => a - b), 'restartCount never goes back');
+    assert.deepEqual(
+      counts,
+      [...counts].sort((a, b) => a - b),
+      'restartCount never goes back',
+    );
     assert.ok(counts.includes(3), `restart counts: ${counts.join(',')}`);
     const backoffs = history.filter((s) => s.state.waiting?.reason === 'CrashLoopBackOff');
     // The wait after instance 1 is 1s, then 2s, ... (a sync delayed past a whole back-off skips one).
     const shape = new RegExp(`^back-off (\\d+)s restarting failed container=boom pod=crasher_default\\(${uid}\\)$`);
-    const delays = [...new Set(backoffs.map((s) => s.state.waiting?.message ?? ''))].map((m) => Number(shape.exec(m)?.[1] ?? Number.NaN));
-    assert.ok(delays.length >= 1 && delays.every((d) => d >= 1), `CrashLoopBackOff messages of upstream's shape: ${backoffs.map((s) => s.state.waiting?.message).join(' | ')}`);
-    assert.deepEqual(delays, [...delays].sort((a, b) => a - b), 'the back-off only grows');
+    const delays = [...new Set(backoffs.map((s) => s.state.waiting?.message ?? ''))].map((m) =>
+      Number(shape.exec(m)?.[1] ?? Number.NaN),
+    );
+    assert.ok(
+      delays.length >= 1 && delays.every((d) => d >= 1),
+      `CrashLoopBackOff messages of upstream's shape: ${backoffs.map((s) => s.state.waiting?.message).join(' | ')}`,
+    );
+    assert.deepEqual(
+      delays,
+      [...delays].sort((a, b) => a - b),
+      'the back-off only grows',
+    );
     for (const s of backoffs) {
       assert.equal(s.lastState.terminated?.exitCode, 1);
       assert.equal(s.lastState.terminated?.reason, 'Error');
     }
-    assert.ok(api.written.filter((w) => w.name === 'crasher' && w.status.containerStatuses?.[0]?.state.waiting?.reason === 'CrashLoopBackOff').every((w) => w.status.phase === 'Running'));
-    assert.ok(kubelet.events.lines().includes(`Warning BackOff Back-off restarting failed container boom in pod crasher_default(${uid})`), kubelet.events.lines().join('\n'));
+    assert.ok(
+      api.written
+        .filter(
+          (w) => w.name === 'crasher' && w.status.containerStatuses?.[0]?.state.waiting?.reason === 'CrashLoopBackOff',
+        )
+        .every((w) => w.status.phase === 'Running'),
+    );
+    assert.ok(
+      kubelet.events
+        .lines()
+        .includes(`Warning BackOff Back-off restarting failed container boom in pod crasher_default(${uid})`),
+      kubelet.events.lines().join('\n'),
+    );
     await remove('crasher');
   });
 
@@ -161,18 +218,35 @@ describe('kubelet failure paths on Docker', { timeout: 120_000 }, () => {
     start(makePod('nopull', NODE, { containers: [{ name: 'app', image: MISSING, imagePullPolicy: 'IfNotPresent' }] }));
     start(makePod('neverpull', NODE, { containers: [{ name: 'app', image: MISSING, imagePullPolicy: 'Never' }] }));
     const hanging = `127.0.0.1:${hangPort}/kubelab/hang:1`;
-    start(makePod('hangpull', NODE, { containers: [{ name: 'app', image: hanging, imagePullPolicy: 'IfNotPresent' }] }));
+    start(
+      makePod('hangpull', NODE, { containers: [{ name: 'app', image: hanging, imagePullPolicy: 'IfNotPresent' }] }),
+    );
 
-    const pullErr = await waitFor('ErrImagePull', () => api.containerHistory('nopull', 'app').find((s) => s.state.waiting?.reason === 'ErrImagePull')?.state.waiting, 30_000);
+    const pullErr = await waitFor(
+      'ErrImagePull',
+      () =>
+        api.containerHistory('nopull', 'app').find((s) => s.state.waiting?.reason === 'ErrImagePull')?.state.waiting,
+      30_000,
+    );
     assert.ok(Date.now() - t0 < 30_000);
     assert.ok(pullErr.message?.includes(MISSING), `the message names the image: ${pullErr.message ?? ''}`);
-    const backoff = await waitFor('ImagePullBackOff', () => (statusOf('nopull')?.state.waiting?.reason === 'ImagePullBackOff' ? statusOf('nopull')!.state.waiting : undefined), 15_000);
+    const backoff = await waitFor(
+      'ImagePullBackOff',
+      () =>
+        statusOf('nopull')?.state.waiting?.reason === 'ImagePullBackOff'
+          ? statusOf('nopull')!.state.waiting
+          : undefined,
+      15_000,
+    );
     assert.equal(backoff.message, `Back-off pulling image "${MISSING}": ErrImagePull: ${pullErr.message ?? ''}`);
     // Each attempt is reported, then the wait after it: without a periodic resync to help.
     const cycles = await waitFor(
       'two attempts, each followed by ImagePullBackOff',
       () => {
-        const seq = api.containerHistory('nopull', 'app').map((s) => s.state.waiting?.reason).filter((r, i, all) => r !== all[i - 1]);
+        const seq = api
+          .containerHistory('nopull', 'app')
+          .map((s) => s.state.waiting?.reason)
+          .filter((r, i, all) => r !== all[i - 1]);
         const pairs = seq.filter((r, i) => r === 'ErrImagePull' && seq[i + 1] === 'ImagePullBackOff').length;
         return pairs >= 2 ? seq : undefined;
       },
@@ -180,22 +254,47 @@ describe('kubelet failure paths on Docker', { timeout: 120_000 }, () => {
     );
     assert.equal(cycles[0], 'ErrImagePull', cycles.join(','));
     assert.equal(get('nopull')?.status?.phase, 'Pending');
-    assert.ok(kubelet.events.lines().some((l) => l.startsWith(`Warning Failed Failed to pull image "${MISSING}": `)), kubelet.events.lines().join('\n'));
-    assert.ok(kubelet.events.lines().includes(`Normal BackOff Back-off pulling image "${MISSING}"`), kubelet.events.lines().join('\n'));
+    assert.ok(
+      kubelet.events.lines().some((l) => l.startsWith(`Warning Failed Failed to pull image "${MISSING}": `)),
+      kubelet.events.lines().join('\n'),
+    );
+    assert.ok(
+      kubelet.events.lines().includes(`Normal BackOff Back-off pulling image "${MISSING}"`),
+      kubelet.events.lines().join('\n'),
+    );
 
-    const never = await waitFor('ErrImageNeverPull', () => (statusOf('neverpull')?.state.waiting?.reason === 'ErrImageNeverPull' ? statusOf('neverpull')!.state.waiting : undefined));
+    const never = await waitFor('ErrImageNeverPull', () =>
+      statusOf('neverpull')?.state.waiting?.reason === 'ErrImageNeverPull'
+        ? statusOf('neverpull')!.state.waiting
+        : undefined,
+    );
     assert.equal(never.message, `Container image "${MISSING}" is not present with pull policy of Never`);
 
-    const hung = await waitFor('the hanging pull to be cut off', () => statusOf('hangpull')?.state.waiting?.reason === 'ErrImagePull' ? statusOf('hangpull')!.state.waiting : undefined, 30_000);
+    const hung = await waitFor(
+      'the hanging pull to be cut off',
+      () =>
+        statusOf('hangpull')?.state.waiting?.reason === 'ErrImagePull'
+          ? statusOf('hangpull')!.state.waiting
+          : undefined,
+      30_000,
+    );
     const took = Date.now() - t0;
-    assert.match(hung.message ?? '', new RegExp(`${hanging.replace(/[.]/g, '\\.')}.*timed out after ${PULL_TIMEOUT_MS / 1000}s`));
+    assert.match(
+      hung.message ?? '',
+      new RegExp(`${hanging.replace(/[.]/g, '\\.')}.*timed out after ${PULL_TIMEOUT_MS / 1000}s`),
+    );
     assert.ok(took >= PULL_TIMEOUT_MS - 500 && took < PULL_TIMEOUT_MS + 15_000, `cut off after ${took} ms`);
     assert.ok(dialed > 0, 'Docker did dial the local registry, which never answered');
     await Promise.all([remove('nopull'), remove('neverpull'), remove('hangpull')]);
   });
 
   it('subPath: two containers share an emptyDir, one mounts only a part of it; configMap file, subPathExpr and hostPath parts', async () => {
-    api.put<KubeObject>('configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'site', namespace: 'default' }, data: { 'app.conf': 'color=blue' } } as KubeObject);
+    api.put<KubeObject>('configmaps', {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'site', namespace: 'default' },
+      data: { 'app.conf': 'color=blue' },
+    } as KubeObject);
     const hostRoot = mkdtempSync(join(os.tmpdir(), 'kubelet-failures-host-'));
     try {
       const pod = start(
@@ -207,7 +306,16 @@ describe('kubelet failure paths on Docker', { timeout: 120_000 }, () => {
             { name: 'host', hostPath: { path: hostRoot } },
           ],
           containers: [
-            { name: 'whole', image: env.image, command: ['sh', '-c', 'mkdir -p /data/part && echo top > /data/top && echo from-whole > /data/part/w; exec sleep 3600'], volumeMounts: [{ name: 'shared', mountPath: '/data' }] },
+            {
+              name: 'whole',
+              image: env.image,
+              command: [
+                'sh',
+                '-c',
+                'mkdir -p /data/part && echo top > /data/top && echo from-whole > /data/part/w; exec sleep 3600',
+              ],
+              volumeMounts: [{ name: 'shared', mountPath: '/data' }],
+            },
             {
               name: 'part',
               image: env.image,
@@ -223,13 +331,15 @@ describe('kubelet failure paths on Docker', { timeout: 120_000 }, () => {
           ],
         }),
       );
-      await waitFor('both running', () => (get('subpaths')?.status?.containerStatuses?.every((c) => c.state.running) ? true : undefined));
+      await waitFor('both running', () =>
+        get('subpaths')?.status?.containerStatuses?.every((c) => c.state.running) ? true : undefined,
+      );
       const whole = (await instances(pod, 'whole'))[0]!;
       const part = (await instances(pod, 'part'))[0]!;
       const inPart = (cmd: string) => env.exec(part.id, ['sh', '-c', cmd]);
       const inWhole = (cmd: string) => env.exec(whole.id, ['sh', '-c', cmd]);
 
-      const w = await waitFor('the part sees the whole container\'s file', async () => {
+      const w = await waitFor("the part sees the whole container's file", async () => {
         const r = await inPart('cat /part/w');
         return r.code === 0 ? r.out.trim() : undefined;
       });
@@ -237,15 +347,25 @@ describe('kubelet failure paths on Docker', { timeout: 120_000 }, () => {
       assert.equal((await inPart('ls /part')).out.trim(), 'w', 'only the sub-directory, not the top of the volume');
       assert.equal((await inPart('echo from-part > /part/p && echo mine > /mine/x && echo log > /logs/l')).code, 0);
       assert.equal((await inWhole('cat /data/part/p')).out.trim(), 'from-part');
-      assert.equal((await inWhole('cat /data/per-pod/subpaths/x')).out.trim(), 'mine', 'subPathExpr expanded with the container env, directory made');
-      assert.equal(readFileSync(join(hostRoot, 'logs', 'subpaths', 'l'), 'utf8').trim(), 'log', 'hostPath sub-directory made on the host');
+      assert.equal(
+        (await inWhole('cat /data/per-pod/subpaths/x')).out.trim(),
+        'mine',
+        'subPathExpr expanded with the container env, directory made',
+      );
+      assert.equal(
+        readFileSync(join(hostRoot, 'logs', 'subpaths', 'l'), 'utf8').trim(),
+        'log',
+        'hostPath sub-directory made on the host',
+      );
       assert.equal((await inPart('cat /etc/app.conf')).out, 'color=blue');
       assert.notEqual((await inPart('echo x > /etc/app.conf')).code, 0, 'a configMap file is read-only');
 
       const vol = dockerVolumeName(pod.metadata.uid!, 'shared');
       const mountpoint = (await env.docker.getVolume(vol).inspect()).Mountpoint;
       assert.equal(await kubelet.runtime.volumeDir(vol), mountpoint, "the runtime's volume directory is the engine's");
-      const binds = (await env.docker.getContainer(part.id).inspect()).Mounts.map((m) => `${m.Source}:${m.Destination}`);
+      const binds = (await env.docker.getContainer(part.id).inspect()).Mounts.map(
+        (m) => `${m.Source}:${m.Destination}`,
+      );
       assert.ok(binds.includes(`${mountpoint}/part:/part`), binds.join('\n'));
 
       await remove('subpaths');
@@ -261,10 +381,31 @@ describe('kubelet failure paths on Docker', { timeout: 120_000 }, () => {
       makePod('sublinks', NODE, {
         terminationGracePeriodSeconds: 1,
         volumes: [{ name: 'shared', emptyDir: {} }],
-        initContainers: [{ name: 'links', image: env.image, command: ['sh', '-c', 'mkdir -p /data/real && echo inside > /data/real/f && ln -s / /data/esc && ln -s real /data/alias'], volumeMounts: [{ name: 'shared', mountPath: '/data' }] }],
+        initContainers: [
+          {
+            name: 'links',
+            image: env.image,
+            command: [
+              'sh',
+              '-c',
+              'mkdir -p /data/real && echo inside > /data/real/f && ln -s / /data/esc && ln -s real /data/alias',
+            ],
+            volumeMounts: [{ name: 'shared', mountPath: '/data' }],
+          },
+        ],
         containers: [
-          { name: 'out', image: env.image, command: ['sleep', '3600'], volumeMounts: [{ name: 'shared', mountPath: '/host', subPath: 'esc' }] },
-          { name: 'in', image: env.image, command: ['sleep', '3600'], volumeMounts: [{ name: 'shared', mountPath: '/alias', subPath: 'alias' }] },
+          {
+            name: 'out',
+            image: env.image,
+            command: ['sleep', '3600'],
+            volumeMounts: [{ name: 'shared', mountPath: '/host', subPath: 'esc' }],
+          },
+          {
+            name: 'in',
+            image: env.image,
+            command: ['sleep', '3600'],
+            volumeMounts: [{ name: 'shared', mountPath: '/alias', subPath: 'alias' }],
+          },
         ],
       }),
     );
@@ -272,9 +413,14 @@ describe('kubelet failure paths on Docker', { timeout: 120_000 }, () => {
       const w = get('sublinks')?.status?.containerStatuses?.find((c) => c.name === 'out')?.state.waiting;
       return w?.reason === 'CreateContainerConfigError' ? w : undefined;
     });
-    assert.match(waiting.message ?? '', /subpath "esc" not within volume path: "esc" is a symbolic link that leads outside the volume/);
-    assert.deepEqual(await instances(pod, 'out'), [], 'no container was made with the node\'s root mounted');
-    await waitFor('"in" running', () => (get('sublinks')?.status?.containerStatuses?.find((c) => c.name === 'in')?.state.running ? true : undefined));
+    assert.match(
+      waiting.message ?? '',
+      /subpath "esc" not within volume path: "esc" is a symbolic link that leads outside the volume/,
+    );
+    assert.deepEqual(await instances(pod, 'out'), [], "no container was made with the node's root mounted");
+    await waitFor('"in" running', () =>
+      get('sublinks')?.status?.containerStatuses?.find((c) => c.name === 'in')?.state.running ? true : undefined,
+    );
     const inside = (await instances(pod, 'in'))[0]!;
     assert.equal((await env.exec(inside.id, ['cat', '/alias/f'])).out.trim(), 'inside');
     await remove('sublinks');

@@ -18,7 +18,8 @@ function narrow(api: TestApi): KubeletApi {
   };
 }
 
-const ready = (p: Pod | undefined): boolean => (p?.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
+const ready = (p: Pod | undefined): boolean =>
+  (p?.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
 
 /** Lets the kubelets' promise chains run until `done` holds (no timers, no sleeps). */
 async function until(what: string, done: () => boolean, rounds = 20_000): Promise<void> {
@@ -40,12 +41,22 @@ describe('hollow kubelets', () => {
     assert.equal(loadConfig({ KUBELAB_RUNTIME: 'hollow' }).runtime, 'hollow');
     assert.equal(loadConfig({}, ['--runtime=hollow']).runtime, 'hollow');
     assert.equal(loadConfig({ KUBELAB_RUNTIME: 'hollow' }, ['--runtime', 'docker']).runtime, 'docker');
-    assert.throws(() => loadConfig({ KUBELAB_RUNTIME: 'containerd' }), /KUBELAB_RUNTIME: Unsupported value: "containerd"/);
+    assert.throws(
+      () => loadConfig({ KUBELAB_RUNTIME: 'containerd' }),
+      /KUBELAB_RUNTIME: Unsupported value: "containerd"/,
+    );
     assert.throws(() => loadConfig({ KUBELAB_HOLLOW_NODES: '-1' }), /KUBELAB_HOLLOW_NODES/);
   });
 
   it('registers N nodes with leases in one process and runs their pods to Ready with unique fake IPs', async () => {
-    const cfg = loadConfig({ KUBELAB_RUNTIME: 'hollow', KUBELAB_HOLLOW_NODES: '3', KUBELAB_NODE_NAME: 'hn', KUBELAB_HOLLOW_POD_RANGE: '10.201.0.0/24', KUBELAB_CLUSTER: 'c', KUBELAB_NETWORK: 'net' });
+    const cfg = loadConfig({
+      KUBELAB_RUNTIME: 'hollow',
+      KUBELAB_HOLLOW_NODES: '3',
+      KUBELAB_NODE_NAME: 'hn',
+      KUBELAB_HOLLOW_POD_RANGE: '10.201.0.0/24',
+      KUBELAB_CLUSTER: 'c',
+      KUBELAB_NETWORK: 'net',
+    });
     const api = new TestApi();
     const sources = new Map<string, FakePods>();
     const ac = new AbortController();
@@ -56,7 +67,18 @@ describe('hollow kubelets', () => {
         clock: new ManualClock(),
         log: silentLogger(),
         hostname: 'host',
-        interfaces: { eth0: [{ address: '10.9.0.2', netmask: '255.255.0.0', family: 'IPv4', mac: '02:00:00:00:00:01', internal: false, cidr: '10.9.0.2/16' }] },
+        interfaces: {
+          eth0: [
+            {
+              address: '10.9.0.2',
+              netmask: '255.255.0.0',
+              family: 'IPv4',
+              mac: '02:00:00:00:00:01',
+              internal: false,
+              cidr: '10.9.0.2/16',
+            },
+          ],
+        },
         newPodSource: (node) => {
           const s = new FakePods(api, node);
           sources.set(node, s);
@@ -67,7 +89,9 @@ describe('hollow kubelets', () => {
     );
     const names = ['hn-0', 'hn-1', 'hn-2'];
     try {
-      await until('3 nodes and leases', () => names.every((n) => api.peek<Node>('nodes', '', n) && api.peek<Lease>('leases', 'kube-node-lease', n)));
+      await until('3 nodes and leases', () =>
+        names.every((n) => api.peek<Node>('nodes', '', n) && api.peek<Lease>('leases', 'kube-node-lease', n)),
+      );
       for (const n of names) {
         const node = api.peek<Node>('nodes', '', n)!;
         assert.equal(node.status?.conditions?.find((c) => c.type === 'Ready')?.status, 'True', `${n} Ready`);
@@ -76,7 +100,10 @@ describe('hollow kubelets', () => {
       const pods: Pod[] = [];
       for (const [i, n] of names.entries()) {
         for (let j = 0; j < 2; j++) {
-          const p = api.put('pods', makePod(`p-${i}-${j}`, n, { containers: [{ name: 'web', image: 'never/pulled:anywhere' }] }));
+          const p = api.put(
+            'pods',
+            makePod(`p-${i}-${j}`, n, { containers: [{ name: 'web', image: 'never/pulled:anywhere' }] }),
+          );
           pods.push(p);
           for (const h of sources.get(n)!.handlers) h.add?.(p);
         }

@@ -47,7 +47,14 @@ export async function runHollowKubelets(d: HollowDeps, signal: AbortSignal): Pro
   d.log.info({ nodes: names.length, first: names[0], podRange: d.cfg.hollowPodRange }, 'starting hollow kubelets');
   await Promise.all(
     names.map((name) => {
-      const runtime = new HollowRuntime({ cluster: d.cfg.cluster, node: name, network: d.cfg.network, clock: d.clock, pauseImage: d.cfg.pauseImage, ips });
+      const runtime = new HollowRuntime({
+        cluster: d.cfg.cluster,
+        node: name,
+        network: d.cfg.network,
+        clock: d.clock,
+        pauseImage: d.cfg.pauseImage,
+        ips,
+      });
       return runKubelet(
         {
           cfg: { ...d.cfg, nodeName: name },

@@ -16,7 +16,9 @@ describe('postStart hook', () => {
     const h = harness();
     const order: string[] = [];
     h.prober.onCall = (c) => order.push(`hook:${c.containerId}`);
-    const pod = await h.add(makePod('web', NODE, { containers: [{ name: 'app', image: 'img:1', lifecycle: { postStart: HOOK } }] }));
+    const pod = await h.add(
+      makePod('web', NODE, { containers: [{ name: 'app', image: 'img:1', lifecycle: { postStart: HOOK } }] }),
+    );
     await h.sync(pod);
     const app = newest(h, pod)!;
     assert.deepEqual(order, [`hook:${app.id}`]);
@@ -29,15 +31,26 @@ describe('postStart hook', () => {
   it('kills the container when the hook fails, and restarts it per restartPolicy', async () => {
     const h = harness();
     h.prober.set('app', HOOK_KIND, false, "sh: can't create /tmp/hook: Read-only file system");
-    const pod = await h.add(makePod('web', NODE, { containers: [{ name: 'app', image: 'img:1', lifecycle: { postStart: HOOK } }] }));
+    const pod = await h.add(
+      makePod('web', NODE, { containers: [{ name: 'app', image: 'img:1', lifecycle: { postStart: HOOK } }] }),
+    );
     await h.sync(pod);
     const first = newest(h, pod)!;
     assert.equal(first.state, 'exited');
     const cs = h.get(pod)?.status?.containerStatuses?.[0];
     assert.equal(cs?.state.waiting?.reason, 'PostStartHookError');
-    assert.match(cs?.state.waiting?.message ?? '', /^Exec lifecycle hook \(\[sh -c echo hi > \/tmp\/hook\]\) for Container "app" in Pod "web_default\(.+\)" failed - error: sh: can't create/);
+    assert.match(
+      cs?.state.waiting?.message ?? '',
+      /^Exec lifecycle hook \(\[sh -c echo hi > \/tmp\/hook\]\) for Container "app" in Pod "web_default\(.+\)" failed - error: sh: can't create/,
+    );
     const lines = h.events.lines();
-    assert.ok(lines.some((l) => l.startsWith('Warning FailedPostStartHook Exec lifecycle hook ([sh -c echo hi > /tmp/hook]) for Container "app"')));
+    assert.ok(
+      lines.some((l) =>
+        l.startsWith(
+          'Warning FailedPostStartHook Exec lifecycle hook ([sh -c echo hi > /tmp/hook]) for Container "app"',
+        ),
+      ),
+    );
     assert.ok(lines.includes('Normal Killing FailedPostStartHook'));
     h.prober.set('app', HOOK_KIND, true);
     await h.sync(pod);
@@ -54,7 +67,12 @@ describe('preStop hook and graceful termination', () => {
       order.push(`preStop:${c.container}`);
       h.clock.advance(5_000);
     };
-    const pod = await h.add(makePod('web', NODE, { terminationGracePeriodSeconds: 30, containers: [{ name: 'app', image: 'img:1', lifecycle: { preStop: HOOK } }] }));
+    const pod = await h.add(
+      makePod('web', NODE, {
+        terminationGracePeriodSeconds: 30,
+        containers: [{ name: 'app', image: 'img:1', lifecycle: { preStop: HOOK } }],
+      }),
+    );
     await h.sync(pod);
     const app = newest(h, pod)!;
     await h.deleteGracefully(pod);
@@ -71,7 +89,11 @@ describe('preStop hook and graceful termination', () => {
 
   it('bounds a sleep hook by the grace period and leaves at least 2 s for the stop', async () => {
     const h = harness();
-    const pod = await h.add(makePod('web', NODE, { containers: [{ name: 'app', image: 'img:1', lifecycle: { preStop: { sleep: { seconds: 40 } } } }] }));
+    const pod = await h.add(
+      makePod('web', NODE, {
+        containers: [{ name: 'app', image: 'img:1', lifecycle: { preStop: { sleep: { seconds: 40 } } } }],
+      }),
+    );
     await h.sync(pod);
     await h.deleteGracefully(pod, 10);
     await h.sync(pod);
@@ -93,8 +115,21 @@ describe('preStop hook and graceful termination', () => {
     await h.sync(pod);
     await h.deleteGracefully(pod, 7);
     await h.sync(pod);
-    assert.equal(h.runtime.calls.filter((c) => c === 'stop:7').length, 2, 'both stopped with the full grace (the hook took no time)');
-    assert.ok(h.events.lines().some((l) => l.startsWith('Warning FailedPreStopHook Exec lifecycle hook ([sh -c echo hi > /tmp/hook]) for Container "app"') && l.endsWith('failed - error: boom')));
+    assert.equal(
+      h.runtime.calls.filter((c) => c === 'stop:7').length,
+      2,
+      'both stopped with the full grace (the hook took no time)',
+    );
+    assert.ok(
+      h.events
+        .lines()
+        .some(
+          (l) =>
+            l.startsWith(
+              'Warning FailedPreStopHook Exec lifecycle hook ([sh -c echo hi > /tmp/hook]) for Container "app"',
+            ) && l.endsWith('failed - error: boom'),
+        ),
+    );
     assert.equal(h.get(pod), undefined);
   });
 
@@ -127,7 +162,16 @@ describe('preStop hook and graceful termination', () => {
     const h = harness();
     h.prober.set('app', 'exec:check', false, 'unhealthy');
     const pod = await h.add(
-      makePod('web', NODE, { containers: [{ name: 'app', image: 'img:1', livenessProbe: { exec: { command: ['check'] }, failureThreshold: 1 }, lifecycle: { preStop: HOOK } }] }),
+      makePod('web', NODE, {
+        containers: [
+          {
+            name: 'app',
+            image: 'img:1',
+            livenessProbe: { exec: { command: ['check'] }, failureThreshold: 1 },
+            lifecycle: { preStop: HOOK },
+          },
+        ],
+      }),
     );
     await h.sync(pod);
     await h.timers.advance(0);

@@ -49,7 +49,14 @@ export class HookRunner {
    * Runs the hook; returns undefined on success (or when there is none), else the upstream-style
    * failure message (also recorded as a FailedPostStartHook/FailedPreStopHook event).
    */
-  async run(name: HookName, pod: Pod, spec: Container, containerId: string, podIP: string, timeoutMs: number): Promise<string | undefined> {
+  async run(
+    name: HookName,
+    pod: Pod,
+    spec: Container,
+    containerId: string,
+    podIP: string,
+    timeoutMs: number,
+  ): Promise<string | undefined> {
     const h = hookOf(spec, name);
     if (!h) return undefined;
     let error: string | undefined;
@@ -63,7 +70,10 @@ export class HookRunner {
     if (error === undefined) return undefined;
     const p = pod.metadata;
     const message = `${describe(h)} for Container "${spec.name}" in Pod "${p.name ?? ''}_${p.namespace ?? 'default'}(${p.uid ?? ''})" failed - error: ${error}`;
-    this.o.log.warn({ pod: `${p.namespace ?? 'default'}/${p.name ?? ''}`, container: spec.name, hook: name, err: error }, 'lifecycle hook failed');
+    this.o.log.warn(
+      { pod: `${p.namespace ?? 'default'}/${p.name ?? ''}`, container: spec.name, hook: name, err: error },
+      'lifecycle hook failed',
+    );
     this.o.recorder?.event(pod, 'Warning', name === 'postStart' ? 'FailedPostStartHook' : 'FailedPreStopHook', message);
     return message;
   }

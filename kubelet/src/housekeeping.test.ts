@@ -56,8 +56,14 @@ describe('housekeeping', () => {
   it('removes our containers that carry no pod uid, and ignores other nodes and clusters', async () => {
     const h = harness();
     const junk = h.runtime.inject({ labels: { [LABELS.cluster]: CLUSTER, [LABELS.node]: NODE }, state: 'running' });
-    const otherNode = h.runtime.inject({ labels: { [LABELS.cluster]: CLUSTER, [LABELS.node]: 'node-2', [LABELS.podUid]: 'x' }, state: 'running' });
-    const otherCluster = h.runtime.inject({ labels: { [LABELS.cluster]: 'other', [LABELS.node]: NODE, [LABELS.podUid]: 'y' }, state: 'running' });
+    const otherNode = h.runtime.inject({
+      labels: { [LABELS.cluster]: CLUSTER, [LABELS.node]: 'node-2', [LABELS.podUid]: 'x' },
+      state: 'running',
+    });
+    const otherCluster = h.runtime.inject({
+      labels: { [LABELS.cluster]: 'other', [LABELS.node]: NODE, [LABELS.podUid]: 'y' },
+      state: 'running',
+    });
     const enqueued: string[] = [];
     const r = await keeper(h, enqueued).sweep();
     assert.equal(r.removedUnlabelled, 1);

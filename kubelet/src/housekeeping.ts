@@ -37,7 +37,10 @@ export class Housekeeper {
   async sweep(): Promise<SweepResult> {
     const result: SweepResult = { orphanUids: [], removedUnlabelled: 0 };
     if (!this.o.pods.hasSynced()) return result;
-    const all = await this.o.runtime.listPodContainers({ [LABELS.cluster]: this.o.cluster, [LABELS.node]: this.o.node });
+    const all = await this.o.runtime.listPodContainers({
+      [LABELS.cluster]: this.o.cluster,
+      [LABELS.node]: this.o.node,
+    });
     const known = new Set(this.o.pods.list().map((p) => p.metadata.uid));
     const orphans = new Set<string>();
     for (const c of all) {

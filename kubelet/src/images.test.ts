@@ -25,11 +25,18 @@ describe('ImageManager: when to look again', () => {
     assert.deepEqual([e.reason, e.retryInMs], ['ErrImagePull', 1_000]);
     clock.advance(1_000);
     e = await pullError(images.ensure('uid', 'gone:1', 'IfNotPresent'));
-    assert.deepEqual([e.reason, e.retryInMs, e.message], ['ImagePullBackOff', 1_000, 'Back-off pulling image "gone:1": ErrImagePull: manifest unknown']);
+    assert.deepEqual(
+      [e.reason, e.retryInMs, e.message],
+      ['ImagePullBackOff', 1_000, 'Back-off pulling image "gone:1": ErrImagePull: manifest unknown'],
+    );
     assert.equal(runtime.count('pull'), 1);
     clock.advance(1_000);
     e = await pullError(images.ensure('uid', 'gone:1', 'IfNotPresent'));
-    assert.deepEqual([e.reason, e.retryInMs], ['ErrImagePull', 1_000], 'the back-off doubles to 4s; still looked at after 1s');
+    assert.deepEqual(
+      [e.reason, e.retryInMs],
+      ['ErrImagePull', 1_000],
+      'the back-off doubles to 4s; still looked at after 1s',
+    );
     assert.equal(runtime.count('pull'), 2);
     clock.advance(1_000);
     e = await pullError(images.ensure('uid', 'gone:1', 'IfNotPresent'));

@@ -54,11 +54,17 @@ export class ImageManager {
     const f = this.failures.get(key);
     if (f) {
       const wait = this.backoff.remaining(key, f.at);
-      if (wait > 0) throw new ImagePullError('ImagePullBackOff', `Back-off pulling image "${image}": ${f.reason}: ${f.message}`, wait);
+      if (wait > 0)
+        throw new ImagePullError(
+          'ImagePullBackOff',
+          `Back-off pulling image "${image}": ${f.reason}: ${f.message}`,
+          wait,
+        );
     }
     let effective = policy;
     const refreshFailed = this.refreshFailedAt.get(image);
-    if (policy === 'Always' && refreshFailed !== undefined && this.clock.now() - refreshFailed < this.refreshQuietMs) effective = 'IfNotPresent';
+    if (policy === 'Always' && refreshFailed !== undefined && this.clock.now() - refreshFailed < this.refreshQuietMs)
+      effective = 'IfNotPresent';
     try {
       const r = await this.runtime.ensureImage(image, effective);
       this.failures.delete(key);
@@ -77,7 +83,11 @@ export class ImageManager {
       this.backoff.next(key, now);
       this.failures.set(key, { reason: err.reason, message: err.message, at: now });
       this.log.warn({ image, podUid, err: err.message }, 'image pull failed');
-      throw new ImagePullError('ErrImagePull', err.message, Math.ceil(Math.min(this.backoff.delay(key), this.backoff.baseMs) / 2));
+      throw new ImagePullError(
+        'ErrImagePull',
+        err.message,
+        Math.ceil(Math.min(this.backoff.delay(key), this.backoff.baseMs) / 2),
+      );
     }
   }
 

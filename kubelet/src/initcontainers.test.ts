@@ -62,7 +62,11 @@ describe('init containers', () => {
     assert.equal(s.phase, 'Running');
     assert.equal(cond(h, pod, 'Initialized')?.status, 'True');
     assert.equal(cond(h, pod, 'Ready')?.status, 'True');
-    assert.equal(h.runtime.podContainers(pod.metadata.uid!, 'i1').length, 1, 'completed init containers are not re-run');
+    assert.equal(
+      h.runtime.podContainers(pod.metadata.uid!, 'i1').length,
+      1,
+      'completed init containers are not re-run',
+    );
     // Creation order: sandbox, i1, i2, app.
     const order = [...h.runtime.containers.values()].map((c) => c.containerName);
     assert.deepEqual(order, [SANDBOX_NAME, 'i1', 'i2', 'app']);
@@ -123,7 +127,9 @@ describe('init containers', () => {
 
   it('keeps a sidecar (restartPolicy Always) running next to the app', async () => {
     const h = harness();
-    const pod = await h.add(makePod('web', NODE, { initContainers: [{ name: 'side', image: 'img:1', restartPolicy: 'Always' }, INITS[0]!] }));
+    const pod = await h.add(
+      makePod('web', NODE, { initContainers: [{ name: 'side', image: 'img:1', restartPolicy: 'Always' }, INITS[0]!] }),
+    );
     await h.sync(pod);
     assert.equal(newest(h, pod, 'side')?.state, 'running');
     assert.equal(newest(h, pod, 'i1')?.state, 'running', 'the next init starts once the sidecar runs');
@@ -142,7 +148,9 @@ describe('init containers', () => {
 
   it('a sidecar in crash back-off does not hold up the app containers once they ran', async () => {
     const h = harness({ crashBaseMs: 10_000 });
-    const pod = await h.add(makePod('web', NODE, { initContainers: [{ name: 'side', image: 'img:1', restartPolicy: 'Always' }] }));
+    const pod = await h.add(
+      makePod('web', NODE, { initContainers: [{ name: 'side', image: 'img:1', restartPolicy: 'Always' }] }),
+    );
     await h.sync(pod);
     assert.equal(newest(h, pod, 'app')?.state, 'running');
     h.runtime.exit(newest(h, pod, 'side')!.id, 1);

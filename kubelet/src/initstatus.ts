@@ -17,7 +17,12 @@ export function isSidecarName(pod: Pod, name: string): boolean {
   return c !== undefined && isSidecar(c);
 }
 
-export function initContainerStatuses(pod: Pod, containers: RuntimeContainer[], waiting: ReadonlyMap<string, Waiting>, probes?: ProbeView): ContainerStatus[] {
+export function initContainerStatuses(
+  pod: Pod,
+  containers: RuntimeContainer[],
+  waiting: ReadonlyMap<string, Waiting>,
+  probes?: ProbeView,
+): ContainerStatus[] {
   const specs = pod.spec.initContainers ?? [];
   const out = containerStatuses(pod, containers, waiting, probes, specs, 'PodInitializing');
   for (const s of out) {
@@ -37,7 +42,15 @@ function initialized(spec: Container, s: ContainerStatus | undefined): boolean {
 
 /** Names of init containers that have not completed (sidecars: not started), in spec order. */
 export function incompleteInits(pod: Pod, statuses: ContainerStatus[]): string[] {
-  return (pod.spec.initContainers ?? []).filter((c) => !initialized(c, statuses.find((s) => s.name === c.name))).map((c) => c.name);
+  return (pod.spec.initContainers ?? [])
+    .filter(
+      (c) =>
+        !initialized(
+          c,
+          statuses.find((s) => s.name === c.name),
+        ),
+    )
+    .map((c) => c.name);
 }
 
 /** Upstream getPhase's pendingInitialization / failedInitialization over regular init containers. */

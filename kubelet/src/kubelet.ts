@@ -51,7 +51,11 @@ export interface KubeletDeps {
    * Runs once the node's name and address are known, before the API is used: the node's
    * credentials (bootstrap) and serving certificate; what it returns goes on the Node.
    */
-  prepare?: (node: { name: string; hostIP: string }, log: Logger, signal: AbortSignal) => Promise<{ annotations?: Record<string, string> }>;
+  prepare?: (
+    node: { name: string; hostIP: string },
+    log: Logger,
+    signal: AbortSignal,
+  ) => Promise<{ annotations?: Record<string, string> }>;
   /** PersistentVolumes (an informer): with it, this node removes the Docker volumes of deleted ones. */
   newVolumeSource?: () => VolumeSource;
 }
@@ -83,7 +87,11 @@ export async function runKubelet(d: KubeletDeps, signal: AbortSignal): Promise<v
   if (!(await waitForRuntime(d.probeRuntime, log, signal))) return;
   const self = await selfContainer((id) => d.probeRuntime.inspect(id), d.hostname);
   const nodeName = chooseNodeName(cfg.nodeName, self, d.hostname);
-  const hostIP = chooseNodeIP(self, cfg.network, (d.interfaces ?? os.networkInterfaces()) as Parameters<typeof chooseNodeIP>[2]);
+  const hostIP = chooseNodeIP(
+    self,
+    cfg.network,
+    (d.interfaces ?? os.networkInterfaces()) as Parameters<typeof chooseNodeIP>[2],
+  );
   const nlog = log.child({ node: nodeName });
   nlog.info({ hostIP, container: self?.name, cluster: cfg.cluster, network: cfg.network }, 'kubelet starting');
   const prepared = (await d.prepare?.({ name: nodeName, hostIP }, nlog, signal)) ?? {};
@@ -91,7 +99,12 @@ export async function runKubelet(d: KubeletDeps, signal: AbortSignal): Promise<v
 
   const runtime = d.newRuntime(nodeName);
   const pods = d.newPodSource(nodeName);
-  const images = new ImageManager(runtime, d.clock, { baseMs: cfg.imageBackoffBaseSeconds * 1000, maxMs: cfg.imageBackoffMaxSeconds * 1000 }, nlog);
+  const images = new ImageManager(
+    runtime,
+    d.clock,
+    { baseMs: cfg.imageBackoffBaseSeconds * 1000, maxMs: cfg.imageBackoffMaxSeconds * 1000 },
+    nlog,
+  );
   const recorder = new ApiEventRecorder(d.api, { component: 'kubelet', host: nodeName, clock: d.clock, log: nlog });
   let enqueue: (uid: string) => void = () => undefined;
   const prober = d.newProber?.(runtime) ?? new RealProber(runtime);
@@ -99,8 +112,20 @@ export async function runKubelet(d: KubeletDeps, signal: AbortSignal): Promise<v
   // Content volumes in the kubelet's own directory when that is a volume of its container (the engine's host path known).
   const podsMount = self?.mounts?.find((m) => m.destination === cfg.podsDir);
   const local = podsMount ? new LocalContent({ path: cfg.podsDir, hostPath: podsMount.source }) : undefined;
-  nlog.info({ podsDir: cfg.podsDir, hostPath: podsMount?.source }, local ? 'content volumes are written in the kubelet\'s own directory' : 'content volumes are Docker volumes (the kubelet\'s pods directory is not a volume of its container)');
-  const probes = new ProbeManager({ prober, timers: realTimers, clock: d.clock, log: nlog, recorder, onChange: (uid) => enqueue(uid) });
+  nlog.info(
+    { podsDir: cfg.podsDir, hostPath: podsMount?.source },
+    local
+      ? "content volumes are written in the kubelet's own directory"
+      : "content volumes are Docker volumes (the kubelet's pods directory is not a volume of its container)",
+  );
+  const probes = new ProbeManager({
+    prober,
+    timers: realTimers,
+    clock: d.clock,
+    log: nlog,
+    recorder,
+    onChange: (uid) => enqueue(uid),
+  });
   const syncer = new PodSyncer({
     hooks: new HookRunner({ prober, log: nlog, recorder, sleep: (ms) => sleep(ms, signal) }),
     hostIP,
@@ -109,7 +134,16 @@ export async function runKubelet(d: KubeletDeps, signal: AbortSignal): Promise<v
       memory: parseQuantity(cfg.nodeMemory) ?? os.totalmem(),
     },
     ...(envObjects ? { envObjects } : {}),
-    volumes: new VolumeManager({ runtime, cluster: cfg.cluster, node: nodeName, log: nlog, claims: new ApiClaimObjects(d.api), tokens: new TokenManager(d.api, d.clock), ...(local ? { local } : {}), ...(envObjects ? { objects: envObjects } : {}) }),
+    volumes: new VolumeManager({
+      runtime,
+      cluster: cfg.cluster,
+      node: nodeName,
+      log: nlog,
+      claims: new ApiClaimObjects(d.api),
+      tokens: new TokenManager(d.api, d.clock),
+      ...(local ? { local } : {}),
+      ...(envObjects ? { objects: envObjects } : {}),
+    }),
     probes,
     recorder,
     runtime,
@@ -169,7 +203,23 @@ export async function runKubelet(d: KubeletDeps, signal: AbortSignal): Promise<v
     kubeletPort: d.kubeletPort,
     ...(prepared.annotations ? { annotations: prepared.annotations } : {}),
   });
-  const reclaimer = d.newVolumeSource ? new DockerVolumeReclaimer({ api: d.api, volumes: d.newVolumeSource(), runtime, cluster: cfg.cluster, node: nodeName, log: nlog }) : undefined;
-  await Promise.all([agent.run(signal), pods.run(signal), workers.run(signal), housekeeper.run(signal), d.serveApi?.(nodeName, runtime, nlog, signal), reclaimer?.run(signal)]);
+  const reclaimer = d.newVolumeSource
+    ? new DockerVolumeReclaimer({
+        api: d.api,
+        volumes: d.newVolumeSource(),
+        runtime,
+        cluster: cfg.cluster,
+        node: nodeName,
+        log: nlog,
+      })
+    : undefined;
+  await Promise.all([
+    agent.run(signal),
+    pods.run(signal),
+    workers.run(signal),
+    housekeeper.run(signal),
+    d.serveApi?.(nodeName, runtime, nlog, signal),
+    reclaimer?.run(signal),
+  ]);
   nlog.info('kubelet stopped; pod containers keep running');
 }

@@ -19,7 +19,8 @@ import { startDockerKubelet, type DockerKubelet } from './testing/dockerkubelet.
 import { TestApi, makePod as makeBasePod, silentLogger } from './testing/fakes.js';
 
 /** Pods with random uids: container and volume names stay unique across concurrent runs. */
-const makePod: typeof makeBasePod = (name, node, spec, meta) => makeBasePod(name, node, spec, { uid: randomUUID(), ...meta });
+const makePod: typeof makeBasePod = (name, node, spec, meta) =>
+  makeBasePod(name, node, spec, { uid: randomUUID(), ...meta });
 
 const env = new DockerTestEnv('kubelet-lifecycle-itest');
 const NODE = 'lifecycle-node';
@@ -34,7 +35,15 @@ describe('pod lifecycle on Docker', { timeout: 240_000 }, () => {
 
   before(async () => {
     await env.setUp();
-    kubelet = startDockerKubelet({ env, api, node: NODE, log, crashLoop: { baseMs: 1000, maxMs: 5000 }, imageBackoff: { baseMs: 1000, maxMs: 5000 }, resyncMs: 2_000 });
+    kubelet = startDockerKubelet({
+      env,
+      api,
+      node: NODE,
+      log,
+      crashLoop: { baseMs: 1000, maxMs: 5000 },
+      imageBackoff: { baseMs: 1000, maxMs: 5000 },
+      resyncMs: 2_000,
+    });
     ({ runtime, workers, events } = kubelet);
   });
 
@@ -44,8 +53,15 @@ describe('pod lifecycle on Docker', { timeout: 240_000 }, () => {
   });
 
   const get = (name: string): Pod | undefined => api.peek<Pod>('pods', 'default', name);
-  const mine = (pod: Pod) => ({ [LABELS.cluster]: env.cluster, [LABELS.node]: NODE, [LABELS.podUid]: pod.metadata.uid! });
-  const appOf = async (pod: Pod, name: string) => (await runtime.listPodContainers(mine(pod))).filter((c) => c.containerName === name).sort((a, b) => b.restartCount - a.restartCount)[0];
+  const mine = (pod: Pod) => ({
+    [LABELS.cluster]: env.cluster,
+    [LABELS.node]: NODE,
+    [LABELS.podUid]: pod.metadata.uid!,
+  });
+  const appOf = async (pod: Pod, name: string) =>
+    (await runtime.listPodContainers(mine(pod)))
+      .filter((c) => c.containerName === name)
+      .sort((a, b) => b.restartCount - a.restartCount)[0];
 
   it('readiness gates Ready until the probe passes; a liveness failure restarts the container', async () => {
     const pod = api.put<Pod>(
@@ -59,8 +75,18 @@ describe('pod lifecycle on Docker', { timeout: 240_000 }, () => {
             command: ['sh', '-c', 'mkdir -p /www /tmp && touch /tmp/alive && exec httpd -f -p 8080 -h /www'],
             ports: [{ name: 'http', containerPort: 8080 }],
             // Generous timeouts: a busy 2-core machine can take over a second for a docker exec.
-            readinessProbe: { httpGet: { path: '/ready.html', port: 'http' }, periodSeconds: 1, failureThreshold: 1, timeoutSeconds: 5 },
-            livenessProbe: { exec: { command: ['cat', '/tmp/alive'] }, periodSeconds: 1, failureThreshold: 2, timeoutSeconds: 5 },
+            readinessProbe: {
+              httpGet: { path: '/ready.html', port: 'http' },
+              periodSeconds: 1,
+              failureThreshold: 1,
+              timeoutSeconds: 5,
+            },
+            livenessProbe: {
+              exec: { command: ['cat', '/tmp/alive'] },
+              periodSeconds: 1,
+              failureThreshold: 2,
+              timeoutSeconds: 5,
+            },
           },
         ],
       }),
@@ -71,7 +97,12 @@ describe('pod lifecycle on Docker', { timeout: 240_000 }, () => {
     let st = get('probed')!.status!;
     assert.equal(st.containerStatuses?.[0]?.ready, false, 'the failing readiness probe keeps it unready');
     assert.equal(st.conditions?.find((c) => c.type === 'Ready')?.status, 'False');
-    assert.ok(events.lines().some((l) => l === 'Warning Unhealthy Readiness probe failed: HTTP probe failed with statuscode: 404'), events.lines().join('\n'));
+    assert.ok(
+      events
+        .lines()
+        .some((l) => l === 'Warning Unhealthy Readiness probe failed: HTTP probe failed with statuscode: 404'),
+      events.lines().join('\n'),
+    );
 
     const web = (await appOf(pod, 'web'))!;
     assert.equal((await env.exec(web.id, ['sh', '-c', 'echo ok > /www/ready.html'])).code, 0);
@@ -80,14 +111,23 @@ describe('pod lifecycle on Docker', { timeout: 240_000 }, () => {
     assert.equal(st.conditions?.find((c) => c.type === 'Ready')?.status, 'True');
 
     assert.equal((await env.exec(web.id, ['rm', '/tmp/alive'])).code, 0);
-    await waitFor('restart after liveness failure', () => ((get('probed')?.status?.containerStatuses?.[0]?.restartCount ?? 0) >= 1 ? true : undefined), 20_000);
+    await waitFor(
+      'restart after liveness failure',
+      () => ((get('probed')?.status?.containerStatuses?.[0]?.restartCount ?? 0) >= 1 ? true : undefined),
+      20_000,
+    );
     const lines = events.lines();
-    assert.ok(lines.some((l) => l.startsWith("Warning Unhealthy Liveness probe failed: cat: can't open '/tmp/alive'")), lines.join('\n'));
+    assert.ok(
+      lines.some((l) => l.startsWith("Warning Unhealthy Liveness probe failed: cat: can't open '/tmp/alive'")),
+      lines.join('\n'),
+    );
     assert.ok(lines.includes('Normal Killing Container web failed liveness probe, will be restarted'));
     const again = (await appOf(pod, 'web'))!;
     assert.notEqual(again.id, web.id);
     assert.equal(again.restartCount, 1);
-    await waitFor('new instance running', () => (get('probed')?.status?.containerStatuses?.[0]?.state.running ? true : undefined));
+    await waitFor('new instance running', () =>
+      get('probed')?.status?.containerStatuses?.[0]?.state.running ? true : undefined,
+    );
     assert.equal(get('probed')?.status?.containerStatuses?.[0]?.ready, false, 'the new instance starts unready');
   });
 
@@ -104,12 +144,21 @@ describe('pod lifecycle on Docker', { timeout: 240_000 }, () => {
       }),
     );
     workers.queue.add(pod.metadata.uid!);
-    await waitFor('Init:0/2 status', () => (get('inits')?.status?.initContainerStatuses?.[0]?.state.running ? true : undefined));
+    await waitFor('Init:0/2 status', () =>
+      get('inits')?.status?.initContainerStatuses?.[0]?.state.running ? true : undefined,
+    );
     assert.equal(get('inits')?.status?.phase, 'Pending');
-    await waitFor('app running', () => (get('inits')?.status?.containerStatuses?.[0]?.state.running ? true : undefined), 20_000);
+    await waitFor(
+      'app running',
+      () => (get('inits')?.status?.containerStatuses?.[0]?.state.running ? true : undefined),
+      20_000,
+    );
     const st = get('inits')!.status!;
     assert.equal(st.phase, 'Running');
-    assert.deepEqual(st.initContainerStatuses?.map((s) => s.state.terminated?.reason), ['Completed', 'Completed']);
+    assert.deepEqual(
+      st.initContainerStatuses?.map((s) => s.state.terminated?.reason),
+      ['Completed', 'Completed'],
+    );
     assert.equal(st.conditions?.find((c) => c.type === 'Initialized')?.status, 'True');
     const first = (await appOf(pod, 'first'))!;
     const second = (await appOf(pod, 'second'))!;
@@ -120,7 +169,12 @@ describe('pod lifecycle on Docker', { timeout: 240_000 }, () => {
   });
 
   it('mounts an emptyDir shared by two containers and a configMap volume, with env from the ConfigMap; removes the volumes with the pod', async () => {
-    api.put<KubeObject>('configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'site', namespace: 'default' }, data: { 'index.html': 'from-configmap', greeting: 'hi' } } as KubeObject);
+    api.put<KubeObject>('configmaps', {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'site', namespace: 'default' },
+      data: { 'index.html': 'from-configmap', greeting: 'hi' },
+    } as KubeObject);
     const pod = api.put<Pod>(
       'pods',
       makePod('volumes', NODE, {
@@ -131,13 +185,33 @@ describe('pod lifecycle on Docker', { timeout: 240_000 }, () => {
           { name: 'ram', emptyDir: { medium: 'Memory', sizeLimit: '16Mi' } },
         ],
         containers: [
-          { name: 'writer', image: env.image, command: ['sh', '-c', 'echo $(GREETING) $(MY_NAME) > /out/msg; exec sleep 3600'], env: [{ name: 'GREETING', valueFrom: { configMapKeyRef: { name: 'site', key: 'greeting' } } }, { name: 'MY_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }], volumeMounts: [{ name: 'shared', mountPath: '/out' }] },
-          { name: 'reader', image: env.image, command: ['sleep', '3600'], volumeMounts: [{ name: 'shared', mountPath: '/in' }, { name: 'site', mountPath: '/site' }, { name: 'ram', mountPath: '/ram' }] },
+          {
+            name: 'writer',
+            image: env.image,
+            command: ['sh', '-c', 'echo $(GREETING) $(MY_NAME) > /out/msg; exec sleep 3600'],
+            env: [
+              { name: 'GREETING', valueFrom: { configMapKeyRef: { name: 'site', key: 'greeting' } } },
+              { name: 'MY_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+            ],
+            volumeMounts: [{ name: 'shared', mountPath: '/out' }],
+          },
+          {
+            name: 'reader',
+            image: env.image,
+            command: ['sleep', '3600'],
+            volumeMounts: [
+              { name: 'shared', mountPath: '/in' },
+              { name: 'site', mountPath: '/site' },
+              { name: 'ram', mountPath: '/ram' },
+            ],
+          },
         ],
       }),
     );
     workers.queue.add(pod.metadata.uid!);
-    await waitFor('both running', () => (get('volumes')?.status?.containerStatuses?.every((c) => c.state.running) ? true : undefined));
+    await waitFor('both running', () =>
+      get('volumes')?.status?.containerStatuses?.every((c) => c.state.running) ? true : undefined,
+    );
     const reader = (await appOf(pod, 'reader'))!;
     const msg = await waitFor('shared file', async () => {
       const r = await env.exec(reader.id, ['cat', '/in/msg']);
@@ -145,13 +219,24 @@ describe('pod lifecycle on Docker', { timeout: 240_000 }, () => {
     });
     assert.equal(msg, 'hi volumes');
     assert.equal((await env.exec(reader.id, ['cat', '/site/index.html'])).out, 'from-configmap');
-    assert.notEqual((await env.exec(reader.id, ['sh', '-c', 'echo x > /site/new'])).code, 0, 'configMap volumes are read-only');
+    assert.notEqual(
+      (await env.exec(reader.id, ['sh', '-c', 'echo x > /site/new'])).code,
+      0,
+      'configMap volumes are read-only',
+    );
     const mounts = (await env.exec(reader.id, ['cat', '/proc/mounts'])).out;
     assert.match(mounts, /^tmpfs \/ram tmpfs .*size=16384k/m, `a Memory emptyDir is a tmpfs: ${mounts}`);
 
-    api.put<KubeObject>('configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'site', namespace: 'default' }, data: { 'index.html': 'updated', greeting: 'hi' } } as KubeObject);
+    api.put<KubeObject>('configmaps', {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'site', namespace: 'default' },
+      data: { 'index.html': 'updated', greeting: 'hi' },
+    } as KubeObject);
     workers.queue.add(pod.metadata.uid!);
-    await waitFor('updated file', async () => ((await env.exec(reader.id, ['cat', '/site/index.html'])).out === 'updated' ? true : undefined));
+    await waitFor('updated file', async () =>
+      (await env.exec(reader.id, ['cat', '/site/index.html'])).out === 'updated' ? true : undefined,
+    );
 
     const stored = get('volumes')!;
     stored.metadata.deletionTimestamp = new Date().toISOString();

@@ -36,23 +36,53 @@ runMain('kubelet', async (signal, log) => {
       if (!clients.has(node)) clients.set(node, new ApiClient(cfg.apiserver, { credentials }));
       return clients.get(node)!;
     };
-    const podsOf = (node: string): Informer<Pod> => new Informer<Pod>(apiFor(node), 'pods', { fieldSelector: `spec.nodeName=${node}` }, log.child({ informer: 'pods', node }));
+    const podsOf = (node: string): Informer<Pod> =>
+      new Informer<Pod>(
+        apiFor(node),
+        'pods',
+        { fieldSelector: `spec.nodeName=${node}` },
+        log.child({ informer: 'pods', node }),
+      );
     const { runHollowKubelets } = await import('./hollow.js'); // hollow nodes only: not loaded by a real kubelet
     try {
-      await runHollowKubelets({ cfg, api: client, apiFor, clock: systemClock, log, hostname: os.hostname(), newPodSource: podsOf, prepare: async (node, nlog, sig) => (await becomeNode(apiFor(node.name), credentials, node.name, certDir, nlog, sig), {}) }, signal);
+      await runHollowKubelets(
+        {
+          cfg,
+          api: client,
+          apiFor,
+          clock: systemClock,
+          log,
+          hostname: os.hostname(),
+          newPodSource: podsOf,
+          prepare: async (node, nlog, sig) => (
+            await becomeNode(apiFor(node.name), credentials, node.name, certDir, nlog, sig), {}
+          ),
+        },
+        signal,
+      );
     } finally {
       for (const c of [client, ...clients.values()]) c.close();
     }
     return;
   }
-  const newPodSource = (node: string): Informer<Pod> => new Informer<Pod>(client, 'pods', { fieldSelector: `spec.nodeName=${node}` }, log.child({ informer: 'pods', node }));
+  const newPodSource = (node: string): Informer<Pod> =>
+    new Informer<Pod>(
+      client,
+      'pods',
+      { fieldSelector: `spec.nodeName=${node}` },
+      log.child({ informer: 'pods', node }),
+    );
   const docker = new Dockerode();
   const dns = dnsSettingsFromEnv(process.env, readResolvConf());
   const kubeletPort = kubeletPortFromEnv(process.env);
   // The kubelet API over TLS with a serving certificate of the node's own, published on the Node
   // (plain gRPC only with KUBELAB_API_INSECURE=1, the tests' setting).
   let serving: KubeletTls | undefined;
-  const prepare = async (node: { name: string; hostIP: string }, nlog: typeof log, sig: AbortSignal): Promise<{ annotations?: Record<string, string> }> => {
+  const prepare = async (
+    node: { name: string; hostIP: string },
+    nlog: typeof log,
+    sig: AbortSignal,
+  ): Promise<{ annotations?: Record<string, string> }> => {
     if (credentials.insecure) return {};
     await becomeNode(client, credentials, node.name, certDir, nlog, sig);
     const pair = await nodeServingCert(node.name, node.hostIP);
@@ -92,11 +122,31 @@ runMain('kubelet', async (signal, log) => {
         prepare,
         serveApi: async (node, runtime, nlog, sig) => {
           // Loaded while the node registers (not before the kubelet first calls the apiserver).
-          const [{ runKubeletServer }, { RuntimeBackend }, { OwnUsage }] = await Promise.all([import('./server/server.js'), import('./server/runtimebackend.js'), import('./server/ownusage.js')]);
-          await runKubeletServer({ port: kubeletPort, log: nlog, ...(serving ? { tls: serving } : {}), backend: new RuntimeBackend({ runtime, cluster: cfg.cluster, node, network: cfg.network, log: nlog, own: new OwnUsage() }) }, sig);
+          const [{ runKubeletServer }, { RuntimeBackend }, { OwnUsage }] = await Promise.all([
+            import('./server/server.js'),
+            import('./server/runtimebackend.js'),
+            import('./server/ownusage.js'),
+          ]);
+          await runKubeletServer(
+            {
+              port: kubeletPort,
+              log: nlog,
+              ...(serving ? { tls: serving } : {}),
+              backend: new RuntimeBackend({
+                runtime,
+                cluster: cfg.cluster,
+                node,
+                network: cfg.network,
+                log: nlog,
+                own: new OwnUsage(),
+              }),
+            },
+            sig,
+          );
         },
         newPodSource,
-        newVolumeSource: () => new Informer<PersistentVolume>(client, 'persistentvolumes', {}, log.child({ informer: 'persistentvolumes' })),
+        newVolumeSource: () =>
+          new Informer<PersistentVolume>(client, 'persistentvolumes', {}, log.child({ informer: 'persistentvolumes' })),
       },
       signal,
     );

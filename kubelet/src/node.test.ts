@@ -3,7 +3,15 @@ import assert from 'node:assert/strict';
 import { ApiError } from '@kubelab/proto';
 import type { Lease, Node } from '@kubelab/api';
 import { NodeAgent } from './node.js';
-import { chooseNodeIP, chooseNodeName, microTime, nodeNameFromContainerName, selfContainer, type HostFacts, type Registration } from './nodeinfo.js';
+import {
+  chooseNodeIP,
+  chooseNodeName,
+  microTime,
+  nodeNameFromContainerName,
+  selfContainer,
+  type HostFacts,
+  type Registration,
+} from './nodeinfo.js';
 import { FakeRuntime } from './runtime/fake.js';
 import type { RuntimeContainer } from './runtime/runtime.js';
 import { TestApi, ManualClock, silentLogger } from './testing/fakes.js';
@@ -69,7 +77,13 @@ describe('node name and address', () => {
 
   it('uses the address on the cluster network, else the first external IPv4', () => {
     const self = { networks: { kubelab: '10.244.0.9', bridge: '172.17.0.2' } } as unknown as RuntimeContainer;
-    const ifs = { lo: [{ address: '127.0.0.1', family: 'IPv4', internal: true }], eth0: [{ address: 'fe80::1', family: 'IPv6', internal: false }, { address: '192.168.1.4', family: 'IPv4', internal: false }] };
+    const ifs = {
+      lo: [{ address: '127.0.0.1', family: 'IPv4', internal: true }],
+      eth0: [
+        { address: 'fe80::1', family: 'IPv6', internal: false },
+        { address: '192.168.1.4', family: 'IPv4', internal: false },
+      ],
+    };
     assert.equal(chooseNodeIP(self, 'kubelab', ifs), '10.244.0.9');
     assert.equal(chooseNodeIP(self, 'other', ifs), '192.168.1.4');
     assert.equal(chooseNodeIP(undefined, 'kubelab', {}), '127.0.0.1');
@@ -119,7 +133,13 @@ describe('node registration', () => {
   });
 
   it('registers with the configured labels and taints (KUBELAB_NODE_LABELS, KUBELAB_NODE_TAINTS)', async () => {
-    const { agent, node } = setup({}, { labels: { disk: 'ssd', 'kubernetes.io/hostname': 'not-this' }, taints: [{ key: 'gpu', value: 'true', effect: 'NoSchedule' }] });
+    const { agent, node } = setup(
+      {},
+      {
+        labels: { disk: 'ssd', 'kubernetes.io/hostname': 'not-this' },
+        taints: [{ key: 'gpu', value: 'true', effect: 'NoSchedule' }],
+      },
+    );
     await agent.register();
     assert.equal(node()!.metadata.labels?.disk, 'ssd');
     assert.equal(node()!.metadata.labels?.['kubernetes.io/hostname'], 'kubelab-kubelet-1', 'the default labels win');
@@ -129,16 +149,29 @@ describe('node registration', () => {
   it('adds missing configured labels and taints to an existing Node, keeping the others', async () => {
     const { api, agent, node } = setup({}, { labels: { disk: 'ssd' }, taints: [{ key: 'gpu', effect: 'NoSchedule' }] });
     const unreachable = { key: 'node.kubernetes.io/unreachable', effect: 'NoExecute' };
-    await api.seed('nodes', { apiVersion: 'v1', kind: 'Node', metadata: { name: 'kubelab-kubelet-1', labels: { zone: 'a' } }, spec: { taints: [unreachable, { key: 'gpu', value: 'old', effect: 'NoSchedule' }] } });
+    await api.seed('nodes', {
+      apiVersion: 'v1',
+      kind: 'Node',
+      metadata: { name: 'kubelab-kubelet-1', labels: { zone: 'a' } },
+      spec: { taints: [unreachable, { key: 'gpu', value: 'old', effect: 'NoSchedule' }] },
+    });
     await agent.register();
     assert.equal(node()!.metadata.labels?.zone, 'a');
     assert.equal(node()!.metadata.labels?.disk, 'ssd');
-    assert.deepEqual(node()!.spec?.taints, [unreachable, { key: 'gpu', value: 'old', effect: 'NoSchedule' }], 'a taint of the same key and effect is there already');
+    assert.deepEqual(
+      node()!.spec?.taints,
+      [unreachable, { key: 'gpu', value: 'old', effect: 'NoSchedule' }],
+      'a taint of the same key and effect is there already',
+    );
   });
 
   it('keeps foreign labels of an existing Node and adds its own', async () => {
     const { api, agent, node } = setup();
-    await api.seed('nodes', { apiVersion: 'v1', kind: 'Node', metadata: { name: 'kubelab-kubelet-1', labels: { zone: 'a' } } });
+    await api.seed('nodes', {
+      apiVersion: 'v1',
+      kind: 'Node',
+      metadata: { name: 'kubelab-kubelet-1', labels: { zone: 'a' } },
+    });
     await agent.register();
     assert.equal(node()!.metadata.labels?.zone, 'a');
     assert.equal(node()!.metadata.labels?.['kubernetes.io/hostname'], 'kubelab-kubelet-1');

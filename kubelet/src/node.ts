@@ -79,9 +79,21 @@ export class NodeAgent {
       node = await this.o.api.get<Node>('nodes', '', name);
     } catch (err) {
       if (!isReason(err, 'NotFound')) throw err;
-      const status = buildNodeStatus({ facts: this.o.facts, overrides: this.o.overrides, health, hostname: name, ip: this.o.hostIP, now: this.o.clock.now(), kubeletPort: this.o.kubeletPort });
+      const status = buildNodeStatus({
+        facts: this.o.facts,
+        overrides: this.o.overrides,
+        health,
+        hostname: name,
+        ip: this.o.hostIP,
+        now: this.o.clock.now(),
+        kubeletPort: this.o.kubeletPort,
+      });
       try {
-        node = await this.o.api.create<Node>('nodes', buildNode(name, this.o.facts.arch, status, this.o.registration), '');
+        node = await this.o.api.create<Node>(
+          'nodes',
+          buildNode(name, this.o.facts.arch, status, this.o.registration),
+          '',
+        );
         this.log.info({ uid: node.metadata.uid }, 'node registered');
       } catch (e) {
         if (!isReason(e, 'AlreadyExists')) throw e;
@@ -92,7 +104,10 @@ export class NodeAgent {
     const wantAnnotations = this.o.annotations ?? {};
     const base = updated ?? node;
     if (Object.entries(wantAnnotations).some(([k, v]) => base.metadata.annotations?.[k] !== v)) {
-      updated = { ...base, metadata: { ...base.metadata, annotations: { ...(base.metadata.annotations ?? {}), ...wantAnnotations } } };
+      updated = {
+        ...base,
+        metadata: { ...base.metadata, annotations: { ...(base.metadata.annotations ?? {}), ...wantAnnotations } },
+      };
     }
     if (updated) node = await this.o.api.update<Node>('nodes', updated);
     this.nodeUid = node.metadata.uid;
@@ -105,9 +120,23 @@ export class NodeAgent {
     let current = node;
     for (let attempt = 1; ; attempt++) {
       const now = this.o.clock.now();
-      const status = buildNodeStatus({ facts: this.o.facts, overrides: this.o.overrides, health, hostname: this.o.nodeName, ip: this.o.hostIP, old: current.status, now, kubeletPort: this.o.kubeletPort });
+      const status = buildNodeStatus({
+        facts: this.o.facts,
+        overrides: this.o.overrides,
+        health,
+        hostname: this.o.nodeName,
+        ip: this.o.hostIP,
+        old: current.status,
+        now,
+        kubeletPort: this.o.kubeletPort,
+      });
       const merged = { ...(current.status ?? {}), ...status };
-      if (!force && statusFingerprint(merged) === statusFingerprint(current.status) && now - this.lastWrite < this.o.reportMs) return false;
+      if (
+        !force &&
+        statusFingerprint(merged) === statusFingerprint(current.status) &&
+        now - this.lastWrite < this.o.reportMs
+      )
+        return false;
       try {
         await this.o.api.updateStatus<Node>('nodes', { ...current, status: merged });
         this.lastWrite = now;
@@ -146,10 +175,20 @@ export class NodeAgent {
       await this.createLease(now);
       return;
     }
-    lease.spec = { ...lease.spec, holderIdentity: name, leaseDurationSeconds: this.o.leaseDurationSeconds, renewTime: microTime(now) };
+    lease.spec = {
+      ...lease.spec,
+      holderIdentity: name,
+      leaseDurationSeconds: this.o.leaseDurationSeconds,
+      renewTime: microTime(now),
+    };
     const owner = lease.metadata.ownerReferences?.[0];
     if (this.nodeUid && owner?.uid !== this.nodeUid) {
-      lease.metadata.ownerReferences = buildLease(name, this.nodeUid, this.o.leaseDurationSeconds, now).metadata.ownerReferences;
+      lease.metadata.ownerReferences = buildLease(
+        name,
+        this.nodeUid,
+        this.o.leaseDurationSeconds,
+        now,
+      ).metadata.ownerReferences;
     }
     await this.o.api.update<Lease>('leases', lease);
   }
@@ -163,7 +202,11 @@ export class NodeAgent {
       if (!isReason(err, 'NotFound')) throw err;
       // The namespace itself is missing.
       try {
-        await this.o.api.create('namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NODE_LEASE_NAMESPACE } }, '');
+        await this.o.api.create(
+          'namespaces',
+          { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NODE_LEASE_NAMESPACE } },
+          '',
+        );
       } catch (e) {
         if (!isReason(e, 'AlreadyExists')) throw e;
       }
@@ -221,7 +264,9 @@ function osImage(): string {
 
 /** Facts of the machine (container) this kubelet runs on; ids are unique per node name. */
 export function readHostFacts(nodeName: string): HostFacts {
-  const seed = createHash('sha256').update(`${readText('/etc/machine-id')}/${nodeName}`).digest('hex');
+  const seed = createHash('sha256')
+    .update(`${readText('/etc/machine-id')}/${nodeName}`)
+    .digest('hex');
   let storageBytes: number | undefined;
   try {
     const s = statfsSync('/');

@@ -20,7 +20,10 @@ export function nodeNameFromContainerName(name: string): string {
 }
 
 /** The container this process runs in, when the hostname is its (short) id. */
-export async function selfContainer(inspect: (id: string) => Promise<RuntimeContainer | undefined>, hostname: string): Promise<RuntimeContainer | undefined> {
+export async function selfContainer(
+  inspect: (id: string) => Promise<RuntimeContainer | undefined>,
+  hostname: string,
+): Promise<RuntimeContainer | undefined> {
   if (!/^[0-9a-f]{12,64}$/.test(hostname)) return undefined;
   const c = await inspect(hostname).catch(() => undefined);
   return c && c.id.startsWith(hostname) ? c : undefined;
@@ -102,7 +105,14 @@ const PRESSURE: [string, string, string][] = [
   ['PIDPressure', 'KubeletHasSufficientPID', 'kubelet has sufficient PID available'],
 ];
 
-function nodeCondition(old: NodeCondition[] | undefined, now: string, type: string, status: 'True' | 'False', reason: string, message: string): NodeCondition {
+function nodeCondition(
+  old: NodeCondition[] | undefined,
+  now: string,
+  type: string,
+  status: 'True' | 'False',
+  reason: string,
+  message: string,
+): NodeCondition {
   const prev = old?.find((c) => c.type === type);
   return {
     type,
@@ -114,7 +124,16 @@ function nodeCondition(old: NodeCondition[] | undefined, now: string, type: stri
   };
 }
 
-export function buildNodeStatus(o: { facts: HostFacts; overrides: Overrides; health: NodeHealth; hostname: string; ip: string; old?: NodeStatus; now: number; kubeletPort?: number }): NodeStatus {
+export function buildNodeStatus(o: {
+  facts: HostFacts;
+  overrides: Overrides;
+  health: NodeHealth;
+  hostname: string;
+  ip: string;
+  old?: NodeStatus;
+  now: number;
+  kubeletPort?: number;
+}): NodeStatus {
   const { facts, overrides } = o;
   const now = rfc3339(o.now);
   const capacity: Record<string, string> = {
@@ -152,7 +171,9 @@ export function buildNodeStatus(o: { facts: HostFacts; overrides: Overrides; hea
       bootID: facts.bootID,
       kernelVersion: rt?.kernelVersion || facts.kernelVersion,
       osImage: rt?.operatingSystem || oldInfo.osImage || facts.osImage,
-      containerRuntimeVersion: rt ? `${rt.name}://${rt.version}` : (oldInfo.containerRuntimeVersion ?? 'docker://unknown'),
+      containerRuntimeVersion: rt
+        ? `${rt.name}://${rt.version}`
+        : (oldInfo.containerRuntimeVersion ?? 'docker://unknown'),
       kubeletVersion: KUBELET_VERSION,
       kubeProxyVersion: KUBELET_VERSION,
       operatingSystem: 'linux',
@@ -164,7 +185,13 @@ export function buildNodeStatus(o: { facts: HostFacts; overrides: Overrides; hea
 /** The status without heartbeat times: what decides whether it changed. */
 export function statusFingerprint(s: NodeStatus | undefined): string {
   if (!s) return '';
-  const conditions = (s.conditions ?? []).map((c) => ({ type: c.type, status: c.status, reason: c.reason, message: c.message, lastTransitionTime: c.lastTransitionTime }));
+  const conditions = (s.conditions ?? []).map((c) => ({
+    type: c.type,
+    status: c.status,
+    reason: c.reason,
+    message: c.message,
+    lastTransitionTime: c.lastTransitionTime,
+  }));
   return JSON.stringify(canonical({ ...s, conditions }));
 }
 
@@ -198,7 +225,10 @@ export function reconcileRegistration(node: Node, name: string, arch: string, re
   return {
     ...node,
     metadata: { ...node.metadata, labels: { ...labels, ...want } },
-    spec: { ...(node.spec ?? {}), ...(missing.length || taints.length ? { taints: [...taints, ...missing.map((t) => ({ ...t }))] } : {}) },
+    spec: {
+      ...(node.spec ?? {}),
+      ...(missing.length || taints.length ? { taints: [...taints, ...missing.map((t) => ({ ...t }))] } : {}),
+    },
   };
 }
 

@@ -14,7 +14,10 @@ export function gracePeriodOf(pod: Pod): number {
 
 /** A stable hash of the container spec: a change (e.g. a new image) means the container is replaced. */
 export function containerHash(c: Container): string {
-  return createHash('sha256').update(JSON.stringify(canonical(c))).digest('hex').slice(0, 16);
+  return createHash('sha256')
+    .update(JSON.stringify(canonical(c)))
+    .digest('hex')
+    .slice(0, 16);
 }
 
 /** spec.hostname, else the pod name, cut to a DNS label. */

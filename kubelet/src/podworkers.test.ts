@@ -15,14 +15,24 @@ async function until(cond: () => boolean, rounds = 500): Promise<void> {
 describe('pod deletion', () => {
   it('stops app containers with the grace period, removes everything, then deletes the pod with grace 0', async () => {
     const h = harness();
-    const pod = await h.add(makePod('web', NODE, { containers: [{ name: 'a', image: 'img:1' }, { name: 'b', image: 'img:1' }] }));
+    const pod = await h.add(
+      makePod('web', NODE, {
+        containers: [
+          { name: 'a', image: 'img:1' },
+          { name: 'b', image: 'img:1' },
+        ],
+      }),
+    );
     const uid = pod.metadata.uid!;
     await h.sync(pod);
     assert.equal(h.runtime.containers.size, 3);
     await h.deleteGracefully(pod, 7);
     await h.sync(pod);
     assert.equal(h.runtime.count('stop:7'), 2, 'each app container stopped with the pod grace period');
-    assert.deepEqual(h.events.lines().filter((l) => l.includes('Killing')), ['Normal Killing Stopping container a', 'Normal Killing Stopping container b']);
+    assert.deepEqual(
+      h.events.lines().filter((l) => l.includes('Killing')),
+      ['Normal Killing Stopping container a', 'Normal Killing Stopping container b'],
+    );
     assert.equal(h.runtime.podContainers(uid).length, 0, 'all containers including the sandbox are gone');
     const del = h.api.calls.find((c) => c.verb === 'delete' && c.resource === 'pods');
     assert.deepEqual(del?.options, { gracePeriodSeconds: 0, preconditionUid: uid });
@@ -132,7 +142,10 @@ describe('status writes', () => {
     h.api.fail('updateStatus', new ApiError('ServiceUnavailable', 'apiserver away'));
     await assert.rejects(h.sync(pod), /apiserver away/);
     const inMs = h.workers.scheduledIn(uid);
-    assert.ok(inMs !== undefined && inMs > 0 && inMs <= 10_000, `the restart after the back-off is still scheduled (${inMs} ms)`);
+    assert.ok(
+      inMs !== undefined && inMs > 0 && inMs <= 10_000,
+      `the restart after the back-off is still scheduled (${inMs} ms)`,
+    );
   });
 
   it('other errors propagate so the queue retries with back-off', async () => {
@@ -173,10 +186,17 @@ describe('which pod updates start a sync', () => {
   it('a status-only update does not; spec, labels or deletion do', async () => {
     const { statusOnlyChange } = await import('./podworkers.js');
     const base = makePod('web', NODE, { containers: [{ name: 'app', image: 'kubelab/echo:1' }] });
-    const withStatus: Pod = { ...base, metadata: { ...base.metadata, resourceVersion: '9', managedFields: [] }, status: { phase: 'Running' } };
+    const withStatus: Pod = {
+      ...base,
+      metadata: { ...base.metadata, resourceVersion: '9', managedFields: [] },
+      status: { phase: 'Running' },
+    };
     assert.equal(statusOnlyChange(base, withStatus), true);
     assert.equal(statusOnlyChange(base, { ...base, metadata: { ...base.metadata, labels: { a: 'b' } } }), false);
-    assert.equal(statusOnlyChange(base, { ...base, metadata: { ...base.metadata, deletionTimestamp: '2026-01-01T00:00:00Z' } }), false);
+    assert.equal(
+      statusOnlyChange(base, { ...base, metadata: { ...base.metadata, deletionTimestamp: '2026-01-01T00:00:00Z' } }),
+      false,
+    );
     assert.equal(statusOnlyChange(base, { ...base, spec: { ...base.spec, activeDeadlineSeconds: 5 } }), false);
   });
 });

@@ -107,7 +107,10 @@ export class PodWorkers {
     if (!pod) {
       if (containers.length > 0) {
         const first = containers[0]!;
-        this.log.info({ pod: `${first.podNamespace}/${first.podName}`, uid, containers: containers.length }, 'pod no longer exists; removing its containers');
+        this.log.info(
+          { pod: `${first.podNamespace}/${first.podName}`, uid, containers: containers.length },
+          'pod no longer exists; removing its containers',
+        );
         await this.o.syncer.killPod(containers, this.o.orphanGraceSeconds);
       }
       this.forget(uid);
@@ -124,7 +127,15 @@ export class PodWorkers {
     this.o.probes?.sync(pod, after, runningSandbox(after)?.networks[this.o.network]);
     const probes = this.o.probes?.view(uid);
     await this.o.status.sync(pod, (current) =>
-      computePodStatus({ pod: current, containers: after, waiting: result.waiting, hostIP: this.o.hostIP, network: this.o.network, now: this.o.clock.now(), ...(probes ? { probes } : {}) }),
+      computePodStatus({
+        pod: current,
+        containers: after,
+        waiting: result.waiting,
+        hostIP: this.o.hostIP,
+        network: this.o.network,
+        now: this.o.clock.now(),
+        ...(probes ? { probes } : {}),
+      }),
     );
   }
 
@@ -190,7 +201,11 @@ export class PodWorkers {
     if (!(await waitForCacheSync([this.o.pods], signal))) return;
     this.log.info({ pods: this.o.pods.list().length }, 'pod cache synced; starting pod workers');
     try {
-      await Promise.all([this.watchRuntime(signal), this.resyncLoop(signal), this.queue.run(this.o.workers, (uid) => this.reconcile(uid), signal, this.log)]);
+      await Promise.all([
+        this.watchRuntime(signal),
+        this.resyncLoop(signal),
+        this.queue.run(this.o.workers, (uid) => this.reconcile(uid), signal, this.log),
+      ]);
     } finally {
       for (const t of this.timers.values()) clearTimeout(t.timer);
       this.timers.clear();

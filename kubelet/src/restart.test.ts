@@ -38,7 +38,10 @@ describe('syncPod: restarts and back-off', () => {
       assert.equal(running(h, uid, 'app').length, 0);
       const { pod: p, cs } = statusOf(h, pod);
       assert.equal(cs?.state.waiting?.reason, 'CrashLoopBackOff');
-      assert.equal(cs?.state.waiting?.message, `back-off ${delay / 1000}s restarting failed container=app pod=crash_default(${uid})`);
+      assert.equal(
+        cs?.state.waiting?.message,
+        `back-off ${delay / 1000}s restarting failed container=app pod=crash_default(${uid})`,
+      );
       assert.equal(cs?.lastState.terminated?.exitCode, 1);
       assert.equal(cs?.lastState.terminated?.reason, 'Error');
       assert.equal(cs?.restartCount, rc - 1);
@@ -68,7 +71,10 @@ describe('syncPod: restarts and back-off', () => {
     h.clock.advance(3_000);
     h.runtime.exit(h.runtime.podContainers(uid, 'app')[0]!.id, 1);
     h.clock.advance(4_000);
-    const res = await h.syncer.syncPod(h.get(pod)!, await h.runtime.listPodContainers({ 'io.kubernetes.pod.uid': uid }));
+    const res = await h.syncer.syncPod(
+      h.get(pod)!,
+      await h.runtime.listPodContainers({ 'io.kubernetes.pod.uid': uid }),
+    );
     assert.equal(res.requeueAfterMs, 6_000);
     assert.equal(res.waiting.get('app')?.reason, 'CrashLoopBackOff');
   });
@@ -197,7 +203,10 @@ describe('syncPod: images', () => {
     await h.sync(pod);
     cs = statusOf(h, pod).cs;
     assert.equal(cs?.state.waiting?.reason, 'ImagePullBackOff');
-    assert.equal(cs?.state.waiting?.message, 'Back-off pulling image "nope:1": ErrImagePull: manifest for nope:1 not found: manifest unknown');
+    assert.equal(
+      cs?.state.waiting?.message,
+      'Back-off pulling image "nope:1": ErrImagePull: manifest for nope:1 not found: manifest unknown',
+    );
     assert.equal(h.runtime.count('pull'), 1, 'no pull during the back-off');
     await h.sync(pod);
     assert.deepEqual(h.events.lines(), [
@@ -234,11 +243,12 @@ describe('syncPod: images', () => {
 
   it('ErrImageNeverPull for a missing image with policy Never', async () => {
     const h = harness();
-    const pod = await h.add(makePod('web', NODE, { containers: [{ name: 'app', image: 'absent:1', imagePullPolicy: 'Never' }] }));
+    const pod = await h.add(
+      makePod('web', NODE, { containers: [{ name: 'app', image: 'absent:1', imagePullPolicy: 'Never' }] }),
+    );
     await h.sync(pod);
     const cs = statusOf(h, pod).cs;
     assert.equal(cs?.state.waiting?.reason, 'ErrImageNeverPull');
     assert.equal(cs?.state.waiting?.message, 'Container image "absent:1" is not present with pull policy of Never');
   });
 });
-

@@ -9,7 +9,12 @@ import { makePod } from './testing/fakes.js';
 const NOW = Date.parse('2026-03-01T12:00:00Z');
 let seq = 0;
 
-function ctr(pod: Pod, name: string, state: RuntimeContainer['state'], extra: Partial<RuntimeContainer> = {}): RuntimeContainer {
+function ctr(
+  pod: Pod,
+  name: string,
+  state: RuntimeContainer['state'],
+  extra: Partial<RuntimeContainer> = {},
+): RuntimeContainer {
   const rc = extra.restartCount ?? 0;
   const labels = {
     'io.kubernetes.pod.uid': pod.metadata.uid!,
@@ -55,7 +60,7 @@ describe('container statuses', () => {
     assert.equal(s!.image, 'img:1');
   });
 
-  it('no container yet: waiting ContainerCreating, or the sync\'s reason', () => {
+  it("no container yet: waiting ContainerCreating, or the sync's reason", () => {
     const pod = makePod('p', 'n');
     assert.deepEqual(containerStatuses(pod, [], new Map())[0]!.state, { waiting: { reason: 'ContainerCreating' } });
     const w = new Map([['app', { reason: 'ErrImagePull', message: 'boom' }]]);
@@ -67,7 +72,8 @@ describe('container statuses', () => {
 
   it('terminated reasons: Completed, Error, OOMKilled, StartError', () => {
     const pod = makePod('p', 'n');
-    const reason = (extra: Partial<RuntimeContainer>) => containerStatuses(pod, [ctr(pod, 'app', 'exited', extra)], new Map())[0]!.state.terminated?.reason;
+    const reason = (extra: Partial<RuntimeContainer>) =>
+      containerStatuses(pod, [ctr(pod, 'app', 'exited', extra)], new Map())[0]!.state.terminated?.reason;
     assert.equal(reason({ exitCode: 0 }), 'Completed');
     assert.equal(reason({ exitCode: 1 }), 'Error');
     assert.equal(reason({ exitCode: 137, oomKilled: true }), 'OOMKilled');
@@ -77,7 +83,11 @@ describe('container statuses', () => {
   it('exited and backing off: waiting CrashLoopBackOff with the exit as lastState', () => {
     const pod = makePod('p', 'n');
     const cur = ctr(pod, 'app', 'exited', { exitCode: 1, restartCount: 3 });
-    const s = containerStatuses(pod, [cur], new Map([['app', { reason: 'CrashLoopBackOff', message: 'back-off 40s …' }]]))[0]!;
+    const s = containerStatuses(
+      pod,
+      [cur],
+      new Map([['app', { reason: 'CrashLoopBackOff', message: 'back-off 40s …' }]]),
+    )[0]!;
     assert.equal(s.state.waiting?.reason, 'CrashLoopBackOff');
     assert.equal(s.lastState.terminated?.exitCode, 1);
     assert.equal(s.restartCount, 3);
@@ -86,10 +96,16 @@ describe('container statuses', () => {
 });
 
 describe('phase', () => {
-  const st = (pod: Pod, cs: RuntimeContainer[], w = new Map<string, Waiting>()) => podPhase(pod, containerStatuses(pod, cs, w));
+  const st = (pod: Pod, cs: RuntimeContainer[], w = new Map<string, Waiting>()) =>
+    podPhase(pod, containerStatuses(pod, cs, w));
 
   it('Pending while any container has not started; Running once all have', () => {
-    const pod = makePod('p', 'n', { containers: [{ name: 'a', image: 'i' }, { name: 'b', image: 'i' }] });
+    const pod = makePod('p', 'n', {
+      containers: [
+        { name: 'a', image: 'i' },
+        { name: 'b', image: 'i' },
+      ],
+    });
     assert.equal(st(pod, []), 'Pending');
     assert.equal(st(pod, [ctr(pod, 'a', 'running')]), 'Pending');
     assert.equal(st(pod, [ctr(pod, 'a', 'running'), ctr(pod, 'b', 'running')]), 'Running');
@@ -108,9 +124,21 @@ describe('phase', () => {
   });
 
   it('Never: Failed when one fails, Succeeded when all succeed', () => {
-    const pod = makePod('p', 'n', { restartPolicy: 'Never', containers: [{ name: 'a', image: 'i' }, { name: 'b', image: 'i' }] });
-    assert.equal(st(pod, [ctr(pod, 'a', 'exited', { exitCode: 0 }), ctr(pod, 'b', 'exited', { exitCode: 3 })]), 'Failed');
-    assert.equal(st(pod, [ctr(pod, 'a', 'exited', { exitCode: 0 }), ctr(pod, 'b', 'exited', { exitCode: 0 })]), 'Succeeded');
+    const pod = makePod('p', 'n', {
+      restartPolicy: 'Never',
+      containers: [
+        { name: 'a', image: 'i' },
+        { name: 'b', image: 'i' },
+      ],
+    });
+    assert.equal(
+      st(pod, [ctr(pod, 'a', 'exited', { exitCode: 0 }), ctr(pod, 'b', 'exited', { exitCode: 3 })]),
+      'Failed',
+    );
+    assert.equal(
+      st(pod, [ctr(pod, 'a', 'exited', { exitCode: 0 }), ctr(pod, 'b', 'exited', { exitCode: 0 })]),
+      'Succeeded',
+    );
     assert.equal(st(pod, [ctr(pod, 'a', 'exited', { exitCode: 0 }), ctr(pod, 'b', 'running')]), 'Running');
   });
 
@@ -134,7 +162,12 @@ describe('phase', () => {
 
 describe('pod status', () => {
   it('conditions keep their transition time while unchanged and move it on change', () => {
-    const pod = makePod('p', 'n', { containers: [{ name: 'a', image: 'i' }, { name: 'b', image: 'i' }] });
+    const pod = makePod('p', 'n', {
+      containers: [
+        { name: 'a', image: 'i' },
+        { name: 'b', image: 'i' },
+      ],
+    });
     const pause = ctr(pod, 'POD', 'running');
     const a = ctr(pod, 'a', 'running');
     const s1 = compute(pod, [pause, a]);
@@ -145,7 +178,13 @@ describe('pod status', () => {
     assert.equal(ready1.lastTransitionTime, '2026-03-01T12:00:00Z');
     assert.deepEqual(
       s1.conditions!.map((c) => `${c.type}=${c.status}`),
-      ['PodReadyToStartContainers=True', 'Initialized=True', 'Ready=False', 'ContainersReady=False', 'PodScheduled=True'],
+      [
+        'PodReadyToStartContainers=True',
+        'Initialized=True',
+        'Ready=False',
+        'ContainersReady=False',
+        'PodScheduled=True',
+      ],
     );
 
     pod.status = s1;
@@ -163,7 +202,7 @@ describe('pod status', () => {
     assert.equal(s3.startTime, '2026-03-01T12:00:00Z', 'startTime is set once');
   });
 
-  it('keeps the scheduler\'s PodScheduled and foreign conditions', () => {
+  it("keeps the scheduler's PodScheduled and foreign conditions", () => {
     const pod = makePod('p', 'n');
     pod.status = {
       conditions: [
@@ -192,7 +231,10 @@ describe('pod status', () => {
     const pod = (resources: unknown) => makePod('p', 'n', { containers: [{ name: 'a', image: 'i', resources }] });
     assert.equal(qosClass(pod(undefined)), 'BestEffort');
     assert.equal(qosClass(pod({ limits: { cpu: '1', memory: '1Gi' } })), 'Guaranteed');
-    assert.equal(qosClass(pod({ limits: { cpu: '1', memory: '1Gi' }, requests: { cpu: '1000m', memory: '1Gi' } })), 'Guaranteed');
+    assert.equal(
+      qosClass(pod({ limits: { cpu: '1', memory: '1Gi' }, requests: { cpu: '1000m', memory: '1Gi' } })),
+      'Guaranteed',
+    );
     assert.equal(qosClass(pod({ limits: { cpu: '1', memory: '1Gi' }, requests: { cpu: '500m' } })), 'Burstable');
     assert.equal(qosClass(pod({ requests: { memory: '64Mi' } })), 'Burstable');
     assert.equal(compute(pod({ limits: { cpu: '1', memory: '1Gi' } }), []).qosClass, 'Guaranteed');

@@ -3,7 +3,16 @@
  * container states and reasons, the phase (getPhase), conditions with stable transition times,
  * IPs, start time and QoS class.
  */
-import { canonical, rfc3339, type Container, type ContainerState, type ContainerStatus, type Pod, type PodCondition, type PodStatus } from '@kubelab/api';
+import {
+  canonical,
+  rfc3339,
+  type Container,
+  type ContainerState,
+  type ContainerStatus,
+  type Pod,
+  type PodCondition,
+  type PodStatus,
+} from '@kubelab/api';
 import type { ProbeView } from './probes/manager.js';
 import { probeOf } from './probes/types.js';
 import { initContainerStatuses, incompleteInits, initCounts, isSidecarName } from './initstatus.js';
@@ -120,7 +129,8 @@ export function containerStatuses(
       status.state = { running: startedAt ? { startedAt } : {} };
       status.lastState = previous;
       status.started = probeOf(spec, 'startup') ? (probes?.started(spec.name, cur.id) ?? false) : true;
-      status.ready = status.started && (probeOf(spec, 'readiness') ? (probes?.ready(spec.name, cur.id) ?? false) : true);
+      status.ready =
+        status.started && (probeOf(spec, 'readiness') ? (probes?.ready(spec.name, cur.id) ?? false) : true);
     } else if (w) {
       // Exited and waiting to be restarted (back-off, or the new one could not be made).
       status.state = { waiting: w };
@@ -135,11 +145,16 @@ export function containerStatuses(
 }
 
 /** Upstream's getPhase: init containers first (pending or failed initialization), then the app containers. */
-export function podPhase(pod: Pod, statuses: ContainerStatus[], initStatuses: ContainerStatus[] = []): NonNullable<PodStatus['phase']> {
+export function podPhase(
+  pod: Pod,
+  statuses: ContainerStatus[],
+  initStatuses: ContainerStatus[] = [],
+): NonNullable<PodStatus['phase']> {
   if (isTerminalPhase(pod.status?.phase)) return pod.status!.phase!;
   const { pending, failed } = initCounts(pod, initStatuses);
   if (failed > 0 && pod.spec.restartPolicy === 'Never') return 'Failed';
-  if (pending > 0 && !statuses.some((s) => s.state.running || s.state.terminated || s.lastState.terminated)) return 'Pending';
+  if (pending > 0 && !statuses.some((s) => s.state.running || s.state.terminated || s.lastState.terminated))
+    return 'Pending';
   let waiting = 0;
   let running = 0;
   let stopped = 0;
@@ -166,14 +181,22 @@ export function podPhase(pod: Pod, statuses: ContainerStatus[], initStatuses: Co
   return 'Pending';
 }
 
-function condition(old: PodCondition[] | undefined, now: number, type: string, ok: boolean, reason?: string, message?: string): PodCondition {
+function condition(
+  old: PodCondition[] | undefined,
+  now: number,
+  type: string,
+  ok: boolean,
+  reason?: string,
+  message?: string,
+): PodCondition {
   const status = ok ? 'True' : 'False';
   const prev = old?.find((c) => c.type === type);
   const c: PodCondition = {
     type,
     status,
     lastProbeTime: null,
-    lastTransitionTime: prev && prev.status === status && prev.lastTransitionTime ? prev.lastTransitionTime : rfc3339(now),
+    lastTransitionTime:
+      prev && prev.status === status && prev.lastTransitionTime ? prev.lastTransitionTime : rfc3339(now),
   };
   if (reason) c.reason = reason;
   if (message) c.message = message;
@@ -182,12 +205,21 @@ function condition(old: PodCondition[] | undefined, now: number, type: string, o
 
 const MANAGED = new Set(['PodReadyToStartContainers', 'Initialized', 'Ready', 'ContainersReady', 'PodScheduled']);
 
-export function podConditions(pod: Pod, phase: string, statuses: ContainerStatus[], sandboxReady: boolean, now: number, initStatuses: ContainerStatus[] = []): PodCondition[] {
+export function podConditions(
+  pod: Pod,
+  phase: string,
+  statuses: ContainerStatus[],
+  sandboxReady: boolean,
+  now: number,
+  initStatuses: ContainerStatus[] = [],
+): PodCondition[] {
   const old = pod.status?.conditions;
   const incomplete = incompleteInits(pod, initStatuses);
   const initialized = incomplete.length === 0;
   const terminal = isTerminalPhase(phase);
-  const unready = [...initStatuses.filter((s) => isSidecarName(pod, s.name)), ...statuses].filter((s) => !s.ready).map((s) => s.name);
+  const unready = [...initStatuses.filter((s) => isSidecarName(pod, s.name)), ...statuses]
+    .filter((s) => !s.ready)
+    .map((s) => s.name);
   const ready = !terminal && unready.length === 0;
   const notReadyReason = terminal ? 'PodCompleted' : 'ContainersNotReady';
   const notReadyMessage = terminal ? undefined : `containers with unready status: [${unready.join(' ')}]`;
@@ -195,9 +227,18 @@ export function podConditions(pod: Pod, phase: string, statuses: ContainerStatus
     condition(old, now, 'PodReadyToStartContainers', sandboxReady && !terminal),
     initialized
       ? condition(old, now, 'Initialized', true, terminal && phase === 'Succeeded' ? 'PodCompleted' : undefined)
-      : condition(old, now, 'Initialized', false, 'ContainersNotInitialized', `containers with incomplete status: [${incomplete.join(' ')}]`),
+      : condition(
+          old,
+          now,
+          'Initialized',
+          false,
+          'ContainersNotInitialized',
+          `containers with incomplete status: [${incomplete.join(' ')}]`,
+        ),
     ready ? condition(old, now, 'Ready', true) : condition(old, now, 'Ready', false, notReadyReason, notReadyMessage),
-    ready ? condition(old, now, 'ContainersReady', true) : condition(old, now, 'ContainersReady', false, notReadyReason, notReadyMessage),
+    ready
+      ? condition(old, now, 'ContainersReady', true)
+      : condition(old, now, 'ContainersReady', false, notReadyReason, notReadyMessage),
   ];
   const scheduled = old?.find((c) => c.type === 'PodScheduled');
   out.push(scheduled ?? condition(old, now, 'PodScheduled', true));
@@ -211,7 +252,14 @@ export function computePodStatus(input: StatusInput): PodStatus {
   const inits = pod.spec.initContainers ?? [];
   const initStatuses = inits.length > 0 ? initContainerStatuses(pod, containers, input.waiting, input.probes) : [];
   const initDone = incompleteInits(pod, initStatuses).length === 0;
-  const statuses = containerStatuses(pod, containers, input.waiting, input.probes, pod.spec.containers, initDone ? 'ContainerCreating' : 'PodInitializing');
+  const statuses = containerStatuses(
+    pod,
+    containers,
+    input.waiting,
+    input.probes,
+    pod.spec.containers,
+    initDone ? 'ContainerCreating' : 'PodInitializing',
+  );
   const phase = podPhase(pod, statuses, initStatuses);
   const sandbox = runningSandbox(containers);
   const sandboxIP = sandbox?.networks[input.network];

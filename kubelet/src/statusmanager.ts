@@ -36,12 +36,20 @@ export class StatusManager {
     if (sameStatus(current.status, status)) return false;
     // Our last write, not yet seen by the cache (same base version) or seen as the apiserver stored it.
     const last = this.written.get(uid);
-    if (last && sameStatus(last.sent, status) && (last.baseRv === current.metadata.resourceVersion || sameStatus(last.stored, current.status))) return false;
+    if (
+      last &&
+      sameStatus(last.sent, status) &&
+      (last.baseRv === current.metadata.resourceVersion || sameStatus(last.stored, current.status))
+    )
+      return false;
     for (let attempt = 1; ; attempt++) {
       try {
         const res = await this.api.updateStatus<Pod>('pods', { ...current, status });
         this.written.set(uid, { baseRv: current.metadata.resourceVersion ?? '', sent: status, stored: res?.status });
-        this.log.debug({ pod: `${pod.metadata.namespace}/${pod.metadata.name}`, phase: status.phase }, 'pod status updated');
+        this.log.debug(
+          { pod: `${pod.metadata.namespace}/${pod.metadata.name}`, phase: status.phase },
+          'pod status updated',
+        );
         return true;
       } catch (err) {
         if (isReason(err, 'NotFound')) return false;

@@ -18,7 +18,14 @@ function statusOf(h: Harness, pod: Pod, name = 'app') {
 describe('syncPod: starting a pod', () => {
   it('creates one sandbox and each container once, however often it syncs', async () => {
     const h = harness();
-    const pod = await h.add(makePod('web', NODE, { containers: [{ name: 'a', image: 'img:1' }, { name: 'b', image: 'img:1', command: ['sleep', '1d'] }] }));
+    const pod = await h.add(
+      makePod('web', NODE, {
+        containers: [
+          { name: 'a', image: 'img:1' },
+          { name: 'b', image: 'img:1', command: ['sleep', '1d'] },
+        ],
+      }),
+    );
     const uid = pod.metadata.uid!;
     await h.sync(pod);
     assert.equal(h.runtime.count('createPause'), 1);
@@ -137,7 +144,14 @@ describe('syncPod: sandbox and duplicates', () => {
     const pause = h.runtime.podContainers(uid, SANDBOX_NAME)[0]!;
     const orig = h.runtime.podContainers(uid, 'app')[0]!;
     h.clock.advance(1000);
-    const dup = h.runtime.inject({ labels: { ...orig.labels, 'io.kubelab.restart-count': '0' }, name: 'dup', state: 'running', sandboxId: pause.id, hash: orig.hash, createdAt: new Date(h.clock.now()).toISOString() });
+    const dup = h.runtime.inject({
+      labels: { ...orig.labels, 'io.kubelab.restart-count': '0' },
+      name: 'dup',
+      state: 'running',
+      sandboxId: pause.id,
+      hash: orig.hash,
+      createdAt: new Date(h.clock.now()).toISOString(),
+    });
     await h.sync(pod);
     const app = h.runtime.podContainers(uid, 'app');
     assert.deepEqual(
@@ -155,7 +169,14 @@ describe('syncPod: sandbox and duplicates', () => {
     h.runtime.exit(h.runtime.podContainers(uid, 'app')[0]!.id, 1);
     await h.sync(pod);
     const old = h.runtime.podContainers(uid, 'app')[1]!;
-    h.runtime.inject({ labels: { ...old.labels }, name: 'older', state: 'exited', exitCode: 1, createdAt: '2025-01-01T00:00:00Z', finishedAt: '2025-01-01T00:00:01Z' });
+    h.runtime.inject({
+      labels: { ...old.labels },
+      name: 'older',
+      state: 'exited',
+      exitCode: 1,
+      createdAt: '2025-01-01T00:00:00Z',
+      finishedAt: '2025-01-01T00:00:01Z',
+    });
     assert.equal(h.runtime.podContainers(uid, 'app').length, 3);
     await h.sync(pod);
     const left = h.runtime.podContainers(uid, 'app');

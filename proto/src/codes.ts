@@ -133,7 +133,12 @@ export class ApiError extends Error {
 
   /** Worth retrying as is: the peer or the store was away, or someone else wrote first. */
   get retryable(): boolean {
-    return this.reason === 'ServiceUnavailable' || this.reason === 'Conflict' || this.reason === 'Timeout' || this.reason === 'TooManyRequests';
+    return (
+      this.reason === 'ServiceUnavailable' ||
+      this.reason === 'Conflict' ||
+      this.reason === 'Timeout' ||
+      this.reason === 'TooManyRequests'
+    );
   }
 
   toStatus(): StatusObject {
@@ -158,7 +163,7 @@ export class ApiError extends Error {
   }
 
   static fromGrpc(err: ServiceError): ApiError {
-    const reason = (err.metadata?.get('k8s-reason')[0] as string | undefined) as StatusReason | undefined;
+    const reason = err.metadata?.get('k8s-reason')[0] as string | undefined as StatusReason | undefined;
     const raw = err.metadata?.get('k8s-details')[0];
     let details: StatusDetails | undefined;
     if (typeof raw === 'string') {
@@ -182,23 +187,46 @@ export class ApiError extends Error {
 }
 
 function isServiceError(err: unknown): err is ServiceError {
-  return typeof err === 'object' && err !== null && 'code' in err && 'metadata' in err && typeof (err as ServiceError).code === 'number';
+  return (
+    typeof err === 'object' &&
+    err !== null &&
+    'code' in err &&
+    'metadata' in err &&
+    typeof (err as ServiceError).code === 'number'
+  );
 }
 
 /** `pods "nope" not found` */
 export function notFound(resource: string, name: string, group = ''): ApiError {
   const qualified = group ? `${resource}.${group}` : resource;
-  return new ApiError('NotFound', `${qualified} "${name}" not found`, { name, group: group || undefined, kind: resource });
+  return new ApiError('NotFound', `${qualified} "${name}" not found`, {
+    name,
+    group: group || undefined,
+    kind: resource,
+  });
 }
 
 export function alreadyExists(resource: string, name: string, group = ''): ApiError {
   const qualified = group ? `${resource}.${group}` : resource;
-  return new ApiError('AlreadyExists', `${qualified} "${name}" already exists`, { name, group: group || undefined, kind: resource });
+  return new ApiError('AlreadyExists', `${qualified} "${name}" already exists`, {
+    name,
+    group: group || undefined,
+    kind: resource,
+  });
 }
 
-export function conflict(resource: string, name: string, group = '', why = 'the object has been modified; please apply your changes to the latest version and try again'): ApiError {
+export function conflict(
+  resource: string,
+  name: string,
+  group = '',
+  why = 'the object has been modified; please apply your changes to the latest version and try again',
+): ApiError {
   const qualified = group ? `${resource}.${group}` : resource;
-  return new ApiError('Conflict', `Operation cannot be fulfilled on ${qualified} "${name}": ${why}`, { name, group: group || undefined, kind: resource });
+  return new ApiError('Conflict', `Operation cannot be fulfilled on ${qualified} "${name}": ${why}`, {
+    name,
+    group: group || undefined,
+    kind: resource,
+  });
 }
 
 export function badRequest(message: string): ApiError {

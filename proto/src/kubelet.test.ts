@@ -8,7 +8,15 @@ describe('Kubelet service codecs', () => {
   it('a LogsRequest carries only the set options and round-trips them', () => {
     const none = logOptionsOf(logsRequest(pod, 'c', { follow: false, previous: false, timestamps: false }));
     assert.deepEqual(none, { follow: false, previous: false, timestamps: false });
-    const all = { follow: true, previous: true, timestamps: true, tailLines: 0, sinceSeconds: 5, sinceTime: '2026-01-01T00:00:00Z', limitBytes: 10 };
+    const all = {
+      follow: true,
+      previous: true,
+      timestamps: true,
+      tailLines: 0,
+      sinceSeconds: 5,
+      sinceTime: '2026-01-01T00:00:00Z',
+      limitBytes: 10,
+    };
     const req = logsRequest(pod, 'c', all);
     assert.equal(req.container, 'c');
     assert.deepEqual(req.pod, pod);

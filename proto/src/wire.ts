@@ -78,7 +78,10 @@ export class Reader {
   lengthDelimited(): { start: number; end: number } {
     const len = this.uint32();
     const start = this.pos;
-    if (len > this.end - start) throw new ProtobufError(`truncated field: length ${len} exceeds the ${this.end - start} remaining bytes at offset ${start}`);
+    if (len > this.end - start)
+      throw new ProtobufError(
+        `truncated field: length ${len} exceeds the ${this.end - start} remaining bytes at offset ${start}`,
+      );
     this.pos = start + len;
     return { start, end: start + len };
   }

@@ -6,20 +6,29 @@ import { effectiveTaints, tolerates } from './filters.js';
 import { podRequests } from './resources.js';
 import { node, pod, withRequests } from './testing/fakes.js';
 
-const place = (p: Pod, nodes = [node('node-1'), node('node-2')], pods: Pod[] = []) => schedule(p, buildSnapshot(nodes, pods));
+const place = (p: Pod, nodes = [node('node-1'), node('node-2')], pods: Pod[] = []) =>
+  schedule(p, buildSnapshot(nodes, pods));
 const bound = (p: Pod, nodeName: string): Pod => ({ ...p, spec: { ...p.spec, nodeName } });
 
 test('unschedulable nodes: the upstream message', () => {
   const r = place(pod('web-x'), [node('node-1', { unschedulable: true }), node('node-2', { unschedulable: true })]);
-  assert.deepEqual(r, { error: '0/2 nodes are available: 2 node(s) were unschedulable.', reasons: { 'node(s) were unschedulable': 2 } });
+  assert.deepEqual(r, {
+    error: '0/2 nodes are available: 2 node(s) were unschedulable.',
+    reasons: { 'node(s) were unschedulable': 2 },
+  });
   assert.equal((place(pod('x'), []) as { error: string }).error, 'no nodes available to schedule pods');
 });
 
 test('not-ready and unreachable nodes are filtered as their taints; tolerations let pods through', () => {
   const nodes = [node('a', { ready: 'False' }), node('b', { ready: 'Unknown' }), node('c', { ready: null })];
   const r = place(pod('x'), nodes) as { error: string };
-  assert.equal(r.error, '0/3 nodes are available: 1 node(s) had untolerated taint {node.kubernetes.io/unreachable: }, 2 node(s) had untolerated taint {node.kubernetes.io/not-ready: }.');
-  const tolerant = pod('x', { tolerations: [{ key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoSchedule' }] });
+  assert.equal(
+    r.error,
+    '0/3 nodes are available: 1 node(s) had untolerated taint {node.kubernetes.io/unreachable: }, 2 node(s) had untolerated taint {node.kubernetes.io/not-ready: }.',
+  );
+  const tolerant = pod('x', {
+    tolerations: [{ key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoSchedule' }],
+  });
   assert.deepEqual(place(tolerant, nodes), { node: 'b' });
   assert.deepEqual(effectiveTaints(node('ok')), []);
 });
@@ -28,38 +37,75 @@ test('taints and tolerations', () => {
   const tainted = node('node-1', { taints: [{ key: 'dedicated', value: 'gpu', effect: 'NoSchedule' }] });
   const soft = node('node-2', { taints: [{ key: 'x', effect: 'PreferNoSchedule' }] });
   assert.deepEqual(place(pod('a'), [tainted, soft]), { node: 'node-2' });
-  assert.equal((place(pod('a'), [tainted]) as { error: string }).error, '0/1 nodes are available: 1 node(s) had untolerated taint {dedicated: gpu}.');
-  assert.ok(tolerates({ key: 'dedicated', operator: 'Equal', value: 'gpu', effect: 'NoSchedule' }, { key: 'dedicated', value: 'gpu', effect: 'NoSchedule' }));
+  assert.equal(
+    (place(pod('a'), [tainted]) as { error: string }).error,
+    '0/1 nodes are available: 1 node(s) had untolerated taint {dedicated: gpu}.',
+  );
+  assert.ok(
+    tolerates(
+      { key: 'dedicated', operator: 'Equal', value: 'gpu', effect: 'NoSchedule' },
+      { key: 'dedicated', value: 'gpu', effect: 'NoSchedule' },
+    ),
+  );
   assert.ok(!tolerates({ key: 'dedicated', value: 'cpu' }, { key: 'dedicated', value: 'gpu', effect: 'NoSchedule' }));
   assert.ok(tolerates({ operator: 'Exists' }, { key: 'anything', effect: 'NoExecute' }));
-  assert.ok(!tolerates({ key: 'dedicated', operator: 'Exists', effect: 'NoExecute' }, { key: 'dedicated', effect: 'NoSchedule' }));
-  const unschedTolerant = pod('a', { tolerations: [{ key: 'node.kubernetes.io/unschedulable', operator: 'Exists', effect: 'NoSchedule' }] });
+  assert.ok(
+    !tolerates(
+      { key: 'dedicated', operator: 'Exists', effect: 'NoExecute' },
+      { key: 'dedicated', effect: 'NoSchedule' },
+    ),
+  );
+  const unschedTolerant = pod('a', {
+    tolerations: [{ key: 'node.kubernetes.io/unschedulable', operator: 'Exists', effect: 'NoSchedule' }],
+  });
   assert.deepEqual(place(unschedTolerant, [node('n', { unschedulable: true })]), { node: 'n' });
 });
 
 test('nodeSelector and required node affinity', () => {
-  const nodes = [node('node-1', { labels: { disk: 'ssd', zone: 'a' } }), node('node-2', { labels: { disk: 'hdd', zone: 'b' } })];
+  const nodes = [
+    node('node-1', { labels: { disk: 'ssd', zone: 'a' } }),
+    node('node-2', { labels: { disk: 'hdd', zone: 'b' } }),
+  ];
   assert.deepEqual(place(pod('a', { nodeSelector: { disk: 'ssd' } }), nodes), { node: 'node-1' });
-  assert.equal((place(pod('a', { nodeSelector: { disk: 'nvme' } }), nodes) as { error: string }).error, "0/2 nodes are available: 2 node(s) didn't match Pod's node affinity/selector.");
-  const aff = (expr: unknown) => pod('a', { affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [expr] } } } });
-  assert.deepEqual(place(aff({ matchExpressions: [{ key: 'zone', operator: 'NotIn', values: ['a'] }] }), nodes), { node: 'node-2' });
-  assert.deepEqual(place(aff({ matchFields: [{ key: 'metadata.name', operator: 'In', values: ['node-1'] }] }), nodes), { node: 'node-1' });
+  assert.equal(
+    (place(pod('a', { nodeSelector: { disk: 'nvme' } }), nodes) as { error: string }).error,
+    "0/2 nodes are available: 2 node(s) didn't match Pod's node affinity/selector.",
+  );
+  const aff = (expr: unknown) =>
+    pod('a', {
+      affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [expr] } } },
+    });
+  assert.deepEqual(place(aff({ matchExpressions: [{ key: 'zone', operator: 'NotIn', values: ['a'] }] }), nodes), {
+    node: 'node-2',
+  });
+  assert.deepEqual(place(aff({ matchFields: [{ key: 'metadata.name', operator: 'In', values: ['node-1'] }] }), nodes), {
+    node: 'node-1',
+  });
   assert.ok('error' in place(aff({ matchExpressions: [{ key: 'gpu', operator: 'Exists' }] }), nodes));
 });
 
 test('resources: requests must fit allocatable minus what bound pods request', () => {
   const small = { cpu: '1', memory: '1Gi', pods: '110' };
   const nodes = [node('node-1', { allocatable: small }), node('node-2', { allocatable: small })];
-  const running = [bound(withRequests(pod('r1'), '800m', '256Mi'), 'node-1'), bound(withRequests(pod('r2'), '100m', '900Mi'), 'node-2')];
+  const running = [
+    bound(withRequests(pod('r1'), '800m', '256Mi'), 'node-1'),
+    bound(withRequests(pod('r2'), '100m', '900Mi'), 'node-2'),
+  ];
   assert.deepEqual(place(withRequests(pod('new'), '300m'), nodes, running), { node: 'node-2' });
   assert.deepEqual(place(withRequests(pod('new'), undefined, '512Mi'), nodes, running), { node: 'node-1' });
   const r = place(withRequests(pod('big'), '2', '2Gi'), nodes, running) as { error: string };
   assert.equal(r.error, '0/2 nodes are available: 2 Insufficient cpu, 2 Insufficient memory.');
   const full = [node('tiny', { allocatable: { cpu: '4', memory: '8Gi', pods: '1' } })];
-  assert.equal((place(pod('p'), full, [bound(pod('q'), 'tiny')]) as { error: string }).error, '0/1 nodes are available: 1 Too many pods.');
+  assert.equal(
+    (place(pod('p'), full, [bound(pod('q'), 'tiny')]) as { error: string }).error,
+    '0/1 nodes are available: 1 Too many pods.',
+  );
   const finished = bound(withRequests(pod('done'), '1'), 'node-1');
   finished.status = { phase: 'Succeeded' };
-  assert.ok('node' in place(withRequests(pod('n'), '900m'), [nodes[0]!], [finished]), 'finished pods free their resources');
+  assert.ok(
+    'node' in place(withRequests(pod('n'), '900m'), [nodes[0]!], [finished]),
+    'finished pods free their resources',
+  );
 });
 
 test('podRequests: containers summed, init containers as a floor; quantities parsed', () => {
@@ -70,10 +116,14 @@ test('podRequests: containers summed, init containers as a floor; quantities par
 });
 
 test('host ports conflict on the same port and protocol', () => {
-  const hp = (name: string, port: number, protocol = 'TCP') => pod(name, { containers: [{ name: 'c', image: 'x', ports: [{ containerPort: 80, hostPort: port, protocol }] }] });
+  const hp = (name: string, port: number, protocol = 'TCP') =>
+    pod(name, { containers: [{ name: 'c', image: 'x', ports: [{ containerPort: 80, hostPort: port, protocol }] }] });
   const running = [bound(hp('a', 8080), 'node-1')];
   assert.deepEqual(place(hp('b', 8080), [node('node-1'), node('node-2')], running), { node: 'node-2' });
-  assert.equal((place(hp('b', 8080), [node('node-1')], running) as { error: string }).error, "0/1 nodes are available: 1 node(s) didn't have free ports for the requested pod ports.");
+  assert.equal(
+    (place(hp('b', 8080), [node('node-1')], running) as { error: string }).error,
+    "0/1 nodes are available: 1 node(s) didn't have free ports for the requested pod ports.",
+  );
   assert.deepEqual(place(hp('c', 8080, 'UDP'), [node('node-1')], running), { node: 'node-1' });
 });
 
@@ -85,7 +135,10 @@ test('spreading: siblings first, then total pods; three replicas on two nodes go
     const r = schedule(p, buildSnapshot(nodes, placed)) as { node: string };
     placed.push(bound(p, r.node));
   }
-  const counts = placed.reduce<Record<string, number>>((m, p) => ((m[p.spec.nodeName!] = (m[p.spec.nodeName!] ?? 0) + 1), m), {});
+  const counts = placed.reduce<Record<string, number>>(
+    (m, p) => ((m[p.spec.nodeName!] = (m[p.spec.nodeName!] ?? 0) + 1), m),
+    {},
+  );
   assert.deepEqual(Object.values(counts).sort(), [1, 2]);
   // a busy node with no sibling beats an idle node with one
   const busy = [bound(pod('o1'), 'node-1'), bound(pod('o2'), 'node-1'), bound(pod('s1', {}, 'db'), 'node-2')];
@@ -99,9 +152,16 @@ test('ties are broken per pod, so equal nodes do not all get the same pod stream
   for (let i = 0; i < 20; i++) chosen.add((schedule(pod(`p${i}`), buildSnapshot(nodes, [])) as { node: string }).node);
   assert.ok(chosen.size >= 3, `only ${[...chosen].join(',')}`);
   const p = pod('stable');
-  assert.deepEqual(schedule(p, buildSnapshot(nodes, [])), schedule(p, buildSnapshot([...nodes].reverse(), [])), 'pure and order-independent');
+  assert.deepEqual(
+    schedule(p, buildSnapshot(nodes, [])),
+    schedule(p, buildSnapshot([...nodes].reverse(), [])),
+    'pure and order-independent',
+  );
 });
 
 test('fitErrorMessage sorts the reasons like upstream', () => {
-  assert.equal(fitErrorMessage(3, { 'node(s) were unschedulable': 2, 'Insufficient cpu': 1 }), '0/3 nodes are available: 1 Insufficient cpu, 2 node(s) were unschedulable.');
+  assert.equal(
+    fitErrorMessage(3, { 'node(s) were unschedulable': 2, 'Insufficient cpu': 1 }),
+    '0/3 nodes are available: 1 Insufficient cpu, 2 node(s) were unschedulable.',
+  );
 });

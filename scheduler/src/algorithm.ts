@@ -68,7 +68,12 @@ export interface PlacementOptions {
 }
 
 /** The decision and how many nodes were looked at (the next attempt starts that much further). */
-export function findPlacement(pod: Pod, snapshot: Snapshot, filters: Filter[] = DEFAULT_FILTERS, opts: PlacementOptions = {}): { result: ScheduleResult; processed: number } {
+export function findPlacement(
+  pod: Pod,
+  snapshot: Snapshot,
+  filters: Filter[] = DEFAULT_FILTERS,
+  opts: PlacementOptions = {},
+): { result: ScheduleResult; processed: number } {
   const all = snapshot.nodes;
   if (all.length === 0) return { result: { error: 'no nodes available to schedule pods', reasons: {} }, processed: 0 };
   const state = podState(pod);
@@ -97,7 +102,9 @@ export function findPlacement(pod: Pod, snapshot: Snapshot, filters: Filter[] = 
     const siblings = state.owner ? (info.owners.get(state.owner) ?? 0) : 0;
     const pods = info.pods.length;
     const tie = fnv32a(`${state.id}|${info.name}`);
-    const better = i === 0 || (siblings !== bs ? siblings < bs : pods !== bp ? pods < bp : tie !== bt ? tie < bt : info.name < best.name);
+    const better =
+      i === 0 ||
+      (siblings !== bs ? siblings < bs : pods !== bp ? pods < bp : tie !== bt ? tie < bt : info.name < best.name);
     if (!better) continue;
     best = info;
     bs = siblings;
@@ -107,6 +114,11 @@ export function findPlacement(pod: Pod, snapshot: Snapshot, filters: Filter[] = 
   return { result: { node: best.name }, processed };
 }
 
-export function schedule(pod: Pod, snapshot: Snapshot, filters: Filter[] = DEFAULT_FILTERS, opts: PlacementOptions = {}): ScheduleResult {
+export function schedule(
+  pod: Pod,
+  snapshot: Snapshot,
+  filters: Filter[] = DEFAULT_FILTERS,
+  opts: PlacementOptions = {},
+): ScheduleResult {
   return findPlacement(pod, snapshot, filters, opts).result;
 }

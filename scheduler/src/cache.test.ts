@@ -18,7 +18,10 @@ test('node and pod events update the node infos incrementally', () => {
   c.updatePod('default/early', early); // before its node: counted once the node shows up
   c.setNode(node('b'));
   c.setNode(node('a'));
-  assert.deepEqual(c.snapshot().nodes.map((n) => n.name), ['a', 'b']);
+  assert.deepEqual(
+    c.snapshot().nodes.map((n) => n.name),
+    ['a', 'b'],
+  );
   assert.deepEqual(summary(c, 'b'), { pods: 1, cpu: 100, owners: { 'rs-rs': 1 } });
   c.updatePod('default/early', on(withRequests(pod('early', {}, 'rs'), '300m'), 'b')); // an update replaces, not adds
   assert.deepEqual(summary(c, 'b'), { pods: 1, cpu: 300, owners: { 'rs-rs': 1 } });
@@ -31,7 +34,10 @@ test('node and pod events update the node infos incrementally', () => {
   c.deletePod('default/x');
   assert.equal(c.nodeInfo('a')!.pods.length, 0);
   c.deleteNode('a');
-  assert.deepEqual(c.snapshot().nodes.map((n) => n.name), ['b']);
+  assert.deepEqual(
+    c.snapshot().nodes.map((n) => n.name),
+    ['b'],
+  );
 });
 
 test('assume, confirm, forget and expire', () => {
@@ -86,5 +92,8 @@ test('filtering stops at enough feasible nodes and the next attempt starts after
   const big = withRequests(pod('big'), '64');
   const none = findPlacement(big, c.snapshot(), undefined, { start: 500 });
   assert.equal(none.processed, 1000);
-  assert.deepEqual(none.result, { error: '0/1000 nodes are available: 1000 Insufficient cpu.', reasons: { 'Insufficient cpu': 1000 } });
+  assert.deepEqual(none.result, {
+    error: '0/1000 nodes are available: 1000 Insufficient cpu.',
+    reasons: { 'Insufficient cpu': 1000 },
+  });
 });

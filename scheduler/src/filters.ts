@@ -9,7 +9,15 @@ import type { NodeInfo } from './nodeinfo.js';
 import { TAINT_UNSCHEDULABLE, tolerates, type HostPort, type PodState, type Taint } from './podstate.js';
 
 export type { NodeInfo } from './nodeinfo.js';
-export { effectiveTaints, tolerates, TAINT_NOT_READY, TAINT_UNREACHABLE, TAINT_UNSCHEDULABLE, type Taint, type Toleration } from './podstate.js';
+export {
+  effectiveTaints,
+  tolerates,
+  TAINT_NOT_READY,
+  TAINT_UNREACHABLE,
+  TAINT_UNSCHEDULABLE,
+  type Taint,
+  type Toleration,
+} from './podstate.js';
 
 export type Filter = (pod: Pod, info: NodeInfo, state: PodState) => string[];
 
@@ -55,7 +63,8 @@ export const nodeAffinity: Filter = (_pod, { node }, s) => {
   return FITS;
 };
 
-const conflicts = (a: HostPort, b: HostPort): boolean => a.port === b.port && a.protocol === b.protocol && (a.ip === b.ip || a.ip === '0.0.0.0' || b.ip === '0.0.0.0');
+const conflicts = (a: HostPort, b: HostPort): boolean =>
+  a.port === b.port && a.protocol === b.protocol && (a.ip === b.ip || a.ip === '0.0.0.0' || b.ip === '0.0.0.0');
 
 export const nodePorts: Filter = (_pod, { ports }, s) => {
   if (s.ports.length === 0 || ports.length === 0) return FITS;
@@ -76,4 +85,11 @@ export const nodeResourcesFit: Filter = (_pod, { alloc, pods, requested }, s) =>
 };
 
 /** The default filter chain, in upstream's order; a node stops at its first failing plugin. */
-export const DEFAULT_FILTERS: Filter[] = [nodeUnschedulable, nodeName, taintToleration, nodeAffinity, nodePorts, nodeResourcesFit];
+export const DEFAULT_FILTERS: Filter[] = [
+  nodeUnschedulable,
+  nodeName,
+  taintToleration,
+  nodeAffinity,
+  nodePorts,
+  nodeResourcesFit,
+];

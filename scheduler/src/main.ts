@@ -9,7 +9,17 @@ runMain('scheduler', async (signal, log) => {
   const election = leaderElectionConfig('kube-scheduler');
   // Every worker and informer legitimately waits on this one signal.
   setMaxListeners(1000, signal);
-  log.info({ apiserver: cfg.apiserver, schedulerName: cfg.schedulerName, workers: cfg.workers, leaderElection: election.enabled ? { lease: `${election.namespace}/${election.name}`, identity: election.identity } : false }, 'starting');
+  log.info(
+    {
+      apiserver: cfg.apiserver,
+      schedulerName: cfg.schedulerName,
+      workers: cfg.workers,
+      leaderElection: election.enabled
+        ? { lease: `${election.namespace}/${election.name}`, identity: election.identity }
+        : false,
+    },
+    'starting',
+  );
   const client = new ApiClient(cfg.apiserver, { credentials: credentialsFromEnv() });
   try {
     await runScheduler(client, cfg, log, signal, election);

@@ -60,7 +60,11 @@ export function hostPorts(pod: Pod): HostPort[] {
   for (const c of pod.spec.containers ?? []) {
     for (const p of c.ports ?? []) {
       if (!p.hostPort) continue;
-      out.push({ port: p.hostPort, protocol: p.protocol ?? 'TCP', ip: ((p as { hostIP?: string }).hostIP ?? '') || '0.0.0.0' });
+      out.push({
+        port: p.hostPort,
+        protocol: p.protocol ?? 'TCP',
+        ip: ((p as { hostIP?: string }).hostIP ?? '') || '0.0.0.0',
+      });
     }
   }
   return out;
@@ -84,7 +88,9 @@ export interface PodState {
 }
 
 export function podState(pod: Pod): PodState {
-  const affinity = pod.spec.affinity as { nodeAffinity?: { requiredDuringSchedulingIgnoredDuringExecution?: { nodeSelectorTerms?: NodeSelectorTerm[] } } } | undefined;
+  const affinity = pod.spec.affinity as
+    | { nodeAffinity?: { requiredDuringSchedulingIgnoredDuringExecution?: { nodeSelectorTerms?: NodeSelectorTerm[] } } }
+    | undefined;
   const required = affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution;
   return {
     requests: podRequests(pod),

@@ -8,7 +8,10 @@ export interface Resources {
 }
 
 function requestsOf(c: Container): Resources {
-  const req = ((c.resources as { requests?: Record<string, string | number> } | undefined)?.requests ?? {}) as Record<string, string | number>;
+  const req = ((c.resources as { requests?: Record<string, string | number> } | undefined)?.requests ?? {}) as Record<
+    string,
+    string | number
+  >;
   const cpu = req.cpu;
   const mem = req.memory;
   return {

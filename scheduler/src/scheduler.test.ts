@@ -59,18 +59,29 @@ test("concurrent workers see each other's assumptions", async () => {
 });
 
 test('unschedulable: FailedScheduling event, PodScheduled=False, back-off; retried when a node changes', async () => {
-  const { api, queue, recorder, runAll, editNode } = await setup([node('node-1', { unschedulable: true }), node('node-2', { unschedulable: true })]);
+  const { api, queue, recorder, runAll, editNode } = await setup([
+    node('node-1', { unschedulable: true }),
+    node('node-2', { unschedulable: true }),
+  ]);
   await api.create('pods', pod('web-x'));
   await runAll();
   assert.equal(binds(api).length, 0);
-  assert.deepEqual(recorder.lines(), ['Warning FailedScheduling 0/2 nodes are available: 2 node(s) were unschedulable.']);
+  assert.deepEqual(recorder.lines(), [
+    'Warning FailedScheduling 0/2 nodes are available: 2 node(s) were unschedulable.',
+  ]);
   const written = statusWrites(api)[0]!;
   const cond = written.status!.conditions!.find((c) => c.type === 'PodScheduled')!;
-  assert.deepEqual([cond.status, cond.reason, cond.message], ['False', 'Unschedulable', '0/2 nodes are available: 2 node(s) were unschedulable.']);
+  assert.deepEqual(
+    [cond.status, cond.reason, cond.message],
+    ['False', 'Unschedulable', '0/2 nodes are available: 2 node(s) were unschedulable.'],
+  );
   assert.equal(written.status!.phase, 'Pending');
   // our own status write came back through the informer: no immediate retry, one back-off
   assert.equal(queue.keys.size, 0);
-  assert.deepEqual(queue.delayed.map((d) => d.ms), [1000]);
+  assert.deepEqual(
+    queue.delayed.map((d) => d.ms),
+    [1000],
+  );
   // a heartbeat-only node update does not retry either
   await editNode('node-1', (n) => (n.metadata.annotations = { beat: '1' }));
   assert.equal(queue.keys.size, 0);
@@ -78,12 +89,18 @@ test('unschedulable: FailedScheduling event, PodScheduled=False, back-off; retri
   queue.add('default/web-x');
   await runAll();
   assert.equal(statusWrites(api).length, 1);
-  assert.deepEqual(queue.delayed.map((d) => d.ms), [1000, 2000]);
+  assert.deepEqual(
+    queue.delayed.map((d) => d.ms),
+    [1000, 2000],
+  );
   // uncordon
   await editNode('node-2', (n) => delete n.spec!.unschedulable);
   assert.deepEqual([...queue.keys], ['default/web-x']);
   await runAll();
-  assert.deepEqual(binds(api).map((b) => b.node), ['node-2']);
+  assert.deepEqual(
+    binds(api).map((b) => b.node),
+    ['node-2'],
+  );
 });
 
 test('pods that are bound, deleting, finished or for another scheduler are not scheduled', async () => {
@@ -91,18 +108,27 @@ test('pods that are bound, deleting, finished or for another scheduler are not s
   await api.create('pods', pod('bound', { nodeName: 'node-1' }));
   await api.create('pods', pod('other', { schedulerName: 'my-scheduler' }));
   // Deleting: a finalizer keeps the unbound pod (with its deletionTimestamp) in the store.
-  await api.create('pods', { ...pod('deleting'), metadata: { ...pod('deleting').metadata, finalizers: ['example.com/keep'] } });
+  await api.create('pods', {
+    ...pod('deleting'),
+    metadata: { ...pod('deleting').metadata, finalizers: ['example.com/keep'] },
+  });
   await api.delete('pods', 'default', 'deleting');
   const done = await api.create('pods', pod('done'));
   await api.updateStatus('pods', { ...done, status: { phase: 'Succeeded' } });
   await api.create('pods', pod('mine', { schedulerName: 'default-scheduler' }));
   await runAll();
-  assert.deepEqual(binds(api).map((b) => b.name), ['mine']);
+  assert.deepEqual(
+    binds(api).map((b) => b.name),
+    ['mine'],
+  );
 });
 
 test('bind refused with Conflict/NotFound: dropped; apiserver down: event and retry', async () => {
   const { api, queue, recorder, runAll, sched } = await setup([node('node-1')]);
-  let refuse: ApiError | undefined = new ApiError('Conflict', 'Operation cannot be fulfilled on pods/binding "a": pod a is already assigned to node "node-1"');
+  let refuse: ApiError | undefined = new ApiError(
+    'Conflict',
+    'Operation cannot be fulfilled on pods/binding "a": pod a is already assigned to node "node-1"',
+  );
   api.onRequest = (c) => {
     if (c.verb === 'bind' && refuse) throw refuse;
   };
@@ -123,9 +149,20 @@ test('bind refused with Conflict/NotFound: dropped; apiserver down: event and re
 });
 
 test('a bound pod that is gone retries unschedulable pods (resources freed)', async () => {
-  const { api, queue, runAll } = await setup([node('small', { allocatable: { cpu: '1', memory: '1Gi', pods: '110' } })]);
-  await api.create('pods', pod('hog', { nodeName: 'small', containers: [{ name: 'c', image: 'x', resources: { requests: { cpu: '900m' } } }] }));
-  await api.create('pods', pod('wants', { containers: [{ name: 'c', image: 'x', resources: { requests: { cpu: '500m' } } }] }));
+  const { api, queue, runAll } = await setup([
+    node('small', { allocatable: { cpu: '1', memory: '1Gi', pods: '110' } }),
+  ]);
+  await api.create(
+    'pods',
+    pod('hog', {
+      nodeName: 'small',
+      containers: [{ name: 'c', image: 'x', resources: { requests: { cpu: '900m' } } }],
+    }),
+  );
+  await api.create(
+    'pods',
+    pod('wants', { containers: [{ name: 'c', image: 'x', resources: { requests: { cpu: '500m' } } }] }),
+  );
   await runAll();
   assert.equal(binds(api).length, 0);
   // A bound pod's delete is graceful: its resources are freed once the kubelet removes it.
@@ -133,7 +170,10 @@ test('a bound pod that is gone retries unschedulable pods (resources freed)', as
   await api.finishPodDeletion('default', 'hog');
   assert.deepEqual([...queue.keys], ['default/wants']);
   await runAll();
-  assert.deepEqual(binds(api).map((b) => b.name), ['wants']);
+  assert.deepEqual(
+    binds(api).map((b) => b.name),
+    ['wants'],
+  );
 });
 
 /** An API whose binds wait until the test opens the gate. */
@@ -157,7 +197,15 @@ test('assume, then bind: a decision does not wait for the bind before it; a fail
   const nodes = new FakeCache<Node>(api, 'nodes');
   const queue = new ManualQueue();
   const { gated, open, sent } = gatedBinds(api);
-  const sched = new Scheduler({ api: gated, pods, nodes, queue, recorder: new MemoryEventRecorder(), clock: api.clock, log: silentLog });
+  const sched = new Scheduler({
+    api: gated,
+    pods,
+    nodes,
+    queue,
+    recorder: new MemoryEventRecorder(),
+    clock: api.clock,
+    log: silentLog,
+  });
   for (const n of [node('node-1'), node('node-2')]) await api.create('nodes', n);
   await api.create('pods', pod('a', {}, 'rs'));
   await api.create('pods', pod('b', {}, 'rs'));
@@ -178,7 +226,16 @@ test('bindsInFlight bounds the binds sent and not answered', async () => {
   const nodes = new FakeCache<Node>(api, 'nodes');
   const queue = new ManualQueue();
   const { gated, open, sent } = gatedBinds(api);
-  const sched = new Scheduler({ api: gated, pods, nodes, queue, recorder: new MemoryEventRecorder(), clock: api.clock, log: silentLog, bindsInFlight: 1 });
+  const sched = new Scheduler({
+    api: gated,
+    pods,
+    nodes,
+    queue,
+    recorder: new MemoryEventRecorder(),
+    clock: api.clock,
+    log: silentLog,
+    bindsInFlight: 1,
+  });
   await api.create('nodes', node('node-1'));
   await api.create('pods', pod('a'));
   await api.create('pods', pod('b'));
@@ -190,5 +247,10 @@ test('bindsInFlight bounds the binds sent and not answered', async () => {
   open();
   await b;
   await sched.flush();
-  assert.deepEqual(binds(api).map((x) => x.name).sort(), ['a', 'b']);
+  assert.deepEqual(
+    binds(api)
+      .map((x) => x.name)
+      .sort(),
+    ['a', 'b'],
+  );
 });

@@ -124,7 +124,8 @@ export class Scheduler {
     }
     if (!this.responsibleFor(p)) return;
     // Our own status write on an unschedulable pod is no reason to try again at once.
-    if (old && this.unschedulable.has(key) && same(old.spec, p.spec) && same(old.metadata.labels, p.metadata.labels)) return;
+    if (old && this.unschedulable.has(key) && same(old.spec, p.spec) && same(old.metadata.labels, p.metadata.labels))
+      return;
     this.queue.add(key);
   }
 
@@ -161,7 +162,12 @@ export class Scheduler {
     if (waiting?.state === 'ready') return this.sendBind(key, pod, waiting.node, began);
     if (waiting?.state === 'failed') {
       this.cache.forget(key);
-      this.d.recorder.event(pod, 'Warning', 'FailedScheduling', `running PreBind plugin "VolumeBinding": ${waiting.message}`);
+      this.d.recorder.event(
+        pod,
+        'Warning',
+        'FailedScheduling',
+        `running PreBind plugin "VolumeBinding": ${waiting.message}`,
+      );
       this.retryLater(key, this.d.maxBackoffMs ?? 10_000);
       return;
     }
@@ -170,7 +176,12 @@ export class Scheduler {
     if (refused) return this.unschedulableNow(key, pod, `0/${this.cache.nodeCount} nodes are available: ${refused}.`);
     const claims = vols !== undefined && podClaimNames(pod).length > 0;
     const snapshot = this.cache.snapshot();
-    const { result, processed } = findPlacement(pod, snapshot, claims ? [...DEFAULT_FILTERS, vols.filter] : DEFAULT_FILTERS, { start: this.nextStart, percentage: this.d.percentageOfNodesToScore });
+    const { result, processed } = findPlacement(
+      pod,
+      snapshot,
+      claims ? [...DEFAULT_FILTERS, vols.filter] : DEFAULT_FILTERS,
+      { start: this.nextStart, percentage: this.d.percentageOfNodesToScore },
+    );
     if (snapshot.nodes.length > 0) this.nextStart = (this.nextStart + processed) % snapshot.nodes.length;
     if ('error' in result) return this.unschedulableNow(key, pod, result.error);
     // Assume before the first await: the next decision must see this pod on its node.
@@ -181,7 +192,12 @@ export class Scheduler {
         ready = await vols.assume(key, pod, result.node);
       } catch (err) {
         this.cache.forget(key);
-        this.d.recorder.event(pod, 'Warning', 'FailedScheduling', `running PreBind plugin "VolumeBinding": binding volumes: ${ApiError.from(err).message}`);
+        this.d.recorder.event(
+          pod,
+          'Warning',
+          'FailedScheduling',
+          `running PreBind plugin "VolumeBinding": binding volumes: ${ApiError.from(err).message}`,
+        );
         this.retryLater(key, this.d.maxBackoffMs ?? 10_000);
         return;
       }
@@ -221,7 +237,10 @@ export class Scheduler {
     }
     this.attempts.delete(key);
     this.unschedulable.delete(key);
-    this.d.log.info({ pod: key, node, attemptMs: +attemptMs.toFixed(3), bindMs: +(performance.now() - began - attemptMs).toFixed(3) }, 'bound');
+    this.d.log.info(
+      { pod: key, node, attemptMs: +attemptMs.toFixed(3), bindMs: +(performance.now() - began - attemptMs).toFixed(3) },
+      'bound',
+    );
     this.d.recorder.event(pod, 'Normal', 'Scheduled', `Successfully assigned ${ns}/${name} to ${node}`);
   }
 
@@ -240,13 +259,26 @@ export class Scheduler {
     const conds = pod.status?.conditions ?? [];
     const cur = conds.find((c) => c.type === 'PodScheduled');
     if (cur && cur.status === 'False' && cur.reason === 'Unschedulable' && cur.message === message) return;
-    const cond: PodCondition = { type: 'PodScheduled', status: 'False', lastProbeTime: null, lastTransitionTime: cur?.status === 'False' && cur.lastTransitionTime ? cur.lastTransitionTime : rfc3339(this.d.clock.now()), reason: 'Unschedulable', message };
-    const status = { ...(pod.status ?? {}), phase: pod.status?.phase ?? 'Pending', conditions: [...conds.filter((c) => c.type !== 'PodScheduled'), cond] };
+    const cond: PodCondition = {
+      type: 'PodScheduled',
+      status: 'False',
+      lastProbeTime: null,
+      lastTransitionTime:
+        cur?.status === 'False' && cur.lastTransitionTime ? cur.lastTransitionTime : rfc3339(this.d.clock.now()),
+      reason: 'Unschedulable',
+      message,
+    };
+    const status = {
+      ...(pod.status ?? {}),
+      phase: pod.status?.phase ?? 'Pending',
+      conditions: [...conds.filter((c) => c.type !== 'PodScheduled'), cond],
+    };
     try {
       await this.d.api.updateStatus('pods', { ...pod, status });
     } catch (err) {
       const e = ApiError.from(err);
-      if (e.reason !== 'NotFound' && e.reason !== 'Conflict') this.d.log.warn({ pod: key, err: e.message }, 'could not record PodScheduled=False');
+      if (e.reason !== 'NotFound' && e.reason !== 'Conflict')
+        this.d.log.warn({ pod: key, err: e.message }, 'could not record PodScheduled=False');
     }
   }
 }

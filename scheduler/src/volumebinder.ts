@@ -8,7 +8,18 @@
  * provisioner gave up), sends the pod back to be scheduled afresh.
  */
 import type { Logger } from 'pino';
-import { affinityAdmits, claimClass, STORAGE, type Clock, type KubeObject, type Node, type PersistentVolume, type PersistentVolumeClaim, type Pod, type StorageClass } from '@kubelab/api';
+import {
+  affinityAdmits,
+  claimClass,
+  STORAGE,
+  type Clock,
+  type KubeObject,
+  type Node,
+  type PersistentVolume,
+  type PersistentVolumeClaim,
+  type Pod,
+  type StorageClass,
+} from '@kubelab/api';
 import type { Cache } from './api.js';
 import type { Filter } from './filters.js';
 import { isBound, planFor, podClaimNames, volumeFilter, volumePreFilter, type VolumeState } from './volumebinding.js';
@@ -29,7 +40,10 @@ export interface VolumeBinderDeps {
   bindTimeoutMs?: number;
 }
 
-export type Poll = { state: 'waiting'; node: string } | { state: 'ready'; node: string } | { state: 'failed'; message: string };
+export type Poll =
+  | { state: 'waiting'; node: string }
+  | { state: 'ready'; node: string }
+  | { state: 'failed'; message: string };
 
 interface Waiting {
   node: string;
@@ -46,7 +60,8 @@ export class VolumeBinder implements VolumeState {
   constructor(private readonly d: VolumeBinderDeps) {
     this.caches = [d.claims, d.volumes, d.classes];
     this.filter = volumeFilter(this);
-    const claimChanged = (c: PersistentVolumeClaim): void => this.notify(c.metadata.namespace ?? '', c.metadata.name ?? '');
+    const claimChanged = (c: PersistentVolumeClaim): void =>
+      this.notify(c.metadata.namespace ?? '', c.metadata.name ?? '');
     d.claims.addHandlers({ add: claimChanged, update: (_o, c) => claimChanged(c), delete: claimChanged });
     d.volumes.addHandlers({ add: () => this.notify(), update: () => this.notify() });
     d.classes.addHandlers({ add: () => this.notify() });
@@ -59,7 +74,9 @@ export class VolumeBinder implements VolumeState {
 
   private notify(namespace?: string, claim?: string): void {
     if (!this.changed) return;
-    const keys = [...this.waiting.keys()].filter((k) => claim === undefined || (k.startsWith(`${namespace}/`) && (this.podClaims.get(k) ?? []).includes(claim)));
+    const keys = [...this.waiting.keys()].filter(
+      (k) => claim === undefined || (k.startsWith(`${namespace}/`) && (this.podClaims.get(k) ?? []).includes(claim)),
+    );
     this.changed(keys);
   }
 
@@ -100,18 +117,39 @@ export class VolumeBinder implements VolumeState {
     if ('reason' in plan) throw new Error(plan.reason);
     for (const { volume, claim } of plan.bindings) {
       const next = structuredClone(volume);
-      next.spec.claimRef = { kind: 'PersistentVolumeClaim', apiVersion: 'v1', namespace: claim.metadata.namespace ?? '', name: claim.metadata.name ?? '', uid: claim.metadata.uid ?? '', resourceVersion: claim.metadata.resourceVersion ?? '' };
+      next.spec.claimRef = {
+        kind: 'PersistentVolumeClaim',
+        apiVersion: 'v1',
+        namespace: claim.metadata.namespace ?? '',
+        name: claim.metadata.name ?? '',
+        uid: claim.metadata.uid ?? '',
+        resourceVersion: claim.metadata.resourceVersion ?? '',
+      };
       next.metadata.annotations = { ...(next.metadata.annotations ?? {}), [STORAGE.boundByController]: 'yes' };
       await this.d.api.update('persistentvolumes', next);
     }
     for (const claim of plan.provision) {
       if (claim.metadata.annotations?.[STORAGE.selectedNode] === node) continue;
-      await this.d.api.update('persistentvolumeclaims', { ...claim, metadata: { ...claim.metadata, annotations: { ...(claim.metadata.annotations ?? {}), [STORAGE.selectedNode]: node } } });
+      await this.d.api.update('persistentvolumeclaims', {
+        ...claim,
+        metadata: {
+          ...claim.metadata,
+          annotations: { ...(claim.metadata.annotations ?? {}), [STORAGE.selectedNode]: node },
+        },
+      });
     }
     this.podClaims.set(key, podClaimNames(pod));
     if (plan.bindings.length === 0 && plan.provision.length === 0) return true;
     this.waiting.set(key, { node, deadline: this.d.clock.now() + (this.d.bindTimeoutMs ?? 600_000) });
-    this.d.log.info({ pod: key, node, volumes: plan.bindings.map((b) => b.volume.metadata.name), provision: plan.provision.map((c) => c.metadata.name) }, 'waiting for volumes to be bound');
+    this.d.log.info(
+      {
+        pod: key,
+        node,
+        volumes: plan.bindings.map((b) => b.volume.metadata.name),
+        provision: plan.provision.map((c) => c.metadata.name),
+      },
+      'waiting for volumes to be bound',
+    );
     return false;
   }
 
@@ -127,13 +165,20 @@ export class VolumeBinder implements VolumeState {
       if (!pvc) return this.fail(key, `binding volumes: persistentvolumeclaim "${name}" not found`);
       if (isBound(pvc)) {
         const pv = this.volume(pvc.spec.volumeName ?? '');
-        if (pv && node && !affinityAdmits(pv, node)) return this.fail(key, `binding volumes: pv "${pv.metadata.name}" node affinity doesn't match node "${w.node}"`);
+        if (pv && node && !affinityAdmits(pv, node))
+          return this.fail(
+            key,
+            `binding volumes: pv "${pv.metadata.name}" node affinity doesn't match node "${w.node}"`,
+          );
         continue;
       }
       all = false;
       const delayed = this.storageClass(claimClass(pvc))?.volumeBindingMode === 'WaitForFirstConsumer';
-      const handedOver = pvc.metadata.annotations?.[STORAGE.selectedNode] === w.node || this.d.volumes.list().some((v) => v.spec.claimRef?.uid === pvc.metadata.uid);
-      if (delayed && !handedOver) return this.fail(key, `binding volumes: claim "${ns}/${name}" is no longer waiting for node "${w.node}"`);
+      const handedOver =
+        pvc.metadata.annotations?.[STORAGE.selectedNode] === w.node ||
+        this.d.volumes.list().some((v) => v.spec.claimRef?.uid === pvc.metadata.uid);
+      if (delayed && !handedOver)
+        return this.fail(key, `binding volumes: claim "${ns}/${name}" is no longer waiting for node "${w.node}"`);
     }
     if (all) {
       this.waiting.delete(key);

@@ -1,13 +1,30 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { STORAGE, type Node, type PersistentVolume, type PersistentVolumeClaim, type Pod, type StorageClass } from '@kubelab/api';
+import {
+  STORAGE,
+  type Node,
+  type PersistentVolume,
+  type PersistentVolumeClaim,
+  type Pod,
+  type StorageClass,
+} from '@kubelab/api';
 import { MemoryEventRecorder } from '@kubelab/client/events';
 import { FakeCache, InProcessApi, ManualQueue } from '@kubelab/apiserver/testing';
 import { Scheduler } from './scheduler.js';
 import { VolumeBinder } from './volumebinder.js';
 import { binds, node, pod, silentLog, statusWrites } from './testing/fakes.js';
 
-const storageClass = (name: string, provisioner: string, volumeBindingMode: StorageClass['volumeBindingMode']): StorageClass => ({ apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name }, provisioner, volumeBindingMode });
+const storageClass = (
+  name: string,
+  provisioner: string,
+  volumeBindingMode: StorageClass['volumeBindingMode'],
+): StorageClass => ({
+  apiVersion: 'storage.k8s.io/v1',
+  kind: 'StorageClass',
+  metadata: { name },
+  provisioner,
+  volumeBindingMode,
+});
 
 async function setup(nodes: Node[] = [node('node-1'), node('node-2')]) {
   const api = new InProcessApi();
@@ -18,8 +35,25 @@ async function setup(nodes: Node[] = [node('node-1'), node('node-2')]) {
   const classes = new FakeCache<StorageClass>(api, 'storageclasses');
   const queue = new ManualQueue();
   const recorder = new MemoryEventRecorder();
-  const binder = new VolumeBinder({ api, claims, volumes, classes, nodes: nodeCache, clock: api.clock, log: silentLog });
-  const sched = new Scheduler({ api, pods, nodes: nodeCache, queue, recorder, clock: api.clock, log: silentLog, volumes: binder });
+  const binder = new VolumeBinder({
+    api,
+    claims,
+    volumes,
+    classes,
+    nodes: nodeCache,
+    clock: api.clock,
+    log: silentLog,
+  });
+  const sched = new Scheduler({
+    api,
+    pods,
+    nodes: nodeCache,
+    queue,
+    recorder,
+    clock: api.clock,
+    log: silentLog,
+    volumes: binder,
+  });
   for (const n of nodes) await api.create('nodes', n);
   await api.create('storageclasses', storageClass('standard', 'kubelab.io/docker-volume', 'WaitForFirstConsumer'));
   await api.create('storageclasses', storageClass('now', 'kubelab.io/docker-volume', 'Immediate'));
@@ -30,20 +64,47 @@ async function setup(nodes: Node[] = [node('node-1'), node('node-2')]) {
   return { api, queue, recorder, runAll };
 }
 
-const claim = (name: string, cls: string, extra: Partial<PersistentVolumeClaim['spec']> = {}): PersistentVolumeClaim => ({
+const claim = (
+  name: string,
+  cls: string,
+  extra: Partial<PersistentVolumeClaim['spec']> = {},
+): PersistentVolumeClaim => ({
   apiVersion: 'v1',
   kind: 'PersistentVolumeClaim',
   metadata: { name, namespace: 'default' },
-  spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } }, storageClassName: cls, ...extra },
+  spec: {
+    accessModes: ['ReadWriteOnce'],
+    resources: { requests: { storage: '1Gi' } },
+    storageClassName: cls,
+    ...extra,
+  },
 });
 
-const onNode = (n: string) => ({ required: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'kubernetes.io/hostname', operator: 'In' as const, values: [n] }] }] } });
+const onNode = (n: string) => ({
+  required: {
+    nodeSelectorTerms: [
+      { matchExpressions: [{ key: 'kubernetes.io/hostname', operator: 'In' as const, values: [n] }] },
+    ],
+  },
+});
 
-const volume = (name: string, cls: string, affinityNode?: string, extra: Partial<PersistentVolume['spec']> = {}): PersistentVolume => ({
+const volume = (
+  name: string,
+  cls: string,
+  affinityNode?: string,
+  extra: Partial<PersistentVolume['spec']> = {},
+): PersistentVolume => ({
   apiVersion: 'v1',
   kind: 'PersistentVolume',
   metadata: { name },
-  spec: { capacity: { storage: '5Gi' }, accessModes: ['ReadWriteOnce'], storageClassName: cls, hostPath: { path: `/d/${name}` }, ...(affinityNode ? { nodeAffinity: onNode(affinityNode) } : {}), ...extra },
+  spec: {
+    capacity: { storage: '5Gi' },
+    accessModes: ['ReadWriteOnce'],
+    storageClassName: cls,
+    hostPath: { path: `/d/${name}` },
+    ...(affinityNode ? { nodeAffinity: onNode(affinityNode) } : {}),
+    ...extra,
+  },
 });
 
 /** Creates a volume and reports it Available (the PV controller's status write: the apiserver starts it Pending). */
@@ -59,9 +120,13 @@ async function bindClaim(api: InProcessApi, name: string, volumeName: string): P
   await api.updateStatus('persistentvolumeclaims', { ...updated, status: { phase: 'Bound' } });
 }
 
-const usingClaim = (name: string, claimName: string): Pod => pod(name, { volumes: [{ name: 'data', persistentVolumeClaim: { claimName } }] } as Partial<Pod['spec']>);
+const usingClaim = (name: string, claimName: string): Pod =>
+  pod(name, { volumes: [{ name: 'data', persistentVolumeClaim: { claimName } }] } as Partial<Pod['spec']>);
 
-const podScheduled = (api: InProcessApi) => statusWrites(api).at(-1)?.status?.conditions?.find((c) => c.type === 'PodScheduled');
+const podScheduled = (api: InProcessApi) =>
+  statusWrites(api)
+    .at(-1)
+    ?.status?.conditions?.find((c) => c.type === 'PodScheduled');
 
 test('a missing claim or an unbound Immediate claim: unschedulable with upstream messages', async () => {
   const { api, runAll, recorder } = await setup();
@@ -71,8 +136,15 @@ test('a missing claim or an unbound Immediate claim: unschedulable with upstream
   await api.create('persistentvolumeclaims', claim('imm', 'now'));
   await api.create('pods', usingClaim('b', 'imm'));
   await runAll();
-  assert.equal(podScheduled(api)?.message, '0/2 nodes are available: pod has unbound immediate PersistentVolumeClaims.');
-  assert.ok(recorder.lines().includes('Warning FailedScheduling 0/2 nodes are available: pod has unbound immediate PersistentVolumeClaims.'));
+  assert.equal(
+    podScheduled(api)?.message,
+    '0/2 nodes are available: pod has unbound immediate PersistentVolumeClaims.',
+  );
+  assert.ok(
+    recorder
+      .lines()
+      .includes('Warning FailedScheduling 0/2 nodes are available: pod has unbound immediate PersistentVolumeClaims.'),
+  );
   assert.equal(binds(api).length, 0);
 });
 
@@ -87,10 +159,18 @@ test('WaitForFirstConsumer: the claim gets the selected node, and the pod is bou
   assert.ok(selected === 'node-1' || selected === 'node-2');
   assert.ok(queue.delayed.some((d) => d.key === 'default/web-0'));
   // The provisioner makes a PV on that node; the PV controller binds the claim.
-  await addVolume(api, volume('pvc-1', 'standard', selected, { claimRef: { namespace: 'default', name: 'www-web-0', uid: c.metadata.uid } }));
+  await addVolume(
+    api,
+    volume('pvc-1', 'standard', selected, {
+      claimRef: { namespace: 'default', name: 'www-web-0', uid: c.metadata.uid },
+    }),
+  );
   await bindClaim(api, 'www-web-0', 'pvc-1');
   await runAll();
-  assert.deepEqual(binds(api).map((b) => [b.name, b.node]), [['web-0', selected]]);
+  assert.deepEqual(
+    binds(api).map((b) => [b.name, b.node]),
+    [['web-0', selected]],
+  );
 });
 
 test('a static volume pinned to node-2 takes the pod to node-2 and is pre-bound to the claim', async () => {
@@ -104,7 +184,10 @@ test('a static volume pinned to node-2 takes the pod to node-2 and is pre-bound 
   assert.equal(pre.metadata.annotations?.[STORAGE.boundByController], 'yes');
   await bindClaim(api, 'data', 'local-a');
   await runAll();
-  assert.deepEqual(binds(api).map((b) => b.node), ['node-2']);
+  assert.deepEqual(
+    binds(api).map((b) => b.node),
+    ['node-2'],
+  );
 });
 
 test("a bound claim's volume affinity decides the node; no node fits: upstream's count of reasons", async () => {
@@ -115,12 +198,18 @@ test("a bound claim's volume affinity decides the node; no node fits: upstream's
   await api.create('pods', usingClaim('p', 'data'));
   await runAll();
   assert.equal(binds(api).length, 0);
-  assert.equal(podScheduled(api)?.message, '0/2 nodes are available: 1 node(s) had volume node affinity conflict, 1 node(s) were unschedulable.');
+  assert.equal(
+    podScheduled(api)?.message,
+    '0/2 nodes are available: 1 node(s) had volume node affinity conflict, 1 node(s) were unschedulable.',
+  );
   const n1 = api.peek<Node>('nodes', '', 'node-1')!;
   delete n1.spec!.unschedulable;
   await api.update('nodes', n1);
   await runAll();
-  assert.deepEqual(binds(api).map((b) => b.node), ['node-1']);
+  assert.deepEqual(
+    binds(api).map((b) => b.node),
+    ['node-1'],
+  );
 });
 
 test('a class without a provisioner and no matching volume: no node fits', async () => {
@@ -128,5 +217,8 @@ test('a class without a provisioner and no matching volume: no node fits', async
   await api.create('persistentvolumeclaims', claim('data', 'local'));
   await api.create('pods', usingClaim('p', 'data'));
   await runAll();
-  assert.equal(podScheduled(api)?.message, "0/2 nodes are available: 2 node(s) didn't find available persistent volumes to bind.");
+  assert.equal(
+    podScheduled(api)?.message,
+    "0/2 nodes are available: 2 node(s) didn't find available persistent volumes to bind.",
+  );
 });

@@ -7,7 +7,17 @@
  * whose affinity admits the node, or a class with a provisioner. The plan says which volumes to
  * pre-bind and which claims to hand to their provisioner for the chosen node.
  */
-import { claimClass, claimNameOf, findMatchingVolume, affinityAdmits, type Node, type PersistentVolume, type PersistentVolumeClaim, type Pod, type StorageClass } from '@kubelab/api';
+import {
+  claimClass,
+  claimNameOf,
+  findMatchingVolume,
+  affinityAdmits,
+  type Node,
+  type PersistentVolume,
+  type PersistentVolumeClaim,
+  type Pod,
+  type StorageClass,
+} from '@kubelab/api';
 import type { Filter } from './filters.js';
 
 export const VOLUME_REASON = {
@@ -27,7 +37,9 @@ export interface VolumeState {
 }
 
 export function podClaimNames(pod: Pod): string[] {
-  return ((pod.spec['volumes'] as unknown[] | undefined) ?? []).map(claimNameOf).filter((n): n is string => n !== undefined);
+  return ((pod.spec['volumes'] as unknown[] | undefined) ?? [])
+    .map(claimNameOf)
+    .filter((n): n is string => n !== undefined);
 }
 
 function claimsOf(pod: Pod, s: VolumeState): PersistentVolumeClaim[] {

@@ -13,13 +13,24 @@ export interface ObjectMeta {
 export interface Pod {
   metadata: ObjectMeta;
   spec: { nodeName?: string };
-  status: { phase?: string; podIP?: string; conditions?: { type: string; status: string }[]; containerStatuses?: { name: string; restartCount: number; ready: boolean }[] };
+  status: {
+    phase?: string;
+    podIP?: string;
+    conditions?: { type: string; status: string }[];
+    containerStatuses?: { name: string; restartCount: number; ready: boolean }[];
+  };
 }
 
 export interface Deployment {
   metadata: ObjectMeta & { generation?: number };
   spec: { replicas?: number };
-  status: { observedGeneration?: number; replicas?: number; updatedReplicas?: number; readyReplicas?: number; availableReplicas?: number };
+  status: {
+    observedGeneration?: number;
+    replicas?: number;
+    updatedReplicas?: number;
+    readyReplicas?: number;
+    availableReplicas?: number;
+  };
 }
 
 export interface Node {
@@ -42,7 +53,11 @@ export class LabClient {
   async request<T>(method: string, path: string, body?: unknown, timeoutMs = 10_000): Promise<T> {
     const r = await apiRequest(this.access, method, path, body, timeoutMs);
     if (!r) throw new ApiError(0, `${method} ${path}: the apiserver at ${this.access.url} does not answer`);
-    if (r.status >= 300) throw new ApiError(r.status, `${method} ${path}: HTTP ${r.status}: ${(r.body as { message?: string })?.message ?? JSON.stringify(r.body)}`);
+    if (r.status >= 300)
+      throw new ApiError(
+        r.status,
+        `${method} ${path}: HTTP ${r.status}: ${(r.body as { message?: string })?.message ?? JSON.stringify(r.body)}`,
+      );
     return r.body as T;
   }
 
@@ -68,11 +83,17 @@ export class LabClient {
   }
 }
 
-export const isReady = (o: { status: { conditions?: { type: string; status: string }[] } }): boolean => (o.status.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
+export const isReady = (o: { status: { conditions?: { type: string; status: string }[] } }): boolean =>
+  (o.status.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
 
 /** Every replica of the current generation updated and available. */
 export function rolledOut(d: Deployment): boolean {
   const want = d.spec.replicas ?? 1;
   const s = d.status;
-  return (s.observedGeneration ?? 0) >= (d.metadata.generation ?? 0) && s.updatedReplicas === want && s.availableReplicas === want && s.replicas === want;
+  return (
+    (s.observedGeneration ?? 0) >= (d.metadata.generation ?? 0) &&
+    s.updatedReplicas === want &&
+    s.availableReplicas === want &&
+    s.replicas === want
+  );
 }

@@ -8,13 +8,22 @@ import type { TestLab } from './lab.js';
 test('waitFor returns the first value and says what it waited for on timeout', async () => {
   let n = 0;
   assert.equal(await waitFor(() => (++n >= 3 ? n : undefined), { timeout: 5000, interval: 1 }), 3);
-  await assert.rejects(waitFor(() => false, { timeout: 20, interval: 5, what: 'nothing' }), /timed out after .* waiting for nothing; last: not yet/);
-  await assert.rejects(waitFor(() => Promise.reject(new Error('boom')), { timeout: 20, interval: 5 }), /last: boom/);
+  await assert.rejects(
+    waitFor(() => false, { timeout: 20, interval: 5, what: 'nothing' }),
+    /timed out after .* waiting for nothing; last: not yet/,
+  );
+  await assert.rejects(
+    waitFor(() => Promise.reject(new Error('boom')), { timeout: 20, interval: 5 }),
+    /last: boom/,
+  );
 });
 
 test('an experiment records outages of continuous probes and the recovery after the fault', async () => {
   let broken = false;
-  const lab = { inject: async (fault) => ({ fault, at: Date.now(), heal: async () => undefined }) } as Pick<TestLab, 'inject'> as TestLab;
+  const lab = { inject: async (fault) => ({ fault, at: Date.now(), heal: async () => undefined }) } as Pick<
+    TestLab,
+    'inject'
+  > as TestLab;
   const x = await startExperiment('demo', [
     customProbe('answers', 'continuous', async () => !broken, 2),
     customProbe('starts fine', 'start', async () => true),

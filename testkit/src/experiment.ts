@@ -57,7 +57,12 @@ export function stopExperiments(): void {
 
 export async function startExperiment(name: string, probes: Probe[]): Promise<Experiment> {
   const t0 = Date.now();
-  const results = new Map(probes.map((p) => [p, { name: p.name, mode: p.mode, checks: 0, failures: 0, outages: [], held: true } as ProbeResult]));
+  const results = new Map(
+    probes.map((p) => [
+      p,
+      { name: p.name, mode: p.mode, checks: 0, failures: 0, outages: [], held: true } as ProbeResult,
+    ]),
+  );
   const record = (p: Probe, error: string | undefined): void => {
     const r = results.get(p)!;
     const now = Date.now() - t0;
@@ -72,12 +77,14 @@ export async function startExperiment(name: string, probes: Probe[]): Promise<Ex
   for (const p of probes.filter((p) => p.mode === 'start')) record(p, await passes(p));
   const ac = new AbortController();
   running.add(ac);
-  const loops = probes.filter((p) => p.mode === 'continuous').map(async (p) => {
-    while (!ac.signal.aborted) {
-      record(p, await passes(p));
-      await new Promise((r) => setTimeout(r, p.intervalMs ?? 500));
-    }
-  });
+  const loops = probes
+    .filter((p) => p.mode === 'continuous')
+    .map(async (p) => {
+      while (!ac.signal.aborted) {
+        record(p, await passes(p));
+        await new Promise((r) => setTimeout(r, p.intervalMs ?? 500));
+      }
+    });
   const handles: FaultHandle[] = [];
   return {
     async inject(lab, fault) {
@@ -92,10 +99,24 @@ export async function startExperiment(name: string, probes: Probe[]): Promise<Ex
       for (const p of probes.filter((p) => p.mode === 'end')) record(p, await passes(p));
       const list = [...results.values()];
       const firstFault = handles[0] ? handles[0].at - t0 : 0;
-      const ends = list.filter((r) => r.mode === 'continuous').flatMap((r) => r.outages.map((o) => o.to ?? Date.now() - t0));
+      const ends = list
+        .filter((r) => r.mode === 'continuous')
+        .flatMap((r) => r.outages.map((o) => o.to ?? Date.now() - t0));
       const recoveryMs = ends.length ? Math.max(0, Math.max(...ends) - firstFault) : 0;
       const ok = list.every((r) => r.held);
-      const report = { name, ok, durationMs: Date.now() - t0, faults: handles.map((h) => ({ what: describeFault(h.fault), at: h.at - t0, ...(h.healedAt ? { healedAt: h.healedAt - t0 } : {}) })), probes: list, recoveryMs, text: '' };
+      const report = {
+        name,
+        ok,
+        durationMs: Date.now() - t0,
+        faults: handles.map((h) => ({
+          what: describeFault(h.fault),
+          at: h.at - t0,
+          ...(h.healedAt ? { healedAt: h.healedAt - t0 } : {}),
+        })),
+        probes: list,
+        recoveryMs,
+        text: '',
+      };
       report.text = formatReport(report);
       return report;
     },
@@ -105,11 +126,18 @@ export async function startExperiment(name: string, probes: Probe[]): Promise<Ex
 const s = (ms: number): string => `${(ms / 1000).toFixed(1)}s`;
 
 export function formatReport(r: Omit<ExperimentReport, 'text'>): string {
-  const lines = [`experiment "${r.name}": ${r.ok ? 'held' : 'BROKE'} (${s(r.durationMs)}; recovery ${s(r.recoveryMs)} after the first fault)`];
-  for (const f of r.faults) lines.push(`  fault ${f.what} at ${s(f.at)}${f.healedAt !== undefined ? `, healed at ${s(f.healedAt)}` : ''}`);
+  const lines = [
+    `experiment "${r.name}": ${r.ok ? 'held' : 'BROKE'} (${s(r.durationMs)}; recovery ${s(r.recoveryMs)} after the first fault)`,
+  ];
+  for (const f of r.faults)
+    lines.push(`  fault ${f.what} at ${s(f.at)}${f.healedAt !== undefined ? `, healed at ${s(f.healedAt)}` : ''}`);
   for (const p of r.probes) {
-    const outages = p.outages.map((o) => `${s(o.from)}–${o.to !== undefined ? s(o.to) : 'end'} (${o.error})`).join('; ');
-    lines.push(`  probe ${p.name} [${p.mode}]: ${p.held ? 'held' : 'BROKE'}, ${p.failures}/${p.checks} checks failed${outages ? `: ${outages}` : ''}`);
+    const outages = p.outages
+      .map((o) => `${s(o.from)}–${o.to !== undefined ? s(o.to) : 'end'} (${o.error})`)
+      .join('; ');
+    lines.push(
+      `  probe ${p.name} [${p.mode}]: ${p.held ? 'held' : 'BROKE'}, ${p.failures}/${p.checks} checks failed${outages ? `: ${outages}` : ''}`,
+    );
   }
   return lines.join('\n');
 }

@@ -20,7 +20,8 @@ export interface FaultHandle {
   heal(): Promise<void>;
 }
 
-export const describeFault = (f: Fault): string => `${f.kind} ${f.target}${f.kind === 'partition' && f.from ? ` from ${f.from}` : ''}`;
+export const describeFault = (f: Fault): string =>
+  `${f.kind} ${f.target}${f.kind === 'partition' && f.from ? ` from ${f.from}` : ''}`;
 
 export async function injectFault(chaos: LabChaos, fault: Fault): Promise<FaultHandle> {
   const at = Date.now();
@@ -42,10 +43,18 @@ export async function injectFault(chaos: LabChaos, fault: Fault): Promise<FaultH
       ids = (await chaos.partition(fault.target, fault.from)).map((f) => f.id);
       break;
     case 'loss':
-      ids = (await chaos.latency(fault.target, { delayMs: 0, jitterMs: 0, loss: fault.percent / 100 })).faults.map((f) => f.id);
+      ids = (await chaos.latency(fault.target, { delayMs: 0, jitterMs: 0, loss: fault.percent / 100 })).faults.map(
+        (f) => f.id,
+      );
       break;
     case 'latency':
-      ids = (await chaos.latency(fault.target, { delayMs: fault.delayMs, jitterMs: fault.jitterMs ?? 0, loss: (fault.lossPercent ?? 0) / 100 })).faults.map((f) => f.id);
+      ids = (
+        await chaos.latency(fault.target, {
+          delayMs: fault.delayMs,
+          jitterMs: fault.jitterMs ?? 0,
+          loss: (fault.lossPercent ?? 0) / 100,
+        })
+      ).faults.map((f) => f.id);
       break;
     default: {
       const never: never = fault;

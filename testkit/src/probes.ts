@@ -22,7 +22,11 @@ export function httpAnswers(url: string, o: { status?: number; timeoutMs?: numbe
     new Promise((resolve, reject) => {
       const req = request(url, { agent: false, timeout: o.timeoutMs ?? 2000 }, (res) => {
         res.resume();
-        res.on('end', () => (res.statusCode === (o.status ?? 200) ? resolve(true) : reject(new Error(`GET ${url}: HTTP ${res.statusCode}`))));
+        res.on('end', () =>
+          res.statusCode === (o.status ?? 200)
+            ? resolve(true)
+            : reject(new Error(`GET ${url}: HTTP ${res.statusCode}`)),
+        );
       });
       req.on('timeout', () => req.destroy(new Error(`GET ${url}: no answer in ${o.timeoutMs ?? 2000} ms`)));
       req.on('error', reject);
@@ -30,18 +34,31 @@ export function httpAnswers(url: string, o: { status?: number; timeoutMs?: numbe
     });
 }
 
-export function httpProbe(name: string, url: string, mode: ProbeMode = 'continuous', o: { status?: number; timeoutMs?: number; intervalMs?: number } = {}): Probe {
+export function httpProbe(
+  name: string,
+  url: string,
+  mode: ProbeMode = 'continuous',
+  o: { status?: number; timeoutMs?: number; intervalMs?: number } = {},
+): Probe {
   return { name, mode, check: httpAnswers(url, o), ...(o.intervalMs ? { intervalMs: o.intervalMs } : {}) };
 }
 
 /** The Deployment has every replica of its current generation updated and available. */
-export function deploymentAvailable(client: LabClient, name: string, mode: ProbeMode = 'end', namespace = 'default'): Probe {
+export function deploymentAvailable(
+  client: LabClient,
+  name: string,
+  mode: ProbeMode = 'end',
+  namespace = 'default',
+): Probe {
   return {
     name: `deployment ${namespace}/${name} available`,
     mode,
     check: async () => {
       const d = await client.deployment(name, namespace);
-      if (!rolledOut(d)) throw new Error(`${d.status.availableReplicas ?? 0}/${d.spec.replicas ?? 1} available, ${d.status.updatedReplicas ?? 0} updated`);
+      if (!rolledOut(d))
+        throw new Error(
+          `${d.status.availableReplicas ?? 0}/${d.spec.replicas ?? 1} available, ${d.status.updatedReplicas ?? 0} updated`,
+        );
       return true;
     },
   };

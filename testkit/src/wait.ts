@@ -10,7 +10,10 @@ export interface WaitOptions {
 }
 
 /** Resolves with the first value other than undefined/false that `condition` returns; a throw counts as "not yet". */
-export async function waitFor<T>(condition: () => Promise<T | undefined | false> | T | undefined | false, o: WaitOptions): Promise<T> {
+export async function waitFor<T>(
+  condition: () => Promise<T | undefined | false> | T | undefined | false,
+  o: WaitOptions,
+): Promise<T> {
   const start = Date.now();
   let last = 'not yet';
   for (;;) {
@@ -21,7 +24,10 @@ export async function waitFor<T>(condition: () => Promise<T | undefined | false>
     } catch (err) {
       last = err instanceof Error ? err.message : String(err);
     }
-    if (Date.now() - start >= o.timeout) throw new Error(`timed out after ${((Date.now() - start) / 1000).toFixed(1)}s waiting for ${o.what ?? 'the condition'}; last: ${last}`);
+    if (Date.now() - start >= o.timeout)
+      throw new Error(
+        `timed out after ${((Date.now() - start) / 1000).toFixed(1)}s waiting for ${o.what ?? 'the condition'}; last: ${last}`,
+      );
     await new Promise((r) => setTimeout(r, o.interval ?? 250));
   }
 }

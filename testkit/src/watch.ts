@@ -8,19 +8,34 @@ import { createServer, type Server } from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { runWatchLoop } from '@kubelab/client/watch-loop';
-import { describeReport, historyOk, WatchHistory, type AckedWrite, type HistoryReport } from '@kubelab/client/watch-history';
+import {
+  describeReport,
+  historyOk,
+  WatchHistory,
+  type AckedWrite,
+  type HistoryReport,
+} from '@kubelab/client/watch-history';
 import type { ApiAccess } from '@kubelab/cli/api-get';
 import type { LabClient, ObjectMeta } from './client.js';
 
 function authProxy(api: ApiAccess): Promise<Server> {
   const server = createServer((req, res) => {
-    const up = https.request(new URL(req.url ?? '/', api.url), { method: req.method, ca: api.caCert, headers: { ...req.headers, host: new URL(api.url).host, authorization: `Bearer ${api.token}` }, agent: false }, (r) => {
-      res.writeHead(r.statusCode ?? 502, r.headers);
-      r.pipe(res);
-      // An upstream that dies mid-stream must end the client's stream too (pipe alone would leave it open).
-      r.on('close', () => r.complete || res.destroy());
-      r.on('error', () => res.destroy());
-    });
+    const up = https.request(
+      new URL(req.url ?? '/', api.url),
+      {
+        method: req.method,
+        ca: api.caCert,
+        headers: { ...req.headers, host: new URL(api.url).host, authorization: `Bearer ${api.token}` },
+        agent: false,
+      },
+      (r) => {
+        res.writeHead(r.statusCode ?? 502, r.headers);
+        r.pipe(res);
+        // An upstream that dies mid-stream must end the client's stream too (pipe alone would leave it open).
+        r.on('close', () => r.complete || res.destroy());
+        r.on('error', () => res.destroy());
+      },
+    );
     up.on('error', () => res.destroy());
     res.on('close', () => up.destroy());
     req.pipe(up);
@@ -47,7 +62,9 @@ export async function recordWatch(client: LabClient, path: string): Promise<Watc
   return {
     history,
     async check(acked) {
-      const final = await client.get<{ metadata: { resourceVersion: string }; items: { metadata: ObjectMeta }[] }>(path);
+      const final = await client.get<{ metadata: { resourceVersion: string }; items: { metadata: ObjectMeta }[] }>(
+        path,
+      );
       const rv = Number(final.metadata.resourceVersion);
       // Let the watch catch up with the final list before comparing.
       for (let i = 0; i < 300 && history.resumeFrom < rv; i++) await new Promise((r) => setTimeout(r, 100));
@@ -55,7 +72,10 @@ export async function recordWatch(client: LabClient, path: string): Promise<Watc
       await loop;
       server.closeAllConnections();
       await new Promise((r) => server.close(r));
-      const report = history.check(acked, final.items.map((o) => ({ key: keyOf(o.metadata), rv: Number(o.metadata.resourceVersion) })));
+      const report = history.check(
+        acked,
+        final.items.map((o) => ({ key: keyOf(o.metadata), rv: Number(o.metadata.resourceVersion) })),
+      );
       return { ...report, ok: historyOk(report), text: describeReport(report) };
     },
   };

@@ -39,7 +39,11 @@ export function eventCoreToV1(ev: KubeObject): KubeObject {
 }
 
 export function eventV1ToCore(ev: KubeObject): KubeObject {
-  return rename(ev, 'v1', RENAMED.map(([a, b]) => [b, a] as const));
+  return rename(
+    ev,
+    'v1',
+    RENAMED.map(([a, b]) => [b, a] as const),
+  );
 }
 
 /** events.k8s.io/v1 field selector labels → the core/v1 ones they select by (upstream's field label conversion). */
@@ -49,11 +53,17 @@ export const EVENT_V1_FIELD_LABELS: Readonly<Record<string, string>> = {
   reason: 'reason',
   type: 'type',
   reportingController: 'reportingComponent',
-  ...Object.fromEntries(['kind', 'namespace', 'name', 'uid', 'apiVersion', 'resourceVersion', 'fieldPath'].map((f) => [`regarding.${f}`, `involvedObject.${f}`])),
+  ...Object.fromEntries(
+    ['kind', 'namespace', 'name', 'uid', 'apiVersion', 'resourceVersion', 'fieldPath'].map((f) => [
+      `regarding.${f}`,
+      `involvedObject.${f}`,
+    ]),
+  ),
 };
 
 const NOTE_LIMIT = 1024;
-const QUALIFIED_NAME = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
+const QUALIFIED_NAME =
+  /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
 
 /**
  * What upstream requires of an Event created through events.k8s.io/v1 (the strict validation of
@@ -65,12 +75,22 @@ export function validateEventV1Create(ev: KubeObject): FieldError[] {
   const errs: FieldError[] = [];
   const str = (k: string): string => (typeof e[k] === 'string' ? (e[k] as string) : '');
   if (!e['eventTime']) errs.push(required('eventTime'));
-  if (str('type') !== 'Normal' && str('type') !== 'Warning') errs.push(invalid('type', '', `has invalid value: ${str('type')}`));
+  if (str('type') !== 'Normal' && str('type') !== 'Warning')
+    errs.push(invalid('type', '', `has invalid value: ${str('type')}`));
   for (const k of ['deprecatedFirstTimestamp', 'deprecatedLastTimestamp', 'deprecatedSource'])
-    if (e[k] !== undefined && e[k] !== null && !(typeof e[k] === 'object' && Object.keys(e[k] as Obj).length === 0)) errs.push(invalid(k, '', 'needs to be unset'));
-  if (e['deprecatedCount'] !== undefined && e['deprecatedCount'] !== 0) errs.push(invalid('deprecatedCount', '', 'needs to be unset'));
+    if (e[k] !== undefined && e[k] !== null && !(typeof e[k] === 'object' && Object.keys(e[k] as Obj).length === 0))
+      errs.push(invalid(k, '', 'needs to be unset'));
+  if (e['deprecatedCount'] !== undefined && e['deprecatedCount'] !== 0)
+    errs.push(invalid('deprecatedCount', '', 'needs to be unset'));
   if (!str('reportingController')) errs.push(required('reportingController'));
-  else if (!QUALIFIED_NAME.test(str('reportingController'))) errs.push(invalid('reportingController', str('reportingController'), "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character"));
+  else if (!QUALIFIED_NAME.test(str('reportingController')))
+    errs.push(
+      invalid(
+        'reportingController',
+        str('reportingController'),
+        "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character",
+      ),
+    );
   for (const k of ['reportingInstance', 'action', 'reason']) if (!str(k)) errs.push(required(k));
   if (str('note').length > NOTE_LIMIT) errs.push(invalid('note', '', `can have at most ${NOTE_LIMIT} characters`));
   return errs;
@@ -79,5 +99,6 @@ export function validateEventV1Create(ev: KubeObject): FieldError[] {
 /** Throws the 422 upstream answers for an events.k8s.io/v1 Event that may not be created. */
 export function assertEventV1Create(ev: KubeObject): void {
   const errs = validateEventV1Create(ev);
-  if (errs.length) throw invalidError('Event', 'events.k8s.io', ev.metadata?.name ?? ev.metadata?.generateName ?? '', errs);
+  if (errs.length)
+    throw invalidError('Event', 'events.k8s.io', ev.metadata?.name ?? ev.metadata?.generateName ?? '', errs);
 }

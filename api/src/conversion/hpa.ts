@@ -15,7 +15,8 @@ export const HPA_ANNOTATIONS = {
 
 type Obj = Record<string, unknown>;
 const rec = (v: unknown): Obj => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Obj) : {});
-const arr = (v: unknown): Obj[] => (Array.isArray(v) ? v.filter((e): e is Obj => e !== null && typeof e === 'object') : []);
+const arr = (v: unknown): Obj[] =>
+  Array.isArray(v) ? v.filter((e): e is Obj => e !== null && typeof e === 'object') : [];
 
 function isCpuUtilization(m: Obj): boolean {
   const r = rec(m['resource']);
@@ -42,7 +43,8 @@ function metricFromV1(m: Obj): Obj {
     if (m[key] === undefined) continue;
     const src = rec(m[key]);
     const { targetAverageUtilization: u, targetAverageValue: v, ...rest } = src;
-    const target: Obj = u !== undefined ? { type: 'Utilization', averageUtilization: u } : { type: 'AverageValue', averageValue: v };
+    const target: Obj =
+      u !== undefined ? { type: 'Utilization', averageUtilization: u } : { type: 'AverageValue', averageValue: v };
     return { type: m['type'], [key]: { ...rest, target } };
   }
   return m;
@@ -120,7 +122,13 @@ export function hpaV2ToV1(obj: KubeObject): KubeObject {
   if (v1Status['desiredReplicas'] === undefined) v1Status['desiredReplicas'] = 0;
   const util = rec(rec(cpuNow?.['resource'])['current'])['averageUtilization'];
   if (util !== undefined) v1Status['currentCPUUtilizationPercentage'] = util;
-  return { ...obj, apiVersion: 'autoscaling/v1', metadata: withAnnotations(obj, annotations), spec: v1Spec, status: v1Status };
+  return {
+    ...obj,
+    apiVersion: 'autoscaling/v1',
+    metadata: withAnnotations(obj, annotations),
+    spec: v1Spec,
+    status: v1Status,
+  };
 }
 
 /** An autoscaling/v1 HorizontalPodAutoscaler as it is stored (v2). */
@@ -130,7 +138,11 @@ export function hpaV1ToV2(obj: KubeObject): KubeObject {
   const annotations = { ...(obj.metadata.annotations ?? {}) };
   const { targetCPUUtilizationPercentage: cpu, ...specRest } = spec;
   const metrics = arr(parseAnnotation(annotations, HPA_ANNOTATIONS.metrics)).map(metricFromV1);
-  if (typeof cpu === 'number') metrics.push({ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: cpu } } });
+  if (typeof cpu === 'number')
+    metrics.push({
+      type: 'Resource',
+      resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: cpu } },
+    });
   const v2Spec: Obj = { ...specRest };
   if (metrics.length > 0) v2Spec['metrics'] = metrics;
   const behavior = parseAnnotation(annotations, HPA_ANNOTATIONS.behavior);
@@ -138,12 +150,18 @@ export function hpaV1ToV2(obj: KubeObject): KubeObject {
 
   const { currentCPUUtilizationPercentage: util, ...statusRest } = status;
   const current = arr(parseAnnotation(annotations, HPA_ANNOTATIONS.currentMetrics)).map(currentFromV1);
-  if (typeof util === 'number') current.push({ type: 'Resource', resource: { name: 'cpu', current: { averageUtilization: util } } });
+  if (typeof util === 'number')
+    current.push({ type: 'Resource', resource: { name: 'cpu', current: { averageUtilization: util } } });
   const v2Status: Obj = { ...statusRest };
   if (current.length > 0) v2Status['currentMetrics'] = current;
   const conditions = parseAnnotation(annotations, HPA_ANNOTATIONS.conditions);
   if (Array.isArray(conditions)) v2Status['conditions'] = conditions;
-  const out: KubeObject = { ...obj, apiVersion: 'autoscaling/v2', metadata: withAnnotations(obj, annotations), spec: v2Spec };
+  const out: KubeObject = {
+    ...obj,
+    apiVersion: 'autoscaling/v2',
+    metadata: withAnnotations(obj, annotations),
+    spec: v2Spec,
+  };
   if (obj.status !== undefined) out.status = v2Status;
   return out;
 }

@@ -22,7 +22,12 @@ interface Converter {
 
 const CONVERTERS: Record<string, Converter> = {
   'autoscaling/v1/horizontalpodautoscalers': { toStored: hpaV1ToV2, toServed: hpaV2ToV1 },
-  'events.k8s.io/v1/events': { toStored: eventV1ToCore, toServed: eventCoreToV1, validateCreate: assertEventV1Create, fieldLabels: EVENT_V1_FIELD_LABELS },
+  'events.k8s.io/v1/events': {
+    toStored: eventV1ToCore,
+    toServed: eventCoreToV1,
+    validateCreate: assertEventV1Create,
+    fieldLabels: EVENT_V1_FIELD_LABELS,
+  },
 };
 
 const keyOf = (info: ResourceInfo): string => `${info.group}/${info.version}/${info.resource}`;

@@ -32,7 +32,8 @@ export function defaultDeployment(d: KubeObject): void {
     if (ru.maxSurge === undefined || ru.maxSurge === null) ru.maxSurge = '25%';
   }
   if (spec.revisionHistoryLimit === undefined || spec.revisionHistoryLimit === null) spec.revisionHistoryLimit = 10;
-  if (spec.progressDeadlineSeconds === undefined || spec.progressDeadlineSeconds === null) spec.progressDeadlineSeconds = 600;
+  if (spec.progressDeadlineSeconds === undefined || spec.progressDeadlineSeconds === null)
+    spec.progressDeadlineSeconds = 600;
   defaultTemplate(spec);
 }
 

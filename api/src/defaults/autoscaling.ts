@@ -46,7 +46,12 @@ export function defaultHPA(hpa: KubeObject): void {
   if (!spec) return;
   if (unset(spec.minReplicas)) spec.minReplicas = 1;
   if (!Array.isArray(spec.metrics) || spec.metrics.length === 0) {
-    spec.metrics = [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: DEFAULT_CPU_UTILIZATION } } }];
+    spec.metrics = [
+      {
+        type: 'Resource',
+        resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: DEFAULT_CPU_UTILIZATION } },
+      },
+    ];
   }
   const behavior = rec(spec.behavior);
   if (behavior) {

@@ -5,7 +5,10 @@ import { applyDefaults, defaultPullPolicy, podQOSClass } from './index.js';
 
 describe('defaults', () => {
   it('defaults pods like upstream', () => {
-    const pod = applyDefaults('pods', { metadata: { name: 'p' }, spec: { containers: [{ name: 'a', image: 'nginx', ports: [{ containerPort: 80 }] }] } });
+    const pod = applyDefaults('pods', {
+      metadata: { name: 'p' },
+      spec: { containers: [{ name: 'a', image: 'nginx', ports: [{ containerPort: 80 }] }] },
+    });
     const spec = pod.spec as Record<string, unknown>;
     assert.equal(spec.restartPolicy, 'Always');
     assert.equal(spec.dnsPolicy, 'ClusterFirst');
@@ -20,14 +23,30 @@ describe('defaults', () => {
   });
 
   it('defaults container requests to limits', () => {
-    const pod = applyDefaults('pods', { metadata: { name: 'p' }, spec: { containers: [{ name: 'a', image: 'x:1', resources: { limits: { cpu: '1' }, requests: { memory: '1Gi' } } }] } });
+    const pod = applyDefaults('pods', {
+      metadata: { name: 'p' },
+      spec: {
+        containers: [{ name: 'a', image: 'x:1', resources: { limits: { cpu: '1' }, requests: { memory: '1Gi' } } }],
+      },
+    });
     const c = (pod.spec as { containers: { resources: unknown }[] }).containers[0]!;
     assert.deepEqual(c.resources, { limits: { cpu: '1' }, requests: { memory: '1Gi', cpu: '1' } });
   });
 
   it('keeps given values', () => {
-    const pod = applyDefaults('pods', { metadata: { name: 'p' }, spec: { restartPolicy: 'Never', terminationGracePeriodSeconds: 0, containers: [{ name: 'a', image: 'x', imagePullPolicy: 'Never' }] } });
-    const spec = pod.spec as { restartPolicy: string; terminationGracePeriodSeconds: number; containers: { imagePullPolicy: string }[] };
+    const pod = applyDefaults('pods', {
+      metadata: { name: 'p' },
+      spec: {
+        restartPolicy: 'Never',
+        terminationGracePeriodSeconds: 0,
+        containers: [{ name: 'a', image: 'x', imagePullPolicy: 'Never' }],
+      },
+    });
+    const spec = pod.spec as {
+      restartPolicy: string;
+      terminationGracePeriodSeconds: number;
+      containers: { imagePullPolicy: string }[];
+    };
     assert.equal(spec.restartPolicy, 'Never');
     assert.equal(spec.terminationGracePeriodSeconds, 0);
     assert.equal(spec.containers[0]!.imagePullPolicy, 'Never');
@@ -43,17 +62,26 @@ describe('defaults', () => {
   });
 
   it('defaults deployments and replicasets', () => {
-    const d = applyDefaults('deployments', { metadata: { name: 'd' }, spec: { selector: {}, template: { spec: { containers: [{ name: 'a', image: 'x:1' }] } } } });
+    const d = applyDefaults('deployments', {
+      metadata: { name: 'd' },
+      spec: { selector: {}, template: { spec: { containers: [{ name: 'a', image: 'x:1' }] } } },
+    });
     const spec = d.spec as Record<string, unknown>;
     assert.equal(spec.replicas, 1);
-    assert.deepEqual(spec.strategy, { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: '25%', maxSurge: '25%' } });
+    assert.deepEqual(spec.strategy, {
+      type: 'RollingUpdate',
+      rollingUpdate: { maxUnavailable: '25%', maxSurge: '25%' },
+    });
     assert.equal(spec.revisionHistoryLimit, 10);
     assert.equal(spec.progressDeadlineSeconds, 600);
     const template = spec.template as { metadata: Record<string, unknown>; spec: Record<string, unknown> };
     assert.equal(template.spec.restartPolicy, 'Always');
     assert.equal(template.spec.enableServiceLinks, undefined, 'only pods get enableServiceLinks');
     assert.equal(template.metadata.creationTimestamp, null);
-    const recreate = applyDefaults('deployments', { metadata: { name: 'd' }, spec: { replicas: 0, strategy: { type: 'Recreate' } } });
+    const recreate = applyDefaults('deployments', {
+      metadata: { name: 'd' },
+      spec: { replicas: 0, strategy: { type: 'Recreate' } },
+    });
     assert.deepEqual((recreate.spec as Record<string, unknown>).strategy, { type: 'Recreate' });
     assert.equal((recreate.spec as Record<string, unknown>).replicas, 0);
     const rs = applyDefaults('replicasets', { metadata: { name: 'r' }, spec: {} });
@@ -61,10 +89,16 @@ describe('defaults', () => {
   });
 
   it('defaults services', () => {
-    const s = applyDefaults('services', { metadata: { name: 's' }, spec: { type: 'NodePort', ports: [{ port: 80 }, { port: 81, targetPort: 'http' }], clusterIP: '10.244.128.9' } });
+    const s = applyDefaults('services', {
+      metadata: { name: 's' },
+      spec: { type: 'NodePort', ports: [{ port: 80 }, { port: 81, targetPort: 'http' }], clusterIP: '10.244.128.9' },
+    });
     const spec = s.spec as Record<string, unknown>;
     assert.equal(spec.sessionAffinity, 'None');
-    assert.deepEqual(spec.ports, [{ port: 80, protocol: 'TCP', targetPort: 80 }, { port: 81, protocol: 'TCP', targetPort: 'http' }]);
+    assert.deepEqual(spec.ports, [
+      { port: 80, protocol: 'TCP', targetPort: 80 },
+      { port: 81, protocol: 'TCP', targetPort: 'http' },
+    ]);
     assert.deepEqual(spec.clusterIPs, ['10.244.128.9']);
     assert.deepEqual(spec.ipFamilies, ['IPv4']);
     assert.equal(spec.ipFamilyPolicy, 'SingleStack');

@@ -14,7 +14,14 @@ import { defaultPersistentVolume, defaultPersistentVolumeClaim, defaultStorageCl
 export { defaultPod, defaultPodSpec, defaultContainer, defaultPullPolicy, podQOSClass } from './pod.js';
 export { defaultDeployment, defaultReplicaSet } from './apps.js';
 export { defaultService } from './service.js';
-export { defaultJob, defaultJobSpec, defaultCronJob, defaultDaemonSet, defaultStatefulSet, defaultSecret } from './batch.js';
+export {
+  defaultJob,
+  defaultJobSpec,
+  defaultCronJob,
+  defaultDaemonSet,
+  defaultStatefulSet,
+  defaultSecret,
+} from './batch.js';
 export { defaultHPA, DEFAULT_CPU_UTILIZATION, DEFAULT_SCALE_DOWN, DEFAULT_SCALE_UP } from './autoscaling.js';
 export { defaultPersistentVolume, defaultPersistentVolumeClaim, defaultStorageClass } from './storage.js';
 
@@ -22,7 +29,8 @@ export const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
 
 /** Namespaces: phase Active and the immutable kubernetes.io/metadata.name label. */
 export function defaultNamespace(ns: KubeObject): void {
-  if (ns.metadata.name) ns.metadata.labels = { ...(ns.metadata.labels ?? {}), [NAMESPACE_NAME_LABEL]: ns.metadata.name };
+  if (ns.metadata.name)
+    ns.metadata.labels = { ...(ns.metadata.labels ?? {}), [NAMESPACE_NAME_LABEL]: ns.metadata.name };
   const status = (ns.status !== null && typeof ns.status === 'object' ? ns.status : {}) as Record<string, unknown>;
   if (!status.phase) status.phase = 'Active';
   ns.status = status;

@@ -32,7 +32,11 @@ function defaultProbe(p: unknown): void {
 }
 
 export function defaultContainer(c: Obj): void {
-  setIfMissing(c, 'imagePullPolicy', typeof c.image === 'string' && c.image !== '' ? defaultPullPolicy(c.image) : 'IfNotPresent');
+  setIfMissing(
+    c,
+    'imagePullPolicy',
+    typeof c.image === 'string' && c.image !== '' ? defaultPullPolicy(c.image) : 'IfNotPresent',
+  );
   setIfMissing(c, 'terminationMessagePath', '/dev/termination-log');
   setIfMissing(c, 'terminationMessagePolicy', 'File');
   if (c.resources === undefined || c.resources === null) c.resources = {};
@@ -47,7 +51,8 @@ export function defaultPodSpec(specRaw: unknown): void {
   if (!spec) return;
   setIfMissing(spec, 'restartPolicy', 'Always');
   setIfMissing(spec, 'dnsPolicy', 'ClusterFirst');
-  if (spec.terminationGracePeriodSeconds === undefined || spec.terminationGracePeriodSeconds === null) spec.terminationGracePeriodSeconds = 30;
+  if (spec.terminationGracePeriodSeconds === undefined || spec.terminationGracePeriodSeconds === null)
+    spec.terminationGracePeriodSeconds = 30;
   setIfMissing(spec, 'schedulerName', 'default-scheduler');
   if (spec.securityContext === undefined || spec.securityContext === null) spec.securityContext = {};
   for (const key of ['initContainers', 'containers']) {
@@ -79,7 +84,10 @@ export function defaultPod(pod: KubeObject): void {
 /** Guaranteed when every container has equal cpu and memory requests and limits, BestEffort with none at all, else Burstable. */
 export function podQOSClass(specRaw: unknown): 'Guaranteed' | 'Burstable' | 'BestEffort' {
   const spec = rec(specRaw) ?? {};
-  const containers = [...(Array.isArray(spec.initContainers) ? spec.initContainers : []), ...(Array.isArray(spec.containers) ? spec.containers : [])].map((c) => rec(c) ?? {});
+  const containers = [
+    ...(Array.isArray(spec.initContainers) ? spec.initContainers : []),
+    ...(Array.isArray(spec.containers) ? spec.containers : []),
+  ].map((c) => rec(c) ?? {});
   let any = false;
   let guaranteed = containers.length > 0;
   for (const c of containers) {

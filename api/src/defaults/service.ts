@@ -24,17 +24,22 @@ export function defaultService(svc: KubeObject): void {
       const port = rec(p);
       if (!port) continue;
       if (!port.protocol) port.protocol = 'TCP';
-      if (port.targetPort === undefined || port.targetPort === null || port.targetPort === 0 || port.targetPort === '') port.targetPort = port.port;
+      if (port.targetPort === undefined || port.targetPort === null || port.targetPort === 0 || port.targetPort === '')
+        port.targetPort = port.port;
     }
   }
   if (spec.type === 'ExternalName') return;
   // clusterIP and clusterIPs[0] mirror each other.
   const ips = Array.isArray(spec.clusterIPs) ? (spec.clusterIPs as unknown[]) : [];
-  if (typeof spec.clusterIP === 'string' && spec.clusterIP !== '' && ips.length === 0) spec.clusterIPs = [spec.clusterIP];
-  else if ((spec.clusterIP === undefined || spec.clusterIP === '') && typeof ips[0] === 'string') spec.clusterIP = ips[0];
+  if (typeof spec.clusterIP === 'string' && spec.clusterIP !== '' && ips.length === 0)
+    spec.clusterIPs = [spec.clusterIP];
+  else if ((spec.clusterIP === undefined || spec.clusterIP === '') && typeof ips[0] === 'string')
+    spec.clusterIP = ips[0];
   if (!spec.ipFamilyPolicy) spec.ipFamilyPolicy = 'SingleStack';
   if (!Array.isArray(spec.ipFamilies) || spec.ipFamilies.length === 0) spec.ipFamilies = ['IPv4'];
   if (!spec.internalTrafficPolicy) spec.internalTrafficPolicy = 'Cluster';
-  if ((spec.type === 'NodePort' || spec.type === 'LoadBalancer') && !spec.externalTrafficPolicy) spec.externalTrafficPolicy = 'Cluster';
-  if (spec.type === 'LoadBalancer' && spec.allocateLoadBalancerNodePorts === undefined) spec.allocateLoadBalancerNodePorts = true;
+  if ((spec.type === 'NodePort' || spec.type === 'LoadBalancer') && !spec.externalTrafficPolicy)
+    spec.externalTrafficPolicy = 'Cluster';
+  if (spec.type === 'LoadBalancer' && spec.allocateLoadBalancerNodePorts === undefined)
+    spec.allocateLoadBalancerNodePorts = true;
 }

@@ -13,7 +13,8 @@ const CONCURRENCY_POLICIES = ['Allow', 'Forbid', 'Replace'];
 /** Upstream's validation.CronJobNameMaxLength: 63 minus the 11 characters of "-<minutes>". */
 export const CRONJOB_NAME_MAX = 52;
 
-const same = (a: unknown, b: unknown): boolean => JSON.stringify(canonical(a ?? null)) === JSON.stringify(canonical(b ?? null));
+const same = (a: unknown, b: unknown): boolean =>
+  JSON.stringify(canonical(a ?? null)) === JSON.stringify(canonical(b ?? null));
 
 /** The parts of a JobSpec shared by Jobs and CronJob job templates; `withSelector` for Jobs. */
 export function validateJobSpec(specRaw: unknown, field: string, withSelector: boolean): FieldError[] {
@@ -24,8 +25,10 @@ export function validateJobSpec(specRaw: unknown, field: string, withSelector: b
   errs.push(...nonNegativeInt(spec.backoffLimit, `${field}.backoffLimit`));
   errs.push(...nonNegativeInt(spec.ttlSecondsAfterFinished, `${field}.ttlSecondsAfterFinished`));
   const ads = spec.activeDeadlineSeconds;
-  if (ads !== undefined && ads !== null && (typeof ads !== 'number' || !Number.isInteger(ads) || ads <= 0)) errs.push(invalid(`${field}.activeDeadlineSeconds`, ads, 'must be greater than 0'));
-  if (spec.completionMode !== undefined && !COMPLETION_MODES.includes(String(spec.completionMode))) errs.push(notSupported(`${field}.completionMode`, spec.completionMode, COMPLETION_MODES));
+  if (ads !== undefined && ads !== null && (typeof ads !== 'number' || !Number.isInteger(ads) || ads <= 0))
+    errs.push(invalid(`${field}.activeDeadlineSeconds`, ads, 'must be greater than 0'));
+  if (spec.completionMode !== undefined && !COMPLETION_MODES.includes(String(spec.completionMode)))
+    errs.push(notSupported(`${field}.completionMode`, spec.completionMode, COMPLETION_MODES));
   if (spec.completionMode === 'Indexed' && (spec.completions === undefined || spec.completions === null))
     errs.push(required(`${field}.completions`, 'when completion mode is Indexed'));
   if (withSelector) {
@@ -47,11 +50,15 @@ export function validateJobUpdate(job: KubeObject, old: KubeObject): FieldError[
   const errs = validateJob(job);
   const spec = asRecord(job.spec);
   const prev = asRecord(old.spec);
-  if (!same(spec.selector, prev.selector)) errs.push(invalid('spec.selector', goLabelSelector(spec.selector as never), 'field is immutable'));
-  if (!same(spec.completions, prev.completions)) errs.push(invalid('spec.completions', spec.completions ?? null, 'field is immutable'));
-  if (!same(spec.completionMode, prev.completionMode)) errs.push(invalid('spec.completionMode', spec.completionMode ?? '', 'field is immutable'));
+  if (!same(spec.selector, prev.selector))
+    errs.push(invalid('spec.selector', goLabelSelector(spec.selector as never), 'field is immutable'));
+  if (!same(spec.completions, prev.completions))
+    errs.push(invalid('spec.completions', spec.completions ?? null, 'field is immutable'));
+  if (!same(spec.completionMode, prev.completionMode))
+    errs.push(invalid('spec.completionMode', spec.completionMode ?? '', 'field is immutable'));
   // The template may change only while the Job is suspended (upstream's mutable scheduling directives aside).
-  if (!same(spec.template, prev.template) && prev.suspend !== true) errs.push(invalid('spec.template', '(object)', 'field is immutable'));
+  if (!same(spec.template, prev.template) && prev.suspend !== true)
+    errs.push(invalid('spec.template', '(object)', 'field is immutable'));
   return errs;
 }
 
@@ -67,12 +74,14 @@ function validTimeZone(tz: string): boolean {
 export function validateCronJob(cj: KubeObject): FieldError[] {
   const errs = validateObjectMeta(cj.metadata, { namespaced: true });
   const name = cj.metadata?.name;
-  if (name && name.length > CRONJOB_NAME_MAX) errs.push(invalid('metadata.name', name, `must be no more than ${CRONJOB_NAME_MAX} characters`));
+  if (name && name.length > CRONJOB_NAME_MAX)
+    errs.push(invalid('metadata.name', name, `must be no more than ${CRONJOB_NAME_MAX} characters`));
   const spec = asRecord(cj.spec);
   const schedule = spec.schedule;
   if (schedule === undefined || schedule === null || schedule === '') errs.push(required('spec.schedule'));
   else if (typeof schedule !== 'string') errs.push(invalid('spec.schedule', schedule, 'must be a string'));
-  else if (schedule.includes('TZ')) errs.push(invalid('spec.schedule', schedule, 'cannot use TZ or CRON_TZ in schedule, use timeZone field instead'));
+  else if (schedule.includes('TZ'))
+    errs.push(invalid('spec.schedule', schedule, 'cannot use TZ or CRON_TZ in schedule, use timeZone field instead'));
   else {
     const msg = cronScheduleError(schedule);
     if (msg) errs.push(invalid('spec.schedule', schedule, msg));
@@ -81,8 +90,10 @@ export function validateCronJob(cj: KubeObject): FieldError[] {
     const tz = String(spec.timeZone);
     if (tz === '' || !validTimeZone(tz)) errs.push(invalid('spec.timeZone', spec.timeZone, `unknown time zone ${tz}`));
   }
-  if (spec.concurrencyPolicy === undefined || spec.concurrencyPolicy === '') errs.push(required('spec.concurrencyPolicy'));
-  else if (!CONCURRENCY_POLICIES.includes(String(spec.concurrencyPolicy))) errs.push(notSupported('spec.concurrencyPolicy', spec.concurrencyPolicy, CONCURRENCY_POLICIES));
+  if (spec.concurrencyPolicy === undefined || spec.concurrencyPolicy === '')
+    errs.push(required('spec.concurrencyPolicy'));
+  else if (!CONCURRENCY_POLICIES.includes(String(spec.concurrencyPolicy)))
+    errs.push(notSupported('spec.concurrencyPolicy', spec.concurrencyPolicy, CONCURRENCY_POLICIES));
   errs.push(...nonNegativeInt(spec.startingDeadlineSeconds, 'spec.startingDeadlineSeconds'));
   errs.push(...nonNegativeInt(spec.successfulJobsHistoryLimit, 'spec.successfulJobsHistoryLimit'));
   errs.push(...nonNegativeInt(spec.failedJobsHistoryLimit, 'spec.failedJobsHistoryLimit'));
@@ -91,7 +102,8 @@ export function validateCronJob(cj: KubeObject): FieldError[] {
   else {
     if (asRecord(jt.spec).manualSelector === true && asRecord(jt.spec).selector) {
       // allowed upstream only with a selector that matches; nothing extra here
-    } else if (asRecord(jt.spec).selector) errs.push(forbidden('spec.jobTemplate.spec.selector', '`selector` will be auto-generated'));
+    } else if (asRecord(jt.spec).selector)
+      errs.push(forbidden('spec.jobTemplate.spec.selector', '`selector` will be auto-generated'));
     errs.push(...validateJobSpec(jt.spec, 'spec.jobTemplate.spec', false));
   }
   return errs;

@@ -22,16 +22,29 @@ export function configKeyErrors(key: string): string[] {
 
 function validateKeys(map: unknown, field: string): FieldError[] {
   const errs: FieldError[] = [];
-  for (const key of Object.keys(asRecord(map))) for (const m of configKeyErrors(key)) errs.push(invalid(`${field}[${key}]`, key, m));
+  for (const key of Object.keys(asRecord(map)))
+    for (const m of configKeyErrors(key)) errs.push(invalid(`${field}[${key}]`, key, m));
   return errs;
 }
 
 function immutableChecks(obj: KubeObject, old: KubeObject, fields: string[]): FieldError[] {
   if (old['immutable'] !== true) return [];
   const errs: FieldError[] = [];
-  if (obj['immutable'] !== true) errs.push({ type: 'FieldValueForbidden', field: 'immutable', hasValue: false, detail: 'field is immutable when `immutable` is set' });
+  if (obj['immutable'] !== true)
+    errs.push({
+      type: 'FieldValueForbidden',
+      field: 'immutable',
+      hasValue: false,
+      detail: 'field is immutable when `immutable` is set',
+    });
   for (const f of fields) {
-    if (JSON.stringify(obj[f] ?? {}) !== JSON.stringify(old[f] ?? {})) errs.push({ type: 'FieldValueForbidden', field: f, hasValue: false, detail: 'field is immutable when `immutable` is set' });
+    if (JSON.stringify(obj[f] ?? {}) !== JSON.stringify(old[f] ?? {}))
+      errs.push({
+        type: 'FieldValueForbidden',
+        field: f,
+        hasValue: false,
+        detail: 'field is immutable when `immutable` is set',
+      });
   }
   return errs;
 }
@@ -46,8 +59,15 @@ export function validateConfigMap(cm: KubeObject): FieldError[] {
   }
   let size = 0;
   for (const v of Object.values(data)) size += typeof v === 'string' ? Buffer.byteLength(v) : 0;
-  for (const v of Object.values(asRecord(cm['binaryData']))) size += typeof v === 'string' ? Math.floor((v.length * 3) / 4) : 0;
-  if (size > MAX_CONFIG_BYTES) errs.push({ type: 'FieldValueTooLong', field: '', hasValue: false, detail: `must have at most ${MAX_CONFIG_BYTES} bytes` });
+  for (const v of Object.values(asRecord(cm['binaryData'])))
+    size += typeof v === 'string' ? Math.floor((v.length * 3) / 4) : 0;
+  if (size > MAX_CONFIG_BYTES)
+    errs.push({
+      type: 'FieldValueTooLong',
+      field: '',
+      hasValue: false,
+      detail: `must have at most ${MAX_CONFIG_BYTES} bytes`,
+    });
   return errs;
 }
 
@@ -63,17 +83,25 @@ export function validateSecret(s: KubeObject): FieldError[] {
   errs.push(...validateKeys(data, 'data'));
   let size = 0;
   for (const [k, v] of Object.entries(data)) {
-    if (typeof v !== 'string' || !BASE64_RE.test(v)) errs.push(invalid(`data[${k}]`, '<secret contents redacted>', 'must be base64-encoded'));
+    if (typeof v !== 'string' || !BASE64_RE.test(v))
+      errs.push(invalid(`data[${k}]`, '<secret contents redacted>', 'must be base64-encoded'));
     else size += Math.floor((v.length * 3) / 4);
   }
-  if (size > MAX_CONFIG_BYTES) errs.push({ type: 'FieldValueTooLong', field: 'data', hasValue: false, detail: `must have at most ${MAX_CONFIG_BYTES} bytes` });
+  if (size > MAX_CONFIG_BYTES)
+    errs.push({
+      type: 'FieldValueTooLong',
+      field: 'data',
+      hasValue: false,
+      detail: `must have at most ${MAX_CONFIG_BYTES} bytes`,
+    });
   const type = typeof s['type'] === 'string' ? (s['type'] as string) : 'Opaque';
   const need = (key: string): void => {
     if (!(key in data)) errs.push(required(`data[${key}]`));
   };
   switch (type) {
     case 'kubernetes.io/service-account-token':
-      if (!asRecord(s.metadata.annotations)['kubernetes.io/service-account.name']) errs.push(required('metadata.annotations[kubernetes.io/service-account.name]'));
+      if (!asRecord(s.metadata.annotations)['kubernetes.io/service-account.name'])
+        errs.push(required('metadata.annotations[kubernetes.io/service-account.name]'));
       break;
     case 'kubernetes.io/dockerconfigjson':
       need('.dockerconfigjson');
@@ -97,7 +125,8 @@ export function validateSecret(s: KubeObject): FieldError[] {
 
 export function validateSecretUpdate(s: KubeObject, old: KubeObject): FieldError[] {
   const errs = validateSecret(s);
-  if ((s['type'] ?? 'Opaque') !== (old['type'] ?? 'Opaque')) errs.push(invalid('type', s['type'] ?? '', 'field is immutable'));
+  if ((s['type'] ?? 'Opaque') !== (old['type'] ?? 'Opaque'))
+    errs.push(invalid('type', s['type'] ?? '', 'field is immutable'));
   return [...errs, ...immutableChecks(s, old, ['data'])];
 }
 

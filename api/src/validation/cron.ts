@@ -27,7 +27,8 @@ const FIELDS: Bounds[] = [
 function parseValue(s: string, b: Bounds): number {
   const idx = b.names?.indexOf(s.toLowerCase()) ?? -1;
   if (idx >= 0) return idx + (b.nameBase ?? 0);
-  if (!/^\d+$/.test(s)) throw new Error(`failed to parse int from ${s}: strconv.Atoi: parsing ${JSON.stringify(s)}: invalid syntax`);
+  if (!/^\d+$/.test(s))
+    throw new Error(`failed to parse int from ${s}: strconv.Atoi: parsing ${JSON.stringify(s)}: invalid syntax`);
   return Number(s);
 }
 
@@ -67,7 +68,8 @@ export function cronScheduleError(schedule: string): string | undefined {
       if (DESCRIPTORS.includes(spec)) return undefined;
       if (spec.startsWith('@every ')) {
         const d = spec.slice('@every '.length).trim();
-        if (!DURATION_RE.test(d)) return `failed to parse duration ${spec}: time: invalid duration ${JSON.stringify(d)}`;
+        if (!DURATION_RE.test(d))
+          return `failed to parse duration ${spec}: time: invalid duration ${JSON.stringify(d)}`;
         return undefined;
       }
       return `unrecognized descriptor: ${spec}`;

@@ -7,7 +7,8 @@ import { validateIntOrPercent } from './apps.js';
 export function validatePDB(pdb: KubeObject): FieldError[] {
   const errs = validateObjectMeta(pdb.metadata, { namespaced: true });
   const spec = asRecord(pdb.spec);
-  if (spec.minAvailable !== undefined && spec.maxUnavailable !== undefined) errs.push(invalid('spec', spec, 'minAvailable and maxUnavailable cannot be both set'));
+  if (spec.minAvailable !== undefined && spec.maxUnavailable !== undefined)
+    errs.push(invalid('spec', spec, 'minAvailable and maxUnavailable cannot be both set'));
   errs.push(...validateIntOrPercent(spec.minAvailable, 'spec.minAvailable'));
   errs.push(...validateIntOrPercent(spec.maxUnavailable, 'spec.maxUnavailable'));
   return errs;
@@ -19,7 +20,8 @@ export function validateIngress(ing: KubeObject): FieldError[] {
   const errs = validateObjectMeta(ing.metadata, { namespaced: true });
   const spec = asRecord(ing.spec);
   const rules = asArray(spec.rules);
-  if (!spec.defaultBackend && rules.length === 0) errs.push(invalid('spec.rules', rules, 'either `defaultBackend` or `rules` must be specified'));
+  if (!spec.defaultBackend && rules.length === 0)
+    errs.push(invalid('spec.rules', rules, 'either `defaultBackend` or `rules` must be specified'));
   rules.forEach((r, i) => {
     asArray(asRecord(asRecord(r).http).paths).forEach((p, j) => {
       const f = `spec.rules[${i}].http.paths[${j}]`;

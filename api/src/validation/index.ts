@@ -9,10 +9,28 @@ import { validateObjectMeta } from './meta.js';
 import { validatePod, validatePodUpdate } from './pod.js';
 import { validateDeployment, validateDeploymentUpdate, validateReplicaSet, validateReplicaSetUpdate } from './apps.js';
 import { validateService, validateServiceUpdate } from './service.js';
-import { validateEndpoints, validateEvent, validateLease, validateNamespace, validateNode, validateNodeStatus } from './other.js';
+import {
+  validateEndpoints,
+  validateEvent,
+  validateLease,
+  validateNamespace,
+  validateNode,
+  validateNodeStatus,
+} from './other.js';
 import { validateCronJob, validateJob, validateJobUpdate } from './batch.js';
-import { validateDaemonSet, validateDaemonSetUpdate, validateStatefulSet, validateStatefulSetUpdate } from './workloads.js';
-import { validateConfigMap, validateConfigMapUpdate, validateSecret, validateSecretUpdate, validateServiceAccount } from './config.js';
+import {
+  validateDaemonSet,
+  validateDaemonSetUpdate,
+  validateStatefulSet,
+  validateStatefulSetUpdate,
+} from './workloads.js';
+import {
+  validateConfigMap,
+  validateConfigMapUpdate,
+  validateSecret,
+  validateSecretUpdate,
+  validateServiceAccount,
+} from './config.js';
 import { validateEndpointSlice, validateIngress, validatePDB } from './extras.js';
 import { validateHorizontalPodAutoscaler } from './hpa.js';
 import { validateControllerRevision, validateControllerRevisionUpdate } from './controllerrevision.js';
@@ -28,21 +46,65 @@ import {
 } from './storage.js';
 
 export { invalidError, fieldErrorString, errorBody, goValue, type FieldError, type FieldErrorType } from './errors.js';
-export { validateObjectMeta, validateLabels, qualifiedNameErrors, labelValueErrors, checkDns1035, portNameErrors, type MetaRules } from './meta.js';
+export {
+  validateObjectMeta,
+  validateLabels,
+  qualifiedNameErrors,
+  labelValueErrors,
+  checkDns1035,
+  portNameErrors,
+  type MetaRules,
+} from './meta.js';
 export { validatePod, validatePodSpec, validatePodUpdate, validatePodTemplate, type PodSpecRules } from './pod.js';
 export { validateDeployment, validateDeploymentUpdate, validateReplicaSet, validateReplicaSetUpdate } from './apps.js';
 export { validateService, validateServiceUpdate } from './service.js';
-export { validateNamespace, validateNode, validateNodeStatus, validateLease, validateEndpoints, validateEvent } from './other.js';
-export { validateResourceList, validateResourceRequirements, NEGATIVE_ERROR, type ResourceListRules } from './resources.js';
-export { validateJob, validateJobUpdate, validateJobSpec, validateCronJob, JOB_RESTART_POLICIES, CRONJOB_NAME_MAX } from './batch.js';
-export { validateDaemonSet, validateDaemonSetUpdate, validateStatefulSet, validateStatefulSetUpdate } from './workloads.js';
-export { validateConfigMap, validateConfigMapUpdate, validateSecret, validateSecretUpdate, validateServiceAccount, configKeyErrors } from './config.js';
+export {
+  validateNamespace,
+  validateNode,
+  validateNodeStatus,
+  validateLease,
+  validateEndpoints,
+  validateEvent,
+} from './other.js';
+export {
+  validateResourceList,
+  validateResourceRequirements,
+  NEGATIVE_ERROR,
+  type ResourceListRules,
+} from './resources.js';
+export {
+  validateJob,
+  validateJobUpdate,
+  validateJobSpec,
+  validateCronJob,
+  JOB_RESTART_POLICIES,
+  CRONJOB_NAME_MAX,
+} from './batch.js';
+export {
+  validateDaemonSet,
+  validateDaemonSetUpdate,
+  validateStatefulSet,
+  validateStatefulSetUpdate,
+} from './workloads.js';
+export {
+  validateConfigMap,
+  validateConfigMapUpdate,
+  validateSecret,
+  validateSecretUpdate,
+  validateServiceAccount,
+  configKeyErrors,
+} from './config.js';
 export { validateEndpointSlice, validateIngress, validatePDB } from './extras.js';
 export { validateHorizontalPodAutoscaler } from './hpa.js';
 export { validateControllerRevision, validateControllerRevisionUpdate } from './controllerrevision.js';
 export * from './storage.js';
 export { validatePolicyRule, checkPathSegment } from './rbac.js';
-export { validateCertificateSigningRequest, validateCsrConditions, csrRequestError, KEY_USAGES } from './certificates.js';
+export {
+  validateCertificateSigningRequest,
+  validateCsrConditions,
+  csrRequestError,
+  KEY_USAGES,
+} from './certificates.js';
 export { cronScheduleError } from './cron.js';
 
 type Validator = (obj: KubeObject, old?: KubeObject) => FieldError[];
@@ -66,7 +128,8 @@ const VALIDATORS: Record<string, Validator> = {
   serviceaccounts: (o) => validateServiceAccount(o),
   horizontalpodautoscalers: (o) => validateHorizontalPodAutoscaler(o),
   persistentvolumes: (o, old) => (old ? validatePersistentVolumeUpdate(o, old) : validatePersistentVolume(o)),
-  persistentvolumeclaims: (o, old) => (old ? validatePersistentVolumeClaimUpdate(o, old) : validatePersistentVolumeClaim(o)),
+  persistentvolumeclaims: (o, old) =>
+    old ? validatePersistentVolumeClaimUpdate(o, old) : validatePersistentVolumeClaim(o),
   storageclasses: (o, old) => (old ? validateStorageClassUpdate(o, old) : validateStorageClass(o)),
   controllerrevisions: (o, old) => (old ? validateControllerRevisionUpdate(o, old) : validateControllerRevision(o)),
   poddisruptionbudgets: (o) => validatePDB(o),
@@ -105,5 +168,10 @@ export function assertValid(resource: string, obj: KubeObject, old?: KubeObject)
   const errs = validateObject(resource, obj, old);
   if (errs.length === 0) return;
   const info = resourceInfo(resource);
-  throw invalidError(info?.kind ?? obj.kind ?? resource, info?.group ?? '', obj.metadata?.name ?? obj.metadata?.generateName ?? '', errs);
+  throw invalidError(
+    info?.kind ?? obj.kind ?? resource,
+    info?.group ?? '',
+    obj.metadata?.name ?? obj.metadata?.generateName ?? '',
+    errs,
+  );
 }

@@ -7,14 +7,18 @@ import { invalid, required, type FieldError } from './errors.js';
 const MAX_LEN = (n: number): string => `must be no more than ${n} characters`;
 
 function regexError(msg: string, fmt: string, ...examples: string[]): string {
-  const eg = examples.length ? ` (e.g. ${examples.map((e) => `'${e}'`).join(',  or ')}, regex used for validation is '${fmt}')` : ` (regex used for validation is '${fmt}')`;
+  const eg = examples.length
+    ? ` (e.g. ${examples.map((e) => `'${e}'`).join(',  or ')}, regex used for validation is '${fmt}')`
+    : ` (regex used for validation is '${fmt}')`;
   return msg + eg;
 }
 
-const QUALIFIED_MSG = "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character";
+const QUALIFIED_MSG =
+  "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character";
 const QUALIFIED_FMT = '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]';
 const QUALIFIED_RE = new RegExp(`^${QUALIFIED_FMT}$`);
-const LABEL_VALUE_MSG = "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character";
+const LABEL_VALUE_MSG =
+  "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character";
 const LABEL_VALUE_FMT = '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?';
 const LABEL_VALUE_RE = new RegExp(`^${LABEL_VALUE_FMT}$`);
 const DNS1035_RE = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
@@ -34,18 +38,22 @@ export function qualifiedNameErrors(value: string): string[] {
       if (m) errs.push(`prefix part ${m}`);
     }
   } else {
-    return [`a qualified name ${regexError(QUALIFIED_MSG, QUALIFIED_FMT, 'MyName', 'my.name', '123-abc')} with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')`];
+    return [
+      `a qualified name ${regexError(QUALIFIED_MSG, QUALIFIED_FMT, 'MyName', 'my.name', '123-abc')} with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')`,
+    ];
   }
   if (!name) errs.push('name part must be non-empty');
   else if (name.length > 63) errs.push(`name part ${MAX_LEN(63)}`);
-  if (!QUALIFIED_RE.test(name)) errs.push(`name part ${regexError(QUALIFIED_MSG, QUALIFIED_FMT, 'MyName', 'my.name', '123-abc')}`);
+  if (!QUALIFIED_RE.test(name))
+    errs.push(`name part ${regexError(QUALIFIED_MSG, QUALIFIED_FMT, 'MyName', 'my.name', '123-abc')}`);
   return errs;
 }
 
 export function labelValueErrors(value: string): string[] {
   const errs: string[] = [];
   if (value.length > 63) errs.push(MAX_LEN(63));
-  if (!LABEL_VALUE_RE.test(value)) errs.push(regexError(LABEL_VALUE_MSG, LABEL_VALUE_FMT, 'MyValue', 'my_value', '12345'));
+  if (!LABEL_VALUE_RE.test(value))
+    errs.push(regexError(LABEL_VALUE_MSG, LABEL_VALUE_FMT, 'MyValue', 'my_value', '12345'));
   return errs;
 }
 
@@ -53,7 +61,12 @@ export function labelValueErrors(value: string): string[] {
 export function checkDns1035(name: string): string | undefined {
   if (name.length > 63) return MAX_LEN(63);
   if (!DNS1035_RE.test(name))
-    return regexError("a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character", '[a-z]([-a-z0-9]*[a-z0-9])?', 'my-name', 'abc-123');
+    return regexError(
+      "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character",
+      '[a-z]([-a-z0-9]*[a-z0-9])?',
+      'my-name',
+      'abc-123',
+    );
   return undefined;
 }
 
@@ -82,7 +95,8 @@ export function isValidPort(n: unknown): boolean {
 
 export function validateLabels(labels: unknown, field: string): FieldError[] {
   if (labels === undefined || labels === null) return [];
-  if (typeof labels !== 'object' || Array.isArray(labels)) return [invalid(field, labels, 'must be a map of string keys to string values')];
+  if (typeof labels !== 'object' || Array.isArray(labels))
+    return [invalid(field, labels, 'must be a map of string keys to string values')];
   const errs: FieldError[] = [];
   for (const [k, v] of Object.entries(labels as Record<string, unknown>)) {
     for (const m of qualifiedNameErrors(k)) errs.push(invalid(field, k, m));
@@ -94,14 +108,16 @@ export function validateLabels(labels: unknown, field: string): FieldError[] {
 
 function validateAnnotations(ann: unknown, field: string): FieldError[] {
   if (ann === undefined || ann === null) return [];
-  if (typeof ann !== 'object' || Array.isArray(ann)) return [invalid(field, ann, 'must be a map of string keys to string values')];
+  if (typeof ann !== 'object' || Array.isArray(ann))
+    return [invalid(field, ann, 'must be a map of string keys to string values')];
   const errs: FieldError[] = [];
   let size = 0;
   for (const [k, v] of Object.entries(ann as Record<string, unknown>)) {
     for (const m of qualifiedNameErrors(k.toLowerCase())) errs.push(invalid(field, k, m));
     size += k.length + (typeof v === 'string' ? v.length : 0);
   }
-  if (size > 256 * 1024) errs.push({ type: 'FieldValueTooLong', field, hasValue: false, detail: `must have at most ${256 * 1024} bytes` });
+  if (size > 256 * 1024)
+    errs.push({ type: 'FieldValueTooLong', field, hasValue: false, detail: `must have at most ${256 * 1024} bytes` });
   return errs;
 }
 
@@ -120,7 +136,13 @@ function validateOwnerReferences(refs: unknown, field: string): FieldError[] {
     if (r?.controller === true) controllers.push(String(r.name));
   }
   if (controllers.length > 1)
-    errs.push(invalid(field, refs, `Only one reference can have Controller set to true. Found "true" in references for ${controllers.join(' and ')}`));
+    errs.push(
+      invalid(
+        field,
+        refs,
+        `Only one reference can have Controller set to true. Found "true" in references for ${controllers.join(' and ')}`,
+      ),
+    );
   return errs;
 }
 
@@ -147,7 +169,8 @@ export function validateObjectMeta(meta: ObjectMeta | undefined, rules: MetaRule
   errs.push(...validateLabels(m.labels, `${field}.labels`));
   errs.push(...validateAnnotations(m.annotations, `${field}.annotations`));
   errs.push(...validateOwnerReferences(m.ownerReferences, `${field}.ownerReferences`));
-  if (m.finalizers !== undefined && !Array.isArray(m.finalizers)) errs.push(invalid(`${field}.finalizers`, m.finalizers, 'must be a list of strings'));
+  if (m.finalizers !== undefined && !Array.isArray(m.finalizers))
+    errs.push(invalid(`${field}.finalizers`, m.finalizers, 'must be a list of strings'));
   for (const [i, f] of (Array.isArray(m.finalizers) ? m.finalizers : []).entries()) {
     for (const msg of qualifiedNameErrors(String(f))) errs.push(invalid(`${field}.finalizers[${i}]`, f, msg));
   }

@@ -2,7 +2,17 @@
 import { checkLabel } from '../names.js';
 import type { KubeObject } from '../types.js';
 import { invalid, notSupported, required, type FieldError } from './errors.js';
-import { IP_ERROR, PORT_RANGE_ERROR, asArray, asRecord, isValidIP, isValidPort, nonNegativeInt, qualifiedNameErrors, validateObjectMeta } from './meta.js';
+import {
+  IP_ERROR,
+  PORT_RANGE_ERROR,
+  asArray,
+  asRecord,
+  isValidIP,
+  isValidPort,
+  nonNegativeInt,
+  qualifiedNameErrors,
+  validateObjectMeta,
+} from './meta.js';
 import { validateResourceList } from './resources.js';
 
 export function validateNamespace(ns: KubeObject): FieldError[] {
@@ -11,7 +21,8 @@ export function validateNamespace(ns: KubeObject): FieldError[] {
     for (const m of qualifiedNameErrors(String(f))) errs.push(invalid(`spec.finalizers[${i}]`, f, m));
   }
   const phase = asRecord(ns.status).phase;
-  if (phase !== undefined && phase !== 'Active' && phase !== 'Terminating') errs.push(notSupported('status.phase', phase, ['Active', 'Terminating']));
+  if (phase !== undefined && phase !== 'Active' && phase !== 'Terminating')
+    errs.push(notSupported('status.phase', phase, ['Active', 'Terminating']));
   return errs;
 }
 
@@ -33,14 +44,18 @@ export function validateNode(node: KubeObject): FieldError[] {
 /** Capacity and allocatable as upstream's ValidateNode checks them (`status.capacity.cpu`). */
 export function validateNodeStatus(node: KubeObject): FieldError[] {
   const status = asRecord(node.status);
-  return [...validateResourceList(status.capacity, 'status.capacity', { dotted: true }).errs, ...validateResourceList(status.allocatable, 'status.allocatable', { dotted: true }).errs];
+  return [
+    ...validateResourceList(status.capacity, 'status.capacity', { dotted: true }).errs,
+    ...validateResourceList(status.allocatable, 'status.allocatable', { dotted: true }).errs,
+  ];
 }
 
 export function validateLease(lease: KubeObject): FieldError[] {
   const errs = validateObjectMeta(lease.metadata, { namespaced: true });
   const spec = asRecord(lease.spec);
   const d = spec.leaseDurationSeconds;
-  if (d !== undefined && d !== null && (typeof d !== 'number' || !Number.isInteger(d) || d <= 0)) errs.push(invalid('spec.leaseDurationSeconds', d, 'must be greater than 0'));
+  if (d !== undefined && d !== null && (typeof d !== 'number' || !Number.isInteger(d) || d <= 0))
+    errs.push(invalid('spec.leaseDurationSeconds', d, 'must be greater than 0'));
   errs.push(...nonNegativeInt(spec.leaseTransitions, 'spec.leaseTransitions'));
   return errs;
 }
@@ -67,7 +82,8 @@ export function validateEndpoints(ep: KubeObject): FieldError[] {
       const pf = `${f}.ports[${j}]`;
       if (ports.length > 1 && !p.name) errs.push(required(`${pf}.name`));
       if (!isValidPort(p.port)) errs.push(invalid(`${pf}.port`, p.port ?? 0, PORT_RANGE_ERROR));
-      if (p.protocol !== undefined && !['SCTP', 'TCP', 'UDP'].includes(String(p.protocol))) errs.push(notSupported(`${pf}.protocol`, p.protocol, ['SCTP', 'TCP', 'UDP']));
+      if (p.protocol !== undefined && !['SCTP', 'TCP', 'UDP'].includes(String(p.protocol)))
+        errs.push(notSupported(`${pf}.protocol`, p.protocol, ['SCTP', 'TCP', 'UDP']));
     });
   }
   return errs;

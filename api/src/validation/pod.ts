@@ -4,7 +4,15 @@ import { checkLabel, checkSubdomain } from '../names.js';
 import type { KubeObject } from '../types.js';
 import { validatePodDNS } from './poddns.js';
 import { duplicate, forbidden, invalid, notFoundValue, notSupported, required, type FieldError } from './errors.js';
-import { PORT_RANGE_ERROR, asArray, asRecord, isValidPort, portNameErrors, validateLabels, validateObjectMeta } from './meta.js';
+import {
+  PORT_RANGE_ERROR,
+  asArray,
+  asRecord,
+  isValidPort,
+  portNameErrors,
+  validateLabels,
+  validateObjectMeta,
+} from './meta.js';
 import { validateClaimVolumeSource } from './storage.js';
 import { validateResourceList, validateResourceRequirements } from './resources.js';
 
@@ -31,7 +39,8 @@ function validatePorts(ports: unknown, field: string): FieldError[] {
     }
     if (p.containerPort === undefined || p.containerPort === 0) errs.push(required(`${f}.containerPort`));
     else if (!isValidPort(p.containerPort)) errs.push(invalid(`${f}.containerPort`, p.containerPort, PORT_RANGE_ERROR));
-    if (p.hostPort !== undefined && p.hostPort !== 0 && !isValidPort(p.hostPort)) errs.push(invalid(`${f}.hostPort`, p.hostPort, PORT_RANGE_ERROR));
+    if (p.hostPort !== undefined && p.hostPort !== 0 && !isValidPort(p.hostPort))
+      errs.push(invalid(`${f}.hostPort`, p.hostPort, PORT_RANGE_ERROR));
     if (p.protocol === undefined || p.protocol === '') errs.push(required(`${f}.protocol`));
     else if (!PROTOCOLS.includes(String(p.protocol))) errs.push(notSupported(`${f}.protocol`, p.protocol, PROTOCOLS));
   }
@@ -41,13 +50,20 @@ function validatePorts(ports: unknown, field: string): FieldError[] {
 function validateContainer(c: Record<string, unknown>, field: string, volumes: Set<string>): FieldError[] {
   const errs: FieldError[] = [];
   if (typeof c.image !== 'string' || c.image === '') errs.push(required(`${field}.image`));
-  else if (c.image.trim() !== c.image) errs.push(invalid(`${field}.image`, c.image, 'must not have leading or trailing whitespace'));
+  else if (c.image.trim() !== c.image)
+    errs.push(invalid(`${field}.image`, c.image, 'must not have leading or trailing whitespace'));
   errs.push(...validatePorts(c.ports, `${field}.ports`));
   errs.push(...validateResourceRequirements(c.resources, `${field}.resources`));
   if (c.imagePullPolicy === undefined || c.imagePullPolicy === '') errs.push(required(`${field}.imagePullPolicy`));
-  else if (!PULL_POLICIES.includes(String(c.imagePullPolicy))) errs.push(notSupported(`${field}.imagePullPolicy`, c.imagePullPolicy, PULL_POLICIES));
-  if (c.terminationMessagePolicy !== undefined && !TERMINATION_MESSAGE_POLICIES.includes(String(c.terminationMessagePolicy)))
-    errs.push(notSupported(`${field}.terminationMessagePolicy`, c.terminationMessagePolicy, TERMINATION_MESSAGE_POLICIES));
+  else if (!PULL_POLICIES.includes(String(c.imagePullPolicy)))
+    errs.push(notSupported(`${field}.imagePullPolicy`, c.imagePullPolicy, PULL_POLICIES));
+  if (
+    c.terminationMessagePolicy !== undefined &&
+    !TERMINATION_MESSAGE_POLICIES.includes(String(c.terminationMessagePolicy))
+  )
+    errs.push(
+      notSupported(`${field}.terminationMessagePolicy`, c.terminationMessagePolicy, TERMINATION_MESSAGE_POLICIES),
+    );
   for (const [i, raw] of asArray(c.env).entries()) {
     const e = asRecord(raw);
     if (!e.name) errs.push(required(`${field}.env[${i}].name`));
@@ -63,7 +79,10 @@ function validateContainer(c: Record<string, unknown>, field: string, volumes: S
     const expr = typeof m.subPathExpr === 'string' ? m.subPathExpr : '';
     if (subPath) errs.push(...localDescendingPath(subPath, `${field}.volumeMounts.subPath`));
     if (expr) {
-      if (subPath) errs.push(invalid(`${field}.volumeMounts[${i}].subPathExpr`, expr, 'subPathExpr and subPath are mutually exclusive'));
+      if (subPath)
+        errs.push(
+          invalid(`${field}.volumeMounts[${i}].subPathExpr`, expr, 'subPathExpr and subPath are mutually exclusive'),
+        );
       errs.push(...localDescendingPath(expr, `${field}.volumeMounts.subPathExpr`));
     }
   }
@@ -121,19 +140,26 @@ export function validatePodSpec(specRaw: unknown, field: string, rules: PodSpecR
   containerList('initContainers');
   containerList('containers');
   for (const [i, raw] of asArray(spec.ephemeralContainers).entries()) {
-    if (Object.keys(asRecord(asRecord(raw).resources)).length) errs.push(forbidden(`${field}.ephemeralContainers[${i}].resources`, 'cannot be set for an Ephemeral Container'));
+    if (Object.keys(asRecord(asRecord(raw).resources)).length)
+      errs.push(forbidden(`${field}.ephemeralContainers[${i}].resources`, 'cannot be set for an Ephemeral Container'));
   }
-  if (spec.overhead !== undefined) errs.push(...validateResourceList(spec.overhead, `${field}.overhead`, { containerNames: true }).errs);
+  if (spec.overhead !== undefined)
+    errs.push(...validateResourceList(spec.overhead, `${field}.overhead`, { containerNames: true }).errs);
   if (spec.resources !== undefined) errs.push(...validateResourceRequirements(spec.resources, `${field}.resources`));
   const allowed = rules.restartPolicies ?? RESTART_POLICIES;
   if (spec.restartPolicy === undefined || spec.restartPolicy === '') errs.push(required(`${field}.restartPolicy`));
-  else if (!allowed.includes(String(spec.restartPolicy))) errs.push(notSupported(`${field}.restartPolicy`, spec.restartPolicy, allowed));
-  if (spec.dnsPolicy !== undefined && !DNS_POLICIES.includes(String(spec.dnsPolicy))) errs.push(notSupported(`${field}.dnsPolicy`, spec.dnsPolicy, DNS_POLICIES));
+  else if (!allowed.includes(String(spec.restartPolicy)))
+    errs.push(notSupported(`${field}.restartPolicy`, spec.restartPolicy, allowed));
+  if (spec.dnsPolicy !== undefined && !DNS_POLICIES.includes(String(spec.dnsPolicy)))
+    errs.push(notSupported(`${field}.dnsPolicy`, spec.dnsPolicy, DNS_POLICIES));
   if (spec.terminationGracePeriodSeconds !== undefined && !Number.isInteger(spec.terminationGracePeriodSeconds))
-    errs.push(invalid(`${field}.terminationGracePeriodSeconds`, spec.terminationGracePeriodSeconds, 'must be an integer'));
+    errs.push(
+      invalid(`${field}.terminationGracePeriodSeconds`, spec.terminationGracePeriodSeconds, 'must be an integer'),
+    );
   if (spec.activeDeadlineSeconds !== undefined) {
     const v = spec.activeDeadlineSeconds;
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > 2147483647) errs.push(invalid(`${field}.activeDeadlineSeconds`, v, 'must be between 1 and 2147483647, inclusive'));
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > 2147483647)
+      errs.push(invalid(`${field}.activeDeadlineSeconds`, v, 'must be between 1 and 2147483647, inclusive'));
   }
   if (typeof spec.nodeName === 'string' && spec.nodeName !== '') {
     const msg = checkSubdomain(spec.nodeName);
@@ -168,7 +194,8 @@ export function validatePodUpdate(pod: KubeObject, old: KubeObject): FieldError[
     if (prev[key] === undefined) delete next[key];
     else next[key] = prev[key];
   }
-  if (JSON.stringify(canonical(next)) !== JSON.stringify(canonical(prev))) errs.push(forbidden('spec', POD_UPDATE_FORBIDDEN));
+  if (JSON.stringify(canonical(next)) !== JSON.stringify(canonical(prev)))
+    errs.push(forbidden('spec', POD_UPDATE_FORBIDDEN));
   return errs;
 }
 
@@ -176,5 +203,8 @@ export function validatePodUpdate(pod: KubeObject, old: KubeObject): FieldError[
 export function validatePodTemplate(template: unknown, field: string, rules: PodSpecRules): FieldError[] {
   const t = asRecord(template);
   const meta = asRecord(t.metadata);
-  return [...validateLabels(meta.labels, `${field}.metadata.labels`), ...validatePodSpec(t.spec, `${field}.spec`, rules)];
+  return [
+    ...validateLabels(meta.labels, `${field}.metadata.labels`),
+    ...validatePodSpec(t.spec, `${field}.spec`, rules),
+  ];
 }

@@ -12,17 +12,28 @@ function validateDNSConfig(spec: Record<string, unknown>, field: string): FieldE
   const errs: FieldError[] = [];
   const f = `${field}.dnsConfig`;
   if (spec.dnsPolicy === 'None') {
-    if (spec.dnsConfig === undefined || spec.dnsConfig === null) return [required(f, 'must provide `dnsConfig` when `dnsPolicy` is None')];
-    if (asArray(asRecord(spec.dnsConfig).nameservers).length === 0) return [required(`${f}.nameservers`, 'must provide at least one DNS nameserver when `dnsPolicy` is None')];
+    if (spec.dnsConfig === undefined || spec.dnsConfig === null)
+      return [required(f, 'must provide `dnsConfig` when `dnsPolicy` is None')];
+    if (asArray(asRecord(spec.dnsConfig).nameservers).length === 0)
+      return [required(`${f}.nameservers`, 'must provide at least one DNS nameserver when `dnsPolicy` is None')];
   }
   if (spec.dnsConfig === undefined || spec.dnsConfig === null) return errs;
   const c = asRecord(spec.dnsConfig);
   const nameservers = asArray(c.nameservers);
-  if (nameservers.length > MAX_NAMESERVERS) errs.push(invalid(`${f}.nameservers`, nameservers, `must not have more than ${MAX_NAMESERVERS} nameservers`));
+  if (nameservers.length > MAX_NAMESERVERS)
+    errs.push(invalid(`${f}.nameservers`, nameservers, `must not have more than ${MAX_NAMESERVERS} nameservers`));
   nameservers.forEach((ns, i) => isValidIP(ns) || errs.push(invalid(`${f}.nameservers[${i}]`, ns, IP_ERROR)));
   const searches = asArray(c.searches).map(String);
-  if (searches.length > MAX_SEARCH_PATHS) errs.push(invalid(`${f}.searches`, searches, `must not have more than ${MAX_SEARCH_PATHS} search paths`));
-  if (searches.join(' ').length > MAX_SEARCH_CHARS) errs.push(invalid(`${f}.searches`, searches, `must not have more than ${MAX_SEARCH_CHARS} characters (including spaces) in the search list`));
+  if (searches.length > MAX_SEARCH_PATHS)
+    errs.push(invalid(`${f}.searches`, searches, `must not have more than ${MAX_SEARCH_PATHS} search paths`));
+  if (searches.join(' ').length > MAX_SEARCH_CHARS)
+    errs.push(
+      invalid(
+        `${f}.searches`,
+        searches,
+        `must not have more than ${MAX_SEARCH_CHARS} characters (including spaces) in the search list`,
+      ),
+    );
   searches.forEach((s, i) => {
     // A trailing dot is fine; "." alone too (upstream's relaxed search validation, on by default since 1.33).
     if (s === '.') return;

@@ -7,7 +7,10 @@ import { assertValid, validateObject } from './index.js';
 function pod(mounts: Record<string, unknown>[]) {
   return applyDefaults('pods', {
     metadata: { name: 'p' },
-    spec: { volumes: [{ name: 'data', emptyDir: {} }], containers: [{ name: 'a', image: 'busybox', volumeMounts: mounts }] },
+    spec: {
+      volumes: [{ name: 'data', emptyDir: {} }],
+      containers: [{ name: 'a', image: 'busybox', volumeMounts: mounts }],
+    },
   });
 }
 
@@ -28,12 +31,21 @@ describe('validation: volumeMounts subPath and subPathExpr', () => {
     } catch (e) {
       assert.ok(e instanceof ApiError);
       assert.equal(e.reason, 'Invalid');
-      assert.equal(e.message, 'Pod "p" is invalid: spec.containers[0].volumeMounts.subPath: Invalid value: "/x": must be a relative path');
+      assert.equal(
+        e.message,
+        'Pod "p" is invalid: spec.containers[0].volumeMounts.subPath: Invalid value: "/x": must be a relative path',
+      );
     }
   });
 
   it("rejects '..' elements, both fields at once, and checks init containers and templates too", () => {
-    const errs = validateObject('pods', pod([{ name: 'data', mountPath: '/a', subPath: 'a/../..' }, { name: 'data', mountPath: '/b', subPath: 'x', subPathExpr: '/$(A)/..' }]));
+    const errs = validateObject(
+      'pods',
+      pod([
+        { name: 'data', mountPath: '/a', subPath: 'a/../..' },
+        { name: 'data', mountPath: '/b', subPath: 'x', subPathExpr: '/$(A)/..' },
+      ]),
+    );
     assert.deepEqual(
       errs.map((e) => `${e.field}: ${String(e.value)}: ${e.detail}`),
       [
@@ -45,18 +57,38 @@ describe('validation: volumeMounts subPath and subPathExpr', () => {
     );
     const init = applyDefaults('pods', {
       metadata: { name: 'p' },
-      spec: { volumes: [{ name: 'data', emptyDir: {} }], initContainers: [{ name: 'i', image: 'busybox', volumeMounts: [{ name: 'data', mountPath: '/a', subPath: '../x' }] }], containers: [{ name: 'a', image: 'busybox' }] },
+      spec: {
+        volumes: [{ name: 'data', emptyDir: {} }],
+        initContainers: [
+          { name: 'i', image: 'busybox', volumeMounts: [{ name: 'data', mountPath: '/a', subPath: '../x' }] },
+        ],
+        containers: [{ name: 'a', image: 'busybox' }],
+      },
     });
-    assert.deepEqual(validateObject('pods', init).map((e) => e.field), ['spec.initContainers[0].volumeMounts.subPath']);
+    assert.deepEqual(
+      validateObject('pods', init).map((e) => e.field),
+      ['spec.initContainers[0].volumeMounts.subPath'],
+    );
     const deploy = applyDefaults('deployments', {
       apiVersion: 'apps/v1',
       kind: 'Deployment',
       metadata: { name: 'web', namespace: 'default' },
       spec: {
         selector: { matchLabels: { app: 'web' } },
-        template: { metadata: { labels: { app: 'web' } }, spec: { volumes: [{ name: 'data', emptyDir: {} }], containers: [{ name: 'c', image: 'nginx', volumeMounts: [{ name: 'data', mountPath: '/a', subPath: '/abs' }] }] } },
+        template: {
+          metadata: { labels: { app: 'web' } },
+          spec: {
+            volumes: [{ name: 'data', emptyDir: {} }],
+            containers: [
+              { name: 'c', image: 'nginx', volumeMounts: [{ name: 'data', mountPath: '/a', subPath: '/abs' }] },
+            ],
+          },
+        },
       },
     });
-    assert.deepEqual(validateObject('deployments', deploy).map((e) => e.field), ['spec.template.spec.containers[0].volumeMounts.subPath']);
+    assert.deepEqual(
+      validateObject('deployments', deploy).map((e) => e.field),
+      ['spec.template.spec.containers[0].volumeMounts.subPath'],
+    );
   });
 });

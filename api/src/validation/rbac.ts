@@ -26,14 +26,19 @@ export function validatePolicyRule(raw: unknown, namespaced: boolean, f: string)
   if (strings(r['verbs']).length === 0) errs.push(required(`${f}.verbs`, 'verbs must contain at least one value'));
   const urls = strings(r['nonResourceURLs']);
   if (urls.length > 0) {
-    if (namespaced) errs.push(invalid(`${f}.nonResourceURLs`, urls, 'namespaced rules cannot apply to non-resource URLs'));
+    if (namespaced)
+      errs.push(invalid(`${f}.nonResourceURLs`, urls, 'namespaced rules cannot apply to non-resource URLs'));
     if (strings(r['apiGroups']).length || strings(r['resources']).length || strings(r['resourceNames']).length) {
-      errs.push(invalid(`${f}.nonResourceURLs`, urls, 'rules cannot apply to both regular resources and non-resource URLs'));
+      errs.push(
+        invalid(`${f}.nonResourceURLs`, urls, 'rules cannot apply to both regular resources and non-resource URLs'),
+      );
     }
     return errs;
   }
-  if (strings(r['apiGroups']).length === 0) errs.push(required(`${f}.apiGroups`, 'resource rules must supply at least one api group'));
-  if (strings(r['resources']).length === 0) errs.push(required(`${f}.resources`, 'resource rules must supply at least one resource'));
+  if (strings(r['apiGroups']).length === 0)
+    errs.push(required(`${f}.apiGroups`, 'resource rules must supply at least one api group'));
+  if (strings(r['resources']).length === 0)
+    errs.push(required(`${f}.resources`, 'resource rules must supply at least one resource'));
   return errs;
 }
 
@@ -42,15 +47,27 @@ function rulesErrors(o: RoleObject, namespaced: boolean): FieldError[] {
 }
 
 export function validateRole(o: KubeObject): FieldError[] {
-  return [...validateObjectMeta(o.metadata, { namespaced: true, checkName: checkPathSegment }), ...rulesErrors(o as RoleObject, true)];
+  return [
+    ...validateObjectMeta(o.metadata, { namespaced: true, checkName: checkPathSegment }),
+    ...rulesErrors(o as RoleObject, true),
+  ];
 }
 
 export function validateClusterRole(o: KubeObject): FieldError[] {
   const role = o as RoleObject;
-  const errs = [...validateObjectMeta(o.metadata, { namespaced: false, checkName: checkPathSegment }), ...rulesErrors(role, false)];
+  const errs = [
+    ...validateObjectMeta(o.metadata, { namespaced: false, checkName: checkPathSegment }),
+    ...rulesErrors(role, false),
+  ];
   if (role.aggregationRule !== undefined && role.aggregationRule !== null) {
     const sel = asArray(asRecord(role.aggregationRule)['clusterRoleSelectors']);
-    if (sel.length === 0) errs.push(required('aggregationRule.clusterRoleSelectors', 'at least one clusterRoleSelector required if aggregationRule is non-nil'));
+    if (sel.length === 0)
+      errs.push(
+        required(
+          'aggregationRule.clusterRoleSelectors',
+          'at least one clusterRoleSelector required if aggregationRule is non-nil',
+        ),
+      );
   }
   return errs;
 }
@@ -79,7 +96,10 @@ function subjectErrors(raw: unknown, namespaced: boolean, f: string): FieldError
   return errs;
 }
 
-const roleRefRepr = (r: Record<string, unknown>) => new GoRepr(`rbac.RoleRef{APIGroup:${JSON.stringify(String(r['apiGroup'] ?? ''))}, Kind:${JSON.stringify(String(r['kind'] ?? ''))}, Name:${JSON.stringify(String(r['name'] ?? ''))}}`);
+const roleRefRepr = (r: Record<string, unknown>) =>
+  new GoRepr(
+    `rbac.RoleRef{APIGroup:${JSON.stringify(String(r['apiGroup'] ?? ''))}, Kind:${JSON.stringify(String(r['kind'] ?? ''))}, Name:${JSON.stringify(String(r['name'] ?? ''))}}`,
+  );
 
 function bindingErrors(o: KubeObject, namespaced: boolean, old?: KubeObject): FieldError[] {
   const b = o as BindingObject;
@@ -97,10 +117,12 @@ function bindingErrors(o: KubeObject, namespaced: boolean, old?: KubeObject): Fi
   asArray(b.subjects).forEach((s, i) => errs.push(...subjectErrors(s, namespaced, `subjects[${i}]`)));
   if (old) {
     const before = asRecord((old as BindingObject).roleRef);
-    if (['apiGroup', 'kind', 'name'].some((k) => before[k] !== ref[k])) errs.push(invalid('roleRef', roleRefRepr(ref), 'cannot change roleRef'));
+    if (['apiGroup', 'kind', 'name'].some((k) => before[k] !== ref[k]))
+      errs.push(invalid('roleRef', roleRefRepr(ref), 'cannot change roleRef'));
   }
   return errs;
 }
 
 export const validateRoleBinding = (o: KubeObject, old?: KubeObject): FieldError[] => bindingErrors(o, true, old);
-export const validateClusterRoleBinding = (o: KubeObject, old?: KubeObject): FieldError[] => bindingErrors(o, false, old);
+export const validateClusterRoleBinding = (o: KubeObject, old?: KubeObject): FieldError[] =>
+  bindingErrors(o, false, old);

@@ -17,7 +17,8 @@ const STANDARD_CONTAINER_RESOURCES = new Set(['cpu', 'memory', 'ephemeral-storag
 const isHugePages = (name: string): boolean => name.startsWith('hugepages-');
 /** Native: no domain, or a kubernetes.io domain. */
 const isNative = (name: string): boolean => !name.includes('/') || name.includes('kubernetes.io/');
-const isExtended = (name: string): boolean => !isNative(name) && !name.startsWith('requests.') && qualifiedNameErrors(`requests.${name}`).length === 0;
+const isExtended = (name: string): boolean =>
+  !isNative(name) && !name.startsWith('requests.') && qualifiedNameErrors(`requests.${name}`).length === 0;
 const isIntegerResource = (name: string): boolean => isExtended(name) || name === 'pods';
 const overcommitAllowed = (name: string): boolean => isNative(name) && !isHugePages(name);
 
@@ -25,7 +26,8 @@ const overcommitAllowed = (name: string): boolean => isNative(name) && !isHugePa
 function containerResourceNameErrors(name: string, field: string): FieldError[] {
   const errs = qualifiedNameErrors(name).map((m) => invalid(field, name, m));
   if (!name.includes('/')) {
-    if (!STANDARD_CONTAINER_RESOURCES.has(name) && !isHugePages(name)) errs.push(invalid(field, name, 'must be a standard resource for containers'));
+    if (!STANDARD_CONTAINER_RESOURCES.has(name) && !isHugePages(name))
+      errs.push(invalid(field, name, 'must be a standard resource for containers'));
   } else if (!isNative(name) && !isExtended(name)) {
     errs.push(invalid(field, name, "doesn't follow extended resource name standard"));
   }
@@ -58,7 +60,11 @@ export interface ResourceListRules {
 }
 
 /** Validates a map of resource name → quantity; returns the parsed quantities too. */
-export function validateResourceList(list: unknown, field: string, rules: ResourceListRules = {}): { errs: FieldError[]; parsed: Map<string, Quantity> } {
+export function validateResourceList(
+  list: unknown,
+  field: string,
+  rules: ResourceListRules = {},
+): { errs: FieldError[]; parsed: Map<string, Quantity> } {
   const errs: FieldError[] = [];
   const parsed = new Map<string, Quantity>();
   for (const [name, value] of Object.entries(asRecord(list))) {
@@ -88,8 +94,18 @@ export function validateResourceRequirements(resources: unknown, field: string):
     const limit = limits.parsed.get(name);
     if (limit) {
       const cmp = compareQuantities(q, limit);
-      if (cmp !== 0 && !overcommitAllowed(name)) errs.push(invalid(`${field}.requests`, formatQuantity(q), `must be equal to ${name} limit of ${formatQuantity(limit)}`));
-      else if (cmp > 0) errs.push(invalid(`${field}.requests`, formatQuantity(q), `must be less than or equal to ${name} limit of ${formatQuantity(limit)}`));
+      if (cmp !== 0 && !overcommitAllowed(name))
+        errs.push(
+          invalid(`${field}.requests`, formatQuantity(q), `must be equal to ${name} limit of ${formatQuantity(limit)}`),
+        );
+      else if (cmp > 0)
+        errs.push(
+          invalid(
+            `${field}.requests`,
+            formatQuantity(q),
+            `must be less than or equal to ${name} limit of ${formatQuantity(limit)}`,
+          ),
+        );
     } else if (!overcommitAllowed(name) && !(name in asRecord(r.limits))) {
       errs.push(required(`${field}.limits`, 'Limit must be set for non overcommitable resources'));
     }

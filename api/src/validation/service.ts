@@ -2,7 +2,18 @@
 import { checkLabel, checkSubdomain } from '../names.js';
 import type { KubeObject } from '../types.js';
 import { GoRepr, duplicate, forbidden, invalid, notSupported, required, type FieldError } from './errors.js';
-import { IP_ERROR, PORT_RANGE_ERROR, asArray, asRecord, checkDns1035, isValidIP, isValidPort, portNameErrors, validateLabels, validateObjectMeta } from './meta.js';
+import {
+  IP_ERROR,
+  PORT_RANGE_ERROR,
+  asArray,
+  asRecord,
+  checkDns1035,
+  isValidIP,
+  isValidPort,
+  portNameErrors,
+  validateLabels,
+  validateObjectMeta,
+} from './meta.js';
 
 export const SERVICE_TYPES = ['ClusterIP', 'ExternalName', 'LoadBalancer', 'NodePort'];
 const PROTOCOLS = ['SCTP', 'TCP', 'UDP'];
@@ -26,14 +37,18 @@ function validatePort(p: Record<string, unknown>, f: string, requireName: boolea
     for (const m of portNameErrors(tp)) errs.push(invalid(`${f}.targetPort`, tp, m));
   } else if (tp !== undefined) errs.push(invalid(`${f}.targetPort`, tp, 'must be an integer or a port name'));
   if (p.nodePort !== undefined && p.nodePort !== 0) {
-    if (type === 'ClusterIP' || type === 'ExternalName') errs.push(forbidden(`${f}.nodePort`, `may not be used when \`type\` is '${type}'`));
-    else if (typeof p.nodePort !== 'number' || !Number.isInteger(p.nodePort)) errs.push(invalid(`${f}.nodePort`, p.nodePort, 'must be an integer'));
+    if (type === 'ClusterIP' || type === 'ExternalName')
+      errs.push(forbidden(`${f}.nodePort`, `may not be used when \`type\` is '${type}'`));
+    else if (typeof p.nodePort !== 'number' || !Number.isInteger(p.nodePort))
+      errs.push(invalid(`${f}.nodePort`, p.nodePort, 'must be an integer'));
   }
   return errs;
 }
 
 function goServicePort(p: Record<string, unknown>): GoRepr {
-  return new GoRepr(`core.ServicePort{Name:${JSON.stringify(p.name ?? '')}, Protocol:${JSON.stringify(p.protocol ?? '')}, Port:${Number(p.port ?? 0)}}`);
+  return new GoRepr(
+    `core.ServicePort{Name:${JSON.stringify(p.name ?? '')}, Protocol:${JSON.stringify(p.protocol ?? '')}, Port:${Number(p.port ?? 0)}}`,
+  );
 }
 
 export function validateService(svc: KubeObject): FieldError[] {
@@ -75,15 +90,26 @@ export function validateService(svc: KubeObject): FieldError[] {
       errs.push(invalid('spec.clusterIPs', ips, 'must match `spec.clusterIP` in its first element'));
     ips.forEach((ip, i) => {
       if (ip === 'None') {
-        if (i > 0 || ips.length > 1) errs.push(invalid(`spec.clusterIPs[${i}]`, ip, "'None' must be the first and only value"));
-        else if (type !== 'ClusterIP') errs.push(invalid(`spec.clusterIPs[${i}]`, ip, `may not be set to 'None' for ${type} services`));
+        if (i > 0 || ips.length > 1)
+          errs.push(invalid(`spec.clusterIPs[${i}]`, ip, "'None' must be the first and only value"));
+        else if (type !== 'ClusterIP')
+          errs.push(invalid(`spec.clusterIPs[${i}]`, ip, `may not be set to 'None' for ${type} services`));
       } else if (!isValidIP(ip)) errs.push(invalid(`spec.clusterIPs[${i}]`, ip, IP_ERROR));
     });
   }
-  if (spec.sessionAffinity !== undefined && !AFFINITIES.includes(String(spec.sessionAffinity))) errs.push(notSupported('spec.sessionAffinity', spec.sessionAffinity, AFFINITIES));
+  if (spec.sessionAffinity !== undefined && !AFFINITIES.includes(String(spec.sessionAffinity)))
+    errs.push(notSupported('spec.sessionAffinity', spec.sessionAffinity, AFFINITIES));
   if (spec.externalTrafficPolicy !== undefined && spec.externalTrafficPolicy !== '') {
-    if (type !== 'NodePort' && type !== 'LoadBalancer') errs.push(invalid('spec.externalTrafficPolicy', spec.externalTrafficPolicy, "may only be set when `type` is 'NodePort' or 'LoadBalancer'"));
-    else if (!TRAFFIC_POLICIES.includes(String(spec.externalTrafficPolicy))) errs.push(notSupported('spec.externalTrafficPolicy', spec.externalTrafficPolicy, TRAFFIC_POLICIES));
+    if (type !== 'NodePort' && type !== 'LoadBalancer')
+      errs.push(
+        invalid(
+          'spec.externalTrafficPolicy',
+          spec.externalTrafficPolicy,
+          "may only be set when `type` is 'NodePort' or 'LoadBalancer'",
+        ),
+      );
+    else if (!TRAFFIC_POLICIES.includes(String(spec.externalTrafficPolicy)))
+      errs.push(notSupported('spec.externalTrafficPolicy', spec.externalTrafficPolicy, TRAFFIC_POLICIES));
   }
   if (spec.internalTrafficPolicy !== undefined && !TRAFFIC_POLICIES.includes(String(spec.internalTrafficPolicy)))
     errs.push(notSupported('spec.internalTrafficPolicy', spec.internalTrafficPolicy, TRAFFIC_POLICIES));
@@ -99,7 +125,8 @@ export function validateServiceUpdate(svc: KubeObject, old: KubeObject): FieldEr
   if (a.type !== 'ExternalName' && b.type !== 'ExternalName') {
     const ip = asArray(a.clusterIPs)[0];
     const oldIp = asArray(b.clusterIPs)[0];
-    if (oldIp !== undefined && ip !== undefined && ip !== oldIp) errs.push(invalid('spec.clusterIPs[0]', ip, 'may not change once set'));
+    if (oldIp !== undefined && ip !== undefined && ip !== oldIp)
+      errs.push(invalid('spec.clusterIPs[0]', ip, 'may not change once set'));
   }
   return errs;
 }

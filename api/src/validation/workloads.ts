@@ -28,13 +28,21 @@ export function validateDaemonSet(ds: KubeObject): FieldError[] {
   const errs = [...validateObjectMeta(ds.metadata, { namespaced: true }), ...validateTemplated(spec, 'daemonset')];
   const us = asRecord(spec.updateStrategy);
   if (us.type === undefined || us.type === '') errs.push(required('spec.updateStrategy.type'));
-  else if (!UPDATE_TYPES.includes(String(us.type))) errs.push(notSupported('spec.updateStrategy.type', us.type, UPDATE_TYPES));
+  else if (!UPDATE_TYPES.includes(String(us.type)))
+    errs.push(notSupported('spec.updateStrategy.type', us.type, UPDATE_TYPES));
   if (us.type === 'RollingUpdate') {
     const ru = asRecord(us.rollingUpdate);
     errs.push(...validateIntOrPercent(ru.maxUnavailable, 'spec.updateStrategy.rollingUpdate.maxUnavailable'));
     errs.push(...validateIntOrPercent(ru.maxSurge, 'spec.updateStrategy.rollingUpdate.maxSurge'));
     const zero = (v: unknown): boolean => v === 0 || v === '0%' || v === undefined || v === null;
-    if (zero(ru.maxUnavailable) && zero(ru.maxSurge)) errs.push(invalid('spec.updateStrategy.rollingUpdate.maxUnavailable', ru.maxUnavailable ?? 0, 'may not be 0 when `maxSurge` is 0'));
+    if (zero(ru.maxUnavailable) && zero(ru.maxSurge))
+      errs.push(
+        invalid(
+          'spec.updateStrategy.rollingUpdate.maxUnavailable',
+          ru.maxUnavailable ?? 0,
+          'may not be 0 when `maxSurge` is 0',
+        ),
+      );
   }
   return errs;
 }
@@ -66,7 +74,8 @@ function validateClaimTemplates(spec: Record<string, unknown>): { errs: FieldErr
   const policy = asRecord(spec.persistentVolumeClaimRetentionPolicy);
   for (const k of ['whenDeleted', 'whenScaled']) {
     const v = policy[k];
-    if (v !== undefined && !RETENTION.includes(String(v))) errs.push(notSupported(`spec.persistentVolumeClaimRetentionPolicy.${k}`, v, RETENTION));
+    if (v !== undefined && !RETENTION.includes(String(v)))
+      errs.push(notSupported(`spec.persistentVolumeClaimRetentionPolicy.${k}`, v, RETENTION));
   }
   errs.push(...nonNegativeInt(asRecord(spec.ordinals).start, 'spec.ordinals.start'));
   return { errs, names };
@@ -75,25 +84,45 @@ function validateClaimTemplates(spec: Record<string, unknown>): { errs: FieldErr
 export function validateStatefulSet(sts: KubeObject): FieldError[] {
   const spec = asRecord(sts.spec);
   const claims = validateClaimTemplates(spec);
-  const errs = [...validateObjectMeta(sts.metadata, { namespaced: true }), ...validateTemplated(spec, 'statefulset', claims.names), ...claims.errs];
+  const errs = [
+    ...validateObjectMeta(sts.metadata, { namespaced: true }),
+    ...validateTemplated(spec, 'statefulset', claims.names),
+    ...claims.errs,
+  ];
   errs.push(...nonNegativeInt(spec.replicas, 'spec.replicas'));
-  if (spec.podManagementPolicy === undefined || spec.podManagementPolicy === '') errs.push(required('spec.podManagementPolicy', ''));
-  else if (!POD_MANAGEMENT.includes(String(spec.podManagementPolicy))) errs.push(invalid('spec.podManagementPolicy', spec.podManagementPolicy, `must be 'OrderedReady' or 'Parallel'`));
+  if (spec.podManagementPolicy === undefined || spec.podManagementPolicy === '')
+    errs.push(required('spec.podManagementPolicy', ''));
+  else if (!POD_MANAGEMENT.includes(String(spec.podManagementPolicy)))
+    errs.push(invalid('spec.podManagementPolicy', spec.podManagementPolicy, `must be 'OrderedReady' or 'Parallel'`));
   const us = asRecord(spec.updateStrategy);
   if (us.type === undefined || us.type === '') errs.push(required('spec.updateStrategy', ''));
-  else if (!UPDATE_TYPES.includes(String(us.type))) errs.push(invalid('spec.updateStrategy', us.type, "must be 'RollingUpdate' or 'OnDelete'"));
-  else if (us.type === 'OnDelete' && us.rollingUpdate) errs.push(invalid('spec.updateStrategy.rollingUpdate', '(object)', "only allowed for updateStrategy 'RollingUpdate'"));
+  else if (!UPDATE_TYPES.includes(String(us.type)))
+    errs.push(invalid('spec.updateStrategy', us.type, "must be 'RollingUpdate' or 'OnDelete'"));
+  else if (us.type === 'OnDelete' && us.rollingUpdate)
+    errs.push(
+      invalid('spec.updateStrategy.rollingUpdate', '(object)', "only allowed for updateStrategy 'RollingUpdate'"),
+    );
   errs.push(...nonNegativeInt(asRecord(us.rollingUpdate).partition, 'spec.updateStrategy.rollingUpdate.partition'));
   for (const [i, t] of asArray(spec.volumeClaimTemplates).entries()) {
     const r = asRecord(asRecord(asRecord(t).spec).resources);
     const f = `spec.volumeClaimTemplates[${i}].spec.resources`;
-    errs.push(...validateResourceList(r.requests, `${f}.requests`).errs, ...validateResourceList(r.limits, `${f}.limits`).errs);
+    errs.push(
+      ...validateResourceList(r.requests, `${f}.requests`).errs,
+      ...validateResourceList(r.limits, `${f}.limits`).errs,
+    );
   }
   return errs;
 }
 
 /** Fields of a StatefulSet spec that may change after creation (upstream's list). */
-const STS_MUTABLE = ['replicas', 'ordinals', 'template', 'updateStrategy', 'persistentVolumeClaimRetentionPolicy', 'minReadySeconds'];
+const STS_MUTABLE = [
+  'replicas',
+  'ordinals',
+  'template',
+  'updateStrategy',
+  'persistentVolumeClaimRetentionPolicy',
+  'minReadySeconds',
+];
 
 export function validateStatefulSetUpdate(sts: KubeObject, old: KubeObject): FieldError[] {
   const errs = validateStatefulSet(sts);

@@ -35,7 +35,12 @@ export interface AdmissionPlugin {
   admit(req: AdmissionRequest): Promise<KubeObject | undefined> | KubeObject | undefined;
 }
 
-async function readOld(registry: Registry, resource: string, namespace: string, name: string): Promise<KubeObject | undefined> {
+async function readOld(
+  registry: Registry,
+  resource: string,
+  namespace: string,
+  name: string,
+): Promise<KubeObject | undefined> {
   try {
     return await registry.get(resource, namespace, name);
   } catch (err) {
@@ -45,11 +50,34 @@ async function readOld(registry: Registry, resource: string, namespace: string, 
 }
 
 /** The registry as one caller sees it: every write first passes the plugins. */
-export function admittingRegistry(registry: Registry, user: UserInfo, plugins: readonly AdmissionPlugin[], warn: (message: string) => void = () => undefined): Registry {
+export function admittingRegistry(
+  registry: Registry,
+  user: UserInfo,
+  plugins: readonly AdmissionPlugin[],
+  warn: (message: string) => void = () => undefined,
+): Registry {
   if (plugins.length === 0) return registry;
-  const run = async (operation: Operation, resource: string, subresource: string, namespace: string, name: string, object?: KubeObject): Promise<KubeObject | undefined> => {
+  const run = async (
+    operation: Operation,
+    resource: string,
+    subresource: string,
+    namespace: string,
+    name: string,
+    object?: KubeObject,
+  ): Promise<KubeObject | undefined> => {
     let old: Promise<KubeObject | undefined> | undefined;
-    const req: AdmissionRequest = { user, operation, resource, subresource, namespace, name, registry, warn, oldObject: () => (old ??= operation === 'CREATE' ? Promise.resolve(undefined) : readOld(registry, resource, namespace, name)) };
+    const req: AdmissionRequest = {
+      user,
+      operation,
+      resource,
+      subresource,
+      namespace,
+      name,
+      registry,
+      warn,
+      oldObject: () =>
+        (old ??= operation === 'CREATE' ? Promise.resolve(undefined) : readOld(registry, resource, namespace, name)),
+    };
     if (object) req.object = object;
     for (const p of plugins) {
       const out = await p.admit(req);
@@ -58,12 +86,31 @@ export function admittingRegistry(registry: Registry, user: UserInfo, plugins: r
     return req.object;
   };
   const wrapped: Registry = {
-    create: async (resource: string, namespace: string, obj: KubeObject, opts?: WriteOptions) => registry.create(resource, namespace, (await run('CREATE', resource, '', namespace, obj.metadata?.name ?? '', obj)) ?? obj, opts),
+    create: async (resource: string, namespace: string, obj: KubeObject, opts?: WriteOptions) =>
+      registry.create(
+        resource,
+        namespace,
+        (await run('CREATE', resource, '', namespace, obj.metadata?.name ?? '', obj)) ?? obj,
+        opts,
+      ),
     get: (resource, namespace, name, opts) => registry.get(resource, namespace, name, opts),
     list: (resource, q) => registry.list(resource, q),
-    update: async (resource: string, namespace: string, name: string, obj: KubeObject, opts?: WriteOptions) => registry.update(resource, namespace, name, (await run('UPDATE', resource, '', namespace, name, obj)) ?? obj, opts),
+    update: async (resource: string, namespace: string, name: string, obj: KubeObject, opts?: WriteOptions) =>
+      registry.update(
+        resource,
+        namespace,
+        name,
+        (await run('UPDATE', resource, '', namespace, name, obj)) ?? obj,
+        opts,
+      ),
     updateStatus: async (resource: string, namespace: string, name: string, obj: KubeObject, opts?: StatusOptions) =>
-      registry.updateStatus(resource, namespace, name, (await run('UPDATE', resource, opts?.subresource ?? 'status', namespace, name, obj)) ?? obj, opts),
+      registry.updateStatus(
+        resource,
+        namespace,
+        name,
+        (await run('UPDATE', resource, opts?.subresource ?? 'status', namespace, name, obj)) ?? obj,
+        opts,
+      ),
     delete: async (resource: string, namespace: string, name: string, opts?: DeleteOpts) => {
       await run('DELETE', resource, '', namespace, name);
       return registry.delete(resource, namespace, name, opts);

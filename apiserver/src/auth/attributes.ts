@@ -23,12 +23,38 @@ export interface Attributes {
 }
 
 /** Attributes of a resource request; the fields not given are "". */
-export function resourceAttributes(user: UserInfo, verb: string, r: Partial<Omit<Attributes, 'user' | 'verb' | 'resourceRequest' | 'path'>> & { resource: string }): Attributes {
-  return { user, verb, resourceRequest: true, apiGroup: r.apiGroup ?? '', apiVersion: r.apiVersion ?? '', resource: r.resource, subresource: r.subresource ?? '', namespace: r.namespace ?? '', name: r.name ?? '', path: '' };
+export function resourceAttributes(
+  user: UserInfo,
+  verb: string,
+  r: Partial<Omit<Attributes, 'user' | 'verb' | 'resourceRequest' | 'path'>> & { resource: string },
+): Attributes {
+  return {
+    user,
+    verb,
+    resourceRequest: true,
+    apiGroup: r.apiGroup ?? '',
+    apiVersion: r.apiVersion ?? '',
+    resource: r.resource,
+    subresource: r.subresource ?? '',
+    namespace: r.namespace ?? '',
+    name: r.name ?? '',
+    path: '',
+  };
 }
 
 export function pathAttributes(user: UserInfo, verb: string, path: string): Attributes {
-  return { user, verb, resourceRequest: false, apiGroup: '', apiVersion: '', resource: '', subresource: '', namespace: '', name: '', path };
+  return {
+    user,
+    verb,
+    resourceRequest: false,
+    apiGroup: '',
+    apiVersion: '',
+    resource: '',
+    subresource: '',
+    namespace: '',
+    name: '',
+    path,
+  };
 }
 
 /** Upstream's wording (staging/src/k8s.io/apiserver/pkg/endpoints/handlers/responsewriters/errors.go). */

@@ -10,17 +10,49 @@ import { policyAuthorizer } from './rules.js';
 import { ADMIN_USER, ANONYMOUS_USER, GROUPS, type UserInfo } from './user.js';
 
 const component = (name: string): UserInfo => ({ name, groups: [GROUPS.authenticated] });
-const node = (name: string): UserInfo => ({ name: `system:node:${name}`, groups: [GROUPS.nodes, GROUPS.authenticated] });
-const bootstrapper: UserInfo = { name: 'system:bootstrap:abcdef', groups: [GROUPS.bootstrappers, GROUPS.authenticated] };
+const node = (name: string): UserInfo => ({
+  name: `system:node:${name}`,
+  groups: [GROUPS.nodes, GROUPS.authenticated],
+});
+const bootstrapper: UserInfo = {
+  name: 'system:bootstrap:abcdef',
+  groups: [GROUPS.bootstrappers, GROUPS.authenticated],
+};
 
 const pods: KubeObject[] = [
-  { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web', namespace: 'default' }, spec: { nodeName: 'n1', containers: [{ name: 'c', image: 'x', envFrom: [{ secretRef: { name: 'web-env' } }] }], volumes: [{ name: 'cfg', configMap: { name: 'web-cfg' } }, { name: 'data', persistentVolumeClaim: { claimName: 'web-data' } }] } },
-  { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'db', namespace: 'default' }, spec: { nodeName: 'n2', containers: [{ name: 'c', image: 'x', env: [{ name: 'P', valueFrom: { secretKeyRef: { name: 'db-pass', key: 'p' } } }] }] } },
+  {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'web', namespace: 'default' },
+    spec: {
+      nodeName: 'n1',
+      containers: [{ name: 'c', image: 'x', envFrom: [{ secretRef: { name: 'web-env' } }] }],
+      volumes: [
+        { name: 'cfg', configMap: { name: 'web-cfg' } },
+        { name: 'data', persistentVolumeClaim: { claimName: 'web-data' } },
+      ],
+    },
+  },
+  {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'db', namespace: 'default' },
+    spec: {
+      nodeName: 'n2',
+      containers: [
+        { name: 'c', image: 'x', env: [{ name: 'P', valueFrom: { secretKeyRef: { name: 'db-pass', key: 'p' } } }] },
+      ],
+    },
+  },
 ];
-const graph = { podsOnNode: async (n: string, ns: string) => pods.filter((p) => p.metadata.namespace === ns && (p.spec as { nodeName?: string }).nodeName === n) };
+const graph = {
+  podsOnNode: async (n: string, ns: string) =>
+    pods.filter((p) => p.metadata.namespace === ns && (p.spec as { nodeName?: string }).nodeName === n),
+};
 const authz = chainAuthorizers(mastersAuthorizer, nodeAuthorizer(graph), policyAuthorizer(ROLES, BINDINGS));
 
-const res = (user: UserInfo, verb: string, resource: string, more: Partial<Attributes> = {}): Attributes => resourceAttributes(user, verb, { resource, ...more });
+const res = (user: UserInfo, verb: string, resource: string, more: Partial<Attributes> = {}): Attributes =>
+  resourceAttributes(user, verb, { resource, ...more });
 async function allowed(a: Attributes): Promise<boolean> {
   return (await authz.authorize(a)).decision === 'allow';
 }
@@ -37,16 +69,36 @@ async function refusal(a: Attributes): Promise<ApiError> {
 describe('403 messages (upstream wording)', () => {
   it('namespaced, cluster-scoped, subresource, named, non-resource', () => {
     const u = component('jane');
-    assert.equal(forbidden(res(u, 'list', 'pods', { namespace: 'y' })).message, 'pods is forbidden: User "jane" cannot list resource "pods" in API group "" in the namespace "y"');
-    assert.equal(forbidden(res(u, 'get', 'nodes', { name: 'n1' })).message, 'nodes "n1" is forbidden: User "jane" cannot get resource "nodes" in API group "" at the cluster scope');
-    assert.equal(forbidden(res(u, 'create', 'pods', { subresource: 'exec', namespace: 'd', name: 'p' })).message, 'pods "p" is forbidden: User "jane" cannot create resource "pods/exec" in API group "" in the namespace "d"');
+    assert.equal(
+      forbidden(res(u, 'list', 'pods', { namespace: 'y' })).message,
+      'pods is forbidden: User "jane" cannot list resource "pods" in API group "" in the namespace "y"',
+    );
+    assert.equal(
+      forbidden(res(u, 'get', 'nodes', { name: 'n1' })).message,
+      'nodes "n1" is forbidden: User "jane" cannot get resource "nodes" in API group "" at the cluster scope',
+    );
+    assert.equal(
+      forbidden(res(u, 'create', 'pods', { subresource: 'exec', namespace: 'd', name: 'p' })).message,
+      'pods "p" is forbidden: User "jane" cannot create resource "pods/exec" in API group "" in the namespace "d"',
+    );
     const apps = forbidden(res(u, 'delete', 'deployments', { apiGroup: 'apps', namespace: 'd', name: 'w' }));
-    assert.equal(apps.message, 'deployments.apps "w" is forbidden: User "jane" cannot delete resource "deployments" in API group "apps" in the namespace "d"');
+    assert.equal(
+      apps.message,
+      'deployments.apps "w" is forbidden: User "jane" cannot delete resource "deployments" in API group "apps" in the namespace "d"',
+    );
     assert.deepEqual(apps.details, { group: 'apps', kind: 'deployments', name: 'w' });
     assert.equal(apps.reason, 'Forbidden');
     assert.equal(apps.toStatus().code, 403);
-    assert.equal(forbidden(pathAttributes(u, 'get', '/metrics')).message, 'forbidden: User "jane" cannot get path "/metrics"');
-    assert.equal(forbidden(res(u, 'get', 'secrets', { namespace: 'd', name: 's' }), 'no relationship found').message.endsWith('in the namespace "d": no relationship found'), true);
+    assert.equal(
+      forbidden(pathAttributes(u, 'get', '/metrics')).message,
+      'forbidden: User "jane" cannot get path "/metrics"',
+    );
+    assert.equal(
+      forbidden(res(u, 'get', 'secrets', { namespace: 'd', name: 's' }), 'no relationship found').message.endsWith(
+        'in the namespace "d": no relationship found',
+      ),
+      true,
+    );
   });
 });
 
@@ -57,7 +109,8 @@ describe('the policy table', () => {
   });
   it('everyone authenticated: discovery, /version, /healthz, selfsubjectaccessreviews; anonymous: health and version only', async () => {
     const u = component('jane');
-    for (const p of ['/api', '/apis', '/apis/apps/v1', '/version', '/healthz', '/readyz/etcd', '/openapi/v2']) assert.ok(await allowed(pathAttributes(u, 'get', p)), p);
+    for (const p of ['/api', '/apis', '/apis/apps/v1', '/version', '/healthz', '/readyz/etcd', '/openapi/v2'])
+      assert.ok(await allowed(pathAttributes(u, 'get', p)), p);
     assert.ok(await allowed(res(u, 'create', 'selfsubjectaccessreviews', { apiGroup: 'authorization.k8s.io' })));
     assert.equal(await allowed(res(u, 'list', 'pods', { namespace: 'default' })), false);
     assert.ok(await allowed(pathAttributes(ANONYMOUS_USER, 'get', '/healthz')));
@@ -71,15 +124,43 @@ describe('the policy table', () => {
     assert.ok(await allowed(res(s, 'watch', 'nodes')));
     assert.ok(await allowed(res(s, 'update', 'pods', { subresource: 'status', namespace: 'd', name: 'p' })));
     assert.ok(await allowed(res(s, 'update', 'persistentvolumes', { name: 'pv1' })));
-    assert.ok(await allowed(res(s, 'update', 'leases', { apiGroup: 'coordination.k8s.io', namespace: 'kube-system', name: 'kube-scheduler' })));
-    assert.equal(await allowed(res(s, 'update', 'leases', { apiGroup: 'coordination.k8s.io', namespace: 'kube-system', name: 'kube-controller-manager' })), false);
+    assert.ok(
+      await allowed(
+        res(s, 'update', 'leases', {
+          apiGroup: 'coordination.k8s.io',
+          namespace: 'kube-system',
+          name: 'kube-scheduler',
+        }),
+      ),
+    );
+    assert.equal(
+      await allowed(
+        res(s, 'update', 'leases', {
+          apiGroup: 'coordination.k8s.io',
+          namespace: 'kube-system',
+          name: 'kube-controller-manager',
+        }),
+      ),
+      false,
+    );
     assert.equal(await allowed(res(s, 'create', 'pods', { namespace: 'd' })), false);
     const e = await refusal(res(s, 'list', 'secrets', { namespace: 'default' }));
-    assert.equal(e.message, 'secrets is forbidden: User "system:kube-scheduler" cannot list resource "secrets" in API group "" in the namespace "default"');
+    assert.equal(
+      e.message,
+      'secrets is forbidden: User "system:kube-scheduler" cannot list resource "secrets" in API group "" in the namespace "default"',
+    );
   });
-  it('the controller-manager holds the union of the controllers\' roles', async () => {
+  it("the controller-manager holds the union of the controllers' roles", async () => {
     const c = component(COMPONENT_USERS.controllerManager);
-    for (const [verb, resource, apiGroup] of [['create', 'pods', ''], ['create', 'replicasets', 'apps'], ['update', 'deployments', 'apps'], ['delete', 'pods', ''], ['create', 'jobs', 'batch'], ['create', 'endpointslices', 'discovery.k8s.io'], ['list', 'secrets', '']] as const) {
+    for (const [verb, resource, apiGroup] of [
+      ['create', 'pods', ''],
+      ['create', 'replicasets', 'apps'],
+      ['update', 'deployments', 'apps'],
+      ['delete', 'pods', ''],
+      ['create', 'jobs', 'batch'],
+      ['create', 'endpointslices', 'discovery.k8s.io'],
+      ['list', 'secrets', ''],
+    ] as const) {
       assert.ok(await allowed(res(c, verb, resource, { apiGroup, namespace: 'd' })), `${verb} ${resource}`);
     }
     assert.equal(await allowed(res(c, 'create', 'deployments', { apiGroup: 'apps', namespace: 'd' })), false);
@@ -97,15 +178,34 @@ describe('the policy table', () => {
     assert.equal(await allowed(res(d, 'get', 'secrets', { namespace: 'kube-system', name: 's' })), false);
     const i = component(COMPONENT_USERS.ingress);
     assert.ok(await allowed(res(i, 'list', 'secrets')));
-    assert.ok(await allowed(res(i, 'update', 'ingresses', { apiGroup: 'networking.k8s.io', subresource: 'status', namespace: 'd', name: 'w' })));
-    assert.equal(await allowed(res(i, 'update', 'ingresses', { apiGroup: 'networking.k8s.io', namespace: 'd', name: 'w' })), false);
+    assert.ok(
+      await allowed(
+        res(i, 'update', 'ingresses', {
+          apiGroup: 'networking.k8s.io',
+          subresource: 'status',
+          namespace: 'd',
+          name: 'w',
+        }),
+      ),
+    );
+    assert.equal(
+      await allowed(res(i, 'update', 'ingresses', { apiGroup: 'networking.k8s.io', namespace: 'd', name: 'w' })),
+      false,
+    );
   });
   it('bootstrappers create and read CSRs only', async () => {
     const csr = { apiGroup: 'certificates.k8s.io' };
     assert.ok(await allowed(res(bootstrapper, 'create', 'certificatesigningrequests', csr)));
     assert.ok(await allowed(res(bootstrapper, 'get', 'certificatesigningrequests', { ...csr, name: 'x' })));
-    assert.ok(await allowed(res(bootstrapper, 'create', 'certificatesigningrequests', { ...csr, subresource: 'nodeclient' })));
-    assert.equal(await allowed(res(bootstrapper, 'update', 'certificatesigningrequests', { ...csr, subresource: 'approval', name: 'x' })), false);
+    assert.ok(
+      await allowed(res(bootstrapper, 'create', 'certificatesigningrequests', { ...csr, subresource: 'nodeclient' })),
+    );
+    assert.equal(
+      await allowed(
+        res(bootstrapper, 'update', 'certificatesigningrequests', { ...csr, subresource: 'approval', name: 'x' }),
+      ),
+      false,
+    );
     assert.equal(await allowed(res(bootstrapper, 'list', 'pods')), false);
     assert.equal(await allowed(res(bootstrapper, 'create', 'nodes')), false);
   });
@@ -118,7 +218,10 @@ describe('the Node authorizer', () => {
     assert.ok(await allowed(res(n1, 'get', 'configmaps', { namespace: 'default', name: 'web-cfg' })));
     assert.ok(await allowed(res(n1, 'get', 'persistentvolumeclaims', { namespace: 'default', name: 'web-data' })));
     const e = await refusal(res(n1, 'get', 'secrets', { namespace: 'default', name: 'db-pass' }));
-    assert.equal(e.message, 'secrets "db-pass" is forbidden: User "system:node:n1" cannot get resource "secrets" in API group "" in the namespace "default": no relationship found between node \'n1\' and this object');
+    assert.equal(
+      e.message,
+      'secrets "db-pass" is forbidden: User "system:node:n1" cannot get resource "secrets" in API group "" in the namespace "default": no relationship found between node \'n1\' and this object',
+    );
     assert.ok(await allowed(res(node('n2'), 'get', 'secrets', { namespace: 'default', name: 'db-pass' })));
     assert.equal(await allowed(res(n1, 'list', 'secrets', { namespace: 'default' })), false);
     assert.equal(await allowed(res(n1, 'update', 'secrets', { namespace: 'default', name: 'web-env' })), false);
@@ -128,7 +231,10 @@ describe('the Node authorizer', () => {
     assert.ok(await allowed(res(node('n1'), 'update', 'leases', { ...lease, name: 'n1' })));
     assert.ok(await allowed(res(node('n1'), 'create', 'leases', lease)));
     assert.equal(await allowed(res(node('n1'), 'update', 'leases', { ...lease, name: 'n2' })), false);
-    assert.equal(await allowed(res(node('n1'), 'get', 'leases', { ...lease, namespace: 'kube-system', name: 'n1' })), false);
+    assert.equal(
+      await allowed(res(node('n1'), 'get', 'leases', { ...lease, namespace: 'kube-system', name: 'n1' })),
+      false,
+    );
   });
   it('node rules: nodes, pods/status, events, CSRs; never exec or secrets lists', async () => {
     const n1 = node('n1');
@@ -137,12 +243,19 @@ describe('the Node authorizer', () => {
     assert.ok(await allowed(res(n1, 'patch', 'pods', { subresource: 'status', namespace: 'd', name: 'p' })));
     assert.ok(await allowed(res(n1, 'create', 'events', { namespace: 'd' })));
     assert.ok(await allowed(res(n1, 'create', 'certificatesigningrequests', { apiGroup: 'certificates.k8s.io' })));
-    assert.ok(await allowed(res(n1, 'create', 'certificatesigningrequests', { apiGroup: 'certificates.k8s.io', subresource: 'selfnodeclient' })));
+    assert.ok(
+      await allowed(
+        res(n1, 'create', 'certificatesigningrequests', {
+          apiGroup: 'certificates.k8s.io',
+          subresource: 'selfnodeclient',
+        }),
+      ),
+    );
     assert.equal(await allowed(res(n1, 'create', 'pods', { subresource: 'exec', namespace: 'd', name: 'p' })), false);
     assert.equal(await allowed(res(n1, 'update', 'pods', { namespace: 'd', name: 'p' })), false);
     assert.equal(await allowed(res(n1, 'delete', 'namespaces', { name: 'd' })), false);
   });
-  it('a system:nodes member without a node name is refused with upstream\'s reason', async () => {
+  it("a system:nodes member without a node name is refused with upstream's reason", async () => {
     const e = await refusal(res({ name: 'mallory', groups: [GROUPS.nodes] }, 'get', 'nodes', { name: 'n1' }));
     assert.match(e.message, /: unknown node for user "mallory"$/);
   });

@@ -46,7 +46,14 @@ const PUBLIC_ROOTS = ['/healthz', '/livez', '/readyz'];
  * before the RBAC objects are loaded and whatever becomes of system:public-info-viewer.
  */
 export const publicPathsAuthorizer: Authorizer = {
-  authorize: (a) => (!a.resourceRequest && a.verb === 'get' && (a.path === '/version' || a.path === '/version/' || PUBLIC_ROOTS.some((p) => a.path === p || a.path.startsWith(`${p}/`))) ? ALLOW : NO_OPINION),
+  authorize: (a) =>
+    !a.resourceRequest &&
+    a.verb === 'get' &&
+    (a.path === '/version' ||
+      a.path === '/version/' ||
+      PUBLIC_ROOTS.some((p) => a.path === p || a.path.startsWith(`${p}/`)))
+      ? ALLOW
+      : NO_OPINION,
 };
 
 /** The union: first allow or deny wins; the reasons of the no-opinions are joined. */

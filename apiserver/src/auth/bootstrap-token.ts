@@ -35,30 +35,49 @@ function sameText(a: string, b: string): boolean {
 }
 
 /** Why the token is refused, or its identity. */
-export function checkBootstrapSecret(secret: KubeObject, id: string, tokenSecret: string, now: Date): UserInfo | string {
+export function checkBootstrapSecret(
+  secret: KubeObject,
+  id: string,
+  tokenSecret: string,
+  now: Date,
+): UserInfo | string {
   const name = `${BOOTSTRAP_TOKEN_NAMESPACE}/${secret.metadata.name ?? ''}`;
   if (secret.metadata.deletionTimestamp) return `bootstrap secret ${name} is being deleted`;
   const type = (secret as { type?: string }).type;
-  if (type !== BOOTSTRAP_TOKEN_SECRET_TYPE) return `secret ${name} has invalid type ${type ?? '""'}, expected ${BOOTSTRAP_TOKEN_SECRET_TYPE}`;
-  if (!sameText(secretValue(secret, 'token-secret') ?? '', tokenSecret)) return `bootstrap secret ${name}: token secret mismatch`;
+  if (type !== BOOTSTRAP_TOKEN_SECRET_TYPE)
+    return `secret ${name} has invalid type ${type ?? '""'}, expected ${BOOTSTRAP_TOKEN_SECRET_TYPE}`;
+  if (!sameText(secretValue(secret, 'token-secret') ?? '', tokenSecret))
+    return `bootstrap secret ${name}: token secret mismatch`;
   if (secretValue(secret, 'token-id') !== id) return `bootstrap secret ${name}: token id mismatch`;
   const expiration = secretValue(secret, 'expiration');
   if (expiration !== undefined) {
     const at = Date.parse(expiration);
-    if (Number.isNaN(at)) return `bootstrap secret ${name}: expiration ${JSON.stringify(expiration)} is not an RFC 3339 time`;
+    if (Number.isNaN(at))
+      return `bootstrap secret ${name}: expiration ${JSON.stringify(expiration)} is not an RFC 3339 time`;
     if (at <= now.getTime()) return `bootstrap secret ${name}: expired token (expiration ${expiration})`;
   }
-  if (secretValue(secret, 'usage-bootstrap-authentication') !== 'true') return `bootstrap secret ${name}: not marked usage-bootstrap-authentication=true`;
-  const extra = (secretValue(secret, 'auth-extra-groups') ?? '').split(',').map((g) => g.trim()).filter((g) => g !== '');
+  if (secretValue(secret, 'usage-bootstrap-authentication') !== 'true')
+    return `bootstrap secret ${name}: not marked usage-bootstrap-authentication=true`;
+  const extra = (secretValue(secret, 'auth-extra-groups') ?? '')
+    .split(',')
+    .map((g) => g.trim())
+    .filter((g) => g !== '');
   const bad = extra.find((g) => !EXTRA_GROUP_RE.test(g));
-  if (bad) return `bootstrap secret ${name}: auth-extra-groups ${JSON.stringify(bad)} does not match ${EXTRA_GROUP_RE.source}`;
-  return { name: `system:bootstrap:${id}`, groups: [...new Set([GROUPS.bootstrappers, ...extra, GROUPS.authenticated])] };
+  if (bad)
+    return `bootstrap secret ${name}: auth-extra-groups ${JSON.stringify(bad)} does not match ${EXTRA_GROUP_RE.source}`;
+  return {
+    name: `system:bootstrap:${id}`,
+    groups: [...new Set([GROUPS.bootstrappers, ...extra, GROUPS.authenticated])],
+  };
 }
 
 export type BootstrapTokenAuthenticator = (token: string) => Promise<UserInfo | undefined>;
 
 /** `authenticateBootstrapToken(token)` over the apiserver's registry. */
-export function bootstrapTokenAuthenticator(secrets: SecretReader, opts: { log?: Logger; now?: () => Date } = {}): BootstrapTokenAuthenticator {
+export function bootstrapTokenAuthenticator(
+  secrets: SecretReader,
+  opts: { log?: Logger; now?: () => Date } = {},
+): BootstrapTokenAuthenticator {
   const now = opts.now ?? (() => new Date());
   return async function authenticateBootstrapToken(token: string): Promise<UserInfo | undefined> {
     const m = BOOTSTRAP_TOKEN_RE.exec(token);
@@ -72,7 +91,10 @@ export function bootstrapTokenAuthenticator(secrets: SecretReader, opts: { log?:
       secret = await secrets.get('secrets', BOOTSTRAP_TOKEN_NAMESPACE, `${BOOTSTRAP_TOKEN_PREFIX}${id}`);
     } catch (err) {
       if (!(err instanceof ApiError && err.reason === 'NotFound')) throw err;
-      opts.log?.info({ tokenId: id }, `bootstrap token refused: no secret ${BOOTSTRAP_TOKEN_NAMESPACE}/${BOOTSTRAP_TOKEN_PREFIX}${id} matches it (deleted or never made)`);
+      opts.log?.info(
+        { tokenId: id },
+        `bootstrap token refused: no secret ${BOOTSTRAP_TOKEN_NAMESPACE}/${BOOTSTRAP_TOKEN_PREFIX}${id} matches it (deleted or never made)`,
+      );
       return undefined;
     }
     const out = checkBootstrapSecret(secret, id, tokenSecret, now());

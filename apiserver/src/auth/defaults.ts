@@ -24,7 +24,12 @@ const SILENT = pino({ level: 'silent' });
  * without one every request lists the RBAC objects afresh.
  */
 export function defaultAuthorizer(registry: Registry, rbac: IndexSource = listingSource(registry)): Authorizer {
-  return chainAuthorizers(publicPathsAuthorizer, mastersAuthorizer, nodeAuthorizer(registryGraph(registry)), rbacAuthorizer(rbac));
+  return chainAuthorizers(
+    publicPathsAuthorizer,
+    mastersAuthorizer,
+    nodeAuthorizer(registryGraph(registry)),
+    rbacAuthorizer(rbac),
+  );
 }
 
 export interface AdmissionChoices {
@@ -34,10 +39,21 @@ export interface AdmissionChoices {
   log?: Logger;
 }
 
-export function defaultAdmission(authorizer: Authorizer, rbac: IndexSource, choices: AdmissionChoices = {}): AdmissionPlugin[] {
+export function defaultAdmission(
+  authorizer: Authorizer,
+  rbac: IndexSource,
+  choices: AdmissionChoices = {},
+): AdmissionPlugin[] {
   // Mutating first (upstream's order), then validating: PodSecurity sees the pod as it will be stored.
   const mutating = choices.serviceAccounts ? [serviceAccountAdmission()] : [];
-  return [...mutating, csrRequestor, certificateApproval(authorizer), nodeRestriction, rbacEscalation(authorizer, rbac), podSecurityAdmission(choices.log ?? SILENT)];
+  return [
+    ...mutating,
+    csrRequestor,
+    certificateApproval(authorizer),
+    nodeRestriction,
+    rbacEscalation(authorizer, rbac),
+    podSecurityAdmission(choices.log ?? SILENT),
+  ];
 }
 
 /** What a front end needs to enforce: who may, and what writes must pass. */
@@ -46,7 +62,11 @@ export interface Enforcement {
   admission: readonly AdmissionPlugin[];
 }
 
-export function defaultEnforcement(registry: Registry, rbac: IndexSource = listingSource(registry), choices: AdmissionChoices = {}): Enforcement {
+export function defaultEnforcement(
+  registry: Registry,
+  rbac: IndexSource = listingSource(registry),
+  choices: AdmissionChoices = {},
+): Enforcement {
   const authorizer = defaultAuthorizer(registry, rbac);
   return { authorizer, admission: defaultAdmission(authorizer, rbac, choices) };
 }

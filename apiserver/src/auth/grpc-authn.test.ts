@@ -24,19 +24,30 @@ import { GROUPS, grpcUser } from './user.js';
 const BOOTSTRAP = 'abcdef.0123456789abcdef';
 const CIDR = '10.96.0.0/12';
 /** Stands in for the bootstrap-token Secrets (bootstrap-token.ts is tested on its own). */
-const staticBootstrapToken = (token: string): TokenAuthenticator => (given) =>
-  Promise.resolve(given === token ? { name: `system:bootstrap:${token.slice(0, 6)}`, groups: [GROUPS.bootstrappers, GROUPS.authenticated] } : undefined);
+const staticBootstrapToken =
+  (token: string): TokenAuthenticator =>
+  (given) =>
+    Promise.resolve(
+      given === token
+        ? { name: `system:bootstrap:${token.slice(0, 6)}`, groups: [GROUPS.bootstrappers, GROUPS.authenticated] }
+        : undefined,
+    );
 
 /** A Resources service whose Get answers with the caller's identity. */
 async function whoamiServer(pki: PkiMaterial, authn: GrpcAuthn): Promise<{ server: grpc.Server; port: number }> {
   const server = new grpc.Server(SERVER_OPTIONS);
   const def = resourcesService().service;
   const impl: grpc.UntypedServiceImplementation = {
-    Get: ((call: grpc.ServerUnaryCall<unknown, unknown>, cb: grpc.sendUnaryData<unknown>) => cb(null, { object: Buffer.from(JSON.stringify({ metadata: {}, user: grpcUser(call) })) })) as grpc.UntypedHandleCall,
+    Get: ((call: grpc.ServerUnaryCall<unknown, unknown>, cb: grpc.sendUnaryData<unknown>) =>
+      cb(null, {
+        object: Buffer.from(JSON.stringify({ metadata: {}, user: grpcUser(call) })),
+      })) as grpc.UntypedHandleCall,
   };
   server.addService(def, authenticatedHandlers(def, impl, authn));
   const creds = serverTls({ ca: pki.caCert, cert: pki.cert, key: pki.key, requireClientCert: false });
-  const port = await new Promise<number>((res, rej) => server.bindAsync('127.0.0.1:0', creds, (e, p) => (e ? rej(e) : res(p))));
+  const port = await new Promise<number>((res, rej) =>
+    server.bindAsync('127.0.0.1:0', creds, (e, p) => (e ? rej(e) : res(p))),
+  );
   return { server, port };
 }
 
@@ -76,20 +87,35 @@ describe('gRPC authentication over TLS', () => {
 
   it('a component certificate of the cluster CA is its identity (CN, O + system:authenticated)', async () => {
     const sched = await issueClientCert({ cert: pki.caCert, key: pki.caKey }, COMPONENT_IDENTITIES.scheduler!);
-    assert.deepEqual(await whoami(who.port, { ca: pki.caCert, ...sched }), { name: 'system:kube-scheduler', groups: ['system:authenticated'] });
+    assert.deepEqual(await whoami(who.port, { ca: pki.caCert, ...sched }), {
+      name: 'system:kube-scheduler',
+      groups: ['system:authenticated'],
+    });
     const kc = await issueClientCert({ cert: pki.caCert, key: pki.caKey }, KUBELET_CLIENT_IDENTITY);
-    assert.deepEqual(await whoami(who.port, { ca: pki.caCert, ...kc }), { name: 'kube-apiserver-kubelet-client', groups: ['system:masters', 'system:authenticated'] });
+    assert.deepEqual(await whoami(who.port, { ca: pki.caCert, ...kc }), {
+      name: 'kube-apiserver-kubelet-client',
+      groups: ['system:masters', 'system:authenticated'],
+    });
   });
 
   it('the admin token is kubernetes-admin in system:masters; the bootstrap token system:bootstrap:<id>', async () => {
-    assert.deepEqual(await whoami(who.port, { ca: pki.caCert, token: pki.token }), { name: 'kubernetes-admin', groups: ['system:masters', 'system:authenticated'] });
-    assert.deepEqual(await whoami(who.port, { ca: pki.caCert, token: BOOTSTRAP }), { name: 'system:bootstrap:abcdef', groups: ['system:bootstrappers', 'system:authenticated'] });
+    assert.deepEqual(await whoami(who.port, { ca: pki.caCert, token: pki.token }), {
+      name: 'kubernetes-admin',
+      groups: ['system:masters', 'system:authenticated'],
+    });
+    assert.deepEqual(await whoami(who.port, { ca: pki.caCert, token: BOOTSTRAP }), {
+      name: 'system:bootstrap:abcdef',
+      groups: ['system:bootstrappers', 'system:authenticated'],
+    });
   });
 
   it('refuses a call without credentials, with a wrong token, or with a certificate of another CA: UNAUTHENTICATED', async () => {
     const none = await refusal(whoami(who.port, { ca: pki.caCert }));
     assert.equal(none.code, 'Unauthorized');
-    assert.match(none.message, /only with a client certificate signed by the cluster CA or an "authorization: Bearer <token>"/);
+    assert.match(
+      none.message,
+      /only with a client certificate signed by the cluster CA or an "authorization: Bearer <token>"/,
+    );
     const wrong = await refusal(whoami(who.port, { ca: pki.caCert, token: 'abcdef.0000000000000000' }));
     assert.equal(wrong.code, 'Unauthorized');
     assert.match(wrong.message, /bearer token is not valid/);
@@ -113,7 +139,13 @@ describe('gRPC authentication over TLS', () => {
     let port: number;
     before(async () => {
       await bootstrap(registry);
-      ({ server, port } = await startGrpcServer({ registry, port: 0, host: '127.0.0.1', log: pino({ level: 'silent' }), tls: { cert: pki.cert, key: pki.key, authn } }));
+      ({ server, port } = await startGrpcServer({
+        registry,
+        port: 0,
+        host: '127.0.0.1',
+        log: pino({ level: 'silent' }),
+        tls: { cert: pki.cert, key: pki.key, authn },
+      }));
     });
     after(async () => {
       await stopGrpcServer(server, 200);
@@ -130,11 +162,17 @@ describe('gRPC authentication over TLS', () => {
         assert.equal(denied.code, 'Forbidden', denied.message);
         assert.match(denied.message, /User "system:kube-proxy" cannot list resource "namespaces"/);
         const ac = new AbortController();
-        const w = await refusal((async () => {
-          for await (const _ of anon.watch('namespaces', {}, ac.signal)) break;
-        })());
+        const w = await refusal(
+          (async () => {
+            for await (const _ of anon.watch('namespaces', {}, ac.signal)) break;
+          })(),
+        );
         assert.equal(w.code, 'Unauthorized', w.message);
-        assert.equal((await refusal(anon.create('namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'x' } }))).code, 'Unauthorized');
+        assert.equal(
+          (await refusal(anon.create('namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'x' } })))
+            .code,
+          'Unauthorized',
+        );
       } finally {
         ok.close();
         anon.close();

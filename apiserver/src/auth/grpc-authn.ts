@@ -8,7 +8,12 @@
 import { X509Certificate } from 'node:crypto';
 import type * as grpc from '@grpc/grpc-js';
 import { ApiError } from '@kubelab/proto';
-import { authenticatedService, bearerFromMetadata, certificateIdentity, type CallAuthContext } from '@kubelab/client/grpc-auth';
+import {
+  authenticatedService,
+  bearerFromMetadata,
+  certificateIdentity,
+  type CallAuthContext,
+} from '@kubelab/client/grpc-auth';
 import { tokenMatches } from '../rest/auth.js';
 import { ADMIN_USER, setGrpcUser, type UserInfo } from './user.js';
 
@@ -26,7 +31,10 @@ export interface GrpcAuthn {
 export const NO_CREDENTIALS =
   'the apiserver accepts a gRPC call only with a client certificate signed by the cluster CA or an "authorization: Bearer <token>" metadata entry; this call carried neither';
 
-export async function authenticateCall(call: { getAuthContext(): CallAuthContext | null; metadata: grpc.Metadata }, a: GrpcAuthn & { ca: X509Certificate }): Promise<UserInfo> {
+export async function authenticateCall(
+  call: { getAuthContext(): CallAuthContext | null; metadata: grpc.Metadata },
+  a: GrpcAuthn & { ca: X509Certificate },
+): Promise<UserInfo> {
   const fromCert = certificateIdentity(call, a.ca);
   if (fromCert) return fromCert;
   const token = bearerFromMetadata(call.metadata);
@@ -36,11 +44,18 @@ export async function authenticateCall(call: { getAuthContext(): CallAuthContext
     const user = await auth(token);
     if (user) return user;
   }
-  throw new ApiError('Unauthorized', 'the bearer token is not valid (unknown, expired or deleted): ask the cluster admin for a current one (kubelab token create)');
+  throw new ApiError(
+    'Unauthorized',
+    'the bearer token is not valid (unknown, expired or deleted): ask the cluster admin for a current one (kubelab token create)',
+  );
 }
 
 /** The service's handlers, each call authenticated first (see the file comment). */
-export function authenticatedHandlers(service: grpc.ServiceDefinition, impl: grpc.UntypedServiceImplementation, a: GrpcAuthn): grpc.UntypedServiceImplementation {
+export function authenticatedHandlers(
+  service: grpc.ServiceDefinition,
+  impl: grpc.UntypedServiceImplementation,
+  a: GrpcAuthn,
+): grpc.UntypedServiceImplementation {
   const withCa = { ...a, ca: new X509Certificate(a.caCert) };
   return authenticatedService(service, impl, (call) => authenticateCall(call, withCa), setGrpcUser);
 }

@@ -18,23 +18,32 @@ export interface NodeGraph {
   podsOnNode(node: string, namespace: string): Promise<KubeObject[]>;
 }
 
-export function registryGraph(registry: { list(resource: string, q: { namespace: string; fieldSelector: string }): Promise<{ items: KubeObject[] }> }): NodeGraph {
-  return { podsOnNode: async (node, namespace) => (await registry.list('pods', { namespace, fieldSelector: `spec.nodeName=${node}` })).items };
+export function registryGraph(registry: {
+  list(resource: string, q: { namespace: string; fieldSelector: string }): Promise<{ items: KubeObject[] }>;
+}): NodeGraph {
+  return {
+    podsOnNode: async (node, namespace) =>
+      (await registry.list('pods', { namespace, fieldSelector: `spec.nodeName=${node}` })).items,
+  };
 }
 
 const noOpinion = (reason: string): Verdict => ({ decision: 'noopinion', reason });
 const GRAPH_KINDS = new Set<string>(['secrets', 'configmaps', 'persistentvolumeclaims']);
 
 function lease(node: string, a: Attributes): Verdict {
-  if (!['get', 'create', 'update', 'patch', 'delete'].includes(a.verb)) return noOpinion('can only get, create, update, patch, or delete a node lease');
-  if (a.namespace !== NODE_LEASE_NAMESPACE) return noOpinion(`can only access leases in the ${NODE_LEASE_NAMESPACE} namespace`);
-  if (a.verb !== 'create' && a.name !== node) return noOpinion('can only access node lease with the same name as the requesting node');
+  if (!['get', 'create', 'update', 'patch', 'delete'].includes(a.verb))
+    return noOpinion('can only get, create, update, patch, or delete a node lease');
+  if (a.namespace !== NODE_LEASE_NAMESPACE)
+    return noOpinion(`can only access leases in the ${NODE_LEASE_NAMESPACE} namespace`);
+  if (a.verb !== 'create' && a.name !== node)
+    return noOpinion('can only access node lease with the same name as the requesting node');
   return ALLOW;
 }
 
 async function related(graph: NodeGraph, node: string, a: Attributes): Promise<Verdict> {
   const pvcStatus = a.resource === 'persistentvolumeclaims' && a.subresource === 'status';
-  if (!(pvcStatus ? ['get', 'update', 'patch'] : ['get', 'list', 'watch']).includes(a.verb)) return noOpinion('can only read resources of this type');
+  if (!(pvcStatus ? ['get', 'update', 'patch'] : ['get', 'list', 'watch']).includes(a.verb))
+    return noOpinion('can only read resources of this type');
   if (a.subresource && !pvcStatus) return noOpinion('cannot read subresource');
   if (!a.namespace) return noOpinion('can only read namespaced object of this type');
   if (!a.name) return noOpinion('No Object name found');

@@ -45,21 +45,25 @@ function changedLabels(now: Record<string, string> = {}, before: Record<string, 
   return [...keys].filter((k) => now[k] !== before[k]).sort();
 }
 
-const nodeOf = (o: KubeObject | undefined): string | undefined => (o?.spec as { nodeName?: string } | undefined)?.nodeName;
+const nodeOf = (o: KubeObject | undefined): string | undefined =>
+  (o?.spec as { nodeName?: string } | undefined)?.nodeName;
 
 async function admitPod(node: string, r: AdmissionRequest): Promise<void> {
   const deny = (why: string): never => {
     throw forbiddenFor('', 'pods', r.name, why);
   };
   if (r.operation === 'CREATE') {
-    if (r.object?.metadata?.annotations?.[MIRROR] === undefined) deny(`pod does not have "${MIRROR}" annotation, node "${node}" can only create mirror pods`);
+    if (r.object?.metadata?.annotations?.[MIRROR] === undefined)
+      deny(`pod does not have "${MIRROR}" annotation, node "${node}" can only create mirror pods`);
     if (nodeOf(r.object) !== node) deny(`node "${node}" can only create pods with spec.nodeName set to itself`);
     return;
   }
   const old = await r.oldObject();
   if (!old) return; // the write itself answers NotFound
-  if (r.operation === 'DELETE' && nodeOf(old) !== node) deny(`node "${node}" can only delete pods with spec.nodeName set to itself`);
-  if (r.operation === 'UPDATE' && r.subresource === 'status' && nodeOf(old) !== node) deny(`node "${node}" can only update pod status for pods with spec.nodeName set to itself`);
+  if (r.operation === 'DELETE' && nodeOf(old) !== node)
+    deny(`node "${node}" can only delete pods with spec.nodeName set to itself`);
+  if (r.operation === 'UPDATE' && r.subresource === 'status' && nodeOf(old) !== node)
+    deny(`node "${node}" can only update pod status for pods with spec.nodeName set to itself`);
   if (r.operation === 'UPDATE' && r.subresource === '') deny(`node "${node}" can only update pod status`);
 }
 
@@ -69,7 +73,9 @@ async function admitNode(node: string, r: AdmissionRequest): Promise<void> {
   };
   if (r.name !== node) deny(`node "${node}" is not allowed to modify node "${r.name}"`);
   if (r.operation === 'CREATE') {
-    const bad = Object.keys(r.object?.metadata?.labels ?? {}).filter(forbiddenNodeLabel).sort();
+    const bad = Object.keys(r.object?.metadata?.labels ?? {})
+      .filter(forbiddenNodeLabel)
+      .sort();
     if (bad.length) deny(`node "${node}" is not allowed to set the following labels: ${bad.join(', ')}`);
     return;
   }
@@ -80,7 +86,8 @@ async function admitNode(node: string, r: AdmissionRequest): Promise<void> {
   if (bad.length) deny(`node "${node}" is not allowed to modify labels: ${bad.join(', ')}`);
   // Upstream refuses any taint change; the lab lets a node add taints (its registration taints on a
   // Node kept from an earlier kubelet: they only repel pods), never remove or change one.
-  const taints = (o: KubeObject | undefined): string[] => (((o?.spec as { taints?: unknown[] } | undefined)?.taints ?? []) as unknown[]).map((t) => JSON.stringify(t));
+  const taints = (o: KubeObject | undefined): string[] =>
+    (((o?.spec as { taints?: unknown[] } | undefined)?.taints ?? []) as unknown[]).map((t) => JSON.stringify(t));
   const now = new Set(taints(r.object));
   if (taints(old).some((t) => !now.has(t))) deny(`node "${node}" is not allowed to modify taints`);
 }
@@ -96,7 +103,8 @@ function admitLease(node: string, r: AdmissionRequest): void {
 async function admitVolume(node: string, r: AdmissionRequest): Promise<void> {
   if (r.operation !== 'UPDATE') return;
   const old = await r.oldObject();
-  const owner = (old?.spec as { csi?: { volumeAttributes?: Record<string, string> } } | undefined)?.csi?.volumeAttributes?.['node'];
+  const owner = (old?.spec as { csi?: { volumeAttributes?: Record<string, string> } } | undefined)?.csi
+    ?.volumeAttributes?.['node'];
   if (!old || !owner || owner === node) return;
   try {
     await r.registry.get('nodes', '', owner);
@@ -104,7 +112,12 @@ async function admitVolume(node: string, r: AdmissionRequest): Promise<void> {
     if (err instanceof ApiError && err.reason === 'NotFound') return;
     throw err;
   }
-  throw forbiddenFor('', 'persistentvolumes', r.name, `node "${node}" can only update persistent volumes of its own node or of a node that no longer exists`);
+  throw forbiddenFor(
+    '',
+    'persistentvolumes',
+    r.name,
+    `node "${node}" can only update persistent volumes of its own node or of a node that no longer exists`,
+  );
 }
 
 export const nodeRestriction: AdmissionPlugin = {

@@ -16,7 +16,11 @@ export const NODE_LEASE_NAMESPACE = 'kube-node-lease';
 
 export const NODE_RULES: readonly PolicyRule[] = [
   { verbs: ['create'], apiGroups: ['authentication.k8s.io'], resources: ['tokenreviews'] },
-  { verbs: ['create'], apiGroups: ['authorization.k8s.io'], resources: ['subjectaccessreviews', 'localsubjectaccessreviews'] },
+  {
+    verbs: ['create'],
+    apiGroups: ['authorization.k8s.io'],
+    resources: ['subjectaccessreviews', 'localsubjectaccessreviews'],
+  },
   { verbs: READ, apiGroups: [''], resources: ['services'] },
   { verbs: ['create', 'get', 'list', 'watch', 'update', 'patch'], apiGroups: [''], resources: ['nodes'] },
   { verbs: ['update', 'patch'], apiGroups: [''], resources: ['nodes/status'] },
@@ -26,7 +30,11 @@ export const NODE_RULES: readonly PolicyRule[] = [
   { verbs: ['create'], apiGroups: [''], resources: ['pods/eviction'] },
   { verbs: ['get'], apiGroups: [''], resources: ['endpoints'] },
   { verbs: [...READ, 'update'], apiGroups: [''], resources: ['persistentvolumes'] },
-  { verbs: ['create', 'get', 'list', 'watch'], apiGroups: ['certificates.k8s.io'], resources: ['certificatesigningrequests'] },
+  {
+    verbs: ['create', 'get', 'list', 'watch'],
+    apiGroups: ['certificates.k8s.io'],
+    resources: ['certificatesigningrequests'],
+  },
   { verbs: ['get'], apiGroups: ['storage.k8s.io'], resources: ['volumeattachments'] },
   { verbs: READ, apiGroups: ['storage.k8s.io'], resources: ['csidrivers', 'csinodes'] },
   { verbs: READ, apiGroups: ['node.k8s.io'], resources: ['runtimeclasses'] },

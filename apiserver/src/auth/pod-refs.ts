@@ -41,7 +41,8 @@ function volumeRefs(podName: string, v: Json, out: Record<PodRefKind, Set<string
   }
   const claim = str(obj(v['persistentVolumeClaim'])['claimName']);
   if (claim) out.persistentvolumeclaims.add(claim);
-  if (v['ephemeral'] !== undefined && str(v['name'])) out.persistentvolumeclaims.add(`${podName}-${v['name'] as string}`);
+  if (v['ephemeral'] !== undefined && str(v['name']))
+    out.persistentvolumeclaims.add(`${podName}-${v['name'] as string}`);
   for (const ref of ['csi', 'cephfs', 'rbd', 'iscsi', 'azureFile', 'scaleIO', 'storageos', 'flexVolume']) {
     const vs = obj(v[ref]);
     const n = str(obj(vs['nodePublishSecretRef'] ?? vs['secretRef'])['name']) ?? str(vs['secretName']);
@@ -51,13 +52,18 @@ function volumeRefs(podName: string, v: Json, out: Record<PodRefKind, Set<string
 
 /** The names of each kind the pod refers to. */
 export function podReferences(pod: KubeObject): Record<PodRefKind, Set<string>> {
-  const out: Record<PodRefKind, Set<string>> = { secrets: new Set(), configmaps: new Set(), persistentvolumeclaims: new Set() };
+  const out: Record<PodRefKind, Set<string>> = {
+    secrets: new Set(),
+    configmaps: new Set(),
+    persistentvolumeclaims: new Set(),
+  };
   const spec = obj(pod.spec);
   for (const s of arr(spec['imagePullSecrets'])) {
     const n = str(s['name']);
     if (n) out.secrets.add(n);
   }
-  for (const key of ['containers', 'initContainers', 'ephemeralContainers']) for (const c of arr(spec[key])) containerRefs(c, out);
+  for (const key of ['containers', 'initContainers', 'ephemeralContainers'])
+    for (const c of arr(spec[key])) containerRefs(c, out);
   for (const v of arr(spec['volumes'])) volumeRefs(pod.metadata?.name ?? '', v, out);
   return out;
 }

@@ -28,7 +28,11 @@ export const COMPONENT_USERS = {
 } as const;
 
 const READ = ['get', 'list', 'watch'];
-const EVENTS: PolicyRule = { verbs: ['create', 'update', 'patch'], apiGroups: ['', 'events.k8s.io'], resources: ['events'] };
+const EVENTS: PolicyRule = {
+  verbs: ['create', 'update', 'patch'],
+  apiGroups: ['', 'events.k8s.io'],
+  resources: ['events'],
+};
 const REVIEWS: PolicyRule[] = [
   { verbs: ['create'], apiGroups: ['authentication.k8s.io'], resources: ['tokenreviews'] },
   { verbs: ['create'], apiGroups: ['authorization.k8s.io'], resources: ['subjectaccessreviews'] },
@@ -41,11 +45,23 @@ const PUBLIC_PATHS = ['/healthz', '/healthz/*', '/livez', '/livez/*', '/readyz',
 
 export const ROLES: readonly Role[] = [
   { name: 'system:public-info-viewer', rules: [{ verbs: ['get'], nonResourceURLs: PUBLIC_PATHS }] },
-  { name: 'system:discovery', rules: [{ verbs: ['get'], nonResourceURLs: [...PUBLIC_PATHS, '/api', '/api/*', '/apis', '/apis/*', '/openapi', '/openapi/*'] }] },
+  {
+    name: 'system:discovery',
+    rules: [
+      {
+        verbs: ['get'],
+        nonResourceURLs: [...PUBLIC_PATHS, '/api', '/api/*', '/apis', '/apis/*', '/openapi', '/openapi/*'],
+      },
+    ],
+  },
   {
     name: 'system:basic-user',
     rules: [
-      { verbs: ['create'], apiGroups: ['authorization.k8s.io'], resources: ['selfsubjectaccessreviews', 'selfsubjectrulesreviews'] },
+      {
+        verbs: ['create'],
+        apiGroups: ['authorization.k8s.io'],
+        resources: ['selfsubjectaccessreviews', 'selfsubjectrulesreviews'],
+      },
       { verbs: ['create'], apiGroups: ['authentication.k8s.io'], resources: ['selfsubjectreviews'] },
     ],
   },
@@ -68,7 +84,11 @@ export const ROLES: readonly Role[] = [
     // Bound to the scheduler as upstream: volume binding writes PVs and PVCs.
     name: 'system:volume-scheduler',
     rules: [
-      { verbs: ['get', 'list', 'watch', 'patch', 'update'], apiGroups: [''], resources: ['persistentvolumes', 'persistentvolumeclaims'] },
+      {
+        verbs: ['get', 'list', 'watch', 'patch', 'update'],
+        apiGroups: [''],
+        resources: ['persistentvolumes', 'persistentvolumeclaims'],
+      },
       { verbs: READ, apiGroups: ['storage.k8s.io'], resources: ['storageclasses'] },
     ],
   },
@@ -78,8 +98,27 @@ export const ROLES: readonly Role[] = [
       EVENTS,
       ...leaderLease('kube-controller-manager'),
       ...REVIEWS,
-      { verbs: ['get', 'list', 'watch', 'update', 'patch', 'delete', 'deletecollection'], apiGroups: ['*'], resources: ['*'] },
-      { verbs: ['create'], apiGroups: [''], resources: ['pods', 'pods/binding', 'pods/eviction', 'endpoints', 'configmaps', 'persistentvolumes', 'persistentvolumeclaims', 'serviceaccounts', 'serviceaccounts/token', 'secrets'] },
+      {
+        verbs: ['get', 'list', 'watch', 'update', 'patch', 'delete', 'deletecollection'],
+        apiGroups: ['*'],
+        resources: ['*'],
+      },
+      {
+        verbs: ['create'],
+        apiGroups: [''],
+        resources: [
+          'pods',
+          'pods/binding',
+          'pods/eviction',
+          'endpoints',
+          'configmaps',
+          'persistentvolumes',
+          'persistentvolumeclaims',
+          'serviceaccounts',
+          'serviceaccounts/token',
+          'secrets',
+        ],
+      },
       { verbs: ['create'], apiGroups: ['apps'], resources: ['replicasets', 'controllerrevisions'] },
       { verbs: ['create'], apiGroups: ['batch'], resources: ['jobs'] },
       { verbs: ['create'], apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'] },
@@ -124,11 +163,34 @@ export const ROLES: readonly Role[] = [
       EVENTS,
     ],
   },
-  { name: 'system:node-bootstrapper', rules: [{ verbs: ['create', 'get', 'list', 'watch'], apiGroups: ['certificates.k8s.io'], resources: ['certificatesigningrequests'] }] },
+  {
+    name: 'system:node-bootstrapper',
+    rules: [
+      {
+        verbs: ['create', 'get', 'list', 'watch'],
+        apiGroups: ['certificates.k8s.io'],
+        resources: ['certificatesigningrequests'],
+      },
+    ],
+  },
   // What the CSR approver asks (csr/approver.ts): may this requestor have a node client certificate
   // approved automatically (a new node), or its own renewed (a node renewing).
-  { name: 'system:certificates.k8s.io:certificatesigningrequests:nodeclient', rules: [{ verbs: ['create'], apiGroups: ['certificates.k8s.io'], resources: ['certificatesigningrequests/nodeclient'] }] },
-  { name: 'system:certificates.k8s.io:certificatesigningrequests:selfnodeclient', rules: [{ verbs: ['create'], apiGroups: ['certificates.k8s.io'], resources: ['certificatesigningrequests/selfnodeclient'] }] },
+  {
+    name: 'system:certificates.k8s.io:certificatesigningrequests:nodeclient',
+    rules: [
+      { verbs: ['create'], apiGroups: ['certificates.k8s.io'], resources: ['certificatesigningrequests/nodeclient'] },
+    ],
+  },
+  {
+    name: 'system:certificates.k8s.io:certificatesigningrequests:selfnodeclient',
+    rules: [
+      {
+        verbs: ['create'],
+        apiGroups: ['certificates.k8s.io'],
+        resources: ['certificatesigningrequests/selfnodeclient'],
+      },
+    ],
+  },
 ];
 
 const user = (name: string) => [{ kind: 'User', name }] as const;
@@ -143,7 +205,11 @@ export const BINDINGS: readonly Binding[] = [
   { role: 'system:kube-controller-manager', subjects: user(COMPONENT_USERS.controllerManager) },
   { role: 'system:node-proxier', subjects: user(COMPONENT_USERS.kubeProxy) },
   { role: 'system:kubelab:cluster-dns', subjects: user(COMPONENT_USERS.clusterDns) },
-  { role: 'system:kubelab:cluster-dns-publisher', subjects: user(COMPONENT_USERS.clusterDns), namespace: CLUSTER_DNS_NAMESPACE },
+  {
+    role: 'system:kubelab:cluster-dns-publisher',
+    subjects: user(COMPONENT_USERS.clusterDns),
+    namespace: CLUSTER_DNS_NAMESPACE,
+  },
   { role: 'system:kubelab:ingress', subjects: user(COMPONENT_USERS.ingress) },
   { role: 'system:node-bootstrapper', subjects: group(GROUPS.bootstrappers) },
   { role: 'system:certificates.k8s.io:certificatesigningrequests:nodeclient', subjects: group(GROUPS.bootstrappers) },

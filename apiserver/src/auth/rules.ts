@@ -34,15 +34,20 @@ export interface Binding {
   namespace?: string;
 }
 
-const has = (list: readonly string[] | undefined, v: string): boolean => !!list && (list.includes('*') || list.includes(v));
+const has = (list: readonly string[] | undefined, v: string): boolean =>
+  !!list && (list.includes('*') || list.includes(v));
 
 function resourceMatches(rule: PolicyRule, a: Attributes): boolean {
   const combined = a.subresource ? `${a.resource}/${a.subresource}` : a.resource;
-  return (rule.resources ?? []).some((r) => r === '*' || r === combined || (a.subresource !== '' && r === `*/${a.subresource}`));
+  return (rule.resources ?? []).some(
+    (r) => r === '*' || r === combined || (a.subresource !== '' && r === `*/${a.subresource}`),
+  );
 }
 
 function pathMatches(rule: PolicyRule, path: string): boolean {
-  return (rule.nonResourceURLs ?? []).some((u) => u === '*' || u === path || (u.endsWith('*') && path.startsWith(u.slice(0, -1))));
+  return (rule.nonResourceURLs ?? []).some(
+    (u) => u === '*' || u === path || (u.endsWith('*') && path.startsWith(u.slice(0, -1))),
+  );
 }
 
 /** Whether one rule allows the request (RBAC's RuleAllows). */
@@ -62,7 +67,12 @@ function appliesTo(b: Binding, user: UserInfo): boolean {
 }
 
 /** The rules a user holds in a namespace ("" = cluster-wide only). */
-export function rulesFor(roles: readonly Role[], bindings: readonly Binding[], user: UserInfo, namespace: string): PolicyRule[] {
+export function rulesFor(
+  roles: readonly Role[],
+  bindings: readonly Binding[],
+  user: UserInfo,
+  namespace: string,
+): PolicyRule[] {
   const byName = new Map(roles.map((r) => [r.name, r]));
   const out: PolicyRule[] = [];
   for (const b of bindings) {
@@ -78,6 +88,7 @@ export function rulesFor(roles: readonly Role[], bindings: readonly Binding[], u
 /** Allows what the table grants; no opinion otherwise (as RBAC, which never denies). */
 export function policyAuthorizer(roles: readonly Role[], bindings: readonly Binding[]): Authorizer {
   return {
-    authorize: (a) => (rulesAllow(rulesFor(roles, bindings, a.user, a.resourceRequest ? a.namespace : ''), a) ? ALLOW : NO_OPINION),
+    authorize: (a) =>
+      rulesAllow(rulesFor(roles, bindings, a.user, a.resourceRequest ? a.namespace : ''), a) ? ALLOW : NO_OPINION,
   };
 }

@@ -8,7 +8,12 @@
 import type { Logger } from 'pino';
 import { ApiError } from '@kubelab/proto';
 import type { KubeObject } from '@kubelab/api';
-import { BOOTSTRAP_TOKEN_NAMESPACE, BOOTSTRAP_TOKEN_PREFIX, BOOTSTRAP_TOKEN_RE, BOOTSTRAP_TOKEN_SECRET_TYPE } from './bootstrap-token.js';
+import {
+  BOOTSTRAP_TOKEN_NAMESPACE,
+  BOOTSTRAP_TOKEN_PREFIX,
+  BOOTSTRAP_TOKEN_RE,
+  BOOTSTRAP_TOKEN_SECRET_TYPE,
+} from './bootstrap-token.js';
 
 export const SEEDED_MARKER = 'kubelab-bootstrap-token';
 export const DEFAULT_NODE_GROUP = 'system:bootstrappers:kubelab:default-node-token';
@@ -38,7 +43,9 @@ export async function seedBootstrapToken(r: Writer, token: string, log: Logger):
   const [, id, secret] = m as unknown as [string, string, string];
   let marker: (KubeObject & { data?: Record<string, string> }) | undefined;
   try {
-    marker = (await r.get('configmaps', BOOTSTRAP_TOKEN_NAMESPACE, SEEDED_MARKER)) as KubeObject & { data?: Record<string, string> };
+    marker = (await r.get('configmaps', BOOTSTRAP_TOKEN_NAMESPACE, SEEDED_MARKER)) as KubeObject & {
+      data?: Record<string, string>;
+    };
     if (marker.data?.['token-id'] === id) return 'seeded before';
   } catch (err) {
     if (!(err instanceof ApiError && err.reason === 'NotFound')) throw err;
@@ -54,12 +61,27 @@ export async function seedBootstrapToken(r: Writer, token: string, log: Logger):
       'usage-bootstrap-authentication': b64('true'),
       'usage-bootstrap-signing': b64('true'),
       'auth-extra-groups': b64(DEFAULT_NODE_GROUP),
-      description: b64("the lab's own bootstrap token (bootstrap-token in the PKI directory), given to every compose kubelet"),
+      description: b64(
+        "the lab's own bootstrap token (bootstrap-token in the PKI directory), given to every compose kubelet",
+      ),
     },
   } as KubeObject);
-  const record = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: SEEDED_MARKER, namespace: BOOTSTRAP_TOKEN_NAMESPACE }, data: { 'token-id': id } } as KubeObject;
-  if (marker) await r.update('configmaps', BOOTSTRAP_TOKEN_NAMESPACE, SEEDED_MARKER, { ...marker, data: { 'token-id': id } } as KubeObject);
+  const record = {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: SEEDED_MARKER, namespace: BOOTSTRAP_TOKEN_NAMESPACE },
+    data: { 'token-id': id },
+  } as KubeObject;
+  if (marker)
+    await r.update('configmaps', BOOTSTRAP_TOKEN_NAMESPACE, SEEDED_MARKER, {
+      ...marker,
+      data: { 'token-id': id },
+    } as KubeObject);
   else await createOnce(r, 'configmaps', record);
-  if (made) log.info({ tokenId: id, secret: `${BOOTSTRAP_TOKEN_NAMESPACE}/${BOOTSTRAP_TOKEN_PREFIX}${id}` }, "the lab's bootstrap token is a bootstrap-token Secret now (kubelab token list shows it, kubelab token delete revokes it)");
+  if (made)
+    log.info(
+      { tokenId: id, secret: `${BOOTSTRAP_TOKEN_NAMESPACE}/${BOOTSTRAP_TOKEN_PREFIX}${id}` },
+      "the lab's bootstrap token is a bootstrap-token Secret now (kubelab token list shows it, kubelab token delete revokes it)",
+    );
   return 'created';
 }

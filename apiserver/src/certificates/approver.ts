@@ -19,14 +19,31 @@ export interface Approval {
   message: string;
 }
 
-export async function autoApproval(csr: CertificateSigningRequest, parsed: ParsedCsr, authorizer: Authorizer): Promise<Approval | undefined> {
+export async function autoApproval(
+  csr: CertificateSigningRequest,
+  parsed: ParsedCsr,
+  authorizer: Authorizer,
+): Promise<Approval | undefined> {
   if (csr.spec.signerName !== SIGNERS.kubeletClient || kubeletClientError(csr, parsed)) return undefined;
   const user: UserInfo = { name: csr.spec.username ?? '', groups: csr.spec.groups ?? [] };
   if (csr.spec.uid) user.uid = csr.spec.uid;
   if (csr.spec.extra) user.extra = csr.spec.extra;
   const self = parsed.commonName === user.name;
   const subresource = self ? 'selfnodeclient' : 'nodeclient';
-  const v = await authorizer.authorize(resourceAttributes(user, 'create', { apiGroup: 'certificates.k8s.io', resource: 'certificatesigningrequests', subresource }));
+  const v = await authorizer.authorize(
+    resourceAttributes(user, 'create', {
+      apiGroup: 'certificates.k8s.io',
+      resource: 'certificatesigningrequests',
+      subresource,
+    }),
+  );
   if (v.decision !== 'allow') return undefined;
-  return { type: 'Approved', status: 'True', reason: 'AutoApproved', message: self ? 'Auto approving self kubelet client certificate after SubjectAccessReview.' : 'Auto approving kubelet client certificate after SubjectAccessReview.' };
+  return {
+    type: 'Approved',
+    status: 'True',
+    reason: 'AutoApproved',
+    message: self
+      ? 'Auto approving self kubelet client certificate after SubjectAccessReview.'
+      : 'Auto approving kubelet client certificate after SubjectAccessReview.',
+  };
 }

@@ -37,12 +37,17 @@ export class CsrController {
       try {
         const page = await this.o.registry.list(RESOURCE, { namespace: '' });
         for (const csr of page.items) await this.sync(csr as CertificateSigningRequest);
-        for await (const ev of this.o.registry.watch(RESOURCE, { namespace: '', resourceVersion: page.resourceVersion }, signal)) {
+        for await (const ev of this.o.registry.watch(
+          RESOURCE,
+          { namespace: '', resourceVersion: page.resourceVersion },
+          signal,
+        )) {
           if (ev.type === 'ADDED' || ev.type === 'MODIFIED') await this.sync(ev.object as CertificateSigningRequest);
         }
       } catch (err) {
         if (signal.aborted) return;
-        if (!(err instanceof ApiError && err.reason === 'Expired')) this.o.log.warn({ err: (err as Error).message }, 'CSR watch failed; listing again');
+        if (!(err instanceof ApiError && err.reason === 'Expired'))
+          this.o.log.warn({ err: (err as Error).message }, 'CSR watch failed; listing again');
         await new Promise((r) => setTimeout(r, 1000));
       }
     }
@@ -64,7 +69,22 @@ export class CsrController {
         const approval = await autoApproval(csr, parsed, this.o.authorizer);
         if (!approval) return;
         const now = rfc3339();
-        await this.o.registry.updateStatus(RESOURCE, '', name, { ...csr, status: { ...csr.status, conditions: [...(csr.status?.conditions ?? []), { ...approval, lastUpdateTime: now, lastTransitionTime: now }] } }, { subresource: 'approval' });
+        await this.o.registry.updateStatus(
+          RESOURCE,
+          '',
+          name,
+          {
+            ...csr,
+            status: {
+              ...csr.status,
+              conditions: [
+                ...(csr.status?.conditions ?? []),
+                { ...approval, lastUpdateTime: now, lastTransitionTime: now },
+              ],
+            },
+          },
+          { subresource: 'approval' },
+        );
         this.o.log.info({ csr: name, requestor: csr.spec.username }, 'CSR approved automatically');
         return; // signed on the MODIFIED event
       }
@@ -82,18 +102,35 @@ export class CsrController {
     if (why) return this.fail(csr, why);
     let pem: string;
     try {
-      pem = await signCsr(this.o.ca, parsed, { usages: csr.spec.usages ?? [], ...(csr.spec.expirationSeconds ? { durationSeconds: csr.spec.expirationSeconds } : {}), maxSeconds: this.o.maxSeconds ?? YEAR });
+      pem = await signCsr(this.o.ca, parsed, {
+        usages: csr.spec.usages ?? [],
+        ...(csr.spec.expirationSeconds ? { durationSeconds: csr.spec.expirationSeconds } : {}),
+        maxSeconds: this.o.maxSeconds ?? YEAR,
+      });
     } catch (err) {
       return this.fail(csr, (err as Error).message);
     }
-    await this.o.registry.updateStatus(RESOURCE, '', csr.metadata.name ?? '', { ...csr, status: { ...csr.status, certificate: Buffer.from(pem).toString('base64') } });
+    await this.o.registry.updateStatus(RESOURCE, '', csr.metadata.name ?? '', {
+      ...csr,
+      status: { ...csr.status, certificate: Buffer.from(pem).toString('base64') },
+    });
     this.o.log.info({ csr: csr.metadata.name, signer: csr.spec.signerName, subject: parsed.commonName }, 'CSR signed');
   }
 
   private async fail(csr: CertificateSigningRequest, message: string): Promise<void> {
     const now = rfc3339();
-    const failed = { type: 'Failed', status: 'True' as const, reason: 'SignerValidationFailure', message, lastUpdateTime: now, lastTransitionTime: now };
-    await this.o.registry.updateStatus(RESOURCE, '', csr.metadata.name ?? '', { ...csr, status: { ...csr.status, conditions: [...(csr.status?.conditions ?? []), failed] } });
+    const failed = {
+      type: 'Failed',
+      status: 'True' as const,
+      reason: 'SignerValidationFailure',
+      message,
+      lastUpdateTime: now,
+      lastTransitionTime: now,
+    };
+    await this.o.registry.updateStatus(RESOURCE, '', csr.metadata.name ?? '', {
+      ...csr,
+      status: { ...csr.status, conditions: [...(csr.status?.conditions ?? []), failed] },
+    });
     this.o.log.info({ csr: csr.metadata.name, reason: message }, 'CSR refused by the signer');
   }
 }

@@ -12,17 +12,22 @@ import type { ParsedCsr } from './signer.js';
 const KUBELET_CLIENT_USAGES = new Set(['client auth', 'digital signature', 'key encipherment']);
 
 function sans(parsed: ParsedCsr): number {
-  const ext = parsed.csr.extensions.find((e): e is x509.SubjectAlternativeNameExtension => e instanceof x509.SubjectAlternativeNameExtension);
+  const ext = parsed.csr.extensions.find(
+    (e): e is x509.SubjectAlternativeNameExtension => e instanceof x509.SubjectAlternativeNameExtension,
+  );
   return ext ? ext.names.items.length : 0;
 }
 
 /** Why the CSR is not a valid kubelet client certificate request, or undefined. */
 export function kubeletClientError(csr: CertificateSigningRequest, parsed: ParsedCsr): string | undefined {
-  if (parsed.organizations.length !== 1 || parsed.organizations[0] !== 'system:nodes') return 'subject organization is not system:nodes';
-  if (!parsed.commonName.startsWith('system:node:') || parsed.commonName === 'system:node:') return 'subject common name does not begin with system:node:';
+  if (parsed.organizations.length !== 1 || parsed.organizations[0] !== 'system:nodes')
+    return 'subject organization is not system:nodes';
+  if (!parsed.commonName.startsWith('system:node:') || parsed.commonName === 'system:node:')
+    return 'subject common name does not begin with system:node:';
   if (sans(parsed) > 0) return 'DNS, email and IP subjectAltNames are not allowed';
   const usages = csr.spec.usages ?? [];
-  if (!usages.includes('client auth') || usages.some((u) => !KUBELET_CLIENT_USAGES.has(u))) return `usages did not match [client auth digital signature key encipherment]: ${JSON.stringify(usages)}`;
+  if (!usages.includes('client auth') || usages.some((u) => !KUBELET_CLIENT_USAGES.has(u)))
+    return `usages did not match [client auth digital signature key encipherment]: ${JSON.stringify(usages)}`;
   return undefined;
 }
 

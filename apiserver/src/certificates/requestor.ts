@@ -10,7 +10,11 @@ export const csrRequestor: AdmissionPlugin = {
   admit(r) {
     if (r.resource !== 'certificatesigningrequests' || r.operation !== 'CREATE' || !r.object) return undefined;
     const csr = r.object as CertificateSigningRequest;
-    const spec: CertificateSigningRequest['spec'] = { ...(csr.spec ?? {}), username: r.user.name, groups: [...r.user.groups] };
+    const spec: CertificateSigningRequest['spec'] = {
+      ...(csr.spec ?? {}),
+      username: r.user.name,
+      groups: [...r.user.groups],
+    };
     delete spec.uid;
     delete spec.extra;
     if (r.user.uid) spec.uid = r.user.uid;

@@ -29,7 +29,7 @@ const EXT_USAGES: Record<string, string> = {
   'client auth': x509.ExtendedKeyUsage.clientAuth,
   'code signing': x509.ExtendedKeyUsage.codeSigning,
   'email protection': x509.ExtendedKeyUsage.emailProtection,
-  'timestamping': x509.ExtendedKeyUsage.timeStamping,
+  timestamping: x509.ExtendedKeyUsage.timeStamping,
   'ocsp signing': x509.ExtendedKeyUsage.ocspSigning,
 };
 
@@ -43,7 +43,8 @@ export interface ParsedCsr {
 export function parseCsrPem(pem: string): ParsedCsr {
   const m = /-----BEGIN ([A-Z ]+)-----/.exec(pem);
   if (!m) throw new Error('PEM block not found');
-  if (m[1] !== 'CERTIFICATE REQUEST' && m[1] !== 'NEW CERTIFICATE REQUEST') throw new Error('PEM block type must be CERTIFICATE REQUEST');
+  if (m[1] !== 'CERTIFICATE REQUEST' && m[1] !== 'NEW CERTIFICATE REQUEST')
+    throw new Error('PEM block type must be CERTIFICATE REQUEST');
   const csr = new x509.Pkcs10CertificateRequest(pem);
   return { csr, commonName: csr.subjectName.getField('CN')[0] ?? '', organizations: csr.subjectName.getField('O') };
 }
@@ -65,7 +66,10 @@ export async function signCsr(ca: CertificateAuthority, parsed: ParsedCsr, opts:
   const notAfter = new Date(Math.min(now.getTime() + seconds * 1000, caCert.notAfter.getTime()));
   const keyUsage = opts.usages.reduce((acc, u) => acc | (KEY_USAGES[u] ?? 0), 0);
   const ext = opts.usages.map((u) => EXT_USAGES[u]).filter((u): u is string => u !== undefined);
-  const extensions: x509.Extension[] = [new x509.BasicConstraintsExtension(false, undefined, true), await x509.AuthorityKeyIdentifierExtension.create(caCert)];
+  const extensions: x509.Extension[] = [
+    new x509.BasicConstraintsExtension(false, undefined, true),
+    await x509.AuthorityKeyIdentifierExtension.create(caCert),
+  ];
   if (keyUsage) extensions.push(new x509.KeyUsagesExtension(keyUsage, true));
   if (ext.length) extensions.push(new x509.ExtendedKeyUsageExtension(ext));
   const cert = await x509.X509CertificateGenerator.create({
@@ -84,6 +88,9 @@ export async function signCsr(ca: CertificateAuthority, parsed: ParsedCsr, opts:
 }
 
 /** A new P-256 key and a CSR for the subject (tests; the kubelet's join uses @kubelab/client/pki-certs itself). */
-export function makeCsr(subject: { commonName: string; organizations?: string[] }): Promise<{ csr: string; key: string }> {
+export function makeCsr(subject: {
+  commonName: string;
+  organizations?: string[];
+}): Promise<{ csr: string; key: string }> {
   return makeSubjectCsr({ cn: subject.commonName, o: subject.organizations ?? [] });
 }

@@ -15,17 +15,33 @@ test('the kubernetes Service gets the addresses of the apiservers whose leases a
   await a.reconcile();
   await b.reconcile();
   await a.reconcile();
-  const ep = (await registry.get('endpoints', 'default', 'kubernetes')) as unknown as { subsets: { addresses: { ip: string }[]; ports: unknown[] }[] };
-  assert.deepEqual(ep.subsets[0]?.addresses.map((x) => x.ip), ['10.9.0.2', '10.9.0.3']);
+  const ep = (await registry.get('endpoints', 'default', 'kubernetes')) as unknown as {
+    subsets: { addresses: { ip: string }[]; ports: unknown[] }[];
+  };
+  assert.deepEqual(
+    ep.subsets[0]?.addresses.map((x) => x.ip),
+    ['10.9.0.2', '10.9.0.3'],
+  );
   assert.deepEqual(ep.subsets[0]?.ports, [{ name: 'https', port: 6443, protocol: 'TCP' }]);
-  const slice = (await registry.get('endpointslices', 'default', 'kubernetes')) as unknown as { metadata: { labels: Record<string, string> }; endpoints: { addresses: string[] }[] };
+  const slice = (await registry.get('endpointslices', 'default', 'kubernetes')) as unknown as {
+    metadata: { labels: Record<string, string> };
+    endpoints: { addresses: string[] }[];
+  };
   assert.equal(slice.metadata.labels['kubernetes.io/service-name'], 'kubernetes');
-  assert.deepEqual(slice.endpoints.map((e) => e.addresses[0]), ['10.9.0.2', '10.9.0.3']);
+  assert.deepEqual(
+    slice.endpoints.map((e) => e.addresses[0]),
+    ['10.9.0.2', '10.9.0.3'],
+  );
   now += 20_000; // b stopped renewing
   await a.reconcile();
   assert.deepEqual(await a.live(), ['10.9.0.3']);
-  const after = (await registry.get('endpointslices', 'default', 'kubernetes')) as unknown as { endpoints: { addresses: string[] }[] };
-  assert.deepEqual(after.endpoints.map((e) => e.addresses[0]), ['10.9.0.3']);
+  const after = (await registry.get('endpointslices', 'default', 'kubernetes')) as unknown as {
+    endpoints: { addresses: string[] }[];
+  };
+  assert.deepEqual(
+    after.endpoints.map((e) => e.addresses[0]),
+    ['10.9.0.3'],
+  );
 });
 
 test('the advertise address is the host address inside the lab network', () => {

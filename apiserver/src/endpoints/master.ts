@@ -20,18 +20,30 @@ const RENEW_MS = 5_000;
 /** The first IPv4 address of this host inside cidr (the lab network), else undefined. */
 export function advertiseAddress(cidr: string, ifaces = networkInterfaces()): string | undefined {
   const c = parseCidr(cidr);
-  if (!c) throw new Error(`KUBELAB_ADVERTISE_CIDR: Invalid value: "${cidr}": must be an IPv4 CIDR such as 10.244.0.0/16`);
-  for (const list of Object.values(ifaces)) for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal && cidrContains(c, a.address)) return a.address;
+  if (!c)
+    throw new Error(`KUBELAB_ADVERTISE_CIDR: Invalid value: "${cidr}": must be an IPv4 CIDR such as 10.244.0.0/16`);
+  for (const list of Object.values(ifaces))
+    for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal && cidrContains(c, a.address)) return a.address;
   return undefined;
 }
 
 const leaseName = (ip: string): string => `kube-apiserver-endpoint-${ip.replace(/\./g, '-')}`;
 const micro = (ms: number): string => new Date(ms).toISOString().replace('Z', '000Z');
 
-async function upsert(registry: Registry, resource: string, namespace: string, obj: KubeObject, same: (cur: KubeObject) => boolean): Promise<void> {
+async function upsert(
+  registry: Registry,
+  resource: string,
+  namespace: string,
+  obj: KubeObject,
+  same: (cur: KubeObject) => boolean,
+): Promise<void> {
   try {
     const cur = await registry.get(resource, namespace, obj.metadata.name ?? '');
-    if (!same(cur)) await registry.update(resource, namespace, obj.metadata.name ?? '', { ...obj, metadata: { ...cur.metadata, ...obj.metadata, resourceVersion: cur.metadata.resourceVersion } });
+    if (!same(cur))
+      await registry.update(resource, namespace, obj.metadata.name ?? '', {
+        ...obj,
+        metadata: { ...cur.metadata, ...obj.metadata, resourceVersion: cur.metadata.resourceVersion },
+      });
   } catch (err) {
     if (!(err instanceof ApiError && err.reason === 'NotFound')) throw err;
     await registry.create(resource, namespace, obj);
@@ -40,7 +52,12 @@ async function upsert(registry: Registry, resource: string, namespace: string, o
 
 export function endpointObjects(ips: string[], port: number): { endpoints: KubeObject; slice: KubeObject } {
   const ports = [{ name: 'https', port, protocol: 'TCP' }];
-  const endpoints = { apiVersion: 'v1', kind: 'Endpoints', metadata: { name: NAME, namespace: NS, labels: { 'endpointslice.kubernetes.io/skip-mirror': 'true' } }, subsets: ips.length ? [{ addresses: ips.map((ip) => ({ ip })), ports }] : [] } as KubeObject;
+  const endpoints = {
+    apiVersion: 'v1',
+    kind: 'Endpoints',
+    metadata: { name: NAME, namespace: NS, labels: { 'endpointslice.kubernetes.io/skip-mirror': 'true' } },
+    subsets: ips.length ? [{ addresses: ips.map((ip) => ({ ip })), ports }] : [],
+  } as KubeObject;
   const slice = {
     apiVersion: 'discovery.k8s.io/v1',
     kind: 'EndpointSlice',
@@ -57,7 +74,10 @@ export class MasterEndpoints {
 
   /** The addresses of the apiservers whose leases are current. */
   async live(): Promise<string[]> {
-    const leases = await this.o.registry.list('leases', { namespace: 'kube-system', labelSelector: ENDPOINT_LEASE_LABEL });
+    const leases = await this.o.registry.list('leases', {
+      namespace: 'kube-system',
+      labelSelector: ENDPOINT_LEASE_LABEL,
+    });
     const now = this.o.clock.now();
     const ips = leases.items
       .filter((l) => {
@@ -71,14 +91,24 @@ export class MasterEndpoints {
 
   async reconcile(): Promise<void> {
     const { registry, ip } = this.o;
-    const lease = { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: leaseName(ip), namespace: 'kube-system', labels: { [ENDPOINT_LEASE_LABEL]: ip } }, spec: { holderIdentity: ip, leaseDurationSeconds: LEASE_SECONDS, renewTime: micro(this.o.clock.now()) } } as KubeObject;
+    const lease = {
+      apiVersion: 'coordination.k8s.io/v1',
+      kind: 'Lease',
+      metadata: { name: leaseName(ip), namespace: 'kube-system', labels: { [ENDPOINT_LEASE_LABEL]: ip } },
+      spec: { holderIdentity: ip, leaseDurationSeconds: LEASE_SECONDS, renewTime: micro(this.o.clock.now()) },
+    } as KubeObject;
     await upsert(registry, 'leases', 'kube-system', lease, () => false);
     await this.write(await this.live());
   }
 
   private async write(ips: string[]): Promise<void> {
     const { endpoints, slice } = endpointObjects(ips, this.o.port);
-    const key = (o: KubeObject): string => JSON.stringify([(o as Record<string, unknown>)['subsets'], (o as Record<string, unknown>)['endpoints'], (o as Record<string, unknown>)['ports']]);
+    const key = (o: KubeObject): string =>
+      JSON.stringify([
+        (o as Record<string, unknown>)['subsets'],
+        (o as Record<string, unknown>)['endpoints'],
+        (o as Record<string, unknown>)['ports'],
+      ]);
     await upsert(this.o.registry, 'endpoints', NS, endpoints, (cur) => key(cur) === key(endpoints));
     await upsert(this.o.registry, 'endpointslices', NS, slice, (cur) => key(cur) === key(slice));
   }

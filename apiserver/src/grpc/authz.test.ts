@@ -11,11 +11,19 @@ import { COMPONENT_USERS } from '../auth/policy.js';
 import { resourcesHandlers } from './service.js';
 
 /** Calls one unary handler as `user`; resolves the response or the ApiError it answered. */
-function call(handlers: grpc.UntypedServiceImplementation, method: string, user: UserInfo, request: unknown): Promise<unknown> {
+function call(
+  handlers: grpc.UntypedServiceImplementation,
+  method: string,
+  user: UserInfo,
+  request: unknown,
+): Promise<unknown> {
   const c = { request };
   setGrpcUser(c, user);
   return new Promise((resolve) => {
-    (handlers[method] as (call: unknown, cb: (err: grpc.ServiceError | null, res: unknown) => void) => void)(c, (err, res) => resolve(err ? ApiError.fromGrpc(err) : res));
+    (handlers[method] as (call: unknown, cb: (err: grpc.ServiceError | null, res: unknown) => void) => void)(
+      c,
+      (err, res) => resolve(err ? ApiError.fromGrpc(err) : res),
+    );
   });
 }
 
@@ -31,7 +39,12 @@ describe('gRPC calls are authorized per caller', () => {
     await bootstrap(registry);
     await registry.create('nodes', '', { apiVersion: 'v1', kind: 'Node', metadata: { name: 'n1' } });
     await registry.create('nodes', '', { apiVersion: 'v1', kind: 'Node', metadata: { name: 'n2' } });
-    await registry.create('pods', 'default', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { containers: [{ name: 'c', image: 'x' }] } });
+    await registry.create('pods', 'default', {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'p' },
+      spec: { containers: [{ name: 'c', image: 'x' }] },
+    });
   });
   after(() => registry.close());
 
@@ -39,11 +52,19 @@ describe('gRPC calls are authorized per caller', () => {
     const e = await call(h, 'List', scheduler, { target: target('secrets', 'default') });
     assert.ok(e instanceof ApiError);
     assert.equal(e.reason, 'Forbidden');
-    assert.equal(e.message, 'secrets is forbidden: User "system:kube-scheduler" cannot list resource "secrets" in API group "" in the namespace "default"');
+    assert.equal(
+      e.message,
+      'secrets is forbidden: User "system:kube-scheduler" cannot list resource "secrets" in API group "" in the namespace "default"',
+    );
   });
   it('a List by metadata.name is authorized as that object', async () => {
     await registry.create('secrets', 'default', { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'used' } });
-    await registry.create('pods', 'default', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'user' }, spec: { nodeName: 'n1', containers: [{ name: 'c', image: 'x', envFrom: [{ secretRef: { name: 'used' } }] }] } });
+    await registry.create('pods', 'default', {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'user' },
+      spec: { nodeName: 'n1', containers: [{ name: 'c', image: 'x', envFrom: [{ secretRef: { name: 'used' } }] }] },
+    });
     const ok = await call(h, 'List', n1, { target: target('secrets', 'default'), fieldSelector: 'metadata.name=used' });
     assert.ok(!(ok instanceof ApiError), String(ok));
     const all = await call(h, 'List', n1, { target: target('secrets', 'default') });
@@ -52,7 +73,10 @@ describe('gRPC calls are authorized per caller', () => {
   it('Bind is create of pods/binding: the scheduler may, a node may not', async () => {
     const e = await call(h, 'Bind', n1, { namespace: 'default', name: 'p', nodeName: 'n1' });
     assert.ok(e instanceof ApiError);
-    assert.equal(e.message, 'pods "p" is forbidden: User "system:node:n1" cannot create resource "pods/binding" in API group "" in the namespace "default"');
+    assert.equal(
+      e.message,
+      'pods "p" is forbidden: User "system:node:n1" cannot create resource "pods/binding" in API group "" in the namespace "default"',
+    );
     const ok = await call(h, 'Bind', scheduler, { namespace: 'default', name: 'p', nodeName: 'n1' });
     assert.ok(!(ok instanceof ApiError), String(ok));
   });
@@ -66,11 +90,19 @@ describe('gRPC calls are authorized per caller', () => {
     assert.ok(!(ok instanceof ApiError), String(ok));
   });
   it('Create of a lease by the scheduler: its leader lease group is coordination.k8s.io', async () => {
-    const lease = { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'kube-scheduler', namespace: 'kube-system' }, spec: {} };
+    const lease = {
+      apiVersion: 'coordination.k8s.io/v1',
+      kind: 'Lease',
+      metadata: { name: 'kube-scheduler', namespace: 'kube-system' },
+      spec: {},
+    };
     const ok = await call(h, 'Create', scheduler, { target: target('leases', 'kube-system'), object: obj(lease) });
     assert.ok(!(ok instanceof ApiError), String(ok));
     const e = await call(h, 'Delete', scheduler, { target: target('leases', 'kube-system', 'kube-scheduler') });
     assert.ok(e instanceof ApiError);
-    assert.equal(e.message, 'leases.coordination.k8s.io "kube-scheduler" is forbidden: User "system:kube-scheduler" cannot delete resource "leases" in API group "coordination.k8s.io" in the namespace "kube-system"');
+    assert.equal(
+      e.message,
+      'leases.coordination.k8s.io "kube-scheduler" is forbidden: User "system:kube-scheduler" cannot delete resource "leases" in API group "coordination.k8s.io" in the namespace "kube-system"',
+    );
   });
 });

@@ -31,9 +31,13 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<{ server
   const definition = resourcesService().service;
   const handlers = resourcesHandlers(opts.registry, opts.log.child({ server: 'grpc' }), opts.enforcement, opts.tokens);
   server.addService(definition, opts.tls ? authenticatedHandlers(definition, handlers, opts.tls.authn) : handlers);
-  const credentials = opts.tls ? serverTls({ ca: opts.tls.authn.caCert, cert: opts.tls.cert, key: opts.tls.key, requireClientCert: false }) : grpc.ServerCredentials.createInsecure();
+  const credentials = opts.tls
+    ? serverTls({ ca: opts.tls.authn.caCert, cert: opts.tls.cert, key: opts.tls.key, requireClientCert: false })
+    : grpc.ServerCredentials.createInsecure();
   const address = `${opts.host ?? '0.0.0.0'}:${opts.port}`;
-  const port = await new Promise<number>((resolve, reject) => server.bindAsync(address, credentials, (err, p) => (err ? reject(err) : resolve(p))));
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync(address, credentials, (err, p) => (err ? reject(err) : resolve(p))),
+  );
   return { server, port };
 }
 

@@ -38,7 +38,12 @@ class CountingRegistry {
   }
 }
 
-const pod = (name: string, labels: Record<string, string> = {}): Pod => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'default', labels }, spec: { containers: [{ name: 'c', image: 'busybox:1.36' }] } });
+const pod = (name: string, labels: Record<string, string> = {}): Pod => ({
+  apiVersion: 'v1',
+  kind: 'Pod',
+  metadata: { name, namespace: 'default', labels },
+  spec: { containers: [{ name: 'c', image: 'busybox:1.36' }] },
+});
 
 async function until(cond: () => boolean, timeoutMs = 3_000): Promise<void> {
   const end = Date.now() + timeoutMs;
@@ -57,7 +62,12 @@ describe('gRPC Resources service (ApiClient against MemoryStore)', () => {
 
   before(async () => {
     await bootstrap(registry);
-    const started = await startGrpcServer({ registry: counting.api, port: 0, host: '127.0.0.1', log: pino({ level: 'silent' }) });
+    const started = await startGrpcServer({
+      registry: counting.api,
+      port: 0,
+      host: '127.0.0.1',
+      log: pino({ level: 'silent' }),
+    });
     server = started.server;
     client = new ApiClient(`127.0.0.1:${started.port}`, { credentials: { insecure: true } });
   });
@@ -76,7 +86,10 @@ describe('gRPC Resources service (ApiClient against MemoryStore)', () => {
     assert.equal(got.metadata.uid, created.metadata.uid);
     await client.create('pods', pod('db', { app: 'db' }));
     const list = await client.list<Pod>('pods', { namespace: 'default', labelSelector: 'app=web' });
-    assert.deepEqual(list.items.map((p) => p.metadata.name), ['web']);
+    assert.deepEqual(
+      list.items.map((p) => p.metadata.name),
+      ['web'],
+    );
     assert.ok(Number(list.resourceVersion) > 0);
     const page = await client.list<Pod>('pods', { namespace: 'default', limit: 1 });
     assert.equal(page.items.length, 1);
@@ -90,17 +103,47 @@ describe('gRPC Resources service (ApiClient against MemoryStore)', () => {
   });
 
   it('carries errors across with their reason, message and details', async () => {
-    await assert.rejects(client.get('pods', 'default', 'nope'), (e: unknown) => e instanceof ApiError && e.reason === 'NotFound' && e.message === 'pods "nope" not found');
-    await assert.rejects(client.create('pods', pod('web')), (e: unknown) => e instanceof ApiError && e.reason === 'AlreadyExists');
+    await assert.rejects(
+      client.get('pods', 'default', 'nope'),
+      (e: unknown) => e instanceof ApiError && e.reason === 'NotFound' && e.message === 'pods "nope" not found',
+    );
+    await assert.rejects(
+      client.create('pods', pod('web')),
+      (e: unknown) => e instanceof ApiError && e.reason === 'AlreadyExists',
+    );
     const stale = await client.get<Pod>('pods', 'default', 'web');
     await client.update('pods', { ...stale, metadata: { ...stale.metadata, annotations: { a: 'b' } } });
-    await assert.rejects(client.update('pods', stale), (e: unknown) => e instanceof ApiError && e.reason === 'Conflict' && /^Operation cannot be fulfilled on pods "web"/.test(e.message));
-    const bad: KubeObject = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'd', namespace: 'default' }, spec: { replicas: -1, selector: { matchLabels: { a: 'b' } }, template: { metadata: { labels: { a: 'b' } }, spec: { containers: [{ name: 'c', image: 'x' }] } } } };
+    await assert.rejects(
+      client.update('pods', stale),
+      (e: unknown) =>
+        e instanceof ApiError &&
+        e.reason === 'Conflict' &&
+        /^Operation cannot be fulfilled on pods "web"/.test(e.message),
+    );
+    const bad: KubeObject = {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'd', namespace: 'default' },
+      spec: {
+        replicas: -1,
+        selector: { matchLabels: { a: 'b' } },
+        template: { metadata: { labels: { a: 'b' } }, spec: { containers: [{ name: 'c', image: 'x' }] } },
+      },
+    };
     await assert.rejects(client.create('deployments', bad), (e: unknown) => {
       assert.ok(e instanceof ApiError);
       assert.equal(e.reason, 'Invalid');
-      assert.equal(e.message, 'Deployment.apps "d" is invalid: spec.replicas: Invalid value: -1: must be greater than or equal to 0');
-      assert.deepEqual(e.details?.causes, [{ reason: 'FieldValueInvalid', message: 'Invalid value: -1: must be greater than or equal to 0', field: 'spec.replicas' }]);
+      assert.equal(
+        e.message,
+        'Deployment.apps "d" is invalid: spec.replicas: Invalid value: -1: must be greater than or equal to 0',
+      );
+      assert.deepEqual(e.details?.causes, [
+        {
+          reason: 'FieldValueInvalid',
+          message: 'Invalid value: -1: must be greater than or equal to 0',
+          field: 'spec.replicas',
+        },
+      ]);
       return true;
     });
   });
@@ -109,18 +152,28 @@ describe('gRPC Resources service (ApiClient against MemoryStore)', () => {
     await client.create('pods', pod('bindme'));
     const bound = (await client.bind('default', 'bindme', 'n1')) as Pod;
     assert.equal(bound.spec.nodeName, 'n1');
-    await assert.rejects(client.bind('default', 'bindme', 'n2'), (e: unknown) => e instanceof ApiError && e.reason === 'Conflict');
+    await assert.rejects(
+      client.bind('default', 'bindme', 'n2'),
+      (e: unknown) => e instanceof ApiError && e.reason === 'Conflict',
+    );
     const marked = await client.delete('pods', 'default', 'bindme');
     assert.equal(marked.metadata.deletionGracePeriodSeconds, 30);
     await client.delete('pods', 'default', 'bindme', { gracePeriodSeconds: 0 });
-    await assert.rejects(client.get('pods', 'default', 'bindme'), (e: unknown) => e instanceof ApiError && e.reason === 'NotFound');
+    await assert.rejects(
+      client.get('pods', 'default', 'bindme'),
+      (e: unknown) => e instanceof ApiError && e.reason === 'NotFound',
+    );
   });
 
   it('streams watch events and stops serving when the client cancels', async () => {
     const ac = new AbortController();
     const seen: string[] = [];
     const done = (async () => {
-      for await (const ev of client.watch<Pod>('pods', { namespace: 'default', labelSelector: 'app=stream' }, ac.signal)) {
+      for await (const ev of client.watch<Pod>(
+        'pods',
+        { namespace: 'default', labelSelector: 'app=stream' },
+        ac.signal,
+      )) {
         seen.push(`${ev.type} ${ev.object.metadata.name}`);
         if (seen.length === 3) ac.abort();
       }
@@ -144,7 +197,11 @@ describe('gRPC Resources service (ApiClient against MemoryStore)', () => {
     const ac = new AbortController();
     await assert.rejects(
       (async () => {
-        for await (const _ of client.watch('pods', { namespace: 'default', resourceVersion: p.metadata.resourceVersion }, ac.signal)) {
+        for await (const _ of client.watch(
+          'pods',
+          { namespace: 'default', resourceVersion: p.metadata.resourceVersion },
+          ac.signal,
+        )) {
           // no events expected
         }
       })(),

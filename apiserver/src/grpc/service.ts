@@ -5,7 +5,20 @@
  */
 import type * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
-import { ApiError, badRequest, type BindRequest, type CreateRequest, type DeleteRequest, type GetRequest, type ListRequest, type ListResponse, type ObjectResponse, type UpdateRequest, type WatchEvent, type WatchRequest } from '@kubelab/proto';
+import {
+  ApiError,
+  badRequest,
+  type BindRequest,
+  type CreateRequest,
+  type DeleteRequest,
+  type GetRequest,
+  type ListRequest,
+  type ListResponse,
+  type ObjectResponse,
+  type UpdateRequest,
+  type WatchEvent,
+  type WatchRequest,
+} from '@kubelab/proto';
 import type { KubeObject } from '@kubelab/api';
 import type { DeleteOpts, Registry } from '../registry/types.js';
 import { admittingRegistry } from '../auth/admission.js';
@@ -22,7 +35,8 @@ function parseObject(buf: Buffer | undefined): KubeObject {
   } catch (err) {
     throw badRequest(`couldn't decode the object: ${(err as Error).message}`);
   }
-  if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) throw badRequest('the object must be a JSON object');
+  if (obj === null || typeof obj !== 'object' || Array.isArray(obj))
+    throw badRequest('the object must be a JSON object');
   return obj as KubeObject;
 }
 
@@ -52,9 +66,17 @@ function guard(registry: Registry, enforcement: Enforcement): Guard {
   };
 }
 
-const targetOf = (t: { resource?: string; namespace?: string; name?: string } | undefined, name?: string): Target => ({ resource: t?.resource ?? '', namespace: t?.namespace ?? '', name: name ?? t?.name ?? '' });
+const targetOf = (t: { resource?: string; namespace?: string; name?: string } | undefined, name?: string): Target => ({
+  resource: t?.resource ?? '',
+  namespace: t?.namespace ?? '',
+  name: name ?? t?.name ?? '',
+});
 
-function unary<Req, Res>(log: Logger, method: string, fn: (req: Req, call: object) => Promise<Res>): grpc.handleUnaryCall<Req, Res> {
+function unary<Req, Res>(
+  log: Logger,
+  method: string,
+  fn: (req: Req, call: object) => Promise<Res>,
+): grpc.handleUnaryCall<Req, Res> {
   return (call, callback) => {
     fn(call.request, call).then(
       (res) => callback(null, res),
@@ -85,7 +107,11 @@ function drained(call: grpc.ServerWritableStream<WatchRequest, WatchEvent>, sign
   });
 }
 
-async function serveWatch(auth: Guard, call: grpc.ServerWritableStream<WatchRequest, WatchEvent>, log: Logger): Promise<void> {
+async function serveWatch(
+  auth: Guard,
+  call: grpc.ServerWritableStream<WatchRequest, WatchEvent>,
+  log: Logger,
+): Promise<void> {
   const req = call.request;
   const ac = new AbortController();
   const abort = (): void => ac.abort();
@@ -120,7 +146,12 @@ async function serveWatch(auth: Guard, call: grpc.ServerWritableStream<WatchRequ
   }
 }
 
-export function resourcesHandlers(registry: Registry, log: Logger, enforcement: Enforcement = defaultEnforcement(registry), tokens?: TokenIssuer): grpc.UntypedServiceImplementation {
+export function resourcesHandlers(
+  registry: Registry,
+  log: Logger,
+  enforcement: Enforcement = defaultEnforcement(registry),
+  tokens?: TokenIssuer,
+): grpc.UntypedServiceImplementation {
   const auth = guard(registry, enforcement);
   return {
     Create: unary(log, 'Create', async (req: CreateRequest, call) => {
@@ -129,13 +160,39 @@ export function resourcesHandlers(registry: Registry, log: Logger, enforcement: 
         // The ServiceAccount is the target's name, else the TokenRequest's (ApiClient.create names none).
         const name = req.target.name || obj.metadata?.name || '';
         const r = await auth(call, 'Create', targetOf(req.target, name));
-        if (!tokens) throw new ApiError('ServiceUnavailable', 'this apiserver has no service-account signing key (sa.key in its PKI directory): it issues no tokens');
-        return encode((await requestToken(r, tokens, req.target.namespace ?? '', name, obj as unknown as Record<string, unknown>, grpcUser(call))) as unknown as KubeObject);
+        if (!tokens)
+          throw new ApiError(
+            'ServiceUnavailable',
+            'this apiserver has no service-account signing key (sa.key in its PKI directory): it issues no tokens',
+          );
+        return encode(
+          (await requestToken(
+            r,
+            tokens,
+            req.target.namespace ?? '',
+            name,
+            obj as unknown as Record<string, unknown>,
+            grpcUser(call),
+          )) as unknown as KubeObject,
+        );
       }
       const r = await auth(call, 'Create', targetOf(req.target));
-      return encode(await r.create(req.target?.resource ?? '', req.target?.namespace ?? '', obj, { dryRun: req.dryRun, fieldManager: req.fieldManager || undefined }));
+      return encode(
+        await r.create(req.target?.resource ?? '', req.target?.namespace ?? '', obj, {
+          dryRun: req.dryRun,
+          fieldManager: req.fieldManager || undefined,
+        }),
+      );
     }),
-    Get: unary(log, 'Get', async (req: GetRequest, call) => encode(await (await auth(call, 'Get', targetOf(req.target))).get(req.target?.resource ?? '', req.target?.namespace ?? '', req.target?.name ?? ''))),
+    Get: unary(log, 'Get', async (req: GetRequest, call) =>
+      encode(
+        await (await auth(call, 'Get', targetOf(req.target))).get(
+          req.target?.resource ?? '',
+          req.target?.namespace ?? '',
+          req.target?.name ?? '',
+        ),
+      ),
+    ),
     List: unary(log, 'List', async (req: ListRequest, call): Promise<ListResponse> => {
       const r = await auth(call, 'List', targetOf(req.target), req.fieldSelector);
       const page = await r.list(req.target?.resource ?? '', {
@@ -146,13 +203,21 @@ export function resourcesHandlers(registry: Registry, log: Logger, enforcement: 
         continue: req.continue || undefined,
         resourceVersion: req.resourceVersion || undefined,
       });
-      return { items: page.items.map((o) => Buffer.from(JSON.stringify(o))), resourceVersion: page.resourceVersion, continue: page.continue };
+      return {
+        items: page.items.map((o) => Buffer.from(JSON.stringify(o))),
+        resourceVersion: page.resourceVersion,
+        continue: page.continue,
+      };
     }),
     Update: unary(log, 'Update', async (req: UpdateRequest, call) => {
       const obj = parseObject(req.object);
       const name = req.target?.name || (obj.metadata?.name ?? '');
       const r = await auth(call, 'Update', targetOf(req.target, name));
-      return encode(await r.update(req.target?.resource ?? '', req.target?.namespace ?? '', name, obj, { fieldManager: req.fieldManager || undefined }));
+      return encode(
+        await r.update(req.target?.resource ?? '', req.target?.namespace ?? '', name, obj, {
+          fieldManager: req.fieldManager || undefined,
+        }),
+      );
     }),
     UpdateStatus: unary(log, 'UpdateStatus', async (req: UpdateRequest, call) => {
       const obj = parseObject(req.object);
@@ -160,8 +225,26 @@ export function resourcesHandlers(registry: Registry, log: Logger, enforcement: 
       const r = await auth(call, 'UpdateStatus', targetOf(req.target, name));
       return encode(await r.updateStatus(req.target?.resource ?? '', req.target?.namespace ?? '', name, obj));
     }),
-    Delete: unary(log, 'Delete', async (req: DeleteRequest, call) => encode(await (await auth(call, 'Delete', targetOf(req.target))).delete(req.target?.resource ?? '', req.target?.namespace ?? '', req.target?.name ?? '', deleteOpts(req)))),
-    Bind: unary(log, 'Bind', async (req: BindRequest, call) => encode(await (await auth(call, 'Bind', { resource: 'pods', namespace: req.namespace, name: req.name })).bind(req.namespace, req.name, req.nodeName, req.podUid || undefined))),
+    Delete: unary(log, 'Delete', async (req: DeleteRequest, call) =>
+      encode(
+        await (await auth(call, 'Delete', targetOf(req.target))).delete(
+          req.target?.resource ?? '',
+          req.target?.namespace ?? '',
+          req.target?.name ?? '',
+          deleteOpts(req),
+        ),
+      ),
+    ),
+    Bind: unary(log, 'Bind', async (req: BindRequest, call) =>
+      encode(
+        await (await auth(call, 'Bind', { resource: 'pods', namespace: req.namespace, name: req.name })).bind(
+          req.namespace,
+          req.name,
+          req.nodeName,
+          req.podUid || undefined,
+        ),
+      ),
+    ),
     Watch: (call: grpc.ServerWritableStream<WatchRequest, WatchEvent>) => void serveWatch(auth, call, log),
   };
 }

@@ -27,9 +27,30 @@ class FakeClientCall extends EventEmitter {
 }
 
 const objects: Record<string, KubeObject> = {
-  'pods/default/web': { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web', namespace: 'default', uid: 'u1' }, spec: { nodeName: 'n1', containers: [{ name: 'app', image: 'i' }] } } as KubeObject,
-  'pods/default/pending': { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'pending', namespace: 'default' }, spec: { containers: [] } } as KubeObject,
-  'nodes//n1': { apiVersion: 'v1', kind: 'Node', metadata: { name: 'n1' }, status: { addresses: [{ type: 'Hostname', address: 'n1' }, { type: 'InternalIP', address: '10.244.0.7' }], daemonEndpoints: { kubeletEndpoint: { Port: 10555 } } } } as KubeObject,
+  'pods/default/web': {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'web', namespace: 'default', uid: 'u1' },
+    spec: { nodeName: 'n1', containers: [{ name: 'app', image: 'i' }] },
+  } as KubeObject,
+  'pods/default/pending': {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'pending', namespace: 'default' },
+    spec: { containers: [] },
+  } as KubeObject,
+  'nodes//n1': {
+    apiVersion: 'v1',
+    kind: 'Node',
+    metadata: { name: 'n1' },
+    status: {
+      addresses: [
+        { type: 'Hostname', address: 'n1' },
+        { type: 'InternalIP', address: '10.244.0.7' },
+      ],
+      daemonEndpoints: { kubeletEndpoint: { Port: 10555 } },
+    },
+  } as KubeObject,
 };
 const registry = {
   get: (r: string, ns: string, n: string): Promise<KubeObject> => {
@@ -48,7 +69,13 @@ function harness(): { conn: KubeletConnector; dialed: string[]; calls: FakeClien
   };
   const dial = (address: string): KubeletClient => {
     dialed.push(address);
-    return { Logs: mk, Exec: mk, PortForward: mk, Stats: () => undefined, close: () => undefined } as unknown as KubeletClient;
+    return {
+      Logs: mk,
+      Exec: mk,
+      PortForward: mk,
+      Stats: () => undefined,
+      close: () => undefined,
+    } as unknown as KubeletClient;
   };
   return { conn: new KubeletConnector({ registry, log: pino({ level: 'silent' }), dial }), dialed, calls };
 }
@@ -67,7 +94,9 @@ describe('KubeletConnector', () => {
 
   it('exec: sends the start, resolves on headers, maps output and exit; stdin end → stdinClose', async () => {
     const h = harness();
-    const started = h.conn.execBackend({ namespace: 'default', name: 'web' }, 'app').start({ command: ['sh'], container: '', stdin: true, stdout: true, stderr: true, tty: false });
+    const started = h.conn
+      .execBackend({ namespace: 'default', name: 'web' }, 'app')
+      .start({ command: ['sh'], container: '', stdin: true, stdout: true, stderr: true, tty: false });
     await tick();
     const call = h.calls[0]!;
     const first = call.written[0] as ExecInput;
@@ -80,7 +109,11 @@ describe('KubeletConnector', () => {
     s.stdin!.end();
     s.resize(100, 30);
     await tick();
-    assert.deepEqual(call.written.slice(1), [{ stdin: Buffer.from('hi') }, { stdinClose: true }, { resize: { width: 100, height: 30 } }]);
+    assert.deepEqual(call.written.slice(1), [
+      { stdin: Buffer.from('hi') },
+      { stdinClose: true },
+      { resize: { width: 100, height: 30 } },
+    ]);
     const out: Buffer[] = [];
     s.stdout!.on('data', (b: Buffer) => out.push(b));
     call.emit('data', { output: 'stdout', stdout: Buffer.from('hello') });
@@ -94,11 +127,26 @@ describe('KubeletConnector', () => {
 
   it('exec: a kubelet error before the headers rejects start with the ApiError', async () => {
     const h = harness();
-    const started = h.conn.attachBackend({ namespace: 'default', name: 'web' }, 'app').start({ command: [], container: 'app', stdin: false, stdout: true, stderr: true, tty: false });
+    const started = h.conn
+      .attachBackend({ namespace: 'default', name: 'web' }, 'app')
+      .start({ command: [], container: 'app', stdin: false, stdout: true, stderr: true, tty: false });
     await tick();
     assert.equal((h.calls[0]!.written[0] as ExecInput).start?.attach, true);
-    h.calls[0]!.emit('error', Object.assign(new Error('x'), { code: 5, details: 'container "app" in pod "web" is not available', metadata: { get: () => [] } }));
-    await assert.rejects(started, (e: unknown) => e instanceof ApiError && e.reason === 'NotFound' && e.message === 'container "app" in pod "web" is not available');
+    h.calls[0]!.emit(
+      'error',
+      Object.assign(new Error('x'), {
+        code: 5,
+        details: 'container "app" in pod "web" is not available',
+        metadata: { get: () => [] },
+      }),
+    );
+    await assert.rejects(
+      started,
+      (e: unknown) =>
+        e instanceof ApiError &&
+        e.reason === 'NotFound' &&
+        e.message === 'container "app" in pod "web" is not available',
+    );
   });
 
   it('port-forward: first message carries pod and port; data both ways; end half-closes', async () => {
@@ -106,7 +154,10 @@ describe('KubeletConnector', () => {
     const connecting = h.conn.portForwardBackend({ namespace: 'default', name: 'web' }).connect(8080);
     await tick();
     const call = h.calls[0]!;
-    assert.deepEqual({ ...(call.written[0] as PortForwardData), data: undefined }, { pod: { namespace: 'default', name: 'web', uid: 'u1' }, port: 8080, data: undefined });
+    assert.deepEqual(
+      { ...(call.written[0] as PortForwardData), data: undefined },
+      { pod: { namespace: 'default', name: 'web', uid: 'u1' }, port: 8080, data: undefined },
+    );
     call.emit('metadata', {});
     const d = await connecting;
     const got: Buffer[] = [];

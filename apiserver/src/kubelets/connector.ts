@@ -9,7 +9,20 @@ import type { Readable, Duplex } from 'node:stream';
 import { KUBELET_SERVING_CERT_ANNOTATION } from '@kubelab/client/grpc-auth';
 import type { Logger } from 'pino';
 import type { KubeObject, Node, Pod } from '@kubelab/api';
-import { ApiError, CHANNEL_OPTIONS, execStart, kubeletService, logsRequest, type Chunk, type ExecInput, type ExecOutput, type LogsRequest, type PodRef, type PortForwardData, type StatsResponse } from '@kubelab/proto';
+import {
+  ApiError,
+  CHANNEL_OPTIONS,
+  execStart,
+  kubeletService,
+  logsRequest,
+  type Chunk,
+  type ExecInput,
+  type ExecOutput,
+  type LogsRequest,
+  type PodRef,
+  type PortForwardData,
+  type StatsResponse,
+} from '@kubelab/proto';
 import type { StreamBackends } from '../rest/streams/types.js';
 import { execSession, logsStream, portForwardStream } from './grpcstreams.js';
 import type { ExecBackend, PodKey, PodLogOptions, PortForwardBackend } from './types.js';
@@ -41,7 +54,11 @@ export const DEFAULT_KUBELET_PORT = 10250;
 /** The serving certificate (PEM) the node's kubelet published, which is the one trusted for it. */
 export function pinnedServingCert(node: Node): string {
   const pem = node.metadata.annotations?.[KUBELET_SERVING_CERT_ANNOTATION];
-  if (!pem) throw new ApiError('ServiceUnavailable', `node "${node.metadata.name}" publishes no kubelet serving certificate (annotation ${KUBELET_SERVING_CERT_ANNOTATION}); is its kubelet running?`);
+  if (!pem)
+    throw new ApiError(
+      'ServiceUnavailable',
+      `node "${node.metadata.name}" publishes no kubelet serving certificate (annotation ${KUBELET_SERVING_CERT_ANNOTATION}); is its kubelet running?`,
+    );
   return pem;
 }
 
@@ -52,26 +69,46 @@ export function pinnedServingCert(node: Node): string {
 export function kubeletCredentials(pinned: string, client: { cert: string; key: string }): grpc.ChannelCredentials {
   const want = new X509Certificate(pinned).fingerprint256;
   return grpc.credentials.createSsl(Buffer.from(pinned), Buffer.from(client.key), Buffer.from(client.cert), {
-    checkServerIdentity: (_host, peer) => (peer.fingerprint256 === want ? undefined : new Error(`the kubelet presented a certificate other than the one its Node publishes (${peer.fingerprint256})`)),
+    checkServerIdentity: (_host, peer) =>
+      peer.fingerprint256 === want
+        ? undefined
+        : new Error(
+            `the kubelet presented a certificate other than the one its Node publishes (${peer.fingerprint256})`,
+          ),
   });
 }
 
-function realDial(clientCert: { cert: string; key: string } | undefined): (address: string, node: Node) => KubeletClient {
+function realDial(
+  clientCert: { cert: string; key: string } | undefined,
+): (address: string, node: Node) => KubeletClient {
   const Ctor = kubeletService();
-  return (address, node) => new Ctor(address, clientCert ? kubeletCredentials(pinnedServingCert(node), clientCert) : grpc.credentials.createInsecure(), CHANNEL_OPTIONS) as unknown as KubeletClient;
+  return (address, node) =>
+    new Ctor(
+      address,
+      clientCert ? kubeletCredentials(pinnedServingCert(node), clientCert) : grpc.credentials.createInsecure(),
+      CHANNEL_OPTIONS,
+    ) as unknown as KubeletClient;
 }
 
 /** The cache key of a node's client: its address and the certificate it is pinned to. */
 function clientKey(address: string, node: Node, tls: boolean): string {
   if (!tls) return address;
-  return `${address}#${createHash('sha256').update(node.metadata.annotations?.[KUBELET_SERVING_CERT_ANNOTATION] ?? '').digest('hex')}`;
+  return `${address}#${createHash('sha256')
+    .update(node.metadata.annotations?.[KUBELET_SERVING_CERT_ANNOTATION] ?? '')
+    .digest('hex')}`;
 }
 
 /** "host:port" of a Node's kubelet, from its status. */
 export function kubeletAddress(node: Node): string {
-  const st = node.status as { addresses?: { type: string; address: string }[]; daemonEndpoints?: { kubeletEndpoint?: { Port?: number } } } | undefined;
+  const st = node.status as
+    | { addresses?: { type: string; address: string }[]; daemonEndpoints?: { kubeletEndpoint?: { Port?: number } } }
+    | undefined;
   const ip = st?.addresses?.find((a) => a.type === 'InternalIP')?.address;
-  if (!ip) throw new ApiError('ServiceUnavailable', `node "${node.metadata.name}" has no InternalIP address; is its kubelet running?`);
+  if (!ip)
+    throw new ApiError(
+      'ServiceUnavailable',
+      `node "${node.metadata.name}" has no InternalIP address; is its kubelet running?`,
+    );
   const port = st?.daemonEndpoints?.kubeletEndpoint?.Port || DEFAULT_KUBELET_PORT;
   return ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`;
 }
@@ -93,7 +130,14 @@ export class KubeletConnector {
     const pod = 'metadata' in key ? key : await this.pod(key);
     const nodeName = pod.spec?.nodeName;
     if (!nodeName) throw new ApiError('BadRequest', `pod ${pod.metadata.name} does not have a host assigned`);
-    return { client: await this.forNode(nodeName), ref: { namespace: pod.metadata.namespace ?? 'default', name: pod.metadata.name ?? '', uid: pod.metadata.uid ?? '' } };
+    return {
+      client: await this.forNode(nodeName),
+      ref: {
+        namespace: pod.metadata.namespace ?? 'default',
+        name: pod.metadata.name ?? '',
+        uid: pod.metadata.uid ?? '',
+      },
+    };
   }
 
   async forNode(nodeName: string): Promise<KubeletClient> {
@@ -105,7 +149,7 @@ export class KubeletConnector {
     if (!c) {
       this.o.log.debug({ node: nodeName, address }, 'connecting to kubelet');
       c = this.dial(address, node);
-      for (const [k, old] of this.clients) if (k.split('#')[0] === address) (old.close(), this.clients.delete(k));
+      for (const [k, old] of this.clients) if (k.split('#')[0] === address) old.close(), this.clients.delete(k);
       this.clients.set(key, c);
     }
     return c;
@@ -148,7 +192,10 @@ export class KubeletConnector {
 
   /** The backends of pods/exec, attach and portforward for the REST server's `streams` option. */
   streamBackends(): StreamBackends {
-    const key = (pod: KubeObject): PodKey => ({ namespace: pod.metadata.namespace ?? 'default', name: pod.metadata.name ?? '' });
+    const key = (pod: KubeObject): PodKey => ({
+      namespace: pod.metadata.namespace ?? 'default',
+      name: pod.metadata.name ?? '',
+    });
     return {
       exec: (pod, container) => this.execBackend(key(pod), container),
       attach: (pod, container) => this.attachBackend(key(pod), container),
@@ -160,7 +207,9 @@ export class KubeletConnector {
   async stats(nodeName: string, pod?: PodRef): Promise<StatsResponse> {
     const client = await this.forNode(nodeName);
     return await new Promise<StatsResponse>((resolve, reject) => {
-      client.Stats({ pod: pod ?? null }, (err, res) => (err || !res ? reject(ApiError.from(err ?? new Error('empty stats answer'))) : resolve(res)));
+      client.Stats({ pod: pod ?? null }, (err, res) =>
+        err || !res ? reject(ApiError.from(err ?? new Error('empty stats answer'))) : resolve(res),
+      );
     });
   }
 

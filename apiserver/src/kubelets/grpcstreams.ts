@@ -6,7 +6,15 @@
  */
 import type * as grpc from '@grpc/grpc-js';
 import { Duplex, PassThrough, Writable, type Readable } from 'node:stream';
-import { ApiError, execResultOf, type Chunk, type ExecInput, type ExecOutput, type ExecResult, type PortForwardData } from '@kubelab/proto';
+import {
+  ApiError,
+  execResultOf,
+  type Chunk,
+  type ExecInput,
+  type ExecOutput,
+  type ExecResult,
+  type PortForwardData,
+} from '@kubelab/proto';
 import type { ExecSession } from './types.js';
 
 type Call = grpc.ClientReadableStream<unknown> | grpc.ClientDuplexStream<unknown, unknown>;
@@ -49,7 +57,10 @@ export async function logsStream(call: grpc.ClientReadableStream<Chunk>): Promis
   return out;
 }
 
-export async function execSession(call: grpc.ClientDuplexStream<ExecInput, ExecOutput>, start: ExecInput): Promise<ExecSession> {
+export async function execSession(
+  call: grpc.ClientDuplexStream<ExecInput, ExecOutput>,
+  start: ExecInput,
+): Promise<ExecSession> {
   call.write(start);
   await ready(call);
   const stdout = new PassThrough();
@@ -124,7 +135,10 @@ export async function execSession(call: grpc.ClientDuplexStream<ExecInput, ExecO
   };
 }
 
-export async function portForwardStream(call: grpc.ClientDuplexStream<PortForwardData, PortForwardData>, first: PortForwardData): Promise<Duplex> {
+export async function portForwardStream(
+  call: grpc.ClientDuplexStream<PortForwardData, PortForwardData>,
+  first: PortForwardData,
+): Promise<Duplex> {
   call.write(first);
   await ready(call);
   let ours = false;

@@ -24,7 +24,12 @@ function int(q: URLSearchParams, name: string): number | undefined {
 
 /** Parses and validates the query; `name` is the pod's, for the Invalid message. */
 export function parseLogQuery(q: URLSearchParams, name: string): PodLogOptions {
-  const o: PodLogOptions = { container: q.get('container') ?? '', follow: bool(q, 'follow'), previous: bool(q, 'previous'), timestamps: bool(q, 'timestamps') };
+  const o: PodLogOptions = {
+    container: q.get('container') ?? '',
+    follow: bool(q, 'follow'),
+    previous: bool(q, 'previous'),
+    timestamps: bool(q, 'timestamps'),
+  };
   const tail = int(q, 'tailLines');
   const since = int(q, 'sinceSeconds');
   const limit = int(q, 'limitBytes');
@@ -46,13 +51,26 @@ export function parseLogQuery(q: URLSearchParams, name: string): PodLogOptions {
     else o.limitBytes = limit;
   }
   if (sinceTime !== '') {
-    if (Number.isNaN(Date.parse(sinceTime))) throw new ApiError('BadRequest', `sinceTime: Invalid value: "${sinceTime}": parsing time "${sinceTime}" as RFC3339 failed`);
+    if (Number.isNaN(Date.parse(sinceTime)))
+      throw new ApiError(
+        'BadRequest',
+        `sinceTime: Invalid value: "${sinceTime}": parsing time "${sinceTime}" as RFC3339 failed`,
+      );
     o.sinceTime = sinceTime;
   }
-  if (o.sinceSeconds !== undefined && o.sinceTime !== undefined) causes.push({ reason: 'FieldValueForbidden', message: 'Forbidden: at most one of `sinceTime` or `sinceSeconds` may be specified', field: '' });
+  if (o.sinceSeconds !== undefined && o.sinceTime !== undefined)
+    causes.push({
+      reason: 'FieldValueForbidden',
+      message: 'Forbidden: at most one of `sinceTime` or `sinceSeconds` may be specified',
+      field: '',
+    });
   if (causes.length) {
     const text = causes.map((c) => (c.field ? `${c.field}: ${c.message}` : c.message)).join(', ');
-    throw new ApiError('Invalid', `PodLogOptions "${name}" is invalid: ${causes.length > 1 ? `[${text}]` : text}`, { name, kind: 'PodLogOptions', causes });
+    throw new ApiError('Invalid', `PodLogOptions "${name}" is invalid: ${causes.length > 1 ? `[${text}]` : text}`, {
+      name,
+      kind: 'PodLogOptions',
+      causes,
+    });
   }
   return o;
 }
@@ -69,7 +87,8 @@ export function chooseContainer(pod: Pod, requested: string): string {
     if (init.length) msg += ` or one of the init containers: [${init.join(' ')}]`;
     throw new ApiError('BadRequest', msg);
   }
-  if (!main.includes(requested) && !init.includes(requested)) throw new ApiError('BadRequest', `container ${requested} is not valid for pod ${name}`);
+  if (!main.includes(requested) && !init.includes(requested))
+    throw new ApiError('BadRequest', `container ${requested} is not valid for pod ${name}`);
   return requested;
 }
 
@@ -86,7 +105,8 @@ export function checkLogStatus(pod: Pod, container: string, previous: boolean): 
   const s = all.find((c) => c.name === container);
   const name = pod.metadata.name ?? '';
   if (previous) {
-    if (!s?.lastState?.terminated) throw new ApiError('BadRequest', `previous terminated container "${container}" in pod "${name}" not found`);
+    if (!s?.lastState?.terminated)
+      throw new ApiError('BadRequest', `previous terminated container "${container}" in pod "${name}" not found`);
     return;
   }
   if (!s || (!s.state?.running && !s.state?.terminated && !s.lastState?.terminated)) {

@@ -12,7 +12,16 @@ import type { KubeObject } from '@kubelab/api';
 import { ApiError } from '@kubelab/proto';
 import type { AdmissionPlugin, AdmissionRequest } from '../auth/admission.js';
 import { forbiddenFor } from '../auth/attributes.js';
-import { detailText, evaluate, labelErrors, type LevelVersion, levelOf, lvString, type Mode, reasonText } from './policy.js';
+import {
+  detailText,
+  evaluate,
+  labelErrors,
+  type LevelVersion,
+  levelOf,
+  lvString,
+  type Mode,
+  reasonText,
+} from './policy.js';
 import { obj, type Json } from './util.js';
 import { namespaceWarnings } from './namespace.js';
 
@@ -41,11 +50,13 @@ const same = (a: LevelVersion, b: LevelVersion): boolean => a.level === b.level 
 
 /** The pod spec this write is about, or undefined when the write is not one PodSecurity looks at. */
 async function podOf(req: AdmissionRequest): Promise<{ meta: Json; spec: Json; pod: boolean } | undefined> {
-  if (req.subresource !== '' || !req.object || (req.operation !== 'CREATE' && req.operation !== 'UPDATE')) return undefined;
+  if (req.subresource !== '' || !req.object || (req.operation !== 'CREATE' && req.operation !== 'UPDATE'))
+    return undefined;
   const o = req.object as unknown as Json;
   if (req.resource === 'pods') {
     // Updates that leave the spec alone (labels, finalizers) are not evaluated, as upstream.
-    if (req.operation === 'UPDATE' && JSON.stringify((await req.oldObject())?.spec) === JSON.stringify(o['spec'])) return undefined;
+    if (req.operation === 'UPDATE' && JSON.stringify((await req.oldObject())?.spec) === JSON.stringify(o['spec']))
+      return undefined;
     return { meta: obj(o['metadata']), spec: obj(o['spec']), pod: true };
   }
   const templateOf = TEMPLATES[req.resource];
@@ -70,7 +81,13 @@ export function podSecurityAdmission(log: Logger): AdmissionPlugin {
       const enforce = lv('enforce');
       if (target.pod) {
         const failed = evaluate(enforce.level, target.meta, target.spec);
-        if (failed.length) throw forbiddenFor('', 'pods', req.name, `violates PodSecurity "${lvString(enforce)}": ${detailText(failed)}`);
+        if (failed.length)
+          throw forbiddenFor(
+            '',
+            'pods',
+            req.name,
+            `violates PodSecurity "${lvString(enforce)}": ${detailText(failed)}`,
+          );
       }
       const warn = lv('warn');
       if (!target.pod || !same(warn, enforce)) {
@@ -79,17 +96,37 @@ export function podSecurityAdmission(log: Logger): AdmissionPlugin {
       }
       const audit = lv('audit');
       const audited = evaluate(audit.level, target.meta, target.spec);
-      if (audited.length) log.info({ namespace: req.namespace, resource: req.resource, name: req.name, user: req.user.name, 'pod-security.kubernetes.io/audit-violations': `would violate PodSecurity "${lvString(audit)}": ${reasonText(audited)}` }, 'PodSecurity audit');
+      if (audited.length)
+        log.info(
+          {
+            namespace: req.namespace,
+            resource: req.resource,
+            name: req.name,
+            user: req.user.name,
+            'pod-security.kubernetes.io/audit-violations': `would violate PodSecurity "${lvString(audit)}": ${reasonText(audited)}`,
+          },
+          'PodSecurity audit',
+        );
       return undefined;
     },
   };
 }
 
 async function admitNamespace(req: AdmissionRequest): Promise<KubeObject | undefined> {
-  if (req.subresource !== '' || !req.object || (req.operation !== 'CREATE' && req.operation !== 'UPDATE')) return undefined;
+  if (req.subresource !== '' || !req.object || (req.operation !== 'CREATE' && req.operation !== 'UPDATE'))
+    return undefined;
   const labels = req.object.metadata.labels;
   const errs = labelErrors(labels);
-  if (errs.length) throw new ApiError('Invalid', `Namespace "${req.name}" is invalid: ${errs.join(', ')}`, { name: req.name, kind: 'Namespace', causes: errs.map((e) => ({ reason: 'FieldValueInvalid', message: e.slice(e.indexOf(': ') + 2), field: e.slice(0, e.indexOf(': ')) })) });
+  if (errs.length)
+    throw new ApiError('Invalid', `Namespace "${req.name}" is invalid: ${errs.join(', ')}`, {
+      name: req.name,
+      kind: 'Namespace',
+      causes: errs.map((e) => ({
+        reason: 'FieldValueInvalid',
+        message: e.slice(e.indexOf(': ') + 2),
+        field: e.slice(0, e.indexOf(': ')),
+      })),
+    });
   if (req.operation !== 'UPDATE') return undefined;
   const before = levelOf((await req.oldObject())?.metadata.labels, 'enforce');
   const after = levelOf(labels, 'enforce');

@@ -9,7 +9,11 @@ import { obj, type Json } from './util.js';
 
 const MAX_PODS = 3000;
 
-export async function namespaceWarnings(registry: Pick<Registry, 'list'>, namespace: string, lv: LevelVersion): Promise<string[]> {
+export async function namespaceWarnings(
+  registry: Pick<Registry, 'list'>,
+  namespace: string,
+  lv: LevelVersion,
+): Promise<string[]> {
   const pods = (await registry.list('pods', { namespace, limit: MAX_PODS })).items;
   const byReasons = new Map<string, string[]>();
   for (const p of pods) {
@@ -23,7 +27,9 @@ export async function namespaceWarnings(registry: Pick<Registry, 'list'>, namesp
   for (const [reasons, names] of byReasons) {
     const first = names[0] ?? '';
     const others = names.length - 1;
-    out.push(others ? `${first} (and ${others} other ${others === 1 ? 'pod' : 'pods'}): ${reasons}` : `${first}: ${reasons}`);
+    out.push(
+      others ? `${first} (and ${others} other ${others === 1 ? 'pod' : 'pods'}): ${reasons}` : `${first}: ${reasons}`,
+    );
   }
   return out;
 }

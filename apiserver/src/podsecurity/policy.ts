@@ -28,9 +28,15 @@ export function labelErrors(labels: Record<string, string> | undefined): string[
   const out: string[] = [];
   for (const mode of MODES) {
     const level = labels?.[`${LABEL_PREFIX}${mode}`];
-    if (level !== undefined && !(LEVELS as readonly string[]).includes(level)) out.push(`metadata.labels[${LABEL_PREFIX}${mode}]: Invalid value: "${level}": must be one of privileged, baseline, restricted`);
+    if (level !== undefined && !(LEVELS as readonly string[]).includes(level))
+      out.push(
+        `metadata.labels[${LABEL_PREFIX}${mode}]: Invalid value: "${level}": must be one of privileged, baseline, restricted`,
+      );
     const version = labels?.[`${LABEL_PREFIX}${mode}-version`];
-    if (version !== undefined && !VERSION_RE.test(version)) out.push(`metadata.labels[${LABEL_PREFIX}${mode}-version]: Invalid value: "${version}": must be "latest" or "v1.<minor>"`);
+    if (version !== undefined && !VERSION_RE.test(version))
+      out.push(
+        `metadata.labels[${LABEL_PREFIX}${mode}-version]: Invalid value: "${version}": must be "latest" or "v1.<minor>"`,
+      );
   }
   return out;
 }
@@ -39,7 +45,8 @@ export function labelErrors(labels: Record<string, string> | undefined): string[
 export function levelOf(labels: Record<string, string> | undefined, mode: Mode): LevelVersion {
   const raw = labels?.[`${LABEL_PREFIX}${mode}`];
   const version = labels?.[`${LABEL_PREFIX}${mode}-version`];
-  const level: Level = raw === undefined ? 'privileged' : (LEVELS as readonly string[]).includes(raw) ? (raw as Level) : 'restricted';
+  const level: Level =
+    raw === undefined ? 'privileged' : (LEVELS as readonly string[]).includes(raw) ? (raw as Level) : 'restricted';
   return { level, version: version && VERSION_RE.test(version) ? version : 'latest' };
 }
 
@@ -51,6 +58,7 @@ export function evaluate(level: Level, meta: Json, spec: Json): CheckResult[] {
 }
 
 /** `privileged (container "c" must not …), allowPrivilegeEscalation != false (…)` */
-export const detailText = (rs: readonly CheckResult[]): string => rs.map((r) => (r.detail ? `${r.reason} (${r.detail})` : r.reason)).join(', ');
+export const detailText = (rs: readonly CheckResult[]): string =>
+  rs.map((r) => (r.detail ? `${r.reason} (${r.detail})` : r.reason)).join(', ');
 /** `privileged, allowPrivilegeEscalation != false` (the reasons alone, for many pods at once). */
 export const reasonText = (rs: readonly CheckResult[]): string => rs.map((r) => r.reason).join(', ');

@@ -13,7 +13,8 @@ export type Check = (meta: Json, spec: Json) => CheckResult | undefined;
 
 export const obj = (v: unknown): Json => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : {});
 export const arr = (v: unknown): Json[] => (Array.isArray(v) ? v.map(obj) : []);
-export const strs = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
+export const strs = (v: unknown): string[] =>
+  Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
 
 /** Every container, init container and ephemeral container, in upstream's visiting order. */
 export function containers(spec: Json): Json[] {
@@ -28,7 +29,8 @@ export const joinQuote = (xs: readonly string[]): string => xs.map((x) => JSON.s
 export const sortedUnique = (xs: Iterable<string>): string[] => [...new Set(xs)].sort();
 
 /** `container "a"` / `containers "a", "b"`. */
-export const containersPhrase = (names: readonly string[]): string => `${pluralize('container', 'containers', names.length)} ${joinQuote(names)}`;
+export const containersPhrase = (names: readonly string[]): string =>
+  `${pluralize('container', 'containers', names.length)} ${joinQuote(names)}`;
 
 /** "pod", "containers "a", "b"" joined with " and " (setters that explicitly chose a bad value). */
 export function setters(pod: boolean, names: readonly string[]): string {

@@ -52,7 +52,12 @@ export async function allocated(store: Store, prefix: string): Promise<Set<strin
  * A free value in [first, last] not in taken (skipping `reserved`), starting at a random
  * offset so that concurrent allocators rarely collide; undefined when the range is full.
  */
-export function pickFree(first: number, last: number, taken: (n: number) => boolean, random: () => number = Math.random): number | undefined {
+export function pickFree(
+  first: number,
+  last: number,
+  taken: (n: number) => boolean,
+  random: () => number = Math.random,
+): number | undefined {
   const size = last - first + 1;
   if (size <= 0) return undefined;
   const start = Math.floor(random() * size);

@@ -6,14 +6,27 @@
  */
 import type { Logger } from 'pino';
 import { ApiError } from '@kubelab/proto';
-import { CLUSTER_DNS_NAMESPACE, CLUSTER_DNS_SERVICE, SERVICE_PROXY_NAME_LABEL, clusterDNSAddress, formatIPv4, type KubeObject } from '@kubelab/api';
+import {
+  CLUSTER_DNS_NAMESPACE,
+  CLUSTER_DNS_SERVICE,
+  SERVICE_PROXY_NAME_LABEL,
+  clusterDNSAddress,
+  formatIPv4,
+  type KubeObject,
+} from '@kubelab/api';
 import { parseCIDR } from './allocator.js';
 import { DEFAULT_SERVICE_CIDR, type StoreRegistry } from './registry.js';
 import { reconcileBootstrapPolicy } from '../auth/rbac/reconcile.js';
 
 export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
 
-async function ensure(registry: StoreRegistry, resource: string, namespace: string, obj: KubeObject, log?: Logger): Promise<void> {
+async function ensure(
+  registry: StoreRegistry,
+  resource: string,
+  namespace: string,
+  obj: KubeObject,
+  log?: Logger,
+): Promise<void> {
   try {
     await registry.create(resource, namespace, obj);
     log?.info({ resource, namespace, name: obj.metadata.name }, 'bootstrap: created');
@@ -28,7 +41,13 @@ export function kubernetesService(serviceCIDR = DEFAULT_SERVICE_CIDR): KubeObjec
     apiVersion: 'v1',
     kind: 'Service',
     metadata: { name: 'kubernetes', namespace: 'default', labels: { component: 'apiserver', provider: 'kubernetes' } },
-    spec: { type: 'ClusterIP', clusterIP: ip, clusterIPs: [ip], sessionAffinity: 'None', ports: [{ name: 'https', protocol: 'TCP', port: 443, targetPort: 6443 }] },
+    spec: {
+      type: 'ClusterIP',
+      clusterIP: ip,
+      clusterIPs: [ip],
+      sessionAffinity: 'None',
+      ports: [{ name: 'https', protocol: 'TCP', port: 443, targetPort: 6443 }],
+    },
   };
 }
 
@@ -69,8 +88,14 @@ async function dropOldProxyLabel(registry: StoreRegistry, log?: Logger): Promise
   const labels = { ...(svc.metadata.labels ?? {}) };
   if (labels[SERVICE_PROXY_NAME_LABEL] !== 'cluster-dns') return;
   delete labels[SERVICE_PROXY_NAME_LABEL];
-  await registry.update('services', CLUSTER_DNS_NAMESPACE, CLUSTER_DNS_SERVICE, { ...svc, metadata: { ...svc.metadata, labels } });
-  log?.info({ service: `${CLUSTER_DNS_NAMESPACE}/${CLUSTER_DNS_SERVICE}` }, 'bootstrap: kube-dns is served by kube-proxy now (label removed)');
+  await registry.update('services', CLUSTER_DNS_NAMESPACE, CLUSTER_DNS_SERVICE, {
+    ...svc,
+    metadata: { ...svc.metadata, labels },
+  });
+  log?.info(
+    { service: `${CLUSTER_DNS_NAMESPACE}/${CLUSTER_DNS_SERVICE}` },
+    'bootstrap: kube-dns is served by kube-proxy now (label removed)',
+  );
 }
 
 /** kube-dns, unless its address is taken (a Service made before the lab had DNS): then a warning. */
@@ -80,15 +105,23 @@ async function ensureKubeDns(registry: StoreRegistry, serviceCIDR: string | unde
     await dropOldProxyLabel(registry, log);
   } catch (err) {
     if (!(err instanceof ApiError && err.reason === 'Invalid')) throw err;
-    log?.warn({ err: err.message }, 'bootstrap: kube-dns not created; pods will not reach cluster DNS until its address is free (delete the Service holding it, then restart the apiserver)');
+    log?.warn(
+      { err: err.message },
+      'bootstrap: kube-dns not created; pods will not reach cluster DNS until its address is free (delete the Service holding it, then restart the apiserver)',
+    );
   }
 }
 
-export async function bootstrap(registry: StoreRegistry, opts: { serviceCIDR?: string; log?: Logger } = {}): Promise<void> {
-  for (const name of SYSTEM_NAMESPACES) await ensure(registry, 'namespaces', '', { apiVersion: 'v1', kind: 'Namespace', metadata: { name } }, opts.log);
+export async function bootstrap(
+  registry: StoreRegistry,
+  opts: { serviceCIDR?: string; log?: Logger } = {},
+): Promise<void> {
+  for (const name of SYSTEM_NAMESPACES)
+    await ensure(registry, 'namespaces', '', { apiVersion: 'v1', kind: 'Namespace', metadata: { name } }, opts.log);
   await ensure(registry, 'services', 'default', kubernetesService(opts.serviceCIDR), opts.log);
   await ensureKubeDns(registry, opts.serviceCIDR, opts.log);
   await reconcileBootstrapPolicy(registry, opts.log);
   const namespaces = await registry.list('namespaces', { namespace: '' });
-  for (const ns of namespaces.items) if (ns.metadata.deletionTimestamp && ns.metadata.name) registry.finalizeNamespace(ns.metadata.name);
+  for (const ns of namespaces.items)
+    if (ns.metadata.deletionTimestamp && ns.metadata.name) registry.finalizeNamespace(ns.metadata.name);
 }

@@ -39,7 +39,12 @@ async function quiet(store: Store, prefix: string, at: number, size: number, rev
  * Resolves true once the hub's state is current at `revision` (or later); false when the hub is
  * not synced (read from storage instead); 504 Too large resource version after settings.waitMs.
  */
-export async function waitFresh(store: Store, hub: WatchHub, revision: number, settings: FreshnessSettings): Promise<boolean> {
+export async function waitFresh(
+  store: Store,
+  hub: WatchHub,
+  revision: number,
+  settings: FreshnessSettings,
+): Promise<boolean> {
   const deadline = Date.now() + settings.waitMs;
   for (;;) {
     if (!hub.isSynced) return false;

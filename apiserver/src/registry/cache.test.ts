@@ -13,13 +13,18 @@ const names = (items: { metadata: { name?: string } }[]): string[] => items.map(
 async function untilCached(registry: StoreRegistry, resource: string): Promise<void> {
   for (let i = 0; i < 100; i++) {
     await registry.list(resource, { namespace: '', resourceVersion: '0' });
-    if ((registry as unknown as { hubs: { get(p: string): { isSynced: boolean } } }).hubs.get(`/registry/${resource}/`).isSynced) return;
+    if (
+      (registry as unknown as { hubs: { get(p: string): { isSynced: boolean } } }).hubs.get(`/registry/${resource}/`)
+        .isSynced
+    )
+      return;
     await new Promise((r) => setTimeout(r, 5));
   }
   assert.fail(`the ${resource} cache did not sync`);
 }
 
-const expectStatus = (reason: string, message?: RegExp) => (e: unknown) => e instanceof ApiError && e.reason === reason && (!message || message.test(e.message));
+const expectStatus = (reason: string, message?: RegExp) => (e: unknown) =>
+  e instanceof ApiError && e.reason === reason && (!message || message.test(e.message));
 
 describe('registry: the watch cache (upstream cacher semantics)', () => {
   it('serves lists and gets at resourceVersion "0" from memory; "" reads storage', async () => {
@@ -34,10 +39,24 @@ describe('registry: the watch cache (upstream cacher semantics)', () => {
     assert.deepEqual(names(cached.items), ['a', 'b', 'c'], 'key order; a limit is ignored at "0", as upstream');
     assert.equal(cached.resourceVersion, c.metadata.resourceVersion);
     assert.equal(cached.continue, '');
-    assert.equal((await registry.get('pods', 'default', 'c', { resourceVersion: '0' })).metadata.resourceVersion, c.metadata.resourceVersion);
-    await assert.rejects(registry.get('pods', 'default', 'zz', { resourceVersion: '0' }), expectStatus('NotFound', /^pods "zz" not found$/));
-    await assert.rejects(registry.list('pods', { namespace: 'default' }), expectStatus('ServiceUnavailable'), 'a consistent list reads storage');
-    await assert.rejects(registry.list('pods', { namespace: 'default', resourceVersion: c.metadata.resourceVersion, limit: 2 }), expectStatus('ServiceUnavailable'), 'exact (legacy limit) reads storage');
+    assert.equal(
+      (await registry.get('pods', 'default', 'c', { resourceVersion: '0' })).metadata.resourceVersion,
+      c.metadata.resourceVersion,
+    );
+    await assert.rejects(
+      registry.get('pods', 'default', 'zz', { resourceVersion: '0' }),
+      expectStatus('NotFound', /^pods "zz" not found$/),
+    );
+    await assert.rejects(
+      registry.list('pods', { namespace: 'default' }),
+      expectStatus('ServiceUnavailable'),
+      'a consistent list reads storage',
+    );
+    await assert.rejects(
+      registry.list('pods', { namespace: 'default', resourceVersion: c.metadata.resourceVersion, limit: 2 }),
+      expectStatus('ServiceUnavailable'),
+      'exact (legacy limit) reads storage',
+    );
     store.setAvailable(true);
     await registry.close();
   });
@@ -62,7 +81,10 @@ describe('registry: the watch cache (upstream cacher semantics)', () => {
     await registry.create('pods', 'default', pod('just-written'));
     const page = await registry.list('pods', { namespace: 'default', resourceVersion: '0' });
     assert.deepEqual(names(page.items), ['just-written']);
-    assert.equal((await registry.get('pods', 'default', 'just-written', { resourceVersion: '0' })).metadata.name, 'just-written');
+    assert.equal(
+      (await registry.get('pods', 'default', 'just-written', { resourceVersion: '0' })).metadata.name,
+      'just-written',
+    );
     await registry.close();
   });
 
@@ -86,7 +108,11 @@ describe('registry: the watch cache (upstream cacher semantics)', () => {
     assert.deepEqual(names(page.items), ['a', 'b'], 'the write N is in a list not older than N');
     // Writes elsewhere move the revision on; nothing changes for pods: served at the newer revision.
     const cm = await registry.create('configmaps', 'default', { metadata: { name: 'x' } });
-    const quiet = await registry.list('pods', { namespace: 'default', resourceVersion: cm.metadata.resourceVersion, resourceVersionMatch: 'NotOlderThan' });
+    const quiet = await registry.list('pods', {
+      namespace: 'default',
+      resourceVersion: cm.metadata.resourceVersion,
+      resourceVersionMatch: 'NotOlderThan',
+    });
     assert.equal(quiet.resourceVersion, cm.metadata.resourceVersion);
     assert.deepEqual(names(quiet.items), ['a', 'b']);
     const got = await registry.get('pods', 'default', 'b', { resourceVersion: cm.metadata.resourceVersion });
@@ -94,7 +120,11 @@ describe('registry: the watch cache (upstream cacher semantics)', () => {
     const future = String(Number(cm.metadata.resourceVersion) + 100);
     await assert.rejects(
       registry.list('pods', { namespace: 'default', resourceVersion: future, resourceVersionMatch: 'NotOlderThan' }),
-      (e: unknown) => e instanceof ApiError && e.reason === 'Timeout' && /^Timeout: Too large resource version: \d+, current: \d+$/.test(e.message) && e.details?.retryAfterSeconds === 1,
+      (e: unknown) =>
+        e instanceof ApiError &&
+        e.reason === 'Timeout' &&
+        /^Timeout: Too large resource version: \d+, current: \d+$/.test(e.message) &&
+        e.details?.retryAfterSeconds === 1,
     );
     await registry.close();
   });
@@ -103,14 +133,23 @@ describe('registry: the watch cache (upstream cacher semantics)', () => {
     const { store, registry } = await newRegistry({ resourceVersionWaitMs: 200, resourceVersionPollMs: 10 });
     await registry.create('pods', 'default', pod('a'));
     await untilCached(registry, 'pods');
-    const hub = (registry as unknown as { hubs: { get(p: string): { state: { rev: number; size: number } } } }).hubs.get('/registry/pods/');
+    const hub = (
+      registry as unknown as { hubs: { get(p: string): { state: { rev: number; size: number } } } }
+    ).hubs.get('/registry/pods/');
     // A deletion the cache has not seen (written to storage behind the watch's back is not possible,
     // so freeze the cache's view: as if its watch lagged) must not pass the two-count check.
     const before = hub.state.rev;
     await store.delete('/registry/pods/default/a');
     const rev = await store.currentRevision();
     const { waitFresh } = await import('./cache-read.js');
-    const frozen = { isSynced: true, epoch: 1, prefix: '/registry/pods/', state: { rev: before, size: 1 }, advance: () => undefined, nextChange: (ms: number) => new Promise((r) => setTimeout(r, ms)) } as never;
+    const frozen = {
+      isSynced: true,
+      epoch: 1,
+      prefix: '/registry/pods/',
+      state: { rev: before, size: 1 },
+      advance: () => undefined,
+      nextChange: (ms: number) => new Promise((r) => setTimeout(r, ms)),
+    } as never;
     await assert.rejects(waitFresh(store, frozen, rev, { waitMs: 50, pollMs: 10 }), expectStatus('Timeout'));
     await registry.close();
   });
@@ -120,7 +159,9 @@ describe('registry: the watch cache (upstream cacher semantics)', () => {
     await registry.create('pods', 'default', pod('a'));
     await registry.create('pods', 'default', pod('b', { app: 'web' }));
     const ac = new AbortController();
-    const r = new EventReader(registry.watch('pods', { namespace: 'default', sendInitialEvents: true, allowBookmarks: true }, ac.signal));
+    const r = new EventReader(
+      registry.watch('pods', { namespace: 'default', sendInitialEvents: true, allowBookmarks: true }, ac.signal),
+    );
     const first = await r.take(3);
     assert.deepEqual(summary(first), ['ADDED a', 'ADDED b', 'BOOKMARK ']);
     const end = first[2]!.object;
@@ -131,7 +172,9 @@ describe('registry: the watch cache (upstream cacher semantics)', () => {
     assert.ok(Number(end.metadata.resourceVersion) < Number(c.metadata.resourceVersion));
     assert.deepEqual(summary(await r.take(1)), ['ADDED c']);
     // Without allowWatchBookmarks: the state, no bookmark (upstream sends it only when allowed).
-    const plain = new EventReader(registry.watch('pods', { namespace: 'default', labelSelector: 'app=web', sendInitialEvents: true }, ac.signal));
+    const plain = new EventReader(
+      registry.watch('pods', { namespace: 'default', labelSelector: 'app=web', sendInitialEvents: true }, ac.signal),
+    );
     assert.deepEqual(summary(await plain.take(1)), ['ADDED b']);
     await registry.create('pods', 'default', pod('d', { app: 'web' }));
     assert.deepEqual(summary(await plain.take(1)), ['ADDED d']);
@@ -143,18 +186,37 @@ describe('registry: the watch cache (upstream cacher semantics)', () => {
     const { registry } = await newRegistry({ resourceVersionWaitMs: 200, resourceVersionPollMs: 10 });
     const a = await registry.create('pods', 'default', pod('a'));
     const ac = new AbortController();
-    const at = new EventReader(registry.watch('pods', { namespace: 'default', resourceVersion: a.metadata.resourceVersion, sendInitialEvents: true, allowBookmarks: true }, ac.signal));
+    const at = new EventReader(
+      registry.watch(
+        'pods',
+        {
+          namespace: 'default',
+          resourceVersion: a.metadata.resourceVersion,
+          sendInitialEvents: true,
+          allowBookmarks: true,
+        },
+        ac.signal,
+      ),
+    );
     assert.deepEqual(summary(await at.take(2)), ['ADDED a', 'BOOKMARK ']);
     const future = String(Number(a.metadata.resourceVersion) + 50);
-    const tooNew = new EventReader(registry.watch('pods', { namespace: 'default', resourceVersion: future, sendInitialEvents: true }, ac.signal));
+    const tooNew = new EventReader(
+      registry.watch('pods', { namespace: 'default', resourceVersion: future, sendInitialEvents: true }, ac.signal),
+    );
     await assert.rejects(tooNew.next(), expectStatus('Timeout', /Too large resource version/));
-    const changesOnly = new EventReader(registry.watch('pods', { namespace: 'default', sendInitialEvents: false }, ac.signal));
+    const changesOnly = new EventReader(
+      registry.watch('pods', { namespace: 'default', sendInitialEvents: false }, ac.signal),
+    );
     const next = changesOnly.next(); // a watch starts when first read
     await new Promise((r) => setTimeout(r, 10));
     await registry.create('pods', 'default', pod('b'));
     assert.deepEqual(summary([(await next)!]), ['ADDED b']);
     const fromZero = new EventReader(registry.watch('pods', { namespace: 'default', resourceVersion: '0' }, ac.signal));
-    assert.deepEqual(summary(await fromZero.take(2)).sort(), ['ADDED a', 'ADDED b'], 'legacy "0": the state from the cache');
+    assert.deepEqual(
+      summary(await fromZero.take(2)).sort(),
+      ['ADDED a', 'ADDED b'],
+      'legacy "0": the state from the cache',
+    );
     ac.abort();
     await registry.close();
   });
@@ -163,10 +225,15 @@ describe('registry: the watch cache (upstream cacher semantics)', () => {
     const { store, registry } = await newRegistry({ watchCache: false });
     await registry.create('pods', 'default', pod('a'));
     const ac = new AbortController();
-    const r = new EventReader(registry.watch('pods', { namespace: 'default', sendInitialEvents: true, allowBookmarks: true }, ac.signal));
+    const r = new EventReader(
+      registry.watch('pods', { namespace: 'default', sendInitialEvents: true, allowBookmarks: true }, ac.signal),
+    );
     assert.deepEqual(summary(await r.take(2)), ['ADDED a', 'BOOKMARK ']);
     store.setAvailable(false);
-    await assert.rejects(registry.list('pods', { namespace: 'default', resourceVersion: '0' }), expectStatus('ServiceUnavailable'));
+    await assert.rejects(
+      registry.list('pods', { namespace: 'default', resourceVersion: '0' }),
+      expectStatus('ServiceUnavailable'),
+    );
     store.setAvailable(true);
     ac.abort();
     await registry.close();

@@ -6,7 +6,12 @@ import { Core, type CachedValue } from './core.js';
 import { bindPod } from './update.js';
 
 const PODS = resourceInfo('pods')!;
-const pod = (name: string, nodeName?: string): KubeObject => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'default', uid: `u-${name}` }, spec: { containers: [{ name: 'c', image: 'x' }], ...(nodeName ? { nodeName } : {}) } });
+const pod = (name: string, nodeName?: string): KubeObject => ({
+  apiVersion: 'v1',
+  kind: 'Pod',
+  metadata: { name, namespace: 'default', uid: `u-${name}` },
+  spec: { containers: [{ name: 'c', image: 'x' }], ...(nodeName ? { nodeName } : {}) },
+});
 
 /** A Core whose "watch cache" answers what the test put there, and a count of etcd reads. */
 function setup() {
@@ -54,7 +59,11 @@ test('a refusal or a no-op seen on a stale copy is checked against etcd', async 
   await write(fresh);
   cacheAs(old, 'a');
   const out = await bindPod(core, 'default', 'a', 'node-3', 'u-a2');
-  assert.equal((out.spec as { nodeName?: string }).nodeName, 'node-3', 'the stale "already assigned" refusal was re-checked');
+  assert.equal(
+    (out.spec as { nodeName?: string }).nodeName,
+    'node-3',
+    'the stale "already assigned" refusal was re-checked',
+  );
   cacheAs(await write(pod('b')), 'b');
   await write(pod('b', 'node-1'));
   // On the stale copy binding to node-1 is a write; on etcd's it is a no-op (already there).
@@ -66,7 +75,16 @@ test("expectedRev: the cache's revision differs, etcd's matches: the update goes
   const first = await write(pod('a'));
   cacheAs(first, 'a');
   const second = await write({ ...pod('a'), metadata: { ...pod('a').metadata, labels: { v: '2' } } });
-  const out = await core.guaranteedUpdate(PODS, 'default', 'a', (cur) => ({ obj: { ...cur, metadata: { ...cur.metadata, labels: { v: '3' } } } }), second.rev);
+  const out = await core.guaranteedUpdate(
+    PODS,
+    'default',
+    'a',
+    (cur) => ({ obj: { ...cur, metadata: { ...cur.metadata, labels: { v: '3' } } } }),
+    second.rev,
+  );
   assert.deepEqual(out.metadata.labels, { v: '3' });
-  await assert.rejects(core.guaranteedUpdate(PODS, 'default', 'a', (cur) => ({ obj: cur }), first.rev), /Operation cannot be fulfilled/);
+  await assert.rejects(
+    core.guaranteedUpdate(PODS, 'default', 'a', (cur) => ({ obj: cur }), first.rev),
+    /Operation cannot be fulfilled/,
+  );
 });

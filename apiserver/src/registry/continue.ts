@@ -20,7 +20,8 @@ export interface ContinuePoint {
 }
 
 export function encodeContinue(nextKey: string, listPrefix: string, revision: number): string {
-  if (!nextKey.startsWith(listPrefix)) throw new ApiError('InternalError', `unable to encode next field: the key and key prefix do not match`);
+  if (!nextKey.startsWith(listPrefix))
+    throw new ApiError('InternalError', `unable to encode next field: the key and key prefix do not match`);
   const token = { v: VERSION, rv: revision, start: nextKey.slice(listPrefix.length) };
   return Buffer.from(JSON.stringify(token), 'utf8').toString('base64url');
 }
@@ -32,7 +33,8 @@ function invalid(why: string): ApiError {
 /** Decodes a token for a list under listPrefix; a malformed or foreign token is a 400 as upstream words it. */
 export function decodeContinue(token: string, listPrefix: string): ContinuePoint {
   const bad = token.search(/[^A-Za-z0-9_-]/);
-  if (bad >= 0 || token.length % 4 === 1) throw invalid(`illegal base64 data at input byte ${bad >= 0 ? bad : token.length - 1}`);
+  if (bad >= 0 || token.length % 4 === 1)
+    throw invalid(`illegal base64 data at input byte ${bad >= 0 ? bad : token.length - 1}`);
   let t: { v?: unknown; rv?: unknown; start?: unknown };
   try {
     t = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as typeof t;
@@ -40,7 +42,9 @@ export function decodeContinue(token: string, listPrefix: string): ContinuePoint
     throw invalid((err as Error).message);
   }
   if (t === null || typeof t !== 'object' || t.v !== VERSION) {
-    throw invalid(`server does not recognize this encoded version${t && typeof t === 'object' && typeof t.v === 'string' ? ` ${JSON.stringify(t.v)}` : ''}`);
+    throw invalid(
+      `server does not recognize this encoded version${t && typeof t === 'object' && typeof t.v === 'string' ? ` ${JSON.stringify(t.v)}` : ''}`,
+    );
   }
   const rv = typeof t.rv === 'number' && Number.isInteger(t.rv) ? t.rv : 0;
   if (rv === 0 || rv < LATEST_REVISION) throw invalid(`incorrect encoded start resourceVersion (version ${VERSION})`);

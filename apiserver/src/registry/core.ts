@@ -5,7 +5,16 @@
  */
 import type { Logger } from 'pino';
 import { ApiError, conflict, notFound } from '@kubelab/proto';
-import { canonical, resourceInfo, rfc3339, storagePrefix, systemClock, type Clock, type KubeObject, type ResourceInfo } from '@kubelab/api';
+import {
+  canonical,
+  resourceInfo,
+  rfc3339,
+  storagePrefix,
+  systemClock,
+  type Clock,
+  type KubeObject,
+  type ResourceInfo,
+} from '@kubelab/api';
 import { KeyExistsError, RevisionConflictError, type KeyValue, type Store, type TxnOp } from '../storage/store.js';
 
 export interface Stored {
@@ -53,7 +62,9 @@ export class Core {
 
   /** CAS write of obj over the revision read (with the resource's TTL); returns the new revision. */
   put(info: ResourceInfo, key: string, obj: KubeObject, rev: number): Promise<number> {
-    return this.store.txn([{ type: 'update', key, value: this.encode(obj), modRevision: rev, ttlSeconds: this.ttl(info) }]);
+    return this.store.txn([
+      { type: 'update', key, value: this.encode(obj), modRevision: rev, ttlSeconds: this.ttl(info) },
+    ]);
   }
 
   /** The TTL of a write of this resource's objects, if they expire. */
@@ -149,7 +160,9 @@ export class Core {
         if (fromCache) continue;
         return this.decode(cur.raw, cur.rev);
       }
-      const main: TxnOp = m.delete ? { type: 'delete', key, modRevision: cur.rev } : { type: 'update', key, value: value!, modRevision: cur.rev, ttlSeconds: this.ttl(info) };
+      const main: TxnOp = m.delete
+        ? { type: 'delete', key, modRevision: cur.rev }
+        : { type: 'update', key, value: value!, modRevision: cur.rev, ttlSeconds: this.ttl(info) };
       try {
         const rev = await this.store.txn([main, ...(m.extraOps ?? [])]);
         m.obj.metadata.resourceVersion = String(rev);

@@ -1,7 +1,15 @@
 /** Create: name generation, server-set metadata, defaults, validation, namespace checks, one txn. */
 import { randomUUID } from 'node:crypto';
 import { ApiError, alreadyExists, badRequest, notFound } from '@kubelab/proto';
-import { apiVersionOf, applyDefaults, assertValid, generateName, resourceInfo, type KubeObject, type ResourceInfo } from '@kubelab/api';
+import {
+  apiVersionOf,
+  applyDefaults,
+  assertValid,
+  generateName,
+  resourceInfo,
+  type KubeObject,
+  type ResourceInfo,
+} from '@kubelab/api';
 import { KeyExistsError, RevisionConflictError, type TxnOp } from '../storage/store.js';
 import type { Core } from './core.js';
 import { assertNestingDepth, asTooLarge, assertStorable } from './limits.js';
@@ -9,15 +17,26 @@ import type { Strategy } from './strategy.js';
 import type { WriteOptions } from './types.js';
 
 // managedFields are not server-set here: the REST facade computes them (rest/ssa) before the create.
-const SERVER_SET = ['uid', 'resourceVersion', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'generation', 'selfLink'];
+const SERVER_SET = [
+  'uid',
+  'resourceVersion',
+  'creationTimestamp',
+  'deletionTimestamp',
+  'deletionGracePeriodSeconds',
+  'generation',
+  'selfLink',
+];
 const NAMESPACES = resourceInfo('namespaces')!;
 
-export const NAMESPACE_MISMATCH = 'the namespace of the provided object does not match the namespace sent on the request';
+export const NAMESPACE_MISMATCH =
+  'the namespace of the provided object does not match the namespace sent on the request';
 
 export function assertObject(obj: unknown): asserts obj is KubeObject {
-  if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) throw badRequest('the request body must be a JSON object');
+  if (obj === null || typeof obj !== 'object' || Array.isArray(obj))
+    throw badRequest('the request body must be a JSON object');
   const meta = (obj as KubeObject).metadata;
-  if (meta !== undefined && (meta === null || typeof meta !== 'object' || Array.isArray(meta))) throw badRequest('metadata must be an object');
+  if (meta !== undefined && (meta === null || typeof meta !== 'object' || Array.isArray(meta)))
+    throw badRequest('metadata must be an object');
   // The REST facade checked its bodies already; gRPC objects are checked here.
   assertNestingDepth(obj);
 }
@@ -40,7 +59,13 @@ export function resolveNamespace(info: ResourceInfo, requested: string, obj: Kub
  * Read from core.namespaces unless `fresh`: the create's txn compares the revision, so a stale
  * entry only fails that txn, and the retry reads afresh.
  */
-async function namespaceGuard(core: Core, info: ResourceInfo, ns: string, name: string, fresh: boolean): Promise<TxnOp> {
+async function namespaceGuard(
+  core: Core,
+  info: ResourceInfo,
+  ns: string,
+  name: string,
+  fresh: boolean,
+): Promise<TxnOp> {
   const cache = core.namespaces;
   let cur = fresh ? undefined : cache.get(ns);
   if (!cur) {
@@ -51,17 +76,31 @@ async function namespaceGuard(core: Core, info: ResourceInfo, ns: string, name: 
     } else cache.delete(ns);
   }
   if (!cur) throw notFound('namespaces', ns);
-  if (cur.obj.metadata.deletionTimestamp || (cur.obj.status as { phase?: string } | undefined)?.phase === 'Terminating') {
-    throw new ApiError('Forbidden', `${info.resource} "${name}" is forbidden: unable to create new content in namespace ${ns} because it is being terminated`, {
-      name,
-      kind: info.resource,
-      group: info.group || undefined,
-    });
+  if (
+    cur.obj.metadata.deletionTimestamp ||
+    (cur.obj.status as { phase?: string } | undefined)?.phase === 'Terminating'
+  ) {
+    throw new ApiError(
+      'Forbidden',
+      `${info.resource} "${name}" is forbidden: unable to create new content in namespace ${ns} because it is being terminated`,
+      {
+        name,
+        kind: info.resource,
+        group: info.group || undefined,
+      },
+    );
   }
   return { type: 'check', key: core.key(NAMESPACES, '', ns), modRevision: cur.rev };
 }
 
-export async function createObject(core: Core, strategy: Strategy, resource: string, namespace: string, input: KubeObject, opts: WriteOptions = {}): Promise<KubeObject> {
+export async function createObject(
+  core: Core,
+  strategy: Strategy,
+  resource: string,
+  namespace: string,
+  input: KubeObject,
+  opts: WriteOptions = {},
+): Promise<KubeObject> {
   assertObject(input);
   const info = core.info(resource);
   // apiVersion and kind first, as upstream serializes objects, whatever order the body had.
@@ -93,14 +132,19 @@ export async function createObject(core: Core, strategy: Strategy, resource: str
     // A dry run has no txn to catch a stale namespace: it reads afresh, as does every retry.
     const guard = info.namespaced ? [await namespaceGuard(core, info, ns, name, !!opts.dryRun || attempt > 0)] : [];
     // Checked up front when the outcome matters before the txn (dry-run, allocations).
-    if ((opts.dryRun || strategy.sideEffects) && !generated && (await core.store.get(key))) throw alreadyExists(info.resource, name, info.group);
+    if ((opts.dryRun || strategy.sideEffects) && !generated && (await core.store.get(key)))
+      throw alreadyExists(info.resource, name, info.group);
     if (opts.dryRun) {
       assertStorable(info, name, [{ type: 'create', key, value: core.encode(obj) }, ...guard]);
       return obj;
     }
     // Side effects may fill allocated values into obj: encode it after them.
     const extra = (await strategy.sideEffects?.(obj, undefined)) ?? [];
-    const ops: TxnOp[] = [{ type: 'create', key, value: core.encode(obj), ttlSeconds: core.ttl(info) }, ...guard, ...extra];
+    const ops: TxnOp[] = [
+      { type: 'create', key, value: core.encode(obj), ttlSeconds: core.ttl(info) },
+      ...guard,
+      ...extra,
+    ];
     assertStorable(info, name, ops);
     try {
       const rev = await core.store.txn(ops);
@@ -111,7 +155,8 @@ export async function createObject(core: Core, strategy: Strategy, resource: str
         if (generated && attempt < 5) continue;
         const existing = err.current ? core.decodeKv(err.current) : undefined;
         const e = alreadyExists(info.resource, name, info.group);
-        if (existing?.metadata.deletionTimestamp) throw new ApiError('AlreadyExists', `object is being deleted: ${e.message}`, e.details);
+        if (existing?.metadata.deletionTimestamp)
+          throw new ApiError('AlreadyExists', `object is being deleted: ${e.message}`, e.details);
         throw e;
       }
       // A namespace or an allocation changed under us: look again (each round lets one racer win).

@@ -4,11 +4,22 @@ import { ApiError } from '@kubelab/proto';
 import type { KubeObject } from '@kubelab/api';
 import { EventReader, newRegistry, pod } from './testing.js';
 
-const isReason = (r: string) => (e: unknown): boolean => e instanceof ApiError && e.reason === r;
+const isReason =
+  (r: string) =>
+  (e: unknown): boolean =>
+    e instanceof ApiError && e.reason === r;
 
 function owned(name: string, owner: KubeObject): KubeObject {
   const p = pod(name);
-  p.metadata.ownerReferences = [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: owner.metadata.name!, uid: owner.metadata.uid!, controller: true }];
+  p.metadata.ownerReferences = [
+    {
+      apiVersion: 'apps/v1',
+      kind: 'ReplicaSet',
+      name: owner.metadata.name!,
+      uid: owner.metadata.uid!,
+      controller: true,
+    },
+  ];
   return p;
 }
 
@@ -16,7 +27,11 @@ const rs = (name: string): KubeObject => ({
   apiVersion: 'apps/v1',
   kind: 'ReplicaSet',
   metadata: { name },
-  spec: { replicas: 1, selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'c', image: 'x:1' }] } } },
+  spec: {
+    replicas: 1,
+    selector: { matchLabels: { app: name } },
+    template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'c', image: 'x:1' }] } },
+  },
 });
 
 describe('registry: delete', () => {
@@ -39,7 +54,11 @@ describe('registry: delete', () => {
     assert.equal(marked.metadata.generation, 2);
     assert.deepEqual(await registry.get('pods', 'default', 'web'), marked);
     const again = await registry.delete('pods', 'default', 'web');
-    assert.equal(again.metadata.resourceVersion, marked.metadata.resourceVersion, 'a longer grace period changes nothing');
+    assert.equal(
+      again.metadata.resourceVersion,
+      marked.metadata.resourceVersion,
+      'a longer grace period changes nothing',
+    );
     const shorter = await registry.delete('pods', 'default', 'web', { gracePeriodSeconds: 5 });
     assert.equal(shorter.metadata.deletionGracePeriodSeconds, 5);
     assert.equal(shorter.metadata.deletionTimestamp, '2024-05-01T10:00:05Z');
@@ -52,7 +71,10 @@ describe('registry: delete', () => {
     await registry.create('pods', 'default', pod('a', {}, { nodeName: 'n1' }));
     assert.equal((await registry.delete('pods', 'default', 'a')).metadata.deletionGracePeriodSeconds, 30);
     await registry.create('pods', 'default', pod('b', {}, { nodeName: 'n1' }));
-    assert.equal((await registry.delete('pods', 'default', 'b', { gracePeriodSeconds: 3 })).metadata.deletionGracePeriodSeconds, 3);
+    assert.equal(
+      (await registry.delete('pods', 'default', 'b', { gracePeriodSeconds: 3 })).metadata.deletionGracePeriodSeconds,
+      3,
+    );
     await registry.create('pods', 'default', pod('c', {}, { nodeName: 'n1' }));
     await registry.delete('pods', 'default', 'c', { gracePeriodSeconds: 0 });
     await assert.rejects(registry.get('pods', 'default', 'c'), isReason('NotFound'));
@@ -61,9 +83,18 @@ describe('registry: delete', () => {
   it('checks uid and resourceVersion preconditions', async () => {
     const { registry } = await newRegistry();
     const p = await registry.create('pods', 'default', pod('web'));
-    await assert.rejects(registry.delete('pods', 'default', 'web', { preconditionUid: 'x' }), (e: unknown) => e instanceof ApiError && e.reason === 'Conflict' && /UID in precondition: x/.test(e.message));
-    await assert.rejects(registry.delete('pods', 'default', 'web', { preconditionResourceVersion: '1' }), isReason('Conflict'));
-    await registry.delete('pods', 'default', 'web', { preconditionUid: p.metadata.uid, preconditionResourceVersion: p.metadata.resourceVersion });
+    await assert.rejects(
+      registry.delete('pods', 'default', 'web', { preconditionUid: 'x' }),
+      (e: unknown) => e instanceof ApiError && e.reason === 'Conflict' && /UID in precondition: x/.test(e.message),
+    );
+    await assert.rejects(
+      registry.delete('pods', 'default', 'web', { preconditionResourceVersion: '1' }),
+      isReason('Conflict'),
+    );
+    await registry.delete('pods', 'default', 'web', {
+      preconditionUid: p.metadata.uid,
+      preconditionResourceVersion: p.metadata.resourceVersion,
+    });
   });
 
   it('keeps objects with finalizers until an update removes the last one', async () => {
@@ -75,8 +106,12 @@ describe('registry: delete', () => {
     assert.equal(marked.metadata.deletionTimestamp, '2024-05-01T10:00:00Z');
     assert.equal(marked.metadata.deletionGracePeriodSeconds, 0);
     await assert.rejects(
-      registry.update('pods', 'default', 'web', { ...marked, metadata: { ...marked.metadata, finalizers: ['example.com/hold', 'new'] } }),
-      (e: unknown) => e instanceof ApiError && e.reason === 'Invalid' && /no new finalizers can be added/.test(e.message),
+      registry.update('pods', 'default', 'web', {
+        ...marked,
+        metadata: { ...marked.metadata, finalizers: ['example.com/hold', 'new'] },
+      }),
+      (e: unknown) =>
+        e instanceof ApiError && e.reason === 'Invalid' && /no new finalizers can be added/.test(e.message),
     );
     await registry.update('pods', 'default', 'web', { ...marked, metadata: { ...marked.metadata, finalizers: [] } });
     await assert.rejects(registry.get('pods', 'default', 'web'), isReason('NotFound'));
@@ -89,7 +124,10 @@ describe('registry: delete', () => {
     assert.deepEqual(marked.metadata.finalizers, ['foregroundDeletion']);
     assert.ok(marked.metadata.deletionTimestamp);
     const cur = await registry.get('replicasets', 'default', 'web');
-    await registry.update('replicasets', 'default', 'web', { ...cur, metadata: { ...cur.metadata, finalizers: undefined } });
+    await registry.update('replicasets', 'default', 'web', {
+      ...cur,
+      metadata: { ...cur.metadata, finalizers: undefined },
+    });
     await assert.rejects(registry.get('replicasets', 'default', 'web'), isReason('NotFound'));
   });
 
@@ -106,7 +144,10 @@ describe('registry: delete', () => {
     await registry.delete('replicasets', 'default', 'web', { propagationPolicy: 'Orphan' });
     await assert.rejects(registry.get('replicasets', 'default', 'web'), isReason('NotFound'));
     assert.equal((await registry.get('pods', 'default', 'p1')).metadata.ownerReferences, undefined);
-    assert.deepEqual((await registry.get('pods', 'default', 'p2')).metadata.ownerReferences?.map((r) => r.uid), ['other-uid']);
+    assert.deepEqual(
+      (await registry.get('pods', 'default', 'p2')).metadata.ownerReferences?.map((r) => r.uid),
+      ['other-uid'],
+    );
 
     const owner2 = await registry.create('replicasets', 'default', rs('api'));
     await registry.create('pods', 'default', owned('p3', owner2));
@@ -119,8 +160,16 @@ describe('registry: delete', () => {
     const owner = await registry.create('replicasets', 'default', rs('web'));
     await registry.create('pods', 'default', owned('p1', owner));
     const ac = new AbortController();
-    const rsEvents = new EventReader(registry.watch('replicasets', { namespace: 'default', resourceVersion: owner.metadata.resourceVersion! }, ac.signal));
-    const podEvents = new EventReader(registry.watch('pods', { namespace: 'default', resourceVersion: owner.metadata.resourceVersion! }, ac.signal));
+    const rsEvents = new EventReader(
+      registry.watch(
+        'replicasets',
+        { namespace: 'default', resourceVersion: owner.metadata.resourceVersion! },
+        ac.signal,
+      ),
+    );
+    const podEvents = new EventReader(
+      registry.watch('pods', { namespace: 'default', resourceVersion: owner.metadata.resourceVersion! }, ac.signal),
+    );
     await registry.delete('replicasets', 'default', 'web', { propagationPolicy: 'Orphan' });
     const [marked, deleted] = await rsEvents.take(2);
     const [added, stripped] = await podEvents.take(2);
@@ -152,7 +201,13 @@ describe('registry: delete', () => {
     assert.equal((await registry.list('pods', { namespace: 'dev' })).items.length, 0);
     assert.equal((await registry.list('services', { namespace: 'dev' })).items.length, 0);
     await registry.get('pods', 'default', 'keep');
-    await assert.rejects(registry.delete('namespaces', '', 'default'), (e: unknown) => e instanceof ApiError && e.reason === 'Forbidden' && e.message === 'namespaces "default" is forbidden: this namespace may not be deleted');
+    await assert.rejects(
+      registry.delete('namespaces', '', 'default'),
+      (e: unknown) =>
+        e instanceof ApiError &&
+        e.reason === 'Forbidden' &&
+        e.message === 'namespaces "default" is forbidden: this namespace may not be deleted',
+    );
   });
 
   it('waits for gracefully deleted pods before removing the namespace', async () => {

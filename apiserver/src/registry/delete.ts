@@ -19,9 +19,19 @@ type Plan = { kind: 'now' } | { kind: 'mark'; obj: KubeObject } | { kind: 'keep'
 
 function checkPreconditions(info: ResourceInfo, name: string, cur: KubeObject, rev: number, opts: DeleteOpts): void {
   if (opts.preconditionUid && opts.preconditionUid !== cur.metadata.uid)
-    throw conflict(info.resource, name, info.group, `Precondition failed: UID in precondition: ${opts.preconditionUid}, UID in object meta: ${cur.metadata.uid ?? ''}`);
+    throw conflict(
+      info.resource,
+      name,
+      info.group,
+      `Precondition failed: UID in precondition: ${opts.preconditionUid}, UID in object meta: ${cur.metadata.uid ?? ''}`,
+    );
   if (opts.preconditionResourceVersion && opts.preconditionResourceVersion !== String(rev))
-    throw conflict(info.resource, name, info.group, `Precondition failed: ResourceVersion in precondition: ${opts.preconditionResourceVersion}, ResourceVersion in object meta: ${rev}`);
+    throw conflict(
+      info.resource,
+      name,
+      info.group,
+      `Precondition failed: ResourceVersion in precondition: ${opts.preconditionResourceVersion}, ResourceVersion in object meta: ${rev}`,
+    );
 }
 
 /** Seconds a pod gets to shut down: 0 for unbound or finished pods. */
@@ -35,7 +45,8 @@ function podGracePeriod(pod: KubeObject, requested: number | undefined): number 
 
 export function planDeletion(core: Core, info: ResourceInfo, cur: KubeObject, opts: DeleteOpts): Plan {
   const finalizers = [...(cur.metadata.finalizers ?? [])];
-  if (opts.propagationPolicy === 'Foreground' && !finalizers.includes('foregroundDeletion')) finalizers.push('foregroundDeletion');
+  if (opts.propagationPolicy === 'Foreground' && !finalizers.includes('foregroundDeletion'))
+    finalizers.push('foregroundDeletion');
   const grace = info.resource === 'pods' ? podGracePeriod(cur, opts.gracePeriodSeconds) : 0;
   const meta = cur.metadata;
   const addedFinalizer = finalizers.length !== (meta.finalizers ?? []).length;
@@ -84,10 +95,20 @@ export async function orphanDependents(core: Core, owner: KubeObject): Promise<v
   }
 }
 
-export async function deleteObject(core: Core, strategy: Strategy, resource: string, namespace: string, name: string, opts: DeleteOpts = {}): Promise<KubeObject> {
+export async function deleteObject(
+  core: Core,
+  strategy: Strategy,
+  resource: string,
+  namespace: string,
+  name: string,
+  opts: DeleteOpts = {},
+): Promise<KubeObject> {
   const info = core.info(resource);
   const ns = core.ns(info, namespace);
-  if (opts.propagationPolicy && !POLICIES.includes(opts.propagationPolicy)) throw badRequest(`propagationPolicy: Unsupported value: "${opts.propagationPolicy}": supported values: "Orphan", "Foreground", "Background"`);
+  if (opts.propagationPolicy && !POLICIES.includes(opts.propagationPolicy))
+    throw badRequest(
+      `propagationPolicy: Unsupported value: "${opts.propagationPolicy}": supported values: "Orphan", "Foreground", "Background"`,
+    );
   const key = core.key(info, ns, name);
   for (let attempt = 0; ; attempt++) {
     const cur = await core.get(info, ns, name);
@@ -139,7 +160,14 @@ function markOrphaning(core: Core, obj: KubeObject): KubeObject {
 }
 
 /** After the dependents are orphaned: drops the orphan finalizer; deletes the object if none remain. */
-async function finishOrphaning(core: Core, strategy: Strategy, info: ResourceInfo, key: string, ns: string, name: string): Promise<KubeObject> {
+async function finishOrphaning(
+  core: Core,
+  strategy: Strategy,
+  info: ResourceInfo,
+  key: string,
+  ns: string,
+  name: string,
+): Promise<KubeObject> {
   for (let attempt = 0; ; attempt++) {
     const cur = await core.get(info, ns, name);
     if (!cur) throw notFound(info.resource, name, info.group);

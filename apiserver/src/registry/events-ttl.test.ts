@@ -14,7 +14,16 @@ async function setup(opts: RegistryOptions = {}) {
   return { clock, store, registry };
 }
 
-const event = (name: string): KubeObject => ({ apiVersion: 'v1', kind: 'Event', metadata: { name }, involvedObject: { kind: 'Pod', name: 'web', namespace: 'default' }, reason: 'BackOff', message: 'x', count: 1 }) as KubeObject;
+const event = (name: string): KubeObject =>
+  ({
+    apiVersion: 'v1',
+    kind: 'Event',
+    metadata: { name },
+    involvedObject: { kind: 'Pod', name: 'web', namespace: 'default' },
+    reason: 'BackOff',
+    message: 'x',
+    count: 1,
+  }) as KubeObject;
 
 test('Events expire eventTTLSeconds after their last write (a watch sees DELETED); other objects stay', async () => {
   const { clock, store, registry } = await setup({ eventTTLSeconds: 60 });
@@ -22,7 +31,9 @@ test('Events expire eventTTLSeconds after their last write (a watch sees DELETED
   await registry.create('events', 'default', event('b'));
   await registry.create('configmaps', 'default', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cm' } });
   const ac = new AbortController();
-  const r = new EventReader(registry.watch('events', { namespace: 'default', resourceVersion: a.metadata.resourceVersion }, ac.signal));
+  const r = new EventReader(
+    registry.watch('events', { namespace: 'default', resourceVersion: a.metadata.resourceVersion }, ac.signal),
+  );
   assert.deepEqual(summary(await r.take(1)), ['ADDED b']);
   clock.t += 50_000;
   await registry.update('events', 'default', 'a', { ...a, count: 2 });
@@ -30,7 +41,11 @@ test('Events expire eventTTLSeconds after their last write (a watch sees DELETED
   clock.t += 10_000;
   store.expire();
   assert.deepEqual(summary(await r.take(1)), ['DELETED b']);
-  assert.deepEqual((await registry.list('events', { namespace: 'default' })).items.map((e) => e.metadata.name), ['a'], 'a was updated at 50 s: it lives until 110 s');
+  assert.deepEqual(
+    (await registry.list('events', { namespace: 'default' })).items.map((e) => e.metadata.name),
+    ['a'],
+    'a was updated at 50 s: it lives until 110 s',
+  );
   clock.t += 50_000;
   store.expire();
   assert.deepEqual(summary(await r.take(1)), ['DELETED a']);

@@ -17,7 +17,11 @@ export interface FreshnessSettings {
 export const DEFAULT_FRESHNESS: FreshnessSettings = { waitMs: 3_000, pollMs: 50 };
 
 /** Resolves once the store's revision is at least `revision`; 504 Too large resource version after waitMs. */
-export async function waitForRevision(store: Store, revision: number, settings: FreshnessSettings = DEFAULT_FRESHNESS): Promise<void> {
+export async function waitForRevision(
+  store: Store,
+  revision: number,
+  settings: FreshnessSettings = DEFAULT_FRESHNESS,
+): Promise<void> {
   const deadline = Date.now() + settings.waitMs;
   for (;;) {
     const current = await store.currentRevision();

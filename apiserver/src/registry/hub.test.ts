@@ -10,11 +10,15 @@ const decode = (raw: Buffer, rev: number): KubeObject => {
   return o;
 };
 const opts = { historySize: 10, bufferSize: 100, lingerMs: 60_000 };
-const put = (store: MemoryStore, name: string): Promise<number> => store.create(`/p/${name}`, Buffer.from(JSON.stringify({ metadata: { name } })));
+const put = (store: MemoryStore, name: string): Promise<number> =>
+  store.create(`/p/${name}`, Buffer.from(JSON.stringify({ metadata: { name } })));
 
 async function first(q: AsyncIterable<HubItem>): Promise<HubItem> {
   const it = q[Symbol.asyncIterator]();
-  const r = await Promise.race([it.next(), new Promise<never>((_, rej) => setTimeout(() => rej(new Error('no event')), 2_000))]);
+  const r = await Promise.race([
+    it.next(),
+    new Promise<never>((_, rej) => setTimeout(() => rej(new Error('no event')), 2_000)),
+  ]);
   return r.value as HubItem;
 }
 
@@ -29,7 +33,10 @@ describe('WatchHub: the watch cache of one prefix', () => {
     const rev = await put(store, 'b');
     await store.delete('/p/a');
     for (let i = 0; i < 100 && hub.state.size !== 1; i++) await new Promise((r) => setTimeout(r, 5));
-    assert.deepEqual(hub.state.select('/p/', () => true).map((c) => c.key), ['/p/b']);
+    assert.deepEqual(
+      hub.state.select('/p/', () => true).map((c) => c.key),
+      ['/p/b'],
+    );
     assert.equal(hub.state.get('/p/b')?.rev, rev);
     hub.stop();
     assert.equal(hub.isSynced, false);

@@ -59,7 +59,6 @@ interface Sub {
 /** The floor of a hub started without a revision, until its list says where it is. */
 const UNKNOWN = Number.MAX_SAFE_INTEGER;
 
-
 export class WatchHub {
   private readonly subs = new Set<Sub>();
   /** Subscribers that came while a revision-less start was listing: placed once it has. */
@@ -158,7 +157,15 @@ export class WatchHub {
       return;
     }
     sub.ac = new AbortController();
-    void watchDirect(this.store, this.prefix, sub.from, sub.queue, sub.ac.signal, (ev) => this.toHubEvent(ev), this.opts.bufferSize);
+    void watchDirect(
+      this.store,
+      this.prefix,
+      sub.from,
+      sub.queue,
+      sub.ac.signal,
+      (ev) => this.toHubEvent(ev),
+      this.opts.bufferSize,
+    );
   }
 
   /** Stops the storage watch and ends every subscriber (quietly). */
@@ -208,7 +215,8 @@ export class WatchHub {
           if (gen !== this.gen) return;
           this.dispatch(ev);
         }
-        if (gen === this.gen && !ac.signal.aborted) this.failAll(new ApiError('ServiceUnavailable', `storage watch of ${this.prefix} ended`));
+        if (gen === this.gen && !ac.signal.aborted)
+          this.failAll(new ApiError('ServiceUnavailable', `storage watch of ${this.prefix} ended`));
       } catch (err) {
         if (gen === this.gen) this.failAll(err);
       }
@@ -229,7 +237,10 @@ export class WatchHub {
     try {
       return this.decode(raw, rev);
     } catch (err) {
-      this.opts.log?.error({ prefix: this.prefix, err: (err as Error).message }, 'undecodable object in storage; left out of the watch cache');
+      this.opts.log?.error(
+        { prefix: this.prefix, err: (err as Error).message },
+        'undecodable object in storage; left out of the watch cache',
+      );
       return undefined;
     }
   }
@@ -255,7 +266,10 @@ export class WatchHub {
         prevRaw: ev.prevValue,
       };
     } catch (err) {
-      this.opts.log?.error({ key: ev.key, err: (err as Error).message }, 'undecodable object in storage; event skipped');
+      this.opts.log?.error(
+        { key: ev.key, err: (err as Error).message },
+        'undecodable object in storage; event skipped',
+      );
       return undefined;
     }
   }
@@ -300,5 +314,4 @@ export class WatchHub {
     }, this.opts.lingerMs);
     this.linger.unref();
   }
-
 }

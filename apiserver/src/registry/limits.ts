@@ -22,7 +22,10 @@ function shortPath(path: string[]): string {
 }
 
 export function tooDeep(path: string[], max = MAX_NESTING_DEPTH): ApiError {
-  return new ApiError('BadRequest', `error decoding body: exceeded max depth of ${max} (under "${shortPath(path)}"): Kubernetes objects nest a few levels, check the document`);
+  return new ApiError(
+    'BadRequest',
+    `error decoding body: exceeded max depth of ${max} (under "${shortPath(path)}"): Kubernetes objects nest a few levels, check the document`,
+  );
 }
 
 /** Throws a 400 when `value` nests objects or arrays deeper than `max`. */
@@ -34,8 +37,11 @@ export function assertNestingDepth(value: unknown, max = MAX_NESTING_DEPTH): voi
     if (depth >= max) throw tooDeep(path, max);
     // Paths are only kept for the first levels: enough to say where.
     const keep = path.length < 5;
-    if (Array.isArray(v)) v.forEach((x, i) => stack.push({ v: x, depth: depth + 1, path: keep ? [...path, `[${i}]`] : path }));
-    else for (const [k, x] of Object.entries(v)) stack.push({ v: x, depth: depth + 1, path: keep ? [...path, `.${k}`] : path });
+    if (Array.isArray(v))
+      v.forEach((x, i) => stack.push({ v: x, depth: depth + 1, path: keep ? [...path, `[${i}]`] : path }));
+    else
+      for (const [k, x] of Object.entries(v))
+        stack.push({ v: x, depth: depth + 1, path: keep ? [...path, `.${k}`] : path });
   }
 }
 
@@ -57,7 +63,9 @@ export function txnBytes(ops: readonly TxnOp[]): number {
 }
 
 function tooLarge(info: ResourceInfo, name: string, bytes: number): ApiError {
-  return entityTooLarge(`${qualifiedName(info)} "${name}" would be ${bytes} bytes in storage, over etcd's limit of ${MAX_ETCD_REQUEST_BYTES} bytes (--max-request-bytes): make the object smaller`);
+  return entityTooLarge(
+    `${qualifiedName(info)} "${name}" would be ${bytes} bytes in storage, over etcd's limit of ${MAX_ETCD_REQUEST_BYTES} bytes (--max-request-bytes): make the object smaller`,
+  );
 }
 
 function qualifiedName(info: ResourceInfo): string {
@@ -81,5 +89,7 @@ const ETCD_TOO_LARGE = /request is too large|received message larger than max/i;
 export function asTooLarge(err: unknown, info: ResourceInfo, name: string): unknown {
   const msg = err instanceof Error ? err.message : String(err);
   if (!ETCD_TOO_LARGE.test(msg)) return err;
-  return entityTooLarge(`${qualifiedName(info)} "${name}" is over etcd's request size limit (--max-request-bytes; ${msg.replace(/^etcd: /, 'etcd said: ')}): make the object smaller`);
+  return entityTooLarge(
+    `${qualifiedName(info)} "${name}" is over etcd's request size limit (--max-request-bytes; ${msg.replace(/^etcd: /, 'etcd said: ')}): make the object smaller`,
+  );
 }

@@ -4,7 +4,14 @@
  * the continue token (continue.ts) carries the first page's revision and later pages are read at it.
  */
 import { ApiError } from '@kubelab/proto';
-import { matches, matchesFields, parseFieldSelector, parseLabelSelector, type KubeObject, type ResourceInfo } from '@kubelab/api';
+import {
+  matches,
+  matchesFields,
+  parseFieldSelector,
+  parseLabelSelector,
+  type KubeObject,
+  type ResourceInfo,
+} from '@kubelab/api';
 import { FutureRevisionError } from '../storage/store.js';
 import { encodeContinue, LATEST_REVISION } from './continue.js';
 import { listFromCache, settleForAny, waitFresh } from './cache-read.js';
@@ -22,7 +29,13 @@ export function matcher(q: { labelSelector?: string; fieldSelector?: string }): 
   return (obj) => matches(labels, obj.metadata?.labels) && matchesFields(fields, obj);
 }
 
-export async function listObjects(core: Core, info: ResourceInfo, q: ListQuery, freshness: FreshnessSettings = DEFAULT_FRESHNESS, hub?: WatchHub): Promise<ListPage> {
+export async function listObjects(
+  core: Core,
+  info: ResourceInfo,
+  q: ListQuery,
+  freshness: FreshnessSettings = DEFAULT_FRESHNESS,
+  hub?: WatchHub,
+): Promise<ListPage> {
   const ns = core.ns(info, q.namespace);
   const prefix = core.prefix(info, ns);
   const match = matcher(q);
@@ -31,7 +44,12 @@ export async function listObjects(core: Core, info: ResourceInfo, q: ListQuery, 
   if (hub && (plan.kind === 'any' || (plan.kind === 'notOlderThan' && !limit))) {
     // Served from the watch cache when it is synced (cache-read.ts); storage otherwise.
     hub.ensure();
-    if (plan.kind === 'any' ? await settleForAny(core.store, hub, freshness) : await waitFresh(core.store, hub, plan.revision, freshness)) return listFromCache(core, hub, prefix, match);
+    if (
+      plan.kind === 'any'
+        ? await settleForAny(core.store, hub, freshness)
+        : await waitFresh(core.store, hub, plan.revision, freshness)
+    )
+      return listFromCache(core, hub, prefix, match);
   }
   if (plan.kind === 'notOlderThan') await waitForRevision(core.store, plan.revision, freshness);
   const firstKey = plan.kind === 'continue' ? plan.startKey : prefix;
@@ -59,7 +77,9 @@ export async function listObjects(core: Core, info: ResourceInfo, q: ListQuery, 
   } catch (err) {
     if (err instanceof FutureRevisionError) throw tooLargeResourceVersion(err.requested, err.current, 0);
     if (err instanceof ApiError && err.reason === 'Expired') {
-      throw plan.kind === 'continue' ? new ContinueExpiredError(encodeContinue(firstKey, prefix, LATEST_REVISION)) : listTooOld();
+      throw plan.kind === 'continue'
+        ? new ContinueExpiredError(encodeContinue(firstKey, prefix, LATEST_REVISION))
+        : listTooOld();
     }
     throw err;
   }
@@ -71,7 +91,12 @@ export async function listObjects(core: Core, info: ResourceInfo, q: ListQuery, 
 }
 
 /** Every matching object and the revision they were read at (for a watch's initial state). */
-export async function listAll(core: Core, info: ResourceInfo, namespace: string, match: Matcher): Promise<{ items: KubeObject[]; revision: number }> {
+export async function listAll(
+  core: Core,
+  info: ResourceInfo,
+  namespace: string,
+  match: Matcher,
+): Promise<{ items: KubeObject[]; revision: number }> {
   const res = await core.store.list(core.prefix(info, core.ns(info, namespace)));
   return { items: res.kvs.map((kv) => core.decodeKv(kv)).filter(match), revision: res.revision };
 }

@@ -16,12 +16,26 @@ export const UNDELETABLE_NAMESPACES = ['default', 'kube-system', 'kube-public'];
 type DeleteOne = (resource: string, namespace: string, name: string, opts: DeleteOpts) => Promise<unknown>;
 
 export async function markNamespaceTerminating(core: Core, name: string, opts: DeleteOpts): Promise<KubeObject> {
-  if (UNDELETABLE_NAMESPACES.includes(name)) throw new ApiError('Forbidden', `namespaces "${name}" is forbidden: this namespace may not be deleted`, { name, kind: 'namespaces' });
+  if (UNDELETABLE_NAMESPACES.includes(name))
+    throw new ApiError('Forbidden', `namespaces "${name}" is forbidden: this namespace may not be deleted`, {
+      name,
+      kind: 'namespaces',
+    });
   return core.guaranteedUpdate(NAMESPACES, '', name, (ns, rev) => {
     if (opts.preconditionUid && opts.preconditionUid !== ns.metadata.uid)
-      throw conflict('namespaces', name, '', `Precondition failed: UID in precondition: ${opts.preconditionUid}, UID in object meta: ${ns.metadata.uid ?? ''}`);
+      throw conflict(
+        'namespaces',
+        name,
+        '',
+        `Precondition failed: UID in precondition: ${opts.preconditionUid}, UID in object meta: ${ns.metadata.uid ?? ''}`,
+      );
     if (opts.preconditionResourceVersion && opts.preconditionResourceVersion !== String(rev))
-      throw conflict('namespaces', name, '', `Precondition failed: ResourceVersion in precondition: ${opts.preconditionResourceVersion}, ResourceVersion in object meta: ${rev}`);
+      throw conflict(
+        'namespaces',
+        name,
+        '',
+        `Precondition failed: ResourceVersion in precondition: ${opts.preconditionResourceVersion}, ResourceVersion in object meta: ${rev}`,
+      );
     const status = (ns.status ?? {}) as { phase?: string };
     if (ns.metadata.deletionTimestamp && status.phase === 'Terminating') return undefined;
     ns.metadata.deletionTimestamp ??= core.now();
@@ -42,7 +56,11 @@ async function sweep(core: Core, ns: string, deleteOne: DeleteOne, log: Logger |
       try {
         await deleteOne(info.resource, ns, name, { propagationPolicy: 'Background' });
       } catch (err) {
-        if (!(err instanceof ApiError && err.reason === 'NotFound')) log?.warn({ namespace: ns, resource: info.resource, name, err: (err as Error).message }, 'namespace cleanup: delete failed');
+        if (!(err instanceof ApiError && err.reason === 'NotFound'))
+          log?.warn(
+            { namespace: ns, resource: info.resource, name, err: (err as Error).message },
+            'namespace cleanup: delete failed',
+          );
       }
     }
     remaining += (await core.store.list(core.prefix(info, ns))).kvs.length;
@@ -51,7 +69,13 @@ async function sweep(core: Core, ns: string, deleteOne: DeleteOne, log: Logger |
 }
 
 /** Empties a Terminating namespace and then deletes it; returns when done or aborted. */
-export async function finalizeNamespace(core: Core, name: string, deleteOne: DeleteOne, signal: AbortSignal, pollMs: number): Promise<void> {
+export async function finalizeNamespace(
+  core: Core,
+  name: string,
+  deleteOne: DeleteOne,
+  signal: AbortSignal,
+  pollMs: number,
+): Promise<void> {
   const log = core.log?.child({ namespace: name });
   while (!signal.aborted) {
     try {

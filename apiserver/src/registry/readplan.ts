@@ -38,7 +38,8 @@ export function planList(q: ListQuery, listPrefix: string): ReadPlan {
   }
   if (q.continue) {
     const point = decodeContinue(q.continue, listPrefix);
-    if (q.resourceVersion && q.resourceVersion !== '0') throw new ApiError('BadRequest', 'specifying resource version is not allowed when using continue');
+    if (q.resourceVersion && q.resourceVersion !== '0')
+      throw new ApiError('BadRequest', 'specifying resource version is not allowed when using continue');
     return { kind: 'continue', ...point };
   }
   const rv = parseResourceVersion(q.resourceVersion);

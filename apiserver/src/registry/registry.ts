@@ -17,7 +17,17 @@ import { finalizeNamespace, markNamespaceTerminating } from './namespaces.js';
 import { buildStrategies, type Strategy } from './strategy.js';
 import { bindPod, updateObject, updateStatus } from './update.js';
 import { watchObjects } from './watch.js';
-import type { DeleteOpts, GetOptions, ListPage, ListQuery, Registry, RegistryEvent, StatusOptions, WatchQuery, WriteOptions } from './types.js';
+import type {
+  DeleteOpts,
+  GetOptions,
+  ListPage,
+  ListQuery,
+  Registry,
+  RegistryEvent,
+  StatusOptions,
+  WatchQuery,
+  WriteOptions,
+} from './types.js';
 
 export interface RegistryOptions {
   clock?: Clock;
@@ -86,7 +96,10 @@ export class StoreRegistry implements Registry {
     this.namespacePollMs = opts.namespacePollMs ?? 1_000;
     this.watchCache = opts.watchCache ?? true;
     if (this.watchCache) this.core.cached = (info, key) => this.cachedValue(info, key);
-    this.freshness = { waitMs: opts.resourceVersionWaitMs ?? DEFAULT_FRESHNESS.waitMs, pollMs: opts.resourceVersionPollMs ?? DEFAULT_FRESHNESS.pollMs };
+    this.freshness = {
+      waitMs: opts.resourceVersionWaitMs ?? DEFAULT_FRESHNESS.waitMs,
+      pollMs: opts.resourceVersionPollMs ?? DEFAULT_FRESHNESS.pollMs,
+    };
   }
 
   private strategy(resource: string): Strategy {
@@ -126,7 +139,12 @@ export class StoreRegistry implements Registry {
     if (hub && rv !== undefined) {
       // "0": the cache, settled; "N": the cache once it has reached N (cache-read.ts).
       hub.ensure();
-      if (rv === 0 ? await settleForAny(this.store, hub, this.freshness) : await waitFresh(this.store, hub, rv, this.freshness)) return getFromCache(this.core, hub, info, this.core.key(info, ns, name), name);
+      if (
+        rv === 0
+          ? await settleForAny(this.store, hub, this.freshness)
+          : await waitFresh(this.store, hub, rv, this.freshness)
+      )
+        return getFromCache(this.core, hub, info, this.core.key(info, ns, name), name);
     }
     if (rv) await waitForRevision(this.store, rv, this.freshness);
     return (await this.core.mustGet(info, ns, name)).obj;
@@ -141,7 +159,13 @@ export class StoreRegistry implements Registry {
     return updateObject(this.core, this.strategy(resource), resource, namespace, name, obj, opts);
   }
 
-  updateStatus(resource: string, namespace: string, name: string, obj: KubeObject, opts?: StatusOptions): Promise<KubeObject> {
+  updateStatus(
+    resource: string,
+    namespace: string,
+    name: string,
+    obj: KubeObject,
+    opts?: StatusOptions,
+  ): Promise<KubeObject> {
     return updateStatus(this.core, this.strategy(resource), resource, namespace, name, obj, opts);
   }
 
@@ -156,7 +180,11 @@ export class StoreRegistry implements Registry {
 
   watch(resource: string, q: WatchQuery, signal: AbortSignal): AsyncIterable<RegistryEvent> {
     const info = this.core.info(resource);
-    return watchObjects(this.core, this.hubs, info, q, signal, { bookmarkIntervalMs: this.bookmarkIntervalMs, freshness: this.freshness, cache: this.watchCache });
+    return watchObjects(this.core, this.hubs, info, q, signal, {
+      bookmarkIntervalMs: this.bookmarkIntervalMs,
+      freshness: this.freshness,
+      cache: this.watchCache,
+    });
   }
 
   bind(namespace: string, name: string, nodeName: string, podUid?: string): Promise<KubeObject> {

@@ -6,29 +6,61 @@ import { StoreRegistry } from './registry.js';
 import { IP_KEY_PREFIX, PORT_KEY_PREFIX, parseCIDR, pickFree } from './allocator.js';
 import { newRegistry } from './testing.js';
 
-const svc = (name: string, spec: Partial<ServiceSpec> = {}): KubeObject => ({ apiVersion: 'v1', kind: 'Service', metadata: { name }, spec: { selector: { app: name }, ports: [{ port: 80 }], ...spec } });
+const svc = (name: string, spec: Partial<ServiceSpec> = {}): KubeObject => ({
+  apiVersion: 'v1',
+  kind: 'Service',
+  metadata: { name },
+  spec: { selector: { app: name }, ports: [{ port: 80 }], ...spec },
+});
 const specOf = (o: KubeObject): ServiceSpec => o.spec as ServiceSpec;
-const invalid = (msg: string) => (e: unknown): boolean => {
-  assert.ok(e instanceof ApiError);
-  assert.equal(e.reason, 'Invalid');
-  assert.equal(e.message, msg);
-  return true;
-};
+const invalid =
+  (msg: string) =>
+  (e: unknown): boolean => {
+    assert.ok(e instanceof ApiError);
+    assert.equal(e.reason, 'Invalid');
+    assert.equal(e.message, msg);
+    return true;
+  };
 
 describe('allocator', () => {
   it('parses CIDRs and picks free values from a random start', () => {
-    assert.deepEqual(parseCIDR('10.244.128.0/17'), { cidr: '10.244.128.0/17', first: parseCIDR('10.244.128.0/17').first, last: parseCIDR('10.244.128.0/17').last });
+    assert.deepEqual(parseCIDR('10.244.128.0/17'), {
+      cidr: '10.244.128.0/17',
+      first: parseCIDR('10.244.128.0/17').first,
+      last: parseCIDR('10.244.128.0/17').last,
+    });
     const r = parseCIDR('10.0.0.0/30');
     assert.equal(r.last - r.first, 1);
-    assert.equal(pickFree(1, 3, (n) => n !== 2, () => 0), 2);
-    assert.equal(pickFree(1, 3, () => true), undefined);
+    assert.equal(
+      pickFree(
+        1,
+        3,
+        (n) => n !== 2,
+        () => 0,
+      ),
+      2,
+    );
+    assert.equal(
+      pickFree(1, 3, () => true),
+      undefined,
+    );
   });
 });
 
 describe('registry: services', () => {
   it('allocates a cluster IP (never .1) and node ports, and releases them on delete', async () => {
     const { registry, store } = await newRegistry();
-    const a = await registry.create('services', 'default', svc('a', { type: 'NodePort', ports: [{ port: 80, name: 'http' }, { port: 443, name: 'https' }] }));
+    const a = await registry.create(
+      'services',
+      'default',
+      svc('a', {
+        type: 'NodePort',
+        ports: [
+          { port: 80, name: 'http' },
+          { port: 443, name: 'https' },
+        ],
+      }),
+    );
     const spec = specOf(a);
     assert.match(spec.clusterIP ?? '', /^10\.244\.(1[2-9][0-9]|2[0-5][0-9])\.\d+$/);
     assert.notEqual(spec.clusterIP, '10.244.128.1');
@@ -44,26 +76,41 @@ describe('registry: services', () => {
 
   it('honours requested values and refuses taken or out-of-range ones', async () => {
     const { registry } = await newRegistry();
-    const a = await registry.create('services', 'default', svc('a', { type: 'NodePort', clusterIP: '10.244.200.7', ports: [{ port: 80, nodePort: 30080 }] }));
+    const a = await registry.create(
+      'services',
+      'default',
+      svc('a', { type: 'NodePort', clusterIP: '10.244.200.7', ports: [{ port: 80, nodePort: 30080 }] }),
+    );
     assert.equal(specOf(a).clusterIP, '10.244.200.7');
     assert.equal(specOf(a).ports?.[0]?.nodePort, 30080);
     await assert.rejects(
       registry.create('services', 'default', svc('b', { clusterIP: '10.244.200.7' })),
-      invalid('Service "b" is invalid: spec.clusterIPs: Invalid value: []string{"10.244.200.7"}: failed to allocate IP 10.244.200.7: provided IP is already allocated'),
+      invalid(
+        'Service "b" is invalid: spec.clusterIPs: Invalid value: []string{"10.244.200.7"}: failed to allocate IP 10.244.200.7: provided IP is already allocated',
+      ),
     );
     await assert.rejects(
       registry.create('services', 'default', svc('c', { clusterIP: '10.96.0.10' })),
-      invalid('Service "c" is invalid: spec.clusterIPs: Invalid value: []string{"10.96.0.10"}: failed to allocate IP 10.96.0.10: provided IP (10.96.0.10) is not in the valid range. The range of valid IPs is 10.244.128.0/17'),
+      invalid(
+        'Service "c" is invalid: spec.clusterIPs: Invalid value: []string{"10.96.0.10"}: failed to allocate IP 10.96.0.10: provided IP (10.96.0.10) is not in the valid range. The range of valid IPs is 10.244.128.0/17',
+      ),
     );
     await assert.rejects(
       registry.create('services', 'default', svc('d', { type: 'NodePort', ports: [{ port: 80, nodePort: 30080 }] })),
-      invalid('Service "d" is invalid: spec.ports[0].nodePort: Invalid value: 30080: provided port is already allocated'),
+      invalid(
+        'Service "d" is invalid: spec.ports[0].nodePort: Invalid value: 30080: provided port is already allocated',
+      ),
     );
     await assert.rejects(
       registry.create('services', 'default', svc('e', { type: 'NodePort', ports: [{ port: 80, nodePort: 31000 }] })),
-      invalid('Service "e" is invalid: spec.ports[0].nodePort: Invalid value: 31000: provided port is not in the valid range. The range of valid ports is 30000-30099'),
+      invalid(
+        'Service "e" is invalid: spec.ports[0].nodePort: Invalid value: 31000: provided port is not in the valid range. The range of valid ports is 30000-30099',
+      ),
     );
-    await assert.rejects(registry.get('services', 'default', 'd'), (e: unknown) => e instanceof ApiError && e.reason === 'NotFound');
+    await assert.rejects(
+      registry.get('services', 'default', 'd'),
+      (e: unknown) => e instanceof ApiError && e.reason === 'NotFound',
+    );
   });
 
   it('keeps allocations on update, fills omitted ones from the stored object, releases on type change', async () => {
@@ -79,9 +126,17 @@ describe('registry: services', () => {
     assert.equal(await store.get(PORT_KEY_PREFIX + np), undefined);
     await assert.rejects(
       registry.update('services', 'default', 'a', svc('a', { clusterIP: '10.244.200.9' })),
-      (e: unknown) => e instanceof ApiError && e.reason === 'Invalid' && /spec\.clusterIPs\[0\]: Invalid value: "10\.244\.200\.9": may not change once set/.test(e.message),
+      (e: unknown) =>
+        e instanceof ApiError &&
+        e.reason === 'Invalid' &&
+        /spec\.clusterIPs\[0\]: Invalid value: "10\.244\.200\.9": may not change once set/.test(e.message),
     );
-    const ext = await registry.update('services', 'default', 'a', svc('a', { type: 'ExternalName', externalName: 'example.com', ports: [] }));
+    const ext = await registry.update(
+      'services',
+      'default',
+      'a',
+      svc('a', { type: 'ExternalName', externalName: 'example.com', ports: [] }),
+    );
     assert.equal(specOf(ext).clusterIP, undefined);
     assert.equal(await store.get(IP_KEY_PREFIX + ip), undefined);
   });
@@ -96,24 +151,33 @@ describe('registry: services', () => {
     assert.equal(specOf(c).ports?.[0]?.nodePort, undefined);
     await assert.rejects(
       registry.update('services', 'default', 'lb', { ...c, spec: { ...specOf(c), externalTrafficPolicy: 'Local' } }),
-      invalid('Service "lb" is invalid: spec.externalTrafficPolicy: Invalid value: "Local": may only be set when `type` is \'NodePort\' or \'LoadBalancer\''),
+      invalid(
+        'Service "lb" is invalid: spec.externalTrafficPolicy: Invalid value: "Local": may only be set when `type` is \'NodePort\' or \'LoadBalancer\'',
+      ),
     );
   });
 
   it('allocates distinct values under concurrency and across a restart', async () => {
     const { registry, store } = await newRegistry({ nodePortRange: '30000-30019', random: () => 0 });
-    const created = await Promise.all(Array.from({ length: 15 }, (_, i) => registry.create('services', 'default', svc(`s${i}`, { type: 'NodePort' }))));
+    const created = await Promise.all(
+      Array.from({ length: 15 }, (_, i) => registry.create('services', 'default', svc(`s${i}`, { type: 'NodePort' }))),
+    );
     const ips = new Set(created.map((s) => specOf(s).clusterIP));
     const ports = new Set(created.map((s) => specOf(s).ports![0]!.nodePort));
     assert.equal(ips.size, 15);
     assert.equal(ports.size, 15);
     const restarted = new StoreRegistry(store, { nodePortRange: '30000-30019', random: () => 0 });
-    const more = await Promise.all(Array.from({ length: 5 }, (_, i) => restarted.create('services', 'default', svc(`t${i}`, { type: 'NodePort' }))));
+    const more = await Promise.all(
+      Array.from({ length: 5 }, (_, i) => restarted.create('services', 'default', svc(`t${i}`, { type: 'NodePort' }))),
+    );
     for (const s of more) {
       assert.ok(!ports.has(specOf(s).ports![0]!.nodePort));
       ports.add(specOf(s).ports![0]!.nodePort);
     }
-    await assert.rejects(restarted.create('services', 'default', svc('full', { type: 'NodePort' })), (e: unknown) => e instanceof ApiError && e.reason === 'InternalError' && /range is full/.test(e.message));
+    await assert.rejects(
+      restarted.create('services', 'default', svc('full', { type: 'NodePort' })),
+      (e: unknown) => e instanceof ApiError && e.reason === 'InternalError' && /range is full/.test(e.message),
+    );
   });
 
   it('leaves headless and ExternalName services without a cluster IP', async () => {
@@ -121,7 +185,11 @@ describe('registry: services', () => {
     const h = await registry.create('services', 'default', svc('h', { clusterIP: 'None', ports: [] }));
     assert.equal(specOf(h).clusterIP, 'None');
     assert.deepEqual(specOf(h).clusterIPs, ['None']);
-    const e = await registry.create('services', 'default', svc('e', { type: 'ExternalName', externalName: 'db.example.com', ports: [] }));
+    const e = await registry.create(
+      'services',
+      'default',
+      svc('e', { type: 'ExternalName', externalName: 'db.example.com', ports: [] }),
+    );
     assert.equal(specOf(e).clusterIP, undefined);
   });
 });

@@ -7,15 +7,26 @@ import type { RegistryEvent } from './types.js';
 
 export const T0 = Date.parse('2024-05-01T10:00:00Z');
 
-export async function newRegistry(opts: RegistryOptions = {}): Promise<{ store: MemoryStore; registry: StoreRegistry }> {
+export async function newRegistry(
+  opts: RegistryOptions = {},
+): Promise<{ store: MemoryStore; registry: StoreRegistry }> {
   const store = new MemoryStore();
   const registry = new StoreRegistry(store, { clock: { now: () => T0 }, namespacePollMs: 5, ...opts });
   await bootstrap(registry);
   return { store, registry };
 }
 
-export function pod(name: string, labels: Record<string, string> = {}, extra: Record<string, unknown> = {}): KubeObject {
-  return { apiVersion: 'v1', kind: 'Pod', metadata: { name, labels }, spec: { containers: [{ name: 'c', image: 'busybox:1.36' }], ...extra } };
+export function pod(
+  name: string,
+  labels: Record<string, string> = {},
+  extra: Record<string, unknown> = {},
+): KubeObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, labels },
+    spec: { containers: [{ name: 'c', image: 'busybox:1.36' }], ...extra },
+  };
 }
 
 /** A reader over an async iterator that fails instead of hanging. */

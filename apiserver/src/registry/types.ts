@@ -80,7 +80,13 @@ export interface Registry {
   /** Replaces spec/metadata (status is kept); CAS on metadata.resourceVersion when given. */
   update(resource: string, namespace: string, name: string, obj: KubeObject, opts?: WriteOptions): Promise<KubeObject>;
   /** Replaces only status (as the resource's strategy allows); CAS on metadata.resourceVersion when given. */
-  updateStatus(resource: string, namespace: string, name: string, obj: KubeObject, opts?: StatusOptions): Promise<KubeObject>;
+  updateStatus(
+    resource: string,
+    namespace: string,
+    name: string,
+    obj: KubeObject,
+    opts?: StatusOptions,
+  ): Promise<KubeObject>;
   /** Returns the deleted object, or (graceful pod delete, finalizers) the object marked for deletion. */
   delete(resource: string, namespace: string, name: string, opts?: DeleteOpts): Promise<KubeObject>;
   /** Ends when the signal aborts or timeoutSeconds pass; throws ApiError('Expired') on a compacted revision. */

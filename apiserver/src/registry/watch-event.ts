@@ -60,7 +60,11 @@ class SharedEvent implements RegistryEvent {
   /** The line as bytes with its newline (the object typed as the request's version): encoded once, written to every such watcher's socket as is. */
   watchLine(apiVersion: string, kind: string): Buffer {
     const { type } = this;
-    return memo(this.ev, `${type}:${this.state}:${apiVersion}/${kind}`, () => Buffer.from(`${JSON.stringify({ type, object: typed(this.core.decode(this.raw, this.ev.rev), apiVersion, kind) })}\n`));
+    return memo(this.ev, `${type}:${this.state}:${apiVersion}/${kind}`, () =>
+      Buffer.from(
+        `${JSON.stringify({ type, object: typed(this.core.decode(this.raw, this.ev.rev), apiVersion, kind) })}\n`,
+      ),
+    );
   }
 }
 

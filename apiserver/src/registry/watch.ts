@@ -42,7 +42,14 @@ interface Start {
  * cache or storage) is followed by a subscription from R + 1: whatever the hub dispatched in
  * between is replayed from its history, so nothing is lost or sent twice.
  */
-async function startOf(core: Core, hub: WatchHub, info: ResourceInfo, q: WatchQuery, match: Matcher, settings: WatchSettings): Promise<Start> {
+async function startOf(
+  core: Core,
+  hub: WatchHub,
+  info: ResourceInfo,
+  q: WatchQuery,
+  match: Matcher,
+  settings: WatchSettings,
+): Promise<Start> {
   const ns = core.ns(info, q.namespace);
   const keyPrefix = core.prefix(info, ns);
   const rv = parseResourceVersion(q.resourceVersion);
@@ -53,7 +60,11 @@ async function startOf(core: Core, hub: WatchHub, info: ResourceInfo, q: WatchQu
   };
   const fromStorage = async (): Promise<Start> => {
     const list = await listAll(core, info, ns, match);
-    return { initial: list.items, from: list.revision + 1, ...(q.sendInitialEvents ? { endBookmark: list.revision } : {}) };
+    return {
+      initial: list.items,
+      from: list.revision + 1,
+      ...(q.sendInitialEvents ? { endBookmark: list.revision } : {}),
+    };
   };
   if (q.sendInitialEvents === false) {
     if (rv) return { initial: [], from: rv + 1 };
@@ -82,7 +93,12 @@ async function startOf(core: Core, hub: WatchHub, info: ResourceInfo, q: WatchQu
 }
 
 /** What a watcher with this filter sees of one storage event, if anything. */
-export function translate(core: Core, ev: HubEvent, keyPrefix: string, match: (o: KubeObject) => boolean): RegistryEvent | undefined {
+export function translate(
+  core: Core,
+  ev: HubEvent,
+  keyPrefix: string,
+  match: (o: KubeObject) => boolean,
+): RegistryEvent | undefined {
   if (!ev.key.startsWith(keyPrefix)) return undefined;
   const was = !!ev.prev && match(ev.prev);
   if (ev.type === 'delete') return was ? sharedEvent(core, ev, 'DELETED', 'prev') : undefined;
@@ -92,7 +108,14 @@ export function translate(core: Core, ev: HubEvent, keyPrefix: string, match: (o
   return undefined;
 }
 
-export async function* watchObjects(core: Core, hubs: HubSet, info: ResourceInfo, q: WatchQuery, signal: AbortSignal, settings: WatchSettings): AsyncGenerator<RegistryEvent> {
+export async function* watchObjects(
+  core: Core,
+  hubs: HubSet,
+  info: ResourceInfo,
+  q: WatchQuery,
+  signal: AbortSignal,
+  settings: WatchSettings,
+): AsyncGenerator<RegistryEvent> {
   const match = matcher(q);
   const keyPrefix = core.prefix(info, core.ns(info, q.namespace));
   const hub = hubs.get(storagePrefix(info));
@@ -110,7 +133,11 @@ export async function* watchObjects(core: Core, hubs: HubSet, info: ResourceInfo
   for (const t of timers) t.unref();
   const bookmark = (rv: number, annotations?: Record<string, string>): RegistryEvent => ({
     type: 'BOOKMARK',
-    object: { apiVersion: apiVersionOf(info), kind: info.kind, metadata: { resourceVersion: String(rv), ...(annotations ? { annotations } : {}) } },
+    object: {
+      apiVersion: apiVersionOf(info),
+      kind: info.kind,
+      metadata: { resourceVersion: String(rv), ...(annotations ? { annotations } : {}) },
+    },
   });
   let last = from - 1;
   try {

@@ -5,7 +5,9 @@ import { requestAttributes } from './attributes.js';
 
 const at = (method: string, path: string) => {
   const a = requestAttributes(ADMIN_USER, method, new URL(path, 'https://x'));
-  return a.resourceRequest ? [a.verb, a.apiGroup, a.resource, a.subresource, a.namespace, a.name].join('|') : `${a.verb} ${a.path}`;
+  return a.resourceRequest
+    ? [a.verb, a.apiGroup, a.resource, a.subresource, a.namespace, a.name].join('|')
+    : `${a.verb} ${a.path}`;
 };
 
 test('REST requests map to upstream attributes', () => {
@@ -22,10 +24,19 @@ test('REST requests map to upstream attributes', () => {
   assert.equal(at('PUT', '/api/v1/nodes/n1/status'), 'update||nodes|status||n1');
   assert.equal(at('GET', '/api/v1/namespaces/y'), 'get||namespaces||y|y');
   assert.equal(at('PUT', '/api/v1/namespaces/y/finalize'), 'update||namespaces|finalize|y|y');
-  assert.equal(at('GET', '/api/v1/namespaces/kube-system/configmaps?fieldSelector=metadata.name%3Dcoredns'), 'list||configmaps||kube-system|coredns');
+  assert.equal(
+    at('GET', '/api/v1/namespaces/kube-system/configmaps?fieldSelector=metadata.name%3Dcoredns'),
+    'list||configmaps||kube-system|coredns',
+  );
   assert.equal(at('GET', '/api/v1/watch/namespaces/y/pods'), 'watch||pods||y|');
-  assert.equal(at('POST', '/apis/certificates.k8s.io/v1/certificatesigningrequests'), 'create|certificates.k8s.io|certificatesigningrequests|||');
-  assert.equal(at('PUT', '/apis/certificates.k8s.io/v1/certificatesigningrequests/c/approval'), 'update|certificates.k8s.io|certificatesigningrequests|approval||c');
+  assert.equal(
+    at('POST', '/apis/certificates.k8s.io/v1/certificatesigningrequests'),
+    'create|certificates.k8s.io|certificatesigningrequests|||',
+  );
+  assert.equal(
+    at('PUT', '/apis/certificates.k8s.io/v1/certificatesigningrequests/c/approval'),
+    'update|certificates.k8s.io|certificatesigningrequests|approval||c',
+  );
 });
 
 test('everything else is a non-resource path, its verb the lower-case method', () => {

@@ -11,13 +11,23 @@ import { type Attributes, pathAttributes, resourceAttributes } from '../auth/att
 import type { UserInfo } from '../auth/user.js';
 import { isWatch } from './query.js';
 
-const VERBS: Record<string, string> = { POST: 'create', GET: 'get', HEAD: 'get', PUT: 'update', PATCH: 'patch', DELETE: 'delete' };
+const VERBS: Record<string, string> = {
+  POST: 'create',
+  GET: 'get',
+  HEAD: 'get',
+  PUT: 'update',
+  PATCH: 'patch',
+  DELETE: 'delete',
+};
 const NAMESPACE_SUBRESOURCES = new Set(['status', 'finalize']);
 const STREAMS = new Set(['exec', 'attach', 'portforward']);
 
 function segments(pathname: string): string[] | undefined {
   try {
-    return pathname.split('/').filter((s) => s !== '').map((s) => decodeURIComponent(s));
+    return pathname
+      .split('/')
+      .filter((s) => s !== '')
+      .map((s) => decodeURIComponent(s));
   } catch {
     return undefined;
   }

@@ -23,7 +23,8 @@ test('tokenMatches: exact match only', () => {
 });
 
 test('isPublicPath: health checks and version only', () => {
-  for (const p of ['/healthz', '/livez', '/readyz', '/version', '/healthz/ping', '/readyz/etcd']) assert.equal(isPublicPath(p), true, p);
-  for (const p of ['/', '/api', '/apis', '/api/v1/namespaces', '/healthzz', '/openapi/v2', '/versions']) assert.equal(isPublicPath(p), false, p);
+  for (const p of ['/healthz', '/livez', '/readyz', '/version', '/healthz/ping', '/readyz/etcd'])
+    assert.equal(isPublicPath(p), true, p);
+  for (const p of ['/', '/api', '/apis', '/api/v1/namespaces', '/healthzz', '/openapi/v2', '/versions'])
+    assert.equal(isPublicPath(p), false, p);
 });
-

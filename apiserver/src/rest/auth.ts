@@ -29,7 +29,15 @@ export function tokenMatches(expected: string, given: string | undefined): boole
   return timingSafeEqual(a, b) && given.length === expected.length;
 }
 
-export const UNAUTHORIZED_STATUS = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'Unauthorized', reason: 'Unauthorized', code: 401 } as const;
+export const UNAUTHORIZED_STATUS = {
+  kind: 'Status',
+  apiVersion: 'v1',
+  metadata: {},
+  status: 'Failure',
+  message: 'Unauthorized',
+  reason: 'Unauthorized',
+  code: 401,
+} as const;
 
 export function sendUnauthorized(res: ServerResponse): void {
   sendJson(res, 401, UNAUTHORIZED_STATUS);

@@ -34,14 +34,19 @@ export function certificateUser(req: IncomingMessage): UserInfo | undefined {
 }
 
 /** The caller's identity, or undefined when the request must be refused with 401. */
-export async function authenticate(req: IncomingMessage, pathname: string, opts: RestAuthentication): Promise<UserInfo | undefined> {
+export async function authenticate(
+  req: IncomingMessage,
+  pathname: string,
+  opts: RestAuthentication,
+): Promise<UserInfo | undefined> {
   if (opts.token === undefined) return ADMIN_USER;
   const fromCert = certificateUser(req);
   if (fromCert) return fromCert;
   const bearer = bearerToken(req.headers.authorization);
   if (bearer !== undefined) {
     if (tokenMatches(opts.token, bearer)) return ADMIN_USER;
-    const user = opts.bootstrapTokens && BOOTSTRAP_TOKEN_RE.test(bearer) ? await opts.bootstrapTokens(bearer) : undefined;
+    const user =
+      opts.bootstrapTokens && BOOTSTRAP_TOKEN_RE.test(bearer) ? await opts.bootstrapTokens(bearer) : undefined;
     if (user) return user;
     const sa = opts.serviceAccountTokens && JWT_RE.test(bearer) ? await opts.serviceAccountTokens(bearer) : undefined;
     if (sa) return sa;

@@ -9,15 +9,22 @@ import type { ListQuery, Registry, RegistryEvent } from '../registry/types.js';
 
 type Converter = NonNullable<ReturnType<typeof converterFor>>;
 
-async function* convertEvents(events: AsyncIterable<RegistryEvent>, out: (o: KubeObject) => KubeObject): AsyncIterable<RegistryEvent> {
+async function* convertEvents(
+  events: AsyncIterable<RegistryEvent>,
+  out: (o: KubeObject) => KubeObject,
+): AsyncIterable<RegistryEvent> {
   for await (const ev of events) {
-    yield ev.type === 'ADDED' || ev.type === 'MODIFIED' || ev.type === 'DELETED' ? { type: ev.type, object: out(ev.object) } : ev;
+    yield ev.type === 'ADDED' || ev.type === 'MODIFIED' || ev.type === 'DELETED'
+      ? { type: ev.type, object: out(ev.object) }
+      : ev;
   }
 }
 
 /** The query with its field selector in the stored version's labels. */
 function storedQuery<Q extends ListQuery>(q: Q, c: Converter): Q {
-  return c.fieldLabels && q.fieldSelector ? { ...q, fieldSelector: renameFieldLabels(q.fieldSelector, c.fieldLabels) } : q;
+  return c.fieldLabels && q.fieldSelector
+    ? { ...q, fieldSelector: renameFieldLabels(q.fieldSelector, c.fieldLabels) }
+    : q;
 }
 
 function converting(inner: Registry, c: Converter): Registry {

@@ -7,5 +7,10 @@
 export const CRD_LIST_PATH = '/apis/apiextensions.k8s.io/v1/customresourcedefinitions';
 
 export function emptyCrdList(): Record<string, unknown> {
-  return { apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinitionList', metadata: { resourceVersion: '0' }, items: [] };
+  return {
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinitionList',
+    metadata: { resourceVersion: '0' },
+    items: [],
+  };
 }

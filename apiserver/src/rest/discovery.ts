@@ -74,7 +74,11 @@ export function apiResourceList(group: string, version: string): Record<string, 
     if (r.categories.length) row['categories'] = r.categories;
     resources.push(row);
     for (const s of r.subresources) {
-      const sub: Record<string, unknown> = { name: `${r.resource}/${s.name}`, singularName: '', namespaced: r.namespaced };
+      const sub: Record<string, unknown> = {
+        name: `${r.resource}/${s.name}`,
+        singularName: '',
+        namespaced: r.namespaced,
+      };
       if (s.group !== undefined) sub['group'] = s.group;
       if (s.version !== undefined) sub['version'] = s.version;
       sub['kind'] = s.kind;
@@ -110,7 +114,11 @@ function discoveryGroup(name: string): Record<string, unknown> {
   const versions = [...new Set(SERVED.filter((r) => r.group === name).map((r) => r.version))];
   return {
     metadata: { name, creationTimestamp: null },
-    versions: versions.map((v) => ({ version: v, resources: resourcesOf(name, v).map(discoveryResource), freshness: 'Current' })),
+    versions: versions.map((v) => ({
+      version: v,
+      resources: resourcesOf(name, v).map(discoveryResource),
+      freshness: 'Current',
+    })),
   };
 }
 

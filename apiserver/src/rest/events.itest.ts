@@ -12,18 +12,27 @@ import { ApiEventRecorder } from '@kubelab/client/events';
 import { findKubectl } from './testing/harness.js';
 import { StoreCluster } from './testing/store-cluster.js';
 
-const KUBECTLS = ['kubectl.1.27', 'kubectl.1.33'].map((n) => [n, findKubectl(n)] as const).filter((e): e is readonly [string, string] => e[1] !== undefined);
+const KUBECTLS = ['kubectl.1.27', 'kubectl.1.33']
+  .map((n) => [n, findKubectl(n)] as const)
+  .filter((e): e is readonly [string, string] => e[1] !== undefined);
 
 describe('Events on a real apiserver', () => {
   const c = new StoreCluster();
   let pod: KubeObject;
   before(async () => {
     await c.start();
-    pod = await c.client.create<KubeObject>('pods', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'crashy', namespace: 'default' }, spec: { containers: [{ name: 'app', image: 'busybox' }] } });
+    pod = await c.client.create<KubeObject>('pods', {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'crashy', namespace: 'default' },
+      spec: { containers: [{ name: 'app', image: 'busybox' }] },
+    });
   });
   after(() => c.stop());
 
-  const eventsOf = async (name: string): Promise<KubeEvent[]> => (await c.client.list<KubeEvent>('events', { namespace: 'default', fieldSelector: `involvedObject.name=${name}` })).items;
+  const eventsOf = async (name: string): Promise<KubeEvent[]> =>
+    (await c.client.list<KubeEvent>('events', { namespace: 'default', fieldSelector: `involvedObject.name=${name}` }))
+      .items;
 
   test('12 repeats over 5 minutes are one Event with count 12; kubectl describe shows (x12 over 5m)', async () => {
     const clock = { t: Date.now() - 300_000, now: () => clock.t };
@@ -40,14 +49,23 @@ describe('Events on a real apiserver', () => {
     for (const [name, bin] of KUBECTLS) {
       const out = await c.kubectl(bin, ['describe', 'pod', 'crashy']);
       assert.equal(out.code, 0, out.stderr);
-      assert.match(out.stdout, /Warning\s+BackOff\s+\S+ \(x12 over 5m(\d+s)?\)\s+kubelet\s+Back-off restarting failed container app/, `${name}:\n${out.stdout}`);
+      assert.match(
+        out.stdout,
+        /Warning\s+BackOff\s+\S+ \(x12 over 5m(\d+s)?\)\s+kubelet\s+Back-off restarting failed container app/,
+        `${name}:\n${out.stdout}`,
+      );
     }
   });
 
   test('concurrent repeats from one recorder and a writer that changes the Event meanwhile lose no count', async () => {
     const clock = { t: Date.now(), now: () => clock.t };
     const other: KubeObject = { ...pod, metadata: { ...pod.metadata, name: 'other', uid: 'other-uid' } };
-    const rec = new ApiEventRecorder(c.client, { component: 'kubelet', host: 'node-1', clock, correlation: { burst: 1000 } });
+    const rec = new ApiEventRecorder(c.client, {
+      component: 'kubelet',
+      host: 'node-1',
+      clock,
+      correlation: { burst: 1000 },
+    });
     rec.event(other, 'Normal', 'Pulled', 'already present');
     await rec.flush();
     const [first] = await eventsOf('other');
@@ -71,9 +89,18 @@ describe('Event TTL on a real etcd', () => {
     const deadline = setTimeout(() => ac.abort(), 30_000);
     try {
       const list = await c.call('GET', '/api/v1/namespaces/default/events');
-      const res = await fetch(`${c.base}/api/v1/namespaces/default/events?watch=true&resourceVersion=${list.json['metadata']['resourceVersion']}`, { signal: ac.signal });
+      const res = await fetch(
+        `${c.base}/api/v1/namespaces/default/events?watch=true&resourceVersion=${list.json['metadata']['resourceVersion']}`,
+        { signal: ac.signal },
+      );
       await c.call('POST', '/api/v1/namespaces/default/configmaps', { metadata: { name: 'stays' } });
-      const made = await c.call('POST', '/api/v1/namespaces/default/events', { metadata: { name: 'short' }, involvedObject: { kind: 'Pod', name: 'p', namespace: 'default' }, reason: 'Test', message: 'goes soon', type: 'Normal' });
+      const made = await c.call('POST', '/api/v1/namespaces/default/events', {
+        metadata: { name: 'short' },
+        involvedObject: { kind: 'Pod', name: 'p', namespace: 'default' },
+        reason: 'Test',
+        message: 'goes soon',
+        type: 'Normal',
+      });
       assert.equal(made.status, 201, made.text);
       const createdAt = Date.now();
       const seen: string[] = [];

@@ -10,7 +10,9 @@ import { findKubectl } from './testing/harness.js';
 import { StoreCluster, type Json, type Reply } from './testing/store-cluster.js';
 
 const DEPLOYS = '/apis/apps/v1/namespaces/default/deployments';
-const KUBECTLS = ['kubectl.1.27', 'kubectl', 'kubectl.1.33'].map((n) => [n, findKubectl(n)] as const).filter((e): e is readonly [string, string] => e[1] !== undefined);
+const KUBECTLS = ['kubectl.1.27', 'kubectl', 'kubectl.1.33']
+  .map((n) => [n, findKubectl(n)] as const)
+  .filter((e): e is readonly [string, string] => e[1] !== undefined);
 
 /** A deployment body as text, so that it can carry what JSON.stringify cannot: duplicate keys. */
 const deploymentJson = (name: string, specExtra = ''): string =>
@@ -42,13 +44,18 @@ describe('fieldValidation on a real apiserver', () => {
     assert.deepEqual(warn.warnings, ['duplicate field "spec.replicas"', 'unknown field "spec.foo"']);
     assert.equal(warn.json['spec']['replicas'], 2, 'the last duplicate wins');
     assert.equal(warn.json['spec']['foo'], undefined);
-    const ignore = await c.call('POST', `${DEPLOYS}?fieldValidation=Ignore`, body.replace('"s1"', '"s2"').replace('"s1"', '"s2"').replace('"s1"', '"s2"'));
+    const ignore = await c.call(
+      'POST',
+      `${DEPLOYS}?fieldValidation=Ignore`,
+      body.replace('"s1"', '"s2"').replace('"s1"', '"s2"').replace('"s1"', '"s2"'),
+    );
     assert.equal(ignore.status, 201, ignore.text);
     assert.deepEqual(ignore.warnings, []);
     const byDefault = await c.call('POST', DEPLOYS, deploymentJson('s3', '"foo":1,'));
     assert.equal(byDefault.status, 201);
     assert.deepEqual(byDefault.warnings, ['unknown field "spec.foo"'], 'Warn is the default');
-    for (const n of ['s1', 's2', 's3']) assert.equal((await stored(n))['spec']['foo'], undefined, `${n} stored without the unknown field`);
+    for (const n of ['s1', 's2', 's3'])
+      assert.equal((await stored(n))['spec']['foo'], undefined, `${n} stored without the unknown field`);
     expectStatus(
       await c.call('POST', `${DEPLOYS}?fieldValidation=strict`, deploymentJson('s4')),
       422,
@@ -61,56 +68,142 @@ describe('fieldValidation on a real apiserver', () => {
       'BadRequest',
       'Deployment in version "v1" cannot be handled as a Deployment: json: cannot unmarshal string into Go struct field DeploymentSpec.spec.replicas of type int32',
     );
-    const nested = await c.call('POST', `${DEPLOYS}?fieldValidation=Strict`, deploymentJson('s4').replace('"image":"busybox"', '"image":"busybox","imagePullPolicyy":"Always"'));
-    expectStatus(nested, 400, 'BadRequest', 'Deployment in version "v1" cannot be handled as a Deployment: strict decoding error: unknown field "spec.template.spec.containers[0].imagePullPolicyy"');
+    const nested = await c.call(
+      'POST',
+      `${DEPLOYS}?fieldValidation=Strict`,
+      deploymentJson('s4').replace('"image":"busybox"', '"image":"busybox","imagePullPolicyy":"Always"'),
+    );
+    expectStatus(
+      nested,
+      400,
+      'BadRequest',
+      'Deployment in version "v1" cannot be handled as a Deployment: strict decoding error: unknown field "spec.template.spec.containers[0].imagePullPolicyy"',
+    );
   });
 
   test('YAML bodies: duplicate keys with their line, unknown fields; update (PUT) as create', async () => {
-    const yaml = ['apiVersion: v1', 'kind: ConfigMap', 'metadata:', '  name: y1', 'data:', '  a: "1"', '  a: "2"', 'extra: true', ''].join('\n');
+    const yaml = [
+      'apiVersion: v1',
+      'kind: ConfigMap',
+      'metadata:',
+      '  name: y1',
+      'data:',
+      '  a: "1"',
+      '  a: "2"',
+      'extra: true',
+      '',
+    ].join('\n');
     expectStatus(
-      await c.call('POST', '/api/v1/namespaces/default/configmaps?fieldValidation=Strict', yaml, { 'Content-Type': 'application/yaml' }),
+      await c.call('POST', '/api/v1/namespaces/default/configmaps?fieldValidation=Strict', yaml, {
+        'Content-Type': 'application/yaml',
+      }),
       400,
       'BadRequest',
       'ConfigMap in version "v1" cannot be handled as a ConfigMap: strict decoding error: error converting YAML to JSON: yaml: unmarshal errors:\n  line 7: key "a" already set in map, unknown field "extra"',
     );
     const cur = await stored('s3');
-    const put = await c.call('PUT', `${DEPLOYS}/s3?fieldValidation=Strict`, { ...cur, spec: { ...cur['spec'], paused: true, pausd: true } });
-    expectStatus(put, 400, 'BadRequest', 'Deployment in version "v1" cannot be handled as a Deployment: strict decoding error: unknown field "spec.pausd"');
+    const put = await c.call('PUT', `${DEPLOYS}/s3?fieldValidation=Strict`, {
+      ...cur,
+      spec: { ...cur['spec'], paused: true, pausd: true },
+    });
+    expectStatus(
+      put,
+      400,
+      'BadRequest',
+      'Deployment in version "v1" cannot be handled as a Deployment: strict decoding error: unknown field "spec.pausd"',
+    );
   });
 
   test('patches: unknown fields in the result are Strict 422 on "patch" or warnings; server-side apply refuses them always', async () => {
-    const smp = await c.call('PATCH', `${DEPLOYS}/s3?fieldValidation=Strict`, { spec: { replicaz: 3 } }, { 'Content-Type': 'application/strategic-merge-patch+json' });
-    expectStatus(smp, 422, 'Invalid', ' "" is invalid: patch: Invalid value: "map[spec:map[replicaz:3]]": strict decoding error: unknown field "spec.replicaz"');
-    const merge = await c.call('PATCH', `${DEPLOYS}/s3`, { spec: { replicaz: 3 } }, { 'Content-Type': 'application/merge-patch+json' });
+    const smp = await c.call(
+      'PATCH',
+      `${DEPLOYS}/s3?fieldValidation=Strict`,
+      { spec: { replicaz: 3 } },
+      { 'Content-Type': 'application/strategic-merge-patch+json' },
+    );
+    expectStatus(
+      smp,
+      422,
+      'Invalid',
+      ' "" is invalid: patch: Invalid value: "map[spec:map[replicaz:3]]": strict decoding error: unknown field "spec.replicaz"',
+    );
+    const merge = await c.call(
+      'PATCH',
+      `${DEPLOYS}/s3`,
+      { spec: { replicaz: 3 } },
+      { 'Content-Type': 'application/merge-patch+json' },
+    );
     assert.equal(merge.status, 200, merge.text);
     assert.deepEqual(merge.warnings, ['unknown field "spec.replicaz"']);
     assert.equal((await stored('s3'))['spec']['replicaz'], undefined);
-    const json = await c.call('PATCH', `${DEPLOYS}/s3?fieldValidation=Strict`, [{ op: 'add', path: '/spec/bogus', value: 1, extra: 2 }], { 'Content-Type': 'application/json-patch+json' });
+    const json = await c.call(
+      'PATCH',
+      `${DEPLOYS}/s3?fieldValidation=Strict`,
+      [{ op: 'add', path: '/spec/bogus', value: 1, extra: 2 }],
+      { 'Content-Type': 'application/json-patch+json' },
+    );
     assert.equal(json.status, 422, json.text);
-    assert.match(String(json.json['message']), /strict decoding error: json patch unknown field "\[0\]\.extra", unknown field "spec\.bogus"$/);
-    const apply = ['apiVersion: apps/v1', 'kind: Deployment', 'metadata:', '  name: s3', 'spec:', '  replicas: 2', '  foo: bar', ''].join('\n');
+    assert.match(
+      String(json.json['message']),
+      /strict decoding error: json patch unknown field "\[0\]\.extra", unknown field "spec\.bogus"$/,
+    );
+    const apply = [
+      'apiVersion: apps/v1',
+      'kind: Deployment',
+      'metadata:',
+      '  name: s3',
+      'spec:',
+      '  replicas: 2',
+      '  foo: bar',
+      '',
+    ].join('\n');
     expectStatus(
-      await c.call('PATCH', `${DEPLOYS}/s3?fieldManager=me&fieldValidation=Ignore`, apply, { 'Content-Type': 'application/apply-patch+yaml' }),
+      await c.call('PATCH', `${DEPLOYS}/s3?fieldManager=me&fieldValidation=Ignore`, apply, {
+        'Content-Type': 'application/apply-patch+yaml',
+      }),
       400,
       'BadRequest',
       'failed to create typed patch object (apps/v1, Kind=Deployment): .spec.foo: field not declared in schema',
     );
     const dup = apply.replace('  foo: bar\n', '  replicas: 3\n');
     expectStatus(
-      await c.call('PATCH', `${DEPLOYS}/s3?fieldManager=me&fieldValidation=Strict`, dup, { 'Content-Type': 'application/apply-patch+yaml' }),
+      await c.call('PATCH', `${DEPLOYS}/s3?fieldManager=me&fieldValidation=Strict`, dup, {
+        'Content-Type': 'application/apply-patch+yaml',
+      }),
       400,
       'BadRequest',
       'error strict decoding YAML: error converting YAML to JSON: yaml: unmarshal errors:\n  line 7: key "replicas" already set in map',
     );
-    const warned = await c.call('PATCH', `${DEPLOYS}/s3?fieldManager=me`, dup, { 'Content-Type': 'application/apply-patch+yaml' });
+    const warned = await c.call('PATCH', `${DEPLOYS}/s3?fieldManager=me`, dup, {
+      'Content-Type': 'application/apply-patch+yaml',
+    });
     assert.equal(warned.status, 200, warned.text);
     assert.equal(warned.json['spec']['replicas'], 3);
-    assert.deepEqual(warned.warnings, ['error converting YAML to JSON: yaml: unmarshal errors:\n  line 7: key "replicas" already set in map']);
+    assert.deepEqual(warned.warnings, [
+      'error converting YAML to JSON: yaml: unmarshal errors:\n  line 7: key "replicas" already set in map',
+    ]);
     await c.assertWatchDelivers('after-fieldvalidation');
   });
 
   const manifest = (image: string, extra: string): string =>
-    ['apiVersion: apps/v1', 'kind: Deployment', 'metadata:', '  name: kv', 'spec:', extra, '  selector:', '    matchLabels: {app: kv}', '  template:', '    metadata:', '      labels: {app: kv}', '    spec:', '      containers:', `      - name: c`, `        image: ${image}`, ''].join('\n');
+    [
+      'apiVersion: apps/v1',
+      'kind: Deployment',
+      'metadata:',
+      '  name: kv',
+      'spec:',
+      extra,
+      '  selector:',
+      '    matchLabels: {app: kv}',
+      '  template:',
+      '    metadata:',
+      '      labels: {app: kv}',
+      '    spec:',
+      '      containers:',
+      `      - name: c`,
+      `        image: ${image}`,
+      '',
+    ].join('\n');
 
   for (const [label, bin] of KUBECTLS) {
     test(`${label}: apply --validate=strict fails with the server's message, --validate=warn prints the warning, --validate=false drops the field`, async () => {
@@ -118,7 +211,10 @@ describe('fieldValidation on a real apiserver', () => {
       const bad = c.file('bad.yaml', manifest('busybox', '  replicas: 1\n  foo: bar'));
       const strict = await c.kubectl(bin, ['apply', '--validate=strict', '-f', bad]);
       assert.notEqual(strict.code, 0);
-      assert.match(strict.stderr, /Deployment in version "v1" cannot be handled as a Deployment: strict decoding error: unknown field "spec.foo"/);
+      assert.match(
+        strict.stderr,
+        /Deployment in version "v1" cannot be handled as a Deployment: strict decoding error: unknown field "spec.foo"/,
+      );
       assert.equal((await c.call('GET', `${DEPLOYS}/kv`)).status, 404, 'not created');
       const warn = await c.kubectl(bin, ['apply', '--validate=warn', '-f', bad]);
       assert.equal(warn.code, 0, warn.stderr);

@@ -27,9 +27,21 @@ export function healthChecks(registry: Registry, endpoint: 'livez' | 'readyz' | 
       run: async () => {
         const probe = registry.storageReady?.() ?? Promise.resolve();
         let timer: NodeJS.Timeout | undefined;
-        const timeout = new Promise<string>((resolve) => (timer = setTimeout(() => resolve(`no answer from etcd within ${ETCD_CHECK_TIMEOUT_MS} ms`), ETCD_CHECK_TIMEOUT_MS)));
+        const timeout = new Promise<string>(
+          (resolve) =>
+            (timer = setTimeout(
+              () => resolve(`no answer from etcd within ${ETCD_CHECK_TIMEOUT_MS} ms`),
+              ETCD_CHECK_TIMEOUT_MS,
+            )),
+        );
         try {
-          return await Promise.race([probe.then(() => undefined, (err: unknown) => (err as Error).message), timeout]);
+          return await Promise.race([
+            probe.then(
+              () => undefined,
+              (err: unknown) => (err as Error).message,
+            ),
+            timeout,
+          ]);
         } finally {
           clearTimeout(timer);
         }
@@ -40,7 +52,12 @@ export function healthChecks(registry: Registry, endpoint: 'livez' | 'readyz' | 
 }
 
 /** Answers a health path (`/readyz`, `/readyz/etcd`, ...); false when `path` is not one. */
-export async function serveHealth(res: ServerResponse, registry: Registry, path: string, query: URLSearchParams): Promise<boolean> {
+export async function serveHealth(
+  res: ServerResponse,
+  registry: Registry,
+  path: string,
+  query: URLSearchParams,
+): Promise<boolean> {
   const m = /^\/(livez|readyz|healthz)(?:\/([^/]+))?$/.exec(path);
   if (!m) return false;
   const endpoint = m[1] as 'livez' | 'readyz' | 'healthz';
@@ -53,17 +70,25 @@ export async function serveHealth(res: ServerResponse, registry: Registry, path:
       return true;
     }
     const failure = await check.run();
-    sendText(res, failure === undefined ? 200 : 500, failure === undefined ? 'ok' : `internal server error: ${failure}\n`);
+    sendText(
+      res,
+      failure === undefined ? 200 : 500,
+      failure === undefined ? 'ok' : `internal server error: ${failure}\n`,
+    );
     return true;
   }
-  const results = await Promise.all(checks.filter((c) => !excluded.has(c.name)).map(async (c) => ({ name: c.name, failure: await c.run() })));
+  const results = await Promise.all(
+    checks.filter((c) => !excluded.has(c.name)).map(async (c) => ({ name: c.name, failure: await c.run() })),
+  );
   const failed = results.some((r) => r.failure !== undefined);
   const verbose = query.has('verbose');
   if (!failed && !verbose) {
     sendText(res, 200, 'ok');
     return true;
   }
-  const lines = results.map((r) => (r.failure === undefined ? `[+]${r.name} ok` : `[-]${r.name} failed: reason withheld`));
+  const lines = results.map((r) =>
+    r.failure === undefined ? `[+]${r.name} ok` : `[-]${r.name} failed: reason withheld`,
+  );
   for (const name of excluded) lines.push(`[+]${name} excluded: ok`);
   lines.push(`${endpoint} check ${failed ? 'failed' : 'passed'}`);
   sendText(res, failed ? 500 : 200, `${lines.join('\n')}\n`);

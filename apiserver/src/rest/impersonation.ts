@@ -29,16 +29,37 @@ function wanted(req: IncomingMessage): Wanted {
   if (name !== undefined) w.name = name;
   const uid = values(h['impersonate-uid'])[0];
   if (uid !== undefined) w.uid = uid;
-  for (const [k, v] of Object.entries(h)) if (k.startsWith(EXTRA)) w.extra[decodeURIComponent(k.slice(EXTRA.length))] = values(v);
+  for (const [k, v] of Object.entries(h))
+    if (k.startsWith(EXTRA)) w.extra[decodeURIComponent(k.slice(EXTRA.length))] = values(v);
   return w;
 }
 
 function checks(caller: UserInfo, w: Wanted & { name: string }): Attributes[] {
   const sa = serviceAccountOf(w.name);
-  const out = [sa ? resourceAttributes(caller, 'impersonate', { resource: 'serviceaccounts', namespace: sa.namespace, name: sa.name }) : resourceAttributes(caller, 'impersonate', { resource: 'users', name: w.name })];
+  const out = [
+    sa
+      ? resourceAttributes(caller, 'impersonate', {
+          resource: 'serviceaccounts',
+          namespace: sa.namespace,
+          name: sa.name,
+        })
+      : resourceAttributes(caller, 'impersonate', { resource: 'users', name: w.name }),
+  ];
   for (const g of w.groups) out.push(resourceAttributes(caller, 'impersonate', { resource: 'groups', name: g }));
-  if (w.uid !== undefined) out.push(resourceAttributes(caller, 'impersonate', { apiGroup: 'authentication.k8s.io', resource: 'uids', name: w.uid }));
-  for (const [key, vs] of Object.entries(w.extra)) for (const v of vs) out.push(resourceAttributes(caller, 'impersonate', { apiGroup: 'authentication.k8s.io', resource: 'userextras', subresource: key, name: v }));
+  if (w.uid !== undefined)
+    out.push(
+      resourceAttributes(caller, 'impersonate', { apiGroup: 'authentication.k8s.io', resource: 'uids', name: w.uid }),
+    );
+  for (const [key, vs] of Object.entries(w.extra))
+    for (const v of vs)
+      out.push(
+        resourceAttributes(caller, 'impersonate', {
+          apiGroup: 'authentication.k8s.io',
+          resource: 'userextras',
+          subresource: key,
+          name: v,
+        }),
+      );
   return out;
 }
 
@@ -46,7 +67,11 @@ function checks(caller: UserInfo, w: Wanted & { name: string }): Attributes[] {
 export async function impersonate(req: IncomingMessage, caller: UserInfo, authorizer: Authorizer): Promise<UserInfo> {
   const w = wanted(req);
   if (w.name === undefined) {
-    if (w.groups.length || w.uid !== undefined || Object.keys(w.extra).length) throw new ApiError('BadRequest', `requested impersonation of groups ${JSON.stringify(w.groups)} without impersonating a user`);
+    if (w.groups.length || w.uid !== undefined || Object.keys(w.extra).length)
+      throw new ApiError(
+        'BadRequest',
+        `requested impersonation of groups ${JSON.stringify(w.groups)} without impersonating a user`,
+      );
     return caller;
   }
   const target = { ...w, name: w.name };
@@ -59,7 +84,8 @@ export async function impersonate(req: IncomingMessage, caller: UserInfo, author
   if (sa && groups.length === 0) groups.push('system:serviceaccounts', `system:serviceaccounts:${sa.namespace}`);
   if (w.name === ANONYMOUS_USER.name) {
     if (!groups.includes(GROUPS.unauthenticated)) groups.push(GROUPS.unauthenticated);
-  } else if (!groups.includes(GROUPS.authenticated) && !groups.includes(GROUPS.unauthenticated)) groups.push(GROUPS.authenticated);
+  } else if (!groups.includes(GROUPS.authenticated) && !groups.includes(GROUPS.unauthenticated))
+    groups.push(GROUPS.authenticated);
   const user: UserInfo = { name: w.name, groups };
   if (w.uid !== undefined) user.uid = w.uid;
   if (Object.keys(w.extra).length) user.extra = w.extra;

@@ -31,7 +31,9 @@ spec:
         ports: [{containerPort: 80}]
 `;
 
-const DEPLOY_CHANGED = DEPLOY.replace('replicas: 2', 'replicas: 3').replace('nginx:1.25', 'nginx:1.26').replace('{name: A, value: "1"}', '{name: B, value: "2"}');
+const DEPLOY_CHANGED = DEPLOY.replace('replicas: 2', 'replicas: 3')
+  .replace('nginx:1.25', 'nginx:1.26')
+  .replace('{name: A, value: "1"}', '{name: B, value: "2"}');
 
 const SERVICE = `apiVersion: v1
 kind: Service
@@ -83,7 +85,7 @@ function comparable(o: KubeObject): KubeObject {
 }
 
 function containers(d: KubeObject): { image: string; env?: { name: string; value: string }[] }[] {
-  return ((d.spec as { template: { spec: { containers: never[] } } }).template.spec.containers);
+  return (d.spec as { template: { spec: { containers: never[] } } }).template.spec.containers;
 }
 
 for (const name of VERSIONS) {
@@ -96,7 +98,9 @@ for (const name of VERSIONS) {
     before(async () => {
       await cluster.start();
       const v = await kubectl('version', '--client', '-o', 'json');
-      minor = Number((JSON.parse(v.stdout) as { clientVersion: { minor: string } }).clientVersion.minor.replace(/\D.*$/, ''));
+      minor = Number(
+        (JSON.parse(v.stdout) as { clientVersion: { minor: string } }).clientVersion.minor.replace(/\D.*$/, ''),
+      );
     });
     after(() => cluster.stop());
 
@@ -106,7 +110,10 @@ for (const name of VERSIONS) {
       assert.equal(r1.code, 0, r1.stderr);
       assert.equal(r1.stdout.trim(), 'deployment.apps/web created');
       const created = await cluster.registry.get('deployments', 'default', 'web');
-      assert.ok(created.metadata.annotations?.['kubectl.kubernetes.io/last-applied-configuration'], 'last-applied stored verbatim');
+      assert.ok(
+        created.metadata.annotations?.['kubectl.kubernetes.io/last-applied-configuration'],
+        'last-applied stored verbatim',
+      );
 
       const r2 = await kubectl('apply', '-f', cluster.file('deploy2.yaml', DEPLOY_CHANGED));
       assert.equal(r2.code, 0, r2.stderr);
@@ -114,7 +121,14 @@ for (const name of VERSIONS) {
       const d = await cluster.registry.get('deployments', 'default', 'web');
       assert.equal((d.spec as { replicas: number }).replicas, 3);
       assert.equal(containers(d)[0]!.image, 'nginx:1.26');
-      assert.deepEqual(containers(d)[0]!.env, [{ name: 'B', value: '2' }, { name: 'KEEP', value: 'k' }], 'env merged by name, A deleted');
+      assert.deepEqual(
+        containers(d)[0]!.env,
+        [
+          { name: 'B', value: '2' },
+          { name: 'KEEP', value: 'k' },
+        ],
+        'env merged by name, A deleted',
+      );
       assert.equal(d.metadata.generation, 2);
 
       const r3 = await kubectl('apply', '-f', cluster.file('deploy2.yaml', DEPLOY_CHANGED));
@@ -146,7 +160,10 @@ for (const name of VERSIONS) {
       assert.equal(d.kind, 'Deployment');
       assert.equal(d.apiVersion, 'apps/v1');
       assert.equal(containers(d)[0]!.image, 'nginx:1.26');
-      const list = parseYaml((await kubectl('get', 'deploy', '-o', 'yaml')).stdout) as { kind: string; items: KubeObject[] };
+      const list = parseYaml((await kubectl('get', 'deploy', '-o', 'yaml')).stdout) as {
+        kind: string;
+        items: KubeObject[];
+      };
       assert.equal(list.kind, 'List');
       assert.equal(list.items[0]!.metadata.name, 'web');
     });
@@ -186,7 +203,11 @@ for (const name of VERSIONS) {
         const r = await kubectl(verb, '-f', f);
         assert.notEqual(r.code, 0);
         // Both errors upstream reports (the fake registry checked only the first).
-        assert.match(r.stderr, /The Deployment "broken" is invalid: \n\* spec\.selector: Required value\n\* spec\.template\.metadata\.labels: Invalid value: .*`selector` does not match template `labels`/, verb);
+        assert.match(
+          r.stderr,
+          /The Deployment "broken" is invalid: \n\* spec\.selector: Required value\n\* spec\.template\.metadata\.labels: Invalid value: .*`selector` does not match template `labels`/,
+          verb,
+        );
       }
       await assert.rejects(cluster.registry.get('deployments', 'default', 'broken'));
     });
@@ -232,9 +253,14 @@ for (const name of VERSIONS) {
         await until(/crashing/);
         await until(/creating/);
         // The watch request must be open before the change, or the new pod would only be seen by a re-list.
-        for (let i = 0; i < 100 && cluster.registry.activeWatches === 0; i++) await new Promise((r) => setTimeout(r, 50));
+        for (let i = 0; i < 100 && cluster.registry.activeWatches === 0; i++)
+          await new Promise((r) => setTimeout(r, 50));
         assert.equal(cluster.registry.activeWatches, 1);
-        await cluster.registry.create('pods', 'default', { metadata: { name: 'watched' }, spec: { containers: [{ name: 'c', image: 'i' }] }, status: { phase: 'Pending' } });
+        await cluster.registry.create('pods', 'default', {
+          metadata: { name: 'watched' },
+          spec: { containers: [{ name: 'c', image: 'i' }] },
+          status: { phase: 'Pending' },
+        });
         await until(/watched\s+0\/1\s+Pending/);
       } finally {
         child.kill();
@@ -263,9 +289,21 @@ for (const name of VERSIONS) {
 
     test('kubectl create deployment|namespace|service nodeport store the same objects on every version', async () => {
       const cases: { args: string[]; out: string; resource: string; namespace: string; name: string }[] = [
-        { args: ['deployment', 'web', '--image=kubelab/echo', '--replicas=2'], out: 'deployment.apps/web created', resource: 'deployments', namespace: 'default', name: 'web' },
+        {
+          args: ['deployment', 'web', '--image=kubelab/echo', '--replicas=2'],
+          out: 'deployment.apps/web created',
+          resource: 'deployments',
+          namespace: 'default',
+          name: 'web',
+        },
         { args: ['namespace', 'x'], out: 'namespace/x created', resource: 'namespaces', namespace: '', name: 'x' },
-        { args: ['service', 'nodeport', 's', '--tcp=80:80'], out: 'service/s created', resource: 'services', namespace: 'default', name: 's' },
+        {
+          args: ['service', 'nodeport', 's', '--tcp=80:80'],
+          out: 'service/s created',
+          resource: 'services',
+          namespace: 'default',
+          name: 's',
+        },
       ];
       const stored: Record<string, unknown> = {};
       for (const c of cases) {

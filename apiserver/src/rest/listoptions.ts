@@ -46,24 +46,43 @@ export function listOptionsErrors(o: VersionOptions, watch: boolean): FieldError
   if (watch) {
     // validateWatchOptions, with the WatchList feature on.
     if (o.sendInitialEvents !== undefined && match !== RV_MATCH_NOT_OLDER_THAN) {
-      errs.push(forbidden(FIELD, `sendInitialEvents requires setting resourceVersionMatch to ${RV_MATCH_NOT_OLDER_THAN}`));
+      errs.push(
+        forbidden(FIELD, `sendInitialEvents requires setting resourceVersionMatch to ${RV_MATCH_NOT_OLDER_THAN}`),
+      );
     }
     if (match) {
-      if (o.sendInitialEvents === undefined) errs.push(forbidden(FIELD, 'resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided'));
-      if (match !== RV_MATCH_NOT_OLDER_THAN) errs.push({ type: 'FieldValueNotSupported', field: FIELD, value: match, hasValue: true, detail: `supported values: "${RV_MATCH_NOT_OLDER_THAN}"` });
+      if (o.sendInitialEvents === undefined)
+        errs.push(forbidden(FIELD, 'resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided'));
+      if (match !== RV_MATCH_NOT_OLDER_THAN)
+        errs.push({
+          type: 'FieldValueNotSupported',
+          field: FIELD,
+          value: match,
+          hasValue: true,
+          detail: `supported values: "${RV_MATCH_NOT_OLDER_THAN}"`,
+        });
       if (o.continue) errs.push(forbidden(FIELD, 'resourceVersionMatch is forbidden when continue is provided'));
     }
     return errs;
   }
   if (match) {
-    if (!o.resourceVersion) errs.push(forbidden(FIELD, 'resourceVersionMatch is forbidden unless resourceVersion is provided'));
+    if (!o.resourceVersion)
+      errs.push(forbidden(FIELD, 'resourceVersionMatch is forbidden unless resourceVersion is provided'));
     if (o.continue) errs.push(forbidden(FIELD, 'resourceVersionMatch is forbidden when continue is provided'));
     if (match !== RV_MATCH_EXACT && match !== RV_MATCH_NOT_OLDER_THAN) {
-      errs.push({ type: 'FieldValueNotSupported', field: FIELD, value: match, hasValue: true, detail: `supported values: "${RV_MATCH_EXACT}", "${RV_MATCH_NOT_OLDER_THAN}", ""` });
+      errs.push({
+        type: 'FieldValueNotSupported',
+        field: FIELD,
+        value: match,
+        hasValue: true,
+        detail: `supported values: "${RV_MATCH_EXACT}", "${RV_MATCH_NOT_OLDER_THAN}", ""`,
+      });
     }
-    if (match === RV_MATCH_EXACT && o.resourceVersion === '0') errs.push(forbidden(FIELD, 'resourceVersionMatch "exact" is forbidden for resourceVersion "0"'));
+    if (match === RV_MATCH_EXACT && o.resourceVersion === '0')
+      errs.push(forbidden(FIELD, 'resourceVersionMatch "exact" is forbidden for resourceVersion "0"'));
   }
-  if (o.sendInitialEvents !== undefined) errs.push(forbidden('sendInitialEvents', 'sendInitialEvents is forbidden for list'));
+  if (o.sendInitialEvents !== undefined)
+    errs.push(forbidden('sendInitialEvents', 'sendInitialEvents is forbidden for list'));
   return errs;
 }
 
@@ -72,7 +91,10 @@ export function parseSendInitialEvents(raw: string | undefined): boolean | undef
   if (raw === undefined) return undefined;
   if (['1', 't', 'T', 'true', 'TRUE', 'True'].includes(raw)) return true;
   if (['0', 'f', 'F', 'false', 'FALSE', 'False'].includes(raw)) return false;
-  throw new ApiError('BadRequest', `invalid value for query parameter sendInitialEvents: "${raw}": must be true or false`);
+  throw new ApiError(
+    'BadRequest',
+    `invalid value for query parameter sendInitialEvents: "${raw}": must be true or false`,
+  );
 }
 
 /** Throws upstream's 422 (`ListOptions.meta.k8s.io "" is invalid: ...`) when the options do not validate. */

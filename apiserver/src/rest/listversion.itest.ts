@@ -23,7 +23,9 @@ import { findKubectl, runIn, writeKubeconfig } from './testing/harness.js';
 
 type Json = Record<string, any>;
 
-const KUBECTLS = ['kubectl.1.27', 'kubectl', 'kubectl.1.33'].map((n) => [n, findKubectl(n)] as const).filter((e): e is readonly [string, string] => e[1] !== undefined);
+const KUBECTLS = ['kubectl.1.27', 'kubectl', 'kubectl.1.33']
+  .map((n) => [n, findKubectl(n)] as const)
+  .filter((e): e is readonly [string, string] => e[1] !== undefined);
 
 describe('LIST resourceVersion semantics over a real etcd', () => {
   const etcd = new TestEtcd();
@@ -39,7 +41,13 @@ describe('LIST resourceVersion semantics over a real etcd', () => {
     store = new EtcdStore({ endpoints: [etcd.endpoint] });
     registry = new StoreRegistry(store, { namespacePollMs: 50 });
     await bootstrap(registry);
-    server = await startRestServer({ registry, port: 0, host: '127.0.0.1', log: pino({ level: process.env['LOG_LEVEL'] ?? 'silent' }), signal: ac.signal });
+    server = await startRestServer({
+      registry,
+      port: 0,
+      host: '127.0.0.1',
+      log: pino({ level: process.env['LOG_LEVEL'] ?? 'silent' }),
+      signal: ac.signal,
+    });
     const port = (server.address() as AddressInfo).port;
     base = `http://127.0.0.1:${port}`;
     writeKubeconfig(dir, port);
@@ -87,8 +95,18 @@ describe('LIST resourceVersion semantics over a real etcd', () => {
     assert.deepEqual(names(exact.json), ['rv-a']);
     assert.equal(exact.json['metadata']['resourceVersion'], rvA);
     const legacy = await get(`${pods}?resourceVersion=${rvA}&limit=10`);
-    assert.deepEqual([names(legacy.json), legacy.json['metadata']['resourceVersion']], [['rv-a'], rvA], 'legacy: resourceVersion + limit is Exact');
-    for (const q of [`resourceVersion=${rvA}&resourceVersionMatch=NotOlderThan`, `resourceVersion=${rvA}`, 'resourceVersion=0', 'resourceVersion=0&limit=1', '']) {
+    assert.deepEqual(
+      [names(legacy.json), legacy.json['metadata']['resourceVersion']],
+      [['rv-a'], rvA],
+      'legacy: resourceVersion + limit is Exact',
+    );
+    for (const q of [
+      `resourceVersion=${rvA}&resourceVersionMatch=NotOlderThan`,
+      `resourceVersion=${rvA}`,
+      'resourceVersion=0',
+      'resourceVersion=0&limit=1',
+      '',
+    ]) {
       const latest = await get(`${pods}?${q}`);
       assert.equal(latest.status, 200, q);
       assert.deepEqual([names(latest.json), latest.json['metadata']['resourceVersion']], [['rv-b'], now], q);
@@ -103,7 +121,7 @@ describe('LIST resourceVersion semantics over a real etcd', () => {
     }
   });
 
-  test('invalid option combinations are upstream\'s 422 (and kubectl prints them)', async () => {
+  test("invalid option combinations are upstream's 422 (and kubectl prints them)", async () => {
     const e = await get('/api/v1/namespaces/default/pods?resourceVersionMatch=NotOlderThan');
     assert.equal(e.status, 422);
     assert.deepEqual(e.json, {
@@ -111,14 +129,34 @@ describe('LIST resourceVersion semantics over a real etcd', () => {
       apiVersion: 'v1',
       metadata: {},
       status: 'Failure',
-      message: 'ListOptions.meta.k8s.io "" is invalid: resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden unless resourceVersion is provided',
+      message:
+        'ListOptions.meta.k8s.io "" is invalid: resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden unless resourceVersion is provided',
       reason: 'Invalid',
-      details: { group: 'meta.k8s.io', kind: 'ListOptions', causes: [{ reason: 'FieldValueForbidden', message: 'Forbidden: resourceVersionMatch is forbidden unless resourceVersion is provided', field: 'resourceVersionMatch' }] },
+      details: {
+        group: 'meta.k8s.io',
+        kind: 'ListOptions',
+        causes: [
+          {
+            reason: 'FieldValueForbidden',
+            message: 'Forbidden: resourceVersionMatch is forbidden unless resourceVersion is provided',
+            field: 'resourceVersionMatch',
+          },
+        ],
+      },
       code: 422,
     });
-    assert.equal((await get('/api/v1/pods?resourceVersion=0&resourceVersionMatch=Exact')).json['message'], 'ListOptions.meta.k8s.io "" is invalid: resourceVersionMatch: Forbidden: resourceVersionMatch "exact" is forbidden for resourceVersion "0"');
-    assert.equal((await get('/api/v1/pods?resourceVersion=1&resourceVersionMatch=Newest')).json['message'], 'ListOptions.meta.k8s.io "" is invalid: resourceVersionMatch: Unsupported value: "Newest": supported values: "Exact", "NotOlderThan", ""');
-    assert.equal((await get('/api/v1/pods?watch=true&resourceVersion=1&resourceVersionMatch=NotOlderThan')).status, 422);
+    assert.equal(
+      (await get('/api/v1/pods?resourceVersion=0&resourceVersionMatch=Exact')).json['message'],
+      'ListOptions.meta.k8s.io "" is invalid: resourceVersionMatch: Forbidden: resourceVersionMatch "exact" is forbidden for resourceVersion "0"',
+    );
+    assert.equal(
+      (await get('/api/v1/pods?resourceVersion=1&resourceVersionMatch=Newest')).json['message'],
+      'ListOptions.meta.k8s.io "" is invalid: resourceVersionMatch: Unsupported value: "Newest": supported values: "Exact", "NotOlderThan", ""',
+    );
+    assert.equal(
+      (await get('/api/v1/pods?watch=true&resourceVersion=1&resourceVersionMatch=NotOlderThan')).status,
+      422,
+    );
     for (const [name, bin] of KUBECTLS) {
       const r = await kubectlRaw(bin, '/api/v1/pods?resourceVersion=0&resourceVersionMatch=Exact');
       assert.notEqual(r.code, 0, name);
@@ -142,8 +180,13 @@ describe('LIST resourceVersion semantics over a real etcd', () => {
     const third = await get(`${path}?limit=2&continue=${second.json['metadata']['continue'] as string}`);
     assert.deepEqual([names(third.json), third.json['metadata']['continue'] ?? ''], [['p5'], '']);
 
-    const withRv = await get(`${path}?limit=2&continue=${token}&resourceVersion=${first.json['metadata']['resourceVersion'] as string}`);
-    assert.deepEqual([withRv.status, withRv.json['reason'], withRv.json['message']], [400, 'BadRequest', 'specifying resource version is not allowed when using continue']);
+    const withRv = await get(
+      `${path}?limit=2&continue=${token}&resourceVersion=${first.json['metadata']['resourceVersion'] as string}`,
+    );
+    assert.deepEqual(
+      [withRv.status, withRv.json['reason'], withRv.json['message']],
+      [400, 'BadRequest', 'specifying resource version is not allowed when using continue'],
+    );
     const bad = await get(`${path}?limit=2&continue=not-a-token`);
     assert.equal(bad.status, 400);
     assert.match(bad.json['message'] as string, /^invalid continue token: continue key is not valid/);
@@ -175,7 +218,10 @@ describe('LIST resourceVersion semantics over a real etcd', () => {
     assert.equal(waited.status, 504);
     assert.ok(waited.ms >= 2_900, `answered after ${waited.ms} ms`);
     assert.equal(waited.retryAfter, '1');
-    assert.deepEqual(waited.json['details'], { causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }], retryAfterSeconds: 1 });
+    assert.deepEqual(waited.json['details'], {
+      causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }],
+      retryAfterSeconds: 1,
+    });
     assert.equal(waited.json['message'], `Timeout: Too large resource version: ${future}, current: ${current}`);
 
     // A NotOlderThan read (and a GET) that the store catches up with during the wait succeeds.
@@ -208,14 +254,25 @@ describe('LIST resourceVersion semantics over a real etcd', () => {
     await store.compact(await store.currentRevision());
 
     const gone = await get(`${path}?resourceVersion=${old}&resourceVersionMatch=Exact`);
-    assert.deepEqual(gone.json, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'The resourceVersion for the provided list is too old.', reason: 'Expired', code: 410 });
+    assert.deepEqual(gone.json, {
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Failure',
+      message: 'The resourceVersion for the provided list is too old.',
+      reason: 'Expired',
+      code: 410,
+    });
     assert.equal((await get(`${path}?resourceVersion=${old}&limit=5`)).status, 410, 'legacy Exact');
     assert.equal((await get(`${path}?resourceVersion=${old}`)).status, 200, 'NotOlderThan an old revision is fine');
 
     const expired = await get(`${path}?limit=1&continue=${first.json['metadata']['continue'] as string}`);
     assert.equal(expired.status, 410);
     assert.equal(expired.json['reason'], 'Expired');
-    assert.match(expired.json['message'] as string, /^The provided continue parameter is too old to display a consistent list result\./);
+    assert.match(
+      expired.json['message'] as string,
+      /^The provided continue parameter is too old to display a consistent list result\./,
+    );
     const inconsistent = expired.json['metadata']['continue'] as string;
     assert.ok(inconsistent, 'metadata.continue carries a token to finish the list');
     const rest = await get(`${path}?continue=${inconsistent}`);

@@ -17,7 +17,10 @@ function parseOne(raw: string): MediaRange | undefined {
   for (const p of parts) {
     const eq = p.indexOf('=');
     if (eq <= 0) continue;
-    params[p.slice(0, eq).trim().toLowerCase()] = p.slice(eq + 1).trim().replace(/^"(.*)"$/, '$1');
+    params[p.slice(0, eq).trim().toLowerCase()] = p
+      .slice(eq + 1)
+      .trim()
+      .replace(/^"(.*)"$/, '$1');
   }
   return { type, params };
 }
@@ -51,7 +54,11 @@ export type DiscoveryVersion = 'v2' | 'v2beta1';
  */
 export function aggregatedDiscoveryVersion(accept: MediaRange[]): DiscoveryVersion | undefined {
   for (const m of accept) {
-    if (m.type === 'application/json' && m.params['g'] === 'apidiscovery.k8s.io' && m.params['as'] === 'APIGroupDiscoveryList') {
+    if (
+      m.type === 'application/json' &&
+      m.params['g'] === 'apidiscovery.k8s.io' &&
+      m.params['as'] === 'APIGroupDiscoveryList'
+    ) {
       const v = m.params['v'];
       if (v === 'v2' || v === 'v2beta1') return v;
       continue;
@@ -66,7 +73,11 @@ export type TableVersion = 'v1' | 'v1beta1';
 /** The meta.k8s.io Table version asked for (as=Table), or undefined for plain objects. */
 export function tableVersion(accept: MediaRange[]): TableVersion | undefined {
   for (const m of accept) {
-    if (m.type === 'application/json' && m.params['as'] === 'Table' && (m.params['g'] ?? 'meta.k8s.io') === 'meta.k8s.io') {
+    if (
+      m.type === 'application/json' &&
+      m.params['as'] === 'Table' &&
+      (m.params['g'] ?? 'meta.k8s.io') === 'meta.k8s.io'
+    ) {
       const v = m.params['v'] ?? 'v1';
       if (v === 'v1' || v === 'v1beta1') return v;
       continue;

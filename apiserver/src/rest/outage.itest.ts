@@ -51,12 +51,23 @@ describe('the outage of issue 9 on a real apiserver and etcd', () => {
   const watch = (path: string): Watched => {
     const history = new WatchHistory();
     const recoveries: string[] = [];
-    const done = runWatchLoop({ base: c.base, path, history, signal: ac.signal, onRecover: (what, why) => recoveries.push(`${what}: ${why}`) });
+    const done = runWatchLoop({
+      base: c.base,
+      path,
+      history,
+      signal: ac.signal,
+      onRecover: (what, why) => recoveries.push(`${what}: ${why}`),
+    });
     return { history, recoveries, done };
   };
   const create = async (path: string, obj: Json, into: AckedWrite[]): Promise<Reply> => {
     const r = await c.call('POST', path, obj);
-    if (r.status === 201) into.push({ key: objectKeyOf(r.json['metadata']), rv: Number(r.json['metadata']['resourceVersion']), type: 'put' });
+    if (r.status === 201)
+      into.push({
+        key: objectKeyOf(r.json['metadata']),
+        rv: Number(r.json['metadata']['resourceVersion']),
+        type: 'put',
+      });
     return r;
   };
   const cm = (name: string, size = 10): Json => ({ metadata: { name }, data: { v: 'x'.repeat(size) } });
@@ -74,15 +85,30 @@ describe('the outage of issue 9 on a real apiserver and etcd', () => {
     // plus gRPC's overhead), and the apiserver's etcd connection goes through the failure path.
     for (const size of [ETCD_MAX_REQUEST + 50_000, 1_000_000]) {
       const r = await create(CMS, cm(`big-${size}`, size), acked.cms);
-      assert.equal(r.status, 413, `a ${size}-byte ConfigMap over etcd's limit is the object's fault, not an outage: ${r.text}`);
+      assert.equal(
+        r.status,
+        413,
+        `a ${size}-byte ConfigMap over etcd's limit is the object's fault, not an outage: ${r.text}`,
+      );
       assert.equal(r.json['reason'], 'RequestEntityTooLarge', r.text);
-      assert.match(String(r.json['message']), /^Request entity too large: configmaps "big-\d+" is over etcd's request size limit \(--max-request-bytes; etcd said: /);
+      assert.match(
+        String(r.json['message']),
+        /^Request entity too large: configmaps "big-\d+" is over etcd's request size limit \(--max-request-bytes; etcd said: /,
+      );
     }
     // The issue's 2.5 MB object: over the apiserver's own limit, refused before etcd is asked.
-    const huge = await create(PODS, { ...pod('huge'), spec: { containers: [{ name: 'c', image: 'busybox', args: ['x'.repeat(2_500_000)] }] } }, acked.pods);
+    const huge = await create(
+      PODS,
+      { ...pod('huge'), spec: { containers: [{ name: 'c', image: 'busybox', args: ['x'.repeat(2_500_000)] }] } },
+      acked.pods,
+    );
     assert.equal(huge.status, 413, huge.text);
     assert.equal((await create(CMS, cm('after-big'), acked.cms)).status, 201);
-    await until('the ConfigMap watch to deliver after the refused writes', () => cms.history.has('default/after-big'), 10_000);
+    await until(
+      'the ConfigMap watch to deliver after the refused writes',
+      () => cms.history.has('default/after-big'),
+      10_000,
+    );
     assert.equal((await c.call('GET', '/readyz')).status, 200, 'ready after the refused writes');
 
     // 2. The pod watch's last revision falls behind (ConfigMap writes), is compacted, etcd restarts.
@@ -96,19 +122,39 @@ describe('the outage of issue 9 on a real apiserver and etcd', () => {
     const kubectl = findKubectl('kubectl');
     assert.ok(kubectl, 'kubectl on PATH');
     let run = { code: -1, stdout: '', stderr: '' };
-    await until('kubectl run to succeed', async () => (run = await c.kubectl(kubectl, ['run', 'p1', '--image=busybox', '--restart=Never'])).code === 0, 30_000);
+    await until(
+      'kubectl run to succeed',
+      async () => (run = await c.kubectl(kubectl, ['run', 'p1', '--image=busybox', '--restart=Never'])).code === 0,
+      30_000,
+    );
     assert.match(run.stdout, /pod\/p1 created/);
     const p1 = (await c.call('GET', `${PODS}/p1`)).json;
     acked.pods.push({ key: 'default/p1', rv: Number(p1['metadata']['resourceVersion']), type: 'put' });
-    const lag = await until('the pod watch opened before the fault to see p1', () => pods.history.has('default/p1'), 10_000);
+    const lag = await until(
+      'the pod watch opened before the fault to see p1',
+      () => pods.history.has('default/p1'),
+      10_000,
+    );
     assert.equal((await create(CMS, cm('after-restart'), acked.cms)).status, 201);
-    await until('the ConfigMap watch opened before the fault to see after-restart', () => cms.history.has('default/after-restart'), 10_000);
+    await until(
+      'the ConfigMap watch opened before the fault to see after-restart',
+      () => cms.history.has('default/after-restart'),
+      10_000,
+    );
     await until('/readyz ok', async () => (await c.call('GET', '/readyz')).status === 200, 15_000);
-    console.log(`  p1 seen ${lag} ms after kubectl run; pod watch: ${pods.recoveries.join(' | ') || 'no recovery'}; ConfigMap watch: ${cms.recoveries.join(' | ') || 'no recovery'}`);
+    console.log(
+      `  p1 seen ${lag} ms after kubectl run; pod watch: ${pods.recoveries.join(' | ') || 'no recovery'}; ConfigMap watch: ${cms.recoveries.join(' | ') || 'no recovery'}`,
+    );
 
-    for (const [name, w, path, writes] of [['pods', pods, PODS, acked.pods], ['configmaps', cms, CMS, acked.cms]] as const) {
+    for (const [name, w, path, writes] of [
+      ['pods', pods, PODS, acked.pods],
+      ['configmaps', cms, CMS, acked.cms],
+    ] as const) {
       const list = (await c.call('GET', path)).json;
-      const items = (list['items'] as Json[]).map((i) => ({ key: objectKeyOf(i['metadata']), rv: Number(i['metadata']['resourceVersion']) }));
+      const items = (list['items'] as Json[]).map((i) => ({
+        key: objectKeyOf(i['metadata']),
+        rv: Number(i['metadata']['resourceVersion']),
+      }));
       const report = w.history.check(writes, items);
       console.log(`  ${name}: ${describeReport(report)}`);
       assert.ok(historyOk(report), `${name}: ${describeReport(report)}`);

@@ -5,7 +5,10 @@ import { parsePath, type ParsedPath } from './paths.js';
 function route(p: string): { resource: string; namespace: string; name?: string; subresource?: string } | string {
   const r: ParsedPath = parsePath(p);
   if (r.kind !== 'resource') return r.kind;
-  const out: { resource: string; namespace: string; name?: string; subresource?: string } = { resource: r.route.info.resource, namespace: r.route.namespace };
+  const out: { resource: string; namespace: string; name?: string; subresource?: string } = {
+    resource: r.route.info.resource,
+    namespace: r.route.namespace,
+  };
   if (r.route.name !== undefined) out.name = r.route.name;
   if (r.route.subresource !== undefined) out.subresource = r.route.subresource;
   return out;
@@ -26,9 +29,23 @@ test('discovery paths', () => {
 
 test('namespaced resources', () => {
   assert.deepEqual(route('/api/v1/namespaces/default/pods'), { resource: 'pods', namespace: 'default' });
-  assert.deepEqual(route('/api/v1/namespaces/default/pods/web-1'), { resource: 'pods', namespace: 'default', name: 'web-1' });
-  assert.deepEqual(route('/api/v1/namespaces/default/pods/web-1/binding'), { resource: 'pods', namespace: 'default', name: 'web-1', subresource: 'binding' });
-  assert.deepEqual(route('/apis/apps/v1/namespaces/x/deployments/web/scale'), { resource: 'deployments', namespace: 'x', name: 'web', subresource: 'scale' });
+  assert.deepEqual(route('/api/v1/namespaces/default/pods/web-1'), {
+    resource: 'pods',
+    namespace: 'default',
+    name: 'web-1',
+  });
+  assert.deepEqual(route('/api/v1/namespaces/default/pods/web-1/binding'), {
+    resource: 'pods',
+    namespace: 'default',
+    name: 'web-1',
+    subresource: 'binding',
+  });
+  assert.deepEqual(route('/apis/apps/v1/namespaces/x/deployments/web/scale'), {
+    resource: 'deployments',
+    namespace: 'x',
+    name: 'web',
+    subresource: 'scale',
+  });
   assert.deepEqual(route('/api/v1/pods'), { resource: 'pods', namespace: '' }, 'all namespaces');
   assert.equal(route('/api/v1/pods/web-1'), 'unknown', 'an item needs its namespace');
   assert.equal(route('/api/v1/namespaces/default/deployments'), 'unknown', 'wrong group');
@@ -36,14 +53,32 @@ test('namespaced resources', () => {
 });
 
 test('cluster-scoped resources, and namespaces themselves', () => {
-  assert.deepEqual(route('/api/v1/nodes/n1/status'), { resource: 'nodes', namespace: '', name: 'n1', subresource: 'status' });
+  assert.deepEqual(route('/api/v1/nodes/n1/status'), {
+    resource: 'nodes',
+    namespace: '',
+    name: 'n1',
+    subresource: 'status',
+  });
   assert.deepEqual(route('/api/v1/namespaces'), { resource: 'namespaces', namespace: '' });
   assert.deepEqual(route('/api/v1/namespaces/default'), { resource: 'namespaces', namespace: '', name: 'default' });
-  assert.deepEqual(route('/api/v1/namespaces/default/status'), { resource: 'namespaces', namespace: '', name: 'default', subresource: 'status' });
+  assert.deepEqual(route('/api/v1/namespaces/default/status'), {
+    resource: 'namespaces',
+    namespace: '',
+    name: 'default',
+    subresource: 'status',
+  });
   assert.deepEqual(route('/api/v1/namespaces/a%2Fb'), { resource: 'namespaces', namespace: '', name: 'a/b' });
   assert.equal(route('/api/v1/namespaces/default/nodes'), 'unknown', 'nodes are not namespaced');
 });
 
 test('unknown paths', () => {
-  for (const p of ['/', '/foo', '/api/v1/foos', '/apis/apps/v1/deployments/x', '/api//v1', '/api/v1/namespaces/%E0%A4%A']) assert.equal(route(p), 'unknown', p);
+  for (const p of [
+    '/',
+    '/foo',
+    '/api/v1/foos',
+    '/apis/apps/v1/deployments/x',
+    '/api//v1',
+    '/api/v1/namespaces/%E0%A4%A',
+  ])
+    assert.equal(route(p), 'unknown', p);
 });

@@ -38,7 +38,9 @@ function resourceRoute(group: string, version: string, rest: string[]): ParsedPa
   const [first, second, third] = rest;
   if (first === undefined) return unknown;
   const checked = (r: ResourceRoute): ParsedPath =>
-    r.subresource === undefined || r.info.subresources.some((s) => s.name === r.subresource) ? { kind: 'resource', route: r } : unknown;
+    r.subresource === undefined || r.info.subresources.some((s) => s.name === r.subresource)
+      ? { kind: 'resource', route: r }
+      : unknown;
   // namespaces/<ns>/<res>...: only when the third segment is a namespaced resource of this group-version.
   if (first === 'namespaces' && second !== undefined && third !== undefined) {
     const info = findResource(group, version, third);
@@ -58,7 +60,12 @@ function resourceRoute(group: string, version: string, rest: string[]): ParsedPa
   return checked(withNameSub(info, '', second, third));
 }
 
-function withNameSub(info: ResourceInfo, namespace: string, name: string | undefined, sub: string | undefined): ResourceRoute {
+function withNameSub(
+  info: ResourceInfo,
+  namespace: string,
+  name: string | undefined,
+  sub: string | undefined,
+): ResourceRoute {
   const r: ResourceRoute = { info, namespace };
   if (name !== undefined) r.name = name;
   if (sub !== undefined) r.subresource = sub;
@@ -69,7 +76,10 @@ export function parsePath(pathname: string): ParsedPath {
   const trimmed = pathname.replace(/\/+$/, '');
   let segs: string[];
   try {
-    segs = trimmed.split('/').slice(1).map((s) => decodeURIComponent(s));
+    segs = trimmed
+      .split('/')
+      .slice(1)
+      .map((s) => decodeURIComponent(s));
   } catch {
     return { kind: 'unknown' };
   }

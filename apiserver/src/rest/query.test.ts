@@ -1,6 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { deleteDryRun, deleteOptions, dryRun, includeObject, isWatch, listQuery, watchQuery, writeOptions } from './query.js';
+import {
+  deleteDryRun,
+  deleteOptions,
+  dryRun,
+  includeObject,
+  isWatch,
+  listQuery,
+  watchQuery,
+  writeOptions,
+} from './query.js';
 
 const q = (s: string) => new URL(`http://x/api/v1/pods?${s}`).searchParams;
 const reason = (r: string) => (e: unknown) => (e as { reason?: string }).reason === r;
@@ -24,33 +33,64 @@ test('malformed selectors and numbers are 400s before the registry is asked', ()
 });
 
 test('continue, resourceVersion (including "0"), limit=0 means no limit', () => {
-  assert.deepEqual(listQuery(q('continue=abc&resourceVersion=0&limit=0'), 'ns'), { namespace: 'ns', continue: 'abc', resourceVersion: '0' });
+  assert.deepEqual(listQuery(q('continue=abc&resourceVersion=0&limit=0'), 'ns'), {
+    namespace: 'ns',
+    continue: 'abc',
+    resourceVersion: '0',
+  });
 });
 
 test('watch parameters: watch=true or 1, bookmarks, timeout; no paging', () => {
   assert.equal(isWatch(q('watch=true')), true);
   assert.equal(isWatch(q('watch=1')), true);
   assert.equal(isWatch(q('watch=false')), false);
-  const wq = watchQuery(q('allowWatchBookmarks=true&fieldSelector=metadata.name%3Dweb&resourceVersion=156&timeoutSeconds=529&watch=true&limit=5'), 'default');
-  assert.deepEqual(wq, { namespace: 'default', fieldSelector: 'metadata.name=web', resourceVersion: '156', allowBookmarks: true, timeoutSeconds: 529 });
+  const wq = watchQuery(
+    q(
+      'allowWatchBookmarks=true&fieldSelector=metadata.name%3Dweb&resourceVersion=156&timeoutSeconds=529&watch=true&limit=5',
+    ),
+    'default',
+  );
+  assert.deepEqual(wq, {
+    namespace: 'default',
+    fieldSelector: 'metadata.name=web',
+    resourceVersion: '156',
+    allowBookmarks: true,
+    timeoutSeconds: 529,
+  });
 });
 
 test('dryRun=All and fieldManager become WriteOptions; other dryRun values are rejected', () => {
-  assert.deepEqual(writeOptions(q('fieldManager=kubectl-client-side-apply&fieldValidation=Strict&dryRun=All')), { dryRun: true, fieldManager: 'kubectl-client-side-apply' });
+  assert.deepEqual(writeOptions(q('fieldManager=kubectl-client-side-apply&fieldValidation=Strict&dryRun=All')), {
+    dryRun: true,
+    fieldManager: 'kubectl-client-side-apply',
+  });
   assert.deepEqual(writeOptions(q('')), {});
   assert.equal(dryRun(q('dryRun=')), false);
   assert.throws(() => dryRun(q('dryRun=Some')), reason('BadRequest'));
 });
 
 test('DeleteOptions from the body win over the query; preconditions and orphanDependents', () => {
-  assert.deepEqual(deleteOptions(q(''), { kind: 'DeleteOptions', propagationPolicy: 'Foreground', gracePeriodSeconds: 0, preconditions: { uid: 'u1', resourceVersion: '9' } }), {
-    propagationPolicy: 'Foreground',
-    gracePeriodSeconds: 0,
-    preconditionUid: 'u1',
-    preconditionResourceVersion: '9',
+  assert.deepEqual(
+    deleteOptions(q(''), {
+      kind: 'DeleteOptions',
+      propagationPolicy: 'Foreground',
+      gracePeriodSeconds: 0,
+      preconditions: { uid: 'u1', resourceVersion: '9' },
+    }),
+    {
+      propagationPolicy: 'Foreground',
+      gracePeriodSeconds: 0,
+      preconditionUid: 'u1',
+      preconditionResourceVersion: '9',
+    },
+  );
+  assert.deepEqual(deleteOptions(q('propagationPolicy=Orphan&gracePeriodSeconds=5'), undefined), {
+    propagationPolicy: 'Orphan',
+    gracePeriodSeconds: 5,
   });
-  assert.deepEqual(deleteOptions(q('propagationPolicy=Orphan&gracePeriodSeconds=5'), undefined), { propagationPolicy: 'Orphan', gracePeriodSeconds: 5 });
-  assert.deepEqual(deleteOptions(q('propagationPolicy=Orphan'), { propagationPolicy: 'Background' }), { propagationPolicy: 'Background' });
+  assert.deepEqual(deleteOptions(q('propagationPolicy=Orphan'), { propagationPolicy: 'Background' }), {
+    propagationPolicy: 'Background',
+  });
   assert.deepEqual(deleteOptions(q(''), { orphanDependents: true }), { propagationPolicy: 'Orphan' });
   assert.throws(() => deleteOptions(q(''), { propagationPolicy: 'Sometimes' }), reason('BadRequest'));
   assert.throws(() => deleteOptions(q(''), { gracePeriodSeconds: 'soon' }), reason('BadRequest'));

@@ -51,7 +51,11 @@ function selectorQuery(q: URLSearchParams, namespace: string): ListQuery {
  * field selector may name only the fields upstream lets that resource be selected by (400).
  */
 /** `fieldLabels`: the served version's labels → the stored ones (a converted version, conversion.ts). */
-export function assertSelectors(q: URLSearchParams, resource: string, fieldLabels?: Readonly<Record<string, string>>): void {
+export function assertSelectors(
+  q: URLSearchParams,
+  resource: string,
+  fieldLabels?: Readonly<Record<string, string>>,
+): void {
   const { fieldSelector } = selectorQuery(q, '');
   const stored = fieldSelector && fieldLabels ? renameFieldLabels(fieldSelector, fieldLabels) : fieldSelector;
   const why = stored ? fieldLabelError(resource, parseFieldSelector(stored)) : undefined;
@@ -93,7 +97,8 @@ export function getResourceVersion(q: URLSearchParams): string | undefined {
 /** `dryRun=All` → true; any other non-empty value is rejected like upstream. */
 export function dryRun(q: URLSearchParams): boolean {
   const values = q.getAll('dryRun').filter((v) => v !== '');
-  for (const v of values) if (v !== 'All') throw new ApiError('BadRequest', `Invalid dryRun value: "${v}": supported values: "All"`);
+  for (const v of values)
+    if (v !== 'All') throw new ApiError('BadRequest', `Invalid dryRun value: "${v}": supported values: "All"`);
   return values.length > 0;
 }
 
@@ -101,7 +106,9 @@ export function dryRun(q: URLSearchParams): boolean {
 export function deleteDryRun(q: URLSearchParams, body: unknown): boolean {
   const b = body !== null && typeof body === 'object' ? (body as Record<string, unknown>)['dryRun'] : undefined;
   const fromBody = Array.isArray(b) ? b.filter((v) => v !== '') : [];
-  for (const v of fromBody) if (v !== 'All') throw new ApiError('BadRequest', `Invalid dryRun value: ${JSON.stringify(v)}: supported values: "All"`);
+  for (const v of fromBody)
+    if (v !== 'All')
+      throw new ApiError('BadRequest', `Invalid dryRun value: ${JSON.stringify(v)}: supported values: "All"`);
   return dryRun(q) || fromBody.length > 0;
 }
 
@@ -118,7 +125,10 @@ const POLICIES = ['Background', 'Foreground', 'Orphan'] as const;
 function asPolicy(v: unknown): DeleteOpts['propagationPolicy'] {
   if (v === undefined || v === null || v === '') return undefined;
   if (typeof v === 'string' && (POLICIES as readonly string[]).includes(v)) return v as DeleteOpts['propagationPolicy'];
-  throw new ApiError('BadRequest', `propagationPolicy: Unsupported value: ${JSON.stringify(v)}: supported values: "Background", "Foreground", "Orphan"`);
+  throw new ApiError(
+    'BadRequest',
+    `propagationPolicy: Unsupported value: ${JSON.stringify(v)}: supported values: "Background", "Foreground", "Orphan"`,
+  );
 }
 
 /** DeleteOptions from the body (a `DeleteOptions` object, possibly empty) and the query. */
@@ -130,14 +140,19 @@ export function deleteOptions(q: URLSearchParams, body: unknown): DeleteOpts {
   else if (b['orphanDependents'] === true || q.get('orphanDependents') === 'true') out.propagationPolicy = 'Orphan';
   const grace = b['gracePeriodSeconds'] ?? nonNegativeInt(q, 'gracePeriodSeconds');
   if (grace !== undefined && grace !== null) {
-    if (typeof grace !== 'number' || !Number.isInteger(grace)) throw new ApiError('BadRequest', `gracePeriodSeconds: Invalid value: ${JSON.stringify(grace)}: must be an integer`);
+    if (typeof grace !== 'number' || !Number.isInteger(grace))
+      throw new ApiError(
+        'BadRequest',
+        `gracePeriodSeconds: Invalid value: ${JSON.stringify(grace)}: must be an integer`,
+      );
     out.gracePeriodSeconds = Math.max(0, grace);
   }
   const pre = b['preconditions'];
   if (pre !== null && typeof pre === 'object') {
     const p = pre as Record<string, unknown>;
     if (typeof p['uid'] === 'string' && p['uid']) out.preconditionUid = p['uid'];
-    if (typeof p['resourceVersion'] === 'string' && p['resourceVersion']) out.preconditionResourceVersion = p['resourceVersion'];
+    if (typeof p['resourceVersion'] === 'string' && p['resourceVersion'])
+      out.preconditionResourceVersion = p['resourceVersion'];
   }
   return out;
 }

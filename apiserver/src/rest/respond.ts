@@ -6,7 +6,11 @@ import type { ResponseFormat } from './media.js';
 
 export function sendJson(res: ServerResponse, code: number, body: unknown, contentType = 'application/json'): void {
   const buf = Buffer.from(JSON.stringify(body), 'utf8');
-  res.writeHead(code, { 'Content-Type': contentType, 'Content-Length': buf.length, 'Cache-Control': 'no-cache, private' });
+  res.writeHead(code, {
+    'Content-Type': contentType,
+    'Content-Length': buf.length,
+    'Cache-Control': 'no-cache, private',
+  });
   res.end(buf);
 }
 
@@ -17,7 +21,11 @@ export function sendBytes(res: ServerResponse, code: number, body: Buffer, conte
 
 export function sendText(res: ServerResponse, code: number, text: string): void {
   const buf = Buffer.from(text, 'utf8');
-  res.writeHead(code, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': buf.length, 'X-Content-Type-Options': 'nosniff' });
+  res.writeHead(code, {
+    'Content-Type': 'text/plain; charset=utf-8',
+    'Content-Length': buf.length,
+    'X-Content-Type-Options': 'nosniff',
+  });
   res.end(buf);
 }
 
@@ -54,6 +62,8 @@ export function successStatus(code: number, details?: Record<string, unknown>): 
   return s;
 }
 
-export const errNotFoundPath = (): ApiError => new ApiError('NotFound', 'the server could not find the requested resource', {});
+export const errNotFoundPath = (): ApiError =>
+  new ApiError('NotFound', 'the server could not find the requested resource', {});
 
-export const errMethodNotAllowed = (): ApiError => new ApiError('MethodNotAllowed', 'the server does not allow this method on the requested resource', {});
+export const errMethodNotAllowed = (): ApiError =>
+  new ApiError('MethodNotAllowed', 'the server does not allow this method on the requested resource', {});

@@ -4,7 +4,14 @@
  */
 import type { RequestContext } from './context.js';
 import { CRD_LIST_PATH, emptyCrdList } from './crd.js';
-import { aggregatedContentType, aggregatedDiscovery, apiGroupDocument, apiGroupList, apiResourceList, apiVersions } from './discovery.js';
+import {
+  aggregatedContentType,
+  aggregatedDiscovery,
+  apiGroupDocument,
+  apiGroupList,
+  apiResourceList,
+  apiVersions,
+} from './discovery.js';
 import { handleResource } from './handlers/resource.js';
 import { aggregatedDiscoveryVersion } from './media.js';
 import { OPENAPI_V2_PROTO_TYPE, openapiV2Json, openapiV2Protobuf } from './openapi/v2.js';
@@ -35,7 +42,9 @@ function serverAddress(ctx: RequestContext): string {
 function serveOpenApi(ctx: RequestContext, path: string): boolean {
   if (path === '/openapi/v2' || path === '/swagger-2.0.0.pb-v1') {
     requireGet(ctx);
-    const wantsJson = (ctx.req.headers.accept ?? '').includes('application/json') && !(ctx.req.headers.accept ?? '').includes('protobuf');
+    const wantsJson =
+      (ctx.req.headers.accept ?? '').includes('application/json') &&
+      !(ctx.req.headers.accept ?? '').includes('protobuf');
     if (wantsJson) sendJson(ctx.res, 200, openapiV2Json());
     else sendBytes(ctx.res, 200, openapiV2Protobuf(), OPENAPI_V2_PROTO_TYPE);
     return true;
@@ -59,7 +68,8 @@ export async function route(ctx: RequestContext): Promise<void> {
   const path = ctx.url.pathname.replace(/\/+$/, '') || '/';
   if (HEALTH.has(path) || path.startsWith('/healthz/') || path.startsWith('/readyz/') || path.startsWith('/livez/')) {
     requireGet(ctx);
-    if (!(await serveHealth(ctx.res, ctx.registry, path, ctx.url.searchParams))) sendText(ctx.res, 404, '404 page not found\n');
+    if (!(await serveHealth(ctx.res, ctx.registry, path, ctx.url.searchParams)))
+      sendText(ctx.res, 404, '404 page not found\n');
     return;
   }
   if (path === '/version') {
@@ -76,7 +86,11 @@ export async function route(ctx: RequestContext): Promise<void> {
 
   if (await serveMetrics(ctx, path)) return;
 
-  if (ctx.authorizer && ((await serveReviews(ctx, path, ctx.authorizer)) || (await serveAccessReviews(ctx, path, ctx.authorizer)))) return;
+  if (
+    ctx.authorizer &&
+    ((await serveReviews(ctx, path, ctx.authorizer)) || (await serveAccessReviews(ctx, path, ctx.authorizer)))
+  )
+    return;
 
   const stream = matchStreamPath(path);
   if (stream) await rejectPlainStreamRequest(ctx.registry, stream, ctx.query, ctx.method);

@@ -67,7 +67,11 @@ export async function startRestServer(opts: RestServerOptions): Promise<http.Ser
   // One abort listener per request in flight (every open watch holds one): not a leak.
   setMaxListeners(0, opts.signal);
   const enforcement = opts.enforcement ?? defaultEnforcement(opts.registry);
-  const authn = { ...(opts.token !== undefined ? { token: opts.token } : {}), ...(opts.bootstrapTokens ? { bootstrapTokens: opts.bootstrapTokens } : {}), ...(opts.serviceAccountTokens ? { serviceAccountTokens: opts.serviceAccountTokens } : {}) };
+  const authn = {
+    ...(opts.token !== undefined ? { token: opts.token } : {}),
+    ...(opts.bootstrapTokens ? { bootstrapTokens: opts.bootstrapTokens } : {}),
+    ...(opts.serviceAccountTokens ? { serviceAccountTokens: opts.serviceAccountTokens } : {}),
+  };
 
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
     const started = Date.now();
@@ -114,7 +118,16 @@ export async function startRestServer(opts: RestServerOptions): Promise<http.Ser
       if (status.code >= 500 && !(err instanceof ApiError)) reqLog.error({ err }, 'request failed');
     } finally {
       opts.signal.removeEventListener('abort', abort);
-      reqLog.debug({ method: req.method, url: req.url, status: res.statusCode, ms: Date.now() - started, agent: req.headers['user-agent'] }, 'request');
+      reqLog.debug(
+        {
+          method: req.method,
+          url: req.url,
+          status: res.statusCode,
+          ms: Date.now() - started,
+          agent: req.headers['user-agent'],
+        },
+        'request',
+      );
     }
   };
 
@@ -129,7 +142,13 @@ export async function startRestServer(opts: RestServerOptions): Promise<http.Ser
   // https.Server has http.Server's whole surface (close/closeAllConnections/'upgrade'/timeouts).
   const server: http.Server = opts.tls
     ? (https.createServer(
-        { cert: opts.tls.cert, key: opts.tls.key, keepAlive: true, minVersion: 'TLSv1.2', ...(opts.tls.clientCA ? { ca: opts.tls.clientCA, requestCert: true, rejectUnauthorized: false } : {}) },
+        {
+          cert: opts.tls.cert,
+          key: opts.tls.key,
+          keepAlive: true,
+          minVersion: 'TLSv1.2',
+          ...(opts.tls.clientCA ? { ca: opts.tls.clientCA, requestCert: true, rejectUnauthorized: false } : {}),
+        },
         onRequest,
       ) as unknown as http.Server)
     : http.createServer({ keepAlive: true }, onRequest);
@@ -146,7 +165,13 @@ export async function startRestServer(opts: RestServerOptions): Promise<http.Ser
   };
   // Exec, attach and port-forward: authenticated and authorized (create on the subresource) before
   // the pod is even looked up; an unauthenticated upgrade is served as a plain request (401).
-  const upgradeStream = async (req: http.IncomingMessage, socket: Duplex, head: Buffer, path: StreamPath, url: URL): Promise<void> => {
+  const upgradeStream = async (
+    req: http.IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+    path: StreamPath,
+    url: URL,
+  ): Promise<void> => {
     const caller = await authenticate(req, url.pathname, authn);
     if (!caller) return servePlain(req, socket);
     try {
@@ -200,7 +225,21 @@ export async function startRestServer(opts: RestServerOptions): Promise<http.Ser
   });
   const addr = server.address() as AddressInfo | null;
   const scheme = opts.tls ? 'https' : 'http';
-  log.info({ address: addr?.address, port: addr?.port, scheme, authentication: opts.token ? ['bearer token', ...(opts.bootstrapTokens ? ['bootstrap tokens'] : []), ...(opts.tls?.clientCA ? ['client certificates'] : [])] : 'none' }, `Kubernetes REST API listening (${scheme})`);
+  log.info(
+    {
+      address: addr?.address,
+      port: addr?.port,
+      scheme,
+      authentication: opts.token
+        ? [
+            'bearer token',
+            ...(opts.bootstrapTokens ? ['bootstrap tokens'] : []),
+            ...(opts.tls?.clientCA ? ['client certificates'] : []),
+          ]
+        : 'none',
+    },
+    `Kubernetes REST API listening (${scheme})`,
+  );
 
   const close = (): void => {
     server.close();

@@ -30,7 +30,11 @@ const CURL = findKubectl('curl');
 function run(bin: string, args: string[], env: NodeJS.ProcessEnv, cwd: string): Promise<RunResult> {
   return new Promise((resolve) => {
     execFile(bin, args, { env, cwd, timeout: 30_000 }, (err, stdout, stderr) => {
-      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
+      const code = err
+        ? typeof (err as { code?: unknown }).code === 'number'
+          ? (err as { code: number }).code
+          : 1
+        : 0;
       resolve({ code, stdout: String(stdout), stderr: String(stderr) });
     });
   });
@@ -71,7 +75,12 @@ describe('REST over HTTPS with a bearer token', () => {
   let pki: PkiMaterial;
   let port = 0;
   let target: http.Server;
-  const env = (file: string): NodeJS.ProcessEnv => ({ ...process.env, HOME: dir, KUBECONFIG: join(dir, file), KUBECACHEDIR: join(dir, `cache-${file}`) });
+  const env = (file: string): NodeJS.ProcessEnv => ({
+    ...process.env,
+    HOME: dir,
+    KUBECONFIG: join(dir, file),
+    KUBECACHEDIR: join(dir, `cache-${file}`),
+  });
 
   before(async () => {
     pki = await generatePki({ serviceCIDR: '10.244.128.0/17' });
@@ -102,18 +111,33 @@ describe('REST over HTTPS with a bearer token', () => {
   });
 
   describe('curl', { skip: CURL ? false : 'curl not found' }, () => {
-    const curl = (args: string[]): Promise<RunResult> => run(CURL!, ['-sS', '--cacert', join(dir, 'ca.crt'), '-w', '\n%{http_code}', ...args], process.env, dir);
+    const curl = (args: string[]): Promise<RunResult> =>
+      run(CURL!, ['-sS', '--cacert', join(dir, 'ca.crt'), '-w', '\n%{http_code}', ...args], process.env, dir);
 
     test('no token: 401 Status', async () => {
       const r = await curl([`https://127.0.0.1:${port}/api/v1/namespaces`]);
       const [body, code] = r.stdout.split('\n');
       assert.equal(code, '401');
-      assert.deepEqual(JSON.parse(body!), { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'Unauthorized', reason: 'Unauthorized', code: 401 });
+      assert.deepEqual(JSON.parse(body!), {
+        kind: 'Status',
+        apiVersion: 'v1',
+        metadata: {},
+        status: 'Failure',
+        message: 'Unauthorized',
+        reason: 'Unauthorized',
+        code: 401,
+      });
     });
 
     test('wrong token: 401; the right one: 200', async () => {
-      assert.match((await curl(['-H', 'Authorization: Bearer nope', `https://127.0.0.1:${port}/api`])).stdout, /\n401$/);
-      assert.match((await curl(['-H', `Authorization: Bearer ${pki.token}`, `https://127.0.0.1:${port}/api`])).stdout, /"kind":"APIVersions"[\s\S]*\n200$/);
+      assert.match(
+        (await curl(['-H', 'Authorization: Bearer nope', `https://127.0.0.1:${port}/api`])).stdout,
+        /\n401$/,
+      );
+      assert.match(
+        (await curl(['-H', `Authorization: Bearer ${pki.token}`, `https://127.0.0.1:${port}/api`])).stdout,
+        /"kind":"APIVersions"[\s\S]*\n200$/,
+      );
     });
 
     test('health and version are public', async () => {
@@ -147,13 +171,19 @@ describe('REST over HTTPS with a bearer token', () => {
         // Through discovery, client-go words the same 401 generically (as against upstream).
         const r = await run(k, ['get', 'ns'], env('bad'), dir);
         assert.notEqual(r.code, 0);
-        assert.match(r.stderr, /^error: You must be logged in to the server \((Unauthorized|the server has asked for the client to provide credentials)\)$/m);
+        assert.match(
+          r.stderr,
+          /^error: You must be logged in to the server \((Unauthorized|the server has asked for the client to provide credentials)\)$/m,
+        );
       });
 
       test('cluster-info names the https endpoint', async () => {
         const r = await run(k, ['cluster-info'], env('good'), dir);
         assert.equal(r.code, 0, r.stderr);
-        assert.match(r.stdout.replace(/\x1b\[[0-9;]*m/g, ''), new RegExp(`Kubernetes control plane is running at https://127\\.0\\.0\\.1:${port}`));
+        assert.match(
+          r.stdout.replace(/\x1b\[[0-9;]*m/g, ''),
+          new RegExp(`Kubernetes control plane is running at https://127\\.0\\.0\\.1:${port}`),
+        );
       });
 
       test('exec upgrades over TLS', async () => {

@@ -78,28 +78,44 @@ describe('watch history across 10 etcd restarts under 100 writes/s', { timeout: 
     await load.stop();
     const seconds = (Date.now() - started) / 1000;
     const rate = (n: number): string => `${(n / seconds).toFixed(0)}/s`;
-    console.log(`  ${load.attempts} writes started (${rate(load.attempts)}), ${load.acked.length} acknowledged (${rate(load.acked.length)}), ${load.failed} failed (etcd down) in ${seconds.toFixed(1)} s`);
+    console.log(
+      `  ${load.attempts} writes started (${rate(load.attempts)}), ${load.acked.length} acknowledged (${rate(load.acked.length)}), ${load.failed} failed (etcd down) in ${seconds.toFixed(1)} s`,
+    );
     assert.ok(load.acked.length >= 500, `the load ran: ${load.acked.length} acknowledged writes`);
-    assert.ok(load.acked.some((w) => w.type === 'delete'), 'deletes in the load');
+    assert.ok(
+      load.acked.some((w) => w.type === 'delete'),
+      'deletes in the load',
+    );
 
     const list = (await c.call('GET', `/api/v1/namespaces/${NS}/configmaps`)).json;
-    const items = (list['items'] as Json[]).map((i) => ({ key: objectKeyOf(i['metadata']), rv: Number(i['metadata']['resourceVersion']) }));
+    const items = (list['items'] as Json[]).map((i) => ({
+      key: objectKeyOf(i['metadata']),
+      rv: Number(i['metadata']['resourceVersion']),
+    }));
     const listRv = Number(list['metadata']['resourceVersion']);
     for (const w of watchers) {
       const t1 = Date.now();
       while (w.history.resumeFrom < listRv) {
-        assert.ok(Date.now() - t1 < 15_000, `${w.path}: the watch caught up with the final list (at ${w.history.resumeFrom}, list at ${listRv})`);
+        assert.ok(
+          Date.now() - t1 < 15_000,
+          `${w.path}: the watch caught up with the final list (at ${w.history.resumeFrom}, list at ${listRv})`,
+        );
         await new Promise((r) => setTimeout(r, 50));
       }
       const want = w.path === '/api/v1/configmaps' ? items.concat(await otherNamespaces(c)) : items;
       const report = w.history.check(load.acked, want);
-      console.log(`  ${w.path}: ${describeReport(report)}; recoveries: ${[...w.recoveries].map(([k, n]) => `${n}× ${k}`).join(' | ')}`);
+      console.log(
+        `  ${w.path}: ${describeReport(report)}; recoveries: ${[...w.recoveries].map(([k, n]) => `${n}× ${k}`).join(' | ')}`,
+      );
       assert.ok(historyOk(report), `${w.path}: ${describeReport(report)}`);
       if (w === watchers[2]) console.log(`  the laggard relisted after a 410 ${report.relists - 1} time(s)`);
       // Every restart cut the stream; each cut was resumed from its last resourceVersion or, when
       // that had gone (a laggard, a compaction), by a relist: either way it came back.
       const recovered = report.reopens + report.relists - 1;
-      assert.ok(recovered >= RESTARTS, `${w.path}: the stream came back after each restart (${report.reopens} reopens, ${report.relists - 1} relists)`);
+      assert.ok(
+        recovered >= RESTARTS,
+        `${w.path}: the stream came back after each restart (${report.reopens} reopens, ${report.relists - 1} relists)`,
+      );
     }
   });
 });
@@ -107,5 +123,7 @@ describe('watch history across 10 etcd restarts under 100 writes/s', { timeout: 
 /** ConfigMaps outside the load's namespace (bootstrap's), for the all-namespaces watch's final list. */
 async function otherNamespaces(c: StoreCluster): Promise<{ key: string; rv: number }[]> {
   const all = (await c.call('GET', '/api/v1/configmaps')).json;
-  return (all['items'] as Json[]).map((i) => ({ key: objectKeyOf(i['metadata']), rv: Number(i['metadata']['resourceVersion']) })).filter((i) => !i.key.startsWith(`${NS}/`));
+  return (all['items'] as Json[])
+    .map((i) => ({ key: objectKeyOf(i['metadata']), rv: Number(i['metadata']['resourceVersion']) }))
+    .filter((i) => !i.key.startsWith(`${NS}/`));
 }

@@ -15,7 +15,13 @@ const CMS = '/api/v1/namespaces/default/configmaps';
 
 /** Reads a watch's first events (one JSON object per line) until `n` arrived. */
 /** The first n events of a watch; `after` runs once `afterEvents` of them have arrived (the state is served by then). */
-async function watchEvents(base: string, path: string, n: number, afterEvents: number, after: () => Promise<void>): Promise<Json[]> {
+async function watchEvents(
+  base: string,
+  path: string,
+  n: number,
+  afterEvents: number,
+  after: () => Promise<void>,
+): Promise<Json[]> {
   const ac = new AbortController();
   const timer = setTimeout(() => ac.abort(), 10_000);
   try {
@@ -46,9 +52,15 @@ async function watchEvents(base: string, path: string, n: number, afterEvents: n
   }
 }
 
-function run(bin: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
+function run(
+  bin: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(bin, args, { env, timeout: 30_000 }, (err, stdout, stderr) => resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }));
+    execFile(bin, args, { env, timeout: 30_000 }, (err, stdout, stderr) =>
+      resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
   });
 }
 
@@ -58,7 +70,8 @@ describe('the watch cache on a real apiserver and etcd', () => {
   after(() => c.stop());
 
   test('watch-list over REST: ADDED for the state, the initial-events-end BOOKMARK, then changes; upstream’s 422s', async () => {
-    for (const name of ['a', 'b']) assert.equal((await c.call('POST', CMS, { metadata: { name }, data: { k: name } })).status, 201);
+    for (const name of ['a', 'b'])
+      assert.equal((await c.call('POST', CMS, { metadata: { name }, data: { k: name } })).status, 201);
     const q = 'watch=true&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true';
     // c is made once the initial events and their end have arrived: a change, not part of the state.
     const evs = await watchEvents(c.base, `${CMS}?${q}`, 4, 3, async () => {
@@ -72,7 +85,10 @@ describe('the watch cache on a real apiserver and etcd', () => {
     assert.equal(evs[2]!['object']['kind'], 'ConfigMap');
     const bad = await c.call('GET', `${CMS}?watch=true&sendInitialEvents=true`);
     assert.equal(bad.status, 422, bad.text);
-    assert.equal(bad.json['message'], 'ListOptions.meta.k8s.io "" is invalid: resourceVersionMatch: Forbidden: sendInitialEvents requires setting resourceVersionMatch to NotOlderThan');
+    assert.equal(
+      bad.json['message'],
+      'ListOptions.meta.k8s.io "" is invalid: resourceVersionMatch: Forbidden: sendInitialEvents requires setting resourceVersionMatch to NotOlderThan',
+    );
   });
 
   test('the real kubectl with client-go’s WatchListClient: kubectl wait runs its informer on watch-list', async (t) => {
@@ -87,7 +103,11 @@ describe('the watch cache on a real apiserver and etcd', () => {
       assert.equal(r.code, 0, r.stderr);
       assert.match(r.stdout, /configmap\/b condition met/);
       assert.match(r.stderr, /sendInitialEvents=true/, `${version} used watch-list`);
-      assert.match(r.stderr, /bookmark that marks the end of initial events/i, `${version} saw the end of the initial events`);
+      assert.match(
+        r.stderr,
+        /bookmark that marks the end of initial events/i,
+        `${version} saw the end of the initial events`,
+      );
     }
   });
 
@@ -103,7 +123,10 @@ describe('the watch cache on a real apiserver and etcd', () => {
     try {
       const list = await c.call('GET', `${CMS}?resourceVersion=0`);
       assert.equal(list.status, 200, list.text);
-      assert.deepEqual((list.json['items'] as Json[]).map((i) => i['metadata']['name']), ['a', 'b', 'c', 'cached']);
+      assert.deepEqual(
+        (list.json['items'] as Json[]).map((i) => i['metadata']['name']),
+        ['a', 'b', 'c', 'cached'],
+      );
       assert.ok(Number(list.json['metadata']['resourceVersion']) >= Number(rv));
       const get = await c.call('GET', `${CMS}/cached?resourceVersion=0`);
       assert.equal(get.status, 200, get.text);

@@ -31,7 +31,11 @@ export function apiAccessVolume(name: string): Json {
       sources: [
         { serviceAccountToken: { expirationSeconds: 3607, path: 'token' } },
         { configMap: { name: 'kube-root-ca.crt', items: [{ key: 'ca.crt', path: 'ca.crt' }] } },
-        { downwardAPI: { items: [{ path: 'namespace', fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.namespace' } }] } },
+        {
+          downwardAPI: {
+            items: [{ path: 'namespace', fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.namespace' } }],
+          },
+        },
       ],
     },
   };
@@ -39,14 +43,25 @@ export function apiAccessVolume(name: string): Json {
 
 const randomSuffix = (): string => Array.from({ length: 5 }, () => ALPHABET[randomInt(ALPHABET.length)]).join('');
 
-async function findServiceAccount(req: AdmissionRequest, ns: string, name: string, waitMs: number): Promise<KubeObject> {
+async function findServiceAccount(
+  req: AdmissionRequest,
+  ns: string,
+  name: string,
+  waitMs: number,
+): Promise<KubeObject> {
   const deadline = Date.now() + (name === 'default' ? waitMs : 0);
   for (;;) {
     try {
       return await req.registry.get('serviceaccounts', ns, name);
     } catch (err) {
       if (!(err instanceof ApiError && err.reason === 'NotFound')) throw err;
-      if (Date.now() >= deadline) throw forbiddenFor('', 'pods', req.name, `error looking up service account ${ns}/${name}: serviceaccount "${name}" not found`);
+      if (Date.now() >= deadline)
+        throw forbiddenFor(
+          '',
+          'pods',
+          req.name,
+          `error looking up service account ${ns}/${name}: serviceaccount "${name}" not found`,
+        );
       await new Promise((r) => setTimeout(r, 100));
     }
   }
@@ -66,18 +81,23 @@ function mountToken(spec: Json, volume: string): void {
 export function serviceAccountAdmission(waitMs = 3000): AdmissionPlugin {
   return {
     async admit(req) {
-      if (req.resource !== 'pods' || req.operation !== 'CREATE' || req.subresource !== '' || !req.object) return undefined;
+      if (req.resource !== 'pods' || req.operation !== 'CREATE' || req.subresource !== '' || !req.object)
+        return undefined;
       const pod = structuredClone(req.object);
       if (pod.metadata.annotations?.[MIRROR] !== undefined) return undefined;
       const spec = (pod.spec ?? {}) as Json;
       pod.spec = spec;
-      const name = (typeof spec['serviceAccountName'] === 'string' && spec['serviceAccountName']) || (typeof spec['serviceAccount'] === 'string' && spec['serviceAccount']) || 'default';
+      const name =
+        (typeof spec['serviceAccountName'] === 'string' && spec['serviceAccountName']) ||
+        (typeof spec['serviceAccount'] === 'string' && spec['serviceAccount']) ||
+        'default';
       spec['serviceAccountName'] = name;
       spec['serviceAccount'] = name;
       const sa = await findServiceAccount(req, req.namespace, name, waitMs);
       // A pod without imagePullSecrets gets its ServiceAccount's, as upstream.
       const pullSecrets = arr((sa as Json)['imagePullSecrets']);
-      if (arr(spec['imagePullSecrets']).length === 0 && pullSecrets.length) spec['imagePullSecrets'] = pullSecrets.map((s) => ({ name: s['name'] }));
+      if (arr(spec['imagePullSecrets']).length === 0 && pullSecrets.length)
+        spec['imagePullSecrets'] = pullSecrets.map((s) => ({ name: s['name'] }));
       const automount = spec['automountServiceAccountToken'] ?? (sa as Json)['automountServiceAccountToken'];
       if (automount === false) return pod;
       const volumes = arr(spec['volumes']);

@@ -26,7 +26,12 @@ export interface SaAuthenticatorOptions {
 /** Pods marked for deletion longer ago than this no longer back their tokens (upstream's 60 s). */
 const DELETION_GRACE_MS = 60_000;
 
-async function lookup(registry: Pick<Registry, 'get'>, resource: string, namespace: string, name: string): Promise<KubeObject | undefined> {
+async function lookup(
+  registry: Pick<Registry, 'get'>,
+  resource: string,
+  namespace: string,
+  name: string,
+): Promise<KubeObject | undefined> {
   try {
     return await registry.get(resource, namespace, name);
   } catch (err) {
@@ -39,13 +44,16 @@ async function lookup(registry: Pick<Registry, 'get'>, resource: string, namespa
 export async function invalidReason(t: TokenClaims, o: SaAuthenticatorOptions): Promise<string | undefined> {
   const now = o.clock.now() / 1000;
   if (t.iss !== o.issuer) return `issuer ${JSON.stringify(t.iss)} is not ${JSON.stringify(o.issuer)}`;
-  if (!t.aud.some((a) => o.audiences.includes(a))) return `token audiences ${JSON.stringify(t.aud)} are not the API's ${JSON.stringify(o.audiences)}`;
+  if (!t.aud.some((a) => o.audiences.includes(a)))
+    return `token audiences ${JSON.stringify(t.aud)} are not the API's ${JSON.stringify(o.audiences)}`;
   if (!(t.exp > now)) return 'the token has expired';
   if (Number.isFinite(t.nbf) && t.nbf > now + 1) return 'the token is not valid yet';
   const p = t['kubernetes.io'];
   const sa = await lookup(o.registry, 'serviceaccounts', p.namespace, p.serviceaccount.name);
-  if (!sa || sa.metadata.deletionTimestamp) return `serviceaccount ${p.namespace}/${p.serviceaccount.name} has been deleted`;
-  if (sa.metadata.uid !== p.serviceaccount.uid) return `service account UID (${sa.metadata.uid}) does not match claim (${p.serviceaccount.uid})`;
+  if (!sa || sa.metadata.deletionTimestamp)
+    return `serviceaccount ${p.namespace}/${p.serviceaccount.name} has been deleted`;
+  if (sa.metadata.uid !== p.serviceaccount.uid)
+    return `service account UID (${sa.metadata.uid}) does not match claim (${p.serviceaccount.uid})`;
   if (p.pod) {
     const pod = await lookup(o.registry, 'pods', p.namespace, p.pod.name);
     if (!pod) return `pod ${p.namespace}/${p.pod.name} has been deleted`;
@@ -55,12 +63,15 @@ export async function invalidReason(t: TokenClaims, o: SaAuthenticatorOptions): 
   }
   if (p.secret) {
     const secret = await lookup(o.registry, 'secrets', p.namespace, p.secret.name);
-    if (!secret || secret.metadata.uid !== p.secret.uid) return `secret ${p.namespace}/${p.secret.name} has been deleted`;
+    if (!secret || secret.metadata.uid !== p.secret.uid)
+      return `secret ${p.namespace}/${p.secret.name} has been deleted`;
   }
   return undefined;
 }
 
-export function serviceAccountTokenAuthenticator(o: SaAuthenticatorOptions): (token: string) => Promise<UserInfo | undefined> {
+export function serviceAccountTokenAuthenticator(
+  o: SaAuthenticatorOptions,
+): (token: string) => Promise<UserInfo | undefined> {
   return async (token) => {
     const payload = verifyJwt(token, o.publicKeys);
     if (!payload) return undefined;

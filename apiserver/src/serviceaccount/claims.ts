@@ -39,7 +39,13 @@ export function serviceAccountUser(namespace: string, name: string): string {
   return `${SA_PREFIX}${namespace}:${name}`;
 }
 
-export function makeClaims(issuer: string, audiences: string[], nowSeconds: number, expirationSeconds: number, p: PrivateClaims): TokenClaims {
+export function makeClaims(
+  issuer: string,
+  audiences: string[],
+  nowSeconds: number,
+  expirationSeconds: number,
+  p: PrivateClaims,
+): TokenClaims {
   return {
     aud: audiences,
     exp: nowSeconds + expirationSeconds,
@@ -53,7 +59,8 @@ export function makeClaims(issuer: string, audiences: string[], nowSeconds: numb
 }
 
 type Json = Record<string, unknown>;
-const obj = (v: unknown): Json | undefined => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : undefined);
+const obj = (v: unknown): Json | undefined =>
+  v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : undefined;
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 const ref = (v: unknown): Ref | undefined => {
   const o = obj(v);
@@ -68,12 +75,25 @@ export function readClaims(c: Json): TokenClaims | string {
   const namespace = str(k8s?.['namespace']);
   const sa = ref(k8s?.['serviceaccount']);
   if (!namespace || !sa) return 'the token has no kubernetes.io namespace and serviceaccount claims';
-  const aud = Array.isArray(c['aud']) ? c['aud'].filter((a): a is string => typeof a === 'string') : typeof c['aud'] === 'string' ? [c['aud']] : [];
+  const aud = Array.isArray(c['aud'])
+    ? c['aud'].filter((a): a is string => typeof a === 'string')
+    : typeof c['aud'] === 'string'
+      ? [c['aud']]
+      : [];
   const num = (k: string): number => (typeof c[k] === 'number' ? (c[k] as number) : Number.NaN);
   const pod = ref(k8s?.['pod']);
   const secret = ref(k8s?.['secret']);
   const p: PrivateClaims = { namespace, serviceaccount: sa, ...(pod ? { pod } : {}), ...(secret ? { secret } : {}) };
-  return { iss: str(c['iss']) ?? '', sub: str(c['sub']) ?? '', aud, exp: num('exp'), iat: num('iat'), nbf: num('nbf'), jti: str(c['jti']) ?? '', 'kubernetes.io': p };
+  return {
+    iss: str(c['iss']) ?? '',
+    sub: str(c['sub']) ?? '',
+    aud,
+    exp: num('exp'),
+    iat: num('iat'),
+    nbf: num('nbf'),
+    jti: str(c['jti']) ?? '',
+    'kubernetes.io': p,
+  };
 }
 
 /** The user a valid token authenticates as (upstream's ServiceAccountInfo.UserInfo). */

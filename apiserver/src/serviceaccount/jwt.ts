@@ -11,7 +11,11 @@ const b64url = (b: Buffer): string => b.toString('base64url');
 const json64 = (v: unknown): string => b64url(Buffer.from(JSON.stringify(v), 'utf8'));
 
 export function keyId(pub: KeyObject): string {
-  return b64url(createHash('sha256').update(pub.export({ type: 'spki', format: 'der' })).digest());
+  return b64url(
+    createHash('sha256')
+      .update(pub.export({ type: 'spki', format: 'der' }))
+      .digest(),
+  );
 }
 
 export interface SigningKey {

@@ -17,11 +17,24 @@ export interface ServiceAccountTokens {
   authenticate: (token: string) => Promise<UserInfo | undefined>;
 }
 
-export function serviceAccountTokens(registry: Pick<Registry, 'get'>, pair: { key: string; pub: string }, issuer: string, clock: Clock, log: Logger): ServiceAccountTokens {
+export function serviceAccountTokens(
+  registry: Pick<Registry, 'get'>,
+  pair: { key: string; pub: string },
+  issuer: string,
+  clock: Clock,
+  log: Logger,
+): ServiceAccountTokens {
   const audiences = [issuer];
   const key = signingKey(pair.key);
   return {
     issuer: { issuer, audiences, key, clock },
-    authenticate: serviceAccountTokenAuthenticator({ registry, publicKeys: [createPublicKey(pair.pub)], issuer, audiences, clock, log }),
+    authenticate: serviceAccountTokenAuthenticator({
+      registry,
+      publicKeys: [createPublicKey(pair.pub)],
+      issuer,
+      audiences,
+      clock,
+      log,
+    }),
   };
 }

@@ -32,22 +32,46 @@ const BOUND_KINDS = ['Pod', 'Secret'];
 function invalid(name: string, field: string, value: unknown, detail: string, reason = 'FieldValueInvalid'): ApiError {
   const what = reason === 'FieldValueNotSupported' ? 'Unsupported value' : 'Invalid value';
   const message = `${what}: ${JSON.stringify(value)}: ${detail}`;
-  return new ApiError('Invalid', `TokenRequest.authentication.k8s.io "${name}" is invalid: ${field}: ${message}`, { name, group: 'authentication.k8s.io', kind: 'TokenRequest', causes: [{ reason, message, field }] });
+  return new ApiError('Invalid', `TokenRequest.authentication.k8s.io "${name}" is invalid: ${field}: ${message}`, {
+    name,
+    group: 'authentication.k8s.io',
+    kind: 'TokenRequest',
+    causes: [{ reason, message, field }],
+  });
 }
 
-async function boundObject(registry: Pick<Registry, 'get'>, namespace: string, saName: string, ref: Json): Promise<Pick<PrivateClaims, 'pod' | 'secret'>> {
+async function boundObject(
+  registry: Pick<Registry, 'get'>,
+  namespace: string,
+  saName: string,
+  ref: Json,
+): Promise<Pick<PrivateClaims, 'pod' | 'secret'>> {
   const kind = str(ref['kind']);
   const name = str(ref['name']);
-  if (!BOUND_KINDS.includes(kind)) throw invalid(saName, 'spec.boundObjectRef.kind', kind, `supported values: ${BOUND_KINDS.map((k) => `"${k}"`).join(', ')}`, 'FieldValueNotSupported');
+  if (!BOUND_KINDS.includes(kind))
+    throw invalid(
+      saName,
+      'spec.boundObjectRef.kind',
+      kind,
+      `supported values: ${BOUND_KINDS.map((k) => `"${k}"`).join(', ')}`,
+      'FieldValueNotSupported',
+    );
   if (!name) throw invalid(saName, 'spec.boundObjectRef.name', name, 'must be set');
   const found: KubeObject = await registry.get(kind === 'Pod' ? 'pods' : 'secrets', namespace, name);
   const uid = str(ref['uid']);
   if (uid && uid !== found.metadata.uid) {
-    throw new ApiError('Conflict', `the UID in the bound object reference (${uid}) does not match the UID in record. The object might have been deleted and then recreated`);
+    throw new ApiError(
+      'Conflict',
+      `the UID in the bound object reference (${uid}) does not match the UID in record. The object might have been deleted and then recreated`,
+    );
   }
   if (kind === 'Pod') {
     const podSa = str(obj(found.spec)['serviceAccountName']) || 'default';
-    if (podSa !== saName) throw new ApiError('BadRequest', `cannot bind token for serviceaccount "${saName}" to pod running with different serviceaccount name.`);
+    if (podSa !== saName)
+      throw new ApiError(
+        'BadRequest',
+        `cannot bind token for serviceaccount "${saName}" to pod running with different serviceaccount name.`,
+      );
   }
   const r = { name, uid: found.metadata.uid ?? '' };
   return kind === 'Pod' ? { pod: r } : { secret: r };
@@ -57,34 +81,84 @@ async function boundObject(registry: Pick<Registry, 'get'>, namespace: string, s
  * NodeRestriction for tokens (upstream's): a node asks only for tokens bound to a pod that runs on
  * it, so a node's credentials never yield a ServiceAccount's unbound token.
  */
-function checkNodeRequest(user: UserInfo | undefined, saName: string, ref: Json | undefined, pod: KubeObject | undefined): void {
+function checkNodeRequest(
+  user: UserInfo | undefined,
+  saName: string,
+  ref: Json | undefined,
+  pod: KubeObject | undefined,
+): void {
   const node = user ? nodeNameOf(user) : undefined;
   if (!node) return;
-  const why = !ref || str(ref['kind']) !== 'Pod' ? 'node requested token not bound to a pod' : str(obj(pod?.spec)['nodeName']) !== node ? `node requested token bound to a pod scheduled on a different node` : '';
+  const why =
+    !ref || str(ref['kind']) !== 'Pod'
+      ? 'node requested token not bound to a pod'
+      : str(obj(pod?.spec)['nodeName']) !== node
+        ? `node requested token bound to a pod scheduled on a different node`
+        : '';
   if (why) throw forbiddenFor('', 'serviceaccounts', saName, why);
 }
 
 /** Issues the token the TokenRequest body asks for (for `requester`, checked when it is a node); returns the TokenRequest with its status. */
-export async function requestToken(registry: Pick<Registry, 'get'>, t: TokenIssuer, namespace: string, saName: string, body: Json, requester?: UserInfo): Promise<Json> {
+export async function requestToken(
+  registry: Pick<Registry, 'get'>,
+  t: TokenIssuer,
+  namespace: string,
+  saName: string,
+  body: Json,
+  requester?: UserInfo,
+): Promise<Json> {
   const spec = obj(body['spec']);
   const exp = spec['expirationSeconds'] ?? DEFAULT_EXPIRATION;
-  if (typeof exp !== 'number' || !Number.isInteger(exp)) throw invalid(saName, 'spec.expirationSeconds', exp, 'must be a whole number of seconds');
-  if (exp < MIN_EXPIRATION) throw invalid(saName, 'spec.expirationSeconds', exp, 'may not specify a duration less than 10 minutes');
-  if (exp > 2 ** 32) throw invalid(saName, 'spec.expirationSeconds', exp, 'may not specify a duration larger than 2^32 seconds');
-  const asked = Array.isArray(spec['audiences']) ? spec['audiences'].filter((a): a is string => typeof a === 'string' && a !== '') : [];
+  if (typeof exp !== 'number' || !Number.isInteger(exp))
+    throw invalid(saName, 'spec.expirationSeconds', exp, 'must be a whole number of seconds');
+  if (exp < MIN_EXPIRATION)
+    throw invalid(saName, 'spec.expirationSeconds', exp, 'may not specify a duration less than 10 minutes');
+  if (exp > 2 ** 32)
+    throw invalid(saName, 'spec.expirationSeconds', exp, 'may not specify a duration larger than 2^32 seconds');
+  const asked = Array.isArray(spec['audiences'])
+    ? spec['audiences'].filter((a): a is string => typeof a === 'string' && a !== '')
+    : [];
   const audiences = asked.length ? asked : t.audiences;
   const sa = await registry.get('serviceaccounts', namespace, saName);
   const ref = spec['boundObjectRef'] == null ? undefined : obj(spec['boundObjectRef']);
   const bound = ref ? await boundObject(registry, namespace, saName, ref) : {};
-  if (requester && nodeNameOf(requester)) checkNodeRequest(requester, saName, ref, bound.pod ? await registry.get('pods', namespace, bound.pod.name) : undefined);
+  if (requester && nodeNameOf(requester))
+    checkNodeRequest(
+      requester,
+      saName,
+      ref,
+      bound.pod ? await registry.get('pods', namespace, bound.pod.name) : undefined,
+    );
   const now = Math.floor(t.clock.now() / 1000);
-  const claims = makeClaims(t.issuer, audiences, now, exp, { namespace, serviceaccount: { name: saName, uid: sa.metadata.uid ?? '' }, ...bound });
-  const outSpec: Json = { audiences, expirationSeconds: exp, boundObjectRef: ref ? { kind: str(ref['kind']), apiVersion: str(ref['apiVersion']) || 'v1', name: str(ref['name']), uid: (bound.pod ?? bound.secret)?.uid ?? '' } : null };
+  const claims = makeClaims(t.issuer, audiences, now, exp, {
+    namespace,
+    serviceaccount: { name: saName, uid: sa.metadata.uid ?? '' },
+    ...bound,
+  });
+  const outSpec: Json = {
+    audiences,
+    expirationSeconds: exp,
+    boundObjectRef: ref
+      ? {
+          kind: str(ref['kind']),
+          apiVersion: str(ref['apiVersion']) || 'v1',
+          name: str(ref['name']),
+          uid: (bound.pod ?? bound.secret)?.uid ?? '',
+        }
+      : null,
+  };
   return {
     kind: 'TokenRequest',
     apiVersion: 'authentication.k8s.io/v1',
-    metadata: { name: saName, namespace, creationTimestamp: new Date(now * 1000).toISOString().replace(/\.\d+Z$/, 'Z') },
+    metadata: {
+      name: saName,
+      namespace,
+      creationTimestamp: new Date(now * 1000).toISOString().replace(/\.\d+Z$/, 'Z'),
+    },
     spec: outSpec,
-    status: { token: signJwt(claims as unknown as Record<string, unknown>, t.key), expirationTimestamp: new Date(claims.exp * 1000).toISOString().replace(/\.\d+Z$/, 'Z') },
+    status: {
+      token: signJwt(claims as unknown as Record<string, unknown>, t.key),
+      expirationTimestamp: new Date(claims.exp * 1000).toISOString().replace(/\.\d+Z$/, 'Z'),
+    },
   };
 }

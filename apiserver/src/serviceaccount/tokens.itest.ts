@@ -11,7 +11,8 @@ import { findKubectl, runIn } from '../rest/testing/harness.js';
 import { SecureCluster } from '../auth/testing/secure-cluster.js';
 
 const KUBECTL = findKubectl('kubectl');
-const claims = (token: string): Record<string, any> => JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')); // eslint-disable-line @typescript-eslint/no-explicit-any
+const claims = (token: string): Record<string, any> =>
+  JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')); // eslint-disable-line @typescript-eslint/no-explicit-any
 
 describe('ServiceAccount tokens against a real apiserver', { skip: !KUBECTL }, () => {
   const c = new SecureCluster();
@@ -42,11 +43,23 @@ describe('ServiceAccount tokens against a real apiserver', { skip: !KUBECTL }, (
     assert.notEqual(other.code, 0, 'a token for another audience does not authenticate to the API');
     const short = await kubectl('create', 'token', 'app', '--duration', '5m');
     assert.notEqual(short.code, 0);
-    assert.match(short.stderr, /spec\.expirationSeconds: Invalid value: 300: may not specify a duration less than 10 minutes/);
+    assert.match(
+      short.stderr,
+      /spec\.expirationSeconds: Invalid value: 300: may not specify a duration less than 10 minutes/,
+    );
   });
 
   it('a token bound to a pod is refused once the pod is deleted', async () => {
-    const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web', namespace: 'default' }, spec: { serviceAccountName: 'app', automountServiceAccountToken: false, containers: [{ name: 'c', image: 'busybox' }] } };
+    const pod = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'web', namespace: 'default' },
+      spec: {
+        serviceAccountName: 'app',
+        automountServiceAccountToken: false,
+        containers: [{ name: 'c', image: 'busybox' }],
+      },
+    };
     const made = await c.call(undefined, 'POST', '/api/v1/namespaces/default/pods', pod);
     assert.equal(made.status, 201, made.text);
     const tok = await kubectl('create', 'token', 'app', '--bound-object-kind', 'Pod', '--bound-object-name', 'web');

@@ -11,7 +11,10 @@ import { verifyJwt } from './jwt.js';
 const ISS = 'https://kubernetes.default.svc.cluster.local';
 const pair = () => {
   const p = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-  return { key: p.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string, pub: p.publicKey.export({ type: 'spki', format: 'pem' }) as string };
+  return {
+    key: p.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string,
+    pub: p.publicKey.export({ type: 'spki', format: 'pem' }) as string,
+  };
 };
 const log = pino({ level: 'silent' });
 
@@ -21,8 +24,16 @@ async function setup() {
   const clock = { now: () => now };
   const keys = pair();
   const sa = serviceAccountTokens(registry, keys, ISS, clock, log);
-  await registry.create('serviceaccounts', 'default', { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'app' } });
-  await registry.create('serviceaccounts', 'default', { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default' } });
+  await registry.create('serviceaccounts', 'default', {
+    apiVersion: 'v1',
+    kind: 'ServiceAccount',
+    metadata: { name: 'app' },
+  });
+  await registry.create('serviceaccounts', 'default', {
+    apiVersion: 'v1',
+    kind: 'ServiceAccount',
+    metadata: { name: 'default' },
+  });
   return { registry, sa, keys, clock, advance: (ms: number) => (now += ms) };
 }
 
@@ -44,28 +55,52 @@ test('a TokenRequest gives a JWT with upstream claims that authenticates as the 
   assert.deepEqual(user?.groups, ['system:serviceaccounts', 'system:serviceaccounts:default', 'system:authenticated']);
   advance(600_000);
   assert.equal(await sa.authenticate(token), undefined, 'expired');
-  await assert.rejects(requestToken(registry, sa.issuer, 'default', 'app', { spec: { expirationSeconds: 599 } }), /spec.expirationSeconds: Invalid value: 599: may not specify a duration less than 10 minutes/);
-  await assert.rejects(requestToken(registry, sa.issuer, 'default', 'nobody', {}), (e: unknown) => e instanceof ApiError && e.reason === 'NotFound');
+  await assert.rejects(
+    requestToken(registry, sa.issuer, 'default', 'app', { spec: { expirationSeconds: 599 } }),
+    /spec.expirationSeconds: Invalid value: 599: may not specify a duration less than 10 minutes/,
+  );
+  await assert.rejects(
+    requestToken(registry, sa.issuer, 'default', 'nobody', {}),
+    (e: unknown) => e instanceof ApiError && e.reason === 'NotFound',
+  );
 });
 
 test('a pod-bound token is refused once the pod is gone, and any token once its ServiceAccount is recreated', async () => {
   const { registry, sa } = await setup();
   const p = await registry.create('pods', 'default', pod('web', {}, { serviceAccountName: 'app' }));
   const ref = { kind: 'Pod', apiVersion: 'v1', name: 'web', uid: p.metadata.uid };
-  const bound = tokenOf(await requestToken(registry, sa.issuer, 'default', 'app', { spec: { boundObjectRef: ref, audiences: [ISS, 'vault'] } }));
+  const bound = tokenOf(
+    await requestToken(registry, sa.issuer, 'default', 'app', {
+      spec: { boundObjectRef: ref, audiences: [ISS, 'vault'] },
+    }),
+  );
   const user = await sa.authenticate(bound);
   assert.deepEqual(user?.extra?.['authentication.kubernetes.io/pod-name'], ['web']);
-  await assert.rejects(requestToken(registry, sa.issuer, 'default', 'app', { spec: { boundObjectRef: { ...ref, uid: 'other' } } }), /does not match the UID in record/);
-  await assert.rejects(requestToken(registry, sa.issuer, 'default', 'default', { spec: { boundObjectRef: ref } }), /different serviceaccount name/);
+  await assert.rejects(
+    requestToken(registry, sa.issuer, 'default', 'app', { spec: { boundObjectRef: { ...ref, uid: 'other' } } }),
+    /does not match the UID in record/,
+  );
+  await assert.rejects(
+    requestToken(registry, sa.issuer, 'default', 'default', { spec: { boundObjectRef: ref } }),
+    /different serviceaccount name/,
+  );
   await registry.delete('pods', 'default', 'web', { gracePeriodSeconds: 0 });
   assert.equal(await sa.authenticate(bound), undefined, 'pod deleted');
   const plain = tokenOf(await requestToken(registry, sa.issuer, 'default', 'app', {}));
   assert.ok(await sa.authenticate(plain));
   await registry.delete('serviceaccounts', 'default', 'app');
-  await registry.create('serviceaccounts', 'default', { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'app' } });
+  await registry.create('serviceaccounts', 'default', {
+    apiVersion: 'v1',
+    kind: 'ServiceAccount',
+    metadata: { name: 'app' },
+  });
   assert.equal(await sa.authenticate(plain), undefined, 'new ServiceAccount uid');
   const other = serviceAccountTokens(registry, pair(), ISS, { now: () => T0 }, log);
-  assert.equal(await other.authenticate(tokenOf(await requestToken(registry, sa.issuer, 'default', 'app', {}))), undefined, 'another key');
+  assert.equal(
+    await other.authenticate(tokenOf(await requestToken(registry, sa.issuer, 'default', 'app', {}))),
+    undefined,
+    'another key',
+  );
   const tampered = plain.split('.');
   tampered[1] = Buffer.from(JSON.stringify({ sub: 'system:serviceaccount:kube-system:admin' })).toString('base64url');
   assert.equal(await sa.authenticate(tampered.join('.')), undefined);
@@ -76,7 +111,17 @@ test('a node gets only tokens bound to a pod on that node', async () => {
   const p = await registry.create('pods', 'default', pod('web', {}, { serviceAccountName: 'app', nodeName: 'n1' }));
   const ref = { kind: 'Pod', apiVersion: 'v1', name: 'web', uid: p.metadata.uid };
   const node = (n: string) => ({ name: `system:node:${n}`, groups: ['system:nodes', 'system:authenticated'] });
-  assert.ok(tokenOf(await requestToken(registry, sa.issuer, 'default', 'app', { spec: { boundObjectRef: ref } }, node('n1'))));
-  await assert.rejects(requestToken(registry, sa.issuer, 'default', 'app', { spec: { boundObjectRef: ref } }, node('n2')), { message: 'serviceaccounts "app" is forbidden: node requested token bound to a pod scheduled on a different node' });
-  await assert.rejects(requestToken(registry, sa.issuer, 'default', 'app', {}, node('n1')), /node requested token not bound to a pod/);
+  assert.ok(
+    tokenOf(await requestToken(registry, sa.issuer, 'default', 'app', { spec: { boundObjectRef: ref } }, node('n1'))),
+  );
+  await assert.rejects(
+    requestToken(registry, sa.issuer, 'default', 'app', { spec: { boundObjectRef: ref } }, node('n2')),
+    {
+      message: 'serviceaccounts "app" is forbidden: node requested token bound to a pod scheduled on a different node',
+    },
+  );
+  await assert.rejects(
+    requestToken(registry, sa.issuer, 'default', 'app', {}, node('n1')),
+    /node requested token not bound to a pod/,
+  );
 });

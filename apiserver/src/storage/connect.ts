@@ -5,7 +5,12 @@ import { Backoff, sleep } from '@kubelab/client';
 import type { Store } from './store.js';
 
 /** Runs fn until it succeeds, retrying while the store is unavailable; undefined when aborted. */
-export async function withStoreRetry<T>(what: string, fn: () => Promise<T>, log: Logger, signal: AbortSignal): Promise<T | undefined> {
+export async function withStoreRetry<T>(
+  what: string,
+  fn: () => Promise<T>,
+  log: Logger,
+  signal: AbortSignal,
+): Promise<T | undefined> {
   const backoff = new Backoff(500, 5_000);
   for (let attempt = 1; !signal.aborted; attempt++) {
     try {

@@ -11,7 +11,13 @@ import { FutureRevisionError, KeyExistsError, RevisionConflictError, type Store,
 const b = (s: string): Buffer => Buffer.from(s);
 
 /** Reads n events (or fails after timeoutMs), then stops the watch. */
-export async function takeEvents(store: Store, prefix: string, from: number, n: number, timeoutMs = 5_000): Promise<StoreEvent[]> {
+export async function takeEvents(
+  store: Store,
+  prefix: string,
+  from: number,
+  n: number,
+  timeoutMs = 5_000,
+): Promise<StoreEvent[]> {
   const ac = new AbortController();
   const timer = setTimeout(() => ac.abort(), timeoutMs);
   const out: StoreEvent[] = [];
@@ -27,7 +33,11 @@ export async function takeEvents(store: Store, prefix: string, from: number, n: 
   return out;
 }
 
-export function storeContract(name: string, open: () => Promise<Store>, close: (s: Store) => Promise<void> = (s) => s.close()): void {
+export function storeContract(
+  name: string,
+  open: () => Promise<Store>,
+  close: (s: Store) => Promise<void> = (s) => s.close(),
+): void {
   describe(`Store contract: ${name}`, () => {
     let store: Store;
     let p: string;
@@ -48,7 +58,10 @@ export function storeContract(name: string, open: () => Promise<Store>, close: (
       assert.equal(kv?.modRevision, rev);
       assert.equal(kv?.createRevision, rev);
       assert.equal(await store.get(`${p}missing`), undefined);
-      await assert.rejects(store.create(`${p}a`, b('2')), (e: unknown) => e instanceof KeyExistsError && e.current?.value.toString() === '1');
+      await assert.rejects(
+        store.create(`${p}a`, b('2')),
+        (e: unknown) => e instanceof KeyExistsError && e.current?.value.toString() === '1',
+      );
       assert.ok((await store.currentRevision()) >= rev);
     });
 
@@ -71,8 +84,14 @@ export function storeContract(name: string, open: () => Promise<Store>, close: (
       assert.ok(r2 > r1);
       const kv = await store.get(`${p}a`);
       assert.deepEqual([kv?.value.toString(), kv?.modRevision, kv?.createRevision], ['2', r2, r1]);
-      await assert.rejects(store.update(`${p}a`, b('3'), r1), (e: unknown) => e instanceof RevisionConflictError && e.current?.modRevision === r2);
-      await assert.rejects(store.update(`${p}nope`, b('3'), 5), (e: unknown) => e instanceof RevisionConflictError && e.current === undefined);
+      await assert.rejects(
+        store.update(`${p}a`, b('3'), r1),
+        (e: unknown) => e instanceof RevisionConflictError && e.current?.modRevision === r2,
+      );
+      await assert.rejects(
+        store.update(`${p}nope`, b('3'), 5),
+        (e: unknown) => e instanceof RevisionConflictError && e.current === undefined,
+      );
     });
 
     it('deletes, optionally on a revision, returning the previous value', async () => {
@@ -93,16 +112,28 @@ export function storeContract(name: string, open: () => Promise<Store>, close: (
       await store.create(`${p}c`, b('c'));
       await store.create(`${p.slice(0, -1)}x/other`, b('x'));
       const all = await store.list(p);
-      assert.deepEqual(all.kvs.map((kv) => kv.key.slice(p.length)), ['a', 'b', 'c']);
+      assert.deepEqual(
+        all.kvs.map((kv) => kv.key.slice(p.length)),
+        ['a', 'b', 'c'],
+      );
       assert.equal(all.more, false);
       assert.ok(all.revision >= rA);
       const page = await store.list(p, { limit: 2 });
-      assert.deepEqual(page.kvs.map((kv) => kv.value.toString()), ['a', 'b']);
+      assert.deepEqual(
+        page.kvs.map((kv) => kv.value.toString()),
+        ['a', 'b'],
+      );
       assert.equal(page.more, true);
       const rest = await store.list(p, { startKey: `${p}b\0` });
-      assert.deepEqual(rest.kvs.map((kv) => kv.value.toString()), ['c']);
+      assert.deepEqual(
+        rest.kvs.map((kv) => kv.value.toString()),
+        ['c'],
+      );
       const old = await store.list(p, { revision: rA });
-      assert.deepEqual(old.kvs.map((kv) => kv.value.toString()), ['a', 'b']);
+      assert.deepEqual(
+        old.kvs.map((kv) => kv.value.toString()),
+        ['a', 'b'],
+      );
       assert.equal(old.revision, rA);
     });
 
@@ -137,7 +168,10 @@ export function storeContract(name: string, open: () => Promise<Store>, close: (
       ]);
       assert.equal((await store.get(`${p}new`))?.modRevision, rev);
       assert.equal((await store.get(`${p}a`))?.modRevision, rev);
-      const rev2 = await store.txn([{ type: 'delete', key: `${p}new` }, { type: 'delete', key: `${p}never` }]);
+      const rev2 = await store.txn([
+        { type: 'delete', key: `${p}new` },
+        { type: 'delete', key: `${p}never` },
+      ]);
       assert.ok(rev2 > rev);
       assert.equal(await store.get(`${p}new`), undefined);
     });
@@ -186,7 +220,8 @@ export function storeContract(name: string, open: () => Promise<Store>, close: (
       const r2 = await store.update(`${p}a`, b('2'), r1);
       const r3 = await store.update(`${p}a`, b('3'), r2);
       await store.compact(r3);
-      const expired = (e: unknown): boolean => e instanceof ApiError && e.reason === 'Expired' && /^too old resource version: \d+ \(\d+\)$/.test(e.message);
+      const expired = (e: unknown): boolean =>
+        e instanceof ApiError && e.reason === 'Expired' && /^too old resource version: \d+ \(\d+\)$/.test(e.message);
       await assert.rejects(takeEvents(store, p, r1, 1, 2_000), expired);
       await assert.rejects(store.list(p, { revision: r1 }), expired);
       const pending = takeEvents(store, p, r3 + 1, 1);

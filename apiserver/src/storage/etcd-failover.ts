@@ -50,7 +50,11 @@ export function isRefusedUnavailable(err: unknown): boolean {
   if (/deadline/i.test(msg)) return false;
   const code = (err as { code?: number }).code;
   const name = (err as { name?: string }).name;
-  return code === grpc.status.UNAVAILABLE || name === 'GRPCUnavailableError' || /no leader|leader changed|No connection established|Connection dropped|ECONNREFUSED|ECONNRESET/i.test(msg);
+  return (
+    code === grpc.status.UNAVAILABLE ||
+    name === 'GRPCUnavailableError' ||
+    /no leader|leader changed|No connection established|Connection dropped|ECONNREFUSED|ECONNRESET/i.test(msg)
+  );
 }
 
 /** Runs fn, again while etcd refuses it as unavailable, for up to budgetMs. */

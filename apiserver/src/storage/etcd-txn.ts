@@ -11,7 +11,12 @@ export function modEquals(key: string, rev: number): ICompare {
 }
 
 export function toKeyValue(kv: IKeyValue): KeyValue {
-  return { key: kv.key.toString('utf8'), value: kv.value, modRevision: Number(kv.mod_revision), createRevision: Number(kv.create_revision) };
+  return {
+    key: kv.key.toString('utf8'),
+    value: kv.value,
+    modRevision: Number(kv.mod_revision),
+    createRevision: Number(kv.create_revision),
+  };
 }
 
 /** `leases[i]`: the lease of ops[i]'s put, if it expires. */
@@ -22,7 +27,11 @@ export function txnRequest(ops: TxnOp[], leases: (string | undefined)[]): ITxnRe
     const key = Buffer.from(op.key);
     const lease = leases[i];
     if (op.type === 'create' || op.type === 'update') {
-      compare.push(op.type === 'create' ? { key, target: 'Create', result: 'Equal', create_revision: 0 } : modEquals(op.key, op.modRevision));
+      compare.push(
+        op.type === 'create'
+          ? { key, target: 'Create', result: 'Equal', create_revision: 0 }
+          : modEquals(op.key, op.modRevision),
+      );
       success.push({ request_put: lease === undefined ? { key, value: op.value } : { key, value: op.value, lease } });
     } else if (op.type === 'delete') {
       if (op.modRevision !== undefined) compare.push(modEquals(op.key, op.modRevision));
@@ -42,7 +51,8 @@ export function txnFailure(ops: TxnOp[], responses: IResponseOp[]): Error {
     const raw = responses[i]?.response_range.kvs[0];
     const cur = raw ? toKeyValue(raw) : undefined;
     if (op.type === 'create' && cur) return new KeyExistsError(op.key, cur);
-    if (op.type !== 'create' && op.modRevision !== undefined && (cur?.modRevision ?? 0) !== op.modRevision) return new RevisionConflictError(op.key, cur);
+    if (op.type !== 'create' && op.modRevision !== undefined && (cur?.modRevision ?? 0) !== op.modRevision)
+      return new RevisionConflictError(op.key, cur);
   }
   return new RevisionConflictError(ops[0]?.key ?? '', undefined);
 }

@@ -20,7 +20,12 @@ after(async () => {
 });
 
 /** Collects a watch's events; `ended` settles with the error that ended it (or undefined). */
-function record(store: EtcdStore, prefix: string, from: number, signal: AbortSignal): { events: StoreEvent[]; ended: Promise<unknown> } {
+function record(
+  store: EtcdStore,
+  prefix: string,
+  from: number,
+  signal: AbortSignal,
+): { events: StoreEvent[]; ended: Promise<unknown> } {
   const events: StoreEvent[] = [];
   const ended = (async () => {
     try {
@@ -54,7 +59,11 @@ async function retry<T>(fn: () => Promise<T>): Promise<T> {
 
 describe('etcd watches across a restart after a compaction', () => {
   it('end the compacted watch with Expired and resume the others without a gap, a duplicate or silence', async () => {
-    const store = new EtcdStore({ endpoints: [etcd.endpoint], callTimeoutMs: 2_000, watchTimings: { attachTimeoutMs: 1_500, stallCheckMs: 1_500, retryMs: 200 } });
+    const store = new EtcdStore({
+      endpoints: [etcd.endpoint],
+      callTimeoutMs: 2_000,
+      watchTimings: { attachTimeoutMs: 1_500, stallCheckMs: 1_500, retryMs: 200 },
+    });
     const ac = new AbortController();
     try {
       const start = await store.create('/old/a', Buffer.from('1'));
@@ -68,14 +77,28 @@ describe('etcd watches across a restart after a compaction', () => {
       await store.compact(await store.currentRevision());
       await etcd.stop();
       await etcd.start();
-      for (let i = 20; i < 40; i++) written.push(await retry(() => store.create(`/live/k${i}`, Buffer.from(String(i)))));
-      await until('the live watch to deliver the writes made after the restart', () => live.events.length === 40, 30_000);
-      assert.deepEqual(live.events.map((e) => e.modRevision), written, 'every acknowledged write, once, in order');
+      for (let i = 20; i < 40; i++)
+        written.push(await retry(() => store.create(`/live/k${i}`, Buffer.from(String(i)))));
+      await until(
+        'the live watch to deliver the writes made after the restart',
+        () => live.events.length === 40,
+        30_000,
+      );
+      assert.deepEqual(
+        live.events.map((e) => e.modRevision),
+        written,
+        'every acknowledged write, once, in order',
+      );
       const err = await Promise.race([old.ended, new Promise((r) => setTimeout(() => r('still running'), 15_000))]);
-      assert.ok(err instanceof ApiError && err.reason === 'Expired', `the compacted watch ends with Expired, got ${String(err)}`);
+      assert.ok(
+        err instanceof ApiError && err.reason === 'Expired',
+        `the compacted watch ends with Expired, got ${String(err)}`,
+      );
       assert.match((err as ApiError).message, /^too old resource version: \d+ \(\d+\)$/);
       assert.equal(store.watchHealth(), undefined, 'healthy again');
-      console.log(`  watch client replaced ${store.watchClientResets} time(s) (the etcd3 client's attach queue stuck behind the cancelled watcher)`);
+      console.log(
+        `  watch client replaced ${store.watchClientResets} time(s) (the etcd3 client's attach queue stuck behind the cancelled watcher)`,
+      );
     } finally {
       ac.abort();
       await store.close();
@@ -83,7 +106,11 @@ describe('etcd watches across a restart after a compaction', () => {
   });
 
   it('leaves a healthy watch of a quiet prefix that holds keys alone (no false stall)', async () => {
-    const store = new EtcdStore({ endpoints: [etcd.endpoint], callTimeoutMs: 2_000, watchTimings: { attachTimeoutMs: 1_000, stallCheckMs: 1_000, retryMs: 200 } });
+    const store = new EtcdStore({
+      endpoints: [etcd.endpoint],
+      callTimeoutMs: 2_000,
+      watchTimings: { attachTimeoutMs: 1_000, stallCheckMs: 1_000, retryMs: 200 },
+    });
     const ac = new AbortController();
     try {
       await store.create('/still/a', Buffer.from('1'));
@@ -99,7 +126,11 @@ describe('etcd watches across a restart after a compaction', () => {
   });
 
   it('notices a watch whose stream is silent while etcd answers, and resumes it', async () => {
-    const store = new EtcdStore({ endpoints: [etcd.endpoint], callTimeoutMs: 2_000, watchTimings: { attachTimeoutMs: 1_000, stallCheckMs: 1_000, retryMs: 200 } });
+    const store = new EtcdStore({
+      endpoints: [etcd.endpoint],
+      callTimeoutMs: 2_000,
+      watchTimings: { attachTimeoutMs: 1_000, stallCheckMs: 1_000, retryMs: 200 },
+    });
     const ac = new AbortController();
     try {
       const from = (await store.currentRevision()) + 1;
@@ -107,11 +138,15 @@ describe('etcd watches across a restart after a compaction', () => {
       const first = await store.create('/quiet/a', Buffer.from('1'));
       await until('the first event', () => w.events.length === 1, 10_000);
       // Silence the stream the way a stuck client does: etcd answers, its watchers hear nothing.
-      const client = (store as unknown as { watchClient: { watchManager: { handleResponse(res: unknown): void } } }).watchClient;
+      const client = (store as unknown as { watchClient: { watchManager: { handleResponse(res: unknown): void } } })
+        .watchClient;
       client.watchManager.handleResponse = () => undefined;
       const second = await store.create('/quiet/b', Buffer.from('2'));
       await until('the event written after the stream went silent', () => w.events.length === 2, 15_000);
-      assert.deepEqual(w.events.map((e) => e.modRevision), [first, second]);
+      assert.deepEqual(
+        w.events.map((e) => e.modRevision),
+        [first, second],
+      );
       assert.ok(store.watchClientResets >= 1, 'the watch client was replaced');
     } finally {
       ac.abort();

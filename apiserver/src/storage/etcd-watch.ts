@@ -108,7 +108,10 @@ export class EtcdWatches {
         return;
       } catch (err) {
         if (err instanceof ApiError && err.reason === 'Expired') {
-          this.log?.warn({ prefix, revision, err: err.message }, 'etcd watch: its history is compacted; its watchers get 410 Expired and relist');
+          this.log?.warn(
+            { prefix, revision, err: err.message },
+            'etcd watch: its history is compacted; its watchers get 410 Expired and relist',
+          );
           throw err;
         }
       }
@@ -129,7 +132,13 @@ export class EtcdWatches {
     const generation = this.generation;
     let watcher: Watcher;
     try {
-      watcher = this.backend.watchClient().watch().prefix(prefix).withPreviousKV().startRevision(String(state.next)).watcher();
+      watcher = this.backend
+        .watchClient()
+        .watch()
+        .prefix(prefix)
+        .withPreviousKV()
+        .startRevision(String(state.next))
+        .watcher();
     } catch (err) {
       // A closed or broken client: a new one for everybody, then the next attempt.
       this.markStuck(token, generation, `${prefix}: the watch client failed: ${(err as Error).message}`);
@@ -144,7 +153,8 @@ export class EtcdWatches {
 
     const end = (why: Outcome | string): void => {
       if (queue.isClosed) return;
-      if (why !== 'ended' && why !== 'reset') this.log?.warn({ prefix, next: state.next, why }, 'etcd watch: re-creating the watcher');
+      if (why !== 'ended' && why !== 'reset')
+        this.log?.warn({ prefix, next: state.next, why }, 'etcd watch: re-creating the watcher');
       queue.close();
     };
     const onEvent = (type: 'put' | 'delete') => (kv: IKeyValue, prev?: IKeyValue) => {
@@ -181,7 +191,8 @@ export class EtcdWatches {
         if (connectingSince !== undefined) {
           if (Date.now() - connectingSince < this.timings.attachTimeoutMs) return;
           await this.backend.ping();
-          if (connectingSince !== undefined && !queue.isClosed) stuck(`not attached after ${Date.now() - connectingSince} ms while etcd answers`);
+          if (connectingSince !== undefined && !queue.isClosed)
+            stuck(`not attached after ${Date.now() - connectingSince} ms while etcd answers`);
           return;
         }
         // Half the stall window between reads: a watch costs etcd one count every ~2.5 s.
@@ -191,14 +202,18 @@ export class EtcdWatches {
         const missed = await this.backend.modifiedSince(prefix, seen);
         if (missed === 0 || received !== seen) suspect = undefined;
         else if (suspect?.rev !== seen) suspect = { rev: seen, at: Date.now() };
-        else if (Date.now() - suspect.at >= this.timings.stallCheckMs) stuck(`${missed} key(s) modified after revision ${seen} not delivered for ${Date.now() - suspect.at} ms`);
+        else if (Date.now() - suspect.at >= this.timings.stallCheckMs)
+          stuck(`${missed} key(s) modified after revision ${seen} not delivered for ${Date.now() - suspect.at} ms`);
       } catch {
         // etcd does not answer: nothing to judge the watcher by until it does.
       } finally {
         checking = false;
       }
     };
-    const timer = setInterval(() => void check(), Math.max(100, Math.min(this.timings.attachTimeoutMs, this.timings.stallCheckMs) / 3));
+    const timer = setInterval(
+      () => void check(),
+      Math.max(100, Math.min(this.timings.attachTimeoutMs, this.timings.stallCheckMs) / 3),
+    );
     timer.unref();
     return () => {
       clearInterval(timer);

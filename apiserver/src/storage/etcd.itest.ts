@@ -27,7 +27,11 @@ describe('EtcdStore across an etcd restart', () => {
       const pending = takeEvents(store, '/restart/', rev + 1, 1, 30_000);
       await new Promise((r) => setTimeout(r, 200));
       await etcd.stop();
-      await assert.rejects(store.get('/restart/a'), (e: unknown) => e instanceof ApiError && e.reason === 'ServiceUnavailable' && e.message.startsWith('etcd is unavailable: '));
+      await assert.rejects(
+        store.get('/restart/a'),
+        (e: unknown) =>
+          e instanceof ApiError && e.reason === 'ServiceUnavailable' && e.message.startsWith('etcd is unavailable: '),
+      );
       await etcd.start();
       let ok = false;
       for (let i = 0; i < 100 && !ok; i++) {

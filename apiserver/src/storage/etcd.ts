@@ -69,7 +69,10 @@ export class EtcdStore implements Store {
         grpcOptions: etcdGrpcOptions(),
       });
     this.client = this.newClient();
-    this.leases = new LeaseCache(async (ttl) => (await this.call(() => this.client.leaseClient.leaseGrant({ TTL: ttl }))).ID, systemClock);
+    this.leases = new LeaseCache(
+      async (ttl) => (await this.call(() => this.client.leaseClient.leaseGrant({ TTL: ttl }))).ID,
+      systemClock,
+    );
     this.watchClient = this.newClient();
     this.watchGuard = guardWatchManager(this.watchClient, this.log);
     this.watches = new EtcdWatches(
@@ -79,7 +82,14 @@ export class EtcdStore implements Store {
         modifiedSince: async (prefix, revision) => {
           // keys_only, counted here: etcd's count_only counts before min_mod_revision filters, so every
           // quiet prefix holding keys looked stuck (the watch client replaced every ~9 s, /readyz flapping).
-          const res = await this.call(() => this.client.kv.range({ key: Buffer.from(prefix), range_end: prefixEnd(prefix), min_mod_revision: String(revision + 1), keys_only: true }));
+          const res = await this.call(() =>
+            this.client.kv.range({
+              key: Buffer.from(prefix),
+              range_end: prefixEnd(prefix),
+              min_mod_revision: String(revision + 1),
+              keys_only: true,
+            }),
+          );
           return res.kvs.length;
         },
         assertNotCompacted: (prefix, revision) => this.assertNotCompacted(prefix, revision),
@@ -104,7 +114,10 @@ export class EtcdStore implements Store {
     const old = this.watchClient;
     this.watchClient = this.newClient();
     this.resets++;
-    this.log?.warn({ reason, resets: this.resets }, 'etcd watch stuck: replacing the watch client; every watch resumes from its own revision');
+    this.log?.warn(
+      { reason, resets: this.resets },
+      'etcd watch stuck: replacing the watch client; every watch resumes from its own revision',
+    );
     this.watches.clientReplaced();
     this.watchGuard.silence();
     this.watchGuard = guardWatchManager(this.watchClient, this.log);
@@ -180,7 +193,13 @@ export class EtcdStore implements Store {
   /** Throws ApiError('Expired') when reading at `revision` is no longer possible. */
   async assertNotCompacted(prefix: string, revision: number): Promise<void> {
     try {
-      await this.client.kv.range({ key: Buffer.from(prefix), range_end: prefixEnd(prefix), revision, limit: 1, keys_only: true });
+      await this.client.kv.range({
+        key: Buffer.from(prefix),
+        range_end: prefixEnd(prefix),
+        revision,
+        limit: 1,
+        keys_only: true,
+      });
     } catch (err) {
       const msg = errorMessage(err);
       if (msg.includes('future revision')) return;
@@ -214,7 +233,11 @@ export class EtcdStore implements Store {
     if (minModRevision !== undefined && minModRevision > 0) {
       // etcd's count is taken before min_mod_revision filters (count_only would answer every key
       // in the range): ask for the keys themselves, which are filtered, and count those.
-      const res = await this.call(() => this.client.kv.range({ ...req, count_only: false, keys_only: true, min_mod_revision: minModRevision }), revision, true);
+      const res = await this.call(
+        () => this.client.kv.range({ ...req, count_only: false, keys_only: true, min_mod_revision: minModRevision }),
+        revision,
+        true,
+      );
       return res.kvs.length;
     }
     const res = await this.call(() => this.client.kv.range(req), revision, true);
@@ -245,7 +268,8 @@ export class EtcdStore implements Store {
     try {
       return await withFailover(fn);
     } catch (err) {
-      if (readRevision !== undefined && errorMessage(err).includes('compacted')) throw expiredError(readRevision, await this.oldestRevision(readRevision));
+      if (readRevision !== undefined && errorMessage(err).includes('compacted'))
+        throw expiredError(readRevision, await this.oldestRevision(readRevision));
       if (isRead && readRevision !== undefined && errorMessage(err).includes('future revision')) {
         throw new FutureRevisionError(readRevision, await this.currentRevision().catch(() => 0));
       }
@@ -253,7 +277,6 @@ export class EtcdStore implements Store {
     }
   }
 }
-
 
 /** etcd's range_end for "every key with this prefix". */
 export function prefixEnd(prefix: string): Buffer {
@@ -268,7 +291,6 @@ export function prefixEnd(prefix: string): Buffer {
   return Buffer.from([0]);
 }
 
-
 function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
@@ -279,7 +301,8 @@ export function toApiError(err: unknown): ApiError {
   const msg = errorMessage(err);
   const e = err as { isBrokenCircuitError?: boolean; name?: string };
   // An oversized request (RESOURCE_EXHAUSTED counts as recoverable in etcd3) is not an outage.
-  if (/request is too large|received message larger than max/i.test(msg)) return new ApiError('InternalError', `etcd: ${msg}`);
+  if (/request is too large|received message larger than max/i.test(msg))
+    return new ApiError('InternalError', `etcd: ${msg}`);
   const transient =
     (err instanceof Error && isRecoverableError(err)) ||
     e.isBrokenCircuitError === true ||

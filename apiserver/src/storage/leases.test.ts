@@ -36,10 +36,13 @@ test('a forgotten lease (etcd lost it) is replaced at the next write; a failed g
   cache.forget(first);
   assert.notEqual(await cache.leaseFor(60), first);
   let fail = true;
-  const flaky = new LeaseCache(async () => {
-    if (fail) throw new Error('etcd is unavailable');
-    return 'ok';
-  }, { now: () => 0 });
+  const flaky = new LeaseCache(
+    async () => {
+      if (fail) throw new Error('etcd is unavailable');
+      return 'ok';
+    },
+    { now: () => 0 },
+  );
   await assert.rejects(flaky.leaseFor(60), /unavailable/);
   fail = false;
   assert.equal(await flaky.leaseFor(60), 'ok');

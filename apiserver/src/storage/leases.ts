@@ -56,7 +56,13 @@ export class LeaseCache {
 
   /** The lease id for each op that writes with a TTL (undefined for the others). */
   forOps(ops: TxnOp[]): Promise<(string | undefined)[]> {
-    return Promise.all(ops.map((op) => ((op.type === 'create' || op.type === 'update') && op.ttlSeconds !== undefined ? this.leaseFor(op.ttlSeconds) : undefined)));
+    return Promise.all(
+      ops.map((op) =>
+        (op.type === 'create' || op.type === 'update') && op.ttlSeconds !== undefined
+          ? this.leaseFor(op.ttlSeconds)
+          : undefined,
+      ),
+    );
   }
 
   /** The lease is gone (etcd said "requested lease not found"): the next write gets a new one. */

@@ -24,12 +24,20 @@ it('MemoryStore: keys written with a TTL go when the clock passes it, as a delet
   clock.t = 8_000;
   const r2 = await s.txn([{ type: 'update', key: '/e/a', value: b('2'), modRevision: r1, ttlSeconds: 10 }]);
   clock.t = 10_000;
-  assert.deepEqual((await s.list('/e/')).kvs.map((kv) => kv.key), ['/e/a', '/e/c'], 'b expired; a was written again at 8 s');
+  assert.deepEqual(
+    (await s.list('/e/')).kvs.map((kv) => kv.key),
+    ['/e/a', '/e/c'],
+    'b expired; a was written again at 8 s',
+  );
   clock.t = 17_999;
   assert.ok(await s.get('/e/a'));
   await s.update('/e/a', b('3'), r2);
   clock.t = 1_000_000;
-  assert.deepEqual((await s.list('/e/')).kvs.map((kv) => kv.key), ['/e/a', '/e/c'], 'a write without a TTL keeps the key');
+  assert.deepEqual(
+    (await s.list('/e/')).kvs.map((kv) => kv.key),
+    ['/e/a', '/e/c'],
+    'a write without a TTL keeps the key',
+  );
   const ac = new AbortController();
   const events = [];
   for await (const ev of s.watch('/e/', r1 + 1, ac.signal)) {
@@ -38,7 +46,9 @@ it('MemoryStore: keys written with a TTL go when the clock passes it, as a delet
   }
   assert.deepEqual(events, ['put /e/b', 'put /e/c', 'put /e/a']);
   const delAt = (await s.list('/e/')).revision;
-  await s.txn([{ type: 'update', key: '/e/c', value: b('x'), modRevision: (await s.get('/e/c'))!.modRevision, ttlSeconds: 1 }]);
+  await s.txn([
+    { type: 'update', key: '/e/c', value: b('x'), modRevision: (await s.get('/e/c'))!.modRevision, ttlSeconds: 1 },
+  ]);
   clock.t += 1000;
   s.expire();
   for await (const ev of s.watch('/e/', delAt + 2, ac.signal)) {

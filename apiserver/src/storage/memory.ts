@@ -79,7 +79,9 @@ export class MemoryStore implements Store {
     const revision = opts.revision ?? this.rev;
     const state = revision === this.rev ? this.kvs : this.stateAt(revision);
     const start = opts.startKey !== undefined && opts.startKey > prefix ? opts.startKey : prefix;
-    const keys = [...state.keys()].filter((k) => k.startsWith(prefix) && Buffer.compare(Buffer.from(k), Buffer.from(start)) >= 0);
+    const keys = [...state.keys()].filter(
+      (k) => k.startsWith(prefix) && Buffer.compare(Buffer.from(k), Buffer.from(start)) >= 0,
+    );
     keys.sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
     const limit = opts.limit && opts.limit > 0 ? opts.limit : keys.length;
     const kvs = keys.slice(0, limit).map((k) => copy(state.get(k)!));
@@ -103,7 +105,13 @@ export class MemoryStore implements Store {
       const ev = this.log[i]!;
       if (ev.modRevision <= revision) break;
       if (ev.prevValue === undefined) state.delete(ev.key);
-      else state.set(ev.key, { key: ev.key, value: ev.prevValue, modRevision: ev.prevModRevision, createRevision: ev.createRevision });
+      else
+        state.set(ev.key, {
+          key: ev.key,
+          value: ev.prevValue,
+          modRevision: ev.prevModRevision,
+          createRevision: ev.createRevision,
+        });
     }
     return state;
   }
@@ -132,7 +140,9 @@ export class MemoryStore implements Store {
   /** Writes a key as is, now (a test's starting state, as if it were in etcd already); returns the revision. */
   putNow(key: string, value: Buffer): number {
     const cur = this.kvs.get(key);
-    return this.checkAndApply([cur ? { type: 'update', key, value, modRevision: cur.modRevision } : { type: 'create', key, value }]);
+    return this.checkAndApply([
+      cur ? { type: 'update', key, value, modRevision: cur.modRevision } : { type: 'create', key, value },
+    ]);
   }
 
   /** Removes a key now, if it is there (a test's starting state). */
@@ -146,7 +156,11 @@ export class MemoryStore implements Store {
       const cur = this.kvs.get(op.key);
       const curCopy = cur ? copy(cur) : undefined;
       if (op.type === 'create' && cur) throw new KeyExistsError(op.key, curCopy);
-      if ((op.type === 'update' || op.type === 'check' || op.type === 'delete') && op.modRevision !== undefined && (cur?.modRevision ?? 0) !== op.modRevision)
+      if (
+        (op.type === 'update' || op.type === 'check' || op.type === 'delete') &&
+        op.modRevision !== undefined &&
+        (cur?.modRevision ?? 0) !== op.modRevision
+      )
         throw new RevisionConflictError(op.key, curCopy);
     }
     return this.apply(ops);
@@ -162,12 +176,33 @@ export class MemoryStore implements Store {
       this.expiries.delete(op.key);
       if (op.type === 'delete') {
         this.kvs.delete(op.key);
-        this.emit({ type: 'delete', key: op.key, value: Buffer.alloc(0), prevValue: prev!.value, prevModRevision: prev!.modRevision, modRevision: rev, createRevision: prev!.createRevision });
+        this.emit({
+          type: 'delete',
+          key: op.key,
+          value: Buffer.alloc(0),
+          prevValue: prev!.value,
+          prevModRevision: prev!.modRevision,
+          modRevision: rev,
+          createRevision: prev!.createRevision,
+        });
       } else if (op.type === 'create' || op.type === 'update') {
-        const kv: KeyValue = { key: op.key, value: Buffer.from(op.value), modRevision: rev, createRevision: prev?.createRevision ?? rev };
+        const kv: KeyValue = {
+          key: op.key,
+          value: Buffer.from(op.value),
+          modRevision: rev,
+          createRevision: prev?.createRevision ?? rev,
+        };
         this.kvs.set(op.key, kv);
         if (op.ttlSeconds !== undefined) this.expiries.set(op.key, this.clock.now() + op.ttlSeconds * 1000);
-        this.emit({ type: 'put', key: op.key, value: kv.value, prevValue: prev?.value, prevModRevision: prev?.modRevision ?? 0, modRevision: rev, createRevision: kv.createRevision });
+        this.emit({
+          type: 'put',
+          key: op.key,
+          value: kv.value,
+          prevValue: prev?.value,
+          prevModRevision: prev?.modRevision ?? 0,
+          modRevision: rev,
+          createRevision: kv.createRevision,
+        });
       }
     }
     // Observers see the whole txn applied (a peek from one sees every key it wrote).
@@ -200,7 +235,8 @@ export class MemoryStore implements Store {
     this.up();
     if (fromRevision < this.compacted) throw expiredError(fromRevision - 1, this.compacted);
     const w: MemWatcher = { prefix, queue: new AsyncQueue<StoreEvent>() };
-    for (const ev of this.log) if (ev.modRevision >= fromRevision && ev.key.startsWith(prefix)) w.queue.push(publicEvent(ev));
+    for (const ev of this.log)
+      if (ev.modRevision >= fromRevision && ev.key.startsWith(prefix)) w.queue.push(publicEvent(ev));
     this.watchers.add(w);
     const onAbort = (): void => w.queue.close();
     if (signal.aborted) onAbort();
@@ -235,7 +271,14 @@ export class MemoryStore implements Store {
 type LoggedEvent = StoreEvent & { prevModRevision: number };
 
 function publicEvent(ev: LoggedEvent): StoreEvent {
-  return { type: ev.type, key: ev.key, value: ev.value, prevValue: ev.prevValue, modRevision: ev.modRevision, createRevision: ev.createRevision };
+  return {
+    type: ev.type,
+    key: ev.key,
+    value: ev.value,
+    prevValue: ev.prevValue,
+    modRevision: ev.modRevision,
+    createRevision: ev.createRevision,
+  };
 }
 
 function copy(kv: KeyValue): KeyValue {

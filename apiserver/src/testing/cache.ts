@@ -94,4 +94,3 @@ export class FakeCache<T extends KubeObject> implements Cache<T> {
     return this.synced ? Promise.resolve() : new Promise((r) => this.syncWaiters.push(r));
   }
 }
-

@@ -11,7 +11,10 @@ const pod = (name: string, nodeName?: string): Pod => ({
   spec: { containers: [{ name: 'c', image: 'nginx' }], ...(nodeName ? { nodeName } : {}) },
 });
 
-const isReason = (reason: string) => (e: unknown): boolean => e instanceof ApiError && e.reason === reason;
+const isReason =
+  (reason: string) =>
+  (e: unknown): boolean =>
+    e instanceof ApiError && e.reason === reason;
 
 test('the real registry behind the client surface: defaults, CAS, graceful deletion, errors as ApiError', async () => {
   const api = new InProcessApi();
@@ -20,17 +23,32 @@ test('the real registry behind the client surface: defaults, CAS, graceful delet
   assert.equal(created.spec.restartPolicy, 'Always', 'defaulted');
   assert.equal(created.metadata.creationTimestamp, '2024-01-01T00:00:00Z', 'from the manual clock');
   api.clock.advance(1000);
-  const pv = await api.create<KubeObject>('persistentvolumes', { apiVersion: 'v1', kind: 'PersistentVolume', metadata: { name: 'v' }, spec: { capacity: { storage: '1Gi' }, accessModes: ['ReadWriteOnce'], hostPath: { path: '/d' } } });
-  assert.equal((pv.status as { lastPhaseTransitionTime?: string }).lastPhaseTransitionTime, '2024-01-01T00:00:01Z', 'strategies stamp times from the same clock');
+  const pv = await api.create<KubeObject>('persistentvolumes', {
+    apiVersion: 'v1',
+    kind: 'PersistentVolume',
+    metadata: { name: 'v' },
+    spec: { capacity: { storage: '1Gi' }, accessModes: ['ReadWriteOnce'], hostPath: { path: '/d' } },
+  });
+  assert.equal(
+    (pv.status as { lastPhaseTransitionTime?: string }).lastPhaseTransitionTime,
+    '2024-01-01T00:00:01Z',
+    'strategies stamp times from the same clock',
+  );
   await api.update('pods', { ...created, metadata: { ...created.metadata, labels: { app: 'x' } } });
   await assert.rejects(api.update('pods', created), isReason('Conflict'), 'a stale resourceVersion');
-  await assert.rejects(api.create('pods', { ...pod('b'), metadata: { name: 'b', namespace: 'nowhere' } }), isReason('NotFound'));
+  await assert.rejects(
+    api.create('pods', { ...pod('b'), metadata: { name: 'b', namespace: 'nowhere' } }),
+    isReason('NotFound'),
+  );
   const deleting = await api.delete<Pod>('pods', 'default', 'a');
   assert.ok(deleting.metadata.deletionTimestamp, 'a bound pod is deleted gracefully');
   assert.ok(api.peek('pods', 'default', 'a'));
   await api.finishPodDeletion('default', 'a');
   assert.equal(api.peek('pods', 'default', 'a'), undefined);
-  assert.deepEqual(api.calls.map((c) => c.verb), ['create', 'create', 'update', 'update', 'create', 'delete']);
+  assert.deepEqual(
+    api.calls.map((c) => c.verb),
+    ['create', 'create', 'update', 'update', 'create', 'delete'],
+  );
   assert.equal(api.count('create', 'pods'), 2);
 });
 
@@ -62,7 +80,10 @@ test('subscribe sees every change before the write returns; put seeds as is; onR
   api.setAvailable(false);
   await assert.rejects(api.list('pods'), isReason('ServiceUnavailable'));
   api.setAvailable(true);
-  assert.deepEqual((await api.list('pods', { labelSelector: 'app=web' })).items.map((o: KubeObject) => o.metadata.name), ['s']);
+  assert.deepEqual(
+    (await api.list('pods', { labelSelector: 'app=web' })).items.map((o: KubeObject) => o.metadata.name),
+    ['s'],
+  );
 });
 
 test('watch from a resourceVersion replays the changes after it; a compacted one is Expired', async () => {
@@ -80,9 +101,18 @@ test('watch from a resourceVersion replays the changes after it; a compacted one
   // With no watch cache of pods yet, a watch goes to the store, which compacted its history.
   const fresh = new InProcessApi();
   const before = (await fresh.list('services')).resourceVersion;
-  for (const name of ['s', 't']) await fresh.create('services', { apiVersion: 'v1', kind: 'Service', metadata: { name }, spec: { ports: [{ port: 80 }] } });
+  for (const name of ['s', 't'])
+    await fresh.create('services', {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name },
+      spec: { ports: [{ port: 80 }] },
+    });
   await fresh.compact();
-  await assert.rejects(fresh.watch('services', { resourceVersion: before }, new AbortController().signal).next(), isReason('Expired'));
+  await assert.rejects(
+    fresh.watch('services', { resourceVersion: before }, new AbortController().signal).next(),
+    isReason('Expired'),
+  );
   await fresh.close();
 });
 
@@ -90,7 +120,10 @@ test('FakeCache follows the API (or holds events back); drain runs reconciles un
   const api = new InProcessApi();
   const cache = new FakeCache<Pod>(api, 'pods');
   const queue = new ManualQueue();
-  cache.addHandlers({ add: (p) => queue.add(p.metadata.name ?? ''), update: (_o, p) => queue.add(p.metadata.name ?? '') });
+  cache.addHandlers({
+    add: (p) => queue.add(p.metadata.name ?? ''),
+    update: (_o, p) => queue.add(p.metadata.name ?? ''),
+  });
   await api.create('pods', pod('a'));
   assert.ok(cache.get('default/a'));
   cache.hold();

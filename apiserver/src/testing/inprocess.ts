@@ -36,14 +36,18 @@ export interface InProcessOptions {
 }
 
 /** Resource of each storage prefix, longest first ("/registry/apps/deployments/" before "/registry/"…). */
-const BY_PREFIX: [string, ResourceInfo][] = RESOURCES.map((r): [string, ResourceInfo] => [storagePrefix(r), r]).sort((a, b) => b[0].length - a[0].length);
+const BY_PREFIX: [string, ResourceInfo][] = RESOURCES.map((r): [string, ResourceInfo] => [storagePrefix(r), r]).sort(
+  (a, b) => b[0].length - a[0].length,
+);
 
 function resourceOfKey(key: string): ResourceInfo | undefined {
   return BY_PREFIX.find(([p]) => key.startsWith(p))?.[1];
 }
 
 const byNamespaceName = (a: KubeObject, b: KubeObject): number =>
-  `${a.metadata.namespace ?? ''}/${a.metadata.name ?? ''}`.localeCompare(`${b.metadata.namespace ?? ''}/${b.metadata.name ?? ''}`);
+  `${a.metadata.namespace ?? ''}/${a.metadata.name ?? ''}`.localeCompare(
+    `${b.metadata.namespace ?? ''}/${b.metadata.name ?? ''}`,
+  );
 
 export class InProcessApi {
   readonly clock: ManualClock;
@@ -62,7 +66,8 @@ export class InProcessApi {
     this.registry = registry;
     const namespaces = opts.namespaces ?? SYSTEM_NAMESPACES;
     this.ready = (async () => {
-      for (const name of namespaces) await registry.create('namespaces', '', { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+      for (const name of namespaces)
+        await registry.create('namespaces', '', { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
     })();
   }
 
@@ -79,7 +84,8 @@ export class InProcessApi {
   /** Current objects of a resource (optionally one namespace), sorted by namespace/name; no call logged. */
   objects<T extends KubeObject>(resource: string, namespace?: string): T[] {
     const info = this.info(resource);
-    const prefix = namespace !== undefined && info.namespaced ? `${storagePrefix(info)}${namespace}/` : storagePrefix(info);
+    const prefix =
+      namespace !== undefined && info.namespaced ? `${storagePrefix(info)}${namespace}/` : storagePrefix(info);
     return this.store
       .snapshot(prefix)
       .map((kv) => this.registry.core.decodeKv(kv) as T)
@@ -137,7 +143,13 @@ export class InProcessApi {
   }
 
   async create<T extends KubeObject>(resource: string, obj: T, namespace = obj.metadata.namespace ?? ''): Promise<T> {
-    await this.enter({ verb: 'create', resource, namespace, name: obj.metadata.name ?? obj.metadata.generateName ?? '', object: structuredClone(obj) });
+    await this.enter({
+      verb: 'create',
+      resource,
+      namespace,
+      name: obj.metadata.name ?? obj.metadata.generateName ?? '',
+      object: structuredClone(obj),
+    });
     return (await this.registry.create(resource, namespace, obj)) as T;
   }
 
@@ -165,21 +177,36 @@ export class InProcessApi {
     return (await this.registry.updateStatus(resource, namespace, name, obj)) as T;
   }
 
-  async delete<T extends KubeObject = KubeObject>(resource: string, namespace: string, name: string, opts: DeleteOptions = {}): Promise<T> {
+  async delete<T extends KubeObject = KubeObject>(
+    resource: string,
+    namespace: string,
+    name: string,
+    opts: DeleteOptions = {},
+  ): Promise<T> {
     await this.enter({ verb: 'delete', resource, namespace, name, options: { ...opts } });
     return (await this.registry.delete(resource, namespace, name, opts)) as T;
   }
 
   async bind(namespace: string, name: string, nodeName: string, podUid = ''): Promise<KubeObject> {
-    const binding = { apiVersion: 'v1', kind: 'Binding', metadata: { name, namespace, uid: podUid }, target: { kind: 'Node', name: nodeName } };
+    const binding = {
+      apiVersion: 'v1',
+      kind: 'Binding',
+      metadata: { name, namespace, uid: podUid },
+      target: { kind: 'Node', name: nodeName },
+    };
     await this.enter({ verb: 'bind', resource: 'pods', namespace, name, object: binding });
     return this.registry.bind(namespace, name, nodeName, podUid);
   }
 
   /** Ends when the signal aborts; throws ApiError('Expired') from a compacted revision, as the client does. */
-  async *watch<T extends KubeObject>(resource: string, opts: WatchOptions, signal: AbortSignal): AsyncGenerator<Event<T>> {
+  async *watch<T extends KubeObject>(
+    resource: string,
+    opts: WatchOptions,
+    signal: AbortSignal,
+  ): AsyncGenerator<Event<T>> {
     await this.enter({ verb: 'watch', resource, namespace: opts.namespace ?? '', name: '' });
-    for await (const ev of this.registry.watch(resource, { ...opts, namespace: opts.namespace ?? '' }, signal)) yield { type: ev.type, object: ev.object as T };
+    for await (const ev of this.registry.watch(resource, { ...opts, namespace: opts.namespace ?? '' }, signal))
+      yield { type: ev.type, object: ev.object as T };
   }
 
   /** What the kubelet does once a pod's containers are gone: the grace-0 delete (no call logged). */

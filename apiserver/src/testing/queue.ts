@@ -54,7 +54,10 @@ export class ManualQueue implements KeyQueue {
  * collected (a real queue would retry them) and the key is not re-added. Returns the number of
  * reconciles run; throws when the system does not settle.
  */
-export async function drain(controllers: { ctrl: Reconciler; queue: ManualQueue }[], opts: { max?: number; errors?: unknown[]; after?: () => void | Promise<void> } = {}): Promise<number> {
+export async function drain(
+  controllers: { ctrl: Reconciler; queue: ManualQueue }[],
+  opts: { max?: number; errors?: unknown[]; after?: () => void | Promise<void> } = {},
+): Promise<number> {
   const max = opts.max ?? 1000;
   let n = 0;
   for (;;) {
@@ -63,7 +66,10 @@ export async function drain(controllers: { ctrl: Reconciler; queue: ManualQueue 
       const key = queue.take();
       if (key === undefined) continue;
       progressed = true;
-      if (++n > max) throw new Error(`drain: not settled after ${max} reconciles (pending: ${controllers.map((c) => `${c.ctrl.name}=${c.queue.pending().join(',')}`).join(' ')})`);
+      if (++n > max)
+        throw new Error(
+          `drain: not settled after ${max} reconciles (pending: ${controllers.map((c) => `${c.ctrl.name}=${c.queue.pending().join(',')}`).join(' ')})`,
+        );
       try {
         const result = await ctrl.reconcile(key);
         if (result?.requeueAfterMs !== undefined) queue.addAfter(key, result.requeueAfterMs);

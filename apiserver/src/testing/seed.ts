@@ -9,7 +9,12 @@ import type { MemoryStore } from '../storage/memory.js';
  * a deletionTimestamp); a missing apiVersion, kind, uid and creationTimestamp are filled in.
  * Returns the stored copy with its resourceVersion.
  */
-export function seedObject<T extends KubeObject>(registry: StoreRegistry, store: MemoryStore, resource: string, obj: T): T {
+export function seedObject<T extends KubeObject>(
+  registry: StoreRegistry,
+  store: MemoryStore,
+  resource: string,
+  obj: T,
+): T {
   const info = resourceInfo(resource);
   if (!info) throw new Error(`seed: unknown resource ${JSON.stringify(resource)}`);
   const o = structuredClone(obj);
@@ -19,7 +24,10 @@ export function seedObject<T extends KubeObject>(registry: StoreRegistry, store:
   o.metadata.creationTimestamp ??= rfc3339(registry.core.clock.now());
   if (info.namespaced) o.metadata.namespace ??= 'default';
   else delete o.metadata.namespace;
-  const rev = store.putNow(registry.core.key(info, o.metadata.namespace ?? '', o.metadata.name ?? ''), registry.core.encode(o));
+  const rev = store.putNow(
+    registry.core.key(info, o.metadata.namespace ?? '', o.metadata.name ?? ''),
+    registry.core.encode(o),
+  );
   o.metadata.resourceVersion = String(rev);
   return o;
 }

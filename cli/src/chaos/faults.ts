@@ -97,7 +97,9 @@ export class LabChaos {
   async latency(target: string, spec: LatencySpec): Promise<{ faults: FaultRecord[]; how: string }> {
     const missing = await netemMissing();
     if (missing && spec.delayMs > 0) {
-      throw new Error(`cannot add ${spec.delayMs}ms of latency: ${missing}. Delay needs netem (on Debian/Ubuntu hosts it is in linux-modules-extra; \`modprobe sch_netem\`); packet loss alone works without it: kubelab chaos latency ${target} 0ms --loss 5%`);
+      throw new Error(
+        `cannot add ${spec.delayMs}ms of latency: ${missing}. Delay needs netem (on Debian/Ubuntu hosts it is in linux-modules-extra; \`modprobe sch_netem\`); packet loss alone works without it: kubelab chaos latency ${target} 0ms --loss 5%`,
+      );
     }
     const how = missing ? 'iptables statistic (no netem in this kernel)' : 'tc netem';
     const faults = await this.record('latency', target, `${describeLatency(spec)} via ${how}`, async (c) => {
@@ -116,8 +118,11 @@ export class LabChaos {
   /** Undoes the recorded faults on `target` (every one with `target` undefined); returns those healed. */
   async heal(target?: string): Promise<FaultRecord[]> {
     const all = await this.faults();
-    const ids = target === undefined ? undefined : new Set((await this.targets(target).catch(() => [])).map((c) => c.id));
-    const mine = all.filter((f) => target === undefined || f.target === target || f.id === target || ids?.has(f.container.id));
+    const ids =
+      target === undefined ? undefined : new Set((await this.targets(target).catch(() => [])).map((c) => c.id));
+    const mine = all.filter(
+      (f) => target === undefined || f.target === target || f.id === target || ids?.has(f.container.id),
+    );
     const healed: FaultRecord[] = [];
     try {
       for (const f of mine.reverse()) {
@@ -125,7 +130,10 @@ export class LabChaos {
         healed.push(f);
       }
     } finally {
-      await writeFaults(this.stateFile, all.filter((f) => !healed.includes(f)));
+      await writeFaults(
+        this.stateFile,
+        all.filter((f) => !healed.includes(f)),
+      );
     }
     return healed;
   }
@@ -145,7 +153,11 @@ export class LabChaos {
       case 'latency':
         if (f.network) {
           const connected = (await c.inspect()).NetworkSettings.Networks[f.network.name];
-          if (!connected) await this.docker.getNetwork(f.network.name).connect({ Container: f.container.id, EndpointConfig: { IPAMConfig: { IPv4Address: f.network.ip }, Aliases: f.network.aliases } });
+          if (!connected)
+            await this.docker.getNetwork(f.network.name).connect({
+              Container: f.container.id,
+              EndpointConfig: { IPAMConfig: { IPv4Address: f.network.ip }, Aliases: f.network.aliases },
+            });
         }
         if (f.undo) {
           const pid = (await c.inspect()).State.Pid;
@@ -178,21 +190,40 @@ export class LabChaos {
   private async address(id: string): Promise<{ name: string; ip: string; aliases: string[] }> {
     const info = await this.docker.getContainer(id).inspect();
     const net = info.NetworkSettings.Networks[this.network];
-    if (!net?.IPAddress) throw new Error(`container ${info.Name.replace(/^\//, '')} has no address on network ${this.network} (partitioned already?)`);
+    if (!net?.IPAddress)
+      throw new Error(
+        `container ${info.Name.replace(/^\//, '')} has no address on network ${this.network} (partitioned already?)`,
+      );
     const short = info.Id.slice(0, 12);
     return { name: this.network, ip: net.IPAddress, aliases: (net.Aliases ?? []).filter((a: string) => a !== short) };
   }
 
-  private async record(kind: FaultKind, target: string, detail: string, act: (c: TargetContainer) => Promise<Partial<FaultRecord>>): Promise<FaultRecord[]> {
+  private async record(
+    kind: FaultKind,
+    target: string,
+    detail: string,
+    act: (c: TargetContainer) => Promise<Partial<FaultRecord>>,
+  ): Promise<FaultRecord[]> {
     const cs = await this.targets(target);
     const all = await this.faults();
     const clash = all.find((f) => f.kind === kind && cs.some((c) => c.id === f.container.id));
-    if (clash) throw new Error(`${target}: fault ${clash.id} (${clash.kind}) is active on ${clash.container.name}: kubelab chaos heal ${clash.id} first`);
+    if (clash)
+      throw new Error(
+        `${target}: fault ${clash.id} (${clash.kind}) is active on ${clash.container.name}: kubelab chaos heal ${clash.id} first`,
+      );
     const made: FaultRecord[] = [];
     try {
       for (const c of cs) {
         const extra = await act(c);
-        made.push({ id: newFaultId([...all, ...made]), kind, target, container: { id: c.id, name: c.name }, since: new Date().toISOString(), detail, ...extra });
+        made.push({
+          id: newFaultId([...all, ...made]),
+          kind,
+          target,
+          container: { id: c.id, name: c.name },
+          since: new Date().toISOString(),
+          detail,
+          ...extra,
+        });
       }
     } finally {
       await writeFaults(this.stateFile, [...all, ...made]);

@@ -32,6 +32,9 @@ export function netemArgs(s: LatencySpec): string[] {
 }
 
 export function describeLatency(s: LatencySpec): string {
-  const parts = [s.delayMs > 0 ? `${s.delayMs}ms${s.jitterMs ? ` ±${s.jitterMs}ms` : ''} delay` : '', s.loss > 0 ? `${+(s.loss * 100).toFixed(3)}% loss` : ''];
+  const parts = [
+    s.delayMs > 0 ? `${s.delayMs}ms${s.jitterMs ? ` ±${s.jitterMs}ms` : ''} delay` : '',
+    s.loss > 0 ? `${+(s.loss * 100).toFixed(3)}% loss` : '',
+  ];
   return parts.filter(Boolean).join(', ') || 'nothing';
 }

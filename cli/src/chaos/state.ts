@@ -47,7 +47,10 @@ export async function writeFaults(path: string, faults: FaultRecord[]): Promise<
 
 /** One line per fault for `kubelab status`. */
 export function describeFaults(faults: readonly FaultRecord[], now = Date.now()): string[] {
-  return faults.map((f) => `${f.id}  ${f.kind.padEnd(9)} ${f.target} (${f.container.name}): ${f.detail}, for ${Math.round((now - Date.parse(f.since)) / 1000)}s`);
+  return faults.map(
+    (f) =>
+      `${f.id}  ${f.kind.padEnd(9)} ${f.target} (${f.container.name}): ${f.detail}, for ${Math.round((now - Date.parse(f.since)) / 1000)}s`,
+  );
 }
 
 export function newFaultId(existing: readonly FaultRecord[]): string {

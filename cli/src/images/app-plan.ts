@@ -78,14 +78,23 @@ export interface AppPlan {
 /** Every workspace's package.json, dist/ (tests left out) and .proto files, below `prefix`. */
 export async function appPlan(root: string, prefix = 'app'): Promise<AppPlan> {
   const pkg = await rootPackage(root);
-  const entries: PlanEntry[] = [{ kind: 'file', dest: `${prefix}/package.json`, src: join(root, 'package.json'), mode: 0o644 }];
+  const entries: PlanEntry[] = [
+    { kind: 'file', dest: `${prefix}/package.json`, src: join(root, 'package.json'), mode: 0o644 },
+  ];
   const unbuilt: string[] = [];
   for (const ws of pkg.workspaces ?? []) {
-    entries.push({ kind: 'file', dest: `${prefix}/${ws}/package.json`, src: join(root, ws, 'package.json'), mode: 0o644 });
+    entries.push({
+      kind: 'file',
+      dest: `${prefix}/${ws}/package.json`,
+      src: join(root, ws, 'package.json'),
+      mode: 0o644,
+    });
     const dist = await walk(join(root, ws, 'dist'), `${prefix}/${ws}/dist`, (r, isDir) => isDir || keepDistFile(r));
     if (dist.length === 0) unbuilt.push(ws);
     entries.push(...dist);
-    entries.push(...(await walk(join(root, ws, 'proto'), `${prefix}/${ws}/proto`, (r, isDir) => isDir || r.endsWith('.proto'))));
+    entries.push(
+      ...(await walk(join(root, ws, 'proto'), `${prefix}/${ws}/proto`, (r, isDir) => isDir || r.endsWith('.proto'))),
+    );
   }
   return { entries, unbuilt };
 }
@@ -93,7 +102,8 @@ export async function appPlan(root: string, prefix = 'app'): Promise<AppPlan> {
 /** The root node_modules without dev-only packages and .bin, below `prefix`. */
 export async function modulesPlan(root: string, prefix = 'app'): Promise<PlanEntry[]> {
   const dev = devOnlyPaths(await readJson<Lock>(join(root, 'package-lock.json')), await rootPackage(root));
-  const keep: Filter = (r) => !(r === '.bin' || r.endsWith('/.bin') || r === '.package-lock.json' || dev.has(`node_modules/${r}`));
+  const keep: Filter = (r) =>
+    !(r === '.bin' || r.endsWith('/.bin') || r === '.package-lock.json' || dev.has(`node_modules/${r}`));
   return walk(join(root, 'node_modules'), `${prefix}/node_modules`, keep);
 }
 

@@ -47,7 +47,10 @@ async function baseIds(bases: string[], o: BuildImagesOptions): Promise<string[]
     let img = await o.docker.image(base);
     if (!img && !base.startsWith('kubelab/')) {
       o.log(`  pulling ${base}…`);
-      if (!(await o.builder.pull(base, 10 * 60_000))) throw new Error(`cannot pull ${base}: no registry reachable? KUBELAB_OFFLINE_IMAGES=1 builds offline images instead`);
+      if (!(await o.builder.pull(base, 10 * 60_000)))
+        throw new Error(
+          `cannot pull ${base}: no registry reachable? KUBELAB_OFFLINE_IMAGES=1 builds offline images instead`,
+        );
       img = await o.docker.image(base);
     }
     if (!img) throw new Error(`base image ${base} is missing`);
@@ -73,9 +76,16 @@ async function buildOne(spec: ImageSpec, o: BuildImagesOptions, cache: DigestCac
   for (const [from, to] of Object.entries(spec.bases ?? {})) dockerfile = dockerfile.replaceAll(from, to);
   const ctx = await spec.context();
   for (const w of ctx.warnings) o.log(`  warning: ${w}`);
-  const extra = [FORMAT, `source ${o.source}`, `dockerfile ${createHash('sha256').update(dockerfile).digest('hex')}`, ...(await baseIds(dockerfileBases(dockerfile), o))];
+  const extra = [
+    FORMAT,
+    `source ${o.source}`,
+    `dockerfile ${createHash('sha256').update(dockerfile).digest('hex')}`,
+    ...(await baseIds(dockerfileBases(dockerfile), o)),
+  ];
   const digests = await digestPlan(ctx.entries, cache.digest);
-  const hash = createHash('sha256').update([...extra, ...digests.values()].join('\n')).digest('hex');
+  const hash = createHash('sha256')
+    .update([...extra, ...digests.values()].join('\n'))
+    .digest('hex');
   const existing = await o.docker.image(spec.name);
   if (existing && existing.labels[INPUTS_LABEL] === hash && !o.force) {
     await applyTags(spec, existing.id, o);
@@ -86,7 +96,11 @@ async function buildOne(spec: ImageSpec, o: BuildImagesOptions, cache: DigestCac
   const contextDir = join(o.root, 'images', 'build', spec.dir);
   const entries: PlanEntry[] = [...ctx.entries, { kind: 'data', dest: spec.dockerfile, data: dockerfile, mode: 0o644 }];
   await stagePlan(contextDir, entries, digests);
-  await o.builder.build(contextDir, spec.dockerfile, spec.name, { [IMAGE_LABEL]: '1', [INPUTS_LABEL]: hash, [SOURCE_LABEL]: o.source });
+  await o.builder.build(contextDir, spec.dockerfile, spec.name, {
+    [IMAGE_LABEL]: '1',
+    [INPUTS_LABEL]: hash,
+    [SOURCE_LABEL]: o.source,
+  });
   const built = await o.docker.image(spec.name);
   if (!built) throw new Error(`docker build reported success but ${spec.name} is missing`);
   await applyTags(spec, built.id, o);

@@ -15,7 +15,8 @@ export class DockerCliBuilder implements ImageBuilder {
     for (const [k, v] of Object.entries(labels)) args.push('--label', `${k}=${v}`);
     args.push(contextDir);
     const r = await run('docker', args, { env: this.env });
-    if (r.code !== 0) throw new Error(`docker build of ${tag} failed (exit code ${r.code}):\n${tail(`${r.stdout}\n${r.stderr}`, 25)}`);
+    if (r.code !== 0)
+      throw new Error(`docker build of ${tag} failed (exit code ${r.code}):\n${tail(`${r.stdout}\n${r.stderr}`, 25)}`);
   }
 
   async pull(image: string, timeoutMs: number): Promise<boolean> {

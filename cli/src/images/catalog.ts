@@ -25,7 +25,10 @@ export interface ImageSpec {
   bases?: Record<string, string>;
 }
 
-const plain = (f: () => Promise<PlanEntry[]>) => async (): Promise<ImageContext> => ({ entries: await f(), warnings: [] });
+const plain = (f: () => Promise<PlanEntry[]>) => async (): Promise<ImageContext> => ({
+  entries: await f(),
+  warnings: [],
+});
 const none = plain(async () => []);
 
 function echoContext(root: string): () => Promise<ImageContext> {
@@ -39,18 +42,27 @@ function echoContext(root: string): () => Promise<ImageContext> {
 }
 
 /** Applets the components call (kube-proxy runs /bin/ip), for images without busybox's links. */
-const busyboxTools = (): PlanEntry[] => ['ip', 'wget', 'nc'].map((a) => ({ kind: 'symlink', dest: `tools/${a}`, target: '/bin/busybox' }));
+const busyboxTools = (): PlanEntry[] =>
+  ['ip', 'wget', 'nc'].map((a) => ({ kind: 'symlink', dest: `tools/${a}`, target: '/bin/busybox' }));
 
 function appContext(root: string): () => Promise<ImageContext> {
   return async () => {
     const plan = await appPlan(root, 'app');
-    return { entries: plan.entries, warnings: plan.unbuilt.map((ws) => `${ws}/dist is missing (run npx tsc -b): its command will fail in the image`) };
+    return {
+      entries: plan.entries,
+      warnings: plan.unbuilt.map((ws) => `${ws}/dist is missing (run npx tsc -b): its command will fail in the image`),
+    };
   };
 }
 
 /** `tag`: of the images built from this checkout's code (KUBELAB_IMAGE_TAG, see source.ts). */
 export function catalog(root: string, source: ImageSource, tag = 'dev'): ImageSpec[] {
-  const spec = (name: string, dir: string, context: ImageSpec['context'], more: Partial<ImageSpec> = {}): ImageSpec => ({
+  const spec = (
+    name: string,
+    dir: string,
+    context: ImageSpec['context'],
+    more: Partial<ImageSpec> = {},
+  ): ImageSpec => ({
     name,
     dir,
     context,
@@ -59,17 +71,38 @@ export function catalog(root: string, source: ImageSource, tag = 'dev'): ImageSp
     dockerfile: source === 'upstream' ? 'Dockerfile.upstream' : 'Dockerfile',
     ...more,
   });
-  const busybox = spec('kubelab/busybox:latest', 'busybox', source === 'offline' ? plain(() => busyboxRootfs('rootfs')) : none, {
-    freeAliases: ['busybox:latest'],
-  });
+  const busybox = spec(
+    'kubelab/busybox:latest',
+    'busybox',
+    source === 'offline' ? plain(() => busyboxRootfs('rootfs')) : none,
+    {
+      freeAliases: ['busybox:latest'],
+    },
+  );
   const depsImage = `kubelab/kubelab-deps:${tag}`;
-  const deps = spec(depsImage, 'kubelab-deps', plain(async () => [...(await modulesPlan(root, 'app')), ...(source === 'upstream' ? busyboxTools() : await netfilterTools('netfilter'))]));
+  const deps = spec(
+    depsImage,
+    'kubelab-deps',
+    plain(async () => [
+      ...(await modulesPlan(root, 'app')),
+      ...(source === 'upstream' ? busyboxTools() : await netfilterTools('netfilter')),
+    ]),
+  );
   // The same Dockerfile for both sources: it builds on kubelab-deps.
-  const kubelab = spec(`kubelab/kubelab:${tag}`, 'kubelab', appContext(root), { dockerfile: 'Dockerfile', bases: { 'kubelab/kubelab-deps:dev': depsImage } });
+  const kubelab = spec(`kubelab/kubelab:${tag}`, 'kubelab', appContext(root), {
+    dockerfile: 'Dockerfile',
+    bases: { 'kubelab/kubelab-deps:dev': depsImage },
+  });
   const etcd = spec(ETCD_IMAGE[source], 'etcd', source === 'offline' ? plain(() => etcdRootfs('rootfs')) : none);
   // Also tagged with the checkout's tag (not dev), so that tests of one checkout run its own echo.
-  const echo = spec('kubelab/echo:latest', 'echo', echoContext(root), { aliases: ['kubelab/echo:1', ...(tag === 'dev' ? [] : [`kubelab/echo:${tag}`])] });
+  const echo = spec('kubelab/echo:latest', 'echo', echoContext(root), {
+    aliases: ['kubelab/echo:1', ...(tag === 'dev' ? [] : [`kubelab/echo:${tag}`])],
+  });
   if (source === 'upstream') return [busybox, etcd, deps, kubelab, echo];
-  const nodeBase = spec('kubelab/node-base:dev', 'node-base', plain(() => nodeRootfs('rootfs')));
+  const nodeBase = spec(
+    'kubelab/node-base:dev',
+    'node-base',
+    plain(() => nodeRootfs('rootfs')),
+  );
   return [busybox, nodeBase, etcd, deps, kubelab, echo];
 }

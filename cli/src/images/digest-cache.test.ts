@@ -23,7 +23,11 @@ test('a kept digest is used only while the file is unchanged, across loads', asy
     assert.notEqual(await again.digest(file), d1);
 
     await writeFile(store, '{not json');
-    assert.equal(await (await DigestCache.load(store)).digest(file), await sha256File(file), 'a damaged cache is ignored');
+    assert.equal(
+      await (await DigestCache.load(store)).digest(file),
+      await sha256File(file),
+      'a damaged cache is ignored',
+    );
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

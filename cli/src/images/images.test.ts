@@ -1,6 +1,15 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync, readFileSync, lstatSync, readlinkSync, statSync } from 'node:fs';
+import {
+  mkdtempSync,
+  mkdirSync,
+  rmSync,
+  writeFileSync,
+  readFileSync,
+  lstatSync,
+  readlinkSync,
+  statSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FakeLabDocker } from '../docker-fake.js';
@@ -25,7 +34,11 @@ after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 describe('parseLdd', () => {
   it('lists library paths and the loader, not the vDSO', () => {
     const out = `\tlinux-vdso.so.1 (0x00007ffd)\n\tlibstdc++.so.6 => /lib/x86_64-linux-gnu/libstdc++.so.6 (0x00007f19)\n\tlibc.so.6 => /lib/x86_64-linux-gnu/libc.so.6 (0x00007f19)\n\t/lib64/ld-linux-x86-64.so.2 (0x00007f19)\n`;
-    assert.deepEqual(parseLdd(out), { dynamic: true, paths: ['/lib/x86_64-linux-gnu/libstdc++.so.6', '/lib/x86_64-linux-gnu/libc.so.6', '/lib64/ld-linux-x86-64.so.2'], missing: [] });
+    assert.deepEqual(parseLdd(out), {
+      dynamic: true,
+      paths: ['/lib/x86_64-linux-gnu/libstdc++.so.6', '/lib/x86_64-linux-gnu/libc.so.6', '/lib64/ld-linux-x86-64.so.2'],
+      missing: [],
+    });
   });
   it('reports missing libraries and static binaries', () => {
     assert.deepEqual(parseLdd('\tlibfoo.so.1 => not found\n').missing, ['libfoo.so.1']);
@@ -40,16 +53,31 @@ describe('parseLdd', () => {
 
 describe('dockerfileBases', () => {
   it('lists FROM and COPY --from images, not scratch or own stages', () => {
-    const text = 'ARG X=1\nFROM scratch\nFROM kubelab/busybox:latest AS bb\nFROM node:20-bookworm-slim\nCOPY --from=bb /bin/busybox /bin/\nCOPY --from=quay.io/coreos/etcd:v3.5.17 /x /y\nCOPY --from=0 /a /b\n';
-    assert.deepEqual(dockerfileBases(text), ['kubelab/busybox:latest', 'node:20-bookworm-slim', 'quay.io/coreos/etcd:v3.5.17']);
+    const text =
+      'ARG X=1\nFROM scratch\nFROM kubelab/busybox:latest AS bb\nFROM node:20-bookworm-slim\nCOPY --from=bb /bin/busybox /bin/\nCOPY --from=quay.io/coreos/etcd:v3.5.17 /x /y\nCOPY --from=0 /a /b\n';
+    assert.deepEqual(dockerfileBases(text), [
+      'kubelab/busybox:latest',
+      'node:20-bookworm-slim',
+      'quay.io/coreos/etcd:v3.5.17',
+    ]);
   });
 });
 
 describe('app plan', () => {
   it('leaves dev-only packages out (lock file), or the root devDependencies without one', () => {
-    const lock = { packages: { '': {}, 'node_modules/typescript': { dev: true }, 'node_modules/yaml': {}, 'node_modules/@kubelab/api': { link: true } } };
+    const lock = {
+      packages: {
+        '': {},
+        'node_modules/typescript': { dev: true },
+        'node_modules/yaml': {},
+        'node_modules/@kubelab/api': { link: true },
+      },
+    };
     assert.deepEqual([...devOnlyPaths(lock, {})], ['node_modules/typescript']);
-    assert.deepEqual([...devOnlyPaths(undefined, { devDependencies: { '@types/node': '1' } })], ['node_modules/@types/node']);
+    assert.deepEqual(
+      [...devOnlyPaths(undefined, { devDependencies: { '@types/node': '1' } })],
+      ['node_modules/@types/node'],
+    );
   });
   it('keeps compiled code, not tests or build info', () => {
     assert.equal(keepDistFile('main.js'), true);
@@ -90,7 +118,10 @@ describe('app plan', () => {
       'app/proto/proto/kubelab.proto',
     ]);
     assert.deepEqual(plan.unbuilt, ['kubelet']);
-    assert.deepEqual(modules.find((e) => e.dest === 'app/node_modules/@kubelab/proto'), { kind: 'symlink', dest: 'app/node_modules/@kubelab/proto', target: '../../proto' });
+    assert.deepEqual(
+      modules.find((e) => e.dest === 'app/node_modules/@kubelab/proto'),
+      { kind: 'symlink', dest: 'app/node_modules/@kubelab/proto', target: '../../proto' },
+    );
   });
 });
 
@@ -98,7 +129,10 @@ describe('plans: hash and stage', () => {
   it('the hash follows contents, modes and paths', async () => {
     const d = tmp();
     writeFileSync(join(d, 'f'), 'one');
-    const plan: PlanEntry[] = [{ kind: 'file', dest: 'a/f', src: join(d, 'f'), mode: 0o644 }, { kind: 'symlink', dest: 'a/l', target: 'f' }];
+    const plan: PlanEntry[] = [
+      { kind: 'file', dest: 'a/f', src: join(d, 'f'), mode: 0o644 },
+      { kind: 'symlink', dest: 'a/l', target: 'f' },
+    ];
     const h1 = await hashPlan(plan);
     assert.equal(await hashPlan([...plan].reverse()), h1, 'order does not matter');
     assert.notEqual(await hashPlan(plan, ['base x sha256:1']), h1);
@@ -131,7 +165,10 @@ describe('plans: hash and stage', () => {
     writeFileSync(join(d, 'a'), 'a1');
     writeFileSync(join(d, 'b'), 'b1');
     const out = join(d, 'ctx');
-    const plan: PlanEntry[] = [{ kind: 'file', dest: 'modules/a', src: join(d, 'a'), mode: 0o644 }, { kind: 'file', dest: 'app/b', src: join(d, 'b'), mode: 0o644 }];
+    const plan: PlanEntry[] = [
+      { kind: 'file', dest: 'modules/a', src: join(d, 'a'), mode: 0o644 },
+      { kind: 'file', dest: 'app/b', src: join(d, 'b'), mode: 0o644 },
+    ];
     await stagePlan(out, plan);
     writeFileSync(join(out, 'modules', 'kept'), '');
     writeFileSync(join(out, 'app', 'dropped'), '');
@@ -171,10 +208,20 @@ describe('buildImages', () => {
       freeAliases: ['x:latest'],
       dir: 'x',
       dockerfile: 'Dockerfile',
-      context: async () => ({ entries: [{ kind: 'file', dest: 'f', src: join(root, 'f'), mode: 0o644 }], warnings: [] }),
+      context: async () => ({
+        entries: [{ kind: 'file', dest: 'f', src: join(root, 'f'), mode: 0o644 }],
+        warnings: [],
+      }),
     };
     const lines: string[] = [];
-    const opts = { root, source: 'offline' as const, docker, builder, log: (l: string) => lines.push(l), specs: [spec] };
+    const opts = {
+      root,
+      source: 'offline' as const,
+      docker,
+      builder,
+      log: (l: string) => lines.push(l),
+      specs: [spec],
+    };
     return { root, docker, builds, lines, opts };
   }
 
@@ -219,8 +266,14 @@ describe('image source', () => {
     assert.equal(forcedSource({}), undefined);
   });
   it('gives compose the image names unless the environment sets them', () => {
-    assert.deepEqual(imageEnv('offline', {}), { KUBELAB_IMAGE: 'kubelab/kubelab:dev', KUBELAB_ETCD_IMAGE: 'kubelab/etcd:3.4' });
-    assert.deepEqual(imageEnv('upstream', { KUBELAB_IMAGE: 'me/kl:1' }), { KUBELAB_IMAGE: 'me/kl:1', KUBELAB_ETCD_IMAGE: 'kubelab/etcd:3.5' });
+    assert.deepEqual(imageEnv('offline', {}), {
+      KUBELAB_IMAGE: 'kubelab/kubelab:dev',
+      KUBELAB_ETCD_IMAGE: 'kubelab/etcd:3.4',
+    });
+    assert.deepEqual(imageEnv('upstream', { KUBELAB_IMAGE: 'me/kl:1' }), {
+      KUBELAB_IMAGE: 'me/kl:1',
+      KUBELAB_ETCD_IMAGE: 'kubelab/etcd:3.5',
+    });
   });
   it('KUBELAB_IMAGE_TAG names the images built from this checkout, and the base they build on', () => {
     assert.equal(imageEnv('offline', { KUBELAB_IMAGE_TAG: 'wt1' }).KUBELAB_IMAGE, 'kubelab/kubelab:wt1');

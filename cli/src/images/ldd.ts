@@ -35,11 +35,14 @@ export async function ldd(binary: string): Promise<LddResult> {
   try {
     r = await run('ldd', [binary]);
   } catch {
-    throw new Error(`ldd is needed to build the offline images (it lists ${binary}'s shared libraries): install libc-bin, or set KUBELAB_OFFLINE_IMAGES=0 where a registry is reachable`);
+    throw new Error(
+      `ldd is needed to build the offline images (it lists ${binary}'s shared libraries): install libc-bin, or set KUBELAB_OFFLINE_IMAGES=0 where a registry is reachable`,
+    );
   }
   const result = parseLdd(`${r.stdout}\n${r.stderr}`);
   if (r.code !== 0 && result.dynamic) throw new Error(`ldd ${binary} exited with code ${r.code}: ${r.stderr.trim()}`);
-  if (result.missing.length > 0) throw new Error(`${binary} needs ${result.missing.join(', ')}, which ldd cannot find on this host`);
+  if (result.missing.length > 0)
+    throw new Error(`${binary} needs ${result.missing.join(', ')}, which ldd cannot find on this host`);
   return result;
 }
 

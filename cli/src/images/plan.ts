@@ -41,7 +41,10 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, f: (ite
 }
 
 /** One line per entry (kind, path, mode, content digest or link target), in plan order. */
-export async function digestPlan(entries: readonly PlanEntry[], fileDigest: FileDigest = sha256File): Promise<Map<string, string>> {
+export async function digestPlan(
+  entries: readonly PlanEntry[],
+  fileDigest: FileDigest = sha256File,
+): Promise<Map<string, string>> {
   const plan = normalizePlan(entries);
   const lines = await mapLimit(plan, 32, async (e) => {
     switch (e.kind) {
@@ -78,7 +81,11 @@ const MARK = '.kubelab-stage';
  * digest equals the one recorded at its last staging is kept as it is; the others are written
  * again from scratch. Files are copied, never hard linked: modes may differ from the host's.
  */
-export async function stagePlan(dir: string, entries: readonly PlanEntry[], digests?: Map<string, string>): Promise<void> {
+export async function stagePlan(
+  dir: string,
+  entries: readonly PlanEntry[],
+  digests?: Map<string, string>,
+): Promise<void> {
   const plan = normalizePlan(entries);
   const lines = digests ?? (await digestPlan(plan));
   const groups = new Map<string, PlanEntry[]>();

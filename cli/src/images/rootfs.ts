@@ -39,23 +39,34 @@ export async function which(name: string, extra: string[] = []): Promise<string 
 }
 
 const missingPackage = (what: string, pkg: string): Error =>
-  new Error(`${what} is needed to build the offline images: run scripts/ensure-docker.sh as root, or install it (Debian/Ubuntu: apt-get install ${pkg}); with a registry reachable, KUBELAB_OFFLINE_IMAGES=0 uses upstream images instead`);
+  new Error(
+    `${what} is needed to build the offline images: run scripts/ensure-docker.sh as root, or install it (Debian/Ubuntu: apt-get install ${pkg}); with a registry reachable, KUBELAB_OFFLINE_IMAGES=0 uses upstream images instead`,
+  );
 
 /** A static busybox at /bin/busybox, every applet linked next to it (wget through a shim if it lacks -T), /etc basics, /tmp. */
 export async function busyboxRootfs(prefix: string): Promise<PlanEntry[]> {
   const busybox = await which('busybox', ['/usr/bin', '/bin']);
   if (!busybox) throw missingPackage('busybox (static)', 'busybox-static');
   const real = await realpath(busybox);
-  if ((await ldd(real)).dynamic) throw missingPackage(`a static busybox (${real} is dynamically linked)`, 'busybox-static');
+  if ((await ldd(real)).dynamic)
+    throw missingPackage(`a static busybox (${real} is dynamically linked)`, 'busybox-static');
   const list = await run(real, ['--list']);
-  const applets = list.stdout.split('\n').map((s) => s.trim()).filter((s) => s && s !== 'busybox' && !s.includes('/'));
+  const applets = list.stdout
+    .split('\n')
+    .map((s) => s.trim())
+    .filter((s) => s && s !== 'busybox' && !s.includes('/'));
   if (list.code !== 0 || applets.length === 0) throw new Error(`${real} --list gave no applets`);
   const at = (p: string): string => posix.join(prefix, p);
   const help = await run(real, ['wget', '--help']);
   const shimWget = applets.includes('wget') && !wgetHasTimeout(help.stdout + help.stderr);
   return [
     { kind: 'file', dest: at('bin/busybox'), src: real, mode: 0o755 },
-    ...applets.map((a): PlanEntry => (a === 'wget' && shimWget ? { kind: 'data', dest: at('bin/wget'), data: WGET_TIMEOUT_SHIM, mode: 0o755 } : { kind: 'symlink', dest: at(`bin/${a}`), target: 'busybox' })),
+    ...applets.map(
+      (a): PlanEntry =>
+        a === 'wget' && shimWget
+          ? { kind: 'data', dest: at('bin/wget'), data: WGET_TIMEOUT_SHIM, mode: 0o755 }
+          : { kind: 'symlink', dest: at(`bin/${a}`), target: 'busybox' },
+    ),
     { kind: 'symlink', dest: at('usr/bin/env'), target: '/bin/busybox' },
     { kind: 'data', dest: at('etc/passwd'), data: PASSWD, mode: 0o644 },
     { kind: 'data', dest: at('etc/group'), data: GROUP, mode: 0o644 },
@@ -92,11 +103,14 @@ export async function binaryRootfs(prefix: string, binary: string, dest: string)
 /** The node binary running this CLI, with its libraries and the host's CA bundle. */
 export async function nodeRootfs(prefix: string): Promise<PlanEntry[]> {
   if (process.platform !== 'linux') {
-    throw new Error(`the offline images copy the host's node binary, which needs a Linux host (this is ${process.platform}): set KUBELAB_OFFLINE_IMAGES=0 to use upstream images`);
+    throw new Error(
+      `the offline images copy the host's node binary, which needs a Linux host (this is ${process.platform}): set KUBELAB_OFFLINE_IMAGES=0 to use upstream images`,
+    );
   }
   const entries = await binaryRootfs(prefix, process.execPath, 'usr/bin/node');
   const ca = '/etc/ssl/certs/ca-certificates.crt';
-  if (await exists(ca)) entries.push({ kind: 'file', dest: posix.join(prefix, ca), src: await realpath(ca), mode: 0o644 });
+  if (await exists(ca))
+    entries.push({ kind: 'file', dest: posix.join(prefix, ca), src: await realpath(ca), mode: 0o644 });
   return entries;
 }
 

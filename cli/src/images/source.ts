@@ -16,7 +16,10 @@ export const KUBELAB_IMAGE = 'kubelab/kubelab:dev';
  */
 export function imageTag(env: Record<string, string | undefined>): string {
   const tag = env.KUBELAB_IMAGE_TAG?.trim() || 'dev';
-  if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(tag)) throw new Error(`KUBELAB_IMAGE_TAG: Invalid value: "${tag}": must be a Docker tag (letters, digits, '_', '.', '-')`);
+  if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(tag))
+    throw new Error(
+      `KUBELAB_IMAGE_TAG: Invalid value: "${tag}": must be a Docker tag (letters, digits, '_', '.', '-')`,
+    );
   return tag;
 }
 
@@ -37,7 +40,10 @@ export function forcedSource(env: Record<string, string | undefined>): ImageSour
 }
 
 /** The choice made by an earlier build, if any (no network). */
-export async function knownSource(env: Record<string, string | undefined>, docker: LabDocker): Promise<ImageSource | undefined> {
+export async function knownSource(
+  env: Record<string, string | undefined>,
+  docker: LabDocker,
+): Promise<ImageSource | undefined> {
   const forced = forcedSource(env);
   if (forced) return forced;
   const label = (await docker.image(kubelabImage(env)))?.labels[SOURCE_LABEL];

@@ -17,7 +17,9 @@ describe('the wget -T shim of the busybox image', () => {
     assert.equal(wgetHasTimeout('\t-T SEC\t\tNetwork read timeout is SEC seconds\n'), true);
   });
 
-  it('fetches with -T, and gives up on a server that never answers', { skip: existsSync('/bin/busybox') ? false : 'no /bin/busybox on this machine' }, async () => {
+  it('fetches with -T, and gives up on a server that never answers', {
+    skip: existsSync('/bin/busybox') ? false : 'no /bin/busybox on this machine',
+  }, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'wget-shim-'));
     const shim = join(dir, 'wget');
     writeFileSync(shim, WGET_TIMEOUT_SHIM, { mode: 0o755 });
@@ -29,7 +31,9 @@ describe('the wget -T shim of the busybox image', () => {
       assert.deepEqual([ok.code, ok.stdout], [0, 'hello']);
       const joined = await run(shim, ['-q', '-T2', '--timeout=3', '-O-', `http://127.0.0.1:${port}/`]);
       assert.deepEqual([joined.code, joined.stdout], [0, 'hello']);
-      const stuck = await run(shim, ['-q', '-T', '1', '-O', '-', `http://127.0.0.1:${await listen(silent)}/`], { timeoutMs: 15_000 });
+      const stuck = await run(shim, ['-q', '-T', '1', '-O', '-', `http://127.0.0.1:${await listen(silent)}/`], {
+        timeoutMs: 15_000,
+      });
       // busybox timeout keeps the program's PID and ends it with SIGTERM: no exit code, and not the test's kill.
       assert.notEqual(stuck.code, 0);
       assert.doesNotMatch(stuck.stderr, /killed after/);

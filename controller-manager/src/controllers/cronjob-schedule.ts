@@ -27,7 +27,8 @@ export function parseSchedule(expr: string, timeZone?: string): Schedule {
     return { next: (ms) => Math.floor(ms / step) * step + step };
   }
   const cron = DESCRIPTORS[spec] ?? spec;
-  if (cron.split(/\s+/).length !== 5) throw new Error(`expected exactly 5 fields, found ${cron.split(/\s+/).length}: [${cron}]`);
+  if (cron.split(/\s+/).length !== 5)
+    throw new Error(`expected exactly 5 fields, found ${cron.split(/\s+/).length}: [${cron}]`);
   // Validate once up front so errors surface at parse time.
   CronExpressionParser.parse(cron, { currentDate: new Date(0), tz: timeZone ?? 'UTC' });
   return {
@@ -57,7 +58,12 @@ export function parseGoDuration(s: string): number | undefined {
  * Upstream's mostRecentScheduleTime: the latest scheduled time in (earliest, now], and how many
  * were missed in that window (counting stops at `cap`). undefined when none is due.
  */
-export function mostRecentSchedule(schedule: Schedule, earliestMs: number, nowMs: number, cap = 101): { time: number; missed: number } | undefined {
+export function mostRecentSchedule(
+  schedule: Schedule,
+  earliestMs: number,
+  nowMs: number,
+  cap = 101,
+): { time: number; missed: number } | undefined {
   let t = schedule.next(earliestMs);
   if (t > nowMs) return undefined;
   let missed = 1;

@@ -30,7 +30,10 @@ function cronjob(name: string, spec: Partial<CronJob['spec']> = {}): CronJob {
       suspend: false,
       successfulJobsHistoryLimit: 3,
       failedJobsHistoryLimit: 1,
-      jobTemplate: { metadata: { labels: { app: name } }, spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'kubelab/busybox' }] } } } },
+      jobTemplate: {
+        metadata: { labels: { app: name } },
+        spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'kubelab/busybox' }] } } },
+      },
       ...spec,
     },
   };
@@ -38,7 +41,14 @@ function cronjob(name: string, spec: Partial<CronJob['spec']> = {}): CronJob {
 
 async function complete(api: InProcessApi, j: Job, type: 'Complete' | 'Failed'): Promise<void> {
   const now = new Date(api.clock.now()).toISOString();
-  await api.updateStatus('jobs', { ...j, status: { startTime: now, completionTime: type === 'Complete' ? now : undefined, conditions: [{ type, status: 'True' }] } });
+  await api.updateStatus('jobs', {
+    ...j,
+    status: {
+      startTime: now,
+      completionTime: type === 'Complete' ? now : undefined,
+      conditions: [{ type, status: 'True' }],
+    },
+  });
 }
 
 test('schedules: 5 fields, descriptors, @every, time zones', () => {
@@ -46,7 +56,11 @@ test('schedules: 5 fields, descriptors, @every, time zones', () => {
   assert.equal(parseSchedule('@hourly').next(T0), T0 + 3_600_000);
   assert.equal(parseSchedule('@daily').next(T0 + 1), T0 + 86_400_000);
   assert.equal(parseSchedule('@every 90s').next(T0), T0 + 90_000);
-  assert.equal(parseSchedule('0 9 * * *', 'Europe/Berlin').next(T0), T0 + 8 * 3_600_000, '09:00 in Berlin is 08:00 UTC in winter');
+  assert.equal(
+    parseSchedule('0 9 * * *', 'Europe/Berlin').next(T0),
+    T0 + 8 * 3_600_000,
+    '09:00 in Berlin is 08:00 UTC in winter',
+  );
   assert.throws(() => parseSchedule('* * * *'), /expected exactly 5 fields/);
   assert.equal(parseGoDuration('1h30m'), 5_400_000);
   assert.equal(parseGoDuration('1x'), undefined);
@@ -74,7 +88,10 @@ test('creates <name>-<minutes> Jobs at scheduled times and tracks active / lastS
   assert.equal(j.metadata.ownerReferences![0]!.kind, 'CronJob');
   let cj = api.peek<CronJob>('cronjobs', 'default', 'hello')!;
   assert.equal(cj.status!.lastScheduleTime, '2024-01-01T00:05:00Z');
-  assert.deepEqual(cj.status!.active!.map((r) => r.name), [j.metadata.name]);
+  assert.deepEqual(
+    cj.status!.active!.map((r) => r.name),
+    [j.metadata.name],
+  );
   assert.ok(recorder.lines().includes(`Normal SuccessfulCreate Created job ${j.metadata.name}`));
   await complete(api, j, 'Complete');
   await settle();
@@ -125,7 +142,10 @@ test('suspend and startingDeadlineSeconds', async () => {
 
 test('history limits delete the oldest finished Jobs', async () => {
   const { api, queue, settle } = setup();
-  await api.create('cronjobs', cronjob('h', { schedule: '* * * * *', successfulJobsHistoryLimit: 1, failedJobsHistoryLimit: 0 }));
+  await api.create(
+    'cronjobs',
+    cronjob('h', { schedule: '* * * * *', successfulJobsHistoryLimit: 1, failedJobsHistoryLimit: 0 }),
+  );
   for (let i = 0; i < 3; i++) {
     api.clock.advance(60_000);
     queue.promoteDelayed();

@@ -11,7 +11,14 @@ import { objectKey } from '@kubelab/client';
 import type { EventRecorder } from '@kubelab/client/events';
 import type { ApiLike, Cache, Controller, KeyQueue } from '../api.js';
 import { mostRecentSchedule, parseSchedule } from './cronjob-schedule.js';
-import { errorMessage, isAlreadyExists, isConflict, isNotFound, newControllerRef, semanticEqual } from '../util/objects.js';
+import {
+  errorMessage,
+  isAlreadyExists,
+  isConflict,
+  isNotFound,
+  newControllerRef,
+  semanticEqual,
+} from '../util/objects.js';
 import { enqueueOwnerHandlers, ownedBy } from '../util/owned.js';
 
 export const SCHEDULED_TIMESTAMP_ANNOTATION = 'batch.kubernetes.io/cronjob-scheduled-timestamp';
@@ -27,11 +34,20 @@ export interface CronJobControllerDeps {
 }
 
 function finishedType(job: Job): 'Complete' | 'Failed' | undefined {
-  const c = (job.status?.conditions ?? []).find((x) => (x.type === 'Complete' || x.type === 'Failed') && x.status === 'True');
+  const c = (job.status?.conditions ?? []).find(
+    (x) => (x.type === 'Complete' || x.type === 'Failed') && x.status === 'True',
+  );
   return c?.type as 'Complete' | 'Failed' | undefined;
 }
 
-const jobRef = (j: Job): ObjectReference => ({ apiVersion: 'batch/v1', kind: 'Job', name: j.metadata.name, namespace: j.metadata.namespace, uid: j.metadata.uid, resourceVersion: j.metadata.resourceVersion });
+const jobRef = (j: Job): ObjectReference => ({
+  apiVersion: 'batch/v1',
+  kind: 'Job',
+  name: j.metadata.name,
+  namespace: j.metadata.namespace,
+  uid: j.metadata.uid,
+  resourceVersion: j.metadata.resourceVersion,
+});
 
 /** The Job created for the scheduled time `t`. */
 export function jobFromCronJob(cj: CronJob, t: number): Job {
@@ -61,7 +77,10 @@ export class CronJobController implements Controller {
   constructor(private readonly d: CronJobControllerDeps) {
     this.queue = d.queue;
     this.caches = [d.cronjobs, d.jobs];
-    d.cronjobs.addHandlers({ add: (c) => this.queue.add(objectKey(c)), update: (_o, c) => this.queue.add(objectKey(c)) });
+    d.cronjobs.addHandlers({
+      add: (c) => this.queue.add(objectKey(c)),
+      update: (_o, c) => this.queue.add(objectKey(c)),
+    });
     d.jobs.addHandlers(enqueueOwnerHandlers<Job>(d.cronjobs as Cache<KubeObject>, 'CronJob', this.queue));
   }
 
@@ -103,25 +122,34 @@ export class CronJobController implements Controller {
       }
       const fin = finishedType(j);
       if (fin) {
-        this.d.recorder.event(cj, 'Normal', 'SawCompletedJob', `Saw completed job: ${j.metadata.name}, condition: ${fin}`);
+        this.d.recorder.event(
+          cj,
+          'Normal',
+          'SawCompletedJob',
+          `Saw completed job: ${j.metadata.name}, condition: ${fin}`,
+        );
         if (fin === 'Complete') {
           const t = j.status?.completionTime;
-          if (t && (!status.lastSuccessfulTime || Date.parse(t) > Date.parse(status.lastSuccessfulTime))) status.lastSuccessfulTime = t;
+          if (t && (!status.lastSuccessfulTime || Date.parse(t) > Date.parse(status.lastSuccessfulTime)))
+            status.lastSuccessfulTime = t;
         }
         continue;
       }
       active.push(ref);
     }
     for (const j of jobs) {
-      if (!finishedType(j) && !j.metadata.deletionTimestamp && !active.some((r) => r.uid === j.metadata.uid)) active.push(jobRef(j));
+      if (!finishedType(j) && !j.metadata.deletionTimestamp && !active.some((r) => r.uid === j.metadata.uid))
+        active.push(jobRef(j));
     }
     if (active.length > 0) status.active = active;
     else delete status.active;
   }
 
   private async cleanupHistory(cj: CronJob, jobs: Job[]): Promise<void> {
-    const byStart = (a: Job, b: Job): number => Date.parse(a.status?.startTime ?? a.metadata.creationTimestamp ?? '') - Date.parse(b.status?.startTime ?? b.metadata.creationTimestamp ?? '');
-    const limits: [('Complete' | 'Failed'), number | undefined][] = [
+    const byStart = (a: Job, b: Job): number =>
+      Date.parse(a.status?.startTime ?? a.metadata.creationTimestamp ?? '') -
+      Date.parse(b.status?.startTime ?? b.metadata.creationTimestamp ?? '');
+    const limits: ['Complete' | 'Failed', number | undefined][] = [
       ['Complete', cj.spec.successfulJobsHistoryLimit],
       ['Failed', cj.spec.failedJobsHistoryLimit],
     ];
@@ -134,7 +162,10 @@ export class CronJobController implements Controller {
 
   private async deleteJob(cj: CronJob, j: Job): Promise<void> {
     try {
-      await this.d.api.delete('jobs', j.metadata.namespace ?? '', j.metadata.name ?? '', { propagationPolicy: 'Background', preconditionUid: j.metadata.uid });
+      await this.d.api.delete('jobs', j.metadata.namespace ?? '', j.metadata.name ?? '', {
+        propagationPolicy: 'Background',
+        preconditionUid: j.metadata.uid,
+      });
       this.d.recorder.event(cj, 'Normal', 'SuccessfulDelete', `Deleted job ${j.metadata.name}`);
     } catch (err) {
       if (isNotFound(err) || isConflict(err)) return;
@@ -143,12 +174,23 @@ export class CronJobController implements Controller {
     }
   }
 
-  private async schedule(cj: CronJob, jobs: Job[], status: NonNullable<CronJob['status']>, nowMs: number, key: string): Promise<void> {
+  private async schedule(
+    cj: CronJob,
+    jobs: Job[],
+    status: NonNullable<CronJob['status']>,
+    nowMs: number,
+    key: string,
+  ): Promise<void> {
     let sched;
     try {
       sched = parseSchedule(cj.spec.schedule, cj.spec.timeZone);
     } catch (err) {
-      this.d.recorder.event(cj, 'Warning', 'UnparseableSchedule', `unparseable schedule: ${JSON.stringify(cj.spec.schedule)} : ${errorMessage(err)}`);
+      this.d.recorder.event(
+        cj,
+        'Warning',
+        'UnparseableSchedule',
+        `unparseable schedule: ${JSON.stringify(cj.spec.schedule)} : ${errorMessage(err)}`,
+      );
       return;
     }
     const requeueNext = (): void => this.queue.addAfter(key, Math.max(0, sched.next(nowMs) - nowMs) + 100);
@@ -157,9 +199,20 @@ export class CronJobController implements Controller {
     if (sds !== undefined && sds !== null) earliest = Math.max(earliest, nowMs - sds * 1000);
     const due = mostRecentSchedule(sched, earliest, nowMs);
     if (!due) return requeueNext();
-    if (due.missed > 100) this.d.recorder.event(cj, 'Warning', 'TooManyMissedTimes', 'too many missed start times. Set or decrease .spec.startingDeadlineSeconds or check clock skew');
+    if (due.missed > 100)
+      this.d.recorder.event(
+        cj,
+        'Warning',
+        'TooManyMissedTimes',
+        'too many missed start times. Set or decrease .spec.startingDeadlineSeconds or check clock skew',
+      );
     if (sds !== undefined && sds !== null && due.time + sds * 1000 < nowMs) {
-      this.d.recorder.event(cj, 'Warning', 'MissSchedule', `Missed scheduled time to start a job: ${rfc3339(due.time)}`);
+      this.d.recorder.event(
+        cj,
+        'Warning',
+        'MissSchedule',
+        `Missed scheduled time to start a job: ${rfc3339(due.time)}`,
+      );
       return requeueNext();
     }
     const name = `${cj.metadata.name ?? ''}-${Math.floor(due.time / 60_000)}`;
@@ -169,7 +222,12 @@ export class CronJobController implements Controller {
     }
     const active = status.active ?? [];
     if (cj.spec.concurrencyPolicy === 'Forbid' && active.length > 0) {
-      this.d.recorder.event(cj, 'Normal', 'JobAlreadyActive', 'Not starting job because prior execution is running and concurrency policy is Forbid');
+      this.d.recorder.event(
+        cj,
+        'Normal',
+        'JobAlreadyActive',
+        'Not starting job because prior execution is running and concurrency policy is Forbid',
+      );
       return requeueNext();
     }
     if (cj.spec.concurrencyPolicy === 'Replace') {
@@ -192,7 +250,8 @@ export class CronJobController implements Controller {
       if (created.metadata.ownerReferences?.find((r) => r.controller)?.uid !== cj.metadata.uid) return requeueNext();
     }
     status.lastScheduleTime = rfc3339(due.time);
-    if (!finishedType(created) && !(status.active ?? []).some((r) => r.uid === created.metadata.uid)) status.active = [...(status.active ?? []), jobRef(created)];
+    if (!finishedType(created) && !(status.active ?? []).some((r) => r.uid === created.metadata.uid))
+      status.active = [...(status.active ?? []), jobRef(created)];
     requeueNext();
   }
 

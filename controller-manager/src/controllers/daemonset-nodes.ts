@@ -60,25 +60,45 @@ export function templateHash(ds: DaemonSet): string {
 /** The node a daemon pod is for: spec.nodeName, else its required matchFields metadata.name. */
 export function targetNode(pod: Pod): string | undefined {
   if (pod.spec.nodeName) return pod.spec.nodeName;
-  const terms = (pod.spec['affinity'] as { nodeAffinity?: { requiredDuringSchedulingIgnoredDuringExecution?: { nodeSelectorTerms?: { matchFields?: { key: string; values?: string[] }[] }[] } } } | undefined)?.nodeAffinity
-    ?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms;
-  for (const t of terms ?? []) for (const f of t.matchFields ?? []) if (f.key === 'metadata.name' && f.values?.length === 1) return f.values[0];
+  const terms = (
+    pod.spec['affinity'] as
+      | {
+          nodeAffinity?: {
+            requiredDuringSchedulingIgnoredDuringExecution?: {
+              nodeSelectorTerms?: { matchFields?: { key: string; values?: string[] }[] }[];
+            };
+          };
+        }
+      | undefined
+  )?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms;
+  for (const t of terms ?? [])
+    for (const f of t.matchFields ?? []) if (f.key === 'metadata.name' && f.values?.length === 1) return f.values[0];
   return undefined;
 }
 
 /** The daemon pod for a node: node affinity on metadata.name (the scheduler binds it), daemon tolerations. */
 export function daemonPod(ds: DaemonSet, nodeName: string, hash: string): Pod {
-  const pod = podFromTemplate(ds, 'apps/v1', 'DaemonSet', ds.spec.template, { generateName: `${ds.metadata.name ?? ''}-` }, {
-    [REVISION_LABEL]: hash,
-    [TEMPLATE_GENERATION_LABEL]: String(ds.metadata.generation ?? 1),
-  });
+  const pod = podFromTemplate(
+    ds,
+    'apps/v1',
+    'DaemonSet',
+    ds.spec.template,
+    { generateName: `${ds.metadata.name ?? ''}-` },
+    {
+      [REVISION_LABEL]: hash,
+      [TEMPLATE_GENERATION_LABEL]: String(ds.metadata.generation ?? 1),
+    },
+  );
   const affinity = { ...((pod.spec['affinity'] as Record<string, unknown> | undefined) ?? {}) };
   const nodeAffinity = { ...((affinity['nodeAffinity'] as Record<string, unknown> | undefined) ?? {}) };
-  nodeAffinity['requiredDuringSchedulingIgnoredDuringExecution'] = { nodeSelectorTerms: [{ matchFields: [{ key: 'metadata.name', operator: 'In', values: [nodeName] }] }] };
+  nodeAffinity['requiredDuringSchedulingIgnoredDuringExecution'] = {
+    nodeSelectorTerms: [{ matchFields: [{ key: 'metadata.name', operator: 'In', values: [nodeName] }] }],
+  };
   affinity['nodeAffinity'] = nodeAffinity;
   pod.spec['affinity'] = affinity;
   const tolerations = [...((pod.spec['tolerations'] as Toleration[] | undefined) ?? [])];
-  for (const t of DAEMON_TOLERATIONS) if (!tolerations.some((x) => x.key === t.key && x.effect === t.effect)) tolerations.push(t);
+  for (const t of DAEMON_TOLERATIONS)
+    if (!tolerations.some((x) => x.key === t.key && x.effect === t.effect)) tolerations.push(t);
   pod.spec['tolerations'] = tolerations;
   return pod;
 }

@@ -14,12 +14,27 @@ function setup() {
   const nodes = new FakeCache<Node>(api, 'nodes');
   const queue = new ManualQueue();
   const recorder = new MemoryEventRecorder();
-  const ctrl = new DaemonSetController({ api, daemonsets, pods, nodes, queue, recorder, clock: api.clock, log: silentLog });
+  const ctrl = new DaemonSetController({
+    api,
+    daemonsets,
+    pods,
+    nodes,
+    queue,
+    recorder,
+    clock: api.clock,
+    log: silentLog,
+  });
   return { api, queue, recorder, settle: () => drain([{ ctrl, queue }]) };
 }
 
 function node(name: string, labels: Record<string, string> = {}, ready = true, extra: Node['spec'] = {}): Node {
-  return { apiVersion: 'v1', kind: 'Node', metadata: { name, labels: { 'kubernetes.io/hostname': name, ...labels } }, spec: extra, status: { conditions: [{ type: 'Ready', status: ready ? 'True' : 'False' }] } };
+  return {
+    apiVersion: 'v1',
+    kind: 'Node',
+    metadata: { name, labels: { 'kubernetes.io/hostname': name, ...labels } },
+    spec: extra,
+    status: { conditions: [{ type: 'Ready', status: ready ? 'True' : 'False' }] },
+  };
 }
 
 function ds(name: string, nodeSelector?: Record<string, string>, image = 'nginx:1'): DaemonSet {
@@ -28,7 +43,14 @@ function ds(name: string, nodeSelector?: Record<string, string>, image = 'nginx:
     apiVersion: 'apps/v1',
     kind: 'DaemonSet',
     metadata: { name, namespace: 'default', generation: 1 },
-    spec: { selector: { matchLabels: labels }, updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 1 } }, template: { metadata: { labels }, spec: { containers: [{ name: 'c', image }], ...(nodeSelector ? { nodeSelector } : {}) } } },
+    spec: {
+      selector: { matchLabels: labels },
+      updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 1 } },
+      template: {
+        metadata: { labels },
+        spec: { containers: [{ name: 'c', image }], ...(nodeSelector ? { nodeSelector } : {}) },
+      },
+    },
   };
 }
 
@@ -53,15 +75,29 @@ test('one pod per Ready schedulable node matching nodeSelector, pinned by node a
   await settle();
   const pods = live(api);
   assert.deepEqual(pods.map(targetNode).sort(), ['n1', 'n2']);
-  const aff = pods[0]!.spec['affinity'] as { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: unknown } };
-  assert.deepEqual(aff.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution, { nodeSelectorTerms: [{ matchFields: [{ key: 'metadata.name', operator: 'In', values: [targetNode(pods[0]!)] }] }] });
+  const aff = pods[0]!.spec['affinity'] as {
+    nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: unknown };
+  };
+  assert.deepEqual(aff.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution, {
+    nodeSelectorTerms: [{ matchFields: [{ key: 'metadata.name', operator: 'In', values: [targetNode(pods[0]!)] }] }],
+  });
   assert.equal(pods[0]!.spec.nodeName, undefined, 'the scheduler binds');
   assert.ok((pods[0]!.spec['tolerations'] as { key: string }[]).some((t) => t.key === 'node.kubernetes.io/not-ready'));
   await bind(api);
   await makePodsReady(api);
   await settle();
   const s = api.peek<DaemonSet>('daemonsets', 'default', 'agent')!.status!;
-  assert.deepEqual([s.desiredNumberScheduled, s.currentNumberScheduled, s.numberReady, s.updatedNumberScheduled, s.numberAvailable, s.numberMisscheduled], [2, 2, 2, 2, 2, 0]);
+  assert.deepEqual(
+    [
+      s.desiredNumberScheduled,
+      s.currentNumberScheduled,
+      s.numberReady,
+      s.updatedNumberScheduled,
+      s.numberAvailable,
+      s.numberMisscheduled,
+    ],
+    [2, 2, 2, 2, 2, 0],
+  );
   // A new matching node gets a pod; a node losing its label loses it.
   await api.create('nodes', node('n6', { disk: 'ssd' }));
   const n1 = api.peek<Node>('nodes', '', 'n1')!;
@@ -79,12 +115,16 @@ test('rolling update replaces pods one node at a time', async () => {
   await makePodsReady(api);
   await settle();
   const cur = api.peek<DaemonSet>('daemonsets', 'default', 'agent')!;
-  await api.update('daemonsets', { ...cur, spec: { ...cur.spec, template: { ...cur.spec.template, spec: { containers: [{ name: 'c', image: 'nginx:2' }] } } } });
+  await api.update('daemonsets', {
+    ...cur,
+    spec: { ...cur.spec, template: { ...cur.spec.template, spec: { containers: [{ name: 'c', image: 'nginx:2' }] } } },
+  });
   await settle();
   const deleting = api.objects<Pod>('pods').filter((p) => p.metadata.deletionTimestamp);
   assert.equal(deleting.length, 1, 'maxUnavailable 1');
   for (let round = 0; round < 10; round++) {
-    for (const p of api.objects<Pod>('pods').filter((x) => x.metadata.deletionTimestamp)) await api.finishPodDeletion('default', p.metadata.name!);
+    for (const p of api.objects<Pod>('pods').filter((x) => x.metadata.deletionTimestamp))
+      await api.finishPodDeletion('default', p.metadata.name!);
     await settle();
     await bind(api);
     await makePodsReady(api);

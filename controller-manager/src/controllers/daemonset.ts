@@ -47,7 +47,11 @@ export class DaemonSetController implements Controller {
     this.queue = d.queue;
     this.caches = [d.daemonsets, d.pods, d.nodes];
     this.expectations = new Expectations(d.clock);
-    d.daemonsets.addHandlers({ add: (x) => this.queue.add(objectKey(x)), update: (_o, x) => this.queue.add(objectKey(x)), delete: (x) => this.expectations.delete(objectKey(x)) });
+    d.daemonsets.addHandlers({
+      add: (x) => this.queue.add(objectKey(x)),
+      update: (_o, x) => this.queue.add(objectKey(x)),
+      delete: (x) => this.expectations.delete(objectKey(x)),
+    });
     d.pods.addHandlers(ownedPodHandlers(d.daemonsets as Cache<KubeObject>, 'DaemonSet', this.queue, this.expectations));
     const all = (): void => {
       for (const ds of d.daemonsets.list()) this.queue.add(objectKey(ds));
@@ -87,7 +91,13 @@ export class DaemonSetController implements Controller {
     if (manageError !== undefined) throw manageError;
   }
 
-  private async manage(ds: DaemonSet, hash: string, eligible: Set<string>, byNode: Map<string, Pod[]>, nowMs: number): Promise<void> {
+  private async manage(
+    ds: DaemonSet,
+    hash: string,
+    eligible: Set<string>,
+    byNode: Map<string, Pod[]>,
+    nowMs: number,
+  ): Promise<void> {
     const create: string[] = [];
     const remove: Pod[] = [];
     for (const node of eligible) {
@@ -96,7 +106,9 @@ export class DaemonSetController implements Controller {
       if (here.length === 0) create.push(node);
       else if (here.length > 1) {
         // Keep the oldest pod; the rest are surplus.
-        const sorted = [...here].sort((a, b) => (a.metadata.creationTimestamp ?? '').localeCompare(b.metadata.creationTimestamp ?? ''));
+        const sorted = [...here].sort((a, b) =>
+          (a.metadata.creationTimestamp ?? '').localeCompare(b.metadata.creationTimestamp ?? ''),
+        );
         remove.push(...sorted.slice(1));
       }
     }
@@ -104,7 +116,9 @@ export class DaemonSetController implements Controller {
     // Rolling update: replace out-of-date pods while few enough nodes are unavailable.
     if ((ds.spec.updateStrategy?.type ?? 'RollingUpdate') === 'RollingUpdate' && create.length === 0) {
       const minReady = ds.spec.minReadySeconds ?? 0;
-      const current = [...eligible].map((n) => (byNode.get(n) ?? []).find((p) => !remove.includes(p))).filter((p): p is Pod => !!p);
+      const current = [...eligible]
+        .map((n) => (byNode.get(n) ?? []).find((p) => !remove.includes(p)))
+        .filter((p): p is Pod => !!p);
       const old = current.filter((p) => p.metadata.labels?.[REVISION_LABEL] !== hash);
       const unavailable = current.filter((p) => !isPodAvailable(p, minReady, nowMs)).length;
       let budget = maxUnavailableOf(ds, eligible.size) - unavailable;
@@ -123,7 +137,11 @@ export class DaemonSetController implements Controller {
       await Promise.all(
         create.map(async (node) => {
           try {
-            const created = await this.d.api.create('pods', daemonPod(ds, node, hash), ds.metadata.namespace ?? 'default');
+            const created = await this.d.api.create(
+              'pods',
+              daemonPod(ds, node, hash),
+              ds.metadata.namespace ?? 'default',
+            );
             this.d.recorder.event(ds, 'Normal', 'SuccessfulCreate', `Created pod: ${created.metadata.name}`);
           } catch (err) {
             this.expectations.creationObserved(key);
@@ -139,7 +157,9 @@ export class DaemonSetController implements Controller {
       await Promise.all(
         victims.map(async (p) => {
           try {
-            await this.d.api.delete('pods', p.metadata.namespace ?? '', p.metadata.name ?? '', { preconditionUid: p.metadata.uid });
+            await this.d.api.delete('pods', p.metadata.namespace ?? '', p.metadata.name ?? '', {
+              preconditionUid: p.metadata.uid,
+            });
             this.d.recorder.event(ds, 'Normal', 'SuccessfulDelete', `Deleted pod: ${p.metadata.name}`);
           } catch (err) {
             this.expectations.deletionObserved(key, podKey(p));
@@ -151,7 +171,13 @@ export class DaemonSetController implements Controller {
     if (errors.length > 0) throw errors[0];
   }
 
-  private status(ds: DaemonSet, hash: string, eligible: Set<string>, byNode: Map<string, Pod[]>, nowMs: number): DaemonSetStatus {
+  private status(
+    ds: DaemonSet,
+    hash: string,
+    eligible: Set<string>,
+    byNode: Map<string, Pod[]>,
+    nowMs: number,
+  ): DaemonSetStatus {
     let current = 0;
     let misscheduled = 0;
     let ready = 0;
@@ -170,7 +196,12 @@ export class DaemonSetController implements Controller {
       if (live.some((p) => isPodAvailable(p, minReady, nowMs))) available++;
       if (live.some((p) => p.metadata.labels?.[REVISION_LABEL] === hash)) updated++;
     }
-    const s: DaemonSetStatus = { currentNumberScheduled: current, numberMisscheduled: misscheduled, desiredNumberScheduled: eligible.size, numberReady: ready };
+    const s: DaemonSetStatus = {
+      currentNumberScheduled: current,
+      numberMisscheduled: misscheduled,
+      desiredNumberScheduled: eligible.size,
+      numberReady: ready,
+    };
     if (ds.metadata.generation) s.observedGeneration = ds.metadata.generation;
     if (updated) s.updatedNumberScheduled = updated;
     if (available) s.numberAvailable = available;
@@ -192,6 +223,9 @@ export class DaemonSetController implements Controller {
 
 /** Node changes that can change where daemon pods run. */
 function shouldRunChanged(a: Node, b: Node): boolean {
-  const ready = (n: Node): boolean => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
-  return ready(a) !== ready(b) || !semanticEqual(a.metadata.labels, b.metadata.labels) || !semanticEqual(a.spec, b.spec);
+  const ready = (n: Node): boolean =>
+    n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+  return (
+    ready(a) !== ready(b) || !semanticEqual(a.metadata.labels, b.metadata.labels) || !semanticEqual(a.spec, b.spec)
+  );
 }

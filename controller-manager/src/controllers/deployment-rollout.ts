@@ -5,7 +5,16 @@
 import type { Pod, ReplicaSet } from '@kubelab/api';
 import type { DeploymentSync } from './deployment-sync.js';
 import { deploymentComplete } from './deployment-status.js';
-import { desiredReplicasAnnotation, isActive, maxUnavailable, newRSNewReplicas, replicasOf, rsReplicas, sumSpec, sumStatus } from './deployment-util.js';
+import {
+  desiredReplicasAnnotation,
+  isActive,
+  maxUnavailable,
+  newRSNewReplicas,
+  replicasOf,
+  rsReplicas,
+  sumSpec,
+  sumStatus,
+} from './deployment-util.js';
 import { byCreation } from '../util/objects.js';
 import { isPodTerminal } from '../util/pods.js';
 
@@ -35,7 +44,9 @@ export async function isScalingEvent(s: DeploymentSync): Promise<boolean> {
 
 /** The latest version of each ReplicaSet (after scaling in this sync). */
 function current(s: DeploymentSync, rss: (ReplicaSet | undefined)[]): ReplicaSet[] {
-  return rss.filter((r): r is ReplicaSet => !!r).map((r) => s.rsList.find((x) => x.metadata.uid === r.metadata.uid) ?? r);
+  return rss
+    .filter((r): r is ReplicaSet => !!r)
+    .map((r) => s.rsList.find((x) => x.metadata.uid === r.metadata.uid) ?? r);
 }
 
 function current1(s: DeploymentSync, rs: ReplicaSet | undefined): ReplicaSet | undefined {
@@ -46,8 +57,10 @@ export async function rolloutRolling(s: DeploymentSync): Promise<void> {
   const { newRS, oldRSs } = await s.getAll(true);
   if (!newRS) return;
   const all = (): ReplicaSet[] => current(s, [...oldRSs, newRS]);
-  if (await reconcileNewReplicaSet(s, all(), current1(s, newRS)!)) return s.syncRolloutStatus(all(), current1(s, newRS));
-  if (await reconcileOldReplicaSets(s, all(), current(s, oldRSs).filter(isActive), current1(s, newRS)!)) return s.syncRolloutStatus(all(), current1(s, newRS));
+  if (await reconcileNewReplicaSet(s, all(), current1(s, newRS)!))
+    return s.syncRolloutStatus(all(), current1(s, newRS));
+  if (await reconcileOldReplicaSets(s, all(), current(s, oldRSs).filter(isActive), current1(s, newRS)!))
+    return s.syncRolloutStatus(all(), current1(s, newRS));
   if (deploymentComplete(s.d, s.d.status ?? {})) await s.cleanup(current(s, oldRSs));
   return s.syncRolloutStatus(all(), current1(s, newRS));
 }
@@ -59,7 +72,12 @@ async function reconcileNewReplicaSet(s: DeploymentSync, allRSs: ReplicaSet[], n
   return (await s.scaleAndRecord(newRS, newRSNewReplicas(s.d, allRSs, newRS))).scaled;
 }
 
-async function reconcileOldReplicaSets(s: DeploymentSync, allRSs: ReplicaSet[], oldRSs: ReplicaSet[], newRS: ReplicaSet): Promise<boolean> {
+async function reconcileOldReplicaSets(
+  s: DeploymentSync,
+  allRSs: ReplicaSet[],
+  oldRSs: ReplicaSet[],
+  newRS: ReplicaSet,
+): Promise<boolean> {
   if (sumSpec(oldRSs) === 0) return false;
   const minAvailable = replicasOf(s.d) - maxUnavailable(s.d);
   const newUnavailable = rsReplicas(newRS) - (newRS.status?.availableReplicas ?? 0);
@@ -71,7 +89,11 @@ async function reconcileOldReplicaSets(s: DeploymentSync, allRSs: ReplicaSet[], 
 }
 
 /** Scales old ReplicaSets down by their unavailable pods first, so broken pods never block a rollout. */
-async function cleanupUnhealthyReplicas(s: DeploymentSync, oldRSs: ReplicaSet[], maxCleanup: number): Promise<{ olds: ReplicaSet[]; cleaned: number }> {
+async function cleanupUnhealthyReplicas(
+  s: DeploymentSync,
+  oldRSs: ReplicaSet[],
+  maxCleanup: number,
+): Promise<{ olds: ReplicaSet[]; cleaned: number }> {
   const olds = [...oldRSs].sort(byCreation);
   let total = 0;
   for (const [i, rs] of olds.entries()) {
@@ -86,7 +108,11 @@ async function cleanupUnhealthyReplicas(s: DeploymentSync, oldRSs: ReplicaSet[],
   return { olds, cleaned: total };
 }
 
-async function scaleDownOldForRollingUpdate(s: DeploymentSync, allRSs: ReplicaSet[], oldRSs: ReplicaSet[]): Promise<number> {
+async function scaleDownOldForRollingUpdate(
+  s: DeploymentSync,
+  allRSs: ReplicaSet[],
+  oldRSs: ReplicaSet[],
+): Promise<number> {
   const minAvailable = replicasOf(s.d) - maxUnavailable(s.d);
   const available = sumStatus(allRSs, 'availableReplicas');
   if (available <= minAvailable) return 0;

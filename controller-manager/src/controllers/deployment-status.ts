@@ -20,7 +20,13 @@ export const Reason = {
   MinUnavailable: 'MinimumReplicasUnavailable',
 } as const;
 
-export function newCondition(type: string, status: DeploymentCondition['status'], reason: string, message: string, nowIso: string): DeploymentCondition {
+export function newCondition(
+  type: string,
+  status: DeploymentCondition['status'],
+  reason: string,
+  message: string,
+  nowIso: string,
+): DeploymentCondition {
   return { type, status, lastUpdateTime: nowIso, lastTransitionTime: nowIso, reason, message };
 }
 
@@ -52,7 +58,12 @@ export function progressDeadlineSeconds(d: Deployment): number {
 }
 
 /** Status from the ReplicaSets; omits zero counts like upstream's JSON. */
-export function calculateStatus(allRSs: ReplicaSet[], newRS: ReplicaSet | undefined, d: Deployment, nowIso: string): DeploymentStatus {
+export function calculateStatus(
+  allRSs: ReplicaSet[],
+  newRS: ReplicaSet | undefined,
+  d: Deployment,
+  nowIso: string,
+): DeploymentStatus {
   const available = sumStatus(allRSs, 'availableReplicas');
   const unavailable = Math.max(0, sumSpec(allRSs) - available);
   const s: DeploymentStatus = {};
@@ -68,9 +79,21 @@ export function calculateStatus(allRSs: ReplicaSet[], newRS: ReplicaSet | undefi
   if (d.status?.collisionCount) s.collisionCount = d.status.collisionCount;
   if (d.status?.conditions?.length) s.conditions = d.status.conditions.map((c) => ({ ...c }));
   if (available >= replicasOf(d) - maxUnavailable(d)) {
-    setCondition(s, newCondition('Available', 'True', Reason.MinAvailable, 'Deployment has minimum availability.', nowIso));
+    setCondition(
+      s,
+      newCondition('Available', 'True', Reason.MinAvailable, 'Deployment has minimum availability.', nowIso),
+    );
   } else {
-    setCondition(s, newCondition('Available', 'False', Reason.MinUnavailable, 'Deployment does not have minimum availability.', nowIso));
+    setCondition(
+      s,
+      newCondition(
+        'Available',
+        'False',
+        Reason.MinUnavailable,
+        'Deployment does not have minimum availability.',
+        nowIso,
+      ),
+    );
   }
   return s;
 }
@@ -78,7 +101,12 @@ export function calculateStatus(allRSs: ReplicaSet[], newRS: ReplicaSet | undefi
 /** Every replica updated and available, and the current generation observed. */
 export function deploymentComplete(d: Deployment, s: DeploymentStatus): boolean {
   const want = replicasOf(d);
-  return (s.updatedReplicas ?? 0) === want && (s.replicas ?? 0) === want && (s.availableReplicas ?? 0) === want && (s.observedGeneration ?? 0) >= (d.metadata.generation ?? 0);
+  return (
+    (s.updatedReplicas ?? 0) === want &&
+    (s.replicas ?? 0) === want &&
+    (s.availableReplicas ?? 0) === want &&
+    (s.observedGeneration ?? 0) >= (d.metadata.generation ?? 0)
+  );
 }
 
 /** Some progress since the last recorded status. */
@@ -86,7 +114,12 @@ export function deploymentProgressing(d: Deployment, s: DeploymentStatus): boole
   const old = d.status ?? {};
   const oldOld = (old.replicas ?? 0) - (old.updatedReplicas ?? 0);
   const newOld = (s.replicas ?? 0) - (s.updatedReplicas ?? 0);
-  return (s.updatedReplicas ?? 0) > (old.updatedReplicas ?? 0) || newOld < oldOld || (s.readyReplicas ?? 0) > (old.readyReplicas ?? 0) || (s.availableReplicas ?? 0) > (old.availableReplicas ?? 0);
+  return (
+    (s.updatedReplicas ?? 0) > (old.updatedReplicas ?? 0) ||
+    newOld < oldOld ||
+    (s.readyReplicas ?? 0) > (old.readyReplicas ?? 0) ||
+    (s.availableReplicas ?? 0) > (old.availableReplicas ?? 0)
+  );
 }
 
 /** The Progressing condition has not been updated for progressDeadlineSeconds. */
@@ -104,7 +137,13 @@ export function deploymentTimedOut(d: Deployment, s: DeploymentStatus, nowMs: nu
  * Upstream's syncRolloutStatus condition logic: the status to write after a rollout step.
  * `newRSName` is the current ReplicaSet's name, when there is one.
  */
-export function rolloutStatus(allRSs: ReplicaSet[], newRS: ReplicaSet | undefined, d: Deployment, nowMs: number, nowIso: string): DeploymentStatus {
+export function rolloutStatus(
+  allRSs: ReplicaSet[],
+  newRS: ReplicaSet | undefined,
+  d: Deployment,
+  nowMs: number,
+  nowIso: string,
+): DeploymentStatus {
   const s = calculateStatus(allRSs, newRS, d, nowIso);
   if (!hasProgressDeadline(d)) removeCondition(s, 'Progressing');
   const cur = getCondition(d.status, 'Progressing');
@@ -112,7 +151,10 @@ export function rolloutStatus(allRSs: ReplicaSet[], newRS: ReplicaSet | undefine
   if (!hasProgressDeadline(d) || complete) return s;
   const subject = newRS ? `ReplicaSet "${newRS.metadata.name}"` : `Deployment "${d.metadata.name}"`;
   if (deploymentComplete(d, s)) {
-    setCondition(s, newCondition('Progressing', 'True', Reason.NewRSAvailable, `${subject} has successfully progressed.`, nowIso));
+    setCondition(
+      s,
+      newCondition('Progressing', 'True', Reason.NewRSAvailable, `${subject} has successfully progressed.`, nowIso),
+    );
   } else if (deploymentProgressing(d, s)) {
     const c = newCondition('Progressing', 'True', Reason.RSUpdated, `${subject} is progressing.`, nowIso);
     if (cur) {
@@ -121,7 +163,10 @@ export function rolloutStatus(allRSs: ReplicaSet[], newRS: ReplicaSet | undefine
     }
     setCondition(s, c);
   } else if (deploymentTimedOut(d, s, nowMs)) {
-    setCondition(s, newCondition('Progressing', 'False', Reason.TimedOut, `${subject} has timed out progressing.`, nowIso));
+    setCondition(
+      s,
+      newCondition('Progressing', 'False', Reason.TimedOut, `${subject} has timed out progressing.`, nowIso),
+    );
   }
   return s;
 }

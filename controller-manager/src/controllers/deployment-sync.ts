@@ -33,7 +33,15 @@ import {
   setReplicasAnnotations,
   sumSpec,
 } from './deployment-util.js';
-import { calculateStatus, getCondition, hasProgressDeadline, newCondition, Reason, rolloutStatus, setCondition } from './deployment-status.js';
+import {
+  calculateStatus,
+  getCondition,
+  hasProgressDeadline,
+  newCondition,
+  Reason,
+  rolloutStatus,
+  setCondition,
+} from './deployment-status.js';
 
 export interface SyncDeps {
   api: ApiLike;
@@ -81,7 +89,10 @@ export class DeploymentSync {
   async persist(): Promise<void> {
     const { api } = this.deps;
     if (!semanticEqual(this.d.metadata.annotations, this.stored.metadata.annotations)) {
-      const updated = await api.update<Deployment>('deployments', { ...this.stored, metadata: { ...this.stored.metadata, annotations: this.d.metadata.annotations } });
+      const updated = await api.update<Deployment>('deployments', {
+        ...this.stored,
+        metadata: { ...this.stored.metadata, annotations: this.d.metadata.annotations },
+      });
       this.stored = updated;
       this.d = { ...this.d, metadata: { ...updated.metadata } };
     }
@@ -100,7 +111,11 @@ export class DeploymentSync {
     return { newRS, oldRSs };
   }
 
-  private async getNewReplicaSet(existing: ReplicaSet | undefined, oldRSs: ReplicaSet[], create: boolean): Promise<ReplicaSet | undefined> {
+  private async getNewReplicaSet(
+    existing: ReplicaSet | undefined,
+    oldRSs: ReplicaSet[],
+    create: boolean,
+  ): Promise<ReplicaSet | undefined> {
     const d = this.d;
     const newRevision = maxRevision(oldRSs) + 1;
     if (existing) {
@@ -117,7 +132,16 @@ export class DeploymentSync {
       let changed = setDeploymentRevision(this.d, rs.metadata.annotations?.[REVISION] ?? '');
       if (hasProgressDeadline(d) && !getCondition(this.d.status, 'Progressing')) {
         this.d.status ??= {};
-        setCondition(this.d.status, newCondition('Progressing', 'True', Reason.FoundNewRS, `Found new replica set "${rs.metadata.name}"`, this.nowIso()));
+        setCondition(
+          this.d.status,
+          newCondition(
+            'Progressing',
+            'True',
+            Reason.FoundNewRS,
+            `Found new replica set "${rs.metadata.name}"`,
+            this.nowIso(),
+          ),
+        );
         changed = true;
       }
       if (changed) await this.persist();
@@ -127,7 +151,10 @@ export class DeploymentSync {
 
     const hash = podTemplateHash(d.spec.template, d.status?.collisionCount ?? 0);
     const template = structuredClone(d.spec.template);
-    template.metadata = { ...(template.metadata ?? {}), labels: { ...(template.metadata?.labels ?? {}), [POD_TEMPLATE_HASH]: hash } };
+    template.metadata = {
+      ...(template.metadata ?? {}),
+      labels: { ...(template.metadata?.labels ?? {}), [POD_TEMPLATE_HASH]: hash },
+    };
     const selector = structuredClone(d.spec.selector);
     selector.matchLabels = { ...(selector.matchLabels ?? {}), [POD_TEMPLATE_HASH]: hash };
     const rs: ReplicaSet = {
@@ -173,12 +200,26 @@ export class DeploymentSync {
     }
     this.replace(created);
     if (!alreadyExisted && rsReplicas(created) > 0) {
-      this.deps.recorder.event(d, 'Normal', 'ScalingReplicaSet', `Scaled up replica set ${created.metadata.name} to ${rsReplicas(created)}`);
+      this.deps.recorder.event(
+        d,
+        'Normal',
+        'ScalingReplicaSet',
+        `Scaled up replica set ${created.metadata.name} to ${rsReplicas(created)}`,
+      );
     }
     let changed = setDeploymentRevision(this.d, String(newRevision));
     if (!alreadyExisted && hasProgressDeadline(d)) {
       this.d.status ??= {};
-      setCondition(this.d.status, newCondition('Progressing', 'True', Reason.NewRSCreated, `Created new replica set "${created.metadata.name}"`, this.nowIso()));
+      setCondition(
+        this.d.status,
+        newCondition(
+          'Progressing',
+          'True',
+          Reason.NewRSCreated,
+          `Created new replica set "${created.metadata.name}"`,
+          this.nowIso(),
+        ),
+      );
       changed = true;
     }
     if (changed) await this.persist();
@@ -202,7 +243,13 @@ export class DeploymentSync {
     setReplicasAnnotations(copy, desired, max);
     const updated = await this.deps.api.update('replicasets', copy);
     this.replace(updated);
-    if (sizeChanged) this.deps.recorder.event(this.d, 'Normal', 'ScalingReplicaSet', `Scaled ${op} replica set ${updated.metadata.name} to ${newScale}`);
+    if (sizeChanged)
+      this.deps.recorder.event(
+        this.d,
+        'Normal',
+        'ScalingReplicaSet',
+        `Scaled ${op} replica set ${updated.metadata.name} to ${newScale}`,
+      );
     return { scaled: sizeChanged, rs: updated };
   }
 
@@ -226,10 +273,17 @@ export class DeploymentSync {
     if (diff <= 0) return;
     const sorted = [...cleanable].sort(byRevision);
     for (const rs of sorted.slice(0, diff)) {
-      if ((rs.status?.replicas ?? 0) !== 0 || rsReplicas(rs) !== 0 || (rs.metadata.generation ?? 0) > (rs.status?.observedGeneration ?? 0)) continue;
+      if (
+        (rs.status?.replicas ?? 0) !== 0 ||
+        rsReplicas(rs) !== 0 ||
+        (rs.metadata.generation ?? 0) > (rs.status?.observedGeneration ?? 0)
+      )
+        continue;
       this.deps.log.debug({ replicaset: rs.metadata.name }, 'cleaning up old replica set');
       try {
-        await this.deps.api.delete('replicasets', rs.metadata.namespace ?? '', rs.metadata.name ?? '', { preconditionUid: rs.metadata.uid });
+        await this.deps.api.delete('replicasets', rs.metadata.namespace ?? '', rs.metadata.name ?? '', {
+          preconditionUid: rs.metadata.uid,
+        });
         this.deps.overlay.deleted(`${rs.metadata.namespace}/${rs.metadata.name}`);
       } catch (err) {
         if (!isNotFound(err)) throw err;
@@ -280,9 +334,15 @@ export class DeploymentSync {
     const pausedCond = cond?.reason === Reason.Paused;
     this.d.status ??= {};
     if (this.d.spec.paused && !pausedCond) {
-      setCondition(this.d.status, newCondition('Progressing', 'Unknown', Reason.Paused, 'Deployment is paused', this.nowIso()));
+      setCondition(
+        this.d.status,
+        newCondition('Progressing', 'Unknown', Reason.Paused, 'Deployment is paused', this.nowIso()),
+      );
     } else if (!this.d.spec.paused && pausedCond) {
-      setCondition(this.d.status, newCondition('Progressing', 'Unknown', Reason.Resumed, 'Deployment is resumed', this.nowIso()));
+      setCondition(
+        this.d.status,
+        newCondition('Progressing', 'Unknown', Reason.Resumed, 'Deployment is resumed', this.nowIso()),
+      );
     } else return;
     await this.persist();
   }

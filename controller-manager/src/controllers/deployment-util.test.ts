@@ -1,7 +1,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Deployment, ReplicaSet } from '@kubelab/api';
-import { maxSurge, maxUnavailable, newRSNewReplicas, proportion, resolveFenceposts, scaledValue, setNewReplicaSetAnnotations, REVISION, REVISION_HISTORY } from './deployment-util.js';
+import {
+  maxSurge,
+  maxUnavailable,
+  newRSNewReplicas,
+  proportion,
+  resolveFenceposts,
+  scaledValue,
+  setNewReplicaSetAnnotations,
+  REVISION,
+  REVISION_HISTORY,
+} from './deployment-util.js';
 import { calculateStatus, rolloutStatus, setCondition } from './deployment-status.js';
 import { deployment, replicaSet } from '../testing/fixtures.js';
 
@@ -46,7 +56,10 @@ test('newRSNewReplicas respects the surge budget', () => {
 
 test('revision annotations: new revision, revision-history when a former RS comes back', () => {
   const d = deployment('web', 2);
-  d.metadata.annotations = { 'kubernetes.io/change-cause': 'kubectl set image', 'kubectl.kubernetes.io/last-applied-configuration': '{}' };
+  d.metadata.annotations = {
+    'kubernetes.io/change-cause': 'kubectl set image',
+    'kubectl.kubernetes.io/last-applied-configuration': '{}',
+  };
   const rs: ReplicaSet = replicaSet('web-a', 0);
   assert.ok(setNewReplicaSetAnnotations(d, rs, 1, false));
   assert.deepEqual(rs.metadata.annotations, {
@@ -76,11 +89,21 @@ test('proportional share during a resize', () => {
 });
 
 test('conditions keep lastTransitionTime when only the reason changes', () => {
-  const s = { conditions: [{ type: 'Progressing', status: 'True' as const, reason: 'A', lastTransitionTime: 't0', lastUpdateTime: 't0' }] };
+  const s = {
+    conditions: [
+      { type: 'Progressing', status: 'True' as const, reason: 'A', lastTransitionTime: 't0', lastUpdateTime: 't0' },
+    ],
+  };
   setCondition(s, { type: 'Progressing', status: 'True', reason: 'B', lastTransitionTime: 't1', lastUpdateTime: 't1' });
   assert.equal(s.conditions[0]!.lastTransitionTime, 't0');
   assert.equal(s.conditions[0]!.lastUpdateTime, 't1');
-  setCondition(s, { type: 'Progressing', status: 'False', reason: 'C', lastTransitionTime: 't2', lastUpdateTime: 't2' });
+  setCondition(s, {
+    type: 'Progressing',
+    status: 'False',
+    reason: 'C',
+    lastTransitionTime: 't2',
+    lastUpdateTime: 't2',
+  });
   assert.equal(s.conditions[0]!.lastTransitionTime, 't2');
 });
 
@@ -92,9 +115,29 @@ test('status counts and Available condition', () => {
   const old = replicaSet('web-old', 1);
   old.status = { replicas: 1, readyReplicas: 1, availableReplicas: 1 };
   const s = calculateStatus([old, cur], cur, d, 'T');
-  assert.deepEqual({ ...s, conditions: undefined }, { observedGeneration: 4, replicas: 3, updatedReplicas: 2, readyReplicas: 2, availableReplicas: 2, unavailableReplicas: 1, conditions: undefined });
+  assert.deepEqual(
+    { ...s, conditions: undefined },
+    {
+      observedGeneration: 4,
+      replicas: 3,
+      updatedReplicas: 2,
+      readyReplicas: 2,
+      availableReplicas: 2,
+      unavailableReplicas: 1,
+      conditions: undefined,
+    },
+  );
   // 25% of 3 → maxUnavailable 0, so 2 available is not enough
-  assert.deepEqual(s.conditions, [{ type: 'Available', status: 'False', reason: 'MinimumReplicasUnavailable', message: 'Deployment does not have minimum availability.', lastTransitionTime: 'T', lastUpdateTime: 'T' }]);
+  assert.deepEqual(s.conditions, [
+    {
+      type: 'Available',
+      status: 'False',
+      reason: 'MinimumReplicasUnavailable',
+      message: 'Deployment does not have minimum availability.',
+      lastTransitionTime: 'T',
+      lastUpdateTime: 'T',
+    },
+  ]);
 });
 
 test('progress deadline: a rollout without progress times out', () => {
@@ -102,7 +145,20 @@ test('progress deadline: a rollout without progress times out', () => {
   d.metadata.generation = 1;
   const rs = replicaSet('web-x', 2);
   rs.status = { replicas: 2 };
-  d.status = { observedGeneration: 1, replicas: 2, updatedReplicas: 2, conditions: [{ type: 'Progressing', status: 'True', reason: 'ReplicaSetUpdated', lastUpdateTime: '2024-01-01T00:00:00Z', lastTransitionTime: '2024-01-01T00:00:00Z' }] };
+  d.status = {
+    observedGeneration: 1,
+    replicas: 2,
+    updatedReplicas: 2,
+    conditions: [
+      {
+        type: 'Progressing',
+        status: 'True',
+        reason: 'ReplicaSetUpdated',
+        lastUpdateTime: '2024-01-01T00:00:00Z',
+        lastTransitionTime: '2024-01-01T00:00:00Z',
+      },
+    ],
+  };
   const early = rolloutStatus([rs], rs, d, Date.parse('2024-01-01T00:00:30Z'), 'now');
   assert.equal(early.conditions!.find((c) => c.type === 'Progressing')!.reason, 'ReplicaSetUpdated');
   const late = rolloutStatus([rs], rs, d, Date.parse('2024-01-01T00:01:01Z'), 'now');

@@ -14,7 +14,14 @@ export const CHANGE_CAUSE = 'kubernetes.io/change-cause';
 export const POD_TEMPLATE_HASH = 'pod-template-hash';
 
 /** Deployment annotations that are not copied to its ReplicaSets. */
-const NOT_COPIED = new Set(['kubectl.kubernetes.io/last-applied-configuration', REVISION, REVISION_HISTORY, DESIRED_REPLICAS, MAX_REPLICAS, 'deprecated.deployment.rollback.to']);
+const NOT_COPIED = new Set([
+  'kubectl.kubernetes.io/last-applied-configuration',
+  REVISION,
+  REVISION_HISTORY,
+  DESIRED_REPLICAS,
+  MAX_REPLICAS,
+  'deprecated.deployment.rollback.to',
+]);
 
 /** Upstream caps the revision-history annotation at this many characters. */
 const MAX_REV_HISTORY_CHARS = 2000;
@@ -43,7 +50,11 @@ export function scaledValue(v: number | string | undefined, total: number, round
 }
 
 /** Upstream's ResolveFenceposts: [maxSurge, maxUnavailable]; both 0 makes unavailable 1. */
-export function resolveFenceposts(maxSurge: number | string | undefined, maxUnavailable: number | string | undefined, desired: number): [number, number] {
+export function resolveFenceposts(
+  maxSurge: number | string | undefined,
+  maxUnavailable: number | string | undefined,
+  desired: number,
+): [number, number] {
   const surge = scaledValue(maxSurge ?? 0, desired, true);
   let unavailable = scaledValue(maxUnavailable ?? 0, desired, false);
   if (surge === 0 && unavailable === 0) unavailable = 1;
@@ -100,8 +111,12 @@ export function findOldReplicaSets(d: Deployment, rss: ReplicaSet[]): ReplicaSet
 }
 
 export const isActive = (rs: ReplicaSet | undefined): rs is ReplicaSet => !!rs && rsReplicas(rs) > 0;
-export const sumSpec = (rss: (ReplicaSet | undefined)[]): number => rss.reduce((n, rs) => n + (rs ? rsReplicas(rs) : 0), 0);
-export const sumStatus = (rss: (ReplicaSet | undefined)[], f: 'replicas' | 'readyReplicas' | 'availableReplicas'): number => rss.reduce((n, rs) => n + (rs?.status?.[f] ?? 0), 0);
+export const sumSpec = (rss: (ReplicaSet | undefined)[]): number =>
+  rss.reduce((n, rs) => n + (rs ? rsReplicas(rs) : 0), 0);
+export const sumStatus = (
+  rss: (ReplicaSet | undefined)[],
+  f: 'replicas' | 'readyReplicas' | 'availableReplicas',
+): number => rss.reduce((n, rs) => n + (rs?.status?.[f] ?? 0), 0);
 
 /** Upstream's NewRSNewReplicas: how far the new ReplicaSet may be scaled up now. */
 export function newRSNewReplicas(d: Deployment, allRSs: ReplicaSet[], newRS: ReplicaSet): number {
@@ -152,7 +167,12 @@ export function replicasAnnotationsNeedUpdate(rs: ReplicaSet, desired: number, m
  * (keeping the old one in revision-history when a former ReplicaSet becomes current again), and
  * for a ReplicaSet about to be created the replica annotations.
  */
-export function setNewReplicaSetAnnotations(d: Deployment, rs: ReplicaSet, newRevision: number, exists: boolean): boolean {
+export function setNewReplicaSetAnnotations(
+  d: Deployment,
+  rs: ReplicaSet,
+  newRevision: number,
+  exists: boolean,
+): boolean {
   let changed = copyAnnotations(d, rs);
   const a = (rs.metadata.annotations ??= {});
   const had = REVISION in a;
@@ -196,7 +216,11 @@ function maxReplicasAnnotation(rs: ReplicaSet): number | undefined {
 export function isSaturated(d: Deployment, rs: ReplicaSet | undefined): boolean {
   if (!rs) return false;
   const desired = replicasOf(d);
-  return rsReplicas(rs) === desired && desiredReplicasAnnotation(rs) === desired && (rs.status?.availableReplicas ?? 0) === desired;
+  return (
+    rsReplicas(rs) === desired &&
+    desiredReplicasAnnotation(rs) === desired &&
+    (rs.status?.availableReplicas ?? 0) === desired
+  );
 }
 
 /** The only active ReplicaSet, or the newest when none is active; undefined when several are active. */

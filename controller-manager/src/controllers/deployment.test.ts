@@ -21,7 +21,16 @@ test('a new Deployment gets a ReplicaSet <name>-<hash>, revision 1, and a comple
   assert.deepEqual(rs!.metadata.labels, { app: 'web', 'pod-template-hash': hash });
   assert.deepEqual(rs!.spec.selector, { matchLabels: { app: 'web', 'pod-template-hash': hash } });
   assert.deepEqual(rs!.spec.template.metadata?.labels, { app: 'web', 'pod-template-hash': hash });
-  assert.deepEqual(rs!.metadata.ownerReferences, [{ apiVersion: 'apps/v1', kind: 'Deployment', name: 'web', uid: d0.metadata.uid, controller: true, blockOwnerDeletion: true }]);
+  assert.deepEqual(rs!.metadata.ownerReferences, [
+    {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      name: 'web',
+      uid: d0.metadata.uid,
+      controller: true,
+      blockOwnerDeletion: true,
+    },
+  ]);
   assert.deepEqual(rs!.metadata.annotations, {
     'kubernetes.io/change-cause': 'first',
     [REV]: '1',
@@ -32,7 +41,13 @@ test('a new Deployment gets a ReplicaSet <name>-<hash>, revision 1, and a comple
   assert.equal(d.metadata.annotations?.[REV], '1');
   assert.equal(d.metadata.generation, 1, 'the annotation write is not a spec change');
   const { conditions, ...counts } = d.status!;
-  assert.deepEqual(counts, { observedGeneration: 1, replicas: 3, updatedReplicas: 3, readyReplicas: 3, availableReplicas: 3 });
+  assert.deepEqual(counts, {
+    observedGeneration: 1,
+    replicas: 3,
+    updatedReplicas: 3,
+    readyReplicas: 3,
+    availableReplicas: 3,
+  });
   assert.deepEqual(
     conditions!.map((x) => [x.type, x.status, x.reason, x.message]),
     [
@@ -53,13 +68,19 @@ test('a new Deployment gets a ReplicaSet <name>-<hash>, revision 1, and a comple
 
 test('the Progressing condition says NewReplicaSetCreated before the pods are up, Available False while none are', async () => {
   const c = new FakeCluster();
-  await c.api.create('deployments', deployment('web', 2, { strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } } }));
+  await c.api.create(
+    'deployments',
+    deployment('web', 2, { strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } } }),
+  );
   await c.settle();
   const d = c.deployment();
   const rsName = c.replicaSetsOf()[0]!.metadata.name;
   assert.equal(cond(d, 'Progressing')?.reason, 'ReplicaSetUpdated');
   assert.equal(cond(d, 'Progressing')?.message, `ReplicaSet "${rsName}" is progressing.`);
-  assert.deepEqual([cond(d, 'Available')?.status, cond(d, 'Available')?.reason], ['False', 'MinimumReplicasUnavailable']);
+  assert.deepEqual(
+    [cond(d, 'Available')?.status, cond(d, 'Available')?.reason],
+    ['False', 'MinimumReplicasUnavailable'],
+  );
   assert.equal(d.status?.unavailableReplicas, 2);
 });
 
@@ -82,16 +103,28 @@ test('scaling resizes the ReplicaSet and its desired-replicas annotation', async
   assert.equal(c.deployment().status?.observedGeneration, 3);
 });
 
-async function rollingUpdate(replicas: number, maxSurge: number | string, maxUnavailable: number | string): Promise<{ c: FakeCluster; maxTotal: number; minReady: number }> {
+async function rollingUpdate(
+  replicas: number,
+  maxSurge: number | string,
+  maxUnavailable: number | string,
+): Promise<{ c: FakeCluster; maxTotal: number; minReady: number }> {
   const c = new FakeCluster();
-  await c.api.create('deployments', deployment('web', replicas, { strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge, maxUnavailable } } }));
+  await c.api.create(
+    'deployments',
+    deployment('web', replicas, { strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge, maxUnavailable } } }),
+  );
   await c.run();
   let maxTotal = 0;
   let minReady = Infinity;
   c.after = () => {
     const rss = c.api.objects<ReplicaSet>('replicasets');
-    maxTotal = Math.max(maxTotal, rss.reduce((n, rs) => n + (rs.spec.replicas ?? 0), 0));
-    const ready = c.activePods().filter((p) => p.status?.conditions?.some((x) => x.type === 'Ready' && x.status === 'True')).length;
+    maxTotal = Math.max(
+      maxTotal,
+      rss.reduce((n, rs) => n + (rs.spec.replicas ?? 0), 0),
+    );
+    const ready = c
+      .activePods()
+      .filter((p) => p.status?.conditions?.some((x) => x.type === 'Ready' && x.status === 'True')).length;
     minReady = Math.min(minReady, ready);
   };
   await c.edit('web', (d) => {
@@ -106,12 +139,17 @@ test('rolling update with maxSurge 1 / maxUnavailable 0 never exceeds 4 pods nor
   const { c, maxTotal, minReady } = await rollingUpdate(3, 1, 0);
   assert.equal(maxTotal, 4);
   assert.equal(minReady, 3);
-  const rss = c.replicaSetsOf().sort((a, b) => Number(a.metadata.annotations?.[REV]) - Number(b.metadata.annotations?.[REV]));
+  const rss = c
+    .replicaSetsOf()
+    .sort((a, b) => Number(a.metadata.annotations?.[REV]) - Number(b.metadata.annotations?.[REV]));
   assert.equal(rss.length, 2);
   const [old, cur] = rss;
   assert.deepEqual([old!.spec.replicas, cur!.spec.replicas], [0, 3]);
   assert.deepEqual([old!.metadata.annotations?.[REV], cur!.metadata.annotations?.[REV]], ['1', '2']);
-  assert.equal(cur!.metadata.annotations?.['kubernetes.io/change-cause'], 'kubectl set image deployment/web app=nginx:1.26');
+  assert.equal(
+    cur!.metadata.annotations?.['kubernetes.io/change-cause'],
+    'kubectl set image deployment/web app=nginx:1.26',
+  );
   assert.equal(c.deployment().metadata.annotations?.[REV], '2');
   assert.ok(c.activePods().every((p) => p.spec.containers[0]!.image === 'nginx:1.26'));
   const d = c.deployment();
@@ -161,12 +199,14 @@ test('Recreate: old pods are gone before the new ReplicaSet is created', async (
   await c.api.create('deployments', deployment('web', 2, { strategy: { type: 'Recreate' } }));
   await c.run();
   // bind the pods so that their deletion is graceful (the fake kubelet finishes it later)
-  for (const p of c.api.objects<import('@kubelab/api').Pod>('pods')) await c.api.bind('default', p.metadata.name!, 'n1');
+  for (const p of c.api.objects<import('@kubelab/api').Pod>('pods'))
+    await c.api.bind('default', p.metadata.name!, 'n1');
   await c.edit('web', (d) => (d.spec.template.spec.containers[0]!.image = 'nginx:2'));
   await c.settle();
   assert.equal(c.replicaSetsOf().length, 1, 'no new ReplicaSet while old pods terminate');
   assert.equal(c.replicaSetsOf()[0]!.spec.replicas, 0);
-  for (const p of c.api.objects<import('@kubelab/api').Pod>('pods')) await c.api.finishPodDeletion('default', p.metadata.name!);
+  for (const p of c.api.objects<import('@kubelab/api').Pod>('pods'))
+    await c.api.finishPodDeletion('default', p.metadata.name!);
   await c.run();
   const rss = c.replicaSetsOf();
   assert.equal(rss.length, 2);
@@ -205,7 +245,10 @@ test('revisionHistoryLimit removes the oldest scaled-down ReplicaSets', async ()
     await c.edit('web', (d) => (d.spec.template.spec.containers[0]!.image = img));
     await c.run();
   }
-  const revs = c.replicaSetsOf().map((rs) => rs.metadata.annotations?.[REV]).sort();
+  const revs = c
+    .replicaSetsOf()
+    .map((rs) => rs.metadata.annotations?.[REV])
+    .sort();
   assert.deepEqual(revs, ['3', '4']);
 });
 
@@ -213,15 +256,24 @@ test('orphan ReplicaSets matching the selector are adopted; non-matching owned o
   const c = new FakeCluster();
   const hash = podTemplateHash(deployment('web', 1).spec.template);
   const orphan = replicaSet(`web-${hash}`, 1, { app: 'web', 'pod-template-hash': hash });
-  orphan.spec.template = { metadata: { labels: { app: 'web', 'pod-template-hash': hash } }, spec: deployment('web', 1).spec.template.spec };
+  orphan.spec.template = {
+    metadata: { labels: { app: 'web', 'pod-template-hash': hash } },
+    spec: deployment('web', 1).spec.template.spec,
+  };
   await c.api.create('replicasets', orphan);
   const d = await c.api.create('deployments', deployment('web', 1));
   const stray = replicaSet('stray', 0, { app: 'other' });
-  stray.metadata.ownerReferences = [{ apiVersion: 'apps/v1', kind: 'Deployment', name: 'web', uid: d.metadata.uid!, controller: true }];
+  stray.metadata.ownerReferences = [
+    { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web', uid: d.metadata.uid!, controller: true },
+  ];
   await c.api.create('replicasets', stray);
   await c.run();
   const rss = c.replicaSetsOf();
-  assert.deepEqual(rss.map((rs) => rs.metadata.name), [`web-${hash}`], 'adopted, and no second ReplicaSet created');
+  assert.deepEqual(
+    rss.map((rs) => rs.metadata.name),
+    [`web-${hash}`],
+    'adopted, and no second ReplicaSet created',
+  );
   assert.equal(c.api.peek<ReplicaSet>('replicasets', 'default', 'stray')!.metadata.ownerReferences, undefined);
   assert.equal(c.activePods().length, 1);
 });
@@ -242,18 +294,25 @@ test('a name collision with a foreign ReplicaSet bumps collisionCount and uses a
 
 test('a resize in the middle of a rollout is spread proportionally', async () => {
   const c = new FakeCluster();
-  await c.api.create('deployments', deployment('web', 10, { strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 3, maxUnavailable: 2 } } }));
+  await c.api.create(
+    'deployments',
+    deployment('web', 10, { strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 3, maxUnavailable: 2 } } }),
+  );
   await c.run();
   await c.edit('web', (d) => (d.spec.template.spec.containers[0]!.image = 'nginx:2'));
   await c.settle(); // no pod becomes ready: the rollout is stuck half-way
   const before = c.replicaSetsOf().map((rs) => rs.spec.replicas ?? 0);
-  assert.equal(before.reduce((a, b) => a + b, 0), 13);
+  assert.equal(
+    before.reduce((a, b) => a + b, 0),
+    13,
+  );
   await c.edit('web', (d) => (d.spec.replicas = 20));
   await c.settle();
   const sizes = c.replicaSetsOf().map((rs) => [rs.metadata.annotations?.[REV], rs.spec.replicas]);
   const total = sizes.reduce((n, [, r]) => n + (r as number), 0);
   assert.equal(total, 23, `sizes ${JSON.stringify(sizes)}`);
-  for (const rs of c.replicaSetsOf()) assert.equal(rs.metadata.annotations?.['deployment.kubernetes.io/desired-replicas'], '20');
+  for (const rs of c.replicaSetsOf())
+    assert.equal(rs.metadata.annotations?.['deployment.kubernetes.io/desired-replicas'], '20');
   await c.run();
   assert.equal(c.activePods().length, 20);
 });

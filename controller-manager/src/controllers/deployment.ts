@@ -5,7 +5,15 @@
  * conditions. Each sync re-reads the caches (plus our own recent writes) and is idempotent.
  */
 import type { Logger } from 'pino';
-import { fromLabelSelector, matches, type Clock, type Deployment, type KubeObject, type Pod, type ReplicaSet } from '@kubelab/api';
+import {
+  fromLabelSelector,
+  matches,
+  type Clock,
+  type Deployment,
+  type KubeObject,
+  type Pod,
+  type ReplicaSet,
+} from '@kubelab/api';
 import { objectKey } from '@kubelab/client';
 import type { EventRecorder } from '@kubelab/client/events';
 import type { ApiLike, Cache, Controller, KeyQueue } from '../api.js';
@@ -84,21 +92,35 @@ export class DeploymentController implements Controller {
     const log = this.d.log.child({ deployment: key });
     const sel = fromLabelSelector(dep.spec.selector);
     if (sel.length === 0) {
-      this.d.recorder.event(dep, 'Warning', 'SelectingAll', 'This deployment is selecting all pods. A non-empty selector is required.');
+      this.d.recorder.event(
+        dep,
+        'Warning',
+        'SelectingAll',
+        'This deployment is selecting all pods. A non-empty selector is required.',
+      );
       if ((dep.status?.observedGeneration ?? 0) < (dep.metadata.generation ?? 0)) {
-        await this.d.api.updateStatus('deployments', { ...dep, status: { ...(dep.status ?? {}), observedGeneration: dep.metadata.generation } });
+        await this.d.api.updateStatus('deployments', {
+          ...dep,
+          status: { ...(dep.status ?? {}), observedGeneration: dep.metadata.generation },
+        });
       }
       return;
     }
     const rsList = await this.claimReplicaSets(dep, sel, log);
-    const s = new DeploymentSync({ api: this.d.api, recorder: this.d.recorder, clock: this.d.clock, log, overlay: this.overlay }, dep, rsList);
+    const s = new DeploymentSync(
+      { api: this.d.api, recorder: this.d.recorder, clock: this.d.clock, log, overlay: this.overlay },
+      dep,
+      rsList,
+    );
     if (dep.metadata.deletionTimestamp) return syncStatusOnly(s);
     await s.checkPausedConditions();
     if (s.d.spec.paused) return syncScale(s);
     if (await isScalingEvent(s)) return syncScale(s);
     if (s.d.spec.strategy?.type === 'Recreate') {
       const uids = new Set(s.rsList.map((rs) => rs.metadata.uid));
-      const pods = inNamespace(this.d.pods.list(), dep.metadata.namespace ?? '').filter((p) => uids.has(controllerRef(p)?.uid));
+      const pods = inNamespace(this.d.pods.list(), dep.metadata.namespace ?? '').filter((p) =>
+        uids.has(controllerRef(p)?.uid),
+      );
       await rolloutRecreate(s, pods);
     } else {
       await rolloutRolling(s);
@@ -110,7 +132,8 @@ export class DeploymentController implements Controller {
   private requeueStuck(key: string, dep: Deployment): void {
     if (!hasProgressDeadline(dep)) return;
     const cond = getCondition(dep.status, 'Progressing');
-    if (!cond || cond.reason === Reason.NewRSAvailable || cond.reason === Reason.TimedOut || !cond.lastUpdateTime) return;
+    if (!cond || cond.reason === Reason.NewRSAvailable || cond.reason === Reason.TimedOut || !cond.lastUpdateTime)
+      return;
     const due = Date.parse(cond.lastUpdateTime) + progressDeadlineSeconds(dep) * 1000 - this.d.clock.now();
     this.queue.addAfter(key, Math.max(1000, due + 1000));
   }
@@ -120,7 +143,11 @@ export class DeploymentController implements Controller {
    * adopted (after a fresh GET shows the Deployment alive), owned ones that stopped matching are
    * released.
    */
-  private async claimReplicaSets(dep: Deployment, sel: ReturnType<typeof fromLabelSelector>, log: Logger): Promise<ReplicaSet[]> {
+  private async claimReplicaSets(
+    dep: Deployment,
+    sel: ReturnType<typeof fromLabelSelector>,
+    log: Logger,
+  ): Promise<ReplicaSet[]> {
     const ns = dep.metadata.namespace ?? '';
     const all = this.overlay.view(inNamespace(this.d.replicasets.list(), ns));
     const deleting = !!dep.metadata.deletionTimestamp;
@@ -132,7 +159,12 @@ export class DeploymentController implements Controller {
       if (ref) {
         if (ref.uid !== dep.metadata.uid) continue;
         if (ok) claimed.push(rs);
-        else if (!deleting) await this.writeOwnerRefs(rs, (rs.metadata.ownerReferences ?? []).filter((r) => r.uid !== dep.metadata.uid), log);
+        else if (!deleting)
+          await this.writeOwnerRefs(
+            rs,
+            (rs.metadata.ownerReferences ?? []).filter((r) => r.uid !== dep.metadata.uid),
+            log,
+          );
         continue;
       }
       if (!ok || deleting || rs.metadata.deletionTimestamp) continue;
@@ -141,13 +173,21 @@ export class DeploymentController implements Controller {
         () => false,
       );
       if (!(await canAdopt)) continue;
-      const adopted = await this.writeOwnerRefs(rs, [...(rs.metadata.ownerReferences ?? []), newControllerRef(dep, 'apps/v1', 'Deployment')], log);
+      const adopted = await this.writeOwnerRefs(
+        rs,
+        [...(rs.metadata.ownerReferences ?? []), newControllerRef(dep, 'apps/v1', 'Deployment')],
+        log,
+      );
       if (adopted) claimed.push(adopted);
     }
     return claimed;
   }
 
-  private async writeOwnerRefs(rs: ReplicaSet, refs: NonNullable<ReplicaSet['metadata']['ownerReferences']>, log: Logger): Promise<ReplicaSet | undefined> {
+  private async writeOwnerRefs(
+    rs: ReplicaSet,
+    refs: NonNullable<ReplicaSet['metadata']['ownerReferences']>,
+    log: Logger,
+  ): Promise<ReplicaSet | undefined> {
     const next = structuredClone(rs);
     if (refs.length > 0) next.metadata.ownerReferences = refs;
     else delete next.metadata.ownerReferences;

@@ -64,7 +64,8 @@ export class DisruptionController implements Controller {
     const budget = (b: PodDisruptionBudget): void => this.queue.add(objectKey(b));
     d.budgets.addHandlers({ add: budget, update: (_o, b) => budget(b) });
     const pod = (p: Pod): void => {
-      for (const b of d.budgets.list()) if (b.metadata.namespace === p.metadata.namespace && this.selects(b, p)) this.queue.add(objectKey(b));
+      for (const b of d.budgets.list())
+        if (b.metadata.namespace === p.metadata.namespace && this.selects(b, p)) this.queue.add(objectKey(b));
     };
     d.pods.addHandlers({
       add: pod,
@@ -77,7 +78,8 @@ export class DisruptionController implements Controller {
     const scaled = (o: KubeObject): void => {
       for (const b of d.budgets.list()) if (b.metadata.namespace === o.metadata.namespace) this.queue.add(objectKey(b));
     };
-    for (const c of [d.replicasets, d.deployments, d.statefulsets] as Cache<KubeObject>[]) c.addHandlers({ update: (_o, x) => scaled(x) });
+    for (const c of [d.replicasets, d.deployments, d.statefulsets] as Cache<KubeObject>[])
+      c.addHandlers({ update: (_o, x) => scaled(x) });
   }
 
   private selects(b: PodDisruptionBudget, p: Pod): boolean {
@@ -92,14 +94,17 @@ export class DisruptionController implements Controller {
     if (!ref) return undefined;
     if (ref.kind === 'StatefulSet') {
       const s = this.d.statefulsets.get(`${ns}/${ref.name}`);
-      return s && s.metadata.uid === ref.uid ? { key: `sts/${s.metadata.uid}`, replicas: s.spec.replicas ?? 1 } : undefined;
+      return s && s.metadata.uid === ref.uid
+        ? { key: `sts/${s.metadata.uid}`, replicas: s.spec.replicas ?? 1 }
+        : undefined;
     }
     if (ref.kind !== 'ReplicaSet') return undefined;
     const rs = this.d.replicasets.get(`${ns}/${ref.name}`);
     if (!rs || rs.metadata.uid !== ref.uid) return undefined;
     const dref = controllerRef(rs);
     const dep = dref?.kind === 'Deployment' ? this.d.deployments.get(`${ns}/${dref.name}`) : undefined;
-    if (dep && dep.metadata.uid === dref?.uid) return { key: `deploy/${dep.metadata.uid}`, replicas: dep.spec.replicas ?? 1 };
+    if (dep && dep.metadata.uid === dref?.uid)
+      return { key: `deploy/${dep.metadata.uid}`, replicas: dep.spec.replicas ?? 1 };
     return { key: `rs/${rs.metadata.uid}`, replicas: rs.spec.replicas ?? 1 };
   }
 
@@ -112,7 +117,12 @@ export class DisruptionController implements Controller {
       else unmanaged++;
     }
     if (unmanaged > 0) {
-      this.once.event(pdb, 'Warning', 'UnmanagedPods', `Pods selected by this PodDisruptionBudget (selector: ${JSON.stringify(pdb.spec.selector ?? {})}) were found to be unmanaged. As a result, the status of the PDB cannot be calculated correctly, which may result in undefined behavior. To account for these pods please set ".spec.minAvailable" field of the PDB to an integer value.`);
+      this.once.event(
+        pdb,
+        'Warning',
+        'UnmanagedPods',
+        `Pods selected by this PodDisruptionBudget (selector: ${JSON.stringify(pdb.spec.selector ?? {})}) were found to be unmanaged. As a result, the status of the PDB cannot be calculated correctly, which may result in undefined behavior. To account for these pods please set ".spec.minAvailable" field of the PDB to an integer value.`,
+      );
     }
     return [...seen.values()].reduce((a, b) => a + b, 0) + unmanaged;
   }
@@ -120,7 +130,9 @@ export class DisruptionController implements Controller {
   async reconcile(key: string): Promise<void> {
     const pdb = this.d.budgets.get(key);
     if (!pdb || pdb.metadata.deletionTimestamp) return;
-    const pods = this.d.pods.list().filter((p) => p.metadata.namespace === pdb.metadata.namespace && this.selects(pdb, p));
+    const pods = this.d.pods
+      .list()
+      .filter((p) => p.metadata.namespace === pdb.metadata.namespace && this.selects(pdb, p));
     const now = this.d.clock.now();
     const { minAvailable, maxUnavailable } = pdb.spec ?? {};
     let expected: number;
@@ -147,9 +159,21 @@ export class DisruptionController implements Controller {
       disrupted[name] = at;
       nextExpiry = Math.min(nextExpiry ?? expires, expires);
     }
-    const healthy = pods.filter((p) => !p.metadata.deletionTimestamp && isPodReady(p) && !(p.metadata.name! in disrupted)).length;
+    const healthy = pods.filter(
+      (p) => !p.metadata.deletionTimestamp && isPodReady(p) && !(p.metadata.name! in disrupted),
+    ).length;
     const allowed = expected <= 0 ? 0 : Math.max(0, healthy - desired);
-    const status = this.status(pdb, { disruptionsAllowed: allowed, currentHealthy: healthy, desiredHealthy: desired, expectedPods: expected, disruptedPods: disrupted }, now);
+    const status = this.status(
+      pdb,
+      {
+        disruptionsAllowed: allowed,
+        currentHealthy: healthy,
+        desiredHealthy: desired,
+        expectedPods: expected,
+        disruptedPods: disrupted,
+      },
+      now,
+    );
     if (!semanticEqual(status, pdb.status)) {
       try {
         await this.d.api.updateStatus('poddisruptionbudgets', { ...pdb, status });
@@ -161,7 +185,11 @@ export class DisruptionController implements Controller {
     if (nextExpiry !== undefined) this.queue.addAfter(key, Math.max(100, nextExpiry - now));
   }
 
-  private status(pdb: PodDisruptionBudget, s: Omit<PodDisruptionBudgetStatus, 'observedGeneration' | 'conditions'>, now: number): PodDisruptionBudgetStatus {
+  private status(
+    pdb: PodDisruptionBudget,
+    s: Omit<PodDisruptionBudgetStatus, 'observedGeneration' | 'conditions'>,
+    now: number,
+  ): PodDisruptionBudgetStatus {
     const ok = s.disruptionsAllowed > 0;
     const prev = pdb.status?.conditions?.find((c) => c.type === 'DisruptionAllowed');
     const status = ok ? 'True' : 'False';
@@ -173,7 +201,11 @@ export class DisruptionController implements Controller {
       observedGeneration: pdb.metadata.generation ?? 1,
       lastTransitionTime: prev?.status === status && prev.lastTransitionTime ? prev.lastTransitionTime : rfc3339(now),
     };
-    const out: PodDisruptionBudgetStatus = { ...s, observedGeneration: pdb.metadata.generation ?? 1, conditions: [cond] };
+    const out: PodDisruptionBudgetStatus = {
+      ...s,
+      observedGeneration: pdb.metadata.generation ?? 1,
+      conditions: [cond],
+    };
     if (Object.keys(s.disruptedPods ?? {}).length === 0) delete out.disruptedPods;
     return out;
   }

@@ -5,7 +5,11 @@ import { computeSubsets, EndpointsController, findPort } from './endpoints.js';
 import { drain, FakeCache, InProcessApi, ManualQueue } from '@kubelab/apiserver/testing';
 import { pod, readyStatus, silentLog } from '../testing/fixtures.js';
 
-const svc = (ports: Service['spec']['ports'], selector: Record<string, string> | undefined = { app: 'web' }, extra: Partial<Service['spec']> = {}): Service => ({
+const svc = (
+  ports: Service['spec']['ports'],
+  selector: Record<string, string> | undefined = { app: 'web' },
+  extra: Partial<Service['spec']> = {},
+): Service => ({
   apiVersion: 'v1',
   kind: 'Service',
   metadata: { name: 'web', namespace: 'default', labels: { team: 'a' } },
@@ -31,10 +35,24 @@ test('ready pods go to addresses, others to notReadyAddresses; named targetPort 
   assert.deepEqual(subsets, [
     {
       addresses: [
-        { ip: '10.244.0.9', nodeName: 'node-1', targetRef: { kind: 'Pod', namespace: 'default', name: 'a', uid: 'uid-a' } },
-        { ip: '10.244.0.12', nodeName: 'node-1', targetRef: { kind: 'Pod', namespace: 'default', name: 'b', uid: 'uid-b' } },
+        {
+          ip: '10.244.0.9',
+          nodeName: 'node-1',
+          targetRef: { kind: 'Pod', namespace: 'default', name: 'a', uid: 'uid-a' },
+        },
+        {
+          ip: '10.244.0.12',
+          nodeName: 'node-1',
+          targetRef: { kind: 'Pod', namespace: 'default', name: 'b', uid: 'uid-b' },
+        },
       ],
-      notReadyAddresses: [{ ip: '10.244.0.5', nodeName: 'node-1', targetRef: { kind: 'Pod', namespace: 'default', name: 'c', uid: 'uid-c' } }],
+      notReadyAddresses: [
+        {
+          ip: '10.244.0.5',
+          nodeName: 'node-1',
+          targetRef: { kind: 'Pod', namespace: 'default', name: 'c', uid: 'uid-c' },
+        },
+      ],
       ports: [{ name: 'http', port: 8080, protocol: 'TCP' }],
     },
   ]);
@@ -59,12 +77,21 @@ test('ports: numeric targetPort, missing targetPort, several ports, subsets spli
   assert.equal(findPort(webPod('a', '1.1.1.1', true), { port: 80, targetPort: 'http', protocol: 'UDP' }), undefined);
   const other = webPod('b', '10.244.0.20', true);
   other.spec.containers[0]!.ports = [{ name: 'http', containerPort: 9090 }];
-  const subsets = computeSubsets(svc([{ name: 'http', port: 80, targetPort: 'http' }, { name: 'metrics', port: 9100, targetPort: 9100 }]), [webPod('a', '10.244.0.10', true), other]);
+  const subsets = computeSubsets(
+    svc([
+      { name: 'http', port: 80, targetPort: 'http' },
+      { name: 'metrics', port: 9100, targetPort: 9100 },
+    ]),
+    [webPod('a', '10.244.0.10', true), other],
+  );
   assert.equal(subsets.length, 2);
-  assert.deepEqual(subsets.map((s) => [s.addresses?.map((a) => a.ip), s.ports?.map((p) => `${p.name}:${p.port}`)]), [
-    [['10.244.0.10'], ['http:8080', 'metrics:9100']],
-    [['10.244.0.20'], ['http:9090', 'metrics:9100']],
-  ]);
+  assert.deepEqual(
+    subsets.map((s) => [s.addresses?.map((a) => a.ip), s.ports?.map((p) => `${p.name}:${p.port}`)]),
+    [
+      [['10.244.0.10'], ['http:8080', 'metrics:9100']],
+      [['10.244.0.20'], ['http:9090', 'metrics:9100']],
+    ],
+  );
 });
 
 test('headless services without ports list addresses; hostname set for matching subdomain', () => {
@@ -72,7 +99,18 @@ test('headless services without ports list addresses; hostname set for matching 
   p.spec.hostname = 'a';
   p.spec.subdomain = 'web';
   const subsets = computeSubsets(svc([], { app: 'web' }, { clusterIP: 'None' }), [p]);
-  assert.deepEqual(subsets, [{ addresses: [{ ip: '10.244.0.10', nodeName: 'node-1', hostname: 'a', targetRef: { kind: 'Pod', namespace: 'default', name: 'a', uid: 'uid-a' } }] }]);
+  assert.deepEqual(subsets, [
+    {
+      addresses: [
+        {
+          ip: '10.244.0.10',
+          nodeName: 'node-1',
+          hostname: 'a',
+          targetRef: { kind: 'Pod', namespace: 'default', name: 'a', uid: 'uid-a' },
+        },
+      ],
+    },
+  ]);
   assert.deepEqual(computeSubsets(svc([]), [p]), [], 'a ClusterIP service without ports has no endpoints');
 });
 
@@ -116,9 +154,23 @@ test('controller: creates, updates on pod changes only when needed, deletes with
 
 test('controller: services without selector are left alone; leftover endpoints are removed after sync', async () => {
   const { api, ctrl, settle } = setup();
-  await api.create('services', { apiVersion: 'v1', kind: 'Service', metadata: { name: 'manual', namespace: 'default' }, spec: { ports: [{ port: 80 }] } } as Service);
-  await api.create('endpoints', { apiVersion: 'v1', kind: 'Endpoints', metadata: { name: 'manual', namespace: 'default' }, subsets: [{ addresses: [{ ip: '192.168.1.1' }], ports: [{ port: 80 }] }] } as Endpoints);
-  await api.create('endpoints', { apiVersion: 'v1', kind: 'Endpoints', metadata: { name: 'leftover', namespace: 'default' } } as Endpoints);
+  await api.create('services', {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name: 'manual', namespace: 'default' },
+    spec: { ports: [{ port: 80 }] },
+  } as Service);
+  await api.create('endpoints', {
+    apiVersion: 'v1',
+    kind: 'Endpoints',
+    metadata: { name: 'manual', namespace: 'default' },
+    subsets: [{ addresses: [{ ip: '192.168.1.1' }], ports: [{ port: 80 }] }],
+  } as Endpoints);
+  await api.create('endpoints', {
+    apiVersion: 'v1',
+    kind: 'Endpoints',
+    metadata: { name: 'leftover', namespace: 'default' },
+  } as Endpoints);
   ctrl.onSynced();
   await settle();
   assert.equal(api.peek<Endpoints>('endpoints', 'default', 'manual')!.subsets?.[0]?.addresses?.[0]?.ip, '192.168.1.1');

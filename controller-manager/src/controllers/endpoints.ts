@@ -5,7 +5,16 @@
  * Written only when it changed; removed when its Service is gone.
  */
 import type { Logger } from 'pino';
-import type { EndpointAddress, EndpointPort, EndpointSubset, Endpoints, KubeObject, Pod, Service, ServicePort } from '@kubelab/api';
+import type {
+  EndpointAddress,
+  EndpointPort,
+  EndpointSubset,
+  Endpoints,
+  KubeObject,
+  Pod,
+  Service,
+  ServicePort,
+} from '@kubelab/api';
 import { objectKey, splitKey } from '@kubelab/client';
 import type { ApiLike, Cache, Controller, KeyQueue } from '../api.js';
 import { inNamespace, isAlreadyExists, isNotFound, semanticEqual } from '../util/objects.js';
@@ -49,14 +58,21 @@ function podIP(pod: Pod): string | undefined {
 function addressOf(svc: Service, pod: Pod, ip: string): EndpointAddress {
   const a: EndpointAddress = { ip };
   if (pod.spec.nodeName) a.nodeName = pod.spec.nodeName;
-  if (pod.spec.hostname && pod.spec.subdomain === svc.metadata.name && svc.spec.clusterIP === 'None') a.hostname = pod.spec.hostname;
-  a.targetRef = { kind: 'Pod', namespace: pod.metadata.namespace ?? '', name: pod.metadata.name ?? '', uid: pod.metadata.uid };
+  if (pod.spec.hostname && pod.spec.subdomain === svc.metadata.name && svc.spec.clusterIP === 'None')
+    a.hostname = pod.spec.hostname;
+  a.targetRef = {
+    kind: 'Pod',
+    namespace: pod.metadata.namespace ?? '',
+    name: pod.metadata.name ?? '',
+    uid: pod.metadata.uid,
+  };
   return a;
 }
 
 const portKey = (p: EndpointPort): string => `${p.name ?? ''}/${p.port}/${p.protocol ?? ''}`;
 const addrKey = (a: EndpointAddress): string => `${a.ip}/${a.targetRef?.uid ?? ''}`;
-const byAddr = (a: EndpointAddress, b: EndpointAddress): number => a.ip.localeCompare(b.ip, 'en', { numeric: true }) || addrKey(a).localeCompare(addrKey(b));
+const byAddr = (a: EndpointAddress, b: EndpointAddress): number =>
+  a.ip.localeCompare(b.ip, 'en', { numeric: true }) || addrKey(a).localeCompare(addrKey(b));
 
 /**
  * The subsets for a Service: one per distinct set of resolved ports (upstream's RepackSubsets),
@@ -84,7 +100,8 @@ export function computeSubsets(svc: Service, pods: Pod[]): EndpointSubset[] {
         if (num === undefined) continue;
         const ep: EndpointPort = { port: num, protocol: sp.protocol ?? 'TCP' };
         if (sp.name) ep.name = sp.name;
-        if (typeof (sp as { appProtocol?: string }).appProtocol === 'string') (ep as { appProtocol?: string }).appProtocol = (sp as { appProtocol?: string }).appProtocol;
+        if (typeof (sp as { appProtocol?: string }).appProtocol === 'string')
+          (ep as { appProtocol?: string }).appProtocol = (sp as { appProtocol?: string }).appProtocol;
         ports.set(portKey(ep), ep);
       }
       if (ports.size === 0) continue;
@@ -201,7 +218,11 @@ export class EndpointsController implements Controller {
       // Created meanwhile (e.g. by a previous run): the informer will bring it; sync again.
       if (!isAlreadyExists(err)) throw err;
       const existing = await this.d.api.get<Endpoints>('endpoints', namespace, name);
-      await this.d.api.update('endpoints', { ...existing, metadata: { ...existing.metadata, labels }, subsets: subsets.length > 0 ? subsets : undefined });
+      await this.d.api.update('endpoints', {
+        ...existing,
+        metadata: { ...existing.metadata, labels },
+        subsets: subsets.length > 0 ? subsets : undefined,
+      });
     }
   }
 }

@@ -58,14 +58,20 @@ export function desiredSlices(svc: Service, pods: Pod[]): DesiredSlice[] {
     };
     if (pod.spec.hostname && pod.spec['subdomain'] === svc.metadata.name) ep.hostname = pod.spec.hostname;
     if (pod.spec.nodeName) ep.nodeName = pod.spec.nodeName;
-    ep.targetRef = { kind: 'Pod', namespace: pod.metadata.namespace ?? '', name: pod.metadata.name ?? '', uid: pod.metadata.uid };
+    ep.targetRef = {
+      kind: 'Pod',
+      namespace: pod.metadata.namespace ?? '',
+      name: pod.metadata.name ?? '',
+      uid: pod.metadata.uid,
+    };
     const key = slicePortKey(ports);
     let g = groups.get(key);
     if (!g) groups.set(key, (g = { portKey: key, ports, endpoints: [] }));
     g.endpoints!.push(ep);
   }
   if (groups.size === 0) return [{ portKey: '', ports: null, endpoints: null }];
-  const ipNum = (e: EndpointSliceEndpoint): number => (e.addresses[0] ?? '').split('.').reduce((a, b) => a * 256 + Number(b), 0);
+  const ipNum = (e: EndpointSliceEndpoint): number =>
+    (e.addresses[0] ?? '').split('.').reduce((a, b) => a * 256 + Number(b), 0);
   return [...groups.values()]
     .sort((a, b) => a.portKey.localeCompare(b.portKey))
     .map((g) => ({ ...g, endpoints: g.endpoints!.sort((a, b) => ipNum(a) - ipNum(b)) }));
@@ -89,7 +95,16 @@ export function newSlice(svc: Service, want: DesiredSlice): EndpointSlice {
       generateName: `${svc.metadata.name ?? ''}-`,
       namespace: svc.metadata.namespace ?? 'default',
       labels: sliceLabels(svc),
-      ownerReferences: [{ apiVersion: 'v1', kind: 'Service', name: svc.metadata.name ?? '', uid: svc.metadata.uid ?? '', controller: true, blockOwnerDeletion: true }],
+      ownerReferences: [
+        {
+          apiVersion: 'v1',
+          kind: 'Service',
+          name: svc.metadata.name ?? '',
+          uid: svc.metadata.uid ?? '',
+          controller: true,
+          blockOwnerDeletion: true,
+        },
+      ],
     },
     addressType: 'IPv4',
     endpoints: want.endpoints,

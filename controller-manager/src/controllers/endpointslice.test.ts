@@ -16,7 +16,12 @@ function setup() {
   return { api, slices, settle: () => drain([{ ctrl, queue }]) };
 }
 
-const svc: Service = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: 'default' }, spec: { selector: { app: 'web' }, ports: [{ name: 'http', port: 80, targetPort: 8080, protocol: 'TCP' }] } };
+const svc: Service = {
+  apiVersion: 'v1',
+  kind: 'Service',
+  metadata: { name: 'web', namespace: 'default' },
+  spec: { selector: { app: 'web' }, ports: [{ name: 'http', port: 80, targetPort: 8080, protocol: 'TCP' }] },
+};
 
 test('a placeholder slice, then the selected pods with conditions, node, targetRef and ports', async () => {
   const { api, settle } = setup();
@@ -63,9 +68,16 @@ test('slices of a deleted service are removed', async () => {
   assert.equal(api.objects('endpointslices').length, 0);
 });
 
-test('publishNotReadyAddresses: every endpoint ready, serving still the pod\'s readiness', () => {
-  const svc: Service = { metadata: { name: 's', namespace: 'default' }, spec: { selector: { app: 'a' }, publishNotReadyAddresses: true, ports: [{ port: 80 }] } };
-  const notReady: Pod = { metadata: { name: 'p', namespace: 'default', labels: { app: 'a' } }, spec: { containers: [{ name: 'c', image: 'x' }] }, status: { phase: 'Running', podIP: '10.244.0.9', conditions: [{ type: 'Ready', status: 'False' }] } };
+test("publishNotReadyAddresses: every endpoint ready, serving still the pod's readiness", () => {
+  const svc: Service = {
+    metadata: { name: 's', namespace: 'default' },
+    spec: { selector: { app: 'a' }, publishNotReadyAddresses: true, ports: [{ port: 80 }] },
+  };
+  const notReady: Pod = {
+    metadata: { name: 'p', namespace: 'default', labels: { app: 'a' } },
+    spec: { containers: [{ name: 'c', image: 'x' }] },
+    status: { phase: 'Running', podIP: '10.244.0.9', conditions: [{ type: 'Ready', status: 'False' }] },
+  };
   const [slice] = desiredSlices(svc, [notReady]);
   assert.deepEqual(slice!.endpoints![0]!.conditions, { ready: true, serving: false, terminating: false });
 });

@@ -8,7 +8,16 @@ import type { Logger } from 'pino';
 import type { EndpointSlice, KubeObject, Pod, Service } from '@kubelab/api';
 import { objectKey, splitKey } from '@kubelab/client';
 import type { ApiLike, Cache, Controller, KeyQueue } from '../api.js';
-import { desiredSlices, MANAGED_BY, MANAGED_BY_LABEL, newSlice, SERVICE_NAME_LABEL, selects, sliceLabels, slicePortKey } from './endpointslice-compute.js';
+import {
+  desiredSlices,
+  MANAGED_BY,
+  MANAGED_BY_LABEL,
+  newSlice,
+  SERVICE_NAME_LABEL,
+  selects,
+  sliceLabels,
+  slicePortKey,
+} from './endpointslice-compute.js';
 import { inNamespace, isNotFound, semanticEqual } from '../util/objects.js';
 import { WriteOverlay } from '../util/overlay.js';
 import { systemClock, type Clock } from '@kubelab/api';
@@ -39,7 +48,11 @@ export class EndpointSliceController implements Controller {
     this.queue = d.queue;
     this.overlay = new WriteOverlay<EndpointSlice>(d.clock ?? systemClock);
     this.caches = [d.services, d.pods, d.slices];
-    d.services.addHandlers({ add: (s) => this.queue.add(objectKey(s)), update: (_o, s) => this.queue.add(objectKey(s)), delete: (s) => this.queue.add(objectKey(s)) });
+    d.services.addHandlers({
+      add: (s) => this.queue.add(objectKey(s)),
+      update: (_o, s) => this.queue.add(objectKey(s)),
+      delete: (s) => this.queue.add(objectKey(s)),
+    });
     d.pods.addHandlers({
       add: (p) => this.onPod(p),
       update: (o, p) => {
@@ -68,7 +81,13 @@ export class EndpointSliceController implements Controller {
   }
 
   private ours(namespace: string, name: string): EndpointSlice[] {
-    return this.overlay.view(inNamespace(this.d.slices.list(), namespace), (s) => (s.metadata.namespace ?? '') === namespace && s.metadata.labels?.[SERVICE_NAME_LABEL] === name && s.metadata.labels?.[MANAGED_BY_LABEL] === MANAGED_BY);
+    return this.overlay.view(
+      inNamespace(this.d.slices.list(), namespace),
+      (s) =>
+        (s.metadata.namespace ?? '') === namespace &&
+        s.metadata.labels?.[SERVICE_NAME_LABEL] === name &&
+        s.metadata.labels?.[MANAGED_BY_LABEL] === MANAGED_BY,
+    );
   }
 
   async reconcile(key: string): Promise<void> {
@@ -89,16 +108,28 @@ export class EndpointSliceController implements Controller {
         this.overlay.wrote(await this.d.api.create('endpointslices', newSlice(svc, w), namespace));
         continue;
       }
-      const same = semanticEqual(cur.endpoints ?? [], w.endpoints ?? []) && semanticEqual(cur.ports ?? [], w.ports ?? []) && semanticEqual(cur.metadata.labels, labels);
+      const same =
+        semanticEqual(cur.endpoints ?? [], w.endpoints ?? []) &&
+        semanticEqual(cur.ports ?? [], w.ports ?? []) &&
+        semanticEqual(cur.metadata.labels, labels);
       if (same) continue;
-      this.overlay.wrote(await this.d.api.update('endpointslices', { ...cur, metadata: { ...cur.metadata, labels }, endpoints: w.endpoints, ports: w.ports }));
+      this.overlay.wrote(
+        await this.d.api.update('endpointslices', {
+          ...cur,
+          metadata: { ...cur.metadata, labels },
+          endpoints: w.endpoints,
+          ports: w.ports,
+        }),
+      );
     }
     for (const s of unused) await this.remove(s);
   }
 
   private async remove(s: EndpointSlice): Promise<void> {
     try {
-      await this.d.api.delete('endpointslices', s.metadata.namespace ?? '', s.metadata.name ?? '', { preconditionUid: s.metadata.uid });
+      await this.d.api.delete('endpointslices', s.metadata.namespace ?? '', s.metadata.name ?? '', {
+        preconditionUid: s.metadata.uid,
+      });
       this.overlay.deleted(objectKey(s));
     } catch (err) {
       if (!isNotFound(err)) throw err;

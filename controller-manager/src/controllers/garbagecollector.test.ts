@@ -18,7 +18,14 @@ function setup() {
   return { api, caches, queue, gc, settle: () => drain([{ ctrl: gc, queue }]) };
 }
 
-const ref = (o: KubeObject, kind: string, apiVersion = 'apps/v1'): OwnerReference => ({ apiVersion, kind, name: o.metadata.name!, uid: o.metadata.uid!, controller: true, blockOwnerDeletion: true });
+const ref = (o: KubeObject, kind: string, apiVersion = 'apps/v1'): OwnerReference => ({
+  apiVersion,
+  kind,
+  name: o.metadata.name!,
+  uid: o.metadata.uid!,
+  controller: true,
+  blockOwnerDeletion: true,
+});
 
 async function owned(api: InProcessApi): Promise<{ d: Deployment; rs: ReplicaSet; pods: Pod[] }> {
   const d = await api.create('deployments', deployment('web', 2));
@@ -80,11 +87,17 @@ test('with one live owner left, only the dangling reference is removed', async (
   const { api, settle } = setup();
   const a = await api.create('deployments', deployment('a', 1));
   const p = pod('shared', {});
-  p.metadata.ownerReferences = [ref(a, 'Deployment'), { apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'gone', uid: 'uid-gone' }];
+  p.metadata.ownerReferences = [
+    ref(a, 'Deployment'),
+    { apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'gone', uid: 'uid-gone' },
+  ];
   await api.create('pods', p);
   await settle();
   const after = api.peek<Pod>('pods', 'default', 'shared')!;
-  assert.deepEqual(after.metadata.ownerReferences?.map((r) => r.name), ['a']);
+  assert.deepEqual(
+    after.metadata.ownerReferences?.map((r) => r.name),
+    ['a'],
+  );
 });
 
 test('unknown owner kinds are never assumed gone', async () => {
@@ -111,10 +124,15 @@ test('foreground: dependents first, then the finalizers, then the owner', async 
   assert.equal(podDelete.options?.propagationPolicy, 'Background');
   // order: pods were deleted before the ReplicaSet's finalizer went, which went before the Deployment's
   const idx = (pred: (c: (typeof api.calls)[number]) => boolean): number => api.calls.findIndex(pred);
-  const lastPodDelete = api.calls.map((c, i) => (c.verb === 'delete' && c.resource === 'pods' ? i : -1)).reduce((a, b) => Math.max(a, b));
+  const lastPodDelete = api.calls
+    .map((c, i) => (c.verb === 'delete' && c.resource === 'pods' ? i : -1))
+    .reduce((a, b) => Math.max(a, b));
   const rsFinalizer = idx((c) => c.verb === 'update' && c.resource === 'replicasets');
   const depFinalizer = idx((c) => c.verb === 'update' && c.resource === 'deployments');
-  assert.ok(lastPodDelete < rsFinalizer && rsFinalizer < depFinalizer, `${lastPodDelete} < ${rsFinalizer} < ${depFinalizer}`);
+  assert.ok(
+    lastPodDelete < rsFinalizer && rsFinalizer < depFinalizer,
+    `${lastPodDelete} < ${rsFinalizer} < ${depFinalizer}`,
+  );
 });
 
 test('foreground waits for terminating pods to be really gone', async () => {

@@ -27,7 +27,8 @@ export interface GarbageCollectorDeps {
 
 type OwnerState = 'solid' | 'dangling' | 'waiting';
 
-const isForegroundDeleting = (o: KubeObject): boolean => !!o.metadata.deletionTimestamp && (o.metadata.finalizers ?? []).includes(FOREGROUND);
+const isForegroundDeleting = (o: KubeObject): boolean =>
+  !!o.metadata.deletionTimestamp && (o.metadata.finalizers ?? []).includes(FOREGROUND);
 
 export class GarbageCollector implements Controller {
   readonly name = 'garbage-collector';
@@ -59,7 +60,9 @@ export class GarbageCollector implements Controller {
     // Its dependents may now be orphans.
     if (uid) {
       for (const r of this.dependentResources) {
-        for (const dep of this.d.caches[r]!.list()) if (dep.metadata.ownerReferences?.some((ref) => ref.uid === uid)) this.queue.add(`dep|${r}|${objectKey(dep)}`);
+        for (const dep of this.d.caches[r]!.list())
+          if (dep.metadata.ownerReferences?.some((ref) => ref.uid === uid))
+            this.queue.add(`dep|${r}|${objectKey(dep)}`);
       }
     }
     // Its owners may be waiting for it to go.
@@ -70,7 +73,8 @@ export class GarbageCollector implements Controller {
         if (!info || !cache) continue;
         const key = info.namespaced ? `${o.metadata.namespace ?? ''}/${ref.name}` : ref.name;
         const owner = cache.get(key);
-        if (owner && owner.metadata.uid === ref.uid && isForegroundDeleting(owner)) this.queue.add(`fg|${info.resource}|${key}`);
+        if (owner && owner.metadata.uid === ref.uid && isForegroundDeleting(owner))
+          this.queue.add(`fg|${info.resource}|${key}`);
       }
     }
   }
@@ -120,7 +124,10 @@ export class GarbageCollector implements Controller {
       if (drop.size === 0) return;
       log.info({ owners: [...drop] }, 'removing references to owners that are gone or being deleted');
       try {
-        await this.d.api.update(resource, { ...obj, metadata: { ...obj.metadata, ownerReferences: refs.filter((r) => !drop.has(r.uid)) } });
+        await this.d.api.update(resource, {
+          ...obj,
+          metadata: { ...obj.metadata, ownerReferences: refs.filter((r) => !drop.has(r.uid)) },
+        });
       } catch (err) {
         if (!isNotFound(err)) throw err;
       }
@@ -131,7 +138,10 @@ export class GarbageCollector implements Controller {
     const policy = waiting && resource !== 'pods' ? 'Foreground' : 'Background';
     log.info({ policy, owners: refs.map((r) => `${r.kind}/${r.name}`) }, 'deleting dependent whose owners are gone');
     try {
-      await this.d.api.delete(resource, namespace, name, { propagationPolicy: policy, preconditionUid: obj.metadata.uid });
+      await this.d.api.delete(resource, namespace, name, {
+        propagationPolicy: policy,
+        preconditionUid: obj.metadata.uid,
+      });
     } catch (err) {
       if (isNotFound(err) || isConflict(err)) return;
       throw err;
@@ -155,7 +165,9 @@ export class GarbageCollector implements Controller {
   private dependentsOf(owner: KubeObject, items: KubeObject[]): KubeObject[] {
     const uid = owner.metadata.uid;
     const ns = owner.metadata.namespace;
-    return items.filter((o) => (!ns || o.metadata.namespace === ns) && o.metadata.ownerReferences?.some((r) => r.uid === uid));
+    return items.filter(
+      (o) => (!ns || o.metadata.namespace === ns) && o.metadata.ownerReferences?.some((r) => r.uid === uid),
+    );
   }
 
   private async processForeground(resource: string, key: string): Promise<void> {
@@ -165,7 +177,8 @@ export class GarbageCollector implements Controller {
     let blocking = 0;
     for (const r of this.dependentResources) {
       for (const dep of this.dependentsOf(owner, this.d.caches[r]!.list())) {
-        if (dep.metadata.ownerReferences?.some((ref) => ref.uid === owner.metadata.uid && ref.blockOwnerDeletion)) blocking++;
+        if (dep.metadata.ownerReferences?.some((ref) => ref.uid === owner.metadata.uid && ref.blockOwnerDeletion))
+          blocking++;
         if (!dep.metadata.deletionTimestamp) await this.processDependent(r, objectKey(dep));
       }
     }
@@ -173,7 +186,9 @@ export class GarbageCollector implements Controller {
     // The cache may lag behind new dependents: confirm with a fresh list before letting go.
     for (const r of this.dependentResources) {
       const { items } = await this.d.api.list(r, { namespace: owner.metadata.namespace ?? '' });
-      const left = this.dependentsOf(owner, items).filter((o) => o.metadata.ownerReferences?.some((ref) => ref.uid === owner.metadata.uid && ref.blockOwnerDeletion));
+      const left = this.dependentsOf(owner, items).filter((o) =>
+        o.metadata.ownerReferences?.some((ref) => ref.uid === owner.metadata.uid && ref.blockOwnerDeletion),
+      );
       if (left.length > 0) {
         log.debug({ dependents: left.length, of: r }, 'foreground deletion waits for dependents');
         for (const dep of left) await this.processDependent(r, objectKey(dep), dep);

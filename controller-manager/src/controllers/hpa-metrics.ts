@@ -11,7 +11,12 @@ import type { PodMetric } from './hpa-replicas.js';
 export const POD_METRICS_RESOURCE = 'pods.metrics.k8s.io';
 
 export interface MetricsClient {
-  podMetrics(namespace: string, selector: string, resource: string, container?: string): Promise<Map<string, PodMetric>>;
+  podMetrics(
+    namespace: string,
+    selector: string,
+    resource: string,
+    container?: string,
+  ): Promise<Map<string, PodMetric>>;
 }
 
 interface PodMetricsItem extends KubeObject {
@@ -44,13 +49,22 @@ export function podValue(item: PodMetricsItem, resource: string, container?: str
 export class ApiMetricsClient implements MetricsClient {
   constructor(private readonly api: ApiLike) {}
 
-  async podMetrics(namespace: string, selector: string, resource: string, container?: string): Promise<Map<string, PodMetric>> {
+  async podMetrics(
+    namespace: string,
+    selector: string,
+    resource: string,
+    container?: string,
+  ): Promise<Map<string, PodMetric>> {
     const { items } = await this.api.list<PodMetricsItem>(POD_METRICS_RESOURCE, { namespace, labelSelector: selector });
     const out = new Map<string, PodMetric>();
     for (const item of items) {
       const v = podValue(item, resource, container);
       if (v === undefined) continue;
-      out.set(item.metadata.name ?? '', { value: v, timestamp: Date.parse(item.timestamp ?? '') || 0, windowMs: windowMs(item.window) });
+      out.set(item.metadata.name ?? '', {
+        value: v,
+        timestamp: Date.parse(item.timestamp ?? '') || 0,
+        windowMs: windowMs(item.window),
+      });
     }
     if (out.size === 0) throw new Error('no metrics returned from resource metrics API');
     return out;

@@ -4,14 +4,26 @@ import { DEFAULT_SCALE_DOWN, DEFAULT_SCALE_UP } from '@kubelab/api';
 import { ScalingHistory } from './hpa-normalize.js';
 
 const T0 = 1_000_000;
-const args = (current: number, desired: number, now: number, extra = {}) => ({ key: 'default/web', current, desired, min: 1, max: 10, now, ...extra });
+const args = (current: number, desired: number, now: number, extra = {}) => ({
+  key: 'default/web',
+  current,
+  desired,
+  min: 1,
+  max: 10,
+  now,
+  ...extra,
+});
 
 test('without behavior: scale-down waits for the stabilization window, scale-up is limited to max(2x, 4)', () => {
   const h = new ScalingHistory(60_000);
   assert.deepEqual(h.normalize(args(2, 9, T0)), {
     replicas: 4,
     ableToScale: { reason: 'ReadyForNewScale', message: 'recommended size matches current size' },
-    limited: { status: true, reason: 'ScaleUpLimit', message: 'the desired replica count is increasing faster than the maximum scale rate' },
+    limited: {
+      status: true,
+      reason: 'ScaleUpLimit',
+      message: 'the desired replica count is increasing faster than the maximum scale rate',
+    },
   });
   // The highest recommendation of the last minute (9, as proposed before the limits), limited again.
   const down = h.normalize(args(4, 1, T0 + 15_000));
@@ -25,7 +37,14 @@ test('without behavior: scale-down waits for the stabilization window, scale-up 
 
 test('with behavior: policies limit each period, and selectPolicy picks the larger change', () => {
   const h = new ScalingHistory(300_000);
-  const behavior = { scaleUp: { ...DEFAULT_SCALE_UP }, scaleDown: { stabilizationWindowSeconds: 0, selectPolicy: 'Max' as const, policies: [{ type: 'Pods' as const, value: 1, periodSeconds: 60 }] } };
+  const behavior = {
+    scaleUp: { ...DEFAULT_SCALE_UP },
+    scaleDown: {
+      stabilizationWindowSeconds: 0,
+      selectPolicy: 'Max' as const,
+      policies: [{ type: 'Pods' as const, value: 1, periodSeconds: 60 }],
+    },
+  };
   // Up: max(current+4, current*2) = max(5, 2) = 5 within 15 s.
   const up = h.normalize(args(1, 10, T0, { behavior }));
   assert.deepEqual([up.replicas, up.limited.reason], [5, 'ScaleUpLimit']);

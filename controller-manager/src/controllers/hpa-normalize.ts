@@ -77,7 +77,13 @@ export class ScalingHistory {
   private plain(a: NormalizeArgs): Normalized {
     const past = this.record(a.key, a.desired, a.now, this.downscaleWindowMs);
     const stabilized = Math.max(a.desired, ...past.map((r) => r.value));
-    const ableToScale = stabilized !== a.desired ? { reason: 'ScaleDownStabilized', message: 'recent recommendations were higher than current one, applying the highest recent recommendation' } : READY;
+    const ableToScale =
+      stabilized !== a.desired
+        ? {
+            reason: 'ScaleDownStabilized',
+            message: 'recent recommendations were higher than current one, applying the highest recent recommendation',
+          }
+        : READY;
     const scaleUpLimit = Math.max(2 * a.current, 4);
     let replicas = stabilized;
     let limit: Verdict = WITHIN;
@@ -88,7 +94,16 @@ export class ScalingHistory {
       const maxAllowed = Math.min(a.max, scaleUpLimit);
       if (stabilized > maxAllowed) {
         replicas = maxAllowed;
-        limit = a.max > scaleUpLimit ? { reason: 'ScaleUpLimit', message: 'the desired replica count is increasing faster than the maximum scale rate' } : { reason: 'TooManyReplicas', message: 'the desired replica count is more than the maximum replica count' };
+        limit =
+          a.max > scaleUpLimit
+            ? {
+                reason: 'ScaleUpLimit',
+                message: 'the desired replica count is increasing faster than the maximum scale rate',
+              }
+            : {
+                reason: 'TooManyReplicas',
+                message: 'the desired replica count is more than the maximum replica count',
+              };
       }
     }
     return { replicas, ableToScale, limited: { ...limit, status: replicas !== stabilized } };
@@ -112,8 +127,15 @@ export class ScalingHistory {
       stabilized === a.desired
         ? READY
         : a.desired >= a.current
-          ? { reason: 'ScaleUpStabilized', message: 'recent recommendations were lower than current one, applying the lowest recent recommendation' }
-          : { reason: 'ScaleDownStabilized', message: 'recent recommendations were higher than current one, applying the highest recent recommendation' };
+          ? {
+              reason: 'ScaleUpStabilized',
+              message: 'recent recommendations were lower than current one, applying the lowest recent recommendation',
+            }
+          : {
+              reason: 'ScaleDownStabilized',
+              message:
+                'recent recommendations were higher than current one, applying the highest recent recommendation',
+            };
     const { replicas, limit } = this.rate(a, stabilized, up, down);
     return { replicas, ableToScale, limited: { ...limit, status: replicas !== stabilized } };
   }
@@ -122,29 +144,59 @@ export class ScalingHistory {
     return (events ?? []).filter((e) => e.at > now - periodSeconds * 1000).reduce((s, e) => s + e.value, 0);
   }
 
-  private rate(a: NormalizeArgs, desired: number, up: HPAScalingRules, down: HPAScalingRules): { replicas: number; limit: Verdict } {
+  private rate(
+    a: NormalizeArgs,
+    desired: number,
+    up: HPAScalingRules,
+    down: HPAScalingRules,
+  ): { replicas: number; limit: Verdict } {
     const ups = this.ups.get(a.key);
     const downs = this.downs.get(a.key);
-    const periodStart = (p: { periodSeconds: number }): number => a.current - this.changeIn(ups, p.periodSeconds, a.now) + this.changeIn(downs, p.periodSeconds, a.now);
+    const periodStart = (p: { periodSeconds: number }): number =>
+      a.current - this.changeIn(ups, p.periodSeconds, a.now) + this.changeIn(downs, p.periodSeconds, a.now);
     if (desired > a.current) {
       let limit = a.current;
       if (up.selectPolicy !== 'Disabled') {
-        const proposals = (up.policies ?? []).map((p) => (p.type === 'Pods' ? periodStart(p) + p.value : Math.ceil(periodStart(p) * (1 + p.value / 100))));
-        limit = proposals.length ? (up.selectPolicy === 'Min' ? Math.min(...proposals) : Math.max(...proposals)) : a.current;
+        const proposals = (up.policies ?? []).map((p) =>
+          p.type === 'Pods' ? periodStart(p) + p.value : Math.ceil(periodStart(p) * (1 + p.value / 100)),
+        );
+        limit = proposals.length
+          ? up.selectPolicy === 'Min'
+            ? Math.min(...proposals)
+            : Math.max(...proposals)
+          : a.current;
       }
       limit = Math.max(limit, a.current);
       const maxAllowed = Math.min(a.max, limit);
-      const verdict = a.max > limit ? { reason: 'ScaleUpLimit', message: 'the desired replica count is increasing faster than the maximum scale rate' } : { reason: 'TooManyReplicas', message: 'the desired replica count is more than the maximum replica count' };
+      const verdict =
+        a.max > limit
+          ? {
+              reason: 'ScaleUpLimit',
+              message: 'the desired replica count is increasing faster than the maximum scale rate',
+            }
+          : { reason: 'TooManyReplicas', message: 'the desired replica count is more than the maximum replica count' };
       if (desired > maxAllowed) return { replicas: maxAllowed, limit: verdict };
     } else if (desired < a.current) {
       let limit = a.current;
       if (down.selectPolicy !== 'Disabled') {
-        const proposals = (down.policies ?? []).map((p) => (p.type === 'Pods' ? periodStart(p) - p.value : Math.trunc(periodStart(p) * (1 - p.value / 100))));
-        limit = proposals.length ? (down.selectPolicy === 'Min' ? Math.max(...proposals) : Math.min(...proposals)) : a.current;
+        const proposals = (down.policies ?? []).map((p) =>
+          p.type === 'Pods' ? periodStart(p) - p.value : Math.trunc(periodStart(p) * (1 - p.value / 100)),
+        );
+        limit = proposals.length
+          ? down.selectPolicy === 'Min'
+            ? Math.max(...proposals)
+            : Math.min(...proposals)
+          : a.current;
       }
       limit = Math.min(limit, a.current);
       const minAllowed = Math.max(a.min, limit);
-      const verdict = a.min < limit ? { reason: 'ScaleDownLimit', message: 'the desired replica count is decreasing faster than the maximum scale rate' } : { reason: 'TooFewReplicas', message: 'the desired replica count is less than the minimum replica count' };
+      const verdict =
+        a.min < limit
+          ? {
+              reason: 'ScaleDownLimit',
+              message: 'the desired replica count is decreasing faster than the maximum scale rate',
+            }
+          : { reason: 'TooFewReplicas', message: 'the desired replica count is less than the minimum replica count' };
       if (desired < minAllowed) return { replicas: minAllowed, limit: verdict };
     }
     return { replicas: desired, limit: WITHIN };

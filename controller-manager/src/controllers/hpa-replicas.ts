@@ -45,8 +45,9 @@ export function podRequest(pod: Pod, resource: string, container?: string): numb
   for (const c of pod.spec.containers) {
     if (container && c.name !== container) continue;
     const req = ((c.resources as { requests?: Record<string, string> } | undefined)?.requests ?? {})[resource];
-    if (req === undefined) throw new Error(`missing request for ${resource} in container ${c.name} of Pod ${pod.metadata.name}`);
-    sum += resource === 'cpu' ? milliValue(req) : tryParseQuantity(req) ?? 0;
+    if (req === undefined)
+      throw new Error(`missing request for ${resource} in container ${c.name} of Pod ${pod.metadata.name}`);
+    sum += resource === 'cpu' ? milliValue(req) : (tryParseQuantity(req) ?? 0);
   }
   return sum;
 }
@@ -62,7 +63,12 @@ function groupPods(i: ReplicaInputs): Groups {
   const g: Groups = { ready: 0, unready: new Set(), missing: new Set(), ignored: new Set() };
   for (const p of i.pods) {
     const name = p.metadata.name ?? '';
-    if (p.metadata.deletionTimestamp || p.status?.phase === 'Failed' || p.status?.phase === 'Pending' || !p.status?.phase) {
+    if (
+      p.metadata.deletionTimestamp ||
+      p.status?.phase === 'Failed' ||
+      p.status?.phase === 'Pending' ||
+      !p.status?.phase
+    ) {
       g.ignored.add(name);
       continue;
     }
@@ -78,7 +84,8 @@ function groupPods(i: ReplicaInputs): Groups {
       if (!ready || start === undefined) unready = true;
       else {
         const transition = ready.lastTransitionTime ? Date.parse(ready.lastTransitionTime) : 0;
-        if (start + CPU_INITIALIZATION_MS > i.now) unready = ready.status === 'False' || m.timestamp < transition + m.windowMs;
+        if (start + CPU_INITIALIZATION_MS > i.now)
+          unready = ready.status === 'False' || m.timestamp < transition + m.windowMs;
         else unready = ready.status === 'False' && start + INITIAL_READINESS_DELAY_MS > transition;
       }
       if (unready) {
@@ -92,7 +99,11 @@ function groupPods(i: ReplicaInputs): Groups {
 }
 
 /** usage / requests over pods with both, as upstream's GetResourceUtilizationRatio (integer percent). */
-function utilizationRatio(metrics: Map<string, number>, requests: Map<string, number>, target: number): { ratio: number; utilization: number; raw: number } {
+function utilizationRatio(
+  metrics: Map<string, number>,
+  requests: Map<string, number>,
+  target: number,
+): { ratio: number; utilization: number; raw: number } {
   let usage = 0;
   let req = 0;
   let n = 0;
@@ -119,18 +130,31 @@ function averageRatio(metrics: Map<string, number>, target: number): { ratio: nu
  * Replicas for a Utilization target (percent of requests) or, with `averageValue`, an
  * AverageValue target (millicores or bytes per pod). Throws with upstream's messages.
  */
-export function resourceReplicas(i: ReplicaInputs, target: { utilization?: number; averageValue?: number }): ResourceReplicas {
+export function resourceReplicas(
+  i: ReplicaInputs,
+  target: { utilization?: number; averageValue?: number },
+): ResourceReplicas {
   if (i.pods.length === 0) throw new Error('no pods returned by selector while calculating replica count');
   const g = groupPods(i);
   const metrics = new Map<string, number>();
-  for (const [name, m] of i.metrics) if (!g.ignored.has(name) && !g.unready.has(name) && i.pods.some((p) => p.metadata.name === name)) metrics.set(name, m.value);
+  for (const [name, m] of i.metrics)
+    if (!g.ignored.has(name) && !g.unready.has(name) && i.pods.some((p) => p.metadata.name === name))
+      metrics.set(name, m.value);
   if (metrics.size === 0) throw new Error('did not receive metrics for targeted pods (pods might be unready)');
   const byValue = target.utilization === undefined;
   const requests = new Map<string, number>();
-  if (!byValue) for (const p of i.pods) if (!g.ignored.has(p.metadata.name ?? '')) requests.set(p.metadata.name ?? '', podRequest(p, i.resource, i.container));
-  const ratioOf = (m: Map<string, number>): { ratio: number; utilization?: number; raw: number } => (byValue ? averageRatio(m, target.averageValue ?? 1) : utilizationRatio(m, requests, target.utilization!));
+  if (!byValue)
+    for (const p of i.pods)
+      if (!g.ignored.has(p.metadata.name ?? ''))
+        requests.set(p.metadata.name ?? '', podRequest(p, i.resource, i.container));
+  const ratioOf = (m: Map<string, number>): { ratio: number; utilization?: number; raw: number } =>
+    byValue ? averageRatio(m, target.averageValue ?? 1) : utilizationRatio(m, requests, target.utilization!);
   const first = ratioOf(metrics);
-  const out = (replicas: number): ResourceReplicas => ({ replicas, ...(first.utilization !== undefined ? { utilization: first.utilization } : {}), rawAverage: first.raw });
+  const out = (replicas: number): ResourceReplicas => ({
+    replicas,
+    ...(first.utilization !== undefined ? { utilization: first.utilization } : {}),
+    rawAverage: first.raw,
+  });
   const scaleUpWithUnready = g.unready.size > 0 && first.ratio > 1;
   if (!scaleUpWithUnready && g.missing.size === 0) {
     if (Math.abs(1 - first.ratio) <= TOLERANCE) return out(i.currentReplicas);
@@ -138,14 +162,24 @@ export function resourceReplicas(i: ReplicaInputs, target: { utilization?: numbe
   }
   if (g.missing.size > 0) {
     for (const name of g.missing) {
-      if (first.ratio < 1) metrics.set(name, byValue ? target.averageValue ?? 0 : ((requests.get(name) ?? 0) * Math.max(100, target.utilization!)) / 100);
+      if (first.ratio < 1)
+        metrics.set(
+          name,
+          byValue ? (target.averageValue ?? 0) : ((requests.get(name) ?? 0) * Math.max(100, target.utilization!)) / 100,
+        );
       else if (first.ratio > 1) metrics.set(name, 0);
     }
   }
   if (scaleUpWithUnready) for (const name of g.unready) metrics.set(name, 0);
   const next = ratioOf(metrics);
-  if (Math.abs(1 - next.ratio) <= TOLERANCE || (first.ratio < 1 && next.ratio > 1) || (first.ratio > 1 && next.ratio < 1)) return out(i.currentReplicas);
+  if (
+    Math.abs(1 - next.ratio) <= TOLERANCE ||
+    (first.ratio < 1 && next.ratio > 1) ||
+    (first.ratio > 1 && next.ratio < 1)
+  )
+    return out(i.currentReplicas);
   const replicas = Math.ceil(next.ratio * metrics.size);
-  if ((next.ratio < 1 && replicas > i.currentReplicas) || (next.ratio > 1 && replicas < i.currentReplicas)) return out(i.currentReplicas);
+  if ((next.ratio < 1 && replicas > i.currentReplicas) || (next.ratio > 1 && replicas < i.currentReplicas))
+    return out(i.currentReplicas);
   return out(replicas);
 }

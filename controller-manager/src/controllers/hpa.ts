@@ -124,7 +124,8 @@ export class HorizontalPodAutoscalerController implements Controller {
   private async sync(key: string, hpa: HorizontalPodAutoscaler): Promise<void> {
     const now = this.d.clock.now();
     const status: HorizontalPodAutoscalerStatus = structuredClone(hpa.status ?? {});
-    const set = (type: CondType, ok: boolean, reason: string, message: string): void => this.setCondition(status, type, ok, reason, message, now);
+    const set = (type: CondType, ok: boolean, reason: string, message: string): void =>
+      this.setCondition(status, type, ok, reason, message, now);
     const ns = hpa.metadata.namespace ?? '';
     const ref = hpa.spec.scaleTargetRef;
     let resource: string;
@@ -133,7 +134,12 @@ export class HorizontalPodAutoscalerController implements Controller {
       resource = this.targetResource(hpa);
       target = await this.d.api.get(resource, ns, ref.name);
     } catch (err) {
-      set('AbleToScale', false, 'FailedGetScale', `the HPA controller was unable to get the target's current scale: ${errorMessage(err)}`);
+      set(
+        'AbleToScale',
+        false,
+        'FailedGetScale',
+        `the HPA controller was unable to get the target's current scale: ${errorMessage(err)}`,
+      );
       this.d.recorder.event(hpa, 'Warning', 'FailedGetScale', errorMessage(err));
       return this.writeStatus(hpa, status);
     }
@@ -146,7 +152,12 @@ export class HorizontalPodAutoscalerController implements Controller {
     let metricStatuses: MetricStatus[] = status.currentMetrics ?? [];
     if (current === 0 && min !== 0) {
       desired = 0;
-      set('ScalingActive', false, 'ScalingDisabled', 'scaling is disabled since the replica count of the target is zero');
+      set(
+        'ScalingActive',
+        false,
+        'ScalingDisabled',
+        'scaling is disabled since the replica count of the target is zero',
+      );
     } else if (current > max) {
       desired = max;
       reason = 'Current number of replicas above Spec.MaxReplicas';
@@ -163,13 +174,40 @@ export class HorizontalPodAutoscalerController implements Controller {
       const computed = await this.computeReplicas(hpa, current, selector, now);
       metricStatuses = computed.statuses;
       if ('error' in computed) {
-        set('ScalingActive', false, computed.error.reason, `the HPA was unable to compute the replica count: ${computed.error.message}`);
-        this.d.recorder.event(hpa, 'Warning', 'FailedComputeMetricsReplicas', `invalid metrics (${computed.invalid} invalid out of ${hpa.spec.metrics?.length ?? 0}), first error is: ${computed.error.message}`);
-        Object.assign(status, { currentReplicas: current, desiredReplicas: status.desiredReplicas ?? current, currentMetrics: metricStatuses.length ? metricStatuses : null });
+        set(
+          'ScalingActive',
+          false,
+          computed.error.reason,
+          `the HPA was unable to compute the replica count: ${computed.error.message}`,
+        );
+        this.d.recorder.event(
+          hpa,
+          'Warning',
+          'FailedComputeMetricsReplicas',
+          `invalid metrics (${computed.invalid} invalid out of ${hpa.spec.metrics?.length ?? 0}), first error is: ${computed.error.message}`,
+        );
+        Object.assign(status, {
+          currentReplicas: current,
+          desiredReplicas: status.desiredReplicas ?? current,
+          currentMetrics: metricStatuses.length ? metricStatuses : null,
+        });
         return this.writeStatus(hpa, status);
       }
-      set('ScalingActive', true, 'ValidMetricFound', `the HPA was able to successfully calculate a replica count from ${computed.name}`);
-      const n = this.history.normalize({ key, current, desired: computed.replicas, min, max, now, ...(hpa.spec.behavior ? { behavior: hpa.spec.behavior } : {}) });
+      set(
+        'ScalingActive',
+        true,
+        'ValidMetricFound',
+        `the HPA was able to successfully calculate a replica count from ${computed.name}`,
+      );
+      const n = this.history.normalize({
+        key,
+        current,
+        desired: computed.replicas,
+        min,
+        max,
+        now,
+        ...(hpa.spec.behavior ? { behavior: hpa.spec.behavior } : {}),
+      });
       desired = n.replicas;
       set('AbleToScale', true, n.ableToScale.reason, n.ableToScale.message);
       set('ScalingLimited', n.limited.status, n.limited.reason, n.limited.message);
@@ -179,23 +217,54 @@ export class HorizontalPodAutoscalerController implements Controller {
       try {
         await this.d.api.update(resource, { ...target, spec: { ...target.spec, replicas: desired } });
       } catch (err) {
-        set('AbleToScale', false, 'FailedUpdateScale', `the HPA controller was unable to update the target scale: ${errorMessage(err)}`);
-        this.d.recorder.event(hpa, 'Warning', 'FailedRescale', `New size: ${desired}; reason: ${reason}; error: ${errorMessage(err)}`);
+        set(
+          'AbleToScale',
+          false,
+          'FailedUpdateScale',
+          `the HPA controller was unable to update the target scale: ${errorMessage(err)}`,
+        );
+        this.d.recorder.event(
+          hpa,
+          'Warning',
+          'FailedRescale',
+          `New size: ${desired}; reason: ${reason}; error: ${errorMessage(err)}`,
+        );
         return this.writeStatus(hpa, status);
       }
-      set('AbleToScale', true, 'SucceededRescale', `the HPA controller was able to update the target scale to ${desired}`);
+      set(
+        'AbleToScale',
+        true,
+        'SucceededRescale',
+        `the HPA controller was able to update the target scale to ${desired}`,
+      );
       this.d.recorder.event(hpa, 'Normal', 'SuccessfulRescale', `New size: ${desired}; reason: ${reason}`);
       this.d.log.info({ hpa: key, from: current, to: desired, reason }, 'rescaled');
-      const keep = Math.max(...[hpa.spec.behavior?.scaleUp, hpa.spec.behavior?.scaleDown].flatMap((r) => (r?.policies ?? []).map((p) => p.periodSeconds * 1000)), 60_000);
+      const keep = Math.max(
+        ...[hpa.spec.behavior?.scaleUp, hpa.spec.behavior?.scaleDown].flatMap((r) =>
+          (r?.policies ?? []).map((p) => p.periodSeconds * 1000),
+        ),
+        60_000,
+      );
       this.history.scaled(key, current, desired, now, keep);
       status.lastScaleTime = rfc3339(now);
     }
-    Object.assign(status, { currentReplicas: current, desiredReplicas: desired, currentMetrics: metricStatuses.length ? metricStatuses : null });
+    Object.assign(status, {
+      currentReplicas: current,
+      desiredReplicas: desired,
+      currentMetrics: metricStatuses.length ? metricStatuses : null,
+    });
     await this.writeStatus(hpa, status);
   }
 
   /** Upstream's computeReplicasForMetrics: the largest valid proposal, unless invalid metrics forbid it. */
-  private async computeReplicas(hpa: HorizontalPodAutoscaler, current: number, selector: string, now: number): Promise<({ replicas: number; name: string } | { error: MetricError; invalid: number }) & { statuses: MetricStatus[] }> {
+  private async computeReplicas(
+    hpa: HorizontalPodAutoscaler,
+    current: number,
+    selector: string,
+    now: number,
+  ): Promise<
+    ({ replicas: number; name: string } | { error: MetricError; invalid: number }) & { statuses: MetricStatus[] }
+  > {
     const specs = hpa.spec.metrics ?? [];
     const statuses: MetricStatus[] = [];
     let best: Proposal | undefined;
@@ -214,14 +283,26 @@ export class HorizontalPodAutoscalerController implements Controller {
         invalid++;
       }
     }
-    if (!best || (invalid > 0 && best.replicas < current)) return { error: firstError ?? new MetricError('FailedGetResourceMetric', 'no metrics'), invalid, statuses };
+    if (!best || (invalid > 0 && best.replicas < current))
+      return { error: firstError ?? new MetricError('FailedGetResourceMetric', 'no metrics'), invalid, statuses };
     return { replicas: best.replicas, name: best.name, statuses };
   }
 
-  private async proposal(hpa: HorizontalPodAutoscaler, spec: MetricSpec, current: number, selector: string, now: number): Promise<Proposal> {
-    const src = spec.type === 'Resource' ? spec.resource : spec.type === 'ContainerResource' ? spec.containerResource : undefined;
+  private async proposal(
+    hpa: HorizontalPodAutoscaler,
+    spec: MetricSpec,
+    current: number,
+    selector: string,
+    now: number,
+  ): Promise<Proposal> {
+    const src =
+      spec.type === 'Resource' ? spec.resource : spec.type === 'ContainerResource' ? spec.containerResource : undefined;
     const failReason = `FailedGet${spec.type}Metric`;
-    if (!src) throw new MetricError(failReason, `unable to get ${spec.type} metric: kubelab serves only the resource metrics API (metrics.k8s.io); custom and external metrics are not available`);
+    if (!src)
+      throw new MetricError(
+        failReason,
+        `unable to get ${spec.type} metric: kubelab serves only the resource metrics API (metrics.k8s.io); custom and external metrics are not available`,
+      );
     const container = spec.type === 'ContainerResource' ? spec.containerResource?.container : undefined;
     const ns = hpa.metadata.namespace ?? '';
     const what = src.target.type === 'Utilization' ? `${src.name} utilization` : `${src.name} usage`;
@@ -229,33 +310,71 @@ export class HorizontalPodAutoscalerController implements Controller {
     try {
       metrics = await this.d.metrics.podMetrics(ns, selector, src.name, container);
     } catch (err) {
-      throw new MetricError(failReason, `failed to get ${what}: unable to get metrics for resource ${src.name}: ${errorMessage(err)}`);
+      throw new MetricError(
+        failReason,
+        `failed to get ${what}: unable to get metrics for resource ${src.name}: ${errorMessage(err)}`,
+      );
     }
     const sel = parseLabelSelector(selector);
-    const pods = this.d.pods.list().filter((p) => (p.metadata.namespace ?? '') === ns && matches(sel, p.metadata.labels));
-    const util = src.target.type === 'Utilization' ? src.target.averageUtilization ?? 80 : undefined;
-    const avg = src.target.averageValue !== undefined ? parseQuantity(src.target.averageValue) * (src.name === 'cpu' ? 1000 : 1) : undefined;
+    const pods = this.d.pods
+      .list()
+      .filter((p) => (p.metadata.namespace ?? '') === ns && matches(sel, p.metadata.labels));
+    const util = src.target.type === 'Utilization' ? (src.target.averageUtilization ?? 80) : undefined;
+    const avg =
+      src.target.averageValue !== undefined
+        ? parseQuantity(src.target.averageValue) * (src.name === 'cpu' ? 1000 : 1)
+        : undefined;
     let r;
     try {
-      r = resourceReplicas({ currentReplicas: current, resource: src.name, ...(container ? { container } : {}), pods, metrics, now }, util !== undefined ? { utilization: util } : { averageValue: avg ?? 1 });
+      r = resourceReplicas(
+        { currentReplicas: current, resource: src.name, ...(container ? { container } : {}), pods, metrics, now },
+        util !== undefined ? { utilization: util } : { averageValue: avg ?? 1 },
+      );
     } catch (err) {
       throw new MetricError(failReason, `failed to get ${what}: ${errorMessage(err)}`);
     }
-    const cur: { averageValue: string; averageUtilization?: number } = { averageValue: formatUsage(src.name, r.rawAverage) };
+    const cur: { averageValue: string; averageUtilization?: number } = {
+      averageValue: formatUsage(src.name, r.rawAverage),
+    };
     if (util !== undefined && r.utilization !== undefined) cur.averageUtilization = r.utilization;
     const status: MetricStatus =
-      spec.type === 'Resource' ? { type: 'Resource', resource: { name: src.name, current: cur } } : { type: 'ContainerResource', containerResource: { name: src.name, container: container ?? '', current: cur } };
-    const name = util !== undefined ? `${src.name} resource utilization (percentage of request)` : `${src.name} resource`;
-    return { replicas: r.replicas, status, name: spec.type === 'ContainerResource' ? `${name} of container ${container}` : name };
+      spec.type === 'Resource'
+        ? { type: 'Resource', resource: { name: src.name, current: cur } }
+        : {
+            type: 'ContainerResource',
+            containerResource: { name: src.name, container: container ?? '', current: cur },
+          };
+    const name =
+      util !== undefined ? `${src.name} resource utilization (percentage of request)` : `${src.name} resource`;
+    return {
+      replicas: r.replicas,
+      status,
+      name: spec.type === 'ContainerResource' ? `${name} of container ${container}` : name,
+    };
   }
 
-  private setCondition(status: HorizontalPodAutoscalerStatus, type: CondType, ok: boolean, reason: string, message: string, now: number): void {
+  private setCondition(
+    status: HorizontalPodAutoscalerStatus,
+    type: CondType,
+    ok: boolean,
+    reason: string,
+    message: string,
+    now: number,
+  ): void {
     const conds = status.conditions ?? [];
     const prev = conds.find((c) => c.type === type);
     const s = ok ? 'True' : 'False';
-    const next: HorizontalPodAutoscalerCondition = { type, status: s, lastTransitionTime: prev && prev.status === s && prev.lastTransitionTime ? prev.lastTransitionTime : rfc3339(now), reason, message };
+    const next: HorizontalPodAutoscalerCondition = {
+      type,
+      status: s,
+      lastTransitionTime: prev && prev.status === s && prev.lastTransitionTime ? prev.lastTransitionTime : rfc3339(now),
+      reason,
+      message,
+    };
     const order: CondType[] = ['AbleToScale', 'ScalingActive', 'ScalingLimited'];
-    status.conditions = [...conds.filter((c) => c.type !== type), next].sort((a, b) => order.indexOf(a.type) - order.indexOf(b.type));
+    status.conditions = [...conds.filter((c) => c.type !== type), next].sort(
+      (a, b) => order.indexOf(a.type) - order.indexOf(b.type),
+    );
   }
 
   private async writeStatus(hpa: HorizontalPodAutoscaler, status: HorizontalPodAutoscalerStatus): Promise<void> {

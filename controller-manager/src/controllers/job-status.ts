@@ -61,15 +61,26 @@ export function condition(job: Job, type: string): JobCondition | undefined {
 }
 
 export function isJobFinished(job: Job): boolean {
-  return (job.status?.conditions ?? []).some((c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True');
+  return (job.status?.conditions ?? []).some(
+    (c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True',
+  );
 }
 
 /** Sets (or refreshes) a condition; lastTransitionTime changes only when the status does. */
-export function setCondition(conditions: JobCondition[], c: Omit<JobCondition, 'lastProbeTime' | 'lastTransitionTime'>, nowIso: string): JobCondition[] {
+export function setCondition(
+  conditions: JobCondition[],
+  c: Omit<JobCondition, 'lastProbeTime' | 'lastTransitionTime'>,
+  nowIso: string,
+): JobCondition[] {
   const out = conditions.filter((x) => x.type !== c.type);
   const old = conditions.find((x) => x.type === c.type);
   const keepTime = old && old.status === c.status;
-  const next: JobCondition = { type: c.type, status: c.status, lastProbeTime: nowIso, lastTransitionTime: keepTime ? (old.lastTransitionTime ?? nowIso) : nowIso };
+  const next: JobCondition = {
+    type: c.type,
+    status: c.status,
+    lastProbeTime: nowIso,
+    lastTransitionTime: keepTime ? (old.lastTransitionTime ?? nowIso) : nowIso,
+  };
   if (c.reason) next.reason = c.reason;
   if (c.message) next.message = c.message;
   if (old) out.splice(conditions.indexOf(old), 0, next);
@@ -78,7 +89,11 @@ export function setCondition(conditions: JobCondition[], c: Omit<JobCondition, '
 }
 
 /** The status to write: counts, ready/terminating, times and conditions (zero counts omitted like upstream). */
-export function buildStatus(prev: JobStatus | undefined, counts: { active: number; ready: number; terminating: number; succeeded: number; failed: number }, extra: Partial<JobStatus>): JobStatus {
+export function buildStatus(
+  prev: JobStatus | undefined,
+  counts: { active: number; ready: number; terminating: number; succeeded: number; failed: number },
+  extra: Partial<JobStatus>,
+): JobStatus {
   const s: JobStatus = {};
   if (extra.conditions && extra.conditions.length > 0) s.conditions = extra.conditions;
   const startTime = extra.startTime ?? prev?.startTime;

@@ -23,13 +23,38 @@ function job(name: string, spec: Partial<Job['spec']> = {}): Job {
     apiVersion: 'batch/v1',
     kind: 'Job',
     metadata: { name, namespace: 'default' },
-    spec: { parallelism: 1, completions: 1, backoffLimit: 6, selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'kubelab/busybox' }] } }, ...spec },
+    spec: {
+      parallelism: 1,
+      completions: 1,
+      backoffLimit: 6,
+      selector: { matchLabels: labels },
+      template: {
+        metadata: { labels },
+        spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'kubelab/busybox' }] },
+      },
+      ...spec,
+    },
   };
 }
 
 async function finish(api: InProcessApi, pod: Pod, phase: 'Succeeded' | 'Failed'): Promise<void> {
   const at = rfc3339(api.clock.now());
-  await api.updateStatus('pods', { ...pod, status: { phase, containerStatuses: [{ name: 'c', ready: false, restartCount: 0, image: 'x', imageID: '', state: { terminated: { exitCode: phase === 'Succeeded' ? 0 : 1, finishedAt: at } } }] } as Pod['status'] });
+  await api.updateStatus('pods', {
+    ...pod,
+    status: {
+      phase,
+      containerStatuses: [
+        {
+          name: 'c',
+          ready: false,
+          restartCount: 0,
+          image: 'x',
+          imageID: '',
+          state: { terminated: { exitCode: phase === 'Succeeded' ? 0 : 1, finishedAt: at } },
+        },
+      ],
+    } as Pod['status'],
+  });
 }
 
 const jobPods = (api: InProcessApi): Pod[] => api.objects<Pod>('pods').filter((p) => !p.metadata.deletionTimestamp);
@@ -57,7 +82,10 @@ test('runs completions pods, parallelism at a time, and completes with upstream 
   j = api.peek<Job>('jobs', 'default', 'pi')!;
   assert.equal(j.status!.succeeded, 3);
   assert.equal(j.status!.active, undefined);
-  assert.deepEqual(j.status!.conditions!.map((c) => `${c.type}=${c.status}`), ['SuccessCriteriaMet=True', 'Complete=True']);
+  assert.deepEqual(
+    j.status!.conditions!.map((c) => `${c.type}=${c.status}`),
+    ['SuccessCriteriaMet=True', 'Complete=True'],
+  );
   assert.ok(j.status!.completionTime);
   assert.ok(recorder.lines().includes('Normal Completed Job completed'));
   assert.equal(api.count('create', 'pods'), 3);
@@ -81,7 +109,10 @@ test('backoffLimit: failures beyond it fail the Job; replacements wait the expon
   await settle();
   const j = api.peek<Job>('jobs', 'default', 'bad')!;
   assert.equal(j.status!.failed, 2);
-  assert.deepEqual(j.status!.conditions!.map((c) => `${c.type}=${c.status}:${c.reason}`), ['FailureTarget=True:BackoffLimitExceeded', 'Failed=True:BackoffLimitExceeded']);
+  assert.deepEqual(
+    j.status!.conditions!.map((c) => `${c.type}=${c.status}:${c.reason}`),
+    ['FailureTarget=True:BackoffLimitExceeded', 'Failed=True:BackoffLimitExceeded'],
+  );
   assert.ok(recorder.lines().includes('Warning BackoffLimitExceeded Job has reached the specified backoff limit'));
   assert.equal(api.count('create', 'pods'), 2);
 });
@@ -110,7 +141,10 @@ test('activeDeadlineSeconds: running pods are deleted and the Job fails with Dea
   await api.finishPodDeletion('default', pod.metadata.name!);
   await settle();
   j = api.peek<Job>('jobs', 'default', 'slow')!;
-  assert.deepEqual(j.status!.conditions!.map((c) => c.type), ['FailureTarget', 'Failed']);
+  assert.deepEqual(
+    j.status!.conditions!.map((c) => c.type),
+    ['FailureTarget', 'Failed'],
+  );
 });
 
 test('suspend: no pods, Suspended condition', async () => {

@@ -14,7 +14,17 @@ import type { EventRecorder } from '@kubelab/client/events';
 import type { ApiLike, Cache, Controller, KeyQueue } from '../api.js';
 import { Expectations } from './expectations.js';
 import { ownedPodHandlers } from './owned-pods.js';
-import { backoffRemainingMs, buildStatus, classifyPods, condition, finishedAt, isJobFinished, readyCount, restartsOf, setCondition } from './job-status.js';
+import {
+  backoffRemainingMs,
+  buildStatus,
+  classifyPods,
+  condition,
+  finishedAt,
+  isJobFinished,
+  readyCount,
+  restartsOf,
+  setCondition,
+} from './job-status.js';
 import { podKey } from './replicaset-pods.js';
 import { slowStartBatch } from '../util/batch.js';
 import { errorMessage, isNotFound, semanticEqual } from '../util/objects.js';
@@ -84,11 +94,46 @@ export class JobController implements Controller {
     if (!failureTarget && !successMet) {
       const deadline = spec.activeDeadlineSeconds;
       if (failed + restarts > backoffLimit) {
-        conditions = setCondition(conditions, { type: 'FailureTarget', status: 'True', reason: 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit' }, nowIso);
-      } else if (deadline !== undefined && startTime && !suspended && Date.parse(startTime) + deadline * 1000 <= nowMs) {
-        conditions = setCondition(conditions, { type: 'FailureTarget', status: 'True', reason: 'DeadlineExceeded', message: 'Job was active longer than specified deadline' }, nowIso);
-      } else if ((completions !== undefined && succeeded >= completions) || (completions === undefined && succeeded > 0 && pods.active.length === 0)) {
-        conditions = setCondition(conditions, { type: 'SuccessCriteriaMet', status: 'True', reason: 'CompletionsReached', message: 'Reached expected number of succeeded pods' }, nowIso);
+        conditions = setCondition(
+          conditions,
+          {
+            type: 'FailureTarget',
+            status: 'True',
+            reason: 'BackoffLimitExceeded',
+            message: 'Job has reached the specified backoff limit',
+          },
+          nowIso,
+        );
+      } else if (
+        deadline !== undefined &&
+        startTime &&
+        !suspended &&
+        Date.parse(startTime) + deadline * 1000 <= nowMs
+      ) {
+        conditions = setCondition(
+          conditions,
+          {
+            type: 'FailureTarget',
+            status: 'True',
+            reason: 'DeadlineExceeded',
+            message: 'Job was active longer than specified deadline',
+          },
+          nowIso,
+        );
+      } else if (
+        (completions !== undefined && succeeded >= completions) ||
+        (completions === undefined && succeeded > 0 && pods.active.length === 0)
+      ) {
+        conditions = setCondition(
+          conditions,
+          {
+            type: 'SuccessCriteriaMet',
+            status: 'True',
+            reason: 'CompletionsReached',
+            message: 'Reached expected number of succeeded pods',
+          },
+          nowIso,
+        );
       }
       failureTarget = conditions.find((c) => c.type === 'FailureTarget');
       successMet = conditions.find((c) => c.type === 'SuccessCriteriaMet');
@@ -100,10 +145,28 @@ export class JobController implements Controller {
       if (canManage) await this.deletePods(job, pods.active).catch((err: unknown) => (manageError = err));
       if (pods.active.length === 0 && pods.terminating.length === 0) {
         if (failureTarget) {
-          conditions = setCondition(conditions, { type: 'Failed', status: 'True', reason: failureTarget.reason, message: failureTarget.message }, nowIso);
-          this.d.recorder.event(job, 'Warning', failureTarget.reason ?? 'Failed', failureTarget.message ?? 'Job failed');
+          conditions = setCondition(
+            conditions,
+            { type: 'Failed', status: 'True', reason: failureTarget.reason, message: failureTarget.message },
+            nowIso,
+          );
+          this.d.recorder.event(
+            job,
+            'Warning',
+            failureTarget.reason ?? 'Failed',
+            failureTarget.message ?? 'Job failed',
+          );
         } else {
-          conditions = setCondition(conditions, { type: 'Complete', status: 'True', reason: 'CompletionsReached', message: 'Reached expected number of succeeded pods' }, nowIso);
+          conditions = setCondition(
+            conditions,
+            {
+              type: 'Complete',
+              status: 'True',
+              reason: 'CompletionsReached',
+              message: 'Reached expected number of succeeded pods',
+            },
+            nowIso,
+          );
           completionTime = nowIso;
           this.d.recorder.event(job, 'Normal', 'Completed', 'Job completed');
         }
@@ -111,7 +174,12 @@ export class JobController implements Controller {
     } else {
       conditions = this.suspendCondition(job, conditions, suspended, nowIso);
       const parallelism = suspended ? 0 : (spec.parallelism ?? 1);
-      const want = completions === undefined ? (succeeded > 0 ? 0 : parallelism) : Math.max(0, Math.min(parallelism, completions - succeeded));
+      const want =
+        completions === undefined
+          ? succeeded > 0
+            ? 0
+            : parallelism
+          : Math.max(0, Math.min(parallelism, completions - succeeded));
       const diff = want - pods.active.length;
       try {
         if (!canManage) {
@@ -122,18 +190,31 @@ export class JobController implements Controller {
           if (wait > 0) this.queue.addAfter(key, wait + 100);
           else await this.createPods(job, diff);
         } else if (diff < 0) {
-          const victims = [...pods.active].sort((a, b) => Number(readyFirst(a)) - Number(readyFirst(b)) || (b.metadata.creationTimestamp ?? '').localeCompare(a.metadata.creationTimestamp ?? '')).slice(0, -diff);
+          const victims = [...pods.active]
+            .sort(
+              (a, b) =>
+                Number(readyFirst(a)) - Number(readyFirst(b)) ||
+                (b.metadata.creationTimestamp ?? '').localeCompare(a.metadata.creationTimestamp ?? ''),
+            )
+            .slice(0, -diff);
           await this.deletePods(job, victims);
         }
       } catch (err) {
         manageError = err;
       }
-      if (spec.activeDeadlineSeconds !== undefined && startTime && !suspended) this.queue.addAfter(key, Math.max(0, Date.parse(startTime) + spec.activeDeadlineSeconds * 1000 - nowMs) + 100);
+      if (spec.activeDeadlineSeconds !== undefined && startTime && !suspended)
+        this.queue.addAfter(key, Math.max(0, Date.parse(startTime) + spec.activeDeadlineSeconds * 1000 - nowMs) + 100);
     }
     if (failed < pods.failed.length) failed = pods.failed.length;
     const status = buildStatus(
       prev,
-      { active: pods.active.length, ready: readyCount(pods.active), terminating: pods.terminating.length, succeeded, failed },
+      {
+        active: pods.active.length,
+        ready: readyCount(pods.active),
+        terminating: pods.terminating.length,
+        succeeded,
+        failed,
+      },
       { conditions, startTime, completionTime },
     );
     await this.writeStatus(job, status);
@@ -144,11 +225,19 @@ export class JobController implements Controller {
     const cur = condition(job, 'Suspended');
     if (suspended && cur?.status !== 'True') {
       this.d.recorder.event(job, 'Normal', 'Suspended', 'Job suspended');
-      return setCondition(conditions, { type: 'Suspended', status: 'True', reason: 'JobSuspended', message: 'Job suspended' }, nowIso);
+      return setCondition(
+        conditions,
+        { type: 'Suspended', status: 'True', reason: 'JobSuspended', message: 'Job suspended' },
+        nowIso,
+      );
     }
     if (!suspended && cur?.status === 'True') {
       this.d.recorder.event(job, 'Normal', 'Resumed', 'Job resumed');
-      return setCondition(conditions, { type: 'Suspended', status: 'False', reason: 'JobResumed', message: 'Job resumed' }, nowIso);
+      return setCondition(
+        conditions,
+        { type: 'Suspended', status: 'False', reason: 'JobResumed', message: 'Job resumed' },
+        nowIso,
+      );
     }
     return conditions;
   }
@@ -157,7 +246,9 @@ export class JobController implements Controller {
     const key = objectKey(job);
     this.expectations.expectCreations(key, n);
     const { successes, error } = await slowStartBatch(n, 1, async () => {
-      const pod = podFromTemplate(job, 'batch/v1', 'Job', job.spec.template, { generateName: `${job.metadata.name ?? ''}-` });
+      const pod = podFromTemplate(job, 'batch/v1', 'Job', job.spec.template, {
+        generateName: `${job.metadata.name ?? ''}-`,
+      });
       try {
         const created = await this.d.api.create('pods', pod, job.metadata.namespace ?? 'default');
         this.d.recorder.event(job, 'Normal', 'SuccessfulCreate', `Created pod: ${created.metadata.name}`);
@@ -178,7 +269,9 @@ export class JobController implements Controller {
     await Promise.all(
       pods.map(async (p) => {
         try {
-          await this.d.api.delete('pods', p.metadata.namespace ?? '', p.metadata.name ?? '', { preconditionUid: p.metadata.uid });
+          await this.d.api.delete('pods', p.metadata.namespace ?? '', p.metadata.name ?? '', {
+            preconditionUid: p.metadata.uid,
+          });
           this.d.recorder.event(job, 'Normal', 'SuccessfulDelete', `Deleted pod: ${p.metadata.name}`);
         } catch (err) {
           this.expectations.deletionObserved(key, podKey(p));
@@ -199,7 +292,9 @@ export class JobController implements Controller {
   private async handleTtl(job: Job): Promise<void> {
     const ttl = job.spec.ttlSecondsAfterFinished;
     if (ttl === undefined || ttl === null || job.metadata.deletionTimestamp) return;
-    const fin = (job.status?.conditions ?? []).find((c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True');
+    const fin = (job.status?.conditions ?? []).find(
+      (c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True',
+    );
     const at = Date.parse(job.status?.completionTime ?? fin?.lastTransitionTime ?? '') || this.now();
     const left = at + ttl * 1000 - this.now();
     if (left > 0) {
@@ -208,7 +303,10 @@ export class JobController implements Controller {
     }
     const { namespace, name } = splitKey(objectKey(job));
     try {
-      await this.d.api.delete('jobs', namespace, name, { propagationPolicy: 'Background', preconditionUid: job.metadata.uid });
+      await this.d.api.delete('jobs', namespace, name, {
+        propagationPolicy: 'Background',
+        preconditionUid: job.metadata.uid,
+      });
       this.d.log.info({ job: objectKey(job) }, 'finished job deleted after ttlSecondsAfterFinished');
     } catch (err) {
       if (!isNotFound(err)) throw err;

@@ -12,17 +12,36 @@ function setup(pool = '10.244.192.0/30') {
   const services = new FakeCache<Service>(api, 'services');
   const queue = new ManualQueue();
   const recorder = new MemoryEventRecorder();
-  const ctrl = new LoadBalancerController({ api, services, pool: new AddressPool(parsePoolCidr('KUBELAB_LB_POOL', pool)), queue, recorder, log: silentLog });
+  const ctrl = new LoadBalancerController({
+    api,
+    services,
+    pool: new AddressPool(parsePoolCidr('KUBELAB_LB_POOL', pool)),
+    queue,
+    recorder,
+    log: silentLog,
+  });
   const settle = () => drain([{ ctrl, queue }]);
-  const ips = (name: string) => (api.objects('services').find((s) => s.metadata.name === name) as Service | undefined)?.status?.loadBalancer?.ingress?.map((i) => i.ip);
-  const put = (name: string, spec: Partial<Service['spec']>) => api.create('services', { apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: 'default' }, spec: { ports: [{ port: 80 }], ...spec } } as Service);
+  const ips = (name: string) =>
+    (
+      api.objects('services').find((s) => s.metadata.name === name) as Service | undefined
+    )?.status?.loadBalancer?.ingress?.map((i) => i.ip);
+  const put = (name: string, spec: Partial<Service['spec']>) =>
+    api.create('services', {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name, namespace: 'default' },
+      spec: { ports: [{ port: 80 }], ...spec },
+    } as Service);
   return { api, services, ctrl, settle, ips, put, recorder };
 }
 
 test('pool parsing, membership and overlap', () => {
   const c = parsePoolCidr('X', '10.244.192.7/24');
   assert.deepEqual(c, { base: ((10 << 24) | (244 << 16) | (192 << 8)) >>> 0, bits: 24 });
-  assert.throws(() => parsePoolCidr('KUBELAB_LB_POOL', '10.244.300.0/24'), /KUBELAB_LB_POOL: Invalid value: "10.244.300.0\/24"/);
+  assert.throws(
+    () => parsePoolCidr('KUBELAB_LB_POOL', '10.244.300.0/24'),
+    /KUBELAB_LB_POOL: Invalid value: "10.244.300.0\/24"/,
+  );
   assert.ok(cidrsOverlap(parsePoolCidr('a', '10.244.128.0/17'), c));
   assert.ok(!cidrsOverlap(parsePoolCidr('a', '10.244.128.0/18'), c));
   const p = new AddressPool(parsePoolCidr('a', '10.0.0.0/30'));
@@ -62,7 +81,12 @@ test('a full pool and a foreign loadBalancerIP are reported once; another class 
   assert.equal(pending, 1, 'a /32 holds one address');
   assert.equal(t.ips('c'), undefined);
   const warnings = t.recorder.lines().filter((l) => l.startsWith('Warning AllocationFailed'));
-  assert.ok(warnings.some((w) => w.includes('spec.loadBalancerIP: Invalid value: "192.168.1.1": not in the load-balancer pool 10.244.192.5/32')), warnings.join('\n'));
+  assert.ok(
+    warnings.some((w) =>
+      w.includes('spec.loadBalancerIP: Invalid value: "192.168.1.1": not in the load-balancer pool 10.244.192.5/32'),
+    ),
+    warnings.join('\n'),
+  );
 });
 
 test('spec.loadBalancerIP is honoured when free and in the pool', async () => {

@@ -28,7 +28,9 @@ const keyOf = (s: Service): string => `${s.metadata.namespace ?? ''}/${s.metadat
 
 function isOurs(svc: Service): boolean {
   const cls = svc.spec['loadBalancerClass'];
-  return svc.spec.type === 'LoadBalancer' && (cls === undefined || cls === null || cls === '' || cls === KUBELAB_LB_CLASS);
+  return (
+    svc.spec.type === 'LoadBalancer' && (cls === undefined || cls === null || cls === '' || cls === KUBELAB_LB_CLASS)
+  );
 }
 
 function statusIPs(svc: Service): string[] {
@@ -52,7 +54,11 @@ export class LoadBalancerController implements Controller {
   /** Rebuilds who holds what from the statuses, oldest Service first (it keeps a contested address). */
   onSynced(): void {
     const ours = this.d.services.list().filter(isOurs);
-    ours.sort((a, b) => (a.metadata.creationTimestamp ?? '').localeCompare(b.metadata.creationTimestamp ?? '') || keyOf(a).localeCompare(keyOf(b)));
+    ours.sort(
+      (a, b) =>
+        (a.metadata.creationTimestamp ?? '').localeCompare(b.metadata.creationTimestamp ?? '') ||
+        keyOf(a).localeCompare(keyOf(b)),
+    );
     for (const s of ours) for (const ip of statusIPs(s)) this.d.pool.claim(ip, keyOf(s));
   }
 
@@ -67,7 +73,11 @@ export class LoadBalancerController implements Controller {
       const held = this.d.pool.held(key);
       this.d.pool.releaseAll(key);
       // Type changed away from LoadBalancer: take back what this controller wrote. Another class: hands off.
-      if (svc.spec.type !== 'LoadBalancer' && statusIPs(svc).some((ip) => held.includes(ip) || this.d.pool.contains(ip))) await this.write(svc, []);
+      if (
+        svc.spec.type !== 'LoadBalancer' &&
+        statusIPs(svc).some((ip) => held.includes(ip) || this.d.pool.contains(ip))
+      )
+        await this.write(svc, []);
       return;
     }
     const ip = this.choose(svc, key);
@@ -83,8 +93,18 @@ export class LoadBalancerController implements Controller {
   private choose(svc: Service, key: string): string | undefined {
     const asked = svc.spec['loadBalancerIP'];
     if (typeof asked === 'string' && asked !== '') {
-      if (!this.d.pool.contains(asked)) return this.warn(svc, key, `spec.loadBalancerIP: Invalid value: "${asked}": not in the load-balancer pool ${poolText(this.d.pool)} (KUBELAB_LB_POOL)`);
-      if (!this.d.pool.claim(asked, key)) return this.warn(svc, key, `spec.loadBalancerIP: Invalid value: "${asked}": already used by service ${this.d.pool.ownerOf(asked)}`);
+      if (!this.d.pool.contains(asked))
+        return this.warn(
+          svc,
+          key,
+          `spec.loadBalancerIP: Invalid value: "${asked}": not in the load-balancer pool ${poolText(this.d.pool)} (KUBELAB_LB_POOL)`,
+        );
+      if (!this.d.pool.claim(asked, key))
+        return this.warn(
+          svc,
+          key,
+          `spec.loadBalancerIP: Invalid value: "${asked}": already used by service ${this.d.pool.ownerOf(asked)}`,
+        );
       this.reported.delete(key);
       return asked;
     }
@@ -92,7 +112,12 @@ export class LoadBalancerController implements Controller {
     const held = this.d.pool.held(key)[0];
     if (held) return held;
     const ip = this.d.pool.allocate(key);
-    if (!ip) return this.warn(svc, key, `no address left in the load-balancer pool ${poolText(this.d.pool)} (KUBELAB_LB_POOL): delete a LoadBalancer Service or widen the pool`);
+    if (!ip)
+      return this.warn(
+        svc,
+        key,
+        `no address left in the load-balancer pool ${poolText(this.d.pool)} (KUBELAB_LB_POOL): delete a LoadBalancer Service or widen the pool`,
+      );
     this.reported.delete(key);
     return ip;
   }
@@ -107,7 +132,10 @@ export class LoadBalancerController implements Controller {
   }
 
   private async write(svc: Service, ips: string[]): Promise<void> {
-    const next: Service = { ...svc, status: { ...svc.status, loadBalancer: ips.length > 0 ? { ingress: ips.map((ip) => ({ ip })) } : {} } };
+    const next: Service = {
+      ...svc,
+      status: { ...svc.status, loadBalancer: ips.length > 0 ? { ingress: ips.map((ip) => ({ ip })) } : {} },
+    };
     try {
       await this.d.api.updateStatus('services', next);
       this.d.log.info({ service: keyOf(svc), ingress: ips }, 'load balancer status updated');

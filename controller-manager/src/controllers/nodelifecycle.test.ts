@@ -13,10 +13,27 @@ async function setup(opts: { synced?: boolean } = {}) {
     apiVersion: 'v1',
     kind: 'Node',
     metadata: { name: 'node-1' },
-    status: { conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'kubelet is posting ready status', lastHeartbeatTime: now(), lastTransitionTime: now() }, { type: 'MemoryPressure', status: 'False', lastHeartbeatTime: now(), lastTransitionTime: now() }] },
+    status: {
+      conditions: [
+        {
+          type: 'Ready',
+          status: 'True',
+          reason: 'KubeletReady',
+          message: 'kubelet is posting ready status',
+          lastHeartbeatTime: now(),
+          lastTransitionTime: now(),
+        },
+        { type: 'MemoryPressure', status: 'False', lastHeartbeatTime: now(), lastTransitionTime: now() },
+      ],
+    },
   };
   await api.create('nodes', node);
-  await api.create('leases', { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'node-1', namespace: 'kube-node-lease' }, spec: { holderIdentity: 'node-1', leaseDurationSeconds: 40, renewTime: now() } } as Lease);
+  await api.create('leases', {
+    apiVersion: 'coordination.k8s.io/v1',
+    kind: 'Lease',
+    metadata: { name: 'node-1', namespace: 'kube-node-lease' },
+    spec: { holderIdentity: 'node-1', leaseDurationSeconds: 40, renewTime: now() },
+  } as Lease);
   for (const n of ['a', 'b']) {
     const p = await api.create('pods', pod(n, { app: 'web' }, { nodeName: 'node-1' }));
     await api.updateStatus('pods', { ...p, status: readyStatus(`10.244.0.${n === 'a' ? 1 : 2}`, api.clock.now()) });
@@ -26,7 +43,16 @@ async function setup(opts: { synced?: boolean } = {}) {
   const pods = new FakeCache<Pod>(api, 'pods');
   const recorder = new MemoryEventRecorder();
   const queue = new ManualQueue();
-  const ctrl = new NodeLifecycleController({ api, nodes, leases, pods, queue, recorder, clock: api.clock, log: silentLog });
+  const ctrl = new NodeLifecycleController({
+    api,
+    nodes,
+    leases,
+    pods,
+    queue,
+    recorder,
+    clock: api.clock,
+    log: silentLog,
+  });
   ctrl.onSynced();
   // One monitor period: the keys whose requeue came due, then whatever the handlers queued.
   const tick = async (): Promise<void> => {
@@ -61,10 +87,15 @@ test('no heartbeat for the grace period: conditions Unknown, pods not ready, the
   api.clock.advance(1_000);
   await tick();
   const [r, mem] = ready()!.conditions!;
-  assert.deepEqual([r!.status, r!.reason, r!.message], ['Unknown', 'NodeStatusUnknown', 'Kubelet stopped posting node status.']);
+  assert.deepEqual(
+    [r!.status, r!.reason, r!.message],
+    ['Unknown', 'NodeStatusUnknown', 'Kubelet stopped posting node status.'],
+  );
   assert.equal(r!.lastTransitionTime, rfc3339(api.clock.now()));
   assert.equal(mem!.status, 'Unknown');
-  assert.ok(api.objects<Pod>('pods').every((p) => p.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'False'));
+  assert.ok(
+    api.objects<Pod>('pods').every((p) => p.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'False'),
+  );
   assert.ok(recorder.lines().includes('Normal NodeNotReady Node node-1 status is now: NodeNotReady'));
   assert.equal(recorder.lines().filter((l) => l === 'Warning NodeNotReady Node is not ready').length, 2);
   await tick();
@@ -90,7 +121,11 @@ test('a node that comes back before the eviction timeout keeps its pods', async 
   // the kubelet is back: lease renewed and Ready posted
   await renew();
   const n = api.peek<Node>('nodes', '', 'node-1')!;
-  n.status!.conditions![0] = { ...n.status!.conditions![0]!, status: 'True', lastHeartbeatTime: rfc3339(api.clock.now()) };
+  n.status!.conditions![0] = {
+    ...n.status!.conditions![0]!,
+    status: 'True',
+    lastHeartbeatTime: rfc3339(api.clock.now()),
+  };
   await api.updateStatus('nodes', n);
   await tick();
   api.clock.advance(50_000);
@@ -108,7 +143,11 @@ test('nothing happens before the caches synced', async () => {
   assert.equal(api.count('updateStatus', 'nodes'), 0);
   nodes.markSynced();
   await tick();
-  assert.equal(api.count('updateStatus', 'nodes'), 0, 'the grace period starts when the controller first sees the node');
+  assert.equal(
+    api.count('updateStatus', 'nodes'),
+    0,
+    'the grace period starts when the controller first sees the node',
+  );
 });
 
 test('pods bound to a node that does not exist are removed after the grace period', async () => {

@@ -10,7 +10,15 @@
  * controller's own clock (when it saw them change), so node clock skew does not matter.
  */
 import type { Logger } from 'pino';
-import { rfc3339, type Clock, type KubeObject, type Lease, type Node, type NodeCondition, type Pod } from '@kubelab/api';
+import {
+  rfc3339,
+  type Clock,
+  type KubeObject,
+  type Lease,
+  type Node,
+  type NodeCondition,
+  type Pod,
+} from '@kubelab/api';
 import type { ReconcileResult } from '@kubelab/client';
 import type { EventRecorder } from '@kubelab/client/events';
 import type { ApiLike, Cache, Controller, KeyQueue } from '../api.js';
@@ -108,7 +116,8 @@ export class NodeLifecycleController implements Controller {
     if (status === 'True') h.notReadySince = undefined;
     else h.notReadySince ??= now;
     if (status === 'Unknown') await this.markPodsNotReady(name, now);
-    if (h.notReadySince !== undefined && now - h.notReadySince > this.evictionMs) await this.evictPods(name, `node ${name} not ready`);
+    if (h.notReadySince !== undefined && now - h.notReadySince > this.evictionMs)
+      await this.evictPods(name, `node ${name} not ready`);
   }
 
   /** Sets Ready (and the pressure conditions) to Unknown; false when the write lost a race. */
@@ -120,7 +129,15 @@ export class NodeLifecycleController implements Controller {
     for (const type of CONDITION_TYPES) {
       const c = conds.find((x) => x.type === type);
       if (!c) {
-        if (type === 'Ready') conds.push({ type, status: 'Unknown', lastHeartbeatTime: node.metadata.creationTimestamp ?? nowIso, lastTransitionTime: nowIso, reason: 'NodeStatusNeverUpdated', message: 'Kubelet never posted node status.' });
+        if (type === 'Ready')
+          conds.push({
+            type,
+            status: 'Unknown',
+            lastHeartbeatTime: node.metadata.creationTimestamp ?? nowIso,
+            lastTransitionTime: nowIso,
+            reason: 'NodeStatusNeverUpdated',
+            message: 'Kubelet never posted node status.',
+          });
         continue;
       }
       if (c.status === 'Unknown') continue;
@@ -188,7 +205,8 @@ export class NodeLifecycleController implements Controller {
     const pods = this.podsOn(nodeName);
     const prefix = `${nodeName}/`;
     const current = new Set(pods.map((p) => `${prefix}${p.metadata.namespace}/${p.metadata.name}/${p.metadata.uid}`));
-    for (const key of [...this.orphanSince.keys()]) if (key.startsWith(prefix) && !current.has(key)) this.orphanSince.delete(key);
+    for (const key of [...this.orphanSince.keys()])
+      if (key.startsWith(prefix) && !current.has(key)) this.orphanSince.delete(key);
     let gone: boolean | undefined;
     let waiting = false;
     for (const pod of pods) {

@@ -14,7 +14,12 @@ export interface PodHandlers {
   delete(p: Pod): void;
 }
 
-export function ownedPodHandlers(owners: Cache<KubeObject>, kind: string, queue: KeyQueue, expectations: Expectations): PodHandlers {
+export function ownedPodHandlers(
+  owners: Cache<KubeObject>,
+  kind: string,
+  queue: KeyQueue,
+  expectations: Expectations,
+): PodHandlers {
   const owner = enqueueOwnerHandlers<Pod>(owners, kind, queue);
   const observe = (pod: Pod, what: 'add' | 'delete'): void => {
     const ref = pod.metadata.ownerReferences?.find((r) => r.controller && r.kind === kind);

@@ -66,7 +66,8 @@ export function volumeNameFor(pvc: PersistentVolumeClaim): string {
   return `pvc-${pvc.metadata.uid ?? ''}`;
 }
 
-const isReady = (n: Node): boolean => (n.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True') && !n.spec?.unschedulable;
+const isReady = (n: Node): boolean =>
+  (n.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True') && !n.spec?.unschedulable;
 
 /** The PersistentVolume for a claim on a node: pre-bound, pinned, and honest about its size. */
 export function volumeFor(pvc: PersistentVolumeClaim, sc: StorageClass, node: Node, cluster: string): PersistentVolume {
@@ -87,9 +88,24 @@ export function volumeFor(pvc: PersistentVolumeClaim, sc: StorageClass, node: No
       persistentVolumeReclaimPolicy: sc.reclaimPolicy ?? 'Delete',
       storageClassName: sc.metadata.name ?? '',
       volumeMode: pvc.spec.volumeMode ?? 'Filesystem',
-      claimRef: { kind: 'PersistentVolumeClaim', apiVersion: 'v1', namespace: pvc.metadata.namespace ?? '', name: pvc.metadata.name ?? '', uid: pvc.metadata.uid ?? '', resourceVersion: pvc.metadata.resourceVersion ?? '' },
-      csi: { driver: DOCKER_VOLUME_PROVISIONER, volumeHandle: dockerVolume, volumeAttributes: { dockerVolume, node: node.metadata.name ?? '', capacity: 'not enforced' } },
-      nodeAffinity: { required: { nodeSelectorTerms: [{ matchExpressions: [{ key: HOSTNAME_LABEL, operator: 'In', values: [hostname] }] }] } },
+      claimRef: {
+        kind: 'PersistentVolumeClaim',
+        apiVersion: 'v1',
+        namespace: pvc.metadata.namespace ?? '',
+        name: pvc.metadata.name ?? '',
+        uid: pvc.metadata.uid ?? '',
+        resourceVersion: pvc.metadata.resourceVersion ?? '',
+      },
+      csi: {
+        driver: DOCKER_VOLUME_PROVISIONER,
+        volumeHandle: dockerVolume,
+        volumeAttributes: { dockerVolume, node: node.metadata.name ?? '', capacity: 'not enforced' },
+      },
+      nodeAffinity: {
+        required: {
+          nodeSelectorTerms: [{ matchExpressions: [{ key: HOSTNAME_LABEL, operator: 'In', values: [hostname] }] }],
+        },
+      },
     },
   };
   if (sc.mountOptions?.length) pv.spec.mountOptions = [...sc.mountOptions];
@@ -140,7 +156,8 @@ export class DockerVolumeProvisioner implements Controller {
   private wanted(pvc: PersistentVolumeClaim): StorageClass | undefined {
     if (pvc.metadata.deletionTimestamp || pvc.spec.volumeName) return undefined;
     const a = pvc.metadata.annotations ?? {};
-    if ((a[STORAGE.storageProvisioner] ?? a[STORAGE.betaStorageProvisioner]) !== DOCKER_VOLUME_PROVISIONER) return undefined;
+    if ((a[STORAGE.storageProvisioner] ?? a[STORAGE.betaStorageProvisioner]) !== DOCKER_VOLUME_PROVISIONER)
+      return undefined;
     const sc = this.d.classes.get(claimClass(pvc));
     return sc?.provisioner === DOCKER_VOLUME_PROVISIONER ? sc : undefined;
   }
@@ -151,7 +168,10 @@ export class DockerVolumeProvisioner implements Controller {
       if (!selected) return 'waiting for a node to be selected';
       return this.d.nodes.get(selected) ?? `failed to get target node: node "${selected}" not found`;
     }
-    const ready = this.d.nodes.list().filter(isReady).sort((a, b) => (a.metadata.name ?? '').localeCompare(b.metadata.name ?? ''));
+    const ready = this.d.nodes
+      .list()
+      .filter(isReady)
+      .sort((a, b) => (a.metadata.name ?? '').localeCompare(b.metadata.name ?? ''));
     if (ready.length === 0) return 'no Ready node to provision the volume on';
     const uid = pvc.metadata.uid ?? '';
     let h = 0;
@@ -170,23 +190,43 @@ export class DockerVolumeProvisioner implements Controller {
       return;
     }
     const claimKey = objectKey(pvc);
-    this.once.event(pvc, 'Normal', 'Provisioning', `External provisioner is provisioning volume for claim "${claimKey}"`);
+    this.once.event(
+      pvc,
+      'Normal',
+      'Provisioning',
+      `External provisioner is provisioning volume for claim "${claimKey}"`,
+    );
     const pv = volumeFor(pvc, sc, node, this.d.cluster);
     try {
       await this.d.api.create('persistentvolumes', pv);
     } catch (err) {
       if (isAlreadyExists(err)) return;
-      this.once.event(pvc, 'Warning', 'ProvisioningFailed', `failed to provision volume with StorageClass "${sc.metadata.name}": ${errorMessage(err)}`);
+      this.once.event(
+        pvc,
+        'Warning',
+        'ProvisioningFailed',
+        `failed to provision volume with StorageClass "${sc.metadata.name}": ${errorMessage(err)}`,
+      );
       throw err;
     }
     const size = pv.spec.capacity?.['storage'] ?? '';
-    this.d.recorder.event(pvc, 'Normal', 'ProvisioningSucceeded', `Successfully provisioned volume ${name}: Docker volume ${pv.spec.csi?.volumeHandle} on node ${node.metadata.name}; its size (${size}) is recorded, not enforced`);
+    this.d.recorder.event(
+      pvc,
+      'Normal',
+      'ProvisioningSucceeded',
+      `Successfully provisioned volume ${name}: Docker volume ${pv.spec.csi?.volumeHandle} on node ${node.metadata.name}; its size (${size}) is recorded, not enforced`,
+    );
     this.d.log.info({ claim: claimKey, volume: name, node: node.metadata.name }, 'provisioned');
   }
 
   private async syncVolume(pv: PersistentVolume): Promise<void> {
     if (pv.metadata.annotations?.[STORAGE.provisionedBy] !== DOCKER_VOLUME_PROVISIONER) return;
-    if (pv.metadata.deletionTimestamp || pv.status?.phase !== 'Released' || pv.spec.persistentVolumeReclaimPolicy !== 'Delete') return;
+    if (
+      pv.metadata.deletionTimestamp ||
+      pv.status?.phase !== 'Released' ||
+      pv.spec.persistentVolumeReclaimPolicy !== 'Delete'
+    )
+      return;
     try {
       await this.d.api.delete('persistentvolumes', '', pv.metadata.name ?? '');
       this.d.log.info({ volume: pv.metadata.name }, 'deleting released volume');

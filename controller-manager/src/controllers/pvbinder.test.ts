@@ -1,6 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { STORAGE, type Node, type PersistentVolume, type PersistentVolumeClaim, type Pod, type StorageClass } from '@kubelab/api';
+import {
+  STORAGE,
+  type Node,
+  type PersistentVolume,
+  type PersistentVolumeClaim,
+  type Pod,
+  type StorageClass,
+} from '@kubelab/api';
 import { MemoryEventRecorder } from '@kubelab/client/events';
 import { PersistentVolumeBinder } from './pvbinder.js';
 import { DockerVolumeProvisioner } from './provisioner.js';
@@ -22,7 +29,14 @@ function setup() {
   const provisioner = new DockerVolumeProvisioner({ ...common, nodes, queue: pq, cluster: 'lab' });
   // The apiserver gives claims and volumes protection finalizers: a deleted claim goes once this lets it.
   const sq = new ManualQueue();
-  const protection = new StorageProtectionController({ api, claims, volumes, pods: new FakeCache<Pod>(api, 'pods'), queue: sq, log: silentLog });
+  const protection = new StorageProtectionController({
+    api,
+    claims,
+    volumes,
+    pods: new FakeCache<Pod>(api, 'pods'),
+    queue: sq,
+    log: silentLog,
+  });
   return {
     api,
     recorder,
@@ -40,20 +54,38 @@ const hostPathPV = (name: string, size: string, extra: Partial<PersistentVolume[
   apiVersion: 'v1',
   kind: 'PersistentVolume',
   metadata: { name, labels: { type: 'local' } },
-  spec: { capacity: { storage: size }, accessModes: ['ReadWriteOnce'], persistentVolumeReclaimPolicy: 'Retain', storageClassName: 'manual', hostPath: { path: `/data/${name}` }, ...extra },
+  spec: {
+    capacity: { storage: size },
+    accessModes: ['ReadWriteOnce'],
+    persistentVolumeReclaimPolicy: 'Retain',
+    storageClassName: 'manual',
+    hostPath: { path: `/data/${name}` },
+    ...extra,
+  },
   status: { phase: 'Pending' },
 });
 
-const claim = (name: string, size: string, extra: Partial<PersistentVolumeClaim['spec']> = {}, annotations?: Record<string, string>): PersistentVolumeClaim => ({
+const claim = (
+  name: string,
+  size: string,
+  extra: Partial<PersistentVolumeClaim['spec']> = {},
+  annotations?: Record<string, string>,
+): PersistentVolumeClaim => ({
   apiVersion: 'v1',
   kind: 'PersistentVolumeClaim',
   metadata: { name, namespace: 'default', ...(annotations ? { annotations } : {}) },
-  spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: size } }, storageClassName: 'manual', ...extra },
+  spec: {
+    accessModes: ['ReadWriteOnce'],
+    resources: { requests: { storage: size } },
+    storageClassName: 'manual',
+    ...extra,
+  },
   status: { phase: 'Pending' },
 });
 
 const pv = (api: InProcessApi, name: string) => api.peek<PersistentVolume>('persistentvolumes', '', name)!;
-const pvc = (api: InProcessApi, name: string) => api.peek<PersistentVolumeClaim>('persistentvolumeclaims', 'default', name)!;
+const pvc = (api: InProcessApi, name: string) =>
+  api.peek<PersistentVolumeClaim>('persistentvolumeclaims', 'default', name)!;
 
 test('a static volume becomes Available; a claim binds to the smallest one that fits, both sides Bound', async () => {
   const { api, settle } = setup();
@@ -93,7 +125,11 @@ test('no fitting volume: the claim stays Pending, and binds when one appears; a 
   // No class at all: upstream's event.
   await api.create('persistentvolumeclaims', claim('nothing', '1Gi', { storageClassName: '' }));
   await settle();
-  assert.ok(recorder.lines().includes('Normal FailedBinding no persistent volumes available for this claim and no storage class is set'));
+  assert.ok(
+    recorder
+      .lines()
+      .includes('Normal FailedBinding no persistent volumes available for this claim and no storage class is set'),
+  );
 });
 
 test('a Delete static volume fails with a clear message once released', async () => {
@@ -114,14 +150,26 @@ test('WaitForFirstConsumer: the claim waits for a node; once selected, the provi
   provisioner.onSynced();
   await settle();
   const sc = api.peek<StorageClass>('storageclasses', '', 'standard')!;
-  assert.deepEqual([sc.provisioner, sc.volumeBindingMode, sc.reclaimPolicy, sc.metadata.annotations?.[STORAGE.isDefaultClass]], ['kubelab.io/docker-volume', 'WaitForFirstConsumer', 'Delete', 'true']);
-  await api.create('nodes', { apiVersion: 'v1', kind: 'Node', metadata: { name: 'node-a', labels: { 'kubernetes.io/hostname': 'node-a' } } });
+  assert.deepEqual(
+    [sc.provisioner, sc.volumeBindingMode, sc.reclaimPolicy, sc.metadata.annotations?.[STORAGE.isDefaultClass]],
+    ['kubelab.io/docker-volume', 'WaitForFirstConsumer', 'Delete', 'true'],
+  );
+  await api.create('nodes', {
+    apiVersion: 'v1',
+    kind: 'Node',
+    metadata: { name: 'node-a', labels: { 'kubernetes.io/hostname': 'node-a' } },
+  });
   await api.create('persistentvolumeclaims', claim('www-web-0', '1Gi', { storageClassName: 'standard' }));
   await settle();
   assert.equal(api.objects('persistentvolumes').length, 0);
-  assert.ok(recorder.lines().includes('Normal WaitForFirstConsumer waiting for first consumer to be created before binding'));
+  assert.ok(
+    recorder.lines().includes('Normal WaitForFirstConsumer waiting for first consumer to be created before binding'),
+  );
   const c = pvc(api, 'www-web-0');
-  await api.update('persistentvolumeclaims', { ...c, metadata: { ...c.metadata, annotations: { [STORAGE.selectedNode]: 'node-a' } } });
+  await api.update('persistentvolumeclaims', {
+    ...c,
+    metadata: { ...c.metadata, annotations: { [STORAGE.selectedNode]: 'node-a' } },
+  });
   await settle();
   const bound = pvc(api, 'www-web-0');
   assert.equal(bound.metadata.annotations?.[STORAGE.storageProvisioner], 'kubelab.io/docker-volume');
@@ -132,7 +180,13 @@ test('WaitForFirstConsumer: the claim waits for a node; once selected, the provi
   assert.deepEqual(v.spec.nodeAffinity?.required?.nodeSelectorTerms[0]?.matchExpressions?.[0]?.values, ['node-a']);
   assert.equal(v.spec.persistentVolumeReclaimPolicy, 'Delete');
   assert.ok(v.metadata.finalizers?.includes('kubelab.io/docker-volume'));
-  assert.ok(recorder.lines().some((l) => /^Normal ProvisioningSucceeded Successfully provisioned volume pvc-.*recorded, not enforced$/.test(l)));
+  assert.ok(
+    recorder
+      .lines()
+      .some((l) =>
+        /^Normal ProvisioningSucceeded Successfully provisioned volume pvc-.*recorded, not enforced$/.test(l),
+      ),
+  );
   // Claim deleted: Released, then the provisioner deletes the PV (the kubelet's finalizer holds it).
   await api.delete('persistentvolumeclaims', 'default', 'www-web-0');
   await settle();

@@ -9,7 +9,18 @@
  * `volume:name`.
  */
 import type { Logger } from 'pino';
-import { claimClass, findMatchingVolume, isPreBoundTo, mismatch, STORAGE, type Clock, type KubeObject, type PersistentVolume, type PersistentVolumeClaim, type StorageClass } from '@kubelab/api';
+import {
+  claimClass,
+  findMatchingVolume,
+  isPreBoundTo,
+  mismatch,
+  STORAGE,
+  type Clock,
+  type KubeObject,
+  type PersistentVolume,
+  type PersistentVolumeClaim,
+  type StorageClass,
+} from '@kubelab/api';
 import { objectKey } from '@kubelab/client';
 import type { EventRecorder } from '@kubelab/client/events';
 import type { ApiLike, Cache, Controller, KeyQueue } from '../api.js';
@@ -55,7 +66,8 @@ export class PersistentVolumeBinder implements Controller {
       delete: (c) => {
         this.once.forget(c);
         if (c.spec.volumeName) this.queue.add(VOLUME + c.spec.volumeName);
-        for (const v of d.volumes.list()) if (v.spec.claimRef?.uid === c.metadata.uid) this.queue.add(VOLUME + (v.metadata.name ?? ''));
+        for (const v of d.volumes.list())
+          if (v.spec.claimRef?.uid === c.metadata.uid) this.queue.add(VOLUME + (v.metadata.name ?? ''));
       },
     });
     d.volumes.addHandlers({ add: volume, update: (_o, v) => volume(v), delete: volume });
@@ -96,12 +108,26 @@ export class PersistentVolumeBinder implements Controller {
       return void (await this.w.claimPhase(pvc, 'Pending'));
     }
     if (sc?.provisioner) {
-      const claimed = await this.w.annotateClaim(pvc, { [STORAGE.storageProvisioner]: sc.provisioner, [STORAGE.betaStorageProvisioner]: sc.provisioner });
-      this.once.event(claimed, 'Normal', 'ExternalProvisioning', `waiting for a volume to be created, either by external provisioner "${sc.provisioner}" or manually created by system administrator`);
+      const claimed = await this.w.annotateClaim(pvc, {
+        [STORAGE.storageProvisioner]: sc.provisioner,
+        [STORAGE.betaStorageProvisioner]: sc.provisioner,
+      });
+      this.once.event(
+        claimed,
+        'Normal',
+        'ExternalProvisioning',
+        `waiting for a volume to be created, either by external provisioner "${sc.provisioner}" or manually created by system administrator`,
+      );
       return void (await this.w.claimPhase(claimed, 'Pending'));
     }
     const cls = claimClass(pvc);
-    if (cls === '') this.once.event(pvc, 'Normal', 'FailedBinding', 'no persistent volumes available for this claim and no storage class is set');
+    if (cls === '')
+      this.once.event(
+        pvc,
+        'Normal',
+        'FailedBinding',
+        'no persistent volumes available for this claim and no storage class is set',
+      );
     else this.once.event(pvc, 'Warning', 'ProvisioningFailed', `storageclass.storage.k8s.io "${cls}" not found`);
     await this.w.claimPhase(pvc, 'Pending');
   }
@@ -115,13 +141,23 @@ export class PersistentVolumeBinder implements Controller {
     }
     const ref = pv.spec.claimRef;
     if (ref && !isPreBoundTo(pv, pvc)) {
-      this.once.event(pvc, 'Warning', 'FailedBinding', `volume "${pv.metadata.name}" already bound to a different claim.`);
+      this.once.event(
+        pvc,
+        'Warning',
+        'FailedBinding',
+        `volume "${pv.metadata.name}" already bound to a different claim.`,
+      );
       await this.w.claimPhase(pvc, 'Pending');
       return;
     }
     const why = mismatch(pv, pvc);
     if (why) {
-      this.once.event(pvc, 'Warning', 'VolumeMismatch', `Cannot bind to requested volume "${pv.metadata.name}": ${why}`);
+      this.once.event(
+        pvc,
+        'Warning',
+        'VolumeMismatch',
+        `Cannot bind to requested volume "${pv.metadata.name}": ${why}`,
+      );
       await this.w.claimPhase(pvc, 'Pending');
       return;
     }
@@ -133,7 +169,9 @@ export class PersistentVolumeBinder implements Controller {
     const pv = name ? this.d.volumes.get(name) : undefined;
     if (!name || !pv) {
       if (pvc.status?.phase !== 'Lost') {
-        const what = name ? 'Bound claim has lost its PersistentVolume. Data on the volume is lost!' : 'Bound claim has lost reference to PersistentVolume. Data on the volume is lost!';
+        const what = name
+          ? 'Bound claim has lost its PersistentVolume. Data on the volume is lost!'
+          : 'Bound claim has lost reference to PersistentVolume. Data on the volume is lost!';
         this.d.recorder.event(pvc, 'Warning', 'ClaimLost', what);
       }
       await this.w.claimPhase(pvc, 'Lost');
@@ -141,7 +179,13 @@ export class PersistentVolumeBinder implements Controller {
     }
     const ref = pv.spec.claimRef;
     if (!ref || isPreBoundTo(pv, pvc)) return this.bind(pv, pvc);
-    if (pvc.status?.phase !== 'Lost') this.d.recorder.event(pvc, 'Warning', 'ClaimMisbound', 'Two claims are bound to the same volume, this one is bound incorrectly');
+    if (pvc.status?.phase !== 'Lost')
+      this.d.recorder.event(
+        pvc,
+        'Warning',
+        'ClaimMisbound',
+        'Two claims are bound to the same volume, this one is bound incorrectly',
+      );
     await this.w.claimPhase(pvc, 'Lost');
   }
 
@@ -185,7 +229,13 @@ export class PersistentVolumeBinder implements Controller {
     if (policy === 'Retain') return;
     const provisioner = pv.metadata.annotations?.[STORAGE.provisionedBy];
     if (policy === 'Delete' && provisioner) {
-      if (phase !== 'Released') this.d.recorder.event(pv, 'Normal', 'ExternalDeleting', `waiting for a volume to be deleted, either by external provisioner "${provisioner}" or manually deleted by system administrator`);
+      if (phase !== 'Released')
+        this.d.recorder.event(
+          pv,
+          'Normal',
+          'ExternalDeleting',
+          `waiting for a volume to be deleted, either by external provisioner "${provisioner}" or manually deleted by system administrator`,
+        );
       return;
     }
     const message =

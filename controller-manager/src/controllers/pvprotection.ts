@@ -6,7 +6,14 @@
  * finalizers get them here. Keys: `claim:ns/name`, `volume:name`.
  */
 import type { Logger } from 'pino';
-import { claimNameOf, STORAGE, type KubeObject, type PersistentVolume, type PersistentVolumeClaim, type Pod } from '@kubelab/api';
+import {
+  claimNameOf,
+  STORAGE,
+  type KubeObject,
+  type PersistentVolume,
+  type PersistentVolumeClaim,
+  type Pod,
+} from '@kubelab/api';
 import { objectKey } from '@kubelab/client';
 import type { ApiLike, Cache, Controller, KeyQueue } from '../api.js';
 import { isNotFound } from '../util/objects.js';

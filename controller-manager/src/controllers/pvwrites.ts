@@ -4,7 +4,14 @@
  * volumeName and annotations, the claim's phase. Each returns the object as written (a later step
  * builds on it) and does nothing when the object already says so.
  */
-import { rfc3339, STORAGE, type Clock, type PersistentVolume, type PersistentVolumeClaim, type VolumePhase } from '@kubelab/api';
+import {
+  rfc3339,
+  STORAGE,
+  type Clock,
+  type PersistentVolume,
+  type PersistentVolumeClaim,
+  type VolumePhase,
+} from '@kubelab/api';
 import type { ApiLike } from '../api.js';
 import { semanticEqual } from '../util/objects.js';
 
@@ -19,11 +26,20 @@ export class VolumeWrites {
   /** Points the volume at the claim (claimRef with uid), marking the binding as the controller's. */
   async bindVolume(pv: PersistentVolume, pvc: PersistentVolumeClaim): Promise<PersistentVolume> {
     const ref = pv.spec.claimRef;
-    if (ref?.uid === pvc.metadata.uid && ref?.name === pvc.metadata.name && ref?.namespace === pvc.metadata.namespace) return pv;
+    if (ref?.uid === pvc.metadata.uid && ref?.name === pvc.metadata.name && ref?.namespace === pvc.metadata.namespace)
+      return pv;
     const next = structuredClone(pv);
     const preBound = !!ref && ref.name === pvc.metadata.name;
-    next.spec.claimRef = { kind: 'PersistentVolumeClaim', namespace: pvc.metadata.namespace ?? '', name: pvc.metadata.name ?? '', uid: pvc.metadata.uid ?? '', apiVersion: 'v1', resourceVersion: pvc.metadata.resourceVersion ?? '' };
-    if (!preBound) next.metadata.annotations = { ...(next.metadata.annotations ?? {}), [STORAGE.boundByController]: YES };
+    next.spec.claimRef = {
+      kind: 'PersistentVolumeClaim',
+      namespace: pvc.metadata.namespace ?? '',
+      name: pvc.metadata.name ?? '',
+      uid: pvc.metadata.uid ?? '',
+      apiVersion: 'v1',
+      resourceVersion: pvc.metadata.resourceVersion ?? '',
+    };
+    if (!preBound)
+      next.metadata.annotations = { ...(next.metadata.annotations ?? {}), [STORAGE.boundByController]: YES };
     return this.api.update('persistentvolumes', next);
   }
 
@@ -59,7 +75,11 @@ export class VolumeWrites {
   }
 
   /** Phase, and for a bound claim the volume's access modes and capacity (upstream copies them). */
-  async claimPhase(pvc: PersistentVolumeClaim, phase: 'Pending' | 'Bound' | 'Lost', pv?: PersistentVolume): Promise<PersistentVolumeClaim> {
+  async claimPhase(
+    pvc: PersistentVolumeClaim,
+    phase: 'Pending' | 'Bound' | 'Lost',
+    pv?: PersistentVolume,
+  ): Promise<PersistentVolumeClaim> {
     const status = { ...(pvc.status ?? {}), phase };
     if (pv && phase === 'Bound') {
       status.accessModes = [...(pv.spec.accessModes ?? [])];
@@ -73,6 +93,9 @@ export class VolumeWrites {
   async annotateClaim(pvc: PersistentVolumeClaim, annotations: Record<string, string>): Promise<PersistentVolumeClaim> {
     const a = pvc.metadata.annotations ?? {};
     if (Object.entries(annotations).every(([k, v]) => a[k] === v)) return pvc;
-    return this.api.update('persistentvolumeclaims', { ...pvc, metadata: { ...pvc.metadata, annotations: { ...a, ...annotations } } });
+    return this.api.update('persistentvolumeclaims', {
+      ...pvc,
+      metadata: { ...pvc.metadata, annotations: { ...a, ...annotations } },
+    });
   }
 }

@@ -100,9 +100,19 @@ export function podsToDelete(pods: Pod[], n: number, related: Pod[] = pods): Pod
 }
 
 /** Status from the active pods the ReplicaSet owns; `manageError` sets the ReplicaFailure condition. */
-export function calculateReplicaSetStatus(rs: ReplicaSet, pods: Pod[], manageError: unknown, nowMs: number, nowIso: string): ReplicaSetStatusFull {
+export function calculateReplicaSetStatus(
+  rs: ReplicaSet,
+  pods: Pod[],
+  manageError: unknown,
+  nowMs: number,
+  nowIso: string,
+): ReplicaSetStatusFull {
   const templateLabels = rs.spec.template.metadata?.labels ?? {};
-  const templateSel: Selector = Object.entries(templateLabels).map(([key, v]) => ({ key, op: '=' as const, values: [v] }));
+  const templateSel: Selector = Object.entries(templateLabels).map(([key, v]) => ({
+    key,
+    op: '=' as const,
+    values: [v],
+  }));
   const minReady = rs.spec.minReadySeconds ?? 0;
   let fully = 0;
   let ready = 0;

@@ -14,7 +14,16 @@ function setup(opts: { ttlMs?: number } = {}) {
   const pods = new FakeCache<Pod>(api, 'pods');
   const queue = new ManualQueue();
   const recorder = new MemoryEventRecorder();
-  const ctrl = new ReplicaSetController({ api, replicasets, pods, queue, recorder, clock: api.clock, log: silentLog, expectationsTtlMs: opts.ttlMs });
+  const ctrl = new ReplicaSetController({
+    api,
+    replicasets,
+    pods,
+    queue,
+    recorder,
+    clock: api.clock,
+    log: silentLog,
+    expectationsTtlMs: opts.ttlMs,
+  });
   const settle = (): Promise<number> => drain([{ ctrl, queue }]);
   return { api, replicasets, pods, queue, recorder, ctrl, settle };
 }
@@ -25,19 +34,35 @@ test('creates spec.replicas pods from the template with owner reference and gene
   const { api, ctrl, recorder, settle } = setup();
   const rs = await api.create('replicasets', replicaSet('web-abc', 3, { app: 'web', 'pod-template-hash': 'abc' }));
   await ctrl.reconcile('default/web-abc');
-  assert.deepEqual(api.peek<ReplicaSet>('replicasets', 'default', 'web-abc')!.status, { replicas: 0, observedGeneration: 1 }, 'status from the pods seen before the creates');
+  assert.deepEqual(
+    api.peek<ReplicaSet>('replicasets', 'default', 'web-abc')!.status,
+    { replicas: 0, observedGeneration: 1 },
+    'status from the pods seen before the creates',
+  );
   await settle();
   const pods = api.objects<Pod>('pods');
   assert.equal(pods.length, 3);
   for (const p of pods) {
     assert.match(p.metadata.name!, /^web-abc-[0-9a-z]{5}$/);
     assert.deepEqual(p.metadata.labels, { app: 'web', 'pod-template-hash': 'abc' });
-    assert.deepEqual(p.metadata.ownerReferences, [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'web-abc', uid: rs.metadata.uid, controller: true, blockOwnerDeletion: true }]);
+    assert.deepEqual(p.metadata.ownerReferences, [
+      {
+        apiVersion: 'apps/v1',
+        kind: 'ReplicaSet',
+        name: 'web-abc',
+        uid: rs.metadata.uid,
+        controller: true,
+        blockOwnerDeletion: true,
+      },
+    ]);
     assert.equal(p.spec.containers[0]!.image, 'nginx:1.25');
   }
   const creates = api.calls.filter((c) => c.verb === 'create' && c.resource === 'pods');
   assert.ok(creates.every((c) => c.object!.metadata.generateName === 'web-abc-' && !c.object!.metadata.name));
-  assert.deepEqual(recorder.lines().sort(), pods.map((p) => `Normal SuccessfulCreate Created pod: ${p.metadata.name}`).sort());
+  assert.deepEqual(
+    recorder.lines().sort(),
+    pods.map((p) => `Normal SuccessfulCreate Created pod: ${p.metadata.name}`).sort(),
+  );
   const status = api.peek<ReplicaSet>('replicasets', 'default', 'web-abc')!.status!;
   assert.deepEqual(status, { replicas: 3, fullyLabeledReplicas: 3, observedGeneration: 1 });
 });
@@ -73,13 +98,17 @@ test('slow start: creates in batches 1,2,4… and stops after the first failing 
   await api.create('replicasets', replicaSet('web', 10));
   let n = 0;
   api.onRequest = (c) => {
-    if (c.verb === 'create' && c.resource === 'pods' && ++n === 4) throw new ApiError('Invalid', 'Pod "x" is invalid: spec.containers[0].image: Required value');
+    if (c.verb === 'create' && c.resource === 'pods' && ++n === 4)
+      throw new ApiError('Invalid', 'Pod "x" is invalid: spec.containers[0].image: Required value');
   };
   await assert.rejects(ctrl.reconcile('default/web'), /Required value/);
   assert.equal(api.count('create', 'pods'), 7, 'batches of 1, 2 and 4');
   assert.equal(api.objects('pods').length, 6);
   assert.ok(ctrl.expectations.satisfied('default/web'), 'skipped and failed creates are not expected any more');
-  assert.equal(recorder.lines().filter((l) => l.startsWith('Warning FailedCreate Error creating: Pod "x" is invalid')).length, 1);
+  assert.equal(
+    recorder.lines().filter((l) => l.startsWith('Warning FailedCreate Error creating: Pod "x" is invalid')).length,
+    1,
+  );
   const rs = api.peek<ReplicaSet>('replicasets', 'default', 'web')!;
   const cond = (rs.status as { conditions?: { type: string; reason?: string }[] }).conditions?.[0];
   assert.equal(cond?.type, 'ReplicaFailure');
@@ -87,7 +116,11 @@ test('slow start: creates in batches 1,2,4… and stops after the first failing 
   api.onRequest = undefined;
   await ctrl.reconcile('default/web');
   assert.equal(api.objects('pods').length, 10);
-  assert.equal((api.peek<ReplicaSet>('replicasets', 'default', 'web')!.status as { conditions?: unknown[] }).conditions, undefined, 'failure condition cleared');
+  assert.equal(
+    (api.peek<ReplicaSet>('replicasets', 'default', 'web')!.status as { conditions?: unknown[] }).conditions,
+    undefined,
+    'failure condition cleared',
+  );
 });
 
 test('100 replicas are created in 7 slow-start rounds', async () => {
@@ -114,11 +147,22 @@ test('scale down deletes unscheduled / not-ready / newest pods first', async () 
   await mk('d-ready-new', 'n2', true);
   await ctrl.reconcile('default/web');
   assert.equal(api.count('create', 'pods'), 4, 'nothing to create');
-  await api.update('replicasets', { ...api.peek<ReplicaSet>('replicasets', 'default', 'web')!, spec: { ...rs.spec, replicas: 2 } });
+  await api.update('replicasets', {
+    ...api.peek<ReplicaSet>('replicasets', 'default', 'web')!,
+    spec: { ...rs.spec, replicas: 2 },
+  });
   await ctrl.reconcile('default/web');
   // bound pods are deleted gracefully (deletionTimestamp), unbound ones at once
-  assert.deepEqual(activePods(api).map((p) => p.metadata.name).sort(), ['a-ready-old', 'd-ready-new']);
-  assert.deepEqual(recorder.lines().sort(), ['Normal SuccessfulDelete Deleted pod: b-unscheduled', 'Normal SuccessfulDelete Deleted pod: c-notready']);
+  assert.deepEqual(
+    activePods(api)
+      .map((p) => p.metadata.name)
+      .sort(),
+    ['a-ready-old', 'd-ready-new'],
+  );
+  assert.deepEqual(recorder.lines().sort(), [
+    'Normal SuccessfulDelete Deleted pod: b-unscheduled',
+    'Normal SuccessfulDelete Deleted pod: c-notready',
+  ]);
   assert.ok(ctrl.expectations.satisfied('default/web'));
   await settle();
   const status = api.peek<ReplicaSet>('replicasets', 'default', 'web')!.status!;
@@ -134,7 +178,10 @@ test('terminating pods are replaced without waiting for the kubelet', async () =
   const [first] = api.objects<Pod>('pods');
   await api.bind('default', first!.metadata.name!, 'n1');
   await api.delete('pods', 'default', first!.metadata.name!);
-  assert.ok(api.peek<Pod>('pods', 'default', first!.metadata.name!)!.metadata.deletionTimestamp, 'graceful deletion pending');
+  assert.ok(
+    api.peek<Pod>('pods', 'default', first!.metadata.name!)!.metadata.deletionTimestamp,
+    'graceful deletion pending',
+  );
   await ctrl.reconcile('default/web');
   assert.equal(activePods(api).length, 2);
   assert.equal(api.objects('pods').length, 3);
@@ -174,7 +221,9 @@ test('adopts matching orphans and releases owned pods that stopped matching', as
   const rs = await api.create('replicasets', replicaSet('web', 2));
   await api.create('pods', pod('orphan', { app: 'web' }));
   const owned = pod('strayed', { app: 'other' });
-  owned.metadata.ownerReferences = [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'web', uid: rs.metadata.uid!, controller: true }];
+  owned.metadata.ownerReferences = [
+    { apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'web', uid: rs.metadata.uid!, controller: true },
+  ];
   await api.create('pods', owned);
   await ctrl.reconcile('default/web');
   const orphan = api.peek<Pod>('pods', 'default', 'orphan')!;
@@ -187,16 +236,25 @@ test('adopts matching orphans and releases owned pods that stopped matching', as
 test('pods of other controllers and other namespaces are left alone; a deleting ReplicaSet creates nothing', async () => {
   const { api, ctrl } = setup();
   const other = pod('foreign', { app: 'web' });
-  other.metadata.ownerReferences = [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'x', uid: 'someone-else', controller: true }];
+  other.metadata.ownerReferences = [
+    { apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'x', uid: 'someone-else', controller: true },
+  ];
   await api.create('pods', other);
   await api.create('namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'other' } });
-  await api.create('pods', { ...pod('elsewhere', { app: 'web' }), metadata: { name: 'elsewhere', namespace: 'other', labels: { app: 'web' } } });
+  await api.create('pods', {
+    ...pod('elsewhere', { app: 'web' }),
+    metadata: { name: 'elsewhere', namespace: 'other', labels: { app: 'web' } },
+  });
   await api.create('replicasets', replicaSet('web', 1));
   await ctrl.reconcile('default/web');
   assert.equal(api.count('create', 'pods'), 3);
   assert.equal(api.peek<Pod>('pods', 'default', 'foreign')!.metadata.ownerReferences?.[0]?.uid, 'someone-else');
   await api.delete('replicasets', 'default', 'web', { propagationPolicy: 'Foreground' });
-  await api.delete('pods', 'default', api.objects<Pod>('pods', 'default').find((p) => p.metadata.generateName)!.metadata.name!);
+  await api.delete(
+    'pods',
+    'default',
+    api.objects<Pod>('pods', 'default').find((p) => p.metadata.generateName)!.metadata.name!,
+  );
   await ctrl.reconcile('default/web');
   assert.equal(api.count('create', 'pods'), 3);
 });
@@ -205,9 +263,25 @@ test('podsToDelete ranks doubled-up pods and restarts', () => {
   const base = (name: string, node: string, restarts = 0, created = '2024-01-01T00:00:00Z'): Pod => ({
     ...pod(name, {}, { nodeName: node }),
     metadata: { name, namespace: 'default', creationTimestamp: created },
-    status: { ...readyStatus('1.1.1.1', Date.UTC(2024, 0, 1)), containerStatuses: [{ name: 'app', restartCount: restarts, ready: true, image: '', imageID: '', state: {}, lastState: {} }] },
+    status: {
+      ...readyStatus('1.1.1.1', Date.UTC(2024, 0, 1)),
+      containerStatuses: [
+        { name: 'app', restartCount: restarts, ready: true, image: '', imageID: '', state: {}, lastState: {} },
+      ],
+    },
   });
-  const pods = [base('alone', 'n1'), base('pair1', 'n2'), base('pair2', 'n2', 3), base('newer', 'n3', 0, '2024-01-02T00:00:00Z')];
-  assert.deepEqual(podsToDelete(pods, 2).map((p) => p.metadata.name), ['pair2', 'pair1']);
-  assert.deepEqual(podsToDelete([pods[0]!, pods[3]!], 1).map((p) => p.metadata.name), ['newer']);
+  const pods = [
+    base('alone', 'n1'),
+    base('pair1', 'n2'),
+    base('pair2', 'n2', 3),
+    base('newer', 'n3', 0, '2024-01-02T00:00:00Z'),
+  ];
+  assert.deepEqual(
+    podsToDelete(pods, 2).map((p) => p.metadata.name),
+    ['pair2', 'pair1'],
+  );
+  assert.deepEqual(
+    podsToDelete([pods[0]!, pods[3]!], 1).map((p) => p.metadata.name),
+    ['newer'],
+  );
 });

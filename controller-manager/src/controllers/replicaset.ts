@@ -7,14 +7,37 @@
  */
 import type { Logger } from 'pino';
 import { ApiError } from '@kubelab/proto';
-import { fromLabelSelector, matches, rfc3339, type Clock, type KubeObject, type Pod, type ReplicaSet, type Selector } from '@kubelab/api';
+import {
+  fromLabelSelector,
+  matches,
+  rfc3339,
+  type Clock,
+  type KubeObject,
+  type Pod,
+  type ReplicaSet,
+  type Selector,
+} from '@kubelab/api';
 import { objectKey } from '@kubelab/client';
 import type { EventRecorder } from '@kubelab/client/events';
 import type { ApiLike, Cache, Controller, KeyQueue } from '../api.js';
 import { Expectations } from './expectations.js';
-import { calculateReplicaSetStatus, podFromTemplate, podKey, podsToDelete, type ReplicaSetStatusFull } from './replicaset-pods.js';
+import {
+  calculateReplicaSetStatus,
+  podFromTemplate,
+  podKey,
+  podsToDelete,
+  type ReplicaSetStatusFull,
+} from './replicaset-pods.js';
 import { slowStartBatch } from '../util/batch.js';
-import { controllerRef, errorMessage, inNamespace, isConflict, isNotFound, newControllerRef, semanticEqual } from '../util/objects.js';
+import {
+  controllerRef,
+  errorMessage,
+  inNamespace,
+  isConflict,
+  isNotFound,
+  newControllerRef,
+  semanticEqual,
+} from '../util/objects.js';
 import { isPodActive, isPodReady, msUntilAvailable } from '../util/pods.js';
 
 /** Upstream's burstReplicas: at most this many creates/deletes per sync. */
@@ -60,7 +83,10 @@ export class ReplicaSetController implements Controller {
   }
 
   /** The cached ReplicaSet a controller reference points to, when its uid still matches. */
-  private resolve(namespace: string, ref: { kind: string; name: string; uid: string } | undefined): ReplicaSet | undefined {
+  private resolve(
+    namespace: string,
+    ref: { kind: string; name: string; uid: string } | undefined,
+  ): ReplicaSet | undefined {
     if (!ref || ref.kind !== 'ReplicaSet') return undefined;
     const rs = this.d.replicasets.get(`${namespace}/${ref.name}`);
     return rs && rs.metadata.uid === ref.uid ? rs : undefined;
@@ -110,7 +136,8 @@ export class ReplicaSetController implements Controller {
       if (!rs) return;
       this.queue.add(objectKey(rs));
       const minReady = rs.spec.minReadySeconds ?? 0;
-      if (!isPodReady(old) && isPodReady(cur) && minReady > 0) this.queue.addAfter(objectKey(rs), minReady * 1000 + 1000);
+      if (!isPodReady(old) && isPodReady(cur) && minReady > 0)
+        this.queue.addAfter(objectKey(rs), minReady * 1000 + 1000);
       return;
     }
     if (labelsChanged || refChanged) for (const rs of this.matchingReplicaSets(cur)) this.queue.add(objectKey(rs));
@@ -151,9 +178,19 @@ export class ReplicaSetController implements Controller {
     const status = calculateReplicaSetStatus(rs, pods, manageError, now, rfc3339(now));
     const updated = await this.writeStatus(rs, status);
     const want = updated.spec.replicas ?? 1;
-    if (manageError === undefined && (updated.spec.minReadySeconds ?? 0) > 0 && (status.readyReplicas ?? 0) === want && (status.availableReplicas ?? 0) !== want) {
-      const waits = pods.map((p) => msUntilAvailable(p, updated.spec.minReadySeconds ?? 0, now)).filter((x): x is number => x !== undefined);
-      this.queue.addAfter(key, waits.length > 0 ? Math.min(...waits) + 100 : (updated.spec.minReadySeconds ?? 0) * 1000);
+    if (
+      manageError === undefined &&
+      (updated.spec.minReadySeconds ?? 0) > 0 &&
+      (status.readyReplicas ?? 0) === want &&
+      (status.availableReplicas ?? 0) !== want
+    ) {
+      const waits = pods
+        .map((p) => msUntilAvailable(p, updated.spec.minReadySeconds ?? 0, now))
+        .filter((x): x is number => x !== undefined);
+      this.queue.addAfter(
+        key,
+        waits.length > 0 ? Math.min(...waits) + 100 : (updated.spec.minReadySeconds ?? 0) * 1000,
+      );
     }
     if (manageError !== undefined) throw manageError;
   }
@@ -185,13 +222,21 @@ export class ReplicaSetController implements Controller {
         () => false,
       );
       if (!(await canAdopt)) continue;
-      const adopted = await this.patchOwner(pod, (refs) => [...refs, newControllerRef(rs, 'apps/v1', 'ReplicaSet')], 'adopt');
+      const adopted = await this.patchOwner(
+        pod,
+        (refs) => [...refs, newControllerRef(rs, 'apps/v1', 'ReplicaSet')],
+        'adopt',
+      );
       if (adopted) claimed.push(adopted);
     }
     return claimed;
   }
 
-  private async patchOwner(pod: Pod, change: (refs: NonNullable<Pod['metadata']['ownerReferences']>) => NonNullable<Pod['metadata']['ownerReferences']>, what: string): Promise<Pod | undefined> {
+  private async patchOwner(
+    pod: Pod,
+    change: (refs: NonNullable<Pod['metadata']['ownerReferences']>) => NonNullable<Pod['metadata']['ownerReferences']>,
+    what: string,
+  ): Promise<Pod | undefined> {
     const next = structuredClone(pod);
     const refs = change(next.metadata.ownerReferences ?? []);
     if (refs.length > 0) next.metadata.ownerReferences = refs;
@@ -226,7 +271,9 @@ export class ReplicaSetController implements Controller {
       await Promise.all(
         victims.map(async (pod) => {
           try {
-            await this.d.api.delete('pods', pod.metadata.namespace ?? '', pod.metadata.name ?? '', { preconditionUid: pod.metadata.uid });
+            await this.d.api.delete('pods', pod.metadata.namespace ?? '', pod.metadata.name ?? '', {
+              preconditionUid: pod.metadata.uid,
+            });
             this.d.recorder.event(rs, 'Normal', 'SuccessfulDelete', `Deleted pod: ${pod.metadata.name}`);
           } catch (err) {
             this.expectations.deletionObserved(key, podKey(pod));
@@ -259,7 +306,11 @@ export class ReplicaSetController implements Controller {
       return await this.d.api.updateStatus('replicasets', { ...rs, status });
     } catch (err) {
       if (!isConflict(err)) throw err;
-      const fresh = await this.d.api.get<ReplicaSet>('replicasets', rs.metadata.namespace ?? '', rs.metadata.name ?? '');
+      const fresh = await this.d.api.get<ReplicaSet>(
+        'replicasets',
+        rs.metadata.namespace ?? '',
+        rs.metadata.name ?? '',
+      );
       return await this.d.api.updateStatus('replicasets', { ...fresh, status });
     }
   }

@@ -17,7 +17,11 @@ test('every active namespace gets kube-root-ca.crt, recreated after deletion and
   const settle = () => drain([{ ctrl, queue }]);
   await api.create('namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'dev' } });
   await settle();
-  const names = () => api.objects('configmaps').map((c) => `${c.metadata.namespace}/${c.metadata.name}`).sort();
+  const names = () =>
+    api
+      .objects('configmaps')
+      .map((c) => `${c.metadata.namespace}/${c.metadata.name}`)
+      .sort();
   assert.deepEqual(names(), [`default/${ROOT_CA_CONFIGMAP}`, `dev/${ROOT_CA_CONFIGMAP}`]);
   assert.equal(api.peek<Cm>('configmaps', 'dev', ROOT_CA_CONFIGMAP)?.data?.['ca.crt'], CA);
   await api.delete('configmaps', 'dev', ROOT_CA_CONFIGMAP);

@@ -49,7 +49,12 @@ export class RootCaPublisher implements Controller {
     const cur = this.d.configmaps.get(`${namespace}/${ROOT_CA_CONFIGMAP}`);
     try {
       if (!cur) {
-        const cm = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: ROOT_CA_CONFIGMAP, namespace, annotations: { [DESCRIPTION]: DESCRIPTION_TEXT } }, data };
+        const cm = {
+          apiVersion: 'v1',
+          kind: 'ConfigMap',
+          metadata: { name: ROOT_CA_CONFIGMAP, namespace, annotations: { [DESCRIPTION]: DESCRIPTION_TEXT } },
+          data,
+        };
         await this.d.api.create('configmaps', cm, namespace);
         this.d.log.debug({ namespace }, 'published the root CA certificate');
         return;

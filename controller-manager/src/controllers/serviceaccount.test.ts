@@ -19,7 +19,10 @@ test('every active namespace gets a default ServiceAccount, recreated after dele
   const phase = api.peek<Namespace>('namespaces', '', 'gone')?.status?.phase;
   assert.ok(phase === 'Terminating' || phase === undefined, `Terminating or already removed, not ${phase}`);
   await settle();
-  assert.deepEqual(api.objects('serviceaccounts').map((s) => `${s.metadata.namespace}/${s.metadata.name}`), ['default/default', 'dev/default']);
+  assert.deepEqual(
+    api.objects('serviceaccounts').map((s) => `${s.metadata.namespace}/${s.metadata.name}`),
+    ['default/default', 'dev/default'],
+  );
   await api.delete('serviceaccounts', 'dev', 'default');
   await settle();
   assert.equal(api.objects('serviceaccounts').length, 2);

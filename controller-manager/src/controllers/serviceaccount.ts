@@ -26,7 +26,10 @@ export class ServiceAccountController implements Controller {
   constructor(private readonly d: ServiceAccountControllerDeps) {
     this.queue = d.queue;
     this.caches = [d.namespaces, d.serviceaccounts];
-    d.namespaces.addHandlers({ add: (ns) => this.queue.add(ns.metadata.name ?? ''), update: (_o, ns) => this.queue.add(ns.metadata.name ?? '') });
+    d.namespaces.addHandlers({
+      add: (ns) => this.queue.add(ns.metadata.name ?? ''),
+      update: (_o, ns) => this.queue.add(ns.metadata.name ?? ''),
+    });
     d.serviceaccounts.addHandlers({
       delete: (sa) => {
         if (sa.metadata.name === DEFAULT_SERVICE_ACCOUNT) this.queue.add(sa.metadata.namespace ?? '');
@@ -39,7 +42,11 @@ export class ServiceAccountController implements Controller {
     if (!ns || ns.metadata.deletionTimestamp || ns.status?.phase === 'Terminating') return;
     if (this.d.serviceaccounts.get(`${namespace}/${DEFAULT_SERVICE_ACCOUNT}`)) return;
     try {
-      await this.d.api.create('serviceaccounts', { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: DEFAULT_SERVICE_ACCOUNT, namespace } }, namespace);
+      await this.d.api.create(
+        'serviceaccounts',
+        { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: DEFAULT_SERVICE_ACCOUNT, namespace } },
+        namespace,
+      );
       this.d.log.debug({ namespace }, 'created the default service account');
     } catch (err) {
       // Forbidden: the namespace is being terminated (our cache has not shown it yet).

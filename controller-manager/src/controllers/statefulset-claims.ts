@@ -25,13 +25,21 @@ export function wantedOwners(sts: StatefulSet, pod: Pod | undefined, condemned: 
 }
 
 /** The claim's references with those to the set and to the ordinal's pod (any incarnation) replaced by `wanted`. */
-export function withOwners(claim: PersistentVolumeClaim, sts: StatefulSet, ordinal: number, wanted: OwnerReference[]): OwnerReference[] {
+export function withOwners(
+  claim: PersistentVolumeClaim,
+  sts: StatefulSet,
+  ordinal: number,
+  wanted: OwnerReference[],
+): OwnerReference[] {
   const pod = podName(sts, ordinal);
-  const others = (claim.metadata.ownerReferences ?? []).filter((r) => r.uid !== sts.metadata.uid && !(r.kind === 'Pod' && r.name === pod));
+  const others = (claim.metadata.ownerReferences ?? []).filter(
+    (r) => r.uid !== sts.metadata.uid && !(r.kind === 'Pod' && r.name === pod),
+  );
   return [...others, ...wanted];
 }
 
-const sameRefs = (a: OwnerReference[], b: OwnerReference[]): boolean => JSON.stringify(a.map((r) => r.uid).sort()) === JSON.stringify(b.map((r) => r.uid).sort());
+const sameRefs = (a: OwnerReference[], b: OwnerReference[]): boolean =>
+  JSON.stringify(a.map((r) => r.uid).sort()) === JSON.stringify(b.map((r) => r.uid).sort());
 
 export class StatefulSetClaims {
   constructor(
@@ -55,10 +63,20 @@ export class StatefulSetClaims {
       if (owners.length) claim.metadata.ownerReferences = owners;
       try {
         await this.api.create('persistentvolumeclaims', claim, claim.metadata.namespace);
-        this.recorder.event(sts, 'Normal', 'SuccessfulCreate', `create Claim ${claim.metadata.name} Pod ${pname} in StatefulSet ${sts.metadata.name} success`);
+        this.recorder.event(
+          sts,
+          'Normal',
+          'SuccessfulCreate',
+          `create Claim ${claim.metadata.name} Pod ${pname} in StatefulSet ${sts.metadata.name} success`,
+        );
       } catch (err) {
         if (isAlreadyExists(err)) continue;
-        this.recorder.event(sts, 'Warning', 'FailedCreate', `create Claim ${claim.metadata.name} for Pod ${pname} in StatefulSet ${sts.metadata.name} failed error: ${errorMessage(err)}`);
+        this.recorder.event(
+          sts,
+          'Warning',
+          'FailedCreate',
+          `create Claim ${claim.metadata.name} for Pod ${pname} in StatefulSet ${sts.metadata.name} failed error: ${errorMessage(err)}`,
+        );
         throw err;
       }
     }

@@ -21,7 +21,12 @@ export function revisionData(sts: StatefulSet): Record<string, unknown> {
 
 /** The set with the template of a revision (the patch applied). */
 export function applyRevision(sts: StatefulSet, rev: ControllerRevision): StatefulSet {
-  const template = structuredClone(((rev.data as { spec?: { template?: Record<string, unknown> } } | undefined)?.spec?.template ?? {}) as Record<string, unknown>);
+  const template = structuredClone(
+    ((rev.data as { spec?: { template?: Record<string, unknown> } } | undefined)?.spec?.template ?? {}) as Record<
+      string,
+      unknown
+    >,
+  );
   delete template['$patch'];
   return { ...sts, spec: { ...sts.spec, template: template as unknown as StatefulSet['spec']['template'] } };
 }
@@ -51,7 +56,9 @@ export function newRevision(sts: StatefulSet, number: number, collisionCount: nu
       name,
       namespace: sts.metadata.namespace ?? 'default',
       labels: { ...(sts.spec.template.metadata?.labels ?? {}), [HASH_LABEL]: hash },
-      ...(sts.metadata.annotations && Object.keys(sts.metadata.annotations).length ? { annotations: { ...sts.metadata.annotations } } : {}),
+      ...(sts.metadata.annotations && Object.keys(sts.metadata.annotations).length
+        ? { annotations: { ...sts.metadata.annotations } }
+        : {}),
       ownerReferences: [newControllerRef(sts, 'apps/v1', 'StatefulSet')],
     },
     data,
@@ -65,10 +72,15 @@ export interface Revisions {
   collisionCount: number;
 }
 
-const byNumber = (a: ControllerRevision, b: ControllerRevision): number => a.revision - b.revision || (a.metadata.name ?? '').localeCompare(b.metadata.name ?? '');
+const byNumber = (a: ControllerRevision, b: ControllerRevision): number =>
+  a.revision - b.revision || (a.metadata.name ?? '').localeCompare(b.metadata.name ?? '');
 
 /** Upstream's getStatefulSetRevisions: the update revision for the set's template (made or reused) and the current one. */
-export async function resolveRevisions(api: ApiLike, sts: StatefulSet, owned: ControllerRevision[]): Promise<Revisions> {
+export async function resolveRevisions(
+  api: ApiLike,
+  sts: StatefulSet,
+  owned: ControllerRevision[],
+): Promise<Revisions> {
   const revisions = [...owned].sort(byNumber);
   let collisionCount = sts.status?.collisionCount ?? 0;
   const next = (revisions.at(-1)?.revision ?? 0) + 1;
@@ -85,7 +97,11 @@ export async function resolveRevisions(api: ApiLike, sts: StatefulSet, owned: Co
         break;
       } catch (err) {
         if (!isAlreadyExists(err)) throw err;
-        const existing = await api.get<ControllerRevision>('controllerrevisions', attempt.metadata.namespace ?? '', attempt.metadata.name ?? '');
+        const existing = await api.get<ControllerRevision>(
+          'controllerrevisions',
+          attempt.metadata.namespace ?? '',
+          attempt.metadata.name ?? '',
+        );
         if (sameData(existing, attempt) && existing.metadata.ownerReferences?.some((r) => r.uid === sts.metadata.uid)) {
           update = existing;
           break;
@@ -99,7 +115,12 @@ export async function resolveRevisions(api: ApiLike, sts: StatefulSet, owned: Co
 }
 
 /** Deletes the oldest revisions beyond revisionHistoryLimit that are neither current, update, nor used by a pod. */
-export async function truncateHistory(api: ApiLike, sts: StatefulSet, owned: ControllerRevision[], live: Set<string>): Promise<void> {
+export async function truncateHistory(
+  api: ApiLike,
+  sts: StatefulSet,
+  owned: ControllerRevision[],
+  live: Set<string>,
+): Promise<void> {
   const limit = sts.spec.revisionHistoryLimit ?? 10;
   const old = owned.filter((r) => !live.has(r.metadata.name ?? '')).sort(byNumber);
   for (const r of old.slice(0, Math.max(0, old.length - limit))) {

@@ -40,7 +40,9 @@ export function claimsFor(sts: StatefulSet, ordinal: number): Map<string, Persis
     claim.apiVersion = 'v1';
     claim.kind = 'PersistentVolumeClaim';
     claim.metadata = {
-      ...(t.metadata.labels || sts.spec.selector.matchLabels ? { labels: { ...(t.metadata.labels ?? {}), ...(sts.spec.selector.matchLabels ?? {}) } } : {}),
+      ...(t.metadata.labels || sts.spec.selector.matchLabels
+        ? { labels: { ...(t.metadata.labels ?? {}), ...(sts.spec.selector.matchLabels ?? {}) } }
+        : {}),
       ...(t.metadata.annotations ? { annotations: { ...t.metadata.annotations } } : {}),
       name: claimName(sts, t, ordinal),
       namespace: sts.metadata.namespace ?? 'default',
@@ -54,13 +56,23 @@ export function claimsFor(sts: StatefulSet, ordinal: number): Map<string, Persis
 /** The pod of `ordinal` from `sts`'s template (use the revision's set for old revisions). */
 export function statefulPod(sts: StatefulSet, ordinal: number, revision: string): Pod {
   const name = podName(sts, ordinal);
-  const pod = podFromTemplate(sts, 'apps/v1', 'StatefulSet', sts.spec.template, { name }, { [POD_NAME_LABEL]: name, [POD_INDEX_LABEL]: String(ordinal), [REVISION_LABEL]: revision });
+  const pod = podFromTemplate(
+    sts,
+    'apps/v1',
+    'StatefulSet',
+    sts.spec.template,
+    { name },
+    { [POD_NAME_LABEL]: name, [POD_INDEX_LABEL]: String(ordinal), [REVISION_LABEL]: revision },
+  );
   pod.spec.hostname = name;
   if (sts.spec.serviceName) pod.spec['subdomain'] = sts.spec.serviceName;
   const claims = claimsFor(sts, ordinal);
   if (claims.size > 0) {
     const volumes = ((pod.spec['volumes'] as { name: string }[] | undefined) ?? []).filter((v) => !claims.has(v.name));
-    for (const [volume, claim] of claims) volumes.push({ name: volume, persistentVolumeClaim: { claimName: claim.metadata.name ?? '' } } as { name: string });
+    for (const [volume, claim] of claims)
+      volumes.push({ name: volume, persistentVolumeClaim: { claimName: claim.metadata.name ?? '' } } as {
+        name: string;
+      });
     pod.spec['volumes'] = volumes;
   }
   return pod;
@@ -71,7 +83,11 @@ export function identityMatches(sts: StatefulSet, pod: Pod): boolean {
   const ordinal = ordinalOf(sts, pod);
   if (ordinal === undefined) return false;
   const l = pod.metadata.labels ?? {};
-  return pod.metadata.namespace === sts.metadata.namespace && l[POD_NAME_LABEL] === pod.metadata.name && l[POD_INDEX_LABEL] === String(ordinal);
+  return (
+    pod.metadata.namespace === sts.metadata.namespace &&
+    l[POD_NAME_LABEL] === pod.metadata.name &&
+    l[POD_INDEX_LABEL] === String(ordinal)
+  );
 }
 
 export function revisionOf(pod: Pod): string {

@@ -15,11 +15,24 @@ function setup() {
   const revisions = new FakeCache<ControllerRevision>(api, 'controllerrevisions');
   const queue = new ManualQueue();
   const recorder = new MemoryEventRecorder();
-  const ctrl = new StatefulSetController({ api, statefulsets, pods, claims, revisions, queue, recorder, clock: api.clock, log: silentLog });
+  const ctrl = new StatefulSetController({
+    api,
+    statefulsets,
+    pods,
+    claims,
+    revisions,
+    queue,
+    recorder,
+    clock: api.clock,
+    log: silentLog,
+  });
   return { api, recorder, settle: () => drain([{ ctrl, queue }]) };
 }
 
-const WWW = { metadata: { name: 'www' }, spec: { accessModes: ['ReadWriteOnce' as const], resources: { requests: { storage: '1Gi' } } } };
+const WWW = {
+  metadata: { name: 'www' },
+  spec: { accessModes: ['ReadWriteOnce' as const], resources: { requests: { storage: '1Gi' } } },
+};
 
 function sts(name: string, replicas: number, extra: Partial<StatefulSet['spec']> = {}): StatefulSet {
   const labels = { app: name };
@@ -27,12 +40,22 @@ function sts(name: string, replicas: number, extra: Partial<StatefulSet['spec']>
     apiVersion: 'apps/v1',
     kind: 'StatefulSet',
     metadata: { name, namespace: 'default' },
-    spec: { replicas, serviceName: name, podManagementPolicy: 'OrderedReady', selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { containers: [{ name: 'c', image: 'nginx:1' }] } }, ...extra },
+    spec: {
+      replicas,
+      serviceName: name,
+      podManagementPolicy: 'OrderedReady',
+      selector: { matchLabels: labels },
+      template: { metadata: { labels }, spec: { containers: [{ name: 'c', image: 'nginx:1' }] } },
+      ...extra,
+    },
   };
 }
 
 const live = (api: InProcessApi): Pod[] => api.objects<Pod>('pods').filter((p) => !p.metadata.deletionTimestamp);
-const names = (api: InProcessApi): string[] => live(api).map((p) => p.metadata.name!).sort();
+const names = (api: InProcessApi): string[] =>
+  live(api)
+    .map((p) => p.metadata.name!)
+    .sort();
 const get = (api: InProcessApi, name = 'web'): StatefulSet => api.peek<StatefulSet>('statefulsets', 'default', name)!;
 
 async function ready(api: InProcessApi, name: string): Promise<void> {
@@ -45,8 +68,11 @@ async function ready(api: InProcessApi, name: string): Promise<void> {
 async function rollOut(api: InProcessApi, settle: () => Promise<number>, rounds = 20): Promise<void> {
   for (let i = 0; i < rounds; i++) {
     await settle();
-    const unready = live(api).filter((p) => !p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
-    for (const p of api.objects<Pod>('pods').filter((p) => p.metadata.deletionTimestamp)) await api.finishPodDeletion('default', p.metadata.name!);
+    const unready = live(api).filter(
+      (p) => !p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
+    );
+    for (const p of api.objects<Pod>('pods').filter((p) => p.metadata.deletionTimestamp))
+      await api.finishPodDeletion('default', p.metadata.name!);
     if (unready.length === 0 && !api.objects<Pod>('pods').some((p) => p.metadata.deletionTimestamp)) {
       await settle();
       const s = get(api);
@@ -74,7 +100,9 @@ test('OrderedReady: web-0 first, with its claim www-web-0 mounted; web-1 only on
   await ready(api, 'web-0');
   await settle();
   assert.deepEqual(names(api), ['web-0', 'web-1']);
-  assert.ok(recorder.lines().includes('Normal SuccessfulCreate create Claim www-web-0 Pod web-0 in StatefulSet web success'));
+  assert.ok(
+    recorder.lines().includes('Normal SuccessfulCreate create Claim www-web-0 Pod web-0 in StatefulSet web success'),
+  );
   assert.ok(recorder.lines().includes('Normal SuccessfulCreate create Pod web-1 in StatefulSet web successful'));
 });
 
@@ -88,7 +116,10 @@ test('scale down removes the highest ordinal first and keeps the claims; scale u
   await api.finishPodDeletion('default', 'web-2');
   await settle();
   assert.deepEqual(names(api), ['web-0']);
-  const claims = api.objects<PersistentVolumeClaim>('persistentvolumeclaims').map((c) => c.metadata.name).sort();
+  const claims = api
+    .objects<PersistentVolumeClaim>('persistentvolumeclaims')
+    .map((c) => c.metadata.name)
+    .sort();
   assert.deepEqual(claims, ['www-web-0', 'www-web-1', 'www-web-2']);
   await api.update('statefulsets', { ...get(api), spec: { ...get(api).spec, replicas: 3 } });
   await rollOut(api, settle);
@@ -97,10 +128,19 @@ test('scale down removes the highest ordinal first and keeps the claims; scale u
 
 test('whenScaled: Delete hands a condemned claim to its pod; whenDeleted: Delete to the set', async () => {
   const { api, settle } = setup();
-  await api.create('statefulsets', sts('web', 2, { volumeClaimTemplates: [WWW], persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Delete', whenScaled: 'Delete' } }));
+  await api.create(
+    'statefulsets',
+    sts('web', 2, {
+      volumeClaimTemplates: [WWW],
+      persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Delete', whenScaled: 'Delete' },
+    }),
+  );
   await rollOut(api, settle);
   const set = get(api);
-  const owners = (n: string) => api.peek<PersistentVolumeClaim>('persistentvolumeclaims', 'default', n)!.metadata.ownerReferences?.map((r) => `${r.kind}/${r.name}`);
+  const owners = (n: string) =>
+    api
+      .peek<PersistentVolumeClaim>('persistentvolumeclaims', 'default', n)!
+      .metadata.ownerReferences?.map((r) => `${r.kind}/${r.name}`);
   assert.deepEqual(owners('www-web-1'), ['StatefulSet/web']);
   await api.update('statefulsets', { ...set, spec: { ...set.spec, replicas: 1 } });
   await settle();
@@ -110,7 +150,10 @@ test('whenScaled: Delete hands a condemned claim to its pod; whenDeleted: Delete
 
 test('revisions: a template change makes revision 2 and rolls pods from the highest ordinal down to the partition', async () => {
   const { api, settle } = setup();
-  await api.create('statefulsets', sts('web', 3, { updateStrategy: { type: 'RollingUpdate', rollingUpdate: { partition: 1 } } }));
+  await api.create(
+    'statefulsets',
+    sts('web', 3, { updateStrategy: { type: 'RollingUpdate', rollingUpdate: { partition: 1 } } }),
+  );
   await rollOut(api, settle);
   const r1 = api.objects<ControllerRevision>('controllerrevisions');
   assert.equal(r1.length, 1);
@@ -134,7 +177,10 @@ test('revisions: a template change makes revision 2 and rolls pods from the high
   assert.equal(rev('web-0'), before);
   // Partition 0 completes the rollout.
   const again = get(api);
-  await api.update('statefulsets', { ...again, spec: { ...again.spec, updateStrategy: { type: 'RollingUpdate', rollingUpdate: { partition: 0 } } } });
+  await api.update('statefulsets', {
+    ...again,
+    spec: { ...again.spec, updateStrategy: { type: 'RollingUpdate', rollingUpdate: { partition: 0 } } },
+  });
   await rollOut(api, settle);
   assert.equal(rev('web-0'), s.updateRevision);
   assert.equal(get(api).status!.currentRevision, s.updateRevision);

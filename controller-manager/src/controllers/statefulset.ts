@@ -11,7 +11,15 @@
  * (at the update revision). Failed pods are deleted and recreated.
  */
 import type { Logger } from 'pino';
-import type { Clock, ControllerRevision, KubeObject, PersistentVolumeClaim, Pod, StatefulSet, StatefulSetStatus } from '@kubelab/api';
+import type {
+  Clock,
+  ControllerRevision,
+  KubeObject,
+  PersistentVolumeClaim,
+  Pod,
+  StatefulSet,
+  StatefulSetStatus,
+} from '@kubelab/api';
 import { objectKey } from '@kubelab/client';
 import type { EventRecorder } from '@kubelab/client/events';
 import type { ApiLike, Cache, Controller, KeyQueue } from '../api.js';
@@ -20,7 +28,15 @@ import { enqueueOwnerHandlers, ownedBy } from '../util/owned.js';
 import { isPodAvailable, isPodReady, msUntilAvailable } from '../util/pods.js';
 import { StatefulSetClaims } from './statefulset-claims.js';
 import { applyRevision, resolveRevisions, truncateHistory, type Revisions } from './statefulset-history.js';
-import { identityMatches, ordinalOf, POD_INDEX_LABEL, POD_NAME_LABEL, revisionOf, startOrdinal, statefulPod } from './statefulset-identity.js';
+import {
+  identityMatches,
+  ordinalOf,
+  POD_INDEX_LABEL,
+  POD_NAME_LABEL,
+  revisionOf,
+  startOrdinal,
+  statefulPod,
+} from './statefulset-identity.js';
 
 export { POD_NAME_LABEL, POD_INDEX_LABEL, REVISION_LABEL, ordinalOf, statefulPod } from './statefulset-identity.js';
 
@@ -60,13 +76,23 @@ export class StatefulSetController implements Controller {
     this.queue = d.queue;
     this.caches = [d.statefulsets, d.pods, d.claims, d.revisions];
     this.claims = new StatefulSetClaims(d.api, d.claims, d.recorder);
-    d.statefulsets.addHandlers({ add: (x) => this.queue.add(objectKey(x)), update: (_o, x) => this.queue.add(objectKey(x)) });
+    d.statefulsets.addHandlers({
+      add: (x) => this.queue.add(objectKey(x)),
+      update: (_o, x) => this.queue.add(objectKey(x)),
+    });
     d.pods.addHandlers(enqueueOwnerHandlers<Pod>(d.statefulsets as Cache<KubeObject>, 'StatefulSet', this.queue));
-    d.revisions.addHandlers(enqueueOwnerHandlers<ControllerRevision>(d.statefulsets as Cache<KubeObject>, 'StatefulSet', this.queue));
+    d.revisions.addHandlers(
+      enqueueOwnerHandlers<ControllerRevision>(d.statefulsets as Cache<KubeObject>, 'StatefulSet', this.queue),
+    );
     const claim = (c: PersistentVolumeClaim): void => {
       for (const sts of d.statefulsets.list()) {
         if (sts.metadata.namespace !== c.metadata.namespace) continue;
-        if ((sts.spec.volumeClaimTemplates ?? []).some((t) => (c.metadata.name ?? '').startsWith(`${t.metadata.name ?? ''}-${sts.metadata.name ?? ''}-`))) this.queue.add(objectKey(sts));
+        if (
+          (sts.spec.volumeClaimTemplates ?? []).some((t) =>
+            (c.metadata.name ?? '').startsWith(`${t.metadata.name ?? ''}-${sts.metadata.name ?? ''}-`),
+          )
+        )
+          this.queue.add(objectKey(sts));
       }
     };
     d.claims.addHandlers({ update: (_o, c) => claim(c), delete: claim });
@@ -79,7 +105,13 @@ export class StatefulSetController implements Controller {
     const owned = ownedBy(this.d.revisions.list(), sts);
     if (sts.metadata.deletionTimestamp) return; // the garbage collector takes pods and revisions
     const revs = await resolveRevisions(this.d.api, sts, owned);
-    const pass: Pass = { sts, current: applyRevision(sts, revs.current), update: applyRevision(sts, revs.update), revs, monotonic: (sts.spec.podManagementPolicy ?? 'OrderedReady') === 'OrderedReady' };
+    const pass: Pass = {
+      sts,
+      current: applyRevision(sts, revs.current),
+      update: applyRevision(sts, revs.update),
+      revs,
+      monotonic: (sts.spec.podManagementPolicy ?? 'OrderedReady') === 'OrderedReady',
+    };
     let failure: unknown;
     try {
       await this.manage(pass, pods);
@@ -167,7 +199,10 @@ export class StatefulSetController implements Controller {
       const p = byOrdinal.get(i);
       if (!p) return;
       if (revisionOf(p) !== updateName && !terminating(p)) {
-        this.d.log.info({ statefulset: objectKey(sts), pod: p.metadata.name, revision: updateName }, 'rolling update: replacing pod');
+        this.d.log.info(
+          { statefulset: objectKey(sts), pod: p.metadata.name, revision: updateName },
+          'rolling update: replacing pod',
+        );
         await this.deletePod(sts, p);
         return;
       }
@@ -178,30 +213,61 @@ export class StatefulSetController implements Controller {
   private async createPod(sts: StatefulSet, pod: Pod): Promise<void> {
     try {
       await this.d.api.create('pods', pod, sts.metadata.namespace ?? 'default');
-      this.d.recorder.event(sts, 'Normal', 'SuccessfulCreate', `create Pod ${pod.metadata.name} in StatefulSet ${sts.metadata.name} successful`);
+      this.d.recorder.event(
+        sts,
+        'Normal',
+        'SuccessfulCreate',
+        `create Pod ${pod.metadata.name} in StatefulSet ${sts.metadata.name} successful`,
+      );
     } catch (err) {
       if (isAlreadyExists(err)) return; // the informer has not shown it yet
-      this.d.recorder.event(sts, 'Warning', 'FailedCreate', `create Pod ${pod.metadata.name} in StatefulSet ${sts.metadata.name} failed error: ${errorMessage(err)}`);
+      this.d.recorder.event(
+        sts,
+        'Warning',
+        'FailedCreate',
+        `create Pod ${pod.metadata.name} in StatefulSet ${sts.metadata.name} failed error: ${errorMessage(err)}`,
+      );
       throw err;
     }
   }
 
   private async deletePod(sts: StatefulSet, p: Pod): Promise<void> {
     try {
-      await this.d.api.delete('pods', p.metadata.namespace ?? '', p.metadata.name ?? '', { preconditionUid: p.metadata.uid });
-      this.d.recorder.event(sts, 'Normal', 'SuccessfulDelete', `delete Pod ${p.metadata.name} in StatefulSet ${sts.metadata.name} successful`);
+      await this.d.api.delete('pods', p.metadata.namespace ?? '', p.metadata.name ?? '', {
+        preconditionUid: p.metadata.uid,
+      });
+      this.d.recorder.event(
+        sts,
+        'Normal',
+        'SuccessfulDelete',
+        `delete Pod ${p.metadata.name} in StatefulSet ${sts.metadata.name} successful`,
+      );
     } catch (err) {
       if (isNotFound(err) || isConflict(err)) return;
-      this.d.recorder.event(sts, 'Warning', 'FailedDelete', `delete Pod ${p.metadata.name} in StatefulSet ${sts.metadata.name} failed error: ${errorMessage(err)}`);
+      this.d.recorder.event(
+        sts,
+        'Warning',
+        'FailedDelete',
+        `delete Pod ${p.metadata.name} in StatefulSet ${sts.metadata.name} failed error: ${errorMessage(err)}`,
+      );
       throw err;
     }
   }
 
   private async fixIdentity(sts: StatefulSet, p: Pod, ordinal: number): Promise<void> {
-    const labels = { ...(p.metadata.labels ?? {}), [POD_NAME_LABEL]: p.metadata.name ?? '', [POD_INDEX_LABEL]: String(ordinal) };
+    const labels = {
+      ...(p.metadata.labels ?? {}),
+      [POD_NAME_LABEL]: p.metadata.name ?? '',
+      [POD_INDEX_LABEL]: String(ordinal),
+    };
     try {
       await this.d.api.update('pods', { ...p, metadata: { ...p.metadata, labels } });
-      this.d.recorder.event(sts, 'Normal', 'SuccessfulUpdate', `update Pod ${p.metadata.name} in StatefulSet ${sts.metadata.name} successful`);
+      this.d.recorder.event(
+        sts,
+        'Normal',
+        'SuccessfulUpdate',
+        `update Pod ${p.metadata.name} in StatefulSet ${sts.metadata.name} successful`,
+      );
     } catch (err) {
       if (!isNotFound(err) && !isConflict(err)) throw err;
     }
@@ -214,7 +280,13 @@ export class StatefulSetController implements Controller {
     const update = revs.update.metadata.name ?? '';
     const now = this.d.clock.now();
     const min = sts.spec.minReadySeconds ?? 0;
-    const s: StatefulSetStatus = { replicas: 0, readyReplicas: 0, currentReplicas: 0, updatedReplicas: 0, availableReplicas: 0 };
+    const s: StatefulSetStatus = {
+      replicas: 0,
+      readyReplicas: 0,
+      currentReplicas: 0,
+      updatedReplicas: 0,
+      availableReplicas: 0,
+    };
     for (const p of pods) {
       s.replicas++;
       if (runningAndReady(p) && !terminating(p)) {
@@ -243,7 +315,11 @@ export class StatefulSetController implements Controller {
       await this.d.api.updateStatus('statefulsets', { ...sts, status });
     } catch (err) {
       if (!isConflict(err)) throw err;
-      const fresh = await this.d.api.get<StatefulSet>('statefulsets', sts.metadata.namespace ?? '', sts.metadata.name ?? '');
+      const fresh = await this.d.api.get<StatefulSet>(
+        'statefulsets',
+        sts.metadata.namespace ?? '',
+        sts.metadata.name ?? '',
+      );
       await this.d.api.updateStatus('statefulsets', { ...fresh, status });
     }
   }

@@ -24,7 +24,13 @@ export class FakeCluster {
 
   constructor() {
     const common = { api: this.api, recorder: this.recorder, clock: this.api.clock, log: silentLog };
-    this.dc = new DeploymentController({ ...common, deployments: this.deployments, replicasets: this.replicasets, pods: this.pods, queue: this.dq });
+    this.dc = new DeploymentController({
+      ...common,
+      deployments: this.deployments,
+      replicasets: this.replicasets,
+      pods: this.pods,
+      queue: this.dq,
+    });
     this.rc = new ReplicaSetController({ ...common, replicasets: this.replicasets, pods: this.pods, queue: this.rq });
   }
 
@@ -58,7 +64,9 @@ export class FakeCluster {
 
   replicaSetsOf(name = 'web'): ReplicaSet[] {
     const d = this.deployment(name);
-    return this.api.objects<ReplicaSet>('replicasets', 'default').filter((rs) => rs.metadata.ownerReferences?.some((r) => r.uid === d.metadata.uid));
+    return this.api
+      .objects<ReplicaSet>('replicasets', 'default')
+      .filter((rs) => rs.metadata.ownerReferences?.some((r) => r.uid === d.metadata.uid));
   }
 
   activePods(): Pod[] {

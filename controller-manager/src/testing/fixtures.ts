@@ -5,11 +5,20 @@ import type { InProcessApi } from '@kubelab/apiserver/testing';
 
 export const silentLog = pino({ level: 'silent' });
 
-export function template(labels: Record<string, string>, image = 'nginx:1.25', extra: Partial<PodTemplateSpec['spec']> = {}): PodTemplateSpec {
+export function template(
+  labels: Record<string, string>,
+  image = 'nginx:1.25',
+  extra: Partial<PodTemplateSpec['spec']> = {},
+): PodTemplateSpec {
   return { metadata: { labels }, spec: { containers: [{ name: 'app', image }], ...extra } };
 }
 
-export function replicaSet(name: string, replicas: number, labels: Record<string, string> = { app: name }, extra: Partial<ReplicaSet['spec']> = {}): ReplicaSet {
+export function replicaSet(
+  name: string,
+  replicas: number,
+  labels: Record<string, string> = { app: name },
+  extra: Partial<ReplicaSet['spec']> = {},
+): ReplicaSet {
   return {
     apiVersion: 'apps/v1',
     kind: 'ReplicaSet',
@@ -18,7 +27,12 @@ export function replicaSet(name: string, replicas: number, labels: Record<string
   };
 }
 
-export function deployment(name: string, replicas: number, extra: Partial<Deployment['spec']> = {}, labels: Record<string, string> = { app: name }): Deployment {
+export function deployment(
+  name: string,
+  replicas: number,
+  extra: Partial<Deployment['spec']> = {},
+  labels: Record<string, string> = { app: name },
+): Deployment {
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
@@ -28,7 +42,12 @@ export function deployment(name: string, replicas: number, extra: Partial<Deploy
 }
 
 export function pod(name: string, labels: Record<string, string>, extra: Partial<Pod['spec']> = {}): Pod {
-  return { apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'default', labels }, spec: { containers: [{ name: 'app', image: 'nginx' }], ...extra } };
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, namespace: 'default', labels },
+    spec: { containers: [{ name: 'app', image: 'nginx' }], ...extra },
+  };
 }
 
 /** What a kubelet would report for a running, ready pod (ready since `sinceMs`). */

@@ -3,7 +3,11 @@
  * parallel); stop after the first batch with a failure, so a broken template costs one call,
  * while a healthy 100-replica scale-up takes 7 round trips.
  */
-export async function slowStartBatch(count: number, initialBatch: number, fn: () => Promise<void>): Promise<{ successes: number; error?: unknown }> {
+export async function slowStartBatch(
+  count: number,
+  initialBatch: number,
+  fn: () => Promise<void>,
+): Promise<{ successes: number; error?: unknown }> {
   let remaining = count;
   let successes = 0;
   for (let size = Math.min(remaining, initialBatch); size > 0; size = Math.min(2 * size, remaining)) {

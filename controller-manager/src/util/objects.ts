@@ -19,7 +19,14 @@ export function isControlledBy(obj: KubeObject, owner: KubeObject): boolean {
 }
 
 export function newControllerRef(owner: KubeObject, apiVersion: string, kind: string): OwnerReference {
-  return { apiVersion, kind, name: owner.metadata.name ?? '', uid: owner.metadata.uid ?? '', controller: true, blockOwnerDeletion: true };
+  return {
+    apiVersion,
+    kind,
+    name: owner.metadata.name ?? '',
+    uid: owner.metadata.uid ?? '',
+    controller: true,
+    blockOwnerDeletion: true,
+  };
 }
 
 /** Deep equality that ignores key order and empty values (the way JSON with omitempty compares). */

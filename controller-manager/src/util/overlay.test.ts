@@ -3,7 +3,9 @@ import assert from 'node:assert/strict';
 import type { KubeObject } from '@kubelab/api';
 import { WriteOverlay } from './overlay.js';
 
-const obj = (name: string, rv: number, uid = `u-${name}`): KubeObject => ({ metadata: { name, namespace: 'ns', resourceVersion: String(rv), uid } });
+const obj = (name: string, rv: number, uid = `u-${name}`): KubeObject => ({
+  metadata: { name, namespace: 'ns', resourceVersion: String(rv), uid },
+});
 
 test('our newer writes win until the cache catches up', () => {
   let now = 0;
@@ -23,5 +25,9 @@ test('our newer writes win until the cache catches up', () => {
   now = 2000;
   assert.deepEqual(o.view([]), [], 'expired entries are dropped');
   o.wrote(obj('d', 9));
-  assert.deepEqual(o.view([obj('d', 3, 'other-uid')]).map((x) => x.metadata.uid), ['other-uid'], 'a recreated object is not shadowed');
+  assert.deepEqual(
+    o.view([obj('d', 3, 'other-uid')]).map((x) => x.metadata.uid),
+    ['other-uid'],
+    'a recreated object is not shadowed',
+  );
 });

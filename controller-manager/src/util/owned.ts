@@ -12,7 +12,14 @@ export function ownedBy<T extends KubeObject>(items: T[], owner: KubeObject): T[
 }
 
 /** A pod from a template: labels/annotations/finalizers/spec copied, controller reference set. */
-export function podFromTemplate(owner: KubeObject, apiVersion: string, kind: string, template: PodTemplateSpec, name: { name?: string; generateName?: string }, extraLabels: Record<string, string> = {}): Pod {
+export function podFromTemplate(
+  owner: KubeObject,
+  apiVersion: string,
+  kind: string,
+  template: PodTemplateSpec,
+  name: { name?: string; generateName?: string },
+  extraLabels: Record<string, string> = {},
+): Pod {
   const meta = template.metadata ?? {};
   const pod: Pod = {
     apiVersion: 'v1',
@@ -34,7 +41,11 @@ export function podFromTemplate(owner: KubeObject, apiVersion: string, kind: str
  * Handlers that enqueue the owner of a changed dependent: `kind` is the controller kind,
  * `owners` the owners' cache (the reference must match a cached owner's uid).
  */
-export function enqueueOwnerHandlers<T extends KubeObject>(owners: Cache<KubeObject>, kind: string, queue: KeyQueue): { add: (o: T) => void; update: (old: T, o: T) => void; delete: (o: T) => void } {
+export function enqueueOwnerHandlers<T extends KubeObject>(
+  owners: Cache<KubeObject>,
+  kind: string,
+  queue: KeyQueue,
+): { add: (o: T) => void; update: (old: T, o: T) => void; delete: (o: T) => void } {
   const enqueue = (o: T): void => {
     const ref = controllerRef(o);
     if (!ref || ref.kind !== kind) return;
@@ -54,6 +65,12 @@ export function enqueueOwnerHandlers<T extends KubeObject>(owners: Cache<KubeObj
 }
 
 /** Handlers that enqueue the object itself. */
-export function enqueueSelf<T extends KubeObject>(queue: KeyQueue): { add: (o: T) => void; update: (old: T, o: T) => void; delete: (o: T) => void } {
-  return { add: (o) => queue.add(objectKey(o)), update: (_old, o) => queue.add(objectKey(o)), delete: (o) => queue.add(objectKey(o)) };
+export function enqueueSelf<T extends KubeObject>(
+  queue: KeyQueue,
+): { add: (o: T) => void; update: (old: T, o: T) => void; delete: (o: T) => void } {
+  return {
+    add: (o) => queue.add(objectKey(o)),
+    update: (_old, o) => queue.add(objectKey(o)),
+    delete: (o) => queue.add(objectKey(o)),
+  };
 }

@@ -34,7 +34,10 @@ export const MAX_SEARCH_CHARS = 2048;
 export function parseResolvConf(text: string): ResolverConfig {
   const out: ResolverConfig = { nameservers: [], searches: [], options: [] };
   for (const raw of text.split('\n')) {
-    const [key, ...fields] = raw.replace(/[#;].*$/, '').trim().split(/\s+/);
+    const [key, ...fields] = raw
+      .replace(/[#;].*$/, '')
+      .trim()
+      .split(/\s+/);
     if (key === 'nameserver' && fields[0]) out.nameservers.push(fields[0]);
     else if (key === 'search' || key === 'domain') out.searches = fields.filter((f) => f !== '');
     else if (key === 'options') out.options.push(...fields.filter((f) => f !== ''));
@@ -89,7 +92,11 @@ export function podResolverConfig(pod: Pod, s: DnsSettings): ResolverConfig | un
   else if (policy !== 'Default' && s.clusterDNS.length) {
     const d = s.clusterDomain;
     const ns = pod.metadata.namespace ?? 'default';
-    c = { nameservers: [...s.clusterDNS], searches: unique([`${ns}.svc.${d}`, `svc.${d}`, d, ...s.node.searches]), options: ['ndots:5'] };
+    c = {
+      nameservers: [...s.clusterDNS],
+      searches: unique([`${ns}.svc.${d}`, `svc.${d}`, d, ...s.node.searches]),
+      options: ['ndots:5'],
+    };
   } else {
     if (!dnsConfig) return undefined;
     c = { nameservers: [...s.node.nameservers], searches: [...s.node.searches], options: [...s.node.options] };
@@ -129,7 +136,8 @@ export function hostsOptions(pod: Pod, clusterDomain: string): { ExtraHosts?: st
   const extra = aliases.flatMap((a) => (a.ip ? (a.hostnames ?? []).map((h) => `${h}:${a.ip}`) : []));
   if (extra.length) out.ExtraHosts = extra;
   const sub = pod.spec['subdomain'];
-  if (typeof sub === 'string' && sub !== '') out.Domainname = `${sub}.${pod.metadata.namespace ?? 'default'}.svc.${clusterDomain}`;
+  if (typeof sub === 'string' && sub !== '')
+    out.Domainname = `${sub}.${pod.metadata.namespace ?? 'default'}.svc.${clusterDomain}`;
   return out;
 }
 
@@ -144,7 +152,11 @@ export function dnsSettingsFromEnv(env: Env, nodeResolvConf: string): DnsSetting
   const raw = env.KUBELAB_CLUSTER_DNS?.trim();
   let clusterDNS: string[];
   if (raw === 'none') clusterDNS = [];
-  else if (raw) clusterDNS = raw.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  else if (raw)
+    clusterDNS = raw
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== '');
   else {
     const cidr = env.KUBELAB_SERVICE_CIDR?.trim() || '10.244.128.0/17';
     try {
@@ -153,6 +165,14 @@ export function dnsSettingsFromEnv(env: Env, nodeResolvConf: string): DnsSetting
       throw new Error(`KUBELAB_SERVICE_CIDR: Invalid value: ${(err as Error).message}`);
     }
   }
-  for (const ip of clusterDNS) if (!/^\d{1,3}(\.\d{1,3}){3}$/.test(ip)) throw new Error(`KUBELAB_CLUSTER_DNS: Invalid value: "${ip}": must be IPv4 addresses separated by commas, or none`);
-  return { clusterDNS, clusterDomain: env.KUBELAB_CLUSTER_DOMAIN?.trim() || DEFAULT_CLUSTER_DOMAIN, node: parseResolvConf(nodeResolvConf) };
+  for (const ip of clusterDNS)
+    if (!/^\d{1,3}(\.\d{1,3}){3}$/.test(ip))
+      throw new Error(
+        `KUBELAB_CLUSTER_DNS: Invalid value: "${ip}": must be IPv4 addresses separated by commas, or none`,
+      );
+  return {
+    clusterDNS,
+    clusterDomain: env.KUBELAB_CLUSTER_DOMAIN?.trim() || DEFAULT_CLUSTER_DOMAIN,
+    node: parseResolvConf(nodeResolvConf),
+  };
 }

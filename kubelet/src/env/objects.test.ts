@@ -25,7 +25,9 @@ class FlakyApi implements EnvApi {
   list<T extends KubeObject>(resource: string, opts: { namespace?: string } = {}): Promise<{ items: T[] }> {
     this.check();
     const prefix = `${resource}/${opts.namespace ?? ''}/`;
-    return Promise.resolve({ items: [...this.objects].filter(([k]) => k.startsWith(prefix)).map(([, o]) => structuredClone(o) as T) });
+    return Promise.resolve({
+      items: [...this.objects].filter(([k]) => k.startsWith(prefix)).map(([, o]) => structuredClone(o) as T),
+    });
   }
 }
 
@@ -57,7 +59,12 @@ describe('ApiEnvObjects while the apiserver is away', () => {
 
   it('forgets an object the API said is gone', async () => {
     const api = new FlakyApi();
-    api.objects.set('secrets/ns/s', { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's', namespace: 'ns' }, data: { k: Buffer.from('v').toString('base64') } } as KubeObject);
+    api.objects.set('secrets/ns/s', {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 's', namespace: 'ns' },
+      data: { k: Buffer.from('v').toString('base64') },
+    } as KubeObject);
     const objs = new ApiEnvObjects(api);
     assert.deepEqual(await objs.secret('ns', 's'), { k: 'v' });
     api.objects.delete('secrets/ns/s');
@@ -68,13 +75,21 @@ describe('ApiEnvObjects while the apiserver is away', () => {
 
   it('keeps the services of a namespace, and single services', async () => {
     const api = new FlakyApi();
-    const svc = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: 'ns' }, spec: { clusterIP: '10.0.0.9', ports: [{ port: 80 }] } } as KubeObject;
+    const svc = {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'web', namespace: 'ns' },
+      spec: { clusterIP: '10.0.0.9', ports: [{ port: 80 }] },
+    } as KubeObject;
     api.objects.set('services/ns/web', svc);
     const objs = new ApiEnvObjects(api);
     assert.equal((await objs.services('ns')).length, 1);
     assert.equal((await objs.service('ns', 'web'))?.spec.clusterIP, '10.0.0.9');
     api.down = true;
-    assert.deepEqual((await objs.services('ns')).map((s) => s.metadata.name), ['web']);
+    assert.deepEqual(
+      (await objs.services('ns')).map((s) => s.metadata.name),
+      ['web'],
+    );
     assert.equal((await objs.service('ns', 'web'))?.spec.clusterIP, '10.0.0.9');
     await assert.rejects(objs.services('other'), /ECONNREFUSED/);
   });

@@ -63,7 +63,9 @@ export class ApiEnvObjects implements EnvObjects {
   }
 
   private read(resource: string, namespace: string, name: string): Promise<DataObject | undefined> {
-    return this.remembered(`${resource}/${namespace}/${name}`, () => this.api.get<DataObject>(resource, namespace, name));
+    return this.remembered(`${resource}/${namespace}/${name}`, () =>
+      this.api.get<DataObject>(resource, namespace, name),
+    );
   }
 
   async configMap(namespace: string, name: string): Promise<Record<string, string> | undefined> {
@@ -83,7 +85,12 @@ export class ApiEnvObjects implements EnvObjects {
   }
 
   async services(namespace: string): Promise<Service[]> {
-    return (await this.remembered(`services/${namespace}`, async () => (await this.api.list<Service>('services', { namespace })).items)) ?? [];
+    return (
+      (await this.remembered(
+        `services/${namespace}`,
+        async () => (await this.api.list<Service>('services', { namespace })).items,
+      )) ?? []
+    );
   }
 
   service(namespace: string, name: string): Promise<Service | undefined> {

@@ -7,12 +7,17 @@ import type { EnvObjects } from './objects.js';
 import { resolveEnv, type EnvContext } from './resolve.js';
 import { serviceEnv } from './services.js';
 
-function objects(cms: Record<string, Record<string, string>> = {}, secrets: Record<string, Record<string, string>> = {}, services: Service[] = []): EnvObjects {
+function objects(
+  cms: Record<string, Record<string, string>> = {},
+  secrets: Record<string, Record<string, string>> = {},
+  services: Service[] = [],
+): EnvObjects {
   return {
     configMap: (_ns, name) => Promise.resolve(cms[name]),
     secret: (_ns, name) => Promise.resolve(secrets[name]),
     services: (ns) => Promise.resolve(services.filter((s) => s.metadata.namespace === ns)),
-    service: (ns, name) => Promise.resolve(services.find((s) => s.metadata.namespace === ns && s.metadata.name === name)),
+    service: (ns, name) =>
+      Promise.resolve(services.find((s) => s.metadata.namespace === ns && s.metadata.name === name)),
   };
 }
 
@@ -40,15 +45,44 @@ describe('$(VAR) expansion', () => {
 
 describe('resolveEnv', () => {
   const base = (c: Partial<Pod['spec']['containers'][number]>, spec: Partial<Pod['spec']> = {}) =>
-    makePod('web', 'node-1', { containers: [{ name: 'app', image: 'img:1', ...c }], serviceAccountName: 'robot', ...spec }, { labels: { app: 'web' }, annotations: { team: 'blue' } });
+    makePod(
+      'web',
+      'node-1',
+      { containers: [{ name: 'app', image: 'img:1', ...c }], serviceAccountName: 'robot', ...spec },
+      { labels: { app: 'web' }, annotations: { team: 'blue' } },
+    );
 
   it('resolves fieldRef paths', async () => {
-    const paths = ['metadata.name', 'metadata.namespace', 'metadata.uid', "metadata.labels['app']", "metadata.annotations['team']", "metadata.labels['none']", 'spec.nodeName', 'spec.serviceAccountName', 'status.hostIP', 'status.podIP', 'status.podIPs'];
+    const paths = [
+      'metadata.name',
+      'metadata.namespace',
+      'metadata.uid',
+      "metadata.labels['app']",
+      "metadata.annotations['team']",
+      "metadata.labels['none']",
+      'spec.nodeName',
+      'spec.serviceAccountName',
+      'status.hostIP',
+      'status.podIP',
+      'status.podIPs',
+    ];
     const pod = base({ env: paths.map((p, i) => ({ name: `V${i}`, valueFrom: { fieldRef: { fieldPath: p } } })) });
     const r = await resolveEnv(pod, pod.spec.containers[0]!, CTX);
     assert.deepEqual(
       r.env.map(([, v]) => v),
-      ['web', 'default', pod.metadata.uid, 'web', 'blue', '', 'node-1', 'robot', '10.244.0.2', '10.244.0.7', '10.244.0.7'],
+      [
+        'web',
+        'default',
+        pod.metadata.uid,
+        'web',
+        'blue',
+        '',
+        'node-1',
+        'robot',
+        '10.244.0.2',
+        '10.244.0.7',
+        '10.244.0.7',
+      ],
     );
   });
 
@@ -64,7 +98,15 @@ describe('resolveEnv', () => {
     });
     const r = asMap((await resolveEnv(pod, pod.spec.containers[0]!, CTX)).env);
     assert.deepEqual(r, { CPU_LIMIT: '1', CPU_MILLI: '250', MEM_MI: '64', MEM_REQ: String(64 * 1024 * 1024) });
-    const bare = base({ env: [{ name: 'C', valueFrom: { resourceFieldRef: { resource: 'limits.cpu' } } }, { name: 'M', valueFrom: { resourceFieldRef: { containerName: 'app', resource: 'limits.memory', divisor: '1Gi' } } }] });
+    const bare = base({
+      env: [
+        { name: 'C', valueFrom: { resourceFieldRef: { resource: 'limits.cpu' } } },
+        {
+          name: 'M',
+          valueFrom: { resourceFieldRef: { containerName: 'app', resource: 'limits.memory', divisor: '1Gi' } },
+        },
+      ],
+    });
     assert.deepEqual(asMap((await resolveEnv(bare, bare.spec.containers[0]!, CTX)).env), { C: '4', M: '8' });
   });
 
@@ -78,19 +120,33 @@ describe('resolveEnv', () => {
         { name: 'OPTKEY', valueFrom: { secretKeyRef: { name: 'creds', key: 'nope', optional: true } } },
       ],
     });
-    assert.deepEqual(asMap((await resolveEnv(pod, pod.spec.containers[0]!, { ...CTX, objects: objs })).env), { MODE: 'fast', PASS: 's3cret' });
+    assert.deepEqual(asMap((await resolveEnv(pod, pod.spec.containers[0]!, { ...CTX, objects: objs })).env), {
+      MODE: 'fast',
+      PASS: 's3cret',
+    });
     const missing = base({ env: [{ name: 'X', valueFrom: { configMapKeyRef: { name: 'x', key: 'k' } } }] });
-    await assert.rejects(resolveEnv(missing, missing.spec.containers[0]!, { ...CTX, objects: objs }), { name: 'EnvConfigError', message: 'configmap "x" not found' });
+    await assert.rejects(resolveEnv(missing, missing.spec.containers[0]!, { ...CTX, objects: objs }), {
+      name: 'EnvConfigError',
+      message: 'configmap "x" not found',
+    });
     const noKey = base({ env: [{ name: 'X', valueFrom: { secretKeyRef: { name: 'creds', key: 'user' } } }] });
-    await assert.rejects(resolveEnv(noKey, noKey.spec.containers[0]!, { ...CTX, objects: objs }), { message: "couldn't find key user in Secret default/creds" });
+    await assert.rejects(resolveEnv(noKey, noKey.spec.containers[0]!, { ...CTX, objects: objs }), {
+      message: "couldn't find key user in Secret default/creds",
+    });
     const noSecret = base({ envFrom: [{ secretRef: { name: 'gone' } }] });
-    await assert.rejects(resolveEnv(noSecret, noSecret.spec.containers[0]!, { ...CTX, objects: objs }), { message: 'secret "gone" not found' });
+    await assert.rejects(resolveEnv(noSecret, noSecret.spec.containers[0]!, { ...CTX, objects: objs }), {
+      message: 'secret "gone" not found',
+    });
   });
 
   it('applies envFrom with prefixes before env, which may override and expand', async () => {
     const objs = objects({ cfg: { HOST: 'db', PORT: '5432', 'bad key': 'x' } }, { creds: { user: 'admin' } });
     const pod = base({
-      envFrom: [{ configMapRef: { name: 'cfg' } }, { secretRef: { name: 'creds' }, prefix: 'DB_' }, { configMapRef: { name: 'none', optional: true } }],
+      envFrom: [
+        { configMapRef: { name: 'cfg' } },
+        { secretRef: { name: 'creds' }, prefix: 'DB_' },
+        { configMapRef: { name: 'none', optional: true } },
+      ],
       env: [
         { name: 'PORT', value: '6543' },
         { name: 'URL', value: 'pg://$(DB_user)@$(HOST):$(PORT)/$(MISSING)' },
@@ -118,8 +174,15 @@ describe('resolveEnv', () => {
       svc('headless', 'default', 'None', [{ port: 80 }]),
       svc('other', 'prod', '10.244.128.10', [{ port: 81 }]),
     ];
-    const pod = base({ env: [{ name: 'WEB_API_SERVICE_PORT', value: 'mine' }, { name: 'HOSTPORT', value: '$(KUBERNETES_SERVICE_HOST):$(KUBERNETES_SERVICE_PORT)' }] });
-    const r = asMap((await resolveEnv(pod, pod.spec.containers[0]!, { ...CTX, objects: objects({}, {}, services) })).env);
+    const pod = base({
+      env: [
+        { name: 'WEB_API_SERVICE_PORT', value: 'mine' },
+        { name: 'HOSTPORT', value: '$(KUBERNETES_SERVICE_HOST):$(KUBERNETES_SERVICE_PORT)' },
+      ],
+    });
+    const r = asMap(
+      (await resolveEnv(pod, pod.spec.containers[0]!, { ...CTX, objects: objects({}, {}, services) })).env,
+    );
     assert.equal(r['KUBERNETES_SERVICE_HOST'], '10.244.128.1');
     assert.equal(r['KUBERNETES_SERVICE_PORT'], '443');
     assert.equal(r['KUBERNETES_SERVICE_PORT_HTTPS'], '443');
@@ -132,7 +195,9 @@ describe('resolveEnv', () => {
     assert.equal(r['OTHER_SERVICE_HOST'], undefined);
 
     const noLinks = makePod('p', 'node-1', { enableServiceLinks: false }, { namespace: 'prod' });
-    const r2 = asMap((await resolveEnv(noLinks, noLinks.spec.containers[0]!, { ...CTX, objects: objects({}, {}, services) })).env);
+    const r2 = asMap(
+      (await resolveEnv(noLinks, noLinks.spec.containers[0]!, { ...CTX, objects: objects({}, {}, services) })).env,
+    );
     assert.equal(r2['KUBERNETES_SERVICE_HOST'], '10.244.128.1', 'the master service is always there');
     assert.equal(r2['OTHER_SERVICE_HOST'], undefined);
   });

@@ -80,7 +80,10 @@ export function resourceFieldValue(pod: Pod, c: Container, ref: Obj, ctx: EnvCon
   if (!target) throw new EnvConfigError(`container ${name} not found`);
   const resource = str(ref['resource']) ?? '';
   const [kind, res] = resource.split('.', 2) as [string, string | undefined];
-  if ((kind !== 'limits' && kind !== 'requests') || (res !== 'cpu' && res !== 'memory' && res !== 'ephemeral-storage')) {
+  if (
+    (kind !== 'limits' && kind !== 'requests') ||
+    (res !== 'cpu' && res !== 'memory' && res !== 'ephemeral-storage')
+  ) {
     throw new EnvConfigError(`unsupported container resource : ${resource}`);
   }
   const r = resourcesOf(target);
@@ -89,7 +92,7 @@ export function resourceFieldValue(pod: Pod, c: Container, ref: Obj, ctx: EnvCon
   if (value === undefined && kind === 'limits') value = res === 'cpu' ? ctx.allocatable.cpu : ctx.allocatable.memory;
   if (value === undefined && kind === 'requests') value = parseQuantity(r.limits?.[res]) ?? 0;
   const divisor = parseQuantity(ref['divisor'] as string | number | undefined) || 1;
-  return String(Math.ceil(Math.round((value ?? 0) / divisor * 1e6) / 1e6));
+  return String(Math.ceil(Math.round(((value ?? 0) / divisor) * 1e6) / 1e6));
 }
 
 function keyRef(v: unknown): { name: string; key: string; optional: boolean } | undefined {
@@ -106,7 +109,11 @@ export async function resolveEnv(pod: Pod, c: Container, ctx: EnvContext): Promi
   const cache = new Map<string, Record<string, string> | undefined>();
   const fetch = async (kind: 'configmap' | 'secret', name: string): Promise<Record<string, string> | undefined> => {
     const k = `${kind}/${name}`;
-    if (!cache.has(k)) cache.set(k, objects ? await (kind === 'configmap' ? objects.configMap(ns, name) : objects.secret(ns, name)) : undefined);
+    if (!cache.has(k))
+      cache.set(
+        k,
+        objects ? await (kind === 'configmap' ? objects.configMap(ns, name) : objects.secret(ns, name)) : undefined,
+      );
     return cache.get(k);
   };
 
@@ -114,7 +121,8 @@ export async function resolveEnv(pod: Pod, c: Container, ctx: EnvContext): Promi
   const svcEnv = new Map<string, string>();
   if (objects) {
     const byName = new Map<string, Service>();
-    if (pod.spec['enableServiceLinks'] !== false) for (const svc of await objects.services(ns)) byName.set(svc.metadata.name ?? '', svc);
+    if (pod.spec['enableServiceLinks'] !== false)
+      for (const svc of await objects.services(ns)) byName.set(svc.metadata.name ?? '', svc);
     if (!byName.has('kubernetes')) {
       const master = await objects.service('default', 'kubernetes');
       if (master) byName.set('kubernetes', master);

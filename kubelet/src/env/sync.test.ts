@@ -26,12 +26,24 @@ describe('env in the pod lifecycle', () => {
     await h.sync(pod);
     assert.equal(h.runtime.count('create'), 0);
     const cs = h.get(pod)?.status?.containerStatuses?.[0];
-    assert.deepEqual(cs?.state.waiting, { reason: 'CreateContainerConfigError', message: 'configmap "settings" not found' });
+    assert.deepEqual(cs?.state.waiting, {
+      reason: 'CreateContainerConfigError',
+      message: 'configmap "settings" not found',
+    });
     assert.equal(h.get(pod)?.status?.phase, 'Pending');
     await h.sync(pod);
-    assert.equal(h.events.lines().filter((l) => l === 'Warning Failed Error: configmap "settings" not found').length, 1, 'reported once');
+    assert.equal(
+      h.events.lines().filter((l) => l === 'Warning Failed Error: configmap "settings" not found').length,
+      1,
+      'reported once',
+    );
 
-    await h.api.seed<KubeObject & { data: Record<string, string> }>('configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', namespace: 'default' }, data: { greeting: 'hello' } });
+    await h.api.seed<KubeObject & { data: Record<string, string> }>('configmaps', {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'settings', namespace: 'default' },
+      data: { greeting: 'hello' },
+    });
     await h.sync(pod);
     const app = h.runtime.podContainers(pod.metadata.uid!, 'app')[0]!;
     assert.equal(app.state, 'running');
@@ -45,8 +57,18 @@ describe('env in the pod lifecycle', () => {
 
   it('gives containers the kubernetes service address', async () => {
     const h = harness();
-    await h.api.seed('services', { apiVersion: 'v1', kind: 'Service', metadata: { name: 'kubernetes', namespace: 'default' }, spec: { clusterIP: '10.244.128.1', ports: [{ name: 'https', port: 443, protocol: 'TCP' }] } });
-    await h.api.seed('services', { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: 'default' }, spec: { clusterIP: '10.244.128.20', ports: [{ port: 80, protocol: 'TCP' }] } });
+    await h.api.seed('services', {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'kubernetes', namespace: 'default' },
+      spec: { clusterIP: '10.244.128.1', ports: [{ name: 'https', port: 443, protocol: 'TCP' }] },
+    });
+    await h.api.seed('services', {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'web', namespace: 'default' },
+      spec: { clusterIP: '10.244.128.20', ports: [{ port: 80, protocol: 'TCP' }] },
+    });
     const pod = await h.add(makePod('client', NODE));
     await h.sync(pod);
     const app = h.runtime.podContainers(pod.metadata.uid!, 'app')[0]!;

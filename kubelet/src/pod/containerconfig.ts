@@ -23,7 +23,12 @@ export class ContainerConfigs {
   constructor(private readonly o: ContainerConfigOptions) {}
 
   private context(podIP: string): EnvContext {
-    return { podIP, hostIP: this.o.hostIP ?? '', allocatable: this.o.allocatable ?? { cpu: 1, memory: 0 }, ...(this.o.envObjects ? { objects: this.o.envObjects } : {}) };
+    return {
+      podIP,
+      hostIP: this.o.hostIP ?? '',
+      allocatable: this.o.allocatable ?? { cpu: 1, memory: 0 },
+      ...(this.o.envObjects ? { objects: this.o.envObjects } : {}),
+    };
   }
 
   /** Sets up the pod's volumes; throws VolumeSetupError (FailedMount) or runtime errors. */
@@ -41,7 +46,12 @@ export class ContainerConfigs {
   async build(pod: Pod, spec: Container, podIP: string): Promise<ContainerConfig> {
     const r = await resolveEnv(pod, spec, this.context(podIP));
     const config: ContainerConfig = { env: r.env.map(([k, v]) => `${k}=${v}`) };
-    if (this.o.volumes) config.mounts = await this.o.volumes.mounts(spec, this.podVolumes.get(pod.metadata.uid ?? '') ?? new Map(), r.env);
+    if (this.o.volumes)
+      config.mounts = await this.o.volumes.mounts(
+        spec,
+        this.podVolumes.get(pod.metadata.uid ?? '') ?? new Map(),
+        r.env,
+      );
     if (r.command) config.command = r.command;
     if (r.args) config.args = r.args;
     return config;

@@ -16,7 +16,12 @@ import { startContainer } from './start.js';
 import { destroy, prune } from './teardown.js';
 
 /** Brings the container's instances (newest first) in line with its spec and restart policy. */
-export async function syncContainer(ctx: SandboxSync, spec: Container, instances: RuntimeContainer[], restartPolicy: string | undefined = ctx.pod.spec.restartPolicy): Promise<void> {
+export async function syncContainer(
+  ctx: SandboxSync,
+  spec: Container,
+  instances: RuntimeContainer[],
+  restartPolicy: string | undefined = ctx.pod.spec.restartPolicy,
+): Promise<void> {
   const { runtime } = ctx.deps;
   const { sandbox } = ctx;
   const log = ctx.containerLog(spec);
@@ -55,7 +60,8 @@ export async function syncContainer(ctx: SandboxSync, spec: Container, instances
     else if (cur.hash && cur.hash !== containerHash(spec)) why = 'container spec changed';
     if (why) {
       log.info({ id: cur.id.slice(0, 12) }, `${why}; it will be replaced`);
-      if (why === 'container spec changed') ctx.event('Normal', 'Killing', `Container ${spec.name} definition changed, will be restarted`);
+      if (why === 'container spec changed')
+        ctx.event('Normal', 'Killing', `Container ${spec.name} definition changed, will be restarted`);
       await ctx.deps.killer.killContainer(ctx.pod, spec, cur, ctx.grace, sandbox.ip);
       return startContainer(ctx, spec, cur.restartCount + 1, live);
     }
@@ -76,14 +82,25 @@ export async function syncContainer(ctx: SandboxSync, spec: Container, instances
  * Kills the running instance when its liveness or startup probe failed (with the probe's grace
  * period if it has one); returns it as stopped, or 'not yet' when it has not stopped yet.
  */
-async function killIfUnhealthy(ctx: SandboxSync, spec: Container, cur: RuntimeContainer, restartPolicy: string | undefined): Promise<RuntimeContainer | 'healthy' | 'not yet'> {
+async function killIfUnhealthy(
+  ctx: SandboxSync,
+  spec: Container,
+  cur: RuntimeContainer,
+  restartPolicy: string | undefined,
+): Promise<RuntimeContainer | 'healthy' | 'not yet'> {
   const bad = ctx.deps.probes?.unhealthy(ctx.uid, spec.name, cur.id);
   if (!bad) return 'healthy';
   const restart = restartPolicy !== 'Never';
   ctx.containerLog(spec).info({ id: cur.id.slice(0, 12), probe: bad }, `container failed its ${bad} probe; killing it`);
   ctx.event('Normal', 'Killing', `Container ${spec.name} failed ${bad} probe${restart ? ', will be restarted' : ''}`);
   const probeGrace = probeOf(spec, bad)?.terminationGracePeriodSeconds;
-  await ctx.deps.killer.killContainer(ctx.pod, spec, cur, typeof probeGrace === 'number' && probeGrace >= 0 ? probeGrace : ctx.grace, ctx.sandbox.ip);
+  await ctx.deps.killer.killContainer(
+    ctx.pod,
+    spec,
+    cur,
+    typeof probeGrace === 'number' && probeGrace >= 0 ? probeGrace : ctx.grace,
+    ctx.sandbox.ip,
+  );
   const stopped = await ctx.deps.runtime.inspect(cur.id);
   return stopped && stopped.state === 'exited' ? stopped : 'not yet';
 }

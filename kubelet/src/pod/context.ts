@@ -52,7 +52,11 @@ export interface SyncerOptions {
 }
 
 /** The kubelet-wide parts every step may use. */
-export interface SyncerDeps extends Pick<SyncerOptions, 'runtime' | 'images' | 'clock' | 'log' | 'network' | 'pauseImage' | 'crashLoop' | 'probes' | 'hooks'> {
+export interface SyncerDeps
+  extends Pick<
+    SyncerOptions,
+    'runtime' | 'images' | 'clock' | 'log' | 'network' | 'pauseImage' | 'crashLoop' | 'probes' | 'hooks'
+  > {
   configs: ContainerConfigs;
   killer: PodKiller;
   /** Crash-loop back-off per pod uid/container name. */
@@ -74,7 +78,10 @@ export class SyncContext {
     readonly pod: Pod,
   ) {
     this.uid = pod.metadata.uid ?? '';
-    this.log = deps.log.child({ pod: `${pod.metadata.namespace ?? 'default'}/${pod.metadata.name ?? ''}`, uid: pod.metadata.uid });
+    this.log = deps.log.child({
+      pod: `${pod.metadata.namespace ?? 'default'}/${pod.metadata.name ?? ''}`,
+      uid: pod.metadata.uid,
+    });
     this.grace = gracePeriodOf(pod);
   }
 

@@ -29,8 +29,18 @@ export function restartAllowed(ctx: SyncContext, spec: Container, cur: RuntimeCo
   }
   const m = ctx.pod.metadata;
   const who = `${m.name ?? ''}_${m.namespace ?? 'default'}(${m.uid ?? ''})`;
-  ctx.eventOnce(key, `crash:${cur.id}`, 'Warning', 'BackOff', `Back-off restarting failed container ${spec.name} in pod ${who}`);
-  ctx.waiting(spec.name, 'CrashLoopBackOff', `back-off ${goDuration(backoff.delay(key))} restarting failed container=${spec.name} pod=${who}`);
+  ctx.eventOnce(
+    key,
+    `crash:${cur.id}`,
+    'Warning',
+    'BackOff',
+    `Back-off restarting failed container ${spec.name} in pod ${who}`,
+  );
+  ctx.waiting(
+    spec.name,
+    'CrashLoopBackOff',
+    `back-off ${goDuration(backoff.delay(key))} restarting failed container=${spec.name} pod=${who}`,
+  );
   ctx.requeue(wait);
   return false;
 }

@@ -18,14 +18,20 @@ export async function syncInitContainers(ctx: SandboxSync, containers: RuntimeCo
   const { pod, sandbox, uid } = ctx;
   const initPolicy = pod.spec.restartPolicy === 'Never' ? 'Never' : 'OnFailure';
   // Once app containers ran in this sandbox, a restarting sidecar no longer holds them up.
-  const initialized = pod.spec.containers.some((c) => instancesOf(containers, c.name).some((i) => sameId(i.sandboxId, sandbox.id)));
+  const initialized = pod.spec.containers.some((c) =>
+    instancesOf(containers, c.name).some((i) => sameId(i.sandboxId, sandbox.id)),
+  );
   for (const spec of pod.spec.initContainers ?? []) {
     const instances = instancesOf(containers, spec.name);
     const cur = instances[0];
     if (isSidecar(spec)) {
       await syncContainer(ctx, spec, instances, 'Always');
-      const now = (await ctx.deps.runtime.listPodContainers({ [LABELS.podUid]: uid, [LABELS.containerName]: spec.name })).sort(newestFirst)[0];
-      const started = now?.state === 'running' && (!probeOf(spec, 'startup') || ctx.deps.probes?.started?.(uid, spec.name, now.id) === true);
+      const now = (
+        await ctx.deps.runtime.listPodContainers({ [LABELS.podUid]: uid, [LABELS.containerName]: spec.name })
+      ).sort(newestFirst)[0];
+      const started =
+        now?.state === 'running' &&
+        (!probeOf(spec, 'startup') || ctx.deps.probes?.started?.(uid, spec.name, now.id) === true);
       if (!started && !initialized) return false;
       continue;
     }

@@ -27,7 +27,13 @@ export interface PodKillerOptions {
 export class PodKiller {
   constructor(private readonly o: PodKillerOptions) {}
 
-  async killContainer(pod: Pod | undefined, spec: Container | undefined, c: RuntimeContainer, graceSeconds: number, podIP: string): Promise<void> {
+  async killContainer(
+    pod: Pod | undefined,
+    spec: Container | undefined,
+    c: RuntimeContainer,
+    graceSeconds: number,
+    podIP: string,
+  ): Promise<void> {
     if (c.state !== 'running') return;
     let grace = graceSeconds;
     if (pod && spec && this.o.hooks && hookOf(spec, 'preStop')) {
@@ -43,18 +49,36 @@ export class PodKiller {
     const apps = containers.filter((c) => c.containerName !== SANDBOX_NAME && c.state === 'running');
     if (pod) for (const c of apps) this.o.event(pod, 'Normal', 'Killing', `Stopping container ${c.containerName}`);
     const specs = pod ? [...pod.spec.containers, ...(pod.spec.initContainers ?? [])] : [];
-    const podIP = containers.find((c) => c.containerName === SANDBOX_NAME && c.state === 'running')?.networks[this.o.network] ?? '';
+    const podIP =
+      containers.find((c) => c.containerName === SANDBOX_NAME && c.state === 'running')?.networks[this.o.network] ?? '';
     // Regular containers first, then sidecars (init containers), like upstream's termination order.
     const regular = new Set(pod?.spec.containers.map((c) => c.name) ?? []);
     const t0 = this.o.clock.now();
-    for (const group of [apps.filter((c) => regular.has(c.containerName)), apps.filter((c) => !regular.has(c.containerName))]) {
+    for (const group of [
+      apps.filter((c) => regular.has(c.containerName)),
+      apps.filter((c) => !regular.has(c.containerName)),
+    ]) {
       if (group.length === 0) continue;
       const left = Math.max(0, graceSeconds - Math.floor((this.o.clock.now() - t0) / 1000));
-      const stops = await Promise.allSettled(group.map((c) => this.killContainer(pod, specs.find((s) => s.name === c.containerName), c, left, podIP)));
-      for (const s of stops) if (s.status === 'rejected') this.o.log.warn({ err: errMessage(s.reason) }, 'graceful stop failed; removing by force');
+      const stops = await Promise.allSettled(
+        group.map((c) =>
+          this.killContainer(
+            pod,
+            specs.find((s) => s.name === c.containerName),
+            c,
+            left,
+            podIP,
+          ),
+        ),
+      );
+      for (const s of stops)
+        if (s.status === 'rejected')
+          this.o.log.warn({ err: errMessage(s.reason) }, 'graceful stop failed; removing by force');
     }
     // Apps before the sandbox whose namespaces they share.
-    const order = [...containers].sort((a, b) => Number(a.containerName === SANDBOX_NAME) - Number(b.containerName === SANDBOX_NAME));
+    const order = [...containers].sort(
+      (a, b) => Number(a.containerName === SANDBOX_NAME) - Number(b.containerName === SANDBOX_NAME),
+    );
     for (const c of order) await this.o.runtime.remove(c.id);
     const uid = pod?.metadata.uid ?? containers[0]?.podUid;
     if (uid && this.o.volumes) await this.o.volumes.tearDown(uid);

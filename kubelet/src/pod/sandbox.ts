@@ -17,7 +17,10 @@ export async function ensureSandbox(ctx: SyncContext, containers: RuntimeContain
   const alive = pauses.find((p) => p.state === 'running' && p.networks[network]);
   for (const p of pauses) {
     if (p === alive) continue;
-    ctx.log.info({ id: p.id.slice(0, 12), state: p.state }, alive ? 'removing a superfluous sandbox' : 'removing a dead sandbox');
+    ctx.log.info(
+      { id: p.id.slice(0, 12), state: p.state },
+      alive ? 'removing a superfluous sandbox' : 'removing a dead sandbox',
+    );
     await runtime.remove(p.id);
   }
   if (alive) return { id: alive.id, ip: alive.networks[network]! };
@@ -33,7 +36,13 @@ export async function ensureSandbox(ctx: SyncContext, containers: RuntimeContain
   const attempt = pauses.length > 0 ? Math.max(...pauses.map((p) => p.restartCount)) + 1 : 0;
   if (pauses.length > 0 || apps.length > 0) {
     ctx.log.info('pod sandbox changed, it will be killed and re-created');
-    ctx.eventOnce(ctx.key(`${SANDBOX_NAME}#changed`), `changed:${attempt}`, 'Normal', 'SandboxChanged', 'Pod sandbox changed, it will be killed and re-created.');
+    ctx.eventOnce(
+      ctx.key(`${SANDBOX_NAME}#changed`),
+      `changed:${attempt}`,
+      'Normal',
+      'SandboxChanged',
+      'Pod sandbox changed, it will be killed and re-created.',
+    );
   }
   await Promise.all(running.map((c) => runtime.stop(c.id, ctx.grace)));
   try {
@@ -43,8 +52,16 @@ export async function ensureSandbox(ctx: SyncContext, containers: RuntimeContain
     return sb;
   } catch (err) {
     ctx.log.warn({ err: errMessage(err), image: pauseImage }, 'FailedCreatePodSandBox');
-    ctx.eventOnce(ctx.key(`${SANDBOX_NAME}#failed`), `sandbox:${errMessage(err)}`, 'Warning', 'FailedCreatePodSandBox', `Failed to create pod sandbox: ${errMessage(err)}`);
-    ctx.requeue(err instanceof ImagePullError && err.retryInMs !== undefined ? err.retryInMs : ctx.deps.crashLoop.baseMs);
+    ctx.eventOnce(
+      ctx.key(`${SANDBOX_NAME}#failed`),
+      `sandbox:${errMessage(err)}`,
+      'Warning',
+      'FailedCreatePodSandBox',
+      `Failed to create pod sandbox: ${errMessage(err)}`,
+    );
+    ctx.requeue(
+      err instanceof ImagePullError && err.retryInMs !== undefined ? err.retryInMs : ctx.deps.crashLoop.baseMs,
+    );
     return undefined;
   }
 }

@@ -12,7 +12,12 @@ import { pullImage } from './imageerrors.js';
 import { prune } from './teardown.js';
 
 /** Pull, create and start instance `restartCount`; then drop older instances but the newest one. */
-export async function startContainer(ctx: SandboxSync, spec: Container, restartCount: number, older: RuntimeContainer[]): Promise<void> {
+export async function startContainer(
+  ctx: SandboxSync,
+  spec: Container,
+  restartCount: number,
+  older: RuntimeContainer[],
+): Promise<void> {
   const { runtime, configs, createErrors, crashLoop, hooks } = ctx.deps;
   const key = ctx.key(spec.name);
   const log = ctx.containerLog(spec);

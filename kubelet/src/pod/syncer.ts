@@ -70,7 +70,13 @@ export class PodSyncer {
   }
 
   /** Stops one running container: preStop, then the stop signal with the rest of the grace period. */
-  killContainer(pod: Pod | undefined, spec: Container | undefined, c: RuntimeContainer, graceSeconds: number, podIP: string): Promise<void> {
+  killContainer(
+    pod: Pod | undefined,
+    spec: Container | undefined,
+    c: RuntimeContainer,
+    graceSeconds: number,
+    podIP: string,
+  ): Promise<void> {
     return this.deps.killer.killContainer(pod, spec, c, graceSeconds, podIP);
   }
 

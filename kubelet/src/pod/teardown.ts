@@ -22,7 +22,10 @@ export async function removeUnknown(ctx: SyncContext, containers: RuntimeContain
   const own = (c: RuntimeContainer): boolean => c.containerName === SANDBOX_NAME || specNames.has(c.containerName);
   for (const c of containers) {
     if (own(c)) continue;
-    ctx.log.info({ container: c.containerName, id: c.id.slice(0, 12) }, 'removing a container the pod spec does not have');
+    ctx.log.info(
+      { container: c.containerName, id: c.id.slice(0, 12) },
+      'removing a container the pod spec does not have',
+    );
     await destroy(ctx.deps.runtime, c, ctx.grace);
   }
   return containers.filter(own);

@@ -17,14 +17,29 @@ describe('grpc health codec', () => {
 
 describe('probe settings', () => {
   it('applies upstream defaults', () => {
-    assert.deepEqual(probeTiming({}), { initialDelayMs: 0, periodMs: 10_000, timeoutMs: 1_000, failureThreshold: 3, successThreshold: 1 });
-    assert.deepEqual(probeTiming({ initialDelaySeconds: 4, periodSeconds: 2, timeoutSeconds: 5, failureThreshold: 1, successThreshold: 2 }), {
-      initialDelayMs: 4_000,
-      periodMs: 2_000,
-      timeoutMs: 5_000,
-      failureThreshold: 1,
-      successThreshold: 2,
+    assert.deepEqual(probeTiming({}), {
+      initialDelayMs: 0,
+      periodMs: 10_000,
+      timeoutMs: 1_000,
+      failureThreshold: 3,
+      successThreshold: 1,
     });
+    assert.deepEqual(
+      probeTiming({
+        initialDelaySeconds: 4,
+        periodSeconds: 2,
+        timeoutSeconds: 5,
+        failureThreshold: 1,
+        successThreshold: 2,
+      }),
+      {
+        initialDelayMs: 4_000,
+        periodMs: 2_000,
+        timeoutMs: 5_000,
+        failureThreshold: 1,
+        successThreshold: 2,
+      },
+    );
   });
 
   it('resolves ports by number or container port name', () => {

@@ -40,7 +40,12 @@ const HealthClient = grpc.makeGenericClientConstructor(
 );
 
 interface CheckClient {
-  Check(req: string, md: grpc.Metadata, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null, status?: number) => void): void;
+  Check(
+    req: string,
+    md: grpc.Metadata,
+    opts: grpc.CallOptions,
+    cb: (err: grpc.ServiceError | null, status?: number) => void,
+  ): void;
 }
 
 export function grpcHealthCheck(host: string, port: number, service: string, timeoutMs: number): Promise<ProbeOutcome> {
@@ -54,8 +59,13 @@ export function grpcHealthCheck(host: string, port: number, service: string, tim
       { deadline },
       (err: grpc.ServiceError | null, status?: number) => {
         if (err) {
-          if (err.code === grpc.status.DEADLINE_EXCEEDED) resolve({ ok: false, output: `timeout: health rpc did not complete within ${timeoutMs / 1000}s` });
-          else if (err.code === grpc.status.UNAVAILABLE) resolve({ ok: false, output: `timeout: failed to connect service "${addr}" within ${timeoutMs / 1000}s: ${err.details}` });
+          if (err.code === grpc.status.DEADLINE_EXCEEDED)
+            resolve({ ok: false, output: `timeout: health rpc did not complete within ${timeoutMs / 1000}s` });
+          else if (err.code === grpc.status.UNAVAILABLE)
+            resolve({
+              ok: false,
+              output: `timeout: failed to connect service "${addr}" within ${timeoutMs / 1000}s: ${err.details}`,
+            });
           else resolve({ ok: false, output: `error: health rpc probe failed: ${err.message}` });
           return;
         }

@@ -23,7 +23,13 @@ describe('readiness probe', () => {
     const h = harness();
     const pod = await h.add(
       makePod('web', NODE, {
-        containers: [{ name: 'app', image: 'img:1', readinessProbe: { httpGet: { path: '/healthz', port: 8080 }, initialDelaySeconds: 5, periodSeconds: 2 } }],
+        containers: [
+          {
+            name: 'app',
+            image: 'img:1',
+            readinessProbe: { httpGet: { path: '/healthz', port: 8080 }, initialDelaySeconds: 5, periodSeconds: 2 },
+          },
+        ],
       }),
     );
     const uid = pod.metadata.uid!;
@@ -58,12 +64,27 @@ describe('readiness probe', () => {
     assert.equal(cs(h, pod)?.ready, false);
     assert.equal(cond(h, pod, 'Ready'), 'False');
     assert.equal(h.runtime.podContainers(uid, 'app').length, 1, 'readiness never restarts');
-    assert.equal(h.events.lines().filter((l) => l === 'Warning Unhealthy Readiness probe failed: HTTP probe failed with statuscode: 500').length, 3);
+    assert.equal(
+      h.events
+        .lines()
+        .filter((l) => l === 'Warning Unhealthy Readiness probe failed: HTTP probe failed with statuscode: 500').length,
+      3,
+    );
   });
 
   it('needs successThreshold successes in a row to become ready again', async () => {
     const h = harness();
-    const pod = await h.add(makePod('web', NODE, { containers: [{ name: 'app', image: 'img:1', readinessProbe: { exec: { command: ['true'] }, successThreshold: 2, failureThreshold: 1 } }] }));
+    const pod = await h.add(
+      makePod('web', NODE, {
+        containers: [
+          {
+            name: 'app',
+            image: 'img:1',
+            readinessProbe: { exec: { command: ['true'] }, successThreshold: 2, failureThreshold: 1 },
+          },
+        ],
+      }),
+    );
     await h.sync(pod);
     await h.timers.advance(0);
     await h.sync(pod);
@@ -89,7 +110,17 @@ describe('readiness probe', () => {
 describe('liveness probe', () => {
   it('kills and restarts the container after failureThreshold failures', async () => {
     const h = harness();
-    const pod = await h.add(makePod('web', NODE, { containers: [{ name: 'app', image: 'img:1', livenessProbe: { httpGet: { path: '/healthz', port: 8080 }, periodSeconds: 3 } }] }));
+    const pod = await h.add(
+      makePod('web', NODE, {
+        containers: [
+          {
+            name: 'app',
+            image: 'img:1',
+            livenessProbe: { httpGet: { path: '/healthz', port: 8080 }, periodSeconds: 3 },
+          },
+        ],
+      }),
+    );
     const uid = pod.metadata.uid!;
     await h.sync(pod);
     assert.equal(cs(h, pod)?.ready, true, 'liveness does not gate readiness');
@@ -131,7 +162,17 @@ describe('liveness probe', () => {
     const pod = await h.add(
       makePod('job', NODE, {
         restartPolicy: 'Never',
-        containers: [{ name: 'app', image: 'img:1', livenessProbe: { exec: { command: ['cat', '/tmp/healthy'] }, failureThreshold: 1, terminationGracePeriodSeconds: 2 } }],
+        containers: [
+          {
+            name: 'app',
+            image: 'img:1',
+            livenessProbe: {
+              exec: { command: ['cat', '/tmp/healthy'] },
+              failureThreshold: 1,
+              terminationGracePeriodSeconds: 2,
+            },
+          },
+        ],
       }),
     );
     h.prober.set('app', 'exec:cat /tmp/healthy', false, "cat: can't open '/tmp/healthy': No such file or directory");
@@ -141,7 +182,11 @@ describe('liveness probe', () => {
     assert.ok(h.runtime.calls.includes('stop:2'));
     assert.equal(h.runtime.podContainers(pod.metadata.uid!, 'app').length, 1, 'not restarted');
     assert.ok(h.events.lines().includes('Normal Killing Container app failed liveness probe'));
-    assert.ok(h.events.lines().includes("Warning Unhealthy Liveness probe failed: cat: can't open '/tmp/healthy': No such file or directory"));
+    assert.ok(
+      h.events
+        .lines()
+        .includes("Warning Unhealthy Liveness probe failed: cat: can't open '/tmp/healthy': No such file or directory"),
+    );
     await h.sync(pod);
     assert.equal(h.get(pod)?.status?.phase, 'Failed');
     assert.equal(h.probes.size, 0, 'no workers for a stopped container');
@@ -192,7 +237,17 @@ describe('startup probe', () => {
 
   it('kills the container when it never starts', async () => {
     const h = harness();
-    const pod = await h.add(makePod('web', NODE, { containers: [{ name: 'app', image: 'img:1', startupProbe: { exec: { command: ['false'] }, periodSeconds: 1, failureThreshold: 2 } }] }));
+    const pod = await h.add(
+      makePod('web', NODE, {
+        containers: [
+          {
+            name: 'app',
+            image: 'img:1',
+            startupProbe: { exec: { command: ['false'] }, periodSeconds: 1, failureThreshold: 2 },
+          },
+        ],
+      }),
+    );
     h.prober.set('app', 'exec:false', false, 'exit 1');
     await h.sync(pod);
     await h.timers.advance(1_000);
@@ -206,7 +261,18 @@ describe('startup probe', () => {
 describe('probe workers lifecycle', () => {
   it('stops the workers when the pod goes away', async () => {
     const h = harness();
-    const pod = await h.add(makePod('web', NODE, { containers: [{ name: 'app', image: 'img:1', readinessProbe: { exec: { command: ['true'] } }, livenessProbe: { exec: { command: ['true'] } } }] }));
+    const pod = await h.add(
+      makePod('web', NODE, {
+        containers: [
+          {
+            name: 'app',
+            image: 'img:1',
+            readinessProbe: { exec: { command: ['true'] } },
+            livenessProbe: { exec: { command: ['true'] } },
+          },
+        ],
+      }),
+    );
     await h.sync(pod);
     assert.equal(h.probes.size, 2);
     assert.equal(h.timers.size, 2);
@@ -221,7 +287,11 @@ describe('probe workers lifecycle', () => {
 
   it('stops them before a graceful deletion', async () => {
     const h = harness();
-    const pod = await h.add(makePod('web', NODE, { containers: [{ name: 'app', image: 'img:1', livenessProbe: { exec: { command: ['true'] } } }] }));
+    const pod = await h.add(
+      makePod('web', NODE, {
+        containers: [{ name: 'app', image: 'img:1', livenessProbe: { exec: { command: ['true'] } } }],
+      }),
+    );
     await h.sync(pod);
     await h.deleteGracefully(pod);
     await h.sync(pod);

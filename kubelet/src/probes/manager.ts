@@ -57,7 +57,11 @@ function keyOf(uid: string, name: string, type: ProbeType): string {
   return `${uid}/${name}/${type}`;
 }
 
-const INITIAL: Record<ProbeType, ProbeResult | undefined> = { readiness: 'failure', liveness: 'success', startup: undefined };
+const INITIAL: Record<ProbeType, ProbeResult | undefined> = {
+  readiness: 'failure',
+  liveness: 'success',
+  startup: undefined,
+};
 
 export class ProbeManager implements ProbeHost, ProbeVerdicts {
   private readonly workers = new Map<string, ProbeWorker>();
@@ -85,7 +89,10 @@ export class ProbeManager implements ProbeHost, ProbeVerdicts {
   sync(pod: Pod, containers: RuntimeContainer[], podIP: string | undefined): void {
     const uid = pod.metadata.uid ?? '';
     const wanted = new Set<string>();
-    const probed = [...pod.spec.containers, ...(pod.spec.initContainers ?? []).filter((c) => c['restartPolicy'] === 'Always')];
+    const probed = [
+      ...pod.spec.containers,
+      ...(pod.spec.initContainers ?? []).filter((c) => c['restartPolicy'] === 'Always'),
+    ];
     for (const spec of probed) {
       const cur = containers
         .filter((c) => c.containerName === spec.name && c.containerName !== SANDBOX_NAME && c.state === 'running')
@@ -103,7 +110,22 @@ export class ProbeManager implements ProbeHost, ProbeVerdicts {
         w?.stop();
         this.results.set(key, { containerId: cur.id, result: INITIAL[type] });
         const started = Date.parse(cur.startedAt ?? cur.createdAt);
-        const nw = new ProbeWorker(this, key, type, cur.id, pod, spec, probe, podIP ?? '', Number.isFinite(started) ? started : this.o.clock.now(), this.log.child({ pod: `${pod.metadata.namespace ?? 'default'}/${pod.metadata.name ?? ''}`, container: spec.name, probe: type }));
+        const nw = new ProbeWorker(
+          this,
+          key,
+          type,
+          cur.id,
+          pod,
+          spec,
+          probe,
+          podIP ?? '',
+          Number.isFinite(started) ? started : this.o.clock.now(),
+          this.log.child({
+            pod: `${pod.metadata.namespace ?? 'default'}/${pod.metadata.name ?? ''}`,
+            container: spec.name,
+            probe: type,
+          }),
+        );
         this.workers.set(key, nw);
         nw.start();
       }

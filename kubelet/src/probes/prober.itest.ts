@@ -43,9 +43,14 @@ describe('RealProber', { timeout: 30_000 }, () => {
           responseDeserialize: (b: Buffer) => b[1] ?? 0,
         },
       },
-      { Check: (call: grpc.ServerUnaryCall<{ service: string }, number>, cb: grpc.sendUnaryData<number>) => cb(null, call.request.service === 'down' ? 2 : 1) },
+      {
+        Check: (call: grpc.ServerUnaryCall<{ service: string }, number>, cb: grpc.sendUnaryData<number>) =>
+          cb(null, call.request.service === 'down' ? 2 : 1),
+      },
     );
-    grpcPort = await new Promise<number>((r, j) => grpcServer.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, p) => (e ? j(e) : r(p))));
+    grpcPort = await new Promise<number>((r, j) =>
+      grpcServer.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, p) => (e ? j(e) : r(p))),
+    );
   });
 
   after(() => {
@@ -56,11 +61,21 @@ describe('RealProber', { timeout: 30_000 }, () => {
   const target = () => ({ podIP: '127.0.0.1', containerId: 'x', container: app });
 
   it('httpGet: 2xx/3xx pass, others fail with the status; headers and named ports; timeouts', async () => {
-    assert.deepEqual(await prober.run({ httpGet: { path: '/ok', port: 'web', httpHeaders: [{ name: 'X-Probe', value: 'yes' }] } }, target(), 1000), { ok: true, output: 'fine' });
+    assert.deepEqual(
+      await prober.run(
+        { httpGet: { path: '/ok', port: 'web', httpHeaders: [{ name: 'X-Probe', value: 'yes' }] } },
+        target(),
+        1000,
+      ),
+      { ok: true, output: 'fine' },
+    );
     assert.equal(seenHeaders['x-probe'], 'yes');
     assert.match(String(seenHeaders['user-agent']), /^kube-probe\//);
     assert.equal((await prober.run({ httpGet: { path: '/redirect', port } }, target(), 1000)).ok, true);
-    assert.deepEqual(await prober.run({ httpGet: { path: '/bad', port } }, target(), 1000), { ok: false, output: 'HTTP probe failed with statuscode: 503' });
+    assert.deepEqual(await prober.run({ httpGet: { path: '/bad', port } }, target(), 1000), {
+      ok: false,
+      output: 'HTTP probe failed with statuscode: 503',
+    });
     const slow = await prober.run({ httpGet: { path: '/slow', port } }, target(), 200);
     assert.equal(slow.ok, false);
     assert.match(slow.output, /Client\.Timeout exceeded/);
@@ -72,7 +87,10 @@ describe('RealProber', { timeout: 30_000 }, () => {
     await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
     const dead = (closed.address() as net.AddressInfo).port;
     await new Promise<void>((r) => closed.close(() => r()));
-    assert.deepEqual(await prober.run({ tcpSocket: { port: dead } }, target(), 1000), { ok: false, output: `dial tcp 127.0.0.1:${dead}: connect: connection refused` });
+    assert.deepEqual(await prober.run({ tcpSocket: { port: dead } }, target(), 1000), {
+      ok: false,
+      output: `dial tcp 127.0.0.1:${dead}: connect: connection refused`,
+    });
     const h = await prober.run({ httpGet: { port: dead } }, target(), 1000);
     assert.equal(h.output, `Get "http://127.0.0.1:${dead}/": dial tcp 127.0.0.1:${dead}: connect: connection refused`);
   });
@@ -84,13 +102,25 @@ describe('RealProber', { timeout: 30_000 }, () => {
   });
 
   it('exec: exit 0 passes, other codes fail with the output', async () => {
-    const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'default', uid: 'u' }, spec: { containers: [app] } };
+    const pod = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'p', namespace: 'default', uid: 'u' },
+      spec: { containers: [app] },
+    };
     runtime.images.add('img:1');
     const sb = await runtime.createPause(pod);
     const id = await runtime.createContainer(pod, app, sb.id, 0);
     await runtime.start(id);
-    runtime.execHandler = (_c, cmd) => (cmd[0] === 'true' ? { exitCode: 0, output: '' } : { exitCode: 1, output: 'nope\n' });
-    assert.deepEqual(await prober.run({ exec: { command: ['true'] } }, { ...target(), containerId: id }, 1000), { ok: true, output: '' });
-    assert.deepEqual(await prober.run({ exec: { command: ['false'] } }, { ...target(), containerId: id }, 1000), { ok: false, output: 'nope' });
+    runtime.execHandler = (_c, cmd) =>
+      cmd[0] === 'true' ? { exitCode: 0, output: '' } : { exitCode: 1, output: 'nope\n' };
+    assert.deepEqual(await prober.run({ exec: { command: ['true'] } }, { ...target(), containerId: id }, 1000), {
+      ok: true,
+      output: '',
+    });
+    assert.deepEqual(await prober.run({ exec: { command: ['false'] } }, { ...target(), containerId: id }, 1000), {
+      ok: false,
+      output: 'nope',
+    });
   });
 });

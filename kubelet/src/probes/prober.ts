@@ -43,7 +43,8 @@ export function httpURL(a: HTTPGetAction, host: string, port: number): string {
 function httpGet(a: HTTPGetAction, host: string, port: number, timeoutMs: number): Promise<ProbeOutcome> {
   const url = httpURL(a, host, port);
   const scheme = (a.scheme ?? 'HTTP').toUpperCase();
-  if (scheme !== 'HTTP' && scheme !== 'HTTPS') return Promise.resolve({ ok: false, output: `unsupported scheme ${a.scheme ?? ''}` });
+  if (scheme !== 'HTTP' && scheme !== 'HTTPS')
+    return Promise.resolve({ ok: false, output: `unsupported scheme ${a.scheme ?? ''}` });
   const headers: Record<string, string> = { 'User-Agent': PROBE_USER_AGENT, Accept: '*/*' };
   for (const h of a.httpHeaders ?? []) if (h?.name) headers[h.name] = h.value ?? '';
   return new Promise((resolve) => {
@@ -55,7 +56,11 @@ function httpGet(a: HTTPGetAction, host: string, port: number, timeoutMs: number
       resolve(o);
     };
     // Like upstream, HTTPS probes do not verify the certificate.
-    const get = scheme === 'HTTPS' ? (u: string, o: https.RequestOptions, cb: (res: http.IncomingMessage) => void) => https.get(u, { ...o, rejectUnauthorized: false }, cb) : http.get;
+    const get =
+      scheme === 'HTTPS'
+        ? (u: string, o: https.RequestOptions, cb: (res: http.IncomingMessage) => void) =>
+            https.get(u, { ...o, rejectUnauthorized: false }, cb)
+        : http.get;
     const req = get(url, { headers, agent: false }, (res) => {
       const chunks: Buffer[] = [];
       let size = 0;
@@ -72,10 +77,15 @@ function httpGet(a: HTTPGetAction, host: string, port: number, timeoutMs: number
       res.on('error', (err) => finish({ ok: false, output: `Get "${url}": ${err.message}` }));
     });
     const timer = setTimeout(() => {
-      finish({ ok: false, output: `Get "${url}": context deadline exceeded (Client.Timeout exceeded while awaiting headers)` });
+      finish({
+        ok: false,
+        output: `Get "${url}": context deadline exceeded (Client.Timeout exceeded while awaiting headers)`,
+      });
       req.destroy();
     }, timeoutMs);
-    req.on('error', (err: NodeJS.ErrnoException) => finish({ ok: false, output: `Get "${url}": ${dialError(host, port, err)}` }));
+    req.on('error', (err: NodeJS.ErrnoException) =>
+      finish({ ok: false, output: `Get "${url}": ${dialError(host, port, err)}` }),
+    );
   });
 }
 
@@ -130,7 +140,10 @@ export class RealProber implements Prober {
     try {
       const r = await this.runtime.exec(t.containerId, cmd, timeoutMs);
       if (r.exitCode === 0) return { ok: true, output: r.output };
-      return { ok: false, output: r.output.trim() || `command ${JSON.stringify(cmd.join(' '))} exited with ${r.exitCode}` };
+      return {
+        ok: false,
+        output: r.output.trim() || `command ${JSON.stringify(cmd.join(' '))} exited with ${r.exitCode}`,
+      };
     } catch (err) {
       const msg = err instanceof Error ? err.message : String(err);
       if (/timed out/.test(msg)) return { ok: false, output: `command ${JSON.stringify(cmd.join(' '))} timed out` };

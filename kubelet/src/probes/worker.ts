@@ -75,19 +75,32 @@ export class ProbeWorker {
       return; // the startup probe has not succeeded yet
     }
     this.probes++;
-    const out = await this.host.prober.run(this.probe, { podIP: this.podIP, containerId: this.containerId, container: this.spec }, this.timing.timeoutMs);
+    const out = await this.host.prober.run(
+      this.probe,
+      { podIP: this.podIP, containerId: this.containerId, container: this.spec },
+      this.timing.timeoutMs,
+    );
     if (this.stopped) return;
     const result: ProbeResult = out.ok ? 'success' : 'failure';
     if (!out.ok) {
       this.log.info({ probe: this.type, output: out.output }, 'probe failed');
-      this.host.recorder?.event(this.pod, 'Warning', 'Unhealthy', `${probeTypeTitle(this.type)} probe failed: ${out.output.trim()}`);
+      this.host.recorder?.event(
+        this.pod,
+        'Warning',
+        'Unhealthy',
+        `${probeTypeTitle(this.type)} probe failed: ${out.output.trim()}`,
+      );
     }
     if (this.lastResult === result) this.resultRun++;
     else {
       this.lastResult = result;
       this.resultRun = 1;
     }
-    if ((result === 'failure' && this.resultRun < this.timing.failureThreshold) || (result === 'success' && this.resultRun < this.timing.successThreshold)) return;
+    if (
+      (result === 'failure' && this.resultRun < this.timing.failureThreshold) ||
+      (result === 'success' && this.resultRun < this.timing.successThreshold)
+    )
+      return;
     this.host.setResult(this.key, uid, this.containerId, result);
     if (result === 'failure' && this.type !== 'readiness') {
       // The container is about to be killed; wait for its replacement (a new worker).

@@ -61,7 +61,8 @@ export function mountConfig(mounts: Mount[]): Pick<Dockerode.HostConfig, 'Mounts
   const plain = (m: Mount): boolean => !m.source.includes(':') && !m.target.includes(':');
   const asMount = mounts.filter((m) => m.type === 'volume' || !plain(m));
   const binds = mounts.filter((m) => m.type === 'bind' && plain(m));
-  if (asMount.length) out.Mounts = asMount.map((m) => ({ Type: m.type, Source: m.source, Target: m.target, ReadOnly: m.readOnly }));
+  if (asMount.length)
+    out.Mounts = asMount.map((m) => ({ Type: m.type, Source: m.source, Target: m.target, ReadOnly: m.readOnly }));
   if (binds.length) out.Binds = binds.map((m) => `${m.source}:${m.target}${m.readOnly ? ':ro' : ''}`);
   return out;
 }

@@ -26,11 +26,20 @@ const log = silentLogger();
 const exec = (id: string, cmd: string[]) => env.exec(id, cmd);
 
 /** Pods with random uids: names stay unique across concurrent runs. */
-const makePod: typeof makeBasePod = (name, node, spec, meta) => makeBasePod(name, node, spec, { uid: randomUUID(), ...meta });
+const makePod: typeof makeBasePod = (name, node, spec, meta) =>
+  makeBasePod(name, node, spec, { uid: randomUUID(), ...meta });
 
 describe('DockerRuntime against the real engine', { timeout: 180_000 }, () => {
   let subnet = '';
-  const runtime = new DockerRuntime({ cluster: CLUSTER, node: NODE, network: NETWORK, pauseImage: IMAGE, pauseCommand: ['sleep', '2147483647'], log, timeoutMs: 30_000 });
+  const runtime = new DockerRuntime({
+    cluster: CLUSTER,
+    node: NODE,
+    network: NETWORK,
+    pauseImage: IMAGE,
+    pauseCommand: ['sleep', '2147483647'],
+    log,
+    timeoutMs: 30_000,
+  });
 
   before(async () => {
     await env.setUp();
@@ -48,14 +57,25 @@ describe('DockerRuntime against the real engine', { timeout: 180_000 }, () => {
     const img = await runtime.ensureImage(IMAGE, 'IfNotPresent');
     assert.match(img.imageId, /^sha256:/);
     assert.equal(img.pulled, false);
-    await assert.rejects(runtime.ensureImage('kubelab-itest/absent:1', 'Never'), (e: unknown) => e instanceof ImageError && e.reason === 'ErrImageNeverPull');
+    await assert.rejects(
+      runtime.ensureImage('kubelab-itest/absent:1', 'Never'),
+      (e: unknown) => e instanceof ImageError && e.reason === 'ErrImageNeverPull',
+    );
   });
 
   it('runs a pod: sandbox IP on the network, shared namespace, restart after a kill, graceful delete', async () => {
     const api = new TestApi();
     const pods = new FakePods(api, NODE);
     const images = new ImageManager(runtime, systemClock, { baseMs: 1000, maxMs: 5000 }, log);
-    const syncer = new PodSyncer({ runtime, images, clock: systemClock, log, network: NETWORK, pauseImage: IMAGE, crashLoop: { baseMs: 1000, maxMs: 5000 } });
+    const syncer = new PodSyncer({
+      runtime,
+      images,
+      clock: systemClock,
+      log,
+      network: NETWORK,
+      pauseImage: IMAGE,
+      crashLoop: { baseMs: 1000, maxMs: 5000 },
+    });
     const workers = new PodWorkers({
       api,
       pods,
@@ -80,7 +100,11 @@ describe('DockerRuntime against the real engine', { timeout: 180_000 }, () => {
           {
             name: 'web',
             image: IMAGE,
-            command: ['sh', '-c', 'mkdir -p /www && echo hello-kubelab > /www/index.html && exec httpd -f -p 8080 -h /www'],
+            command: [
+              'sh',
+              '-c',
+              'mkdir -p /www && echo hello-kubelab > /www/index.html && exec httpd -f -p 8080 -h /www',
+            ],
             resources: { limits: { memory: '64Mi', cpu: '500m' } },
           },
         ],
@@ -141,7 +165,10 @@ describe('DockerRuntime against the real engine', { timeout: 180_000 }, () => {
     assert.equal(web[0]!.restartCount, 1);
     assert.equal(web[1]!.state, 'exited');
     assert.equal(web[1]!.exitCode, 137);
-    assert.ok(containers.find((c) => c.containerName === SANDBOX_NAME && c.id === pause.id), 'the sandbox stayed');
+    assert.ok(
+      containers.find((c) => c.containerName === SANDBOX_NAME && c.id === pause.id),
+      'the sandbox stayed',
+    );
     const again = await waitFor('restarted httpd', async () => {
       const r = await exec(pause.id, ['wget', '-qO-', 'http://127.0.0.1:8080/']);
       return r.code === 0 ? r : undefined;
@@ -162,14 +189,25 @@ describe('DockerRuntime against the real engine', { timeout: 180_000 }, () => {
   });
 
   it('attach to a container that has already exited is refused at once, not left open for ever', async () => {
-    const c = await docker.createContainer({ Image: IMAGE, Cmd: ['echo', 'done'], Labels: { [LABELS.cluster]: CLUSTER } });
+    const c = await docker.createContainer({
+      Image: IMAGE,
+      Cmd: ['echo', 'done'],
+      Labels: { [LABELS.cluster]: CLUSTER },
+    });
     await c.start();
     await waitFor('the container to exit', async () => ((await c.inspect()).State.Running ? undefined : true));
     const t0 = Date.now();
-    await assert.rejects(runtime.attach(c.id, { stdin: false, stdout: true, stderr: true }), /it is not running \(exited with code 0\)/);
+    await assert.rejects(
+      runtime.attach(c.id, { stdin: false, stdout: true, stderr: true }),
+      /it is not running \(exited with code 0\)/,
+    );
     assert.ok(Date.now() - t0 < 10_000, 'refused without waiting on the stream');
     // A running one is attached, and its stream ends when it exits.
-    const r = await docker.createContainer({ Image: IMAGE, Cmd: ['sh', '-c', 'sleep 1; echo bye'], Labels: { [LABELS.cluster]: CLUSTER } });
+    const r = await docker.createContainer({
+      Image: IMAGE,
+      Cmd: ['sh', '-c', 'sleep 1; echo bye'],
+      Labels: { [LABELS.cluster]: CLUSTER },
+    });
     await r.start();
     const s = await runtime.attach(r.id, { stdin: false, stdout: true, stderr: true });
     const chunks: Buffer[] = [];
@@ -179,9 +217,18 @@ describe('DockerRuntime against the real engine', { timeout: 180_000 }, () => {
   });
 
   it("a stdinOnce container's first attach also gets what it printed before (kubectl run -i), a later one does not", async () => {
-    const c = await docker.createContainer({ Image: IMAGE, Cmd: ['sh', '-c', 'echo early; read -r line; echo "got $line"; sleep 2; echo late'], OpenStdin: true, StdinOnce: true, AttachStdin: true, Labels: { [LABELS.cluster]: CLUSTER } });
+    const c = await docker.createContainer({
+      Image: IMAGE,
+      Cmd: ['sh', '-c', 'echo early; read -r line; echo "got $line"; sleep 2; echo late'],
+      OpenStdin: true,
+      StdinOnce: true,
+      AttachStdin: true,
+      Labels: { [LABELS.cluster]: CLUSTER },
+    });
     await c.start();
-    await waitFor('the early line', async () => ((await c.logs({ stdout: true, follow: false })).toString('utf8').includes('early') ? true : undefined));
+    await waitFor('the early line', async () =>
+      (await c.logs({ stdout: true, follow: false })).toString('utf8').includes('early') ? true : undefined,
+    );
     const first = await runtime.attach(c.id, { stdin: true, stdout: true, stderr: true });
     const out: Buffer[] = [];
     first.stdout.on('data', (b: Buffer) => out.push(b));

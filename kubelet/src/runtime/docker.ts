@@ -113,7 +113,11 @@ export class DockerRuntime implements ContainerRuntime {
   }
 
   /** One Docker call: a lane slot, a deadline, and errors as RuntimeError. */
-  private async call<T>(what: string, fn: (signal: AbortSignal) => Promise<T>, opts: { timeoutMs?: number; lane?: Semaphore } = {}): Promise<T> {
+  private async call<T>(
+    what: string,
+    fn: (signal: AbortSignal) => Promise<T>,
+    opts: { timeoutMs?: number; lane?: Semaphore } = {},
+  ): Promise<T> {
     const ms = opts.timeoutMs ?? this.timeoutMs;
     return (opts.lane ?? this.quick).run(async () => {
       try {
@@ -139,13 +143,16 @@ export class DockerRuntime implements ContainerRuntime {
   private onePod(labels: Record<string, string>): string | undefined {
     const keys = Object.keys(labels);
     const uid = labels[LABELS.podUid];
-    if (!uid || keys.length !== 3 || labels[LABELS.cluster] !== this.o.cluster || labels[LABELS.node] !== this.o.node) return undefined;
+    if (!uid || keys.length !== 3 || labels[LABELS.cluster] !== this.o.cluster || labels[LABELS.node] !== this.o.node)
+      return undefined;
     return uid;
   }
 
   private async list(labels: Record<string, string>): Promise<RuntimeContainer[]> {
     const filters = { label: Object.entries(labels).map(([k, v]) => `${k}=${v}`) };
-    const list = await this.call('list containers', (abortSignal) => this.docker.listContainers({ all: true, filters, abortSignal } as Dockerode.ContainerListOptions));
+    const list = await this.call('list containers', (abortSignal) =>
+      this.docker.listContainers({ all: true, filters, abortSignal } as Dockerode.ContainerListOptions),
+    );
     if (this.inspectCache.size > 5000) this.inspectCache.clear();
     const out = await Promise.all(
       list.map(async (info) => {
@@ -163,7 +170,9 @@ export class DockerRuntime implements ContainerRuntime {
   async inspect(id: string): Promise<RuntimeContainer | undefined> {
     let info: Dockerode.ContainerInspectInfo;
     try {
-      info = await this.call(`inspect ${short(id)}`, (abortSignal) => this.docker.getContainer(id).inspect({ abortSignal }));
+      info = await this.call(`inspect ${short(id)}`, (abortSignal) =>
+        this.docker.getContainer(id).inspect({ abortSignal }),
+      );
     } catch (err) {
       if (err instanceof RuntimeError && err.status === 404) return undefined;
       throw err;
@@ -179,7 +188,9 @@ export class DockerRuntime implements ContainerRuntime {
     const uid = opts.Labels?.[LABELS.podUid];
     if (uid) this.podLists.podChanged(uid);
     try {
-      const c = await this.call(`create ${opts.name ?? ''}`, (abortSignal) => this.docker.createContainer({ ...opts, abortSignal }));
+      const c = await this.call(`create ${opts.name ?? ''}`, (abortSignal) =>
+        this.docker.createContainer({ ...opts, abortSignal }),
+      );
       if (uid) this.podLists.own(c.id, uid);
       return c.id;
     } finally {
@@ -203,9 +214,18 @@ export class DockerRuntime implements ContainerRuntime {
     const id = await this.create(opts);
     try {
       await this.start(id);
-      const [c] = await Promise.all([this.inspect(id), resolv && resolvWritten(id, { docker: this.docker, call: (what, fn) => this.call(what, fn), inspect: (i) => this.inspect(i) })]);
+      const [c] = await Promise.all([
+        this.inspect(id),
+        resolv &&
+          resolvWritten(id, {
+            docker: this.docker,
+            call: (what, fn) => this.call(what, fn),
+            inspect: (i) => this.inspect(i),
+          }),
+      ]);
       const ip = c?.networks[this.o.network];
-      if (!c || c.state !== 'running') throw new RuntimeError(`sandbox ${opts.name ?? id} is not running (state ${c?.state ?? 'missing'})`);
+      if (!c || c.state !== 'running')
+        throw new RuntimeError(`sandbox ${opts.name ?? id} is not running (state ${c?.state ?? 'missing'})`);
       if (!ip) throw new RuntimeError(`sandbox ${opts.name ?? id} got no IP address on network ${this.o.network}`);
       return { id, ip };
     } catch (err) {
@@ -214,8 +234,22 @@ export class DockerRuntime implements ContainerRuntime {
     }
   }
 
-  createContainer(pod: Pod, container: Container, sandboxId: string, restartCount: number, config?: ContainerConfig): Promise<string> {
-    return this.create(appCreateOptions(pod, container, { cluster: this.o.cluster, node: this.o.node, sandboxId, restartCount, ...(config ? { config } : {}) }));
+  createContainer(
+    pod: Pod,
+    container: Container,
+    sandboxId: string,
+    restartCount: number,
+    config?: ContainerConfig,
+  ): Promise<string> {
+    return this.create(
+      appCreateOptions(pod, container, {
+        cluster: this.o.cluster,
+        node: this.o.node,
+        sandboxId,
+        restartCount,
+        ...(config ? { config } : {}),
+      }),
+    );
   }
 
   async start(id: string): Promise<void> {
@@ -254,7 +288,9 @@ export class DockerRuntime implements ContainerRuntime {
 
   async remove(id: string): Promise<void> {
     try {
-      await this.call(`remove ${short(id)}`, (abortSignal) => this.docker.getContainer(id).remove({ force: true, v: true, abortSignal } as Dockerode.ContainerRemoveOptions));
+      await this.call(`remove ${short(id)}`, (abortSignal) =>
+        this.docker.getContainer(id).remove({ force: true, v: true, abortSignal } as Dockerode.ContainerRemoveOptions),
+      );
     } catch (err) {
       if (err instanceof RuntimeError && err.status === 404) return;
       // "removal of container ... is already in progress"
@@ -320,7 +356,10 @@ export class DockerRuntime implements ContainerRuntime {
 
   async *events(signal: AbortSignal): AsyncGenerator<RuntimeEvent> {
     const live = (on: boolean): void => this.podLists.setLive(on);
-    for await (const ev of dockerEvents({ docker: this.docker, cluster: this.o.cluster, node: this.o.node, timeoutMs: this.timeoutMs, live }, signal)) {
+    for await (const ev of dockerEvents(
+      { docker: this.docker, cluster: this.o.cluster, node: this.o.node, timeoutMs: this.timeoutMs, live },
+      signal,
+    )) {
       const startedAt = this.startedHere.get(ev.id);
       this.startedHere.delete(ev.id);
       if (ev.type === 'start' && startedAt !== undefined && Date.now() - startedAt < 10_000) continue;

@@ -5,7 +5,16 @@
 import type Dockerode from 'dockerode';
 import { TimeoutError } from './limiter.js';
 import type { MemoryStats } from '@kubelab/proto';
-import { LABELS, RuntimeError, labelFields, type ContainerLogOptions, type ContainerStatsSample, type RuntimeContainer, type RuntimeEvent, type RuntimeState } from './runtime.js';
+import {
+  LABELS,
+  RuntimeError,
+  labelFields,
+  type ContainerLogOptions,
+  type ContainerStatsSample,
+  type RuntimeContainer,
+  type RuntimeEvent,
+  type RuntimeState,
+} from './runtime.js';
 
 interface DockerErrorLike {
   statusCode?: number;
@@ -66,7 +75,9 @@ export function toRuntimeContainer(info: Dockerode.ContainerInspectInfo, imageRe
     networks,
   };
   if (info.Config?.Tty === true) c.tty = true;
-  const mounts = (info.Mounts ?? []).filter((m) => m.Source && m.Destination).map((m) => ({ source: m.Source, destination: m.Destination }));
+  const mounts = (info.Mounts ?? [])
+    .filter((m) => m.Source && m.Destination)
+    .map((m) => ({ source: m.Source, destination: m.Destination }));
   if (mounts.length) c.mounts = mounts;
   const startedAt = time(st.StartedAt);
   const finishedAt = time(st.FinishedAt);

@@ -21,7 +21,9 @@ export async function resolvWritten(id: string, d: ResolvWaitDeps, timeoutMs = 1
   const deadline = Date.now() + timeoutMs;
   for (let wait = 2; ; wait = Math.min(wait * 2, 100)) {
     try {
-      const res = (await d.call(`stat ${id.slice(0, 12)}:${RESOLV_WRITTEN_MARKER}`, (abortSignal) => d.docker.getContainer(id).infoArchive({ path: RESOLV_WRITTEN_MARKER, abortSignal }))) as IncomingMessage;
+      const res = (await d.call(`stat ${id.slice(0, 12)}:${RESOLV_WRITTEN_MARKER}`, (abortSignal) =>
+        d.docker.getContainer(id).infoArchive({ path: RESOLV_WRITTEN_MARKER, abortSignal }),
+      )) as IncomingMessage;
       res.resume();
       return;
     } catch (err) {
@@ -29,7 +31,9 @@ export async function resolvWritten(id: string, d: ResolvWaitDeps, timeoutMs = 1
     }
     const c = await d.inspect(id);
     if (c?.state !== 'running' || Date.now() > deadline)
-      throw new RuntimeError(`sandbox ${id.slice(0, 12)} did not write /etc/resolv.conf (state ${c?.state ?? 'missing'}); the pause image (KUBELAB_PAUSE_IMAGE) needs sh and printf`);
+      throw new RuntimeError(
+        `sandbox ${id.slice(0, 12)} did not write /etc/resolv.conf (state ${c?.state ?? 'missing'}); the pause image (KUBELAB_PAUSE_IMAGE) needs sh and printf`,
+      );
     await new Promise((r) => setTimeout(r, wait));
   }
 }

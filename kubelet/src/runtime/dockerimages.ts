@@ -10,7 +10,11 @@ import type { Semaphore } from './limiter.js';
 import { ImageError, RuntimeError, type ImageResult, type PullPolicy } from './runtime.js';
 
 /** The runtime's way of making one Docker call (a lane slot, a deadline, errors as RuntimeError). */
-export type DockerCall = <T>(what: string, fn: (signal: AbortSignal) => Promise<T>, opts?: { timeoutMs?: number; lane?: Semaphore }) => Promise<T>;
+export type DockerCall = <T>(
+  what: string,
+  fn: (signal: AbortSignal) => Promise<T>,
+  opts?: { timeoutMs?: number; lane?: Semaphore },
+) => Promise<T>;
 
 export interface DockerImagesOptions {
   docker: Dockerode;
@@ -39,7 +43,10 @@ export class DockerImages {
     if (hit) return hit;
     let ref = imageId;
     try {
-      const img = await this.o.call(`inspect image ${imageId.length > 19 ? imageId.slice(0, 19) : imageId}`, (abortSignal) => this.o.docker.getImage(imageId).inspect({ abortSignal } as Dockerode.ImageInspectOptions));
+      const img = await this.o.call(
+        `inspect image ${imageId.length > 19 ? imageId.slice(0, 19) : imageId}`,
+        (abortSignal) => this.o.docker.getImage(imageId).inspect({ abortSignal } as Dockerode.ImageInspectOptions),
+      );
       const digest = img.RepoDigests?.[0];
       if (digest) ref = `docker-pullable://${digest}`;
     } catch {
@@ -53,7 +60,9 @@ export class DockerImages {
     const hit = this.localImages.get(image);
     if (!fresh && hit && Date.now() - hit.at < LOCAL_IMAGE_TTL_MS) return hit.id;
     try {
-      const img = await this.o.call(`inspect image ${image}`, (abortSignal) => this.o.docker.getImage(image).inspect({ abortSignal } as Dockerode.ImageInspectOptions));
+      const img = await this.o.call(`inspect image ${image}`, (abortSignal) =>
+        this.o.docker.getImage(image).inspect({ abortSignal } as Dockerode.ImageInspectOptions),
+      );
       if (this.localImages.size > 1000) this.localImages.clear();
       this.localImages.set(image, { id: img.Id, at: Date.now() });
       return img.Id;
@@ -68,7 +77,9 @@ export class DockerImages {
     await this.o.call(
       `pull ${image}`,
       async (abortSignal) => {
-        const stream = (await this.o.docker.pull(image, { abortSignal })) as NodeJS.ReadableStream & { destroy?: () => void };
+        const stream = (await this.o.docker.pull(image, { abortSignal })) as NodeJS.ReadableStream & {
+          destroy?: () => void;
+        };
         abortSignal.addEventListener('abort', () => stream.destroy?.(), { once: true });
         await drainProgress(stream as AsyncIterable<unknown>);
       },
@@ -77,7 +88,11 @@ export class DockerImages {
   }
 
   async ensure(image: string, policy: PullPolicy): Promise<ImageResult> {
-    if (!image || /\s/.test(image)) throw new ImageError('InvalidImageName', `Failed to apply default image tag "${image}": couldn't parse image name "${image}": invalid reference format`);
+    if (!image || /\s/.test(image))
+      throw new ImageError(
+        'InvalidImageName',
+        `Failed to apply default image tag "${image}": couldn't parse image name "${image}": invalid reference format`,
+      );
     const local = await this.localImage(image);
     if (policy === 'Never') {
       if (local) return { imageId: local, pulled: false };

@@ -8,10 +8,14 @@ import { DockerRuntime } from './docker.js';
 function engine() {
   const calls = { version: 0, info: 0, ping: 0 };
   let down = false;
-  const answer = <T>(key: keyof typeof calls, v: T) => () => {
-    calls[key]++;
-    return down ? Promise.reject(Object.assign(new Error('connect ENOENT /var/run/docker.sock'), { code: 'ENOENT' })) : Promise.resolve(v);
-  };
+  const answer =
+    <T>(key: keyof typeof calls, v: T) =>
+    () => {
+      calls[key]++;
+      return down
+        ? Promise.reject(Object.assign(new Error('connect ENOENT /var/run/docker.sock'), { code: 'ENOENT' }))
+        : Promise.resolve(v);
+    };
   const docker = {
     version: answer('version', { Version: '20.10.24', KernelVersion: '6.1.0' }),
     info: answer('info', { OperatingSystem: 'Debian GNU/Linux 12', KernelVersion: '6.1.0' }),
@@ -23,9 +27,22 @@ function engine() {
 describe('DockerRuntime.info', () => {
   it("reads the engine's facts once, then only pings it; a stopped engine fails the check", async () => {
     const e = engine();
-    const rt = new DockerRuntime({ docker: e.docker, cluster: 'c', node: 'n', network: 'net', pauseImage: 'p', pauseCommand: ['sleep'], log: pino({ level: 'silent' }) });
+    const rt = new DockerRuntime({
+      docker: e.docker,
+      cluster: 'c',
+      node: 'n',
+      network: 'net',
+      pauseImage: 'p',
+      pauseCommand: ['sleep'],
+      log: pino({ level: 'silent' }),
+    });
     const first = await rt.info();
-    assert.deepEqual(first, { name: 'docker', version: '20.10.24', operatingSystem: 'Debian GNU/Linux 12', kernelVersion: '6.1.0' });
+    assert.deepEqual(first, {
+      name: 'docker',
+      version: '20.10.24',
+      operatingSystem: 'Debian GNU/Linux 12',
+      kernelVersion: '6.1.0',
+    });
     assert.deepEqual(await rt.info(), first);
     assert.deepEqual(await rt.info(), first);
     assert.deepEqual(e.calls, { version: 1, info: 1, ping: 2 });

@@ -25,7 +25,9 @@ export class DockerInfo {
   async info(): Promise<RuntimeInfo> {
     const known = this.last;
     if (known && Date.now() - known.at < INFO_REFRESH_MS) {
-      await this.call('ping', (abortSignal) => (this.docker.ping as (o: object) => Promise<unknown>).call(this.docker, { abortSignal }));
+      await this.call('ping', (abortSignal) =>
+        (this.docker.ping as (o: object) => Promise<unknown>).call(this.docker, { abortSignal }),
+      );
       return known.info;
     }
     const info = await this.readInfo();
@@ -35,8 +37,15 @@ export class DockerInfo {
 
   private async readInfo(): Promise<RuntimeInfo> {
     const [version, info] = await Promise.all([
-      this.call('version', (abortSignal) => (this.docker.version as (o: object) => Promise<Dockerode.DockerVersion>).call(this.docker, { abortSignal })),
-      this.call('info', (abortSignal) => (this.docker.info as (o: object) => Promise<{ OperatingSystem?: string; KernelVersion?: string }>).call(this.docker, { abortSignal })),
+      this.call('version', (abortSignal) =>
+        (this.docker.version as (o: object) => Promise<Dockerode.DockerVersion>).call(this.docker, { abortSignal }),
+      ),
+      this.call('info', (abortSignal) =>
+        (this.docker.info as (o: object) => Promise<{ OperatingSystem?: string; KernelVersion?: string }>).call(
+          this.docker,
+          { abortSignal },
+        ),
+      ),
     ]);
     return {
       name: 'docker',

@@ -32,11 +32,20 @@ describe('hijacked exec/attach sessions', () => {
   it('splits multiplexed output, passes stdin through, asks for the exit once the output ended', async () => {
     const s = socket();
     let asked = 0;
-    const p = hijackedSession({ sock: s.sock, tty: false, stdin: true, resize: () => Promise.resolve(), exitOf: () => Promise.resolve({ code: ++asked === 1 ? 7 : -1 }), onResizeError: () => undefined });
+    const p = hijackedSession({
+      sock: s.sock,
+      tty: false,
+      stdin: true,
+      resize: () => Promise.resolve(),
+      exitOf: () => Promise.resolve({ code: ++asked === 1 ? 7 : -1 }),
+      onResizeError: () => undefined,
+    });
     p.stdin.write('input');
     p.stdin.end();
     s.sock.push(Buffer.concat([frame('stdout', 'out 1\n'), frame('stderr', 'err\n')]).subarray(0, 10));
-    s.sock.push(Buffer.concat([frame('stdout', 'out 1\n'), frame('stderr', 'err\n'), frame('stdout', 'out 2\n')]).subarray(10));
+    s.sock.push(
+      Buffer.concat([frame('stdout', 'out 1\n'), frame('stderr', 'err\n'), frame('stdout', 'out 2\n')]).subarray(10),
+    );
     assert.equal(asked, 0, 'no exit asked while the output runs');
     s.sock.push(null);
     const [out, err, exit] = await Promise.all([text(p.stdout), text(p.stderr), p.exit]);
@@ -72,11 +81,18 @@ describe('hijacked exec/attach sessions', () => {
   it('exitCodeOf: asks again with growing pauses while the exec still runs; gives up after ~5 s', async () => {
     const pauses: number[] = [];
     const pause = (ms: number): Promise<void> => (pauses.push(ms), Promise.resolve());
-    const answers = [{ Running: true, ExitCode: null }, { Running: false, ExitCode: null }, { Running: false, ExitCode: 2 }];
+    const answers = [
+      { Running: true, ExitCode: null },
+      { Running: false, ExitCode: null },
+      { Running: false, ExitCode: 2 },
+    ];
     assert.equal(await exitCodeOf(() => Promise.resolve(answers.shift()!), pause), 2);
     assert.deepEqual(pauses, [10, 20]);
     pauses.length = 0;
     assert.equal(await exitCodeOf(() => Promise.resolve({ Running: true, ExitCode: null }), pause), undefined);
-    assert.equal(pauses.reduce((a, b) => a + b, 0), 5110);
+    assert.equal(
+      pauses.reduce((a, b) => a + b, 0),
+      5110,
+    );
   });
 });

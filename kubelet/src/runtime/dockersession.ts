@@ -38,7 +38,10 @@ const EXIT_RETRY_MS = [10, 20, 40, 80, 160, 320, 640, 1280, 2560];
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** The exit code of an exec once Docker has it; undefined when it never reported one. */
-export async function exitCodeOf(inspect: () => Promise<Pick<Dockerode.ExecInspectInfo, 'Running' | 'ExitCode'>>, pause = sleep): Promise<number | undefined> {
+export async function exitCodeOf(
+  inspect: () => Promise<Pick<Dockerode.ExecInspectInfo, 'Running' | 'ExitCode'>>,
+  pause = sleep,
+): Promise<number | undefined> {
   for (let i = 0; ; i++) {
     const info = await inspect();
     if (!info.Running && info.ExitCode !== null && info.ExitCode !== undefined) return info.ExitCode;

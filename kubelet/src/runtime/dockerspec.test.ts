@@ -12,7 +12,10 @@ const c = (extra: Partial<Container> = {}): Container => ({ name: 'app', image: 
 describe('docker create options', () => {
   it('command replaces ENTRYPOINT (and drops CMD), args replace CMD', () => {
     assert.deepEqual(commandLine(c()), {});
-    assert.deepEqual(commandLine(c({ command: ['sh', '-c'], args: ['echo hi'] })), { Entrypoint: ['sh', '-c'], Cmd: ['echo hi'] });
+    assert.deepEqual(commandLine(c({ command: ['sh', '-c'], args: ['echo hi'] })), {
+      Entrypoint: ['sh', '-c'],
+      Cmd: ['echo hi'],
+    });
     assert.deepEqual(commandLine(c({ command: ['httpd'] })), { Entrypoint: ['httpd'], Cmd: [] });
     assert.deepEqual(commandLine(c({ args: ['--port', '80'] })), { Cmd: ['--port', '80'] });
     assert.deepEqual(commandLine(c({ command: [], args: [] })), {});
@@ -37,16 +40,22 @@ describe('docker create options', () => {
   });
 
   it('env: literal values only, empty when unset', () => {
-    assert.deepEqual(envList(c({ env: [{ name: 'A', value: '1' }, { name: 'B' }, { name: 'C', valueFrom: { fieldRef: {} } }] })), ['A=1', 'B=']);
+    assert.deepEqual(
+      envList(c({ env: [{ name: 'A', value: '1' }, { name: 'B' }, { name: 'C', valueFrom: { fieldRef: {} } }] })),
+      ['A=1', 'B='],
+    );
   });
 
   it('limits and requests become Memory, NanoCpus and CpuShares', () => {
     assert.deepEqual(resourceConfig(c()), {});
-    assert.deepEqual(resourceConfig(c({ resources: { limits: { memory: '128Mi', cpu: '500m' }, requests: { cpu: '250m' } } })), {
-      Memory: 134217728,
-      NanoCpus: 500_000_000,
-      CpuShares: 256,
-    });
+    assert.deepEqual(
+      resourceConfig(c({ resources: { limits: { memory: '128Mi', cpu: '500m' }, requests: { cpu: '250m' } } })),
+      {
+        Memory: 134217728,
+        NanoCpus: 500_000_000,
+        CpuShares: 256,
+      },
+    );
     assert.deepEqual(resourceConfig(c({ resources: { limits: { cpu: '2' } } })), { NanoCpus: 2e9, CpuShares: 2048 });
   });
 
@@ -54,7 +63,12 @@ describe('docker create options', () => {
     const pod = makePod('web-1', 'node-a');
     pod.metadata.uid = '9f0e1d2c-aaaa-bbbb-cccc-000000000001';
     assert.equal(dockerName(pod, 'app', 3), 'k8s_app_web-1_default_9f0e1d2c_3');
-    const o = appCreateOptions(pod, c({ workingDir: '/srv' }), { cluster: 'lab', node: 'node-a', sandboxId: 'abc', restartCount: 3 });
+    const o = appCreateOptions(pod, c({ workingDir: '/srv' }), {
+      cluster: 'lab',
+      node: 'node-a',
+      sandboxId: 'abc',
+      restartCount: 3,
+    });
     assert.equal(o.name, 'k8s_app_web-1_default_9f0e1d2c_3');
     assert.equal(o.HostConfig?.NetworkMode, 'container:abc');
     assert.equal(o.WorkingDir, '/srv');
@@ -75,7 +89,14 @@ describe('docker create options', () => {
 
   it('the sandbox joins the cluster network under the pod hostname', () => {
     const pod = makePod('x'.repeat(70), 'n');
-    const o = pauseCreateOptions(pod, { cluster: 'lab', node: 'n', network: 'kubelab', image: 'pause:1', command: ['sleep', '2147483647'], attempt: 2 });
+    const o = pauseCreateOptions(pod, {
+      cluster: 'lab',
+      node: 'n',
+      network: 'kubelab',
+      image: 'pause:1',
+      command: ['sleep', '2147483647'],
+      attempt: 2,
+    });
     assert.equal(o.HostConfig?.NetworkMode, 'kubelab');
     assert.deepEqual(Object.keys(o.NetworkingConfig?.EndpointsConfig ?? {}), ['kubelab']);
     assert.equal(o.Hostname, 'x'.repeat(63));

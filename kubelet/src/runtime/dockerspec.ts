@@ -23,7 +23,12 @@ export function dockerName(pod: Pod, containerName: string, restartCount: number
   return `k8s_${containerName}_${m.name ?? ''}_${m.namespace ?? 'default'}_${shortUid(m.uid)}_${restartCount}`;
 }
 
-export function podLabels(pod: Pod, where: Placement, containerName: string, restartCount: number): Record<string, string> {
+export function podLabels(
+  pod: Pod,
+  where: Placement,
+  containerName: string,
+  restartCount: number,
+): Record<string, string> {
   return {
     [LABELS.cluster]: where.cluster,
     [LABELS.node]: where.node,

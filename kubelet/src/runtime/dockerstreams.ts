@@ -15,7 +15,15 @@ import type { DockerCall } from './dockerimages.js';
 import { toDockerLogOptions, toStatsSample, type DockerStats } from './dockerconvert.js';
 import { exitCodeOf, hijackedSession, splitOutput } from './dockersession.js';
 import type { Semaphore } from './limiter.js';
-import { RuntimeError, type AttachOptions, type CommandResult, type ContainerLogOptions, type ContainerStatsSample, type ContainerStream, type RuntimeContainer } from './runtime.js';
+import {
+  RuntimeError,
+  type AttachOptions,
+  type CommandResult,
+  type ContainerLogOptions,
+  type ContainerStatsSample,
+  type ContainerStream,
+  type RuntimeContainer,
+} from './runtime.js';
 
 export interface DockerStreamsOptions {
   docker: Dockerode;
@@ -56,8 +64,14 @@ export class DockerStreams {
     return this.o.call(
       `exec ${short(id)}`,
       async (abortSignal) => {
-        const e = await this.o.docker.getContainer(id).exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true, abortSignal } as Dockerode.ExecCreateOptions);
-        const stream = (await e.start({ hijack: true, stdin: false, abortSignal } as Dockerode.ExecStartOptions)) as Duplex;
+        const e = await this.o.docker
+          .getContainer(id)
+          .exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true, abortSignal } as Dockerode.ExecCreateOptions);
+        const stream = (await e.start({
+          hijack: true,
+          stdin: false,
+          abortSignal,
+        } as Dockerode.ExecStartOptions)) as Duplex;
         abortSignal.addEventListener('abort', () => stream.destroy(), { once: true });
         const chunks: Buffer[] = [];
         const demux = new Demuxer((_kind, data) => chunks.push(data));
@@ -67,7 +81,9 @@ export class DockerStreams {
           stream.on('close', resolve);
           stream.on('error', reject);
         });
-        const code = await exitCodeOf(() => e.inspect({ abortSignal } as Dockerode.ExecInspectOptions) as Promise<Dockerode.ExecInspectInfo>);
+        const code = await exitCodeOf(
+          () => e.inspect({ abortSignal } as Dockerode.ExecInspectOptions) as Promise<Dockerode.ExecInspectInfo>,
+        );
         return { exitCode: code ?? -1, output: Buffer.concat(chunks).toString('utf8') };
       },
       { timeoutMs, lane: this.o.execLane },
@@ -77,16 +93,41 @@ export class DockerStreams {
   async exec(id: string, opts: ExecOptions): Promise<ContainerStream> {
     const dc = this.o.docker.getContainer(id);
     const ex = await this.o.call(`exec ${short(id)}`, (abortSignal) =>
-      dc.exec({ Cmd: opts.command, AttachStdin: opts.stdin, AttachStdout: opts.stdout, AttachStderr: opts.stderr, Tty: opts.tty, abortSignal } as Dockerode.ExecCreateOptions),
+      dc.exec({
+        Cmd: opts.command,
+        AttachStdin: opts.stdin,
+        AttachStdout: opts.stdout,
+        AttachStderr: opts.stderr,
+        Tty: opts.tty,
+        abortSignal,
+      } as Dockerode.ExecCreateOptions),
     );
-    const sock = await this.o.call(`exec start ${short(id)}`, async (abortSignal) => (await ex.start({ hijack: true, stdin: opts.stdin, Tty: opts.tty, abortSignal } as Dockerode.ExecStartOptions)) as Duplex);
+    const sock = await this.o.call(
+      `exec start ${short(id)}`,
+      async (abortSignal) =>
+        (await ex.start({
+          hijack: true,
+          stdin: opts.stdin,
+          Tty: opts.tty,
+          abortSignal,
+        } as Dockerode.ExecStartOptions)) as Duplex,
+    );
     return hijackedSession({
       sock,
       tty: opts.tty,
       stdin: opts.stdin,
-      resize: (w, h) => this.o.call(`resize exec ${short(id)}`, (abortSignal) => ex.resize({ w, h, abortSignal } as { w: number; h: number })),
+      resize: (w, h) =>
+        this.o.call(`resize exec ${short(id)}`, (abortSignal) =>
+          ex.resize({ w, h, abortSignal } as { w: number; h: number }),
+        ),
       exitOf: async (): Promise<ExecResult> => {
-        const code = await exitCodeOf(() => this.o.call(`inspect exec ${short(id)}`, (abortSignal) => ex.inspect({ abortSignal } as Dockerode.ExecInspectOptions) as Promise<Dockerode.ExecInspectInfo>));
+        const code = await exitCodeOf(() =>
+          this.o.call(
+            `inspect exec ${short(id)}`,
+            (abortSignal) =>
+              ex.inspect({ abortSignal } as Dockerode.ExecInspectOptions) as Promise<Dockerode.ExecInspectInfo>,
+          ),
+        );
         return code === undefined ? { error: 'the command did not report an exit code' } : { code };
       },
       onResizeError: (err) => this.o.log.debug({ err: errMessage(err) }, 'resize failed'),
@@ -97,15 +138,32 @@ export class DockerStreams {
     const c = await this.o.container(id);
     if (!c) throw new RuntimeError(`docker attach ${short(id)}: No such container: ${id}`, 404);
     const dc = this.o.docker.getContainer(id);
-    const inspect = (): Promise<Dockerode.ContainerInspectInfo> => this.o.call(`inspect ${short(id)}`, (abortSignal) => dc.inspect({ abortSignal }));
-    const notRunning = (i: Dockerode.ContainerInspectInfo): RuntimeError => new RuntimeError(`cannot attach to container ${short(id)}: it is not running (exited with code ${i.State.ExitCode})`, 409);
+    const inspect = (): Promise<Dockerode.ContainerInspectInfo> =>
+      this.o.call(`inspect ${short(id)}`, (abortSignal) => dc.inspect({ abortSignal }));
+    const notRunning = (i: Dockerode.ContainerInspectInfo): RuntimeError =>
+      new RuntimeError(
+        `cannot attach to container ${short(id)}: it is not running (exited with code ${i.State.ExitCode})`,
+        409,
+      );
     const now = await inspect();
     if (!now.State.Running) throw notRunning(now);
     // `kubectl run -i` makes a stdinOnce container and attaches once it is Running, by which time a
     // quick command has often printed everything: that first attach also gets what came before.
     const replay = now.Config.StdinOnce === true && !this.attached.has(id);
     if (replay) this.rememberAttached(id);
-    const sock = await this.o.call(`attach ${short(id)}`, async (abortSignal) => (await dc.attach({ stream: true, logs: replay, stdin: opts.stdin, stdout: opts.stdout, stderr: opts.stderr, hijack: true, abortSignal } as Dockerode.ContainerAttachOptions)) as unknown as Duplex);
+    const sock = await this.o.call(
+      `attach ${short(id)}`,
+      async (abortSignal) =>
+        (await dc.attach({
+          stream: true,
+          logs: replay,
+          stdin: opts.stdin,
+          stdout: opts.stdout,
+          stderr: opts.stderr,
+          hijack: true,
+          abortSignal,
+        } as Dockerode.ContainerAttachOptions)) as unknown as Duplex,
+    );
     // Docker registers the attach before it answers; one registered on a container that had already
     // exited (the runtime's view can lag by a moment) is never ended, so it must not be handed out:
     // the caller is told instead, and kubectl then falls back to the container's logs.
@@ -121,7 +179,10 @@ export class DockerStreams {
       sock,
       tty: c.tty === true,
       stdin: opts.stdin,
-      resize: (w, h) => this.o.call(`resize ${short(id)}`, (abortSignal) => dc.resize({ w, h, abortSignal } as { w: number; h: number })),
+      resize: (w, h) =>
+        this.o.call(`resize ${short(id)}`, (abortSignal) =>
+          dc.resize({ w, h, abortSignal } as { w: number; h: number }),
+        ),
       exitOf: async (): Promise<ExecResult> => {
         const now = await this.o.call(`inspect ${short(id)}`, (abortSignal) => dc.inspect({ abortSignal }));
         return { code: now.State.Running ? 0 : now.State.ExitCode };
@@ -138,13 +199,25 @@ export class DockerStreams {
     const q = toDockerLogOptions(opts);
     const out = new PassThrough();
     if (q.follow) {
-      const src = await this.o.call(`logs ${short(id)}`, async (abortSignal) => (await dc.logs({ ...q, follow: true, abortSignal } as Dockerode.ContainerLogsOptions & { follow: true })) as unknown as Readable);
+      const src = await this.o.call(
+        `logs ${short(id)}`,
+        async (abortSignal) =>
+          (await dc.logs({ ...q, follow: true, abortSignal } as Dockerode.ContainerLogsOptions & {
+            follow: true;
+          })) as unknown as Readable,
+      );
       // stdout and stderr merge into one log stream.
       splitOutput(src, tty, out, out);
       out.on('close', () => src.destroy());
       return out;
     }
-    const buf = await this.o.call(`logs ${short(id)}`, async (abortSignal) => (await dc.logs({ ...q, follow: false, abortSignal } as Dockerode.ContainerLogsOptions & { follow?: false })) as unknown as Buffer);
+    const buf = await this.o.call(
+      `logs ${short(id)}`,
+      async (abortSignal) =>
+        (await dc.logs({ ...q, follow: false, abortSignal } as Dockerode.ContainerLogsOptions & {
+          follow?: false;
+        })) as unknown as Buffer,
+    );
     if (tty) out.write(buf);
     else new Demuxer((_k, data) => out.write(data)).push(buf);
     out.end();
@@ -157,7 +230,10 @@ export class DockerStreams {
     if (!ip) throw new RuntimeError(`sandbox ${short(sandboxId)} is not running on network ${this.o.network}`, 404);
     return await new Promise<Duplex>((resolve, reject) => {
       const s = net.connect({ host: ip, port });
-      const timer = setTimeout(() => s.destroy(new Error(`connect to ${ip}:${port}: timed out after ${this.o.connectTimeoutMs / 1000}s`)), this.o.connectTimeoutMs);
+      const timer = setTimeout(
+        () => s.destroy(new Error(`connect to ${ip}:${port}: timed out after ${this.o.connectTimeoutMs / 1000}s`)),
+        this.o.connectTimeoutMs,
+      );
       const fail = (err: Error): void => {
         clearTimeout(timer);
         reject(new RuntimeError(err.message));
@@ -174,7 +250,11 @@ export class DockerStreams {
   async stats(id: string): Promise<ContainerStatsSample> {
     const raw = await this.o.call(
       `stats ${short(id)}`,
-      async (abortSignal) => (await this.o.docker.getContainer(id).stats({ stream: false, 'one-shot': true, abortSignal } as { stream: false; 'one-shot': boolean })) as unknown as DockerStats,
+      async (abortSignal) =>
+        (await this.o.docker.getContainer(id).stats({ stream: false, 'one-shot': true, abortSignal } as {
+          stream: false;
+          'one-shot': boolean;
+        })) as unknown as DockerStats,
       { lane: this.o.statsLane, timeoutMs: STATS_TIMEOUT_MS },
     );
     return toStatsSample(raw, Date.now());

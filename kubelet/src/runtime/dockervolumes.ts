@@ -38,9 +38,23 @@ export class DockerVolumes {
 
   async ensure(name: string, labels: Record<string, string>, opts: VolumeOptions = {}): Promise<void> {
     const driver = opts.tmpfs
-      ? { Driver: 'local', DriverOpts: { type: 'tmpfs', device: 'tmpfs', ...(opts.tmpfs.sizeBytes ? { o: `size=${Math.ceil(opts.tmpfs.sizeBytes)}` } : {}) } }
+      ? {
+          Driver: 'local',
+          DriverOpts: {
+            type: 'tmpfs',
+            device: 'tmpfs',
+            ...(opts.tmpfs.sizeBytes ? { o: `size=${Math.ceil(opts.tmpfs.sizeBytes)}` } : {}),
+          },
+        }
       : {};
-    await this.o.call(`create volume ${name}`, (abortSignal) => this.o.docker.createVolume({ Name: name, Labels: labels, ...driver, abortSignal } as Dockerode.VolumeCreateOptions));
+    await this.o.call(`create volume ${name}`, (abortSignal) =>
+      this.o.docker.createVolume({
+        Name: name,
+        Labels: labels,
+        ...driver,
+        abortSignal,
+      } as Dockerode.VolumeCreateOptions),
+    );
   }
 
   /** Runs fn with a never-started helper container that mounts the volume at VOLUME_ROOT; only the cluster label, so housekeeping leaves it alone. */
@@ -62,7 +76,9 @@ export class DockerVolumes {
   /** Extracts a tar archive into the root of the volume. */
   write(name: string, archive: Buffer): Promise<void> {
     return this.withHelper(name, async (helper) => {
-      await this.o.call(`write volume ${name}`, (abortSignal) => helper.putArchive(archive, { path: VOLUME_ROOT, abortSignal }));
+      await this.o.call(`write volume ${name}`, (abortSignal) =>
+        helper.putArchive(archive, { path: VOLUME_ROOT, abortSignal }),
+      );
     });
   }
 
@@ -73,7 +89,9 @@ export class DockerVolumes {
       resolveInVolume(subPath, async (rel) => {
         let res: IncomingMessage;
         try {
-          res = (await this.o.call(`stat ${name}/${rel}`, (abortSignal) => helper.infoArchive({ path: `${VOLUME_ROOT}/${rel}`, abortSignal }))) as IncomingMessage;
+          res = (await this.o.call(`stat ${name}/${rel}`, (abortSignal) =>
+            helper.infoArchive({ path: `${VOLUME_ROOT}/${rel}`, abortSignal }),
+          )) as IncomingMessage;
         } catch (err) {
           if (err instanceof RuntimeError && err.status === 404) return undefined;
           throw err;
@@ -94,7 +112,8 @@ export class DockerVolumes {
     const v = this.o.docker.getVolume(name);
     const inspect = v.inspect as (o: object) => Promise<{ Mountpoint?: string }>;
     const info = await this.o.call(`inspect volume ${name}`, (abortSignal) => inspect.call(v, { abortSignal }));
-    if (!info.Mountpoint) throw new RuntimeError(`docker volume inspect ${name}: no Mountpoint (a volume driver without a host directory)`);
+    if (!info.Mountpoint)
+      throw new RuntimeError(`docker volume inspect ${name}: no Mountpoint (a volume driver without a host directory)`);
     if (this.dirs.size > 5000) this.dirs.clear();
     this.dirs.set(name, info.Mountpoint);
     return info.Mountpoint;
@@ -103,12 +122,19 @@ export class DockerVolumes {
   /** Removes every volume whose labels include all of `labels`; returns how many went. */
   async removeAll(labels: Record<string, string>): Promise<number> {
     const filters = { label: Object.entries(labels).map(([k, v]) => `${k}=${v}`) };
-    const res = await this.o.call('list volumes', (abortSignal) => (this.o.docker.listVolumes as (o: object) => Promise<{ Volumes?: { Name: string }[] }>).call(this.o.docker, { filters, abortSignal }));
+    const res = await this.o.call('list volumes', (abortSignal) =>
+      (this.o.docker.listVolumes as (o: object) => Promise<{ Volumes?: { Name: string }[] }>).call(this.o.docker, {
+        filters,
+        abortSignal,
+      }),
+    );
     let n = 0;
     for (const v of res.Volumes ?? []) {
       try {
         const vol = this.o.docker.getVolume(v.Name);
-        await this.o.call(`remove volume ${v.Name}`, (abortSignal) => (vol.remove as (o: object) => Promise<unknown>).call(vol, { abortSignal }));
+        await this.o.call(`remove volume ${v.Name}`, (abortSignal) =>
+          (vol.remove as (o: object) => Promise<unknown>).call(vol, { abortSignal }),
+        );
         n++;
       } catch (err) {
         if (err instanceof RuntimeError && err.status === 404) continue;

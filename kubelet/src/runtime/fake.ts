@@ -54,7 +54,8 @@ export class FakeRuntime implements ContainerRuntime {
   readonly startErrors = new Map<string, string>();
   down = false;
   /** Answers exec calls (probes, hooks); default: exit 0, no output. Throw to simulate a timeout. */
-  execHandler: (c: RuntimeContainer, cmd: string[], timeoutMs: number) => CommandResult | Promise<CommandResult> = () => ({ exitCode: 0, output: '' });
+  execHandler: (c: RuntimeContainer, cmd: string[], timeoutMs: number) => CommandResult | Promise<CommandResult> =
+    () => ({ exitCode: 0, output: '' });
   /**
    * Answers execStream and attach; by default an exec plays what execHandler answers (output on
    * stdout) and an attach shows nothing until it is closed.
@@ -63,7 +64,8 @@ export class FakeRuntime implements ContainerRuntime {
   /** The log of each container (by id), as text. */
   readonly logText = new Map<string, string>();
   /** Answers port-forward to a sandbox; by default the connection is refused. */
-  portHandler: (sandbox: RuntimeContainer, port: number) => Promise<Duplex> = (_s, port) => Promise.reject(new RuntimeError(`connect ECONNREFUSED 10.244.0.2:${port}`));
+  portHandler: (sandbox: RuntimeContainer, port: number) => Promise<Duplex> = (_s, port) =>
+    Promise.reject(new RuntimeError(`connect ECONNREFUSED 10.244.0.2:${port}`));
   /** Usage by container id; a running container without one uses nothing. */
   readonly usage = new Map<string, ContainerStatsSample>();
   /** Volumes by name: labels and every archive written into them. */
@@ -97,7 +99,13 @@ export class FakeRuntime implements ContainerRuntime {
   }
 
   private emit(type: RuntimeEvent['type'], c: RuntimeContainer): void {
-    const ev: RuntimeEvent = { type, id: c.id, podUid: c.podUid, containerName: c.containerName, time: this.o.clock.now() };
+    const ev: RuntimeEvent = {
+      type,
+      id: c.id,
+      podUid: c.podUid,
+      containerName: c.containerName,
+      time: this.o.clock.now(),
+    };
     for (const l of this.listeners) l(ev);
   }
 
@@ -108,7 +116,9 @@ export class FakeRuntime implements ContainerRuntime {
 
   listPodContainers(labels: Record<string, string>): Promise<RuntimeContainer[]> {
     this.enter('list');
-    const out = [...this.containers.values()].filter((c) => Object.entries(labels).every(([k, v]) => c.labels[k] === v));
+    const out = [...this.containers.values()].filter((c) =>
+      Object.entries(labels).every(([k, v]) => c.labels[k] === v),
+    );
     return Promise.resolve(out.map((c) => structuredClone(c)));
   }
 
@@ -117,7 +127,9 @@ export class FakeRuntime implements ContainerRuntime {
     const local = this.images.has(image);
     if (policy === 'Never') {
       if (local) return Promise.resolve({ imageId: `sha256:${image}`, pulled: false });
-      return Promise.reject(new ImageError('ErrImageNeverPull', `Container image "${image}" is not present with pull policy of Never`));
+      return Promise.reject(
+        new ImageError('ErrImageNeverPull', `Container image "${image}" is not present with pull policy of Never`),
+      );
     }
     if (local && policy === 'IfNotPresent') return Promise.resolve({ imageId: `sha256:${image}`, pulled: false });
     this.calls.push('pull');
@@ -125,7 +137,9 @@ export class FakeRuntime implements ContainerRuntime {
       this.images.add(image);
       return Promise.resolve({ imageId: `sha256:${image}`, pulled: true });
     }
-    const msg = this.pullErrors.get(image) ?? `pull access denied for ${image}, repository does not exist or may require 'docker login'`;
+    const msg =
+      this.pullErrors.get(image) ??
+      `pull access denied for ${image}, repository does not exist or may require 'docker login'`;
     if (local) return Promise.resolve({ imageId: `sha256:${image}`, pulled: false, pullError: msg });
     return Promise.reject(new ImageError('ErrImagePull', msg));
   }
@@ -133,7 +147,11 @@ export class FakeRuntime implements ContainerRuntime {
   private add(labels: Record<string, string>, name: string, image: string, sandboxId?: string): RuntimeContainer {
     const id = (++this.seq).toString(16).padStart(12, '0') + 'f'.repeat(52);
     for (const c of this.containers.values()) {
-      if (c.name === name) throw new RuntimeError(`docker create ${name}: Conflict. The container name "/${name}" is already in use by container "${c.id}"`, 409);
+      if (c.name === name)
+        throw new RuntimeError(
+          `docker create ${name}: Conflict. The container name "/${name}" is already in use by container "${c.id}"`,
+          409,
+        );
     }
     const c: RuntimeContainer = {
       id,
@@ -153,7 +171,14 @@ export class FakeRuntime implements ContainerRuntime {
 
   createPause(pod: Pod, attempt = 0): Promise<Sandbox> {
     this.enter('createPause');
-    const opts = pauseCreateOptions(pod, { cluster: this.o.cluster, node: this.o.node, network: this.o.network, image: this.o.pauseImage ?? 'pause:fake', command: ['sleep', 'inf'], attempt });
+    const opts = pauseCreateOptions(pod, {
+      cluster: this.o.cluster,
+      node: this.o.node,
+      network: this.o.network,
+      image: this.o.pauseImage ?? 'pause:fake',
+      command: ['sleep', 'inf'],
+      attempt,
+    });
     const c = this.add(opts.Labels ?? {}, opts.name ?? '', opts.Image ?? '');
     c.state = 'running';
     c.startedAt = this.iso();
@@ -162,10 +187,23 @@ export class FakeRuntime implements ContainerRuntime {
     return Promise.resolve({ id: c.id, ip: c.networks[this.o.network]! });
   }
 
-  createContainer(pod: Pod, container: Container, sandboxId: string, restartCount: number, config?: ContainerConfig): Promise<string> {
+  createContainer(
+    pod: Pod,
+    container: Container,
+    sandboxId: string,
+    restartCount: number,
+    config?: ContainerConfig,
+  ): Promise<string> {
     this.enter('create');
-    if (!this.images.has(container.image)) return Promise.reject(new RuntimeError(`docker create: No such image: ${container.image}`, 404));
-    const opts = appCreateOptions(pod, container, { cluster: this.o.cluster, node: this.o.node, sandboxId, restartCount, ...(config ? { config } : {}) });
+    if (!this.images.has(container.image))
+      return Promise.reject(new RuntimeError(`docker create: No such image: ${container.image}`, 404));
+    const opts = appCreateOptions(pod, container, {
+      cluster: this.o.cluster,
+      node: this.o.node,
+      sandboxId,
+      restartCount,
+      ...(config ? { config } : {}),
+    });
     const id = this.add(opts.Labels ?? {}, opts.name ?? '', container.image, sandboxId).id;
     this.createOptions.set(id, opts);
     return Promise.resolve(id);
@@ -257,7 +295,13 @@ export class FakeRuntime implements ContainerRuntime {
   async containerStats(id: string): Promise<ContainerStatsSample> {
     this.enter('containerStats');
     this.running('stats', id);
-    return this.usage.get(id) ?? { timestamp: this.o.clock.now(), cpuUsageCoreNanoSeconds: 0, memory: { usageBytes: 0, workingSetBytes: 0 } };
+    return (
+      this.usage.get(id) ?? {
+        timestamp: this.o.clock.now(),
+        cpuUsageCoreNanoSeconds: 0,
+        memory: { usageBytes: 0, workingSetBytes: 0 },
+      }
+    );
   }
 
   ensureVolume(name: string, labels: Record<string, string>, opts: VolumeOptions = {}): Promise<void> {
@@ -277,13 +321,15 @@ export class FakeRuntime implements ContainerRuntime {
   /** Docker's layout of its local volume driver under the default data root. */
   volumeDir(name: string): Promise<string> {
     this.enter('volumeDir');
-    if (!this.volumes.has(name)) return Promise.reject(new RuntimeError(`docker volume inspect: no such volume: ${name}`, 404));
+    if (!this.volumes.has(name))
+      return Promise.reject(new RuntimeError(`docker volume inspect: no such volume: ${name}`, 404));
     return Promise.resolve(`/var/lib/docker/volumes/${name}/_data`);
   }
 
   resolveSubPath(name: string, subPath: string): Promise<string> {
     this.enter('resolveSubPath');
-    if (!this.volumes.has(name)) return Promise.reject(new RuntimeError(`docker create: volume ${name} not found`, 404));
+    if (!this.volumes.has(name))
+      return Promise.reject(new RuntimeError(`docker create: volume ${name} not found`, 404));
     return resolveInVolume(subPath, (rel) => Promise.resolve(this.volumePaths.get(name)?.get(rel)));
   }
 
@@ -301,7 +347,12 @@ export class FakeRuntime implements ContainerRuntime {
 
   info(): Promise<RuntimeInfo> {
     this.enter('info');
-    return Promise.resolve({ name: 'docker', version: '20.10.24', operatingSystem: 'Fake OS', kernelVersion: '6.1.0-fake' });
+    return Promise.resolve({
+      name: 'docker',
+      version: '20.10.24',
+      operatingSystem: 'Fake OS',
+      kernelVersion: '6.1.0-fake',
+    });
   }
 
   async *events(signal: AbortSignal): AsyncGenerator<RuntimeEvent> {
@@ -343,7 +394,11 @@ export class FakeRuntime implements ContainerRuntime {
   podContainers(uid: string, name?: string): RuntimeContainer[] {
     return [...this.containers.values()]
       .filter((c) => c.podUid === uid && (name === undefined || c.containerName === name))
-      .sort((a, b) => b.restartCount - a.restartCount || Number.parseInt(b.id.slice(0, 12), 16) - Number.parseInt(a.id.slice(0, 12), 16));
+      .sort(
+        (a, b) =>
+          b.restartCount - a.restartCount ||
+          Number.parseInt(b.id.slice(0, 12), 16) - Number.parseInt(a.id.slice(0, 12), 16),
+      );
   }
 
   /** Adds a container directly (as if a previous kubelet had made it). */

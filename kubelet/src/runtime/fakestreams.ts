@@ -7,7 +7,10 @@ import type { ExecResult } from '@kubelab/proto';
 import type { ContainerLogOptions, ContainerStream } from './runtime.js';
 
 /** A session whose output is already known; it ends after the output (or when closed, if `result` never settles). */
-export function playedSession(output: { stdout?: string; stderr?: string }, result: Promise<ExecResult>): ContainerStream {
+export function playedSession(
+  output: { stdout?: string; stderr?: string },
+  result: Promise<ExecResult>,
+): ContainerStream {
   const stdout = new PassThrough();
   const stderr = new PassThrough();
   let closed: (r: ExecResult) => void = () => undefined;
@@ -17,7 +20,14 @@ export function playedSession(output: { stdout?: string; stderr?: string }, resu
     return r;
   });
   const stdin = new Writable({ write: (_chunk, _enc, cb) => cb() });
-  return { stdin, stdout, stderr, exit, resize: () => undefined, close: () => closed({ error: 'closed by the caller' }) };
+  return {
+    stdin,
+    stdout,
+    stderr,
+    exit,
+    resize: () => undefined,
+    close: () => closed({ error: 'closed by the caller' }),
+  };
 }
 
 /** The lines of `text` that the options ask for (timestamps and since are not kept in memory). */

@@ -4,7 +4,14 @@ import { makePod, ManualClock } from '../testing/fakes.js';
 import { HOLLOW_EXIT_CODE_ANNOTATION, HollowRuntime, IpPool } from './hollow.js';
 
 function rt(ips = new IpPool('10.200.0.0/24')): HollowRuntime {
-  return new HollowRuntime({ cluster: 'c', node: 'n', network: 'net', clock: new ManualClock(), pauseImage: 'pause:x', ips });
+  return new HollowRuntime({
+    cluster: 'c',
+    node: 'n',
+    network: 'net',
+    clock: new ManualClock(),
+    pauseImage: 'pause:x',
+    ips,
+  });
 }
 
 describe('IpPool', () => {

@@ -10,7 +10,14 @@
  */
 import { cidrSize, formatIPv4, mustParseCidr, parseIPv4, type Clock, type Container, type Pod } from '@kubelab/api';
 import { FakeRuntime } from './fake.js';
-import { RuntimeError, type ContainerConfig, type ImageResult, type PullPolicy, type RuntimeInfo, type Sandbox } from './runtime.js';
+import {
+  RuntimeError,
+  type ContainerConfig,
+  type ImageResult,
+  type PullPolicy,
+  type RuntimeInfo,
+  type Sandbox,
+} from './runtime.js';
 
 export const HOLLOW_EXIT_CODE_ANNOTATION = 'hollow.kubelab.io/exit-code';
 export const DEFAULT_HOLLOW_POD_RANGE = '10.200.0.0/16';
@@ -23,7 +30,11 @@ export class IpPool {
   private readonly used = new Set<number>();
 
   constructor(cidr: string) {
-    const block = mustParseCidr(cidr, 'KUBELAB_HOLLOW_POD_RANGE', { minBits: 8, maxBits: 30, example: DEFAULT_HOLLOW_POD_RANGE });
+    const block = mustParseCidr(cidr, 'KUBELAB_HOLLOW_POD_RANGE', {
+      minBits: 8,
+      maxBits: 30,
+      example: DEFAULT_HOLLOW_POD_RANGE,
+    });
     // .0 is the network, .1 the gateway Docker would take, the last one the broadcast address.
     this.first = block.base + 2;
     this.size = cidrSize(block) - 3;
@@ -93,7 +104,13 @@ export class HollowRuntime extends FakeRuntime {
     return { id: sb.id, ip };
   }
 
-  override async createContainer(pod: Pod, container: Container, sandboxId: string, restartCount: number, config?: ContainerConfig): Promise<string> {
+  override async createContainer(
+    pod: Pod,
+    container: Container,
+    sandboxId: string,
+    restartCount: number,
+    config?: ContainerConfig,
+  ): Promise<string> {
     this.images.add(container.image);
     const id = await super.createContainer(pod, container, sandboxId, restartCount, config);
     this.createOptions.delete(id);
@@ -123,6 +140,11 @@ export class HollowRuntime extends FakeRuntime {
   }
 
   override info(): Promise<RuntimeInfo> {
-    return Promise.resolve({ name: 'hollow', version: '0.1.0', operatingSystem: 'kubelab hollow node', kernelVersion: 'none' });
+    return Promise.resolve({
+      name: 'hollow',
+      version: '0.1.0',
+      operatingSystem: 'kubelab hollow node',
+      kernelVersion: 'none',
+    });
   }
 }

@@ -50,7 +50,10 @@ describe('withTimeout', () => {
       mock.timers.tick(4_999);
       assert.equal(aborted, false);
       mock.timers.tick(1);
-      await assert.rejects(p, (e: unknown) => e instanceof TimeoutError && e.message === 'docker stop abc: timed out after 5s');
+      await assert.rejects(
+        p,
+        (e: unknown) => e instanceof TimeoutError && e.message === 'docker stop abc: timed out after 5s',
+      );
       assert.equal(aborted, true);
     } finally {
       mock.timers.reset();
@@ -59,6 +62,9 @@ describe('withTimeout', () => {
 
   it('passes results and errors through', async () => {
     assert.equal(await withTimeout('x', 1000, () => Promise.resolve(1)), 1);
-    await assert.rejects(withTimeout('x', 1000, () => Promise.reject(new Error('boom'))), /boom/);
+    await assert.rejects(
+      withTimeout('x', 1000, () => Promise.reject(new Error('boom'))),
+      /boom/,
+    );
   });
 });

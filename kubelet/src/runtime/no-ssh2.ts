@@ -16,7 +16,9 @@ if (!/^ssh:/i.test(process.env.DOCKER_HOST ?? '')) {
     standIn.exports = {
       Client: class {
         constructor() {
-          throw new Error('DOCKER_HOST: ssh:// was not set when the kubelet started; set it in its environment to reach an engine over ssh');
+          throw new Error(
+            'DOCKER_HOST: ssh:// was not set when the kubelet started; set it in its environment to reach an engine over ssh',
+          );
         }
       },
     };

@@ -32,7 +32,10 @@ describe('pod list cache', () => {
     const cache = liveCache(now);
     cache.put('u1', cache.generation('u1'), [c('a')]);
     const got = cache.get('u1')!;
-    assert.deepEqual(got.map((x) => x.id), ['a']);
+    assert.deepEqual(
+      got.map((x) => x.id),
+      ['a'],
+    );
     got.push(c('b'));
     assert.equal(cache.get('u1')!.length, 1);
     now.t = 999;

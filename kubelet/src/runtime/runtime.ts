@@ -197,7 +197,13 @@ export interface RuntimeService {
    * Creates (does not start) an app container in the sandbox's network namespace; returns its id.
    * config carries the resolved env and the $(VAR)-expanded command/args (default: literal env).
    */
-  createContainer(pod: Pod, container: Container, sandboxId: string, restartCount: number, config?: ContainerConfig): Promise<string>;
+  createContainer(
+    pod: Pod,
+    container: Container,
+    sandboxId: string,
+    restartCount: number,
+    config?: ContainerConfig,
+  ): Promise<string>;
   start(id: string): Promise<void>;
   /** SIGTERM (or the image's stop signal), SIGKILL after graceSeconds. Missing or stopped: no-op. */
   stop(id: string, graceSeconds: number): Promise<void>;
@@ -261,7 +267,9 @@ export interface VolumeService {
 export interface ContainerRuntime extends RuntimeService, StreamingService, ImageService, VolumeService {}
 
 /** Reads the labels of a runtime container into the parsed fields of RuntimeContainer. */
-export function labelFields(labels: Record<string, string>): Pick<RuntimeContainer, 'podUid' | 'podName' | 'podNamespace' | 'containerName' | 'restartCount' | 'hash'> {
+export function labelFields(
+  labels: Record<string, string>,
+): Pick<RuntimeContainer, 'podUid' | 'podName' | 'podNamespace' | 'containerName' | 'restartCount' | 'hash'> {
   const rc = Number.parseInt(labels[LABELS.restartCount] ?? '0', 10);
   return {
     podUid: labels[LABELS.podUid] ?? '',

@@ -34,7 +34,13 @@ export const RESOLV_WRITTEN_MARKER = '/etc/.kubelab-resolv-written';
  */
 export function pauseCommandLine(command: string[], resolvConf: string | undefined): string[] {
   if (resolvConf === undefined) return [...command];
-  return ['sh', '-c', `printf '%s' "$0" > /etc/resolv.conf && : > ${RESOLV_WRITTEN_MARKER} && exec "$@"`, resolvConf, ...command];
+  return [
+    'sh',
+    '-c',
+    `printf '%s' "$0" > /etc/resolv.conf && : > ${RESOLV_WRITTEN_MARKER} && exec "$@"`,
+    resolvConf,
+    ...command,
+  ];
 }
 
 /**

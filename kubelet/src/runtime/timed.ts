@@ -26,7 +26,11 @@ export function timedRuntime(rt: ContainerRuntime, log: Logger): ContainerRuntim
         const t0 = performance.now();
         const out = fn.apply(target, args);
         if (!(out instanceof Promise)) return out;
-        const done = (ok: boolean): void => tlog.debug({ op: String(prop), target: describe(args[0]), ok, ms: Math.round(performance.now() - t0) }, 'runtime call');
+        const done = (ok: boolean): void =>
+          tlog.debug(
+            { op: String(prop), target: describe(args[0]), ok, ms: Math.round(performance.now() - t0) },
+            'runtime call',
+          );
         return out.then(
           (r: unknown) => (done(true), r),
           (e: unknown) => {

@@ -23,7 +23,11 @@ function fakeStats(clock: { t: number }) {
       calls.push(id);
       if (gate) await gate;
       if (!cpu.has(id)) throw new Error(`no such container: ${id}`);
-      return { timestamp: clock.t, cpuUsageCoreNanoSeconds: cpu.get(id) ?? 0, memory: { usageBytes: 1000, workingSetBytes: 800 } };
+      return {
+        timestamp: clock.t,
+        cpuUsageCoreNanoSeconds: cpu.get(id) ?? 0,
+        memory: { usageBytes: 1000, workingSetBytes: 800 },
+      };
     },
   };
 }

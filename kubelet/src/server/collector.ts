@@ -95,7 +95,9 @@ export class StatsCollector {
       await Promise.all(
         targets.map(async (t) => {
           try {
-            const raw = await this.sem.run(() => withTimeout(`stats of container ${t.id.slice(0, 12)}`, this.timeout, () => this.o.read(t.id)));
+            const raw = await this.sem.run(() =>
+              withTimeout(`stats of container ${t.id.slice(0, 12)}`, this.timeout, () => this.o.read(t.id)),
+            );
             this.samples.set(t.id, this.toSample(t, raw, this.samples.get(t.id)));
           } catch (err) {
             this.o.onError?.(t.id, err);

@@ -3,7 +3,14 @@ import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import { PassThrough, Writable, type Duplex, type Readable } from 'node:stream';
 import pino from 'pino';
-import { ApiError, type ExecInput, type ExecResult, type LogOptions, type PodRef, type StatsResponse } from '@kubelab/proto';
+import {
+  ApiError,
+  type ExecInput,
+  type ExecResult,
+  type LogOptions,
+  type PodRef,
+  type StatsResponse,
+} from '@kubelab/proto';
 import type { ContainerStream } from '../runtime/runtime.js';
 import type { ExecStreamOptions, KubeletBackend } from './backend.js';
 import { execHandler, logsHandler } from './handlers.js';
@@ -44,7 +51,8 @@ class FakeBackend implements KubeletBackend {
   execCalls: { pod: PodRef; container: string; opts: ExecStreamOptions }[] = [];
   proc: { stdout: PassThrough; stderr: PassThrough; finish: (r: ExecResult) => void } | undefined;
   logs(pod: PodRef, container: string, _opts: LogOptions): Promise<Readable> {
-    if (container !== 'app') return Promise.reject(new ApiError('NotFound', `container "${container}" in pod "${pod.name}" is not available`));
+    if (container !== 'app')
+      return Promise.reject(new ApiError('NotFound', `container "${container}" in pod "${pod.name}" is not available`));
     const s = new PassThrough();
     s.end('line 1\nline 2\n');
     return Promise.resolve(s);
@@ -66,7 +74,14 @@ class FakeBackend implements KubeletBackend {
         cb();
       },
     });
-    return Promise.resolve({ stdin, stdout, stderr, exit, resize: (w, h) => this.resized.push([w, h]), close: () => undefined });
+    return Promise.resolve({
+      stdin,
+      stdout,
+      stderr,
+      exit,
+      resize: (w, h) => this.resized.push([w, h]),
+      close: () => undefined,
+    });
   }
   portForward(): Promise<Duplex> {
     return Promise.reject(new Error('unused'));
@@ -81,7 +96,18 @@ const pod = { namespace: 'default', name: 'web', uid: '' };
 describe('kubelet gRPC handlers', () => {
   it('Logs: headers first, one Chunk per piece, then end; unknown container → NotFound', async () => {
     const b = new FakeBackend();
-    const ok = new FakeCall({ pod, container: 'app', follow: false, previous: false, hasTailLines: false, tailLines: 0, sinceSeconds: 0, sinceTime: '', timestamps: false, limitBytes: 0 });
+    const ok = new FakeCall({
+      pod,
+      container: 'app',
+      follow: false,
+      previous: false,
+      hasTailLines: false,
+      tailLines: 0,
+      sinceSeconds: 0,
+      sinceTime: '',
+      timestamps: false,
+      limitBytes: 0,
+    });
     logsHandler(b, log)(ok as never);
     await waitFor(ok, 'finished');
     assert.equal(ok.meta, 1);
@@ -99,7 +125,19 @@ describe('kubelet gRPC handlers', () => {
     const b = new FakeBackend();
     const call = new FakeCall();
     execHandler(b, log)(call as never);
-    const start: ExecInput = { input: 'start', start: { pod, container: 'app', command: ['cat'], stdin: true, stdout: true, stderr: true, tty: false, attach: false } };
+    const start: ExecInput = {
+      input: 'start',
+      start: {
+        pod,
+        container: 'app',
+        command: ['cat'],
+        stdin: true,
+        stdout: true,
+        stderr: true,
+        tty: false,
+        attach: false,
+      },
+    };
     call.emit('data', start);
     call.emit('data', { input: 'stdin', stdin: Buffer.from('early') });
     await new Promise((r) => setImmediate(r));
@@ -116,7 +154,13 @@ describe('kubelet gRPC handlers', () => {
     b.proc!.finish({ code: 3 });
     await waitFor(call, 'finished');
     assert.deepEqual(call.written.at(-1), { exit: { code: 3, error: '' } });
-    assert.deepEqual(call.written.slice(0, -1).map((m) => JSON.stringify(Object.fromEntries(Object.entries(m as object).map(([k, v]) => [k, String(v)])))).sort(), ['{"stderr":"err"}', '{"stdout":"out"}']);
+    assert.deepEqual(
+      call.written
+        .slice(0, -1)
+        .map((m) => JSON.stringify(Object.fromEntries(Object.entries(m as object).map(([k, v]) => [k, String(v)]))))
+        .sort(),
+      ['{"stderr":"err"}', '{"stdout":"out"}'],
+    );
   });
 
   it('Exec: a first message that is not a start is a BadRequest', async () => {

@@ -6,7 +6,20 @@
 import * as grpc from '@grpc/grpc-js';
 import type { Duplex, Readable } from 'node:stream';
 import type { Logger } from 'pino';
-import { ApiError, execExit, execOptionsOf, logOptionsOf, type Chunk, type ExecInput, type ExecOutput, type LogsRequest, type PodRef, type PortForwardData, type StatsRequest, type StatsResponse } from '@kubelab/proto';
+import {
+  ApiError,
+  execExit,
+  execOptionsOf,
+  logOptionsOf,
+  type Chunk,
+  type ExecInput,
+  type ExecOutput,
+  type LogsRequest,
+  type PodRef,
+  type PortForwardData,
+  type StatsRequest,
+  type StatsResponse,
+} from '@kubelab/proto';
 import type { ContainerStream } from '../runtime/runtime.js';
 import type { KubeletBackend } from './backend.js';
 
@@ -23,7 +36,11 @@ function checkPod(pod: PodRef | null | undefined): PodRef {
 }
 
 /** Copies a readable into a gRPC writable call, one message per chunk, pausing while the call is full. */
-function pump(src: Readable, call: { write(msg: unknown): boolean; once(ev: 'drain', fn: () => void): unknown }, wrap: (b: Buffer) => unknown): void {
+function pump(
+  src: Readable,
+  call: { write(msg: unknown): boolean; once(ev: 'drain', fn: () => void): unknown },
+  wrap: (b: Buffer) => unknown,
+): void {
   src.on('data', (b: Buffer) => {
     if (!call.write(wrap(b))) {
       src.pause();
@@ -125,7 +142,10 @@ export function execHandler(backend: KubeletBackend, log: Logger): grpc.handleBi
   };
 }
 
-export function portForwardHandler(backend: KubeletBackend, log: Logger): grpc.handleBidiStreamingCall<PortForwardData, PortForwardData> {
+export function portForwardHandler(
+  backend: KubeletBackend,
+  log: Logger,
+): grpc.handleBidiStreamingCall<PortForwardData, PortForwardData> {
   return (call) => {
     let sock: Duplex | undefined;
     let starting = false;
@@ -140,7 +160,8 @@ export function portForwardHandler(backend: KubeletBackend, log: Logger): grpc.h
     };
     const open = async (m: PortForwardData): Promise<void> => {
       const pod = checkPod(m.pod);
-      if (!Number.isInteger(m.port) || m.port < 1 || m.port > 65535) throw new ApiError('BadRequest', `invalid port ${m.port}: must be between 1 and 65535, inclusive`);
+      if (!Number.isInteger(m.port) || m.port < 1 || m.port > 65535)
+        throw new ApiError('BadRequest', `invalid port ${m.port}: must be between 1 and 65535, inclusive`);
       const s = await backend.portForward(pod, m.port);
       if (done) return void s.destroy();
       sock = s;

@@ -6,15 +6,33 @@ import { ByteLimit, containerLogOptions } from './logopts.js';
 describe('log options', () => {
   it('maps to the runtime: tail, since as a time, follow only while running', () => {
     const now = Date.parse('2026-01-01T00:01:00Z');
-    assert.deepEqual(containerLogOptions({ follow: true, previous: false, timestamps: true, tailLines: 3, sinceSeconds: 60 }, now, true), {
-      follow: true,
-      timestamps: true,
-      tailLines: 3,
-      sinceMs: Date.parse('2026-01-01T00:00:00Z'),
-    });
+    assert.deepEqual(
+      containerLogOptions(
+        { follow: true, previous: false, timestamps: true, tailLines: 3, sinceSeconds: 60 },
+        now,
+        true,
+      ),
+      {
+        follow: true,
+        timestamps: true,
+        tailLines: 3,
+        sinceMs: Date.parse('2026-01-01T00:00:00Z'),
+      },
+    );
     assert.equal(containerLogOptions({ follow: true, previous: false, timestamps: false }, now, false).follow, false);
-    assert.equal(containerLogOptions({ follow: false, previous: false, timestamps: false, sinceTime: '2026-01-01T00:00:30.5Z' }, now, true).sinceMs, Date.parse('2026-01-01T00:00:30.5Z'));
-    assert.throws(() => containerLogOptions({ follow: false, previous: false, timestamps: false, sinceTime: 'yesterday' }, now, true), /sinceTime/);
+    assert.equal(
+      containerLogOptions(
+        { follow: false, previous: false, timestamps: false, sinceTime: '2026-01-01T00:00:30.5Z' },
+        now,
+        true,
+      ).sinceMs,
+      Date.parse('2026-01-01T00:00:30.5Z'),
+    );
+    assert.throws(
+      () =>
+        containerLogOptions({ follow: false, previous: false, timestamps: false, sinceTime: 'yesterday' }, now, true),
+      /sinceTime/,
+    );
   });
 
   it('ByteLimit passes exactly limit bytes and reports the cut', async () => {

@@ -10,7 +10,8 @@ export function containerLogOptions(o: LogOptions, nowMs: number, running: boole
   if (o.sinceSeconds !== undefined) c.sinceMs = nowMs - o.sinceSeconds * 1000;
   else if (o.sinceTime !== undefined) {
     const t = Date.parse(o.sinceTime);
-    if (Number.isNaN(t)) throw new ApiError('BadRequest', `sinceTime: Invalid value: "${o.sinceTime}": must be an RFC3339 time`);
+    if (Number.isNaN(t))
+      throw new ApiError('BadRequest', `sinceTime: Invalid value: "${o.sinceTime}": must be an RFC3339 time`);
     c.sinceMs = t;
   }
   return c;

@@ -36,6 +36,9 @@ export class OwnUsage {
     const usageNanoCores = Math.max(0, ((micros - this.last.micros) * 1000 * 1000) / elapsedMs);
     this.last = { micros, at };
     const rss = this.p.rssBytes();
-    return { cpu: { usageNanoCores, usageCoreNanoSeconds: micros * 1000 }, memory: { usageBytes: rss, workingSetBytes: rss } };
+    return {
+      cpu: { usageNanoCores, usageCoreNanoSeconds: micros * 1000 },
+      memory: { usageBytes: rss, workingSetBytes: rss },
+    };
   }
 }

@@ -31,12 +31,20 @@ async function world() {
   await runtime.start(cur);
   runtime.logText.set(first, 'old 1\nold 2\n');
   runtime.logText.set(cur, 'one\ntwo\nthree\n');
-  const backend = new RuntimeBackend({ runtime, cluster: 'test', node: NODE, network: NETWORK, log: silentLogger(), now: () => clock.now() });
+  const backend = new RuntimeBackend({
+    runtime,
+    cluster: 'test',
+    node: NODE,
+    network: NETWORK,
+    log: silentLogger(),
+    now: () => clock.now(),
+  });
   const ref = { namespace: 'default', name: 'web', uid: pod.metadata.uid! };
   return { runtime, backend, ref, sb, first, cur };
 }
 
-const isApi = (reason: string, msg: RegExp) => (e: unknown) => e instanceof ApiError && e.reason === reason && msg.test(e.message);
+const isApi = (reason: string, msg: RegExp) => (e: unknown) =>
+  e instanceof ApiError && e.reason === reason && msg.test(e.message);
 
 describe('RuntimeBackend over a fake runtime', () => {
   it('logs: the current instance, the previous one, tail and limitBytes; upstream errors', async () => {
@@ -46,14 +54,27 @@ describe('RuntimeBackend over a fake runtime', () => {
     assert.equal(await text(await backend.logs(ref, 'app', { ...base, previous: true })), 'old 1\nold 2\n');
     assert.equal(await text(await backend.logs(ref, 'app', { ...base, tailLines: 1 })), 'three\n');
     assert.equal(await text(await backend.logs(ref, 'app', { ...base, limitBytes: 6 })), 'one\ntw');
-    await assert.rejects(backend.logs(ref, 'nope', base), isApi('NotFound', /^container "nope" in pod "web" is not available$/));
-    await assert.rejects(backend.logs({ ...ref, name: 'other', uid: '' }, 'app', base), isApi('NotFound', /^pod "other" not found on node "node-1"$/));
+    await assert.rejects(
+      backend.logs(ref, 'nope', base),
+      isApi('NotFound', /^container "nope" in pod "web" is not available$/),
+    );
+    await assert.rejects(
+      backend.logs({ ...ref, name: 'other', uid: '' }, 'app', base),
+      isApi('NotFound', /^pod "other" not found on node "node-1"$/),
+    );
   });
 
   it('exec runs in the current instance through the runtime; attach too; a stopped container is refused', async () => {
     const { runtime, backend, ref, cur } = await world();
     runtime.execHandler = (c, cmd) => ({ exitCode: 3, output: `${c.id}:${cmd.join(' ')}` });
-    const p = await backend.exec(ref, 'app', { command: ['echo', 'hi'], stdin: false, stdout: true, stderr: true, tty: false, attach: false });
+    const p = await backend.exec(ref, 'app', {
+      command: ['echo', 'hi'],
+      stdin: false,
+      stdout: true,
+      stderr: true,
+      tty: false,
+      attach: false,
+    });
     assert.equal(await text(p.stdout), `${cur}:echo hi`);
     assert.deepEqual(await p.exit, { code: 3 });
     const attached: boolean[] = [];
@@ -61,12 +82,29 @@ describe('RuntimeBackend over a fake runtime', () => {
       attached.push(attach);
       const out = new PassThrough();
       out.end();
-      return { stdin: new PassThrough(), stdout: out, stderr: out, resize: () => undefined, exit: Promise.resolve({ code: 0 }), close: () => undefined };
+      return {
+        stdin: new PassThrough(),
+        stdout: out,
+        stderr: out,
+        resize: () => undefined,
+        exit: Promise.resolve({ code: 0 }),
+        close: () => undefined,
+      };
     };
     await backend.exec(ref, 'app', { command: [], stdin: false, stdout: true, stderr: true, tty: false, attach: true });
     assert.deepEqual(attached, [true]);
     runtime.exit(cur, 0);
-    await assert.rejects(backend.exec(ref, 'app', { command: ['true'], stdin: false, stdout: true, stderr: true, tty: false, attach: false }), isApi('BadRequest', /is not running$/));
+    await assert.rejects(
+      backend.exec(ref, 'app', {
+        command: ['true'],
+        stdin: false,
+        stdout: true,
+        stderr: true,
+        tty: false,
+        attach: false,
+      }),
+      isApi('BadRequest', /is not running$/),
+    );
   });
 
   it('port-forward goes to the sandbox; a refused connection and a missing sandbox are errors', async () => {
@@ -79,19 +117,32 @@ describe('RuntimeBackend over a fake runtime', () => {
     await backend.portForward(ref, 8080);
     assert.deepEqual(asked, [`${sb.id}:8080`]);
     runtime.portHandler = (_s, port) => Promise.reject(new Error(`connect ECONNREFUSED 10.244.0.2:${port}`));
-    await assert.rejects(backend.portForward(ref, 9), isApi('InternalError', /^error forwarding port 9 to pod web, uid .+: connect ECONNREFUSED/));
+    await assert.rejects(
+      backend.portForward(ref, 9),
+      isApi('InternalError', /^error forwarding port 9 to pod web, uid .+: connect ECONNREFUSED/),
+    );
     await runtime.remove(sb.id);
-    await assert.rejects(backend.portForward(ref, 9), isApi('BadRequest', /has no running sandbox on network "testnet"/));
+    await assert.rejects(
+      backend.portForward(ref, 9),
+      isApi('BadRequest', /has no running sandbox on network "testnet"/),
+    );
   });
 
   it('stats: the running app containers of the node, per pod, with node totals', async () => {
     const { runtime, backend, ref, cur } = await world();
-    runtime.usage.set(cur, { timestamp: Date.parse('2026-01-01T00:00:11Z'), cpuUsageCoreNanoSeconds: 5e9, memory: { usageBytes: 300, workingSetBytes: 200 } });
+    runtime.usage.set(cur, {
+      timestamp: Date.parse('2026-01-01T00:00:11Z'),
+      cpuUsageCoreNanoSeconds: 5e9,
+      memory: { usageBytes: 300, workingSetBytes: 200 },
+    });
     const res = await backend.stats();
     assert.equal(res.nodeName, NODE);
     assert.equal(res.pods.length, 1);
     assert.deepEqual(res.pods[0]!.pod, ref);
-    assert.deepEqual(res.pods[0]!.containers.map((c) => c.name), ['app']);
+    assert.deepEqual(
+      res.pods[0]!.containers.map((c) => c.name),
+      ['app'],
+    );
     assert.deepEqual(res.nodeMemory, { usageBytes: 300, workingSetBytes: 200 });
     assert.equal(res.nodeCpu.usageCoreNanoSeconds, 5e9);
   });

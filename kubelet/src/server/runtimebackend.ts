@@ -5,8 +5,23 @@
  */
 import type { Duplex, Readable } from 'node:stream';
 import type { Logger } from 'pino';
-import { ApiError, type CpuStats, type LogOptions, type MemoryStats, type PodRef, type PodStats, type StatsResponse } from '@kubelab/proto';
-import { LABELS, SANDBOX_NAME, newestFirst, type ContainerRuntime, type ContainerStream, type RuntimeContainer } from '../runtime/runtime.js';
+import {
+  ApiError,
+  type CpuStats,
+  type LogOptions,
+  type MemoryStats,
+  type PodRef,
+  type PodStats,
+  type StatsResponse,
+} from '@kubelab/proto';
+import {
+  LABELS,
+  SANDBOX_NAME,
+  newestFirst,
+  type ContainerRuntime,
+  type ContainerStream,
+  type RuntimeContainer,
+} from '../runtime/runtime.js';
 import type { ExecStreamOptions, KubeletBackend } from './backend.js';
 import { ByteLimit, containerLogOptions } from './logopts.js';
 import { StatsCollector } from './collector.js';
@@ -14,7 +29,10 @@ import { sumCpu, sumMemory } from './stats.js';
 import type { OwnUsage } from './ownusage.js';
 
 export interface RuntimeBackendOptions {
-  runtime: Pick<ContainerRuntime, 'listPodContainers' | 'execStream' | 'attach' | 'logs' | 'portForward' | 'containerStats'>;
+  runtime: Pick<
+    ContainerRuntime,
+    'listPodContainers' | 'execStream' | 'attach' | 'logs' | 'portForward' | 'containerStats'
+  >;
   cluster: string;
   node: string;
   network: string;
@@ -43,10 +61,19 @@ export class RuntimeBackend implements KubeletBackend {
   }
 
   private async podContainers(pod: PodRef): Promise<RuntimeContainer[]> {
-    const labels: Record<string, string> = { [LABELS.cluster]: this.o.cluster, [LABELS.node]: this.o.node, [LABELS.podNamespace]: pod.namespace, [LABELS.podName]: pod.name };
+    const labels: Record<string, string> = {
+      [LABELS.cluster]: this.o.cluster,
+      [LABELS.node]: this.o.node,
+      [LABELS.podNamespace]: pod.namespace,
+      [LABELS.podName]: pod.name,
+    };
     if (pod.uid) labels[LABELS.podUid] = pod.uid;
     const all = await this.o.runtime.listPodContainers(labels);
-    if (all.length === 0) throw new ApiError('NotFound', `pod "${pod.name}" not found on node "${this.o.node}"`, { name: pod.name, kind: 'pods' });
+    if (all.length === 0)
+      throw new ApiError('NotFound', `pod "${pod.name}" not found on node "${this.o.node}"`, {
+        name: pod.name,
+        kind: 'pods',
+      });
     // Several pods of the same name (a recreated StatefulSet-like pod): the newest uid wins.
     return all.sort((a, b) => Date.parse(b.createdAt) - Date.parse(a.createdAt));
   }
@@ -55,10 +82,13 @@ export class RuntimeBackend implements KubeletBackend {
   async pick(pod: PodRef, container: string, previous = false): Promise<RuntimeContainer> {
     const all = await this.podContainers(pod);
     const uid = all[0]!.podUid;
-    const instances = all.filter((c) => c.podUid === uid && c.containerName === container && container !== SANDBOX_NAME).sort(newestFirst);
+    const instances = all
+      .filter((c) => c.podUid === uid && c.containerName === container && container !== SANDBOX_NAME)
+      .sort(newestFirst);
     if (previous) {
       const prev = instances[1];
-      if (!prev) throw new ApiError('BadRequest', `previous terminated container "${container}" in pod "${pod.name}" not found`);
+      if (!prev)
+        throw new ApiError('BadRequest', `previous terminated container "${container}" in pod "${pod.name}" not found`);
       return prev;
     }
     const cur = instances[0];
@@ -79,10 +109,18 @@ export class RuntimeBackend implements KubeletBackend {
 
   async exec(pod: PodRef, container: string, opts: ExecStreamOptions): Promise<ContainerStream> {
     const c = await this.pick(pod, container);
-    if (c.state !== 'running') throw new ApiError('BadRequest', `container "${container}" in pod "${pod.name}" is not running`);
+    if (c.state !== 'running')
+      throw new ApiError('BadRequest', `container "${container}" in pod "${pod.name}" is not running`);
     try {
-      if (opts.attach) return await this.o.runtime.attach(c.id, { stdin: opts.stdin, stdout: opts.stdout, stderr: opts.stderr });
-      return await this.o.runtime.execStream(c.id, { command: opts.command, stdin: opts.stdin, stdout: opts.stdout, stderr: opts.stderr, tty: opts.tty });
+      if (opts.attach)
+        return await this.o.runtime.attach(c.id, { stdin: opts.stdin, stdout: opts.stdout, stderr: opts.stderr });
+      return await this.o.runtime.execStream(c.id, {
+        command: opts.command,
+        stdin: opts.stdin,
+        stdout: opts.stdout,
+        stderr: opts.stderr,
+        tty: opts.tty,
+      });
     } catch (err) {
       throw new ApiError('InternalError', `error executing command in container: ${message(err)}`);
     }
@@ -90,12 +128,18 @@ export class RuntimeBackend implements KubeletBackend {
 
   async portForward(pod: PodRef, port: number): Promise<Duplex> {
     const all = await this.podContainers(pod);
-    const sandbox = all.filter((c) => c.containerName === SANDBOX_NAME && c.state === 'running' && c.podUid === all[0]!.podUid)[0];
-    if (!sandbox?.networks[this.o.network]) throw new ApiError('BadRequest', `pod "${pod.name}" has no running sandbox on network "${this.o.network}"`);
+    const sandbox = all.filter(
+      (c) => c.containerName === SANDBOX_NAME && c.state === 'running' && c.podUid === all[0]!.podUid,
+    )[0];
+    if (!sandbox?.networks[this.o.network])
+      throw new ApiError('BadRequest', `pod "${pod.name}" has no running sandbox on network "${this.o.network}"`);
     try {
       return await this.o.runtime.portForward(sandbox.id, port);
     } catch (err) {
-      throw new ApiError('InternalError', `error forwarding port ${port} to pod ${pod.name}, uid ${sandbox.podUid}: ${message(err)}`);
+      throw new ApiError(
+        'InternalError',
+        `error forwarding port ${port} to pod ${pod.name}, uid ${sandbox.podUid}: ${message(err)}`,
+      );
     }
   }
 
@@ -106,7 +150,9 @@ export class RuntimeBackend implements KubeletBackend {
       labels[LABELS.podName] = pod.name;
     }
     if (pod?.uid) labels[LABELS.podUid] = pod.uid;
-    const running = (await this.o.runtime.listPodContainers(labels)).filter((c) => c.state === 'running' && c.containerName !== SANDBOX_NAME);
+    const running = (await this.o.runtime.listPodContainers(labels)).filter(
+      (c) => c.state === 'running' && c.containerName !== SANDBOX_NAME,
+    );
     const usage = await this.collector.usage(running);
     const sampled = running.map((c) => {
       const u = usage.get(c.id);
@@ -120,9 +166,16 @@ export class RuntimeBackend implements KubeletBackend {
         p = { pod: { namespace: s.c.podNamespace, name: s.c.podName, uid: s.c.podUid }, containers: [] };
         byPod.set(s.c.podUid, p);
       }
-      p.containers.push({ name: s.c.containerName, startTime: s.c.startedAt ?? s.c.createdAt, cpu: s.cpu, memory: s.memory });
+      p.containers.push({
+        name: s.c.containerName,
+        startTime: s.c.startedAt ?? s.c.createdAt,
+        cpu: s.cpu,
+        memory: s.memory,
+      });
     }
-    const ok: { cpu: CpuStats; memory: MemoryStats }[] = sampled.filter((s): s is NonNullable<typeof s> => s !== undefined);
+    const ok: { cpu: CpuStats; memory: MemoryStats }[] = sampled.filter(
+      (s): s is NonNullable<typeof s> => s !== undefined,
+    );
     if (this.o.own) ok.push(this.o.own.sample());
     return {
       nodeName: this.o.node,

@@ -12,7 +12,18 @@ import * as os from 'node:os';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import Dockerode from 'dockerode';
-import { CHANNEL_OPTIONS, kubeletService, logsRequest, type Chunk, type ExecInput, type ExecOutput, type ExecStart, type LogsRequest, type PortForwardData, type StatsResponse } from '@kubelab/proto';
+import {
+  CHANNEL_OPTIONS,
+  kubeletService,
+  logsRequest,
+  type Chunk,
+  type ExecInput,
+  type ExecOutput,
+  type ExecStart,
+  type LogsRequest,
+  type PortForwardData,
+  type StatsResponse,
+} from '@kubelab/proto';
 import { DockerRuntime } from '../runtime/docker.js';
 import { drainProgress } from '../runtime/jsonlines.js';
 import { LABELS } from '../runtime/runtime.js';
@@ -37,13 +48,15 @@ function overlaps(a: string, b: string): boolean {
   const [ipB, lenB] = b.split('/') as [string, string];
   const len = Math.min(Number(lenA), Number(lenB));
   const mask = len === 0 ? 0 : (0xffffffff << (32 - len)) >>> 0;
-  return ((ipToInt(ipA) & mask) >>> 0) === ((ipToInt(ipB) & mask) >>> 0);
+  return (ipToInt(ipA) & mask) >>> 0 === (ipToInt(ipB) & mask) >>> 0;
 }
 
 async function pickSubnet(): Promise<string> {
   const used: string[] = [];
-  for (const n of await docker.listNetworks()) for (const c of n.IPAM?.Config ?? []) if (c.Subnet && c.Subnet.includes('.')) used.push(c.Subnet);
-  for (const list of Object.values(os.networkInterfaces())) for (const i of list ?? []) if (i.family === 'IPv4' && i.cidr) used.push(i.cidr);
+  for (const n of await docker.listNetworks())
+    for (const c of n.IPAM?.Config ?? []) if (c.Subnet && c.Subnet.includes('.')) used.push(c.Subnet);
+  for (const list of Object.values(os.networkInterfaces()))
+    for (const i of list ?? []) if (i.family === 'IPv4' && i.cidr) used.push(i.cidr);
   for (let third = 0; third < 256; third++) {
     const cand = `10.252.${third}.0/24`;
     if (!used.some((u) => overlaps(u, cand))) return cand;
@@ -52,17 +65,42 @@ async function pickSubnet(): Promise<string> {
 }
 
 async function cleanup(): Promise<void> {
-  for (const c of await docker.listContainers({ all: true, filters: { label: [LABEL] } })) await docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => undefined);
-  for (const n of await docker.listNetworks({ filters: { label: [LABEL] } })) await docker.getNetwork(n.Id).remove().catch(() => undefined);
-  for (const i of await docker.listImages({ filters: { label: [LABEL] } })) await docker.getImage(i.Id).remove({ force: true }).catch(() => undefined);
+  for (const c of await docker.listContainers({ all: true, filters: { label: [LABEL] } }))
+    await docker
+      .getContainer(c.Id)
+      .remove({ force: true, v: true })
+      .catch(() => undefined);
+  for (const n of await docker.listNetworks({ filters: { label: [LABEL] } }))
+    await docker
+      .getNetwork(n.Id)
+      .remove()
+      .catch(() => undefined);
+  for (const i of await docker.listImages({ filters: { label: [LABEL] } }))
+    await docker
+      .getImage(i.Id)
+      .remove({ force: true })
+      .catch(() => undefined);
 }
 
 async function buildImage(): Promise<void> {
   const dir = mkdtempSync(join(os.tmpdir(), 'kubelet-server-itest-'));
   try {
     copyFileSync('/usr/bin/busybox', join(dir, 'busybox'));
-    writeFileSync(join(dir, 'Dockerfile'), ['FROM scratch', 'COPY busybox /bin/busybox', 'RUN ["/bin/busybox", "--install", "-s", "/bin"]', `LABEL ${LABEL}`, ''].join('\n'));
-    const stream = await docker.buildImage({ context: dir, src: ['Dockerfile', 'busybox'] }, { t: IMAGE, forcerm: true, labels: { [LABELS.cluster]: CLUSTER } } as never);
+    writeFileSync(
+      join(dir, 'Dockerfile'),
+      [
+        'FROM scratch',
+        'COPY busybox /bin/busybox',
+        'RUN ["/bin/busybox", "--install", "-s", "/bin"]',
+        `LABEL ${LABEL}`,
+        '',
+      ].join('\n'),
+    );
+    const stream = await docker.buildImage({ context: dir, src: ['Dockerfile', 'busybox'] }, {
+      t: IMAGE,
+      forcerm: true,
+      labels: { [LABELS.cluster]: CLUSTER },
+    } as never);
     await drainProgress(stream as unknown as AsyncIterable<unknown>);
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -79,12 +117,40 @@ interface Client extends grpc.Client {
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 describe('kubelet gRPC API against the real engine', { timeout: 180_000 }, () => {
-  const runtime = new DockerRuntime({ cluster: CLUSTER, node: NODE, network: NETWORK, pauseImage: IMAGE, pauseCommand: ['sleep', '2147483647'], log, timeoutMs: 30_000 });
+  const runtime = new DockerRuntime({
+    cluster: CLUSTER,
+    node: NODE,
+    network: NETWORK,
+    pauseImage: IMAGE,
+    pauseCommand: ['sleep', '2147483647'],
+    log,
+    timeoutMs: 30_000,
+  });
   const pod = makePod('itest-api', NODE, {
     containers: [
-      { name: 'ticker', image: IMAGE, command: ['sh', '-c', 'echo one; echo two; echo three; i=0; while true; do i=$((i+1)); echo tick $i; sleep 0.3; done'] },
-      { name: 'web', image: IMAGE, command: ['sh', '-c', 'mkdir -p /www && echo hello-through-the-tunnel > /www/index.html && exec httpd -f -p 8080 -h /www'] },
-      { name: 'once', image: IMAGE, command: ['sh', '-c', 'echo run $(cat /proc/sys/kernel/random/uuid); echo to-stderr >&2'] },
+      {
+        name: 'ticker',
+        image: IMAGE,
+        command: [
+          'sh',
+          '-c',
+          'echo one; echo two; echo three; i=0; while true; do i=$((i+1)); echo tick $i; sleep 0.3; done',
+        ],
+      },
+      {
+        name: 'web',
+        image: IMAGE,
+        command: [
+          'sh',
+          '-c',
+          'mkdir -p /www && echo hello-through-the-tunnel > /www/index.html && exec httpd -f -p 8080 -h /www',
+        ],
+      },
+      {
+        name: 'once',
+        image: IMAGE,
+        command: ['sh', '-c', 'echo run $(cat /proc/sys/kernel/random/uuid); echo to-stderr >&2'],
+      },
     ],
   });
   const ref = { namespace: 'default', name: 'itest-api', uid: pod.metadata.uid! };
@@ -95,7 +161,12 @@ describe('kubelet gRPC API against the real engine', { timeout: 180_000 }, () =>
   before(async () => {
     await cleanup();
     const subnet = await pickSubnet();
-    await docker.createNetwork({ Name: NETWORK, Driver: 'bridge', Labels: { [LABELS.cluster]: CLUSTER }, IPAM: { Driver: 'default', Config: [{ Subnet: subnet }] } });
+    await docker.createNetwork({
+      Name: NETWORK,
+      Driver: 'bridge',
+      Labels: { [LABELS.cluster]: CLUSTER },
+      IPAM: { Driver: 'default', Config: [{ Subnet: subnet }] },
+    });
     await buildImage();
     const sandbox = await runtime.createPause(pod);
     for (const c of pod.spec.containers) {
@@ -112,7 +183,11 @@ describe('kubelet gRPC API against the real engine', { timeout: 180_000 }, () =>
     const backend = new RuntimeBackend({ runtime, cluster: CLUSTER, node: NODE, network: NETWORK, log });
     server = await startKubeletServer({ backend, port: 0, host: '127.0.0.1', log });
     const Ctor = kubeletService();
-    client = new Ctor(`127.0.0.1:${server.port}`, grpc.credentials.createInsecure(), CHANNEL_OPTIONS) as unknown as Client;
+    client = new Ctor(
+      `127.0.0.1:${server.port}`,
+      grpc.credentials.createInsecure(),
+      CHANNEL_OPTIONS,
+    ) as unknown as Client;
   });
 
   after(async () => {
@@ -138,13 +213,20 @@ describe('kubelet gRPC API against the real engine', { timeout: 180_000 }, () =>
       all = await readLogs(logsRequest(ref, 'ticker', { follow: false, previous: false, timestamps: false }));
     }
     assert.match(all, /^one\ntwo\nthree\n(tick \d+\n){2}/);
-    const tail = await readLogs(logsRequest(ref, 'ticker', { follow: false, previous: false, timestamps: false, tailLines: 1 }));
+    const tail = await readLogs(
+      logsRequest(ref, 'ticker', { follow: false, previous: false, timestamps: false, tailLines: 1 }),
+    );
     assert.match(tail, /^tick \d+\n$/);
-    const ts = await readLogs(logsRequest(ref, 'ticker', { follow: false, previous: false, timestamps: true, tailLines: 2 }));
+    const ts = await readLogs(
+      logsRequest(ref, 'ticker', { follow: false, previous: false, timestamps: true, tailLines: 2 }),
+    );
     const lines = ts.trimEnd().split('\n');
     assert.equal(lines.length, 2);
     for (const l of lines) assert.match(l, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+Z tick \d+$/);
-    assert.equal(await readLogs(logsRequest(ref, 'ticker', { follow: false, previous: false, timestamps: false, limitBytes: 6 })), 'one\ntw');
+    assert.equal(
+      await readLogs(logsRequest(ref, 'ticker', { follow: false, previous: false, timestamps: false, limitBytes: 6 })),
+      'one\ntw',
+    );
 
     const cur = await readLogs(logsRequest(ref, 'once', { follow: false, previous: false, timestamps: false }));
     const prev = await readLogs(logsRequest(ref, 'once', { follow: false, previous: true, timestamps: false }));
@@ -153,13 +235,25 @@ describe('kubelet gRPC API against the real engine', { timeout: 180_000 }, () =>
     assert.match(sorted(cur), /^\nrun [0-9a-f-]{36}\nto-stderr$/, 'stdout and stderr merged');
     assert.match(sorted(prev), /^\nrun [0-9a-f-]{36}\nto-stderr$/);
     assert.notEqual(cur, prev, 'previous is the earlier instance');
-    await assert.rejects(readLogs(logsRequest(ref, 'ticker', { follow: false, previous: true, timestamps: false })), (e: grpc.ServiceError) => e.details === 'previous terminated container "ticker" in pod "itest-api" not found');
-    await assert.rejects(readLogs(logsRequest(ref, 'nope', { follow: false, previous: false, timestamps: false })), (e: grpc.ServiceError) => e.code === grpc.status.NOT_FOUND && e.details === 'container "nope" in pod "itest-api" is not available');
-    await assert.rejects(readLogs(logsRequest({ ...ref, name: 'other' }, 'x', { follow: false, previous: false, timestamps: false })), (e: grpc.ServiceError) => e.code === grpc.status.NOT_FOUND);
+    await assert.rejects(
+      readLogs(logsRequest(ref, 'ticker', { follow: false, previous: true, timestamps: false })),
+      (e: grpc.ServiceError) => e.details === 'previous terminated container "ticker" in pod "itest-api" not found',
+    );
+    await assert.rejects(
+      readLogs(logsRequest(ref, 'nope', { follow: false, previous: false, timestamps: false })),
+      (e: grpc.ServiceError) =>
+        e.code === grpc.status.NOT_FOUND && e.details === 'container "nope" in pod "itest-api" is not available',
+    );
+    await assert.rejects(
+      readLogs(logsRequest({ ...ref, name: 'other' }, 'x', { follow: false, previous: false, timestamps: false })),
+      (e: grpc.ServiceError) => e.code === grpc.status.NOT_FOUND,
+    );
   });
 
   it('Logs with follow receives new lines until cancelled; ends by itself for an exited container', async () => {
-    const call = client.Logs(logsRequest(ref, 'ticker', { follow: true, previous: false, timestamps: false, tailLines: 0 }));
+    const call = client.Logs(
+      logsRequest(ref, 'ticker', { follow: true, previous: false, timestamps: false, tailLines: 0 }),
+    );
     const got: string[] = [];
     await new Promise<void>((resolve, reject) => {
       call.on('data', (c: Chunk) => {
@@ -175,7 +269,10 @@ describe('kubelet gRPC API against the real engine', { timeout: 180_000 }, () =>
     assert.match(done, /^run [0-9a-f-]{36}$/m);
   });
 
-  const runExec = (start: ExecInput['start'], input: ExecInput[] = []): Promise<{ out: string; err: string; exit: ExecOutput['exit'] }> =>
+  const runExec = (
+    start: ExecInput['start'],
+    input: ExecInput[] = [],
+  ): Promise<{ out: string; err: string; exit: ExecOutput['exit'] }> =>
     new Promise((resolve, reject) => {
       const call = client.Exec();
       let out = '';
@@ -192,7 +289,16 @@ describe('kubelet gRPC API against the real engine', { timeout: 180_000 }, () =>
       for (const m of input) call.write(m);
       call.end();
     });
-  const execStart = (command: string[], stdin = false, tty = false): ExecStart => ({ pod: ref, container: 'ticker', command, stdin, stdout: true, stderr: true, tty, attach: false });
+  const execStart = (command: string[], stdin = false, tty = false): ExecStart => ({
+    pod: ref,
+    container: 'ticker',
+    command,
+    stdin,
+    stdout: true,
+    stderr: true,
+    tty,
+    attach: false,
+  });
 
   it('Exec: output, exit codes, stdin, tty, errors', async () => {
     const hi = await runExec(execStart(['echo', 'hi']));
@@ -200,17 +306,25 @@ describe('kubelet gRPC API against the real engine', { timeout: 180_000 }, () =>
     const three = await runExec(execStart(['sh', '-c', 'echo bad >&2; exit 3']));
     assert.equal(three.err, 'bad\n');
     assert.equal(three.exit?.code, 3);
-    const cat = await runExec(execStart(['cat'], true), [{ stdin: Buffer.from('through stdin\n') }, { stdinClose: true }]);
+    const cat = await runExec(execStart(['cat'], true), [
+      { stdin: Buffer.from('through stdin\n') },
+      { stdinClose: true },
+    ]);
     assert.equal(cat.out, 'through stdin\n');
     assert.equal(cat.exit?.code, 0);
-    const tty = await runExec(execStart(['sh', '-c', 'test -t 1 && echo is-a-tty'], false, true), [{ resize: { width: 120, height: 40 } }]);
+    const tty = await runExec(execStart(['sh', '-c', 'test -t 1 && echo is-a-tty'], false, true), [
+      { resize: { width: 120, height: 40 } },
+    ]);
     assert.match(tty.out, /is-a-tty/);
     const host = await runExec(execStart(['hostname']));
     assert.equal(host.out.trim(), 'itest-api');
-    await assert.rejects(runExec({ ...execStart(['true']), container: 'nope' }), (e: grpc.ServiceError) => e.code === grpc.status.NOT_FOUND);
+    await assert.rejects(
+      runExec({ ...execStart(['true']), container: 'nope' }),
+      (e: grpc.ServiceError) => e.code === grpc.status.NOT_FOUND,
+    );
   });
 
-  it('Exec with attach: the main process\'s output arrives, cancel detaches', async () => {
+  it("Exec with attach: the main process's output arrives, cancel detaches", async () => {
     const call = client.Exec();
     const got = await new Promise<string>((resolve, reject) => {
       let out = '';
@@ -219,7 +333,18 @@ describe('kubelet gRPC API against the real engine', { timeout: 180_000 }, () =>
         if (/tick \d+\n/.test(out)) resolve(out);
       });
       call.on('error', (e: grpc.ServiceError) => (e.code === grpc.status.CANCELLED ? undefined : reject(e)));
-      call.write({ start: { pod: ref, container: 'ticker', command: [], stdin: false, stdout: true, stderr: true, tty: false, attach: true } });
+      call.write({
+        start: {
+          pod: ref,
+          container: 'ticker',
+          command: [],
+          stdin: false,
+          stdout: true,
+          stderr: true,
+          tty: false,
+          attach: true,
+        },
+      });
       setTimeout(() => reject(new Error(`attach got ${JSON.stringify(out)}`)), 10_000);
     });
     call.cancel();
@@ -261,7 +386,9 @@ describe('kubelet gRPC API against the real engine', { timeout: 180_000 }, () =>
   });
 
   it('Stats: per-container CPU and memory of the running containers, node totals', async () => {
-    const res = await new Promise<StatsResponse>((resolve, reject) => client.Stats({}, (err, r) => (err || !r ? reject(err) : resolve(r))));
+    const res = await new Promise<StatsResponse>((resolve, reject) =>
+      client.Stats({}, (err, r) => (err || !r ? reject(err) : resolve(r))),
+    );
     assert.equal(res.nodeName, NODE);
     assert.equal(res.pods.length, 1);
     const p = res.pods[0]!;

@@ -35,12 +35,19 @@ export async function startKubeletServer(o: KubeletServerOptions): Promise<Kubel
     Stats: statsHandler(o.backend, log),
   };
   server.addService(definition, o.tls ? apiserverOnly(definition, handlers, o.tls.ca) : handlers);
-  const credentials = o.tls ? serverTls({ ca: o.tls.ca, cert: o.tls.cert, key: o.tls.key, requireClientCert: true }) : grpc.ServerCredentials.createInsecure();
+  const credentials = o.tls
+    ? serverTls({ ca: o.tls.ca, cert: o.tls.cert, key: o.tls.key, requireClientCert: true })
+    : grpc.ServerCredentials.createInsecure();
   const host = o.host ?? '0.0.0.0';
   const port = await new Promise<number>((resolve, reject) => {
     server.bindAsync(`${host}:${o.port}`, credentials, (err, p) => (err ? reject(err) : resolve(p)));
   });
-  log.info({ host, port, tls: !!o.tls }, o.tls ? 'kubelet API listening (grpc over TLS, the apiserver only)' : 'kubelet API listening (plain grpc: no TLS configured)');
+  log.info(
+    { host, port, tls: !!o.tls },
+    o.tls
+      ? 'kubelet API listening (grpc over TLS, the apiserver only)'
+      : 'kubelet API listening (plain grpc: no TLS configured)',
+  );
   return {
     port,
     stop: () =>

@@ -24,14 +24,22 @@ const backend: KubeletBackend = {
   stats: () => Promise.resolve({ pods: [] } as unknown as StatsResponse),
 };
 
-type StatsClient = grpc.Client & { Stats(req: unknown, md: grpc.Metadata, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null) => void): void };
+type StatsClient = grpc.Client & {
+  Stats(req: unknown, md: grpc.Metadata, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null) => void): void;
+};
 
 /** One Stats call with a client certificate (or none), trusting exactly `pinned`; the gRPC status code. */
 function statsCall(port: number, pinned: string, client?: CertAndKey): Promise<number> {
   const want = new X509Certificate(pinned).fingerprint256;
-  const creds = grpc.credentials.createSsl(Buffer.from(pinned), client ? Buffer.from(client.key) : null, client ? Buffer.from(client.cert) : null, {
-    checkServerIdentity: (_h, peer) => (peer.fingerprint256 === want ? undefined : new Error('not the pinned certificate')),
-  });
+  const creds = grpc.credentials.createSsl(
+    Buffer.from(pinned),
+    client ? Buffer.from(client.key) : null,
+    client ? Buffer.from(client.cert) : null,
+    {
+      checkServerIdentity: (_h, peer) =>
+        peer.fingerprint256 === want ? undefined : new Error('not the pinned certificate'),
+    },
+  );
   const Ctor = kubeletService();
   const c = new Ctor(`127.0.0.1:${port}`, creds, CHANNEL_OPTIONS) as unknown as StatsClient;
   return new Promise((resolve) => {
@@ -51,29 +59,58 @@ describe('kubelet server over TLS: the apiserver only', () => {
   before(async () => {
     pki = await generatePki({ serviceCIDR: '10.96.0.0/12' });
     serving = await nodeServingCert('node-a', '127.0.0.1');
-    server = await startKubeletServer({ backend, port: 0, host: '127.0.0.1', log: pino({ level: 'silent' }), tls: { ca: pki.caCert, ...serving } });
+    server = await startKubeletServer({
+      backend,
+      port: 0,
+      host: '127.0.0.1',
+      log: pino({ level: 'silent' }),
+      tls: { ca: pki.caCert, ...serving },
+    });
   });
   after(async () => {
     await server.stop();
   });
 
-  it('answers the apiserver\'s kubelet-client certificate', async () => {
-    assert.equal(await statsCall(server.port, serving.cert, await issueClientCert(ca(), KUBELET_CLIENT_IDENTITY)), grpc.status.OK);
+  it("answers the apiserver's kubelet-client certificate", async () => {
+    assert.equal(
+      await statsCall(server.port, serving.cert, await issueClientCert(ca(), KUBELET_CLIENT_IDENTITY)),
+      grpc.status.OK,
+    );
   });
 
   it('refuses a component certificate of the cluster CA with PERMISSION_DENIED', async () => {
-    assert.equal(await statsCall(server.port, serving.cert, await issueClientCert(ca(), COMPONENT_IDENTITIES['kube-proxy']!)), grpc.status.PERMISSION_DENIED);
-    assert.equal(await statsCall(server.port, serving.cert, await issueClientCert(ca(), { cn: 'system:node:node-b', o: ['system:nodes'] })), grpc.status.PERMISSION_DENIED);
+    assert.equal(
+      await statsCall(server.port, serving.cert, await issueClientCert(ca(), COMPONENT_IDENTITIES['kube-proxy']!)),
+      grpc.status.PERMISSION_DENIED,
+    );
+    assert.equal(
+      await statsCall(
+        server.port,
+        serving.cert,
+        await issueClientCert(ca(), { cn: 'system:node:node-b', o: ['system:nodes'] }),
+      ),
+      grpc.status.PERMISSION_DENIED,
+    );
   });
 
   it('refuses a caller without a certificate, or with one of another CA, in the handshake', async () => {
     assert.equal(await statsCall(server.port, serving.cert), grpc.status.UNAVAILABLE);
     const other = await generatePki({ serviceCIDR: '10.96.0.0/12' });
-    assert.equal(await statsCall(server.port, serving.cert, await issueClientCert({ cert: other.caCert, key: other.caKey }, KUBELET_CLIENT_IDENTITY)), grpc.status.UNAVAILABLE);
+    assert.equal(
+      await statsCall(
+        server.port,
+        serving.cert,
+        await issueClientCert({ cert: other.caCert, key: other.caKey }, KUBELET_CLIENT_IDENTITY),
+      ),
+      grpc.status.UNAVAILABLE,
+    );
   });
 
   it('is not trusted by a client pinned to another serving certificate', async () => {
     const impostor = await nodeServingCert('node-a', '127.0.0.1');
-    assert.equal(await statsCall(server.port, impostor.cert, await issueClientCert(ca(), KUBELET_CLIENT_IDENTITY)), grpc.status.UNAVAILABLE);
+    assert.equal(
+      await statsCall(server.port, impostor.cert, await issueClientCert(ca(), KUBELET_CLIENT_IDENTITY)),
+      grpc.status.UNAVAILABLE,
+    );
   });
 });

@@ -9,7 +9,14 @@
 import { X509Certificate } from 'node:crypto';
 import type * as grpc from '@grpc/grpc-js';
 import { ApiError } from '@kubelab/proto';
-import { KUBELET_CLIENT_USER, KUBELET_SERVING_CERT_ANNOTATION, authenticatedService, certificateIdentity, type CallAuthContext, type CallIdentity } from '@kubelab/client/grpc-auth';
+import {
+  KUBELET_CLIENT_USER,
+  KUBELET_SERVING_CERT_ANNOTATION,
+  authenticatedService,
+  certificateIdentity,
+  type CallAuthContext,
+  type CallIdentity,
+} from '@kubelab/client/grpc-auth';
 import { selfSignedServing, type CertAndKey } from '@kubelab/client/pki-certs';
 
 export interface KubeletTls {
@@ -32,13 +39,30 @@ export function servingAnnotation(pair: CertAndKey): Record<string, string> {
 /** The caller, when it is the apiserver; an ApiError (Unauthorized / Forbidden) otherwise. */
 export function kubeletCaller(call: { getAuthContext(): CallAuthContext | null }, ca: X509Certificate): CallIdentity {
   const who = certificateIdentity(call, ca);
-  if (!who) throw new ApiError('Unauthorized', 'the kubelet API needs the apiserver\'s client certificate; this call presented none');
-  if (who.name !== KUBELET_CLIENT_USER) throw new ApiError('Forbidden', `the kubelet API serves only the apiserver (${KUBELET_CLIENT_USER}); "${who.name}" may not call it`);
+  if (!who)
+    throw new ApiError(
+      'Unauthorized',
+      "the kubelet API needs the apiserver's client certificate; this call presented none",
+    );
+  if (who.name !== KUBELET_CLIENT_USER)
+    throw new ApiError(
+      'Forbidden',
+      `the kubelet API serves only the apiserver (${KUBELET_CLIENT_USER}); "${who.name}" may not call it`,
+    );
   return who;
 }
 
 /** The kubelet service's handlers, each call checked by kubeletCaller first. */
-export function apiserverOnly(service: grpc.ServiceDefinition, impl: grpc.UntypedServiceImplementation, caPem: string): grpc.UntypedServiceImplementation {
+export function apiserverOnly(
+  service: grpc.ServiceDefinition,
+  impl: grpc.UntypedServiceImplementation,
+  caPem: string,
+): grpc.UntypedServiceImplementation {
   const ca = new X509Certificate(caPem);
-  return authenticatedService(service, impl, async (call) => kubeletCaller(call, ca), () => undefined);
+  return authenticatedService(
+    service,
+    impl,
+    async (call) => kubeletCaller(call, ca),
+    () => undefined,
+  );
 }

@@ -20,7 +20,7 @@ export function overlaps(a: string, b: string): boolean {
   const [ipB, lenB] = b.split('/') as [string, string];
   const len = Math.min(Number(lenA), Number(lenB));
   const mask = len === 0 ? 0 : (0xffffffff << (32 - len)) >>> 0;
-  return ((ipToInt(ipA) & mask) >>> 0) === ((ipToInt(ipB) & mask) >>> 0);
+  return (ipToInt(ipA) & mask) >>> 0 === (ipToInt(ipB) & mask) >>> 0;
 }
 
 function alive(pid: number): boolean {
@@ -59,10 +59,30 @@ export class DockerTestEnv {
       return !Number.isInteger(pid) || pid === process.pid || !alive(pid);
     };
     const f = { filters: { label: [LABELS.cluster] } };
-    for (const c of await d.listContainers({ all: true, ...f })) if (mine(c.Labels)) await d.getContainer(c.Id).remove({ force: true, v: true }).catch(() => undefined);
-    for (const v of (await d.listVolumes(f)).Volumes ?? []) if (mine(v.Labels ?? undefined)) await d.getVolume(v.Name).remove().catch(() => undefined);
-    for (const n of await d.listNetworks(f)) if (mine(n.Labels)) await d.getNetwork(n.Id).remove().catch(() => undefined);
-    for (const i of await d.listImages(f)) if (mine(i.Labels ?? undefined)) await d.getImage(i.Id).remove({ force: true }).catch(() => undefined);
+    for (const c of await d.listContainers({ all: true, ...f }))
+      if (mine(c.Labels))
+        await d
+          .getContainer(c.Id)
+          .remove({ force: true, v: true })
+          .catch(() => undefined);
+    for (const v of (await d.listVolumes(f)).Volumes ?? [])
+      if (mine(v.Labels ?? undefined))
+        await d
+          .getVolume(v.Name)
+          .remove()
+          .catch(() => undefined);
+    for (const n of await d.listNetworks(f))
+      if (mine(n.Labels))
+        await d
+          .getNetwork(n.Id)
+          .remove()
+          .catch(() => undefined);
+    for (const i of await d.listImages(f))
+      if (mine(i.Labels ?? undefined))
+        await d
+          .getImage(i.Id)
+          .remove({ force: true })
+          .catch(() => undefined);
   }
 
   private get label(): string {
@@ -71,8 +91,10 @@ export class DockerTestEnv {
 
   private async pickSubnet(): Promise<string> {
     const used: string[] = [];
-    for (const n of await this.docker.listNetworks()) for (const c of n.IPAM?.Config ?? []) if (c.Subnet && c.Subnet.includes('.')) used.push(c.Subnet);
-    for (const list of Object.values(os.networkInterfaces())) for (const i of list ?? []) if (i.family === 'IPv4' && i.cidr) used.push(i.cidr);
+    for (const n of await this.docker.listNetworks())
+      for (const c of n.IPAM?.Config ?? []) if (c.Subnet && c.Subnet.includes('.')) used.push(c.Subnet);
+    for (const list of Object.values(os.networkInterfaces()))
+      for (const i of list ?? []) if (i.family === 'IPv4' && i.cidr) used.push(i.cidr);
     // 10.251/16 first; the next ones when something else (another test's network) holds all of it.
     for (const second of [251, 252, 253, 254]) {
       for (let third = 255; third >= 0; third--) {
@@ -86,12 +108,30 @@ export class DockerTestEnv {
   async setUp(): Promise<void> {
     await this.cleanup();
     this.subnet = await this.pickSubnet();
-    await this.docker.createNetwork({ Name: this.network, Driver: 'bridge', Labels: { [LABELS.cluster]: this.cluster }, IPAM: { Driver: 'default', Config: [{ Subnet: this.subnet }] } });
+    await this.docker.createNetwork({
+      Name: this.network,
+      Driver: 'bridge',
+      Labels: { [LABELS.cluster]: this.cluster },
+      IPAM: { Driver: 'default', Config: [{ Subnet: this.subnet }] },
+    });
     const dir = mkdtempSync(join(os.tmpdir(), 'kubelet-itest-'));
     try {
       copyFileSync('/usr/bin/busybox', join(dir, 'busybox'));
-      writeFileSync(join(dir, 'Dockerfile'), ['FROM scratch', 'COPY busybox /bin/busybox', 'RUN ["/bin/busybox", "--install", "-s", "/bin"]', `LABEL ${this.label}`, ''].join('\n'));
-      const stream = await this.docker.buildImage({ context: dir, src: ['Dockerfile', 'busybox'] }, { t: this.image, forcerm: true, labels: { [LABELS.cluster]: this.cluster } } as never);
+      writeFileSync(
+        join(dir, 'Dockerfile'),
+        [
+          'FROM scratch',
+          'COPY busybox /bin/busybox',
+          'RUN ["/bin/busybox", "--install", "-s", "/bin"]',
+          `LABEL ${this.label}`,
+          '',
+        ].join('\n'),
+      );
+      const stream = await this.docker.buildImage({ context: dir, src: ['Dockerfile', 'busybox'] }, {
+        t: this.image,
+        forcerm: true,
+        labels: { [LABELS.cluster]: this.cluster },
+      } as never);
       await drainProgress(stream as unknown as AsyncIterable<unknown>);
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -118,7 +158,11 @@ export class DockerTestEnv {
   }
 }
 
-export async function waitFor<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, ms = 20_000): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  fn: () => Promise<T | undefined> | T | undefined,
+  ms = 20_000,
+): Promise<T> {
   const end = Date.now() + ms;
   for (;;) {
     const v = await fn();

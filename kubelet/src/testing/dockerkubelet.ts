@@ -56,7 +56,14 @@ export function startDockerKubelet(o: DockerKubeletOptions): DockerKubelet {
   });
   const prober = new RealProber(runtime);
   let enqueue: (uid: string) => void = () => undefined;
-  const probes = new ProbeManager({ prober, timers: realTimers, clock: systemClock, log, recorder: events, onChange: (uid) => enqueue(uid) });
+  const probes = new ProbeManager({
+    prober,
+    timers: realTimers,
+    clock: systemClock,
+    log,
+    recorder: events,
+    onChange: (uid) => enqueue(uid),
+  });
   const objects = new ApiEnvObjects({
     get: (r, ns, n) => api.get(r, ns, n),
     list: <T extends KubeObject>(r: string, opts?: { namespace?: string }) => api.list<T>(r, opts),

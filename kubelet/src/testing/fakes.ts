@@ -5,7 +5,15 @@
 import pino, { type Logger } from 'pino';
 import type { ApiError } from '@kubelab/proto';
 import { InProcessApi, type Call, type InProcessOptions } from '@kubelab/apiserver/testing';
-import { matchesFields, parseFieldSelector, type Clock, type ContainerStatus, type KubeObject, type Pod, type PodStatus } from '@kubelab/api';
+import {
+  matchesFields,
+  parseFieldSelector,
+  type Clock,
+  type ContainerStatus,
+  type KubeObject,
+  type Pod,
+  type PodStatus,
+} from '@kubelab/api';
 import type { Handlers } from '@kubelab/client';
 import type { KubeletApi, PodSource } from '../api.js';
 
@@ -58,13 +66,20 @@ export class RecordingApi extends TestApi {
   readonly written: { name: string; status: PodStatus; at: number }[] = [];
 
   override async updateStatus<T extends KubeObject>(resource: string, obj: T): Promise<T> {
-    if (resource === 'pods') this.written.push({ name: obj.metadata.name ?? '', status: structuredClone((obj as unknown as Pod).status ?? {}), at: Date.now() });
+    if (resource === 'pods')
+      this.written.push({
+        name: obj.metadata.name ?? '',
+        status: structuredClone((obj as unknown as Pod).status ?? {}),
+        at: Date.now(),
+      });
     return super.updateStatus(resource, obj);
   }
 
   /** The statuses written for one container of one pod, oldest first. */
   containerHistory(pod: string, container: string): ContainerStatus[] {
-    return this.written.filter((w) => w.name === pod).flatMap((w) => w.status.containerStatuses?.filter((c) => c.name === container) ?? []);
+    return this.written
+      .filter((w) => w.name === pod)
+      .flatMap((w) => w.status.containerStatuses?.filter((c) => c.name === container) ?? []);
   }
 }
 
@@ -98,12 +113,28 @@ export class FakePods implements PodSource {
 let podSeq = 0;
 
 /** A minimal pod bound to `node`. */
-export function makePod(name: string, node: string, spec: Partial<Pod['spec']> = {}, meta: Partial<Pod['metadata']> = {}): Pod {
+export function makePod(
+  name: string,
+  node: string,
+  spec: Partial<Pod['spec']> = {},
+  meta: Partial<Pod['metadata']> = {},
+): Pod {
   podSeq++;
   return {
     apiVersion: 'v1',
     kind: 'Pod',
-    metadata: { name, namespace: 'default', uid: `0000${podSeq}-aaaa-bbbb-cccc-${String(podSeq).padStart(12, '0')}`, ...meta },
-    spec: { nodeName: node, restartPolicy: 'Always', terminationGracePeriodSeconds: 30, containers: [{ name: 'app', image: 'img:1' }], ...spec },
+    metadata: {
+      name,
+      namespace: 'default',
+      uid: `0000${podSeq}-aaaa-bbbb-cccc-${String(podSeq).padStart(12, '0')}`,
+      ...meta,
+    },
+    spec: {
+      nodeName: node,
+      restartPolicy: 'Always',
+      terminationGracePeriodSeconds: 30,
+      containers: [{ name: 'app', image: 'img:1' }],
+      ...spec,
+    },
   };
 }

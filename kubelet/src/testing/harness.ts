@@ -47,11 +47,14 @@ export interface Harness {
 }
 
 /** A kubelet over fakes; `from` shares another harness's world (a restarted kubelet). */
-export function harness(opts: { crashBaseMs?: number; crashMaxMs?: number; imageBaseMs?: number; from?: Harness } = {}): Harness {
+export function harness(
+  opts: { crashBaseMs?: number; crashMaxMs?: number; imageBaseMs?: number; from?: Harness } = {},
+): Harness {
   const clock = opts.from?.clock ?? new ManualClock();
   const log = silentLogger();
   const api = opts.from?.api ?? new TestApi(clock);
-  const runtime = opts.from?.runtime ?? new FakeRuntime({ cluster: CLUSTER, node: NODE, network: NETWORK, clock, pauseImage: PAUSE });
+  const runtime =
+    opts.from?.runtime ?? new FakeRuntime({ cluster: CLUSTER, node: NODE, network: NETWORK, clock, pauseImage: PAUSE });
   runtime.images.add('img:1');
   const pods = new FakePods(api, NODE);
   const images = new ImageManager(runtime, clock, { baseMs: opts.imageBaseMs ?? 10_000, maxMs: 300_000 }, log);
@@ -59,7 +62,14 @@ export function harness(opts: { crashBaseMs?: number; crashMaxMs?: number; image
   const timers = new ManualTimers(clock);
   const prober = new FakeProber();
   const probeChanges: string[] = [];
-  const probes = new ProbeManager({ prober, timers, clock, log, recorder: events, onChange: (uid) => probeChanges.push(uid) });
+  const probes = new ProbeManager({
+    prober,
+    timers,
+    clock,
+    log,
+    recorder: events,
+    onChange: (uid) => probeChanges.push(uid),
+  });
   const sleeps: number[] = [];
   const hooks = new HookRunner({
     prober,
@@ -75,7 +85,14 @@ export function harness(opts: { crashBaseMs?: number; crashMaxMs?: number; image
     get: (r, ns, n) => api.get(r, ns, n),
     list: <T extends KubeObject>(r: string, o?: { namespace?: string }) => api.list<T>(r, o),
   });
-  const volumes = new VolumeManager({ runtime, cluster: CLUSTER, node: NODE, log, objects: envObjects, version: () => `v${++versions}` });
+  const volumes = new VolumeManager({
+    runtime,
+    cluster: CLUSTER,
+    node: NODE,
+    log,
+    objects: envObjects,
+    version: () => `v${++versions}`,
+  });
   let versions = 0;
   const syncer = new PodSyncer({
     volumes,
@@ -129,7 +146,12 @@ export function harness(opts: { crashBaseMs?: number; crashMaxMs?: number; image
     get: (pod) => api.peek<Pod>('pods', pod.metadata.namespace ?? 'default', pod.metadata.name ?? ''),
     sync: (pod) => workers.reconcile(pod.metadata.uid ?? ''),
     deleteGracefully: async (pod, grace) => {
-      await api.registry.delete('pods', pod.metadata.namespace ?? 'default', pod.metadata.name ?? '', grace === undefined ? {} : { gracePeriodSeconds: grace });
+      await api.registry.delete(
+        'pods',
+        pod.metadata.namespace ?? 'default',
+        pod.metadata.name ?? '',
+        grace === undefined ? {} : { gracePeriodSeconds: grace },
+      );
     },
   };
 }

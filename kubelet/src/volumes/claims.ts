@@ -7,7 +7,12 @@
  * ConfigMaps of env/objects.ts, claims and volumes read once are remembered, so a pod's volumes
  * are still set up while the apiserver is away. Errors are upstream's FailedMount messages.
  */
-import { DOCKER_VOLUME_PROVISIONER, type KubeObject, type PersistentVolume, type PersistentVolumeClaim } from '@kubelab/api';
+import {
+  DOCKER_VOLUME_PROVISIONER,
+  type KubeObject,
+  type PersistentVolume,
+  type PersistentVolumeClaim,
+} from '@kubelab/api';
 import { isReason } from '../api.js';
 import { VolumeSetupError } from './content.js';
 
@@ -58,27 +63,65 @@ export class ApiClaimObjects implements ClaimObjects {
   }
 }
 
-export type ClaimSource = { type: 'volume'; dockerVolume: string; pv: string; readOnly: boolean } | { type: 'bind'; path: string; readOnly: boolean };
+export type ClaimSource =
+  | { type: 'volume'; dockerVolume: string; pv: string; readOnly: boolean }
+  | { type: 'bind'; path: string; readOnly: boolean };
 
 function unmounted(volume: string, why: string): VolumeSetupError {
-  return new VolumeSetupError(`Unable to attach or mount volumes: unmounted volumes=[${volume}], unattached volumes=[${volume}]: ${why}`);
+  return new VolumeSetupError(
+    `Unable to attach or mount volumes: unmounted volumes=[${volume}], unattached volumes=[${volume}]: ${why}`,
+  );
 }
 
 /** Where the claim behind a pod volume keeps its data; VolumeSetupError while it cannot be mounted. */
-export async function claimSource(objects: ClaimObjects, namespace: string, volume: string, claimName: string, podReadOnly: boolean): Promise<ClaimSource> {
+export async function claimSource(
+  objects: ClaimObjects,
+  namespace: string,
+  volume: string,
+  claimName: string,
+  podReadOnly: boolean,
+): Promise<ClaimSource> {
   const pvc = await objects.claim(namespace, claimName);
-  if (!pvc) throw unmounted(volume, `error processing PVC ${namespace}/${claimName}: failed to fetch PVC from API server: persistentvolumeclaims "${claimName}" not found`);
-  if (pvc.metadata.deletionTimestamp) throw unmounted(volume, `error processing PVC ${namespace}/${claimName}: PVC is being deleted`);
+  if (!pvc)
+    throw unmounted(
+      volume,
+      `error processing PVC ${namespace}/${claimName}: failed to fetch PVC from API server: persistentvolumeclaims "${claimName}" not found`,
+    );
+  if (pvc.metadata.deletionTimestamp)
+    throw unmounted(volume, `error processing PVC ${namespace}/${claimName}: PVC is being deleted`);
   const pvName = pvc.spec.volumeName;
-  if (!pvName || pvc.status?.phase !== 'Bound') throw unmounted(volume, `error processing PVC ${namespace}/${claimName}: PVC is not bound`);
+  if (!pvName || pvc.status?.phase !== 'Bound')
+    throw unmounted(volume, `error processing PVC ${namespace}/${claimName}: PVC is not bound`);
   const pv = await objects.volume(pvName);
-  if (!pv) throw unmounted(volume, `error processing PVC ${namespace}/${claimName}: failed to fetch PV ${pvName} from API server: persistentvolumes "${pvName}" not found`);
-  if (pv.spec.claimRef?.uid && pv.spec.claimRef.uid !== pvc.metadata.uid) throw unmounted(volume, `error processing PVC ${namespace}/${claimName}: PV ${pvName} is bound to another claim`);
+  if (!pv)
+    throw unmounted(
+      volume,
+      `error processing PVC ${namespace}/${claimName}: failed to fetch PV ${pvName} from API server: persistentvolumes "${pvName}" not found`,
+    );
+  if (pv.spec.claimRef?.uid && pv.spec.claimRef.uid !== pvc.metadata.uid)
+    throw unmounted(volume, `error processing PVC ${namespace}/${claimName}: PV ${pvName} is bound to another claim`);
   const readOnly = podReadOnly || pv.spec.csi?.readOnly === true;
   const csi = pv.spec.csi;
-  if (csi?.driver === DOCKER_VOLUME_PROVISIONER) return { type: 'volume', dockerVolume: csi.volumeHandle, pv: pvName, readOnly };
+  if (csi?.driver === DOCKER_VOLUME_PROVISIONER)
+    return { type: 'volume', dockerVolume: csi.volumeHandle, pv: pvName, readOnly };
   const path = pv.spec.hostPath?.path ?? pv.spec.local?.path;
   if (path) return { type: 'bind', path, readOnly };
-  const kind = Object.keys(pv.spec).find((k) => !['capacity', 'accessModes', 'claimRef', 'persistentVolumeReclaimPolicy', 'storageClassName', 'mountOptions', 'volumeMode', 'nodeAffinity'].includes(k)) ?? 'unknown';
-  throw unmounted(volume, `kubelab cannot mount PersistentVolume ${pvName}: its ${kind} source is not supported (use hostPath, local, or the StorageClass "standard")`);
+  const kind =
+    Object.keys(pv.spec).find(
+      (k) =>
+        ![
+          'capacity',
+          'accessModes',
+          'claimRef',
+          'persistentVolumeReclaimPolicy',
+          'storageClassName',
+          'mountOptions',
+          'volumeMode',
+          'nodeAffinity',
+        ].includes(k),
+    ) ?? 'unknown';
+  throw unmounted(
+    volume,
+    `kubelab cannot mount PersistentVolume ${pvName}: its ${kind} source is not supported (use hostPath, local, or the StorageClass "standard")`,
+  );
 }

@@ -45,10 +45,18 @@ function mapLines(m: Record<string, string> | undefined): string {
     .join('\n');
 }
 
-async function keyFiles(kind: 'configmap' | 'secret', src: Obj, pod: Pod, objects: EnvObjects | undefined, defaultMode: number): Promise<VolumeFile[]> {
+async function keyFiles(
+  kind: 'configmap' | 'secret',
+  src: Obj,
+  pod: Pod,
+  objects: EnvObjects | undefined,
+  defaultMode: number,
+): Promise<VolumeFile[]> {
   const ns = pod.metadata.namespace ?? 'default';
   const name = String((kind === 'configmap' ? src['name'] : (src['secretName'] ?? src['name'])) ?? '');
-  const data = objects ? await (kind === 'configmap' ? objects.configMap(ns, name) : objects.secret(ns, name)) : undefined;
+  const data = objects
+    ? await (kind === 'configmap' ? objects.configMap(ns, name) : objects.secret(ns, name))
+    : undefined;
   const optional = src['optional'] === true;
   if (!data) {
     if (optional) return [];
@@ -56,14 +64,19 @@ async function keyFiles(kind: 'configmap' | 'secret', src: Obj, pod: Pod, object
   }
   const dm = mode(src['defaultMode'], defaultMode);
   const wanted = items(src['items']);
-  if (wanted.length === 0) return Object.keys(data).sort().map((k) => ({ path: k, content: data[k]!, mode: dm }));
+  if (wanted.length === 0)
+    return Object.keys(data)
+      .sort()
+      .map((k) => ({ path: k, content: data[k]!, mode: dm }));
   const out: VolumeFile[] = [];
   for (const it of wanted) {
     const key = String(it['key'] ?? '');
     const v = data[key];
     if (v === undefined) {
       if (optional) continue;
-      throw new VolumeSetupError(`${kind === 'configmap' ? 'configmap' : 'secret'} references non-existent ${kind === 'configmap' ? 'config ' : 'secret '}key: ${key}`);
+      throw new VolumeSetupError(
+        `${kind === 'configmap' ? 'configmap' : 'secret'} references non-existent ${kind === 'configmap' ? 'config ' : 'secret '}key: ${key}`,
+      );
     }
     out.push({ path: String(it['path'] ?? key), content: v, mode: mode(it['mode'], dm) });
   }
@@ -89,8 +102,14 @@ function downwardFiles(src: Obj, pod: Pod, ctx: EnvContext, defaultMode: number)
   });
 }
 
-async function tokenFile(src: Obj, pod: Pod, tokens: TokenSource | undefined, defaultMode: number): Promise<VolumeFile> {
-  if (!tokens) throw new VolumeSetupError('serviceAccountToken projections need the kubelet\'s API access (TokenRequest)');
+async function tokenFile(
+  src: Obj,
+  pod: Pod,
+  tokens: TokenSource | undefined,
+  defaultMode: number,
+): Promise<VolumeFile> {
+  if (!tokens)
+    throw new VolumeSetupError("serviceAccountToken projections need the kubelet's API access (TokenRequest)");
   const exp = typeof src['expirationSeconds'] === 'number' ? src['expirationSeconds'] : 3600;
   const audience = typeof src['audience'] === 'string' && src['audience'] ? src['audience'] : undefined;
   let token: string;
@@ -103,7 +122,13 @@ async function tokenFile(src: Obj, pod: Pod, tokens: TokenSource | undefined, de
 }
 
 /** The files of a content volume; undefined for other volume types. */
-export async function volumeFiles(vol: Obj, pod: Pod, objects: EnvObjects | undefined, ctx: EnvContext, tokens?: TokenSource): Promise<VolumeFile[] | undefined> {
+export async function volumeFiles(
+  vol: Obj,
+  pod: Pod,
+  objects: EnvObjects | undefined,
+  ctx: EnvContext,
+  tokens?: TokenSource,
+): Promise<VolumeFile[] | undefined> {
   const cm = obj(vol['configMap']);
   if (cm) return keyFiles('configmap', cm, pod, objects, 0o644);
   const sec = obj(vol['secret']);
@@ -134,7 +159,9 @@ export function filesHash(files: VolumeFile[]): string {
 }
 
 function safe(path: string): boolean {
-  return path !== '' && !path.startsWith('/') && !path.split('/').some((p) => p === '..' || p === '' || p.startsWith('..'));
+  return (
+    path !== '' && !path.startsWith('/') && !path.split('/').some((p) => p === '..' || p === '' || p.startsWith('..'))
+  );
 }
 
 /** The tar entries of one version of the files (written under ..<version>). */
@@ -144,7 +171,8 @@ export function atomicLayout(files: VolumeFile[], version: string): TarEntry[] {
   const dirs = new Set<string>();
   const tops = new Set<string>();
   for (const f of files) {
-    if (!safe(f.path)) throw new VolumeSetupError(`invalid path ${JSON.stringify(f.path)}: must be relative and may not contain '..'`);
+    if (!safe(f.path))
+      throw new VolumeSetupError(`invalid path ${JSON.stringify(f.path)}: must be relative and may not contain '..'`);
     const parts = f.path.split('/');
     for (let i = 1; i < parts.length; i++) {
       const d = parts.slice(0, i).join('/');

@@ -17,7 +17,11 @@ export interface LocalDir {
   hostPath: string;
 }
 
-const exists = (p: string): Promise<boolean> => lstat(p).then(() => true, () => false);
+const exists = (p: string): Promise<boolean> =>
+  lstat(p).then(
+    () => true,
+    () => false,
+  );
 
 export class LocalContent {
   constructor(readonly dir: LocalDir) {}
@@ -48,7 +52,8 @@ export class LocalContent {
       } else if (!(await exists(p))) await symlink(e.target ?? '', p);
     }
     for (const n of await readdir(root)) {
-      if (n.startsWith('..') && n !== '..data' && n !== current) await rm(join(root, n), { recursive: true, force: true });
+      if (n.startsWith('..') && n !== '..data' && n !== current)
+        await rm(join(root, n), { recursive: true, force: true });
     }
   }
 

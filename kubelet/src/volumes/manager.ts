@@ -61,13 +61,16 @@ export function dockerVolumeName(uid: string, volume: string): string {
 type Obj = Record<string, unknown>;
 
 function mountsOf(c: Container): Obj[] {
-  return ((c['volumeMounts'] as unknown[] | undefined) ?? []).filter((m): m is Obj => typeof m === 'object' && m !== null);
+  return ((c['volumeMounts'] as unknown[] | undefined) ?? []).filter(
+    (m): m is Obj => typeof m === 'object' && m !== null,
+  );
 }
 
 /** Names of the pod's volumes that some container mounts only a part of. */
 function subPathVolumes(pod: Pod): Set<string> {
   const out = new Set<string>();
-  for (const c of [...(pod.spec.initContainers ?? []), ...pod.spec.containers]) for (const m of mountsOf(c)) if (wantsSubPath(m)) out.add(String(m['name'] ?? ''));
+  for (const c of [...(pod.spec.initContainers ?? []), ...pod.spec.containers])
+    for (const m of mountsOf(c)) if (wantsSubPath(m)) out.add(String(m['name'] ?? ''));
   return out;
 }
 
@@ -87,7 +90,9 @@ export class VolumeManager {
         const t = s?.['serviceAccountToken'] as Obj | undefined;
         if (!t) continue;
         const exp = typeof t['expirationSeconds'] === 'number' ? t['expirationSeconds'] : 3600;
-        tokens.token(pod, typeof t['audience'] === 'string' && t['audience'] ? t['audience'] : undefined, exp).catch(() => undefined);
+        tokens
+          .token(pod, typeof t['audience'] === 'string' && t['audience'] ? t['audience'] : undefined, exp)
+          .catch(() => undefined);
       }
     }
   }
@@ -111,8 +116,16 @@ export class VolumeManager {
         out.set(name, { type: 'bind', source: path, readOnly: false, hostDir: path });
         continue;
       }
-      const files = await volumeFiles(vol, pod, this.o.objects, { ...ctx, ...(this.o.objects ? { objects: this.o.objects } : {}) }, this.o.tokens).catch((err: unknown) => {
-        throw new VolumeSetupError(`MountVolume.SetUp failed for volume "${name}" : ${err instanceof Error ? err.message : String(err)}`);
+      const files = await volumeFiles(
+        vol,
+        pod,
+        this.o.objects,
+        { ...ctx, ...(this.o.objects ? { objects: this.o.objects } : {}) },
+        this.o.tokens,
+      ).catch((err: unknown) => {
+        throw new VolumeSetupError(
+          `MountVolume.SetUp failed for volume "${name}" : ${err instanceof Error ? err.message : String(err)}`,
+        );
       });
       const dv = dockerVolumeName(uid, name);
       if (files && this.o.local && !partly.has(name)) {
@@ -130,18 +143,26 @@ export class VolumeManager {
         const size = parseQuantity(emptyDir['sizeLimit'] as string | number | undefined);
         opts.tmpfs = size ? { sizeBytes: size } : {};
       }
-      await this.o.runtime.ensureVolume(dv, {
-        [LABELS.cluster]: this.o.cluster,
-        [LABELS.node]: this.o.node,
-        [LABELS.podUid]: uid,
-        [LABELS.podNamespace]: pod.metadata.namespace ?? 'default',
-        [LABELS.podName]: pod.metadata.name ?? '',
-        [VOLUME_LABEL]: name,
-      }, opts);
-      if (files) await this.writeChanged(dv, files, (version) => this.o.runtime.writeVolume(dv, tar(atomicLayout(files, version))));
+      await this.o.runtime.ensureVolume(
+        dv,
+        {
+          [LABELS.cluster]: this.o.cluster,
+          [LABELS.node]: this.o.node,
+          [LABELS.podUid]: uid,
+          [LABELS.podNamespace]: pod.metadata.namespace ?? 'default',
+          [LABELS.podName]: pod.metadata.name ?? '',
+          [VOLUME_LABEL]: name,
+        },
+        opts,
+      );
+      if (files)
+        await this.writeChanged(dv, files, (version) =>
+          this.o.runtime.writeVolume(dv, tar(atomicLayout(files, version))),
+        );
       const src: VolumeSource = { type: 'volume', source: dv, readOnly: files !== undefined };
       if (partly.has(name)) {
-        if (opts.tmpfs) src.noSubPath = `subPath is not supported for emptyDir volume "${name}" with medium Memory: Docker 20.10 cannot mount a part of a tmpfs volume; mount the whole volume instead`;
+        if (opts.tmpfs)
+          src.noSubPath = `subPath is not supported for emptyDir volume "${name}" with medium Memory: Docker 20.10 cannot mount a part of a tmpfs volume; mount the whole volume instead`;
         else src.hostDir = await this.o.runtime.volumeDir(dv);
       }
       out.set(name, src);
@@ -150,7 +171,11 @@ export class VolumeManager {
   }
 
   /** Writes the files (as a new version) unless they are what was written last. */
-  private async writeChanged(key: string, files: Parameters<typeof filesHash>[0], write: (version: string) => Promise<void>): Promise<void> {
+  private async writeChanged(
+    key: string,
+    files: Parameters<typeof filesHash>[0],
+    write: (version: string) => Promise<void>,
+  ): Promise<void> {
     const hash = filesHash(files);
     if (this.written.get(key) === hash) return;
     await write(this.o.version?.() ?? `${new Date().toISOString().replace(/[-:.]/g, '')}_${++this.seq}`);
@@ -158,8 +183,15 @@ export class VolumeManager {
   }
 
   /** A claim's volume: its Docker named volume (made on first use, labelled with its PV, kept with it), or its PV's host path. */
-  private async claimVolume(pod: Pod, name: string, claimName: string, vol: Obj, partly: boolean): Promise<VolumeSource> {
-    if (!this.o.claims) throw new VolumeSetupError(`volume "${name}": persistentVolumeClaim volumes need the kubelet's API access`);
+  private async claimVolume(
+    pod: Pod,
+    name: string,
+    claimName: string,
+    vol: Obj,
+    partly: boolean,
+  ): Promise<VolumeSource> {
+    if (!this.o.claims)
+      throw new VolumeSetupError(`volume "${name}": persistentVolumeClaim volumes need the kubelet's API access`);
     const readOnly = (vol['persistentVolumeClaim'] as Obj)['readOnly'] === true;
     const src = await claimSource(this.o.claims, pod.metadata.namespace ?? 'default', name, claimName, readOnly);
     if (src.type === 'bind') return { type: 'bind', source: src.path, readOnly: src.readOnly, hostDir: src.path };
@@ -175,7 +207,11 @@ export class VolumeManager {
    * also one that a symbolic link in the volume leads out of it (hostPath parts are not checked:
    * a hostPath volume already gives its pod that part of the host).
    */
-  async mounts(c: Container, sources: ReadonlyMap<string, VolumeSource>, env: Iterable<readonly [string, string]> = []): Promise<Mount[]> {
+  async mounts(
+    c: Container,
+    sources: ReadonlyMap<string, VolumeSource>,
+    env: Iterable<readonly [string, string]> = [],
+  ): Promise<Mount[]> {
     const out: Mount[] = [];
     const vars = new Map<string, string>();
     for (const [k, v] of env) vars.set(k, v);

@@ -74,10 +74,16 @@ export class DockerVolumeReclaimer {
       const pv = await this.o.api.get<PersistentVolume>('persistentvolumes', '', name);
       if (!wantsReclaim(pv) || !(await this.mine(pv))) return;
       // Retain: deleting the PV object leaves the data (as upstream); the lab's delete sweeps it with the cluster.
-      const removed = pv.spec.persistentVolumeReclaimPolicy === 'Delete' ? await this.o.runtime.removeVolumes({ [LABELS.cluster]: this.o.cluster, [PV_LABEL]: name }) : 0;
+      const removed =
+        pv.spec.persistentVolumeReclaimPolicy === 'Delete'
+          ? await this.o.runtime.removeVolumes({ [LABELS.cluster]: this.o.cluster, [PV_LABEL]: name })
+          : 0;
       const finalizers = (pv.metadata.finalizers ?? []).filter((f) => f !== DOCKER_VOLUME_FINALIZER);
       await this.o.api.update('persistentvolumes', { ...pv, metadata: { ...pv.metadata, finalizers } });
-      this.o.log.info({ volume: name, dockerVolume: pv.spec.csi?.volumeHandle, removed }, 'removed the Docker volume of a deleted PersistentVolume');
+      this.o.log.info(
+        { volume: name, dockerVolume: pv.spec.csi?.volumeHandle, removed },
+        'removed the Docker volume of a deleted PersistentVolume',
+      );
     } catch (err) {
       if (isReason(err, 'NotFound')) return;
       this.o.log.warn({ volume: name, err: errMessage(err) }, 'could not remove the Docker volume yet; trying again');

@@ -29,8 +29,10 @@ export function expandSubPathExpr(expr: string, env: ReadonlyMap<string, string>
 /** Throws upstream's errors for an absolute subPath or one with a `..` element; returns it cleaned ("" = the volume root). */
 export function checkSubPath(subPath: string): string {
   if (subPath === '') return '';
-  if (posix.isAbsolute(subPath)) throw new VolumeSetupError(`error SubPath \`${subPath}\` must not be an absolute path`);
-  if (subPath.split('/').includes('..')) throw new VolumeSetupError(`unable to provision SubPath \`${subPath}\`: must not contain '..'`);
+  if (posix.isAbsolute(subPath))
+    throw new VolumeSetupError(`error SubPath \`${subPath}\` must not be an absolute path`);
+  if (subPath.split('/').includes('..'))
+    throw new VolumeSetupError(`unable to provision SubPath \`${subPath}\`: must not contain '..'`);
   const clean = posix.normalize(subPath).replace(/\/+$/, '');
   return clean === '.' ? '' : clean;
 }
@@ -62,7 +64,10 @@ export interface VolumePathStat {
  * Returns the path with every link resolved, to be bound instead of the one asked for. From the
  * first element that does not exist on, nothing can be a link: the engine makes those directories.
  */
-export async function resolveInVolume(subPath: string, lstat: (rel: string) => Promise<VolumePathStat | undefined>): Promise<string> {
+export async function resolveInVolume(
+  subPath: string,
+  lstat: (rel: string) => Promise<VolumePathStat | undefined>,
+): Promise<string> {
   const parts = subPath.split('/').filter((p) => p !== '' && p !== '.');
   let cur = '';
   for (let i = 0; i < parts.length; i++) {
@@ -70,7 +75,10 @@ export async function resolveInVolume(subPath: string, lstat: (rel: string) => P
     const st = await lstat(next);
     if (!st) return [next, ...parts.slice(i + 1)].join('/');
     if (st.link === undefined) cur = next;
-    else if (st.link === null) throw new VolumeSetupError(`subpath "${subPath}" not within volume path: "${next}" is a symbolic link that leads outside the volume`);
+    else if (st.link === null)
+      throw new VolumeSetupError(
+        `subpath "${subPath}" not within volume path: "${next}" is a symbolic link that leads outside the volume`,
+      );
     else cur = st.link;
   }
   return cur;

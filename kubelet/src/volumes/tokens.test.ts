@@ -3,7 +3,12 @@ import assert from 'node:assert/strict';
 import type { KubeObject, Pod } from '@kubelab/api';
 import { TokenManager } from './tokens.js';
 
-const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web', namespace: 'ns', uid: 'u1' }, spec: { serviceAccountName: 'app', containers: [] } } as unknown as Pod;
+const pod = {
+  apiVersion: 'v1',
+  kind: 'Pod',
+  metadata: { name: 'web', namespace: 'ns', uid: 'u1' },
+  spec: { serviceAccountName: 'app', containers: [] },
+} as unknown as Pod;
 
 test('tokens are bound to the pod, reused until 80 % of their lifetime, then asked anew; an unexpired one outlives an outage', async () => {
   let now = 1_000_000;
@@ -16,12 +21,21 @@ test('tokens are bound to the pod, reused until 80 % of their lifetime, then ask
       if (down) throw new Error('apiserver unreachable');
       asked.push(obj);
       const spec = obj.spec as { expirationSeconds: number };
-      return { ...obj, status: { token: `t${asked.length}`, expirationTimestamp: new Date(now + spec.expirationSeconds * 1000).toISOString() } } as T;
+      return {
+        ...obj,
+        status: {
+          token: `t${asked.length}`,
+          expirationTimestamp: new Date(now + spec.expirationSeconds * 1000).toISOString(),
+        },
+      } as T;
     },
   };
   const m = new TokenManager(api, { now: () => now });
   assert.equal(await m.token(pod, undefined, 3607), 't1');
-  assert.deepEqual(asked[0]?.spec, { expirationSeconds: 3607, boundObjectRef: { apiVersion: 'v1', kind: 'Pod', name: 'web', uid: 'u1' } });
+  assert.deepEqual(asked[0]?.spec, {
+    expirationSeconds: 3607,
+    boundObjectRef: { apiVersion: 'v1', kind: 'Pod', name: 'web', uid: 'u1' },
+  });
   assert.equal(asked[0]?.metadata.name, 'app');
   now += 3607_000 * 0.79;
   assert.equal(await m.token(pod, undefined, 3607), 't1');
@@ -46,7 +60,10 @@ test('a prefetch and the volume set-up share one TokenRequest', async () => {
     async create<T extends KubeObject>(_r: string, obj: T): Promise<T> {
       calls++;
       await gate;
-      return { ...obj, status: { token: 'shared', expirationTimestamp: new Date(Date.now() + 3600_000).toISOString() } } as T;
+      return {
+        ...obj,
+        status: { token: 'shared', expirationTimestamp: new Date(Date.now() + 3600_000).toISOString() },
+      } as T;
     },
   };
   const m = new TokenManager(api, { now: () => Date.now() });

@@ -51,25 +51,45 @@ export class TokenManager implements TokenSource {
     if (cur && !requiresRefresh(cur, this.clock.now())) return cur.token;
     const inFlight = this.pending.get(key);
     if (inFlight) return inFlight;
-    const p = this.request(pod, ns, sa, uid, key, audience, expirationSeconds, cur).finally(() => this.pending.delete(key));
+    const p = this.request(pod, ns, sa, uid, key, audience, expirationSeconds, cur).finally(() =>
+      this.pending.delete(key),
+    );
     this.pending.set(key, p);
     return p;
   }
 
-  private async request(pod: Pod, ns: string, sa: string, uid: string, key: string, audience: string | undefined, expirationSeconds: number, cur: Held | undefined): Promise<string> {
+  private async request(
+    pod: Pod,
+    ns: string,
+    sa: string,
+    uid: string,
+    key: string,
+    audience: string | undefined,
+    expirationSeconds: number,
+    cur: Held | undefined,
+  ): Promise<string> {
     const now = this.clock.now();
     const body: TokenRequest = {
       apiVersion: 'authentication.k8s.io/v1',
       kind: 'TokenRequest',
       metadata: { name: sa, namespace: ns },
-      spec: { expirationSeconds, ...(audience ? { audiences: [audience] } : {}), boundObjectRef: { apiVersion: 'v1', kind: 'Pod', name: pod.metadata.name, uid } },
+      spec: {
+        expirationSeconds,
+        ...(audience ? { audiences: [audience] } : {}),
+        boundObjectRef: { apiVersion: 'v1', kind: 'Pod', name: pod.metadata.name, uid },
+      },
     };
     try {
       const tr = await this.api.create<TokenRequest>('serviceaccounts/token', body, ns);
       const token = tr.status?.token;
       if (!token) throw new Error(`the TokenRequest for serviceaccount ${ns}/${sa} came back without a token`);
       const exp = Date.parse(tr.status?.expirationTimestamp ?? '');
-      this.held.set(key, { token, issuedMs: now, expiresMs: Number.isFinite(exp) ? exp : now + expirationSeconds * 1000, podUid: uid });
+      this.held.set(key, {
+        token,
+        issuedMs: now,
+        expiresMs: Number.isFinite(exp) ? exp : now + expirationSeconds * 1000,
+        podUid: uid,
+      });
       return token;
     } catch (err) {
       if (cur && cur.expiresMs > now) return cur.token;

@@ -13,7 +13,11 @@ function untar(b: Buffer): Record<string, string> {
   while (off + 512 <= b.length) {
     const h = b.subarray(off, off + 512);
     if (h.every((x) => x === 0)) break;
-    const str = (s: number, l: number) => h.subarray(s, s + l).toString('utf8').replace(/\0.*$/s, '');
+    const str = (s: number, l: number) =>
+      h
+        .subarray(s, s + l)
+        .toString('utf8')
+        .replace(/\0.*$/s, '');
     const prefix = str(345, 155);
     const path = (prefix ? `${prefix}/` : '') + str(0, 100);
     const size = parseInt(str(124, 12), 8);
@@ -32,7 +36,13 @@ function untar(b: Buffer): Record<string, string> {
 async function putConfigMap(h: Harness, name: string, data: Record<string, string>): Promise<void> {
   const cur = h.api.peek<KubeObject>('configmaps', 'default', name);
   if (cur) await h.api.registry.update('configmaps', 'default', name, { ...cur, data } as KubeObject);
-  else await h.api.seed<KubeObject>('configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'default' }, data } as KubeObject);
+  else
+    await h.api.seed<KubeObject>('configmaps', {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name, namespace: 'default' },
+      data,
+    } as KubeObject);
 }
 
 function mountsOf(h: Harness, pod: Pod, name: string) {
@@ -70,15 +80,31 @@ describe('pod volumes', () => {
     const pod = await h.add(
       makePod('web', NODE, {
         volumes: [
-          { name: 'cfg', configMap: { name: 'settings', items: [{ key: 'app.conf', path: 'conf/app.conf', mode: 0o600 }] } },
+          {
+            name: 'cfg',
+            configMap: { name: 'settings', items: [{ key: 'app.conf', path: 'conf/app.conf', mode: 0o600 }] },
+          },
           { name: 'all', configMap: { name: 'settings' } },
         ],
-        containers: [{ name: 'app', image: 'img:1', volumeMounts: [{ name: 'cfg', mountPath: '/etc/app' }, { name: 'all', mountPath: '/etc/all' }] }],
+        containers: [
+          {
+            name: 'app',
+            image: 'img:1',
+            volumeMounts: [
+              { name: 'cfg', mountPath: '/etc/app' },
+              { name: 'all', mountPath: '/etc/all' },
+            ],
+          },
+        ],
       }),
     );
     await h.sync(pod);
     assert.equal(h.runtime.count('create'), 0);
-    assert.ok(h.events.lines().includes('Warning FailedMount MountVolume.SetUp failed for volume "cfg" : configmap "settings" not found'));
+    assert.ok(
+      h.events
+        .lines()
+        .includes('Warning FailedMount MountVolume.SetUp failed for volume "cfg" : configmap "settings" not found'),
+    );
 
     await putConfigMap(h, 'settings', { 'app.conf': 'debug=true\n', other: 'x' });
     await h.sync(pod);
@@ -91,7 +117,10 @@ describe('pod volumes', () => {
       '..data': '-> ..v1',
       conf: '-> ..data/conf',
     });
-    assert.deepEqual(Object.keys(untar(h.runtime.volumes.get(dockerVolumeName(pod.metadata.uid!, 'all'))!.writes[0]!)).sort(), ['..data', '..v2', '..v2/app.conf', '..v2/other', 'app.conf', 'other']);
+    assert.deepEqual(
+      Object.keys(untar(h.runtime.volumes.get(dockerVolumeName(pod.metadata.uid!, 'all'))!.writes[0]!)).sort(),
+      ['..data', '..v2', '..v2/app.conf', '..v2/other', 'app.conf', 'other'],
+    );
     assert.equal(mountsOf(h, pod, 'app').Mounts?.[0]?.ReadOnly, true, 'content volumes are read-only');
 
     await h.sync(pod);
@@ -105,7 +134,12 @@ describe('pod volumes', () => {
 
   it('decodes secrets, renders downwardAPI and projected volumes, and bind-mounts hostPath', async () => {
     const h = harness();
-    await h.api.seed<KubeObject>('secrets', { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'creds', namespace: 'default' }, data: { token: Buffer.from('t0k3n').toString('base64') } } as KubeObject);
+    await h.api.seed<KubeObject>('secrets', {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'creds', namespace: 'default' },
+      data: { token: Buffer.from('t0k3n').toString('base64') },
+    } as KubeObject);
     await putConfigMap(h, 'settings', { mode: 'fast' });
     const pod = await h.add(
       makePod(
@@ -114,11 +148,37 @@ describe('pod volumes', () => {
         {
           volumes: [
             { name: 'sec', secret: { secretName: 'creds', defaultMode: 0o400 } },
-            { name: 'info', downwardAPI: { items: [{ path: 'labels', fieldRef: { fieldPath: 'metadata.labels' } }, { path: 'name', fieldRef: { fieldPath: 'metadata.name' } }] } },
-            { name: 'mix', projected: { sources: [{ configMap: { name: 'settings' } }, { secret: { name: 'creds' } }, { downwardAPI: { items: [{ path: 'ns', fieldRef: { fieldPath: 'metadata.namespace' } }] } }] } },
+            {
+              name: 'info',
+              downwardAPI: {
+                items: [
+                  { path: 'labels', fieldRef: { fieldPath: 'metadata.labels' } },
+                  { path: 'name', fieldRef: { fieldPath: 'metadata.name' } },
+                ],
+              },
+            },
+            {
+              name: 'mix',
+              projected: {
+                sources: [
+                  { configMap: { name: 'settings' } },
+                  { secret: { name: 'creds' } },
+                  { downwardAPI: { items: [{ path: 'ns', fieldRef: { fieldPath: 'metadata.namespace' } }] } },
+                ],
+              },
+            },
             { name: 'host', hostPath: { path: '/var/log' } },
           ],
-          containers: [{ name: 'app', image: 'img:1', volumeMounts: [{ name: 'host', mountPath: '/host-logs', readOnly: true }, { name: 'sec', mountPath: '/s' }] }],
+          containers: [
+            {
+              name: 'app',
+              image: 'img:1',
+              volumeMounts: [
+                { name: 'host', mountPath: '/host-logs', readOnly: true },
+                { name: 'sec', mountPath: '/s' },
+              ],
+            },
+          ],
         },
         { labels: { app: 'web', tier: 'front' } },
       ),
@@ -143,9 +203,18 @@ describe('pod volumes', () => {
 
   it('backs a Memory emptyDir with tmpfs, limited to sizeLimit', async () => {
     const h = harness();
-    const pod = await h.add(makePod('web', NODE, { volumes: [{ name: 'ram', emptyDir: { medium: 'Memory', sizeLimit: '64Mi' } }, { name: 'disk', emptyDir: {} }] }));
+    const pod = await h.add(
+      makePod('web', NODE, {
+        volumes: [
+          { name: 'ram', emptyDir: { medium: 'Memory', sizeLimit: '64Mi' } },
+          { name: 'disk', emptyDir: {} },
+        ],
+      }),
+    );
     await h.sync(pod);
-    assert.deepEqual(h.runtime.volumes.get(dockerVolumeName(pod.metadata.uid!, 'ram'))?.opts, { tmpfs: { sizeBytes: 64 * 1024 * 1024 } });
+    assert.deepEqual(h.runtime.volumes.get(dockerVolumeName(pod.metadata.uid!, 'ram'))?.opts, {
+      tmpfs: { sizeBytes: 64 * 1024 * 1024 },
+    });
     assert.deepEqual(h.runtime.volumes.get(dockerVolumeName(pod.metadata.uid!, 'disk'))?.opts, {});
   });
 

@@ -45,8 +45,23 @@ export function statusWrites(api: InProcessApi): Pod[] {
   return api.calls.filter((c) => c.verb === 'updateStatus' && c.resource === 'pods').map((c) => c.object as Pod);
 }
 
-export function node(name: string, opts: { ready?: 'True' | 'False' | 'Unknown' | null; unschedulable?: boolean; labels?: Record<string, string>; allocatable?: Record<string, string>; taints?: unknown[] } = {}): Node {
-  const n: Node = { apiVersion: 'v1', kind: 'Node', metadata: { name, labels: { 'kubernetes.io/hostname': name, ...(opts.labels ?? {}) } }, spec: {}, status: {} };
+export function node(
+  name: string,
+  opts: {
+    ready?: 'True' | 'False' | 'Unknown' | null;
+    unschedulable?: boolean;
+    labels?: Record<string, string>;
+    allocatable?: Record<string, string>;
+    taints?: unknown[];
+  } = {},
+): Node {
+  const n: Node = {
+    apiVersion: 'v1',
+    kind: 'Node',
+    metadata: { name, labels: { 'kubernetes.io/hostname': name, ...(opts.labels ?? {}) } },
+    spec: {},
+    status: {},
+  };
   if (opts.unschedulable) n.spec!.unschedulable = true;
   if (opts.taints) n.spec!.taints = opts.taints;
   const ready = opts.ready === undefined ? 'True' : opts.ready;
@@ -58,8 +73,16 @@ export function node(name: string, opts: { ready?: 'True' | 'False' | 'Unknown' 
 let uidSeq = 0;
 
 export function pod(name: string, extra: Partial<Pod['spec']> = {}, owner?: string): Pod {
-  const p: Pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'default', uid: `uid-${name}-${++uidSeq}` }, spec: { containers: [{ name: 'app', image: 'nginx' }], ...extra } };
-  if (owner) p.metadata.ownerReferences = [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: owner, uid: `rs-${owner}`, controller: true }];
+  const p: Pod = {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, namespace: 'default', uid: `uid-${name}-${++uidSeq}` },
+    spec: { containers: [{ name: 'app', image: 'nginx' }], ...extra },
+  };
+  if (owner)
+    p.metadata.ownerReferences = [
+      { apiVersion: 'apps/v1', kind: 'ReplicaSet', name: owner, uid: `rs-${owner}`, controller: true },
+    ];
   return p;
 }
 

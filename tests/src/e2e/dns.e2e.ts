@@ -117,46 +117,107 @@ async function clusterIP(name: string, ns = 'default'): Promise<string> {
   return (await lab.kOk(['get', 'svc', '-n', ns, name, '-o', 'jsonpath={.spec.clusterIP}'])).trim();
 }
 
-const data = (p: Awaited<ReturnType<typeof ask>>): unknown[] => (p.answers ?? []).map((a) => ('data' in a ? a.data : undefined));
+const data = (p: Awaited<ReturnType<typeof ask>>): unknown[] =>
+  (p.answers ?? []).map((a) => ('data' in a ? a.data : undefined));
 
 describe('cluster DNS: kube-dns, records from pods, the search path, forwarding', { timeout: 15 * 60_000 }, () => {
   before(async () => {
     await lab.kOk(['apply', '-f', '-'], MANIFESTS);
-    await lab.kOk(['run', 'resolver', `--image=${IMAGE}`, '--image-pull-policy=Never', '--command', '--', 'node', '-e', RESOLVER]);
+    await lab.kOk([
+      'run',
+      'resolver',
+      `--image=${IMAGE}`,
+      '--image-pull-policy=Never',
+      '--command',
+      '--',
+      'node',
+      '-e',
+      RESOLVER,
+    ]);
     for (const [ns, sel] of [
       ['default', 'app=web'],
       ['other-ns', 'app=web'],
     ])
       await lab.kOk(['wait', '-n', ns!, '--for=condition=Ready', 'pod', '-l', sel!, '--timeout=180s']);
-    for (const pod of ['box', 'custom', 'nodedns', 'resolver']) await lab.kOk(['wait', '--for=condition=Ready', `pod/${pod}`, '--timeout=180s']);
-    await waitFor('web-1 Ready', async () => ((await lab.k(['wait', '--for=condition=Ready', 'pod/web-1', '--timeout=5s'])).code === 0 ? true : undefined), 180_000, 1000);
+    for (const pod of ['box', 'custom', 'nodedns', 'resolver'])
+      await lab.kOk(['wait', '--for=condition=Ready', `pod/${pod}`, '--timeout=180s']);
+    await waitFor(
+      'web-1 Ready',
+      async () =>
+        (await lab.k(['wait', '--for=condition=Ready', 'pod/web-1', '--timeout=5s'])).code === 0 ? true : undefined,
+      180_000,
+      1000,
+    );
   });
 
   it('has kube-dns in kube-system on the 10th service address, answering on UDP and TCP from the host', async () => {
-    const svc = await lab.kJson<{ spec: { clusterIP: string; ports: { name: string; port: number; protocol: string }[] } }>(['get', 'svc', '-n', 'kube-system', 'kube-dns']);
+    const svc = await lab.kJson<{
+      spec: { clusterIP: string; ports: { name: string; port: number; protocol: string }[] };
+    }>(['get', 'svc', '-n', 'kube-system', 'kube-dns']);
     assert.equal(svc.spec.clusterIP, DNS_IP);
-    assert.deepEqual(svc.spec.ports.map((p) => `${p.name} ${p.port}/${p.protocol}`), ['dns 53/UDP', 'dns-tcp 53/TCP']);
+    assert.deepEqual(
+      svc.spec.ports.map((p) => `${p.name} ${p.port}/${p.protocol}`),
+      ['dns 53/UDP', 'dns-tcp 53/TCP'],
+    );
     for (const tcp of [false, true]) {
-      const r = await waitFor('kube-dns to answer', () => ask(53, 'kubernetes.default.svc.cluster.local', 'A', { host: DNS_IP, tcp, timeoutMs: 1000 }), 60_000);
+      const r = await waitFor(
+        'kube-dns to answer',
+        () => ask(53, 'kubernetes.default.svc.cluster.local', 'A', { host: DNS_IP, tcp, timeoutMs: 1000 }),
+        60_000,
+      );
       assert.deepEqual(data(r), [await clusterIP('kubernetes')]);
       assert.equal(r.flag_aa, true);
     }
     const [dns] = await serviceContainers('cluster-dns');
-    const dnsAddr = (await run('docker', ['inspect', '-f', '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}', dns!])).stdout.trim();
-    const eps = await waitFor('the kube-dns endpoints', async () => {
-      const out = (await lab.k(['get', 'endpoints', '-n', 'kube-system', 'kube-dns', '-o', 'jsonpath={.subsets[*].addresses[*].ip}'])).stdout.trim();
-      return out || undefined;
-    }, 60_000);
+    const dnsAddr = (
+      await run('docker', ['inspect', '-f', '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}', dns!])
+    ).stdout.trim();
+    const eps = await waitFor(
+      'the kube-dns endpoints',
+      async () => {
+        const out = (
+          await lab.k([
+            'get',
+            'endpoints',
+            '-n',
+            'kube-system',
+            'kube-dns',
+            '-o',
+            'jsonpath={.subsets[*].addresses[*].ip}',
+          ])
+        ).stdout.trim();
+        return out || undefined;
+      },
+      60_000,
+    );
     assert.equal(eps, dnsAddr, 'kubectl get endpoints kube-dns -n kube-system names the cluster-dns container');
     // kube-proxy forwards the address to those endpoints as for any Service; nobody else holds it.
-    const dnsAddrs = (await run('docker', ['exec', dns!, '/bin/busybox', 'ip', '-4', 'addr', 'show', 'dev', 'eth0'])).stdout;
-    assert.doesNotMatch(dnsAddrs, new RegExp(`inet ${DNS_IP.replace(/\./g, '\\.')}/`), 'cluster-dns holds no service address');
-    const labels = await lab.kJson<{ metadata: { labels?: Record<string, string> } }>(['get', 'svc', '-n', 'kube-system', 'kube-dns']);
-    assert.equal(labels.metadata.labels?.['service.kubernetes.io/service-proxy-name'], undefined, 'kube-proxy serves kube-dns');
+    const dnsAddrs = (await run('docker', ['exec', dns!, '/bin/busybox', 'ip', '-4', 'addr', 'show', 'dev', 'eth0']))
+      .stdout;
+    assert.doesNotMatch(
+      dnsAddrs,
+      new RegExp(`inet ${DNS_IP.replace(/\./g, '\\.')}/`),
+      'cluster-dns holds no service address',
+    );
+    const labels = await lab.kJson<{ metadata: { labels?: Record<string, string> } }>([
+      'get',
+      'svc',
+      '-n',
+      'kube-system',
+      'kube-dns',
+    ]);
+    assert.equal(
+      labels.metadata.labels?.['service.kubernetes.io/service-proxy-name'],
+      undefined,
+      'kube-proxy serves kube-dns',
+    );
   });
 
   it('gives a ClusterFirst pod the cluster resolver and its namespace search path, and hostAliases in /etc/hosts', async () => {
-    assert.equal((await sh('box', 'cat /etc/resolv.conf')).out, `search default.svc.cluster.local svc.cluster.local cluster.local\nnameserver ${DNS_IP}\noptions ndots:5\n`);
+    assert.equal(
+      (await sh('box', 'cat /etc/resolv.conf')).out,
+      `search default.svc.cluster.local svc.cluster.local cluster.local\nnameserver ${DNS_IP}\noptions ndots:5\n`,
+    );
     const hosts = (await sh('box', 'cat /etc/hosts')).out;
     assert.match(hosts, /^127\.0\.0\.1\tfoo\.local$/m);
     assert.match(hosts, /^127\.0\.0\.1\tbar\.local$/m);
@@ -164,13 +225,24 @@ describe('cluster DNS: kube-dns, records from pods, the search path, forwarding'
   });
 
   it('honours dnsPolicy None with dnsConfig, and Default (the node’s resolver)', async () => {
-    assert.equal((await sh('custom', 'cat /etc/resolv.conf')).out, `search other-ns.svc.cluster.local\nnameserver ${DNS_IP}\noptions ndots:2 edns0\n`);
+    assert.equal(
+      (await sh('custom', 'cat /etc/resolv.conf')).out,
+      `search other-ns.svc.cluster.local\nnameserver ${DNS_IP}\noptions ndots:2 edns0\n`,
+    );
     assert.match((await sh('custom', 'wget -qO- http://web')).out, /^hello from web-/);
     assert.match((await sh('nodedns', 'cat /etc/resolv.conf')).out, /^nameserver 127\.0\.0\.11$/m);
   });
 
   it('refuses dnsPolicy None without dnsConfig with upstream’s message', async () => {
-    const r = await lab.k(['run', 'bad', '--image=busybox', '--overrides={"spec":{"dnsPolicy":"None"}}', '--', 'sleep', '1']);
+    const r = await lab.k([
+      'run',
+      'bad',
+      '--image=busybox',
+      '--overrides={"spec":{"dnsPolicy":"None"}}',
+      '--',
+      'sleep',
+      '1',
+    ]);
     assert.notEqual(r.code, 0);
     assert.match(r.stderr, /spec\.dnsConfig: Required value: must provide `dnsConfig` when `dnsPolicy` is None/);
   });
@@ -180,8 +252,14 @@ describe('cluster DNS: kube-dns, records from pods, the search path, forwarding'
     const look = await sh('box', 'nslookup web.default.svc.cluster.local');
     assert.equal(look.code, 0, look.out);
     assert.match(look.out, new RegExp(`Address: ${ip.replace(/\./g, '\\.')}$`, 'm'));
-    const otherIPs = (await lab.kOk(['get', 'pods', '-n', 'other-ns', '-l', 'app=web', '-o', 'jsonpath={.items[*].status.podIP}'])).trim().split(/\s+/);
-    const defaultIPs = (await lab.kOk(['get', 'pods', '-l', 'app=web', '-o', 'jsonpath={.items[*].status.podIP}'])).trim().split(/\s+/);
+    const otherIPs = (
+      await lab.kOk(['get', 'pods', '-n', 'other-ns', '-l', 'app=web', '-o', 'jsonpath={.items[*].status.podIP}'])
+    )
+      .trim()
+      .split(/\s+/);
+    const defaultIPs = (await lab.kOk(['get', 'pods', '-l', 'app=web', '-o', 'jsonpath={.items[*].status.podIP}']))
+      .trim()
+      .split(/\s+/);
     const from = (out: string): string => /\(([\d.]+)\)/.exec(out)?.[1] ?? out;
     assert.ok(defaultIPs.includes(from((await sh('box', 'wget -qO- http://web')).out)));
     assert.ok(otherIPs.includes(from((await sh('box', 'wget -qO- http://web.other-ns')).out)));
@@ -196,7 +274,10 @@ describe('cluster DNS: kube-dns, records from pods, the search path, forwarding'
     const cname = await sh('box', 'nslookup -type=CNAME alias.default.svc.cluster.local');
     assert.match(cname.out, /canonical name = web\.other-ns\.svc\.cluster\.local/);
     const viaAlias = await sh('box', 'nslookup alias.default.svc.cluster.local');
-    assert.match(viaAlias.out, new RegExp(`Address: ${(await clusterIP('web', 'other-ns')).replace(/\./g, '\\.')}$`, 'm'));
+    assert.match(
+      viaAlias.out,
+      new RegExp(`Address: ${(await clusterIP('web', 'other-ns')).replace(/\./g, '\\.')}$`, 'm'),
+    );
     const nx = await sh('box', 'nslookup nosuch.default.svc.cluster.local');
     assert.notEqual(nx.code, 0);
     assert.match(nx.out, /can't find nosuch\.default\.svc\.cluster\.local: NXDOMAIN/);
@@ -213,22 +294,42 @@ describe('cluster DNS: kube-dns, records from pods, the search path, forwarding'
     const ip1 = await podIP('web-1');
     const one = await sh('box', 'nslookup web-0.nginx.default.svc.cluster.local');
     assert.match(one.out, new RegExp(`Address: ${ip0.replace(/\./g, '\\.')}$`, 'm'));
-    assert.deepEqual(data(await ask(53, 'nginx.default.svc.cluster.local', 'A', { host: DNS_IP })).sort(), [ip0, ip1].sort());
+    assert.deepEqual(
+      data(await ask(53, 'nginx.default.svc.cluster.local', 'A', { host: DNS_IP })).sort(),
+      [ip0, ip1].sort(),
+    );
     const srv = await ask(53, '_web._tcp.nginx.default.svc.cluster.local', 'SRV', { host: DNS_IP });
-    assert.deepEqual((srv.answers ?? []).map((a) => ('data' in a ? (a.data as { target: string }).target : '')).sort(), ['web-0.nginx.default.svc.cluster.local', 'web-1.nginx.default.svc.cluster.local']);
+    assert.deepEqual(
+      (srv.answers ?? []).map((a) => ('data' in a ? (a.data as { target: string }).target : '')).sort(),
+      ['web-0.nginx.default.svc.cluster.local', 'web-1.nginx.default.svc.cluster.local'],
+    );
     assert.match((await sh('box', `nslookup ${ip1}`)).out, /name = web-1\.nginx\.default\.svc\.cluster\.local/);
-    assert.match((await sh('web-0', 'cat /etc/hosts')).out, new RegExp(`^${ip0.replace(/\./g, '\\.')}\\tweb-0\\.nginx\\.default\\.svc\\.cluster\\.local web-0$`, 'm'));
+    assert.match(
+      (await sh('web-0', 'cat /etc/hosts')).out,
+      new RegExp(`^${ip0.replace(/\./g, '\\.')}\\tweb-0\\.nginx\\.default\\.svc\\.cluster\\.local web-0$`, 'm'),
+    );
   });
 
   it('forwards names outside the cluster only to the resolvers the kube-dns ConfigMap names, SERVFAIL fast when they do not answer', async () => {
     const none = await ask(53, 'www.example.test', 'A', { host: DNS_IP });
     assert.equal(rcodeOf(none), 'REFUSED', 'nothing to forward to: refused at once');
     const resolver = await podIP('resolver');
-    await lab.kOk(['create', 'configmap', 'kube-dns', '-n', 'kube-system', `--from-literal=upstreamNameservers=["${resolver}"]`]);
-    const fwd = await waitFor('a forwarded answer', async () => {
-      const r = await sh('box', 'nslookup www.example.test');
-      return /Address: 192\.0\.2\.44/.test(r.out) ? r : undefined;
-    }, 30_000);
+    await lab.kOk([
+      'create',
+      'configmap',
+      'kube-dns',
+      '-n',
+      'kube-system',
+      `--from-literal=upstreamNameservers=["${resolver}"]`,
+    ]);
+    const fwd = await waitFor(
+      'a forwarded answer',
+      async () => {
+        const r = await sh('box', 'nslookup www.example.test');
+        return /Address: 192\.0\.2\.44/.test(r.out) ? r : undefined;
+      },
+      30_000,
+    );
     assert.equal(fwd.code, 0, fwd.out);
     const t0 = Date.now();
     const hole = await ask(53, 'www.blackhole.test', 'A', { host: DNS_IP, timeoutMs: 5000 });
@@ -267,9 +368,18 @@ describe('cluster DNS: kube-dns, records from pods, the search path, forwarding'
     assert.deepEqual(await waitFor('web to resolve again after the restarts', webA, 90_000), [ip]);
     await lab.kOk(['create', 'service', 'clusterip', 'late', '--tcp=80:80']);
     const late = await clusterIP('late');
-    assert.match((await waitFor('a Service made after the restarts', async () => {
-      const r = await sh('box', 'nslookup late.default.svc.cluster.local');
-      return r.code === 0 ? r : undefined;
-    }, 60_000)).out, new RegExp(`Address: ${late.replace(/\./g, '\\.')}$`, 'm'));
+    assert.match(
+      (
+        await waitFor(
+          'a Service made after the restarts',
+          async () => {
+            const r = await sh('box', 'nslookup late.default.svc.cluster.local');
+            return r.code === 0 ? r : undefined;
+          },
+          60_000,
+        )
+      ).out,
+      new RegExp(`Address: ${late.replace(/\./g, '\\.')}$`, 'm'),
+    );
   });
 });

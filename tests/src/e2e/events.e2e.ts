@@ -49,19 +49,25 @@ type: Normal
 describe('events: aggregation, rate limit, TTL, kubectl events', { timeout: 15 * 60_000 }, () => {
   const TTL = 60;
   const lab = useE2eLab(1, { KUBELAB_EVENT_TTL: String(TTL) });
-  const eventsOf = async (pod: string): Promise<Ev[]> => (await lab.kJson<{ items: Ev[] }>(['get', 'events', '--field-selector', `involvedObject.name=${pod}`])).items;
+  const eventsOf = async (pod: string): Promise<Ev[]> =>
+    (await lab.kJson<{ items: Ev[] }>(['get', 'events', '--field-selector', `involvedObject.name=${pod}`])).items;
 
-  it('a crash loop\'s repeats update one Event per reason: describe shows (xN over …)', async () => {
+  it("a crash loop's repeats update one Event per reason: describe shows (xN over …)", async () => {
     await lab.kOk(['apply', '-f', '-'], PODS);
     const out = await waitFor(
       'describe pod crashy shows Created (x3 over …)',
       async () => {
         const d = await lab.kOk(['describe', 'pod', 'crashy']);
-        return /Normal\s+Created\s+\S+ \(x([3-9]|\d\d) over \S+\)\s+kubelet\s+Created container: app/.test(d) ? d : undefined;
+        return /Normal\s+Created\s+\S+ \(x([3-9]|\d\d) over \S+\)\s+kubelet\s+Created container: app/.test(d)
+          ? d
+          : undefined;
       },
       180_000,
     );
-    assert.match(out, /Warning\s+BackOff\s+\S+( \(x\d+ over \S+\))?\s+kubelet\s+Back-off restarting failed container app/);
+    assert.match(
+      out,
+      /Warning\s+BackOff\s+\S+( \(x\d+ over \S+\))?\s+kubelet\s+Back-off restarting failed container app/,
+    );
     const created = (await eventsOf('crashy')).filter((e) => e.reason === 'Created');
     assert.equal(created.length, 1, 'one Created Event, updated');
     assert.ok((created[0]!.count ?? 0) >= 3);
@@ -71,14 +77,23 @@ describe('events: aggregation, rate limit, TTL, kubectl events', { timeout: 15 *
     const kubelet = (await serviceContainers('kubelet'))[0]!;
     const failures = async (): Promise<number> => {
       const r = await run('docker', ['logs', kubelet]);
-      return (r.stdout + r.stderr).split('\n').filter((l) => l.includes('"pod":"default/unready"') && l.includes('"msg":"probe failed"')).length;
+      return (r.stdout + r.stderr)
+        .split('\n')
+        .filter((l) => l.includes('"pod":"default/unready"') && l.includes('"msg":"probe failed"')).length;
     };
-    await waitFor('40 readiness probe failures of unready', async () => ((await failures()) >= 40 ? true : undefined), 180_000);
+    await waitFor(
+      '40 readiness probe failures of unready',
+      async () => ((await failures()) >= 40 ? true : undefined),
+      180_000,
+    );
     const evs = (await eventsOf('unready')).filter((e) => e.source?.component === 'kubelet');
     const unhealthy = evs.filter((e) => e.reason === 'Unhealthy');
     assert.equal(unhealthy.length, 1, 'one Unhealthy Event');
     const written = evs.reduce((n, e) => n + (e.count ?? 1), 0);
-    assert.ok(written <= 25, `the kubelet's Events for unready carry ${written} occurrences: more than the burst of 25 were written`);
+    assert.ok(
+      written <= 25,
+      `the kubelet's Events for unready carry ${written} occurrences: more than the burst of 25 were written`,
+    );
     assert.ok((await failures()) > written + 10, 'failures went on beyond what was written');
   });
 
@@ -100,12 +115,25 @@ describe('events: aggregation, rate limit, TTL, kubectl events', { timeout: 15 *
     for (const name of ['kubectl.1.27', 'kubectl']) {
       const bin = findKubectl(name);
       assert.ok(bin, `${name} not found`);
-      const r = await run(bin, ['events', '--for', 'pod/crashy'], { env: { ...process.env, KUBECONFIG: lab.kubeconfig } });
+      const r = await run(bin, ['events', '--for', 'pod/crashy'], {
+        env: { ...process.env, KUBECONFIG: lab.kubeconfig },
+      });
       assert.equal(r.code, 0, `${bin}: ${r.stderr}`);
       assert.match(r.stdout, /^LAST SEEN\s+TYPE\s+REASON\s+OBJECT\s+MESSAGE$/m, `${bin}:\n${r.stdout}`);
-      assert.match(r.stdout, /\(x\d+ over \S+\)\s+Normal\s+Created\s+Pod\/crashy\s+Created container: app/, `${bin}:\n${r.stdout}`);
+      assert.match(
+        r.stdout,
+        /\(x\d+ over \S+\)\s+Normal\s+Created\s+Pod\/crashy\s+Created container: app/,
+        `${bin}:\n${r.stdout}`,
+      );
     }
-    const v1 = await lab.kOk(['get', 'events.v1.events.k8s.io', '--field-selector', 'regarding.name=crashy,reason=Created', '-o', 'jsonpath={.items[0].regarding.name} {.items[0].note} {.items[0].deprecatedCount}']);
+    const v1 = await lab.kOk([
+      'get',
+      'events.v1.events.k8s.io',
+      '--field-selector',
+      'regarding.name=crashy,reason=Created',
+      '-o',
+      'jsonpath={.items[0].regarding.name} {.items[0].note} {.items[0].deprecatedCount}',
+    ]);
     assert.match(v1, /^crashy Created container: app \d+$/);
   });
 });

@@ -6,13 +6,29 @@
  */
 import { afterEach, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { attach, customProbe, deploymentAvailable, httpProbe, isReady, recordWatch, rolledOut, startExperiment, stopExperiments, waitFor, type TestLab } from '@kubelab/testkit';
+import {
+  attach,
+  customProbe,
+  deploymentAvailable,
+  httpProbe,
+  isReady,
+  recordWatch,
+  rolledOut,
+  startExperiment,
+  stopExperiments,
+  waitFor,
+  type TestLab,
+} from '@kubelab/testkit';
 import type { AckedWrite } from '@kubelab/client/watch-history';
 import { useE2eLab } from '../lib/e2e-lab.js';
 import { E2E_ENV } from '../lib/lab.js';
 import { deployment, live, nodePortUrl, recovered, spread, writeConfigMap } from '../lib/faults-lib.js';
 
-const TIMINGS = { KUBELAB_NODE_GRACE_SECONDS: '16', KUBELAB_POD_EVICTION_SECONDS: '4', KUBELAB_NODE_MONITOR_PERIOD_SECONDS: '2' };
+const TIMINGS = {
+  KUBELAB_NODE_GRACE_SECONDS: '16',
+  KUBELAB_POD_EVICTION_SECONDS: '4',
+  KUBELAB_NODE_MONITOR_PERIOD_SECONDS: '2',
+};
 
 describe('faults: the lab heals', { timeout: 12 * 60_000 }, () => {
   useE2eLab(2, TIMINGS);
@@ -41,23 +57,38 @@ describe('faults: the lab heals', { timeout: 12 * 60_000 }, () => {
     const [pod] = live(await lab.client.pods('default', 'app=web'));
     assert.ok(pod, 'a web pod');
     const restarts = pod.status.containerStatuses?.[0]?.restartCount ?? 0;
-    const x = await startExperiment('pod container killed', [httpProbe('web answers', url, 'continuous', { intervalMs: 200 }), deploymentAvailable(lab.client, 'web', 'end')]);
+    const x = await startExperiment('pod container killed', [
+      httpProbe('web answers', url, 'continuous', { intervalMs: 200 }),
+      deploymentAvailable(lab.client, 'web', 'end'),
+    ]);
     const f = await x.inject(lab, { kind: 'kill', target: `pod/${pod.metadata.name}` });
-    const restarted = await waitFor(async () => {
-      const p = (await lab.client.pods('default', 'app=web')).find((q) => q.metadata.name === pod.metadata.name);
-      return p && (p.status.containerStatuses?.[0]?.restartCount ?? 0) > restarts && p.status.containerStatuses?.[0]?.ready ? Date.now() : undefined;
-    }, { timeout: 60_000, what: `${pod.metadata.name} restarted and ready` });
+    const restarted = await waitFor(
+      async () => {
+        const p = (await lab.client.pods('default', 'app=web')).find((q) => q.metadata.name === pod.metadata.name);
+        return p &&
+          (p.status.containerStatuses?.[0]?.restartCount ?? 0) > restarts &&
+          p.status.containerStatuses?.[0]?.ready
+          ? Date.now()
+          : undefined;
+      },
+      { timeout: 60_000, what: `${pod.metadata.name} restarted and ready` },
+    );
     await waitFor(webAvailable(3), { timeout: 60_000, what: 'web available' });
     const r = await x.finish();
     console.log(r.text);
     assert.ok(r.ok, r.text);
     const failed = r.probes[0]!.outages.reduce((sum, o) => sum + ((o.to ?? r.durationMs) - o.from), 0);
     assert.ok(recovered('1 container killed (restart)', restarted - f.at, 30_000));
-    assert.ok(recovered('1 container killed (Service outage, total)', failed, 5_000), 'the Service answers from the other pods');
+    assert.ok(
+      recovered('1 container killed (Service outage, total)', failed, 5_000),
+      'the Service answers from the other pods',
+    );
   });
 
   it('4. kube-proxy killed: every Service works again within seconds', async () => {
-    const x = await startExperiment('kube-proxy killed', [httpProbe('web answers', url, 'continuous', { intervalMs: 200 })]);
+    const x = await startExperiment('kube-proxy killed', [
+      httpProbe('web answers', url, 'continuous', { intervalMs: 200 }),
+    ]);
     await x.inject(lab, { kind: 'kill', target: 'kube-proxy' });
     await waitFor(() => httpProbe('web', url).check(), { timeout: 60_000, what: `${url} answering again` });
     const dns = await lab.kubectl(['get', 'endpointslices', '-n', 'kube-system', '-o', 'name']);
@@ -70,13 +101,28 @@ describe('faults: the lab heals', { timeout: 12 * 60_000 }, () => {
 
   it('5. the scheduler killed while 20 pods are pending: all scheduled after it restarts, each once', async () => {
     const stopped = await lab.inject({ kind: 'stop', target: 'scheduler' });
-    await lab.apply(deployment('many', 20).replace('image: kubelab/echo, ports: [{containerPort: 80}]', 'image: kubelab/busybox, command: [sleep, "3600"]'));
-    await waitFor(async () => live(await lab.client.pods('default', 'app=many')).length === 20 || undefined, { timeout: 60_000, what: '20 pods created' });
-    assert.equal(live(await lab.client.pods('default', 'app=many')).filter((p) => p.spec.nodeName).length, 0, 'none scheduled while the scheduler is stopped');
+    await lab.apply(
+      deployment('many', 20).replace(
+        'image: kubelab/echo, ports: [{containerPort: 80}]',
+        'image: kubelab/busybox, command: [sleep, "3600"]',
+      ),
+    );
+    await waitFor(async () => live(await lab.client.pods('default', 'app=many')).length === 20 || undefined, {
+      timeout: 60_000,
+      what: '20 pods created',
+    });
+    assert.equal(
+      live(await lab.client.pods('default', 'app=many')).filter((p) => p.spec.nodeName).length,
+      0,
+      'none scheduled while the scheduler is stopped',
+    );
     await stopped.heal();
     await lab.inject({ kind: 'kill', target: 'scheduler' }); // as it starts on the pending pods
     const t0 = Date.now();
-    await waitFor(async () => live(await lab.client.pods('default', 'app=many')).every((p) => p.spec.nodeName) || undefined, { timeout: 90_000, what: 'all 20 scheduled' });
+    await waitFor(
+      async () => live(await lab.client.pods('default', 'app=many')).every((p) => p.spec.nodeName) || undefined,
+      { timeout: 90_000, what: 'all 20 scheduled' },
+    );
     const pods = live(await lab.client.pods('default', 'app=many'));
     assert.equal(pods.length, 20, 'no pod made twice');
     console.log(`  spread: ${JSON.stringify(spread(pods))}`);
@@ -86,16 +132,28 @@ describe('faults: the lab heals', { timeout: 12 * 60_000 }, () => {
 
   it('6. the controller-manager killed mid-rollout: the rollout completes, once', async () => {
     await lab.apply(deployment('web', 3, 'v2'));
-    await waitFor(async () => ((await lab.client.deployment('web')).status.updatedReplicas ?? 0) >= 1 || undefined, { timeout: 60_000, what: 'the rollout under way' });
+    await waitFor(async () => ((await lab.client.deployment('web')).status.updatedReplicas ?? 0) >= 1 || undefined, {
+      timeout: 60_000,
+      what: 'the rollout under way',
+    });
     const f = await lab.inject({ kind: 'kill', target: 'controller-manager' });
     await waitFor(webAvailable(3), { timeout: 120_000, what: 'the rollout complete' });
     assert.ok(recovered('6 controller-manager killed mid-rollout', Date.now() - f.at, 90_000));
-    const rs = await lab.client.list<{ spec: { replicas: number; template: { spec: { containers: { env?: { value: string }[] }[] } } } }>('/apis/apps/v1/namespaces/default/replicasets', 'app=web');
+    const rs = await lab.client.list<{
+      spec: { replicas: number; template: { spec: { containers: { env?: { value: string }[] }[] } } };
+    }>('/apis/apps/v1/namespaces/default/replicasets', 'app=web');
     const v2 = rs.filter((r) => r.spec.template.spec.containers[0]?.env?.[0]?.value === 'v2');
     assert.equal(v2.length, 1, 'one ReplicaSet of the new template');
     assert.equal(v2[0]!.spec.replicas, 3);
-    assert.deepEqual(rs.filter((r) => r !== v2[0]).map((r) => r.spec.replicas), rs.length > 1 ? Array(rs.length - 1).fill(0) : [], 'the old ones scaled to 0');
-    await waitFor(async () => live(await lab.client.pods('default', 'app=web')).length === 3 || undefined, { timeout: 60_000, what: 'exactly 3 web pods' });
+    assert.deepEqual(
+      rs.filter((r) => r !== v2[0]).map((r) => r.spec.replicas),
+      rs.length > 1 ? Array(rs.length - 1).fill(0) : [],
+      'the old ones scaled to 0',
+    );
+    await waitFor(async () => live(await lab.client.pods('default', 'app=web')).length === 3 || undefined, {
+      timeout: 60_000,
+      what: 'exactly 3 web pods',
+    });
   });
 
   it('2. a kubelet lost: node NotReady, its pods replaced elsewhere; back, stale pods gone, no duplicates', async () => {
@@ -103,22 +161,41 @@ describe('faults: the lab heals', { timeout: 12 * 60_000 }, () => {
     const node = before[0]!.spec.nodeName!;
     const x = await startExperiment('kubelet lost', [httpProbe('web answers', url, 'continuous', { intervalMs: 500 })]);
     const f = await x.inject(lab, { kind: 'stop', target: node });
-    await waitFor(async () => !isReady((await lab.client.nodes()).find((n) => n.metadata.name === node)!) || undefined, { timeout: 60_000, what: `${node} NotReady` });
+    await waitFor(
+      async () => !isReady((await lab.client.nodes()).find((n) => n.metadata.name === node)!) || undefined,
+      { timeout: 60_000, what: `${node} NotReady` },
+    );
     const notReady = Date.now() - f.at;
-    await waitFor(async () => {
-      const pods = live(await lab.client.pods('default', 'app=web'));
-      return (pods.length === 3 && pods.every((p) => p.spec.nodeName !== node && p.status.phase === 'Running')) || undefined;
-    }, { timeout: 90_000, what: `3 web pods Running off ${node}` });
+    await waitFor(
+      async () => {
+        const pods = live(await lab.client.pods('default', 'app=web'));
+        return (
+          (pods.length === 3 && pods.every((p) => p.spec.nodeName !== node && p.status.phase === 'Running')) ||
+          undefined
+        );
+      },
+      { timeout: 90_000, what: `3 web pods Running off ${node}` },
+    );
     const replaced = Date.now() - f.at;
     await f.heal();
-    await waitFor(async () => isReady((await lab.client.nodes()).find((n) => n.metadata.name === node)!) || undefined, { timeout: 60_000, what: `${node} Ready again` });
-    await waitFor(async () => (await lab.client.pods('default', 'app=web')).length === 3 || undefined, { timeout: 60_000, what: 'the stale pods removed' });
+    await waitFor(async () => isReady((await lab.client.nodes()).find((n) => n.metadata.name === node)!) || undefined, {
+      timeout: 60_000,
+      what: `${node} Ready again`,
+    });
+    await waitFor(async () => (await lab.client.pods('default', 'app=web')).length === 3 || undefined, {
+      timeout: 60_000,
+      what: 'the stale pods removed',
+    });
     const r = await x.finish();
     console.log(r.text);
     assert.ok(recovered('2 kubelet lost (NotReady)', notReady, 40_000));
     assert.ok(recovered('2 kubelet lost (pods replaced)', replaced, 70_000));
     assert.ok(r.probes[0]!.held, r.text);
-    assert.deepEqual(Object.keys(spread(await lab.client.pods('default', 'app=web'))).includes(node), false, 'no pod left on the old node');
+    assert.deepEqual(
+      Object.keys(spread(await lab.client.pods('default', 'app=web'))).includes(node),
+      false,
+      'no pod left on the old node',
+    );
   });
 
   it('7. the apiserver restarted during watches: the watcher resumes with no gap', async () => {
@@ -146,7 +223,13 @@ describe('faults: the lab heals', { timeout: 12 * 60_000 }, () => {
     const h = await rec.check(acked);
     console.log(`  watch history: ${h.text}`);
     assert.ok(h.ok, h.text);
-    assert.ok(recovered(`7 apiserver restarted (writes again${wasDown ? '' : '; none refused'})`, firstAfter ? firstAfter - restartedAt : 0, 60_000));
+    assert.ok(
+      recovered(
+        `7 apiserver restarted (writes again${wasDown ? '' : '; none refused'})`,
+        firstAfter ? firstAfter - restartedAt : 0,
+        60_000,
+      ),
+    );
   });
 
   it('8. etcd restarted: refused meanwhile, then no acknowledged write lost', async () => {
@@ -172,21 +255,41 @@ describe('faults: the lab heals', { timeout: 12 * 60_000 }, () => {
     }
     await restarting;
     assert.ok(acked.length >= 20, '20 writes acknowledged');
-    const present = new Map((await lab.client.list<{ metadata: { name: string; resourceVersion: string } }>('/api/v1/namespaces/default/configmaps')).map((c) => [`default/${c.metadata.name}`, Number(c.metadata.resourceVersion)]));
+    const present = new Map(
+      (
+        await lab.client.list<{ metadata: { name: string; resourceVersion: string } }>(
+          '/api/v1/namespaces/default/configmaps',
+        )
+      ).map((c) => [`default/${c.metadata.name}`, Number(c.metadata.resourceVersion)]),
+    );
     const lost = acked.filter((w) => !((present.get(w.key) ?? 0) >= w.rv));
     console.log(`  ${refused} writes refused during the restart; ${lost.length} acknowledged writes lost`);
     assert.deepEqual(lost, []);
-    assert.ok(recovered(`8 etcd restarted (writes again${wasDown ? '' : '; none refused'})`, firstAfter ? firstAfter - restartedAt : 0, 60_000));
+    assert.ok(
+      recovered(
+        `8 etcd restarted (writes again${wasDown ? '' : '; none refused'})`,
+        firstAfter ? firstAfter - restartedAt : 0,
+        60_000,
+      ),
+    );
   });
 
   it('12. 10% packet loss on a kubelet (no netem here: loss, not delay): its node stays Ready, pods still start', async () => {
     const node = (await lab.client.nodes())[0]!.metadata.name;
     const x = await startExperiment('kubelet with packet loss', [
-      customProbe(`${node} Ready`, 'continuous', async () => isReady((await lab.client.nodes()).find((n) => n.metadata.name === node)!), 1000),
+      customProbe(
+        `${node} Ready`,
+        'continuous',
+        async () => isReady((await lab.client.nodes()).find((n) => n.metadata.name === node)!),
+        1000,
+      ),
     ]);
     const f = await x.inject(lab, { kind: 'loss', target: node, percent: 10 });
     await lab.apply(deployment('lossy', 2).replace('containers:', `nodeName: ${node}\n      containers:`));
-    await waitFor(async () => (await lab.client.deployment('lossy')).status.availableReplicas === 2 || undefined, { timeout: 90_000, what: `2 pods available on ${node}` });
+    await waitFor(async () => (await lab.client.deployment('lossy')).status.availableReplicas === 2 || undefined, {
+      timeout: 90_000,
+      what: `2 pods available on ${node}`,
+    });
     const started = Date.now() - f.at;
     await f.heal();
     const r = await x.finish();
@@ -196,9 +299,35 @@ describe('faults: the lab heals', { timeout: 12 * 60_000 }, () => {
     await lab.kubectl(['delete', 'deployment', 'lossy', '--wait=false']);
   });
 
-  it('11. the whole lab stopped and started', { skip: 'covered by lifecycle.e2e.ts ("stop/start keeps every object and every pod, no duplicates"), which has a lab of its own' }, () => undefined);
-  it('3. a node partitioned', { skip: "not yet: a node's pods are containers of their own on the lab network, so cutting off the kubelet's container leaves them reachable; the fence check needs the pods partitioned too" }, () => undefined);
-  it('9-10. HA: leaders and etcd members lost', { skip: 'not yet in this suite (the HA profile has its own lab in ha.e2e.ts; a second lab would add minutes)' }, () => undefined);
-  it('12. 200 ms latency on kubelet↔apiserver', { skip: 'needs sch_netem, which this CI kernel lacks (kubelab chaos latency says so); the loss variant above runs instead' }, () => undefined);
-  it('13. controller-manager clock skewed +90 s', { skip: 'not yet: needs a Clock offset knob in the controller-manager' }, () => undefined);
+  it(
+    '11. the whole lab stopped and started',
+    {
+      skip: 'covered by lifecycle.e2e.ts ("stop/start keeps every object and every pod, no duplicates"), which has a lab of its own',
+    },
+    () => undefined,
+  );
+  it(
+    '3. a node partitioned',
+    {
+      skip: "not yet: a node's pods are containers of their own on the lab network, so cutting off the kubelet's container leaves them reachable; the fence check needs the pods partitioned too",
+    },
+    () => undefined,
+  );
+  it(
+    '9-10. HA: leaders and etcd members lost',
+    { skip: 'not yet in this suite (the HA profile has its own lab in ha.e2e.ts; a second lab would add minutes)' },
+    () => undefined,
+  );
+  it(
+    '12. 200 ms latency on kubelet↔apiserver',
+    {
+      skip: 'needs sch_netem, which this CI kernel lacks (kubelab chaos latency says so); the loss variant above runs instead',
+    },
+    () => undefined,
+  );
+  it(
+    '13. controller-manager clock skewed +90 s',
+    { skip: 'not yet: needs a Clock offset knob in the controller-manager' },
+    () => undefined,
+  );
 });

@@ -23,7 +23,9 @@ const TODO: Record<string, string> = {};
 const lab = useE2eLab(2);
 const matrix = new Matrix([...VERSIONS.map((v) => v.label), 'client-node']);
 after(() => rmSync(tmp, { recursive: true, force: true }));
-after(() => console.log(`\nkubectl compatibility (ok = passed, FAIL, todo, skip = binary missing):\n${matrix.render()}\n`));
+after(() =>
+  console.log(`\nkubectl compatibility (ok = passed, FAIL, todo, skip = binary missing):\n${matrix.render()}\n`),
+);
 
 describe('kubectl versions', { concurrency: true }, () => {
   for (const v of VERSIONS) {
@@ -42,7 +44,7 @@ describe('kubectl versions', { concurrency: true }, () => {
     });
   }
 
-  describe("@kubernetes/client-node", { concurrency: 1 }, () => {
+  describe('@kubernetes/client-node', { concurrency: 1 }, () => {
     it('lists pods, watches an ADDED event, creates a ConfigMap', async () => {
       matrix.set('client-node list/watch/create', 'client-node', 'FAIL');
       const cfg = new KubeConfig();
@@ -52,18 +54,29 @@ describe('kubectl versions', { concurrency: true }, () => {
       const pods = await core.listNamespacedPod({ namespace: 'kube-system' });
       assert.ok(Array.isArray(pods.items));
       const seen = new Promise<string>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error('no ADDED event for cm "from-client-node" within 20s')), 20_000);
+        const timer = setTimeout(
+          () => reject(new Error('no ADDED event for cm "from-client-node" within 20s')),
+          20_000,
+        );
         void new Watch(cfg)
-          .watch('/api/v1/namespaces/default/configmaps', {}, (type: string, obj: { metadata?: { name?: string } }) => {
-            if (type === 'ADDED' && obj.metadata?.name === 'from-client-node') {
-              clearTimeout(timer);
-              resolve(type);
-            }
-          }, (err: unknown) => err && reject(err))
+          .watch(
+            '/api/v1/namespaces/default/configmaps',
+            {},
+            (type: string, obj: { metadata?: { name?: string } }) => {
+              if (type === 'ADDED' && obj.metadata?.name === 'from-client-node') {
+                clearTimeout(timer);
+                resolve(type);
+              }
+            },
+            (err: unknown) => err && reject(err),
+          )
           .then((ctl) => seen.finally(() => ctl.abort()), reject);
       });
       await new Promise((r) => setTimeout(r, 500));
-      const created = await core.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'from-client-node' }, data: { a: 'b' } } });
+      const created = await core.createNamespacedConfigMap({
+        namespace: 'default',
+        body: { metadata: { name: 'from-client-node' }, data: { a: 'b' } },
+      });
       assert.equal(created.metadata?.name, 'from-client-node');
       assert.equal(await seen, 'ADDED');
       matrix.set('client-node list/watch/create', 'client-node', 'ok');

@@ -7,14 +7,20 @@ import * as net from 'node:net';
 const tag = process.env.KUBELAB_IMAGE_TAG;
 export const ECHO_IMAGE = tag && tag !== 'dev' ? `kubelab/echo:${tag}` : 'kubelab/echo';
 
-export function echoDeployment(name: string, replicas: number, opts: { port?: number; readiness?: boolean } = {}): string {
+export function echoDeployment(
+  name: string,
+  replicas: number,
+  opts: { port?: number; readiness?: boolean } = {},
+): string {
   const port = opts.port ?? 80;
-  const probe = opts.readiness ? `
+  const probe = opts.readiness
+    ? `
         readinessProbe:
           httpGet: {path: /ready, port: ${port}}
           periodSeconds: 1
           failureThreshold: 1
-          successThreshold: 1` : '';
+          successThreshold: 1`
+    : '';
   return `apiVersion: apps/v1
 kind: Deployment
 metadata: {name: ${name}}
@@ -36,17 +42,39 @@ spec:
 export const podOf = (body: string): string => /^hello from (\S+)/.exec(body)?.[1] ?? `?${body.slice(0, 40)}`;
 
 /** One GET on a fresh connection; `host` sets the Host header (curl --resolve). */
-export function get(url: string, opts: { host?: string; timeoutMs?: number; servername?: string; ca?: string } = {}): Promise<{ status: number; body: string; headers: http.IncomingHttpHeaders; cn?: string }> {
+export function get(
+  url: string,
+  opts: { host?: string; timeoutMs?: number; servername?: string; ca?: string } = {},
+): Promise<{ status: number; body: string; headers: http.IncomingHttpHeaders; cn?: string }> {
   const u = new URL(url);
   const mod = u.protocol === 'https:' ? https : http;
   return new Promise((resolve, reject) => {
     const req = mod.request(
-      { host: u.hostname, port: u.port, path: u.pathname + u.search, agent: false, timeout: opts.timeoutMs ?? 5000, headers: opts.host ? { host: opts.host } : {}, servername: opts.servername, rejectUnauthorized: false },
+      {
+        host: u.hostname,
+        port: u.port,
+        path: u.pathname + u.search,
+        agent: false,
+        timeout: opts.timeoutMs ?? 5000,
+        headers: opts.host ? { host: opts.host } : {},
+        servername: opts.servername,
+        rejectUnauthorized: false,
+      },
       (res) => {
-        const cert = 'getPeerCertificate' in res.socket ? (res.socket as import('node:tls').TLSSocket).getPeerCertificate() : undefined;
+        const cert =
+          'getPeerCertificate' in res.socket
+            ? (res.socket as import('node:tls').TLSSocket).getPeerCertificate()
+            : undefined;
         let body = '';
         res.on('data', (d: Buffer) => (body += d.toString()));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body, headers: res.headers, cn: cert?.subject?.CN as string | undefined }));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            body,
+            headers: res.headers,
+            cn: cert?.subject?.CN as string | undefined,
+          }),
+        );
       },
     );
     req.on('timeout', () => req.destroy(new Error(`GET ${url} timed out`)));
@@ -66,7 +94,11 @@ export async function spread(url: string, n: number): Promise<Map<string, number
 }
 
 /** A WebSocket handshake and one masked text message through host:port; resolves with the echo. */
-export function websocketEcho(port: number, hostHeader: string, text: string): Promise<{ echoed: string; pod: string }> {
+export function websocketEcho(
+  port: number,
+  hostHeader: string,
+  text: string,
+): Promise<{ echoed: string; pod: string }> {
   return new Promise((resolve, reject) => {
     const s = net.connect({ host: '127.0.0.1', port });
     const timer = setTimeout(() => {
@@ -74,7 +106,9 @@ export function websocketEcho(port: number, hostHeader: string, text: string): P
       reject(new Error('websocket: no echo within 5 s'));
     }, 5000);
     s.on('error', reject);
-    s.write(`GET /ws HTTP/1.1\r\nHost: ${hostHeader}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`);
+    s.write(
+      `GET /ws HTTP/1.1\r\nHost: ${hostHeader}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+    );
     const mask = Buffer.from([9, 8, 7, 6]);
     const payload = Buffer.from(text);
     let buf = Buffer.alloc(0);
@@ -89,7 +123,13 @@ export function websocketEcho(port: number, hostHeader: string, text: string): P
         if (!head.startsWith('HTTP/1.1 101')) return reject(new Error(`websocket: ${head}`));
         buf = buf.subarray(end + 4);
         sent = true;
-        s.write(Buffer.concat([Buffer.from([0x81, 0x80 | payload.length]), mask, Buffer.from(payload.map((b, i) => b ^ mask[i % 4]!))]));
+        s.write(
+          Buffer.concat([
+            Buffer.from([0x81, 0x80 | payload.length]),
+            mask,
+            Buffer.from(payload.map((b, i) => b ^ mask[i % 4]!)),
+          ]),
+        );
       }
       if (buf.length >= 2 + payload.length) {
         clearTimeout(timer);

@@ -100,32 +100,52 @@ describe('RBAC on a lab: users, roles, bindings, aggregation, escalation', { tim
   const users = join(dir, 'users.kubeconfig');
   const ctx = `jane@${kubeconfigName(E2E_ENV.KUBELAB_PROJECT!)}`;
   const asJane = (args: string[]) => run('kubectl', ['--kubeconfig', users, '--context', ctx, ...args]);
-  const yes = (args: string[]) => async () => ((await asJane(['auth', 'can-i', ...args])).stdout.trim() === 'yes' ? true : undefined);
+  const yes = (args: string[]) => async () =>
+    (await asJane(['auth', 'can-i', ...args])).stdout.trim() === 'yes' ? true : undefined;
 
   it('kubelab user add: a context acting as jane, who may list pods in default once bound and nothing else', async () => {
-    const add = await run('node', [join(repoRoot, 'cli/dist/main.js'), 'user', 'add', 'jane', '--group', 'devs'], { env: { ...process.env, ...E2E_ENV, KUBECONFIG: users }, timeoutMs: 60_000 });
+    const add = await run('node', [join(repoRoot, 'cli/dist/main.js'), 'user', 'add', 'jane', '--group', 'devs'], {
+      env: { ...process.env, ...E2E_ENV, KUBECONFIG: users },
+      timeoutMs: 60_000,
+    });
     assert.equal(add.code, 0, add.stderr);
     assert.match(add.stdout, new RegExp(`context ${ctx} added to`));
     const who = await asJane(['auth', 'whoami']);
     assert.match(who.stdout, /Username\s+jane/);
     assert.match(who.stdout, /Groups\s+\[devs system:authenticated\]/);
     const before = await asJane(['get', 'pods']);
-    assert.match(before.stderr, /Error from server \(Forbidden\): pods is forbidden: User "jane" cannot list resource "pods" in API group "" in the namespace "default"/);
+    assert.match(
+      before.stderr,
+      /Error from server \(Forbidden\): pods is forbidden: User "jane" cannot list resource "pods" in API group "" in the namespace "default"/,
+    );
     await lab.kOk(['apply', '-f', '-'], READ_PODS);
     await waitFor('jane may list pods', yes(['list', 'pods']), 30_000);
-    const asked = [['get', 'pods'], ['delete', 'pods'], ['list', 'pods', '-n', 'kube-system'], ['list', 'secrets'], ['create', 'deployments.apps'], ['list', 'nodes']];
+    const asked = [
+      ['get', 'pods'],
+      ['delete', 'pods'],
+      ['list', 'pods', '-n', 'kube-system'],
+      ['list', 'secrets'],
+      ['create', 'deployments.apps'],
+      ['list', 'nodes'],
+    ];
     const answers = await Promise.all(asked.map(async (a) => (await asJane(['auth', 'can-i', ...a])).stdout.trim()));
     assert.deepEqual(answers, ['yes', 'no', 'no', 'no', 'no', 'no']);
     assert.equal((await asJane(['get', 'pods'])).code, 0);
     const refused = await asJane(['get', 'pods', '-n', 'kube-system']);
-    assert.match(refused.stderr, /pods is forbidden: User "jane" cannot list resource "pods" in API group "" in the namespace "kube-system"/);
+    assert.match(
+      refused.stderr,
+      /pods is forbidden: User "jane" cannot list resource "pods" in API group "" in the namespace "kube-system"/,
+    );
   });
 
   it('the CSR and RBAC tutorials, typed as written', async () => {
     const cfg = join(dir, 'tutorial.kubeconfig');
     writeFileSync(cfg, await lab.kOk(['config', 'view', '--raw']));
     writeFileSync(join(dir, 'tutorial.sh'), TUTORIAL);
-    const r = await run('bash', ['-c', `cd ${dir} && bash tutorial.sh`], { env: { ...process.env, KUBECONFIG: cfg }, timeoutMs: 120_000 });
+    const r = await run('bash', ['-c', `cd ${dir} && bash tutorial.sh`], {
+      env: { ...process.env, KUBECONFIG: cfg },
+      timeoutMs: 120_000,
+    });
     assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
     assert.match(r.stdout, /certificatesigningrequest.certificates.k8s.io\/myuser approved/);
     assert.match(r.stdout, /Username\s+myuser/);
@@ -136,13 +156,34 @@ describe('RBAC on a lab: users, roles, bindings, aggregation, escalation', { tim
   it('a ClusterRole aggregated by label, and view/edit/admin filled by the controller', async () => {
     await lab.kOk(['apply', '-f', '-'], MONITORING);
     type Role = { rules?: { resources?: string[] }[] };
-    const rules = await waitFor('monitoring has the rules of monitoring-endpoints', async () => (await lab.kJson<Role>(['get', 'clusterrole', 'monitoring', '-o', 'json'])).rules?.[0] && (await lab.kJson<Role>(['get', 'clusterrole', 'monitoring', '-o', 'json'])).rules, 30_000);
+    const rules = await waitFor(
+      'monitoring has the rules of monitoring-endpoints',
+      async () =>
+        (await lab.kJson<Role>(['get', 'clusterrole', 'monitoring', '-o', 'json'])).rules?.[0] &&
+        (await lab.kJson<Role>(['get', 'clusterrole', 'monitoring', '-o', 'json'])).rules,
+      30_000,
+    );
     assert.deepEqual(rules[0]!.resources, ['services', 'endpointslices', 'pods']);
     const view = await lab.kJson<Role>(['get', 'clusterrole', 'view', '-o', 'json']);
-    assert.ok(view.rules?.some((r) => r.resources?.includes('pods')), 'view aggregates system:aggregate-to-view');
+    assert.ok(
+      view.rules?.some((r) => r.resources?.includes('pods')),
+      'view aggregates system:aggregate-to-view',
+    );
     const admin = await lab.kJson<Role>(['get', 'clusterrole', 'admin', '-o', 'json']);
-    assert.ok(admin.rules?.some((r) => r.resources?.includes('rolebindings')) && admin.rules.some((r) => r.resources?.includes('pods/exec')), 'admin holds edit and its own');
-    await lab.kOk(['create', 'rolebinding', 'jane-monitors', '--clusterrole=monitoring', '--user=jane', '-n', 'kube-system']);
+    assert.ok(
+      admin.rules?.some((r) => r.resources?.includes('rolebindings')) &&
+        admin.rules.some((r) => r.resources?.includes('pods/exec')),
+      'admin holds edit and its own',
+    );
+    await lab.kOk([
+      'create',
+      'rolebinding',
+      'jane-monitors',
+      '--clusterrole=monitoring',
+      '--user=jane',
+      '-n',
+      'kube-system',
+    ]);
     await waitFor('jane may list services in kube-system', yes(['list', 'services', '-n', 'kube-system']), 30_000);
   });
 
@@ -151,7 +192,10 @@ describe('RBAC on a lab: users, roles, bindings, aggregation, escalation', { tim
     await lab.kOk(['create', 'rolebinding', 'jane-makes-roles', '--role=role-maker', '--user=jane']);
     await waitFor('jane may create roles', yes(['create', 'roles']), 30_000);
     const r = await asJane(['create', 'role', 'too-much', '--verb=delete', '--resource=pods']);
-    assert.match(r.stderr, /roles.rbac.authorization.k8s.io "too-much" is forbidden: user "jane" \(groups=\["devs" "system:authenticated"\]\) is attempting to grant RBAC permissions not currently held:\n\{APIGroups:\[""\], Resources:\["pods"\], Verbs:\["delete"\]\}/);
+    assert.match(
+      r.stderr,
+      /roles.rbac.authorization.k8s.io "too-much" is forbidden: user "jane" \(groups=\["devs" "system:authenticated"\]\) is attempting to grant RBAC permissions not currently held:\n\{APIGroups:\[""\], Resources:\["pods"\], Verbs:\["delete"\]\}/,
+    );
     await lab.kOk(['create', 'deployment', 'web', '--image=kubelab/echo']);
     await lab.kOk(['rollout', 'status', 'deployment/web', '--timeout=180s']);
   });

@@ -27,11 +27,18 @@ spec:
   containers:
   - {name: c, image: kubelab/busybox, command: [sleep, "3600"]}
 `;
-  const running = (name: string) => waitFor(`pod ${name} Running`, async () => ((await lab.kJson<Json>(['get', 'pod', name, '-n', NS])).status?.phase === 'Running' ? true : undefined), 120_000);
+  const running = (name: string) =>
+    waitFor(
+      `pod ${name} Running`,
+      async () =>
+        (await lab.kJson<Json>(['get', 'pod', name, '-n', NS])).status?.phase === 'Running' ? true : undefined,
+      120_000,
+    );
 
   it('every namespace gets the default ServiceAccount and kube-root-ca.crt, both recreated when deleted', async () => {
     await lab.kOk(['create', 'namespace', NS]);
-    const both = async () => (await lab.k(['get', 'serviceaccount/default', 'configmap/kube-root-ca.crt', '-n', NS])).code === 0 || undefined;
+    const both = async () =>
+      (await lab.k(['get', 'serviceaccount/default', 'configmap/kube-root-ca.crt', '-n', NS])).code === 0 || undefined;
     await waitFor('default ServiceAccount and kube-root-ca.crt', both, 30_000);
     const ca = await lab.kOk(['get', 'configmap', 'kube-root-ca.crt', '-n', NS, '-o', 'jsonpath={.data.ca\\.crt}']);
     assert.match(ca, /^-----BEGIN CERTIFICATE-----/);
@@ -66,9 +73,27 @@ spec:
 
   it('a pod whose ServiceAccount is bound to view lists pods from inside with kubectl and client-node (loadFromCluster, the kubernetes Service) and is refused a delete', async () => {
     await lab.kOk(['create', 'serviceaccount', 'reader', '-n', NS]);
-    await lab.kOk(['create', 'rolebinding', 'reader-view', '--clusterrole=view', `--serviceaccount=${NS}:reader`, '-n', NS]);
-    assert.equal((await lab.k(['auth', 'can-i', 'list', 'pods', '-n', NS, `--as=system:serviceaccount:${NS}:default`])).stdout.trim(), 'no', 'the default ServiceAccount is bound to nothing');
-    const kubectlBin = realpathSync((await import('node:child_process')).execFileSync('sh', ['-c', 'command -v kubectl'], { encoding: 'utf8' }).trim());
+    await lab.kOk([
+      'create',
+      'rolebinding',
+      'reader-view',
+      '--clusterrole=view',
+      `--serviceaccount=${NS}:reader`,
+      '-n',
+      NS,
+    ]);
+    assert.equal(
+      (
+        await lab.k(['auth', 'can-i', 'list', 'pods', '-n', NS, `--as=system:serviceaccount:${NS}:default`])
+      ).stdout.trim(),
+      'no',
+      'the default ServiceAccount is bound to nothing',
+    );
+    const kubectlBin = realpathSync(
+      (await import('node:child_process'))
+        .execFileSync('sh', ['-c', 'command -v kubectl'], { encoding: 'utf8' })
+        .trim(),
+    );
     const manifest = `apiVersion: v1
 kind: Pod
 metadata: {name: client, namespace: ${NS}}
@@ -86,12 +111,22 @@ spec:
     command: [sh, -c, 'kubectl auth whoami -o jsonpath="{.status.userInfo.username}"; echo; kubectl get pod quiet -o name; kubectl delete pod quiet 2>&1 | tail -1; node /repo/tests/dist/e2e/testing/incluster-client.js']
 `;
     await lab.kOk(['apply', '-f', '-'], manifest);
-    await waitFor('client done', async () => (['Succeeded', 'Failed'].includes((await lab.kJson<Json>(['get', 'pod', 'client', '-n', NS])).status?.phase) ? true : undefined), 120_000);
+    await waitFor(
+      'client done',
+      async () =>
+        ['Succeeded', 'Failed'].includes((await lab.kJson<Json>(['get', 'pod', 'client', '-n', NS])).status?.phase)
+          ? true
+          : undefined,
+      120_000,
+    );
     const lines = (await lab.kOk(['logs', 'client', '-n', NS])).trim().split('\n');
     const who = `system:serviceaccount:${NS}:reader`;
     assert.equal(lines[0], who, lines.join('\n'));
     assert.equal(lines[1], 'pod/quiet');
-    assert.equal(lines[2], `Error from server (Forbidden): pods "quiet" is forbidden: User "${who}" cannot delete resource "pods" in API group "" in the namespace "${NS}"`);
+    assert.equal(
+      lines[2],
+      `Error from server (Forbidden): pods "quiet" is forbidden: User "${who}" cannot delete resource "pods" in API group "" in the namespace "${NS}"`,
+    );
     const out = JSON.parse(lines[lines.length - 1] ?? '{}') as Json;
     assert.match(out.server, /^https:\/\/10\.\d+\.128\.1:443$/);
     assert.equal(out.user, who);

@@ -60,16 +60,28 @@ spec:
         - containerPort: 80
 `;
 
-const isReady = (p: Pod) => p.status.phase === 'Running' && !p.metadata.deletionTimestamp && (p.status.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
+const isReady = (p: Pod) =>
+  p.status.phase === 'Running' &&
+  !p.metadata.deletionTimestamp &&
+  (p.status.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
 
 async function readyPods(): Promise<Pod[]> {
   const list = await kJson<List<Pod>>(['get', 'pods', '-l', 'app=web']);
   return list.items.filter(isReady);
 }
 
-describe('walking skeleton: kubectl → apiserver → controllers → scheduler → kubelet → kube-proxy', { timeout: 15 * 60_000 }, () => {
+describe('walking skeleton: kubectl → apiserver → controllers → scheduler → kubelet → kube-proxy', {
+  timeout: 15 * 60_000,
+}, () => {
   before(async () => {
-    const lab = await labUp({ project, apiPort: Number(E2E_ENV.KUBELAB_API_PORT), nodes: 2, env: E2E_ENV, mergeKubeconfig: false, build: false });
+    const lab = await labUp({
+      project,
+      apiPort: Number(E2E_ENV.KUBELAB_API_PORT),
+      nodes: 2,
+      env: E2E_ENV,
+      mergeKubeconfig: false,
+      build: false,
+    });
     kubeconfig = lab.kubeconfig;
     console.log(`  lab up in ${lab.seconds.toFixed(1)}s, kubeconfig ${kubeconfig}`);
   });
@@ -81,7 +93,14 @@ describe('walking skeleton: kubectl → apiserver → controllers → scheduler 
   it('shows 2 Ready nodes', async () => {
     const out = await kOk(['get', 'nodes']);
     assert.match(out, /^NAME\s+STATUS\s+ROLES\s+AGE\s+VERSION/m);
-    assert.equal(out.trim().split('\n').filter((l) => /\sReady\s/.test(l)).length, 2, out);
+    assert.equal(
+      out
+        .trim()
+        .split('\n')
+        .filter((l) => /\sReady\s/.test(l)).length,
+      2,
+      out,
+    );
   });
 
   it('rejects a Deployment without spec.selector, and stores nothing', async () => {
@@ -105,18 +124,26 @@ describe('walking skeleton: kubectl → apiserver → controllers → scheduler 
     writeFileSync(file, DEPLOY);
     const t0 = Date.now();
     assert.match(await kOk(['apply', '-f', file]), /deployment\.apps\/web created/);
-    const pods = await waitFor('3 ready web pods', async () => {
-      const ready = await readyPods();
-      return ready.length === 3 ? ready : undefined;
-    }, 120_000);
+    const pods = await waitFor(
+      '3 ready web pods',
+      async () => {
+        const ready = await readyPods();
+        return ready.length === 3 ? ready : undefined;
+      },
+      120_000,
+    );
     console.log(`  apply → 3 pods Running+Ready: ${((Date.now() - t0) / 1000).toFixed(1)}s`);
     assert.equal(new Set(pods.map((p) => p.status.podIP)).size, 3, 'distinct pod IPs');
     assert.equal(new Set(pods.map((p) => p.spec.nodeName)).size, 2, 'spread over both nodes');
     // The Deployment's status follows its pods' readiness a moment later.
-    const out = await waitFor('the deployment and replicaset to report 3 ready', async () => {
-      const o = await kOk(['get', 'pods,deploy,rs,svc,nodes']);
-      return /deployment\.apps\/web\s+3\/3/.test(o) ? o : undefined;
-    }, 30_000);
+    const out = await waitFor(
+      'the deployment and replicaset to report 3 ready',
+      async () => {
+        const o = await kOk(['get', 'pods,deploy,rs,svc,nodes']);
+        return /deployment\.apps\/web\s+3\/3/.test(o) ? o : undefined;
+      },
+      30_000,
+    );
     assert.match(out, /replicaset\.apps\/web-\w+\s+3\s+3\s+3/);
   });
 
@@ -129,7 +156,11 @@ describe('walking skeleton: kubectl → apiserver → controllers → scheduler 
     clusterIP = svc.spec.clusterIP;
     const [lo, hi] = E2E_ENV.KUBELAB_NODEPORT_RANGE!.split('-').map(Number);
     assert.ok(nodePort >= lo! && nodePort <= hi!, `nodePort ${nodePort} in range`);
-    await waitFor('the node port to answer', async () => ((await httpGet(`http://127.0.0.1:${nodePort}/`)).status === 200 ? true : undefined), 30_000);
+    await waitFor(
+      'the node port to answer',
+      async () => ((await httpGet(`http://127.0.0.1:${nodePort}/`)).status === 200 ? true : undefined),
+      30_000,
+    );
     const seen = new Set<string>();
     for (let i = 0; i < 12; i++) {
       const r = await httpGet(`http://127.0.0.1:${nodePort}/`);
@@ -151,12 +182,44 @@ describe('walking skeleton: kubectl → apiserver → controllers → scheduler 
   });
 
   it('keeps etcd to the apiserver: a pod cannot connect to etcd, the apiserver can; gRPC is not on the host', async () => {
-    const ps = await run('docker', ['ps', '-q', '--filter', `label=io.kubelab.cluster=${E2E_ENV.KUBELAB_CLUSTER}`, '--filter', 'label=io.kubelab.component=etcd']);
+    const ps = await run('docker', [
+      'ps',
+      '-q',
+      '--filter',
+      `label=io.kubelab.cluster=${E2E_ENV.KUBELAB_CLUSTER}`,
+      '--filter',
+      'label=io.kubelab.component=etcd',
+    ]);
     const etcdId = ps.stdout.trim().split('\n')[0]!;
-    const ip = (await run('docker', ['inspect', '-f', '{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}', etcdId])).stdout.trim().split(' ')[0]!;
+    const ip = (
+      await run('docker', ['inspect', '-f', '{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}', etcdId])
+    ).stdout
+      .trim()
+      .split(' ')[0]!;
     assert.match(ip, /^\d+\.\d+\.\d+\.\d+$/, `etcd's address: ${ip}`);
-    const api = (await run('docker', ['ps', '-q', '--filter', `label=io.kubelab.cluster=${E2E_ENV.KUBELAB_CLUSTER}`, '--filter', 'label=io.kubelab.component=apiserver'])).stdout.trim().split('\n')[0]!;
-    const fromApi = await run('docker', ['exec', api, '/bin/busybox', 'timeout', '10', '/bin/busybox', 'wget', '-qO-', `http://${ip}:2379/health`]);
+    const api = (
+      await run('docker', [
+        'ps',
+        '-q',
+        '--filter',
+        `label=io.kubelab.cluster=${E2E_ENV.KUBELAB_CLUSTER}`,
+        '--filter',
+        'label=io.kubelab.component=apiserver',
+      ])
+    ).stdout
+      .trim()
+      .split('\n')[0]!;
+    const fromApi = await run('docker', [
+      'exec',
+      api,
+      '/bin/busybox',
+      'timeout',
+      '10',
+      '/bin/busybox',
+      'wget',
+      '-qO-',
+      `http://${ip}:2379/health`,
+    ]);
     assert.equal(fromApi.code, 0, `the apiserver must reach etcd: ${fromApi.stderr}`);
     const [pod] = await readyPods();
     const id = pod!.status.containerStatuses![0]!.containerID!.replace(/^docker:\/\//, '');
@@ -170,34 +233,56 @@ describe('walking skeleton: kubectl → apiserver → controllers → scheduler 
     assert.equal(open, false, `something listens on the old gRPC host port ${grpcPort}`);
   });
 
-  it('refuses strangers on the gRPC ports: the apiserver without credentials or with another CA\'s certificate, the kubelet but for the apiserver', async () => {
+  it("refuses strangers on the gRPC ports: the apiserver without credentials or with another CA's certificate, the kubelet but for the apiserver", async () => {
     const pkiDir = labSettings({ project, env: E2E_ENV }).pkiDir;
     const read = (f: string): string => readFileSync(join(pkiDir, f), 'utf8');
     const ca = read('ca.crt');
     const scheduler = { cert: read('components/scheduler/client.crt'), key: read('components/scheduler/client.key') };
     const other = await generatePki({ serviceCIDR: '10.96.0.0/12' });
-    const foreign = await issueClientCert({ cert: other.caCert, key: other.caKey }, { cn: 'kube-apiserver-kubelet-client', o: ['system:masters'] });
+    const foreign = await issueClientCert(
+      { cert: other.caCert, key: other.caKey },
+      { cn: 'kube-apiserver-kubelet-client', o: ['system:masters'] },
+    );
     const image = `kubelab/kubelab:${process.env.KUBELAB_IMAGE_TAG || 'dev'}`;
     const net = E2E_ENV.KUBELAB_NETWORK!;
-    const api = (c: Omit<Parameters<typeof probeGrpc>[2], 'target' | 'service'>) => probeGrpc(image, net, { target: 'apiserver:7000', service: 'resources', ...c });
+    const api = (c: Omit<Parameters<typeof probeGrpc>[2], 'target' | 'service'>) =>
+      probeGrpc(image, net, { target: 'apiserver:7000', service: 'resources', ...c });
     assert.equal((await api({ trust: ca, client: scheduler })).code, 0, 'a component certificate is let in');
     const anon = await api({ trust: ca });
     assert.equal(anon.code, 16, `no credentials: UNAUTHENTICATED (${anon.details})`);
     assert.match(anon.details, /only with a client certificate signed by the cluster CA/);
     assert.equal((await api({ trust: ca, client: foreign })).code, 16, 'a certificate of another CA: UNAUTHENTICATED');
-    assert.equal((await api({ trust: ca, token: 'abcdef.0123456789abcdef' })).code, 16, 'a wrong token: UNAUTHENTICATED');
+    assert.equal(
+      (await api({ trust: ca, token: 'abcdef.0123456789abcdef' })).code,
+      16,
+      'a wrong token: UNAUTHENTICATED',
+    );
     assert.equal((await api({})).code, 14, 'plain gRPC: no connection');
-    const nodes = await kJson<List<{ metadata: { name: string; annotations?: Record<string, string> }; status: { addresses: { type: string; address: string }[] } }>>(['get', 'nodes']);
+    const nodes = await kJson<
+      List<{
+        metadata: { name: string; annotations?: Record<string, string> };
+        status: { addresses: { type: string; address: string }[] };
+      }>
+    >(['get', 'nodes']);
     const node = nodes.items[0]!;
     const pin = node.metadata.annotations?.['kubelab.io/kubelet-serving-cert'];
     assert.ok(pin, 'the node publishes its kubelet serving certificate');
     const kubelet = `${node.status.addresses.find((a) => a.type === 'InternalIP')!.address}:10250`;
-    const kl = (c: Omit<Parameters<typeof probeGrpc>[2], 'target' | 'service'>) => probeGrpc(image, net, { target: kubelet, service: 'kubelet', pin, ...c });
+    const kl = (c: Omit<Parameters<typeof probeGrpc>[2], 'target' | 'service'>) =>
+      probeGrpc(image, net, { target: kubelet, service: 'kubelet', pin, ...c });
     const component = await kl({ client: scheduler });
     assert.equal(component.code, 7, `a component certificate at the kubelet: PERMISSION_DENIED (${component.details})`);
     assert.equal((await kl({})).code, 14, 'no certificate at the kubelet: refused in the handshake');
-    assert.equal((await kl({ client: foreign })).code, 14, 'another CA\'s apiserver-named certificate at the kubelet: refused in the handshake');
-    assert.equal((await probeGrpc(image, net, { target: kubelet, service: 'kubelet' })).code, 14, 'plain gRPC at the kubelet: no connection');
+    assert.equal(
+      (await kl({ client: foreign })).code,
+      14,
+      "another CA's apiserver-named certificate at the kubelet: refused in the handshake",
+    );
+    assert.equal(
+      (await probeGrpc(image, net, { target: kubelet, service: 'kubelet' })).code,
+      14,
+      'plain gRPC at the kubelet: no connection',
+    );
   });
 
   it('heals: docker rm -f of an app container → 3 ready pods again within a minute', async () => {
@@ -205,32 +290,60 @@ describe('walking skeleton: kubectl → apiserver → controllers → scheduler 
     const id = pod!.status.containerStatuses![0]!.containerID!.replace(/^docker:\/\//, '');
     const rm = await run('docker', ['rm', '-f', id]);
     assert.equal(rm.code, 0, rm.stderr);
-    await waitFor('the removed container to be noticed', async () => {
-      const p = await kJson<Pod>(['get', 'pod', pod!.metadata.name]).catch(() => undefined);
-      if (!p) return true; // replaced
-      const cs = p.status.containerStatuses?.[0];
-      return cs && cs.containerID !== pod!.status.containerStatuses![0]!.containerID ? true : undefined;
-    }, 30_000);
-    await waitFor('3 ready web pods after the container was removed', async () => ((await readyPods()).length === 3 ? true : undefined), 60_000);
+    await waitFor(
+      'the removed container to be noticed',
+      async () => {
+        const p = await kJson<Pod>(['get', 'pod', pod!.metadata.name]).catch(() => undefined);
+        if (!p) return true; // replaced
+        const cs = p.status.containerStatuses?.[0];
+        return cs && cs.containerID !== pod!.status.containerStatuses![0]!.containerID ? true : undefined;
+      },
+      30_000,
+    );
+    await waitFor(
+      '3 ready web pods after the container was removed',
+      async () => ((await readyPods()).length === 3 ? true : undefined),
+      60_000,
+    );
     const deploy = await kJson<{ status: { readyReplicas?: number } }>(['get', 'deploy', 'web']);
-    await waitFor('deployment readyReplicas=3', async () => ((await kJson<{ status: { readyReplicas?: number } }>(['get', 'deploy', 'web'])).status.readyReplicas === 3 ? true : undefined), 30_000);
+    await waitFor(
+      'deployment readyReplicas=3',
+      async () =>
+        (await kJson<{ status: { readyReplicas?: number } }>(['get', 'deploy', 'web'])).status.readyReplicas === 3
+          ? true
+          : undefined,
+      30_000,
+    );
     assert.ok(deploy);
   });
 
   it('adds a third Ready node with compose --scale kubelet=3', async () => {
     const r = await compose({ project, env: E2E_ENV }, ['up', '-d', '--no-recreate', '--scale', 'kubelet=3']);
     assert.equal(r.code, 0, r.stderr);
-    await waitFor('3 Ready nodes', async () => {
-      const out = await kOk(['get', 'nodes', '--no-headers']);
-      return out.trim().split('\n').filter((l) => /\sReady\s/.test(l)).length === 3 ? true : undefined;
-    }, 90_000);
+    await waitFor(
+      '3 Ready nodes',
+      async () => {
+        const out = await kOk(['get', 'nodes', '--no-headers']);
+        return out
+          .trim()
+          .split('\n')
+          .filter((l) => /\sReady\s/.test(l)).length === 3
+          ? true
+          : undefined;
+      },
+      90_000,
+    );
   });
 
-  it('kubectl logs shows the echo server\'s request lines (pod, deploy/web, --tail, bad container)', async () => {
+  it("kubectl logs shows the echo server's request lines (pod, deploy/web, --tail, bad container)", async () => {
     const pods = await readyPods();
     const logs = await Promise.all(pods.map((p) => kOk(['logs', p.metadata.name])));
-    for (const [i, l] of logs.entries()) assert.match(l, new RegExp(`echo listening on :80 \\(tcp and udp\\) as ${pods[i]!.metadata.name}`), l);
-    assert.ok(logs.some((l) => /"GET \/ HTTP\/1\.1" 200/.test(l)), `some pod logged the NodePort requests:\n${logs.join('\n')}`);
+    for (const [i, l] of logs.entries())
+      assert.match(l, new RegExp(`echo listening on :80 \\(tcp and udp\\) as ${pods[i]!.metadata.name}`), l);
+    assert.ok(
+      logs.some((l) => /"GET \/ HTTP\/1\.1" 200/.test(l)),
+      `some pod logged the NodePort requests:\n${logs.join('\n')}`,
+    );
     assert.match(await kOk(['logs', 'deploy/web']), /echo listening on :80 \(tcp and udp\) as web-/);
     const name = pods[0]!.metadata.name;
     const tail = await kOk(['logs', name, '--tail=1', '--timestamps']);
@@ -245,7 +358,10 @@ describe('walking skeleton: kubectl → apiserver → controllers → scheduler 
     const pods = await readyPods();
     const name = pods[0]!.metadata.name;
     const ip = pods[0]!.status.podIP!;
-    const child = spawn('kubectl', ['logs', '-f', '--tail=0', name], { env: { ...process.env, KUBECONFIG: kubeconfig }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('kubectl', ['logs', '-f', '--tail=0', name], {
+      env: { ...process.env, KUBECONFIG: kubeconfig },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     child.stdout.on('data', (b: Buffer) => (out += b.toString()));
     try {
@@ -253,7 +369,11 @@ describe('walking skeleton: kubectl → apiserver → controllers → scheduler 
       const other = pods[1]!.status.containerStatuses![0]!.containerID!.replace(/^docker:\/\//, '');
       const r = await run('docker', ['exec', other, 'timeout', '10', 'wget', '-qO-', `http://${ip}:80/followed`]);
       assert.equal(r.code, 0, r.stderr);
-      await waitFor('the followed request line', async () => (/"GET \/followed HTTP\/1\.1" 200/.test(out) ? true : undefined), 15_000);
+      await waitFor(
+        'the followed request line',
+        async () => (/"GET \/followed HTTP\/1\.1" 200/.test(out) ? true : undefined),
+        15_000,
+      );
     } finally {
       child.kill('SIGTERM');
     }
@@ -268,15 +388,22 @@ describe('walking skeleton: kubectl → apiserver → controllers → scheduler 
     assert.equal(await kOk(['exec', '-i', name, '--', 'cat'], 'through stdin\n'), 'through stdin\n');
   });
 
-  it('kubectl port-forward reaches the pod\'s port from 127.0.0.1', async () => {
+  it("kubectl port-forward reaches the pod's port from 127.0.0.1", async () => {
     const [pod] = await readyPods();
     const name = pod!.metadata.name;
-    const child = spawn('kubectl', ['port-forward', `pod/${name}`, ':80'], { env: { ...process.env, KUBECONFIG: kubeconfig }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('kubectl', ['port-forward', `pod/${name}`, ':80'], {
+      env: { ...process.env, KUBECONFIG: kubeconfig },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     child.stdout.on('data', (b: Buffer) => (out += b.toString()));
     child.stderr.on('data', (b: Buffer) => (out += b.toString()));
     try {
-      const port = await waitFor('port-forward to listen', async () => /Forwarding from 127\.0\.0\.1:(\d+) -> 80/.exec(out)?.[1], 20_000);
+      const port = await waitFor(
+        'port-forward to listen',
+        async () => /Forwarding from 127\.0\.0\.1:(\d+) -> 80/.exec(out)?.[1],
+        20_000,
+      );
       const r = await httpGet(`http://127.0.0.1:${port}/`);
       assert.equal(r.status, 200);
       assert.match(r.body, new RegExp(`hello from ${name}`));
@@ -313,23 +440,31 @@ spec:
     const logs = await k(['logs', 'job/x']);
     assert.equal(logs.stdout.trim(), 'done', logs.stderr);
     await kOk(['delete', 'job', 'x']);
-    await waitFor('the job\'s pods to be gone', async () => {
-      const pods = await kJson<List<Pod>>(['get', 'pods', '-l', 'job-name=x']);
-      return pods.items.length === 0 ? true : undefined;
-    }, 60_000);
+    await waitFor(
+      "the job's pods to be gone",
+      async () => {
+        const pods = await kJson<List<Pod>>(['get', 'pods', '-l', 'job-name=x']);
+        return pods.items.length === 0 ? true : undefined;
+      },
+      60_000,
+    );
   });
 
-  it('kubectl drain moves a node\'s pods elsewhere through evictions; uncordon makes it schedulable again', async () => {
+  it("kubectl drain moves a node's pods elsewhere through evictions; uncordon makes it schedulable again", async () => {
     const pods = await readyPods();
     const node = pods[0]!.spec.nodeName!;
     const r = await k(['drain', node, '--ignore-daemonsets', '--delete-emptydir-data', '--timeout=120s']);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, new RegExp(`node/${node} (cordoned|drained)`));
     assert.match(r.stdout, /evicting pod default\/web-|pod\/web-\S+ evicted/);
-    await waitFor('3 ready web pods, none on the drained node', async () => {
-      const ready = await readyPods();
-      return ready.length === 3 && ready.every((p) => p.spec.nodeName !== node) ? true : undefined;
-    }, 120_000);
+    await waitFor(
+      '3 ready web pods, none on the drained node',
+      async () => {
+        const ready = await readyPods();
+        return ready.length === 3 && ready.every((p) => p.spec.nodeName !== node) ? true : undefined;
+      },
+      120_000,
+    );
     assert.match(await kOk(['get', 'node', node]), /SchedulingDisabled/);
     assert.match(await kOk(['uncordon', node]), new RegExp(`node/${node} uncordoned`));
   });
@@ -338,19 +473,37 @@ spec:
     const file = join(dir, 'deploy.yaml');
     assert.match(await kOk(['delete', '-f', file]), /deployment\.apps "web" deleted/);
     await kOk(['delete', 'service', 'web']);
-    await waitFor('web pods and replicasets to be gone', async () => {
-      const pods = await kJson<List<Pod>>(['get', 'pods', '-l', 'app=web']);
-      const rs = await kJson<List<Pod>>(['get', 'rs', '-l', 'app=web']);
-      return pods.items.length === 0 && rs.items.length === 0 ? true : undefined;
-    }, 90_000);
-    await waitFor('their containers to be removed', async () => {
-      const r = await run('docker', ['ps', '-aq', '--filter', `label=io.kubelab.cluster=${E2E_ENV.KUBELAB_CLUSTER}`, '--filter', 'label=io.kubernetes.pod.namespace=default']);
-      return r.stdout.trim() === '' ? true : undefined;
-    }, 60_000);
+    await waitFor(
+      'web pods and replicasets to be gone',
+      async () => {
+        const pods = await kJson<List<Pod>>(['get', 'pods', '-l', 'app=web']);
+        const rs = await kJson<List<Pod>>(['get', 'rs', '-l', 'app=web']);
+        return pods.items.length === 0 && rs.items.length === 0 ? true : undefined;
+      },
+      90_000,
+    );
+    await waitFor(
+      'their containers to be removed',
+      async () => {
+        const r = await run('docker', [
+          'ps',
+          '-aq',
+          '--filter',
+          `label=io.kubelab.cluster=${E2E_ENV.KUBELAB_CLUSTER}`,
+          '--filter',
+          'label=io.kubernetes.pod.namespace=default',
+        ]);
+        return r.stdout.trim() === '' ? true : undefined;
+      },
+      60_000,
+    );
   });
 
   it('kubelab down leaves no kubelab container behind', async () => {
-    const r = await run(join(repoRoot, 'kubelab'), ['down'], { env: { ...process.env, ...E2E_ENV }, timeoutMs: 180_000 });
+    const r = await run(join(repoRoot, 'kubelab'), ['down'], {
+      env: { ...process.env, ...E2E_ENV },
+      timeoutMs: 180_000,
+    });
     assert.equal(r.code, 0, r.stderr + r.stdout);
     const ps = await run('docker', ['ps', '-aq', '--filter', `label=io.kubelab.cluster=${E2E_ENV.KUBELAB_CLUSTER}`]);
     assert.equal(ps.stdout.trim(), '', 'containers left behind');

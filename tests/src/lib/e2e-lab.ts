@@ -20,7 +20,14 @@ export function useE2eLab(nodes = 2, env: Record<string, string> = {}): E2eLab {
     kJson: (args) => kubectlJson(args, { kubeconfig: lab.kubeconfig }),
   };
   before(async () => {
-    const up = await labUp({ project: E2E_ENV.KUBELAB_PROJECT, apiPort: Number(E2E_ENV.KUBELAB_API_PORT), nodes, env: { ...E2E_ENV, ...env }, mergeKubeconfig: false, build: false });
+    const up = await labUp({
+      project: E2E_ENV.KUBELAB_PROJECT,
+      apiPort: Number(E2E_ENV.KUBELAB_API_PORT),
+      nodes,
+      env: { ...E2E_ENV, ...env },
+      mergeKubeconfig: false,
+      build: false,
+    });
     lab.kubeconfig = up.kubeconfig;
     console.log(`  lab up in ${up.seconds.toFixed(1)}s, kubeconfig ${up.kubeconfig}`);
   });
@@ -32,7 +39,14 @@ export function useE2eLab(nodes = 2, env: Record<string, string> = {}): E2eLab {
 
 /** IDs of a compose service's containers (by compose's labels, so either compose version works). */
 export async function serviceContainers(service: string): Promise<string[]> {
-  const r = await run('docker', ['ps', '-q', '--filter', `label=com.docker.compose.project=${E2E_ENV.KUBELAB_PROJECT}`, '--filter', `label=com.docker.compose.service=${service}`]);
+  const r = await run('docker', [
+    'ps',
+    '-q',
+    '--filter',
+    `label=com.docker.compose.project=${E2E_ENV.KUBELAB_PROJECT}`,
+    '--filter',
+    `label=com.docker.compose.service=${service}`,
+  ]);
   if (r.code !== 0) throw new Error(`docker ps: ${r.stderr}`);
   return r.stdout.split('\n').filter((l) => l.trim() !== '');
 }
@@ -42,13 +56,41 @@ export async function serviceContainers(service: string): Promise<string[]> {
  * each instance with it and removes older dead ones, so counting instances would not do); -1 if none.
  */
 export async function latestRestartCount(pod: string, container: string): Promise<number> {
-  const r = await run('docker', ['ps', '-a', '--format', '{{.Label "io.kubelab.restart-count"}}', '--filter', `label=io.kubelab.cluster=${E2E_ENV.KUBELAB_CLUSTER}`, '--filter', `label=io.kubernetes.pod.name=${pod}`, '--filter', `label=io.kubernetes.container.name=${container}`]);
+  const r = await run('docker', [
+    'ps',
+    '-a',
+    '--format',
+    '{{.Label "io.kubelab.restart-count"}}',
+    '--filter',
+    `label=io.kubelab.cluster=${E2E_ENV.KUBELAB_CLUSTER}`,
+    '--filter',
+    `label=io.kubernetes.pod.name=${pod}`,
+    '--filter',
+    `label=io.kubernetes.container.name=${container}`,
+  ]);
   if (r.code !== 0) throw new Error(`docker ps: ${r.stderr}`);
-  return Math.max(-1, ...r.stdout.split('\n').filter((l) => l.trim() !== '').map(Number));
+  return Math.max(
+    -1,
+    ...r.stdout
+      .split('\n')
+      .filter((l) => l.trim() !== '')
+      .map(Number),
+  );
 }
 
 /** IDs of the running containers of the lab's pods. */
 export async function podContainers(): Promise<string[]> {
-  const r = await run('docker', ['ps', '-q', '--no-trunc', '--filter', `label=io.kubelab.cluster=${E2E_ENV.KUBELAB_CLUSTER}`, '--filter', 'label=io.kubernetes.pod.uid']);
-  return r.stdout.split('\n').filter((l) => l.trim() !== '').sort();
+  const r = await run('docker', [
+    'ps',
+    '-q',
+    '--no-trunc',
+    '--filter',
+    `label=io.kubelab.cluster=${E2E_ENV.KUBELAB_CLUSTER}`,
+    '--filter',
+    'label=io.kubernetes.pod.uid',
+  ]);
+  return r.stdout
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .sort();
 }

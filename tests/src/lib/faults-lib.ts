@@ -20,7 +20,9 @@ spec:
 /** Exposes a Deployment on a NodePort and returns its URL on the host. */
 export async function nodePortUrl(lab: TestLab, name: string): Promise<string> {
   await lab.kubectl(['expose', 'deployment', name, '--type=NodePort', '--port=80']);
-  const svc = await lab.client.get<{ spec: { ports: { nodePort: number }[] } }>(`/api/v1/namespaces/default/services/${name}`);
+  const svc = await lab.client.get<{ spec: { ports: { nodePort: number }[] } }>(
+    `/api/v1/namespaces/default/services/${name}`,
+  );
   return `http://127.0.0.1:${svc.spec.ports[0]!.nodePort}/`;
 }
 
@@ -33,10 +35,20 @@ export function recovered(scenario: string, ms: number, boundMs: number): boolea
 }
 
 /** Creates ConfigMap `name` (or updates it when `rv` is given); the acknowledged write, or undefined when refused. */
-export async function writeConfigMap(client: LabClient, ns: string, name: string, value: string): Promise<AckedWrite | undefined> {
+export async function writeConfigMap(
+  client: LabClient,
+  ns: string,
+  name: string,
+  value: string,
+): Promise<AckedWrite | undefined> {
   const body = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: ns }, data: { value } };
   try {
-    const made = await client.request<{ metadata: { resourceVersion: string } }>('POST', `/api/v1/namespaces/${ns}/configmaps`, body, 5000);
+    const made = await client.request<{ metadata: { resourceVersion: string } }>(
+      'POST',
+      `/api/v1/namespaces/${ns}/configmaps`,
+      body,
+      5000,
+    );
     return { key: `${ns}/${name}`, rv: Number(made.metadata.resourceVersion), type: 'put' };
   } catch (err) {
     if (err instanceof ApiError) return undefined; // refused or no answer: not acknowledged

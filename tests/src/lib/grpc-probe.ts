@@ -39,8 +39,28 @@ client[method](req, md, { deadline: Date.now() + 8000 }, (err) => {
 });
 `;
 
-export async function probeGrpc(image: string, network: string, call: ProbeCall): Promise<{ code: number; details: string }> {
-  const r = await run('docker', ['run', '--rm', '--network', network, '-e', `PROBE=${JSON.stringify({ ...call, trust: call.pin ?? call.trust })}`, image, 'node', '--input-type=module', '-e', SCRIPT], { timeoutMs: 60_000 });
+export async function probeGrpc(
+  image: string,
+  network: string,
+  call: ProbeCall,
+): Promise<{ code: number; details: string }> {
+  const r = await run(
+    'docker',
+    [
+      'run',
+      '--rm',
+      '--network',
+      network,
+      '-e',
+      `PROBE=${JSON.stringify({ ...call, trust: call.pin ?? call.trust })}`,
+      image,
+      'node',
+      '--input-type=module',
+      '-e',
+      SCRIPT,
+    ],
+    { timeoutMs: 60_000 },
+  );
   const line = r.stdout.trim().split('\n').pop() ?? '';
   try {
     return JSON.parse(line) as { code: number; details: string };

@@ -15,7 +15,8 @@ export const ETCD_SERVICES = ['etcd', 'etcd-2', 'etcd-3'];
 /** The one running container of a compose service. */
 export async function containerOf(service: string): Promise<string> {
   const ids = await serviceContainers(service);
-  if (ids.length !== 1) throw new Error(`expected one running ${service} container in ${E2E_ENV.KUBELAB_PROJECT}, found ${ids.length}`);
+  if (ids.length !== 1)
+    throw new Error(`expected one running ${service} container in ${E2E_ENV.KUBELAB_PROJECT}, found ${ids.length}`);
   return ids[0]!;
 }
 
@@ -27,7 +28,14 @@ export async function docker(args: string[], timeoutMs = 60_000): Promise<string
 
 /** Every container of a compose service, running or not (to start them again). */
 export async function allContainersOf(service: string): Promise<string[]> {
-  const out = await docker(['ps', '-aq', '--filter', `label=com.docker.compose.project=${E2E_ENV.KUBELAB_PROJECT}`, '--filter', `label=com.docker.compose.service=${service}`]);
+  const out = await docker([
+    'ps',
+    '-aq',
+    '--filter',
+    `label=com.docker.compose.project=${E2E_ENV.KUBELAB_PROJECT}`,
+    '--filter',
+    `label=com.docker.compose.service=${service}`,
+  ]);
   return out.split('\n').filter((l) => l.trim() !== '');
 }
 
@@ -47,7 +55,11 @@ export async function etcdStatus(service: string): Promise<EtcdStatus | undefine
   const ids = await serviceContainers(service);
   if (ids.length === 0) return undefined;
   try {
-    const res = await fetch(`http://${await ipOf(ids[0]!)}:2379/v3/maintenance/status`, { method: 'POST', body: '{}', signal: AbortSignal.timeout(3_000) });
+    const res = await fetch(`http://${await ipOf(ids[0]!)}:2379/v3/maintenance/status`, {
+      method: 'POST',
+      body: '{}',
+      signal: AbortSignal.timeout(3_000),
+    });
     const s = (await res.json()) as { header?: { member_id?: string }; leader?: string };
     return { service, memberId: s.header?.member_id ?? '', leader: s.leader ?? '' };
   } catch {
@@ -65,7 +77,11 @@ export async function etcdLeader(): Promise<string | undefined> {
 
 /** Member names in the cluster's member list, as the first member reports it. */
 export async function etcdMembers(): Promise<string[]> {
-  const res = await fetch(`http://${await ipOf(await containerOf('etcd'))}:2379/v3/cluster/member/list`, { method: 'POST', body: '{}', signal: AbortSignal.timeout(3_000) });
+  const res = await fetch(`http://${await ipOf(await containerOf('etcd'))}:2379/v3/cluster/member/list`, {
+    method: 'POST',
+    body: '{}',
+    signal: AbortSignal.timeout(3_000),
+  });
   const list = (await res.json()) as { members?: { name?: string }[] };
   return (list.members ?? []).map((m) => m.name ?? '').sort();
 }
@@ -83,17 +99,29 @@ export interface RawResponse {
 }
 
 /** One HTTPS request to the lab's API with its CA and token, as it comes (no retries). */
-export function rawRequest(api: ApiAccess, method: string, path: string, body?: string, timeoutMs = 30_000): Promise<RawResponse> {
+export function rawRequest(
+  api: ApiAccess,
+  method: string,
+  path: string,
+  body?: string,
+  timeoutMs = 30_000,
+): Promise<RawResponse> {
   const t0 = Date.now();
   return new Promise((resolve, reject) => {
     const headers: Record<string, string> = { Authorization: `Bearer ${api.token}`, Accept: 'application/json' };
     if (body) headers['Content-Type'] = 'application/json';
-    const req = https.request(new URL(path, api.url), { method, ca: api.caCert, headers, agent: false, timeout: timeoutMs }, (res) => {
-      let text = '';
-      res.on('data', (d: Buffer) => (text += d.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text, ms: Date.now() - t0 }));
-      res.on('error', reject);
-    });
+    const req = https.request(
+      new URL(path, api.url),
+      { method, ca: api.caCert, headers, agent: false, timeout: timeoutMs },
+      (res) => {
+        let text = '';
+        res.on('data', (d: Buffer) => (text += d.toString()));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text, ms: Date.now() - t0 }),
+        );
+        res.on('error', reject);
+      },
+    );
     req.on('timeout', () => req.destroy(new Error(`${method} ${path} timed out after ${timeoutMs} ms`)));
     req.on('error', reject);
     req.end(body);

@@ -42,10 +42,16 @@ export function kc(label: string, bin: string, ns: string, kubeconfig: () => str
     get kubeconfig() {
       return kubeconfig();
     },
-    k: (args, opts = {}) => run(bin, ['-n', ns, ...args], { input: opts.input, timeoutMs: opts.timeoutMs ?? 120_000, env: { ...process.env, KUBECONFIG: kubeconfig(), ...opts.env } }),
+    k: (args, opts = {}) =>
+      run(bin, ['-n', ns, ...args], {
+        input: opts.input,
+        timeoutMs: opts.timeoutMs ?? 120_000,
+        env: { ...process.env, KUBECONFIG: kubeconfig(), ...opts.env },
+      }),
     ok: async (args, opts) => {
       const r = await self.k(args, opts);
-      if (r.code !== 0) throw new Error(`${label} ${args.join(' ')} exited ${r.code}: ${(r.stderr || r.stdout).slice(0, 1500)}`);
+      if (r.code !== 0)
+        throw new Error(`${label} ${args.join(' ')} exited ${r.code}: ${(r.stderr || r.stdout).slice(0, 1500)}`);
       return r.stdout;
     },
     json: async <T>(args: string[]) => JSON.parse(await self.ok([...args, '-o', 'json'])) as T,
@@ -122,7 +128,8 @@ export class Matrix {
   render(): string {
     const w = Math.max(7, ...[...this.rows.keys()].map((k) => k.length));
     const lines = [['command'.padEnd(w), ...this.columns.map((c) => c.padEnd(6))].join(' ')];
-    for (const [row, cells] of this.rows) lines.push([row.padEnd(w), ...this.columns.map((c) => (cells.get(c) ?? '-').padEnd(6))].join(' '));
+    for (const [row, cells] of this.rows)
+      lines.push([row.padEnd(w), ...this.columns.map((c) => (cells.get(c) ?? '-').padEnd(6))].join(' '));
     return lines.join('\n');
   }
 }

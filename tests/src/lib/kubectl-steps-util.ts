@@ -57,13 +57,21 @@ export const header = (out: string, cols: string[]) => {
 export const match = (out: string, re: RegExp) => assert.match(out, re);
 
 export async function runningPod(c: Kc, selector: string): Promise<string> {
-  return waitFor(`a running ${selector} pod in ${c.ns}`, async () => {
-    const l = await c.json<List<Pod>>(['get', 'pods', '-l', selector]);
-    return l.items.find((p) => p.status.phase === 'Running' && !p.metadata.deletionTimestamp && p.status.containerStatuses?.every((s) => s.ready))?.metadata.name;
-  }, 60_000);
+  return waitFor(
+    `a running ${selector} pod in ${c.ns}`,
+    async () => {
+      const l = await c.json<List<Pod>>(['get', 'pods', '-l', selector]);
+      return l.items.find(
+        (p) =>
+          p.status.phase === 'Running' &&
+          !p.metadata.deletionTimestamp &&
+          p.status.containerStatuses?.every((s) => s.ready),
+      )?.metadata.name;
+    },
+    60_000,
+  );
 }
 
 export async function rsCount(c: Kc, selector: string): Promise<number> {
   return (await c.json<List<unknown>>(['get', 'rs', '-l', selector])).items.length;
 }
-

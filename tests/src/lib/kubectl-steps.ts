@@ -23,12 +23,29 @@ export const STEPS: Step[] = [
     name: 'apply -f (created/configured/unchanged)',
     fn: async (c) => {
       match(await c.ok(['apply', '-f', file(`d1-${c.ns}.yaml`, deploy(1))]), /^deployment.apps\/web created/);
-      match(await c.ok(['apply', '-f', file(`d2-${c.ns}.yaml`, deploy(2, ', tier: front'))]), /^deployment.apps\/web configured/);
+      match(
+        await c.ok(['apply', '-f', file(`d2-${c.ns}.yaml`, deploy(2, ', tier: front'))]),
+        /^deployment.apps\/web configured/,
+      );
       match(await c.ok(['apply', '-f', join(tmp, `d2-${c.ns}.yaml`)]), /^deployment.apps\/web unchanged/);
     },
   },
-  { name: 'wait --for=condition=Available', fn: async (c) => match(await c.ok(['wait', '--for=condition=Available', 'deployment/web', '--timeout=90s']), /^deployment.apps\/web condition met/) },
-  { name: 'apply --server-side', fn: async (c) => match(await c.ok(['apply', '--server-side', '-f', file(`ssa-${c.ns}.yaml`, cm('ssa', 'v1'))]), /^configmap\/ssa serverside-applied/) },
+  {
+    name: 'wait --for=condition=Available',
+    fn: async (c) =>
+      match(
+        await c.ok(['wait', '--for=condition=Available', 'deployment/web', '--timeout=90s']),
+        /^deployment.apps\/web condition met/,
+      ),
+  },
+  {
+    name: 'apply --server-side',
+    fn: async (c) =>
+      match(
+        await c.ok(['apply', '--server-side', '-f', file(`ssa-${c.ns}.yaml`, cm('ssa', 'v1'))]),
+        /^configmap\/ssa serverside-applied/,
+      ),
+  },
   {
     name: 'create -f / replace -f',
     fn: async (c) => {
@@ -44,16 +61,29 @@ export const STEPS: Step[] = [
       match(await c.ok(['create', 'configmap', 'c2', '--from-literal=a=b']), /^configmap\/c2 created/);
       match(await c.ok(['create', 'secret', 'generic', 's1', '--from-literal=k=v']), /^secret\/s1 created/);
       match(await c.ok(['create', 'service', 'clusterip', 'svc1', '--tcp=80:80']), /^service\/svc1 created/);
-      match(await c.ok(['create', 'job', 'j1', '--image=kubelab/busybox', '--', 'echo', 'hi']), /^job.batch\/j1 created/);
+      match(
+        await c.ok(['create', 'job', 'j1', '--image=kubelab/busybox', '--', 'echo', 'hi']),
+        /^job.batch\/j1 created/,
+      );
     },
   },
-  { name: 'run', fn: async (c) => match(await c.ok(['run', 'p', '--image=kubelab/busybox', '--', 'sleep', '3600']), /^pod\/p created/) },
+  {
+    name: 'run',
+    fn: async (c) =>
+      match(await c.ok(['run', 'p', '--image=kubelab/busybox', '--', 'sleep', '3600']), /^pod\/p created/),
+  },
   {
     name: 'expose (ClusterIP/NodePort/LoadBalancer)',
     fn: async (c) => {
       match(await c.ok(['expose', 'deployment', 'web', '--port=80']), /^service\/web exposed/);
-      match(await c.ok(['expose', 'deployment', 'web', '--port=80', '--type=NodePort', '--name=web-np']), /^service\/web-np exposed/);
-      match(await c.ok(['expose', 'deployment', 'web', '--port=80', '--type=LoadBalancer', '--name=web-lb']), /^service\/web-lb exposed/);
+      match(
+        await c.ok(['expose', 'deployment', 'web', '--port=80', '--type=NodePort', '--name=web-np']),
+        /^service\/web-np exposed/,
+      );
+      match(
+        await c.ok(['expose', 'deployment', 'web', '--port=80', '--type=LoadBalancer', '--name=web-lb']),
+        /^service\/web-lb exposed/,
+      );
       const out = await c.ok(['get', 'svc']);
       header(out, ['NAME', 'TYPE', 'CLUSTER-IP', 'EXTERNAL-IP', 'PORT(S)', 'AGE']);
       match(out, /\nweb-np\s+NodePort\s+\S+\s+<none>\s+80:\d+\/TCP/);
@@ -64,7 +94,17 @@ export const STEPS: Step[] = [
     name: 'get (-o wide/yaml/json/name/jsonpath)',
     fn: async (c) => {
       await runningPod(c, 'app=web');
-      header(await c.ok(['get', 'pods', '-o', 'wide']), ['NAME', 'READY', 'STATUS', 'RESTARTS', 'AGE', 'IP', 'NODE', 'NOMINATED NODE', 'READINESS GATES']);
+      header(await c.ok(['get', 'pods', '-o', 'wide']), [
+        'NAME',
+        'READY',
+        'STATUS',
+        'RESTARTS',
+        'AGE',
+        'IP',
+        'NODE',
+        'NOMINATED NODE',
+        'READINESS GATES',
+      ]);
       match(await c.ok(['get', 'deploy', 'web', '-o', 'yaml']), /^apiVersion: apps\/v1\nkind: Deployment\n/);
       assert.equal((await c.json<{ kind: string }>(['get', 'deploy', 'web'])).kind, 'Deployment');
       assert.equal((await c.ok(['get', 'deploy', '-o', 'name'])).split('\n').includes('deployment.apps/web'), true);
@@ -79,7 +119,8 @@ export const STEPS: Step[] = [
       header(l, ['NAME', 'READY', 'STATUS', 'RESTARTS', 'AGE', 'LABELS']);
       assert.equal(l.trim().split('\n').length, 3, l);
       const all = await c.ok(['get', 'all']);
-      for (const s of ['pod/p', 'service/web ', 'deployment.apps/web ', 'replicaset.apps/web-', 'job.batch/j1']) assert.ok(all.includes(s), `get all lacks ${s}:\n${all}`);
+      for (const s of ['pod/p', 'service/web ', 'deployment.apps/web ', 'replicaset.apps/web-', 'job.batch/j1'])
+        assert.ok(all.includes(s), `get all lacks ${s}:\n${all}`);
     },
   },
   {
@@ -107,13 +148,29 @@ export const STEPS: Step[] = [
       match(await c.ok(['describe', 'pod', 'p']), /Events:\n\s+Type\s+Reason\s+Age\s+From\s+Message\n[\s\S]*Scheduled/);
     },
   },
-  { name: 'scale', fn: async (c) => match(await c.ok(['scale', 'deployment', 'web', '--replicas=3']), /^deployment.apps\/web scaled/) },
-  { name: 'set image', fn: async (c) => match(await c.ok(['set', 'image', 'deployment/web', 'echo=kubelab/echo:1']), /^deployment.apps\/web image updated/) },
+  {
+    name: 'scale',
+    fn: async (c) => match(await c.ok(['scale', 'deployment', 'web', '--replicas=3']), /^deployment.apps\/web scaled/),
+  },
+  {
+    name: 'set image',
+    fn: async (c) =>
+      match(
+        await c.ok(['set', 'image', 'deployment/web', 'echo=kubelab/echo:1']),
+        /^deployment.apps\/web image updated/,
+      ),
+  },
   {
     name: 'rollout status/history/undo',
     fn: async (c) => {
-      match(await c.ok(['rollout', 'status', 'deployment/web', '--timeout=90s']), /deployment "web" successfully rolled out/);
-      match(await c.ok(['rollout', 'history', 'deployment/web']), /^deployment.apps\/web \nREVISION\s+CHANGE-CAUSE\n1\s+<none>\n2\s+<none>/);
+      match(
+        await c.ok(['rollout', 'status', 'deployment/web', '--timeout=90s']),
+        /deployment "web" successfully rolled out/,
+      );
+      match(
+        await c.ok(['rollout', 'history', 'deployment/web']),
+        /^deployment.apps\/web \nREVISION\s+CHANGE-CAUSE\n1\s+<none>\n2\s+<none>/,
+      );
       match(await c.ok(['rollout', 'undo', 'deployment/web']), /^deployment.apps\/web rolled back/);
       await c.ok(['rollout', 'status', 'deployment/web', '--timeout=90s']);
     },
@@ -132,8 +189,14 @@ export const STEPS: Step[] = [
     fn: async (c) => {
       match(await c.ok(['label', 'pod', 'p', 'team=blue']), /^pod\/p labeled/);
       // kubectl 1.27 itself prints "annotate" (upstream wording of that release).
-      match(await c.ok(['annotate', 'pod', 'p', 'note=hi']), c.label === '1.27' ? /^pod\/p annotated?\n/ : /^pod\/p annotated\n/);
-      assert.equal(await c.ok(['get', 'pod', 'p', '-o', 'jsonpath={.metadata.labels.team}/{.metadata.annotations.note}']), 'blue/hi');
+      match(
+        await c.ok(['annotate', 'pod', 'p', 'note=hi']),
+        c.label === '1.27' ? /^pod\/p annotated?\n/ : /^pod\/p annotated\n/,
+      );
+      assert.equal(
+        await c.ok(['get', 'pod', 'p', '-o', 'jsonpath={.metadata.labels.team}/{.metadata.annotations.note}']),
+        'blue/hi',
+      );
     },
   },
   {
@@ -141,7 +204,10 @@ export const STEPS: Step[] = [
     fn: async (c) => {
       const editor = file(`editor-${c.ns}.sh`, '#!/bin/sh\nsed -i "s/key: b/key: edited/" "$1"\n');
       chmodSync(editor, 0o755);
-      match(await c.ok(['edit', 'configmap', 'cm1'], { env: { EDITOR: editor, KUBE_EDITOR: editor } }), /^configmap\/cm1 edited/);
+      match(
+        await c.ok(['edit', 'configmap', 'cm1'], { env: { EDITOR: editor, KUBE_EDITOR: editor } }),
+        /^configmap\/cm1 edited/,
+      );
       assert.equal(await c.ok(['get', 'cm', 'cm1', '-o', 'jsonpath={.data.key}']), 'edited');
     },
   },

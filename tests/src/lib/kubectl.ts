@@ -15,7 +15,11 @@ export interface KubectlOptions {
   timeoutMs?: number;
 }
 
-export function run(cmd: string, args: string[], opts: { input?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<RunResult> {
+export function run(
+  cmd: string,
+  args: string[],
+  opts: { input?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {},
+): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { env: opts.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
@@ -37,7 +41,11 @@ export function run(cmd: string, args: string[], opts: { input?: string; timeout
 
 export function kubectl(args: string[], opts: KubectlOptions): Promise<RunResult> {
   const bin = opts.version ? `kubectl.${opts.version}` : 'kubectl';
-  return run(bin, args, { input: opts.input, timeoutMs: opts.timeoutMs, env: { ...process.env, KUBECONFIG: opts.kubeconfig } });
+  return run(bin, args, {
+    input: opts.input,
+    timeoutMs: opts.timeoutMs,
+    env: { ...process.env, KUBECONFIG: opts.kubeconfig },
+  });
 }
 
 /** kubectl that must succeed; returns stdout. */
@@ -55,7 +63,12 @@ export async function kubectlJson<T>(args: string[], opts: KubectlOptions): Prom
  * Polls `check` until it returns a value (not undefined) or the deadline passes, printing what it
  * waits for every 5 s. The error says what was awaited and the last observation.
  */
-export async function waitFor<T>(what: string, check: () => Promise<T | undefined>, timeoutMs: number, intervalMs = 500): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  check: () => Promise<T | undefined>,
+  timeoutMs: number,
+  intervalMs = 500,
+): Promise<T> {
   const start = Date.now();
   let lastReport = start;
   let last: unknown;
@@ -68,7 +81,10 @@ export async function waitFor<T>(what: string, check: () => Promise<T | undefine
       last = err instanceof Error ? err.message : err;
     }
     const now = Date.now();
-    if (now - start > timeoutMs) throw new Error(`timed out after ${Math.round((now - start) / 1000)}s waiting for ${what}; last: ${String(last)}`);
+    if (now - start > timeoutMs)
+      throw new Error(
+        `timed out after ${Math.round((now - start) / 1000)}s waiting for ${what}; last: ${String(last)}`,
+      );
     if (now - lastReport >= 5000) {
       console.log(`  … waiting for ${what} (${Math.round((now - start) / 1000)}s)`);
       lastReport = now;

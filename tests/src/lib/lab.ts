@@ -4,7 +4,8 @@
  * another set (name, subnet, ports) so that two e2e runs on one machine do not collide.
  */
 const slot = Number(process.env.KUBELAB_E2E_SLOT ?? 0);
-if (!Number.isInteger(slot) || slot < 0 || slot > 9) throw new Error(`KUBELAB_E2E_SLOT: Invalid value: "${process.env.KUBELAB_E2E_SLOT}": must be an integer from 0 to 9`);
+if (!Number.isInteger(slot) || slot < 0 || slot > 9)
+  throw new Error(`KUBELAB_E2E_SLOT: Invalid value: "${process.env.KUBELAB_E2E_SLOT}": must be an integer from 0 to 9`);
 const name = slot ? `kubelab-e2e-${slot}` : 'kubelab-e2e';
 // KUBELAB_E2E_OCTET overrides the second octet of the subnet when a slot's range is taken by another network.
 // Slots 0-7 use 10.247-10.254, 8 and 9 use 10.245 and 10.246: never 10.255, which holds this machine's DNS server.

@@ -58,12 +58,25 @@ ${extraSpec}  template:
 }
 
 export interface PodView {
-  metadata: { name: string; uid: string; creationTimestamp: string; deletionTimestamp?: string; labels?: Record<string, string> };
-  spec: { nodeName?: string; containers: { image: string }[]; volumes?: { name: string; persistentVolumeClaim?: { claimName: string } }[] };
+  metadata: {
+    name: string;
+    uid: string;
+    creationTimestamp: string;
+    deletionTimestamp?: string;
+    labels?: Record<string, string>;
+  };
+  spec: {
+    nodeName?: string;
+    containers: { image: string }[];
+    volumes?: { name: string; persistentVolumeClaim?: { claimName: string } }[];
+  };
   status: { phase?: string; conditions?: { type: string; status: string; lastTransitionTime?: string }[] };
 }
 
-export const isReady = (p: PodView): boolean => p.status.phase === 'Running' && !p.metadata.deletionTimestamp && !!p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
+export const isReady = (p: PodView): boolean =>
+  p.status.phase === 'Running' &&
+  !p.metadata.deletionTimestamp &&
+  !!p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
 
 export function readySince(p: PodView): number {
   const c = p.status.conditions?.find((x) => x.type === 'Ready' && x.status === 'True');

@@ -49,15 +49,25 @@ export function rulesFor(ix: RbacIndex, user: UserInfo, namespace: string, error
   return out;
 }
 
-const aggregate = (errs: string[]) => ([...new Set(errs)].length === 1 ? errs[0]! : `[${[...new Set(errs)].join(', ')}]`);
+const aggregate = (errs: string[]) =>
+  [...new Set(errs)].length === 1 ? errs[0]! : `[${[...new Set(errs)].join(', ')}]`;
 
 export function rbacAuthorizer(source: IndexSource): Authorizer {
   return {
     async rulesFor(user, namespace) {
       const errors: string[] = [];
       const rules = rulesFor(await source(), user, namespace, errors);
-      const resourceRules = rules.filter((r) => r.resources?.length).map((r) => ({ verbs: r.verbs, apiGroups: r.apiGroups ?? [], resources: r.resources ?? [], ...(r.resourceNames?.length ? { resourceNames: r.resourceNames } : {}) }));
-      const nonResourceRules = rules.filter((r) => r.nonResourceURLs?.length).map((r) => ({ verbs: r.verbs, nonResourceURLs: r.nonResourceURLs ?? [] }));
+      const resourceRules = rules
+        .filter((r) => r.resources?.length)
+        .map((r) => ({
+          verbs: r.verbs,
+          apiGroups: r.apiGroups ?? [],
+          resources: r.resources ?? [],
+          ...(r.resourceNames?.length ? { resourceNames: r.resourceNames } : {}),
+        }));
+      const nonResourceRules = rules
+        .filter((r) => r.nonResourceURLs?.length)
+        .map((r) => ({ verbs: r.verbs, nonResourceURLs: r.nonResourceURLs ?? [] }));
       return { resourceRules, nonResourceRules, incomplete: errors.length > 0, errors: [...new Set(errors)] };
     },
     async authorize(a: Attributes): Promise<Verdict> {
@@ -66,8 +76,13 @@ export function rbacAuthorizer(source: IndexSource): Authorizer {
       for (const g of grants(ix, a.user, a.resourceRequest ? a.namespace : '', errors)) {
         if (!rulesAllow((g.role.rules ?? []) as PolicyRule[], a)) continue;
         const b = g.binding;
-        const where = b.metadata.namespace ? `RoleBinding "${b.metadata.name}/${b.metadata.namespace}"` : `ClusterRoleBinding "${b.metadata.name}"`;
-        return { decision: 'allow', reason: `RBAC: allowed by ${where} of ${b.roleRef.kind} "${b.roleRef.name}" to ${describeSubject(g.key)}` };
+        const where = b.metadata.namespace
+          ? `RoleBinding "${b.metadata.name}/${b.metadata.namespace}"`
+          : `ClusterRoleBinding "${b.metadata.name}"`;
+        return {
+          decision: 'allow',
+          reason: `RBAC: allowed by ${where} of ${b.roleRef.kind} "${b.roleRef.name}" to ${describeSubject(g.key)}`,
+        };
       }
       return { decision: 'noopinion', reason: errors.length ? `RBAC: ${aggregate(errors)}` : '' };
     },

@@ -53,7 +53,11 @@ export class RbacCache {
         this.ix.reset(resource, page.items);
         this.markListed(resource);
         this.changed();
-        for await (const ev of this.registry.watch(resource, { namespace: '', resourceVersion: page.resourceVersion }, signal)) {
+        for await (const ev of this.registry.watch(
+          resource,
+          { namespace: '', resourceVersion: page.resourceVersion },
+          signal,
+        )) {
           if (ev.type === 'ADDED' || ev.type === 'MODIFIED') this.ix.upsert(resource, ev.object as KubeObject);
           else if (ev.type === 'DELETED') this.ix.remove(resource, ev.object as KubeObject);
           else continue;
@@ -61,7 +65,8 @@ export class RbacCache {
         }
       } catch (err) {
         if (signal.aborted) return;
-        if (!(err instanceof ApiError && err.reason === 'Expired')) this.log?.warn({ err: (err as Error).message, resource }, 'rbac watch failed; listing again');
+        if (!(err instanceof ApiError && err.reason === 'Expired'))
+          this.log?.warn({ err: (err as Error).message, resource }, 'rbac watch failed; listing again');
         await new Promise((r) => setTimeout(r, 500).unref());
       }
     }
@@ -80,6 +85,11 @@ export class RbacCache {
 export function listingSource(registry: Registry): IndexSource {
   return async () => {
     const lists = await Promise.all(RBAC_RESOURCES.map(async (r) => (await registry.list(r, { namespace: '' })).items));
-    return RbacIndex.fromLists({ clusterroles: lists[0]!, roles: lists[1]!, clusterrolebindings: lists[2]!, rolebindings: lists[3]! });
+    return RbacIndex.fromLists({
+      clusterroles: lists[0]!,
+      roles: lists[1]!,
+      clusterrolebindings: lists[2]!,
+      rolebindings: lists[3]!,
+    });
   };
 }

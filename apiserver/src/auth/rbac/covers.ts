@@ -6,7 +6,8 @@
  */
 import type { PolicyRule } from '../rules.js';
 
-const has = (list: readonly string[] | undefined, v: string): boolean => !!list && (list.includes('*') || list.includes(v));
+const has = (list: readonly string[] | undefined, v: string): boolean =>
+  !!list && (list.includes('*') || list.includes(v));
 
 /** One rule per verb × group × resource × name, or verb × URL (upstream's BreakdownRule). */
 export function breakdown(rule: PolicyRule): PolicyRule[] {
@@ -14,7 +15,9 @@ export function breakdown(rule: PolicyRule): PolicyRule[] {
   for (const verb of rule.verbs) {
     for (const group of rule.apiGroups ?? []) {
       for (const resource of rule.resources ?? []) {
-        if (rule.resourceNames?.length) for (const name of rule.resourceNames) out.push({ verbs: [verb], apiGroups: [group], resources: [resource], resourceNames: [name] });
+        if (rule.resourceNames?.length)
+          for (const name of rule.resourceNames)
+            out.push({ verbs: [verb], apiGroups: [group], resources: [resource], resourceNames: [name] });
         else out.push({ verbs: [verb], apiGroups: [group], resources: [resource] });
       }
     }
@@ -30,7 +33,8 @@ function resourceCovered(owner: readonly string[] | undefined, resource: string)
   return !!owner && (owner.includes(`*${resource.slice(slash)}`) || owner.includes(`${resource.slice(0, slash)}/*`));
 }
 
-const urlCovered = (owner: readonly string[] | undefined, url: string): boolean => (owner ?? []).some((o) => o === '*' || o === url || (o.endsWith('*') && url.startsWith(o.slice(0, -1))));
+const urlCovered = (owner: readonly string[] | undefined, url: string): boolean =>
+  (owner ?? []).some((o) => o === '*' || o === url || (o.endsWith('*') && url.startsWith(o.slice(0, -1))));
 
 /** Whether owner covers one broken-down rule (upstream's ruleCovers). */
 export function ruleCovers(owner: PolicyRule, piece: PolicyRule): boolean {

@@ -17,14 +17,32 @@ import { compact, ruleString, uncovered } from './covers.js';
 
 const ROLE_KINDS = new Set(['roles', 'clusterroles']);
 const BINDING_KINDS = new Set(['rolebindings', 'clusterrolebindings']);
-const FULL_AUTHORITY: PolicyRule[] = [{ verbs: ['*'], apiGroups: ['*'], resources: ['*'] }, { verbs: ['*'], nonResourceURLs: ['*'] }];
+const FULL_AUTHORITY: PolicyRule[] = [
+  { verbs: ['*'], apiGroups: ['*'], resources: ['*'] },
+  { verbs: ['*'], nonResourceURLs: ['*'] },
+];
 
-async function allowed(z: Authorizer, user: UserInfo, verb: string, resource: string, namespace: string, name: string): Promise<boolean> {
-  return (await z.authorize(resourceAttributes(user, verb, { apiGroup: RBAC_GROUP, resource, namespace, name }))).decision === 'allow';
+async function allowed(
+  z: Authorizer,
+  user: UserInfo,
+  verb: string,
+  resource: string,
+  namespace: string,
+  name: string,
+): Promise<boolean> {
+  return (
+    (await z.authorize(resourceAttributes(user, verb, { apiGroup: RBAC_GROUP, resource, namespace, name })))
+      .decision === 'allow'
+  );
 }
 
 /** Why these rules are not the user's to grant, or undefined (upstream's ConfirmNoEscalation). */
-async function escalationError(source: IndexSource, user: UserInfo, namespace: string, rules: PolicyRule[]): Promise<string | undefined> {
+async function escalationError(
+  source: IndexSource,
+  user: UserInfo,
+  namespace: string,
+  rules: PolicyRule[],
+): Promise<string | undefined> {
   const errors: string[] = [];
   const missing = uncovered(rulesFor(await source(), user, namespace, errors), rules);
   if (missing.length === 0) return undefined;
@@ -41,7 +59,12 @@ async function checkRole(z: Authorizer, source: IndexSource, r: AdmissionRequest
   const refuse = (why: string): never => {
     throw forbiddenFor(RBAC_GROUP, r.resource, r.name, why);
   };
-  if (r.resource === 'clusterroles' && role.aggregationRule && (await escalationError(source, r.user, '', FULL_AUTHORITY))) refuse('must have cluster-admin privileges to use the aggregationRule');
+  if (
+    r.resource === 'clusterroles' &&
+    role.aggregationRule &&
+    (await escalationError(source, r.user, '', FULL_AUTHORITY))
+  )
+    refuse('must have cluster-admin privileges to use the aggregationRule');
   if (r.operation === 'UPDATE') {
     const old = (await r.oldObject()) as RoleObject | undefined;
     if (old && JSON.stringify(old.rules ?? []) === JSON.stringify(role.rules ?? [])) return;
@@ -54,7 +77,12 @@ async function checkBinding(z: Authorizer, source: IndexSource, r: AdmissionRequ
   const b = r.object as BindingObject;
   if (r.operation === 'UPDATE') {
     const old = (await r.oldObject()) as BindingObject | undefined;
-    if (old && JSON.stringify(old.roleRef) === JSON.stringify(b.roleRef) && JSON.stringify(old.subjects ?? []) === JSON.stringify(b.subjects ?? [])) return;
+    if (
+      old &&
+      JSON.stringify(old.roleRef) === JSON.stringify(b.roleRef) &&
+      JSON.stringify(old.subjects ?? []) === JSON.stringify(b.subjects ?? [])
+    )
+      return;
   }
   const ref = b.roleRef ?? { kind: '', name: '', apiGroup: '' };
   const refResource = ref.kind === 'Role' ? 'roles' : 'clusterroles';

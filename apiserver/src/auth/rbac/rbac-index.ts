@@ -87,6 +87,8 @@ export class RbacIndex {
 
   /** ClusterRoleBindings (namespace "") or the RoleBindings of a namespace naming this subject key. */
   bindingsOf(namespace: string, key: string): Iterable<BindingObject> {
-    return namespace === '' ? this.bindings.clusterrolebindings.of('', key) : this.bindings.rolebindings.of(namespace, key);
+    return namespace === ''
+      ? this.bindings.clusterrolebindings.of('', key)
+      : this.bindings.rolebindings.of(namespace, key);
   }
 }

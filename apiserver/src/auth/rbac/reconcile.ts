@@ -13,7 +13,12 @@ import type { PolicyRule } from '../rules.js';
 import { AUTOUPDATE, bootstrapBindings, bootstrapClusterRoles } from './bootstrap-policy.js';
 import { uncovered } from './covers.js';
 
-async function getOrUndefined(registry: Registry, resource: string, namespace: string, name: string): Promise<KubeObject | undefined> {
+async function getOrUndefined(
+  registry: Registry,
+  resource: string,
+  namespace: string,
+  name: string,
+): Promise<KubeObject | undefined> {
   try {
     return await registry.get(resource, namespace, name);
   } catch (err) {
@@ -33,28 +38,49 @@ export function reconcileRole(have: RoleObject, want: RoleObject): RoleObject | 
   if (have.metadata.annotations?.[AUTOUPDATE] === 'false') return undefined;
   const missing = uncovered((have.rules ?? []) as PolicyRule[], (want.rules ?? []) as PolicyRule[]);
   const next: RoleObject = { ...have, metadata: mergeMeta(have, want) };
-  if (missing.length) next.rules = [...(have.rules ?? []), ...(want.rules ?? []).filter((r) => uncovered((have.rules ?? []) as PolicyRule[], [r as PolicyRule]).length > 0)];
+  if (missing.length)
+    next.rules = [
+      ...(have.rules ?? []),
+      ...(want.rules ?? []).filter((r) => uncovered((have.rules ?? []) as PolicyRule[], [r as PolicyRule]).length > 0),
+    ];
   const haveSel = have.aggregationRule?.clusterRoleSelectors ?? [];
   const wantSel = want.aggregationRule?.clusterRoleSelectors ?? [];
   const addSel = wantSel.filter((w) => !haveSel.some((h) => JSON.stringify(h) === JSON.stringify(w)));
   if (addSel.length) next.aggregationRule = { clusterRoleSelectors: [...haveSel, ...addSel] };
-  const changed = missing.length > 0 || addSel.length > 0 || JSON.stringify(next.metadata) !== JSON.stringify(have.metadata);
+  const changed =
+    missing.length > 0 || addSel.length > 0 || JSON.stringify(next.metadata) !== JSON.stringify(have.metadata);
   return changed ? next : undefined;
 }
 
-const sameSubject = (a: RbacSubject, b: RbacSubject) => a.kind === b.kind && a.name === b.name && (a.namespace ?? '') === (b.namespace ?? '');
+const sameSubject = (a: RbacSubject, b: RbacSubject) =>
+  a.kind === b.kind && a.name === b.name && (a.namespace ?? '') === (b.namespace ?? '');
 
 export function reconcileBinding(have: BindingObject, want: BindingObject): BindingObject | undefined {
   if (have.metadata.annotations?.[AUTOUPDATE] === 'false') return undefined;
   const add = (want.subjects ?? []).filter((w) => !(have.subjects ?? []).some((h) => sameSubject(h, w)));
-  const next: BindingObject = { ...have, metadata: mergeMeta(have, want), subjects: [...(have.subjects ?? []), ...add] };
+  const next: BindingObject = {
+    ...have,
+    metadata: mergeMeta(have, want),
+    subjects: [...(have.subjects ?? []), ...add],
+  };
   return add.length || JSON.stringify(next.metadata) !== JSON.stringify(have.metadata) ? next : undefined;
 }
 
-async function ensure(registry: Registry, resource: string, namespace: string, want: KubeObject, merge: (have: never, want: never) => KubeObject | undefined, log?: Logger): Promise<void> {
+async function ensure(
+  registry: Registry,
+  resource: string,
+  namespace: string,
+  want: KubeObject,
+  merge: (have: never, want: never) => KubeObject | undefined,
+  log?: Logger,
+): Promise<void> {
   const name = want.metadata.name!;
   const have = await getOrUndefined(registry, resource, namespace, name);
-  if (have && resource.endsWith('bindings') && JSON.stringify((have as BindingObject).roleRef) !== JSON.stringify((want as BindingObject).roleRef)) {
+  if (
+    have &&
+    resource.endsWith('bindings') &&
+    JSON.stringify((have as BindingObject).roleRef) !== JSON.stringify((want as BindingObject).roleRef)
+  ) {
     if (have.metadata.annotations?.[AUTOUPDATE] === 'false') return;
     await registry.delete(resource, namespace, name);
     log?.info({ resource, name }, 'rbac: recreated bootstrap binding (its roleRef differed)');
@@ -78,6 +104,13 @@ async function ensure(registry: Registry, resource: string, namespace: string, w
 export async function reconcileBootstrapPolicy(registry: Registry, log?: Logger): Promise<void> {
   for (const role of bootstrapClusterRoles()) await ensure(registry, 'clusterroles', '', role, reconcileRole, log);
   for (const { namespace, binding } of bootstrapBindings()) {
-    await ensure(registry, namespace ? 'rolebindings' : 'clusterrolebindings', namespace, binding, reconcileBinding, log);
+    await ensure(
+      registry,
+      namespace ? 'rolebindings' : 'clusterrolebindings',
+      namespace,
+      binding,
+      reconcileBinding,
+      log,
+    );
   }
 }

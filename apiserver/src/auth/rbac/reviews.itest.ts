@@ -35,7 +35,8 @@ describe('access reviews and impersonation with the real kubectl', { skip: KUBEC
       ['create', 'rolebinding', 'jane-reads', '--role=pod-reader', '--user=jane'],
       ['create', 'clusterrole', 'cm-reader', '--verb=get', '--resource=configmaps'],
       ['create', 'rolebinding', 'devs-cm', '--clusterrole=cm-reader', '--group=devs', '-n', 'other'],
-    ]) assert.equal((await k(...args)).code, 0, args.join(' '));
+    ])
+      assert.equal((await k(...args)).code, 0, args.join(' '));
     await until('the bindings are seen', async () => (await canI('list', 'pods', '--as=jane')) === 'yes');
   });
   after(() => c.stop());
@@ -65,39 +66,94 @@ describe('access reviews and impersonation with the real kubectl', { skip: KUBEC
 
   it('impersonation needs the impersonate verb', async () => {
     const refused = await runIn(c.dir, KUBECTL!, ['--kubeconfig', bob, 'get', 'pods', '--as=jane']);
-    assert.match(refused.stderr, /users "jane" is forbidden: User "bob" cannot impersonate resource "users" in API group "" at the cluster scope/);
-    assert.equal((await k('create', 'clusterrole', 'be-jane', '--verb=impersonate', '--resource=users', '--resource-name=jane')).code, 0);
-    assert.equal((await k('create', 'clusterrolebinding', 'bob-be-jane', '--clusterrole=be-jane', '--user=bob')).code, 0);
-    await until('bob may act as jane', async () => (await runIn(c.dir, KUBECTL!, ['--kubeconfig', bob, 'get', 'pods', '--as=jane'])).code === 0);
-    const group = await runIn(c.dir, KUBECTL!, ['--kubeconfig', bob, 'get', 'pods', '--as=jane', '--as-group=system:masters']);
-    assert.match(group.stderr, /groups "system:masters" is forbidden: User "bob" cannot impersonate resource "groups" in API group "" at the cluster scope/);
+    assert.match(
+      refused.stderr,
+      /users "jane" is forbidden: User "bob" cannot impersonate resource "users" in API group "" at the cluster scope/,
+    );
+    assert.equal(
+      (await k('create', 'clusterrole', 'be-jane', '--verb=impersonate', '--resource=users', '--resource-name=jane'))
+        .code,
+      0,
+    );
+    assert.equal(
+      (await k('create', 'clusterrolebinding', 'bob-be-jane', '--clusterrole=be-jane', '--user=bob')).code,
+      0,
+    );
+    await until(
+      'bob may act as jane',
+      async () => (await runIn(c.dir, KUBECTL!, ['--kubeconfig', bob, 'get', 'pods', '--as=jane'])).code === 0,
+    );
+    const group = await runIn(c.dir, KUBECTL!, [
+      '--kubeconfig',
+      bob,
+      'get',
+      'pods',
+      '--as=jane',
+      '--as-group=system:masters',
+    ]);
+    assert.match(
+      group.stderr,
+      /groups "system:masters" is forbidden: User "bob" cannot impersonate resource "groups" in API group "" at the cluster scope/,
+    );
     const other = await runIn(c.dir, KUBECTL!, ['--kubeconfig', bob, 'get', 'pods', '--as=jane', '-n', 'other']);
-    assert.match(other.stderr, /pods is forbidden: User "jane" cannot list resource "pods" in API group "" in the namespace "other"/);
+    assert.match(
+      other.stderr,
+      /pods is forbidden: User "jane" cannot list resource "pods" in API group "" in the namespace "other"/,
+    );
   });
 
   it('SubjectAccessReview and LocalSubjectAccessReview', async () => {
-    const sar = (await c.call(undefined, 'POST', '/apis/authorization.k8s.io/v1/subjectaccessreviews', { apiVersion: 'authorization.k8s.io/v1', kind: 'SubjectAccessReview', spec: { user: 'jane', resourceAttributes: { verb: 'list', resource: 'pods', namespace: 'default' } } })).json;
+    const sar = (
+      await c.call(undefined, 'POST', '/apis/authorization.k8s.io/v1/subjectaccessreviews', {
+        apiVersion: 'authorization.k8s.io/v1',
+        kind: 'SubjectAccessReview',
+        spec: { user: 'jane', resourceAttributes: { verb: 'list', resource: 'pods', namespace: 'default' } },
+      })
+    ).json;
     assert.equal(sar['status']['allowed'], true);
-    assert.match(sar['status']['reason'], /RBAC: allowed by RoleBinding "jane-reads\/default" of Role "pod-reader" to User "jane"/);
-    const none = await c.call(undefined, 'POST', '/apis/authorization.k8s.io/v1/subjectaccessreviews', { spec: { resourceAttributes: { verb: 'list', resource: 'pods' } } });
+    assert.match(
+      sar['status']['reason'],
+      /RBAC: allowed by RoleBinding "jane-reads\/default" of Role "pod-reader" to User "jane"/,
+    );
+    const none = await c.call(undefined, 'POST', '/apis/authorization.k8s.io/v1/subjectaccessreviews', {
+      spec: { resourceAttributes: { verb: 'list', resource: 'pods' } },
+    });
     assert.equal(none.status, 422);
-    assert.equal(none.json['message'], 'SubjectAccessReview.authorization.k8s.io "" is invalid: spec.user: Invalid value: "": at least one of user or group must be specified');
-    const local = (await c.call(undefined, 'POST', '/apis/authorization.k8s.io/v1/namespaces/other/localsubjectaccessreviews', { spec: { user: 'x', groups: ['devs'], resourceAttributes: { verb: 'get', resource: 'configmaps', namespace: 'other' } } })).json;
+    assert.equal(
+      none.json['message'],
+      'SubjectAccessReview.authorization.k8s.io "" is invalid: spec.user: Invalid value: "": at least one of user or group must be specified',
+    );
+    const local = (
+      await c.call(undefined, 'POST', '/apis/authorization.k8s.io/v1/namespaces/other/localsubjectaccessreviews', {
+        spec: {
+          user: 'x',
+          groups: ['devs'],
+          resourceAttributes: { verb: 'get', resource: 'configmaps', namespace: 'other' },
+        },
+      })
+    ).json;
     assert.equal(local['status']['allowed'], true);
-    const bobAsks = await c.as(await c.identity('bob'))('POST', '/apis/authorization.k8s.io/v1/subjectaccessreviews', { spec: { user: 'jane', resourceAttributes: { verb: 'list', resource: 'pods' } } });
+    const bobAsks = await c.as(await c.identity('bob'))('POST', '/apis/authorization.k8s.io/v1/subjectaccessreviews', {
+      spec: { user: 'jane', resourceAttributes: { verb: 'list', resource: 'pods' } },
+    });
     assert.equal(bobAsks.status, 403);
   });
 
   it('kubectl auth reconcile creates and completes roles and bindings', async () => {
     const file = join(c.dir, 'rbac.yaml');
-    const role = (verbs: string) => `apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata: {name: deployer, namespace: made-by-reconcile}\nrules:\n- {apiGroups: [apps], resources: [deployments], verbs: [${verbs}]}\n`;
-    const binding = 'apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata: {name: deployer, namespace: made-by-reconcile}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: deployer}\nsubjects:\n- {kind: User, name: jane, apiGroup: rbac.authorization.k8s.io}\n';
+    const role = (verbs: string) =>
+      `apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata: {name: deployer, namespace: made-by-reconcile}\nrules:\n- {apiGroups: [apps], resources: [deployments], verbs: [${verbs}]}\n`;
+    const binding =
+      'apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata: {name: deployer, namespace: made-by-reconcile}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: deployer}\nsubjects:\n- {kind: User, name: jane, apiGroup: rbac.authorization.k8s.io}\n';
     writeFileSync(file, `${role('get')}---\n${binding}`);
     const first = await k('auth', 'reconcile', '-f', file);
     assert.equal(first.code, 0, first.stderr);
     assert.match(first.stdout, /role.rbac.authorization.k8s.io\/deployer reconciled/);
     writeFileSync(file, role('get, update'));
     assert.equal((await k('auth', 'reconcile', '-f', file)).code, 0);
-    await until('jane may update deployments there', async () => (await canI('update', 'deployments', '--as=jane', '-n', 'made-by-reconcile')) === 'yes');
+    await until(
+      'jane may update deployments there',
+      async () => (await canI('update', 'deployments', '--as=jane', '-n', 'made-by-reconcile')) === 'yes',
+    );
   });
 });

@@ -26,7 +26,9 @@ export function userKeys(user: UserInfo): string[] {
 /** The keys of a binding's subjects; a ServiceAccount without a namespace is in the binding's. */
 export function bindingKeys(b: BindingObject): string[] {
   const ns = b.metadata.namespace ?? '';
-  return (b.subjects ?? []).map((s) => (s.kind === 'ServiceAccount' ? `ServiceAccount:${s.namespace || ns}:${s.name}` : `${s.kind}:${s.name}`));
+  return (b.subjects ?? []).map((s) =>
+    s.kind === 'ServiceAccount' ? `ServiceAccount:${s.namespace || ns}:${s.name}` : `${s.kind}:${s.name}`,
+  );
 }
 
 /** `User "jane"`, `Group "g"`, `ServiceAccount "ns/sa"`: how upstream's reasons name a subject. */

@@ -65,8 +65,17 @@ export class SecureCluster {
     await bootstrap(this.registry);
     this.pki = await generatePki({ serviceCIDR: '10.96.0.0/12' });
     const sa = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-    const pair = { key: sa.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string, pub: sa.publicKey.export({ type: 'spki', format: 'pem' }) as string };
-    const tokens = serviceAccountTokens(this.registry, pair, 'https://kubernetes.default.svc.cluster.local', systemClock, log);
+    const pair = {
+      key: sa.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string,
+      pub: sa.publicKey.export({ type: 'spki', format: 'pem' }) as string,
+    };
+    const tokens = serviceAccountTokens(
+      this.registry,
+      pair,
+      'https://kubernetes.default.svc.cluster.local',
+      systemClock,
+      log,
+    );
     this.rbac = new RbacCache(this.registry);
     this.rbacRun = this.rbac.run(this.ac.signal);
     const enforcement = defaultEnforcement(this.registry, this.rbac.source);
@@ -84,7 +93,12 @@ export class SecureCluster {
       enforcement,
     });
     this.port = (this.rest.address() as AddressInfo).port;
-    this.csrs = new CsrController({ registry: this.registry, authorizer: enforcement.authorizer, ca: { cert: this.pki.caCert, key: this.pki.caKey }, log }).run(this.ac.signal);
+    this.csrs = new CsrController({
+      registry: this.registry,
+      authorizer: enforcement.authorizer,
+      ca: { cert: this.pki.caCert, key: this.pki.caKey },
+      log,
+    }).run(this.ac.signal);
     return this;
   }
 
@@ -102,14 +116,27 @@ export class SecureCluster {
   }
 
   /** A client certificate of the cluster CA for this user (CN) and groups (O). */
-  async identity(name: string, groups: string[] = [], ca = { cert: this.pki.caCert, key: this.pki.caKey }): Promise<Identity> {
+  async identity(
+    name: string,
+    groups: string[] = [],
+    ca = { cert: this.pki.caCert, key: this.pki.caKey },
+  ): Promise<Identity> {
     const { csr, key } = await makeCsr({ commonName: name, organizations: groups });
-    const cert = await signCsr(ca, parseCsrPem(csr), { usages: ['digital signature', 'client auth'], maxSeconds: 3600 });
+    const cert = await signCsr(ca, parseCsrPem(csr), {
+      usages: ['digital signature', 'client auth'],
+      maxSeconds: 3600,
+    });
     return { cert, key };
   }
 
   /** One HTTPS call with these credentials (the admin token when none are given). */
-  call(creds: Credentials | undefined, method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<Reply> {
+  call(
+    creds: Credentials | undefined,
+    method: string,
+    path: string,
+    body?: unknown,
+    contentType = 'application/json',
+  ): Promise<Reply> {
     const c = creds ?? { token: this.pki.token };
     const data = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
     return new Promise((resolve, reject) => {
@@ -121,7 +148,11 @@ export class SecureCluster {
           path,
           ca: this.pki.caCert,
           ...(c.identity ? { cert: c.identity.cert, key: c.identity.key } : {}),
-          headers: { 'Content-Type': contentType, Accept: 'application/json', ...(c.token ? { Authorization: `Bearer ${c.token}` } : {}) },
+          headers: {
+            'Content-Type': contentType,
+            Accept: 'application/json',
+            ...(c.token ? { Authorization: `Bearer ${c.token}` } : {}),
+          },
           agent: false,
         },
         (res) => {

@@ -11,7 +11,8 @@ export const LEGACY_JOB_UID_LABEL = 'controller-uid';
 export const LEGACY_JOB_NAME_LABEL = 'job-name';
 
 type Obj = Record<string, unknown>;
-const rec = (v: unknown): Obj | undefined => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Obj) : undefined);
+const rec = (v: unknown): Obj | undefined =>
+  v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Obj) : undefined;
 
 export function generateJobSelector(job: KubeObject): void {
   const spec = rec(job.spec);
@@ -22,7 +23,13 @@ export function generateJobSelector(job: KubeObject): void {
   if (template) {
     const meta = rec(template.metadata) ?? {};
     template.metadata = meta;
-    meta.labels = { ...(rec(meta.labels) ?? {}), [JOB_UID_LABEL]: uid, [JOB_NAME_LABEL]: name, [LEGACY_JOB_UID_LABEL]: uid, [LEGACY_JOB_NAME_LABEL]: name };
+    meta.labels = {
+      ...(rec(meta.labels) ?? {}),
+      [JOB_UID_LABEL]: uid,
+      [JOB_NAME_LABEL]: name,
+      [LEGACY_JOB_UID_LABEL]: uid,
+      [LEGACY_JOB_NAME_LABEL]: name,
+    };
   }
   spec.selector = { matchLabels: { [JOB_UID_LABEL]: uid } };
 }

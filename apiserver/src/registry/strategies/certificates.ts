@@ -5,7 +5,13 @@
  * Denied conditions and cannot replace a certificate once there; an `/approval` write changes
  * only the conditions. New conditions get their timestamps.
  */
-import { invalidError, rfc3339, type CertificateSigningRequest, type CertificateSigningRequestCondition, type KubeObject } from '@kubelab/api';
+import {
+  invalidError,
+  rfc3339,
+  type CertificateSigningRequest,
+  type CertificateSigningRequestCondition,
+  type KubeObject,
+} from '@kubelab/api';
 import type { Strategy } from '../strategy.js';
 
 const APPROVAL = new Set(['Approved', 'Denied']);
@@ -13,7 +19,11 @@ type Status = NonNullable<CertificateSigningRequest['status']>;
 const statusOf = (o: KubeObject): Status => ((o as CertificateSigningRequest).status ?? {}) as Status;
 
 function stamp(conditions: CertificateSigningRequestCondition[], now: string): CertificateSigningRequestCondition[] {
-  return conditions.map((c) => ({ ...c, lastUpdateTime: c.lastUpdateTime ?? now, lastTransitionTime: c.lastTransitionTime ?? now }));
+  return conditions.map((c) => ({
+    ...c,
+    lastUpdateTime: c.lastUpdateTime ?? now,
+    lastTransitionTime: c.lastTransitionTime ?? now,
+  }));
 }
 
 export const csrStrategy: Strategy = {
@@ -37,7 +47,14 @@ export const csrStrategy: Strategy = {
       const kept = (before.conditions ?? []).filter((c) => APPROVAL.has(c.type));
       conditions = [...kept, ...(after.conditions ?? []).filter((c) => !APPROVAL.has(c.type))];
       if (before.certificate && after.certificate !== before.certificate) {
-        throw invalidError('CertificateSigningRequest', 'certificates.k8s.io', old.metadata.name ?? '', [{ type: 'FieldValueForbidden', field: 'status.certificate', hasValue: false, detail: 'updates may not modify existing certificate content' }]);
+        throw invalidError('CertificateSigningRequest', 'certificates.k8s.io', old.metadata.name ?? '', [
+          {
+            type: 'FieldValueForbidden',
+            field: 'status.certificate',
+            hasValue: false,
+            detail: 'updates may not modify existing certificate content',
+          },
+        ]);
       }
     }
     if (conditions.length) status.conditions = stamp(conditions, now);

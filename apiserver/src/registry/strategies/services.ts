@@ -2,7 +2,14 @@
  * Services: cluster IP and node port allocation (see ../allocator.ts), carried over on update
  * when the client left them empty, released when no longer needed or on delete.
  */
-import { formatIPv4, invalidError, type FieldError, type KubeObject, type ServicePort, type ServiceSpec } from '@kubelab/api';
+import {
+  formatIPv4,
+  invalidError,
+  type FieldError,
+  type KubeObject,
+  type ServicePort,
+  type ServiceSpec,
+} from '@kubelab/api';
 import { ApiError } from '@kubelab/proto';
 import type { TxnOp } from '../../storage/store.js';
 import { IP_KEY_PREFIX, PORT_KEY_PREFIX, allocated, inIPRange, pickFree } from '../allocator.js';
@@ -16,7 +23,10 @@ const needsClusterIP = (svc: KubeObject | undefined): boolean => !!svc && specOf
 
 function needsNodePorts(svc: KubeObject | undefined): boolean {
   const spec = specOf(svc);
-  return !!svc && (spec.type === 'NodePort' || (spec.type === 'LoadBalancer' && spec.allocateLoadBalancerNodePorts !== false));
+  return (
+    !!svc &&
+    (spec.type === 'NodePort' || (spec.type === 'LoadBalancer' && spec.allocateLoadBalancerNodePorts !== false))
+  );
 }
 
 function clusterIPsOf(svc: KubeObject | undefined): Set<string> {
@@ -47,13 +57,18 @@ function patchAllocated(svc: KubeObject, old: KubeObject): void {
   if (needsNodePorts(svc) && needsNodePorts(old)) {
     for (const p of spec.ports ?? []) {
       if (p.nodePort) continue;
-      const match = (prev.ports ?? []).find((o) => o.port === p.port && (o.protocol ?? 'TCP') === (p.protocol ?? 'TCP') && o.nodePort);
+      const match = (prev.ports ?? []).find(
+        (o) => o.port === p.port && (o.protocol ?? 'TCP') === (p.protocol ?? 'TCP') && o.nodePort,
+      );
       if (match) p.nodePort = match.nodePort;
     }
   }
-  if (!needsNodePorts(svc)) for (const p of spec.ports ?? []) if (p.nodePort && nodePortsOf(old).has(p.nodePort)) delete (p as Partial<ServicePort>).nodePort;
+  if (!needsNodePorts(svc))
+    for (const p of spec.ports ?? [])
+      if (p.nodePort && nodePortsOf(old).has(p.nodePort)) delete (p as Partial<ServicePort>).nodePort;
   if (!needsClusterIP(svc)) {
-    for (const k of ['clusterIP', 'clusterIPs', 'ipFamilies', 'ipFamilyPolicy', 'internalTrafficPolicy']) delete spec[k];
+    for (const k of ['clusterIP', 'clusterIPs', 'ipFamilies', 'ipFamilyPolicy', 'internalTrafficPolicy'])
+      delete spec[k];
   }
   dropTypeDependentFields(spec, prev);
 }
@@ -65,9 +80,11 @@ const externalType = (spec: ServiceSpec): boolean => spec.type === 'NodePort' ||
  * left it as it was (a defaulted externalTrafficPolicy would otherwise make LoadBalancer → ClusterIP invalid).
  */
 function dropTypeDependentFields(spec: ServiceSpec, prev: ServiceSpec): void {
-  if (externalType(prev) && !externalType(spec) && spec.externalTrafficPolicy === prev.externalTrafficPolicy) delete spec.externalTrafficPolicy;
+  if (externalType(prev) && !externalType(spec) && spec.externalTrafficPolicy === prev.externalTrafficPolicy)
+    delete spec.externalTrafficPolicy;
   if (prev.type !== 'LoadBalancer' || spec.type === 'LoadBalancer') return;
-  for (const k of ['allocateLoadBalancerNodePorts', 'loadBalancerClass'] as const) if (spec[k] === prev[k]) delete spec[k];
+  for (const k of ['allocateLoadBalancerNodePorts', 'loadBalancerClass'] as const)
+    if (spec[k] === prev[k]) delete spec[k];
 }
 
 export function serviceStrategy(cfg: StrategyConfig): Strategy {
@@ -80,7 +97,8 @@ export function serviceStrategy(cfg: StrategyConfig): Strategy {
       const taken = await allocated(store, IP_KEY_PREFIX);
       // The first address is reserved for the `kubernetes` service.
       const n = pickFree(ips.first + 1, ips.last, (x) => taken.has(formatIPv4(x)), random);
-      if (n === undefined) throw new ApiError('InternalError', 'Internal error occurred: failed to allocate a serviceIP: range is full');
+      if (n === undefined)
+        throw new ApiError('InternalError', 'Internal error occurred: failed to allocate a serviceIP: range is full');
       spec.clusterIP = formatIPv4(n);
       spec.clusterIPs = [spec.clusterIP];
       ops.push({ type: 'create', key: IP_KEY_PREFIX + spec.clusterIP, value: owner(svc) });
@@ -89,8 +107,19 @@ export function serviceStrategy(cfg: StrategyConfig): Strategy {
     for (const ip of clusterIPsOf(svc)) {
       if (prev.has(ip)) continue;
       if (!inIPRange(ips, ip))
-        throw invalidField(svc, 'spec.clusterIPs', spec.clusterIPs ?? [ip], `failed to allocate IP ${ip}: provided IP (${ip}) is not in the valid range. The range of valid IPs is ${ips.cidr}`);
-      if (await store.get(IP_KEY_PREFIX + ip)) throw invalidField(svc, 'spec.clusterIPs', spec.clusterIPs ?? [ip], `failed to allocate IP ${ip}: provided IP is already allocated`);
+        throw invalidField(
+          svc,
+          'spec.clusterIPs',
+          spec.clusterIPs ?? [ip],
+          `failed to allocate IP ${ip}: provided IP (${ip}) is not in the valid range. The range of valid IPs is ${ips.cidr}`,
+        );
+      if (await store.get(IP_KEY_PREFIX + ip))
+        throw invalidField(
+          svc,
+          'spec.clusterIPs',
+          spec.clusterIPs ?? [ip],
+          `failed to allocate IP ${ip}: provided IP is already allocated`,
+        );
       ops.push({ type: 'create', key: IP_KEY_PREFIX + ip, value: owner(svc) });
     }
   }
@@ -106,8 +135,14 @@ export function serviceStrategy(cfg: StrategyConfig): Strategy {
         continue;
       }
       if (np < ports.min || np > ports.max)
-        throw invalidField(svc, `spec.ports[${i}].nodePort`, np, `provided port is not in the valid range. The range of valid ports is ${ports.min}-${ports.max}`);
-      if (await store.get(PORT_KEY_PREFIX + np)) throw invalidField(svc, `spec.ports[${i}].nodePort`, np, 'provided port is already allocated');
+        throw invalidField(
+          svc,
+          `spec.ports[${i}].nodePort`,
+          np,
+          `provided port is not in the valid range. The range of valid ports is ${ports.min}-${ports.max}`,
+        );
+      if (await store.get(PORT_KEY_PREFIX + np))
+        throw invalidField(svc, `spec.ports[${i}].nodePort`, np, 'provided port is already allocated');
       ops.push({ type: 'create', key: PORT_KEY_PREFIX + np, value: owner(svc) });
       mine.add(np);
     }
@@ -117,7 +152,8 @@ export function serviceStrategy(cfg: StrategyConfig): Strategy {
       taken ??= await allocated(store, PORT_KEY_PREFIX);
       const t = taken;
       const n = pickFree(ports.min, ports.max, (x) => t.has(String(x)) || mine.has(x) || prev.has(x), random);
-      if (n === undefined) throw new ApiError('InternalError', 'Internal error occurred: failed to allocate a nodePort: range is full');
+      if (n === undefined)
+        throw new ApiError('InternalError', 'Internal error occurred: failed to allocate a nodePort: range is full');
       p.nodePort = n;
       mine.add(n);
       ops.push({ type: 'create', key: PORT_KEY_PREFIX + n, value: owner(svc) });

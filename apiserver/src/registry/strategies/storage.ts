@@ -5,7 +5,15 @@
  * the default StorageClass (the DefaultStorageClass admission plugin): the newest of the classes
  * annotated `storageclass.kubernetes.io/is-default-class: "true"`.
  */
-import { isDefaultClass, rfc3339, storagePrefix, resourceInfo, STORAGE, type KubeObject, type StorageClass } from '@kubelab/api';
+import {
+  isDefaultClass,
+  rfc3339,
+  storagePrefix,
+  resourceInfo,
+  STORAGE,
+  type KubeObject,
+  type StorageClass,
+} from '@kubelab/api';
 import type { Store } from '../../storage/store.js';
 import type { Strategy } from '../strategy.js';
 
@@ -19,7 +27,11 @@ function withFinalizer(obj: KubeObject, finalizer: string): void {
 /** The default class, if any: with several, the newest (then the first by name), as upstream. */
 export function pickDefaultClass(classes: StorageClass[]): StorageClass | undefined {
   const defaults = classes.filter(isDefaultClass);
-  defaults.sort((a, b) => (b.metadata.creationTimestamp ?? '').localeCompare(a.metadata.creationTimestamp ?? '') || (a.metadata.name ?? '').localeCompare(b.metadata.name ?? ''));
+  defaults.sort(
+    (a, b) =>
+      (b.metadata.creationTimestamp ?? '').localeCompare(a.metadata.creationTimestamp ?? '') ||
+      (a.metadata.name ?? '').localeCompare(b.metadata.name ?? ''),
+  );
   return defaults[0];
 }
 

@@ -48,7 +48,14 @@ export class FieldSchema {
   }
 }
 
-const GO_SCALAR: Record<string, string> = { string: 'string', bool: 'bool', int32: 'int32', int64: 'int64', bytes: '[]uint8', double: 'float64' };
+const GO_SCALAR: Record<string, string> = {
+  string: 'string',
+  bool: 'bool',
+  int32: 'int32',
+  int64: 'int64',
+  bytes: '[]uint8',
+  double: 'float64',
+};
 const GO_SPECIAL: Record<string, string> = {
   Time: 'v1.Time',
   MicroTime: 'v1.MicroTime',

@@ -22,14 +22,23 @@ export interface BodyKind {
 /** Upstream's 400 for a body its decoder refused. */
 export function cannotHandle(k: BodyKind, message: string): ApiError {
   const version = k.apiVersion.split('/').pop() ?? k.apiVersion;
-  return new ApiError('BadRequest', `${k.kind} in version ${JSON.stringify(version)} cannot be handled as a ${k.kind}: ${message}`);
+  return new ApiError(
+    'BadRequest',
+    `${k.kind} in version ${JSON.stringify(version)} cannot be handled as a ${k.kind}: ${message}`,
+  );
 }
 
 /**
  * Decodes `obj` (already checked to be an object of the kind) into the kind's schema in place.
  * `strict` holds the errors the parser found (duplicate keys); unknown fields are added to them.
  */
-export function typedBody(res: ServerResponse, mode: FieldValidation, k: BodyKind, obj: Record<string, unknown>, strict: readonly string[]): void {
+export function typedBody(
+  res: ServerResponse,
+  mode: FieldValidation,
+  k: BodyKind,
+  obj: Record<string, unknown>,
+  strict: readonly string[],
+): void {
   const fs = fieldSchemaFor(k.apiVersion, k.kind);
   const errs = [...strict];
   let quantities: ReturnType<typeof decodeTyped>['quantities'] = [];
@@ -46,16 +55,29 @@ export function typedBody(res: ServerResponse, mode: FieldValidation, k: BodyKin
   enforce(res, mode, errs, (message) => cannotHandle(k, message));
   if (quantities.length) {
     const meta = (obj['metadata'] ?? {}) as { name?: unknown; generateName?: unknown };
-    const name = typeof meta.name === 'string' && meta.name ? meta.name : typeof meta.generateName === 'string' ? meta.generateName : '';
+    const name =
+      typeof meta.name === 'string' && meta.name
+        ? meta.name
+        : typeof meta.generateName === 'string'
+          ? meta.generateName
+          : '';
     throw invalidError(k.kind, k.group, name, quantities);
   }
 }
 
 /** A subresource body (Binding, Eviction, Scale): read, an object, checked against its kind's schema. */
-export function readTypedBody(res: ServerResponse, query: URLSearchParams, buf: Buffer, contentType: string | undefined, k: BodyKind, options: OptionsKind): Record<string, unknown> {
+export function readTypedBody(
+  res: ServerResponse,
+  query: URLSearchParams,
+  buf: Buffer,
+  contentType: string | undefined,
+  k: BodyKind,
+  options: OptionsKind,
+): Record<string, unknown> {
   const mode = fieldValidationOf(query, options);
   const { value, strict } = readRequestBody(buf, contentType);
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new ApiError('BadRequest', `error decoding body: expected a ${k.kind} object`);
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    throw new ApiError('BadRequest', `error decoding body: expected a ${k.kind} object`);
   typedBody(res, mode, k, value as Record<string, unknown>, strict);
   return value as Record<string, unknown>;
 }

@@ -22,7 +22,10 @@ const JSON_TYPES = new Set(['', 'application/json']);
 export const YAML_TYPES = new Set(['application/yaml', 'application/x-yaml', 'text/yaml']);
 
 export function unsupportedMediaType(accepted: string[]): ApiError {
-  return new ApiError('UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: ${accepted.join(', ')}`);
+  return new ApiError(
+    'UnsupportedMediaType',
+    `the body of the request was in an unknown format - accepted media types include: ${accepted.join(', ')}`,
+  );
 }
 
 function decodeError(e: unknown, what = 'body'): ApiError {

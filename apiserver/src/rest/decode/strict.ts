@@ -16,7 +16,13 @@ const ALLOWED = ['', 'Ignore', 'Strict', 'Warn'];
 export function fieldValidationOf(q: URLSearchParams, options: OptionsKind): FieldValidation {
   const v = q.get('fieldValidation') ?? '';
   if (!ALLOWED.includes(v)) {
-    const err: FieldError = { type: 'FieldValueNotSupported', field: 'fieldValidation', value: v, hasValue: true, detail: `supported values: ${ALLOWED.map((a) => JSON.stringify(a)).join(', ')}` };
+    const err: FieldError = {
+      type: 'FieldValueNotSupported',
+      field: 'fieldValidation',
+      value: v,
+      hasValue: true,
+      detail: `supported values: ${ALLOWED.map((a) => JSON.stringify(a)).join(', ')}`,
+    };
     throw invalidError(options, 'meta.k8s.io', '', [err]);
   }
   return v === '' ? 'Warn' : (v as FieldValidation);
@@ -44,7 +50,12 @@ export function addWarnings(res: ServerResponse, texts: readonly string[], maxCh
 }
 
 /** Applies the directive to the strict errors of a body: throws `error(message)` for Strict. */
-export function enforce(res: ServerResponse, mode: FieldValidation, errs: readonly string[], error: (message: string) => ApiError): void {
+export function enforce(
+  res: ServerResponse,
+  mode: FieldValidation,
+  errs: readonly string[],
+  error: (message: string) => ApiError,
+): void {
   if (errs.length === 0 || mode === 'Ignore') return;
   if (mode === 'Strict') throw error(strictMessage(errs));
   addWarnings(res, errs);

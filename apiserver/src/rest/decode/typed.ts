@@ -65,9 +65,20 @@ class Walker {
     private readonly prune: boolean,
   ) {}
 
-  private typeError(v: unknown, struct: string, goPath: string, goType: string, numberLiteral = false): DecodeTypeError {
+  private typeError(
+    v: unknown,
+    struct: string,
+    goPath: string,
+    goType: string,
+    numberLiteral = false,
+  ): DecodeTypeError {
     const got = jsonKind(v, numberLiteral);
-    return new DecodeTypeError(`json: cannot unmarshal ${got} into Go struct field ${struct}.${goPath} of type ${goType}`, goPath, goType, got);
+    return new DecodeTypeError(
+      `json: cannot unmarshal ${got} into Go struct field ${struct}.${goPath} of type ${goType}`,
+      goPath,
+      goType,
+      got,
+    );
   }
 
   message(name: string, obj: Json, path: string, goPath: string, root: boolean): void {
@@ -163,22 +174,42 @@ class Walker {
     switch (type) {
       case 'Quantity': {
         const msg = quantityError(v);
-        if (msg) this.issues.quantities.push({ type: 'FieldValueInvalid', field: path, value: typeof v === 'string' ? v : JSON.stringify(v), hasValue: true, detail: msg });
+        if (msg)
+          this.issues.quantities.push({
+            type: 'FieldValueInvalid',
+            field: path,
+            value: typeof v === 'string' ? v : JSON.stringify(v),
+            hasValue: true,
+            detail: msg,
+          });
         return v;
       }
       case 'Time':
       case 'MicroTime':
         if (typeof v !== 'string') throw this.typeError(v, struct, goPath, goType);
-        if (!TIME.test(v)) throw new DecodeTypeError(`parsing time ${JSON.stringify(v)} as "2006-01-02T15:04:05Z07:00": cannot parse ${JSON.stringify(v)} as "2006"`, goPath, goType, 'string');
+        if (!TIME.test(v))
+          throw new DecodeTypeError(
+            `parsing time ${JSON.stringify(v)} as "2006-01-02T15:04:05Z07:00": cannot parse ${JSON.stringify(v)} as "2006"`,
+            goPath,
+            goType,
+            'string',
+          );
         return v;
       case 'Duration':
         if (typeof v !== 'string') throw this.typeError(v, struct, goPath, goType);
-        if (!DURATION.test(v)) throw new DecodeTypeError(`time: invalid duration ${JSON.stringify(v)}`, goPath, goType, 'string');
+        if (!DURATION.test(v))
+          throw new DecodeTypeError(`time: invalid duration ${JSON.stringify(v)}`, goPath, goType, 'string');
         return v;
       case 'IntOrString':
         if (typeof v === 'string') return v;
         if (typeof v !== 'number') throw this.typeError(v, struct, goPath, goType);
-        if (!Number.isInteger(v) || v < -INT32 || v >= INT32) throw new DecodeTypeError(`json: cannot unmarshal number ${JSON.stringify(v)} into Go value of type int32`, goPath, goType, 'number');
+        if (!Number.isInteger(v) || v < -INT32 || v >= INT32)
+          throw new DecodeTypeError(
+            `json: cannot unmarshal number ${JSON.stringify(v)} into Go value of type int32`,
+            goPath,
+            goType,
+            'number',
+          );
         return v;
       case 'FieldsV1':
         if (!isPlainObject(v)) throw this.typeError(v, struct, goPath, goType);

@@ -29,13 +29,14 @@ function duplicateLines(doc: ReturnType<typeof parseDocument>, lines: LineCounte
         const k = pair.key;
         if (isScalar(k)) {
           const key = String(k.value);
-          if (seen.has(key)) out.push(`line ${lines.linePos(k.range?.[0] ?? 0).line}: key ${JSON.stringify(key)} already set in map`);
+          if (seen.has(key))
+            out.push(`line ${lines.linePos(k.range?.[0] ?? 0).line}: key ${JSON.stringify(key)} already set in map`);
           seen.add(key);
         }
         stack.push(pair.value);
       }
     } else if (n && typeof n === 'object' && 'items' in n && Array.isArray((n as { items: unknown }).items)) {
-      stack.push(...((n as { items: Node[] }).items));
+      stack.push(...(n as { items: Node[] }).items);
     }
   }
   return out;
@@ -83,5 +84,10 @@ export function parseYamlDocument(text: string): YamlBody {
   if (err) throw new Error(err.message);
   const dups = duplicateLines(doc, lines);
   const value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) as unknown;
-  return { value, duplicates: dups.length ? `error converting YAML to JSON: yaml: unmarshal errors:\n  ${dups.join('\n  ')}` : undefined };
+  return {
+    value,
+    duplicates: dups.length
+      ? `error converting YAML to JSON: yaml: unmarshal errors:\n  ${dups.join('\n  ')}`
+      : undefined,
+  };
 }

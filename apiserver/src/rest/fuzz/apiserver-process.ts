@@ -24,7 +24,14 @@ const MAIN = fileURLToPath(new URL('../../main.js', import.meta.url));
 export async function startApiserver(etcdEndpoint: string, deadlineMs = 30_000): Promise<ApiserverProcess> {
   const [rest, grpc] = [await freePort(), await freePort()];
   const proc = spawn(process.execPath, [MAIN], {
-    env: { ...process.env, KUBELAB_ETCD: etcdEndpoint, KUBELAB_REST_PORT: String(rest), KUBELAB_GRPC_PORT: String(grpc), KUBELAB_COMPACT_INTERVAL_SECONDS: '0', LOG_LEVEL: 'warn' },
+    env: {
+      ...process.env,
+      KUBELAB_ETCD: etcdEndpoint,
+      KUBELAB_REST_PORT: String(rest),
+      KUBELAB_GRPC_PORT: String(grpc),
+      KUBELAB_COMPACT_INTERVAL_SECONDS: '0',
+      LOG_LEVEL: 'warn',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let tail = '';

@@ -36,7 +36,11 @@ describe(`fuzz: ${REQUESTS} generated requests against a real apiserver (seed ${
   before(async () => {
     await etcd.start();
     api = await startApiserver(etcd.endpoint);
-    const ns = await fetch(new URL('/api/v1/namespaces', api.base), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ metadata: { name: 'fuzz' } }) });
+    const ns = await fetch(new URL('/api/v1/namespaces', api.base), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ metadata: { name: 'fuzz' } }),
+    });
     assert.equal(ns.status, 201);
   });
   after(async () => {
@@ -46,7 +50,9 @@ describe(`fuzz: ${REQUESTS} generated requests against a real apiserver (seed ${
   });
 
   test('no 5xx, no transport failure, no crash, bounded memory, watches still served', async () => {
-    console.log(`fuzz seed ${SEED}: replay with FUZZ_SEED=${SEED} FUZZ_REQUESTS=${REQUESTS} node --test apiserver/dist/rest/fuzz/fuzz.itest.js`);
+    console.log(
+      `fuzz seed ${SEED}: replay with FUZZ_SEED=${SEED} FUZZ_REQUESTS=${REQUESTS} node --test apiserver/dist/rest/fuzz/fuzz.itest.js`,
+    );
     const gen = new Generator(new Random(SEED), NAMESPACES);
     const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
     const histogram = new Map<number | string, number>();
@@ -68,7 +74,10 @@ describe(`fuzz: ${REQUESTS} generated requests against a real apiserver (seed ${
         const t0 = Date.now();
         const out = await send(api.base, req, agent, REQUEST_TIMEOUT_MS);
         const ms = Date.now() - t0;
-        if (process.env['FUZZ_SLOW'] && ms > Number(process.env['FUZZ_SLOW'])) console.log(`slow ${ms} ms: ${req.label} ${req.method} ${req.path.slice(0, 120)} ${req.body?.length ?? 0} bytes -> ${'error' in out ? out.error : out.status}`);
+        if (process.env['FUZZ_SLOW'] && ms > Number(process.env['FUZZ_SLOW']))
+          console.log(
+            `slow ${ms} ms: ${req.label} ${req.method} ${req.path.slice(0, 120)} ${req.body?.length ?? 0} bytes -> ${'error' in out ? out.error : out.status}`,
+          );
         const key = 'error' in out ? 'transport error' : out.status;
         histogram.set(key, (histogram.get(key) ?? 0) + 1);
         byLabel.set(req.label.split(' ')[0]!, (byLabel.get(req.label.split(' ')[0]!) ?? 0) + 1);
@@ -87,16 +96,27 @@ describe(`fuzz: ${REQUESTS} generated requests against a real apiserver (seed ${
     agent.destroy();
 
     const statuses = [...histogram.entries()].sort((a, b) => String(a[0]).localeCompare(String(b[0])));
-    console.log(`fuzz: ${issued} requests in ${seconds.toFixed(1)} s (${(issued / seconds).toFixed(0)}/s), ${CONCURRENCY} at a time; apiserver CPU ${cpu.toFixed(1)} s (${((cpu * 1000) / issued).toFixed(1)} ms a request)`);
+    console.log(
+      `fuzz: ${issued} requests in ${seconds.toFixed(1)} s (${(issued / seconds).toFixed(0)}/s), ${CONCURRENCY} at a time; apiserver CPU ${cpu.toFixed(1)} s (${((cpu * 1000) / issued).toFixed(1)} ms a request)`,
+    );
     console.log(`fuzz: health checks answered 500 (a check failed) ${healthFailed} time(s)`);
     console.log(`fuzz: statuses ${statuses.map(([s, n]) => `${s}:${n}`).join(' ')}`);
     console.log(`fuzz: kinds ${[...byLabel.entries()].map(([l, n]) => `${l}:${n}`).join(' ')}`);
-    console.log(`fuzz: apiserver RSS ${rssStart.toFixed(0)} MiB after warm-up, ${rssEnd.toFixed(0)} MiB at the end (MiB after n requests: ${samples.join(' ')})`);
-    for (const f of failures.slice(0, 10)) console.log(`fuzz failure: ${f.req.label}: ${f.req.method} ${f.req.path.slice(0, 200)} -> ${f.what}\n  body: ${f.req.body?.toString('utf8').slice(0, 300) ?? ''}`);
+    console.log(
+      `fuzz: apiserver RSS ${rssStart.toFixed(0)} MiB after warm-up, ${rssEnd.toFixed(0)} MiB at the end (MiB after n requests: ${samples.join(' ')})`,
+    );
+    for (const f of failures.slice(0, 10))
+      console.log(
+        `fuzz failure: ${f.req.label}: ${f.req.method} ${f.req.path.slice(0, 200)} -> ${f.what}\n  body: ${f.req.body?.toString('utf8').slice(0, 300) ?? ''}`,
+      );
 
     assert.equal(api.proc.exitCode, null, `the apiserver exited:\n${api.output()}`);
     assert.ok(issued >= REQUESTS, `only ${issued} requests were sent`);
-    assert.equal(failures.length, 0, `${failures.length} requests failed (seed ${SEED}); first: ${failures[0]?.req.label} -> ${failures[0]?.what}`);
+    assert.equal(
+      failures.length,
+      0,
+      `${failures.length} requests failed (seed ${SEED}); first: ${failures[0]?.req.label} -> ${failures[0]?.what}`,
+    );
     assert.ok(rssEnd - rssStart < MAX_RSS_GROWTH_MIB, `RSS grew by ${(rssEnd - rssStart).toFixed(0)} MiB`);
     await watchStillDelivers(api.base);
   });
@@ -107,9 +127,16 @@ async function watchStillDelivers(base: URL): Promise<void> {
   const ac = new AbortController();
   const timer = setTimeout(() => ac.abort(), 15_000);
   try {
-    const res = await fetch(new URL('/api/v1/namespaces/default/configmaps?watch=true&fieldSelector=metadata.name%3Dafter-fuzz', base), { signal: ac.signal });
+    const res = await fetch(
+      new URL('/api/v1/namespaces/default/configmaps?watch=true&fieldSelector=metadata.name%3Dafter-fuzz', base),
+      { signal: ac.signal },
+    );
     assert.equal(res.status, 200);
-    const created = await fetch(new URL('/api/v1/namespaces/default/configmaps', base), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ metadata: { name: 'after-fuzz' } }) });
+    const created = await fetch(new URL('/api/v1/namespaces/default/configmaps', base), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ metadata: { name: 'after-fuzz' } }),
+    });
     assert.equal(created.status, 201, await created.text());
     const reader = res.body!.getReader();
     let buf = '';

@@ -31,15 +31,103 @@ export interface Known {
 
 type Json = Record<string, unknown>;
 
-const LABEL_SELECTORS = ['app=x', 'fuzz=yes', '!!!', 'a in (b', 'a in (b,c),!d', 'x>3', 'x>y', '-bad=1', 'a=b c', ',', 'a==', 'app notin ()', 'in in (in)', `k=${'v'.repeat(70)}`, '!', '=', '(', 'a,,b'];
-const FIELD_SELECTORS = ['metadata.name=x', 'metadata.namespace!=y', 'spec.nodeName=n', 'status.phase=Running', 'spec.nodename=x', 'justaword', 'a=b=c', 'metadata.name=a\\,b', 'x\\q=1', '=', 'type=Opaque', 'involvedObject.name=p'];
-const ACCEPTS = ['application/json', 'application/yaml', 'application/json;as=Table;v=v1;g=meta.k8s.io', 'application/json;as=Table;v=v1beta1;g=meta.k8s.io', 'application/vnd.kubernetes.protobuf', 'application/vnd.kubernetes.protobuf,application/json', 'text/html', '*/*', ';;', 'application/json;as=PartialObjectMetadataList;v=v1;g=meta.k8s.io', 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList'];
+const LABEL_SELECTORS = [
+  'app=x',
+  'fuzz=yes',
+  '!!!',
+  'a in (b',
+  'a in (b,c),!d',
+  'x>3',
+  'x>y',
+  '-bad=1',
+  'a=b c',
+  ',',
+  'a==',
+  'app notin ()',
+  'in in (in)',
+  `k=${'v'.repeat(70)}`,
+  '!',
+  '=',
+  '(',
+  'a,,b',
+];
+const FIELD_SELECTORS = [
+  'metadata.name=x',
+  'metadata.namespace!=y',
+  'spec.nodeName=n',
+  'status.phase=Running',
+  'spec.nodename=x',
+  'justaword',
+  'a=b=c',
+  'metadata.name=a\\,b',
+  'x\\q=1',
+  '=',
+  'type=Opaque',
+  'involvedObject.name=p',
+];
+const ACCEPTS = [
+  'application/json',
+  'application/yaml',
+  'application/json;as=Table;v=v1;g=meta.k8s.io',
+  'application/json;as=Table;v=v1beta1;g=meta.k8s.io',
+  'application/vnd.kubernetes.protobuf',
+  'application/vnd.kubernetes.protobuf,application/json',
+  'text/html',
+  '*/*',
+  ';;',
+  'application/json;as=PartialObjectMetadataList;v=v1;g=meta.k8s.io',
+  'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList',
+];
 const FIELD_VALIDATION = ['Strict', 'Warn', 'Ignore', 'strict', '', 'Nope'];
-const RAW_PATHS = ['/', '/api', '/apis', '/api/v1', '/apis/apps', '/apis/apps/v1', '/apis/nope/v1/things', '/openapi/v2', '/openapi/v3', '/openapi/v3/apis/apps/v1', '/openapi/v3/nope', '/version', '/healthz', '/livez/ping', '/readyz', '/api/v1/namespaces//pods', '/api/v1/namespaces/default/pods/..%2Fx', '/%00', '/api/v1/namespaces/default/pods/a/b/c/d', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', '/api/v1/componentstatuses'];
+const RAW_PATHS = [
+  '/',
+  '/api',
+  '/apis',
+  '/api/v1',
+  '/apis/apps',
+  '/apis/apps/v1',
+  '/apis/nope/v1/things',
+  '/openapi/v2',
+  '/openapi/v3',
+  '/openapi/v3/apis/apps/v1',
+  '/openapi/v3/nope',
+  '/version',
+  '/healthz',
+  '/livez/ping',
+  '/readyz',
+  '/api/v1/namespaces//pods',
+  '/api/v1/namespaces/default/pods/..%2Fx',
+  '/%00',
+  '/api/v1/namespaces/default/pods/a/b/c/d',
+  '/apis/apiextensions.k8s.io/v1/customresourcedefinitions',
+  '/api/v1/componentstatuses',
+];
 // Methods Node's HTTP parser knows (an unknown token is a parse error: 400 and the connection closed).
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS', 'PROPFIND', 'TRACE', 'PURGE'];
-const PATCH_TYPES = ['application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json', 'application/apply-patch+yaml'] as const;
-const JSON_PATHS = ['/metadata/labels/x', '/metadata/labels', '/metadata/annotations/a~1b', '/metadata/name', '/metadata', '/spec/replicas', '/spec/template/spec/containers/0/image', '/spec/template/spec/containers/-', '/spec/containers/0/resources/limits/cpu', '/data/a', '/spec', '/status', '', '/-', '/0', '/spec/selector/matchLabels/app'];
+const PATCH_TYPES = [
+  'application/json-patch+json',
+  'application/merge-patch+json',
+  'application/strategic-merge-patch+json',
+  'application/apply-patch+yaml',
+] as const;
+const JSON_PATHS = [
+  '/metadata/labels/x',
+  '/metadata/labels',
+  '/metadata/annotations/a~1b',
+  '/metadata/name',
+  '/metadata',
+  '/spec/replicas',
+  '/spec/template/spec/containers/0/image',
+  '/spec/template/spec/containers/-',
+  '/spec/containers/0/resources/limits/cpu',
+  '/data/a',
+  '/spec',
+  '/status',
+  '',
+  '/-',
+  '/0',
+  '/spec/selector/matchLabels/app',
+];
 
 export class Generator {
   private readonly known: Known[] = [];
@@ -73,7 +161,11 @@ export class Generator {
     const r = this.r;
     if (this.known.length && r.chance(0.8)) return r.pick(this.known);
     const seed = pickSeed(r);
-    return { seed, namespace: r.pick(this.namespaces), name: r.chance(0.5) ? `f-${r.int(50)}` : r.string(1 + r.int(10)) };
+    return {
+      seed,
+      namespace: r.pick(this.namespaces),
+      name: r.chance(0.5) ? `f-${r.int(50)}` : r.string(1 + r.int(10)),
+    };
   }
 
   private itemPath(k: Known): string {
@@ -115,7 +207,13 @@ export class Generator {
     const h: Record<string, string> = {};
     if (contentType !== undefined) h['content-type'] = contentType;
     if (this.r.chance(0.5)) h['accept'] = this.r.pick(ACCEPTS);
-    if (this.r.chance(0.1)) h['user-agent'] = this.r.pick(['kubectl/v1.33.0 (linux/amd64) kubernetes/abc', '', '\u00e9t\u00e9', 'x'.repeat(300)]);
+    if (this.r.chance(0.1))
+      h['user-agent'] = this.r.pick([
+        'kubectl/v1.33.0 (linux/amd64) kubernetes/abc',
+        '',
+        '\u00e9t\u00e9',
+        'x'.repeat(300),
+      ]);
     return h;
   }
 
@@ -132,7 +230,14 @@ export class Generator {
     const obj = this.object(k);
     if (r.chance(0.04)) return this.protobufCreate(k);
     const enc = encode(r, obj);
-    return { method: 'POST', path: `${collectionPath(seed, k.namespace)}${this.query(['fieldValidation', 'dryRun', 'fieldManager'])}`, headers: this.headers(enc.contentType), body: enc.body, label: `create ${seed.resource}`, creates: k };
+    return {
+      method: 'POST',
+      path: `${collectionPath(seed, k.namespace)}${this.query(['fieldValidation', 'dryRun', 'fieldManager'])}`,
+      headers: this.headers(enc.contentType),
+      body: enc.body,
+      label: `create ${seed.resource}`,
+      creates: k,
+    };
   }
 
   private protobufCreate(k: Known): FuzzRequest {
@@ -143,7 +248,14 @@ export class Generator {
     if (r.chance(0.5)) raw = Buffer.concat([raw, r.bytes(r.int(64))]);
     const body = envelope(apiVersion, String(obj['kind']), raw);
     if (r.chance(0.5)) for (let i = 0; i < 3; i++) body[r.int(body.length)] = r.int(256);
-    return { method: 'POST', path: collectionPath(k.seed, k.namespace), headers: this.headers('application/vnd.kubernetes.protobuf'), body, label: `create ${k.seed.resource} (protobuf)`, creates: k };
+    return {
+      method: 'POST',
+      path: collectionPath(k.seed, k.namespace),
+      headers: this.headers('application/vnd.kubernetes.protobuf'),
+      body,
+      label: `create ${k.seed.resource} (protobuf)`,
+      creates: k,
+    };
   }
 
   private update(): FuzzRequest {
@@ -151,15 +263,25 @@ export class Generator {
     const obj = this.object(k);
     if (this.r.chance(0.3)) objectAt(obj, 'metadata')['resourceVersion'] = this.r.pick(['1', '0', 'abc', '999999999']);
     const enc = encode(this.r, obj);
-    return { method: 'PUT', path: `${this.itemPath(k)}${this.query(['fieldValidation', 'dryRun'])}`, headers: this.headers(enc.contentType), body: enc.body, label: `update ${k.seed.resource}` };
+    return {
+      method: 'PUT',
+      path: `${this.itemPath(k)}${this.query(['fieldValidation', 'dryRun'])}`,
+      headers: this.headers(enc.contentType),
+      body: enc.body,
+      label: `update ${k.seed.resource}`,
+    };
   }
 
   private jsonPatch(): unknown {
     const r = this.r;
-    if (r.chance(0.03)) return Array.from({ length: 12 }, () => ({ op: 'copy', from: '/metadata/labels', path: '/metadata/labels/x' }));
+    if (r.chance(0.03))
+      return Array.from({ length: 12 }, () => ({ op: 'copy', from: '/metadata/labels', path: '/metadata/labels/x' }));
     if (r.chance(0.01)) return Array.from({ length: 10_001 }, () => ({ op: 'test', path: '/metadata', value: {} }));
     return Array.from({ length: 1 + r.int(5) }, () => {
-      const op: Json = { op: r.pick(['add', 'remove', 'replace', 'move', 'copy', 'test', 'bogus']), path: r.pick(JSON_PATHS) };
+      const op: Json = {
+        op: r.pick(['add', 'remove', 'replace', 'move', 'copy', 'test', 'bogus']),
+        path: r.pick(JSON_PATHS),
+      };
       if (r.chance(0.7)) op['value'] = r.chance(0.5) ? r.string(5) : randomValue(r);
       if (r.chance(0.4)) op['from'] = r.pick(JSON_PATHS);
       if (r.chance(0.1)) op[r.string(3)] = 1;
@@ -169,7 +291,9 @@ export class Generator {
 
   private mergePatch(k: Known, strategic: boolean): unknown {
     const r = this.r;
-    const base: Json = r.chance(0.5) ? { metadata: { labels: { x: r.chance(0.7) ? r.string(4) : null } } } : this.object(k);
+    const base: Json = r.chance(0.5)
+      ? { metadata: { labels: { x: r.chance(0.7) ? r.string(4) : null } } }
+      : this.object(k);
     if (strategic && r.chance(0.4)) {
       const directive = r.pick<Json>([
         { $patch: r.pick(['replace', 'delete', 'merge', 'x']) },
@@ -193,10 +317,19 @@ export class Generator {
       body = r.chance(0.5) ? encode(r, obj, 'application/apply-patch+yaml').body : Buffer.from(JSON.stringify(obj));
     } else body = encode(r, this.mergePatch(k, type === 'application/strategic-merge-patch+json'), type).body;
     const contentType = r.chance(0.9) ? type : r.pick(['application/json', 'text/plain', '']);
-    const keys = type === 'application/apply-patch+yaml' && r.chance(0.8) ? ['fieldManager', 'force', 'fieldValidation'] : ['fieldValidation', 'dryRun'];
+    const keys =
+      type === 'application/apply-patch+yaml' && r.chance(0.8)
+        ? ['fieldManager', 'force', 'fieldValidation']
+        : ['fieldValidation', 'dryRun'];
     let q = this.query(keys);
     if (keys[0] === 'fieldManager' && !q.includes('fieldManager')) q = `${q ? `${q}&` : '?'}fieldManager=fuzz`;
-    return { method: 'PATCH', path: `${this.itemPath(k)}${q}`, headers: this.headers(contentType), body, label: `patch ${type.split('/')[1]} ${k.seed.resource}` };
+    return {
+      method: 'PATCH',
+      path: `${this.itemPath(k)}${q}`,
+      headers: this.headers(contentType),
+      body,
+      label: `patch ${type.split('/')[1]} ${k.seed.resource}`,
+    };
   }
 
   private read(): FuzzRequest {
@@ -205,22 +338,55 @@ export class Generator {
     const list = r.chance(0.5);
     const ns = r.chance(0.2) ? '' : k.namespace;
     const base = list ? collectionPath(k.seed, ns).replace('/namespaces//', '/') : this.itemPath(k);
-    return { method: 'GET', path: `${base}${this.query(['labelSelector', 'fieldSelector', 'limit', 'continue', 'resourceVersion', 'resourceVersionMatch'])}`, headers: this.headers(), label: list ? `list ${k.seed.resource}` : `get ${k.seed.resource}` };
+    return {
+      method: 'GET',
+      path: `${base}${this.query(['labelSelector', 'fieldSelector', 'limit', 'continue', 'resourceVersion', 'resourceVersionMatch'])}`,
+      headers: this.headers(),
+      label: list ? `list ${k.seed.resource}` : `get ${k.seed.resource}`,
+    };
   }
 
   private watch(): FuzzRequest {
     const k = this.target();
     const q = this.query(['labelSelector', 'fieldSelector', 'resourceVersion', 'timeoutSeconds']);
-    return { method: 'GET', path: `${collectionPath(k.seed, k.namespace)}${q ? `${q}&` : '?'}watch=true&timeoutSeconds=1`, headers: this.headers(), label: `watch ${k.seed.resource}`, watch: true };
+    return {
+      method: 'GET',
+      path: `${collectionPath(k.seed, k.namespace)}${q ? `${q}&` : '?'}watch=true&timeoutSeconds=1`,
+      headers: this.headers(),
+      label: `watch ${k.seed.resource}`,
+      watch: true,
+    };
   }
 
   private remove(): FuzzRequest {
     const r = this.r;
     const k = this.target();
     const collection = r.chance(0.3) && k.seed.resource !== 'namespaces';
-    const body = r.chance(0.5) ? undefined : encode(r, r.chance(0.5) ? { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: r.pick(['Foreground', 'x']), gracePeriodSeconds: r.pick([0, -1, 'x']), preconditions: { uid: r.string(8) }, dryRun: r.pick([['All'], ['x'], 'All']) } : randomValue(r)).body;
-    const path = collection ? `${collectionPath(k.seed, k.namespace)}?labelSelector=${encodeURIComponent(r.pick(['fuzz=yes,app=none', '!!!', 'app=x', 'a in (b']))}` : `${this.itemPath(k)}${this.query(['propagationPolicy', 'gracePeriodSeconds', 'dryRun'])}`;
-    return { method: 'DELETE', path, headers: this.headers(body ? 'application/json' : undefined), body, label: collection ? `deletecollection ${k.seed.resource}` : `delete ${k.seed.resource}` };
+    const body = r.chance(0.5)
+      ? undefined
+      : encode(
+          r,
+          r.chance(0.5)
+            ? {
+                kind: 'DeleteOptions',
+                apiVersion: 'v1',
+                propagationPolicy: r.pick(['Foreground', 'x']),
+                gracePeriodSeconds: r.pick([0, -1, 'x']),
+                preconditions: { uid: r.string(8) },
+                dryRun: r.pick([['All'], ['x'], 'All']),
+              }
+            : randomValue(r),
+        ).body;
+    const path = collection
+      ? `${collectionPath(k.seed, k.namespace)}?labelSelector=${encodeURIComponent(r.pick(['fuzz=yes,app=none', '!!!', 'app=x', 'a in (b']))}`
+      : `${this.itemPath(k)}${this.query(['propagationPolicy', 'gracePeriodSeconds', 'dryRun'])}`;
+    return {
+      method: 'DELETE',
+      path,
+      headers: this.headers(body ? 'application/json' : undefined),
+      body,
+      label: collection ? `deletecollection ${k.seed.resource}` : `delete ${k.seed.resource}`,
+    };
   }
 
   private subresource(): FuzzRequest {
@@ -229,22 +395,57 @@ export class Generator {
     const sub = r.pick(['status', 'scale', 'binding', 'eviction']);
     const method = sub === 'binding' || sub === 'eviction' ? 'POST' : r.pick(['GET', 'PUT', 'PATCH']);
     let body: unknown;
-    if (sub === 'binding') body = { apiVersion: 'v1', kind: 'Binding', metadata: { name: k.name }, target: r.chance(0.7) ? { kind: 'Node', name: r.pick(['n1', '', 'x'.repeat(300)]) } : randomValue(r) };
-    else if (sub === 'eviction') body = { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name: k.name }, deleteOptions: r.chance(0.5) ? {} : randomValue(r) };
-    else if (sub === 'scale') body = method === 'PATCH' ? { spec: { replicas: r.pick([1, -1, 'x', 2 ** 40]) } } : { apiVersion: 'autoscaling/v1', kind: 'Scale', metadata: { name: k.name }, spec: { replicas: r.pick([0, 2, -3, 1.5, null]) } };
+    if (sub === 'binding')
+      body = {
+        apiVersion: 'v1',
+        kind: 'Binding',
+        metadata: { name: k.name },
+        target: r.chance(0.7) ? { kind: 'Node', name: r.pick(['n1', '', 'x'.repeat(300)]) } : randomValue(r),
+      };
+    else if (sub === 'eviction')
+      body = {
+        apiVersion: 'policy/v1',
+        kind: 'Eviction',
+        metadata: { name: k.name },
+        deleteOptions: r.chance(0.5) ? {} : randomValue(r),
+      };
+    else if (sub === 'scale')
+      body =
+        method === 'PATCH'
+          ? { spec: { replicas: r.pick([1, -1, 'x', 2 ** 40]) } }
+          : {
+              apiVersion: 'autoscaling/v1',
+              kind: 'Scale',
+              metadata: { name: k.name },
+              spec: { replicas: r.pick([0, 2, -3, 1.5, null]) },
+            };
     else body = method === 'PATCH' ? { status: randomValue(r) } : this.object(k);
     if (r.chance(0.5) && body && typeof body === 'object') mutate(r, body as Json);
     const contentType = method === 'PATCH' ? r.pick(PATCH_TYPES.slice(0, 3)) : 'application/json';
     const enc = method === 'GET' ? undefined : encode(r, body, contentType);
-    return { method, path: `${this.itemPath(k)}/${sub}${this.query(['fieldValidation', 'dryRun'])}`, headers: this.headers(enc?.contentType), body: enc?.body, label: `${method.toLowerCase()} ${k.seed.resource}/${sub}` };
+    return {
+      method,
+      path: `${this.itemPath(k)}/${sub}${this.query(['fieldValidation', 'dryRun'])}`,
+      headers: this.headers(enc?.contentType),
+      body: enc?.body,
+      label: `${method.toLowerCase()} ${k.seed.resource}/${sub}`,
+    };
   }
 
   private raw(): FuzzRequest {
     const r = this.r;
     const seed = r.pick(SEEDS);
-    const path = r.chance(0.7) ? r.pick(RAW_PATHS) : `${collectionPath(seed, r.pick(this.namespaces))}/${r.string(r.pick([1, 10, 300]), 'abc%/.-_~!*()')}`;
+    const path = r.chance(0.7)
+      ? r.pick(RAW_PATHS)
+      : `${collectionPath(seed, r.pick(this.namespaces))}/${r.string(r.pick([1, 10, 300]), 'abc%/.-_~!*()')}`;
     const method = r.pick(METHODS);
     const body = method === 'GET' || method === 'HEAD' ? undefined : encode(r, randomValue(r)).body;
-    return { method, path: `${path}${this.query([])}`, headers: this.headers(body ? r.pick(['application/json', 'application/yaml', 'text/plain']) : undefined), body, label: `raw ${method}` };
+    return {
+      method,
+      path: `${path}${this.query([])}`,
+      headers: this.headers(body ? r.pick(['application/json', 'application/yaml', 'text/plain']) : undefined),
+      body,
+      label: `raw ${method}`,
+    };
   }
 }

@@ -8,10 +8,65 @@ import type { Random } from './random.js';
 
 type Json = Record<string, unknown>;
 
-export const QUANTITIES = ['', ' ', '-1', '-1Gi', 'abc', '1e400', '1e-400', '0.5', '1m', '9Ei', '7Ei', '1.5.5', '1Gib', '512mi', '100Mi', '+1', '.', 'NaN', '1e', '1E', 1, -5, 0.25, 1e21];
-const NAMES = ['', 'UPPER', '-lead', 'trail-', 'a'.repeat(254), 'dots..x', 'ok-name', 'ünïcode', 'a/b', '..', ' spaced '];
+export const QUANTITIES = [
+  '',
+  ' ',
+  '-1',
+  '-1Gi',
+  'abc',
+  '1e400',
+  '1e-400',
+  '0.5',
+  '1m',
+  '9Ei',
+  '7Ei',
+  '1.5.5',
+  '1Gib',
+  '512mi',
+  '100Mi',
+  '+1',
+  '.',
+  'NaN',
+  '1e',
+  '1E',
+  1,
+  -5,
+  0.25,
+  1e21,
+];
+const NAMES = [
+  '',
+  'UPPER',
+  '-lead',
+  'trail-',
+  'a'.repeat(254),
+  'dots..x',
+  'ok-name',
+  'ünïcode',
+  'a/b',
+  '..',
+  ' spaced ',
+];
 const LABEL_KEYS = ['', 'a/b/c', '-x', 'x'.repeat(64), 'example.com/ok', 'kubernetes.io/', 'UP', 'a b'];
-const STRINGS = ['', ' ', '\u0000', '💥', 'null', '{}', '[]', '0', '-1', 'true', '"', '\\', '%00', '${X}', '$(X)', '<script>', '\r\n'];
+const STRINGS = [
+  '',
+  ' ',
+  '\u0000',
+  '💥',
+  'null',
+  '{}',
+  '[]',
+  '0',
+  '-1',
+  'true',
+  '"',
+  '\\',
+  '%00',
+  '${X}',
+  '$(X)',
+  '<script>',
+  '\r\n',
+];
 
 /** A JSON value of any type, sometimes deep or large. */
 export function randomValue(r: Random): unknown {
@@ -37,7 +92,9 @@ export function randomValue(r: Random): unknown {
     case 9:
       return Array.from({ length: r.pick([1, 10, 1_000, 20_000]) }, (_, i) => (r.chance(0.5) ? i : { name: `n${i}` }));
     default:
-      return Object.fromEntries(Array.from({ length: r.pick([1, 5, 2_000]) }, (_, i) => [`k${i}`, r.chance(0.5) ? `v${i}` : i]));
+      return Object.fromEntries(
+        Array.from({ length: r.pick([1, 5, 2_000]) }, (_, i) => [`k${i}`, r.chance(0.5) ? `v${i}` : i]),
+      );
   }
 }
 
@@ -59,7 +116,8 @@ function slots(obj: unknown, max = 400): Slot[] {
   while (queue.length && out.length < max) {
     const v = queue.shift();
     if (Array.isArray(v)) v.forEach((x, i) => (out.push({ parent: v, key: i }), queue.push(x)));
-    else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) out.push({ parent: v as Json, key: k }), queue.push(x);
+    else if (v && typeof v === 'object')
+      for (const [k, x] of Object.entries(v)) out.push({ parent: v as Json, key: k }), queue.push(x);
   }
   return out;
 }
@@ -71,7 +129,10 @@ export function objectAt(obj: Json, key: string): Json {
   return (obj[key] = {});
 }
 
-const objectsIn = (obj: unknown): Json[] => [obj, ...slots(obj).map((s) => (s.parent as Record<string | number, unknown>)[s.key])].filter((v): v is Json => !!v && typeof v === 'object' && !Array.isArray(v));
+const objectsIn = (obj: unknown): Json[] =>
+  [obj, ...slots(obj).map((s) => (s.parent as Record<string | number, unknown>)[s.key])].filter(
+    (v): v is Json => !!v && typeof v === 'object' && !Array.isArray(v),
+  );
 
 /** Applies 1–3 random mutations to `obj` in place. */
 export function mutate(r: Random, obj: Json): void {
@@ -98,20 +159,37 @@ export function mutate(r: Random, obj: Json): void {
       }
       case 4: {
         // quantities wherever they are (resource lists, size limits, targets)
-        const qs = slots(obj).filter((x) => typeof (x.parent as Record<string | number, unknown>)[x.key] === 'string' && /^\d/.test(String((x.parent as Record<string | number, unknown>)[x.key])));
+        const qs = slots(obj).filter(
+          (x) =>
+            typeof (x.parent as Record<string | number, unknown>)[x.key] === 'string' &&
+            /^\d/.test(String((x.parent as Record<string | number, unknown>)[x.key])),
+        );
         const q = qs.length ? r.pick(qs) : undefined;
         if (q) (q.parent as Record<string | number, unknown>)[q.key] = r.pick(QUANTITIES);
         break;
       }
       case 5: {
         const meta = objectAt(obj, 'metadata');
-        const field = r.pick(['name', 'namespace', 'resourceVersion', 'uid', 'generateName', 'finalizers', 'ownerReferences', 'managedFields', 'deletionTimestamp', 'creationTimestamp']);
+        const field = r.pick([
+          'name',
+          'namespace',
+          'resourceVersion',
+          'uid',
+          'generateName',
+          'finalizers',
+          'ownerReferences',
+          'managedFields',
+          'deletionTimestamp',
+          'creationTimestamp',
+        ]);
         meta[field] = r.chance(0.5) ? r.pick(NAMES) : randomValue(r);
         break;
       }
       case 6: {
         const meta = objectAt(obj, 'metadata');
-        meta[r.pick(['labels', 'annotations'])] = { [r.pick(LABEL_KEYS)]: r.chance(0.5) ? r.pick(NAMES) : randomValue(r) };
+        meta[r.pick(['labels', 'annotations'])] = {
+          [r.pick(LABEL_KEYS)]: r.chance(0.5) ? r.pick(NAMES) : randomValue(r),
+        };
         break;
       }
       case 7:
@@ -145,7 +223,11 @@ export function encode(r: Random, obj: unknown, json = 'application/json'): Enco
   ] as const);
   let text = JSON.stringify(obj) ?? 'null';
   // Big YAML documents cost the yaml package seconds each: big bodies go as JSON.
-  if (kind === 'yaml' && text.length < 100_000) return { body: Buffer.from(yamlText(r, obj)), contentType: r.pick(['application/yaml', 'application/yaml; charset=utf-8', 'text/yaml']) };
+  if (kind === 'yaml' && text.length < 100_000)
+    return {
+      body: Buffer.from(yamlText(r, obj)),
+      contentType: r.pick(['application/yaml', 'application/yaml; charset=utf-8', 'text/yaml']),
+    };
   // Nesting too deep for JSON.stringify itself is spliced in as text.
   if (r.chance(0.02) && text.startsWith('{"')) {
     const d = r.pick([5_000, 100_000]);
@@ -157,7 +239,21 @@ export function encode(r: Random, obj: unknown, json = 'application/json'): Enco
     const i = r.int(Math.max(text.length, 1));
     text = text.slice(0, i) + r.pick(['"', '{', ']', '\\', '\u0000', ',', '}', 'x']) + text.slice(i + 1);
   }
-  if (kind === 'odd') return { body: Buffer.from(text), contentType: r.pick(['', 'text/plain', 'application/x-www-form-urlencoded', 'application/json; charset=utf-16', 'application/json-patch+json', '*/*', 'application/vnd.kubernetes.protobuf', ';;;', 'application/JSON']) };
+  if (kind === 'odd')
+    return {
+      body: Buffer.from(text),
+      contentType: r.pick([
+        '',
+        'text/plain',
+        'application/x-www-form-urlencoded',
+        'application/json; charset=utf-16',
+        'application/json-patch+json',
+        '*/*',
+        'application/vnd.kubernetes.protobuf',
+        ';;;',
+        'application/JSON',
+      ]),
+    };
   return { body: Buffer.from(text), contentType: json };
 }
 
@@ -178,7 +274,14 @@ function yamlText(r: Random, obj: unknown): string {
   }
   if (r.chance(0.2)) {
     // a repeated top-level key, an alias, or a tab
-    const extra = r.pick(['metadata: {name: again}\n', 'x: &a [1, 2]\ny: *a\n', 'z: *undefined\n', '\tbad: tab\n', `deep: ${'['.repeat(600)}${']'.repeat(600)}\n`, 'k: |\n  [[[[\n']);
+    const extra = r.pick([
+      'metadata: {name: again}\n',
+      'x: &a [1, 2]\ny: *a\n',
+      'z: *undefined\n',
+      '\tbad: tab\n',
+      `deep: ${'['.repeat(600)}${']'.repeat(600)}\n`,
+      'k: |\n  [[[[\n',
+    ]);
     text += extra;
   }
   if (r.chance(0.05)) text = text.slice(0, r.int(text.length));

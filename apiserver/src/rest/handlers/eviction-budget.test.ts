@@ -9,25 +9,51 @@ const pod = (name: string, ready = true, phase: 'Running' | 'Pending' | 'Succeed
   status: { phase, conditions: [{ type: 'Ready', status: ready ? 'True' : 'False' }] },
 });
 
-const pdb = (status: Partial<NonNullable<PodDisruptionBudget['status']>> | undefined, extra: Partial<PodDisruptionBudget['spec']> = {}, generation = 1): PodDisruptionBudget => ({
+const pdb = (
+  status: Partial<NonNullable<PodDisruptionBudget['status']>> | undefined,
+  extra: Partial<PodDisruptionBudget['spec']> = {},
+  generation = 1,
+): PodDisruptionBudget => ({
   metadata: { name: 'web-pdb', namespace: 'default', generation },
   spec: { selector: { matchLabels: { app: 'web' } }, minAvailable: 2, ...extra },
-  ...(status ? { status: { disruptionsAllowed: 0, currentHealthy: 0, desiredHealthy: 0, expectedPods: 0, observedGeneration: 1, ...status } } : {}),
+  ...(status
+    ? {
+        status: {
+          disruptionsAllowed: 0,
+          currentHealthy: 0,
+          desiredHealthy: 0,
+          expectedPods: 0,
+          observedGeneration: 1,
+          ...status,
+        },
+      }
+    : {}),
 });
 
 test('a budget the controller has not processed yet refuses', () => {
   const d = decide(pod('a'), pdb(undefined), 0);
-  assert.deepEqual(d, { kind: 'refuse', message: 'The disruption budget web-pdb is still being processed by the server.', retryAfterSeconds: 10 });
+  assert.deepEqual(d, {
+    kind: 'refuse',
+    message: 'The disruption budget web-pdb is still being processed by the server.',
+    retryAfterSeconds: 10,
+  });
   assert.equal(decide(pod('a'), pdb({ disruptionsAllowed: 1 }, {}, 2), 0).kind, 'refuse');
 });
 
 test('no disruption left: refused with the healthy counts, as upstream words it', () => {
   const d = decide(pod('a'), pdb({ disruptionsAllowed: 0, currentHealthy: 2, desiredHealthy: 2, expectedPods: 2 }), 0);
-  assert.deepEqual(d, { kind: 'refuse', message: 'The disruption budget web-pdb needs 2 healthy pods and has 2 currently' });
+  assert.deepEqual(d, {
+    kind: 'refuse',
+    message: 'The disruption budget web-pdb needs 2 healthy pods and has 2 currently',
+  });
 });
 
 test('an allowed eviction spends one disruption and records the pod', () => {
-  const d = decide(pod('a'), pdb({ disruptionsAllowed: 1, currentHealthy: 3, desiredHealthy: 2, expectedPods: 3 }), Date.parse('2026-01-02T03:04:05Z'));
+  const d = decide(
+    pod('a'),
+    pdb({ disruptionsAllowed: 1, currentHealthy: 3, desiredHealthy: 2, expectedPods: 3 }),
+    Date.parse('2026-01-02T03:04:05Z'),
+  );
   assert.equal(d.kind, 'spend');
   if (d.kind !== 'spend') return;
   assert.equal(d.status?.disruptionsAllowed, 0);
@@ -39,7 +65,10 @@ test('unhealthy pods: AlwaysAllow lets them go, IfHealthyBudget only while the b
   const met = { disruptionsAllowed: 0, currentHealthy: 2, desiredHealthy: 2, expectedPods: 3 };
   assert.deepEqual(decide(pod('b', false), pdb(met), 0), { kind: 'allow' });
   assert.equal(decide(pod('b', false), pdb({ ...met, currentHealthy: 1 }), 0).kind, 'refuse');
-  assert.deepEqual(decide(pod('b', false), pdb({ ...met, currentHealthy: 1 }, { unhealthyPodEvictionPolicy: 'AlwaysAllow' }), 0), { kind: 'allow' });
+  assert.deepEqual(
+    decide(pod('b', false), pdb({ ...met, currentHealthy: 1 }, { unhealthyPodEvictionPolicy: 'AlwaysAllow' }), 0),
+    { kind: 'allow' },
+  );
 });
 
 test('finished, pending and terminating pods ignore budgets; a negative budget is forbidden', () => {

@@ -35,18 +35,43 @@ export function decide(pod: Pod, pdb: PodDisruptionBudget, now: number): BudgetD
   if (!isPodReady(pod)) {
     if (pdb.spec.unhealthyPodEvictionPolicy === 'AlwaysAllow') return { kind: 'allow' };
     // IfHealthyBudget: an unready pod may go while the budget is met.
-    if ((pdb.status?.observedGeneration ?? 0) >= (pdb.metadata.generation ?? 1) && status.currentHealthy >= status.desiredHealthy && status.desiredHealthy > 0) return { kind: 'allow' };
+    if (
+      (pdb.status?.observedGeneration ?? 0) >= (pdb.metadata.generation ?? 1) &&
+      status.currentHealthy >= status.desiredHealthy &&
+      status.desiredHealthy > 0
+    )
+      return { kind: 'allow' };
   }
-  if ((pdb.status?.observedGeneration ?? 0) < (pdb.metadata.generation ?? 1)) return { kind: 'refuse', message: `The disruption budget ${name} is still being processed by the server.`, retryAfterSeconds: 10 };
+  if ((pdb.status?.observedGeneration ?? 0) < (pdb.metadata.generation ?? 1))
+    return {
+      kind: 'refuse',
+      message: `The disruption budget ${name} is still being processed by the server.`,
+      retryAfterSeconds: 10,
+    };
   if (status.disruptionsAllowed < 0) return { kind: 'forbid', message: 'pdb disruptions allowed is negative' };
-  if (Object.keys(status.disruptedPods ?? {}).length > MAX_DISRUPTED_PODS) return { kind: 'forbid', message: 'DisruptedPods map too big - too many evictions not confirmed by PDB controller' };
-  if (status.disruptionsAllowed === 0) return { kind: 'refuse', message: `The disruption budget ${name} needs ${status.desiredHealthy} healthy pods and has ${status.currentHealthy} currently` };
+  if (Object.keys(status.disruptedPods ?? {}).length > MAX_DISRUPTED_PODS)
+    return {
+      kind: 'forbid',
+      message: 'DisruptedPods map too big - too many evictions not confirmed by PDB controller',
+    };
+  if (status.disruptionsAllowed === 0)
+    return {
+      kind: 'refuse',
+      message: `The disruption budget ${name} needs ${status.desiredHealthy} healthy pods and has ${status.currentHealthy} currently`,
+    };
   const next = structuredClone(status);
   next.disruptionsAllowed -= 1;
   next.disruptedPods = { ...(next.disruptedPods ?? {}), [pod.metadata.name ?? '']: rfc3339(now) };
   if (next.disruptionsAllowed === 0) {
     const conds = (next.conditions ?? []).filter((c) => c.type !== 'DisruptionAllowed');
-    conds.push({ type: 'DisruptionAllowed', status: 'False', reason: 'InsufficientPods', message: '', lastTransitionTime: rfc3339(now), observedGeneration: pdb.metadata.generation ?? 1 });
+    conds.push({
+      type: 'DisruptionAllowed',
+      status: 'False',
+      reason: 'InsufficientPods',
+      message: '',
+      lastTransitionTime: rfc3339(now),
+      observedGeneration: pdb.metadata.generation ?? 1,
+    });
     next.conditions = conds;
   }
   return { kind: 'spend', status: next };

@@ -32,15 +32,26 @@ async function checkBudget(ctx: RequestContext, ns: string, pod: Pod, dry: boole
     const list = await ctx.registry.list('poddisruptionbudgets', { namespace: ns });
     const budgets = selecting(list.items as PodDisruptionBudget[], pod);
     if (budgets.length === 0) return;
-    if (budgets.length > 1) throw new ApiError('InternalError', 'This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.');
+    if (budgets.length > 1)
+      throw new ApiError(
+        'InternalError',
+        'This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.',
+      );
     const pdb = budgets[0]!;
     const d = decide(pod, pdb, Date.now());
     if (d.kind === 'allow') return;
-    if (d.kind === 'refuse') throw new ApiError('TooManyRequests', VIOLATION, { causes: [{ reason: 'DisruptionBudget', message: d.message }], ...(d.retryAfterSeconds ? { retryAfterSeconds: d.retryAfterSeconds } : {}) });
+    if (d.kind === 'refuse')
+      throw new ApiError('TooManyRequests', VIOLATION, {
+        causes: [{ reason: 'DisruptionBudget', message: d.message }],
+        ...(d.retryAfterSeconds ? { retryAfterSeconds: d.retryAfterSeconds } : {}),
+      });
     if (d.kind === 'forbid') throw new ApiError('Forbidden', d.message);
     if (dry) return;
     try {
-      await ctx.registry.updateStatus('poddisruptionbudgets', ns, pdb.metadata.name ?? '', { ...pdb, status: d.status });
+      await ctx.registry.updateStatus('poddisruptionbudgets', ns, pdb.metadata.name ?? '', {
+        ...pdb,
+        status: d.status,
+      });
       return;
     } catch (err) {
       if (!(err instanceof ApiError && err.reason === 'Conflict') || attempt >= ATTEMPTS) throw err;
@@ -49,8 +60,16 @@ async function checkBudget(ctx: RequestContext, ns: string, pod: Pod, dry: boole
 }
 
 export async function createEviction(ctx: RequestContext, route: ResourceRoute, name: string): Promise<void> {
-  const ev = readTypedBody(ctx.res, ctx.query, await readBody(ctx.req), ctx.req.headers['content-type'], { apiVersion: 'policy/v1', kind: 'Eviction', group: 'policy' }, 'CreateOptions');
-  if (ev['kind'] !== undefined && ev['kind'] !== 'Eviction') throw new ApiError('BadRequest', `the body of an eviction must be an Eviction, not ${String(ev['kind'])}`);
+  const ev = readTypedBody(
+    ctx.res,
+    ctx.query,
+    await readBody(ctx.req),
+    ctx.req.headers['content-type'],
+    { apiVersion: 'policy/v1', kind: 'Eviction', group: 'policy' },
+    'CreateOptions',
+  );
+  if (ev['kind'] !== undefined && ev['kind'] !== 'Eviction')
+    throw new ApiError('BadRequest', `the body of an eviction must be an Eviction, not ${String(ev['kind'])}`);
   const meta = (ev['metadata'] ?? {}) as Record<string, unknown>;
   if (typeof meta['name'] === 'string' && meta['name'] !== '' && meta['name'] !== name) {
     throw new ApiError('BadRequest', `name in URL does not match name in Eviction object`);
@@ -59,6 +78,7 @@ export async function createEviction(ctx: RequestContext, route: ResourceRoute, 
   const pod = (await ctx.registry.get('pods', ns, name)) as Pod;
   const dry = dryRun(ctx.query);
   if (!ignoresBudgets(pod)) await checkBudget(ctx, ns, pod, dry);
-  if (!dry) await ctx.registry.delete('pods', ns, name, deleteOptions(new URLSearchParams(), ev['deleteOptions'] ?? {}));
+  if (!dry)
+    await ctx.registry.delete('pods', ns, name, deleteOptions(new URLSearchParams(), ev['deleteOptions'] ?? {}));
   sendObject(ctx.res, 201, successStatus(201));
 }

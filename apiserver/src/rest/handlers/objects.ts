@@ -12,21 +12,37 @@ export function withTypeMeta(obj: KubeObject, info: ResourceInfo): KubeObject {
   return { apiVersion: apiVersionOf(info), kind: info.kind, ...rest } as KubeObject;
 }
 
-export function listOf(info: ResourceInfo, items: KubeObject[], resourceVersion: string, cont?: string): Record<string, unknown> {
+export function listOf(
+  info: ResourceInfo,
+  items: KubeObject[],
+  resourceVersion: string,
+  cont?: string,
+): Record<string, unknown> {
   const metadata: Record<string, string> = { resourceVersion };
   if (cont) metadata['continue'] = cont;
-  return { apiVersion: apiVersionOf(info), kind: info.listKind, metadata, items: items.map((i) => withTypeMeta(i, info)) };
+  return {
+    apiVersion: apiVersionOf(info),
+    kind: info.listKind,
+    metadata,
+    items: items.map((i) => withTypeMeta(i, info)),
+  };
 }
 
 /** Checks the body's apiVersion/kind (when given) against what the URL addresses. */
 export function checkTypeMeta(body: Record<string, unknown>, apiVersion: string, kind: string): void {
   const av = body['apiVersion'];
   if (av !== undefined && av !== '' && av !== apiVersion) {
-    throw new ApiError('BadRequest', `the API version in the data (${String(av)}) does not match the expected API version (${apiVersion})`);
+    throw new ApiError(
+      'BadRequest',
+      `the API version in the data (${String(av)}) does not match the expected API version (${apiVersion})`,
+    );
   }
   const k = body['kind'];
   if (k !== undefined && k !== '' && k !== kind) {
-    throw new ApiError('BadRequest', `the kind in the data (${String(k)}) does not match the expected kind (${kind}) for this URL`);
+    throw new ApiError(
+      'BadRequest',
+      `the kind in the data (${String(k)}) does not match the expected kind (${kind}) for this URL`,
+    );
   }
 }
 
@@ -48,7 +64,10 @@ export function objectForRoute(body: unknown, route: ResourceRoute): KubeObject 
   if (route.info.namespaced) {
     const ns = metadata['namespace'];
     if (ns !== undefined && ns !== '' && ns !== route.namespace) {
-      throw new ApiError('BadRequest', 'the namespace of the provided object does not match the namespace sent on the request');
+      throw new ApiError(
+        'BadRequest',
+        'the namespace of the provided object does not match the namespace sent on the request',
+      );
     }
     metadata['namespace'] = route.namespace;
   } else {
@@ -57,7 +76,10 @@ export function objectForRoute(body: unknown, route: ResourceRoute): KubeObject 
   if (route.name !== undefined) {
     const name = metadata['name'];
     if (name !== undefined && name !== '' && name !== route.name) {
-      throw new ApiError('BadRequest', `the name of the object (${String(name)}) does not match the name on the URL (${route.name})`);
+      throw new ApiError(
+        'BadRequest',
+        `the name of the object (${String(name)}) does not match the name on the URL (${route.name})`,
+      );
     }
     metadata['name'] = route.name;
   }

@@ -56,7 +56,15 @@ function issuesOf(info: ResourceInfo, obj: Record<string, unknown>, prune: boole
  * Checks and prunes the result of a JSON, merge or strategic merge patch; returns the strict
  * errors to warn about (Warn), throws them (Strict).
  */
-export function checkPatched(info: ResourceInfo, type: PatchType, patchBody: unknown, current: KubeObject, next: KubeObject, mode: FieldValidation, patchStrict: readonly string[]): string[] {
+export function checkPatched(
+  info: ResourceInfo,
+  type: PatchType,
+  patchBody: unknown,
+  current: KubeObject,
+  next: KubeObject,
+  mode: FieldValidation,
+  patchStrict: readonly string[],
+): string[] {
   const value = (): string => (type === 'strategic' ? goValueString(patchBody) : JSON.stringify(next));
   let issues: TypedIssues | undefined;
   try {
@@ -73,17 +81,29 @@ export function checkPatched(info: ResourceInfo, type: PatchType, patchBody: unk
   }
   const errs = [...patchStrict, ...(issues?.unknown ?? []).filter((p) => !before.has(p)).map(unknownField)];
   if (errs.length && mode === 'Strict') throw patchInvalid(value(), strictMessage(errs));
-  if (issues?.quantities.length) throw quantityInvalid(info, next as unknown as Record<string, unknown>, issues.quantities);
+  if (issues?.quantities.length)
+    throw quantityInvalid(info, next as unknown as Record<string, unknown>, issues.quantities);
   return mode === 'Warn' ? errs : [];
 }
 
 /** `(apps/v1, Kind=Deployment)`, as a GroupVersionKind prints. */
 const gvk = (info: ResourceInfo): string => `(${info.group}/${info.version}, Kind=${info.kind})`;
 
-const SMD_TYPE: Record<string, string> = { string: 'string', bool: 'boolean', int32: 'numeric (int or float)', int64: 'numeric (int or float)', double: 'numeric (int or float)' };
+const SMD_TYPE: Record<string, string> = {
+  string: 'string',
+  bool: 'boolean',
+  int32: 'numeric (int or float)',
+  int64: 'numeric (int or float)',
+  double: 'numeric (int or float)',
+};
 
 /** Checks an apply configuration; returns the strict errors to warn about. */
-export function checkApplied(info: ResourceInfo, config: unknown, mode: FieldValidation, patchStrict: readonly string[]): string[] {
+export function checkApplied(
+  info: ResourceInfo,
+  config: unknown,
+  mode: FieldValidation,
+  patchStrict: readonly string[],
+): string[] {
   if (config === null || typeof config !== 'object' || Array.isArray(config)) return [];
   const prefix = `failed to create typed patch object ${gvk(info)}: `;
   let issues: TypedIssues | undefined;
@@ -91,13 +111,16 @@ export function checkApplied(info: ResourceInfo, config: unknown, mode: FieldVal
     issues = issuesOf(info, structuredClone(config) as Record<string, unknown>, false);
   } catch (e) {
     if (!(e instanceof DecodeTypeError)) throw e;
-    const expected = SMD_TYPE[e.expected] ?? (e.expected.startsWith('[]') ? 'list' : e.expected.startsWith('map[') ? 'map' : e.expected);
+    const expected =
+      SMD_TYPE[e.expected] ??
+      (e.expected.startsWith('[]') ? 'list' : e.expected.startsWith('map[') ? 'map' : e.expected);
     throw new ApiError('BadRequest', `${prefix}.${e.path}: expected ${expected}, got ${e.got}`);
   }
   const unknown = (issues?.unknown ?? []).map((p) => `.${p}: field not declared in schema`);
   if (unknown.length === 1) throw new ApiError('BadRequest', `${prefix}${unknown[0]}`);
   if (unknown.length > 1) throw new ApiError('BadRequest', `${prefix}errors:\n  ${unknown.join('\n  ')}`);
-  if (patchStrict.length && mode === 'Strict') throw new ApiError('BadRequest', `error strict decoding YAML: ${patchStrict.join(', ')}`);
+  if (patchStrict.length && mode === 'Strict')
+    throw new ApiError('BadRequest', `error strict decoding YAML: ${patchStrict.join(', ')}`);
   if (issues?.quantities.length) throw quantityInvalid(info, config as Record<string, unknown>, issues.quantities);
   return mode === 'Warn' ? [...patchStrict] : [];
 }

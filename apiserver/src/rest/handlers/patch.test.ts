@@ -7,7 +7,12 @@ import { applyPatch, patchedObject, PATCH_ATTEMPTS, readModifyWrite, type Parsed
 import type { PatchType } from '../media.js';
 import type { FieldValidation } from '../decode/strict.js';
 
-const obj = (rv: string, replicas = 1): KubeObject => ({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: 'default', uid: 'u1', resourceVersion: rv }, spec: { replicas } });
+const obj = (rv: string, replicas = 1): KubeObject => ({
+  apiVersion: 'apps/v1',
+  kind: 'Deployment',
+  metadata: { name: 'web', namespace: 'default', uid: 'u1', resourceVersion: rv },
+  spec: { replicas },
+});
 
 test('readModifyWrite pins the read resourceVersion and retries on Conflict', async () => {
   let version = 1;
@@ -31,19 +36,27 @@ test('readModifyWrite pins the read resourceVersion and retries on Conflict', as
 test('readModifyWrite gives up after a few attempts and does not retry other errors', async () => {
   let writes = 0;
   await assert.rejects(
-    readModifyWrite(async () => obj('1'), (c) => c, async () => {
-      writes++;
-      throw conflict('deployments', 'web', 'apps');
-    }),
+    readModifyWrite(
+      async () => obj('1'),
+      (c) => c,
+      async () => {
+        writes++;
+        throw conflict('deployments', 'web', 'apps');
+      },
+    ),
     (e: unknown) => (e as ApiError).reason === 'Conflict',
   );
   assert.equal(writes, PATCH_ATTEMPTS);
   writes = 0;
   await assert.rejects(
-    readModifyWrite(async () => obj('1'), (c) => c, async () => {
-      writes++;
-      throw new ApiError('Invalid', 'nope');
-    }),
+    readModifyWrite(
+      async () => obj('1'),
+      (c) => c,
+      async () => {
+        writes++;
+        throw new ApiError('Invalid', 'nope');
+      },
+    ),
     (e: unknown) => (e as ApiError).reason === 'Invalid',
   );
   assert.equal(writes, 1);
@@ -52,28 +65,62 @@ test('readModifyWrite gives up after a few attempts and does not retry other err
 test('a patch that sets resourceVersion is a precondition: its Conflict is not retried', async () => {
   let writes = 0;
   await assert.rejects(
-    readModifyWrite(async () => obj('7'), (c) => ({ ...c, metadata: { ...c.metadata, resourceVersion: '3' } }), async (next) => {
-      writes++;
-      assert.equal(next.metadata.resourceVersion, '3');
-      throw conflict('deployments', 'web', 'apps');
-    }),
+    readModifyWrite(
+      async () => obj('7'),
+      (c) => ({ ...c, metadata: { ...c.metadata, resourceVersion: '3' } }),
+      async (next) => {
+        writes++;
+        assert.equal(next.metadata.resourceVersion, '3');
+        throw conflict('deployments', 'web', 'apps');
+      },
+    ),
   );
   assert.equal(writes, 1);
 });
 
-const pp = (type: PatchType, body: unknown, mode: FieldValidation = 'Strict'): ParsedPatch => ({ type, body, mode, strict: [] });
+const pp = (type: PatchType, body: unknown, mode: FieldValidation = 'Strict'): ParsedPatch => ({
+  type,
+  body,
+  mode,
+  strict: [],
+});
 
 test('patchedObject applies each patch type and keeps the object at its URL', () => {
   const info = findResource('apps', 'v1', 'deployments')!;
   const route = { info, namespace: 'default', name: 'web' };
   const cur = obj('4', 2);
-  assert.equal((patchedObject(route, cur, pp('merge', { spec: { replicas: 3 } })).spec as { replicas: number }).replicas, 3);
-  assert.equal((patchedObject(route, cur, pp('json', [{ op: 'replace', path: '/spec/replicas', value: 4 }])).spec as { replicas: number }).replicas, 4);
-  assert.equal((patchedObject(route, cur, pp('strategic', { spec: { replicas: 6 } })).spec as { replicas: number }).replicas, 6);
-  assert.throws(() => patchedObject(route, cur, pp('merge', { metadata: { name: 'other' } })), /does not match the name on the URL/);
-  assert.throws(() => patchedObject(route, cur, pp('merge', { kind: 'Pod' })), (e: unknown) => (e as ApiError).reason === 'BadRequest');
-  assert.throws(() => patchedObject(route, cur, pp('merge', { metadata: { uid: 'u2' } })), (e: unknown) => (e as ApiError).reason === 'Invalid');
-  assert.throws(() => applyPatch('merge', cur, [1]), (e: unknown) => (e as ApiError).reason === 'BadRequest');
+  assert.equal(
+    (patchedObject(route, cur, pp('merge', { spec: { replicas: 3 } })).spec as { replicas: number }).replicas,
+    3,
+  );
+  assert.equal(
+    (
+      patchedObject(route, cur, pp('json', [{ op: 'replace', path: '/spec/replicas', value: 4 }])).spec as {
+        replicas: number;
+      }
+    ).replicas,
+    4,
+  );
+  assert.equal(
+    (patchedObject(route, cur, pp('strategic', { spec: { replicas: 6 } })).spec as { replicas: number }).replicas,
+    6,
+  );
+  assert.throws(
+    () => patchedObject(route, cur, pp('merge', { metadata: { name: 'other' } })),
+    /does not match the name on the URL/,
+  );
+  assert.throws(
+    () => patchedObject(route, cur, pp('merge', { kind: 'Pod' })),
+    (e: unknown) => (e as ApiError).reason === 'BadRequest',
+  );
+  assert.throws(
+    () => patchedObject(route, cur, pp('merge', { metadata: { uid: 'u2' } })),
+    (e: unknown) => (e as ApiError).reason === 'Invalid',
+  );
+  assert.throws(
+    () => applyPatch('merge', cur, [1]),
+    (e: unknown) => (e as ApiError).reason === 'BadRequest',
+  );
 });
 
 test('patchedObject decodes the result: unknown fields the patch brings are Strict errors or warnings, and never stored', () => {
@@ -84,7 +131,10 @@ test('patchedObject decodes the result: unknown fields the patch brings are Stri
     () => patchedObject(route, cur, pp('strategic', { spec: { replicaz: 3 } })),
     (e: unknown) => {
       assert.equal((e as ApiError).reason, 'Invalid');
-      assert.equal((e as ApiError).message, ' "" is invalid: patch: Invalid value: "map[spec:map[replicaz:3]]": strict decoding error: unknown field "spec.replicaz"');
+      assert.equal(
+        (e as ApiError).message,
+        ' "" is invalid: patch: Invalid value: "map[spec:map[replicaz:3]]": strict decoding error: unknown field "spec.replicaz"',
+      );
       return true;
     },
   );
@@ -92,7 +142,10 @@ test('patchedObject decodes the result: unknown fields the patch brings are Stri
   const out = patchedObject(route, cur, pp('merge', { spec: { replicaz: 3 } }, 'Warn'), undefined, warnings);
   assert.deepEqual(warnings, ['unknown field "spec.replicaz"']);
   assert.equal((out.spec as Record<string, unknown>)['replicaz'], undefined);
-  assert.throws(() => patchedObject(route, cur, pp('json', [{ op: 'replace', path: '/spec/replicas', value: 'three' }])), /json: cannot unmarshal string into Go struct field DeploymentSpec.spec.replicas of type int32/);
+  assert.throws(
+    () => patchedObject(route, cur, pp('json', [{ op: 'replace', path: '/spec/replicas', value: 'three' }])),
+    /json: cannot unmarshal string into Go struct field DeploymentSpec.spec.replicas of type int32/,
+  );
   // A field already unknown in the stored object is dropped, not blamed on the patch.
   const old = { ...cur, spec: { ...(cur.spec as object), legacy: true } };
   const cleaned = patchedObject(route, old, pp('merge', { spec: { replicas: 1 } }), undefined, warnings);

@@ -38,7 +38,12 @@ const OPERATION_FIELDS = new Set(['op', 'path', 'from', 'value']);
 /** Unknown fields of JSON patch operations, as upstream's strict decoding names them. */
 function unknownOperationFields(body: unknown): string[] {
   if (!Array.isArray(body)) return [];
-  return body.flatMap((op, i) => (op !== null && typeof op === 'object' && !Array.isArray(op) ? Object.keys(op).filter((k) => !OPERATION_FIELDS.has(k)) : []).map((k) => `json patch unknown field "[${i}].${k}"`));
+  return body.flatMap((op, i) =>
+    (op !== null && typeof op === 'object' && !Array.isArray(op)
+      ? Object.keys(op).filter((k) => !OPERATION_FIELDS.has(k))
+      : []
+    ).map((k) => `json patch unknown field "[${i}].${k}"`),
+  );
 }
 
 export async function readPatch(ctx: RequestContext): Promise<ParsedPatch> {
@@ -59,7 +64,8 @@ export function applyPatch(type: PatchType, target: unknown, patch: unknown): un
     case 'json':
       return applyJsonPatch(target, patch);
     case 'merge':
-      if (patch === null || typeof patch !== 'object' || Array.isArray(patch)) throw new ApiError('BadRequest', 'a merge patch must be a JSON object');
+      if (patch === null || typeof patch !== 'object' || Array.isArray(patch))
+        throw new ApiError('BadRequest', 'a merge patch must be a JSON object');
       return applyMergePatch(target, patch);
     case 'strategic':
     case 'apply':
@@ -96,7 +102,13 @@ export async function readModifyWrite(
  * (patch-check.ts); the strict errors to warn about are put in `warnings` (replacing what an
  * earlier attempt put there).
  */
-export function patchedObject(route: ResourceRoute, current: KubeObject, patch: ParsedPatch, write?: WriteContext & { force: boolean }, warnings: string[] = []): KubeObject {
+export function patchedObject(
+  route: ResourceRoute,
+  current: KubeObject,
+  patch: ParsedPatch,
+  write?: WriteContext & { force: boolean },
+  warnings: string[] = [],
+): KubeObject {
   // With a write context, managedFields are kept: an apply is a server-side apply, others updates.
   let out: unknown;
   let found: string[];
@@ -106,23 +118,40 @@ export function patchedObject(route: ResourceRoute, current: KubeObject, patch: 
     out = write ? serverSideApply(current, config, write) : applyStrategicMergePatch(current, patch.body);
   } else {
     out = applyPatch(patch.type, current, patch.body);
-    found = checkPatched(route.info, patch.type, patch.body, current, objectForRoute(out, route), patch.mode, patch.strict);
+    found = checkPatched(
+      route.info,
+      patch.type,
+      patch.body,
+      current,
+      objectForRoute(out, route),
+      patch.mode,
+      patch.strict,
+    );
   }
   warnings.splice(0, warnings.length, ...found);
   let obj = objectForRoute(out, route);
   if (write && patch.type !== 'apply') obj = recordUpdate(current, obj, write);
-  if (obj.metadata === null || typeof obj.metadata !== 'object') throw new ApiError('BadRequest', 'the patch removed metadata');
+  if (obj.metadata === null || typeof obj.metadata !== 'object')
+    throw new ApiError('BadRequest', 'the patch removed metadata');
   if (current.metadata.uid && obj.metadata.uid && obj.metadata.uid !== current.metadata.uid) {
-    throw new ApiError('Invalid', `${route.info.kind} "${route.name ?? ''}" is invalid: metadata.uid: Invalid value: "${obj.metadata.uid}": field is immutable`, {
-      name: route.name,
-      kind: route.info.kind,
-      causes: [{ reason: 'FieldValueInvalid', message: 'field is immutable', field: 'metadata.uid' }],
-    });
+    throw new ApiError(
+      'Invalid',
+      `${route.info.kind} "${route.name ?? ''}" is invalid: metadata.uid: Invalid value: "${obj.metadata.uid}": field is immutable`,
+      {
+        name: route.name,
+        kind: route.info.kind,
+        causes: [{ reason: 'FieldValueInvalid', message: 'field is immutable', field: 'metadata.uid' }],
+      },
+    );
   }
   return obj;
 }
 
-async function applyPatchCreate(ctx: RequestContext, route: ResourceRoute, patch: ParsedPatch): Promise<KubeObject | undefined> {
+async function applyPatchCreate(
+  ctx: RequestContext,
+  route: ResourceRoute,
+  patch: ParsedPatch,
+): Promise<KubeObject | undefined> {
   try {
     await ctx.registry.get(route.info.resource, route.namespace, route.name ?? '');
     return undefined;
@@ -131,7 +160,10 @@ async function applyPatchCreate(ctx: RequestContext, route: ResourceRoute, patch
   }
   addWarnings(ctx.res, checkApplied(route.info, patch.body, patch.mode, patch.strict));
   const config = objectForRoute(applyStrategicMergePatch({}, patch.body), route);
-  const obj = serverSideApply(undefined, config, { ...writeContext(route.info, ctx.query, ctx.req), force: forceOf(ctx.query) });
+  const obj = serverSideApply(undefined, config, {
+    ...writeContext(route.info, ctx.query, ctx.req),
+    force: forceOf(ctx.query),
+  });
   return ctx.registry.create(route.info.resource, route.namespace, obj, writeOptions(ctx.query));
 }
 
@@ -141,7 +173,8 @@ export async function patchObject(ctx: RequestContext, route: ResourceRoute, nam
   const opts = writeOptions(ctx.query);
   const format = responseFormat(ctx.accept) ?? 'json';
   if (patch.type === 'apply') {
-    if (!opts.fieldManager) throw new ApiError('BadRequest', 'PATCH, application/apply-patch+yaml requires fieldManager to be set');
+    if (!opts.fieldManager)
+      throw new ApiError('BadRequest', 'PATCH, application/apply-patch+yaml requires fieldManager to be set');
     const created = await applyPatchCreate(ctx, r, patch);
     if (created) {
       sendObject(ctx.res, 201, withTypeMeta(created, route.info), format);
@@ -152,7 +185,14 @@ export async function patchObject(ctx: RequestContext, route: ResourceRoute, nam
   const warnings: string[] = [];
   const result = await readModifyWrite(
     () => ctx.registry.get(resource, route.namespace, name),
-    (cur) => patchedObject(r, cur, patch, { ...writeContext(route.info, ctx.query, ctx.req), force: forceOf(ctx.query) }, warnings),
+    (cur) =>
+      patchedObject(
+        r,
+        cur,
+        patch,
+        { ...writeContext(route.info, ctx.query, ctx.req), force: forceOf(ctx.query) },
+        warnings,
+      ),
     (next) => ctx.registry.update(resource, route.namespace, name, next, opts),
   );
   addWarnings(ctx.res, warnings);

@@ -15,11 +15,16 @@ export async function servePodLog(ctx: RequestContext, route: ResourceRoute, nam
   const opts = parseLogQuery(ctx.query, name);
   opts.container = chooseContainer(pod, opts.container);
   checkLogStatus(pod, opts.container, opts.previous);
-  if (!ctx.kubelets) throw new ApiError('ServiceUnavailable', 'logs are not available: the apiserver has no connection to the kubelets');
+  if (!ctx.kubelets)
+    throw new ApiError('ServiceUnavailable', 'logs are not available: the apiserver has no connection to the kubelets');
   const src: Readable = await ctx.kubelets.logs(pod, opts);
   if (ctx.signal.aborted) return void src.destroy();
   const { res } = ctx;
-  res.writeHead(200, { 'Content-Type': 'text/plain', 'Cache-Control': 'no-cache, private', 'X-Content-Type-Options': 'nosniff' });
+  res.writeHead(200, {
+    'Content-Type': 'text/plain',
+    'Cache-Control': 'no-cache, private',
+    'X-Content-Type-Options': 'nosniff',
+  });
   res.flushHeaders();
   await new Promise<void>((resolve) => {
     const stop = (): void => {

@@ -9,7 +9,10 @@ import { buildTable } from '../tables/index.js';
 import { listOf, withTypeMeta } from './objects.js';
 
 function notAcceptable(): ApiError {
-  return new ApiError('NotAcceptable', 'only the following media types are accepted: application/json, application/yaml, application/json;as=Table;v=v1;g=meta.k8s.io');
+  return new ApiError(
+    'NotAcceptable',
+    'only the following media types are accepted: application/json, application/yaml, application/json;as=Table;v=v1;g=meta.k8s.io',
+  );
 }
 
 export async function getObject(ctx: RequestContext, route: ResourceRoute, name: string): Promise<void> {
@@ -18,10 +21,23 @@ export async function getObject(ctx: RequestContext, route: ResourceRoute, name:
   if (!table && !format) throw notAcceptable();
   const include = includeObject(ctx.query);
   const resourceVersion = getResourceVersion(ctx.query);
-  const stored = await ctx.registry.get(route.info.resource, route.namespace, name, resourceVersion ? { resourceVersion } : undefined);
+  const stored = await ctx.registry.get(
+    route.info.resource,
+    route.namespace,
+    name,
+    resourceVersion ? { resourceVersion } : undefined,
+  );
   const obj = withTypeMeta(stored, route.info);
   if (table) {
-    sendObject(ctx.res, 200, buildTable(route.info.resource, [obj], { version: table, includeObject: include, resourceVersion: obj.metadata.resourceVersion ?? '' }));
+    sendObject(
+      ctx.res,
+      200,
+      buildTable(route.info.resource, [obj], {
+        version: table,
+        includeObject: include,
+        resourceVersion: obj.metadata.resourceVersion ?? '',
+      }),
+    );
     return;
   }
   sendObject(ctx.res, 200, obj, format);
@@ -35,7 +51,16 @@ export async function listObjects(ctx: RequestContext, route: ResourceRoute): Pr
   const page = await ctx.registry.list(route.info.resource, listQuery(ctx.query, route.namespace));
   if (table) {
     const items = page.items.map((o) => withTypeMeta(o, route.info));
-    sendObject(ctx.res, 200, buildTable(route.info.resource, items, { version: table, includeObject: include, resourceVersion: page.resourceVersion, continue: page.continue }));
+    sendObject(
+      ctx.res,
+      200,
+      buildTable(route.info.resource, items, {
+        version: table,
+        includeObject: include,
+        resourceVersion: page.resourceVersion,
+        continue: page.continue,
+      }),
+    );
     return;
   }
   sendObject(ctx.res, 200, listOf(route.info, page.items, page.resourceVersion, page.continue), format);

@@ -32,7 +32,9 @@ function collectionHandler(ctx: RequestContext, route: ResourceRoute): Handler |
   const allNamespaces = namespaced && route.namespace === '';
   switch (ctx.method) {
     case 'GET':
-      return isWatch(ctx.query) ? allowed(verbs, 'watch', () => serveWatch(ctx, route)) : allowed(verbs, 'list', () => listObjects(ctx, route));
+      return isWatch(ctx.query)
+        ? allowed(verbs, 'watch', () => serveWatch(ctx, route))
+        : allowed(verbs, 'list', () => listObjects(ctx, route));
     case 'POST':
       return allNamespaces ? undefined : allowed(verbs, 'create', () => createObject(ctx, route));
     case 'DELETE':
@@ -46,7 +48,9 @@ function itemHandler(ctx: RequestContext, route: ResourceRoute, name: string): H
   const { verbs } = route.info;
   switch (ctx.method) {
     case 'GET':
-      return isWatch(ctx.query) ? allowed(verbs, 'watch', () => serveWatch(ctx, route)) : allowed(verbs, 'get', () => getObject(ctx, route, name));
+      return isWatch(ctx.query)
+        ? allowed(verbs, 'watch', () => serveWatch(ctx, route))
+        : allowed(verbs, 'get', () => getObject(ctx, route, name));
     case 'PUT':
       return allowed(verbs, 'update', () => updateObject(ctx, route, name));
     case 'PATCH':

@@ -34,11 +34,26 @@ export function reviewAttributes(ctx: RequestContext, spec: Json): Attributes {
 export function accessReviewAttributes(user: UserInfo, spec: Json, kind: string): Attributes {
   const ra = spec['resourceAttributes'];
   const nra = spec['nonResourceAttributes'];
-  if (ra !== undefined && nra !== undefined) throw new ApiError('Invalid', `${kind}.authorization.k8s.io "" is invalid: spec.resourceAttributes: Invalid value: "": cannot be specified in combination with nonResourceAttributes`);
+  if (ra !== undefined && nra !== undefined)
+    throw new ApiError(
+      'Invalid',
+      `${kind}.authorization.k8s.io "" is invalid: spec.resourceAttributes: Invalid value: "": cannot be specified in combination with nonResourceAttributes`,
+    );
   if (nra !== undefined) return pathAttributes(user, str(obj(nra)['verb']), str(obj(nra)['path']));
-  if (ra === undefined) throw new ApiError('Invalid', `${kind}.authorization.k8s.io "" is invalid: spec.resourceAttributes: Invalid value: "null": exactly one of nonResourceAttributes or resourceAttributes must be specified`);
+  if (ra === undefined)
+    throw new ApiError(
+      'Invalid',
+      `${kind}.authorization.k8s.io "" is invalid: spec.resourceAttributes: Invalid value: "null": exactly one of nonResourceAttributes or resourceAttributes must be specified`,
+    );
   const r = obj(ra);
-  return resourceAttributes(user, str(r['verb']), { apiGroup: str(r['group']), apiVersion: str(r['version']), resource: str(r['resource']), subresource: str(r['subresource']), namespace: str(r['namespace']), name: str(r['name']) });
+  return resourceAttributes(user, str(r['verb']), {
+    apiGroup: str(r['group']),
+    apiVersion: str(r['version']),
+    resource: str(r['resource']),
+    subresource: str(r['subresource']),
+    namespace: str(r['namespace']),
+    name: str(r['name']),
+  });
 }
 
 /** An access review's status: allowed (or denied), and the authorizer's reason. */
@@ -56,7 +71,13 @@ export async function serveReviews(ctx: RequestContext, path: string, authorizer
     const review = await body(ctx);
     const spec = obj(review['spec']);
     const status = await accessStatus(authorizer, reviewAttributes(ctx, spec));
-    sendJson(ctx.res, 201, { kind: 'SelfSubjectAccessReview', apiVersion: 'authorization.k8s.io/v1', metadata: { creationTimestamp: null }, spec, status });
+    sendJson(ctx.res, 201, {
+      kind: 'SelfSubjectAccessReview',
+      apiVersion: 'authorization.k8s.io/v1',
+      metadata: { creationTimestamp: null },
+      spec,
+      status,
+    });
     return true;
   }
   const m = SSR.exec(path);
@@ -66,7 +87,12 @@ export async function serveReviews(ctx: RequestContext, path: string, authorizer
     const userInfo: Json = { username: u.name, groups: u.groups };
     if (u.uid) userInfo['uid'] = u.uid;
     if (u.extra) userInfo['extra'] = u.extra;
-    sendJson(ctx.res, 201, { kind: 'SelfSubjectReview', apiVersion: `authentication.k8s.io/${m[1]}`, metadata: { creationTimestamp: null }, status: { userInfo } });
+    sendJson(ctx.res, 201, {
+      kind: 'SelfSubjectReview',
+      apiVersion: `authentication.k8s.io/${m[1]}`,
+      metadata: { creationTimestamp: null },
+      status: { userInfo },
+    });
     return true;
   }
   return false;

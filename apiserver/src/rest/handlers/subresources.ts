@@ -18,14 +18,26 @@ import { readObject } from './write.js';
 // ---- status ----
 
 /** PUT of /status (or a CSR's /approval: only its conditions). */
-export async function putStatus(ctx: RequestContext, route: ResourceRoute, name: string, subresource: 'status' | 'approval' = 'status'): Promise<void> {
+export async function putStatus(
+  ctx: RequestContext,
+  route: ResourceRoute,
+  name: string,
+  subresource: 'status' | 'approval' = 'status',
+): Promise<void> {
   const obj = await readObject(ctx, { ...route, name }, 'UpdateOptions');
   const { resource } = route.info;
-  const result = dryRun(ctx.query) ? { ...(await ctx.registry.get(resource, route.namespace, name)), status: obj.status } : await ctx.registry.updateStatus(resource, route.namespace, name, obj, { subresource });
+  const result = dryRun(ctx.query)
+    ? { ...(await ctx.registry.get(resource, route.namespace, name)), status: obj.status }
+    : await ctx.registry.updateStatus(resource, route.namespace, name, obj, { subresource });
   sendObject(ctx.res, 200, withTypeMeta(result as KubeObject, route.info), responseFormat(ctx.accept) ?? 'json');
 }
 
-export async function patchStatus(ctx: RequestContext, route: ResourceRoute, name: string, subresource: 'status' | 'approval' = 'status'): Promise<void> {
+export async function patchStatus(
+  ctx: RequestContext,
+  route: ResourceRoute,
+  name: string,
+  subresource: 'status' | 'approval' = 'status',
+): Promise<void> {
   const r = { ...route, name };
   const patch = await readPatch(ctx);
   const { resource } = route.info;
@@ -34,7 +46,8 @@ export async function patchStatus(ctx: RequestContext, route: ResourceRoute, nam
   const result = await readModifyWrite(
     () => ctx.registry.get(resource, route.namespace, name),
     (cur) => patchedObject(r, cur, patch, undefined, warnings),
-    (next) => (dry ? Promise.resolve(next) : ctx.registry.updateStatus(resource, route.namespace, name, next, { subresource })),
+    (next) =>
+      dry ? Promise.resolve(next) : ctx.registry.updateStatus(resource, route.namespace, name, next, { subresource }),
   );
   addWarnings(ctx.res, warnings);
   sendObject(ctx.res, 200, withTypeMeta(result, route.info), responseFormat(ctx.accept) ?? 'json');
@@ -43,11 +56,21 @@ export async function patchStatus(ctx: RequestContext, route: ResourceRoute, nam
 // ---- pods/binding ----
 
 export async function createBinding(ctx: RequestContext, route: ResourceRoute, name: string): Promise<void> {
-  const b = readTypedBody(ctx.res, ctx.query, await readBody(ctx.req), ctx.req.headers['content-type'], { apiVersion: 'v1', kind: 'Binding', group: '' }, 'CreateOptions');
+  const b = readTypedBody(
+    ctx.res,
+    ctx.query,
+    await readBody(ctx.req),
+    ctx.req.headers['content-type'],
+    { apiVersion: 'v1', kind: 'Binding', group: '' },
+    'CreateOptions',
+  );
   checkTypeMeta(b, 'v1', 'Binding');
   const meta = (b['metadata'] ?? {}) as Record<string, unknown>;
   if (typeof meta['name'] === 'string' && meta['name'] !== '' && meta['name'] !== name) {
-    throw new ApiError('BadRequest', `the name of the object (${meta['name']}) does not match the name on the URL (${name})`);
+    throw new ApiError(
+      'BadRequest',
+      `the name of the object (${meta['name']}) does not match the name on the URL (${name})`,
+    );
   }
   const target = (b['target'] ?? {}) as Record<string, unknown>;
   const node = typeof target['name'] === 'string' ? target['name'] : '';
@@ -75,7 +98,13 @@ export function toScale(obj: KubeObject): Record<string, unknown> {
   const spec = (obj.spec ?? {}) as { replicas?: number; selector?: LabelSelector };
   const status = (obj.status ?? {}) as { replicas?: number };
   const m = obj.metadata;
-  const metadata: Record<string, unknown> = { name: m.name, namespace: m.namespace, uid: m.uid, resourceVersion: m.resourceVersion, creationTimestamp: m.creationTimestamp };
+  const metadata: Record<string, unknown> = {
+    name: m.name,
+    namespace: m.namespace,
+    uid: m.uid,
+    resourceVersion: m.resourceVersion,
+    creationTimestamp: m.creationTimestamp,
+  };
   return {
     kind: 'Scale',
     apiVersion: 'autoscaling/v1',
@@ -86,17 +115,29 @@ export function toScale(obj: KubeObject): Record<string, unknown> {
 }
 
 function replicasOf(scale: unknown, name: string): { replicas: number; resourceVersion?: string } {
-  if (scale === null || typeof scale !== 'object' || Array.isArray(scale)) throw new ApiError('BadRequest', 'error decoding body: expected a Scale object');
+  if (scale === null || typeof scale !== 'object' || Array.isArray(scale))
+    throw new ApiError('BadRequest', 'error decoding body: expected a Scale object');
   const s = scale as { metadata?: { resourceVersion?: unknown }; spec?: { replicas?: unknown } };
   const replicas = s.spec?.replicas ?? 0;
   if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0) {
-    const msg = typeof replicas === 'number' && replicas < 0 ? 'must be greater than or equal to 0' : 'must be an integer';
-    throw new ApiError('Invalid', `Scale.autoscaling "${name}" is invalid: spec.replicas: Invalid value: ${JSON.stringify(replicas)}: ${msg}`, {
-      name,
-      group: 'autoscaling',
-      kind: 'Scale',
-      causes: [{ reason: 'FieldValueInvalid', message: `Invalid value: ${JSON.stringify(replicas)}: ${msg}`, field: 'spec.replicas' }],
-    });
+    const msg =
+      typeof replicas === 'number' && replicas < 0 ? 'must be greater than or equal to 0' : 'must be an integer';
+    throw new ApiError(
+      'Invalid',
+      `Scale.autoscaling "${name}" is invalid: spec.replicas: Invalid value: ${JSON.stringify(replicas)}: ${msg}`,
+      {
+        name,
+        group: 'autoscaling',
+        kind: 'Scale',
+        causes: [
+          {
+            reason: 'FieldValueInvalid',
+            message: `Invalid value: ${JSON.stringify(replicas)}: ${msg}`,
+            field: 'spec.replicas',
+          },
+        ],
+      },
+    );
   }
   const rv = s.metadata?.resourceVersion;
   return typeof rv === 'string' && rv !== '' ? { replicas, resourceVersion: rv } : { replicas };
@@ -109,17 +150,31 @@ function withReplicas(obj: KubeObject, replicas: number, resourceVersion?: strin
 }
 
 export async function getScale(ctx: RequestContext, route: ResourceRoute, name: string): Promise<void> {
-  sendObject(ctx.res, 200, toScale(await ctx.registry.get(route.info.resource, route.namespace, name)), responseFormat(ctx.accept) ?? 'json');
+  sendObject(
+    ctx.res,
+    200,
+    toScale(await ctx.registry.get(route.info.resource, route.namespace, name)),
+    responseFormat(ctx.accept) ?? 'json',
+  );
 }
 
-async function writeScale(ctx: RequestContext, route: ResourceRoute, name: string, compute: (current: KubeObject) => { replicas: number; resourceVersion?: string }): Promise<void> {
+async function writeScale(
+  ctx: RequestContext,
+  route: ResourceRoute,
+  name: string,
+  compute: (current: KubeObject) => { replicas: number; resourceVersion?: string },
+): Promise<void> {
   const { resource } = route.info;
   const dry = dryRun(ctx.query);
   const result = await readModifyWrite(
     () => ctx.registry.get(resource, route.namespace, name),
     (cur) => {
       const { replicas, resourceVersion } = compute(cur);
-      return recordUpdate(cur, withReplicas(cur, replicas, resourceVersion), writeContext(route.info, ctx.query, ctx.req, 'scale'));
+      return recordUpdate(
+        cur,
+        withReplicas(cur, replicas, resourceVersion),
+        writeContext(route.info, ctx.query, ctx.req, 'scale'),
+      );
     },
     (next) => (dry ? Promise.resolve(next) : ctx.registry.update(resource, route.namespace, name, next, {})),
   );
@@ -127,7 +182,14 @@ async function writeScale(ctx: RequestContext, route: ResourceRoute, name: strin
 }
 
 export async function putScale(ctx: RequestContext, route: ResourceRoute, name: string): Promise<void> {
-  const body = readTypedBody(ctx.res, ctx.query, await readBody(ctx.req), ctx.req.headers['content-type'], { apiVersion: 'autoscaling/v1', kind: 'Scale', group: 'autoscaling' }, 'UpdateOptions');
+  const body = readTypedBody(
+    ctx.res,
+    ctx.query,
+    await readBody(ctx.req),
+    ctx.req.headers['content-type'],
+    { apiVersion: 'autoscaling/v1', kind: 'Scale', group: 'autoscaling' },
+    'UpdateOptions',
+  );
   checkTypeMeta(body, 'autoscaling/v1', 'Scale');
   const wanted = replicasOf(body, name);
   await writeScale(ctx, route, name, () => wanted);

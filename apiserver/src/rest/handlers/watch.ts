@@ -31,7 +31,11 @@ export async function serveWatch(ctx: RequestContext, route: ResourceRoute): Pro
   const timer = q.timeoutSeconds ? setTimeout(stop, q.timeoutSeconds * 1000) : undefined;
 
   const { res } = ctx;
-  res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
+  res.writeHead(200, {
+    'Content-Type': 'application/json',
+    'Cache-Control': 'no-cache, private',
+    'Transfer-Encoding': 'chunked',
+  });
   res.flushHeaders();
   res.socket?.setNoDelay(true);
 
@@ -67,7 +71,12 @@ export async function serveWatch(ctx: RequestContext, route: ResourceRoute): Pro
       if (ev.type === 'ADDED' || ev.type === 'MODIFIED' || ev.type === 'DELETED') {
         const typed = withTypeMeta(ev.object, info);
         object = table
-          ? buildTable(info.resource, [typed], { version: table, includeObject: include, noHeaders: headersSent, resourceVersion: typed.metadata.resourceVersion ?? '' })
+          ? buildTable(info.resource, [typed], {
+              version: table,
+              includeObject: include,
+              noHeaders: headersSent,
+              resourceVersion: typed.metadata.resourceVersion ?? '',
+            })
           : typed;
         headersSent = true;
       }

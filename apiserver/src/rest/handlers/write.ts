@@ -13,7 +13,11 @@ import { sendObject } from '../respond.js';
 import { listOf, objectForRoute, withTypeMeta } from './objects.js';
 import { recordUpdate, writeContext } from '../ssa/hooks.js';
 
-export const bodyKind = (info: ResourceInfo): BodyKind => ({ apiVersion: apiVersionOf(info), kind: info.kind, group: info.group });
+export const bodyKind = (info: ResourceInfo): BodyKind => ({
+  apiVersion: apiVersionOf(info),
+  kind: info.kind,
+  group: info.group,
+});
 
 /**
  * Reads and decodes the body as an object of the route's kind, checked against its schema with
@@ -29,7 +33,11 @@ export async function readObject(ctx: RequestContext, route: ResourceRoute, opti
 }
 
 export async function createObject(ctx: RequestContext, route: ResourceRoute): Promise<void> {
-  const obj = recordUpdate(undefined, await readObject(ctx, route, 'CreateOptions'), writeContext(route.info, ctx.query, ctx.req));
+  const obj = recordUpdate(
+    undefined,
+    await readObject(ctx, route, 'CreateOptions'),
+    writeContext(route.info, ctx.query, ctx.req),
+  );
   const created = await ctx.registry.create(route.info.resource, route.namespace, obj, writeOptions(ctx.query));
   sendObject(ctx.res, 201, withTypeMeta(created, route.info), responseFormat(ctx.accept) ?? 'json');
 }
@@ -54,7 +62,9 @@ export async function deleteObject(ctx: RequestContext, route: ResourceRoute, na
   const opts = deleteOptions(ctx.query, body);
   const dry = deleteDryRun(ctx.query, body);
   const { resource } = route.info;
-  const result = dry ? await ctx.registry.get(resource, route.namespace, name) : await ctx.registry.delete(resource, route.namespace, name, opts);
+  const result = dry
+    ? await ctx.registry.get(resource, route.namespace, name)
+    : await ctx.registry.delete(resource, route.namespace, name, opts);
   // Like upstream: 202 while the deletion is still pending (graceful pod deletion, finalizers).
   const code = result.metadata.deletionTimestamp && !dry ? 202 : 200;
   sendObject(ctx.res, code, withTypeMeta(result, route.info), responseFormat(ctx.accept) ?? 'json');
@@ -77,7 +87,9 @@ export async function deleteCollection(ctx: RequestContext, route: ResourceRoute
         continue;
       }
       try {
-        deleted.push(await ctx.registry.delete(resource, item.metadata.namespace ?? '', item.metadata.name ?? '', opts));
+        deleted.push(
+          await ctx.registry.delete(resource, item.metadata.namespace ?? '', item.metadata.name ?? '', opts),
+        );
       } catch (err) {
         // Gone in the meantime: that is what was asked for.
         if (ApiError.from(err).reason !== 'NotFound') throw err;

@@ -49,16 +49,26 @@ export function podMetrics(pod: Pod, stats: StatsResponse, created: string): Rec
   const uid = pod.metadata.uid ?? '';
   const ps =
     stats.pods.find((p) => uid !== '' && p.pod?.uid === uid) ??
-    stats.pods.find((p) => p.pod?.namespace === ns && p.pod?.name === name && (!p.pod.uid || !uid || p.pod.uid === uid));
+    stats.pods.find(
+      (p) => p.pod?.namespace === ns && p.pod?.name === name && (!p.pod.uid || !uid || p.pod.uid === uid),
+    );
   if (!ps) return undefined;
   const containers = ps.containers
     .filter((c) => c.name && c.name !== 'POD')
     .map((c) => ({ name: c.name, usage: usage(c.cpu?.usageNanoCores ?? 0, c.memory?.workingSetBytes ?? 0) }));
   if (containers.length === 0) return undefined;
-  return { metadata: meta(pod, created, true), timestamp: sampleTime(stats.timestamp, created), window: METRICS_WINDOW, containers };
+  return {
+    metadata: meta(pod, created, true),
+    timestamp: sampleTime(stats.timestamp, created),
+    window: METRICS_WINDOW,
+    containers,
+  };
 }
 
-export function metricsList(kind: 'NodeMetricsList' | 'PodMetricsList', items: Record<string, unknown>[]): Record<string, unknown> {
+export function metricsList(
+  kind: 'NodeMetricsList' | 'PodMetricsList',
+  items: Record<string, unknown>[],
+): Record<string, unknown> {
   return { kind, apiVersion: METRICS_API_VERSION, metadata: {}, items };
 }
 

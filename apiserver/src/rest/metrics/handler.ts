@@ -16,7 +16,9 @@ import { metricsList, nodeMetrics, podMetrics, withKind } from './build.js';
 import { METRICS_GROUP, METRICS_VERSION } from './resources.js';
 import { metricsCacheFor, type MetricsCache, type StatsSource } from './source.js';
 
-export type MetricsRoute = { resource: 'nodes'; name?: string } | { resource: 'pods'; namespace: string; name?: string };
+export type MetricsRoute =
+  | { resource: 'nodes'; name?: string }
+  | { resource: 'pods'; namespace: string; name?: string };
 
 const PREFIX = `/apis/${METRICS_GROUP}/${METRICS_VERSION}/`;
 
@@ -25,7 +27,10 @@ export function parseMetricsPath(path: string): MetricsRoute | undefined {
   if (!path.startsWith(PREFIX)) return undefined;
   let segs: string[];
   try {
-    segs = path.slice(PREFIX.length).split('/').map((s) => decodeURIComponent(s));
+    segs = path
+      .slice(PREFIX.length)
+      .split('/')
+      .map((s) => decodeURIComponent(s));
   } catch {
     return undefined;
   }
@@ -34,7 +39,8 @@ export function parseMetricsPath(path: string): MetricsRoute | undefined {
   if (more.length) return undefined;
   if (a === 'nodes' && c === undefined) return b === undefined ? { resource: 'nodes' } : { resource: 'nodes', name: b };
   if (a === 'pods' && b === undefined) return { resource: 'pods', namespace: '' };
-  if (a === 'namespaces' && b !== undefined && c === 'pods') return d === undefined ? { resource: 'pods', namespace: b } : { resource: 'pods', namespace: b, name: d };
+  if (a === 'namespaces' && b !== undefined && c === 'pods')
+    return d === undefined ? { resource: 'pods', namespace: b } : { resource: 'pods', namespace: b, name: d };
   return undefined;
 }
 
@@ -47,7 +53,11 @@ export interface MetricsDeps {
 function notFound(route: MetricsRoute, name: string): ApiError {
   const kind = route.resource === 'nodes' ? 'nodemetrics' : 'podmetrics';
   const shown = route.resource === 'pods' ? `${route.namespace}/${name}` : name;
-  return new ApiError('NotFound', `${kind}.${METRICS_GROUP} "${shown}" not found`, { name, group: METRICS_GROUP, kind: route.resource });
+  return new ApiError('NotFound', `${kind}.${METRICS_GROUP} "${shown}" not found`, {
+    name,
+    group: METRICS_GROUP,
+    kind: route.resource,
+  });
 }
 
 async function getOrNotFound<T>(p: Promise<T>, route: MetricsRoute, name: string): Promise<T> {
@@ -69,7 +79,11 @@ function listQueryOf(q: URLSearchParams, namespace: string): ListQuery {
 }
 
 /** The JSON answer for a metrics GET. */
-export async function metricsResponse(deps: MetricsDeps, route: MetricsRoute, query: URLSearchParams): Promise<Record<string, unknown>> {
+export async function metricsResponse(
+  deps: MetricsDeps,
+  route: MetricsRoute,
+  query: URLSearchParams,
+): Promise<Record<string, unknown>> {
   const created = rfc3339(deps.now ? deps.now() : Date.now());
   const { registry, cache } = deps;
   if (route.resource === 'nodes') {
@@ -97,7 +111,10 @@ export async function metricsResponse(deps: MetricsDeps, route: MetricsRoute, qu
     if (!m) throw notFound(route, route.name);
     return withKind('PodMetrics', m);
   }
-  const [pods, nodes] = await Promise.all([registry.list('pods', listQueryOf(query, route.namespace)), registry.list('nodes', { namespace: '' })]);
+  const [pods, nodes] = await Promise.all([
+    registry.list('pods', listQueryOf(query, route.namespace)),
+    registry.list('nodes', { namespace: '' }),
+  ]);
   const onNodes = new Set(pods.items.map((p) => (p as Pod).spec?.nodeName).filter((n): n is string => !!n));
   const stats = await cache.readyNodeStats((nodes.items as Node[]).filter((n) => onNodes.has(n.metadata.name ?? '')));
   const items = (pods.items as Pod[]).flatMap((p) => {
@@ -111,7 +128,10 @@ export async function metricsResponse(deps: MetricsDeps, route: MetricsRoute, qu
 /** The cache of a server's kubelet connector; ServiceUnavailable when there is none. */
 export function cacheOf(kubelets: StatsSource | undefined, route: MetricsRoute, log?: Logger): MetricsCache {
   if (!kubelets) {
-    throw new ApiError('ServiceUnavailable', `the server is currently unable to handle the request (get ${route.resource}.${METRICS_GROUP})`);
+    throw new ApiError(
+      'ServiceUnavailable',
+      `the server is currently unable to handle the request (get ${route.resource}.${METRICS_GROUP})`,
+    );
   }
   return metricsCacheFor(kubelets, log);
 }

@@ -33,7 +33,14 @@ function fakeClient(): KubeletClient {
     nodeMemory: { workingSetBytes: 512 * 1024 * 1024, usageBytes: 0 },
     pods: pods.map((p) => ({
       pod: { namespace: p.metadata.namespace ?? '', name: p.metadata.name ?? '', uid: p.metadata.uid ?? '' },
-      containers: [{ name: 'c', startTime: '', cpu: { usageNanoCores: 3_000_000, usageCoreNanoSeconds: 0 }, memory: { workingSetBytes: 20 * 1024 * 1024, usageBytes: 0 } }],
+      containers: [
+        {
+          name: 'c',
+          startTime: '',
+          cpu: { usageNanoCores: 3_000_000, usageCoreNanoSeconds: 0 },
+          memory: { workingSetBytes: 20 * 1024 * 1024, usageBytes: 0 },
+        },
+      ],
     })),
   };
   return {
@@ -46,10 +53,19 @@ function fakeClient(): KubeletClient {
 }
 
 function run(bin: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const env = { ...process.env, HOME: dir, KUBECONFIG: join(dir, 'kubeconfig'), KUBECACHEDIR: join(dir, 'cache', bin.replace(/\W/g, '')) };
+  const env = {
+    ...process.env,
+    HOME: dir,
+    KUBECONFIG: join(dir, 'kubeconfig'),
+    KUBECACHEDIR: join(dir, 'cache', bin.replace(/\W/g, '')),
+  };
   return new Promise((resolve) => {
     execFile(bin, args, { env, timeout: 30_000 }, (err, stdout, stderr) => {
-      resolve({ code: err ? Number((err as { code?: unknown }).code) || 1 : 0, stdout: String(stdout), stderr: String(stderr) });
+      resolve({
+        code: err ? Number((err as { code?: unknown }).code) || 1 : 0,
+        stdout: String(stdout),
+        stderr: String(stderr),
+      });
     });
   });
 }
@@ -57,9 +73,23 @@ function run(bin: string, args: string[]): Promise<{ code: number; stdout: strin
 before(async () => {
   await seed(reg);
   const n = reg.stored('nodes')[0]!;
-  await reg.updateStatus('nodes', '', 'node-1', { ...n, status: { ...(n.status as object), allocatable: { cpu: '4', memory: '8Gi' }, capacity: { cpu: '4', memory: '8Gi' } } });
+  await reg.updateStatus('nodes', '', 'node-1', {
+    ...n,
+    status: {
+      ...(n.status as object),
+      allocatable: { cpu: '4', memory: '8Gi' },
+      capacity: { cpu: '4', memory: '8Gi' },
+    },
+  });
   const kubelets = new KubeletConnector({ registry: reg, log: pino({ level: 'silent' }), dial: fakeClient });
-  server = await startRestServer({ registry: reg, port: 0, host: '127.0.0.1', log: pino({ level: process.env['LOG_LEVEL'] ?? 'silent' }), signal: ac.signal, kubelets });
+  server = await startRestServer({
+    registry: reg,
+    port: 0,
+    host: '127.0.0.1',
+    log: pino({ level: process.env['LOG_LEVEL'] ?? 'silent' }),
+    signal: ac.signal,
+    kubelets,
+  });
   const port = (server.address() as AddressInfo).port;
   writeFileSync(
     join(dir, 'kubeconfig'),
@@ -79,17 +109,29 @@ for (const name of ['kubectl.1.27', 'kubectl.1.33']) {
   test(`${name} top nodes / pods`, { skip: bin ? false : `${name} not found` }, async () => {
     const nodes = await run(bin!, ['top', 'nodes']);
     assert.equal(nodes.code, 0, nodes.stderr);
-    const lines = nodes.stdout.trim().split('\n').map((l) => l.trim().split(/\s+/));
+    const lines = nodes.stdout
+      .trim()
+      .split('\n')
+      .map((l) => l.trim().split(/\s+/));
     // 1.27 heads the percentages CPU% / MEMORY%, newer ones CPU(%) / MEMORY(%).
-    assert.deepEqual(lines[0]?.map((h) => h.replace(/\((%)\)/, '$1')), ['NAME', 'CPU(cores)', 'CPU%', 'MEMORY(bytes)', 'MEMORY%']);
+    assert.deepEqual(
+      lines[0]?.map((h) => h.replace(/\((%)\)/, '$1')),
+      ['NAME', 'CPU(cores)', 'CPU%', 'MEMORY(bytes)', 'MEMORY%'],
+    );
     // 250m of 4 cores = 6%; 512Mi of 8Gi = 6%.
     assert.deepEqual(lines[1], ['node-1', '250m', '6%', '512Mi', '6%']);
 
     const pods = await run(bin!, ['top', 'pods']);
     assert.equal(pods.code, 0, pods.stderr);
-    const rows = pods.stdout.trim().split('\n').map((l) => l.trim().split(/\s+/));
+    const rows = pods.stdout
+      .trim()
+      .split('\n')
+      .map((l) => l.trim().split(/\s+/));
     assert.deepEqual(rows[0], ['NAME', 'CPU(cores)', 'MEMORY(bytes)']);
-    assert.deepEqual(rows.slice(1).sort(), [['crashing', '3m', '20Mi'], ['running', '3m', '20Mi']]);
+    assert.deepEqual(rows.slice(1).sort(), [
+      ['crashing', '3m', '20Mi'],
+      ['running', '3m', '20Mi'],
+    ]);
 
     const one = await run(bin!, ['top', 'pod', 'running', '--containers']);
     assert.equal(one.code, 0, one.stderr);

@@ -10,7 +10,10 @@ import { isReady, MetricsCache, type StatsSource } from './source.js';
 
 type Json = Record<string, any>;
 
-function stats(node: string, pods: { ns: string; name: string; uid: string; containers: [string, number, number][] }[]): StatsResponse {
+function stats(
+  node: string,
+  pods: { ns: string; name: string; uid: string; containers: [string, number, number][] }[],
+): StatsResponse {
   const all = pods.flatMap((p) => p.containers);
   return {
     nodeName: node,
@@ -19,7 +22,12 @@ function stats(node: string, pods: { ns: string; name: string; uid: string; cont
     nodeMemory: { workingSetBytes: all.reduce((a, c) => a + c[2], 0), usageBytes: 0 },
     pods: pods.map((p) => ({
       pod: { namespace: p.ns, name: p.name, uid: p.uid },
-      containers: p.containers.map(([name, cpu, mem]) => ({ name, startTime: '', cpu: { usageNanoCores: cpu, usageCoreNanoSeconds: 0 }, memory: { workingSetBytes: mem, usageBytes: mem } })),
+      containers: p.containers.map(([name, cpu, mem]) => ({
+        name,
+        startTime: '',
+        cpu: { usageNanoCores: cpu, usageCoreNanoSeconds: 0 },
+        memory: { workingSetBytes: mem, usageBytes: mem },
+      })),
     })),
   };
 }
@@ -48,7 +56,12 @@ async function cluster(): Promise<{ reg: MemoryRegistry; uids: Record<string, st
   await reg.create('nodes', '', node('node-2', true, { zone: 'b' }));
   await reg.create('nodes', '', node('node-3', false));
   const uids: Record<string, string> = {};
-  const pod = async (ns: string, name: string, nodeName: string | undefined, labels: Record<string, string>): Promise<void> => {
+  const pod = async (
+    ns: string,
+    name: string,
+    nodeName: string | undefined,
+    labels: Record<string, string>,
+  ): Promise<void> => {
     const spec: Json = { containers: [{ name: 'c', image: 'nginx' }] };
     if (nodeName) spec['nodeName'] = nodeName;
     const p = await reg.create('pods', ns, { metadata: { name, labels }, spec });
@@ -64,7 +77,15 @@ async function cluster(): Promise<{ reg: MemoryRegistry; uids: Record<string, st
 function sources(uids: Record<string, string>, n2: StatsResponse | Error | 'hang'): FakeSource {
   return new FakeSource({
     'node-1': stats('node-1', [
-      { ns: 'default', name: 'web-1', uid: uids['web-1']!, containers: [['c', 2_000_000, 8 * 1024 * 1024], ['POD', 5, 4096]] },
+      {
+        ns: 'default',
+        name: 'web-1',
+        uid: uids['web-1']!,
+        containers: [
+          ['c', 2_000_000, 8 * 1024 * 1024],
+          ['POD', 5, 4096],
+        ],
+      },
       { ns: 'other', name: 'x-1', uid: uids['x-1']!, containers: [['c', 1_000_000, 4096]] },
     ]),
     'node-2': n2,
@@ -84,7 +105,14 @@ test('paths of the metrics API', () => {
   assert.deepEqual(parseMetricsPath(`${p}/pods`), { resource: 'pods', namespace: '' });
   assert.deepEqual(parseMetricsPath(`${p}/namespaces/ns/pods`), { resource: 'pods', namespace: 'ns' });
   assert.deepEqual(parseMetricsPath(`${p}/namespaces/ns/pods/a`), { resource: 'pods', namespace: 'ns', name: 'a' });
-  for (const bad of [`${p}/pods/a`, `${p}/nodes/a/b`, `${p}/namespaces/ns`, `${p}/namespaces/ns/pods/a/b`, `${p}/deployments`, '/apis/metrics.k8s.io/v1/nodes']) {
+  for (const bad of [
+    `${p}/pods/a`,
+    `${p}/nodes/a/b`,
+    `${p}/namespaces/ns`,
+    `${p}/namespaces/ns/pods/a/b`,
+    `${p}/deployments`,
+    '/apis/metrics.k8s.io/v1/nodes',
+  ]) {
     assert.equal(parseMetricsPath(bad), undefined, bad);
   }
 });
@@ -93,7 +121,11 @@ test('node metrics: Ready nodes only, a failing node skipped, labels copied', as
   const { reg, uids } = await cluster();
   const src = sources(uids, new Error('kubelet down'));
   const cache = new MetricsCache({ source: src, now: () => 0 });
-  const list = (await metricsResponse({ registry: reg, cache, now: () => 0 }, { resource: 'nodes' }, new URLSearchParams())) as Json;
+  const list = (await metricsResponse(
+    { registry: reg, cache, now: () => 0 },
+    { resource: 'nodes' },
+    new URLSearchParams(),
+  )) as Json;
   assert.equal(list['kind'], 'NodeMetricsList');
   assert.equal(list['apiVersion'], 'metrics.k8s.io/v1beta1');
   assert.deepEqual(list['metadata'], {});
@@ -112,23 +144,44 @@ test('node metrics: label selector passed through; one node; NotFound shapes', a
   const { reg, uids } = await cluster();
   const cache = new MetricsCache({ source: sources(uids, stats('node-2', [])), now: () => 0 });
   const deps = { registry: reg, cache };
-  const sel = (await metricsResponse(deps, { resource: 'nodes' }, new URLSearchParams('labelSelector=zone%3Db'))) as Json;
-  assert.deepEqual(sel['items'].map((i: Json) => i.metadata.name), ['node-2']);
+  const sel = (await metricsResponse(
+    deps,
+    { resource: 'nodes' },
+    new URLSearchParams('labelSelector=zone%3Db'),
+  )) as Json;
+  assert.deepEqual(
+    sel['items'].map((i: Json) => i.metadata.name),
+    ['node-2'],
+  );
   const one = (await metricsResponse(deps, { resource: 'nodes', name: 'node-1' }, new URLSearchParams())) as Json;
   assert.equal(one['kind'], 'NodeMetrics');
   assert.equal(one['metadata'].name, 'node-1');
-  await assert.rejects(metricsResponse(deps, { resource: 'nodes', name: 'nope' }, new URLSearchParams()), (e: ApiError) => {
-    assert.equal(e.reason, 'NotFound');
-    assert.equal(e.message, 'nodemetrics.metrics.k8s.io "nope" not found');
-    return true;
-  });
-  await assert.rejects(metricsResponse(deps, { resource: 'nodes', name: 'node-3' }, new URLSearchParams()), /nodemetrics.metrics.k8s.io "node-3" not found/);
-  await assert.rejects(metricsResponse(deps, { resource: 'pods', namespace: 'default', name: 'pending' }, new URLSearchParams()), /podmetrics.metrics.k8s.io "default\/pending" not found/);
+  await assert.rejects(
+    metricsResponse(deps, { resource: 'nodes', name: 'nope' }, new URLSearchParams()),
+    (e: ApiError) => {
+      assert.equal(e.reason, 'NotFound');
+      assert.equal(e.message, 'nodemetrics.metrics.k8s.io "nope" not found');
+      return true;
+    },
+  );
+  await assert.rejects(
+    metricsResponse(deps, { resource: 'nodes', name: 'node-3' }, new URLSearchParams()),
+    /nodemetrics.metrics.k8s.io "node-3" not found/,
+  );
+  await assert.rejects(
+    metricsResponse(deps, { resource: 'pods', namespace: 'default', name: 'pending' }, new URLSearchParams()),
+    /podmetrics.metrics.k8s.io "default\/pending" not found/,
+  );
 });
 
 test('pod metrics: per namespace, all namespaces, selectors, pause container dropped', async () => {
   const { reg, uids } = await cluster();
-  const cache = new MetricsCache({ source: sources(uids, stats('node-2', [{ ns: 'default', name: 'db-1', uid: uids['db-1']!, containers: [['c', 7, 2048]] }])) });
+  const cache = new MetricsCache({
+    source: sources(
+      uids,
+      stats('node-2', [{ ns: 'default', name: 'db-1', uid: uids['db-1']!, containers: [['c', 7, 2048]] }]),
+    ),
+  });
   const deps = { registry: reg, cache };
   const q = new URLSearchParams();
   const def = (await metricsResponse(deps, { resource: 'pods', namespace: 'default' }, q)) as Json;
@@ -140,11 +193,29 @@ test('pod metrics: per namespace, all namespaces, selectors, pause container dro
   assert.equal(web.metadata.namespace, 'default');
   assert.equal(web.window, '10s');
   const all = (await metricsResponse(deps, { resource: 'pods', namespace: '' }, q)) as Json;
-  assert.deepEqual(all['items'].map((i: Json) => `${i.metadata.namespace}/${i.metadata.name}`).sort(), ['default/db-1', 'default/web-1', 'other/x-1']);
-  const sel = (await metricsResponse(deps, { resource: 'pods', namespace: '' }, new URLSearchParams('labelSelector=app%3Dx'))) as Json;
-  assert.deepEqual(sel['items'].map((i: Json) => i.metadata.name), ['x-1']);
-  const fsel = (await metricsResponse(deps, { resource: 'pods', namespace: 'default' }, new URLSearchParams('fieldSelector=metadata.name%3Ddb-1'))) as Json;
-  assert.deepEqual(fsel['items'].map((i: Json) => i.metadata.name), ['db-1']);
+  assert.deepEqual(all['items'].map((i: Json) => `${i.metadata.namespace}/${i.metadata.name}`).sort(), [
+    'default/db-1',
+    'default/web-1',
+    'other/x-1',
+  ]);
+  const sel = (await metricsResponse(
+    deps,
+    { resource: 'pods', namespace: '' },
+    new URLSearchParams('labelSelector=app%3Dx'),
+  )) as Json;
+  assert.deepEqual(
+    sel['items'].map((i: Json) => i.metadata.name),
+    ['x-1'],
+  );
+  const fsel = (await metricsResponse(
+    deps,
+    { resource: 'pods', namespace: 'default' },
+    new URLSearchParams('fieldSelector=metadata.name%3Ddb-1'),
+  )) as Json;
+  assert.deepEqual(
+    fsel['items'].map((i: Json) => i.metadata.name),
+    ['db-1'],
+  );
   const one = (await metricsResponse(deps, { resource: 'pods', namespace: 'other', name: 'x-1' }, q)) as Json;
   assert.equal(one['kind'], 'PodMetrics');
   assert.deepEqual(one['containers'], [{ name: 'c', usage: { cpu: '1000000n', memory: '4Ki' } }]);
@@ -183,7 +254,10 @@ test('cache: answers reused within the TTL, shared while in flight, refreshed af
   assert.equal(calls.length, 4);
   // A call that fails fast (a broken channel) is retried at once.
   let first = true;
-  const flaky: StatsSource = { stats: () => (first ? ((first = false), Promise.reject(new Error('UNAVAILABLE'))) : Promise.resolve(stats('f', []))) };
+  const flaky: StatsSource = {
+    stats: () =>
+      first ? ((first = false), Promise.reject(new Error('UNAVAILABLE'))) : Promise.resolve(stats('f', [])),
+  };
   assert.ok(await new MetricsCache({ source: flaky }).nodeStats('f'));
 });
 
@@ -198,7 +272,11 @@ test('discovery lists metrics.k8s.io/v1beta1 (legacy and aggregated)', () => {
   const groups = (apiGroupList() as Json)['groups'];
   assert.deepEqual(
     groups.find((g: Json) => g.name === 'metrics.k8s.io'),
-    { name: 'metrics.k8s.io', versions: [{ groupVersion: 'metrics.k8s.io/v1beta1', version: 'v1beta1' }], preferredVersion: { groupVersion: 'metrics.k8s.io/v1beta1', version: 'v1beta1' } },
+    {
+      name: 'metrics.k8s.io',
+      versions: [{ groupVersion: 'metrics.k8s.io/v1beta1', version: 'v1beta1' }],
+      preferredVersion: { groupVersion: 'metrics.k8s.io/v1beta1', version: 'v1beta1' },
+    },
   );
   assert.deepEqual(apiResourceList('metrics.k8s.io', 'v1beta1'), {
     kind: 'APIResourceList',
@@ -209,10 +287,17 @@ test('discovery lists metrics.k8s.io/v1beta1 (legacy and aggregated)', () => {
       { name: 'pods', singularName: '', namespaced: true, kind: 'PodMetrics', verbs: ['get', 'list'] },
     ],
   });
-  const agg = (aggregatedDiscovery('apis', 'v2') as Json)['items'].find((i: Json) => i.metadata.name === 'metrics.k8s.io');
+  const agg = (aggregatedDiscovery('apis', 'v2') as Json)['items'].find(
+    (i: Json) => i.metadata.name === 'metrics.k8s.io',
+  );
   assert.deepEqual(
     agg.versions[0].resources.map((r: Json) => [r.resource, r.scope, r.responseKind.kind]),
-    [['nodes', 'Cluster', 'NodeMetrics'], ['pods', 'Namespaced', 'PodMetrics']],
+    [
+      ['nodes', 'Cluster', 'NodeMetrics'],
+      ['pods', 'Namespaced', 'PodMetrics'],
+    ],
   );
-  assert.ok(!(aggregatedDiscovery('api', 'v2') as Json)['items'].some((i: Json) => i.metadata.name === 'metrics.k8s.io'));
+  assert.ok(
+    !(aggregatedDiscovery('api', 'v2') as Json)['items'].some((i: Json) => i.metadata.name === 'metrics.k8s.io'),
+  );
 });

@@ -35,19 +35,28 @@ function routeOf(resource: string, namespace: string, name?: string): MetricsRou
 export const CONTROLLER_METRICS_TTL_MS = 2000;
 
 export function withMetrics(registry: Registry, source: StatsSource, log?: Logger): Registry {
-  const deps = { registry, cache: new MetricsCache({ source, ttlMs: CONTROLLER_METRICS_TTL_MS, ...(log ? { log } : {}) }) };
+  const deps = {
+    registry,
+    cache: new MetricsCache({ source, ttlMs: CONTROLLER_METRICS_TTL_MS, ...(log ? { log } : {}) }),
+  };
   const isMetrics = (r: string): boolean => r === POD_METRICS || r === NODE_METRICS;
-  const readOnly = (r: string): ApiError => new ApiError('MethodNotAllowed', `the server does not allow this method on the requested resource (${r})`);
+  const readOnly = (r: string): ApiError =>
+    new ApiError('MethodNotAllowed', `the server does not allow this method on the requested resource (${r})`);
   return {
     create: (r, ns, obj, opts) => (isMetrics(r) ? Promise.reject(readOnly(r)) : registry.create(r, ns, obj, opts)),
-    get: async (r, ns, name, opts) => (isMetrics(r) ? ((await metricsResponse(deps, routeOf(r, ns, name), new URLSearchParams())) as KubeObject) : registry.get(r, ns, name, opts)),
+    get: async (r, ns, name, opts) =>
+      isMetrics(r)
+        ? ((await metricsResponse(deps, routeOf(r, ns, name), new URLSearchParams())) as KubeObject)
+        : registry.get(r, ns, name, opts),
     list: async (r, q) => {
       if (!isMetrics(r)) return registry.list(r, q);
       const res = await metricsResponse(deps, routeOf(r, q.namespace), query(q));
       return { items: (res['items'] ?? []) as KubeObject[], resourceVersion: '', continue: '' };
     },
-    update: (r, ns, name, obj, opts) => (isMetrics(r) ? Promise.reject(readOnly(r)) : registry.update(r, ns, name, obj, opts)),
-    updateStatus: (r, ns, name, obj, opts) => (isMetrics(r) ? Promise.reject(readOnly(r)) : registry.updateStatus(r, ns, name, obj, opts)),
+    update: (r, ns, name, obj, opts) =>
+      isMetrics(r) ? Promise.reject(readOnly(r)) : registry.update(r, ns, name, obj, opts),
+    updateStatus: (r, ns, name, obj, opts) =>
+      isMetrics(r) ? Promise.reject(readOnly(r)) : registry.updateStatus(r, ns, name, obj, opts),
     delete: (r, ns, name, opts) => (isMetrics(r) ? Promise.reject(readOnly(r)) : registry.delete(r, ns, name, opts)),
     watch: (r, q, signal) => {
       if (isMetrics(r)) throw readOnly(r);

@@ -68,7 +68,10 @@ export class MetricsCache {
     // One immediate retry within the same time budget: a call on a channel that just broke fails fast.
     const once = (): Promise<StatsResponse> => this.o.source.stats(nodeName);
     const value = withTimeout(once().catch(once), this.timeout, `stats of node ${nodeName}`).catch((err: unknown) => {
-      this.o.log?.debug({ node: nodeName, err: err instanceof Error ? err.message : String(err) }, 'node skipped in metrics');
+      this.o.log?.debug(
+        { node: nodeName, err: err instanceof Error ? err.message : String(err) },
+        'node skipped in metrics',
+      );
       if (this.entries.get(nodeName)?.value === value) this.entries.delete(nodeName);
       return undefined;
     });

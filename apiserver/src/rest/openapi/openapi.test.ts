@@ -13,16 +13,32 @@ import { Writer as ProtoWriter } from '@kubelab/proto/wire';
 // written independently of the encoder so that decoding checks the field numbers.
 const GNOSTIC = {
   nested: {
-    Document: { fields: { swagger: { type: 'string', id: 1 }, info: { type: 'Info', id: 2 }, paths: { type: 'Paths', id: 8 } } },
+    Document: {
+      fields: { swagger: { type: 'string', id: 1 }, info: { type: 'Info', id: 2 }, paths: { type: 'Paths', id: 8 } },
+    },
     Info: { fields: { title: { type: 'string', id: 1 }, version: { type: 'string', id: 2 } } },
     Paths: { fields: { path: { rule: 'repeated', type: 'NamedPathItem', id: 2 } } },
     NamedPathItem: { fields: { name: { type: 'string', id: 1 }, value: { type: 'PathItem', id: 2 } } },
     PathItem: { fields: { get: { type: 'Operation', id: 2 }, patch: { type: 'Operation', id: 8 } } },
-    Operation: { fields: { parameters: { rule: 'repeated', type: 'ParametersItem', id: 8 }, vendorExtension: { rule: 'repeated', type: 'NamedAny', id: 13 } } },
+    Operation: {
+      fields: {
+        parameters: { rule: 'repeated', type: 'ParametersItem', id: 8 },
+        vendorExtension: { rule: 'repeated', type: 'NamedAny', id: 13 },
+      },
+    },
     ParametersItem: { fields: { parameter: { type: 'Parameter', id: 1 } } },
-    Parameter: { fields: { bodyParameter: { type: 'string', id: 1 }, nonBodyParameter: { type: 'NonBodyParameter', id: 2 } } },
+    Parameter: {
+      fields: { bodyParameter: { type: 'string', id: 1 }, nonBodyParameter: { type: 'NonBodyParameter', id: 2 } },
+    },
     NonBodyParameter: { fields: { queryParameterSubSchema: { type: 'QueryParameterSubSchema', id: 3 } } },
-    QueryParameterSubSchema: { fields: { required: { type: 'bool', id: 1 }, in: { type: 'string', id: 2 }, name: { type: 'string', id: 4 }, type: { type: 'string', id: 6 } } },
+    QueryParameterSubSchema: {
+      fields: {
+        required: { type: 'bool', id: 1 },
+        in: { type: 'string', id: 2 },
+        name: { type: 'string', id: 4 },
+        type: { type: 'string', id: 6 },
+      },
+    },
     NamedAny: { fields: { name: { type: 'string', id: 1 }, value: { type: 'Any', id: 2 } } },
     Any: { fields: { yaml: { type: 'string', id: 2 } } },
   },
@@ -36,7 +52,9 @@ interface Decoded {
       name: string;
       value: {
         patch: {
-          parameters: { parameter: { nonBodyParameter: { queryParameterSubSchema: { in: string; name: string; type: string } } } }[];
+          parameters: {
+            parameter: { nonBodyParameter: { queryParameterSubSchema: { in: string; name: string; type: string } } };
+          }[];
           vendorExtension: { name: string; value: { yaml: string } }[];
         };
       };
@@ -45,7 +63,11 @@ interface Decoded {
 }
 
 test('protobuf writer: varints, strings, nested messages', () => {
-  const bytes = new ProtoWriter().uint(1, 300).string(2, 'hi').message(3, (w) => w.bool(1, true)).finish();
+  const bytes = new ProtoWriter()
+    .uint(1, 300)
+    .string(2, 'hi')
+    .message(3, (w) => w.bool(1, true))
+    .finish();
   assert.deepEqual([...bytes], [0x08, 0xac, 0x02, 0x12, 0x02, 0x68, 0x69, 0x1a, 0x02, 0x08, 0x01]);
   assert.throws(() => new ProtoWriter().uint(1, -1));
 });
@@ -59,11 +81,18 @@ test('OpenAPI v2 protobuf decodes as a gnostic Document with a PATCH per resourc
   const deploy = doc.paths.path.find((p) => p.name === '/apis/apps/v1/namespaces/{namespace}/deployments/{name}');
   assert.ok(deploy, 'deployments path');
   const params = deploy.value.patch.parameters.map((p) => p.parameter.nonBodyParameter.queryParameterSubSchema);
-  assert.deepEqual(params.find((p) => p.name === 'fieldValidation'), { in: 'query', name: 'fieldValidation', type: 'string' });
+  assert.deepEqual(
+    params.find((p) => p.name === 'fieldValidation'),
+    { in: 'query', name: 'fieldValidation', type: 'string' },
+  );
   const ext = deploy.value.patch.vendorExtension.find((e) => e.name === 'x-kubernetes-group-version-kind');
   assert.deepEqual(parseYaml(ext!.value.yaml), { group: 'apps', kind: 'Deployment', version: 'v1' });
   const node = doc.paths.path.find((p) => p.name === '/api/v1/nodes/{name}');
-  assert.deepEqual(parseYaml(node!.value.patch.vendorExtension[0]!.value.yaml), { group: '', kind: 'Node', version: 'v1' });
+  assert.deepEqual(parseYaml(node!.value.patch.vendorExtension[0]!.value.yaml), {
+    group: '',
+    kind: 'Node',
+    version: 'v1',
+  });
 });
 
 test('gvk YAML quotes the empty core group', () => {
@@ -72,12 +101,19 @@ test('gvk YAML quotes the empty core group', () => {
 
 test('OpenAPI v2 JSON mirrors the protobuf document', () => {
   const doc = openapiV2Json() as { paths: Record<string, { patch: { 'x-kubernetes-group-version-kind': unknown } }> };
-  assert.deepEqual(doc.paths['/api/v1/namespaces/{namespace}/pods/{name}']!.patch['x-kubernetes-group-version-kind'], { group: '', version: 'v1', kind: 'Pod' });
+  assert.deepEqual(doc.paths['/api/v1/namespaces/{namespace}/pods/{name}']!.patch['x-kubernetes-group-version-kind'], {
+    group: '',
+    version: 'v1',
+    kind: 'Pod',
+  });
 });
 
 test('OpenAPI v3 index points at per-group-version documents with a content hash', () => {
   const index = openapiV3Index() as { paths: Record<string, { serverRelativeURL: string }> };
-  assert.deepEqual(Object.keys(index.paths), groupVersions().map((gv) => gvKey(gv.group, gv.version)));
+  assert.deepEqual(
+    Object.keys(index.paths),
+    groupVersions().map((gv) => gvKey(gv.group, gv.version)),
+  );
   assert.ok('api/v1' in index.paths && 'apis/apps/v1' in index.paths);
   const apps = index.paths['apis/apps/v1']!.serverRelativeURL;
   assert.equal(apps, `/openapi/v3/apis/apps/v1?hash=${contentHash(JSON.stringify(openapiV3Document('apps', 'v1')))}`);
@@ -93,5 +129,8 @@ test('OpenAPI v3 document: PATCH with GVK and a fieldValidation query parameter,
   assert.ok(pods['parameters'].some((p: any) => p.name === 'fieldValidation' && p.in === 'query'));
   assert.equal('requestBody' in pods, false);
   assert.ok(doc.paths['/api/v1/namespaces/{name}'], 'cluster-scoped path has no namespace segment');
-  assert.equal(Object.keys(doc.paths).some((p) => p.includes('deployments')), false);
+  assert.equal(
+    Object.keys(doc.paths).some((p) => p.includes('deployments')),
+    false,
+  );
 });

@@ -23,11 +23,16 @@ export function gvKey(group: string, version: string): string {
 
 function operationFor(r: ResourceInfo): PatchOperation {
   const ns = r.namespaced ? '/namespaces/{namespace}' : '';
-  return { path: `/${gvKey(r.group, r.version)}${ns}/${r.resource}/{name}`, gvk: { group: r.group, version: r.version, kind: r.kind } };
+  return {
+    path: `/${gvKey(r.group, r.version)}${ns}/${r.resource}/{name}`,
+    gvk: { group: r.group, version: r.version, kind: r.kind },
+  };
 }
 
 export function patchOperations(filter?: { group: string; version: string }): PatchOperation[] {
-  return SERVED_RESOURCES.filter((r) => !filter || (r.group === filter.group && r.version === filter.version)).map(operationFor);
+  return SERVED_RESOURCES.filter((r) => !filter || (r.group === filter.group && r.version === filter.version)).map(
+    operationFor,
+  );
 }
 
 export function contentHash(body: string): string {

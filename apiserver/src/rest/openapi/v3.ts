@@ -15,7 +15,12 @@ export function openapiV3Document(group: string, version: string): Record<string
       },
     };
   }
-  return { openapi: '3.0.0', info: { title: 'Kubernetes', version: SERVED_VERSION.gitVersion }, paths, components: { schemas: {} } };
+  return {
+    openapi: '3.0.0',
+    info: { title: 'Kubernetes', version: SERVED_VERSION.gitVersion },
+    paths,
+    components: { schemas: {} },
+  };
 }
 
 export function openapiV3Index(): Record<string, unknown> {

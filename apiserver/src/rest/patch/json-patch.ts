@@ -20,7 +20,9 @@ interface Operation {
 }
 
 function invalid(message: string): ApiError {
-  return new ApiError('Invalid', `the server rejected our request due to an error in our request: ${message}`, { causes: [{ message }] });
+  return new ApiError('Invalid', `the server rejected our request due to an error in our request: ${message}`, {
+    causes: [{ message }],
+  });
 }
 
 export function parsePointer(p: string): string[] {
@@ -93,7 +95,10 @@ function replace(doc: unknown, path: string, value: unknown): unknown {
 
 function parseOps(patch: unknown): Operation[] {
   if (!Array.isArray(patch)) throw new ApiError('BadRequest', 'a JSON patch must be an array of operations');
-  if (patch.length > MAX_JSON_PATCH_OPERATIONS) throw entityTooLarge(`The allowed maximum operations in a JSON patch is ${MAX_JSON_PATCH_OPERATIONS}, got ${patch.length}`);
+  if (patch.length > MAX_JSON_PATCH_OPERATIONS)
+    throw entityTooLarge(
+      `The allowed maximum operations in a JSON patch is ${MAX_JSON_PATCH_OPERATIONS}, got ${patch.length}`,
+    );
   return patch.map((o, i) => {
     if (!isObject(o) || typeof o['op'] !== 'string' || typeof o['path'] !== 'string') {
       throw new ApiError('BadRequest', `JSON patch operation ${i} needs string "op" and "path"`);
@@ -110,7 +115,9 @@ function copied(value: unknown, budget: { used: number }): unknown {
   const text = JSON.stringify(value);
   budget.used += Buffer.byteLength(text);
   if (budget.used > MAX_JSON_PATCH_COPY_BYTES) {
-    throw invalid(`Unable to complete the copy, the accumulated size increase of copy is ${budget.used}, exceeding the limit ${MAX_JSON_PATCH_COPY_BYTES}`);
+    throw invalid(
+      `Unable to complete the copy, the accumulated size increase of copy is ${budget.used}, exceeding the limit ${MAX_JSON_PATCH_COPY_BYTES}`,
+    );
   }
   return JSON.parse(text) as unknown;
 }
@@ -120,7 +127,8 @@ export function applyJsonPatch(target: unknown, patch: unknown): unknown {
   const budget = { used: 0 };
   for (const op of parseOps(patch)) {
     const needsValue = op.op === 'add' || op.op === 'replace' || op.op === 'test';
-    if (needsValue && !('value' in op)) throw new ApiError('BadRequest', `JSON patch "${op.op}" at "${op.path}" needs a value`);
+    if (needsValue && !('value' in op))
+      throw new ApiError('BadRequest', `JSON patch "${op.op}" at "${op.path}" needs a value`);
     switch (op.op) {
       case 'add':
         doc = add(doc, op.path, clone(op.value));
@@ -133,7 +141,8 @@ export function applyJsonPatch(target: unknown, patch: unknown): unknown {
         break;
       case 'move': {
         if (op.from === undefined) throw new ApiError('BadRequest', `JSON patch "move" at "${op.path}" needs "from"`);
-        if (op.path.startsWith(`${op.from}/`)) throw invalid(`cannot move "${op.from}" into its own child "${op.path}"`);
+        if (op.path.startsWith(`${op.from}/`))
+          throw invalid(`cannot move "${op.from}" into its own child "${op.path}"`);
         const v = getAt(doc, op.from);
         doc = add(remove(doc, op.from), op.path, v);
         break;

@@ -12,7 +12,11 @@ const cases: [unknown, unknown, unknown][] = [
   [{ a: 'c' }, { a: ['b'] }, { a: ['b'] }],
   [{ a: { b: 'c' } }, { a: { b: 'd', c: null } }, { a: { b: 'd' } }],
   [{ a: [{ b: 'c' }] }, { a: [1] }, { a: [1] }],
-  [['a', 'b'], ['c', 'd'], ['c', 'd']],
+  [
+    ['a', 'b'],
+    ['c', 'd'],
+    ['c', 'd'],
+  ],
   [{ a: 'b' }, ['c'], ['c']],
   [{ a: 'foo' }, null, null],
   [{ a: 'foo' }, 'bar', 'bar'],
@@ -22,11 +26,14 @@ const cases: [unknown, unknown, unknown][] = [
 ];
 
 test('RFC 7386 examples', () => {
-  for (const [target, patch, want] of cases) assert.deepEqual(applyMergePatch(target, patch), want, JSON.stringify({ target, patch }));
+  for (const [target, patch, want] of cases)
+    assert.deepEqual(applyMergePatch(target, patch), want, JSON.stringify({ target, patch }));
 });
 
 test('kubectl label removal leaves other labels; the target is not modified', () => {
   const target = { metadata: { labels: { app: 'web', tier: 'fe' } } };
-  assert.deepEqual(applyMergePatch(target, { metadata: { labels: { tier: null } } }), { metadata: { labels: { app: 'web' } } });
+  assert.deepEqual(applyMergePatch(target, { metadata: { labels: { tier: null } } }), {
+    metadata: { labels: { app: 'web' } },
+  });
   assert.deepEqual(target.metadata.labels, { app: 'web', tier: 'fe' });
 });

@@ -24,7 +24,10 @@ export function applyStrategicMergePatch(original: unknown, patch: unknown): unk
 
 /** Drops directives from a value that is stored as is (a new list element, a replaced map). */
 function stripDirectives(v: unknown, path: string[]): unknown {
-  if (Array.isArray(v)) return v.filter((e) => !(isObject(e) && e['$patch'] !== undefined && Object.keys(e).length === 1)).map((e) => stripDirectives(e, path));
+  if (Array.isArray(v))
+    return v
+      .filter((e) => !(isObject(e) && e['$patch'] !== undefined && Object.keys(e).length === 1))
+      .map((e) => stripDirectives(e, path));
   if (!isObject(v)) return v;
   return mergeMap({}, v, path) ?? {};
 }
@@ -37,7 +40,8 @@ function mergeMap(original: JsonObject, patch: JsonObject, path: string[]): Json
     const { $patch: _ignored, ...rest } = patch;
     return stripDirectives(rest, path) as JsonObject;
   }
-  if (directive !== undefined) throw new ApiError('BadRequest', `unknown patch directive $patch: ${JSON.stringify(directive)}`);
+  if (directive !== undefined)
+    throw new ApiError('BadRequest', `unknown patch directive $patch: ${JSON.stringify(directive)}`);
 
   const out: JsonObject = clone(original);
   const retain = patch['$retainKeys'];

@@ -12,18 +12,33 @@ test('kubectl 1.33 create deployment decodes to what kubectl 1.31 sends as JSON'
     spec: {
       replicas: 2,
       selector: { matchLabels: { app: 'web' } },
-      template: { metadata: { creationTimestamp: null, labels: { app: 'web' } }, spec: { containers: [{ name: 'nginx', image: 'nginx:1.25', resources: {} }] } },
+      template: {
+        metadata: { creationTimestamp: null, labels: { app: 'web' } },
+        spec: { containers: [{ name: 'nginx', image: 'nginx:1.25', resources: {} }] },
+      },
       strategy: {},
     },
     status: {},
   });
 });
 
-const decode = (apiVersion: string, kind: string, fill: (w: PbWriter) => void) => decodeKubernetesProtobuf(envelope(apiVersion, kind, build(fill)));
+const decode = (apiVersion: string, kind: string, fill: (w: PbWriter) => void) =>
+  decodeKubernetesProtobuf(envelope(apiVersion, kind, build(fill)));
 
 test('Namespace: empty spec and status stay as {}', () => {
-  const o = decode('v1', 'Namespace', (w) => w.message(1, (m) => newMeta(m, 'x')).message(2).message(3, (s) => s.string(1, '')));
-  assert.deepEqual(o, { kind: 'Namespace', apiVersion: 'v1', metadata: { name: 'x', creationTimestamp: null }, spec: {}, status: {} });
+  const o = decode('v1', 'Namespace', (w) =>
+    w
+      .message(1, (m) => newMeta(m, 'x'))
+      .message(2)
+      .message(3, (s) => s.string(1, '')),
+  );
+  assert.deepEqual(o, {
+    kind: 'Namespace',
+    apiVersion: 'v1',
+    metadata: { name: 'x', creationTimestamp: null },
+    spec: {},
+    status: {},
+  });
 });
 
 const servicePort = (p: PbWriter, name: string, port: number, target: number | string) =>
@@ -31,7 +46,9 @@ const servicePort = (p: PbWriter, name: string, port: number, target: number | s
     .string(1, name)
     .string(2, 'TCP')
     .int(3, port)
-    .message(4, (t) => (typeof target === 'number' ? t.int(1, 0).int(2, target).string(3, '') : t.int(1, 1).int(2, 0).string(3, target)))
+    .message(4, (t) =>
+      typeof target === 'number' ? t.int(1, 0).int(2, target).string(3, '') : t.int(1, 1).int(2, 0).string(3, target),
+    )
     .int(5, 0);
 
 test('Service: ports with IntOrString targetPort (int and string), selector map, status.loadBalancer {}', () => {
@@ -41,7 +58,15 @@ test('Service: ports with IntOrString targetPort (int and string), selector map,
       .message(2, (s) => {
         s.message(1, (p) => servicePort(p, '80-80', 80, 80));
         s.message(1, (p) => servicePort(p, 'http', 8080, 'web'));
-        s.entry(2, 'app', 's').string(3, '').string(4, 'NodePort').string(7, '').string(8, '').string(10, '').string(11, '').int(12, 0).int(13, false);
+        s.entry(2, 'app', 's')
+          .string(3, '')
+          .string(4, 'NodePort')
+          .string(7, '')
+          .string(8, '')
+          .string(10, '')
+          .string(11, '')
+          .int(12, 0)
+          .int(13, false);
       })
       .message(3, (st) => st.message(1)),
   );
@@ -62,40 +87,77 @@ test('Service: ports with IntOrString targetPort (int and string), selector map,
 });
 
 test('ConfigMap and Secret: string maps, bytes maps as base64, empty values kept', () => {
-  const cm = decode('v1', 'ConfigMap', (w) => w.message(1, (m) => newMeta(m, 'cm')).entry(2, 'a', '1').entry(2, 'empty', '').entry(3, 'bin', Uint8Array.from([0, 1, 255])));
+  const cm = decode('v1', 'ConfigMap', (w) =>
+    w
+      .message(1, (m) => newMeta(m, 'cm'))
+      .entry(2, 'a', '1')
+      .entry(2, 'empty', '')
+      .entry(3, 'bin', Uint8Array.from([0, 1, 255])),
+  );
   assert.deepEqual(cm['data'], { a: '1', empty: '' });
   assert.deepEqual(cm['binaryData'], { bin: 'AAH/' });
-  const sec = decode('v1', 'Secret', (w) => w.message(1, (m) => newMeta(m, 's')).entry(2, 'password', Buffer.from('hunter2')).entry(2, 'none', new Uint8Array(0)).string(3, 'Opaque'));
-  assert.deepEqual(sec, { kind: 'Secret', apiVersion: 'v1', metadata: { name: 's', creationTimestamp: null }, data: { password: 'aHVudGVyMg==', none: '' }, type: 'Opaque' });
+  const sec = decode('v1', 'Secret', (w) =>
+    w
+      .message(1, (m) => newMeta(m, 's'))
+      .entry(2, 'password', Buffer.from('hunter2'))
+      .entry(2, 'none', new Uint8Array(0))
+      .string(3, 'Opaque'),
+  );
+  assert.deepEqual(sec, {
+    kind: 'Secret',
+    apiVersion: 'v1',
+    metadata: { name: 's', creationTimestamp: null },
+    data: { password: 'aHVudGVyMg==', none: '' },
+    type: 'Opaque',
+  });
   // A map entry without a value field is the zero value.
   const noValue = decode('v1', 'ConfigMap', (w) => w.message(2, (e) => e.string(1, 'k')));
   assert.deepEqual(noValue['data'], { k: '' });
 });
 
 const podTemplate = (t: PbWriter, image: string, command: string[]) =>
-  t.message(1, (m) => m.message(8)).message(2, (ps) => {
-    ps.message(2, (c) => {
-      c.string(1, 'c').string(2, image);
-      for (const a of command) c.string(3, a);
-      c.message(8);
+  t
+    .message(1, (m) => m.message(8))
+    .message(2, (ps) => {
+      ps.message(2, (c) => {
+        c.string(1, 'c').string(2, image);
+        for (const a of command) c.string(3, a);
+        c.message(8);
+      });
+      ps.string(3, 'OnFailure');
     });
-    ps.string(3, 'OnFailure');
-  });
 
 test('Job and CronJob: nested templates, command lists, pointer zeros kept', () => {
-  const job = decode('batch/v1', 'Job', (w) => w.message(1, (m) => newMeta(m, 'j')).message(2, (s) => s.int(7, 0).message(6, (t) => podTemplate(t, 'busybox', ['sh', '-c', 'date']))).message(3));
+  const job = decode('batch/v1', 'Job', (w) =>
+    w
+      .message(1, (m) => newMeta(m, 'j'))
+      .message(2, (s) => s.int(7, 0).message(6, (t) => podTemplate(t, 'busybox', ['sh', '-c', 'date'])))
+      .message(3),
+  );
   assert.deepEqual(job['spec'], {
     backoffLimit: 0,
-    template: { metadata: { creationTimestamp: null }, spec: { containers: [{ name: 'c', image: 'busybox', command: ['sh', '-c', 'date'], resources: {} }], restartPolicy: 'OnFailure' } },
+    template: {
+      metadata: { creationTimestamp: null },
+      spec: {
+        containers: [{ name: 'c', image: 'busybox', command: ['sh', '-c', 'date'], resources: {} }],
+        restartPolicy: 'OnFailure',
+      },
+    },
   });
   const cj = decode('batch/v1', 'CronJob', (w) =>
-    w.message(1, (m) => newMeta(m, 'cj')).message(2, (s) =>
-      s
-        .string(1, '*/1 * * * *')
-        .string(3, '')
-        .int(4, false)
-        .message(5, (jt) => jt.message(1, (m) => newMeta(m, 'cj')).message(2, (js) => js.message(6, (t) => podTemplate(t, 'busybox', [])))),
-    ),
+    w
+      .message(1, (m) => newMeta(m, 'cj'))
+      .message(2, (s) =>
+        s
+          .string(1, '*/1 * * * *')
+          .string(3, '')
+          .int(4, false)
+          .message(5, (jt) =>
+            jt
+              .message(1, (m) => newMeta(m, 'cj'))
+              .message(2, (js) => js.message(6, (t) => podTemplate(t, 'busybox', []))),
+          ),
+      ),
   );
   const spec = cj['spec'] as Record<string, unknown>;
   assert.equal(spec['schedule'], '*/1 * * * *');
@@ -106,27 +168,56 @@ test('Job and CronJob: nested templates, command lists, pointer zeros kept', () 
 
 test('Ingress: inline rule value, pathType, service backend port', () => {
   const o = decode('networking.k8s.io/v1', 'Ingress', (w) =>
-    w.message(1, (m) => newMeta(m, 'ing')).message(2, (s) =>
-      s.message(3, (r) =>
-        r.string(1, 'foo.com').message(2, (rv) =>
-          rv.message(1, (h) => h.message(1, (p) => p.string(1, '/bar').string(3, 'Exact').message(2, (b) => b.message(4, (sb) => sb.string(1, 'svc1').message(2, (port) => port.string(1, '').int(2, 8080)))))),
+    w
+      .message(1, (m) => newMeta(m, 'ing'))
+      .message(2, (s) =>
+        s.message(3, (r) =>
+          r.string(1, 'foo.com').message(2, (rv) =>
+            rv.message(1, (h) =>
+              h.message(1, (p) =>
+                p
+                  .string(1, '/bar')
+                  .string(3, 'Exact')
+                  .message(2, (b) =>
+                    b.message(4, (sb) => sb.string(1, 'svc1').message(2, (port) => port.string(1, '').int(2, 8080))),
+                  ),
+              ),
+            ),
+          ),
         ),
       ),
-    ),
   );
-  assert.deepEqual(o['spec'], { rules: [{ host: 'foo.com', http: { paths: [{ path: '/bar', pathType: 'Exact', backend: { service: { name: 'svc1', port: { number: 8080 } } } }] } }] });
+  assert.deepEqual(o['spec'], {
+    rules: [
+      {
+        host: 'foo.com',
+        http: {
+          paths: [{ path: '/bar', pathType: 'Exact', backend: { service: { name: 'svc1', port: { number: 8080 } } } }],
+        },
+      },
+    ],
+  });
 });
 
 test('RBAC: Role rules and RoleBinding subjects/roleRef', () => {
-  const role = decode('rbac.authorization.k8s.io/v1', 'Role', (w) => w.message(1, (m) => newMeta(m, 'r')).message(2, (r) => r.string(1, 'get').string(1, 'list').string(2, '').string(3, 'pods')));
+  const role = decode('rbac.authorization.k8s.io/v1', 'Role', (w) =>
+    w
+      .message(1, (m) => newMeta(m, 'r'))
+      .message(2, (r) => r.string(1, 'get').string(1, 'list').string(2, '').string(3, 'pods')),
+  );
   assert.deepEqual(role['rules'], [{ verbs: ['get', 'list'], apiGroups: [''], resources: ['pods'] }]);
   const rb = decode('rbac.authorization.k8s.io/v1', 'ClusterRoleBinding', (w) =>
-    w.message(1, (m) => newMeta(m, 'b')).message(2, (s) => s.string(1, 'User').string(2, 'rbac.authorization.k8s.io').string(3, 'alice').string(4, '')).message(3, (r) => r.string(1, 'rbac.authorization.k8s.io').string(2, 'ClusterRole').string(3, 'view')),
+    w
+      .message(1, (m) => newMeta(m, 'b'))
+      .message(2, (s) => s.string(1, 'User').string(2, 'rbac.authorization.k8s.io').string(3, 'alice').string(4, ''))
+      .message(3, (r) => r.string(1, 'rbac.authorization.k8s.io').string(2, 'ClusterRole').string(3, 'view')),
   );
   assert.deepEqual(rb['subjects'], [{ kind: 'User', apiGroup: 'rbac.authorization.k8s.io', name: 'alice' }]);
   assert.deepEqual(rb['roleRef'], { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'view' });
   // Go's `json:"rules"` (no omitempty): an aggregated ClusterRole without rules carries rules: null.
-  const agg = decode('rbac.authorization.k8s.io/v1', 'ClusterRole', (w) => w.message(1, (m) => newMeta(m, 'agg')).message(3, (a) => a.message(1, (sel) => sel.entry(1, 'foo', 'bar'))));
+  const agg = decode('rbac.authorization.k8s.io/v1', 'ClusterRole', (w) =>
+    w.message(1, (m) => newMeta(m, 'agg')).message(3, (a) => a.message(1, (sel) => sel.entry(1, 'foo', 'bar'))),
+  );
   assert.deepEqual(agg, {
     kind: 'ClusterRole',
     apiVersion: 'rbac.authorization.k8s.io/v1',
@@ -137,29 +228,79 @@ test('RBAC: Role rules and RoleBinding subjects/roleRef', () => {
 });
 
 test('ResourceQuota, PodDisruptionBudget, PriorityClass, ServiceAccount', () => {
-  const q = decode('v1', 'ResourceQuota', (w) => w.message(1, (m) => newMeta(m, 'q')).message(2, (s) => s.entry(1, 'pods', (v) => v.string(1, '10')).entry(1, 'cpu', () => undefined)).message(3));
+  const q = decode('v1', 'ResourceQuota', (w) =>
+    w
+      .message(1, (m) => newMeta(m, 'q'))
+      .message(2, (s) => s.entry(1, 'pods', (v) => v.string(1, '10')).entry(1, 'cpu', () => undefined))
+      .message(3),
+  );
   assert.deepEqual(q['spec'], { hard: { pods: '10', cpu: '0' } });
   assert.deepEqual(q['status'], {});
   const pdb = decode('policy/v1', 'PodDisruptionBudget', (w) =>
-    w.message(1, (m) => newMeta(m, 'p')).message(2, (s) => s.message(1, (i) => i.int(1, 1).string(3, '50%')).message(2, (sel) => sel.entry(1, 'app', 'web'))).message(3, (st) => st.int(3, 0).int(4, 0).int(5, 0).int(6, 0)),
+    w
+      .message(1, (m) => newMeta(m, 'p'))
+      .message(2, (s) =>
+        s.message(1, (i) => i.int(1, 1).string(3, '50%')).message(2, (sel) => sel.entry(1, 'app', 'web')),
+      )
+      .message(3, (st) => st.int(3, 0).int(4, 0).int(5, 0).int(6, 0)),
   );
   assert.deepEqual(pdb['spec'], { minAvailable: '50%', selector: { matchLabels: { app: 'web' } } });
   assert.deepEqual(pdb['status'], { disruptionsAllowed: 0, currentHealthy: 0, desiredHealthy: 0, expectedPods: 0 });
-  const pc = decode('scheduling.k8s.io/v1', 'PriorityClass', (w) => w.message(1, (m) => newMeta(m, 'high')).int(2, 0).int(3, false).string(4, 'important'));
-  assert.deepEqual(pc, { kind: 'PriorityClass', apiVersion: 'scheduling.k8s.io/v1', metadata: { name: 'high', creationTimestamp: null }, value: 0, description: 'important' });
+  const pc = decode('scheduling.k8s.io/v1', 'PriorityClass', (w) =>
+    w
+      .message(1, (m) => newMeta(m, 'high'))
+      .int(2, 0)
+      .int(3, false)
+      .string(4, 'important'),
+  );
+  assert.deepEqual(pc, {
+    kind: 'PriorityClass',
+    apiVersion: 'scheduling.k8s.io/v1',
+    metadata: { name: 'high', creationTimestamp: null },
+    value: 0,
+    description: 'important',
+  });
   const sa = decode('v1', 'ServiceAccount', (w) => w.message(1, (m) => newMeta(m, 'robot')).int(4, false));
-  assert.deepEqual(sa, { kind: 'ServiceAccount', apiVersion: 'v1', metadata: { name: 'robot', creationTimestamp: null }, automountServiceAccountToken: false });
+  assert.deepEqual(sa, {
+    kind: 'ServiceAccount',
+    apiVersion: 'v1',
+    metadata: { name: 'robot', creationTimestamp: null },
+    automountServiceAccountToken: false,
+  });
 });
 
 test('HorizontalPodAutoscaler in autoscaling/v1 and autoscaling/v2', () => {
   const ref = (r: PbWriter) => r.string(1, 'Deployment').string(2, 'web').string(3, 'apps/v1');
-  const v1 = decode('autoscaling/v1', 'HorizontalPodAutoscaler', (w) => w.message(1, (m) => newMeta(m, 'web')).message(2, (s) => s.message(1, ref).int(2, 1).int(3, 5).int(4, 80)).message(3, (st) => st.int(3, 0).int(4, 0)));
-  assert.deepEqual(v1['spec'], { scaleTargetRef: { kind: 'Deployment', name: 'web', apiVersion: 'apps/v1' }, minReplicas: 1, maxReplicas: 5, targetCPUUtilizationPercentage: 80 });
+  const v1 = decode('autoscaling/v1', 'HorizontalPodAutoscaler', (w) =>
+    w
+      .message(1, (m) => newMeta(m, 'web'))
+      .message(2, (s) => s.message(1, ref).int(2, 1).int(3, 5).int(4, 80))
+      .message(3, (st) => st.int(3, 0).int(4, 0)),
+  );
+  assert.deepEqual(v1['spec'], {
+    scaleTargetRef: { kind: 'Deployment', name: 'web', apiVersion: 'apps/v1' },
+    minReplicas: 1,
+    maxReplicas: 5,
+    targetCPUUtilizationPercentage: 80,
+  });
   assert.deepEqual(v1['status'], { currentReplicas: 0, desiredReplicas: 0 });
   const v2 = decode('autoscaling/v2', 'HorizontalPodAutoscaler', (w) =>
-    w.message(1, (m) => newMeta(m, 'web')).message(2, (s) => s.message(1, ref).int(3, 5).message(4, (ms) => ms.string(1, 'Resource').message(4, (r) => r.string(1, 'cpu').message(2, (t) => t.string(1, 'Utilization').int(4, 80))))),
+    w
+      .message(1, (m) => newMeta(m, 'web'))
+      .message(2, (s) =>
+        s
+          .message(1, ref)
+          .int(3, 5)
+          .message(4, (ms) =>
+            ms
+              .string(1, 'Resource')
+              .message(4, (r) => r.string(1, 'cpu').message(2, (t) => t.string(1, 'Utilization').int(4, 80))),
+          ),
+      ),
   );
-  assert.deepEqual((v2['spec'] as { metrics: unknown }).metrics, [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 80 } } }]);
+  assert.deepEqual((v2['spec'] as { metrics: unknown }).metrics, [
+    { type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 80 } } },
+  ]);
 });
 
 test('Pod: times, inline volume sources and probe handlers, env from secrets, resources quantities', () => {
@@ -168,16 +309,34 @@ test('Pod: times, inline volume sources and probe handlers, env from secrets, re
       .message(1, (m) => {
         newMeta(m, 'p');
         m.entry(12, 'note', '');
-        m.message(13, (or) => or.string(5, 'apps/v1').string(1, 'ReplicaSet').string(3, 'rs').string(4, 'u-1').int(6, true));
+        m.message(13, (or) =>
+          or.string(5, 'apps/v1').string(1, 'ReplicaSet').string(3, 'rs').string(4, 'u-1').int(6, true),
+        );
       })
       .message(2, (ps) => {
-        ps.message(1, (v) => v.string(1, 'data').message(2, (vs) => vs.message(19, (cm) => cm.message(1, (l) => l.string(1, 'cfg')).int(3, 420))));
+        ps.message(1, (v) =>
+          v
+            .string(1, 'data')
+            .message(2, (vs) => vs.message(19, (cm) => cm.message(1, (l) => l.string(1, 'cfg')).int(3, 420))),
+        );
         ps.message(2, (c) => {
           c.string(1, 'c').string(2, 'img');
           c.message(6, (p) => p.string(1, '').int(2, 0).int(3, 0).string(4, 'TCP'));
-          c.message(7, (e) => e.string(1, 'PW').message(3, (vf) => vf.message(4, (sk) => sk.message(1, (l) => l.string(1, 'sec')).string(2, 'pw'))));
-          c.message(8, (r) => r.entry(1, 'cpu', (q) => q.string(1, '500m')).entry(2, 'memory', (q) => q.string(1, '64Mi')));
-          c.message(10, (pr) => pr.message(1, (h) => h.message(2, (g) => g.string(1, '/healthz').message(2, (port) => port.int(1, 0).int(2, 8080)))).int(4, 10));
+          c.message(7, (e) =>
+            e
+              .string(1, 'PW')
+              .message(3, (vf) => vf.message(4, (sk) => sk.message(1, (l) => l.string(1, 'sec')).string(2, 'pw'))),
+          );
+          c.message(8, (r) =>
+            r.entry(1, 'cpu', (q) => q.string(1, '500m')).entry(2, 'memory', (q) => q.string(1, '64Mi')),
+          );
+          c.message(10, (pr) =>
+            pr
+              .message(1, (h) =>
+                h.message(2, (g) => g.string(1, '/healthz').message(2, (port) => port.int(1, 0).int(2, 8080))),
+              )
+              .int(4, 10),
+          );
         });
         ps.int(4, 30);
         ps.int(5, -1);
@@ -188,7 +347,9 @@ test('Pod: times, inline volume sources and probe handlers, env from secrets, re
   );
   const meta = o['metadata'] as Record<string, unknown>;
   assert.deepEqual(meta['annotations'], { note: '' });
-  assert.deepEqual(meta['ownerReferences'], [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'rs', uid: 'u-1', controller: true }]);
+  assert.deepEqual(meta['ownerReferences'], [
+    { apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'rs', uid: 'u-1', controller: true },
+  ]);
   assert.deepEqual(o['spec'], {
     volumes: [{ name: 'data', configMap: { name: 'cfg', defaultMode: 420 } }],
     containers: [
@@ -210,7 +371,12 @@ test('Pod: times, inline volume sources and probe handlers, env from secrets, re
 });
 
 test('TokenRequest: absent pointers and slices without omitempty are null', () => {
-  const tr = decode('authentication.k8s.io/v1', 'TokenRequest', (w) => w.message(1, (m) => m.message(8)).message(2, (s) => s.string(1, 'api').int(4, 600)).message(3, (st) => st.string(1, '').message(2)));
+  const tr = decode('authentication.k8s.io/v1', 'TokenRequest', (w) =>
+    w
+      .message(1, (m) => m.message(8))
+      .message(2, (s) => s.string(1, 'api').int(4, 600))
+      .message(3, (st) => st.string(1, '').message(2)),
+  );
   assert.deepEqual(tr, {
     kind: 'TokenRequest',
     apiVersion: 'authentication.k8s.io/v1',
@@ -223,11 +389,15 @@ test('TokenRequest: absent pointers and slices without omitempty are null', () =
 });
 
 test('Event: MicroTime keeps microseconds', () => {
-  const o = decode('v1', 'Event', (w) => w.message(1, (m) => newMeta(m, 'e')).message(10, (t) => t.int(1, 1700000000).int(2, 123456000)).int(8, 3));
+  const o = decode('v1', 'Event', (w) =>
+    w
+      .message(1, (m) => newMeta(m, 'e'))
+      .message(10, (t) => t.int(1, 1700000000).int(2, 123456000))
+      .int(8, 3),
+  );
   assert.equal(o['eventTime'], '2023-11-14T22:13:20.123456Z');
   assert.equal(o['count'], 3);
 });
-
 
 test('events.k8s.io/v1 Event (what a client-go 1.32+ EventsV1 client sends): its own field numbers', () => {
   const o = decode('events.k8s.io/v1', 'Event', (w) =>

@@ -74,7 +74,8 @@ function readMapEntry(schema: Schema, r: Reader, f: FieldSpec, path: string, dep
     else if (t.field === 2 && t.wire === expectedWire(f.value)) {
       value = readValue(schema, e, f.value, `${path}[${JSON.stringify(key)}]`, depth);
       seen = true;
-    } else if (t.field === 1 || t.field === 2) throw new ProtobufError(`${path}: map entry field ${t.field} has wire type ${t.wire}`);
+    } else if (t.field === 1 || t.field === 2)
+      throw new ProtobufError(`${path}: map entry field ${t.field} has wire type ${t.wire}`);
     else e.skip(t.wire, t.field);
   }
   return [key, seen ? value : defaultValue(schema, f.value, path, depth)];
@@ -122,7 +123,15 @@ function setField(schema: Schema, out: Json, r: Reader, f: FieldSpec, wire: numb
 }
 
 /** Decodes the message `name` from buf[start, end) into its JSON form. */
-export function decodeMessage(schema: Schema, name: string, buf: Uint8Array, start: number, end: number, path = '', depth = 0): Json {
+export function decodeMessage(
+  schema: Schema,
+  name: string,
+  buf: Uint8Array,
+  start: number,
+  end: number,
+  path = '',
+  depth = 0,
+): Json {
   if (depth > MAX_DEPTH) throw new ProtobufError(`${path || name}: messages nested too deeply`);
   const msg = schema.message(name);
   const r = new Reader(buf, start, end);

@@ -7,7 +7,8 @@ import { Schema } from './schema.js';
 import { build, envelope, type PbWriter } from './testing/encode.js';
 import { KUBECTL_133_DEPLOY } from './testing/fixtures.js';
 
-const decode = (apiVersion: string, kind: string, fill: (w: PbWriter) => void) => decodeKubernetesProtobuf(envelope(apiVersion, kind, build(fill)));
+const decode = (apiVersion: string, kind: string, fill: (w: PbWriter) => void) =>
+  decodeKubernetesProtobuf(envelope(apiVersion, kind, build(fill)));
 
 test('every prefix of a real body either decodes or fails with a ProtobufError', () => {
   for (let i = 0; i < KUBECTL_133_DEPLOY.length; i++) {
@@ -33,28 +34,56 @@ test('unknown fields of every wire type are skipped', () => {
       .message(1, (m) => m.string(1, 'x').string(200, 'future field'))
       .message(2, (s) => s.string(1, 'kubernetes').int(50, 1)),
   );
-  assert.deepEqual(o, { kind: 'Namespace', apiVersion: 'v1', metadata: { name: 'x' }, spec: { finalizers: ['kubernetes'] } });
+  assert.deepEqual(o, {
+    kind: 'Namespace',
+    apiVersion: 'v1',
+    metadata: { name: 'x' },
+    spec: { finalizers: ['kubernetes'] },
+  });
 });
 
 test('packed repeated integers and negative varints', () => {
   const packed = build((p) => p.raw(Uint8Array.from([1, 2, 0x80, 0x01])));
-  const o = decode('v1', 'Pod', (w) => w.message(2, (ps) => ps.message(14, (sc) => sc.bytes(4, packed).int(4, 7).int(2, -5))));
-  assert.deepEqual((o['spec'] as { securityContext: unknown }).securityContext, { supplementalGroups: [1, 2, 128, 7], runAsUser: -5 });
+  const o = decode('v1', 'Pod', (w) =>
+    w.message(2, (ps) => ps.message(14, (sc) => sc.bytes(4, packed).int(4, 7).int(2, -5))),
+  );
+  assert.deepEqual((o['spec'] as { securityContext: unknown }).securityContext, {
+    supplementalGroups: [1, 2, 128, 7],
+    runAsUser: -5,
+  });
 });
 
 test('malformed input: clear ProtobufErrors', () => {
-  assert.throws(() => decodeKubernetesProtobuf(Buffer.from('{"kind":"Pod"}')), /does not start with the Kubernetes protobuf prefix/);
-  assert.throws(() => decodeKubernetesProtobuf(envelope('v1', 'Foo', new Uint8Array(0))), (e: unknown) => e instanceof UnknownKindError && /no kind "Foo" is registered for version "v1"/.test(e.message));
+  assert.throws(
+    () => decodeKubernetesProtobuf(Buffer.from('{"kind":"Pod"}')),
+    /does not start with the Kubernetes protobuf prefix/,
+  );
+  assert.throws(
+    () => decodeKubernetesProtobuf(envelope('v1', 'Foo', new Uint8Array(0))),
+    (e: unknown) => e instanceof UnknownKindError && /no kind "Foo" is registered for version "v1"/.test(e.message),
+  );
   assert.throws(() => decodeKubernetesProtobuf(envelope('', '', new Uint8Array(0))), /does not name the object kind/);
-  assert.throws(() => decodeKubernetesProtobuf(envelope('v1', 'Namespace', new Uint8Array(0), (w) => w.string(3, 'gzip'))), /unsupported content encoding "gzip"/);
+  assert.throws(
+    () => decodeKubernetesProtobuf(envelope('v1', 'Namespace', new Uint8Array(0), (w) => w.string(3, 'gzip'))),
+    /unsupported content encoding "gzip"/,
+  );
   // metadata.name sent as a varint: a wire type that does not match the schema.
-  assert.throws(() => decode('v1', 'Namespace', (w) => w.message(1, (m) => m.int(1, 5))), /metadata\.name: wire type 0/);
+  assert.throws(
+    () => decode('v1', 'Namespace', (w) => w.message(1, (m) => m.int(1, 5))),
+    /metadata\.name: wire type 0/,
+  );
   // A length running past the end of the enclosing message.
   assert.throws(() => decode('v1', 'Namespace', (w) => w.raw(Uint8Array.from([0x0a, 0x05, 0x0a]))), /truncated/);
   // Field number 0, invalid wire types, over-long varints.
   assert.throws(() => decode('v1', 'Namespace', (w) => w.raw(Uint8Array.from([0x00]))), /field number 0/);
   assert.throws(() => decode('v1', 'Namespace', (w) => w.raw(Uint8Array.from([0x7f]))), /invalid wire type 7/);
-  assert.throws(() => decode('v1', 'Namespace', (w) => w.raw(Uint8Array.from([0x78, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01]))), /varint longer than 10 bytes/);
+  assert.throws(
+    () =>
+      decode('v1', 'Namespace', (w) =>
+        w.raw(Uint8Array.from([0x78, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01])),
+      ),
+    /varint longer than 10 bytes/,
+  );
   assert.throws(() => decode('v1', 'Namespace', (w) => w.tag(9, 3).int(1, 1)), /unterminated group/);
 });
 
@@ -72,7 +101,10 @@ test('deeply nested messages are refused, not a stack overflow', () => {
     const cur = bytes;
     bytes = build((w) => w.bytes(2, cur));
   }
-  assert.throws(() => decodeMessage(schema, 'Node', bytes, 0, bytes.length), (e: unknown) => e instanceof ProtobufError && /nested too deeply/.test(e.message));
+  assert.throws(
+    () => decodeMessage(schema, 'Node', bytes, 0, bytes.length),
+    (e: unknown) => e instanceof ProtobufError && /nested too deeply/.test(e.message),
+  );
 });
 
 test('every known kind has a complete schema', () => {

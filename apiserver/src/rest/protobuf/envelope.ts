@@ -41,7 +41,13 @@ export function decodeEnvelope(buf: Uint8Array): UnknownEnvelope {
     throw new ProtobufError('the body does not start with the Kubernetes protobuf prefix "k8s\\x00"');
   }
   const r = new Reader(buf, PROTOBUF_MAGIC.length);
-  const env: UnknownEnvelope = { apiVersion: '', kind: '', raw: new Uint8Array(0), contentEncoding: '', contentType: '' };
+  const env: UnknownEnvelope = {
+    apiVersion: '',
+    kind: '',
+    raw: new Uint8Array(0),
+    contentEncoding: '',
+    contentType: '',
+  };
   while (!r.done) {
     const t = r.tag();
     switch (t.field) {
@@ -82,7 +88,8 @@ export function decodeEnvelope(buf: Uint8Array): UnknownEnvelope {
 export function decodeKubernetesProtobuf(buf: Uint8Array): Record<string, unknown> {
   const env = decodeEnvelope(buf);
   if (env.contentEncoding !== '') throw new ProtobufError(`unsupported content encoding "${env.contentEncoding}"`);
-  if (!env.kind || !env.apiVersion) throw new ProtobufError('the envelope does not name the object kind and apiVersion');
+  if (!env.kind || !env.apiVersion)
+    throw new ProtobufError('the envelope does not name the object kind and apiVersion');
   const head = { kind: env.kind, apiVersion: env.apiVersion };
   if (env.contentType === 'application/json') {
     let obj: unknown;
@@ -91,10 +98,12 @@ export function decodeKubernetesProtobuf(buf: Uint8Array): Record<string, unknow
     } catch {
       throw new ProtobufError('raw: embedded JSON object is not valid JSON');
     }
-    if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) throw new ProtobufError('raw: embedded JSON is not an object');
+    if (obj === null || typeof obj !== 'object' || Array.isArray(obj))
+      throw new ProtobufError('raw: embedded JSON is not an object');
     return { ...head, ...(obj as Record<string, unknown>) };
   }
-  if (env.contentType !== '' && env.contentType !== PROTOBUF_MEDIA_TYPE) throw new ProtobufError(`unsupported embedded content type "${env.contentType}"`);
+  if (env.contentType !== '' && env.contentType !== PROTOBUF_MEDIA_TYPE)
+    throw new ProtobufError(`unsupported embedded content type "${env.contentType}"`);
   const schema = schemaFor(env.apiVersion, env.kind);
   if (!schema) throw new UnknownKindError(env.apiVersion, env.kind);
   return { ...head, ...decodeMessage(schema, env.kind, env.raw, 0, env.raw.length) };

@@ -26,10 +26,22 @@ export const APPS_V1: Table = {
     6: 'conditions:[]DeploymentCondition',
     8: 'collisionCount:int32!',
   },
-  DeploymentCondition: { 1: 'type!', 2: 'status!', 6: 'lastUpdateTime:Time', 7: 'lastTransitionTime:Time', 4: 'reason', 5: 'message' },
+  DeploymentCondition: {
+    1: 'type!',
+    2: 'status!',
+    6: 'lastUpdateTime:Time',
+    7: 'lastTransitionTime:Time',
+    4: 'reason',
+    5: 'message',
+  },
 
   ReplicaSet: { 1: 'metadata:ObjectMeta', 2: 'spec:ReplicaSetSpec', 3: 'status:ReplicaSetStatus' },
-  ReplicaSetSpec: { 1: 'replicas:int32!', 4: 'minReadySeconds:int32', 2: 'selector:LabelSelector', 3: 'template:PodTemplateSpec' },
+  ReplicaSetSpec: {
+    1: 'replicas:int32!',
+    4: 'minReadySeconds:int32',
+    2: 'selector:LabelSelector',
+    3: 'template:PodTemplateSpec',
+  },
   ReplicaSetStatus: {
     1: 'replicas:int32!',
     2: 'fullyLabeledReplicas:int32',
@@ -74,7 +86,13 @@ export const APPS_V1: Table = {
   StatefulSetCondition: { 1: 'type!', 2: 'status!', 3: 'lastTransitionTime:Time', 4: 'reason', 5: 'message' },
 
   DaemonSet: { 1: 'metadata:ObjectMeta', 2: 'spec:DaemonSetSpec', 3: 'status:DaemonSetStatus' },
-  DaemonSetSpec: { 1: 'selector:LabelSelector', 2: 'template:PodTemplateSpec', 3: 'updateStrategy:DaemonSetUpdateStrategy', 4: 'minReadySeconds:int32', 6: 'revisionHistoryLimit:int32!' },
+  DaemonSetSpec: {
+    1: 'selector:LabelSelector',
+    2: 'template:PodTemplateSpec',
+    3: 'updateStrategy:DaemonSetUpdateStrategy',
+    4: 'minReadySeconds:int32',
+    6: 'revisionHistoryLimit:int32!',
+  },
   DaemonSetUpdateStrategy: { 1: 'type', 2: 'rollingUpdate:RollingUpdateDaemonSet' },
   RollingUpdateDaemonSet: { 1: 'maxUnavailable:IntOrString', 2: 'maxSurge:IntOrString' },
   DaemonSetStatus: {
@@ -126,13 +144,24 @@ export const BATCH_V1: Table = {
     9: 'ready:int32!',
   },
   PodFailurePolicy: { 1: 'rules:[]PodFailurePolicyRule' },
-  PodFailurePolicyRule: { 1: 'action', 2: 'onExitCodes:PodFailurePolicyOnExitCodesRequirement', 3: 'onPodConditions:[]PodFailurePolicyOnPodConditionsPattern' },
+  PodFailurePolicyRule: {
+    1: 'action',
+    2: 'onExitCodes:PodFailurePolicyOnExitCodesRequirement',
+    3: 'onPodConditions:[]PodFailurePolicyOnPodConditionsPattern',
+  },
   PodFailurePolicyOnExitCodesRequirement: { 1: 'containerName!', 2: 'operator', 3: 'values:[]int32' },
   PodFailurePolicyOnPodConditionsPattern: { 1: 'type', 2: 'status' },
   SuccessPolicy: { 1: 'rules:[]SuccessPolicyRule' },
   SuccessPolicyRule: { 1: 'succeededIndexes!', 2: 'succeededCount:int32!' },
   UncountedTerminatedPods: { 1: 'succeeded:[]string', 2: 'failed:[]string' },
-  JobCondition: { 1: 'type!', 2: 'status!', 3: 'lastProbeTime:Time', 4: 'lastTransitionTime:Time', 5: 'reason', 6: 'message' },
+  JobCondition: {
+    1: 'type!',
+    2: 'status!',
+    3: 'lastProbeTime:Time',
+    4: 'lastTransitionTime:Time',
+    5: 'reason',
+    6: 'message',
+  },
   CronJob: { 1: 'metadata:ObjectMeta', 2: 'spec:CronJobSpec', 3: 'status:CronJobStatus' },
   CronJobSpec: {
     1: 'schedule!',
@@ -150,7 +179,12 @@ export const BATCH_V1: Table = {
 
 export const NETWORKING_V1: Table = {
   Ingress: { 1: 'metadata:ObjectMeta', 2: 'spec:IngressSpec', 3: 'status:IngressStatus' },
-  IngressSpec: { 4: 'ingressClassName!', 1: 'defaultBackend:IngressBackend', 2: 'tls:[]IngressTLS', 3: 'rules:[]IngressRule' },
+  IngressSpec: {
+    4: 'ingressClassName!',
+    1: 'defaultBackend:IngressBackend',
+    2: 'tls:[]IngressTLS',
+    3: 'rules:[]IngressRule',
+  },
   IngressBackend: { 4: 'service:IngressServiceBackend', 3: 'resource:TypedLocalObjectReference' },
   IngressServiceBackend: { 1: 'name!', 2: 'port:ServiceBackendPort' },
   ServiceBackendPort: { 1: 'name', 2: 'number:int32' },
@@ -169,7 +203,13 @@ export const RBAC_V1: Table = {
   Role: { 1: 'metadata:ObjectMeta', 2: 'rules:[]PolicyRule~' },
   ClusterRole: { 1: 'metadata:ObjectMeta', 2: 'rules:[]PolicyRule~', 3: 'aggregationRule:AggregationRule' },
   AggregationRule: { 1: 'clusterRoleSelectors:[]LabelSelector' },
-  PolicyRule: { 1: 'verbs:[]string~', 2: 'apiGroups:[]string', 3: 'resources:[]string', 4: 'resourceNames:[]string', 5: 'nonResourceURLs:[]string' },
+  PolicyRule: {
+    1: 'verbs:[]string~',
+    2: 'apiGroups:[]string',
+    3: 'resources:[]string',
+    4: 'resourceNames:[]string',
+    5: 'nonResourceURLs:[]string',
+  },
   RoleBinding: { 1: 'metadata:ObjectMeta', 2: 'subjects:[]Subject', 3: 'roleRef:RoleRef' },
   ClusterRoleBinding: { 1: 'metadata:ObjectMeta', 2: 'subjects:[]Subject', 3: 'roleRef:RoleRef' },
   Subject: { 1: 'kind!', 2: 'apiGroup', 3: 'name!', 4: 'namespace' },
@@ -177,8 +217,17 @@ export const RBAC_V1: Table = {
 };
 
 export const POLICY_V1: Table = {
-  PodDisruptionBudget: { 1: 'metadata:ObjectMeta', 2: 'spec:PodDisruptionBudgetSpec', 3: 'status:PodDisruptionBudgetStatus' },
-  PodDisruptionBudgetSpec: { 1: 'minAvailable:IntOrString', 2: 'selector:LabelSelector', 3: 'maxUnavailable:IntOrString', 4: 'unhealthyPodEvictionPolicy!' },
+  PodDisruptionBudget: {
+    1: 'metadata:ObjectMeta',
+    2: 'spec:PodDisruptionBudgetSpec',
+    3: 'status:PodDisruptionBudgetStatus',
+  },
+  PodDisruptionBudgetSpec: {
+    1: 'minAvailable:IntOrString',
+    2: 'selector:LabelSelector',
+    3: 'maxUnavailable:IntOrString',
+    4: 'unhealthyPodEvictionPolicy!',
+  },
   PodDisruptionBudgetStatus: {
     1: 'observedGeneration:int64',
     2: 'disruptedPods:map<Time>',
@@ -192,12 +241,27 @@ export const POLICY_V1: Table = {
 };
 
 export const SCHEDULING_V1: Table = {
-  PriorityClass: { 1: 'metadata:ObjectMeta', 2: 'value:int32!', 3: 'globalDefault:bool', 4: 'description', 5: 'preemptionPolicy!' },
+  PriorityClass: {
+    1: 'metadata:ObjectMeta',
+    2: 'value:int32!',
+    3: 'globalDefault:bool',
+    4: 'description',
+    5: 'preemptionPolicy!',
+  },
 };
 
 export const AUTOSCALING_V1: Table = {
-  HorizontalPodAutoscaler: { 1: 'metadata:ObjectMeta', 2: 'spec:HorizontalPodAutoscalerSpec', 3: 'status:HorizontalPodAutoscalerStatus' },
-  HorizontalPodAutoscalerSpec: { 1: 'scaleTargetRef:CrossVersionObjectReference', 2: 'minReplicas:int32!', 3: 'maxReplicas:int32!', 4: 'targetCPUUtilizationPercentage:int32!' },
+  HorizontalPodAutoscaler: {
+    1: 'metadata:ObjectMeta',
+    2: 'spec:HorizontalPodAutoscalerSpec',
+    3: 'status:HorizontalPodAutoscalerStatus',
+  },
+  HorizontalPodAutoscalerSpec: {
+    1: 'scaleTargetRef:CrossVersionObjectReference',
+    2: 'minReplicas:int32!',
+    3: 'maxReplicas:int32!',
+    4: 'targetCPUUtilizationPercentage:int32!',
+  },
   CrossVersionObjectReference: { 1: 'kind!', 2: 'name!', 3: 'apiVersion' },
   HorizontalPodAutoscalerStatus: {
     1: 'observedGeneration:int64!',
@@ -212,7 +276,11 @@ export const AUTOSCALING_V1: Table = {
 };
 
 export const AUTOSCALING_V2: Table = {
-  HorizontalPodAutoscaler: { 1: 'metadata:ObjectMeta', 2: 'spec:HorizontalPodAutoscalerSpec', 3: 'status:HorizontalPodAutoscalerStatus' },
+  HorizontalPodAutoscaler: {
+    1: 'metadata:ObjectMeta',
+    2: 'spec:HorizontalPodAutoscalerSpec',
+    3: 'status:HorizontalPodAutoscalerStatus',
+  },
   HorizontalPodAutoscalerSpec: {
     1: 'scaleTargetRef:CrossVersionObjectReference',
     2: 'minReplicas:int32!',
@@ -229,7 +297,11 @@ export const AUTOSCALING_V2: Table = {
     7: 'containerResource:ContainerResourceMetricSource',
     5: 'external:ExternalMetricSource',
   },
-  ObjectMetricSource: { 1: 'describedObject:CrossVersionObjectReference', 2: 'target:MetricTarget', 3: 'metric:MetricIdentifier' },
+  ObjectMetricSource: {
+    1: 'describedObject:CrossVersionObjectReference',
+    2: 'target:MetricTarget',
+    3: 'metric:MetricIdentifier',
+  },
   PodsMetricSource: { 1: 'metric:MetricIdentifier', 2: 'target:MetricTarget' },
   ResourceMetricSource: { 1: 'name!', 2: 'target:MetricTarget' },
   ContainerResourceMetricSource: { 1: 'name!', 2: 'target:MetricTarget', 3: 'container!' },
@@ -237,7 +309,12 @@ export const AUTOSCALING_V2: Table = {
   MetricIdentifier: { 1: 'name!', 2: 'selector:LabelSelector' },
   MetricTarget: { 1: 'type!', 2: 'value:Quantity', 3: 'averageValue:Quantity', 4: 'averageUtilization:int32!' },
   HorizontalPodAutoscalerBehavior: { 1: 'scaleUp:HPAScalingRules', 2: 'scaleDown:HPAScalingRules' },
-  HPAScalingRules: { 3: 'stabilizationWindowSeconds:int32!', 1: 'selectPolicy!', 2: 'policies:[]HPAScalingPolicy', 4: 'tolerance:Quantity' },
+  HPAScalingRules: {
+    3: 'stabilizationWindowSeconds:int32!',
+    1: 'selectPolicy!',
+    2: 'policies:[]HPAScalingPolicy',
+    4: 'tolerance:Quantity',
+  },
   HPAScalingPolicy: { 1: 'type!', 2: 'value:int32!', 3: 'periodSeconds:int32!' },
   HorizontalPodAutoscalerStatus: {
     1: 'observedGeneration:int64!',
@@ -255,44 +332,116 @@ export const AUTOSCALING_V2: Table = {
     7: 'containerResource:ContainerResourceMetricStatus',
     5: 'external:ExternalMetricStatus',
   },
-  ObjectMetricStatus: { 1: 'metric:MetricIdentifier', 2: 'current:MetricValueStatus', 3: 'describedObject:CrossVersionObjectReference' },
+  ObjectMetricStatus: {
+    1: 'metric:MetricIdentifier',
+    2: 'current:MetricValueStatus',
+    3: 'describedObject:CrossVersionObjectReference',
+  },
   PodsMetricStatus: { 1: 'metric:MetricIdentifier', 2: 'current:MetricValueStatus' },
   ResourceMetricStatus: { 1: 'name!', 2: 'current:MetricValueStatus' },
   ContainerResourceMetricStatus: { 1: 'name!', 2: 'current:MetricValueStatus', 3: 'container!' },
   ExternalMetricStatus: { 1: 'metric:MetricIdentifier', 2: 'current:MetricValueStatus' },
   MetricValueStatus: { 1: 'value:Quantity', 2: 'averageValue:Quantity', 3: 'averageUtilization:int32!' },
-  HorizontalPodAutoscalerCondition: { 1: 'type!', 2: 'status!', 3: 'lastTransitionTime:Time', 4: 'reason', 5: 'message', 6: 'observedGeneration:int64' },
+  HorizontalPodAutoscalerCondition: {
+    1: 'type!',
+    2: 'status!',
+    3: 'lastTransitionTime:Time',
+    4: 'reason',
+    5: 'message',
+    6: 'observedGeneration:int64',
+  },
 };
 
 export const AUTHENTICATION_V1: Table = {
   TokenRequest: { 1: 'metadata:ObjectMeta', 2: 'spec:TokenRequestSpec', 3: 'status:TokenRequestStatus' },
-  TokenRequestSpec: { 1: 'audiences:[]string~', 4: 'expirationSeconds:int64!~', 3: 'boundObjectRef:BoundObjectReference~' },
+  TokenRequestSpec: {
+    1: 'audiences:[]string~',
+    4: 'expirationSeconds:int64!~',
+    3: 'boundObjectRef:BoundObjectReference~',
+  },
   BoundObjectReference: { 1: 'kind', 2: 'apiVersion', 3: 'name', 4: 'uid' },
   TokenRequestStatus: { 1: 'token!', 2: 'expirationTimestamp:Time' },
 };
 
 /** certificates.k8s.io/v1 (`kubectl certificate approve|deny` writes the CSR as protobuf). spec.extra (map of ExtraValue) is not decoded. */
 export const CERTIFICATES_V1: Table = {
-  CertificateSigningRequest: { 1: 'metadata:ObjectMeta', 2: 'spec:CertificateSigningRequestSpec', 3: 'status:CertificateSigningRequestStatus' },
-  CertificateSigningRequestSpec: { 1: 'request:bytes', 7: 'signerName', 8: 'expirationSeconds:int32!', 5: 'usages:[]string', 2: 'username', 3: 'uid', 4: 'groups:[]string' },
+  CertificateSigningRequest: {
+    1: 'metadata:ObjectMeta',
+    2: 'spec:CertificateSigningRequestSpec',
+    3: 'status:CertificateSigningRequestStatus',
+  },
+  CertificateSigningRequestSpec: {
+    1: 'request:bytes',
+    7: 'signerName',
+    8: 'expirationSeconds:int32!',
+    5: 'usages:[]string',
+    2: 'username',
+    3: 'uid',
+    4: 'groups:[]string',
+  },
   CertificateSigningRequestStatus: { 1: 'conditions:[]CertificateSigningRequestCondition', 2: 'certificate:bytes' },
-  CertificateSigningRequestCondition: { 1: 'type', 6: 'status', 2: 'reason', 3: 'message', 4: 'lastUpdateTime:Time', 5: 'lastTransitionTime:Time' },
+  CertificateSigningRequestCondition: {
+    1: 'type',
+    6: 'status',
+    2: 'reason',
+    3: 'message',
+    4: 'lastUpdateTime:Time',
+    5: 'lastTransitionTime:Time',
+  },
 };
 
 /** authorization.k8s.io/v1 (`kubectl auth can-i` writes its SelfSubjectAccessReview as protobuf). */
 export const AUTHORIZATION_V1: Table = {
-  SelfSubjectAccessReview: { 1: 'metadata:ObjectMeta', 2: 'spec:SelfSubjectAccessReviewSpec', 3: 'status:SubjectAccessReviewStatus' },
-  SelfSubjectAccessReviewSpec: { 1: 'resourceAttributes:ResourceAttributes', 2: 'nonResourceAttributes:NonResourceAttributes' },
-  ResourceAttributes: { 1: 'namespace', 2: 'verb', 3: 'group', 4: 'version', 5: 'resource', 6: 'subresource', 7: 'name' },
+  SelfSubjectAccessReview: {
+    1: 'metadata:ObjectMeta',
+    2: 'spec:SelfSubjectAccessReviewSpec',
+    3: 'status:SubjectAccessReviewStatus',
+  },
+  SelfSubjectAccessReviewSpec: {
+    1: 'resourceAttributes:ResourceAttributes',
+    2: 'nonResourceAttributes:NonResourceAttributes',
+  },
+  ResourceAttributes: {
+    1: 'namespace',
+    2: 'verb',
+    3: 'group',
+    4: 'version',
+    5: 'resource',
+    6: 'subresource',
+    7: 'name',
+  },
   NonResourceAttributes: { 1: 'path', 2: 'verb' },
   SubjectAccessReviewStatus: { 1: 'allowed:bool!', 4: 'denied:bool', 2: 'reason', 3: 'evaluationError' },
   // spec.extra (map of ExtraValue) is not decoded.
-  SubjectAccessReview: { 1: 'metadata:ObjectMeta', 2: 'spec:SubjectAccessReviewSpec', 3: 'status:SubjectAccessReviewStatus' },
-  LocalSubjectAccessReview: { 1: 'metadata:ObjectMeta', 2: 'spec:SubjectAccessReviewSpec', 3: 'status:SubjectAccessReviewStatus' },
-  SubjectAccessReviewSpec: { 1: 'resourceAttributes:ResourceAttributes', 2: 'nonResourceAttributes:NonResourceAttributes', 3: 'user', 4: 'groups:[]string', 6: 'uid' },
-  SelfSubjectRulesReview: { 1: 'metadata:ObjectMeta', 2: 'spec:SelfSubjectRulesReviewSpec', 3: 'status:SubjectRulesReviewStatus' },
+  SubjectAccessReview: {
+    1: 'metadata:ObjectMeta',
+    2: 'spec:SubjectAccessReviewSpec',
+    3: 'status:SubjectAccessReviewStatus',
+  },
+  LocalSubjectAccessReview: {
+    1: 'metadata:ObjectMeta',
+    2: 'spec:SubjectAccessReviewSpec',
+    3: 'status:SubjectAccessReviewStatus',
+  },
+  SubjectAccessReviewSpec: {
+    1: 'resourceAttributes:ResourceAttributes',
+    2: 'nonResourceAttributes:NonResourceAttributes',
+    3: 'user',
+    4: 'groups:[]string',
+    6: 'uid',
+  },
+  SelfSubjectRulesReview: {
+    1: 'metadata:ObjectMeta',
+    2: 'spec:SelfSubjectRulesReviewSpec',
+    3: 'status:SubjectRulesReviewStatus',
+  },
   SelfSubjectRulesReviewSpec: { 1: 'namespace' },
-  SubjectRulesReviewStatus: { 1: 'resourceRules:[]ResourceRule', 2: 'nonResourceRules:[]NonResourceRule', 3: 'incomplete:bool!', 4: 'evaluationError' },
+  SubjectRulesReviewStatus: {
+    1: 'resourceRules:[]ResourceRule',
+    2: 'nonResourceRules:[]NonResourceRule',
+    3: 'incomplete:bool!',
+    4: 'evaluationError',
+  },
   ResourceRule: { 1: 'verbs:[]string~', 2: 'apiGroups:[]string', 3: 'resources:[]string', 4: 'resourceNames:[]string' },
   NonResourceRule: { 1: 'verbs:[]string~', 2: 'nonResourceURLs:[]string' },
 };

@@ -20,10 +20,21 @@ export type Table = Record<string, Record<number, string>>;
 export const SCALARS = ['string', 'bool', 'int32', 'int64', 'bytes', 'double'] as const;
 export type ScalarType = (typeof SCALARS)[number];
 
-export const SPECIALS = ['Time', 'MicroTime', 'Duration', 'IntOrString', 'Quantity', 'RawExtension', 'FieldsV1'] as const;
+export const SPECIALS = [
+  'Time',
+  'MicroTime',
+  'Duration',
+  'IntOrString',
+  'Quantity',
+  'RawExtension',
+  'FieldsV1',
+] as const;
 export type SpecialType = (typeof SPECIALS)[number];
 
-export type ValueType = { kind: 'scalar'; type: ScalarType } | { kind: 'special'; type: SpecialType } | { kind: 'message'; type: string };
+export type ValueType =
+  | { kind: 'scalar'; type: ScalarType }
+  | { kind: 'special'; type: SpecialType }
+  | { kind: 'message'; type: string };
 
 export interface FieldSpec {
   name: string;

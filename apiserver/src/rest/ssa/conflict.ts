@@ -18,7 +18,13 @@ export function printManager(c: Omit<Conflict, 'path'>): string {
 }
 
 /** The identity upstream sorts managers by (its JSON-encoded manager id). */
-const identity = (c: Conflict): string => JSON.stringify({ manager: c.manager, operation: c.operation, apiVersion: c.apiVersion, ...(c.subresource ? { subresource: c.subresource } : {}) });
+const identity = (c: Conflict): string =>
+  JSON.stringify({
+    manager: c.manager,
+    operation: c.operation,
+    apiVersion: c.apiVersion,
+    ...(c.subresource ? { subresource: c.subresource } : {}),
+  });
 
 export function conflictMessage(cs: Conflict[]): string {
   if (cs.length === 1) {
@@ -38,6 +44,10 @@ export function conflictMessage(cs: Conflict[]): string {
 
 export function conflictError(cs: Conflict[]): ApiError {
   return new ApiError('Conflict', conflictMessage(cs), {
-    causes: cs.map((c) => ({ reason: 'FieldManagerConflict', message: `conflict with ${printManager(c)}`, field: pathString(c.path) })),
+    causes: cs.map((c) => ({
+      reason: 'FieldManagerConflict',
+      message: `conflict with ${printManager(c)}`,
+      field: pathString(c.path),
+    })),
   });
 }

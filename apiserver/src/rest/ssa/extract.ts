@@ -12,10 +12,29 @@ const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !
 
 /** Fields nobody owns: identity, server-set metadata, and status (a subresource of its own). */
 const IGNORED_TOP = new Set(['apiVersion', 'kind', 'status']);
-const IGNORED_META = new Set(['name', 'namespace', 'uid', 'resourceVersion', 'generation', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'managedFields', 'selfLink']);
+const IGNORED_META = new Set([
+  'name',
+  'namespace',
+  'uid',
+  'resourceVersion',
+  'generation',
+  'creationTimestamp',
+  'deletionTimestamp',
+  'deletionGracePeriodSeconds',
+  'managedFields',
+  'selfLink',
+]);
 
 /** Maps (string → value) that upstream marks as members themselves ("."), in Update entries. */
-const GRANULAR_MAPS = new Set(['labels', 'annotations', 'matchLabels', 'nodeSelector', 'data', 'stringData', 'binaryData']);
+const GRANULAR_MAPS = new Set([
+  'labels',
+  'annotations',
+  'matchLabels',
+  'nodeSelector',
+  'data',
+  'stringData',
+  'binaryData',
+]);
 
 /** The key fields of an associative list item, as in `k:{"containerPort":80,"protocol":"TCP"}`. */
 function itemKey(field: string, key: string, item: Obj): Obj | undefined {
@@ -77,7 +96,8 @@ export function fieldsOf(obj: unknown, opts: FieldsOptions = {}): FieldSet {
   for (const [k, child] of Object.entries(obj)) {
     if (IGNORED_TOP.has(k)) continue;
     if (k === 'metadata' && isObj(child)) {
-      for (const [mk, mv] of Object.entries(child)) if (!IGNORED_META.has(mk)) walk(mv, ['f:metadata', `f:${mk}`], ['metadata', mk]);
+      for (const [mk, mv] of Object.entries(child))
+        if (!IGNORED_META.has(mk)) walk(mv, ['f:metadata', `f:${mk}`], ['metadata', mk]);
       continue;
     }
     walk(child, [`f:${k}`], [k]);
@@ -87,7 +107,10 @@ export function fieldsOf(obj: unknown, opts: FieldsOptions = {}): FieldSet {
 
 function matchesKey(item: unknown, keys: Obj): boolean {
   // A missing protocol matches its default (see itemKey).
-  return isObj(item) && Object.entries(keys).every(([k, v]) => isDeepStrictEqual(item[k] ?? (k === 'protocol' ? 'TCP' : undefined), v));
+  return (
+    isObj(item) &&
+    Object.entries(keys).every(([k, v]) => isDeepStrictEqual(item[k] ?? (k === 'protocol' ? 'TCP' : undefined), v))
+  );
 }
 
 function step(container: unknown, e: PathElement): { found: boolean; value: unknown; index?: number; key?: string } {

@@ -71,7 +71,9 @@ export function toFieldsV1(set: FieldSet): Tree {
   }
   const finish = (n: Tree): Tree => {
     const member = '\u0000member' in n;
-    const keys = Object.keys(n).filter((k) => k !== '\u0000member').sort();
+    const keys = Object.keys(n)
+      .filter((k) => k !== '\u0000member')
+      .sort();
     const out: Tree = {};
     if (member && keys.length > 0) out['.'] = {};
     for (const k of keys) out[k] = finish(n[k]!);

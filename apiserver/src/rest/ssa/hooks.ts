@@ -15,8 +15,17 @@ export function managerOf(query: URLSearchParams, req: Pick<IncomingMessage, 'he
   return name.slice(0, 128) || 'unknown';
 }
 
-export function writeContext(info: ResourceInfo, query: URLSearchParams, req: Pick<IncomingMessage, 'headers'>, subresource?: string): WriteContext {
-  const ctx: WriteContext = { manager: managerOf(query, req), apiVersion: info.group ? `${info.group}/${info.version}` : info.version, time: rfc3339() };
+export function writeContext(
+  info: ResourceInfo,
+  query: URLSearchParams,
+  req: Pick<IncomingMessage, 'headers'>,
+  subresource?: string,
+): WriteContext {
+  const ctx: WriteContext = {
+    manager: managerOf(query, req),
+    apiVersion: info.group ? `${info.group}/${info.version}` : info.version,
+    time: rfc3339(),
+  };
   if (subresource) ctx.subresource = subresource;
   return ctx;
 }

@@ -40,8 +40,10 @@ export interface WriteContext {
   subresource?: string;
 }
 
-const sameIdentity = (a: { manager: string; operation: string; subresource?: string | undefined }, b: typeof a): boolean =>
-  a.manager === b.manager && a.operation === b.operation && (a.subresource ?? '') === (b.subresource ?? '');
+const sameIdentity = (
+  a: { manager: string; operation: string; subresource?: string | undefined },
+  b: typeof a,
+): boolean => a.manager === b.manager && a.operation === b.operation && (a.subresource ?? '') === (b.subresource ?? '');
 
 /** The managers recorded on an object (malformed entries are skipped). */
 export function decodeManagers(obj: KubeObject): Manager[] {
@@ -50,7 +52,13 @@ export function decodeManagers(obj: KubeObject): Manager[] {
   const out: Manager[] = [];
   for (const e of raw as Partial<ManagedFieldsEntry>[]) {
     if (!e || typeof e.manager !== 'string' || (e.operation !== 'Apply' && e.operation !== 'Update')) continue;
-    const m: Manager = { manager: e.manager, operation: e.operation, apiVersion: e.apiVersion ?? '', time: e.time ?? '', set: fromFieldsV1(e.fieldsV1) };
+    const m: Manager = {
+      manager: e.manager,
+      operation: e.operation,
+      apiVersion: e.apiVersion ?? '',
+      time: e.time ?? '',
+      set: fromFieldsV1(e.fieldsV1),
+    };
     if (e.subresource) m.subresource = e.subresource;
     out.push(m);
   }
@@ -61,7 +69,14 @@ export function encodeManagers(ms: Manager[]): ManagedFieldsEntry[] {
   return ms
     .filter((m) => m.set.size > 0)
     .map((m) => {
-      const e: ManagedFieldsEntry = { manager: m.manager, operation: m.operation, apiVersion: m.apiVersion, time: m.time, fieldsType: 'FieldsV1', fieldsV1: toFieldsV1(m.set) };
+      const e: ManagedFieldsEntry = {
+        manager: m.manager,
+        operation: m.operation,
+        apiVersion: m.apiVersion,
+        time: m.time,
+        fieldsType: 'FieldsV1',
+        fieldsV1: toFieldsV1(m.set),
+      };
       if (m.subresource) e.subresource = m.subresource;
       return e;
     });
@@ -78,7 +93,9 @@ function setManagers(obj: KubeObject, ms: Manager[]): KubeObject {
 /** Removes `paths` (and whatever lies below them) from a manager's set. */
 function without(set: FieldSet, paths: FieldSet): FieldSet {
   const drop = paths.paths();
-  return new FieldSet(set.paths().filter((p) => !drop.some((d) => d.length <= p.length && d.every((e, i) => p[i] === e))));
+  return new FieldSet(
+    set.paths().filter((p) => !drop.some((d) => d.length <= p.length && d.every((e, i) => p[i] === e))),
+  );
 }
 
 /**
@@ -95,7 +112,13 @@ export function recordUpdate(prev: KubeObject | undefined, next: KubeObject, ctx
   for (const m of managers) if (m !== mine) m.set = without(m.set, taken);
   if (changed.size > 0) {
     if (!mine) {
-      mine = { manager: ctx.manager, operation: 'Update', apiVersion: ctx.apiVersion, time: ctx.time, set: new FieldSet() };
+      mine = {
+        manager: ctx.manager,
+        operation: 'Update',
+        apiVersion: ctx.apiVersion,
+        time: ctx.time,
+        set: new FieldSet(),
+      };
       if (ctx.subresource) mine.subresource = ctx.subresource;
       managers.push(mine);
     }
@@ -113,7 +136,13 @@ export interface ApplyOptions extends WriteContext {
 }
 
 /** Conflicts of applying `config` over `live`: fields others own whose value would change. */
-export function findConflicts(live: KubeObject, config: unknown, applied: FieldSet, managers: Manager[], manager: string): Conflict[] {
+export function findConflicts(
+  live: KubeObject,
+  config: unknown,
+  applied: FieldSet,
+  managers: Manager[],
+  manager: string,
+): Conflict[] {
   const out: Conflict[] = [];
   for (const m of managers) {
     if (m.manager === manager && m.operation === 'Apply') continue;
@@ -122,7 +151,13 @@ export function findConflicts(live: KubeObject, config: unknown, applied: FieldS
       const want = valueAt(config, p);
       const have = valueAt(live, p);
       if (have.found && isDeepStrictEqual(want.value, have.value)) continue;
-      out.push({ manager: m.manager, operation: m.operation, apiVersion: m.apiVersion, ...(m.subresource ? { subresource: m.subresource } : {}), path: p });
+      out.push({
+        manager: m.manager,
+        operation: m.operation,
+        apiVersion: m.apiVersion,
+        ...(m.subresource ? { subresource: m.subresource } : {}),
+        path: p,
+      });
     }
   }
   return out;
@@ -136,7 +171,15 @@ export function serverSideApply(live: KubeObject | undefined, config: KubeObject
   let managers = live ? decodeManagers(live) : [];
   if (live && managers.length === 0) {
     // An object written before anyone applied: its fields belong to a pseudo-manager.
-    managers = [{ manager: 'before-first-apply', operation: 'Update', apiVersion: opts.apiVersion, time: opts.time, set: fieldsOf(live, { mapMarkers: true }) }];
+    managers = [
+      {
+        manager: 'before-first-apply',
+        operation: 'Update',
+        apiVersion: opts.apiVersion,
+        time: opts.time,
+        set: fieldsOf(live, { mapMarkers: true }),
+      },
+    ];
   }
   const applied = fieldsOf(config);
   const conflicts = live ? findConflicts(live, config, applied, managers, opts.manager) : [];
@@ -167,7 +210,13 @@ export function serverSideApply(live: KubeObject | undefined, config: KubeObject
   delete (cfg.metadata as Record<string, unknown>)['managedFields'];
   delete (cfg as Record<string, unknown>)['status'];
   const merged = applyStrategicMergePatch(base, cfg) as KubeObject;
-  const entry: Manager = { manager: opts.manager, operation: 'Apply', apiVersion: opts.apiVersion, time: opts.time, set: applied };
+  const entry: Manager = {
+    manager: opts.manager,
+    operation: 'Apply',
+    apiVersion: opts.apiVersion,
+    time: opts.time,
+    set: applied,
+  };
   if (opts.subresource) entry.subresource = opts.subresource;
   const rest = managers.filter((m) => m !== mine);
   // The applier's entry goes where it was, or first for a new applier (upstream puts it first too on create).

@@ -38,7 +38,13 @@ for (const version of ['1.27', '1.33']) {
       let r = await k(['apply', '--server-side', '-f', f]);
       assert.equal(r.code, 0, r.stderr);
       assert.equal(r.stdout.trim(), 'deployment.apps/ssa serverside-applied');
-      r = await k(['get', 'deploy', 'ssa', '-o', 'jsonpath={.metadata.managedFields[0].manager}/{.metadata.managedFields[0].operation}']);
+      r = await k([
+        'get',
+        'deploy',
+        'ssa',
+        '-o',
+        'jsonpath={.metadata.managedFields[0].manager}/{.metadata.managedFields[0].operation}',
+      ]);
       assert.equal(r.stdout, 'kubectl/Apply');
 
       const g = c.file('d2.yaml', manifest('ssa', 2, 'app: ssa'));
@@ -52,7 +58,10 @@ for (const version of ['1.27', '1.33']) {
       const h = c.file('d3.yaml', manifest('ssa', 3, 'app: ssa'));
       r = await k(['apply', '--server-side', '-f', h]);
       assert.notEqual(r.code, 0);
-      assert.match(r.stderr, /Apply failed with 1 conflict: conflict with "kubectl\.1\.\d+" with subresource "scale" using apps\/v1: \.spec\.replicas/);
+      assert.match(
+        r.stderr,
+        /Apply failed with 1 conflict: conflict with "kubectl\.1\.\d+" with subresource "scale" using apps\/v1: \.spec\.replicas/,
+      );
       r = await k(['apply', '--server-side', '--force-conflicts', '-f', h]);
       assert.equal(r.code, 0, r.stderr);
       r = await k(['get', 'deploy', 'ssa', '-o', 'jsonpath={.spec.replicas}']);
@@ -66,7 +75,10 @@ for (const version of ['1.27', '1.33']) {
       const g = c.file('csa2.yaml', manifest('csa', 4, 'app: csa'));
       r = await k(['apply', '--server-side', '-f', g]);
       assert.notEqual(r.code, 0);
-      assert.match(r.stderr, /Apply failed with 1 conflict: conflict with "kubectl-client-side-apply" using apps\/v1: \.spec\.replicas/);
+      assert.match(
+        r.stderr,
+        /Apply failed with 1 conflict: conflict with "kubectl-client-side-apply" using apps\/v1: \.spec\.replicas/,
+      );
       r = await k(['apply', '--server-side', '-f', c.file('csa3.yaml', manifest('csa', 2, 'app: csa, extra: z'))]);
       assert.equal(r.code, 0, r.stderr);
       assert.equal(r.stdout.trim(), 'deployment.apps/csa serverside-applied');

@@ -9,7 +9,11 @@ import { conflictMessage } from './conflict.js';
 
 type Json = Record<string, any>;
 
-const deploy = (replicas: number, labels: Record<string, string>, env: { name: string; value: string }[] = [{ name: 'A', value: '1' }]): KubeObject =>
+const deploy = (
+  replicas: number,
+  labels: Record<string, string>,
+  env: { name: string; value: string }[] = [{ name: 'A', value: '1' }],
+): KubeObject =>
   ({
     apiVersion: 'apps/v1',
     kind: 'Deployment',
@@ -17,11 +21,20 @@ const deploy = (replicas: number, labels: Record<string, string>, env: { name: s
     spec: {
       replicas,
       selector: { matchLabels: { app: 'web' } },
-      template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'nginx:1.25', env, ports: [{ containerPort: 80 }] }] } },
+      template: {
+        metadata: { labels: { app: 'web' } },
+        spec: { containers: [{ name: 'web', image: 'nginx:1.25', env, ports: [{ containerPort: 80 }] }] },
+      },
     },
   }) as KubeObject;
 
-const ctx = (manager: string, extra: Json = {}) => ({ manager, apiVersion: 'apps/v1', time: '2026-11-23T00:00:00Z', force: false, ...extra });
+const ctx = (manager: string, extra: Json = {}) => ({
+  manager,
+  apiVersion: 'apps/v1',
+  time: '2026-11-23T00:00:00Z',
+  force: false,
+  ...extra,
+});
 
 test('fieldsOf: leaves, associative items (k:), atomic lists and maps; identity and status left out', () => {
   const fv = toFieldsV1(fieldsOf({ ...deploy(2, { app: 'web' }), status: { replicas: 1 } }));
@@ -49,7 +62,13 @@ test('fieldsOf: leaves, associative items (k:), atomic lists and maps; identity 
   const args = fieldsOf({ spec: { containers: [{ name: 'c', args: ['a', 'b'] }] }, metadata: { finalizers: ['x'] } });
   assert.ok(args.has(['f:spec', 'f:containers', 'k:{"name":"c"}', 'f:args']), 'args is atomic');
   assert.ok(args.has(['f:metadata', 'f:finalizers', 'v:"x"']), 'finalizers is a set');
-  assert.ok(fieldsOf({ spec: { ports: [{ port: 80, protocol: 'UDP' }] } }).has(['f:spec', 'f:ports', 'k:{"port":80,"protocol":"UDP"}']));
+  assert.ok(
+    fieldsOf({ spec: { ports: [{ port: 80, protocol: 'UDP' }] } }).has([
+      'f:spec',
+      'f:ports',
+      'k:{"port":80,"protocol":"UDP"}',
+    ]),
+  );
   // A defaulted protocol keys the same item whether or not it was written out.
   const sent = fieldsOf({ spec: { ports: [{ port: 80 }] } });
   assert.ok(sent.has(['f:spec', 'f:ports', 'k:{"port":80,"protocol":"TCP"}']));
@@ -57,8 +76,16 @@ test('fieldsOf: leaves, associative items (k:), atomic lists and maps; identity 
 
 test('FieldsV1 round trip and printed paths', () => {
   const s = new FieldSet([['f:a', 'f:b'], ['f:a'], ['f:c', 'k:{"name":"x"}'], ['f:c', 'k:{"name":"x"}', 'f:image']]);
-  assert.deepEqual(toFieldsV1(s), { 'f:a': { '.': {}, 'f:b': {} }, 'f:c': { 'k:{"name":"x"}': { '.': {}, 'f:image': {} } } });
-  assert.deepEqual(fromFieldsV1(toFieldsV1(s)).paths().map(pathString).sort(), ['.a', '.a.b', '.c[name="x"]', '.c[name="x"].image']);
+  assert.deepEqual(toFieldsV1(s), {
+    'f:a': { '.': {}, 'f:b': {} },
+    'f:c': { 'k:{"name":"x"}': { '.': {}, 'f:image': {} } },
+  });
+  assert.deepEqual(fromFieldsV1(toFieldsV1(s)).paths().map(pathString).sort(), [
+    '.a',
+    '.a.b',
+    '.c[name="x"]',
+    '.c[name="x"].image',
+  ]);
   assert.equal(pathString(['f:spec', 'f:finalizers', 'v:"x"']), '.spec.finalizers[="x"]');
 });
 
@@ -83,10 +110,24 @@ test('apply create, re-apply without a label removes it, the applier owns exactl
   const created = serverSideApply(undefined, deploy(2, { app: 'web', tier: 'fe' }), ctx('kubectl'));
   const mf = (created.metadata as Json)['managedFields'];
   assert.equal(mf.length, 1);
-  assert.deepEqual({ ...mf[0], fieldsV1: undefined }, { manager: 'kubectl', operation: 'Apply', apiVersion: 'apps/v1', time: '2026-11-23T00:00:00Z', fieldsType: 'FieldsV1', fieldsV1: undefined });
+  assert.deepEqual(
+    { ...mf[0], fieldsV1: undefined },
+    {
+      manager: 'kubectl',
+      operation: 'Apply',
+      apiVersion: 'apps/v1',
+      time: '2026-11-23T00:00:00Z',
+      fieldsType: 'FieldsV1',
+      fieldsV1: undefined,
+    },
+  );
   const again = serverSideApply(created, deploy(2, { app: 'web' }, []), ctx('kubectl'));
   assert.deepEqual(again.metadata.labels, { app: 'web' });
-  assert.deepEqual((again.spec as Json)['template'].spec.containers[0].env, [], 'env item A dropped (the emptied list itself was sent)');
+  assert.deepEqual(
+    (again.spec as Json)['template'].spec.containers[0].env,
+    [],
+    'env item A dropped (the emptied list itself was sent)',
+  );
   assert.equal(decodeManagers(again)[0]!.set.has(['f:metadata', 'f:labels', 'f:tier']), false);
 });
 
@@ -103,7 +144,11 @@ test('conflict: an update by another manager then an apply with a different valu
   (scaled.spec as Json)['replicas'] = 5;
   o = recordUpdate(o, scaled, { manager: 'kubectl', apiVersion: 'apps/v1', time: 't', subresource: 'scale' });
   const ms = decodeManagers(o);
-  assert.equal(ms.find((m) => m.operation === 'Apply')!.set.has(['f:spec', 'f:replicas']), false, 'the update took the field');
+  assert.equal(
+    ms.find((m) => m.operation === 'Apply')!.set.has(['f:spec', 'f:replicas']),
+    false,
+    'the update took the field',
+  );
   assert.ok(ms.find((m) => m.subresource === 'scale')!.set.has(['f:spec', 'f:replicas']));
   // Same value: no conflict, the field is shared.
   const same = serverSideApply(o, deploy(5, { app: 'web' }), ctx('kubectl'));
@@ -112,8 +157,19 @@ test('conflict: an update by another manager then an apply with a different valu
     () => serverSideApply(o, deploy(3, { app: 'web' }), ctx('kubectl')),
     (e: ApiError) => {
       assert.equal(e.reason, 'Conflict');
-      assert.equal(e.message, 'Apply failed with 1 conflict: conflict with "kubectl" with subresource "scale" using apps/v1: .spec.replicas');
-      assert.deepEqual(e.details, { causes: [{ reason: 'FieldManagerConflict', message: 'conflict with "kubectl" with subresource "scale" using apps/v1', field: '.spec.replicas' }] });
+      assert.equal(
+        e.message,
+        'Apply failed with 1 conflict: conflict with "kubectl" with subresource "scale" using apps/v1: .spec.replicas',
+      );
+      assert.deepEqual(e.details, {
+        causes: [
+          {
+            reason: 'FieldManagerConflict',
+            message: 'conflict with "kubectl" with subresource "scale" using apps/v1',
+            field: '.spec.replicas',
+          },
+        ],
+      });
       const st = e.toStatus() as Json;
       assert.equal(st['code'], 409);
       return true;
@@ -123,18 +179,36 @@ test('conflict: an update by another manager then an apply with a different valu
   assert.equal((forced.spec as Json)['replicas'], 3);
   const after = decodeManagers(forced);
   assert.ok(after.find((m) => m.operation === 'Apply')!.set.has(['f:spec', 'f:replicas']));
-  assert.equal(after.find((m) => m.subresource === 'scale'), undefined, 'the emptied entry is dropped');
+  assert.equal(
+    after.find((m) => m.subresource === 'scale'),
+    undefined,
+    'the emptied entry is dropped',
+  );
 });
 
 test('client-side apply created object: conflict names kubectl-client-side-apply; before-first-apply for unmanaged objects', () => {
-  const csa = recordUpdate(undefined, deploy(2, { app: 'web' }), { manager: 'kubectl-client-side-apply', apiVersion: 'apps/v1', time: 't' });
-  assert.throws(() => serverSideApply(csa, deploy(4, { app: 'web' }), ctx('kubectl')), /^Error: Apply failed with 1 conflict: conflict with "kubectl-client-side-apply" using apps\/v1: \.spec\.replicas$|Apply failed with 1 conflict: conflict with "kubectl-client-side-apply" using apps\/v1: \.spec\.replicas/);
+  const csa = recordUpdate(undefined, deploy(2, { app: 'web' }), {
+    manager: 'kubectl-client-side-apply',
+    apiVersion: 'apps/v1',
+    time: 't',
+  });
+  assert.throws(
+    () => serverSideApply(csa, deploy(4, { app: 'web' }), ctx('kubectl')),
+    /^Error: Apply failed with 1 conflict: conflict with "kubectl-client-side-apply" using apps\/v1: \.spec\.replicas$|Apply failed with 1 conflict: conflict with "kubectl-client-side-apply" using apps\/v1: \.spec\.replicas/,
+  );
   const bare = deploy(2, { app: 'web' });
-  assert.throws(() => serverSideApply(bare, deploy(4, { app: 'web' }), ctx('kubectl')), /conflict with "before-first-apply" using apps\/v1: \.spec\.replicas/);
+  assert.throws(
+    () => serverSideApply(bare, deploy(4, { app: 'web' }), ctx('kubectl')),
+    /conflict with "before-first-apply" using apps\/v1: \.spec\.replicas/,
+  );
 });
 
 test('updates move ownership; labels map marked; removed fields leave every manager', () => {
-  let o = recordUpdate(undefined, deploy(2, { app: 'web' }), { manager: 'kubectl-create', apiVersion: 'apps/v1', time: 't' });
+  let o = recordUpdate(undefined, deploy(2, { app: 'web' }), {
+    manager: 'kubectl-create',
+    apiVersion: 'apps/v1',
+    time: 't',
+  });
   const fv = (o.metadata as Json)['managedFields'][0].fieldsV1;
   assert.deepEqual(fv['f:metadata'], { 'f:labels': { '.': {}, 'f:app': {} } });
   const labelled = structuredClone(o);
@@ -151,5 +225,8 @@ test('several conflicts are grouped per manager', () => {
     { manager: 'a', operation: 'Update', apiVersion: 'v1', path: ['f:spec', 'f:y'] },
     { manager: 'b', operation: 'Update', apiVersion: 'v1', path: ['f:spec', 'f:z'] },
   ]);
-  assert.equal(msg, 'Apply failed with 3 conflicts: conflicts with "a" using v1:\n- .spec.y\nconflicts with "b" using v1:\n- .spec.x\n- .spec.z');
+  assert.equal(
+    msg,
+    'Apply failed with 3 conflicts: conflicts with "a" using v1:\n- .spec.y\nconflicts with "b" using v1:\n- .spec.x\n- .spec.z',
+  );
 });

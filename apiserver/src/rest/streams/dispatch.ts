@@ -28,7 +28,11 @@ export function matchStreamPath(pathname: string): StreamPath | undefined {
   const m = PATH.exec(pathname);
   if (!m) return undefined;
   try {
-    return { namespace: decodeURIComponent(m[1]!), name: decodeURIComponent(m[2]!), subresource: m[3] as StreamSubresource };
+    return {
+      namespace: decodeURIComponent(m[1]!),
+      name: decodeURIComponent(m[2]!),
+      subresource: m[3] as StreamSubresource,
+    };
   } catch {
     return undefined;
   }
@@ -54,7 +58,11 @@ export function resolveContainer(pod: KubeObject, requested: string): string {
     if (init.length > 0) msg += ` or one of the init containers: [${init.join(' ')}]`;
     throw new ApiError('BadRequest', msg);
   }
-  const all = [...containers, ...(spec.initContainers ?? []).map((c) => c.name), ...(spec.ephemeralContainers ?? []).map((c) => c.name)];
+  const all = [
+    ...containers,
+    ...(spec.initContainers ?? []).map((c) => c.name),
+    ...(spec.ephemeralContainers ?? []).map((c) => c.name),
+  ];
   if (!all.includes(requested)) throw new ApiError('BadRequest', `container ${requested} is not valid for pod ${name}`);
   return requested;
 }
@@ -65,18 +73,29 @@ function checkRunning(pod: KubeObject, sub: StreamSubresource, container: string
   if (!spec.nodeName) throw new ApiError('BadRequest', `pod ${name} does not have a host assigned`);
   const phase = ((pod.status ?? {}) as { phase?: string }).phase ?? 'Pending';
   if (phase === 'Running') return;
-  if (sub === 'portforward') throw new ApiError('BadRequest', `unable to forward port because pod is not running. Current status=${phase}`);
-  if (phase === 'Succeeded' || phase === 'Failed') throw new ApiError('BadRequest', `cannot ${sub === 'exec' ? 'exec into' : 'attach to'} a container in a completed pod; current phase is ${phase}`);
+  if (sub === 'portforward')
+    throw new ApiError('BadRequest', `unable to forward port because pod is not running. Current status=${phase}`);
+  if (phase === 'Succeeded' || phase === 'Failed')
+    throw new ApiError(
+      'BadRequest',
+      `cannot ${sub === 'exec' ? 'exec into' : 'attach to'} a container in a completed pod; current phase is ${phase}`,
+    );
   throw new ApiError('BadRequest', `unable to upgrade connection: container not found ("${container}")`);
 }
 
 function checkMethod(method: string | undefined): void {
   const m = (method ?? 'GET').toUpperCase();
-  if (m !== 'GET' && m !== 'POST') throw new ApiError('MethodNotAllowed', 'the server does not allow this method on the requested resource', {});
+  if (m !== 'GET' && m !== 'POST')
+    throw new ApiError('MethodNotAllowed', 'the server does not allow this method on the requested resource', {});
 }
 
 /** Pre-checks shared by plain and upgrade requests; returns the pod and resolved container. */
-export async function precheck(registry: Registry, path: StreamPath, query: URLSearchParams, method: string | undefined): Promise<{ pod: KubeObject; container: string }> {
+export async function precheck(
+  registry: Registry,
+  path: StreamPath,
+  query: URLSearchParams,
+  method: string | undefined,
+): Promise<{ pod: KubeObject; container: string }> {
   checkMethod(method);
   const pod = await registry.get('pods', path.namespace, path.name);
   const container = path.subresource === 'portforward' ? '' : resolveContainer(pod, query.get('container') ?? '');
@@ -85,7 +104,12 @@ export async function precheck(registry: Registry, path: StreamPath, query: URLS
 }
 
 /** A stream subresource requested without an upgrade: the pre-checks' error, else 400. */
-export async function rejectPlainStreamRequest(registry: Registry, path: StreamPath, query: URLSearchParams, method: string): Promise<never> {
+export async function rejectPlainStreamRequest(
+  registry: Registry,
+  path: StreamPath,
+  query: URLSearchParams,
+  method: string,
+): Promise<never> {
   await precheck(registry, path, query, method);
   throw upgradeRequired();
 }
@@ -97,10 +121,19 @@ export interface StreamUpgradeContext {
 }
 
 /** Serves an upgrade request for a stream subresource. Never throws. */
-export async function serveStreamUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, path: StreamPath, ctx: StreamUpgradeContext): Promise<void> {
+export async function serveStreamUpgrade(
+  req: IncomingMessage,
+  socket: Duplex,
+  head: Buffer,
+  path: StreamPath,
+  ctx: StreamUpgradeContext,
+): Promise<void> {
   const log = ctx.log.child({ pod: `${path.namespace}/${path.name}`, sub: path.subresource });
   socket.on('error', (err) => log.debug({ err: err.message }, 'stream socket error'));
-  log.debug({ method: req.method, upgrade: req.headers.upgrade, protocols: req.headers['sec-websocket-protocol'] }, 'stream upgrade request');
+  log.debug(
+    { method: req.method, upgrade: req.headers.upgrade, protocols: req.headers['sec-websocket-protocol'] },
+    'stream upgrade request',
+  );
   try {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const { pod, container } = await precheck(ctx.registry, path, url.searchParams, req.method);

@@ -31,7 +31,10 @@ function pipeOut(src: Readable | null, dst: Writable | null): Promise<void> {
       return;
     }
     if (!dst) {
-      src.on('end', resolve).on('close', resolve).on('error', () => resolve());
+      src
+        .on('end', resolve)
+        .on('close', resolve)
+        .on('error', () => resolve());
       src.resume();
       return;
     }
@@ -54,7 +57,12 @@ function finished(w: Writable | null): Promise<void> {
 
 const message = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
-export async function runExecSession(backend: ExecBackend, req: ExecRequest, ch: ExecChannels, log: Logger | undefined): Promise<void> {
+export async function runExecSession(
+  backend: ExecBackend,
+  req: ExecRequest,
+  ch: ExecChannels,
+  log: Logger | undefined,
+): Promise<void> {
   let session: ExecSession;
   try {
     session = await backend.start(req);

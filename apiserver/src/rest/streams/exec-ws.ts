@@ -72,13 +72,23 @@ export function webSocketChannels(ws: WebSocket, protocol: string, req: ExecRequ
     onResize: (cb) => (resize = cb),
     finish: (status) => {
       if (ws.readyState !== ws.OPEN) return;
-      ws.send(Buffer.concat([Buffer.from([CH_ERROR]), Buffer.from(JSON.stringify(status), 'utf8')]), { binary: true }, () => ws.close(1000));
+      ws.send(
+        Buffer.concat([Buffer.from([CH_ERROR]), Buffer.from(JSON.stringify(status), 'utf8')]),
+        { binary: true },
+        () => ws.close(1000),
+      );
     },
     closed,
   };
 }
 
-export function serveExecWebSocket(ws: WebSocket, protocol: string, req: ExecRequest, backend: ExecBackend, log?: Logger): Promise<void> {
+export function serveExecWebSocket(
+  ws: WebSocket,
+  protocol: string,
+  req: ExecRequest,
+  backend: ExecBackend,
+  log?: Logger,
+): Promise<void> {
   ws.on('error', (err) => log?.debug({ err: err.message }, 'exec websocket error'));
   return runExecSession(backend, req, webSocketChannels(ws, protocol, req), log);
 }

@@ -10,7 +10,16 @@ import { ApiError } from '@kubelab/proto';
 import { serveExecSpdy, SPDY_EXEC_PROTOCOLS } from './exec-spdy.js';
 import { serveExecWebSocket, WS_EXEC_PROTOCOLS } from './exec-ws.js';
 import type { ExecBackend, ExecRequest } from './types.js';
-import { acceptWebSocket, headerValues, negotiate, rejectUpgrade, upgradeKind, upgradeRequired, webSocketProtocols, writeSwitchingProtocols } from './upgrade.js';
+import {
+  acceptWebSocket,
+  headerValues,
+  negotiate,
+  rejectUpgrade,
+  upgradeKind,
+  upgradeRequired,
+  webSocketProtocols,
+  writeSwitchingProtocols,
+} from './upgrade.js';
 
 export interface ExecUpgradeOptions {
   subresource: 'exec' | 'attach';
@@ -27,7 +36,11 @@ const flag = (q: URLSearchParams, name: string): boolean => {
 };
 
 /** ExecRequest from the query (`command` repeated, `container`, `stdin`, `stdout`, `stderr`, `tty`). */
-export function parseExecQuery(subresource: 'exec' | 'attach', query: URLSearchParams, container?: string): ExecRequest {
+export function parseExecQuery(
+  subresource: 'exec' | 'attach',
+  query: URLSearchParams,
+  container?: string,
+): ExecRequest {
   const req: ExecRequest = {
     command: subresource === 'exec' ? query.getAll('command') : [],
     container: container ?? query.get('container') ?? '',
@@ -36,8 +49,10 @@ export function parseExecQuery(subresource: 'exec' | 'attach', query: URLSearchP
     stderr: flag(query, 'stderr'),
     tty: flag(query, 'tty'),
   };
-  if (subresource === 'exec' && req.command.length === 0) throw new ApiError('BadRequest', 'you must specify at least 1 command');
-  if (!req.stdin && !req.stdout && !req.stderr) throw new ApiError('BadRequest', 'you must specify at least 1 of stdin, stdout, stderr');
+  if (subresource === 'exec' && req.command.length === 0)
+    throw new ApiError('BadRequest', 'you must specify at least 1 command');
+  if (!req.stdin && !req.stdout && !req.stderr)
+    throw new ApiError('BadRequest', 'you must specify at least 1 of stdin, stdout, stderr');
   return req;
 }
 
@@ -45,7 +60,12 @@ export function parseExecQuery(subresource: 'exec' | 'attach', query: URLSearchP
  * Takes over an upgrade request's socket. Never throws: failures before the 101 are answered
  * with a Status, failures after it end the session.
  */
-export async function handleExecUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, opts: ExecUpgradeOptions): Promise<void> {
+export async function handleExecUpgrade(
+  req: IncomingMessage,
+  socket: Duplex,
+  head: Buffer,
+  opts: ExecUpgradeOptions,
+): Promise<void> {
   const log = opts.log;
   let execReq: ExecRequest;
   try {
@@ -59,7 +79,13 @@ export async function handleExecUpgrade(req: IncomingMessage, socket: Duplex, he
     const offered = webSocketProtocols(req);
     const protocol = negotiate(offered, WS_EXEC_PROTOCOLS);
     if (!protocol) {
-      rejectUpgrade(socket, new ApiError('BadRequest', `unable to upgrade: unable to negotiate protocol: client supports [${offered.join(' ')}], server supports [${WS_EXEC_PROTOCOLS.join(' ')}]`));
+      rejectUpgrade(
+        socket,
+        new ApiError(
+          'BadRequest',
+          `unable to upgrade: unable to negotiate protocol: client supports [${offered.join(' ')}], server supports [${WS_EXEC_PROTOCOLS.join(' ')}]`,
+        ),
+      );
       return;
     }
     const ws = await acceptWebSocket(req, socket, head, protocol);
@@ -71,7 +97,13 @@ export async function handleExecUpgrade(req: IncomingMessage, socket: Duplex, he
     const offered = headerValues(req, 'x-stream-protocol-version');
     const protocol = negotiate(offered, SPDY_EXEC_PROTOCOLS);
     if (!protocol) {
-      rejectUpgrade(socket, new ApiError('Forbidden', `unable to upgrade: unable to negotiate protocol: client supports [${offered.join(' ')}], server supports [${SPDY_EXEC_PROTOCOLS.join(' ')}]`));
+      rejectUpgrade(
+        socket,
+        new ApiError(
+          'Forbidden',
+          `unable to upgrade: unable to negotiate protocol: client supports [${offered.join(' ')}], server supports [${SPDY_EXEC_PROTOCOLS.join(' ')}]`,
+        ),
+      );
       return;
     }
     writeSwitchingProtocols(socket, { Upgrade: 'SPDY/3.1', 'X-Stream-Protocol-Version': protocol });

@@ -15,10 +15,18 @@ export class LocalExecBackend implements ExecBackend {
   start(req: ExecRequest): Promise<ExecSession> {
     this.started.push(req);
     const [cmd, ...args] = req.command.length > 0 ? req.command : ['cat'];
-    const child = spawn(cmd!, args, { stdio: [req.stdin ? 'pipe' : 'ignore', req.stdout ? 'pipe' : 'ignore', req.stderr && !req.tty ? 'pipe' : 'ignore'] });
+    const child = spawn(cmd!, args, {
+      stdio: [
+        req.stdin ? 'pipe' : 'ignore',
+        req.stdout ? 'pipe' : 'ignore',
+        req.stderr && !req.tty ? 'pipe' : 'ignore',
+      ],
+    });
     const exit = new Promise<ExecResult>((resolve) => {
       child.once('error', (err) => resolve({ error: `exec: ${JSON.stringify(cmd)}: ${err.message}` }));
-      child.once('close', (code, signal) => resolve({ code: code ?? (signal ? 128 + (signal === 'SIGKILL' ? 9 : 15) : 1) }));
+      child.once('close', (code, signal) =>
+        resolve({ code: code ?? (signal ? 128 + (signal === 'SIGKILL' ? 9 : 15) : 1) }),
+      );
     });
     return Promise.resolve({
       stdin: child.stdin,
@@ -40,7 +48,8 @@ export class LocalPortForwardBackend implements PortForwardBackend {
 
   connect(port: number): Promise<Duplex> {
     const local = this.ports.get(port);
-    if (local === undefined) return Promise.reject(new Error(`dial tcp4 127.0.0.1:${port}: connect: connection refused`));
+    if (local === undefined)
+      return Promise.reject(new Error(`dial tcp4 127.0.0.1:${port}: connect: connection refused`));
     return new Promise((resolve, reject) => {
       const sock = net.connect({ host: '127.0.0.1', port: local });
       sock.once('connect', () => {
@@ -53,7 +62,9 @@ export class LocalPortForwardBackend implements PortForwardBackend {
 }
 
 /** StreamBackends over the local fakes, remembering which pods/containers were asked for. */
-export function localStreamBackends(ports: Map<number, number>): StreamBackends & { calls: string[]; exec_: LocalExecBackend } {
+export function localStreamBackends(
+  ports: Map<number, number>,
+): StreamBackends & { calls: string[]; exec_: LocalExecBackend } {
   const exec = new LocalExecBackend();
   const pf = new LocalPortForwardBackend(ports);
   const calls: string[] = [];

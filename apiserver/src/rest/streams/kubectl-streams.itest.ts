@@ -47,11 +47,22 @@ function httpGet(port: number, path: string): Promise<{ status: number; body: Bu
 
 function httpPost(port: number, body: Buffer): Promise<string> {
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, path: '/echo-length', method: 'POST', agent: false, timeout: 15_000, headers: { 'Content-Length': body.length } }, (res) => {
-      let text = '';
-      res.on('data', (c: Buffer) => (text += c.toString()));
-      res.on('end', () => resolve(text));
-    });
+    const req = http.request(
+      {
+        host: '127.0.0.1',
+        port,
+        path: '/echo-length',
+        method: 'POST',
+        agent: false,
+        timeout: 15_000,
+        headers: { 'Content-Length': body.length },
+      },
+      (res) => {
+        let text = '';
+        res.on('data', (c: Buffer) => (text += c.toString()));
+        res.on('end', () => resolve(text));
+      },
+    );
     req.on('timeout', () => req.destroy(new Error('timeout')));
     req.on('error', reject);
     req.end(body);
@@ -158,7 +169,10 @@ describe('kubectl exec / port-forward through the stream protocols', () => {
 
       test('port-forward serves HTTP through the pod port, both ways, large bodies', async () => {
         const local = await freePort();
-        const child = spawn(k, ['port-forward', 'pod/running', `${local}:80`], { env: cluster.env(), cwd: cluster.dir });
+        const child = spawn(k, ['port-forward', 'pod/running', `${local}:80`], {
+          env: cluster.env(),
+          cwd: cluster.dir,
+        });
         let out = '';
         let err = '';
         child.stderr.on('data', (c: Buffer) => (err += c.toString()));
@@ -190,9 +204,14 @@ describe('kubectl exec / port-forward through the stream protocols', () => {
     });
   }
 
-  test('port-forward to a closed pod port reports the error text from the error stream', { skip: VERSIONS[2]!.bin ? false : 'no kubectl' }, async () => {
+  test('port-forward to a closed pod port reports the error text from the error stream', {
+    skip: VERSIONS[2]!.bin ? false : 'no kubectl',
+  }, async () => {
     const local = await freePort();
-    const child = spawn(VERSIONS[2]!.bin!, ['port-forward', 'pod/running', `${local}:81`], { env: cluster.env(), cwd: cluster.dir });
+    const child = spawn(VERSIONS[2]!.bin!, ['port-forward', 'pod/running', `${local}:81`], {
+      env: cluster.env(),
+      cwd: cluster.dir,
+    });
     let out = '';
     let err = '';
     child.stderr.on('data', (c: Buffer) => (err += c.toString()));
@@ -210,19 +229,28 @@ describe('kubectl exec / port-forward through the stream protocols', () => {
       });
       await assert.rejects(httpGet(local, '/'));
       assert.equal(await exited, 1);
-      assert.match(err, /an error occurred forwarding \d+ -> 81: error forwarding port 81 to pod default\/running: .*connection refused/);
+      assert.match(
+        err,
+        /an error occurred forwarding \d+ -> 81: error forwarding port 81 to pod default\/running: .*connection refused/,
+      );
     } finally {
       child.kill('SIGTERM');
     }
   });
 
   test('a plain request to exec gets 400 Upgrade request required; missing pods 404', async () => {
-    const r = await fetch(`${cluster.url}/api/v1/namespaces/default/pods/running/exec?command=true&stdout=true`, { method: 'POST' });
+    const r = await fetch(`${cluster.url}/api/v1/namespaces/default/pods/running/exec?command=true&stdout=true`, {
+      method: 'POST',
+    });
     assert.equal(r.status, 400);
     assert.equal(((await r.json()) as { message: string }).message, 'Upgrade request required');
-    const missing = await fetch(`${cluster.url}/api/v1/namespaces/default/pods/nope/exec?command=true&stdout=true`, { method: 'POST' });
+    const missing = await fetch(`${cluster.url}/api/v1/namespaces/default/pods/nope/exec?command=true&stdout=true`, {
+      method: 'POST',
+    });
     assert.equal(missing.status, 404);
-    const pending = await fetch(`${cluster.url}/api/v1/namespaces/default/pods/creating/portforward`, { method: 'POST' });
+    const pending = await fetch(`${cluster.url}/api/v1/namespaces/default/pods/creating/portforward`, {
+      method: 'POST',
+    });
     assert.equal(pending.status, 400);
   });
 });
@@ -234,7 +262,9 @@ describe('without stream backends', () => {
   });
   after(() => cluster.stop());
 
-  test('exec answers 503 streaming is not available', { skip: findKubectl('kubectl.1.27') ? false : 'no kubectl 1.27' }, async () => {
+  test('exec answers 503 streaming is not available', {
+    skip: findKubectl('kubectl.1.27') ? false : 'no kubectl 1.27',
+  }, async () => {
     const r = await cluster.run(findKubectl('kubectl.1.27')!, ['exec', 'running', '--', 'true']);
     assert.notEqual(r.code, 0);
     assert.match(r.stderr, /streaming is not available/);

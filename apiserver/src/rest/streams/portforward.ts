@@ -12,7 +12,15 @@ import { createWebSocketStream } from 'ws';
 import { ApiError } from '@kubelab/proto';
 import { SpdyConnection, type SpdyStream } from './spdy-connection.js';
 import type { PortForwardBackend } from './types.js';
-import { acceptWebSocket, headerValues, rejectUpgrade, upgradeKind, upgradeRequired, webSocketProtocols, writeSwitchingProtocols } from './upgrade.js';
+import {
+  acceptWebSocket,
+  headerValues,
+  rejectUpgrade,
+  upgradeKind,
+  upgradeRequired,
+  webSocketProtocols,
+  writeSwitchingProtocols,
+} from './upgrade.js';
 
 export const PORT_FORWARD_PROTOCOL = 'portforward.k8s.io';
 export const PORT_FORWARD_WS_PROTOCOL = 'SPDY/3.1+portforward.k8s.io';
@@ -108,7 +116,8 @@ async function forward(error: SpdyStream, data: SpdyStream, opts: PortForwardUpg
   log?.debug({ port }, 'port-forward connection');
   target.on('error', (err) => {
     log?.debug({ port, err: err.message }, 'port-forward target error');
-    if (!error.writableEnded) error.end(Buffer.from(`error forwarding port ${port} to pod ${opts.podName ?? ''}: ${err.message}`, 'utf8'));
+    if (!error.writableEnded)
+      error.end(Buffer.from(`error forwarding port ${port} to pod ${opts.podName ?? ''}: ${err.message}`, 'utf8'));
   });
   // Client -> target: ends the target's write side at the client's FIN.
   data.pipe(target);
@@ -127,12 +136,23 @@ async function forward(error: SpdyStream, data: SpdyStream, opts: PortForwardUpg
  * Takes over an upgrade request's socket for port-forward. Never throws: failures before the 101
  * are answered with a Status.
  */
-export async function handlePortForwardUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, opts: PortForwardUpgradeOptions): Promise<void> {
+export async function handlePortForwardUpgrade(
+  req: IncomingMessage,
+  socket: Duplex,
+  head: Buffer,
+  opts: PortForwardUpgradeOptions,
+): Promise<void> {
   const kind = upgradeKind(req);
   if (kind === 'websocket') {
     const offered = webSocketProtocols(req);
     if (!offered.includes(PORT_FORWARD_WS_PROTOCOL)) {
-      rejectUpgrade(socket, new ApiError('BadRequest', `unable to upgrade: unable to negotiate protocol: client supports [${offered.join(' ')}], server supports [${PORT_FORWARD_WS_PROTOCOL}]`));
+      rejectUpgrade(
+        socket,
+        new ApiError(
+          'BadRequest',
+          `unable to upgrade: unable to negotiate protocol: client supports [${offered.join(' ')}], server supports [${PORT_FORWARD_WS_PROTOCOL}]`,
+        ),
+      );
       return;
     }
     const ws = await acceptWebSocket(req, socket, head, PORT_FORWARD_WS_PROTOCOL);
@@ -146,7 +166,13 @@ export async function handlePortForwardUpgrade(req: IncomingMessage, socket: Dup
   if (kind === 'spdy') {
     const offered = headerValues(req, 'x-stream-protocol-version');
     if (!offered.includes(PORT_FORWARD_PROTOCOL)) {
-      rejectUpgrade(socket, new ApiError('Forbidden', `unable to upgrade: unable to negotiate protocol: client supports [${offered.join(' ')}], server supports [${PORT_FORWARD_PROTOCOL}]`));
+      rejectUpgrade(
+        socket,
+        new ApiError(
+          'Forbidden',
+          `unable to upgrade: unable to negotiate protocol: client supports [${offered.join(' ')}], server supports [${PORT_FORWARD_PROTOCOL}]`,
+        ),
+      );
       return;
     }
     writeSwitchingProtocols(socket, { Upgrade: 'SPDY/3.1', 'X-Stream-Protocol-Version': PORT_FORWARD_PROTOCOL });

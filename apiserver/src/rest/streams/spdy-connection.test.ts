@@ -28,11 +28,21 @@ class Peer {
   }
 
   open(id: number, headers: Record<string, string>): void {
-    this.send({ type: 'syn_stream', streamId: id, associatedId: 0, priority: 0, fin: false, unidirectional: false, headers });
+    this.send({
+      type: 'syn_stream',
+      streamId: id,
+      associatedId: 0,
+      priority: 0,
+      fin: false,
+      unidirectional: false,
+      headers,
+    });
   }
 
   dataBytes(id: number): number {
-    return this.received.filter((f): f is Extract<Frame, { type: 'data' }> => f.type === 'data' && f.streamId === id).reduce((n, f) => n + f.data.length, 0);
+    return this.received
+      .filter((f): f is Extract<Frame, { type: 'data' }> => f.type === 'data' && f.streamId === id)
+      .reduce((n, f) => n + f.data.length, 0);
   }
 
   of<T extends Frame['type']>(type: T): Extract<Frame, { type: T }>[] {
@@ -60,8 +70,20 @@ describe('SpdyConnection', () => {
     peer.open(3, { streamtype: 'stdout' });
     peer.send({ type: 'ping', id: 1 });
     await tick();
-    assert.deepEqual(streams.map((s) => [s.id, s.headers['streamtype']]), [[1, 'error'], [3, 'stdout']]);
-    assert.deepEqual(peer.of('syn_reply').map((f) => [f.streamId, f.headers]), [[1, { accepted: 'yes' }], [3, { accepted: 'yes' }]]);
+    assert.deepEqual(
+      streams.map((s) => [s.id, s.headers['streamtype']]),
+      [
+        [1, 'error'],
+        [3, 'stdout'],
+      ],
+    );
+    assert.deepEqual(
+      peer.of('syn_reply').map((f) => [f.streamId, f.headers]),
+      [
+        [1, { accepted: 'yes' }],
+        [3, { accepted: 'yes' }],
+      ],
+    );
     assert.deepEqual(peer.of('ping'), [{ type: 'ping', id: 1 }]);
   });
 
@@ -78,7 +100,13 @@ describe('SpdyConnection', () => {
     await tick();
     assert.equal(Buffer.concat(got).toString(), 'ping');
     const data = peer.of('data');
-    assert.deepEqual(data.map((f) => [f.data.toString(), f.fin]), [['pong', false], ['', true]]);
+    assert.deepEqual(
+      data.map((f) => [f.data.toString(), f.fin]),
+      [
+        ['pong', false],
+        ['', true],
+      ],
+    );
   });
 
   test('credits received data with WINDOW_UPDATEs so a 64 KiB window never stalls', async () => {
@@ -103,7 +131,11 @@ describe('SpdyConnection', () => {
     for (let i = 0; i < 20; i++) peer.send({ type: 'data', streamId: 1, fin: false, data: Buffer.alloc(16 * 1024) });
     await tick();
     assert.equal(conn.transport.isPaused(), true);
-    const streamCredit = (): number => peer.of('window_update').filter((f) => f.streamId === 1).reduce((n, f) => n + f.delta, 0);
+    const streamCredit = (): number =>
+      peer
+        .of('window_update')
+        .filter((f) => f.streamId === 1)
+        .reduce((n, f) => n + f.delta, 0);
     const before = streamCredit();
     streams[0]!.resume();
     await tick();

@@ -14,7 +14,15 @@
 import { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
-import { DEFAULT_WINDOW, encodeFrame, FrameDecoder, HeaderCompressor, RST, SETTINGS_INITIAL_WINDOW_SIZE, type Frame } from './spdy-frames.js';
+import {
+  DEFAULT_WINDOW,
+  encodeFrame,
+  FrameDecoder,
+  HeaderCompressor,
+  RST,
+  SETTINGS_INITIAL_WINDOW_SIZE,
+  type Frame,
+} from './spdy-frames.js';
 import { SpdyStream, type StreamHost } from './spdy-stream.js';
 
 export { SpdyStream } from './spdy-stream.js';
@@ -109,7 +117,11 @@ export class SpdyConnection extends EventEmitter implements StreamHost {
     switch (f.type) {
       case 'syn_stream': {
         if (this.goneAway || f.streamId % 2 === 0 || f.streamId <= this.lastStreamId) {
-          this.writeFrame({ type: 'rst_stream', streamId: f.streamId, status: f.streamId <= this.lastStreamId ? RST.PROTOCOL_ERROR : RST.REFUSED_STREAM });
+          this.writeFrame({
+            type: 'rst_stream',
+            streamId: f.streamId,
+            status: f.streamId <= this.lastStreamId ? RST.PROTOCOL_ERROR : RST.REFUSED_STREAM,
+          });
           return;
         }
         this.lastStreamId = f.streamId;

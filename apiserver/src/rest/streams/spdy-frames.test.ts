@@ -2,7 +2,16 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import zlib from 'node:zlib';
 import { SPDY3_DICTIONARY } from './spdy-dictionary.js';
-import { encodeFrame, encodeHeaderBlock, FrameDecoder, HeaderCompressor, HeaderDecompressor, SpdyProtocolError, type Frame, type SpdyHeaders } from './spdy-frames.js';
+import {
+  encodeFrame,
+  encodeHeaderBlock,
+  FrameDecoder,
+  HeaderCompressor,
+  HeaderDecompressor,
+  SpdyProtocolError,
+  type Frame,
+  type SpdyHeaders,
+} from './spdy-frames.js';
 
 const SYNC = zlib.constants.Z_SYNC_FLUSH;
 
@@ -34,14 +43,36 @@ describe('SPDY/3 dictionary', () => {
 
 describe('SPDY frames', () => {
   const frames: Frame[] = [
-    { type: 'syn_stream', streamId: 1, associatedId: 0, priority: 0, fin: false, unidirectional: false, headers: { streamtype: 'error', port: '80', requestid: '0' } },
-    { type: 'syn_stream', streamId: 3, associatedId: 0, priority: 2, fin: true, unidirectional: false, headers: { streamtype: 'data', port: '80', requestid: '0' } },
+    {
+      type: 'syn_stream',
+      streamId: 1,
+      associatedId: 0,
+      priority: 0,
+      fin: false,
+      unidirectional: false,
+      headers: { streamtype: 'error', port: '80', requestid: '0' },
+    },
+    {
+      type: 'syn_stream',
+      streamId: 3,
+      associatedId: 0,
+      priority: 2,
+      fin: true,
+      unidirectional: false,
+      headers: { streamtype: 'data', port: '80', requestid: '0' },
+    },
     { type: 'syn_reply', streamId: 3, fin: false, headers: {} },
     { type: 'headers', streamId: 3, fin: false, headers: { multi: 'a\0b' } },
     { type: 'data', streamId: 3, fin: false, data: Buffer.from('hello') },
     { type: 'data', streamId: 3, fin: true, data: Buffer.alloc(0) },
     { type: 'rst_stream', streamId: 5, status: 5 },
-    { type: 'settings', settings: [{ id: 7, flags: 0, value: 1 << 20 }, { id: 4, flags: 1, value: 100 }] },
+    {
+      type: 'settings',
+      settings: [
+        { id: 7, flags: 0, value: 1 << 20 },
+        { id: 4, flags: 1, value: 100 },
+      ],
+    },
     { type: 'ping', id: 7 },
     { type: 'window_update', streamId: 0, delta: 65536 },
     { type: 'goaway', lastStreamId: 3, status: 0 },
@@ -58,7 +89,10 @@ describe('SPDY frames', () => {
 
   test('layout of a data frame and a ping', () => {
     const c = new HeaderCompressor();
-    assert.deepEqual([...encodeFrame({ type: 'data', streamId: 5, fin: true, data: Buffer.from('ab') }, c)], [0, 0, 0, 5, 1, 0, 0, 2, 97, 98]);
+    assert.deepEqual(
+      [...encodeFrame({ type: 'data', streamId: 5, fin: true, data: Buffer.from('ab') }, c)],
+      [0, 0, 0, 5, 1, 0, 0, 2, 97, 98],
+    );
     assert.deepEqual([...encodeFrame({ type: 'ping', id: 1 }, c)], [0x80, 3, 0, 6, 0, 0, 0, 4, 0, 0, 0, 1]);
   });
 
@@ -73,7 +107,12 @@ describe('SPDY frames', () => {
   test('our header blocks are one continuous zlib stream for a standard inflater', async () => {
     const c = new HeaderCompressor();
     const inflater = zlib.createInflate({ dictionary: SPDY3_DICTIONARY });
-    const blocks: SpdyHeaders[] = [{ streamtype: 'error' }, { streamtype: 'stdout', big: 'q'.repeat(40_000) }, { streamtype: 'stderr' }, { streamtype: 'error', big: 'q'.repeat(40_000) }];
+    const blocks: SpdyHeaders[] = [
+      { streamtype: 'error' },
+      { streamtype: 'stdout', big: 'q'.repeat(40_000) },
+      { streamtype: 'stderr' },
+      { streamtype: 'error', big: 'q'.repeat(40_000) },
+    ];
     const d = new HeaderDecompressor();
     for (const h of blocks) {
       const raw = await throughStream(inflater, c.compress(h));
@@ -86,10 +125,14 @@ describe('SPDY frames', () => {
     for (const h of blocks) assert.deepEqual(d.decompress(c2.compress(h)), h);
   });
 
-  test('reads a standard deflater\'s sync-flushed blocks across the 32 KiB window', async () => {
+  test("reads a standard deflater's sync-flushed blocks across the 32 KiB window", async () => {
     const deflater = zlib.createDeflate({ dictionary: SPDY3_DICTIONARY });
     const d = new HeaderDecompressor();
-    const blocks: SpdyHeaders[] = [{ streamtype: 'error' }, { streamtype: 'data', pad: 'z'.repeat(50_000) }, { streamtype: 'data', port: '8080', pad: 'z'.repeat(1000) }];
+    const blocks: SpdyHeaders[] = [
+      { streamtype: 'error' },
+      { streamtype: 'data', pad: 'z'.repeat(50_000) },
+      { streamtype: 'data', port: '8080', pad: 'z'.repeat(1000) },
+    ];
     for (const h of blocks) {
       const block = await throughStream(deflater, encodeHeaderBlock(h));
       assert.deepEqual(d.decompress(block), h);

@@ -15,10 +15,28 @@ export const SPDY_VERSION = 3;
 export const FLAG_FIN = 0x01;
 export const FLAG_UNIDIRECTIONAL = 0x02;
 
-export const TYPE = { SYN_STREAM: 1, SYN_REPLY: 2, RST_STREAM: 3, SETTINGS: 4, PING: 6, GOAWAY: 7, HEADERS: 8, WINDOW_UPDATE: 9 } as const;
+export const TYPE = {
+  SYN_STREAM: 1,
+  SYN_REPLY: 2,
+  RST_STREAM: 3,
+  SETTINGS: 4,
+  PING: 6,
+  GOAWAY: 7,
+  HEADERS: 8,
+  WINDOW_UPDATE: 9,
+} as const;
 
 /** RST_STREAM status codes. */
-export const RST = { PROTOCOL_ERROR: 1, INVALID_STREAM: 2, REFUSED_STREAM: 3, CANCEL: 5, INTERNAL_ERROR: 6, FLOW_CONTROL_ERROR: 7, STREAM_IN_USE: 8, STREAM_ALREADY_CLOSED: 9 } as const;
+export const RST = {
+  PROTOCOL_ERROR: 1,
+  INVALID_STREAM: 2,
+  REFUSED_STREAM: 3,
+  CANCEL: 5,
+  INTERNAL_ERROR: 6,
+  FLOW_CONTROL_ERROR: 7,
+  STREAM_IN_USE: 8,
+  STREAM_ALREADY_CLOSED: 9,
+} as const;
 
 export const SETTINGS_INITIAL_WINDOW_SIZE = 7;
 export const DEFAULT_WINDOW = 64 * 1024;
@@ -37,7 +55,15 @@ export interface Setting {
 
 export type Frame =
   | { type: 'data'; streamId: number; fin: boolean; data: Buffer }
-  | { type: 'syn_stream'; streamId: number; associatedId: number; priority: number; fin: boolean; unidirectional: boolean; headers: SpdyHeaders }
+  | {
+      type: 'syn_stream';
+      streamId: number;
+      associatedId: number;
+      priority: number;
+      fin: boolean;
+      unidirectional: boolean;
+      headers: SpdyHeaders;
+    }
   | { type: 'syn_reply'; streamId: number; fin: boolean; headers: SpdyHeaders }
   | { type: 'headers'; streamId: number; fin: boolean; headers: SpdyHeaders }
   | { type: 'rst_stream'; streamId: number; status: number }
@@ -168,7 +194,11 @@ export function encodeFrame(frame: Frame, compressor: HeaderCompressor): Buffer 
     }
     case 'syn_reply':
     case 'headers':
-      return control(frame.type === 'syn_reply' ? TYPE.SYN_REPLY : TYPE.HEADERS, frame.fin ? FLAG_FIN : 0, Buffer.concat([u32(frame.streamId & 0x7fffffff), compressor.compress(frame.headers)]));
+      return control(
+        frame.type === 'syn_reply' ? TYPE.SYN_REPLY : TYPE.HEADERS,
+        frame.fin ? FLAG_FIN : 0,
+        Buffer.concat([u32(frame.streamId & 0x7fffffff), compressor.compress(frame.headers)]),
+      );
     case 'rst_stream':
       return control(TYPE.RST_STREAM, 0, Buffer.concat([u32(frame.streamId & 0x7fffffff), u32(frame.status)]));
     case 'settings': {
@@ -181,7 +211,11 @@ export function encodeFrame(frame: Frame, compressor: HeaderCompressor): Buffer 
     case 'goaway':
       return control(TYPE.GOAWAY, 0, Buffer.concat([u32(frame.lastStreamId & 0x7fffffff), u32(frame.status)]));
     case 'window_update':
-      return control(TYPE.WINDOW_UPDATE, 0, Buffer.concat([u32(frame.streamId & 0x7fffffff), u32(frame.delta & 0x7fffffff)]));
+      return control(
+        TYPE.WINDOW_UPDATE,
+        0,
+        Buffer.concat([u32(frame.streamId & 0x7fffffff), u32(frame.delta & 0x7fffffff)]),
+      );
     case 'unknown':
       throw new SpdyProtocolError(`cannot encode unknown frame type ${frame.frameType}`);
   }
@@ -209,7 +243,8 @@ export class FrameDecoder {
   private decode(head: Buffer, p: Buffer): Frame {
     const first = head.readUInt32BE(0);
     const flags = head.readUInt8(4);
-    if ((first & 0x80000000) === 0) return { type: 'data', streamId: first & 0x7fffffff, fin: (flags & FLAG_FIN) !== 0, data: p };
+    if ((first & 0x80000000) === 0)
+      return { type: 'data', streamId: first & 0x7fffffff, fin: (flags & FLAG_FIN) !== 0, data: p };
     const version = (first >>> 16) & 0x7fff;
     if (version !== SPDY_VERSION) throw new SpdyProtocolError(`unsupported SPDY version ${version}`);
     const type = first & 0xffff;
@@ -232,7 +267,12 @@ export class FrameDecoder {
       case TYPE.SYN_REPLY:
       case TYPE.HEADERS:
         need(4);
-        return { type: type === TYPE.SYN_REPLY ? 'syn_reply' : 'headers', streamId: p.readUInt32BE(0) & 0x7fffffff, fin, headers: this.decompressor.decompress(p.subarray(4)) };
+        return {
+          type: type === TYPE.SYN_REPLY ? 'syn_reply' : 'headers',
+          streamId: p.readUInt32BE(0) & 0x7fffffff,
+          fin,
+          headers: this.decompressor.decompress(p.subarray(4)),
+        };
       case TYPE.RST_STREAM:
         need(8);
         return { type: 'rst_stream', streamId: p.readUInt32BE(0) & 0x7fffffff, status: p.readUInt32BE(4) };
@@ -252,10 +292,18 @@ export class FrameDecoder {
         return { type: 'ping', id: p.readUInt32BE(0) };
       case TYPE.GOAWAY:
         need(4);
-        return { type: 'goaway', lastStreamId: p.readUInt32BE(0) & 0x7fffffff, status: p.length >= 8 ? p.readUInt32BE(4) : 0 };
+        return {
+          type: 'goaway',
+          lastStreamId: p.readUInt32BE(0) & 0x7fffffff,
+          status: p.length >= 8 ? p.readUInt32BE(4) : 0,
+        };
       case TYPE.WINDOW_UPDATE:
         need(8);
-        return { type: 'window_update', streamId: p.readUInt32BE(0) & 0x7fffffff, delta: p.readUInt32BE(4) & 0x7fffffff };
+        return {
+          type: 'window_update',
+          streamId: p.readUInt32BE(0) & 0x7fffffff,
+          delta: p.readUInt32BE(4) & 0x7fffffff,
+        };
       default:
         return { type: 'unknown', frameType: type };
     }

@@ -57,7 +57,8 @@ export class SpdyStream extends Duplex {
 
   onRemoteData(data: Buffer, fin: boolean): void {
     if (this.remoteFin || this.aborted) {
-      if (data.length > 0) this.conn.writeFrame({ type: 'rst_stream', streamId: this.id, status: RST.STREAM_ALREADY_CLOSED });
+      if (data.length > 0)
+        this.conn.writeFrame({ type: 'rst_stream', streamId: this.id, status: RST.STREAM_ALREADY_CLOSED });
       return;
     }
     if (data.length > 0) {

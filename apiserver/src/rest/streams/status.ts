@@ -12,7 +12,14 @@ export interface ExecStatus {
 
 export function execStatus(result: ExecResult): ExecStatus {
   if ('error' in result) {
-    return { metadata: {}, status: 'Failure', message: `Internal error occurred: ${result.error}`, reason: 'InternalError', details: { causes: [{ message: result.error }] }, code: 500 };
+    return {
+      metadata: {},
+      status: 'Failure',
+      message: `Internal error occurred: ${result.error}`,
+      reason: 'InternalError',
+      details: { causes: [{ message: result.error }] },
+      code: 500,
+    };
   }
   if (result.code === 0) return { metadata: {}, status: 'Success' };
   return {

@@ -78,7 +78,12 @@ function server(): WebSocketServer {
 }
 
 /** Completes a WebSocket handshake answering with `protocol` (already negotiated). */
-export function acceptWebSocket(req: IncomingMessage, socket: Duplex, head: Buffer, protocol: string): Promise<WebSocket> {
+export function acceptWebSocket(
+  req: IncomingMessage,
+  socket: Duplex,
+  head: Buffer,
+  protocol: string,
+): Promise<WebSocket> {
   chosenProtocol.set(req, protocol);
   delete req.headers['sec-websocket-protocol'];
   return new Promise((resolve) => server().handleUpgrade(req, socket, head, (ws) => resolve(ws)));

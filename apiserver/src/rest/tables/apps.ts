@@ -6,7 +6,11 @@ import { age, formatLabelSelector, int, list, nameOf, obj, str } from './format.
 const WIDE = [
   col('Containers', 'Names of each container in the template.', { priority: 1 }),
   col('Images', 'Images referenced by each container in the template.', { priority: 1 }),
-  col('Selector', 'Label selector for pods. Existing ReplicaSets whose pods are selected by this will be the ones affected by this deployment.', { priority: 1 }),
+  col(
+    'Selector',
+    'Label selector for pods. Existing ReplicaSets whose pods are selected by this will be the ones affected by this deployment.',
+    { priority: 1 },
+  ),
 ];
 
 function wideCells(o: KubeObject): string[] {
@@ -29,14 +33,29 @@ export const deploymentPrinter: Printer = {
   columns: [
     NAME_COLUMN,
     col('Ready', 'Number of the pod with ready state'),
-    col('Up-to-date', 'Total number of non-terminated pods targeted by this deployment that have the desired template spec.', { type: 'integer' }),
-    col('Available', 'Total number of available pods (ready for at least minReadySeconds) targeted by this deployment.', { type: 'integer' }),
+    col(
+      'Up-to-date',
+      'Total number of non-terminated pods targeted by this deployment that have the desired template spec.',
+      { type: 'integer' },
+    ),
+    col(
+      'Available',
+      'Total number of available pods (ready for at least minReadySeconds) targeted by this deployment.',
+      { type: 'integer' },
+    ),
     AGE_COLUMN,
     ...WIDE,
   ],
   cells(d, now) {
     const s = obj(d.status);
-    return [nameOf(d), `${int(s['readyReplicas'])}/${desired(d)}`, int(s['updatedReplicas']), int(s['availableReplicas']), age(d, now), ...wideCells(d)];
+    return [
+      nameOf(d),
+      `${int(s['readyReplicas'])}/${desired(d)}`,
+      int(s['updatedReplicas']),
+      int(s['availableReplicas']),
+      age(d, now),
+      ...wideCells(d),
+    ];
   },
 };
 

@@ -5,10 +5,15 @@ import { age, formatLabelSelector, int, list, nameOf, obj, str } from './format.
 
 const templateCells = (templateSpec: Record<string, unknown>, selector: unknown): string[] => {
   const containers = list(obj(obj(templateSpec['template'])['spec'])['containers']);
-  return [containers.map((c) => str(c['name'])).join(','), containers.map((c) => str(c['image'])).join(','), formatLabelSelector(selector as LabelSelector | undefined)];
+  return [
+    containers.map((c) => str(c['name'])).join(','),
+    containers.map((c) => str(c['image'])).join(','),
+    formatLabelSelector(selector as LabelSelector | undefined),
+  ];
 };
 
-const hasCondition = (status: Record<string, unknown>, type: string): boolean => list(status['conditions']).some((c) => c['type'] === type && c['status'] === 'True');
+const hasCondition = (status: Record<string, unknown>, type: string): boolean =>
+  list(status['conditions']).some((c) => c['type'] === type && c['status'] === 'True');
 
 /** STATUS: Complete, Failed, Terminating, Suspended, FailureTarget, SuccessCriteriaMet or Running. */
 export function jobStatus(job: KubeObject): string {
@@ -51,7 +56,14 @@ export const jobPrinter: Printer = {
   ],
   cells(job, now) {
     const spec = obj(job.spec);
-    return [nameOf(job), jobStatus(job), jobCompletions(job), jobDuration(job, now), age(job, now), ...templateCells(spec, spec['selector'])];
+    return [
+      nameOf(job),
+      jobStatus(job),
+      jobCompletions(job),
+      jobDuration(job, now),
+      age(job, now),
+      ...templateCells(spec, spec['selector']),
+    ];
   },
   conditions(job) {
     return list(obj(job.status)['conditions']).map((c) => ({ type: str(c['type']), status: str(c['status']) }));
@@ -62,8 +74,15 @@ export const cronJobPrinter: Printer = {
   columns: [
     NAME_COLUMN,
     col('Schedule', 'The schedule in Cron format, see https://en.wikipedia.org/wiki/Cron.'),
-    col('Timezone', 'The time zone name for the given schedule, see https://en.wikipedia.org/wiki/List_of_tz_database_time_zones.'),
-    col('Suspend', 'This flag tells the controller to suspend subsequent executions, it does not apply to already started executions.', { type: 'boolean' }),
+    col(
+      'Timezone',
+      'The time zone name for the given schedule, see https://en.wikipedia.org/wiki/List_of_tz_database_time_zones.',
+    ),
+    col(
+      'Suspend',
+      'This flag tells the controller to suspend subsequent executions, it does not apply to already started executions.',
+      { type: 'boolean' },
+    ),
     col('Active', 'A list of pointers to currently running jobs.', { type: 'integer' }),
     col('Last Schedule', 'Information when was the last time the job was successfully scheduled.'),
     AGE_COLUMN,
@@ -78,6 +97,15 @@ export const cronJobPrinter: Printer = {
     const tz = str(spec['timeZone']) || '<none>';
     const suspend = typeof spec['suspend'] === 'boolean' ? (spec['suspend'] ? 'True' : 'False') : '<unset>';
     const last = str(status['lastScheduleTime']);
-    return [nameOf(cj), str(spec['schedule']), tz, suspend, list(status['active']).length, last ? humanAge(last, now) : '<none>', age(cj, now), ...templateCells(jobSpec, jobSpec['selector'])];
+    return [
+      nameOf(cj),
+      str(spec['schedule']),
+      tz,
+      suspend,
+      list(status['active']).length,
+      last ? humanAge(last, now) : '<none>',
+      age(cj, now),
+      ...templateCells(jobSpec, jobSpec['selector']),
+    ];
   },
 };

@@ -24,7 +24,10 @@ export const csrPrinter: Printer = {
   ],
   cells(o, now) {
     const spec = (o as CertificateSigningRequest).spec ?? {};
-    const duration = typeof spec.expirationSeconds === 'number' ? humanAge(new Date(0).toISOString(), spec.expirationSeconds * 1000) : '<none>';
+    const duration =
+      typeof spec.expirationSeconds === 'number'
+        ? humanAge(new Date(0).toISOString(), spec.expirationSeconds * 1000)
+        : '<none>';
     return [nameOf(o), age(o, now), spec.signerName || '<none>', spec.username || '', duration, csrCondition(o)];
   },
 };

@@ -12,14 +12,27 @@ export const configMapPrinter: Printer = {
 };
 
 export const secretPrinter: Printer = {
-  columns: [NAME_COLUMN, col('Type', 'The type of the secret'), col('Data', 'The number of entries in the secret', { type: 'integer' }), AGE_COLUMN],
+  columns: [
+    NAME_COLUMN,
+    col('Type', 'The type of the secret'),
+    col('Data', 'The number of entries in the secret', { type: 'integer' }),
+    AGE_COLUMN,
+  ],
   cells(s, now) {
     return [nameOf(s), str(s['type']), size(s['data']), age(s, now)];
   },
 };
 
 export const serviceAccountPrinter: Printer = {
-  columns: [NAME_COLUMN, col('Secrets', 'Secrets is a list of the secrets in the same namespace that pods running using this ServiceAccount are allowed to use.', { type: 'integer' }), AGE_COLUMN],
+  columns: [
+    NAME_COLUMN,
+    col(
+      'Secrets',
+      'Secrets is a list of the secrets in the same namespace that pods running using this ServiceAccount are allowed to use.',
+      { type: 'integer' },
+    ),
+    AGE_COLUMN,
+  ],
   cells(sa, now) {
     return [nameOf(sa), list(sa['secrets']).length, age(sa, now)];
   },

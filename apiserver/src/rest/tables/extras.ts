@@ -47,25 +47,44 @@ export function hpaTargets(hpa: KubeObject): string {
   const metrics = list(obj(hpa.spec)['metrics']);
   if (metrics.length === 0) return '<none>';
   const currents = list(obj(hpa.status)['currentMetrics']);
-  const parts = metrics.map((m, i) => formatMetric(m, currents[i] && currents[i]['type'] === m['type'] ? currents[i] : undefined));
+  const parts = metrics.map((m, i) =>
+    formatMetric(m, currents[i] && currents[i]['type'] === m['type'] ? currents[i] : undefined),
+  );
   return firstFew(parts, 2, ', ');
 }
 
 export const hpaPrinter: Printer = {
   columns: [
     NAME_COLUMN,
-    col('Reference', 'reference to scaled resource; horizontal pod autoscaler will learn the current resource consumption and will set the desired number of pods by using its Scale subresource.'),
+    col(
+      'Reference',
+      'reference to scaled resource; horizontal pod autoscaler will learn the current resource consumption and will set the desired number of pods by using its Scale subresource.',
+    ),
     col('Targets', 'the metrics used to calculate the desired replica count.'),
     col('MinPods', 'minReplicas is the lower limit for the number of replicas to which the autoscaler can scale down.'),
-    col('MaxPods', 'maxReplicas is the upper limit for the number of replicas to which the autoscaler can scale up.', { type: 'integer' }),
-    col('Replicas', 'currentReplicas is current number of replicas of pods managed by this autoscaler, as last seen by the autoscaler.', { type: 'integer' }),
+    col('MaxPods', 'maxReplicas is the upper limit for the number of replicas to which the autoscaler can scale up.', {
+      type: 'integer',
+    }),
+    col(
+      'Replicas',
+      'currentReplicas is current number of replicas of pods managed by this autoscaler, as last seen by the autoscaler.',
+      { type: 'integer' },
+    ),
     AGE_COLUMN,
   ],
   cells(hpa, now) {
     const spec = obj(hpa.spec);
     const ref = obj(spec['scaleTargetRef']);
     const min = spec['minReplicas'];
-    return [nameOf(hpa), `${str(ref['kind'])}/${str(ref['name'])}`, hpaTargets(hpa), typeof min === 'number' ? String(min) : '<unset>', int(spec['maxReplicas']), int(obj(hpa.status)['currentReplicas']), age(hpa, now)];
+    return [
+      nameOf(hpa),
+      `${str(ref['kind'])}/${str(ref['name'])}`,
+      hpaTargets(hpa),
+      typeof min === 'number' ? String(min) : '<unset>',
+      int(spec['maxReplicas']),
+      int(obj(hpa.status)['currentReplicas']),
+      age(hpa, now),
+    ];
   },
 };
 
@@ -110,12 +129,21 @@ export const endpointSlicePrinter: Printer = {
   ],
   cells(es, now) {
     const ports = list(es['ports']).map((p) => (typeof p['port'] === 'number' ? String(p['port']) : '*'));
-    const addrs = list(es['endpoints']).flatMap((e) => list<string>(e['addresses']).filter((a) => typeof a === 'string'));
-    return [nameOf(es), str(es['addressType']), ports.length ? ports.join(',') : '<unset>', addrs.length ? firstFew(addrs, 3) : '<unset>', age(es, now)];
+    const addrs = list(es['endpoints']).flatMap((e) =>
+      list<string>(e['addresses']).filter((a) => typeof a === 'string'),
+    );
+    return [
+      nameOf(es),
+      str(es['addressType']),
+      ports.length ? ports.join(',') : '<unset>',
+      addrs.length ? firstFew(addrs, 3) : '<unset>',
+      age(es, now),
+    ];
   },
 };
 
-const intOrString = (v: unknown): string => (v === undefined || v === null ? 'N/A' : typeof v === 'number' ? String(v) : str(v));
+const intOrString = (v: unknown): string =>
+  v === undefined || v === null ? 'N/A' : typeof v === 'number' ? String(v) : str(v);
 
 export const pdbPrinter: Printer = {
   columns: [
@@ -127,6 +155,12 @@ export const pdbPrinter: Printer = {
   ],
   cells(pdb, now) {
     const spec = obj(pdb.spec);
-    return [nameOf(pdb), intOrString(spec['minAvailable']), intOrString(spec['maxUnavailable']), int(obj(pdb.status)['disruptionsAllowed']), age(pdb, now)];
+    return [
+      nameOf(pdb),
+      intOrString(spec['minAvailable']),
+      intOrString(spec['maxUnavailable']),
+      int(obj(pdb.status)['disruptionsAllowed']),
+      age(pdb, now),
+    ];
   },
 };

@@ -25,7 +25,10 @@ export const eventPrinter: Printer = {
   columns: [
     col('Last Seen', 'Time of the last occurrence of this event.'),
     col('Type', 'Type of this event (Normal, Warning), new types could be added in the future.'),
-    col('Reason', 'This should be a short, machine understandable string that gives the reason for the transition into the object\'s current status.'),
+    col(
+      'Reason',
+      "This should be a short, machine understandable string that gives the reason for the transition into the object's current status.",
+    ),
     col('Object', 'The object that this event is about.'),
     col('Subobject', 'The subobject (a field path within the object) this event is about.', { priority: 1 }),
     col('Source', 'The component reporting this event.', { priority: 1 }),
@@ -49,7 +52,18 @@ export const eventPrinter: Printer = {
     const involved = obj(e['involvedObject']);
     const kind = str(involved['kind']).toLowerCase();
     const target = str(involved['name']) ? `${kind}/${str(involved['name'])}` : kind;
-    return [lastSeen, str(e['type']), str(e['reason']), target, str(involved['fieldPath']), eventSource(e), str(e['message']).trim(), firstSeen, count, nameOf(e)];
+    return [
+      lastSeen,
+      str(e['type']),
+      str(e['reason']),
+      target,
+      str(involved['fieldPath']),
+      eventSource(e),
+      str(e['message']).trim(),
+      firstSeen,
+      count,
+      nameOf(e),
+    ];
   },
 };
 
@@ -61,7 +75,12 @@ export const leasePrinter: Printer = {
 };
 
 export const genericPrinter: Printer = {
-  columns: [NAME_COLUMN, col('Created At', 'CreationTimestamp is a timestamp representing the server time when this object was created.', { type: 'date' })],
+  columns: [
+    NAME_COLUMN,
+    col('Created At', 'CreationTimestamp is a timestamp representing the server time when this object was created.', {
+      type: 'date',
+    }),
+  ],
   cells(o) {
     return [nameOf(o), o.metadata.creationTimestamp ?? null];
   },

@@ -36,9 +36,17 @@ export const nodePrinter: Printer = {
     col('Version', 'Kubelet Version reported by the node.'),
     col('Internal-IP', 'List of addresses reachable to the node.', { priority: 1 }),
     col('External-IP', 'List of addresses reachable to the node.', { priority: 1 }),
-    col('OS-Image', 'OS Image reported by the node from /etc/os-release (e.g. Debian GNU/Linux 7 (wheezy)).', { priority: 1 }),
-    col('Kernel-Version', "Kernel Version reported by the node from 'uname -r' (e.g. 3.16.0-0.bpo.4-amd64).", { priority: 1 }),
-    col('Container-Runtime', 'ContainerRuntime Version reported by the node through runtime remote API (e.g. containerd://1.4.2).', { priority: 1 }),
+    col('OS-Image', 'OS Image reported by the node from /etc/os-release (e.g. Debian GNU/Linux 7 (wheezy)).', {
+      priority: 1,
+    }),
+    col('Kernel-Version', "Kernel Version reported by the node from 'uname -r' (e.g. 3.16.0-0.bpo.4-amd64).", {
+      priority: 1,
+    }),
+    col(
+      'Container-Runtime',
+      'ContainerRuntime Version reported by the node through runtime remote API (e.g. containerd://1.4.2).',
+      { priority: 1 },
+    ),
   ],
   cells(node, now) {
     const info = obj(obj(node.status)['nodeInfo']);

@@ -77,7 +77,8 @@ export function podSummary(pod: KubeObject, now: number): PodSummary {
 
   const phase = str(status['phase']);
   let reason = str(status['reason']) || phase;
-  if (conditions.some((c) => c['type'] === 'PodScheduled' && c['reason'] === 'SchedulingGated')) reason = 'SchedulingGated';
+  if (conditions.some((c) => c['type'] === 'PodScheduled' && c['reason'] === 'SchedulingGated'))
+    reason = 'SchedulingGated';
 
   let initializing = false;
   const initStatuses = statuses(status['initContainerStatuses']);
@@ -131,7 +132,8 @@ export function podSummary(pod: KubeObject, now: number): PodSummary {
   else if (deleting && phase !== 'Succeeded' && phase !== 'Failed') reason = 'Terminating';
 
   let restartsStr = String(restarts);
-  if (restarts !== 0 && lastRestart > 0) restartsStr = `${restarts} (${humanAge(new Date(lastRestart).toISOString(), now)} ago)`;
+  if (restarts !== 0 && lastRestart > 0)
+    restartsStr = `${restarts} (${humanAge(new Date(lastRestart).toISOString(), now)} ago)`;
   total = Math.max(total, 0);
   return { ready: `${readyCount}/${total}`, status: reason, restarts: restartsStr };
 }
@@ -140,7 +142,9 @@ function readinessGates(pod: KubeObject): string {
   const gates = list(obj(pod.spec)['readinessGates']);
   if (gates.length === 0) return '<none>';
   const conditions = list(obj(pod.status)['conditions']);
-  const ok = gates.filter((g) => conditions.find((c) => c['type'] === g['conditionType'])?.['status'] === 'True').length;
+  const ok = gates.filter(
+    (g) => conditions.find((c) => c['type'] === g['conditionType'])?.['status'] === 'True',
+  ).length;
   return `${ok}/${gates.length}`;
 }
 
@@ -149,11 +153,16 @@ export const podPrinter: Printer = {
     NAME_COLUMN,
     col('Ready', 'The aggregate readiness state of this pod for accepting traffic.'),
     col('Status', 'The aggregate status of the containers in this pod.'),
-    col('Restarts', 'The number of times the containers in this pod have been restarted and when the last container in this pod has restarted.'),
+    col(
+      'Restarts',
+      'The number of times the containers in this pod have been restarted and when the last container in this pod has restarted.',
+    ),
     AGE_COLUMN,
     col('IP', 'IP address allocated to the pod. Routable at least within the cluster.', { priority: 1 }),
     col('Node', 'NodeName is a request to schedule this pod onto a specific node.', { priority: 1 }),
-    col('Nominated Node', 'nominatedNodeName is set only when this pod preempts other pods on the node.', { priority: 1 }),
+    col('Nominated Node', 'nominatedNodeName is set only when this pod preempts other pods on the node.', {
+      priority: 1,
+    }),
     col('Readiness Gates', 'If specified, all readiness gates will be evaluated for pod readiness.', { priority: 1 }),
   ],
   cells(pod, now) {
@@ -166,8 +175,12 @@ export const podPrinter: Printer = {
   },
   conditions(pod): TableRowCondition[] | undefined {
     const phase = obj(pod.status)['phase'];
-    if (phase === 'Succeeded') return [{ type: 'Completed', status: 'True', reason: 'Succeeded', message: 'The pod has completed successfully.' }];
-    if (phase === 'Failed') return [{ type: 'Completed', status: 'True', reason: 'Failed', message: 'The pod failed.' }];
+    if (phase === 'Succeeded')
+      return [
+        { type: 'Completed', status: 'True', reason: 'Succeeded', message: 'The pod has completed successfully.' },
+      ];
+    if (phase === 'Failed')
+      return [{ type: 'Completed', status: 'True', reason: 'Failed', message: 'The pod failed.' }];
     return undefined;
   },
 };

@@ -10,7 +10,12 @@ function createdAt(o: KubeObject): string {
 }
 
 export const rolePrinter: Printer = {
-  columns: [NAME_COLUMN, col('Created At', 'Time is a wrapper around time.Time which supports correct marshaling to YAML and JSON.', { type: 'date' })],
+  columns: [
+    NAME_COLUMN,
+    col('Created At', 'Time is a wrapper around time.Time which supports correct marshaling to YAML and JSON.', {
+      type: 'date',
+    }),
+  ],
   cells: (o) => [nameOf(o), createdAt(o)],
 };
 

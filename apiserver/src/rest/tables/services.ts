@@ -46,10 +46,15 @@ export const servicePrinter: Printer = {
     NAME_COLUMN,
     col('Type', 'type determines how the Service is exposed.'),
     col('Cluster-IP', 'clusterIP is the IP address of the service and is usually assigned randomly.'),
-    col('External-IP', 'externalIPs is a list of IP addresses for which nodes in the cluster will also accept traffic for this service.'),
+    col(
+      'External-IP',
+      'externalIPs is a list of IP addresses for which nodes in the cluster will also accept traffic for this service.',
+    ),
     col('Port(s)', 'The list of ports that are exposed by this service.'),
     AGE_COLUMN,
-    col('Selector', 'Route service traffic to pods with label keys and values matching this selector.', { priority: 1 }),
+    col('Selector', 'Route service traffic to pods with label keys and values matching this selector.', {
+      priority: 1,
+    }),
   ],
   cells(svc, now) {
     const spec = obj(svc.spec);
@@ -82,7 +87,8 @@ export function formatEndpoints(ep: KubeObject): string {
     }
     for (const p of ports) {
       count += addrs.length;
-      for (const a of addrs) if (shown.length < max) shown.push(a.includes(':') ? `[${a}]:${int(p['port'])}` : `${a}:${int(p['port'])}`);
+      for (const a of addrs)
+        if (shown.length < max) shown.push(a.includes(':') ? `[${a}]:${int(p['port'])}` : `${a}:${int(p['port'])}`);
     }
   }
   const joined = shown.join(',');

@@ -2,7 +2,15 @@
  * PersistentVolume, PersistentVolumeClaim and StorageClass tables (upstream printPersistentVolume,
  * printPersistentVolumeClaim, printStorageClass).
  */
-import { accessModesString, claimClass, isDefaultClass, volumeClass, type PersistentVolume, type PersistentVolumeClaim, type StorageClass } from '@kubelab/api';
+import {
+  accessModesString,
+  claimClass,
+  isDefaultClass,
+  volumeClass,
+  type PersistentVolume,
+  type PersistentVolumeClaim,
+  type StorageClass,
+} from '@kubelab/api';
 import { AGE_COLUMN, col, NAME_COLUMN, type Printer } from './types.js';
 import { age, nameOf, obj, str } from './format.js';
 
@@ -12,16 +20,26 @@ const orUnset = (v: unknown): string => (typeof v === 'string' && v !== '' ? v :
 export const persistentVolumePrinter: Printer = {
   columns: [
     NAME_COLUMN,
-    col('Capacity', 'capacity is the description of the persistent volume\'s resources and capacity.'),
+    col('Capacity', "capacity is the description of the persistent volume's resources and capacity."),
     col('Access Modes', 'accessModes contains all ways the volume can be mounted.'),
-    col('Reclaim Policy', 'persistentVolumeReclaimPolicy defines what happens to a persistent volume when released from its claim.'),
+    col(
+      'Reclaim Policy',
+      'persistentVolumeReclaimPolicy defines what happens to a persistent volume when released from its claim.',
+    ),
     col('Status', 'phase indicates if a volume is available, bound to a claim, or released by a claim.'),
     col('Claim', 'claimRef is part of a bi-directional binding between PersistentVolume and PersistentVolumeClaim.'),
     col('StorageClass', 'StorageClass of the pv'),
     col('VolumeAttributesClass', 'VolumeAttributesClass of the pv'),
-    col('Reason', 'reason is a brief CamelCase string that describes any failure and is meant for machine parsing and tidy display in the CLI.'),
+    col(
+      'Reason',
+      'reason is a brief CamelCase string that describes any failure and is meant for machine parsing and tidy display in the CLI.',
+    ),
     AGE_COLUMN,
-    col('VolumeMode', 'volumeMode defines if a volume is intended to be used with a formatted filesystem or to remain in raw block state.', { priority: 1 }),
+    col(
+      'VolumeMode',
+      'volumeMode defines if a volume is intended to be used with a formatted filesystem or to remain in raw block state.',
+      { priority: 1 },
+    ),
   ],
   cells(o, now) {
     const pv = o as PersistentVolume;
@@ -80,7 +98,10 @@ export const storageClassPrinter: Printer = {
   columns: [
     NAME_COLUMN,
     col('Provisioner', 'provisioner indicates the type of the provisioner.'),
-    col('ReclaimPolicy', 'reclaimPolicy controls the reclaimPolicy for dynamically provisioned PersistentVolumes of this storage class.'),
+    col(
+      'ReclaimPolicy',
+      'reclaimPolicy controls the reclaimPolicy for dynamically provisioned PersistentVolumes of this storage class.',
+    ),
     col('VolumeBindingMode', 'volumeBindingMode indicates how PersistentVolumeClaims should be provisioned and bound.'),
     col('AllowVolumeExpansion', 'allowVolumeExpansion shows whether the storage class allow volume expand.'),
     AGE_COLUMN,
@@ -88,6 +109,13 @@ export const storageClassPrinter: Printer = {
   cells(o, now) {
     const sc = o as StorageClass;
     const name = isDefaultClass(sc) ? `${nameOf(sc)} (default)` : nameOf(sc);
-    return [name, str(sc.provisioner), str(sc.reclaimPolicy) || 'Delete', str(sc.volumeBindingMode) || 'Immediate', sc.allowVolumeExpansion === true, age(sc, now)];
+    return [
+      name,
+      str(sc.provisioner),
+      str(sc.reclaimPolicy) || 'Delete',
+      str(sc.volumeBindingMode) || 'Immediate',
+      sc.allowVolumeExpansion === true,
+      age(sc, now),
+    ];
   },
 };

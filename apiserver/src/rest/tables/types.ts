@@ -29,9 +29,18 @@ export interface Printer {
   conditions?(obj: KubeObject): TableRowCondition[] | undefined;
 }
 
-export function col(name: string, description: string, opts: { type?: string; format?: string; priority?: number } = {}): ColumnDefinition {
+export function col(
+  name: string,
+  description: string,
+  opts: { type?: string; format?: string; priority?: number } = {},
+): ColumnDefinition {
   return { name, type: opts.type ?? 'string', format: opts.format ?? '', description, priority: opts.priority ?? 0 };
 }
 
-export const NAME_COLUMN = col('Name', 'Name must be unique within a namespace. Cannot be updated.', { format: 'name' });
-export const AGE_COLUMN = col('Age', 'CreationTimestamp is a timestamp representing the server time when this object was created.');
+export const NAME_COLUMN = col('Name', 'Name must be unique within a namespace. Cannot be updated.', {
+  format: 'name',
+});
+export const AGE_COLUMN = col(
+  'Age',
+  'CreationTimestamp is a timestamp representing the server time when this object was created.',
+);

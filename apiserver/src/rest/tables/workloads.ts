@@ -10,12 +10,31 @@ function containers(o: KubeObject): Record<string, unknown>[] {
 export const daemonSetPrinter: Printer = {
   columns: [
     NAME_COLUMN,
-    col('Desired', 'The total number of nodes that should be running the daemon pod (including nodes correctly running the daemon pod).', { type: 'integer' }),
-    col('Current', 'The number of nodes that are running at least 1 daemon pod and are supposed to run the daemon pod.', { type: 'integer' }),
-    col('Ready', 'numberReady is the number of nodes that should be running the daemon pod and have one or more of the daemon pod running with a Ready Condition.', { type: 'integer' }),
+    col(
+      'Desired',
+      'The total number of nodes that should be running the daemon pod (including nodes correctly running the daemon pod).',
+      { type: 'integer' },
+    ),
+    col(
+      'Current',
+      'The number of nodes that are running at least 1 daemon pod and are supposed to run the daemon pod.',
+      { type: 'integer' },
+    ),
+    col(
+      'Ready',
+      'numberReady is the number of nodes that should be running the daemon pod and have one or more of the daemon pod running with a Ready Condition.',
+      { type: 'integer' },
+    ),
     col('Up-to-date', 'The total number of nodes that are running updated daemon pod', { type: 'integer' }),
-    col('Available', 'The number of nodes that should be running the daemon pod and have one or more of the daemon pod running and available (ready for at least spec.minReadySeconds)', { type: 'integer' }),
-    col('Node Selector', 'NodeSelector is a selector which must be true for the pod to fit on a node. Selector which must match a node\'s labels for the pod to be scheduled on that node. More info: https://kubernetes.io/docs/concepts/configuration/assign-pod-node/'),
+    col(
+      'Available',
+      'The number of nodes that should be running the daemon pod and have one or more of the daemon pod running and available (ready for at least spec.minReadySeconds)',
+      { type: 'integer' },
+    ),
+    col(
+      'Node Selector',
+      "NodeSelector is a selector which must be true for the pod to fit on a node. Selector which must match a node's labels for the pod to be scheduled on that node. More info: https://kubernetes.io/docs/concepts/configuration/assign-pod-node/",
+    ),
     AGE_COLUMN,
     col('Containers', 'Names of each container in the template.', { priority: 1 }),
     col('Images', 'Images referenced by each container in the template.', { priority: 1 }),
@@ -54,6 +73,12 @@ export const statefulSetPrinter: Printer = {
     const r = obj(sts.spec)['replicas'];
     const desired = typeof r === 'number' ? r : 1;
     const cs = containers(sts);
-    return [nameOf(sts), `${int(obj(sts.status)['readyReplicas'])}/${desired}`, age(sts, now), cs.map((c) => str(c['name'])).join(','), cs.map((c) => str(c['image'])).join(',')];
+    return [
+      nameOf(sts),
+      `${int(obj(sts.status)['readyReplicas'])}/${desired}`,
+      age(sts, now),
+      cs.map((c) => str(c['name'])).join(','),
+      cs.map((c) => str(c['image'])).join(','),
+    ];
   },
 };

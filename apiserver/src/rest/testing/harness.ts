@@ -39,10 +39,15 @@ export interface RunResult {
 const ago = (s: number): string => new Date(Date.now() - s * 1000).toISOString().replace(/\.\d+Z$/, 'Z');
 
 export async function seed(reg: MemoryRegistry): Promise<void> {
-  for (const ns of ['default', 'kube-system']) await reg.create('namespaces', '', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
+  for (const ns of ['default', 'kube-system'])
+    await reg.create('namespaces', '', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
   await reg.create('nodes', '', {
     metadata: { name: 'node-1', labels: { 'node-role.kubernetes.io/control-plane': '' } },
-    status: { conditions: [{ type: 'Ready', status: 'True' }], nodeInfo: { kubeletVersion: 'v1.32.0-kubelab' }, addresses: [{ type: 'InternalIP', address: '10.244.0.2' }] },
+    status: {
+      conditions: [{ type: 'Ready', status: 'True' }],
+      nodeInfo: { kubeletVersion: 'v1.32.0-kubelab' },
+      addresses: [{ type: 'InternalIP', address: '10.244.0.2' }],
+    },
   });
   const container = { name: 'c', image: 'nginx' };
   // The apiserver drops a pod's status on create: the kubelet's report is a status write after it.
@@ -50,19 +55,61 @@ export async function seed(reg: MemoryRegistry): Promise<void> {
     const created = await reg.create('pods', 'default', { metadata: { name }, spec });
     await reg.updateStatus('pods', 'default', name, { ...created, status });
   };
-  await pod('running', { containers: [container], nodeName: 'node-1' }, {
-    phase: 'Running',
-    podIP: '10.244.0.9',
-    containerStatuses: [{ name: 'c', image: 'nginx', imageID: '', ready: true, restartCount: 3, state: { running: {} }, lastState: { terminated: { exitCode: 1, finishedAt: ago(300) } } }],
-  });
-  await pod('crashing', { containers: [container], nodeName: 'node-1' }, {
-    phase: 'Running',
-    containerStatuses: [{ name: 'c', image: 'nginx', imageID: '', ready: false, restartCount: 0, state: { waiting: { reason: 'CrashLoopBackOff' } }, lastState: {} }],
-  });
-  await pod('creating', { containers: [container] }, {
-    phase: 'Pending',
-    containerStatuses: [{ name: 'c', image: 'nginx', imageID: '', ready: false, restartCount: 0, state: { waiting: { reason: 'ContainerCreating' } }, lastState: {} }],
-  });
+  await pod(
+    'running',
+    { containers: [container], nodeName: 'node-1' },
+    {
+      phase: 'Running',
+      podIP: '10.244.0.9',
+      containerStatuses: [
+        {
+          name: 'c',
+          image: 'nginx',
+          imageID: '',
+          ready: true,
+          restartCount: 3,
+          state: { running: {} },
+          lastState: { terminated: { exitCode: 1, finishedAt: ago(300) } },
+        },
+      ],
+    },
+  );
+  await pod(
+    'crashing',
+    { containers: [container], nodeName: 'node-1' },
+    {
+      phase: 'Running',
+      containerStatuses: [
+        {
+          name: 'c',
+          image: 'nginx',
+          imageID: '',
+          ready: false,
+          restartCount: 0,
+          state: { waiting: { reason: 'CrashLoopBackOff' } },
+          lastState: {},
+        },
+      ],
+    },
+  );
+  await pod(
+    'creating',
+    { containers: [container] },
+    {
+      phase: 'Pending',
+      containerStatuses: [
+        {
+          name: 'c',
+          image: 'nginx',
+          imageID: '',
+          ready: false,
+          restartCount: 0,
+          state: { waiting: { reason: 'ContainerCreating' } },
+          lastState: {},
+        },
+      ],
+    },
+  );
   reg.calls.length = 0;
 }
 
@@ -97,7 +144,11 @@ export function kubectlEnv(dir: string): NodeJS.ProcessEnv {
 export function runIn(dir: string, bin: string, args: string[], timeoutMs = 30_000): Promise<RunResult> {
   return new Promise((resolve) => {
     execFile(bin, args, { env: kubectlEnv(dir), timeout: timeoutMs, cwd: dir }, (err, stdout, stderr) => {
-      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : 1) : 0;
+      const code = err
+        ? typeof (err as { code?: unknown }).code === 'number'
+          ? (err as { code: number }).code
+          : 1
+        : 0;
       resolve({ code, stdout: String(stdout), stderr: String(stderr) });
     });
   });
@@ -147,7 +198,9 @@ export class TestCluster {
   }
 
   async stop(): Promise<void> {
-    const closed = this.server ? new Promise<void>((resolve) => this.server!.once('close', () => resolve())) : Promise.resolve();
+    const closed = this.server
+      ? new Promise<void>((resolve) => this.server!.once('close', () => resolve()))
+      : Promise.resolve();
     this.ac.abort();
     await closed;
     rmSync(this.dir, { recursive: true, force: true });

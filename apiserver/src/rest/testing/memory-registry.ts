@@ -46,13 +46,24 @@ export class MemoryRegistry extends StoreRegistry {
     return seedObject(this, this.memory, resource, obj);
   }
 
-  override async create(resource: string, namespace: string, obj: KubeObject, opts: WriteOptions = {}): Promise<KubeObject> {
+  override async create(
+    resource: string,
+    namespace: string,
+    obj: KubeObject,
+    opts: WriteOptions = {},
+  ): Promise<KubeObject> {
     const out = await super.create(resource, namespace, obj, opts);
     if (!opts.dryRun) this.calls.push(`create ${resource} ${namespace}/${out.metadata.name ?? ''}`);
     return out;
   }
 
-  override async update(resource: string, namespace: string, name: string, obj: KubeObject, opts: WriteOptions = {}): Promise<KubeObject> {
+  override async update(
+    resource: string,
+    namespace: string,
+    name: string,
+    obj: KubeObject,
+    opts: WriteOptions = {},
+  ): Promise<KubeObject> {
     const out = await super.update(resource, namespace, name, obj, opts);
     if (!opts.dryRun) this.calls.push(`update ${resource} ${namespace}/${name}`);
     return out;

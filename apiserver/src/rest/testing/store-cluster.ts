@@ -65,7 +65,13 @@ export class StoreCluster {
     });
     this.registry = new StoreRegistry(this.store, { namespacePollMs: 50, ...this.opts.registry });
     await bootstrap(this.registry);
-    this.rest = await startRestServer({ registry: this.registry, port: 0, host: '127.0.0.1', log, signal: this.ac.signal });
+    this.rest = await startRestServer({
+      registry: this.registry,
+      port: 0,
+      host: '127.0.0.1',
+      log,
+      signal: this.ac.signal,
+    });
     const port = (this.rest.address() as AddressInfo).port;
     this.base = `http://127.0.0.1:${port}`;
     writeKubeconfig(this.dir, port);
@@ -91,7 +97,8 @@ export class StoreCluster {
   /** One HTTP call; a JSON body is sent as JSON unless it is already a string or bytes. */
   async call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Reply> {
     const init: RequestInit = { method, headers: { 'Content-Type': 'application/json', ...headers } };
-    if (body !== undefined) init.body = typeof body === 'string' || Buffer.isBuffer(body) ? (body as string) : JSON.stringify(body);
+    if (body !== undefined)
+      init.body = typeof body === 'string' || Buffer.isBuffer(body) ? (body as string) : JSON.stringify(body);
     const res = await fetch(`${this.base}${path}`, init);
     const text = await res.text();
     let json: Json = {};
@@ -125,9 +132,15 @@ export class StoreCluster {
     const ac = new AbortController();
     const timer = setTimeout(() => ac.abort(), deadlineMs);
     try {
-      const res = await fetch(`${this.base}/api/v1/namespaces/default/configmaps?watch=true&fieldSelector=metadata.name%3D${name}`, { signal: ac.signal });
+      const res = await fetch(
+        `${this.base}/api/v1/namespaces/default/configmaps?watch=true&fieldSelector=metadata.name%3D${name}`,
+        { signal: ac.signal },
+      );
       if (res.status !== 200) throw new Error(`watch answered ${res.status}`);
-      const created = await this.call('POST', '/api/v1/namespaces/default/configmaps', { metadata: { name }, data: { k: 'v' } });
+      const created = await this.call('POST', '/api/v1/namespaces/default/configmaps', {
+        metadata: { name },
+        data: { k: 'v' },
+      });
       if (created.status !== 201) throw new Error(`create answered ${created.status}: ${created.text}`);
       const reader = res.body!.getReader();
       let buf = '';

@@ -86,7 +86,11 @@ export class WriteLoad {
     return name ? `${coll}/${name}` : coll;
   }
 
-  private async request(method: string, url: string, body?: unknown): Promise<{ status: number; json: { metadata?: { resourceVersion?: string } } }> {
+  private async request(
+    method: string,
+    url: string,
+    body?: unknown,
+  ): Promise<{ status: number; json: { metadata?: { resourceVersion?: string } } }> {
     const res = await fetch(url, {
       method,
       headers: { 'Content-Type': 'application/json' },
@@ -114,7 +118,8 @@ export class WriteLoad {
       else if (roll < 0.1) {
         type = 'delete';
         r = await this.request('DELETE', this.url(name), { preconditions: { resourceVersion: String(cur.rv) } });
-      } else r = await this.request('PUT', this.url(name), { metadata: { name, resourceVersion: String(cur.rv) }, data });
+      } else
+        r = await this.request('PUT', this.url(name), { metadata: { name, resourceVersion: String(cur.rv) }, data });
       if (r.status !== 200 && r.status !== 201) {
         this.failed++;
         this.known.set(name, 'unknown');

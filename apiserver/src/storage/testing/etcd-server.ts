@@ -93,4 +93,3 @@ async function waitReady(endpoint: string): Promise<void> {
     await probe.close();
   }
 }
-

@@ -7,13 +7,16 @@
 import { readFileSync } from 'node:fs';
 import { AuthenticationV1Api, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 
-const code = (err: unknown): number => (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : -1);
+const code = (err: unknown): number =>
+  typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : -1;
 const kc = new KubeConfig();
 kc.loadFromCluster();
 const namespace = readFileSync('/var/run/secrets/kubernetes.io/serviceaccount/namespace', 'utf8').trim();
 const out: Record<string, unknown> = { server: kc.getCurrentCluster()?.server };
 try {
-  const review = await kc.makeApiClient(AuthenticationV1Api).createSelfSubjectReview({ body: { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' } });
+  const review = await kc
+    .makeApiClient(AuthenticationV1Api)
+    .createSelfSubjectReview({ body: { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' } });
   out['user'] = review.status?.userInfo?.username;
 } catch (err) {
   out['user'] = code(err);

@@ -88,7 +88,12 @@ export function build(fill: (w: PbWriter) => void): Buffer {
 }
 
 /** `k8s\0` + runtime.Unknown{typeMeta, raw}. */
-export function envelope(apiVersion: string, kind: string, raw: Uint8Array, extra: (w: PbWriter) => void = () => undefined): Buffer {
+export function envelope(
+  apiVersion: string,
+  kind: string,
+  raw: Uint8Array,
+  extra: (w: PbWriter) => void = () => undefined,
+): Buffer {
   const body = build((w) => {
     w.message(1, (t) => t.string(1, apiVersion).string(2, kind));
     w.bytes(2, raw);
