@@ -129,3 +129,25 @@ test('Accept negotiation as kubectl sends it', () => {
   assert.equal(responseFormat(parseAccept('application/vnd.kubernetes.protobuf')), undefined);
   assert.equal(responseFormat([]), 'json');
 });
+
+test('the review APIs are discovered (create only, never stored), with their group documents', () => {
+  const authz = apiResourceList('authorization.k8s.io', 'v1') as Json;
+  assert.deepEqual(
+    authz['resources'].map((r: Json) => [r.name, r.kind, r.namespaced, r.verbs.join()]),
+    [
+      ['localsubjectaccessreviews', 'LocalSubjectAccessReview', true, 'create'],
+      ['selfsubjectaccessreviews', 'SelfSubjectAccessReview', false, 'create'],
+      ['selfsubjectrulesreviews', 'SelfSubjectRulesReview', false, 'create'],
+      ['subjectaccessreviews', 'SubjectAccessReview', false, 'create'],
+    ],
+  );
+  const groups = (apiGroupList() as Json)['groups'].map((g: Json) => g.name);
+  assert.ok(groups.includes('authorization.k8s.io') && groups.includes('authentication.k8s.io'));
+  const agg = aggregatedDiscovery('apis', 'v2') as Json;
+  const authn = agg['items'].find((g: Json) => g.metadata.name === 'authentication.k8s.io');
+  assert.deepEqual(
+    authn.versions[0].resources.map((r: Json) => r.resource),
+    ['selfsubjectreviews'],
+  );
+  assert.ok(!RESOURCES.some((r) => r.group === 'authorization.k8s.io'), 'not in the stored table');
+});

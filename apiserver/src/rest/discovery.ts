@@ -4,12 +4,11 @@
  * (apidiscovery.k8s.io v2 / v2beta1 APIGroupDiscoveryList).
  */
 import type { ResourceInfo } from '@kubelab/api';
-import { SERVED_RESOURCES } from './served.js';
+import { DISCOVERED_RESOURCES, SERVED_RESOURCES } from './served.js';
 import type { DiscoveryVersion } from './media.js';
-import { METRICS_RESOURCES } from './metrics/resources.js';
 
-/** Everything discovery lists: the stored resources and the metrics API (served from kubelet stats). */
-const SERVED: ResourceInfo[] = [...SERVED_RESOURCES, ...METRICS_RESOURCES];
+/** Everything discovery lists: the stored resources, the metrics API and the review APIs. */
+const SERVED = DISCOVERED_RESOURCES;
 
 interface GroupVersion {
   group: string;

@@ -25,6 +25,11 @@ test('discovery paths', () => {
   assert.equal(route('/apis/extensions/v1beta1'), 'unknown');
   assert.equal(route('/apis/apps/v2'), 'unknown');
   assert.equal(route('/api/v2'), 'unknown');
+  // Discovered groups served by their own handlers: their documents here, their resources elsewhere.
+  assert.deepEqual(parsePath('/apis/authorization.k8s.io'), { kind: 'group', group: 'authorization.k8s.io' });
+  assert.equal(route('/apis/authentication.k8s.io/v1'), 'resourceList');
+  assert.equal(route('/apis/metrics.k8s.io/v1beta1'), 'resourceList');
+  assert.equal(route('/apis/authorization.k8s.io/v1/subjectaccessreviews'), 'unknown');
 });
 
 test('namespaced resources', () => {

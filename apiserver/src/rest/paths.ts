@@ -7,7 +7,7 @@
  *   /apis/<g>/<v>/...                                              the same for named groups
  */
 import type { ResourceInfo } from '@kubelab/api';
-import { SERVED_RESOURCES } from './served.js';
+import { DISCOVERED_RESOURCES, SERVED_RESOURCES } from './served.js';
 
 export type ParsedPath =
   | { kind: 'apiVersions' }
@@ -31,6 +31,11 @@ export function findResource(group: string, version: string, resource: string): 
 
 export function servesGroupVersion(group: string, version: string): boolean {
   return SERVED_RESOURCES.some((r) => r.group === group && r.version === version);
+}
+
+/** A group-version discovery lists (its APIGroup and APIResourceList documents are served). */
+function discoversGroupVersion(group: string, version: string): boolean {
+  return DISCOVERED_RESOURCES.some((r) => r.group === group && r.version === version);
 }
 
 function resourceRoute(group: string, version: string, rest: string[]): ParsedPath {
@@ -94,11 +99,12 @@ export function parsePath(pathname: string): ParsedPath {
   if (segs[0] === 'apis') {
     if (segs.length === 1) return { kind: 'groupList' };
     const group = segs[1]!;
-    if (!SERVED_RESOURCES.some((r) => r.group === group) || group === '') return { kind: 'unknown' };
+    if (!DISCOVERED_RESOURCES.some((r) => r.group === group) || group === '') return { kind: 'unknown' };
     if (segs.length === 2) return { kind: 'group', group };
     const version = segs[2]!;
-    if (!servesGroupVersion(group, version)) return { kind: 'unknown' };
+    if (!discoversGroupVersion(group, version)) return { kind: 'unknown' };
     if (segs.length === 3) return { kind: 'resourceList', group, version };
+    if (!servesGroupVersion(group, version)) return { kind: 'unknown' };
     return resourceRoute(group, version, segs.slice(3));
   }
   return { kind: 'unknown' };

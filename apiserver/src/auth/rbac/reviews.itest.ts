@@ -41,6 +41,26 @@ describe('access reviews and impersonation with the real kubectl', { skip: KUBEC
   });
   after(() => c.stop());
 
+  it('kubectl api-resources lists the review APIs as upstream (create only)', async () => {
+    const out = await k('api-resources', '--api-group=authorization.k8s.io', '-o', 'wide');
+    assert.equal(out.code, 0, out.stderr);
+    for (const [name, ns, kind] of [
+      ['localsubjectaccessreviews', 'true', 'LocalSubjectAccessReview'],
+      ['selfsubjectaccessreviews', 'false', 'SelfSubjectAccessReview'],
+      ['selfsubjectrulesreviews', 'false', 'SelfSubjectRulesReview'],
+      ['subjectaccessreviews', 'false', 'SubjectAccessReview'],
+    ])
+      assert.match(
+        out.stdout,
+        new RegExp(`^${name}\\s+authorization\\.k8s\\.io/v1\\s+${ns}\\s+${kind}\\s+create`, 'm'),
+      );
+    const authn = await k('api-resources', '--api-group=authentication.k8s.io');
+    assert.match(authn.stdout, /^selfsubjectreviews\s+authentication\.k8s\.io\/v1\s+false\s+SelfSubjectReview$/m);
+    // Every group discovery lists answers its own documents (legacy discovery walks them all).
+    assert.equal((await k('get', '--raw', '/apis/authorization.k8s.io/v1')).code, 0);
+    assert.equal((await k('get', '--raw', '/apis/metrics.k8s.io/v1beta1')).code, 0);
+  });
+
   it('auth can-i --as, --as-group, -n and --list', async () => {
     assert.equal(await canI('list', 'pods', '--as=jane', '-n', 'other'), 'no');
     assert.equal(await canI('delete', 'pods', '--as=jane'), 'no');
