@@ -110,8 +110,8 @@ controller-manager +90s no node goes NotReady. Through /run/kubelab/clock-skew i
       } catch (err) {
         return cmd.error(`error: ${(err as Error).message}`, { exitCode: 2, code: 'kubelab.invalidClockOffset' });
       }
-      consoleLog(`skewing ${t}'s clock ${formatClockOffset(offsetMs)} (the component reads it within a second)`);
       printFaults(await lab().clockSkew(t, offsetMs));
+      consoleLog(`its clock reads ${formatClockOffset(offsetMs)} within a second`);
     });
   chaos
     .command('heal [targets...]')
