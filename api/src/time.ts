@@ -1,10 +1,22 @@
 /** Time in the form Kubernetes writes it (RFC 3339, seconds precision), behind an injectable clock. */
 
 export interface Clock {
+  /** Wall-clock milliseconds since the epoch: what goes into timestamps (and what a clock skew moves). */
   now(): number;
+  /**
+   * Milliseconds on a clock that only runs forward at the rate of real time, unmoved by skew or
+   * wall-clock steps: for "how long since this process saw X", as Go's monotonic reading of
+   * time.Now() is. Absent (fakes), elapsedMs falls back to now().
+   */
+  monotonic?(): number;
 }
 
-export const systemClock: Clock = { now: () => Date.now() };
+export const systemClock: Clock = { now: () => Date.now(), monotonic: () => performance.now() };
+
+/** A reading for measuring intervals between this process's own observations (never for timestamps). */
+export function monotonicNow(clock: Clock): number {
+  return clock.monotonic ? clock.monotonic() : clock.now();
+}
 
 export function rfc3339(ms: number = Date.now()): string {
   return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');

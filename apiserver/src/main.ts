@@ -22,6 +22,7 @@ import { CsrController } from './certificates/controller.js';
 import { serviceAccountTokens } from './serviceaccount/setup.js';
 import { advertiseAddress, MasterEndpoints } from './endpoints/master.js';
 import { systemClock } from '@kubelab/api';
+import { watchClockSkew } from '@kubelab/client/clock-skew';
 
 runMain('apiserver', async (signal, log) => {
   const cfg = readConfig();
@@ -35,6 +36,8 @@ runMain('apiserver', async (signal, log) => {
     },
     'starting',
   );
+  // The registry's timestamps and the tokens' times, skewed by `kubelab chaos clock-skew`.
+  const clock = watchClockSkew({ log: log.child({ part: 'clock' }), signal });
   const store = new EtcdStore({ endpoints: cfg.etcdEndpoints, log: log.child({ part: 'etcd' }) });
   const revision = await waitForStore(store, log, signal);
   if (revision === undefined) return store.close();
@@ -45,6 +48,7 @@ runMain('apiserver', async (signal, log) => {
     serviceCIDR: cfg.serviceCIDR,
     nodePortRange: cfg.nodePortRange,
     eventTTLSeconds: cfg.eventTTLSeconds,
+    clock,
   });
   await withStoreRetry('bootstrap', () => bootstrap(registry, { serviceCIDR: cfg.serviceCIDR, log }), log, signal);
   if (cfg.compactIntervalSeconds > 0)
@@ -72,7 +76,7 @@ runMain('apiserver', async (signal, log) => {
         registry,
         pki.serviceAccountKey,
         cfg.serviceAccountIssuer,
-        systemClock,
+        clock,
         log.child({ part: 'serviceaccount-tokens' }),
       )
     : undefined;

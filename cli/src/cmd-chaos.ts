@@ -1,7 +1,8 @@
 /** `kubelab chaos …`: faults injected into a lab's components and nodes, each one reversible. */
 import type { Command } from 'commander';
 import { LabChaos } from './chaos/faults.js';
-import { parseDuration, parsePercent } from './chaos/parse.js';
+import { CLOCK_SKEW_COMPONENTS } from './chaos/clock.js';
+import { formatClockOffset, parseClockOffset, parseDuration, parsePercent } from './chaos/parse.js';
 import { describeFaults, type FaultRecord } from './chaos/state.js';
 import { COMPONENTS } from './chaos/targets.js';
 import { labSettings } from './settings.js';
@@ -10,8 +11,8 @@ import { consoleLog } from './output.js';
 const WALKTHROUGH = `
 TARGET is a component or compose service (${COMPONENTS.join(', ')}; in the HA profile also
 scheduler-2, controller-manager-2, apiserver-2, etcd-2, etcd-3), a Node name (its kubelet), or
-pod/NAME (pod/NAMESPACE/NAME; kill only). Lasting faults (stop, pause, partition, latency) are
-recorded in .kubelab/<project>/chaos.json and listed by \`kubelab status\` until healed.
+pod/NAME (pod/NAMESPACE/NAME; kill only). Lasting faults (stop, pause, partition, latency,
+clock-skew) are recorded in .kubelab/<project>/chaos.json and listed by \`kubelab status\` until healed.
 
 Walk-through: does my Deployment survive losing the scheduler and a node?
   kubectl create deployment web --image=kubelab/echo --replicas=3 --port=80
@@ -34,7 +35,7 @@ function printFaults(made: FaultRecord[]): void {
 export function addChaosCommands(program: Command, project: () => { project?: string }): void {
   const chaos = program
     .command('chaos')
-    .description('inject faults into the lab (kill, stop, pause, partition, latency) and heal them')
+    .description('inject faults into the lab (kill, stop, pause, partition, latency, clock-skew) and heal them')
     .addHelpText('after', WALKTHROUGH);
   const lab = () => new LabChaos(project());
 
@@ -82,6 +83,35 @@ export function addChaosCommands(program: Command, project: () => { project?: st
       });
       consoleLog(`using ${r.how}`);
       printFaults(r.faults);
+    });
+  chaos
+    .command('clock-skew <target> <offset>')
+    .description(
+      `move the target's clock by OFFSET (+90s, -30s, -2m, 1h30m) until \`heal\`, at once and without a restart: ${CLOCK_SKEW_COMPONENTS.join(', ')} or a Node name (its kubelet)`,
+    )
+    .addHelpText(
+      'after',
+      `
+The component's now() moves: the times it writes (heartbeats, Lease renewals, timestamps) and
+every comparison of now() with a stored time (CronJob schedules, Job deadlines). The intervals a
+component measures between its own observations do not move (as Go's monotonic clock): with the
+controller-manager +90s no node goes NotReady. Through /run/kubelab/clock-skew in the container.
+
+  kubelab chaos clock-skew controller-manager +90s
+  kubelab chaos clock-skew kubelab-kubelet-1 -- -30s   # or: clock-skew kubelab-kubelet-1 -30s
+  kubelab chaos heal controller-manager
+`,
+    )
+    .allowUnknownOption() // "-30s" is an offset, not an option
+    .action(async (t: string, raw: string, _o: unknown, cmd: Command) => {
+      let offsetMs: number;
+      try {
+        offsetMs = parseClockOffset(raw);
+      } catch (err) {
+        return cmd.error(`error: ${(err as Error).message}`, { exitCode: 2, code: 'kubelab.invalidClockOffset' });
+      }
+      printFaults(await lab().clockSkew(t, offsetMs));
+      consoleLog(`its clock reads ${formatClockOffset(offsetMs)} within a second`);
     });
   chaos
     .command('heal [targets...]')

@@ -5,8 +5,8 @@
  * standby); losing the lease rejects, and the process exits (crash-only).
  */
 import { setMaxListeners } from 'node:events';
-import { systemClock } from '@kubelab/api';
 import { ApiClient, credentialsFromEnv, createLeaderElector, leaderElectionConfig, runMain } from '@kubelab/client';
+import { watchClockSkew } from '@kubelab/client/clock-skew';
 import { ApiEventRecorder } from '@kubelab/client/events';
 import { loadConfig } from './config.js';
 import { ControllerManager } from './manager.js';
@@ -28,12 +28,14 @@ runMain('controller-manager', async (signal, log) => {
     },
     'starting',
   );
+  // The controllers' clock (timestamps, deadlines), skewed by `kubelab chaos clock-skew`.
+  const clock = watchClockSkew({ log: log.child({ part: 'clock' }), signal });
   const client = new ApiClient(cfg.apiserver, { credentials: credentialsFromEnv() });
   try {
-    if (!election.enabled) return await new ControllerManager(client, cfg, log).run(signal);
+    if (!election.enabled) return await new ControllerManager(client, cfg, log, clock).run(signal);
     const recorder = new ApiEventRecorder(client, {
       component: 'kube-controller-manager',
-      clock: systemClock,
+      clock,
       log: log.child({ recorder: 'leaderelection' }),
     });
     const elector = createLeaderElector(election, {
@@ -41,7 +43,7 @@ runMain('controller-manager', async (signal, log) => {
       log: log.child({ part: 'leaderelection' }),
       recorder,
     });
-    await elector.run(signal, (leading) => new ControllerManager(client, cfg, log).run(leading));
+    await elector.run(signal, (leading) => new ControllerManager(client, cfg, log, clock).run(leading));
   } finally {
     client.close();
   }

@@ -4,7 +4,7 @@
  * Lease). Every controller runs the same way: wait for its caches, onSynced, then its workers.
  */
 import type { Logger } from 'pino';
-import { systemClock } from '@kubelab/api';
+import { systemClock, type Clock } from '@kubelab/api';
 import { WorkQueue, waitForCacheSync, type ApiClient } from '@kubelab/client';
 import { ApiEventRecorder } from '@kubelab/client/events';
 import type { Controller } from './api.js';
@@ -30,10 +30,10 @@ export class ControllerManager {
     client: ApiClient,
     cfg: Config,
     private readonly log: Logger,
+    clock: Clock = systemClock,
     table: readonly ControllerEntry[] = CONTROLLER_TABLE,
   ) {
     this.informers = new InformerFactory(client, log);
-    const clock = systemClock;
     const recorder = (component: string): ApiEventRecorder =>
       new ApiEventRecorder(client, { component, clock, log: log.child({ recorder: component }) });
     const wiring: Wiring = { client, cfg, inf: this.informers, recorder, clock, log };

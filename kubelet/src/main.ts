@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import './runtime/no-ssh2.js'; // before dockerode: see there
 import Dockerode from 'dockerode';
-import { systemClock, type PersistentVolume, type Pod } from '@kubelab/api';
+import type { PersistentVolume, Pod } from '@kubelab/api';
+import { watchClockSkew } from '@kubelab/client/clock-skew';
 import { ApiClient, Informer, credentialsFromEnv, runMain } from '@kubelab/client';
 import { loadConfig } from './config.js';
 import { dnsSettingsFromEnv } from './dns/poddns.js';
@@ -29,6 +30,8 @@ runMain('kubelet', async (signal, log) => {
   const credentials = credentialsFromEnv();
   const certDir = certDirFromEnv(process.env);
   const client = new ApiClient(cfg.apiserver, { credentials });
+  // The node's clock (heartbeats, Lease renewals, pod times), skewed by `kubelab chaos clock-skew`.
+  const clock = watchClockSkew({ log: log.child({ part: 'clock' }), signal });
   if (cfg.runtime === 'hollow') {
     // Every hollow node is a node of its own to the apiserver: its own client and certificate.
     const clients = new Map<string, ApiClient>();
@@ -50,7 +53,7 @@ runMain('kubelet', async (signal, log) => {
           cfg,
           api: client,
           apiFor,
-          clock: systemClock,
+          clock,
           log,
           hostname: os.hostname(),
           newPodSource: podsOf,
@@ -113,7 +116,7 @@ runMain('kubelet', async (signal, log) => {
       {
         cfg,
         api: client,
-        clock: systemClock,
+        clock,
         log,
         hostname: os.hostname(),
         probeRuntime: runtimeFor(''),

@@ -1,6 +1,7 @@
 /** kubelab scheduler: binds unscheduled pods to nodes until SIGTERM (the Lease holder only). */
 import { setMaxListeners } from 'node:events';
 import { ApiClient, credentialsFromEnv, leaderElectionConfig, runMain } from '@kubelab/client';
+import { watchClockSkew } from '@kubelab/client/clock-skew';
 import { loadConfig } from './config.js';
 import { runScheduler } from './run.js';
 
@@ -22,7 +23,9 @@ runMain('scheduler', async (signal, log) => {
   );
   const client = new ApiClient(cfg.apiserver, { credentials: credentialsFromEnv() });
   try {
-    await runScheduler(client, cfg, log, signal, election);
+    // Skewed by `kubelab chaos clock-skew` (the events' and volume binding's times).
+    const clock = watchClockSkew({ log: log.child({ part: 'clock' }), signal });
+    await runScheduler(client, cfg, log, signal, election, clock);
   } finally {
     client.close();
   }

@@ -7,6 +7,7 @@
 import type { Logger } from 'pino';
 import {
   systemClock,
+  type Clock,
   type Node,
   type PersistentVolume,
   type PersistentVolumeClaim,
@@ -32,6 +33,7 @@ export async function runScheduler(
   log: Logger,
   signal: AbortSignal,
   election?: LeaderElectionConfig,
+  clock: Clock = systemClock,
 ): Promise<void> {
   const pods = new Informer<Pod>(client, 'pods', {}, log.child({ informer: 'pods' }));
   const nodes = new Informer<Node>(client, 'nodes', {}, log.child({ informer: 'nodes' }));
@@ -51,7 +53,7 @@ export async function runScheduler(
   const queue = new WorkQueue({ baseDelayMs: 1000, maxDelayMs: 10_000 });
   const recorder = new ApiEventRecorder(client, {
     component: cfg.schedulerName,
-    clock: systemClock,
+    clock,
     log: log.child({ recorder: cfg.schedulerName }),
   });
   const binder = new VolumeBinder({
@@ -60,7 +62,7 @@ export async function runScheduler(
     volumes,
     classes,
     nodes,
-    clock: systemClock,
+    clock,
     log: log.child({ plugin: 'VolumeBinding' }),
   });
   const scheduler = new Scheduler({
@@ -69,7 +71,7 @@ export async function runScheduler(
     nodes,
     queue,
     recorder,
-    clock: systemClock,
+    clock,
     log,
     schedulerName: cfg.schedulerName,
     volumes: binder,

@@ -8,7 +8,9 @@ export type Fault =
   | { kind: 'pause'; target: string }
   | { kind: 'partition'; target: string; from?: string }
   | { kind: 'loss'; target: string; percent: number }
-  | { kind: 'latency'; target: string; delayMs: number; jitterMs?: number; lossPercent?: number };
+  | { kind: 'latency'; target: string; delayMs: number; jitterMs?: number; lossPercent?: number }
+  /** The target's clock moved by offsetMs (controller-manager, scheduler, kubelet/Node, apiserver). */
+  | { kind: 'clock-skew'; target: string; offsetMs: number };
 
 export interface FaultHandle {
   fault: Fault;
@@ -55,6 +57,9 @@ export async function injectFault(chaos: LabChaos, fault: Fault): Promise<FaultH
           loss: (fault.lossPercent ?? 0) / 100,
         })
       ).faults.map((f) => f.id);
+      break;
+    case 'clock-skew':
+      ids = (await chaos.clockSkew(fault.target, fault.offsetMs)).map((f) => f.id);
       break;
     default: {
       const never: never = fault;

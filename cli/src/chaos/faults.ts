@@ -4,12 +4,15 @@
  * undoes it. kill (SIGKILL to the container's process, so the restart policy brings it back, as
  * after a crash), stop/start, restart, pause/unpause (the cgroup freezer), partition (off the lab
  * network keeping its address, or from some peers with iptables in its namespace), latency (netem;
- * loss alone with iptables where the kernel has no netem).
+ * loss alone with iptables where the kernel has no netem), clock-skew (an offset on the
+ * component's clock, through a file in its container).
  */
 import Docker from 'dockerode';
+import { COMPONENT_LABEL } from '../labels.js';
 import { labSettings, type LabInput } from '../settings.js';
+import { CLOCK_SKEW_COMPONENTS, writeClockSkew } from './clock.js';
 import { inNetns, lossRules, netemMissing, peerRules } from './netns.js';
-import { describeLatency, netemArgs, type LatencySpec } from './parse.js';
+import { describeLatency, formatClockOffset, netemArgs, type LatencySpec } from './parse.js';
 import { chaosStatePath, newFaultId, readFaults, writeFaults, type FaultKind, type FaultRecord } from './state.js';
 import { resolveTarget, type TargetContainer } from './targets.js';
 
@@ -115,6 +118,24 @@ export class LabChaos {
     return { faults, how };
   }
 
+  /**
+   * Moves the target's clock by offsetMs (its now(): the times it writes and compares with stored
+   * ones; never the intervals it measures itself), at once and without a restart, until heal.
+   */
+  async clockSkew(target: string, offsetMs: number): Promise<FaultRecord[]> {
+    for (const c of await this.targets(target)) {
+      const component = (await this.docker.getContainer(c.id).inspect()).Config.Labels?.[COMPONENT_LABEL] ?? '';
+      if (!CLOCK_SKEW_COMPONENTS.includes(component))
+        throw new Error(
+          `${target}: ${c.name} is ${component || 'not a component'}, whose clock cannot be skewed: use ${CLOCK_SKEW_COMPONENTS.join(', ')} or a Node name`,
+        );
+    }
+    return this.record('clock-skew', target, `clock ${formatClockOffset(offsetMs)}`, async (c) => {
+      await writeClockSkew(this.docker, c.id, offsetMs);
+      return { skewMs: offsetMs };
+    });
+  }
+
   /** Undoes the recorded faults on `target` (every one with `target` undefined); returns those healed. */
   async heal(target?: string): Promise<FaultRecord[]> {
     const all = await this.faults();
@@ -163,6 +184,11 @@ export class LabChaos {
           const pid = (await c.inspect()).State.Pid;
           if (pid) for (const u of f.undo) await inNetns(pid, u).catch(() => undefined); // gone with a restart
         }
+        return;
+      case 'clock-skew':
+        await writeClockSkew(this.docker, f.container.id, 0).catch((err: { statusCode?: number }) => {
+          if (err.statusCode !== 404) throw err; // the container is gone, and its clock with it
+        });
         return;
       default: {
         const never: never = f.kind;

@@ -1,4 +1,7 @@
-/** Parsing the arguments of `kubelab chaos latency`: durations ("200ms", "1s") and percentages ("5%"). */
+/**
+ * Parsing the arguments of `kubelab chaos latency` (durations "200ms", "1s"; percentages "5%") and
+ * `kubelab chaos clock-skew` (signed offsets "+90s", "-2m", "1h30m").
+ */
 
 /** Milliseconds from "200ms", "1.5s" or a bare number of milliseconds. */
 export function parseDuration(raw: string, what: string): number {
@@ -37,4 +40,39 @@ export function describeLatency(s: LatencySpec): string {
     s.loss > 0 ? `${+(s.loss * 100).toFixed(3)}% loss` : '',
   ];
   return parts.filter(Boolean).join(', ') || 'nothing';
+}
+
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+const MAX_SKEW_MS = 366 * 86_400_000;
+
+/** Signed milliseconds from a clock offset: "+90s", "-30s", "-2m", "1h30m" (no sign: ahead), "+1.5s". */
+export function parseClockOffset(raw: string, what = 'OFFSET'): number {
+  const bad = (why: string) => new Error(`${what}: Invalid value: "${raw}": ${why}`);
+  const m = /^([+-]?)((?:\d+(?:\.\d+)?(?:ms|s|m|h|d))+)$/.exec(raw.trim());
+  if (!m) throw bad('must be a signed duration such as +90s, -2m or 1h30m');
+  let ms = 0;
+  for (const part of m[2]!.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h|d)/g)) ms += Number(part[1]) * UNIT_MS[part[2]!]!;
+  ms = Math.round(ms);
+  if (ms === 0) throw bad('must not be zero (kubelab chaos heal removes a skew)');
+  if (ms > MAX_SKEW_MS) throw bad('must be at most a year either way');
+  return m[1] === '-' ? -ms : ms;
+}
+
+/** "+1m30s", "-2m", "+1h30m", "+1.5s": an offset as the CLI shows it. */
+export function formatClockOffset(ms: number): string {
+  const sign = ms < 0 ? '-' : '+';
+  let left = Math.abs(ms);
+  const parts: string[] = [];
+  for (const [unit, size] of [
+    ['d', 86_400_000],
+    ['h', 3_600_000],
+    ['m', 60_000],
+  ] as const) {
+    if (left >= size) {
+      parts.push(`${Math.floor(left / size)}${unit}`);
+      left %= size;
+    }
+  }
+  if (left) parts.push(`${left / 1000}s`);
+  return `${sign}${parts.join('') || '0s'}`;
 }

@@ -6,7 +6,7 @@ import { readFile, rename, writeFile, mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { labComposeEnvPath } from '../compose-env.js';
 
-export type FaultKind = 'stop' | 'pause' | 'partition' | 'latency';
+export type FaultKind = 'stop' | 'pause' | 'partition' | 'latency' | 'clock-skew';
 
 /** How the fault was made, so that healing it restores exactly what was there. */
 export interface FaultRecord {
@@ -22,6 +22,8 @@ export interface FaultRecord {
   network?: { name: string; ip: string; aliases: string[] };
   /** partition --from / latency: the commands that undo it, run in the container's network namespace. */
   undo?: string[][];
+  /** clock-skew: the offset of the component's clock, in milliseconds (heal sets it back to 0). */
+  skewMs?: number;
 }
 
 export function chaosStatePath(root: string, project: string): string {

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rfc3339, type Lease, type Node, type Pod } from '@kubelab/api';
+import { SkewedClock } from '@kubelab/client/clock-skew';
 import { MemoryEventRecorder } from '@kubelab/client/events';
 import { NodeLifecycleController } from './nodelifecycle.js';
 import { drain, FakeCache, InProcessApi, ManualQueue } from '@kubelab/apiserver/testing';
@@ -8,6 +9,9 @@ import { pod, readyStatus, silentLog } from '../testing/fixtures.js';
 
 async function setup(opts: { synced?: boolean } = {}) {
   const api = new InProcessApi();
+  // The controller's clock: the kubelet's (api.clock) plus what a test skews it by; its monotonic
+  // reading is the real passing of time (the manual clock's).
+  const clock = new SkewedClock(api.clock);
   const now = (): string => rfc3339(api.clock.now());
   const node: Node = {
     apiVersion: 'v1',
@@ -50,7 +54,7 @@ async function setup(opts: { synced?: boolean } = {}) {
     pods,
     queue,
     recorder,
-    clock: api.clock,
+    clock,
     log: silentLog,
   });
   ctrl.onSynced();
@@ -64,7 +68,7 @@ async function setup(opts: { synced?: boolean } = {}) {
     await api.update('leases', { ...l, spec: { ...l.spec, renewTime: rfc3339(api.clock.now()) } });
   };
   const ready = (): Node['status'] => api.peek<Node>('nodes', '', 'node-1')!.status;
-  return { api, ctrl, tick, nodes, recorder, renew, ready };
+  return { api, ctrl, tick, nodes, recorder, renew, ready, clock };
 }
 
 test('a node whose lease keeps being renewed stays as it is', async () => {
@@ -164,4 +168,66 @@ test('a node is looked at again every monitor period; a key without a node or po
   const { ctrl } = await setup();
   assert.deepEqual(await ctrl.reconcile('node-1'), { requeueAfterMs: 5_000 });
   assert.equal(await ctrl.reconcile('never-existed'), undefined);
+});
+
+test('the controller-manager clock stepped +90 s: no node marked Unknown, no pod evicted', async () => {
+  const { api, tick, renew, ready, clock } = await setup();
+  await tick();
+  api.clock.advance(2_000);
+  await renew();
+  await tick();
+  const podWrites = api.count('updateStatus', 'pods'); // the setup's
+  clock.offsetMs = 90_000; // kubelab chaos clock-skew controller-manager +90s
+  for (let i = 0; i < 12; i++) {
+    await tick(); // the first one before the kubelet renews again
+    api.clock.advance(5_000);
+    await renew();
+  }
+  assert.equal(ready()!.conditions![0]!.status, 'True');
+  assert.equal(api.count('updateStatus', 'nodes'), 0);
+  assert.equal(api.count('updateStatus', 'pods'), podWrites, 'no pod marked not ready');
+  assert.equal(api.count('delete', 'pods'), 0);
+});
+
+test("a clock 90 s ahead of the kubelet's renewTime from the start: renewals keep the node Ready", async () => {
+  const { api, tick, renew, ready, clock } = await setup();
+  clock.offsetMs = 90_000;
+  for (let i = 0; i < 10; i++) {
+    await tick();
+    api.clock.advance(10_000);
+    await renew();
+  }
+  assert.equal(ready()!.conditions![0]!.status, 'True');
+  assert.equal(api.count('delete', 'pods'), 0);
+});
+
+test('with the clock skewed, a lease that really stops renewing is noticed within the grace period', async () => {
+  const { api, tick, renew, ready, clock } = await setup();
+  clock.offsetMs = 90_000;
+  await tick();
+  await renew();
+  await tick();
+  api.clock.advance(40_000);
+  await tick();
+  assert.equal(ready()!.conditions![0]!.status, 'True', 'exactly the grace period is still fine');
+  api.clock.advance(1_000);
+  await tick();
+  const r = ready()!.conditions![0]!;
+  assert.equal(r.status, 'Unknown');
+  assert.equal(r.lastTransitionTime, rfc3339(clock.now()), 'the time written is the skewed wall clock');
+  api.clock.advance(61_000);
+  await tick();
+  assert.equal(api.objects('pods').length, 0, 'evicted once the eviction timeout passed too');
+});
+
+test('the skew removed (a -90 s step) just as the kubelet falls silent: still noticed within the grace period', async () => {
+  const { api, tick, renew, ready, clock } = await setup();
+  clock.offsetMs = 90_000;
+  await tick();
+  await renew();
+  await tick();
+  clock.offsetMs = 0; // kubelab chaos heal controller-manager
+  api.clock.advance(41_000);
+  await tick();
+  assert.equal(ready()!.conditions![0]!.status, 'Unknown');
 });

@@ -7,10 +7,16 @@
  * its pods marked not ready (so Services drop them). Pods on a node that has stayed not ready for
  * the eviction timeout are deleted with gracePeriodSeconds 0 so their ReplicaSets replace them
  * elsewhere; so are pods bound to a node that no longer exists. Heartbeats are timed with the
- * controller's own clock (when it saw them change), so node clock skew does not matter.
+ * controller's own clock, from when it saw them change (upstream's probeTimestamp), never from the
+ * times a kubelet wrote, so node clock skew does not matter; and every interval it measures
+ * (silence, not-ready time, orphans) is on the clock's monotonic reading, as Go's time.Now() is,
+ * so a step or skew of the controller-manager's own wall clock (`kubelab chaos clock-skew`)
+ * neither marks a node NotReady nor delays noticing a real silence. Only the times it writes
+ * (lastTransitionTime) come from the wall clock.
  */
 import type { Logger } from 'pino';
 import {
+  monotonicNow,
   rfc3339,
   type Clock,
   type KubeObject,
@@ -45,6 +51,7 @@ export interface NodeLifecycleDeps {
   periodMs?: number;
 }
 
+/** What the controller saw of a node, at monotonic times of its own. */
 interface Health {
   signature: string;
   probedAt: number;
@@ -89,7 +96,7 @@ export class NodeLifecycleController implements Controller {
     const again = { requeueAfterMs: this.periodMs };
     if (!name) return undefined;
     if (!this.caches.every((c) => c.hasSynced())) return again;
-    const now = this.d.clock.now();
+    const now = monotonicNow(this.d.clock);
     const node = this.d.nodes.get(name);
     if (node) {
       await this.checkNode(node, now);
@@ -99,6 +106,7 @@ export class NodeLifecycleController implements Controller {
     return (await this.collectOrphans(name, now)) ? again : undefined;
   }
 
+  /** `now` is monotonic: compared only with the times this controller itself saw things. */
   private async checkNode(node: Node, now: number): Promise<void> {
     const name = node.metadata.name ?? '';
     const lease = this.d.leases.get(`${NODE_LEASE_NAMESPACE}/${name}`);
@@ -111,18 +119,18 @@ export class NodeLifecycleController implements Controller {
     }
     let status = ready?.status;
     if (now - h.probedAt > this.graceMs && status !== 'Unknown') {
-      if (await this.markUnknown(node, now)) status = 'Unknown';
+      if (await this.markUnknown(node)) status = 'Unknown';
     }
     if (status === 'True') h.notReadySince = undefined;
     else h.notReadySince ??= now;
-    if (status === 'Unknown') await this.markPodsNotReady(name, now);
+    if (status === 'Unknown') await this.markPodsNotReady(name);
     if (h.notReadySince !== undefined && now - h.notReadySince > this.evictionMs)
       await this.evictPods(name, `node ${name} not ready`);
   }
 
   /** Sets Ready (and the pressure conditions) to Unknown; false when the write lost a race. */
-  private async markUnknown(node: Node, now: number): Promise<boolean> {
-    const nowIso = rfc3339(now);
+  private async markUnknown(node: Node): Promise<boolean> {
+    const nowIso = rfc3339(this.d.clock.now());
     const next = structuredClone(node);
     next.status ??= {};
     const conds: NodeCondition[] = (next.status.conditions ??= []);
@@ -162,7 +170,8 @@ export class NodeLifecycleController implements Controller {
   }
 
   /** Pods on an unreachable node are no longer ready: nobody is there to say otherwise. */
-  private async markPodsNotReady(nodeName: string, now: number): Promise<void> {
+  private async markPodsNotReady(nodeName: string): Promise<void> {
+    const now = this.d.clock.now();
     for (const pod of this.podsOn(nodeName)) {
       if (!isPodReady(pod) || pod.metadata.deletionTimestamp) continue;
       const next = structuredClone(pod);
@@ -199,7 +208,7 @@ export class NodeLifecycleController implements Controller {
 
   /**
    * Pods bound to a node that does not exist (confirmed by GET after the grace period) are
-   * deleted; true while some are still waiting.
+   * deleted; true while some are still waiting. `now` is monotonic.
    */
   private async collectOrphans(nodeName: string, now: number): Promise<boolean> {
     const pods = this.podsOn(nodeName);
