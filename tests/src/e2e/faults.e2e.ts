@@ -76,7 +76,10 @@ describe('faults: the lab heals', { timeout: 12 * 60_000 }, () => {
     await waitFor(webAvailable(3), { timeout: 60_000, what: 'web available' });
     const r = await x.finish();
     console.log(r.text);
-    assert.ok(r.ok, r.text);
+    // A request already routed to the killed container is reset (as on any cluster, until the
+    // endpoint goes or the container is back): the continuous probe may see a short outage, bounded
+    // below; the Deployment must be available at the end.
+    assert.ok(r.probes[1]!.held, r.text);
     const failed = r.probes[0]!.outages.reduce((sum, o) => sum + ((o.to ?? r.durationMs) - o.from), 0);
     assert.ok(recovered('1 container killed (restart)', restarted - f.at, 30_000));
     assert.ok(
