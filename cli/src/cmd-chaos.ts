@@ -1,6 +1,7 @@
 /** `kubelab chaos …`: faults injected into a lab's components and nodes, each one reversible. */
 import type { Command } from 'commander';
 import { LabChaos } from './chaos/faults.js';
+import { addChaosRunCommand } from './cmd-chaos-run.js';
 import { parseDuration, parsePercent } from './chaos/parse.js';
 import { describeFaults, type FaultRecord } from './chaos/state.js';
 import { COMPONENTS } from './chaos/targets.js';
@@ -24,6 +25,8 @@ Walk-through: does my Deployment survive losing the scheduler and a node?
   kubelab chaos partition <node>               # the node's kubelet loses the apiserver
   kubectl get nodes -w                         # NotReady after the grace period (40 s)
   kubelab chaos heal --all                     # everything back as it was
+
+A timed, seeded sequence of these with probes and a report: kubelab chaos run --help.
 `;
 
 function printFaults(made: FaultRecord[]): void {
@@ -96,6 +99,7 @@ export function addChaosCommands(program: Command, project: () => { project?: st
       }
       for (const t of targets) healed(await lab().heal(t), t);
     });
+  addChaosRunCommand(chaos, project);
   chaos
     .command('list')
     .description('the active faults')

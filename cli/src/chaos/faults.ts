@@ -11,7 +11,7 @@ import { labSettings, type LabInput } from '../settings.js';
 import { inNetns, lossRules, netemMissing, peerRules } from './netns.js';
 import { describeLatency, netemArgs, type LatencySpec } from './parse.js';
 import { chaosStatePath, newFaultId, readFaults, writeFaults, type FaultKind, type FaultRecord } from './state.js';
-import { resolveTarget, type TargetContainer } from './targets.js';
+import { listTargets, resolveTarget, type TargetContainer } from './targets.js';
 
 export type { FaultRecord } from './state.js';
 
@@ -31,6 +31,11 @@ export class LabChaos {
 
   targets(target: string): Promise<TargetContainer[]> {
     return resolveTarget(this.docker, this.cluster, target);
+  }
+
+  /** The lab's compose services (kubelets aside) and Nodes, sorted: what a TARGET may name besides pod/NAME. */
+  listTargets(): Promise<{ services: string[]; nodes: string[] }> {
+    return listTargets(this.docker, this.cluster);
   }
 
   faults(): Promise<FaultRecord[]> {
