@@ -13,6 +13,8 @@ export interface StepRecord {
   index: number;
   /** The target it acted on (a random one as picked). */
   target?: string;
+  /** When the schedule had it (an `at` range: as the seed picked). */
+  plannedAtMs?: number;
   injectedAtMs?: number;
   /** When the injection call returned (a kill: the container died; a restart: it runs again). */
   doneAtMs?: number;
@@ -163,6 +165,10 @@ export function formatScenarioReport(r: ScenarioReport, s: Scenario): string {
       st.injectedAtMs === undefined
         ? 'not run'
         : `injected at ${sec(st.injectedAtMs)}${
+            st.plannedAtMs !== undefined && st.injectedAtMs - st.plannedAtMs >= 500
+              ? ` (planned ${sec(st.plannedAtMs)})`
+              : ''
+          }${
             SELF_HEALING.has(spec.fault.verb)
               ? ', heals by itself'
               : st.healedAtMs !== undefined

@@ -24,6 +24,8 @@ export interface RunOptions {
   signal?: AbortSignal;
 }
 
+const sec = (ms: number): string => `${(ms / 1000).toFixed(1)}s`;
+
 function sleepUntil(when: number, signal?: AbortSignal): Promise<void> {
   const ms = when - Date.now();
   if (ms <= 0 || signal?.aborted) return Promise.resolve();
@@ -109,50 +111,49 @@ export async function runScenario(lab: TestLab, s: Scenario, o: RunOptions): Pro
 
   const records = new Map<number, StepRecord>();
   const handles = new Map<number, FaultHandle>();
-  const stepOf = (i: number): StepSpec => s.steps.find((st) => st.index === i)!;
   let error: string | undefined = startFailures.length ? 'probes failed at the start' : undefined;
+  // Stops the schedule: Ctrl-C, or a step that failed.
+  const stop = new AbortController();
+  const onAbort = () => stop.abort();
+  o.signal?.addEventListener('abort', onAbort, { once: true });
+  if (error || o.signal?.aborted) stop.abort();
+  // Each step on its own timer, so that a slow injection (a kill waits for the container to die)
+  // delays no other; `for` counts from the step's own injection.
+  const runStep = async (st: StepSpec, pick: number | undefined, atMs: number): Promise<void> => {
+    await sleepUntil(t0 + atMs, stop.signal);
+    if (stop.signal.aborted) return;
+    const rec: StepRecord = { index: st.index, plannedAtMs: atMs, injectedAtMs: Date.now() - t0 };
+    records.set(st.index, rec);
+    try {
+      rec.target = await resolveTarget(lab, st.fault.target, pick);
+      log(`step ${st.index}: ${st.fault.verb} ${rec.target}${st.forMs ? ` for ${st.forMs / 1000}s` : ''}`);
+      const h = await x.inject(lab, st.fault.make(rec.target));
+      rec.injectedAtMs = h.at - t0;
+      rec.doneAtMs = Date.now() - t0;
+      handles.set(st.index, h);
+      if (st.forMs === undefined) return;
+      await sleepUntil(h.at + st.forMs, stop.signal);
+      if (stop.signal.aborted) return; // healed with the rest below
+      await h.heal();
+      rec.healedAtMs = (h.healedAt ?? Date.now()) - t0;
+      log(`step ${st.index}: healed ${st.fault.verb} ${rec.target} (on for ${sec(rec.healedAtMs - rec.injectedAtMs)})`);
+    } catch (err) {
+      rec.error = (err as Error).message;
+      error ??= `step ${st.index} (${st.fault.text}) failed: ${rec.error}`;
+      log(`step ${st.index} (${st.fault.text}) failed: ${rec.error}`);
+      stop.abort();
+    }
+  };
   let leftover: string[] = [];
   try {
-    for (const ev of error ? [] : plan.events) {
-      await sleepUntil(t0 + ev.atMs, o.signal);
-      if (o.signal?.aborted) break;
-      const st = stepOf(ev.step);
-      const rec = records.get(st.index) ?? { index: st.index };
-      records.set(st.index, rec);
-      if (ev.action === 'inject') {
-        rec.injectedAtMs = Date.now() - t0;
-        try {
-          rec.target = await resolveTarget(lab, st.fault.target, plan.steps.find((p) => p.index === st.index)?.pick);
-          log(`step ${st.index}: ${st.fault.verb} ${rec.target}${st.forMs ? ` for ${st.forMs / 1000}s` : ''}`);
-          const h = await x.inject(lab, st.fault.make(rec.target));
-          rec.injectedAtMs = h.at - t0;
-          rec.doneAtMs = Date.now() - t0;
-          handles.set(st.index, h);
-        } catch (err) {
-          rec.error = (err as Error).message;
-          error = `step ${st.index} (${st.fault.text}) failed: ${rec.error}`;
-          log(error);
-          break;
-        }
-      } else {
-        const h = handles.get(st.index);
-        if (!h) continue;
-        await h.heal();
-        rec.healedAtMs = (h.healedAt ?? Date.now()) - t0;
-        log(
-          `step ${st.index}: healed ${st.fault.verb} ${rec.target} (on for ${((rec.healedAtMs - rec.injectedAtMs!) / 1000).toFixed(1)}s)`,
-        );
-      }
-    }
-  } catch (err) {
-    error = `the schedule stopped: ${(err as Error).message}`;
-    log(error);
+    await Promise.all(plan.steps.map((p) => runStep(s.steps.find((st) => st.index === p.index)!, p.pick, p.atMs)));
   } finally {
+    o.signal?.removeEventListener('abort', onAbort);
     leftover = await healEverything(lab, s, handles, records, t0, log);
   }
 
   if (!error && !o.signal?.aborted && s.durationMs !== undefined) await sleepUntil(t0 + s.durationMs, o.signal);
-  if (!o.signal?.aborted && s.probes.length > 0) {
+  if (!o.signal?.aborted && s.probes.length > 0 && startFailures.length === 0) {
     const checks = s.probes.map((p) => ({ p, check: probeCheck(lab, p) }));
     log(`waiting up to ${s.recoverMs / 1000}s for every probe to pass`);
     await waitFor(

@@ -191,7 +191,7 @@ test('the report lays each outage to its step and times the recovery from the he
     steps: [
       { index: 0, target: 'scheduler', injectedAtMs: 0, doneAtMs: 100 },
       { index: 1, target: 'kube-proxy', injectedAtMs: 5000, doneAtMs: 5050, healedAtMs: 15_000 },
-      { index: 2, target: 'kubelab-kubelet-2', injectedAtMs: 22_000, doneAtMs: 22_300 },
+      { index: 2, target: 'kubelab-kubelet-2', plannedAtMs: 21_000, injectedAtMs: 22_000, doneAtMs: 22_300 },
       { index: 3, target: 'kubelab-kubelet-1', injectedAtMs: 60_000, doneAtMs: 60_100, healedAtMs: 61_000 },
     ],
     experiment: {
@@ -230,7 +230,10 @@ test('the report lays each outage to its step and times the recovery from the he
   const text = formatScenarioReport(r, s);
   assert.match(text, /^scenario "kill-the-control-plane" \(seed 42\): BROKE in 70\.0s/);
   assert.match(text, /step 1 pause kube-proxy: injected at 5\.0s, healed at 15\.0s \(on for 10\.0s\)/);
-  assert.match(text, /step 2 kill random node \(random node: kubelab-kubelet-2\): injected at 22\.0s, heals by itself/);
+  assert.match(
+    text,
+    /step 2 kill random node \(random node: kubelab-kubelet-2\): injected at 22\.0s \(planned 21\.0s\), heals by itself/,
+  );
   assert.match(
     text,
     /probe web \[must recover\]: held, 3\/30 checks failed:\n {4}broke 5\.5s–16\.2s after step 1 \(GET \/: no answer\), answering again 1\.2s after its heal/,

@@ -20,6 +20,8 @@ export class LabChaos {
   readonly cluster: string;
   readonly network: string;
   readonly stateFile: string;
+  /** Serializes this instance's read-modify-writes of chaos.json (faults injected at once, as by `chaos run`). */
+  private stateLock: Promise<unknown> = Promise.resolve();
 
   constructor(lab: LabInput = {}, docker: Docker = new Docker()) {
     const s = labSettings(lab);
@@ -121,7 +123,17 @@ export class LabChaos {
   }
 
   /** Undoes the recorded faults on `target` (every one with `target` undefined); returns those healed. */
-  async heal(target?: string): Promise<FaultRecord[]> {
+  heal(target?: string): Promise<FaultRecord[]> {
+    return this.locked(() => this.healNow(target));
+  }
+
+  private locked<T>(f: () => Promise<T>): Promise<T> {
+    const run = this.stateLock.then(() => f());
+    this.stateLock = run.catch(() => undefined);
+    return run;
+  }
+
+  private async healNow(target?: string): Promise<FaultRecord[]> {
     const all = await this.faults();
     const ids =
       target === undefined ? undefined : new Set((await this.targets(target).catch(() => [])).map((c) => c.id));
@@ -203,7 +215,16 @@ export class LabChaos {
     return { name: this.network, ip: net.IPAddress, aliases: (net.Aliases ?? []).filter((a: string) => a !== short) };
   }
 
-  private async record(
+  private record(
+    kind: FaultKind,
+    target: string,
+    detail: string,
+    act: (c: TargetContainer) => Promise<Partial<FaultRecord>>,
+  ): Promise<FaultRecord[]> {
+    return this.locked(() => this.recordNow(kind, target, detail, act));
+  }
+
+  private async recordNow(
     kind: FaultKind,
     target: string,
     detail: string,
