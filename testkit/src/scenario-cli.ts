@@ -52,7 +52,7 @@ export async function runScenarioFile(file: string, o: ScenarioCliOptions): Prom
   const lab = await attach(o.project ? { project: o.project } : {});
   const ac = new AbortController();
   const stop = () => {
-    progress('interrupted: healing what was injected (Ctrl-C again to exit at once)');
+    progress('interrupted (Ctrl-C): healing what was injected; Ctrl-C again exits at once');
     ac.abort();
   };
   process.once('SIGINT', stop);
