@@ -35,7 +35,7 @@ export interface OutageReport {
   error: string;
   /** The step it is laid to (index in the file), when one was injected before it began. */
   step?: number;
-  /** From that step's heal to toMs (0 when it answered again before the heal). */
+  /** From that step's heal (a kill's or restart's injection) to toMs (0 when it answered again before the heal). */
   recoveryMs?: number;
 }
 
@@ -104,9 +104,7 @@ export function buildReport(i: ReportInput): ScenarioReport {
     .filter((s) => s.injectedAtMs !== undefined)
     .sort((a, b) => a.injectedAtMs! - b.injectedAtMs! || a.index - b.index);
   const healRef = (s: StepReport): number | undefined =>
-    SELF_HEALING.has(i.scenario.steps.find((x) => x.index === s.index)!.fault.verb)
-      ? (s.doneAtMs ?? s.injectedAtMs)
-      : s.healedAtMs;
+    SELF_HEALING.has(i.scenario.steps.find((x) => x.index === s.index)!.fault.verb) ? s.injectedAtMs : s.healedAtMs;
   // The experiment's probes come three per scenario probe: start, continuous, end.
   const probes = i.scenario.probes.map((spec, n): ProbeReport => {
     const [start, cont, end] = [0, 1, 2].map((k) => i.experiment.probes[3 * n + k]);
@@ -177,6 +175,11 @@ export function formatScenarioReport(r: ScenarioReport, s: Scenario): string {
           }`;
     lines.push(`  step ${st.index} ${spec.fault.text}${picked}: ${st.error ? `FAILED: ${st.error}` : when}`);
   }
+  const verbOf = (i: number | undefined) => s.steps.find((x) => x.index === i)?.fault.verb;
+  const selfHealing = (i: number | undefined) => {
+    const v = verbOf(i);
+    return v !== undefined && SELF_HEALING.has(v);
+  };
   for (const p of r.probes) {
     const head = `  probe ${p.name} [must ${p.must}]: ${p.ok ? 'held' : 'BROKE'}, ${p.failures}/${p.checks} checks failed`;
     const parts: string[] = [];
@@ -187,7 +190,7 @@ export function formatScenarioReport(r: ScenarioReport, s: Scenario): string {
         o.toMs === undefined
           ? 'not answering again by the end'
           : o.recoveryMs !== undefined
-            ? `answering again ${sec(o.recoveryMs)} after its heal`
+            ? `answering again ${sec(o.recoveryMs)} after ${selfHealing(o.step) ? `the ${verbOf(o.step)}` : 'its heal'}`
             : 'answering again';
       parts.push(`broke ${sec(o.fromMs)}–${o.toMs !== undefined ? sec(o.toMs) : 'end'}${after} (${o.error}), ${rec}`);
     }

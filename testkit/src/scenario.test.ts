@@ -217,7 +217,7 @@ test('the report lays each outage to its step and times the recovery from the he
     web.outages.map((o) => [o.step, o.recoveryMs]),
     [
       [1, 1200], // from the unpause at 15.0s to 16.2s
-      [2, 1700], // a kill: from its injection returning (22.3s)
+      [2, 2000], // a kill heals by itself: from its injection (22.0s)
       [3, 0], // answered again before the heal
     ],
   );
@@ -238,6 +238,7 @@ test('the report lays each outage to its step and times the recovery from the he
     text,
     /probe web \[must recover\]: held, 3\/30 checks failed:\n {4}broke 5\.5s–16\.2s after step 1 \(GET \/: no answer\), answering again 1\.2s after its heal/,
   );
+  assert.match(text, /broke 22\.5s–24\.0s after step 2 \(GET \/: HTTP 503\), answering again 2\.0s after the kill\n/);
   assert.match(text, /every fault healed$/);
 
   const held = buildReport({
