@@ -81,6 +81,20 @@ test('a run injects each step, heals after its for, picks random targets from th
   });
 });
 
+test('with a duration, a fault without for lasts until the end of the run', async () => {
+  await withServer(async (url) => {
+    const { lab, log } = fakeLab();
+    const s = parseScenario(
+      `name: t\nduration: 1s\nprobes: [{http: {url: "${url}"}}]\nsteps: [{at: 0s, fault: pause etcd}, {at: 0s, fault: stop scheduler, for: 10ms}]\n`,
+    );
+    const r = await runScenario(lab, s, { seed: 1, log: () => undefined });
+    assert.equal(r.exitCode, 0);
+    assert.ok(r.steps[0]!.healedAtMs! >= 1000, `pause etcd healed at ${r.steps[0]!.healedAtMs} ms`);
+    assert.ok(r.steps[1]!.healedAtMs! < r.steps[0]!.healedAtMs!, 'stop scheduler healed after its for');
+    assert.deepEqual(log, ['pause etcd', 'stop scheduler', 'heal stop scheduler', 'heal pause etcd']);
+  });
+});
+
 test('a failed step stops the schedule, and what was injected is healed: exit 1', async () => {
   await withServer(async (url) => {
     const { lab, log } = fakeLab('nowhere');

@@ -147,12 +147,13 @@ export async function runScenario(lab: TestLab, s: Scenario, o: RunOptions): Pro
   let leftover: string[] = [];
   try {
     await Promise.all(plan.steps.map((p) => runStep(s.steps.find((st) => st.index === p.index)!, p.pick, p.atMs)));
+    // The end of the run: after `duration`, else now; faults without `for` last until here.
+    if (s.durationMs !== undefined) await sleepUntil(t0 + s.durationMs, stop.signal);
   } finally {
     o.signal?.removeEventListener('abort', onAbort);
     leftover = await healEverything(lab, s, handles, records, t0, log);
   }
 
-  if (!error && !o.signal?.aborted && s.durationMs !== undefined) await sleepUntil(t0 + s.durationMs, o.signal);
   if (!o.signal?.aborted && s.probes.length > 0 && startFailures.length === 0) {
     const checks = s.probes.map((p) => ({ p, check: probeCheck(lab, p) }));
     log(`waiting up to ${s.recoverMs / 1000}s for every probe to pass`);
