@@ -16,7 +16,7 @@ A scenario file (YAML):
     - deployment: {name: web, namespace: default}   # every replica updated and available
   steps:
     - {at: 0s, fault: kill scheduler}
-    - {at: 5s, fault: pause kube-proxy, for: 10s}   # healed after 10s (no for: at the end of the run)
+    - {at: 5s, fault: pause kube-proxy, for: 10s}   # healed 10s after its injection (no for: at the end)
     - {at: 20s..30s, fault: kill random node}        # a range: the seed picks the time
 
 fault is the words after \`kubelab chaos\`: kill|restart TARGET (they heal by themselves: no for),
@@ -28,7 +28,9 @@ random node, random component (a compose service other than the kubelets), rando
 While it runs: a line per injection, heal and probe change, with the seconds since the start.
 At the end every fault of the lab is healed (heal --all), also on Ctrl-C or a failed step, and
 the report says per step when it was injected and healed, per probe what held and what broke,
-when, and the recovery: from the heal (a kill's injection) to the probe answering again.
+when, and the recovery: each outage is laid to the last step injected before it began, and
+timed from that step's heal (a kill's or restart's injection) to the probe answering again.
+Steps run on their own timers: a slow injection delays no other.
 
 Exit code: 0 every probe held; 1 a probe failed (at the start or end, or a "must: hold" one at
 all), a step failed, or a fault was left unhealed; 2 a bad file (each problem with its line and
