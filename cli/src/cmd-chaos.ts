@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { LabChaos } from './chaos/faults.js';
 import { CLOCK_SKEW_COMPONENTS } from './chaos/clock.js';
+import { addChaosRunCommand } from './cmd-chaos-run.js';
 import { formatClockOffset, parseClockOffset, parseDuration, parsePercent } from './chaos/parse.js';
 import { describeFaults, type FaultRecord } from './chaos/state.js';
 import { COMPONENTS } from './chaos/targets.js';
@@ -25,6 +26,8 @@ Walk-through: does my Deployment survive losing the scheduler and a node?
   kubelab chaos partition <node>               # the node's kubelet loses the apiserver
   kubectl get nodes -w                         # NotReady after the grace period (40 s)
   kubelab chaos heal --all                     # everything back as it was
+
+A timed, seeded sequence of these with probes and a report: kubelab chaos run --help.
 `;
 
 function printFaults(made: FaultRecord[]): void {
@@ -126,6 +129,7 @@ controller-manager +90s no node goes NotReady. Through /run/kubelab/clock-skew i
       }
       for (const t of targets) healed(await lab().heal(t), t);
     });
+  addChaosRunCommand(chaos, project);
   chaos
     .command('list')
     .description('the active faults')

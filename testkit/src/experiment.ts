@@ -42,6 +42,8 @@ async function passes(p: Probe): Promise<string | undefined> {
 }
 
 export interface Experiment {
+  /** When it started (ms since the epoch): the report's times count from here. */
+  readonly startedAt: number;
   inject(lab: TestLab, fault: Fault): Promise<FaultHandle>;
   finish(): Promise<ExperimentReport>;
 }
@@ -55,7 +57,12 @@ export function stopExperiments(): void {
   running.clear();
 }
 
-export async function startExperiment(name: string, probes: Probe[]): Promise<Experiment> {
+export interface ExperimentOptions {
+  /** Called after every check of every probe (error undefined when it passed; atMs since the start), e.g. for progress lines. */
+  onCheck?(probe: Probe, error: string | undefined, atMs: number): void;
+}
+
+export async function startExperiment(name: string, probes: Probe[], o: ExperimentOptions = {}): Promise<Experiment> {
   const t0 = Date.now();
   const results = new Map(
     probes.map((p) => [
@@ -73,6 +80,7 @@ export async function startExperiment(name: string, probes: Probe[]): Promise<Ex
       if (!open || open.to !== undefined) r.outages.push({ from: now, error });
     } else if (open && open.to === undefined) open.to = now;
     r.held = !error;
+    o.onCheck?.(p, error, now);
   };
   for (const p of probes.filter((p) => p.mode === 'start')) record(p, await passes(p));
   const ac = new AbortController();
@@ -87,6 +95,7 @@ export async function startExperiment(name: string, probes: Probe[]): Promise<Ex
     });
   const handles: FaultHandle[] = [];
   return {
+    startedAt: t0,
     async inject(lab, fault) {
       const h = await lab.inject(fault);
       handles.push(h);

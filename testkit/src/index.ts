@@ -18,6 +18,7 @@ export {
   stopExperiments,
   formatReport,
   type Experiment,
+  type ExperimentOptions,
   type ExperimentReport,
   type ProbeResult,
 } from './experiment.js';

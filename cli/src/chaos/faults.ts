@@ -14,7 +14,7 @@ import { CLOCK_SKEW_COMPONENTS, writeClockSkew } from './clock.js';
 import { inNetns, lossRules, netemMissing, peerRules } from './netns.js';
 import { describeLatency, formatClockOffset, netemArgs, type LatencySpec } from './parse.js';
 import { chaosStatePath, newFaultId, readFaults, writeFaults, type FaultKind, type FaultRecord } from './state.js';
-import { resolveTarget, type TargetContainer } from './targets.js';
+import { listTargets, resolveTarget, type TargetContainer } from './targets.js';
 
 export type { FaultRecord } from './state.js';
 
@@ -23,6 +23,8 @@ export class LabChaos {
   readonly cluster: string;
   readonly network: string;
   readonly stateFile: string;
+  /** Serializes this instance's read-modify-writes of chaos.json (faults injected at once, as by `chaos run`). */
+  private stateLock: Promise<unknown> = Promise.resolve();
 
   constructor(lab: LabInput = {}, docker: Docker = new Docker()) {
     const s = labSettings(lab);
@@ -34,6 +36,11 @@ export class LabChaos {
 
   targets(target: string): Promise<TargetContainer[]> {
     return resolveTarget(this.docker, this.cluster, target);
+  }
+
+  /** The lab's compose services (kubelets aside) and Nodes, sorted: what a TARGET may name besides pod/NAME. */
+  listTargets(): Promise<{ services: string[]; nodes: string[] }> {
+    return listTargets(this.docker, this.cluster);
   }
 
   faults(): Promise<FaultRecord[]> {
@@ -137,7 +144,17 @@ export class LabChaos {
   }
 
   /** Undoes the recorded faults on `target` (every one with `target` undefined); returns those healed. */
-  async heal(target?: string): Promise<FaultRecord[]> {
+  heal(target?: string): Promise<FaultRecord[]> {
+    return this.locked(() => this.healNow(target));
+  }
+
+  private locked<T>(f: () => Promise<T>): Promise<T> {
+    const run = this.stateLock.then(() => f());
+    this.stateLock = run.catch(() => undefined);
+    return run;
+  }
+
+  private async healNow(target?: string): Promise<FaultRecord[]> {
     const all = await this.faults();
     const ids =
       target === undefined ? undefined : new Set((await this.targets(target).catch(() => [])).map((c) => c.id));
@@ -224,7 +241,16 @@ export class LabChaos {
     return { name: this.network, ip: net.IPAddress, aliases: (net.Aliases ?? []).filter((a: string) => a !== short) };
   }
 
-  private async record(
+  private record(
+    kind: FaultKind,
+    target: string,
+    detail: string,
+    act: (c: TargetContainer) => Promise<Partial<FaultRecord>>,
+  ): Promise<FaultRecord[]> {
+    return this.locked(() => this.recordNow(kind, target, detail, act));
+  }
+
+  private async recordNow(
     kind: FaultKind,
     target: string,
     detail: string,

@@ -53,6 +53,21 @@ async function nodeName(docker: Docker, id: string): Promise<string> {
   );
 }
 
+/** What a TARGET may name in this lab: its compose services (kubelets aside) and its Nodes, each sorted. */
+export async function listTargets(docker: Docker, cluster: string): Promise<{ services: string[]; nodes: string[] }> {
+  const all = await docker.listContainers({ all: true, filters: { label: [`${CLUSTER_LABEL}=${cluster}`] } });
+  const components = all.filter((c) => COMPONENT_LABEL in c.Labels && c.Labels[COMPONENT_LABEL] !== 'pki');
+  const services = new Set(
+    components
+      .filter((c) => c.Labels[COMPONENT_LABEL] !== 'kubelet')
+      .map((c) => c.Labels[SERVICE_LABEL])
+      .filter((s): s is string => !!s),
+  );
+  const kubelets = components.filter((c) => c.Labels[COMPONENT_LABEL] === 'kubelet');
+  const nodes = await Promise.all(kubelets.map((c) => nodeName(docker, c.Id)));
+  return { services: [...services].sort(), nodes: [...new Set(nodes)].sort() };
+}
+
 export async function resolveTarget(docker: Docker, cluster: string, target: string): Promise<TargetContainer[]> {
   const all = await docker.listContainers({ all: true, filters: { label: [`${CLUSTER_LABEL}=${cluster}`] } });
   const pod = /^pods?\/(?:([^/]+)\/)?([^/]+)$/.exec(target);

@@ -19,9 +19,14 @@ import {
   waitFor,
   type TestLab,
 } from '@kubelab/testkit';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AckedWrite } from '@kubelab/client/watch-history';
+import type { ScenarioReport } from '@kubelab/testkit/scenario-report';
 import { useE2eLab } from '../lib/e2e-lab.js';
-import { E2E_ENV } from '../lib/lab.js';
+import { E2E_ENV, repoRoot } from '../lib/lab.js';
+import { run } from '../lib/kubectl.js';
 import { deployment, live, nodePortUrl, recovered, spread, writeConfigMap } from '../lib/faults-lib.js';
 
 const TIMINGS = {
@@ -363,6 +368,85 @@ describe('faults: the lab heals', { timeout: 12 * 60_000 }, () => {
     assert.ok(recovered('13 controller-manager clock +90 s (skew in effect)', seen, 15_000));
     assert.ok(recovered('13 controller-manager clock +90 s (healed: clock back)', back, 15_000));
     await lab.kubectl(['delete', 'deployment', 'clock-a', 'clock-b', '--wait=false']);
+  });
+
+  it('14. kubelab chaos run: kube-proxy killed, the scheduler paused, a random web pod killed; reported and healed', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'chaos-run-'));
+    const cli = (file: string, ...args: string[]) =>
+      run('node', [join(repoRoot, 'cli/dist/main.js'), '-p', lab.project, 'chaos', 'run', file, ...args], {
+        env: { ...process.env, ...E2E_ENV, ...TIMINGS },
+        timeoutMs: 180_000,
+      });
+    const file = join(dir, 'scenario.yaml');
+    await writeFile(
+      file,
+      `name: e2e-proxy-and-scheduler
+seed: 7
+recover: 60s
+probes:
+  - http: {url: "${url}", timeout: 1s}
+    name: web
+    interval: 250ms
+  - deployment: {name: web}
+steps:
+  - {at: 0s, fault: kill kube-proxy}
+  - {at: 1s, fault: pause scheduler, for: 4s}
+  - {at: 2s..3s, fault: kill random pod app=web}
+`,
+    );
+    const t0 = Date.now();
+    const r = await cli(file, '--json');
+    const wall = Date.now() - t0;
+    console.log(r.stderr.trimEnd());
+    assert.equal(r.code, 0, `exit ${r.code}: ${r.stderr}${r.stdout}`);
+    const report = JSON.parse(r.stdout) as ScenarioReport;
+    console.log(`  report: ${JSON.stringify({ steps: report.steps, probes: report.probes })}`);
+    assert.deepEqual(
+      [report.name, report.seed, report.ok, report.healed, report.leftover],
+      ['e2e-proxy-and-scheduler', 7, true, true, []],
+    );
+    const [kill, pause, pod] = report.steps;
+    assert.equal(kill?.target, 'kube-proxy');
+    assert.ok(kill.injectedAtMs! >= 0 && kill.doneAtMs! >= kill.injectedAtMs!, JSON.stringify(kill));
+    assert.equal(pause?.target, 'scheduler');
+    assert.ok(pause.injectedAtMs! >= 1000, JSON.stringify(pause));
+    assert.ok(pause.lastedMs! >= 4000 && pause.lastedMs! < 20_000, `paused for ${pause.lastedMs} ms`);
+    assert.match(pod?.target ?? '', /^pod\/default\/web-/);
+    assert.ok(pod!.injectedAtMs! >= 2000, JSON.stringify(pod));
+    assert.ok(report.steps.every((st) => !st.error));
+    for (const p of report.probes) {
+      assert.deepEqual([p.ok, p.start.ok, p.end.ok], [true, true, true], JSON.stringify(p));
+      assert.ok(p.checks > 3, `${p.name}: ${p.checks} checks`);
+      for (const o of p.outages) {
+        assert.ok(o.toMs !== undefined && o.recoveryMs !== undefined && o.step !== undefined, JSON.stringify(o));
+        assert.ok(recovered(`14 chaos run: ${p.name} after step ${o.step}`, o.recoveryMs, 60_000));
+      }
+    }
+    assert.deepEqual(await lab.chaos.faults(), [], 'nothing left in chaos.json');
+    for (const c of await lab.chaos.targets('scheduler')) {
+      const st = await run('docker', ['inspect', '-f', '{{.State.Running}} {{.State.Paused}}', c.id]);
+      assert.equal(st.stdout.trim(), 'true false', `${c.name} runs, not paused`);
+    }
+    console.log(`  [fault suite] 14 chaos run: ${(wall / 1000).toFixed(1)} s wall`);
+
+    // A probe that fails at the start: no fault injected, exit 1.
+    const dead = join(dir, 'dead.yaml');
+    await writeFile(
+      dead,
+      'name: dead\nprobes: [{http: {url: "http://127.0.0.1:1/", timeout: 1s}}]\nsteps: [{at: 0s, fault: pause scheduler}]\n',
+    );
+    const d = await cli(dead, '--json');
+    assert.equal(d.code, 1, d.stderr);
+    const dr = JSON.parse(d.stdout) as ScenarioReport;
+    assert.deepEqual([dr.ok, dr.probes[0]!.start.ok, dr.steps[0]!.injectedAtMs], [false, false, undefined]);
+    assert.deepEqual(await lab.chaos.faults(), []);
+
+    // A bad file: exit 2, the problem with its line and field path.
+    const bad = join(dir, 'bad.yaml');
+    await writeFile(bad, 'name: bad\nsteps:\n  - {at: 0s, fault: explode scheduler}\n');
+    const b = await cli(bad);
+    assert.equal(b.code, 2, b.stderr);
+    assert.match(b.stderr, /bad\.yaml:3: steps\[0\]\.fault: Invalid value: "explode scheduler": unknown fault/);
   });
 
   it(
