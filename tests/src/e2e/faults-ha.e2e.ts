@@ -17,13 +17,7 @@ import type { AckedWrite } from '@kubelab/client/watch-history';
 import { useE2eLab } from '../lib/e2e-lab.js';
 import { E2E_ENV } from '../lib/lab.js';
 import { deployment, live, recovered, seconds, spread } from '../lib/faults-lib.js';
-import {
-  etcdLeader,
-  holderService,
-  rawRequest,
-  TAKEOVER_BOUND_MS,
-  waitForEtcdQuorum,
-} from '../lib/ha-lab.js';
+import { etcdLeader, holderService, rawRequest, TAKEOVER_BOUND_MS, waitForEtcdQuorum } from '../lib/ha-lab.js';
 
 interface Lease {
   spec: { holderIdentity?: string };
