@@ -2,8 +2,8 @@
  * The faults of `kubelab chaos`, as a library (the CLI and the testkit use it): each one acts on
  * the containers a TARGET names and, when it lasts, is recorded in the lab's chaos.json with what
  * undoes it. kill (SIGKILL to the container's process, so the restart policy brings it back, as
- * after a crash), stop/start, restart, pause/unpause (the cgroup freezer), partition (off the lab
- * network keeping its address, or from some peers with iptables in its namespace), latency (netem;
+ * after a crash), stop/start, restart, pause/unpause (the cgroup freezer), partition (every packet
+ * to or from the lab network, or from some peers, dropped by iptables in its namespace), latency (netem;
  * loss alone with iptables where the kernel has no netem), clock-skew (an offset on the
  * component's clock, through a file in its container).
  */
@@ -85,7 +85,7 @@ export class LabChaos {
     });
   }
 
-  /** Off the lab network (every peer), or, with `from`, from those peers' addresses only. */
+  /** Cut off from the whole lab network (every peer and the host), or, with `from`, from those peers' addresses only. */
   async partition(target: string, from?: string): Promise<FaultRecord[]> {
     if (from) {
       const peers = await this.targets(from);
@@ -97,11 +97,25 @@ export class LabChaos {
         return { undo: rules.undo };
       });
     }
-    return this.record('partition', target, `disconnected from network ${this.network}`, async (c) => {
-      const network = await this.address(c.id);
-      await this.docker.getNetwork(this.network).disconnect({ Container: c.id, Force: true });
-      return { network };
-    });
+    // Every packet to or from the lab's network dropped in the container's own namespace. Its
+    // interface and address stay (a network disconnect would free the address, and a pod made
+    // meanwhile could take it, so that the heal could not give it back).
+    const subnets = ((await this.docker.getNetwork(this.network).inspect()).IPAM?.Config ?? [])
+      .map((c: { Subnet?: string }) => c.Subnet)
+      .filter((x: string | undefined): x is string => !!x);
+    if (subnets.length === 0) throw new Error(`network ${this.network} has no subnet to cut off`);
+    const rules = peerRules(subnets);
+    return this.record(
+      'partition',
+      target,
+      `cut off from network ${this.network} (${subnets.join(', ')})`,
+      async (c) => {
+        await this.address(c.id); // on the network, or there is nothing to cut
+        const pid = await this.pid(c);
+        for (const r of rules.add) await inNetns(pid, r);
+        return { undo: rules.undo };
+      },
+    );
   }
 
   async latency(target: string, spec: LatencySpec): Promise<{ faults: FaultRecord[]; how: string }> {

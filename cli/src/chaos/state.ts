@@ -18,9 +18,9 @@ export interface FaultRecord {
   since: string;
   /** Human words: "paused", "cut off the lab network", "200ms ±20ms, 5% loss". */
   detail: string;
-  /** partition: the address and aliases it had on the network, to reconnect with. */
+  /** partition as recorded by earlier versions (a network disconnect): the address and aliases to reconnect with. */
   network?: { name: string; ip: string; aliases: string[] };
-  /** partition --from / latency: the commands that undo it, run in the container's network namespace. */
+  /** partition / latency: the commands that undo it, run in the container's network namespace. */
   undo?: string[][];
   /** clock-skew: the offset of the component's clock, in milliseconds (heal sets it back to 0). */
   skewMs?: number;

@@ -21,6 +21,7 @@ import {
   holderService,
   rawRequest,
   secondsSince,
+  TAKEOVER_BOUND_MS,
   waitForEtcdQuorum,
 } from '../lib/ha-lab.js';
 
@@ -36,13 +37,6 @@ spec:
       containers:
       - {name: echo, image: kubelab/echo, ports: [{containerPort: 80}]}
 `;
-
-/**
- * The latest a standby may take over, with the lab's defaults (lease 8 s, retry 1 s): it saw the
- * last renewal up to one jittered retry (2.2 s) after it happened, waits the lease duration from
- * then, and acquires on its next jittered retry; plus 1.5 s for this test to notice.
- */
-const TAKEOVER_BOUND_MS = 8_000 + 2 * 2_200 + 1_500;
 
 interface PodList {
   items: {

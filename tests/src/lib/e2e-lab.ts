@@ -11,8 +11,8 @@ export interface E2eLab {
   kJson<T>(args: string[]): Promise<T>;
 }
 
-/** `env`: more settings for this file's lab (over E2E_ENV). */
-export function useE2eLab(nodes = 2, env: Record<string, string> = {}): E2eLab {
+/** `env`: more settings for this file's lab (over E2E_ENV); `ha`: the HA profile (`up --ha`). */
+export function useE2eLab(nodes = 2, env: Record<string, string> = {}, o: { ha?: boolean } = {}): E2eLab {
   const lab: E2eLab = {
     kubeconfig: '',
     k: (args, input) => kubectl(args, { kubeconfig: lab.kubeconfig, input }),
@@ -27,9 +27,10 @@ export function useE2eLab(nodes = 2, env: Record<string, string> = {}): E2eLab {
       env: { ...E2E_ENV, ...env },
       mergeKubeconfig: false,
       build: false,
+      ...(o.ha ? { ha: true, timeoutMs: 5 * 60_000 } : {}),
     });
     lab.kubeconfig = up.kubeconfig;
-    console.log(`  lab up in ${up.seconds.toFixed(1)}s, kubeconfig ${up.kubeconfig}`);
+    console.log(`  lab up${o.ha ? ' (HA)' : ''} in ${up.seconds.toFixed(1)}s, kubeconfig ${up.kubeconfig}`);
   });
   after(async () => {
     if (process.env.KUBELAB_E2E_KEEP !== '1') await labDown({ project: E2E_ENV.KUBELAB_PROJECT, env: E2E_ENV });

@@ -1,6 +1,8 @@
 /** Helpers of the fault suite (faults.e2e.ts): its workloads, a NodePort URL, writes that record what was acknowledged. */
 import type { AckedWrite } from '@kubelab/client/watch-history';
 import { ApiError, type LabClient, type Pod, type TestLab } from '@kubelab/testkit';
+import { run } from './kubectl.js';
+import { E2E_ENV } from './lab.js';
 
 export const deployment = (name: string, replicas: number, env = 'v1') => `apiVersion: apps/v1
 kind: Deployment
@@ -63,5 +65,25 @@ export const live = (pods: Pod[]): Pod[] => pods.filter((p) => !p.metadata.delet
 export function spread(pods: Pod[]): Record<string, number> {
   const out: Record<string, number> = {};
   for (const p of live(pods)) out[p.spec.nodeName ?? '(none)'] = (out[p.spec.nodeName ?? '(none)'] ?? 0) + 1;
+  return out;
+}
+
+/** The running app containers (not sandboxes) of the lab's pods in Docker, counted by pod name. */
+export async function runningPodContainers(): Promise<Map<string, number>> {
+  const r = await run('docker', [
+    'ps',
+    '--format',
+    '{{.Label "io.kubernetes.pod.name"}} {{.Label "io.kubernetes.container.name"}}',
+    '--filter',
+    `label=io.kubelab.cluster=${E2E_ENV.KUBELAB_CLUSTER}`,
+    '--filter',
+    'label=io.kubernetes.pod.uid',
+  ]);
+  if (r.code !== 0) throw new Error(`docker ps: ${r.stderr}`);
+  const out = new Map<string, number>();
+  for (const line of r.stdout.split('\n')) {
+    const [pod, container] = line.trim().split(' ');
+    if (pod && container && container !== 'POD') out.set(pod, (out.get(pod) ?? 0) + 1);
+  }
   return out;
 }

@@ -128,6 +128,13 @@ export function rawRequest(
   });
 }
 
+/**
+ * The latest a standby may take over, with the lab's defaults (lease 8 s, retry 1 s): it saw the
+ * last renewal up to one jittered retry (2.2 s) after it happened, waits the lease duration from
+ * then, and acquires on its next jittered retry; plus 1.5 s for a test to notice.
+ */
+export const TAKEOVER_BOUND_MS = 8_000 + 2 * 2_200 + 1_500;
+
 /** Seconds since t0, for the printed takeover times. */
 export const secondsSince = (t0: number): string => `${((Date.now() - t0) / 1000).toFixed(1)} s`;
 
