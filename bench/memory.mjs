@@ -16,7 +16,8 @@
 // image's ws) asks it over the DevTools protocol; the inspector is closed again afterwards.
 // All sizes in MiB (2^20 bytes); the goals' totals also in MB (10^6). The load average is printed
 // with each phase: the machine is shared. BENCH_HEAP_SNAPSHOT=<dir> also writes, at the end (pods and
-// objects still there), a heap snapshot of each component (Chrome DevTools' format).
+// objects still there), a heap snapshot of each component (Chrome DevTools' format), and what the
+// apiserver's watch cache holds per resource in it (bench/lib-heapsnapshot.mjs).
 // Runs on a lab of its own (e2e slot 6 unless KUBELAB_E2E_SLOT says otherwise), removed at the end.
 // Usage: npx tsc -b && node bench/memory.mjs   (KUBELAB_IMAGE_TAG=<tag> for this checkout's images)
 process.env.KUBELAB_E2E_SLOT ??= '6';
@@ -29,6 +30,7 @@ const { labDown } = await import('@kubelab/cli/lab');
 const { E2E_ENV } = await import('../tests/dist/lib/lab.js');
 const { startLab, sleep, until } = await import('./lib-lab.mjs');
 const { memoryUsage } = await import('./lab-measure.mjs');
+const { watchCacheShare } = await import('./lib-heapsnapshot.mjs');
 
 const IDLE_SECONDS = Number(process.env.IDLE_SECONDS ?? 30);
 const SETTLE_SECONDS = Number(process.env.SETTLE_SECONDS ?? 30);
@@ -205,17 +207,19 @@ try {
   }
 
   // The apiserver per 1,000 objects.
+  const apiserverNow = () => memoryUsage(project).find((x) => /^apiserver_/.test(x.name));
   const apiserver = () => {
-    const u = memoryUsage(project).find((x) => /^apiserver_/.test(x.name));
-    return { ...u, heap: heapOf(u) };
+    const u = apiserverNow();
+    const heap = heapOf(u);
+    return { ...u, heap, privateGc: apiserverNow().private };
   };
   log(`apiserver with ConfigMaps of 1 KiB (MiB; heap after GC) — ${load()}`);
   log(
-    `  ${'objects'.padStart(7)} ${'private'.padStart(7)} ${'RSS'.padStart(7)} ${'heap'.padStart(7)} ${'of tot.'.padStart(7)} ${'extern'.padStart(7)} ${'arrbuf'.padStart(7)}`,
+    `  ${'objects'.padStart(7)} ${'private'.padStart(7)} ${'aft.GC'.padStart(7)} ${'RSS'.padStart(7)} ${'heap'.padStart(7)} ${'of tot.'.padStart(7)} ${'extern'.padStart(7)} ${'arrbuf'.padStart(7)}`,
   );
   const row = (n, a) =>
     log(
-      `  ${String(n).padStart(7)} ${mib(a.private)} ${mib(a.rss)} ${mib(a.heap.heapUsed)} ${mib(a.heap.heapTotal)} ${mib(a.heap.external)} ${mib(a.heap.arrayBuffers)}`,
+      `  ${String(n).padStart(7)} ${mib(a.private)} ${mib(a.privateGc)} ${mib(a.rss)} ${mib(a.heap.heapUsed)} ${mib(a.heap.heapTotal)} ${mib(a.heap.external)} ${mib(a.heap.arrayBuffers)}`,
     );
   const steps = [apiserver()];
   row(0, steps[0]);
@@ -242,11 +246,18 @@ try {
   const end = steps.at(-1);
   const per = (k) => mib(((k(end) - k(first)) / OBJECTS) * 1000).trim();
   log(
-    `  per 1,000 ConfigMaps of 1 KiB: private ${per((a) => a.private)} MiB, RSS ${per((a) => a.rss)} MiB, V8 heap used ${per((a) => a.heap.heapUsed)} MiB, external ${per((a) => a.heap.external)} MiB (ArrayBuffers ${per((a) => a.heap.arrayBuffers)} MiB: the raw encodings)`,
+    `  per 1,000 ConfigMaps of 1 KiB: private ${per((a) => a.private)} MiB (after GC ${per((a) => a.privateGc)}), RSS ${per((a) => a.rss)} MiB, V8 heap used ${per((a) => a.heap.heapUsed)} MiB, external ${per((a) => a.heap.external)} MiB (ArrayBuffers ${per((a) => a.heap.arrayBuffers)} MiB: the raw encodings)`,
   );
   if (SNAPSHOTS) {
     measure('end'); // last: a snapshot's own allocations stay in the process's malloc heap
     log(`heap snapshots of every component (pods and objects still there) in ${SNAPSHOTS}`);
+    log(
+      "the apiserver's watch cache in its snapshot (MiB reachable; history counts objects it shares with the state):",
+    );
+    for (const h of watchCacheShare(join(SNAPSHOTS, 'end-apiserver_1.heapsnapshot')).filter(
+      (h) => h.state + h.history > MiB / 10,
+    ))
+      log(`  ${h.prefix.padEnd(44)} state ${mib(h.state)}  history ${mib(h.history)}`);
   }
 } finally {
   progress('down');
