@@ -44,28 +44,46 @@ export async function containerSteps(project) {
 const cg = (ctl, id, file) => readFileSync(`/sys/fs/cgroup/${ctl}/docker/${id}/${file}`, 'utf8');
 const statOf = (text, key) => Number(new RegExp(`^${key} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
 
+const kB = (text, key) => statOf(text.replace(/:\s+/g, ' ').replace(/ kB/g, ''), key) * 1024;
+
+/**
+ * One container's memory in bytes: RSS of its processes (VmRSS), the anonymous part of it (RssAnon),
+ * private memory (smaps_rollup Private_Clean + Private_Dirty: pages no other process maps, i.e.
+ * without the shared node binary and libraries), and the cgroup's usage − inactive file (docker
+ * stats); `pids`, its processes (host pid namespace).
+ */
 function memoryOf(id) {
   let rss = 0;
   let anon = 0;
-  for (const pid of cg('pids', id, 'cgroup.procs').trim().split('\n').filter(Boolean)) {
+  let priv = 0;
+  const pids = cg('pids', id, 'cgroup.procs').trim().split('\n').filter(Boolean).map(Number);
+  for (const pid of pids) {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    rss += statOf(status.replace(/:\s+/g, ' ').replace(/ kB/g, ''), 'VmRSS') * 1024;
-    anon += statOf(status.replace(/:\s+/g, ' ').replace(/ kB/g, ''), 'RssAnon') * 1024;
+    rss += kB(status, 'VmRSS');
+    anon += kB(status, 'RssAnon');
+    const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+    priv += kB(rollup, 'Private_Clean') + kB(rollup, 'Private_Dirty');
   }
   const cgroup =
     Number(cg('memory', id, 'memory.usage_in_bytes')) - statOf(cg('memory', id, 'memory.stat'), 'total_inactive_file');
-  return { rss, anon, cgroup };
+  return { rss, anon, private: priv, cgroup, pids };
+}
+
+const running = (project) =>
+  containers(project).filter((c) => docker('inspect', '-f', '{{.State.Running}}', c.id).trim() === 'true');
+
+/** Memory of each running container of the lab now (cgroup v1 and /proc; throws without them). */
+export function memoryUsage(project) {
+  return running(project).map((c) => ({ name: c.name, id: c.id, ...memoryOf(c.id) }));
 }
 
 /** After `seconds` idle: memory per running container, and its CPU over those seconds (undefined without cgroup v1). */
 export async function idleUsage(project, seconds) {
-  const running = containers(project).filter(
-    (c) => docker('inspect', '-f', '{{.State.Running}}', c.id).trim() === 'true',
-  );
+  const up = running(project);
   try {
-    const before = running.map((c) => Number(cg('cpuacct', c.id, 'cpuacct.usage')));
+    const before = up.map((c) => Number(cg('cpuacct', c.id, 'cpuacct.usage')));
     await sleep(seconds * 1000);
-    return running.map((c, i) => ({
+    return up.map((c, i) => ({
       name: c.name,
       ...memoryOf(c.id),
       cpu: (Number(cg('cpuacct', c.id, 'cpuacct.usage')) - before[i]) / (seconds * 1e9),

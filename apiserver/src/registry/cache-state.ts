@@ -6,6 +6,7 @@
  */
 import type { KubeObject } from '@kubelab/api';
 import type { KeyValue } from '../storage/store.js';
+import { ownBytes } from '../util/own-bytes.js';
 
 export interface CachedObject {
   key: string;
@@ -36,7 +37,7 @@ export class CacheState {
     this.objects.clear();
     for (const kv of kvs) {
       const obj = decode(kv.value, kv.modRevision);
-      if (obj) this.objects.set(kv.key, { key: kv.key, obj, raw: kv.value, rev: kv.modRevision });
+      if (obj) this.objects.set(kv.key, { key: kv.key, obj, raw: ownBytes(kv.value), rev: kv.modRevision });
     }
     this.rev = rev;
   }

@@ -10,6 +10,7 @@
 import type { Logger } from 'pino';
 import { ApiError } from '@kubelab/proto';
 import type { KubeObject } from '@kubelab/api';
+import { ownBytes } from '../util/own-bytes.js';
 import { AsyncQueue } from '../util/queue.js';
 import { FutureRevisionError, type Store, type StoreEvent, type StoreListResult } from '../storage/store.js';
 import { CacheState } from './cache-state.js';
@@ -262,8 +263,8 @@ export class WatchHub {
         rev: ev.modRevision,
         obj: ev.type === 'put' ? this.decode(ev.value, ev.modRevision) : undefined,
         prev: ev.prevValue ? this.decode(ev.prevValue, ev.modRevision) : undefined,
-        raw: ev.value,
-        prevRaw: ev.prevValue,
+        raw: ownBytes(ev.value),
+        prevRaw: ev.prevValue && ownBytes(ev.prevValue),
       };
     } catch (err) {
       this.opts.log?.error(

@@ -6,6 +6,7 @@
  */
 import type { KubeObject } from '@kubelab/api';
 import type { WatchEventType } from '@kubelab/proto';
+import { ownBytes } from '../util/own-bytes.js';
 import type { Core } from './core.js';
 import type { HubEvent } from './hub.js';
 import type { RegistryEvent } from './types.js';
@@ -61,8 +62,10 @@ class SharedEvent implements RegistryEvent {
   watchLine(apiVersion: string, kind: string): Buffer {
     const { type } = this;
     return memo(this.ev, `${type}:${this.state}:${apiVersion}/${kind}`, () =>
-      Buffer.from(
-        `${JSON.stringify({ type, object: typed(this.core.decode(this.raw, this.ev.rev), apiVersion, kind) })}\n`,
+      ownBytes(
+        Buffer.from(
+          `${JSON.stringify({ type, object: typed(this.core.decode(this.raw, this.ev.rev), apiVersion, kind) })}\n`,
+        ),
       ),
     );
   }

@@ -3,7 +3,8 @@
  * consumer iterates. Iteration ends after close() (once drained) and throws after fail().
  */
 export class AsyncQueue<T> implements AsyncIterable<T> {
-  private items: T[] = [];
+  /** Consumed slots (before head) are cleared: a watcher's queue must not keep events it has sent. */
+  private items: (T | undefined)[] = [];
   private head = 0;
   private waiter: (() => void) | undefined;
   private closed = false;
@@ -62,8 +63,12 @@ export class AsyncQueue<T> implements AsyncIterable<T> {
   private next(): Promise<IteratorResult<T>> {
     if (this.error !== undefined) return Promise.reject(this.error);
     if (this.head < this.items.length) {
-      const item = this.items[this.head++]!;
-      if (this.head > 1024 && this.head * 2 > this.items.length) {
+      const item = this.items[this.head] as T;
+      this.items[this.head++] = undefined;
+      if (this.head === this.items.length) {
+        this.items.length = 0;
+        this.head = 0;
+      } else if (this.head > 1024 && this.head * 2 > this.items.length) {
         this.items = this.items.slice(this.head);
         this.head = 0;
       }
