@@ -144,7 +144,7 @@ export class StoreRegistry implements Registry {
           ? await settleForAny(this.store, hub, this.freshness)
           : await waitFresh(this.store, hub, rv, this.freshness)
       )
-        return getFromCache(this.core, hub, info, this.core.key(info, ns, name), name);
+        return getFromCache(this.core, hub, info, this.core.key(info, ns, name), name, opts.shared);
     }
     if (rv) await waitForRevision(this.store, rv, this.freshness);
     return (await this.core.mustGet(info, ns, name)).obj;

@@ -21,6 +21,11 @@ export interface ListQuery {
 export interface GetOptions {
   /** "" / "0" = latest; "N" = not older than N (waits briefly, then 504 Too large resource version). */
   resourceVersion?: string;
+  /**
+   * The caller only reads the result (the REST get serializes it): an object served from the
+   * watch cache may then be the cache's shared copy, which must never be changed.
+   */
+  shared?: boolean;
 }
 
 export interface ListPage {
