@@ -26,6 +26,11 @@ export interface GetOptions {
    * watch cache may then be the cache's shared copy, which must never be changed.
    */
   shared?: boolean;
+  /**
+   * Only the watch cache, as it is now: no wait and no storage read; NotFound when it is not synced
+   * or lacks the object. (The REST update reads the object it replaces this way: see handlers/write.ts.)
+   */
+  cacheOnly?: boolean;
 }
 
 export interface ListPage {
