@@ -18,8 +18,17 @@ export function monotonicNow(clock: Clock): number {
   return clock.monotonic ? clock.monotonic() : clock.now();
 }
 
+// The last second formatted: a create stamps several times within one (creationTimestamp, managedFields).
+let lastSecond = Number.NaN;
+let lastText = '';
+
 export function rfc3339(ms: number = Date.now()): string {
-  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+  const second = Math.floor(ms / 1000);
+  if (second !== lastSecond) {
+    lastText = new Date(second * 1000).toISOString().replace('.000Z', 'Z');
+    lastSecond = second;
+  }
+  return lastText;
 }
 
 /** Upstream's short duration for AGE columns: 45s, 5m12s, 3h4m, 2d5h, 400d. */

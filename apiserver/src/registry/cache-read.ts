@@ -83,9 +83,16 @@ export function listFromCache(core: Core, hub: WatchHub, keyPrefix: string, matc
   return { items: selected.map((c) => core.decode(c.raw, c.rev)), resourceVersion, continue: '' };
 }
 
-/** One object from the cache (a copy), or upstream's 404. */
-export function getFromCache(core: Core, hub: WatchHub, info: ResourceInfo, key: string, name: string): KubeObject {
+/** One object from the cache (a copy, or the shared read-only object when `shared`), or upstream's 404. */
+export function getFromCache(
+  core: Core,
+  hub: WatchHub,
+  info: ResourceInfo,
+  key: string,
+  name: string,
+  shared = false,
+): KubeObject {
   const c = hub.state.get(key);
   if (!c) throw notFound(info.resource, name, info.group);
-  return core.decode(c.raw, c.rev);
+  return shared ? c.obj : core.decode(c.raw, c.rev);
 }

@@ -99,6 +99,35 @@ describe('registry: the watch cache (upstream cacher semantics)', () => {
     await registry.close();
   });
 
+  it('shared: the cache’s own object, one per version; cacheOnly: the cache as it is, no storage read', async () => {
+    const { store, registry } = await newRegistry();
+    const a = await registry.create('pods', 'default', pod('a', { app: 'x' }));
+    await assert.rejects(
+      registry.get('pods', 'default', 'a', { cacheOnly: true }),
+      expectStatus('NotFound'),
+      'no cache yet: NotFound, never a storage read',
+    );
+    await untilCached(registry, 'pods');
+    const one = await registry.get('pods', 'default', 'a', { resourceVersion: '0', shared: true });
+    assert.equal(await registry.get('pods', 'default', 'a', { resourceVersion: '0', shared: true }), one);
+    assert.notEqual(await registry.get('pods', 'default', 'a', { resourceVersion: '0' }), one, 'a copy without shared');
+    assert.equal(one.metadata.resourceVersion, a.metadata.resourceVersion);
+    const b = await registry.update('pods', 'default', 'a', {
+      ...a,
+      metadata: { ...a.metadata, labels: { app: 'y' } },
+    });
+    const two = await registry.get('pods', 'default', 'a', { resourceVersion: '0', shared: true });
+    assert.notEqual(two, one, 'a new version is a new object');
+    assert.equal(two.metadata.resourceVersion, b.metadata.resourceVersion);
+    assert.deepEqual(one.metadata.labels, { app: 'x' }, 'the old version is unchanged');
+    store.setAvailable(false);
+    const cached = await registry.get('pods', 'default', 'a', { cacheOnly: true });
+    assert.equal(cached.metadata.resourceVersion, b.metadata.resourceVersion);
+    await assert.rejects(registry.get('pods', 'default', 'zz', { cacheOnly: true }), expectStatus('NotFound'));
+    store.setAvailable(true);
+    await registry.close();
+  });
+
   it('"not older than N": waits for the cache to reach N, proves a quiet resource current, 504 for a future N', async () => {
     const { registry } = await newRegistry({ resourceVersionWaitMs: 300, resourceVersionPollMs: 10 });
     await registry.create('pods', 'default', pod('a'));

@@ -11,6 +11,7 @@ import {
   type ResourceInfo,
 } from '@kubelab/api';
 import { KeyExistsError, RevisionConflictError, type TxnOp } from '../storage/store.js';
+import { cloneJson } from './clone.js';
 import type { Core } from './core.js';
 import { assertNestingDepth, asTooLarge, assertStorable } from './limits.js';
 import type { Strategy } from './strategy.js';
@@ -106,7 +107,7 @@ export async function createObject(
   // apiVersion and kind first, as upstream serializes objects, whatever order the body had.
   // One deep copy of the input per attempt (the attempt mutates it: defaults, admission).
   const fresh = (): KubeObject => {
-    const { apiVersion: _v, kind: _k, ...rest } = structuredClone(input);
+    const { apiVersion: _v, kind: _k, ...rest } = cloneJson(input);
     const o: KubeObject = { apiVersion: apiVersionOf(info), kind: info.kind, ...rest };
     o.metadata = o.metadata ?? {};
     for (const f of SERVER_SET) delete o.metadata[f];

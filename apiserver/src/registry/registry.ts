@@ -3,6 +3,7 @@
  */
 import type { Logger } from 'pino';
 import { storagePrefix, systemClock, type Clock, type KubeObject, type ResourceInfo } from '@kubelab/api';
+import { notFound } from '@kubelab/proto';
 import type { Store } from '../storage/store.js';
 import { parseCIDR, parsePortRange } from './allocator.js';
 import { Core, parseResourceVersion, type CachedValue } from './core.js';
@@ -134,6 +135,11 @@ export class StoreRegistry implements Registry {
   async get(resource: string, namespace: string, name: string, opts: GetOptions = {}): Promise<KubeObject> {
     const info = this.core.info(resource);
     const ns = this.core.ns(info, namespace);
+    if (opts.cacheOnly) {
+      const cache = this.cacheOf(info);
+      if (!cache?.isSynced) throw notFound(info.resource, name, info.group);
+      return getFromCache(this.core, cache, info, this.core.key(info, ns, name), name, opts.shared);
+    }
     const rv = parseResourceVersion(opts.resourceVersion);
     const hub = rv === undefined ? undefined : this.cacheOf(info);
     if (hub && rv !== undefined) {
@@ -144,7 +150,7 @@ export class StoreRegistry implements Registry {
           ? await settleForAny(this.store, hub, this.freshness)
           : await waitFresh(this.store, hub, rv, this.freshness)
       )
-        return getFromCache(this.core, hub, info, this.core.key(info, ns, name), name);
+        return getFromCache(this.core, hub, info, this.core.key(info, ns, name), name, opts.shared);
     }
     if (rv) await waitForRevision(this.store, rv, this.freshness);
     return (await this.core.mustGet(info, ns, name)).obj;

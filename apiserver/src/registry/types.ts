@@ -21,6 +21,16 @@ export interface ListQuery {
 export interface GetOptions {
   /** "" / "0" = latest; "N" = not older than N (waits briefly, then 504 Too large resource version). */
   resourceVersion?: string;
+  /**
+   * The caller only reads the result (the REST get serializes it): an object served from the
+   * watch cache may then be the cache's shared copy, which must never be changed.
+   */
+  shared?: boolean;
+  /**
+   * Only the watch cache, as it is now: no wait and no storage read; NotFound when it is not synced
+   * or lacks the object. (The REST update reads the object it replaces this way: see handlers/write.ts.)
+   */
+  cacheOnly?: boolean;
 }
 
 export interface ListPage {

@@ -11,6 +11,7 @@ import {
   type KubeObject,
   type ResourceInfo,
 } from '@kubelab/api';
+import { cloneJson } from './clone.js';
 import { hasStatus, parseResourceVersion, specOf, type Core, type Mutation } from './core.js';
 import { assertObject, createObject, resolveNamespace } from './create.js';
 import { asTooLarge, assertStorable } from './limits.js';
@@ -81,7 +82,7 @@ export async function updateObject(
 ): Promise<KubeObject> {
   assertObject(input);
   const info = core.info(resource);
-  const body = structuredClone(input);
+  const body = cloneJson(input);
   body.metadata = body.metadata ?? {};
   const objName = checkName(name, body);
   const ns = resolveNamespace(info, namespace, body);
@@ -109,7 +110,7 @@ export async function updateObject(
         ns,
         objName,
         async (cur): Promise<Mutation | undefined> => {
-          const next = structuredClone(body);
+          const next = cloneJson(body);
           next.apiVersion = apiVersionOf(info);
           next.kind = info.kind;
           uidPrecondition(info, objName, next.metadata.uid, cur.metadata.uid);
@@ -165,7 +166,7 @@ export async function updateStatus(
 ): Promise<KubeObject> {
   assertObject(input);
   const info = core.info(resource);
-  const body = structuredClone(input);
+  const body = cloneJson(input);
   body.metadata = body.metadata ?? {};
   const objName = checkName(name, body);
   const ns = resolveNamespace(info, namespace, body);

@@ -46,6 +46,11 @@ class SharedEvent implements RegistryEvent {
     return this.state === 'new' ? this.ev.raw : this.ev.prevRaw!;
   }
 
+  /** The hub's decoded object of this state (shared, read-only: only serialized here), else a decoded copy. */
+  private get readOnly(): KubeObject {
+    return (this.state === 'new' ? this.ev.obj : this.ev.prev) ?? this.core.decode(this.raw, this.ev.rev);
+  }
+
   get object(): KubeObject {
     return (this.own ??= this.core.decode(this.raw, this.ev.rev));
   }
@@ -55,18 +60,14 @@ class SharedEvent implements RegistryEvent {
   }
 
   objectJson(): string {
-    return memo(this.ev, `${this.state}:object`, () => JSON.stringify(this.core.decode(this.raw, this.ev.rev)));
+    return memo(this.ev, `${this.state}:object`, () => JSON.stringify(this.readOnly));
   }
 
   /** The line as bytes with its newline (the object typed as the request's version): encoded once, written to every such watcher's socket as is. */
   watchLine(apiVersion: string, kind: string): Buffer {
     const { type } = this;
     return memo(this.ev, `${type}:${this.state}:${apiVersion}/${kind}`, () =>
-      ownBytes(
-        Buffer.from(
-          `${JSON.stringify({ type, object: typed(this.core.decode(this.raw, this.ev.rev), apiVersion, kind) })}\n`,
-        ),
-      ),
+      ownBytes(Buffer.from(`${JSON.stringify({ type, object: typed(this.readOnly, apiVersion, kind) })}\n`)),
     );
   }
 }

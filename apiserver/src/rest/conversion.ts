@@ -34,7 +34,11 @@ function converting(inner: Registry, c: Converter): Registry {
       c.validateCreate?.(obj);
       return out(await inner.create(r, ns, c.toStored(obj), opts));
     },
-    get: async (r, ns, name, opts) => out(await inner.get(r, ns, name, opts)),
+    // Never the cache's shared object: the conversion must not start from something it may change.
+    get: async (r, ns, name, opts) => {
+      const { shared: _s, ...copy } = opts ?? {};
+      return out(await inner.get(r, ns, name, copy));
+    },
     list: async (r, q) => {
       const page = await inner.list(r, storedQuery(q, c));
       return { ...page, items: page.items.map(out) };

@@ -5,7 +5,11 @@ import { ApiError, type StatusObject } from '@kubelab/proto';
 import type { ResponseFormat } from './media.js';
 
 export function sendJson(res: ServerResponse, code: number, body: unknown, contentType = 'application/json'): void {
-  const buf = Buffer.from(JSON.stringify(body), 'utf8');
+  sendJsonBytes(res, code, Buffer.from(JSON.stringify(body), 'utf8'), contentType);
+}
+
+/** A JSON body already serialized. */
+export function sendJsonBytes(res: ServerResponse, code: number, buf: Buffer, contentType = 'application/json'): void {
   res.writeHead(code, {
     'Content-Type': contentType,
     'Content-Length': buf.length,

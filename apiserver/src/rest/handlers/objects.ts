@@ -12,6 +12,22 @@ export function withTypeMeta(obj: KubeObject, info: ResourceInfo): KubeObject {
   return { apiVersion: apiVersionOf(info), kind: info.kind, ...rest } as KubeObject;
 }
 
+/**
+ * The JSON of withTypeMeta(obj, info), remembered per object: for the watch cache's shared objects
+ * (GetOptions.shared), which are never changed once cached (an object per key and resourceVersion),
+ * each version is serialized once however often it is read. Other objects are garbage with their entry.
+ */
+const jsonMemo = new WeakMap<KubeObject, { apiVersion: string; kind: string; json: Buffer }>();
+
+export function typedJson(obj: KubeObject, info: ResourceInfo): Buffer {
+  const apiVersion = apiVersionOf(info);
+  const hit = jsonMemo.get(obj);
+  if (hit && hit.apiVersion === apiVersion && hit.kind === info.kind) return hit.json;
+  const json = Buffer.from(JSON.stringify(withTypeMeta(obj, info)), 'utf8');
+  jsonMemo.set(obj, { apiVersion, kind: info.kind, json });
+  return json;
+}
+
 export function listOf(
   info: ResourceInfo,
   items: KubeObject[],

@@ -4,9 +4,9 @@ import type { RequestContext } from '../context.js';
 import { responseFormat, tableVersion } from '../media.js';
 import type { ResourceRoute } from '../paths.js';
 import { getResourceVersion, includeObject, listQuery } from '../query.js';
-import { sendObject } from '../respond.js';
+import { sendJsonBytes, sendObject } from '../respond.js';
 import { buildTable } from '../tables/index.js';
-import { listOf, withTypeMeta } from './objects.js';
+import { listOf, typedJson, withTypeMeta } from './objects.js';
 
 function notAcceptable(): ApiError {
   return new ApiError(
@@ -21,6 +21,15 @@ export async function getObject(ctx: RequestContext, route: ResourceRoute, name:
   if (!table && !format) throw notAcceptable();
   const include = includeObject(ctx.query);
   const resourceVersion = getResourceVersion(ctx.query);
+  if (resourceVersion && !table && format === 'json') {
+    // From the watch cache (when it serves this read): its shared object, serialized once per version.
+    const shared = await ctx.registry.get(route.info.resource, route.namespace, name, {
+      resourceVersion,
+      shared: true,
+    });
+    sendJsonBytes(ctx.res, 200, typedJson(shared, route.info));
+    return;
+  }
   const stored = await ctx.registry.get(
     route.info.resource,
     route.namespace,

@@ -42,9 +42,29 @@ export async function createObject(ctx: RequestContext, route: ResourceRoute): P
   sendObject(ctx.res, 201, withTypeMeta(created, route.info), responseFormat(ctx.accept) ?? 'json');
 }
 
+/**
+ * The stored object an update replaces (its managedFields are the start of the new ones). With the
+ * body's resourceVersion R the write only succeeds over revision R (CAS), and the watch cache's copy
+ * at R is that very object (a mod revision is one write): it saves the read from etcd. Any other
+ * case reads etcd, as before.
+ */
+async function replaced(
+  ctx: RequestContext,
+  route: ResourceRoute,
+  name: string,
+  rv: string | undefined,
+): Promise<KubeObject | undefined> {
+  const { resource } = route.info;
+  if (rv) {
+    const cached = await ctx.registry.get(resource, route.namespace, name, { cacheOnly: true }).catch(() => undefined);
+    if (cached && cached.metadata.resourceVersion === rv) return cached;
+  }
+  return ctx.registry.get(resource, route.namespace, name).catch(() => undefined);
+}
+
 export async function updateObject(ctx: RequestContext, route: ResourceRoute, name: string): Promise<void> {
   let obj = await readObject(ctx, { ...route, name }, 'UpdateOptions');
-  const prev = await ctx.registry.get(route.info.resource, route.namespace, name).catch(() => undefined);
+  const prev = await replaced(ctx, route, name, obj.metadata.resourceVersion);
   obj = recordUpdate(prev, obj, writeContext(route.info, ctx.query, ctx.req));
   const updated = await ctx.registry.update(route.info.resource, route.namespace, name, obj, writeOptions(ctx.query));
   sendObject(ctx.res, 200, withTypeMeta(updated, route.info), responseFormat(ctx.accept) ?? 'json');
