@@ -6,18 +6,9 @@
  */
 import type { Scenario } from './scenario.js';
 import { describeTarget } from './scenario-fault.js';
+import { seededRandom } from '@kubelab/client/seeded-random';
 
-/** mulberry32: a small, fast, well-mixed 32-bit generator; numbers in [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom };
 
 export interface PlannedStep {
   index: number;

@@ -53,6 +53,26 @@ describe('faults: the lab heals', { timeout: 12 * 60_000 }, () => {
     return rolledOut(d) && d.status.availableReplicas === n;
   };
 
+  /** A node cut off at `at`: the times until it is NotReady and until web's 3 pods run elsewhere. */
+  const lostAndReplaced = async (node: string, at: number) => {
+    await waitFor(
+      async () => !isReady((await lab.client.nodes()).find((n) => n.metadata.name === node)!) || undefined,
+      { timeout: 60_000, what: `${node} NotReady` },
+    );
+    const notReady = Date.now() - at;
+    await waitFor(
+      async () => {
+        const pods = live(await lab.client.pods('default', 'app=web'));
+        return (
+          (pods.length === 3 && pods.every((p) => p.spec.nodeName !== node && p.status.phase === 'Running')) ||
+          undefined
+        );
+      },
+      { timeout: 90_000, what: `3 web pods Running off ${node}` },
+    );
+    return { notReady, replaced: Date.now() - at };
+  };
+
   // A scenario that failed half-way leaves no fault behind for the next one.
   afterEach(async () => {
     stopExperiments();
@@ -192,22 +212,7 @@ describe('faults: the lab heals', { timeout: 12 * 60_000 }, () => {
       httpProbe('web answers', url, 'continuous', { intervalMs: 200 }),
     ]);
     const f = await x.inject(lab, { kind: 'partition', target: node });
-    await waitFor(
-      async () => !isReady((await lab.client.nodes()).find((n) => n.metadata.name === node)!) || undefined,
-      { timeout: 60_000, what: `${node} NotReady` },
-    );
-    const notReady = Date.now() - f.at;
-    await waitFor(
-      async () => {
-        const pods = live(await lab.client.pods('default', 'app=web'));
-        return (
-          (pods.length === 3 && pods.every((p) => p.spec.nodeName !== node && p.status.phase === 'Running')) ||
-          undefined
-        );
-      },
-      { timeout: 90_000, what: `3 web pods Running off ${node}` },
-    );
-    const replaced = Date.now() - f.at;
+    const { notReady, replaced } = await lostAndReplaced(node, f.at);
     // While cut off: the old pods' containers run on and answer on their addresses (not fenced yet).
     const during = await runningPodContainers();
     assert.deepEqual(
@@ -257,22 +262,7 @@ describe('faults: the lab heals', { timeout: 12 * 60_000 }, () => {
     const node = before[0]!.spec.nodeName!;
     const x = await startExperiment('kubelet lost', [httpProbe('web answers', url, 'continuous', { intervalMs: 500 })]);
     const f = await x.inject(lab, { kind: 'stop', target: node });
-    await waitFor(
-      async () => !isReady((await lab.client.nodes()).find((n) => n.metadata.name === node)!) || undefined,
-      { timeout: 60_000, what: `${node} NotReady` },
-    );
-    const notReady = Date.now() - f.at;
-    await waitFor(
-      async () => {
-        const pods = live(await lab.client.pods('default', 'app=web'));
-        return (
-          (pods.length === 3 && pods.every((p) => p.spec.nodeName !== node && p.status.phase === 'Running')) ||
-          undefined
-        );
-      },
-      { timeout: 90_000, what: `3 web pods Running off ${node}` },
-    );
-    const replaced = Date.now() - f.at;
+    const { notReady, replaced } = await lostAndReplaced(node, f.at);
     await f.heal();
     await waitFor(async () => isReady((await lab.client.nodes()).find((n) => n.metadata.name === node)!) || undefined, {
       timeout: 60_000,

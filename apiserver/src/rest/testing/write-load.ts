@@ -5,6 +5,7 @@
  * apiserver acknowledged is recorded with the resourceVersion it answered; a write that failed
  * (503, timeout) leaves its key unknown until a GET has re-read it. Seeded: print the seed.
  */
+import { seededRandom } from '@kubelab/client/seeded-random';
 import type { AckedWrite } from '@kubelab/client/watch-history';
 
 export interface WriteLoadOptions {
@@ -15,18 +16,6 @@ export interface WriteLoadOptions {
   seed: number;
   /** Per-request deadline. */
   timeoutMs?: number;
-}
-
-/** mulberry32: a small seeded PRNG. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 type Known = { rv: number } | 'absent' | 'unknown';
@@ -43,7 +32,7 @@ export class WriteLoad {
   private readonly inFlight = new Set<Promise<void>>();
 
   constructor(private readonly o: WriteLoadOptions) {
-    this.random = seeded(o.seed);
+    this.random = seededRandom(o.seed);
   }
 
   /** Starts writes at the rate, catching up on timer drift (a busy event loop fires timers late). */
