@@ -74,6 +74,17 @@ describe('registry: services', () => {
     assert.equal(await store.get(PORT_KEY_PREFIX + ports[0]), undefined);
   });
 
+  it('an update with a port that is not an object is invalid (422), not a crash', async () => {
+    const { registry } = await newRegistry();
+    await registry.create('services', 'default', svc('a', { type: 'NodePort' }));
+    const bad = svc('a', { type: 'NodePort', ports: [null as never, { port: 81 }] });
+    await assert.rejects(registry.update('services', 'default', 'a', bad), (e: unknown) => {
+      assert.ok(e instanceof ApiError, String(e));
+      assert.equal(e.reason, 'Invalid', e.message);
+      return true;
+    });
+  });
+
   it('honours requested values and refuses taken or out-of-range ones', async () => {
     const { registry } = await newRegistry();
     const a = await registry.create(

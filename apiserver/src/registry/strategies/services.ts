@@ -19,6 +19,11 @@ function specOf(svc: KubeObject | undefined): ServiceSpec {
   return (svc?.spec ?? {}) as ServiceSpec;
 }
 
+/** The ports that are objects: strategies run before validation, which reports the others (e.g. `ports: [null]`). */
+function portsOf(spec: ServiceSpec): ServicePort[] {
+  return Array.isArray(spec.ports) ? spec.ports.filter((p) => typeof p === 'object' && p !== null) : [];
+}
+
 const needsClusterIP = (svc: KubeObject | undefined): boolean => !!svc && specOf(svc).type !== 'ExternalName';
 
 function needsNodePorts(svc: KubeObject | undefined): boolean {
@@ -38,7 +43,11 @@ function clusterIPsOf(svc: KubeObject | undefined): Set<string> {
 
 function nodePortsOf(svc: KubeObject | undefined): Set<number> {
   if (!needsNodePorts(svc)) return new Set();
-  return new Set((specOf(svc).ports ?? []).map((p) => p.nodePort ?? 0).filter((n) => n > 0));
+  return new Set(
+    portsOf(specOf(svc))
+      .map((p) => p.nodePort ?? 0)
+      .filter((n) => n > 0),
+  );
 }
 
 function invalidField(svc: KubeObject, field: string, value: unknown, detail: string): ApiError {
@@ -55,16 +64,16 @@ function patchAllocated(svc: KubeObject, old: KubeObject): void {
     if (prev.clusterIPs) spec.clusterIPs = [...prev.clusterIPs];
   }
   if (needsNodePorts(svc) && needsNodePorts(old)) {
-    for (const p of spec.ports ?? []) {
+    for (const p of portsOf(spec)) {
       if (p.nodePort) continue;
-      const match = (prev.ports ?? []).find(
+      const match = portsOf(prev).find(
         (o) => o.port === p.port && (o.protocol ?? 'TCP') === (p.protocol ?? 'TCP') && o.nodePort,
       );
       if (match) p.nodePort = match.nodePort;
     }
   }
   if (!needsNodePorts(svc))
-    for (const p of spec.ports ?? [])
+    for (const p of portsOf(spec))
       if (p.nodePort && nodePortsOf(old).has(p.nodePort)) delete (p as Partial<ServicePort>).nodePort;
   if (!needsClusterIP(svc)) {
     for (const k of ['clusterIP', 'clusterIPs', 'ipFamilies', 'ipFamilyPolicy', 'internalTrafficPolicy'])
