@@ -24,6 +24,8 @@ export interface FaultRecord {
   undo?: string[][];
   /** clock-skew: the offset of the component's clock, in milliseconds (heal sets it back to 0). */
   skewMs?: number;
+  /** latency through the delay proxy: its PID on the host (heal kills it). */
+  proxyPid?: number;
 }
 
 export function chaosStatePath(root: string, project: string): string {
