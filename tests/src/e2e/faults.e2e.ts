@@ -377,6 +377,7 @@ describe('faults: the lab heals', { timeout: 12 * 60_000 }, () => {
       .filter((l) => /^127\.0\.0\.1:39\d\d\d$/.test(l.trim().split(/\s+/)[2] ?? '')).length;
     console.log(`  ${viaProxy} connection(s) of ${node} through the proxy; pod available ${started} ms after apply`);
     assert.ok(viaProxy >= 1, 'the kubelet talks to the apiserver through the proxy');
+    assert.ok(started >= D, `the pod took ≥ ${D} ms from apply to available (${started} ms)`);
     // Longer than the node grace period (16 s): a heartbeat lost to the delay would show.
     const hold = 25_000 - (Date.now() - f.at);
     if (hold > 0) await new Promise((r) => setTimeout(r, hold));
