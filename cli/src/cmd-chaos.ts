@@ -91,7 +91,8 @@ Without sch_netem (or with --to) the delay goes through a proxy run from the hos
 network namespace (nsenter, uid 65534): iptables REDIRECTs the target's connections to each of the
 peer's address:port into it, and each chunk the target sends is held DELAY (± jitter, in order), so
 a round trip gains DELAY. The target's established connections to the peer are reset (ss -K) so
-that it reconnects through the proxy. heal stops the proxy and deletes the rules.`,
+that it reconnects through the proxy. TCP only: UDP (DNS) passes undelayed. heal stops the proxy
+and deletes the rules.`,
     )
     .action(async (t: string, delay: string, o: { jitter: string; loss: string; to?: string }) => {
       const r = await lab().latency(t, {

@@ -126,7 +126,7 @@ export class LabChaos {
     const missing = await netemMissing();
     const proxy = spec.delayMs > 0 && (missing !== undefined || spec.to !== undefined);
     const to = spec.to ?? 'apiserver';
-    const redirects = proxy ? planRedirects(await this.peerEndpoints(to)) : [];
+    const redirects = proxy ? planRedirects(await this.peerEndpoints(target, to)) : [];
     if (proxy && redirects.length === 0) throw new Error(`${to}: no TCP port listens there to delay`);
     const how = proxy
       ? `a delay proxy${missing ? ' (no netem in this kernel)' : ''}${spec.loss > 0 ? ' and iptables statistic' : ''}`
@@ -171,16 +171,25 @@ export class LabChaos {
     return { faults, how };
   }
 
-  /** The lab-network address of each container `to` names, with the TCP ports it listens on there. */
-  private async peerEndpoints(to: string): Promise<{ ip: string; ports: number[] }[]> {
+  /**
+   * The address of each container `to` names on a network it shares with the target (the lab
+   * network first), with the TCP ports it listens on there.
+   */
+  private async peerEndpoints(target: string, to: string): Promise<{ ip: string; ports: number[] }[]> {
+    const mine = new Set<string>();
+    for (const c of await this.targets(target))
+      for (const n of Object.keys((await this.docker.getContainer(c.id).inspect()).NetworkSettings.Networks))
+        mine.add(n);
     const out: { ip: string; ports: number[] }[] = [];
     for (const p of await this.targets(to)) {
-      const { ip } = await this.address(p.id);
+      const nets = (await this.docker.getContainer(p.id).inspect()).NetworkSettings.Networks;
+      const shared = [this.network, ...Object.keys(nets)].find((n) => mine.has(n) && nets[n]?.IPAddress);
+      if (!shared) throw new Error(`${to}: ${p.name} shares no network with ${target} (which cannot reach it anyway)`);
       const pid = await this.pid(p);
       const tcp = await Promise.all(
         ['tcp', 'tcp6'].map((f) => readFile(`/proc/${pid}/net/${f}`, 'utf8').catch(() => '')),
       );
-      out.push({ ip, ports: listeningPorts(tcp.join('\n')) });
+      out.push({ ip: nets[shared]!.IPAddress, ports: listeningPorts(tcp.join('\n')) });
     }
     return out;
   }
