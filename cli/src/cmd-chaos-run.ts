@@ -20,7 +20,7 @@ A scenario file (YAML):
     - {at: 20s..30s, fault: kill random node}        # a range: the seed picks the time
 
 fault is the words after \`kubelab chaos\`: kill|restart TARGET (they heal by themselves: no for),
-stop|pause TARGET, partition TARGET [--from PEER], latency TARGET DELAY [--jitter D] [--loss P%],
+stop|pause TARGET, partition TARGET [--from PEER], latency TARGET DELAY [--jitter D] [--loss P%] [--to PEER],
 loss TARGET P%. TARGET is as for the other verbs, or picked from the seed when the step runs:
 random node, random component (a compose service other than the kubelets), random pod SELECTOR
 [-n NAMESPACE] (a Running pod of that label selector).

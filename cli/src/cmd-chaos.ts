@@ -75,14 +75,31 @@ export function addChaosCommands(program: Command, project: () => { project?: st
     .action(async (t: string, o: { from?: string }) => printFaults(await lab().partition(t, o.from)));
   chaos
     .command('latency <target> <delay>')
-    .description("delay the target's packets (tc netem: say which, when the kernel has no netem only --loss works)")
+    .description(
+      "delay what the target sends: tc netem where the kernel has it, else a TCP delay proxy in the target's network namespace towards --to (the apiservers by default); says which",
+    )
     .option('--jitter <duration>', 'delay varies by up to this much', '0ms')
-    .option('--loss <percent>', 'also drop this share of packets', '0%')
-    .action(async (t: string, delay: string, o: { jitter: string; loss: string }) => {
+    .option('--loss <percent>', 'also drop this share of packets (iptables statistic without netem)', '0%')
+    .option(
+      '--to <peer>',
+      'delay only the connections to this component, service or node (every port it listens on): the delay proxy; default without netem: apiserver, the control-plane path',
+    )
+    .addHelpText(
+      'after',
+      `
+Without sch_netem (or with --to) the delay goes through a proxy run from the host in the target's
+network namespace (nsenter, uid 65534): iptables REDIRECTs the target's connections to each of the
+peer's address:port into it, and each chunk the target sends is held DELAY (± jitter, in order), so
+a round trip gains DELAY. The target's established connections to the peer are reset (ss -K) so
+that it reconnects through the proxy. TCP only: UDP (DNS) passes undelayed. heal stops the proxy
+and deletes the rules.`,
+    )
+    .action(async (t: string, delay: string, o: { jitter: string; loss: string; to?: string }) => {
       const r = await lab().latency(t, {
         delayMs: parseDuration(delay, 'DELAY'),
         jitterMs: parseDuration(o.jitter, '--jitter'),
         loss: parsePercent(o.loss, '--loss'),
+        ...(o.to ? { to: o.to } : {}),
       });
       consoleLog(`using ${r.how}`);
       printFaults(r.faults);

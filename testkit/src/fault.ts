@@ -8,7 +8,8 @@ export type Fault =
   | { kind: 'pause'; target: string }
   | { kind: 'partition'; target: string; from?: string }
   | { kind: 'loss'; target: string; percent: number }
-  | { kind: 'latency'; target: string; delayMs: number; jitterMs?: number; lossPercent?: number }
+  /** Without netem (or with `to`): through a delay proxy towards `to` (the apiservers by default). */
+  | { kind: 'latency'; target: string; delayMs: number; jitterMs?: number; lossPercent?: number; to?: string }
   /** The target's clock moved by offsetMs (controller-manager, scheduler, kubelet/Node, apiserver). */
   | { kind: 'clock-skew'; target: string; offsetMs: number };
 
@@ -55,6 +56,7 @@ export async function injectFault(chaos: LabChaos, fault: Fault): Promise<FaultH
           delayMs: fault.delayMs,
           jitterMs: fault.jitterMs ?? 0,
           loss: (fault.lossPercent ?? 0) / 100,
+          ...(fault.to ? { to: fault.to } : {}),
         })
       ).faults.map((f) => f.id);
       break;

@@ -34,7 +34,7 @@ const OPTIONS: Record<Verb, readonly string[]> = {
   stop: [],
   pause: [],
   partition: ['--from'],
-  latency: ['--jitter', '--loss'],
+  latency: ['--jitter', '--loss', '--to'],
   loss: [],
 };
 
@@ -44,7 +44,7 @@ const ARGS: Record<Verb, string> = {
   stop: 'TARGET',
   pause: 'TARGET',
   partition: 'TARGET [--from PEER]',
-  latency: 'TARGET DELAY [--jitter DURATION] [--loss PERCENT]',
+  latency: 'TARGET DELAY [--jitter DURATION] [--loss PERCENT] [--to PEER]',
   loss: 'TARGET PERCENT',
 };
 
@@ -129,7 +129,15 @@ function maker(verb: Verb, arg: string | undefined, opts: Map<string, string>, b
       const delayMs = check(() => parseDuration(arg!, 'DELAY'));
       const jitterMs = check(() => parseDuration(opts.get('--jitter') ?? '0ms', '--jitter'));
       const loss = check(() => parsePercent(opts.get('--loss') ?? '0%', '--loss'));
-      return (target: string): Fault => ({ kind: 'latency', target, delayMs, jitterMs, lossPercent: loss * 100 });
+      const to = opts.get('--to');
+      return (target: string): Fault => ({
+        kind: 'latency',
+        target,
+        delayMs,
+        jitterMs,
+        lossPercent: loss * 100,
+        ...(to ? { to } : {}),
+      });
     }
     case 'loss': {
       const percent = check(() => parsePercent(arg!, 'PERCENT')) * 100;

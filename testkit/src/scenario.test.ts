@@ -81,6 +81,14 @@ test('the fault grammar: the words after kubelab chaos, and random targets', () 
     jitterMs: 20,
     lossPercent: 5,
   });
+  assert.deepEqual(parseFault('latency random node 200ms --to apiserver').make('n1'), {
+    kind: 'latency',
+    target: 'n1',
+    delayMs: 200,
+    jitterMs: 0,
+    lossPercent: 0,
+    to: 'apiserver',
+  });
   assert.deepEqual(parseFault('loss random node 10%').make('n2'), { kind: 'loss', target: 'n2', percent: 10 });
   assert.deepEqual(parseFault('kill random pod app=web -n shop').target, {
     kind: 'random',

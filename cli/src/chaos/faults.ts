@@ -4,14 +4,26 @@
  * undoes it. kill (SIGKILL to the container's process, so the restart policy brings it back, as
  * after a crash), stop/start, restart, pause/unpause (the cgroup freezer), partition (every packet
  * to or from the lab network, or from some peers, dropped by iptables in its namespace), latency (netem;
- * loss alone with iptables where the kernel has no netem), clock-skew (an offset on the
- * component's clock, through a file in its container).
+ * without it, a TCP delay proxy in the target's namespace towards some peers, and loss with iptables),
+ * clock-skew (an offset on the component's clock, through a file in its container).
  */
 import Docker from 'dockerode';
 import { COMPONENT_LABEL } from '../labels.js';
 import { labSettings, type LabInput } from '../settings.js';
 import { CLOCK_SKEW_COMPONENTS, writeClockSkew } from './clock.js';
-import { inNetns, lossRules, netemMissing, peerRules } from './netns.js';
+import { readFile } from 'node:fs/promises';
+import {
+  inNetns,
+  killConnectionsArgs,
+  listeningPorts,
+  lossRules,
+  netemMissing,
+  peerRules,
+  planRedirects,
+  redirectRules,
+  startDelayProxy,
+  stopDelayProxy,
+} from './netns.js';
 import { describeLatency, formatClockOffset, netemArgs, type LatencySpec } from './parse.js';
 import { chaosStatePath, newFaultId, readFaults, writeFaults, type FaultKind, type FaultRecord } from './state.js';
 import { listTargets, resolveTarget, type TargetContainer } from './targets.js';
@@ -118,25 +130,82 @@ export class LabChaos {
     );
   }
 
+  /**
+   * Delay (± jitter) and loss on what the target sends. With netem (and no `to`): tc netem on its
+   * eth0, every peer. Else the delay goes through a TCP delay proxy in the target's namespace, for
+   * the connections to `to` (a component, service or Node: every address:port it listens on; the
+   * apiservers by default), and loss through iptables statistic.
+   */
   async latency(target: string, spec: LatencySpec): Promise<{ faults: FaultRecord[]; how: string }> {
     const missing = await netemMissing();
-    if (missing && spec.delayMs > 0) {
-      throw new Error(
-        `cannot add ${spec.delayMs}ms of latency: ${missing}. Delay needs netem (on Debian/Ubuntu hosts it is in linux-modules-extra; \`modprobe sch_netem\`); packet loss alone works without it: kubelab chaos latency ${target} 0ms --loss 5%`,
-      );
-    }
-    const how = missing ? 'iptables statistic (no netem in this kernel)' : 'tc netem';
-    const faults = await this.record('latency', target, `${describeLatency(spec)} via ${how}`, async (c) => {
+    const proxy = spec.delayMs > 0 && (missing !== undefined || spec.to !== undefined);
+    const to = spec.to ?? 'apiserver';
+    const redirects = proxy ? planRedirects(await this.peerEndpoints(target, to)) : [];
+    if (proxy && redirects.length === 0) throw new Error(`${to}: no TCP port listens there to delay`);
+    const how = proxy
+      ? `a delay proxy${missing ? ' (no netem in this kernel)' : ''}${spec.loss > 0 ? ' and iptables statistic' : ''}`
+      : missing
+        ? 'iptables statistic (no netem in this kernel)'
+        : 'tc netem';
+    const what =
+      describeLatency(spec) + (proxy ? ` to ${to} (${redirects.map((r) => `${r.ip}:${r.port}`).join(', ')})` : '');
+    const faults = await this.record('latency', target, `${what} via ${how}`, async (c) => {
       const pid = await this.pid(c);
-      if (!missing) {
+      if (!proxy && !missing) {
         await inNetns(pid, ['tc', 'qdisc', 'add', 'dev', 'eth0', 'root', 'netem', ...netemArgs(spec)]);
         return { undo: [['tc', 'qdisc', 'del', 'dev', 'eth0', 'root']] };
       }
-      const rules = lossRules(spec.loss);
-      for (const r of rules.add) await inNetns(pid, r);
-      return { undo: rules.undo };
+      const undo: string[][] = [];
+      const extra: Partial<FaultRecord> = { undo };
+      try {
+        if (spec.loss > 0) {
+          const rules = lossRules(spec.loss);
+          for (const [i, r] of rules.add.entries()) {
+            await inNetns(pid, r);
+            undo.unshift(rules.undo[i]!);
+          }
+        }
+        if (proxy) {
+          extra.proxyPid = await startDelayProxy(pid, redirects, spec.delayMs, spec.jitterMs);
+          const rules = redirectRules(redirects);
+          for (const [i, r] of rules.add.entries()) {
+            await inNetns(pid, r);
+            undo.unshift(rules.undo[i]!);
+          }
+          // REDIRECT catches new connections only: reset the established ones, so that the target reconnects.
+          for (const r of redirects) await inNetns(pid, killConnectionsArgs(r));
+        }
+      } catch (err) {
+        for (const u of undo) await inNetns(pid, u).catch(() => undefined);
+        if (extra.proxyPid) await stopDelayProxy(extra.proxyPid);
+        throw err;
+      }
+      return extra;
     });
     return { faults, how };
+  }
+
+  /**
+   * The address of each container `to` names on a network it shares with the target (the lab
+   * network first), with the TCP ports it listens on there.
+   */
+  private async peerEndpoints(target: string, to: string): Promise<{ ip: string; ports: number[] }[]> {
+    const mine = new Set<string>();
+    for (const c of await this.targets(target))
+      for (const n of Object.keys((await this.docker.getContainer(c.id).inspect()).NetworkSettings.Networks))
+        mine.add(n);
+    const out: { ip: string; ports: number[] }[] = [];
+    for (const p of await this.targets(to)) {
+      const nets = (await this.docker.getContainer(p.id).inspect()).NetworkSettings.Networks;
+      const shared = [this.network, ...Object.keys(nets)].find((n) => mine.has(n) && nets[n]?.IPAddress);
+      if (!shared) throw new Error(`${to}: ${p.name} shares no network with ${target} (which cannot reach it anyway)`);
+      const pid = await this.pid(p);
+      const tcp = await Promise.all(
+        ['tcp', 'tcp6'].map((f) => readFile(`/proc/${pid}/net/${f}`, 'utf8').catch(() => '')),
+      );
+      out.push({ ip: nets[shared]!.IPAddress, ports: listeningPorts(tcp.join('\n')) });
+    }
+    return out;
   }
 
   /**
@@ -215,6 +284,7 @@ export class LabChaos {
           const pid = (await c.inspect()).State.Pid;
           if (pid) for (const u of f.undo) await inNetns(pid, u).catch(() => undefined); // gone with a restart
         }
+        if (f.proxyPid) await stopDelayProxy(f.proxyPid);
         return;
       case 'clock-skew':
         await writeClockSkew(this.docker, f.container.id, 0).catch((err: { statusCode?: number }) => {

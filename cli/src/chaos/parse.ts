@@ -24,6 +24,8 @@ export interface LatencySpec {
   delayMs: number;
   jitterMs: number;
   loss: number;
+  /** The peers whose connections the delay proxy slows (a TARGET: component, service, Node); apiserver by default. */
+  to?: string;
 }
 
 /** The `tc qdisc … netem` arguments for a spec. */

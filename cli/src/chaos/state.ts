@@ -24,6 +24,8 @@ export interface FaultRecord {
   undo?: string[][];
   /** clock-skew: the offset of the component's clock, in milliseconds (heal sets it back to 0). */
   skewMs?: number;
+  /** latency through the delay proxy: its PID on the host (heal kills it). */
+  proxyPid?: number;
 }
 
 export function chaosStatePath(root: string, project: string): string {
@@ -51,7 +53,7 @@ export async function writeFaults(path: string, faults: FaultRecord[]): Promise<
 export function describeFaults(faults: readonly FaultRecord[], now = Date.now()): string[] {
   return faults.map(
     (f) =>
-      `${f.id}  ${f.kind.padEnd(9)} ${f.target} (${f.container.name}): ${f.detail}, for ${Math.round((now - Date.parse(f.since)) / 1000)}s`,
+      `${f.id}  ${f.kind.padEnd(9)} ${f.target} (${f.container.name}): ${f.detail}${f.proxyPid ? ` (proxy PID ${f.proxyPid})` : ''}, for ${Math.round((now - Date.parse(f.since)) / 1000)}s`,
   );
 }
 
