@@ -1,5 +1,5 @@
 /** @kubelab/testkit: test an application against component failures of a kubelab lab. */
-export { attach, type AttachOptions, type TestLab } from './lab.js';
+export { attach, bringUp, type AttachOptions, type BringUpOptions, type OwnedLab, type TestLab } from './lab.js';
 export {
   LabClient,
   ApiError,

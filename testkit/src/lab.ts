@@ -1,9 +1,10 @@
 /**
  * A lab to test against: attach to a running one by its project name (as `./kubelab -p NAME up`
- * made it), apply manifests with the real kubectl, talk to its API, inject faults.
+ * made it), or bring one up for the test and down after it; apply manifests with the real kubectl,
+ * talk to its API, inject faults.
  */
 import { spawn } from 'node:child_process';
-import { labApiAccess, labSettings } from '@kubelab/cli/lab';
+import { labApiAccess, labDown, labSettings, labUp } from '@kubelab/cli/lab';
 import { labKubeconfigPath } from '@kubelab/cli/kubeconfig-file';
 import { LabChaos } from '@kubelab/cli/chaos/faults';
 import { LabClient } from './client.js';
@@ -70,4 +71,38 @@ export async function attach(o: AttachOptions = {}): Promise<TestLab> {
       await chaos.heal();
     },
   };
+}
+
+export interface BringUpOptions extends AttachOptions {
+  /** Kubelet nodes (default 2). */
+  nodes?: number;
+  /** The HA profile (3 etcd members, 2 apiservers, 2 schedulers, 2 controller-managers). */
+  ha?: boolean;
+  /** Run npm and `tsc -b` first when the checkout is stale (default true). */
+  build?: boolean;
+  /** Progress lines of `up` and `down` (default: none). */
+  log?: (line: string) => void;
+}
+
+export interface OwnedLab extends TestLab {
+  /** Removes the lab and its data volumes (as `./kubelab down --volumes`). */
+  down(): Promise<void>;
+}
+
+/**
+ * Brings a lab up for a test (as `./kubelab -p PROJECT up`, without touching the user's
+ * kubeconfig) and attaches to it; `down()` removes it again. Give each suite its own project (and,
+ * with another lab running, its own KUBELAB_SUBNET and ports in `env`).
+ */
+export async function bringUp(o: BringUpOptions = {}): Promise<OwnedLab> {
+  const log = o.log ?? (() => undefined);
+  const input = {
+    ...(o.project ? { project: o.project } : {}),
+    ...(o.env ? { env: o.env } : {}),
+    nodes: o.nodes ?? 2,
+    ha: o.ha ?? false,
+  };
+  await labUp({ ...input, mergeKubeconfig: false, build: o.build ?? true, log });
+  const lab = await attach(o);
+  return { ...lab, down: () => labDown({ ...input, volumes: true, log }) };
 }
