@@ -29,12 +29,16 @@ export async function until(what, ok, ms) {
   }
 }
 
-/** utime+stime in seconds and RSS of a child process, from /proc. */
+/** utime+stime in seconds, RSS and peak RSS of a child process, from /proc. */
 export function procStats(pid) {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = (name) => Number(new RegExp(`${name}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
-  return { cpuSeconds: (Number(stat[11]) + Number(stat[12])) / 100, rssMiB: kb('VmRSS') / 1024 };
+  return {
+    cpuSeconds: (Number(stat[11]) + Number(stat[12])) / 100,
+    rssMiB: kb('VmRSS') / 1024,
+    hwmMiB: kb('VmHWM') / 1024,
+  };
 }
 
 /** The p-th percentile of an ascending array. */
@@ -132,10 +136,12 @@ export async function startControlPlane({ prof } = {}) {
 
 /**
  * A REST watch (`path` with `watch=true`) on the control plane: onLine(line, receivedAt) for each
- * JSON line, receivedAt being when its chunk arrived. Returns a function that closes it.
+ * JSON line, receivedAt being when its chunk arrived; onOpen() once its response has begun.
+ * Returns a function that closes it.
  */
-export function watchLines(cp, path, onLine) {
+export function watchLines(cp, path, onLine, onOpen = () => {}) {
   const req = http.get(`${cp.base}${path}`, { agent: cp.agent }, (res) => {
+    onOpen();
     res.setEncoding('utf8');
     let buf = '';
     res.on('data', (chunk) => {
