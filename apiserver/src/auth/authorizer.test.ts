@@ -226,6 +226,32 @@ describe('the Node authorizer', () => {
     assert.equal(await allowed(res(n1, 'list', 'secrets', { namespace: 'default' })), false);
     assert.equal(await allowed(res(n1, 'update', 'secrets', { namespace: 'default', name: 'web-env' })), false);
   });
+  it('reads the graph from the cache and confirms only a refusal with a fresh read', async () => {
+    const reads: boolean[] = [];
+    const lagging = {
+      // The cache has not seen db's bind yet; the fresh read has.
+      podsOnNode: async (n: string, ns: string, fresh: boolean) => {
+        reads.push(fresh);
+        return fresh ? graph.podsOnNode(n, ns) : [];
+      },
+    };
+    const a = nodeAuthorizer(lagging);
+    const get = (name: string) => res(node('n2'), 'get', 'secrets', { namespace: 'default', name });
+    assert.equal((await a.authorize(get('db-pass'))).decision, 'allow');
+    assert.deepEqual(reads, [false, true]);
+    reads.length = 0;
+    const cached = nodeAuthorizer({
+      podsOnNode: async (n: string, ns: string, fresh: boolean) => {
+        reads.push(fresh);
+        return graph.podsOnNode(n, ns);
+      },
+    });
+    assert.equal((await cached.authorize(get('db-pass'))).decision, 'allow');
+    assert.deepEqual(reads, [false], 'an allowed read costs no consistent list');
+    reads.length = 0;
+    assert.equal((await cached.authorize(get('other'))).decision, 'noopinion');
+    assert.deepEqual(reads, [false, true]);
+  });
   it('its own Lease only, in kube-node-lease', async () => {
     const lease = { apiGroup: 'coordination.k8s.io', namespace: 'kube-node-lease' };
     assert.ok(await allowed(res(node('n1'), 'update', 'leases', { ...lease, name: 'n1' })));
