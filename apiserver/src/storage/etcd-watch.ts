@@ -7,10 +7,16 @@
  *  - runs attempts from its last received revision + 1; an attempt ends when its watcher errors or
  *    is cancelled, and the next one starts once etcd answers — or the watch ends with Expired
  *    (410) when that revision is compacted, so its clients relist;
- *  - has a watchdog: a watcher that does not attach within ATTACH_TIMEOUT_MS while etcd answers
- *    unary calls, or a connected one that misses keys modified under its prefix for two checks,
- *    is stuck: the watch client is replaced (a new Etcd3 instance, so a new stream and a new
- *    attach queue) and every watch resumes on it from its own revision.
+ *  - has a watchdog: a watcher that does not attach within attachTimeoutMs while etcd answers
+ *    unary calls and no other watcher of the client attached meanwhile (the attach queue does not
+ *    move), or a connected one that misses keys modified under its prefix for stallCheckMs while
+ *    the stream delivered past them to other watchers (or delivered nothing at all), is stuck: the
+ *    watch client is replaced (a new Etcd3 instance, so a new stream and a new attach queue) and
+ *    every watch resumes on it from its own revision.
+ * A busy stream is not a stuck one: under a burst the stream runs behind (events queue in revision
+ * order, attach answers behind them), and replacing the client then only adds work (every watcher
+ * re-attaches, while lists fall through to etcd). So each replacement within RESET_MEMORY_MS of
+ * another doubles the windows, up to ×MAX_BACKOFF.
  * `health()` reports a watch that is stuck right now (/readyz's etcd-watch check).
  */
 import { EventEmitter } from 'node:events';
@@ -31,14 +37,17 @@ export interface WatchTimings {
 }
 
 export const DEFAULT_WATCH_TIMINGS: WatchTimings = { attachTimeoutMs: 5_000, stallCheckMs: 5_000, retryMs: 500 };
+/** Replacements remembered for the backoff, and its cap. */
+export const RESET_MEMORY_MS = 120_000;
+export const MAX_BACKOFF = 8;
 
 export interface WatchBackend {
   /** The client watches are made on (replaced by reset()). */
   watchClient(): Etcd3;
   /** Resolves when etcd answers a unary call; rejects otherwise. */
   ping(): Promise<void>;
-  /** Keys under prefix modified after `revision` (count). */
-  modifiedSince(prefix: string, revision: number): Promise<number>;
+  /** Keys under prefix modified after `revision` (count), and etcd's revision when it answered. */
+  modifiedSince(prefix: string, revision: number): Promise<{ count: number; revision: number }>;
   /** Throws ApiError('Expired') when `revision` can no longer be read; other errors when etcd does not answer. */
   assertNotCompacted(prefix: string, revision: number): Promise<void>;
   /** Replaces the watch client (closing the old one). */
@@ -51,6 +60,9 @@ export class EtcdWatches {
   private readonly resets = new EventEmitter();
   private readonly stuck = new Map<object, string>();
   private generation = 0;
+  /** Progress of the current client's stream: the last attach, the last delivery, the highest revision delivered. */
+  private progress = { attachedAt: Date.now(), deliveredAt: Date.now(), frontier: 0 };
+  private readonly resetTimes: number[] = [];
 
   constructor(
     private readonly backend: WatchBackend,
@@ -63,7 +75,17 @@ export class EtcdWatches {
   /** Called by the backend after it replaced the watch client. */
   clientReplaced(): void {
     this.generation++;
+    const now = Date.now();
+    this.progress = { attachedAt: now, deliveredAt: now, frontier: 0 };
+    this.resetTimes.push(now);
     this.resets.emit('reset');
+  }
+
+  /** The windows' multiplier: 2 to the replacements of the last RESET_MEMORY_MS, at most MAX_BACKOFF. */
+  backoff(now = Date.now()): number {
+    while (this.resetTimes.length > 0 && now - (this.resetTimes[0] as number) > RESET_MEMORY_MS)
+      this.resetTimes.shift();
+    return Math.min(MAX_BACKOFF, 2 ** this.resetTimes.length);
   }
 
   /** A reason when some watch is stuck and not yet recovered. */
@@ -147,7 +169,7 @@ export class EtcdWatches {
     }
     let connectingSince: number | undefined = Date.now();
     let received = state.next - 1;
-    let suspect: { rev: number; at: number } | undefined;
+    let suspect: { rev: number; at: number; head: number } | undefined;
     let checking = false;
     let askedAt = 0;
 
@@ -160,6 +182,10 @@ export class EtcdWatches {
     const onEvent = (type: 'put' | 'delete') => (kv: IKeyValue, prev?: IKeyValue) => {
       const ev = toEvent(type, kv, prev);
       received = Math.max(received, ev.modRevision);
+      if (generation === this.generation) {
+        this.progress.deliveredAt = Date.now();
+        this.progress.frontier = Math.max(this.progress.frontier, ev.modRevision);
+      }
       state.next = received + 1;
       this.stuck.delete(token);
       queue.push(ev);
@@ -169,6 +195,7 @@ export class EtcdWatches {
     watcher.on('connecting', () => (connectingSince ??= Date.now()));
     watcher.on('connected', () => {
       connectingSince = undefined;
+      if (generation === this.generation) this.progress.attachedAt = Date.now();
       this.stuck.delete(token);
     });
     watcher.on('disconnected', (err) => {
@@ -188,24 +215,40 @@ export class EtcdWatches {
       if (checking || queue.isClosed) return;
       checking = true;
       try {
+        const scale = this.backoff();
+        const attachWindow = this.timings.attachTimeoutMs * scale;
+        const stallWindow = this.timings.stallCheckMs * scale;
         if (connectingSince !== undefined) {
-          if (Date.now() - connectingSince < this.timings.attachTimeoutMs) return;
+          const now = Date.now();
+          if (now - connectingSince < attachWindow || now - this.progress.attachedAt < attachWindow) return;
           await this.backend.ping();
-          if (connectingSince !== undefined && !queue.isClosed)
-            stuck(`not attached after ${Date.now() - connectingSince} ms while etcd answers`);
+          if (connectingSince !== undefined && !queue.isClosed && Date.now() - this.progress.attachedAt >= attachWindow)
+            stuck(
+              `not attached after ${Date.now() - connectingSince} ms while etcd answers (no watcher attached for ${Date.now() - this.progress.attachedAt} ms)`,
+            );
           return;
         }
         // Half the stall window between reads: a watch costs etcd one count every ~2.5 s.
-        if (Date.now() - askedAt < this.timings.stallCheckMs / 2) return;
+        if (Date.now() - askedAt < stallWindow / 2) return;
         askedAt = Date.now();
         const seen = received;
         const missed = await this.backend.modifiedSince(prefix, seen);
-        if (missed === 0 || received !== seen) suspect = undefined;
-        else if (suspect?.rev !== seen) suspect = { rev: seen, at: Date.now() };
-        else if (Date.now() - suspect.at >= this.timings.stallCheckMs)
-          stuck(`${missed} key(s) modified after revision ${seen} not delivered for ${Date.now() - suspect.at} ms`);
+        if (missed.count === 0 || received !== seen) suspect = undefined;
+        else if (suspect?.rev !== seen) suspect = { rev: seen, at: Date.now(), head: missed.revision };
+        else if (Date.now() - suspect.at >= stallWindow) {
+          // Stuck only if the stream went past those keys for others, or delivered nothing at all;
+          // a stream still short of them is behind (a burst), not stuck.
+          const { frontier, deliveredAt } = this.progress;
+          const silentFor = Date.now() - deliveredAt;
+          if (frontier >= suspect.head || silentFor >= stallWindow)
+            stuck(
+              `${missed.count} key(s) modified after revision ${seen} not delivered for ${Date.now() - suspect.at} ms (stream at revision ${frontier}, last delivery ${silentFor} ms ago)`,
+            );
+        }
       } catch {
-        // etcd does not answer: nothing to judge the watcher by until it does.
+        // etcd does not answer: nothing to judge the watcher by until it does, and the attach queue
+        // gets its whole window again from then on.
+        if (connectingSince !== undefined && generation === this.generation) this.progress.attachedAt = Date.now();
       } finally {
         checking = false;
       }

@@ -90,7 +90,7 @@ export class EtcdStore implements Store {
               keys_only: true,
             }),
           );
-          return res.kvs.length;
+          return { count: res.kvs.length, revision: Number(res.header.revision) };
         },
         assertNotCompacted: (prefix, revision) => this.assertNotCompacted(prefix, revision),
         resetWatchClient: (reason) => this.resetWatchClient(reason),
