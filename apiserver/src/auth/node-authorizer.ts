@@ -14,29 +14,24 @@ import { rulesAllow } from './rules.js';
 import { GROUPS, nodeNameOf } from './user.js';
 
 /**
- * The pods bound to a node in a namespace. `fresh` false: as the watch cache has them (what the
- * node's own pod watch was served from, so every bind it has seen is there); true: a consistent
- * read from the storage, which never lags a bind.
+ * The pods bound to a node in a namespace. `fresh` false: as the watch cache holds them now (what
+ * the node's own pod watch was served from, so every bind it has seen is there; no wait, no
+ * copies); true: a consistent read from the storage, which never lags a bind.
  */
 export interface NodeGraph {
   podsOnNode(node: string, namespace: string, fresh: boolean): Promise<KubeObject[]>;
 }
 
 export function registryGraph(registry: {
-  list(
-    resource: string,
-    q: { namespace: string; fieldSelector: string; resourceVersion?: string },
-  ): Promise<{ items: KubeObject[] }>;
+  list(resource: string, q: { namespace: string; fieldSelector: string }): Promise<{ items: KubeObject[] }>;
+  cachedObjects?(resource: string, namespace: string, match: (o: KubeObject) => boolean): KubeObject[] | undefined;
 }): NodeGraph {
   return {
-    podsOnNode: async (node, namespace, fresh) =>
-      (
-        await registry.list('pods', {
-          namespace,
-          fieldSelector: `spec.nodeName=${node}`,
-          ...(fresh ? {} : { resourceVersion: '0' }),
-        })
-      ).items,
+    podsOnNode: async (node, namespace, fresh) => {
+      const onNode = (p: KubeObject): boolean => (p.spec as { nodeName?: string } | undefined)?.nodeName === node;
+      const cached = fresh ? undefined : registry.cachedObjects?.('pods', namespace, onNode);
+      return cached ?? (await registry.list('pods', { namespace, fieldSelector: `spec.nodeName=${node}` })).items;
+    },
   };
 }
 

@@ -54,9 +54,14 @@ export class CacheState {
 
   /** The objects under keyPrefix that match, in key order (etcd's order). */
   select(keyPrefix: string, match: (o: KubeObject) => boolean): CachedObject[] {
+    return this.scan(keyPrefix, match).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  }
+
+  /** The objects under keyPrefix that match, in no order. */
+  scan(keyPrefix: string, match: (o: KubeObject) => boolean): CachedObject[] {
     const out: CachedObject[] = [];
     for (const c of this.objects.values()) if (c.key.startsWith(keyPrefix) && match(c.obj)) out.push(c);
-    return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    return out;
   }
 
   clear(): void {

@@ -156,6 +156,15 @@ export class StoreRegistry implements Registry {
     return (await this.core.mustGet(info, ns, name)).obj;
   }
 
+  cachedObjects(resource: string, namespace: string, match: (o: KubeObject) => boolean): KubeObject[] | undefined {
+    const info = this.core.info(resource);
+    const hub = this.cacheOf(info);
+    if (!hub) return undefined;
+    hub.ensure();
+    if (!hub.isSynced) return undefined;
+    return hub.state.scan(this.core.prefix(info, this.core.ns(info, namespace)), match).map((c) => c.obj);
+  }
+
   list(resource: string, q: ListQuery): Promise<ListPage> {
     const info = this.core.info(resource);
     return listObjects(this.core, info, q, this.freshness, this.cacheOf(info));

@@ -102,4 +102,10 @@ export interface Registry {
   /** Ends when the signal aborts or timeoutSeconds pass; throws ApiError('Expired') on a compacted revision. */
   watch(resource: string, q: WatchQuery, signal: AbortSignal): AsyncIterable<RegistryEvent>;
   bind(namespace: string, name: string, nodeName: string, podUid?: string): Promise<KubeObject>;
+  /**
+   * The watch cache's objects of a resource in a namespace that match, as it holds them now (shared
+   * and read-only: never changed, never handed out), in no order; undefined when there is no synced
+   * cache. No wait for the cache to catch up, no copies: for the apiserver's own lookups.
+   */
+  cachedObjects?(resource: string, namespace: string, match: (o: KubeObject) => boolean): KubeObject[] | undefined;
 }
