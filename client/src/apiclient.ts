@@ -10,8 +10,13 @@
 import * as grpc from '@grpc/grpc-js';
 import {
   ApiError,
+  REASONS,
   resourcesService,
+  type StatusDetails,
+  type StatusReason,
   type ListResponse,
+  type BindManyResponse,
+  type BindRequest,
   type ObjectResponse,
   type WatchEvent,
   type WatchEventType,
@@ -196,6 +201,26 @@ export class ApiClient {
 
   bind(namespace: string, name: string, nodeName: string, podUid = ''): Promise<KubeObject> {
     return this.object('Bind', { namespace, name, nodeName, podUid });
+  }
+
+  /**
+   * Several binds in one call (at most MAX_BINDINGS_PER_CALL): per binding undefined when bound,
+   * else its refusal. Throws when the call itself fails (then some may have been bound).
+   */
+  async bindMany(bindings: readonly BindRequest[]): Promise<(ApiError | undefined)[]> {
+    const res = await this.call<unknown, BindManyResponse>('BindMany', { bindings });
+    return bindings.map((_, i) => {
+      const r = res.results?.[i];
+      if (!r) return new ApiError('InternalError', 'BindMany: no result for this binding');
+      if (!r.reason) return undefined;
+      let details: StatusDetails | undefined;
+      try {
+        details = r.details ? (JSON.parse(r.details) as StatusDetails) : undefined;
+      } catch {
+        details = undefined;
+      }
+      return new ApiError(r.reason in REASONS ? (r.reason as StatusReason) : 'InternalError', r.message, details);
+    });
   }
 
   /**

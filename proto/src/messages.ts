@@ -74,6 +74,24 @@ export interface ObjectResponse {
   object: Buffer;
 }
 
+/** Bindings in one call (at most MAX_BINDINGS_PER_CALL); results in the same order. */
+export interface BindManyRequest {
+  bindings: BindRequest[];
+}
+
+/** reason '': bound; else the refusal as an ApiError's reason, message and JSON details. */
+export interface BindResult {
+  reason: string;
+  message: string;
+  details: string;
+}
+
+export interface BindManyResponse {
+  results: BindResult[];
+}
+
+export const MAX_BINDINGS_PER_CALL = 256;
+
 // ---- Kubelet service ----
 
 export interface PodRef {

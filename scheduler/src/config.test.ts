@@ -8,6 +8,7 @@ test('scheduler config from the environment', () => {
     schedulerName: 'default-scheduler',
     workers: 16,
     bindsInFlight: 64,
+    bindsPerCall: 32,
   });
   assert.deepEqual(
     loadConfig({
@@ -15,8 +16,9 @@ test('scheduler config from the environment', () => {
       KUBELAB_SCHEDULER_NAME: 'mine',
       KUBELAB_SCHEDULER_WORKERS: '2',
       KUBELAB_SCHEDULER_BINDS_IN_FLIGHT: '8',
+      KUBELAB_SCHEDULER_BINDS_PER_CALL: '4',
     }),
-    { apiserver: '127.0.0.1:9', schedulerName: 'mine', workers: 2, bindsInFlight: 8 },
+    { apiserver: '127.0.0.1:9', schedulerName: 'mine', workers: 2, bindsInFlight: 8, bindsPerCall: 4 },
   );
   assert.throws(
     () => loadConfig({ KUBELAB_SCHEDULER_BINDS_IN_FLIGHT: 'many' }),

@@ -9,6 +9,8 @@ export interface Config {
   workers: number;
   /** KUBELAB_SCHEDULER_BINDS_IN_FLIGHT: binds sent and not yet answered, at most (default 64). */
   bindsInFlight: number;
+  /** KUBELAB_SCHEDULER_BINDS_PER_CALL: binds of one turn sent in one BindMany call, at most (default 32). */
+  bindsPerCall: number;
 }
 
 function positiveInt(env: NodeJS.ProcessEnv, name: string, dflt: number): number {
@@ -25,5 +27,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     schedulerName: env.KUBELAB_SCHEDULER_NAME || 'default-scheduler',
     workers,
     bindsInFlight: positiveInt(env, 'KUBELAB_SCHEDULER_BINDS_IN_FLIGHT', 64),
+    bindsPerCall: positiveInt(env, 'KUBELAB_SCHEDULER_BINDS_PER_CALL', 32),
   };
 }

@@ -76,6 +76,7 @@ export async function runScheduler(
     schedulerName: cfg.schedulerName,
     volumes: binder,
     bindsInFlight: cfg.bindsInFlight,
+    bindsPerCall: cfg.bindsPerCall,
   });
   const all = [pods, nodes, claims, volumes, classes];
   const informers = Promise.all(all.map((i) => i.run(signal)));

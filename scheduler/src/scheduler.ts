@@ -3,7 +3,8 @@
  * pods of this scheduler; a worker takes a pod, asks the pure algorithm for a node against the
  * cache as it is, assumes the pod there (synchronously, so the next decision sees it) and sends
  * the bind without waiting for it (upstream's assume-then-bind: binds are pipelined, up to
- * bindsInFlight at once; a failed bind forgets the assumption and retries the pod). A pod that
+ * bindsInFlight at once, those of one turn in one call: binder.ts; a failed bind forgets the
+ * assumption and retries the pod). A pod that
  * fits nowhere gets a FailedScheduling event and PodScheduled=False/Unschedulable, and is
  * retried with back-off and whenever nodes change or a bound pod goes away.
  */
@@ -15,6 +16,7 @@ import type { EventRecorder } from '@kubelab/client/events';
 import type { Cache, KeyQueue, SchedulerApi } from './api.js';
 import { findPlacement } from './algorithm.js';
 import { SchedulerCache } from './cache.js';
+import { Binder } from './binder.js';
 import { DEFAULT_FILTERS } from './filters.js';
 import type { VolumeBinder } from './volumebinder.js';
 import { podClaimNames } from './volumebinding.js';
@@ -38,6 +40,8 @@ export interface SchedulerDeps {
   volumes?: VolumeBinder;
   /** Binds sent and not yet answered, at most (default 64); the next decision waits for a slot. */
   bindsInFlight?: number;
+  /** Binds of one turn sent in one BindMany call, at most (default 32; binder.ts). */
+  bindsPerCall?: number;
   /** percentageOfNodesToScore (default: adaptive, as upstream). */
   percentageOfNodesToScore?: number;
 }
@@ -68,9 +72,11 @@ export class Scheduler {
   /** Decisions waiting for a free bind slot (woken one per answered bind). */
   private slotWaiters: (() => void)[] = [];
   private nextStart = 0;
+  private readonly binder: Binder;
 
   constructor(private readonly d: SchedulerDeps) {
     this.queue = d.queue;
+    this.binder = new Binder(d.api, d.bindsPerCall);
     this.caches = [d.pods, d.nodes, ...(d.volumes?.caches ?? [])];
     d.volumes?.onChange((waiting) => {
       for (const k of waiting) this.queue.add(k);
@@ -223,7 +229,7 @@ export class Scheduler {
     const ns = pod.metadata.namespace ?? '';
     const name = pod.metadata.name ?? '';
     try {
-      await this.d.api.bind(ns, name, node, pod.metadata.uid ?? '');
+      await this.binder.bind(ns, name, node, pod.metadata.uid ?? '');
     } catch (err) {
       this.cache.forget(key);
       const e = ApiError.from(err);

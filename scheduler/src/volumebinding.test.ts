@@ -60,6 +60,7 @@ async function setup(nodes: Node[] = [node('node-1'), node('node-2')]) {
   await api.create('storageclasses', storageClass('local', 'kubernetes.io/no-provisioner', 'WaitForFirstConsumer'));
   const runAll = async (): Promise<void> => {
     for (let k = queue.take(); k !== undefined; k = queue.take()) await sched.reconcile(k);
+    await sched.flush(); // the binds sent (binder.ts sends those of a turn together)
   };
   return { api, queue, recorder, runAll };
 }

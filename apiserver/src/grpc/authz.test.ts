@@ -80,6 +80,24 @@ describe('gRPC calls are authorized per caller', () => {
     const ok = await call(h, 'Bind', scheduler, { namespace: 'default', name: 'p', nodeName: 'n1' });
     assert.ok(!(ok instanceof ApiError), String(ok));
   });
+  it('BindMany authorizes each binding as a Bind: a node is refused each, as alone', async () => {
+    await registry.create('pods', 'default', {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'q' },
+      spec: { containers: [{ name: 'c', image: 'x' }] },
+    });
+    const bindings = [{ namespace: 'default', name: 'q', nodeName: 'n1', podUid: '' }];
+    const refused = (await call(h, 'BindMany', n1, { bindings })) as { results: { reason: string; message: string }[] };
+    assert.equal(refused.results[0]?.reason, 'Forbidden');
+    assert.equal(
+      refused.results[0]?.message,
+      'pods "q" is forbidden: User "system:node:n1" cannot create resource "pods/binding" in API group "" in the namespace "default"',
+    );
+    const ok = (await call(h, 'BindMany', scheduler, { bindings })) as { results: { reason: string }[] };
+    assert.equal(ok.results[0]?.reason, '');
+    assert.equal(((await registry.get('pods', 'default', 'q')) as { spec: { nodeName?: string } }).spec.nodeName, 'n1');
+  });
   it('UpdateStatus is update of <resource>/status, then NodeRestriction', async () => {
     const n2 = await registry.get('nodes', '', 'n2');
     const e = await call(h, 'UpdateStatus', n1, { target: target('nodes', '', 'n2'), object: obj(n2) });

@@ -2,7 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type * as grpc from '@grpc/grpc-js';
 import pino from 'pino';
-import { ApiError } from '@kubelab/proto';
+import { ApiError, MAX_BINDINGS_PER_CALL } from '@kubelab/proto';
 import { ApiClient } from '@kubelab/client';
 import type { KubeObject, Pod } from '@kubelab/api';
 import { MemoryStore } from '../storage/memory.js';
@@ -162,6 +162,36 @@ describe('gRPC Resources service (ApiClient against MemoryStore)', () => {
     await assert.rejects(
       client.get('pods', 'default', 'bindme'),
       (e: unknown) => e instanceof ApiError && e.reason === 'NotFound',
+    );
+  });
+
+  it('binds many in one call, each answered on its own, in order', async () => {
+    for (const n of ['m1', 'm2', 'm3']) await client.create('pods', pod(n));
+    const first = await client.bindMany([
+      { namespace: 'default', name: 'm1', nodeName: 'n1', podUid: '' },
+      { namespace: 'default', name: 'gone', nodeName: 'n1', podUid: '' },
+      { namespace: 'default', name: 'm2', nodeName: 'n2', podUid: 'not-its-uid' },
+      { namespace: 'default', name: 'm3', nodeName: 'n2', podUid: '' },
+    ]);
+    assert.deepEqual(
+      first.map((e) => e?.reason),
+      [undefined, 'NotFound', 'Conflict', undefined],
+    );
+    assert.ok(first.every((e) => e === undefined || e instanceof ApiError));
+    assert.equal(((await client.get('pods', 'default', 'm1')) as Pod).spec.nodeName, 'n1');
+    assert.equal(((await client.get('pods', 'default', 'm2')) as Pod).spec.nodeName, undefined);
+    assert.equal(((await client.get('pods', 'default', 'm3')) as Pod).spec.nodeName, 'n2');
+    const again = await client.bindMany([{ namespace: 'default', name: 'm1', nodeName: 'n2', podUid: '' }]);
+    assert.equal(again[0]?.reason, 'Conflict', 'already bound, as a Bind alone');
+    const tooMany = Array.from({ length: MAX_BINDINGS_PER_CALL + 1 }, (_, i) => ({
+      namespace: 'default',
+      name: `x${i}`,
+      nodeName: 'n1',
+      podUid: '',
+    }));
+    await assert.rejects(
+      client.bindMany(tooMany),
+      (e: unknown) => e instanceof ApiError && e.reason === 'BadRequest' && /at most 256 per call/.test(e.message),
     );
   });
 

@@ -8,7 +8,10 @@ import type { Logger } from 'pino';
 import {
   ApiError,
   badRequest,
+  type BindManyRequest,
+  type BindManyResponse,
   type BindRequest,
+  type BindResult,
   type CreateRequest,
   type DeleteRequest,
   type GetRequest,
@@ -18,6 +21,7 @@ import {
   type UpdateRequest,
   type WatchEvent,
   type WatchRequest,
+  MAX_BINDINGS_PER_CALL,
 } from '@kubelab/proto';
 import type { KubeObject } from '@kubelab/api';
 import type { DeleteOpts, Registry } from '../registry/types.js';
@@ -92,6 +96,29 @@ function deleteOpts(req: DeleteRequest): DeleteOpts {
   if (req.preconditionUid) opts.preconditionUid = req.preconditionUid;
   if (req.preconditionResourceVersion) opts.preconditionResourceVersion = req.preconditionResourceVersion;
   return opts;
+}
+
+/** Each binding authorized and done as a Bind of its own; a refusal is its result, not the call's. */
+async function bindMany(auth: Guard, log: Logger, req: BindManyRequest, call: object): Promise<BindManyResponse> {
+  const bindings = req.bindings ?? [];
+  if (bindings.length > MAX_BINDINGS_PER_CALL)
+    throw new ApiError(
+      'BadRequest',
+      `BindMany: ${bindings.length} bindings in one call; send at most ${MAX_BINDINGS_PER_CALL} per call`,
+    );
+  const results = await Promise.all(
+    bindings.map(async (b): Promise<BindResult> => {
+      try {
+        const r = await auth(call, 'Bind', { resource: 'pods', namespace: b.namespace, name: b.name });
+        await r.bind(b.namespace, b.name, b.nodeName, b.podUid || undefined);
+        return { reason: '', message: '', details: '' };
+      } catch (err) {
+        const e = toApiError(err, log, 'BindMany');
+        return { reason: e.reason, message: e.message, details: e.details ? JSON.stringify(e.details) : '' };
+      }
+    }),
+  );
+  return { results };
 }
 
 /** Resolves on 'drain', or early when the watch is aborted. */
@@ -245,6 +272,7 @@ export function resourcesHandlers(
         ),
       ),
     ),
+    BindMany: unary(log, 'BindMany', (req: BindManyRequest, call) => bindMany(auth, log, req, call)),
     Watch: (call: grpc.ServerWritableStream<WatchRequest, WatchEvent>) => void serveWatch(auth, call, log),
   };
 }

@@ -7,7 +7,7 @@
  */
 import { resourceInfo, RESOURCES, storagePrefix, type KubeObject, type ResourceInfo } from '@kubelab/api';
 import type { DeleteOptions, Event, ListOptions, ListResult, WatchOptions } from '@kubelab/client';
-import { ApiError, type WatchEventType } from '@kubelab/proto';
+import { ApiError, type BindRequest, type WatchEventType } from '@kubelab/proto';
 import { SYSTEM_NAMESPACES } from '../registry/bootstrap.js';
 import { StoreRegistry, type RegistryOptions } from '../registry/registry.js';
 import { MemoryStore } from '../storage/memory.js';
@@ -196,6 +196,18 @@ export class InProcessApi {
     };
     await this.enter({ verb: 'bind', resource: 'pods', namespace, name, object: binding });
     return this.registry.bind(namespace, name, nodeName, podUid);
+  }
+
+  /** As ApiClient.bindMany: each binding a bind of its own; its refusal is its result. */
+  async bindMany(bindings: readonly BindRequest[]): Promise<(ApiError | undefined)[]> {
+    return Promise.all(
+      bindings.map((b) =>
+        this.bind(b.namespace, b.name, b.nodeName, b.podUid).then(
+          () => undefined,
+          (err: unknown) => ApiError.from(err),
+        ),
+      ),
+    );
   }
 
   /** Ends when the signal aborts; throws ApiError('Expired') from a compacted revision, as the client does. */
