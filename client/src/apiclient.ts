@@ -10,10 +10,7 @@
 import * as grpc from '@grpc/grpc-js';
 import {
   ApiError,
-  REASONS,
   resourcesService,
-  type StatusDetails,
-  type StatusReason,
   type ListResponse,
   type BindManyResponse,
   type BindRequest,
@@ -212,14 +209,7 @@ export class ApiClient {
     return bindings.map((_, i) => {
       const r = res.results?.[i];
       if (!r) return new ApiError('InternalError', 'BindMany: no result for this binding');
-      if (!r.reason) return undefined;
-      let details: StatusDetails | undefined;
-      try {
-        details = r.details ? (JSON.parse(r.details) as StatusDetails) : undefined;
-      } catch {
-        details = undefined;
-      }
-      return new ApiError(r.reason in REASONS ? (r.reason as StatusReason) : 'InternalError', r.message, details);
+      return r.reason ? ApiError.fromParts(r.reason, r.message, r.details) : undefined;
     });
   }
 

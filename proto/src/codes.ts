@@ -163,18 +163,35 @@ export class ApiError extends Error {
   }
 
   static fromGrpc(err: ServiceError): ApiError {
-    const reason = err.metadata?.get('k8s-reason')[0] as string | undefined as StatusReason | undefined;
-    const raw = err.metadata?.get('k8s-details')[0];
+    const reason = err.metadata?.get('k8s-reason')[0];
+    const details = err.metadata?.get('k8s-details')[0];
+    return ApiError.fromParts(
+      typeof reason === 'string' ? reason : undefined,
+      err.details || err.message,
+      typeof details === 'string' ? details : undefined,
+      BY_GRPC[err.code] ?? 'InternalError',
+    );
+  }
+
+  /** The reason, message and JSON details of toParts(); an unknown reason is `fallback`, bad details none. */
+  static fromParts(
+    reason: string | undefined,
+    message: string,
+    detailsJson: string | undefined,
+    fallback: StatusReason = 'InternalError',
+  ): ApiError {
     let details: StatusDetails | undefined;
-    if (typeof raw === 'string') {
-      try {
-        details = JSON.parse(raw) as StatusDetails;
-      } catch {
-        details = undefined;
-      }
+    try {
+      details = detailsJson ? (JSON.parse(detailsJson) as StatusDetails) : undefined;
+    } catch {
+      details = undefined;
     }
-    const r = reason && reason in REASONS ? reason : (BY_GRPC[err.code] ?? 'InternalError');
-    return new ApiError(r, err.details || err.message, details);
+    return new ApiError(reason && reason in REASONS ? (reason as StatusReason) : fallback, message, details);
+  }
+
+  /** The error as strings (BindMany's per-binding results); fromParts() reads them back. */
+  toParts(): { reason: string; message: string; details: string } {
+    return { reason: this.reason, message: this.message, details: this.details ? JSON.stringify(this.details) : '' };
   }
 
   /** Converts anything thrown into an ApiError; used only at RPC/HTTP boundaries. */

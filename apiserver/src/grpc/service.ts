@@ -113,8 +113,7 @@ async function bindMany(auth: Guard, log: Logger, req: BindManyRequest, call: ob
         await r.bind(b.namespace, b.name, b.nodeName, b.podUid || undefined);
         return { reason: '', message: '', details: '' };
       } catch (err) {
-        const e = toApiError(err, log, 'BindMany');
-        return { reason: e.reason, message: e.message, details: e.details ? JSON.stringify(e.details) : '' };
+        return toApiError(err, log, 'BindMany').toParts();
       }
     }),
   );
