@@ -13,7 +13,7 @@ import { podResolverConfig, resolvConfText, type DnsSettings } from '../dns/podd
 import { appCreateOptions } from './containerspec.js';
 import { pauseCreateOptions } from './sandboxspec.js';
 import { resolvWritten } from './dockerdns.js';
-import { toRuntimeContainer, toRuntimeError } from './dockerconvert.js';
+import { OomNotices, toRuntimeContainer, toRuntimeError } from './dockerconvert.js';
 import { dockerEvents } from './dockerevents.js';
 import { Semaphore, withTimeout } from './limiter.js';
 import { PodListCache } from './podcache.js';
@@ -74,6 +74,7 @@ export class DockerRuntime implements ContainerRuntime {
   private readonly podLists = new PodListCache();
   /** Containers this kubelet started whose `start` event has not come yet: that event tells nothing new. */
   private readonly startedHere = new Map<string, number>();
+  private readonly ooms = new OomNotices();
   private readonly log: Logger;
 
   constructor(private readonly o: DockerRuntimeOptions) {
@@ -177,7 +178,7 @@ export class DockerRuntime implements ContainerRuntime {
       if (err instanceof RuntimeError && err.status === 404) return undefined;
       throw err;
     }
-    return toRuntimeContainer(info, await this.images.ref(info.Image));
+    return this.ooms.apply(toRuntimeContainer(info, await this.images.ref(info.Image)));
   }
 
   ensureImage(image: string, policy: PullPolicy): Promise<ImageResult> {
@@ -363,6 +364,7 @@ export class DockerRuntime implements ContainerRuntime {
       const startedAt = this.startedHere.get(ev.id);
       this.startedHere.delete(ev.id);
       if (ev.type === 'start' && startedAt !== undefined && Date.now() - startedAt < 10_000) continue;
+      if (ev.type === 'oom') this.ooms.add(ev.id);
       this.inspectCache.delete(ev.id);
       if (ev.podUid) this.podLists.podChanged(ev.podUid);
       else this.podLists.containerChanged(ev.id);

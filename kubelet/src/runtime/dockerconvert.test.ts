@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import type Dockerode from 'dockerode';
 import {
+  OomNotices,
   memoryOf,
   toDockerLogOptions,
   toEvent,
@@ -67,6 +68,19 @@ describe('docker inspect → runtime container', () => {
     assert.equal(c.exitCode, 137);
     assert.equal(c.oomKilled, true);
     assert.equal(c.finishedAt, '2026-01-01T00:01:00Z');
+  });
+
+  it("an oom event after the exit (the engine's record says false) still makes a 137 OOMKilled", () => {
+    const exited = (code: number) => toRuntimeContainer(info({ Status: 'exited', ExitCode: code }), 'x');
+    const ooms = new OomNotices(2);
+    assert.equal(ooms.apply(exited(137)).oomKilled, false, 'no oom event seen');
+    ooms.add('abc123');
+    assert.equal(ooms.apply(exited(137)).oomKilled, true);
+    assert.equal(ooms.apply(exited(1)).oomKilled, false, 'an exit of its own is not an OOM kill');
+    assert.equal(ooms.apply(toRuntimeContainer(info({}), 'x')).oomKilled, undefined, 'a running one is left alone');
+    ooms.add('b');
+    ooms.add('c');
+    assert.equal(ooms.apply(exited(137)).oomKilled, false, 'the oldest notice goes first');
   });
 
   it('a container whose start failed counts as exited with the error', () => {

@@ -150,3 +150,25 @@ export function toStatsSample(s: DockerStats, now: number): ContainerStatsSample
     memory: memoryOf(s),
   };
 }
+
+/**
+ * The containers the engine sent an `oom` event for. The engine's own State.OOMKilled stays false
+ * when that event comes after the exit (containerd reports them on separate paths), so an exit
+ * by SIGKILL (137) of a container named here counts as OOMKilled too. Bounded: the oldest go.
+ */
+export class OomNotices {
+  private readonly ids = new Set<string>();
+  constructor(private readonly max = 1000) {}
+
+  add(id: string): void {
+    this.ids.delete(id);
+    this.ids.add(id);
+    if (this.ids.size > this.max) this.ids.delete(this.ids.values().next().value as string);
+  }
+
+  /** The container with OOMKilled set when the engine's record missed a late `oom` event. */
+  apply(c: RuntimeContainer): RuntimeContainer {
+    if (c.state === 'exited' && !c.oomKilled && c.exitCode === 137 && this.ids.has(c.id)) c.oomKilled = true;
+    return c;
+  }
+}
