@@ -11,6 +11,7 @@ import { ApiEventRecorder } from '@kubelab/client/events';
 import { errMessage, type KubeletApi, type PodSource } from './api.js';
 import type { KubeletConfig } from './config.js';
 import { ApiEnvObjects, type EnvApi } from './env/objects.js';
+import { WatchedReads, type WatchApi } from './env/watched.js';
 import { TokenManager } from './volumes/tokens.js';
 import { LocalContent } from './volumes/localdir.js';
 import { HookRunner } from './hooks.js';
@@ -65,6 +66,19 @@ function hasList(api: KubeletApi): api is KubeletApi & EnvApi {
   return typeof (api as Partial<EnvApi>).list === 'function';
 }
 
+function hasWatch(api: KubeletApi): api is KubeletApi & WatchApi {
+  return hasList(api) && typeof (api as unknown as Partial<WatchApi>).watch === 'function';
+}
+
+/** The pods' ConfigMaps, Secrets and Services: from watches when the API can watch, else read per use. */
+function envObjectsFor(api: KubeletApi, log: Logger, signal: AbortSignal): ApiEnvObjects | undefined {
+  if (!hasList(api)) return undefined;
+  if (!hasWatch(api)) return new ApiEnvObjects(api);
+  const watched = new WatchedReads(api, { log });
+  signal.addEventListener('abort', () => watched.close(), { once: true });
+  return new ApiEnvObjects(api, watched);
+}
+
 /** Waits (with back-off) until the container runtime answers; false if aborted first. */
 async function waitForRuntime(rt: ContainerRuntime, log: Logger, signal: AbortSignal): Promise<boolean> {
   const backoff = new Backoff(500, 10_000);
@@ -108,7 +122,7 @@ export async function runKubelet(d: KubeletDeps, signal: AbortSignal): Promise<v
   const recorder = new ApiEventRecorder(d.api, { component: 'kubelet', host: nodeName, clock: d.clock, log: nlog });
   let enqueue: (uid: string) => void = () => undefined;
   const prober = d.newProber?.(runtime) ?? new RealProber(runtime);
-  const envObjects = hasList(d.api) ? new ApiEnvObjects(d.api) : undefined;
+  const envObjects = envObjectsFor(d.api, nlog, signal);
   // Content volumes in the kubelet's own directory when that is a volume of its container (the engine's host path known).
   const podsMount = self?.mounts?.find((m) => m.destination === cfg.podsDir);
   const local = podsMount ? new LocalContent({ path: cfg.podsDir, hostPath: podsMount.source }) : undefined;

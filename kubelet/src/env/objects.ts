@@ -1,13 +1,16 @@
 /**
  * Where env values and volume contents come from outside the pod: ConfigMaps, Secrets and
- * Services, read through the API. Like upstream's kubelet (which serves them from watch caches),
- * a running pod does not depend on the apiserver being up: when a read fails for any reason but
- * NotFound (the apiserver is down, restarting or cut off), the last answer read for the same
- * object is used instead, so containers are still restarted and volumes kept while it is away.
- * Only a pod whose objects were never read fails (CreateContainerConfigError, FailedMount).
+ * Services, read through the API or, with WatchedReads, from watches as upstream's kubelet does.
+ * Like upstream's kubelet, a running pod does not depend on the apiserver being up: when a read
+ * fails for any reason but NotFound (the apiserver is down, restarting or cut off), the last
+ * answer read for the same object is used instead, so containers are still restarted and volumes
+ * kept while it is away. Only a pod whose objects were never read fails
+ * (CreateContainerConfigError, FailedMount).
  */
 import type { KubeObject, Service } from '@kubelab/api';
+import { ApiError } from '@kubelab/proto';
 import { isReason } from '../api.js';
+import type { WatchedReads } from './watched.js';
 
 export interface EnvObjects {
   /** The ConfigMap's data (binaryData decoded as UTF-8); undefined when it does not exist. */
@@ -42,7 +45,11 @@ export class ApiEnvObjects implements EnvObjects {
   /** The last successful answer per read ("configmaps/ns/name", "services/ns"); NotFound forgets it. */
   private readonly lastKnown = new Map<string, unknown>();
 
-  constructor(private readonly api: EnvApi) {}
+  /** With `watched`, reads are served from watches (the API is called for the first read only). */
+  constructor(
+    private readonly api: EnvApi,
+    private readonly watched?: WatchedReads,
+  ) {}
 
   /** Runs a read; on NotFound answers undefined, on any other failure the last answer if there is one. */
   private async remembered<T>(key: string, fetch: () => Promise<T>): Promise<T | undefined> {
@@ -63,9 +70,22 @@ export class ApiEnvObjects implements EnvObjects {
   }
 
   private read(resource: string, namespace: string, name: string): Promise<DataObject | undefined> {
-    return this.remembered(`${resource}/${namespace}/${name}`, () =>
-      this.api.get<DataObject>(resource, namespace, name),
+    const watched = this.watched;
+    return this.remembered(
+      `${resource}/${namespace}/${name}`,
+      watched
+        ? async () => {
+            const [o] = await watched.read(resource, namespace, `metadata.name=${name}`);
+            if (!o) throw new ApiError('NotFound', `${resource} "${name}" not found`);
+            return o as DataObject;
+          }
+        : () => this.api.get<DataObject>(resource, namespace, name),
     );
+  }
+
+  private async listServices(namespace: string): Promise<Service[]> {
+    if (this.watched) return (await this.watched.read('services', namespace)) as Service[];
+    return (await this.api.list<Service>('services', { namespace })).items;
   }
 
   async configMap(namespace: string, name: string): Promise<Record<string, string> | undefined> {
@@ -85,15 +105,20 @@ export class ApiEnvObjects implements EnvObjects {
   }
 
   async services(namespace: string): Promise<Service[]> {
-    return (
-      (await this.remembered(
-        `services/${namespace}`,
-        async () => (await this.api.list<Service>('services', { namespace })).items,
-      )) ?? []
-    );
+    return (await this.remembered(`services/${namespace}`, () => this.listServices(namespace))) ?? [];
   }
 
   service(namespace: string, name: string): Promise<Service | undefined> {
-    return this.remembered(`services/${namespace}/${name}`, () => this.api.get<Service>('services', namespace, name));
+    const watched = this.watched;
+    return this.remembered(
+      `services/${namespace}/${name}`,
+      watched
+        ? async () => {
+            const svc = (await this.listServices(namespace)).find((s) => s.metadata.name === name);
+            if (!svc) throw new ApiError('NotFound', `services "${name}" not found`);
+            return svc;
+          }
+        : () => this.api.get<Service>('services', namespace, name),
+    );
   }
 }
