@@ -47,3 +47,18 @@ test('an experiment records outages of continuous probes and the recovery after 
   assert.match(r.text, /probe ends broken \[end\]: BROKE, 1\/1 checks failed: .*\(gone\)/);
   assert.match(r.text, /fault kill scheduler at/);
 });
+
+test('a continuous probe that recovered after its last sample is checked once more at finish', async () => {
+  let broken = true;
+  const x = await startExperiment('late recovery', [
+    customProbe('answers', 'continuous', async () => !broken, 1_000),
+  ]);
+  await new Promise((r) => setTimeout(r, 20)); // one failed sample; the next is a second away
+  broken = false;
+  const r = await x.finish();
+  const answers = r.probes[0]!;
+  assert.equal(answers.held, true, 'it answers at the end');
+  assert.equal(answers.failures, 1);
+  assert.equal(answers.checks, 2);
+  assert.ok(answers.outages[0]!.to !== undefined, 'the outage ended');
+});

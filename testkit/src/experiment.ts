@@ -105,6 +105,10 @@ export async function startExperiment(name: string, probes: Probe[], o: Experime
       ac.abort();
       running.delete(ac);
       await Promise.all(loops);
+      // "At the end" means now: a continuous probe whose last sample (up to an interval old)
+      // failed is checked once more, or a recovery seen just before finish() counts as broken.
+      for (const p of probes.filter((p) => p.mode === 'continuous' && !results.get(p)!.held))
+        record(p, await passes(p));
       for (const p of probes.filter((p) => p.mode === 'end')) record(p, await passes(p));
       const list = [...results.values()];
       const firstFault = handles[0] ? handles[0].at - t0 : 0;
