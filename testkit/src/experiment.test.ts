@@ -50,9 +50,7 @@ test('an experiment records outages of continuous probes and the recovery after 
 
 test('a continuous probe that recovered after its last sample is checked once more at finish', async () => {
   let broken = true;
-  const x = await startExperiment('late recovery', [
-    customProbe('answers', 'continuous', async () => !broken, 1_000),
-  ]);
+  const x = await startExperiment('late recovery', [customProbe('answers', 'continuous', async () => !broken, 1_000)]);
   await new Promise((r) => setTimeout(r, 20)); // one failed sample; the next is a second away
   broken = false;
   const r = await x.finish();
