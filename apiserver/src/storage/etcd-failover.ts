@@ -14,7 +14,9 @@
  *   tried again for up to RETRY_BUDGET_MS, long enough for an election after a member is lost;
  *   then the apiserver answers 503 with Retry-After. A deadline is never retried (etcd may be
  *   slow rather than gone; retries would only add load). Writes are compare-guarded txns, so a
- *   retry of one that did land meets its own revision and reports a conflict, never a duplicate.
+ *   retry of one that did land (etcd applied it, the answer was lost) fails its compare, never
+ *   writes twice; the store then finds its own bytes there and answers the write as done
+ *   (etcd-txn.ts landedRevision).
  */
 import * as grpc from '@grpc/grpc-js';
 import { sleep } from '@kubelab/client';

@@ -56,3 +56,23 @@ export function txnFailure(ops: TxnOp[], responses: IResponseOp[]): Error {
   }
   return new RevisionConflictError(ops[0]?.key ?? '', undefined);
 }
+
+/**
+ * The revision of a txn that failed only because an earlier try of it landed (etcd applied it but
+ * the answer was lost — "leader changed", a dropped connection — and the call was sent again):
+ * every key it puts holds exactly the bytes it puts, all written at one revision. Only asked after
+ * a retry; a create's bytes carry its fresh uid, so another writer cannot match them.
+ */
+export function landedRevision(ops: TxnOp[], responses: IResponseOp[]): number | undefined {
+  let rev: number | undefined;
+  for (let i = 0; i < ops.length; i++) {
+    const op = ops[i]!;
+    if (op.type !== 'create' && op.type !== 'update') continue;
+    const raw = responses[i]?.response_range.kvs[0];
+    if (!raw || !Buffer.from(raw.value).equals(op.value)) return undefined;
+    const at = Number(raw.mod_revision);
+    if (rev !== undefined && at !== rev) return undefined;
+    rev = at;
+  }
+  return rev;
+}

@@ -50,3 +50,36 @@ describe('EtcdStore across an etcd restart', () => {
     }
   });
 });
+
+describe('EtcdStore when etcd applies a write but its answer is lost', () => {
+  /** Makes the next txn land in etcd, then fail as "leader changed" (the call is retried). */
+  const loseNextAnswer = (store: EtcdStore) => {
+    const kv = (store as unknown as { client: { kv: { txn: (req: unknown) => Promise<unknown> } } }).client.kv;
+    const real = kv.txn.bind(kv);
+    kv.txn = async (req) => {
+      kv.txn = real;
+      await real(req);
+      throw Object.assign(new Error('etcdserver: leader changed'), { code: 14 });
+    };
+  };
+
+  it('answers the retried create and update as done, at the revision that landed', async () => {
+    const store = new EtcdStore({ endpoints: [etcd.endpoint] });
+    try {
+      loseNextAnswer(store);
+      const rev = await store.create('/lost/a', Buffer.from('one'));
+      const got = await store.get('/lost/a');
+      assert.equal(got?.modRevision, rev);
+      loseNextAnswer(store);
+      const rev2 = await store.update('/lost/a', Buffer.from('two'), rev);
+      assert.equal((await store.get('/lost/a'))?.modRevision, rev2);
+      assert.ok(rev2 > rev);
+      // Someone else's value is still a conflict after a retry.
+      await store.update('/lost/a', Buffer.from('three'), rev2);
+      loseNextAnswer(store);
+      await assert.rejects(store.create('/lost/a', Buffer.from('mine')), /already exists/);
+    } finally {
+      await store.close();
+    }
+  });
+});

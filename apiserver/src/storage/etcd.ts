@@ -19,7 +19,7 @@ import { ApiError } from '@kubelab/proto';
 import { systemClock } from '@kubelab/api';
 import { etcdGrpcOptions, withFailover } from './etcd-failover.js';
 import { LeaseCache } from './leases.js';
-import { modEquals, toKeyValue, txnFailure, txnRequest } from './etcd-txn.js';
+import { landedRevision, modEquals, toKeyValue, txnFailure, txnRequest } from './etcd-txn.js';
 import { Coalescer } from './coalesce.js';
 import { DEFAULT_WATCH_TIMINGS, EtcdWatches, guardWatchManager, type WatchTimings } from './etcd-watch.js';
 import {
@@ -180,8 +180,15 @@ export class EtcdStore implements Store {
   }
 
   private async txnWith(ops: TxnOp[], leases: (string | undefined)[]): Promise<number> {
-    const res = await this.call(() => this.client.kv.txn(txnRequest(ops, leases)));
+    let tries = 0;
+    const res = await this.call(() => {
+      tries++;
+      return this.client.kv.txn(txnRequest(ops, leases));
+    });
     if (res.succeeded) return Number(res.header.revision);
+    // A retry that meets its own earlier try's write: that try landed, so the write is done.
+    const landed = tries > 1 ? landedRevision(ops, res.responses) : undefined;
+    if (landed !== undefined) return landed;
     throw txnFailure(ops, res.responses);
   }
 
