@@ -4,7 +4,7 @@ import { newRegistry, pod } from '../registry/testing.js';
 import { registryGraph } from './node-authorizer.js';
 
 describe('the Node authorizer graph on the registry', () => {
-  it('serves the cached pods of a node without a storage list, and a fresh read on request', async () => {
+  it('serves the cached pods of a node without asking the storage, and a consistent read on request', async () => {
     const { store, registry } = await newRegistry();
     await registry.create('pods', 'default', pod('a', {}, { nodeName: 'n1' }));
     await registry.create('pods', 'default', pod('b', {}, { nodeName: 'n2' }));
@@ -14,17 +14,24 @@ describe('the Node authorizer graph on the registry', () => {
     for (let i = 0; i < 100 && (registry.cachedObjects('pods', 'default', () => true)?.length ?? 0) < 2; i++)
       await new Promise((r) => setTimeout(r, 10));
     let lists = 0;
+    let revisions = 0;
     const list = store.list.bind(store);
     store.list = (...args: Parameters<typeof store.list>) => {
       lists++;
       return list(...args);
     };
+    const currentRevision = store.currentRevision.bind(store);
+    store.currentRevision = () => {
+      revisions++;
+      return currentRevision();
+    };
     const names = async (fresh: boolean) =>
       (await graph.podsOnNode('n1', 'default', fresh)).map((p) => p.metadata.name).sort();
     assert.deepEqual(await names(false), ['a']);
-    assert.equal(lists, 0, 'the cached read lists nothing in the storage');
+    assert.equal(lists + revisions, 0, 'the cached read asks the storage nothing');
     assert.deepEqual(await names(true), ['a']);
-    assert.ok(lists >= 1, 'the fresh read lists the storage');
+    // A consistent list, from the cache once it has reached the storage's current revision.
+    assert.ok(revisions >= 1, "the fresh read asks the storage's current revision");
   });
 
   it('falls back to the storage when the registry has no watch cache', async () => {

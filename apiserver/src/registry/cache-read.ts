@@ -3,7 +3,8 @@
  *
  * | request                                          | served from                                 |
  * |--------------------------------------------------|---------------------------------------------|
- * | list/get resourceVersion "" (consistent)         | storage (a quorum read)                     |
+ * | list resourceVersion "" (consistent), no limit   | the cache once it has reached etcd's revision |
+ * | get "" (consistent); list "" with a limit        | storage (a quorum read)                     |
  * | list/get "0" (match unset or NotOlderThan)       | the cache, settled (a list ignores limit)   |
  * | list/get "N" not older than N (list: no limit)   | the cache once it has reached N             |
  * | list "N" with a limit, Exact, continue           | storage                                     |
@@ -19,7 +20,7 @@
  * connection a moment ago (kubectl set image, then kubectl rollout status) finds its write; when
  * etcd does not answer, or is slow, the cache serves what it has.
  */
-import { notFound } from '@kubelab/proto';
+import { ApiError, notFound } from '@kubelab/proto';
 import type { KubeObject, ResourceInfo } from '@kubelab/api';
 import type { Store } from '../storage/store.js';
 import type { Core } from './core.js';
@@ -74,6 +75,24 @@ export async function settleForAny(store: Store, hub: WatchHub, settings: Freshn
     // etcd away or slow: any state will do.
   }
   return hub.isSynced;
+}
+
+/**
+ * Upstream's consistent list from the watch cache (ConsistentListFromCache, on by default since
+ * 1.31): etcd's current revision (one cheap read, shared by concurrent callers), then the cache
+ * once it has reached it; false when it is not synced or does not catch up within settings.waitMs
+ * (read from storage instead). A relisting informer on every node then costs no etcd range of
+ * the whole resource each.
+ */
+export async function freshForLatest(store: Store, hub: WatchHub, settings: FreshnessSettings): Promise<boolean> {
+  if (!hub.isSynced) return false;
+  const current = await store.currentRevision();
+  try {
+    return await waitFresh(store, hub, current, settings);
+  } catch (err) {
+    if (err instanceof ApiError && err.reason === 'Timeout') return false;
+    throw err;
+  }
 }
 
 /** The cache's matching objects under keyPrefix, each a copy of its own, and the revision they are complete at. */

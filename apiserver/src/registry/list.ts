@@ -14,7 +14,7 @@ import {
 } from '@kubelab/api';
 import { FutureRevisionError } from '../storage/store.js';
 import { encodeContinue, LATEST_REVISION } from './continue.js';
-import { listFromCache, settleForAny, waitFresh } from './cache-read.js';
+import { freshForLatest, listFromCache, settleForAny, waitFresh } from './cache-read.js';
 import type { Core } from './core.js';
 import type { WatchHub } from './hub.js';
 import { DEFAULT_FRESHNESS, waitForRevision, type FreshnessSettings } from './freshness.js';
@@ -41,13 +41,15 @@ export async function listObjects(
   const match = matcher(q);
   const limit = q.limit && q.limit > 0 ? Math.floor(q.limit) : 0;
   const plan = planList(q, prefix);
-  if (hub && (plan.kind === 'any' || (plan.kind === 'notOlderThan' && !limit))) {
+  if (hub && (plan.kind === 'any' || (!limit && (plan.kind === 'notOlderThan' || plan.kind === 'latest')))) {
     // Served from the watch cache when it is synced (cache-read.ts); storage otherwise.
     hub.ensure();
     if (
       plan.kind === 'any'
         ? await settleForAny(core.store, hub, freshness)
-        : await waitFresh(core.store, hub, plan.revision, freshness)
+        : plan.kind === 'latest'
+          ? await freshForLatest(core.store, hub, freshness)
+          : await waitFresh(core.store, hub, plan.revision, freshness)
     )
       return listFromCache(core, hub, prefix, match);
   }

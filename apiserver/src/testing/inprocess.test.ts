@@ -100,7 +100,7 @@ test('watch from a resourceVersion replays the changes after it; a compacted one
   await api.close();
   // With no watch cache of pods yet, a watch goes to the store, which compacted its history.
   const fresh = new InProcessApi();
-  const before = (await fresh.list('services')).resourceVersion;
+  const before = (await fresh.list('services', { limit: 500 })).resourceVersion; // a paged list reads the store
   for (const name of ['s', 't'])
     await fresh.create('services', {
       apiVersion: 'v1',
