@@ -7,6 +7,9 @@
 // USE_RUNNING_LAB=1 it uses that lab as it is and leaves it up. The hollow kubelet runs from the
 // kubelab/kubelab:dev image with this checkout's kubelet/dist mounted over /app/kubelet/dist
 // (HOLLOW_FROM_IMAGE=1: the image's own), so the image need not be rebuilt.
+// RESTART_APISERVER=1: then restarts the apiserver container (every watch of every hollow node
+// breaks, and all their informers list again at once) and prints how long until it answers, and
+// until the Deployment scaled up by a tenth has all its pods Ready (every component resynced).
 // Usage: npx tsc -b && node bench/hollow-scale.mjs
 process.env.KUBELAB_E2E_SLOT ??= '3';
 const lab = await import('@kubelab/cli/lab');
@@ -22,12 +25,12 @@ const REPLICAS = Number(process.env.REPLICAS ?? 200);
 let access = { url: `http://127.0.0.1:${E2E_ENV.KUBELAB_API_PORT}` };
 
 /** One request to the lab's API: { status, text }. */
-function call(method, path, body) {
+function call(method, path, body, contentType = 'application/json') {
   return new Promise((resolve, reject) => {
     const url = new URL(path, access.url);
     const headers = {
       Accept: 'application/json',
-      ...(body ? { 'Content-Type': 'application/json' } : {}),
+      ...(body ? { 'Content-Type': contentType } : {}),
       ...(access.token ? { Authorization: `Bearer ${access.token}` } : {}),
     };
     const req = (url.protocol === 'https:' ? https : http).request(
@@ -225,9 +228,45 @@ try {
     console.log(
       `  timeline from the Deployment's creation: created ${at(last.map((p) => p.metadata.creationTimestamp))}; on their kubelet ${at(last.map((p) => cond(p, 'PodScheduled')))}; Ready ${at(last.map((p) => cond(p, 'Ready')))}`,
     );
+  if (process.env.RESTART_APISERVER) await restartAndResync();
   await call('DELETE', '/apis/apps/v1/namespaces/default/deployments/hollow-scale');
 } finally {
   await container?.remove({ force: true }).catch(() => undefined);
   // The hollow Node objects stay behind (NotReady once their leases lapse) unless the lab goes.
   if (ownLab) await labDown({ project: E2E_ENV.KUBELAB_PROJECT, env: E2E_ENV, log: quiet });
+}
+
+/** The apiserver restarted under HOLLOW_NODES nodes' informers: seconds until it answers, and until the lab works again. */
+async function restartAndResync() {
+  const project = E2E_ENV.KUBELAB_PROJECT;
+  const [api] = await docker.listContainers({
+    filters: { label: [`com.docker.compose.project=${project}`, 'com.docker.compose.service=apiserver'] },
+  });
+  if (!api) throw new Error(`no apiserver container of ${project}`);
+  const t0 = performance.now();
+  await docker.getContainer(api.Id).restart({ t: 1 });
+  await until('the apiserver answers after its restart', 120_000, async () => {
+    const res = await call('GET', '/readyz').catch(() => undefined);
+    return res?.status === 200;
+  });
+  const upSecs = (performance.now() - t0) / 1000;
+  const want = REPLICAS + Math.max(10, Math.round(REPLICAS / 10));
+  const patched = await call(
+    'PATCH',
+    '/apis/apps/v1/namespaces/default/deployments/hollow-scale',
+    { spec: { replicas: want } },
+    'application/merge-patch+json',
+  );
+  if (patched.status !== 200) throw new Error(`scale deployment: ${patched.status} ${patched.text}`);
+  let seen = 0;
+  await until(`${want} pods Ready after the restart`, 300_000, async () => {
+    const list = await getJson('/api/v1/namespaces/default/pods?labelSelector=app%3Dhollow-scale');
+    seen = list ? list.items.filter(isReady).length : seen;
+    if (seen < want) await sleep(800); // a list of every pod each second, not five
+    return seen >= want;
+  });
+  const allSecs = (performance.now() - t0) / 1000;
+  console.log(
+    `apiserver restarted under ${HOLLOW_NODES} hollow nodes: answering after ${upSecs.toFixed(2)} s; scaled to ${want}, all Ready ${allSecs.toFixed(2)} s after the restart`,
+  );
 }

@@ -1,7 +1,9 @@
 /**
- * Informer: list, then watch from the list's revision into a cache keyed ns/name. On "expired"
- * or a broken stream it relists (never resumes past a gap) and reports the difference to the
- * cache as add/update/delete events. Handlers should only enqueue keys.
+ * Informer: list, then watch from the list's revision into a cache keyed ns/name, with client-go's
+ * reflector semantics (see run). A watch that ends or breaks is reopened from the last revision it
+ * delivered (nothing is skipped: the server answers 410 when that revision is gone); after a 410
+ * it relists and reports the difference to the cache as add/update/delete events. Handlers should
+ * only enqueue keys.
  */
 import type { Logger } from 'pino';
 import { ApiError } from '@kubelab/proto';
@@ -20,6 +22,8 @@ export class Informer<T extends KubeObject> {
   private readonly handlers: Handlers<T>[] = [];
   private synced = false;
   private syncWaiters: (() => void)[] = [];
+  /** The revision of the last event the current watch delivered. */
+  private lastSeen: string | undefined;
 
   constructor(
     private readonly client: ApiClient,
@@ -53,26 +57,52 @@ export class Informer<T extends KubeObject> {
   /** Runs until the signal aborts. */
   async run(signal: AbortSignal): Promise<void> {
     const backoff = new Backoff(200, 5_000);
+    // What the next list asks for: "0" (any state the watch cache holds) at first; after a broken
+    // watch, the last revision seen (not older than it, from the cache too); "" (a consistent read,
+    // from etcd) only when the cache could not serve that revision. As client-go's reflector: a
+    // thousand informers relisting after an apiserver restart then read its cache, not etcd.
+    let listFrom = '0';
     while (!signal.aborted) {
+      let last: string;
       try {
-        const rv = await this.relist();
+        last = await this.relist(listFrom);
         backoff.reset();
-        await this.watchFrom(rv, signal);
       } catch (err) {
         if (signal.aborted) break;
         const e = ApiError.from(err);
-        const wait = e.reason === 'Expired' ? 0 : backoff.next();
-        this.log.warn(
-          { resource: this.resource, reason: e.reason, err: e.message, retryInMs: wait },
-          'informer: relisting',
-        );
-        await sleep(wait, signal);
+        if (e.reason === 'Expired' || isTooLargeResourceVersion(e)) listFrom = '';
+        await this.pause('relisting', e, retryAfter(e) ?? backoff.next(), signal);
+        continue;
       }
+      // Watch from the list's revision. A stream the server ended (its timeout) is reopened from
+      // the last revision it delivered; a broken one (410 Expired, the apiserver gone) lists again
+      // from that revision, which the cache serves, and then watches from its history.
+      for (;;) {
+        const opened = Date.now();
+        try {
+          last = await this.watchFrom(last, signal);
+          if (signal.aborted) return;
+          if (Date.now() - opened < 1_000) await sleep(backoff.next(), signal);
+          else backoff.reset();
+        } catch (err) {
+          if (signal.aborted) return;
+          const e = ApiError.from(err);
+          last = this.lastSeen ?? last;
+          if (e.reason !== 'Expired') await this.pause('watch broke, relisting', e, backoff.next(), signal);
+          break;
+        }
+      }
+      listFrom = last;
     }
   }
 
-  private async relist(): Promise<string> {
-    const res = await this.client.list<T>(this.resource, { ...this.opts });
+  private async pause(what: string, e: ApiError, wait: number, signal: AbortSignal): Promise<void> {
+    this.log.warn({ resource: this.resource, reason: e.reason, err: e.message, retryInMs: wait }, `informer: ${what}`);
+    await sleep(wait, signal);
+  }
+
+  private async relist(resourceVersion: string): Promise<string> {
+    const res = await this.client.list<T>(this.resource, { ...this.opts, resourceVersion });
     const seen = new Set<string>();
     for (const obj of res.items) {
       const key = objectKey(obj);
@@ -89,19 +119,20 @@ export class Informer<T extends KubeObject> {
     return res.resourceVersion;
   }
 
-  private async watchFrom(rv: string, signal: AbortSignal): Promise<void> {
-    let last = rv;
+  /** Applies events from rv until the stream ends (returns the last revision seen) or fails (throws). */
+  private async watchFrom(rv: string, signal: AbortSignal): Promise<string> {
+    this.lastSeen = rv;
     for await (const ev of this.client.watch<T>(
       this.resource,
-      { ...this.opts, resourceVersion: last, allowBookmarks: true },
+      { ...this.opts, resourceVersion: rv, allowBookmarks: true },
       signal,
     )) {
-      if (ev.object.metadata?.resourceVersion) last = ev.object.metadata.resourceVersion;
+      if (ev.object.metadata?.resourceVersion) this.lastSeen = ev.object.metadata.resourceVersion;
       if (ev.type === 'BOOKMARK') continue;
       const key = objectKey(ev.object);
       this.apply(ev.type === 'DELETED' ? 'delete' : 'upsert', key, ev.object);
     }
-    if (!signal.aborted) throw new ApiError('ServiceUnavailable', 'watch stream ended');
+    return this.lastSeen;
   }
 
   private apply(op: 'upsert' | 'delete', key: string, obj: T): void {
@@ -119,4 +150,15 @@ export class Informer<T extends KubeObject> {
       else h.add?.(obj);
     }
   }
+}
+
+/** 504 "Too large resource version": the cache did not reach the revision asked for in time. */
+function isTooLargeResourceVersion(e: ApiError): boolean {
+  return e.reason === 'Timeout' && !!e.details?.causes?.some((c) => c.reason === 'ResourceVersionTooLarge');
+}
+
+/** The server's Retry-After (429 while its cache initializes), in ms. */
+function retryAfter(e: ApiError): number | undefined {
+  const s = e.details?.retryAfterSeconds;
+  return s && s > 0 ? s * 1_000 * (1 + Math.random() / 2) : undefined;
 }

@@ -9,8 +9,11 @@
  * | list/get "N" not older than N (list: no limit)   | the cache once it has reached N             |
  * | list "N" with a limit, Exact, continue           | storage                                     |
  *
- * A cache that is not synced yet (the resource's hub just started) sends the read to storage,
- * as upstream does while its cacher initializes. Waiting for N is bounded (upstream: 3 s), then
+ * A cache that is not synced yet (the resource's hub just started) sends a consistent read to
+ * storage; reads that the cache must serve ("0", "N") wait for it up to settings.waitMs, then get
+ * 429 "storage is (re)initializing" with Retry-After 1, as upstream's resilient watch cache
+ * initialization answers: after an apiserver restart every node's informers relist at once, and
+ * each of them reading the whole resource from etcd would keep the apiserver from recovering. Waiting for N is bounded (upstream: 3 s), then
  * 504 Too large resource version. A resource nobody writes has no events to move its cache
  * forward, so the wait proves with two counts against storage that nothing under the prefix
  * changed between the cache's revision and N (no key modified after it, as many keys as cached).
@@ -29,6 +32,12 @@ import type { WatchHub } from './hub.js';
 import type { Matcher } from './list.js';
 import { tooLargeResourceVersion } from './readplan.js';
 import type { ListPage } from './types.js';
+
+/** Resolves once the hub is synced; 429 TooManyRequests (Retry-After 1) when it is not within settings.waitMs. */
+export async function cacheReady(hub: WatchHub, settings: FreshnessSettings): Promise<void> {
+  if (await hub.whenSynced(settings.waitMs)) return;
+  throw new ApiError('TooManyRequests', 'storage is (re)initializing', { retryAfterSeconds: 1 });
+}
 
 /** True when nothing under prefix changed between revision `at` (holding `size` keys) and `revision`. */
 async function quiet(store: Store, prefix: string, at: number, size: number, revision: number): Promise<boolean> {

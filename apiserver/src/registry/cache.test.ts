@@ -250,6 +250,31 @@ describe('registry: the watch cache (upstream cacher semantics)', () => {
     await registry.close();
   });
 
+  it('while the cache cannot fill, "0" and "N" lists get 429 with Retry-After 1, not a read of etcd each', async () => {
+    const { store, registry } = await newRegistry({ resourceVersionWaitMs: 100 });
+    const a = await registry.create('pods', 'default', pod('a'));
+    store.setAvailable(false);
+    for (const resourceVersion of ['0', a.metadata.resourceVersion]) {
+      await assert.rejects(
+        registry.list('pods', { namespace: 'default', resourceVersion }),
+        (e: unknown) =>
+          expectStatus('TooManyRequests', /^storage is \(re\)initializing$/)(e) &&
+          (e as ApiError).details?.retryAfterSeconds === 1,
+        `resourceVersion ${resourceVersion}`,
+      );
+    }
+    await assert.rejects(
+      registry.list('pods', { namespace: 'default' }),
+      expectStatus('ServiceUnavailable'),
+      'a consistent list still goes to storage',
+    );
+    store.setAvailable(true);
+    await untilCached(registry, 'pods');
+    const page = await registry.list('pods', { namespace: 'default', resourceVersion: a.metadata.resourceVersion });
+    assert.deepEqual(names(page.items), ['a']);
+    await registry.close();
+  });
+
   it('with the cache off, everything reads storage (and watch-list still works)', async () => {
     const { store, registry } = await newRegistry({ watchCache: false });
     await registry.create('pods', 'default', pod('a'));

@@ -14,7 +14,7 @@ import {
 } from '@kubelab/api';
 import { FutureRevisionError } from '../storage/store.js';
 import { encodeContinue, LATEST_REVISION } from './continue.js';
-import { freshForLatest, listFromCache, settleForAny, waitFresh } from './cache-read.js';
+import { cacheReady, freshForLatest, listFromCache, settleForAny, waitFresh } from './cache-read.js';
 import type { Core } from './core.js';
 import type { WatchHub } from './hub.js';
 import { DEFAULT_FRESHNESS, waitForRevision, type FreshnessSettings } from './freshness.js';
@@ -44,6 +44,7 @@ export async function listObjects(
   if (hub && (plan.kind === 'any' || (!limit && (plan.kind === 'notOlderThan' || plan.kind === 'latest')))) {
     // Served from the watch cache when it is synced (cache-read.ts); storage otherwise.
     hub.ensure();
+    if (plan.kind !== 'latest') await cacheReady(hub, freshness);
     if (
       plan.kind === 'any'
         ? await settleForAny(core.store, hub, freshness)
