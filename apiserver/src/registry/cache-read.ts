@@ -9,8 +9,8 @@
  * | list/get "N" not older than N (list: no limit)   | the cache once it has reached N             |
  * | list "N" with a limit, Exact, continue           | storage                                     |
  *
- * A cache that is not synced yet (the resource's hub just started) sends a consistent read to
- * storage; reads that the cache must serve ("0", "N") wait for it up to settings.waitMs, then get
+ * A cache that is not synced yet (the resource's hub just started) is waited for up to
+ * settings.waitMs by a consistent list, which then reads storage if it must; reads that the cache must serve ("0", "N") wait for it up to settings.waitMs, then get
  * 429 "storage is (re)initializing" with Retry-After 1, as upstream's resilient watch cache
  * initialization answers: after an apiserver restart every node's informers relist at once, and
  * each of them reading the whole resource from etcd would keep the apiserver from recovering. Waiting for N is bounded (upstream: 3 s), then

@@ -275,6 +275,25 @@ describe('registry: the watch cache (upstream cacher semantics)', () => {
     await registry.close();
   });
 
+  it('consistent lists that find the cache filling wait for its one range instead of reading storage each', async () => {
+    const { store, registry } = await newRegistry();
+    for (const n of ['a', 'b', 'c']) await registry.create('pods', 'default', pod(n));
+    let ranges = 0;
+    const list = store.list.bind(store);
+    store.list = (prefix, opts) => {
+      if (prefix.startsWith('/registry/pods/')) ranges++;
+      return list(prefix, opts);
+    };
+    const pages = await Promise.all(
+      Array.from({ length: 20 }, () =>
+        registry.list('pods', { namespace: 'default', fieldSelector: 'spec.nodeName=' }),
+      ),
+    );
+    for (const p of pages) assert.deepEqual(names(p.items), ['a', 'b', 'c']);
+    assert.equal(ranges, 1, 'the cache filled once; no list read storage');
+    await registry.close();
+  });
+
   it('with the cache off, everything reads storage (and watch-list still works)', async () => {
     const { store, registry } = await newRegistry({ watchCache: false });
     await registry.create('pods', 'default', pod('a'));

@@ -44,7 +44,11 @@ export async function listObjects(
   if (hub && (plan.kind === 'any' || (!limit && (plan.kind === 'notOlderThan' || plan.kind === 'latest')))) {
     // Served from the watch cache when it is synced (cache-read.ts); storage otherwise.
     hub.ensure();
+    // A cache still filling (after a restart) is waited for: it takes one etcd range, where every
+    // caller reading storage meanwhile would take one each (200 kubelets' reads authorized against
+    // the pods of their namespace kept etcd too busy for the cache's own range to finish).
     if (plan.kind !== 'latest') await cacheReady(hub, freshness);
+    else await hub.whenSynced(freshness.waitMs);
     if (
       plan.kind === 'any'
         ? await settleForAny(core.store, hub, freshness)
