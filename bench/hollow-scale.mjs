@@ -171,6 +171,7 @@ try {
     else if (ev.object?.metadata?.name) pods.set(ev.object.metadata.name, ev.object);
     if ([...pods.values()].filter(isReady).length >= REPLICAS) allReady();
   });
+  const before = await requestCounts();
   const t1 = performance.now();
   const res = await call('POST', '/apis/apps/v1/namespaces/default/deployments', {
     apiVersion: 'apps/v1',
@@ -202,6 +203,7 @@ try {
     sleep(300_000).then(() => Promise.reject(new Error(`${REPLICAS} pods Ready: not reached in 300 s`))),
   ]);
   const podSecs = (performance.now() - t1) / 1000;
+  const after = await requestCounts();
   stopWatch();
   const last = [...pods.values()];
   const perNode = new Map();
@@ -229,6 +231,7 @@ try {
       `  timeline from the Deployment's creation: created ${at(last.map((p) => p.metadata.creationTimestamp))}; on their kubelet ${at(last.map((p) => cond(p, 'PodScheduled')))}; Ready ${at(last.map((p) => cond(p, 'Ready')))}`,
     );
   if (process.env.RESTART_APISERVER) await restartAndResync();
+  printCalls(before, after);
   await call('DELETE', '/apis/apps/v1/namespaces/default/deployments/hollow-scale');
 } finally {
   await container?.remove({ force: true }).catch(() => undefined);
@@ -269,4 +272,28 @@ async function restartAndResync() {
   console.log(
     `apiserver restarted under ${HOLLOW_NODES} hollow nodes: answering after ${upSecs.toFixed(2)} s; scaled to ${want}, all Ready ${allSecs.toFixed(2)} s after the restart`,
   );
+}
+
+/** The apiserver's request counts from GET /metrics: "component verb resource[/subresource]" → count (undefined without /metrics). */
+async function requestCounts() {
+  const res = await call('GET', '/metrics').catch(() => undefined);
+  if (res?.status !== 200) return undefined;
+  const counts = new Map();
+  for (const line of res.text.split('\n')) {
+    if (!line.startsWith('apiserver_request_total{')) continue;
+    const labels = Object.fromEntries([...line.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
+    const key = `${labels.component} ${labels.verb} ${labels.resource}${labels.subresource ? `/${labels.subresource}` : ''}`;
+    counts.set(key, (counts.get(key) ?? 0) + Number(line.slice(line.lastIndexOf(' ') + 1)));
+  }
+  return counts;
+}
+
+/** Where the API calls went while the Deployment came up: the busiest kinds of call, per pod. */
+function printCalls(before, after) {
+  if (!before || !after) return;
+  const delta = [...after].map(([k, v]) => [k, v - (before.get(k) ?? 0)]).filter(([, d]) => d > 0);
+  const total = delta.reduce((s, [, d]) => s + d, 0);
+  delta.sort((a, b) => b[1] - a[1]);
+  const top = delta.slice(0, 8).map(([k, d]) => `${k} ${(d / REPLICAS).toFixed(2)}`);
+  console.log(`  API calls: ${total} (${(total / REPLICAS).toFixed(1)} per pod); per pod: ${top.join(', ')}`);
 }

@@ -11,6 +11,7 @@ import { StoreRegistry } from './registry/registry.js';
 import { bootstrap } from './registry/bootstrap.js';
 import { startGrpcServer, stopGrpcServer } from './grpc/server.js';
 import { startRestServer } from './rest/server.js';
+import { ApiMetrics } from './telemetry/requests.js';
 import { KubeletConnector } from './kubelets/connector.js';
 import { loadServingPki } from './serving-pki.js';
 import { withMetrics } from './rest/metrics/registry.js';
@@ -97,11 +98,13 @@ runMain('apiserver', async (signal, log) => {
     serviceAccounts: sa !== undefined,
     log: log.child({ part: 'admission' }),
   });
+  const metrics = new ApiMetrics();
   const grpc = await startGrpcServer({
     registry: withMetrics(registry, kubelets, log.child({ part: 'metrics' })),
     port: cfg.grpcPort,
     log,
     enforcement,
+    metrics,
     ...(grpcTls ? { tls: grpcTls } : {}),
     ...(sa ? { tokens: sa.issuer } : {}),
   });
@@ -114,6 +117,7 @@ runMain('apiserver', async (signal, log) => {
     streams: kubelets.streamBackends(),
     bootstrapTokens,
     enforcement,
+    metrics,
     ...saOpts,
     ...(pki ? { tls: pki.tls, token: pki.token } : {}),
   });

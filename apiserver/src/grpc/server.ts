@@ -7,6 +7,8 @@ import type { Registry } from '../registry/types.js';
 import { authenticatedHandlers, type GrpcAuthn } from '../auth/grpc-authn.js';
 import type { Enforcement } from '../auth/defaults.js';
 import { resourcesHandlers } from './service.js';
+import { measuredHandlers } from '../telemetry/grpc.js';
+import type { ApiMetrics } from '../telemetry/requests.js';
 import type { TokenIssuer } from '../serviceaccount/token-request.js';
 
 export interface GrpcServerOptions {
@@ -24,13 +26,16 @@ export interface GrpcServerOptions {
   enforcement?: Enforcement;
   /** Signs TokenRequests (Create of serviceaccounts/token); without it they answer 503. */
   tokens?: TokenIssuer;
+  /** Counts and times every call (served at the REST API's GET /metrics). */
+  metrics?: ApiMetrics;
 }
 
 export async function startGrpcServer(opts: GrpcServerOptions): Promise<{ server: grpc.Server; port: number }> {
   const server = new grpc.Server(SERVER_OPTIONS);
   const definition = resourcesService().service;
   const handlers = resourcesHandlers(opts.registry, opts.log.child({ server: 'grpc' }), opts.enforcement, opts.tokens);
-  server.addService(definition, opts.tls ? authenticatedHandlers(definition, handlers, opts.tls.authn) : handlers);
+  const served = opts.tls ? authenticatedHandlers(definition, handlers, opts.tls.authn) : handlers;
+  server.addService(definition, opts.metrics ? measuredHandlers(definition, served, opts.metrics) : served);
   const credentials = opts.tls
     ? serverTls({ ca: opts.tls.authn.caCert, cert: opts.tls.cert, key: opts.tls.key, requireClientCert: false })
     : grpc.ServerCredentials.createInsecure();

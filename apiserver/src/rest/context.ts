@@ -7,6 +7,7 @@ import type { UserInfo } from '../auth/user.js';
 import type { Registry } from '../registry/types.js';
 import type { MediaRange } from './media.js';
 import type { TokenIssuer } from '../serviceaccount/token-request.js';
+import type { ApiMetrics } from '../telemetry/requests.js';
 
 export interface RequestContext {
   req: IncomingMessage;
@@ -27,4 +28,6 @@ export interface RequestContext {
   kubelets?: KubeletConnector;
   /** Signs TokenRequests (serviceaccounts/token); absent without a service-account key. */
   tokens?: TokenIssuer;
+  /** The apiserver's request metrics (GET /metrics); absent in tests that do not ask for them. */
+  metrics?: ApiMetrics;
 }

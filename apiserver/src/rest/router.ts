@@ -1,5 +1,5 @@
 /**
- * The top-level router: health and version, discovery, OpenAPI, then resource URLs. Each concern
+ * The top-level router: health, metrics and version, discovery, OpenAPI, then resource URLs. Each concern
  * lives in its own module; this file only maps paths to them.
  */
 import type { RequestContext } from './context.js';
@@ -70,6 +70,13 @@ export async function route(ctx: RequestContext): Promise<void> {
     requireGet(ctx);
     if (!(await serveHealth(ctx.res, ctx.registry, path, ctx.url.searchParams)))
       sendText(ctx.res, 404, '404 page not found\n');
+    return;
+  }
+  if (path === '/metrics' && ctx.metrics) {
+    requireGet(ctx);
+    const text = await ctx.metrics.text();
+    ctx.res.writeHead(200, { 'Content-Type': ctx.metrics.contentType });
+    ctx.res.end(text);
     return;
   }
   if (path === '/version') {

@@ -32,6 +32,8 @@ import { route } from './router.js';
 import { matchStreamPath, serveStreamUpgrade, type StreamPath } from './streams/dispatch.js';
 import type { StreamBackends } from './streams/types.js';
 import type { TokenIssuer } from '../serviceaccount/token-request.js';
+import type { Attributes } from '../auth/attributes.js';
+import type { ApiMetrics } from '../telemetry/requests.js';
 
 export interface RestServerOptions {
   registry: Registry;
@@ -59,6 +61,8 @@ export interface RestServerOptions {
   tokens?: TokenIssuer;
   /** Authorizer and admission plugins; the apiserver's defaults over the registry when omitted. */
   enforcement?: Enforcement;
+  /** Counts and times every request, and serves GET /metrics. */
+  metrics?: ApiMetrics;
 }
 
 export async function startRestServer(opts: RestServerOptions): Promise<http.Server> {
@@ -87,6 +91,7 @@ export async function startRestServer(opts: RestServerOptions): Promise<http.Ser
     req.on('error', (err) => reqLog.debug({ err: err.message }, 'request stream error'));
     res.on('error', (err) => reqLog.debug({ err: err.message }, 'response stream error'));
     opts.signal.addEventListener('abort', abort, { once: true });
+    let attrs: Attributes | undefined;
     try {
       const url = new URL(req.url ?? '/', 'http://localhost');
       const caller = await authenticate(req, url.pathname, authn);
@@ -96,7 +101,8 @@ export async function startRestServer(opts: RestServerOptions): Promise<http.Ser
       }
       const user = await impersonate(req, caller, enforcement.authorizer);
       const method = (req.method ?? 'GET').toUpperCase();
-      await authorizeOrThrow(enforcement.authorizer, requestAttributes(user, method, url));
+      attrs = requestAttributes(user, method, url);
+      await authorizeOrThrow(enforcement.authorizer, attrs);
       const ctx: RequestContext = {
         req,
         res,
@@ -112,12 +118,14 @@ export async function startRestServer(opts: RestServerOptions): Promise<http.Ser
       };
       if (opts.kubelets) ctx.kubelets = opts.kubelets;
       if (opts.tokens) ctx.tokens = opts.tokens;
+      if (opts.metrics) ctx.metrics = opts.metrics;
       await route(ctx);
     } catch (err) {
       const status = sendError(res, err);
       if (status.code >= 500 && !(err instanceof ApiError)) reqLog.error({ err }, 'request failed');
     } finally {
       opts.signal.removeEventListener('abort', abort);
+      if (attrs) opts.metrics?.rest(attrs, res.statusCode, (Date.now() - started) / 1000);
       reqLog.debug(
         {
           method: req.method,
