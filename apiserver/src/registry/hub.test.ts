@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { KubeObject } from '@kubelab/api';
 import { MemoryStore } from '../storage/memory.js';
-import { WatchHub, type HubItem } from './hub.js';
+import { WatchHub, type HubEvent, type HubItem } from './hub.js';
 
 const decode = (raw: Buffer, rev: number): KubeObject => {
   const o = JSON.parse(raw.toString('utf8')) as KubeObject;
@@ -13,14 +13,22 @@ const opts = { historySize: 10, bufferSize: 100, lingerMs: 60_000 };
 const put = (store: MemoryStore, name: string): Promise<number> =>
   store.create(`/p/${name}`, Buffer.from(JSON.stringify({ metadata: { name } })));
 
-async function first(q: AsyncIterable<HubItem>): Promise<HubItem> {
+async function firstItem(q: AsyncIterable<HubItem>): Promise<HubItem | 'none'> {
   const it = q[Symbol.asyncIterator]();
-  const r = await Promise.race([
-    it.next(),
-    new Promise<never>((_, rej) => setTimeout(() => rej(new Error('no event')), 2_000)),
-  ]);
-  return r.value as HubItem;
+  const r = await Promise.race([it.next(), new Promise<'none'>((r) => setTimeout(() => r('none'), 2_000))]);
+  return r === 'none' ? r : (r.value as HubItem);
 }
+
+async function first(q: AsyncIterable<HubItem>): Promise<HubEvent | undefined> {
+  const item = await firstItem(q);
+  if (item === 'none') throw new Error('no event');
+  return typeof item === 'number' || item === null ? undefined : item;
+}
+
+const putPod = (store: MemoryStore, name: string, nodeName: string, rev?: number): Promise<number> => {
+  const raw = Buffer.from(JSON.stringify({ metadata: { name }, spec: { nodeName } }));
+  return rev === undefined ? store.create(`/p/${name}`, raw) : store.update(`/p/${name}`, raw, rev);
+};
 
 describe('WatchHub: the watch cache of one prefix', () => {
   it('fills its state from a list and keeps it current with the events', async () => {
@@ -71,6 +79,41 @@ describe('WatchHub: the watch cache of one prefix', () => {
     assert.equal(hub.subscribers, 1, 'only the live one is on the shared watch');
     old.close();
     live.close();
+    hub.stop();
+  });
+
+  it('queues an event only to the watchers of the trigger values it had before and after, and to those without one', async () => {
+    const store = new MemoryStore();
+    const start = await put(store, 'seed');
+    const hub = new WatchHub(store, '/p/', decode, opts);
+    const n1 = hub.subscribe(start + 1, { path: 'spec.nodeName', value: 'n1' });
+    const n2 = hub.subscribe(start + 1, { path: 'spec.nodeName', value: 'n2' });
+    const all = hub.subscribe(start + 1);
+    const created = await putPod(store, 'p', 'n1');
+    assert.equal((await first(n1.queue))?.rev, created);
+    assert.equal((await first(all.queue))?.rev, created);
+    assert.equal(n2.queue.size, 0, 'not queued to another node');
+    const moved = await putPod(store, 'p', 'n2', created);
+    assert.equal((await first(n1.queue))?.rev, moved, 'the node it left hears of it');
+    assert.equal((await first(n2.queue))?.rev, moved, 'and the one it came to');
+    await store.delete('/p/p');
+    assert.equal((await first(n2.queue))?.type, 'delete');
+    for (const s of [n1, n2, all]) s.close();
+    hub.stop();
+  });
+
+  it("a bookmark tick of an attached watcher carries the state's revision, which its own events may lag", async () => {
+    const store = new MemoryStore();
+    const start = await put(store, 'seed');
+    const hub = new WatchHub(store, '/p/', decode, opts);
+    hub.ensure();
+    assert.equal(await hub.whenSynced(1_000), true);
+    const quiet = hub.subscribe(start + 1, { path: 'spec.nodeName', value: 'elsewhere' });
+    const rev = await putPod(store, 'p', 'n1');
+    for (let i = 0; i < 100 && hub.state.rev < rev; i++) await new Promise((r) => setTimeout(r, 5));
+    quiet.bookmark();
+    assert.equal(await firstItem(quiet.queue), rev);
+    quiet.close();
     hub.stop();
   });
 });

@@ -15,6 +15,7 @@ import { AsyncQueue } from '../util/queue.js';
 import { FutureRevisionError, type Store, type StoreEvent, type StoreListResult } from '../storage/store.js';
 import { CacheState } from './cache-state.js';
 import { slowWatcher, watchDirect } from './hub-direct.js';
+import { TriggerIndex, type Trigger } from './hub-triggers.js';
 
 export interface HubEvent {
   type: 'put' | 'delete';
@@ -30,11 +31,16 @@ export interface HubEvent {
   wire?: Map<string, string | Buffer>;
 }
 
-/** null = a bookmark tick, inserted by the consumer itself. */
-export type HubItem = HubEvent | null;
+/**
+ * A bookmark tick (Subscription.bookmark): a revision every event up to which was delivered
+ * before it, or null when the subscriber's own last event is all that is known.
+ */
+export type HubItem = HubEvent | number | null;
 
 export interface Subscription {
   queue: AsyncQueue<HubItem>;
+  /** Queues a bookmark tick behind the events delivered so far. */
+  bookmark(): void;
   close(): void;
 }
 
@@ -55,6 +61,8 @@ interface Sub {
   queue: AsyncQueue<HubItem>;
   /** Stops the storage watch of its own (a start older than the history). */
   ac?: AbortController;
+  /** The field value it selects on: only events of objects with it (before or after) are queued. */
+  trigger?: Trigger | undefined;
 }
 
 /** The floor of a hub started without a revision, until its list says where it is. */
@@ -62,6 +70,8 @@ const UNKNOWN = Number.MAX_SAFE_INTEGER;
 
 export class WatchHub {
   private readonly subs = new Set<Sub>();
+  /** The attached subscribers (subs) by trigger. */
+  private readonly index = new TriggerIndex<Sub>();
   /** Subscribers that came while a revision-less start was listing: placed once it has. */
   private readonly early = new Set<Sub>();
   private history: HubEvent[] = [];
@@ -138,16 +148,21 @@ export class WatchHub {
     if (epoch === this.gen && this.isSynced) this.state.rev = Math.max(this.state.rev, rev);
   }
 
-  /** Events with rev >= from, in order. */
-  subscribe(from: number): Subscription {
+  /** Events with rev >= from, in order (with a trigger: at least those of objects that have it). */
+  subscribe(from: number, trigger?: Trigger): Subscription {
     if (this.linger) clearTimeout(this.linger);
     this.linger = undefined;
     const queue = new AsyncQueue<HubItem>();
-    const sub: Sub = { from, queue };
+    const sub: Sub = { from, queue, trigger };
     if (!this.running) this.start(from);
     if (this.floor === UNKNOWN) this.early.add(sub);
     else this.attach(sub);
-    return { queue, close: () => this.unsubscribe(sub) };
+    return {
+      queue,
+      // Every event up to the state's revision has been queued to an attached subscriber.
+      bookmark: () => queue.push(this.subs.has(sub) && this.isSynced ? this.state.rev : null),
+      close: () => this.unsubscribe(sub),
+    };
   }
 
   /** Served from memory when its start is in the history, else by a storage watch of its own. */
@@ -155,6 +170,7 @@ export class WatchHub {
     if (sub.from > this.floor) {
       for (const ev of this.history) if (ev.rev >= sub.from) sub.queue.push(ev);
       this.subs.add(sub);
+      this.index.add(sub);
       return;
     }
     sub.ac = new AbortController();
@@ -173,6 +189,7 @@ export class WatchHub {
   stop(): void {
     for (const sub of [...this.subs, ...this.early]) sub.queue.close();
     this.subs.clear();
+    this.index.clear();
     this.early.clear();
     this.halt();
   }
@@ -250,6 +267,7 @@ export class WatchHub {
     this.opts.log?.debug({ prefix: this.prefix, err: (err as Error).message }, 'watch hub failed; ending its watchers');
     for (const sub of [...this.subs, ...this.early]) sub.queue.fail(err);
     this.subs.clear();
+    this.index.clear();
     this.early.clear();
     this.halt();
     for (const w of this.syncWaiters.splice(0)) w();
@@ -286,15 +304,16 @@ export class WatchHub {
       this.floor = this.history[drop - 1]!.rev;
       this.history = this.history.slice(drop);
     }
-    for (const sub of this.subs) {
-      if (he.rev < sub.from) continue;
+    this.index.forEvent(he.obj, he.prev, (sub) => {
+      if (he.rev < sub.from) return;
       if (sub.queue.size >= this.opts.bufferSize) {
         sub.queue.fail(slowWatcher(sub.from, he.rev));
         this.subs.delete(sub);
-        continue;
+        this.index.delete(sub);
+        return;
       }
       sub.queue.push(he);
-    }
+    });
   }
 
   private unsubscribe(sub: Sub): void {
@@ -302,6 +321,7 @@ export class WatchHub {
     sub.ac?.abort();
     this.early.delete(sub);
     if (!this.subs.delete(sub)) return;
+    this.index.delete(sub);
     if (this.subs.size === 0) this.armLinger();
   }
 

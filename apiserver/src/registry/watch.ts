@@ -6,12 +6,13 @@
  * periodically when allowed; the stream ends after timeoutSeconds or when the signal aborts.
  */
 import { apiVersionOf, type KubeObject, type ResourceInfo } from '@kubelab/api';
-import { storagePrefix } from '@kubelab/api';
+import { parseFieldSelector, storagePrefix } from '@kubelab/api';
 import type { Core } from './core.js';
 import { parseResourceVersion } from './core.js';
 import { listFromCache, settleForAny, waitFresh } from './cache-read.js';
 import { waitForRevision, type FreshnessSettings } from './freshness.js';
 import { sharedEvent } from './watch-event.js';
+import { triggerOf } from './hub-triggers.js';
 import type { HubEvent, WatchHub } from './hub.js';
 import type { HubSet } from './hub-set.js';
 import { listAll, matcher, type Matcher } from './list.js';
@@ -121,7 +122,7 @@ export async function* watchObjects(
   const hub = hubs.get(storagePrefix(info));
   const { initial, from, endBookmark } = await startOf(core, hub, info, q, match, settings);
   if (signal.aborted) return;
-  const sub = hub.subscribe(from);
+  const sub = hub.subscribe(from, triggerOf(parseFieldSelector(q.fieldSelector)));
   const timers: NodeJS.Timeout[] = [];
   const end = (): void => {
     for (const t of timers) clearTimeout(t);
@@ -129,7 +130,7 @@ export async function* watchObjects(
   };
   signal.addEventListener('abort', end, { once: true });
   if (q.timeoutSeconds && q.timeoutSeconds > 0) timers.push(setTimeout(end, q.timeoutSeconds * 1000));
-  if (q.allowBookmarks) timers.push(setInterval(() => sub.queue.push(null), settings.bookmarkIntervalMs));
+  if (q.allowBookmarks) timers.push(setInterval(() => sub.bookmark(), settings.bookmarkIntervalMs));
   for (const t of timers) t.unref();
   const bookmark = (rv: number, annotations?: Record<string, string>): RegistryEvent => ({
     type: 'BOOKMARK',
@@ -144,7 +145,8 @@ export async function* watchObjects(
     for (const obj of initial) yield { type: 'ADDED', object: obj };
     if (endBookmark !== undefined && q.allowBookmarks) yield bookmark(endBookmark, { [INITIAL_EVENTS_END]: 'true' });
     for await (const item of sub.queue) {
-      if (item === null) {
+      if (item === null || typeof item === 'number') {
+        if (item !== null && item > last) last = item;
         yield bookmark(last);
         continue;
       }
