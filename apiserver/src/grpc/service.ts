@@ -160,8 +160,8 @@ async function serveWatch(
     );
     for await (const ev of events) {
       if (ac.signal.aborted) break;
-      const json = ev.objectJson ? ev.objectJson() : JSON.stringify(ev.object);
-      if (!call.write({ type: ev.type, object: Buffer.from(json) })) await drained(call, ac.signal);
+      const object = ev.objectBytes ? ev.objectBytes() : Buffer.from(JSON.stringify(ev.object));
+      if (!call.write({ type: ev.type, object })) await drained(call, ac.signal);
     }
     if (!ac.signal.aborted) call.end();
   } catch (err) {

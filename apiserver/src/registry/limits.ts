@@ -28,13 +28,50 @@ export function tooDeep(path: string[], max = MAX_NESTING_DEPTH): ApiError {
   );
 }
 
-/** Throws a 400 when `value` nests objects or arrays deeper than `max`. */
+/**
+ * Throws a 400 when `value` nests objects or arrays deeper than `max`. Every create and update
+ * passes here, so the walk allocates nothing per node (no paths, no entry arrays): where the
+ * limit was crossed is worked out again, with paths, only for the error.
+ */
 export function assertNestingDepth(value: unknown, max = MAX_NESTING_DEPTH): void {
+  const values: object[] = [];
+  const depths: number[] = [];
+  if (value !== null && typeof value === 'object') {
+    values.push(value);
+    depths.push(0);
+  }
+  while (values.length) {
+    const v = values.pop() as Record<string, unknown>;
+    const depth = depths.pop()!;
+    if (depth >= max) throw tooDeep(pathTooDeep(value, max), max);
+    if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) {
+        const x: unknown = v[i];
+        if (x !== null && typeof x === 'object') {
+          values.push(x);
+          depths.push(depth + 1);
+        }
+      }
+      continue;
+    }
+    for (const k in v) {
+      if (!Object.hasOwn(v, k)) continue;
+      const x = v[k];
+      if (x !== null && typeof x === 'object') {
+        values.push(x);
+        depths.push(depth + 1);
+      }
+    }
+  }
+}
+
+/** The path (first levels) of the first object found at depth `max`, in the order assertNestingDepth walks. */
+function pathTooDeep(value: unknown, max: number): string[] {
   const stack: { v: unknown; depth: number; path: string[] }[] = [{ v: value, depth: 0, path: [] }];
   while (stack.length) {
     const { v, depth, path } = stack.pop()!;
     if (v === null || typeof v !== 'object') continue;
-    if (depth >= max) throw tooDeep(path, max);
+    if (depth >= max) return path;
     // Paths are only kept for the first levels: enough to say where.
     const keep = path.length < 5;
     if (Array.isArray(v))
@@ -43,6 +80,7 @@ export function assertNestingDepth(value: unknown, max = MAX_NESTING_DEPTH): voi
       for (const [k, x] of Object.entries(v))
         stack.push({ v: x, depth: depth + 1, path: keep ? [...path, `.${k}`] : path });
   }
+  return [];
 }
 
 /** etcd's default --max-request-bytes. */

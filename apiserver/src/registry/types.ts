@@ -58,6 +58,8 @@ export interface RegistryEvent {
   object: KubeObject;
   /** JSON of `object`, shared by every watcher that gets this event (made once per event). */
   objectJson?: () => string;
+  /** objectJson() as bytes, shared by every watcher of the event (never to be changed). */
+  objectBytes?: () => Buffer;
   /** The REST watch line `{"type":…,"object":…}\n` with the object typed as apiVersion/kind, as UTF-8, shared likewise. */
   watchLine?: (apiVersion: string, kind: string) => Buffer;
 }

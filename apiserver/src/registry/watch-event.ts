@@ -63,6 +63,11 @@ class SharedEvent implements RegistryEvent {
     return memo(this.ev, `${this.state}:object`, () => JSON.stringify(this.readOnly));
   }
 
+  /** objectJson() as UTF-8 bytes, made once for every watcher of the event (read-only). */
+  objectBytes(): Buffer {
+    return memo(this.ev, `${this.state}:object:bytes`, () => Buffer.from(this.objectJson()));
+  }
+
   /** The line as bytes with its newline (the object typed as the request's version): encoded once, written to every such watcher's socket as is. */
   watchLine(apiVersion: string, kind: string): Buffer {
     const { type } = this;
