@@ -1,9 +1,8 @@
 /**
  * Informer: list, then watch from the list's revision into a cache keyed ns/name, with client-go's
- * reflector semantics (see run). A watch that ends or breaks is reopened from the last revision it
- * delivered (nothing is skipped: the server answers 410 when that revision is gone); after a 410
- * it relists and reports the difference to the cache as add/update/delete events. Handlers should
- * only enqueue keys.
+ * reflector semantics (see run). A watch the server ends is reopened from the last revision it
+ * delivered; one that breaks (or says 410) lists again from that revision and reports the
+ * difference to the cache as add/update/delete events. Handlers should only enqueue keys.
  */
 import type { Logger } from 'pino';
 import { ApiError } from '@kubelab/proto';
@@ -59,8 +58,8 @@ export class Informer<T extends KubeObject> {
     const backoff = new Backoff(200, 5_000);
     // What the next list asks for: "0" (any state the watch cache holds) at first; after a broken
     // watch, the last revision seen (not older than it, from the cache too); "" (a consistent read,
-    // from etcd) only when the cache could not serve that revision. As client-go's reflector: a
-    // thousand informers relisting after an apiserver restart then read its cache, not etcd.
+    // from etcd) only when the cache could not serve that revision. As client-go's reflector: the
+    // informers of 200 nodes relisting after an apiserver restart then read its cache, not etcd.
     let listFrom = '0';
     while (!signal.aborted) {
       let last: string;

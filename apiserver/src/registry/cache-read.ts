@@ -10,11 +10,12 @@
  * | list "N" with a limit, Exact, continue           | storage                                     |
  *
  * A cache that is not synced yet (the resource's hub just started) is waited for up to
- * settings.waitMs by a consistent list, which then reads storage if it must; reads that the cache must serve ("0", "N") wait for it up to settings.waitMs, then get
- * 429 "storage is (re)initializing" with Retry-After 1, as upstream's resilient watch cache
- * initialization answers: after an apiserver restart every node's informers relist at once, and
- * each of them reading the whole resource from etcd would keep the apiserver from recovering. Waiting for N is bounded (upstream: 3 s), then
- * 504 Too large resource version. A resource nobody writes has no events to move its cache
+ * settings.waitMs: a consistent list then reads storage if it must; the reads only the cache
+ * serves ("0", "N") get 429 "storage is (re)initializing" with Retry-After 1, as upstream's
+ * resilient watch cache initialization answers. After an apiserver restart every node's
+ * informers relist at once, and each of them reading the whole resource from etcd would keep the
+ * apiserver from recovering. Waiting for N is bounded (upstream: 3 s), then 504 Too large
+ * resource version. A resource nobody writes has no events to move its cache
  * forward, so the wait proves with two counts against storage that nothing under the prefix
  * changed between the cache's revision and N (no key modified after it, as many keys as cached).
  *
