@@ -74,10 +74,12 @@ function nodeTest(stage, files, env = {}) {
     /* runner crashed before writing */
   }
   const pass = Number(/^# pass (\d+)/m.exec(text)?.[1] ?? 0);
-  const fail = Number(/^# fail (\d+)/m.exec(text)?.[1] ?? (text ? 0 : 1));
+  // A test cancelled (its suite's setup failed: say, the lab never came up) did not pass.
+  const cancelled = Number(/^# cancelled (\d+)/m.exec(text)?.[1] ?? 0);
+  const fail = Number(/^# fail (\d+)/m.exec(text)?.[1] ?? (text ? 0 : 1)) + cancelled;
   totals.pass += pass;
   totals.fail += fail;
-  log(`${stage}: ${pass} passed, ${fail} failed`);
+  log(`${stage}: ${pass} passed, ${fail} failed${cancelled ? ` (${cancelled} cancelled)` : ''}`);
 }
 
 function finish() {
