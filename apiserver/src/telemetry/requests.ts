@@ -16,7 +16,8 @@ type Labels = Record<Label, string>;
 const BUCKETS = [
   0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.4, 0.6, 0.8, 1, 1.25, 1.5, 2, 3, 4, 5, 6, 8, 10, 15, 20, 30, 45, 60,
 ];
-const LONG_RUNNING = new Set(['WATCH', 'CONNECT']);
+/** Long-running verbs, left out of the histogram: REST's, and the gRPC API's Watch. */
+const LONG_RUNNING = new Set(['WATCH', 'CONNECT', 'Watch']);
 
 /** Upstream's verbs: GET is LIST on a collection, WATCH when watching; exec and the like CONNECT. */
 export function restVerb(a: Attributes): string {
@@ -85,6 +86,6 @@ export class ApiMetrics {
 
   private observe(labels: Labels, code: string, seconds: number): void {
     this.total.inc({ ...labels, code });
-    if (!LONG_RUNNING.has(labels.verb) && labels.verb !== 'Watch') this.duration.observe(labels, seconds);
+    if (!LONG_RUNNING.has(labels.verb)) this.duration.observe(labels, seconds);
   }
 }
