@@ -45,7 +45,7 @@ class FakeApiserver {
         if (!this.hangCreates) cb(null, { object: obj(this.name) });
       },
       Watch: (call: grpc.ServerWritableStream<unknown, unknown>) => {
-        call.write({ type: 'ADDED', object: obj(this.name) });
+        call.write({ events: [{ type: 'ADDED', object: obj(this.name) }] });
       },
       Update: unimplemented,
       UpdateStatus: unimplemented,

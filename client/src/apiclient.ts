@@ -15,7 +15,7 @@ import {
   type BindManyResponse,
   type BindRequest,
   type ObjectResponse,
-  type WatchEvent,
+  type WatchEvents,
   type WatchEventType,
 } from '@kubelab/proto';
 import type { KubeObject } from '@kubelab/api';
@@ -223,7 +223,7 @@ export class ApiClient {
     signal: AbortSignal,
   ): AsyncGenerator<Event<T>> {
     const { client, index } = this.endpoints.pick();
-    const stream = (client.Watch as (req: unknown, md: grpc.Metadata) => grpc.ClientReadableStream<WatchEvent>).call(
+    const stream = (client.Watch as (req: unknown, md: grpc.Metadata) => grpc.ClientReadableStream<WatchEvents>).call(
       client,
       {
         target: { resource, namespace: opts.namespace ?? '', name: '' },
@@ -238,16 +238,18 @@ export class ApiClient {
     const onAbort = (): void => stream.cancel();
     signal.addEventListener('abort', onAbort, { once: true });
     try {
-      for await (const ev of stream as AsyncIterable<WatchEvent>) {
-        const object = JSON.parse(ev.object.toString('utf8')) as T;
-        if (ev.type === 'ERROR') {
-          const st = object as unknown as { reason?: string; message?: string };
-          throw new ApiError(
-            st.reason === 'Expired' || st.reason === 'Gone' ? 'Expired' : 'InternalError',
-            st.message ?? 'watch error',
-          );
+      for await (const batch of stream as AsyncIterable<WatchEvents>) {
+        for (const ev of batch.events) {
+          const object = JSON.parse(ev.object.toString('utf8')) as T;
+          if (ev.type === 'ERROR') {
+            const st = object as unknown as { reason?: string; message?: string };
+            throw new ApiError(
+              st.reason === 'Expired' || st.reason === 'Gone' ? 'Expired' : 'InternalError',
+              st.message ?? 'watch error',
+            );
+          }
+          yield { type: ev.type, object };
         }
-        yield { type: ev.type, object };
       }
     } catch (err) {
       if (signal.aborted) return;

@@ -28,6 +28,13 @@ export function resourcesService(): grpc.ServiceClientConstructor {
   return loadKubelabPackage().Resources as grpc.ServiceClientConstructor;
 }
 
+/**
+ * The HTTP/2 receive window of a client's streams and connection (grpc-js' default is 64 KiB:
+ * a watch stream then carries 64 KiB per round trip of the reader's event loop, a few hundred
+ * pod events a second, and falls seconds behind under a rollout).
+ */
+export const FLOW_CONTROL_WINDOW = 4 * 1024 * 1024;
+
 /** gRPC channel options used by every kubelab client and server (keepalive so dead peers are noticed). */
 export const CHANNEL_OPTIONS: grpc.ChannelOptions = {
   // A restarted apiserver is found again within 2 s (grpc-js would back off up to 120 s).
@@ -38,6 +45,7 @@ export const CHANNEL_OPTIONS: grpc.ChannelOptions = {
   'grpc.keepalive_permit_without_calls': 1,
   'grpc.max_receive_message_length': 64 * 1024 * 1024,
   'grpc.max_send_message_length': 64 * 1024 * 1024,
+  'grpc-node.flow_control_window': FLOW_CONTROL_WINDOW,
 };
 
 /** Server options: accept the clients' keepalive pings without calling them abusive. */

@@ -63,6 +63,11 @@ export interface WatchEvent {
   object: Buffer;
 }
 
+/** One message of a Watch stream: the events ready when it was written, in order. */
+export interface WatchEvents {
+  events: WatchEvent[];
+}
+
 export interface BindRequest {
   namespace: string;
   name: string;

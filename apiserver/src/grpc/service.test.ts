@@ -217,6 +217,37 @@ describe('gRPC Resources service (ApiClient against MemoryStore)', () => {
     await until(() => counting.active === 0);
   });
 
+  it('delivers a burst of 400 events complete and in order', async () => {
+    const ac = new AbortController();
+    const names: string[] = [];
+    const watching = (async () => {
+      for await (const ev of client.watch<KubeObject>('configmaps', { namespace: 'default' }, ac.signal)) {
+        names.push(ev.object.metadata.name ?? '');
+        if (names.length === 400) ac.abort();
+      }
+    })();
+    await until(() => counting.active === 1);
+    const big = 'x'.repeat(8_000);
+    for (let i = 0; i < 400; i += 50)
+      await Promise.all(
+        Array.from({ length: 50 }, (_, j) =>
+          client.create('configmaps', {
+            apiVersion: 'v1',
+            kind: 'ConfigMap',
+            metadata: { name: `burst-${i + j}`, namespace: 'default' },
+            data: { big },
+          }),
+        ),
+      );
+    await watching;
+    const created = (await client.list('configmaps', { namespace: 'default' })).items
+      .filter((c) => c.metadata.name?.startsWith('burst-'))
+      .sort((a, b) => Number(a.metadata.resourceVersion) - Number(b.metadata.resourceVersion))
+      .map((c) => c.metadata.name);
+    assert.deepEqual(names, created);
+    await until(() => counting.active === 0);
+  });
+
   it('reports a compacted resourceVersion as Expired', async () => {
     // Older than what the shared watch of pods has seen, so it goes to storage.
     const p = { metadata: { resourceVersion: '2' } };

@@ -1,7 +1,7 @@
 /**
  * The kubelab.v1.Resources gRPC service over the Registry. Objects travel as JSON bytes; every
  * error leaves as ApiError.toGrpc() (reason and details in the trailers). Watch is a server
- * stream that waits for 'drain' when the client reads slowly and stops when the call is cancelled.
+ * stream of event batches (watch-batch.ts) that stops when the call is cancelled.
  */
 import type * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
@@ -19,7 +19,7 @@ import {
   type ListResponse,
   type ObjectResponse,
   type UpdateRequest,
-  type WatchEvent,
+  type WatchEvents,
   type WatchRequest,
   MAX_BINDINGS_PER_CALL,
 } from '@kubelab/proto';
@@ -27,6 +27,7 @@ import type { KubeObject } from '@kubelab/api';
 import type { DeleteOpts, Registry } from '../registry/types.js';
 import { admittingRegistry } from '../auth/admission.js';
 import { authorizeOrThrow } from '../auth/authorizer.js';
+import { WatchBatcher } from './watch-batch.js';
 import { defaultEnforcement, type Enforcement } from '../auth/defaults.js';
 import { grpcUser } from '../auth/user.js';
 import { type GrpcMethod, grpcAttributes } from './attributes.js';
@@ -120,27 +121,18 @@ async function bindMany(auth: Guard, log: Logger, req: BindManyRequest, call: ob
   return { results };
 }
 
-/** Resolves on 'drain', or early when the watch is aborted. */
-function drained(call: grpc.ServerWritableStream<WatchRequest, WatchEvent>, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      call.off('drain', done);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    call.once('drain', done);
-    signal.addEventListener('abort', done, { once: true });
-  });
-}
-
 async function serveWatch(
   auth: Guard,
-  call: grpc.ServerWritableStream<WatchRequest, WatchEvent>,
+  call: grpc.ServerWritableStream<WatchRequest, WatchEvents>,
   log: Logger,
 ): Promise<void> {
   const req = call.request;
   const ac = new AbortController();
-  const abort = (): void => ac.abort();
+  const sender = new WatchBatcher(call);
+  const abort = (): void => {
+    ac.abort();
+    sender.abort();
+  };
   call.on('cancelled', abort);
   call.on('close', abort);
   call.on('error', abort);
@@ -161,14 +153,16 @@ async function serveWatch(
     for await (const ev of events) {
       if (ac.signal.aborted) break;
       const object = ev.objectBytes ? ev.objectBytes() : Buffer.from(JSON.stringify(ev.object));
-      if (!call.write({ type: ev.type, object })) await drained(call, ac.signal);
+      await sender.add({ type: ev.type, object });
     }
-    if (!ac.signal.aborted) call.end();
+    if (ac.signal.aborted) return;
+    await sender.drain();
+    call.end();
   } catch (err) {
     if (ac.signal.aborted) return;
     call.emit('error', toApiError(err, log, 'Watch').toGrpc());
   } finally {
-    ac.abort();
+    abort();
   }
 }
 
@@ -272,6 +266,6 @@ export function resourcesHandlers(
       ),
     ),
     BindMany: unary(log, 'BindMany', (req: BindManyRequest, call) => bindMany(auth, log, req, call)),
-    Watch: (call: grpc.ServerWritableStream<WatchRequest, WatchEvent>) => void serveWatch(auth, call, log),
+    Watch: (call: grpc.ServerWritableStream<WatchRequest, WatchEvents>) => void serveWatch(auth, call, log),
   };
 }

@@ -20,6 +20,7 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import { sleep } from '@kubelab/client';
+import { FLOW_CONTROL_WINDOW } from '@kubelab/proto';
 
 export const RETRY_BUDGET_MS = 3_000;
 
@@ -42,6 +43,8 @@ export function etcdGrpcOptions(): grpc.ChannelOptions {
     'grpc.keepalive_timeout_ms': 5_000,
     'grpc.max_receive_message_length': 64 * 1024 * 1024,
     'grpc.dns_min_time_between_resolutions_ms': 1_000,
+    // One stream carries every watch: 64 KiB per round trip (the default) falls behind a rollout.
+    'grpc-node.flow_control_window': FLOW_CONTROL_WINDOW,
     interceptors: [requireLeader],
   } as grpc.ChannelOptions;
 }
