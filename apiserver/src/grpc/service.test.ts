@@ -29,6 +29,11 @@ class CountingRegistry {
       watch: async function* (resource: string, q: WatchQuery, signal: AbortSignal): AsyncGenerator<RegistryEvent> {
         self.active++;
         try {
+          if (q.labelSelector === FAIL_AFTER_BURST) {
+            // A burst read at once, then an error: the events wait in the sender when it comes.
+            for (let i = 0; i < 300; i++) yield { type: 'ADDED', object: configMap(`failing-${i}`) };
+            throw new ApiError('Expired', 'too old resource version: 1 (300)');
+          }
           yield* r.watch(resource, q, signal);
         } finally {
           self.active--;
@@ -37,6 +42,15 @@ class CountingRegistry {
     };
   }
 }
+
+/** The label selector on which the counting registry's watch sends 300 events and then fails. */
+const FAIL_AFTER_BURST = 'test=fail-after-burst';
+
+const configMap = (name: string): KubeObject => ({
+  apiVersion: 'v1',
+  kind: 'ConfigMap',
+  metadata: { name, namespace: 'default', resourceVersion: '1' },
+});
 
 const pod = (name: string, labels: Record<string, string> = {}): Pod => ({
   apiVersion: 'v1',
@@ -245,6 +259,29 @@ describe('gRPC Resources service (ApiClient against MemoryStore)', () => {
       .sort((a, b) => Number(a.metadata.resourceVersion) - Number(b.metadata.resourceVersion))
       .map((c) => c.metadata.name);
     assert.deepEqual(names, created);
+    await until(() => counting.active === 0);
+  });
+
+  it('sends the events read before an error, then the error', async () => {
+    const names: string[] = [];
+    await assert.rejects(
+      (async () => {
+        for await (const ev of client.watch<KubeObject>(
+          'configmaps',
+          {
+            namespace: 'default',
+            labelSelector: FAIL_AFTER_BURST,
+          },
+          new AbortController().signal,
+        ))
+          names.push(ev.object.metadata.name ?? '');
+      })(),
+      (e: unknown) => e instanceof ApiError && e.reason === 'Expired',
+    );
+    assert.deepEqual(
+      names,
+      Array.from({ length: 300 }, (_, i) => `failing-${i}`),
+    );
     await until(() => counting.active === 0);
   });
 

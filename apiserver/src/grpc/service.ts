@@ -160,6 +160,9 @@ async function serveWatch(
     call.end();
   } catch (err) {
     if (ac.signal.aborted) return;
+    // The events read before the error go out first: a watcher sees them, then the status.
+    await sender.drain().catch(() => undefined);
+    if (ac.signal.aborted) return;
     call.emit('error', toApiError(err, log, 'Watch').toGrpc());
   } finally {
     abort();
