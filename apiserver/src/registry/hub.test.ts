@@ -102,6 +102,39 @@ describe('WatchHub: the watch cache of one prefix', () => {
     hub.stop();
   });
 
+  it("an event's previous state is the cache's object with the event's resourceVersion, not parsed again", async () => {
+    const store = new MemoryStore();
+    const start = await put(store, 'seed');
+    let parses = 0;
+    const counting = (raw: Buffer, rev: number): KubeObject => {
+      parses++;
+      return decode(raw, rev);
+    };
+    const hub = new WatchHub(store, '/p/', counting, opts);
+    hub.ensure();
+    assert.equal(await hub.whenSynced(1_000), true);
+    const sub = hub.subscribe(start + 1);
+    const created = await putPod(store, 'p', 'n1');
+    assert.equal((await first(sub.queue))?.rev, created);
+    const before = parses;
+    const moved = await putPod(store, 'p', 'n2', created);
+    const upd = await first(sub.queue);
+    assert.equal(parses - before, 1, 'only the new state is parsed');
+    assert.equal(upd?.rev, moved);
+    assert.deepEqual(upd?.prev, { metadata: { name: 'p', resourceVersion: String(moved) }, spec: { nodeName: 'n1' } });
+    assert.equal(hub.state.get('/p/p')?.obj.metadata.resourceVersion, String(moved), 'the cache keeps its own');
+    const gone = await store.delete('/p/p');
+    const del = await first(sub.queue);
+    assert.equal(del?.type, 'delete');
+    assert.deepEqual(del?.prev, {
+      metadata: { name: 'p', resourceVersion: String(gone?.revision) },
+      spec: { nodeName: 'n2' },
+    });
+    assert.equal(parses - before, 1, 'the deleted state is not parsed either');
+    sub.close();
+    hub.stop();
+  });
+
   it("a bookmark tick of an attached watcher carries the state's revision, which its own events may lag", async () => {
     const store = new MemoryStore();
     const start = await put(store, 'seed');

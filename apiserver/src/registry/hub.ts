@@ -280,7 +280,7 @@ export class WatchHub {
         key: ev.key,
         rev: ev.modRevision,
         obj: ev.type === 'put' ? this.decode(ev.value, ev.modRevision) : undefined,
-        prev: ev.prevValue ? this.decode(ev.prevValue, ev.modRevision) : undefined,
+        prev: ev.prevValue ? this.previous(ev.key, ev.prevValue, ev.modRevision) : undefined,
         raw: ownBytes(ev.value),
         prevRaw: ev.prevValue && ownBytes(ev.prevValue),
       };
@@ -291,6 +291,17 @@ export class WatchHub {
       );
       return undefined;
     }
+  }
+
+  /**
+   * The state an event replaced, as a watcher sees it (resourceVersion: the event's). The cache
+   * holds it decoded already when its bytes are the same (always, but after a relist): a copy of
+   * its top level and metadata then, not another parse (the nested parts are shared, read-only).
+   */
+  private previous(key: string, raw: Buffer, rev: number): KubeObject {
+    const cached = this.state.get(key);
+    if (!cached || !cached.raw.equals(raw)) return this.decode(raw, rev);
+    return { ...cached.obj, metadata: { ...cached.obj.metadata, resourceVersion: String(rev) } };
   }
 
   private dispatch(ev: StoreEvent): void {
