@@ -68,37 +68,80 @@ export function serverTls(o: {
   return grpc.experimental.createCertificateProviderServerCredentials(p, p, o.requireClientCert);
 }
 
+interface Verified {
+  /** undefined: the connection presented no certificate TLS accepted. */
+  identity: CallIdentity | undefined;
+  notAfter: number;
+  ca: X509Certificate;
+}
+
 /** Identities of verified certificates by fingerprint (verifying and parsing costs ~1 ms a call). */
-const verified = new Map<string, { identity: CallIdentity; notAfter: number; ca: X509Certificate }>();
+const verified = new Map<string, Verified>();
 const VERIFIED_MAX = 1024;
+/**
+ * What each HTTP/2 connection's certificate proved: TLS fixes the peer's certificate for the
+ * connection, and reading it (getPeerCertificate: a new object and three hashes) cost ~4 % of a
+ * busy apiserver's CPU when done for every call.
+ */
+const byConnection = new WeakMap<object, Verified>();
+
+/**
+ * The HTTP/2 session a grpc-js server call came on: the handler's call holds the intercepting
+ * call, whose chain ends at the one holding the stream. grpc-js does not publish this (1.10 to
+ * 1.14 have it so); undefined when the shape differs, and the certificate is then read per call.
+ */
+function connectionOf(call: object): object | undefined {
+  let c: unknown = (call as { call?: unknown }).call;
+  for (let depth = 0; depth < 8 && typeof c === 'object' && c !== null; depth++) {
+    const stream = (c as { stream?: { session?: unknown } }).stream;
+    if (stream !== undefined) {
+      const session = typeof stream === 'object' && stream !== null ? stream.session : undefined;
+      return typeof session === 'object' && session !== null ? session : undefined;
+    }
+    c = (c as { nextCall?: unknown }).nextCall;
+  }
+  return undefined;
+}
+
+const copyOf = (i: CallIdentity | undefined): CallIdentity | undefined => i && { name: i.name, groups: [...i.groups] };
 
 /**
  * The identity of the call's client certificate, verified (again, here: chain to the CA, validity,
- * usage) against the CA; undefined when the call presented none that TLS accepted. A certificate
- * verified before is looked up by its fingerprint (its validity is still checked each call).
+ * usage) against the CA; undefined when the call presented none that TLS accepted. What a
+ * connection's certificate proved is kept for the connection's later calls, and a certificate
+ * verified before is looked up by its fingerprint; either way its validity is checked each call.
  */
 export function certificateIdentity(
   call: { getAuthContext(): CallAuthContext | null },
   ca: X509Certificate,
   now = new Date(),
 ): CallIdentity | undefined {
+  const conn = connectionOf(call);
+  const known = conn && byConnection.get(conn);
+  if (known && known.ca === ca && now.getTime() <= known.notAfter) return copyOf(known.identity);
+  const v = verify(call, ca, now);
+  if (conn) byConnection.set(conn, v);
+  return copyOf(v.identity);
+}
+
+function verify(call: { getAuthContext(): CallAuthContext | null }, ca: X509Certificate, now: Date): Verified {
   const peer = call.getAuthContext()?.sslPeerCertificate;
-  if (!peer?.raw) return undefined;
+  if (!peer?.raw) return { identity: undefined, notAfter: Number.POSITIVE_INFINITY, ca };
   const key = peer.fingerprint256;
   const hit = key ? verified.get(key) : undefined;
-  if (hit && hit.ca === ca && now.getTime() <= hit.notAfter)
-    return { name: hit.identity.name, groups: [...hit.identity.groups] };
+  if (hit && hit.ca === ca && now.getTime() <= hit.notAfter) return hit;
   const cert = new X509Certificate(peer.raw);
   const why = checkClientCert(cert, ca, now);
   if (why) throw new ApiError('Unauthorized', `client certificate refused: ${why}`);
   const s = certSubject(cert);
   if (!s.cn) throw new ApiError('Unauthorized', 'client certificate refused: it names no user (empty CN)');
   const identity = { name: s.cn, groups: [...new Set([...(s.o ?? []), 'system:authenticated'])] };
+  const v = { identity, notAfter: new Date(cert.validTo).getTime(), ca };
   if (key) {
     if (verified.size >= VERIFIED_MAX) verified.clear();
-    verified.set(key, { identity, notAfter: new Date(cert.validTo).getTime(), ca });
+    verified.set(key, v);
   }
-  return identity;
+  return v;
 }
 
 /** The token of `authorization: Bearer <token>` call metadata, if any. */

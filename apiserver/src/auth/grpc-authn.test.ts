@@ -6,6 +6,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { TLSSocket } from 'node:tls';
 import * as grpc from '@grpc/grpc-js';
 import pino from 'pino';
 import { ApiClient, type ApiCredentials } from '@kubelab/client';
@@ -96,6 +97,29 @@ describe('gRPC authentication over TLS', () => {
       name: 'kube-apiserver-kubelet-client',
       groups: ['system:masters', 'system:authenticated'],
     });
+  });
+
+  it("reads a connection's certificate once: its later calls are that identity without reading it again", async () => {
+    const sched = await issueClientCert({ cert: pki.caCert, key: pki.caKey }, COMPONENT_IDENTITIES.scheduler!);
+    const proto = TLSSocket.prototype;
+    const original = proto.getPeerCertificate;
+    let reads = 0;
+    proto.getPeerCertificate = function (this: TLSSocket, ...a: [detailed?: boolean]) {
+      reads++;
+      return original.apply(this, a);
+    } as typeof original;
+    const c = new ApiClient(`localhost:${who.port}`, { credentials: { ca: pki.caCert, ...sched }, deadlineMs: 5_000 });
+    try {
+      const get = async () => ((await c.get('pods', 'default', 'x')) as unknown as { user: { name: string } }).user;
+      assert.equal((await get()).name, 'system:kube-scheduler');
+      const afterFirst = reads;
+      assert.ok(afterFirst >= 1, 'the first call reads it');
+      for (let i = 0; i < 5; i++) assert.equal((await get()).name, 'system:kube-scheduler');
+      assert.equal(reads, afterFirst, 'five more calls on the connection: no more reads');
+    } finally {
+      c.close();
+      proto.getPeerCertificate = original;
+    }
   });
 
   it('the admin token is kubernetes-admin in system:masters; the bootstrap token system:bootstrap:<id>', async () => {
