@@ -89,6 +89,12 @@ const getJson = async (path) => {
   }
   return JSON.parse(res.text);
 };
+/** How many of the benchmark's pods are left, by a one-item list (0 or 1; undefined on an error). */
+const podsLeft = async () => {
+  const list = await getJson('/api/v1/namespaces/default/pods?labelSelector=app%3Dhollow-scale&limit=1');
+  if (list) await sleep(300); // with until's 200 ms: a list each half second
+  return list?.items.length;
+};
 const isReady = (o) => (o.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
 
 async function until(what, timeoutMs, fn) {
@@ -143,21 +149,28 @@ try {
     },
   });
   await container.start();
+  // Ready, and the node's Lease renewed by this run's kubelet: a previous run's Node objects may
+  // still say Ready (their leases not yet lapsed), and the nodes would still be starting.
+  const started = Date.now() - 1000;
   await until(`${HOLLOW_NODES} hollow nodes Ready`, 180_000, async () => {
-    const list = await getJson('/api/v1/nodes');
+    const [list, leases] = await Promise.all([
+      getJson('/api/v1/nodes'),
+      getJson('/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases'),
+    ]);
+    const live = new Set(
+      (leases?.items ?? []).filter((l) => Date.parse(l.spec?.renewTime ?? '') >= started).map((l) => l.metadata.name),
+    );
     return (
-      list && list.items.filter((n) => n.metadata.name.startsWith(`${base}-`) && isReady(n)).length >= HOLLOW_NODES
+      list &&
+      list.items.filter((n) => n.metadata.name.startsWith(`${base}-`) && isReady(n) && live.has(n.metadata.name))
+        .length >= HOLLOW_NODES
     );
   });
   const nodesSecs = (performance.now() - t0) / 1000;
   console.log(`${HOLLOW_NODES} hollow nodes Ready in ${nodesSecs.toFixed(2)} s (one kubelet container)`);
 
   await call('DELETE', '/apis/apps/v1/namespaces/default/deployments/hollow-scale'); // a previous run's
-  await until(
-    'no pods of a previous run',
-    300_000,
-    async () => (await getJson('/api/v1/namespaces/default/pods?labelSelector=app%3Dhollow-scale'))?.items.length === 0,
-  );
+  await until('no pods of a previous run', 300_000, async () => (await podsLeft()) === 0);
   // Readiness followed on a watch (as an informer would), not by listing 1,000 pods every 200 ms
   // (those lists were a large part of the apiserver's work).
   const rv =
@@ -198,10 +211,13 @@ try {
     },
   });
   if (res.status !== 201) throw new Error(`create deployment: ${res.status} ${res.text}`);
+  let timer;
   await Promise.race([
     readyNow,
-    sleep(300_000).then(() => Promise.reject(new Error(`${REPLICAS} pods Ready: not reached in 300 s`))),
-  ]);
+    new Promise((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${REPLICAS} pods Ready: not reached in 300 s`)), 300_000);
+    }),
+  ]).finally(() => clearTimeout(timer)); // else the process stays 300 s after its work
   const podSecs = (performance.now() - t1) / 1000;
   const after = await requestCounts();
   stopWatch();
@@ -232,7 +248,12 @@ try {
     );
   if (process.env.RESTART_APISERVER) await restartAndResync();
   printCalls(before, after);
+  // Deleted while the hollow kubelet still runs, so that it confirms each pod's deletion as a
+  // kubelet does (else the pods stay Terminating until the next run's kubelet comes).
+  const t2 = performance.now();
   await call('DELETE', '/apis/apps/v1/namespaces/default/deployments/hollow-scale');
+  await until('the pods deleted', 300_000, async () => (await podsLeft()) === 0);
+  console.log(`Deployment deleted: its ${REPLICAS} pods gone in ${((performance.now() - t2) / 1000).toFixed(2)} s`);
 } finally {
   await container?.remove({ force: true }).catch(() => undefined);
   // The hollow Node objects stay behind (NotReady once their leases lapse) unless the lab goes.
