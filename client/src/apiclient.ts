@@ -13,6 +13,7 @@ import {
   resourcesService,
   type ListResponse,
   type BindManyResponse,
+  type CreateManyResponse,
   type BindRequest,
   type ObjectResponse,
   type WatchEvents,
@@ -141,6 +142,24 @@ export class ApiClient {
     return this.object('Create', {
       target: { resource, namespace, name: '' },
       object: Buffer.from(JSON.stringify(obj)),
+    });
+  }
+
+  /**
+   * Several creates in one call (at most MAX_CREATES_PER_CALL): per object the created one, else
+   * its refusal. Throws when the call itself fails (then some may have been created).
+   */
+  async createMany(resource: string, objs: readonly KubeObject[]): Promise<(KubeObject | ApiError)[]> {
+    const creates = objs.map((obj) => ({
+      target: { resource, namespace: obj.metadata.namespace ?? '', name: '' },
+      object: Buffer.from(JSON.stringify(obj)),
+    }));
+    const res = await this.call<unknown, CreateManyResponse>('CreateMany', { creates });
+    return objs.map((_, i) => {
+      const r = res.results?.[i];
+      if (!r) return new ApiError('InternalError', 'CreateMany: no result for this object');
+      if (r.reason) return ApiError.fromParts(r.reason, r.message, r.details);
+      return JSON.parse(r.object.toString('utf8')) as KubeObject;
     });
   }
 

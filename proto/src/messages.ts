@@ -97,6 +97,25 @@ export interface BindManyResponse {
 
 export const MAX_BINDINGS_PER_CALL = 256;
 
+/** Creates in one call (at most MAX_CREATES_PER_CALL); results in the same order. */
+export interface CreateManyRequest {
+  creates: CreateRequest[];
+}
+
+/** reason '': created (object: its JSON); else the refusal as an ApiError's reason, message and JSON details. */
+export interface CreateResult {
+  object: Buffer;
+  reason: string;
+  message: string;
+  details: string;
+}
+
+export interface CreateManyResponse {
+  results: CreateResult[];
+}
+
+export const MAX_CREATES_PER_CALL = 256;
+
 // ---- Kubelet service ----
 
 export interface PodRef {

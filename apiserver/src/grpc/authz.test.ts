@@ -98,6 +98,42 @@ describe('gRPC calls are authorized per caller', () => {
     assert.equal(ok.results[0]?.reason, '');
     assert.equal(((await registry.get('pods', 'default', 'q')) as { spec: { nodeName?: string } }).spec.nodeName, 'n1');
   });
+  it('CreateMany authorizes each create as a Create: a node may create Events, not a Secret', async () => {
+    const ev = (name: string) => ({
+      apiVersion: 'v1',
+      kind: 'Event',
+      metadata: { name, namespace: 'default' },
+      involvedObject: { kind: 'Pod', namespace: 'default', name: 'p' },
+      reason: 'Started',
+      message: 'Started container c',
+      type: 'Normal',
+    });
+    const creates = [
+      { target: target('events', 'default'), object: obj(ev('p.1')) },
+      {
+        target: target('secrets', 'default'),
+        object: obj({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 's' } }),
+      },
+      { target: target('events', 'default'), object: obj(ev('p.1')) },
+      { target: target('events', 'default'), object: Buffer.from('{') },
+    ];
+    const res = (await call(h, 'CreateMany', n1, { creates })) as {
+      results: { object: Buffer; reason: string; message: string }[];
+    };
+    assert.equal(res.results.length, 4);
+    assert.equal(res.results[0]?.reason, '');
+    assert.equal(JSON.parse(res.results[0]!.object.toString()).metadata.name, 'p.1');
+    assert.equal(res.results[1]?.reason, 'Forbidden');
+    assert.equal(
+      res.results[1]?.message,
+      'secrets is forbidden: User "system:node:n1" cannot create resource "secrets" in API group "" in the namespace "default": can only read resources of this type',
+    );
+    assert.equal(res.results[2]?.reason, 'AlreadyExists', 'each is a create of its own: the second of a name exists');
+    assert.equal(res.results[3]?.reason, 'BadRequest');
+    assert.equal((await registry.get('events', 'default', 'p.1')).metadata.name, 'p.1');
+    const tooMany = await call(h, 'CreateMany', n1, { creates: Array.from({ length: 257 }, () => creates[0]) });
+    assert.ok(tooMany instanceof ApiError && tooMany.reason === 'BadRequest', String(tooMany));
+  });
   it('UpdateStatus is update of <resource>/status, then NodeRestriction', async () => {
     const n2 = await registry.get('nodes', '', 'n2');
     const e = await call(h, 'UpdateStatus', n1, { target: target('nodes', '', 'n2'), object: obj(n2) });

@@ -209,6 +209,20 @@ describe('gRPC Resources service (ApiClient against MemoryStore)', () => {
     );
   });
 
+  it('creates several objects in one CreateMany call, each answered on its own', async () => {
+    const secret = (name: string): KubeObject => ({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name, namespace: 'default' },
+    });
+    const res = await client.createMany('secrets', [secret('many-a'), secret('many-b'), secret('many-a')]);
+    assert.equal((res[0] as KubeObject).metadata.name, 'many-a');
+    assert.ok(Number((res[1] as KubeObject).metadata.resourceVersion) > 0);
+    assert.ok(res[2] instanceof ApiError && res[2].reason === 'AlreadyExists', String(res[2]));
+    assert.equal(res[2].message, 'secrets "many-a" already exists');
+    assert.equal((await client.get('secrets', 'default', 'many-b')).metadata.name, 'many-b');
+  });
+
   it('streams watch events and stops serving when the client cancels', async () => {
     const ac = new AbortController();
     const seen: string[] = [];

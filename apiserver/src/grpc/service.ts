@@ -12,7 +12,10 @@ import {
   type BindManyResponse,
   type BindRequest,
   type BindResult,
+  type CreateManyRequest,
+  type CreateManyResponse,
   type CreateRequest,
+  type CreateResult,
   type DeleteRequest,
   type GetRequest,
   type ListRequest,
@@ -22,16 +25,17 @@ import {
   type WatchEvents,
   type WatchRequest,
   MAX_BINDINGS_PER_CALL,
+  MAX_CREATES_PER_CALL,
 } from '@kubelab/proto';
 import type { KubeObject } from '@kubelab/api';
 import type { DeleteOpts, Registry } from '../registry/types.js';
 import { admittingRegistry } from '../auth/admission.js';
 import { authorizeOrThrow } from '../auth/authorizer.js';
-import { WatchBatcher } from './watch-batch.js';
 import { defaultEnforcement, type Enforcement } from '../auth/defaults.js';
 import { grpcUser } from '../auth/user.js';
 import { type GrpcMethod, grpcAttributes } from './attributes.js';
 import { requestToken, type TokenIssuer } from '../serviceaccount/token-request.js';
+import { WatchBatcher } from './watch-batch.js';
 
 function parseObject(buf: Buffer | undefined): KubeObject {
   let obj: unknown;
@@ -46,6 +50,7 @@ function parseObject(buf: Buffer | undefined): KubeObject {
 }
 
 const encode = (obj: KubeObject): ObjectResponse => ({ object: Buffer.from(JSON.stringify(obj)) });
+const EMPTY = Buffer.alloc(0);
 
 function toApiError(err: unknown, log: Logger, method: string): ApiError {
   const e = ApiError.from(err);
@@ -97,6 +102,69 @@ function deleteOpts(req: DeleteRequest): DeleteOpts {
   if (req.preconditionUid) opts.preconditionUid = req.preconditionUid;
   if (req.preconditionResourceVersion) opts.preconditionResourceVersion = req.preconditionResourceVersion;
   return opts;
+}
+
+/** One Create: a TokenRequest (serviceaccounts/token) or an object of a resource. */
+async function create(
+  auth: Guard,
+  tokens: TokenIssuer | undefined,
+  req: CreateRequest,
+  call: object,
+): Promise<ObjectResponse> {
+  const obj = parseObject(req.object);
+  if (req.target?.resource === 'serviceaccounts/token') {
+    // The ServiceAccount is the target's name, else the TokenRequest's (ApiClient.create names none).
+    const name = req.target.name || obj.metadata?.name || '';
+    const r = await auth(call, 'Create', targetOf(req.target, name));
+    if (!tokens)
+      throw new ApiError(
+        'ServiceUnavailable',
+        'this apiserver has no service-account signing key (sa.key in its PKI directory): it issues no tokens',
+      );
+    return encode(
+      (await requestToken(
+        r,
+        tokens,
+        req.target.namespace ?? '',
+        name,
+        obj as unknown as Record<string, unknown>,
+        grpcUser(call),
+      )) as unknown as KubeObject,
+    );
+  }
+  const r = await auth(call, 'Create', targetOf(req.target));
+  return encode(
+    await r.create(req.target?.resource ?? '', req.target?.namespace ?? '', obj, {
+      dryRun: req.dryRun,
+      fieldManager: req.fieldManager || undefined,
+    }),
+  );
+}
+
+/** Each create authorized and done as a Create of its own; a refusal is its result, not the call's. */
+async function createMany(
+  auth: Guard,
+  tokens: TokenIssuer | undefined,
+  log: Logger,
+  req: CreateManyRequest,
+  call: object,
+): Promise<CreateManyResponse> {
+  const creates = req.creates ?? [];
+  if (creates.length > MAX_CREATES_PER_CALL)
+    throw new ApiError(
+      'BadRequest',
+      `CreateMany: ${creates.length} creates in one call; send at most ${MAX_CREATES_PER_CALL} per call`,
+    );
+  const results = await Promise.all(
+    creates.map(async (c): Promise<CreateResult> => {
+      try {
+        return { ...(await create(auth, tokens, c, call)), reason: '', message: '', details: '' };
+      } catch (err) {
+        return { object: EMPTY, ...toApiError(err, log, 'CreateMany').toParts() };
+      }
+    }),
+  );
+  return { results };
 }
 
 /** Each binding authorized and done as a Bind of its own; a refusal is its result, not the call's. */
@@ -177,36 +245,8 @@ export function resourcesHandlers(
 ): grpc.UntypedServiceImplementation {
   const auth = guard(registry, enforcement);
   return {
-    Create: unary(log, 'Create', async (req: CreateRequest, call) => {
-      const obj = parseObject(req.object);
-      if (req.target?.resource === 'serviceaccounts/token') {
-        // The ServiceAccount is the target's name, else the TokenRequest's (ApiClient.create names none).
-        const name = req.target.name || obj.metadata?.name || '';
-        const r = await auth(call, 'Create', targetOf(req.target, name));
-        if (!tokens)
-          throw new ApiError(
-            'ServiceUnavailable',
-            'this apiserver has no service-account signing key (sa.key in its PKI directory): it issues no tokens',
-          );
-        return encode(
-          (await requestToken(
-            r,
-            tokens,
-            req.target.namespace ?? '',
-            name,
-            obj as unknown as Record<string, unknown>,
-            grpcUser(call),
-          )) as unknown as KubeObject,
-        );
-      }
-      const r = await auth(call, 'Create', targetOf(req.target));
-      return encode(
-        await r.create(req.target?.resource ?? '', req.target?.namespace ?? '', obj, {
-          dryRun: req.dryRun,
-          fieldManager: req.fieldManager || undefined,
-        }),
-      );
-    }),
+    Create: unary(log, 'Create', (req: CreateRequest, call) => create(auth, tokens, req, call)),
+    CreateMany: unary(log, 'CreateMany', (req: CreateManyRequest, call) => createMany(auth, tokens, log, req, call)),
     Get: unary(log, 'Get', async (req: GetRequest, call) =>
       encode(
         await (await auth(call, 'Get', targetOf(req.target))).get(

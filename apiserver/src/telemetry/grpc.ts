@@ -3,8 +3,13 @@ import * as grpc from '@grpc/grpc-js';
 import type { ApiMetrics } from './requests.js';
 
 function resourceOf(req: unknown): string {
-  const r = req as { target?: { resource?: string }; bindings?: unknown } | undefined;
+  const r = req as {
+    target?: { resource?: string };
+    bindings?: unknown;
+    creates?: { target?: { resource?: string } }[];
+  };
   if (r?.target?.resource) return r.target.resource;
+  if (r?.creates) return r.creates[0]?.target?.resource ?? '';
   return r && ('nodeName' in r || 'bindings' in r) ? 'pods' : '';
 }
 
