@@ -193,6 +193,22 @@ describe('node registration', () => {
     await agent.renewLease();
     assert.equal(lease()!.spec.renewTime, '2026-11-23T00:10:53.123000Z');
     assert.equal(api.count('create', 'leases'), creates, 'renewal updates, never creates');
+    assert.equal(api.count('get', 'leases'), 1, 'an update of the Lease the last renewal wrote: no read first');
+    const updates = api.count('update', 'leases');
+    // Changed by someone else: the update conflicts, and the renewal reads it and writes again.
+    const other = lease()!;
+    await api.update('leases', { ...other, spec: { ...other.spec, holderIdentity: 'someone-else' } });
+    clock.advance(5_000);
+    await agent.renewLease();
+    assert.equal(lease()!.spec.holderIdentity, 'kubelab-kubelet-1');
+    assert.equal(lease()!.spec.renewTime, '2026-11-23T00:10:58.123000Z');
+    assert.equal(api.count('get', 'leases'), 2);
+    assert.equal(api.count('update', 'leases'), updates + 3, "its own conflicted, someone's, its own again");
+    // Deleted: created again.
+    await api.delete('leases', 'kube-node-lease', 'kubelab-kubelet-1');
+    clock.advance(5_000);
+    await agent.renewLease();
+    assert.equal(lease()!.spec.renewTime, '2026-11-23T00:11:03.123000Z');
   });
 
   it('writes status on change or once a minute, not on every check', async () => {

@@ -51,6 +51,8 @@ export interface NodeAgentOptions {
 
 export class NodeAgent {
   private nodeUid: string | undefined;
+  /** The Lease as this node's last renewal wrote it (the next one updates it without a read). */
+  private lastLease: Lease | undefined;
   private lastWrite = Number.NEGATIVE_INFINITY;
   private readonly log: Logger;
 
@@ -164,17 +166,38 @@ export class NodeAgent {
     await this.writeStatus(node, await this.health(), false);
   }
 
+  /**
+   * Renews the node's Lease. As upstream's lease controller: an update of the Lease as the last
+   * renewal left it (one call); read first only when there is none yet, or when that update
+   * conflicted or found it gone.
+   */
   async renewLease(): Promise<void> {
-    const name = this.o.nodeName;
     const now = this.o.clock.now();
+    const last = this.lastLease;
+    this.lastLease = undefined;
+    if (last) {
+      try {
+        this.lastLease = await this.o.api.update<Lease>('leases', this.renewed(last, now));
+        return;
+      } catch (err) {
+        if (!isReason(err, 'Conflict') && !isReason(err, 'NotFound')) throw err;
+      }
+    }
     let lease: Lease;
     try {
-      lease = await this.o.api.get<Lease>('leases', NODE_LEASE_NAMESPACE, name);
+      lease = await this.o.api.get<Lease>('leases', NODE_LEASE_NAMESPACE, this.o.nodeName);
     } catch (err) {
       if (!isReason(err, 'NotFound')) throw err;
       await this.createLease(now);
       return;
     }
+    this.lastLease = await this.o.api.update<Lease>('leases', this.renewed(lease, now));
+  }
+
+  /** `lease` held and renewed by this node at `now`, owned by its Node. */
+  private renewed(lease: Lease, now: number): Lease {
+    const name = this.o.nodeName;
+    lease = { ...lease, metadata: { ...lease.metadata } };
     lease.spec = {
       ...lease.spec,
       holderIdentity: name,
@@ -190,13 +213,13 @@ export class NodeAgent {
         now,
       ).metadata.ownerReferences;
     }
-    await this.o.api.update<Lease>('leases', lease);
+    return lease;
   }
 
   private async createLease(now: number): Promise<void> {
     const lease = buildLease(this.o.nodeName, this.nodeUid, this.o.leaseDurationSeconds, now);
     try {
-      await this.o.api.create<Lease>('leases', lease, NODE_LEASE_NAMESPACE);
+      this.lastLease = await this.o.api.create<Lease>('leases', lease, NODE_LEASE_NAMESPACE);
     } catch (err) {
       if (isReason(err, 'AlreadyExists')) return;
       if (!isReason(err, 'NotFound')) throw err;
@@ -210,7 +233,7 @@ export class NodeAgent {
       } catch (e) {
         if (!isReason(e, 'AlreadyExists')) throw e;
       }
-      await this.o.api.create<Lease>('leases', lease, NODE_LEASE_NAMESPACE);
+      this.lastLease = await this.o.api.create<Lease>('leases', lease, NODE_LEASE_NAMESPACE);
     }
   }
 
