@@ -1,8 +1,10 @@
 /**
  * The life of a kubelab process: one pino root logger, and a main that runs until the first
- * SIGTERM/SIGINT aborts its signal (a second one exits at once).
+ * SIGTERM/SIGINT aborts its signal (a second one exits at once); a busy spell's memory is given
+ * back once the process is quiet again (idle-gc.ts).
  */
 import { startCpuProfile } from './cpuprofile.js';
+import { startIdleGc } from './idle-gc.js';
 import pino, { type Logger } from 'pino';
 
 export function createLogger(component: string): Logger {
@@ -30,6 +32,7 @@ export function runMain(component: string, main: (signal: AbortSignal, log: Logg
     log.error({ err }, 'unhandled rejection');
   });
   const writeProfile = startCpuProfile(component, log);
+  startIdleGc({ log });
   main(ac.signal, log).then(
     () => writeProfile().then(() => process.exit(0)),
     (err: unknown) => {
