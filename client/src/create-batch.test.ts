@@ -42,14 +42,14 @@ test('creates of one turn go in one CreateMany call, each answered on its own', 
   assert.ok(results[1].status === 'rejected' && (results[1].reason as ApiError).reason === 'AlreadyExists');
   assert.equal(results[2].status === 'fulfilled' && results[2].value.metadata.name, 'c');
   await b.create(ev('alone'));
-  assert.equal(sink.calls.at(-1), 'create events alone', 'one alone in its turn is a plain Create');
+  assert.equal(sink.calls.at(-1), 'createMany events alone', 'one of a later turn is a call of its own');
 });
 
 test('at most perCall creates a call', async () => {
   const sink = new Sink();
   const b = new CreateBatcher(sink, 'events', 2);
   await Promise.all(['a', 'b', 'c', 'd', 'e'].map((n) => b.create(ev(n))));
-  assert.deepEqual(sink.calls, ['createMany events a,b', 'createMany events c,d', 'create events e']);
+  assert.deepEqual(sink.calls, ['createMany events a,b', 'createMany events c,d', 'createMany events e']);
 });
 
 test('an apiserver without CreateMany: one Create each, from then on', async () => {

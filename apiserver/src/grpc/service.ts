@@ -141,7 +141,35 @@ async function create(
   );
 }
 
-/** Each create authorized and done as a Create of its own; a refusal is its result, not the call's. */
+type Refusal = { reason: string; message: string; details: string };
+
+/** The items of a many-call, each done on its own (at most `max`): a refusal is its result, not the call's. */
+function eachOnItsOwn<T, R>(
+  log: Logger,
+  method: string,
+  noun: string,
+  items: T[] | undefined,
+  max: number,
+  run: (item: T) => Promise<R>,
+  refused: (why: Refusal) => R,
+): Promise<R[]> {
+  const list = items ?? [];
+  if (list.length > max)
+    throw new ApiError('BadRequest', `${method}: ${list.length} ${noun} in one call; send at most ${max} per call`);
+  return Promise.all(
+    list.map(async (item) => {
+      try {
+        return await run(item);
+      } catch (err) {
+        return refused(toApiError(err, log, method).toParts());
+      }
+    }),
+  );
+}
+
+const DONE: Refusal = { reason: '', message: '', details: '' };
+
+/** Each create authorized and done as a Create of its own. */
 async function createMany(
   auth: Guard,
   tokens: TokenIssuer | undefined,
@@ -149,42 +177,32 @@ async function createMany(
   req: CreateManyRequest,
   call: object,
 ): Promise<CreateManyResponse> {
-  const creates = req.creates ?? [];
-  if (creates.length > MAX_CREATES_PER_CALL)
-    throw new ApiError(
-      'BadRequest',
-      `CreateMany: ${creates.length} creates in one call; send at most ${MAX_CREATES_PER_CALL} per call`,
-    );
-  const results = await Promise.all(
-    creates.map(async (c): Promise<CreateResult> => {
-      try {
-        return { ...(await create(auth, tokens, c, call)), reason: '', message: '', details: '' };
-      } catch (err) {
-        return { object: EMPTY, ...toApiError(err, log, 'CreateMany').toParts() };
-      }
-    }),
+  const results = await eachOnItsOwn<CreateRequest, CreateResult>(
+    log,
+    'CreateMany',
+    'creates',
+    req.creates,
+    MAX_CREATES_PER_CALL,
+    async (c) => ({ ...(await create(auth, tokens, c, call)), ...DONE }),
+    (why) => ({ object: EMPTY, ...why }),
   );
   return { results };
 }
 
-/** Each binding authorized and done as a Bind of its own; a refusal is its result, not the call's. */
+/** Each binding authorized and done as a Bind of its own. */
 async function bindMany(auth: Guard, log: Logger, req: BindManyRequest, call: object): Promise<BindManyResponse> {
-  const bindings = req.bindings ?? [];
-  if (bindings.length > MAX_BINDINGS_PER_CALL)
-    throw new ApiError(
-      'BadRequest',
-      `BindMany: ${bindings.length} bindings in one call; send at most ${MAX_BINDINGS_PER_CALL} per call`,
-    );
-  const results = await Promise.all(
-    bindings.map(async (b): Promise<BindResult> => {
-      try {
-        const r = await auth(call, 'Bind', { resource: 'pods', namespace: b.namespace, name: b.name });
-        await r.bind(b.namespace, b.name, b.nodeName, b.podUid || undefined);
-        return { reason: '', message: '', details: '' };
-      } catch (err) {
-        return toApiError(err, log, 'BindMany').toParts();
-      }
-    }),
+  const results = await eachOnItsOwn<BindRequest, BindResult>(
+    log,
+    'BindMany',
+    'bindings',
+    req.bindings,
+    MAX_BINDINGS_PER_CALL,
+    async (b) => {
+      const r = await auth(call, 'Bind', { resource: 'pods', namespace: b.namespace, name: b.name });
+      await r.bind(b.namespace, b.name, b.nodeName, b.podUid || undefined);
+      return DONE;
+    },
+    (why) => why,
   );
   return { results };
 }

@@ -1,0 +1,90 @@
+/**
+ * Calls asked for in the same event-loop turn go to the apiserver together, in one "many" call
+ * (at most `perCall`), each answered on its own: the scheduler's binds of one turn (BindMany), a
+ * component's Events of one turn (CreateMany). A unary call's own cost (headers, TLS record,
+ * credentials, the handler's dispatch) was most of a small write's. Without a many call, or with
+ * an apiserver that does not know it (UNIMPLEMENTED), each goes as a call of its own.
+ */
+import { ApiError } from '@kubelab/proto';
+
+export interface BatchedCalls<Req, Res> {
+  /** The many call's name: an UNIMPLEMENTED that names it turns batching off. */
+  method: string;
+  one(req: Req): Promise<Res>;
+  /** One result per request, in order: an ApiError is that request's refusal. */
+  many?(reqs: Req[]): Promise<(Res | ApiError)[]>;
+}
+
+interface Waiting<Req, Res> {
+  req: Req;
+  resolve: (res: Res) => void;
+  reject: (err: ApiError) => void;
+}
+
+export class CallBatcher<Req, Res> {
+  private pending: Waiting<Req, Res>[] = [];
+  private flushQueued = false;
+  private batches: boolean;
+
+  constructor(
+    private readonly calls: BatchedCalls<Req, Res>,
+    private readonly perCall: number,
+  ) {
+    this.batches = typeof calls.many === 'function';
+  }
+
+  /** Resolves with the request's result; rejects with its refusal (an ApiError). */
+  call(req: Req): Promise<Res> {
+    if (!this.batches) return this.one(req);
+    return new Promise<Res>((resolve, reject) => {
+      this.pending.push({ req, resolve, reject });
+      if (this.pending.length >= this.perCall) this.flush();
+      else if (!this.flushQueued) {
+        this.flushQueued = true;
+        setImmediate(() => {
+          this.flushQueued = false;
+          this.flush();
+        });
+      }
+    });
+  }
+
+  private async one(req: Req): Promise<Res> {
+    try {
+      return await this.calls.one(req);
+    } catch (err) {
+      throw ApiError.from(err);
+    }
+  }
+
+  private flush(): void {
+    while (this.pending.length > 0) void this.send(this.pending.splice(0, this.perCall));
+  }
+
+  private async send(batch: Waiting<Req, Res>[]): Promise<void> {
+    if (!this.batches) {
+      for (const w of batch) this.one(w.req).then(w.resolve, w.reject);
+      return;
+    }
+    let results: (Res | ApiError)[];
+    try {
+      results = await (this.calls.many as NonNullable<BatchedCalls<Req, Res>['many']>)(batch.map((w) => w.req));
+    } catch (err) {
+      const e = ApiError.from(err);
+      if (e.reason === 'MethodNotAllowed' && e.message.includes(this.calls.method)) {
+        // An apiserver without the many call: one call each from now on.
+        this.batches = false;
+        for (const w of batch) this.one(w.req).then(w.resolve, w.reject);
+        return;
+      }
+      for (const w of batch) w.reject(e);
+      return;
+    }
+    batch.forEach((w, i) => {
+      const r = results[i];
+      if (r instanceof ApiError) w.reject(r);
+      else if (i < results.length) w.resolve(r as Res);
+      else w.reject(new ApiError('InternalError', `${this.calls.method}: no result for this request`));
+    });
+  }
+}
