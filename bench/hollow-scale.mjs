@@ -90,20 +90,17 @@ const getJson = async (path) => {
   return JSON.parse(res.text);
 };
 /** How many of the benchmark's pods are left, by a one-item list (0 or 1; undefined on an error). */
-const podsLeft = async () => {
-  const list = await getJson('/api/v1/namespaces/default/pods?labelSelector=app%3Dhollow-scale&limit=1');
-  if (list) await sleep(300); // with until's 200 ms: a list each half second
-  return list?.items.length;
-};
+const podsLeft = async () =>
+  (await getJson('/api/v1/namespaces/default/pods?labelSelector=app%3Dhollow-scale&limit=1'))?.items.length;
 const isReady = (o) => (o.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
 
-async function until(what, timeoutMs, fn) {
+async function until(what, timeoutMs, fn, everyMs = 200) {
   const t0 = Date.now();
   for (;;) {
     const v = await fn();
     if (v) return v;
     if (Date.now() - t0 > timeoutMs) throw new Error(`${what}: not reached in ${timeoutMs / 1000} s`);
-    await sleep(200);
+    await sleep(everyMs);
   }
 }
 
@@ -170,7 +167,7 @@ try {
   console.log(`${HOLLOW_NODES} hollow nodes Ready in ${nodesSecs.toFixed(2)} s (one kubelet container)`);
 
   await call('DELETE', '/apis/apps/v1/namespaces/default/deployments/hollow-scale'); // a previous run's
-  await until('no pods of a previous run', 300_000, async () => (await podsLeft()) === 0);
+  await until('no pods of a previous run', 300_000, async () => (await podsLeft()) === 0, 500);
   // Readiness followed on a watch (as an informer would), not by listing 1,000 pods every 200 ms
   // (those lists were a large part of the apiserver's work).
   const rv =
@@ -252,7 +249,7 @@ try {
   // kubelet does (else the pods stay Terminating until the next run's kubelet comes).
   const t2 = performance.now();
   await call('DELETE', '/apis/apps/v1/namespaces/default/deployments/hollow-scale');
-  await until('the pods deleted', 300_000, async () => (await podsLeft()) === 0);
+  await until('the pods deleted', 300_000, async () => (await podsLeft()) === 0, 500);
   console.log(`Deployment deleted: its ${REPLICAS} pods gone in ${((performance.now() - t2) / 1000).toFixed(2)} s`);
 } finally {
   await container?.remove({ force: true }).catch(() => undefined);

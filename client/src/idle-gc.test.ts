@@ -19,19 +19,25 @@ test('collects only when quiet and the young generation grew past both floors', 
 test('from its timer: one collection per growth, none again while the young generation stays as it was', async () => {
   let young = 32 * MiB;
   let runs = 0;
+  let ticks = 0;
+  /** Resolves once `n` more intervals have looked at the young generation. */
+  const intervals = async (n: number) => {
+    const until = ticks + n;
+    while (ticks < until) await new Promise((r) => setImmediate(r));
+  };
   const stop = startIdleGc({
-    intervalMs: 5,
+    intervalMs: 2,
     utilization: () => 0.01,
-    youngBytes: () => young,
+    youngBytes: () => (ticks++, young),
     collect: async () => {
       runs++;
-      young = runs === 1 ? 1 * MiB : young;
+      if (runs === 1) young = 1 * MiB;
     },
   });
-  await new Promise((r) => setTimeout(r, 100));
-  assert.equal(runs, 1, 'shrunk to 1 MiB: below the minimum');
+  await intervals(10);
+  assert.equal(runs, 1, 'shrunk to 1 MiB: below the minimum, not collected again');
   young = 24 * MiB;
-  await new Promise((r) => setTimeout(r, 100));
+  await intervals(10);
   assert.equal(runs, 2, 'grown again: collected again; it stayed at 24 MiB, so not a third time');
   stop();
 });
