@@ -30,6 +30,33 @@ export interface LoopDeps {
   log: Logger;
   /** Default 60 s. */
   resyncMs?: number;
+  /** The least time between two node syncs; default 1 s, as upstream's --min-sync-period. */
+  minNodeSyncMs?: number;
+}
+
+/**
+ * A key run at most once per `ms`, start to start: a rollout changes pod IPs many times a second,
+ * and each node sync runs nft. A request comes through at once when the last run began long enough
+ * ago, else when it will have.
+ */
+export class MinInterval {
+  private last = Number.NEGATIVE_INFINITY;
+
+  constructor(
+    private readonly queue: Pick<WorkQueue, 'addAfter'>,
+    readonly key: string,
+    private readonly ms: number,
+    private readonly now: () => number = () => performance.now(),
+  ) {}
+
+  request(): void {
+    this.queue.addAfter(this.key, this.last + this.ms - this.now());
+  }
+
+  /** The key's run begins. */
+  began(): void {
+    this.last = this.now();
+  }
 }
 
 const ALL = 'all';
@@ -49,8 +76,9 @@ export async function runLoop(deps: LoopDeps, signal: AbortSignal): Promise<void
     delete: (s) => onKeys(sliceIndex.remove(s)),
   });
   const podNodes = deps.podNodes;
+  const nodeSyncs = new MinInterval(queue, NODES, deps.minNodeSyncMs ?? 1_000);
   const nodesChanged = (): void => {
-    if (proxier.syncNodes) queue.add(NODES);
+    if (proxier.syncNodes) nodeSyncs.request();
   };
   if (deps.pods && podNodes) {
     deps.pods.addHandlers({
@@ -76,7 +104,11 @@ export async function runLoop(deps: LoopDeps, signal: AbortSignal): Promise<void
       log.debug({ services: services.list().length, ms: Math.round(performance.now() - t0) }, 'full sync done');
       return;
     }
-    if (key === NODES) return started ? proxier.syncNodes?.() : undefined;
+    if (key === NODES) {
+      if (!started) return;
+      nodeSyncs.began();
+      return proxier.syncNodes?.();
+    }
     // Before the first full sync a service key is covered by it (and the interface not yet listed).
     if (started && key.startsWith(SVC)) await proxier.syncService(key.slice(SVC.length));
   };

@@ -18,7 +18,7 @@ import { SocketListenerFactory } from './factory.js';
 import { runLoop, serviceQueueKey, type ServiceProxier } from './loop.js';
 import { IpCommandAddressManager, LocalRouteAddressManager, addLocalRoute } from './netlink.js';
 import { NftProxier } from './nft-proxier.js';
-import { PodNodes } from './pod-nodes.js';
+import { POD_NODES_SELECTOR, PodNodes } from './pod-nodes.js';
 import { Proxier } from './proxier.js';
 import { SliceIndex } from './slices.js';
 
@@ -59,7 +59,12 @@ runMain('kube-proxy', async (signal, log) => {
     log.child({ informer: 'services' }),
   );
   const slices = new Informer<EndpointSlice>(client, 'endpointslices', {}, log.child({ informer: 'endpointslices' }));
-  const pods = new Informer<Pod>(client, 'pods', {}, log.child({ informer: 'pods' }));
+  const pods = new Informer<Pod>(
+    client,
+    'pods',
+    { fieldSelector: POD_NODES_SELECTOR },
+    log.child({ informer: 'pods' }),
+  );
   const sliceIndex = new SliceIndex();
   const podNodes = new PodNodes();
   const queue = new WorkQueue({ baseDelayMs: 200, maxDelayMs: 30_000 });

@@ -1,6 +1,13 @@
 /** Pod IP → node name, from the pods informer: where a client of a Local service runs. */
 import type { Pod } from '@kubelab/api';
 
+/**
+ * The pods worth watching: those with an IP of their own. A pod being created, scheduled or
+ * started without an address yet is none of kube-proxy's business, and each of those writes was
+ * one more watch event for the apiserver to send (a third of a pod's events at a rollout).
+ */
+export const POD_NODES_SELECTOR = 'status.podIP!=,spec.hostNetwork!=true';
+
 export class PodNodes {
   private readonly byIP = new Map<string, { node: string; pod: string }>();
 
