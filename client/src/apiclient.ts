@@ -20,8 +20,17 @@ import {
   type WatchEventType,
 } from '@kubelab/proto';
 import type { KubeObject } from '@kubelab/api';
+import { CallBatcher } from './call-batch.js';
 import { ApiEndpoints, FAILOVER_CHANNEL_OPTIONS, isTransportFailure, neverSent } from './endpoints.js';
 import { channelCredentials, type ApiCredentials } from './credentials.js';
+
+interface CreateCall {
+  target: { resource: string; namespace: string; name: '' };
+  object: Buffer;
+}
+
+/** Creates per CreateMany call (the apiserver takes up to MAX_CREATES_PER_CALL). */
+const CREATES_PER_CALL = 64;
 
 export interface ApiClientOptions {
   deadlineMs?: number;
@@ -138,28 +147,36 @@ export class ApiClient {
     return JSON.parse(res.object.toString('utf8')) as T;
   }
 
-  create<T extends KubeObject>(resource: string, obj: T, namespace = obj.metadata.namespace ?? ''): Promise<T> {
-    return this.object('Create', {
+  /**
+   * Creates asked for in the same event-loop turn go in one CreateMany call (call-batch.ts), each
+   * still authorized, admitted and answered as a Create of its own: a ReplicaSet's batch of pods,
+   * a kubelet's Events and tokens for a pod. A create alone is a Create.
+   */
+  async create<T extends KubeObject>(resource: string, obj: T, namespace = obj.metadata.namespace ?? ''): Promise<T> {
+    const object = await this.creates.call({
       target: { resource, namespace, name: '' },
       object: Buffer.from(JSON.stringify(obj)),
     });
+    return JSON.parse(object.toString('utf8')) as T;
   }
 
-  /**
-   * Several creates in one call (at most MAX_CREATES_PER_CALL): per object the created one, else
-   * its refusal. Throws when the call itself fails (then some may have been created).
-   */
-  async createMany(resource: string, objs: readonly KubeObject[]): Promise<(KubeObject | ApiError)[]> {
-    const creates = objs.map((obj) => ({
-      target: { resource, namespace: obj.metadata.namespace ?? '', name: '' },
-      object: Buffer.from(JSON.stringify(obj)),
-    }));
+  private readonly creates = new CallBatcher<CreateCall, Buffer>(
+    {
+      method: 'CreateMany',
+      one: async (c) => (await this.call<CreateCall, ObjectResponse>('Create', c)).object,
+      many: (cs) => this.createMany(cs),
+    },
+    CREATES_PER_CALL,
+  );
+
+  /** Per create the created object's bytes, else its refusal. Throws when the call itself fails. */
+  private async createMany(creates: CreateCall[]): Promise<(Buffer | ApiError)[]> {
     const res = await this.call<unknown, CreateManyResponse>('CreateMany', { creates });
-    return objs.map((_, i) => {
+    return creates.map((_, i) => {
       const r = res.results?.[i];
       if (!r) return new ApiError('InternalError', 'CreateMany: no result for this object');
       if (r.reason) return ApiError.fromParts(r.reason, r.message, r.details);
-      return JSON.parse(r.object.toString('utf8')) as KubeObject;
+      return r.object;
     });
   }
 

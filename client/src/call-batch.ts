@@ -1,9 +1,10 @@
 /**
  * Calls asked for in the same event-loop turn go to the apiserver together, in one "many" call
- * (at most `perCall`), each answered on its own: the scheduler's binds of one turn (BindMany), a
- * component's Events of one turn (CreateMany). A unary call's own cost (headers, TLS record,
+ * (at most `perCall`), each answered on its own: the scheduler's binds of one turn (BindMany), an
+ * ApiClient's creates of one turn (CreateMany). A unary call's own cost (headers, TLS record,
  * credentials, the handler's dispatch) was most of a small write's. Without a many call, or with
- * an apiserver that does not know it (UNIMPLEMENTED), each goes as a call of its own.
+ * an apiserver that does not know it (UNIMPLEMENTED), each goes as a call of its own; so does a
+ * call alone in its turn.
  */
 import { ApiError } from '@kubelab/proto';
 
@@ -62,7 +63,7 @@ export class CallBatcher<Req, Res> {
   }
 
   private async send(batch: Waiting<Req, Res>[]): Promise<void> {
-    if (!this.batches) {
+    if (!this.batches || batch.length === 1) {
       for (const w of batch) this.one(w.req).then(w.resolve, w.reject);
       return;
     }

@@ -12,11 +12,12 @@
 import type { Logger } from 'pino';
 import type { KubeEvent, KubeObject } from '@kubelab/api';
 import { ApiError } from '@kubelab/proto';
-import { CreateBatcher, type CreateSink } from './create-batch.js';
 import { Lru } from './events-correlator.js';
 
 /** The ApiClient methods the recorder needs (ApiClient satisfies it). */
-export interface EventSink extends CreateSink {
+export interface EventSink {
+  /** ApiClient sends the creates of one turn (a pod's Pulled, Created, Started) in one call. */
+  create<T extends KubeObject>(resource: string, obj: T, namespace?: string): Promise<T>;
   get<T extends KubeObject>(resource: string, namespace: string, name: string): Promise<T>;
   /** Writes the whole object; metadata.resourceVersion, when set, must still be current. */
   update<T extends KubeObject>(resource: string, obj: T): Promise<T>;
@@ -39,15 +40,10 @@ export class EventWriter {
   /** Events being written, each with the occurrence to write next, if one came meanwhile. */
   private readonly writing = new Map<string, { next: KubeEvent | undefined }>();
 
-  /** First writes of Events: those of one turn go in one CreateMany call. */
-  private readonly creates: CreateBatcher;
-
   constructor(
     private readonly sink: EventSink,
     private readonly log?: Logger,
-  ) {
-    this.creates = new CreateBatcher(sink, 'events');
-  }
+  ) {}
 
   /** True when key's Event is being written: ev is written after it (nothing else to do). */
   coalesce(key: string, ev: KubeEvent): boolean {
@@ -127,7 +123,7 @@ export class EventWriter {
     const obj: KubeEvent = { ...ev, metadata: { ...ev.metadata } };
     delete obj.metadata.resourceVersion;
     try {
-      this.remember(key, await this.creates.create(obj), localCount);
+      this.remember(key, await this.sink.create('events', obj), localCount);
     } catch (err) {
       if (!isReason(err, 'AlreadyExists')) throw err;
       this.remember(key, await this.sink.update('events', obj), localCount);
