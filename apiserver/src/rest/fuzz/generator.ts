@@ -9,6 +9,16 @@ import { build, envelope, newMeta } from '../protobuf/testing/encode.js';
 import { collectionPath, pickSeed, SEEDS, type Seed } from './corpus.js';
 import { encode, mutate, objectAt, randomValue } from './mutate.js';
 import type { Random } from './random.js';
+import {
+  LABEL_SELECTORS,
+  FIELD_SELECTORS,
+  ACCEPTS,
+  FIELD_VALIDATION,
+  RAW_PATHS,
+  METHODS,
+  PATCH_TYPES,
+  JSON_PATHS,
+} from './vocabulary.js';
 
 export interface FuzzRequest {
   method: string;
@@ -30,104 +40,6 @@ export interface Known {
 }
 
 type Json = Record<string, unknown>;
-
-const LABEL_SELECTORS = [
-  'app=x',
-  'fuzz=yes',
-  '!!!',
-  'a in (b',
-  'a in (b,c),!d',
-  'x>3',
-  'x>y',
-  '-bad=1',
-  'a=b c',
-  ',',
-  'a==',
-  'app notin ()',
-  'in in (in)',
-  `k=${'v'.repeat(70)}`,
-  '!',
-  '=',
-  '(',
-  'a,,b',
-];
-const FIELD_SELECTORS = [
-  'metadata.name=x',
-  'metadata.namespace!=y',
-  'spec.nodeName=n',
-  'status.phase=Running',
-  'spec.nodename=x',
-  'justaword',
-  'a=b=c',
-  'metadata.name=a\\,b',
-  'x\\q=1',
-  '=',
-  'type=Opaque',
-  'involvedObject.name=p',
-];
-const ACCEPTS = [
-  'application/json',
-  'application/yaml',
-  'application/json;as=Table;v=v1;g=meta.k8s.io',
-  'application/json;as=Table;v=v1beta1;g=meta.k8s.io',
-  'application/vnd.kubernetes.protobuf',
-  'application/vnd.kubernetes.protobuf,application/json',
-  'text/html',
-  '*/*',
-  ';;',
-  'application/json;as=PartialObjectMetadataList;v=v1;g=meta.k8s.io',
-  'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList',
-];
-const FIELD_VALIDATION = ['Strict', 'Warn', 'Ignore', 'strict', '', 'Nope'];
-const RAW_PATHS = [
-  '/',
-  '/api',
-  '/apis',
-  '/api/v1',
-  '/apis/apps',
-  '/apis/apps/v1',
-  '/apis/nope/v1/things',
-  '/openapi/v2',
-  '/openapi/v3',
-  '/openapi/v3/apis/apps/v1',
-  '/openapi/v3/nope',
-  '/version',
-  '/healthz',
-  '/livez/ping',
-  '/readyz',
-  '/api/v1/namespaces//pods',
-  '/api/v1/namespaces/default/pods/..%2Fx',
-  '/%00',
-  '/api/v1/namespaces/default/pods/a/b/c/d',
-  '/apis/apiextensions.k8s.io/v1/customresourcedefinitions',
-  '/api/v1/componentstatuses',
-];
-// Methods Node's HTTP parser knows (an unknown token is a parse error: 400 and the connection closed).
-const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS', 'PROPFIND', 'TRACE', 'PURGE'];
-const PATCH_TYPES = [
-  'application/json-patch+json',
-  'application/merge-patch+json',
-  'application/strategic-merge-patch+json',
-  'application/apply-patch+yaml',
-] as const;
-const JSON_PATHS = [
-  '/metadata/labels/x',
-  '/metadata/labels',
-  '/metadata/annotations/a~1b',
-  '/metadata/name',
-  '/metadata',
-  '/spec/replicas',
-  '/spec/template/spec/containers/0/image',
-  '/spec/template/spec/containers/-',
-  '/spec/containers/0/resources/limits/cpu',
-  '/data/a',
-  '/spec',
-  '/status',
-  '',
-  '/-',
-  '/0',
-  '/spec/selector/matchLabels/app',
-];
 
 export class Generator {
   private readonly known: Known[] = [];

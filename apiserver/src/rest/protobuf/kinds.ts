@@ -4,18 +4,20 @@ import { META_V1 } from './schema-meta.js';
 import { CORE_V1 } from './schema-core.js';
 import {
   APPS_V1,
-  AUTHENTICATION_REVIEW,
-  AUTHENTICATION_V1,
-  AUTHORIZATION_V1,
-  CERTIFICATES_V1,
   AUTOSCALING_V1,
   AUTOSCALING_V2,
   BATCH_V1,
   NETWORKING_V1,
   POLICY_V1,
-  RBAC_V1,
   SCHEDULING_V1,
 } from './schema-groups.js';
+import {
+  AUTHENTICATION_REVIEW,
+  AUTHENTICATION_V1,
+  AUTHORIZATION_V1,
+  CERTIFICATES_V1,
+  RBAC_V1,
+} from './schema-access.js';
 import { COORDINATION_V1, DISCOVERY_V1 } from './schema-leases-slices.js';
 import { EVENTS_V1 } from './schema-events.js';
 
