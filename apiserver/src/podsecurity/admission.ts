@@ -39,7 +39,8 @@ const TEMPLATES: Record<string, (o: Json) => Json | undefined> = {
 
 async function namespaceLabels(req: AdmissionRequest): Promise<Record<string, string> | undefined> {
   try {
-    return (await req.registry.get('namespaces', '', req.namespace)).metadata.labels;
+    // As upstream's, from the watch cache (its informer), else storage; only read.
+    return (await req.registry.get('namespaces', '', req.namespace, { listed: true, shared: true })).metadata.labels;
   } catch (err) {
     if (err instanceof ApiError && err.reason === 'NotFound') return undefined;
     throw err;

@@ -39,6 +39,12 @@ export interface Mutation {
 
 const MAX_RETRIES = 20;
 
+/**
+ * Resources the admission plugins read as upstream's read through informers (GetOptions.listed):
+ * the namespace of each pod (PodSecurity), its ServiceAccount (ServiceAccount admission).
+ */
+const LISTED_RESOURCES = ['namespaces', 'serviceaccounts'];
+
 export class Core {
   /**
    * Namespaces as last read, for the check every namespaced create makes (create.ts): reading
@@ -52,6 +58,9 @@ export class Core {
    */
   cached?: (info: ResourceInfo, key: string) => CachedValue | undefined;
 
+  /** Storage prefix of each listed resource → the revision of this apiserver's last write under it. */
+  private readonly lastWrites = new Map(LISTED_RESOURCES.map((r) => [storagePrefix(resourceInfo(r)!), 0]));
+
   constructor(
     readonly store: Store,
     readonly clock: Clock = systemClock,
@@ -62,9 +71,34 @@ export class Core {
 
   /** CAS write of obj over the revision read (with the resource's TTL); returns the new revision. */
   put(info: ResourceInfo, key: string, obj: KubeObject, rev: number): Promise<number> {
-    return this.store.txn([
-      { type: 'update', key, value: this.encode(obj), modRevision: rev, ttlSeconds: this.ttl(info) },
-    ]);
+    return this.txn([{ type: 'update', key, value: this.encode(obj), modRevision: rev, ttlSeconds: this.ttl(info) }]);
+  }
+
+  /** Every write of the registry: the store's txn, remembered for the listed resources it touches. */
+  async txn(ops: TxnOp[]): Promise<number> {
+    const rev = await this.store.txn(ops);
+    this.wrote(ops, rev);
+    return rev;
+  }
+
+  /** A delete without a txn (the namespace's own, once it is empty). */
+  async deleteKey(key: string, expectedModRevision: number): Promise<void> {
+    const r = await this.store.delete(key, expectedModRevision);
+    if (r) this.wrote([{ key }], r.revision);
+  }
+
+  private wrote(ops: readonly { key: string }[], rev: number): void {
+    for (const [prefix, last] of this.lastWrites)
+      if (rev > last && ops.some((o) => o.key.startsWith(prefix))) this.lastWrites.set(prefix, rev);
+  }
+
+  /**
+   * For a listed resource, the revision of this apiserver's last write of it (0: none since it
+   * started): a watch cache that has reached it holds every write a client of this apiserver
+   * was answered for. undefined for the other resources.
+   */
+  lastWrite(info: ResourceInfo): number | undefined {
+    return this.lastWrites.get(storagePrefix(info));
   }
 
   /** The TTL of a write of this resource's objects, if they expire. */
@@ -164,7 +198,7 @@ export class Core {
         ? { type: 'delete', key, modRevision: cur.rev }
         : { type: 'update', key, value: value!, modRevision: cur.rev, ttlSeconds: this.ttl(info) };
       try {
-        const rev = await this.store.txn([main, ...(m.extraOps ?? [])]);
+        const rev = await this.txn([main, ...(m.extraOps ?? [])]);
         m.obj.metadata.resourceVersion = String(rev);
         return m.obj;
       } catch (err) {

@@ -148,7 +148,7 @@ export async function createObject(
     ];
     assertStorable(info, name, ops);
     try {
-      const rev = await core.store.txn(ops);
+      const rev = await core.txn(ops);
       obj.metadata.resourceVersion = String(rev);
       return obj;
     } catch (err) {

@@ -138,7 +138,7 @@ export async function deleteObject(
         return plan.obj;
       }
       const extra = (await strategy.sideEffects?.(undefined, cur.obj)) ?? [];
-      const rev = await core.store.txn([{ type: 'delete', key, modRevision: cur.rev }, ...extra]);
+      const rev = await core.txn([{ type: 'delete', key, modRevision: cur.rev }, ...extra]);
       cur.obj.metadata.resourceVersion = String(rev);
       return cur.obj;
     } catch (err) {
@@ -182,7 +182,7 @@ async function finishOrphaning(
       }
       delete cur.obj.metadata.finalizers;
       const extra = (await strategy.sideEffects?.(undefined, cur.obj)) ?? [];
-      const rev = await core.store.txn([{ type: 'delete', key, modRevision: cur.rev }, ...extra]);
+      const rev = await core.txn([{ type: 'delete', key, modRevision: cur.rev }, ...extra]);
       cur.obj.metadata.resourceVersion = String(rev);
       return cur.obj;
     } catch (err) {

@@ -83,7 +83,7 @@ export async function finalizeNamespace(
       if (!cur || !cur.obj.metadata.deletionTimestamp) return;
       const remaining = await sweep(core, name, deleteOne, log);
       if (remaining === 0) {
-        await core.store.delete(core.key(NAMESPACES, '', name), cur.rev);
+        await core.deleteKey(core.key(NAMESPACES, '', name), cur.rev);
         log?.info('namespace deleted');
         return;
       }

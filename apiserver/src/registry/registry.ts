@@ -140,6 +140,8 @@ export class StoreRegistry implements Registry {
       if (!cache?.isSynced) throw notFound(info.resource, name, info.group);
       return getFromCache(this.core, cache, info, this.core.key(info, ns, name), name, opts.shared);
     }
+    const listed = opts.listed ? this.listedCopy(info, ns, name, opts.shared) : undefined;
+    if (listed) return listed;
     const rv = parseResourceVersion(opts.resourceVersion);
     const hub = rv === undefined ? undefined : this.cacheOf(info);
     if (hub && rv !== undefined) {
@@ -154,6 +156,18 @@ export class StoreRegistry implements Registry {
     }
     if (rv) await waitForRevision(this.store, rv, this.freshness);
     return (await this.core.mustGet(info, ns, name)).obj;
+  }
+
+  /** GetOptions.listed: the cache's copy when it has seen this apiserver's writes of the resource. */
+  private listedCopy(info: ResourceInfo, ns: string, name: string, shared = false): KubeObject | undefined {
+    const written = this.core.lastWrite(info);
+    const hub = this.cacheOf(info);
+    if (written === undefined || !hub) return undefined;
+    hub.ensure();
+    if (!hub.isSynced || hub.state.rev < written) return undefined;
+    const c = hub.state.get(this.core.key(info, ns, name));
+    if (!c) return undefined;
+    return shared ? c.obj : this.core.decode(c.raw, c.rev);
   }
 
   cachedObjects(resource: string, namespace: string, match: (o: KubeObject) => boolean): KubeObject[] | undefined {

@@ -31,6 +31,12 @@ export interface GetOptions {
    * or lacks the object. (The REST update reads the object it replaces this way: see handlers/write.ts.)
    */
   cacheOnly?: boolean;
+  /**
+   * A read as upstream's admission plugins make through an informer's lister, for the resources
+   * they read so (Core's LISTED_RESOURCES): the watch cache's copy once it has seen this
+   * apiserver's last write of the resource, else (and when it lacks the object) storage.
+   */
+  listed?: boolean;
 }
 
 export interface ListPage {

@@ -52,7 +52,8 @@ async function findServiceAccount(
   const deadline = Date.now() + (name === 'default' ? waitMs : 0);
   for (;;) {
     try {
-      return await req.registry.get('serviceaccounts', ns, name);
+      // As upstream's, from the watch cache (its informer), else storage; only read.
+      return await req.registry.get('serviceaccounts', ns, name, { listed: true, shared: true });
     } catch (err) {
       if (!(err instanceof ApiError && err.reason === 'NotFound')) throw err;
       if (Date.now() >= deadline)
