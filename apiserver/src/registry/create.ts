@@ -55,6 +55,9 @@ export function resolveNamespace(info: ResourceInfo, requested: string, obj: Kub
   return ns;
 }
 
+const terminating = (ns: KubeObject): boolean =>
+  !!ns.metadata.deletionTimestamp || (ns.status as { phase?: string } | undefined)?.phase === 'Terminating';
+
 /**
  * The namespace's revision, to be re-checked in the txn; 404 if missing, 403 if terminating.
  * Read from core.namespaces unless `fresh`: the create's txn compares the revision, so a stale
@@ -69,6 +72,9 @@ async function namespaceGuard(
 ): Promise<TxnOp> {
   const cache = core.namespaces;
   let cur = fresh ? undefined : cache.get(ns);
+  // Only a namespace that is there is taken from the cache (the txn checks it): a refusal is
+  // decided on a fresh read, as the entry may be of a namespace deleted and made again since.
+  if (cur && terminating(cur.obj)) cur = undefined;
   if (!cur) {
     cur = await core.get(NAMESPACES, '', ns);
     if (cur) {
@@ -77,10 +83,7 @@ async function namespaceGuard(
     } else cache.delete(ns);
   }
   if (!cur) throw notFound('namespaces', ns);
-  if (
-    cur.obj.metadata.deletionTimestamp ||
-    (cur.obj.status as { phase?: string } | undefined)?.phase === 'Terminating'
-  ) {
+  if (terminating(cur.obj)) {
     throw new ApiError(
       'Forbidden',
       `${info.resource} "${name}" is forbidden: unable to create new content in namespace ${ns} because it is being terminated`,
