@@ -148,9 +148,9 @@ export class ApiClient {
   }
 
   /**
-   * Creates asked for in the same event-loop turn go in one CreateMany call (call-batch.ts), each
-   * still authorized, admitted and answered as a Create of its own: a ReplicaSet's batch of pods,
-   * a kubelet's Events and tokens for a pod. A create alone is a Create.
+   * Creates of one resource and namespace asked for in the same event-loop turn go in one
+   * CreateMany call (call-batch.ts), each still authorized, admitted and answered as a Create of
+   * its own: a ReplicaSet's batch of pods, a kubelet's Events for a pod. A create alone is a Create.
    */
   async create<T extends KubeObject>(resource: string, obj: T, namespace = obj.metadata.namespace ?? ''): Promise<T> {
     const object = await this.creates.call({
@@ -165,6 +165,7 @@ export class ApiClient {
       method: 'CreateMany',
       one: async (c) => (await this.call<CreateCall, ObjectResponse>('Create', c)).object,
       many: (cs) => this.createMany(cs),
+      group: (c) => `${c.target.resource}/${c.target.namespace}`,
     },
     CREATES_PER_CALL,
   );

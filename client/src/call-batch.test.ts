@@ -71,3 +71,11 @@ test('a failed many call fails each of its requests with its error; without a ma
   await Promise.all([p.call('x'), p.call('y')]);
   assert.deepEqual(plain.log, ['one x', 'one y']);
 });
+
+test('requests of different groups never share a call', async () => {
+  const calls = new Calls();
+  const grouped = Object.assign(calls, { group: (n: string) => n.slice(0, 1) });
+  const b = new CallBatcher(grouped, 2);
+  await Promise.all(['a1', 'b1', 'a2', 'a3', 'b2', 'c1'].map((n) => b.call(n)));
+  assert.deepEqual(calls.log, ['many a1,a2', 'one a3', 'many b1,b2', 'one c1']);
+});

@@ -14,6 +14,13 @@ export interface BatchedCalls<Req, Res> {
   one(req: Req): Promise<Res>;
   /** One result per request, in order: an ApiError is that request's refusal. */
   many?(reqs: Req[]): Promise<(Res | ApiError)[]>;
+  /**
+   * Requests of different groups never share a call. A many call is answered once its slowest
+   * request is done, so a create waiting in admission (a pod for its ServiceAccount) must not hold
+   * back the create it waits for (that ServiceAccount): ApiClient groups creates by resource and
+   * namespace.
+   */
+  group?(req: Req): string;
 }
 
 interface Waiting<Req, Res> {
@@ -39,8 +46,7 @@ export class CallBatcher<Req, Res> {
     if (!this.batches) return this.one(req);
     return new Promise<Res>((resolve, reject) => {
       this.pending.push({ req, resolve, reject });
-      if (this.pending.length >= this.perCall) this.flush();
-      else if (!this.flushQueued) {
+      if (!this.flushQueued) {
         this.flushQueued = true;
         setImmediate(() => {
           this.flushQueued = false;
@@ -59,7 +65,15 @@ export class CallBatcher<Req, Res> {
   }
 
   private flush(): void {
-    while (this.pending.length > 0) void this.send(this.pending.splice(0, this.perCall));
+    const groups = new Map<string, Waiting<Req, Res>[]>();
+    for (const w of this.pending.splice(0)) {
+      const key = this.calls.group?.(w.req) ?? '';
+      const g = groups.get(key);
+      if (g) g.push(w);
+      else groups.set(key, [w]);
+    }
+    for (const g of groups.values())
+      for (let i = 0; i < g.length; i += this.perCall) void this.send(g.slice(i, i + this.perCall));
   }
 
   private async send(batch: Waiting<Req, Res>[]): Promise<void> {

@@ -6,7 +6,6 @@
  * informer has seen it.
  */
 import type { Logger } from 'pino';
-import { ApiError } from '@kubelab/proto';
 import {
   fromLabelSelector,
   matches,
@@ -34,6 +33,7 @@ import {
   errorMessage,
   inNamespace,
   isConflict,
+  isNamespaceTerminating,
   isNotFound,
   newControllerRef,
   semanticEqual,
@@ -293,7 +293,7 @@ export class ReplicaSetController implements Controller {
       this.d.recorder.event(rs, 'Normal', 'SuccessfulCreate', `Created pod: ${created.metadata.name}`);
     } catch (err) {
       // A terminating namespace refuses every create; nothing to retry.
-      if (err instanceof ApiError && err.reason === 'Forbidden' && err.message.includes('being terminated')) return;
+      if (isNamespaceTerminating(err)) return;
       this.d.recorder.event(rs, 'Warning', 'FailedCreate', `Error creating: ${errorMessage(err)}`);
       throw err;
     }

@@ -6,9 +6,8 @@
  */
 import type { Logger } from 'pino';
 import type { KubeObject, Namespace } from '@kubelab/api';
-import { ApiError } from '@kubelab/proto';
 import type { ApiLike, Cache, Controller, KeyQueue } from '../api.js';
-import { isAlreadyExists } from '../util/objects.js';
+import { isAlreadyExists, isNamespaceTerminating } from '../util/objects.js';
 
 export const ROOT_CA_CONFIGMAP = 'kube-root-ca.crt';
 /** Upstream's annotation naming where the certificate comes from. */
@@ -63,8 +62,8 @@ export class RootCaPublisher implements Controller {
       if (Object.keys(curData).length === 1 && curData['ca.crt'] === this.d.caCert) return;
       await this.d.api.update('configmaps', { ...cur, data });
     } catch (err) {
-      // Forbidden: the namespace is being terminated (our cache has not shown it yet); a conflict retries.
-      if (isAlreadyExists(err) || (err instanceof ApiError && err.reason === 'Forbidden')) return;
+      // A namespace being terminated (our cache has not shown it yet); any other refusal retries.
+      if (isAlreadyExists(err) || isNamespaceTerminating(err)) return;
       throw err;
     }
   }

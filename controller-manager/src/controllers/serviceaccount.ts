@@ -5,8 +5,7 @@
 import type { Logger } from 'pino';
 import type { KubeObject, Namespace } from '@kubelab/api';
 import type { ApiLike, Cache, Controller, KeyQueue } from '../api.js';
-import { ApiError } from '@kubelab/proto';
-import { isAlreadyExists } from '../util/objects.js';
+import { isAlreadyExists, isNamespaceTerminating } from '../util/objects.js';
 
 export const DEFAULT_SERVICE_ACCOUNT = 'default';
 
@@ -49,8 +48,8 @@ export class ServiceAccountController implements Controller {
       );
       this.d.log.debug({ namespace }, 'created the default service account');
     } catch (err) {
-      // Forbidden: the namespace is being terminated (our cache has not shown it yet).
-      if (isAlreadyExists(err) || (err instanceof ApiError && err.reason === 'Forbidden')) return;
+      // A namespace being terminated (our cache has not shown it yet); any other refusal retries.
+      if (isAlreadyExists(err) || isNamespaceTerminating(err)) return;
       throw err;
     }
   }

@@ -50,6 +50,13 @@ export function isAlreadyExists(err: unknown): boolean {
   return err instanceof ApiError && err.reason === 'AlreadyExists';
 }
 
+/** The apiserver refused a create because its namespace is being deleted (nothing to retry). */
+export function isNamespaceTerminating(err: unknown): boolean {
+  return (
+    err instanceof ApiError && err.reason === 'Forbidden' && err.message.includes('because it is being terminated')
+  );
+}
+
 export function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
