@@ -35,14 +35,16 @@ export interface AdmissionPlugin {
   admit(req: AdmissionRequest): Promise<KubeObject | undefined> | KubeObject | undefined;
 }
 
+/** The stored object; an update naming its resourceVersion may get it from the watch cache. */
 async function readOld(
   registry: Registry,
   resource: string,
   namespace: string,
   name: string,
+  atVersion: string | undefined,
 ): Promise<KubeObject | undefined> {
   try {
-    return await registry.get(resource, namespace, name);
+    return await registry.get(resource, namespace, name, atVersion ? { atVersion } : {});
   } catch (err) {
     if (err instanceof ApiError && err.reason === 'NotFound') return undefined;
     throw err;
@@ -76,7 +78,10 @@ export function admittingRegistry(
       registry,
       warn,
       oldObject: () =>
-        (old ??= operation === 'CREATE' ? Promise.resolve(undefined) : readOld(registry, resource, namespace, name)),
+        (old ??=
+          operation === 'CREATE'
+            ? Promise.resolve(undefined)
+            : readOld(registry, resource, namespace, name, object?.metadata?.resourceVersion)),
     };
     if (object) req.object = object;
     for (const p of plugins) {

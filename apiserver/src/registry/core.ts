@@ -87,9 +87,11 @@ export class Core {
     if (r) this.wrote([{ key }], r.revision);
   }
 
-  private wrote(ops: readonly { key: string }[], rev: number): void {
+  /** A check (the namespace every namespaced create compares) writes nothing. */
+  private wrote(ops: readonly { key: string; type?: TxnOp['type'] }[], rev: number): void {
     for (const [prefix, last] of this.lastWrites)
-      if (rev > last && ops.some((o) => o.key.startsWith(prefix))) this.lastWrites.set(prefix, rev);
+      if (rev > last && ops.some((o) => o.type !== 'check' && o.key.startsWith(prefix)))
+        this.lastWrites.set(prefix, rev);
   }
 
   /**

@@ -59,6 +59,11 @@ it('listed gets: from the watch cache, but never older than this apiserver’s l
   assert.deepEqual(labels(right), labels(updated));
   const later = await untilServedFromCache(registry, gets, 'default');
   assert.equal(later.metadata.resourceVersion, updated.metadata.resourceVersion, 'then the cache, once it has');
+  // A namespaced create compares its namespace in its txn: a check, not a write of the namespace.
+  await registry.create('configmaps', 'default', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' } });
+  const atCreate = gets();
+  await registry.get('namespaces', '', 'default', { listed: true, shared: true });
+  assert.equal(gets(), atCreate, 'still the cache after a create in the namespace');
 
   const sa: KubeObject = {
     apiVersion: 'v1',
@@ -74,5 +79,25 @@ it('listed gets: from the watch cache, but never older than this apiserver’s l
   await registry.get('pods', 'default', 'p', { listed: true });
   await registry.get('pods', 'default', 'p', { listed: true });
   assert.equal(gets(), atPods + 2, 'other resources are not listed: storage each time');
+  await registry.close();
+});
+
+it('atVersion (admission’s old object of an update): the cache’s copy only when it is of exactly that version', async () => {
+  const { registry, gets } = await lagging();
+  const p = await registry.create('pods', 'default', pod('p'));
+  await registry.list('pods', { namespace: '', resourceVersion: '0' }); // starts the cache
+  const v1 = p.metadata.resourceVersion ?? '';
+  for (let i = 0; ; i++) {
+    const before = gets();
+    await registry.get('pods', 'default', 'p', { atVersion: v1 });
+    if (gets() === before) break;
+    assert.ok(i < 200, 'the cache serves the version it holds');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  const p2 = await registry.update('pods', 'default', 'p', { ...p, metadata: { ...p.metadata, labels: { x: 'y' } } });
+  const before = gets();
+  const old = await registry.get('pods', 'default', 'p', { atVersion: p2.metadata.resourceVersion });
+  assert.equal(gets(), before + 1, 'a version the lagging cache does not have yet: storage');
+  assert.equal(old.metadata.resourceVersion, p2.metadata.resourceVersion);
   await registry.close();
 });

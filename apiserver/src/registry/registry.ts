@@ -140,8 +140,12 @@ export class StoreRegistry implements Registry {
       if (!cache?.isSynced) throw notFound(info.resource, name, info.group);
       return getFromCache(this.core, cache, info, this.core.key(info, ns, name), name, opts.shared);
     }
-    const listed = opts.listed ? this.listedCopy(info, ns, name, opts.shared) : undefined;
-    if (listed) return listed;
+    const cached = opts.listed
+      ? this.listedCopy(info, ns, name, opts.shared)
+      : opts.atVersion
+        ? this.copyAt(info, ns, name, opts.atVersion, opts.shared)
+        : undefined;
+    if (cached) return cached;
     const rv = parseResourceVersion(opts.resourceVersion);
     const hub = rv === undefined ? undefined : this.cacheOf(info);
     if (hub && rv !== undefined) {
@@ -167,6 +171,20 @@ export class StoreRegistry implements Registry {
     if (!hub.isSynced || hub.state.rev < written) return undefined;
     const c = hub.state.get(this.core.key(info, ns, name));
     if (!c) return undefined;
+    return shared ? c.obj : this.core.decode(c.raw, c.rev);
+  }
+
+  /** GetOptions.atVersion: the cache's copy when it is of exactly that version. */
+  private copyAt(
+    info: ResourceInfo,
+    ns: string,
+    name: string,
+    version: string,
+    shared = false,
+  ): KubeObject | undefined {
+    const hub = this.cacheOf(info);
+    const c = hub?.isSynced ? hub.state.get(this.core.key(info, ns, name)) : undefined;
+    if (!c || String(c.rev) !== version) return undefined;
     return shared ? c.obj : this.core.decode(c.raw, c.rev);
   }
 

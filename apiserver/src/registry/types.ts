@@ -37,6 +37,12 @@ export interface GetOptions {
    * apiserver's last write of the resource, else (and when it lacks the object) storage.
    */
   listed?: boolean;
+  /**
+   * The resourceVersion an update names: the watch cache's copy when it holds the object at
+   * exactly that version (the update's own precondition then makes it current, or a 409), else
+   * storage. Admission's old object is read so (auth/admission.ts).
+   */
+  atVersion?: string;
 }
 
 export interface ListPage {
