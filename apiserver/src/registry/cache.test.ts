@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ApiError } from '@kubelab/proto';
-import { EventReader, newRegistry, pod, summary } from './testing.js';
+import { EventReader, laggingStore, newRegistry, pod, summary } from './testing.js';
 import { INITIAL_EVENTS_END } from './watch.js';
 import { MemoryStore } from '../storage/memory.js';
 import { bootstrap } from './bootstrap.js';
@@ -62,20 +62,7 @@ describe('registry: the watch cache (upstream cacher semantics)', () => {
   });
 
   it('"0" settles first: a write acknowledged a moment ago is in the list even when the cache’s watch lags', async () => {
-    const store = new MemoryStore();
-    // The storage watch delivers each event 40 ms late (as a loaded etcd stream may).
-    const lagging = new Proxy(store, {
-      get(target, prop, receiver) {
-        if (prop !== 'watch') return Reflect.get(target, prop, receiver);
-        return async function* (prefix: string, from: number, signal: AbortSignal) {
-          for await (const ev of target.watch(prefix, from, signal)) {
-            await new Promise((r) => setTimeout(r, 40));
-            yield ev;
-          }
-        };
-      },
-    });
-    const registry = new StoreRegistry(lagging, { namespacePollMs: 5 });
+    const registry = new StoreRegistry(laggingStore(new MemoryStore()).store, { namespacePollMs: 5 });
     await bootstrap(registry);
     await untilCached(registry, 'pods');
     await registry.create('pods', 'default', pod('just-written'));

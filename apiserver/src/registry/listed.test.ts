@@ -4,31 +4,14 @@ import type { KubeObject } from '@kubelab/api';
 import { MemoryStore } from '../storage/memory.js';
 import { bootstrap } from './bootstrap.js';
 import { StoreRegistry } from './registry.js';
-import { pod } from './testing.js';
+import { laggingStore, pod } from './testing.js';
 
-/** A registry whose storage watch delivers each event 40 ms late (as a loaded etcd stream may), and a count of storage gets. */
+/** A registry whose storage watch delivers each event 40 ms late, and a count of storage gets. */
 async function lagging(): Promise<{ registry: StoreRegistry; gets: () => number }> {
-  const store = new MemoryStore();
-  let gets = 0;
-  const slow = new Proxy(store, {
-    get(target, prop, receiver) {
-      if (prop === 'get')
-        return (key: string) => {
-          gets++;
-          return target.get(key);
-        };
-      if (prop !== 'watch') return Reflect.get(target, prop, receiver);
-      return async function* (prefix: string, from: number, signal: AbortSignal) {
-        for await (const ev of target.watch(prefix, from, signal)) {
-          await new Promise((r) => setTimeout(r, 40));
-          yield ev;
-        }
-      };
-    },
-  });
-  const registry = new StoreRegistry(slow, { namespacePollMs: 5 });
+  const { store, gets } = laggingStore(new MemoryStore());
+  const registry = new StoreRegistry(store, { namespacePollMs: 5 });
   await bootstrap(registry);
-  return { registry, gets: () => gets };
+  return { registry, gets };
 }
 
 const labels = (o: KubeObject): Record<string, string> | undefined => o.metadata.labels;

@@ -7,6 +7,28 @@ import type { RegistryEvent } from './types.js';
 
 export const T0 = Date.parse('2024-05-01T10:00:00Z');
 
+/** A store whose watch delivers each event 40 ms late (as a loaded etcd stream may), with a count of its gets. */
+export function laggingStore(store: MemoryStore): { store: MemoryStore; gets: () => number } {
+  let gets = 0;
+  const lagging = new Proxy(store, {
+    get(target, prop, receiver) {
+      if (prop === 'get')
+        return (key: string) => {
+          gets++;
+          return target.get(key);
+        };
+      if (prop !== 'watch') return Reflect.get(target, prop, receiver);
+      return async function* (prefix: string, from: number, signal: AbortSignal) {
+        for await (const ev of target.watch(prefix, from, signal)) {
+          await new Promise((r) => setTimeout(r, 40));
+          yield ev;
+        }
+      };
+    },
+  });
+  return { store: lagging, gets: () => gets };
+}
+
 export async function newRegistry(
   opts: RegistryOptions = {},
 ): Promise<{ store: MemoryStore; registry: StoreRegistry }> {
