@@ -5,14 +5,11 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as grpc from '@grpc/grpc-js';
-import { ApiError, resourcesService, SERVER_OPTIONS, type CreateManyRequest } from '@kubelab/proto';
+import { ApiError, resourcesService, SERVER_OPTIONS, type CreateManyRequest, type CreateRequest } from '@kubelab/proto';
 import type { KubeObject } from '@kubelab/api';
 import { ApiClient } from './apiclient.js';
 
-interface CreateCall {
-  target: { resource: string; namespace: string };
-  object: Buffer;
-}
+type CreateCall = Pick<CreateRequest, 'target' | 'object'>;
 
 /**
  * Answers each create with the object it was sent, or AlreadyExists for names starting "taken".
@@ -52,7 +49,7 @@ async function serve(withMany: boolean): Promise<{ calls: string[]; port: number
       call: grpc.ServerUnaryCall<CreateManyRequest, unknown>,
       cb: grpc.sendUnaryData<unknown>,
     ) => {
-      const creates = call.request.creates as unknown as CreateCall[];
+      const creates = call.request.creates;
       calls.push(`CreateMany ${names(creates)}`);
       void Promise.all(creates.map((c) => answer(c, made))).then((rs) =>
         cb(null, {

@@ -14,6 +14,7 @@ import {
   type ListResponse,
   type BindManyResponse,
   type CreateManyResponse,
+  type CreateRequest,
   type BindRequest,
   type ObjectResponse,
   type WatchEvents,
@@ -24,10 +25,8 @@ import { CallBatcher } from './call-batch.js';
 import { ApiEndpoints, FAILOVER_CHANNEL_OPTIONS, isTransportFailure, neverSent } from './endpoints.js';
 import { channelCredentials, type ApiCredentials } from './credentials.js';
 
-interface CreateCall {
-  target: { resource: string; namespace: string; name: '' };
-  object: Buffer;
-}
+/** What ApiClient sends of a Create (no dry run, the server's field manager). */
+type CreateCall = Pick<CreateRequest, 'target' | 'object'>;
 
 /** Creates per CreateMany call (the apiserver takes up to MAX_CREATES_PER_CALL). */
 const CREATES_PER_CALL = 64;
