@@ -1,6 +1,6 @@
 /**
  * An in-memory ContainerRuntime for unit tests: containers are records whose state tests drive
- * (exit, die, vanish), images are a set, and every call is recorded.
+ * (exit, die, vanish), images are a set, and every call is recorded (fake-base.ts, with the volumes).
  */
 import type { Duplex, Readable } from 'node:stream';
 import type Dockerode from 'dockerode';
@@ -9,7 +9,7 @@ import type { ExecOptions } from '@kubelab/proto';
 import { logFrom, playedSession } from './fakestreams.js';
 import { appCreateOptions } from './containerspec.js';
 import { pauseCreateOptions } from './sandboxspec.js';
-import { resolveInVolume, type VolumePathStat } from '../volumes/subpath.js';
+import { FakeRuntimeBase } from './fake-base.js';
 import {
   ImageError,
   RuntimeError,
@@ -27,7 +27,6 @@ import {
   type RuntimeEvent,
   type RuntimeInfo,
   type Sandbox,
-  type VolumeOptions,
 } from './runtime.js';
 
 export interface FakeRuntimeOptions {
@@ -38,21 +37,17 @@ export interface FakeRuntimeOptions {
   pauseImage?: string;
 }
 
-export class FakeRuntime implements ContainerRuntime {
+export class FakeRuntime extends FakeRuntimeBase implements ContainerRuntime {
   readonly containers = new Map<string, RuntimeContainer>();
   /** Images present locally. */
   readonly images = new Set<string>();
   /** Images a pull would fetch; anything else fails to pull with pullErrors' message or a default. */
   readonly registry = new Set<string>();
   readonly pullErrors = new Map<string, string>();
-  readonly calls: string[] = [];
   /** Exit code a stop produces (SIGTERM honoured: 0; else 137). */
   stopExitCode = 137;
-  /** Makes the next call of that name throw. */
-  readonly failNext = new Map<string, Error>();
   /** Containers whose start fails (by container name label) with this message. */
   readonly startErrors = new Map<string, string>();
-  down = false;
   /** Answers exec calls (probes, hooks); default: exit 0, no output. Throw to simulate a timeout. */
   execHandler: (c: RuntimeContainer, cmd: string[], timeoutMs: number) => CommandResult | Promise<CommandResult> =
     () => ({ exitCode: 0, output: '' });
@@ -68,10 +63,6 @@ export class FakeRuntime implements ContainerRuntime {
     Promise.reject(new RuntimeError(`connect ECONNREFUSED 10.244.0.2:${port}`));
   /** Usage by container id; a running container without one uses nothing. */
   readonly usage = new Map<string, ContainerStatsSample>();
-  /** Volumes by name: labels and every archive written into them. */
-  readonly volumes = new Map<string, { labels: Record<string, string>; writes: Buffer[]; opts: VolumeOptions }>();
-  /** What lstat finds at paths inside volumes, by volume name then path (absent: does not exist). */
-  readonly volumePaths = new Map<string, Map<string, VolumePathStat>>();
   /** The Docker create options of every app container, by id. */
   readonly createOptions = new Map<string, Dockerode.ContainerCreateOptions>();
   /** Every exec: container name label and command. */
@@ -81,21 +72,12 @@ export class FakeRuntime implements ContainerRuntime {
   private readonly listeners = new Set<(e: RuntimeEvent) => void>();
 
   constructor(private readonly o: FakeRuntimeOptions) {
+    super();
     this.images.add(o.pauseImage ?? 'pause:fake');
   }
 
   private iso(): string {
     return new Date(this.o.clock.now()).toISOString();
-  }
-
-  private enter(name: string): void {
-    this.calls.push(name);
-    if (this.down) throw new RuntimeError(`docker ${name}: connect ENOENT /var/run/docker.sock`);
-    const err = this.failNext.get(name);
-    if (err) {
-      this.failNext.delete(name);
-      throw err;
-    }
   }
 
   private emit(type: RuntimeEvent['type'], c: RuntimeContainer): void {
@@ -107,11 +89,6 @@ export class FakeRuntime implements ContainerRuntime {
       time: this.o.clock.now(),
     };
     for (const l of this.listeners) l(ev);
-  }
-
-  /** Calls of one kind, e.g. count('create'). */
-  count(name: string): number {
-    return this.calls.filter((c) => c === name).length;
   }
 
   listPodContainers(labels: Record<string, string>): Promise<RuntimeContainer[]> {
@@ -302,47 +279,6 @@ export class FakeRuntime implements ContainerRuntime {
         memory: { usageBytes: 0, workingSetBytes: 0 },
       }
     );
-  }
-
-  ensureVolume(name: string, labels: Record<string, string>, opts: VolumeOptions = {}): Promise<void> {
-    this.enter('ensureVolume');
-    if (!this.volumes.has(name)) this.volumes.set(name, { labels: { ...labels }, writes: [], opts });
-    return Promise.resolve();
-  }
-
-  writeVolume(name: string, archive: Buffer): Promise<void> {
-    this.enter('writeVolume');
-    const v = this.volumes.get(name);
-    if (!v) return Promise.reject(new RuntimeError(`docker create: volume ${name} not found`, 404));
-    v.writes.push(archive);
-    return Promise.resolve();
-  }
-
-  /** Docker's layout of its local volume driver under the default data root. */
-  volumeDir(name: string): Promise<string> {
-    this.enter('volumeDir');
-    if (!this.volumes.has(name))
-      return Promise.reject(new RuntimeError(`docker volume inspect: no such volume: ${name}`, 404));
-    return Promise.resolve(`/var/lib/docker/volumes/${name}/_data`);
-  }
-
-  resolveSubPath(name: string, subPath: string): Promise<string> {
-    this.enter('resolveSubPath');
-    if (!this.volumes.has(name))
-      return Promise.reject(new RuntimeError(`docker create: volume ${name} not found`, 404));
-    return resolveInVolume(subPath, (rel) => Promise.resolve(this.volumePaths.get(name)?.get(rel)));
-  }
-
-  removeVolumes(labels: Record<string, string>): Promise<number> {
-    this.enter('removeVolumes');
-    let n = 0;
-    for (const [name, v] of [...this.volumes]) {
-      if (Object.entries(labels).every(([k, val]) => v.labels[k] === val)) {
-        this.volumes.delete(name);
-        n++;
-      }
-    }
-    return Promise.resolve(n);
   }
 
   info(): Promise<RuntimeInfo> {
