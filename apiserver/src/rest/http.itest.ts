@@ -1,75 +1,20 @@
 /**
  * Integration test of the REST facade at the HTTP level (no kubectl): error Status objects,
- * content negotiation, watch streams, subresources, patch types. Loopback only. Run with
+ * content negotiation, subresources, patch types (watch streams: http-watch.itest.ts). Loopback only. Run with
  *   node --test apiserver/dist/rest/http.itest.js
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { KubeObject } from '@kubelab/api';
 import { TestCluster } from './testing/harness.js';
-
-type Json = Record<string, any>;
+import { restCalls } from './testing/rest-calls.js';
 
 describe('REST facade over HTTP', () => {
   const cluster = new TestCluster();
   before(() => cluster.start());
   after(() => cluster.stop());
 
-  const call = async (
-    method: string,
-    path: string,
-    body?: unknown,
-    headers: Record<string, string> = {},
-  ): Promise<{ status: number; type: string; json: Json; text: string }> => {
-    const init: RequestInit = { method, headers: { 'Content-Type': 'application/json', ...headers } };
-    if (body !== undefined)
-      init.body = typeof body === 'string' || Buffer.isBuffer(body) ? (body as string) : JSON.stringify(body);
-    const res = await fetch(`${cluster.url}${path}`, init);
-    const text = await res.text();
-    let json: Json = {};
-    try {
-      json = JSON.parse(text) as Json;
-    } catch {
-      /* not JSON */
-    }
-    return { status: res.status, type: res.headers.get('content-type') ?? '', json, text };
-  };
-
-  /** Opens a watch and collects events until `count` arrived or the stream ends. */
-  const watch = async (
-    path: string,
-    count: number,
-    headers: Record<string, string> = {},
-    onOpen?: () => Promise<void>,
-  ): Promise<Json[]> => {
-    const ac = new AbortController();
-    const res = await fetch(`${cluster.url}${path}`, { headers, signal: ac.signal });
-    assert.equal(res.status, 200);
-    const reader = res.body!.getReader();
-    const events: Json[] = [];
-    let buf = '';
-    await onOpen?.();
-    try {
-      while (events.length < count) {
-        const { value, done } = await reader.read();
-        if (done) break;
-        buf += Buffer.from(value).toString('utf8');
-        let nl: number;
-        while ((nl = buf.indexOf('\n')) >= 0) {
-          events.push(JSON.parse(buf.slice(0, nl)) as Json);
-          buf = buf.slice(nl + 1);
-        }
-      }
-    } finally {
-      ac.abort();
-    }
-    return events;
-  };
-
-  const waitFor = async (cond: () => boolean): Promise<void> => {
-    for (let i = 0; i < 100 && !cond(); i++) await new Promise((r) => setTimeout(r, 20));
-    assert.ok(cond());
-  };
+  const { call } = restCalls(cluster);
 
   test('health, version, unknown paths, unsupported methods', async () => {
     for (const p of ['/healthz', '/readyz', '/livez']) assert.equal((await call('GET', p)).text, 'ok');
@@ -353,54 +298,6 @@ describe('REST facade over HTTP', () => {
       'the deleting del1 is still there, so still matched',
     );
     assert.equal((await call('DELETE', '/api/v1/namespaces/default/pods/del2')).status, 404);
-  });
-
-  test('watch: JSON lines, Table rows with headers only first, timeoutSeconds ends the stream', async () => {
-    const list = await call('GET', '/api/v1/namespaces/default/pods');
-    const rv = list.json['metadata']['resourceVersion'] as string;
-    const events = await watch(
-      `/api/v1/namespaces/default/pods?watch=true&resourceVersion=${rv}`,
-      2,
-      { Accept: 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json' },
-      async () => {
-        await waitFor(() => cluster.registry.activeWatches === 1);
-        await cluster.registry.create('pods', 'default', {
-          metadata: { name: 'w1' },
-          spec: { containers: [{ name: 'c', image: 'nginx' }] },
-        });
-        await cluster.registry.delete('pods', 'default', 'w1');
-      },
-    );
-    assert.deepEqual(
-      events.map((e) => e['type']),
-      ['ADDED', 'DELETED'],
-    );
-    assert.equal(events[0]!['object'].kind, 'Table');
-    assert.ok(Array.isArray(events[0]!['object'].columnDefinitions));
-    assert.equal(events[1]!['object'].columnDefinitions, null);
-    assert.equal(events[1]!['object'].rows[0].cells[0], 'w1');
-    await waitFor(() => cluster.registry.activeWatches === 0);
-
-    const plain = await watch('/api/v1/namespaces/default/pods?watch=1&fieldSelector=metadata.name%3Drunning', 1);
-    assert.equal(plain[0]!['type'], 'ADDED');
-    assert.equal(plain[0]!['object'].kind, 'Pod');
-
-    const started = Date.now();
-    const timed = await call(
-      'GET',
-      `/api/v1/namespaces/default/pods?watch=true&timeoutSeconds=1&resourceVersion=${cluster.registry.revision}`,
-    );
-    assert.equal(timed.status, 200);
-    assert.equal(timed.text, '');
-    assert.ok(Date.now() - started >= 900);
-  });
-
-  test('watch from a compacted resourceVersion gets an ERROR event with a 410 Expired Status', async () => {
-    await cluster.registry.compact();
-    const events = await watch('/api/v1/namespaces/default/pods?watch=true&resourceVersion=1', 1);
-    assert.equal(events[0]!['type'], 'ERROR');
-    assert.equal(events[0]!['object'].code, 410);
-    assert.equal(events[0]!['object'].reason, 'Expired');
   });
 
   test('openapi endpoints', async () => {
