@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import type { TestCluster } from './harness.js';
 
-export type Json = Record<string, any>;
+type Json = Record<string, any>;
 
 /** call (one request: status, content type, JSON and text), watch (events of a stream) and waitFor. */
 export function restCalls(cluster: TestCluster) {
