@@ -137,6 +137,7 @@ export class StoreRegistry implements Registry {
     const ns = this.core.ns(info, namespace);
     if (opts.cacheOnly) {
       const cache = this.cacheOf(info);
+      cache?.ensure(); // for the next read: a hub nobody watches starts (and lingers) as for a list
       if (!cache?.isSynced) throw notFound(info.resource, name, info.group);
       return getFromCache(this.core, cache, info, this.core.key(info, ns, name), name, opts.shared);
     }

@@ -28,7 +28,8 @@ export interface GetOptions {
   shared?: boolean;
   /**
    * Only the watch cache, as it is now: no wait and no storage read; NotFound when it is not synced
-   * or lacks the object. (The REST update reads the object it replaces this way: see handlers/write.ts.)
+   * or lacks the object (a cache not started yet starts, for the next read). The REST update reads
+   * the object it replaces this way (handlers/write.ts), the TokenRequest the pod it binds to.
    */
   cacheOnly?: boolean;
   /**

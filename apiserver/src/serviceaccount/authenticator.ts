@@ -9,7 +9,7 @@ import type { KeyObject } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Clock, KubeObject } from '@kubelab/api';
 import { ApiError } from '@kubelab/proto';
-import type { Registry } from '../registry/types.js';
+import type { GetOptions, Registry } from '../registry/types.js';
 import type { UserInfo } from '../auth/user.js';
 import { readClaims, userOf, type TokenClaims } from './claims.js';
 import { verifyJwt } from './jwt.js';
@@ -31,9 +31,10 @@ async function lookup(
   resource: string,
   namespace: string,
   name: string,
+  opts: GetOptions = {},
 ): Promise<KubeObject | undefined> {
   try {
-    return await registry.get(resource, namespace, name);
+    return await registry.get(resource, namespace, name, { ...opts, shared: true });
   } catch (err) {
     if (err instanceof ApiError && err.reason === 'NotFound') return undefined;
     throw err;
@@ -49,7 +50,9 @@ export async function invalidReason(t: TokenClaims, o: SaAuthenticatorOptions): 
   if (!(t.exp > now)) return 'the token has expired';
   if (Number.isFinite(t.nbf) && t.nbf > now + 1) return 'the token is not valid yet';
   const p = t['kubernetes.io'];
-  const sa = await lookup(o.registry, 'serviceaccounts', p.namespace, p.serviceaccount.name);
+  // Read as the ServiceAccount admission reads it: the watch cache's copy once it has seen this
+  // apiserver's last write of ServiceAccounts (a deletion here is refused at once), else storage.
+  const sa = await lookup(o.registry, 'serviceaccounts', p.namespace, p.serviceaccount.name, { listed: true });
   if (!sa || sa.metadata.deletionTimestamp)
     return `serviceaccount ${p.namespace}/${p.serviceaccount.name} has been deleted`;
   if (sa.metadata.uid !== p.serviceaccount.uid)

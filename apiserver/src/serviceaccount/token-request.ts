@@ -40,11 +40,54 @@ function invalid(name: string, field: string, value: unknown, detail: string, re
   });
 }
 
+/**
+ * Why the object found may not back the token (for `requester`, when it is a node), or undefined:
+ * upstream's checks and messages. NodeRestriction (upstream's): a node gets only tokens bound to
+ * a pod that runs on it, so a node's credentials never yield a ServiceAccount's unbound token.
+ */
+function refusal(
+  kind: string,
+  found: KubeObject,
+  saName: string,
+  uid: string,
+  requester: UserInfo | undefined,
+): ApiError | undefined {
+  if (uid && uid !== found.metadata.uid) {
+    return new ApiError(
+      'Conflict',
+      `the UID in the bound object reference (${uid}) does not match the UID in record. The object might have been deleted and then recreated`,
+    );
+  }
+  if (kind !== 'Pod') return undefined;
+  const podSa = str(obj(found.spec)['serviceAccountName']) || 'default';
+  if (podSa !== saName)
+    return new ApiError(
+      'BadRequest',
+      `cannot bind token for serviceaccount "${saName}" to pod running with different serviceaccount name.`,
+    );
+  const node = requester ? nodeNameOf(requester) : undefined;
+  if (node && str(obj(found.spec)['nodeName']) !== node)
+    return forbiddenFor(
+      '',
+      'serviceaccounts',
+      saName,
+      'node requested token bound to a pod scheduled on a different node',
+    );
+  return undefined;
+}
+
+/**
+ * The object the token is bound to. The watch cache's copy when it is the object the reference
+ * names (its uid) and passes every check, as for the kubelet, which asks for a pod it saw bound
+ * to it on a watch of that cache; else storage's, so that a refusal is always decided on a fresh
+ * read (upstream reads storage every time).
+ */
 async function boundObject(
   registry: Pick<Registry, 'get'>,
   namespace: string,
   saName: string,
   ref: Json,
+  requester: UserInfo | undefined,
 ): Promise<Pick<PrivateClaims, 'pod' | 'secret'>> {
   const kind = str(ref['kind']);
   const name = str(ref['name']);
@@ -57,45 +100,19 @@ async function boundObject(
       'FieldValueNotSupported',
     );
   if (!name) throw invalid(saName, 'spec.boundObjectRef.name', name, 'must be set');
-  const found: KubeObject = await registry.get(kind === 'Pod' ? 'pods' : 'secrets', namespace, name);
+  const resource = kind === 'Pod' ? 'pods' : 'secrets';
   const uid = str(ref['uid']);
-  if (uid && uid !== found.metadata.uid) {
-    throw new ApiError(
-      'Conflict',
-      `the UID in the bound object reference (${uid}) does not match the UID in record. The object might have been deleted and then recreated`,
-    );
-  }
-  if (kind === 'Pod') {
-    const podSa = str(obj(found.spec)['serviceAccountName']) || 'default';
-    if (podSa !== saName)
-      throw new ApiError(
-        'BadRequest',
-        `cannot bind token for serviceaccount "${saName}" to pod running with different serviceaccount name.`,
-      );
-  }
+  const cached = uid
+    ? await registry.get(resource, namespace, name, { cacheOnly: true, shared: true }).catch(() => undefined)
+    : undefined;
+  const found =
+    cached && !refusal(kind, cached, saName, uid, requester)
+      ? cached
+      : await registry.get(resource, namespace, name, { shared: true });
+  const why = refusal(kind, found, saName, uid, requester);
+  if (why) throw why;
   const r = { name, uid: found.metadata.uid ?? '' };
   return kind === 'Pod' ? { pod: r } : { secret: r };
-}
-
-/**
- * NodeRestriction for tokens (upstream's): a node asks only for tokens bound to a pod that runs on
- * it, so a node's credentials never yield a ServiceAccount's unbound token.
- */
-function checkNodeRequest(
-  user: UserInfo | undefined,
-  saName: string,
-  ref: Json | undefined,
-  pod: KubeObject | undefined,
-): void {
-  const node = user ? nodeNameOf(user) : undefined;
-  if (!node) return;
-  const why =
-    !ref || str(ref['kind']) !== 'Pod'
-      ? 'node requested token not bound to a pod'
-      : str(obj(pod?.spec)['nodeName']) !== node
-        ? `node requested token bound to a pod scheduled on a different node`
-        : '';
-  if (why) throw forbiddenFor('', 'serviceaccounts', saName, why);
 }
 
 /** Issues the token the TokenRequest body asks for (for `requester`, checked when it is a node); returns the TokenRequest with its status. */
@@ -119,16 +136,12 @@ export async function requestToken(
     ? spec['audiences'].filter((a): a is string => typeof a === 'string' && a !== '')
     : [];
   const audiences = asked.length ? asked : t.audiences;
-  const sa = await registry.get('serviceaccounts', namespace, saName);
+  // As the ServiceAccount admission reads it: the cache's copy once it has this apiserver's writes.
+  const sa = await registry.get('serviceaccounts', namespace, saName, { listed: true, shared: true });
   const ref = spec['boundObjectRef'] == null ? undefined : obj(spec['boundObjectRef']);
-  const bound = ref ? await boundObject(registry, namespace, saName, ref) : {};
-  if (requester && nodeNameOf(requester))
-    checkNodeRequest(
-      requester,
-      saName,
-      ref,
-      bound.pod ? await registry.get('pods', namespace, bound.pod.name) : undefined,
-    );
+  if (requester && nodeNameOf(requester) && str(ref?.['kind']) !== 'Pod')
+    throw forbiddenFor('', 'serviceaccounts', saName, 'node requested token not bound to a pod');
+  const bound = ref ? await boundObject(registry, namespace, saName, ref, requester) : {};
   const now = Math.floor(t.clock.now() / 1000);
   const claims = makeClaims(t.issuer, audiences, now, exp, {
     namespace,
