@@ -22,7 +22,10 @@ export interface AdmissionRequest {
   name: string;
   /** The object being written (CREATE, UPDATE). */
   object?: KubeObject;
-  /** The stored object (UPDATE, DELETE), read on first use; undefined when there is none. */
+  /**
+   * The stored object (UPDATE, DELETE), read on first use; undefined when there is none. It may be
+   * the watch cache's shared copy: plugins only read it.
+   */
   oldObject(): Promise<KubeObject | undefined>;
   /** Reads other objects (e.g. whether a node exists). */
   registry: Registry;
@@ -44,7 +47,7 @@ async function readOld(
   atVersion: string | undefined,
 ): Promise<KubeObject | undefined> {
   try {
-    return await registry.get(resource, namespace, name, atVersion ? { atVersion } : {});
+    return await registry.get(resource, namespace, name, { ...(atVersion ? { atVersion } : {}), shared: true });
   } catch (err) {
     if (err instanceof ApiError && err.reason === 'NotFound') return undefined;
     throw err;
