@@ -180,8 +180,14 @@ export class ApiClient {
     });
   }
 
-  get<T extends KubeObject>(resource: string, namespace: string, name: string): Promise<T> {
-    return this.object('Get', { target: { resource, namespace, name } });
+  /** opts.resourceVersion "0": any version the apiserver has at hand (its watch cache), as upstream's GetOptions. */
+  get<T extends KubeObject>(
+    resource: string,
+    namespace: string,
+    name: string,
+    opts: { resourceVersion?: string } = {},
+  ): Promise<T> {
+    return this.object('Get', { target: { resource, namespace, name }, resourceVersion: opts.resourceVersion ?? '' });
   }
 
   async list<T extends KubeObject>(resource: string, opts: ListOptions = {}): Promise<ListResult<T>> {

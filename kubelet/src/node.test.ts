@@ -243,6 +243,25 @@ describe('node registration', () => {
     assert.equal(mem.lastHeartbeatTime, '2026-11-23T00:12:18Z');
   });
 
+  it('reads the Node for a status check from the watch cache (resourceVersion 0), the latest after a conflict', async () => {
+    const { agent, clock, api, runtime } = setup();
+    await agent.register();
+    const nodeGets = () => api.calls.filter((c) => c.verb === 'get' && c.resource === 'nodes');
+    const before = nodeGets().length;
+    runtime.down = true;
+    clock.advance(10_000);
+    api.fail('updateStatus', new ApiError('Conflict', 'the object has been modified'));
+    await agent.syncStatus();
+    assert.deepEqual(
+      nodeGets()
+        .slice(before)
+        .map((c) => c.resourceVersion ?? ''),
+      ['0', ''],
+      'the check from the cache, the retry of the conflicted write from storage',
+    );
+    assert.equal(api.count('updateStatus', 'nodes'), 3, 'the registration, the conflict, its retry');
+  });
+
   it('registers again when the Node was deleted', async () => {
     const { agent, api, node, lease } = setup();
     await agent.register();

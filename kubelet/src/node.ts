@@ -150,11 +150,15 @@ export class NodeAgent {
     }
   }
 
-  /** One status check: re-registers a deleted Node, else writes status if needed. */
+  /**
+   * One status check: re-registers a deleted Node, else writes status if needed. As upstream's
+   * kubelet, the Node is read with resourceVersion "0" (the apiserver's watch cache, no etcd read):
+   * a stale copy only makes the write conflict, and the retry reads the latest.
+   */
   async syncStatus(): Promise<void> {
     let node: Node;
     try {
-      node = await this.o.api.get<Node>('nodes', '', this.o.nodeName);
+      node = await this.o.api.get<Node>('nodes', '', this.o.nodeName, { resourceVersion: '0' });
     } catch (err) {
       if (!isReason(err, 'NotFound')) throw err;
       this.log.warn('the Node object is gone; registering again');

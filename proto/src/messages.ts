@@ -15,6 +15,8 @@ export interface CreateRequest {
 
 export interface GetRequest {
   target: Target;
+  /** "" the latest (storage), "0" any (the watch cache), as upstream's GetOptions.resourceVersion. */
+  resourceVersion?: string;
 }
 
 export interface ListRequest {

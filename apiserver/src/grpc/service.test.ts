@@ -116,6 +116,33 @@ describe('gRPC Resources service (ApiClient against MemoryStore)', () => {
     assert.equal(st.status?.phase, 'Running');
   });
 
+  it('serves a get with resourceVersion "0" from the watch cache, a get without one from storage', async () => {
+    // In kube-system: the other tests list the ConfigMaps of default.
+    await client.create('configmaps', { ...configMap('cached'), metadata: { name: 'cached' } }, 'kube-system');
+    let gets = 0;
+    const get = store.get.bind(store);
+    store.get = (key) => {
+      gets++;
+      return get(key);
+    };
+    try {
+      let fromCache = false;
+      for (let i = 0; i < 100 && !fromCache; i++) {
+        const before = gets;
+        const o = await client.get('configmaps', 'kube-system', 'cached', { resourceVersion: '0' });
+        assert.equal(o.metadata.name, 'cached');
+        fromCache = gets === before;
+        if (!fromCache) await new Promise((r) => setTimeout(r, 10));
+      }
+      assert.ok(fromCache, 'a get with resourceVersion "0" read storage every time');
+      const before = gets;
+      await client.get('configmaps', 'kube-system', 'cached');
+      assert.equal(gets, before + 1, 'the latest: storage');
+    } finally {
+      store.get = get;
+    }
+  });
+
   it('carries errors across with their reason, message and details', async () => {
     await assert.rejects(
       client.get('pods', 'default', 'nope'),

@@ -271,6 +271,7 @@ export function resourcesHandlers(
           req.target?.resource ?? '',
           req.target?.namespace ?? '',
           req.target?.name ?? '',
+          { resourceVersion: req.resourceVersion ?? '', shared: true },
         ),
       ),
     ),

@@ -22,6 +22,8 @@ export interface Call {
   name: string;
   object?: KubeObject;
   options?: DeleteOptions;
+  /** A get's resourceVersion ("0": the watch cache), when it names one. */
+  resourceVersion?: string;
 }
 
 /** Told of every stored change, synchronously, before the write that made it returns. */
@@ -153,9 +155,14 @@ export class InProcessApi {
     return (await this.registry.create(resource, namespace, obj)) as T;
   }
 
-  async get<T extends KubeObject>(resource: string, namespace: string, name: string): Promise<T> {
-    await this.enter({ verb: 'get', resource, namespace, name });
-    return (await this.registry.get(resource, namespace, name)) as T;
+  async get<T extends KubeObject>(
+    resource: string,
+    namespace: string,
+    name: string,
+    opts: { resourceVersion?: string } = {},
+  ): Promise<T> {
+    await this.enter({ verb: 'get', resource, namespace, name, ...opts });
+    return (await this.registry.get(resource, namespace, name, opts)) as T;
   }
 
   async list<T extends KubeObject>(resource: string, opts: ListOptions = {}): Promise<ListResult<T>> {
