@@ -37,6 +37,11 @@ export interface ApiClientOptions {
   credentials: ApiCredentials;
 }
 
+export interface GetOptions {
+  /** "0": any version the apiserver has at hand (its watch cache), as upstream's GetOptions; else the latest. */
+  resourceVersion?: string;
+}
+
 export interface ListOptions {
   namespace?: string;
   labelSelector?: string;
@@ -180,13 +185,7 @@ export class ApiClient {
     });
   }
 
-  /** opts.resourceVersion "0": any version the apiserver has at hand (its watch cache), as upstream's GetOptions. */
-  get<T extends KubeObject>(
-    resource: string,
-    namespace: string,
-    name: string,
-    opts: { resourceVersion?: string } = {},
-  ): Promise<T> {
+  get<T extends KubeObject>(resource: string, namespace: string, name: string, opts: GetOptions = {}): Promise<T> {
     return this.object('Get', { target: { resource, namespace, name }, resourceVersion: opts.resourceVersion ?? '' });
   }
 

@@ -4,16 +4,10 @@
  */
 import { ApiError, type StatusReason } from '@kubelab/proto';
 import type { KubeObject, Pod } from '@kubelab/api';
-import type { Cache, DeleteOptions } from '@kubelab/client';
+import type { Cache, DeleteOptions, GetOptions } from '@kubelab/client';
 
 export interface KubeletApi {
-  /** opts.resourceVersion "0": any version the apiserver has at hand (its watch cache). */
-  get<T extends KubeObject>(
-    resource: string,
-    namespace: string,
-    name: string,
-    opts?: { resourceVersion?: string },
-  ): Promise<T>;
+  get<T extends KubeObject>(resource: string, namespace: string, name: string, opts?: GetOptions): Promise<T>;
   create<T extends KubeObject>(resource: string, obj: T, namespace?: string): Promise<T>;
   update<T extends KubeObject>(resource: string, obj: T): Promise<T>;
   updateStatus<T extends KubeObject>(resource: string, obj: T): Promise<T>;

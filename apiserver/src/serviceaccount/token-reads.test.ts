@@ -1,6 +1,5 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { generateKeyPairSync } from 'node:crypto';
 import pino from 'pino';
 import type { KubeObject } from '@kubelab/api';
 import { MemoryStore } from '../storage/memory.js';
@@ -9,22 +8,16 @@ import { StoreRegistry } from '../registry/registry.js';
 import { laggingStore, pod } from '../registry/testing.js';
 import { serviceAccountTokens } from './setup.js';
 import { requestToken } from './token-request.js';
+import { keyPair, nodeUser as node, tokenOf } from './testing.js';
 
 const ISS = 'https://kubernetes.default.svc.cluster.local';
-const node = (n: string) => ({ name: `system:node:${n}`, groups: ['system:nodes', 'system:authenticated'] });
-const tokenOf = (tr: Record<string, unknown>): string => (tr['status'] as { token: string }).token;
 
 /** A registry whose storage watch delivers each event 40 ms late, its token machinery, and a count of storage gets. */
 async function setup() {
   const { store, gets } = laggingStore(new MemoryStore());
   const registry = new StoreRegistry(store, { namespacePollMs: 5 });
   await bootstrap(registry);
-  const p = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-  const keys = {
-    key: p.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string,
-    pub: p.publicKey.export({ type: 'spki', format: 'pem' }) as string,
-  };
-  const sa = serviceAccountTokens(registry, keys, ISS, { now: () => Date.now() }, pino({ level: 'silent' }));
+  const sa = serviceAccountTokens(registry, keyPair(), ISS, { now: () => Date.now() }, pino({ level: 'silent' }));
   await registry.create('serviceaccounts', 'default', {
     apiVersion: 'v1',
     kind: 'ServiceAccount',

@@ -1,21 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { generateKeyPairSync } from 'node:crypto';
 import pino from 'pino';
 import { ApiError } from '@kubelab/proto';
 import { newRegistry, pod, T0 } from '../registry/testing.js';
 import { serviceAccountTokens } from './setup.js';
 import { requestToken } from './token-request.js';
 import { verifyJwt } from './jwt.js';
+import { keyPair as pair, nodeUser as node, tokenOf } from './testing.js';
 
 const ISS = 'https://kubernetes.default.svc.cluster.local';
-const pair = () => {
-  const p = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-  return {
-    key: p.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string,
-    pub: p.publicKey.export({ type: 'spki', format: 'pem' }) as string,
-  };
-};
 const log = pino({ level: 'silent' });
 
 async function setup() {
@@ -36,8 +29,6 @@ async function setup() {
   });
   return { registry, sa, keys, clock, advance: (ms: number) => (now += ms) };
 }
-
-const tokenOf = (tr: Record<string, unknown>): string => (tr['status'] as { token: string }).token;
 
 test('a TokenRequest gives a JWT with upstream claims that authenticates as the ServiceAccount until it expires', async () => {
   const { registry, sa, keys, advance } = await setup();
@@ -110,7 +101,6 @@ test('a node gets only tokens bound to a pod on that node', async () => {
   const { registry, sa } = await setup();
   const p = await registry.create('pods', 'default', pod('web', {}, { serviceAccountName: 'app', nodeName: 'n1' }));
   const ref = { kind: 'Pod', apiVersion: 'v1', name: 'web', uid: p.metadata.uid };
-  const node = (n: string) => ({ name: `system:node:${n}`, groups: ['system:nodes', 'system:authenticated'] });
   assert.ok(
     tokenOf(await requestToken(registry, sa.issuer, 'default', 'app', { spec: { boundObjectRef: ref } }, node('n1'))),
   );

@@ -6,7 +6,7 @@
  * `objects`), a synchronous change feed (`subscribe`), and `setAvailable(false)` for a store outage.
  */
 import { resourceInfo, RESOURCES, storagePrefix, type KubeObject, type ResourceInfo } from '@kubelab/api';
-import type { DeleteOptions, Event, ListOptions, ListResult, WatchOptions } from '@kubelab/client';
+import type { DeleteOptions, Event, GetOptions, ListOptions, ListResult, WatchOptions } from '@kubelab/client';
 import { ApiError, type BindRequest, type WatchEventType } from '@kubelab/proto';
 import { SYSTEM_NAMESPACES } from '../registry/bootstrap.js';
 import { StoreRegistry, type RegistryOptions } from '../registry/registry.js';
@@ -159,7 +159,7 @@ export class InProcessApi {
     resource: string,
     namespace: string,
     name: string,
-    opts: { resourceVersion?: string } = {},
+    opts: GetOptions = {},
   ): Promise<T> {
     await this.enter({ verb: 'get', resource, namespace, name, ...opts });
     return (await this.registry.get(resource, namespace, name, opts)) as T;
