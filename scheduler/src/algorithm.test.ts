@@ -165,3 +165,37 @@ test('fitErrorMessage sorts the reasons like upstream', () => {
     '0/3 nodes are available: 1 Insufficient cpu, 2 node(s) were unschedulable.',
   );
 });
+
+test('the choice is the lowest (siblings, pods, hash of pod id and node name, name) among the nodes', () => {
+  const fnv = (s: string): number => {
+    let h = 0x811c9dc5;
+    for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193) >>> 0;
+    return h;
+  };
+  let seed = 7;
+  const rand = (n: number): number => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    return seed % n;
+  };
+  const owners = ['a', 'b', undefined];
+  for (let round = 0; round < 50; round++) {
+    const nodes = Array.from({ length: 2 + rand(12) }, (_, i) => node(`node-${i}`));
+    const pods = Array.from({ length: rand(40) }, (_, i) =>
+      bound(pod(`b${round}-${i}`, {}, owners[rand(3)]), `node-${rand(nodes.length)}`),
+    );
+    const p = pod(`p${round}`, {}, owners[rand(3)]);
+    const owner = p.metadata.ownerReferences?.[0]?.name;
+    const rank = (n: string) => {
+      const here = pods.filter((q) => q.spec.nodeName === n);
+      const siblings = owner ? here.filter((q) => q.metadata.ownerReferences?.[0]?.name === owner).length : 0;
+      return [siblings, here.length, fnv(`${p.metadata.uid}|${n}`)] as const;
+    };
+    const want = nodes
+      .map((n) => n.metadata.name!)
+      .sort((x, y) => {
+        const [a, b] = [rank(x), rank(y)];
+        return a[0] - b[0] || a[1] - b[1] || a[2] - b[2] || (x < y ? -1 : 1);
+      })[0];
+    assert.deepEqual(schedule(p, buildSnapshot(nodes, pods)), { node: want }, `round ${round}`);
+  }
+});

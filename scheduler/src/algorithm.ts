@@ -43,8 +43,8 @@ export function numFeasibleNodesToFind(numAllNodes: number, percentage?: number)
   return Math.max(MIN_FEASIBLE_NODES, Math.floor((numAllNodes * pct) / 100));
 }
 
-function fnv32a(s: string): number {
-  let h = 0x811c9dc5;
+/** FNV-1a (32 bits) of `s`, continuing from `h` (the hash of what comes before it). */
+function fnv32a(s: string, h = 0x811c9dc5): number {
   for (let i = 0; i < s.length; i++) {
     h ^= s.charCodeAt(i);
     h = Math.imul(h, 0x01000193) >>> 0;
@@ -93,19 +93,27 @@ export function findPlacement(
     else for (const r of new Set(failed)) reasons[r] = (reasons[r] ?? 0) + 1;
   }
   if (feasible.length === 0) return { result: { error: fitErrorMessage(all.length, reasons), reasons }, processed };
+  // The tie hash is fnv32a(`${pod id}|${node name}`), worked out only between nodes that tie on
+  // both counts, from the hash of the pod's part (no string built per node).
+  const seed = fnv32a(`${state.id}|`);
   let best = feasible[0]!;
-  let bs = 0;
-  let bp = 0;
-  let bt = 0;
-  for (let i = 0; i < feasible.length; i++) {
+  let bs = state.owner ? (best.owners.get(state.owner) ?? 0) : 0;
+  let bp = best.pods.length;
+  let bt: number | undefined;
+  for (let i = 1; i < feasible.length; i++) {
     const info = feasible[i]!;
     const siblings = state.owner ? (info.owners.get(state.owner) ?? 0) : 0;
+    if (siblings > bs) continue;
     const pods = info.pods.length;
-    const tie = fnv32a(`${state.id}|${info.name}`);
-    const better =
-      i === 0 ||
-      (siblings !== bs ? siblings < bs : pods !== bp ? pods < bp : tie !== bt ? tie < bt : info.name < best.name);
-    if (!better) continue;
+    let tie: number | undefined;
+    if (siblings === bs) {
+      if (pods > bp) continue;
+      if (pods === bp) {
+        bt ??= fnv32a(best.name, seed);
+        tie = fnv32a(info.name, seed);
+        if (tie > bt || (tie === bt && info.name >= best.name)) continue;
+      }
+    }
     best = info;
     bs = siblings;
     bp = pods;
