@@ -92,6 +92,35 @@ test('ApiEventRecorder drops events beyond maxPending', async () => {
   assert.equal(calls, 2);
 });
 
+test('ApiEventRecorder writes at most maxInFlight at once, the rest in order, a waiting repeat replaced', async () => {
+  let open = 0;
+  let most = 0;
+  const written: KubeEvent[] = [];
+  const sink: EventSink = {
+    create: <T extends KubeObject>(_r: string, o: T) => {
+      most = Math.max(most, ++open);
+      return new Promise<T>((r) =>
+        setImmediate(() => {
+          open--;
+          written.push(o as unknown as KubeEvent);
+          r(o);
+        }),
+      );
+    },
+    get: () => Promise.reject(new Error('not used')),
+    update: () => Promise.reject(new Error('not used')),
+  };
+  const rec = new ApiEventRecorder(sink, { component: 'c', maxInFlight: 2, clock: { now: () => 1000 } });
+  for (let i = 0; i < 6; i++) rec.event(deploy, 'Normal', `R${i}`, 'm');
+  rec.event(deploy, 'Normal', 'R5', 'm'); // R5 waits: its repeat replaces it (count 2), not a second write
+  await rec.flush();
+  assert.equal(most, 2);
+  assert.deepEqual(
+    written.map((e) => `${e.reason}×${e.count}`),
+    ['R0×1', 'R1×1', 'R2×1', 'R3×1', 'R4×1', 'R5×2'],
+  );
+});
+
 test('MemoryEventRecorder keeps lines', () => {
   const rec = new MemoryEventRecorder();
   rec.event(deploy, 'Normal', 'ScalingReplicaSet', 'Scaled up replica set web-abc to 3');

@@ -4,7 +4,11 @@
  * errors are logged at debug level and dropped. Every event goes through the correlator
  * (events-correlator.ts: repeats update one Event's count, similar ones are combined, a token
  * bucket per source and object limits the writes) and the writer (events-writer.ts: one write at a
- * time per Event, resourceVersion-checked). Imported as `@kubelab/client/events`.
+ * time per Event, resourceVersion-checked). As upstream's broadcaster writes from a queue of its
+ * own, writes wait their turn: at most maxInFlight at once (those that start in one turn go to the
+ * apiserver in one call), oldest first, so a burst of events (a scheduler binding 1,000 pods a
+ * second) does not compete with the work it reports; they are in within a second or two. Imported as
+ * `@kubelab/client/events`.
  */
 import type { Logger } from 'pino';
 import { rfc3339, systemClock, type Clock, type KubeEvent, type KubeObject } from '@kubelab/api';
@@ -28,8 +32,10 @@ export interface EventRecorderOptions {
   instance?: string;
   clock?: Clock;
   log?: Logger;
-  /** Events in flight beyond this are dropped (default 500). */
+  /** Events written or waiting beyond this are dropped (default 5000; upstream queues 1,000). */
   maxPending?: number;
+  /** Events written at once, at most (default 32); the others wait in order. */
+  maxInFlight?: number;
   /** The correlator's limits (tests shorten them); upstream's by default. */
   correlation?: Omit<CorrelatorOptions, 'clock'>;
 }
@@ -78,8 +84,11 @@ export function buildEvent(
 export class ApiEventRecorder implements EventRecorder {
   private seq = 0;
   private readonly inFlight = new Set<Promise<void>>();
+  /** Events waiting for a write slot, by correlation key, in order (a repeat replaces its occurrence). */
+  private readonly waiting = new Map<string, KubeEvent>();
   private readonly clock: Clock;
   private readonly maxPending: number;
+  private readonly maxInFlight: number;
   private readonly correlator: EventCorrelator;
   private readonly writer: EventWriter;
 
@@ -88,7 +97,8 @@ export class ApiEventRecorder implements EventRecorder {
     private readonly opts: EventRecorderOptions,
   ) {
     this.clock = opts.clock ?? systemClock;
-    this.maxPending = opts.maxPending ?? 500;
+    this.maxPending = opts.maxPending ?? 5000;
+    this.maxInFlight = Math.max(1, opts.maxInFlight ?? 32);
     this.correlator = new EventCorrelator({ clock: this.clock, ...opts.correlation });
     this.writer = new EventWriter(sink, opts.log);
   }
@@ -109,18 +119,35 @@ export class ApiEventRecorder implements EventRecorder {
       return;
     }
     if (this.writer.coalesce(c.key, c.event)) return;
-    if (this.inFlight.size >= this.maxPending) {
-      this.opts.log?.debug({ reason, object: obj.metadata.name }, 'event dropped: too many in flight');
+    if (this.waiting.has(c.key)) {
+      this.waiting.set(c.key, c.event);
       return;
     }
-    const p = this.writer.write(c.key, c.event);
-    this.inFlight.add(p);
-    void p.finally(() => this.inFlight.delete(p));
+    if (this.inFlight.size + this.waiting.size >= this.maxPending) {
+      this.opts.log?.debug({ reason, object: obj.metadata.name }, 'event dropped: too many waiting to be written');
+      return;
+    }
+    this.waiting.set(c.key, c.event);
+    this.pump();
+  }
+
+  /** Starts waiting writes, oldest first, while there are free slots. */
+  private pump(): void {
+    for (const [key, ev] of this.waiting) {
+      if (this.inFlight.size >= this.maxInFlight) return;
+      this.waiting.delete(key);
+      const p = this.writer.write(key, ev);
+      this.inFlight.add(p);
+      void p.finally(() => {
+        this.inFlight.delete(p);
+        this.pump();
+      });
+    }
   }
 
   /** Resolves once every event recorded so far has been written or dropped (tests, shutdown). */
   async flush(): Promise<void> {
-    while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
+    while (this.inFlight.size > 0 || this.waiting.size > 0) await Promise.all([...this.inFlight]);
   }
 }
 
