@@ -2,7 +2,8 @@
 // Benchmark: scale of the control plane with hollow (kubemark-style) nodes. One kubelet container
 // runs HOLLOW_NODES (50) hollow nodes (KUBELAB_RUNTIME=hollow, no Docker containers for pods);
 // prints the time until they are all Ready, then the time from creating a REPLICAS (200) replica
-// Deployment, pinned to the hollow nodes by node affinity, to all its pods Ready. Asserts nothing.
+// Deployment, pinned to the hollow nodes by node affinity, to all its pods Ready, with the API
+// calls per pod and the CPU each of the lab's containers spent meanwhile. Asserts nothing.
 // Runs on a 2-node lab of its own (e2e slot 3 unless KUBELAB_E2E_SLOT says otherwise); with
 // USE_RUNNING_LAB=1 it uses that lab as it is and leaves it up. The hollow kubelet runs from the
 // kubelab/kubelab:dev image with this checkout's kubelet/dist mounted over /app/kubelet/dist
@@ -16,6 +17,7 @@ const lab = await import('@kubelab/cli/lab');
 const { labUp, labDown } = lab;
 const http = await import('node:http');
 const https = await import('node:https');
+const os = await import('node:os');
 const { E2E_ENV, repoRoot } = await import('../tests/dist/lib/lab.js');
 const { default: Dockerode } = await import('dockerode');
 
@@ -182,6 +184,7 @@ try {
     if ([...pods.values()].filter(isReady).length >= REPLICAS) allReady();
   });
   const before = await requestCounts();
+  const cpuBefore = await containerCpu();
   const t1 = performance.now();
   const res = await call('POST', '/apis/apps/v1/namespaces/default/deployments', {
     apiVersion: 'apps/v1',
@@ -217,6 +220,7 @@ try {
   ]).finally(() => clearTimeout(timer)); // else the process stays 300 s after its work
   const podSecs = (performance.now() - t1) / 1000;
   const after = await requestCounts();
+  const cpuAfter = await containerCpu();
   stopWatch();
   const last = [...pods.values()];
   const perNode = new Map();
@@ -245,6 +249,7 @@ try {
     );
   if (process.env.RESTART_APISERVER) await restartAndResync();
   printCalls(before, after);
+  printCpu(cpuBefore, cpuAfter, podSecs);
   // Deleted while the hollow kubelet still runs, so that it confirms each pod's deletion as a
   // kubelet does (else the pods stay Terminating until the next run's kubelet comes).
   const t2 = performance.now();
@@ -304,6 +309,34 @@ async function requestCounts() {
     counts.set(key, (counts.get(key) ?? 0) + Number(line.slice(line.lastIndexOf(' ') + 1)));
   }
   return counts;
+}
+
+/** CPU seconds used so far by each of the lab's containers (the Engine's stats), by service name. */
+async function containerCpu() {
+  const list = await docker.listContainers({ filters: { label: [`io.kubelab.cluster=${E2E_ENV.KUBELAB_CLUSTER}`] } });
+  const out = new Map();
+  await Promise.all(
+    list.map(async (c) => {
+      const s = await docker.getContainer(c.Id).stats({ stream: false, 'one-shot': true });
+      const name = c.Names[0].replace(/^\//, '').replace(`${E2E_ENV.KUBELAB_PROJECT}-`, '');
+      out.set(name, s.cpu_stats.cpu_usage.total_usage / 1e9);
+    }),
+  );
+  return out;
+}
+
+/** Where the CPU went while the Deployment came up: each busy container's seconds and ms per pod, against the cores' wall time. */
+function printCpu(before, after, secs) {
+  const used = [...after]
+    .map(([k, v]) => [k, v - (before.get(k) ?? v)])
+    .filter(([, d]) => d >= 0.05)
+    .sort((a, b) => b[1] - a[1]);
+  const total = used.reduce((sum, [, d]) => sum + d, 0);
+  const cores = os.cpus().length;
+  const each = used.map(([k, d]) => `${k} ${d.toFixed(1)} s (${((1000 * d) / REPLICAS).toFixed(1)} ms/pod)`);
+  console.log(
+    `  CPU of the lab's containers: ${total.toFixed(1)} s of ${(cores * secs).toFixed(1)} s (${cores} cores × the rollout), ${((1000 * total) / REPLICAS).toFixed(1)} ms per pod: ${each.join(', ')}`,
+  );
 }
 
 /** Where the API calls went while the Deployment came up: the busiest kinds of call, per pod. */

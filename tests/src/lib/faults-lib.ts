@@ -1,8 +1,67 @@
-/** Helpers of the fault suite (faults.e2e.ts): its workloads, a NodePort URL, writes that record what was acknowledged. */
+/**
+ * Helpers of the fault suite (faults*.e2e.ts): its lab, its workloads, a NodePort URL, writes that
+ * record what was acknowledged.
+ */
+import { afterEach, before } from 'node:test';
 import type { AckedWrite } from '@kubelab/client/watch-history';
-import { ApiError, type LabClient, type Pod, type TestLab } from '@kubelab/testkit';
+import {
+  ApiError,
+  attach,
+  httpProbe,
+  rolledOut,
+  stopExperiments,
+  waitFor,
+  type LabClient,
+  type Pod,
+  type TestLab,
+} from '@kubelab/testkit';
+import { useE2eLab } from './e2e-lab.js';
 import { run } from './kubectl.js';
 import { E2E_ENV } from './lab.js';
+
+/** Short node-lifecycle timings, so that a lost kubelet is noticed within seconds. */
+export const FAULT_TIMINGS = {
+  KUBELAB_NODE_GRACE_SECONDS: '16',
+  KUBELAB_POD_EVICTION_SECONDS: '4',
+  KUBELAB_NODE_MONITOR_PERIOD_SECONDS: '2',
+};
+
+export interface FaultLab {
+  /** Set once the file's first `before` has run. */
+  lab: TestLab;
+  /** Deployment web's NodePort on the host. */
+  url: string;
+  /** A check: web rolled out with `n` pods available. */
+  webAvailable(n: number): () => Promise<boolean>;
+}
+
+/**
+ * A 2-node lab for a fault suite file (its own, with FAULT_TIMINGS), running Deployment web (3
+ * replicas) on a NodePort; after each scenario, even one that failed half-way, every fault healed.
+ */
+export function useFaultLab(): FaultLab {
+  useE2eLab(2, FAULT_TIMINGS);
+  const f: FaultLab = {
+    lab: undefined as unknown as TestLab,
+    url: '',
+    webAvailable: (n) => async () => {
+      const d = await f.lab.client.deployment('web');
+      return rolledOut(d) && d.status.availableReplicas === n;
+    },
+  };
+  afterEach(async () => {
+    stopExperiments();
+    await f.lab?.healAll();
+  });
+  before(async () => {
+    f.lab = await attach({ project: E2E_ENV.KUBELAB_PROJECT, env: { ...E2E_ENV, ...FAULT_TIMINGS } });
+    await f.lab.apply(deployment('web', 3));
+    f.url = await nodePortUrl(f.lab, 'web');
+    await waitFor(f.webAvailable(3), { timeout: 120_000, what: 'web available' });
+    await waitFor(() => httpProbe('web', f.url).check(), { timeout: 60_000, what: `${f.url} answering` });
+  });
+  return f;
+}
 
 export const deployment = (name: string, replicas: number, env = 'v1') => `apiVersion: apps/v1
 kind: Deployment
