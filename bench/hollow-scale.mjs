@@ -318,7 +318,11 @@ async function containerCpu() {
   await Promise.all(
     list.map(async (c) => {
       const s = await docker.getContainer(c.Id).stats({ stream: false, 'one-shot': true });
-      const name = c.Names[0].replace(/^\//, '').replace(`${E2E_ENV.KUBELAB_PROJECT}-`, '');
+      const name = c.Names[0]
+        .replace(/^\//, '')
+        .replace(`${E2E_ENV.KUBELAB_PROJECT}-`, '')
+        .replace(`${E2E_ENV.KUBELAB_PROJECT}_`, '') // compose v1
+        .replace(/_1$/, '');
       out.set(name, s.cpu_stats.cpu_usage.total_usage / 1e9);
     }),
   );
