@@ -1,4 +1,5 @@
 /** Jittered exponential back-off, and an abortable sleep. */
+import { onAbort } from './abort.js';
 
 export class Backoff {
   private attempt = 0;
@@ -24,11 +25,11 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     if (signal?.aborted) return resolve();
     const t = setTimeout(done, ms);
+    const off = signal ? onAbort(signal, done) : undefined;
     function done(): void {
       clearTimeout(t);
-      signal?.removeEventListener('abort', done);
+      off?.();
       resolve();
     }
-    signal?.addEventListener('abort', done, { once: true });
   });
 }

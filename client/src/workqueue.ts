@@ -4,6 +4,7 @@
  * afterwards), and failures are retried with per-key exponential back-off.
  */
 import type { Logger } from 'pino';
+import { onAbort } from './abort.js';
 
 /** What a reconcile may ask for, as controller-runtime's Result: to be looked at again after a delay. */
 export interface ReconcileResult {
@@ -75,11 +76,11 @@ export class WorkQueue {
       if (signal.aborted) return undefined;
       await new Promise<void>((resolve) => {
         const wake = (): void => {
-          signal.removeEventListener('abort', wake);
+          off();
           resolve();
         };
         this.waiters.push(wake);
-        signal.addEventListener('abort', wake, { once: true });
+        const off = onAbort(signal, wake);
       });
     }
     const key = this.queue.shift()!;
