@@ -5,7 +5,7 @@
  * extensions, the validity is the requested duration capped by the signer's (and never past the
  * CA's own end). ECDSA P-256 CA keys, through @peculiar/x509 on Node's webcrypto.
  */
-import { ALG, importKey, serial, x509 } from '@kubelab/client/pki-keys';
+import { ALG, importKey, serial, x509, type Key } from '@kubelab/client/pki-keys';
 import { makeCsr as makeSubjectCsr } from '@kubelab/client/pki-certs';
 
 export interface CertificateAuthority {
@@ -57,10 +57,31 @@ export interface SignOptions {
   now?: Date;
 }
 
+/** What signing needs of a CA, worked out once per CA: its certificate parsed, its key imported, its key identifier. */
+interface PreparedCa {
+  caCert: x509.X509Certificate;
+  signingKey: Promise<Key>;
+  authorityKeyId: Promise<x509.AuthorityKeyIdentifierExtension>;
+}
+const preparedCas = new WeakMap<CertificateAuthority, PreparedCa>();
+
+function prepared(ca: CertificateAuthority): PreparedCa {
+  let p = preparedCas.get(ca);
+  if (!p) {
+    const caCert = new x509.X509Certificate(ca.cert);
+    p = { caCert, signingKey: importKey(ca.key), authorityKeyId: x509.AuthorityKeyIdentifierExtension.create(caCert) };
+    // Awaited by each signing; marked handled here so that one not awaited yet is no unhandled rejection.
+    p.signingKey.catch(() => undefined);
+    p.authorityKeyId.catch(() => undefined);
+    preparedCas.set(ca, p);
+  }
+  return p;
+}
+
 /** Signs a parsed request whose signature verifies; returns the certificate in PEM. */
 export async function signCsr(ca: CertificateAuthority, parsed: ParsedCsr, opts: SignOptions): Promise<string> {
   if (!(await parsed.csr.verify())) throw new Error('the CSR signature does not verify');
-  const caCert = new x509.X509Certificate(ca.cert);
+  const { caCert, signingKey, authorityKeyId } = prepared(ca);
   const now = opts.now ?? new Date();
   const seconds = Math.min(opts.durationSeconds ?? opts.maxSeconds, opts.maxSeconds);
   const notAfter = new Date(Math.min(now.getTime() + seconds * 1000, caCert.notAfter.getTime()));
@@ -68,7 +89,7 @@ export async function signCsr(ca: CertificateAuthority, parsed: ParsedCsr, opts:
   const ext = opts.usages.map((u) => EXT_USAGES[u]).filter((u): u is string => u !== undefined);
   const extensions: x509.Extension[] = [
     new x509.BasicConstraintsExtension(false, undefined, true),
-    await x509.AuthorityKeyIdentifierExtension.create(caCert),
+    await authorityKeyId,
   ];
   if (keyUsage) extensions.push(new x509.KeyUsagesExtension(keyUsage, true));
   if (ext.length) extensions.push(new x509.ExtendedKeyUsageExtension(ext));
@@ -81,7 +102,7 @@ export async function signCsr(ca: CertificateAuthority, parsed: ParsedCsr, opts:
     notAfter,
     signingAlgorithm: ALG,
     publicKey: parsed.csr.publicKey,
-    signingKey: await importKey(ca.key),
+    signingKey: await signingKey,
     extensions,
   });
   return `${cert.toString('pem')}\n`;
