@@ -1,17 +1,13 @@
 /**
- * Integration test of the kubelet gRPC API (server + RuntimeBackend over DockerRuntime) against the real engine: a
- * pod made through DockerRuntime on the test's own network, then Logs, Exec, PortForward and
- * Stats through a real gRPC client on 127.0.0.1. Everything carries
- * io.kubelab.cluster=kubelet-server-itest and is removed by that label. Traffic goes only to
- * 127.0.0.1 and to the test's own containers.
+ * Integration test of the kubelet gRPC API (server + RuntimeBackend over DockerRuntime) against
+ * the real engine: a pod made through DockerRuntime on the test's own network, then Logs, Exec,
+ * PortForward and Stats through a real gRPC client on 127.0.0.1. Everything carries
+ * io.kubelab.cluster=kubelet-server-itest-<pid> and is removed by that label (testing/dockerenv.ts).
+ * Traffic goes only to 127.0.0.1 and to the test's own containers.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import * as os from 'node:os';
-import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import Dockerode from 'dockerode';
 import {
   CHANNEL_OPTIONS,
   kubeletService,
@@ -25,87 +21,14 @@ import {
   type StatsResponse,
 } from '@kubelab/proto';
 import { DockerRuntime } from '../runtime/docker.js';
-import { drainProgress } from '../runtime/jsonlines.js';
-import { LABELS } from '../runtime/runtime.js';
+import { DockerTestEnv } from '../testing/dockerenv.js';
 import { makePod, silentLogger } from '../testing/fakes.js';
 import { RuntimeBackend } from './runtimebackend.js';
 import { startKubeletServer, type KubeletServer } from './server.js';
 
-const CLUSTER = 'kubelet-server-itest';
-const LABEL = `${LABELS.cluster}=${CLUSTER}`;
-const IMAGE = 'kubelab-server-itest/busybox:1';
-const NETWORK = `kubelet-server-itest-${process.pid}`;
+const env = new DockerTestEnv('kubelet-server-itest');
 const NODE = 'itest-node';
-const docker = new Dockerode();
 const log = silentLogger();
-
-function ipToInt(ip: string): number {
-  return ip.split('.').reduce((n, o) => n * 256 + Number(o), 0);
-}
-
-function overlaps(a: string, b: string): boolean {
-  const [ipA, lenA] = a.split('/') as [string, string];
-  const [ipB, lenB] = b.split('/') as [string, string];
-  const len = Math.min(Number(lenA), Number(lenB));
-  const mask = len === 0 ? 0 : (0xffffffff << (32 - len)) >>> 0;
-  return (ipToInt(ipA) & mask) >>> 0 === (ipToInt(ipB) & mask) >>> 0;
-}
-
-async function pickSubnet(): Promise<string> {
-  const used: string[] = [];
-  for (const n of await docker.listNetworks())
-    for (const c of n.IPAM?.Config ?? []) if (c.Subnet && c.Subnet.includes('.')) used.push(c.Subnet);
-  for (const list of Object.values(os.networkInterfaces()))
-    for (const i of list ?? []) if (i.family === 'IPv4' && i.cidr) used.push(i.cidr);
-  for (let third = 0; third < 256; third++) {
-    const cand = `10.252.${third}.0/24`;
-    if (!used.some((u) => overlaps(u, cand))) return cand;
-  }
-  throw new Error('no free /24 in 10.252.0.0/16');
-}
-
-async function cleanup(): Promise<void> {
-  for (const c of await docker.listContainers({ all: true, filters: { label: [LABEL] } }))
-    await docker
-      .getContainer(c.Id)
-      .remove({ force: true, v: true })
-      .catch(() => undefined);
-  for (const n of await docker.listNetworks({ filters: { label: [LABEL] } }))
-    await docker
-      .getNetwork(n.Id)
-      .remove()
-      .catch(() => undefined);
-  for (const i of await docker.listImages({ filters: { label: [LABEL] } }))
-    await docker
-      .getImage(i.Id)
-      .remove({ force: true })
-      .catch(() => undefined);
-}
-
-async function buildImage(): Promise<void> {
-  const dir = mkdtempSync(join(os.tmpdir(), 'kubelet-server-itest-'));
-  try {
-    copyFileSync('/usr/bin/busybox', join(dir, 'busybox'));
-    writeFileSync(
-      join(dir, 'Dockerfile'),
-      [
-        'FROM scratch',
-        'COPY busybox /bin/busybox',
-        'RUN ["/bin/busybox", "--install", "-s", "/bin"]',
-        `LABEL ${LABEL}`,
-        '',
-      ].join('\n'),
-    );
-    const stream = await docker.buildImage({ context: dir, src: ['Dockerfile', 'busybox'] }, {
-      t: IMAGE,
-      forcerm: true,
-      labels: { [LABELS.cluster]: CLUSTER },
-    } as never);
-    await drainProgress(stream as unknown as AsyncIterable<unknown>);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 interface Client extends grpc.Client {
   Logs(req: LogsRequest): grpc.ClientReadableStream<Chunk>;
@@ -118,10 +41,10 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 
 describe('kubelet gRPC API against the real engine', { timeout: 180_000 }, () => {
   const runtime = new DockerRuntime({
-    cluster: CLUSTER,
+    cluster: env.cluster,
     node: NODE,
-    network: NETWORK,
-    pauseImage: IMAGE,
+    network: env.network,
+    pauseImage: env.image,
     pauseCommand: ['sleep', '2147483647'],
     log,
     timeoutMs: 30_000,
@@ -130,7 +53,7 @@ describe('kubelet gRPC API against the real engine', { timeout: 180_000 }, () =>
     containers: [
       {
         name: 'ticker',
-        image: IMAGE,
+        image: env.image,
         command: [
           'sh',
           '-c',
@@ -139,7 +62,7 @@ describe('kubelet gRPC API against the real engine', { timeout: 180_000 }, () =>
       },
       {
         name: 'web',
-        image: IMAGE,
+        image: env.image,
         command: [
           'sh',
           '-c',
@@ -148,7 +71,7 @@ describe('kubelet gRPC API against the real engine', { timeout: 180_000 }, () =>
       },
       {
         name: 'once',
-        image: IMAGE,
+        image: env.image,
         command: ['sh', '-c', 'echo run $(cat /proc/sys/kernel/random/uuid); echo to-stderr >&2'],
       },
     ],
@@ -159,15 +82,7 @@ describe('kubelet gRPC API against the real engine', { timeout: 180_000 }, () =>
   const onceIds: string[] = [];
 
   before(async () => {
-    await cleanup();
-    const subnet = await pickSubnet();
-    await docker.createNetwork({
-      Name: NETWORK,
-      Driver: 'bridge',
-      Labels: { [LABELS.cluster]: CLUSTER },
-      IPAM: { Driver: 'default', Config: [{ Subnet: subnet }] },
-    });
-    await buildImage();
+    await env.setUp();
     const sandbox = await runtime.createPause(pod);
     for (const c of pod.spec.containers) {
       const id = await runtime.createContainer(pod, c, sandbox.id, 0);
@@ -175,12 +90,12 @@ describe('kubelet gRPC API against the real engine', { timeout: 180_000 }, () =>
       if (c.name === 'once') onceIds.push(id);
     }
     // A second instance of "once" after the first exited: the first becomes "previous".
-    await docker.getContainer(onceIds[0]!).wait();
+    await env.docker.getContainer(onceIds[0]!).wait();
     const second = await runtime.createContainer(pod, pod.spec.containers[2]!, sandbox.id, 1);
     await runtime.start(second);
     onceIds.push(second);
-    await docker.getContainer(second).wait();
-    const backend = new RuntimeBackend({ runtime, cluster: CLUSTER, node: NODE, network: NETWORK, log });
+    await env.docker.getContainer(second).wait();
+    const backend = new RuntimeBackend({ runtime, cluster: env.cluster, node: NODE, network: env.network, log });
     server = await startKubeletServer({ backend, port: 0, host: '127.0.0.1', log });
     const Ctor = kubeletService();
     client = new Ctor(
@@ -193,7 +108,7 @@ describe('kubelet gRPC API against the real engine', { timeout: 180_000 }, () =>
   after(async () => {
     client?.close();
     await server?.stop();
-    await cleanup();
+    await env.cleanup();
   });
 
   const readLogs = (req: LogsRequest): Promise<string> =>
