@@ -89,8 +89,8 @@ export class DockerTestEnv {
     return `${LABELS.cluster}=${this.cluster}`;
   }
 
-  private async pickSubnet(): Promise<string> {
-    const used: string[] = [];
+  private async pickSubnet(refused: readonly string[] = []): Promise<string> {
+    const used: string[] = [...refused];
     for (const n of await this.docker.listNetworks())
       for (const c of n.IPAM?.Config ?? []) if (c.Subnet && c.Subnet.includes('.')) used.push(c.Subnet);
     for (const list of Object.values(os.networkInterfaces()))
@@ -107,13 +107,24 @@ export class DockerTestEnv {
 
   async setUp(): Promise<void> {
     await this.cleanup();
-    this.subnet = await this.pickSubnet();
-    await this.docker.createNetwork({
-      Name: this.network,
-      Driver: 'bridge',
-      Labels: { [LABELS.cluster]: this.cluster },
-      IPAM: { Driver: 'default', Config: [{ Subnet: this.subnet }] },
-    });
+    // Another test run may take the same free /24 between the pick and the create (the engine's
+    // list may not show it yet): pick again without it.
+    const refused: string[] = [];
+    for (let attempt = 1; ; attempt++) {
+      this.subnet = await this.pickSubnet(refused);
+      try {
+        await this.docker.createNetwork({
+          Name: this.network,
+          Driver: 'bridge',
+          Labels: { [LABELS.cluster]: this.cluster },
+          IPAM: { Driver: 'default', Config: [{ Subnet: this.subnet }] },
+        });
+        break;
+      } catch (err) {
+        if (attempt >= 5 || !/overlaps/i.test(String(err))) throw err;
+        refused.push(this.subnet);
+      }
+    }
     const dir = mkdtempSync(join(os.tmpdir(), 'kubelet-itest-'));
     try {
       copyFileSync('/usr/bin/busybox', join(dir, 'busybox'));
