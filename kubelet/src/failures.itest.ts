@@ -1,7 +1,7 @@
 /**
  * Failure paths on the real Docker engine with the real pod workers: a container over its memory
  * limit (OOMKilled), a crash loop with a growing back-off, images that cannot be had (a missing
- * one, policy Never, a registry that never answers), and subPath mounts of every kind of volume.
+ * one, policy Never, a registry that never answers); subPath mounts: volumes/subpath.itest.ts.
  * Everything carries io.kubelab.cluster=kubelet-failures-itest-<pid> and is removed by that label.
  * The only pull that leaves this machine is Docker's own attempt at its default registry for
  * `kubelab/does-not-exist:1`, which fails at once offline; the "hanging registry" is a socket on
@@ -9,18 +9,14 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import * as net from 'node:net';
-import * as os from 'node:os';
-import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import pino from 'pino';
-import type { ContainerStatus, KubeObject, Pod } from '@kubelab/api';
-import { LABELS, type RuntimeContainer } from './runtime/runtime.js';
+import type { ContainerStatus, Pod } from '@kubelab/api';
+import { type RuntimeContainer } from './runtime/runtime.js';
 import { DockerTestEnv, waitFor } from './testing/dockerenv.js';
 import { startDockerKubelet, type DockerKubelet } from './testing/dockerkubelet.js';
 import { makePod as makeBasePod, RecordingApi, silentLogger } from './testing/fakes.js';
-import { dockerVolumeName } from './volumes/manager.js';
 
 const makePod: typeof makeBasePod = (name, node, spec, meta) =>
   makeBasePod(name, node, spec, { uid: randomUUID(), ...meta });
@@ -68,33 +64,12 @@ describe('kubelet failure paths on Docker', { timeout: 120_000 }, () => {
     await env.cleanup();
   });
 
-  const get = (name: string): Pod | undefined => api.peek<Pod>('pods', 'default', name);
+  const get = (name: string): Pod | undefined => kubelet.get(name);
   const statusOf = (pod: string, container = 'app'): ContainerStatus | undefined =>
     get(pod)?.status?.containerStatuses?.find((c) => c.name === container);
-  const start = (pod: Pod): Pod => {
-    const stored = api.put<Pod>('pods', pod);
-    kubelet.workers.queue.add(stored.metadata.uid!);
-    return stored;
-  };
-  const mine = (pod: Pod) => ({
-    [LABELS.cluster]: env.cluster,
-    [LABELS.node]: NODE,
-    [LABELS.podUid]: pod.metadata.uid!,
-  });
-  const instances = async (pod: Pod, name: string): Promise<RuntimeContainer[]> =>
-    (await kubelet.runtime.listPodContainers(mine(pod)))
-      .filter((c) => c.containerName === name)
-      .sort((a, b) => b.restartCount - a.restartCount);
-  /** Graceful deletion as the apiserver would mark it; waits until the kubelet has removed the pod. */
-  const remove = async (name: string): Promise<void> => {
-    const stored = get(name);
-    if (!stored) return;
-    stored.metadata.deletionTimestamp = new Date().toISOString();
-    stored.metadata.deletionGracePeriodSeconds = 1;
-    api.put('pods', stored);
-    kubelet.workers.queue.add(stored.metadata.uid!);
-    await waitFor(`${name} deleted`, () => (get(name) ? undefined : true), 20_000);
-  };
+  const start = (pod: Pod): Pod => kubelet.start(pod);
+  const instances = (pod: Pod, name: string): Promise<RuntimeContainer[]> => kubelet.instances(pod, name);
+  const remove = (name: string): Promise<void> => kubelet.remove(name);
 
   it('a container over its memory limit is OOMKilled: exit code 137, reason OOMKilled', async () => {
     // sh keeps 64 MiB of output in a variable: far over the 8 MiB limit (plus as much swap). It
@@ -291,143 +266,5 @@ describe('kubelet failure paths on Docker', { timeout: 120_000 }, () => {
     assert.ok(took >= PULL_TIMEOUT_MS - 500 && took < PULL_TIMEOUT_MS + 15_000, `cut off after ${took} ms`);
     assert.ok(dialed > 0, 'Docker did dial the local registry, which never answered');
     await Promise.all([remove('nopull'), remove('neverpull'), remove('hangpull')]);
-  });
-
-  it('subPath: two containers share an emptyDir, one mounts only a part of it; configMap file, subPathExpr and hostPath parts', async () => {
-    api.put<KubeObject>('configmaps', {
-      apiVersion: 'v1',
-      kind: 'ConfigMap',
-      metadata: { name: 'site', namespace: 'default' },
-      data: { 'app.conf': 'color=blue' },
-    } as KubeObject);
-    const hostRoot = mkdtempSync(join(os.tmpdir(), 'kubelet-failures-host-'));
-    try {
-      const pod = start(
-        makePod('subpaths', NODE, {
-          terminationGracePeriodSeconds: 1,
-          volumes: [
-            { name: 'shared', emptyDir: {} },
-            { name: 'site', configMap: { name: 'site' } },
-            { name: 'host', hostPath: { path: hostRoot } },
-          ],
-          containers: [
-            {
-              name: 'whole',
-              image: env.image,
-              command: [
-                'sh',
-                '-c',
-                'mkdir -p /data/part && echo top > /data/top && echo from-whole > /data/part/w; exec sleep 3600',
-              ],
-              volumeMounts: [{ name: 'shared', mountPath: '/data' }],
-            },
-            {
-              name: 'part',
-              image: env.image,
-              command: ['sleep', '3600'],
-              env: [{ name: 'ME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }],
-              volumeMounts: [
-                { name: 'shared', mountPath: '/part', subPath: 'part' },
-                { name: 'shared', mountPath: '/mine', subPathExpr: 'per-pod/$(ME)' },
-                { name: 'site', mountPath: '/etc/app.conf', subPath: 'app.conf' },
-                { name: 'host', mountPath: '/logs', subPathExpr: 'logs/$(ME)' },
-              ],
-            },
-          ],
-        }),
-      );
-      await waitFor('both running', () =>
-        get('subpaths')?.status?.containerStatuses?.every((c) => c.state.running) ? true : undefined,
-      );
-      const whole = (await instances(pod, 'whole'))[0]!;
-      const part = (await instances(pod, 'part'))[0]!;
-      const inPart = (cmd: string) => env.exec(part.id, ['sh', '-c', cmd]);
-      const inWhole = (cmd: string) => env.exec(whole.id, ['sh', '-c', cmd]);
-
-      const w = await waitFor("the part sees the whole container's file", async () => {
-        const r = await inPart('cat /part/w');
-        return r.code === 0 ? r.out.trim() : undefined;
-      });
-      assert.equal(w, 'from-whole');
-      assert.equal((await inPart('ls /part')).out.trim(), 'w', 'only the sub-directory, not the top of the volume');
-      assert.equal((await inPart('echo from-part > /part/p && echo mine > /mine/x && echo log > /logs/l')).code, 0);
-      assert.equal((await inWhole('cat /data/part/p')).out.trim(), 'from-part');
-      assert.equal(
-        (await inWhole('cat /data/per-pod/subpaths/x')).out.trim(),
-        'mine',
-        'subPathExpr expanded with the container env, directory made',
-      );
-      assert.equal(
-        readFileSync(join(hostRoot, 'logs', 'subpaths', 'l'), 'utf8').trim(),
-        'log',
-        'hostPath sub-directory made on the host',
-      );
-      assert.equal((await inPart('cat /etc/app.conf')).out, 'color=blue');
-      assert.notEqual((await inPart('echo x > /etc/app.conf')).code, 0, 'a configMap file is read-only');
-
-      const vol = dockerVolumeName(pod.metadata.uid!, 'shared');
-      const mountpoint = (await env.docker.getVolume(vol).inspect()).Mountpoint;
-      assert.equal(await kubelet.runtime.volumeDir(vol), mountpoint, "the runtime's volume directory is the engine's");
-      const binds = (await env.docker.getContainer(part.id).inspect()).Mounts.map(
-        (m) => `${m.Source}:${m.Destination}`,
-      );
-      assert.ok(binds.includes(`${mountpoint}/part:/part`), binds.join('\n'));
-
-      await remove('subpaths');
-      const left = await env.docker.listVolumes({ filters: { label: [`${LABELS.podUid}=${pod.metadata.uid!}`] } });
-      assert.deepEqual(left.Volumes ?? [], []);
-    } finally {
-      rmSync(hostRoot, { recursive: true, force: true });
-    }
-  });
-
-  it('subPath: a link made by the pod out of its volume is refused, one inside it is followed', async () => {
-    const pod = start(
-      makePod('sublinks', NODE, {
-        terminationGracePeriodSeconds: 1,
-        volumes: [{ name: 'shared', emptyDir: {} }],
-        initContainers: [
-          {
-            name: 'links',
-            image: env.image,
-            command: [
-              'sh',
-              '-c',
-              'mkdir -p /data/real && echo inside > /data/real/f && ln -s / /data/esc && ln -s real /data/alias',
-            ],
-            volumeMounts: [{ name: 'shared', mountPath: '/data' }],
-          },
-        ],
-        containers: [
-          {
-            name: 'out',
-            image: env.image,
-            command: ['sleep', '3600'],
-            volumeMounts: [{ name: 'shared', mountPath: '/host', subPath: 'esc' }],
-          },
-          {
-            name: 'in',
-            image: env.image,
-            command: ['sleep', '3600'],
-            volumeMounts: [{ name: 'shared', mountPath: '/alias', subPath: 'alias' }],
-          },
-        ],
-      }),
-    );
-    const waiting = await waitFor('"out" refused', () => {
-      const w = get('sublinks')?.status?.containerStatuses?.find((c) => c.name === 'out')?.state.waiting;
-      return w?.reason === 'CreateContainerConfigError' ? w : undefined;
-    });
-    assert.match(
-      waiting.message ?? '',
-      /subpath "esc" not within volume path: "esc" is a symbolic link that leads outside the volume/,
-    );
-    assert.deepEqual(await instances(pod, 'out'), [], "no container was made with the node's root mounted");
-    await waitFor('"in" running', () =>
-      get('sublinks')?.status?.containerStatuses?.find((c) => c.name === 'in')?.state.running ? true : undefined,
-    );
-    const inside = (await instances(pod, 'in'))[0]!;
-    assert.equal((await env.exec(inside.id, ['cat', '/alias/f'])).out.trim(), 'inside');
-    await remove('sublinks');
   });
 });

@@ -6,7 +6,7 @@
 import type { Logger } from 'pino';
 import { sleep } from '@kubelab/client';
 import { MemoryEventRecorder } from '@kubelab/client/events';
-import { systemClock, type KubeObject } from '@kubelab/api';
+import { systemClock, type KubeObject, type Pod } from '@kubelab/api';
 import { ApiEnvObjects } from '../env/objects.js';
 import { HookRunner } from '../hooks.js';
 import { ImageManager } from '../images.js';
@@ -15,10 +15,11 @@ import { ProbeManager } from '../probes/manager.js';
 import { RealProber } from '../probes/prober.js';
 import { realTimers } from '../probes/timers.js';
 import { DockerRuntime } from '../runtime/docker.js';
+import { LABELS, type RuntimeContainer } from '../runtime/runtime.js';
 import { StatusManager } from '../statusmanager.js';
 import { PodSyncer } from '../pod/syncer.js';
 import { VolumeManager } from '../volumes/manager.js';
-import type { DockerTestEnv } from './dockerenv.js';
+import { waitFor, type DockerTestEnv } from './dockerenv.js';
 import { FakePods, type TestApi } from './fakes.js';
 
 export interface DockerKubeletOptions {
@@ -36,6 +37,14 @@ export interface DockerKubelet {
   runtime: DockerRuntime;
   workers: PodWorkers;
   events: MemoryEventRecorder;
+  /** The stored pod `name` (namespace default), as the kubelet last wrote it. */
+  get(name: string): Pod | undefined;
+  /** Stores the pod and has the kubelet look at it; the stored copy. */
+  start(pod: Pod): Pod;
+  /** The pod's instances of container `name` in Docker, the latest restart first. */
+  instances(pod: Pod, name: string): Promise<RuntimeContainer[]>;
+  /** Graceful deletion (1 s) as the apiserver would mark it; waits until the kubelet has removed the pod. */
+  remove(name: string): Promise<void>;
   /** Stops the workers (containers stay; the env's cleanup removes them). */
   stop(): Promise<void>;
 }
@@ -102,10 +111,36 @@ export function startDockerKubelet(o: DockerKubeletOptions): DockerKubelet {
   });
   enqueue = (uid) => workers.queue.add(uid);
   const running = workers.run(ac.signal);
+  const get = (name: string): Pod | undefined => api.peek<Pod>('pods', 'default', name);
   return {
     runtime,
     workers,
     events,
+    get,
+    start: (pod) => {
+      const stored = api.put<Pod>('pods', pod);
+      workers.queue.add(stored.metadata.uid!);
+      return stored;
+    },
+    instances: async (pod, name) =>
+      (
+        await runtime.listPodContainers({
+          [LABELS.cluster]: env.cluster,
+          [LABELS.node]: node,
+          [LABELS.podUid]: pod.metadata.uid!,
+        })
+      )
+        .filter((c) => c.containerName === name)
+        .sort((a, b) => b.restartCount - a.restartCount),
+    remove: async (name) => {
+      const stored = get(name);
+      if (!stored) return;
+      stored.metadata.deletionTimestamp = new Date().toISOString();
+      stored.metadata.deletionGracePeriodSeconds = 1;
+      api.put('pods', stored);
+      workers.queue.add(stored.metadata.uid!);
+      await waitFor(`${name} deleted`, () => (get(name) ? undefined : true), 20_000);
+    },
     stop: async () => {
       ac.abort();
       await running.catch(() => undefined);
