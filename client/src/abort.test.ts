@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { onAbort } from './abort.js';
 import { sleep } from './backoff.js';
 
-test('onAbort: each callback once on abort, none taken off, one listener on the signal', () => {
+test('onAbort: each callback once on abort, none of those taken off, one listener on the signal', () => {
   const ac = new AbortController();
   let added = 0;
   const add = ac.signal.addEventListener.bind(ac.signal);
@@ -44,7 +44,7 @@ test('onAbort: a throwing callback does not stop the others, and its error is th
   assert.throws(queued[0]!, /boom/);
 });
 
-test('sleep ends at its time or at abort, and leaves no callback behind', async () => {
+test('sleep ends at its time, at abort, and at once on a signal already aborted', async () => {
   const ac = new AbortController();
   const t0 = performance.now();
   await sleep(20, ac.signal);
