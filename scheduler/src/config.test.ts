@@ -7,7 +7,7 @@ test('scheduler config from the environment', () => {
     apiserver: 'apiserver:7000',
     schedulerName: 'default-scheduler',
     workers: 16,
-    bindsInFlight: 64,
+    bindsInFlight: 256,
     bindsPerCall: 32,
   });
   assert.deepEqual(

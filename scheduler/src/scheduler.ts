@@ -17,6 +17,7 @@ import type { Cache, KeyQueue, SchedulerApi } from './api.js';
 import { findPlacement } from './algorithm.js';
 import { SchedulerCache } from './cache.js';
 import { Binder } from './binder.js';
+import { DEFAULT_BINDS_IN_FLIGHT } from './config.js';
 import { DEFAULT_FILTERS } from './filters.js';
 import type { VolumeBinder } from './volumebinder.js';
 import { podClaimNames } from './volumebinding.js';
@@ -149,7 +150,7 @@ export class Scheduler {
 
   /** Schedules one pod (the queue key "namespace/name"); returns once its bind is sent. */
   async reconcile(key: string): Promise<void> {
-    while (this.binds.size >= (this.d.bindsInFlight ?? 64)) await new Promise<void>((r) => this.slotWaiters.push(r));
+    while (this.binds.size >= (this.d.bindsInFlight ?? DEFAULT_BINDS_IN_FLIGHT)) await new Promise<void>((r) => this.slotWaiters.push(r));
     const began = performance.now();
     const pod = this.d.pods.get(key);
     if (!pod || !this.responsibleFor(pod)) {
