@@ -2,22 +2,21 @@
  * The walking skeleton, end to end: a compose lab brought up by the CLI, driven by the real
  * kubectl; a Deployment reaches reachable containers through every component.
  */
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { connect } from 'node:net';
-import { writeFileSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { labUp, labDown, compose } from '@kubelab/cli/lab';
-import { kubectl, kubectlJson, kubectlOk, run, waitFor } from '../lib/kubectl.js';
-import { httpGet } from '../lib/http.js';
-import { E2E_ENV, repoRoot } from '../lib/lab.js';
-import { probeGrpc } from '../lib/grpc-probe.js';
-import { readFileSync } from 'node:fs';
-import { labSettings } from '@kubelab/cli/lab';
+import { compose, labSettings } from '@kubelab/cli/lab';
 import { generatePki } from '@kubelab/client/pki';
 import { issueClientCert } from '@kubelab/client/pki-certs';
+import { run, waitFor } from '../lib/kubectl.js';
+import { httpGet } from '../lib/http.js';
+import { E2E_ENV, repoRoot } from '../lib/lab.js';
+import { serviceContainers, useE2eLab } from '../lib/e2e-lab.js';
+import { probeGrpc } from '../lib/grpc-probe.js';
 
 interface Pod {
   metadata: { name: string; deletionTimestamp?: string };
@@ -35,10 +34,6 @@ interface List<T> {
 
 const project = E2E_ENV.KUBELAB_PROJECT!;
 const dir = mkdtempSync(join(tmpdir(), 'kubelab-e2e-'));
-let kubeconfig = '';
-const k = (args: string[], input?: string) => kubectl(args, { kubeconfig, input });
-const kOk = (args: string[], input?: string) => kubectlOk(args, { kubeconfig, input });
-const kJson = <T>(args: string[]) => kubectlJson<T>(args, { kubeconfig });
 
 const DEPLOY = `apiVersion: apps/v1
 kind: Deployment
@@ -65,30 +60,13 @@ const isReady = (p: Pod) =>
   !p.metadata.deletionTimestamp &&
   (p.status.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
 
-async function readyPods(): Promise<Pod[]> {
-  const list = await kJson<List<Pod>>(['get', 'pods', '-l', 'app=web']);
-  return list.items.filter(isReady);
-}
-
 describe('walking skeleton: kubectl → apiserver → controllers → scheduler → kubelet → kube-proxy', {
   timeout: 15 * 60_000,
 }, () => {
-  before(async () => {
-    const lab = await labUp({
-      project,
-      apiPort: Number(E2E_ENV.KUBELAB_API_PORT),
-      nodes: 2,
-      env: E2E_ENV,
-      mergeKubeconfig: false,
-      build: false,
-    });
-    kubeconfig = lab.kubeconfig;
-    console.log(`  lab up in ${lab.seconds.toFixed(1)}s, kubeconfig ${kubeconfig}`);
-  });
-
-  after(async () => {
-    if (process.env.KUBELAB_E2E_KEEP !== '1') await labDown({ project, env: E2E_ENV });
-  });
+  const lab = useE2eLab(2);
+  const { k, kOk, kJson } = lab;
+  const readyPods = async (): Promise<Pod[]> =>
+    (await kJson<List<Pod>>(['get', 'pods', '-l', 'app=web'])).items.filter(isReady);
 
   it('shows 2 Ready nodes', async () => {
     const out = await kOk(['get', 'nodes']);
@@ -182,33 +160,16 @@ describe('walking skeleton: kubectl → apiserver → controllers → scheduler 
   });
 
   it('keeps etcd to the apiserver: a pod cannot connect to etcd, the apiserver can; gRPC is not on the host', async () => {
-    const ps = await run('docker', [
-      'ps',
-      '-q',
-      '--filter',
-      `label=io.kubelab.cluster=${E2E_ENV.KUBELAB_CLUSTER}`,
-      '--filter',
-      'label=io.kubelab.component=etcd',
-    ]);
-    const etcdId = ps.stdout.trim().split('\n')[0]!;
+    const [etcdId] = await serviceContainers('etcd');
+    assert.ok(etcdId, 'the lab has an etcd container');
     const ip = (
       await run('docker', ['inspect', '-f', '{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}', etcdId])
     ).stdout
       .trim()
       .split(' ')[0]!;
     assert.match(ip, /^\d+\.\d+\.\d+\.\d+$/, `etcd's address: ${ip}`);
-    const api = (
-      await run('docker', [
-        'ps',
-        '-q',
-        '--filter',
-        `label=io.kubelab.cluster=${E2E_ENV.KUBELAB_CLUSTER}`,
-        '--filter',
-        'label=io.kubelab.component=apiserver',
-      ])
-    ).stdout
-      .trim()
-      .split('\n')[0]!;
+    const [api] = await serviceContainers('apiserver');
+    assert.ok(api, 'the lab has an apiserver container');
     const fromApi = await run('docker', [
       'exec',
       api,
@@ -359,7 +320,7 @@ describe('walking skeleton: kubectl → apiserver → controllers → scheduler 
     const name = pods[0]!.metadata.name;
     const ip = pods[0]!.status.podIP!;
     const child = spawn('kubectl', ['logs', '-f', '--tail=0', name], {
-      env: { ...process.env, KUBECONFIG: kubeconfig },
+      env: { ...process.env, KUBECONFIG: lab.kubeconfig },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
@@ -392,7 +353,7 @@ describe('walking skeleton: kubectl → apiserver → controllers → scheduler 
     const [pod] = await readyPods();
     const name = pod!.metadata.name;
     const child = spawn('kubectl', ['port-forward', `pod/${name}`, ':80'], {
-      env: { ...process.env, KUBECONFIG: kubeconfig },
+      env: { ...process.env, KUBECONFIG: lab.kubeconfig },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
