@@ -150,7 +150,8 @@ export class Scheduler {
 
   /** Schedules one pod (the queue key "namespace/name"); returns once its bind is sent. */
   async reconcile(key: string): Promise<void> {
-    while (this.binds.size >= (this.d.bindsInFlight ?? DEFAULT_BINDS_IN_FLIGHT)) await new Promise<void>((r) => this.slotWaiters.push(r));
+    while (this.binds.size >= (this.d.bindsInFlight ?? DEFAULT_BINDS_IN_FLIGHT))
+      await new Promise<void>((r) => this.slotWaiters.push(r));
     const began = performance.now();
     const pod = this.d.pods.get(key);
     if (!pod || !this.responsibleFor(pod)) {
