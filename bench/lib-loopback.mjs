@@ -1,9 +1,11 @@
 // Shared by the loopback benchmarks (scheduler, api): a real etcd (/usr/bin/etcd, throw-away data
 // dir) and the real apiserver as its own process (apiserver/dist/main.js; plain HTTP and gRPC on
-// loopback, no PKI), a keep-alive HTTP client, /proc CPU and memory of a child, percentiles.
+// loopback, no PKI; with `tls`, the lab's PKI and HTTPS), a keep-alive HTTP client, /proc CPU and
+// memory of a child, percentiles.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -57,12 +59,20 @@ export async function inFlight(n, conc, fn) {
 /**
  * Starts etcd and the apiserver; returns { base (REST URL), grpc ("127.0.0.1:port"), etcd (URL),
  * etcdProc and apiserver (children), request(method, path, body), spawnChild(args, env), stop() }.
- * `prof` (a directory) runs the apiserver with --cpu-prof.
+ * `prof` (a directory) runs the apiserver with --cpu-prof. `tls`: the apiserver serves the lab's
+ * PKI (made as `./kubelab up` makes it), REST over HTTPS; the result also has { caCert, token }.
  */
-export async function startControlPlane({ prof } = {}) {
+export async function startControlPlane({ prof, tls = false } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'kubelab-bench-'));
   const children = [];
-  const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity });
+  let pki;
+  if (tls) {
+    const { ensureClusterPki } = await import('@kubelab/client/component-pki');
+    pki = (await ensureClusterPki(join(dir, 'pki'), '10.96.0.0/12')).material;
+  }
+  const agent = tls
+    ? new https.Agent({ keepAlive: true, maxSockets: Infinity, ca: pki.caCert })
+    : new http.Agent({ keepAlive: true, maxSockets: Infinity });
   const [client, peer, rest, grpc] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
   const etcdUrl = `http://127.0.0.1:${client}`;
   const etcdArgs = [
@@ -85,17 +95,19 @@ export async function startControlPlane({ prof } = {}) {
       KUBELAB_GRPC_PORT: String(grpc),
       LOG_LEVEL: 'warn',
       KUBELAB_PKI_GENERATE_DIR: join(dir, 'pki'),
+      ...(tls ? { KUBELAB_PKI_DIR: join(dir, 'pki') } : {}),
     },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   children.push(apiserver);
-  const base = `http://127.0.0.1:${rest}`;
+  const base = `${tls ? 'https' : 'http'}://127.0.0.1:${rest}`;
+  const auth = tls ? { Authorization: `Bearer ${pki.token}` } : {};
   const request = (method, path, body) =>
     new Promise((resolve, reject) => {
       const text = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
-      const req = http.request(
+      const req = (tls ? https : http).request(
         `${base}${path}`,
-        { method, agent, headers: text ? { 'Content-Type': 'application/json' } : {} },
+        { method, agent, headers: { ...auth, ...(text ? { 'Content-Type': 'application/json' } : {}) } },
         (res) => {
           let out = '';
           res.setEncoding('utf8');
@@ -131,7 +143,18 @@ export async function startControlPlane({ prof } = {}) {
     await stop();
     throw err;
   }
-  return { base, grpc: `127.0.0.1:${grpc}`, etcd: etcdUrl, etcdProc, apiserver, agent, request, spawnChild, stop };
+  return {
+    base,
+    grpc: `127.0.0.1:${grpc}`,
+    etcd: etcdUrl,
+    etcdProc,
+    apiserver,
+    agent,
+    request,
+    spawnChild,
+    stop,
+    ...(pki ? { caCert: pki.caCert, token: pki.token } : {}),
+  };
 }
 
 /**

@@ -33,7 +33,9 @@ function requireGet(ctx: RequestContext): void {
 }
 
 function serverAddress(ctx: RequestContext): string {
-  const host = ctx.req.headers.host;
+  // HTTP/2 names the host in :authority.
+  const authority = ctx.req.headers[':authority'];
+  const host = ctx.req.headers.host ?? (typeof authority === 'string' ? authority : undefined);
   if (host) return host;
   const s = ctx.req.socket;
   return `${s.localAddress ?? '127.0.0.1'}:${s.localPort ?? 0}`;

@@ -1,6 +1,6 @@
 /**
- * The Kubernetes REST facade of the apiserver: HTTP/1.1 with keep-alive over TLS (node:https)
- * when a certificate is configured, else plain HTTP. Each request is authenticated (authn.ts:
+ * The Kubernetes REST facade of the apiserver: over TLS, HTTP/2 or HTTP/1.1 as the client asks
+ * (listener.ts) when a certificate is configured, else plain HTTP/1.1. Each request is authenticated (authn.ts:
  * client certificate, admin or bootstrap token), authorized from its URL (attributes.ts, the
  * chain in auth/defaults.ts: 403 as upstream's) and its writes pass admission (NodeRestriction);
  * one request context per exchange, errors rendered as upstream Status objects, and every request
@@ -8,7 +8,6 @@
  */
 import { setMaxListeners } from 'node:events';
 import http from 'node:http';
-import https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
@@ -25,6 +24,7 @@ import { sendUnauthorized } from './auth.js';
 import { requestAttributes } from './attributes.js';
 import { authenticate } from './authn.js';
 import { rejectUpgrade } from './streams/upgrade.js';
+import { createListener } from './listener.js';
 import { parseAccept } from './media.js';
 import { sendError } from './respond.js';
 import { addWarnings } from './decode/strict.js';
@@ -130,6 +130,7 @@ export async function startRestServer(opts: RestServerOptions): Promise<http.Ser
         {
           method: req.method,
           url: req.url,
+          http: req.httpVersion,
           status: res.statusCode,
           ms: Date.now() - started,
           agent: req.headers['user-agent'],
@@ -146,20 +147,7 @@ export async function startRestServer(opts: RestServerOptions): Promise<http.Ser
       res.end();
     });
   };
-  // No ALPN: clients (kubectl's Go transport) then speak HTTP/1.1, which the upgrades need.
-  // https.Server has http.Server's whole surface (close/closeAllConnections/'upgrade'/timeouts).
-  const server: http.Server = opts.tls
-    ? (https.createServer(
-        {
-          cert: opts.tls.cert,
-          key: opts.tls.key,
-          keepAlive: true,
-          minVersion: 'TLSv1.2',
-          ...(opts.tls.clientCA ? { ca: opts.tls.clientCA, requestCert: true, rejectUnauthorized: false } : {}),
-        },
-        onRequest,
-      ) as unknown as http.Server)
-    : http.createServer({ keepAlive: true }, onRequest);
+  const server = createListener(opts.tls, onRequest);
   const servePlain = (req: http.IncomingMessage, socket: Duplex): void => {
     const res = new http.ServerResponse(req);
     res.shouldKeepAlive = false;

@@ -13,6 +13,7 @@ import { tableVersion } from '../media.js';
 import type { ResourceRoute } from '../paths.js';
 import { includeObject, watchQuery } from '../query.js';
 import { buildTable } from '../tables/index.js';
+import { isHttp2 } from '../listener.js';
 import { withTypeMeta } from './objects.js';
 
 export async function serveWatch(ctx: RequestContext, route: ResourceRoute): Promise<void> {
@@ -34,7 +35,8 @@ export async function serveWatch(ctx: RequestContext, route: ResourceRoute): Pro
   res.writeHead(200, {
     'Content-Type': 'application/json',
     'Cache-Control': 'no-cache, private',
-    'Transfer-Encoding': 'chunked',
+    // HTTP/2 frames the body itself and forbids the header.
+    ...(isHttp2(ctx.req) ? {} : { 'Transfer-Encoding': 'chunked' }),
   });
   res.flushHeaders();
   res.socket?.setNoDelay(true);
@@ -47,7 +49,8 @@ export async function serveWatch(ctx: RequestContext, route: ResourceRoute): Pro
     res.uncork();
   };
   const sendLine = async (line: string | Buffer): Promise<void> => {
-    if (res.destroyed || res.writableEnded) return;
+    // An HTTP/2 response has no `destroyed`: a reset stream shows as the aborted request.
+    if (ac.signal.aborted || res.destroyed || res.writableEnded) return;
     if (!corked) {
       corked = true;
       res.cork();
