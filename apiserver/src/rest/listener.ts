@@ -57,6 +57,7 @@ export function createListener(tls: ListenerTls | undefined, onRequest: RequestH
   );
   const sockets = new Set<Socket>();
   server.on('secureConnection', (socket: Socket) => {
+    socket.setKeepAlive(true); // as node:https's keepAlive option
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
   });

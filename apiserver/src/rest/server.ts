@@ -1,10 +1,10 @@
 /**
- * The Kubernetes REST facade of the apiserver: over TLS, HTTP/2 or HTTP/1.1 as the client asks
- * (listener.ts) when a certificate is configured, else plain HTTP/1.1. Each request is authenticated (authn.ts:
- * client certificate, admin or bootstrap token), authorized from its URL (attributes.ts, the
- * chain in auth/defaults.ts: 403 as upstream's) and its writes pass admission (NodeRestriction);
- * one request context per exchange, errors rendered as upstream Status objects, and every request
- * logged at debug level. Nothing a client sends can crash the process.
+ * The Kubernetes REST facade of the apiserver: HTTP/2 or HTTP/1.1 over TLS, as the client asks,
+ * when a certificate is configured (listener.ts), else plain HTTP/1.1. Each request is
+ * authenticated (authn.ts: client certificate, admin or bootstrap token), authorized from its URL
+ * (attributes.ts, the chain in auth/defaults.ts: 403 as upstream's) and its writes pass admission
+ * (NodeRestriction); one request context per exchange, errors rendered as upstream Status
+ * objects, and every request logged at debug level. Nothing a client sends can crash the process.
  */
 import { setMaxListeners } from 'node:events';
 import http from 'node:http';
