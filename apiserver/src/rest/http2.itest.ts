@@ -7,7 +7,6 @@
  * Run with `node --test apiserver/dist/rest/http2.itest.js`.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http2 from 'node:http2';
 import type { AddressInfo } from 'node:net';
@@ -22,7 +21,7 @@ import { issueClientCert } from '@kubelab/client/pki-certs';
 import { startRestServer } from './server.js';
 import { localStreamBackends } from './streams/fake-backends.js';
 import { MemoryRegistry } from './testing/memory-registry.js';
-import { findKubectl, seed } from './testing/harness.js';
+import { findKubectl, httpsKubeconfig, runIn, seed } from './testing/harness.js';
 
 const KUBECTL = findKubectl('kubectl');
 
@@ -175,32 +174,8 @@ describe('REST over HTTP/2', () => {
   test('kubectl speaks HTTP/2; its exec upgrade still works', {
     skip: KUBECTL ? false : 'kubectl not found',
   }, async () => {
-    const kubeconfig = join(dir, 'config');
-    writeFileSync(
-      kubeconfig,
-      [
-        'apiVersion: v1',
-        'kind: Config',
-        'clusters:',
-        `- cluster: {server: "https://127.0.0.1:${port}", certificate-authority-data: ${Buffer.from(pki.caCert).toString('base64')}}`,
-        '  name: lab',
-        'contexts:',
-        '- context: {cluster: lab, user: admin, namespace: default}',
-        '  name: lab',
-        'current-context: lab',
-        'users:',
-        '- name: admin',
-        `  user: {token: "${pki.token}"}`,
-        '',
-      ].join('\n'),
-    );
-    const env = { ...process.env, HOME: dir, KUBECONFIG: kubeconfig, KUBECACHEDIR: join(dir, 'cache') };
-    const kubectl = (args: string[]): Promise<{ code: number; stdout: string; stderr: string }> =>
-      new Promise((resolve) =>
-        execFile(KUBECTL!, args, { env, timeout: 30_000 }, (err, stdout, stderr) =>
-          resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-        ),
-      );
+    writeFileSync(join(dir, 'kubeconfig'), httpsKubeconfig(port, pki.caCert, pki.token));
+    const kubectl = (args: string[]) => runIn(dir, KUBECTL!, args);
     logged.length = 0;
     const get = await kubectl(['get', 'pods', '-o', 'name']);
     assert.equal(get.code, 0, get.stderr);

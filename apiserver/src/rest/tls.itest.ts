@@ -18,7 +18,7 @@ import { generatePki, type PkiMaterial } from '@kubelab/client/pki';
 import { startRestServer } from './server.js';
 import { localStreamBackends } from './streams/fake-backends.js';
 import { MemoryRegistry } from './testing/memory-registry.js';
-import { findKubectl, seed, type RunResult } from './testing/harness.js';
+import { findKubectl, httpsKubeconfig, seed, type RunResult } from './testing/harness.js';
 
 const VERSIONS = [
   { label: '1.27', bin: findKubectl('kubectl.1.27') },
@@ -51,24 +51,6 @@ function freePort(): Promise<number> {
   });
 }
 
-function kubeconfig(port: number, caCert: string, token: string): string {
-  return [
-    'apiVersion: v1',
-    'kind: Config',
-    'clusters:',
-    `- cluster: {server: "https://127.0.0.1:${port}", certificate-authority-data: ${Buffer.from(caCert).toString('base64')}}`,
-    '  name: lab',
-    'contexts:',
-    '- context: {cluster: lab, user: admin, namespace: default}',
-    '  name: lab',
-    'current-context: lab',
-    'users:',
-    '- name: admin',
-    `  user: {token: "${token}"}`,
-    '',
-  ].join('\n');
-}
-
 describe('REST over HTTPS with a bearer token', () => {
   const dir = mkdtempSync(join(tmpdir(), 'kubelab-tls-'));
   const ac = new AbortController();
@@ -99,8 +81,8 @@ describe('REST over HTTPS with a bearer token', () => {
       token: pki.token,
     });
     port = (server.address() as AddressInfo).port;
-    writeFileSync(join(dir, 'good'), kubeconfig(port, pki.caCert, pki.token));
-    writeFileSync(join(dir, 'bad'), kubeconfig(port, pki.caCert, 'f'.repeat(64)));
+    writeFileSync(join(dir, 'good'), httpsKubeconfig(port, pki.caCert, pki.token));
+    writeFileSync(join(dir, 'bad'), httpsKubeconfig(port, pki.caCert, 'f'.repeat(64)));
     writeFileSync(join(dir, 'ca.crt'), pki.caCert);
   });
 

@@ -135,6 +135,25 @@ export function writeKubeconfig(dir: string, port: number): void {
   );
 }
 
+/** A kubeconfig for https://127.0.0.1:<port> trusting caCert, with a bearer token, namespace default. */
+export function httpsKubeconfig(port: number, caCert: string, token: string): string {
+  return [
+    'apiVersion: v1',
+    'kind: Config',
+    'clusters:',
+    `- cluster: {server: "https://127.0.0.1:${port}", certificate-authority-data: ${Buffer.from(caCert).toString('base64')}}`,
+    '  name: lab',
+    'contexts:',
+    '- context: {cluster: lab, user: admin, namespace: default}',
+    '  name: lab',
+    'current-context: lab',
+    'users:',
+    '- name: admin',
+    `  user: {token: "${token}"}`,
+    '',
+  ].join('\n');
+}
+
 /** The environment for a kubectl that uses only <dir> (kubeconfig, HOME, discovery cache). */
 export function kubectlEnv(dir: string): NodeJS.ProcessEnv {
   return { ...process.env, HOME: dir, KUBECONFIG: join(dir, 'kubeconfig'), KUBECACHEDIR: join(dir, 'cache') };
