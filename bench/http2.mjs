@@ -107,6 +107,10 @@ async function round(proto) {
     await inFlight(200, CONC, (i) => c.send('GET', '/api/v1/namespaces/default', undefined, 200)); // warm the connections
     results[proto].creates.push(await measure(N, (i) => c.send('POST', PATH, cm(i), 201)));
     results[proto].gets.push(await measure(N, (i) => c.send('GET', `${PATH}/${prefix}${i}`, undefined, 200)));
+    const [cr, g] = [results[proto].creates.at(-1), results[proto].gets.at(-1)];
+    console.log(
+      `  … round ${Math.ceil(seq / 2)}/${ROUNDS} ${proto}: creates ${cr.rate.toFixed(0)}/s, gets ${g.rate.toFixed(0)}/s`,
+    );
   } finally {
     c.close();
   }
