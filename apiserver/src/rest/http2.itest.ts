@@ -2,8 +2,9 @@
  * Integration test: the REST server over TLS speaks HTTP/2 to clients that ask for it by ALPN (as
  * kubectl and client-go do) and HTTP/1.1 to the others: requests, a watch and a create multiplexed
  * on one HTTP/2 connection, a cancelled watch stream that leaves the connection usable, client
- * certificates and tokens over HTTP/2, and the real kubectl's requests seen by the server as
- * HTTP/2 while its exec upgrade still works (HTTP/1.1). Everything on 127.0.0.1.
+ * certificates and tokens over HTTP/2, unauthenticated clients sent away after their answer
+ * (GOAWAY) and 100 streams per connection (kube-apiserver's rapid-reset defences), and the real
+ * kubectl's requests seen by the server as HTTP/2 while its exec upgrade still works (HTTP/1.1). Everything on 127.0.0.1.
  * Run with `node --test apiserver/dist/rest/http2.itest.js`.
  */
 import assert from 'node:assert/strict';
@@ -141,10 +142,35 @@ describe('REST over HTTP/2', () => {
     assert.equal(JSON.parse(got.body).data.a, 'b');
   });
 
-  test('no credentials: 401 Status; a client certificate of the cluster CA authenticates', async () => {
-    const anon = await request(session, { ':path': '/api/v1/namespaces' });
-    assert.equal(anon.status, 401);
-    assert.equal(JSON.parse(anon.body).reason, 'Unauthorized');
+  test('a client that is not authenticated gets its answer, then the connection ends (GOAWAY)', async () => {
+    for (const [path, want] of [
+      ['/api/v1/namespaces', 401],
+      ['/healthz', 200],
+    ] as const) {
+      const s = http2.connect(`https://127.0.0.1:${port}`, { ca: pki.caCert, servername: 'localhost' });
+      const goaway = new Promise<void>((resolve, reject) => {
+        const t = setTimeout(() => reject(new Error(`${path}: no GOAWAY within 5 s`)), 5_000);
+        s.once('goaway', () => (clearTimeout(t), resolve()));
+      });
+      try {
+        const a = await request(s, { ':path': path });
+        assert.equal(a.status, want, `${path}: ${a.body}`);
+        if (want === 401) assert.equal(JSON.parse(a.body).reason, 'Unauthorized');
+        await goaway;
+        await assert.rejects(request(s, { ':path': path }), `${path}: no stream after the GOAWAY`);
+      } finally {
+        s.destroy();
+      }
+    }
+    // An authenticated connection stays: the shared one still serves.
+    assert.equal((await request(session, { ':path': '/api/v1/namespaces', ...auth() })).status, 200);
+  });
+
+  test('at most 100 streams per connection, as kube-apiserver', () => {
+    assert.equal(session.remoteSettings.maxConcurrentStreams, 100);
+  });
+
+  test('a client certificate of the cluster CA authenticates', async () => {
     const cert = await issueClientCert({ cert: pki.caCert, key: pki.caKey }, { cn: 'jane', o: ['system:masters'] });
     const s = http2.connect(`https://127.0.0.1:${port}`, {
       ca: pki.caCert,

@@ -26,15 +26,27 @@ export interface ListenerTls {
 }
 
 /**
- * HTTP/2 settings, as kube-apiserver's defaults: up to 1,000 streams per connection
- * (--http2-max-streams-per-connection); a session may buffer 64 MB (node's default, 10 MB, ends a
- * connection that carries many busy watches with ENHANCE_YOUR_CALM).
+ * HTTP/2 settings: up to 100 streams per connection, kube-apiserver's default since its fix for
+ * the "rapid reset" attack (CVE-2023-44487; Go's client opens another connection beyond that);
+ * a session may buffer 64 MB (node's default, 10 MB, ends a connection that carries many busy
+ * watches with ENHANCE_YOUR_CALM).
  */
-const HTTP2_OPTIONS = { settings: { maxConcurrentStreams: 1000 }, maxSessionMemory: 64 } as const;
+const HTTP2_OPTIONS = { settings: { maxConcurrentStreams: 100 }, maxSessionMemory: 64 } as const;
 
 /** True for a request that came over HTTP/2. */
 export function isHttp2(req: http.IncomingMessage): boolean {
   return req.httpVersionMajor >= 2;
+}
+
+/**
+ * After this exchange, the request's HTTP/2 connection takes no more streams (GOAWAY; those open
+ * finish). As kube-apiserver since the rapid-reset fix: a client that is not authenticated (a 401,
+ * or the anonymous user of /healthz and /version) may not keep an HTTP/2 connection open.
+ */
+export function endHttp2Connection(req: http.IncomingMessage): void {
+  if (!isHttp2(req)) return;
+  const session = (req as unknown as http2.Http2ServerRequest).stream?.session;
+  if (session && !session.closed && !session.destroyed) session.close();
 }
 
 /**

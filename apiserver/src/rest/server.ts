@@ -15,7 +15,7 @@ import { ApiError } from '@kubelab/proto';
 import type { KubeletConnector } from '../kubelets/connector.js';
 import type { Registry } from '../registry/types.js';
 import type { RequestContext } from './context.js';
-import type { UserInfo } from '../auth/user.js';
+import { ANONYMOUS_USER, type UserInfo } from '../auth/user.js';
 import { admittingRegistry } from '../auth/admission.js';
 import { authorizeOrThrow } from '../auth/authorizer.js';
 import { impersonate } from './impersonation.js';
@@ -24,7 +24,7 @@ import { sendUnauthorized } from './auth.js';
 import { requestAttributes } from './attributes.js';
 import { authenticate } from './authn.js';
 import { rejectUpgrade } from './streams/upgrade.js';
-import { createListener } from './listener.js';
+import { createListener, endHttp2Connection } from './listener.js';
 import { parseAccept } from './media.js';
 import { sendError } from './respond.js';
 import { addWarnings } from './decode/strict.js';
@@ -95,6 +95,7 @@ export async function startRestServer(opts: RestServerOptions): Promise<http.Ser
     try {
       const url = new URL(req.url ?? '/', 'http://localhost');
       const caller = await authenticate(req, url.pathname, authn);
+      if (!caller || caller.name === ANONYMOUS_USER.name) endHttp2Connection(req);
       if (!caller) {
         sendUnauthorized(res);
         return;
