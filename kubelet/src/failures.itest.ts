@@ -12,10 +12,9 @@ import assert from 'node:assert/strict';
 import * as net from 'node:net';
 import { randomUUID } from 'node:crypto';
 import pino from 'pino';
-import type { ContainerStatus, Pod } from '@kubelab/api';
-import { type RuntimeContainer } from './runtime/runtime.js';
+import type { ContainerStatus } from '@kubelab/api';
 import { DockerTestEnv, waitFor } from './testing/dockerenv.js';
-import { startDockerKubelet, type DockerKubelet } from './testing/dockerkubelet.js';
+import { useDockerKubelet } from './testing/dockerkubelet.js';
 import { makePod as makeBasePod, RecordingApi, silentLogger } from './testing/fakes.js';
 
 const makePod: typeof makeBasePod = (name, node, spec, meta) =>
@@ -38,38 +37,31 @@ describe('kubelet failure paths on Docker', { timeout: 120_000 }, () => {
     s.on('close', () => held.delete(s));
   });
   let hangPort = 0;
-  let kubelet: DockerKubelet;
+  const kubelet = useDockerKubelet({
+    env,
+    api,
+    node: NODE,
+    log,
+    crashLoop: { baseMs: 1_000, maxMs: 8_000 },
+    imageBackoff: { baseMs: 1_000, maxMs: 4_000 },
+    // No help from a periodic resync: back-off states must come from the kubelet's own requeues.
+    resyncMs: 60_000,
+    pullTimeoutMs: PULL_TIMEOUT_MS,
+  });
 
   before(async () => {
-    await env.setUp();
     await new Promise<void>((r) => hangServer.listen(0, '127.0.0.1', r));
     hangPort = (hangServer.address() as net.AddressInfo).port;
-    kubelet = startDockerKubelet({
-      env,
-      api,
-      node: NODE,
-      log,
-      crashLoop: { baseMs: 1_000, maxMs: 8_000 },
-      imageBackoff: { baseMs: 1_000, maxMs: 4_000 },
-      // No help from a periodic resync: back-off states must come from the kubelet's own requeues.
-      resyncMs: 60_000,
-      pullTimeoutMs: PULL_TIMEOUT_MS,
-    });
   });
 
   after(async () => {
-    await kubelet?.stop();
     for (const s of held) s.destroy();
     await new Promise<void>((r) => hangServer.close(() => r()));
-    await env.cleanup();
   });
 
-  const get = (name: string): Pod | undefined => kubelet.get(name);
+  const { get, start, instances, remove } = kubelet;
   const statusOf = (pod: string, container = 'app'): ContainerStatus | undefined =>
     get(pod)?.status?.containerStatuses?.find((c) => c.name === container);
-  const start = (pod: Pod): Pod => kubelet.start(pod);
-  const instances = (pod: Pod, name: string): Promise<RuntimeContainer[]> => kubelet.instances(pod, name);
-  const remove = (name: string): Promise<void> => kubelet.remove(name);
 
   it('a container over its memory limit is OOMKilled: exit code 137, reason OOMKilled', async () => {
     // sh keeps 64 MiB of output in a variable: far over the 8 MiB limit (plus as much swap). It

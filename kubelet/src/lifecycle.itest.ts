@@ -4,18 +4,15 @@
  * Everything carries io.kubelab.cluster=kubelet-lifecycle-itest-<pid> and is removed by that label
  * (leftovers of dead runs too). Probe traffic goes only to the test's own pods on its own network.
  */
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import pino from 'pino';
 import { sleep } from '@kubelab/client';
 import { randomUUID } from 'node:crypto';
-import type { MemoryEventRecorder } from '@kubelab/client/events';
 import type { KubeObject, Pod } from '@kubelab/api';
-import type { PodWorkers } from './podworkers.js';
-import type { DockerRuntime } from './runtime/docker.js';
 import { LABELS } from './runtime/runtime.js';
 import { DockerTestEnv, waitFor } from './testing/dockerenv.js';
-import { startDockerKubelet, type DockerKubelet } from './testing/dockerkubelet.js';
+import { useDockerKubelet } from './testing/dockerkubelet.js';
 import { TestApi, makePod as makeBasePod, silentLogger } from './testing/fakes.js';
 
 /** Pods with random uids: container and volume names stay unique across concurrent runs. */
@@ -28,28 +25,14 @@ const log = process.env.KUBELET_ITEST_LOG ? pino({ level: process.env.KUBELET_IT
 
 describe('pod lifecycle on Docker', { timeout: 240_000 }, () => {
   const api = new TestApi();
-  let kubelet: DockerKubelet;
-  let runtime: DockerRuntime;
-  let workers: PodWorkers;
-  let events: MemoryEventRecorder;
-
-  before(async () => {
-    await env.setUp();
-    kubelet = startDockerKubelet({
-      env,
-      api,
-      node: NODE,
-      log,
-      crashLoop: { baseMs: 1000, maxMs: 5000 },
-      imageBackoff: { baseMs: 1000, maxMs: 5000 },
-      resyncMs: 2_000,
-    });
-    ({ runtime, workers, events } = kubelet);
-  });
-
-  after(async () => {
-    await kubelet?.stop();
-    await env.cleanup();
+  const kubelet = useDockerKubelet({
+    env,
+    api,
+    node: NODE,
+    log,
+    crashLoop: { baseMs: 1000, maxMs: 5000 },
+    imageBackoff: { baseMs: 1000, maxMs: 5000 },
+    resyncMs: 2_000,
   });
 
   const get = (name: string): Pod | undefined => api.peek<Pod>('pods', 'default', name);
@@ -58,10 +41,8 @@ describe('pod lifecycle on Docker', { timeout: 240_000 }, () => {
     [LABELS.node]: NODE,
     [LABELS.podUid]: pod.metadata.uid!,
   });
-  const appOf = async (pod: Pod, name: string) =>
-    (await runtime.listPodContainers(mine(pod)))
-      .filter((c) => c.containerName === name)
-      .sort((a, b) => b.restartCount - a.restartCount)[0];
+  /** The pod's latest instance of container `name`. */
+  const appOf = async (pod: Pod, name: string) => (await kubelet.instances(pod, name))[0];
 
   it('readiness gates Ready until the probe passes; a liveness failure restarts the container', async () => {
     const pod = api.put<Pod>(
@@ -91,17 +72,17 @@ describe('pod lifecycle on Docker', { timeout: 240_000 }, () => {
         ],
       }),
     );
-    workers.queue.add(pod.metadata.uid!);
+    kubelet.workers.queue.add(pod.metadata.uid!);
     await waitFor('running', () => (get('probed')?.status?.containerStatuses?.[0]?.state.running ? true : undefined));
     await sleep(3_000);
     let st = get('probed')!.status!;
     assert.equal(st.containerStatuses?.[0]?.ready, false, 'the failing readiness probe keeps it unready');
     assert.equal(st.conditions?.find((c) => c.type === 'Ready')?.status, 'False');
     assert.ok(
-      events
+      kubelet.events
         .lines()
         .some((l) => l === 'Warning Unhealthy Readiness probe failed: HTTP probe failed with statuscode: 404'),
-      events.lines().join('\n'),
+      kubelet.events.lines().join('\n'),
     );
 
     const web = (await appOf(pod, 'web'))!;
@@ -116,7 +97,7 @@ describe('pod lifecycle on Docker', { timeout: 240_000 }, () => {
       () => ((get('probed')?.status?.containerStatuses?.[0]?.restartCount ?? 0) >= 1 ? true : undefined),
       20_000,
     );
-    const lines = events.lines();
+    const lines = kubelet.events.lines();
     assert.ok(
       lines.some((l) => l.startsWith("Warning Unhealthy Liveness probe failed: cat: can't open '/tmp/alive'")),
       lines.join('\n'),
@@ -143,7 +124,7 @@ describe('pod lifecycle on Docker', { timeout: 240_000 }, () => {
         containers: [{ name: 'app', image: env.image, command: ['sleep', '3600'] }],
       }),
     );
-    workers.queue.add(pod.metadata.uid!);
+    kubelet.workers.queue.add(pod.metadata.uid!);
     await waitFor('Init:0/2 status', () =>
       get('inits')?.status?.initContainerStatuses?.[0]?.state.running ? true : undefined,
     );
@@ -208,7 +189,7 @@ describe('pod lifecycle on Docker', { timeout: 240_000 }, () => {
         ],
       }),
     );
-    workers.queue.add(pod.metadata.uid!);
+    kubelet.workers.queue.add(pod.metadata.uid!);
     await waitFor('both running', () =>
       get('volumes')?.status?.containerStatuses?.every((c) => c.state.running) ? true : undefined,
     );
@@ -233,7 +214,7 @@ describe('pod lifecycle on Docker', { timeout: 240_000 }, () => {
       metadata: { name: 'site', namespace: 'default' },
       data: { 'index.html': 'updated', greeting: 'hi' },
     } as KubeObject);
-    workers.queue.add(pod.metadata.uid!);
+    kubelet.workers.queue.add(pod.metadata.uid!);
     await waitFor('updated file', async () =>
       (await env.exec(reader.id, ['cat', '/site/index.html'])).out === 'updated' ? true : undefined,
     );
@@ -242,7 +223,7 @@ describe('pod lifecycle on Docker', { timeout: 240_000 }, () => {
     stored.metadata.deletionTimestamp = new Date().toISOString();
     stored.metadata.deletionGracePeriodSeconds = 1;
     api.put('pods', stored);
-    workers.queue.add(pod.metadata.uid!);
+    kubelet.workers.queue.add(pod.metadata.uid!);
     await waitFor('pod deleted', () => (get('volumes') ? undefined : true), 20_000);
     const left = await env.docker.listVolumes({ filters: { label: [`${LABELS.podUid}=${pod.metadata.uid!}`] } });
     assert.deepEqual(left.Volumes ?? [], []);
@@ -264,7 +245,7 @@ describe('pod lifecycle on Docker', { timeout: 240_000 }, () => {
       }),
     );
     const uid = pod.metadata.uid!;
-    workers.queue.add(uid);
+    kubelet.workers.queue.add(uid);
     await waitFor('running', () => (get('stopping')?.status?.containerStatuses?.[0]?.state.running ? true : undefined));
     const app = (await appOf(pod, 'app'))!;
     const stored = get('stopping')!;
@@ -272,7 +253,7 @@ describe('pod lifecycle on Docker', { timeout: 240_000 }, () => {
     stored.metadata.deletionGracePeriodSeconds = 10;
     api.put('pods', stored);
     const t0 = Date.now();
-    workers.queue.add(uid);
+    kubelet.workers.queue.add(uid);
     const marker = await waitFor('preStop marker', async () => {
       const r = await env.exec(app.id, ['cat', '/tmp/prestop']).catch(() => undefined);
       return r && r.code === 0 ? r.out.trim() : undefined;
@@ -281,7 +262,7 @@ describe('pod lifecycle on Docker', { timeout: 240_000 }, () => {
     assert.ok(get('stopping'), 'the pod object stays while preStop runs');
     await waitFor('pod deleted', () => (get('stopping') ? undefined : true), 20_000);
     assert.ok(Date.now() - t0 >= 2_500, 'deletion waited for the hook');
-    assert.deepEqual(await runtime.listPodContainers(mine(pod)), []);
-    assert.ok(events.lines().includes('Normal Killing Stopping container app'));
+    assert.deepEqual(await kubelet.runtime.listPodContainers(mine(pod)), []);
+    assert.ok(kubelet.events.lines().includes('Normal Killing Stopping container app'));
   });
 });

@@ -3,6 +3,7 @@
  * against a TestApi and FakePods, on a DockerTestEnv, for integration tests. Back-offs and the
  * pull deadline are parameters so failure paths take seconds.
  */
+import { after, before } from 'node:test';
 import type { Logger } from 'pino';
 import { sleep } from '@kubelab/client';
 import { MemoryEventRecorder } from '@kubelab/client/events';
@@ -145,5 +146,42 @@ export function startDockerKubelet(o: DockerKubeletOptions): DockerKubelet {
       ac.abort();
       await running.catch(() => undefined);
     },
+  };
+}
+
+/**
+ * For a test file's describe(): sets the env up and starts the kubelet before its tests, stops the
+ * kubelet and removes the env's things after them. The kubelet returned stands for the one started
+ * then (using it before that throws).
+ */
+export function useDockerKubelet(o: DockerKubeletOptions): DockerKubelet {
+  let k: DockerKubelet | undefined;
+  const started = (): DockerKubelet => {
+    if (!k) throw new Error('useDockerKubelet: the kubelet starts in before(); use it from the tests');
+    return k;
+  };
+  before(async () => {
+    await o.env.setUp();
+    k = startDockerKubelet(o);
+  });
+  after(async () => {
+    await k?.stop();
+    await o.env.cleanup();
+  });
+  return {
+    get runtime() {
+      return started().runtime;
+    },
+    get workers() {
+      return started().workers;
+    },
+    get events() {
+      return started().events;
+    },
+    get: (name) => started().get(name),
+    start: (pod) => started().start(pod),
+    instances: (pod, name) => started().instances(pod, name),
+    remove: (name) => started().remove(name),
+    stop: () => started().stop(),
   };
 }

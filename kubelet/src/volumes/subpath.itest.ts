@@ -4,16 +4,16 @@
  * of its volume (refused) or inside it (followed). Everything carries
  * io.kubelab.cluster=kubelet-subpath-itest-<pid> and is removed by that label.
  */
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import type { KubeObject, Pod } from '@kubelab/api';
-import { LABELS, type RuntimeContainer } from '../runtime/runtime.js';
+import type { KubeObject } from '@kubelab/api';
+import { LABELS } from '../runtime/runtime.js';
 import { DockerTestEnv, waitFor } from '../testing/dockerenv.js';
-import { startDockerKubelet, type DockerKubelet } from '../testing/dockerkubelet.js';
+import { useDockerKubelet } from '../testing/dockerkubelet.js';
 import { makePod as makeBasePod, RecordingApi, silentLogger } from '../testing/fakes.js';
 import { dockerVolumeName } from './manager.js';
 
@@ -26,30 +26,17 @@ const log = silentLogger();
 
 describe('kubelet subPath mounts on Docker', { timeout: 120_000 }, () => {
   const api = new RecordingApi();
-  let kubelet: DockerKubelet;
-
-  before(async () => {
-    await env.setUp();
-    kubelet = startDockerKubelet({
-      env,
-      api,
-      node: NODE,
-      log,
-      crashLoop: { baseMs: 1_000, maxMs: 8_000 },
-      imageBackoff: { baseMs: 1_000, maxMs: 4_000 },
-      resyncMs: 60_000,
-    });
+  const kubelet = useDockerKubelet({
+    env,
+    api,
+    node: NODE,
+    log,
+    crashLoop: { baseMs: 1_000, maxMs: 8_000 },
+    imageBackoff: { baseMs: 1_000, maxMs: 4_000 },
+    resyncMs: 60_000,
   });
 
-  after(async () => {
-    await kubelet?.stop();
-    await env.cleanup();
-  });
-
-  const get = (name: string): Pod | undefined => kubelet.get(name);
-  const start = (pod: Pod): Pod => kubelet.start(pod);
-  const instances = (pod: Pod, name: string): Promise<RuntimeContainer[]> => kubelet.instances(pod, name);
-  const remove = (name: string): Promise<void> => kubelet.remove(name);
+  const { get, start, instances, remove } = kubelet;
 
   it('subPath: two containers share an emptyDir, one mounts only a part of it; configMap file, subPathExpr and hostPath parts', async () => {
     api.put<KubeObject>('configmaps', {
