@@ -269,6 +269,27 @@ for (const name of VERSIONS) {
       assert.equal(cluster.registry.activeWatches, 0, 'client disconnect ends the registry watch');
     });
 
+    test('explain walks the published schemas: kinds, fields, required ones, --recursive, unknown fields', async () => {
+      const pod = await kubectl('explain', 'pods');
+      assert.equal(pod.code, 0, pod.stderr);
+      assert.match(pod.stdout, /^KIND:\s+Pod\nVERSION:\s+v1\n\nDESCRIPTION:\n\s+A Pod is/);
+      assert.match(pod.stdout, /\n {2}spec\t<PodSpec>\n/);
+      const c = await kubectl('explain', 'pods.spec.containers');
+      assert.match(c.stdout, /FIELD: containers <\[\]Container>/);
+      assert.match(c.stdout, /\n {2}name\t<string> -required-\n/);
+      assert.match(c.stdout, /\n {2}resources\t<ResourceRequirements>\n/);
+      const d = await kubectl('explain', 'deployment.spec', '--recursive');
+      assert.match(d.stdout, /^GROUP:\s+apps\nKIND:\s+Deployment\n/);
+      assert.match(d.stdout, /\n {2}template\t<PodTemplateSpec> -required-\n/);
+      assert.match(d.stdout, /\n {6}maxSurge\t<IntOrString>\n/);
+      assert.match(d.stdout, /\n {10}limits\t<map\[string\]Quantity>\n/);
+      const sc = await kubectl('explain', 'storageclass');
+      assert.match(sc.stdout, /\n {2}provisioner\t<string> -required-\n/);
+      const missing = await kubectl('explain', 'pods.spec.foo');
+      assert.notEqual(missing.code, 0);
+      assert.equal(missing.stderr.trim(), 'error: field "foo" does not exist');
+    });
+
     test('delete --dry-run=server deletes nothing', async () => {
       const r = await kubectl('delete', 'pod', 'running', '--dry-run=server');
       assert.equal(r.code, 0, r.stderr);

@@ -5,7 +5,7 @@ import { parse as parseYaml } from 'yaml';
 import { SERVED_RESOURCES } from '../served.js';
 import { gvkYaml, openapiV2Json, openapiV2Protobuf } from './v2.js';
 import { openapiV3Document, openapiV3Index, parseV3Key } from './v3.js';
-import { contentHash, gvKey } from './operations.js';
+import { contentHash, gvKey, patchOperations } from './operations.js';
 import { groupVersions } from '../discovery.js';
 import { Writer as ProtoWriter } from '@kubelab/proto/wire';
 
@@ -133,4 +133,75 @@ test('OpenAPI v3 document: PATCH with GVK and a fieldValidation query parameter,
     Object.keys(doc.paths).some((p) => p.includes('deployments')),
     false,
   );
+});
+
+type Schemas = Record<string, Record<string, any>>;
+
+function refsOf(node: unknown, out: string[] = []): string[] {
+  if (Array.isArray(node)) for (const n of node) refsOf(n, out);
+  else if (node && typeof node === 'object')
+    for (const [k, v] of Object.entries(node)) {
+      if (k === '$ref') out.push(v as string);
+      else refsOf(v, out);
+    }
+  return out;
+}
+
+test('OpenAPI v3 schemas: every served kind is tagged with its GVK, and every $ref resolves', () => {
+  for (const { group, version } of groupVersions()) {
+    const schemas = (openapiV3Document(group, version) as { components: { schemas: Schemas } }).components.schemas;
+    for (const op of patchOperations({ group, version })) {
+      const tagged = Object.values(schemas).filter((s) =>
+        (s['x-kubernetes-group-version-kind'] ?? []).some(
+          (g: any) => g.group === group && g.version === version && g.kind === op.gvk.kind,
+        ),
+      );
+      assert.equal(tagged.length, 1, `${group}/${version} ${op.gvk.kind}`);
+      const [kind] = tagged;
+      assert.deepEqual(Object.keys(kind!['properties']).slice(0, 3), ['apiVersion', 'kind', 'metadata']);
+      assert.ok(kind!['description'], `${op.gvk.kind} has a description`);
+    }
+    for (const r of refsOf(schemas)) {
+      assert.ok(r.startsWith('#/components/schemas/'), r);
+      assert.ok(schemas[r.slice('#/components/schemas/'.length)], `${group}/${version}: ${r} resolves`);
+    }
+  }
+});
+
+test('OpenAPI v3 schemas: upstream names and shapes (refs, lists, maps, inline sources, specials)', () => {
+  const core = (openapiV3Document('', 'v1') as { components: { schemas: Schemas } }).components.schemas;
+  const pod = core['io.k8s.api.core.v1.Pod']!;
+  assert.deepEqual(pod['x-kubernetes-group-version-kind'], [{ group: '', kind: 'Pod', version: 'v1' }]);
+  assert.deepEqual(pod['properties'].spec.allOf, [{ $ref: '#/components/schemas/io.k8s.api.core.v1.PodSpec' }]);
+  assert.deepEqual(pod['properties'].metadata.allOf, [
+    { $ref: '#/components/schemas/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta' },
+  ]);
+  const spec = core['io.k8s.api.core.v1.PodSpec']!;
+  assert.deepEqual(spec['required'], ['containers']);
+  assert.equal(spec['properties'].containers.type, 'array');
+  assert.deepEqual(spec['properties'].containers.items.allOf, [
+    { $ref: '#/components/schemas/io.k8s.api.core.v1.Container' },
+  ]);
+  assert.deepEqual(spec['properties'].nodeSelector, {
+    type: 'object',
+    additionalProperties: { type: 'string' },
+    description: spec['properties'].nodeSelector.description,
+  });
+  assert.deepEqual(spec['properties'].terminationGracePeriodSeconds.type, 'integer');
+  // Volume embeds VolumeSource: its sources are Volume's own fields, as in upstream's schema.
+  assert.ok(core['io.k8s.api.core.v1.Volume']!['properties'].configMap);
+  const limits = core['io.k8s.api.core.v1.ResourceRequirements']!['properties'].limits;
+  assert.deepEqual(limits.additionalProperties.allOf, [
+    { $ref: '#/components/schemas/io.k8s.apimachinery.pkg.api.resource.Quantity' },
+  ]);
+  assert.equal(core['io.k8s.apimachinery.pkg.util.intstr.IntOrString']!['format'], 'int-or-string');
+  assert.equal(core['io.k8s.apimachinery.pkg.apis.meta.v1.Time']!['format'], 'date-time');
+  // Kinds without a decoder table are described from their outline.
+  const storage = (openapiV3Document('storage.k8s.io', 'v1') as { components: { schemas: Schemas } }).components
+    .schemas;
+  assert.deepEqual(storage['io.k8s.api.storage.v1.StorageClass']!['required'], ['provisioner']);
+  // The events.k8s.io Event is its own message, not core's.
+  const events = (openapiV3Document('events.k8s.io', 'v1') as { components: { schemas: Schemas } }).components.schemas;
+  assert.ok(events['io.k8s.api.events.v1.Event']!['properties'].reportingController);
+  assert.equal(events['io.k8s.api.core.v1.Event'], undefined);
 });

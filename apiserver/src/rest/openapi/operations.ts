@@ -2,7 +2,10 @@
  * The minimal OpenAPI surface kubectl needs: one PATCH operation per resource, tagged with its
  * group-version-kind and declaring the `fieldValidation` query parameter. That tells kubectl's
  * query-param verifier the server validates fields itself, so `apply`/`create -f` skip client-side
- * schema validation. No schemas are published, so `kubectl explain` is not supported.
+ * schema validation. The v3 documents also carry the kinds' schemas (schemas.ts) for `kubectl
+ * explain`; the PATCH operations declare no request body, so kubectl's client-side apply computes
+ * its strategic merge patches from its own built-in types, not from these schemas, and v2 publishes
+ * no definitions for the same reason.
  */
 import { createHash } from 'node:crypto';
 import type { ResourceInfo } from '@kubelab/api';

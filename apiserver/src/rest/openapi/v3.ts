@@ -2,10 +2,25 @@
 import { groupVersions } from '../discovery.js';
 import { SERVED_VERSION } from '../version.js';
 import { contentHash, gvKey, patchOperations, QUERY_PARAMS } from './operations.js';
+import { componentSchemas } from './schemas.js';
 
+const documents = new Map<string, Record<string, unknown>>();
+
+/** The document of one group-version (built once: it only changes with the code). */
 export function openapiV3Document(group: string, version: string): Record<string, unknown> {
+  const key = gvKey(group, version);
+  let doc = documents.get(key);
+  if (!doc) {
+    doc = buildDocument(group, version);
+    documents.set(key, doc);
+  }
+  return doc;
+}
+
+function buildDocument(group: string, version: string): Record<string, unknown> {
   const paths: Record<string, unknown> = {};
-  for (const op of patchOperations({ group, version })) {
+  const ops = patchOperations({ group, version });
+  for (const op of ops) {
     paths[op.path] = {
       patch: {
         'x-kubernetes-group-version-kind': op.gvk,
@@ -19,18 +34,22 @@ export function openapiV3Document(group: string, version: string): Record<string
     openapi: '3.0.0',
     info: { title: 'Kubernetes', version: SERVED_VERSION.gitVersion },
     paths,
-    components: { schemas: {} },
+    components: { schemas: componentSchemas(group, version, [...new Set(ops.map((op) => op.gvk.kind))]) },
   };
 }
 
+let index: Record<string, unknown> | undefined;
+
 export function openapiV3Index(): Record<string, unknown> {
+  if (index) return index;
   const paths: Record<string, { serverRelativeURL: string }> = {};
   for (const { group, version } of groupVersions()) {
     const key = gvKey(group, version);
     const hash = contentHash(JSON.stringify(openapiV3Document(group, version)));
     paths[key] = { serverRelativeURL: `/openapi/v3/${key}?hash=${hash}` };
   }
-  return { paths };
+  index = { paths };
+  return index;
 }
 
 /** "api/v1" / "apis/apps/v1" (the path after /openapi/v3/) back to a group-version. */

@@ -75,15 +75,21 @@ const GROUP_VERSIONS: Record<string, GroupVersion> = {
 
 const schemas = new Map<string, Schema>();
 
+/** The tables an apiVersion's messages are looked up in: its own, then core/v1, then meta/v1. */
+export function tablesFor(apiVersion: string): Table[] | undefined {
+  const gv = GROUP_VERSIONS[apiVersion];
+  if (!gv) return undefined;
+  if (gv.table === CORE_V1) return [CORE_V1, META_V1];
+  return gv.table === META_V1 ? [META_V1] : [gv.table, CORE_V1, META_V1];
+}
+
 /** The schema for `apiVersion` (its own table, then core/v1, then meta/v1), if the kind is known. */
 export function schemaFor(apiVersion: string, kind: string): Schema | undefined {
   const gv = GROUP_VERSIONS[apiVersion];
   if (!gv || !gv.kinds.includes(kind)) return undefined;
   let s = schemas.get(apiVersion);
   if (!s) {
-    s = new Schema(
-      gv.table === CORE_V1 ? [CORE_V1, META_V1] : gv.table === META_V1 ? [META_V1] : [gv.table, CORE_V1, META_V1],
-    );
+    s = new Schema(tablesFor(apiVersion)!);
     schemas.set(apiVersion, s);
   }
   return s;
