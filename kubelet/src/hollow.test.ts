@@ -100,9 +100,19 @@ describe('hollow kubelets', () => {
       const pods: Pod[] = [];
       for (const [i, n] of names.entries()) {
         for (let j = 0; j < 2; j++) {
+          // Volumes no container will read: a ServiceAccount token and a ConfigMap that does not exist.
           const p = api.put(
             'pods',
-            makePod(`p-${i}-${j}`, n, { containers: [{ name: 'web', image: 'never/pulled:anywhere' }] }),
+            makePod(`p-${i}-${j}`, n, {
+              containers: [{ name: 'web', image: 'never/pulled:anywhere' }],
+              volumes: [
+                {
+                  name: 'token',
+                  projected: { sources: [{ serviceAccountToken: { path: 'token', expirationSeconds: 3600 } }] },
+                },
+                { name: 'conf', configMap: { name: 'missing' } },
+              ],
+            }),
           );
           pods.push(p);
           for (const h of sources.get(n)!.handlers) h.add?.(p);
@@ -117,6 +127,19 @@ describe('hollow kubelets', () => {
         assert.equal(p!.status!.phase, 'Running');
         assert.equal(p!.status!.containerStatuses?.[0]?.state?.running !== undefined, true);
       }
+      // As kwok: no volume set up (no TokenRequest, no ConfigMap read), no Normal event of a pod.
+      assert.equal(
+        api.calls.some((c) => c.resource === 'serviceaccounts/token' || c.resource === 'configmaps'),
+        false,
+      );
+      await tick();
+      const podEvents = api
+        .objects<{ involvedObject: { kind: string }; type: string } & Pod>('events')
+        .filter((e) => e.involvedObject.kind === 'Pod');
+      assert.deepEqual(
+        podEvents.filter((e) => e.type === 'Normal'),
+        [],
+      );
     } finally {
       ac.abort();
       await run;

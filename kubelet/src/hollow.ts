@@ -1,8 +1,11 @@
 /**
  * Hollow kubelets (kubemark-style): one process runs N nodes, each with its own node agent, lease,
  * pod informer, pod workers and housekeeping, over the hollow runtime (no Docker). Probes and hooks
- * always succeed (exec ones run against the hollow runtime, which answers exit 0). The kubelet API
- * server (logs, exec, port-forward) is not served for hollow nodes.
+ * always succeed (exec ones run against the hollow runtime, which answers exit 0). Volumes are not
+ * set up (no container would read them: no TokenRequest, no ConfigMap or Secret read for them), as
+ * kwok; nor are a pod's Normal events (Pulled, Created, Started ...): kwok records none, and at a
+ * thousand pods they would be most of the API's writes. Warnings are. The kubelet API server
+ * (logs, exec, port-forward) is not served for hollow nodes.
  */
 import type { Logger } from 'pino';
 import type { Clock } from '@kubelab/api';
@@ -67,6 +70,8 @@ export async function runHollowKubelets(d: HollowDeps, signal: AbortSignal): Pro
           newRuntime: () => runtime,
           newPodSource: d.newPodSource,
           newProber: () => new HollowProber(),
+          withoutVolumes: true,
+          podWarningsOnly: true,
           ...(d.interfaces ? { interfaces: d.interfaces } : {}),
         },
         signal,

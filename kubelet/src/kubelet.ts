@@ -7,7 +7,7 @@ import * as os from 'node:os';
 import type { Logger } from 'pino';
 import type { Clock } from '@kubelab/api';
 import { Backoff, sleep } from '@kubelab/client';
-import { ApiEventRecorder } from '@kubelab/client/events';
+import { ApiEventRecorder, type EventRecorder } from '@kubelab/client/events';
 import { errMessage, type KubeletApi, type PodSource } from './api.js';
 import type { KubeletConfig } from './config.js';
 import { ApiEnvObjects, type EnvApi } from './env/objects.js';
@@ -59,6 +59,23 @@ export interface KubeletDeps {
   ) => Promise<{ annotations?: Record<string, string> }>;
   /** PersistentVolumes (an informer): with it, this node removes the Docker volumes of deleted ones. */
   newVolumeSource?: () => VolumeSource;
+  /**
+   * No container will read a volume (hollow nodes): none is set up, as kwok does, so a pod costs
+   * no TokenRequest and no read of the ConfigMaps and Secrets its volumes name.
+   */
+  withoutVolumes?: boolean;
+  /** Hollow nodes: a pod's Normal events (Pulled, Created, Started, Killing ...) are not recorded, as kwok records none; its warnings are. */
+  podWarningsOnly?: boolean;
+}
+
+/** Passes on every event but a pod's Normal ones. */
+function podWarningsOnly(inner: EventRecorder): EventRecorder {
+  return {
+    event: (obj, type, reason, message) => {
+      if (type === 'Normal' && obj.kind === 'Pod') return;
+      inner.event(obj, type, reason, message);
+    },
+  };
 }
 
 /** The real ApiClient can list (services for env); the narrow KubeletApi does not promise it. */
@@ -119,7 +136,8 @@ export async function runKubelet(d: KubeletDeps, signal: AbortSignal): Promise<v
     { baseMs: cfg.imageBackoffBaseSeconds * 1000, maxMs: cfg.imageBackoffMaxSeconds * 1000 },
     nlog,
   );
-  const recorder = new ApiEventRecorder(d.api, { component: 'kubelet', host: nodeName, clock: d.clock, log: nlog });
+  const apiRecorder = new ApiEventRecorder(d.api, { component: 'kubelet', host: nodeName, clock: d.clock, log: nlog });
+  const recorder = d.podWarningsOnly ? podWarningsOnly(apiRecorder) : apiRecorder;
   let enqueue: (uid: string) => void = () => undefined;
   const prober = d.newProber?.(runtime) ?? new RealProber(runtime);
   const envObjects = envObjectsFor(d.api, nlog, signal);
@@ -148,16 +166,20 @@ export async function runKubelet(d: KubeletDeps, signal: AbortSignal): Promise<v
       memory: parseQuantity(cfg.nodeMemory) ?? os.totalmem(),
     },
     ...(envObjects ? { envObjects } : {}),
-    volumes: new VolumeManager({
-      runtime,
-      cluster: cfg.cluster,
-      node: nodeName,
-      log: nlog,
-      claims: new ApiClaimObjects(d.api),
-      tokens: new TokenManager(d.api, d.clock),
-      ...(local ? { local } : {}),
-      ...(envObjects ? { objects: envObjects } : {}),
-    }),
+    ...(d.withoutVolumes
+      ? {}
+      : {
+          volumes: new VolumeManager({
+            runtime,
+            cluster: cfg.cluster,
+            node: nodeName,
+            log: nlog,
+            claims: new ApiClaimObjects(d.api),
+            tokens: new TokenManager(d.api, d.clock),
+            ...(local ? { local } : {}),
+            ...(envObjects ? { objects: envObjects } : {}),
+          }),
+        }),
     probes,
     recorder,
     runtime,
