@@ -22,7 +22,10 @@
  * "0" allows any state, and upstream serves whatever its cache holds. Here the cache first settles:
  * it waits (briefly) to be current at etcd's revision, so a client that wrote through another
  * connection a moment ago (kubectl set image, then kubectl rollout status) finds its write; when
- * etcd does not answer, or is slow, the cache serves what it has.
+ * etcd does not answer, or is slow, the cache serves what it has. That revision is read at most
+ * ANY_REVISION_AGE_MS before the request: one read serves every "0" read of that window (under
+ * load, one etcd read per window instead of one per few requests); a write this apiserver
+ * answered since is waited for too.
  */
 import { ApiError, notFound } from '@kubelab/proto';
 import type { KubeObject, ResourceInfo } from '@kubelab/api';
@@ -75,11 +78,34 @@ export async function waitFresh(
   }
 }
 
-/** Lets the cache catch up with etcd's current revision (at most ~1 s); true when it may serve "0". */
-export async function settleForAny(store: Store, hub: WatchHub, settings: FreshnessSettings): Promise<boolean> {
+/** How old (from its start) a read of etcd's revision may be to settle a "0" read. */
+export const ANY_REVISION_AGE_MS = 25;
+
+/** Per store: the last read of its revision for "0" reads, and when it began. */
+const anyRevision = new WeakMap<Store, { at: number; revision: Promise<number> }>();
+
+function recentRevision(store: Store): Promise<number> {
+  const now = performance.now();
+  const last = anyRevision.get(store);
+  if (last && now - last.at <= ANY_REVISION_AGE_MS) return last.revision;
+  const revision = store.currentRevision();
+  anyRevision.set(store, { at: now, revision });
+  // A failed read is not reused.
+  revision.catch(() => {
+    if (anyRevision.get(store)?.revision === revision) anyRevision.delete(store);
+  });
+  return revision;
+}
+
+/**
+ * Lets the cache catch up with etcd's recent revision, or this apiserver's last write when that is
+ * newer (at most ~1 s); true when it may serve "0".
+ */
+export async function settleForAny(core: Core, hub: WatchHub, settings: FreshnessSettings): Promise<boolean> {
   if (!hub.isSynced) return false;
+  const store = core.store;
   try {
-    const current = await store.currentRevision();
+    const current = Math.max(await recentRevision(store), core.lastWriteRevision);
     await waitFresh(store, hub, current, { waitMs: Math.min(settings.waitMs, 1_000), pollMs: settings.pollMs });
   } catch {
     // etcd away or slow: any state will do.

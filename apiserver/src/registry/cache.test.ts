@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { ApiError } from '@kubelab/proto';
 import { EventReader, laggingStore, newRegistry, pod, summary } from './testing.js';
 import { INITIAL_EVENTS_END } from './watch.js';
+import { ANY_REVISION_AGE_MS } from './cache-read.js';
 import { MemoryStore } from '../storage/memory.js';
 import { bootstrap } from './bootstrap.js';
 import { StoreRegistry } from './registry.js';
@@ -72,6 +73,23 @@ describe('registry: the watch cache (upstream cacher semantics)', () => {
       (await registry.get('pods', 'default', 'just-written', { resourceVersion: '0' })).metadata.name,
       'just-written',
     );
+    await registry.close();
+  });
+
+  it('"0" reads one after another share a recent read of etcd’s revision', async () => {
+    const { store, registry } = await newRegistry();
+    await untilCached(registry, 'pods');
+    await registry.create('pods', 'default', pod('a'));
+    let reads = 0;
+    const current = store.currentRevision.bind(store);
+    store.currentRevision = () => {
+      reads++;
+      return current();
+    };
+    const started = performance.now();
+    for (let i = 0; i < 20; i++) await registry.list('pods', { namespace: 'default', resourceVersion: '0' });
+    const windows = Math.ceil((performance.now() - started) / ANY_REVISION_AGE_MS);
+    assert.ok(reads <= windows + 1, `${reads} reads of the revision for 20 lists in ${windows} window(s)`);
     await registry.close();
   });
 

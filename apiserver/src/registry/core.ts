@@ -87,8 +87,12 @@ export class Core {
     if (r) this.wrote([{ key }], r.revision);
   }
 
+  /** The revision of this apiserver's last write of anything (0: none since it started). */
+  lastWriteRevision = 0;
+
   /** A check (the namespace every namespaced create compares) writes nothing. */
   private wrote(ops: readonly { key: string; type?: TxnOp['type'] }[], rev: number): void {
+    if (rev > this.lastWriteRevision && ops.some((o) => o.type !== 'check')) this.lastWriteRevision = rev;
     for (const [prefix, last] of this.lastWrites)
       if (rev > last && ops.some((o) => o.type !== 'check' && o.key.startsWith(prefix)))
         this.lastWrites.set(prefix, rev);

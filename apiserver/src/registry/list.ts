@@ -51,7 +51,7 @@ export async function listObjects(
     else await hub.whenSynced(freshness.waitMs);
     if (
       plan.kind === 'any'
-        ? await settleForAny(core.store, hub, freshness)
+        ? await settleForAny(core, hub, freshness)
         : plan.kind === 'latest'
           ? await freshForLatest(core.store, hub, freshness)
           : await waitFresh(core.store, hub, plan.revision, freshness)

@@ -154,7 +154,7 @@ export class StoreRegistry implements Registry {
       hub.ensure();
       if (
         rv === 0
-          ? await settleForAny(this.store, hub, this.freshness)
+          ? await settleForAny(this.core, hub, this.freshness)
           : await waitFresh(this.store, hub, rv, this.freshness)
       )
         return getFromCache(this.core, hub, info, this.core.key(info, ns, name), name, opts.shared);

@@ -76,7 +76,7 @@ async function startOf(
     if (rv) return { initial: [], from: rv + 1 };
     if (rv === 0 && settings.cache) {
       hub.ensure();
-      if (await settleForAny(core.store, hub, settings.freshness)) return fromCache();
+      if (await settleForAny(core, hub, settings.freshness)) return fromCache();
     }
     return fromStorage();
   }
@@ -87,7 +87,7 @@ async function startOf(
   }
   hub.ensure();
   if (!(await hub.whenSynced(settings.freshness.waitMs))) return fromStorage();
-  if (rv === 0) return (await settleForAny(core.store, hub, settings.freshness)) ? fromCache() : fromStorage();
+  if (rv === 0) return (await settleForAny(core, hub, settings.freshness)) ? fromCache() : fromStorage();
   const required = rv === undefined ? await core.store.currentRevision() : rv;
   if (!(await waitFresh(core.store, hub, required, settings.freshness))) return fromStorage();
   return fromCache();
