@@ -59,6 +59,19 @@ const benchId = `pod-startup-${process.pid}`;
 const docker = new Dockerode();
 const quiet = () => {};
 
+/** `promise`, or an Error(message) after ms; the timer is cleared either way (it would keep the bench from exiting). */
+async function within(promise, ms, message) {
+  let timer;
+  const timeout = new Promise((_, rej) => {
+    timer = setTimeout(() => rej(new Error(typeof message === 'function' ? message() : message)), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 // ---------- statistics ----------
 const pct = (xs, p) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -221,10 +234,7 @@ async function measureSerial(specFor = () => podSpec, n = N_SERIAL) {
       metadata: { name, labels: { bench: 'pod-startup-serial' } },
       spec: specFor(i),
     });
-    const tReady = await Promise.race([
-      ready,
-      new Promise((_, rej) => setTimeout(() => rej(new Error(`${name} not Ready in 60 s`)), 60_000)),
-    ]);
+    const tReady = await within(ready, 60_000, `${name} not Ready in 60 s`);
     if (i >= WARMUP) lat.push(tReady - t0);
   }
   await w.stop();
@@ -260,12 +270,7 @@ async function measureBurst() {
       template: { metadata: { labels: { app: 'pod-startup-burst' } }, spec: podSpec },
     },
   });
-  const tAll = await Promise.race([
-    all,
-    new Promise((_, rej) =>
-      setTimeout(() => rej(new Error(`only ${readyAt.size}/${REPLICAS} Ready after 300 s`)), 300_000),
-    ),
-  ]);
+  const tAll = await within(all, 300_000, () => `only ${readyAt.size}/${REPLICAS} Ready after 300 s`);
   await w.stop();
   const perPod = [...readyAt].map(([n, t]) => t - added.get(n));
   const firstAdded = Math.min(...added.values());
