@@ -178,7 +178,7 @@ export async function updateStatus(
       objName,
       (cur) => {
         uidPrecondition(info, objName, body.metadata.uid, cur.metadata.uid);
-        const old = strategy.prepareForStatusUpdate ? structuredClone(cur) : undefined;
+        const old = strategy.prepareForStatusUpdate ? cloneJson(cur) : undefined;
         if (body.status === undefined) delete cur.status;
         else cur.status = body.status;
         if (old) strategy.prepareForStatusUpdate?.(cur, old, opts.subresource ?? 'status');

@@ -285,6 +285,10 @@ for (const name of VERSIONS) {
       assert.match(d.stdout, /\n {10}limits\t<map\[string\]Quantity>\n/);
       const sc = await kubectl('explain', 'storageclass');
       assert.match(sc.stdout, /\n {2}provisioner\t<string> -required-\n/);
+      // kubectl prints a field's allowed values from 1.30 on.
+      const policy = await kubectl('explain', 'pods.spec.restartPolicy');
+      assert.match(policy.stdout, /FIELD: restartPolicy <string>\n/);
+      if (minor >= 30) assert.match(policy.stdout, /\nENUM:\n {4}Always\n {4}Never\n {4}OnFailure\n/);
       const missing = await kubectl('explain', 'pods.spec.foo');
       assert.notEqual(missing.code, 0);
       assert.equal(missing.stderr.trim(), 'error: field "foo" does not exist');

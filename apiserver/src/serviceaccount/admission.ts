@@ -13,6 +13,7 @@ import type { KubeObject } from '@kubelab/api';
 import { ApiError } from '@kubelab/proto';
 import type { AdmissionPlugin, AdmissionRequest } from '../auth/admission.js';
 import { forbiddenFor } from '../auth/attributes.js';
+import { cloneJson } from '../registry/clone.js';
 
 export const TOKEN_MOUNT_PATH = '/var/run/secrets/kubernetes.io/serviceaccount';
 export const API_ACCESS_PREFIX = 'kube-api-access-';
@@ -84,7 +85,7 @@ export function serviceAccountAdmission(waitMs = 3000): AdmissionPlugin {
     async admit(req) {
       if (req.resource !== 'pods' || req.operation !== 'CREATE' || req.subresource !== '' || !req.object)
         return undefined;
-      const pod = structuredClone(req.object);
+      const pod = cloneJson(req.object);
       if (pod.metadata.annotations?.[MIRROR] !== undefined) return undefined;
       const spec = (pod.spec ?? {}) as Json;
       pod.spec = spec;

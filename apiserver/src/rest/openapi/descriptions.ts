@@ -188,6 +188,46 @@ export const REQUIRED: Record<string, string[]> = {
   StorageClass: ['provisioner'],
 };
 
+/** The values a string field accepts, where the API has a fixed set (kubectl explain prints them). */
+export const ENUMS: Record<string, string[]> = {
+  'PodSpec.restartPolicy': ['Always', 'Never', 'OnFailure'],
+  'PodSpec.dnsPolicy': ['ClusterFirst', 'ClusterFirstWithHostNet', 'Default', 'None'],
+  'PodSpec.preemptionPolicy': ['Never', 'PreemptLowerPriority'],
+  'Container.imagePullPolicy': ['Always', 'IfNotPresent', 'Never'],
+  'Container.terminationMessagePolicy': ['FallbackToLogsOnError', 'File'],
+  'ContainerPort.protocol': ['SCTP', 'TCP', 'UDP'],
+  'ServicePort.protocol': ['SCTP', 'TCP', 'UDP'],
+  'ServiceSpec.type': ['ClusterIP', 'ExternalName', 'LoadBalancer', 'NodePort'],
+  'ServiceSpec.sessionAffinity': ['ClientIP', 'None'],
+  'ServiceSpec.externalTrafficPolicy': ['Cluster', 'Local'],
+  'ServiceSpec.internalTrafficPolicy': ['Cluster', 'Local'],
+  'PodStatus.phase': ['Failed', 'Pending', 'Running', 'Succeeded', 'Unknown'],
+  'DeploymentStrategy.type': ['Recreate', 'RollingUpdate'],
+  'StatefulSetSpec.podManagementPolicy': ['OrderedReady', 'Parallel'],
+  'StatefulSetUpdateStrategy.type': ['OnDelete', 'RollingUpdate'],
+  'DaemonSetUpdateStrategy.type': ['OnDelete', 'RollingUpdate'],
+  'CronJobSpec.concurrencyPolicy': ['Allow', 'Forbid', 'Replace'],
+  'JobSpec.completionMode': ['Indexed', 'NonIndexed'],
+  'Toleration.operator': ['Equal', 'Exists'],
+  'Toleration.effect': ['NoExecute', 'NoSchedule', 'PreferNoSchedule'],
+  'Taint.effect': ['NoExecute', 'NoSchedule', 'PreferNoSchedule'],
+  'NodeSelectorRequirement.operator': ['DoesNotExist', 'Exists', 'Gt', 'In', 'Lt', 'NotIn'],
+  'HTTPGetAction.scheme': ['HTTP', 'HTTPS'],
+  'HostPathVolumeSource.type': [
+    '',
+    'BlockDevice',
+    'CharDevice',
+    'Directory',
+    'DirectoryOrCreate',
+    'File',
+    'FileOrCreate',
+    'Socket',
+  ],
+  'HTTPIngressPath.pathType': ['Exact', 'ImplementationSpecific', 'Prefix'],
+  'PersistentVolumeSpec.persistentVolumeReclaimPolicy': ['Delete', 'Recycle', 'Retain'],
+  'StorageClass.volumeBindingMode': ['Immediate', 'WaitForFirstConsumer'],
+};
+
 export function kindDescription(kind: string): string | undefined {
   return KINDS[kind];
 }

@@ -188,6 +188,7 @@ test('OpenAPI v3 schemas: upstream names and shapes (refs, lists, maps, inline s
     description: spec['properties'].nodeSelector.description,
   });
   assert.deepEqual(spec['properties'].terminationGracePeriodSeconds.type, 'integer');
+  assert.deepEqual(spec['properties'].restartPolicy.enum, ['Always', 'Never', 'OnFailure']);
   // Volume embeds VolumeSource: its sources are Volume's own fields, as in upstream's schema.
   assert.ok(core['io.k8s.api.core.v1.Volume']!['properties'].configMap);
   const limits = core['io.k8s.api.core.v1.ResourceRequirements']!['properties'].limits;

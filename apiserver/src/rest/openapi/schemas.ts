@@ -12,7 +12,7 @@ import { tablesFor } from '../protobuf/kinds.js';
 import { CORE_V1 } from '../protobuf/schema-core.js';
 import { META_V1 } from '../protobuf/schema-meta.js';
 import { type FieldSpec, parseFieldSpec, type SpecialType, type Table } from '../protobuf/schema.js';
-import { fieldDescription, kindDescription, REQUIRED } from './descriptions.js';
+import { ENUMS, fieldDescription, kindDescription, REQUIRED } from './descriptions.js';
 import { OUTLINES } from './outlines.js';
 
 export type JsonSchema = Record<string, unknown>;
@@ -103,6 +103,8 @@ class Components {
       const schema = this.field(f);
       const description = fieldDescription(owner, f.name);
       if (description) schema['description'] = description;
+      const values = ENUMS[`${owner}.${f.name}`];
+      if (values && schema['type'] === 'string') schema['enum'] = values;
       into[f.name] = schema;
     }
   }
