@@ -5,13 +5,12 @@
  * `io.k8s.apimachinery.pkg.apis.meta.v1`); a field of message type is `allOf: [{$ref}]`, a list is
  * `array` + `items`, a map `object` + `additionalProperties`; embedded (inline) messages are
  * flattened into their parent. Each served kind carries `x-kubernetes-group-version-kind`, which
- * is how kubectl finds it. Kinds the tables do not describe get their outline (metadata, spec,
- * status) so that explain still answers.
+ * is how kubectl finds it. Kinds the decoder has no table for are described in outlines.ts.
  */
 import { tablesFor } from '../protobuf/kinds.js';
 import { CORE_V1 } from '../protobuf/schema-core.js';
 import { META_V1 } from '../protobuf/schema-meta.js';
-import { type FieldSpec, parseFieldSpec, type SpecialType, type Table } from '../protobuf/schema.js';
+import { type FieldSpec, Schema, type SpecialType } from '../protobuf/schema.js';
 import { ENUMS, fieldDescription, kindDescription, REQUIRED } from './descriptions.js';
 import { OUTLINES } from './outlines.js';
 
@@ -49,7 +48,7 @@ function ref(name: string): JsonSchema {
 }
 
 /** "apps" → io.k8s.api.apps.v1; "networking.k8s.io" → io.k8s.api.networking.v1; "" → core. */
-export function groupPrefix(group: string, version: string): string {
+function groupPrefix(group: string, version: string): string {
   return `io.k8s.api.${group ? group.split('.')[0] : 'core'}.${version}`;
 }
 
@@ -57,22 +56,13 @@ export function groupPrefix(group: string, version: string): string {
 class Components {
   readonly schemas: Record<string, JsonSchema> = {};
   constructor(
-    private readonly tables: Table[],
+    private readonly messages: Schema,
     private readonly prefix: string,
   ) {}
 
-  has(message: string): boolean {
-    return this.tables.some((t) => t[message] !== undefined);
-  }
-
-  private tableOf(message: string): Table {
-    const table = this.tables.find((t) => t[message] !== undefined);
-    if (!table) throw new Error(`openapi: no table describes ${message}`);
-    return table;
-  }
-
-  nameOf(message: string): string {
-    const table = this.tableOf(message);
+  /** The component name of a message: by the table it comes from (meta/v1, core/v1, the group's own). */
+  private nameOf(message: string): string {
+    const table = this.messages.tableOf(message);
     if (table === META_V1) return `${META}.${message}`;
     return `${table === CORE_V1 ? 'io.k8s.api.core.v1' : this.prefix}.${message}`;
   }
@@ -93,9 +83,7 @@ class Components {
 
   /** The fields of `message` into `into`, described as fields of `owner` (inline messages merge). */
   private collect(message: string, owner: string, into: Record<string, JsonSchema>): void {
-    const table = this.tableOf(message);
-    for (const spec of Object.values(table[message]!)) {
-      const f = parseFieldSpec(spec);
+    for (const f of this.messages.message(message).fields.values()) {
       if (f.inline && f.value.kind === 'message') {
         this.collect(f.value.type, owner, into);
         continue;
@@ -143,22 +131,11 @@ export function componentSchemas(group: string, version: string, kinds: string[]
   const apiVersion = group ? `${group}/${version}` : version;
   const prefix = groupPrefix(group, version);
   const own = OUTLINES[apiVersion];
-  const c = new Components([...(own ? [own] : []), ...(tablesFor(apiVersion) ?? [CORE_V1, META_V1])], prefix);
+  const tables = [...(own ? [own] : []), ...(tablesFor(apiVersion) ?? [CORE_V1, META_V1])];
+  const c = new Components(new Schema(tables), prefix);
   for (const kind of kinds) {
-    let schema: JsonSchema;
-    if (c.has(kind) && c.nameOf(kind).startsWith(prefix)) {
-      schema = c.schemas[c.add(kind)]!;
-    } else {
-      // Not in the tables: the outline every object has.
-      schema = {
-        type: 'object',
-        properties: {
-          metadata: { ...ref(c.add('ObjectMeta')), description: fieldDescription(kind, 'metadata') },
-          spec: { type: 'object', description: fieldDescription(kind, 'spec') },
-        },
-      };
-      c.schemas[`${prefix}.${kind}`] = schema;
-    }
+    // A served kind no table describes throws here ("unknown message"): give it an outline.
+    const schema = c.schemas[c.add(kind)]!;
     schema['properties'] = { ...typeMeta(), ...(schema['properties'] as Record<string, JsonSchema>) };
     const description = kindDescription(kind);
     if (description) schema['description'] = description;

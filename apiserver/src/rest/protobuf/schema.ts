@@ -93,10 +93,15 @@ export class Schema {
     return this.tables.some((t) => t[name] !== undefined);
   }
 
+  /** The table a message is found in (the first that has it). */
+  tableOf(name: string): Table | undefined {
+    return this.tables.find((t) => t[name] !== undefined);
+  }
+
   message(name: string): MessageSchema {
     const hit = this.cache.get(name);
     if (hit) return hit;
-    const table = this.tables.find((t) => t[name] !== undefined);
+    const table = this.tableOf(name);
     if (!table) throw new Error(`protobuf schema: unknown message ${name}`);
     const fields = new Map<number, FieldSpec>();
     for (const [n, spec] of Object.entries(table[name]!)) fields.set(Number(n), parseFieldSpec(spec));
